@@ -1,0 +1,193 @@
+/**
+ * Core types shared by every stage. Names follow ../shared/DESIGN.md ("Core types").
+ * Keep this file free of behaviour: stages import types from here, never from each other's internals.
+ */
+
+/** A position in a file. `file` is a POSIX path relative to the checked root. Lines and columns are 1-based. */
+export interface Span {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface ResourceId {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/** A path into a resource object, e.g. ['spec', 'template', 'spec', 'containers', 0, 'image']. */
+export type JsonPath = ReadonlyArray<string | number>;
+
+/** Locates a JSON path inside the YAML text a resource came from (rendered stream or raw file). */
+export type Locator = (path: JsonPath) => Span | undefined;
+
+export interface Resource {
+  id: ResourceId;
+  /** Overlay path (relative to root) this resource was rendered from; for `validate`, the input file. */
+  overlay: string;
+  /** The parsed object, with kustomize's build-metadata annotations already stripped. */
+  object: Record<string, unknown>;
+  /** Where the document starts in the rendered stream (file = `<overlay>` for renders, the file for raw input). */
+  rendered: Span;
+  /** File in the base/overlay that produced it (from kustomize's origin annotation), when known. */
+  origin?: Span;
+  /** Index of the YAML document within its stream. */
+  docIndex: number;
+  /** Finds the rendered line of a path inside this resource. */
+  locate: Locator;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+export type FailOn = 'error' | 'warning';
+export type Category = 'render' | 'schema' | 'policy' | 'secret' | 'config';
+
+export interface Finding {
+  ruleId: string;
+  category: Category;
+  severity: Severity;
+  message: string;
+  overlay?: string;
+  resource?: ResourceId;
+  /** Dotted JSON path, e.g. `spec.template.spec.containers[0].image`. */
+  path?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** Stable across runs (baselines, exceptions, SARIF partialFingerprints). Never derived from a plain secret value. */
+  fingerprint: string;
+  /** Set when an exception from the config suppressed this finding (listed in the report, not failing). */
+  suppressed?: { reason: string; owner?: string; expires?: string; by: 'exception' | 'inline' | 'baseline' };
+}
+
+/**
+ * What a check hands to `ctx.report`. The pipeline fills in severity (config overrides > input > check default),
+ * the dotted path, the file/line (resolved through the resource's locator/origin) and the fingerprint.
+ */
+export interface FindingInput {
+  ruleId: string;
+  message: string;
+  severity?: Severity;
+  overlay?: string;
+  resource?: Resource;
+  path?: JsonPath;
+  /** Explicit location (raw repository files, kustomization lines). Wins over resolution through `resource`. */
+  file?: string;
+  line?: number;
+  column?: number;
+  /** Extra stable material for the fingerprint (e.g. a keyed hash of a secret). Never the secret itself. */
+  fingerprintParts?: string[];
+  /** A check-level suppression (inline allow comment, baseline entry); the finding is listed but does not fail. */
+  suppressed?: Finding['suppressed'];
+}
+
+export interface Overlay {
+  /** POSIX path relative to root, e.g. `apps/kfm-api/overlays/prod`. */
+  path: string;
+  /** Absolute path on disk. */
+  absPath: string;
+  /** dev / stage / prod, or the overlay folder name. */
+  env: string;
+  /** First path segment: apps / core / bootstrap / components / … */
+  layer: string;
+  /** For apps/<app>/overlays/<env>: the app name. */
+  app?: string;
+  /** Relative path of the kustomization file inside the overlay (kustomization.yaml|yml|Kustomization). */
+  kustomizationFile: string;
+}
+
+export type OverlayStatus = 'ok' | 'render-error' | 'parse-error' | 'skipped';
+
+export interface RenderedOverlay {
+  overlay: Overlay;
+  status: OverlayStatus;
+  /** Rendered YAML text as kustomize printed it (origin annotations included); empty on failure. */
+  text: string;
+  resources: Resource[];
+  durationMs: number;
+  /** True when served from the render cache. */
+  cached?: boolean;
+}
+
+export interface CheckMeta {
+  /** Check id, e.g. `schema`, `policy`, `secrets`. */
+  id: string;
+  description: string;
+  docsUrl: string;
+  defaultSeverity: Severity;
+  /** Rule id reported (category of the check, severity error) when the check itself fails: it never passes by crashing. */
+  errorRuleId: string;
+}
+
+/** Documentation of one rule, shown by `kfm-gitops explain <ruleId>` and in SARIF rule metadata. */
+export interface RuleDoc {
+  id: string;
+  title: string;
+  category: Category;
+  severity: Severity;
+  /** What the rule checks and why it matters. */
+  description: string;
+  /** How to fix a finding. */
+  remediation: string;
+}
+
+export interface CheckContext {
+  /** Absolute path of the checked root. */
+  root: string;
+  /** Validated config (see src/config). */
+  config: import('./config/types.js').Config;
+  /** Every overlay of the run that rendered (and the raw inputs for `validate`). */
+  overlays: RenderedOverlay[];
+  /** All resources of all overlays, in order. */
+  resources: Resource[];
+  /** Kubernetes release to validate against, e.g. `1.33`. */
+  kubernetesVersion: string;
+  /** `check` renders overlays; `validate` checks raw manifests. */
+  mode: 'check' | 'validate';
+  report(finding: FindingInput): void;
+}
+
+export interface Check {
+  meta: CheckMeta;
+  /** Every rule id this check can report, with its docs. */
+  rules(): RuleDoc[];
+  run(ctx: CheckContext): Promise<void>;
+}
+
+export interface ToolInfo {
+  name: 'kfm-gitops';
+  version: string;
+  kustomize?: string;
+  kustomizeCommand?: string;
+  kubernetesVersion: string;
+}
+
+export interface OverlaySummary {
+  path: string;
+  env: string;
+  layer: string;
+  resources: number;
+  status: OverlayStatus;
+  cached?: boolean;
+  reason?: string;
+}
+
+export interface Report {
+  tool: ToolInfo;
+  summary: {
+    overlays: number;
+    resources: number;
+    findings: { error: number; warning: number; info?: number };
+    suppressed?: number;
+    rendered?: number;
+    cachedRenders?: number;
+    durationMs: number;
+  };
+  overlays: OverlaySummary[];
+  findings: Finding[];
+  /** Findings suppressed by exceptions/baselines/inline allows, listed for audit. */
+  suppressed?: Finding[];
+  /** Overlays not checked (changed-only / shard) and why. */
+  skipped?: { path: string; reason: string }[];
+}
