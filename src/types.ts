@@ -33,6 +33,8 @@ export interface Resource {
   rendered: Span;
   /** File in the base/overlay that produced it (from kustomize's origin annotation), when known. */
   origin?: Span;
+  /** Repo-relative kustomization files whose transformers (patches, images, namespace…) changed this object. */
+  transformedBy?: { file: string; kind: string }[];
   /** Index of the YAML document within its stream. */
   docIndex: number;
   /** Finds the rendered line of a path inside this resource. */

@@ -1,0 +1,253 @@
+/**
+ * YAML documents → Resources with spans. Every problem is returned as a finding input, never thrown:
+ * a rendered stream or a raw file that cannot be fully parsed must fail the run, not crash it.
+ */
+import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isScalar, isAlias } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
+import type { FindingInput, JsonPath, Resource, ResourceId, Span } from '../types.js';
+import { extractOrigin, extractTransformations, stripBuildAnnotations } from './origin.js';
+
+export interface ParseLimits {
+  /** Largest single YAML document, in bytes (UTF-16 code units of the text). */
+  maxDocumentBytes: number;
+  /** Deepest nesting of maps/sequences inside one document. */
+  maxDepth: number;
+  /** Most alias dereferences one document may expand (billion-laughs guard). */
+  maxAliasCount: number;
+  /** Most documents in one stream. */
+  maxDocuments: number;
+}
+
+export const DEFAULT_LIMITS: ParseLimits = {
+  maxDocumentBytes: 8 * 1024 * 1024,
+  maxDepth: 64,
+  maxAliasCount: 100,
+  maxDocuments: 20_000,
+};
+
+export interface ParseOptions {
+  /** Overlay path the text was rendered from (or the input file for raw manifests). */
+  overlay: string;
+  /** Name used in spans (`<overlay>` for rendered streams, the repo-relative file for raw input). */
+  file: string;
+  limits?: Partial<ParseLimits>;
+  /**
+   * When the text was rendered through the origin wrapper: maps kustomize's origin path (relative to the
+   * wrapper folder) to a repo-relative POSIX path, or undefined when it lies outside the root.
+   */
+  originPath?: (annotationPath: string) => string | undefined;
+}
+
+export interface ParseResult {
+  resources: Resource[];
+  findings: FindingInput[];
+}
+
+const GENERIC_TAGS = new Set(['tag:yaml.org,2002:str', 'tag:yaml.org,2002:int', 'tag:yaml.org,2002:float']);
+
+export function parseResources(text: string, options: ParseOptions): ParseResult {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const findings: FindingInput[] = [];
+  const resources: Resource[] = [];
+  const lineCounter = new LineCounter();
+  const problem = (ruleId: string, message: string, line?: number): void => {
+    findings.push({ ruleId, message, overlay: options.overlay, file: options.file, line });
+  };
+
+  if (text.includes('\u0000')) {
+    problem('KFM-RENDER-010', 'input contains NUL bytes: not a YAML text stream');
+    return { resources, findings };
+  }
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, merge: true, prettyErrors: false }) as Document.Parsed[];
+  } catch (err) {
+    problem('KFM-RENDER-010', `YAML could not be parsed: ${firstLine(err)}`);
+    return { resources, findings };
+  }
+  if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];
+  if (docs.length > limits.maxDocuments) {
+    problem('KFM-RENDER-012', `stream holds ${docs.length} documents, more than the limit of ${limits.maxDocuments}`);
+    return { resources, findings };
+  }
+
+  const seen = new Map<string, number>();
+  docs.forEach((doc, docIndex) => {
+    const startOffset = doc.range?.[0] ?? 0;
+    const docLine = lineCounter.linePos(startOffset).line;
+    const docBytes = (doc.range?.[2] ?? startOffset) - startOffset;
+    if (docBytes > limits.maxDocumentBytes) {
+      problem('KFM-RENDER-012', `document ${docIndex + 1} is ${docBytes} bytes, over the limit of ${limits.maxDocumentBytes}`, docLine);
+      return;
+    }
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) {
+        const line = e.linePos?.[0]?.line ?? docLine;
+        const reason = e.code === 'DUPLICATE_KEY' ? `duplicate key: ${firstLine(e)}` : firstLine(e);
+        problem(e.code === 'DUPLICATE_KEY' ? 'KFM-RENDER-011' : 'KFM-RENDER-010', `document ${docIndex + 1}: ${reason}`, line);
+      }
+      return;
+    }
+    const unsafeTag = findUnsafeTag(doc);
+    if (unsafeTag) {
+      problem('KFM-RENDER-010', `document ${docIndex + 1}: unsupported YAML tag ${unsafeTag.tag}`, unsafeTag.line);
+      return;
+    }
+    const depth = nodeDepth(doc.contents, limits.maxDepth + 1);
+    if (depth > limits.maxDepth) {
+      problem('KFM-RENDER-012', `document ${docIndex + 1} nests deeper than ${limits.maxDepth} levels`, docLine);
+      return;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+    } catch (err) {
+      problem('KFM-RENDER-012', `document ${docIndex + 1}: ${firstLine(err)}`, docLine);
+      return;
+    }
+    if (value === null || value === undefined) return; // empty document (a stray `---`)
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      problem('KFM-RENDER-013', `document ${docIndex + 1} is not a mapping (got ${Array.isArray(value) ? 'a list' : typeof value})`, docLine);
+      return;
+    }
+    const object = value as Record<string, unknown>;
+    const id = resourceId(object);
+    if (!id) {
+      problem('KFM-RENDER-013', `document ${docIndex + 1} is not a Kubernetes object: apiVersion, kind and metadata.name are required strings`, docLine);
+      return;
+    }
+    const originAnnotation = extractOrigin(object);
+    const transformations = extractTransformations(object);
+    stripBuildAnnotations(object);
+    const rendered: Span = { file: options.file, line: docLine, column: 1 };
+    let origin: Span | undefined;
+    if (originAnnotation && options.originPath) {
+      const file = options.originPath(originAnnotation);
+      if (file) origin = { file, line: 1, column: 1 };
+    }
+    const transformedBy = options.originPath
+      ? transformations.flatMap((t) => {
+          const file = options.originPath!(t.configuredIn);
+          return file ? [{ file, kind: t.kind }] : [];
+        })
+      : undefined;
+    const resource: Resource = {
+      id,
+      overlay: options.overlay,
+      object,
+      rendered,
+      origin,
+      transformedBy: transformedBy && transformedBy.length > 0 ? transformedBy : undefined,
+      docIndex,
+      locate: (path: JsonPath) => locateInDocument(doc, lineCounter, path, options.file),
+    };
+    const key = identityKey(id);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      findings.push({
+        ruleId: 'KFM-RENDER-014',
+        message: `duplicate resource ${describeId(id)} (first at line ${first})`,
+        overlay: options.overlay,
+        resource,
+      });
+    } else {
+      seen.set(key, docLine);
+    }
+    resources.push(resource);
+  });
+  return { resources, findings };
+}
+
+/** Group (not version) + kind + namespace + name: what the API server treats as the same object. */
+export function identityKey(id: ResourceId): string {
+  const group = id.apiVersion.includes('/') ? id.apiVersion.split('/')[0] : '';
+  return `${group}|${id.kind}|${id.namespace ?? ''}|${id.name}`;
+}
+
+export function describeId(id: ResourceId): string {
+  return `${id.kind} ${id.namespace ? `${id.namespace}/` : ''}${id.name} (${id.apiVersion})`;
+}
+
+function resourceId(object: Record<string, unknown>): ResourceId | undefined {
+  const { apiVersion, kind, metadata } = object;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion === '' || kind === '') return undefined;
+  if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata)) return undefined;
+  const meta = metadata as Record<string, unknown>;
+  const name = typeof meta.name === 'string' && meta.name !== '' ? meta.name : undefined;
+  // A List has no name of its own; give it a synthetic one so it can still be reported on.
+  if (!name && !kind.endsWith('List')) return undefined;
+  const id: ResourceId = { apiVersion, kind, name: name ?? '(list)' };
+  if (typeof meta.namespace === 'string' && meta.namespace !== '') id.namespace = meta.namespace;
+  return id;
+}
+
+/**
+ * Span of `path` inside a parsed document: the key of the deepest existing map entry, or the sequence item.
+ * A path that does not exist (a missing required field) resolves to its deepest existing parent.
+ */
+export function locateInDocument(doc: Document.Parsed, lc: LineCounter, path: JsonPath, file: string): Span | undefined {
+  let node: unknown = doc.contents;
+  let best: number | undefined = (node as YamlNode | null)?.range?.[0];
+  for (const seg of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      best = (pair.key as YamlNode).range?.[0] ?? best;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg] as YamlNode | undefined;
+      if (!item) break;
+      best = item.range?.[0] ?? best;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  if (best === undefined) return undefined;
+  const pos = lc.linePos(best);
+  return { file, line: pos.line, column: pos.col };
+}
+
+/** Depth of the node tree, stopping early once `cap` is reached (an iterative walk: no stack overflow on hostile input). */
+function nodeDepth(root: unknown, cap: number): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth > max) max = depth;
+    if (max >= cap) return max;
+    for (const item of node.items) {
+      if (isPair(item)) {
+        stack.push([item.value, depth + 1]);
+        stack.push([item.key, depth + 1]);
+      } else stack.push([item, depth + 1]);
+    }
+  }
+  return max;
+}
+
+/** Tags other than the YAML core schema's (e.g. `!!js/function`, `!custom`) are refused rather than guessed. */
+function findUnsafeTag(doc: Document.Parsed): { tag: string; line?: number } | undefined {
+  if (doc.warnings.length > 0) {
+    const w = doc.warnings.find((x) => x.code === 'TAG_RESOLVE_FAILED' || /tag/i.test(x.message));
+    if (w) return { tag: firstLine(w).replace(/^.*?(![^\s]*).*$/, '$1'), line: w.linePos?.[0]?.line };
+  }
+  let found: { tag: string } | undefined;
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0 && !found) {
+    const node = stack.pop();
+    if (!node || typeof node !== 'object') continue;
+    const tag = (node as { tag?: string }).tag;
+    if (tag && !GENERIC_TAGS.has(tag) && !tag.startsWith('tag:yaml.org,2002:')) found = { tag };
+    if (isMap(node) || isSeq(node)) for (const item of node.items) stack.push(item);
+    if (isPair(node)) stack.push(node.key, node.value);
+  }
+  return found;
+}
+
+export function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0].trim();
+}
