@@ -1,0 +1,34 @@
+# METADATA
+# title: App projects do not whitelist every cluster-scoped resource
+# description: >-
+#   spec.clusterResourceWhitelist decides which cluster-scoped kinds an AppProject's Applications may create. A `*`
+#   group or kind in an app project (any AppProject not listed in the policy parameter platformProjects, default
+#   kfm-platform) hands app teams CRDs, ClusterRoles and webhooks, the cluster-wide sprawl the FK rules forbid.
+# custom:
+#   id: KFM-ARGO-002
+#   severity: error
+#   remediation: >-
+#     Remove the entry (app projects normally need no cluster-scoped kinds) or list the exact group and kind; keep
+#     wildcards for platform projects only.
+package kfm.argo.project_cluster_resources
+
+import data.kfm_lib.k8s
+import data.kfm_lib.params.params
+
+violations contains v if {
+	some i, r in input.resources
+	r.kind == "AppProject"
+	not k8s.name(r) in params.platformProjects
+	some j, entry in object.get(r, ["spec", "clusterResourceWhitelist"], [])
+	wildcard(entry)
+	v := {
+		"id": "KFM-ARGO-002",
+		"msg": concat("", ["app project ", k8s.name(r), " whitelists cluster-scoped resources with a wildcard (group ", object.get(entry, "group", ""), ", kind ", object.get(entry, "kind", ""), ")"]),
+		"resource": i,
+		"path": ["spec", "clusterResourceWhitelist", j],
+	}
+}
+
+wildcard(entry) if entry.group == "*"
+
+wildcard(entry) if entry.kind == "*"

@@ -1,0 +1,29 @@
+package kfm.argo.project_cluster_resources_test
+
+import data.kfm.argo.project_cluster_resources as rule
+
+project(name, whitelist) := {
+	"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject",
+	"metadata": {"name": name},
+	"spec": {"clusterResourceWhitelist": whitelist},
+}
+
+test_app_project_wildcard if {
+	vs := rule.violations with input as {"resources": [project("kfm-apps", [{"group": "", "kind": "Namespace"}, {"group": "*", "kind": "*"}])]}
+	{[v.id, v.resource, v.path] | some v in vs} == {["KFM-ARGO-002", 0, ["spec", "clusterResourceWhitelist", 1]]}
+}
+
+test_wildcard_kind_only if {
+	count(rule.violations) == 1 with input as {"resources": [project("kfm-apps", [{"group": "rbac.authorization.k8s.io", "kind": "*"}])]}
+}
+
+test_platform_project_may if {
+	count(rule.violations) == 0 with input as {"resources": [project("kfm-platform", [{"group": "*", "kind": "*"}])]}
+}
+
+test_platform_projects_param if {
+	count(rule.violations) == 0 with input as {
+		"resources": [project("infra", [{"group": "*", "kind": "*"}])],
+		"params": {"platformProjects": ["infra"]},
+	}
+}

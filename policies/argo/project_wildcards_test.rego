@@ -1,0 +1,33 @@
+package kfm.argo.project_wildcards_test
+
+import data.kfm.argo.project_wildcards as rule
+
+project(repos, destinations) := {
+	"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject",
+	"metadata": {"name": "kfm-apps", "namespace": "openshift-gitops"},
+	"spec": {"sourceRepos": repos, "destinations": destinations},
+}
+
+paths(resources) := ps if {
+	vs := rule.violations with input as {"overlay": {"layer": "components"}, "resources": resources}
+	ps := {v.path | some v in vs}
+}
+
+dest := {"server": "https://kubernetes.default.svc", "namespace": "kfm-*"}
+
+test_scoped_project_passes if {
+	paths([project(["https://git.example/kfm/infra.git"], [dest])]) == set()
+}
+
+test_wildcard_source_repo if {
+	paths([project(["https://git.example/kfm/infra.git", "*"], [dest])]) == {["spec", "sourceRepos", 1]}
+}
+
+test_wildcard_destinations if {
+	ds := [dest, {"server": "*", "namespace": "kfm-dev"}, {"name": "*", "namespace": "*"}]
+	paths([project(["https://git.example/kfm/infra.git"], ds)]) == {
+		["spec", "destinations", 1, "server"],
+		["spec", "destinations", 2, "name"],
+		["spec", "destinations", 2, "namespace"],
+	}
+}

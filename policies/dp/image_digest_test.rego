@@ -1,0 +1,52 @@
+package kfm.dp.image_digest_test
+
+import data.kfm.dp.image_digest as rule
+
+digest := "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+deploy(images) := {
+	"apiVersion": "apps/v1", "kind": "Deployment",
+	"metadata": {"name": "api", "namespace": "kfm-prod"},
+	"spec": {"template": {"spec": {
+		"initContainers": [{"name": "migrate", "image": images[0]}],
+		"containers": [{"name": "api", "image": images[1]}],
+	}}},
+}
+
+paths(env, resources) := ps if {
+	vs := rule.violations with input as {"overlay": {"env": env}, "resources": resources}
+	ps := {v.path | some v in vs}
+}
+
+test_tags_in_prod_are_violations if {
+	paths("prod", [deploy(["ghcr.io/kfm/api:1.2.3", "ghcr.io/kfm/api:1.2.3"])]) == {
+		["spec", "template", "spec", "initContainers", 0, "image"],
+		["spec", "template", "spec", "containers", 0, "image"],
+	}
+}
+
+test_digests_in_prod_pass if {
+	img := concat("@", ["ghcr.io/kfm/api", digest])
+	paths("prod", [deploy([img, concat("@", ["registry.local:5000/kfm/api:1.2.3", digest])])]) == set()
+}
+
+test_short_digest_is_not_a_pin if {
+	count(paths("stage", [deploy(["ghcr.io/kfm/api@sha256:abc", concat("@", ["a", digest])])])) == 1
+}
+
+test_dev_is_not_required if {
+	paths("dev", [deploy(["ghcr.io/kfm/api:1.2.3", "ghcr.io/kfm/api:1.2.3"])]) == set()
+}
+
+test_digest_envs_param if {
+	vs := rule.violations with input as {"overlay": {"env": "qa"}, "resources": [deploy(["a:1", "b:1"])], "params": {"digestEnvs": ["qa"]}}
+	count(vs) == 2
+}
+
+test_ephemeral_containers_and_pods if {
+	pod := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {
+		"containers": [{"name": "c", "image": concat("@", ["x", digest])}],
+		"ephemeralContainers": [{"name": "debug", "image": "busybox:1.36"}],
+	}}
+	paths("prod", [pod]) == {["spec", "ephemeralContainers", 0, "image"]}
+}

@@ -1,0 +1,30 @@
+package kfm.dp.image_tag_latest_test
+
+import data.kfm.dp.image_tag_latest as rule
+
+job(image) := {
+	"apiVersion": "batch/v1", "kind": "Job",
+	"metadata": {"name": "index", "namespace": "kfm-dev"},
+	"spec": {"template": {"spec": {"containers": [{"name": "indexer", "image": image}]}}},
+}
+
+flagged(image) if {
+	vs := rule.violations with input as {"overlay": {"env": "dev"}, "resources": [job(image)]}
+	some v in vs
+	v.id == "KFM-DP-002"
+	v.path == ["spec", "template", "spec", "containers", 0, "image"]
+}
+
+test_latest_tag if flagged("ghcr.io/kfm/indexer:latest")
+
+test_no_tag if flagged("ghcr.io/kfm/indexer")
+
+test_registry_port_is_not_a_tag if flagged("registry.local:5000/kfm/indexer")
+
+test_version_tag_passes if not flagged("ghcr.io/kfm/indexer:2.0.1")
+
+test_registry_port_with_tag_passes if not flagged("registry.local:5000/kfm/indexer:2.0.1")
+
+test_digest_passes if not flagged("ghcr.io/kfm/indexer@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+
+test_latest_with_digest_passes if not flagged("ghcr.io/kfm/indexer:latest@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")

@@ -1,0 +1,43 @@
+# Parameters every rule reads. The defaults live here, once; the tool passes the `policy:` section of
+# kfm-gitops.yaml as input.params. A given key replaces its default (label maps such as governedApiSelector must
+# not be merged key by key), except storeSelectors whose two lists are replaced one by one. Unknown keys are kept
+# for a repo's custom policies.
+package kfm_lib.params
+
+defaults := {
+	# Envs (overlay folder names) whose images must be pinned by digest.
+	"digestEnvs": ["stage", "prod"],
+	# A workload is a store when its labels or its pod labels carry one of these label sets, or one of its
+	# containers runs an image whose short name matches one of these globs.
+	"storeSelectors": {
+		"labels": [{"kfm.dev/tier": "store"}],
+		"images": [
+			"postgres", "postgresql", "postgis", "timescaledb", "mysql", "mariadb", "mongo", "mongodb",
+			"redis", "redis-stack-server", "valkey", "minio", "opensearch", "elasticsearch", "neo4j",
+			"cassandra", "couchdb", "clickhouse-server", "cockroach",
+		],
+	},
+	# Pods allowed to reach stores (label map every governed-API pod carries).
+	"governedApiSelector": {"kfm.dev/governed-api": "true"},
+	# AppProject whose destinations bound what the apps layer may deploy.
+	"appProject": "kfm-apps",
+	# Platform-owned AppProjects, allowed a wildcard cluster-resource whitelist.
+	"platformProjects": ["kfm-platform"],
+	# Whether the apps layer may create Namespace objects.
+	"allowNamespaces": false,
+	# Kinds no layer may create.
+	"forbiddenKinds": ["PodSecurityPolicy"],
+	# Cluster-scoped kinds beyond the built-in list that the apps layer may not create.
+	"extraClusterScopedKinds": [],
+	# Whether prod Applications may sync automatically without a warning.
+	"allowAutomatedProd": false,
+}
+
+given := object.get(input, "params", {})
+
+given_store_selectors := object.get(given, "storeSelectors", {})
+
+params := object.union(
+	object.union({k: v | some k, v in given}, {k: v | some k, d in defaults; v := object.get(given, k, d)}),
+	{"storeSelectors": {k: v | some k, d in defaults.storeSelectors; v := object.get(given_store_selectors, k, d)}},
+)

@@ -1,0 +1,81 @@
+# METADATA
+# title: No route, ingress or gateway route may reach a store
+# description: >-
+#   Stores (databases, object storage, search, graph) sit behind the trust membrane: every client goes through the
+#   governed API, which applies policy decisions, redaction and audit logging. An OpenShift Route, an Ingress or a
+#   Gateway-API HTTPRoute/TLSRoute/GRPCRoute/TCPRoute/UDPRoute whose backend is a Service fronting a store would
+#   let external clients talk to the store directly. A Service fronts a store when it is labelled as one or its
+#   selector matches the pods of a store workload in the same namespace.
+# custom:
+#   id: KFM-TM-001
+#   severity: error
+#   remediation: >-
+#     Point the route at the governed API's Service instead and let the API reach the store. If the backend is
+#     not a store, make sure neither the Service nor the pods it selects carry the store label and that its pods
+#     do not run a store image.
+package kfm.tm.route_to_store
+
+import data.kfm_lib.k8s
+import data.kfm_lib.stores
+
+gateway_route_kinds := {"HTTPRoute", "TLSRoute", "GRPCRoute", "TCPRoute", "UDPRoute"}
+
+violations contains v if {
+	some i, r in input.resources
+	some b in backends(r)
+	concat("/", [b.namespace, b.name]) in stores.store_service_keys
+	v := {
+		"id": "KFM-TM-001",
+		"msg": concat("", [r.kind, " ", k8s.name(r), " exposes store Service ", b.namespace, "/", b.name, "; only the governed API may be exposed"]),
+		"resource": i,
+		"path": b.path,
+	}
+}
+
+# Backends as {namespace, name, path}: the Service a route sends traffic to and where the route names it.
+backends(r) := route_backends(r) if r.kind == "Route"
+
+backends(r) := ingress_backends(r) if r.kind == "Ingress"
+
+backends(r) := gateway_backends(r) if r.kind in gateway_route_kinds
+
+route_backends(r) := to_backend(r) | alternate_backends(r)
+
+to_backend(r) := {{"namespace": k8s.namespace(r), "name": r.spec.to.name, "path": ["spec", "to", "name"]} |
+	object.get(r, ["spec", "to", "kind"], "Service") == "Service"
+	is_string(r.spec.to.name)
+}
+
+alternate_backends(r) := {{"namespace": k8s.namespace(r), "name": b.name, "path": ["spec", "alternateBackends", j, "name"]} |
+	some j, b in object.get(r, ["spec", "alternateBackends"], [])
+	object.get(b, "kind", "Service") == "Service"
+	is_string(b.name)
+}
+
+ingress_backends(r) := default_backend(r) | rule_backends(r)
+
+# spec.defaultBackend (networking.k8s.io/v1) and spec.backend (the v1beta1 spelling still found in old charts).
+default_backend(r) := {{"namespace": k8s.namespace(r), "name": r.spec.defaultBackend.service.name, "path": ["spec", "defaultBackend", "service", "name"]} |
+	is_string(r.spec.defaultBackend.service.name)
+} | {{"namespace": k8s.namespace(r), "name": r.spec.backend.serviceName, "path": ["spec", "backend", "serviceName"]} |
+	is_string(r.spec.backend.serviceName)
+}
+
+rule_backends(r) := {b |
+	some j, rule in object.get(r, ["spec", "rules"], [])
+	some k, hp in object.get(rule, ["http", "paths"], [])
+	some b in path_backend(k8s.namespace(r), j, k, hp)
+}
+
+path_backend(ns, j, k, hp) := {{"namespace": ns, "name": hp.backend.service.name, "path": ["spec", "rules", j, "http", "paths", k, "backend", "service", "name"]} |
+	is_string(hp.backend.service.name)
+} | {{"namespace": ns, "name": hp.backend.serviceName, "path": ["spec", "rules", j, "http", "paths", k, "backend", "serviceName"]} |
+	is_string(hp.backend.serviceName)
+}
+
+gateway_backends(r) := {{"namespace": object.get(ref, "namespace", k8s.namespace(r)), "name": ref.name, "path": ["spec", "rules", j, "backendRefs", k, "name"]} |
+	some j, rule in object.get(r, ["spec", "rules"], [])
+	some k, ref in object.get(rule, "backendRefs", [])
+	object.get(ref, "kind", "Service") == "Service"
+	is_string(ref.name)
+}

@@ -1,0 +1,32 @@
+# METADATA
+# title: Only the governed API may hold a store's credentials
+# description: >-
+#   A store's credentials are the secrets its own workloads reference (env valueFrom.secretKeyRef, envFrom
+#   secretRef, secret and projected volumes). Any other workload mounting them could talk to the store directly and
+#   bypass the governed API's policy decisions, redaction and audit logging. Workloads whose pods carry the
+#   governed-API labels are allowed.
+# custom:
+#   id: KFM-TM-005
+#   severity: error
+#   remediation: >-
+#     Remove the secret reference and call the governed API instead. If this workload is the governed API, give its
+#     pods the governed-API labels (default kfm.dev/governed-api: "true").
+package kfm.tm.store_credentials
+
+import data.kfm_lib.k8s
+import data.kfm_lib.stores
+
+violations contains v if {
+	some i, w in input.resources
+	k8s.is_workload(w)
+	not i in stores.store_workloads
+	not stores.governed_api(w)
+	some ref in stores.secret_refs(w)
+	concat("/", [k8s.namespace(w), ref.name]) in stores.store_secret_keys
+	v := {
+		"id": "KFM-TM-005",
+		"msg": concat("", [w.kind, " ", k8s.namespace(w), "/", k8s.name(w), " references secret ", ref.name, ", a store credential; only the governed API may use it"]),
+		"resource": i,
+		"path": ref.path,
+	}
+}

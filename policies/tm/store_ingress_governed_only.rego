@@ -1,0 +1,75 @@
+# METADATA
+# title: Only the governed API may be allowed in to a store
+# description: >-
+#   NetworkPolicies add up: any policy that selects a store's pods and allows a peer opens the store to it. A
+#   NetworkPolicy selecting store pods (same namespace) may allow ingress only from pods carrying the governed-API
+#   labels (policy parameter governedApiSelector, default kfm.dev/governed-api=true). An ingress rule without
+#   `from` (everyone), a peer with `namespaceSelector: {}` (every namespace), a peer without a podSelector, an
+#   ipBlock peer or a podSelector that does not require the governed-API labels each break the trust membrane.
+# custom:
+#   id: KFM-TM-004
+#   severity: error
+#   remediation: >-
+#     Restrict the rule to `from: [{podSelector: {matchLabels: {kfm.dev/governed-api: "true"}}}]` (add a labelled
+#     namespaceSelector if the API runs in another namespace); remove ipBlock and catch-all peers.
+package kfm.tm.store_ingress_governed_only
+
+import data.kfm_lib.k8s
+import data.kfm_lib.params.params
+import data.kfm_lib.stores
+
+violations contains v if {
+	some i in store_policies
+	np := input.resources[i]
+	some j, rule in object.get(np, ["spec", "ingress"], [])
+	count(object.get(rule, "from", [])) == 0
+	v := {
+		"id": "KFM-TM-004",
+		"msg": concat("", ["NetworkPolicy ", k8s.namespace(np), "/", k8s.name(np), " selects store pods and its ingress rule ", format_int(j, 10), " has no `from`, so it admits every source"]),
+		"resource": i,
+		"path": ["spec", "ingress", j],
+	}
+}
+
+violations contains v if {
+	some i in store_policies
+	np := input.resources[i]
+	some j, rule in object.get(np, ["spec", "ingress"], [])
+	some k, peer in object.get(rule, "from", [])
+	some why in peer_problems(peer)
+	v := {
+		"id": "KFM-TM-004",
+		"msg": concat("", ["NetworkPolicy ", k8s.namespace(np), "/", k8s.name(np), " selects store pods and admits ", why, "; only the governed API may reach a store"]),
+		"resource": i,
+		"path": ["spec", "ingress", j, "from", k],
+	}
+}
+
+# NetworkPolicies that select at least one store workload's pods in their own namespace and govern ingress.
+store_policies contains i if {
+	some i, np in input.resources
+	np.kind == "NetworkPolicy"
+	"Ingress" in object.get(np, ["spec", "policyTypes"], ["Ingress"])
+	some j in stores.store_workloads
+	w := input.resources[j]
+	k8s.namespace(w) == k8s.namespace(np)
+
+	# An absent podSelector is the empty selector (the API field is not optional in Go), i.e. all pods.
+	k8s.selector_matches(object.get(np, ["spec", "podSelector"], {}), k8s.pod_labels(w))
+}
+
+peer_problems(peer) := (({"an ipBlock peer" |
+	peer.ipBlock
+} | {"every namespace (namespaceSelector: {})" |
+	is_object(peer.namespaceSelector)
+	k8s.selects_all(peer.namespaceSelector)
+}) | {"a peer without a podSelector" |
+	not peer.ipBlock
+	not peer.podSelector
+}) | {"pods that are not the governed API" |
+	is_object(peer.podSelector)
+	not governed_selector(peer.podSelector)
+}
+
+# The peer's podSelector must require every governed-API label, so only governed-API pods can match it.
+governed_selector(sel) if k8s.labels_contain(object.get(sel, "matchLabels", {}), params.governedApiSelector)

@@ -1,0 +1,92 @@
+package kfm.tm.store_ingress_governed_only_test
+
+import data.kfm.tm.store_ingress_governed_only as rule
+
+neo4j := {
+	"apiVersion": "apps/v1", "kind": "StatefulSet",
+	"metadata": {"name": "graph", "namespace": "kfm-data", "labels": {"kfm.dev/tier": "store"}},
+	"spec": {"template": {
+		"metadata": {"labels": {"app": "graph", "kfm.dev/tier": "store"}},
+		"spec": {"containers": [{"name": "neo4j", "image": "neo4j:5"}]},
+	}},
+}
+
+allow(from) := {
+	"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+	"metadata": {"name": "graph-ingress", "namespace": "kfm-data"},
+	"spec": {
+		"podSelector": {"matchLabels": {"app": "graph"}},
+		"policyTypes": ["Ingress"],
+		"ingress": [{"from": from, "ports": [{"port": 7687}]}],
+	},
+}
+
+governed := {"podSelector": {"matchLabels": {"kfm.dev/governed-api": "true"}}}
+
+paths(resources) := ps if {
+	vs := rule.violations with input as {"resources": resources}
+	ps := {v.path | some v in vs}
+}
+
+test_governed_api_only_passes if {
+	paths([neo4j, allow([governed])]) == set()
+}
+
+test_governed_api_from_labelled_namespace_passes if {
+	peer := object.union(governed, {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kfm-api"}}})
+	paths([neo4j, allow([peer])]) == set()
+}
+
+test_all_namespaces_peer if {
+	peer := object.union(governed, {"namespaceSelector": {}})
+	paths([neo4j, allow([peer])]) == {["spec", "ingress", 0, "from", 0]}
+}
+
+test_empty_pod_selector_peer if {
+	paths([neo4j, allow([governed, {"podSelector": {}}])]) == {["spec", "ingress", 0, "from", 1]}
+}
+
+test_other_pods_peer if {
+	paths([neo4j, allow([{"podSelector": {"matchLabels": {"app": "ui"}}}])]) == {["spec", "ingress", 0, "from", 0]}
+}
+
+test_ip_block_peer if {
+	paths([neo4j, allow([{"ipBlock": {"cidr": "10.0.0.0/8"}}])]) == {["spec", "ingress", 0, "from", 0]}
+}
+
+test_namespace_selector_without_pod_selector if {
+	paths([neo4j, allow([{"namespaceSelector": {"matchLabels": {"team": "kfm"}}}])]) == {["spec", "ingress", 0, "from", 0]}
+}
+
+test_rule_without_from_admits_everyone if {
+	np := json.remove(allow([]), ["spec/ingress/0/from"])
+	paths([neo4j, np]) == {["spec", "ingress", 0]}
+}
+
+test_policy_selecting_all_pods_counts if {
+	np := object.union(allow([{"podSelector": {}}]), {"spec": {"podSelector": {}}})
+	paths([neo4j, np]) == {["spec", "ingress", 0, "from", 0]}
+}
+
+test_match_expressions_selecting_store if {
+	np := object.union(allow([{"podSelector": {}}]), {"spec": {"podSelector": {
+		"matchLabels": {},
+		"matchExpressions": [{"key": "kfm.dev/tier", "operator": "In", "values": ["store"]}],
+	}}})
+	count(paths([neo4j, np])) == 1
+}
+
+test_policy_for_other_pods_is_ignored if {
+	np := object.union(allow([{"podSelector": {}}]), {"spec": {"podSelector": {"matchLabels": {"app": "ui"}}}})
+	paths([neo4j, np]) == set()
+}
+
+test_policy_in_other_namespace_is_ignored if {
+	np := object.union(allow([{"podSelector": {}}]), {"metadata": {"namespace": "kfm-ui"}})
+	paths([neo4j, np]) == set()
+}
+
+test_custom_governed_selector if {
+	peer := {"podSelector": {"matchLabels": {"role": "gateway"}}}
+	count(rule.violations) == 0 with input as {"resources": [neo4j, allow([peer])], "params": {"governedApiSelector": {"role": "gateway"}}}
+}
