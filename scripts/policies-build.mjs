@@ -207,7 +207,8 @@ export async function compileWasm({ dir, sources, capabilitiesFile, entrypoints 
     const out = join(work, 'bundle.tar.gz');
     const args = ['build', '-t', 'wasm', '--capabilities', capabilitiesFile, '-o', out];
     for (const e of entrypoints) args.push('-e', e);
-    await opa([...args, ...sources.map((s) => join(dir, s))], { cwd: dir });
+    // Relative paths: file names end up in the module (error locations), so the output is reproducible.
+    await opa([...args, ...sources], { cwd: dir });
     return extractFromTarGz(await readFile(out), 'policy.wasm');
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -228,7 +229,7 @@ export async function build() {
       await copyFile(join(policiesDir, s), join(stage, s));
     }
     const rules = await catalogue(stage, sources);
-    const wasm = await compileWasm({ dir: stage, sources, capabilitiesFile });
+    const wasm = await compileWasm({ dir: policiesDir, sources, capabilitiesFile });
     const { stdout: defaultsJson } = await opa([
       'eval', '--format', 'json', '-d', join(stage, 'lib', 'params.rego'), 'data.kfm_lib.params.defaults',
     ]);
