@@ -1,0 +1,150 @@
+/**
+ * One validation engine per Kubernetes release, kept for the life of the process: the shipped definitions are
+ * loaded once, and every validator (built-in kind or custom schema) is compiled lazily on first use and cached.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ValidateFunction } from 'ajv';
+import { packageRoot } from '../../util/paths.js';
+import { createAjv, type Ajv } from './ajv.js';
+import type { JsonSchema } from './crd.js';
+
+const BASE_ID = 'https://schemas.kfm-gitops.local';
+const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+
+export interface ReleaseFile {
+  format: number;
+  release: string;
+  source: { package: string; version: string; member: string; sha256: string };
+  /** apiVersion → kind → definition name. */
+  kinds: Record<string, Record<string, string>>;
+  $defs: Record<string, JsonSchema>;
+}
+
+export function kubernetesSchemaDir(): string {
+  return join(packageRoot(), 'schemas', 'kubernetes');
+}
+
+/** Kubernetes releases whose schemas ship with the tool (`schemas/kubernetes/<major>.<minor>.json`), oldest first. */
+export function shippedKubernetesVersions(): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(kubernetesSchemaDir());
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => /^(\d+\.\d+)\.json$/.exec(n)?.[1])
+    .filter((v): v is string => v !== undefined)
+    .sort((a, b) => {
+      const [am, an] = a.split('.').map(Number);
+      const [bm, bn] = b.split('.').map(Number);
+      return am - bm || an - bn;
+    });
+}
+
+export class UnknownKubernetesVersionError extends Error {
+  override name = 'UnknownKubernetesVersionError';
+}
+
+function hashOf(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
+}
+
+export class ReleaseEngine {
+  readonly release: string;
+  readonly file: ReleaseFile;
+  private readonly ajv: Ajv;
+  private readonly k8sId: string;
+  private readonly validators = new Map<string, ValidateFunction>();
+  /** kind → apiVersions serving it, for "known versions" hints. */
+  private kindVersions?: Map<string, string[]>;
+
+  constructor(release: string, file: ReleaseFile) {
+    this.release = release;
+    this.file = file;
+    this.ajv = createAjv();
+    this.k8sId = `${BASE_ID}/kubernetes/${release}.json`;
+    // The shipped definitions are generated and tested; skip meta-validation of 300 KB of schema on every start.
+    this.ajv.addSchema({ $id: this.k8sId, $defs: file.$defs }, undefined, undefined, false);
+  }
+
+  /** Definition name of a built-in kind, if this release serves it. */
+  definitionOf(apiVersion: string, kind: string): string | undefined {
+    return this.file.kinds[apiVersion]?.[kind];
+  }
+
+  /** apiVersions of this release serving `kind`. */
+  versionsOfKind(kind: string): string[] {
+    if (!this.kindVersions) {
+      this.kindVersions = new Map();
+      for (const [apiVersion, kinds] of Object.entries(this.file.kinds)) {
+        for (const k of Object.keys(kinds)) {
+          const list = this.kindVersions.get(k) ?? [];
+          list.push(apiVersion);
+          this.kindVersions.set(k, list);
+        }
+      }
+    }
+    return this.kindVersions.get(kind) ?? [];
+  }
+
+  /** Compiled validator of a built-in kind (undefined when the release does not serve it). */
+  kubernetes(apiVersion: string, kind: string): ValidateFunction | undefined {
+    const def = this.definitionOf(apiVersion, kind);
+    if (!def) return undefined;
+    const key = `k8s:${def}`;
+    let fn = this.validators.get(key);
+    if (!fn) {
+      fn = this.ajv.compile({ $ref: `${this.k8sId}#/$defs/${def}` });
+      this.validators.set(key, fn);
+    }
+    return fn;
+  }
+
+  /**
+   * Compiled validator of a custom-resource schema (CRD conversion, shipped pack, extraDirs). The root `metadata`
+   * is always validated as the release's ObjectMeta: the API server does so whatever the CRD declares.
+   * Throws when the schema cannot be compiled (bad pattern, invalid keyword value).
+   */
+  custom(schema: JsonSchema): ValidateFunction {
+    const key = `custom:${hashOf(schema)}`;
+    let fn = this.validators.get(key);
+    if (!fn) {
+      const props = { ...((schema.properties as Record<string, unknown> | undefined) ?? {}) };
+      props.metadata = { $ref: `${this.k8sId}#/$defs/${OBJECT_META}` };
+      const { $schema: _ignored, $id: _id, id: _legacyId, ...rest } = schema;
+      fn = this.ajv.compile({ ...rest, properties: props });
+      this.validators.set(key, fn);
+    }
+    return fn;
+  }
+}
+
+const engines = new Map<string, ReleaseEngine>();
+
+export function loadReleaseFile(release: string): ReleaseFile {
+  const text = readFileSync(join(kubernetesSchemaDir(), `${release}.json`), 'utf8');
+  return JSON.parse(text) as ReleaseFile;
+}
+
+/** The engine of a shipped release; throws UnknownKubernetesVersionError for any other. */
+export function engineFor(release: string): ReleaseEngine {
+  let engine = engines.get(release);
+  if (engine) return engine;
+  const shipped = shippedKubernetesVersions();
+  if (!shipped.includes(release)) {
+    throw new UnknownKubernetesVersionError(
+      `no schemas ship for Kubernetes ${release}; shipped releases: ${shipped.join(', ') || '(none)'}`,
+    );
+  }
+  engine = new ReleaseEngine(release, loadReleaseFile(release));
+  engines.set(release, engine);
+  return engine;
+}
+
+/** Drops every cached engine (benchmarks measure cold starts with it). */
+export function resetEngines(): void {
+  engines.clear();
+}

@@ -1,0 +1,218 @@
+/**
+ * Validates resources against the schema of their apiVersion/kind and returns violations (no I/O, no reporting):
+ * the check (index.ts) turns them into findings, the benchmark calls it directly.
+ */
+import { isAbsolute, join } from 'node:path';
+import type { ValidateFunction } from 'ajv';
+import type { JsonPath, Resource } from '../../types.js';
+import { isAllowedUnknown, SchemaConfigError, type SchemaConfig } from './config.js';
+import { deprecationFor, deprecationMessage } from './deprecations.js';
+import { engineFor, type ReleaseEngine } from './engine.js';
+import { describeErrors } from './messages.js';
+import { RULES, type SchemaRuleId } from './rules.js';
+import { RunCrds, SchemaFolder, shippedCrdPack } from './sources.js';
+import { existsSync, statSync } from 'node:fs';
+
+export interface Violation {
+  ruleId: SchemaRuleId;
+  message: string;
+  /** Path inside the resource (for a `List`, starting with `items`, i). */
+  path: JsonPath;
+  /** Severity override (e.g. unknown fields with `strict: false`). */
+  severity?: 'error' | 'warning';
+}
+
+interface Resolved {
+  validate?: ValidateFunction;
+  /** Why there is no validator (unknown kind, unusable schema). */
+  missing?: Violation;
+  /** Extra finding that does not stop validation (deprecated version). */
+  notice?: Violation;
+  /** Kind allowed without a schema by config. */
+  allowed?: boolean;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function quoteList(list: string[]): string {
+  return list.map((v) => `\`${v}\``).join(', ');
+}
+
+export interface ValidatorOptions {
+  release: string;
+  config: SchemaConfig;
+  /** Absolute checked root (extraDirs are relative to it). */
+  root: string;
+  /** Every resource of the run (its CRDs define custom kinds for all overlays). */
+  resources: Resource[];
+}
+
+export class ResourceValidator {
+  readonly engine: ReleaseEngine;
+  readonly runCrds: RunCrds;
+  private readonly extra: SchemaFolder[];
+  private readonly config: SchemaConfig;
+  private readonly release: string;
+  private readonly badSchemas = new Map<string, string>();
+  /** Problems with schema sources (unusable files, CRD conversion issues), reported once each. */
+  readonly sourceProblems: { resource?: Resource; path?: JsonPath; message: string; file?: string }[] = [];
+
+  constructor(options: ValidatorOptions) {
+    this.release = options.release;
+    this.config = options.config;
+    this.engine = engineFor(options.release);
+    this.extra = options.config.extraDirs.map((dir) => {
+      const abs = isAbsolute(dir) ? dir : join(options.root, dir);
+      if (!existsSync(abs) || !statSync(abs).isDirectory()) {
+        throw new SchemaConfigError(`config \`schema.extraDirs\`: folder \`${dir}\` does not exist under the root`);
+      }
+      return new SchemaFolder(abs, dir.replace(/\/+$/, ''));
+    });
+    this.runCrds = new RunCrds(options.resources);
+    for (const p of this.runCrds.problems) {
+      this.sourceProblems.push({
+        resource: p.crd,
+        path: p.issue.path,
+        message: `CRD ${p.crd.id.name}: ${p.issue.message}; this part of its schema is not checked`,
+      });
+    }
+  }
+
+  /** Compiles a custom schema once; an unusable one is reported (once) and treated as missing. */
+  private compileCustom(key: string, schema: Record<string, unknown>, what: string, reportOn?: Resource, file?: string): ValidateFunction | Violation {
+    const known = this.badSchemas.get(key);
+    if (known !== undefined) return { ruleId: RULES.badSchema, message: known, path: [] };
+    try {
+      return this.engine.custom(schema);
+    } catch (err) {
+      const message = `${what} cannot be used as a validator: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+      this.badSchemas.set(key, message);
+      this.sourceProblems.push({ resource: reportOn, path: reportOn ? ['spec'] : undefined, message, file });
+      return { ruleId: RULES.badSchema, message, path: [] };
+    }
+  }
+
+  private resolve(apiVersion: string, kind: string, overlay: string): Resolved {
+    const out: Resolved = {};
+    const dep = deprecationFor(apiVersion, kind, this.release);
+    if (dep) {
+      const v: Violation = { ruleId: RULES.removedApi, message: deprecationMessage(apiVersion, kind, this.release, dep), path: ['apiVersion'] };
+      if (dep.state === 'removed') return { missing: v };
+      out.notice = v;
+    }
+
+    const crd = this.runCrds.find(apiVersion, kind, overlay);
+    if (crd) {
+      if (!crd.version.served) {
+        return { ...out, missing: { ruleId: RULES.unknownKind, path: ['apiVersion'], message: `\`${apiVersion} ${kind}\`: version \`${crd.version.version}\` is not served by CRD ${crd.crd.id.name}` } };
+      }
+      if (crd.version.deprecated && !out.notice) {
+        out.notice = {
+          ruleId: RULES.removedApi,
+          path: ['apiVersion'],
+          message: `\`${apiVersion} ${kind}\` is deprecated by CRD ${crd.crd.id.name}${crd.version.deprecationWarning ? `: ${crd.version.deprecationWarning}` : ''}`,
+        };
+      }
+      const r = this.compileCustom(`crd:${crd.crd.overlay}:${crd.crd.id.name}:${crd.version.version}`, crd.version.schema, `the schema of CRD ${crd.crd.id.name} (${crd.version.version})`, crd.crd);
+      return typeof r === 'function' ? { ...out, validate: r } : { ...out, missing: r };
+    }
+
+    for (const folder of [...this.extra, shippedCrdPack()]) {
+      const file = folder.find(apiVersion, kind);
+      if (!file) continue;
+      if (file.loaded?.error || !file.loaded?.schema) {
+        const message = `schema file ${file.label} cannot be read: ${file.loaded?.error ?? 'empty'}`;
+        if (!this.badSchemas.has(file.absPath)) {
+          this.badSchemas.set(file.absPath, message);
+          this.sourceProblems.push({ message, file: file.label });
+        }
+        return { ...out, missing: { ruleId: RULES.badSchema, message, path: [] } };
+      }
+      const r = this.compileCustom(file.absPath, file.loaded.schema, `schema file ${file.label}`, undefined, file.label);
+      return typeof r === 'function' ? { ...out, validate: r } : { ...out, missing: r };
+    }
+
+    const builtin = this.engine.kubernetes(apiVersion, kind);
+    if (builtin) return { ...out, validate: builtin };
+
+    if (isAllowedUnknown(this.config, apiVersion, kind)) return { ...out, allowed: true };
+    const known = [
+      ...new Set([
+        ...this.engine.versionsOfKind(kind),
+        ...this.runCrds.versionsOfKind(kind),
+        ...this.extra.flatMap((f) => f.versionsOfKind(kind)),
+        ...shippedCrdPack().versionsOfKind(kind),
+      ]),
+    ].sort();
+    const hint = known.length > 0 ? ` Known apiVersions for ${kind}: ${quoteList(known)}.` : '';
+    return {
+      ...out,
+      missing: {
+        ruleId: RULES.unknownKind,
+        path: ['apiVersion'],
+        message:
+          `no schema for \`${apiVersion} ${kind}\` (Kubernetes ${this.release}).${hint} Fix one of: ` +
+          `(1) render its CustomResourceDefinition in an overlay of the run, or convert it with ` +
+          `\`kfm-gitops schemas import <crd.yaml> --out <dir>\`; (2) list that schema folder under \`schema.extraDirs\`; ` +
+          `(3) add {apiVersion: ${apiVersion}, kind: ${kind}, reason: …} to \`schema.allowUnknownKinds\``,
+      },
+    };
+  }
+
+  /** Validates one object (a resource or a List item) and returns its violations, paths prefixed by `prefix`. */
+  private validateObject(object: Record<string, unknown>, overlay: string, prefix: JsonPath, out: Violation[]): void {
+    const apiVersion = object.apiVersion;
+    const kind = object.kind;
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion === '' || kind === '') {
+      out.push({ ruleId: RULES.missingField, path: prefix, message: 'list item without `apiVersion` and `kind`' });
+      return;
+    }
+    if (apiVersion === 'v1' && kind === 'List') {
+      this.validateList(object, overlay, prefix, out);
+      return;
+    }
+    const resolved = this.resolve(apiVersion, kind, overlay);
+    if (resolved.notice) out.push({ ...resolved.notice, path: [...prefix, ...resolved.notice.path] });
+    if (resolved.missing) {
+      out.push({ ...resolved.missing, path: [...prefix, ...resolved.missing.path] });
+      return;
+    }
+    const validate = resolved.validate;
+    if (!validate || validate(object)) return;
+    for (const v of describeErrors(validate.errors ?? [], object)) {
+      const violation: Violation = { ...v, path: [...prefix, ...v.path] };
+      if (v.ruleId === RULES.unknownField && !this.config.strict) violation.severity = 'warning';
+      out.push(violation);
+    }
+  }
+
+  /** `kind: List` (what `kubectl get -o yaml` prints): every item is validated against its own schema. */
+  private validateList(object: Record<string, unknown>, overlay: string, prefix: JsonPath, out: Violation[]): void {
+    for (const key of Object.keys(object)) {
+      if (!['apiVersion', 'kind', 'metadata', 'items'].includes(key)) {
+        out.push({ ruleId: RULES.unknownField, path: [...prefix, key], message: `unknown field \`${key}\` in a List` });
+      }
+    }
+    const items = object.items;
+    if (items === undefined || items === null) return;
+    if (!Array.isArray(items)) {
+      out.push({ ruleId: RULES.invalidValue, path: [...prefix, 'items'], message: '`items` of a List must be a list' });
+      return;
+    }
+    items.forEach((item, i) => {
+      if (!isRecord(item)) {
+        out.push({ ruleId: RULES.invalidValue, path: [...prefix, 'items', i], message: 'List item is not a mapping' });
+        return;
+      }
+      this.validateObject(item, overlay, [...prefix, 'items', i], out);
+    });
+  }
+
+  validate(resource: Resource): Violation[] {
+    const out: Violation[] = [];
+    this.validateObject(resource.object, resource.overlay, [], out);
+    return out;
+  }
+}
