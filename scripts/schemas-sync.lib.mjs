@@ -145,7 +145,9 @@ function nonNull(schema, defs) {
   const types = typesOf(schema);
   if (types) return types.includes('null') ? { ...schema, type: withoutNull(types) } : schema;
   if (typeof schema.$ref === 'string') {
-    const target = defs[refName(schema.$ref)];
+    // Look through to the corrected definition: IntOrString and Quantity only get a type list once replaced.
+    const name = refName(schema.$ref);
+    const target = replacementFor(name) ?? defs[name];
     const targetTypes = typesOf(target);
     if (targetTypes && targetTypes.includes('null')) return { ...schema, type: withoutNull(targetTypes) };
   }
