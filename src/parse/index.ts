@@ -73,16 +73,17 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
 
   const seen = new Map<string, number>();
   docs.forEach((doc, docIndex) => {
-    const startOffset = doc.range?.[0] ?? 0;
+    // The document's line is where its content starts, not its `---` marker.
+    const startOffset = (doc.contents as YamlNode | null)?.range?.[0] ?? doc.range?.[0] ?? 0;
     const docLine = lineCounter.linePos(startOffset).line;
-    const docBytes = (doc.range?.[2] ?? startOffset) - startOffset;
+    const docBytes = (doc.range?.[2] ?? startOffset) - (doc.range?.[0] ?? 0);
     if (docBytes > limits.maxDocumentBytes) {
       problem('KFM-RENDER-012', `document ${docIndex + 1} is ${docBytes} bytes, over the limit of ${limits.maxDocumentBytes}`, docLine);
       return;
     }
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
-        const line = e.linePos?.[0]?.line ?? docLine;
+        const line = e.pos ? lineCounter.linePos(e.pos[0]).line : docLine;
         const reason = e.code === 'DUPLICATE_KEY' ? `duplicate key: ${firstLine(e)}` : firstLine(e);
         problem(e.code === 'DUPLICATE_KEY' ? 'KFM-RENDER-011' : 'KFM-RENDER-010', `document ${docIndex + 1}: ${reason}`, line);
       }

@@ -1,0 +1,18 @@
+/** The checks of a run, in the order they report. Each lives in its own folder (DESIGN.md: one module per check). */
+import type { Check, RuleDoc } from '../types.js';
+import { CORE_RULES } from '../core-rules.js';
+
+export interface CheckSelection {
+  /** Check ids to leave out (`--skip-check`), e.g. for speed in a dedicated job. */
+  skip?: string[];
+}
+
+export function createChecks(selection: CheckSelection = {}): Check[] {
+  const all: Check[] = [];
+  return all.filter((c) => !selection.skip?.includes(c.meta.id));
+}
+
+/** Every documented rule: core (render/config) and each check's. */
+export function allRules(): RuleDoc[] {
+  return [...CORE_RULES, ...createChecks().flatMap((c) => c.rules())];
+}

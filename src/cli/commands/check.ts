@@ -1,0 +1,110 @@
+import { cpus } from 'node:os';
+import type { Command } from 'commander';
+import { createChecks } from '../../checks/index.js';
+import { failsAt, runCheck } from '../../pipeline.js';
+import { KustomizeRenderer } from '../../render/kustomize.js';
+import { allRules } from '../../checks/index.js';
+import { toolVersion } from '../../util/version.js';
+import {
+  FORMATTERS,
+  kubernetesVersionFor,
+  kustomizeFor,
+  loadContext,
+  parseFailOn,
+  parsePositiveInt,
+  parsePositiveNumber,
+  planOutputs,
+  writeFileAtomic,
+} from '../context.js';
+import { CliError, useColor, type CliIO } from '../io.js';
+
+interface CheckFlags {
+  config?: string;
+  kustomize?: string;
+  overlay?: string[];
+  env?: string[];
+  concurrency?: string;
+  timeout?: string;
+  format?: string;
+  output?: string[];
+  failOn?: string;
+  quiet?: boolean;
+  color?: boolean;
+  kubernetesVersion?: string;
+  origin?: boolean;
+  skipCheck?: string[];
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+const collectList = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+
+export function register(program: Command, io: CliIO, setCode: (code: number) => void): void {
+  program
+    .command('check')
+    .description('render every overlay under the root and run schema, policy and secret checks (fails closed)')
+    .argument('[root]', 'desired-state root (default: `root` from kfm-gitops.yaml, else infra/gitops)')
+    .option('-c, --config <file>', 'config file (default: kfm-gitops.yaml in the current folder, else in the root)')
+    .option('--kustomize <cmd>', 'kustomize command to run (else KFM_KUSTOMIZE, config, .tools/bin, PATH, kubectl kustomize)')
+    .option('--overlay <glob>', 'only overlays whose path matches (repeatable)', collect)
+    .option('--env <list>', 'only these envs, comma-separated (repeatable)', collectList)
+    .option('--concurrency <n>', 'overlays rendered at once (default: CPU count)')
+    .option('--timeout <seconds>', 'per-overlay render timeout (default 60)')
+    .option('-f, --format <format>', 'console output format: text or json', undefined)
+    .option('-o, --output <format=file>', 'also write a report file (repeatable), e.g. json=report.json', collect)
+    .option('--fail-on <severity>', 'lowest severity that fails the run: error or warning (default error)')
+    .option('-q, --quiet', 'print only errors and the summary')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .option('--kubernetes-version <x.y>', 'Kubernetes release to validate against (default: newest shipped)')
+    .option('--no-origin', 'do not map findings to source files (renders without kustomize build metadata)')
+    .option('--skip-check <id>', 'leave out a check (schema, policy, secrets); repeatable', collect)
+    .action(async (rootArg: string | undefined, flags: CheckFlags) => {
+      const ctx = await loadContext(io, { config: flags.config, root: rootArg });
+      const plan = planOutputs(io, flags.format, flags.output);
+      const failOn = parseFailOn(flags.failOn, ctx.config);
+      const concurrency = parsePositiveInt('--concurrency', flags.concurrency) ?? ctx.config.concurrency ?? Math.max(1, cpus().length);
+      const timeoutS = parsePositiveNumber('--timeout', flags.timeout) ?? ctx.config.kustomize?.timeoutSeconds ?? 60;
+      const kubernetesVersion = kubernetesVersionFor(flags.kubernetesVersion, ctx.config);
+      const known = ['schema', 'policy', 'secrets'];
+      for (const s of flags.skipCheck ?? []) if (!known.includes(s)) throw new CliError(`--skip-check takes one of ${known.join(', ')}, not ${JSON.stringify(s)}`);
+      const kustomize = await kustomizeFor(io, ctx.config, flags.kustomize);
+      const renderer = new KustomizeRenderer(kustomize);
+      const abort = new AbortController();
+      const onSignal = (): void => abort.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const progress = io.isTTY && !flags.quiet;
+      try {
+        const report = await runCheck({
+          root: ctx.root,
+          config: ctx.config,
+          configFile: ctx.configFile,
+          checks: createChecks({ skip: flags.skipCheck }),
+          kubernetesVersion,
+          toolVersion: toolVersion(),
+          renderer,
+          discover: { overlayGlobs: flags.overlay, envs: flags.env },
+          concurrency,
+          timeoutMs: timeoutS * 1000,
+          origin: flags.origin !== false && ctx.config.kustomize?.origin !== false,
+          signal: abort.signal,
+          onProgress: progress
+            ? ({ done, total, overlay }) => {
+                if (total > 3) io.stderr(`\r\x1b[K[${done}/${total}] ${overlay}${done === total ? '\r\x1b[K' : ''}`);
+              }
+            : undefined,
+        });
+        const color = useColor(io, flags.color);
+        const formatOptions = { color, quiet: flags.quiet, rules: allRules() };
+        for (const out of plan.files) await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));
+        io.stdout(FORMATTERS[plan.console](report, formatOptions));
+        setCode(failsAt(report, failOn) ? 1 : 0);
+      } catch (err) {
+        if (abort.signal.aborted) throw new CliError('interrupted: no report written', 130);
+        throw err;
+      } finally {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+        await renderer.dispose();
+      }
+    });
+}

@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { allRules } from '../../checks/index.js';
+import { suggest } from '../../util/suggest.js';
+import { CliError, type CliIO } from '../io.js';
+
+export function register(program: Command, io: CliIO, setCode: (code: number) => void): void {
+  program
+    .command('explain')
+    .description('what a rule checks, why, and how to fix a finding; without an id, list every rule')
+    .argument('[ruleId]', 'e.g. KFM-RENDER-003')
+    .option('--json', 'print the rule docs as JSON')
+    .action((ruleId: string | undefined, flags: { json?: boolean }) => {
+      const rules = allRules();
+      if (!ruleId) {
+        io.stdout(flags.json ? `${JSON.stringify(rules, null, 2)}\n` : rules.map((r) => `${r.id.padEnd(16)} ${r.severity.padEnd(7)} ${r.title}`).join('\n') + '\n');
+        setCode(0);
+        return;
+      }
+      const rule = rules.find((r) => r.id.toUpperCase() === ruleId.toUpperCase());
+      if (!rule) {
+        const hint = suggest(ruleId.toUpperCase(), rules.map((r) => r.id));
+        throw new CliError(`no rule ${ruleId}${hint ? `; did you mean ${hint}?` : ''} (\`kfm-gitops explain\` lists them)`);
+      }
+      io.stdout(
+        flags.json
+          ? `${JSON.stringify(rule, null, 2)}\n`
+          : `${rule.id} — ${rule.title}\ncategory: ${rule.category}, default severity: ${rule.severity}\n\nWhy:\n  ${rule.description}\n\nHow to fix:\n  ${rule.remediation}\n`,
+      );
+      setCode(0);
+    });
+}

@@ -1,0 +1,112 @@
+/**
+ * What every command needs before it runs: the config, the root, the kustomize command, the output plan.
+ * Bad input here is a CliError (exit 2) with one clear line.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { ConfigError, loadConfig } from '../config/load.js';
+import type { Config } from '../config/types.js';
+import { FORMATTERS, formatNames } from '../report/index.js';
+import { KustomizeNotFoundError, resolveKustomize, type KustomizeCommand } from '../render/resolve.js';
+import type { FailOn } from '../types.js';
+import { shippedKubernetesReleases } from '../util/version.js';
+import { CliError, type CliIO } from './io.js';
+
+export const DEFAULT_ROOT = 'infra/gitops';
+
+export interface Loaded {
+  config: Config;
+  configFile?: string;
+  root: string;
+}
+
+export async function loadContext(io: CliIO, opts: { config?: string; root?: string }): Promise<Loaded> {
+  const rootArg = opts.root ? resolve(io.cwd, opts.root) : undefined;
+  let loaded;
+  try {
+    loaded = await loadConfig({
+      explicitPath: opts.config ? resolve(io.cwd, opts.config) : undefined,
+      searchDirs: [io.cwd, ...(rootArg ? [rootArg] : [])],
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(`config error: ${err.message}`);
+    throw err;
+  }
+  const configDir = loaded.file ? dirname(loaded.file) : io.cwd;
+  const root = rootArg ?? (loaded.config.root ? resolve(configDir, loaded.config.root) : resolve(io.cwd, DEFAULT_ROOT));
+  if (!existsSync(root)) throw new CliError(`root ${root} does not exist (pass the desired-state folder as an argument, or set \`root\` in kfm-gitops.yaml)`);
+  if (!statSync(root).isDirectory()) throw new CliError(`root ${root} is not a directory`);
+  return { config: loaded.config, configFile: loaded.file, root };
+}
+
+export async function kustomizeFor(io: CliIO, config: Config, flag?: string): Promise<KustomizeCommand> {
+  try {
+    return await resolveKustomize({ flag, env: io.env.KFM_KUSTOMIZE || undefined, config: config.kustomize?.command, path: io.env.PATH, toolsDir: io.env.KFM_TOOLS_DIR || undefined });
+  } catch (err) {
+    if (err instanceof KustomizeNotFoundError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+export function kubernetesVersionFor(flag: string | undefined, config: Config): string {
+  const shipped = shippedKubernetesReleases();
+  const wanted = flag ?? config.kubernetesVersion;
+  if (wanted) {
+    const normal = wanted.replace(/^v/, '').split('.').slice(0, 2).join('.');
+    if (shipped.length > 0 && !shipped.includes(normal)) {
+      throw new CliError(`Kubernetes ${wanted} has no shipped schemas; choose one of ${shipped.join(', ')}`);
+    }
+    return normal;
+  }
+  return shipped[shipped.length - 1] ?? '1.33';
+}
+
+export function parseFailOn(value: string | undefined, config: Config): FailOn {
+  const v = value ?? config.failOn ?? 'error';
+  if (v !== 'error' && v !== 'warning') throw new CliError(`--fail-on must be error or warning, not ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function parsePositiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`${name} must be a whole number ≥ 1, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function parsePositiveNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError(`${name} must be a number > 0, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+export interface OutputPlan {
+  console: string;
+  files: { format: string; file: string }[];
+}
+
+export function planOutputs(io: CliIO, format: string | undefined, outputs: string[] | undefined): OutputPlan {
+  const known = formatNames();
+  const consoleFormat = format ?? 'text';
+  if (!known.includes(consoleFormat)) throw new CliError(`unknown --format ${JSON.stringify(consoleFormat)}; one of ${known.join(', ')}`);
+  const files = (outputs ?? []).map((spec) => {
+    const eq = spec.indexOf('=');
+    if (eq <= 0 || eq === spec.length - 1) throw new CliError(`--output takes <format>=<file>, not ${JSON.stringify(spec)}`);
+    const f = spec.slice(0, eq);
+    if (!known.includes(f)) throw new CliError(`unknown format ${JSON.stringify(f)} in --output; one of ${known.join(', ')}`);
+    return { format: f, file: resolve(io.cwd, spec.slice(eq + 1)) };
+  });
+  return { console: consoleFormat, files };
+}
+
+/** Writes through a temp file and rename, so a killed run never leaves a half-written report. */
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, file);
+}
+
+export { FORMATTERS };

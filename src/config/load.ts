@@ -1,0 +1,140 @@
+/**
+ * kfm-gitops.yaml: found, parsed with positions, validated against schemas/config.schema.json (plus the
+ * per-check sections in schemas/config/). Any problem is a ConfigError naming the key and the line: a typo in
+ * the config must stop the run (exit 2), never be ignored.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { LineCounter, parseDocument } from 'yaml';
+import type { Document } from 'yaml';
+import { locateInDocument } from '../parse/index.js';
+import { packageRoot } from '../util/paths.js';
+import { suggest } from '../util/suggest.js';
+import { CONFIG_FILE_NAMES } from './schema-files.js';
+import type { Config, LoadedConfig } from './types.js';
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly file?: string,
+    readonly line?: number,
+  ) {
+    super(message);
+  }
+}
+
+let validator: ReturnType<Ajv['compile']> | undefined;
+let topSchema: Record<string, unknown> | undefined;
+const sectionSchemas = new Map<string, Record<string, unknown>>();
+
+async function getValidator(): Promise<ReturnType<Ajv['compile']>> {
+  if (validator) return validator;
+  const dir = join(packageRoot(), 'schemas');
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  for (const f of (await readdir(join(dir, 'config'))).filter((n) => n.endsWith('.json'))) {
+    const schema = JSON.parse(await readFile(join(dir, 'config', f), 'utf8')) as Record<string, unknown>;
+    sectionSchemas.set(`config/${f}`, schema);
+    ajv.addSchema(schema, `config/${f}`);
+  }
+  topSchema = JSON.parse(await readFile(join(dir, 'config.schema.json'), 'utf8')) as Record<string, unknown>;
+  validator = ajv.compile(topSchema);
+  return validator;
+}
+
+export function findConfigFile(dirs: string[]): string | undefined {
+  for (const dir of dirs) {
+    for (const name of CONFIG_FILE_NAMES) {
+      const candidate = join(dir, name);
+      if (existsSync(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
+export async function loadConfig(options: { explicitPath?: string; searchDirs: string[] }): Promise<LoadedConfig> {
+  const file = options.explicitPath ? resolve(options.explicitPath) : findConfigFile(options.searchDirs);
+  if (!file) return { config: {} };
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, file);
+  }
+  return { config: await parseConfig(text, file), file };
+}
+
+export async function parseConfig(text: string, file: string): Promise<Config> {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true }) as Document.Parsed;
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const line = e.linePos?.[0]?.line;
+    throw new ConfigError(`${file}${line ? `:${line}` : ''}: invalid YAML: ${e.message.split('\n')[0]}`, file, line);
+  }
+  const value = doc.toJS({ maxAliasCount: 20 }) as unknown;
+  if (value === null || value === undefined) return {};
+  const validate = await getValidator();
+  if (!validate(value)) {
+    const err = (validate.errors ?? [])[0];
+    const { message, path } = describeError(err, value);
+    const span = locateInDocument(doc, lc, path, file);
+    throw new ConfigError(`${file}${span ? `:${span.line}` : ''}: ${message}`, file, span?.line);
+  }
+  const config = value as Config;
+  // Remember where each exception stands so findings about it (expired, unused) can point at its line.
+  config.exceptions?.forEach((entry, i) => {
+    entry.line = locateInDocument(doc, lc, ['exceptions', i], file)?.line;
+  });
+  return config;
+}
+
+function describeError(err: ErrorObject | undefined, value: unknown): { message: string; path: (string | number)[] } {
+  if (!err) return { message: 'invalid config', path: [] };
+  const path = pointerToPath(err.instancePath);
+  const where = path.length > 0 ? path.join('.') : 'the top level';
+  if (err.keyword === 'additionalProperties') {
+    const key = String((err.params as { additionalProperty: string }).additionalProperty);
+    const allowed = allowedKeys(err);
+    const hint = allowed ? suggest(key, allowed) : undefined;
+    return { message: `unknown key \`${key}\` in ${where}${hint ? ` (did you mean \`${hint}\`?)` : ''}`, path: [...path, key] };
+  }
+  if (err.keyword === 'type' && path.length === 0 && (typeof value !== 'object' || Array.isArray(value))) {
+    return { message: 'the config must be a YAML mapping', path: [] };
+  }
+  if (err.keyword === 'enum') {
+    return { message: `\`${where}\` must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`, path };
+  }
+  if (err.keyword === 'required') {
+    return { message: `\`${where}\` is missing required key \`${(err.params as { missingProperty: string }).missingProperty}\``, path };
+  }
+  return { message: `\`${where}\` ${err.message ?? 'is invalid'}`, path };
+}
+
+/** The keys the schema allows at the failing level, for a "did you mean" hint. */
+function allowedKeys(err: ErrorObject): string[] | undefined {
+  const parts = err.schemaPath.replace(/^#\//, '').split('/').slice(0, -1);
+  let schema: unknown = topSchema;
+  const ref = err.schemaPath.match(/^(config\/[^#]+)#/);
+  if (ref) {
+    schema = sectionSchemas.get(ref[1]);
+    parts.splice(0, parts.length, ...err.schemaPath.replace(/^[^#]*#\//, '').split('/').slice(0, -1));
+  }
+  for (const p of parts) {
+    if (!schema || typeof schema !== 'object') return undefined;
+    schema = (schema as Record<string, unknown>)[decodeURIComponent(p)];
+  }
+  const props = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return props ? Object.keys(props) : undefined;
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+

@@ -1,0 +1,454 @@
+/**
+ * discover → render → parse → checks → exceptions → report. Returns data only: the CLI prints and exits.
+ * Everything that goes wrong on the way becomes a finding; nothing is skipped silently.
+ */
+import { createHash } from 'node:crypto';
+import { relative, sep } from 'node:path';
+import type { Config } from './config/types.js';
+import type { DiscoverOptions } from './discover/index.js';
+import { discoverOverlays } from './discover/index.js';
+import { walkOverlay, type WalkIssue } from './discover/kustomization.js';
+import { applyExceptions } from './exceptions/index.js';
+import { identityKey, parseResources } from './parse/index.js';
+import { formatPath } from './parse/path.js';
+import { SourceMapper } from './render/sourcemap.js';
+import type { Renderer } from './render/types.js';
+import type {
+  Category,
+  Check,
+  CheckContext,
+  Finding,
+  FindingInput,
+  Overlay,
+  RenderedOverlay,
+  Report,
+  Resource,
+  Severity,
+} from './types.js';
+import { mapPool } from './util/pool.js';
+import { toRepoPath } from './util/paths.js';
+import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+
+export interface PipelineOptions {
+  root: string;
+  config: Config;
+  /** Absolute path of kfm-gitops.yaml, for findings about exceptions. */
+  configFile?: string;
+  checks: Check[];
+  kubernetesVersion: string;
+  toolVersion: string;
+  /** For expiry decisions; tests pin it. */
+  now?: Date;
+  signal?: AbortSignal;
+}
+
+export interface CheckRunOptions extends PipelineOptions {
+  renderer: Renderer;
+  discover?: DiscoverOptions;
+  concurrency: number;
+  timeoutMs: number;
+  origin: boolean;
+  maxRenderBytes?: number;
+  /** Narrow the discovered overlays (changed-only runs, shards); returns the kept ones and why others were skipped. */
+  select?: (overlays: Overlay[]) => Promise<{ keep: Overlay[]; skipped: { path: string; reason: string }[] }>;
+  onProgress?: (event: { done: number; total: number; overlay: string }) => void;
+}
+
+const CHECK_CATEGORY: Record<string, Category> = { schema: 'schema', policy: 'policy', secrets: 'secret' };
+const FAMILY_CATEGORY: Record<string, Category> = {
+  RENDER: 'render',
+  SCHEMA: 'schema',
+  TM: 'policy',
+  DP: 'policy',
+  FK: 'policy',
+  RBAC: 'policy',
+  ARGO: 'policy',
+  SEC: 'secret',
+  CONFIG: 'config',
+};
+
+export function categoryOfRule(ruleId: string): Category {
+  return FAMILY_CATEGORY[ruleId.split('-')[1] ?? ''] ?? 'config';
+}
+
+const WALK_RULES: Record<WalkIssue['kind'], string> = {
+  remote: 'KFM-RENDER-003',
+  'outside-root': 'KFM-RENDER-004',
+  plugin: 'KFM-RENDER-005',
+  helm: 'KFM-RENDER-008',
+  unreadable: 'KFM-RENDER-009',
+  cycle: 'KFM-RENDER-001',
+};
+
+interface Pending {
+  input: FindingInput;
+  category: Category;
+  defaultSeverity: Severity;
+}
+
+/** Collects finding inputs from every stage, then resolves paths, lines, severities and fingerprints. */
+class FindingCollector {
+  private pending: Pending[] = [];
+  constructor(
+    private readonly options: {
+      root: string;
+      config: Config;
+      mode: 'check' | 'validate';
+      overlays: Map<string, Overlay>;
+      mapper: SourceMapper;
+    },
+  ) {}
+
+  add(input: FindingInput, category: Category, defaultSeverity: Severity = 'error'): void {
+    this.pending.push({ input, category, defaultSeverity });
+  }
+
+  async finish(): Promise<{ findings: Finding[]; resources: Map<string, Resource> }> {
+    const out: Finding[] = [];
+    const resources = new Map<string, Resource>();
+    const seen = new Set<string>();
+    for (const { input, category, defaultSeverity } of this.pending) {
+      const override = this.options.config.rules?.[input.ruleId];
+      if (override === 'off') continue;
+      const severity: Severity = override ?? input.severity ?? defaultSeverity;
+      const overlayPath = input.overlay ?? input.resource?.overlay;
+      const overlay = overlayPath !== undefined ? this.options.overlays.get(overlayPath) : undefined;
+      const fallbackFile = overlay ? joinPosix(overlay.path, overlay.kustomizationFile) : overlayPath;
+      const finding: Finding = { ruleId: input.ruleId, category, severity, message: input.message, fingerprint: '' };
+      if (overlayPath !== undefined) finding.overlay = overlayPath;
+      if (input.resource) finding.resource = { ...input.resource.id };
+      if (input.path && input.path.length > 0) finding.path = formatPath(input.path);
+      if (input.file !== undefined) {
+        finding.file = input.file;
+        if (input.line !== undefined) finding.line = input.line;
+        if (input.column !== undefined) finding.column = input.column;
+      } else if (input.resource) {
+        const r = input.resource;
+        const span =
+          this.options.mode === 'validate' || !overlay
+            ? r.locate(input.path ?? [])
+            : await this.options.mapper.locate(r, input.path ?? [], fallbackFile ?? r.rendered.file);
+        finding.file = span?.file ?? r.rendered.file;
+        finding.line = span?.line ?? r.rendered.line;
+        if (span?.column) finding.column = span.column;
+      } else if (fallbackFile) {
+        finding.file = fallbackFile;
+        if (input.line !== undefined) finding.line = input.line;
+      }
+      if (input.suppressed) finding.suppressed = input.suppressed;
+      const material = [
+        finding.ruleId,
+        finding.overlay ?? '',
+        input.resource ? identityKey(input.resource.id) : '',
+        finding.path ?? '',
+        input.resource ? '' : (finding.file ?? ''),
+        input.resource || input.fingerprintParts ? '' : stripNumbers(finding.message),
+        ...(input.fingerprintParts ?? []),
+      ];
+      finding.fingerprint = createHash('sha256').update(JSON.stringify(material)).digest('hex').slice(0, 32);
+      const dedupe = `${finding.fingerprint}|${finding.message}|${finding.line ?? ''}`;
+      if (seen.has(dedupe)) continue;
+      seen.add(dedupe);
+      if (input.resource) resources.set(finding.fingerprint, input.resource);
+      out.push(finding);
+    }
+    return { findings: out, resources };
+  }
+}
+
+/** Line numbers in messages (e.g. "first at line 12") would make fingerprints shift with unrelated edits. */
+function stripNumbers(message: string): string {
+  return message.replace(/\bline \d+/g, 'line');
+}
+
+function joinPosix(dir: string, file: string): string {
+  return dir === '.' || dir === '' ? file : `${dir}/${file}`;
+}
+
+export async function runChecks(
+  checks: Check[],
+  base: Omit<CheckContext, 'report'>,
+  collector: FindingCollector,
+): Promise<void> {
+  // Checks run one after another: they are CPU-bound in this process, so running them "in parallel" only interleaves.
+  for (const check of checks) {
+    const category = CHECK_CATEGORY[check.meta.id];
+    const ctx: CheckContext = {
+      ...base,
+      report: (f) => collector.add(f, category ?? categoryOfRule(f.ruleId), check.meta.defaultSeverity),
+    };
+    try {
+      await check.run(ctx);
+    } catch (err) {
+      collector.add(
+        { ruleId: check.meta.errorRuleId, message: `the ${check.meta.id} check failed and could not vouch for anything: ${err instanceof Error ? err.message : String(err)}`, severity: 'error' },
+        category ?? categoryOfRule(check.meta.errorRuleId),
+      );
+    }
+  }
+}
+
+export interface RenderResult {
+  rendered: RenderedOverlay[];
+}
+
+/** Renders and parses one overlay, reporting every problem as a finding. */
+export async function renderOverlay(
+  overlay: Overlay,
+  options: Pick<CheckRunOptions, 'root' | 'config' | 'renderer' | 'timeoutMs' | 'origin' | 'maxRenderBytes' | 'signal'>,
+  report: (f: FindingInput) => void,
+): Promise<RenderedOverlay> {
+  const started = performance.now();
+  const done = (status: RenderedOverlay['status'], text = '', resources: Resource[] = []): RenderedOverlay => ({
+    overlay,
+    status,
+    text,
+    resources,
+    durationMs: Math.round(performance.now() - started),
+  });
+  const allowExec = options.config.kustomize?.allowExec === true;
+  const walk = await walkOverlay(options.root, overlay.absPath, { allowExec });
+  if (walk.issues.length > 0) {
+    for (const issue of walk.issues) {
+      report({ ruleId: WALK_RULES[issue.kind], message: issue.message, overlay: overlay.path, file: issue.file, line: issue.line });
+    }
+    return done('render-error');
+  }
+  const outcome = await options.renderer.render({
+    overlay,
+    root: options.root,
+    timeoutMs: options.timeoutMs,
+    origin: options.origin,
+    allowExec,
+    maxOutputBytes: options.maxRenderBytes ?? 256 * 1024 * 1024,
+    signal: options.signal,
+  });
+  if (!outcome.ok) {
+    const ruleId = outcome.reason === 'timeout' ? 'KFM-RENDER-002' : outcome.reason === 'too-large' ? 'KFM-RENDER-007' : 'KFM-RENDER-001';
+    const status = outcome.exitCode !== undefined && outcome.exitCode !== null ? ` (exit status ${outcome.exitCode})` : '';
+    const kfile = overlay.path === '.' ? overlay.kustomizationFile : `${overlay.path}/${overlay.kustomizationFile}`;
+    const line = await pinpointLine(resolve(options.root, kfile), outcome.message);
+    report({ ruleId, message: `${outcome.message}${status}`, overlay: overlay.path, file: kfile, line });
+    return done('render-error');
+  }
+  if (outcome.text.trim() === '') {
+    report({ ruleId: 'KFM-RENDER-006', message: 'kustomize printed no resources for this overlay', overlay: overlay.path });
+    return done('render-error');
+  }
+  const originBase = outcome.originBase;
+  const parsed = parseResources(outcome.text, {
+    overlay: overlay.path,
+    file: overlay.path,
+    originPath: originBase ? (p) => toRepoPath(options.root, resolve(originBase, p)) : undefined,
+  });
+  for (const f of parsed.findings) report(f);
+  if (parsed.resources.length === 0 && parsed.findings.length === 0) {
+    report({ ruleId: 'KFM-RENDER-006', message: 'the rendered output holds no Kubernetes objects', overlay: overlay.path });
+    return done('render-error', outcome.text);
+  }
+  return done(parsed.findings.length > 0 ? 'parse-error' : 'ok', outcome.text, parsed.resources);
+}
+
+/**
+ * Best-effort line for a kustomize error in the overlay's own kustomization: the unknown field it names,
+ * or the entry that references the missing file. Undefined when the message names nothing we can find.
+ */
+async function pinpointLine(kustomizationAbs: string, message: string): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await readFile(kustomizationAbs, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = text.split('\n');
+  const field = /unknown field "([^"]+)"/.exec(message)?.[1];
+  if (field) {
+    const key = field.split('.').pop()!;
+    const i = lines.findIndex((l) => new RegExp(`^\\s*-?\\s*${escapeRegExp(key)}\\s*:`).test(l));
+    if (i >= 0) return i + 1;
+  }
+  const missing = /(?:lstat|stat|open) ([^\s:']+): no such file/.exec(message)?.[1];
+  if (missing) {
+    const base = missing.split('/').pop()!;
+    const i = lines.findIndex((l) => new RegExp(`^\\s*-\\s*["']?[^#]*${escapeRegExp(base)}["']?\\s*$`).test(l) || new RegExp(`path:\\s*["']?[^#]*${escapeRegExp(base)}`).test(l));
+    if (i >= 0) return i + 1;
+  }
+  return undefined;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export async function runCheck(options: CheckRunOptions): Promise<Report> {
+  const started = performance.now();
+  const discovered = await discoverOverlays(options.root, options.config, options.discover);
+  let overlays = discovered.overlays;
+  let skipped: { path: string; reason: string }[] = [];
+  if (options.select) {
+    const sel = await options.select(overlays);
+    overlays = sel.keep;
+    skipped = sel.skipped;
+  }
+  const overlayMap = new Map(overlays.map((o) => [o.path, o]));
+  const collector = new FindingCollector({
+    root: options.root,
+    config: options.config,
+    mode: 'check',
+    overlays: overlayMap,
+    mapper: new SourceMapper(options.root),
+  });
+  const report = (f: FindingInput): void => collector.add(f, categoryOfRule(f.ruleId));
+  let done = 0;
+  const rendered = await mapPool(overlays, options.concurrency, async (overlay) => {
+    const r = await renderOverlay(overlay, options, report);
+    done++;
+    options.onProgress?.({ done, total: overlays.length, overlay: overlay.path });
+    return r;
+  });
+  if (options.signal?.aborted) throw new Error('interrupted');
+  const ok = rendered.filter((r) => r.resources.length > 0);
+  await runChecks(
+    options.checks,
+    {
+      root: options.root,
+      config: options.config,
+      overlays: ok,
+      resources: ok.flatMap((r) => r.resources),
+      kubernetesVersion: options.kubernetesVersion,
+      mode: 'check',
+    },
+    collector,
+  );
+  const filtered = Boolean(options.discover?.overlayGlobs?.length || options.discover?.envs?.length || skipped.length > 0);
+  return finishReport(options, collector, rendered, { started, skipped, reportUnusedExceptions: !filtered });
+}
+
+export interface ValidateInput {
+  /** Display name: repo-relative path, or `<stdin>`. */
+  name: string;
+  text?: string;
+  /** Why the input could not be read. */
+  error?: string;
+}
+
+/** Raw manifests (files or stdin), no kustomize: the same checks, each input as its own pseudo-overlay. */
+export async function runValidate(options: PipelineOptions & { inputs: ValidateInput[] }): Promise<Report> {
+  const started = performance.now();
+  const collector = new FindingCollector({
+    root: options.root,
+    config: options.config,
+    mode: 'validate',
+    overlays: new Map(),
+    mapper: new SourceMapper(options.root),
+  });
+  const report = (f: FindingInput): void => collector.add(f, categoryOfRule(f.ruleId));
+  const rendered: RenderedOverlay[] = options.inputs.map((input) => {
+    const overlay: Overlay = { path: input.name, absPath: resolve(options.root, input.name), env: 'none', layer: 'none', kustomizationFile: '' };
+    const base = { overlay, durationMs: 0 };
+    if (input.error !== undefined || input.text === undefined) {
+      report({ ruleId: 'KFM-RENDER-015', message: `cannot read ${input.name}: ${input.error ?? 'no content'}`, file: input.name });
+      return { ...base, status: 'parse-error' as const, text: '', resources: [] };
+    }
+    const parsed = parseResources(input.text, { overlay: input.name, file: input.name });
+    for (const f of parsed.findings) report({ ...f, overlay: undefined });
+    return { ...base, status: parsed.findings.length > 0 ? ('parse-error' as const) : ('ok' as const), text: input.text, resources: parsed.resources };
+  });
+  await runChecks(
+    options.checks,
+    {
+      root: options.root,
+      config: options.config,
+      overlays: rendered.filter((r) => r.text !== ''),
+      resources: rendered.flatMap((r) => r.resources),
+      kubernetesVersion: options.kubernetesVersion,
+      mode: 'validate',
+    },
+    collector,
+  );
+  return finishReport(options, collector, rendered, { started, skipped: [], reportUnusedExceptions: false, validate: true });
+}
+
+async function finishReport(
+  options: PipelineOptions & { renderer?: Renderer },
+  collector: FindingCollector,
+  rendered: RenderedOverlay[],
+  extra: { started: number; skipped: { path: string; reason: string }[]; reportUnusedExceptions: boolean; validate?: boolean },
+): Promise<Report> {
+  const { findings, resources } = await collector.finish();
+  const today = (options.now ?? new Date()).toISOString().slice(0, 10);
+  const outcome = applyExceptions(findings, options.config.exceptions ?? [], {
+    today,
+    resourceOf: (f) => resources.get(f.fingerprint),
+    reportUnused: extra.reportUnusedExceptions,
+  });
+  const configFile = options.configFile ? displayPath(options.root, options.configFile) : 'kfm-gitops.yaml';
+  const all = [...outcome.findings];
+  for (const p of outcome.problems) {
+    const severity = options.config.rules?.[p.ruleId];
+    if (severity === 'off') continue;
+    all.push({
+      ruleId: p.ruleId,
+      category: 'config',
+      severity: severity ?? (p.ruleId === 'KFM-CONFIG-001' ? 'error' : 'warning'),
+      message: p.message,
+      file: configFile,
+      line: p.line,
+      fingerprint: createHash('sha256').update(JSON.stringify([p.ruleId, configFile, p.message])).digest('hex').slice(0, 32),
+    });
+  }
+  all.sort(compareFindings);
+  const count = (s: Severity): number => all.filter((f) => f.severity === s).length;
+  const byOverlay = new Map<string, number>();
+  for (const f of all) if (f.overlay && f.severity === 'error') byOverlay.set(f.overlay, (byOverlay.get(f.overlay) ?? 0) + 1);
+  return {
+    tool: {
+      name: 'kfm-gitops',
+      version: options.toolVersion,
+      kustomize: options.renderer?.version,
+      kustomizeCommand: options.renderer?.command,
+      kubernetesVersion: options.kubernetesVersion,
+    },
+    summary: {
+      overlays: rendered.length,
+      resources: rendered.reduce((n, r) => n + r.resources.length, 0),
+      findings: { error: count('error'), warning: count('warning'), info: count('info') },
+      suppressed: outcome.suppressed.length,
+      rendered: extra.validate ? undefined : rendered.filter((r) => !r.cached && r.status !== 'render-error').length,
+      cachedRenders: extra.validate ? undefined : rendered.filter((r) => r.cached).length,
+      durationMs: Math.round(performance.now() - extra.started),
+    },
+    overlays: rendered.map((r) => ({
+      path: r.overlay.path,
+      env: r.overlay.env,
+      layer: r.overlay.layer,
+      resources: r.resources.length,
+      status: r.status,
+      ...(r.cached ? { cached: true } : {}),
+    })),
+    findings: all,
+    suppressed: outcome.suppressed,
+    skipped: extra.skipped,
+  };
+}
+
+function displayPath(root: string, file: string): string {
+  const rel = relative(root, file);
+  return rel.startsWith('..') ? file : rel.split(sep).join('/');
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    (a.overlay ?? '').localeCompare(b.overlay ?? '') ||
+    (a.file ?? '').localeCompare(b.file ?? '') ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    a.ruleId.localeCompare(b.ruleId) ||
+    a.message.localeCompare(b.message)
+  );
+}
+
+/** Whether the report fails at the given threshold. */
+export function failsAt(report: Report, failOn: 'error' | 'warning'): boolean {
+  return report.findings.some((f) => f.severity === 'error' || (failOn === 'warning' && f.severity === 'warning'));
+}

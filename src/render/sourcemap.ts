@@ -1,0 +1,188 @@
+/**
+ * Maps a finding on a rendered resource back to the file a person edits: the base/overlay file that produced
+ * the object (kustomize's origin annotation), or the overlay patch / `images:` / `namespace:` entry that set the
+ * field. Falls back to the nearest existing parent in the origin file, then to the overlay's kustomization.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isScalar } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
+import type { JsonPath, Resource, Span } from '../types.js';
+
+interface ParsedFile {
+  docs: Document.Parsed[];
+  lc: LineCounter;
+}
+
+interface Match {
+  span: Span;
+  /** How many path segments were found. */
+  depth: number;
+}
+
+export class SourceMapper {
+  private files = new Map<string, Promise<ParsedFile | undefined>>();
+
+  constructor(private readonly root: string) {}
+
+  private load(file: string): Promise<ParsedFile | undefined> {
+    let p = this.files.get(file);
+    if (!p) {
+      p = readFile(join(this.root, file), 'utf8').then(
+        (text) => {
+          const lc = new LineCounter();
+          try {
+            return { docs: parseAllDocuments(text, { lineCounter: lc }) as Document.Parsed[], lc };
+          } catch {
+            return undefined;
+          }
+        },
+        () => undefined,
+      );
+      this.files.set(file, p);
+    }
+    return p;
+  }
+
+  /** Best source span for `path` in `resource`; `fallbackFile` is the overlay's kustomization. */
+  async locate(resource: Resource, path: JsonPath, fallbackFile: string): Promise<Span> {
+    let originMatch: Match | undefined;
+    let originObject: Record<string, unknown> | undefined;
+    if (resource.origin) {
+      const parsed = await this.load(resource.origin.file);
+      const doc = parsed && findDoc(parsed.docs, resource);
+      if (parsed && doc) {
+        originObject = doc.toJS() as Record<string, unknown>;
+        originMatch = match(doc, parsed.lc, path, resource.origin.file, resource.object);
+        if (originMatch.depth === path.length) return originMatch.span;
+      }
+    }
+    for (const t of resource.transformedBy ?? []) {
+      const span = await this.fromTransformer(t.file, t.kind, resource, path, originObject);
+      if (span) return span;
+    }
+    if (originMatch) return originMatch.span;
+    return { file: fallbackFile, line: 1, column: 1 };
+  }
+
+  private async fromTransformer(
+    kustomizationFile: string,
+    kind: string,
+    resource: Resource,
+    path: JsonPath,
+    originObject: Record<string, unknown> | undefined,
+  ): Promise<Span | undefined> {
+    const k = await this.load(kustomizationFile);
+    const kdoc = k?.docs[0];
+    if (!k || !kdoc) return undefined;
+    const dir = kustomizationFile.includes('/') ? kustomizationFile.slice(0, kustomizationFile.lastIndexOf('/')) : '.';
+    const kobj = (kdoc.toJS() ?? {}) as Record<string, unknown>;
+    if (kind.startsWith('Patch')) {
+      const patchFiles: string[] = [];
+      for (const p of (Array.isArray(kobj.patches) ? kobj.patches : []) as { path?: unknown }[]) {
+        if (typeof p?.path === 'string') patchFiles.push(p.path);
+      }
+      for (const p of (Array.isArray(kobj.patchesStrategicMerge) ? kobj.patchesStrategicMerge : []) as unknown[]) {
+        if (typeof p === 'string' && !p.includes('\n')) patchFiles.push(p);
+      }
+      for (const rel of patchFiles) {
+        const file = normalize(`${dir}/${rel}`);
+        const parsed = await this.load(file);
+        const doc = parsed && findDoc(parsed.docs, resource);
+        if (parsed && doc) {
+          const m = match(doc, parsed.lc, path, file, resource.object);
+          if (m.depth === path.length) return m.span;
+        }
+      }
+    }
+    const last = path[path.length - 1];
+    if (kind === 'ImageTagTransformer' && last === 'image' && Array.isArray(kobj.images)) {
+      const original = originObject ? getAt(originObject, path) : undefined;
+      const base = typeof original === 'string' ? imageName(original) : undefined;
+      const idx = (kobj.images as { name?: unknown }[]).findIndex((i) => typeof i?.name === 'string' && (base === undefined || i.name === base));
+      if (idx >= 0) return match(kdoc, k.lc, ['images', idx], kustomizationFile).span;
+    }
+    if (kind === 'NamespaceTransformer' && path.length === 2 && path[0] === 'metadata' && path[1] === 'namespace') {
+      return match(kdoc, k.lc, ['namespace'], kustomizationFile).span;
+    }
+    return undefined;
+  }
+}
+
+function normalize(p: string): string {
+  const out: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(seg);
+  }
+  return out.join('/');
+}
+
+/** Image reference without tag or digest: `repo/name:tag@sha256:…` → `repo/name`. */
+export function imageName(image: string): string {
+  const noDigest = image.split('@')[0];
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > slash ? noDigest.slice(0, colon) : noDigest;
+}
+
+function getAt(obj: unknown, path: JsonPath): unknown {
+  let cur = obj;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return cur;
+}
+
+/** The document describing the same object: same kind, and a name the rendered name was built from (prefix/suffix). */
+function findDoc(docs: Document.Parsed[], resource: Resource): Document.Parsed | undefined {
+  let loose: Document.Parsed | undefined;
+  for (const doc of docs) {
+    if (!isMap(doc.contents)) continue;
+    const kind = doc.get('kind');
+    const name = doc.getIn(['metadata', 'name']);
+    if (kind !== resource.id.kind) continue;
+    if (name === resource.id.name) return doc;
+    if (typeof name === 'string' && name !== '' && resource.id.name.includes(name)) loose ??= doc;
+    // Generated objects (configMapGenerator) carry a hash suffix and no document of their own; patches may omit names.
+  }
+  return loose;
+}
+
+/**
+ * Walks `path` in a source document. List items are matched by their `name` when the rendered item has one
+ * (a patch or base may list containers in another order than the rendered object), else by index.
+ */
+function match(doc: Document.Parsed, lc: LineCounter, path: JsonPath, file: string, rendered?: unknown): Match {
+  let node: unknown = doc.contents;
+  let offset = (node as YamlNode | null)?.range?.[0] ?? 0;
+  let depth = 0;
+  let renderedNode = rendered;
+  for (const seg of path) {
+    const renderedItem = renderedNode && typeof renderedNode === 'object' ? (renderedNode as Record<string | number, unknown>)[seg] : undefined;
+    const itemName = renderedItem && typeof renderedItem === 'object' ? (renderedItem as { name?: unknown }).name : undefined;
+    renderedNode = renderedItem;
+    if (isSeq(node) && typeof seg === 'number' && typeof itemName === 'string') {
+      const byName = node.items.find((it) => isMap(it) && it.get('name') === itemName);
+      if (!byName) break;
+      node = byName;
+      offset = (node as YamlNode).range?.[0] ?? offset;
+      depth++;
+      continue;
+    }
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      offset = (pair.key as YamlNode).range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number' && node.items[seg]) {
+      node = node.items[seg];
+      offset = (node as YamlNode).range?.[0] ?? offset;
+    } else break;
+    depth++;
+  }
+  const pos = lc.linePos(offset);
+  return { span: { file, line: pos.line, column: pos.col }, depth };
+}

@@ -1,0 +1,28 @@
+import type { Overlay } from '../types.js';
+
+export type RenderOutcome =
+  | { ok: true; text: string; /** Folder the origin annotation paths are relative to, when a wrapper was used. */ originBase?: string }
+  | { ok: false; reason: 'error' | 'timeout' | 'too-large' | 'spawn' | 'aborted'; message: string; exitCode?: number | null };
+
+export interface RenderRequest {
+  overlay: Overlay;
+  root: string;
+  timeoutMs: number;
+  /** Stamp origin/transformer annotations through a wrapper kustomization (source mapping). */
+  origin: boolean;
+  allowExec: boolean;
+  /** Largest rendered output accepted, in bytes. */
+  maxOutputBytes: number;
+  signal?: AbortSignal;
+}
+
+/** Anything that turns an overlay into YAML text: the real kustomize, or a fake in tests. */
+export interface Renderer {
+  /** e.g. `kustomize` or `kubectl kustomize`. */
+  readonly command: string;
+  /** e.g. `v5.7.1`. */
+  readonly version: string;
+  render(request: RenderRequest): Promise<RenderOutcome>;
+  /** Removes temporary files (wrapper folders). Safe to call twice. */
+  dispose(): Promise<void>;
+}

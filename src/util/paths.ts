@@ -1,0 +1,26 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let cachedRoot: string | undefined;
+
+/** The installed package's own folder (holds schemas/, policies/, .tools/), found from this module's location. */
+export function packageRoot(): string {
+  if (cachedRoot) return cachedRoot;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('kfm-gitops: cannot find the package root');
+    dir = up;
+  }
+  cachedRoot = dir;
+  return dir;
+}
+
+/** Repo-relative POSIX path of `abs` under `root`, or undefined when it lies outside. */
+export function toRepoPath(root: string, abs: string): string | undefined {
+  const rel = relative(root, abs);
+  if (rel === '') return '.';
+  if (rel.startsWith('..') || rel.startsWith(sep) || /^[A-Za-z]:/.test(rel)) return undefined;
+  return rel.split(sep).join('/');
+}

@@ -1,0 +1,43 @@
+/** Shared test helpers: temp copies of fixtures, the shared folder, running the built CLI. */
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const fixtures = join(repoRoot, 'fixtures');
+export const sharedDir = join(repoRoot, '..', 'shared');
+export const hasShared = existsSync(sharedDir);
+export const kustomizeBin = join(repoRoot, '.tools', 'bin', 'kustomize');
+export const cliBin = join(repoRoot, 'bin', 'kfm-gitops.js');
+
+/** Copies a fixture (or any folder) to a fresh temp dir; tests that mutate never touch the committed copy. */
+export function tempCopy(src: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'kfm-test-'));
+  cpSync(src, dir, { recursive: true });
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Spawns the built CLI (bin → dist), as a user would. */
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [cliBin, ...args],
+      { cwd: options.cwd ?? repoRoot, env: { ...process.env, NO_COLOR: '1', ...options.env }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    if (options.input !== undefined) child.stdin!.end(options.input);
+    else child.stdin!.end();
+  });
+}

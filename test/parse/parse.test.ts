@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { parseResources } from '../../src/parse/index.js';
+import { formatPath, parsePath } from '../../src/parse/path.js';
+
+const opts = { overlay: 'apps/x/overlays/dev', file: 'in.yaml' };
+
+describe('parseResources', () => {
+  it('keeps document index, start line and locates paths to their line', () => {
+    const text = [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: a',
+      '---',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: web',
+      '  namespace: kfm-dev',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '        - name: web',
+      '          image: nginx:1.25',
+    ].join('\n');
+    const { resources, findings } = parseResources(text, opts);
+    expect(findings).toEqual([]);
+    expect(resources.map((r) => [r.id.kind, r.docIndex, r.rendered.line])).toEqual([
+      ['ConfigMap', 0, 1],
+      ['Deployment', 1, 6],
+    ]);
+    expect(resources[1].id).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'kfm-dev', name: 'web' });
+    expect(resources[1].locate(['spec', 'template', 'spec', 'containers', 0, 'image'])?.line).toBe(16);
+    // A missing field resolves to its nearest existing parent.
+    expect(resources[1].locate(['spec', 'replicas'])?.line).toBe(11);
+  });
+
+  it('reports duplicate keys with their line instead of silently keeping one value', () => {
+    const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n';
+    const { resources, findings } = parseResources(text, opts);
+    expect(resources).toHaveLength(0);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ ruleId: 'KFM-RENDER-011', line: 5 });
+  });
+
+  it('reports duplicate resources in one stream', () => {
+    const doc = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: n\n';
+    const { findings } = parseResources(`${doc}---\n${doc}`, opts);
+    expect(findings.map((f) => f.ruleId)).toEqual(['KFM-RENDER-014']);
+    expect(findings[0].message).toContain('ConfigMap n/a');
+  });
+
+  it('refuses alias bombs without expanding them', () => {
+    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 9; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)}]`);
+    const text = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+    const started = Date.now();
+    const { resources, findings } = parseResources(text, opts);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(resources).toHaveLength(0);
+    expect(findings[0].ruleId).toBe('KFM-RENDER-012');
+  });
+
+  it('refuses nesting deeper than the limit', () => {
+    const deep = `${'['.repeat(200)}${']'.repeat(200)}`;
+    const { findings } = parseResources(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata: ${deep}\n`, opts);
+    expect(findings[0]).toMatchObject({ ruleId: 'KFM-RENDER-012' });
+    expect(findings[0].message).toMatch(/deeper than 64/);
+  });
+
+  it('reports syntax errors, non-objects, custom tags and NUL bytes as findings', () => {
+    expect(parseResources('a: [1, 2\nb: c', opts).findings[0].ruleId).toBe('KFM-RENDER-010');
+    expect(parseResources('- 1\n- 2\n', opts).findings[0].ruleId).toBe('KFM-RENDER-013');
+    expect(parseResources('apiVersion: v1\nkind: ConfigMap\n', opts).findings[0].ruleId).toBe('KFM-RENDER-013');
+    expect(parseResources('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: !!js/function "x"\n', opts).findings[0].ruleId).toBe('KFM-RENDER-010');
+    expect(parseResources('apiVersion: v1\u0000', opts).findings[0].ruleId).toBe('KFM-RENDER-010');
+  });
+
+  it('skips empty documents and strips kustomize build annotations, keeping the origin', () => {
+    const text = [
+      '---',
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  annotations:',
+      '    config.kubernetes.io/origin: |',
+      '      path: ../../apps/x/base/cm.yaml',
+      '    alpha.config.kubernetes.io/transformations: |',
+      '      - configuredIn: ../../apps/x/overlays/dev/kustomization.yaml',
+      '        configuredBy:',
+      '          apiVersion: builtin',
+      '          kind: NamespaceTransformer',
+      '  name: a',
+      '---',
+    ].join('\n');
+    const { resources } = parseResources(text, { ...opts, originPath: (p) => p.replace('../../', '') });
+    expect(resources).toHaveLength(1);
+    expect(resources[0].object.metadata).toEqual({ name: 'a' });
+    expect(resources[0].origin?.file).toBe('apps/x/base/cm.yaml');
+    expect(resources[0].transformedBy).toEqual([{ file: 'apps/x/overlays/dev/kustomization.yaml', kind: 'NamespaceTransformer' }]);
+  });
+});
+
+describe('JSON paths', () => {
+  it('formats and parses paths both ways', () => {
+    const path = ['spec', 'template', 'spec', 'containers', 0, 'image'];
+    expect(formatPath(path)).toBe('spec.template.spec.containers[0].image');
+    expect(parsePath('spec.template.spec.containers[0].image')).toEqual(path);
+    expect(formatPath(['metadata', 'labels', 'app.kubernetes.io/name'])).toBe('metadata.labels["app.kubernetes.io/name"]');
+    expect(parsePath('metadata.labels["app.kubernetes.io/name"]')).toEqual(['metadata', 'labels', 'app.kubernetes.io/name']);
+    expect(parsePath('spec..x')).toBeUndefined();
+  });
+});
