@@ -2,7 +2,7 @@
  * CustomResourceDefinition → JSON Schema (draft 2020-12), one schema per version, following how the API server
  * treats structural schemas:
  *
- * - unknown fields are pruned by the API server, so here they are errors (`additionalProperties: false`) unless
+ * - unknown fields are pruned (or, for `preserveUnknownFields: true`, ignored) by the API server, so here they are errors (`additionalProperties: false`) unless
  *   `x-kubernetes-preserve-unknown-fields` or an `additionalProperties` map allows them — also for a bare
  *   `type: object` without properties, whose content the API server would drop entirely;
  * - **null means absent**: the API server prunes nulls of non-nullable fields, so null is accepted for optional
@@ -49,7 +49,7 @@ export interface CrdConversion {
 
 interface Ctx {
   issues: ConversionIssue[];
-  /** v1beta1 `preserveUnknownFields: true` (its default): the API server prunes nothing. */
+  /** The CRD sets `preserveUnknownFields: true`: the API server keeps unknown fields anywhere. */
   preserveAll: boolean;
 }
 
@@ -227,7 +227,8 @@ export function convertOpenApiSchema(
   const props = (out.properties ??= {}) as Record<string, JsonSchema>;
   props.apiVersion ??= { type: 'string' };
   props.kind ??= { type: 'string' };
-  props.metadata ??= { type: 'object' };
+  // Placeholder: the validator substitutes ObjectMeta, and `schemas import` files stay readable by other tools.
+  props.metadata = { type: 'object' };
   if (out.type === undefined) out.type = 'object';
   return { schema: out, issues: ctx.issues };
 }
@@ -246,9 +247,9 @@ export function convertCrd(crd: Record<string, unknown>): CrdConversion {
   if (!kind) issues.push({ message: '`spec.names.kind` is missing', path: ['spec', 'names', 'kind'] });
   if (!group || !kind) return result;
 
-  const legacy = String(crd.apiVersion) === 'apiextensions.k8s.io/v1beta1';
-  // v1beta1 defaulted preserveUnknownFields to true: such CRDs prune nothing, so nothing is unknown.
-  const preserveUnknownFields = legacy ? spec.preserveUnknownFields !== false : spec.preserveUnknownFields === true;
+  // Only an explicit `preserveUnknownFields: true` opens the whole object. v1beta1 defaulted it to true, but that
+  // default was never the author's intent: a typo there is ignored by the controller all the same.
+  const preserveUnknownFields = spec.preserveUnknownFields === true;
   const topLevelSchema = isRecord(spec.validation) ? spec.validation.openAPIV3Schema : undefined;
 
   const versions: Record<string, unknown>[] = Array.isArray(spec.versions)
