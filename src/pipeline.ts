@@ -223,6 +223,7 @@ export async function renderOverlay(
     allowExec,
     maxOutputBytes: options.maxRenderBytes ?? 256 * 1024 * 1024,
     signal: options.signal,
+    inputs: walk.inputs,
   });
   if (!outcome.ok) {
     const ruleId = outcome.reason === 'timeout' ? 'KFM-RENDER-002' : outcome.reason === 'too-large' ? 'KFM-RENDER-007' : 'KFM-RENDER-001';
@@ -247,7 +248,9 @@ export async function renderOverlay(
     report({ ruleId: 'KFM-RENDER-006', message: 'the rendered output holds no Kubernetes objects', overlay: overlay.path });
     return done('render-error', outcome.text);
   }
-  return done(parsed.findings.length > 0 ? 'parse-error' : 'ok', outcome.text, parsed.resources);
+  const result = done(parsed.findings.length > 0 ? 'parse-error' : 'ok', outcome.text, parsed.resources);
+  if (outcome.cached) result.cached = true;
+  return result;
 }
 
 /**

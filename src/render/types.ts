@@ -1,7 +1,14 @@
 import type { Overlay } from '../types.js';
 
 export type RenderOutcome =
-  | { ok: true; text: string; /** Folder the origin annotation paths are relative to, when a wrapper was used. */ originBase?: string }
+  | {
+      ok: true;
+      text: string;
+      /** Folder the origin annotation paths are relative to, when a wrapper was used. */
+      originBase?: string;
+      /** Served from the render cache. */
+      cached?: boolean;
+    }
   | { ok: false; reason: 'error' | 'timeout' | 'too-large' | 'spawn' | 'aborted'; message: string; exitCode?: number | null };
 
 export interface RenderRequest {
@@ -14,6 +21,8 @@ export interface RenderRequest {
   /** Largest rendered output accepted, in bytes. */
   maxOutputBytes: number;
   signal?: AbortSignal;
+  /** Repo-relative files the render reads (from the kustomization walk): the render cache keys on their content. */
+  inputs?: string[];
 }
 
 /** Anything that turns an overlay into YAML text: the real kustomize, or a fake in tests. */
