@@ -36,10 +36,11 @@ violations contains v if {
 	np := input.resources[i]
 	some j, rule in object.get(np, ["spec", "ingress"], [])
 	some k, peer in object.get(rule, "from", [])
-	some why in peer_problems(peer)
+	whys := peer_problems(peer)
+	count(whys) > 0
 	v := {
 		"id": "KFM-TM-004",
-		"msg": concat("", ["NetworkPolicy ", k8s.namespace(np), "/", k8s.name(np), " selects store pods and admits ", why, "; only the governed API may reach a store"]),
+		"msg": concat("", ["NetworkPolicy ", k8s.namespace(np), "/", k8s.name(np), " selects store pods and admits ", concat(" and ", sort(whys)), "; only the governed API may reach a store"]),
 		"resource": i,
 		"path": ["spec", "ingress", j, "from", k],
 	}

@@ -90,3 +90,10 @@ test_custom_governed_selector if {
 	peer := {"podSelector": {"matchLabels": {"role": "gateway"}}}
 	count(rule.violations) == 0 with input as {"resources": [neo4j, allow([peer])], "params": {"governedApiSelector": {"role": "gateway"}}}
 }
+
+test_one_finding_per_peer_with_every_reason if {
+	vs := rule.violations with input as {"resources": [neo4j, allow([{"namespaceSelector": {}}])]}
+	count(vs) == 1
+	some v in vs
+	contains(v.msg, "a peer without a podSelector and every namespace (namespaceSelector: {})")
+}

@@ -18,18 +18,22 @@ package kfm.tm.store_namespace_default_deny
 import data.kfm_lib.k8s
 import data.kfm_lib.stores
 
+# One finding per namespace, on its first store workload (else its first store Service), naming every store in it.
 violations contains v if {
-	some i in (stores.store_workloads | stores.store_services)
-	r := input.resources[i]
-	ns := k8s.namespace(r)
+	some ns in stores.store_namespaces
 	not default_deny_namespaces[ns]
+	in_ns := array.concat(in_namespace(stores.store_workloads, ns), in_namespace(stores.store_services, ns))
+	r := input.resources[in_ns[0]]
+	names := [concat("", [input.resources[i].kind, " ", k8s.name(input.resources[i])]) | some i in in_ns]
 	v := {
 		"id": "KFM-TM-003",
-		"msg": concat("", [r.kind, " ", ns, "/", k8s.name(r), " is a store but namespace ", ns, " has no default-deny ingress NetworkPolicy in this overlay"]),
-		"resource": i,
+		"msg": concat("", ["namespace ", ns, " holds stores (", concat(", ", names), ") but this overlay has no default-deny ingress NetworkPolicy for it"]),
+		"resource": in_ns[0],
 		"path": namespace_path(r),
 	}
 }
+
+in_namespace(indexes, ns) := sort([i | some i in indexes; k8s.namespace(input.resources[i]) == ns])
 
 namespace_path(r) := ["metadata", "namespace"] if r.metadata.namespace
 

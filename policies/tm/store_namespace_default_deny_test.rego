@@ -56,3 +56,12 @@ test_non_store_needs_nothing if {
 	api := object.union(minio, {"spec": {"template": {"spec": {"containers": [{"name": "api", "image": "ghcr.io/kfm/api:1"}]}}}})
 	count(rule.violations) == 0 with input as {"resources": [api]}
 }
+
+test_one_finding_per_namespace if {
+	svc := {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "objects", "namespace": "kfm-data"}, "spec": {"selector": {"app": "objects"}}}
+	vs := rule.violations with input as {"resources": [svc, minio]}
+	count(vs) == 1
+	some v in vs
+	v.resource == 1
+	v.msg == "namespace kfm-data holds stores (Deployment objects, Service objects) but this overlay has no default-deny ingress NetworkPolicy for it"
+}

@@ -1,0 +1,49 @@
+/**
+ * The `policy:` section of kfm-gitops.yaml (schema: schemas/config/policy.json). Everything except customDir and
+ * customParams is a rule parameter passed as input.params; the defaults live once, in policies/lib/params.rego, and
+ * are merged there, so a key left out here means "the default".
+ */
+export interface PolicyConfig {
+  /** Rule parameters, as given (no defaults filled in). */
+  params: Record<string, unknown>;
+  /** Folder of the repo's own Rego policies, relative to the checked root. */
+  customDir?: string;
+}
+
+export class PolicyConfigError extends Error {}
+
+const STRING_LIST = (v: unknown): boolean => Array.isArray(v) && v.every((s) => typeof s === 'string');
+const LABEL_MAP = (v: unknown): boolean =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((s) => typeof s === 'string');
+
+const CHECKS: Record<string, (v: unknown) => boolean> = {
+  digestEnvs: STRING_LIST,
+  storeSelectors: (v) =>
+    v !== null &&
+    typeof v === 'object' &&
+    !Array.isArray(v) &&
+    Object.entries(v).every(([k, x]) => (k === 'labels' ? Array.isArray(x) && x.every(LABEL_MAP) : k === 'images' ? STRING_LIST(x) : false)),
+  governedApiSelector: (v) => LABEL_MAP(v) && Object.keys(v as object).length > 0,
+  appProject: (v) => typeof v === 'string' && v !== '',
+  platformProjects: STRING_LIST,
+  allowNamespaces: (v) => typeof v === 'boolean',
+  forbiddenKinds: STRING_LIST,
+  extraClusterScopedKinds: STRING_LIST,
+  allowAutomatedProd: (v) => typeof v === 'boolean',
+  customDir: (v) => typeof v === 'string' && v !== '',
+  customParams: (v) => v !== null && typeof v === 'object' && !Array.isArray(v),
+};
+
+export function readPolicyConfig(section: Record<string, unknown> | undefined): PolicyConfig {
+  const params: Record<string, unknown> = {};
+  const out: PolicyConfig = { params };
+  for (const [key, value] of Object.entries(section ?? {})) {
+    const check = CHECKS[key];
+    if (!check) throw new PolicyConfigError(`policy.${key} is not a policy setting (known: ${Object.keys(CHECKS).join(', ')})`);
+    if (!check(value)) throw new PolicyConfigError(`policy.${key} has the wrong shape: ${JSON.stringify(value)}`);
+    if (key === 'customDir') out.customDir = value as string;
+    else if (key === 'customParams') params.custom = value;
+    else params[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,142 @@
+/**
+ * Evaluation of a compiled policy module with @open-policy-agent/opa-wasm. The module is instantiated once per
+ * process (per distinct wasm) and reused for every overlay. Anything unexpected — a throw from the wasm, a builtin
+ * the host lacks, a result that is not a list of well-formed violations — is a PolicyEngineError, which the check
+ * turns into a finding: an engine failure never looks like a pass.
+ */
+import { createHash } from 'node:crypto';
+import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import type { JsonPath } from '../../types.js';
+
+/** What a rule emits (policies/README: {id, msg, resource: index into input.resources, path, file?}). */
+export interface Violation {
+  id: string;
+  msg: string;
+  /** Index into input.resources; absent for findings about the overlay's kustomization. */
+  resource?: number;
+  path: JsonPath;
+  /** Repo-relative file the path points into when there is no resource (the overlay's kustomization). */
+  file?: string;
+}
+
+export class PolicyEngineError extends Error {}
+
+export interface PolicyInput {
+  overlay: {
+    path: string;
+    env: string;
+    layer: string;
+    app?: string;
+    kustomization: Record<string, unknown> | null;
+    kustomizationFile: string | null;
+  };
+  resources: Record<string, unknown>[];
+  run: { appProjects: Record<string, unknown>[] };
+  params: Record<string, unknown>;
+}
+
+const instances = new Map<string, Promise<LoadedPolicy>>();
+
+/** Initial memory 80 pages (5 MiB): one medium overlay fits without growing; the SDK grows it on demand. */
+const MEMORY = { initial: 80 };
+
+export class PolicyEngine {
+  private constructor(
+    private readonly key: string,
+    private readonly wasm: Uint8Array,
+    private policy: LoadedPolicy,
+    readonly entrypoint: string,
+    private readonly knownIds: ReadonlySet<string>,
+  ) {}
+
+  /** Loads (or reuses) the module; `knownIds` are the rule ids the module may emit (from its catalogue). */
+  static async load(wasm: Uint8Array, entrypoint: string, knownIds: Iterable<string>): Promise<PolicyEngine> {
+    const key = createHash('sha256').update(wasm).digest('hex');
+    const policy = await instantiate(key, wasm);
+    if (!Object.prototype.hasOwnProperty.call(policy.entrypoints, entrypoint)) {
+      throw new PolicyEngineError(`the policy module has no entrypoint ${entrypoint} (it has ${Object.keys(policy.entrypoints).join(', ') || 'none'})`);
+    }
+    return new PolicyEngine(key, wasm, policy, entrypoint, new Set(knownIds));
+  }
+
+  /** Evaluates once; returns the violations or throws PolicyEngineError. */
+  async evaluate(input: PolicyInput): Promise<Violation[]> {
+    let raw: unknown;
+    try {
+      raw = this.policy.evaluate(input, this.entrypoint);
+    } catch (err) {
+      // After an abort the instance's heap may be inconsistent: drop it so the next overlay starts clean.
+      instances.delete(this.key);
+      this.policy = await instantiate(this.key, this.wasm);
+      throw new PolicyEngineError(`policy evaluation failed: ${describeThrown(err)}`);
+    }
+    return this.parseResult(raw, input.resources.length);
+  }
+
+  private parseResult(raw: unknown, resourceCount: number): Violation[] {
+    if (!Array.isArray(raw)) throw new PolicyEngineError(`malformed policy result: expected a result set, got ${preview(raw)}`);
+    if (raw.length !== 1) {
+      throw new PolicyEngineError(`malformed policy result: ${raw.length === 0 ? 'the entrypoint is undefined' : `${raw.length} results`} (expected one list of violations)`);
+    }
+    const result = (raw[0] as { result?: unknown } | null)?.result;
+    if (!Array.isArray(result)) throw new PolicyEngineError(`malformed policy result: violations are not a list (${preview(result)})`);
+    return result.map((v, i) => this.parseViolation(v, i, resourceCount));
+  }
+
+  private parseViolation(v: unknown, index: number, resourceCount: number): Violation {
+    const bad = (why: string): never => {
+      throw new PolicyEngineError(`malformed violation #${index}: ${why} (${preview(v)})`);
+    };
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return bad('not an object');
+    const o = v as Record<string, unknown>;
+    if (typeof o.id !== 'string' || o.id === '') return bad('no rule id');
+    if (!this.knownIds.has(o.id)) return bad(`rule id ${o.id} is not in the catalogue`);
+    if (typeof o.msg !== 'string' || o.msg === '') return bad('no message');
+    if (!Array.isArray(o.path) || !o.path.every((s) => typeof s === 'string' || (typeof s === 'number' && Number.isInteger(s) && s >= 0))) {
+      return bad('path is not a list of keys and indexes');
+    }
+    const out: Violation = { id: o.id, msg: o.msg, path: o.path as (string | number)[] };
+    if (o.resource !== undefined) {
+      if (typeof o.resource !== 'number' || !Number.isInteger(o.resource) || o.resource < 0 || o.resource >= resourceCount) {
+        return bad('resource is not an index into input.resources');
+      }
+      out.resource = o.resource;
+    }
+    if (o.file !== undefined) {
+      if (typeof o.file !== 'string' || o.file === '') return bad('file is not a path');
+      out.file = o.file;
+    }
+    if (out.resource === undefined && out.file === undefined) return bad('neither a resource nor a file');
+    return out;
+  }
+}
+
+function instantiate(key: string, wasm: Uint8Array): Promise<LoadedPolicy> {
+  let p = instances.get(key);
+  if (!p) {
+    p = loadPolicy(wasm, MEMORY).catch((err: unknown) => {
+      instances.delete(key);
+      throw new PolicyEngineError(`cannot instantiate the policy module: ${describeThrown(err)}`);
+    });
+    instances.set(key, p);
+  }
+  return p;
+}
+
+/** The SDK throws strings and plain objects as well as Errors. */
+export function describeThrown(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'string') return err;
+  if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') return (err as { message: string }).message;
+  return preview(err);
+}
+
+function preview(v: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}
