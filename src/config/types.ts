@@ -38,6 +38,8 @@ export interface Config {
     allowExec?: boolean;
     /** Render through a wrapper that stamps origin annotations (source mapping). Default true. */
     origin?: boolean;
+    /** Largest rendered output of one overlay, in MB (default 256): a bigger render is a finding, not an OOM. */
+    maxOutputMegabytes?: number;
   };
   discovery?: {
     /** Globs (relative to root) of overlay folders to render; replaces the convention when set. */

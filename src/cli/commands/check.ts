@@ -86,6 +86,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           concurrency,
           timeoutMs: timeoutS * 1000,
           origin: flags.origin !== false && ctx.config.kustomize?.origin !== false,
+          maxRenderBytes: (ctx.config.kustomize?.maxOutputMegabytes ?? 256) * 1024 * 1024,
           signal: abort.signal,
           onProgress: progress
             ? ({ done, total, overlay }) => {
