@@ -293,21 +293,37 @@ export function convertCrd(crd: Record<string, unknown>): CrdConversion {
 }
 
 /**
- * Schema files written by other tools (openapi2jsonschema, the CRDs catalog) keep the raw list extensions; turn them
- * into the keywords the validator enforces so duplicate keys are caught there too.
+ * Schema files written by hand (schemas/crds) or by other tools (openapi2jsonschema, the CRDs catalog) get the
+ * same treatment as converted CRDs: the raw list extensions become the keywords the validator enforces, and null
+ * means absent (optional properties accept null). Idempotent, so files written by `schemas import` pass unchanged.
  */
 export function normalizeExternalSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(normalizeExternalSchema);
+  return normalizeNode(node, false);
+}
+
+const SCHEMA_MAPS = new Set(['$defs', 'definitions', 'patternProperties', 'dependentSchemas']);
+const LITERALS = new Set(['enum', 'const', 'default', 'examples', 'required', UNIQUE_KEYWORD, 'x-kubernetes-group-version-kind']);
+const LOGIC_KEYS = new Set(['allOf', 'anyOf', 'oneOf', 'not', 'if', 'then', 'else']);
+
+function normalizeNode(node: unknown, inLogic: boolean): unknown {
+  if (Array.isArray(node)) return node.map((n) => normalizeNode(n, inLogic));
   if (!isRecord(node)) return node;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node)) {
-    // `properties`/`$defs` hold names, not keywords: recurse into their values only.
-    if ((k === 'properties' || k === '$defs' || k === 'definitions' || k === 'patternProperties') && isRecord(v)) {
-      out[k] = Object.fromEntries(Object.entries(v).map(([n, s]) => [n, normalizeExternalSchema(s)]));
-    } else if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples') {
+    if (k === 'properties' && isRecord(v)) {
+      const required = new Set(Array.isArray(node.required) ? node.required : []);
+      out[k] = Object.fromEntries(
+        Object.entries(v).map(([name, sub]) => {
+          const converted = normalizeNode(sub, inLogic);
+          return [name, inLogic || required.has(name) || !isRecord(converted) ? converted : allowNull(converted)];
+        }),
+      );
+    } else if (SCHEMA_MAPS.has(k) && isRecord(v)) {
+      out[k] = Object.fromEntries(Object.entries(v).map(([n, s]) => [n, normalizeNode(s, false)]));
+    } else if (LITERALS.has(k)) {
       out[k] = v;
     } else {
-      out[k] = normalizeExternalSchema(v);
+      out[k] = normalizeNode(v, inLogic || LOGIC_KEYS.has(k));
     }
   }
   if (out[UNIQUE_KEYWORD] === undefined) {
