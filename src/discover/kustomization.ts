@@ -3,7 +3,7 @@
  * remote or unsafe. Shared by discovery (who is a base), render (refuse remote refs before running kustomize)
  * and changed-only runs (the input files of an overlay).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair } from 'yaml';
@@ -178,6 +178,7 @@ export async function walkOverlay(root: string, overlayAbs: string, options: { a
   const issues: WalkIssue[] = [];
   const visited = new Set<string>();
   const rel = (abs: string): string => toRepoPath(root, abs) ?? abs;
+  const realRoot = await realpath(root).catch(() => root);
 
   const visit = async (dir: string): Promise<void> => {
     if (visited.has(dir)) return;
@@ -216,7 +217,13 @@ export async function walkOverlay(root: string, overlayAbs: string, options: { a
       try {
         info = await stat(target);
       } catch {
-        continue; // missing: kustomize reports it with its own message, which names the file
+        continue; // missing (or a symlink loop): kustomize reports it with its own message, which names the file
+      }
+      // A symlink inside the repo that resolves outside it is an escape, however innocent the path looks.
+      const real = await realpath(target).catch(() => target);
+      if (toRepoPath(realRoot, real) === undefined) {
+        issues.push({ kind: 'outside-root', file: rel(file), line: ref.line, message: `${ref.field} ${JSON.stringify(ref.value)} is a symlink that leaves the checked root` });
+        continue;
       }
       if (info.isDirectory()) {
         if (ref.kind === 'directory-or-file') await visit(target);
