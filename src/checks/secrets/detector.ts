@@ -1,0 +1,336 @@
+/**
+ * Runs the credential rules over a text in time linear in its length.
+ *
+ * 1. Keyword pre-filter: each rule's lowercase keywords are located with `indexOf` on a lowercased copy. A rule
+ *    whose keywords do not occur costs nothing more.
+ * 2. Windows: around each keyword hit, a window of at most `before + after` characters (cut at the line for
+ *    single-line rules); overlapping windows are merged, so the windows of one rule never cover a character twice.
+ * 3. Matching: re2js (RE2, linear time) — first a capture-free `test()` (DFA), and only when it says yes, a
+ *    `matcher()` pass for the groups. Windows longer than CHUNK are cut into overlapping chunks so that the
+ *    capture pass only ever runs on chunks that hold a match.
+ * 4. Boundaries are checked on the full text (a window may cut a token; the text cannot).
+ *
+ * The matcher work of one text is capped by a budget proportional to its length; when a crafted input exhausts it
+ * the detector stops and says so (the caller reports KFM-SEC-007: fail closed, never silently partial).
+ */
+import { RE2JS } from 're2js';
+import type { CharClass, ContentRule } from './rules.js';
+import { CONTENT_RULES } from './rules.js';
+import { isPlaceholder, looksLikeGenericSecret, lowerSameLength } from './text.js';
+
+/** A detected credential. `value` is the secret itself: callers hash it at once and never store or print it. */
+export interface Candidate {
+  rule: ContentRule;
+  /** Secret range in the scanned text (after PEM body extension). */
+  start: number;
+  end: number;
+  /** The secret, normalised (PEM bodies without layout). */
+  value: string;
+}
+
+export interface DetectorStats {
+  /** Capture-free `test()` calls and characters they read. */
+  testCalls: number;
+  testChars: number;
+  /** Capture passes (`matcher().find()` loops) and characters they read. */
+  matcherCalls: number;
+  matcherChars: number;
+  candidates: number;
+}
+
+export interface DetectOptions {
+  /** Skip the generic assignment rules (inside ExternalSecret references). */
+  skipGeneric?: boolean;
+  /** Only these rules (by id); default all. */
+  only?: ReadonlySet<string>;
+  /** Lowercased text searched for a rule's `requires` words; default the text itself. */
+  context?: () => string;
+  /** Extra placeholder words from the config. */
+  stopWords?: readonly string[];
+  /** `lowerSameLength(text)`, when the caller has it already. */
+  lower?: string;
+}
+
+export interface DetectResult {
+  candidates: Candidate[];
+  /** True when the work budget ran out before the text was fully scanned. */
+  truncated: boolean;
+  /** Number of rules whose keywords occur in the text (0: nothing here can match any rule). */
+  rulesWithHits: number;
+}
+
+interface CompiledRule {
+  rule: ContentRule;
+  re: RE2JS;
+  isToken: (code: number) => boolean;
+  overlap: number;
+}
+
+/** Characters per capture chunk. Small enough that a capture pass over a chunk is cheap, large enough to be rare. */
+const CHUNK = 8192;
+/** Most candidates one rule may produce in one text (beyond that the text is noise or a dump: budget stop). */
+const MAX_CANDIDATES_PER_RULE = 2000;
+/** Longest PEM body followed; keys are a few KB. */
+const MAX_PEM_BODY = 64 * 1024;
+
+const CHAR_CLASSES: Record<CharClass, (c: number) => boolean> = {
+  alnum: (c) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122),
+  b64: (c) => CHAR_CLASSES.alnum(c) || c === 43 || c === 47,
+  b64url: (c) => CHAR_CLASSES.alnum(c) || c === 45 || c === 95,
+  azure: (c) => CHAR_CLASSES.alnum(c) || c === 45 || c === 95 || c === 126 || c === 46,
+};
+
+class BudgetExceeded extends Error {}
+
+export class Detector {
+  readonly rules: readonly ContentRule[];
+  private readonly compiled: CompiledRule[];
+  readonly stats: DetectorStats = { testCalls: 0, testChars: 0, matcherCalls: 0, matcherChars: 0, candidates: 0 };
+
+  constructor(rules: readonly ContentRule[] = CONTENT_RULES) {
+    this.rules = rules;
+    this.compiled = rules.map((rule) => ({
+      rule,
+      re: RE2JS.compile(rule.pattern),
+      isToken: CHAR_CLASSES[rule.boundary?.chars ?? 'alnum'],
+      overlap: rule.before + rule.after + 64,
+    }));
+  }
+
+  /** Ids of the rules whose keywords occur in `lower` (a lowercased text): the only rules that can match in it. */
+  activeRules(lower: string): Set<string> {
+    const out = new Set<string>();
+    for (const { rule } of this.compiled) if (rule.keywords.some((k) => lower.includes(k))) out.add(rule.id);
+    return out;
+  }
+
+  detect(text: string, options: DetectOptions = {}): DetectResult {
+    const lower = options.lower ?? lowerSameLength(text);
+    // Matcher work allowed for this text: several passes over it, plus a floor for short texts.
+    const budget = { left: 8 * text.length + 256 * 1024 };
+    const found: Candidate[] = [];
+    let truncated = false;
+    let lineBreaks: number[] | undefined;
+    let contextLower: string | undefined;
+    let rulesWithHits = 0;
+    for (const c of this.compiled) {
+      const { rule } = c;
+      if (options.only && !options.only.has(rule.id)) continue;
+      if (options.skipGeneric && rule.generic) continue;
+      const hits = keywordHits(lower, rule.keywords);
+      if (hits.length === 0) continue;
+      rulesWithHits++;
+      if (rule.requires) {
+        contextLower ??= options.context ? options.context() : lower;
+        if (!rule.requires.every((w) => contextLower!.includes(w))) continue;
+      }
+      if (!rule.multiline) lineBreaks ??= newlineOffsets(text);
+      const windows = buildWindows(hits, text.length, rule, rule.multiline ? undefined : lineBreaks);
+      try {
+        this.scanWindows(c, text, windows, budget, found, options);
+      } catch (err) {
+        if (!(err instanceof BudgetExceeded)) throw err;
+        truncated = true;
+        break;
+      }
+    }
+    return { candidates: resolveOverlaps(found), truncated, rulesWithHits };
+  }
+
+  private scanWindows(
+    c: CompiledRule,
+    text: string,
+    windows: number[],
+    budget: { left: number },
+    out: Candidate[],
+    options: DetectOptions,
+  ): void {
+    let produced = 0;
+    let lastEnd = -1;
+    const emit = (cand: Candidate): void => {
+      out.push(cand);
+      this.stats.candidates++;
+      if (++produced > MAX_CANDIDATES_PER_RULE) throw new BudgetExceeded();
+    };
+    for (let w = 0; w < windows.length; w += 2) {
+      const ws = windows[w];
+      const we = windows[w + 1];
+      for (let cs = ws; cs < we; cs += CHUNK) {
+        const zoneEnd = Math.min(we, cs + CHUNK);
+        const ce = Math.min(we, zoneEnd + c.overlap);
+        const chunk = text.slice(cs, ce);
+        this.stats.testCalls++;
+        this.stats.testChars += chunk.length;
+        if (c.re.test(chunk)) {
+          budget.left -= chunk.length;
+          if (budget.left < 0) throw new BudgetExceeded();
+          this.stats.matcherCalls++;
+          this.stats.matcherChars += chunk.length;
+          const m = c.re.matcher(chunk);
+          while (m.find()) {
+            const ms = cs + m.start();
+            // Matches starting in the next chunk's zone are found there; this chunk only overlaps to finish its own.
+            if (ms >= zoneEnd && zoneEnd < we) break;
+            // A match already seen through the previous chunk's overlap (or a suffix of one).
+            if (ms < lastEnd) continue;
+            lastEnd = cs + m.end();
+            const cand = this.candidate(c, text, cs, m, options);
+            if (cand) emit(cand);
+          }
+        }
+        if (ce >= we) break;
+      }
+    }
+  }
+
+  private candidate(
+    c: CompiledRule,
+    text: string,
+    offset: number,
+    m: ReturnType<RE2JS['matcher']>,
+    options: DetectOptions,
+  ): Candidate | undefined {
+    const { rule } = c;
+    let group = -1;
+    for (const g of rule.secretGroups) {
+      if (m.group(g) !== null && m.start(g) >= 0) {
+        group = g;
+        break;
+      }
+    }
+    if (group === -1) return undefined;
+    const start = offset + m.start(group);
+    let end = offset + m.end(group);
+    const b = rule.boundary;
+    if (b) {
+      const leftAt = b.left === 'match' ? offset + m.start() : b.left === 'secret' ? start : -1;
+      if (leftAt > 0 && c.isToken(text.charCodeAt(leftAt - 1))) return undefined;
+      if (b.right && end < text.length && c.isToken(text.charCodeAt(end))) return undefined;
+    }
+    let value: string;
+    if (rule.body === 'pem') {
+      end = extendPemBody(text, end);
+      value = normalizePem(text.slice(start, end));
+    } else {
+      value = text.slice(start, end);
+    }
+    if (rule.generic) {
+      if (!looksLikeGenericSecret(value, options.stopWords)) return undefined;
+    } else if (rule.placeholderCheck !== false && isPlaceholder(value, options.stopWords)) {
+      return undefined;
+    }
+    if (rule.validate) {
+      const groups: (string | null)[] = [];
+      for (let g = 0; g <= m.groupCount(); g++) groups.push(m.group(g));
+      if (!rule.validate(value, groups)) return undefined;
+    }
+    return { rule, start, end, value };
+  }
+}
+
+/** Sorted offsets of every occurrence of any keyword (non-overlapping per keyword: windows cover the rest). */
+function keywordHits(lower: string, keywords: readonly string[]): number[] {
+  const lists: number[][] = [];
+  for (const k of keywords) {
+    let i = lower.indexOf(k);
+    if (i === -1) continue;
+    const list: number[] = [];
+    while (i !== -1) {
+      list.push(i);
+      i = lower.indexOf(k, i + k.length);
+    }
+    lists.push(list);
+  }
+  if (lists.length === 0) return [];
+  if (lists.length === 1) return lists[0];
+  const all = lists.flat();
+  return Array.from(new Float64Array(all).sort());
+}
+
+/** Offsets of every `\n`. */
+function newlineOffsets(text: string): number[] {
+  const out: number[] = [];
+  let i = text.indexOf('\n');
+  while (i !== -1) {
+    out.push(i);
+    i = text.indexOf('\n', i + 1);
+  }
+  return out;
+}
+
+/**
+ * Merged windows `[start0, end0, start1, end1, …]` around sorted hits. For single-line rules a window stops at the
+ * hit's line; the line lookup walks a pointer forward with the (sorted) hits, so the whole pass is linear.
+ */
+function buildWindows(hits: readonly number[], length: number, rule: ContentRule, breaks: number[] | undefined): number[] {
+  const out: number[] = [];
+  let ptr = 0;
+  for (const p of hits) {
+    let s = Math.max(0, p - rule.before);
+    let e = Math.min(length, p + rule.after);
+    if (breaks) {
+      while (ptr < breaks.length && breaks[ptr] < p) ptr++;
+      const lineStart = ptr > 0 ? breaks[ptr - 1] + 1 : 0;
+      const lineEnd = ptr < breaks.length ? breaks[ptr] : length;
+      if (s < lineStart) s = lineStart;
+      if (e > lineEnd) e = lineEnd;
+    }
+    const n = out.length;
+    if (n > 0 && s <= out[n - 1]) {
+      if (e > out[n - 1]) out[n - 1] = e;
+    } else {
+      out.push(s, e);
+    }
+  }
+  return out;
+}
+
+/** Follows a PEM body from `from`: base64 characters, whitespace and `\n`-style escapes, up to the `-----END` line. */
+function extendPemBody(text: string, from: number): number {
+  const limit = Math.min(text.length, from + MAX_PEM_BODY);
+  let i = from;
+  let lastBody = from;
+  while (i < limit) {
+    const c = text.charCodeAt(i);
+    if (CHAR_CLASSES.b64(c) || c === 61 /* = */) {
+      i++;
+      lastBody = i;
+    } else if (c === 32 || c === 9 || c === 10 || c === 13) {
+      i++;
+    } else if (c === 92 /* \ */ && /[nrt]/.test(text.charAt(i + 1))) {
+      i += 2;
+    } else {
+      break;
+    }
+  }
+  return lastBody;
+}
+
+/** A PEM body without its layout, so the same key hashes the same in a YAML block, a JSON string or a .pem file. */
+function normalizePem(body: string): string {
+  return body.replace(/\\[nrt]/g, '').replace(/\s+/g, '');
+}
+
+/**
+ * Overlapping candidates describe one secret: keep the most specific rule (higher precedence, then the longer
+ * match). A GitHub token in `token: ghp_…` is reported once, as a GitHub token.
+ */
+function resolveOverlaps(cands: Candidate[]): Candidate[] {
+  if (cands.length < 2) return cands;
+  const sorted = [...cands].sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept: Candidate[] = [];
+  for (const c of sorted) {
+    const last = kept[kept.length - 1];
+    if (last && c.start < last.end) {
+      if (better(c, last)) kept[kept.length - 1] = c;
+      continue;
+    }
+    kept.push(c);
+  }
+  return kept;
+}
+
+function better(a: Candidate, b: Candidate): boolean {
+  if (a.rule.precedence !== b.rule.precedence) return a.rule.precedence > b.rule.precedence;
+  return a.end - a.start > b.end - b.start;
+}

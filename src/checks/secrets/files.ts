@@ -1,0 +1,111 @@
+/**
+ * Which files the secret scan reads: every file under the root that Git tracks or would track. Inside a work tree
+ * Git answers (`git ls-files -co --exclude-standard -z`, run with execFile, never a shell); elsewhere the tree is
+ * walked with fast-glob and the `.gitignore` files are honoured. Symbolic links are never followed (a link's target
+ * is either inside the root and scanned as itself, or outside it and out of scope); `.git/` is never read.
+ */
+import { execFile } from 'node:child_process';
+import { lstat, open, readFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import fg from 'fast-glob';
+import { GitIgnore } from './gitignore.js';
+import { isProbablyText } from './text.js';
+
+export interface FileList {
+  /** Repo-relative POSIX paths, sorted. */
+  files: string[];
+  via: 'git' | 'walk';
+}
+
+const GIT_TIMEOUT_MS = 120_000;
+
+export async function listRepoFiles(root: string, options: { signal?: AbortSignal } = {}): Promise<FileList> {
+  const fromGit = await gitFiles(root, options.signal);
+  if (fromGit) return { files: fromGit, via: 'git' };
+  return { files: await walkFiles(root), via: 'walk' };
+}
+
+async function gitFiles(root: string, signal?: AbortSignal): Promise<string[] | undefined> {
+  const inside = await run('git', ['-C', root, 'rev-parse', '--is-inside-work-tree'], signal);
+  if (inside === undefined || inside.trim() !== 'true') return undefined;
+  const out = await run('git', ['-C', root, '-c', 'core.quotePath=false', 'ls-files', '-co', '--exclude-standard', '-z'], signal);
+  if (out === undefined) throw new Error('git ls-files failed in a Git work tree');
+  const files = new Set(out.split('\0').filter((f) => f !== ''));
+  // A nested repository shows up as `dir/`: its files belong to that repository, not to this scan.
+  return [...files].filter((f) => !f.endsWith('/') && !f.startsWith('.git/') && !f.includes('/.git/')).sort();
+}
+
+function run(cmd: string, args: string[], signal?: AbortSignal): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: GIT_TIMEOUT_MS, maxBuffer: 512 * 1024 * 1024, signal, encoding: 'utf8' }, (err, stdout) => {
+      resolve(err ? undefined : stdout);
+    });
+  });
+}
+
+async function walkFiles(root: string): Promise<string[]> {
+  const entries = await fg('**', {
+    cwd: root,
+    dot: true,
+    onlyFiles: false,
+    markDirectories: true,
+    followSymbolicLinks: false,
+    ignore: ['**/.git/**', '.git'],
+    suppressErrors: true,
+  });
+  const ignore = new GitIgnore();
+  const gitignores = entries.filter((e) => e === '.gitignore' || e.endsWith('/.gitignore')).sort((a, b) => a.split('/').length - b.split('/').length);
+  for (const g of gitignores) {
+    try {
+      ignore.add(posix.dirname(g) === '.' ? '' : posix.dirname(g), await readFile(join(root, g), 'utf8'));
+    } catch {
+      // An unreadable .gitignore ignores nothing: scanning more is the safe side.
+    }
+  }
+  return entries.filter((e) => !e.endsWith('/') && !ignore.ignores(e)).sort();
+}
+
+export type ReadOutcome =
+  | { kind: 'text'; text: string; bytes: number }
+  | { kind: 'binary'; bytes: number }
+  | { kind: 'too-large'; bytes: number }
+  | { kind: 'symlink' }
+  | { kind: 'missing' }
+  | { kind: 'not-a-file' }
+  | { kind: 'unreadable'; code: string };
+
+/** Reads one file for scanning, without following a symbolic link and without reading past the size cap. */
+export async function readForScan(abs: string, maxBytes: number): Promise<ReadOutcome> {
+  let st;
+  try {
+    st = await lstat(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    // Listed by Git but deleted in the work tree: nothing on disk to leak.
+    return code === 'ENOENT' || code === 'ENOTDIR' ? { kind: 'missing' } : { kind: 'unreadable', code };
+  }
+  if (st.isSymbolicLink()) return { kind: 'symlink' };
+  if (!st.isFile()) return { kind: 'not-a-file' };
+  if (st.size > maxBytes) return { kind: 'too-large', bytes: st.size };
+  let handle;
+  try {
+    handle = await open(abs, 'r');
+    const buf = await handle.readFile();
+    if (buf.length > maxBytes) return { kind: 'too-large', bytes: buf.length };
+    if (!isProbablyText(buf)) return { kind: 'binary', bytes: buf.length };
+    return { kind: 'text', text: buf.toString('utf8'), bytes: buf.length };
+  } catch (err) {
+    return { kind: 'unreadable', code: (err as NodeJS.ErrnoException).code ?? 'EIO' };
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Binary files that are key stores: their keys cannot be scanned as text, so their presence is the finding. */
+const KEYSTORE_EXTENSIONS = ['.p12', '.pfx', '.jks', '.jceks', '.bks', '.keystore', '.kdbx', '.key', '.der'];
+
+export function isKeystoreName(path: string): boolean {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.der')) return /(?:^|[/._-])(?:key|private)[^/]*\.der$/.test(lower);
+  return KEYSTORE_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}

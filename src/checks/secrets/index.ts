@@ -1,0 +1,171 @@
+/**
+ * The secret check (issue 5): Kubernetes-aware, linear-time, never prints what it finds.
+ * See scan.ts for scope and the dedupe rule, rules.ts for the patterns, redact.ts for what a finding may show,
+ * suppress.ts for inline allows and the baseline file.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Check, CheckContext, FindingInput, RenderedOverlay, RuleDoc } from '../../types.js';
+import { secretsSettings, type SecretsSettings } from './config.js';
+import { Detector } from './detector.js';
+import { newFingerprintKey } from './redact.js';
+import { RULE_SCAN_FAILED, ruleDocs, CONTENT_RULES, META_RULES } from './rules.js';
+import { baselineKey, formatBaseline, type BaselineEntry, type BaselineFile } from './suppress.js';
+import { baselineLocation, scanForSecrets, type ScanStats, type SecretFinding, type SecretsScanResult } from './scan.js';
+
+export { secretsSettings, type SecretsSettings } from './config.js';
+export { Detector } from './detector.js';
+export { scanForSecrets, type SecretFinding, type ScanStats, type SecretsScanResult } from './scan.js';
+export { CONTENT_RULES, META_RULES } from './rules.js';
+
+export interface SecretsCheckOptions {
+  /** Environment for the fingerprint key variable (tests pin it). Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** A shared detector (its counters are read by tests and the bench). */
+  detector?: Detector;
+}
+
+export interface SecretsCheck extends Check {
+  /** Counters of the last run (files, bytes, binary/symlink skips, regex work), for `--verbose` and the bench. */
+  lastStats(): ScanStats | undefined;
+  /** Findings of the last run as the check produced them (with secret hashes): what `secrets baseline` writes. */
+  lastFindings(): readonly SecretFinding[];
+}
+
+export function createSecretsCheck(opts: SecretsCheckOptions = {}): SecretsCheck {
+  let last: SecretsScanResult | undefined;
+  return {
+    meta: {
+      id: 'secrets',
+      description:
+        'Scans every tracked file and every rendered overlay for plaintext Kubernetes Secrets, secretGenerator values and credentials (private keys, cloud, VCS, chat, SaaS tokens, database URLs, generic assignments); SealedSecrets, SOPS and ExternalSecrets are allowed.',
+      docsUrl: 'https://github.com/kfm/kfm-gitops/blob/main/docs/secrets.md',
+      defaultSeverity: 'error',
+      errorRuleId: RULE_SCAN_FAILED,
+    },
+    rules(): RuleDoc[] {
+      return ruleDocs();
+    },
+    async run(ctx: CheckContext): Promise<void> {
+      last = undefined;
+      let result: SecretsScanResult;
+      try {
+        result = await scanForSecrets({
+          root: ctx.root,
+          settings: secretsSettings(ctx.config.secrets),
+          mode: ctx.mode,
+          overlays: ctx.overlays,
+          env: opts.env,
+          detector: opts.detector,
+        });
+      } catch (err) {
+        // Only a code or our own wording: an error object could quote input text.
+        const code = (err as NodeJS.ErrnoException | undefined)?.code;
+        ctx.report({ ruleId: RULE_SCAN_FAILED, severity: 'error', message: `the secret scan could not run${code ? ` (${code})` : ''}: ${safeReason(err)}` });
+        return;
+      }
+      last = result;
+      for (const f of result.findings) ctx.report(toFindingInput(f));
+    },
+    lastStats: () => last?.stats,
+    lastFindings: () => last?.findings ?? [],
+  };
+}
+
+export function toFindingInput(f: SecretFinding): FindingInput {
+  const input: FindingInput = { ruleId: f.ruleId, message: f.message };
+  if (f.severity) input.severity = f.severity;
+  if (f.overlay !== undefined) input.overlay = f.overlay;
+  if (f.resource) input.resource = f.resource;
+  if (f.path && f.path.length > 0) input.path = f.path;
+  if (f.file !== undefined) input.file = f.file;
+  if (f.line !== undefined) input.line = f.line;
+  if (f.column !== undefined) input.column = f.column;
+  if (f.fingerprintParts) input.fingerprintParts = f.fingerprintParts;
+  if (f.suppressed) input.suppressed = f.suppressed;
+  return input;
+}
+
+/** Our own messages pass; anything else is reduced to its class name (parser errors may quote the input). */
+function safeReason(err: unknown): string {
+  if (err instanceof Error && /^(?:git ls-files failed in a Git work tree|interrupted)$/.test(err.message)) return err.message;
+  return err instanceof Error ? err.name : 'unknown error';
+}
+
+// ── baseline writing (`kfm-gitops secrets baseline`) ─────────────────────────────────────────────────────────────
+
+export interface WriteBaselineOptions {
+  root: string;
+  config?: Record<string, unknown>;
+  /** Rendered overlays to include (render-only secrets); default none: repository files only. */
+  overlays?: RenderedOverlay[];
+  /** Reason written into new entries (default empty: each entry then fails until someone writes one). */
+  reason?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface WriteBaselineResult {
+  path: string;
+  entries: number;
+  added: number;
+  kept: number;
+  withoutReason: number;
+}
+
+/** Rules a baseline may hold: findings about a value. Coverage and suppression problems are not baselined. */
+const BASELINABLE = new Set([...CONTENT_RULES.map((r) => r.id), 'KFM-SEC-001', 'KFM-SEC-002']);
+
+export function buildBaseline(findings: readonly SecretFinding[], previous: BaselineFile | undefined, key: string, reason = ''): BaselineFile {
+  const old = new Map<string, BaselineEntry>();
+  for (const e of previous?.entries ?? []) old.set(baselineKey(e.ruleId, e.fingerprint, e.file), e);
+  const entries = new Map<string, BaselineEntry>();
+  for (const f of findings) {
+    if (!f.secretHash || !BASELINABLE.has(f.ruleId) || f.suppressed?.by === 'inline') continue;
+    const file = baselineLocation(f);
+    const k = baselineKey(f.ruleId, f.secretHash, file);
+    if (entries.has(k)) continue;
+    const prev = old.get(k);
+    entries.set(k, { fingerprint: f.secretHash, ruleId: f.ruleId, file, ...(f.line !== undefined ? { line: f.line } : {}), reason: prev?.reason ?? reason });
+  }
+  return { version: 1, key, entries: [...entries.values()] };
+}
+
+/**
+ * Scans and writes the baseline file: every current finding with its keyed fingerprint, reasons of entries that
+ * still match kept, stale entries dropped. The key of an existing baseline is kept (so fingerprints stay valid);
+ * a new baseline gets a random per-repository key. Never writes a secret.
+ */
+export async function writeSecretsBaseline(options: WriteBaselineOptions): Promise<WriteBaselineResult> {
+  const settings: SecretsSettings = secretsSettings(options.config);
+  const env = options.env ?? process.env;
+  const first = await scanForSecrets({ root: options.root, settings, mode: 'check', overlays: options.overlays ?? [], env });
+  let result = first;
+  const previous = first.baseline.status === 'ok' ? first.baseline.baseline : undefined;
+  let key = previous?.key;
+  if (!key) {
+    // A new key changes every fingerprint: scan again with it, so the file and the next run agree.
+    key = newFingerprintKey();
+    result = await scanForSecrets({
+      root: options.root,
+      settings,
+      mode: 'check',
+      overlays: options.overlays ?? [],
+      env: { ...env, KFM_SECRETS_FINGERPRINT_KEY: key },
+    });
+  }
+  const baseline = buildBaseline(result.findings, previous, key, options.reason ?? '');
+  const text = formatBaseline(baseline);
+  await mkdir(dirname(result.baselinePath), { recursive: true });
+  const tmp = `${result.baselinePath}.${process.pid}.tmp`;
+  await writeFile(tmp, text, 'utf8');
+  await rename(tmp, result.baselinePath);
+  const kept = baseline.entries.filter((e) => previous?.entries.some((p) => baselineKey(p.ruleId, p.fingerprint, p.file) === baselineKey(e.ruleId, e.fingerprint, e.file))).length;
+  return {
+    path: result.baselinePath,
+    entries: baseline.entries.length,
+    added: baseline.entries.length - kept,
+    kept,
+    withoutReason: baseline.entries.filter((e) => e.reason.trim() === '').length,
+  };
+}
+

@@ -1,0 +1,682 @@
+/**
+ * The credential patterns of the secret scanner, written for this project (other scanners' public rule lists were
+ * consulted only for which formats exist). Every pattern is RE2 syntax, compiled with re2js: matching time is
+ * linear in the input, whatever a pull request puts in a file.
+ *
+ * A rule only runs around occurrences of one of its `keywords` (lowercase literals that every match contains), so
+ * most files never reach a regex at all. `secretGroups` name the capture group(s) holding the credential itself:
+ * that part is hashed for the fingerprint and measured for the hint, and is never printed.
+ */
+import type { RuleDoc } from '../../types.js';
+import { decodeBase64, decodeBase64Url, isPlaceholder } from './text.js';
+
+export type CharClass = 'alnum' | 'b64' | 'b64url' | 'azure';
+
+export interface ContentRule {
+  id: string;
+  title: string;
+  /** What the rule finds (the description adds why it matters). */
+  what: string;
+  remediation: string;
+  /** Lowercase literals; at least one occurs (case-insensitively) in every match. */
+  keywords: string[];
+  /** RE2 syntax. */
+  pattern: string;
+  /** Capture groups holding the secret, first non-empty wins (0 = the whole match). */
+  secretGroups: number[];
+  /** How far before a keyword a match may start, and how far after the keyword start it may end. */
+  before: number;
+  after: number;
+  /** Matches may span lines (PEM blocks); otherwise the search window stops at the keyword's line. */
+  multiline?: boolean;
+  /** Characters of the secret that are the format's public prefix (`ghp_`, `AKIA`); at most 4 are ever shown. */
+  hintPrefix: number;
+  /** Token boundaries checked on the full text (windows may cut a token, the full text cannot lie). */
+  boundary?: { chars: CharClass; left?: 'match' | 'secret'; right?: boolean };
+  /** Placeholder/stop-word check on the secret (default on). */
+  placeholderCheck?: boolean;
+  /** Extra check on the (normalised) secret and the match's groups. */
+  validate?: (secret: string, groups: readonly (string | null)[]) => boolean;
+  /** Lowercase words that must also occur in the surrounding document (e.g. `service_account`). */
+  requires?: string[];
+  /** `pem`: the secret group is the start of a PEM body, extended to the whole body and compared without layout. */
+  body?: 'pem';
+  /** Wins over overlapping matches of lower precedence (specific formats over generic assignments). */
+  precedence: number;
+  /** A generic `name = value` rule: gated by entropy and placeholders, off inside ExternalSecret references. */
+  generic?: boolean;
+}
+
+const REVOKE = (where: string): string =>
+  `Treat it as leaked: revoke or rotate it in ${where} now, then keep the new one out of Git — reference it through an ExternalSecret (or commit it only as a SealedSecret/SOPS-encrypted file) and remove the old value from the Git history. An inline \`kfm-gitops:allow <ruleId> <reason>\` or a baseline entry with a reason is only for values that are known not to be live credentials.`;
+
+const KEY_REMEDIATION =
+  'Treat the key as compromised: replace the key pair, revoke what trusted it, and deliver the new private key through an ExternalSecret or a SealedSecret (SOPS-encrypted files are allowed too). Remove the old key from the Git history.';
+
+const URL_REMEDIATION =
+  'Change the password on the server, then build the URL at run time from a Secret delivered by an ExternalSecret or a SealedSecret (e.g. an env var with valueFrom.secretKeyRef) instead of writing it inline.';
+
+const GENERIC_REMEDIATION =
+  'Move the value into a Secret managed outside plaintext Git (ExternalSecret, SealedSecret or a SOPS-encrypted file) and reference it (valueFrom.secretKeyRef, envFrom). If the value is not a credential, rename the key or mark the line with `kfm-gitops:allow <ruleId> <reason>`.';
+
+const ASSIGN = String.raw`["']?[ \t]*(?::=|=>|=|:)[ \t]*`;
+const KEY_CHARS = String.raw`[A-Za-z0-9_.-]*`;
+const QUOTED_VALUE = String.raw`(?:"([^"\r\n]{8,})"|'([^'\r\n]{8,})'|([^\s"'\x60,;]{8,}))`;
+
+function pem(id: string, title: string, label: string, keywords: string[], shown = label): ContentRule {
+  return {
+    id,
+    title,
+    what: `A PEM-armoured ${title.replace(/^[A-Z][a-z]/, (c) => c.toLowerCase())} (\`-----BEGIN ${shown}-----\` followed by key material), also inside JSON strings with \\n escapes and in base64-decoded Secret data.`,
+    remediation: KEY_REMEDIATION,
+    keywords,
+    pattern: String.raw`-----BEGIN ${label}-----(?:\s|\\[nrt])*(?:[A-Za-z][A-Za-z0-9-]*:[^\r\n\\]*(?:\s|\\[nrt])+)*([A-Za-z0-9+/]{40})`,
+    secretGroups: [1],
+    before: 0,
+    after: 1024,
+    multiline: true,
+    hintPrefix: 0,
+    body: 'pem',
+    validate: pemBodyOk,
+    precedence: 3,
+  };
+}
+
+function prefixed(
+  id: string,
+  title: string,
+  what: string,
+  where: string,
+  keywords: string[],
+  pattern: string,
+  options: Partial<ContentRule> = {},
+): ContentRule {
+  return {
+    id,
+    title,
+    what,
+    remediation: REVOKE(where),
+    keywords,
+    pattern,
+    secretGroups: [1],
+    before: 0,
+    after: 160,
+    hintPrefix: 4,
+    boundary: { chars: 'alnum', left: 'secret', right: true },
+    precedence: 3,
+    ...options,
+  };
+}
+
+function dbUrl(id: string, title: string, schemes: string, keywords: string[]): ContentRule {
+  return {
+    id,
+    title,
+    what: `A ${title.replace(/ with an inline password$/, '')} that carries its password inline (\`scheme://user:password@host\`).`,
+    remediation: URL_REMEDIATION,
+    keywords,
+    pattern: String.raw`(?i)(?:${schemes})://([^:@/\s"'\x60]*):([^@/\s"'\x60]+)@[^\s/"'\x60@]+`,
+    secretGroups: [2],
+    before: 16,
+    after: 512,
+    hintPrefix: 0,
+    validate: urlPasswordOk,
+    precedence: 3,
+  };
+}
+
+function generic(id: string, title: string, noun: string, keyPattern: string, keywords: string[]): ContentRule {
+  return {
+    id,
+    title,
+    what: `A ${noun} assigned in plain text (\`${keywords[0]}: value\`, \`${keywords[0].toUpperCase()}=value\`, JSON, env entries), when the value is long and random enough to be real and is not a placeholder (\`changeme\`, \`\${VAR}\`, \`{{ .Values.x }}\`, \`<redacted>\`, \`ENC[…]\`…).`,
+    remediation: GENERIC_REMEDIATION,
+    keywords,
+    pattern: String.raw`(?i)(${KEY_CHARS}${keyPattern}${KEY_CHARS})${ASSIGN}${QUOTED_VALUE}`,
+    secretGroups: [2, 3, 4],
+    before: 64,
+    after: 400,
+    hintPrefix: 0,
+    generic: true,
+    precedence: 1,
+  };
+}
+
+export const CONTENT_RULES: ContentRule[] = [
+  // ── private keys ──────────────────────────────────────────────────────────────────────────────────────────────
+  pem('KFM-SEC-010', 'RSA private key', 'RSA PRIVATE KEY', ['begin rsa private key']),
+  pem('KFM-SEC-011', 'EC private key', 'EC PRIVATE KEY', ['begin ec private key']),
+  pem('KFM-SEC-012', 'DSA private key', 'DSA PRIVATE KEY', ['begin dsa private key']),
+  pem('KFM-SEC-013', 'OpenSSH private key', 'OPENSSH PRIVATE KEY', ['begin openssh private key']),
+  pem('KFM-SEC-014', 'PGP private key block', 'PGP PRIVATE KEY BLOCK', ['begin pgp private key block']),
+  pem('KFM-SEC-015', 'PKCS#8 private key', '(?:ENCRYPTED )?PRIVATE KEY', ['begin private key', 'begin encrypted private key'], 'PRIVATE KEY` or `ENCRYPTED PRIVATE KEY'),
+  {
+    id: 'KFM-SEC-016',
+    title: 'PuTTY private key',
+    what: 'A PuTTY `.ppk` private key file (`PuTTY-User-Key-File-2/3` with `Private-Lines`).',
+    remediation: KEY_REMEDIATION,
+    keywords: ['putty-user-key-file-'],
+    pattern: String.raw`PuTTY-User-Key-File-[23]:[\s\S]*?Private-Lines:[ \t]*[0-9]+(?:\r?\n|\\r?\\n)([A-Za-z0-9+/]{40})`,
+    secretGroups: [1],
+    before: 0,
+    after: 4096,
+    multiline: true,
+    hintPrefix: 0,
+    body: 'pem',
+    validate: pemBodyOk,
+    precedence: 3,
+  },
+  prefixed(
+    'KFM-SEC-017',
+    'age secret key',
+    'An age identity (`AGE-SECRET-KEY-1…`): the key that decrypts SOPS/age-encrypted files, so committing it unlocks every encrypted secret.',
+    'every SOPS/age recipient list (re-encrypt the files with a new key)',
+    ['age-secret-key-1'],
+    String.raw`(AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})`,
+  ),
+  {
+    id: 'KFM-SEC-018',
+    title: 'Kubeconfig client key',
+    what: 'A kubeconfig `client-key-data` field: the base64 of a client certificate private key that authenticates to a cluster.',
+    remediation: REVOKE('the cluster (re-issue the client certificate; revoke the old one by rotating the CA if needed)'),
+    keywords: ['client-key-data'],
+    pattern: String.raw`client-key-data"?[ \t]*:[ \t]*"?([A-Za-z0-9+/]{64,}={0,2})`,
+    secretGroups: [1],
+    before: 0,
+    after: 16384,
+    hintPrefix: 0,
+    validate: (s) => (decodeBase64(s)?.toString('latin1') ?? '').includes('PRIVATE KEY'),
+    precedence: 3,
+  },
+  // ── cloud ─────────────────────────────────────────────────────────────────────────────────────────────────────
+  prefixed(
+    'KFM-SEC-020',
+    'AWS access key ID',
+    'An AWS access key ID (`AKIA…` long-term, `ASIA…` temporary): one half of an AWS credential pair; its secret is rarely far away.',
+    'AWS IAM (deactivate and delete the access key)',
+    ['akia', 'asia', 'abia', 'acca', 'a3t'],
+    String.raw`((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})`,
+    { after: 24 },
+  ),
+  {
+    id: 'KFM-SEC-021',
+    title: 'AWS secret access key',
+    what: 'An AWS secret access key (40 base64 characters) assigned to `aws_secret_access_key`, `AWS_SECRET_ACCESS_KEY`, `secretAccessKey` and the like.',
+    remediation: REVOKE('AWS IAM (deactivate and delete the access key pair)'),
+    keywords: ['secret_access_key', 'secretaccesskey', 'secret-access-key', 'secret.access.key', 'aws_secret', 'aws-secret', 'awssecret'],
+    pattern: String.raw`(?i)(?:aws[_.-]?secret[_.-]?(?:access[_.-]?)?key|secret[_.-]?access[_.-]?key)[A-Za-z0-9_.-]*${ASSIGN}["']?([A-Za-z0-9/+]{40})`,
+    secretGroups: [1],
+    before: 32,
+    after: 160,
+    hintPrefix: 0,
+    boundary: { chars: 'b64', right: true },
+    validate: (s) => /[0-9+/]/.test(s) && /[a-z]/.test(s) && /[A-Z]/.test(s),
+    precedence: 3,
+  },
+  {
+    id: 'KFM-SEC-022',
+    title: 'GCP service account key',
+    what: 'A Google Cloud service-account JSON key (`"type": "service_account"` with a `private_key`).',
+    remediation: REVOKE('Google Cloud IAM (delete the service-account key; prefer Workload Identity)'),
+    keywords: ['private_key'],
+    requires: ['service_account'],
+    pattern: String.raw`"?private_key"?[ \t]*:[ \t]*"?-----BEGIN PRIVATE KEY-----(?:\s|\\[nrt])*([A-Za-z0-9+/]{40})`,
+    secretGroups: [1],
+    before: 4,
+    after: 1024,
+    multiline: true,
+    hintPrefix: 0,
+    body: 'pem',
+    validate: pemBodyOk,
+    precedence: 4,
+  },
+  prefixed(
+    'KFM-SEC-023',
+    'Google API key',
+    'A Google API key (`AIza…`, 39 characters).',
+    'the Google Cloud console (delete or restrict the key)',
+    ['aiza'],
+    String.raw`(AIza[0-9A-Za-z_-]{35})`,
+    { boundary: { chars: 'b64url', left: 'secret', right: true } },
+  ),
+  prefixed(
+    'KFM-SEC-024',
+    'Google OAuth client secret',
+    'A Google OAuth 2.0 client secret (`GOCSPX-…`).',
+    'the Google Cloud console (reset the client secret)',
+    ['gocspx-'],
+    String.raw`(GOCSPX-[A-Za-z0-9_-]{28})`,
+    { boundary: { chars: 'b64url', left: 'secret', right: true } },
+  ),
+  {
+    id: 'KFM-SEC-025',
+    title: 'Azure storage account key',
+    what: 'An Azure Storage account key (`AccountKey=` + 88 base64 characters), usually inside a connection string.',
+    remediation: REVOKE('the Azure portal (rotate the storage account key; prefer managed identities or SAS from a vault)'),
+    keywords: ['accountkey'],
+    pattern: String.raw`(?i)AccountKey[ \t]*=[ \t]*([A-Za-z0-9+/]{86}==)`,
+    secretGroups: [1],
+    before: 0,
+    after: 128,
+    hintPrefix: 0,
+    precedence: 3,
+  },
+  {
+    id: 'KFM-SEC-026',
+    title: 'Azure shared access key',
+    what: 'An Azure Service Bus / Event Hubs / IoT Hub shared access key (`SharedAccessKey=` + 44 base64 characters) in a connection string.',
+    remediation: REVOKE('the Azure portal (regenerate the shared access policy key)'),
+    keywords: ['sharedaccesskey'],
+    pattern: String.raw`(?i)SharedAccessKey[ \t]*=[ \t]*([A-Za-z0-9+/]{43}=)`,
+    secretGroups: [1],
+    before: 0,
+    after: 96,
+    hintPrefix: 0,
+    precedence: 3,
+  },
+  prefixed(
+    'KFM-SEC-027',
+    'Azure AD client secret',
+    'A Microsoft Entra ID (Azure AD) application client secret (`xxx8Q~…`).',
+    'Microsoft Entra ID (delete the client secret from the app registration)',
+    ['q~'],
+    String.raw`([A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34})`,
+    { before: 4, after: 48, hintPrefix: 0, boundary: { chars: 'azure', left: 'secret', right: true } },
+  ),
+  prefixed(
+    'KFM-SEC-028',
+    'HashiCorp Vault token',
+    'A HashiCorp Vault service or batch token (`hvs.…`, `hvb.…`).',
+    'Vault (`vault token revoke`)',
+    ['hvs.', 'hvb.'],
+    String.raw`(hv[sb]\.[A-Za-z0-9_-]{24,})`,
+    { after: 400, boundary: { chars: 'b64url', left: 'secret', right: true } },
+  ),
+  // ── VCS and CI ────────────────────────────────────────────────────────────────────────────────────────────────
+  prefixed('KFM-SEC-030', 'GitHub personal access token (classic)', 'A GitHub classic personal access token (`ghp_` + 36 characters).', 'GitHub (Settings → Developer settings → revoke the token)', ['ghp_'], String.raw`(ghp_[A-Za-z0-9]{36})`),
+  prefixed('KFM-SEC-031', 'GitHub OAuth access token', 'A GitHub OAuth app access token (`gho_` + 36 characters).', 'GitHub (revoke the OAuth authorisation)', ['gho_'], String.raw`(gho_[A-Za-z0-9]{36})`),
+  prefixed('KFM-SEC-032', 'GitHub user-to-server token', 'A GitHub App user-to-server token (`ghu_` + 36 characters).', 'GitHub (revoke the app authorisation)', ['ghu_'], String.raw`(ghu_[A-Za-z0-9]{36})`),
+  prefixed('KFM-SEC-033', 'GitHub server-to-server token', 'A GitHub App installation token (`ghs_` + 36 characters).', 'GitHub (rotate the app private key and revoke installation tokens)', ['ghs_'], String.raw`(ghs_[A-Za-z0-9]{36})`),
+  prefixed('KFM-SEC-034', 'GitHub refresh token', 'A GitHub App refresh token (`ghr_` + 36+ characters).', 'GitHub (revoke the app authorisation)', ['ghr_'], String.raw`(ghr_[A-Za-z0-9]{36,76})`),
+  prefixed(
+    'KFM-SEC-035',
+    'GitHub fine-grained personal access token',
+    'A GitHub fine-grained personal access token (`github_pat_` + 82 characters).',
+    'GitHub (Settings → Developer settings → revoke the token)',
+    ['github_pat_'],
+    String.raw`(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})`,
+  ),
+  prefixed('KFM-SEC-036', 'GitLab personal access token', 'A GitLab personal, project or group access token (`glpat-…`).', 'GitLab (revoke the access token)', ['glpat-'], String.raw`(glpat-[A-Za-z0-9_-]{20,})`, {
+    boundary: { chars: 'b64url', left: 'secret', right: true },
+  }),
+  prefixed('KFM-SEC-037', 'GitLab pipeline trigger token', 'A GitLab pipeline trigger token (`glptt-` + 40 hex).', 'GitLab (CI/CD settings → revoke the trigger)', ['glptt-'], String.raw`(glptt-[0-9a-f]{40})`),
+  prefixed(
+    'KFM-SEC-038',
+    'GitLab runner token',
+    'A GitLab runner authentication token (`glrt-…`) or legacy registration token (`GR1348941…`).',
+    'GitLab (reset the runner token)',
+    ['glrt-', 'gr1348941'],
+    String.raw`(glrt-[A-Za-z0-9_-]{20,}|GR1348941[A-Za-z0-9_-]{20,})`,
+    { boundary: { chars: 'b64url', left: 'secret', right: true } },
+  ),
+  prefixed('KFM-SEC-039', 'GitLab deploy token', 'A GitLab deploy token (`gldt-…`).', 'GitLab (revoke the deploy token)', ['gldt-'], String.raw`(gldt-[A-Za-z0-9_-]{20,})`, {
+    boundary: { chars: 'b64url', left: 'secret', right: true },
+  }),
+  // ── chat ──────────────────────────────────────────────────────────────────────────────────────────────────────
+  prefixed('KFM-SEC-040', 'Slack bot token', 'A Slack bot token (`xoxb-…`).', 'Slack (app settings → revoke and reinstall)', ['xoxb-'], String.raw`(xoxb-[0-9]{10,13}-[0-9]{10,13}-[A-Za-z0-9]{24,34})`),
+  prefixed(
+    'KFM-SEC-041',
+    'Slack user token',
+    'A Slack user or refresh token (`xoxp-…`, `xoxe-…`).',
+    'Slack (revoke the token)',
+    ['xoxp-', 'xoxe-'],
+    String.raw`(xox[pe]-[0-9]{10,13}-[0-9]{10,13}-[0-9]{10,13}-[A-Za-z0-9]{28,64})`,
+  ),
+  prefixed('KFM-SEC-042', 'Slack app-level token', 'A Slack app-level token (`xapp-…`).', 'Slack (app settings → revoke the token)', ['xapp-'], String.raw`(xapp-[0-9]-[A-Z0-9]{9,12}-[0-9]{10,13}-[a-f0-9]{64})`),
+  {
+    id: 'KFM-SEC-043',
+    title: 'Slack webhook URL',
+    what: 'A Slack incoming webhook or workflow trigger URL (`https://hooks.slack.com/services/T…/B…/…`): whoever has it can post to the channel.',
+    remediation: REVOKE('Slack (remove the webhook / regenerate the URL)'),
+    keywords: ['hooks.slack.com'],
+    pattern: String.raw`(https://hooks\.slack\.com/(?:services/T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24}|(?:workflows|triggers)/T[A-Z0-9]{8,12}/A[A-Z0-9]{8,12}/[0-9]{15,20}/[A-Za-z0-9]{32}))`,
+    secretGroups: [1],
+    before: 8,
+    after: 200,
+    hintPrefix: 0,
+    boundary: { chars: 'alnum', right: true },
+    precedence: 3,
+  },
+  {
+    id: 'KFM-SEC-044',
+    title: 'Discord bot token',
+    what: 'A Discord bot token (three base64url parts, the first the bot id) near the word "discord".',
+    remediation: REVOKE('the Discord developer portal (reset the bot token)'),
+    keywords: ['discord'],
+    pattern: String.raw`([MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40})`,
+    secretGroups: [1],
+    before: 200,
+    after: 300,
+    hintPrefix: 0,
+    boundary: { chars: 'b64url', left: 'secret', right: true },
+    precedence: 3,
+  },
+  {
+    id: 'KFM-SEC-045',
+    title: 'Discord webhook URL',
+    what: 'A Discord webhook URL (`https://discord.com/api/webhooks/<id>/<token>`).',
+    remediation: REVOKE('Discord (delete the webhook in the channel settings)'),
+    keywords: ['discord.com/api/webhooks', 'discordapp.com/api/webhooks'],
+    pattern: String.raw`(https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api/webhooks/[0-9]{17,20}/[A-Za-z0-9_-]{60,68})`,
+    secretGroups: [1],
+    before: 24,
+    after: 200,
+    hintPrefix: 0,
+    boundary: { chars: 'b64url', right: true },
+    precedence: 3,
+  },
+  {
+    id: 'KFM-SEC-046',
+    title: 'Microsoft Teams webhook URL',
+    what: 'A Microsoft Teams incoming webhook URL (`https://<tenant>.webhook.office.com/webhookb2/…/IncomingWebhook/…`).',
+    remediation: REVOKE('Microsoft Teams (remove the connector / workflow and create a new one)'),
+    keywords: ['webhook.office.com', 'outlook.office.com/webhook', 'outlook.office365.com/webhook'],
+    pattern: String.raw`(https://(?:[A-Za-z0-9-]+\.webhook\.office\.com/webhookb2|outlook\.office(?:365)?\.com/webhook)/[0-9a-f-]{36}@[0-9a-f-]{36}/IncomingWebhook/[0-9a-f]{32}/[0-9a-f-]{36}(?:/[A-Za-z0-9_-]{10,})?)`,
+    secretGroups: [1],
+    before: 64,
+    after: 400,
+    hintPrefix: 0,
+    precedence: 3,
+  },
+  // ── payment and SaaS ──────────────────────────────────────────────────────────────────────────────────────────
+  prefixed('KFM-SEC-050', 'Stripe live secret key', 'A Stripe live-mode secret key (`sk_live_…`). Test-mode keys (`sk_test_`) are not reported.', 'the Stripe dashboard (roll the API key)', ['sk_live_'], String.raw`(sk_live_[A-Za-z0-9]{24,99})`),
+  prefixed('KFM-SEC-051', 'Stripe live restricted key', 'A Stripe live-mode restricted key (`rk_live_…`).', 'the Stripe dashboard (roll the restricted key)', ['rk_live_'], String.raw`(rk_live_[A-Za-z0-9]{24,99})`),
+  prefixed('KFM-SEC-052', 'Twilio API key', 'A Twilio API key SID (`SK` + 32 hex), usually next to its secret.', 'the Twilio console (delete the API key)', ['sk'], String.raw`(SK[0-9a-fA-F]{32})`, {
+    after: 34,
+    hintPrefix: 2,
+    validate: (s) => /[0-9]/.test(s) && /[a-fA-F]/.test(s.slice(2)),
+  }),
+  {
+    id: 'KFM-SEC-053',
+    title: 'Twilio auth token',
+    what: 'A Twilio auth token (32 hex) assigned to a `twilio…token` key.',
+    remediation: REVOKE('the Twilio console (rotate the auth token)'),
+    keywords: ['twilio'],
+    pattern: String.raw`(?i)twilio[A-Za-z0-9_.-]*?token[A-Za-z0-9_.-]*${ASSIGN}["']?([0-9a-f]{32})`,
+    secretGroups: [1],
+    before: 32,
+    after: 160,
+    hintPrefix: 0,
+    boundary: { chars: 'alnum', right: true },
+    precedence: 3,
+  },
+  prefixed('KFM-SEC-054', 'SendGrid API key', 'A SendGrid API key (`SG.<22>.<43>`).', 'SendGrid (delete the API key)', ['sg.'], String.raw`(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})`, {
+    hintPrefix: 3,
+    boundary: { chars: 'b64url', left: 'secret', right: true },
+  }),
+  prefixed('KFM-SEC-055', 'npm access token', 'An npm access token (`npm_` + 36 characters).', 'npm (`npm token revoke`)', ['npm_'], String.raw`(npm_[A-Za-z0-9]{36})`),
+  {
+    id: 'KFM-SEC-056',
+    title: 'npm registry credential in .npmrc',
+    what: 'An `.npmrc` registry credential (`_authToken=`, `_auth=`, `_password=`) written as a literal rather than `${NPM_TOKEN}`.',
+    remediation: REVOKE('the registry (revoke the token) and use `_authToken=${NPM_TOKEN}` with the token from a Secret'),
+    keywords: ['_authtoken', '_auth', '_password'],
+    pattern: String.raw`(?:_authToken|_auth|_password)[ \t]*=[ \t]*["']?([^\s"']{8,})`,
+    secretGroups: [1],
+    before: 0,
+    after: 400,
+    hintPrefix: 0,
+    boundary: { chars: 'alnum', left: 'match' },
+    precedence: 3,
+  },
+  prefixed('KFM-SEC-057', 'PyPI API token', 'A PyPI upload token (`pypi-AgEIcHlwaS5vcmc…`).', 'PyPI (account settings → remove the API token)', ['pypi-ageichlwas5vcmc'], String.raw`(pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,})`, {
+    after: 400,
+    boundary: { chars: 'b64url', left: 'secret', right: true },
+  }),
+  {
+    id: 'KFM-SEC-058',
+    title: 'Docker registry credential',
+    what: 'A Docker config `auths.<registry>.auth` entry: base64 of `user:password` for a container registry (`.dockerconfigjson`, `config.json`).',
+    remediation: REVOKE('the registry (revoke the password or token)'),
+    keywords: ['auth'],
+    pattern: String.raw`"?auth"?[ \t]*:[ \t]*"?([A-Za-z0-9+/]{8,}={0,2})`,
+    secretGroups: [1],
+    before: 1,
+    after: 1024,
+    hintPrefix: 0,
+    boundary: { chars: 'b64url', left: 'match', right: true },
+    validate: dockerAuthOk,
+    precedence: 3,
+  },
+  prefixed('KFM-SEC-059', 'Docker Hub access token', 'A Docker Hub personal access token (`dckr_pat_…`).', 'Docker Hub (account settings → delete the token)', ['dckr_pat_'], String.raw`(dckr_pat_[A-Za-z0-9_-]{27})`, {
+    boundary: { chars: 'b64url', left: 'secret', right: true },
+  }),
+  // ── tokens and URLs ───────────────────────────────────────────────────────────────────────────────────────────
+  {
+    id: 'KFM-SEC-060',
+    title: 'JSON Web Token',
+    what: 'A signed JSON Web Token (`eyJ….eyJ….<signature>`): a bearer credential until it expires — service-account tokens often never do.',
+    remediation: REVOKE('the issuer (revoke the token or rotate the signing key)'),
+    keywords: ['eyj'],
+    pattern: String.raw`(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})`,
+    secretGroups: [1],
+    before: 0,
+    after: 8192,
+    hintPrefix: 3,
+    boundary: { chars: 'b64url', left: 'secret', right: true },
+    validate: jwtOk,
+    precedence: 3,
+  },
+  dbUrl('KFM-SEC-061', 'PostgreSQL URL with an inline password', String.raw`postgres(?:ql)?(?:\+[a-z0-9]+)?`, ['postgres']),
+  dbUrl('KFM-SEC-062', 'MySQL URL with an inline password', String.raw`(?:mysql|mysqlx|mariadb)(?:\+[a-z0-9]+)?`, ['mysql', 'mariadb']),
+  dbUrl('KFM-SEC-063', 'MongoDB URL with an inline password', String.raw`mongodb(?:\+srv)?`, ['mongodb']),
+  dbUrl('KFM-SEC-064', 'Redis URL with an inline password', String.raw`rediss?`, ['redis']),
+  dbUrl('KFM-SEC-065', 'AMQP URL with an inline password', String.raw`amqps?`, ['amqp']),
+  dbUrl('KFM-SEC-066', 'URL with inline credentials', String.raw`https?|ftps?|sftp|ssh|git|ldaps?|smtps?|nats|mqtts?`, ['://']),
+  // ── generic assignments ───────────────────────────────────────────────────────────────────────────────────────
+  generic('KFM-SEC-070', 'Password assigned in plain text', 'password', '(?:password|passwd|pwd|passphrase)', ['password', 'passwd', 'pwd', 'passphrase']),
+  generic('KFM-SEC-071', 'Secret assigned in plain text', 'secret (client secret, app secret, signing secret)', 'secret', ['secret']),
+  generic('KFM-SEC-072', 'Token assigned in plain text', 'token (access, auth, bearer, refresh token)', 'token', ['token']),
+  generic(
+    'KFM-SEC-073',
+    'API key assigned in plain text',
+    'API or access key',
+    String.raw`(?:api|access|auth|app|client|master|signing|encryption)[_.-]?key`,
+    ['apikey', 'api_key', 'api-key', 'api.key', 'accesskey', 'access_key', 'access-key', 'authkey', 'auth_key', 'auth-key', 'appkey', 'app_key', 'app-key', 'clientkey', 'client_key', 'client-key', 'masterkey', 'master_key', 'master-key', 'signingkey', 'signing_key', 'signing-key', 'encryptionkey', 'encryption_key', 'encryption-key'],
+  ),
+];
+
+// ── validators ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** A PEM body worth reporting: ≥ 64 base64 characters of varied content (`AAAA…` or `...` placeholders are not). */
+function pemBodyOk(body: string): boolean {
+  if (body.length < 64) return false;
+  const distinct = new Set(body).size;
+  return distinct >= 16;
+}
+
+function urlPasswordOk(password: string, groups: readonly (string | null)[]): boolean {
+  if (password.length < 3) return false;
+  const user = groups[1] ?? '';
+  if (user !== '' && password === user) return false; // `postgres://postgres:postgres@localhost`: a dev default
+  return !isPlaceholder(decodeURIComponentSafe(password));
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function dockerAuthOk(value: string): boolean {
+  const bytes = decodeBase64(value);
+  if (!bytes || bytes.length < 3) return false;
+  const text = bytes.toString('utf8');
+  if (!/^[\x20-\x7e]+$/.test(text)) return false;
+  const colon = text.indexOf(':');
+  if (colon <= 0 || colon === text.length - 1) return false;
+  return !isPlaceholder(text.slice(colon + 1));
+}
+
+function jwtOk(token: string): boolean {
+  const [header, payload, signature] = token.split('.');
+  if (!header || !payload || !signature) return false;
+  try {
+    const h = JSON.parse(decodeBase64Url(header) ?? '') as { alg?: unknown };
+    const p = JSON.parse(decodeBase64Url(payload) ?? '') as unknown;
+    if (typeof h !== 'object' || h === null || typeof h.alg !== 'string' || h.alg.toLowerCase() === 'none') return false;
+    return typeof p === 'object' && p !== null;
+  } catch {
+    return false;
+  }
+}
+
+// ── rules that are not content patterns ─────────────────────────────────────────────────────────────────────────
+
+export const RULE_SCAN_FAILED = 'KFM-SEC-000';
+export const RULE_PLAINTEXT_SECRET = 'KFM-SEC-001';
+export const RULE_SECRET_GENERATOR = 'KFM-SEC-002';
+export const RULE_TOO_LARGE = 'KFM-SEC-003';
+export const RULE_UNREADABLE = 'KFM-SEC-004';
+export const RULE_BINARY_SKIPPED = 'KFM-SEC-005';
+export const RULE_KEYSTORE_FILE = 'KFM-SEC-006';
+export const RULE_SCAN_BUDGET = 'KFM-SEC-007';
+export const RULE_ALLOW_NO_REASON = 'KFM-SEC-901';
+export const RULE_BASELINE_NO_REASON = 'KFM-SEC-902';
+export const RULE_ALLOW_NOT_PERMITTED = 'KFM-SEC-903';
+export const RULE_BASELINE_INVALID = 'KFM-SEC-904';
+
+/** Precedence of the Kubernetes-shape rules: below specific formats, above generic assignments. */
+export const STRUCTURAL_PRECEDENCE = 2;
+
+interface MetaRule {
+  id: string;
+  title: string;
+  severity: 'error' | 'warning' | 'info';
+  description: string;
+  remediation: string;
+}
+
+export const META_RULES: MetaRule[] = [
+  {
+    id: RULE_SCAN_FAILED,
+    title: 'Secret scan failed',
+    severity: 'error',
+    description:
+      'The secret scanner itself could not run (an unexpected error listing or reading the repository). Nothing it would have checked can be vouched for, so the run fails rather than passing silently.',
+    remediation: 'Read the message, fix the cause (permissions, a broken git work tree) and run again; report a bug if it persists.',
+  },
+  {
+    id: RULE_PLAINTEXT_SECRET,
+    title: 'Kubernetes Secret with plaintext data',
+    severity: 'error',
+    description:
+      'A `kind: Secret` object carries non-empty `data` (base64 is an encoding, not encryption) or `stringData`, in a repository file or in an overlay\'s rendered output. This repo\'s hard rule: no Kubernetes Secret in clear text in Git. Encrypted forms are allowed: SealedSecret `spec.encryptedData`, SOPS-encrypted files (`ENC[…]` values with `sops:` metadata), and ExternalSecret references. Decoded values are also checked against the credential patterns, which then report the more specific rule.',
+    remediation:
+      'Replace the Secret with an ExternalSecret (value kept in the secret store) or a SealedSecret (`kubeseal`), or encrypt the file with SOPS. Rotate any value that was committed: it stays in the Git history.',
+  },
+  {
+    id: RULE_SECRET_GENERATOR,
+    title: 'kustomize secretGenerator with plaintext values in Git',
+    severity: 'error',
+    description:
+      'A kustomization `secretGenerator` builds a Secret from `literals`, or from `files`/`envs` that are committed: the values sit in plaintext in the repository and land in the rendered Secret.',
+    remediation:
+      'Generate the Secret outside Git: an ExternalSecret, a SealedSecret, or a SOPS-encrypted generator (e.g. ksops). If the source file must exist locally, keep it git-ignored. Rotate the committed values.',
+  },
+  {
+    id: RULE_TOO_LARGE,
+    title: 'File too large to scan for secrets',
+    severity: 'error',
+    description:
+      'A tracked file is larger than `secrets.maxFileBytes` (default 5 MiB) and was not scanned. The size cap keeps a crafted file from stalling CI, but an unscanned file could hold anything, so this fails closed.',
+    remediation:
+      'Keep large generated files out of the desired-state repo, or raise `secrets.maxFileBytes`, or list the file in `secrets.exclude` (a reviewed decision in kfm-gitops.yaml).',
+  },
+  {
+    id: RULE_UNREADABLE,
+    title: 'File could not be read for the secret scan',
+    severity: 'error',
+    description: 'A tracked file could not be opened or read (permissions, a race with a checkout), so it was not scanned.',
+    remediation: 'Fix the file permissions or re-run on a stable checkout.',
+  },
+  {
+    id: RULE_BINARY_SKIPPED,
+    title: 'Binary files not scanned for secrets',
+    severity: 'info',
+    description:
+      'Binary files (NUL bytes in the first 8 KB, as Git decides) are not scanned by the text patterns. They are counted and listed here so nothing is skipped silently.',
+    remediation: 'Nothing to do when the files are images or archives you expect. Key stores are reported separately (KFM-SEC-006).',
+  },
+  {
+    id: RULE_KEYSTORE_FILE,
+    title: 'Key store file committed',
+    severity: 'error',
+    description:
+      'A binary key store (`.p12`, `.pfx`, `.jks`, `.keystore`, `.kdbx`, `.der` key) is tracked: its private keys cannot be scanned as text and are usually protected only by a weak or committed password.',
+    remediation: 'Remove the file from Git, rotate the keys it holds, and deliver it through an ExternalSecret or SealedSecret.',
+  },
+  {
+    id: RULE_SCAN_BUDGET,
+    title: 'Secret scan of a file stopped early',
+    severity: 'error',
+    description:
+      'A file produced so many candidate matches that the scanner stopped after its work budget (linear in the file size) to keep the run bounded. The rest of the file was not checked, so this fails closed.',
+    remediation: 'Look at the file: it is either generated noise (exclude it in `secrets.exclude`) or stuffed with credentials.',
+  },
+  {
+    id: RULE_ALLOW_NO_REASON,
+    title: 'Inline secret allow without a reason',
+    severity: 'error',
+    description:
+      'A `kfm-gitops:allow <ruleId>` comment has no reason (or no rule id). Suppressions need accountability: the reason is what a reviewer approves. The finding it meant to suppress is reported as usual.',
+    remediation: 'Write why the value is not a live credential: `# kfm-gitops:allow KFM-SEC-030 fake token used by the docs example`.',
+  },
+  {
+    id: RULE_BASELINE_NO_REASON,
+    title: 'Secrets baseline entry without a reason',
+    severity: 'error',
+    description:
+      'An entry of the secrets baseline file has an empty `reason`. `kfm-gitops secrets baseline` writes new entries without one on purpose: each accepted value needs a reviewed explanation before it stops failing the run.',
+    remediation: 'Fill in `reason` for the entry (why this value is not a live credential), or remove the value from the repository.',
+  },
+  {
+    id: RULE_ALLOW_NOT_PERMITTED,
+    title: 'Inline allow for a rule that may not be allowed inline',
+    severity: 'error',
+    description:
+      'A `kfm-gitops:allow` comment names a rule outside `secrets.allowRules` (by default every credential and Kubernetes-shape rule may be allowed; the scanner\'s own rules may not).',
+    remediation: 'Remove the comment, or use the baseline file, or widen `secrets.allowRules` in kfm-gitops.yaml if the team agrees.',
+  },
+  {
+    id: RULE_BASELINE_INVALID,
+    title: 'Secrets baseline file is invalid',
+    severity: 'error',
+    description: 'The secrets baseline file exists but is not valid JSON of the expected shape, so none of its entries are applied.',
+    remediation: 'Fix the file or regenerate it with `kfm-gitops secrets baseline` (reasons of matching entries are kept).',
+  },
+];
+
+const WHY_CONTENT =
+  'A credential committed to Git is readable by everyone with clone access, stays in the history after deletion, and reaches every fork and CI cache; scanning the repository files and every rendered overlay catches it before merge. The finding shows only the public prefix of the format (at most 4 characters) and the length; the fingerprint is a keyed hash.';
+
+export function ruleDocs(): RuleDoc[] {
+  const docs: RuleDoc[] = META_RULES.map((r) => ({
+    id: r.id,
+    title: r.title,
+    category: 'secret',
+    severity: r.severity,
+    description: r.description,
+    remediation: r.remediation,
+  }));
+  for (const r of CONTENT_RULES) {
+    docs.push({ id: r.id, title: r.title, category: 'secret', severity: 'error', description: `${r.what} ${WHY_CONTENT}`, remediation: r.remediation });
+  }
+  return docs.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export function ruleTitle(id: string): string {
+  return CONTENT_RULES.find((r) => r.id === id)?.title ?? META_RULES.find((r) => r.id === id)?.title ?? id;
+}

@@ -1,0 +1,252 @@
+/**
+ * Small text helpers for the secret scanner: offsets → lines, length-preserving lowercasing, entropy and the
+ * placeholder heuristics that keep look-alikes (`changeme`, `${VAR}`, `{{ .Values.x }}`) from firing.
+ * Every native RegExp here is a fixed pattern without nested quantifiers, run on bounded strings (≤ a few hundred
+ * characters): the credential patterns themselves go through re2js (see detector.ts).
+ */
+
+/** Offsets of every line start, so any offset maps to a 1-based line/column in O(log lines). */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(readonly text: string) {
+    let i = text.indexOf('\n');
+    while (i !== -1) {
+      this.starts.push(i + 1);
+      i = text.indexOf('\n', i + 1);
+    }
+  }
+
+  /** 0-based index of the line holding `offset`. */
+  lineOf(offset: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** 1-based line and column of `offset`. */
+  position(offset: number): { line: number; column: number } {
+    const idx = this.lineOf(offset);
+    return { line: idx + 1, column: offset - this.starts[idx] + 1 };
+  }
+
+  lineStart(lineIdx: number): number {
+    return this.starts[lineIdx];
+  }
+
+  /** Offset of the newline ending the line (or the text length). */
+  lineEnd(lineIdx: number): number {
+    return lineIdx + 1 < this.starts.length ? this.starts[lineIdx + 1] - 1 : this.text.length;
+  }
+
+  get lineCount(): number {
+    return this.starts.length;
+  }
+
+  /** The text of a 1-based line, without its newline. */
+  line(lineNo: number): string {
+    const idx = lineNo - 1;
+    if (idx < 0 || idx >= this.starts.length) return '';
+    return this.text.slice(this.starts[idx], this.lineEnd(idx)).replace(/\r$/, '');
+  }
+}
+
+/**
+ * Lowercase that keeps every offset in place. `toLowerCase` can change the length of a few non-ASCII strings
+ * (e.g. `İ`), which would shift keyword offsets; keywords are ASCII, so an ASCII-only fold is enough then.
+ */
+export function lowerSameLength(text: string): string {
+  const lower = text.toLowerCase();
+  if (lower.length === text.length) return lower;
+  return text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+}
+
+/** Shannon entropy in bits per character. */
+export function shannonEntropy(value: string): number {
+  if (value.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const ch of value) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  const n = [...value].length;
+  let h = 0;
+  for (const c of counts.values()) {
+    const p = c / n;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/** Substrings that mark a documentation value or a reference rather than a credential (compared lowercased). */
+const PLACEHOLDER_PARTS = [
+  'changeme',
+  'change_me',
+  'change-me',
+  'changeit',
+  'example',
+  'dummy',
+  'placeholder',
+  'redacted',
+  'xxxx',
+  '****',
+  '....',
+  '${',
+  '{{',
+  '}}',
+  '$(',
+  '#{',
+  '%{',
+  '%(',
+  'your_',
+  'your-',
+  'yourpass',
+  'yoursecret',
+  'yourtoken',
+  'replace_me',
+  'replace-me',
+  'replaceme',
+  'insert_',
+  'insert-',
+  'notreal',
+  'not_real',
+  'not-real',
+  'not-a-secret',
+  'notasecret',
+  'fake',
+  'sample',
+  'lorem',
+  'enc[',
+  'vault:',
+  'ref+',
+  '<path:',
+  'arn:aws:secretsmanager',
+  'arn:aws:ssm',
+  'secretkeyref',
+  'valuefrom',
+];
+
+/** Whole values that are words, not secrets. */
+const PLACEHOLDER_WORDS = new Set([
+  'password',
+  'passwd',
+  'secret',
+  'token',
+  'apikey',
+  'api_key',
+  'api-key',
+  'pass',
+  'none',
+  'null',
+  'nil',
+  'true',
+  'false',
+  'undefined',
+  'empty',
+  'n/a',
+  'unset',
+  'default',
+  'todo',
+  'tbd',
+  'test',
+  'testing',
+  'admin',
+  'root',
+  'guest',
+  'user',
+  'username',
+  'postgres',
+  'mysql',
+  'redis',
+  'rabbitmq',
+  'minio',
+  'minioadmin',
+  'secret123',
+  'password123',
+  'redacted',
+]);
+
+/**
+ * True when `value` reads as a placeholder, a template expression or a reference to a secret kept elsewhere:
+ * `changeme`, `${DB_PASSWORD}`, `{{ .Values.x }}`, `<redacted>`, `ENC[AES256_GCM,…]` (SOPS), `vault:…`,
+ * `<path:…>` (argocd-vault-plugin), `ref+vault://…` (vals), a YAML alias `*name`, a run of one repeated character.
+ */
+export function isPlaceholder(value: string, extraStopWords: readonly string[] = []): boolean {
+  const v = value.trim();
+  if (v === '') return true;
+  const lower = v.toLowerCase();
+  if (PLACEHOLDER_WORDS.has(lower)) return true;
+  for (const part of PLACEHOLDER_PARTS) if (lower.includes(part)) return true;
+  for (const part of extraStopWords) if (part !== '' && lower.includes(part.toLowerCase())) return true;
+  // `<your token>`, `<redacted>`: an angle-bracketed description.
+  if (/^<[^<>]{1,80}>$/.test(v) || /<[a-z][a-z _-]{2,40}>/i.test(v)) return true;
+  // `$DB_PASSWORD`, `%DB_PASSWORD%`, `*anchor`, `&anchor`, `!vault |`: references, not values.
+  if (/^\$[A-Za-z_][A-Za-z0-9_]*$/.test(v) || /^%[A-Za-z_][A-Za-z0-9_]*%$/.test(v)) return true;
+  if (/^[*&][A-Za-z0-9_.-]+$/.test(v)) return true;
+  if (/^![A-Za-z]/.test(v)) return true;
+  // One repeated character (`aaaaaaaa`, `00000000`) or one repeated short unit.
+  if (/^(.)\1*$/.test(v)) return true;
+  if (/^(..?.?)\1{3,}$/.test(v)) return true;
+  return false;
+}
+
+/**
+ * Lowercase words joined by separators (`kfm-db-credentials`, `DB_PASSWORD`, `api.example.com`,
+ * `dbPasswordSecretName`, `v2`): names of things, not secrets.
+ */
+export function isIdentifierLike(value: string): boolean {
+  const segments = value.split(/[-_./:@]+/).filter((s) => s !== '');
+  if (segments.length === 0) return true;
+  return segments.every(
+    (s) =>
+      /^[a-z]+$/.test(s) ||
+      /^[A-Z]+$/.test(s) ||
+      /^[0-9]+$/.test(s) ||
+      /^[A-Za-z][a-z]+(?:[A-Z][a-z]+)*$/.test(s) ||
+      /^[a-z]+(?:[A-Z][a-z]*)+$/.test(s) ||
+      /^[a-zA-Z]{1,3}[0-9]{1,4}$/.test(s) ||
+      s.length <= 2,
+  );
+}
+
+/**
+ * The gate for generic `password|secret|token|apikey = value` assignments: long enough, random enough, not a
+ * placeholder, not a name, path, URL, number or duration. The entropy floor scales with length because a short
+ * string cannot reach the entropy of a long one (8 distinct characters top out at 3 bits/char).
+ */
+export function looksLikeGenericSecret(value: string, extraStopWords: readonly string[] = []): boolean {
+  const v = value.trim();
+  if (v.length < 8 || v.length > 256) return false;
+  if (isPlaceholder(v, extraStopWords)) return false;
+  if (v.includes('://')) return false; // URLs: the URL rules look for inline credentials
+  if (/^(?:\/|\.\.?\/|~\/)/.test(v)) return false; // file paths
+  if (/^[0-9.,:+-]+$/.test(v)) return false; // numbers, versions, times
+  if (/^[0-9]+(?:ms|s|m|h|d|Mi|Gi|Ki|Ti|M|G|K)$/.test(v)) return false; // durations, quantities
+  if (/^[A-Za-z0-9.-]+\.(?:svc|local|com|org|net|io|dev|internal|cluster)(?::[0-9]+)?$/.test(v)) return false; // host names
+  if (isIdentifierLike(v)) return false;
+  const floor = Math.min(3.0, Math.log2(v.length) - 0.5);
+  return shannonEntropy(v) >= floor;
+}
+
+/** Strict base64 (standard alphabet, optional padding, whitespace ignored); undefined when not base64. */
+export function decodeBase64(value: string): Buffer | undefined {
+  const compact = value.replace(/\s+/g, '');
+  if (compact.length === 0) return Buffer.alloc(0);
+  if (compact.length % 4 === 1) return undefined;
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return undefined;
+  return Buffer.from(compact, 'base64');
+}
+
+/** base64url without padding (JWT segments). */
+export function decodeBase64Url(value: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(value)) return undefined;
+  return Buffer.from(value, 'base64url').toString('utf8');
+}
+
+/** True when the bytes look like text: no NUL and valid UTF-8 for the part inspected. */
+export function isProbablyText(bytes: Uint8Array, inspect = 8000): boolean {
+  const n = Math.min(bytes.length, inspect);
+  for (let i = 0; i < n; i++) if (bytes[i] === 0) return false;
+  return true;
+}

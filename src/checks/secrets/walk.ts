@@ -1,0 +1,219 @@
+/**
+ * The Kubernetes-aware part of the scanner: walks a parsed YAML/JSON document (a repository file or a rendered
+ * resource) and says what each string means, so the detector sees `name: value` pairs with their context:
+ *
+ * - `Secret` (v1) `data`/`stringData` entries, base64 `data` decoded — wherever they sit in the document, before or
+ *   after `kind:` (the object is parsed, field order is irrelevant), also inside `List` items and in
+ *   `kubectl.kubernetes.io/last-applied-configuration` annotations;
+ * - `SealedSecret.spec.encryptedData` and a SOPS file's `sops:` metadata are ciphertext: not visited;
+ * - ExternalSecret / SecretStore objects (external-secrets.io) are references: visited with generic rules off;
+ * - kustomize `secretGenerator` literals, files and envs;
+ * - container `env` entries `{name: DB_PASSWORD, value: …}` become `DB_PASSWORD: …`.
+ *
+ * Iterative (explicit stack) and depth-capped: a hostile document cannot overflow the call stack.
+ */
+import type { JsonPath } from '../../types.js';
+import { decodeBase64 } from './text.js';
+
+export type Visit =
+  | { type: 'value'; path: JsonPath; key: string; value: string; reference: boolean }
+  | {
+      type: 'secret-data';
+      path: JsonPath;
+      field: 'data' | 'stringData';
+      key: string;
+      /** Decoded text of the value (or the raw text when `data` is not valid base64). */
+      text: string;
+      /** Bytes the fingerprint is taken from (decoded `data`, or the UTF-8 of `stringData`). */
+      bytes: Uint8Array;
+      binary: boolean;
+      invalidBase64: boolean;
+    }
+  | { type: 'generator-literal'; path: JsonPath; generator: string; key: string; value: string }
+  | { type: 'generator-source'; path: JsonPath; generator: string; source: 'files' | 'envs'; key?: string; ref: string };
+
+const MAX_DEPTH = 100;
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+const MAX_LAST_APPLIED = 1024 * 1024;
+
+interface Frame {
+  node: unknown;
+  path: (string | number)[];
+  key: string;
+  reference: boolean;
+  sealedSpec: boolean;
+}
+
+export interface WalkOptions {
+  /** The document is a kustomization file (name-based: `kind` is optional there). */
+  kustomization?: boolean;
+}
+
+export function walkDocument(doc: unknown, options: WalkOptions = {}): Visit[] {
+  const out: Visit[] = [];
+  const stack: Frame[] = [{ node: doc, path: [], key: '', reference: false, sealedSpec: false }];
+  let first = true;
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    const { node, path, key } = frame;
+    const top = first;
+    first = false;
+    if (path.length > MAX_DEPTH) continue;
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) {
+        stack.push({ node: node[i], path: [...path, i], key, reference: frame.reference, sealedSpec: false });
+      }
+      continue;
+    }
+    if (isScalar(node)) {
+      out.push({ type: 'value', path, key, value: String(node), reference: frame.reference });
+      continue;
+    }
+    if (!isMap(node)) continue;
+    const kind = typeof node.kind === 'string' ? node.kind : undefined;
+    const apiVersion = typeof node.apiVersion === 'string' ? node.apiVersion : undefined;
+    const skip = new Set<string>();
+    let reference = frame.reference;
+
+    if (kind && apiVersion) {
+      if (kind === 'Secret' && apiVersion === 'v1') {
+        for (const field of ['data', 'stringData'] as const) {
+          const entries = node[field];
+          if (!isMap(entries)) continue;
+          skip.add(field);
+          for (const [k, v] of Object.entries(entries)) {
+            if (v === null || v === undefined) continue;
+            out.push(secretData(field, k, String(v), [...path, field, k]));
+          }
+        }
+      }
+      if (kind === 'SealedSecret' && isMap(node.spec)) {
+        skip.add('spec');
+        stack.push({ node: node.spec, path: [...path, 'spec'], key: 'spec', reference, sealedSpec: true });
+      }
+      if (apiVersion.startsWith('external-secrets.io/') || apiVersion.startsWith('generators.external-secrets.io/')) {
+        reference = true;
+      }
+    }
+    if (frame.sealedSpec) skip.add('encryptedData');
+    // SOPS: the top-level `sops:` block holds encrypted data keys and MACs, not secrets in clear.
+    if (top && isMap(node.sops) && ('mac' in node.sops || 'lastmodified' in node.sops)) skip.add('sops');
+    if ((top && options.kustomization) || (kind === 'Kustomization' && apiVersion?.startsWith('kustomize.config.k8s.io/'))) {
+      if (Array.isArray(node.secretGenerator)) {
+        skip.add('secretGenerator');
+        generatorVisits(node.secretGenerator, [...path, 'secretGenerator'], out);
+      }
+    }
+    // Container env entry: report `DB_PASSWORD: value` at the value.
+    if (typeof node.name === 'string' && (typeof node.value === 'string' || typeof node.value === 'number') && !kind) {
+      out.push({ type: 'value', path: [...path, 'value'], key: node.name, value: String(node.value), reference });
+      skip.add('value');
+    }
+    const entries = Object.entries(node);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [k, v] = entries[i];
+      if (skip.has(k)) continue;
+      if (k === LAST_APPLIED && typeof v === 'string' && v.length <= MAX_LAST_APPLIED) {
+        const parsed = parseJson(v);
+        if (parsed !== undefined) {
+          stack.push({ node: parsed, path: [...path, k], key: k, reference, sealedSpec: false });
+          continue;
+        }
+      }
+      stack.push({ node: v, path: [...path, k], key: k, reference, sealedSpec: false });
+    }
+  }
+  return out;
+}
+
+function secretData(field: 'data' | 'stringData', key: string, raw: string, path: JsonPath): Visit {
+  if (field === 'stringData') {
+    const bytes = Buffer.from(raw, 'utf8');
+    return { type: 'secret-data', path, field, key, text: raw, bytes, binary: false, invalidBase64: false };
+  }
+  const decoded = decodeBase64(raw);
+  if (!decoded) {
+    const bytes = Buffer.from(raw, 'utf8');
+    return { type: 'secret-data', path, field, key, text: raw, bytes, binary: false, invalidBase64: true };
+  }
+  const binary = decoded.includes(0) || !isUtf8(decoded);
+  return { type: 'secret-data', path, field, key, text: binary ? '' : decoded.toString('utf8'), bytes: decoded, binary, invalidBase64: false };
+}
+
+function generatorVisits(generators: unknown[], path: (string | number)[], out: Visit[]): void {
+  generators.forEach((g, i) => {
+    if (!isMap(g)) return;
+    const name = typeof g.name === 'string' ? g.name : `#${i}`;
+    const base = [...path, i];
+    const list = (field: string): unknown[] => (Array.isArray(g[field]) ? (g[field] as unknown[]) : typeof g[field] === 'string' ? [g[field]] : []);
+    list('literals').forEach((lit, j) => {
+      if (typeof lit !== 'string') return;
+      const eq = lit.indexOf('=');
+      const key = eq > 0 ? lit.slice(0, eq) : lit;
+      const value = eq > 0 ? lit.slice(eq + 1) : '';
+      out.push({ type: 'generator-literal', path: [...base, 'literals', j], generator: name, key, value: unquote(value) });
+    });
+    list('files').forEach((f, j) => {
+      if (typeof f !== 'string') return;
+      const eq = f.indexOf('=');
+      out.push({
+        type: 'generator-source',
+        path: [...base, 'files', j],
+        generator: name,
+        source: 'files',
+        key: eq > 0 ? f.slice(0, eq) : undefined,
+        ref: eq > 0 ? f.slice(eq + 1) : f,
+      });
+    });
+    for (const field of ['envs', 'env']) {
+      list(field).forEach((f, j) => {
+        if (typeof f !== 'string') return;
+        out.push({ type: 'generator-source', path: [...base, field, j], generator: name, source: 'envs', ref: f });
+      });
+    }
+  });
+}
+
+/** kustomize strips one pair of matching quotes around a literal's value. */
+function unquote(v: string): string {
+  if (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))) return v.slice(1, -1);
+  return v;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Date);
+}
+
+function isScalar(v: unknown): v is string | number | bigint {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint';
+}
+
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Parses a dotenv-style file (`KEY=value`, `export KEY=value`, comments) into entries with their 1-based lines. */
+export function parseEnvFile(text: string): { key: string; value: string; line: number }[] {
+  const out: { key: string; value: string; line: number }[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/\r$/, '').trim();
+    if (line === '' || line.startsWith('#')) return;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) return;
+    out.push({ key: m[1], value: unquote(m[2].trim()), line: i + 1 });
+  });
+  return out;
+}
