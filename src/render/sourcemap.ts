@@ -47,18 +47,16 @@ export class SourceMapper {
   /** Best source span for `path` in `resource`; `fallbackFile` is the overlay's kustomization. */
   async locate(resource: Resource, path: JsonPath, fallbackFile: string): Promise<Span> {
     let originMatch: Match | undefined;
-    let originObject: Record<string, unknown> | undefined;
     if (resource.origin) {
       const parsed = await this.load(resource.origin.file);
       const doc = parsed && findDoc(parsed.docs, resource);
       if (parsed && doc) {
-        originObject = doc.toJS() as Record<string, unknown>;
         originMatch = match(doc, parsed.lc, path, resource.origin.file, resource.object);
-        if (originMatch.depth === path.length) return originMatch.span;
       }
     }
-    for (const t of resource.transformedBy ?? []) {
-      const span = await this.fromTransformer(t.file, t.kind, resource, path, originObject);
+    // Transformers run after the origin file was read, so the last one that set the field is what the user edits.
+    for (const t of [...(resource.transformedBy ?? [])].reverse()) {
+      const span = await this.fromTransformer(t.file, t.kind, resource, path);
       if (span) return span;
     }
     if (originMatch) return originMatch.span;
@@ -70,7 +68,6 @@ export class SourceMapper {
     kind: string,
     resource: Resource,
     path: JsonPath,
-    originObject: Record<string, unknown> | undefined,
   ): Promise<Span | undefined> {
     const k = await this.load(kustomizationFile);
     const kdoc = k?.docs[0];
@@ -97,9 +94,10 @@ export class SourceMapper {
     }
     const last = path[path.length - 1];
     if (kind === 'ImageTagTransformer' && last === 'image' && Array.isArray(kobj.images)) {
-      const original = originObject ? getAt(originObject, path) : undefined;
-      const base = typeof original === 'string' ? imageName(original) : undefined;
-      const idx = (kobj.images as { name?: unknown }[]).findIndex((i) => typeof i?.name === 'string' && (base === undefined || i.name === base));
+      // The rendered image carries the entry's newName (or its original name when only the tag/digest changed).
+      const rendered = getAt(resource.object, path);
+      const name = typeof rendered === 'string' ? imageName(rendered) : undefined;
+      const idx = (kobj.images as { name?: unknown; newName?: unknown }[]).findIndex((i) => i?.newName === name || (i?.newName === undefined && i?.name === name));
       if (idx >= 0) return match(kdoc, k.lc, ['images', idx], kustomizationFile).span;
     }
     if (kind === 'NamespaceTransformer' && path.length === 2 && path[0] === 'metadata' && path[1] === 'namespace') {
