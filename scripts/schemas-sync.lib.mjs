@@ -40,6 +40,11 @@ const EXTRA_UNIQUE_FIELDS = {
   'io.k8s.api.core.v1.ServiceSpec.ports': [['name']],
 };
 
+/** Non-empty lists the API server's validation requires but the OpenAPI document does not say so. */
+const MIN_ITEMS = {
+  'io.k8s.api.core.v1.PodSpec.containers': 1,
+};
+
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 
@@ -176,6 +181,7 @@ function convertNode(node, defs, ownerKey) {
       out[key] = convertNode(value, defs);
     }
   }
+  if (ownerKey && MIN_ITEMS[ownerKey] !== undefined) out.minItems = MIN_ITEMS[ownerKey];
   // List-maps: the API server (and server-side apply) reject two entries with the same key.
   if (node['x-kubernetes-list-type'] === 'map' && Array.isArray(node['x-kubernetes-list-map-keys'])) {
     const unique = [{ keys: node['x-kubernetes-list-map-keys'] }];
@@ -310,6 +316,7 @@ ${table}
   [integer, string, null]\`.
 - **quantities**: same \`oneOf\` flaw, and any string passed → \`type: [number, string, null]\` plus the
   resource.Quantity grammar as a pattern.
+- **non-empty lists**: a pod's \`containers\` must have at least one entry (API validation the OpenAPI omits).
 - **list-maps**: \`x-kubernetes-list-type: map\` + keys become \`x-kfm-unique\` (duplicate keys are errors), with the
   API server's key defaults (port \`protocol: TCP\`) and unique port names per container / Service.
 `;
