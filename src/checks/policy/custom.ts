@@ -8,9 +8,9 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import type { Severity } from '../../types.js';
@@ -41,16 +41,20 @@ export interface CompiledCustom {
 }
 
 export interface OpaLookup {
-  /** Explicit opa binary (tests); else KFM_OPA, the package's .tools/bin/opa, then `opa` on PATH. */
+  /** Explicit opa binary; else KFM_OPA; else the package's .tools/bin/opa, then `opa` on PATH. */
   opa?: string;
   env?: NodeJS.ProcessEnv;
 }
 
 export function findOpa(lookup: OpaLookup = {}): string | undefined {
   const env = lookup.env ?? process.env;
-  const candidates = [lookup.opa, env.KFM_OPA, join(packageRoot(), '.tools', 'bin', 'opa')];
+  const usable = (c: string | undefined): c is string => Boolean(c) && existsSync(c!) && statSync(c!).isFile();
+  // An explicit choice (option, then KFM_OPA) is the only candidate: silently falling back would hide a typo.
+  const explicit = lookup.opa ?? (env.KFM_OPA || undefined);
+  if (explicit !== undefined) return usable(explicit) ? explicit : undefined;
+  const candidates = [join(packageRoot(), '.tools', 'bin', 'opa')];
   for (const dir of (env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, 'opa'));
-  return candidates.find((c): c is string => Boolean(c) && existsSync(c!) && statSync(c!).isFile());
+  return candidates.find(usable);
 }
 
 export function customDirPath(root: string, customDir: string): string {
@@ -104,7 +108,10 @@ export async function compileCustomPolicies(options: {
   if (options.useCache !== false) {
     try {
       const [wasm, rulesText] = await Promise.all([readFile(join(cacheRoot, 'policy.wasm')), readFile(join(cacheRoot, 'rules.json'), 'utf8')]);
-      return { wasm, rules: JSON.parse(rulesText) as CatalogueEntry[], hash: inputs.hash, cached: true };
+      const rules = JSON.parse(rulesText) as CatalogueEntry[];
+      // A newer tool may ship a built-in rule with an id the cached custom rules already use.
+      const clash = rules.find((r) => options.builtinIds.has(r.id));
+      if (!clash) return { wasm, rules, hash: inputs.hash, cached: true };
     } catch {
       // not cached yet: compile below
     }
@@ -125,9 +132,10 @@ export async function compileCustomPolicies(options: {
       ...inputs.lib.map((s) => join(policiesDir(), s)),
       ...inputs.custom.map((s) => join(dir, s)),
     ];
-    const rules = await customCatalogue(opa, dir, inputs.custom, options.builtinIds);
+    // Compile first: Rego errors (an unsupported builtin included) are the most useful message.
     const out = join(stage, 'bundle.tar.gz');
     await opaRun(opa, ['build', '-t', 'wasm', '--capabilities', capsFile, '-e', CUSTOM_ENTRYPOINT, '-o', out, ...sources]);
+    const rules = await customCatalogue(opa, stage, dir, options.customDir, inputs.custom, options.builtinIds);
     const wasm = extractFromTarGz(await readFile(out), 'policy.wasm');
     if (options.useCache !== false) {
       // Write to a temp folder then rename: a concurrent run never reads a half-written cache entry.
@@ -146,11 +154,26 @@ export async function compileCustomPolicies(options: {
 const SEVERITIES = new Set<Severity>(['error', 'warning', 'info']);
 
 /** Catalogue of the custom rules from their METADATA; refuses missing ids, clashes with built-in ids and duplicates. */
-async function customCatalogue(opa: string, dir: string, sources: string[], builtinIds: ReadonlySet<string>): Promise<CatalogueEntry[]> {
-  const { stdout } = await opaRun(opa, ['inspect', '-a', '--format', 'json', ...sources], dir);
+async function customCatalogue(
+  opa: string,
+  stage: string,
+  dir: string,
+  displayDir: string,
+  sources: string[],
+  builtinIds: ReadonlySet<string>,
+): Promise<CatalogueEntry[]> {
+  // `opa inspect` takes one path; a staged copy of the Rego alone keeps the repo's JSON fixtures out of it.
+  const inspectDir = join(stage, 'inspect');
+  for (const s of sources) {
+    await mkdir(dirname(join(inspectDir, s)), { recursive: true });
+    await copyFile(join(dir, s), join(inspectDir, s));
+  }
+  const { stdout } = await opaRun(opa, ['inspect', '-a', '--format', 'json', inspectDir]);
   const inspected = JSON.parse(stdout) as {
     annotations?: { annotations?: Record<string, unknown>; path?: { value: string }[]; location?: { file?: string } }[];
   };
+  const shown = (file: string | undefined): string =>
+    file ? `${displayDir.replace(/\/+$/, '')}/${relative(inspectDir, resolve(inspectDir, file)).split(sep).join('/')}` : '?';
   const problems: string[] = [];
   const rules: CatalogueEntry[] = [];
   const seen = new Set<string>();
@@ -160,7 +183,7 @@ async function customCatalogue(opa: string, dir: string, sources: string[], buil
     if (a.scope !== 'package' || !/^data\.custom\.[^.]+$/.test(pkg)) continue;
     const custom = (a.custom ?? {}) as Record<string, unknown>;
     const id = typeof custom.id === 'string' ? custom.id : '';
-    const where = `${entry.location?.file ?? '?'} (${pkg})`;
+    const where = `${shown(entry.location?.file)} (${pkg})`;
     if (!CUSTOM_ID.test(id)) problems.push(`${where}: custom.id ${JSON.stringify(custom.id)} must look like KFM-CUSTOM-001`);
     else if (RESERVED_FAMILIES.has(id.split('-')[1])) problems.push(`${where}: ${id} uses a family reserved for another check`);
     else if (builtinIds.has(id)) problems.push(`${where}: ${id} is a built-in rule id`);
@@ -176,7 +199,7 @@ async function customCatalogue(opa: string, dir: string, sources: string[], buil
       severity,
       remediation: String(custom.remediation ?? 'See the policy source.'),
       package: pkg.replace(/^data\./, ''),
-      file: entry.location?.file ?? '',
+      file: shown(entry.location?.file),
     });
   }
   if (rules.length === 0) problems.push(`no package custom.<name> with a # METADATA block (title, custom.id) in ${dir}`);
