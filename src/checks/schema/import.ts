@@ -6,12 +6,15 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { formatPath } from '../../parse/path.js';
 import { convertCrd } from './crd.js';
 
 export interface ImportOptions {
   /** CRD files or folders (searched recursively for .yaml/.yml/.json). */
   inputs: string[];
   outDir: string;
+  /** Folder that file names in `written`/`errors` are shown relative to (default: as given). */
+  displayBase?: string;
 }
 
 export interface ImportResult {
@@ -23,12 +26,12 @@ export interface ImportResult {
 
 const MANIFEST_EXT = new Set(['.yaml', '.yml', '.json']);
 
-async function collectFiles(input: string, errors: string[]): Promise<string[]> {
+async function collectFiles(input: string, errors: string[], show: (p: string) => string): Promise<string[]> {
   let info;
   try {
     info = await stat(input);
   } catch {
-    errors.push(`${input}: no such file or folder`);
+    errors.push(`${show(input)}: no such file or folder`);
     return [];
   }
   if (info.isFile()) return [input];
@@ -37,7 +40,7 @@ async function collectFiles(input: string, errors: string[]): Promise<string[]> 
   entries.sort((a, b) => a.name.localeCompare(b.name));
   for (const e of entries) {
     const p = join(input, e.name);
-    if (e.isDirectory()) out.push(...(await collectFiles(p, errors)));
+    if (e.isDirectory()) out.push(...(await collectFiles(p, errors, show)));
     else if (MANIFEST_EXT.has(extname(e.name).toLowerCase())) out.push(p);
   }
   return out;
@@ -50,22 +53,23 @@ function render(schema: Record<string, unknown>): string {
 
 export async function importCrds(options: ImportOptions): Promise<ImportResult> {
   const result: ImportResult = { written: [], errors: [] };
+  const show = (p: string): string => (options.displayBase ? relative(options.displayBase, p) || '.' : p);
   const files: string[] = [];
-  for (const input of options.inputs) files.push(...(await collectFiles(input, result.errors)));
+  for (const input of options.inputs) files.push(...(await collectFiles(input, result.errors, show)));
   let crds = 0;
   for (const file of files) {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      result.errors.push(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+      result.errors.push(`${show(file)}: ${err instanceof Error ? err.message : String(err)}`);
       continue;
     }
     const docs = parseAllDocuments(text, { uniqueKeys: true });
     const list = Array.isArray(docs) ? docs : [docs];
     for (const [i, doc] of list.entries()) {
       if (doc.errors.length > 0) {
-        result.errors.push(`${file} (document ${i + 1}): ${doc.errors[0].message.split('\n')[0]}`);
+        result.errors.push(`${show(file)} (document ${i + 1}): ${doc.errors[0].message.split('\n')[0]}`);
         continue;
       }
       const obj = doc.toJS({ maxAliasCount: 100 }) as unknown;
@@ -79,7 +83,7 @@ export async function importCrds(options: ImportOptions): Promise<ImportResult> 
         crds++;
         const conversion = convertCrd(crd);
         for (const issue of conversion.issues) {
-          result.errors.push(`${file}: CRD ${conversion.name}: ${issue.path.join('.')}: ${issue.message}`);
+          result.errors.push(`${show(file)}: CRD ${conversion.name}: ${formatPath(issue.path)}: ${issue.message}`);
         }
         for (const v of conversion.versions) {
           if (!v.served) continue;
@@ -87,13 +91,13 @@ export async function importCrds(options: ImportOptions): Promise<ImportResult> 
           const out = join(dir, `${v.kind.toLowerCase()}_${v.version}.json`);
           await mkdir(dir, { recursive: true });
           await writeFile(out, render(v.schema));
-          result.written.push(out);
+          result.written.push(show(out));
         }
       }
     }
   }
   if (crds === 0 && result.errors.length === 0) {
-    result.errors.push(`no CustomResourceDefinition found in ${options.inputs.map((i) => relative('.', i) || i).join(', ')}`);
+    result.errors.push(`no CustomResourceDefinition found in ${options.inputs.map(show).join(', ')}`);
   }
   return result;
 }

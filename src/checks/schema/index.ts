@@ -40,9 +40,6 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
         root: ctx.root,
         resources: ctx.resources,
       });
-      for (const p of validator.sourceProblems) {
-        ctx.report({ ruleId: RULES.badSchema, message: p.message, resource: p.resource, overlay: p.resource?.overlay, path: p.path, file: p.resource ? undefined : p.file });
-      }
       for (const resource of ctx.resources) {
         let violations;
         try {
@@ -59,6 +56,11 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
         for (const v of violations) {
           ctx.report({ ruleId: v.ruleId, message: v.message, resource, overlay: resource.overlay, path: v.path, severity: v.severity });
         }
+      }
+      // Problems with the schemas themselves (CRD conversion, compilation, unreadable files) surface while
+      // validating, so they are reported last, once each.
+      for (const p of validator.sourceProblems) {
+        ctx.report({ ruleId: RULES.badSchema, message: p.message, resource: p.resource, overlay: p.resource?.overlay, path: p.path, file: p.resource ? undefined : p.file });
       }
     },
   };

@@ -83,14 +83,14 @@ export class ResourceValidator {
   /** Compiles a custom schema once; an unusable one is reported (once) and treated as missing. */
   private compileCustom(key: string, schema: Record<string, unknown>, what: string, reportOn?: Resource, file?: string): ValidateFunction | Violation {
     const known = this.badSchemas.get(key);
-    if (known !== undefined) return { ruleId: RULES.badSchema, message: known, path: [] };
+    if (known !== undefined) return { ruleId: RULES.badSchema, message: known, path: ['apiVersion'] };
     try {
       return this.engine.custom(schema);
     } catch (err) {
       const message = `${what} cannot be used as a validator: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
       this.badSchemas.set(key, message);
       this.sourceProblems.push({ resource: reportOn, path: reportOn ? ['spec'] : undefined, message, file });
-      return { ruleId: RULES.badSchema, message, path: [] };
+      return { ruleId: RULES.badSchema, message, path: ['apiVersion'] };
     }
   }
 
@@ -128,7 +128,7 @@ export class ResourceValidator {
           this.badSchemas.set(file.absPath, message);
           this.sourceProblems.push({ message, file: file.label });
         }
-        return { ...out, missing: { ruleId: RULES.badSchema, message, path: [] } };
+        return { ...out, missing: { ruleId: RULES.badSchema, message, path: ['apiVersion'] } };
       }
       const r = this.compileCustom(file.absPath, file.loaded.schema, `schema file ${file.label}`, undefined, file.label);
       return typeof r === 'function' ? { ...out, validate: r } : { ...out, missing: r };
