@@ -24,6 +24,8 @@ export interface Candidate {
   /** Secret range in the scanned text (after PEM body extension). */
   start: number;
   end: number;
+  /** Where a finding points: the match start for multi-line formats (the `-----BEGIN` line), else `start`. */
+  at: number;
   /** The secret, normalised (PEM bodies without layout). */
   value: string;
 }
@@ -224,7 +226,7 @@ export class Detector {
       for (let g = 0; g <= m.groupCount(); g++) groups.push(m.group(g));
       if (!rule.validate(value, groups)) return undefined;
     }
-    return { rule, start, end, value };
+    return { rule, start, end, value, at: rule.multiline ? offset + m.start() : start };
   }
 }
 

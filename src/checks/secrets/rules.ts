@@ -72,7 +72,8 @@ function pem(id: string, title: string, label: string, keywords: string[], shown
     keywords,
     pattern: String.raw`-----BEGIN ${label}-----(?:\s|\\[nrt])*(?:[A-Za-z][A-Za-z0-9-]*:[^\r\n\\]*(?:\s|\\[nrt])+)*([A-Za-z0-9+/]{40})`,
     secretGroups: [1],
-    before: 0,
+    // The keyword (`begin rsa private key`) starts after the five dashes.
+    before: 8,
     after: 1024,
     multiline: true,
     hintPrefix: 0,

@@ -348,7 +348,7 @@ class Scanner {
     const generators: GeneratorRef[] = [];
     const detected = this.detector.detect(text, { lower, stopWords: this.settings.stopWords });
     for (const c of detected.candidates) {
-      const pos = lines.position(c.start);
+      const pos = lines.position(c.at);
       findings.push({ ...this.fromCandidate(c, ''), file, line: pos.line, column: pos.column, offset: c.start });
     }
     if (detected.truncated) findings.push(this.budgetFinding(file));

@@ -52,6 +52,12 @@ export function parseInlineAllows(text: string, lines: LineIndex): InlineAllow[]
       .replace(/(?:-->|\*\/)\s*$/, '')
       .trim();
     const [first = '', ...rest] = after.split(/\s+/);
+    // Documentation of the syntax (`kfm-gitops:allow <ruleId> <reason>`, in backticks) is not an allow: only a
+    // bare marker or one followed by something shaped like a rule id is taken as an attempt to suppress.
+    if (text.charAt(i - 1) === '`' || (first !== '' && !/^KFM-/i.test(first))) {
+      i = text.indexOf(ALLOW_MARKER, lineEnd);
+      continue;
+    }
     const rules = first.split(',').filter((r) => r !== '');
     const valid = rules.length > 0 && rules.every((r) => RULE_ID.test(r));
     const reason = valid ? rest.join(' ').replace(/^["']|["']$/g, '').trim() : '';

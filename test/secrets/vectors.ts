@@ -1,0 +1,348 @@
+/**
+ * Test vectors for every credential rule: a true positive (built at run time from a seeded generator, so this
+ * repository carries no string that looks like a live credential to other scanners) and false positives (the
+ * look-alikes each rule must ignore: placeholders, wrong lengths, public halves, test-mode keys).
+ */
+
+/** Deterministic PRNG (mulberry32): the same "secrets" on every run, none of them committed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const UPPER32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const HEX = '0123456789abcdef';
+const B64 = `${ALNUM}+/`;
+const B64URL = `${ALNUM}-_`;
+const BECH32 = 'QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L';
+const DIGITS = '0123456789';
+const PASSWORD = `${ALNUM}!@#%^-_+=.`;
+
+export class Gen {
+  private readonly next: () => number;
+  constructor(seed = 1) {
+    this.next = rng(seed);
+  }
+  from(alphabet: string, n: number): string {
+    let s = '';
+    for (let i = 0; i < n; i++) s += alphabet[Math.floor(this.next() * alphabet.length)];
+    return s;
+  }
+  alnum(n: number): string {
+    return this.from(ALNUM, n);
+  }
+  hex(n: number): string {
+    return this.from(HEX, n);
+  }
+  b64(n: number): string {
+    return this.from(B64, n);
+  }
+  b64url(n: number): string {
+    return this.from(B64URL, n);
+  }
+  digits(n: number): string {
+    return this.from('123456789', 1) + this.from(DIGITS, n - 1);
+  }
+  upper32(n: number): string {
+    return this.from(UPPER32, n);
+  }
+  bech32(n: number): string {
+    return this.from(BECH32, n);
+  }
+  uuid(): string {
+    return `${this.hex(8)}-${this.hex(4)}-${this.hex(4)}-${this.hex(4)}-${this.hex(12)}`;
+  }
+  /** A password-like value: starts alphanumeric, mixes classes. */
+  password(n = 20): string {
+    return `${this.from(ALNUM, 1)}${this.from(PASSWORD, n - 3)}${this.from(DIGITS, 1)}${this.from('!@#%', 1)}`;
+  }
+  /** PEM body lines (64 columns) of `n` base64 characters. */
+  pemBody(n: number, eol = '\n'): string {
+    const body = this.b64(n);
+    return body.match(/.{1,64}/g)!.join(eol);
+  }
+  pem(label: string, n = 1600, eol = '\n'): string {
+    return `-----BEGIN ${label}-----${eol}${this.pemBody(n, eol)}${eol}-----END ${label}-----`;
+  }
+}
+
+export interface Vector {
+  ruleId: string;
+  /** Text holding exactly one credential of the rule, and the credential itself (the part that must never leak). */
+  positive: { text: string; secret: string };
+  /** Texts in which the rule must not fire. `quiet` (default true): no rule at all may fire. */
+  negatives: { text: string; quiet?: boolean }[];
+}
+
+const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
+const b64url = (o: unknown): string => Buffer.from(JSON.stringify(o), 'utf8').toString('base64url');
+
+export function buildVectors(seed = 7): Vector[] {
+  const g = new Gen(seed);
+  const v: Vector[] = [];
+  const add = (ruleId: string, text: string, secret: string, negatives: (string | { text: string; quiet?: boolean })[]): void => {
+    v.push({ ruleId, positive: { text, secret }, negatives: negatives.map((n) => (typeof n === 'string' ? { text: n } : n)) });
+  };
+  const pemRule = (ruleId: string, label: string, extraHeader = ''): void => {
+    const body = g.pemBody(1600);
+    add(ruleId, `key: |\n  -----BEGIN ${label}-----\n  ${extraHeader}${body.split('\n').join('\n  ')}\n  -----END ${label}-----\n`, body.replace(/\n/g, '').slice(0, 64), [
+      `-----BEGIN ${label}-----\n...\n-----END ${label}-----`,
+      `-----BEGIN ${label}-----\n<paste the key here>\n-----END ${label}-----`,
+      `-----BEGIN ${label}-----\n${'A'.repeat(64)}\n${'A'.repeat(64)}\n-----END ${label}-----`,
+      `# generate one with: openssl genpkey; it starts with -----BEGIN ${label}-----`,
+    ]);
+  };
+
+  pemRule('KFM-SEC-010', 'RSA PRIVATE KEY', 'Proc-Type: 4,ENCRYPTED\n  DEK-Info: AES-128-CBC,0123456789ABCDEF0123456789ABCDEF\n\n  ');
+  pemRule('KFM-SEC-011', 'EC PRIVATE KEY');
+  pemRule('KFM-SEC-012', 'DSA PRIVATE KEY');
+  pemRule('KFM-SEC-013', 'OPENSSH PRIVATE KEY');
+  pemRule('KFM-SEC-014', 'PGP PRIVATE KEY BLOCK', 'Version: GnuPG v2\n\n  ');
+  {
+    const body = g.pemBody(1600, '\\n');
+    add('KFM-SEC-015', `{"tls_key": "-----BEGIN PRIVATE KEY-----\\n${body}\\n-----END PRIVATE KEY-----\\n"}`, body.replace(/\\n/g, '').slice(0, 64), [
+      `-----BEGIN PUBLIC KEY-----\n${g.pemBody(400)}\n-----END PUBLIC KEY-----`,
+      `-----BEGIN CERTIFICATE-----\n${g.pemBody(900)}\n-----END CERTIFICATE-----`,
+      '-----BEGIN PRIVATE KEY-----\nMIIEvQ...\n-----END PRIVATE KEY-----',
+    ]);
+  }
+  {
+    const priv = g.pemBody(900);
+    add(
+      'KFM-SEC-016',
+      `PuTTY-User-Key-File-3: ssh-rsa\nEncryption: none\nComment: kfm-deploy\nPublic-Lines: 2\n${g.pemBody(128)}\nPrivate-Lines: 4\n${priv}\nPrivate-MAC: ${g.hex(64)}\n`,
+      priv.replace(/\n/g, '').slice(0, 64),
+      ['PuTTY-User-Key-File-3: ssh-rsa\nEncryption: none\nPublic-Lines: 2\nAAAA\nPrivate-Lines: 4\n<redacted>\n'],
+    );
+  }
+  {
+    const s = `AGE-SECRET-KEY-1${g.bech32(58)}`;
+    add('KFM-SEC-017', `# created: 2024-01-01\n# public key: age1${g.from('qpzry9x8gf2tvdw0s3jn54khce6mua7l', 58)}\n${s}\n`, s, [
+      `recipient: age1${g.from('qpzry9x8gf2tvdw0s3jn54khce6mua7l', 58)}`,
+      'AGE-SECRET-KEY-1XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX',
+    ]);
+  }
+  {
+    const data = b64(g.pem('RSA PRIVATE KEY', 1200));
+    add('KFM-SEC-018', `users:\n- name: kfm\n  user:\n    client-key-data: ${data}\n`, data.slice(0, 64), [
+      `users:\n- name: kfm\n  user:\n    client-certificate-data: ${b64(g.pem('CERTIFICATE', 900))}\n`,
+      // Not a key, but a long random-looking value under a `client-key` name: the generic API-key rule may speak.
+      { text: `    client-key-data: ${b64('not a key at all, just a long enough string to be base64 encoded here')}\n`, quiet: false },
+    ]);
+  }
+  {
+    const s = `AKIA${g.upper32(16)}`;
+    add('KFM-SEC-020', `aws_access_key_id = ${s}\n`, s, ['aws_access_key_id = AKIAIOSFODNN7EXAMPLE', `id: AKIA${g.upper32(10)}`, `x${s}`]);
+  }
+  {
+    const s = `${g.b64(18)}A1a/${g.b64(18)}`;
+    add('KFM-SEC-021', `[default]\naws_secret_access_key = ${s}\n`, s, [
+      'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      'AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY}',
+      { text: `aws_secret_access_key = ${g.b64(30)}`, quiet: false },
+    ]);
+  }
+  {
+    const body = g.pemBody(1600, '\\n');
+    add(
+      'KFM-SEC-022',
+      JSON.stringify({ type: 'service_account', project_id: 'kfm-prod', private_key_id: g.hex(40), private_key: `-----BEGIN PRIVATE KEY-----\n${body.replace(/\\n/g, '\n')}\n-----END PRIVATE KEY-----\n`, client_email: 'kfm@kfm-prod.iam.gserviceaccount.com' }, null, 2),
+      body.replace(/\\n/g, '').slice(0, 64),
+      [JSON.stringify({ type: 'service_account', project_id: 'kfm-prod', private_key_id: '', private_key: '' }, null, 2)],
+    );
+  }
+  {
+    const s = `AIza${g.b64url(35)}`;
+    add('KFM-SEC-023', `maps: ${s}\n`, s, [`maps: AIza${g.b64url(20)}`]);
+  }
+  {
+    const s = `GOCSPX-${g.b64url(28)}`;
+    add('KFM-SEC-024', `oauth: ${s}\n`, s, ['oauth: GOCSPX-xxxxxxxxxxxxxxxxxxxxxxxxxxxx', `oauth: GOCSPX-${g.alnum(10)}`]);
+  }
+  {
+    const s = `${g.b64(86)}==`;
+    add('KFM-SEC-025', `STORAGE=DefaultEndpointsProtocol=https;AccountName=kfmstore;AccountKey=${s};EndpointSuffix=core.windows.net\n`, s, [
+      'DefaultEndpointsProtocol=https;AccountName=kfmstore;AccountKey=<storage-account-key>;EndpointSuffix=core.windows.net',
+      'AccountKey=${AZURE_STORAGE_KEY}',
+    ]);
+  }
+  {
+    const s = `${g.b64(43)}=`;
+    add('KFM-SEC-026', `BUS=Endpoint=sb://kfm.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=${s}\n`, s, [
+      'Endpoint=sb://kfm.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey',
+    ]);
+  }
+  {
+    const s = `${g.alnum(3)}8Q~${g.from(`${ALNUM}_~.-`, 33)}${g.alnum(1)}`;
+    add('KFM-SEC-027', `azure_client_credential: "${s}"\n`, s, ['note: Q~ appears in math', 'value: abc8Q~short']);
+  }
+  {
+    const s = `hvs.${g.b64url(90)}`;
+    add('KFM-SEC-028', `VAULT_TOKEN=${s}\n`, s, ['path: hvs.token', 'VAULT_TOKEN=hvs.xxxxxxxxxxxxxxxxxxxxxxxxxxxx']);
+  }
+  for (const [id, p] of [
+    ['KFM-SEC-030', 'ghp_'],
+    ['KFM-SEC-031', 'gho_'],
+    ['KFM-SEC-032', 'ghu_'],
+    ['KFM-SEC-033', 'ghs_'],
+    ['KFM-SEC-034', 'ghr_'],
+  ] as const) {
+    const s = `${p}${g.alnum(36)}`;
+    add(id, `GH=${s}\n`, s, [`GH=${p}${'x'.repeat(36)}`, `GH=${p}${g.alnum(30)}`, `GH=${p}${g.alnum(90)}`]);
+  }
+  {
+    const s = `github_pat_${g.alnum(22)}_${g.alnum(59)}`;
+    add('KFM-SEC-035', `GH=${s}\n`, s, [`GH=github_pat_${g.alnum(10)}`]);
+  }
+  {
+    const s = `glpat-${g.b64url(20)}`;
+    add('KFM-SEC-036', `GITLAB=${s}\n`, s, ['GITLAB=glpat-xxxxxxxxxxxxxxxxxxxx', 'GITLAB=glpat-short']);
+  }
+  {
+    const s = `glptt-${g.hex(40)}`;
+    add('KFM-SEC-037', `TRIGGER=${s}\n`, s, [`TRIGGER=glptt-${g.hex(20)}`]);
+  }
+  {
+    const s = `glrt-${g.b64url(20)}`;
+    add('KFM-SEC-038', `RUNNER=${s}\n`, s, ['RUNNER=glrt-abc', 'RUNNER=GR1348941']);
+  }
+  {
+    const s = `gldt-${g.b64url(20)}`;
+    add('KFM-SEC-039', `DEPLOY=${s}\n`, s, ['DEPLOY=gldt-abc']);
+  }
+  {
+    const s = `xoxb-${g.digits(11)}-${g.digits(13)}-${g.alnum(24)}`;
+    add('KFM-SEC-040', `SLACK=${s}\n`, s, ['SLACK=xoxb-123', 'SLACK=xoxb-xxxxxxxxxxx-xxxxxxxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx']);
+  }
+  {
+    const s = `xoxp-${g.digits(11)}-${g.digits(11)}-${g.digits(12)}-${g.hex(32)}`;
+    add('KFM-SEC-041', `SLACK=${s}\n`, s, ['SLACK=xoxp-1234']);
+  }
+  {
+    const s = `xapp-1-A${g.upper32(10)}-${g.digits(13)}-${g.hex(64)}`;
+    add('KFM-SEC-042', `SLACK=${s}\n`, s, ['SLACK=xapp-1-ABC']);
+  }
+  {
+    const s = `https://hooks.slack.com/services/T${g.upper32(8)}/B${g.upper32(10)}/${g.alnum(24)}`;
+    add('KFM-SEC-043', `webhook: ${s}\n`, s, ['webhook: https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX', 'docs: https://hooks.slack.com/services/']);
+  }
+  {
+    const s = `M${g.b64url(25)}.${g.b64url(6)}.${g.b64url(38)}`;
+    add('KFM-SEC-044', `discord_bot: ${s}\n`, s, ['discord: MTIz', `unrelated: M${g.b64url(25)}.${g.b64url(6)}.${g.b64url(38)}`]);
+  }
+  {
+    const s = `https://discord.com/api/webhooks/${g.digits(18)}/${g.b64url(68)}`;
+    add('KFM-SEC-045', `hook: ${s}\n`, s, ['hook: https://discord.com/api/webhooks/123/abc']);
+  }
+  {
+    const s = `https://kfm.webhook.office.com/webhookb2/${g.uuid()}@${g.uuid()}/IncomingWebhook/${g.hex(32)}/${g.uuid()}`;
+    add('KFM-SEC-046', `teams: ${s}\n`, s, ['teams: https://kfm.webhook.office.com/webhookb2/<connector-id>']);
+  }
+  {
+    const s = `sk_live_${g.alnum(32)}`;
+    add('KFM-SEC-050', `STRIPE=${s}\n`, s, [`STRIPE=sk_test_${g.alnum(32)}`, 'STRIPE=sk_live_xxxxxxxxxxxxxxxxxxxxxxxxxxxx']);
+  }
+  {
+    const s = `rk_live_${g.alnum(32)}`;
+    add('KFM-SEC-051', `STRIPE=${s}\n`, s, [`STRIPE=rk_test_${g.alnum(32)}`]);
+  }
+  {
+    const s = `SK${g.hex(32)}`;
+    add('KFM-SEC-052', `TWILIO_KEY_SID=${s}\n`, s, [`DISK${g.hex(32)}`, `SK${g.hex(20)}`]);
+  }
+  {
+    const s = g.hex(32);
+    add('KFM-SEC-053', `twilio_auth_token: ${s}\n`, s, ['twilio_auth_token: ${TWILIO_AUTH_TOKEN}']);
+  }
+  {
+    const s = `SG.${g.b64url(22)}.${g.b64url(43)}`;
+    add('KFM-SEC-054', `SENDGRID=${s}\n`, s, ['SENDGRID=SG.xxxx', 'host: smtp.SG.example']);
+  }
+  {
+    const s = `npm_${g.alnum(36)}`;
+    add('KFM-SEC-055', `NPM=${s}\n`, s, ['NPM=npm_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'script: npm_config_cache']);
+  }
+  {
+    const s = g.uuid();
+    add('KFM-SEC-056', `//registry.npmjs.org/:_authToken=${s}\n`, s, ['//registry.npmjs.org/:_authToken=${NPM_TOKEN}', 'always-auth=true']);
+  }
+  {
+    const s = `pypi-AgEIcHlwaS5vcmc${g.b64url(60)}`;
+    add('KFM-SEC-057', `password = ${s}\n`, s, [{ text: 'password = pypi-AgEIcHlwaS5vcmc', quiet: false }]);
+  }
+  {
+    const s = b64(`kfm-bot:${g.alnum(24)}`);
+    add('KFM-SEC-058', `{"auths":{"ghcr.io":{"auth":"${s}"}}}`, s, [
+      `{"auths":{"ghcr.io":{"auth":"${b64('kfm-bot:${REGISTRY_PASSWORD}')}"}}}`,
+      `{"auths":{"ghcr.io":{"auth":"${b64('username')}"}}}`,
+      'oauth: enabled',
+    ]);
+  }
+  {
+    const s = `dckr_pat_${g.b64url(27)}`;
+    add('KFM-SEC-059', `DOCKERHUB=${s}\n`, s, ['DOCKERHUB=dckr_pat_xxx']);
+  }
+  {
+    const s = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ sub: 'kfm-bot', iat: 1700000000 })}.${g.b64url(43)}`;
+    add('KFM-SEC-060', `bearer: ${s}\n`, s, [
+      `bearer: ${b64url({ alg: 'none' })}.${b64url({ sub: 'x' })}.`,
+      `bearer: ${b64url({ alg: 'none' })}.${b64url({ sub: 'kfm-bot-user' })}.${g.b64url(43)}`,
+      'note: eyJhbGciOi is how JWT headers start',
+    ]);
+  }
+  const dbNegatives = (scheme: string): string[] => [
+    `url: ${scheme}://kfm:\${DB_PASSWORD}@db.kfm.svc:5432/kfm`,
+    `url: ${scheme}://kfm@db.kfm.svc:5432/kfm`,
+    `url: ${scheme}://${scheme.split('+')[0]}:${scheme.split('+')[0]}@localhost/kfm`,
+    `url: ${scheme}://user:<password>@host/db`,
+  ];
+  for (const [id, scheme] of [
+    ['KFM-SEC-061', 'postgresql'],
+    ['KFM-SEC-062', 'mysql'],
+    ['KFM-SEC-063', 'mongodb+srv'],
+    ['KFM-SEC-064', 'redis'],
+    ['KFM-SEC-065', 'amqps'],
+    ['KFM-SEC-066', 'https'],
+  ] as const) {
+    const pw = g.alnum(18);
+    add(id, `url: ${scheme}://kfm-app:${pw}@db.kfm.svc:5432/kfm\n`, pw, dbNegatives(scheme));
+  }
+  const genericNegatives = (key: string): string[] => [
+    `${key}: changeme`,
+    `${key}: \${DB_SECRET}`,
+    `${key}: "{{ .Values.${key} }}"`,
+    `${key}: <redacted>`,
+    `${key}: ENC[AES256_GCM,data:${g.b64(20)},iv:${g.b64(22)},tag:${g.b64(22)},type:str]`,
+    `${key}: kfm-db-credentials`,
+    `${key}: /var/run/secrets/kfm/${key}`,
+    `${key}: "********"`,
+    `${key}: example-${key}-value`,
+    `${key}Ref:\n  name: kfm-${key}`,
+    `${key}: xxxxxxxxxxxx`,
+    `${key}: dummy-value-1`,
+  ];
+  {
+    const s = g.password(20);
+    add('KFM-SEC-070', `DB_PASSWORD=${s}\n`, s, genericNegatives('password'));
+  }
+  {
+    const s = g.password(24);
+    add('KFM-SEC-071', `client_secret: "${s}"\n`, s, [...genericNegatives('secret'), 'secretName: kfm-api-tls', 'secretKey: root-password']);
+  }
+  {
+    const s = g.password(28);
+    add('KFM-SEC-072', `refresh_token = '${s}'\n`, s, [...genericNegatives('token'), 'serviceAccountToken: true', 'tokenTTL: 24h']);
+  }
+  {
+    const s = g.password(32);
+    add('KFM-SEC-073', `X_API_KEY: ${s}\n`, s, [...genericNegatives('api_key'), 'apiKeySecretRef: {name: kfm-api-key}']);
+  }
+  return v;
+}
