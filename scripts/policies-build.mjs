@@ -112,7 +112,7 @@ async function opa(args, opts = {}) {
     return await run(opaPath(), args, { maxBuffer: 64 * 1024 * 1024, timeout: 120_000, ...opts });
   } catch (err) {
     const detail = [err.stdout, err.stderr].filter(Boolean).join('\n').trim();
-    throw new Error(`opa ${args[0]} failed${detail ? `:\n${detail}` : `: ${err.message}`}`);
+    throw new Error(`opa ${args[0]} failed${detail ? `:\n${detail}` : `: ${err.message}`}`, { cause: err });
   }
 }
 

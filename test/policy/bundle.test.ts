@@ -30,7 +30,12 @@ describe('committed policy bundle', () => {
 
   it('names every source file with its own hash, so a stale file is easy to spot', () => {
     for (const [file, sha] of Object.entries(manifest.sources as Record<string, string>)) {
-      expect(createHash('sha256').update(readFileSync(join(policiesDir, file))).digest('hex'), file).toBe(sha);
+      expect(
+        createHash('sha256')
+          .update(readFileSync(join(policiesDir, file)))
+          .digest('hex'),
+        file,
+      ).toBe(sha);
     }
   });
 
@@ -48,14 +53,25 @@ describe('committed policy bundle', () => {
       }
     }
     expect(catalogue.rules.map((r: { file: string }) => r.file).sort()).toEqual(ruleFiles.sort());
-    for (const f of ruleFiles) expect(existsSync(join(policiesDir, '..', f.replace(/\.rego$/, '_test.rego'))), `${f} has no test`).toBe(true);
+    for (const f of ruleFiles)
+      expect(existsSync(join(policiesDir, '..', f.replace(/\.rego$/, '_test.rego'))), `${f} has no test`).toBe(true);
   });
 
   it('gives rules() a title, description, remediation and severity for every id, engine errors included', () => {
     const docs = createPolicyCheck().rules();
     const ids = docs.map((d) => d.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids).toEqual(expect.arrayContaining(['KFM-TM-001', 'KFM-DP-003', 'KFM-FK-002', 'KFM-RBAC-004', 'KFM-ARGO-004', 'KFM-CONFIG-900', 'KFM-CONFIG-901']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'KFM-TM-001',
+        'KFM-DP-003',
+        'KFM-FK-002',
+        'KFM-RBAC-004',
+        'KFM-ARGO-004',
+        'KFM-CONFIG-900',
+        'KFM-CONFIG-901',
+      ]),
+    );
     for (const d of docs) {
       expect(d.id).toMatch(/^KFM-(TM|DP|FK|RBAC|ARGO|CONFIG)-\d{3}$/);
       expect(d.category).toBe('policy');

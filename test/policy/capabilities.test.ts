@@ -18,8 +18,19 @@ const names = (JSON.parse(readFileSync(capabilities, 'utf8')).builtins as { name
 
 describe('host capabilities file', () => {
   it('allows the builtins the rules use and refuses those the JavaScript host lacks', () => {
-    expect(names).toEqual(expect.arrayContaining(['concat', 'object.get', 'glob.match', 'regex.match', 'format_int', 'yaml.unmarshal']));
-    for (const missing of ['http.send', 'time.now_ns', 'time.diff', 'rand.intn', 'crypto.x509.parse_certificates', 'opa.runtime', 'sprintf', 'print']) {
+    expect(names).toEqual(
+      expect.arrayContaining(['concat', 'object.get', 'glob.match', 'regex.match', 'format_int', 'yaml.unmarshal']),
+    );
+    for (const missing of [
+      'http.send',
+      'time.now_ns',
+      'time.diff',
+      'rand.intn',
+      'crypto.x509.parse_certificates',
+      'opa.runtime',
+      'sprintf',
+      'print',
+    ]) {
       expect(names, missing).not.toContain(missing);
     }
   });
@@ -59,7 +70,9 @@ describe.skipIf(!hasOpa)(`opa build against the host capabilities (${hasOpa ? 'p
   });
 
   it('builds and runs in Node a rule using SDK-provided and native builtins', async () => {
-    const r = await build('result := [yaml.unmarshal("a: 1"), regex.split(",", "x,y"), glob.match("kfm-*", null, "kfm-dev"), json.is_valid("{}")]');
+    const r = await build(
+      'result := [yaml.unmarshal("a: 1"), regex.split(",", "x,y"), glob.match("kfm-*", null, "kfm-dev"), json.is_valid("{}")]',
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const policy = await loadPolicy(r.wasm);

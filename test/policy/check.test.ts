@@ -34,9 +34,16 @@ describe('policy check', () => {
     const found = await runOn(createPolicyCheck(), [overlay]);
     expect(found).toHaveLength(1);
     const [f] = found;
-    expect(f).toMatchObject({ ruleId: 'KFM-DP-001', severity: 'error', overlay: 'apps/api/overlays/prod', path: ['spec', 'template', 'spec', 'containers', 0, 'image'] });
+    expect(f).toMatchObject({
+      ruleId: 'KFM-DP-001',
+      severity: 'error',
+      overlay: 'apps/api/overlays/prod',
+      path: ['spec', 'template', 'spec', 'containers', 0, 'image'],
+    });
     expect(f.resource).toBe(overlay.resources[0]);
-    expect(f.message).toBe('image "ghcr.io/kfm/api:1.2.3" of container api in Deployment api is not pinned by digest (@sha256:...), required in env prod');
+    expect(f.message).toBe(
+      'image "ghcr.io/kfm/api:1.2.3" of container api in Deployment api is not pinned by digest (@sha256:...), required in env prod',
+    );
     expect(f.resource!.locate(f.path!)?.line).toBe(14);
   });
 
@@ -54,7 +61,9 @@ rules:
       { path: 'core/rbac', layer: 'core', env: 'rbac' },
     );
     const found = await runOn(createPolicyCheck(), [overlay]);
-    expect(found.map((f) => [f.ruleId, f.severity, f.path])).toEqual([['KFM-RBAC-003', 'warning', ['rules', 0, 'resources', 0]]]);
+    expect(found.map((f) => [f.ruleId, f.severity, f.path])).toEqual([
+      ['KFM-RBAC-003', 'warning', ['rules', 0, 'resources', 0]],
+    ]);
   });
 
   it('passes the `policy:` config section as parameters', async () => {
@@ -76,16 +85,26 @@ images:
     newTag: "2.0"
 `,
     );
-    const overlay = overlayFromYaml(PROD_DEPLOYMENT.replace('ghcr.io/kfm/api:1.2.3', `ghcr.io/kfm/api@sha256:${'0'.repeat(64)}`), {
-      path: 'apps/api/overlays/prod',
-      env: 'prod',
-    });
+    const overlay = overlayFromYaml(
+      PROD_DEPLOYMENT.replace('ghcr.io/kfm/api:1.2.3', `ghcr.io/kfm/api@sha256:${'0'.repeat(64)}`),
+      {
+        path: 'apps/api/overlays/prod',
+        env: 'prod',
+      },
+    );
     const found = await runOn(createPolicyCheck(), [overlay], { root });
     expect(found).toEqual([
-      expect.objectContaining({ ruleId: 'KFM-DP-003', file: 'apps/api/overlays/prod/kustomization.yaml', line: 6, path: ['images', 1] }),
+      expect.objectContaining({
+        ruleId: 'KFM-DP-003',
+        file: 'apps/api/overlays/prod/kustomization.yaml',
+        line: 6,
+        path: ['images', 1],
+      }),
     ]);
     expect(found[0].resource).toBeUndefined();
-    expect(found[0].message).toBe('kustomization images entry ghcr.io/kfm/sidecar has no sha256 digest, required in env prod');
+    expect(found[0].message).toBe(
+      'kustomization images entry ghcr.io/kfm/sidecar has no sha256 digest, required in env prod',
+    );
   });
 
   it('gives every AppProject of the run to every overlay (FK-002 across overlays)', async () => {
@@ -103,9 +122,14 @@ spec:
 `,
       { path: 'components/argocdproj', layer: 'components', env: 'argocdproj' },
     );
-    const app = overlayFromYaml(PROD_DEPLOYMENT.replace(/1\.2\.3/, `1.2.3@sha256:${'1'.repeat(64)}`), { path: 'apps/api/overlays/prod', env: 'prod' });
+    const app = overlayFromYaml(PROD_DEPLOYMENT.replace(/1\.2\.3/, `1.2.3@sha256:${'1'.repeat(64)}`), {
+      path: 'apps/api/overlays/prod',
+      env: 'prod',
+    });
     const found = await runOn(createPolicyCheck(), [projects, app]);
-    expect(found.map((f) => [f.ruleId, f.overlay, f.path])).toEqual([['KFM-FK-002', 'apps/api/overlays/prod', ['metadata', 'namespace']]]);
+    expect(found.map((f) => [f.ruleId, f.overlay, f.path])).toEqual([
+      ['KFM-FK-002', 'apps/api/overlays/prod', ['metadata', 'namespace']],
+    ]);
   });
 
   it('turns a malformed engine result into a KFM-CONFIG-900 finding for the overlay, never a pass', async () => {
@@ -113,7 +137,10 @@ spec:
     const dir = join(tmp, 'bundle-no-catalogue');
     cpSync(join(policiesDir, 'bundle'), dir, { recursive: true });
     const rules = JSON.parse(readFileSync(join(dir, 'rules.json'), 'utf8'));
-    writeFileSync(join(dir, 'rules.json'), JSON.stringify({ ...rules, rules: rules.rules.filter((r: { id: string }) => r.id !== 'KFM-DP-001') }));
+    writeFileSync(
+      join(dir, 'rules.json'),
+      JSON.stringify({ ...rules, rules: rules.rules.filter((r: { id: string }) => r.id !== 'KFM-DP-001') }),
+    );
     const overlay = overlayFromYaml(PROD_DEPLOYMENT, { path: 'apps/api/overlays/prod', env: 'prod' });
     const found = await runOn(createPolicyCheck({ bundleDir: dir }), [overlay]);
     expect(found).toHaveLength(1);
@@ -133,35 +160,43 @@ spec:
 
   it('rejects unknown `policy:` settings instead of ignoring them', async () => {
     const overlay = overlayFromYaml(PROD_DEPLOYMENT);
-    await expect(runOn(createPolicyCheck(), [overlay], { config: { policy: { digestEnv: ['prod'] } } })).rejects.toThrow(/policy\.digestEnv is not a policy setting/);
+    await expect(
+      runOn(createPolicyCheck(), [overlay], { config: { policy: { digestEnv: ['prod'] } } }),
+    ).rejects.toThrow(/policy\.digestEnv is not a policy setting/);
   });
 });
 
-describe.skipIf(!hasOpa)(`policy check with a module needing a builtin the host lacks (${hasOpa ? 'pinned opa' : NO_OPA})`, () => {
-  it('reports KFM-CONFIG-900 for each overlay instead of passing', async () => {
-    // Compiled WITHOUT the host capabilities file, as a careless build would: time.now_ns is an import the
-    // JavaScript SDK does not implement, so evaluation throws inside the wasm.
-    const dir = join(tmp, 'bundle-missing-builtin');
-    mkdirSync(dir, { recursive: true });
-    const src = join(dir, 'p.rego');
-    writeFileSync(src, 'package kfm_main\n\nviolations := [{"id": "KFM-DP-001", "msg": "now", "resource": 0, "path": [], "t": time.now_ns()}]\n');
-    await run(opaBin, ['build', '-t', 'wasm', '-e', 'kfm_main/violations', '-o', join(dir, 'b.tar.gz'), src]);
-    const { extractFromTarGz } = await import('../../src/checks/policy/custom.js');
-    const wasm = extractFromTarGz(readFileSync(join(dir, 'b.tar.gz')), 'policy.wasm');
-    writeFileSync(join(dir, 'policy.wasm'), wasm);
-    copyFileSync(join(policiesDir, 'bundle', 'rules.json'), join(dir, 'rules.json'));
-    const manifest = JSON.parse(readFileSync(join(policiesDir, 'bundle', 'manifest.json'), 'utf8'));
-    const { createHash } = await import('node:crypto');
-    manifest.wasmSha256 = createHash('sha256').update(wasm).digest('hex');
-    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+describe.skipIf(!hasOpa)(
+  `policy check with a module needing a builtin the host lacks (${hasOpa ? 'pinned opa' : NO_OPA})`,
+  () => {
+    it('reports KFM-CONFIG-900 for each overlay instead of passing', async () => {
+      // Compiled WITHOUT the host capabilities file, as a careless build would: time.now_ns is an import the
+      // JavaScript SDK does not implement, so evaluation throws inside the wasm.
+      const dir = join(tmp, 'bundle-missing-builtin');
+      mkdirSync(dir, { recursive: true });
+      const src = join(dir, 'p.rego');
+      writeFileSync(
+        src,
+        'package kfm_main\n\nviolations := [{"id": "KFM-DP-001", "msg": "now", "resource": 0, "path": [], "t": time.now_ns()}]\n',
+      );
+      await run(opaBin, ['build', '-t', 'wasm', '-e', 'kfm_main/violations', '-o', join(dir, 'b.tar.gz'), src]);
+      const { extractFromTarGz } = await import('../../src/checks/policy/custom.js');
+      const wasm = extractFromTarGz(readFileSync(join(dir, 'b.tar.gz')), 'policy.wasm');
+      writeFileSync(join(dir, 'policy.wasm'), wasm);
+      copyFileSync(join(policiesDir, 'bundle', 'rules.json'), join(dir, 'rules.json'));
+      const manifest = JSON.parse(readFileSync(join(policiesDir, 'bundle', 'manifest.json'), 'utf8'));
+      const { createHash } = await import('node:crypto');
+      manifest.wasmSha256 = createHash('sha256').update(wasm).digest('hex');
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
 
-    const a = overlayFromYaml(PROD_DEPLOYMENT, { path: 'apps/a/overlays/prod' });
-    const b = overlayFromYaml(PROD_DEPLOYMENT, { path: 'apps/b/overlays/prod' });
-    const found = await runOn(createPolicyCheck({ bundleDir: dir }), [a, b]);
-    expect(found.map((f) => [f.ruleId, f.overlay])).toEqual([
-      ['KFM-CONFIG-900', 'apps/a/overlays/prod'],
-      ['KFM-CONFIG-900', 'apps/b/overlays/prod'],
-    ]);
-    expect(found[0].message).toMatch(/not implemented: built-in function .*time\.now_ns/);
-  });
-});
+      const a = overlayFromYaml(PROD_DEPLOYMENT, { path: 'apps/a/overlays/prod' });
+      const b = overlayFromYaml(PROD_DEPLOYMENT, { path: 'apps/b/overlays/prod' });
+      const found = await runOn(createPolicyCheck({ bundleDir: dir }), [a, b]);
+      expect(found.map((f) => [f.ruleId, f.overlay])).toEqual([
+        ['KFM-CONFIG-900', 'apps/a/overlays/prod'],
+        ['KFM-CONFIG-900', 'apps/b/overlays/prod'],
+      ]);
+      expect(found[0].message).toMatch(/not implemented: built-in function .*time\.now_ns/);
+    });
+  },
+);

@@ -17,7 +17,14 @@ async function cli(args: string[], cwd: string): Promise<{ code: number | undefi
   let stdout = '';
   let stderr = '';
   let code: number | undefined;
-  const io: CliIO = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stdin: async () => '', isTTY: false, env: {}, cwd };
+  const io: CliIO = {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    stdin: async () => '',
+    isTTY: false,
+    env: {},
+    cwd,
+  };
   const program = new Command().exitOverride();
   register(program, io, (c) => (code = c));
   try {

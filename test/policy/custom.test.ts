@@ -37,7 +37,15 @@ describe.skipIf(!hasKustomize)(`custom policies (${hasKustomize ? 'pinned kustom
       const { dir, config } = await customRepo();
       const first = await checkRepo(dir, [createPolicyCheck({ opa: { opa: opaBin } })], config);
       const expected = [
-        { ruleId: 'KFM-CUSTOM-001', severity: 'warning', overlay: 'apps/shop/overlays/dev', resource: 'Deployment/shop', path: 'metadata.labels', file: 'apps/shop/base/deployment.yaml', line: 3 },
+        {
+          ruleId: 'KFM-CUSTOM-001',
+          severity: 'warning',
+          overlay: 'apps/shop/overlays/dev',
+          resource: 'Deployment/shop',
+          path: 'metadata.labels',
+          file: 'apps/shop/base/deployment.yaml',
+          line: 3,
+        },
       ];
       expect(first.findings.map(brief)).toEqual(expected);
       expect(first.findings[0].message).toBe('Deployment shop has no kfm.dev/team label');
@@ -67,12 +75,17 @@ describe.skipIf(!hasKustomize)(`custom policies (${hasKustomize ? 'pinned kustom
     it('refuses custom rule ids that clash with a built-in rule', async () => {
       const { dir, config } = await customRepo();
       const rego = join(dir, 'policies', 'team_label.rego');
-      writeFileSync(rego, (await import('node:fs')).readFileSync(rego, 'utf8').replaceAll('KFM-CUSTOM-001', 'KFM-DP-001'));
+      writeFileSync(
+        rego,
+        (await import('node:fs')).readFileSync(rego, 'utf8').replaceAll('KFM-CUSTOM-001', 'KFM-DP-001'),
+      );
       const report = await checkRepo(dir, [createPolicyCheck({ opa: { opa: opaBin } })], config);
-      expect(report.findings.find((x) => x.ruleId === 'KFM-CONFIG-901')?.message).toMatch(/KFM-DP-001 is a built-in rule id/);
+      expect(report.findings.find((x) => x.ruleId === 'KFM-CONFIG-901')?.message).toMatch(
+        /KFM-DP-001 is a built-in rule id/,
+      );
     });
 
-    it('`policies test` runs the repo\'s Rego tests with the built-in helpers available', async () => {
+    it("`policies test` runs the repo's Rego tests with the built-in helpers available", async () => {
       const { dir } = await customRepo();
       const ok = await testCustomPolicies({ root: dir, customDir: 'policies', lookup: { opa: opaBin } });
       expect(ok.passed).toBe(true);

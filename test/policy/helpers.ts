@@ -52,11 +52,22 @@ export async function runOn(
 }
 
 export function renderer(): KustomizeRenderer {
-  return new KustomizeRenderer({ file: kustomizeBin, prefixArgs: [], source: 'flag', display: kustomizeBin, version: 'v5.7.1' });
+  return new KustomizeRenderer({
+    file: kustomizeBin,
+    prefixArgs: [],
+    source: 'flag',
+    display: kustomizeBin,
+    version: 'v5.7.1',
+  });
 }
 
 /** The full pipeline (discover → render with the real kustomize → parse → checks → exceptions) over a repo. */
-export function checkRepo(root: string, checks: Check[], config: Config = {}, now = new Date('2026-06-01T00:00:00Z')): Promise<Report> {
+export function checkRepo(
+  root: string,
+  checks: Check[],
+  config: Config = {},
+  now = new Date('2026-06-01T00:00:00Z'),
+): Promise<Report> {
   return runCheck({
     root,
     config,
@@ -72,7 +83,15 @@ export function checkRepo(root: string, checks: Check[], config: Config = {}, no
 }
 
 /** Compact form of a finding for comparisons: what a user reads in the report. */
-export function brief(f: { ruleId: string; severity?: string; overlay?: string; resource?: { kind: string; name: string }; path?: string; file?: string; line?: number }) {
+export function brief(f: {
+  ruleId: string;
+  severity?: string;
+  overlay?: string;
+  resource?: { kind: string; name: string };
+  path?: string;
+  file?: string;
+  line?: number;
+}) {
   return {
     ruleId: f.ruleId,
     severity: f.severity,

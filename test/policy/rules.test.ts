@@ -20,70 +20,282 @@ interface Case {
 }
 
 const DIGEST = 'sha256:' + 'ab'.repeat(32);
-const meta = (name: string, namespace = 'kfm-dev', labels?: Obj): Obj => ({ name, namespace, ...(labels ? { labels } : {}) });
+const meta = (name: string, namespace = 'kfm-dev', labels?: Obj): Obj => ({
+  name,
+  namespace,
+  ...(labels ? { labels } : {}),
+});
 const deploy = (name: string, image: string, podLabels: Obj = { app: name }, extra: Obj = {}): Obj => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: meta(name),
   spec: { template: { metadata: { labels: podLabels }, spec: { containers: [{ name: 'c', image, ...extra }] } } },
 });
-const svc = (name: string, selector: Obj, type = 'ClusterIP'): Obj => ({ apiVersion: 'v1', kind: 'Service', metadata: meta(name), spec: { type, selector } });
-const np = (name: string, spec: Obj): Obj => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(name), spec });
+const svc = (name: string, selector: Obj, type = 'ClusterIP'): Obj => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: meta(name),
+  spec: { type, selector },
+});
+const np = (name: string, spec: Obj): Obj => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: meta(name),
+  spec,
+});
 const db = deploy('db', 'postgres:16', { app: 'db' }, { envFrom: [{ secretRef: { name: 'db-creds' } }] });
 const deny = np('deny', { podSelector: {}, policyTypes: ['Ingress'] });
-const role = (kind: string, rules: Obj[]): Obj => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: meta('r'), rules });
-const binding = (kind: string, role: string): Obj => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: meta('b'), roleRef: { kind: 'ClusterRole', name: role }, subjects: [] });
-const project = (name: string, spec: Obj): Obj => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: meta(name, 'openshift-gitops'), spec });
-const app = (spec: Obj): Obj => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: meta('a', 'openshift-gitops'), spec });
-const okProject = { sourceRepos: ['https://git.example/x.git'], destinations: [{ server: 'https://kubernetes.default.svc', namespace: 'kfm-*' }] };
+const role = (kind: string, rules: Obj[]): Obj => ({
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind,
+  metadata: meta('r'),
+  rules,
+});
+const binding = (kind: string, role: string): Obj => ({
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind,
+  metadata: meta('b'),
+  roleRef: { kind: 'ClusterRole', name: role },
+  subjects: [],
+});
+const project = (name: string, spec: Obj): Obj => ({
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'AppProject',
+  metadata: meta(name, 'openshift-gitops'),
+  spec,
+});
+const app = (spec: Obj): Obj => ({
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Application',
+  metadata: meta('a', 'openshift-gitops'),
+  spec,
+});
+const okProject = {
+  sourceRepos: ['https://git.example/x.git'],
+  destinations: [{ server: 'https://kubernetes.default.svc', namespace: 'kfm-*' }],
+};
 
 const cases: Case[] = [
-  { rule: 'KFM-TM-001', resources: [db, svc('db', { app: 'db' }), { kind: 'Route', apiVersion: 'route.openshift.io/v1', metadata: meta('pub'), spec: { to: { kind: 'Service', name: 'db' } } }], at: [2, ['spec', 'to', 'name']] },
-  { rule: 'KFM-TM-001', resources: [db, svc('db', { app: 'db' }), svc('api', { app: 'api' }), { kind: 'Route', apiVersion: 'route.openshift.io/v1', metadata: meta('pub'), spec: { to: { kind: 'Service', name: 'api' } } }] },
+  {
+    rule: 'KFM-TM-001',
+    resources: [
+      db,
+      svc('db', { app: 'db' }),
+      {
+        kind: 'Route',
+        apiVersion: 'route.openshift.io/v1',
+        metadata: meta('pub'),
+        spec: { to: { kind: 'Service', name: 'db' } },
+      },
+    ],
+    at: [2, ['spec', 'to', 'name']],
+  },
+  {
+    rule: 'KFM-TM-001',
+    resources: [
+      db,
+      svc('db', { app: 'db' }),
+      svc('api', { app: 'api' }),
+      {
+        kind: 'Route',
+        apiVersion: 'route.openshift.io/v1',
+        metadata: meta('pub'),
+        spec: { to: { kind: 'Service', name: 'api' } },
+      },
+    ],
+  },
   { rule: 'KFM-TM-002', resources: [db, svc('db', { app: 'db' }, 'NodePort')], at: [1, ['spec', 'type']] },
   { rule: 'KFM-TM-002', resources: [db, svc('db', { app: 'db' })] },
   { rule: 'KFM-TM-003', resources: [db], at: [0, ['metadata', 'namespace']] },
   { rule: 'KFM-TM-003', resources: [db, deny] },
-  { rule: 'KFM-TM-004', resources: [db, deny, np('in', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] })], at: [2, ['spec', 'ingress', 0, 'from', 0]] },
-  { rule: 'KFM-TM-004', resources: [db, deny, np('in', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { 'kfm.dev/governed-api': 'true' } } }] }] })] },
-  { rule: 'KFM-TM-005', resources: [db, deploy('ui', 'ghcr.io/kfm/ui:1', { app: 'ui' }, { envFrom: [{ secretRef: { name: 'db-creds' } }] })], at: [1, ['spec', 'template', 'spec', 'containers', 0, 'envFrom', 0, 'secretRef', 'name']] },
-  { rule: 'KFM-TM-005', resources: [db, deploy('api', 'ghcr.io/kfm/api:1', { 'kfm.dev/governed-api': 'true' }, { envFrom: [{ secretRef: { name: 'db-creds' } }] })] },
-  { rule: 'KFM-DP-001', overlay: { env: 'prod' }, resources: [deploy('api', 'ghcr.io/kfm/api:1.0.0')], at: [0, ['spec', 'template', 'spec', 'containers', 0, 'image']] },
+  {
+    rule: 'KFM-TM-004',
+    resources: [
+      db,
+      deny,
+      np('in', {
+        podSelector: { matchLabels: { app: 'db' } },
+        ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }],
+      }),
+    ],
+    at: [2, ['spec', 'ingress', 0, 'from', 0]],
+  },
+  {
+    rule: 'KFM-TM-004',
+    resources: [
+      db,
+      deny,
+      np('in', {
+        podSelector: { matchLabels: { app: 'db' } },
+        ingress: [{ from: [{ podSelector: { matchLabels: { 'kfm.dev/governed-api': 'true' } } }] }],
+      }),
+    ],
+  },
+  {
+    rule: 'KFM-TM-005',
+    resources: [
+      db,
+      deploy('ui', 'ghcr.io/kfm/ui:1', { app: 'ui' }, { envFrom: [{ secretRef: { name: 'db-creds' } }] }),
+    ],
+    at: [1, ['spec', 'template', 'spec', 'containers', 0, 'envFrom', 0, 'secretRef', 'name']],
+  },
+  {
+    rule: 'KFM-TM-005',
+    resources: [
+      db,
+      deploy(
+        'api',
+        'ghcr.io/kfm/api:1',
+        { 'kfm.dev/governed-api': 'true' },
+        { envFrom: [{ secretRef: { name: 'db-creds' } }] },
+      ),
+    ],
+  },
+  {
+    rule: 'KFM-DP-001',
+    overlay: { env: 'prod' },
+    resources: [deploy('api', 'ghcr.io/kfm/api:1.0.0')],
+    at: [0, ['spec', 'template', 'spec', 'containers', 0, 'image']],
+  },
   { rule: 'KFM-DP-001', overlay: { env: 'prod' }, resources: [deploy('api', `ghcr.io/kfm/api@${DIGEST}`)] },
-  { rule: 'KFM-DP-002', resources: [deploy('api', 'ghcr.io/kfm/api:latest')], at: [0, ['spec', 'template', 'spec', 'containers', 0, 'image']] },
+  {
+    rule: 'KFM-DP-002',
+    resources: [deploy('api', 'ghcr.io/kfm/api:latest')],
+    at: [0, ['spec', 'template', 'spec', 'containers', 0, 'image']],
+  },
   { rule: 'KFM-DP-002', resources: [deploy('api', 'ghcr.io/kfm/api:1.0.0')] },
-  { rule: 'KFM-DP-003', overlay: { env: 'stage', kustomization: { images: [{ name: 'x', newTag: '1' }] }, kustomizationFile: 'k.yaml' }, resources: [deploy('api', `x@${DIGEST}`)], at: [null, ['images', 0]] },
-  { rule: 'KFM-DP-003', overlay: { env: 'stage', kustomization: { images: [{ name: 'x', digest: DIGEST }] }, kustomizationFile: 'k.yaml' }, resources: [deploy('api', `x@${DIGEST}`)] },
-  { rule: 'KFM-FK-001', resources: [{ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'x.example.com' } }], at: [0, ['kind']] },
-  { rule: 'KFM-FK-001', overlay: { layer: 'core' }, resources: [{ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'x.example.com' } }] },
-  { rule: 'KFM-FK-002', resources: [svc('api', { app: 'api' })], appProjects: [project('kfm-apps', { destinations: [{ namespace: 'kfm-prod' }] })], at: [0, ['metadata', 'namespace']] },
-  { rule: 'KFM-FK-002', resources: [svc('api', { app: 'api' })], appProjects: [project('kfm-apps', { destinations: [{ namespace: 'kfm-*' }] })] },
-  { rule: 'KFM-FK-003', overlay: { layer: 'core' }, resources: [{ apiVersion: 'policy/v1beta1', kind: 'PodSecurityPolicy', metadata: { name: 'p' } }], at: [0, ['kind']] },
-  { rule: 'KFM-FK-003', overlay: { layer: 'core' }, resources: [{ apiVersion: 'policy/v1beta1', kind: 'PodSecurityPolicy', metadata: { name: 'p' } }], params: { forbiddenKinds: [] } },
+  {
+    rule: 'KFM-DP-003',
+    overlay: { env: 'stage', kustomization: { images: [{ name: 'x', newTag: '1' }] }, kustomizationFile: 'k.yaml' },
+    resources: [deploy('api', `x@${DIGEST}`)],
+    at: [null, ['images', 0]],
+  },
+  {
+    rule: 'KFM-DP-003',
+    overlay: { env: 'stage', kustomization: { images: [{ name: 'x', digest: DIGEST }] }, kustomizationFile: 'k.yaml' },
+    resources: [deploy('api', `x@${DIGEST}`)],
+  },
+  {
+    rule: 'KFM-FK-001',
+    resources: [
+      { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'x.example.com' } },
+    ],
+    at: [0, ['kind']],
+  },
+  {
+    rule: 'KFM-FK-001',
+    overlay: { layer: 'core' },
+    resources: [
+      { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'x.example.com' } },
+    ],
+  },
+  {
+    rule: 'KFM-FK-002',
+    resources: [svc('api', { app: 'api' })],
+    appProjects: [project('kfm-apps', { destinations: [{ namespace: 'kfm-prod' }] })],
+    at: [0, ['metadata', 'namespace']],
+  },
+  {
+    rule: 'KFM-FK-002',
+    resources: [svc('api', { app: 'api' })],
+    appProjects: [project('kfm-apps', { destinations: [{ namespace: 'kfm-*' }] })],
+  },
+  {
+    rule: 'KFM-FK-003',
+    overlay: { layer: 'core' },
+    resources: [{ apiVersion: 'policy/v1beta1', kind: 'PodSecurityPolicy', metadata: { name: 'p' } }],
+    at: [0, ['kind']],
+  },
+  {
+    rule: 'KFM-FK-003',
+    overlay: { layer: 'core' },
+    resources: [{ apiVersion: 'policy/v1beta1', kind: 'PodSecurityPolicy', metadata: { name: 'p' } }],
+    params: { forbiddenKinds: [] },
+  },
   { rule: 'KFM-RBAC-001', resources: [binding('RoleBinding', 'cluster-admin')], at: [0, ['roleRef', 'name']] },
   { rule: 'KFM-RBAC-001', resources: [binding('RoleBinding', 'view')] },
-  { rule: 'KFM-RBAC-002', resources: [role('Role', [{ apiGroups: [''], resources: ['*'], verbs: ['get'] }])], at: [0, ['rules', 0, 'resources', 0]] },
+  {
+    rule: 'KFM-RBAC-002',
+    resources: [role('Role', [{ apiGroups: [''], resources: ['*'], verbs: ['get'] }])],
+    at: [0, ['rules', 0, 'resources', 0]],
+  },
   { rule: 'KFM-RBAC-002', resources: [role('Role', [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }])] },
-  { rule: 'KFM-RBAC-003', overlay: { layer: 'core' }, resources: [role('ClusterRole', [{ apiGroups: [''], resources: ['pods'], verbs: ['*'] }])], at: [0, ['rules', 0, 'verbs', 0]] },
-  { rule: 'KFM-RBAC-003', overlay: { layer: 'core' }, resources: [role('ClusterRole', [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }])] },
-  { rule: 'KFM-RBAC-004', resources: [role('Role', [{ apiGroups: [''], resources: ['secrets'], verbs: ['watch'] }])], at: [0, ['rules', 0]] },
-  { rule: 'KFM-RBAC-004', resources: [role('Role', [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['one'], verbs: ['get'] }])] },
-  { rule: 'KFM-ARGO-001', overlay: { layer: 'components' }, resources: [project('p', { ...okProject, sourceRepos: ['*'] })], at: [0, ['spec', 'sourceRepos', 0]] },
+  {
+    rule: 'KFM-RBAC-003',
+    overlay: { layer: 'core' },
+    resources: [role('ClusterRole', [{ apiGroups: [''], resources: ['pods'], verbs: ['*'] }])],
+    at: [0, ['rules', 0, 'verbs', 0]],
+  },
+  {
+    rule: 'KFM-RBAC-003',
+    overlay: { layer: 'core' },
+    resources: [role('ClusterRole', [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }])],
+  },
+  {
+    rule: 'KFM-RBAC-004',
+    resources: [role('Role', [{ apiGroups: [''], resources: ['secrets'], verbs: ['watch'] }])],
+    at: [0, ['rules', 0]],
+  },
+  {
+    rule: 'KFM-RBAC-004',
+    resources: [role('Role', [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['one'], verbs: ['get'] }])],
+  },
+  {
+    rule: 'KFM-ARGO-001',
+    overlay: { layer: 'components' },
+    resources: [project('p', { ...okProject, sourceRepos: ['*'] })],
+    at: [0, ['spec', 'sourceRepos', 0]],
+  },
   { rule: 'KFM-ARGO-001', overlay: { layer: 'components' }, resources: [project('p', okProject)] },
-  { rule: 'KFM-ARGO-002', overlay: { layer: 'components' }, resources: [project('kfm-apps', { ...okProject, clusterResourceWhitelist: [{ group: '*', kind: '*' }] })], at: [0, ['spec', 'clusterResourceWhitelist', 0]] },
-  { rule: 'KFM-ARGO-002', overlay: { layer: 'components' }, resources: [project('kfm-platform', { ...okProject, clusterResourceWhitelist: [{ group: '*', kind: '*' }] })] },
-  { rule: 'KFM-ARGO-003', overlay: { layer: 'bootstrap' }, resources: [app({ project: 'default' })], at: [0, ['spec', 'project']] },
+  {
+    rule: 'KFM-ARGO-002',
+    overlay: { layer: 'components' },
+    resources: [project('kfm-apps', { ...okProject, clusterResourceWhitelist: [{ group: '*', kind: '*' }] })],
+    at: [0, ['spec', 'clusterResourceWhitelist', 0]],
+  },
+  {
+    rule: 'KFM-ARGO-002',
+    overlay: { layer: 'components' },
+    resources: [project('kfm-platform', { ...okProject, clusterResourceWhitelist: [{ group: '*', kind: '*' }] })],
+  },
+  {
+    rule: 'KFM-ARGO-003',
+    overlay: { layer: 'bootstrap' },
+    resources: [app({ project: 'default' })],
+    at: [0, ['spec', 'project']],
+  },
   { rule: 'KFM-ARGO-003', overlay: { layer: 'bootstrap' }, resources: [app({ project: 'kfm-apps' })] },
-  { rule: 'KFM-ARGO-004', overlay: { layer: 'bootstrap' }, resources: [app({ project: 'kfm-apps', destination: { namespace: 'kfm-prod' }, syncPolicy: { automated: {} } })], at: [0, ['spec', 'syncPolicy', 'automated']] },
-  { rule: 'KFM-ARGO-004', overlay: { layer: 'bootstrap' }, resources: [app({ project: 'kfm-apps', destination: { namespace: 'kfm-prod' }, syncPolicy: { automated: {} } })], params: { allowAutomatedProd: true } },
+  {
+    rule: 'KFM-ARGO-004',
+    overlay: { layer: 'bootstrap' },
+    resources: [app({ project: 'kfm-apps', destination: { namespace: 'kfm-prod' }, syncPolicy: { automated: {} } })],
+    at: [0, ['spec', 'syncPolicy', 'automated']],
+  },
+  {
+    rule: 'KFM-ARGO-004',
+    overlay: { layer: 'bootstrap' },
+    resources: [app({ project: 'kfm-apps', destination: { namespace: 'kfm-prod' }, syncPolicy: { automated: {} } })],
+    params: { allowAutomatedProd: true },
+  },
 ];
 
 const bundle = await readBundle(join(policiesDir, 'bundle'));
-const engine = await PolicyEngine.load(bundle.wasm, bundle.manifest.entrypoint, bundle.catalogue.rules.map((r) => r.id));
+const engine = await PolicyEngine.load(
+  bundle.wasm,
+  bundle.manifest.entrypoint,
+  bundle.catalogue.rules.map((r) => r.id),
+);
 
 function input(c: Case): PolicyInput {
   return {
-    overlay: { path: 'apps/demo/overlays/x', env: 'dev', layer: 'apps', kustomization: null, kustomizationFile: null, ...c.overlay },
+    overlay: {
+      path: 'apps/demo/overlays/x',
+      env: 'dev',
+      layer: 'apps',
+      kustomization: null,
+      kustomizationFile: null,
+      ...c.overlay,
+    },
     resources: c.resources,
     run: { appProjects: c.appProjects ?? [] },
     params: c.params ?? {},
@@ -93,8 +305,14 @@ function input(c: Case): PolicyInput {
 describe('each rule through the compiled wasm in Node', () => {
   it('has a failing and a passing case for every rule in the catalogue', () => {
     for (const r of bundle.catalogue.rules) {
-      expect(cases.some((c) => c.rule === r.id && c.at), `${r.id} failing case`).toBe(true);
-      expect(cases.some((c) => c.rule === r.id && !c.at), `${r.id} passing case`).toBe(true);
+      expect(
+        cases.some((c) => c.rule === r.id && c.at),
+        `${r.id} failing case`,
+      ).toBe(true);
+      expect(
+        cases.some((c) => c.rule === r.id && !c.at),
+        `${r.id} passing case`,
+      ).toBe(true);
     }
   });
 

@@ -34,36 +34,95 @@ export function overlayResources(n: number, seed: number): Record<string, unknow
     },
   });
   const out: Record<string, unknown>[] = [
-    pod('api', 'ghcr.io/kfm/api', { 'kfm.dev/governed-api': 'true' }, { envFrom: [{ secretRef: { name: 'db-credentials' } }] }),
-    { ...pod('db', 'docker.io/postgis/postgis', { 'kfm.dev/tier': 'store' }, { envFrom: [{ secretRef: { name: 'db-credentials' } }] }), kind: 'StatefulSet' },
+    pod(
+      'api',
+      'ghcr.io/kfm/api',
+      { 'kfm.dev/governed-api': 'true' },
+      { envFrom: [{ secretRef: { name: 'db-credentials' } }] },
+    ),
+    {
+      ...pod(
+        'db',
+        'docker.io/postgis/postgis',
+        { 'kfm.dev/tier': 'store' },
+        { envFrom: [{ secretRef: { name: 'db-credentials' } }] },
+      ),
+      kind: 'StatefulSet',
+    },
     pod('ui', 'ghcr.io/kfm/ui', {}),
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: ns }, spec: { selector: { app: 'db' }, ports: [{ port: 5432 }] } },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ui', namespace: ns }, spec: { selector: { app: 'ui' }, ports: [{ port: 80 }] } },
-    { apiVersion: 'route.openshift.io/v1', kind: 'Route', metadata: { name: 'ui', namespace: ns }, spec: { to: { kind: 'Service', name: 'ui' } } },
-    { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny', namespace: ns }, spec: { podSelector: {}, policyTypes: ['Ingress'] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'db', namespace: ns },
+      spec: { selector: { app: 'db' }, ports: [{ port: 5432 }] },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'ui', namespace: ns },
+      spec: { selector: { app: 'ui' }, ports: [{ port: 80 }] },
+    },
+    {
+      apiVersion: 'route.openshift.io/v1',
+      kind: 'Route',
+      metadata: { name: 'ui', namespace: ns },
+      spec: { to: { kind: 'Service', name: 'ui' } },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'deny', namespace: ns },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    },
     {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
       metadata: { name: 'db-from-api', namespace: ns },
-      spec: { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { 'kfm.dev/governed-api': 'true' } } }] }] },
+      spec: {
+        podSelector: { matchLabels: { app: 'db' } },
+        ingress: [{ from: [{ podSelector: { matchLabels: { 'kfm.dev/governed-api': 'true' } } }] }],
+      },
     },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'api', namespace: ns }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'api', namespace: ns },
+      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }],
+    },
   ];
   for (let i = out.length; i < n; i++) {
-    out.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cfg-${i}`, namespace: ns }, data: { key: `value-${i}` } });
+    out.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `cfg-${i}`, namespace: ns },
+      data: { key: `value-${i}` },
+    });
   }
   return out.slice(0, n);
 }
 
-export async function benchPolicy(options: { resources?: number; resourcesPerOverlay?: number } = {}): Promise<PolicyBenchResult> {
+export async function benchPolicy(
+  options: { resources?: number; resourcesPerOverlay?: number } = {},
+): Promise<PolicyBenchResult> {
   const total = options.resources ?? 2000;
   const perOverlay = options.resourcesPerOverlay ?? 25;
   const bundle = await readBundle();
-  const engine = await PolicyEngine.load(bundle.wasm, bundle.manifest.entrypoint, bundle.catalogue.rules.map((r) => r.id));
+  const engine = await PolicyEngine.load(
+    bundle.wasm,
+    bundle.manifest.entrypoint,
+    bundle.catalogue.rules.map((r) => r.id),
+  );
   const inputs: PolicyInput[] = [];
   for (let seed = 0; inputs.length * perOverlay < total; seed++) {
     inputs.push({
-      overlay: { path: `apps/app${seed}/overlays/prod`, env: 'prod', layer: 'apps', app: `app${seed}`, kustomization: null, kustomizationFile: null },
+      overlay: {
+        path: `apps/app${seed}/overlays/prod`,
+        env: 'prod',
+        layer: 'apps',
+        app: `app${seed}`,
+        kustomization: null,
+        kustomizationFile: null,
+      },
       resources: overlayResources(perOverlay, seed),
       run: { appProjects: [] },
       params: {},

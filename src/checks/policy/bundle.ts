@@ -64,11 +64,15 @@ export async function readBundle(dir = join(policiesDir(), 'bundle')): Promise<P
     if (!Array.isArray(catalogue.rules)) throw new Error('rules.json has no rules array');
     const actual = createHash('sha256').update(wasm).digest('hex');
     if (manifest.wasmSha256 !== actual) {
-      throw new Error(`policy.wasm does not match its manifest (sha256 ${actual}, manifest says ${manifest.wasmSha256})`);
+      throw new Error(
+        `policy.wasm does not match its manifest (sha256 ${actual}, manifest says ${manifest.wasmSha256})`,
+      );
     }
     return { dir, wasm, catalogue, manifest };
   } catch (err) {
-    throw new PolicyBundleError(`policy bundle ${dir} is unreadable: ${err instanceof Error ? err.message : String(err)}`);
+    throw new PolicyBundleError(
+      `policy bundle ${dir} is unreadable: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
@@ -96,7 +100,11 @@ export async function regoSources(dir: string, skipDirs: string[] = [join(dir, '
 export async function sourcesDigest(dir = policiesDir()): Promise<string> {
   const hash = createHash('sha256');
   for (const rel of await regoSources(dir)) {
-    hash.update(rel).update('\0').update(await readFile(join(dir, rel))).update('\0');
+    hash
+      .update(rel)
+      .update('\0')
+      .update(await readFile(join(dir, rel)))
+      .update('\0');
   }
   hash.update('capabilities.json\0').update(await readFile(join(dir, 'capabilities.json')));
   return hash.digest('hex');

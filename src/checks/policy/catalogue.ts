@@ -31,7 +31,7 @@ export const ENGINE_RULE_DOCS: RuleDoc[] = [
     description:
       'The repo configures its own Rego policies (policy.customDir) but they could not be compiled or loaded: opa is needed to compile them once (the result is cached by hash under .kfm-gitops/cache), the Rego has errors, uses a builtin the WebAssembly host cannot run, or lacks METADATA. None of the custom rules ran.',
     remediation:
-      'Install the pinned opa (`npm run tools`, or set KFM_OPA), then run `kfm-gitops policies test` to see the compiler\'s message.',
+      "Install the pinned opa (`npm run tools`, or set KFM_OPA), then run `kfm-gitops policies test` to see the compiler's message.",
   },
 ];
 
@@ -44,7 +44,14 @@ export function builtinCatalogue(): Catalogue {
 }
 
 export function toRuleDoc(e: CatalogueEntry): RuleDoc {
-  return { id: e.id, title: e.title, category: 'policy', severity: e.severity, description: e.description, remediation: e.remediation };
+  return {
+    id: e.id,
+    title: e.title,
+    category: 'policy',
+    severity: e.severity,
+    description: e.description,
+    remediation: e.remediation,
+  };
 }
 
 /** Plain-text catalogue for `kfm-gitops policies list`. */

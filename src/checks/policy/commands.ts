@@ -56,10 +56,23 @@ export interface TestResult {
  * policies against the host capabilities and loads the module, the step that catches builtins the host lacks.
  * Throws CustomPolicyError when there is nothing to test or opa is missing.
  */
-export async function runPolicyTests(options: { root: string; config: Config; lookup?: OpaLookup; verbose?: boolean }): Promise<TestResult> {
+export async function runPolicyTests(options: {
+  root: string;
+  config: Config;
+  lookup?: OpaLookup;
+  verbose?: boolean;
+}): Promise<TestResult> {
   const { customDir } = readPolicyConfig(options.config.policy);
-  if (!customDir) throw new CustomPolicyError('no custom policies to test: set `policy.customDir` in kfm-gitops.yaml (the built-in policies are tested with the tool)');
-  const tests = await testCustomPolicies({ root: options.root, customDir, lookup: options.lookup, verbose: options.verbose });
+  if (!customDir)
+    throw new CustomPolicyError(
+      'no custom policies to test: set `policy.customDir` in kfm-gitops.yaml (the built-in policies are tested with the tool)',
+    );
+  const tests = await testCustomPolicies({
+    root: options.root,
+    customDir,
+    lookup: options.lookup,
+    verbose: options.verbose,
+  });
   let output = tests.output;
   let passed = tests.passed;
   try {
@@ -71,7 +84,11 @@ export async function runPolicyTests(options: { root: string; config: Config; lo
       builtinIds: new Set(builtinCatalogue().rules.map((r) => r.id)),
       lookup: options.lookup,
     });
-    await PolicyEngine.load(compiled.wasm, 'kfm_custom_main/violations', compiled.rules.map((r) => r.id));
+    await PolicyEngine.load(
+      compiled.wasm,
+      'kfm_custom_main/violations',
+      compiled.rules.map((r) => r.id),
+    );
     output += `\ncompiled for the WebAssembly host: ${compiled.rules.length} rule${compiled.rules.length === 1 ? '' : 's'} (${compiled.rules.map((r) => r.id).join(', ')})${compiled.cached ? ', from the cache' : ''}\n`;
   } catch (err) {
     passed = false;

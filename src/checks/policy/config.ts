@@ -22,7 +22,9 @@ const CHECKS: Record<string, (v: unknown) => boolean> = {
     v !== null &&
     typeof v === 'object' &&
     !Array.isArray(v) &&
-    Object.entries(v).every(([k, x]) => (k === 'labels' ? Array.isArray(x) && x.every(LABEL_MAP) : k === 'images' ? STRING_LIST(x) : false)),
+    Object.entries(v).every(([k, x]) =>
+      k === 'labels' ? Array.isArray(x) && x.every(LABEL_MAP) : k === 'images' ? STRING_LIST(x) : false,
+    ),
   governedApiSelector: (v) => LABEL_MAP(v) && Object.keys(v as object).length > 0,
   appProject: (v) => typeof v === 'string' && v !== '',
   platformProjects: STRING_LIST,
@@ -39,7 +41,8 @@ export function readPolicyConfig(section: Record<string, unknown> | undefined): 
   const out: PolicyConfig = { params };
   for (const [key, value] of Object.entries(section ?? {})) {
     const check = CHECKS[key];
-    if (!check) throw new PolicyConfigError(`policy.${key} is not a policy setting (known: ${Object.keys(CHECKS).join(', ')})`);
+    if (!check)
+      throw new PolicyConfigError(`policy.${key} is not a policy setting (known: ${Object.keys(CHECKS).join(', ')})`);
     if (!check(value)) throw new PolicyConfigError(`policy.${key} has the wrong shape: ${JSON.stringify(value)}`);
     if (key === 'customDir') out.customDir = value as string;
     else if (key === 'customParams') params.custom = value;

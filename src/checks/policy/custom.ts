@@ -76,8 +76,11 @@ async function opaRun(opa: string, args: string[], cwd?: string): Promise<{ stdo
 }
 
 /** Sources of a custom build: the repo's Rego (tests excluded), the built-in helper library, the generated entry. */
-async function buildInputs(dir: string): Promise<{ custom: string[]; lib: string[]; capabilities: Buffer; hash: string }> {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CustomPolicyError(`policy.customDir ${dir} is not a folder`);
+async function buildInputs(
+  dir: string,
+): Promise<{ custom: string[]; lib: string[]; capabilities: Buffer; hash: string }> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new CustomPolicyError(`policy.customDir ${dir} is not a folder`);
   const custom = await regoSources(dir, []);
   if (custom.length === 0) throw new CustomPolicyError(`policy.customDir ${dir} holds no .rego policies`);
   const builtinDir = policiesDir();
@@ -107,7 +110,10 @@ export async function compileCustomPolicies(options: {
   const cacheRoot = join(cacheDirFor(options.root, options.cacheDir), 'policies', inputs.hash);
   if (options.useCache !== false) {
     try {
-      const [wasm, rulesText] = await Promise.all([readFile(join(cacheRoot, 'policy.wasm')), readFile(join(cacheRoot, 'rules.json'), 'utf8')]);
+      const [wasm, rulesText] = await Promise.all([
+        readFile(join(cacheRoot, 'policy.wasm')),
+        readFile(join(cacheRoot, 'rules.json'), 'utf8'),
+      ]);
       const rules = JSON.parse(rulesText) as CatalogueEntry[];
       // A newer tool may ship a built-in rule with an id the cached custom rules already use.
       const clash = rules.find((r) => options.builtinIds.has(r.id));
@@ -134,7 +140,18 @@ export async function compileCustomPolicies(options: {
     ];
     // Compile first: Rego errors (an unsupported builtin included) are the most useful message.
     const out = join(stage, 'bundle.tar.gz');
-    await opaRun(opa, ['build', '-t', 'wasm', '--capabilities', capsFile, '-e', CUSTOM_ENTRYPOINT, '-o', out, ...sources]);
+    await opaRun(opa, [
+      'build',
+      '-t',
+      'wasm',
+      '--capabilities',
+      capsFile,
+      '-e',
+      CUSTOM_ENTRYPOINT,
+      '-o',
+      out,
+      ...sources,
+    ]);
     const rules = await customCatalogue(opa, stage, dir, options.customDir, inputs.custom, options.builtinIds);
     const wasm = extractFromTarGz(await readFile(out), 'policy.wasm');
     if (options.useCache !== false) {
@@ -173,7 +190,9 @@ async function customCatalogue(
     annotations?: { annotations?: Record<string, unknown>; path?: { value: string }[]; location?: { file?: string } }[];
   };
   const shown = (file: string | undefined): string =>
-    file ? `${displayDir.replace(/\/+$/, '')}/${relative(inspectDir, resolve(inspectDir, file)).split(sep).join('/')}` : '?';
+    file
+      ? `${displayDir.replace(/\/+$/, '')}/${relative(inspectDir, resolve(inspectDir, file)).split(sep).join('/')}`
+      : '?';
   const problems: string[] = [];
   const rules: CatalogueEntry[] = [];
   const seen = new Set<string>();
@@ -184,8 +203,10 @@ async function customCatalogue(
     const custom = (a.custom ?? {}) as Record<string, unknown>;
     const id = typeof custom.id === 'string' ? custom.id : '';
     const where = `${shown(entry.location?.file)} (${pkg})`;
-    if (!CUSTOM_ID.test(id)) problems.push(`${where}: custom.id ${JSON.stringify(custom.id)} must look like KFM-CUSTOM-001`);
-    else if (RESERVED_FAMILIES.has(id.split('-')[1])) problems.push(`${where}: ${id} uses a family reserved for another check`);
+    if (!CUSTOM_ID.test(id))
+      problems.push(`${where}: custom.id ${JSON.stringify(custom.id)} must look like KFM-CUSTOM-001`);
+    else if (RESERVED_FAMILIES.has(id.split('-')[1]))
+      problems.push(`${where}: ${id} uses a family reserved for another check`);
     else if (builtinIds.has(id)) problems.push(`${where}: ${id} is a built-in rule id`);
     else if (seen.has(id)) problems.push(`${where}: ${id} is used twice`);
     seen.add(id);
@@ -202,20 +223,29 @@ async function customCatalogue(
       file: shown(entry.location?.file),
     });
   }
-  if (rules.length === 0) problems.push(`no package custom.<name> with a # METADATA block (title, custom.id) in ${dir}`);
+  if (rules.length === 0)
+    problems.push(`no package custom.<name> with a # METADATA block (title, custom.id) in ${dir}`);
   if (problems.length > 0) throw new CustomPolicyError(`custom policy metadata problems:\n  ${problems.join('\n  ')}`);
   return rules.sort((x, y) => x.id.localeCompare(y.id, 'en', { numeric: true }));
 }
 
 /** `opa test` over the custom folder with the built-in helper library beside it. */
-export async function testCustomPolicies(options: { root: string; customDir: string; lookup?: OpaLookup; verbose?: boolean }): Promise<{
+export async function testCustomPolicies(options: {
+  root: string;
+  customDir: string;
+  lookup?: OpaLookup;
+  verbose?: boolean;
+}): Promise<{
   passed: boolean;
   output: string;
 }> {
   const dir = customDirPath(options.root, options.customDir);
   if (!existsSync(dir)) throw new CustomPolicyError(`policy.customDir ${dir} does not exist`);
   const opa = findOpa(options.lookup);
-  if (!opa) throw new CustomPolicyError('`policies test` runs `opa test` and needs opa, which was not found (KFM_OPA, .tools/bin/opa, PATH); install opa v1 or run `npm run tools`');
+  if (!opa)
+    throw new CustomPolicyError(
+      '`policies test` runs `opa test` and needs opa, which was not found (KFM_OPA, .tools/bin/opa, PATH); install opa v1 or run `npm run tools`',
+    );
   const lib = (await regoSources(policiesDir())).filter((s) => s.startsWith('lib/')).map((s) => join(policiesDir(), s));
   const args = ['test', ...(options.verbose ? ['-v'] : []), dir, ...lib];
   try {
@@ -231,10 +261,14 @@ export async function testCustomPolicies(options: { root: string; customDir: str
 /** Minimal ustar reader for opa's bundle.tar.gz (mirrors scripts/policies-build.mjs; no tar binary needed). */
 export function extractFromTarGz(buffer: Buffer, wanted: string): Buffer {
   const tar = gunzipSync(buffer);
-  for (let off = 0; off + 512 <= tar.length; ) {
+  for (let off = 0; off + 512 <= tar.length;) {
     const header = tar.subarray(off, off + 512);
     if (header.every((b) => b === 0)) break;
-    const field = (start: number, len: number): string => header.subarray(start, start + len).toString('utf8').replace(/\0.*$/s, '');
+    const field = (start: number, len: number): string =>
+      header
+        .subarray(start, start + len)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
     const prefix = field(345, 155);
     const name = (prefix ? `${prefix}/` : '') + field(0, 100);
     const size = parseInt(field(124, 12).trim() || '0', 8);

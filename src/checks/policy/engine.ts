@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import type { JsonPath } from '../../types.js';
 
-/** What a rule emits (policies/README: {id, msg, resource: index into input.resources, path, file?}). */
+/** What a rule emits (see policies/README.md): {id, msg, resource: index into input.resources, path, file?}. */
 export interface Violation {
   id: string;
   msg: string;
@@ -54,7 +54,9 @@ export class PolicyEngine {
     const key = createHash('sha256').update(wasm).digest('hex');
     const policy = await instantiate(key, wasm);
     if (!Object.prototype.hasOwnProperty.call(policy.entrypoints, entrypoint)) {
-      throw new PolicyEngineError(`the policy module has no entrypoint ${entrypoint} (it has ${Object.keys(policy.entrypoints).join(', ') || 'none'})`);
+      throw new PolicyEngineError(
+        `the policy module has no entrypoint ${entrypoint} (it has ${Object.keys(policy.entrypoints).join(', ') || 'none'})`,
+      );
     }
     return new PolicyEngine(key, wasm, policy, entrypoint, new Set(knownIds));
   }
@@ -74,12 +76,16 @@ export class PolicyEngine {
   }
 
   private parseResult(raw: unknown, resourceCount: number): Violation[] {
-    if (!Array.isArray(raw)) throw new PolicyEngineError(`malformed policy result: expected a result set, got ${preview(raw)}`);
+    if (!Array.isArray(raw))
+      throw new PolicyEngineError(`malformed policy result: expected a result set, got ${preview(raw)}`);
     if (raw.length !== 1) {
-      throw new PolicyEngineError(`malformed policy result: ${raw.length === 0 ? 'the entrypoint is undefined' : `${raw.length} results`} (expected one list of violations)`);
+      throw new PolicyEngineError(
+        `malformed policy result: ${raw.length === 0 ? 'the entrypoint is undefined' : `${raw.length} results`} (expected one list of violations)`,
+      );
     }
     const result = (raw[0] as { result?: unknown } | null)?.result;
-    if (!Array.isArray(result)) throw new PolicyEngineError(`malformed policy result: violations are not a list (${preview(result)})`);
+    if (!Array.isArray(result))
+      throw new PolicyEngineError(`malformed policy result: violations are not a list (${preview(result)})`);
     return result.map((v, i) => this.parseViolation(v, i, resourceCount));
   }
 
@@ -92,12 +98,20 @@ export class PolicyEngine {
     if (typeof o.id !== 'string' || o.id === '') return bad('no rule id');
     if (!this.knownIds.has(o.id)) return bad(`rule id ${o.id} is not in the catalogue`);
     if (typeof o.msg !== 'string' || o.msg === '') return bad('no message');
-    if (!Array.isArray(o.path) || !o.path.every((s) => typeof s === 'string' || (typeof s === 'number' && Number.isInteger(s) && s >= 0))) {
+    if (
+      !Array.isArray(o.path) ||
+      !o.path.every((s) => typeof s === 'string' || (typeof s === 'number' && Number.isInteger(s) && s >= 0))
+    ) {
       return bad('path is not a list of keys and indexes');
     }
     const out: Violation = { id: o.id, msg: o.msg, path: o.path as (string | number)[] };
     if (o.resource !== undefined) {
-      if (typeof o.resource !== 'number' || !Number.isInteger(o.resource) || o.resource < 0 || o.resource >= resourceCount) {
+      if (
+        typeof o.resource !== 'number' ||
+        !Number.isInteger(o.resource) ||
+        o.resource < 0 ||
+        o.resource >= resourceCount
+      ) {
         return bad('resource is not an index into input.resources');
       }
       out.resource = o.resource;
@@ -127,7 +141,8 @@ function instantiate(key: string, wasm: Uint8Array): Promise<LoadedPolicy> {
 export function describeThrown(err: unknown): string {
   if (err instanceof Error) return err.message;
   if (typeof err === 'string') return err;
-  if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') return (err as { message: string }).message;
+  if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string')
+    return (err as { message: string }).message;
   return preview(err);
 }
 

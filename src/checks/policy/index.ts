@@ -40,7 +40,8 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
   return {
     meta: {
       id: 'policy',
-      description: 'KFM invariants (trust membrane, digest pinning, forbidden kinds and scope, RBAC, Argo CD projects) as Rego compiled to WebAssembly',
+      description:
+        'KFM invariants (trust membrane, digest pinning, forbidden kinds and scope, RBAC, Argo CD projects) as Rego compiled to WebAssembly',
       docsUrl: 'https://github.com/kfm/kfm-gitops/blob/main/docs/checks/policy.md',
       defaultSeverity: 'error',
       errorRuleId: ENGINE_ERROR_RULE,
@@ -89,7 +90,12 @@ async function loadBuiltin(bundle: PolicyBundle): Promise<LoadedModule> {
   return { engine, severities: severityMap(bundle.catalogue.rules), label: 'the built-in policies' };
 }
 
-async function loadCustom(ctx: CheckContext, customDir: string, bundle: PolicyBundle, opa?: OpaLookup): Promise<LoadedModule | undefined> {
+async function loadCustom(
+  ctx: CheckContext,
+  customDir: string,
+  bundle: PolicyBundle,
+  opa?: OpaLookup,
+): Promise<LoadedModule | undefined> {
   try {
     const compiled = await compileCustomPolicies({
       root: ctx.root,
@@ -99,7 +105,11 @@ async function loadCustom(ctx: CheckContext, customDir: string, bundle: PolicyBu
       builtinIds: new Set(bundle.catalogue.rules.map((r) => r.id)),
       lookup: opa,
     });
-    const engine = await PolicyEngine.load(compiled.wasm, CUSTOM_ENTRYPOINT, compiled.rules.map((r) => r.id));
+    const engine = await PolicyEngine.load(
+      compiled.wasm,
+      CUSTOM_ENTRYPOINT,
+      compiled.rules.map((r) => r.id),
+    );
     return { engine, severities: severityMap(compiled.rules), label: `the custom policies in ${customDir}` };
   } catch (err) {
     ctx.report({

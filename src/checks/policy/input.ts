@@ -16,9 +16,15 @@ export interface KustomizationSource {
   locate: (path: ReadonlyArray<string | number>) => Span | undefined;
 }
 
-export async function readKustomization(root: string, overlay: RenderedOverlay['overlay']): Promise<KustomizationSource | null> {
+export async function readKustomization(
+  root: string,
+  overlay: RenderedOverlay['overlay'],
+): Promise<KustomizationSource | null> {
   if (!overlay.kustomizationFile) return null;
-  const file = overlay.path === '.' || overlay.path === '' ? overlay.kustomizationFile : `${overlay.path}/${overlay.kustomizationFile}`;
+  const file =
+    overlay.path === '.' || overlay.path === ''
+      ? overlay.kustomizationFile
+      : `${overlay.path}/${overlay.kustomizationFile}`;
   let text: string;
   try {
     text = await readFile(join(root, file), 'utf8');

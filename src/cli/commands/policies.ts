@@ -12,24 +12,28 @@ interface Flags {
 }
 
 export function register(program: Command, io: CliIO, setCode: (code: number) => void): void {
-  const policies = program.command('policies').description('the Rego policy catalogue and the repo\'s own policies');
+  const policies = program.command('policies').description("the Rego policy catalogue and the repo's own policies");
   policies
     .command('list')
     .description('print every policy rule (built-in, and custom from policy.customDir)')
     .argument('[root]', 'desired-state root (for the config and custom policies)')
     .option('-c, --config <file>', 'config file')
     .option('--json', 'print the catalogue as JSON')
-    .option('-v, --verbose', 'show each rule\'s Rego package and file')
+    .option('-v, --verbose', "show each rule's Rego package and file")
     .action(async (root: string | undefined, flags: Flags) => {
       const ctx = await loadContext(io, { config: flags.config, root });
       const result = await listPolicies({ root: ctx.root, config: ctx.config });
       for (const note of result.notes) io.stderr(`kfm-gitops: ${note}\n`);
-      io.stdout(flags.json ? `${JSON.stringify(result.rules, null, 2)}\n` : formatList(result, { verbose: flags.verbose }));
+      io.stdout(
+        flags.json ? `${JSON.stringify(result.rules, null, 2)}\n` : formatList(result, { verbose: flags.verbose }),
+      );
       setCode(0);
     });
   policies
     .command('test')
-    .description('run the Rego tests of the repo\'s own policies (policy.customDir) with opa, then compile them for the WebAssembly host')
+    .description(
+      "run the Rego tests of the repo's own policies (policy.customDir) with opa, then compile them for the WebAssembly host",
+    )
     .argument('[root]', 'desired-state root')
     .option('-c, --config <file>', 'config file')
     .option('-v, --verbose', 'list every test')
