@@ -144,7 +144,10 @@ export async function plantRepo(seed = 11): Promise<PlantedRepo> {
   await mkdir(join(root, 'creds'), { recursive: true });
   for (const v of vectors) await writeFile(join(root, 'creds', `${v.ruleId}.txt`), v.positive.text);
   const secrets = [
-    ...Object.entries(values).map(([k, v]) => (k === 'PEM_RSA' ? v.split('\n').slice(1, -1).join('') : v)),
+    // Public parts (PEM armour, format prefixes, webhook hosts) are not the secret.
+    ...Object.entries(values).map(([k, v]) =>
+      k === 'PEM_RSA' ? v.split('\n').slice(1, -1).join('') : k === 'SLACK_WEBHOOK' ? v.slice(v.lastIndexOf('/') + 1) : v.replace(/^(?:ghp_|sk_live_)/, ''),
+    ),
     payload,
     awsKeyId,
     renderOnly,

@@ -59,13 +59,13 @@ describe('credential rules', () => {
   });
 
   it('reports one finding for a secret that several rules match: the most specific', () => {
-    const token = vectors.find((v) => v.ruleId === 'KFM-SEC-030')!.positive.secret;
+    const token = `ghp_${vectors.find((v) => v.ruleId === 'KFM-SEC-030')!.positive.secret}`;
     expect(ids(`github_token: ${token}`)).toEqual(['KFM-SEC-030']);
     expect(ids(`{"api_key": "${token}"}`)).toEqual(['KFM-SEC-030']);
   });
 
   it('checks token boundaries against the whole text, not the search window', () => {
-    const token = vectors.find((v) => v.ruleId === 'KFM-SEC-030')!.positive.secret;
+    const token = `ghp_${vectors.find((v) => v.ruleId === 'KFM-SEC-030')!.positive.secret}`;
     expect(ids(`a${token}`)).toEqual([]);
     expect(ids(`${token}b`)).toEqual([]);
     expect(ids(`"${token}"`)).toEqual(['KFM-SEC-030']);

@@ -82,6 +82,10 @@ export interface Vector {
 }
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
+/** The part of a credential that is not the format's public prefix (what must never leak). */
+const after = (s: string, prefix: string): string => (s.startsWith(prefix) ? s.slice(prefix.length) : s);
+/** The last path segment of a webhook URL: the token part. */
+const lastSegment = (url: string): string => url.slice(url.lastIndexOf('/') + 1);
 const b64url = (o: unknown): string => Buffer.from(JSON.stringify(o), 'utf8').toString('base64url');
 
 export function buildVectors(seed = 7): Vector[] {
@@ -124,7 +128,7 @@ export function buildVectors(seed = 7): Vector[] {
   }
   {
     const s = `AGE-SECRET-KEY-1${g.bech32(58)}`;
-    add('KFM-SEC-017', `# created: 2024-01-01\n# public key: age1${g.from('qpzry9x8gf2tvdw0s3jn54khce6mua7l', 58)}\n${s}\n`, s, [
+    add('KFM-SEC-017', `# created: 2024-01-01\n# public key: age1${g.from('qpzry9x8gf2tvdw0s3jn54khce6mua7l', 58)}\n${s}\n`, after(s, 'AGE-SECRET-KEY-1'), [
       `recipient: age1${g.from('qpzry9x8gf2tvdw0s3jn54khce6mua7l', 58)}`,
       'AGE-SECRET-KEY-1XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX',
     ]);
@@ -139,7 +143,7 @@ export function buildVectors(seed = 7): Vector[] {
   }
   {
     const s = `AKIA${g.upper32(16)}`;
-    add('KFM-SEC-020', `aws_access_key_id = ${s}\n`, s, ['aws_access_key_id = AKIAIOSFODNN7EXAMPLE', `id: AKIA${g.upper32(10)}`, `x${s}`]);
+    add('KFM-SEC-020', `aws_access_key_id = ${s}\n`, after(s, 'AKIA'), ['aws_access_key_id = AKIAIOSFODNN7EXAMPLE', `id: AKIA${g.upper32(10)}`, `x${s}`]);
   }
   {
     const s = `${g.b64(18)}A1a/${g.b64(18)}`;
@@ -160,11 +164,11 @@ export function buildVectors(seed = 7): Vector[] {
   }
   {
     const s = `AIza${g.b64url(35)}`;
-    add('KFM-SEC-023', `maps: ${s}\n`, s, [`maps: AIza${g.b64url(20)}`]);
+    add('KFM-SEC-023', `maps: ${s}\n`, after(s, 'AIza'), [`maps: AIza${g.b64url(20)}`]);
   }
   {
     const s = `GOCSPX-${g.b64url(28)}`;
-    add('KFM-SEC-024', `oauth: ${s}\n`, s, ['oauth: GOCSPX-xxxxxxxxxxxxxxxxxxxxxxxxxxxx', `oauth: GOCSPX-${g.alnum(10)}`]);
+    add('KFM-SEC-024', `oauth: ${s}\n`, after(s, 'GOCSPX-'), ['oauth: GOCSPX-xxxxxxxxxxxxxxxxxxxxxxxxxxxx', `oauth: GOCSPX-${g.alnum(10)}`]);
   }
   {
     const s = `${g.b64(86)}==`;
@@ -185,7 +189,7 @@ export function buildVectors(seed = 7): Vector[] {
   }
   {
     const s = `hvs.${g.b64url(90)}`;
-    add('KFM-SEC-028', `VAULT_TOKEN=${s}\n`, s, ['path: hvs.token', 'VAULT_TOKEN=hvs.xxxxxxxxxxxxxxxxxxxxxxxxxxxx']);
+    add('KFM-SEC-028', `VAULT_TOKEN=${s}\n`, after(s, 'hvs.'), ['path: hvs.token', 'VAULT_TOKEN=hvs.xxxxxxxxxxxxxxxxxxxxxxxxxxxx']);
   }
   for (const [id, p] of [
     ['KFM-SEC-030', 'ghp_'],
@@ -195,43 +199,43 @@ export function buildVectors(seed = 7): Vector[] {
     ['KFM-SEC-034', 'ghr_'],
   ] as const) {
     const s = `${p}${g.alnum(36)}`;
-    add(id, `GH=${s}\n`, s, [`GH=${p}${'x'.repeat(36)}`, `GH=${p}${g.alnum(30)}`, `GH=${p}${g.alnum(90)}`]);
+    add(id, `GH=${s}\n`, after(s, p), [`GH=${p}${'x'.repeat(36)}`, `GH=${p}${g.alnum(30)}`, `GH=${p}${g.alnum(90)}`]);
   }
   {
     const s = `github_pat_${g.alnum(22)}_${g.alnum(59)}`;
-    add('KFM-SEC-035', `GH=${s}\n`, s, [`GH=github_pat_${g.alnum(10)}`]);
+    add('KFM-SEC-035', `GH=${s}\n`, after(s, 'github_pat_'), [`GH=github_pat_${g.alnum(10)}`]);
   }
   {
     const s = `glpat-${g.b64url(20)}`;
-    add('KFM-SEC-036', `GITLAB=${s}\n`, s, ['GITLAB=glpat-xxxxxxxxxxxxxxxxxxxx', 'GITLAB=glpat-short']);
+    add('KFM-SEC-036', `GITLAB=${s}\n`, after(s, 'glpat-'), ['GITLAB=glpat-xxxxxxxxxxxxxxxxxxxx', 'GITLAB=glpat-short']);
   }
   {
     const s = `glptt-${g.hex(40)}`;
-    add('KFM-SEC-037', `TRIGGER=${s}\n`, s, [`TRIGGER=glptt-${g.hex(20)}`]);
+    add('KFM-SEC-037', `TRIGGER=${s}\n`, after(s, 'glptt-'), [`TRIGGER=glptt-${g.hex(20)}`]);
   }
   {
     const s = `glrt-${g.b64url(20)}`;
-    add('KFM-SEC-038', `RUNNER=${s}\n`, s, ['RUNNER=glrt-abc', 'RUNNER=GR1348941']);
+    add('KFM-SEC-038', `RUNNER=${s}\n`, after(s, 'glrt-'), ['RUNNER=glrt-abc', 'RUNNER=GR1348941']);
   }
   {
     const s = `gldt-${g.b64url(20)}`;
-    add('KFM-SEC-039', `DEPLOY=${s}\n`, s, ['DEPLOY=gldt-abc']);
+    add('KFM-SEC-039', `DEPLOY=${s}\n`, after(s, 'gldt-'), ['DEPLOY=gldt-abc']);
   }
   {
     const s = `xoxb-${g.digits(11)}-${g.digits(13)}-${g.alnum(24)}`;
-    add('KFM-SEC-040', `SLACK=${s}\n`, s, ['SLACK=xoxb-123', 'SLACK=xoxb-xxxxxxxxxxx-xxxxxxxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx']);
+    add('KFM-SEC-040', `SLACK=${s}\n`, after(s, 'xoxb-'), ['SLACK=xoxb-123', 'SLACK=xoxb-xxxxxxxxxxx-xxxxxxxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx']);
   }
   {
     const s = `xoxp-${g.digits(11)}-${g.digits(11)}-${g.digits(12)}-${g.hex(32)}`;
-    add('KFM-SEC-041', `SLACK=${s}\n`, s, ['SLACK=xoxp-1234']);
+    add('KFM-SEC-041', `SLACK=${s}\n`, after(s, 'xoxp-'), ['SLACK=xoxp-1234']);
   }
   {
     const s = `xapp-1-A${g.upper32(10)}-${g.digits(13)}-${g.hex(64)}`;
-    add('KFM-SEC-042', `SLACK=${s}\n`, s, ['SLACK=xapp-1-ABC']);
+    add('KFM-SEC-042', `SLACK=${s}\n`, after(s, 'xapp-1-'), ['SLACK=xapp-1-ABC']);
   }
   {
     const s = `https://hooks.slack.com/services/T${g.upper32(8)}/B${g.upper32(10)}/${g.alnum(24)}`;
-    add('KFM-SEC-043', `webhook: ${s}\n`, s, ['webhook: https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX', 'docs: https://hooks.slack.com/services/']);
+    add('KFM-SEC-043', `webhook: ${s}\n`, lastSegment(s), ['webhook: https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX', 'docs: https://hooks.slack.com/services/']);
   }
   {
     const s = `M${g.b64url(25)}.${g.b64url(6)}.${g.b64url(38)}`;
@@ -239,23 +243,23 @@ export function buildVectors(seed = 7): Vector[] {
   }
   {
     const s = `https://discord.com/api/webhooks/${g.digits(18)}/${g.b64url(68)}`;
-    add('KFM-SEC-045', `hook: ${s}\n`, s, ['hook: https://discord.com/api/webhooks/123/abc']);
+    add('KFM-SEC-045', `hook: ${s}\n`, lastSegment(s), ['hook: https://discord.com/api/webhooks/123/abc']);
   }
   {
     const s = `https://kfm.webhook.office.com/webhookb2/${g.uuid()}@${g.uuid()}/IncomingWebhook/${g.hex(32)}/${g.uuid()}`;
-    add('KFM-SEC-046', `teams: ${s}\n`, s, ['teams: https://kfm.webhook.office.com/webhookb2/<connector-id>']);
+    add('KFM-SEC-046', `teams: ${s}\n`, lastSegment(s), ['teams: https://kfm.webhook.office.com/webhookb2/<connector-id>']);
   }
   {
     const s = `sk_live_${g.alnum(32)}`;
-    add('KFM-SEC-050', `STRIPE=${s}\n`, s, [`STRIPE=sk_test_${g.alnum(32)}`, 'STRIPE=sk_live_xxxxxxxxxxxxxxxxxxxxxxxxxxxx']);
+    add('KFM-SEC-050', `STRIPE=${s}\n`, after(s, 'sk_live_'), [`STRIPE=sk_test_${g.alnum(32)}`, 'STRIPE=sk_live_xxxxxxxxxxxxxxxxxxxxxxxxxxxx']);
   }
   {
     const s = `rk_live_${g.alnum(32)}`;
-    add('KFM-SEC-051', `STRIPE=${s}\n`, s, [`STRIPE=rk_test_${g.alnum(32)}`]);
+    add('KFM-SEC-051', `STRIPE=${s}\n`, after(s, 'rk_live_'), [`STRIPE=rk_test_${g.alnum(32)}`]);
   }
   {
     const s = `SK${g.hex(32)}`;
-    add('KFM-SEC-052', `TWILIO_KEY_SID=${s}\n`, s, [`DISK${g.hex(32)}`, `SK${g.hex(20)}`]);
+    add('KFM-SEC-052', `TWILIO_KEY_SID=${s}\n`, after(s, 'SK'), [`DISK${g.hex(32)}`, `SK${g.hex(20)}`]);
   }
   {
     const s = g.hex(32);
@@ -263,11 +267,11 @@ export function buildVectors(seed = 7): Vector[] {
   }
   {
     const s = `SG.${g.b64url(22)}.${g.b64url(43)}`;
-    add('KFM-SEC-054', `SENDGRID=${s}\n`, s, ['SENDGRID=SG.xxxx', 'host: smtp.SG.example']);
+    add('KFM-SEC-054', `SENDGRID=${s}\n`, after(s, 'SG.'), ['SENDGRID=SG.xxxx', 'host: smtp.SG.example']);
   }
   {
     const s = `npm_${g.alnum(36)}`;
-    add('KFM-SEC-055', `NPM=${s}\n`, s, ['NPM=npm_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'script: npm_config_cache']);
+    add('KFM-SEC-055', `NPM=${s}\n`, after(s, 'npm_'), ['NPM=npm_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'script: npm_config_cache']);
   }
   {
     const s = g.uuid();
@@ -275,11 +279,11 @@ export function buildVectors(seed = 7): Vector[] {
   }
   {
     const s = `pypi-AgEIcHlwaS5vcmc${g.b64url(60)}`;
-    add('KFM-SEC-057', `password = ${s}\n`, s, [{ text: 'password = pypi-AgEIcHlwaS5vcmc', quiet: false }]);
+    add('KFM-SEC-057', `password = ${s}\n`, after(s, 'pypi-AgEIcHlwaS5vcmc'), [{ text: 'password = pypi-AgEIcHlwaS5vcmc', quiet: false }]);
   }
   {
     const s = b64(`kfm-bot:${g.alnum(24)}`);
-    add('KFM-SEC-058', `{"auths":{"ghcr.io":{"auth":"${s}"}}}`, s, [
+    add('KFM-SEC-058', `{"auths":{"ghcr.io":{"auth":"${s}"}}}`, s.slice(12), [
       `{"auths":{"ghcr.io":{"auth":"${b64('kfm-bot:${REGISTRY_PASSWORD}')}"}}}`,
       `{"auths":{"ghcr.io":{"auth":"${b64('username')}"}}}`,
       'oauth: enabled',
@@ -287,11 +291,11 @@ export function buildVectors(seed = 7): Vector[] {
   }
   {
     const s = `dckr_pat_${g.b64url(27)}`;
-    add('KFM-SEC-059', `DOCKERHUB=${s}\n`, s, ['DOCKERHUB=dckr_pat_xxx']);
+    add('KFM-SEC-059', `DOCKERHUB=${s}\n`, after(s, 'dckr_pat_'), ['DOCKERHUB=dckr_pat_xxx']);
   }
   {
     const s = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ sub: 'kfm-bot', iat: 1700000000 })}.${g.b64url(43)}`;
-    add('KFM-SEC-060', `bearer: ${s}\n`, s, [
+    add('KFM-SEC-060', `bearer: ${s}\n`, lastSegment(s.replace(/\./g, '/')), [
       `bearer: ${b64url({ alg: 'none' })}.${b64url({ sub: 'x' })}.`,
       `bearer: ${b64url({ alg: 'none' })}.${b64url({ sub: 'kfm-bot-user' })}.${g.b64url(43)}`,
       'note: eyJhbGciOi is how JWT headers start',

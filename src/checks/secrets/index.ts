@@ -88,7 +88,7 @@ export function toFindingInput(f: SecretFinding): FindingInput {
 
 /** Our own messages pass; anything else is reduced to its class name (parser errors may quote the input). */
 function safeReason(err: unknown): string {
-  if (err instanceof Error && /^(?:git ls-files failed in a Git work tree|interrupted)$/.test(err.message)) return err.message;
+  if (err instanceof Error && /^(?:git ls-files failed in a Git work tree|interrupted|the checked root is not a readable folder)$/.test(err.message)) return err.message;
   return err instanceof Error ? err.name : 'unknown error';
 }
 

@@ -18,6 +18,7 @@
  * Nothing here keeps a secret beyond the detector call that found it: findings carry the keyed hash and a redacted
  * hint only.
  */
+import { stat } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document } from 'yaml';
@@ -171,6 +172,8 @@ export async function scanForSecrets(options: SecretsScanOptions): Promise<Secre
       scans.set(file, scanner.scanText(file, ro.text));
     }
   } else {
+    // A root that is not a folder would list nothing and pass: fail instead.
+    if (!(await isDirectory(root))) throw new Error('the checked root is not a readable folder');
     const listed = await listRepoFiles(root, { signal: options.signal });
     stats.via = listed.via;
     stats.filesListed = listed.files.length;
@@ -570,4 +573,12 @@ function isPublicMaterialOnly(text: string): boolean {
 /** A SOPS-encrypted file (YAML, JSON, dotenv or INI): values are `ENC[…]` and a MAC is present. */
 export function isSopsEncrypted(text: string): boolean {
   return text.includes('ENC[AES256_GCM,') && (/(?:^|\n)sops:\s*\n/.test(text) || text.includes('"sops"') || /(?:^|\n)sops_mac=/.test(text) || text.includes('[sops]'));
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
 }
