@@ -1,6 +1,9 @@
 /** The checks of a run, in the order they report. Each lives in its own folder (DESIGN.md: one module per check). */
 import type { Check, RuleDoc } from '../types.js';
 import { CORE_RULES } from '../core-rules.js';
+import { createPolicyCheck } from './policy/index.js';
+import { createSchemaCheck } from './schema/index.js';
+import { createSecretsCheck } from './secrets/index.js';
 
 export interface CheckSelection {
   /** Check ids to leave out (`--skip-check`), e.g. for speed in a dedicated job. */
@@ -8,7 +11,7 @@ export interface CheckSelection {
 }
 
 export function createChecks(selection: CheckSelection = {}): Check[] {
-  const all: Check[] = [];
+  const all: Check[] = [createSchemaCheck(), createPolicyCheck(), createSecretsCheck()];
   return all.filter((c) => !selection.skip?.includes(c.meta.id));
 }
 
