@@ -181,6 +181,8 @@ export async function runChecks(
     try {
       await check.run(ctx);
     } catch (err) {
+      // A broken installation (e.g. an unreadable policy bundle) is not a finding about the repo: exit 2.
+      if (err instanceof Error && (err as { fatal?: boolean }).fatal === true) throw err;
       collector.add(
         { ruleId: check.meta.errorRuleId, message: `the ${check.meta.id} check failed and could not vouch for anything: ${err instanceof Error ? err.message : String(err)}`, severity: 'error' },
         category ?? categoryOfRule(check.meta.errorRuleId),

@@ -38,6 +38,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       io.stderr(`kfm-gitops: ${err.message}\n`);
       return err.exitCode;
     }
+    if (err instanceof Error && (err as { fatal?: boolean }).fatal === true) {
+      io.stderr(`kfm-gitops: ${err.message}\n`);
+      return 2;
+    }
     io.stderr(`kfm-gitops: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 2;
   }

@@ -46,7 +46,10 @@ export interface PolicyBundle {
 }
 
 /** Thrown when the shipped bundle is missing or unreadable: the tool cannot do its job (exit 2), not a finding. */
-export class PolicyBundleError extends Error {}
+/** The shipped bundle is unreadable or tampered with: the tool cannot do its job at all (exit 2, DESIGN.md). */
+export class PolicyBundleError extends Error {
+  readonly fatal = true;
+}
 
 export function policiesDir(): string {
   return join(packageRoot(), 'policies');
