@@ -1,8 +1,12 @@
 import { cpus } from 'node:os';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createChecks } from '../../checks/index.js';
 import { failsAt, runCheck } from '../../pipeline.js';
 import { KustomizeRenderer } from '../../render/kustomize.js';
+import { CachingRenderer, renderCacheDir } from '../../render/cache.js';
+import type { Renderer } from '../../render/types.js';
+import { prepareSelection, SelectError } from '../../select/index.js';
 import { allRules } from '../../checks/index.js';
 import { toolVersion } from '../../util/version.js';
 import {
@@ -33,6 +37,10 @@ interface CheckFlags {
   kubernetesVersion?: string;
   origin?: boolean;
   skipCheck?: string[];
+  changedSince?: string;
+  shard?: string;
+  cache?: boolean;
+  cacheDir?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -57,6 +65,10 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('--kubernetes-version <x.y>', 'Kubernetes release to validate against (default: newest shipped)')
     .option('--no-origin', 'do not map findings to source files (renders without kustomize build metadata)')
     .option('--skip-check <id>', 'leave out a check (schema, policy, secrets); repeatable', collect)
+    .option('--changed-since <ref>', 'only overlays whose inputs changed since the merge-base with this Git ref (uncommitted changes count); config, policy or schema changes select all')
+    .option('--shard <i/n>', 'check only shard i of n (deterministic split balanced by input size; merge with `report merge`)')
+    .option('--no-cache', 'neither read nor write the render cache')
+    .option('--cache-dir <dir>', 'cache folder (default: cache.dir from the config, else <root>/.kfm-gitops/cache)')
     .action(async (rootArg: string | undefined, flags: CheckFlags) => {
       const ctx = await loadContext(io, { config: flags.config, root: rootArg });
       const plan = planOutputs(io, flags.format, flags.output);
@@ -67,7 +79,17 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       const known = ['schema', 'policy', 'secrets'];
       for (const s of flags.skipCheck ?? []) if (!known.includes(s)) throw new CliError(`--skip-check takes one of ${known.join(', ')}, not ${JSON.stringify(s)}`);
       const kustomize = await kustomizeFor(io, ctx.config, flags.kustomize);
-      const renderer = new KustomizeRenderer(kustomize);
+      // --cache-dir moves every cache of the run (render, custom policies), so CI can keep one folder between jobs.
+      const config = flags.cacheDir ? { ...ctx.config, cache: { ...ctx.config.cache, dir: resolve(io.cwd, flags.cacheDir) } } : ctx.config;
+      const cache = flags.cache !== false && config.cache?.enabled !== false ? new CachingRenderer(new KustomizeRenderer(kustomize), { dir: renderCacheDir(ctx.root, config) }) : undefined;
+      const renderer: Renderer = cache ?? new KustomizeRenderer(kustomize);
+      let selection;
+      try {
+        selection = await prepareSelection({ root: ctx.root, config, configFile: ctx.configFile, changedSince: flags.changedSince, shard: flags.shard });
+      } catch (err) {
+        if (err instanceof SelectError) throw new CliError(err.message);
+        throw err;
+      }
       const abort = new AbortController();
       const onSignal = (): void => abort.abort();
       process.once('SIGINT', onSignal);
@@ -76,8 +98,9 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       try {
         const report = await runCheck({
           root: ctx.root,
-          config: ctx.config,
+          config,
           configFile: ctx.configFile,
+          select: selection.select,
           checks: createChecks({ skip: flags.skipCheck }),
           kubernetesVersion,
           toolVersion: toolVersion(),
@@ -98,6 +121,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
         const formatOptions = { color, quiet: flags.quiet, rules: allRules() };
         for (const out of plan.files) await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));
         io.stdout(FORMATTERS[plan.console](report, formatOptions));
+        for (const warning of cache?.warnings ?? []) io.stderr(`kfm-gitops: warning: ${warning}\n`);
         setCode(failsAt(report, failOn) ? 1 : 0);
       } catch (err) {
         if (abort.signal.aborted) throw new CliError('interrupted: no report written', 130);

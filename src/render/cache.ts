@@ -1,0 +1,299 @@
+/**
+ * Render cache: a Renderer that wraps another and keeps successful renders on disk, keyed by everything the
+ * output depends on — the content of every input file of the overlay, the kustomize command and version, the
+ * flags that change the output, and the cache format. A warm run with nothing changed runs kustomize zero times.
+ *
+ * Entries are written through a temp file and rename (atomic, so two concurrent runs never see half an entry),
+ * carry a checksum of their text (a corrupt or truncated entry is deleted and re-rendered, never trusted), and a
+ * cache folder that cannot be written (read-only, full) only costs speed: the run renders as if there were no
+ * cache and the reason is returned in `warnings` for the CLI to print.
+ *
+ * Origin annotations name files relative to the temporary wrapper folder the inner renderer used; they are
+ * rewritten to root-relative paths before the text is stored or returned, and `originBase` is the root, so a hit
+ * maps findings to the same files as a fresh render — also when the repo was moved or copied with its cache.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, posix, resolve } from 'node:path';
+import { KUSTOMIZATION_NAMES } from '../discover/kustomization.js';
+import type { Config } from '../config/types.js';
+import { toRepoPath } from '../util/paths.js';
+import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
+
+/** Bump when the entry layout or the key material changes: old entries then simply stop matching. */
+export const CACHE_FORMAT = 'kfm-gitops-render-cache/1';
+
+const ORIGIN_KEY = 'config.kubernetes.io/origin';
+const TRANSFORMATIONS_KEY = 'alpha.config.kubernetes.io/transformations';
+/** Temp files older than this are leftovers of a killed run. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+export interface RenderCacheStats {
+  hits: number;
+  misses: number;
+  writes: number;
+  /** Entries found corrupt, deleted and re-rendered. */
+  healed: number;
+  /** Renders not cacheable (failed, exec plugins, no input list, origin paths not recognised). */
+  bypassed: number;
+}
+
+export interface CachingRendererOptions {
+  /** Absolute folder the entries live in (see `renderCacheDir`). */
+  dir: string;
+}
+
+/** `<cache root>/render`, where the cache root is `--cache-dir`, else config `cache.dir` (relative to the root), else `<root>/.kfm-gitops/cache`. */
+export function renderCacheDir(root: string, config: Config, flagDir?: string): string {
+  const base = flagDir ?? config.cache?.dir;
+  const cacheRoot = base ? (isAbsolute(base) ? base : resolve(root, base)) : join(root, '.kfm-gitops', 'cache');
+  return join(cacheRoot, 'render');
+}
+
+export class CachingRenderer implements Renderer {
+  readonly command: string;
+  readonly version: string;
+  readonly stats: RenderCacheStats = { hits: 0, misses: 0, writes: 0, healed: 0, bypassed: 0 };
+  private readonly warningSet = new Set<string>();
+  private writable = true;
+  private prepared: Promise<boolean> | undefined;
+
+  constructor(
+    private readonly inner: Renderer,
+    private readonly options: CachingRendererOptions,
+  ) {
+    this.command = inner.command;
+    this.version = inner.version;
+  }
+
+  /** Problems with the cache folder, one line each, for the CLI to print as warnings. The run never fails on them. */
+  get warnings(): string[] {
+    return [...this.warningSet];
+  }
+
+  async render(request: RenderRequest): Promise<RenderOutcome> {
+    // Exec plugins may read anything (env, network, files outside the walk): no key could cover their output.
+    if (request.allowExec || !request.inputs) {
+      this.stats.bypassed++;
+      return this.inner.render(request);
+    }
+    const key = await cacheKey(this.inner, request);
+    const file = join(this.options.dir, `${key}.entry`);
+    const hit = await this.read(file, key);
+    if (hit !== undefined) {
+      this.stats.hits++;
+      return { ok: true, text: hit.text, originBase: hit.origin ? request.root : undefined, cached: true };
+    }
+    this.stats.misses++;
+    const outcome = await this.inner.render(request);
+    if (!outcome.ok) return outcome; // failures are never cached: the next run must see them again
+    let text = outcome.text;
+    let origin = false;
+    if (outcome.originBase !== undefined) {
+      const canonical = canonicalizeOrigins(text, outcome.originBase, request.root);
+      if (canonical === undefined) {
+        this.stats.bypassed++;
+        return outcome;
+      }
+      text = canonical;
+      origin = true;
+    }
+    await this.write(file, key, request.overlay.path, text, origin);
+    // The same canonical form a hit returns, so cold and warm runs cannot differ.
+    return { ok: true, text, originBase: origin ? request.root : undefined };
+  }
+
+  dispose(): Promise<void> {
+    return this.inner.dispose();
+  }
+
+  private async read(file: string, key: string): Promise<{ text: string; origin: boolean } | undefined> {
+    let buf: Buffer;
+    try {
+      buf = await readFile(file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.warn(`render cache entry ${file} could not be read (${code ?? String(err)}); rendering instead`);
+      return undefined;
+    }
+    const entry = decodeEntry(buf, key);
+    if (entry !== undefined) return entry;
+    this.stats.healed++;
+    await unlink(file).catch(() => undefined);
+    return undefined;
+  }
+
+  private async write(file: string, key: string, overlay: string, text: string, origin: boolean): Promise<void> {
+    if (!(await this.prepare())) return;
+    const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await writeFile(tmp, encodeEntry({ key, overlay, text, origin }));
+      await rename(tmp, file);
+      this.stats.writes++;
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      this.cannotWrite(err);
+    }
+  }
+
+  /** Creates the folder once per run (with a .gitignore so neither git nor the secret scan ever picks entries up) and sweeps stale temp files. */
+  private prepare(): Promise<boolean> {
+    this.prepared ??= (async () => {
+      try {
+        await mkdir(this.options.dir, { recursive: true });
+        const ignore = join(this.options.dir, '.gitignore');
+        await stat(ignore).catch(() => writeFile(ignore, '# created by kfm-gitops: rendered output is a cache, never committed\n*\n'));
+        await this.sweep();
+        return true;
+      } catch (err) {
+        this.cannotWrite(err);
+        return false;
+      }
+    })();
+    return this.prepared;
+  }
+
+  private async sweep(): Promise<void> {
+    const now = Date.now();
+    for (const name of await readdir(this.options.dir).catch(() => [] as string[])) {
+      if (!name.endsWith('.tmp')) continue;
+      const p = join(this.options.dir, name);
+      const info = await stat(p).catch(() => undefined);
+      if (info && now - info.mtimeMs > STALE_TEMP_MS) await rm(p, { force: true }).catch(() => undefined);
+    }
+  }
+
+  private cannotWrite(err: unknown): void {
+    if (!this.writable) return;
+    this.writable = false;
+    this.prepared = Promise.resolve(false);
+    const code = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+    this.warn(`render cache ${this.options.dir} is not writable (${code}): this run renders without storing results`);
+  }
+
+  private warn(message: string): void {
+    this.warningSet.add(message);
+  }
+}
+
+/**
+ * sha256 over the cache format, the renderer, the output-changing flags, the overlay, and the content of every
+ * input file — plus every other file directly inside a kustomization folder the overlay reaches, so a file read
+ * through a field the walker does not model still invalidates the entry (over-invalidating is cheap; a stale hit
+ * is a wrong answer).
+ */
+export async function cacheKey(renderer: Pick<Renderer, 'command' | 'version'>, request: RenderRequest): Promise<string> {
+  const root = request.root;
+  const kustomizationFile = request.overlay.path === '.' ? request.overlay.kustomizationFile : `${request.overlay.path}/${request.overlay.kustomizationFile}`;
+  const files = new Set([...(request.inputs ?? []), kustomizationFile]);
+  const dirs = [...files].filter((f) => KUSTOMIZATION_NAMES.includes(posix.basename(f))).map((f) => posix.dirname(f));
+  for (const dir of dirs) {
+    const entries = await readdir(join(root, dir), { withFileTypes: true }).catch(() => []);
+    for (const e of entries) if (e.isFile()) files.add(dir === '.' ? e.name : `${dir}/${e.name}`);
+  }
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify([CACHE_FORMAT, renderer.command, renderer.version, request.origin, request.allowExec, request.overlay.path]));
+  for (const f of [...files].sort()) {
+    let digest: string;
+    try {
+      digest = createHash('sha256').update(await readFile(join(root, f))).digest('hex');
+    } catch (err) {
+      digest = `unreadable:${(err as NodeJS.ErrnoException).code ?? 'error'}`;
+    }
+    hash.update(`\n${f}\0${digest}`);
+  }
+  return hash.digest('hex');
+}
+
+interface EntryHeader {
+  format: string;
+  key: string;
+  overlay: string;
+  origin: boolean;
+  bytes: number;
+  sha256: string;
+}
+
+/** One header line of JSON, then the rendered text verbatim. */
+export function encodeEntry(entry: { key: string; overlay: string; text: string; origin: boolean }): Buffer {
+  const body = Buffer.from(entry.text, 'utf8');
+  const header: EntryHeader = {
+    format: CACHE_FORMAT,
+    key: entry.key,
+    overlay: entry.overlay,
+    origin: entry.origin,
+    bytes: body.length,
+    sha256: createHash('sha256').update(body).digest('hex'),
+  };
+  return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), body]);
+}
+
+/** The entry's text when the header parses, names this key and format, and the checksum matches; else undefined. */
+export function decodeEntry(buf: Buffer, key: string): { text: string; origin: boolean } | undefined {
+  const nl = buf.indexOf(0x0a);
+  if (nl < 0) return undefined;
+  let header: Partial<EntryHeader>;
+  try {
+    header = JSON.parse(buf.subarray(0, nl).toString('utf8')) as Partial<EntryHeader>;
+  } catch {
+    return undefined;
+  }
+  if (header === null || typeof header !== 'object' || header.format !== CACHE_FORMAT || header.key !== key) return undefined;
+  const body = buf.subarray(nl + 1);
+  if (body.length !== header.bytes) return undefined;
+  if (createHash('sha256').update(body).digest('hex') !== header.sha256) return undefined;
+  return { text: body.toString('utf8'), origin: header.origin === true };
+}
+
+const ANNOTATION_HEADER = new RegExp(`^(\\s*)(?:${escape(ORIGIN_KEY)}|${escape(TRANSFORMATIONS_KEY)}):(.*)$`);
+const PATH_LINE = /^(\s*(?:-\s+)?(?:path|configuredIn):\s+)(.*?)\s*$/;
+
+/**
+ * Rewrites the paths inside kustomize's origin/transformations annotations from "relative to `originBase`" to
+ * "relative to `root`" (absolute when outside it), touching nothing else and never changing the line count, so
+ * rendered line numbers stay as kustomize printed them. Returns undefined when an annotation is not in the block
+ * form kustomize prints: such text is passed through uncached rather than half-rewritten.
+ */
+export function canonicalizeOrigins(text: string, originBase: string, root: string): string | undefined {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const head = ANNOTATION_HEADER.exec(lines[i]);
+    if (!head) continue;
+    if (!/^\s*[|>][-+]?\d*\s*$/.test(head[2])) return undefined;
+    const indent = head[1].length;
+    for (let j = i + 1; j < lines.length; j++) {
+      const line = lines[j];
+      if (line.trim() === '') continue;
+      if (line.length - line.trimStart().length <= indent) break;
+      const m = PATH_LINE.exec(line);
+      if (m) {
+        const value = scalarValue(m[2]);
+        if (value === undefined) return undefined;
+        const abs = resolve(originBase, value);
+        const rel = toRepoPath(root, abs) ?? abs;
+        lines[j] = `${m[1]}${/^[\w./@+-]+$/.test(rel) ? rel : JSON.stringify(rel)}`;
+      }
+      i = j;
+    }
+  }
+  return lines.join('\n');
+}
+
+/** A plain, single- or double-quoted YAML scalar on one line; undefined for anything fancier. */
+function scalarValue(raw: string): string | undefined {
+  if (raw.startsWith('"')) {
+    try {
+      const v = JSON.parse(raw) as unknown;
+      return typeof v === 'string' ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  if (raw.startsWith("'")) return raw.endsWith("'") && raw.length >= 2 ? raw.slice(1, -1).replace(/''/g, "'") : undefined;
+  if (raw === '' || /^[&*!|>%@`#]/.test(raw) || / #/.test(raw)) return undefined;
+  return raw;
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

@@ -1,0 +1,78 @@
+/**
+ * `--changed-since <ref>`: check only the overlays whose inputs changed. A change to anything that steers every
+ * overlay's result — the config file, the repo's custom policies or schema folders, the secrets baseline — selects
+ * everything. An overlay whose inputs cannot be listed completely (the walk stopped at a remote or escaping
+ * reference) is always checked: "unchanged" must be provable, never assumed.
+ */
+import { realpath } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { secretsSettings } from '../checks/secrets/config.js';
+import type { Config } from '../config/types.js';
+import type { Overlay } from '../types.js';
+import { mapPool } from '../util/pool.js';
+import { toRepoPath } from '../util/paths.js';
+import type { ChangedFiles } from './git.js';
+import { affects, overlayDeps } from './graph.js';
+import type { Selection, Selector } from './types.js';
+
+export interface ChangedSelectorOptions {
+  /** Absolute checked root. */
+  root: string;
+  config: Config;
+  /** Absolute path of the loaded kfm-gitops.yaml, when one was found (it may live outside the root). */
+  configFile?: string;
+  changes: ChangedFiles;
+  concurrency?: number;
+}
+
+/** Files and folders (absolute) whose change selects every overlay. */
+export async function globalInputs(root: string, config: Config, configFile?: string): Promise<{ files: string[]; dirs: string[] }> {
+  const files: string[] = [];
+  const dirs: string[] = [];
+  const under = (p: string): string => (isAbsolute(p) ? p : resolve(root, p));
+  if (configFile) files.push(await realpath(configFile).catch(() => configFile));
+  const customDir = (config.policy as { customDir?: unknown } | undefined)?.customDir;
+  if (typeof customDir === 'string' && customDir !== '') dirs.push(under(customDir));
+  const extraDirs = (config.schema as { extraDirs?: unknown } | undefined)?.extraDirs;
+  if (Array.isArray(extraDirs)) for (const d of extraDirs) if (typeof d === 'string' && d !== '') dirs.push(under(d));
+  files.push(under(secretsSettings(config.secrets).baseline));
+  return { files, dirs };
+}
+
+/** The first changed path that selects everything, or undefined. Paths are compared after resolving symlinks. */
+export async function globalChange(options: Omit<ChangedSelectorOptions, 'concurrency'>): Promise<string | undefined> {
+  const { root, config, configFile, changes } = options;
+  const globals = await globalInputs(root, config, configFile);
+  const real = async (p: string): Promise<string> => {
+    // The root may be reached through a symlink while git reports real paths: compare both the same way.
+    const rel = toRepoPath(root, p);
+    return rel !== undefined ? resolve(changes.root, rel) : realpath(p).catch(() => p);
+  };
+  const files = new Set(await Promise.all(globals.files.map(real)));
+  const dirs = await Promise.all(globals.dirs.map(real));
+  for (const changed of changes.absolute) {
+    if (files.has(changed)) return changed;
+    if (dirs.some((d) => toRepoPath(d, changed) !== undefined)) return changed;
+  }
+  return undefined;
+}
+
+export function changedSelector(options: ChangedSelectorOptions): Selector {
+  return async (overlays: Overlay[]): Promise<Selection> => {
+    const everything = await globalChange(options);
+    if (everything !== undefined) return { keep: overlays, skipped: [] };
+    const allowExec = options.config.kustomize?.allowExec === true;
+    const changed = options.changes.inRoot;
+    const verdicts = await mapPool(overlays, options.concurrency ?? 8, async (overlay) => {
+      if (changed.length === 0) return false;
+      const deps = await overlayDeps(options.root, overlay, { allowExec });
+      return !deps.complete || changed.some((p) => affects(deps, p));
+    });
+    const selection: Selection = { keep: [], skipped: [] };
+    overlays.forEach((overlay, i) => {
+      if (verdicts[i]) selection.keep.push(overlay);
+      else selection.skipped.push({ path: overlay.path, reason: `no input changed since ${options.changes.ref}` });
+    });
+    return selection;
+  };
+}

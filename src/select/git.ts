@@ -1,0 +1,146 @@
+/**
+ * The few Git questions changed-only runs and the rendered diff ask: which files changed since a ref, and a
+ * throw-away worktree at an old commit. Git runs through execFile (never a shell), with a timeout and the
+ * caller's AbortSignal; every failure becomes a `GitError` with Git's own words, which the CLI turns into exit 2.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toRepoPath } from '../util/paths.js';
+
+const GIT_TIMEOUT_MS = 120_000;
+
+export class GitError extends Error {}
+
+export interface GitOptions {
+  signal?: AbortSignal;
+}
+
+/** Runs git in `cwd`; resolves stdout, or rejects with a GitError carrying git's first stderr lines. */
+export function git(cwd: string, args: string[], options: GitOptions = {}): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(
+      'git',
+      // Hooks of the checked repo must never run as a side effect of a check (post-checkout on worktree add).
+      ['-c', 'core.hooksPath=/dev/null', '-c', 'core.quotePath=false', ...args],
+      { cwd, timeout: GIT_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024, signal: options.signal, encoding: 'utf8', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } },
+      (err, stdout, stderr) => {
+        if (!err) {
+          resolvePromise(stdout);
+          return;
+        }
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') {
+          reject(new GitError('git was not found on PATH'));
+          return;
+        }
+        const why = String(stderr || err.message)
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .slice(0, 3)
+          .join(' ');
+        reject(new GitError(why || `git ${args[0]} failed`));
+      },
+    );
+  });
+}
+
+/** Absolute, symlink-free top folder of the work tree holding `dir`. */
+export async function gitTopLevel(dir: string, options: GitOptions = {}): Promise<string> {
+  let out: string;
+  try {
+    out = await git(dir, ['rev-parse', '--show-toplevel'], options);
+  } catch (err) {
+    throw new GitError(`${dir} is not inside a Git work tree (${(err as Error).message})`);
+  }
+  return realpath(out.trim());
+}
+
+/** Resolves `ref` to a commit id; a ref that is not a commit here is a GitError naming the usual CI cause. */
+export async function resolveCommit(top: string, ref: string, options: GitOptions = {}): Promise<string> {
+  // A ref starting with `-` would be read as an option by git.
+  if (ref === '' || ref.startsWith('-')) throw new GitError(`${JSON.stringify(ref)} is not a Git ref`);
+  try {
+    return (await git(top, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], options)).trim();
+  } catch {
+    throw new GitError(`${ref} is not a commit in this repository (in CI, fetch it first, e.g. actions/checkout with fetch-depth: 0)`);
+  }
+}
+
+/** The commit both `ref` and HEAD descend from: what `git diff <ref>...` compares against. */
+export async function mergeBase(top: string, ref: string, options: GitOptions = {}): Promise<string> {
+  const commit = await resolveCommit(top, ref, options);
+  try {
+    return (await git(top, ['merge-base', commit, 'HEAD'], options)).trim();
+  } catch (err) {
+    throw new GitError(`${ref} and HEAD share no history (a shallow clone? fetch with fetch-depth: 0): ${(err as Error).message}`);
+  }
+}
+
+export interface ChangedFiles {
+  /** The ref as the user gave it. */
+  ref: string;
+  /** Merge-base commit of ref and HEAD: committed changes are counted from here. */
+  base: string;
+  /** Absolute work-tree top (symlinks resolved). */
+  top: string;
+  /** Absolute, symlink-free checked root. */
+  root: string;
+  /** Changed paths under the root, root-relative POSIX (committed since base, staged, unstaged, untracked). */
+  inRoot: string[];
+  /** Every changed path, absolute (inside the root or not), for config files that live beside the root. */
+  absolute: string[];
+}
+
+/**
+ * Files changed since `ref`: `git diff <merge-base>` against the work tree (committed + staged + unstaged, with
+ * renames split into a delete and an add so the old path counts too) plus untracked files that are not ignored.
+ */
+export async function changedFilesSince(root: string, ref: string, options: GitOptions = {}): Promise<ChangedFiles> {
+  const top = await gitTopLevel(root, options);
+  const realRoot = await realpath(root);
+  const base = await mergeBase(top, ref, options);
+  const tracked = await git(top, ['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', base, '--'], options);
+  const untracked = await git(top, ['ls-files', '-z', '--others', '--exclude-standard'], options);
+  const names = new Set([...tracked.split('\0'), ...untracked.split('\0')].filter((n) => n !== ''));
+  const absolute = [...names].map((n) => join(top, n)).sort();
+  const inRoot = absolute.flatMap((abs) => {
+    const rel = toRepoPath(realRoot, abs);
+    return rel === undefined || rel === '.' ? [] : [rel];
+  });
+  return { ref, base, top, root: realRoot, inRoot, absolute };
+}
+
+export interface Worktree {
+  /** Absolute folder of the checked-out commit. */
+  dir: string;
+  /** Removes the worktree, its folder and git's record of it. Safe to call twice; never throws. */
+  remove(): Promise<void>;
+}
+
+/**
+ * Checks `commit` out in a detached worktree under the system temp folder. The caller removes it in a finally
+ * block (and on SIGINT/SIGTERM); `git worktree prune` afterwards drops any record a killed run left behind.
+ */
+export async function addWorktree(top: string, commit: string, options: GitOptions = {}): Promise<Worktree> {
+  const parent = await mkdtemp(join(tmpdir(), 'kfm-gitops-base-'));
+  const dir = join(parent, 'tree');
+  let removed = false;
+  const remove = async (): Promise<void> => {
+    if (removed) return;
+    removed = true;
+    // No signal here: cleanup must finish even after the run was interrupted.
+    await git(top, ['worktree', 'remove', '--force', dir]).catch(() => undefined);
+    await rm(parent, { recursive: true, force: true }).catch(() => undefined);
+    await git(top, ['worktree', 'prune']).catch(() => undefined);
+  };
+  try {
+    await git(top, ['worktree', 'add', '--detach', '--quiet', dir, commit], options);
+  } catch (err) {
+    await remove();
+    throw new GitError(`could not check out ${commit.slice(0, 12)} in a temporary worktree: ${(err as Error).message}`);
+  }
+  return { dir: await realpath(dir), remove };
+}

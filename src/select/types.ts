@@ -1,0 +1,26 @@
+import type { Overlay } from '../types.js';
+
+/** Overlays a run keeps, and why it leaves the others out (listed in the report under `skipped`). */
+export interface Selection {
+  keep: Overlay[];
+  skipped: { path: string; reason: string }[];
+}
+
+/** The shape of `CheckRunOptions.select` in src/pipeline.ts. */
+export type Selector = (overlays: Overlay[]) => Promise<Selection>;
+
+/** Applies selectors in order: each sees only what the previous kept; skip reasons accumulate. */
+export function composeSelectors(...selectors: (Selector | undefined)[]): Selector | undefined {
+  const active = selectors.filter((s): s is Selector => s !== undefined);
+  if (active.length === 0) return undefined;
+  return async (overlays) => {
+    let keep = overlays;
+    const skipped: Selection['skipped'] = [];
+    for (const select of active) {
+      const next = await select(keep);
+      keep = next.keep;
+      skipped.push(...next.skipped);
+    }
+    return { keep, skipped: skipped.sort((a, b) => a.path.localeCompare(b.path)) };
+  };
+}

@@ -1,0 +1,130 @@
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { discoverOverlays } from '../../src/discover/index.js';
+import { changedFilesSince, prepareSelection, SelectError } from '../../src/select/index.js';
+import type { Config } from '../../src/config/types.js';
+import { kustomizeBin } from '../helpers.js';
+import { cli, gitRepoFrom, type GitRepo } from './git-fixture.js';
+
+const ALL = ['apps/api/overlays/dev', 'apps/api/overlays/prod', 'apps/web/overlays/dev', 'apps/web/overlays/prod', 'core/namespaces'];
+
+let repo: GitRepo;
+beforeEach(() => {
+  repo = gitRepoFrom();
+});
+afterEach(() => repo.cleanup());
+
+async function selected(ref = 'HEAD', config: Config = { failOn: 'error' }): Promise<{ keep: string[]; skipped: { path: string; reason: string }[] }> {
+  const { overlays } = await discoverOverlays(repo.dir, config);
+  expect(overlays.map((o) => o.path)).toEqual(ALL);
+  const prepared = await prepareSelection({ root: repo.dir, config, configFile: join(repo.dir, 'kfm-gitops.yaml'), changedSince: ref });
+  const sel = await prepared.select!(overlays);
+  return { keep: sel.keep.map((o) => o.path), skipped: sel.skipped };
+}
+
+describe('--changed-since: the overlays whose inputs changed', () => {
+  it('selects nothing when nothing changed, and says why for each overlay', async () => {
+    const sel = await selected();
+    expect(sel.keep).toEqual([]);
+    expect(sel.skipped).toEqual(ALL.map((path) => ({ path, reason: 'no input changed since HEAD' })));
+  });
+
+  it('a base change selects every overlay built on that base', async () => {
+    repo.touch('apps/web/base/deployment.yaml');
+    expect((await selected()).keep).toEqual(['apps/web/overlays/dev', 'apps/web/overlays/prod']);
+  });
+
+  it('a component change selects exactly the overlays that include the component', async () => {
+    repo.touch('components/probes/patch.yaml');
+    expect((await selected()).keep).toEqual(['apps/api/overlays/prod', 'apps/web/overlays/prod']);
+  });
+
+  it('an overlay patch change selects only that overlay', async () => {
+    repo.touch('apps/web/overlays/prod/replicas.yaml');
+    const sel = await selected();
+    expect(sel.keep).toEqual(['apps/web/overlays/prod']);
+    expect(sel.skipped.map((s) => s.path)).toEqual(ALL.filter((p) => p !== 'apps/web/overlays/prod'));
+  });
+
+  it('a config change selects everything', async () => {
+    repo.touch('kfm-gitops.yaml');
+    expect((await selected()).keep).toEqual(ALL);
+  });
+
+  it('a change to the custom policy folder, a schema folder or the secrets baseline selects everything', async () => {
+    const config: Config = { policy: { customDir: 'policies' }, schema: { extraDirs: ['schemas'] } };
+    repo.write('policies.rego', 'package x\n'); // beside the policy folder, not in it: no effect
+    expect((await selected('HEAD', config)).keep).toEqual([]);
+    repo.commitAll('unrelated file');
+    mkdirSync(join(repo.dir, 'policies'));
+    repo.write('policies/team.rego', 'package team\n');
+    expect((await selected('HEAD', config)).keep).toEqual(ALL);
+    repo.commitAll('policy');
+    mkdirSync(join(repo.dir, 'schemas/acme.io'), { recursive: true });
+    repo.write('schemas/acme.io/widget_v1.json', '{}\n');
+    expect((await selected('HEAD', config)).keep).toEqual(ALL);
+    repo.commitAll('schema');
+    mkdirSync(join(repo.dir, '.kfm-gitops'));
+    repo.write('.kfm-gitops/secrets-baseline.json', '{}\n');
+    expect((await selected('HEAD', config)).keep).toEqual(ALL);
+  });
+
+  it('counts committed changes since the merge-base, not only the work tree', async () => {
+    repo.touch('apps/api/base/deployment.yaml');
+    repo.commitAll('change api base');
+    repo.touch('apps/web/overlays/prod/replicas.yaml'); // uncommitted on top
+    expect((await selected('HEAD~1')).keep).toEqual(['apps/api/overlays/dev', 'apps/api/overlays/prod', 'apps/web/overlays/prod']);
+  });
+
+  it('a deleted or renamed base file still selects the overlays that used it', async () => {
+    renameSync(join(repo.dir, 'apps/api/base/kustomization.yaml'), join(repo.dir, 'apps/api/base/kustomization.yml.bak'));
+    expect((await selected()).keep).toEqual(['apps/api/overlays/dev', 'apps/api/overlays/prod']);
+  });
+
+  it('an untracked new file in an overlay folder selects that overlay', async () => {
+    repo.write('apps/api/overlays/dev/extra.yaml', 'kind: ConfigMap\n');
+    expect((await selected()).keep).toEqual(['apps/api/overlays/dev']);
+  });
+
+  it('maps paths when the root is a sub-folder of the repository', async () => {
+    repo.touch('apps/web/base/service.yaml');
+    const changes = await changedFilesSince(join(repo.dir, 'apps'), 'HEAD');
+    expect(changes.inRoot).toEqual(['web/base/service.yaml']);
+    expect(changes.absolute).toEqual([join(repo.dir, 'apps/web/base/service.yaml')]);
+  });
+
+  it('a ref that is not a commit is an error that names it', async () => {
+    await expect(prepareSelection({ root: repo.dir, config: {}, changedSince: 'no-such-branch' })).rejects.toThrow(SelectError);
+    await expect(prepareSelection({ root: repo.dir, config: {}, changedSince: 'no-such-branch' })).rejects.toThrow(/no-such-branch is not a commit/);
+    await expect(prepareSelection({ root: repo.dir, config: {}, changedSince: '--output=/tmp/x' })).rejects.toThrow(/is not a Git ref/);
+  });
+});
+
+describe.skipIf(!existsSync(kustomizeBin))('check --changed-since (CLI, real kustomize)', () => {
+  it('checks only the affected overlays and lists the skipped ones with the reason', async () => {
+    repo.touch('components/probes/patch.yaml');
+    const r = await cli(['check', repo.dir, '--changed-since', 'HEAD', '--format', 'json', '--no-cache']);
+    const report = JSON.parse(r.stdout);
+    expect(report.overlays.map((o: { path: string }) => o.path)).toEqual(['apps/api/overlays/prod', 'apps/web/overlays/prod']);
+    expect(report.skipped).toEqual([
+      { path: 'apps/api/overlays/dev', reason: 'no input changed since HEAD' },
+      { path: 'apps/web/overlays/dev', reason: 'no input changed since HEAD' },
+      { path: 'core/namespaces', reason: 'no input changed since HEAD' },
+    ]);
+  });
+
+  it('exits 2 with the reason on a bad ref, before rendering anything', async () => {
+    const r = await cli(['check', repo.dir, '--changed-since', 'origin/nope', '--format', 'json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/--changed-since origin\/nope: origin\/nope is not a commit in this repository/);
+  });
+
+  it('exits 2 outside a Git work tree', async () => {
+    rmSync(join(repo.dir, '.git'), { recursive: true, force: true });
+    const r = await cli(['check', repo.dir, '--changed-since', 'HEAD']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is not inside a Git work tree/);
+  });
+});

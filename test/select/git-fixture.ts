@@ -1,0 +1,79 @@
+/** A fixture repo turned into a Git history at test time (temp dir, `git init`, one commit), plus an in-process CLI. */
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import type { CliIO } from '../../src/cli/io.js';
+import { fixtures, kustomizeBin } from '../helpers.js';
+
+export const historyFixture = join(fixtures, 'select', 'history');
+
+export interface GitRepo {
+  dir: string;
+  git(...args: string[]): string;
+  /** Appends a line to a file (a content change that keeps YAML valid when the line is a comment). */
+  touch(file: string, line?: string): void;
+  write(file: string, content: string): void;
+  commitAll(message: string): void;
+  cleanup(): void;
+}
+
+export function gitRepoFrom(src: string = historyFixture): GitRepo {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'kfm-select-')));
+  cpSync(src, dir, { recursive: true });
+  const git = (...args: string[]): string =>
+    execFileSync('git', ['-c', 'user.name=kfm test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  git('init', '--quiet');
+  git('add', '-A');
+  git('commit', '--quiet', '-m', 'initial');
+  return {
+    dir,
+    git,
+    touch: (file, line = '# changed') => appendFileSync(join(dir, file), `${line}\n`),
+    write: (file, content) => writeFileSync(join(dir, file), content),
+    commitAll: (message) => {
+      git('add', '-A');
+      git('commit', '--quiet', '-m', message);
+    },
+    cleanup: () => {
+      // A worktree a failing test left behind must not leak into the next one.
+      try {
+        git('worktree', 'prune');
+      } catch {
+        // the folder is removed below anyway
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in-process (no build needed) with the project's kustomize. */
+export async function cli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    stdin: async () => '',
+    isTTY: false,
+    env: { ...process.env, NO_COLOR: '1', KFM_KUSTOMIZE: kustomizeBin, ...options.env },
+    cwd: options.cwd ?? process.cwd(),
+  };
+  const code = await main(args, io);
+  return { code, stdout, stderr };
+}
