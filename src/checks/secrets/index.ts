@@ -4,13 +4,13 @@
  * suppress.ts for inline allows and the baseline file.
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { Check, CheckContext, FindingInput, RenderedOverlay, RuleDoc } from '../../types.js';
+import { dirname, resolve } from 'node:path';
+import type { Check, CheckContext, FindingInput, RuleDoc } from '../../types.js';
 import { secretsSettings, type SecretsSettings } from './config.js';
 import { Detector } from './detector.js';
-import { newFingerprintKey } from './redact.js';
+import { FINGERPRINT_KEY_ENV, newFingerprintKey } from './redact.js';
 import { RULE_SCAN_FAILED, ruleDocs, CONTENT_RULES, META_RULES } from './rules.js';
-import { baselineKey, formatBaseline, type BaselineEntry, type BaselineFile } from './suppress.js';
+import { baselineKey, formatBaseline, loadBaseline, type BaselineEntry, type BaselineFile } from './suppress.js';
 import { baselineLocation, scanForSecrets, type ScanStats, type SecretFinding, type SecretsScanResult } from './scan.js';
 
 export { secretsSettings, type SecretsSettings } from './config.js';
@@ -96,12 +96,16 @@ function safeReason(err: unknown): string {
 
 export interface WriteBaselineOptions {
   root: string;
+  /** The `secrets:` section of the config. */
   config?: Record<string, unknown>;
-  /** Rendered overlays to include (render-only secrets); default none: repository files only. */
-  overlays?: RenderedOverlay[];
   /** Reason written into new entries (default empty: each entry then fails until someone writes one). */
   reason?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Produces the findings to record, given the environment carrying the fingerprint key. Default: the repository
+   * files only. The CLI's `--render` passes a full run, so secrets only a render reveals are included.
+   */
+  scan?: (env: NodeJS.ProcessEnv) => Promise<readonly SecretFinding[]>;
 }
 
 export interface WriteBaselineResult {
@@ -133,39 +137,33 @@ export function buildBaseline(findings: readonly SecretFinding[], previous: Base
 /**
  * Scans and writes the baseline file: every current finding with its keyed fingerprint, reasons of entries that
  * still match kept, stale entries dropped. The key of an existing baseline is kept (so fingerprints stay valid);
- * a new baseline gets a random per-repository key. Never writes a secret.
+ * a new baseline gets a random per-repository key, and the scan runs with it. Never writes a secret.
  */
 export async function writeSecretsBaseline(options: WriteBaselineOptions): Promise<WriteBaselineResult> {
   const settings: SecretsSettings = secretsSettings(options.config);
-  const env = options.env ?? process.env;
-  const first = await scanForSecrets({ root: options.root, settings, mode: 'check', overlays: options.overlays ?? [], env });
-  let result = first;
-  const previous = first.baseline.status === 'ok' ? first.baseline.baseline : undefined;
-  let key = previous?.key;
-  if (!key) {
-    // A new key changes every fingerprint: scan again with it, so the file and the next run agree.
-    key = newFingerprintKey();
-    result = await scanForSecrets({
-      root: options.root,
-      settings,
-      mode: 'check',
-      overlays: options.overlays ?? [],
-      env: { ...env, KFM_SECRETS_FINGERPRINT_KEY: key },
-    });
-  }
-  const baseline = buildBaseline(result.findings, previous, key, options.reason ?? '');
-  const text = formatBaseline(baseline);
-  await mkdir(dirname(result.baselinePath), { recursive: true });
-  const tmp = `${result.baselinePath}.${process.pid}.tmp`;
-  await writeFile(tmp, text, 'utf8');
-  await rename(tmp, result.baselinePath);
-  const kept = baseline.entries.filter((e) => previous?.entries.some((p) => baselineKey(p.ruleId, p.fingerprint, p.file) === baselineKey(e.ruleId, e.fingerprint, e.file))).length;
+  const path = resolve(options.root, settings.baseline);
+  const loaded = await loadBaseline(path);
+  if (loaded.status === 'invalid') throw new Error(`the secrets baseline ${settings.baseline} ${loaded.reason}; fix or delete it first`);
+  const previous = loaded.status === 'ok' ? loaded.baseline : undefined;
+  const key = previous?.key || newFingerprintKey();
+  // The baseline's own key wins inside the scan; a new key travels through the environment variable.
+  const env = { ...(options.env ?? process.env), [FINGERPRINT_KEY_ENV]: key };
+  const scan =
+    options.scan ??
+    (async (e: NodeJS.ProcessEnv) => (await scanForSecrets({ root: options.root, settings, mode: 'check', overlays: [], env: e })).findings);
+  const findings = await scan(env);
+  const baseline = buildBaseline(findings, previous, key, options.reason ?? '');
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, formatBaseline(baseline), 'utf8');
+  await rename(tmp, path);
+  const before = new Set((previous?.entries ?? []).map((p) => baselineKey(p.ruleId, p.fingerprint, p.file)));
+  const kept = baseline.entries.filter((e) => before.has(baselineKey(e.ruleId, e.fingerprint, e.file))).length;
   return {
-    path: result.baselinePath,
+    path,
     entries: baseline.entries.length,
     added: baseline.entries.length - kept,
     kept,
     withoutReason: baseline.entries.filter((e) => e.reason.trim() === '').length,
   };
 }
-

@@ -1,0 +1,72 @@
+/** `kfm-gitops secrets baseline`: thin wrapper; the logic lives in src/checks/secrets. */
+import { cpus } from 'node:os';
+import { relative } from 'node:path';
+import type { Command } from 'commander';
+import { createSecretsCheck, writeSecretsBaseline } from '../../checks/secrets/index.js';
+import { runCheck } from '../../pipeline.js';
+import { KustomizeRenderer } from '../../render/kustomize.js';
+import { toolVersion } from '../../util/version.js';
+import { kubernetesVersionFor, kustomizeFor, loadContext } from '../context.js';
+import { CliError, processIO, type CliIO } from '../io.js';
+
+interface BaselineFlags {
+  config?: string;
+  reason?: string;
+  render?: boolean;
+  kustomize?: string;
+}
+
+export function register(program: Command, io: CliIO = processIO(), setCode: (code: number) => void = () => {}): void {
+  const secrets = program.command('secrets').description('secret scanner tools');
+  secrets
+    .command('baseline')
+    .description(
+      'write the secrets baseline (.kfm-gitops/secrets-baseline.json under the root, or secrets.baseline): every current secret finding as a keyed fingerprint, never the value. Reasons of existing entries are kept; a new entry fails the run until someone writes its reason.',
+    )
+    .argument('[root]', 'desired-state root (default: `root` from kfm-gitops.yaml, else infra/gitops)')
+    .option('-c, --config <file>', 'config file (default: kfm-gitops.yaml in the current folder, else in the root)')
+    .option('--reason <text>', 'reason written into new entries (default: empty, to be filled in by a reviewer)')
+    .option('--render', 'also render every overlay, to include secrets only a render reveals (needs kustomize)')
+    .option('--kustomize <cmd>', 'kustomize command for --render')
+    .action(async (rootArg: string | undefined, flags: BaselineFlags) => {
+      const ctx = await loadContext(io, { config: flags.config, root: rootArg });
+      if (flags.reason !== undefined && flags.reason.trim() === '') throw new CliError('--reason needs some text');
+      let renderProblems = 0;
+      const scan = flags.render
+        ? async (env: NodeJS.ProcessEnv) => {
+            const kustomize = await kustomizeFor(io, ctx.config, flags.kustomize);
+            const renderer = new KustomizeRenderer(kustomize);
+            const check = createSecretsCheck({ env });
+            try {
+              const report = await runCheck({
+                root: ctx.root,
+                config: ctx.config,
+                configFile: ctx.configFile,
+                checks: [check],
+                kubernetesVersion: kubernetesVersionFor(undefined, ctx.config),
+                toolVersion: toolVersion(),
+                renderer,
+                concurrency: ctx.config.concurrency ?? Math.max(1, cpus().length),
+                timeoutMs: (ctx.config.kustomize?.timeoutSeconds ?? 60) * 1000,
+                origin: false,
+              });
+              renderProblems = report.findings.filter((f) => f.category === 'render').length;
+            } finally {
+              await renderer.dispose();
+            }
+            return check.lastFindings();
+          }
+        : undefined;
+      let result;
+      try {
+        result = await writeSecretsBaseline({ root: ctx.root, config: ctx.config.secrets, reason: flags.reason, env: io.env, scan });
+      } catch (err) {
+        throw new CliError(err instanceof Error ? err.message : String(err));
+      }
+      const shown = relative(io.cwd, result.path) || result.path;
+      io.stdout(`wrote ${shown}: ${result.entries} entries (${result.added} new, ${result.kept} kept); ${result.withoutReason} without a reason\n`);
+      if (result.withoutReason > 0) io.stderr(`kfm-gitops: write a reason for each entry without one (\`reason\`): until then each fails the run as KFM-SEC-902\n`);
+      if (renderProblems > 0) io.stderr(`kfm-gitops: ${renderProblems} render problem(s): secrets only those renders would reveal are not in the baseline\n`);
+      setCode(0);
+    });
+}
