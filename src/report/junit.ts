@@ -23,13 +23,19 @@ export const REPOSITORY_SUITE = 'repository';
 // (NUL, ESC from terminal colours, …) cannot even be escaped as a character reference, so it is dropped.
 const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
+/** Text content; CR as a reference, since parsers turn a literal CR LF into LF. */
 export function xmlText(s: string): string {
-  return s.replace(NOT_XML_CHAR, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return s
+    .replace(NOT_XML_CHAR, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\r/g, '&#13;');
 }
 
 /** Attribute values also escape quotes, and keep tabs and line breaks (which parsers would turn into spaces). */
 export function xmlAttr(s: string): string {
-  return xmlText(s).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+  return xmlText(s).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;');
 }
 
 function attrs(values: Record<string, string | number | undefined>): string {
@@ -58,7 +64,9 @@ function describe(f: Finding, uriPrefix: string | undefined): string {
   const where = file ? `${file}${f.line ? `:${f.line}` : ''}${f.line && f.column ? `:${f.column}` : ''}` : '';
   const context = findingContext({ ...f, overlay: undefined });
   const head = [f.severity, f.ruleId, where, context].filter(Boolean).join(' ');
-  const why = f.suppressed ? `\n    suppressed (${f.suppressed.by}${f.suppressed.owner ? ` by ${f.suppressed.owner}` : ''}${f.suppressed.expires ? ` until ${f.suppressed.expires}` : ''}): ${f.suppressed.reason}` : '';
+  const why = f.suppressed
+    ? `\n    suppressed (${f.suppressed.by}${f.suppressed.owner ? ` by ${f.suppressed.owner}` : ''}${f.suppressed.expires ? ` until ${f.suppressed.expires}` : ''}): ${f.suppressed.reason}`
+    : '';
   return `${head}\n    ${f.message.split('\n').join('\n    ')}${why}`;
 }
 
@@ -123,7 +131,9 @@ function renderCase(suite: Suite, c: Case, uriPrefix: string | undefined): strin
   if (c.failing.length > 0) {
     const errors = c.failing.filter((f) => f.severity === 'error').length;
     const warnings = c.failing.length - errors;
-    const counts = [errors ? plural(errors, 'error') : '', warnings ? plural(warnings, 'warning') : ''].filter(Boolean).join(', ');
+    const counts = [errors ? plural(errors, 'error') : '', warnings ? plural(warnings, 'warning') : '']
+      .filter(Boolean)
+      .join(', ');
     const rules = [...new Set(c.failing.map((f) => f.ruleId))];
     body.push(
       `      <failure${attrs({ message: `${counts}: ${rules.join(', ')}`, type: rules[0] })}>${xmlText(c.failing.map((f) => describe(f, uriPrefix)).join('\n'))}</failure>`,
@@ -132,7 +142,8 @@ function renderCase(suite: Suite, c: Case, uriPrefix: string | undefined): strin
     body.push(`      <skipped${attrs({ message: c.skipped })}/>`);
   }
   const out = [...c.other, ...c.suppressed];
-  if (out.length > 0) body.push(`      <system-out>${xmlText(out.map((f) => describe(f, uriPrefix)).join('\n'))}</system-out>`);
+  if (out.length > 0)
+    body.push(`      <system-out>${xmlText(out.map((f) => describe(f, uriPrefix)).join('\n'))}</system-out>`);
   return body.length === 0 ? `${open}/>` : `${open}>\n${body.join('\n')}\n    </testcase>`;
 }
 

@@ -28,7 +28,9 @@ export function parseReport(text: string, name: string): Report {
     throw new MergeError(`${name} is not JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (!isObject(data) || !isObject(data.tool) || data.tool.name !== 'kfm-gitops') {
-    throw new MergeError(`${name} is not a kfm-gitops JSON report (write one with \`check --format json\` or \`-o json=<file>\`)`);
+    throw new MergeError(
+      `${name} is not a kfm-gitops JSON report (write one with \`check --format json\` or \`-o json=<file>\`)`,
+    );
   }
   const tool = data.tool;
   if (typeof tool.version !== 'string' || typeof tool.kubernetesVersion !== 'string') {
@@ -42,11 +44,18 @@ export function parseReport(text: string, name: string): Report {
     if (data[key] !== undefined && !Array.isArray(data[key])) throw new MergeError(`${name}: ${key} must be a list`);
   }
   (data.overlays as unknown[]).forEach((o, i) => {
-    if (!isObject(o) || typeof o.path !== 'string' || typeof o.status !== 'string') throw new MergeError(`${name}: overlays[${i}] needs a path and a status`);
+    if (!isObject(o) || typeof o.path !== 'string' || typeof o.status !== 'string')
+      throw new MergeError(`${name}: overlays[${i}] needs a path and a status`);
   });
   const checkFindings = (list: unknown[], key: string): void =>
     list.forEach((f, i) => {
-      if (!isObject(f) || typeof f.ruleId !== 'string' || typeof f.message !== 'string' || typeof f.severity !== 'string' || typeof f.fingerprint !== 'string') {
+      if (
+        !isObject(f) ||
+        typeof f.ruleId !== 'string' ||
+        typeof f.message !== 'string' ||
+        typeof f.severity !== 'string' ||
+        typeof f.fingerprint !== 'string'
+      ) {
         throw new MergeError(`${name}: ${key}[${i}] is not a finding (ruleId, severity, message, fingerprint)`);
       }
     });
@@ -89,7 +98,9 @@ function sameTool(reports: NamedReport[]): void {
       // kustomize is absent from `validate` reports; only two known, different versions disagree.
       if (field === 'kustomize' && (a === undefined || b === undefined)) continue;
       if (a !== b) {
-        throw new MergeError(`cannot merge: ${first!.name} was made with ${label} ${String(a)} but ${other.name} with ${String(b)}; run every shard with the same setup`);
+        throw new MergeError(
+          `cannot merge: ${first!.name} was made with ${label} ${String(a)} but ${other.name} with ${String(b)}; run every shard with the same setup`,
+        );
       }
     }
   }

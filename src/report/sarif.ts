@@ -85,11 +85,19 @@ function location(f: Finding, uriPrefix: string | undefined): Record<string, unk
   if (f.file) {
     const rel = repoRelativePath(f.file, uriPrefix);
     // A path outside the repository (a config file beside it) can only be an absolute file URI, without a base.
-    const artifactLocation = rel !== undefined ? { uri: encodePath(rel), uriBaseId: SRCROOT } : isAbsolutePath(f.file) ? { uri: pathToFileURL(f.file).href } : undefined;
+    const artifactLocation =
+      rel !== undefined
+        ? { uri: encodePath(rel), uriBaseId: SRCROOT }
+        : isAbsolutePath(f.file)
+          ? { uri: pathToFileURL(f.file).href }
+          : undefined;
     if (artifactLocation) {
       const physical: Record<string, unknown> = { artifactLocation };
       if (f.line !== undefined && f.line >= 1) {
-        physical.region = { startLine: f.line, ...(f.column !== undefined && f.column >= 1 ? { startColumn: f.column } : {}) };
+        physical.region = {
+          startLine: f.line,
+          ...(f.column !== undefined && f.column >= 1 ? { startColumn: f.column } : {}),
+        };
       }
       loc.physicalLocation = physical;
     }
@@ -146,7 +154,12 @@ function result(f: Finding, ruleIndex: number, uriPrefix: string | undefined): R
 
 export function toSarif(report: Report, options: SarifOptions = {}): Record<string, unknown> {
   const suppressed = report.suppressed ?? [];
-  const all = [...report.findings, ...suppressed.map((f) => (f.suppressed ? f : { ...f, suppressed: { reason: 'suppressed', by: 'exception' as const } }))];
+  const all = [
+    ...report.findings,
+    ...suppressed.map((f) =>
+      f.suppressed ? f : { ...f, suppressed: { reason: 'suppressed', by: 'exception' as const } },
+    ),
+  ];
   const rules = buildRules(all, options.rules);
   const index = new Map(rules.map((r, i) => [r.id, i]));
   return {
@@ -164,7 +177,9 @@ export function toSarif(report: Report, options: SarifOptions = {}): Record<stri
           },
         },
         originalUriBaseIds: {
-          [SRCROOT]: { description: { text: 'The root of the repository (git top-level) that holds the checked desired state.' } },
+          [SRCROOT]: {
+            description: { text: 'The root of the repository (git top-level) that holds the checked desired state.' },
+          },
         },
         columnKind: 'utf16CodeUnits',
         results: all.map((f) => result(f, index.get(f.ruleId)!, options.uriPrefix)),

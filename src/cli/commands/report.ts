@@ -50,7 +50,8 @@ interface MergePlan {
 function planMergeOutputs(io: CliIO, format: string | undefined, outputs: string[] | undefined): MergePlan {
   const known = formatNames();
   const consoleFormat = format ?? 'text';
-  if (!known.includes(consoleFormat)) throw new CliError(`unknown --format ${JSON.stringify(consoleFormat)}; one of ${known.join(', ')}`);
+  if (!known.includes(consoleFormat))
+    throw new CliError(`unknown --format ${JSON.stringify(consoleFormat)}; one of ${known.join(', ')}`);
   const plan: MergePlan = { console: consoleFormat, files: [] };
   for (const spec of outputs ?? []) {
     const eq = spec.indexOf('=');
@@ -59,7 +60,10 @@ function planMergeOutputs(io: CliIO, format: string | undefined, outputs: string
       if (eq === spec.length - 1) throw new CliError(`--output ${JSON.stringify(spec)} names no file`);
       plan.files.push({ format: prefix, file: resolve(io.cwd, spec.slice(eq + 1)) });
     } else {
-      if (plan.consoleFile) throw new CliError('only one bare --output <file> (for the --format output); write more formats with -o <format>=<file>');
+      if (plan.consoleFile)
+        throw new CliError(
+          'only one bare --output <file> (for the --format output); write more formats with -o <format>=<file>',
+        );
       plan.consoleFile = resolve(io.cwd, spec);
     }
   }
@@ -73,14 +77,22 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .description('join the JSON reports of sharded runs (check --shard i/n) into one report, in any format')
     .argument('<reports...>', 'JSON report files, e.g. shard-1.json shard-2.json')
     .option('-f, --format <format>', `output format: ${formatNames().join(', ')} (default text)`)
-    .option('-o, --output <file|format=file>', 'write the --format output to <file>, or another format with <format>=<file> (repeatable)', collect)
+    .option(
+      '-o, --output <file|format=file>',
+      'write the --format output to <file>, or another format with <format>=<file> (repeatable)',
+      collect,
+    )
     .option('--fail-on <severity>', 'lowest severity that makes the exit code 1: error or warning (default error)')
-    .option('--uri-prefix <path>', 'path of the checked root inside the repository (e.g. infra/gitops/), for SARIF and GitHub paths')
+    .option(
+      '--uri-prefix <path>',
+      'path of the checked root inside the repository (e.g. infra/gitops/), for SARIF and GitHub paths',
+    )
     .option('-q, --quiet', 'print only errors and the summary')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .action(async (files: string[], flags: MergeFlags) => {
       const failOn = (flags.failOn ?? 'error') as FailOn;
-      if (failOn !== 'error' && failOn !== 'warning') throw new CliError(`--fail-on must be error or warning, not ${JSON.stringify(flags.failOn)}`);
+      if (failOn !== 'error' && failOn !== 'warning')
+        throw new CliError(`--fail-on must be error or warning, not ${JSON.stringify(flags.failOn)}`);
       const plan = planMergeOutputs(io, flags.format, flags.output);
       const named: NamedReport[] = [];
       for (const file of files) {
@@ -104,8 +116,15 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
         if (err instanceof MergeError) throw new CliError(err.message);
         throw err;
       }
-      const options = { color: useColor(io, flags.color), quiet: flags.quiet, rules: allRules(), uriPrefix: flags.uriPrefix ?? '', failOn };
-      for (const out of plan.files) await writeFileAtomic(out.file, FORMATTERS[out.format](merged, { ...options, color: false }));
+      const options = {
+        color: useColor(io, flags.color),
+        quiet: flags.quiet,
+        rules: allRules(),
+        uriPrefix: flags.uriPrefix ?? '',
+        failOn,
+      };
+      for (const out of plan.files)
+        await writeFileAtomic(out.file, FORMATTERS[out.format](merged, { ...options, color: false }));
       if (plan.consoleFile) {
         await writeFileAtomic(plan.consoleFile, FORMATTERS[plan.console](merged, { ...options, color: false }));
         io.stdout(`${summaryLine(merged)}\n`);

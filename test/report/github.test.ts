@@ -1,0 +1,105 @@
+/** GitHub Actions workflow commands: one annotation per finding, on the repository path and line, escaped. */
+import { describe, expect, it } from 'vitest';
+import { annotation, escapeData, escapeProperty, formatGithub } from '../../src/report/github.js';
+import { FORMATTERS } from '../../src/report/index.js';
+import type { Finding } from '../../src/types.js';
+import { HOSTILE, sampleReport } from './sample.js';
+
+/** Undoes the runner's escaping (actions/runner ActionCommand.Unescape*), to prove the round trip is lossless. */
+function unescapeData(s: string): string {
+  return s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+}
+function unescapeProperty(s: string): string {
+  return s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
+}
+
+/** Parses one command line the way the runner does: `::name k=v,k=v::data`. */
+function parseCommand(line: string): { command: string; props: Record<string, string>; data: string } {
+  const m = /^::([a-z]+)(?: ([^:]*))?::(.*)$/s.exec(line);
+  if (!m) throw new Error(`not a workflow command: ${line}`);
+  const props: Record<string, string> = {};
+  for (const pair of (m[2] ?? '').split(',').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    props[pair.slice(0, eq)] = unescapeProperty(pair.slice(eq + 1));
+  }
+  return { command: m[1]!, props, data: unescapeData(m[3]!) };
+}
+
+const output = formatGithub(sampleReport(), { uriPrefix: 'infra/gitops/' });
+const lines = output.trimEnd().split('\n');
+const commandFor = (fp: string): ReturnType<typeof parseCommand> => {
+  const f = sampleReport().findings.find((x) => x.fingerprint === fp)!;
+  return parseCommand(annotation(f, { uriPrefix: 'infra/gitops/' }));
+};
+
+describe('GitHub workflow commands', () => {
+  it('prints one command line per finding, then the summary line', () => {
+    expect(lines).toHaveLength(sampleReport().findings.length + 1);
+    for (const l of lines.slice(0, -1)) expect(l).toMatch(/^::(error|warning|notice) /);
+    expect(lines.at(-1)).toMatch(/^✖ 5 errors, 1 warning in 3 overlays \(9 resources\)/);
+  });
+
+  it('puts an error on the repository path, line and column, titled with the rule id', () => {
+    expect(lines[0]).toBe(
+      '::error file=infra/gitops/apps/kfm-api/base/deployment.yaml,line=9,col=13,title=KFM-SCHEMA-001::spec.replicas must be integer (Deployment kfm-dev/kfm-api, overlay apps/kfm-api/overlays/dev, at spec.replicas)',
+    );
+  });
+
+  it('uses ::warning and ::notice for lower severities', () => {
+    expect(commandFor('fp-dp-prod').command).toBe('warning');
+    expect(commandFor('fp-sec-dev').command).toBe('notice');
+  });
+
+  it('escapes a hostile message so it stays one command and round-trips exactly', () => {
+    const line = annotation(
+      sampleReport().findings.find((f) => f.fingerprint === 'fp-dp-prod')!,
+      {},
+    );
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line).not.toMatch(/\r/);
+    // Data escapes %, CR and LF only; ':' and ',' stay as they are.
+    expect(line).toContain('::bad: 100%25, a,b%0D%0A::set-output name=x::y <script>');
+    const parsed = parseCommand(line);
+    expect(parsed.data.startsWith(HOSTILE)).toBe(true);
+    // The injected "::set-output" sits inside the data, after an escaped newline: no second command.
+    expect(output.split('\n').filter((l) => l.startsWith('::set-output'))).toEqual([]);
+  });
+
+  it('escapes property values (file names with ":" and ",")', () => {
+    const f: Finding = {
+      ruleId: 'KFM-SEC-001',
+      category: 'secret',
+      severity: 'error',
+      message: 'm',
+      file: 'a:b,c%d\ne.yaml',
+      line: 1,
+      fingerprint: 'x',
+    };
+    const line = annotation(f, {});
+    expect(line).toMatch(/^::error file=a%3Ab%2Cc%25d%0Ae\.yaml,line=1,title=KFM-SEC-001::m$/);
+    expect(parseCommand(line).props.file).toBe('a:b,c%d\ne.yaml');
+  });
+
+  it('implements the documented escapes', () => {
+    expect(escapeData('%\r\n:,')).toBe('%25%0D%0A:,');
+    expect(escapeProperty('%\r\n:,')).toBe('%25%0D%0A%3A%2C');
+  });
+
+  it('names a file outside the repository in the message instead of annotating a wrong path', () => {
+    const c = commandFor('fp-config');
+    expect(c.props.file).toBeUndefined();
+    expect(c.data).toMatch(/^\/home\/ci\/repo\/kfm-gitops\.yaml:7: exception for KFM-DP-001 expired/);
+  });
+
+  it('annotates a finding with no place without file or line', () => {
+    const c = commandFor('fp-check-failed');
+    expect(c.props).toEqual({ title: 'KFM-POLICY-999' });
+    expect(c.command).toBe('error');
+  });
+
+  it('--quiet keeps only errors', () => {
+    const quiet = FORMATTERS.github(sampleReport(), { color: false, quiet: true }).trimEnd().split('\n');
+    expect(quiet.slice(0, -1).every((l) => l.startsWith('::error '))).toBe(true);
+    expect(quiet).toHaveLength(5 + 1);
+  });
+});
