@@ -75,8 +75,9 @@ describe.skipIf(!existsSync(kustomizeBin))('check --shard (CLI, real kustomize)'
       expect([...paths(one), ...paths(two)].sort()).toEqual(paths(all));
       expect(paths(one).length).toBeGreaterThan(0);
       expect(paths(two).length).toBeGreaterThan(0);
-      const key = (f: { fingerprint: string; ruleId: string; line?: number }): string => `${f.fingerprint} ${f.ruleId} ${f.line}`;
-      const overlayFindings = (r: { findings: { overlay?: string }[] }) => r.findings.filter((f) => f.overlay !== undefined);
+      type F = { fingerprint: string; ruleId: string; line?: number; overlay?: string };
+      const key = (f: F): string => `${f.fingerprint} ${f.ruleId} ${f.line}`;
+      const overlayFindings = (r: { findings: F[] }): F[] => r.findings.filter((f) => f.overlay !== undefined);
       expect([...overlayFindings(one), ...overlayFindings(two)].map(key).sort()).toEqual(overlayFindings(all).map(key).sort());
       expect(overlayFindings(all).length).toBeGreaterThan(0);
     } finally {
