@@ -5,10 +5,13 @@ import { register as check } from './check.js';
 import { register as explain } from './explain.js';
 import { register as render } from './render.js';
 import { register as policies } from './policies.js';
+import { register as promote } from './promote.js';
+import { register as status } from './status.js';
+import { register as newApp } from './new-app.js';
 import { register as report } from './report.js';
 import { register as schemas } from './schemas.js';
 import { register as validate } from './validate.js';
 
 export type Register = (program: Command, io: CliIO, setCode: (code: number) => void) => void;
 
-export const COMMANDS: Register[] = [check, render, validate, explain, report, schemas, policies];
+export const COMMANDS: Register[] = [check, render, validate, explain, report, schemas, policies, promote, status, newApp];
