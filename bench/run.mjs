@@ -1,0 +1,461 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench` (issue 8): kfm-gitops against the render floor and the glue pipeline on a synthetic repo.
+ *
+ *   node bench/run.mjs [--size small|medium|large] [--reps 3] [--concurrency <n>]
+ *                      [--modes floor,glue,cold,warm,changed] [--no-micro] [--no-build] [--seed <text>]
+ *
+ * 1. builds the tool (tsc -p tsconfig.build.json) unless --no-build;
+ * 2. generates the repo (bench/generate.mjs) into bench/out/repo-<size>, reused while size/seed/generator match;
+ * 3. per repetition, alternating so that drift in machine load hits every mode alike:
+ *      floor    bench/floor.sh: `kustomize build` of every overlay, nothing else
+ *      glue     bench/glue/glue.sh: kustomize | kubeconform -strict, conftest (the same rules), gitleaks
+ *      cold     `kfm-gitops check` with its render cache cleared
+ *      warm     the same again, nothing changed (render cache hot)
+ *      changed  `check --changed-since HEAD` after editing one app base file (restored afterwards)
+ *    all at the same parallelism (default: CPU count), every kustomize the same binary;
+ * 4. runs the other engineers' micro-benchmarks (bench/{schema,policy,secrets}.bench.mjs) when present;
+ * 5. prints medians and the issue's ratios against its targets, writes bench/out/result.json (+ result-<size>.json).
+ *
+ * Peak RSS is the kfm-gitops process's own (bench/rss-probe.mjs, getrusage at exit), kustomize children excluded.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BENCH_BIN, BENCH_TOOLS, benchToolsReady } from '../scripts/bench-tools.mjs';
+import { DEFAULT_SEED, GENERATOR_VERSION, generateRepo, SIZES } from './generate.mjs';
+import { writeKubeconformSchemas } from './glue/kubeconform-schemas.mjs';
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const benchDir = join(projectRoot, 'bench');
+const outDir = join(benchDir, 'out');
+const KUSTOMIZE = join(projectRoot, '.tools', 'bin', 'kustomize');
+const CLI = join(projectRoot, 'bin', 'kfm-gitops.js');
+const PROBE = join(benchDir, 'rss-probe.mjs');
+const ALL_MODES = ['floor', 'glue', 'cold', 'warm', 'changed'];
+
+export const TARGETS = {
+  checkColdOverFloor: { max: 1.25 },
+  glueOverCheckCold: { min: 2.0 },
+  warmOverCold: { max: 0.1 },
+  changedOverCold: { max: 0.15 },
+  peakRssMbLarge: { max: 400 },
+};
+
+// ------------------------------------------------------------------------------------------------ helpers
+
+export function median(values) {
+  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 === 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+const ratio = (a, b) => (a !== null && b !== null && b > 0 ? Math.round((a / b) * 1000) / 1000 : null);
+const seconds = (ms) => (ms === null || ms === undefined ? '—' : `${(ms / 1000).toFixed(2)} s`);
+
+function parseArgs(argv) {
+  const o = { size: 'medium', reps: 3, concurrency: availableParallelism?.() ?? cpus().length, modes: ALL_MODES, micro: true, build: true, seed: DEFAULT_SEED };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--size') o.size = value();
+    else if (a === '--reps') o.reps = Number(value());
+    else if (a === '--concurrency') o.concurrency = Number(value());
+    else if (a === '--modes') o.modes = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a === '--seed') o.seed = value();
+    else if (a === '--no-micro') o.micro = false;
+    else if (a === '--no-build') o.build = false;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (!SIZES[o.size]) throw new Error(`--size is one of ${Object.keys(SIZES).join(', ')}`);
+  if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error('--reps must be a positive integer');
+  if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new Error('--concurrency must be a positive integer');
+  for (const m of o.modes) if (!ALL_MODES.includes(m)) throw new Error(`unknown mode ${m} (${ALL_MODES.join(', ')})`);
+  return o;
+}
+
+/** Runs a command to completion; wall time from spawn to exit, stdout kept (stderr kept for diagnostics). */
+function timed(file, args, options = {}) {
+  return new Promise((resolvePromise) => {
+    const started = performance.now();
+    const child = spawn(file, args, { cwd: options.cwd ?? projectRoot, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('error', (e) => err.push(Buffer.from(String(e))));
+    child.on('close', (code, signal) => {
+      resolvePromise({
+        ms: Math.round(performance.now() - started),
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
+    });
+  });
+}
+
+function lastJsonLine(text) {
+  const lines = text.trim().split('\n').reverse();
+  for (const l of lines) {
+    try {
+      return JSON.parse(l);
+    } catch {
+      // keep looking
+    }
+  }
+  return null;
+}
+
+function log(msg) {
+  process.stderr.write(`${msg}\n`);
+}
+
+// ------------------------------------------------------------------------------------------------ setup
+
+function buildTool() {
+  log('build: tsc -p tsconfig.build.json');
+  const r = spawnSync(process.execPath, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: projectRoot, encoding: 'utf8' });
+  if (r.status !== 0) {
+    // Others may have half-done files; tsc still emits. Go on when the CLI entry exists, say so otherwise.
+    log(`build: tsc reported errors (exit ${r.status}); continuing with the emitted dist/\n${(r.stdout ?? '').split('\n').slice(0, 10).join('\n')}`);
+  }
+  if (!existsSync(join(projectRoot, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: the build failed');
+}
+
+function ensureRepo(size, seed) {
+  const dir = join(outDir, `repo-${size}`);
+  const manifestFile = join(outDir, `repo-${size}.json`);
+  if (existsSync(manifestFile) && existsSync(join(dir, '.git'))) {
+    const m = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    if (m.generator === GENERATOR_VERSION && m.seed === seed && m.size === size) {
+      // A crashed earlier run may have left the touched file modified: put the committed version back.
+      spawnSync('git', ['checkout', '-q', '--', '.'], { cwd: dir });
+      log(`repo: reusing ${relative(projectRoot, dir)} (${m.overlays} overlays, ${m.resources} resources)`);
+      return { dir, manifest: m };
+    }
+  }
+  log(`repo: generating ${size} into ${relative(projectRoot, dir)}…`);
+  const started = performance.now();
+  const { manifest, overlays } = generateRepo({ out: dir, size, seed, force: true });
+  manifest.overlayList = overlays;
+  writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+  log(`repo: ${manifest.overlays} overlays, ${manifest.resources} resources, ${manifest.files} files in ${seconds(performance.now() - started)}`);
+  return { dir, manifest };
+}
+
+function prepareGlue(release) {
+  if (!benchToolsReady()) return { ready: false, reason: `glue tools missing: run \`npm run bench:tools\` (go install into ${relative(projectRoot, BENCH_BIN)})` };
+  const glueDir = join(outDir, 'glue');
+  const schemaDir = join(glueDir, `kubeconform-${release}`);
+  rmSync(schemaDir, { recursive: true, force: true });
+  const schemas = writeKubeconformSchemas({ release, outDir: schemaDir });
+  // conftest gets the project's rules as they are now (tests left out: conftest would only compile them) + adapter.
+  const policyDir = join(glueDir, 'policy');
+  rmSync(policyDir, { recursive: true, force: true });
+  const copyRego = (from, to) => {
+    for (const entry of readdirSync(from, { withFileTypes: true })) {
+      const src = join(from, entry.name);
+      if (entry.isDirectory()) copyRego(src, join(to, entry.name));
+      else if (entry.name.endsWith('.rego') && !entry.name.endsWith('_test.rego')) {
+        mkdirSync(to, { recursive: true });
+        cpSync(src, join(to, entry.name));
+      }
+    }
+  };
+  copyRego(join(projectRoot, 'policies'), join(policyDir, 'kfm'));
+  cpSync(join(benchDir, 'glue', 'policy', 'adapter.rego'), join(policyDir, 'adapter.rego'));
+  const gitleaksConfig = join(benchDir, 'glue', 'gitleaks.toml');
+  return {
+    ready: true,
+    workDir: join(glueDir, 'work'),
+    env: {
+      ...process.env,
+      KUSTOMIZE,
+      KUBECONFORM: join(BENCH_BIN, 'kubeconform'),
+      CONFTEST: join(BENCH_BIN, 'conftest'),
+      GITLEAKS: join(BENCH_BIN, 'gitleaks'),
+      K8S_VERSION: schemas.kubernetesVersion,
+      SCHEMA_CORE: schemas.schemaLocations[0],
+      SCHEMA_CRDS: schemas.schemaLocations[1],
+      POLICY_DIR: policyDir,
+      RULES_JSON: join(projectRoot, 'policies', 'bundle', 'rules.json'),
+      ...(existsSync(gitleaksConfig) ? { GITLEAKS_CONFIG: gitleaksConfig } : {}),
+    },
+    versions: Object.fromEntries(Object.entries(BENCH_TOOLS).map(([k, t]) => [k, t.version])),
+  };
+}
+
+function probeCli() {
+  const r = spawnSync(process.execPath, [CLI, 'check', '--help'], { encoding: 'utf8' });
+  const help = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  return { changedSince: help.includes('--changed-since'), noCache: help.includes('--no-cache') };
+}
+
+function kustomizeVersion() {
+  try {
+    return execFileSync(KUSTOMIZE, ['version'], { encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ modes
+
+async function runFloor(repo, listFile, concurrency, extraEnv = {}) {
+  const r = await timed('bash', [join(benchDir, 'floor.sh'), repo, listFile, String(concurrency)], { env: { ...process.env, KUSTOMIZE, ...extraEnv } });
+  if (r.code !== 0) throw new Error(`floor.sh failed (exit ${r.code}): ${r.stderr.slice(0, 2000)}`);
+  return { ms: r.ms };
+}
+
+async function runGlue(repo, listFile, concurrency, glue) {
+  mkdirSync(glue.workDir, { recursive: true });
+  const r = await timed('bash', [join(benchDir, 'glue', 'glue.sh'), repo, listFile, glue.workDir, String(concurrency)], { env: glue.env });
+  const summary = lastJsonLine(r.stdout);
+  if (!summary) throw new Error(`glue.sh printed no summary (exit ${r.code}): ${r.stderr.slice(0, 2000)}`);
+  return { ms: r.ms, summary };
+}
+
+function clearCache(repo) {
+  rmSync(join(repo, '.kfm-gitops', 'cache'), { recursive: true, force: true });
+}
+
+async function runCheck(repo, concurrency, extraArgs = []) {
+  const rssFile = join(outDir, `rss-${process.pid}.json`);
+  rmSync(rssFile, { force: true });
+  const args = ['--import', PROBE, CLI, 'check', repo, '--format', 'json', '--concurrency', String(concurrency), '--kustomize', KUSTOMIZE, ...extraArgs];
+  const r = await timed(process.execPath, args, { env: { ...process.env, NO_COLOR: '1', KFM_BENCH_RSS_FILE: rssFile } });
+  let report = null;
+  try {
+    report = JSON.parse(r.stdout);
+  } catch {
+    report = null;
+  }
+  let maxRssKb = null;
+  try {
+    maxRssKb = JSON.parse(readFileSync(rssFile, 'utf8')).maxRssKb;
+  } catch {
+    maxRssKb = null;
+  }
+  rmSync(rssFile, { force: true });
+  const findings = report?.findings ?? [];
+  return {
+    ms: r.ms,
+    exitCode: r.code,
+    peakRssMb: maxRssKb === null ? null : Math.round(maxRssKb / 1024),
+    overlays: report?.summary?.overlays ?? null,
+    resources: report?.summary?.resources ?? null,
+    rendered: report?.summary?.rendered ?? null,
+    cachedRenders: report?.summary?.cachedRenders ?? null,
+    findings: findings.length,
+    findingRules: [...new Set(findings.map((f) => f.ruleId))].sort(),
+    toolDurationMs: report?.summary?.durationMs ?? null,
+    ...(report ? {} : { error: `no JSON report (exit ${r.code}): ${r.stderr.slice(0, 1000)}` }),
+  };
+}
+
+/** Edits the manifest's touch file (one app base file) in a way that changes the rendered output. */
+function touch(repo, manifest, rep) {
+  const file = join(repo, manifest.touchFile);
+  const original = readFileSync(file, 'utf8');
+  writeFileSync(file, `${original.replace(/\n$/, '')}\n  BENCH_TOUCH: "rep-${rep}"\n`);
+  return () => writeFileSync(file, original);
+}
+
+// ------------------------------------------------------------------------------------------------ micro
+
+const MICRO = [
+  { name: 'schema', file: 'schema.bench.mjs', headline: /resources.?per.?s|resourcesPerSecond|perSecond/i, unit: 'resources/s' },
+  { name: 'policy', file: 'policy.bench.mjs', headline: /wholeOverlayMsPer1000|msPer1000/i, unit: 'ms per 1,000 resources' },
+  { name: 'secrets', file: 'secrets.bench.mjs', headline: /mb.?per.?s|MBps|megabytesPerSecond|mbs/i, unit: 'MB/s' },
+];
+
+async function runMicro() {
+  const out = {};
+  for (const m of MICRO) {
+    const file = join(benchDir, m.file);
+    if (!existsSync(file)) {
+      out[m.name] = { present: false };
+      continue;
+    }
+    log(`micro: ${m.file}`);
+    const r = await timed(process.execPath, [file], { cwd: projectRoot });
+    const result = lastJsonLine(r.stdout);
+    const key = result ? Object.keys(result).find((k) => m.headline.test(k) && typeof result[k] === 'number') : undefined;
+    out[m.name] = {
+      present: true,
+      exitCode: r.code,
+      ms: r.ms,
+      headline: key ? { key, value: result[key], unit: m.unit } : null,
+      result,
+      ...(result ? {} : { error: r.stderr.slice(0, 1000) }),
+    };
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------ main
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  mkdirSync(outDir, { recursive: true });
+  const startedAt = new Date().toISOString();
+  const load0 = loadavg();
+  if (opts.build) buildTool();
+  if (!existsSync(KUSTOMIZE)) throw new Error(`${relative(projectRoot, KUSTOMIZE)} is missing: run \`npm run tools\``);
+  const { dir: repo, manifest } = ensureRepo(opts.size, opts.seed);
+  const listFile = join(outDir, `overlays-${opts.size}.txt`);
+  writeFileSync(listFile, `${manifest.overlayList.join('\n')}\n`);
+  const cli = probeCli();
+  const glue = opts.modes.includes('glue') ? prepareGlue('1.37') : { ready: false, reason: 'not requested' };
+  if (opts.modes.includes('glue') && !glue.ready) log(`glue: skipped — ${glue.reason}`);
+
+  const samples = Object.fromEntries(ALL_MODES.map((m) => [m, []]));
+  const notes = [];
+  let floorOrigin = null;
+  for (let rep = 1; rep <= opts.reps; rep++) {
+    clearCache(repo);
+    if (opts.modes.includes('floor')) {
+      const r = await runFloor(repo, listFile, opts.concurrency);
+      samples.floor.push(r);
+      log(`rep ${rep}: floor ${seconds(r.ms)}`);
+      if (rep === 1) {
+        // Once: the floor with kfm-gitops's source-mapping build metadata (what our renders ask kustomize for).
+        const work = join(outDir, 'floor-origin');
+        rmSync(work, { recursive: true, force: true });
+        floorOrigin = await runFloor(repo, listFile, opts.concurrency, { ORIGIN: '1', WORK: work });
+        log(`rep ${rep}: floor with origin annotations ${seconds(floorOrigin.ms)}`);
+      }
+    }
+    if (opts.modes.includes('glue') && glue.ready) {
+      const r = await runGlue(repo, listFile, opts.concurrency, glue);
+      samples.glue.push(r);
+      log(`rep ${rep}: glue ${seconds(r.ms)} ${JSON.stringify(r.summary)}`);
+    }
+    if (opts.modes.includes('cold')) {
+      clearCache(repo);
+      const r = await runCheck(repo, opts.concurrency);
+      samples.cold.push(r);
+      log(`rep ${rep}: check cold ${seconds(r.ms)} (exit ${r.exitCode}, ${r.findings} findings, peak RSS ${r.peakRssMb} MB)`);
+    }
+    if (opts.modes.includes('warm')) {
+      const r = await runCheck(repo, opts.concurrency);
+      samples.warm.push(r);
+      log(`rep ${rep}: check warm ${seconds(r.ms)} (exit ${r.exitCode}, cached renders ${r.cachedRenders})`);
+    }
+    if (opts.modes.includes('changed')) {
+      if (!cli.changedSince) {
+        if (rep === 1) notes.push('check has no --changed-since yet: changed-only not measured');
+      } else {
+        const restore = touch(repo, manifest, rep);
+        try {
+          const r = await runCheck(repo, opts.concurrency, ['--changed-since', 'HEAD']);
+          samples.changed.push(r);
+          log(`rep ${rep}: check --changed-since HEAD ${seconds(r.ms)} (exit ${r.exitCode}, ${r.overlays} overlays)`);
+        } finally {
+          restore();
+        }
+      }
+    }
+  }
+  if (!cli.noCache && opts.modes.includes('warm')) notes.push('check has no --no-cache flag yet: cold runs clear <root>/.kfm-gitops/cache instead');
+
+  const micro = opts.micro ? await runMicro() : {};
+
+  const med = Object.fromEntries(ALL_MODES.map((m) => [m, median(samples[m].map((s) => s.ms))]));
+  const checkRuns = [...samples.cold, ...samples.warm, ...samples.changed];
+  const peakRssMb = checkRuns.length > 0 ? Math.max(...checkRuns.map((s) => s.peakRssMb ?? 0)) : null;
+  const ratios = {
+    checkColdOverFloor: ratio(med.cold, med.floor),
+    glueOverCheckCold: ratio(med.glue, med.cold),
+    warmOverCold: ratio(med.warm, med.cold),
+    changedOverCold: ratio(med.changed, med.cold),
+    checkColdOverFloorWithOrigin: ratio(med.cold, floorOrigin?.ms ?? null),
+  };
+  const verdict = (name, value) => {
+    const t = TARGETS[name];
+    if (value === null || !t) return null;
+    return t.max !== undefined ? value <= t.max : value >= t.min;
+  };
+  const targets = {
+    checkColdOverFloor: { ...TARGETS.checkColdOverFloor, value: ratios.checkColdOverFloor, met: verdict('checkColdOverFloor', ratios.checkColdOverFloor) },
+    glueOverCheckCold: { ...TARGETS.glueOverCheckCold, value: ratios.glueOverCheckCold, met: verdict('glueOverCheckCold', ratios.glueOverCheckCold) },
+    warmOverCold: { ...TARGETS.warmOverCold, value: ratios.warmOverCold, met: verdict('warmOverCold', ratios.warmOverCold) },
+    changedOverCold: { ...TARGETS.changedOverCold, value: ratios.changedOverCold, met: verdict('changedOverCold', ratios.changedOverCold) },
+    ...(opts.size === 'large' ? { peakRssMbLarge: { ...TARGETS.peakRssMbLarge, value: peakRssMb, met: verdict('peakRssMbLarge', peakRssMb) } } : {}),
+  };
+
+  // Fairness checks: every contender must have looked at the same overlays and found the repo clean.
+  for (const s of samples.cold) {
+    if (s.overlays !== null && s.overlays !== manifest.overlays) notes.push(`check discovered ${s.overlays} overlays, the repo has ${manifest.overlays}`);
+    if (s.exitCode !== 0 || s.findings > 0) notes.push(`check cold exit ${s.exitCode} with ${s.findings} findings (${s.findingRules.join(', ')}): the generated repo should be clean`);
+  }
+  for (const s of samples.glue) {
+    const g = s.summary;
+    if (g.renderFailures || g.kubeconform.invalid || g.kubeconform.errors || g.kubeconform.skipped || g.conftest.failures || g.conftest.runsWithoutResult)
+      notes.push(`glue was not clean: ${JSON.stringify(g)}`);
+    if (g.gitleaks.findings > 0) notes.push(`gitleaks reported ${g.gitleaks.findings} findings (see ${relative(projectRoot, glue.workDir)}/gitleaks.json)`);
+  }
+
+  const result = {
+    issue: 8,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, parallelism: opts.concurrency, memoryMb: Math.round(totalmem() / 2 ** 20), node: process.version, loadavgStart: load0, loadavgEnd: loadavg() },
+    options: { size: opts.size, reps: opts.reps, modes: opts.modes, seed: opts.seed },
+    repo: { path: relative(projectRoot, repo), overlays: manifest.overlays, resources: manifest.resources, files: manifest.files, bytes: manifest.bytes, touchFile: manifest.touchFile },
+    tools: { kustomize: kustomizeVersion(), glue: glue.ready ? glue.versions : null, cli },
+    mediansMs: med,
+    floorWithOriginMs: floorOrigin?.ms ?? null,
+    ratios,
+    targets,
+    peakRssMb,
+    micro,
+    samples,
+    notes: [...new Set(notes)],
+  };
+  const text = `${JSON.stringify(result, null, 2)}\n`;
+  writeFileSync(join(outDir, 'result.json'), text);
+  writeFileSync(join(outDir, `result-${opts.size}.json`), text);
+  printSummary(result);
+}
+
+function printSummary(r) {
+  const line = (label, value) => console.log(`  ${label.padEnd(34)} ${value}`);
+  console.log(`\nkfm-gitops bench — ${r.options.size} repo: ${r.repo.overlays} overlays, ${r.repo.resources} resources; ${r.options.reps} reps; parallelism ${r.machine.parallelism}`);
+  console.log('medians');
+  for (const [mode, label] of [['floor', 'render floor (kustomize only)'], ['glue', 'glue (kubeconform+conftest+gitleaks)'], ['cold', 'check, cold cache'], ['warm', 'check, warm cache'], ['changed', 'check --changed-since (1 base)']]) {
+    const all = r.samples[mode].map((s) => s.ms);
+    line(label, all.length ? `${seconds(r.mediansMs[mode])}   [${all.map((x) => (x / 1000).toFixed(2)).join(', ')}]` : '—');
+  }
+  if (r.floorWithOriginMs !== null) line('floor with origin annotations', seconds(r.floorWithOriginMs));
+  console.log('ratios (target)');
+  for (const [name, t] of Object.entries(r.targets)) {
+    const bound = t.max !== undefined ? `≤ ${t.max}` : `≥ ${t.min}`;
+    const mark = t.met === null ? '  n/a' : t.met ? '  met' : '  MISSED';
+    line(name, `${t.value ?? '—'} (${bound})${mark}`);
+  }
+  line('peak RSS of kfm-gitops', r.peakRssMb === null ? '—' : `${r.peakRssMb} MB`);
+  const micro = Object.entries(r.micro).filter(([, m]) => m.present);
+  if (micro.length > 0) {
+    console.log('micro-benchmarks');
+    for (const [name, m] of micro) line(name, m.headline ? `${m.headline.value} ${m.headline.unit} (${m.headline.key})` : `no headline figure (exit ${m.exitCode})`);
+  }
+  for (const n of r.notes) console.log(`note: ${n}`);
+  console.log(`result: ${relative(projectRoot, join(outDir, 'result.json'))}`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  main().catch((err) => {
+    console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}
