@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { register as check } from './check.js';
+import { register as diff } from './diff.js';
 import { register as explain } from './explain.js';
 import { register as render } from './render.js';
 import { register as policies } from './policies.js';
@@ -14,4 +15,4 @@ import { register as validate } from './validate.js';
 
 export type Register = (program: Command, io: CliIO, setCode: (code: number) => void) => void;
 
-export const COMMANDS: Register[] = [check, render, validate, explain, report, schemas, policies, promote, status, newApp];
+export const COMMANDS: Register[] = [check, render, validate, explain, report, schemas, policies, promote, status, newApp, diff];
