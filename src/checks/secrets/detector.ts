@@ -1,17 +1,19 @@
 /**
  * Runs the credential rules over a text in time linear in its length.
  *
- * 1. Keyword pre-filter: each rule's lowercase keywords are located with `indexOf` on a lowercased copy. A rule
- *    whose keywords do not occur costs nothing more.
+ * 1. Keyword pre-filter: one Aho-Corasick pass (case-folded, over char codes) finds every occurrence of every
+ *    rule's keywords at once. A rule whose keywords do not occur costs nothing more.
  * 2. Windows: around each keyword hit, a window of at most `before + after` characters (cut at the line for
  *    single-line rules); overlapping windows are merged, so the windows of one rule never cover a character twice.
- * 3. Matching: re2js (RE2, linear time) — first a capture-free `test()` (DFA), and only when it says yes, a
- *    `matcher()` pass for the groups. Windows longer than CHUNK are cut into overlapping chunks so that the
- *    capture pass only ever runs on chunks that hold a match.
+ * 3. Matching: re2js (RE2, linear time) — first a capture-free `test()` (DFA, fast), and only when it says yes, a
+ *    `matcher()` pass for the groups (re2js's capture engine is ~100× slower than its DFA). Windows longer than a
+ *    chunk (a few times the longest match) are cut into overlapping chunks, so the capture pass only runs on small
+ *    pieces that hold a match.
  * 4. Boundaries are checked on the full text (a window may cut a token; the text cannot).
  *
- * The matcher work of one text is capped by a budget proportional to its length; when a crafted input exhausts it
- * the detector stops and says so (the caller reports KFM-SEC-007: fail closed, never silently partial).
+ * Both passes are capped by budgets proportional to the text's length (DFA: 16 passes; captures: a quarter of the
+ * text, at least 512 KB). Real files stay far below; a crafted one that exhausts a budget stops the detector, which
+ * says so (the caller reports KFM-SEC-007: fail closed, never silently partial).
  */
 import { RE2JS } from 're2js';
 import type { CharClass, ContentRule } from './rules.js';
@@ -31,6 +33,8 @@ export interface Candidate {
 }
 
 export interface DetectorStats {
+  /** Characters read by the keyword pass (once per text). */
+  keywordChars: number;
   /** Capture-free `test()` calls and characters they read. */
   testCalls: number;
   testChars: number;
@@ -66,10 +70,13 @@ interface CompiledRule {
   re: RE2JS;
   isToken: (code: number) => boolean;
   overlap: number;
+  chunk: number;
+  /** Indexes of the rule's keywords in the shared keyword index. */
+  keywordIds: number[];
 }
 
-/** Characters per capture chunk. Small enough that a capture pass over a chunk is cheap, large enough to be rare. */
-const CHUNK = 8192;
+/** Smallest chunk a long window is cut into (the chunk is at least twice the rule's longest match). */
+const MIN_CHUNK = 1024;
 /** Most candidates one rule may produce in one text (beyond that the text is noise or a dump: budget stop). */
 const MAX_CANDIDATES_PER_RULE = 2000;
 /** Longest PEM body followed; keys are a few KB. */
@@ -87,29 +94,31 @@ class BudgetExceeded extends Error {}
 export class Detector {
   readonly rules: readonly ContentRule[];
   private readonly compiled: CompiledRule[];
-  readonly stats: DetectorStats = { testCalls: 0, testChars: 0, matcherCalls: 0, matcherChars: 0, candidates: 0 };
+  readonly stats: DetectorStats = { keywordChars: 0, testCalls: 0, testChars: 0, matcherCalls: 0, matcherChars: 0, candidates: 0 };
+
+  private readonly keywords: KeywordIndex;
 
   constructor(rules: readonly ContentRule[] = CONTENT_RULES) {
     this.rules = rules;
-    this.compiled = rules.map((rule) => ({
-      rule,
-      re: RE2JS.compile(rule.pattern),
-      isToken: CHAR_CLASSES[rule.boundary?.chars ?? 'alnum'],
-      overlap: rule.before + rule.after + 64,
-    }));
-  }
-
-  /** Ids of the rules whose keywords occur in `lower` (a lowercased text): the only rules that can match in it. */
-  activeRules(lower: string): Set<string> {
-    const out = new Set<string>();
-    for (const { rule } of this.compiled) if (rule.keywords.some((k) => lower.includes(k))) out.add(rule.id);
-    return out;
+    const all = [...new Set(rules.flatMap((r) => r.keywords))];
+    this.keywords = new KeywordIndex(all);
+    this.compiled = rules.map((rule) => {
+      const overlap = rule.before + rule.after + 64;
+      return {
+        rule,
+        re: RE2JS.compile(rule.pattern),
+        isToken: CHAR_CLASSES[rule.boundary?.chars ?? 'alnum'],
+        overlap,
+        chunk: Math.max(MIN_CHUNK, 2 * overlap),
+        keywordIds: rule.keywords.map((k) => all.indexOf(k)),
+      };
+    });
   }
 
   detect(text: string, options: DetectOptions = {}): DetectResult {
-    const lower = options.lower ?? lowerSameLength(text);
-    // Matcher work allowed for this text: several passes over it, plus a floor for short texts.
-    const budget = { left: 8 * text.length + 256 * 1024 };
+    const positions = this.keywords.scan(text);
+    this.stats.keywordChars += text.length;
+    const budget: Budget = { dfa: 16 * text.length + 1024 * 1024, capture: Math.max(512 * 1024, text.length >> 2) };
     const found: Candidate[] = [];
     let truncated = false;
     let lineBreaks: number[] | undefined;
@@ -119,11 +128,11 @@ export class Detector {
       const { rule } = c;
       if (options.only && !options.only.has(rule.id)) continue;
       if (options.skipGeneric && rule.generic) continue;
-      const hits = keywordHits(lower, rule.keywords);
+      const hits = mergeHits(c.keywordIds.map((id) => positions[id]));
       if (hits.length === 0) continue;
       rulesWithHits++;
       if (rule.requires) {
-        contextLower ??= options.context ? options.context() : lower;
+        contextLower ??= options.context ? options.context() : (options.lower ?? lowerSameLength(text));
         if (!rule.requires.every((w) => contextLower!.includes(w))) continue;
       }
       if (!rule.multiline) lineBreaks ??= newlineOffsets(text);
@@ -139,14 +148,7 @@ export class Detector {
     return { candidates: resolveOverlaps(found), truncated, rulesWithHits };
   }
 
-  private scanWindows(
-    c: CompiledRule,
-    text: string,
-    windows: number[],
-    budget: { left: number },
-    out: Candidate[],
-    options: DetectOptions,
-  ): void {
+  private scanWindows(c: CompiledRule, text: string, windows: number[], budget: Budget, out: Candidate[], options: DetectOptions): void {
     let produced = 0;
     let lastEnd = -1;
     const emit = (cand: Candidate): void => {
@@ -157,15 +159,17 @@ export class Detector {
     for (let w = 0; w < windows.length; w += 2) {
       const ws = windows[w];
       const we = windows[w + 1];
-      for (let cs = ws; cs < we; cs += CHUNK) {
-        const zoneEnd = Math.min(we, cs + CHUNK);
+      for (let cs = ws; cs < we; cs += c.chunk) {
+        const zoneEnd = Math.min(we, cs + c.chunk);
         const ce = Math.min(we, zoneEnd + c.overlap);
         const chunk = text.slice(cs, ce);
         this.stats.testCalls++;
         this.stats.testChars += chunk.length;
+        budget.dfa -= chunk.length;
+        if (budget.dfa < 0) throw new BudgetExceeded();
         if (c.re.test(chunk)) {
-          budget.left -= chunk.length;
-          if (budget.left < 0) throw new BudgetExceeded();
+          budget.capture -= chunk.length;
+          if (budget.capture < 0) throw new BudgetExceeded();
           this.stats.matcherCalls++;
           this.stats.matcherChars += chunk.length;
           const m = c.re.matcher(chunk);
@@ -230,23 +234,98 @@ export class Detector {
   }
 }
 
-/** Sorted offsets of every occurrence of any keyword (non-overlapping per keyword: windows cover the rest). */
-function keywordHits(lower: string, keywords: readonly string[]): number[] {
-  const lists: number[][] = [];
-  for (const k of keywords) {
-    let i = lower.indexOf(k);
-    if (i === -1) continue;
-    const list: number[] = [];
-    while (i !== -1) {
-      list.push(i);
-      i = lower.indexOf(k, i + k.length);
+interface Budget {
+  /** Characters the DFA (`test()`) may still read. */
+  dfa: number;
+  /** Characters the capture pass may still read. */
+  capture: number;
+}
+
+/** Sorted start offsets of the hits of several keywords. */
+function mergeHits(lists: readonly (readonly number[] | undefined)[]): readonly number[] {
+  const present = lists.filter((l): l is readonly number[] => l !== undefined && l.length > 0);
+  if (present.length === 0) return [];
+  if (present.length === 1) return present[0];
+  return Array.from(new Float64Array(present.flat()).sort());
+}
+
+/**
+ * Aho-Corasick automaton over ASCII keywords, case-folded: one pass over the text reports every occurrence of every
+ * keyword (overlaps included) in time linear in the text plus the hits. Characters outside ASCII reset the state
+ * (keywords are ASCII).
+ */
+export class KeywordIndex {
+  private readonly delta: Int32Array;
+  private readonly outputs: number[][];
+  private readonly lengths: number[];
+  /** 1 where a state reports a keyword: the hot loop tests a byte, not an array. */
+  private readonly reports: Uint8Array;
+
+  constructor(readonly keywords: readonly string[]) {
+    this.lengths = keywords.map((k) => k.length);
+    const goto: Map<number, number>[] = [new Map()];
+    const out: number[][] = [[]];
+    keywords.forEach((kw, id) => {
+      let s = 0;
+      for (const ch of kw.toLowerCase()) {
+        const code = ch.charCodeAt(0);
+        if (code >= 128) throw new Error(`keyword ${JSON.stringify(kw)} is not ASCII`);
+        let next = goto[s].get(code);
+        if (next === undefined) {
+          next = goto.length;
+          goto.push(new Map());
+          out.push([]);
+          goto[s].set(code, next);
+        }
+        s = next;
+      }
+      out[s].push(id);
+    });
+    const states = goto.length;
+    const delta = new Int32Array(states * 128);
+    const fail = new Int32Array(states);
+    const queue: number[] = [];
+    for (let c = 0; c < 128; c++) {
+      const next = goto[0].get(c);
+      delta[c] = next ?? 0;
+      if (next !== undefined) queue.push(next);
     }
-    lists.push(list);
+    for (let head = 0; head < queue.length; head++) {
+      const s = queue[head];
+      out[s] = [...out[s], ...out[fail[s]]];
+      for (let c = 0; c < 128; c++) {
+        const next = goto[s].get(c);
+        if (next !== undefined) {
+          fail[next] = delta[fail[s] * 128 + c];
+          queue.push(next);
+          delta[s * 128 + c] = next;
+        } else {
+          delta[s * 128 + c] = delta[fail[s] * 128 + c];
+        }
+      }
+    }
+    // Upper-case letters move like their lower-case twins.
+    for (let s = 0; s < states; s++) for (let c = 65; c <= 90; c++) delta[s * 128 + c] = delta[s * 128 + c + 32];
+    this.delta = delta;
+    this.outputs = out;
+    this.reports = Uint8Array.from(out, (o) => (o.length > 0 ? 1 : 0));
   }
-  if (lists.length === 0) return [];
-  if (lists.length === 1) return lists[0];
-  const all = lists.flat();
-  return Array.from(new Float64Array(all).sort());
+
+  /** Start offsets of every occurrence, per keyword id (undefined: none). */
+  scan(text: string): (number[] | undefined)[] {
+    const hits: (number[] | undefined)[] = new Array(this.keywords.length);
+    const { delta, outputs, lengths, reports } = this;
+    const n = text.length;
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      s = c < 128 ? delta[(s << 7) | c] : 0;
+      if (reports[s] === 1) {
+        for (const id of outputs[s]) (hits[id] ??= []).push(i - lengths[id] + 1);
+      }
+    }
+    return hits;
+  }
 }
 
 /** Offsets of every `\n`. */

@@ -61,7 +61,9 @@ const GENERIC_REMEDIATION =
 
 const ASSIGN = String.raw`["']?[ \t]*(?::=|=>|=|:)[ \t]*`;
 const KEY_CHARS = String.raw`[A-Za-z0-9_.-]*`;
-const QUOTED_VALUE = String.raw`(?:"([^"\r\n]{8,})"|'([^'\r\n]{8,})'|([^\s"'\x60,;]{8,}))`;
+// Bounded at 256: longer values are not passwords (certificates, blobs), and a short match keeps re2js's slow
+// capture pass short.
+const QUOTED_VALUE = String.raw`(?:"([^"\r\n]{8,256})"|'([^'\r\n]{8,256})'|([^\s"'\x60,;]{8,256}))`;
 
 function pem(id: string, title: string, label: string, keywords: string[], shown = label): ContentRule {
   return {
@@ -136,7 +138,7 @@ function generic(id: string, title: string, noun: string, keyPattern: string, ke
     pattern: String.raw`(?i)(${KEY_CHARS}${keyPattern}${KEY_CHARS})${ASSIGN}${QUOTED_VALUE}`,
     secretGroups: [2, 3, 4],
     before: 64,
-    after: 400,
+    after: 360,
     hintPrefix: 0,
     generic: true,
     precedence: 1,

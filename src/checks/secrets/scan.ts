@@ -346,10 +346,12 @@ class Scanner {
   /** Text patterns and, for YAML/JSON, the structural walk of one file. */
   scanText(file: string, text: string): FileScan {
     const lines = new LineIndex(text);
-    const lower = lowerSameLength(text);
+    let lowered: string | undefined;
+    // Lowercased text for rules that need a word elsewhere in the file (`service_account`); built only then.
+    const lower = (): string => (lowered ??= lowerSameLength(text));
     const findings: Pending[] = [];
     const generators: GeneratorRef[] = [];
-    const detected = this.detector.detect(text, { lower, stopWords: this.settings.stopWords });
+    const detected = this.detector.detect(text, { context: lower, stopWords: this.settings.stopWords });
     for (const c of detected.candidates) {
       const pos = lines.position(c.at);
       findings.push({ ...this.fromCandidate(c, ''), file, line: pos.line, column: pos.column, offset: c.start });
@@ -359,14 +361,20 @@ class Scanner {
     const isKustomization = KUSTOMIZATION_NAME.test(file);
     const yamlish = YAML_NAME.test(file) || isKustomization;
     // No keyword at all: no rule can match in any scalar (escapes could spell one, hence the `\u`/`\x` test).
-    const worthParsing = detected.rulesWithHits > 0 || lower.includes('\\u') || lower.includes('\\x');
-    if (yamlish && worthParsing) {
+    const worthParsing = detected.rulesWithHits > 0 || text.includes('\\u') || text.includes('\\U') || text.includes('\\x');
+    // A text that exhausted the detector's budget is already a failing finding; walking it would repeat the work.
+    if (yamlish && worthParsing && !detected.truncated) {
       if (text.length > MAX_YAML_PARSE) {
         findings.push({ ...this.budgetFinding(file), message: `${ruleTitle(RULE_SCAN_BUDGET)}: too large to parse for Kubernetes shapes (${text.length} characters)` });
       } else {
         const covered = this.walkFile(file, text, lower, isKustomization, findings, generators);
         if (covered.length > 0) dropCovered(findings, covered);
       }
+    }
+    // One budget finding per file is enough (the walk's scalars may each run out too).
+    const firstBudget = findings.findIndex((f) => f.ruleId === RULE_SCAN_BUDGET);
+    if (firstBudget !== -1) {
+      for (let i = findings.length - 1; i > firstBudget; i--) if (findings[i].ruleId === RULE_SCAN_BUDGET) findings.splice(i, 1);
     }
     const allowsFound = text.includes('kfm-gitops:allow') ? parseInlineAllows(text, lines) : [];
     return {
@@ -377,7 +385,7 @@ class Scanner {
   }
 
   /** Walks the parsed documents of a file; returns the offset ranges of every scalar value it judged. */
-  private walkFile(file: string, text: string, lower: string, kustomization: boolean, findings: Pending[], generators: GeneratorRef[]): [number, number][] {
+  private walkFile(file: string, text: string, lower: () => string, kustomization: boolean, findings: Pending[], generators: GeneratorRef[]): [number, number][] {
     const lc = new LineCounter();
     let docs: Document.Parsed[];
     try {
@@ -397,7 +405,6 @@ class Scanner {
       }
       if (value === null || typeof value !== 'object') continue;
       collectValueRanges(doc.contents, covered);
-      const context = (): string => lower;
       for (const visit of walkDocument(value, { kustomization })) {
         const line = locateInDocument(doc, lc, visit.path, file)?.line;
         if (visit.type === 'generator-source') {
@@ -405,7 +412,7 @@ class Scanner {
           generators.push({ kustomization: file, line, visit, target });
           continue;
         }
-        for (const p of this.judge(visit, context)) findings.push({ ...p, file, line, path: visit.path });
+        for (const p of this.judge(visit, lower)) findings.push({ ...p, file, line, path: visit.path });
       }
     }
     return covered;
