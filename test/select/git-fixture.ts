@@ -19,9 +19,10 @@ export interface GitRepo {
   cleanup(): void;
 }
 
-export function gitRepoFrom(src: string = historyFixture): GitRepo {
+/** `subdir`: put the fixture in a sub-folder of the repository (a desired-state root that is not the Git top). */
+export function gitRepoFrom(src: string = historyFixture, options: { subdir?: string } = {}): GitRepo {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'kfm-select-')));
-  cpSync(src, dir, { recursive: true });
+  cpSync(src, options.subdir ? join(dir, options.subdir) : dir, { recursive: true });
   const git = (...args: string[]): string =>
     execFileSync('git', ['-c', 'user.name=kfm test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], {
       cwd: dir,

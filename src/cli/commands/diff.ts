@@ -6,6 +6,7 @@
  * prune` drops any record a killed run left. Exit 0 when the diff was produced, 1 when an overlay could not be
  * rendered on one side (shown in the output), 2 when the diff could not be computed at all, 130 when interrupted.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -130,12 +131,14 @@ async function renderedDiff(run: DiffRun): Promise<RenderedDiff> {
     const error = problems.map((p) => `${p.ruleId} ${p.file ? `${p.file}${p.line ? `:${p.line}` : ''}: ` : ''}${p.message}`).join('\n') || `status ${r.status}`;
     return { present: true, ok: false, error, resources: r.resources };
   };
+  // One key per run: the same secret value hashes the same in every overlay of this output, and differently in the next.
+  const redactionKey = randomBytes(32);
   const overlays = await mapPool(paths, run.concurrency, async (path) => {
     const [base, now] = [
       await render(run.baseRoot, sides.base.find((o) => o.path === path)),
       await render(run.root, sides.now.find((o) => o.path === path)),
     ];
-    return diffOverlay(path, base, now);
+    return diffOverlay(path, base, now, { redactionKey });
   });
   return { base: { ref: run.changes.ref, commit: run.changes.base }, overlays, unaffected: all.size - paths.length };
 }
