@@ -438,9 +438,9 @@ async function finishReport(
   };
 }
 
+/** Root-relative POSIX path, `../`-style when the config sits above the root (formatters join it to the repo prefix). */
 function displayPath(root: string, file: string): string {
-  const rel = relative(root, file);
-  return rel.startsWith('..') ? file : rel.split(sep).join('/');
+  return relative(root, file).split(sep).join('/');
 }
 
 export function compareFindings(a: Finding, b: Finding): number {

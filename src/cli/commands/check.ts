@@ -21,6 +21,7 @@ import {
   writeFileAtomic,
 } from '../context.js';
 import { CliError, useColor, type CliIO } from '../io.js';
+import { gitUriPrefix } from './report.js';
 
 interface CheckFlags {
   config?: string;
@@ -57,7 +58,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('--env <list>', 'only these envs, comma-separated (repeatable)', collectList)
     .option('--concurrency <n>', 'overlays rendered at once (default: CPU count)')
     .option('--timeout <seconds>', 'per-overlay render timeout (default 60)')
-    .option('-f, --format <format>', 'console output format: text or json', undefined)
+    .option('-f, --format <format>', 'console output format: text, json, sarif, junit or github', undefined)
     .option('-o, --output <format=file>', 'also write a report file (repeatable), e.g. json=report.json', collect)
     .option('--fail-on <severity>', 'lowest severity that fails the run: error or warning (default error)')
     .option('-q, --quiet', 'print only errors and the summary')
@@ -118,7 +119,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
             : undefined,
         });
         const color = useColor(io, flags.color);
-        const formatOptions = { color, quiet: flags.quiet, rules: allRules() };
+        const formatOptions = { color, quiet: flags.quiet, rules: allRules(), uriPrefix: await gitUriPrefix(ctx.root), failOn };
         for (const out of plan.files) await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));
         io.stdout(FORMATTERS[plan.console](report, formatOptions));
         for (const warning of cache?.warnings ?? []) io.stderr(`kfm-gitops: warning: ${warning}\n`);

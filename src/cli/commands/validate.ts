@@ -8,6 +8,7 @@ import { toolVersion } from '../../util/version.js';
 import { FORMATTERS, kubernetesVersionFor, parseFailOn, planOutputs, writeFileAtomic } from '../context.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { CliError, useColor, type CliIO } from '../io.js';
+import { gitUriPrefix } from './report.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -17,7 +18,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .description('check raw manifests without kustomize (files, folders, or - for stdin), e.g. `helm template … | kfm-gitops validate -`')
     .argument('[inputs...]', 'YAML files or folders; - reads standard input')
     .option('-c, --config <file>', 'config file (default: kfm-gitops.yaml in the current folder)')
-    .option('-f, --format <format>', 'console output format')
+    .option('-f, --format <format>', 'console output format: text, json, sarif, junit or github')
     .option('-o, --output <format=file>', 'also write a report file (repeatable)', collect)
     .option('--fail-on <severity>', 'error or warning (default error)')
     .option('-q, --quiet', 'print only errors and the summary')
@@ -73,7 +74,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
         toolVersion: toolVersion(),
         inputs: files,
       });
-      const formatOptions = { color: useColor(io, flags.color), quiet: flags.quiet, rules: allRules() };
+      const formatOptions = { color: useColor(io, flags.color), quiet: flags.quiet, rules: allRules(), uriPrefix: await gitUriPrefix(io.cwd), failOn };
       for (const out of plan.files) await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));
       io.stdout(FORMATTERS[plan.console](report, formatOptions));
       setCode(failsAt(report, failOn) ? 1 : 0);
