@@ -1,13 +1,14 @@
 // Preloaded into the measured `kfm-gitops` process by bench/run.mjs (`node --import ./bench/rss-probe.mjs …`):
-// on exit it writes the process's own peak resident set size (getrusage RUSAGE_SELF, exact, children excluded —
-// kustomize processes are not ours) to $KFM_BENCH_RSS_FILE. Costs nothing while the tool runs.
+// on exit it writes the process's own peak resident set size and CPU time (getrusage RUSAGE_SELF: exact, children
+// excluded — the kustomize processes are not counted) to $KFM_BENCH_RSS_FILE. Costs nothing while the tool runs.
 import { writeFileSync } from 'node:fs';
 
 const file = process.env.KFM_BENCH_RSS_FILE;
 if (file) {
   process.on('exit', () => {
     try {
-      writeFileSync(file, JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS }));
+      const u = process.resourceUsage();
+      writeFileSync(file, JSON.stringify({ maxRssKb: u.maxRSS, userCpuMs: Math.round(u.userCPUTime / 1000), systemCpuMs: Math.round(u.systemCPUTime / 1000) }));
     } catch {
       // The measurement is optional; never change the tool's exit status.
     }

@@ -20,20 +20,21 @@
  * Peak RSS is the kfm-gitops process's own (bench/rss-probe.mjs, getrusage at exit), kustomize children excluded.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_BIN, BENCH_TOOLS, benchToolsReady } from '../scripts/bench-tools.mjs';
 import { DEFAULT_SEED, GENERATOR_VERSION, generateRepo, SIZES } from './generate.mjs';
+import { RULES_JSON, writeConftestPolicies } from './glue/conftest-policies.mjs';
 import { writeKubeconformSchemas } from './glue/kubeconform-schemas.mjs';
 
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = join(projectRoot, 'bench');
-const outDir = join(benchDir, 'out');
-const KUSTOMIZE = join(projectRoot, '.tools', 'bin', 'kustomize');
-const CLI = join(projectRoot, 'bin', 'kfm-gitops.js');
-const PROBE = join(benchDir, 'rss-probe.mjs');
+export const outDir = join(benchDir, 'out');
+export const KUSTOMIZE = join(projectRoot, '.tools', 'bin', 'kustomize');
+export const CLI = join(projectRoot, 'bin', 'kfm-gitops.js');
+export const PROBE = join(benchDir, 'rss-probe.mjs');
 const ALL_MODES = ['floor', 'glue', 'cold', 'warm', 'changed'];
 
 export const TARGETS = {
@@ -81,19 +82,41 @@ function parseArgs(argv) {
   return o;
 }
 
-/** Runs a command to completion; wall time from spawn to exit, stdout kept (stderr kept for diagnostics). */
+const TIME = '/usr/bin/time';
+const hasTime = existsSync(TIME);
+let timeFileCounter = 0;
+
+/**
+ * Runs a command to completion; wall time from spawn to exit, stdout kept (stderr kept for diagnostics). With
+ * /usr/bin/time present, also the CPU time of the whole process tree (user + system of the command and every child
+ * it waited for: kustomize, kubeconform, conftest…), which is steadier than wall time on a shared machine.
+ */
 function timed(file, args, options = {}) {
   return new Promise((resolvePromise) => {
+    const timeFile = hasTime ? join(outDir, `time-${process.pid}-${timeFileCounter++}.txt`) : null;
+    const [cmd, cmdArgs] = timeFile ? [TIME, ['-f', '%e %U %S', '-o', timeFile, file, ...args]] : [file, args];
     const started = performance.now();
-    const child = spawn(file, args, { cwd: options.cwd ?? projectRoot, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, cmdArgs, { cwd: options.cwd ?? projectRoot, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = [];
     const err = [];
     child.stdout.on('data', (d) => out.push(d));
     child.stderr.on('data', (d) => err.push(d));
     child.on('error', (e) => err.push(Buffer.from(String(e))));
     child.on('close', (code, signal) => {
+      let cpuMs = null;
+      if (timeFile) {
+        try {
+          // The last line is ours (a failing command makes time print "Command exited with non-zero status" first).
+          const [, user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+          if (Number.isFinite(user) && Number.isFinite(sys)) cpuMs = Math.round((user + sys) * 1000);
+        } catch {
+          cpuMs = null;
+        }
+        rmSync(timeFile, { force: true });
+      }
       resolvePromise({
         ms: Math.round(performance.now() - started),
+        cpuMs,
         code,
         signal,
         stdout: Buffer.concat(out).toString('utf8'),
@@ -121,7 +144,7 @@ function log(msg) {
 
 // ------------------------------------------------------------------------------------------------ setup
 
-function buildTool() {
+export function buildTool() {
   log('build: tsc -p tsconfig.build.json');
   const r = spawnSync(process.execPath, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: projectRoot, encoding: 'utf8' });
   if (r.status !== 0) {
@@ -131,7 +154,7 @@ function buildTool() {
   if (!existsSync(join(projectRoot, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: the build failed');
 }
 
-function ensureRepo(size, seed) {
+export function ensureRepo(size, seed = DEFAULT_SEED) {
   const dir = join(outDir, `repo-${size}`);
   const manifestFile = join(outDir, `repo-${size}.json`);
   if (existsSync(manifestFile) && existsSync(join(dir, '.git'))) {
@@ -158,21 +181,8 @@ function prepareGlue(release) {
   const schemaDir = join(glueDir, `kubeconform-${release}`);
   rmSync(schemaDir, { recursive: true, force: true });
   const schemas = writeKubeconformSchemas({ release, outDir: schemaDir });
-  // conftest gets the project's rules as they are now (tests left out: conftest would only compile them) + adapter.
   const policyDir = join(glueDir, 'policy');
-  rmSync(policyDir, { recursive: true, force: true });
-  const copyRego = (from, to) => {
-    for (const entry of readdirSync(from, { withFileTypes: true })) {
-      const src = join(from, entry.name);
-      if (entry.isDirectory()) copyRego(src, join(to, entry.name));
-      else if (entry.name.endsWith('.rego') && !entry.name.endsWith('_test.rego')) {
-        mkdirSync(to, { recursive: true });
-        cpSync(src, join(to, entry.name));
-      }
-    }
-  };
-  copyRego(join(projectRoot, 'policies'), join(policyDir, 'kfm'));
-  cpSync(join(benchDir, 'glue', 'policy', 'adapter.rego'), join(policyDir, 'adapter.rego'));
+  writeConftestPolicies(policyDir);
   const gitleaksConfig = join(benchDir, 'glue', 'gitleaks.toml');
   return {
     ready: true,
@@ -187,7 +197,7 @@ function prepareGlue(release) {
       SCHEMA_CORE: schemas.schemaLocations[0],
       SCHEMA_CRDS: schemas.schemaLocations[1],
       POLICY_DIR: policyDir,
-      RULES_JSON: join(projectRoot, 'policies', 'bundle', 'rules.json'),
+      RULES_JSON,
       ...(existsSync(gitleaksConfig) ? { GITLEAKS_CONFIG: gitleaksConfig } : {}),
     },
     versions: Object.fromEntries(Object.entries(BENCH_TOOLS).map(([k, t]) => [k, t.version])),
@@ -213,7 +223,7 @@ function kustomizeVersion() {
 async function runFloor(repo, listFile, concurrency, extraEnv = {}) {
   const r = await timed('bash', [join(benchDir, 'floor.sh'), repo, listFile, String(concurrency)], { env: { ...process.env, KUSTOMIZE, ...extraEnv } });
   if (r.code !== 0) throw new Error(`floor.sh failed (exit ${r.code}): ${r.stderr.slice(0, 2000)}`);
-  return { ms: r.ms };
+  return { ms: r.ms, cpuMs: r.cpuMs };
 }
 
 async function runGlue(repo, listFile, concurrency, glue) {
@@ -221,7 +231,7 @@ async function runGlue(repo, listFile, concurrency, glue) {
   const r = await timed('bash', [join(benchDir, 'glue', 'glue.sh'), repo, listFile, glue.workDir, String(concurrency)], { env: glue.env });
   const summary = lastJsonLine(r.stdout);
   if (!summary) throw new Error(`glue.sh printed no summary (exit ${r.code}): ${r.stderr.slice(0, 2000)}`);
-  return { ms: r.ms, summary };
+  return { ms: r.ms, cpuMs: r.cpuMs, summary };
 }
 
 function clearCache(repo) {
@@ -239,16 +249,20 @@ async function runCheck(repo, concurrency, extraArgs = []) {
   } catch {
     report = null;
   }
-  let maxRssKb = null;
+  let self = null;
   try {
-    maxRssKb = JSON.parse(readFileSync(rssFile, 'utf8')).maxRssKb;
+    self = JSON.parse(readFileSync(rssFile, 'utf8'));
   } catch {
-    maxRssKb = null;
+    self = null;
   }
+  const maxRssKb = self?.maxRssKb ?? null;
   rmSync(rssFile, { force: true });
   const findings = report?.findings ?? [];
   return {
     ms: r.ms,
+    // CPU of the whole tree (node + kustomize children) and of the node process alone: the difference is kustomize.
+    cpuMs: r.cpuMs,
+    nodeCpuMs: self ? self.userCpuMs + self.systemCpuMs : null,
     exitCode: r.code,
     peakRssMb: maxRssKb === null ? null : Math.round(maxRssKb / 1024),
     overlays: report?.summary?.overlays ?? null,
@@ -272,10 +286,26 @@ function touch(repo, manifest, rep) {
 
 // ------------------------------------------------------------------------------------------------ micro
 
+/** First numeric value whose key path matches `pattern` (depth-first), e.g. `warm.perSecond`. */
+export function findFigure(value, pattern, path = []) {
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const p = [...path, k];
+      if (typeof v === 'number' && pattern.test(p.join('.'))) return { key: p.join('.'), value: v };
+      const deeper = findFigure(v, pattern, p);
+      if (deeper) return deeper;
+    }
+  }
+  return null;
+}
+
+// The other engineers' micro-benchmarks: file, arguments for one JSON line on stdout, and the figure the issue asks
+// for (first match wins, so the preferred key comes first in each list).
 const MICRO = [
-  { name: 'schema', file: 'schema.bench.mjs', headline: /resources.?per.?s|resourcesPerSecond|perSecond/i, unit: 'resources/s' },
-  { name: 'policy', file: 'policy.bench.mjs', headline: /wholeOverlayMsPer1000|msPer1000/i, unit: 'ms per 1,000 resources' },
-  { name: 'secrets', file: 'secrets.bench.mjs', headline: /mb.?per.?s|MBps|megabytesPerSecond|mbs/i, unit: 'MB/s' },
+  { name: 'schema', file: 'schema.bench.mjs', args: ['--json'], figures: [/^warm\.perSecond$/, /perSecond|resourcesPerS/i], unit: 'resources/s' },
+  { name: 'policy', file: 'policy.bench.mjs', args: [], figures: [/wholeOverlayMsPer1000/, /msPer1000/i], unit: 'ms per 1,000 resources' },
+  // Prints text (no JSON mode yet): the figure is read from "… → <n> MB/s".
+  { name: 'secrets', file: 'secrets.bench.mjs', args: [], figures: [/mb.?per.?s(ec(ond)?)?$/i, /MBps|megabytesPerSecond/i], text: /→\s*([\d.,]+)\s*MB\/s/, unit: 'MB/s' },
 ];
 
 async function runMicro() {
@@ -287,16 +317,22 @@ async function runMicro() {
       continue;
     }
     log(`micro: ${m.file}`);
-    const r = await timed(process.execPath, [file], { cwd: projectRoot });
+    const r = await timed(process.execPath, [file, ...m.args], { cwd: projectRoot });
     const result = lastJsonLine(r.stdout);
-    const key = result ? Object.keys(result).find((k) => m.headline.test(k) && typeof result[k] === 'number') : undefined;
+    let headline = null;
+    for (const pattern of m.figures) {
+      headline ??= findFigure(result, pattern);
+    }
+    const textMatch = !headline && m.text ? m.text.exec(r.stdout) : null;
+    if (textMatch) headline = { key: 'stdout', value: Number(textMatch[1].replace(/,/g, '')) };
     out[m.name] = {
       present: true,
       exitCode: r.code,
       ms: r.ms,
-      headline: key ? { key, value: result[key], unit: m.unit } : null,
+      headline: headline ? { ...headline, unit: m.unit } : null,
       result,
-      ...(result ? {} : { error: r.stderr.slice(0, 1000) }),
+      ...(result || headline ? {} : { error: r.stderr.slice(0, 1000) }),
+      ...(result ? {} : { stdout: r.stdout.slice(0, 2000) }),
     };
   }
   return out;
@@ -371,6 +407,8 @@ async function main() {
   const micro = opts.micro ? await runMicro() : {};
 
   const med = Object.fromEntries(ALL_MODES.map((m) => [m, median(samples[m].map((s) => s.ms))]));
+  const medCpu = Object.fromEntries(ALL_MODES.map((m) => [m, median(samples[m].map((s) => s.cpuMs))]));
+  const medNodeCpu = Object.fromEntries(['cold', 'warm', 'changed'].map((m) => [m, median(samples[m].map((s) => s.nodeCpuMs))]));
   const checkRuns = [...samples.cold, ...samples.warm, ...samples.changed];
   const peakRssMb = checkRuns.length > 0 ? Math.max(...checkRuns.map((s) => s.peakRssMb ?? 0)) : null;
   const ratios = {
@@ -379,6 +417,13 @@ async function main() {
     warmOverCold: ratio(med.warm, med.cold),
     changedOverCold: ratio(med.changed, med.cold),
     checkColdOverFloorWithOrigin: ratio(med.cold, floorOrigin?.ms ?? null),
+    // The same ratios in CPU time (whole process trees): less sensitive to other load on the machine.
+    cpu: {
+      checkColdOverFloor: ratio(medCpu.cold, medCpu.floor),
+      glueOverCheckCold: ratio(medCpu.glue, medCpu.cold),
+      warmOverCold: ratio(medCpu.warm, medCpu.cold),
+      changedOverCold: ratio(medCpu.changed, medCpu.cold),
+    },
   };
   const verdict = (name, value) => {
     const t = TARGETS[name];
@@ -414,7 +459,11 @@ async function main() {
     repo: { path: relative(projectRoot, repo), overlays: manifest.overlays, resources: manifest.resources, files: manifest.files, bytes: manifest.bytes, touchFile: manifest.touchFile },
     tools: { kustomize: kustomizeVersion(), glue: glue.ready ? glue.versions : null, cli },
     mediansMs: med,
+    mediansCpuMs: medCpu,
+    // CPU of the kfm-gitops node process alone (the rest of the check's tree CPU is kustomize).
+    mediansNodeCpuMs: medNodeCpu,
     floorWithOriginMs: floorOrigin?.ms ?? null,
+    floorWithOriginCpuMs: floorOrigin?.cpuMs ?? null,
     ratios,
     targets,
     peakRssMb,
@@ -432,17 +481,24 @@ function printSummary(r) {
   const line = (label, value) => console.log(`  ${label.padEnd(34)} ${value}`);
   console.log(`\nkfm-gitops bench — ${r.options.size} repo: ${r.repo.overlays} overlays, ${r.repo.resources} resources; ${r.options.reps} reps; parallelism ${r.machine.parallelism}`);
   console.log('medians');
+  console.log(`  ${''.padEnd(34)} ${'wall'.padEnd(10)} ${'CPU (tree)'.padEnd(11)} ${'CPU (node)'.padEnd(11)} wall samples`);
   for (const [mode, label] of [['floor', 'render floor (kustomize only)'], ['glue', 'glue (kubeconform+conftest+gitleaks)'], ['cold', 'check, cold cache'], ['warm', 'check, warm cache'], ['changed', 'check --changed-since (1 base)']]) {
     const all = r.samples[mode].map((s) => s.ms);
-    line(label, all.length ? `${seconds(r.mediansMs[mode])}   [${all.map((x) => (x / 1000).toFixed(2)).join(', ')}]` : '—');
+    if (all.length === 0) {
+      line(label, '—');
+      continue;
+    }
+    const nodeCpu = r.mediansNodeCpuMs[mode];
+    line(label, `${seconds(r.mediansMs[mode]).padEnd(10)} ${seconds(r.mediansCpuMs[mode]).padEnd(11)} ${(nodeCpu === undefined ? '' : seconds(nodeCpu)).padEnd(11)} [${all.map((x) => (x / 1000).toFixed(2)).join(', ')}]`);
   }
-  if (r.floorWithOriginMs !== null) line('floor with origin annotations', seconds(r.floorWithOriginMs));
+  if (r.floorWithOriginMs !== null) line('floor with origin annotations', `${seconds(r.floorWithOriginMs).padEnd(10)} ${seconds(r.floorWithOriginCpuMs)}`);
   console.log('ratios (target)');
   for (const [name, t] of Object.entries(r.targets)) {
     const bound = t.max !== undefined ? `≤ ${t.max}` : `≥ ${t.min}`;
     const mark = t.met === null ? '  n/a' : t.met ? '  met' : '  MISSED';
     line(name, `${t.value ?? '—'} (${bound})${mark}`);
   }
+  line('same ratios in CPU time', Object.entries(r.ratios.cpu).map(([k, v]) => `${k} ${v ?? '—'}`).join(', '));
   line('peak RSS of kfm-gitops', r.peakRssMb === null ? '—' : `${r.peakRssMb} MB`);
   const micro = Object.entries(r.micro).filter(([, m]) => m.present);
   if (micro.length > 0) {
