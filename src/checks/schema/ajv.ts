@@ -3,8 +3,10 @@
  * Go-compatible regular expressions, and the `x-kfm-unique` keyword for keyed lists.
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { AnySchemaObject, ErrorObject } from 'ajv';
-import type { DataValidationCxt, RegExpEngine } from 'ajv/dist/types/index.js';
+import { _, Name, type ErrorObject, type KeywordCxt } from 'ajv';
+import { strConcat } from 'ajv/dist/compile/codegen/index.js';
+import namesModule from 'ajv/dist/compile/names.js';
+import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { RE2JS } from 're2js';
 
@@ -23,25 +25,45 @@ export interface UniqueRule {
 export const UNIQUE_KEYWORD = 'x-kfm-unique';
 
 /**
+ * Names under which standalone validator modules (the disk cache) import the runtime pieces below; the cache
+ * module prepends `import { … } from '<this module>'` binding exactly these names.
+ */
+/** URL of this module, imported by cached standalone validators for the runtime pieces below. */
+export const RUNTIME_URL = import.meta.url;
+
+export const RUNTIME_NAMES = { formats: 'kfmFormats', regExp: 'kfmRegExp', unique: 'kfmUnique' } as const;
+
+// ajv's generated-code variable names (vErrors, errors, instancePath); a CommonJS module with a default export.
+// Interop differs between Node (module.exports, with the names under `default`) and bundlers (the names).
+interface CodeNames {
+  instancePath: Name;
+  vErrors: Name;
+  errors: Name;
+}
+const namesExport = namesModule as unknown as CodeNames & { default?: CodeNames };
+const N: CodeNames = namesExport.default?.vErrors ? namesExport.default : namesExport;
+
+/**
  * CRD patterns are Go RE2 syntax. Most compile as JavaScript regexes (faster); the rest (`(?i)…`, `\z`, POSIX
  * classes) go through re2js, which implements RE2 itself. A pattern neither accepts throws at compile time and
  * the schema is reported as unusable.
  */
-const regExpEngine = ((pattern: string, flags: string) => {
+export const regExpEngine = ((pattern: string, flags: string) => {
   try {
     return new RegExp(pattern, flags);
   } catch {
     const re = RE2JS.compile(pattern);
-    return { test: (s: string) => re.matcher(s).find() };
+    // ajv keys compiled patterns by their string form: keep each one distinct.
+    return { test: (s: string) => re.matcher(s).find(), toString: () => `re2:${pattern}` };
   }
 }) as RegExpEngine;
-regExpEngine.code = 'new RegExp';
+regExpEngine.code = RUNTIME_NAMES.regExp;
 
 const INT32 = 2 ** 31;
 const INT64 = 2 ** 63;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-const formats = {
+export const formats = {
   int32: { type: 'number' as const, validate: (n: number) => Number.isInteger(n) && n >= -INT32 && n < INT32 },
   int64: { type: 'number' as const, validate: (n: number) => Number.isInteger(n) && n >= -INT64 && n < INT64 },
   float: { type: 'number' as const, validate: () => true },
@@ -80,16 +102,13 @@ function escapePointer(seg: string): string {
   return seg.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-/** Validates keyed lists: the second entry with an already-seen key is an error located at its key field. */
-function validateUnique(
-  this: unknown,
-  rules: UniqueRule[],
-  data: unknown,
-  _parent?: AnySchemaObject,
-  cxt?: DataValidationCxt,
-): boolean {
-  if (!Array.isArray(data) || data.length < 2) return true;
-  const errors: Partial<ErrorObject>[] = [];
+/**
+ * Errors for keyed lists: the second entry with an already-seen key is an error located at its key field.
+ * Called from generated code (see the keyword below), also from cached standalone modules.
+ */
+export function uniqueErrors(data: unknown, rules: UniqueRule[], instancePath: string): Partial<ErrorObject>[] | null {
+  if (!Array.isArray(data) || data.length < 2) return null;
+  let errors: Partial<ErrorObject>[] | null = null;
   for (const rule of rules) {
     const seen = new Map<string, number>();
     data.forEach((item, i) => {
@@ -102,16 +121,34 @@ function validateUnique(
       }
       const rec = item as Record<string, unknown>;
       const at = rule.keys.find((k) => rec[k] !== undefined) ?? '';
-      errors.push({
+      (errors ??= []).push({
         keyword: UNIQUE_KEYWORD,
-        instancePath: `${cxt?.instancePath ?? ''}/${i}${at ? `/${escapePointer(at)}` : ''}`,
+        instancePath: `${instancePath}/${i}${at ? `/${escapePointer(at)}` : ''}`,
+        schemaPath: '',
         params: { keys: rule.keys, first, index: i, key: describeKey(rec, rule) },
         message: 'duplicate key',
       });
     });
   }
-  (validateUnique as unknown as { errors: unknown }).errors = errors;
-  return errors.length === 0;
+  return errors;
+}
+
+/**
+ * `x-kfm-unique` as a code-generating keyword (not a `validate` callback) so that validators can be written out
+ * as standalone modules: the generated code calls `uniqueErrors` and appends what it returns to ajv's errors.
+ */
+function uniqueKeywordCode(cxt: KeywordCxt): void {
+  const { gen, data, it } = cxt;
+  const fn = gen.scopeValue('func', { ref: uniqueErrors, code: new Name(RUNTIME_NAMES.unique) });
+  const errs = gen.const('uErrs', _`${fn}(${data}, ${cxt.schemaValue}, ${strConcat(N.instancePath, it.errorPath)})`);
+  gen.if(errs, () => {
+    gen.if(
+      _`${N.vErrors} === null`,
+      () => gen.assign(N.vErrors, errs),
+      () => gen.code(_`${N.vErrors}.push(...${errs})`),
+    );
+    gen.assign(N.errors, _`${N.vErrors}.length`);
+  });
 }
 
 export function createAjv(): Ajv {
@@ -123,8 +160,9 @@ export function createAjv(): Ajv {
     logger: false,
     validateFormats: true,
     formats,
-    code: { regExp: regExpEngine },
+    // `source` + `esm` let the disk cache write compiled validators out as modules (standalone code).
+    code: { regExp: regExpEngine, source: true, esm: true, formats: new Name(RUNTIME_NAMES.formats) },
   });
-  ajv.addKeyword({ keyword: UNIQUE_KEYWORD, type: 'array', schemaType: 'array', errors: true, validate: validateUnique });
+  ajv.addKeyword({ keyword: UNIQUE_KEYWORD, type: 'array', schemaType: 'array', errors: true, code: uniqueKeywordCode });
   return ajv;
 }

@@ -9,6 +9,7 @@ import type { ValidateFunction } from 'ajv';
 import { packageRoot } from '../../util/paths.js';
 import { createAjv, type Ajv } from './ajv.js';
 import type { JsonSchema } from './crd.js';
+import type { ValidatorDiskCache } from './disk-cache.js';
 
 const BASE_ID = 'https://schemas.kfm-gitops.local';
 const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
@@ -52,18 +53,28 @@ function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
 }
 
+/** Something to compile: `key` identifies it in memory, `schema` is what ajv compiles. */
+export interface ValidatorTarget {
+  key: string;
+  schema: JsonSchema;
+}
+
 export class ReleaseEngine {
   readonly release: string;
   readonly file: ReleaseFile;
+  /** Hash of the release definitions: part of every disk-cache key. */
+  readonly releaseHash: string;
   private readonly ajv: Ajv;
   private readonly k8sId: string;
   private readonly validators = new Map<string, ValidateFunction>();
+  private readonly customTargets = new WeakMap<JsonSchema, ValidatorTarget>();
   /** kind → apiVersions serving it, for "known versions" hints. */
   private kindVersions?: Map<string, string[]>;
 
-  constructor(release: string, file: ReleaseFile) {
+  constructor(release: string, file: ReleaseFile, releaseHash: string) {
     this.release = release;
     this.file = file;
+    this.releaseHash = releaseHash;
     this.ajv = createAjv();
     this.k8sId = `${BASE_ID}/kubernetes/${release}.json`;
     // The shipped definitions are generated and tested; skip meta-validation of 300 KB of schema on every start.
@@ -90,43 +101,69 @@ export class ReleaseEngine {
     return this.kindVersions.get(kind) ?? [];
   }
 
-  /** Compiled validator of a built-in kind (undefined when the release does not serve it). */
-  kubernetes(apiVersion: string, kind: string): ValidateFunction | undefined {
+  /** What to compile for a built-in kind (undefined when the release does not serve it). */
+  kubernetesTarget(apiVersion: string, kind: string): ValidatorTarget | undefined {
     const def = this.definitionOf(apiVersion, kind);
     if (!def) return undefined;
-    const key = `k8s:${def}`;
-    let fn = this.validators.get(key);
+    return { key: `k8s:${def}`, schema: { $ref: `${this.k8sId}#/$defs/${def}` } };
+  }
+
+  /**
+   * What to compile for a custom-resource schema (CRD conversion, shipped pack, extraDirs). The root `metadata`
+   * is always validated as the release's ObjectMeta: the API server does so whatever the CRD declares.
+   */
+  customTarget(schema: JsonSchema): ValidatorTarget {
+    // Hashing a schema costs more than validating a resource: once per schema object.
+    const known = this.customTargets.get(schema);
+    if (known) return known;
+    const props = { ...((schema.properties as Record<string, unknown> | undefined) ?? {}) };
+    props.metadata = { $ref: `${this.k8sId}#/$defs/${OBJECT_META}` };
+    const { $schema: _ignored, $id: _id, id: _legacyId, ...rest } = schema;
+    const prepared = { ...rest, properties: props };
+    const target = { key: `custom:${hashOf(prepared)}`, schema: prepared };
+    this.customTargets.set(schema, target);
+    return target;
+  }
+
+  /** The compiled validator (cached in memory). Throws when the schema cannot be compiled. */
+  get(target: ValidatorTarget): ValidateFunction {
+    let fn = this.validators.get(target.key);
     if (!fn) {
-      fn = this.ajv.compile({ $ref: `${this.k8sId}#/$defs/${def}` });
-      this.validators.set(key, fn);
+      fn = this.ajv.compile(target.schema);
+      this.validators.set(target.key, fn);
     }
     return fn;
   }
 
   /**
-   * Compiled validator of a custom-resource schema (CRD conversion, shipped pack, extraDirs). The root `metadata`
-   * is always validated as the release's ObjectMeta: the API server does so whatever the CRD declares.
-   * Throws when the schema cannot be compiled (bad pattern, invalid keyword value).
+   * Makes the targets ready before a run: from memory, else from the disk cache, else compiled (and written to the
+   * disk cache). A schema that does not compile is left for `get`, which throws where it can be reported.
    */
-  custom(schema: JsonSchema): ValidateFunction {
-    const key = `custom:${hashOf(schema)}`;
-    let fn = this.validators.get(key);
-    if (!fn) {
-      const props = { ...((schema.properties as Record<string, unknown> | undefined) ?? {}) };
-      props.metadata = { $ref: `${this.k8sId}#/$defs/${OBJECT_META}` };
-      const { $schema: _ignored, $id: _id, id: _legacyId, ...rest } = schema;
-      fn = this.ajv.compile({ ...rest, properties: props });
-      this.validators.set(key, fn);
+  async warm(targets: Iterable<ValidatorTarget>, cache: ValidatorDiskCache | undefined): Promise<void> {
+    for (const target of targets) {
+      if (this.validators.has(target.key)) continue;
+      const diskKey = cache?.keyFor(this.releaseHash, target.schema);
+      const loaded = cache && diskKey ? await cache.load(diskKey) : undefined;
+      if (loaded) {
+        this.validators.set(target.key, loaded);
+        continue;
+      }
+      let fn: ValidateFunction;
+      try {
+        fn = this.get(target);
+      } catch {
+        continue;
+      }
+      if (cache && diskKey) cache.save(diskKey, this.ajv, fn);
     }
-    return fn;
   }
 }
 
 const engines = new Map<string, ReleaseEngine>();
 
-export function loadReleaseFile(release: string): ReleaseFile {
+export function loadReleaseFile(release: string): { file: ReleaseFile; hash: string } {
   const text = readFileSync(join(kubernetesSchemaDir(), `${release}.json`), 'utf8');
-  return JSON.parse(text) as ReleaseFile;
+  return { file: JSON.parse(text) as ReleaseFile, hash: createHash('sha256').update(text).digest('hex') };
 }
 
 /** The engine of a shipped release; throws UnknownKubernetesVersionError for any other. */
@@ -139,7 +176,8 @@ export function engineFor(release: string): ReleaseEngine {
       `no schemas ship for Kubernetes ${release}; shipped releases: ${shipped.join(', ') || '(none)'}`,
     );
   }
-  engine = new ReleaseEngine(release, loadReleaseFile(release));
+  const { file, hash } = loadReleaseFile(release);
+  engine = new ReleaseEngine(release, file, hash);
   engines.set(release, engine);
   return engine;
 }

@@ -4,6 +4,7 @@
  */
 import type { Check, CheckContext, RuleDoc } from '../../types.js';
 import { readSchemaConfig } from './config.js';
+import { schemaCacheDir, ValidatorDiskCache } from './disk-cache.js';
 import { engineFor } from './engine.js';
 import { RULE_DOCS, RULES } from './rules.js';
 import { ResourceValidator } from './validate.js';
@@ -40,6 +41,9 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
         root: ctx.root,
         resources: ctx.resources,
       });
+      const useDisk = config.cache && ctx.config.cache?.enabled !== false;
+      const cache = useDisk ? ValidatorDiskCache.open(schemaCacheDir(ctx.root, ctx.config.cache?.dir)) : undefined;
+      await validator.prepare(ctx.resources, cache);
       for (const resource of ctx.resources) {
         let violations;
         try {

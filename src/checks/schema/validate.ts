@@ -3,15 +3,16 @@
  * the check (index.ts) turns them into findings, the benchmark calls it directly.
  */
 import { isAbsolute, join } from 'node:path';
-import type { ValidateFunction } from 'ajv';
 import type { JsonPath, Resource } from '../../types.js';
 import { isAllowedUnknown, SchemaConfigError, type SchemaConfig } from './config.js';
 import { deprecationFor, deprecationMessage } from './deprecations.js';
-import { engineFor, type ReleaseEngine } from './engine.js';
+import type { ValidatorDiskCache } from './disk-cache.js';
+import { engineFor, type ReleaseEngine, type ValidatorTarget } from './engine.js';
 import { describeErrors } from './messages.js';
 import { RULES, type SchemaRuleId } from './rules.js';
 import { RunCrds, SchemaFolder, shippedCrdPack } from './sources.js';
 import { existsSync, statSync } from 'node:fs';
+import type { ErrorObject } from 'ajv';
 
 export interface Violation {
   ruleId: SchemaRuleId;
@@ -23,7 +24,11 @@ export interface Violation {
 }
 
 interface Resolved {
-  validate?: ValidateFunction;
+  target?: ValidatorTarget;
+  /** What to call the schema in a message when it does not compile. */
+  what?: string;
+  reportOn?: Resource;
+  file?: string;
   /** Why there is no validator (unknown kind, unusable schema). */
   missing?: Violation;
   /** Extra finding that does not stop validation (deprecated version). */
@@ -56,6 +61,7 @@ export class ResourceValidator {
   private readonly config: SchemaConfig;
   private readonly release: string;
   private readonly badSchemas = new Map<string, string>();
+  private readonly resolved = new Map<string, Resolved>();
   /** Problems with schema sources (unusable files, CRD conversion issues), reported once each. */
   readonly sourceProblems: { resource?: Resource; path?: JsonPath; message: string; file?: string }[] = [];
 
@@ -80,21 +86,50 @@ export class ResourceValidator {
     }
   }
 
-  /** Compiles a custom schema once; an unusable one is reported (once) and treated as missing. */
-  private compileCustom(key: string, schema: Record<string, unknown>, what: string, reportOn?: Resource, file?: string): ValidateFunction | Violation {
-    const known = this.badSchemas.get(key);
+  /** Compiles a target once; an unusable one is reported (once) and treated as having no schema. */
+  private compile(resolved: Resolved): ((data: unknown) => boolean) & { errors?: unknown } | Violation {
+    const target = resolved.target!;
+    const known = this.badSchemas.get(target.key);
     if (known !== undefined) return { ruleId: RULES.badSchema, message: known, path: ['apiVersion'] };
     try {
-      return this.engine.custom(schema);
+      return this.engine.get(target);
     } catch (err) {
-      const message = `${what} cannot be used as a validator: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
-      this.badSchemas.set(key, message);
-      this.sourceProblems.push({ resource: reportOn, path: reportOn ? ['spec'] : undefined, message, file });
+      const message = `${resolved.what ?? 'the schema'} cannot be used as a validator: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+      this.badSchemas.set(target.key, message);
+      this.sourceProblems.push({ resource: resolved.reportOn, path: resolved.reportOn ? ['spec'] : undefined, message, file: resolved.file });
       return { ruleId: RULES.badSchema, message, path: ['apiVersion'] };
     }
   }
 
+  /** Resolves every resource's schema and loads or compiles the validators ahead of the (synchronous) validation. */
+  async prepare(resources: Resource[], cache: ValidatorDiskCache | undefined): Promise<void> {
+    const targets = new Map<string, ValidatorTarget>();
+    const visit = (object: Record<string, unknown>, overlay: string): void => {
+      const { apiVersion, kind } = object;
+      if (typeof apiVersion !== 'string' || typeof kind !== 'string') return;
+      if (apiVersion === 'v1' && kind === 'List') {
+        if (Array.isArray(object.items)) for (const item of object.items) if (isRecord(item)) visit(item, overlay);
+        return;
+      }
+      const target = this.resolve(apiVersion, kind, overlay).target;
+      if (target) targets.set(target.key, target);
+    };
+    for (const r of resources) visit(r.object, r.overlay);
+    await this.engine.warm(targets.values(), cache);
+  }
+
+  /** Schema lookup, memoised per overlay/apiVersion/kind (the answer never changes within a run). */
   private resolve(apiVersion: string, kind: string, overlay: string): Resolved {
+    const key = `${overlay}\u0000${apiVersion}\u0000${kind}`;
+    let resolved = this.resolved.get(key);
+    if (!resolved) {
+      resolved = this.lookup(apiVersion, kind, overlay);
+      this.resolved.set(key, resolved);
+    }
+    return resolved;
+  }
+
+  private lookup(apiVersion: string, kind: string, overlay: string): Resolved {
     const out: Resolved = {};
     const dep = deprecationFor(apiVersion, kind, this.release);
     if (dep) {
@@ -115,8 +150,7 @@ export class ResourceValidator {
           message: `\`${apiVersion} ${kind}\` is deprecated by CRD ${crd.crd.id.name}${crd.version.deprecationWarning ? `: ${crd.version.deprecationWarning}` : ''}`,
         };
       }
-      const r = this.compileCustom(`crd:${crd.crd.overlay}:${crd.crd.id.name}:${crd.version.version}`, crd.version.schema, `the schema of CRD ${crd.crd.id.name} (${crd.version.version})`, crd.crd);
-      return typeof r === 'function' ? { ...out, validate: r } : { ...out, missing: r };
+      return { ...out, target: this.engine.customTarget(crd.version.schema), what: `the schema of CRD ${crd.crd.id.name} (${crd.version.version})`, reportOn: crd.crd };
     }
 
     for (const folder of [...this.extra, shippedCrdPack()]) {
@@ -130,12 +164,11 @@ export class ResourceValidator {
         }
         return { ...out, missing: { ruleId: RULES.badSchema, message, path: ['apiVersion'] } };
       }
-      const r = this.compileCustom(file.absPath, file.loaded.schema, `schema file ${file.label}`, undefined, file.label);
-      return typeof r === 'function' ? { ...out, validate: r } : { ...out, missing: r };
+      return { ...out, target: this.engine.customTarget(file.loaded.schema), what: `schema file ${file.label}`, file: file.label };
     }
 
-    const builtin = this.engine.kubernetes(apiVersion, kind);
-    if (builtin) return { ...out, validate: builtin };
+    const builtin = this.engine.kubernetesTarget(apiVersion, kind);
+    if (builtin) return { ...out, target: builtin, what: `the Kubernetes ${this.release} schema of ${kind}` };
 
     if (isAllowedUnknown(this.config, apiVersion, kind)) return { ...out, allowed: true };
     const known = [
@@ -179,9 +212,14 @@ export class ResourceValidator {
       out.push({ ...resolved.missing, path: [...prefix, ...resolved.missing.path] });
       return;
     }
-    const validate = resolved.validate;
-    if (!validate || validate(object)) return;
-    for (const v of describeErrors(validate.errors ?? [], object)) {
+    if (!resolved.target) return;
+    const validate = this.compile(resolved);
+    if (typeof validate !== 'function') {
+      out.push({ ...validate, path: [...prefix, ...validate.path] });
+      return;
+    }
+    if (validate(object)) return;
+    for (const v of describeErrors((validate.errors as ErrorObject[] | null | undefined) ?? [], object)) {
       const violation: Violation = { ...v, path: [...prefix, ...v.path] };
       if (v.ruleId === RULES.unknownField && !this.config.strict) violation.severity = 'warning';
       out.push(violation);

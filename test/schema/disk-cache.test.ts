@@ -1,0 +1,89 @@
+/** Compiled validators cached on disk: same verdicts from the cached module, and no code runs without our MAC. */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readSchemaConfig } from '../../src/checks/schema/config.js';
+import { ValidatorDiskCache } from '../../src/checks/schema/disk-cache.js';
+import { resetEngines } from '../../src/checks/schema/engine.js';
+import { ResourceValidator } from '../../src/checks/schema/validate.js';
+import type { Resource } from '../../src/types.js';
+import { parse } from './helpers.js';
+
+const manifest = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 99999999999
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      contaners: []
+      containers:
+        - name: app
+          image: nginx
+          resources: {limits: {memory: 1 GB}}
+        - name: app
+          image: nginx
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: a}
+spec:
+  project: default
+  destination: {server: https://kubernetes.default.svc}
+  syncPolicy: {automated: {selfheal: true}}
+`;
+
+let tmp: string;
+let env: NodeJS.ProcessEnv;
+beforeEach(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'kfm-schema-cache-'));
+  env = { XDG_CACHE_HOME: join(tmp, 'home-cache') };
+});
+afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function run(resources: Resource[], cache: ValidatorDiskCache | undefined): Promise<string[]> {
+  resetEngines();
+  const validator = new ResourceValidator({ release: '1.37', config: readSchemaConfig(undefined), root: tmp, resources });
+  await validator.prepare(resources, cache);
+  return resources.flatMap((r) => validator.validate(r).map((v) => `${v.ruleId} ${JSON.stringify(v.path)} ${v.message}`));
+}
+
+describe('validator disk cache', () => {
+  it('writes one module per schema, then serves identical verdicts from it', async () => {
+    const resources = parse(manifest);
+    const inMemory = await run(resources, undefined);
+    expect(inMemory.length).toBe(5);
+
+    const first = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;
+    expect(await run(resources, first)).toEqual(inMemory);
+    expect(first.stats).toEqual({ hits: 0, writes: 2, rejected: 0 });
+
+    const second = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;
+    expect(await run(resources, second)).toEqual(inMemory);
+    expect(second.stats).toEqual({ hits: 2, writes: 0, rejected: 0 });
+  });
+
+  it('never imports a module whose MAC does not verify (e.g. one committed in a pull request)', async () => {
+    const resources = parse(manifest);
+    const cache = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;
+    const verdicts = await run(resources, cache);
+    for (const f of readdirSync(join(tmp, 'cache'))) {
+      const text = readFileSync(join(tmp, 'cache', f), 'utf8');
+      const header = text.slice(0, text.indexOf('\n'));
+      writeFileSync(join(tmp, 'cache', f), `${header}\nglobalThis.kfmPlanted = true; export default () => true;\n`);
+    }
+    const again = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;
+    expect(await run(resources, again)).toEqual(verdicts);
+    expect(again.stats).toEqual({ hits: 0, writes: 2, rejected: 2 });
+    expect((globalThis as { kfmPlanted?: boolean }).kfmPlanted).toBeUndefined();
+  });
+
+  it('keys depend on the schema: a changed CRD gets its own module', () => {
+    const cache = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;
+    expect(cache.keyFor('r', { type: 'object' })).not.toBe(cache.keyFor('r', { type: 'object', required: ['spec'] }));
+    expect(cache.keyFor('r1', { type: 'object' })).not.toBe(cache.keyFor('r2', { type: 'object' }));
+  });
+});
