@@ -66,7 +66,7 @@ function nextSplice(text: string, doc: Document.Parsed, edit: ImageEditSpec): Sp
     const lineStart = startOfLine(text, key.range![0]);
     const end = endOfLine(text, isScalar(seq) && seq.range ? seq.range[1] : key.range![1]);
     const indent = text.slice(lineStart, key.range![0]);
-    return { start: lineStart, end, text: `${indent}images:\n${entryText(`${indent}  `, `${indent}    `, edit)}` };
+    return { start: lineStart, end, text: `${indent}images:\n${entryText(`${indent}  - `, `${indent}    `, edit)}` };
   }
   if (!isSeq(seq)) throw new KustomizationEditError('`images:` must be a list');
   if (seq.flow) return 'fallback';
@@ -89,7 +89,7 @@ function nextSplice(text: string, doc: Document.Parsed, edit: ImageEditSpec): Sp
 
 function appendImagesBlock(text: string, edit: ImageEditSpec): Splice {
   const sep = text === '' || text.endsWith('\n') ? '' : '\n';
-  return { start: text.length, end: text.length, text: `${sep}images:\n${entryText('  ', '    ', edit)}` };
+  return { start: text.length, end: text.length, text: `${sep}images:\n${entryText('  - ', '    ', edit)}` };
 }
 
 function appendItem(text: string, seq: YAMLSeq, edit: ImageEditSpec): Splice | 'fallback' {
@@ -106,10 +106,10 @@ function seqAppendPoint(text: string, seq: YAMLSeq): { offset: number; lead: str
   const lineStart = startOfLine(text, first.range[0]);
   const prefix = text.slice(lineStart, first.range[0]);
   const dash = prefix.indexOf('-');
-  if (dash < 0 || prefix.slice(0, dash).trim() !== '') return undefined;
+  if (dash < 0 || prefix.slice(0, dash).trim() !== '' || prefix.slice(dash + 1).trim() !== '') return undefined;
   const offset = endOfLine(text, last.range[1]);
   const lead = offset === text.length && !text.endsWith('\n') ? '\n' : '';
-  return { offset, lead, dashPrefix: `${' '.repeat(dash)}- `, keyIndent: ' '.repeat(prefix.length) };
+  return { offset, lead, dashPrefix: prefix, keyIndent: ' '.repeat(prefix.length) };
 }
 
 /**

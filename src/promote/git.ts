@@ -46,6 +46,8 @@ export function git(args: string[], options: GitRunOptions): Promise<GitResult> 
         reject(new GitError(spawnFailed ? `could not run git: ${error.message}` : `git ${args[0]} failed: ${(stderr || error?.message || '').trim().split('\n')[0]}`));
       },
     );
+    // git may exit before reading stdin (most commands never do): a broken pipe there is not an error.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input ?? '');
   });
 }
