@@ -84,6 +84,10 @@ function faultsFromEnv(io: CliIO): FaultOptions | undefined {
 }
 
 export function register(program: Command, io: CliIO, setCode: (code: number) => void): void {
+  // `promote verify --root x`: without positional options on the program too, commander hands `--root x` to the
+  // `promote` command (which has the same options) before it sees `verify`, and verify gets none of them.
+  // The program's own options (-V, -h) then have to come before the subcommand, which is how they are used.
+  program.enablePositionalOptions();
   const cmd = program
     .command('promote')
     .description('move image digests dev → stage → prod as a checked Git change: plan, check the target, write atomically, optionally commit')
@@ -97,7 +101,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('--allow-skip', 'allow skipping an env (needs --reason)')
     .option('--allow-downgrade', 'allow replacing a digest the source never had (needs --reason)')
     .option('--reason <text>', 'why the skip or downgrade is acceptable (recorded in the commit)')
-    .option('-f, --format <format>', 'text or json', 'text')
+    .option('-f, --format <format>', 'text or json (default text)')
     .option('--fail-on <severity>', 'lowest check severity that stops the promotion: error or warning (default error)')
     .option('--root <dir>', 'desired-state root (default from config, else infra/gitops)')
     .option('-c, --config <file>', 'config file')
