@@ -1,6 +1,11 @@
 /** The check's contract: metadata and rule docs, config handling, release choice, unusable schemas. */
 import { describe, expect, it } from 'vitest';
-import { createSchemaCheck, SchemaConfigError, shippedKubernetesVersions, UnknownKubernetesVersionError } from '../../src/checks/schema/index.js';
+import {
+  createSchemaCheck,
+  SchemaConfigError,
+  shippedKubernetesVersions,
+  UnknownKubernetesVersionError,
+} from '../../src/checks/schema/index.js';
 import { closestField } from '../../src/checks/schema/messages.js';
 import { check, checkText, parse } from './helpers.js';
 
@@ -26,7 +31,16 @@ describe('check metadata', () => {
     const c = createSchemaCheck();
     expect(c.meta).toMatchObject({ id: 'schema', errorRuleId: 'KFM-SCHEMA-000', defaultSeverity: 'error' });
     const ids = c.rules().map((r) => r.id);
-    expect(ids).toEqual(['KFM-SCHEMA-000', 'KFM-SCHEMA-001', 'KFM-SCHEMA-002', 'KFM-SCHEMA-003', 'KFM-SCHEMA-004', 'KFM-SCHEMA-005', 'KFM-SCHEMA-006', 'KFM-SCHEMA-007']);
+    expect(ids).toEqual([
+      'KFM-SCHEMA-000',
+      'KFM-SCHEMA-001',
+      'KFM-SCHEMA-002',
+      'KFM-SCHEMA-003',
+      'KFM-SCHEMA-004',
+      'KFM-SCHEMA-005',
+      'KFM-SCHEMA-006',
+      'KFM-SCHEMA-007',
+    ]);
     for (const r of c.rules()) {
       expect(r.category).toBe('schema');
       expect(r.description.length).toBeGreaterThan(40);
@@ -43,7 +57,9 @@ describe('Kubernetes release', () => {
   });
 
   it('throws for a release that does not ship (the CLI turns it into a usage error)', async () => {
-    await expect(checkText('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n', { kubernetesVersion: '1.20' })).rejects.toBeInstanceOf(UnknownKubernetesVersionError);
+    await expect(
+      checkText('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n', { kubernetesVersion: '1.20' }),
+    ).rejects.toBeInstanceOf(UnknownKubernetesVersionError);
   });
 });
 
@@ -51,16 +67,22 @@ describe('config', () => {
   const typo = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndta: {a: b}\n';
 
   it('strict: false reports unknown fields as warnings', async () => {
-    expect(await checkText(typo, { config: { strict: false } })).toMatchObject([{ ruleId: 'KFM-SCHEMA-002', severity: 'warning', line: 4 }]);
+    expect(await checkText(typo, { config: { strict: false } })).toMatchObject([
+      { ruleId: 'KFM-SCHEMA-002', severity: 'warning', line: 4 },
+    ]);
     expect(await checkText(typo)).toMatchObject([{ ruleId: 'KFM-SCHEMA-002', severity: undefined }]);
   });
 
   it('a missing extraDirs folder is a config error, not a silent pass', async () => {
-    await expect(checkText(typo, { config: { extraDirs: ['does-not-exist'] } })).rejects.toBeInstanceOf(SchemaConfigError);
+    await expect(checkText(typo, { config: { extraDirs: ['does-not-exist'] } })).rejects.toBeInstanceOf(
+      SchemaConfigError,
+    );
   });
 
   it('allowUnknownKinds needs a reason', async () => {
-    await expect(checkText(typo, { config: { allowUnknownKinds: [{ apiVersion: 'x/v1', kind: 'Y' }] } })).rejects.toThrow(/`reason` is required/);
+    await expect(
+      checkText(typo, { config: { allowUnknownKinds: [{ apiVersion: 'x/v1', kind: 'Y' }] } }),
+    ).rejects.toThrow(/`reason` is required/);
   });
 });
 
@@ -73,7 +95,8 @@ describe('unknown kinds name the versions that do exist', () => {
 });
 
 describe('CRDs of the run', () => {
-  const widget = (spec: string): string => `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n${spec}`;
+  const widget = (spec: string): string =>
+    `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n${spec}`;
 
   it('patterns use RE2 syntax, with a fallback for what JavaScript cannot compile', async () => {
     const schema = `          type: object
@@ -82,8 +105,19 @@ describe('CRDs of the run', () => {
               type: object
               properties:
                 code: {type: string, pattern: '(?i)^[a-z]+$'}`;
-    const resources = [...parse(crd(schema), 'crds'), ...parse(widget('  code: ABC\n'), 'app'), ...parse(widget('  code: "12"\n'), 'app2')];
-    expect(await check(resources)).toMatchObject([{ ruleId: 'KFM-SCHEMA-001', overlay: 'app2', path: 'spec.code', message: "`12` does not match the pattern `(?i)^[a-z]+$`" }]);
+    const resources = [
+      ...parse(crd(schema), 'crds'),
+      ...parse(widget('  code: ABC\n'), 'app'),
+      ...parse(widget('  code: "12"\n'), 'app2'),
+    ];
+    expect(await check(resources)).toMatchObject([
+      {
+        ruleId: 'KFM-SCHEMA-001',
+        overlay: 'app2',
+        path: 'spec.code',
+        message: '`12` does not match the pattern `(?i)^[a-z]+$`',
+      },
+    ]);
   });
 
   it('a CRD whose schema cannot be compiled is reported once, and its resources as unusable', async () => {
@@ -93,7 +127,11 @@ describe('CRDs of the run', () => {
               type: object
               properties:
                 code: {type: string, pattern: '([a-z'}`;
-    const found = await check([...parse(crd(schema), 'crds'), ...parse(widget('  code: a\n'), 'app'), ...parse(widget('  code: b\n'), 'app2')]);
+    const found = await check([
+      ...parse(crd(schema), 'crds'),
+      ...parse(widget('  code: a\n'), 'app'),
+      ...parse(widget('  code: b\n'), 'app2'),
+    ]);
     expect(found.map((f) => [f.ruleId, f.kind, f.overlay, f.path])).toEqual([
       ['KFM-SCHEMA-007', 'Widget', 'app', 'apiVersion'],
       ['KFM-SCHEMA-007', 'Widget', 'app2', 'apiVersion'],
@@ -106,18 +144,36 @@ describe('CRDs of the run', () => {
     const schema = '          type: object\n          x-kubernetes-preserve-unknown-fields: true';
     const notServed = crd(schema).replace('served: true', 'served: false');
     expect(await check([...parse(notServed, 'crds'), ...parse(widget('  a: 1\n'), 'app')])).toMatchObject([
-      { ruleId: 'KFM-SCHEMA-005', path: 'apiVersion', message: '`example.com/v1 Widget`: version `v1` is not served by CRD widgets.example.com' },
+      {
+        ruleId: 'KFM-SCHEMA-005',
+        path: 'apiVersion',
+        message: '`example.com/v1 Widget`: version `v1` is not served by CRD widgets.example.com',
+      },
     ]);
     const deprecated = crd(schema, '\n      deprecated: true\n      deprecationWarning: use example.com/v2');
     expect(await check([...parse(deprecated, 'crds'), ...parse(widget('  a: 1\n'), 'app')])).toMatchObject([
-      { ruleId: 'KFM-SCHEMA-006', path: 'apiVersion', message: '`example.com/v1 Widget` is deprecated by CRD widgets.example.com: use example.com/v2' },
+      {
+        ruleId: 'KFM-SCHEMA-006',
+        path: 'apiVersion',
+        message: '`example.com/v1 Widget` is deprecated by CRD widgets.example.com: use example.com/v2',
+      },
     ]);
   });
 
   it("validates custom resources' metadata as ObjectMeta", async () => {
     const schema = '          type: object\n          x-kubernetes-preserve-unknown-fields: true';
-    const found = await check([...parse(crd(schema), 'crds'), ...parse('apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  label: {a: b}\n', 'app')]);
-    expect(found).toMatchObject([{ ruleId: 'KFM-SCHEMA-002', path: 'metadata.label', line: 5, message: 'unknown field `label`; did you mean `labels`?' }]);
+    const found = await check([
+      ...parse(crd(schema), 'crds'),
+      ...parse('apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  label: {a: b}\n', 'app'),
+    ]);
+    expect(found).toMatchObject([
+      {
+        ruleId: 'KFM-SCHEMA-002',
+        path: 'metadata.label',
+        line: 5,
+        message: 'unknown field `label`; did you mean `labels`?',
+      },
+    ]);
   });
 });
 

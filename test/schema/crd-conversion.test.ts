@@ -25,7 +25,17 @@ function canon(s: unknown): unknown {
   if (!s || typeof s !== 'object') return s;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(s)) {
-    if (['description', 'x-kubernetes-group-version-kind', '$schema', 'default', 'x-kubernetes-validations', 'x-kubernetes-map-type'].includes(k)) continue;
+    if (
+      [
+        'description',
+        'x-kubernetes-group-version-kind',
+        '$schema',
+        'default',
+        'x-kubernetes-validations',
+        'x-kubernetes-map-type',
+      ].includes(k)
+    )
+      continue;
     if (k === 'properties') out[k] = Object.fromEntries(Object.entries(v as object).map(([n, x]) => [n, canon(x)]));
     else if (k === 'enum' || k === 'required') out[k] = (v as unknown[]).filter((x) => x !== null);
     else out[k] = canon(v);
@@ -43,58 +53,78 @@ function canon(s: unknown): unknown {
   if (out['x-kubernetes-list-type'] === 'set') out.uniqueItems = true;
   delete out['x-kubernetes-list-type'];
   delete out['x-kubernetes-list-map-keys'];
-  if (Array.isArray(out['x-kfm-unique'])) out['x-kfm-unique'] = (out['x-kfm-unique'] as { keys: string[] }[]).map((r) => ({ keys: r.keys }));
+  if (Array.isArray(out['x-kfm-unique']))
+    out['x-kfm-unique'] = (out['x-kfm-unique'] as { keys: string[] }[]).map((r) => ({ keys: r.keys }));
   if (typeof out.format === 'string' && !ENFORCED_FORMATS.includes(out.format)) delete out.format;
   return out;
 }
 
-const loadCrd = (file: string): Record<string, unknown> => parseYaml(readFileSync(join(vectors, file), 'utf8')) as Record<string, unknown>;
-const loadJson = (file: string): Record<string, unknown> => JSON.parse(readFileSync(join(vectors, file), 'utf8')) as Record<string, unknown>;
+const loadCrd = (file: string): Record<string, unknown> =>
+  parseYaml(readFileSync(join(vectors, file), 'utf8')) as Record<string, unknown>;
+const loadJson = (file: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(vectors, file), 'utf8')) as Record<string, unknown>;
 
-describe.skipIf(!existsSync(vectors))('peer vectors (../shared/oracles/crd-conversion; skipped when ../shared is absent)', () => {
-  it('prometheus CRD: same schema as the peer with DENY_ROOT_ADDITIONAL_PROPERTIES, up to the documented differences', () => {
-    const conv = convertCrd(loadCrd('prometheus-operator-0prometheusCustomResourceDefinition.yaml'));
-    expect(conv.issues).toEqual([]);
-    expect(conv.versions.map((v) => v.apiVersion)).toEqual(['monitoring.coreos.com/v1']);
-    expect(canon(conv.versions[0].schema)).toEqual(canon(loadJson('prometheus_v1-denyRootAdditionalProperties.json')));
-  });
+describe.skipIf(!existsSync(vectors))(
+  'peer vectors (../shared/oracles/crd-conversion; skipped when ../shared is absent)',
+  () => {
+    it('prometheus CRD: same schema as the peer with DENY_ROOT_ADDITIONAL_PROPERTIES, up to the documented differences', () => {
+      const conv = convertCrd(loadCrd('prometheus-operator-0prometheusCustomResourceDefinition.yaml'));
+      expect(conv.issues).toEqual([]);
+      expect(conv.versions.map((v) => v.apiVersion)).toEqual(['monitoring.coreos.com/v1']);
+      expect(canon(conv.versions[0].schema)).toEqual(
+        canon(loadJson('prometheus_v1-denyRootAdditionalProperties.json')),
+      );
+    });
 
-  it('prometheus CRD: the peer default differs only by leaving the root open (ours is strict there)', () => {
-    const ours = canon(convertCrd(loadCrd('prometheus-operator-0prometheusCustomResourceDefinition.yaml')).versions[0].schema) as Record<string, unknown>;
-    const peer = canon(loadJson('prometheus_v1-expected.json')) as Record<string, unknown>;
-    expect(peer.additionalProperties).toBeUndefined();
-    expect(ours.additionalProperties).toBe(false);
-    delete ours.additionalProperties;
-    expect(ours).toEqual(peer);
-  });
+    it('prometheus CRD: the peer default differs only by leaving the root open (ours is strict there)', () => {
+      const ours = canon(
+        convertCrd(loadCrd('prometheus-operator-0prometheusCustomResourceDefinition.yaml')).versions[0].schema,
+      ) as Record<string, unknown>;
+      const peer = canon(loadJson('prometheus_v1-expected.json')) as Record<string, unknown>;
+      expect(peer.additionalProperties).toBeUndefined();
+      expect(ours.additionalProperties).toBe(false);
+      delete ours.additionalProperties;
+      expect(ours).toEqual(peer);
+    });
 
-  it('legacy v1beta1 sagemaker CRD (top-level validation): same as the peer, root strict', () => {
-    const conv = convertCrd(loadCrd('sagemaker.aws.amazon.com_trainingjobs.yaml'));
-    expect(conv.issues).toEqual([]);
-    expect(conv.versions.map((v) => v.apiVersion)).toEqual(['sagemaker.aws.amazon.com/v1']);
-    const ours = canon(conv.versions[0].schema) as Record<string, unknown>;
-    expect(ours.additionalProperties).toBe(false);
-    delete ours.additionalProperties;
-    expect(ours).toEqual(canon(loadJson('trainingjob-sagemaker-v1.json')));
-  });
+    it('legacy v1beta1 sagemaker CRD (top-level validation): same as the peer, root strict', () => {
+      const conv = convertCrd(loadCrd('sagemaker.aws.amazon.com_trainingjobs.yaml'));
+      expect(conv.issues).toEqual([]);
+      expect(conv.versions.map((v) => v.apiVersion)).toEqual(['sagemaker.aws.amazon.com/v1']);
+      const ours = canon(conv.versions[0].schema) as Record<string, unknown>;
+      expect(ours.additionalProperties).toBe(false);
+      delete ours.additionalProperties;
+      expect(ours).toEqual(canon(loadJson('trainingjob-sagemaker-v1.json')));
+    });
 
-  it('the sample TrainingJob passes when its CRD is in the run, and a typo in it is caught on its line', async () => {
-    const crdText = readFileSync(join(vectors, 'sagemaker.aws.amazon.com_trainingjobs.yaml'), 'utf8');
-    const sample = readFileSync(join(vectors, 'test_crd.yaml'), 'utf8');
-    const crd = parse(crdText, 'crds', 'crds.yaml');
-    // The legacy CRD itself is flagged (apiextensions.k8s.io/v1beta1 is gone); its schema is still used.
-    expect(await check([...crd, ...parse(sample, 'jobs', 'job.yaml')])).toMatchObject([
-      { ruleId: 'KFM-SCHEMA-006', kind: 'CustomResourceDefinition', path: 'apiVersion', line: 3 },
-    ]);
-    const typo = sample.replace('    instanceCount: 1', '    instanceCont: 1');
-    const found = await check([...crd, ...parse(typo, 'jobs', 'job.yaml')]);
-    // A required field misspelt: reported as missing (at its parent's line) and as unknown (at its own line).
-    expect(found.filter((f) => f.kind === 'TrainingJob')).toMatchObject([
-      { ruleId: 'KFM-SCHEMA-003', path: 'spec.resourceConfig.instanceCount', line: 30, message: 'missing required field `instanceCount`' },
-      { ruleId: 'KFM-SCHEMA-002', path: 'spec.resourceConfig.instanceCont', line: 31, message: 'unknown field `instanceCont`; did you mean `instanceCount`?' },
-    ]);
-  });
-});
+    it('the sample TrainingJob passes when its CRD is in the run, and a typo in it is caught on its line', async () => {
+      const crdText = readFileSync(join(vectors, 'sagemaker.aws.amazon.com_trainingjobs.yaml'), 'utf8');
+      const sample = readFileSync(join(vectors, 'test_crd.yaml'), 'utf8');
+      const crd = parse(crdText, 'crds', 'crds.yaml');
+      // The legacy CRD itself is flagged (apiextensions.k8s.io/v1beta1 is gone); its schema is still used.
+      expect(await check([...crd, ...parse(sample, 'jobs', 'job.yaml')])).toMatchObject([
+        { ruleId: 'KFM-SCHEMA-006', kind: 'CustomResourceDefinition', path: 'apiVersion', line: 3 },
+      ]);
+      const typo = sample.replace('    instanceCount: 1', '    instanceCont: 1');
+      const found = await check([...crd, ...parse(typo, 'jobs', 'job.yaml')]);
+      // A required field misspelt: reported as missing (at its parent's line) and as unknown (at its own line).
+      expect(found.filter((f) => f.kind === 'TrainingJob')).toMatchObject([
+        {
+          ruleId: 'KFM-SCHEMA-003',
+          path: 'spec.resourceConfig.instanceCount',
+          line: 30,
+          message: 'missing required field `instanceCount`',
+        },
+        {
+          ruleId: 'KFM-SCHEMA-002',
+          path: 'spec.resourceConfig.instanceCont',
+          line: 31,
+          message: 'unknown field `instanceCont`; did you mean `instanceCount`?',
+        },
+      ]);
+    });
+  },
+);
 
 describe('conversion rules', () => {
   const convert = (schema: unknown): Record<string, unknown> => convertOpenApiSchema(schema).schema;
@@ -111,7 +141,10 @@ describe('conversion rules', () => {
   });
 
   it('int-or-string becomes a type list and drops the trivial anyOf', () => {
-    const out = convert({ type: 'object', properties: { p: { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] } } }) as {
+    const out = convert({
+      type: 'object',
+      properties: { p: { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] } },
+    }) as {
       properties: Record<string, unknown>;
     };
     expect(out.properties.p).toEqual({ type: ['integer', 'string', 'null'] });
@@ -144,7 +177,16 @@ describe('conversion rules', () => {
   });
 
   it('embedded resources know apiVersion, kind and metadata', () => {
-    const out = convert({ type: 'object', properties: { tpl: { type: 'object', 'x-kubernetes-embedded-resource': true, properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } } }) as {
+    const out = convert({
+      type: 'object',
+      properties: {
+        tpl: {
+          type: 'object',
+          'x-kubernetes-embedded-resource': true,
+          properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      },
+    }) as {
       properties: Record<string, { properties: Record<string, unknown>; additionalProperties: unknown }>;
     };
     expect(Object.keys(out.properties.tpl.properties).sort()).toEqual(['apiVersion', 'kind', 'metadata', 'spec']);
@@ -159,12 +201,18 @@ describe('conversion rules', () => {
           type: 'array',
           'x-kubernetes-list-type': 'map',
           'x-kubernetes-list-map-keys': ['port', 'protocol'],
-          items: { type: 'object', required: ['port'], properties: { port: { type: 'integer' }, protocol: { type: 'string', default: 'TCP' } } },
+          items: {
+            type: 'object',
+            required: ['port'],
+            properties: { port: { type: 'integer' }, protocol: { type: 'string', default: 'TCP' } },
+          },
         },
         tags: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } },
       },
     }) as { properties: Record<string, Record<string, unknown>> };
-    expect(out.properties.ports['x-kfm-unique']).toEqual([{ keys: ['port', 'protocol'], defaults: { protocol: 'TCP' } }]);
+    expect(out.properties.ports['x-kfm-unique']).toEqual([
+      { keys: ['port', 'protocol'], defaults: { protocol: 'TCP' } },
+    ]);
     expect(out.properties.tags.uniqueItems).toBe(true);
   });
 
@@ -172,7 +220,14 @@ describe('conversion rules', () => {
     const out = convert({
       type: 'object',
       properties: {
-        n: { type: 'integer', minimum: 0, exclusiveMinimum: true, format: 'int32', default: 1, 'x-kubernetes-validations': [{ rule: 'self > 0' }] },
+        n: {
+          type: 'integer',
+          minimum: 0,
+          exclusiveMinimum: true,
+          format: 'int32',
+          default: 1,
+          'x-kubernetes-validations': [{ rule: 'self > 0' }],
+        },
         u: { type: 'string', format: 'uri' },
       },
     }) as { properties: Record<string, unknown> };
@@ -189,11 +244,23 @@ describe('conversion rules', () => {
         group: 'example.com',
         names: { kind: 'Thing', plural: 'things' },
         scope: 'Namespaced',
-        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'array', items: [{ type: 'string' }] } } } } }],
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: { type: 'object', properties: { spec: { type: 'array', items: [{ type: 'string' }] } } },
+            },
+          },
+        ],
       },
     });
     expect(conv.issues).toEqual([
-      { message: '`items` must be a single schema (tuples are not structural)', path: ['spec', 'versions', 0, 'schema', 'openAPIV3Schema', 'properties', 'spec', 'items'] },
+      {
+        message: '`items` must be a single schema (tuples are not structural)',
+        path: ['spec', 'versions', 0, 'schema', 'openAPIV3Schema', 'properties', 'spec', 'items'],
+      },
     ]);
   });
 });

@@ -51,7 +51,12 @@ function examplesIn(dir: string, fromInfra: boolean): Example[] {
           const object = doc.toJS() as Obj | null;
           if (object && typeof object === 'object' && pack.has(keyOf(object))) {
             const meta = object.metadata as Obj;
-            out.push({ label: `${relative(projectRoot, p)} ${String(object.kind)} ${String(meta?.name)}`, text: doc.toString(), object, fromInfra });
+            out.push({
+              label: `${relative(projectRoot, p)} ${String(object.kind)} ${String(meta?.name)}`,
+              text: doc.toString(),
+              object,
+              fromInfra,
+            });
           }
         }
       }
@@ -71,49 +76,61 @@ describe('the sample set', () => {
   });
 });
 
-describe.skipIf(!existsSync(oracleDir))('pack vs real CRD schemas (../shared/oracles/crd-schemas; skipped when ../shared is absent)', () => {
-  const oracle = new Ajv({ strict: false, allErrors: true, formats: fullFormats, validateSchema: false });
-  const validators = new Map<string, ValidateFunction>();
-  const oracleFor = (o: Obj): ValidateFunction | undefined => {
-    const rel = pack.get(keyOf(o));
-    if (!rel || !existsSync(join(oracleDir, rel))) return undefined;
-    let fn = validators.get(rel);
-    if (!fn) {
-      const { $schema: _drop, ...schema } = JSON.parse(readFileSync(join(oracleDir, rel), 'utf8')) as Obj;
-      fn = oracle.compile(schema);
-      validators.set(rel, fn);
-    }
-    return fn;
-  };
+describe.skipIf(!existsSync(oracleDir))(
+  'pack vs real CRD schemas (../shared/oracles/crd-schemas; skipped when ../shared is absent)',
+  () => {
+    const oracle = new Ajv({ strict: false, allErrors: true, formats: fullFormats, validateSchema: false });
+    const validators = new Map<string, ValidateFunction>();
+    const oracleFor = (o: Obj): ValidateFunction | undefined => {
+      const rel = pack.get(keyOf(o));
+      if (!rel || !existsSync(join(oracleDir, rel))) return undefined;
+      let fn = validators.get(rel);
+      if (!fn) {
+        const { $schema: _drop, ...schema } = JSON.parse(readFileSync(join(oracleDir, rel), 'utf8')) as Obj;
+        fn = oracle.compile(schema);
+        validators.set(rel, fn);
+      }
+      return fn;
+    };
 
-  it('has an oracle for every kind except the operator ArgoCD instance (documented gap)', () => {
-    const missing = [...pack.values()].filter((rel) => !existsSync(join(oracleDir, rel)));
-    expect(missing).toEqual(['argoproj.io/argocd_v1beta1.json']);
-  });
-
-  describe.each(samples.map((s) => [s.label, s] as const))('sample %s', (_label, sample) => {
-    it('is accepted by the real CRD schema and by ours', async () => {
-      const real = oracleFor(sample.object);
-      if (real) expect(real(sample.object), JSON.stringify(real.errors)).toBe(true);
-      expect(await checkText(sample.text)).toEqual([]);
+    it('has an oracle for every kind except the operator ArgoCD instance (documented gap)', () => {
+      const missing = [...pack.values()].filter((rel) => !existsSync(join(oracleDir, rel)));
+      expect(missing).toEqual(['argoproj.io/argocd_v1beta1.json']);
     });
-  });
 
-  describe.each(infra.map((s) => [s.label, s] as const))('infra/gitops %s', (_label, example) => {
-    it('gets the same verdict from ours as from the real CRD schema', async () => {
-      const real = oracleFor(example.object);
-      const ours = await checkText(example.text);
-      if (!real) return;
-      // A resource the real schema rejects must be rejected by ours too (and reported to the infra owner).
-      expect(ours.length === 0, `real schema: ${JSON.stringify(real.errors)}; ours: ${JSON.stringify(ours)}`).toBe(real(example.object) === true);
+    describe.each(samples.map((s) => [s.label, s] as const))('sample %s', (_label, sample) => {
+      it('is accepted by the real CRD schema and by ours', async () => {
+        const real = oracleFor(sample.object);
+        if (real) expect(real(sample.object), JSON.stringify(real.errors)).toBe(true);
+        expect(await checkText(sample.text)).toEqual([]);
+      });
     });
-  });
-});
+
+    describe.each(infra.map((s) => [s.label, s] as const))('infra/gitops %s', (_label, example) => {
+      it('gets the same verdict from ours as from the real CRD schema', async () => {
+        const real = oracleFor(example.object);
+        const ours = await checkText(example.text);
+        if (!real) return;
+        // A resource the real schema rejects must be rejected by ours too (and reported to the infra owner).
+        expect(ours.length === 0, `real schema: ${JSON.stringify(real.errors)}; ours: ${JSON.stringify(ours)}`).toBe(
+          real(example.object) === true,
+        );
+      });
+    });
+  },
+);
 
 /** Paths of every field sitting at a level our schema models strictly (additionalProperties: false). */
-function strictFields(schemaRoot: Obj, node: Obj | undefined, data: unknown, path: (string | number)[], out: (string | number)[][]): void {
+function strictFields(
+  schemaRoot: Obj,
+  node: Obj | undefined,
+  data: unknown,
+  path: (string | number)[],
+  out: (string | number)[][],
+): void {
   if (!node) return;
-  if (typeof node.$ref === 'string') node = (schemaRoot.$defs as Record<string, Obj>)[node.$ref.replace('#/$defs/', '')];
+  if (typeof node.$ref === 'string')
+    node = (schemaRoot.$defs as Record<string, Obj>)[node.$ref.replace('#/$defs/', '')];
   if (Array.isArray(data)) {
     data.forEach((item, i) => strictFields(schemaRoot, node.items as Obj | undefined, item, [...path, i], out));
     return;
@@ -121,7 +138,8 @@ function strictFields(schemaRoot: Obj, node: Obj | undefined, data: unknown, pat
   if (!data || typeof data !== 'object') return;
   const props = (node.properties ?? {}) as Record<string, Obj>;
   for (const [k, v] of Object.entries(data as Obj)) {
-    if (node.additionalProperties === false && !(path.length === 0 && ['apiVersion', 'kind', 'metadata'].includes(k))) out.push([...path, k]);
+    if (node.additionalProperties === false && !(path.length === 0 && ['apiVersion', 'kind', 'metadata'].includes(k)))
+      out.push([...path, k]);
     if (path.length === 0 && k === 'metadata') continue;
     strictFields(schemaRoot, props[k], v, [...path, k], out);
   }
@@ -174,14 +192,24 @@ describe('typos at modelled levels are rejected', () => {
     const typo = misspell(key, known);
     const mutated = renameAt(object, path, typo);
     const found = await check(parse(stringify(mutated)));
-    const typoPath = [...path.slice(0, -1), typo].map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '');
+    const typoPath = [...path.slice(0, -1), typo]
+      .map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`))
+      .join('')
+      .replace(/^\./, '');
     expect(found.filter((f) => f.ruleId === 'KFM-SCHEMA-002').map((f) => f.path)).toContain(typoPath);
   });
 
   it('names the intended field: spec.syncPolicy.automated.selfheal', async () => {
-    const text = readFileSync(join(samplesDir, 'application.yaml'), 'utf8').split('\n---\n')[0].replace('selfHeal: true', 'selfheal: true');
+    const text = readFileSync(join(samplesDir, 'application.yaml'), 'utf8')
+      .split('\n---\n')[0]
+      .replace('selfHeal: true', 'selfheal: true');
     expect(await checkText(text)).toMatchObject([
-      { ruleId: 'KFM-SCHEMA-002', path: 'spec.syncPolicy.automated.selfheal', line: 28, message: 'unknown field `selfheal`; did you mean `selfHeal`?' },
+      {
+        ruleId: 'KFM-SCHEMA-002',
+        path: 'spec.syncPolicy.automated.selfheal',
+        line: 28,
+        message: 'unknown field `selfheal`; did you mean `selfHeal`?',
+      },
     ]);
   });
 });

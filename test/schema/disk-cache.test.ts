@@ -46,9 +46,16 @@ afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function run(resources: Resource[], cache: ValidatorDiskCache | undefined): Promise<string[]> {
   resetEngines();
-  const validator = new ResourceValidator({ release: '1.37', config: readSchemaConfig(undefined), root: tmp, resources });
+  const validator = new ResourceValidator({
+    release: '1.37',
+    config: readSchemaConfig(undefined),
+    root: tmp,
+    resources,
+  });
   await validator.prepare(resources, cache);
-  return resources.flatMap((r) => validator.validate(r).map((v) => `${v.ruleId} ${JSON.stringify(v.path)} ${v.message}`));
+  return resources.flatMap((r) =>
+    validator.validate(r).map((v) => `${v.ruleId} ${JSON.stringify(v.path)} ${v.message}`),
+  );
 }
 
 describe('validator disk cache', () => {

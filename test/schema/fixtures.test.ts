@@ -36,17 +36,26 @@ interface Expected {
 function load(scenario: string): Resource[] {
   const dir = join(fixturesDir, scenario);
   const overlaysDir = join(dir, 'overlays');
-  if (!existsSync(overlaysDir)) return parse(readFileSync(join(dir, 'manifest.yaml'), 'utf8'), scenario, 'manifest.yaml');
+  if (!existsSync(overlaysDir))
+    return parse(readFileSync(join(dir, 'manifest.yaml'), 'utf8'), scenario, 'manifest.yaml');
   return readdirSync(overlaysDir)
     .sort()
-    .flatMap((name) => parse(readFileSync(join(overlaysDir, name, 'manifest.yaml'), 'utf8'), `overlays/${name}`, `overlays/${name}/manifest.yaml`));
+    .flatMap((name) =>
+      parse(
+        readFileSync(join(overlaysDir, name, 'manifest.yaml'), 'utf8'),
+        `overlays/${name}`,
+        `overlays/${name}/manifest.yaml`,
+      ),
+    );
 }
 
 describe.each(SCENARIOS)('fixtures/schema/%s', (scenario) => {
   it('reports exactly the expected findings, with path and line', async () => {
     const dir = join(fixturesDir, scenario);
     const configFile = join(dir, 'config.json');
-    const config = existsSync(configFile) ? (JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>) : undefined;
+    const config = existsSync(configFile)
+      ? (JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>)
+      : undefined;
     const found = await check(load(scenario), { config, root: dir });
     const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Expected[];
     const seen = found.map((f) => {

@@ -22,14 +22,21 @@ describe('importCrds', () => {
   it('writes <out>/<group>/<kind>_<version>.json per served version', async () => {
     const result = await importCrds({ inputs: [crdFile], outDir: join(tmp, 'schemas'), displayBase: tmp });
     expect(result).toEqual({ written: ['schemas/ops.example.org/backup_v1.json'], errors: [] });
-    const schema = JSON.parse(readFileSync(join(tmp, 'schemas', 'ops.example.org', 'backup_v1.json'), 'utf8')) as Record<string, unknown>;
+    const schema = JSON.parse(
+      readFileSync(join(tmp, 'schemas', 'ops.example.org', 'backup_v1.json'), 'utf8'),
+    ) as Record<string, unknown>;
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
-    expect(schema['x-kubernetes-group-version-kind']).toEqual([{ group: 'ops.example.org', kind: 'Backup', version: 'v1' }]);
+    expect(schema['x-kubernetes-group-version-kind']).toEqual([
+      { group: 'ops.example.org', kind: 'Backup', version: 'v1' },
+    ]);
   });
 
   it('the written folder, listed under schema.extraDirs, validates the custom resource without the CRD in the run', async () => {
     await importCrds({ inputs: [crdFile], outDir: join(tmp, 'schemas') });
-    const found = await check(parse(readFileSync(crFile, 'utf8'), 'overlays/app', 'cr.yaml'), { root: tmp, config: { extraDirs: ['schemas'] } });
+    const found = await check(parse(readFileSync(crFile, 'utf8'), 'overlays/app', 'cr.yaml'), {
+      root: tmp,
+      config: { extraDirs: ['schemas'] },
+    });
     expect(found.map((f) => [f.ruleId, f.path, f.line, f.message])).toEqual([
       ['KFM-SCHEMA-001', 'spec.retentionDays', 8, 'must be ≥ 1, got `0`'],
       ['KFM-SCHEMA-002', 'spec.target.prefx', 11, 'unknown field `prefx`; did you mean `prefix`?'],
@@ -56,7 +63,11 @@ kind: ConfigMap
 metadata: {name: not-a-crd}
 `,
     );
-    const result = await importCrds({ inputs: [multi, join(tmp, 'missing')], outDir: join(tmp, 'out'), displayBase: tmp });
+    const result = await importCrds({
+      inputs: [multi, join(tmp, 'missing')],
+      outDir: join(tmp, 'out'),
+      displayBase: tmp,
+    });
     expect(result.written).toEqual(['out/example.com/gadget_v1.json']);
     expect(result.errors).toEqual(['missing: no such file or folder']);
   });
@@ -73,7 +84,14 @@ describe('kfm-gitops schemas import', () => {
     let out = '';
     let err = '';
     let code: number | undefined;
-    const io: CliIO = { stdout: (t) => void (out += t), stderr: (t) => void (err += t), stdin: async () => '', isTTY: false, env: {}, cwd: tmp };
+    const io: CliIO = {
+      stdout: (t) => void (out += t),
+      stderr: (t) => void (err += t),
+      stdin: async () => '',
+      isTTY: false,
+      env: {},
+      cwd: tmp,
+    };
     const program = new Command().exitOverride();
     register(program, io, (c) => (code = c));
     try {
@@ -86,7 +104,9 @@ describe('kfm-gitops schemas import', () => {
 
   it('prints what it wrote and how to use it, exit code 0', async () => {
     const r = await run([crdFile, '--out', 'local-schemas']);
-    expect(r.out).toBe('wrote local-schemas/ops.example.org/backup_v1.json\n1 schema(s) written; list `local-schemas` under `schema.extraDirs` in kfm-gitops.yaml\n');
+    expect(r.out).toBe(
+      'wrote local-schemas/ops.example.org/backup_v1.json\n1 schema(s) written; list `local-schemas` under `schema.extraDirs` in kfm-gitops.yaml\n',
+    );
     expect(r.code).toBe(0);
   });
 

@@ -19,7 +19,9 @@ import { checkText, projectRoot } from './helpers.js';
 
 const kubernetesDir = join(projectRoot, 'schemas', 'kubernetes');
 const wheelDir = join(projectRoot, '.kfm-gitops', 'cache', 'schemas-sync');
-const wheel = existsSync(wheelDir) ? readdirSync(wheelDir).find((f) => f.startsWith(`kubernetes_validate-${PINNED_VERSION}-`)) : undefined;
+const wheel = existsSync(wheelDir)
+  ? readdirSync(wheelDir).find((f) => f.startsWith(`kubernetes_validate-${PINNED_VERSION}-`))
+  : undefined;
 
 interface ShippedFile {
   format: number;
@@ -29,7 +31,8 @@ interface ShippedFile {
   $defs: Record<string, Record<string, unknown>>;
 }
 
-const load = (release: string): ShippedFile => JSON.parse(readFileSync(join(kubernetesDir, `${release}.json`), 'utf8')) as ShippedFile;
+const load = (release: string): ShippedFile =>
+  JSON.parse(readFileSync(join(kubernetesDir, `${release}.json`), 'utf8')) as ShippedFile;
 
 describe('shipped Kubernetes schemas', () => {
   it('ship the three newest releases of the pinned package, newest last', () => {
@@ -75,8 +78,12 @@ describe('shipped Kubernetes schemas', () => {
 
 describe('converter', () => {
   const defs = {
-    'io.k8s.apimachinery.pkg.util.intstr.IntOrString': { oneOf: [{ type: ['string', 'null'] }, { type: ['integer', 'null'] }] },
-    'io.k8s.apimachinery.pkg.api.resource.Quantity': { oneOf: [{ type: ['string', 'null'] }, { type: ['number', 'null'] }] },
+    'io.k8s.apimachinery.pkg.util.intstr.IntOrString': {
+      oneOf: [{ type: ['string', 'null'] }, { type: ['integer', 'null'] }],
+    },
+    'io.k8s.apimachinery.pkg.api.resource.Quantity': {
+      oneOf: [{ type: ['string', 'null'] }, { type: ['number', 'null'] }],
+    },
     'x.Thing': { type: ['object', 'null'], description: 'dropped', properties: { a: { type: ['string', 'null'] } } },
     'x.Owner': {
       type: ['object', 'null'],
@@ -100,7 +107,10 @@ describe('converter', () => {
 
   it('replaces the int-or-string and quantity oneOfs by type lists (null passes, errors read well)', () => {
     expect(out['io.k8s.apimachinery.pkg.util.intstr.IntOrString']).toEqual({ type: ['integer', 'string', 'null'] });
-    expect(out['io.k8s.apimachinery.pkg.api.resource.Quantity']).toEqual({ type: ['number', 'string', 'null'], pattern: LIB_QUANTITY_PATTERN });
+    expect(out['io.k8s.apimachinery.pkg.api.resource.Quantity']).toEqual({
+      type: ['number', 'string', 'null'],
+      pattern: LIB_QUANTITY_PATTERN,
+    });
   });
 
   it('makes required fields and list items non-null, leaves optional fields nullable', () => {
@@ -177,12 +187,18 @@ spec:
     expect(await checkText(svc('http'))).toEqual([]);
     expect(await checkText(svc('null'))).toEqual([]);
     expect(await checkText(svc('true'))).toMatchObject([
-      { ruleId: 'KFM-SCHEMA-001', path: 'spec.ports[0].targetPort', line: 7, message: 'expected integer or string, got boolean `true`' },
+      {
+        ruleId: 'KFM-SCHEMA-001',
+        path: 'spec.ports[0].targetPort',
+        line: 7,
+        message: 'expected integer or string, got boolean `true`',
+      },
     ]);
   });
 
   it('quantities accept numbers and suffixed strings, and reject what the API server cannot parse', async () => {
-    const withResources = (cpu: string, memory: string): string => podSpec(`\n          resources:\n            limits: {cpu: ${cpu}, memory: ${memory}}`);
+    const withResources = (cpu: string, memory: string): string =>
+      podSpec(`\n          resources:\n            limits: {cpu: ${cpu}, memory: ${memory}}`);
     expect(await checkText(withResources('0.5', '1Gi'))).toEqual([]);
     expect(await checkText(withResources('"500m"', '1e9'))).toEqual([]);
     expect(await checkText(withResources('2', '128974848'))).toEqual([]);
@@ -195,9 +211,18 @@ spec:
   });
 
   it('ports keyed by containerPort+protocol compare with protocol defaulted to TCP', async () => {
-    const found = await checkText(podSpec('\n          ports:\n            - containerPort: 80\n            - containerPort: 80\n              protocol: TCP\n            - containerPort: 80\n              protocol: UDP'));
+    const found = await checkText(
+      podSpec(
+        '\n          ports:\n            - containerPort: 80\n            - containerPort: 80\n              protocol: TCP\n            - containerPort: 80\n              protocol: UDP',
+      ),
+    );
     expect(found).toMatchObject([
-      { ruleId: 'KFM-SCHEMA-004', path: 'spec.template.spec.containers[0].ports[1].containerPort', line: 18, message: 'duplicate entry containerPort=`80`, protocol=`TCP` in `ports` (first at index 0)' },
+      {
+        ruleId: 'KFM-SCHEMA-004',
+        path: 'spec.template.spec.containers[0].ports[1].containerPort',
+        line: 18,
+        message: 'duplicate entry containerPort=`80`, protocol=`TCP` in `ports` (first at index 0)',
+      },
     ]);
   });
 });

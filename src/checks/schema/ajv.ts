@@ -163,6 +163,12 @@ export function createAjv(): Ajv {
     // `source` + `esm` let the disk cache write compiled validators out as modules (standalone code).
     code: { regExp: regExpEngine, source: true, esm: true, formats: new Name(RUNTIME_NAMES.formats) },
   });
-  ajv.addKeyword({ keyword: UNIQUE_KEYWORD, type: 'array', schemaType: 'array', errors: true, code: uniqueKeywordCode });
+  ajv.addKeyword({
+    keyword: UNIQUE_KEYWORD,
+    type: 'array',
+    schemaType: 'array',
+    errors: true,
+    code: uniqueKeywordCode,
+  });
   return ajv;
 }

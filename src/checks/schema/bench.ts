@@ -33,7 +33,11 @@ function deployment(i: number): Record<string, unknown> {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name, namespace: `team-${i % 7}`, labels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'bench' } },
+    metadata: {
+      name,
+      namespace: `team-${i % 7}`,
+      labels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'bench' },
+    },
     spec: {
       replicas: 1 + (i % 3),
       selector: { matchLabels: { 'app.kubernetes.io/name': name } },
@@ -54,7 +58,11 @@ function deployment(i: number): Record<string, unknown> {
               ],
               resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: 1, memory: '256Mi' } },
               readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10 },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             },
           ],
@@ -75,8 +83,18 @@ function others(i: number): Record<string, unknown>[] {
       metadata: { name, namespace: ns },
       spec: { selector: { 'app.kubernetes.io/name': name }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
     },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-config`, namespace: ns }, data: { 'app.yaml': `name: ${name}\n` } },
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns }, automountServiceAccountToken: false },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `${name}-config`, namespace: ns },
+      data: { 'app.yaml': `name: ${name}\n` },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name, namespace: ns },
+      automountServiceAccountToken: false,
+    },
     {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
@@ -84,7 +102,12 @@ function others(i: number): Record<string, unknown>[] {
       spec: {
         podSelector: { matchLabels: { 'app.kubernetes.io/name': name } },
         policyTypes: ['Ingress'],
-        ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress' } } }], ports: [{ port: 8080, protocol: 'TCP' }] }],
+        ingress: [
+          {
+            from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress' } } }],
+            ports: [{ port: 8080, protocol: 'TCP' }],
+          },
+        ],
       },
     },
     {
@@ -95,7 +118,9 @@ function others(i: number): Record<string, unknown>[] {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
         minReplicas: 2,
         maxReplicas: 6,
-        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+        metrics: [
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+        ],
       },
     },
     {
@@ -120,7 +145,12 @@ export function generateResources(count: number): Resource[] {
       if (out.length >= count) break;
       const meta = object.metadata as { name: string; namespace?: string };
       out.push({
-        id: { apiVersion: object.apiVersion as string, kind: object.kind as string, name: meta.name, namespace: meta.namespace },
+        id: {
+          apiVersion: object.apiVersion as string,
+          kind: object.kind as string,
+          name: meta.name,
+          namespace: meta.namespace,
+        },
         overlay: `bench/${i % 12}`,
         object,
         rendered: { file: 'bench', line: 1, column: 1 },
@@ -144,10 +174,19 @@ function result(count: number, ms: number, violations: number): BenchPass {
 }
 
 /** One run from a fresh engine: create, prepare (load or compile), validate everything. */
-async function fromScratch(release: string, resources: Resource[], cache: ValidatorDiskCache | undefined): Promise<BenchPass> {
+async function fromScratch(
+  release: string,
+  resources: Resource[],
+  cache: ValidatorDiskCache | undefined,
+): Promise<BenchPass> {
   resetEngines();
   const start = performance.now();
-  const validator = new ResourceValidator({ release, config: readSchemaConfig(undefined), root: process.cwd(), resources });
+  const validator = new ResourceValidator({
+    release,
+    config: readSchemaConfig(undefined),
+    root: process.cwd(),
+    resources,
+  });
   await validator.prepare(resources, cache);
   const { violations } = pass(validator, resources);
   return result(resources.length, performance.now() - start, violations);
@@ -163,7 +202,12 @@ export async function runSchemaBench(options: { count?: number; release?: string
     const env = { XDG_CACHE_HOME: join(tmp, 'key') };
     await fromScratch(release, resources, ValidatorDiskCache.open(join(tmp, 'cache'), env));
     const coldDisk = await fromScratch(release, resources, ValidatorDiskCache.open(join(tmp, 'cache'), env));
-    const validator = new ResourceValidator({ release, config: readSchemaConfig(undefined), root: process.cwd(), resources });
+    const validator = new ResourceValidator({
+      release,
+      config: readSchemaConfig(undefined),
+      root: process.cwd(),
+      resources,
+    });
     let ms = 0;
     let violations = 0;
     for (let i = 0; i < 3; i++) {
@@ -171,7 +215,13 @@ export async function runSchemaBench(options: { count?: number; release?: string
       ms += p.ms;
       violations = p.violations;
     }
-    return { release, kinds: new Set(resources.map((r) => r.id.kind)).size, cold, coldDisk, warm: result(count, ms / 3, violations) };
+    return {
+      release,
+      kinds: new Set(resources.map((r) => r.id.kind)).size,
+      cold,
+      coldDisk,
+      warm: result(count, ms / 3, violations),
+    };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -43,7 +43,8 @@ export function readSchemaConfig(section: Record<string, unknown> | undefined): 
     out.extraDirs = extraDirs as string[];
   }
   if (allowUnknownKinds !== undefined) {
-    if (!Array.isArray(allowUnknownKinds)) throw new SchemaConfigError('config `schema.allowUnknownKinds` must be a list');
+    if (!Array.isArray(allowUnknownKinds))
+      throw new SchemaConfigError('config `schema.allowUnknownKinds` must be a list');
     allowUnknownKinds.forEach((entry, i) => {
       const where = `config \`schema.allowUnknownKinds[${i}]\``;
       if (!isRecord(entry)) throw new SchemaConfigError(`${where} must be a mapping with apiVersion, kind and reason`);
@@ -70,11 +71,17 @@ export function readSchemaConfig(section: Record<string, unknown> | undefined): 
   return out;
 }
 
-export function isAllowedUnknown(config: SchemaConfig, apiVersion: string, kind: string): AllowedUnknownKind | undefined {
+export function isAllowedUnknown(
+  config: SchemaConfig,
+  apiVersion: string,
+  kind: string,
+): AllowedUnknownKind | undefined {
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
   return config.allowUnknownKinds.find(
     (a) =>
       (a.kind === '*' || a.kind === kind) &&
-      (a.apiVersion === '*' || a.apiVersion === apiVersion || (a.apiVersion.endsWith('/*') && a.apiVersion.slice(0, -2) === group)),
+      (a.apiVersion === '*' ||
+        a.apiVersion === apiVersion ||
+        (a.apiVersion.endsWith('/*') && a.apiVersion.slice(0, -2) === group)),
   );
 }

@@ -112,7 +112,8 @@ function convertNode(node: unknown, ctx: Ctx, path: JsonPath, inLogic: boolean):
   let types: string[] | undefined;
   if (intOrString) types = ['integer', 'string'];
   else if (typeof node.type === 'string') {
-    if (!JSON_TYPES.has(node.type)) ctx.issues.push({ message: `unknown type \`${node.type}\``, path: [...path, 'type'] });
+    if (!JSON_TYPES.has(node.type))
+      ctx.issues.push({ message: `unknown type \`${node.type}\``, path: [...path, 'type'] });
     else types = [node.type];
   } else if (node.type !== undefined) {
     ctx.issues.push({ message: '`type` must be a single string in a CRD schema', path: [...path, 'type'] });
@@ -148,12 +149,21 @@ function convertNode(node: unknown, ctx: Ctx, path: JsonPath, inLogic: boolean):
 
   if (node.additionalProperties !== undefined) {
     if (typeof node.additionalProperties === 'boolean') out.additionalProperties = node.additionalProperties;
-    else out.additionalProperties = convertNode(node.additionalProperties, ctx, [...path, 'additionalProperties'], inLogic);
+    else
+      out.additionalProperties = convertNode(
+        node.additionalProperties,
+        ctx,
+        [...path, 'additionalProperties'],
+        inLogic,
+      );
   }
 
   if (node.items !== undefined) {
     if (Array.isArray(node.items)) {
-      ctx.issues.push({ message: '`items` must be a single schema (tuples are not structural)', path: [...path, 'items'] });
+      ctx.issues.push({
+        message: '`items` must be a single schema (tuples are not structural)',
+        path: [...path, 'items'],
+      });
     } else {
       out.items = convertNode(node.items, ctx, [...path, 'items'], inLogic);
     }
@@ -267,11 +277,17 @@ export function convertCrd(crd: Record<string, unknown>): CrdConversion {
     }
     const own = isRecord(v.schema) ? v.schema.openAPIV3Schema : undefined;
     const raw = own ?? topLevelSchema;
-    const basePath: JsonPath = own !== undefined ? ['spec', 'versions', i, 'schema', 'openAPIV3Schema'] : ['spec', 'validation', 'openAPIV3Schema'];
+    const basePath: JsonPath =
+      own !== undefined
+        ? ['spec', 'versions', i, 'schema', 'openAPIV3Schema']
+        : ['spec', 'validation', 'openAPIV3Schema'];
     let schema: JsonSchema;
     if (raw === undefined) {
       // No schema at all (legacy CRDs only): anything is accepted, metadata is still validated.
-      schema = { type: 'object', properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' } } };
+      schema = {
+        type: 'object',
+        properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' } },
+      };
     } else {
       const converted = convertOpenApiSchema(raw, { path: basePath, preserveUnknownFields });
       issues.push(...converted.issues);
@@ -302,7 +318,15 @@ export function normalizeExternalSchema(node: unknown): unknown {
 }
 
 const SCHEMA_MAPS = new Set(['$defs', 'definitions', 'patternProperties', 'dependentSchemas']);
-const LITERALS = new Set(['enum', 'const', 'default', 'examples', 'required', UNIQUE_KEYWORD, 'x-kubernetes-group-version-kind']);
+const LITERALS = new Set([
+  'enum',
+  'const',
+  'default',
+  'examples',
+  'required',
+  UNIQUE_KEYWORD,
+  'x-kubernetes-group-version-kind',
+]);
 const LOGIC_KEYS = new Set(['allOf', 'anyOf', 'oneOf', 'not', 'if', 'then', 'else']);
 
 function normalizeNode(node: unknown, inLogic: boolean): unknown {

@@ -24,11 +24,16 @@ const HEADER = '// kfm-gitops schema validator; mac=';
 
 type Standalone = (ajv: Ajv, fn: ValidateFunction) => string;
 const standaloneExport = standaloneModule as unknown as Standalone & { default?: Standalone };
-const standaloneCode: Standalone = typeof standaloneExport.default === 'function' ? standaloneExport.default : standaloneExport;
+const standaloneCode: Standalone =
+  typeof standaloneExport.default === 'function' ? standaloneExport.default : standaloneExport;
 
 /** `<cache root>/schema`: cache root = config `cache.dir` (relative to the root) or `<root>/.kfm-gitops/cache`. */
 export function schemaCacheDir(root: string, configuredRoot?: string): string {
-  const base = configuredRoot ? (isAbsolute(configuredRoot) ? configuredRoot : resolve(root, configuredRoot)) : join(root, '.kfm-gitops', 'cache');
+  const base = configuredRoot
+    ? isAbsolute(configuredRoot)
+      ? configuredRoot
+      : resolve(root, configuredRoot)
+    : join(root, '.kfm-gitops', 'cache');
   return join(base, 'schema');
 }
 

@@ -79,7 +79,8 @@ export async function importCrds(options: ImportOptions): Promise<ImportResult> 
       for (const item of items) {
         if (typeof item !== 'object' || item === null) continue;
         const crd = item as Record<string, unknown>;
-        if (crd.kind !== 'CustomResourceDefinition' || !String(crd.apiVersion).startsWith('apiextensions.k8s.io/')) continue;
+        if (crd.kind !== 'CustomResourceDefinition' || !String(crd.apiVersion).startsWith('apiextensions.k8s.io/'))
+          continue;
         crds++;
         const conversion = convertCrd(crd);
         for (const issue of conversion.issues) {

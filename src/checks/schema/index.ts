@@ -23,7 +23,8 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
   return {
     meta: {
       id: 'schema',
-      description: 'Conformance of every resource to the JSON schema of its apiVersion/kind (Kubernetes, CRDs of the run, schema packs)',
+      description:
+        'Conformance of every resource to the JSON schema of its apiVersion/kind (Kubernetes, CRDs of the run, schema packs)',
       docsUrl: 'https://github.com/kfm/kfm-gitops/blob/main/docs/checks/schema.md',
       defaultSeverity: 'error',
       errorRuleId: RULES.checkFailed,
@@ -58,13 +59,27 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
           continue;
         }
         for (const v of violations) {
-          ctx.report({ ruleId: v.ruleId, message: v.message, resource, overlay: resource.overlay, path: v.path, severity: v.severity });
+          ctx.report({
+            ruleId: v.ruleId,
+            message: v.message,
+            resource,
+            overlay: resource.overlay,
+            path: v.path,
+            severity: v.severity,
+          });
         }
       }
       // Problems with the schemas themselves (CRD conversion, compilation, unreadable files) surface while
       // validating, so they are reported last, once each.
       for (const p of validator.sourceProblems) {
-        ctx.report({ ruleId: RULES.badSchema, message: p.message, resource: p.resource, overlay: p.resource?.overlay, path: p.path, file: p.resource ? undefined : p.file });
+        ctx.report({
+          ruleId: RULES.badSchema,
+          message: p.message,
+          resource: p.resource,
+          overlay: p.resource?.overlay,
+          path: p.path,
+          file: p.resource ? undefined : p.file,
+        });
       }
     },
   };

@@ -128,15 +128,28 @@ function describeOne(err: ErrorObject, data: unknown): SchemaViolation {
           message: `expected ${expectedTypes(p.type)}, got an empty value (null)${inList ? ': remove the empty list entry' : ': this field is required'}`,
         };
       }
-      const shown = typeof got === 'string' ? ` \`${JSON.stringify(got)}\`` : typeof got === 'object' ? '' : ` ${show(got)}`;
-      return { ruleId: RULES.invalidValue, path: base, message: `expected ${expectedTypes(p.type)}, got ${typeName(got)}${shown}` };
+      const shown =
+        typeof got === 'string' ? ` \`${JSON.stringify(got)}\`` : typeof got === 'object' ? '' : ` ${show(got)}`;
+      return {
+        ruleId: RULES.invalidValue,
+        path: base,
+        message: `expected ${expectedTypes(p.type)}, got ${typeName(got)}${shown}`,
+      };
     }
     case 'enum': {
       const allowed = (p.allowedValues as unknown[]).filter((v) => v !== null).map(show);
-      return { ruleId: RULES.invalidValue, path: base, message: `${show(err.data)} is not one of ${allowed.join(', ')}` };
+      return {
+        ruleId: RULES.invalidValue,
+        path: base,
+        message: `${show(err.data)} is not one of ${allowed.join(', ')}`,
+      };
     }
     case 'const':
-      return { ruleId: RULES.invalidValue, path: base, message: `must be ${show(p.allowedValue)}, got ${show(err.data)}` };
+      return {
+        ruleId: RULES.invalidValue,
+        path: base,
+        message: `must be ${show(p.allowedValue)}, got ${show(err.data)}`,
+      };
     case 'pattern':
       if (p.pattern === QUANTITY_PATTERN) {
         return {
@@ -145,13 +158,22 @@ function describeOne(err: ErrorObject, data: unknown): SchemaViolation {
           message: `${show(err.data)} is not a valid quantity (a number with an optional suffix, e.g. \`500m\`, \`2\`, \`1.5Gi\`, \`100M\`)`,
         };
       }
-      return { ruleId: RULES.invalidValue, path: base, message: `${show(err.data)} does not match the pattern \`${String(p.pattern)}\`` };
+      return {
+        ruleId: RULES.invalidValue,
+        path: base,
+        message: `${show(err.data)} does not match the pattern \`${String(p.pattern)}\``,
+      };
     case 'format': {
       const f = String(p.format);
       if (f === 'int32' || f === 'int64') {
-        return { ruleId: RULES.invalidValue, path: base, message: `${show(err.data)} is out of range for a ${f === 'int32' ? '32' : '64'}-bit integer` };
+        return {
+          ruleId: RULES.invalidValue,
+          path: base,
+          message: `${show(err.data)} is out of range for a ${f === 'int32' ? '32' : '64'}-bit integer`,
+        };
       }
-      const what = f === 'byte' ? 'base64 data' : f === 'date-time' ? 'RFC 3339 date-time (e.g. `2024-05-01T12:00:00Z`)' : f;
+      const what =
+        f === 'byte' ? 'base64 data' : f === 'date-time' ? 'RFC 3339 date-time (e.g. `2024-05-01T12:00:00Z`)' : f;
       return { ruleId: RULES.invalidValue, path: base, message: `${show(err.data)} is not valid ${what}` };
     }
     case 'minimum':
@@ -159,7 +181,11 @@ function describeOne(err: ErrorObject, data: unknown): SchemaViolation {
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
       const op = { minimum: '≥', maximum: '≤', exclusiveMinimum: '>', exclusiveMaximum: '<' }[err.keyword];
-      return { ruleId: RULES.invalidValue, path: base, message: `must be ${op} ${String(p.limit)}, got ${show(err.data)}` };
+      return {
+        ruleId: RULES.invalidValue,
+        path: base,
+        message: `must be ${op} ${String(p.limit)}, got ${show(err.data)}`,
+      };
     }
     case 'minLength':
     case 'maxLength':
@@ -183,7 +209,11 @@ function describeOne(err: ErrorObject, data: unknown): SchemaViolation {
         message: `must have at ${err.keyword === 'minProperties' ? 'least' : 'most'} ${String(p.limit)} field(s)`,
       };
     case 'multipleOf':
-      return { ruleId: RULES.invalidValue, path: base, message: `must be a multiple of ${String(p.multipleOf)}, got ${show(err.data)}` };
+      return {
+        ruleId: RULES.invalidValue,
+        path: base,
+        message: `must be a multiple of ${String(p.multipleOf)}, got ${show(err.data)}`,
+      };
     case 'uniqueItems':
       return {
         ruleId: RULES.duplicateKey,
@@ -201,7 +231,11 @@ function describeOne(err: ErrorObject, data: unknown): SchemaViolation {
     case 'anyOf':
     case 'oneOf':
       if (err.keyword === 'oneOf' && (p.passingSchemas as unknown) != null) {
-        return { ruleId: RULES.invalidValue, path: base, message: 'matches more than one of the mutually exclusive forms (set only one of them)' };
+        return {
+          ruleId: RULES.invalidValue,
+          path: base,
+          message: 'matches more than one of the mutually exclusive forms (set only one of them)',
+        };
       }
       return { ruleId: RULES.invalidValue, path: base, message: 'does not match any of the allowed forms' };
     case 'not':

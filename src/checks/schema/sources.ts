@@ -10,7 +10,13 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Resource } from '../../types.js';
 import { packageRoot } from '../../util/paths.js';
-import { convertCrd, normalizeExternalSchema, type ConversionIssue, type CrdVersionSchema, type JsonSchema } from './crd.js';
+import {
+  convertCrd,
+  normalizeExternalSchema,
+  type ConversionIssue,
+  type CrdVersionSchema,
+  type JsonSchema,
+} from './crd.js';
 
 export interface SchemaFile {
   /** Path shown to users (repo-relative for extraDirs, `schemas/crds/...` for the pack). */
@@ -59,7 +65,8 @@ export class SchemaFolder {
     if (file && !file.loaded) {
       try {
         const parsed = JSON.parse(readFileSync(file.absPath, 'utf8')) as unknown;
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+          throw new Error('not a JSON object');
         file.loaded = { schema: normalizeExternalSchema(parsed) as JsonSchema };
       } catch (err) {
         file.loaded = { error: err instanceof Error ? err.message : String(err) };

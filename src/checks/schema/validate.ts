@@ -87,7 +87,7 @@ export class ResourceValidator {
   }
 
   /** Compiles a target once; an unusable one is reported (once) and treated as having no schema. */
-  private compile(resolved: Resolved): ((data: unknown) => boolean) & { errors?: unknown } | Violation {
+  private compile(resolved: Resolved): (((data: unknown) => boolean) & { errors?: unknown }) | Violation {
     const target = resolved.target!;
     const known = this.badSchemas.get(target.key);
     if (known !== undefined) return { ruleId: RULES.badSchema, message: known, path: ['apiVersion'] };
@@ -96,7 +96,12 @@ export class ResourceValidator {
     } catch (err) {
       const message = `${resolved.what ?? 'the schema'} cannot be used as a validator: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
       this.badSchemas.set(target.key, message);
-      this.sourceProblems.push({ resource: resolved.reportOn, path: resolved.reportOn ? ['spec'] : undefined, message, file: resolved.file });
+      this.sourceProblems.push({
+        resource: resolved.reportOn,
+        path: resolved.reportOn ? ['spec'] : undefined,
+        message,
+        file: resolved.file,
+      });
       return { ruleId: RULES.badSchema, message, path: ['apiVersion'] };
     }
   }
@@ -133,7 +138,11 @@ export class ResourceValidator {
     const out: Resolved = {};
     const dep = deprecationFor(apiVersion, kind, this.release);
     if (dep) {
-      const v: Violation = { ruleId: RULES.removedApi, message: deprecationMessage(apiVersion, kind, this.release, dep), path: ['apiVersion'] };
+      const v: Violation = {
+        ruleId: RULES.removedApi,
+        message: deprecationMessage(apiVersion, kind, this.release, dep),
+        path: ['apiVersion'],
+      };
       if (dep.state === 'removed') return { missing: v };
       out.notice = v;
     }
@@ -141,7 +150,14 @@ export class ResourceValidator {
     const crd = this.runCrds.find(apiVersion, kind, overlay);
     if (crd) {
       if (!crd.version.served) {
-        return { ...out, missing: { ruleId: RULES.unknownKind, path: ['apiVersion'], message: `\`${apiVersion} ${kind}\`: version \`${crd.version.version}\` is not served by CRD ${crd.crd.id.name}` } };
+        return {
+          ...out,
+          missing: {
+            ruleId: RULES.unknownKind,
+            path: ['apiVersion'],
+            message: `\`${apiVersion} ${kind}\`: version \`${crd.version.version}\` is not served by CRD ${crd.crd.id.name}`,
+          },
+        };
       }
       if (crd.version.deprecated && !out.notice) {
         out.notice = {
@@ -150,7 +166,12 @@ export class ResourceValidator {
           message: `\`${apiVersion} ${kind}\` is deprecated by CRD ${crd.crd.id.name}${crd.version.deprecationWarning ? `: ${crd.version.deprecationWarning}` : ''}`,
         };
       }
-      return { ...out, target: this.engine.customTarget(crd.version.schema), what: `the schema of CRD ${crd.crd.id.name} (${crd.version.version})`, reportOn: crd.crd };
+      return {
+        ...out,
+        target: this.engine.customTarget(crd.version.schema),
+        what: `the schema of CRD ${crd.crd.id.name} (${crd.version.version})`,
+        reportOn: crd.crd,
+      };
     }
 
     for (const folder of [...this.extra, shippedCrdPack()]) {
@@ -164,7 +185,12 @@ export class ResourceValidator {
         }
         return { ...out, missing: { ruleId: RULES.badSchema, message, path: ['apiVersion'] } };
       }
-      return { ...out, target: this.engine.customTarget(file.loaded.schema), what: `schema file ${file.label}`, file: file.label };
+      return {
+        ...out,
+        target: this.engine.customTarget(file.loaded.schema),
+        what: `schema file ${file.label}`,
+        file: file.label,
+      };
     }
 
     const builtin = this.engine.kubernetesTarget(apiVersion, kind);

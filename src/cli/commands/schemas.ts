@@ -8,7 +8,9 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
   const schemas = program.command('schemas').description('JSON schemas used by the schema check');
   schemas
     .command('import')
-    .description('convert CustomResourceDefinitions into a repo-local schema folder (<out>/<group>/<kind>_<version>.json) for `schema.extraDirs`')
+    .description(
+      'convert CustomResourceDefinitions into a repo-local schema folder (<out>/<group>/<kind>_<version>.json) for `schema.extraDirs`',
+    )
     .argument('<inputs...>', 'CRD manifests or folders holding them (searched recursively)')
     .requiredOption('-o, --out <dir>', 'schema folder to write into')
     .action(async (inputs: string[], flags: { out: string }) => {
@@ -20,7 +22,9 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       for (const f of result.written) io.stdout(`wrote ${f}\n`);
       for (const e of result.errors) io.stderr(`kfm-gitops: ${e}\n`);
       if (result.written.length === 0) throw new CliError('no schema written', 1);
-      io.stdout(`${result.written.length} schema(s) written; list \`${flags.out}\` under \`schema.extraDirs\` in kfm-gitops.yaml\n`);
+      io.stdout(
+        `${result.written.length} schema(s) written; list \`${flags.out}\` under \`schema.extraDirs\` in kfm-gitops.yaml\n`,
+      );
       setCode(result.errors.length > 0 ? 1 : 0);
     });
 }
