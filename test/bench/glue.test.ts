@@ -132,6 +132,42 @@ describe.skipIf(!existsSync(conftest))('conftest adapter (conftest built by `npm
     expect(out).toMatch(/^FAIL - .* KFM-DP-003 .*quay.io\/kfm\/demo has no sha256 digest/m);
   });
 
+  it('evaluates an overlay as a whole: a store with its default-deny in the same stream passes, without it fails', async () => {
+    // conftest gives every document of a stream its own --combine entry; rules that relate objects need them together.
+    const store = `apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: demo-db
+  namespace: kfm-demo-prod
+  labels: {kfm.dev/tier: store}
+spec:
+  serviceName: demo-db
+  selector:
+    matchLabels: {app: demo-db}
+  template:
+    metadata:
+      labels: {app: demo-db, kfm.dev/tier: store}
+    spec:
+      containers:
+        - name: db
+          image: docker.io/postgis/postgis@${digest}
+`;
+    const deny = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: demo-db-default-deny-ingress
+  namespace: kfm-demo-prod
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+`;
+    const k = `images:\n  - name: docker.io/postgis/postgis\n    digest: ${digest}\n`;
+    const together = await conftestOn(`${store}---\n${deny}`, k);
+    expect(together).toMatch(/0 failures/);
+    const alone = await conftestOn(store, k);
+    expect(alone).toMatch(/^FAIL - .* KFM-TM-003 apps\/demo\/overlays\/prod: namespace kfm-demo-prod holds stores \(StatefulSet demo-db\)/m);
+  });
+
   it('maps warning rules to conftest warnings (automated sync of a prod Application)', async () => {
     const out = await conftestOn(prodApplication, 'resources: []\n');
     expect(out).toMatch(/^WARN - .* KFM-ARGO-004 .*prod Application demo-prod syncs automatically/m);

@@ -8,9 +8,11 @@
 #   <root>/components/argocdproj/appproject-*.yaml          the AppProjects (KFM-FK-002 compares with them)
 # and `--data rules.json` (policies/bundle/rules.json) for each rule's severity: error → deny, warning → warn.
 #
-# With --combine, input is [{path, contents}], contents being one document or an array of documents. The rules
-# read input.overlay / input.resources / input.run / input.params (the shape src/checks/policy/input.ts builds), so
-# this adapter rebuilds that input per overlay and evaluates the rules `with input as` it.
+# With --combine, input is [{path, contents}]: conftest (v0.71) gives every document of a multi-document file its own
+# entry with the file's path (older versions gave one entry whose contents is the array), so documents are
+# grouped by path here, in input order. The rules read input.overlay / input.resources / input.run / input.params
+# (the shape src/checks/policy/input.ts builds), so this adapter rebuilds that input per overlay and evaluates the
+# rules `with input as` it.
 package main
 
 docs(f) := [d | some d in f.contents; is_object(d)] if is_array(f.contents)
@@ -24,14 +26,21 @@ docs(f) := [] if {
 
 basename(p) := parts[count(parts) - 1] if parts := split(p, "/")
 
-rendered_files contains f if {
+rendered_paths contains f.path if {
 	some f in input
 	contains(f.path, "/rendered/")
 }
 
+# Every document of one file, in input order.
+documents(path) := [d |
+	some f in input
+	f.path == path
+	some d in docs(f)
+]
+
 # Overlay classification as discovery does it: env = folder name, layer = first segment, app for apps/<app>/…
-overlay_of(f) := {"path": p, "env": segs[count(segs) - 1], "layer": segs[0]} if {
-	p := replace(trim_suffix(basename(f.path), ".yaml"), "__", "/")
+overlay_of(path) := {"path": p, "env": segs[count(segs) - 1], "layer": segs[0]} if {
+	p := replace(trim_suffix(basename(path), ".yaml"), "__", "/")
 	segs := split(p, "/")
 }
 
@@ -55,6 +64,7 @@ apps_overlay(segs) if {
 kustomization(o) := k if {
 	some f in input
 	endswith(f.path, concat("/", [o.path, "kustomization.yaml"]))
+	is_object(f.contents)
 	k := f.contents
 }
 
@@ -63,6 +73,7 @@ kustomization(o) := null if not has_kustomization(o)
 has_kustomization(o) if {
 	some f in input
 	endswith(f.path, concat("/", [o.path, "kustomization.yaml"]))
+	is_object(f.contents)
 }
 
 app_projects := [d |
@@ -72,12 +83,12 @@ app_projects := [d |
 	startswith(object.get(d, "apiVersion", ""), "argoproj.io/")
 ]
 
-policy_input(f) := {
-	"overlay": object.union(with_app(overlay_of(f)), {
-		"kustomization": kustomization(overlay_of(f)),
-		"kustomizationFile": concat("/", [overlay_of(f).path, "kustomization.yaml"]),
+policy_input(path) := {
+	"overlay": object.union(with_app(overlay_of(path)), {
+		"kustomization": kustomization(overlay_of(path)),
+		"kustomizationFile": concat("/", [overlay_of(path).path, "kustomization.yaml"]),
 	}),
-	"resources": docs(f),
+	"resources": documents(path),
 	"run": {"appProjects": app_projects},
 	"params": {},
 }
@@ -96,9 +107,9 @@ known_rule(id) if {
 }
 
 violations contains [o.path, v] if {
-	some f in rendered_files
-	o := overlay_of(f)
-	some v in data.kfm_main.violations with input as policy_input(f)
+	some path in rendered_paths
+	o := overlay_of(path)
+	some v in data.kfm_main.violations with input as policy_input(path)
 }
 
 message(o, v) := sprintf("%s %s: %s", [v.id, o, v.msg])
