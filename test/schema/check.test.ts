@@ -1,4 +1,7 @@
 /** The check's contract: metadata and rule docs, config handling, release choice, unusable schemas. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   createSchemaCheck,
@@ -174,6 +177,57 @@ describe('CRDs of the run', () => {
         message: 'unknown field `label`; did you mean `labels`?',
       },
     ]);
+  });
+});
+
+describe('schema files (pack, extraDirs)', () => {
+  const app = (source: string): string => `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: a}
+spec:
+  project: default
+  destination: {server: https://kubernetes.default.svc, namespace: x}
+  source: ${source}
+`;
+
+  it('an optional $ref property may be null, and errors inside it are reported without union noise', async () => {
+    expect(await checkText(app('null'))).toEqual([]);
+    expect(await checkText(app('{repoURL: https://git.example.org/x.git, pth: apps}'))).toMatchObject([
+      {
+        ruleId: 'KFM-SCHEMA-002',
+        path: 'spec.source.pth',
+        line: 7,
+        message: 'unknown field `pth`; did you mean `path`?',
+      },
+    ]);
+    expect(await checkText(app('main'))).toMatchObject([
+      { ruleId: 'KFM-SCHEMA-001', path: 'spec.source', message: 'expected mapping, got string `"main"`' },
+    ]);
+  });
+
+  it('draft-04 style boolean exclusive bounds in extraDirs files work', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'kfm-extra-'));
+    try {
+      mkdirSync(join(root, 'schemas', 'example.com'), { recursive: true });
+      writeFileSync(
+        join(root, 'schemas', 'example.com', 'gauge_v1.json'),
+        JSON.stringify({
+          $schema: 'http://json-schema.org/draft-04/schema#',
+          type: 'object',
+          properties: {
+            spec: { type: 'object', properties: { level: { type: 'integer', minimum: 0, exclusiveMinimum: true } } },
+          },
+        }),
+      );
+      const gauge = (level: number): string =>
+        `apiVersion: example.com/v1\nkind: Gauge\nmetadata: {name: g}\nspec: {level: ${level}}\n`;
+      expect(await checkText(gauge(1), { root, config: { extraDirs: ['schemas'] } })).toEqual([]);
+      expect(await checkText(gauge(0), { root, config: { extraDirs: ['schemas'] } })).toMatchObject([
+        { ruleId: 'KFM-SCHEMA-001', path: 'spec.level', message: 'must be > 0, got `0`' },
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

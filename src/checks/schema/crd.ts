@@ -329,6 +329,24 @@ const LITERALS = new Set([
 ]);
 const LOGIC_KEYS = new Set(['allOf', 'anyOf', 'oneOf', 'not', 'if', 'then', 'else']);
 
+/** Marks the `anyOf` that lets an optional `$ref` property be null; messages.ts reports only the real branch. */
+export const NULL_BRANCH = { type: 'null', 'x-kfm-null-means-absent': true } as const;
+
+/**
+ * An optional property may be null. A typed schema gets `null` in its type; a bare `$ref` (whose target cannot
+ * know it is optional here) becomes `anyOf: [$ref, null]`, the `$ref` first so valid objects stop there.
+ */
+function nullableProperty(schema: Record<string, unknown>): Record<string, unknown> {
+  if (
+    typeof schema.$ref === 'string' &&
+    schema.type === undefined &&
+    Object.keys(schema).every((k) => k === '$ref' || k === '$comment')
+  ) {
+    return { anyOf: [schema, NULL_BRANCH] };
+  }
+  return allowNull(schema);
+}
+
 function normalizeNode(node: unknown, inLogic: boolean): unknown {
   if (Array.isArray(node)) return node.map((n) => normalizeNode(n, inLogic));
   if (!isRecord(node)) return node;
@@ -339,15 +357,30 @@ function normalizeNode(node: unknown, inLogic: boolean): unknown {
       out[k] = Object.fromEntries(
         Object.entries(v).map(([name, sub]) => {
           const converted = normalizeNode(sub, inLogic);
-          return [name, inLogic || required.has(name) || !isRecord(converted) ? converted : allowNull(converted)];
+          return [
+            name,
+            inLogic || required.has(name) || !isRecord(converted) ? converted : nullableProperty(converted),
+          ];
         }),
       );
     } else if (SCHEMA_MAPS.has(k) && isRecord(v)) {
       out[k] = Object.fromEntries(Object.entries(v).map(([n, s]) => [n, normalizeNode(s, false)]));
     } else if (LITERALS.has(k)) {
       out[k] = v;
+    } else if ((k === 'exclusiveMinimum' || k === 'exclusiveMaximum') && typeof v === 'boolean') {
+      // draft-04 / OpenAPI 3.0 files: a boolean flag on `minimum`/`maximum` (fixed up below).
+      continue;
     } else {
       out[k] = normalizeNode(v, inLogic || LOGIC_KEYS.has(k));
+    }
+  }
+  for (const [flag, bound] of [
+    ['exclusiveMinimum', 'minimum'],
+    ['exclusiveMaximum', 'maximum'],
+  ] as const) {
+    if (node[flag] === true && typeof node[bound] === 'number') {
+      out[flag] = node[bound];
+      delete out[bound];
     }
   }
   if (out[UNIQUE_KEYWORD] === undefined) {

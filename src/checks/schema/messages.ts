@@ -247,6 +247,14 @@ function describeOne(err: ErrorObject, data: unknown): SchemaViolation {
   }
 }
 
+function isNullBranch(schema: unknown): boolean {
+  return (
+    typeof schema === 'object' &&
+    schema !== null &&
+    (schema as Record<string, unknown>)['x-kfm-null-means-absent'] === true
+  );
+}
+
 /**
  * Turns one validation's errors into violations. Errors raised inside the branches of a failed anyOf/oneOf are
  * folded into that error's message instead of being listed separately (they contradict each other by design).
@@ -255,6 +263,15 @@ export function describeErrors(errors: ErrorObject[], data: unknown): SchemaViol
   const folded = new Map<ErrorObject, string[]>();
   const hidden = new Set<ErrorObject>();
   for (const err of errors) {
+    // `anyOf: [$ref, null]` of an optional property (crd.ts nullableProperty): only the real branch's own errors
+    // matter; the union itself and its null branch are noise.
+    if (err.keyword === 'anyOf' && Array.isArray(err.schema) && err.schema.some(isNullBranch)) {
+      hidden.add(err);
+      for (const other of errors) {
+        if (other.keyword === 'type' && isNullBranch(other.parentSchema)) hidden.add(other);
+      }
+      continue;
+    }
     if ((err.keyword !== 'anyOf' && err.keyword !== 'oneOf' && err.keyword !== 'not') || !err.schema) continue;
     const within = new Set<unknown>();
     schemaObjectsWithin(err.schema, within);
