@@ -17,7 +17,17 @@ import type { Renderer } from '../render/types.js';
 import type { Check, FailOn, Overlay, Report } from '../types.js';
 import { diffRendered, type ResourceDiff } from './diff.js';
 import { editKustomizationImages } from './edit.js';
-import { branchExists, findRepo, prepareCommit, pathStatus, publishCommit, repoPath, validBranchName, type GitRepo, type PreparedCommit } from './git.js';
+import {
+  branchExists,
+  findRepo,
+  prepareCommit,
+  pathStatus,
+  publishCommit,
+  repoPath,
+  validBranchName,
+  type GitRepo,
+  type PreparedCommit,
+} from './git.js';
 import { appOverlays, gatherApp, PromoteUsageError, type GatheredApp } from './inputs.js';
 import { removeStaleTemps, syncDir, TEMP_NAME, writeTemp } from './fsutil.js';
 import { shortDigest } from './kustomization.js';
@@ -98,23 +108,54 @@ export interface PromoteResult {
 export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   const faults = faultInjector(options.faults);
   const repo = (await findRepo(options.root)) ?? null;
-  if (options.commit && !repo) throw new PromoteUsageError(`--commit needs a git repository, and ${options.root} is not in one`);
-  if (options.commit && repo && !repo.hasHead) throw new PromoteUsageError('--commit needs a commit to branch from (the repository has none yet)');
+  if (options.commit && !repo)
+    throw new PromoteUsageError(`--commit needs a git repository, and ${options.root} is not in one`);
+  if (options.commit && repo && !repo.hasHead)
+    throw new PromoteUsageError('--commit needs a commit to branch from (the repository has none yet)');
 
-  const result: PromoteResult = { status: 'planned', from: options.from, to: options.to, plans: [], refusals: [], changes: [], diffs: [], written: [] };
+  const result: PromoteResult = {
+    status: 'planned',
+    from: options.from,
+    to: options.to,
+    plans: [],
+    refusals: [],
+    changes: [],
+    diffs: [],
+    written: [],
+  };
   const apps = await appOverlays(options.root, options.config);
-  const names = options.all ? [...apps.keys()].filter((a) => apps.get(a)!.has(options.from) && apps.get(a)!.has(options.to)).sort() : options.app ? [options.app] : [];
-  if (names.length === 0) throw new PromoteUsageError(options.all ? `no app has both a ${options.from} and a ${options.to} overlay` : 'name the app to promote, or pass --all');
+  const names = options.all
+    ? [...apps.keys()].filter((a) => apps.get(a)!.has(options.from) && apps.get(a)!.has(options.to)).sort()
+    : options.app
+      ? [options.app]
+      : [];
+  if (names.length === 0)
+    throw new PromoteUsageError(
+      options.all
+        ? `no app has both a ${options.from} and a ${options.to} overlay`
+        : 'name the app to promote, or pass --all',
+    );
 
   const gathered: GatheredApp[] = [];
   for (const app of names) {
-    const g = await gatherApp({ root: options.root, config: options.config, renderer: options.renderer, timeoutMs: options.timeoutMs, repo, signal: options.signal }, apps, {
-      app,
-      from: options.from,
-      to: options.to,
-      allowSkip: options.allowSkip,
-      allowDowngrade: options.allowDowngrade,
-    });
+    const g = await gatherApp(
+      {
+        root: options.root,
+        config: options.config,
+        renderer: options.renderer,
+        timeoutMs: options.timeoutMs,
+        repo,
+        signal: options.signal,
+      },
+      apps,
+      {
+        app,
+        from: options.from,
+        to: options.to,
+        allowSkip: options.allowSkip,
+        allowDowngrade: options.allowDowngrade,
+      },
+    );
     const plan = planApp(g.input);
     // With --all an app without pinned images has nothing to promote; it is not a reason to stop the others.
     if (options.all && plan.refusals.length > 0 && plan.refusals.every((r) => r.code === 'no-images')) continue;
@@ -129,8 +170,16 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   if (changed.length === 0) return { ...result, status: 'unchanged' };
   for (const g of changed) {
     const plan = result.plans[gathered.indexOf(g)];
-    const edits = plan.edits.filter((e) => e.action !== 'unchanged').map(({ name, newName, digest }) => ({ name, newName, digest }));
-    result.changes.push({ app: plan.app, overlay: g.target.path, file: plan.targetFile, before: g.targetText, after: editKustomizationImages(g.targetText, edits) });
+    const edits = plan.edits
+      .filter((e) => e.action !== 'unchanged')
+      .map(({ name, newName, digest }) => ({ name, newName, digest }));
+    result.changes.push({
+      app: plan.app,
+      overlay: g.target.path,
+      file: plan.targetFile,
+      before: g.targetText,
+      after: editKustomizationImages(g.targetText, edits),
+    });
   }
 
   const branch = options.commit ? branchName(result) : undefined;
@@ -149,13 +198,19 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     result.check = await checkTargets(options, copy, targets);
     result.diffs = await renderedDiffs(options, copy, targets);
     faults('check');
-    if (failsAt(result.check, options.failOn ?? options.config.failOn ?? 'error')) return { ...result, status: 'check-failed' };
+    if (failsAt(result.check, options.failOn ?? options.config.failOn ?? 'error'))
+      return { ...result, status: 'check-failed' };
     if (options.dryRun) return { ...result, status: 'planned' };
 
     // The target must still be what was planned against (another promote or an editor may have written it).
     for (const c of result.changes) {
       const now = await readFile(join(options.root, c.file), 'utf8');
-      if (now !== c.before) return { ...result, status: 'refused', refusals: [`${c.file} changed while the promotion was being checked; run it again`] };
+      if (now !== c.before)
+        return {
+          ...result,
+          status: 'refused',
+          refusals: [`${c.file} changed while the promotion was being checked; run it again`],
+        };
     }
 
     let prepared: PreparedCommit | undefined;
@@ -195,17 +250,26 @@ function faultInjector(faults: FaultOptions | undefined): (point: FaultPoint) =>
 }
 
 /** Refusals that only matter when writing: a dirty target (its edits would be mixed in), an existing branch. */
-async function preconditions(options: PromoteOptions, repo: GitRepo | null, changes: TargetChange[], branch: string | undefined): Promise<string[]> {
+async function preconditions(
+  options: PromoteOptions,
+  repo: GitRepo | null,
+  changes: TargetChange[],
+  branch: string | undefined,
+): Promise<string[]> {
   const out: string[] = [];
   if (repo) {
     for (const c of changes) {
       const status = await pathStatus(repo, repoPath(repo, join(options.root, c.file)));
-      if (status !== '') out.push(`${c.file} has uncommitted changes (${status.slice(0, 2).trim() || 'modified'}); commit or discard them first, so the promotion changes only the digests`);
+      if (status !== '')
+        out.push(
+          `${c.file} has uncommitted changes (${status.slice(0, 2).trim() || 'modified'}); commit or discard them first, so the promotion changes only the digests`,
+        );
     }
   }
   if (repo && branch) {
     if (!(await validBranchName(repo, branch))) out.push(`${branch} is not a valid branch name`);
-    else if (await branchExists(repo, branch)) out.push(`branch ${branch} already exists (this promotion was probably committed before)`);
+    else if (await branchExists(repo, branch))
+      out.push(`branch ${branch} already exists (this promotion was probably committed before)`);
   }
   for (const c of changes) await removeStaleTemps(join(options.root, c.file));
   return out;
@@ -240,12 +304,27 @@ async function checkTargets(options: PromoteOptions, root: string, targets: Over
   });
 }
 
-async function renderedDiffs(options: PromoteOptions, copy: string, targets: Overlay[]): Promise<PromoteResult['diffs']> {
+async function renderedDiffs(
+  options: PromoteOptions,
+  copy: string,
+  targets: Overlay[],
+): Promise<PromoteResult['diffs']> {
   const out: PromoteResult['diffs'] = [];
   for (const target of targets) {
     const render = async (root: string): Promise<string> => {
       const overlay: Overlay = { ...target, absPath: join(root, target.path) };
-      const r = await renderOverlay(overlay, { root, config: options.config, renderer: options.renderer, timeoutMs: options.timeoutMs, origin: false, signal: options.signal }, () => undefined);
+      const r = await renderOverlay(
+        overlay,
+        {
+          root,
+          config: options.config,
+          renderer: options.renderer,
+          timeoutMs: options.timeoutMs,
+          origin: false,
+          signal: options.signal,
+        },
+        () => undefined,
+      );
       return r.text;
     };
     // A render failure shows up in the check; here it is simply an empty side.
@@ -255,9 +334,15 @@ async function renderedDiffs(options: PromoteOptions, copy: string, targets: Ove
 }
 
 function branchName(result: PromoteResult): string {
-  const edits = result.plans.flatMap((p) => p.edits.filter((e) => e.action !== 'unchanged').map((e) => ({ app: p.app, e })));
-  if (result.changes.length === 1) return `promote/${result.changes[0].app}/${result.to}-${shortDigest(edits.find((x) => x.app === result.changes[0].app)?.e.digest)}`;
-  const all = edits.map((x) => `${x.app}:${x.e.name}@${x.e.digest}`).sort().join('\n');
+  const edits = result.plans.flatMap((p) =>
+    p.edits.filter((e) => e.action !== 'unchanged').map((e) => ({ app: p.app, e })),
+  );
+  if (result.changes.length === 1)
+    return `promote/${result.changes[0].app}/${result.to}-${shortDigest(edits.find((x) => x.app === result.changes[0].app)?.e.digest)}`;
+  const all = edits
+    .map((x) => `${x.app}:${x.e.name}@${x.e.digest}`)
+    .sort()
+    .join('\n');
   return `promote/all/${result.to}-${createHash('sha256').update(all).digest('hex').slice(0, 12)}`;
 }
 
@@ -265,7 +350,10 @@ function branchName(result: PromoteResult): string {
 function commitMessage(options: PromoteOptions, result: PromoteResult): string {
   const changedPlans = result.plans.filter(hasChanges);
   const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
-  const subject = changedPlans.length === 1 ? `promote ${changedPlans[0].app}: ${result.from} → ${result.to}` : `promote ${changedPlans.length} apps: ${result.from} → ${result.to}`;
+  const subject =
+    changedPlans.length === 1
+      ? `promote ${changedPlans[0].app}: ${result.from} → ${result.to}`
+      : `promote ${changedPlans.length} apps: ${result.from} → ${result.to}`;
   const lines = [subject, ''];
   if (options.commit?.message) lines.push(options.commit.message.trim(), '');
   for (const p of changedPlans) {
@@ -280,8 +368,15 @@ function commitMessage(options: PromoteOptions, result: PromoteResult): string {
     ...changedPlans.map((p) => `Promoted-App: ${p.app}`),
     `Promoted-From: ${result.from}`,
     `Promoted-To: ${result.to}`,
-    ...changedPlans.flatMap((p) => p.edits.filter((e) => e.action !== 'unchanged').map((e) => `Image: ${e.newName}@${e.digest}`)),
-    ...changedPlans.flatMap((p) => p.overrides.map((o) => `${o.kind === 'skip' ? 'Allowed-Skip' : 'Allowed-Downgrade'}: ${oneLine(o.reason)} (${oneLine(o.detail)})`)),
+    ...changedPlans.flatMap((p) =>
+      p.edits.filter((e) => e.action !== 'unchanged').map((e) => `Image: ${e.newName}@${e.digest}`),
+    ),
+    ...changedPlans.flatMap((p) =>
+      p.overrides.map(
+        (o) =>
+          `${o.kind === 'skip' ? 'Allowed-Skip' : 'Allowed-Downgrade'}: ${oneLine(o.reason)} (${oneLine(o.detail)})`,
+      ),
+    ),
     `Check-Result: passed, ${errors} error(s), ${warnings} warning(s) in ${result.check?.summary.overlays ?? 0} overlay(s)`,
     `Checked-By: kfm-gitops ${options.toolVersion}`,
   ];

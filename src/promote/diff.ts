@@ -43,7 +43,8 @@ function myers(a: readonly string[], b: readonly string[]): LineOp[] {
     trace.push(v.slice(offset - d - 1, offset + d + 2));
     const next = v.slice();
     for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
+      let x =
+        k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
       let y = x - k;
       while (x < n && y < m && a[x] === b[y]) {
         x++;
@@ -57,7 +58,11 @@ function myers(a: readonly string[], b: readonly string[]): LineOp[] {
     }
     v = next;
   }
-  if (!found) return [...a.map((line) => ({ op: 'delete' as const, line })), ...b.map((line) => ({ op: 'insert' as const, line }))];
+  if (!found)
+    return [
+      ...a.map((line) => ({ op: 'delete' as const, line })),
+      ...b.map((line) => ({ op: 'insert' as const, line })),
+    ];
   // Walk the trace backwards to recover the script.
   const ops: LineOp[] = [];
   let x = n;
@@ -172,7 +177,9 @@ export function splitResources(stream: string): Map<string, string> {
     const meta = (obj?.metadata ?? {}) as Record<string, unknown>;
     const key =
       obj && typeof obj.kind === 'string' && typeof meta.name === 'string'
-        ? [obj.apiVersion, obj.kind, meta.namespace, meta.name].filter((s) => typeof s === 'string' && s !== '').join('/')
+        ? [obj.apiVersion, obj.kind, meta.namespace, meta.name]
+            .filter((s) => typeof s === 'string' && s !== '')
+            .join('/')
         : `(document ${i + 1})`;
     if (text.trim() !== '') out.set(out.has(key) ? `${key} (${i + 1})` : key, text);
   });
@@ -190,12 +197,20 @@ export function diffRendered(before: string, after: string, options: { context?:
     out.push({
       key,
       change: old === undefined ? 'added' : 'changed',
-      diff: unifiedDiff(old ?? '', text, { fromLabel: old === undefined ? '/dev/null' : `a/${key}`, toLabel: `b/${key}`, context: options.context }),
+      diff: unifiedDiff(old ?? '', text, {
+        fromLabel: old === undefined ? '/dev/null' : `a/${key}`,
+        toLabel: `b/${key}`,
+        context: options.context,
+      }),
     });
   }
   for (const [key, text] of a) {
     if (b.has(key)) continue;
-    out.push({ key, change: 'removed', diff: unifiedDiff(text, '', { fromLabel: `a/${key}`, toLabel: '/dev/null', context: options.context }) });
+    out.push({
+      key,
+      change: 'removed',
+      diff: unifiedDiff(text, '', { fromLabel: `a/${key}`, toLabel: '/dev/null', context: options.context }),
+    });
   }
   return out;
 }

@@ -45,8 +45,10 @@ export function editKustomizationImages(original: string, edits: readonly ImageE
 
 function parseChecked(text: string): Document.Parsed {
   const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) throw new KustomizationEditError(`not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
-  if (doc.contents !== null && !isMap(doc.contents)) throw new KustomizationEditError('a kustomization must be a YAML mapping');
+  if (doc.errors.length > 0)
+    throw new KustomizationEditError(`not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
+  if (doc.contents !== null && !isMap(doc.contents))
+    throw new KustomizationEditError('a kustomization must be a YAML mapping');
   return doc;
 }
 
@@ -70,10 +72,15 @@ function nextSplice(text: string, doc: Document.Parsed, edit: ImageEditSpec): Sp
   }
   if (!isSeq(seq)) throw new KustomizationEditError('`images:` must be a list');
   if (seq.flow) return 'fallback';
-  const item = seq.items.find((i) => isMap(i) && isScalar(pairOf(i, 'name')?.value) && (pairOf(i, 'name')!.value as Scalar).value === edit.name) as YAMLMap | undefined;
+  const item = seq.items.find(
+    (i) => isMap(i) && isScalar(pairOf(i, 'name')?.value) && (pairOf(i, 'name')!.value as Scalar).value === edit.name,
+  ) as YAMLMap | undefined;
   if (!item) return appendItem(text, seq, edit);
   if (item.flow) return 'fallback';
-  for (const [key, value] of [['newName', edit.newName], ['digest', edit.digest]] as const) {
+  for (const [key, value] of [
+    ['newName', edit.newName],
+    ['digest', edit.digest],
+  ] as const) {
     const pair = pairOf(item, key);
     if (!pair) return insertKey(text, item, key, value);
     const node = pair.value;
@@ -99,7 +106,10 @@ function appendItem(text: string, seq: YAMLSeq, edit: ImageEditSpec): Splice | '
 }
 
 /** Where and how a new entry goes at the end of a block sequence of maps: after the last one, laid out like the first. */
-function seqAppendPoint(text: string, seq: YAMLSeq): { offset: number; lead: string; dashPrefix: string; keyIndent: string } | undefined {
+function seqAppendPoint(
+  text: string,
+  seq: YAMLSeq,
+): { offset: number; lead: string; dashPrefix: string; keyIndent: string } | undefined {
   const last = seq.items[seq.items.length - 1] as { range?: [number, number, number] } | undefined;
   const first = seq.items[0] as { range?: [number, number, number] } | undefined;
   if (seq.flow || !last?.range || !first?.range) return undefined;
@@ -116,7 +126,11 @@ function seqAppendPoint(text: string, seq: YAMLSeq): { offset: number; lead: str
  * Appends maps of plain strings to a block sequence (e.g. ApplicationSet list elements), copying the layout of its
  * first item and leaving every other byte alone. Undefined when the sequence is not a non-empty block list.
  */
-export function appendMapsToBlockSeq(text: string, seq: YAMLSeq, maps: readonly Record<string, string>[]): string | undefined {
+export function appendMapsToBlockSeq(
+  text: string,
+  seq: YAMLSeq,
+  maps: readonly Record<string, string>[],
+): string | undefined {
   const at = seqAppendPoint(text, seq);
   if (!at) return undefined;
   const block = maps
@@ -207,7 +221,9 @@ function verify(original: string, edited: string, edits: readonly ImageEditSpec[
   const before = (parse(original) ?? {}) as Record<string, unknown>;
   const after = (parse(edited) ?? {}) as Record<string, unknown>;
   const expected: Record<string, unknown> = { ...before };
-  const images = Array.isArray(before.images) ? (before.images as Record<string, unknown>[]).map((i) => ({ ...i })) : [];
+  const images = Array.isArray(before.images)
+    ? (before.images as Record<string, unknown>[]).map((i) => ({ ...i }))
+    : [];
   for (const e of edits) {
     const entry = images.find((i) => i && i.name === e.name);
     if (entry) {
@@ -220,7 +236,9 @@ function verify(original: string, edited: string, edits: readonly ImageEditSpec[
   }
   expected.images = images;
   if (!isDeepStrictEqual(normalize(after), normalize(expected))) {
-    throw new KustomizationEditError('the edited kustomization does not say what the plan intended (refusing to write it)');
+    throw new KustomizationEditError(
+      'the edited kustomization does not say what the plan intended (refusing to write it)',
+    );
   }
 }
 
@@ -228,7 +246,11 @@ function verify(original: string, edited: string, edits: readonly ImageEditSpec[
 function normalize(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalize);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, normalize(v)]));
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, normalize(v)]),
+    );
   }
   return value;
 }

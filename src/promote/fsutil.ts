@@ -10,9 +10,15 @@ import { basename, dirname, join } from 'node:path';
 export const TEMP_NAME = /^\..+\.kfm-promote-(\d+)-[0-9a-f]+\.tmp$/;
 
 export async function writeTemp(file: string, content: string): Promise<string> {
-  const temp = join(dirname(file), `.${basename(file)}.kfm-promote-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const temp = join(
+    dirname(file),
+    `.${basename(file)}.kfm-promote-${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
+  );
   // Keep the permissions of the file being replaced (the temp file becomes it).
-  const mode = await stat(file).then((s) => s.mode & 0o777, () => 0o644);
+  const mode = await stat(file).then(
+    (s) => s.mode & 0o777,
+    () => 0o644,
+  );
   const handle = await open(temp, 'wx', mode);
   try {
     await handle.writeFile(content);

@@ -37,13 +37,23 @@ export function git(args: string[], options: GitRunOptions): Promise<GitResult> 
         encoding: 'utf8',
       },
       (error, stdout, stderr) => {
-        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1) : 0;
+        const code = error
+          ? typeof (error as { code?: unknown }).code === 'number'
+            ? (error as { code: number }).code
+            : -1
+          : 0;
         if (code === 0 || options.okCodes?.includes(code)) {
           resolvePromise({ code, stdout, stderr });
           return;
         }
         const spawnFailed = error && typeof (error as { code?: unknown }).code === 'string';
-        reject(new GitError(spawnFailed ? `could not run git: ${error.message}` : `git ${args[0]} failed: ${(stderr || error?.message || '').trim().split('\n')[0]}`));
+        reject(
+          new GitError(
+            spawnFailed
+              ? `could not run git: ${error.message}`
+              : `git ${args[0]} failed: ${(stderr || error?.message || '').trim().split('\n')[0]}`,
+          ),
+        );
       },
     );
     // git may exit before reading stdin (most commands never do): a broken pipe there is not an error.
@@ -111,19 +121,28 @@ export interface PreparedCommit {
  * Builds (but does not publish) a commit on top of HEAD that changes exactly `files`: objects only, through a
  * temporary index. Nothing the user sees changes until publishCommit.
  */
-export async function prepareCommit(repo: GitRepo, files: { path: string; content: string }[], message: string, tmpIndex: string): Promise<PreparedCommit> {
+export async function prepareCommit(
+  repo: GitRepo,
+  files: { path: string; content: string }[],
+  message: string,
+  tmpIndex: string,
+): Promise<PreparedCommit> {
   const env = { GIT_INDEX_FILE: tmpIndex };
   await git(['read-tree', 'HEAD'], { cwd: repo.top, env });
   const entries: PreparedCommit['entries'] = [];
   for (const f of files) {
-    const blob = (await git(['hash-object', '-w', '--stdin', `--path=${f.path}`], { cwd: repo.top, input: f.content })).stdout.trim();
+    const blob = (
+      await git(['hash-object', '-w', '--stdin', `--path=${f.path}`], { cwd: repo.top, input: f.content })
+    ).stdout.trim();
     const tree = await git(['ls-tree', 'HEAD', '--', f.path], { cwd: repo.top });
     const mode = tree.stdout.split(/\s/)[0] || '100644';
     await git(['update-index', '--cacheinfo', `${mode},${blob},${f.path}`], { cwd: repo.top, env });
     entries.push({ path: f.path, blob, mode });
   }
   const treeId = (await git(['write-tree'], { cwd: repo.top, env })).stdout.trim();
-  const commit = (await git(['commit-tree', treeId, '-p', 'HEAD', '-F', '-'], { cwd: repo.top, input: message })).stdout.trim();
+  const commit = (
+    await git(['commit-tree', treeId, '-p', 'HEAD', '-F', '-'], { cwd: repo.top, input: message })
+  ).stdout.trim();
   return { commit, entries };
 }
 

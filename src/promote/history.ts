@@ -43,7 +43,8 @@ export function versionsFromLogPatch(output: string): string[] {
       after.push(line.slice(1));
     } else if (line.startsWith('-')) before.push(line.slice(1));
     else if (line.startsWith('+')) after.push(line.slice(1));
-    else if (line.startsWith('\\')) continue; // "\ No newline at end of file"
+    else if (line.startsWith('\\'))
+      continue; // "\ No newline at end of file"
     else if (line === '') continue; // separator between commits' patches
   }
   flush();
@@ -72,9 +73,23 @@ export async function digestHistory(abs: string, dir: string, known?: GitRepo | 
   const repo = known === undefined ? await findRepo(dir) : (known ?? undefined);
   if (!repo || !repo.hasHead) return { available: false, digests: new Map() };
   const path = repoPath(repo, abs);
-  const out = await git(['log', '--format=%x00commit %H', '-p', FULL_CONTEXT, '--no-color', '--no-ext-diff', '--follow', 'HEAD', '--', path], {
-    cwd: repo.top,
-  });
+  const out = await git(
+    [
+      'log',
+      '--format=%x00commit %H',
+      '-p',
+      FULL_CONTEXT,
+      '--no-color',
+      '--no-ext-diff',
+      '--follow',
+      'HEAD',
+      '--',
+      path,
+    ],
+    {
+      cwd: repo.top,
+    },
+  );
   return { available: true, shallow: repo.shallow, digests: digestsOfVersions(versionsFromLogPatch(out.stdout)) };
 }
 

@@ -1,6 +1,24 @@
 /** Promotion: plan (pure) and apply (writes), kustomization editing that keeps comments, verify, status, new-app. */
-export { promote, FAULT_POINTS, InjectedFault, type FaultPoint, type FaultOptions, type PromoteOptions, type PromoteResult, type PromoteStatus } from './apply.js';
-export { planApp, envStep, hasChanges, DEFAULT_ENV_ORDER, type AppPlan, type ImageEdit, type PlanInput, type Refusal } from './plan.js';
+export {
+  promote,
+  FAULT_POINTS,
+  InjectedFault,
+  type FaultPoint,
+  type FaultOptions,
+  type PromoteOptions,
+  type PromoteResult,
+  type PromoteStatus,
+} from './apply.js';
+export {
+  planApp,
+  envStep,
+  hasChanges,
+  DEFAULT_ENV_ORDER,
+  type AppPlan,
+  type ImageEdit,
+  type PlanInput,
+  type Refusal,
+} from './plan.js';
 export { editKustomizationImages, KustomizationEditError, type ImageEditSpec } from './edit.js';
 export { diffLines, unifiedDiff, diffRendered, splitResources, type ResourceDiff } from './diff.js';
 export { verifyPromotions, type VerifyOptions } from './verify.js';

@@ -61,12 +61,17 @@ export async function gatherApp(
 ): Promise<GatheredApp> {
   const envOrder = envOrderOf(options.config);
   for (const env of [request.from, request.to]) {
-    if (!envOrder.includes(env)) throw new PromoteUsageError(`env ${JSON.stringify(env)} is not in the promotion order (${envOrder.join(' → ')}; set envOrder in kfm-gitops.yaml)`);
+    if (!envOrder.includes(env))
+      throw new PromoteUsageError(
+        `env ${JSON.stringify(env)} is not in the promotion order (${envOrder.join(' → ')}; set envOrder in kfm-gitops.yaml)`,
+      );
   }
   const envs = apps.get(request.app);
   if (!envs) {
     const known = [...apps.keys()].sort().join(', ') || 'none';
-    throw new PromoteUsageError(`no app ${JSON.stringify(request.app)} under ${options.root} (apps with overlays: ${known})`);
+    throw new PromoteUsageError(
+      `no app ${JSON.stringify(request.app)} under ${options.root} (apps with overlays: ${known})`,
+    );
   }
   const source = envs.get(request.from);
   const target = envs.get(request.to);
@@ -74,9 +79,16 @@ export async function gatherApp(
   if (!target) throw new PromoteUsageError(`app ${request.app} has no ${request.to} overlay`);
   const sourceFile = kustomizationPath(source);
   const targetFile = kustomizationPath(target);
-  const [src, tgt] = await Promise.all([readImagesFile(join(options.root, sourceFile)), readImagesFile(join(options.root, targetFile))]);
-  if (src.error) throw new PromoteUsageError(`${sourceFile}${src.error.line ? `:${src.error.line}` : ''}: ${src.error.message}`);
-  if (tgt.error || tgt.text === undefined) throw new PromoteUsageError(`${targetFile}${tgt.error?.line ? `:${tgt.error.line}` : ''}: ${tgt.error?.message ?? 'unreadable'}`);
+  const [src, tgt] = await Promise.all([
+    readImagesFile(join(options.root, sourceFile)),
+    readImagesFile(join(options.root, targetFile)),
+  ]);
+  if (src.error)
+    throw new PromoteUsageError(`${sourceFile}${src.error.line ? `:${src.error.line}` : ''}: ${src.error.message}`);
+  if (tgt.error || tgt.text === undefined)
+    throw new PromoteUsageError(
+      `${targetFile}${tgt.error?.line ? `:${tgt.error.line}` : ''}: ${tgt.error?.message ?? 'unreadable'}`,
+    );
   const history = await digestHistory(join(options.root, sourceFile), options.root, options.repo);
   const input: PlanInput = {
     ...request,
@@ -97,10 +109,20 @@ async function renderedImages(options: GatherOptions, overlay: Overlay): Promise
   const problems: string[] = [];
   const rendered = await renderOverlay(
     overlay,
-    { root: options.root, config: options.config, renderer: options.renderer, timeoutMs: options.timeoutMs, origin: false, signal: options.signal },
+    {
+      root: options.root,
+      config: options.config,
+      renderer: options.renderer,
+      timeoutMs: options.timeoutMs,
+      origin: false,
+      signal: options.signal,
+    },
     (f) => problems.push(f.message),
   );
-  if (rendered.status !== 'ok') throw new PromoteUsageError(`cannot render ${overlay.path} to see which images it runs: ${problems[0] ?? rendered.status}`);
+  if (rendered.status !== 'ok')
+    throw new PromoteUsageError(
+      `cannot render ${overlay.path} to see which images it runs: ${problems[0] ?? rendered.status}`,
+    );
   return rendered.resources.flatMap((r) => containerImages(r.object));
 }
 
@@ -115,7 +137,8 @@ export function containerImages(object: unknown): string[] {
     }
     for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
       if ((key === 'containers' || key === 'initContainers' || key === 'ephemeralContainers') && Array.isArray(value)) {
-        for (const c of value) if (c && typeof (c as { image?: unknown }).image === 'string') out.push((c as { image: string }).image);
+        for (const c of value)
+          if (c && typeof (c as { image?: unknown }).image === 'string') out.push((c as { image: string }).image);
       } else walk(value, depth + 1);
     }
   };

@@ -52,15 +52,18 @@ export function readImagesText(text: string): KustomizationImages {
   if (root === null) return { images: [] };
   if (!isMap(root)) return { images: [], error: { message: 'a kustomization must be a YAML mapping', line: 1 } };
   const imagesNode = root.get('images', true);
-  if (imagesNode === undefined || imagesNode === null || (isScalar(imagesNode) && imagesNode.value === null)) return { images: [] };
+  if (imagesNode === undefined || imagesNode === null || (isScalar(imagesNode) && imagesNode.value === null))
+    return { images: [] };
   const lineOf = (node: unknown): number => lc.linePos((node as YamlNode | undefined)?.range?.[0] ?? 0).line;
-  if (!isSeq(imagesNode)) return { images: [], error: { message: '`images:` must be a list', line: lineOf(imagesNode) } };
+  if (!isSeq(imagesNode))
+    return { images: [], error: { message: '`images:` must be a list', line: lineOf(imagesNode) } };
   const images: KustomizationImage[] = [];
   imagesNode.items.forEach((item, index) => {
     if (!isMap(item)) return;
     const text = (key: string): { value?: string; node?: Pair } => {
       const pair = item.items.find((p) => isScalar(p.key) && p.key.value === key) as Pair | undefined;
-      if (!pair || !isScalar(pair.value) || pair.value.value === null || pair.value.value === undefined) return { node: pair };
+      if (!pair || !isScalar(pair.value) || pair.value.value === null || pair.value.value === undefined)
+        return { node: pair };
       return { value: String(pair.value.value), node: pair };
     };
     const name = text('name').value;
@@ -85,7 +88,10 @@ export async function readImagesFile(abs: string): Promise<KustomizationImages &
   try {
     text = await readFile(abs, 'utf8');
   } catch (err) {
-    return { images: [], error: { message: `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` } };
+    return {
+      images: [],
+      error: { message: `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` },
+    };
   }
   return { ...readImagesText(text), text };
 }

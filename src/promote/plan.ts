@@ -55,7 +55,8 @@ export interface ImageEdit {
   via: 'kustomization' | 'rendered';
 }
 
-export type RefusalCode = 'tag-only' | 'not-a-digest' | 'no-images' | 'backwards' | 'same-env' | 'env-skip' | 'downgrade';
+export type RefusalCode =
+  'tag-only' | 'not-a-digest' | 'no-images' | 'backwards' | 'same-env' | 'env-skip' | 'downgrade';
 
 export interface Refusal {
   code: RefusalCode;
@@ -122,13 +123,20 @@ export function planApp(input: PlanInput): AppPlan {
     if (!resolved) continue;
     const newName = effectiveName(source);
     const target = input.target.images.find((t) => t.name === source.name);
-    const edit: ImageEdit = { name: source.name, newName, digest: resolved.digest, action: 'append', via: resolved.via };
+    const edit: ImageEdit = {
+      name: source.name,
+      newName,
+      digest: resolved.digest,
+      action: 'append',
+      via: resolved.via,
+    };
     if (target) {
       edit.previous = { line: target.line };
       if (target.newName !== undefined) edit.previous.newName = target.newName;
       if (target.newTag !== undefined) edit.previous.newTag = target.newTag;
       if (target.digest !== undefined) edit.previous.digest = target.digest;
-      const same = target.digest === resolved.digest && effectiveName(target) === newName && target.newTag === undefined;
+      const same =
+        target.digest === resolved.digest && effectiveName(target) === newName && target.newTag === undefined;
       edit.action = same ? 'unchanged' : 'update';
       if (!same) checkDowngrade(source, target, resolved.digest, input, plan);
     }
@@ -154,16 +162,29 @@ function planOrder(input: PlanInput, plan: AppPlan): void {
   if (step.skipped.length > 0) {
     const detail = `${input.from} → ${input.to} skips ${step.skipped.join(', ')} (order ${order})`;
     if (input.allowSkip) plan.overrides.push({ kind: 'skip', reason: input.allowSkip.reason, detail });
-    else plan.refusals.push({ code: 'env-skip', message: `${detail}; promote through each env, or pass --allow-skip --reason "…"`, override: '--allow-skip' });
+    else
+      plan.refusals.push({
+        code: 'env-skip',
+        message: `${detail}; promote through each env, or pass --allow-skip --reason "…"`,
+        override: '--allow-skip',
+      });
   }
 }
 
 /** The digest the source runs for one entry: its own `digest:`, else the rendered container's `@digest`. */
-function resolveSourceDigest(source: KustomizationImage, input: PlanInput, plan: AppPlan): { digest: string; via: ImageEdit['via'] } | undefined {
+function resolveSourceDigest(
+  source: KustomizationImage,
+  input: PlanInput,
+  plan: AppPlan,
+): { digest: string; via: ImageEdit['via'] } | undefined {
   const label = `${source.name} (${input.source.file}:${source.digestLine})`;
   if (source.digest !== undefined) {
     if (!DIGEST_PATTERN.test(source.digest)) {
-      plan.refusals.push({ code: 'not-a-digest', image: source.name, message: `image ${label} has digest ${JSON.stringify(source.digest)}, which is not sha256:<64 hex> (or sha512:<128 hex>)` });
+      plan.refusals.push({
+        code: 'not-a-digest',
+        image: source.name,
+        message: `image ${label} has digest ${JSON.stringify(source.digest)}, which is not sha256:<64 hex> (or sha512:<128 hex>)`,
+      });
       return undefined;
     }
     return { digest: source.digest, via: 'kustomization' };
@@ -180,10 +201,16 @@ function resolveSourceDigest(source: KustomizationImage, input: PlanInput, plan:
   const wanted = effectiveName(source);
   const rendered = (input.source.renderedImages ?? []).filter((img) => imageName(img) === wanted);
   const digests = [...new Set(rendered.map((img) => img.split('@')[1]).filter((d): d is string => d !== undefined))];
-  if (rendered.length > 0 && digests.length === 1 && rendered.every((img) => img.includes('@')) && DIGEST_PATTERN.test(digests[0])) {
+  if (
+    rendered.length > 0 &&
+    digests.length === 1 &&
+    rendered.every((img) => img.includes('@')) &&
+    DIGEST_PATTERN.test(digests[0])
+  ) {
     return { digest: digests[0], via: 'rendered' };
   }
-  const seen = rendered.length > 0 ? `it renders as ${[...new Set(rendered)].join(', ')}` : 'no rendered container runs it';
+  const seen =
+    rendered.length > 0 ? `it renders as ${[...new Set(rendered)].join(', ')}` : 'no rendered container runs it';
   plan.refusals.push({
     code: 'tag-only',
     image: source.name,
@@ -193,7 +220,13 @@ function resolveSourceDigest(source: KustomizationImage, input: PlanInput, plan:
 }
 
 /** A target digest the source never had (now or in git history) means the target is ahead: promoting would go back. */
-function checkDowngrade(source: KustomizationImage, target: KustomizationImage, newDigest: string, input: PlanInput, plan: AppPlan): void {
+function checkDowngrade(
+  source: KustomizationImage,
+  target: KustomizationImage,
+  newDigest: string,
+  input: PlanInput,
+  plan: AppPlan,
+): void {
   const current = target.digest;
   if (current === undefined || current === newDigest) return;
   const nowInSource = input.source.images.some((s) => s.name === source.name && s.digest === current);

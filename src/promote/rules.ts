@@ -23,14 +23,17 @@ export const PROMOTE_RULES: RuleDoc[] = [
     severity: 'warning',
     description:
       'The root is not in a git repository, or the clone is shallow, so `promote verify` could compare environments only with what their kustomizations hold now (or with the part of history present). Digests a previous environment ran long ago may then be reported as never promoted.',
-    remediation: 'Run verify in a full clone (`git fetch --unshallow`, or `fetch-depth: 0` in GitHub Actions checkout).',
+    remediation:
+      'Run verify in a full clone (`git fetch --unshallow`, or `fetch-depth: 0` in GitHub Actions checkout).',
   },
   {
     id: VERIFY_UNREADABLE_RULE,
     title: 'Kustomization unreadable for promotion verify',
     category: 'policy',
     severity: 'error',
-    description: "An app overlay's kustomization cannot be read or parsed, so its image digests cannot be compared with the previous environment's.",
-    remediation: 'Fix the YAML of the named kustomization (`kfm-gitops check` shows the same problem as a render finding).',
+    description:
+      "An app overlay's kustomization cannot be read or parsed, so its image digests cannot be compared with the previous environment's.",
+    remediation:
+      'Fix the YAML of the named kustomization (`kfm-gitops check` shows the same problem as a render finding).',
   },
 ];

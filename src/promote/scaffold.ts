@@ -40,14 +40,19 @@ const IMAGE = /^((?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9._/-]+)(?::([\w][\w.-]{0,127}
 
 export function parsePinnedImage(image: string): { repository: string; tag?: string; digest: string } {
   const m = IMAGE.exec(image);
-  if (!m) throw new PromoteUsageError(`--image must be pinned by digest, like quay.io/kfm/my-app:1.0.0@sha256:<64 hex> (got ${JSON.stringify(image)})`);
+  if (!m)
+    throw new PromoteUsageError(
+      `--image must be pinned by digest, like quay.io/kfm/my-app:1.0.0@sha256:<64 hex> (got ${JSON.stringify(image)})`,
+    );
   return { repository: m[1], tag: m[2], digest: m[3] };
 }
 
 export async function planScaffold(request: ScaffoldRequest): Promise<ScaffoldPlan> {
   const { name, root } = request;
   if (!NAME.test(name) || name.length > 40) {
-    throw new PromoteUsageError(`app name ${JSON.stringify(name)} must be a DNS label (lowercase letters, digits, '-'), at most 40 characters`);
+    throw new PromoteUsageError(
+      `app name ${JSON.stringify(name)} must be a DNS label (lowercase letters, digits, '-'), at most 40 characters`,
+    );
   }
   const image = parsePinnedImage(request.image);
   const port = request.port ?? 8080;
@@ -66,9 +71,16 @@ export async function planScaffold(request: ScaffoldRequest): Promise<ScaffoldPl
 }
 
 const labels = (name: string, indent: string): string =>
-  [`app.kubernetes.io/name: ${name}`, 'app.kubernetes.io/part-of: kfm', `app.kubernetes.io/component: ${name}`].map((l) => `${indent}${l}`).join('\n');
+  [`app.kubernetes.io/name: ${name}`, 'app.kubernetes.io/part-of: kfm', `app.kubernetes.io/component: ${name}`]
+    .map((l) => `${indent}${l}`)
+    .join('\n');
 
-function baseFiles(name: string, repository: string, tag: string | undefined, port: number): { file: string; content: string }[] {
+function baseFiles(
+  name: string,
+  repository: string,
+  tag: string | undefined,
+  port: number,
+): { file: string; content: string }[] {
   const dir = `apps/${name}/base`;
   return [
     {
@@ -226,7 +238,14 @@ spec:
   ];
 }
 
-function overlayKustomization(name: string, env: string, namespace: string, repository: string, digest: string, previous: string | undefined): string {
+function overlayKustomization(
+  name: string,
+  env: string,
+  namespace: string,
+  repository: string,
+  digest: string,
+  previous: string | undefined,
+): string {
   const origin = previous ? `promoted from ${previous}` : 'the first environment';
   return `# ${name} in ${env} (${origin}).
 apiVersion: kustomize.config.k8s.io/v1beta1
@@ -286,7 +305,12 @@ async function planRegistration(root: string, name: string, envOrder: string[]):
       continue;
     }
     const template = at.template;
-    const element = Object.fromEntries(Object.entries(template).map(([k, v]) => [k, k === 'app' ? name : k === 'env' ? env : v.split(template.app).join(name)]));
+    const element = Object.fromEntries(
+      Object.entries(template).map(([k, v]) => [
+        k,
+        k === 'app' ? name : k === 'env' ? env : v.split(template.app).join(name),
+      ]),
+    );
     if (element.namespace) namespaces.set(env, element.namespace);
     const key = `${at.file}\u0000${at.seqIndex}`;
     pending.set(key, [...(pending.get(key) ?? []), element]);
@@ -304,7 +328,10 @@ async function planRegistration(root: string, name: string, envOrder: string[]):
     for (const edit of edits.sort((a, b) => b.seqIndex - a.seqIndex)) {
       const seq = listSeqs(after)[edit.seqIndex]?.seq;
       const next = seq ? appendMapsToBlockSeq(after, seq, edit.elements) : undefined;
-      if (next === undefined) throw new PromoteUsageError(`cannot append to the list generator in ${file} (only block-style lists are edited); register ${name} there by hand`);
+      if (next === undefined)
+        throw new PromoteUsageError(
+          `cannot append to the list generator in ${file} (only block-style lists are edited); register ${name} there by hand`,
+        );
       after = next;
     }
     update.push({ file, before, after, added: edits.flatMap((e) => e.elements) });

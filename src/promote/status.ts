@@ -82,7 +82,8 @@ export function formatStatusTable(status: StatusResult): string {
   const rows: string[][] = [];
   for (const app of status.apps) {
     const sync = app.inSync.map((s) => `${s.from}${s.inSync ? '=' : '≠'}${s.to}`).join(' ');
-    const images = app.images.length > 0 ? app.images : [{ name: '(no images: entries)', envs: {} as ImageStatus['envs'] }];
+    const images =
+      app.images.length > 0 ? app.images : [{ name: '(no images: entries)', envs: {} as ImageStatus['envs'] }];
     images.forEach((img, i) => {
       const cells = envs.map((env) => {
         if (!app.envs.includes(env)) return '';
@@ -95,6 +96,10 @@ export function formatStatusTable(status: StatusResult): string {
     for (const err of app.errors ?? []) rows.push(['', `unreadable: ${err}`, ...envs.map(() => ''), '']);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => [...r[i]].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length))).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length)))
+      .join('  ')
+      .trimEnd();
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;
 }

@@ -61,10 +61,20 @@ export async function verifyPromotions(options: VerifyOptions): Promise<Report> 
       const prevFile = kustomizationPath(prev);
       const [curImages, prevImages] = await Promise.all([read(cur), read(prev)]);
       let unreadable = false;
-      for (const [o, f, k] of [[cur, curFile, curImages], [prev, prevFile, prevImages]] as const) {
+      for (const [o, f, k] of [
+        [cur, curFile, curImages],
+        [prev, prevFile, prevImages],
+      ] as const) {
         if (!k.error) continue;
         unreadable = true;
-        raw.push({ ruleId: VERIFY_UNREADABLE_RULE, message: `cannot compare ${app} ${prev.env} → ${cur.env}: ${k.error.message}`, overlay: o.path, file: f, line: k.error.line, key: [f] });
+        raw.push({
+          ruleId: VERIFY_UNREADABLE_RULE,
+          message: `cannot compare ${app} ${prev.env} → ${cur.env}: ${k.error.message}`,
+          overlay: o.path,
+          file: f,
+          line: k.error.line,
+          key: [f],
+        });
       }
       if (unreadable) continue;
       const pinned = curImages.images.filter((img) => img.digest !== undefined);
@@ -72,7 +82,10 @@ export async function verifyPromotions(options: VerifyOptions): Promise<Report> 
       const history: DigestHistory = await digestHistory(join(options.root, prevFile), options.root, repo);
       if (!history.available) incomplete = 'the root is not in a git repository';
       else if (history.shallow) incomplete = 'the clone is shallow';
-      const atBase = options.base !== undefined && repo ? digestsAt(await showFile(repo, options.base, repoPath(repo, join(options.root, curFile)))) : undefined;
+      const atBase =
+        options.base !== undefined && repo
+          ? digestsAt(await showFile(repo, options.base, repoPath(repo, join(options.root, curFile))))
+          : undefined;
       for (const img of pinned) {
         const digest = img.digest!;
         if (atBase?.get(img.name)?.has(digest)) continue; // not changed by the change under review
@@ -90,7 +103,11 @@ export async function verifyPromotions(options: VerifyOptions): Promise<Report> 
     }
   }
   if (incomplete) {
-    raw.push({ ruleId: HISTORY_INCOMPLETE_RULE, message: `${incomplete}: digests were compared with what the previous environments hold now${repo?.shallow ? ' and the history present' : ''} only`, key: [] });
+    raw.push({
+      ruleId: HISTORY_INCOMPLETE_RULE,
+      message: `${incomplete}: digests were compared with what the previous environments hold now${repo?.shallow ? ' and the history present' : ''} only`,
+      key: [],
+    });
   }
   return buildReport(options, raw, checked, started);
 }
@@ -113,7 +130,10 @@ function buildReport(options: VerifyOptions, raw: Raw[], checked: Overlay[], sta
       category: 'policy',
       severity,
       message: r.message,
-      fingerprint: createHash('sha256').update(JSON.stringify([r.ruleId, r.overlay ?? '', r.file ?? '', ...r.key])).digest('hex').slice(0, 32),
+      fingerprint: createHash('sha256')
+        .update(JSON.stringify([r.ruleId, r.overlay ?? '', r.file ?? '', ...r.key]))
+        .digest('hex')
+        .slice(0, 32),
     };
     if (r.overlay) f.overlay = r.overlay;
     if (r.file) f.file = r.file;

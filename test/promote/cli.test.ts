@@ -3,7 +3,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, tempCopy } from '../helpers.js';
-import { digestOf, GIT_ENV, hasKustomize, infraDir, infraRepo, kustomization, NO_KUSTOMIZE, porcelain } from './helpers.js';
+import {
+  digestOf,
+  GIT_ENV,
+  hasKustomize,
+  infraDir,
+  infraRepo,
+  kustomization,
+  NO_KUSTOMIZE,
+  porcelain,
+} from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -16,7 +25,8 @@ function repo(): string {
   return r.dir;
 }
 
-const promoteCli = (root: string, args: string[], env: NodeJS.ProcessEnv = {}) => runCli(['promote', ...args, '--root', root], { env: { ...GIT_ENV, ...env } });
+const promoteCli = (root: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runCli(['promote', ...args, '--root', root], { env: { ...GIT_ENV, ...env } });
 
 describe.skipIf(!hasKustomize)(`kfm-gitops promote (built CLI)${hasKustomize ? '' : ` (${NO_KUSTOMIZE})`}`, () => {
   it('exits 2 on usage errors and 1 on a refusal, with the reason', async () => {
@@ -25,7 +35,9 @@ describe.skipIf(!hasKustomize)(`kfm-gitops promote (built CLI)${hasKustomize ? '
     const unknown = await promoteCli(root, ['nope', '--from', 'dev', '--to', 'stage']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no app "nope"');
-    expect((await promoteCli(root, ['kfm-api', '--from', 'dev', '--to', 'prod', '--allow-skip'])).stderr).toContain('need --reason');
+    expect((await promoteCli(root, ['kfm-api', '--from', 'dev', '--to', 'prod', '--allow-skip'])).stderr).toContain(
+      'need --reason',
+    );
     const refused = await promoteCli(root, ['kfm-api', '--from', 'dev', '--to', 'prod', '--format', 'json']);
     expect(refused.code).toBe(1);
     const json = JSON.parse(refused.stdout);
@@ -39,7 +51,9 @@ describe.skipIf(!hasKustomize)(`kfm-gitops promote (built CLI)${hasKustomize ? '
     const r = await promoteCli(root, ['kfm-api', '--from', 'dev', '--to', 'stage', '--dry-run']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`quay.io/kfm/kfm-api: sha256:82b4679199f1d3b445fd8ed7c7b5803d074b6b6416719803a9f9ecf0e6f8eb3a → ${dev}`);
+    expect(r.stdout).toContain(
+      `quay.io/kfm/kfm-api: sha256:82b4679199f1d3b445fd8ed7c7b5803d074b6b6416719803a9f9ecf0e6f8eb3a → ${dev}`,
+    );
     expect(r.stdout).toContain(`+    digest: ${dev}`);
     expect(r.stdout).toContain(`+        image: quay.io/kfm/kfm-api@${dev}`);
     expect(r.stdout).toMatch(/with the change applied: passed \(0 errors/);
@@ -51,7 +65,9 @@ describe.skipIf(!hasKustomize)(`kfm-gitops promote (built CLI)${hasKustomize ? '
     const root = repo();
     const stage = kustomization(root, 'kfm-api', 'stage');
     const before = readFileSync(stage, 'utf8');
-    const crashed = await promoteCli(root, ['kfm-api', '--from', 'dev', '--to', 'stage', '--commit'], { KFM_FAULT: 'write' });
+    const crashed = await promoteCli(root, ['kfm-api', '--from', 'dev', '--to', 'stage', '--commit'], {
+      KFM_FAULT: 'write',
+    });
     expect(crashed.code).not.toBe(0);
     expect(readFileSync(stage, 'utf8')).toBe(before);
     // The killed run left its temp file (nothing cleaned up after a SIGKILL) — and nothing else.
@@ -84,16 +100,24 @@ describe.skipIf(!hasKustomize)(`kfm-gitops new-app (built CLI)${hasKustomize ? '
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('create apps/tiles/overlays/prod/kustomization.yaml');
     const nonprod = readFileSync(`${copy.dir}/components/applicationsets/tenants-kfm-nonprod.yaml`, 'utf8');
-    expect(nonprod).toContain('          - app: tiles\n            env: dev\n            namespace: kfm-dev\n          - app: tiles\n            env: stage\n            namespace: kfm-stage\n  template:');
+    expect(nonprod).toContain(
+      '          - app: tiles\n            env: dev\n            namespace: kfm-dev\n          - app: tiles\n            env: stage\n            namespace: kfm-stage\n  template:',
+    );
     expect(nonprod).toContain('# One element per app x env: {app, env, namespace}.');
-    expect(readFileSync(`${copy.dir}/components/applicationsets/tenants-kfm-prod.yaml`, 'utf8')).toContain('          - app: tiles\n            env: prod\n            namespace: kfm-prod\n');
+    expect(readFileSync(`${copy.dir}/components/applicationsets/tenants-kfm-prod.yaml`, 'utf8')).toContain(
+      '          - app: tiles\n            env: prod\n            namespace: kfm-prod\n',
+    );
     expect(digestOf(copy.dir, 'tiles', 'prod')).toBe(`sha256:${'ab'.repeat(32)}`);
 
     const check = await runCli(['check', copy.dir, '--format', 'json']);
     const report = JSON.parse(check.stdout);
     expect(report.findings).toEqual([]);
     expect(check.code).toBe(0);
-    expect(report.overlays.filter((o: { path: string }) => o.path.startsWith('apps/tiles/')).map((o: { status: string }) => o.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(
+      report.overlays
+        .filter((o: { path: string }) => o.path.startsWith('apps/tiles/'))
+        .map((o: { status: string }) => o.status),
+    ).toEqual(['ok', 'ok', 'ok']);
 
     const twice = await runCli(['new-app', 'tiles', '--image', image, '--root', copy.dir]);
     expect(twice.code).toBe(2);

@@ -38,55 +38,84 @@ describe('kustomization image edit', () => {
 
   it('drops a stale newTag, keeps quoting and trailing comments of other lines', () => {
     const before = `images:\n  - name: "quay.io/kfm/web" # the web image\n    newTag: "1.2.3"  # stale\n    digest: '${D1}'\n  - name: other\n    newTag: v9\n`;
-    const after = editKustomizationImages(before, [{ name: 'quay.io/kfm/web', newName: 'quay.io/kfm/web', digest: D2 }]);
-    expect(after).toBe(`images:\n  - name: "quay.io/kfm/web" # the web image\n    digest: '${D2}'\n    newName: quay.io/kfm/web\n  - name: other\n    newTag: v9\n`);
+    const after = editKustomizationImages(before, [
+      { name: 'quay.io/kfm/web', newName: 'quay.io/kfm/web', digest: D2 },
+    ]);
+    expect(after).toBe(
+      `images:\n  - name: "quay.io/kfm/web" # the web image\n    digest: '${D2}'\n    newName: quay.io/kfm/web\n  - name: other\n    newTag: v9\n`,
+    );
   });
 
   it('moves the next key up when the stale newTag sits on the dash line', () => {
     const before = `images:\n  - newTag: "1"\n    name: web\n`;
-    expect(editKustomizationImages(before, [{ name: 'web', newName: 'reg/web', digest: D1 }])).toBe(`images:\n  - name: web\n    newName: reg/web\n    digest: ${D1}\n`);
+    expect(editKustomizationImages(before, [{ name: 'web', newName: 'reg/web', digest: D1 }])).toBe(
+      `images:\n  - name: web\n    newName: reg/web\n    digest: ${D1}\n`,
+    );
   });
 
   it('appends a missing entry laid out like the first one', () => {
     const before = `images:\n    -   name: a\n        digest: ${D1}\n# after the list\nreplicas: []\n`;
     const after = editKustomizationImages(before, [{ name: 'b', newName: 'reg/b', digest: D2 }]);
-    expect(after).toBe(`images:\n    -   name: a\n        digest: ${D1}\n    -   name: b\n        newName: reg/b\n        digest: ${D2}\n# after the list\nreplicas: []\n`);
+    expect(after).toBe(
+      `images:\n    -   name: a\n        digest: ${D1}\n    -   name: b\n        newName: reg/b\n        digest: ${D2}\n# after the list\nreplicas: []\n`,
+    );
   });
 
   it('adds an images: block when there is none, and fills an empty one', () => {
-    expect(editKustomizationImages('resources:\n  - ../../base', [{ name: 'a', newName: 'a', digest: D1 }])).toBe(`resources:\n  - ../../base\nimages:\n  - name: a\n    newName: a\n    digest: ${D1}\n`);
-    expect(editKustomizationImages('images:\nnamespace: x\n', [{ name: 'a', newName: 'a', digest: D1 }])).toBe(`images:\n  - name: a\n    newName: a\n    digest: ${D1}\nnamespace: x\n`);
+    expect(editKustomizationImages('resources:\n  - ../../base', [{ name: 'a', newName: 'a', digest: D1 }])).toBe(
+      `resources:\n  - ../../base\nimages:\n  - name: a\n    newName: a\n    digest: ${D1}\n`,
+    );
+    expect(editKustomizationImages('images:\nnamespace: x\n', [{ name: 'a', newName: 'a', digest: D1 }])).toBe(
+      `images:\n  - name: a\n    newName: a\n    digest: ${D1}\nnamespace: x\n`,
+    );
   });
 
   it('edits flow-style lists through the Document API (content right, layout may change)', () => {
-    const after = editKustomizationImages(`# keep me\nimages: [{name: a, newTag: "1"}]\n`, [{ name: 'a', newName: 'reg/a', digest: D1 }]);
+    const after = editKustomizationImages(`# keep me\nimages: [{name: a, newTag: "1"}]\n`, [
+      { name: 'a', newName: 'reg/a', digest: D1 },
+    ]);
     expect(after).toContain('# keep me');
     expect(parse(after)).toEqual({ images: [{ name: 'a', newName: 'reg/a', digest: D1 }] });
   });
 
   it('refuses text that is not a kustomization mapping', () => {
-    expect(() => editKustomizationImages('- a\n- b\n', [{ name: 'a', newName: 'a', digest: D1 }])).toThrow(KustomizationEditError);
-    expect(() => editKustomizationImages('images: [\n', [{ name: 'a', newName: 'a', digest: D1 }])).toThrow(KustomizationEditError);
+    expect(() => editKustomizationImages('- a\n- b\n', [{ name: 'a', newName: 'a', digest: D1 }])).toThrow(
+      KustomizationEditError,
+    );
+    expect(() => editKustomizationImages('images: [\n', [{ name: 'a', newName: 'a', digest: D1 }])).toThrow(
+      KustomizationEditError,
+    );
   });
 
   it('always yields the intended images (property)', () => {
     const name = fc.constantFrom('a', 'b', 'reg.io/x/c');
-    const entry = fc.record({ name, newTag: fc.option(fc.constantFrom('1', 'v2'), { nil: undefined }), digest: fc.option(fc.constant(D1), { nil: undefined }) });
+    const entry = fc.record({
+      name,
+      newTag: fc.option(fc.constantFrom('1', 'v2'), { nil: undefined }),
+      digest: fc.option(fc.constant(D1), { nil: undefined }),
+    });
     fc.assert(
-      fc.property(fc.uniqueArray(entry, { selector: (e) => e.name, maxLength: 3 }), name, fc.boolean(), (entries, target, comment) => {
-        const lines = ['namespace: n', ...(comment ? ['# images below'] : []), 'images:'];
-        if (entries.length === 0) lines.pop();
-        for (const e of entries) {
-          lines.push(`  - name: ${e.name}`);
-          if (e.newTag) lines.push(`    newTag: "${e.newTag}"`);
-          if (e.digest) lines.push(`    digest: ${e.digest}`);
-        }
-        const after = editKustomizationImages(`${lines.join('\n')}\n`, [{ name: target, newName: `${target}-x`, digest: D2 }]);
-        const images = (parse(after) as { images: Record<string, string>[] }).images;
-        expect(images.find((i) => i.name === target)).toEqual({ name: target, newName: `${target}-x`, digest: D2 });
-        expect(images.filter((i) => i.name !== target)).toHaveLength(entries.filter((e) => e.name !== target).length);
-        if (comment && entries.length > 0) expect(after).toContain('# images below');
-      }),
+      fc.property(
+        fc.uniqueArray(entry, { selector: (e) => e.name, maxLength: 3 }),
+        name,
+        fc.boolean(),
+        (entries, target, comment) => {
+          const lines = ['namespace: n', ...(comment ? ['# images below'] : []), 'images:'];
+          if (entries.length === 0) lines.pop();
+          for (const e of entries) {
+            lines.push(`  - name: ${e.name}`);
+            if (e.newTag) lines.push(`    newTag: "${e.newTag}"`);
+            if (e.digest) lines.push(`    digest: ${e.digest}`);
+          }
+          const after = editKustomizationImages(`${lines.join('\n')}\n`, [
+            { name: target, newName: `${target}-x`, digest: D2 },
+          ]);
+          const images = (parse(after) as { images: Record<string, string>[] }).images;
+          expect(images.find((i) => i.name === target)).toEqual({ name: target, newName: `${target}-x`, digest: D2 });
+          expect(images.filter((i) => i.name !== target)).toHaveLength(entries.filter((e) => e.name !== target).length);
+          if (comment && entries.length > 0) expect(after).toContain('# images below');
+        },
+      ),
       { numRuns: 200, seed: 7 },
     );
   });
@@ -108,13 +137,18 @@ describe('diff', () => {
   it('prints unified hunks with context and 1-based ranges', () => {
     const a = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'].join('\n') + '\n';
     const b = a.replace('5\n', 'five\n');
-    expect(unifiedDiff(a, b, { fromLabel: 'a/x', toLabel: 'b/x' })).toBe('--- a/x\n+++ b/x\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n');
+    expect(unifiedDiff(a, b, { fromLabel: 'a/x', toLabel: 'b/x' })).toBe(
+      '--- a/x\n+++ b/x\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n',
+    );
     expect(unifiedDiff(a, a, { fromLabel: 'a', toLabel: 'b' })).toBe('');
-    expect(unifiedDiff('', 'x\n', { fromLabel: '/dev/null', toLabel: 'b' })).toBe('--- /dev/null\n+++ b\n@@ -0,0 +1 @@\n+x\n');
+    expect(unifiedDiff('', 'x\n', { fromLabel: '/dev/null', toLabel: 'b' })).toBe(
+      '--- /dev/null\n+++ b\n@@ -0,0 +1 @@\n+x\n',
+    );
   });
 
   it('diffs rendered streams per resource, ignoring order', () => {
-    const cm = (name: string, v: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: n\ndata:\n  k: ${v}\n`;
+    const cm = (name: string, v: string): string =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: n\ndata:\n  k: ${v}\n`;
     const before = `${cm('a', '1')}---\n${cm('b', '1')}---\n${cm('gone', '1')}`;
     const after = `${cm('b', '1')}---\n${cm('a', '2')}---\n${cm('new', '1')}`;
     const diffs = diffRendered(before, after);

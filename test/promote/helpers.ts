@@ -23,7 +23,13 @@ export function gitIn(dir: string, args: string[], input?: string): string {
 }
 
 export function renderer(): KustomizeRenderer {
-  return new KustomizeRenderer({ file: kustomizeBin, prefixArgs: [], source: 'flag', display: kustomizeBin, version: 'v5.7.1' });
+  return new KustomizeRenderer({
+    file: kustomizeBin,
+    prefixArgs: [],
+    source: 'flag',
+    display: kustomizeBin,
+    version: 'v5.7.1',
+  });
 }
 
 export function kustomization(root: string, app: string, env: string): string {
@@ -63,5 +69,9 @@ export function porcelain(dir: string): string {
 }
 
 export function branches(dir: string): string[] {
-  return gitIn(dir, ['for-each-ref', '--format=%(refname:short)', 'refs/heads']).trim().split('\n').filter(Boolean).sort();
+  return gitIn(dir, ['for-each-ref', '--format=%(refname:short)', 'refs/heads'])
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .sort();
 }

@@ -22,7 +22,10 @@ function input(overrides: Partial<PlanInput> = {}, history: string[] = []): Plan
       images: [img('quay.io/kfm/web', { newName: 'quay.io/kfm/web', digest: B })],
       history: { available: true, digests: new Map([['quay.io/kfm/web', new Set(history)]]) },
     },
-    target: { file: 'apps/web/overlays/stage/kustomization.yaml', images: [img('quay.io/kfm/web', { newName: 'quay.io/kfm/web', digest: A })] },
+    target: {
+      file: 'apps/web/overlays/stage/kustomization.yaml',
+      images: [img('quay.io/kfm/web', { newName: 'quay.io/kfm/web', digest: A })],
+    },
     ...overrides,
   };
 }
@@ -32,7 +35,14 @@ describe('promotion plan', () => {
     const plan = planApp(input({}, [A, B]));
     expect(plan.refusals).toEqual([]);
     expect(plan.edits).toEqual([
-      { name: 'quay.io/kfm/web', newName: 'quay.io/kfm/web', digest: B, action: 'update', via: 'kustomization', previous: { newName: 'quay.io/kfm/web', digest: A, line: 10 } },
+      {
+        name: 'quay.io/kfm/web',
+        newName: 'quay.io/kfm/web',
+        digest: B,
+        action: 'update',
+        via: 'kustomization',
+        previous: { newName: 'quay.io/kfm/web', digest: A, line: 10 },
+      },
     ]);
     expect(hasChanges(plan)).toBe(true);
   });
@@ -40,14 +50,22 @@ describe('promotion plan', () => {
   it('refuses a downgrade: the target runs a digest the source never had', () => {
     const plan = planApp(input({}, [B]));
     expect(plan.refusals).toHaveLength(1);
-    expect(plan.refusals[0]).toMatchObject({ code: 'downgrade', image: 'quay.io/kfm/web', override: '--allow-downgrade' });
-    expect(plan.refusals[0].message).toContain(`stage runs quay.io/kfm/web@${A} (apps/web/overlays/stage/kustomization.yaml:12), which dev never had`);
+    expect(plan.refusals[0]).toMatchObject({
+      code: 'downgrade',
+      image: 'quay.io/kfm/web',
+      override: '--allow-downgrade',
+    });
+    expect(plan.refusals[0].message).toContain(
+      `stage runs quay.io/kfm/web@${A} (apps/web/overlays/stage/kustomization.yaml:12), which dev never had`,
+    );
   });
 
   it('allows the downgrade with a reason and records it', () => {
     const plan = planApp(input({ allowDowngrade: { reason: 'roll back a bad build' } }, [B]));
     expect(plan.refusals).toEqual([]);
-    expect(plan.overrides).toEqual([{ kind: 'downgrade', reason: 'roll back a bad build', detail: expect.stringContaining('which dev never had') }]);
+    expect(plan.overrides).toEqual([
+      { kind: 'downgrade', reason: 'roll back a bad build', detail: expect.stringContaining('which dev never had') },
+    ]);
   });
 
   it('says when no git history could be consulted', () => {
@@ -81,7 +99,9 @@ describe('promotion plan', () => {
     base.source.images = [img('quay.io/kfm/web', { newTag: '1.9.0' })];
     const plan = planApp(base);
     expect(plan.refusals).toEqual([expect.objectContaining({ code: 'tag-only', image: 'quay.io/kfm/web' })]);
-    expect(plan.refusals[0].message).toContain('image quay.io/kfm/web (apps/web/overlays/dev/kustomization.yaml:12) is pinned by tag "1.9.0" only');
+    expect(plan.refusals[0].message).toContain(
+      'image quay.io/kfm/web (apps/web/overlays/dev/kustomization.yaml:12) is pinned by tag "1.9.0" only',
+    );
     expect(plan.edits).toEqual([]);
   });
 

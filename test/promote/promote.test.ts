@@ -9,7 +9,19 @@ import { createChecks } from '../../src/checks/index.js';
 import { FAULT_POINTS, InjectedFault, promote, type PromoteOptions } from '../../src/promote/apply.js';
 import { PromoteUsageError } from '../../src/promote/inputs.js';
 import { shippedKubernetesReleases } from '../../src/util/version.js';
-import { APPS, branches, digestOf, GIT_ENV, gitIn, hasKustomize, infraRepo, kustomization, NO_KUSTOMIZE, porcelain, renderer } from './helpers.js';
+import {
+  APPS,
+  branches,
+  digestOf,
+  GIT_ENV,
+  gitIn,
+  hasKustomize,
+  infraRepo,
+  kustomization,
+  NO_KUSTOMIZE,
+  porcelain,
+  renderer,
+} from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -65,7 +77,9 @@ describe.skipIf(!hasKustomize)(`promote on a copy of infra/gitops${hasKustomize 
     expect(result.written).toEqual(['apps/kfm-api/overlays/stage/kustomization.yaml']);
     expect(result.check?.summary.findings.error).toBe(0);
     const after = readFileSync(stageFile, 'utf8');
-    expect(changedLines(before, after)).toEqual([{ line: 48, before: expect.stringMatching(/^ {4}digest: sha256:82b4/), after: `    digest: ${devDigest}` }]);
+    expect(changedLines(before, after)).toEqual([
+      { line: 48, before: expect.stringMatching(/^ {4}digest: sha256:82b4/), after: `    digest: ${devDigest}` },
+    ]);
     expect(after).toContain('# Pinned by digest in every environment. Promotion (`kfm-gitops promote kfm-api');
     expect(porcelain(root)).toBe('M apps/kfm-api/overlays/stage/kustomization.yaml');
     // The rendered diff shows the Deployment's image moving, nothing else.
@@ -83,12 +97,16 @@ describe.skipIf(!hasKustomize)(`promote on a copy of infra/gitops${hasKustomize 
     const root = repo();
     const refused = await run(root, { app: 'kfm-api', to: 'prod' });
     expect(refused.status).toBe('refused');
-    expect(refused.refusals).toEqual([expect.stringContaining('kfm-api: dev → prod skips stage (order dev → stage → prod)')]);
+    expect(refused.refusals).toEqual([
+      expect.stringContaining('kfm-api: dev → prod skips stage (order dev → stage → prod)'),
+    ]);
     expect(porcelain(root)).toBe('');
 
     const allowed = await run(root, { app: 'kfm-api', to: 'prod', allowSkip: { reason: 'security fix INC-42' } });
     expect(allowed.status).toBe('promoted');
-    expect(allowed.plans[0].overrides).toEqual([expect.objectContaining({ kind: 'skip', reason: 'security fix INC-42' })]);
+    expect(allowed.plans[0].overrides).toEqual([
+      expect.objectContaining({ kind: 'skip', reason: 'security fix INC-42' }),
+    ]);
   });
 
   it('refuses a tag-only dev image and names it', async () => {
@@ -97,7 +115,11 @@ describe.skipIf(!hasKustomize)(`promote on a copy of infra/gitops${hasKustomize 
     writeFileSync(dev, readFileSync(dev, 'utf8').replace(/digest: sha256:[0-9a-f]{64}/, 'newTag: "1.9.0"'));
     const result = await run(root, { app: 'kfm-api' });
     expect(result.status).toBe('refused');
-    expect(result.refusals).toEqual([expect.stringMatching(/^kfm-api: image quay\.io\/kfm\/kfm-api \(apps\/kfm-api\/overlays\/dev\/kustomization\.yaml:\d+\) is pinned by tag "1\.9\.0" only/)]);
+    expect(result.refusals).toEqual([
+      expect.stringMatching(
+        /^kfm-api: image quay\.io\/kfm\/kfm-api \(apps\/kfm-api\/overlays\/dev\/kustomization\.yaml:\d+\) is pinned by tag "1\.9\.0" only/,
+      ),
+    ]);
     expect(porcelain(root)).toBe('M apps/kfm-api/overlays/dev/kustomization.yaml');
   });
 
@@ -109,14 +131,19 @@ describe.skipIf(!hasKustomize)(`promote on a copy of infra/gitops${hasKustomize 
     gitIn(root, ['commit', '-q', '-am', 'hand-edited stage']);
     const result = await run(root, { app: 'kfm-ui' });
     expect(result.status).toBe('refused');
-    expect(result.refusals[0]).toContain(`kfm-ui: stage runs quay.io/kfm/kfm-ui@${unknown} (apps/kfm-ui/overlays/stage/kustomization.yaml:47), which dev never had (now or in its git history)`);
+    expect(result.refusals[0]).toContain(
+      `kfm-ui: stage runs quay.io/kfm/kfm-ui@${unknown} (apps/kfm-ui/overlays/stage/kustomization.yaml:47), which dev never had (now or in its git history)`,
+    );
   });
 
   it('writes nothing when the promoted state fails a policy', async () => {
     const root = repo();
     // dev of kfm-ui now runs a PostgreSQL image: promoted to stage, the UI's public Route would reach a store.
     const dev = kustomization(root, 'kfm-ui', 'dev');
-    writeFileSync(dev, readFileSync(dev, 'utf8').replace('newName: quay.io/kfm/kfm-ui', 'newName: docker.io/library/postgres'));
+    writeFileSync(
+      dev,
+      readFileSync(dev, 'utf8').replace('newName: quay.io/kfm/kfm-ui', 'newName: docker.io/library/postgres'),
+    );
     const stageBefore = readFileSync(kustomization(root, 'kfm-ui', 'stage'), 'utf8');
     const result = await run(root, { app: 'kfm-ui' });
     expect(result.status).toBe('check-failed');
@@ -150,7 +177,9 @@ describe.skipIf(!hasKustomize)(`promote on a copy of infra/gitops${hasKustomize 
     expect(result.commit?.branch).toBe(branch);
     expect(gitIn(root, ['symbolic-ref', '--short', 'HEAD']).trim()).toBe(branch);
     expect(gitIn(root, ['rev-parse', 'HEAD^']).trim()).toBe(head);
-    expect(gitIn(root, ['diff-tree', '--no-commit-id', '--name-only', '-r', 'HEAD']).trim()).toBe('apps/kfm-api/overlays/stage/kustomization.yaml');
+    expect(gitIn(root, ['diff-tree', '--no-commit-id', '--name-only', '-r', 'HEAD']).trim()).toBe(
+      'apps/kfm-api/overlays/stage/kustomization.yaml',
+    );
     const message = gitIn(root, ['log', '-1', '--format=%B']);
     expect(message).toMatch(/^promote kfm-api: dev → stage\n\nRelease 1\.9: faster tile search\n/);
     const trailers = gitIn(root, ['interpret-trailers', '--parse'], message).trim().split('\n');
@@ -172,7 +201,9 @@ describe.skipIf(!hasKustomize)(`promote on a copy of infra/gitops${hasKustomize 
     writeFileSync(stage, `${readFileSync(stage, 'utf8')}# local note\n`);
     const result = await run(root, { app: 'kfm-api' });
     expect(result.status).toBe('refused');
-    expect(result.refusals).toEqual([expect.stringContaining('apps/kfm-api/overlays/stage/kustomization.yaml has uncommitted changes')]);
+    expect(result.refusals).toEqual([
+      expect.stringContaining('apps/kfm-api/overlays/stage/kustomization.yaml has uncommitted changes'),
+    ]);
     expect(readFileSync(stage, 'utf8')).toMatch(/# local note\n$/);
   });
 
@@ -200,7 +231,9 @@ describe.skipIf(!hasKustomize)(`promote on a copy of infra/gitops${hasKustomize 
         const root = repo();
         const head = gitIn(root, ['rev-parse', 'HEAD']).trim();
         const stage = readFileSync(kustomization(root, 'kfm-api', 'stage'), 'utf8');
-        await expect(run(root, { app: 'kfm-api', commit: {}, faults: { after: point } })).rejects.toThrow(InjectedFault);
+        await expect(run(root, { app: 'kfm-api', commit: {}, faults: { after: point } })).rejects.toThrow(
+          InjectedFault,
+        );
         expect(readFileSync(kustomization(root, 'kfm-api', 'stage'), 'utf8')).toBe(stage);
         expect(porcelain(root)).toBe('');
         expect(branches(root)).toEqual(['main']);

@@ -14,7 +14,8 @@ afterEach(() => {
   while (cleanups.length > 0) cleanups.pop()!();
 });
 
-const verify = (root: string, base?: string) => verifyPromotions({ root, config: {}, base, toolVersion: '0.0.0', kubernetesVersion: '1.37' });
+const verify = (root: string, base?: string) =>
+  verifyPromotions({ root, config: {}, base, toolVersion: '0.0.0', kubernetesVersion: '1.37' });
 
 describe('promote verify', () => {
   it('passes on the committed infra/gitops (its git history holds every promoted digest)', async () => {
@@ -36,7 +37,9 @@ describe('promote verify', () => {
         overlay: 'apps/web/overlays/prod',
         file: 'apps/web/overlays/prod/kustomization.yaml',
         line: 12,
-        message: expect.stringContaining(`prod runs quay.io/kfm/web@sha256:${'9'.repeat(64)}, which stage (apps/web/overlays/stage/kustomization.yaml) never had`),
+        message: expect.stringContaining(
+          `prod runs quay.io/kfm/web@sha256:${'9'.repeat(64)}, which stage (apps/web/overlays/stage/kustomization.yaml) never had`,
+        ),
       }),
     ]);
     const text = await runCli(['promote', 'verify', '--root', fixture]);
@@ -74,10 +77,15 @@ describe('promote verify', () => {
     cleanups.push(r.cleanup);
     const prod = kustomization(r.dir, 'minio', 'prod');
     gitIn(r.dir, ['switch', '-q', '-c', 'pr']);
-    writeFileSync(prod, readFileSync(prod, 'utf8').replace(digestOf(r.dir, 'minio', 'prod'), `sha256:${'f'.repeat(64)}`));
+    writeFileSync(
+      prod,
+      readFileSync(prod, 'utf8').replace(digestOf(r.dir, 'minio', 'prod'), `sha256:${'f'.repeat(64)}`),
+    );
     gitIn(r.dir, ['-c', 'commit.gpgsign=false', 'commit', '-q', '-am', 'hand-edit prod']);
     const all = await verify(r.dir);
-    expect(all.findings.map((f) => [f.ruleId, f.file, f.line])).toEqual([['KFM-DP-101', 'apps/minio/overlays/prod/kustomization.yaml', 38]]);
+    expect(all.findings.map((f) => [f.ruleId, f.file, f.line])).toEqual([
+      ['KFM-DP-101', 'apps/minio/overlays/prod/kustomization.yaml', 38],
+    ]);
     // Against the PR's base the violation is new; against the PR head itself nothing changed.
     expect((await verify(r.dir, 'main')).findings).toHaveLength(1);
     expect((await verify(r.dir, 'HEAD')).findings).toEqual([]);
@@ -85,7 +93,12 @@ describe('promote verify', () => {
   });
 
   it('is silenced by a rules override like any finding', async () => {
-    const report = await verifyPromotions({ root: fixture, config: { rules: { 'KFM-DP-101': 'warning' } }, toolVersion: '0', kubernetesVersion: '1.37' });
+    const report = await verifyPromotions({
+      root: fixture,
+      config: { rules: { 'KFM-DP-101': 'warning' } },
+      toolVersion: '0',
+      kubernetesVersion: '1.37',
+    });
     expect(report.findings.map((f) => [f.ruleId, f.severity])).toEqual([['KFM-DP-101', 'warning']]);
   });
 
@@ -107,7 +120,15 @@ describe('status', () => {
     const table = formatStatusTable(status).split('\n');
     expect(table[0]).toMatch(/^APP\s+IMAGE\s+DEV\s+STAGE\s+PROD\s+SYNC$/);
     const row = table.find((l) => l.startsWith('kfm-api '))!;
-    expect(row.split(/\s+/)).toEqual(['kfm-api', 'quay.io/kfm/kfm-api', digestOf(infraDir, 'kfm-api', 'dev').slice(7, 19), '82b4679199f1', '82b4679199f1', 'dev≠stage', 'stage=prod']);
+    expect(row.split(/\s+/)).toEqual([
+      'kfm-api',
+      'quay.io/kfm/kfm-api',
+      digestOf(infraDir, 'kfm-api', 'dev').slice(7, 19),
+      '82b4679199f1',
+      '82b4679199f1',
+      'dev≠stage',
+      'stage=prod',
+    ]);
   });
 
   it('prints JSON through the CLI', async () => {

@@ -14,7 +14,9 @@ interface NewAppFlags {
 export function register(program: Command, io: CliIO, setCode: (code: number) => void): void {
   program
     .command('new-app')
-    .description('scaffold apps/<name>/base and overlays/<env> for every env, pinned by digest, and register it with the ApplicationSets')
+    .description(
+      'scaffold apps/<name>/base and overlays/<env> for every env, pinned by digest, and register it with the ApplicationSets',
+    )
     .argument('<name>', 'app name (a DNS label)')
     .requiredOption('--image <ref>', 'image pinned by digest, e.g. quay.io/kfm/my-app:1.0.0@sha256:<64 hex>')
     .option('--port <n>', 'container port (default 8080)')
@@ -34,15 +36,21 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           lines.push(unifiedDiff(u.before, u.after, { fromLabel: `a/${u.file}`, toLabel: `b/${u.file}` }).trimEnd());
         }
         if (!flags.dryRun) await writeScaffold(ctx.root, plan);
-        lines.push('', flags.dryRun ? 'dry run: nothing written' : `✔ scaffolded ${name}; next: kfm-gitops check, then commit`);
+        lines.push(
+          '',
+          flags.dryRun ? 'dry run: nothing written' : `✔ scaffolded ${name}; next: kfm-gitops check, then commit`,
+        );
         io.stdout(`${lines.join('\n')}\n`);
         if (plan.unregistered.length > 0) {
-          io.stderr(`kfm-gitops: warning: no ApplicationSet list generator under components/applicationsets has elements for ${plan.unregistered.join(', ')}; register ${name} there by hand\n`);
+          io.stderr(
+            `kfm-gitops: warning: no ApplicationSet list generator under components/applicationsets has elements for ${plan.unregistered.join(', ')}; register ${name} there by hand\n`,
+          );
         }
         setCode(0);
       } catch (err) {
         if (err instanceof PromoteUsageError) throw new CliError(err.message);
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new CliError(`${(err as Error).message}: new-app never replaces a file`);
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+          throw new CliError(`${(err as Error).message}: new-app never replaces a file`);
         throw err;
       }
     });

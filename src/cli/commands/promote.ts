@@ -71,7 +71,8 @@ export function promoteRuleDocs(): RuleDoc[] {
 /** Errors of the promotion layer that mean "could not do the job" (exit 2), with one clear line. */
 function asCliError(err: unknown): unknown {
   if (err instanceof PromoteUsageError || err instanceof GitError) return new CliError(err.message);
-  if (err instanceof KustomizationEditError) return new CliError(`cannot edit the target kustomization: ${err.message}`);
+  if (err instanceof KustomizationEditError)
+    return new CliError(`cannot edit the target kustomization: ${err.message}`);
   return err;
 }
 
@@ -79,7 +80,8 @@ function asCliError(err: unknown): unknown {
 function faultsFromEnv(io: CliIO): FaultOptions | undefined {
   const point = io.env.KFM_FAULT;
   if (!point) return undefined;
-  if (!(FAULT_POINTS as readonly string[]).includes(point)) throw new CliError(`KFM_FAULT must be one of ${FAULT_POINTS.join(', ')}, not ${JSON.stringify(point)}`);
+  if (!(FAULT_POINTS as readonly string[]).includes(point))
+    throw new CliError(`KFM_FAULT must be one of ${FAULT_POINTS.join(', ')}, not ${JSON.stringify(point)}`);
   return { after: point as FaultPoint, onFault: () => process.kill(process.pid, 'SIGKILL') };
 }
 
@@ -90,7 +92,9 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
   program.enablePositionalOptions();
   const cmd = program
     .command('promote')
-    .description('move image digests dev → stage → prod as a checked Git change: plan, check the target, write atomically, optionally commit')
+    .description(
+      'move image digests dev → stage → prod as a checked Git change: plan, check the target, write atomically, optionally commit',
+    )
     .argument('[app]', 'app under apps/ (leave out with --all)')
     .option('--from <env>', 'source env (e.g. dev)')
     .option('--to <env>', 'target env (e.g. stage)')
@@ -109,18 +113,25 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('--timeout <seconds>', 'per-overlay render timeout (default 60)')
     .option('--no-color', 'no colours')
     .enablePositionalOptions()
-    .addHelpText('after', '\nExit codes: 0 promoted, planned or already in sync; 1 refused or the check failed; 2 usage.\nCI: kfm-gitops promote verify [--base <ref>]')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 promoted, planned or already in sync; 1 refused or the check failed; 2 usage.\nCI: kfm-gitops promote verify [--base <ref>]',
+    )
     .action(async (app: string | undefined, flags: PromoteFlags) => {
       const format = flags.format ?? 'text';
-      if (format !== 'text' && format !== 'json') throw new CliError(`--format must be text or json, not ${JSON.stringify(format)}`);
+      if (format !== 'text' && format !== 'json')
+        throw new CliError(`--format must be text or json, not ${JSON.stringify(format)}`);
       if (!flags.from || !flags.to) throw new CliError('promote needs --from <env> and --to <env>');
       if (app && flags.all) throw new CliError('name one app or pass --all, not both');
       if (!app && !flags.all) throw new CliError('name the app to promote, or pass --all');
       const reason = flags.reason?.trim();
-      if ((flags.allowSkip || flags.allowDowngrade) && !reason) throw new CliError('--allow-skip and --allow-downgrade need --reason "<why>"');
-      if (reason && !flags.allowSkip && !flags.allowDowngrade) throw new CliError('--reason goes with --allow-skip or --allow-downgrade');
+      if ((flags.allowSkip || flags.allowDowngrade) && !reason)
+        throw new CliError('--allow-skip and --allow-downgrade need --reason "<why>"');
+      if (reason && !flags.allowSkip && !flags.allowDowngrade)
+        throw new CliError('--reason goes with --allow-skip or --allow-downgrade');
       if (flags.dryRun && flags.commit) throw new CliError('--dry-run writes nothing, so it cannot --commit');
-      if (flags.message !== undefined && !flags.commit) throw new CliError('--message is recorded in the commit: use it with --commit');
+      if (flags.message !== undefined && !flags.commit)
+        throw new CliError('--message is recorded in the commit: use it with --commit');
       const faults = faultsFromEnv(io);
 
       const ctx = await loadContext(io, { config: flags.config, root: flags.root });
@@ -154,7 +165,11 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           signal: abort.signal,
         });
         const color = useColor(io, flags.color);
-        io.stdout(format === 'json' ? `${JSON.stringify(resultJson(result), null, 2)}\n` : formatResult(result, { color, dryRun: Boolean(flags.dryRun) }));
+        io.stdout(
+          format === 'json'
+            ? `${JSON.stringify(resultJson(result), null, 2)}\n`
+            : formatResult(result, { color, dryRun: Boolean(flags.dryRun) }),
+        );
         setCode(result.status === 'refused' || result.status === 'check-failed' ? 1 : 0);
       } catch (err) {
         if (abort.signal.aborted) throw new CliError('interrupted: nothing written', 130);
@@ -183,12 +198,19 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       const failOn = parseFailOn(flags.failOn, ctx.config);
       let report;
       try {
-        report = await verifyPromotions({ root: ctx.root, config: ctx.config, base: flags.base, toolVersion: toolVersion(), kubernetesVersion: kubernetesVersionFor(undefined, ctx.config) });
+        report = await verifyPromotions({
+          root: ctx.root,
+          config: ctx.config,
+          base: flags.base,
+          toolVersion: toolVersion(),
+          kubernetesVersion: kubernetesVersionFor(undefined, ctx.config),
+        });
       } catch (err) {
         throw asCliError(err);
       }
       const formatOptions = { color: useColor(io, flags.color), quiet: flags.quiet, rules: promoteRuleDocs() };
-      for (const out of plan.files) await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));
+      for (const out of plan.files)
+        await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));
       io.stdout(FORMATTERS[plan.console](report, formatOptions));
       setCode(failsAt(report, failOn) ? 1 : 0);
     });
@@ -202,7 +224,12 @@ function resultJson(result: PromoteResult): unknown {
     to: result.to,
     plans: result.plans,
     refusals: result.refusals,
-    changes: result.changes.map((c) => ({ app: c.app, overlay: c.overlay, file: c.file, diff: unifiedDiff(c.before, c.after, { fromLabel: `a/${c.file}`, toLabel: `b/${c.file}` }) })),
+    changes: result.changes.map((c) => ({
+      app: c.app,
+      overlay: c.overlay,
+      file: c.file,
+      diff: unifiedDiff(c.before, c.after, { fromLabel: `a/${c.file}`, toLabel: `b/${c.file}` }),
+    })),
     check: result.check,
     renderedDiff: result.diffs,
     written: result.written,
@@ -217,10 +244,14 @@ function formatResult(result: PromoteResult, options: { color: boolean; dryRun: 
     lines.push(`  ${c.bold(plan.app)}  ${c.dim(plan.targetFile)}`);
     for (const e of plan.edits) {
       const old = e.previous?.digest ?? (e.previous?.newTag ? `tag ${e.previous.newTag}` : '(not pinned)');
-      const what = e.action === 'unchanged' ? c.dim(`${e.newName}: ${e.digest} (already there)`) : `${e.newName}: ${old} → ${c.green(e.digest)}${e.action === 'append' ? c.dim(' (new entry)') : ''}`;
+      const what =
+        e.action === 'unchanged'
+          ? c.dim(`${e.newName}: ${e.digest} (already there)`)
+          : `${e.newName}: ${old} → ${c.green(e.digest)}${e.action === 'append' ? c.dim(' (new entry)') : ''}`;
       lines.push(`    ${what}`);
     }
-    for (const o of plan.overrides) lines.push(`    ${c.yellow(`allowed ${o.kind}`)}: ${o.detail} — reason: ${o.reason}`);
+    for (const o of plan.overrides)
+      lines.push(`    ${c.yellow(`allowed ${o.kind}`)}: ${o.detail} — reason: ${o.reason}`);
   }
   if (result.refusals.length > 0) {
     lines.push('', c.red.bold('Refused:'));
@@ -233,7 +264,11 @@ function formatResult(result: PromoteResult, options: { color: boolean; dryRun: 
     return `${lines.join('\n')}\n`;
   }
   for (const ch of result.changes) {
-    lines.push('', c.bold(`Change to ${ch.file}:`), unifiedDiff(ch.before, ch.after, { fromLabel: `a/${ch.file}`, toLabel: `b/${ch.file}` }).trimEnd());
+    lines.push(
+      '',
+      c.bold(`Change to ${ch.file}:`),
+      unifiedDiff(ch.before, ch.after, { fromLabel: `a/${ch.file}`, toLabel: `b/${ch.file}` }).trimEnd(),
+    );
   }
   for (const d of result.diffs) {
     lines.push('', c.bold(`Rendered diff of ${d.overlay}:`));
@@ -243,15 +278,23 @@ function formatResult(result: PromoteResult, options: { color: boolean; dryRun: 
   if (result.check) {
     const { error, warning } = result.check.summary.findings;
     const overlays = result.check.overlays.map((o) => o.path).join(', ');
-    lines.push('', c.bold(`Check of ${overlays} with the change applied: `) + (result.status === 'check-failed' ? c.red(`failed (${error} errors, ${warning} warnings)`) : c.green(`passed (${error} errors, ${warning} warnings)`)));
+    lines.push(
+      '',
+      c.bold(`Check of ${overlays} with the change applied: `) +
+        (result.status === 'check-failed'
+          ? c.red(`failed (${error} errors, ${warning} warnings)`)
+          : c.green(`passed (${error} errors, ${warning} warnings)`)),
+    );
     if (result.check.findings.length > 0) lines.push(FORMATTERS.text(result.check, { color: options.color }).trimEnd());
   }
   lines.push('');
   if (result.status === 'check-failed') lines.push(c.red('✖ the promoted state would fail the check: nothing written'));
-  else if (result.status === 'planned') lines.push(c.dim(options.dryRun ? 'dry run: nothing written' : 'nothing written'));
+  else if (result.status === 'planned')
+    lines.push(c.dim(options.dryRun ? 'dry run: nothing written' : 'nothing written'));
   else {
     for (const f of result.written) lines.push(c.green(`✔ wrote ${f}`));
-    if (result.commit) lines.push(c.green(`✔ committed ${result.commit.sha.slice(0, 12)} on branch ${result.commit.branch}`));
+    if (result.commit)
+      lines.push(c.green(`✔ committed ${result.commit.sha.slice(0, 12)} on branch ${result.commit.branch}`));
   }
   return `${lines.join('\n')}\n`;
 }

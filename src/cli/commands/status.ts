@@ -11,7 +11,8 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('-c, --config <file>', 'config file')
     .option('-f, --format <format>', 'text or json', 'text')
     .action(async (flags: { root?: string; config?: string; format?: string }) => {
-      if (flags.format !== 'text' && flags.format !== 'json') throw new CliError(`--format must be text or json, not ${JSON.stringify(flags.format)}`);
+      if (flags.format !== 'text' && flags.format !== 'json')
+        throw new CliError(`--format must be text or json, not ${JSON.stringify(flags.format)}`);
       const ctx = await loadContext(io, { config: flags.config, root: flags.root });
       const status = await computeStatus(ctx.root, ctx.config);
       io.stdout(flags.format === 'json' ? `${JSON.stringify(status, null, 2)}\n` : formatStatusTable(status));
