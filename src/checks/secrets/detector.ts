@@ -97,6 +97,8 @@ export class Detector {
   readonly stats: DetectorStats = { keywordChars: 0, testCalls: 0, testChars: 0, matcherCalls: 0, matcherChars: 0, candidates: 0 };
 
   private readonly keywords: KeywordIndex;
+  /** For each keyword id, the indexes of the rules that use it. */
+  private readonly rulesOfKeyword: number[][];
 
   constructor(rules: readonly ContentRule[] = CONTENT_RULES) {
     this.rules = rules;
@@ -113,6 +115,8 @@ export class Detector {
         keywordIds: rule.keywords.map((k) => all.indexOf(k)),
       };
     });
+    this.rulesOfKeyword = all.map(() => []);
+    this.compiled.forEach((c, i) => c.keywordIds.forEach((k) => this.rulesOfKeyword[k].push(i)));
   }
 
   detect(text: string, options: DetectOptions = {}): DetectResult {
@@ -124,13 +128,16 @@ export class Detector {
     let lineBreaks: number[] | undefined;
     let contextLower: string | undefined;
     let rulesWithHits = 0;
-    for (const c of this.compiled) {
+    // Only rules with a keyword hit are visited (most texts — most scalars — have none).
+    const hitRules = new Set<number>();
+    for (let k = 0; k < positions.length; k++) if (positions[k] !== undefined) for (const r of this.rulesOfKeyword[k]) hitRules.add(r);
+    rulesWithHits = hitRules.size;
+    for (const index of [...hitRules].sort((a, b) => a - b)) {
+      const c = this.compiled[index];
       const { rule } = c;
       if (options.only && !options.only.has(rule.id)) continue;
       if (options.skipGeneric && rule.generic) continue;
       const hits = mergeHits(c.keywordIds.map((id) => positions[id]));
-      if (hits.length === 0) continue;
-      rulesWithHits++;
       if (rule.requires) {
         contextLower ??= options.context ? options.context() : (options.lower ?? lowerSameLength(text));
         if (!rule.requires.every((w) => contextLower!.includes(w))) continue;

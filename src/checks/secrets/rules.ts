@@ -61,9 +61,10 @@ const GENERIC_REMEDIATION =
 
 const ASSIGN = String.raw`["']?[ \t]*(?::=|=>|=|:)[ \t]*`;
 const KEY_CHARS = String.raw`[A-Za-z0-9_.-]*`;
-// Bounded at 256: longer values are not passwords (certificates, blobs), and a short match keeps re2js's slow
-// capture pass short.
-const QUOTED_VALUE = String.raw`(?:"([^"\r\n]{8,256})"|'([^'\r\n]{8,256})'|([^\s"'\x60,;]{8,256}))`;
+// Unbounded here (a `{8,256}` repeat makes a program too large for re2js's fast backtracking capture engine); the
+// search window bounds the match and the entropy gate refuses values over 256 characters. Unquoted values stop at
+// YAML/JSON punctuation (`{secretName: x}` is a flow map, not a value).
+const QUOTED_VALUE = String.raw`(?:"([^"\r\n]{8,})"|'([^'\r\n]{8,})'|([^\s"'\x60,;{}\[\]]{8,}))`;
 
 function pem(id: string, title: string, label: string, keywords: string[], shown = label): ContentRule {
   return {

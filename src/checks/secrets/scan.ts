@@ -25,7 +25,6 @@ import type { Document } from 'yaml';
 import { locateInDocument } from '../../parse/index.js';
 import type { Finding, JsonPath, RenderedOverlay, Resource, Severity } from '../../types.js';
 import { matchesAny } from '../../util/glob.js';
-import { mapPool } from '../../util/pool.js';
 import { toRepoPath } from '../../util/paths.js';
 import type { SecretsSettings } from './config.js';
 import { Detector, type Candidate, type DetectorStats } from './detector.js';
@@ -100,8 +99,6 @@ export interface SecretsScanOptions {
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   detector?: Detector;
-  /** Files read in parallel (I/O only; scanning is synchronous). */
-  concurrency?: number;
 }
 
 export interface SecretsScanResult {
@@ -183,9 +180,9 @@ export async function scanForSecrets(options: SecretsScanOptions): Promise<Secre
       return !skip;
     });
     const scannedSet = new Set(files);
-    await mapPool(files, options.concurrency ?? 8, async (file) => {
-      if (options.signal?.aborted) return;
-      const outcome = await readForScan(resolve(root, file), settings.maxFileBytes);
+    for (const file of files) {
+      if (options.signal?.aborted) break;
+      const outcome = readForScan(resolve(root, file), settings.maxFileBytes);
       switch (outcome.kind) {
         case 'text':
           stats.filesScanned++;
@@ -217,7 +214,7 @@ export async function scanForSecrets(options: SecretsScanOptions): Promise<Secre
         default:
           break;
       }
-    });
+    }
     if (options.signal?.aborted) throw new Error('interrupted');
     await scanner.resolveGenerators(root, scans, scannedSet);
   }
@@ -360,8 +357,7 @@ class Scanner {
 
     const isKustomization = KUSTOMIZATION_NAME.test(file);
     const yamlish = YAML_NAME.test(file) || isKustomization;
-    // No keyword at all: no rule can match in any scalar (escapes could spell one, hence the `\u`/`\x` test).
-    const worthParsing = detected.rulesWithHits > 0 || text.includes('\\u') || text.includes('\\U') || text.includes('\\x');
+    const worthParsing = isKustomization || needsStructure(text, detected.candidates.length > 0);
     // A text that exhausted the detector's budget is already a failing finding; walking it would repeat the work.
     if (yamlish && worthParsing && !detected.truncated) {
       if (text.length > MAX_YAML_PARSE) {
@@ -475,7 +471,7 @@ class Scanner {
     for (const [file, scan] of scans) {
       for (const g of scan.generators) {
         if (g.target.startsWith('..') || !scanned.has(g.target)) continue; // outside the root, or not in Git
-        const read = await readForScan(resolve(root, g.target), this.settings.maxFileBytes);
+        const read = readForScan(resolve(root, g.target), this.settings.maxFileBytes);
         const alreadyThere = new Set((scans.get(g.target)?.findings ?? []).map((f) => f.secretHash));
         const base = { file, line: g.line, path: g.visit.path, precedence: STRUCTURAL_PRECEDENCE };
         const title = ruleTitle(RULE_SECRET_GENERATOR);
@@ -518,6 +514,33 @@ class Scanner {
       precedence: 0,
     };
   }
+}
+
+const KIND_SECRET = /\bkind["']?\s*:\s*["']?Secret\b/;
+const CRED_NAME = String.raw`[\w.-]*(?:password|passwd|pwd|passphrase|secret|token|api[_.-]?key|access[_.-]?key|auth[_.-]?key|client[_.-]?key|credential)[\w.-]*`;
+/** `- name: DB_PASSWORD` followed by its `value:` (next line, or same flow mapping), in either order. */
+const ENV_PAIR = new RegExp(String.raw`name["']?\s*:\s*["']?${CRED_NAME}["']?\s*(?:,\s*|\r?\n\s*)["']?value["']?\s*:|value["']?\s*:[^\n]*\r?\n\s*["']?name["']?\s*:\s*["']?${CRED_NAME}`, 'i');
+/** `password: |` — a value on the lines below its key, out of reach of single-line patterns. */
+const BLOCK_VALUE = new RegExp(String.raw`(?:password|passwd|pwd|passphrase|secret|token|key|credential)[\w.-]*["']?\s*:\s*[|>]`, 'i');
+
+/**
+ * Whether a YAML/JSON file needs the structural walk, which costs a full YAML parse. The text patterns already ran;
+ * the walk adds what they cannot see: Secret data (base64), generator entries, env entries whose name and value sit
+ * on two lines, block-scalar values, escapes, and the context that clears a text match (SealedSecret ciphertext,
+ * ExternalSecret references) — so it runs whenever the text scan matched anything at all.
+ */
+function needsStructure(text: string, textMatched: boolean): boolean {
+  return (
+    textMatched ||
+    KIND_SECRET.test(text) ||
+    text.includes('secretGenerator') ||
+    text.includes('last-applied-configuration') ||
+    text.includes('\\u') ||
+    text.includes('\\U') ||
+    text.includes('\\x') ||
+    ENV_PAIR.test(text) ||
+    BLOCK_VALUE.test(text)
+  );
 }
 
 /** Offsets of every scalar value (not keys) of a parsed YAML node tree. */
