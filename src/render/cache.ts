@@ -113,7 +113,8 @@ export class CachingRenderer implements Renderer {
       buf = await readFile(file);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.warn(`render cache entry ${file} could not be read (${code ?? String(err)}); rendering instead`);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR')
+        this.warn(`render cache entry ${file} could not be read (${code ?? String(err)}); rendering instead`);
       return undefined;
     }
     const entry = decodeEntry(buf, key);
@@ -142,7 +143,9 @@ export class CachingRenderer implements Renderer {
       try {
         await mkdir(this.options.dir, { recursive: true });
         const ignore = join(this.options.dir, '.gitignore');
-        await stat(ignore).catch(() => writeFile(ignore, '# created by kfm-gitops: rendered output is a cache, never committed\n*\n'));
+        await stat(ignore).catch(() =>
+          writeFile(ignore, '# created by kfm-gitops: rendered output is a cache, never committed\n*\n'),
+        );
         await this.sweep();
         return true;
       } catch (err) {
@@ -182,9 +185,15 @@ export class CachingRenderer implements Renderer {
  * through a field the walker does not model still invalidates the entry (over-invalidating is cheap; a stale hit
  * is a wrong answer).
  */
-export async function cacheKey(renderer: Pick<Renderer, 'command' | 'version'>, request: RenderRequest): Promise<string> {
+export async function cacheKey(
+  renderer: Pick<Renderer, 'command' | 'version'>,
+  request: RenderRequest,
+): Promise<string> {
   const root = request.root;
-  const kustomizationFile = request.overlay.path === '.' ? request.overlay.kustomizationFile : `${request.overlay.path}/${request.overlay.kustomizationFile}`;
+  const kustomizationFile =
+    request.overlay.path === '.'
+      ? request.overlay.kustomizationFile
+      : `${request.overlay.path}/${request.overlay.kustomizationFile}`;
   const files = new Set([...(request.inputs ?? []), kustomizationFile]);
   const dirs = [...files].filter((f) => KUSTOMIZATION_NAMES.includes(posix.basename(f))).map((f) => posix.dirname(f));
   for (const dir of dirs) {
@@ -192,11 +201,22 @@ export async function cacheKey(renderer: Pick<Renderer, 'command' | 'version'>, 
     for (const e of entries) if (e.isFile()) files.add(dir === '.' ? e.name : `${dir}/${e.name}`);
   }
   const hash = createHash('sha256');
-  hash.update(JSON.stringify([CACHE_FORMAT, renderer.command, renderer.version, request.origin, request.allowExec, request.overlay.path]));
+  hash.update(
+    JSON.stringify([
+      CACHE_FORMAT,
+      renderer.command,
+      renderer.version,
+      request.origin,
+      request.allowExec,
+      request.overlay.path,
+    ]),
+  );
   for (const f of [...files].sort()) {
     let digest: string;
     try {
-      digest = createHash('sha256').update(await readFile(join(root, f))).digest('hex');
+      digest = createHash('sha256')
+        .update(await readFile(join(root, f)))
+        .digest('hex');
     } catch (err) {
       digest = `unreadable:${(err as NodeJS.ErrnoException).code ?? 'error'}`;
     }
@@ -238,7 +258,8 @@ export function decodeEntry(buf: Buffer, key: string): { text: string; origin: b
   } catch {
     return undefined;
   }
-  if (header === null || typeof header !== 'object' || header.format !== CACHE_FORMAT || header.key !== key) return undefined;
+  if (header === null || typeof header !== 'object' || header.format !== CACHE_FORMAT || header.key !== key)
+    return undefined;
   const body = buf.subarray(nl + 1);
   if (body.length !== header.bytes) return undefined;
   if (createHash('sha256').update(body).digest('hex') !== header.sha256) return undefined;
@@ -289,7 +310,8 @@ function scalarValue(raw: string): string | undefined {
       return undefined;
     }
   }
-  if (raw.startsWith("'")) return raw.endsWith("'") && raw.length >= 2 ? raw.slice(1, -1).replace(/''/g, "'") : undefined;
+  if (raw.startsWith("'"))
+    return raw.endsWith("'") && raw.length >= 2 ? raw.slice(1, -1).replace(/''/g, "'") : undefined;
   if (raw === '' || /^[&*!|>%@`#]/.test(raw) || / #/.test(raw)) return undefined;
   return raw;
 }

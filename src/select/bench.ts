@@ -45,14 +45,22 @@ export async function benchRenderCache(options: RenderCacheBenchOptions): Promis
   const copy = mkdtempSync(join(tmpdir(), 'kfm-bench-root-'));
   cpSync(resolve(options.root), copy, { recursive: true, filter: (src) => basename(src) !== '.kfm-gitops' });
   const bin = options.cliBin ?? join(packageRoot(), 'bin', 'kfm-gitops.js');
-  const run = (): Promise<CheckTiming> => timeCheck(bin, [copy, '--format', 'json', ...(options.args ?? [])], options.env);
+  const run = (): Promise<CheckTiming> =>
+    timeCheck(bin, [copy, '--format', 'json', ...(options.args ?? [])], options.env);
   try {
     const cold = await run();
-    if (cold.cachedRenders !== 0) throw new Error(`the cold run was served ${cold.cachedRenders} renders from a cache that should be empty`);
+    if (cold.cachedRenders !== 0)
+      throw new Error(`the cold run was served ${cold.cachedRenders} renders from a cache that should be empty`);
     const warm: CheckTiming[] = [];
     for (let i = 0; i < Math.max(1, options.warmRuns ?? 3); i++) warm.push(await run());
     const median = [...warm].sort((a, b) => a.ms - b.ms)[Math.floor(warm.length / 2)];
-    return { root: options.root, cold, warm: median, warmRuns: warm.map((w) => w.ms), speedup: Math.round((cold.ms / median.ms) * 10) / 10 };
+    return {
+      root: options.root,
+      cold,
+      warm: median,
+      warmRuns: warm.map((w) => w.ms),
+      speedup: Math.round((cold.ms / median.ms) * 10) / 10,
+    };
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
@@ -61,18 +69,35 @@ export async function benchRenderCache(options: RenderCacheBenchOptions): Promis
 function timeCheck(bin: string, args: string[], env?: NodeJS.ProcessEnv): Promise<CheckTiming> {
   const started = performance.now();
   return new Promise((resolvePromise, reject) => {
-    execFile(process.execPath, [bin, 'check', ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const ms = Math.round(performance.now() - started);
-      const exitCode = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-      let report: { summary?: { overlays?: number; rendered?: number; cachedRenders?: number } };
-      try {
-        report = JSON.parse(stdout) as typeof report;
-      } catch {
-        reject(new Error(`check ${args[0]} printed no JSON report (exit ${exitCode}): ${String(stderr).split('\n')[0]}`));
-        return;
-      }
-      const s = report.summary ?? {};
-      resolvePromise({ ms, exitCode, overlays: s.overlays ?? 0, rendered: s.rendered ?? 0, cachedRenders: s.cachedRenders ?? 0 });
-    });
+    execFile(
+      process.execPath,
+      [bin, 'check', ...args],
+      { env: { ...process.env, NO_COLOR: '1', ...env }, maxBuffer: 256 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const ms = Math.round(performance.now() - started);
+        const exitCode = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : -1
+          : 0;
+        let report: { summary?: { overlays?: number; rendered?: number; cachedRenders?: number } };
+        try {
+          report = JSON.parse(stdout) as typeof report;
+        } catch {
+          reject(
+            new Error(`check ${args[0]} printed no JSON report (exit ${exitCode}): ${String(stderr).split('\n')[0]}`),
+          );
+          return;
+        }
+        const s = report.summary ?? {};
+        resolvePromise({
+          ms,
+          exitCode,
+          overlays: s.overlays ?? 0,
+          rendered: s.rendered ?? 0,
+          cachedRenders: s.cachedRenders ?? 0,
+        });
+      },
+    );
   });
 }

@@ -26,7 +26,11 @@ export interface ChangedSelectorOptions {
 }
 
 /** Files and folders (absolute) whose change selects every overlay. */
-export async function globalInputs(root: string, config: Config, configFile?: string): Promise<{ files: string[]; dirs: string[] }> {
+export async function globalInputs(
+  root: string,
+  config: Config,
+  configFile?: string,
+): Promise<{ files: string[]; dirs: string[] }> {
   const files: string[] = [];
   const dirs: string[] = [];
   const under = (p: string): string => (isAbsolute(p) ? p : resolve(root, p));

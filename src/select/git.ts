@@ -24,7 +24,14 @@ export function git(cwd: string, args: string[], options: GitOptions = {}): Prom
       'git',
       // Hooks of the checked repo must never run as a side effect of a check (post-checkout on worktree add).
       ['-c', 'core.hooksPath=/dev/null', '-c', 'core.quotePath=false', ...args],
-      { cwd, timeout: GIT_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024, signal: options.signal, encoding: 'utf8', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } },
+      {
+        cwd,
+        timeout: GIT_TIMEOUT_MS,
+        maxBuffer: 256 * 1024 * 1024,
+        signal: options.signal,
+        encoding: 'utf8',
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+      },
       (err, stdout, stderr) => {
         if (!err) {
           resolvePromise(stdout);
@@ -65,7 +72,9 @@ export async function resolveCommit(top: string, ref: string, options: GitOption
   try {
     return (await git(top, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], options)).trim();
   } catch {
-    throw new GitError(`${ref} is not a commit in this repository (in CI, fetch it first, e.g. actions/checkout with fetch-depth: 0)`);
+    throw new GitError(
+      `${ref} is not a commit in this repository (in CI, fetch it first, e.g. actions/checkout with fetch-depth: 0)`,
+    );
   }
 }
 
@@ -75,7 +84,9 @@ export async function mergeBase(top: string, ref: string, options: GitOptions = 
   try {
     return (await git(top, ['merge-base', commit, 'HEAD'], options)).trim();
   } catch (err) {
-    throw new GitError(`${ref} and HEAD share no history (a shallow clone? fetch with fetch-depth: 0): ${(err as Error).message}`);
+    throw new GitError(
+      `${ref} and HEAD share no history (a shallow clone? fetch with fetch-depth: 0): ${(err as Error).message}`,
+    );
   }
 }
 

@@ -27,7 +27,11 @@ export interface OverlayDeps {
   bytes: number;
 }
 
-export async function overlayDeps(root: string, overlay: Overlay, options: { allowExec: boolean }): Promise<OverlayDeps> {
+export async function overlayDeps(
+  root: string,
+  overlay: Overlay,
+  options: { allowExec: boolean },
+): Promise<OverlayDeps> {
   const walk = await walkOverlay(root, overlay.absPath, { allowExec: options.allowExec });
   const files = new Set(walk.inputs);
   const dirs = new Set(walk.kustomizations);

@@ -39,14 +39,17 @@ export async function prepareSelection(request: SelectRequest): Promise<Prepared
   let changes: ChangedFiles | undefined;
   try {
     if (request.shard !== undefined) shard = parseShard(request.shard);
-    if (request.changedSince !== undefined) changes = await changedFilesSince(request.root, request.changedSince, { signal: request.signal });
+    if (request.changedSince !== undefined)
+      changes = await changedFilesSince(request.root, request.changedSince, { signal: request.signal });
   } catch (err) {
     if (err instanceof GitError) throw new SelectError(`--changed-since ${request.changedSince}: ${err.message}`);
     if (err instanceof ShardSpecError) throw new SelectError(err.message);
     throw err;
   }
   const select = composeSelectors(
-    changes ? changedSelector({ root: request.root, config: request.config, configFile: request.configFile, changes }) : undefined,
+    changes
+      ? changedSelector({ root: request.root, config: request.config, configFile: request.configFile, changes })
+      : undefined,
     shard ? shardSelector({ root: request.root, config: request.config, shard }) : undefined,
   );
   return { select, changes, shard };

@@ -9,7 +9,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
 import { identityKey } from '../parse/index.js';
 import type { Resource, ResourceId } from '../types.js';
-import { unifiedDiff } from './unified-diff.js';
+// The line diff is shared with promote (one Myers implementation in the codebase).
+import { unifiedDiff } from '../promote/diff.js';
 
 export interface DiffSide {
   /** The overlay existed on this side (a folder with a kustomization that discovery found). */
@@ -24,7 +25,7 @@ export interface DiffSide {
 export interface ResourceChange {
   change: 'added' | 'removed' | 'changed';
   id: ResourceId;
-  /** Unified diff (hunks) of the resource's YAML, old → new. */
+  /** Unified diff of the resource's YAML, old → new (`--- a/<Kind>/<ns>/<name>`, `/dev/null` for an added or removed side). */
   diff: string;
 }
 
@@ -60,13 +61,27 @@ export function diffOverlay(path: string, base: DiffSide, now: DiffSide, options
     const next = after.get(k);
     const oldYaml = toYaml(r.object, key);
     if (!next) {
-      changes.push({ change: 'removed', id: r.id, diff: unifiedDiff(oldYaml, '') });
+      changes.push({
+        change: 'removed',
+        id: r.id,
+        diff: unifiedDiff(oldYaml, '', { fromLabel: `a/${label(r.id)}`, toLabel: '/dev/null' }),
+      });
       continue;
     }
-    const diff = unifiedDiff(oldYaml, toYaml(next.object, key));
+    const diff = unifiedDiff(oldYaml, toYaml(next.object, key), {
+      fromLabel: `a/${label(r.id)}`,
+      toLabel: `b/${label(next.id)}`,
+    });
     if (diff !== '') changes.push({ change: 'changed', id: next.id, diff });
   }
-  for (const [k, r] of after) if (!before.has(k)) changes.push({ change: 'added', id: r.id, diff: unifiedDiff('', toYaml(r.object, key)) });
+  for (const [k, r] of after) {
+    if (!before.has(k))
+      changes.push({
+        change: 'added',
+        id: r.id,
+        diff: unifiedDiff('', toYaml(r.object, key), { fromLabel: '/dev/null', toLabel: `b/${label(r.id)}` }),
+      });
+  }
   changes.sort((a, b) => ORDER[a.change] - ORDER[b.change] || describe(a.id).localeCompare(describe(b.id)));
   // A side that failed to render has no resources: listing everything as added/removed would be noise, not a diff.
   const failed = errors.length > 0;
@@ -90,6 +105,10 @@ function byIdentity(resources: Resource[]): Map<string, Resource> {
   return out;
 }
 
+function label(id: ResourceId): string {
+  return [id.kind, id.namespace, id.name].filter((p) => p !== undefined && p !== '').join('/');
+}
+
 /** `Kind namespace/name (apiVersion)`. */
 export function describe(id: ResourceId): string {
   return `${id.kind} ${id.namespace ? `${id.namespace}/` : ''}${id.name} (${id.apiVersion})`;
@@ -106,7 +125,10 @@ function redact(object: Record<string, unknown>, key: Buffer): Record<string, un
     const values = object[field];
     if (!values || typeof values !== 'object' || Array.isArray(values)) continue;
     copy[field] = Object.fromEntries(
-      Object.entries(values as Record<string, unknown>).map(([k, v]) => [k, `<redacted ${createHmac('sha256', key).update(String(v)).digest('hex').slice(0, 12)}>`]),
+      Object.entries(values as Record<string, unknown>).map(([k, v]) => [
+        k,
+        `<redacted ${createHmac('sha256', key).update(String(v)).digest('hex').slice(0, 12)}>`,
+      ]),
     );
   }
   return copy;
@@ -123,7 +145,9 @@ function summary(o: OverlayDiff): string {
   if (o.status === 'error') return 'render failed';
   if (o.status === 'unchanged') return 'no rendered change';
   const n = (c: ResourceChange['change']): number => o.resources.filter((r) => r.change === c).length;
-  const parts = [`${n('changed')} changed`, `${n('added')} added`, `${n('removed')} removed`].filter((p) => !p.startsWith('0 '));
+  const parts = [`${n('changed')} changed`, `${n('added')} added`, `${n('removed')} removed`].filter(
+    (p) => !p.startsWith('0 '),
+  );
   return `${o.status === 'added' ? 'new overlay: ' : o.status === 'removed' ? 'overlay removed: ' : ''}${parts.join(', ')}`;
 }
 
@@ -162,7 +186,11 @@ export function formatDiffMarkdown(d: RenderedDiff, options: FormatOptions = {})
   const shown = d.overlays.filter((o) => o.status !== 'unchanged');
   if (shown.length === 0) out.push('', 'No rendered resource changes.');
   for (const o of shown) {
-    out.push('', `<details${o.status === 'error' ? ' open' : ''}><summary><code>${html(o.path)}</code>: ${html(summary(o))}</summary>`, '');
+    out.push(
+      '',
+      `<details${o.status === 'error' ? ' open' : ''}><summary><code>${html(o.path)}</code>: ${html(summary(o))}</summary>`,
+      '',
+    );
     for (const e of o.errors) out.push(`> **render failed (${e.side})**: ${html(e.message).split('\n').join(' ')}`, '');
     for (const r of o.resources) {
       const { text, omitted } = clip(r.diff, max);

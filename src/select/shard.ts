@@ -42,7 +42,12 @@ export function assignShards(sized: { path: string; bytes: number }[], count: nu
   return out;
 }
 
-export function shardSelector(options: { root: string; config: Config; shard: ShardSpec; concurrency?: number }): Selector {
+export function shardSelector(options: {
+  root: string;
+  config: Config;
+  shard: ShardSpec;
+  concurrency?: number;
+}): Selector {
   const { index, count } = options.shard;
   return async (overlays: Overlay[]): Promise<Selection> => {
     const allowExec = options.config.kustomize?.allowExec === true;

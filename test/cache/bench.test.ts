@@ -40,7 +40,7 @@ describe('benchRenderCache', () => {
     expect(readdirSync(historyFixture).sort()).toEqual(before);
   });
 
-  it('does not copy the root's own .kfm-gitops caches: the first run is cold even when the root is warm', async () => {
+  it("does not copy the root's own .kfm-gitops caches: the first run is cold even when the root is warm", async () => {
     const cliBin = join(work, 'fake-cli.mjs');
     writeFileSync(cliBin, FAKE_CLI);
     const root = join(work, 'root');
@@ -54,6 +54,8 @@ describe('benchRenderCache', () => {
   it('fails loudly when the CLI prints no report', async () => {
     const cliBin = join(work, 'broken.mjs');
     writeFileSync(cliBin, "process.stderr.write('boom\\n'); process.exit(2);\n");
-    await expect(benchRenderCache({ root: historyFixture, cliBin })).rejects.toThrow(/printed no JSON report \(exit 2\): boom/);
+    await expect(benchRenderCache({ root: historyFixture, cliBin })).rejects.toThrow(
+      /printed no JSON report \(exit 2\): boom/,
+    );
   });
 });

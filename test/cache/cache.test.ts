@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CachingRenderer, canonicalizeOrigins, decodeEntry, renderCacheDir } from '../../src/render/cache.js';
 import type { RenderOutcome, RenderRequest, Renderer } from '../../src/render/types.js';
 import type { Overlay } from '../../src/types.js';
-import { kustomizeBin, repoRoot, tempCopy } from '../helpers.js';
-import { cli, historyFixture } from '../select/git-fixture.js';
+import { kustomizeBin, repoRoot } from '../helpers.js';
+import { cli, freshCopy, historyFixture } from '../select/git-fixture.js';
 
 /** Renders like the real wrapper does: origin paths relative to a private temp folder outside the root. */
 class FakeRenderer implements Renderer {
@@ -39,14 +39,22 @@ class FakeRenderer implements Renderer {
       `  body: ${JSON.stringify(body)}`,
       '',
     ].join('\n');
-    return request.origin ? { ok: true, text, originBase: this.wrapper } : { ok: true, text: text.replace(/ {4}(alpha\.)?config[\s\S]*?(?=  name)/, '') };
+    return request.origin
+      ? { ok: true, text, originBase: this.wrapper }
+      : { ok: true, text: text.replace(/ {4}(alpha\.)?config[\s\S]*?(?= {2}name)/, '') };
   }
   async dispose(): Promise<void> {}
 }
 
 let root: string;
 let cacheDir: string;
-const overlay = (): Overlay => ({ path: 'overlay', absPath: join(root, 'overlay'), env: 'overlay', layer: 'overlay', kustomizationFile: 'kustomization.yaml' });
+const overlay = (): Overlay => ({
+  path: 'overlay',
+  absPath: join(root, 'overlay'),
+  env: 'overlay',
+  layer: 'overlay',
+  kustomizationFile: 'kustomization.yaml',
+});
 const request = (extra: Partial<RenderRequest> = {}): RenderRequest => ({
   overlay: overlay(),
   root,
@@ -155,7 +163,10 @@ describe('CachingRenderer', () => {
 
   it.each([
     ['truncated', (b: Buffer) => b.subarray(0, b.length - 5)],
-    ['one byte flipped', (b: Buffer) => Buffer.concat([b.subarray(0, b.length - 3), Buffer.from('X'), b.subarray(b.length - 2)])],
+    [
+      'one byte flipped',
+      (b: Buffer) => Buffer.concat([b.subarray(0, b.length - 3), Buffer.from('X'), b.subarray(b.length - 2)]),
+    ],
     ['garbage', () => Buffer.from('not an entry at all')],
     ['empty', () => Buffer.alloc(0)],
   ])('a corrupt entry (%s) is deleted and re-rendered, never trusted', async (_name, corrupt) => {
@@ -200,12 +211,15 @@ describe('CachingRenderer', () => {
   it('two runs writing the same entries at once leave only whole entries and no temp files', async () => {
     const a = new CachingRenderer(new FakeRenderer(), { dir: cacheDir });
     const b = new CachingRenderer(new FakeRenderer(), { dir: cacheDir });
-    const outs = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).render(request({ origin: i % 4 < 2 }))));
+    const outs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).render(request({ origin: i % 4 < 2 }))),
+    );
     expect(outs.every((o) => o.ok)).toBe(true);
     const files = readdirSync(cacheDir);
     expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(entries()).toHaveLength(2);
-    for (const e of entries()) expect(decodeEntry(readFileSync(join(cacheDir, e)), e.replace(/\.entry$/, ''))).toBeDefined();
+    for (const e of entries())
+      expect(decodeEntry(readFileSync(join(cacheDir, e)), e.replace(/\.entry$/, ''))).toBeDefined();
   });
 });
 
@@ -255,7 +269,7 @@ describe('canonicalizeOrigins', () => {
 
 describe.skipIf(!existsSync(kustomizeBin))('check with the render cache (CLI, real kustomize)', () => {
   it('a warm check of a copy of infra/gitops renders nothing, says so, and heals a corrupt entry', async () => {
-    const { dir, cleanup } = tempCopy(join(repoRoot, 'infra', 'gitops'));
+    const { dir, cleanup } = freshCopy(join(repoRoot, 'infra', 'gitops'));
     try {
       const check = async () => {
         const r = await cli(['check', dir, '--format', 'json']);
@@ -266,7 +280,12 @@ describe.skipIf(!existsSync(kustomizeBin))('check with the render cache (CLI, re
       expect(cold.summary.overlays).toBeGreaterThanOrEqual(10);
       expect(cold.summary).toMatchObject({ rendered: cold.summary.overlays, cachedRenders: 0 });
       const warm = await check();
-      expect(warm.summary).toMatchObject({ overlays: cold.summary.overlays, rendered: 0, cachedRenders: cold.summary.overlays, resources: cold.summary.resources });
+      expect(warm.summary).toMatchObject({
+        overlays: cold.summary.overlays,
+        rendered: 0,
+        cachedRenders: cold.summary.overlays,
+        resources: cold.summary.resources,
+      });
       expect(warm.overlays.every((o: { cached?: boolean }) => o.cached === true)).toBe(true);
       expect(warm.findings).toEqual(cold.findings);
 
@@ -280,19 +299,26 @@ describe.skipIf(!existsSync(kustomizeBin))('check with the render cache (CLI, re
       expect(decodeEntry(readFileSync(victim), dirEntries[0].replace(/\.entry$/, ''))).toBeDefined();
 
       const text = await cli(['check', dir]);
-      expect(text.stdout).toMatch(new RegExp(`in ${cold.summary.overlays} overlays \\(\\d+ resources\\), ${cold.summary.overlays} from render cache`));
+      expect(text.stdout).toMatch(
+        new RegExp(
+          `in ${cold.summary.overlays} overlays \\(\\d+ resources\\), ${cold.summary.overlays} from render cache`,
+        ),
+      );
     } finally {
       cleanup();
     }
   }, 180_000);
 
   it('findings from cached renders land on the same source lines, also after the repo (with its cache) moved', async () => {
-    const first = tempCopy(historyFixture);
+    const first = freshCopy(historyFixture);
     const moved = mkdtempSync(join(tmpdir(), 'kfm-moved-'));
     try {
-      const run = async (root: string, extra: string[] = []) => JSON.parse((await cli(['check', root, '--format', 'json', ...extra])).stdout);
+      const run = async (root: string, extra: string[] = []) =>
+        JSON.parse((await cli(['check', root, '--format', 'json', ...extra])).stdout);
       const fresh = await run(first.dir, ['--no-cache']);
-      const located = fresh.findings.filter((f: { file?: string; overlay?: string }) => f.overlay && f.file?.startsWith('apps/'));
+      const located = fresh.findings.filter(
+        (f: { file?: string; overlay?: string }) => f.overlay && f.file?.startsWith('apps/'),
+      );
       expect(located.length).toBeGreaterThan(0);
       await run(first.dir);
       cpSync(first.dir, moved, { recursive: true });
@@ -306,7 +332,7 @@ describe.skipIf(!existsSync(kustomizeBin))('check with the render cache (CLI, re
   }, 120_000);
 
   it('--no-cache neither reads nor writes; --cache-dir moves the cache', async () => {
-    const { dir, cleanup } = tempCopy(historyFixture);
+    const { dir, cleanup } = freshCopy(historyFixture);
     const elsewhere = mkdtempSync(join(tmpdir(), 'kfm-cache-dir-'));
     try {
       const none = JSON.parse((await cli(['check', dir, '--format', 'json', '--no-cache'])).stdout);
@@ -315,7 +341,9 @@ describe.skipIf(!existsSync(kustomizeBin))('check with the render cache (CLI, re
       await cli(['check', dir, '--format', 'json', '--cache-dir', elsewhere]);
       const warm = JSON.parse((await cli(['check', dir, '--format', 'json', '--cache-dir', elsewhere])).stdout);
       expect(warm.summary.cachedRenders).toBe(warm.summary.overlays);
-      expect(readdirSync(join(elsewhere, 'render')).filter((f) => f.endsWith('.entry'))).toHaveLength(warm.summary.overlays);
+      expect(readdirSync(join(elsewhere, 'render')).filter((f) => f.endsWith('.entry'))).toHaveLength(
+        warm.summary.overlays,
+      );
       expect(existsSync(join(dir, '.kfm-gitops/cache/render'))).toBe(false);
     } finally {
       cleanup();

@@ -7,7 +7,13 @@ import type { Config } from '../../src/config/types.js';
 import { kustomizeBin } from '../helpers.js';
 import { cli, gitRepoFrom, type GitRepo } from './git-fixture.js';
 
-const ALL = ['apps/api/overlays/dev', 'apps/api/overlays/prod', 'apps/web/overlays/dev', 'apps/web/overlays/prod', 'core/namespaces'];
+const ALL = [
+  'apps/api/overlays/dev',
+  'apps/api/overlays/prod',
+  'apps/web/overlays/dev',
+  'apps/web/overlays/prod',
+  'core/namespaces',
+];
 
 let repo: GitRepo;
 beforeEach(() => {
@@ -15,10 +21,18 @@ beforeEach(() => {
 });
 afterEach(() => repo.cleanup());
 
-async function selected(ref = 'HEAD', config: Config = { failOn: 'error' }): Promise<{ keep: string[]; skipped: { path: string; reason: string }[] }> {
+async function selected(
+  ref = 'HEAD',
+  config: Config = { failOn: 'error' },
+): Promise<{ keep: string[]; skipped: { path: string; reason: string }[] }> {
   const { overlays } = await discoverOverlays(repo.dir, config);
   expect(overlays.map((o) => o.path)).toEqual(ALL);
-  const prepared = await prepareSelection({ root: repo.dir, config, configFile: join(repo.dir, 'kfm-gitops.yaml'), changedSince: ref });
+  const prepared = await prepareSelection({
+    root: repo.dir,
+    config,
+    configFile: join(repo.dir, 'kfm-gitops.yaml'),
+    changedSince: ref,
+  });
   const sel = await prepared.select!(overlays);
   return { keep: sel.keep.map((o) => o.path), skipped: sel.skipped };
 }
@@ -74,11 +88,18 @@ describe('--changed-since: the overlays whose inputs changed', () => {
     repo.touch('apps/api/base/deployment.yaml');
     repo.commitAll('change api base');
     repo.touch('apps/web/overlays/prod/replicas.yaml'); // uncommitted on top
-    expect((await selected('HEAD~1')).keep).toEqual(['apps/api/overlays/dev', 'apps/api/overlays/prod', 'apps/web/overlays/prod']);
+    expect((await selected('HEAD~1')).keep).toEqual([
+      'apps/api/overlays/dev',
+      'apps/api/overlays/prod',
+      'apps/web/overlays/prod',
+    ]);
   });
 
   it('a deleted or renamed base file still selects the overlays that used it', async () => {
-    renameSync(join(repo.dir, 'apps/api/base/kustomization.yaml'), join(repo.dir, 'apps/api/base/kustomization.yml.bak'));
+    renameSync(
+      join(repo.dir, 'apps/api/base/kustomization.yaml'),
+      join(repo.dir, 'apps/api/base/kustomization.yml.bak'),
+    );
     expect((await selected()).keep).toEqual(['apps/api/overlays/dev', 'apps/api/overlays/prod']);
   });
 
@@ -95,9 +116,15 @@ describe('--changed-since: the overlays whose inputs changed', () => {
   });
 
   it('a ref that is not a commit is an error that names it', async () => {
-    await expect(prepareSelection({ root: repo.dir, config: {}, changedSince: 'no-such-branch' })).rejects.toThrow(SelectError);
-    await expect(prepareSelection({ root: repo.dir, config: {}, changedSince: 'no-such-branch' })).rejects.toThrow(/no-such-branch is not a commit/);
-    await expect(prepareSelection({ root: repo.dir, config: {}, changedSince: '--output=/tmp/x' })).rejects.toThrow(/is not a Git ref/);
+    await expect(prepareSelection({ root: repo.dir, config: {}, changedSince: 'no-such-branch' })).rejects.toThrow(
+      SelectError,
+    );
+    await expect(prepareSelection({ root: repo.dir, config: {}, changedSince: 'no-such-branch' })).rejects.toThrow(
+      /no-such-branch is not a commit/,
+    );
+    await expect(prepareSelection({ root: repo.dir, config: {}, changedSince: '--output=/tmp/x' })).rejects.toThrow(
+      /is not a Git ref/,
+    );
   });
 });
 
@@ -106,7 +133,10 @@ describe.skipIf(!existsSync(kustomizeBin))('check --changed-since (CLI, real kus
     repo.touch('components/probes/patch.yaml');
     const r = await cli(['check', repo.dir, '--changed-since', 'HEAD', '--format', 'json', '--no-cache']);
     const report = JSON.parse(r.stdout);
-    expect(report.overlays.map((o: { path: string }) => o.path)).toEqual(['apps/api/overlays/prod', 'apps/web/overlays/prod']);
+    expect(report.overlays.map((o: { path: string }) => o.path)).toEqual([
+      'apps/api/overlays/prod',
+      'apps/web/overlays/prod',
+    ]);
     expect(report.skipped).toEqual([
       { path: 'apps/api/overlays/dev', reason: 'no input changed since HEAD' },
       { path: 'apps/web/overlays/dev', reason: 'no input changed since HEAD' },

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { fixtures, kustomizeBin } from '../helpers.js';
@@ -22,13 +22,30 @@ export interface GitRepo {
 /** `subdir`: put the fixture in a sub-folder of the repository (a desired-state root that is not the Git top). */
 export function gitRepoFrom(src: string = historyFixture, options: { subdir?: string } = {}): GitRepo {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'kfm-select-')));
-  cpSync(src, options.subdir ? join(dir, options.subdir) : dir, { recursive: true });
+  cpSync(src, options.subdir ? join(dir, options.subdir) : dir, {
+    recursive: true,
+    filter: (p) => basename(p) !== '.kfm-gitops',
+  });
   const git = (...args: string[]): string =>
-    execFileSync('git', ['-c', 'user.name=kfm test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], {
-      cwd: dir,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    execFileSync(
+      'git',
+      [
+        '-c',
+        'user.name=kfm test',
+        '-c',
+        'user.email=test@example.invalid',
+        '-c',
+        'commit.gpgsign=false',
+        '-c',
+        'init.defaultBranch=main',
+        ...args,
+      ],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
   git('init', '--quiet');
   git('add', '-A');
   git('commit', '--quiet', '-m', 'initial');
@@ -51,6 +68,13 @@ export function gitRepoFrom(src: string = historyFixture, options: { subdir?: st
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A temp copy without the source's own `.kfm-gitops/` caches (someone may have run `check` on it): cold by construction. */
+export function freshCopy(src: string): { dir: string; cleanup: () => void } {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'kfm-fresh-')));
+  cpSync(src, dir, { recursive: true, filter: (p) => basename(p) !== '.kfm-gitops' });
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export interface Run {

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discoverOverlays } from '../../src/discover/index.js';
 import { assignShards, parseShard, shardSelector } from '../../src/select/index.js';
-import { kustomizeBin, repoRoot, tempCopy } from '../helpers.js';
-import { cli, historyFixture } from './git-fixture.js';
+import { kustomizeBin, repoRoot } from '../helpers.js';
+import { cli, freshCopy, historyFixture } from './git-fixture.js';
 
 describe('--shard i/n parsing', () => {
   it('accepts i/n with 1 ≤ i ≤ n', () => {
@@ -33,7 +33,10 @@ describe('shard assignment', () => {
   });
 
   it('does not depend on input order', () => {
-    const items = Array.from({ length: 40 }, (_, i) => ({ path: `o/${String(i).padStart(2, '0')}`, bytes: (i * 7919) % 97 }));
+    const items = Array.from({ length: 40 }, (_, i) => ({
+      path: `o/${String(i).padStart(2, '0')}`,
+      bytes: (i * 7919) % 97,
+    }));
     const forward = assignShards(items, 3);
     const backward = assignShards([...items].reverse(), 3);
     expect(Object.fromEntries(backward)).toEqual(Object.fromEntries(forward));
@@ -67,9 +70,10 @@ describe('shards of a real tree', () => {
 
 describe.skipIf(!existsSync(kustomizeBin))('check --shard (CLI, real kustomize)', () => {
   it('two shards together report what one unsharded run reports, with the same fingerprints', async () => {
-    const { dir, cleanup } = tempCopy(historyFixture);
+    const { dir, cleanup } = freshCopy(historyFixture);
     try {
-      const run = async (extra: string[]) => JSON.parse((await cli(['check', dir, '--format', 'json', '--no-cache', ...extra])).stdout);
+      const run = async (extra: string[]) =>
+        JSON.parse((await cli(['check', dir, '--format', 'json', '--no-cache', ...extra])).stdout);
       const [all, one, two] = [await run([]), await run(['--shard', '1/2']), await run(['--shard', '2/2'])];
       const paths = (r: { overlays: { path: string }[] }): string[] => r.overlays.map((o) => o.path);
       expect([...paths(one), ...paths(two)].sort()).toEqual(paths(all));
@@ -78,7 +82,9 @@ describe.skipIf(!existsSync(kustomizeBin))('check --shard (CLI, real kustomize)'
       type F = { fingerprint: string; ruleId: string; line?: number; overlay?: string };
       const key = (f: F): string => `${f.fingerprint} ${f.ruleId} ${f.line}`;
       const overlayFindings = (r: { findings: F[] }): F[] => r.findings.filter((f) => f.overlay !== undefined);
-      expect([...overlayFindings(one), ...overlayFindings(two)].map(key).sort()).toEqual(overlayFindings(all).map(key).sort());
+      expect([...overlayFindings(one), ...overlayFindings(two)].map(key).sort()).toEqual(
+        overlayFindings(all).map(key).sort(),
+      );
       expect(overlayFindings(all).length).toBeGreaterThan(0);
     } finally {
       cleanup();

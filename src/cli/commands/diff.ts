@@ -20,7 +20,13 @@ import type { Renderer } from '../../render/types.js';
 import { globalChange } from '../../select/changed.js';
 import { addWorktree, changedFilesSince, GitError, type ChangedFiles, type Worktree } from '../../select/git.js';
 import { affects, overlayDeps } from '../../select/graph.js';
-import { diffOverlay, formatDiffMarkdown, formatDiffText, type DiffSide, type RenderedDiff } from '../../select/rendered-diff.js';
+import {
+  diffOverlay,
+  formatDiffMarkdown,
+  formatDiffText,
+  type DiffSide,
+  type RenderedDiff,
+} from '../../select/rendered-diff.js';
 import type { FindingInput, Overlay } from '../../types.js';
 import { mapPool } from '../../util/pool.js';
 import { kustomizeFor, loadContext, parsePositiveInt, parsePositiveNumber } from '../context.js';
@@ -42,7 +48,9 @@ const FORMATS = ['text', 'markdown'];
 export function register(program: Command, io: CliIO, setCode: (code: number) => void): void {
   program
     .command('diff')
-    .description('render every overlay affected since a Git ref, at that ref (temporary worktree) and now, and print the per-resource diff')
+    .description(
+      'render every overlay affected since a Git ref, at that ref (temporary worktree) and now, and print the per-resource diff',
+    )
     .argument('[root]', 'desired-state root (default: `root` from kfm-gitops.yaml, else infra/gitops)')
     .requiredOption('--base <ref>', 'Git ref to compare with (its merge-base with HEAD), e.g. origin/main or HEAD~1')
     .option('-c, --config <file>', 'config file')
@@ -53,14 +61,21 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('--no-cache', 'neither read nor write the render cache')
     .option('--cache-dir <dir>', 'cache folder (default: cache.dir from the config, else <root>/.kfm-gitops/cache)')
     .action(async (rootArg: string | undefined, flags: DiffFlags) => {
-      if (!FORMATS.includes(flags.format ?? 'text')) throw new CliError(`diff --format takes ${FORMATS.join(' or ')}, not ${JSON.stringify(flags.format)}`);
+      if (!FORMATS.includes(flags.format ?? 'text'))
+        throw new CliError(`diff --format takes ${FORMATS.join(' or ')}, not ${JSON.stringify(flags.format)}`);
       const ctx = await loadContext(io, { config: flags.config, root: rootArg });
-      const config: Config = flags.cacheDir ? { ...ctx.config, cache: { ...ctx.config.cache, dir: resolve(io.cwd, flags.cacheDir) } } : ctx.config;
+      const config: Config = flags.cacheDir
+        ? { ...ctx.config, cache: { ...ctx.config.cache, dir: resolve(io.cwd, flags.cacheDir) } }
+        : ctx.config;
       const timeoutS = parsePositiveNumber('--timeout', flags.timeout) ?? config.kustomize?.timeoutSeconds ?? 60;
-      const concurrency = parsePositiveInt('--concurrency', flags.concurrency) ?? config.concurrency ?? Math.max(1, cpus().length);
+      const concurrency =
+        parsePositiveInt('--concurrency', flags.concurrency) ?? config.concurrency ?? Math.max(1, cpus().length);
       const kustomize = await kustomizeFor(io, config, flags.kustomize);
       const plain = new KustomizeRenderer(kustomize);
-      const renderer: Renderer = flags.cache !== false && config.cache?.enabled !== false ? new CachingRenderer(plain, { dir: renderCacheDir(ctx.root, config) }) : plain;
+      const renderer: Renderer =
+        flags.cache !== false && config.cache?.enabled !== false
+          ? new CachingRenderer(plain, { dir: renderCacheDir(ctx.root, config) })
+          : plain;
 
       const abort = new AbortController();
       const onSignal = (): void => abort.abort();
@@ -72,7 +87,17 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
         const changes = await changedFilesSince(ctx.root, flags.base, { signal: abort.signal });
         worktree = await addWorktree(changes.top, changes.base, { signal: abort.signal });
         const baseRoot = join(worktree.dir, relative(changes.top, changes.root));
-        const diff = await renderedDiff({ root: ctx.root, baseRoot, config, configFile: ctx.configFile, changes, renderer, timeoutMs: timeoutS * 1000, concurrency, signal: abort.signal });
+        const diff = await renderedDiff({
+          root: ctx.root,
+          baseRoot,
+          config,
+          configFile: ctx.configFile,
+          changes,
+          renderer,
+          timeoutMs: timeoutS * 1000,
+          concurrency,
+          signal: abort.signal,
+        });
         if (abort.signal.aborted) throw new CliError('interrupted: no diff printed', 130);
         io.stdout(flags.format === 'markdown' ? formatDiffMarkdown(diff) : formatDiffText(diff));
         setCode(diff.overlays.some((o) => o.status === 'error') ? 1 : 0);
@@ -104,7 +129,9 @@ interface DiffRun {
 /** Affected overlays on either side (an overlay added or removed by the change is affected too), rendered and compared. */
 async function renderedDiff(run: DiffRun): Promise<RenderedDiff> {
   const allowExec = run.config.kustomize?.allowExec === true;
-  const everything = (await globalChange({ root: run.root, config: run.config, configFile: run.configFile, changes: run.changes })) !== undefined;
+  const everything =
+    (await globalChange({ root: run.root, config: run.config, configFile: run.configFile, changes: run.changes })) !==
+    undefined;
   const sides = {
     base: existsSync(run.baseRoot) ? (await discoverOverlays(run.baseRoot, run.config)).overlays : [],
     now: (await discoverOverlays(run.root, run.config)).overlays,
@@ -117,7 +144,9 @@ async function renderedDiff(run: DiffRun): Promise<RenderedDiff> {
     });
     return new Set(overlays.filter((_, i) => verdicts[i]).map((o) => o.path));
   };
-  const paths = [...new Set([...(await affected(run.baseRoot, sides.base)), ...(await affected(run.root, sides.now))])].sort();
+  const paths = [
+    ...new Set([...(await affected(run.baseRoot, sides.base)), ...(await affected(run.root, sides.now))]),
+  ].sort();
   const all = new Set([...sides.base, ...sides.now].map((o) => o.path));
   const render = async (root: string, overlay: Overlay | undefined): Promise<DiffSide> => {
     if (!overlay) return { present: false, ok: true, resources: [] };
@@ -128,15 +157,24 @@ async function renderedDiff(run: DiffRun): Promise<RenderedDiff> {
       (f) => problems.push(f),
     );
     if (r.status === 'ok' && problems.length === 0) return { present: true, ok: true, resources: r.resources };
-    const error = problems.map((p) => `${p.ruleId} ${p.file ? `${p.file}${p.line ? `:${p.line}` : ''}: ` : ''}${p.message}`).join('\n') || `status ${r.status}`;
+    const error =
+      problems
+        .map((p) => `${p.ruleId} ${p.file ? `${p.file}${p.line ? `:${p.line}` : ''}: ` : ''}${p.message}`)
+        .join('\n') || `status ${r.status}`;
     return { present: true, ok: false, error, resources: r.resources };
   };
   // One key per run: the same secret value hashes the same in every overlay of this output, and differently in the next.
   const redactionKey = randomBytes(32);
   const overlays = await mapPool(paths, run.concurrency, async (path) => {
     const [base, now] = [
-      await render(run.baseRoot, sides.base.find((o) => o.path === path)),
-      await render(run.root, sides.now.find((o) => o.path === path)),
+      await render(
+        run.baseRoot,
+        sides.base.find((o) => o.path === path),
+      ),
+      await render(
+        run.root,
+        sides.now.find((o) => o.path === path),
+      ),
     ];
     return diffOverlay(path, base, now, { redactionKey });
   });
