@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discoverOverlays } from '../../src/discover/index.js';
 import { assignShards, parseShard, shardSelector } from '../../src/select/index.js';
@@ -86,6 +86,25 @@ describe.skipIf(!existsSync(kustomizeBin))('check --shard (CLI, real kustomize)'
         overlayFindings(all).map(key).sort(),
       );
       expect(overlayFindings(all).length).toBeGreaterThan(0);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('`report merge` of the two shard reports equals the unsharded report', async () => {
+    const { dir, cleanup } = freshCopy(historyFixture);
+    try {
+      const files = ['all', '1', '2'].map((n) => join(dir, '..', `${basename(dir)}-${n}.json`));
+      await cli(['check', dir, '--no-cache', '-o', `json=${files[0]}`]);
+      await cli(['check', dir, '--no-cache', '--shard', '1/2', '-o', `json=${files[1]}`]);
+      await cli(['check', dir, '--no-cache', '--shard', '2/2', '-o', `json=${files[2]}`]);
+      const merged = await cli(['report', 'merge', files[1], files[2], '--format', 'json']);
+      expect(merged.stderr).toBe('');
+      const all = JSON.parse(readFileSync(files[0], 'utf8'));
+      const joined = JSON.parse(merged.stdout);
+      const stable = (r: { summary: Record<string, unknown> }) => ({ ...r, summary: { ...r.summary, durationMs: 0 } });
+      expect(stable(joined)).toEqual(stable(all));
+      for (const f of files) rmSync(f, { force: true });
     } finally {
       cleanup();
     }
