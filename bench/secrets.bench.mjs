@@ -13,10 +13,11 @@ const keep = args.includes('--keep');
 
 // Deterministic content: the same tree on every run and every machine.
 let seed = 12345;
-const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
 const pick = (list) => list[Math.floor(rand() * list.length)];
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const str = (n, alphabet = ALNUM) => Array.from({ length: n }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
+const str = (n, alphabet = ALNUM) =>
+  Array.from({ length: n }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
 const words = ['api', 'ui', 'worker', 'indexer', 'pipeline', 'gateway', 'search', 'tiles', 'ingest', 'catalog'];
 
 function deployment(i) {
@@ -68,7 +69,10 @@ spec:
 }
 
 function configMap(i) {
-  const lines = Array.from({ length: 20 + Math.floor(rand() * 40) }, (_, k) => `  KEY_${k}: "${str(12 + Math.floor(rand() * 30))}"`).join('\n');
+  const lines = Array.from(
+    { length: 20 + Math.floor(rand() * 40) },
+    (_, k) => `  KEY_${k}: "${str(12 + Math.floor(rand() * 30))}"`,
+  ).join('\n');
   return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\ndata:\n${lines}\n  TOKEN_TTL: 24h\n  SECRET_NAME: cm-${i}-secret\n`;
 }
 
@@ -141,7 +145,9 @@ try {
     `tree: ${gen.files} files, ${fmt(mb)} MB scanned in ${fmt(seconds, 2)} s wall → ${fmt(mb / seconds)} MB/s; ${fmt(cpuSeconds, 2)} s CPU → ${fmt(mb / cpuSeconds)} MB/s per core (${result.findings.length} findings; listing via ${result.stats.via})`,
   );
   const d = result.stats.detector;
-  console.log(`  detector work: keyword pass ${fmt(d.keywordChars / 1048576)} MB, DFA ${fmt(d.testChars / 1048576)} MB in ${d.testCalls} calls, capture ${fmt(d.matcherChars / 1048576, 2)} MB in ${d.matcherCalls} calls`);
+  console.log(
+    `  detector work: keyword pass ${fmt(d.keywordChars / 1048576)} MB, DFA ${fmt(d.testChars / 1048576)} MB in ${d.testCalls} calls, capture ${fmt(d.matcherChars / 1048576, 2)} MB in ${d.matcherCalls} calls`,
+  );
 
   // Pathological single-line files: each fills 5 MB with one crafted pattern.
   const fill = (unit, n) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
@@ -162,7 +168,9 @@ try {
     const c = process.cpuUsage(c0);
     const s = (performance.now() - t) / 1000;
     const rules = [...new Set(r.findings.map((f) => f.ruleId))].join(', ') || 'none';
-    console.log(`pathological 5 MB single line, ${name}: ${fmt(s, 2)} s wall, ${fmt((c.user + c.system) / 1e6, 2)} s CPU (findings: ${rules})`);
+    console.log(
+      `pathological 5 MB single line, ${name}: ${fmt(s, 2)} s wall, ${fmt((c.user + c.system) / 1e6, 2)} s CPU (findings: ${rules})`,
+    );
   }
   if (keep) console.log(`kept ${root}`);
 } finally {

@@ -146,7 +146,11 @@ export async function plantRepo(seed = 11): Promise<PlantedRepo> {
   const secrets = [
     // Public parts (PEM armour, format prefixes, webhook hosts) are not the secret.
     ...Object.entries(values).map(([k, v]) =>
-      k === 'PEM_RSA' ? v.split('\n').slice(1, -1).join('') : k === 'SLACK_WEBHOOK' ? v.slice(v.lastIndexOf('/') + 1) : v.replace(/^(?:ghp_|sk_live_)/, ''),
+      k === 'PEM_RSA'
+        ? v.split('\n').slice(1, -1).join('')
+        : k === 'SLACK_WEBHOOK'
+          ? v.slice(v.lastIndexOf('/') + 1)
+          : v.replace(/^(?:ghp_|sk_live_)/, ''),
     ),
     payload,
     awsKeyId,

@@ -15,14 +15,26 @@ afterEach(async () => {
 async function scanRepo(files: Record<string, string>, config: Record<string, unknown> = {}): Promise<SecretFinding[]> {
   const root = await makeRepo(files);
   roots.push(root);
-  const result = await scanForSecrets({ root, settings: secretsSettings(config), mode: 'check', overlays: [], env: {} });
+  const result = await scanForSecrets({
+    root,
+    settings: secretsSettings(config),
+    mode: 'check',
+    overlays: [],
+    env: {},
+  });
   return result.findings;
 }
-const brief = (fs: SecretFinding[]): [string, string | undefined, number | undefined][] => fs.map((f) => [f.ruleId, f.file, f.line]);
+const brief = (fs: SecretFinding[]): [string, string | undefined, number | undefined][] =>
+  fs.map((f) => [f.ruleId, f.file, f.line]);
 
 describe('Kubernetes shapes in repository files', () => {
   it('a Secret inside a List, and one in a last-applied-configuration annotation', async () => {
-    const inner = JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' }, data: { seed: b64(g.alnum(30)) } });
+    const inner = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'x' },
+      data: { seed: b64(g.alnum(30)) },
+    });
     const fs = await scanRepo({
       'list.yaml': `apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Secret\n    metadata: {name: a}\n    stringData:\n      seed: ${g.alnum(24)}\n`,
       'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '${inner}'\ndata: {}\n`,
@@ -72,7 +84,9 @@ describe('Kubernetes shapes in repository files', () => {
 
   it('a secret in a YAML comment is found by the text scan', async () => {
     const token = `glpat-${g.b64url(20)}`;
-    const fs = await scanRepo({ 'app.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n# old token: ${token}\ndata: {}\n` });
+    const fs = await scanRepo({
+      'app.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n# old token: ${token}\ndata: {}\n`,
+    });
     expect(brief(fs)).toEqual([['KFM-SEC-036', 'app.yaml', 4]]);
     expect(fs[0].column).toBe(14);
   });
@@ -86,7 +100,9 @@ describe('Kubernetes shapes in repository files', () => {
 
   it('one finding per secret and line: the most specific rule wins over the Secret and generic rules', async () => {
     const token = `ghp_${g.alnum(36)}`;
-    const fs = await scanRepo({ 's.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  github_token: ${token}\n` });
+    const fs = await scanRepo({
+      's.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  github_token: ${token}\n`,
+    });
     expect(brief(fs)).toEqual([['KFM-SEC-030', 's.yaml', 5]]);
   });
 });
@@ -96,10 +112,22 @@ describe('validate mode scans only the input files', () => {
     const root = await makeRepo({ 'other.env': `DB_PASSWORD=${g.password(20)}\n` });
     roots.push(root);
     const text = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  seed: ${g.alnum(30)}\n`;
-    const overlay: Overlay = { path: 'input.yaml', absPath: `${root}/input.yaml`, env: 'none', layer: 'none', kustomizationFile: '' };
+    const overlay: Overlay = {
+      path: 'input.yaml',
+      absPath: `${root}/input.yaml`,
+      env: 'none',
+      layer: 'none',
+      kustomizationFile: '',
+    };
     const parsed = parseResources(text, { overlay: 'input.yaml', file: 'input.yaml' });
     const ro: RenderedOverlay = { overlay, status: 'ok', text, resources: parsed.resources, durationMs: 0 };
-    const result = await scanForSecrets({ root, settings: secretsSettings({}), mode: 'validate', overlays: [ro], env: {} });
+    const result = await scanForSecrets({
+      root,
+      settings: secretsSettings({}),
+      mode: 'validate',
+      overlays: [ro],
+      env: {},
+    });
     expect(brief(result.findings)).toEqual([['KFM-SEC-001', 'input.yaml', 6]]);
     expect(result.stats.via).toBe('inputs');
   });

@@ -18,7 +18,8 @@ const SHAPES: Record<string, (n: number) => string> = {
   'every keyword of every rule': (n) => fill(`${keywords.join(' ')} `, n),
   'every keyword, no separators': (n) => fill(keywords.join(''), n),
   'URLs with passwords that are placeholders': (n) => fill('postgres://u:password@h ', n),
-  'long base64 run': (n) => fill('QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODk', n),
+  'long base64 run': (n) =>
+    fill('QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODk', n),
 };
 
 /** Characters every pass read: keyword automaton, DFA, capture engine. Deterministic, unlike a clock. */

@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSecretsCheck, scanForSecrets, secretsSettings, writeSecretsBaseline } from '../../src/checks/secrets/index.js';
+import {
+  createSecretsCheck,
+  scanForSecrets,
+  secretsSettings,
+  writeSecretsBaseline,
+} from '../../src/checks/secrets/index.js';
 import { FORMATTERS } from '../../src/report/index.js';
 import { findKustomize, leakedFragments, plantRepo, removeDir, runSecretsCheck, type PlantedRepo } from './helpers.js';
 
@@ -20,7 +25,13 @@ describe('no leak: no 8-character piece of a planted secret appears in any outpu
   });
 
   it('in the findings of the repository scan (JSON), with messages, paths and fingerprints', async () => {
-    const result = await scanForSecrets({ root: planted.root, settings: secretsSettings({}), mode: 'check', overlays: [], env: {} });
+    const result = await scanForSecrets({
+      root: planted.root,
+      settings: secretsSettings({}),
+      mode: 'check',
+      overlays: [],
+      env: {},
+    });
     expect(result.findings.length).toBeGreaterThan(60);
     const json = JSON.stringify(result.findings);
     expect(leakedFragments(json, planted.secrets)).toEqual([]);
@@ -33,14 +44,22 @@ describe('no leak: no 8-character piece of a planted secret appears in any outpu
     expect(leakedFragments(await readFile(written.path, 'utf8'), planted.secrets)).toEqual([]);
   });
 
-  it.skipIf(!kustomize)('in every report format of a full run, rendered output included (needs kustomize)', async () => {
-    const { report, check } = await runSecretsCheck(planted.root, kustomize!);
-    expect(report.findings.some((f) => f.overlay !== undefined)).toBe(true);
-    const outputs = Object.entries(FORMATTERS).map(([name, format]) => [name, format(report, { color: false, rules: check.rules() })]);
-    expect(outputs.length).toBeGreaterThanOrEqual(5);
-    for (const [name, text] of outputs) expect(leakedFragments(text, planted.secrets), name).toEqual([]);
-    expect(leakedFragments(JSON.stringify(check.lastFindings().map(({ resource: _r, ...f }) => f)), planted.secrets)).toEqual([]);
-  });
+  it.skipIf(!kustomize)(
+    'in every report format of a full run, rendered output included (needs kustomize)',
+    async () => {
+      const { report, check } = await runSecretsCheck(planted.root, kustomize!);
+      expect(report.findings.some((f) => f.overlay !== undefined)).toBe(true);
+      const outputs = Object.entries(FORMATTERS).map(([name, format]) => [
+        name,
+        format(report, { color: false, rules: check.rules() }),
+      ]);
+      expect(outputs.length).toBeGreaterThanOrEqual(5);
+      for (const [name, text] of outputs) expect(leakedFragments(text, planted.secrets), name).toEqual([]);
+      expect(
+        leakedFragments(JSON.stringify(check.lastFindings().map(({ resource: _r, ...f }) => f)), planted.secrets),
+      ).toEqual([]);
+    },
+  );
 
   it('in the error a failing scan reports', async () => {
     const check = createSecretsCheck({ env: {} });

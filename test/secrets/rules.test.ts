@@ -53,8 +53,14 @@ describe('credential rules', () => {
   it('keywords are sound: every rule fires only where one of its keywords occurs', () => {
     for (const v of vectors) {
       const rule = CONTENT_RULES.find((r) => r.id === v.ruleId)!;
-      expect(rule.keywords.some((k) => v.positive.text.toLowerCase().includes(k)), v.ruleId).toBe(true);
-      expect(rule.keywords.every((k) => k === k.toLowerCase()), v.ruleId).toBe(true);
+      expect(
+        rule.keywords.some((k) => v.positive.text.toLowerCase().includes(k)),
+        v.ruleId,
+      ).toBe(true);
+      expect(
+        rule.keywords.every((k) => k === k.toLowerCase()),
+        v.ruleId,
+      ).toBe(true);
     }
   });
 

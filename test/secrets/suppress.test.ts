@@ -2,7 +2,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
-import { scanForSecrets, secretsSettings, writeSecretsBaseline, type SecretFinding } from '../../src/checks/secrets/index.js';
+import {
+  scanForSecrets,
+  secretsSettings,
+  writeSecretsBaseline,
+  type SecretFinding,
+} from '../../src/checks/secrets/index.js';
 import { register } from '../../src/cli/commands/secrets.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { makeRepo, removeDir } from './helpers.js';
@@ -19,7 +24,11 @@ async function repo(files: Record<string, string>): Promise<string> {
   roots.push(root);
   return root;
 }
-async function scan(root: string, config: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): Promise<SecretFinding[]> {
+async function scan(
+  root: string,
+  config: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = {},
+): Promise<SecretFinding[]> {
   return (await scanForSecrets({ root, settings: secretsSettings(config), mode: 'check', overlays: [], env })).findings;
 }
 const view = (fs: SecretFinding[]): unknown[] => fs.map((f) => [f.ruleId, f.file, f.line, f.suppressed ?? null]);
@@ -40,12 +49,14 @@ describe('inline allows', () => {
 
   it('without a reason: nothing is suppressed and the allow itself is a finding', async () => {
     const root = await repo({ 'b.env': `GH=${gh()} # kfm-gitops:allow KFM-SEC-030\n# kfm-gitops:allow\nX=${gh()}\n` });
-    expect(view(await scan(root))).toEqual([
-      ['KFM-SEC-030', 'b.env', 1, null],
-      ['KFM-SEC-901', 'b.env', 1, null],
-      ['KFM-SEC-030', 'b.env', 3, null],
-      ['KFM-SEC-901', 'b.env', 2, null],
-    ].sort((x, y) => (x[2] as number) - (y[2] as number) || String(x[0]).localeCompare(String(y[0]))));
+    expect(view(await scan(root))).toEqual(
+      [
+        ['KFM-SEC-030', 'b.env', 1, null],
+        ['KFM-SEC-901', 'b.env', 1, null],
+        ['KFM-SEC-030', 'b.env', 3, null],
+        ['KFM-SEC-901', 'b.env', 2, null],
+      ].sort((x, y) => (x[2] as number) - (y[2] as number) || String(x[0]).localeCompare(String(y[0]))),
+    );
   });
 
   it('for the wrong rule: nothing is suppressed', async () => {
@@ -62,7 +73,9 @@ describe('inline allows', () => {
   });
 
   it('documentation of the syntax is not an allow', async () => {
-    const root = await repo({ 'README.md': 'Mark a test value with `kfm-gitops:allow <ruleId> <reason>` on its line.\n' });
+    const root = await repo({
+      'README.md': 'Mark a test value with `kfm-gitops:allow <ruleId> <reason>` on its line.\n',
+    });
     expect(await scan(root)).toEqual([]);
   });
 });
@@ -70,13 +83,20 @@ describe('inline allows', () => {
 describe('baseline', () => {
   it('`secrets baseline` writes fingerprints and a per-repo key, never values; entries need a reason', async () => {
     const pw = g.password(20);
-    const root = await repo({ 'app.env': `DB_PASSWORD=${pw}\n`, 'k.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  seed: ${g.alnum(30)}\n` });
+    const root = await repo({
+      'app.env': `DB_PASSWORD=${pw}\n`,
+      'k.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  seed: ${g.alnum(30)}\n`,
+    });
     const written = await writeSecretsBaseline({ root, env: {} });
     expect(written).toMatchObject({ entries: 2, added: 2, kept: 0, withoutReason: 2 });
     expect(written.path).toBe(join(root, '.kfm-gitops/secrets-baseline.json'));
     const text = await readFile(written.path, 'utf8');
     expect(text).not.toContain(pw.slice(0, 8));
-    const file = JSON.parse(text) as { version: number; key: string; entries: { fingerprint: string; ruleId: string; file: string; line: number; reason: string }[] };
+    const file = JSON.parse(text) as {
+      version: number;
+      key: string;
+      entries: { fingerprint: string; ruleId: string; file: string; line: number; reason: string }[];
+    };
     expect(file.version).toBe(1);
     expect(file.key).toMatch(/^[0-9a-f]{64}$/);
     expect(file.entries.map((e) => [e.ruleId, e.file, e.line, e.reason])).toEqual([
@@ -93,7 +113,13 @@ describe('baseline', () => {
     ]);
     // The fingerprints are keyed with the baseline's key: the same value under another key hashes differently.
     expect(before.find((f) => f.ruleId === 'KFM-SEC-070')!.secretHash).toBe(file.entries[0].fingerprint);
-    const otherKey = await scanForSecrets({ root: await repo({ 'app.env': `DB_PASSWORD=${pw}\n` }), settings: secretsSettings({}), mode: 'check', overlays: [], env: {} });
+    const otherKey = await scanForSecrets({
+      root: await repo({ 'app.env': `DB_PASSWORD=${pw}\n` }),
+      settings: secretsSettings({}),
+      mode: 'check',
+      overlays: [],
+      env: {},
+    });
     expect(otherKey.findings[0].secretHash).not.toBe(file.entries[0].fingerprint);
 
     file.entries[0].reason = 'rotated on 2025-01-02, value is dead';
@@ -125,7 +151,10 @@ describe('baseline', () => {
   });
 
   it('an invalid baseline file is a finding and suppresses nothing', async () => {
-    const root = await repo({ 'a.env': `DB_PASSWORD=${g.password(20)}\n`, 'custom/baseline.json': '{"version": 1, "entries": "nope"}' });
+    const root = await repo({
+      'a.env': `DB_PASSWORD=${g.password(20)}\n`,
+      'custom/baseline.json': '{"version": 1, "entries": "nope"}',
+    });
     expect(view(await scan(root, { baseline: 'custom/baseline.json' }))).toEqual([
       ['KFM-SEC-070', 'a.env', 1, null],
       ['KFM-SEC-904', 'custom/baseline.json', undefined, null],
@@ -136,13 +165,22 @@ describe('baseline', () => {
     const root = await repo({ 'a.env': `DB_PASSWORD=${g.password(20)}\n` });
     const out: string[] = [];
     const err: string[] = [];
-    const io: CliIO = { stdout: (t) => out.push(t), stderr: (t) => err.push(t), stdin: async () => '', isTTY: false, env: {}, cwd: root };
+    const io: CliIO = {
+      stdout: (t) => out.push(t),
+      stderr: (t) => err.push(t),
+      stdin: async () => '',
+      isTTY: false,
+      env: {},
+      cwd: root,
+    };
     let code = -1;
     const program = new Command('kfm-gitops').exitOverride();
     register(program, io, (c) => (code = c));
     await program.parseAsync(['secrets', 'baseline', '.', '--reason', 'initial import'], { from: 'user' });
     expect(code).toBe(0);
-    expect(out.join('')).toBe('wrote .kfm-gitops/secrets-baseline.json: 1 entries (1 new, 0 kept); 0 without a reason\n');
+    expect(out.join('')).toBe(
+      'wrote .kfm-gitops/secrets-baseline.json: 1 entries (1 new, 0 kept); 0 without a reason\n',
+    );
     expect(err).toEqual([]);
     expect(view(await scan(root))).toEqual([['KFM-SEC-070', 'a.env', 1, { by: 'baseline', reason: 'initial import' }]]);
   });

@@ -91,31 +91,54 @@ const b64url = (o: unknown): string => Buffer.from(JSON.stringify(o), 'utf8').to
 export function buildVectors(seed = 7): Vector[] {
   const g = new Gen(seed);
   const v: Vector[] = [];
-  const add = (ruleId: string, text: string, secret: string, negatives: (string | { text: string; quiet?: boolean })[]): void => {
-    v.push({ ruleId, positive: { text, secret }, negatives: negatives.map((n) => (typeof n === 'string' ? { text: n } : n)) });
+  const add = (
+    ruleId: string,
+    text: string,
+    secret: string,
+    negatives: (string | { text: string; quiet?: boolean })[],
+  ): void => {
+    v.push({
+      ruleId,
+      positive: { text, secret },
+      negatives: negatives.map((n) => (typeof n === 'string' ? { text: n } : n)),
+    });
   };
   const pemRule = (ruleId: string, label: string, extraHeader = ''): void => {
     const body = g.pemBody(1600);
-    add(ruleId, `key: |\n  -----BEGIN ${label}-----\n  ${extraHeader}${body.split('\n').join('\n  ')}\n  -----END ${label}-----\n`, body.replace(/\n/g, '').slice(0, 64), [
-      `-----BEGIN ${label}-----\n...\n-----END ${label}-----`,
-      `-----BEGIN ${label}-----\n<paste the key here>\n-----END ${label}-----`,
-      `-----BEGIN ${label}-----\n${'A'.repeat(64)}\n${'A'.repeat(64)}\n-----END ${label}-----`,
-      `# generate one with: openssl genpkey; it starts with -----BEGIN ${label}-----`,
-    ]);
+    add(
+      ruleId,
+      `key: |\n  -----BEGIN ${label}-----\n  ${extraHeader}${body.split('\n').join('\n  ')}\n  -----END ${label}-----\n`,
+      body.replace(/\n/g, '').slice(0, 64),
+      [
+        `-----BEGIN ${label}-----\n...\n-----END ${label}-----`,
+        `-----BEGIN ${label}-----\n<paste the key here>\n-----END ${label}-----`,
+        `-----BEGIN ${label}-----\n${'A'.repeat(64)}\n${'A'.repeat(64)}\n-----END ${label}-----`,
+        `# generate one with: openssl genpkey; it starts with -----BEGIN ${label}-----`,
+      ],
+    );
   };
 
-  pemRule('KFM-SEC-010', 'RSA PRIVATE KEY', 'Proc-Type: 4,ENCRYPTED\n  DEK-Info: AES-128-CBC,0123456789ABCDEF0123456789ABCDEF\n\n  ');
+  pemRule(
+    'KFM-SEC-010',
+    'RSA PRIVATE KEY',
+    'Proc-Type: 4,ENCRYPTED\n  DEK-Info: AES-128-CBC,0123456789ABCDEF0123456789ABCDEF\n\n  ',
+  );
   pemRule('KFM-SEC-011', 'EC PRIVATE KEY');
   pemRule('KFM-SEC-012', 'DSA PRIVATE KEY');
   pemRule('KFM-SEC-013', 'OPENSSH PRIVATE KEY');
   pemRule('KFM-SEC-014', 'PGP PRIVATE KEY BLOCK', 'Version: GnuPG v2\n\n  ');
   {
     const body = g.pemBody(1600, '\\n');
-    add('KFM-SEC-015', `{"tls_key": "-----BEGIN PRIVATE KEY-----\\n${body}\\n-----END PRIVATE KEY-----\\n"}`, body.replace(/\\n/g, '').slice(0, 64), [
-      `-----BEGIN PUBLIC KEY-----\n${g.pemBody(400)}\n-----END PUBLIC KEY-----`,
-      `-----BEGIN CERTIFICATE-----\n${g.pemBody(900)}\n-----END CERTIFICATE-----`,
-      '-----BEGIN PRIVATE KEY-----\nMIIEvQ...\n-----END PRIVATE KEY-----',
-    ]);
+    add(
+      'KFM-SEC-015',
+      `{"tls_key": "-----BEGIN PRIVATE KEY-----\\n${body}\\n-----END PRIVATE KEY-----\\n"}`,
+      body.replace(/\\n/g, '').slice(0, 64),
+      [
+        `-----BEGIN PUBLIC KEY-----\n${g.pemBody(400)}\n-----END PUBLIC KEY-----`,
+        `-----BEGIN CERTIFICATE-----\n${g.pemBody(900)}\n-----END CERTIFICATE-----`,
+        '-----BEGIN PRIVATE KEY-----\nMIIEvQ...\n-----END PRIVATE KEY-----',
+      ],
+    );
   }
   {
     const priv = g.pemBody(900);
@@ -128,22 +151,34 @@ export function buildVectors(seed = 7): Vector[] {
   }
   {
     const s = `AGE-SECRET-KEY-1${g.bech32(58)}`;
-    add('KFM-SEC-017', `# created: 2024-01-01\n# public key: age1${g.from('qpzry9x8gf2tvdw0s3jn54khce6mua7l', 58)}\n${s}\n`, after(s, 'AGE-SECRET-KEY-1'), [
-      `recipient: age1${g.from('qpzry9x8gf2tvdw0s3jn54khce6mua7l', 58)}`,
-      'AGE-SECRET-KEY-1XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX',
-    ]);
+    add(
+      'KFM-SEC-017',
+      `# created: 2024-01-01\n# public key: age1${g.from('qpzry9x8gf2tvdw0s3jn54khce6mua7l', 58)}\n${s}\n`,
+      after(s, 'AGE-SECRET-KEY-1'),
+      [
+        `recipient: age1${g.from('qpzry9x8gf2tvdw0s3jn54khce6mua7l', 58)}`,
+        'AGE-SECRET-KEY-1XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX',
+      ],
+    );
   }
   {
     const data = b64(g.pem('RSA PRIVATE KEY', 1200));
     add('KFM-SEC-018', `users:\n- name: kfm\n  user:\n    client-key-data: ${data}\n`, data.slice(0, 64), [
       `users:\n- name: kfm\n  user:\n    client-certificate-data: ${b64(g.pem('CERTIFICATE', 900))}\n`,
       // Not a key, but a long random-looking value under a `client-key` name: the generic API-key rule may speak.
-      { text: `    client-key-data: ${b64('not a key at all, just a long enough string to be base64 encoded here')}\n`, quiet: false },
+      {
+        text: `    client-key-data: ${b64('not a key at all, just a long enough string to be base64 encoded here')}\n`,
+        quiet: false,
+      },
     ]);
   }
   {
     const s = `AKIA${g.upper32(16)}`;
-    add('KFM-SEC-020', `aws_access_key_id = ${s}\n`, after(s, 'AKIA'), ['aws_access_key_id = AKIAIOSFODNN7EXAMPLE', `id: AKIA${g.upper32(10)}`, `x${s}`]);
+    add('KFM-SEC-020', `aws_access_key_id = ${s}\n`, after(s, 'AKIA'), [
+      'aws_access_key_id = AKIAIOSFODNN7EXAMPLE',
+      `id: AKIA${g.upper32(10)}`,
+      `x${s}`,
+    ]);
   }
   {
     const s = `${g.b64(18)}A1a/${g.b64(18)}`;
@@ -157,9 +192,25 @@ export function buildVectors(seed = 7): Vector[] {
     const body = g.pemBody(1600, '\\n');
     add(
       'KFM-SEC-022',
-      JSON.stringify({ type: 'service_account', project_id: 'kfm-prod', private_key_id: g.hex(40), private_key: `-----BEGIN PRIVATE KEY-----\n${body.replace(/\\n/g, '\n')}\n-----END PRIVATE KEY-----\n`, client_email: 'kfm@kfm-prod.iam.gserviceaccount.com' }, null, 2),
+      JSON.stringify(
+        {
+          type: 'service_account',
+          project_id: 'kfm-prod',
+          private_key_id: g.hex(40),
+          private_key: `-----BEGIN PRIVATE KEY-----\n${body.replace(/\\n/g, '\n')}\n-----END PRIVATE KEY-----\n`,
+          client_email: 'kfm@kfm-prod.iam.gserviceaccount.com',
+        },
+        null,
+        2,
+      ),
       body.replace(/\\n/g, '').slice(0, 64),
-      [JSON.stringify({ type: 'service_account', project_id: 'kfm-prod', private_key_id: '', private_key: '' }, null, 2)],
+      [
+        JSON.stringify(
+          { type: 'service_account', project_id: 'kfm-prod', private_key_id: '', private_key: '' },
+          null,
+          2,
+        ),
+      ],
     );
   }
   {
@@ -168,20 +219,31 @@ export function buildVectors(seed = 7): Vector[] {
   }
   {
     const s = `GOCSPX-${g.b64url(28)}`;
-    add('KFM-SEC-024', `oauth: ${s}\n`, after(s, 'GOCSPX-'), ['oauth: GOCSPX-xxxxxxxxxxxxxxxxxxxxxxxxxxxx', `oauth: GOCSPX-${g.alnum(10)}`]);
+    add('KFM-SEC-024', `oauth: ${s}\n`, after(s, 'GOCSPX-'), [
+      'oauth: GOCSPX-xxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+      `oauth: GOCSPX-${g.alnum(10)}`,
+    ]);
   }
   {
     const s = `${g.b64(86)}==`;
-    add('KFM-SEC-025', `STORAGE=DefaultEndpointsProtocol=https;AccountName=kfmstore;AccountKey=${s};EndpointSuffix=core.windows.net\n`, s, [
-      'DefaultEndpointsProtocol=https;AccountName=kfmstore;AccountKey=<storage-account-key>;EndpointSuffix=core.windows.net',
-      'AccountKey=${AZURE_STORAGE_KEY}',
-    ]);
+    add(
+      'KFM-SEC-025',
+      `STORAGE=DefaultEndpointsProtocol=https;AccountName=kfmstore;AccountKey=${s};EndpointSuffix=core.windows.net\n`,
+      s,
+      [
+        'DefaultEndpointsProtocol=https;AccountName=kfmstore;AccountKey=<storage-account-key>;EndpointSuffix=core.windows.net',
+        'AccountKey=${AZURE_STORAGE_KEY}',
+      ],
+    );
   }
   {
     const s = `${g.b64(43)}=`;
-    add('KFM-SEC-026', `BUS=Endpoint=sb://kfm.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=${s}\n`, s, [
-      'Endpoint=sb://kfm.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey',
-    ]);
+    add(
+      'KFM-SEC-026',
+      `BUS=Endpoint=sb://kfm.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=${s}\n`,
+      s,
+      ['Endpoint=sb://kfm.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey'],
+    );
   }
   {
     const s = `${g.alnum(3)}8Q~${g.from(`${ALNUM}_~.-`, 33)}${g.alnum(1)}`;
@@ -189,7 +251,10 @@ export function buildVectors(seed = 7): Vector[] {
   }
   {
     const s = `hvs.${g.b64url(90)}`;
-    add('KFM-SEC-028', `VAULT_TOKEN=${s}\n`, after(s, 'hvs.'), ['path: hvs.token', 'VAULT_TOKEN=hvs.xxxxxxxxxxxxxxxxxxxxxxxxxxxx']);
+    add('KFM-SEC-028', `VAULT_TOKEN=${s}\n`, after(s, 'hvs.'), [
+      'path: hvs.token',
+      'VAULT_TOKEN=hvs.xxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+    ]);
   }
   for (const [id, p] of [
     ['KFM-SEC-030', 'ghp_'],
@@ -207,7 +272,10 @@ export function buildVectors(seed = 7): Vector[] {
   }
   {
     const s = `glpat-${g.b64url(20)}`;
-    add('KFM-SEC-036', `GITLAB=${s}\n`, after(s, 'glpat-'), ['GITLAB=glpat-xxxxxxxxxxxxxxxxxxxx', 'GITLAB=glpat-short']);
+    add('KFM-SEC-036', `GITLAB=${s}\n`, after(s, 'glpat-'), [
+      'GITLAB=glpat-xxxxxxxxxxxxxxxxxxxx',
+      'GITLAB=glpat-short',
+    ]);
   }
   {
     const s = `glptt-${g.hex(40)}`;
@@ -223,7 +291,10 @@ export function buildVectors(seed = 7): Vector[] {
   }
   {
     const s = `xoxb-${g.digits(11)}-${g.digits(13)}-${g.alnum(24)}`;
-    add('KFM-SEC-040', `SLACK=${s}\n`, after(s, 'xoxb-'), ['SLACK=xoxb-123', 'SLACK=xoxb-xxxxxxxxxxx-xxxxxxxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx']);
+    add('KFM-SEC-040', `SLACK=${s}\n`, after(s, 'xoxb-'), [
+      'SLACK=xoxb-123',
+      'SLACK=xoxb-xxxxxxxxxxx-xxxxxxxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx',
+    ]);
   }
   {
     const s = `xoxp-${g.digits(11)}-${g.digits(11)}-${g.digits(12)}-${g.hex(32)}`;
@@ -235,11 +306,17 @@ export function buildVectors(seed = 7): Vector[] {
   }
   {
     const s = `https://hooks.slack.com/services/T${g.upper32(8)}/B${g.upper32(10)}/${g.alnum(24)}`;
-    add('KFM-SEC-043', `webhook: ${s}\n`, lastSegment(s), ['webhook: https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX', 'docs: https://hooks.slack.com/services/']);
+    add('KFM-SEC-043', `webhook: ${s}\n`, lastSegment(s), [
+      'webhook: https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX',
+      'docs: https://hooks.slack.com/services/',
+    ]);
   }
   {
     const s = `M${g.b64url(25)}.${g.b64url(6)}.${g.b64url(38)}`;
-    add('KFM-SEC-044', `discord_bot: ${s}\n`, s, ['discord: MTIz', `unrelated: M${g.b64url(25)}.${g.b64url(6)}.${g.b64url(38)}`]);
+    add('KFM-SEC-044', `discord_bot: ${s}\n`, s, [
+      'discord: MTIz',
+      `unrelated: M${g.b64url(25)}.${g.b64url(6)}.${g.b64url(38)}`,
+    ]);
   }
   {
     const s = `https://discord.com/api/webhooks/${g.digits(18)}/${g.b64url(68)}`;
@@ -247,11 +324,16 @@ export function buildVectors(seed = 7): Vector[] {
   }
   {
     const s = `https://kfm.webhook.office.com/webhookb2/${g.uuid()}@${g.uuid()}/IncomingWebhook/${g.hex(32)}/${g.uuid()}`;
-    add('KFM-SEC-046', `teams: ${s}\n`, lastSegment(s), ['teams: https://kfm.webhook.office.com/webhookb2/<connector-id>']);
+    add('KFM-SEC-046', `teams: ${s}\n`, lastSegment(s), [
+      'teams: https://kfm.webhook.office.com/webhookb2/<connector-id>',
+    ]);
   }
   {
     const s = `sk_live_${g.alnum(32)}`;
-    add('KFM-SEC-050', `STRIPE=${s}\n`, after(s, 'sk_live_'), [`STRIPE=sk_test_${g.alnum(32)}`, 'STRIPE=sk_live_xxxxxxxxxxxxxxxxxxxxxxxxxxxx']);
+    add('KFM-SEC-050', `STRIPE=${s}\n`, after(s, 'sk_live_'), [
+      `STRIPE=sk_test_${g.alnum(32)}`,
+      'STRIPE=sk_live_xxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+    ]);
   }
   {
     const s = `rk_live_${g.alnum(32)}`;
@@ -271,15 +353,23 @@ export function buildVectors(seed = 7): Vector[] {
   }
   {
     const s = `npm_${g.alnum(36)}`;
-    add('KFM-SEC-055', `NPM=${s}\n`, after(s, 'npm_'), ['NPM=npm_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'script: npm_config_cache']);
+    add('KFM-SEC-055', `NPM=${s}\n`, after(s, 'npm_'), [
+      'NPM=npm_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+      'script: npm_config_cache',
+    ]);
   }
   {
     const s = g.uuid();
-    add('KFM-SEC-056', `//registry.npmjs.org/:_authToken=${s}\n`, s, ['//registry.npmjs.org/:_authToken=${NPM_TOKEN}', 'always-auth=true']);
+    add('KFM-SEC-056', `//registry.npmjs.org/:_authToken=${s}\n`, s, [
+      '//registry.npmjs.org/:_authToken=${NPM_TOKEN}',
+      'always-auth=true',
+    ]);
   }
   {
     const s = `pypi-AgEIcHlwaS5vcmc${g.b64url(60)}`;
-    add('KFM-SEC-057', `password = ${s}\n`, after(s, 'pypi-AgEIcHlwaS5vcmc'), [{ text: 'password = pypi-AgEIcHlwaS5vcmc', quiet: false }]);
+    add('KFM-SEC-057', `password = ${s}\n`, after(s, 'pypi-AgEIcHlwaS5vcmc'), [
+      { text: 'password = pypi-AgEIcHlwaS5vcmc', quiet: false },
+    ]);
   }
   {
     const s = b64(`kfm-bot:${g.alnum(24)}`);
@@ -338,15 +428,26 @@ export function buildVectors(seed = 7): Vector[] {
   }
   {
     const s = g.password(24);
-    add('KFM-SEC-071', `client_secret: "${s}"\n`, s, [...genericNegatives('secret'), 'secretName: kfm-api-tls', 'secretKey: root-password']);
+    add('KFM-SEC-071', `client_secret: "${s}"\n`, s, [
+      ...genericNegatives('secret'),
+      'secretName: kfm-api-tls',
+      'secretKey: root-password',
+    ]);
   }
   {
     const s = g.password(28);
-    add('KFM-SEC-072', `refresh_token = '${s}'\n`, s, [...genericNegatives('token'), 'serviceAccountToken: true', 'tokenTTL: 24h']);
+    add('KFM-SEC-072', `refresh_token = '${s}'\n`, s, [
+      ...genericNegatives('token'),
+      'serviceAccountToken: true',
+      'tokenTTL: 24h',
+    ]);
   }
   {
     const s = g.password(32);
-    add('KFM-SEC-073', `X_API_KEY: ${s}\n`, s, [...genericNegatives('api_key'), 'apiKeySecretRef: {name: kfm-api-key}']);
+    add('KFM-SEC-073', `X_API_KEY: ${s}\n`, s, [
+      ...genericNegatives('api_key'),
+      'apiKeySecretRef: {name: kfm-api-key}',
+    ]);
   }
   return v;
 }

@@ -94,7 +94,14 @@ class BudgetExceeded extends Error {}
 export class Detector {
   readonly rules: readonly ContentRule[];
   private readonly compiled: CompiledRule[];
-  readonly stats: DetectorStats = { keywordChars: 0, testCalls: 0, testChars: 0, matcherCalls: 0, matcherChars: 0, candidates: 0 };
+  readonly stats: DetectorStats = {
+    keywordChars: 0,
+    testCalls: 0,
+    testChars: 0,
+    matcherCalls: 0,
+    matcherChars: 0,
+    candidates: 0,
+  };
 
   private readonly keywords: KeywordIndex;
   /** For each keyword id, the indexes of the rules that use it. */
@@ -127,11 +134,11 @@ export class Detector {
     let truncated = false;
     let lineBreaks: number[] | undefined;
     let contextLower: string | undefined;
-    let rulesWithHits = 0;
     // Only rules with a keyword hit are visited (most texts — most scalars — have none).
     const hitRules = new Set<number>();
-    for (let k = 0; k < positions.length; k++) if (positions[k] !== undefined) for (const r of this.rulesOfKeyword[k]) hitRules.add(r);
-    rulesWithHits = hitRules.size;
+    for (let k = 0; k < positions.length; k++)
+      if (positions[k] !== undefined) for (const r of this.rulesOfKeyword[k]) hitRules.add(r);
+    const rulesWithHits = hitRules.size;
     for (const index of [...hitRules].sort((a, b) => a - b)) {
       const c = this.compiled[index];
       const { rule } = c;
@@ -155,7 +162,14 @@ export class Detector {
     return { candidates: resolveOverlaps(found), truncated, rulesWithHits };
   }
 
-  private scanWindows(c: CompiledRule, text: string, windows: number[], budget: Budget, out: Candidate[], options: DetectOptions): void {
+  private scanWindows(
+    c: CompiledRule,
+    text: string,
+    windows: number[],
+    budget: Budget,
+    out: Candidate[],
+    options: DetectOptions,
+  ): void {
     let produced = 0;
     let lastEnd = -1;
     const emit = (cand: Candidate): void => {
@@ -350,7 +364,12 @@ function newlineOffsets(text: string): number[] {
  * Merged windows `[start0, end0, start1, end1, …]` around sorted hits. For single-line rules a window stops at the
  * hit's line; the line lookup walks a pointer forward with the (sorted) hits, so the whole pass is linear.
  */
-function buildWindows(hits: readonly number[], length: number, rule: ContentRule, breaks: number[] | undefined): number[] {
+function buildWindows(
+  hits: readonly number[],
+  length: number,
+  rule: ContentRule,
+  breaks: number[] | undefined,
+): number[] {
   const out: number[] = [];
   let ptr = 0;
   for (const p of hits) {

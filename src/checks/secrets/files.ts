@@ -29,7 +29,11 @@ export async function listRepoFiles(root: string, options: { signal?: AbortSigna
 async function gitFiles(root: string, signal?: AbortSignal): Promise<string[] | undefined> {
   const inside = await run('git', ['-C', root, 'rev-parse', '--is-inside-work-tree'], signal);
   if (inside === undefined || inside.trim() !== 'true') return undefined;
-  const out = await run('git', ['-C', root, '-c', 'core.quotePath=false', 'ls-files', '-co', '--exclude-standard', '-z'], signal);
+  const out = await run(
+    'git',
+    ['-C', root, '-c', 'core.quotePath=false', 'ls-files', '-co', '--exclude-standard', '-z'],
+    signal,
+  );
   if (out === undefined) throw new Error('git ls-files failed in a Git work tree');
   const files = new Set(out.split('\0').filter((f) => f !== ''));
   // A nested repository shows up as `dir/`: its files belong to that repository, not to this scan.
@@ -38,9 +42,14 @@ async function gitFiles(root: string, signal?: AbortSignal): Promise<string[] | 
 
 function run(cmd: string, args: string[], signal?: AbortSignal): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: GIT_TIMEOUT_MS, maxBuffer: 512 * 1024 * 1024, signal, encoding: 'utf8' }, (err, stdout) => {
-      resolve(err ? undefined : stdout);
-    });
+    execFile(
+      cmd,
+      args,
+      { timeout: GIT_TIMEOUT_MS, maxBuffer: 512 * 1024 * 1024, signal, encoding: 'utf8' },
+      (err, stdout) => {
+        resolve(err ? undefined : stdout);
+      },
+    );
   });
 }
 
@@ -55,7 +64,9 @@ async function walkFiles(root: string): Promise<string[]> {
     suppressErrors: true,
   });
   const ignore = new GitIgnore();
-  const gitignores = entries.filter((e) => e === '.gitignore' || e.endsWith('/.gitignore')).sort((a, b) => a.split('/').length - b.split('/').length);
+  const gitignores = entries
+    .filter((e) => e === '.gitignore' || e.endsWith('/.gitignore'))
+    .sort((a, b) => a.split('/').length - b.split('/').length);
   for (const g of gitignores) {
     try {
       ignore.add(posix.dirname(g) === '.' ? '' : posix.dirname(g), await readFile(join(root, g), 'utf8'));

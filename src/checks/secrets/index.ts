@@ -9,9 +9,15 @@ import type { Check, CheckContext, FindingInput, RuleDoc } from '../../types.js'
 import { secretsSettings, type SecretsSettings } from './config.js';
 import { Detector } from './detector.js';
 import { FINGERPRINT_KEY_ENV, newFingerprintKey } from './redact.js';
-import { RULE_SCAN_FAILED, ruleDocs, CONTENT_RULES, META_RULES } from './rules.js';
+import { RULE_SCAN_FAILED, ruleDocs, CONTENT_RULES } from './rules.js';
 import { baselineKey, formatBaseline, loadBaseline, type BaselineEntry, type BaselineFile } from './suppress.js';
-import { baselineLocation, scanForSecrets, type ScanStats, type SecretFinding, type SecretsScanResult } from './scan.js';
+import {
+  baselineLocation,
+  scanForSecrets,
+  type ScanStats,
+  type SecretFinding,
+  type SecretsScanResult,
+} from './scan.js';
 
 export { secretsSettings, type SecretsSettings } from './config.js';
 export { Detector } from './detector.js';
@@ -61,7 +67,11 @@ export function createSecretsCheck(opts: SecretsCheckOptions = {}): SecretsCheck
       } catch (err) {
         // Only a code or our own wording: an error object could quote input text.
         const code = (err as NodeJS.ErrnoException | undefined)?.code;
-        ctx.report({ ruleId: RULE_SCAN_FAILED, severity: 'error', message: `the secret scan could not run${code ? ` (${code})` : ''}: ${safeReason(err)}` });
+        ctx.report({
+          ruleId: RULE_SCAN_FAILED,
+          severity: 'error',
+          message: `the secret scan could not run${code ? ` (${code})` : ''}: ${safeReason(err)}`,
+        });
         return;
       }
       last = result;
@@ -88,7 +98,13 @@ export function toFindingInput(f: SecretFinding): FindingInput {
 
 /** Our own messages pass; anything else is reduced to its class name (parser errors may quote the input). */
 function safeReason(err: unknown): string {
-  if (err instanceof Error && /^(?:git ls-files failed in a Git work tree|interrupted|the checked root is not a readable folder)$/.test(err.message)) return err.message;
+  if (
+    err instanceof Error &&
+    /^(?:git ls-files failed in a Git work tree|interrupted|the checked root is not a readable folder)$/.test(
+      err.message,
+    )
+  )
+    return err.message;
   return err instanceof Error ? err.name : 'unknown error';
 }
 
@@ -119,7 +135,12 @@ export interface WriteBaselineResult {
 /** Rules a baseline may hold: findings about a value. Coverage and suppression problems are not baselined. */
 const BASELINABLE = new Set([...CONTENT_RULES.map((r) => r.id), 'KFM-SEC-001', 'KFM-SEC-002']);
 
-export function buildBaseline(findings: readonly SecretFinding[], previous: BaselineFile | undefined, key: string, reason = ''): BaselineFile {
+export function buildBaseline(
+  findings: readonly SecretFinding[],
+  previous: BaselineFile | undefined,
+  key: string,
+  reason = '',
+): BaselineFile {
   const old = new Map<string, BaselineEntry>();
   for (const e of previous?.entries ?? []) old.set(baselineKey(e.ruleId, e.fingerprint, e.file), e);
   const entries = new Map<string, BaselineEntry>();
@@ -129,7 +150,13 @@ export function buildBaseline(findings: readonly SecretFinding[], previous: Base
     const k = baselineKey(f.ruleId, f.secretHash, file);
     if (entries.has(k)) continue;
     const prev = old.get(k);
-    entries.set(k, { fingerprint: f.secretHash, ruleId: f.ruleId, file, ...(f.line !== undefined ? { line: f.line } : {}), reason: prev?.reason ?? reason });
+    entries.set(k, {
+      fingerprint: f.secretHash,
+      ruleId: f.ruleId,
+      file,
+      ...(f.line !== undefined ? { line: f.line } : {}),
+      reason: prev?.reason ?? reason,
+    });
   }
   return { version: 1, key, entries: [...entries.values()] };
 }
@@ -143,14 +170,16 @@ export async function writeSecretsBaseline(options: WriteBaselineOptions): Promi
   const settings: SecretsSettings = secretsSettings(options.config);
   const path = resolve(options.root, settings.baseline);
   const loaded = await loadBaseline(path);
-  if (loaded.status === 'invalid') throw new Error(`the secrets baseline ${settings.baseline} ${loaded.reason}; fix or delete it first`);
+  if (loaded.status === 'invalid')
+    throw new Error(`the secrets baseline ${settings.baseline} ${loaded.reason}; fix or delete it first`);
   const previous = loaded.status === 'ok' ? loaded.baseline : undefined;
   const key = previous?.key || newFingerprintKey();
   // The baseline's own key wins inside the scan; a new key travels through the environment variable.
   const env = { ...(options.env ?? process.env), [FINGERPRINT_KEY_ENV]: key };
   const scan =
     options.scan ??
-    (async (e: NodeJS.ProcessEnv) => (await scanForSecrets({ root: options.root, settings, mode: 'check', overlays: [], env: e })).findings);
+    (async (e: NodeJS.ProcessEnv) =>
+      (await scanForSecrets({ root: options.root, settings, mode: 'check', overlays: [], env: e })).findings);
   const findings = await scan(env);
   const baseline = buildBaseline(findings, previous, key, options.reason ?? '');
   await mkdir(dirname(path), { recursive: true });

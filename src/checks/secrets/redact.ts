@@ -22,7 +22,10 @@ export interface FingerprintKey {
   source: KeySource;
 }
 
-export function resolveFingerprintKey(baselineKey: string | undefined, env: NodeJS.ProcessEnv = process.env): FingerprintKey {
+export function resolveFingerprintKey(
+  baselineKey: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): FingerprintKey {
   if (baselineKey) return { key: baselineKey, source: 'baseline' };
   const fromEnv = env[FINGERPRINT_KEY_ENV];
   if (fromEnv) return { key: fromEnv, source: 'env' };

@@ -153,7 +153,13 @@ export const CONTENT_RULES: ContentRule[] = [
   pem('KFM-SEC-012', 'DSA private key', 'DSA PRIVATE KEY', ['begin dsa private key']),
   pem('KFM-SEC-013', 'OpenSSH private key', 'OPENSSH PRIVATE KEY', ['begin openssh private key']),
   pem('KFM-SEC-014', 'PGP private key block', 'PGP PRIVATE KEY BLOCK', ['begin pgp private key block']),
-  pem('KFM-SEC-015', 'PKCS#8 private key', '(?:ENCRYPTED )?PRIVATE KEY', ['begin private key', 'begin encrypted private key'], 'PRIVATE KEY` or `ENCRYPTED PRIVATE KEY'),
+  pem(
+    'KFM-SEC-015',
+    'PKCS#8 private key',
+    '(?:ENCRYPTED )?PRIVATE KEY',
+    ['begin private key', 'begin encrypted private key'],
+    'PRIVATE KEY` or `ENCRYPTED PRIVATE KEY',
+  ),
   {
     id: 'KFM-SEC-016',
     title: 'PuTTY private key',
@@ -182,7 +188,9 @@ export const CONTENT_RULES: ContentRule[] = [
     id: 'KFM-SEC-018',
     title: 'Kubeconfig client key',
     what: 'A kubeconfig `client-key-data` field: the base64 of a client certificate private key that authenticates to a cluster.',
-    remediation: REVOKE('the cluster (re-issue the client certificate; revoke the old one by rotating the CA if needed)'),
+    remediation: REVOKE(
+      'the cluster (re-issue the client certificate; revoke the old one by rotating the CA if needed)',
+    ),
     keywords: ['client-key-data'],
     pattern: String.raw`client-key-data"?[ \t]*:[ \t]*"?([A-Za-z0-9+/]{64,}={0,2})`,
     secretGroups: [1],
@@ -207,7 +215,15 @@ export const CONTENT_RULES: ContentRule[] = [
     title: 'AWS secret access key',
     what: 'An AWS secret access key (40 base64 characters) assigned to `aws_secret_access_key`, `AWS_SECRET_ACCESS_KEY`, `secretAccessKey` and the like.',
     remediation: REVOKE('AWS IAM (deactivate and delete the access key pair)'),
-    keywords: ['secret_access_key', 'secretaccesskey', 'secret-access-key', 'secret.access.key', 'aws_secret', 'aws-secret', 'awssecret'],
+    keywords: [
+      'secret_access_key',
+      'secretaccesskey',
+      'secret-access-key',
+      'secret.access.key',
+      'aws_secret',
+      'aws-secret',
+      'awssecret',
+    ],
     pattern: String.raw`(?i)(?:aws[_.-]?secret[_.-]?(?:access[_.-]?)?key|secret[_.-]?access[_.-]?key)[A-Za-z0-9_.-]*${ASSIGN}["']?([A-Za-z0-9/+]{40})`,
     secretGroups: [1],
     before: 32,
@@ -256,7 +272,9 @@ export const CONTENT_RULES: ContentRule[] = [
     id: 'KFM-SEC-025',
     title: 'Azure storage account key',
     what: 'An Azure Storage account key (`AccountKey=` + 88 base64 characters), usually inside a connection string.',
-    remediation: REVOKE('the Azure portal (rotate the storage account key; prefer managed identities or SAS from a vault)'),
+    remediation: REVOKE(
+      'the Azure portal (rotate the storage account key; prefer managed identities or SAS from a vault)',
+    ),
     keywords: ['accountkey'],
     pattern: String.raw`(?i)AccountKey[ \t]*=[ \t]*([A-Za-z0-9+/]{86}==)`,
     secretGroups: [1],
@@ -297,11 +315,46 @@ export const CONTENT_RULES: ContentRule[] = [
     { after: 400, boundary: { chars: 'b64url', left: 'secret', right: true } },
   ),
   // ── VCS and CI ────────────────────────────────────────────────────────────────────────────────────────────────
-  prefixed('KFM-SEC-030', 'GitHub personal access token (classic)', 'A GitHub classic personal access token (`ghp_` + 36 characters).', 'GitHub (Settings → Developer settings → revoke the token)', ['ghp_'], String.raw`(ghp_[A-Za-z0-9]{36})`),
-  prefixed('KFM-SEC-031', 'GitHub OAuth access token', 'A GitHub OAuth app access token (`gho_` + 36 characters).', 'GitHub (revoke the OAuth authorisation)', ['gho_'], String.raw`(gho_[A-Za-z0-9]{36})`),
-  prefixed('KFM-SEC-032', 'GitHub user-to-server token', 'A GitHub App user-to-server token (`ghu_` + 36 characters).', 'GitHub (revoke the app authorisation)', ['ghu_'], String.raw`(ghu_[A-Za-z0-9]{36})`),
-  prefixed('KFM-SEC-033', 'GitHub server-to-server token', 'A GitHub App installation token (`ghs_` + 36 characters).', 'GitHub (rotate the app private key and revoke installation tokens)', ['ghs_'], String.raw`(ghs_[A-Za-z0-9]{36})`),
-  prefixed('KFM-SEC-034', 'GitHub refresh token', 'A GitHub App refresh token (`ghr_` + 36+ characters).', 'GitHub (revoke the app authorisation)', ['ghr_'], String.raw`(ghr_[A-Za-z0-9]{36,76})`),
+  prefixed(
+    'KFM-SEC-030',
+    'GitHub personal access token (classic)',
+    'A GitHub classic personal access token (`ghp_` + 36 characters).',
+    'GitHub (Settings → Developer settings → revoke the token)',
+    ['ghp_'],
+    String.raw`(ghp_[A-Za-z0-9]{36})`,
+  ),
+  prefixed(
+    'KFM-SEC-031',
+    'GitHub OAuth access token',
+    'A GitHub OAuth app access token (`gho_` + 36 characters).',
+    'GitHub (revoke the OAuth authorisation)',
+    ['gho_'],
+    String.raw`(gho_[A-Za-z0-9]{36})`,
+  ),
+  prefixed(
+    'KFM-SEC-032',
+    'GitHub user-to-server token',
+    'A GitHub App user-to-server token (`ghu_` + 36 characters).',
+    'GitHub (revoke the app authorisation)',
+    ['ghu_'],
+    String.raw`(ghu_[A-Za-z0-9]{36})`,
+  ),
+  prefixed(
+    'KFM-SEC-033',
+    'GitHub server-to-server token',
+    'A GitHub App installation token (`ghs_` + 36 characters).',
+    'GitHub (rotate the app private key and revoke installation tokens)',
+    ['ghs_'],
+    String.raw`(ghs_[A-Za-z0-9]{36})`,
+  ),
+  prefixed(
+    'KFM-SEC-034',
+    'GitHub refresh token',
+    'A GitHub App refresh token (`ghr_` + 36+ characters).',
+    'GitHub (revoke the app authorisation)',
+    ['ghr_'],
+    String.raw`(ghr_[A-Za-z0-9]{36,76})`,
+  ),
   prefixed(
     'KFM-SEC-035',
     'GitHub fine-grained personal access token',
@@ -310,10 +363,25 @@ export const CONTENT_RULES: ContentRule[] = [
     ['github_pat_'],
     String.raw`(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})`,
   ),
-  prefixed('KFM-SEC-036', 'GitLab personal access token', 'A GitLab personal, project or group access token (`glpat-…`).', 'GitLab (revoke the access token)', ['glpat-'], String.raw`(glpat-[A-Za-z0-9_-]{20,})`, {
-    boundary: { chars: 'b64url', left: 'secret', right: true },
-  }),
-  prefixed('KFM-SEC-037', 'GitLab pipeline trigger token', 'A GitLab pipeline trigger token (`glptt-` + 40 hex).', 'GitLab (CI/CD settings → revoke the trigger)', ['glptt-'], String.raw`(glptt-[0-9a-f]{40})`),
+  prefixed(
+    'KFM-SEC-036',
+    'GitLab personal access token',
+    'A GitLab personal, project or group access token (`glpat-…`).',
+    'GitLab (revoke the access token)',
+    ['glpat-'],
+    String.raw`(glpat-[A-Za-z0-9_-]{20,})`,
+    {
+      boundary: { chars: 'b64url', left: 'secret', right: true },
+    },
+  ),
+  prefixed(
+    'KFM-SEC-037',
+    'GitLab pipeline trigger token',
+    'A GitLab pipeline trigger token (`glptt-` + 40 hex).',
+    'GitLab (CI/CD settings → revoke the trigger)',
+    ['glptt-'],
+    String.raw`(glptt-[0-9a-f]{40})`,
+  ),
   prefixed(
     'KFM-SEC-038',
     'GitLab runner token',
@@ -323,11 +391,26 @@ export const CONTENT_RULES: ContentRule[] = [
     String.raw`(glrt-[A-Za-z0-9_-]{20,}|GR1348941[A-Za-z0-9_-]{20,})`,
     { boundary: { chars: 'b64url', left: 'secret', right: true } },
   ),
-  prefixed('KFM-SEC-039', 'GitLab deploy token', 'A GitLab deploy token (`gldt-…`).', 'GitLab (revoke the deploy token)', ['gldt-'], String.raw`(gldt-[A-Za-z0-9_-]{20,})`, {
-    boundary: { chars: 'b64url', left: 'secret', right: true },
-  }),
+  prefixed(
+    'KFM-SEC-039',
+    'GitLab deploy token',
+    'A GitLab deploy token (`gldt-…`).',
+    'GitLab (revoke the deploy token)',
+    ['gldt-'],
+    String.raw`(gldt-[A-Za-z0-9_-]{20,})`,
+    {
+      boundary: { chars: 'b64url', left: 'secret', right: true },
+    },
+  ),
   // ── chat ──────────────────────────────────────────────────────────────────────────────────────────────────────
-  prefixed('KFM-SEC-040', 'Slack bot token', 'A Slack bot token (`xoxb-…`).', 'Slack (app settings → revoke and reinstall)', ['xoxb-'], String.raw`(xoxb-[0-9]{10,13}-[0-9]{10,13}-[A-Za-z0-9]{24,34})`),
+  prefixed(
+    'KFM-SEC-040',
+    'Slack bot token',
+    'A Slack bot token (`xoxb-…`).',
+    'Slack (app settings → revoke and reinstall)',
+    ['xoxb-'],
+    String.raw`(xoxb-[0-9]{10,13}-[0-9]{10,13}-[A-Za-z0-9]{24,34})`,
+  ),
   prefixed(
     'KFM-SEC-041',
     'Slack user token',
@@ -336,7 +419,14 @@ export const CONTENT_RULES: ContentRule[] = [
     ['xoxp-', 'xoxe-'],
     String.raw`(xox[pe]-[0-9]{10,13}-[0-9]{10,13}-[0-9]{10,13}-[A-Za-z0-9]{28,64})`,
   ),
-  prefixed('KFM-SEC-042', 'Slack app-level token', 'A Slack app-level token (`xapp-…`).', 'Slack (app settings → revoke the token)', ['xapp-'], String.raw`(xapp-[0-9]-[A-Z0-9]{9,12}-[0-9]{10,13}-[a-f0-9]{64})`),
+  prefixed(
+    'KFM-SEC-042',
+    'Slack app-level token',
+    'A Slack app-level token (`xapp-…`).',
+    'Slack (app settings → revoke the token)',
+    ['xapp-'],
+    String.raw`(xapp-[0-9]-[A-Z0-9]{9,12}-[0-9]{10,13}-[a-f0-9]{64})`,
+  ),
   {
     id: 'KFM-SEC-043',
     title: 'Slack webhook URL',
@@ -393,13 +483,35 @@ export const CONTENT_RULES: ContentRule[] = [
     precedence: 3,
   },
   // ── payment and SaaS ──────────────────────────────────────────────────────────────────────────────────────────
-  prefixed('KFM-SEC-050', 'Stripe live secret key', 'A Stripe live-mode secret key (`sk_live_…`). Test-mode keys (`sk_test_`) are not reported.', 'the Stripe dashboard (roll the API key)', ['sk_live_'], String.raw`(sk_live_[A-Za-z0-9]{24,99})`),
-  prefixed('KFM-SEC-051', 'Stripe live restricted key', 'A Stripe live-mode restricted key (`rk_live_…`).', 'the Stripe dashboard (roll the restricted key)', ['rk_live_'], String.raw`(rk_live_[A-Za-z0-9]{24,99})`),
-  prefixed('KFM-SEC-052', 'Twilio API key', 'A Twilio API key SID (`SK` + 32 hex), usually next to its secret.', 'the Twilio console (delete the API key)', ['sk'], String.raw`(SK[0-9a-fA-F]{32})`, {
-    after: 34,
-    hintPrefix: 2,
-    validate: (s) => /[0-9]/.test(s) && /[a-fA-F]/.test(s.slice(2)),
-  }),
+  prefixed(
+    'KFM-SEC-050',
+    'Stripe live secret key',
+    'A Stripe live-mode secret key (`sk_live_…`). Test-mode keys (`sk_test_`) are not reported.',
+    'the Stripe dashboard (roll the API key)',
+    ['sk_live_'],
+    String.raw`(sk_live_[A-Za-z0-9]{24,99})`,
+  ),
+  prefixed(
+    'KFM-SEC-051',
+    'Stripe live restricted key',
+    'A Stripe live-mode restricted key (`rk_live_…`).',
+    'the Stripe dashboard (roll the restricted key)',
+    ['rk_live_'],
+    String.raw`(rk_live_[A-Za-z0-9]{24,99})`,
+  ),
+  prefixed(
+    'KFM-SEC-052',
+    'Twilio API key',
+    'A Twilio API key SID (`SK` + 32 hex), usually next to its secret.',
+    'the Twilio console (delete the API key)',
+    ['sk'],
+    String.raw`(SK[0-9a-fA-F]{32})`,
+    {
+      after: 34,
+      hintPrefix: 2,
+      validate: (s) => /[0-9]/.test(s) && /[a-fA-F]/.test(s.slice(2)),
+    },
+  ),
   {
     id: 'KFM-SEC-053',
     title: 'Twilio auth token',
@@ -414,16 +526,33 @@ export const CONTENT_RULES: ContentRule[] = [
     boundary: { chars: 'alnum', right: true },
     precedence: 3,
   },
-  prefixed('KFM-SEC-054', 'SendGrid API key', 'A SendGrid API key (`SG.<22>.<43>`).', 'SendGrid (delete the API key)', ['sg.'], String.raw`(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})`, {
-    hintPrefix: 3,
-    boundary: { chars: 'b64url', left: 'secret', right: true },
-  }),
-  prefixed('KFM-SEC-055', 'npm access token', 'An npm access token (`npm_` + 36 characters).', 'npm (`npm token revoke`)', ['npm_'], String.raw`(npm_[A-Za-z0-9]{36})`),
+  prefixed(
+    'KFM-SEC-054',
+    'SendGrid API key',
+    'A SendGrid API key (`SG.<22>.<43>`).',
+    'SendGrid (delete the API key)',
+    ['sg.'],
+    String.raw`(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})`,
+    {
+      hintPrefix: 3,
+      boundary: { chars: 'b64url', left: 'secret', right: true },
+    },
+  ),
+  prefixed(
+    'KFM-SEC-055',
+    'npm access token',
+    'An npm access token (`npm_` + 36 characters).',
+    'npm (`npm token revoke`)',
+    ['npm_'],
+    String.raw`(npm_[A-Za-z0-9]{36})`,
+  ),
   {
     id: 'KFM-SEC-056',
     title: 'npm registry credential in .npmrc',
     what: 'An `.npmrc` registry credential (`_authToken=`, `_auth=`, `_password=`) written as a literal rather than `${NPM_TOKEN}`.',
-    remediation: REVOKE('the registry (revoke the token) and use `_authToken=${NPM_TOKEN}` with the token from a Secret'),
+    remediation: REVOKE(
+      'the registry (revoke the token) and use `_authToken=${NPM_TOKEN}` with the token from a Secret',
+    ),
     keywords: ['_authtoken', '_auth', '_password'],
     pattern: String.raw`(?:_authToken|_auth|_password)[ \t]*=[ \t]*["']?([^\s"']{8,})`,
     secretGroups: [1],
@@ -433,10 +562,18 @@ export const CONTENT_RULES: ContentRule[] = [
     boundary: { chars: 'alnum', left: 'match' },
     precedence: 3,
   },
-  prefixed('KFM-SEC-057', 'PyPI API token', 'A PyPI upload token (`pypi-AgEIcHlwaS5vcmc…`).', 'PyPI (account settings → remove the API token)', ['pypi-ageichlwas5vcmc'], String.raw`(pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,})`, {
-    after: 400,
-    boundary: { chars: 'b64url', left: 'secret', right: true },
-  }),
+  prefixed(
+    'KFM-SEC-057',
+    'PyPI API token',
+    'A PyPI upload token (`pypi-AgEIcHlwaS5vcmc…`).',
+    'PyPI (account settings → remove the API token)',
+    ['pypi-ageichlwas5vcmc'],
+    String.raw`(pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,})`,
+    {
+      after: 400,
+      boundary: { chars: 'b64url', left: 'secret', right: true },
+    },
+  ),
   {
     id: 'KFM-SEC-058',
     title: 'Docker registry credential',
@@ -452,9 +589,17 @@ export const CONTENT_RULES: ContentRule[] = [
     validate: dockerAuthOk,
     precedence: 3,
   },
-  prefixed('KFM-SEC-059', 'Docker Hub access token', 'A Docker Hub personal access token (`dckr_pat_…`).', 'Docker Hub (account settings → delete the token)', ['dckr_pat_'], String.raw`(dckr_pat_[A-Za-z0-9_-]{27})`, {
-    boundary: { chars: 'b64url', left: 'secret', right: true },
-  }),
+  prefixed(
+    'KFM-SEC-059',
+    'Docker Hub access token',
+    'A Docker Hub personal access token (`dckr_pat_…`).',
+    'Docker Hub (account settings → delete the token)',
+    ['dckr_pat_'],
+    String.raw`(dckr_pat_[A-Za-z0-9_-]{27})`,
+    {
+      boundary: { chars: 'b64url', left: 'secret', right: true },
+    },
+  ),
   // ── tokens and URLs ───────────────────────────────────────────────────────────────────────────────────────────
   {
     id: 'KFM-SEC-060',
@@ -471,22 +616,68 @@ export const CONTENT_RULES: ContentRule[] = [
     validate: jwtOk,
     precedence: 3,
   },
-  dbUrl('KFM-SEC-061', 'PostgreSQL URL with an inline password', String.raw`postgres(?:ql)?(?:\+[a-z0-9]+)?`, ['postgres']),
-  dbUrl('KFM-SEC-062', 'MySQL URL with an inline password', String.raw`(?:mysql|mysqlx|mariadb)(?:\+[a-z0-9]+)?`, ['mysql', 'mariadb']),
+  dbUrl('KFM-SEC-061', 'PostgreSQL URL with an inline password', String.raw`postgres(?:ql)?(?:\+[a-z0-9]+)?`, [
+    'postgres',
+  ]),
+  dbUrl('KFM-SEC-062', 'MySQL URL with an inline password', String.raw`(?:mysql|mysqlx|mariadb)(?:\+[a-z0-9]+)?`, [
+    'mysql',
+    'mariadb',
+  ]),
   dbUrl('KFM-SEC-063', 'MongoDB URL with an inline password', String.raw`mongodb(?:\+srv)?`, ['mongodb']),
   dbUrl('KFM-SEC-064', 'Redis URL with an inline password', String.raw`rediss?`, ['redis']),
   dbUrl('KFM-SEC-065', 'AMQP URL with an inline password', String.raw`amqps?`, ['amqp']),
-  dbUrl('KFM-SEC-066', 'URL with inline credentials', String.raw`https?|ftps?|sftp|ssh|git|ldaps?|smtps?|nats|mqtts?`, ['://']),
+  dbUrl('KFM-SEC-066', 'URL with inline credentials', String.raw`https?|ftps?|sftp|ssh|git|ldaps?|smtps?|nats|mqtts?`, [
+    '://',
+  ]),
   // ── generic assignments ───────────────────────────────────────────────────────────────────────────────────────
-  generic('KFM-SEC-070', 'Password assigned in plain text', 'password', '(?:password|passwd|pwd|passphrase)', ['password', 'passwd', 'pwd', 'passphrase']),
-  generic('KFM-SEC-071', 'Secret assigned in plain text', 'secret (client secret, app secret, signing secret)', 'secret', ['secret']),
-  generic('KFM-SEC-072', 'Token assigned in plain text', 'token (access, auth, bearer, refresh token)', 'token', ['token']),
+  generic('KFM-SEC-070', 'Password assigned in plain text', 'password', '(?:password|passwd|pwd|passphrase)', [
+    'password',
+    'passwd',
+    'pwd',
+    'passphrase',
+  ]),
+  generic(
+    'KFM-SEC-071',
+    'Secret assigned in plain text',
+    'secret (client secret, app secret, signing secret)',
+    'secret',
+    ['secret'],
+  ),
+  generic('KFM-SEC-072', 'Token assigned in plain text', 'token (access, auth, bearer, refresh token)', 'token', [
+    'token',
+  ]),
   generic(
     'KFM-SEC-073',
     'API key assigned in plain text',
     'API or access key',
     String.raw`(?:api|access|auth|app|client|master|signing|encryption)[_.-]?key`,
-    ['apikey', 'api_key', 'api-key', 'api.key', 'accesskey', 'access_key', 'access-key', 'authkey', 'auth_key', 'auth-key', 'appkey', 'app_key', 'app-key', 'clientkey', 'client_key', 'client-key', 'masterkey', 'master_key', 'master-key', 'signingkey', 'signing_key', 'signing-key', 'encryptionkey', 'encryption_key', 'encryption-key'],
+    [
+      'apikey',
+      'api_key',
+      'api-key',
+      'api.key',
+      'accesskey',
+      'access_key',
+      'access-key',
+      'authkey',
+      'auth_key',
+      'auth-key',
+      'appkey',
+      'app_key',
+      'app-key',
+      'clientkey',
+      'client_key',
+      'client-key',
+      'masterkey',
+      'master_key',
+      'master-key',
+      'signingkey',
+      'signing_key',
+      'signing-key',
+      'encryptionkey',
+      'encryption_key',
+      'encryption-key',
+    ],
   ),
 ];
 
@@ -530,7 +721,8 @@ function jwtOk(token: string): boolean {
   try {
     const h = JSON.parse(decodeBase64Url(header) ?? '') as { alg?: unknown };
     const p = JSON.parse(decodeBase64Url(payload) ?? '') as unknown;
-    if (typeof h !== 'object' || h === null || typeof h.alg !== 'string' || h.alg.toLowerCase() === 'none') return false;
+    if (typeof h !== 'object' || h === null || typeof h.alg !== 'string' || h.alg.toLowerCase() === 'none')
+      return false;
     return typeof p === 'object' && p !== null;
   } catch {
     return false;
@@ -570,14 +762,15 @@ export const META_RULES: MetaRule[] = [
     severity: 'error',
     description:
       'The secret scanner itself could not run (an unexpected error listing or reading the repository). Nothing it would have checked can be vouched for, so the run fails rather than passing silently.',
-    remediation: 'Read the message, fix the cause (permissions, a broken git work tree) and run again; report a bug if it persists.',
+    remediation:
+      'Read the message, fix the cause (permissions, a broken git work tree) and run again; report a bug if it persists.',
   },
   {
     id: RULE_PLAINTEXT_SECRET,
     title: 'Kubernetes Secret with plaintext data',
     severity: 'error',
     description:
-      'A `kind: Secret` object carries non-empty `data` (base64 is an encoding, not encryption) or `stringData`, in a repository file or in an overlay\'s rendered output. This repo\'s hard rule: no Kubernetes Secret in clear text in Git. Encrypted forms are allowed: SealedSecret `spec.encryptedData`, SOPS-encrypted files (`ENC[…]` values with `sops:` metadata), and ExternalSecret references. Decoded values are also checked against the credential patterns, which then report the more specific rule.',
+      "A `kind: Secret` object carries non-empty `data` (base64 is an encoding, not encryption) or `stringData`, in a repository file or in an overlay's rendered output. This repo's hard rule: no Kubernetes Secret in clear text in Git. Encrypted forms are allowed: SealedSecret `spec.encryptedData`, SOPS-encrypted files (`ENC[…]` values with `sops:` metadata), and ExternalSecret references. Decoded values are also checked against the credential patterns, which then report the more specific rule.",
     remediation:
       'Replace the Secret with an ExternalSecret (value kept in the secret store) or a SealedSecret (`kubeseal`), or encrypt the file with SOPS. Rotate any value that was committed: it stays in the Git history.',
   },
@@ -603,7 +796,8 @@ export const META_RULES: MetaRule[] = [
     id: RULE_UNREADABLE,
     title: 'File could not be read for the secret scan',
     severity: 'error',
-    description: 'A tracked file could not be opened or read (permissions, a race with a checkout), so it was not scanned.',
+    description:
+      'A tracked file could not be opened or read (permissions, a race with a checkout), so it was not scanned.',
     remediation: 'Fix the file permissions or re-run on a stable checkout.',
   },
   {
@@ -612,7 +806,8 @@ export const META_RULES: MetaRule[] = [
     severity: 'info',
     description:
       'Binary files (NUL bytes in the first 8 KB, as Git decides) are not scanned by the text patterns. They are counted and listed here so nothing is skipped silently.',
-    remediation: 'Nothing to do when the files are images or archives you expect. Key stores are reported separately (KFM-SEC-006).',
+    remediation:
+      'Nothing to do when the files are images or archives you expect. Key stores are reported separately (KFM-SEC-006).',
   },
   {
     id: RULE_KEYSTORE_FILE,
@@ -620,7 +815,8 @@ export const META_RULES: MetaRule[] = [
     severity: 'error',
     description:
       'A binary key store (`.p12`, `.pfx`, `.jks`, `.keystore`, `.kdbx`, `.der` key) is tracked: its private keys cannot be scanned as text and are usually protected only by a weak or committed password.',
-    remediation: 'Remove the file from Git, rotate the keys it holds, and deliver it through an ExternalSecret or SealedSecret.',
+    remediation:
+      'Remove the file from Git, rotate the keys it holds, and deliver it through an ExternalSecret or SealedSecret.',
   },
   {
     id: RULE_SCAN_BUDGET,
@@ -628,7 +824,8 @@ export const META_RULES: MetaRule[] = [
     severity: 'error',
     description:
       'A file produced so many candidate matches that the scanner stopped after its work budget (linear in the file size) to keep the run bounded. The rest of the file was not checked, so this fails closed.',
-    remediation: 'Look at the file: it is either generated noise (exclude it in `secrets.exclude`) or stuffed with credentials.',
+    remediation:
+      'Look at the file: it is either generated noise (exclude it in `secrets.exclude`) or stuffed with credentials.',
   },
   {
     id: RULE_ALLOW_NO_REASON,
@@ -636,7 +833,8 @@ export const META_RULES: MetaRule[] = [
     severity: 'error',
     description:
       'A `kfm-gitops:allow <ruleId>` comment has no reason (or no rule id). Suppressions need accountability: the reason is what a reviewer approves. The finding it meant to suppress is reported as usual.',
-    remediation: 'Write why the value is not a live credential: `# kfm-gitops:allow KFM-SEC-030 fake token used by the docs example`.',
+    remediation:
+      'Write why the value is not a live credential: `# kfm-gitops:allow KFM-SEC-030 fake token used by the docs example`.',
   },
   {
     id: RULE_BASELINE_NO_REASON,
@@ -644,22 +842,26 @@ export const META_RULES: MetaRule[] = [
     severity: 'error',
     description:
       'An entry of the secrets baseline file has an empty `reason`. `kfm-gitops secrets baseline` writes new entries without one on purpose: each accepted value needs a reviewed explanation before it stops failing the run.',
-    remediation: 'Fill in `reason` for the entry (why this value is not a live credential), or remove the value from the repository.',
+    remediation:
+      'Fill in `reason` for the entry (why this value is not a live credential), or remove the value from the repository.',
   },
   {
     id: RULE_ALLOW_NOT_PERMITTED,
     title: 'Inline allow for a rule that may not be allowed inline',
     severity: 'error',
     description:
-      'A `kfm-gitops:allow` comment names a rule outside `secrets.allowRules` (by default every credential and Kubernetes-shape rule may be allowed; the scanner\'s own rules may not).',
-    remediation: 'Remove the comment, or use the baseline file, or widen `secrets.allowRules` in kfm-gitops.yaml if the team agrees.',
+      "A `kfm-gitops:allow` comment names a rule outside `secrets.allowRules` (by default every credential and Kubernetes-shape rule may be allowed; the scanner's own rules may not).",
+    remediation:
+      'Remove the comment, or use the baseline file, or widen `secrets.allowRules` in kfm-gitops.yaml if the team agrees.',
   },
   {
     id: RULE_BASELINE_INVALID,
     title: 'Secrets baseline file is invalid',
     severity: 'error',
-    description: 'The secrets baseline file exists but is not valid JSON of the expected shape, so none of its entries are applied.',
-    remediation: 'Fix the file or regenerate it with `kfm-gitops secrets baseline` (reasons of matching entries are kept).',
+    description:
+      'The secrets baseline file exists but is not valid JSON of the expected shape, so none of its entries are applied.',
+    remediation:
+      'Fix the file or regenerate it with `kfm-gitops secrets baseline` (reasons of matching entries are kept).',
   },
 ];
 
@@ -676,7 +878,14 @@ export function ruleDocs(): RuleDoc[] {
     remediation: r.remediation,
   }));
   for (const r of CONTENT_RULES) {
-    docs.push({ id: r.id, title: r.title, category: 'secret', severity: 'error', description: `${r.what} ${WHY_CONTENT}`, remediation: r.remediation });
+    docs.push({
+      id: r.id,
+      title: r.title,
+      category: 'secret',
+      severity: 'error',
+      description: `${r.what} ${WHY_CONTENT}`,
+      remediation: r.remediation,
+    });
   }
   return docs.sort((a, b) => a.id.localeCompare(b.id));
 }

@@ -137,7 +137,10 @@ export async function scanForSecrets(options: SecretsScanOptions): Promise<Secre
   const { root, settings } = options;
   const baselinePath = resolve(root, settings.baseline);
   const baseline = await loadBaseline(baselinePath);
-  const key = resolveFingerprintKey(baseline.status === 'ok' && baseline.baseline.key ? baseline.baseline.key : undefined, options.env);
+  const key = resolveFingerprintKey(
+    baseline.status === 'ok' && baseline.baseline.key ? baseline.baseline.key : undefined,
+    options.env,
+  );
   const scanner = new Scanner(options.detector ?? new Detector(), new SecretHasher(key.key), settings);
   const stats: ScanStats = {
     via: options.mode === 'validate' ? 'inputs' : 'git',
@@ -192,7 +195,12 @@ export async function scanForSecrets(options: SecretsScanOptions): Promise<Secre
         case 'binary':
           stats.binarySkipped.push(file);
           if (isKeystoreName(file)) {
-            out.push({ ruleId: RULE_KEYSTORE_FILE, message: `${ruleTitle(RULE_KEYSTORE_FILE)}: binary key store (${outcome.bytes} bytes)`, file, fingerprintParts: ['keystore'] });
+            out.push({
+              ruleId: RULE_KEYSTORE_FILE,
+              message: `${ruleTitle(RULE_KEYSTORE_FILE)}: binary key store (${outcome.bytes} bytes)`,
+              file,
+              fingerprintParts: ['keystore'],
+            });
           }
           break;
         case 'too-large':
@@ -206,7 +214,12 @@ export async function scanForSecrets(options: SecretsScanOptions): Promise<Secre
           break;
         case 'unreadable':
           stats.unreadable.push(file);
-          out.push({ ruleId: RULE_UNREADABLE, message: `${ruleTitle(RULE_UNREADABLE)}: ${outcome.code}`, file, fingerprintParts: ['unreadable'] });
+          out.push({
+            ruleId: RULE_UNREADABLE,
+            message: `${ruleTitle(RULE_UNREADABLE)}: ${outcome.code}`,
+            file,
+            fingerprintParts: ['unreadable'],
+          });
           break;
         case 'symlink':
           stats.symlinksSkipped.push(file);
@@ -228,7 +241,13 @@ export async function scanForSecrets(options: SecretsScanOptions): Promise<Secre
     for (const p of scan.allows?.problems ?? []) {
       out.push(
         p.kind === 'no-reason'
-          ? { ruleId: RULE_ALLOW_NO_REASON, message: `${ruleTitle(RULE_ALLOW_NO_REASON)}: write \`kfm-gitops:allow <ruleId> <reason>\``, file, line: p.line, fingerprintParts: ['allow'] }
+          ? {
+              ruleId: RULE_ALLOW_NO_REASON,
+              message: `${ruleTitle(RULE_ALLOW_NO_REASON)}: write \`kfm-gitops:allow <ruleId> <reason>\``,
+              file,
+              line: p.line,
+              fingerprintParts: ['allow'],
+            }
           : {
               ruleId: RULE_ALLOW_NOT_PERMITTED,
               message: `${ruleTitle(RULE_ALLOW_NOT_PERMITTED)}: ${p.rule} is not in secrets.allowRules`,
@@ -258,7 +277,13 @@ export async function scanForSecrets(options: SecretsScanOptions): Promise<Secre
             if (repoHashes.has(p.secretHash)) continue;
             const seen = perOverlay.get(p.secretHash);
             if (seen && seen.precedence >= p.precedence) continue;
-            perOverlay.set(p.secretHash, { ...p, overlay: ro.overlay.path, resource, path: visit.path, message: `${p.message} (only in the rendered output)` });
+            perOverlay.set(p.secretHash, {
+              ...p,
+              overlay: ro.overlay.path,
+              resource,
+              path: visit.path,
+              message: `${p.message} (only in the rendered output)`,
+            });
           }
         }
       }
@@ -269,7 +294,12 @@ export async function scanForSecrets(options: SecretsScanOptions): Promise<Secre
   // ── baseline ───────────────────────────────────────────────────────────────────────────────────────────────────
   const baselineFile = toRepoPath(root, baselinePath) ?? baselinePath;
   if (baseline.status === 'invalid') {
-    out.push({ ruleId: RULE_BASELINE_INVALID, message: `${ruleTitle(RULE_BASELINE_INVALID)}: ${baseline.reason}`, file: baselineFile, fingerprintParts: ['baseline'] });
+    out.push({
+      ruleId: RULE_BASELINE_INVALID,
+      message: `${ruleTitle(RULE_BASELINE_INVALID)}: ${baseline.reason}`,
+      file: baselineFile,
+      fingerprintParts: ['baseline'],
+    });
   } else if (baseline.status === 'ok') {
     applyBaseline(out, baseline.baseline, baseline.entryLines, baselineFile);
   }
@@ -289,7 +319,12 @@ export async function scanForSecrets(options: SecretsScanOptions): Promise<Secre
   return { findings: out, stats, baselinePath, baseline, key };
 }
 
-function applyBaseline(findings: SecretFinding[], baseline: BaselineFile, lines: (number | undefined)[], baselineFile: string): void {
+function applyBaseline(
+  findings: SecretFinding[],
+  baseline: BaselineFile,
+  lines: (number | undefined)[],
+  baselineFile: string,
+): void {
   const entries = new Map<string, string>();
   baseline.entries.forEach((e, i) => {
     if (e.reason.trim() === '') {
@@ -361,7 +396,10 @@ class Scanner {
     // A text that exhausted the detector's budget is already a failing finding; walking it would repeat the work.
     if (yamlish && worthParsing && !detected.truncated) {
       if (text.length > MAX_YAML_PARSE) {
-        findings.push({ ...this.budgetFinding(file), message: `${ruleTitle(RULE_SCAN_BUDGET)}: too large to parse for Kubernetes shapes (${text.length} characters)` });
+        findings.push({
+          ...this.budgetFinding(file),
+          message: `${ruleTitle(RULE_SCAN_BUDGET)}: too large to parse for Kubernetes shapes (${text.length} characters)`,
+        });
       } else {
         const covered = this.walkFile(file, text, lower, isKustomization, findings, generators);
         if (covered.length > 0) dropCovered(findings, covered);
@@ -370,7 +408,8 @@ class Scanner {
     // One budget finding per file is enough (the walk's scalars may each run out too).
     const firstBudget = findings.findIndex((f) => f.ruleId === RULE_SCAN_BUDGET);
     if (firstBudget !== -1) {
-      for (let i = findings.length - 1; i > firstBudget; i--) if (findings[i].ruleId === RULE_SCAN_BUDGET) findings.splice(i, 1);
+      for (let i = findings.length - 1; i > firstBudget; i--)
+        if (findings[i].ruleId === RULE_SCAN_BUDGET) findings.splice(i, 1);
     }
     const allowsFound = text.includes('kfm-gitops:allow') ? parseInlineAllows(text, lines) : [];
     return {
@@ -381,11 +420,22 @@ class Scanner {
   }
 
   /** Walks the parsed documents of a file; returns the offset ranges of every scalar value it judged. */
-  private walkFile(file: string, text: string, lower: () => string, kustomization: boolean, findings: Pending[], generators: GeneratorRef[]): [number, number][] {
+  private walkFile(
+    file: string,
+    text: string,
+    lower: () => string,
+    kustomization: boolean,
+    findings: Pending[],
+    generators: GeneratorRef[],
+  ): [number, number][] {
     const lc = new LineCounter();
     let docs: Document.Parsed[];
     try {
-      docs = parseAllDocuments(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false }) as unknown as Document.Parsed[];
+      docs = parseAllDocuments(text, {
+        lineCounter: lc,
+        uniqueKeys: false,
+        prettyErrors: false,
+      }) as unknown as Document.Parsed[];
       if (!Array.isArray(docs)) return [];
     } catch {
       return []; // not YAML after all: the text patterns have covered it
@@ -476,7 +526,12 @@ class Scanner {
         const base = { file, line: g.line, path: g.visit.path, precedence: STRUCTURAL_PRECEDENCE };
         const title = ruleTitle(RULE_SECRET_GENERATOR);
         if (read.kind === 'binary' || read.kind === 'too-large') {
-          scan.findings.push({ ...base, ruleId: RULE_SECRET_GENERATOR, message: `${title}: \`${g.visit.generator}\` file \`${g.target}\` (${read.bytes} bytes)`, secretHash: this.hasher.hash(`file:${g.target}`) });
+          scan.findings.push({
+            ...base,
+            ruleId: RULE_SECRET_GENERATOR,
+            message: `${title}: \`${g.visit.generator}\` file \`${g.target}\` (${read.bytes} bytes)`,
+            secretHash: this.hasher.hash(`file:${g.target}`),
+          });
           continue;
         }
         if (read.kind !== 'text' || isSopsEncrypted(read.text)) continue;
@@ -485,11 +540,21 @@ class Scanner {
             if (isPlaceholder(entry.value, this.settings.stopWords)) continue;
             const hash = this.hasher.hash(entry.value);
             if (alreadyThere.has(hash)) continue;
-            scan.findings.push({ ...base, ruleId: RULE_SECRET_GENERATOR, message: `${title}: \`${g.visit.generator}\` env file \`${g.target}\` key \`${entry.key}\` ${redactedHint(entry.value, 0)}`, secretHash: hash });
+            scan.findings.push({
+              ...base,
+              ruleId: RULE_SECRET_GENERATOR,
+              message: `${title}: \`${g.visit.generator}\` env file \`${g.target}\` key \`${entry.key}\` ${redactedHint(entry.value, 0)}`,
+              secretHash: hash,
+            });
           }
         } else {
           if (read.text.trim() === '' || alreadyThere.size > 0) continue;
-          scan.findings.push({ ...base, ruleId: RULE_SECRET_GENERATOR, message: `${title}: \`${g.visit.generator}\` file \`${g.target}\` ${redactedHint(read.text, 0)}`, secretHash: this.hasher.hash(read.text) });
+          scan.findings.push({
+            ...base,
+            ruleId: RULE_SECRET_GENERATOR,
+            message: `${title}: \`${g.visit.generator}\` file \`${g.target}\` ${redactedHint(read.text, 0)}`,
+            secretHash: this.hasher.hash(read.text),
+          });
         }
       }
       scan.findings = dedupeFile(scan.findings);
@@ -519,9 +584,15 @@ class Scanner {
 const KIND_SECRET = /\bkind["']?\s*:\s*["']?Secret\b/;
 const CRED_NAME = String.raw`[\w.-]*(?:password|passwd|pwd|passphrase|secret|token|api[_.-]?key|access[_.-]?key|auth[_.-]?key|client[_.-]?key|credential)[\w.-]*`;
 /** `- name: DB_PASSWORD` followed by its `value:` (next line, or same flow mapping), in either order. */
-const ENV_PAIR = new RegExp(String.raw`name["']?\s*:\s*["']?${CRED_NAME}["']?\s*(?:,\s*|\r?\n\s*)["']?value["']?\s*:|value["']?\s*:[^\n]*\r?\n\s*["']?name["']?\s*:\s*["']?${CRED_NAME}`, 'i');
+const ENV_PAIR = new RegExp(
+  String.raw`name["']?\s*:\s*["']?${CRED_NAME}["']?\s*(?:,\s*|\r?\n\s*)["']?value["']?\s*:|value["']?\s*:[^\n]*\r?\n\s*["']?name["']?\s*:\s*["']?${CRED_NAME}`,
+  'i',
+);
 /** `password: |` — a value on the lines below its key, out of reach of single-line patterns. */
-const BLOCK_VALUE = new RegExp(String.raw`(?:password|passwd|pwd|passphrase|secret|token|key|credential)[\w.-]*["']?\s*:\s*[|>]`, 'i');
+const BLOCK_VALUE = new RegExp(
+  String.raw`(?:password|passwd|pwd|passphrase|secret|token|key|credential)[\w.-]*["']?\s*:\s*[|>]`,
+  'i',
+);
 
 /**
  * Whether a YAML/JSON file needs the structural walk, which costs a full YAML parse. The text patterns already ran;
@@ -596,13 +667,22 @@ function dedupeFile(findings: Pending[]): Pending[] {
 /** Certificates and public keys are not secrets: a Secret's `ca.crt`/`tls.crt` alone is not reported. */
 function isPublicMaterialOnly(text: string): boolean {
   if (!text.includes('-----BEGIN ')) return false;
-  const rest = text.replace(/-----BEGIN (CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|X509 CRL|TRUSTED CERTIFICATE)-----[\s\S]*?-----END \1-----/g, '');
+  const rest = text.replace(
+    /-----BEGIN (CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|X509 CRL|TRUSTED CERTIFICATE)-----[\s\S]*?-----END \1-----/g,
+    '',
+  );
   return rest.trim() === '';
 }
 
 /** A SOPS-encrypted file (YAML, JSON, dotenv or INI): values are `ENC[…]` and a MAC is present. */
 export function isSopsEncrypted(text: string): boolean {
-  return text.includes('ENC[AES256_GCM,') && (/(?:^|\n)sops:\s*\n/.test(text) || text.includes('"sops"') || /(?:^|\n)sops_mac=/.test(text) || text.includes('[sops]'));
+  return (
+    text.includes('ENC[AES256_GCM,') &&
+    (/(?:^|\n)sops:\s*\n/.test(text) ||
+      text.includes('"sops"') ||
+      /(?:^|\n)sops_mac=/.test(text) ||
+      text.includes('[sops]'))
+  );
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -60,7 +60,12 @@ export function parseInlineAllows(text: string, lines: LineIndex): InlineAllow[]
     }
     const rules = first.split(',').filter((r) => r !== '');
     const valid = rules.length > 0 && rules.every((r) => RULE_ID.test(r));
-    const reason = valid ? rest.join(' ').replace(/^["']|["']$/g, '').trim() : '';
+    const reason = valid
+      ? rest
+          .join(' ')
+          .replace(/^["']|["']$/g, '')
+          .trim()
+      : '';
     const standalone = COMMENT_OPENERS.test(before.trim());
     const line = lineIdx + 1;
     out.push({ line, rules: valid ? rules : [], reason, lines: standalone ? [line, line + 1] : [line] });
@@ -150,7 +155,13 @@ export function parseBaseline(text: string): BaselineLoad {
   const entries: BaselineEntry[] = [];
   for (const [i, e] of v.entries.entries()) {
     const entry = e as Partial<BaselineEntry> | null;
-    if (!entry || typeof entry !== 'object' || typeof entry.fingerprint !== 'string' || typeof entry.ruleId !== 'string' || typeof entry.file !== 'string') {
+    if (
+      !entry ||
+      typeof entry !== 'object' ||
+      typeof entry.fingerprint !== 'string' ||
+      typeof entry.ruleId !== 'string' ||
+      typeof entry.file !== 'string'
+    ) {
       return { status: 'invalid', reason: `entry ${i + 1} needs string \`fingerprint\`, \`ruleId\` and \`file\`` };
     }
     entries.push({
@@ -174,7 +185,11 @@ export function baselineKey(ruleId: string, fingerprint: string, file: string): 
 /** Serialises a baseline: stable order and layout, so regenerating it gives a reviewable diff. */
 export function formatBaseline(b: BaselineFile): string {
   const entries = [...b.entries].sort(
-    (x, y) => x.file.localeCompare(y.file) || x.ruleId.localeCompare(y.ruleId) || (x.line ?? 0) - (y.line ?? 0) || x.fingerprint.localeCompare(y.fingerprint),
+    (x, y) =>
+      x.file.localeCompare(y.file) ||
+      x.ruleId.localeCompare(y.ruleId) ||
+      (x.line ?? 0) - (y.line ?? 0) ||
+      x.fingerprint.localeCompare(y.fingerprint),
   );
   return `${JSON.stringify({ version: 1, key: b.key, entries }, null, 2)}\n`;
 }

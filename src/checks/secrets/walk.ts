@@ -30,7 +30,14 @@ export type Visit =
       invalidBase64: boolean;
     }
   | { type: 'generator-literal'; path: JsonPath; generator: string; key: string; value: string }
-  | { type: 'generator-source'; path: JsonPath; generator: string; source: 'files' | 'envs'; key?: string; ref: string };
+  | {
+      type: 'generator-source';
+      path: JsonPath;
+      generator: string;
+      source: 'files' | 'envs';
+      key?: string;
+      ref: string;
+    };
 
 const MAX_DEPTH = 100;
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -98,7 +105,10 @@ export function walkDocument(doc: unknown, options: WalkOptions = {}): Visit[] {
     if (frame.sealedSpec) skip.add('encryptedData');
     // SOPS: the top-level `sops:` block holds encrypted data keys and MACs, not secrets in clear.
     if (top && isMap(node.sops) && ('mac' in node.sops || 'lastmodified' in node.sops)) skip.add('sops');
-    if ((top && options.kustomization) || (kind === 'Kustomization' && apiVersion?.startsWith('kustomize.config.k8s.io/'))) {
+    if (
+      (top && options.kustomization) ||
+      (kind === 'Kustomization' && apiVersion?.startsWith('kustomize.config.k8s.io/'))
+    ) {
       if (Array.isArray(node.secretGenerator)) {
         skip.add('secretGenerator');
         generatorVisits(node.secretGenerator, [...path, 'secretGenerator'], out);
@@ -137,7 +147,16 @@ function secretData(field: 'data' | 'stringData', key: string, raw: string, path
     return { type: 'secret-data', path, field, key, text: raw, bytes, binary: false, invalidBase64: true };
   }
   const binary = decoded.includes(0) || !isUtf8(decoded);
-  return { type: 'secret-data', path, field, key, text: binary ? '' : decoded.toString('utf8'), bytes: decoded, binary, invalidBase64: false };
+  return {
+    type: 'secret-data',
+    path,
+    field,
+    key,
+    text: binary ? '' : decoded.toString('utf8'),
+    bytes: decoded,
+    binary,
+    invalidBase64: false,
+  };
 }
 
 function generatorVisits(generators: unknown[], path: (string | number)[], out: Visit[]): void {
@@ -145,13 +164,20 @@ function generatorVisits(generators: unknown[], path: (string | number)[], out: 
     if (!isMap(g)) return;
     const name = typeof g.name === 'string' ? g.name : `#${i}`;
     const base = [...path, i];
-    const list = (field: string): unknown[] => (Array.isArray(g[field]) ? (g[field] as unknown[]) : typeof g[field] === 'string' ? [g[field]] : []);
+    const list = (field: string): unknown[] =>
+      Array.isArray(g[field]) ? (g[field] as unknown[]) : typeof g[field] === 'string' ? [g[field]] : [];
     list('literals').forEach((lit, j) => {
       if (typeof lit !== 'string') return;
       const eq = lit.indexOf('=');
       const key = eq > 0 ? lit.slice(0, eq) : lit;
       const value = eq > 0 ? lit.slice(eq + 1) : '';
-      out.push({ type: 'generator-literal', path: [...base, 'literals', j], generator: name, key, value: unquote(value) });
+      out.push({
+        type: 'generator-literal',
+        path: [...base, 'literals', j],
+        generator: name,
+        key,
+        value: unquote(value),
+      });
     });
     list('files').forEach((f, j) => {
       if (typeof f !== 'string') return;
@@ -176,7 +202,8 @@ function generatorVisits(generators: unknown[], path: (string | number)[], out: 
 
 /** kustomize strips one pair of matching quotes around a literal's value. */
 function unquote(v: string): string {
-  if (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))) return v.slice(1, -1);
+  if (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))))
+    return v.slice(1, -1);
   return v;
 }
 

@@ -59,14 +59,28 @@ export function register(program: Command, io: CliIO = processIO(), setCode: (co
         : undefined;
       let result;
       try {
-        result = await writeSecretsBaseline({ root: ctx.root, config: ctx.config.secrets, reason: flags.reason, env: io.env, scan });
+        result = await writeSecretsBaseline({
+          root: ctx.root,
+          config: ctx.config.secrets,
+          reason: flags.reason,
+          env: io.env,
+          scan,
+        });
       } catch (err) {
         throw new CliError(err instanceof Error ? err.message : String(err));
       }
       const shown = relative(io.cwd, result.path) || result.path;
-      io.stdout(`wrote ${shown}: ${result.entries} entries (${result.added} new, ${result.kept} kept); ${result.withoutReason} without a reason\n`);
-      if (result.withoutReason > 0) io.stderr(`kfm-gitops: write a reason for each entry without one (\`reason\`): until then each fails the run as KFM-SEC-902\n`);
-      if (renderProblems > 0) io.stderr(`kfm-gitops: ${renderProblems} render problem(s): secrets only those renders would reveal are not in the baseline\n`);
+      io.stdout(
+        `wrote ${shown}: ${result.entries} entries (${result.added} new, ${result.kept} kept); ${result.withoutReason} without a reason\n`,
+      );
+      if (result.withoutReason > 0)
+        io.stderr(
+          `kfm-gitops: write a reason for each entry without one (\`reason\`): until then each fails the run as KFM-SEC-902\n`,
+        );
+      if (renderProblems > 0)
+        io.stderr(
+          `kfm-gitops: ${renderProblems} render problem(s): secrets only those renders would reveal are not in the baseline\n`,
+        );
       setCode(0);
     });
 }
