@@ -45,7 +45,7 @@ export function createSecretsCheck(opts: SecretsCheckOptions = {}): SecretsCheck
       id: 'secrets',
       description:
         'Scans every tracked file and every rendered overlay for plaintext Kubernetes Secrets, secretGenerator values and credentials (private keys, cloud, VCS, chat, SaaS tokens, database URLs, generic assignments); SealedSecrets, SOPS and ExternalSecrets are allowed.',
-      docsUrl: 'https://github.com/kfm/kfm-gitops/blob/main/docs/secrets.md',
+      docsUrl: 'https://github.com/kfm/kfm-gitops/blob/main/docs/checks/secrets.md',
       defaultSeverity: 'error',
       errorRuleId: RULE_SCAN_FAILED,
     },
