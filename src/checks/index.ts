@@ -1,6 +1,7 @@
 /** The checks of a run, in the order they report. Each lives in its own folder (DESIGN.md: one module per check). */
 import type { Check, RuleDoc } from '../types.js';
 import { CORE_RULES } from '../core-rules.js';
+import { PROMOTE_RULES } from '../promote/rules.js';
 import { createPolicyCheck } from './policy/index.js';
 import { createSchemaCheck } from './schema/index.js';
 import { createSecretsCheck } from './secrets/index.js';
@@ -17,5 +18,5 @@ export function createChecks(selection: CheckSelection = {}): Check[] {
 
 /** Every documented rule: core (render/config) and each check's. */
 export function allRules(): RuleDoc[] {
-  return [...CORE_RULES, ...createChecks().flatMap((c) => c.rules())];
+  return [...CORE_RULES, ...createChecks().flatMap((c) => c.rules()), ...PROMOTE_RULES];
 }

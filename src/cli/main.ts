@@ -17,6 +17,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .description('Guard a GitOps desired-state repo: render every Kustomize overlay, check schemas, policies and secrets; promote image digests.')
     .version(toolVersion(), '-V, --version')
     .showSuggestionAfterError(true)
+    // Options belong to the (sub)command they follow: `promote verify --root x` must reach `verify`.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .addHelpText(

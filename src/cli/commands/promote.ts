@@ -86,10 +86,7 @@ function faultsFromEnv(io: CliIO): FaultOptions | undefined {
 }
 
 export function register(program: Command, io: CliIO, setCode: (code: number) => void): void {
-  // `promote verify --root x`: without positional options on the program too, commander hands `--root x` to the
-  // `promote` command (which has the same options) before it sees `verify`, and verify gets none of them.
-  // The program's own options (-V, -h) then have to come before the subcommand, which is how they are used.
-  program.enablePositionalOptions();
+  // `promote verify --root x` needs positional options on the program (set in src/cli/main.ts) and on `promote`.
   const cmd = program
     .command('promote')
     .description(
