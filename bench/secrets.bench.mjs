@@ -2,6 +2,7 @@
 // Secret-scanner benchmark (issue 5): throughput on a generated ~50 MB desired-state tree, and the time on a
 // pathological 5 MB single-line file. Runs the built code: `npm run build && node bench/secrets.bench.mjs`.
 // Options: --mb <size of the tree, default 50>, --keep (leave the generated tree in place and print its path).
+// Prints readable lines, then one JSON line (the last) for bench/run.mjs: {tree: {mbPerSecond, …}, pathological}.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,6 +145,18 @@ try {
   console.log(
     `tree: ${gen.files} files, ${fmt(mb)} MB scanned in ${fmt(seconds, 2)} s wall → ${fmt(mb / seconds)} MB/s; ${fmt(cpuSeconds, 2)} s CPU → ${fmt(mb / cpuSeconds)} MB/s per core (${result.findings.length} findings; listing via ${result.stats.via})`,
   );
+  const summary = {
+    tree: {
+      mbPerSecond: Number(fmt(mb / seconds, 2)),
+      mbPerCpuSecond: Number(fmt(mb / cpuSeconds, 2)),
+      files: gen.files,
+      megabytes: Number(fmt(mb, 2)),
+      wallSeconds: Number(fmt(seconds, 3)),
+      cpuSeconds: Number(fmt(cpuSeconds, 3)),
+      findings: result.findings.length,
+    },
+    pathological: [],
+  };
   const d = result.stats.detector;
   console.log(
     `  detector work: keyword pass ${fmt(d.keywordChars / 1048576)} MB, DFA ${fmt(d.testChars / 1048576)} MB in ${d.testCalls} calls, capture ${fmt(d.matcherChars / 1048576, 2)} MB in ${d.matcherCalls} calls`,
@@ -171,8 +184,15 @@ try {
     console.log(
       `pathological 5 MB single line, ${name}: ${fmt(s, 2)} s wall, ${fmt((c.user + c.system) / 1e6, 2)} s CPU (findings: ${rules})`,
     );
+    summary.pathological.push({
+      shape: name,
+      wallSeconds: Number(fmt(s, 3)),
+      cpuSeconds: Number(fmt((c.user + c.system) / 1e6, 3)),
+      findings: rules,
+    });
   }
   if (keep) console.log(`kept ${root}`);
+  console.log(JSON.stringify(summary));
 } finally {
   if (!keep) await rm(root, { recursive: true, force: true });
 }
