@@ -61,6 +61,14 @@ describe('kfm-gitops check (e2e)', () => {
     expect(config.stderr).toMatch(/kfm-gitops.yaml:2: unknown key `concurency` in the top level \(did you mean `concurrency`\?\)/);
   });
 
+  it('exits 2 when a check section of the config is unusable (a schema folder that does not exist)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kfm-config-'));
+    writeFileSync(join(dir, 'kfm-gitops.yaml'), `root: ${join(repoRoot, 'infra', 'gitops')}\nschema:\n  extraDirs: [does-not-exist]\n`);
+    const r = await runCli(['check', '--overlay', 'apps/kfm-ui/overlays/dev'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('does-not-exist');
+  });
+
   it('uses a kustomize named by KFM_KUSTOMIZE and says so', async () => {
     const r = await runCli(['check', '--overlay', 'apps/kfm-ui/**', '--format', 'json'], { env: { KFM_KUSTOMIZE: 'kubectl kustomize' } });
     expect(r.code).toBe(0);

@@ -10,7 +10,10 @@ export interface PolicyConfig {
   customDir?: string;
 }
 
-export class PolicyConfigError extends Error {}
+/** A configuration mistake: the run cannot be trusted at all, so the CLI exits 2 (DESIGN.md). */
+export class PolicyConfigError extends Error {
+  readonly fatal = true;
+}
 
 const STRING_LIST = (v: unknown): boolean => Array.isArray(v) && v.every((s) => typeof s === 'string');
 const LABEL_MAP = (v: unknown): boolean =>

@@ -23,7 +23,9 @@ export interface SchemaConfig {
   cache: boolean;
 }
 
+/** A configuration mistake: the run cannot be trusted at all, so the CLI exits 2 (DESIGN.md). */
 export class SchemaConfigError extends Error {
+  readonly fatal = true;
   override name = 'SchemaConfigError';
 }
 

@@ -45,7 +45,9 @@ export function shippedKubernetesVersions(): string[] {
     });
 }
 
+/** A configuration mistake: the run cannot be trusted at all, so the CLI exits 2 (DESIGN.md). */
 export class UnknownKubernetesVersionError extends Error {
+  readonly fatal = true;
   override name = 'UnknownKubernetesVersionError';
 }
 
