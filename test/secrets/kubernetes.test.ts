@@ -107,6 +107,38 @@ describe('Kubernetes shapes in repository files', () => {
   });
 });
 
+describe('kustomize inline patches', () => {
+  it('an env entry added by an inline JSON 6902 or strategic-merge patch pairs its name and value', async () => {
+    const a = g.password(22);
+    const b = g.password(22);
+    const fs = await scanRepo({
+      'overlay/kustomization.yaml': [
+        'resources: [../base]',
+        'patches:',
+        '  - target: {kind: Deployment, name: api}',
+        `    patch: '[{"op": "add", "path": "/spec/template/spec/containers/0/env/-", "value": {"name": "API_KEY", "value": "${a}"}}]'`,
+        '  - patch: |-',
+        '      apiVersion: apps/v1',
+        '      kind: Deployment',
+        '      metadata: {name: api}',
+        '      spec:',
+        '        template:',
+        '          spec:',
+        '            containers:',
+        '              - name: api',
+        '                env:',
+        '                  - name: SESSION_TOKEN',
+        `                    value: "${b}"`,
+        '',
+      ].join('\n'),
+    });
+    expect(fs.map((f) => [f.ruleId, f.line, f.path])).toEqual([
+      ['KFM-SEC-073', 4, ['patches', 0, 'patch', 0, 'value', 'value']],
+      ['KFM-SEC-072', 5, ['patches', 1, 'patch', 'spec', 'template', 'spec', 'containers', 0, 'env', 0, 'value']],
+    ]);
+  });
+});
+
 describe('validate mode scans only the input files', () => {
   it('reports at the input file and line, and reads nothing else under the root', async () => {
     const root = await makeRepo({ 'other.env': `DB_PASSWORD=${g.password(20)}\n` });

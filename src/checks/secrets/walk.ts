@@ -7,11 +7,12 @@
  *   `kubectl.kubernetes.io/last-applied-configuration` annotations;
  * - `SealedSecret.spec.encryptedData` and a SOPS file's `sops:` metadata are ciphertext: not visited;
  * - ExternalSecret / SecretStore objects (external-secrets.io) are references: visited with generic rules off;
- * - kustomize `secretGenerator` literals, files and envs;
+ * - kustomize `secretGenerator` literals, files and envs; inline patches (parsed, then walked like documents);
  * - container `env` entries `{name: DB_PASSWORD, value: …}` become `DB_PASSWORD: …`.
  *
  * Iterative (explicit stack) and depth-capped: a hostile document cannot overflow the call stack.
  */
+import { parse as parseYaml } from 'yaml';
 import type { JsonPath } from '../../types.js';
 import { decodeBase64 } from './text.js';
 
@@ -42,6 +43,7 @@ export type Visit =
 const MAX_DEPTH = 100;
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const MAX_LAST_APPLIED = 1024 * 1024;
+const MAX_INLINE_PATCH = 256 * 1024;
 
 interface Frame {
   node: unknown;
@@ -112,6 +114,20 @@ export function walkDocument(doc: unknown, options: WalkOptions = {}): Visit[] {
       if (Array.isArray(node.secretGenerator)) {
         skip.add('secretGenerator');
         generatorVisits(node.secretGenerator, [...path, 'secretGenerator'], out);
+      }
+      // Inline patches are YAML/JSON in a string: parsed, so an env entry a patch adds pairs its name and value.
+      for (const field of ['patches', 'patchesJson6902', 'patchesStrategicMerge']) {
+        const list = node[field];
+        if (!Array.isArray(list)) continue;
+        list.forEach((item, i) => {
+          const text =
+            typeof item === 'string' ? item : isMap(item) && typeof item.patch === 'string' ? item.patch : undefined;
+          if (text === undefined || text.length > MAX_INLINE_PATCH || !/[:\n]/.test(text)) return;
+          const parsed = parseYamlSafe(text);
+          if (parsed === undefined || typeof parsed !== 'object' || parsed === null) return;
+          const at = typeof item === 'string' ? [...path, field, i] : [...path, field, i, 'patch'];
+          stack.push({ node: parsed, path: at, key: 'patch', reference, sealedSpec: false });
+        });
       }
     }
     // Container env entry: report `DB_PASSWORD: value` at the value.
@@ -205,6 +221,15 @@ function unquote(v: string): string {
   if (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))))
     return v.slice(1, -1);
   return v;
+}
+
+/** One YAML (or JSON) document from a string; undefined when it does not parse. Aliases are capped. */
+function parseYamlSafe(text: string): unknown {
+  try {
+    return parseYaml(text, { maxAliasCount: 50, prettyErrors: false }) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseJson(text: string): unknown {
