@@ -62,29 +62,42 @@ export function summariseProfile(profile, { top = 25 } = {}) {
   const stages = new Map();
   const functions = new Map();
   const stageCache = new Map();
+  // "<innermost kfm stage> ← <the next different kfm stage above it>": shared helpers (parse, util) by caller.
   const stageFor = (id) => {
     if (stageCache.has(id)) return stageCache.get(id);
     let cur = id;
     let stage = null;
+    let caller = null;
     while (cur !== undefined) {
       const url = byId.get(cur).callFrame.url;
       const dist = url ? url.indexOf('/dist/') : -1;
       if (dist >= 0 && !url.includes('/node_modules/')) {
-        stage = stageOf(url.slice(dist + '/dist/'.length).replace(/\.js$/, ''));
-        break;
+        const s = stageOf(url.slice(dist + '/dist/'.length).replace(/\.js$/, ''));
+        if (stage === null) stage = s;
+        else if (s !== stage) {
+          caller = s;
+          break;
+        }
       }
       cur = parent.get(cur);
     }
-    stageCache.set(id, stage);
-    return stage;
+    const value = stage === null ? null : { stage, caller };
+    stageCache.set(id, value);
+    return value;
   };
+  const stageCallers = new Map();
   for (const [id, us] of selfUs) {
     const node = byId.get(id);
     const bucket = frameBucket(node.callFrame);
     buckets.set(bucket, (buckets.get(bucket) ?? 0) + us);
     const pseudo = bucket.startsWith('(idle') || bucket.startsWith('(garbage') || bucket.startsWith('(program');
-    const stage = pseudo ? bucket : (stageFor(id) ?? 'startup / module loading / node internals');
+    const found = pseudo ? null : stageFor(id);
+    const stage = pseudo ? bucket : (found?.stage ?? 'startup / module loading / node internals');
     stages.set(stage, (stages.get(stage) ?? 0) + us);
+    if (found) {
+      const key = found.caller ? `${found.stage} ← ${found.caller}` : found.stage;
+      stageCallers.set(key, (stageCallers.get(key) ?? 0) + us);
+    }
     const cf = node.callFrame;
     const fkey = `${cf.functionName || '(anonymous)'}  ${cf.url ? `${cf.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${cf.lineNumber + 1}` : ''}`;
     functions.set(fkey, (functions.get(fkey) ?? 0) + us);
@@ -100,6 +113,7 @@ export function summariseProfile(profile, { top = 25 } = {}) {
     busyMs: Math.round((totalUs - idleUs) / 1000),
     byBucket: table(buckets),
     byStage: table(stages),
+    byStageAndCaller: table(stageCallers, top),
     topFunctions: table(functions, top),
   };
 }
@@ -119,6 +133,12 @@ function parseArgs(argv) {
 }
 
 async function main() {
+  if (process.argv[2] === '--summarise') {
+    // Re-read a profile already written (e.g. after changing this summary), no new run.
+    const summary = summariseProfile(JSON.parse(readFileSync(process.argv[3], 'utf8')));
+    console.log(JSON.stringify(summary, null, 2));
+    return;
+  }
   const opts = parseArgs(process.argv.slice(2));
   mkdirSync(outDir, { recursive: true });
   if (opts.build) buildTool();
@@ -180,6 +200,8 @@ async function main() {
   console.log(`profile: ${summary.sampledMs} ms sampled (wall-clock ticks), ${summary.busyMs} ms not idle`);
   console.log('by stage (innermost kfm-gitops module on the stack):');
   for (const x of summary.byStage) console.log(row(x));
+  console.log('by stage and its caller:');
+  for (const x of summary.byStageAndCaller) console.log(row(x));
   console.log('by code (self time):');
   for (const x of summary.byBucket.slice(0, 20)) console.log(row(x));
   console.log('hottest functions (self time):');

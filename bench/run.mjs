@@ -2,8 +2,8 @@
 /**
  * `npm run bench` (issue 8): kfm-gitops against the render floor and the glue pipeline on a synthetic repo.
  *
- *   node bench/run.mjs [--size small|medium|large] [--reps 3] [--concurrency <n>]
- *                      [--modes floor,glue,cold,warm,changed] [--no-micro] [--no-build] [--seed <text>]
+ *   node bench/run.mjs [--size small|medium|large] [--reps 3] [--concurrency <n>] [--budget <minutes>]
+ *                      [--modes floor,glue,cold,warm,changed] [--floor-origin] [--no-micro] [--no-build] [--seed <text>]
  *
  * 1. builds the tool (tsc -p tsconfig.build.json) unless --no-build;
  * 2. generates the repo (bench/generate.mjs) into bench/out/repo-<size>, reused while size/seed/generator match;
@@ -14,6 +14,9 @@
  *      warm     the same again, nothing changed (render cache hot)
  *      changed  `check --changed-since HEAD` after editing one app base file (restored afterwards)
  *    all at the same parallelism (default: CPU count), every kustomize the same binary;
+ *    a repetition is not started when the time budget (default 10 minutes for the whole run) would be exceeded, so
+ *    a loaded machine gets fewer repetitions (said in the notes) rather than an endless run;
+ *    --floor-origin adds, once, the floor with kfm-gitops's source-mapping build metadata (what it costs kustomize);
  * 4. runs the other engineers' micro-benchmarks (bench/{schema,policy,secrets}.bench.mjs) when present;
  * 5. prints medians and the issue's ratios against its targets, writes bench/out/result.json (+ result-<size>.json).
  *
@@ -58,7 +61,17 @@ const ratio = (a, b) => (a !== null && b !== null && b > 0 ? Math.round((a / b) 
 const seconds = (ms) => (ms === null || ms === undefined ? '—' : `${(ms / 1000).toFixed(2)} s`);
 
 function parseArgs(argv) {
-  const o = { size: 'medium', reps: 3, concurrency: availableParallelism?.() ?? cpus().length, modes: ALL_MODES, micro: true, build: true, seed: DEFAULT_SEED };
+  const o = {
+    size: 'medium',
+    reps: 3,
+    concurrency: availableParallelism?.() ?? cpus().length,
+    modes: ALL_MODES,
+    micro: true,
+    build: true,
+    seed: DEFAULT_SEED,
+    budgetMinutes: 10,
+    floorOrigin: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -73,11 +86,14 @@ function parseArgs(argv) {
     else if (a === '--seed') o.seed = value();
     else if (a === '--no-micro') o.micro = false;
     else if (a === '--no-build') o.build = false;
+    else if (a === '--budget') o.budgetMinutes = Number(value());
+    else if (a === '--floor-origin') o.floorOrigin = true;
     else throw new Error(`unknown argument ${a}`);
   }
   if (!SIZES[o.size]) throw new Error(`--size is one of ${Object.keys(SIZES).join(', ')}`);
   if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error('--reps must be a positive integer');
   if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new Error('--concurrency must be a positive integer');
+  if (!(o.budgetMinutes > 0)) throw new Error('--budget must be a positive number of minutes');
   for (const m of o.modes) if (!ALL_MODES.includes(m)) throw new Error(`unknown mode ${m} (${ALL_MODES.join(', ')})`);
   return o;
 }
@@ -304,8 +320,16 @@ export function findFigure(value, pattern, path = []) {
 const MICRO = [
   { name: 'schema', file: 'schema.bench.mjs', args: ['--json'], figures: [/^warm\.perSecond$/, /perSecond|resourcesPerS/i], unit: 'resources/s' },
   { name: 'policy', file: 'policy.bench.mjs', args: [], figures: [/wholeOverlayMsPer1000/, /msPer1000/i], unit: 'ms per 1,000 resources' },
-  // Prints text (no JSON mode yet): the figure is read from "… → <n> MB/s".
-  { name: 'secrets', file: 'secrets.bench.mjs', args: ['--mb', '10'], figures: [/mb.?per.?s(ec(ond)?)?$/i, /MBps|megabytesPerSecond/i], text: /→\s*([\d.,]+)\s*MB\/s/, unit: 'MB/s' },
+  // Older versions printed only text: then the figure is read from "… → <n> MB/s".
+  {
+    name: 'secrets',
+    file: 'secrets.bench.mjs',
+    args: ['--mb', '10'],
+    figures: [/^tree\.mbPerSecond$/, /mb.?per.?s(ec(ond)?)?$/i],
+    cpuFigure: /mbPerCpuSecond/i,
+    text: /→\s*([\d.,]+)\s*MB\/s/,
+    unit: 'MB/s',
+  },
 ];
 
 async function runMicro() {
@@ -323,6 +347,7 @@ async function runMicro() {
     for (const pattern of m.figures) {
       headline ??= findFigure(result, pattern);
     }
+    const perCpu = m.cpuFigure ? findFigure(result, m.cpuFigure) : null;
     const textMatch = !headline && m.text ? m.text.exec(r.stdout) : null;
     if (textMatch) headline = { key: 'stdout', value: Number(textMatch[1].replace(/,/g, '')) };
     out[m.name] = {
@@ -330,6 +355,7 @@ async function runMicro() {
       exitCode: r.code,
       ms: r.ms,
       headline: headline ? { ...headline, unit: m.unit } : null,
+      ...(perCpu ? { perCpuSecond: { ...perCpu, unit: `${m.unit.replace(/\/s$/, '')} per CPU-second` } } : {}),
       result,
       ...(result || headline ? {} : { error: r.stderr.slice(0, 1000) }),
       ...(result ? {} : { stdout: r.stdout.slice(0, 2000) }),
@@ -357,13 +383,26 @@ async function main() {
   const samples = Object.fromEntries(ALL_MODES.map((m) => [m, []]));
   const notes = [];
   let floorOrigin = null;
+  const runStarted = performance.now();
+  const budgetMs = opts.budgetMinutes * 60_000;
+  // What the micro-benchmarks will need after the repetitions (measured on an idle 2-core machine, with margin).
+  const reserveMs = opts.micro ? 60_000 : 0;
+  let repsDone = 0;
   for (let rep = 1; rep <= opts.reps; rep++) {
+    if (rep > 1) {
+      // performance.now() counts from process start: build and generation are part of the budget too.
+      const perRep = (performance.now() - runStarted - (floorOrigin?.ms ?? 0)) / repsDone;
+      if (performance.now() + perRep + reserveMs > budgetMs) {
+        notes.push(`time budget of ${opts.budgetMinutes} min: stopped after ${repsDone} of ${opts.reps} repetitions (one takes ${seconds(perRep)} here; raise --budget for more)`);
+        break;
+      }
+    }
     clearCache(repo);
     if (opts.modes.includes('floor')) {
       const r = await runFloor(repo, listFile, opts.concurrency);
       samples.floor.push(r);
       log(`rep ${rep}: floor ${seconds(r.ms)}`);
-      if (rep === 1) {
+      if (rep === 1 && opts.floorOrigin) {
         // Once: the floor with kfm-gitops's source-mapping build metadata (what our renders ask kustomize for).
         const work = join(outDir, 'floor-origin');
         rmSync(work, { recursive: true, force: true });
@@ -401,6 +440,7 @@ async function main() {
         }
       }
     }
+    repsDone = rep;
   }
   if (!cli.noCache && opts.modes.includes('warm')) notes.push('check has no --no-cache flag yet: cold runs clear <root>/.kfm-gitops/cache instead');
 
@@ -455,7 +495,7 @@ async function main() {
     startedAt,
     finishedAt: new Date().toISOString(),
     machine: { cpus: cpus().length, parallelism: opts.concurrency, memoryMb: Math.round(totalmem() / 2 ** 20), node: process.version, loadavgStart: load0, loadavgEnd: loadavg() },
-    options: { size: opts.size, reps: opts.reps, modes: opts.modes, seed: opts.seed },
+    options: { size: opts.size, reps: opts.reps, repsDone, budgetMinutes: opts.budgetMinutes, modes: opts.modes, seed: opts.seed },
     repo: { path: relative(projectRoot, repo), overlays: manifest.overlays, resources: manifest.resources, files: manifest.files, bytes: manifest.bytes, touchFile: manifest.touchFile },
     tools: { kustomize: kustomizeVersion(), glue: glue.ready ? glue.versions : null, cli },
     mediansMs: med,
@@ -479,7 +519,7 @@ async function main() {
 
 function printSummary(r) {
   const line = (label, value) => console.log(`  ${label.padEnd(34)} ${value}`);
-  console.log(`\nkfm-gitops bench — ${r.options.size} repo: ${r.repo.overlays} overlays, ${r.repo.resources} resources; ${r.options.reps} reps; parallelism ${r.machine.parallelism}`);
+  console.log(`\nkfm-gitops bench — ${r.options.size} repo: ${r.repo.overlays} overlays, ${r.repo.resources} resources; ${r.options.repsDone} of ${r.options.reps} reps; parallelism ${r.machine.parallelism}; load average ${r.machine.loadavgStart.map((x) => x.toFixed(1)).join(' ')} → ${r.machine.loadavgEnd.map((x) => x.toFixed(1)).join(' ')}`);
   console.log('medians');
   console.log(`  ${''.padEnd(34)} ${'wall'.padEnd(10)} ${'CPU (tree)'.padEnd(11)} ${'CPU (node)'.padEnd(11)} wall samples`);
   for (const [mode, label] of [['floor', 'render floor (kustomize only)'], ['glue', 'glue (kubeconform+conftest+gitleaks)'], ['cold', 'check, cold cache'], ['warm', 'check, warm cache'], ['changed', 'check --changed-since (1 base)']]) {
@@ -503,7 +543,10 @@ function printSummary(r) {
   const micro = Object.entries(r.micro).filter(([, m]) => m.present);
   if (micro.length > 0) {
     console.log('micro-benchmarks');
-    for (const [name, m] of micro) line(name, m.headline ? `${m.headline.value} ${m.headline.unit} (${m.headline.key})` : `no headline figure (exit ${m.exitCode})`);
+    for (const [name, m] of micro) {
+      const cpu = m.perCpuSecond ? `; ${m.perCpuSecond.value} ${m.perCpuSecond.unit}` : '';
+      line(name, m.headline ? `${m.headline.value} ${m.headline.unit} (${m.headline.key})${cpu}` : `no headline figure (exit ${m.exitCode})`);
+    }
   }
   for (const n of r.notes) console.log(`note: ${n}`);
   console.log(`result: ${relative(projectRoot, join(outDir, 'result.json'))}`);
