@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { availableParallelism, cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLI, KUSTOMIZE, PROBE, buildTool, ensureRepo, outDir, projectRoot } from './run.mjs';
+import { CLI, KUSTOMIZE, PROBE, buildTool, ensureRepo, outDir, parseJson, projectRoot } from './run.mjs';
 
 /** Bucket for a call frame's own code: a package, one of our modules, a node built-in or a V8 pseudo-frame. */
 export function frameBucket(callFrame) {
@@ -167,12 +167,7 @@ async function main() {
   const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no .cpuprofile written (exit ${r.status}): ${(r.stderr ?? '').slice(0, 2000)}`);
   const summary = summariseProfile(JSON.parse(readFileSync(join(profDir, file), 'utf8')));
-  let report = null;
-  try {
-    report = JSON.parse(r.stdout);
-  } catch {
-    report = null;
-  }
+  const report = parseJson(r.stdout);
   // Profile samples are wall-clock ticks (a descheduled thread still gets samples), so the process's real CPU comes
   // from getrusage (bench/rss-probe.mjs) and kustomize's is the tree's minus ours.
   const self = existsSync(probeFile) ? JSON.parse(readFileSync(probeFile, 'utf8')) : null;

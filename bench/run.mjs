@@ -142,6 +142,15 @@ function timed(file, args, options = {}) {
   });
 }
 
+/** The JSON value of a text, or null when it is not JSON (a crashed tool prints something else). */
+export function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
 function lastJsonLine(text) {
   const lines = text.trim().split('\n').reverse();
   for (const l of lines) {
@@ -259,18 +268,8 @@ async function runCheck(repo, concurrency, extraArgs = []) {
   rmSync(rssFile, { force: true });
   const args = ['--import', PROBE, CLI, 'check', repo, '--format', 'json', '--concurrency', String(concurrency), '--kustomize', KUSTOMIZE, ...extraArgs];
   const r = await timed(process.execPath, args, { env: { ...process.env, NO_COLOR: '1', KFM_BENCH_RSS_FILE: rssFile } });
-  let report = null;
-  try {
-    report = JSON.parse(r.stdout);
-  } catch {
-    report = null;
-  }
-  let self = null;
-  try {
-    self = JSON.parse(readFileSync(rssFile, 'utf8'));
-  } catch {
-    self = null;
-  }
+  const report = parseJson(r.stdout);
+  const self = existsSync(rssFile) ? parseJson(readFileSync(rssFile, 'utf8')) : null;
   const maxRssKb = self?.maxRssKb ?? null;
   rmSync(rssFile, { force: true });
   const findings = report?.findings ?? [];

@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverOverlays } from '../../src/discover/index.js';
-import { expectedOverlays, expectedResourceCounts, generateRepo, planRepo, repoFiles, SIZES } from '../../bench/generate.mjs';
+import {
+  expectedOverlays,
+  expectedResourceCounts,
+  generateRepo,
+  planRepo,
+  repoFiles,
+  SIZES,
+} from '../../bench/generate.mjs';
 import { kustomizeBin } from '../helpers.js';
 
 const run = promisify(execFile);
@@ -64,23 +71,30 @@ describe('bench generator: small repo on disk', () => {
   it('gives the touch file of --changed-since to exactly its app’s three overlays', () => {
     const app = generated.manifest.touchFile.split('/')[1];
     expect(existsSync(join(generated.dir, generated.manifest.touchFile))).toBe(true);
-    expect(generated.manifest.touchedOverlays).toEqual(['dev', 'stage', 'prod'].map((e) => `apps/${app}/overlays/${e}`));
+    expect(generated.manifest.touchedOverlays).toEqual(
+      ['dev', 'stage', 'prod'].map((e) => `apps/${app}/overlays/${e}`),
+    );
   });
 
-  describe.skipIf(!existsSync(kustomizeBin))('rendered with kustomize (needs `npm run tools` for .tools/bin/kustomize)', () => {
-    it('renders every overlay to the planned number of resources, about 20 per app overlay', async () => {
-      const counts: Record<string, number> = {};
-      for (const overlay of generated.overlays) {
-        const { stdout } = await run(kustomizeBin, ['build', join(generated.dir, overlay)], { maxBuffer: 16 * 1024 * 1024 });
-        counts[overlay] = (stdout.match(/^kind: /gm) ?? []).length;
-      }
-      expect(counts).toEqual(generated.resourceCounts);
-      const app = Object.entries(counts).filter(([o]) => o.startsWith('apps/'));
-      const mean = app.reduce((n, [, c]) => n + c, 0) / app.length;
-      expect(mean).toBeGreaterThan(15);
-      expect(mean).toBeLessThan(26);
-    });
-  });
+  describe.skipIf(!existsSync(kustomizeBin))(
+    'rendered with kustomize (needs `npm run tools` for .tools/bin/kustomize)',
+    () => {
+      it('renders every overlay to the planned number of resources, about 20 per app overlay', async () => {
+        const counts: Record<string, number> = {};
+        for (const overlay of generated.overlays) {
+          const { stdout } = await run(kustomizeBin, ['build', join(generated.dir, overlay)], {
+            maxBuffer: 16 * 1024 * 1024,
+          });
+          counts[overlay] = (stdout.match(/^kind: /gm) ?? []).length;
+        }
+        expect(counts).toEqual(generated.resourceCounts);
+        const app = Object.entries(counts).filter(([o]) => o.startsWith('apps/'));
+        const mean = app.reduce((n, [, c]) => n + c, 0) / app.length;
+        expect(mean).toBeGreaterThan(15);
+        expect(mean).toBeLessThan(26);
+      });
+    },
+  );
 });
 
 describe('bench generator: sizes and determinism (planned, not written)', () => {

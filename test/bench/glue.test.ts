@@ -83,7 +83,16 @@ describe('kubeconform schema layout', () => {
   describe.skipIf(!existsSync(kubeconform))('with kubeconform (built by `npm run bench:tools`)', () => {
     it('rejects an unknown field the way the schema check does, and accepts the clean object', async () => {
       const r = writeKubeconformSchemas({ release: '1.37', outDir: dir });
-      const args = ['-strict', '-summary', '-kubernetes-version', r.kubernetesVersion, '-schema-location', r.schemaLocations[0], '-schema-location', r.schemaLocations[1]];
+      const args = [
+        '-strict',
+        '-summary',
+        '-kubernetes-version',
+        r.kubernetesVersion,
+        '-schema-location',
+        r.schemaLocations[0],
+        '-schema-location',
+        r.schemaLocations[1],
+      ];
       const good = join(dir, 'good.yaml');
       const bad = join(dir, 'bad.yaml');
       writeFileSync(good, deployment(`quay.io/kfm/demo@${digest}`));
@@ -114,19 +123,35 @@ describe.skipIf(!existsSync(conftest))('conftest adapter (conftest built by `npm
     const file = join(dir, 'rendered', `${overlay.replace(/\//g, '__')}.yaml`);
     writeFileSync(file, rendered);
     writeFileSync(join(dir, overlay, 'kustomization.yaml'), kustomization);
-    const args = ['test', '--combine', '--no-color', '-p', policies, '--data', RULES_JSON, file, join(dir, overlay, 'kustomization.yaml')];
+    const args = [
+      'test',
+      '--combine',
+      '--no-color',
+      '-p',
+      policies,
+      '--data',
+      RULES_JSON,
+      file,
+      join(dir, overlay, 'kustomization.yaml'),
+    ];
     const r = await run(conftest, args).catch((e: { stdout: string }) => e);
     return r.stdout;
   }
 
   it('passes a clean prod overlay', async () => {
-    const out = await conftestOn(deployment(`quay.io/kfm/demo@${digest}`), `images:\n  - name: quay.io/kfm/demo\n    digest: ${digest}\n`);
+    const out = await conftestOn(
+      deployment(`quay.io/kfm/demo@${digest}`),
+      `images:\n  - name: quay.io/kfm/demo\n    digest: ${digest}\n`,
+    );
     expect(out).toMatch(/0 failures/);
     expect(out).not.toMatch(/^FAIL/m);
   });
 
   it('reports the same rule ids as the tool: digest pinning, latest tag, kustomization digest', async () => {
-    const out = await conftestOn(deployment('quay.io/kfm/demo:latest'), 'images:\n  - name: quay.io/kfm/demo\n    newTag: latest\n');
+    const out = await conftestOn(
+      deployment('quay.io/kfm/demo:latest'),
+      'images:\n  - name: quay.io/kfm/demo\n    newTag: latest\n',
+    );
     expect(out).toMatch(/^FAIL - .* KFM-DP-001 apps\/demo\/overlays\/prod: image "quay.io\/kfm\/demo:latest"/m);
     expect(out).toMatch(/^FAIL - .* KFM-DP-002 /m);
     expect(out).toMatch(/^FAIL - .* KFM-DP-003 .*quay.io\/kfm\/demo has no sha256 digest/m);
@@ -165,7 +190,9 @@ spec:
     const together = await conftestOn(`${store}---\n${deny}`, k);
     expect(together).toMatch(/0 failures/);
     const alone = await conftestOn(store, k);
-    expect(alone).toMatch(/^FAIL - .* KFM-TM-003 apps\/demo\/overlays\/prod: namespace kfm-demo-prod holds stores \(StatefulSet demo-db\)/m);
+    expect(alone).toMatch(
+      /^FAIL - .* KFM-TM-003 apps\/demo\/overlays\/prod: namespace kfm-demo-prod holds stores \(StatefulSet demo-db\)/m,
+    );
   });
 
   it('maps warning rules to conftest warnings (automated sync of a prod Application)', async () => {
