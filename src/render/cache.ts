@@ -12,7 +12,8 @@
  * rewritten to root-relative paths before the text is stored or returned, and `originBase` is the root, so a hit
  * maps findings to the same files as a fresh render — also when the repo was moved or copied with its cache.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
 import { mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, posix, resolve } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/kustomization.js';
@@ -117,7 +118,16 @@ export class CachingRenderer implements Renderer {
         this.warn(`render cache entry ${file} could not be read (${code ?? String(err)}); rendering instead`);
       return undefined;
     }
-    const entry = decodeEntry(buf, key);
+    let entry;
+    try {
+      entry = decodeEntry(buf, key);
+    } catch (err) {
+      // No per-user key (unwritable home): the cache cannot be opened, so it is simply not used.
+      this.warn(
+        `render cache key unavailable (${(err as NodeJS.ErrnoException).code ?? String(err)}); rendering instead`,
+      );
+      return undefined;
+    }
     if (entry !== undefined) return entry;
     this.stats.healed++;
     await unlink(file).catch(() => undefined);
@@ -141,6 +151,7 @@ export class CachingRenderer implements Renderer {
   private prepare(): Promise<boolean> {
     this.prepared ??= (async () => {
       try {
+        renderCacheSecret(); // entries are encrypted: without a key nothing may be written
         await mkdir(this.options.dir, { recursive: true });
         const ignore = join(this.options.dir, '.gitignore');
         await stat(ignore).catch(() =>
@@ -234,9 +245,39 @@ interface EntryHeader {
   sha256: string;
 }
 
-/** One header line of JSON, then the rendered text verbatim. */
-export function encodeEntry(entry: { key: string; overlay: string; text: string; origin: boolean }): Buffer {
-  const body = Buffer.from(entry.text, 'utf8');
+let defaultSecret: Buffer | undefined;
+
+/** The per-user key that encrypts entries (rendered output can hold secrets; no cache file may show them). */
+export function renderCacheSecret(): Buffer {
+  defaultSecret ??= loadOrCreateKey(userKeyFile('render-cache.key'));
+  return defaultSecret;
+}
+
+/** AES-256-GCM: 12-byte nonce, 16-byte tag, ciphertext. Authenticated, so a tampered entry fails to open. */
+function seal(plain: Buffer, secret: Buffer): Buffer {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', secret.subarray(0, 32), iv);
+  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]);
+}
+
+function open(sealed: Buffer, secret: Buffer): Buffer | undefined {
+  if (sealed.length < 28) return undefined;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', secret.subarray(0, 32), sealed.subarray(0, 12));
+    decipher.setAuthTag(sealed.subarray(12, 28));
+    return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** One header line of JSON, then the rendered text, encrypted with the per-user key. */
+export function encodeEntry(
+  entry: { key: string; overlay: string; text: string; origin: boolean },
+  secret: Buffer = renderCacheSecret(),
+): Buffer {
+  const body = seal(Buffer.from(entry.text, 'utf8'), secret);
   const header: EntryHeader = {
     format: CACHE_FORMAT,
     key: entry.key,
@@ -249,7 +290,11 @@ export function encodeEntry(entry: { key: string; overlay: string; text: string;
 }
 
 /** The entry's text when the header parses, names this key and format, and the checksum matches; else undefined. */
-export function decodeEntry(buf: Buffer, key: string): { text: string; origin: boolean } | undefined {
+export function decodeEntry(
+  buf: Buffer,
+  key: string,
+  secret: Buffer = renderCacheSecret(),
+): { text: string; origin: boolean } | undefined {
   const nl = buf.indexOf(0x0a);
   if (nl < 0) return undefined;
   let header: Partial<EntryHeader>;
@@ -263,7 +308,8 @@ export function decodeEntry(buf: Buffer, key: string): { text: string; origin: b
   const body = buf.subarray(nl + 1);
   if (body.length !== header.bytes) return undefined;
   if (createHash('sha256').update(body).digest('hex') !== header.sha256) return undefined;
-  return { text: body.toString('utf8'), origin: header.origin === true };
+  const plain = open(body, secret);
+  return plain ? { text: plain.toString('utf8'), origin: header.origin === true } : undefined;
 }
 
 const ANNOTATION_HEADER = new RegExp(`^(\\s*)(?:${escape(ORIGIN_KEY)}|${escape(TRANSFORMATIONS_KEY)}):(.*)$`);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,4 +23,14 @@ export function toRepoPath(root: string, abs: string): string | undefined {
   if (rel === '') return '.';
   if (rel.startsWith('..') || rel.startsWith(sep) || /^[A-Za-z]:/.test(rel)) return undefined;
   return rel.split(sep).join('/');
+}
+
+/**
+ * Creates a cache folder with a `.gitignore` of `*` in it, so neither Git nor the secret scan (which follows
+ * Git's ignore rules) ever picks cache entries up, whatever the repository's own .gitignore says.
+ */
+export function ensureIgnoredDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const ignore = join(dir, '.gitignore');
+  if (!existsSync(ignore)) writeFileSync(ignore, '# created by kfm-gitops: a cache, never committed\n*\n');
 }

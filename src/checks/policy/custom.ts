@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
+import { ensureIgnoredDir } from '../../util/paths.js';
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -157,6 +158,7 @@ export async function compileCustomPolicies(options: {
     if (options.useCache !== false) {
       // Write to a temp folder then rename: a concurrent run never reads a half-written cache entry.
       const tmp = `${cacheRoot}.${process.pid}.tmp`;
+      ensureIgnoredDir(dirname(cacheRoot));
       await mkdir(tmp, { recursive: true });
       await writeFile(join(tmp, 'policy.wasm'), wasm);
       await writeFile(join(tmp, 'rules.json'), JSON.stringify(rules, null, 2));

@@ -7,11 +7,12 @@
  * (`$XDG_CACHE_HOME/kfm-gitops/schema-cache.key`); a file without a valid MAC is ignored and rewritten.
  * Any cache problem (unwritable folder, bad file) costs speed only, never a verdict.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { ensureIgnoredDir } from '../../util/paths.js';
+import { loadOrCreateKey, userKeyFile } from '../../util/user-key.js';
 import { pathToFileURL } from 'node:url';
 import type { ValidateFunction } from 'ajv';
 import standaloneModule from 'ajv/dist/standalone/index.js';
@@ -37,25 +38,6 @@ export function schemaCacheDir(root: string, configuredRoot?: string): string {
   return join(base, 'schema');
 }
 
-function userKeyFile(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
-  return join(base, 'kfm-gitops', 'schema-cache.key');
-}
-
-function loadOrCreateKey(file: string): Buffer {
-  if (existsSync(file)) {
-    const key = readFileSync(file);
-    if (key.length >= 32) return key;
-  }
-  mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-  const key = randomBytes(32);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, key, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, file);
-  return readFileSync(file);
-}
-
 export interface DiskCacheStats {
   hits: number;
   writes: number;
@@ -74,7 +56,7 @@ export class ValidatorDiskCache {
   /** The cache, or undefined when the per-user key cannot be read or created (then validators compile in memory). */
   static open(dir: string, env: NodeJS.ProcessEnv = process.env): ValidatorDiskCache | undefined {
     try {
-      return new ValidatorDiskCache(dir, loadOrCreateKey(userKeyFile(env)));
+      return new ValidatorDiskCache(dir, loadOrCreateKey(userKeyFile('schema-cache.key', env)));
     } catch {
       return undefined;
     }
@@ -125,7 +107,7 @@ export class ValidatorDiskCache {
     try {
       const runtime = `import { formats as ${RUNTIME_NAMES.formats}, regExpEngine as ${RUNTIME_NAMES.regExp}, uniqueErrors as ${RUNTIME_NAMES.unique} } from ${JSON.stringify(RUNTIME_URL)};\n`;
       const body = runtime + standaloneCode(ajv, fn);
-      mkdirSync(this.dir, { recursive: true });
+      ensureIgnoredDir(this.dir);
       const file = join(this.dir, `${key}.mjs`);
       const tmp = `${file}.${process.pid}.tmp`;
       writeFileSync(tmp, `${HEADER}${this.mac(body)}\n${body}`);
