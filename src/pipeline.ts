@@ -184,7 +184,11 @@ export async function runChecks(
       // A broken installation (e.g. an unreadable policy bundle) is not a finding about the repo: exit 2.
       if (err instanceof Error && (err as { fatal?: boolean }).fatal === true) throw err;
       collector.add(
-        { ruleId: check.meta.errorRuleId, message: `the ${check.meta.id} check failed and could not vouch for anything: ${err instanceof Error ? err.message : String(err)}`, severity: 'error' },
+        {
+          ruleId: check.meta.errorRuleId,
+          message: `the ${check.meta.id} check failed and could not vouch for anything: ${err instanceof Error ? err.message : String(err)}`,
+          severity: 'error',
+        },
         category ?? categoryOfRule(check.meta.errorRuleId),
       );
     }
@@ -213,7 +217,13 @@ export async function renderOverlay(
   const walk = await walkOverlay(options.root, overlay.absPath, { allowExec });
   if (walk.issues.length > 0) {
     for (const issue of walk.issues) {
-      report({ ruleId: WALK_RULES[issue.kind], message: issue.message, overlay: overlay.path, file: issue.file, line: issue.line });
+      report({
+        ruleId: WALK_RULES[issue.kind],
+        message: issue.message,
+        overlay: overlay.path,
+        file: issue.file,
+        line: issue.line,
+      });
     }
     return done('render-error');
   }
@@ -228,15 +238,25 @@ export async function renderOverlay(
     inputs: walk.inputs,
   });
   if (!outcome.ok) {
-    const ruleId = outcome.reason === 'timeout' ? 'KFM-RENDER-002' : outcome.reason === 'too-large' ? 'KFM-RENDER-007' : 'KFM-RENDER-001';
-    const status = outcome.exitCode !== undefined && outcome.exitCode !== null ? ` (exit status ${outcome.exitCode})` : '';
+    const ruleId =
+      outcome.reason === 'timeout'
+        ? 'KFM-RENDER-002'
+        : outcome.reason === 'too-large'
+          ? 'KFM-RENDER-007'
+          : 'KFM-RENDER-001';
+    const status =
+      outcome.exitCode !== undefined && outcome.exitCode !== null ? ` (exit status ${outcome.exitCode})` : '';
     const kfile = overlay.path === '.' ? overlay.kustomizationFile : `${overlay.path}/${overlay.kustomizationFile}`;
     const line = await pinpointLine(resolve(options.root, kfile), outcome.message);
     report({ ruleId, message: `${outcome.message}${status}`, overlay: overlay.path, file: kfile, line });
     return done('render-error');
   }
   if (outcome.text.trim() === '') {
-    report({ ruleId: 'KFM-RENDER-006', message: 'kustomize printed no resources for this overlay', overlay: overlay.path });
+    report({
+      ruleId: 'KFM-RENDER-006',
+      message: 'kustomize printed no resources for this overlay',
+      overlay: overlay.path,
+    });
     return done('render-error');
   }
   const originBase = outcome.originBase;
@@ -247,7 +267,11 @@ export async function renderOverlay(
   });
   for (const f of parsed.findings) report(f);
   if (parsed.resources.length === 0 && parsed.findings.length === 0) {
-    report({ ruleId: 'KFM-RENDER-006', message: 'the rendered output holds no Kubernetes objects', overlay: overlay.path });
+    report({
+      ruleId: 'KFM-RENDER-006',
+      message: 'the rendered output holds no Kubernetes objects',
+      overlay: overlay.path,
+    });
     return done('render-error', outcome.text);
   }
   const result = done(parsed.findings.length > 0 ? 'parse-error' : 'ok', outcome.text, parsed.resources);
@@ -276,7 +300,11 @@ async function pinpointLine(kustomizationAbs: string, message: string): Promise<
   const missing = /(?:lstat|stat|open) ([^\s:']+): no such file/.exec(message)?.[1];
   if (missing) {
     const base = missing.split('/').pop()!;
-    const i = lines.findIndex((l) => new RegExp(`^\\s*-\\s*["']?[^#]*${escapeRegExp(base)}["']?\\s*$`).test(l) || new RegExp(`path:\\s*["']?[^#]*${escapeRegExp(base)}`).test(l));
+    const i = lines.findIndex(
+      (l) =>
+        new RegExp(`^\\s*-\\s*["']?[^#]*${escapeRegExp(base)}["']?\\s*$`).test(l) ||
+        new RegExp(`path:\\s*["']?[^#]*${escapeRegExp(base)}`).test(l),
+    );
     if (i >= 0) return i + 1;
   }
   return undefined;
@@ -326,7 +354,9 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     },
     collector,
   );
-  const filtered = Boolean(options.discover?.overlayGlobs?.length || options.discover?.envs?.length || skipped.length > 0);
+  const filtered = Boolean(
+    options.discover?.overlayGlobs?.length || options.discover?.envs?.length || skipped.length > 0,
+  );
   return finishReport(options, collector, rendered, { started, skipped, reportUnusedExceptions: !filtered });
 }
 
@@ -350,15 +380,30 @@ export async function runValidate(options: PipelineOptions & { inputs: ValidateI
   });
   const report = (f: FindingInput): void => collector.add(f, categoryOfRule(f.ruleId));
   const rendered: RenderedOverlay[] = options.inputs.map((input) => {
-    const overlay: Overlay = { path: input.name, absPath: resolve(options.root, input.name), env: 'none', layer: 'none', kustomizationFile: '' };
+    const overlay: Overlay = {
+      path: input.name,
+      absPath: resolve(options.root, input.name),
+      env: 'none',
+      layer: 'none',
+      kustomizationFile: '',
+    };
     const base = { overlay, durationMs: 0 };
     if (input.error !== undefined || input.text === undefined) {
-      report({ ruleId: 'KFM-RENDER-015', message: `cannot read ${input.name}: ${input.error ?? 'no content'}`, file: input.name });
+      report({
+        ruleId: 'KFM-RENDER-015',
+        message: `cannot read ${input.name}: ${input.error ?? 'no content'}`,
+        file: input.name,
+      });
       return { ...base, status: 'parse-error' as const, text: '', resources: [] };
     }
     const parsed = parseResources(input.text, { overlay: input.name, file: input.name });
     for (const f of parsed.findings) report({ ...f, overlay: undefined });
-    return { ...base, status: parsed.findings.length > 0 ? ('parse-error' as const) : ('ok' as const), text: input.text, resources: parsed.resources };
+    return {
+      ...base,
+      status: parsed.findings.length > 0 ? ('parse-error' as const) : ('ok' as const),
+      text: input.text,
+      resources: parsed.resources,
+    };
   });
   await runChecks(
     options.checks,
@@ -372,14 +417,24 @@ export async function runValidate(options: PipelineOptions & { inputs: ValidateI
     },
     collector,
   );
-  return finishReport(options, collector, rendered, { started, skipped: [], reportUnusedExceptions: false, validate: true });
+  return finishReport(options, collector, rendered, {
+    started,
+    skipped: [],
+    reportUnusedExceptions: false,
+    validate: true,
+  });
 }
 
 async function finishReport(
   options: PipelineOptions & { renderer?: Renderer },
   collector: FindingCollector,
   rendered: RenderedOverlay[],
-  extra: { started: number; skipped: { path: string; reason: string }[]; reportUnusedExceptions: boolean; validate?: boolean },
+  extra: {
+    started: number;
+    skipped: { path: string; reason: string }[];
+    reportUnusedExceptions: boolean;
+    validate?: boolean;
+  },
 ): Promise<Report> {
   const { findings, resources } = await collector.finish();
   const today = (options.now ?? new Date()).toISOString().slice(0, 10);
@@ -400,13 +455,17 @@ async function finishReport(
       message: p.message,
       file: configFile,
       line: p.line,
-      fingerprint: createHash('sha256').update(JSON.stringify([p.ruleId, configFile, p.message])).digest('hex').slice(0, 32),
+      fingerprint: createHash('sha256')
+        .update(JSON.stringify([p.ruleId, configFile, p.message]))
+        .digest('hex')
+        .slice(0, 32),
     });
   }
   all.sort(compareFindings);
   const count = (s: Severity): number => all.filter((f) => f.severity === s).length;
   const byOverlay = new Map<string, number>();
-  for (const f of all) if (f.overlay && f.severity === 'error') byOverlay.set(f.overlay, (byOverlay.get(f.overlay) ?? 0) + 1);
+  for (const f of all)
+    if (f.overlay && f.severity === 'error') byOverlay.set(f.overlay, (byOverlay.get(f.overlay) ?? 0) + 1);
   return {
     tool: {
       name: 'kfm-gitops',

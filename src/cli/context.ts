@@ -35,14 +35,23 @@ export async function loadContext(io: CliIO, opts: { config?: string; root?: str
   }
   const configDir = loaded.file ? dirname(loaded.file) : io.cwd;
   const root = rootArg ?? (loaded.config.root ? resolve(configDir, loaded.config.root) : resolve(io.cwd, DEFAULT_ROOT));
-  if (!existsSync(root)) throw new CliError(`root ${root} does not exist (pass the desired-state folder as an argument, or set \`root\` in kfm-gitops.yaml)`);
+  if (!existsSync(root))
+    throw new CliError(
+      `root ${root} does not exist (pass the desired-state folder as an argument, or set \`root\` in kfm-gitops.yaml)`,
+    );
   if (!statSync(root).isDirectory()) throw new CliError(`root ${root} is not a directory`);
   return { config: loaded.config, configFile: loaded.file, root };
 }
 
 export async function kustomizeFor(io: CliIO, config: Config, flag?: string): Promise<KustomizeCommand> {
   try {
-    return await resolveKustomize({ flag, env: io.env.KFM_KUSTOMIZE || undefined, config: config.kustomize?.command, path: io.env.PATH, toolsDir: io.env.KFM_TOOLS_DIR || undefined });
+    return await resolveKustomize({
+      flag,
+      env: io.env.KFM_KUSTOMIZE || undefined,
+      config: config.kustomize?.command,
+      path: io.env.PATH,
+      toolsDir: io.env.KFM_TOOLS_DIR || undefined,
+    });
   } catch (err) {
     if (err instanceof KustomizeNotFoundError) throw new CliError(err.message);
     throw err;
@@ -64,14 +73,16 @@ export function kubernetesVersionFor(flag: string | undefined, config: Config): 
 
 export function parseFailOn(value: string | undefined, config: Config): FailOn {
   const v = value ?? config.failOn ?? 'error';
-  if (v !== 'error' && v !== 'warning') throw new CliError(`--fail-on must be error or warning, not ${JSON.stringify(v)}`);
+  if (v !== 'error' && v !== 'warning')
+    throw new CliError(`--fail-on must be error or warning, not ${JSON.stringify(v)}`);
   return v;
 }
 
 export function parsePositiveInt(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`${name} must be a whole number ≥ 1, not ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CliError(`${name} must be a whole number ≥ 1, not ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -90,12 +101,15 @@ export interface OutputPlan {
 export function planOutputs(io: CliIO, format: string | undefined, outputs: string[] | undefined): OutputPlan {
   const known = formatNames();
   const consoleFormat = format ?? 'text';
-  if (!known.includes(consoleFormat)) throw new CliError(`unknown --format ${JSON.stringify(consoleFormat)}; one of ${known.join(', ')}`);
+  if (!known.includes(consoleFormat))
+    throw new CliError(`unknown --format ${JSON.stringify(consoleFormat)}; one of ${known.join(', ')}`);
   const files = (outputs ?? []).map((spec) => {
     const eq = spec.indexOf('=');
-    if (eq <= 0 || eq === spec.length - 1) throw new CliError(`--output takes <format>=<file>, not ${JSON.stringify(spec)}`);
+    if (eq <= 0 || eq === spec.length - 1)
+      throw new CliError(`--output takes <format>=<file>, not ${JSON.stringify(spec)}`);
     const f = spec.slice(0, eq);
-    if (!known.includes(f)) throw new CliError(`unknown format ${JSON.stringify(f)} in --output; one of ${known.join(', ')}`);
+    if (!known.includes(f))
+      throw new CliError(`unknown format ${JSON.stringify(f)} in --output; one of ${known.join(', ')}`);
     return { format: f, file: resolve(io.cwd, spec.slice(eq + 1)) };
   });
   return { console: consoleFormat, files };

@@ -14,7 +14,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     code = c;
   };
   const program = new Command('kfm-gitops')
-    .description('Guard a GitOps desired-state repo: render every Kustomize overlay, check schemas, policies and secrets; promote image digests.')
+    .description(
+      'Guard a GitOps desired-state repo: render every Kustomize overlay, check schemas, policies and secrets; promote image digests.',
+    )
     .version(toolVersion(), '-V, --version')
     .showSuggestionAfterError(true)
     // Options belong to the (sub)command they follow: `promote verify --root x` must reach `verify`.
@@ -26,7 +28,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       '\nExit codes: 0 clean, 1 findings at or above --fail-on, 2 the tool could not run (flags, config, kustomize), 130 interrupted.\nDocs for a finding: kfm-gitops explain <ruleId>',
     );
   for (const register of COMMANDS) register(program, io, setCode);
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+  for (const cmd of program.commands)
+    cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;

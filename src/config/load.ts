@@ -98,16 +98,25 @@ function describeError(err: ErrorObject | undefined, value: unknown): { message:
     const key = String((err.params as { additionalProperty: string }).additionalProperty);
     const allowed = allowedKeys(err);
     const hint = allowed ? suggest(key, allowed) : undefined;
-    return { message: `unknown key \`${key}\` in ${where}${hint ? ` (did you mean \`${hint}\`?)` : ''}`, path: [...path, key] };
+    return {
+      message: `unknown key \`${key}\` in ${where}${hint ? ` (did you mean \`${hint}\`?)` : ''}`,
+      path: [...path, key],
+    };
   }
   if (err.keyword === 'type' && path.length === 0 && (typeof value !== 'object' || Array.isArray(value))) {
     return { message: 'the config must be a YAML mapping', path: [] };
   }
   if (err.keyword === 'enum') {
-    return { message: `\`${where}\` must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`, path };
+    return {
+      message: `\`${where}\` must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`,
+      path,
+    };
   }
   if (err.keyword === 'required') {
-    return { message: `\`${where}\` is missing required key \`${(err.params as { missingProperty: string }).missingProperty}\``, path };
+    return {
+      message: `\`${where}\` is missing required key \`${(err.params as { missingProperty: string }).missingProperty}\``,
+      path,
+    };
   }
   return { message: `\`${where}\` ${err.message ?? 'is invalid'}`, path };
 }
@@ -119,7 +128,14 @@ function allowedKeys(err: ErrorObject): string[] | undefined {
   const ref = err.schemaPath.match(/^(config\/[^#]+)#/);
   if (ref) {
     schema = sectionSchemas.get(ref[1]);
-    parts.splice(0, parts.length, ...err.schemaPath.replace(/^[^#]*#\//, '').split('/').slice(0, -1));
+    parts.splice(
+      0,
+      parts.length,
+      ...err.schemaPath
+        .replace(/^[^#]*#\//, '')
+        .split('/')
+        .slice(0, -1),
+    );
   }
   for (const p of parts) {
     if (!schema || typeof schema !== 'object') return undefined;
@@ -137,4 +153,3 @@ function pointerToPath(pointer: string): (string | number)[] {
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
-

@@ -26,14 +26,21 @@ export interface DiscoverResult {
 
 const IGNORE = ['**/node_modules/**', '**/.git/**', '**/.kfm-gitops/**'];
 
-export async function discoverOverlays(root: string, config: Config, options: DiscoverOptions = {}): Promise<DiscoverResult> {
-  const files = await fg(KUSTOMIZATION_NAMES.map((n) => `**/${n}`), {
-    cwd: root,
-    ignore: IGNORE,
-    followSymbolicLinks: false,
-    onlyFiles: true,
-    dot: false,
-  });
+export async function discoverOverlays(
+  root: string,
+  config: Config,
+  options: DiscoverOptions = {},
+): Promise<DiscoverResult> {
+  const files = await fg(
+    KUSTOMIZATION_NAMES.map((n) => `**/${n}`),
+    {
+      cwd: root,
+      ignore: IGNORE,
+      followSymbolicLinks: false,
+      onlyFiles: true,
+      dot: false,
+    },
+  );
   const dirs = new Map<string, string>(); // repo-relative dir → kustomization file
   for (const f of files.sort()) {
     const dir = dirname(f) === '.' ? '.' : dirname(f);
@@ -77,7 +84,8 @@ export async function discoverOverlays(root: string, config: Config, options: Di
   }
 
   let result = overlays.sort((a, b) => a.path.localeCompare(b.path));
-  if (options.overlayGlobs && options.overlayGlobs.length > 0) result = result.filter((o) => matchesAny(o.path, options.overlayGlobs!));
+  if (options.overlayGlobs && options.overlayGlobs.length > 0)
+    result = result.filter((o) => matchesAny(o.path, options.overlayGlobs!));
   if (options.envs && options.envs.length > 0) result = result.filter((o) => options.envs!.includes(o.env));
   return { overlays: result, bases: bases.sort() };
 }

@@ -44,7 +44,14 @@ export interface ParsedKustomization {
 }
 
 const DIR_FIELDS = ['resources', 'bases', 'components'];
-const FILE_LIST_FIELDS = ['crds', 'configurations', 'patchesStrategicMerge', 'transformers', 'generators', 'validators'];
+const FILE_LIST_FIELDS = [
+  'crds',
+  'configurations',
+  'patchesStrategicMerge',
+  'transformers',
+  'generators',
+  'validators',
+];
 const GENERATOR_FIELDS = ['configMapGenerator', 'secretGenerator'];
 
 /** http(s)/git/ssh URLs, scp-like `git@host:`, and kustomize's host-prefixed forms (`github.com/org/repo//path?ref=`). */
@@ -84,7 +91,8 @@ export async function readKustomization(abs: string): Promise<ParsedKustomizatio
   const scalarList = (node: unknown, field: string, kind: RefKind): void => {
     if (isSeq(node)) {
       node.items.forEach((item, i) => {
-        if (isScalar(item) && typeof item.value === 'string') result.refs.push({ field: `${field}[${i}]`, value: item.value, line: lineOf(item), kind });
+        if (isScalar(item) && typeof item.value === 'string')
+          result.refs.push({ field: `${field}[${i}]`, value: item.value, line: lineOf(item), kind });
       });
     } else if (isScalar(node) && typeof node.value === 'string') {
       result.refs.push({ field, value: node.value, line: lineOf(node), kind });
@@ -172,7 +180,11 @@ export interface WalkResult {
  * Walks every kustomization an overlay will read, without running kustomize and without any network:
  * collects input files and refuses remote references, references leaving the root and exec plugins.
  */
-export async function walkOverlay(root: string, overlayAbs: string, options: { allowExec: boolean }): Promise<WalkResult> {
+export async function walkOverlay(
+  root: string,
+  overlayAbs: string,
+  options: { allowExec: boolean },
+): Promise<WalkResult> {
   const inputs = new Set<string>();
   const kustomizations: string[] = [];
   const issues: WalkIssue[] = [];
@@ -193,24 +205,42 @@ export async function walkOverlay(root: string, overlayAbs: string, options: { a
       return;
     }
     for (const p of k.pluginFields) {
-      if (!options.allowExec) issues.push({ kind: 'plugin', file: rel(file), line: p.line, message: `${p.field} runs a KRM function (exec/container plugin); allow it with kustomize.allowExec in kfm-gitops.yaml` });
+      if (!options.allowExec)
+        issues.push({
+          kind: 'plugin',
+          file: rel(file),
+          line: p.line,
+          message: `${p.field} runs a KRM function (exec/container plugin); allow it with kustomize.allowExec in kfm-gitops.yaml`,
+        });
     }
     for (const h of k.helmCharts) {
       issues.push({
         kind: h.repo && isRemoteRef(h.repo) ? 'remote' : 'helm',
         file: rel(file),
         line: h.line,
-        message: h.repo ? `helmCharts pulls a chart from ${h.repo}: remote references are not rendered (vendor the chart or render it in CI and commit the output)` : 'helmCharts needs kustomize --enable-helm, which kfm-gitops does not run',
+        message: h.repo
+          ? `helmCharts pulls a chart from ${h.repo}: remote references are not rendered (vendor the chart or render it in CI and commit the output)`
+          : 'helmCharts needs kustomize --enable-helm, which kfm-gitops does not run',
       });
     }
     for (const ref of k.refs) {
       if (isRemoteRef(ref.value)) {
-        issues.push({ kind: 'remote', file: rel(file), line: ref.line, message: `${ref.field} references remote ${JSON.stringify(ref.value)}: remote bases are refused (no network at render time); vendor it into the repo` });
+        issues.push({
+          kind: 'remote',
+          file: rel(file),
+          line: ref.line,
+          message: `${ref.field} references remote ${JSON.stringify(ref.value)}: remote bases are refused (no network at render time); vendor it into the repo`,
+        });
         continue;
       }
       const target = resolve(dirname(file), ref.value);
       if (toRepoPath(root, target) === undefined) {
-        issues.push({ kind: 'outside-root', file: rel(file), line: ref.line, message: `${ref.field} ${JSON.stringify(ref.value)} points outside the checked root` });
+        issues.push({
+          kind: 'outside-root',
+          file: rel(file),
+          line: ref.line,
+          message: `${ref.field} ${JSON.stringify(ref.value)} points outside the checked root`,
+        });
         continue;
       }
       let info;
@@ -222,15 +252,29 @@ export async function walkOverlay(root: string, overlayAbs: string, options: { a
       // A symlink inside the repo that resolves outside it is an escape, however innocent the path looks.
       const real = await realpath(target).catch(() => target);
       if (toRepoPath(realRoot, real) === undefined) {
-        issues.push({ kind: 'outside-root', file: rel(file), line: ref.line, message: `${ref.field} ${JSON.stringify(ref.value)} is a symlink that leaves the checked root` });
+        issues.push({
+          kind: 'outside-root',
+          file: rel(file),
+          line: ref.line,
+          message: `${ref.field} ${JSON.stringify(ref.value)} is a symlink that leaves the checked root`,
+        });
         continue;
       }
       if (info.isDirectory()) {
         if (ref.kind === 'directory-or-file') await visit(target);
       } else {
         inputs.add(rel(target));
-        if (!options.allowExec && /^(generators|transformers|validators)/.test(ref.field) && (await fileUsesPlugin(target))) {
-          issues.push({ kind: 'plugin', file: rel(file), line: ref.line, message: `${ref.field} ${JSON.stringify(ref.value)} runs a KRM function (exec/container plugin); allow it with kustomize.allowExec in kfm-gitops.yaml` });
+        if (
+          !options.allowExec &&
+          /^(generators|transformers|validators)/.test(ref.field) &&
+          (await fileUsesPlugin(target))
+        ) {
+          issues.push({
+            kind: 'plugin',
+            file: rel(file),
+            line: ref.line,
+            message: `${ref.field} ${JSON.stringify(ref.value)} runs a KRM function (exec/container plugin); allow it with kustomize.allowExec in kfm-gitops.yaml`,
+          });
         }
       }
     }

@@ -32,14 +32,25 @@ export function applyExceptions(
     }
     used.add(idx);
     const e = exceptions[idx];
-    suppressed.push({ ...finding, suppressed: { by: 'exception', reason: e.reason, owner: e.owner, expires: e.expires } });
+    suppressed.push({
+      ...finding,
+      suppressed: { by: 'exception', reason: e.reason, owner: e.owner, expires: e.expires },
+    });
   }
   const problems: ExceptionOutcome['problems'] = [];
   exceptions.forEach((e, i) => {
     if (!active[i]) {
-      problems.push({ ruleId: 'KFM-CONFIG-001', message: `exception for ${e.rule} (owner ${e.owner}) expired on ${e.expires}: ${e.reason}`, line: e.line });
+      problems.push({
+        ruleId: 'KFM-CONFIG-001',
+        message: `exception for ${e.rule} (owner ${e.owner}) expired on ${e.expires}: ${e.reason}`,
+        line: e.line,
+      });
     } else if (!used.has(i) && options.reportUnused) {
-      problems.push({ ruleId: 'KFM-CONFIG-002', message: `exception for ${e.rule} (owner ${e.owner}) matched no finding; remove it`, line: e.line });
+      problems.push({
+        ruleId: 'KFM-CONFIG-002',
+        message: `exception for ${e.rule} (owner ${e.owner}) matched no finding; remove it`,
+        line: e.line,
+      });
     }
   });
   return { findings: kept, suppressed, problems };
@@ -68,7 +79,9 @@ function containerNameAt(f: Finding, resource: Resource | undefined): string | u
   if (!f.path || !resource) return undefined;
   const segs = parsePath(f.path);
   if (!segs) return undefined;
-  const at = segs.findIndex((s, i) => typeof s === 'string' && /^(initC|ephemeralC|c)ontainers$/.test(s) && typeof segs[i + 1] === 'number');
+  const at = segs.findIndex(
+    (s, i) => typeof s === 'string' && /^(initC|ephemeralC|c)ontainers$/.test(s) && typeof segs[i + 1] === 'number',
+  );
   if (at === -1) return undefined;
   let cur: unknown = resource.object;
   for (const seg of segs.slice(0, at + 2)) {

@@ -60,7 +60,12 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
   }
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, merge: true, prettyErrors: false }) as Document.Parsed[];
+    docs = parseAllDocuments(text, {
+      lineCounter,
+      uniqueKeys: true,
+      merge: true,
+      prettyErrors: false,
+    }) as Document.Parsed[];
   } catch (err) {
     problem('KFM-RENDER-010', `YAML could not be parsed: ${firstLine(err)}`);
     return { resources, findings };
@@ -78,14 +83,22 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
     const docLine = lineCounter.linePos(startOffset).line;
     const docBytes = (doc.range?.[2] ?? startOffset) - (doc.range?.[0] ?? 0);
     if (docBytes > limits.maxDocumentBytes) {
-      problem('KFM-RENDER-012', `document ${docIndex + 1} is ${docBytes} bytes, over the limit of ${limits.maxDocumentBytes}`, docLine);
+      problem(
+        'KFM-RENDER-012',
+        `document ${docIndex + 1} is ${docBytes} bytes, over the limit of ${limits.maxDocumentBytes}`,
+        docLine,
+      );
       return;
     }
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const line = e.pos ? lineCounter.linePos(e.pos[0]).line : docLine;
         const reason = e.code === 'DUPLICATE_KEY' ? `duplicate key: ${firstLine(e)}` : firstLine(e);
-        problem(e.code === 'DUPLICATE_KEY' ? 'KFM-RENDER-011' : 'KFM-RENDER-010', `document ${docIndex + 1}: ${reason}`, line);
+        problem(
+          e.code === 'DUPLICATE_KEY' ? 'KFM-RENDER-011' : 'KFM-RENDER-010',
+          `document ${docIndex + 1}: ${reason}`,
+          line,
+        );
       }
       return;
     }
@@ -108,13 +121,21 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
     }
     if (value === null || value === undefined) return; // empty document (a stray `---`)
     if (typeof value !== 'object' || Array.isArray(value)) {
-      problem('KFM-RENDER-013', `document ${docIndex + 1} is not a mapping (got ${Array.isArray(value) ? 'a list' : typeof value})`, docLine);
+      problem(
+        'KFM-RENDER-013',
+        `document ${docIndex + 1} is not a mapping (got ${Array.isArray(value) ? 'a list' : typeof value})`,
+        docLine,
+      );
       return;
     }
     const object = value as Record<string, unknown>;
     const id = resourceId(object);
     if (!id) {
-      problem('KFM-RENDER-013', `document ${docIndex + 1} is not a Kubernetes object: apiVersion, kind and metadata.name are required strings`, docLine);
+      problem(
+        'KFM-RENDER-013',
+        `document ${docIndex + 1} is not a Kubernetes object: apiVersion, kind and metadata.name are required strings`,
+        docLine,
+      );
       return;
     }
     const originAnnotation = extractOrigin(object);
@@ -186,7 +207,12 @@ function resourceId(object: Record<string, unknown>): ResourceId | undefined {
  * Span of `path` inside a parsed document: the key of the deepest existing map entry, or the sequence item.
  * A path that does not exist (a missing required field) resolves to its deepest existing parent.
  */
-export function locateInDocument(doc: Document.Parsed, lc: LineCounter, path: JsonPath, file: string): Span | undefined {
+export function locateInDocument(
+  doc: Document.Parsed,
+  lc: LineCounter,
+  path: JsonPath,
+  file: string,
+): Span | undefined {
   let node: unknown = doc.contents;
   let best: number | undefined = (node as YamlNode | null)?.range?.[0];
   for (const seg of path) {

@@ -40,7 +40,8 @@ export function extractOrigin(object: Record<string, unknown>): string | undefin
   return undefined;
 }
 
-const SIMPLE_TRANSFORMATION = /^- configuredIn: ([^\s'"#][^\n]*)\n  configuredBy:\n    apiVersion: [^\n]+\n    kind: ([A-Za-z0-9]+)\n?/;
+const SIMPLE_TRANSFORMATION =
+  /^- configuredIn: ([^\s'"#][^\n]*)\n {2}configuredBy:\n {4}apiVersion: [^\n]+\n {4}kind: ([A-Za-z0-9]+)\n?/;
 
 export function extractTransformations(object: Record<string, unknown>): Transformation[] {
   const raw = annotationsOf(object)?.[TRANSFORMATIONS_ANNOTATION];
@@ -58,7 +59,9 @@ export function extractTransformations(object: Record<string, unknown>): Transfo
     const parsed = parse(raw) as unknown;
     if (!Array.isArray(parsed)) return [];
     return parsed.flatMap((t: { configuredIn?: unknown; configuredBy?: { kind?: unknown } }) =>
-      typeof t?.configuredIn === 'string' ? [{ configuredIn: t.configuredIn, kind: String(t.configuredBy?.kind ?? '') }] : [],
+      typeof t?.configuredIn === 'string'
+        ? [{ configuredIn: t.configuredIn, kind: String(t.configuredBy?.kind ?? '') }]
+        : [],
     );
   } catch {
     return [];

@@ -27,7 +27,15 @@ const STDERR_CAP = 64 * 1024;
 
 export function execCapture(file: string, args: string[], options: ExecOptions): Promise<ExecResult> {
   return new Promise((resolvePromise) => {
-    const result: ExecResult = { exitCode: null, signal: null, stdout: '', stderr: '', timedOut: false, tooLarge: false, aborted: false };
+    const result: ExecResult = {
+      exitCode: null,
+      signal: null,
+      stdout: '',
+      stderr: '',
+      timedOut: false,
+      tooLarge: false,
+      aborted: false,
+    };
     if (options.signal?.aborted) {
       result.aborted = true;
       resolvePromise(result);
@@ -78,7 +86,8 @@ export function execCapture(file: string, args: string[], options: ExecOptions):
       chunks.push(chunk);
     });
     child.stderr!.on('data', (chunk: Buffer) => {
-      if (result.stderr.length < STDERR_CAP) result.stderr += chunk.toString('utf8').slice(0, STDERR_CAP - result.stderr.length);
+      if (result.stderr.length < STDERR_CAP)
+        result.stderr += chunk.toString('utf8').slice(0, STDERR_CAP - result.stderr.length);
     });
     const finish = (): void => {
       if (settled) return;

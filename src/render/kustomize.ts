@@ -43,7 +43,10 @@ export class KustomizeRenderer implements Renderer {
       originBase = dir;
     }
     // `kubectl kustomize <dir>` has no `build` verb; standalone kustomize does.
-    const args = this.cmd.prefixArgs[0] === 'kustomize' ? [...this.cmd.prefixArgs, target] : [...this.cmd.prefixArgs, 'build', target];
+    const args =
+      this.cmd.prefixArgs[0] === 'kustomize'
+        ? [...this.cmd.prefixArgs, target]
+        : [...this.cmd.prefixArgs, 'build', target];
     if (request.allowExec) args.push('--enable-alpha-plugins', '--enable-exec');
     const r = await execCapture(this.cmd.file, args, {
       timeoutMs: request.timeoutMs,
@@ -54,9 +57,20 @@ export class KustomizeRenderer implements Renderer {
     const relRoot = originBase ? relative(originBase, request.root) : undefined;
     const clean = (text: string): string => cleanMessage(text, [originBase, relRoot, request.root]);
     if (r.aborted) return { ok: false, reason: 'aborted', message: 'render interrupted' };
-    if (r.spawnError) return { ok: false, reason: 'spawn', message: `could not start ${this.command}: ${r.spawnError}` };
-    if (r.timedOut) return { ok: false, reason: 'timeout', message: `kustomize build timed out after ${Math.round(request.timeoutMs / 1000)} s (the process and its children were killed)` };
-    if (r.tooLarge) return { ok: false, reason: 'too-large', message: `rendered output exceeds ${Math.round(request.maxOutputBytes / (1024 * 1024))} MB; the render was stopped` };
+    if (r.spawnError)
+      return { ok: false, reason: 'spawn', message: `could not start ${this.command}: ${r.spawnError}` };
+    if (r.timedOut)
+      return {
+        ok: false,
+        reason: 'timeout',
+        message: `kustomize build timed out after ${Math.round(request.timeoutMs / 1000)} s (the process and its children were killed)`,
+      };
+    if (r.tooLarge)
+      return {
+        ok: false,
+        reason: 'too-large',
+        message: `rendered output exceeds ${Math.round(request.maxOutputBytes / (1024 * 1024))} MB; the render was stopped`,
+      };
     if (r.exitCode !== 0) {
       const why = clean(r.stderr) || clean(r.stdout) || `exited with ${r.signal ?? r.exitCode}`;
       return { ok: false, reason: 'error', message: why, exitCode: r.exitCode };
@@ -80,11 +94,17 @@ export function cleanMessage(text: string, prefixes: (string | undefined)[]): st
   }
   // The wrapper adds a layer of "accumulating resources from <overlay>" to every message; it says nothing to the user.
   out = out
-    .replace(/accumulating resources: accumulation err='accumulating resources from '[^']*': '[^']*' must resolve to a file': /g, '')
+    .replace(
+      /accumulating resources: accumulation err='accumulating resources from '[^']*': '[^']*' must resolve to a file': /g,
+      '',
+    )
     .replace(/^(?:Error: )?(?:recursed accumulation of path|couldn't make target for path) '[^']*': /gm, '');
   const lines = out
     .split('\n')
     .map((l) => l.trimEnd())
     .filter((l) => l.trim() !== '' && !/^Usage:|^\s+kustomize build|^Flags:|^Global Flags:/.test(l));
-  return lines.slice(0, MESSAGE_LINES).join('\n').replace(/^Error: /, '');
+  return lines
+    .slice(0, MESSAGE_LINES)
+    .join('\n')
+    .replace(/^Error: /, '');
 }

@@ -80,9 +80,15 @@ export async function resolveKustomize(options: ResolveOptions): Promise<Kustomi
     if (!cmd) continue;
     const [exe, ...rest] = splitCommand(cmd);
     const file = isAbsolute(exe) || exe.includes('/') ? (isExecutable(exe) ? exe : undefined) : which(exe, pathVar);
-    if (!file) throw new KustomizeNotFoundError(`kustomize command ${JSON.stringify(cmd)} (from ${source}) is not an executable`);
+    if (!file)
+      throw new KustomizeNotFoundError(
+        `kustomize command ${JSON.stringify(cmd)} (from ${source}) is not an executable`,
+      );
     const version = await versionOf(file, rest);
-    if (!version) throw new KustomizeNotFoundError(`kustomize command ${JSON.stringify(cmd)} (from ${source}) did not answer \`version\``);
+    if (!version)
+      throw new KustomizeNotFoundError(
+        `kustomize command ${JSON.stringify(cmd)} (from ${source}) did not answer \`version\``,
+      );
     return { file, prefixArgs: rest, source, display: cmd, version };
   }
   // KFM_TOOLS_DIR points at another toolchain folder (or an empty one, to ignore the bundled build).

@@ -97,7 +97,9 @@ export class SourceMapper {
       // The rendered image carries the entry's newName (or its original name when only the tag/digest changed).
       const rendered = getAt(resource.object, path);
       const name = typeof rendered === 'string' ? imageName(rendered) : undefined;
-      const idx = (kobj.images as { name?: unknown; newName?: unknown }[]).findIndex((i) => i?.newName === name || (i?.newName === undefined && i?.name === name));
+      const idx = (kobj.images as { name?: unknown; newName?: unknown }[]).findIndex(
+        (i) => i?.newName === name || (i?.newName === undefined && i?.name === name),
+      );
       if (idx >= 0) return match(kdoc, k.lc, ['images', idx], kustomizationFile).span;
     }
     if (kind === 'NamespaceTransformer' && path.length === 2 && path[0] === 'metadata' && path[1] === 'namespace') {
@@ -159,8 +161,12 @@ function match(doc: Document.Parsed, lc: LineCounter, path: JsonPath, file: stri
   let depth = 0;
   let renderedNode = rendered;
   for (const seg of path) {
-    const renderedItem = renderedNode && typeof renderedNode === 'object' ? (renderedNode as Record<string | number, unknown>)[seg] : undefined;
-    const itemName = renderedItem && typeof renderedItem === 'object' ? (renderedItem as { name?: unknown }).name : undefined;
+    const renderedItem =
+      renderedNode && typeof renderedNode === 'object'
+        ? (renderedNode as Record<string | number, unknown>)[seg]
+        : undefined;
+    const itemName =
+      renderedItem && typeof renderedItem === 'object' ? (renderedItem as { name?: unknown }).name : undefined;
     renderedNode = renderedItem;
     if (isSeq(node) && typeof seg === 'number' && typeof itemName === 'string') {
       const byName = node.items.find((it) => isMap(it) && it.get('name') === itemName);

@@ -9,7 +9,12 @@ export type RenderOutcome =
       /** Served from the render cache. */
       cached?: boolean;
     }
-  | { ok: false; reason: 'error' | 'timeout' | 'too-large' | 'spawn' | 'aborted'; message: string; exitCode?: number | null };
+  | {
+      ok: false;
+      reason: 'error' | 'timeout' | 'too-large' | 'spawn' | 'aborted';
+      message: string;
+      exitCode?: number | null;
+    };
 
 export interface RenderRequest {
   overlay: Overlay;

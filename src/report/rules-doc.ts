@@ -14,13 +14,25 @@ export function formatRulesDoc(rules: RuleDoc[]): string {
     '',
     '| rule | severity | category | title |',
     '|---|---|---|---|',
-    ...[...families.values()].flat().map((r) => `| [${r.id}](#${r.id.toLowerCase()}) | ${r.severity} | ${r.category} | ${escapeCell(r.title)} |`),
+    ...[...families.values()]
+      .flat()
+      .map((r) => `| [${r.id}](#${r.id.toLowerCase()}) | ${r.severity} | ${r.category} | ${escapeCell(r.title)} |`),
     '',
   ];
   for (const [family, list] of families) {
     out.push(`## ${family}`, '');
     for (const r of list) {
-      out.push(`<a id="${r.id.toLowerCase()}"></a>`, `### ${r.id} — ${r.title}`, '', `Default severity: **${r.severity}** · category: ${r.category}`, '', `**Why.** ${r.description}`, '', `**How to fix.** ${r.remediation}`, '');
+      out.push(
+        `<a id="${r.id.toLowerCase()}"></a>`,
+        `### ${r.id} — ${r.title}`,
+        '',
+        `Default severity: **${r.severity}** · category: ${r.category}`,
+        '',
+        `**Why.** ${r.description}`,
+        '',
+        `**How to fix.** ${r.remediation}`,
+        '',
+      );
     }
   }
   return `${out.join('\n').trimEnd()}\n`;

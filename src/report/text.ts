@@ -22,11 +22,15 @@ export function formatText(report: Report, options: TextOptions): string {
     const o = overlayInfo.get(key);
     lines.push(c.bold.underline(key) + (o ? c.dim(`  ${o.env} · ${o.layer} · ${o.resources} resources`) : ''));
     for (const f of findings) {
-      const sev = f.severity === 'error' ? c.red('error  ') : f.severity === 'warning' ? c.yellow('warning') : c.blue('info   ');
+      const sev =
+        f.severity === 'error' ? c.red('error  ') : f.severity === 'warning' ? c.yellow('warning') : c.blue('info   ');
       const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ''}${f.column ? `:${f.column}` : ''}` : '';
-      const what = f.resource ? `${f.resource.kind} ${f.resource.namespace ? `${f.resource.namespace}/` : ''}${f.resource.name}` : '';
+      const what = f.resource
+        ? `${f.resource.kind} ${f.resource.namespace ? `${f.resource.namespace}/` : ''}${f.resource.name}`
+        : '';
       lines.push(`  ${sev} ${c.cyan(f.ruleId)}  ${[where, what, f.path ?? ''].filter(Boolean).join('  ')}`);
-      for (const [i, msgLine] of f.message.split('\n').entries()) lines.push(`          ${i === 0 ? msgLine : c.dim(msgLine)}`);
+      for (const [i, msgLine] of f.message.split('\n').entries())
+        lines.push(`          ${i === 0 ? msgLine : c.dim(msgLine)}`);
     }
     lines.push('');
   }
@@ -34,7 +38,11 @@ export function formatText(report: Report, options: TextOptions): string {
     lines.push(c.dim(`${report.suppressed.length} finding(s) suppressed:`));
     for (const f of report.suppressed) {
       const s = f.suppressed!;
-      lines.push(c.dim(`  ${f.ruleId} ${f.file ?? f.overlay ?? ''}${f.line ? `:${f.line}` : ''} — ${s.by}${s.owner ? ` by ${s.owner}` : ''}${s.expires ? ` until ${s.expires}` : ''}: ${s.reason}`));
+      lines.push(
+        c.dim(
+          `  ${f.ruleId} ${f.file ?? f.overlay ?? ''}${f.line ? `:${f.line}` : ''} — ${s.by}${s.owner ? ` by ${s.owner}` : ''}${s.expires ? ` until ${s.expires}` : ''}: ${s.reason}`,
+        ),
+      );
     }
     lines.push('');
   }
@@ -53,6 +61,8 @@ export function summaryLine(report: Report, c = new Chalk({ level: 0 })): string
   const mark = error > 0 ? c.red('✖') : warning > 0 ? c.yellow('⚠') : c.green('✔');
   const where = `${plural(report.summary.overlays, 'overlay')} (${plural(report.summary.resources, 'resource')})`;
   const cache = report.summary.cachedRenders ? `, ${report.summary.cachedRenders} from render cache` : '';
-  const tool = report.tool.kustomize ? ` — ${report.tool.kustomizeCommand ?? 'kustomize'} ${report.tool.kustomize}` : '';
+  const tool = report.tool.kustomize
+    ? ` — ${report.tool.kustomizeCommand ?? 'kustomize'} ${report.tool.kustomize}`
+    : '';
   return `${mark} ${plural(error, 'error')}, ${plural(warning, 'warning')} in ${where}${cache}${tool}, Kubernetes ${report.tool.kubernetesVersion}, ${report.summary.durationMs} ms`;
 }

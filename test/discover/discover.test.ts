@@ -52,7 +52,11 @@ describe('walkOverlay', () => {
   it('collects every input file of an overlay, transitively', async () => {
     const walk = await walkOverlay(mixed, join(mixed, 'apps/good/overlays/dev'), { allowExec: false });
     expect(walk.issues).toEqual([]);
-    expect(walk.inputs).toEqual(['apps/good/base/configmap.yaml', 'apps/good/base/kustomization.yaml', 'apps/good/overlays/dev/kustomization.yaml']);
+    expect(walk.inputs).toEqual([
+      'apps/good/base/configmap.yaml',
+      'apps/good/base/kustomization.yaml',
+      'apps/good/overlays/dev/kustomization.yaml',
+    ]);
   });
 
   it('recognises the remote reference forms kustomize accepts', () => {

@@ -19,8 +19,18 @@ describe('kfm-gitops check (e2e)', () => {
     const r = await runCli(['check', '--format', 'json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report.tool).toMatchObject({ name: 'kfm-gitops', version: expect.any(String), kustomize: expect.stringMatching(/^v5\./), kubernetesVersion: expect.stringMatching(/^1\.\d+$/) });
-    expect(report.summary).toMatchObject({ overlays: expect.any(Number), resources: expect.any(Number), findings: { error: 0, warning: expect.any(Number) }, durationMs: expect.any(Number) });
+    expect(report.tool).toMatchObject({
+      name: 'kfm-gitops',
+      version: expect.any(String),
+      kustomize: expect.stringMatching(/^v5\./),
+      kubernetesVersion: expect.stringMatching(/^1\.\d+$/),
+    });
+    expect(report.summary).toMatchObject({
+      overlays: expect.any(Number),
+      resources: expect.any(Number),
+      findings: { error: 0, warning: expect.any(Number) },
+      durationMs: expect.any(Number),
+    });
     expect(report.summary.overlays).toBeGreaterThanOrEqual(10);
     const prod = report.overlays.find((o: { path: string }) => o.path === 'apps/kfm-api/overlays/prod');
     expect(prod).toMatchObject({ env: 'prod', layer: 'apps', status: 'ok', resources: expect.any(Number) });
@@ -32,8 +42,17 @@ describe('kfm-gitops check (e2e)', () => {
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
     const byOverlay = Object.fromEntries(report.findings.map((f: { overlay: string }) => [f.overlay, f]));
-    expect(byOverlay['apps/remote/overlays/dev']).toMatchObject({ ruleId: 'KFM-RENDER-003', category: 'render', file: 'apps/remote/overlays/dev/kustomization.yaml', line: 6 });
-    expect(byOverlay['apps/typo/overlays/dev']).toMatchObject({ ruleId: 'KFM-RENDER-001', file: 'apps/typo/overlays/dev/kustomization.yaml', line: 4 });
+    expect(byOverlay['apps/remote/overlays/dev']).toMatchObject({
+      ruleId: 'KFM-RENDER-003',
+      category: 'render',
+      file: 'apps/remote/overlays/dev/kustomization.yaml',
+      line: 6,
+    });
+    expect(byOverlay['apps/typo/overlays/dev']).toMatchObject({
+      ruleId: 'KFM-RENDER-001',
+      file: 'apps/typo/overlays/dev/kustomization.yaml',
+      line: 4,
+    });
     expect(byOverlay['apps/typo/overlays/dev'].message).toContain('unknown field "resorces"');
     expect(byOverlay['apps/missing/overlays/dev']).toMatchObject({ ruleId: 'KFM-RENDER-001', line: 6 });
     expect(byOverlay['apps/missing/overlays/dev'].message).toContain('service.yaml');
@@ -58,19 +77,26 @@ describe('kfm-gitops check (e2e)', () => {
     writeFileSync(join(dir, 'kfm-gitops.yaml'), `root: ${join(repoRoot, 'infra', 'gitops')}\nconcurency: 2\n`);
     const config = await runCli(['check'], { cwd: dir });
     expect(config.code).toBe(2);
-    expect(config.stderr).toMatch(/kfm-gitops.yaml:2: unknown key `concurency` in the top level \(did you mean `concurrency`\?\)/);
+    expect(config.stderr).toMatch(
+      /kfm-gitops.yaml:2: unknown key `concurency` in the top level \(did you mean `concurrency`\?\)/,
+    );
   });
 
   it('exits 2 when a check section of the config is unusable (a schema folder that does not exist)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kfm-config-'));
-    writeFileSync(join(dir, 'kfm-gitops.yaml'), `root: ${join(repoRoot, 'infra', 'gitops')}\nschema:\n  extraDirs: [does-not-exist]\n`);
+    writeFileSync(
+      join(dir, 'kfm-gitops.yaml'),
+      `root: ${join(repoRoot, 'infra', 'gitops')}\nschema:\n  extraDirs: [does-not-exist]\n`,
+    );
     const r = await runCli(['check', '--overlay', 'apps/kfm-ui/overlays/dev'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('does-not-exist');
   });
 
   it('uses a kustomize named by KFM_KUSTOMIZE and says so', async () => {
-    const r = await runCli(['check', '--overlay', 'apps/kfm-ui/**', '--format', 'json'], { env: { KFM_KUSTOMIZE: 'kubectl kustomize' } });
+    const r = await runCli(['check', '--overlay', 'apps/kfm-ui/**', '--format', 'json'], {
+      env: { KFM_KUSTOMIZE: 'kubectl kustomize' },
+    });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).tool.kustomizeCommand).toBe('kubectl kustomize');
   });
@@ -95,7 +121,9 @@ describe('kfm-gitops render / validate / explain (e2e)', () => {
   });
 
   it('validate reads stdin and points at the line', async () => {
-    const r = await runCli(['validate', '-', '--format', 'json'], { input: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n' });
+    const r = await runCli(['validate', '-', '--format', 'json'], {
+      input: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n',
+    });
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
     expect(report.findings[0]).toMatchObject({ ruleId: 'KFM-RENDER-011', file: '<stdin>', line: 5 });

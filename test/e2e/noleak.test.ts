@@ -33,31 +33,34 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('no secret leaves the tool', () => {
-  it.each(['text', 'json', 'sarif', 'junit', 'github'])('console format %s, stderr and report files', async (format) => {
-    const out = join(planted.root, '..', `${format}-reports`);
-    const r = await runCli([
-      'check',
-      planted.root,
-      '--format',
-      format,
-      '-o',
-      `json=${out}/r.json`,
-      '-o',
-      `sarif=${out}/r.sarif`,
-      '-o',
-      `junit=${out}/r.xml`,
-      '-o',
-      `github=${out}/r.txt`,
-      '-o',
-      `text=${out}/r.log`,
-    ]);
-    expect(r.code).toBe(1);
-    // The run did find the secrets (otherwise "no leak" would prove nothing).
-    const report = JSON.parse(readFileSync(join(out, 'r.json'), 'utf8'));
-    expect(report.findings.filter((f: { category: string }) => f.category === 'secret').length).toBeGreaterThan(40);
-    const everything = [r.stdout, r.stderr, ...filesUnder(out).map((f) => readFileSync(f, 'utf8'))].join('\n');
-    expect(leakedFragments(everything, planted.secrets)).toEqual([]);
-  });
+  it.each(['text', 'json', 'sarif', 'junit', 'github'])(
+    'console format %s, stderr and report files',
+    async (format) => {
+      const out = join(planted.root, '..', `${format}-reports`);
+      const r = await runCli([
+        'check',
+        planted.root,
+        '--format',
+        format,
+        '-o',
+        `json=${out}/r.json`,
+        '-o',
+        `sarif=${out}/r.sarif`,
+        '-o',
+        `junit=${out}/r.xml`,
+        '-o',
+        `github=${out}/r.txt`,
+        '-o',
+        `text=${out}/r.log`,
+      ]);
+      expect(r.code).toBe(1);
+      // The run did find the secrets (otherwise "no leak" would prove nothing).
+      const report = JSON.parse(readFileSync(join(out, 'r.json'), 'utf8'));
+      expect(report.findings.filter((f: { category: string }) => f.category === 'secret').length).toBeGreaterThan(40);
+      const everything = [r.stdout, r.stderr, ...filesUnder(out).map((f) => readFileSync(f, 'utf8'))].join('\n');
+      expect(leakedFragments(everything, planted.secrets)).toEqual([]);
+    },
+  );
 
   it('leaves no secret in clear in the caches it wrote', async () => {
     await runCli(['check', planted.root, '--format', 'json']);

@@ -19,22 +19,44 @@ const finding = (path: string, fp: string): Finding => ({
   fingerprint: fp,
 });
 
-const base: ExceptionEntry = { rule: 'KFM-DP-001', reason: 'vendor image not mirrored yet', owner: 'platform', expires: '2027-01-31', line: 7 };
+const base: ExceptionEntry = {
+  rule: 'KFM-DP-001',
+  reason: 'vendor image not mirrored yet',
+  owner: 'platform',
+  expires: '2027-01-31',
+  line: 7,
+};
 const options = { today: '2026-11-26', resourceOf: () => deployment, reportUnused: true };
 
 describe('exceptions', () => {
   it('suppresses only the container it names, and lists what it suppressed', () => {
-    const findings = [finding('spec.template.spec.containers[0].image', 'a'), finding('spec.template.spec.containers[1].image', 'b')];
-    const out = applyExceptions(findings, [{ ...base, resource: { kind: 'Deployment', name: 'legacy' }, container: 'exporter' }], options);
+    const findings = [
+      finding('spec.template.spec.containers[0].image', 'a'),
+      finding('spec.template.spec.containers[1].image', 'b'),
+    ];
+    const out = applyExceptions(
+      findings,
+      [{ ...base, resource: { kind: 'Deployment', name: 'legacy' }, container: 'exporter' }],
+      options,
+    );
     expect(out.findings.map((f) => f.fingerprint)).toEqual(['a']);
-    expect(out.suppressed).toEqual([expect.objectContaining({ fingerprint: 'b', suppressed: { by: 'exception', reason: base.reason, owner: 'platform', expires: '2027-01-31' } })]);
+    expect(out.suppressed).toEqual([
+      expect.objectContaining({
+        fingerprint: 'b',
+        suppressed: { by: 'exception', reason: base.reason, owner: 'platform', expires: '2027-01-31' },
+      }),
+    ]);
     expect(out.problems).toEqual([]);
   });
 
   it('matches by JSON path prefix and overlay glob', () => {
     const findings = [finding('spec.template.spec.containers[0].image', 'a')];
-    expect(applyExceptions(findings, [{ ...base, path: 'spec.template.spec.containers[0]' }], options).findings).toEqual([]);
-    expect(applyExceptions(findings, [{ ...base, path: 'spec.template.spec.containers[1]' }], options).findings).toHaveLength(1);
+    expect(
+      applyExceptions(findings, [{ ...base, path: 'spec.template.spec.containers[0]' }], options).findings,
+    ).toEqual([]);
+    expect(
+      applyExceptions(findings, [{ ...base, path: 'spec.template.spec.containers[1]' }], options).findings,
+    ).toHaveLength(1);
     expect(applyExceptions(findings, [{ ...base, overlay: 'apps/legacy/**' }], options).findings).toEqual([]);
     expect(applyExceptions(findings, [{ ...base, overlay: 'apps/other/**' }], options).findings).toHaveLength(1);
   });
@@ -42,7 +64,9 @@ describe('exceptions', () => {
   it('an expired exception suppresses nothing and is itself a finding at its line', () => {
     const out = applyExceptions([finding('spec', 'a')], [{ ...base, expires: '2026-11-25' }], options);
     expect(out.findings).toHaveLength(1);
-    expect(out.problems).toEqual([{ ruleId: 'KFM-CONFIG-001', message: expect.stringContaining('expired on 2026-11-25'), line: 7 }]);
+    expect(out.problems).toEqual([
+      { ruleId: 'KFM-CONFIG-001', message: expect.stringContaining('expired on 2026-11-25'), line: 7 },
+    ]);
   });
 
   it('applies through its expiry day', () => {

@@ -53,7 +53,10 @@ describe('parseResources', () => {
 
   it('refuses alias bombs without expanding them', () => {
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 1; i < 9; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)}]`);
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)},*${String.fromCharCode(96 + i)}]`,
+      );
     const text = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
     const started = Date.now();
     const { resources, findings } = parseResources(text, opts);
@@ -73,7 +76,10 @@ describe('parseResources', () => {
     expect(parseResources('a: [1, 2\nb: c', opts).findings[0].ruleId).toBe('KFM-RENDER-010');
     expect(parseResources('- 1\n- 2\n', opts).findings[0].ruleId).toBe('KFM-RENDER-013');
     expect(parseResources('apiVersion: v1\nkind: ConfigMap\n', opts).findings[0].ruleId).toBe('KFM-RENDER-013');
-    expect(parseResources('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: !!js/function "x"\n', opts).findings[0].ruleId).toBe('KFM-RENDER-010');
+    expect(
+      parseResources('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: !!js/function "x"\n', opts)
+        .findings[0].ruleId,
+    ).toBe('KFM-RENDER-010');
     expect(parseResources('apiVersion: v1\u0000', opts).findings[0].ruleId).toBe('KFM-RENDER-010');
   });
 
@@ -98,7 +104,9 @@ describe('parseResources', () => {
     expect(resources).toHaveLength(1);
     expect(resources[0].object.metadata).toEqual({ name: 'a' });
     expect(resources[0].origin?.file).toBe('apps/x/base/cm.yaml');
-    expect(resources[0].transformedBy).toEqual([{ file: 'apps/x/overlays/dev/kustomization.yaml', kind: 'NamespaceTransformer' }]);
+    expect(resources[0].transformedBy).toEqual([
+      { file: 'apps/x/overlays/dev/kustomization.yaml', kind: 'NamespaceTransformer' },
+    ]);
   });
 });
 
@@ -107,8 +115,14 @@ describe('JSON paths', () => {
     const path = ['spec', 'template', 'spec', 'containers', 0, 'image'];
     expect(formatPath(path)).toBe('spec.template.spec.containers[0].image');
     expect(parsePath('spec.template.spec.containers[0].image')).toEqual(path);
-    expect(formatPath(['metadata', 'labels', 'app.kubernetes.io/name'])).toBe('metadata.labels["app.kubernetes.io/name"]');
-    expect(parsePath('metadata.labels["app.kubernetes.io/name"]')).toEqual(['metadata', 'labels', 'app.kubernetes.io/name']);
+    expect(formatPath(['metadata', 'labels', 'app.kubernetes.io/name'])).toBe(
+      'metadata.labels["app.kubernetes.io/name"]',
+    );
+    expect(parsePath('metadata.labels["app.kubernetes.io/name"]')).toEqual([
+      'metadata',
+      'labels',
+      'app.kubernetes.io/name',
+    ]);
     expect(parsePath('spec..x')).toBeUndefined();
   });
 });

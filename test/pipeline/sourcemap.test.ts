@@ -15,13 +15,20 @@ const root = join(fixtures, 'sourcemap', 'repo');
 /** A check that reports fixed paths on every Deployment, like a real check would. */
 function probe(paths: JsonPath[]): Check {
   return {
-    meta: { id: 'probe', description: 'test probe', docsUrl: '', defaultSeverity: 'error', errorRuleId: 'KFM-SCHEMA-000' },
+    meta: {
+      id: 'probe',
+      description: 'test probe',
+      docsUrl: '',
+      defaultSeverity: 'error',
+      errorRuleId: 'KFM-SCHEMA-000',
+    },
     rules: () => [],
     async run(ctx) {
       for (const r of ctx.resources) {
         if (r.id.kind !== 'Deployment') continue;
         // Strategic-merge patches reorder containers (prod renders `web` first): address the web container by name.
-        const containers = (r.object as { spec: { template: { spec: { containers: { name: string }[] } } } }).spec.template.spec.containers;
+        const containers = (r.object as { spec: { template: { spec: { containers: { name: string }[] } } } }).spec
+          .template.spec.containers;
         const web = containers.findIndex((c) => c.name === 'web');
         for (const p of paths) {
           const path = p.map((seg) => (seg === 'WEB' ? web : seg));
@@ -67,21 +74,35 @@ const at = (overlay: string, path: string): Pick<Finding, 'file' | 'line'> => {
 describe('source mapping', () => {
   it('points a field that comes from the base at the base file line, once per overlay', () => {
     for (const env of ['dev', 'stage', 'prod']) {
-      expect(at(env, 'spec.template.spec.containers.WEB.ports.0.containerPort')).toEqual({ file: 'apps/web/base/deployment.yaml', line: 24 });
+      expect(at(env, 'spec.template.spec.containers.WEB.ports.0.containerPort')).toEqual({
+        file: 'apps/web/base/deployment.yaml',
+        line: 24,
+      });
     }
-    expect(findings.filter((f) => f.message === 'probe spec.template.spec.containers.WEB.ports.0.containerPort')).toHaveLength(3);
+    expect(
+      findings.filter((f) => f.message === 'probe spec.template.spec.containers.WEB.ports.0.containerPort'),
+    ).toHaveLength(3);
   });
 
   it('points a field set by an overlay patch at the patch line', () => {
     expect(at('prod', 'spec.replicas')).toEqual({ file: 'apps/web/overlays/prod/scale.yaml', line: 6 });
     expect(at('dev', 'spec.replicas')).toEqual({ file: 'apps/web/base/deployment.yaml', line: 9 });
     // Matched by container name, not index: the rendered list has `web` first, the base second, the patch alone.
-    expect(at('prod', 'spec.template.spec.containers.WEB.resources.limits.memory')).toEqual({ file: 'apps/web/overlays/prod/scale.yaml', line: 13 });
+    expect(at('prod', 'spec.template.spec.containers.WEB.resources.limits.memory')).toEqual({
+      file: 'apps/web/overlays/prod/scale.yaml',
+      line: 13,
+    });
   });
 
   it('points an image set by images: at that entry of the overlay kustomization', () => {
-    expect(at('prod', 'spec.template.spec.containers.WEB.image')).toEqual({ file: 'apps/web/overlays/prod/kustomization.yaml', line: 12 });
-    expect(at('dev', 'spec.template.spec.containers.WEB.image')).toEqual({ file: 'apps/web/overlays/dev/kustomization.yaml', line: 7 });
+    expect(at('prod', 'spec.template.spec.containers.WEB.image')).toEqual({
+      file: 'apps/web/overlays/prod/kustomization.yaml',
+      line: 12,
+    });
+    expect(at('dev', 'spec.template.spec.containers.WEB.image')).toEqual({
+      file: 'apps/web/overlays/dev/kustomization.yaml',
+      line: 7,
+    });
   });
 
   it('points a namespace set by the overlay at its namespace: line', () => {

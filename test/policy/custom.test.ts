@@ -49,7 +49,9 @@ describe.skipIf(!hasKustomize)(`custom policies (${hasKustomize ? 'pinned kustom
       ];
       expect(first.findings.map(brief)).toEqual(expected);
       expect(first.findings[0].message).toBe('Deployment shop has no kfm.dev/team label');
-      expect(readdirSync(join(dir, '.kfm-gitops', 'cache', 'policies')).filter((e) => e !== '.gitignore')).toHaveLength(1);
+      expect(readdirSync(join(dir, '.kfm-gitops', 'cache', 'policies')).filter((e) => e !== '.gitignore')).toHaveLength(
+        1,
+      );
 
       const second = await checkRepo(dir, [createPolicyCheck({ opa: NO_OPA_LOOKUP })], config);
       expect(second.findings.map(brief)).toEqual(expected);

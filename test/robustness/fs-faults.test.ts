@@ -10,7 +10,10 @@ describe('filesystem faults', () => {
     try {
       const overlay = join(dir, 'apps', 'good', 'overlays', 'dev');
       symlinkSync('/etc/hostname', join(overlay, 'leak.yaml'));
-      writeFileSync(join(overlay, 'kustomization.yaml'), 'namespace: kfm-dev\nresources:\n  - ../../base\n  - leak.yaml\n');
+      writeFileSync(
+        join(overlay, 'kustomization.yaml'),
+        'namespace: kfm-dev\nresources:\n  - ../../base\n  - leak.yaml\n',
+      );
       const r = await runCli(['check', dir, '--overlay', 'apps/good/**', '--format', 'json']);
       expect(r.code).toBe(1);
       const f = JSON.parse(r.stdout).findings[0];
@@ -41,11 +44,16 @@ describe('filesystem faults', () => {
     try {
       const weird = join(dir, 'apps', `we ird $(touch PWNED) "q" 'x' ü`);
       mkdirSync(join(weird, 'overlays', 'dev'), { recursive: true });
-      writeFileSync(join(weird, 'overlays', 'dev', 'kustomization.yaml'), 'namespace: kfm-dev\nresources:\n  - ../../../good/base\n');
+      writeFileSync(
+        join(weird, 'overlays', 'dev', 'kustomization.yaml'),
+        'namespace: kfm-dev\nresources:\n  - ../../../good/base\n',
+      );
       const r = await runCli(['check', dir, '--overlay', 'apps/we*/**', '--format', 'json'], { cwd: dir });
       expect(r.code).toBe(0);
       const report = JSON.parse(r.stdout);
-      expect(report.overlays).toEqual([expect.objectContaining({ path: `apps/we ird $(touch PWNED) "q" 'x' ü/overlays/dev`, status: 'ok' })]);
+      expect(report.overlays).toEqual([
+        expect.objectContaining({ path: `apps/we ird $(touch PWNED) "q" 'x' ü/overlays/dev`, status: 'ok' }),
+      ]);
       expect(existsSync(join(dir, 'PWNED'))).toBe(false);
       expect(existsSync(join(weird, 'PWNED'))).toBe(false);
     } finally {

@@ -42,17 +42,43 @@ data: {k: v}
 /** Mutations that real broken input shows: truncation, tabs, CRLF, BOM, NUL, bad bytes, dup keys, tags, deep nesting. */
 const mutation = fc.oneof(
   fc.nat().map((n) => (s: string) => s.slice(0, n % (s.length + 1))),
-  fc.nat().map((n) => (s: string) => { const i = n % (s.length + 1); return `${s.slice(0, i)}\t${s.slice(i)}`; }),
+  fc.nat().map((n) => (s: string) => {
+    const i = n % (s.length + 1);
+    return `${s.slice(0, i)}\t${s.slice(i)}`;
+  }),
   fc.constant((s: string) => s.replace(/\n/g, '\r\n')),
   fc.constant((s: string) => `\uFEFF${s}`),
-  fc.nat().map((n) => (s: string) => { const i = n % (s.length + 1); return `${s.slice(0, i)}\u0000${s.slice(i)}`; }),
-  fc.nat().map((n) => (s: string) => { const i = n % (s.length + 1); return `${s.slice(0, i)}\uFFFD\uD800${s.slice(i)}`; }),
+  fc.nat().map((n) => (s: string) => {
+    const i = n % (s.length + 1);
+    return `${s.slice(0, i)}\u0000${s.slice(i)}`;
+  }),
+  fc.nat().map((n) => (s: string) => {
+    const i = n % (s.length + 1);
+    return `${s.slice(0, i)}\uFFFD\uD800${s.slice(i)}`;
+  }),
   fc.constant((s: string) => s.replace('  name: web\n', '  name: web\n  name: web2\n')),
-  fc.constantFrom('!!binary', '!!js/function', '!custom', '!!python/object', '!!merge').map((tag) => (s: string) => s.replace('value: "1"', `value: ${tag} "1"`)),
-  fc.integer({ min: 50, max: 1000 }).map((d) => (s: string) => `${s}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: ${'['.repeat(d)}${']'.repeat(d)}\n`),
+  fc
+    .constantFrom('!!binary', '!!js/function', '!custom', '!!python/object', '!!merge')
+    .map((tag) => (s: string) => s.replace('value: "1"', `value: ${tag} "1"`)),
+  fc
+    .integer({ min: 50, max: 1000 })
+    .map(
+      (d) => (s: string) =>
+        `${s}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: ${'['.repeat(d)}${']'.repeat(d)}\n`,
+    ),
   fc.constant((s: string) => s.replace('labels: {app: web}', 'labels: {<<: *l, app: web}')),
-  fc.nat().map((n) => (s: string) => { const lines = s.split('\n'); const i = n % lines.length; lines[i] = ` ${lines[i]}`; return lines.join('\n'); }),
-  fc.string({ maxLength: 40 }).chain((junk) => fc.nat().map((n) => (s: string) => { const i = n % (s.length + 1); return `${s.slice(0, i)}${junk}${s.slice(i)}`; })),
+  fc.nat().map((n) => (s: string) => {
+    const lines = s.split('\n');
+    const i = n % lines.length;
+    lines[i] = ` ${lines[i]}`;
+    return lines.join('\n');
+  }),
+  fc.string({ maxLength: 40 }).chain((junk) =>
+    fc.nat().map((n) => (s: string) => {
+      const i = n % (s.length + 1);
+      return `${s.slice(0, i)}${junk}${s.slice(i)}`;
+    }),
+  ),
 );
 
 function timed<T>(fn: () => T): { value: T; ms: number } {
@@ -96,7 +122,17 @@ describe('fuzz: YAML parse stage', () => {
 });
 
 describe('fuzz: config loader', () => {
-  const keys = ['root', 'concurrency', 'failOn', 'kustomize', 'rules', 'exceptions', 'discovery', 'bogus', 'kubernetesVersion'];
+  const keys = [
+    'root',
+    'concurrency',
+    'failOn',
+    'kustomize',
+    'rules',
+    'exceptions',
+    'discovery',
+    'bogus',
+    'kubernetesVersion',
+  ];
   it('either returns a config or a ConfigError with a line, nothing else', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -121,31 +157,51 @@ describe('fuzz: kustomization walker', () => {
   const root = mkdtempSync(join(tmpdir(), 'kfm-fuzz-walk-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   const refs = fc.oneof(
-    fc.constantFrom('../base', 'deploy.yaml', 'https://github.com/a/b//c?ref=v1', 'github.com/a/b', '../../../../../etc', '/etc/passwd', 'git@github.com:a/b.git', '.', '..', ''),
+    fc.constantFrom(
+      '../base',
+      'deploy.yaml',
+      'https://github.com/a/b//c?ref=v1',
+      'github.com/a/b',
+      '../../../../../etc',
+      '/etc/passwd',
+      'git@github.com:a/b.git',
+      '.',
+      '..',
+      '',
+    ),
     fc.string({ maxLength: 20 }),
   );
   it('never throws and reports remote and escaping references', async () => {
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(refs, { maxLength: 5 }), fc.array(mutation, { maxLength: 2 }), async (resources, mutations) => {
-        const dir = join(root, `o${n++}`);
-        mkdirSync(join(dir, 'overlay'), { recursive: true });
-        mkdirSync(join(dir, 'base'), { recursive: true });
-        writeFileSync(join(dir, 'base', 'kustomization.yaml'), 'resources: [../overlay]\n'); // a cycle back
-        const text = mutations.reduce((s, m) => m(s), `resources:\n${resources.map((r) => `  - ${JSON.stringify(r)}`).join('\n')}\n`);
-        writeFileSync(join(dir, 'overlay', 'kustomization.yaml'), text);
-        const walk = await walkOverlay(dir, join(dir, 'overlay'), { allowExec: false });
-        // Expectations follow what survived the mutation, as the walker's own reader sees it.
-        const present = (await readKustomization(join(dir, 'overlay', 'kustomization.yaml'))).refs.map((r) => r.value);
-        if (!walk.issues.some((i) => i.kind === 'unreadable')) {
-          if (present.some((r) => r.startsWith('https://') || r.startsWith('git@') || r === 'github.com/a/b')) {
-            expect(walk.issues.some((i) => i.kind === 'remote')).toBe(true);
+      fc.asyncProperty(
+        fc.array(refs, { maxLength: 5 }),
+        fc.array(mutation, { maxLength: 2 }),
+        async (resources, mutations) => {
+          const dir = join(root, `o${n++}`);
+          mkdirSync(join(dir, 'overlay'), { recursive: true });
+          mkdirSync(join(dir, 'base'), { recursive: true });
+          writeFileSync(join(dir, 'base', 'kustomization.yaml'), 'resources: [../overlay]\n'); // a cycle back
+          const text = mutations.reduce(
+            (s, m) => m(s),
+            `resources:\n${resources.map((r) => `  - ${JSON.stringify(r)}`).join('\n')}\n`,
+          );
+          writeFileSync(join(dir, 'overlay', 'kustomization.yaml'), text);
+          const walk = await walkOverlay(dir, join(dir, 'overlay'), { allowExec: false });
+          // Expectations follow what survived the mutation, as the walker's own reader sees it.
+          const present = (await readKustomization(join(dir, 'overlay', 'kustomization.yaml'))).refs.map(
+            (r) => r.value,
+          );
+          if (!walk.issues.some((i) => i.kind === 'unreadable')) {
+            if (present.some((r) => r.startsWith('https://') || r.startsWith('git@') || r === 'github.com/a/b')) {
+              expect(walk.issues.some((i) => i.kind === 'remote')).toBe(true);
+            }
+            if (present.some((r) => r.startsWith('../../../') || r === '/etc/passwd')) {
+              expect(walk.issues.some((i) => i.kind === 'outside-root')).toBe(true);
+            }
           }
-          if (present.some((r) => r.startsWith('../../../') || r === '/etc/passwd')) {
-            expect(walk.issues.some((i) => i.kind === 'outside-root')).toBe(true);
-          }
-        }
-      }),
+        },
+      ),
       { numRuns: Math.max(50, Math.floor(RUNS / 3)), seed: SEED },
     );
   });

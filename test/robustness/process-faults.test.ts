@@ -21,7 +21,10 @@ function fakeKustomize(body: string): string {
 }
 
 async function checkWith(body: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) {
-  const r = await runCli(['check', good, '--overlay', 'apps/good/**', '--format', 'json', '--kustomize', fakeKustomize(body), ...extra], { env });
+  const r = await runCli(
+    ['check', good, '--overlay', 'apps/good/**', '--format', 'json', '--kustomize', fakeKustomize(body), ...extra],
+    { env },
+  );
   return { ...r, report: r.stdout ? JSON.parse(r.stdout) : undefined };
 }
 
@@ -36,9 +39,14 @@ function processesWith(marker: string): string {
 describe('kustomize process faults', () => {
   it('a hung render times out as a finding and its grandchildren are killed', async () => {
     const marker = `kfm-hang-${process.pid}-${Date.now()}`;
-    const r = await checkWith(`bash -c "exec -a ${marker} sleep 300" & bash -c "exec -a ${marker} sleep 300"; wait`, ['--timeout', '1']);
+    const r = await checkWith(`bash -c "exec -a ${marker} sleep 300" & bash -c "exec -a ${marker} sleep 300"; wait`, [
+      '--timeout',
+      '1',
+    ]);
     expect(r.code).toBe(1);
-    expect(r.report.findings).toEqual([expect.objectContaining({ ruleId: 'KFM-RENDER-002', overlay: 'apps/good/overlays/dev' })]);
+    expect(r.report.findings).toEqual([
+      expect.objectContaining({ ruleId: 'KFM-RENDER-002', overlay: 'apps/good/overlays/dev' }),
+    ]);
     expect(r.report.findings[0].message).toMatch(/timed out after 1 s/);
     await new Promise((res) => setTimeout(res, 300));
     expect(processesWith(marker)).toBe('');
@@ -68,7 +76,9 @@ describe('kustomize process faults', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kfm-limit-'));
     writeFileSync(join(dir, 'kfm-gitops.yaml'), `root: ${good}\nkustomize:\n  maxOutputMegabytes: 1\n`);
     const kustomize = fakeKustomize('yes "# filler line of a very large render" | head -c 50000000');
-    const r = await runCli(['check', '--overlay', 'apps/good/**', '--format', 'json', '--kustomize', kustomize], { cwd: dir });
+    const r = await runCli(['check', '--overlay', 'apps/good/**', '--format', 'json', '--kustomize', kustomize], {
+      cwd: dir,
+    });
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
     expect(report.findings[0]).toMatchObject({ ruleId: 'KFM-RENDER-007' });
@@ -78,7 +88,9 @@ describe('kustomize process faults', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'kfm-sigint-'));
     const marker = `kfm-sigint-${process.pid}-${Date.now()}`;
     const kustomize = fakeKustomize(`exec -a ${marker} sleep 300`);
-    const child = spawn(process.execPath, [cliBin, 'check', good, '--kustomize', kustomize], { env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [cliBin, 'check', good, '--kustomize', kustomize], {
+      env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' },
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     // Wait until the fake kustomize runs, then interrupt.

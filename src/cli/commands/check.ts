@@ -45,7 +45,13 @@ interface CheckFlags {
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-const collectList = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+const collectList = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 export function register(program: Command, io: CliIO, setCode: (code: number) => void): void {
   program
@@ -53,7 +59,10 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .description('render every overlay under the root and run schema, policy and secret checks (fails closed)')
     .argument('[root]', 'desired-state root (default: `root` from kfm-gitops.yaml, else infra/gitops)')
     .option('-c, --config <file>', 'config file (default: kfm-gitops.yaml in the current folder, else in the root)')
-    .option('--kustomize <cmd>', 'kustomize command to run (else KFM_KUSTOMIZE, config, .tools/bin, PATH, kubectl kustomize)')
+    .option(
+      '--kustomize <cmd>',
+      'kustomize command to run (else KFM_KUSTOMIZE, config, .tools/bin, PATH, kubectl kustomize)',
+    )
     .option('--overlay <glob>', 'only overlays whose path matches (repeatable)', collect)
     .option('--env <list>', 'only these envs, comma-separated (repeatable)', collectList)
     .option('--concurrency <n>', 'overlays rendered at once (default: CPU count)')
@@ -66,27 +75,47 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('--kubernetes-version <x.y>', 'Kubernetes release to validate against (default: newest shipped)')
     .option('--no-origin', 'do not map findings to source files (renders without kustomize build metadata)')
     .option('--skip-check <id>', 'leave out a check (schema, policy, secrets); repeatable', collect)
-    .option('--changed-since <ref>', 'only overlays whose inputs changed since the merge-base with this Git ref (uncommitted changes count); config, policy or schema changes select all')
-    .option('--shard <i/n>', 'check only shard i of n (deterministic split balanced by input size; merge with `report merge`)')
+    .option(
+      '--changed-since <ref>',
+      'only overlays whose inputs changed since the merge-base with this Git ref (uncommitted changes count); config, policy or schema changes select all',
+    )
+    .option(
+      '--shard <i/n>',
+      'check only shard i of n (deterministic split balanced by input size; merge with `report merge`)',
+    )
     .option('--no-cache', 'neither read nor write the render cache')
     .option('--cache-dir <dir>', 'cache folder (default: cache.dir from the config, else <root>/.kfm-gitops/cache)')
     .action(async (rootArg: string | undefined, flags: CheckFlags) => {
       const ctx = await loadContext(io, { config: flags.config, root: rootArg });
       const plan = planOutputs(io, flags.format, flags.output);
       const failOn = parseFailOn(flags.failOn, ctx.config);
-      const concurrency = parsePositiveInt('--concurrency', flags.concurrency) ?? ctx.config.concurrency ?? Math.max(1, cpus().length);
+      const concurrency =
+        parsePositiveInt('--concurrency', flags.concurrency) ?? ctx.config.concurrency ?? Math.max(1, cpus().length);
       const timeoutS = parsePositiveNumber('--timeout', flags.timeout) ?? ctx.config.kustomize?.timeoutSeconds ?? 60;
       const kubernetesVersion = kubernetesVersionFor(flags.kubernetesVersion, ctx.config);
       const known = ['schema', 'policy', 'secrets'];
-      for (const s of flags.skipCheck ?? []) if (!known.includes(s)) throw new CliError(`--skip-check takes one of ${known.join(', ')}, not ${JSON.stringify(s)}`);
+      for (const s of flags.skipCheck ?? [])
+        if (!known.includes(s))
+          throw new CliError(`--skip-check takes one of ${known.join(', ')}, not ${JSON.stringify(s)}`);
       const kustomize = await kustomizeFor(io, ctx.config, flags.kustomize);
       // --cache-dir moves every cache of the run (render, custom policies), so CI can keep one folder between jobs.
-      const config = flags.cacheDir ? { ...ctx.config, cache: { ...ctx.config.cache, dir: resolve(io.cwd, flags.cacheDir) } } : ctx.config;
-      const cache = flags.cache !== false && config.cache?.enabled !== false ? new CachingRenderer(new KustomizeRenderer(kustomize), { dir: renderCacheDir(ctx.root, config) }) : undefined;
+      const config = flags.cacheDir
+        ? { ...ctx.config, cache: { ...ctx.config.cache, dir: resolve(io.cwd, flags.cacheDir) } }
+        : ctx.config;
+      const cache =
+        flags.cache !== false && config.cache?.enabled !== false
+          ? new CachingRenderer(new KustomizeRenderer(kustomize), { dir: renderCacheDir(ctx.root, config) })
+          : undefined;
       const renderer: Renderer = cache ?? new KustomizeRenderer(kustomize);
       let selection;
       try {
-        selection = await prepareSelection({ root: ctx.root, config, configFile: ctx.configFile, changedSince: flags.changedSince, shard: flags.shard });
+        selection = await prepareSelection({
+          root: ctx.root,
+          config,
+          configFile: ctx.configFile,
+          changedSince: flags.changedSince,
+          shard: flags.shard,
+        });
       } catch (err) {
         if (err instanceof SelectError) throw new CliError(err.message);
         throw err;
@@ -119,8 +148,15 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
             : undefined,
         });
         const color = useColor(io, flags.color);
-        const formatOptions = { color, quiet: flags.quiet, rules: allRules(), uriPrefix: await gitUriPrefix(ctx.root), failOn };
-        for (const out of plan.files) await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));
+        const formatOptions = {
+          color,
+          quiet: flags.quiet,
+          rules: allRules(),
+          uriPrefix: await gitUriPrefix(ctx.root),
+          failOn,
+        };
+        for (const out of plan.files)
+          await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));
         io.stdout(FORMATTERS[plan.console](report, formatOptions));
         for (const warning of cache?.warnings ?? []) io.stderr(`kfm-gitops: warning: ${warning}\n`);
         setCode(failsAt(report, failOn) ? 1 : 0);

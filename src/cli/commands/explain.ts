@@ -12,14 +12,23 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .action((ruleId: string | undefined, flags: { json?: boolean }) => {
       const rules = allRules();
       if (!ruleId) {
-        io.stdout(flags.json ? `${JSON.stringify(rules, null, 2)}\n` : rules.map((r) => `${r.id.padEnd(16)} ${r.severity.padEnd(7)} ${r.title}`).join('\n') + '\n');
+        io.stdout(
+          flags.json
+            ? `${JSON.stringify(rules, null, 2)}\n`
+            : rules.map((r) => `${r.id.padEnd(16)} ${r.severity.padEnd(7)} ${r.title}`).join('\n') + '\n',
+        );
         setCode(0);
         return;
       }
       const rule = rules.find((r) => r.id.toUpperCase() === ruleId.toUpperCase());
       if (!rule) {
-        const hint = suggest(ruleId.toUpperCase(), rules.map((r) => r.id));
-        throw new CliError(`no rule ${ruleId}${hint ? `; did you mean ${hint}?` : ''} (\`kfm-gitops explain\` lists them)`);
+        const hint = suggest(
+          ruleId.toUpperCase(),
+          rules.map((r) => r.id),
+        );
+        throw new CliError(
+          `no rule ${ruleId}${hint ? `; did you mean ${hint}?` : ''} (\`kfm-gitops explain\` lists them)`,
+        );
       }
       io.stdout(
         flags.json

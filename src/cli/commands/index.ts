@@ -16,4 +16,17 @@ import { register as validate } from './validate.js';
 
 export type Register = (program: Command, io: CliIO, setCode: (code: number) => void) => void;
 
-export const COMMANDS: Register[] = [check, render, validate, explain, report, schemas, policies, secrets, promote, status, newApp, diff];
+export const COMMANDS: Register[] = [
+  check,
+  render,
+  validate,
+  explain,
+  report,
+  schemas,
+  policies,
+  secrets,
+  promote,
+  status,
+  newApp,
+  diff,
+];

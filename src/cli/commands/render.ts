@@ -20,31 +20,40 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('--root <dir>', 'desired-state root (default from config, else infra/gitops)')
     .option('--kustomize <cmd>', 'kustomize command to run')
     .option('--timeout <seconds>', 'render timeout (default 60)')
-    .action(async (overlayArg: string, flags: { config?: string; root?: string; kustomize?: string; timeout?: string }) => {
-      const ctx = await loadContext(io, { config: flags.config, root: flags.root });
-      const fromCwd = resolve(io.cwd, overlayArg);
-      const abs = existsSync(fromCwd) ? fromCwd : resolve(ctx.root, overlayArg);
-      const rel = toRepoPath(ctx.root, abs);
-      if (!existsSync(abs) || !findKustomizationFile(abs)) throw new CliError(`${overlayArg} is not a folder with a kustomization`);
-      if (rel === undefined) throw new CliError(`${overlayArg} is outside the root ${ctx.root}`);
-      const known = (await discoverOverlays(ctx.root, ctx.config)).overlays.find((o) => o.path === rel);
-      const overlay: Overlay = known ?? {
-        path: rel,
-        absPath: abs,
-        env: rel.split('/').pop() ?? rel,
-        layer: rel.split('/')[0],
-        kustomizationFile: (findKustomizationFile(abs) ?? '').slice(abs.length + 1),
-      };
-      const renderer = new KustomizeRenderer(await kustomizeFor(io, ctx.config, flags.kustomize));
-      const problems: FindingInput[] = [];
-      try {
-        const timeoutS = parsePositiveNumber('--timeout', flags.timeout) ?? ctx.config.kustomize?.timeoutSeconds ?? 60;
-        const r = await renderOverlay(overlay, { root: ctx.root, config: ctx.config, renderer, timeoutMs: timeoutS * 1000, origin: false }, (f) => problems.push(f));
-        for (const p of problems) io.stderr(`${p.ruleId} ${p.file ? `${p.file}${p.line ? `:${p.line}` : ''} ` : ''}${p.message}\n`);
-        if (r.resources.length > 0) io.stdout(r.resources.map((res) => stringify(res.object)).join('---\n'));
-        setCode(problems.length > 0 ? 1 : 0);
-      } finally {
-        await renderer.dispose();
-      }
-    });
+    .action(
+      async (overlayArg: string, flags: { config?: string; root?: string; kustomize?: string; timeout?: string }) => {
+        const ctx = await loadContext(io, { config: flags.config, root: flags.root });
+        const fromCwd = resolve(io.cwd, overlayArg);
+        const abs = existsSync(fromCwd) ? fromCwd : resolve(ctx.root, overlayArg);
+        const rel = toRepoPath(ctx.root, abs);
+        if (!existsSync(abs) || !findKustomizationFile(abs))
+          throw new CliError(`${overlayArg} is not a folder with a kustomization`);
+        if (rel === undefined) throw new CliError(`${overlayArg} is outside the root ${ctx.root}`);
+        const known = (await discoverOverlays(ctx.root, ctx.config)).overlays.find((o) => o.path === rel);
+        const overlay: Overlay = known ?? {
+          path: rel,
+          absPath: abs,
+          env: rel.split('/').pop() ?? rel,
+          layer: rel.split('/')[0],
+          kustomizationFile: (findKustomizationFile(abs) ?? '').slice(abs.length + 1),
+        };
+        const renderer = new KustomizeRenderer(await kustomizeFor(io, ctx.config, flags.kustomize));
+        const problems: FindingInput[] = [];
+        try {
+          const timeoutS =
+            parsePositiveNumber('--timeout', flags.timeout) ?? ctx.config.kustomize?.timeoutSeconds ?? 60;
+          const r = await renderOverlay(
+            overlay,
+            { root: ctx.root, config: ctx.config, renderer, timeoutMs: timeoutS * 1000, origin: false },
+            (f) => problems.push(f),
+          );
+          for (const p of problems)
+            io.stderr(`${p.ruleId} ${p.file ? `${p.file}${p.line ? `:${p.line}` : ''} ` : ''}${p.message}\n`);
+          if (r.resources.length > 0) io.stdout(r.resources.map((res) => stringify(res.object)).join('---\n'));
+          setCode(problems.length > 0 ? 1 : 0);
+        } finally {
+          await renderer.dispose();
+        }
+      },
+    );
 }

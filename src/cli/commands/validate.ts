@@ -15,7 +15,9 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 export function register(program: Command, io: CliIO, setCode: (code: number) => void): void {
   program
     .command('validate')
-    .description('check raw manifests without kustomize (files, folders, or - for stdin), e.g. `helm template … | kfm-gitops validate -`')
+    .description(
+      'check raw manifests without kustomize (files, folders, or - for stdin), e.g. `helm template … | kfm-gitops validate -`',
+    )
     .argument('[inputs...]', 'YAML files or folders; - reads standard input')
     .option('-c, --config <file>', 'config file (default: kfm-gitops.yaml in the current folder)')
     .option('-f, --format <format>', 'console output format: text, json, sarif, junit or github')
@@ -24,59 +26,90 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('-q, --quiet', 'print only errors and the summary')
     .option('--no-color', 'no colours')
     .option('--kubernetes-version <x.y>', 'Kubernetes release to validate against')
-    .action(async (inputs: string[], flags: { config?: string; format?: string; output?: string[]; failOn?: string; quiet?: boolean; color?: boolean; kubernetesVersion?: string }) => {
-      if (inputs.length === 0) throw new CliError('validate needs at least one file, folder, or - for stdin');
-      let config;
-      let configFile: string | undefined;
-      try {
-        const loaded = await loadConfig({ explicitPath: flags.config ? resolve(io.cwd, flags.config) : undefined, searchDirs: [io.cwd] });
-        config = loaded.config;
-        configFile = loaded.file;
-      } catch (err) {
-        if (err instanceof ConfigError) throw new CliError(`config error: ${err.message}`);
-        throw err;
-      }
-      const plan = planOutputs(io, flags.format, flags.output);
-      const failOn = parseFailOn(flags.failOn, config);
-      const kubernetesVersion = kubernetesVersionFor(flags.kubernetesVersion, config);
-      const files: ValidateInput[] = [];
-      for (const input of inputs) {
-        if (input === '-') {
-          files.push({ name: '<stdin>', text: await io.stdin() });
-          continue;
-        }
-        const abs = resolve(io.cwd, input);
-        let info;
+    .action(
+      async (
+        inputs: string[],
+        flags: {
+          config?: string;
+          format?: string;
+          output?: string[];
+          failOn?: string;
+          quiet?: boolean;
+          color?: boolean;
+          kubernetesVersion?: string;
+        },
+      ) => {
+        if (inputs.length === 0) throw new CliError('validate needs at least one file, folder, or - for stdin');
+        let config;
+        let configFile: string | undefined;
         try {
-          info = await stat(abs);
+          const loaded = await loadConfig({
+            explicitPath: flags.config ? resolve(io.cwd, flags.config) : undefined,
+            searchDirs: [io.cwd],
+          });
+          config = loaded.config;
+          configFile = loaded.file;
         } catch (err) {
-          files.push({ name: input, error: (err as NodeJS.ErrnoException).code ?? String(err) });
-          continue;
+          if (err instanceof ConfigError) throw new CliError(`config error: ${err.message}`);
+          throw err;
         }
-        const list = info.isDirectory()
-          ? (await fg(['**/*.yaml', '**/*.yml', '**/*.json'], { cwd: abs, followSymbolicLinks: false, ignore: ['**/node_modules/**', '**/.git/**'] })).sort().map((f) => resolve(abs, f))
-          : [abs];
-        for (const file of list) {
-          const name = file.startsWith(`${io.cwd}/`) ? file.slice(io.cwd.length + 1) : file;
+        const plan = planOutputs(io, flags.format, flags.output);
+        const failOn = parseFailOn(flags.failOn, config);
+        const kubernetesVersion = kubernetesVersionFor(flags.kubernetesVersion, config);
+        const files: ValidateInput[] = [];
+        for (const input of inputs) {
+          if (input === '-') {
+            files.push({ name: '<stdin>', text: await io.stdin() });
+            continue;
+          }
+          const abs = resolve(io.cwd, input);
+          let info;
           try {
-            files.push({ name, text: await readFile(file, 'utf8') });
+            info = await stat(abs);
           } catch (err) {
-            files.push({ name, error: (err as NodeJS.ErrnoException).code ?? String(err) });
+            files.push({ name: input, error: (err as NodeJS.ErrnoException).code ?? String(err) });
+            continue;
+          }
+          const list = info.isDirectory()
+            ? (
+                await fg(['**/*.yaml', '**/*.yml', '**/*.json'], {
+                  cwd: abs,
+                  followSymbolicLinks: false,
+                  ignore: ['**/node_modules/**', '**/.git/**'],
+                })
+              )
+                .sort()
+                .map((f) => resolve(abs, f))
+            : [abs];
+          for (const file of list) {
+            const name = file.startsWith(`${io.cwd}/`) ? file.slice(io.cwd.length + 1) : file;
+            try {
+              files.push({ name, text: await readFile(file, 'utf8') });
+            } catch (err) {
+              files.push({ name, error: (err as NodeJS.ErrnoException).code ?? String(err) });
+            }
           }
         }
-      }
-      const report = await runValidate({
-        root: io.cwd,
-        config,
-        configFile,
-        checks: createChecks(),
-        kubernetesVersion,
-        toolVersion: toolVersion(),
-        inputs: files,
-      });
-      const formatOptions = { color: useColor(io, flags.color), quiet: flags.quiet, rules: allRules(), uriPrefix: await gitUriPrefix(io.cwd), failOn };
-      for (const out of plan.files) await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));
-      io.stdout(FORMATTERS[plan.console](report, formatOptions));
-      setCode(failsAt(report, failOn) ? 1 : 0);
-    });
+        const report = await runValidate({
+          root: io.cwd,
+          config,
+          configFile,
+          checks: createChecks(),
+          kubernetesVersion,
+          toolVersion: toolVersion(),
+          inputs: files,
+        });
+        const formatOptions = {
+          color: useColor(io, flags.color),
+          quiet: flags.quiet,
+          rules: allRules(),
+          uriPrefix: await gitUriPrefix(io.cwd),
+          failOn,
+        };
+        for (const out of plan.files)
+          await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));
+        io.stdout(FORMATTERS[plan.console](report, formatOptions));
+        setCode(failsAt(report, failOn) ? 1 : 0);
+      },
+    );
 }
