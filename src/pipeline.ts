@@ -27,6 +27,7 @@ import type {
 } from './types.js';
 import { mapPool } from './util/pool.js';
 import { toRepoPath } from './util/paths.js';
+import { escapeRegExp } from './util/glob.js';
 import { resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 
@@ -308,10 +309,6 @@ async function pinpointLine(kustomizationAbs: string, message: string): Promise<
     if (i >= 0) return i + 1;
   }
   return undefined;
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export async function runCheck(options: CheckRunOptions): Promise<Report> {

@@ -9,7 +9,8 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { FORMATTERS, formatNames } from '../report/index.js';
 import { KustomizeNotFoundError, resolveKustomize, type KustomizeCommand } from '../render/resolve.js';
-import type { FailOn } from '../types.js';
+import type { FailOn, Report } from '../types.js';
+import { allRules } from '../checks/index.js';
 import { shippedKubernetesReleases } from '../util/version.js';
 import { CliError, type CliIO } from './io.js';
 
@@ -121,6 +122,19 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(tmp, content);
   await rename(tmp, file);
+}
+
+/** Writes the report files (atomically) and the console report; formatters stay pure. */
+export async function emitReport(
+  io: CliIO,
+  report: Report,
+  plan: OutputPlan,
+  options: { color: boolean; quiet?: boolean; failOn: FailOn; uriPrefix: string },
+): Promise<void> {
+  const formatOptions = { ...options, rules: allRules() };
+  for (const out of plan.files)
+    await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));
+  io.stdout(FORMATTERS[plan.console](report, formatOptions));
 }
 
 export { FORMATTERS };

@@ -1,8 +1,20 @@
 /**
- * Minimal glob matching for overlay filters and config selectors (`*`, `**`, `?`, `{a,b}`), on POSIX paths.
+ * Glob matching on POSIX paths for overlay filters, config selectors and .gitignore lines: `*`, `**`, `?`,
+ * `[...]` classes (`[!...]` negated), `\` escapes and, unless turned off (gitignore has none), `{a,b}`.
  * Written here rather than pulled in: the patterns are short, user-supplied and matched against a few paths.
  */
-export function globToRegExp(glob: string): RegExp {
+export interface GlobOptions {
+  /** `{a,b}` alternatives (default true; .gitignore syntax has none). */
+  braces?: boolean;
+}
+
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Regular-expression source (no anchors) for a glob. */
+export function globSource(glob: string, options: GlobOptions = {}): string {
+  const braces = options.braces !== false;
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i];
@@ -14,20 +26,33 @@ export function globToRegExp(glob: string): RegExp {
         i += slash ? 2 : 1;
       } else re += '[^/]*';
     } else if (c === '?') re += '[^/]';
-    else if (c === '{') {
-      const end = glob.indexOf('}', i);
-      if (end === -1) re += '\\{';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 2);
+      if (end === -1) re += '\\[';
       else {
-        re += `(?:${glob
-          .slice(i + 1, end)
-          .split(',')
-          .map((alt) => globToRegExp(alt).source.slice(1, -1))
-          .join('|')})`;
+        let cls = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
+        if (cls.startsWith('!')) cls = `^${cls.slice(1)}`;
+        re += `[${cls}]`;
         i = end;
       }
-    } else re += /[.+^$()|[\]\\]/.test(c) ? `\\${c}` : c;
+    } else if (c === '\\' && i + 1 < glob.length) {
+      re += escapeRegExp(glob[i + 1]);
+      i++;
+    } else if (c === '{' && braces && glob.indexOf('}', i) !== -1) {
+      const end = glob.indexOf('}', i);
+      re += `(?:${glob
+        .slice(i + 1, end)
+        .split(',')
+        .map((alt) => globSource(alt, options))
+        .join('|')})`;
+      i = end;
+    } else re += escapeRegExp(c);
   }
-  return new RegExp(`^${re}$`);
+  return re;
+}
+
+export function globToRegExp(glob: string, options: GlobOptions = {}): RegExp {
+  return new RegExp(`^${globSource(glob, options)}$`);
 }
 
 export function matchesAny(path: string, globs: readonly string[]): boolean {

@@ -6,6 +6,7 @@
  * Patterns become RE2 expressions (linear time, whatever a .gitignore holds).
  */
 import { RE2JS } from 're2js';
+import { escapeRegExp, globSource } from '../../util/glob.js';
 
 interface IgnoreRule {
   re: RE2JS;
@@ -36,8 +37,8 @@ export class GitIgnore {
       if (line === '') continue;
       const anchored = line.includes('/');
       if (line.startsWith('/')) line = line.slice(1);
-      const prefix = dir === '' ? '' : `${escapeRe(dir)}/`;
-      const body = globBody(line);
+      const prefix = dir === '' ? '' : `${escapeRegExp(dir)}/`;
+      const body = globSource(line, { braces: false });
       const source = anchored ? `${prefix}${body}` : `${prefix}(?:.*/)?${body}`;
       try {
         this.rules.push({ re: RE2JS.compile(`^${source}$`), negate, dirOnly });
@@ -63,36 +64,4 @@ export class GitIgnore {
     }
     return false;
   }
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function globBody(glob: string): string {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        const slash = glob[i + 2] === '/';
-        re += slash ? '(?:.*/)?' : '.*';
-        i += slash ? 2 : 1;
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end === -1) re += '\\[';
-      else {
-        let cls = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
-        if (cls.startsWith('!')) cls = `^${cls.slice(1)}`;
-        re += `[${cls}]`;
-        i = end;
-      }
-    } else if (c === '\\' && i + 1 < glob.length) {
-      re += escapeRe(glob[i + 1]);
-      i++;
-    } else re += escapeRe(c);
-  }
-  return re;
 }

@@ -7,10 +7,9 @@ import { KustomizeRenderer } from '../../render/kustomize.js';
 import { CachingRenderer, renderCacheDir } from '../../render/cache.js';
 import type { Renderer } from '../../render/types.js';
 import { prepareSelection, SelectError } from '../../select/index.js';
-import { allRules } from '../../checks/index.js';
 import { toolVersion } from '../../util/version.js';
 import {
-  FORMATTERS,
+  emitReport,
   kubernetesVersionFor,
   kustomizeFor,
   loadContext,
@@ -18,7 +17,6 @@ import {
   parsePositiveInt,
   parsePositiveNumber,
   planOutputs,
-  writeFileAtomic,
 } from '../context.js';
 import { CliError, useColor, type CliIO } from '../io.js';
 import { gitUriPrefix } from './report.js';
@@ -147,17 +145,12 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
               }
             : undefined,
         });
-        const color = useColor(io, flags.color);
-        const formatOptions = {
-          color,
+        await emitReport(io, report, plan, {
+          color: useColor(io, flags.color),
           quiet: flags.quiet,
-          rules: allRules(),
-          uriPrefix: await gitUriPrefix(ctx.root),
           failOn,
-        };
-        for (const out of plan.files)
-          await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));
-        io.stdout(FORMATTERS[plan.console](report, formatOptions));
+          uriPrefix: await gitUriPrefix(ctx.root),
+        });
         for (const warning of cache?.warnings ?? []) io.stderr(`kfm-gitops: warning: ${warning}\n`);
         setCode(failsAt(report, failOn) ? 1 : 0);
       } catch (err) {

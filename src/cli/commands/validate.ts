@@ -2,10 +2,10 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import fg from 'fast-glob';
-import { allRules, createChecks } from '../../checks/index.js';
+import { createChecks } from '../../checks/index.js';
 import { failsAt, runValidate, type ValidateInput } from '../../pipeline.js';
 import { toolVersion } from '../../util/version.js';
-import { FORMATTERS, kubernetesVersionFor, parseFailOn, planOutputs, writeFileAtomic } from '../context.js';
+import { emitReport, kubernetesVersionFor, parseFailOn, planOutputs } from '../context.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { CliError, useColor, type CliIO } from '../io.js';
 import { gitUriPrefix } from './report.js';
@@ -99,16 +99,12 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           toolVersion: toolVersion(),
           inputs: files,
         });
-        const formatOptions = {
+        await emitReport(io, report, plan, {
           color: useColor(io, flags.color),
           quiet: flags.quiet,
-          rules: allRules(),
-          uriPrefix: await gitUriPrefix(io.cwd),
           failOn,
-        };
-        for (const out of plan.files)
-          await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));
-        io.stdout(FORMATTERS[plan.console](report, formatOptions));
+          uriPrefix: await gitUriPrefix(io.cwd),
+        });
         setCode(failsAt(report, failOn) ? 1 : 0);
       },
     );
