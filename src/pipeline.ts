@@ -264,6 +264,7 @@ export async function renderOverlay(
   const parsed = parseResources(outcome.text, {
     overlay: overlay.path,
     file: overlay.path,
+    generated: true,
     originPath: originBase ? (p) => toRepoPath(options.root, resolve(originBase, p)) : undefined,
   });
   for (const f of parsed.findings) report(f);

@@ -4,7 +4,8 @@
  */
 import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isScalar, isAlias } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
-import type { FindingInput, JsonPath, Resource, ResourceId, Span } from '../types.js';
+import type { FindingInput, JsonPath, Locator, Resource, ResourceId, Span } from '../types.js';
+import { parseGenerated } from './fast.js';
 import { extractOrigin, extractTransformations, stripBuildAnnotations } from './origin.js';
 
 export interface ParseLimits {
@@ -36,6 +37,11 @@ export interface ParseOptions {
    * wrapper folder) to a repo-relative POSIX path, or undefined when it lies outside the root.
    */
   originPath?: (annotationPath: string) => string | undefined;
+  /**
+   * The text was printed by kustomize (documents split by `---` lines, no anchors, tags or merge keys): try the
+   * fast parser first. Anything unusual falls back to the full parser, so verdicts and findings are the same.
+   */
+  generated?: boolean;
 }
 
 export interface ParseResult {
@@ -58,67 +64,9 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
     problem('KFM-RENDER-010', 'input contains NUL bytes: not a YAML text stream');
     return { resources, findings };
   }
-  let docs: Document.Parsed[];
-  try {
-    docs = parseAllDocuments(text, {
-      lineCounter,
-      uniqueKeys: true,
-      merge: true,
-      prettyErrors: false,
-    }) as Document.Parsed[];
-  } catch (err) {
-    problem('KFM-RENDER-010', `YAML could not be parsed: ${firstLine(err)}`);
-    return { resources, findings };
-  }
-  if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];
-  if (docs.length > limits.maxDocuments) {
-    problem('KFM-RENDER-012', `stream holds ${docs.length} documents, more than the limit of ${limits.maxDocuments}`);
-    return { resources, findings };
-  }
-
   const seen = new Map<string, number>();
-  docs.forEach((doc, docIndex) => {
-    // The document's line is where its content starts, not its `---` marker.
-    const startOffset = (doc.contents as YamlNode | null)?.range?.[0] ?? doc.range?.[0] ?? 0;
-    const docLine = lineCounter.linePos(startOffset).line;
-    const docBytes = (doc.range?.[2] ?? startOffset) - (doc.range?.[0] ?? 0);
-    if (docBytes > limits.maxDocumentBytes) {
-      problem(
-        'KFM-RENDER-012',
-        `document ${docIndex + 1} is ${docBytes} bytes, over the limit of ${limits.maxDocumentBytes}`,
-        docLine,
-      );
-      return;
-    }
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
-        const line = e.pos ? lineCounter.linePos(e.pos[0]).line : docLine;
-        const reason = e.code === 'DUPLICATE_KEY' ? `duplicate key: ${firstLine(e)}` : firstLine(e);
-        problem(
-          e.code === 'DUPLICATE_KEY' ? 'KFM-RENDER-011' : 'KFM-RENDER-010',
-          `document ${docIndex + 1}: ${reason}`,
-          line,
-        );
-      }
-      return;
-    }
-    const unsafeTag = findUnsafeTag(doc);
-    if (unsafeTag) {
-      problem('KFM-RENDER-010', `document ${docIndex + 1}: unsupported YAML tag ${unsafeTag.tag}`, unsafeTag.line);
-      return;
-    }
-    const depth = nodeDepth(doc.contents, limits.maxDepth + 1);
-    if (depth > limits.maxDepth) {
-      problem('KFM-RENDER-012', `document ${docIndex + 1} nests deeper than ${limits.maxDepth} levels`, docLine);
-      return;
-    }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
-    } catch (err) {
-      problem('KFM-RENDER-012', `document ${docIndex + 1}: ${firstLine(err)}`, docLine);
-      return;
-    }
+  /** Turns one parsed document into a Resource (or a finding), whichever parser produced it. */
+  const accept = (value: unknown, docIndex: number, docLine: number, locate: Locator): void => {
     if (value === null || value === undefined) return; // empty document (a stray `---`)
     if (typeof value !== 'object' || Array.isArray(value)) {
       problem(
@@ -161,7 +109,7 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
       origin,
       transformedBy: transformedBy && transformedBy.length > 0 ? transformedBy : undefined,
       docIndex,
-      locate: (path: JsonPath) => locateInDocument(doc, lineCounter, path, options.file),
+      locate,
     };
     const key = identityKey(id);
     const first = seen.get(key);
@@ -176,6 +124,76 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
       seen.set(key, docLine);
     }
     resources.push(resource);
+  };
+
+  if (options.generated) {
+    const fast = parseGenerated(text, limits);
+    if (fast) {
+      fast.forEach((d, i) => accept(d.value, i, d.line, d.locate(options.file)));
+      return { resources, findings };
+    }
+  }
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, {
+      lineCounter,
+      uniqueKeys: true,
+      merge: true,
+      prettyErrors: false,
+    }) as Document.Parsed[];
+  } catch (err) {
+    problem('KFM-RENDER-010', `YAML could not be parsed: ${firstLine(err)}`);
+    return { resources, findings };
+  }
+  if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];
+  if (docs.length > limits.maxDocuments) {
+    problem('KFM-RENDER-012', `stream holds ${docs.length} documents, more than the limit of ${limits.maxDocuments}`);
+    return { resources, findings };
+  }
+
+  docs.forEach((doc, docIndex) => {
+    // The document's line is where its content starts, not its `---` marker.
+    const startOffset = (doc.contents as YamlNode | null)?.range?.[0] ?? doc.range?.[0] ?? 0;
+    const docLine = lineCounter.linePos(startOffset).line;
+    const docBytes = (doc.range?.[2] ?? startOffset) - (doc.range?.[0] ?? 0);
+    if (docBytes > limits.maxDocumentBytes) {
+      problem(
+        'KFM-RENDER-012',
+        `document ${docIndex + 1} is ${docBytes} bytes, over the limit of ${limits.maxDocumentBytes}`,
+        docLine,
+      );
+      return;
+    }
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) {
+        const line = e.pos ? lineCounter.linePos(e.pos[0]).line : docLine;
+        const reason = e.code === 'DUPLICATE_KEY' ? `duplicate key: ${firstLine(e)}` : firstLine(e);
+        problem(
+          e.code === 'DUPLICATE_KEY' ? 'KFM-RENDER-011' : 'KFM-RENDER-010',
+          `document ${docIndex + 1}: ${reason}`,
+          line,
+        );
+      }
+      return;
+    }
+    const unsafeTag = findUnsafeTag(doc);
+    if (unsafeTag) {
+      problem('KFM-RENDER-010', `document ${docIndex + 1}: unsupported YAML tag ${unsafeTag.tag}`, unsafeTag.line);
+      return;
+    }
+    const depth = nodeDepth(doc.contents, limits.maxDepth + 1);
+    if (depth > limits.maxDepth) {
+      problem('KFM-RENDER-012', `document ${docIndex + 1} nests deeper than ${limits.maxDepth} levels`, docLine);
+      return;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+    } catch (err) {
+      problem('KFM-RENDER-012', `document ${docIndex + 1}: ${firstLine(err)}`, docLine);
+      return;
+    }
+    accept(value, docIndex, docLine, (path) => locateInDocument(doc, lineCounter, path, options.file));
   });
   return { resources, findings };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseResources } from '../../src/parse/index.js';
+import { DEFAULT_LIMITS, parseResources } from '../../src/parse/index.js';
+import { parseGenerated } from '../../src/parse/fast.js';
 import { formatPath, parsePath } from '../../src/parse/path.js';
 
 const opts = { overlay: 'apps/x/overlays/dev', file: 'in.yaml' };
@@ -124,5 +125,59 @@ describe('JSON paths', () => {
       'app.kubernetes.io/name',
     ]);
     expect(parsePath('spec..x')).toBeUndefined();
+  });
+});
+
+describe('fast path for rendered streams', () => {
+  const rendered = [
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    '  name: a',
+    'data:',
+    '  script: |',
+    '    echo "---"',
+    '    --- not a separator',
+    '  n: "0755"',
+    '---',
+    '# a comment between documents',
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata:',
+    '  name: web',
+    'spec:',
+    '  replicas: 2',
+    '  template:',
+    '    spec:',
+    '      containers:',
+    '      - image: quay.io/kfm/web@sha256:abc',
+    '        name: web',
+    '        args: ["--x=1", \'*\']',
+    '',
+  ].join('\n');
+
+  it('gives the same objects, lines and located spans as the full parser', () => {
+    const slow = parseResources(rendered, opts);
+    const fast = parseResources(rendered, { ...opts, generated: true });
+    expect(fast.findings).toEqual(slow.findings);
+    expect(fast.resources.map((r) => r.object)).toEqual(slow.resources.map((r) => r.object));
+    expect(fast.resources.map((r) => r.rendered)).toEqual(slow.resources.map((r) => r.rendered));
+    const path = ['spec', 'template', 'spec', 'containers', 0, 'args', 1];
+    expect(fast.resources[1].locate(path)).toEqual(slow.resources[1].locate(path));
+    expect(fast.resources[1].locate(path)?.line).toBe(23);
+    // And the fast path really took it (not a silent fallback).
+    expect(parseGenerated(rendered, DEFAULT_LIMITS)?.map((d) => d.line)).toEqual([1, 12]);
+  });
+
+  it('falls back to the full parser (same findings) for duplicate keys, anchors and tags', () => {
+    for (const text of [
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: &m\n  name: a\ndata: *m\n',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: !!js/function "x"\n',
+    ]) {
+      expect(parseResources(text, { ...opts, generated: true })).toEqual(
+        expect.objectContaining({ findings: parseResources(text, opts).findings }),
+      );
+    }
   });
 });
