@@ -105,7 +105,22 @@ class FindingCollector {
     this.pending.push({ input, category, defaultSeverity });
   }
 
-  async finish(): Promise<{ findings: Finding[]; resources: Map<string, Resource> }> {
+  /**
+   * @param resolveOrigins fills in `origin`/`transformedBy` of the given resources (grouped by overlay) before
+   * lines are resolved: source mapping is paid only for overlays that have findings to place.
+   */
+  async finish(
+    resolveOrigins?: (byOverlay: Map<string, Resource[]>) => Promise<void>,
+  ): Promise<{ findings: Finding[]; resources: Map<string, Resource> }> {
+    if (resolveOrigins && this.options.mode === 'check') {
+      const byOverlay = new Map<string, Resource[]>();
+      for (const { input } of this.pending) {
+        const r = input.resource;
+        if (!r || input.file !== undefined || r.origin || this.options.config.rules?.[input.ruleId] === 'off') continue;
+        byOverlay.set(r.overlay, [...(byOverlay.get(r.overlay) ?? []), r]);
+      }
+      if (byOverlay.size > 0) await resolveOrigins(byOverlay);
+    }
     const out: Finding[] = [];
     const resources = new Map<string, Resource>();
     const seen = new Set<string>();
@@ -232,7 +247,8 @@ export async function renderOverlay(
     overlay,
     root: options.root,
     timeoutMs: options.timeoutMs,
-    origin: options.origin,
+    // Build metadata is asked for only when a finding needs placing (resolveOrigins): it triples kustomize's cost.
+    origin: false,
     allowExec,
     maxOutputBytes: options.maxRenderBytes ?? 256 * 1024 * 1024,
     signal: options.signal,
@@ -355,7 +371,12 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   const filtered = Boolean(
     options.discover?.overlayGlobs?.length || options.discover?.envs?.length || skipped.length > 0,
   );
-  return finishReport(options, collector, rendered, { started, skipped, reportUnusedExceptions: !filtered });
+  return finishReport(options, collector, rendered, {
+    started,
+    skipped,
+    reportUnusedExceptions: !filtered,
+    resolveOrigins: options.origin ? (byOverlay) => resolveOrigins(byOverlay, overlayMap, options) : undefined,
+  });
 }
 
 export interface ValidateInput {
@@ -423,6 +444,51 @@ export async function runValidate(options: PipelineOptions & { inputs: ValidateI
   });
 }
 
+/**
+ * Renders the overlays that have findings a second time with kustomize's build metadata (origin and transformer
+ * annotations) and copies the origins onto the already-checked resources. Measured on the medium benchmark repo,
+ * build metadata makes kustomize ~3.5× slower and its output ~4× larger (0.31 s vs 0.086 s per overlay), so a
+ * clean repo should never pay it. A failed second render leaves the finding on the overlay's kustomization.
+ */
+async function resolveOrigins(
+  byOverlay: Map<string, Resource[]>,
+  overlays: Map<string, Overlay>,
+  options: CheckRunOptions,
+): Promise<void> {
+  await mapPool([...byOverlay], options.concurrency, async ([path, targets]) => {
+    const overlay = overlays.get(path);
+    if (!overlay) return;
+    const walk = await walkOverlay(options.root, overlay.absPath, {
+      allowExec: options.config.kustomize?.allowExec === true,
+    });
+    const outcome = await options.renderer.render({
+      overlay,
+      root: options.root,
+      timeoutMs: options.timeoutMs,
+      origin: true,
+      allowExec: options.config.kustomize?.allowExec === true,
+      maxOutputBytes: options.maxRenderBytes ?? 256 * 1024 * 1024,
+      signal: options.signal,
+      inputs: walk.inputs,
+    });
+    if (!outcome.ok || !outcome.originBase) return;
+    const originBase = outcome.originBase;
+    const mapped = parseResources(outcome.text, {
+      overlay: path,
+      file: path,
+      generated: true,
+      originPath: (p) => toRepoPath(options.root, resolve(originBase, p)),
+    });
+    const byKey = new Map(mapped.resources.map((r) => [identityKey(r.id), r]));
+    for (const target of targets) {
+      const source = byKey.get(identityKey(target.id));
+      if (!source) continue;
+      target.origin = source.origin;
+      target.transformedBy = source.transformedBy;
+    }
+  });
+}
+
 async function finishReport(
   options: PipelineOptions & { renderer?: Renderer },
   collector: FindingCollector,
@@ -432,9 +498,10 @@ async function finishReport(
     skipped: { path: string; reason: string }[];
     reportUnusedExceptions: boolean;
     validate?: boolean;
+    resolveOrigins?: (byOverlay: Map<string, Resource[]>) => Promise<void>;
   },
 ): Promise<Report> {
-  const { findings, resources } = await collector.finish();
+  const { findings, resources } = await collector.finish(extra.resolveOrigins);
   const today = (options.now ?? new Date()).toISOString().slice(0, 10);
   const outcome = applyExceptions(findings, options.config.exceptions ?? [], {
     today,

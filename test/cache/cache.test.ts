@@ -341,8 +341,14 @@ describe.skipIf(!existsSync(kustomizeBin))('check with the render cache (CLI, re
       await cli(['check', dir, '--format', 'json', '--cache-dir', elsewhere]);
       const warm = JSON.parse((await cli(['check', dir, '--format', 'json', '--cache-dir', elsewhere])).stdout);
       expect(warm.summary.cachedRenders).toBe(warm.summary.overlays);
-      expect(readdirSync(join(elsewhere, 'render')).filter((f) => f.endsWith('.entry'))).toHaveLength(
-        warm.summary.overlays,
+      // One plain render per overlay; overlays with findings also keep their build-metadata render (source mapping).
+      const entries = readdirSync(join(elsewhere, 'render')).filter((f) => f.endsWith('.entry'));
+      const plain = entries.filter(
+        (e) => decodeEntry(readFileSync(join(elsewhere, 'render', e)), e.replace(/\.entry$/, ''))?.origin === false,
+      );
+      expect(plain).toHaveLength(warm.summary.overlays);
+      expect(entries.length - plain.length).toBe(
+        new Set(warm.findings.map((f: { overlay?: string }) => f.overlay)).size,
       );
       expect(existsSync(join(dir, '.kfm-gitops/cache/render'))).toBe(false);
     } finally {
