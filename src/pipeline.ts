@@ -8,7 +8,8 @@ import type { Config } from './config/types.js';
 import type { DiscoverOptions } from './discover/index.js';
 import { discoverOverlays } from './discover/index.js';
 import { walkOverlay, type WalkIssue } from './discover/kustomization.js';
-import { applyExceptions } from './exceptions/index.js';
+import { applyExceptions, containerNameAt } from './exceptions/index.js';
+import { ResultCache, runKey } from './results-cache.js';
 import { identityKey, parseResources } from './parse/index.js';
 import { formatPath } from './parse/path.js';
 import { SourceMapper } from './render/sourcemap.js';
@@ -51,6 +52,8 @@ export interface CheckRunOptions extends PipelineOptions {
   timeoutMs: number;
   origin: boolean;
   maxRenderBytes?: number;
+  /** Folder of the whole-run result cache (unset: no result caching). */
+  resultCacheDir?: string;
   /** Narrow the discovered overlays (changed-only runs, shards); returns the kept ones and why others were skipped. */
   select?: (overlays: Overlay[]) => Promise<{ keep: Overlay[]; skipped: { path: string; reason: string }[] }>;
   onProgress?: (event: { done: number; total: number; overlay: string }) => void;
@@ -356,6 +359,36 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   });
   if (options.signal?.aborted) throw new Error('interrupted');
   const ok = rendered.filter((r) => r.resources.length > 0);
+  const filtered = Boolean(
+    options.discover?.overlayGlobs?.length || options.discover?.envs?.length || skipped.length > 0,
+  );
+  const extra = { started, skipped, reportUnusedExceptions: !filtered };
+  // Result cache: only when every overlay rendered cleanly (a failed render is re-tried and re-reported each run).
+  const cache =
+    options.resultCacheDir && rendered.every((r) => r.status === 'ok')
+      ? new ResultCache(options.resultCacheDir)
+      : undefined;
+  const key = cache
+    ? await runKey({
+        root: options.root,
+        config: options.config,
+        configFile: options.configFile,
+        toolVersion: options.toolVersion,
+        kubernetesVersion: options.kubernetesVersion,
+        checkIds: options.checks.map((c) => c.meta.id),
+        rendered,
+        env: process.env,
+      })
+    : undefined;
+  const hit = cache && key ? await cache.read(key) : undefined;
+  if (hit) {
+    return finishReport(
+      options,
+      { findings: hit.findings, containerOf: (f) => hit.containers[f.fingerprint] },
+      rendered,
+      { ...extra, cachedResults: true },
+    );
+  }
   await runChecks(
     options.checks,
     {
@@ -368,15 +401,12 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     },
     collector,
   );
-  const filtered = Boolean(
-    options.discover?.overlayGlobs?.length || options.discover?.envs?.length || skipped.length > 0,
+  const resolved = await resolveFindings(
+    collector,
+    options.origin ? (byOverlay) => resolveOrigins(byOverlay, overlayMap, options) : undefined,
   );
-  return finishReport(options, collector, rendered, {
-    started,
-    skipped,
-    reportUnusedExceptions: !filtered,
-    resolveOrigins: options.origin ? (byOverlay) => resolveOrigins(byOverlay, overlayMap, options) : undefined,
-  });
+  if (cache && key) await cache.write(key, { findings: resolved.findings, containers: resolved.containers });
+  return finishReport(options, resolved, rendered, extra);
 }
 
 export interface ValidateInput {
@@ -436,7 +466,7 @@ export async function runValidate(options: PipelineOptions & { inputs: ValidateI
     },
     collector,
   );
-  return finishReport(options, collector, rendered, {
+  return finishReport(options, await resolveFindings(collector), rendered, {
     started,
     skipped: [],
     reportUnusedExceptions: false,
@@ -489,23 +519,42 @@ async function resolveOrigins(
   });
 }
 
+interface ResolvedFindings {
+  findings: Finding[];
+  containerOf: (f: Finding) => string | undefined;
+}
+
+/** Collector output plus what exceptions need to know about containers (also what the result cache stores). */
+async function resolveFindings(
+  collector: FindingCollector,
+  resolveOriginsFn?: (byOverlay: Map<string, Resource[]>) => Promise<void>,
+): Promise<ResolvedFindings & { containers: Record<string, string> }> {
+  const { findings, resources } = await collector.finish(resolveOriginsFn);
+  const containers: Record<string, string> = {};
+  for (const f of findings) {
+    const name = containerNameAt(f, resources.get(f.fingerprint));
+    if (name !== undefined) containers[f.fingerprint] = name;
+  }
+  return { findings, containers, containerOf: (f) => containers[f.fingerprint] };
+}
+
 async function finishReport(
   options: PipelineOptions & { renderer?: Renderer },
-  collector: FindingCollector,
+  resolved: ResolvedFindings,
   rendered: RenderedOverlay[],
   extra: {
     started: number;
     skipped: { path: string; reason: string }[];
     reportUnusedExceptions: boolean;
     validate?: boolean;
-    resolveOrigins?: (byOverlay: Map<string, Resource[]>) => Promise<void>;
+    cachedResults?: boolean;
   },
 ): Promise<Report> {
-  const { findings, resources } = await collector.finish(extra.resolveOrigins);
+  const { findings, containerOf } = resolved;
   const today = (options.now ?? new Date()).toISOString().slice(0, 10);
   const outcome = applyExceptions(findings, options.config.exceptions ?? [], {
     today,
-    resourceOf: (f) => resources.get(f.fingerprint),
+    containerOf,
     reportUnused: extra.reportUnusedExceptions,
   });
   const configFile = options.configFile ? displayPath(options.root, options.configFile) : 'kfm-gitops.yaml';
@@ -546,6 +595,7 @@ async function finishReport(
       suppressed: outcome.suppressed.length,
       rendered: extra.validate ? undefined : rendered.filter((r) => !r.cached && r.status !== 'render-error').length,
       cachedRenders: extra.validate ? undefined : rendered.filter((r) => r.cached).length,
+      ...(extra.cachedResults ? { cachedResults: true } : {}),
       durationMs: Math.round(performance.now() - extra.started),
     },
     overlays: rendered.map((r) => ({

@@ -184,6 +184,8 @@ export interface Report {
     suppressed?: number;
     rendered?: number;
     cachedRenders?: number;
+    /** Nothing any check reads changed since a previous run: its findings were reused (see src/results-cache.ts). */
+    cachedResults?: boolean;
     durationMs: number;
   };
   overlays: OverlaySummary[];

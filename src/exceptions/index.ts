@@ -18,14 +18,19 @@ export interface ExceptionOutcome {
 export function applyExceptions(
   findings: Finding[],
   exceptions: ExceptionEntry[],
-  options: { today: string; resourceOf: (f: Finding) => Resource | undefined; reportUnused: boolean },
+  options: {
+    today: string;
+    /** Name of the container a finding points into (see containerNameAt), for `container:` selectors. */
+    containerOf: (f: Finding) => string | undefined;
+    reportUnused: boolean;
+  },
 ): ExceptionOutcome {
   const used = new Set<number>();
   const kept: Finding[] = [];
   const suppressed: Finding[] = [];
   const active = exceptions.map((e) => e.expires >= options.today);
   for (const finding of findings) {
-    const idx = exceptions.findIndex((e, i) => active[i] && matches(e, finding, options.resourceOf));
+    const idx = exceptions.findIndex((e, i) => active[i] && matches(e, finding, options.containerOf));
     if (idx === -1 || finding.suppressed) {
       (finding.suppressed ? suppressed : kept).push(finding);
       continue;
@@ -56,7 +61,7 @@ export function applyExceptions(
   return { findings: kept, suppressed, problems };
 }
 
-function matches(e: ExceptionEntry, f: Finding, resourceOf: (f: Finding) => Resource | undefined): boolean {
+function matches(e: ExceptionEntry, f: Finding, containerOf: (f: Finding) => string | undefined): boolean {
   if (e.rule !== f.ruleId) return false;
   if (e.overlay && !(f.overlay && matchesAny(f.overlay, [e.overlay]))) return false;
   if (e.resource) {
@@ -68,14 +73,14 @@ function matches(e: ExceptionEntry, f: Finding, resourceOf: (f: Finding) => Reso
   }
   if (e.path && !(f.path && pathStartsWith(f.path, e.path))) return false;
   if (e.container) {
-    const name = containerNameAt(f, resourceOf(f));
+    const name = containerOf(f);
     if (name !== e.container) return false;
   }
   return true;
 }
 
 /** Name of the container a finding's path points into (`…containers[2]…` → that container's `name`). */
-function containerNameAt(f: Finding, resource: Resource | undefined): string | undefined {
+export function containerNameAt(f: Finding, resource: Resource | undefined): string | undefined {
   if (!f.path || !resource) return undefined;
   const segs = parsePath(f.path);
   if (!segs) return undefined;

@@ -142,7 +142,7 @@ function buildReport(options: VerifyOptions, raw: Raw[], checked: Overlay[], sta
   }
   const outcome = applyExceptions(findings, options.config.exceptions ?? [], {
     today: (options.now ?? new Date()).toISOString().slice(0, 10),
-    resourceOf: () => undefined,
+    containerOf: () => undefined,
     reportUnused: false,
   });
   const all = outcome.findings.sort(compareFindings);

@@ -60,7 +60,9 @@ export function summaryLine(report: Report, c = new Chalk({ level: 0 })): string
   const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
   const mark = error > 0 ? c.red('✖') : warning > 0 ? c.yellow('⚠') : c.green('✔');
   const where = `${plural(report.summary.overlays, 'overlay')} (${plural(report.summary.resources, 'resource')})`;
-  const cache = report.summary.cachedRenders ? `, ${report.summary.cachedRenders} from render cache` : '';
+  const cache =
+    (report.summary.cachedRenders ? `, ${report.summary.cachedRenders} from render cache` : '') +
+    (report.summary.cachedResults ? ', results reused (nothing changed)' : '');
   const tool = report.tool.kustomize
     ? ` — ${report.tool.kustomizeCommand ?? 'kustomize'} ${report.tool.kustomize}`
     : '';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyExceptions } from '../../src/exceptions/index.js';
+import { applyExceptions, containerNameAt } from '../../src/exceptions/index.js';
 import type { ExceptionEntry } from '../../src/config/types.js';
 import type { Finding, Resource } from '../../src/types.js';
 
@@ -26,7 +26,11 @@ const base: ExceptionEntry = {
   expires: '2027-01-31',
   line: 7,
 };
-const options = { today: '2026-11-26', resourceOf: () => deployment, reportUnused: true };
+const options = {
+  today: '2026-11-26',
+  containerOf: (f: Finding) => containerNameAt(f, deployment),
+  reportUnused: true,
+};
 
 describe('exceptions', () => {
   it('suppresses only the container it names, and lists what it suppressed', () => {

@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createChecks } from '../../checks/index.js';
 import { failsAt, runCheck } from '../../pipeline.js';
@@ -133,6 +133,8 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           kubernetesVersion,
           toolVersion: toolVersion(),
           renderer,
+          // Beside the render cache, and off with it (--no-cache, cache.enabled: false).
+          resultCacheDir: cache ? join(dirname(renderCacheDir(ctx.root, config)), 'results') : undefined,
           discover: { overlayGlobs: flags.overlay, envs: flags.env },
           concurrency,
           timeoutMs: timeoutS * 1000,
