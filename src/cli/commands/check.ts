@@ -20,6 +20,7 @@ import {
 } from '../context.js';
 import { CliError, useColor, type CliIO } from '../io.js';
 import { gitUriPrefix } from './report.js';
+import { collect } from '../options.js';
 
 interface CheckFlags {
   config?: string;
@@ -42,7 +43,6 @@ interface CheckFlags {
   cacheDir?: string;
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 const collectList = (value: string, previous: string[] = []): string[] => [
   ...previous,
   ...value

@@ -29,6 +29,7 @@ import {
   writeFileAtomic,
 } from '../context.js';
 import { CliError, useColor, type CliIO } from '../io.js';
+import { collect } from '../options.js';
 
 interface PromoteFlags {
   root?: string;
@@ -59,8 +60,6 @@ interface VerifyFlags {
   quiet?: boolean;
   color?: boolean;
 }
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** Rule docs for formats that embed them: the checks' and promote verify's own. */
 export function promoteRuleDocs(): RuleDoc[] {

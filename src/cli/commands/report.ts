@@ -15,6 +15,7 @@ import { summaryLine } from '../../report/text.js';
 import type { FailOn } from '../../types.js';
 import { FORMATTERS, writeFileAtomic } from '../context.js';
 import { CliError, useColor, type CliIO } from '../io.js';
+import { collect } from '../options.js';
 
 interface MergeFlags {
   format?: string;
@@ -24,8 +25,6 @@ interface MergeFlags {
   quiet?: boolean;
   color?: boolean;
 }
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /**
  * The checked root's place inside its git work tree (`infra/gitops/`), for SARIF and annotation paths; '' when the

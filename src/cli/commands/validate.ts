@@ -9,8 +9,7 @@ import { emitReport, kubernetesVersionFor, parseFailOn, planOutputs } from '../c
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { CliError, useColor, type CliIO } from '../io.js';
 import { gitUriPrefix } from './report.js';
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+import { collect } from '../options.js';
 
 export function register(program: Command, io: CliIO, setCode: (code: number) => void): void {
   program
