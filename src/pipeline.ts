@@ -185,7 +185,7 @@ function joinPosix(dir: string, file: string): string {
   return dir === '.' || dir === '' ? file : `${dir}/${file}`;
 }
 
-export async function runChecks(
+async function runChecks(
   checks: Check[],
   base: Omit<CheckContext, 'report'>,
   collector: FindingCollector,
@@ -212,10 +212,6 @@ export async function runChecks(
       );
     }
   }
-}
-
-export interface RenderResult {
-  rendered: RenderedOverlay[];
 }
 
 /** Renders and parses one overlay, reporting every problem as a finding. */
