@@ -4,6 +4,8 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KustomizeRenderer } from '../src/render/kustomize.js';
+import type { Check, CheckContext, Resource } from '../src/types.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const fixtures = join(repoRoot, 'fixtures');
@@ -51,4 +53,32 @@ export function runCli(
     if (options.input !== undefined) child.stdin!.end(options.input);
     else child.stdin!.end();
   });
+}
+
+/** The project's own pinned kustomize (built by `npm run tools`), without resolving anything. */
+export function pinnedRenderer(): KustomizeRenderer {
+  return new KustomizeRenderer({
+    file: kustomizeBin,
+    prefixArgs: [],
+    source: 'flag',
+    display: kustomizeBin,
+    version: 'v5.7.1',
+  });
+}
+
+/** A stand-in check for pipeline tests: reports whatever `report` emits for each Deployment. */
+export function deploymentProbe(report: (resource: Resource, ctx: CheckContext) => void): Check {
+  return {
+    meta: {
+      id: 'probe',
+      description: 'test probe',
+      docsUrl: '',
+      defaultSeverity: 'error',
+      errorRuleId: 'KFM-SCHEMA-000',
+    },
+    rules: () => [],
+    async run(ctx) {
+      for (const r of ctx.resources) if (r.id.kind === 'Deployment') report(r, ctx);
+    },
+  };
 }

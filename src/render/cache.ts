@@ -15,10 +15,10 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
 import { mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, posix, resolve } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/kustomization.js';
 import type { Config } from '../config/types.js';
-import { toRepoPath } from '../util/paths.js';
+import { cacheRootDir, toRepoPath } from '../util/paths.js';
 import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
 
 /** Bump when the entry layout or the key material changes: old entries then simply stop matching. */
@@ -46,9 +46,7 @@ export interface CachingRendererOptions {
 
 /** `<cache root>/render`, where the cache root is `--cache-dir`, else config `cache.dir` (relative to the root), else `<root>/.kfm-gitops/cache`. */
 export function renderCacheDir(root: string, config: Config, flagDir?: string): string {
-  const base = flagDir ?? config.cache?.dir;
-  const cacheRoot = base ? (isAbsolute(base) ? base : resolve(root, base)) : join(root, '.kfm-gitops', 'cache');
-  return join(cacheRoot, 'render');
+  return join(cacheRootDir(root, flagDir ?? config.cache?.dir), 'render');
 }
 
 export class CachingRenderer implements Renderer {

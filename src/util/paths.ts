@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 let cachedRoot: string | undefined;
@@ -33,4 +33,9 @@ export function ensureIgnoredDir(dir: string): void {
   mkdirSync(dir, { recursive: true });
   const ignore = join(dir, '.gitignore');
   if (!existsSync(ignore)) writeFileSync(ignore, '# created by kfm-gitops: a cache, never committed\n*\n');
+}
+
+/** The folder every cache of a run lives under: config `cache.dir` (root-relative or absolute), else `<root>/.kfm-gitops/cache`. */
+export function cacheRootDir(root: string, configured?: string): string {
+  return configured ? resolve(root, configured) : join(root, '.kfm-gitops', 'cache');
 }

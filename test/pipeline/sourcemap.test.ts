@@ -8,35 +8,22 @@ import { runCheck } from '../../src/pipeline.js';
 import { KustomizeRenderer } from '../../src/render/kustomize.js';
 import { resolveKustomize } from '../../src/render/resolve.js';
 import type { Check, Finding, JsonPath } from '../../src/types.js';
-import { fixtures } from '../helpers.js';
+import { deploymentProbe, fixtures } from '../helpers.js';
 
 const root = join(fixtures, 'sourcemap', 'repo');
 
 /** A check that reports fixed paths on every Deployment, like a real check would. */
 function probe(paths: JsonPath[]): Check {
-  return {
-    meta: {
-      id: 'probe',
-      description: 'test probe',
-      docsUrl: '',
-      defaultSeverity: 'error',
-      errorRuleId: 'KFM-SCHEMA-000',
-    },
-    rules: () => [],
-    async run(ctx) {
-      for (const r of ctx.resources) {
-        if (r.id.kind !== 'Deployment') continue;
-        // Strategic-merge patches reorder containers (prod renders `web` first): address the web container by name.
-        const containers = (r.object as { spec: { template: { spec: { containers: { name: string }[] } } } }).spec
-          .template.spec.containers;
-        const web = containers.findIndex((c) => c.name === 'web');
-        for (const p of paths) {
-          const path = p.map((seg) => (seg === 'WEB' ? web : seg));
-          ctx.report({ ruleId: 'KFM-SCHEMA-999', message: `probe ${p.join('.')}`, resource: r, path });
-        }
-      }
-    },
-  };
+  return deploymentProbe((r, ctx) => {
+    // Strategic-merge patches reorder containers (prod renders `web` first): address the web container by name.
+    const containers = (r.object as { spec: { template: { spec: { containers: { name: string }[] } } } }).spec.template
+      .spec.containers;
+    const web = containers.findIndex((c) => c.name === 'web');
+    for (const p of paths) {
+      const path = p.map((seg) => (seg === 'WEB' ? web : seg));
+      ctx.report({ ruleId: 'KFM-SCHEMA-999', message: `probe ${p.join('.')}`, resource: r, path });
+    }
+  });
 }
 
 let findings: Finding[];

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseResources } from '../../src/parse/index.js';
 import { runCheck } from '../../src/pipeline.js';
-import { KustomizeRenderer } from '../../src/render/kustomize.js';
 import type { Check, CheckContext, FindingInput, Overlay, RenderedOverlay, Report } from '../../src/types.js';
 import type { Config } from '../../src/config/types.js';
 import { kustomizeBin, repoRoot } from '../helpers.js';
@@ -51,15 +50,8 @@ export async function runOn(
   return found;
 }
 
-export function renderer(): KustomizeRenderer {
-  return new KustomizeRenderer({
-    file: kustomizeBin,
-    prefixArgs: [],
-    source: 'flag',
-    display: kustomizeBin,
-    version: 'v5.7.1',
-  });
-}
+import { pinnedRenderer as renderer } from '../helpers.js';
+export { renderer };
 
 /** The full pipeline (discover → render with the real kustomize → parse → checks → exceptions) over a repo. */
 export function checkRepo(

@@ -1,29 +1,20 @@
 /** The built CLI: promote (exit codes, JSON, a hard crash mid-write), new-app followed by check. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, tempCopy } from '../helpers.js';
 import {
   digestOf,
   GIT_ENV,
   hasKustomize,
   infraDir,
-  infraRepo,
   kustomization,
   NO_KUSTOMIZE,
   porcelain,
+  useTempInfraRepos,
 } from './helpers.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length > 0) cleanups.pop()!();
-});
-
-function repo(): string {
-  const r = infraRepo();
-  cleanups.push(r.cleanup);
-  return r.dir;
-}
+const { repo, defer } = useTempInfraRepos();
 
 const promoteCli = (root: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
   runCli(['promote', ...args, '--root', root], { env: { ...GIT_ENV, ...env } });
@@ -93,7 +84,7 @@ describe.skipIf(!hasKustomize)(`kfm-gitops promote (built CLI)${hasKustomize ? '
 describe.skipIf(!hasKustomize)(`kfm-gitops new-app (built CLI)${hasKustomize ? '' : ` (${NO_KUSTOMIZE})`}`, () => {
   it('scaffolds an app that passes check at once and registers it with the ApplicationSets', async () => {
     const copy = tempCopy(infraDir);
-    cleanups.push(copy.cleanup);
+    defer(copy.cleanup);
     const image = `quay.io/kfm/tiles:0.3.0@sha256:${'ab'.repeat(32)}`;
     const r = await runCli(['new-app', 'tiles', '--image', image, '--root', copy.dir]);
     expect(r.stderr).toBe('');

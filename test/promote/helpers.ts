@@ -1,8 +1,8 @@
+import { afterEach } from 'vitest';
 /** Promotion test helpers: temp copies of infra/gitops turned into git repos with a history, and git probes. */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KustomizeRenderer } from '../../src/render/kustomize.js';
 import { kustomizeBin, repoRoot, tempCopy } from '../helpers.js';
 
 export const infraDir = join(repoRoot, 'infra', 'gitops');
@@ -22,15 +22,8 @@ export function gitIn(dir: string, args: string[], input?: string): string {
   return execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...GIT_ENV }, input });
 }
 
-export function renderer(): KustomizeRenderer {
-  return new KustomizeRenderer({
-    file: kustomizeBin,
-    prefixArgs: [],
-    source: 'flag',
-    display: kustomizeBin,
-    version: 'v5.7.1',
-  });
-}
+import { pinnedRenderer as renderer } from '../helpers.js';
+export { renderer };
 
 export function kustomization(root: string, app: string, env: string): string {
   return join(root, 'apps', app, 'overlays', env, 'kustomization.yaml');
@@ -74,4 +67,26 @@ export function branches(dir: string): string[] {
     .split('\n')
     .filter(Boolean)
     .sort();
+}
+
+/**
+ * Per-test cleanup for the calling file: `repo()` gives a fresh temp git copy of infra/gitops, `defer(fn)` queues
+ * any other cleanup; everything runs after each test.
+ */
+export function useTempInfraRepos(): { repo: () => string; defer: (fn: () => void) => void } {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    while (cleanups.length > 0) cleanups.pop()!();
+  });
+  const defer = (fn: () => void): void => {
+    cleanups.push(fn);
+  };
+  return {
+    defer,
+    repo: () => {
+      const r = infraRepo();
+      defer(r.cleanup);
+      return r.dir;
+    },
+  };
 }

@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createChecks } from '../../src/checks/index.js';
 import { FAULT_POINTS, InjectedFault, promote, type PromoteOptions } from '../../src/promote/apply.js';
 import { PromoteUsageError } from '../../src/promote/inputs.js';
@@ -16,27 +16,18 @@ import {
   GIT_ENV,
   gitIn,
   hasKustomize,
-  infraRepo,
   kustomization,
   NO_KUSTOMIZE,
   porcelain,
   renderer,
+  useTempInfraRepos,
 } from './helpers.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length > 0) cleanups.pop()!();
-});
-
-function repo(): string {
-  const r = infraRepo();
-  cleanups.push(r.cleanup);
-  return r.dir;
-}
+const { repo, defer } = useTempInfraRepos();
 
 function run(root: string, options: Partial<PromoteOptions>) {
   const r = renderer();
-  cleanups.push(() => void r.dispose());
+  defer(() => void r.dispose());
   return promote({
     root,
     config: {},

@@ -10,7 +10,7 @@ import { KustomizeRenderer } from '../../src/render/kustomize.js';
 import { resolveKustomize } from '../../src/render/resolve.js';
 import { MergeError, mergeReports, parseReport } from '../../src/report/merge.js';
 import type { Check, Finding, Overlay, Report } from '../../src/types.js';
-import { fixtures } from '../helpers.js';
+import { deploymentProbe, fixtures } from '../helpers.js';
 import { sampleReport } from './sample.js';
 import { parseXml } from './xml.js';
 
@@ -122,23 +122,10 @@ describe('parseReport', () => {
   });
 });
 
-/** Reports on every container image, like a policy would: one finding per overlay, mapped to the base line. */
-const imageProbe: Check = {
-  meta: {
-    id: 'probe',
-    description: 'test probe',
-    docsUrl: '',
-    defaultSeverity: 'error',
-    errorRuleId: 'KFM-SCHEMA-000',
-  },
-  rules: () => [],
-  async run(ctx) {
-    for (const r of ctx.resources) {
-      if (r.id.kind !== 'Deployment') continue;
-      ctx.report({ ruleId: 'KFM-SCHEMA-999', message: 'probe replicas', resource: r, path: ['spec', 'replicas'] });
-    }
-  },
-};
+/** Reports on every Deployment, like a policy would: one finding per overlay, mapped to the base line. */
+const imageProbe: Check = deploymentProbe((r, ctx) =>
+  ctx.report({ ruleId: 'KFM-SCHEMA-999', message: 'probe replicas', resource: r, path: ['spec', 'replicas'] }),
+);
 
 describe('shards of a real run', () => {
   const root = join(fixtures, 'sourcemap', 'repo');

@@ -1,22 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { scanForSecrets, secretsSettings, type SecretsScanResult } from '../../src/checks/secrets/index.js';
 import { GitIgnore } from '../../src/checks/secrets/gitignore.js';
-import { makeRepo, removeDir, tempDir } from './helpers.js';
+import { useTempRepos } from './helpers.js';
 import { Gen } from './vectors.js';
 
 const g = new Gen(51);
-const roots: string[] = [];
-afterEach(async () => {
-  for (const r of roots.splice(0)) await removeDir(r);
-});
-async function repo(files: Record<string, string>): Promise<string> {
-  const root = await makeRepo(files);
-  roots.push(root);
-  return root;
-}
+const repo = useTempRepos();
 const run = (root: string, config: Record<string, unknown> = {}): Promise<SecretsScanResult> =>
   scanForSecrets({ root, settings: secretsSettings(config), mode: 'check', overlays: [], env: {} });
 const secretEnv = (): string => `DB_PASSWORD=${g.password(20)}\n`;
@@ -58,8 +50,7 @@ describe('which files are scanned', () => {
   });
 
   it('never follows a symbolic link, least of all out of the root', async () => {
-    const outside = await tempDir();
-    roots.push(outside);
+    const outside = await repo({}); // an empty temp folder, removed after the test like the others
     await writeFile(join(outside, 'leak.env'), secretEnv());
     await mkdir(join(outside, 'dir'));
     await writeFile(join(outside, 'dir', 'deep.env'), secretEnv());

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 /** Shared helpers of the secret-scanner tests: temp repos from templates, a run through the real pipeline. */
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -170,4 +171,17 @@ export function leakedFragments(text: string, secrets: readonly string[]): strin
     }
   }
   return [...out];
+}
+
+/** `repo(files)` for the calling file: a temp repo per call, removed after each test. */
+export function useTempRepos(): (files: Record<string, string>) => Promise<string> {
+  const roots: string[] = [];
+  afterEach(async () => {
+    for (const r of roots.splice(0)) await removeDir(r);
+  });
+  return async (files) => {
+    const root = await makeRepo(files);
+    roots.push(root);
+    return root;
+  };
 }

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   scanForSecrets,
   secretsSettings,
@@ -10,20 +10,11 @@ import {
 } from '../../src/checks/secrets/index.js';
 import { register } from '../../src/cli/commands/secrets.js';
 import type { CliIO } from '../../src/cli/io.js';
-import { makeRepo, removeDir } from './helpers.js';
+import { useTempRepos } from './helpers.js';
 import { Gen } from './vectors.js';
 
 const g = new Gen(41);
-const roots: string[] = [];
-afterEach(async () => {
-  for (const r of roots.splice(0)) await removeDir(r);
-});
-
-async function repo(files: Record<string, string>): Promise<string> {
-  const root = await makeRepo(files);
-  roots.push(root);
-  return root;
-}
+const repo = useTempRepos();
 async function scan(
   root: string,
   config: Record<string, unknown> = {},

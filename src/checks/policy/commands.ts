@@ -24,8 +24,7 @@ export async function listPolicies(options: { root: string; config: Config; look
       const compiled = await compileCustomPolicies({
         root: options.root,
         customDir,
-        cacheDir: options.config.cache?.dir,
-        useCache: options.config.cache?.enabled !== false,
+        cache: options.config.cache,
         builtinIds: new Set(builtin.rules.map((r) => r.id)),
         lookup: options.lookup,
       });
@@ -79,8 +78,7 @@ export async function runPolicyTests(options: {
     const compiled = await compileCustomPolicies({
       root: options.root,
       customDir,
-      cacheDir: options.config.cache?.dir,
-      useCache: options.config.cache?.enabled !== false,
+      cache: options.config.cache,
       builtinIds: new Set(builtinCatalogue().rules.map((r) => r.id)),
       lookup: options.lookup,
     });

@@ -8,7 +8,8 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { ensureIgnoredDir } from '../../util/paths.js';
+import type { Config } from '../../config/types.js';
+import { cacheRootDir, ensureIgnoredDir } from '../../util/paths.js';
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -62,10 +63,6 @@ export function customDirPath(root: string, customDir: string): string {
   return isAbsolute(customDir) ? customDir : resolve(root, customDir);
 }
 
-export function cacheDirFor(root: string, configured?: string): string {
-  return configured ? resolve(root, configured) : join(root, '.kfm-gitops', 'cache');
-}
-
 async function opaRun(opa: string, args: string[], cwd?: string): Promise<{ stdout: string; stderr: string }> {
   try {
     return await run(opa, args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
@@ -101,15 +98,16 @@ async function buildInputs(
 export async function compileCustomPolicies(options: {
   root: string;
   customDir: string;
-  cacheDir?: string;
-  useCache?: boolean;
+  /** The config's `cache` section: where compiled custom policies are kept, and whether at all. */
+  cache?: Config['cache'];
   builtinIds: ReadonlySet<string>;
   lookup?: OpaLookup;
 }): Promise<CompiledCustom> {
   const dir = customDirPath(options.root, options.customDir);
   const inputs = await buildInputs(dir);
-  const cacheRoot = join(cacheDirFor(options.root, options.cacheDir), 'policies', inputs.hash);
-  if (options.useCache !== false) {
+  const cacheRoot = join(cacheRootDir(options.root, options.cache?.dir), 'policies', inputs.hash);
+  const useCache = options.cache?.enabled !== false;
+  if (useCache) {
     try {
       const [wasm, rulesText] = await Promise.all([
         readFile(join(cacheRoot, 'policy.wasm')),
@@ -155,7 +153,7 @@ export async function compileCustomPolicies(options: {
     ]);
     const rules = await customCatalogue(opa, stage, dir, options.customDir, inputs.custom, options.builtinIds);
     const wasm = extractFromTarGz(await readFile(out), 'policy.wasm');
-    if (options.useCache !== false) {
+    if (useCache) {
       // Write to a temp folder then rename: a concurrent run never reads a half-written cache entry.
       const tmp = `${cacheRoot}.${process.pid}.tmp`;
       ensureIgnoredDir(dirname(cacheRoot));

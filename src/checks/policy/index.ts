@@ -100,8 +100,7 @@ async function loadCustom(
     const compiled = await compileCustomPolicies({
       root: ctx.root,
       customDir,
-      cacheDir: ctx.config.cache?.dir,
-      useCache: ctx.config.cache?.enabled !== false,
+      cache: ctx.config.cache,
       builtinIds: new Set(bundle.catalogue.rules.map((r) => r.id)),
       lookup: opa,
     });

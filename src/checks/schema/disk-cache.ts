@@ -10,8 +10,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { isAbsolute, join, resolve } from 'node:path';
-import { ensureIgnoredDir } from '../../util/paths.js';
+import { join } from 'node:path';
+import { cacheRootDir, ensureIgnoredDir } from '../../util/paths.js';
 import { loadOrCreateKey, userKeyFile } from '../../util/user-key.js';
 import { pathToFileURL } from 'node:url';
 import type { ValidateFunction } from 'ajv';
@@ -30,12 +30,7 @@ const standaloneCode: Standalone =
 
 /** `<cache root>/schema`: cache root = config `cache.dir` (relative to the root) or `<root>/.kfm-gitops/cache`. */
 export function schemaCacheDir(root: string, configuredRoot?: string): string {
-  const base = configuredRoot
-    ? isAbsolute(configuredRoot)
-      ? configuredRoot
-      : resolve(root, configuredRoot)
-    : join(root, '.kfm-gitops', 'cache');
-  return join(base, 'schema');
+  return join(cacheRootDir(root, configuredRoot), 'schema');
 }
 
 export interface DiskCacheStats {
