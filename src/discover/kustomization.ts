@@ -3,12 +3,15 @@
  * remote or unsafe. Shared by discovery (who is a base), render (refuse remote refs before running kustomize)
  * and changed-only runs (the input files of an overlay).
  */
-import { readFile, realpath, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair } from 'yaml';
-import type { Node as YamlNode } from 'yaml';
+import { readFile } from 'node:fs/promises';
+import { existsSync, lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { toRepoPath } from '../util/paths.js';
+import { isRemoteRef, parseKustomization, usesFunctionAnnotation } from './kustomization-parse.js';
+import type { ParsedKustomization } from './kustomization-parse.js';
+
+export { isRemoteRef } from './kustomization-parse.js';
+export type { KustomizationRef, ParsedKustomization, RefKind } from './kustomization-parse.js';
 
 export const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
@@ -20,160 +23,57 @@ export function findKustomizationFile(dir: string): string | undefined {
   return undefined;
 }
 
-export type RefKind = 'directory-or-file' | 'file';
-
-export interface KustomizationRef {
-  /** The field it came from, e.g. `resources`, `patches[0].path`, `configMapGenerator[1].files`. */
-  field: string;
-  value: string;
-  line: number;
-  /** `directory-or-file` for resources/bases/components, `file` for patches, generator inputs, … */
-  kind: RefKind;
-}
-
-export interface ParsedKustomization {
-  abs: string;
-  kind?: string;
-  refs: KustomizationRef[];
-  /** Uses of exec/container KRM functions (alpha plugins) found inline or in referenced generator files. */
-  pluginFields: { field: string; line: number }[];
-  helmCharts: { line: number; repo?: string }[];
-  /** The raw parsed object, for checks that need it (images:, namespace:). */
-  object: Record<string, unknown>;
-  error?: { message: string; line?: number };
-}
-
-const DIR_FIELDS = ['resources', 'bases', 'components'];
-const FILE_LIST_FIELDS = [
-  'crds',
-  'configurations',
-  'patchesStrategicMerge',
-  'transformers',
-  'generators',
-  'validators',
-];
-const GENERATOR_FIELDS = ['configMapGenerator', 'secretGenerator'];
-
-/** http(s)/git/ssh URLs, scp-like `git@host:`, and kustomize's host-prefixed forms (`github.com/org/repo//path?ref=`). */
-const REMOTE = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|git::|(?:[a-z0-9-]+\.)+[a-z]{2,}\/[^\s]*|.*\?ref=|.*\.git(?:\/\/|$))/i;
-
-export function isRemoteRef(value: string): boolean {
-  if (value.startsWith('./') || value.startsWith('../') || value.startsWith('/')) return false;
-  return REMOTE.test(value.trim());
-}
-
-const memo = new Map<string, { stamp: string; result: Promise<ParsedKustomization> }>();
+const memo = new Map<string, { stamp: string; size: number; result: Promise<ParsedKustomization> }>();
 
 /**
  * Parsed kustomization, memoised per file version: discovery, every overlay's walk, the policy input and the
  * source mapper read the same bases again and again (measured: a fifth of a warm run).
  */
 export async function readKustomization(abs: string): Promise<ParsedKustomization> {
-  let stamp: string;
+  return (await readKustomizationSized(abs)).parsed;
+}
+
+/** readKustomization plus the file's size from the same stat (shard balancing needs it; undefined if unstattable). */
+async function readKustomizationSized(abs: string): Promise<{ parsed: ParsedKustomization; size?: number }> {
+  // A synchronous stat: one cached-inode lookup costs less than the promise machinery around an async one, and
+  // every walk asks it of every kustomization it reaches.
+  let info;
   try {
-    const info = await stat(abs, { bigint: true });
-    stamp = `${info.mtimeNs}:${info.size}:${info.ino}`;
+    info = statSync(abs, { bigint: true, throwIfNoEntry: false });
   } catch {
-    return readKustomizationUncached(abs);
+    info = undefined; // EACCES, ENOTDIR, ELOOP: the read below reports it in its own words
   }
+  if (!info) return { parsed: await readKustomizationUncached(abs) };
+  const stamp = `${info.mtimeNs}:${info.size}:${info.ino}`;
   const hit = memo.get(abs);
-  if (hit && hit.stamp === stamp) return hit.result;
+  if (hit && hit.stamp === stamp) return { parsed: await hit.result, size: hit.size };
   const result = readKustomizationUncached(abs);
-  memo.set(abs, { stamp, result });
-  return result;
+  const size = Number(info.size);
+  memo.set(abs, { stamp, size, result });
+  return { parsed: await result, size };
 }
 
 async function readKustomizationUncached(abs: string): Promise<ParsedKustomization> {
-  const result: ParsedKustomization = { abs, refs: [], pluginFields: [], helmCharts: [], object: {} };
   let text: string;
   try {
     text = await readFile(abs, 'utf8');
   } catch (err) {
-    result.error = { message: `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
-    return result;
+    return {
+      abs,
+      refs: [],
+      pluginFields: [],
+      helmCharts: [],
+      object: {},
+      error: { message: `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` },
+    };
   }
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    result.error = { message: e.message.split('\n')[0], line: e.linePos?.[0]?.line };
-    return result;
-  }
-  const root = doc.contents;
-  if (!isMap(root)) {
-    if (root !== null) result.error = { message: 'a kustomization must be a YAML mapping', line: 1 };
-    return result;
-  }
-  result.object = (doc.toJS({ maxAliasCount: 50 }) ?? {}) as Record<string, unknown>;
-  if (typeof result.object.kind === 'string') result.kind = result.object.kind;
-  const lineOf = (node: unknown): number => lc.linePos((node as YamlNode | undefined)?.range?.[0] ?? 0).line;
-  const get = (map: unknown, key: string): unknown =>
-    isMap(map) ? map.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key)?.value : undefined;
-  const scalarList = (node: unknown, field: string, kind: RefKind): void => {
-    if (isSeq(node)) {
-      node.items.forEach((item, i) => {
-        if (isScalar(item) && typeof item.value === 'string')
-          result.refs.push({ field: `${field}[${i}]`, value: item.value, line: lineOf(item), kind });
-      });
-    } else if (isScalar(node) && typeof node.value === 'string') {
-      result.refs.push({ field, value: node.value, line: lineOf(node), kind });
-    }
-  };
-
-  for (const field of DIR_FIELDS) scalarList(get(root, field), field, 'directory-or-file');
-  for (const field of FILE_LIST_FIELDS) scalarList(get(root, field), field, 'file');
-  for (const field of ['patches', 'patchesJson6902']) {
-    const seq = get(root, field);
-    if (!isSeq(seq)) continue;
-    seq.items.forEach((item, i) => scalarList(get(item, 'path'), `${field}[${i}].path`, 'file'));
-  }
-  for (const field of GENERATOR_FIELDS) {
-    const seq = get(root, field);
-    if (!isSeq(seq)) continue;
-    seq.items.forEach((item, i) => {
-      scalarList(get(item, 'files'), `${field}[${i}].files`, 'file');
-      scalarList(get(item, 'envs'), `${field}[${i}].envs`, 'file');
-      scalarList(get(item, 'env'), `${field}[${i}].env`, 'file');
-    });
-  }
-  // `files:` entries may be `key=path`: only the path part is a reference.
-  for (const ref of result.refs) {
-    if (ref.field.endsWith('.files') || /\.files\[\d+\]$/.test(ref.field)) {
-      const eq = ref.value.indexOf('=');
-      if (eq > 0 && !isRemoteRef(ref.value)) ref.value = ref.value.slice(eq + 1);
-    }
-  }
-  const openapi = get(root, 'openapi');
-  scalarList(get(openapi, 'path'), 'openapi.path', 'file');
-  const helm = get(root, 'helmCharts');
-  if (isSeq(helm)) {
-    for (const chart of helm.items) {
-      const repo = get(chart, 'repo');
-      result.helmCharts.push({ line: lineOf(chart), repo: isScalar(repo) ? String(repo.value) : undefined });
-    }
-  }
-  // Inline KRM function configs (generators/transformers given as YAML objects instead of file names).
-  for (const field of ['generators', 'transformers', 'validators']) {
-    const seq = get(root, field);
-    if (!isSeq(seq)) continue;
-    seq.items.forEach((item) => {
-      if (isScalar(item) && typeof item.value === 'string' && usesFunctionAnnotation(item.value)) {
-        result.pluginFields.push({ field, line: lineOf(item) });
-      }
-    });
-  }
-  return result;
-}
-
-/** Inline function configs put the annotation in the string itself. */
-function usesFunctionAnnotation(text: string): boolean {
-  return /config\.kubernetes\.io\/function|^\s*(exec|container)\s*:/m.test(text);
+  return parseKustomization(abs, text);
 }
 
 /** True when a generator/transformer config file asks kustomize to run an exec or container KRM function. */
 export async function fileUsesPlugin(abs: string): Promise<boolean> {
   try {
-    const info = await stat(abs);
+    const info = statSync(abs);
     if (!info.isFile() || info.size > 1024 * 1024) return false;
     return usesFunctionAnnotation(await readFile(abs, 'utf8'));
   } catch {
@@ -197,6 +97,14 @@ export interface WalkResult {
   issues: WalkIssue[];
 }
 
+/** What overlayDeps needs beyond the walk: every in-root target a reached kustomization names, and input sizes. */
+export interface WalkDetails extends WalkResult {
+  /** Repo-relative, resolved targets of every local reference of every reached kustomization (existing or not). */
+  refs: string[];
+  /** Sum of the sizes of `inputs`, in bytes, from the stats the walk made anyway. */
+  bytes: number;
+}
+
 /**
  * Walks every kustomization an overlay will read, without running kustomize and without any network:
  * collects input files and refuses remote references, references leaving the root and exec plugins.
@@ -206,30 +114,99 @@ export async function walkOverlay(
   overlayAbs: string,
   options: { allowExec: boolean },
 ): Promise<WalkResult> {
-  const inputs = new Set<string>();
+  const { inputs, kustomizations, issues } = await walkOverlayDetailed(root, overlayAbs, options);
+  return { inputs, kustomizations, issues };
+}
+
+/**
+ * toRepoPath(base, abs) for the paths a walk produces: a prefix test for absolute, normalised paths under `base`
+ * (path.relative resolves both sides again on every call, which measured a tenth of the walk), and toRepoPath
+ * itself for anything else, so odd inputs keep their exact answer.
+ */
+function repoPathOf(base: string): (abs: string) => string | undefined {
+  if (sep !== '/') return (abs) => toRepoPath(base, abs);
+  const resolved = resolve(base);
+  const prefix = resolved.endsWith('/') ? resolved : `${resolved}/`;
+  return (abs) => {
+    if (abs === resolved) return '.';
+    if (abs.startsWith(prefix)) {
+      const rest = abs.slice(prefix.length);
+      if (rest !== '' && !rest.startsWith('.') && !/\/\/|\/\.\.?(?:\/|$)|\/$/.test(rest)) return rest;
+    } else if (abs.startsWith('/') && !abs.includes('/.') && !abs.includes('//') && !abs.endsWith('/')) {
+      return undefined; // absolute, normalised and not below `base`: path.relative would start with `..`
+    }
+    return toRepoPath(base, abs);
+  };
+}
+
+function realpathOr(p: string, fallback: string): string {
+  try {
+    return realpathSync.native(p); // the same libc realpath fs.promises.realpath runs
+  } catch {
+    return fallback;
+  }
+}
+
+export async function walkOverlayDetailed(
+  root: string,
+  overlayAbs: string,
+  options: { allowExec: boolean },
+): Promise<WalkDetails> {
+  const inputs = new Map<string, number | undefined>(); // repo path → size when known
   const kustomizations: string[] = [];
   const issues: WalkIssue[] = [];
+  const refs = new Set<string>();
   const visited = new Set<string>();
-  const rel = (abs: string): string => toRepoPath(root, abs) ?? abs;
-  const realRoot = await realpath(root).catch(() => root);
+  const inRoot = repoPathOf(root);
+  const rel = (abs: string): string => inRoot(abs) ?? abs;
+  const realRoot = realpathOr(root, root);
+  const inRealRoot = repoPathOf(realRoot);
+  // Most references are files in a folder the walk already resolved: resolve each folder once, then a file that
+  // is not itself a symlink has its folder's real path plus its name (what realpath would compute, one lstat).
+  const realDirs = new Map<string, string | undefined>();
+  const realDir = (dir: string): string | undefined => {
+    if (!realDirs.has(dir)) realDirs.set(dir, realpathOr(dir, ''));
+    return realDirs.get(dir) || undefined;
+  };
+  /** stat (following symlinks) and real path of an existing target; undefined when missing or a symlink loop. */
+  const locate = (target: string): { info: Stats; real: string } | undefined => {
+    let info: Stats | undefined;
+    try {
+      info = lstatSync(target, { throwIfNoEntry: false });
+    } catch {
+      return undefined;
+    }
+    if (!info) return undefined;
+    if (info.isSymbolicLink()) {
+      try {
+        info = statSync(target);
+      } catch {
+        return undefined;
+      }
+      return { info, real: realpathOr(target, target) };
+    }
+    const parent = realDir(dirname(target));
+    return { info, real: parent === undefined ? target : join(parent, basename(target)) };
+  };
 
   const visit = async (dir: string): Promise<void> => {
     if (visited.has(dir)) return;
     visited.add(dir);
     const file = findKustomizationFile(dir);
     if (!file) return; // kustomize itself reports a missing kustomization with its own words
+    const fileRel = rel(file);
     kustomizations.push(rel(dir));
-    inputs.add(rel(file));
-    const k = await readKustomization(file);
+    const { parsed: k, size } = await readKustomizationSized(file);
+    inputs.set(fileRel, size);
     if (k.error) {
-      issues.push({ kind: 'unreadable', file: rel(file), line: k.error.line, message: k.error.message });
+      issues.push({ kind: 'unreadable', file: fileRel, line: k.error.line, message: k.error.message });
       return;
     }
     for (const p of k.pluginFields) {
       if (!options.allowExec)
         issues.push({
           kind: 'plugin',
-          file: rel(file),
+          file: fileRel,
           line: p.line,
           message: `${p.field} runs a KRM function (exec/container plugin); allow it with kustomize.allowExec in kfm-gitops.yaml`,
         });
@@ -237,54 +214,52 @@ export async function walkOverlay(
     for (const h of k.helmCharts) {
       issues.push({
         kind: h.repo && isRemoteRef(h.repo) ? 'remote' : 'helm',
-        file: rel(file),
+        file: fileRel,
         line: h.line,
         message: h.repo
           ? `helmCharts pulls a chart from ${h.repo}: remote references are not rendered (vendor the chart or render it in CI and commit the output)`
           : 'helmCharts needs kustomize --enable-helm, which kfm-gitops does not run',
       });
     }
+    const base = dirname(file);
     for (const ref of k.refs) {
       if (isRemoteRef(ref.value)) {
         issues.push({
           kind: 'remote',
-          file: rel(file),
+          file: fileRel,
           line: ref.line,
           message: `${ref.field} references remote ${JSON.stringify(ref.value)}: remote bases are refused (no network at render time); vendor it into the repo`,
         });
         continue;
       }
-      const target = resolve(dirname(file), ref.value);
-      if (toRepoPath(root, target) === undefined) {
+      const target = resolve(base, ref.value);
+      const targetRel = inRoot(target);
+      if (targetRel === undefined) {
         issues.push({
           kind: 'outside-root',
-          file: rel(file),
+          file: fileRel,
           line: ref.line,
           message: `${ref.field} ${JSON.stringify(ref.value)} points outside the checked root`,
         });
         continue;
       }
-      let info;
-      try {
-        info = await stat(target);
-      } catch {
-        continue; // missing (or a symlink loop): kustomize reports it with its own message, which names the file
-      }
+      refs.add(targetRel);
+      const found = locate(target);
+      if (!found) continue; // missing (or a symlink loop): kustomize reports it with its own message, which names the file
       // A symlink inside the repo that resolves outside it is an escape, however innocent the path looks.
-      const real = await realpath(target).catch(() => target);
-      if (toRepoPath(realRoot, real) === undefined) {
+      if (inRealRoot(found.real) === undefined) {
         issues.push({
           kind: 'outside-root',
-          file: rel(file),
+          file: fileRel,
           line: ref.line,
           message: `${ref.field} ${JSON.stringify(ref.value)} is a symlink that leaves the checked root`,
         });
         continue;
       }
-      if (info.isDirectory()) {
+      if (found.info.isDirectory()) {
         if (ref.kind === 'directory-or-file') await visit(target);
       } else {
-        inputs.add(rel(target));
+        inputs.set(targetRel, found.info.size);
         if (
           !options.allowExec &&
           /^(generators|transformers|validators)/.test(ref.field) &&
@@ -292,7 +267,7 @@ export async function walkOverlay(
         ) {
           issues.push({
             kind: 'plugin',
-            file: rel(file),
+            file: fileRel,
             line: ref.line,
             message: `${ref.field} ${JSON.stringify(ref.value)} runs a KRM function (exec/container plugin); allow it with kustomize.allowExec in kfm-gitops.yaml`,
           });
@@ -301,5 +276,7 @@ export async function walkOverlay(
     }
   };
   await visit(overlayAbs);
-  return { inputs: [...inputs].sort(), kustomizations, issues };
+  let bytes = 0;
+  for (const size of inputs.values()) bytes += size ?? 0;
+  return { inputs: [...inputs.keys()].sort(), kustomizations, issues, refs: [...refs], bytes };
 }

@@ -4,11 +4,9 @@
  * files) plus every path a kustomization names, even when it no longer exists — a deleted base or patch must still
  * select the overlays that pointed at it.
  */
-import { stat } from 'node:fs/promises';
-import { dirname, join, posix, resolve } from 'node:path';
-import { findKustomizationFile, isRemoteRef, readKustomization, walkOverlay } from '../discover/kustomization.js';
+import { posix } from 'node:path';
+import { walkOverlayDetailed } from '../discover/kustomization.js';
 import type { Overlay } from '../types.js';
-import { toRepoPath } from '../util/paths.js';
 
 export interface OverlayDeps {
   overlay: Overlay;
@@ -32,29 +30,17 @@ export async function overlayDeps(
   overlay: Overlay,
   options: { allowExec: boolean },
 ): Promise<OverlayDeps> {
-  const walk = await walkOverlay(root, overlay.absPath, { allowExec: options.allowExec });
-  const files = new Set(walk.inputs);
-  const dirs = new Set(walk.kustomizations);
-  const refs = new Set<string>();
-  for (const dir of walk.kustomizations) {
-    const file = findKustomizationFile(join(root, dir));
-    if (!file) continue;
-    const k = await readKustomization(file);
-    for (const ref of k.refs) {
-      if (isRemoteRef(ref.value)) continue;
-      const rel = toRepoPath(root, resolve(dirname(file), ref.value));
-      if (rel !== undefined) refs.add(rel);
-    }
-  }
-  let bytes = 0;
-  for (const f of files) {
-    try {
-      bytes += (await stat(join(root, f))).size;
-    } catch {
-      // A file that vanished between the walk and now weighs nothing; the render reports it.
-    }
-  }
-  return { overlay, files, dirs, refs, complete: walk.issues.length === 0, bytes };
+  // One walk answers everything: the targets every reached kustomization names and the input sizes come from the
+  // reads and stats the walk makes anyway (re-reading and re-stating them measured as much as the walk itself).
+  const walk = await walkOverlayDetailed(root, overlay.absPath, { allowExec: options.allowExec });
+  return {
+    overlay,
+    files: new Set(walk.inputs),
+    dirs: new Set(walk.kustomizations),
+    refs: new Set(walk.refs),
+    complete: walk.issues.length === 0,
+    bytes: walk.bytes,
+  };
 }
 
 /**

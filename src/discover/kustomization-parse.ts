@@ -1,0 +1,313 @@
+/**
+ * Kustomization text → ParsedKustomization, two ways with one result.
+ *
+ * The careful parse (`yaml` with a CST and a LineCounter) owns error messages and line numbers, but measured
+ * ~0.7 s of a warm `check` on the 300-overlay benchmark repo, for files whose shape is almost always plain. The
+ * fast parse loads the text with js-yaml under a schema that resolves plain scalars exactly as `yaml`'s core
+ * schema does, extracts the same references with the same routine, and leaves line numbers to a careful parse
+ * that runs only when someone reads a `line` (a walk issue, a finding): references are listed in the same order
+ * by both, so the n-th reference's line is the careful parse's n-th.
+ *
+ * The fast result is used only when it cannot differ: any text with constructs the two libraries may treat
+ * differently (anchors, aliases, tags, complex or collection keys, merge keys, directives, document markers,
+ * tabs, CR, control characters, BOM, very long lines, flow collections spanning lines), anything js-yaml rejects
+ * (including every duplicate key), a root that is not a mapping, a null key, and any file whose helmCharts or
+ * inline KRM functions need a line right away goes through the careful parse instead.
+ */
+import jsyaml from 'js-yaml';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
+
+export type RefKind = 'directory-or-file' | 'file';
+
+export interface KustomizationRef {
+  /** The field it came from, e.g. `resources`, `patches[0].path`, `configMapGenerator[1].files`. */
+  field: string;
+  value: string;
+  line: number;
+  /** `directory-or-file` for resources/bases/components, `file` for patches, generator inputs, … */
+  kind: RefKind;
+}
+
+export interface ParsedKustomization {
+  abs: string;
+  kind?: string;
+  refs: KustomizationRef[];
+  /** Uses of exec/container KRM functions (alpha plugins) found inline or in referenced generator files. */
+  pluginFields: { field: string; line: number }[];
+  helmCharts: { line: number; repo?: string }[];
+  /** The raw parsed object, for checks that need it (images:, namespace:). */
+  object: Record<string, unknown>;
+  error?: { message: string; line?: number };
+}
+
+/** http(s)/git/ssh URLs, scp-like `git@host:`, and kustomize's host-prefixed forms (`github.com/org/repo//path?ref=`). */
+const REMOTE = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|git::|(?:[a-z0-9-]+\.)+[a-z]{2,}\/[^\s]*|.*\?ref=|.*\.git(?:\/\/|$))/i;
+
+export function isRemoteRef(value: string): boolean {
+  if (value.startsWith('./') || value.startsWith('../') || value.startsWith('/')) return false;
+  return REMOTE.test(value.trim());
+}
+
+/** Inline function configs put the annotation in the string itself. */
+export function usesFunctionAnnotation(text: string): boolean {
+  return /config\.kubernetes\.io\/function|^\s*(exec|container)\s*:/m.test(text);
+}
+
+const DIR_FIELDS = ['resources', 'bases', 'components'];
+const FILE_LIST_FIELDS = [
+  'crds',
+  'configurations',
+  'patchesStrategicMerge',
+  'transformers',
+  'generators',
+  'validators',
+];
+const GENERATOR_FIELDS = ['configMapGenerator', 'secretGenerator'];
+
+/** How the extraction sees a parsed tree: the same questions answered from `yaml` nodes or from plain JS values. */
+interface Reader<N> {
+  get(map: N | undefined, key: string): N | undefined;
+  items(node: N | undefined): N[] | undefined;
+  /** The string value of a scalar node, undefined for anything else. */
+  str(node: N | undefined): string | undefined;
+  isScalar(node: N | undefined): boolean;
+  scalarText(node: N): string;
+  line(node: N): number;
+}
+
+/** Fills refs, helmCharts and pluginFields. One routine for both parses, so their lists match item for item. */
+function extract<N>(root: N, r: Reader<N>, result: ParsedKustomization): void {
+  const scalarList = (node: N | undefined, field: string, kind: RefKind): void => {
+    const items = r.items(node);
+    if (items) {
+      items.forEach((item, i) => {
+        const value = r.str(item);
+        if (value !== undefined) result.refs.push({ field: `${field}[${i}]`, value, line: r.line(item), kind });
+      });
+      return;
+    }
+    const value = r.str(node);
+    if (value !== undefined) result.refs.push({ field, value, line: r.line(node!), kind });
+  };
+  for (const field of DIR_FIELDS) scalarList(r.get(root, field), field, 'directory-or-file');
+  for (const field of FILE_LIST_FIELDS) scalarList(r.get(root, field), field, 'file');
+  for (const field of ['patches', 'patchesJson6902']) {
+    r.items(r.get(root, field))?.forEach((item, i) => scalarList(r.get(item, 'path'), `${field}[${i}].path`, 'file'));
+  }
+  for (const field of GENERATOR_FIELDS) {
+    r.items(r.get(root, field))?.forEach((item, i) => {
+      scalarList(r.get(item, 'files'), `${field}[${i}].files`, 'file');
+      scalarList(r.get(item, 'envs'), `${field}[${i}].envs`, 'file');
+      scalarList(r.get(item, 'env'), `${field}[${i}].env`, 'file');
+    });
+  }
+  // `files:` entries may be `key=path`: only the path part is a reference.
+  for (const ref of result.refs) {
+    if (ref.field.endsWith('.files') || /\.files\[\d+\]$/.test(ref.field)) {
+      const eq = ref.value.indexOf('=');
+      if (eq > 0 && !isRemoteRef(ref.value)) ref.value = ref.value.slice(eq + 1);
+    }
+  }
+  scalarList(r.get(r.get(root, 'openapi'), 'path'), 'openapi.path', 'file');
+  for (const chart of r.items(r.get(root, 'helmCharts')) ?? []) {
+    const repo = r.get(chart, 'repo');
+    result.helmCharts.push({ line: r.line(chart), repo: r.isScalar(repo) ? r.scalarText(repo!) : undefined });
+  }
+  // Inline KRM function configs (generators/transformers given as YAML objects instead of file names).
+  for (const field of ['generators', 'transformers', 'validators']) {
+    for (const item of r.items(r.get(root, field)) ?? []) {
+      const value = r.str(item);
+      if (value !== undefined && usesFunctionAnnotation(value)) result.pluginFields.push({ field, line: r.line(item) });
+    }
+  }
+}
+
+function emptyResult(abs: string): ParsedKustomization {
+  return { abs, refs: [], pluginFields: [], helmCharts: [], object: {} };
+}
+
+/** The careful parse: `yaml` with positions. Owns every error message and every line number. */
+export function parseKustomizationCareful(abs: string, text: string): ParsedKustomization {
+  const result = emptyResult(abs);
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    result.error = { message: e.message.split('\n')[0], line: e.linePos?.[0]?.line };
+    return result;
+  }
+  const root = doc.contents;
+  if (!isMap(root)) {
+    if (root !== null) result.error = { message: 'a kustomization must be a YAML mapping', line: 1 };
+    return result;
+  }
+  result.object = (doc.toJS({ maxAliasCount: 50 }) ?? {}) as Record<string, unknown>;
+  if (typeof result.object.kind === 'string') result.kind = result.object.kind;
+  const reader: Reader<unknown> = {
+    get: (map, key) =>
+      isMap(map) ? map.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key)?.value : undefined,
+    items: (node) => (isSeq(node) ? node.items : undefined),
+    str: (node) => (isScalar(node) && typeof node.value === 'string' ? node.value : undefined),
+    isScalar: (node) => isScalar(node),
+    scalarText: (node) => String((node as { value: unknown }).value),
+    line: (node) => lc.linePos((node as YamlNode | undefined)?.range?.[0] ?? 0).line,
+  };
+  extract(root, reader, result);
+  return result;
+}
+
+// --- the fast parse ---------------------------------------------------------------------------------------------
+
+/** Plain-scalar resolution of `yaml`'s core schema (yaml/dist/schema/core), tag by tag in its order. */
+const NULL = /^(?:~|[Nn]ull|NULL)?$/;
+const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
+const INT_OCT = /^0o[0-7]+$/;
+const INT_DEC = /^[-+]?[0-9]+$/;
+const INT_HEX = /^0x[0-9a-fA-F]+$/;
+const FLOAT_NAN = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+const FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
+const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
+
+const CORE_LIKE_YAML = jsyaml.FAILSAFE_SCHEMA.extend({
+  implicit: [
+    new jsyaml.Type('tag:yaml.org,2002:null', {
+      kind: 'scalar',
+      resolve: (s: unknown) => typeof s === 'string' && NULL.test(s),
+      construct: () => null,
+    }),
+    new jsyaml.Type('tag:yaml.org,2002:bool', {
+      kind: 'scalar',
+      resolve: (s: unknown) => typeof s === 'string' && BOOL.test(s),
+      construct: (s: string) => s[0] === 't' || s[0] === 'T',
+    }),
+    new jsyaml.Type('tag:yaml.org,2002:int', {
+      kind: 'scalar',
+      resolve: (s: unknown) => typeof s === 'string' && (INT_OCT.test(s) || INT_DEC.test(s) || INT_HEX.test(s)),
+      construct: (s: string) =>
+        INT_OCT.test(s)
+          ? parseInt(s.substring(2), 8)
+          : INT_HEX.test(s)
+            ? parseInt(s.substring(2), 16)
+            : parseInt(s, 10),
+    }),
+    new jsyaml.Type('tag:yaml.org,2002:float', {
+      kind: 'scalar',
+      resolve: (s: unknown) => typeof s === 'string' && (FLOAT_NAN.test(s) || FLOAT_EXP.test(s) || FLOAT.test(s)),
+      construct: (s: string) =>
+        FLOAT_NAN.test(s)
+          ? s.slice(-3).toLowerCase() === 'nan'
+            ? NaN
+            : s[0] === '-'
+              ? Number.NEGATIVE_INFINITY
+              : Number.POSITIVE_INFINITY
+          : parseFloat(s),
+    }),
+  ],
+});
+
+/**
+ * Text the fast parse leaves to the careful one. Each alternative is a construct where js-yaml and `yaml` may
+ * disagree on the value or on whether it is an error; a false alarm only costs speed.
+ */
+const UNTRUSTED = new RegExp(
+  [
+    /(?:^|[\s[{,:?-])[&*!][^\s]/.source, // anchors, aliases, tags
+    /(?:^|[\s[{,:-])\?(?:\s|$)/.source, // complex keys
+    /[\]}]\s*:(?:\s|$)/.source, // a flow collection used as a key
+    /<<\s*:/.source, // merge keys
+    /^(?:%|---(?:\s|$)|\.\.\.(?:\s|$))/.source, // directives, document markers
+    /^[^\n]{1000}/.source, // implicit-key length limits
+    // eslint-disable-next-line no-control-regex -- control characters, tab, CR, NEL, BOM, non-characters
+    /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u2028\u2029\uFEFF\uFFFE\uFFFF]/.source,
+  ].join('|'),
+  'm',
+);
+
+/** A flow collection must open and close on one line: multi-line flow indentation rules differ between parsers. */
+function flowSpansLines(text: string): boolean {
+  if (!/[[{]/.test(text)) return false;
+  for (const line of text.split('\n')) {
+    let depth = 0;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (c === '[' || c === '{') depth++;
+      else if (c === ']' || c === '}') depth--;
+    }
+    if (depth !== 0) return true;
+  }
+  return false;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** A null key stringifies to '' in `yaml` and to 'null' in js-yaml; an empty key is left to the careful parse too. */
+function hasAmbiguousKey(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      for (const v of node) if (v !== null && typeof v === 'object') stack.push(v);
+    } else if (isPlainObject(node)) {
+      for (const key of Object.keys(node)) {
+        if (key === 'null' || key === '') return true;
+        const v = node[key];
+        if (v !== null && typeof v === 'object') stack.push(v);
+      }
+    }
+  }
+  return false;
+}
+
+const own = (map: unknown, key: string): unknown =>
+  isPlainObject(map) && Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined;
+
+const valueReader: Reader<unknown> = {
+  get: own,
+  items: (node) => (Array.isArray(node) ? node : undefined),
+  str: (node) => (typeof node === 'string' ? node : undefined),
+  isScalar: (node) => node === null || typeof node !== 'object',
+  scalarText: (node) => String(node),
+  line: () => 0, // replaced by a lazy careful-parse lookup below
+};
+
+/**
+ * The fast parse, or undefined when its result could differ from the careful one. Lines of refs are computed on
+ * first read by a careful parse of the same text (once per file), so a run that never reports a reference's line
+ * never pays for positions.
+ */
+export function parseKustomizationFast(abs: string, text: string): ParsedKustomization | undefined {
+  if (UNTRUSTED.test(text) || flowSpansLines(text)) return undefined;
+  let value: unknown;
+  try {
+    value = jsyaml.load(text, { schema: CORE_LIKE_YAML, json: false });
+  } catch {
+    return undefined;
+  }
+  if (!isPlainObject(value) || hasAmbiguousKey(value)) return undefined;
+  const result = emptyResult(abs);
+  result.object = value;
+  if (typeof value.kind === 'string') result.kind = value.kind;
+  extract<unknown>(value, valueReader, result);
+  if (result.helmCharts.length > 0 || result.pluginFields.length > 0) return undefined;
+  let careful: ParsedKustomization | undefined;
+  result.refs.forEach((ref, i) => {
+    let line: number | undefined;
+    Object.defineProperty(ref, 'line', {
+      enumerable: true,
+      configurable: true,
+      get: () => (line ??= (careful ??= parseKustomizationCareful(abs, text)).refs[i]?.line ?? 0),
+      set: (n: number) => {
+        line = n;
+      },
+    });
+  });
+  return result;
+}
+
+/** The parsed kustomization: fast when that is provably the same result, careful otherwise. */
+export function parseKustomization(abs: string, text: string): ParsedKustomization {
+  return parseKustomizationFast(abs, text) ?? parseKustomizationCareful(abs, text);
+}
