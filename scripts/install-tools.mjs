@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// Builds the pinned toolchain (kustomize, opa) from the Go module proxy into .tools/bin (git-ignored).
-// Idempotent: a tool whose stamp matches the pinned version is not rebuilt, so a second run takes milliseconds.
+// Builds the pinned toolchain (kustomize, opa) from the Go module proxy into .tools/bin (git-ignored), and the
+// project's render worker kfm-render (tools/kfm-render: the kustomize API of the same release, kept running so an
+// overlay does not pay a process start). Idempotent: a tool whose stamp matches the pinned version (for kfm-render,
+// the hash of its sources) is not rebuilt, so a second run takes milliseconds.
+import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,6 +17,15 @@ export const TOOLS = {
   kustomize: { module: 'sigs.k8s.io/kustomize/kustomize/v5', version: 'v5.7.1' },
   opa: { module: 'github.com/open-policy-agent/opa', version: 'v1.10.1' },
 };
+
+// Built from this repository's sources with `go build`; its kustomize API version comes from its go.mod.
+const renderSrc = join(root, 'tools', 'kfm-render');
+const renderStamp = () =>
+  createHash('sha256')
+    .update(TOOLS.kustomize.version)
+    .update(['main.go', 'go.mod', 'go.sum'].map((f) => readFileSync(join(renderSrc, f), 'utf8')).join('\0'))
+    .digest('hex')
+    .slice(0, 16);
 
 const only = process.argv.slice(2);
 const stamps = existsSync(stampFile) ? JSON.parse(readFileSync(stampFile, 'utf8')) : {};
@@ -48,5 +60,31 @@ for (const [name, tool] of Object.entries(TOOLS)) {
   stamps[name] = tool.version;
   writeFileSync(stampFile, `${JSON.stringify(stamps, null, 2)}\n`);
   console.log(`${name} ${tool.version}: built in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+if (!failed && (only.length === 0 || only.includes('kfm-render'))) {
+  const target = join(bin, 'kfm-render');
+  const stamp = renderStamp();
+  if (existsSync(target) && stamps['kfm-render'] === stamp) {
+    console.log(`kfm-render (kustomize API of ${TOOLS.kustomize.version}): present (${target})`);
+  } else if (go.status !== 0) {
+    console.error('kfm-render: Go is needed to build tools/kfm-render (kfm-gitops falls back to the kustomize CLI)');
+    failed = true;
+  } else {
+    console.log(`kfm-render: building tools/kfm-render with go build…`);
+    const started = Date.now();
+    try {
+      execFileSync(
+        'go',
+        ['build', '-trimpath', '-ldflags', `-X main.kustomizeVersion=${TOOLS.kustomize.version}`, '-o', target, '.'],
+        { cwd: renderSrc, stdio: 'inherit', env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' } },
+      );
+      stamps['kfm-render'] = stamp;
+      writeFileSync(stampFile, `${JSON.stringify(stamps, null, 2)}\n`);
+      console.log(`kfm-render: built in ${Math.round((Date.now() - started) / 1000)} s`);
+    } catch {
+      console.error('kfm-render: go build failed');
+      failed = true;
+    }
+  }
 }
 process.exit(failed ? 1 : 0);

@@ -1,5 +1,5 @@
 /** Shared test helpers: temp copies of fixtures, the shared folder, running the built CLI. */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -81,4 +81,13 @@ export function deploymentProbe(report: (resource: Resource, ctx: CheckContext) 
       for (const r of ctx.resources) if (r.id.kind === 'Deployment') report(r, ctx);
     },
   };
+}
+
+/** PIDs of processes whose command line holds `marker` (empty when none): proves children were killed. */
+export function processesWith(marker: string): string {
+  try {
+    return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
 }

@@ -1,6 +1,7 @@
 /**
- * Which kustomize to run: --kustomize → KFM_KUSTOMIZE → config → the project's own build (.tools/bin) →
- * `kustomize` on PATH → `kubectl kustomize`. The report names the one used and its version.
+ * Which kustomize to run: --kustomize → KFM_KUSTOMIZE → config → the project's own builds (.tools/bin: the
+ * kfm-render worker, then the kustomize CLI) → `kustomize` on PATH → `kubectl kustomize`. The report names the one
+ * used and its version. KFM_RENDER_WORKER=0 skips the worker (to compare, or to rule it out).
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
@@ -15,6 +16,8 @@ export interface KustomizeCommand {
   source: 'flag' | 'env' | 'config' | 'bundled' | 'path' | 'kubectl';
   display: string;
   version: string;
+  /** `file` is kfm-render: render through long-lived workers (render/worker.ts), not a process per overlay. */
+  worker?: boolean;
 }
 
 export class KustomizeNotFoundError extends Error {}
@@ -27,6 +30,26 @@ export interface ResolveOptions {
   path?: string;
   /** Folder of the project's own toolchain build (default <package>/.tools/bin). */
   toolsDir?: string;
+  /** false: do not use the kfm-render worker even when it is built. */
+  worker?: boolean;
+}
+
+/** The protocol version of tools/kfm-render this code speaks. */
+const WORKER_PROTOCOL = 1;
+
+/** kustomize release of a built kfm-render, or undefined when it is missing, broken or speaks another protocol. */
+async function workerVersion(file: string): Promise<string | undefined> {
+  if (!isExecutable(file)) return undefined;
+  const r = await execCapture(file, ['version'], { timeoutMs: 15_000, maxOutputBytes: 64 * 1024 });
+  if (r.spawnError || r.timedOut || r.exitCode !== 0) return undefined;
+  try {
+    const v = JSON.parse(r.stdout) as { kustomize?: unknown; protocol?: unknown };
+    return v.protocol === WORKER_PROTOCOL && typeof v.kustomize === 'string' && v.kustomize !== 'unknown'
+      ? v.kustomize
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function isExecutable(file: string): boolean {
@@ -93,6 +116,12 @@ export async function resolveKustomize(options: ResolveOptions): Promise<Kustomi
   }
   // KFM_TOOLS_DIR points at another toolchain folder (or an empty one, to ignore the bundled build).
   const toolsDir = options.toolsDir ?? join(packageRoot(), '.tools', 'bin');
+  if (options.worker !== false) {
+    const worker = join(toolsDir, 'kfm-render');
+    const version = await workerVersion(worker);
+    if (version)
+      return { file: worker, prefixArgs: [], source: 'bundled', display: 'kfm-render', version, worker: true };
+  }
   const bundled = join(toolsDir, 'kustomize');
   const candidates: [KustomizeCommand['source'], string | undefined, string[]][] = [
     ['bundled', isExecutable(bundled) ? bundled : undefined, []],

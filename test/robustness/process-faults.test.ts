@@ -2,12 +2,12 @@
  * kustomize misbehaving: hanging (with grandchildren), crashing, printing garbage, printing too much, printing
  * nothing. Each must be a finding with exit 1 — never a pass, never a hang, never a leftover process.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliBin, fixtures, runCli } from '../helpers.js';
+import { cliBin, fixtures, runCli, processesWith } from '../helpers.js';
 
 const good = join(fixtures, 'render', 'mixed');
 
@@ -26,14 +26,6 @@ async function checkWith(body: string, extra: string[] = [], env: NodeJS.Process
     { env },
   );
   return { ...r, report: r.stdout ? JSON.parse(r.stdout) : undefined };
-}
-
-function processesWith(marker: string): string {
-  try {
-    return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
 }
 
 describe('kustomize process faults', () => {

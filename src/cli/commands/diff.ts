@@ -15,7 +15,7 @@ import type { Config } from '../../config/types.js';
 import { discoverOverlays } from '../../discover/index.js';
 import { renderOverlay } from '../../pipeline.js';
 import { CachingRenderer, renderCacheDir } from '../../render/cache.js';
-import { KustomizeRenderer } from '../../render/kustomize.js';
+import { createRenderer } from '../../render/create.js';
 import type { Renderer } from '../../render/types.js';
 import { globalChange } from '../../select/changed.js';
 import { addWorktree, changedFilesSince, GitError, type ChangedFiles, type Worktree } from '../../select/git.js';
@@ -71,7 +71,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       const concurrency =
         parsePositiveInt('--concurrency', flags.concurrency) ?? config.concurrency ?? Math.max(1, cpus().length);
       const kustomize = await kustomizeFor(io, config, flags.kustomize);
-      const plain = new KustomizeRenderer(kustomize);
+      const plain = createRenderer(kustomize);
       const renderer: Renderer =
         flags.cache !== false && config.cache?.enabled !== false
           ? new CachingRenderer(plain, { dir: renderCacheDir(ctx.root, config) })

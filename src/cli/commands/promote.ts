@@ -15,7 +15,7 @@ import {
   type FaultPoint,
   type PromoteResult,
 } from '../../promote/index.js';
-import { KustomizeRenderer } from '../../render/kustomize.js';
+import { createRenderer } from '../../render/create.js';
 import type { RuleDoc } from '../../types.js';
 import { toolVersion } from '../../util/version.js';
 import {
@@ -134,7 +134,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       const timeoutS = parsePositiveNumber('--timeout', flags.timeout) ?? ctx.config.kustomize?.timeoutSeconds ?? 60;
       const failOn = parseFailOn(flags.failOn, ctx.config);
       const kubernetesVersion = kubernetesVersionFor(undefined, ctx.config);
-      const renderer = new KustomizeRenderer(await kustomizeFor(io, ctx.config, flags.kustomize));
+      const renderer = createRenderer(await kustomizeFor(io, ctx.config, flags.kustomize));
       const abort = new AbortController();
       const onSignal = (): void => abort.abort();
       process.once('SIGINT', onSignal);

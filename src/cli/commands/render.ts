@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { discoverOverlays } from '../../discover/index.js';
 import { findKustomizationFile } from '../../discover/kustomization.js';
-import { KustomizeRenderer } from '../../render/kustomize.js';
+import { createRenderer } from '../../render/create.js';
 import { renderOverlay } from '../../pipeline.js';
 import { toRepoPath } from '../../util/paths.js';
 import { stringify } from 'yaml';
@@ -37,7 +37,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           layer: rel.split('/')[0],
           kustomizationFile: (findKustomizationFile(abs) ?? '').slice(abs.length + 1),
         };
-        const renderer = new KustomizeRenderer(await kustomizeFor(io, ctx.config, flags.kustomize));
+        const renderer = createRenderer(await kustomizeFor(io, ctx.config, flags.kustomize));
         const problems: FindingInput[] = [];
         try {
           const timeoutS =

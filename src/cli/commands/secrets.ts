@@ -4,7 +4,7 @@ import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { createSecretsCheck, writeSecretsBaseline } from '../../checks/secrets/index.js';
 import { runCheck } from '../../pipeline.js';
-import { KustomizeRenderer } from '../../render/kustomize.js';
+import { createRenderer } from '../../render/create.js';
 import { toolVersion } from '../../util/version.js';
 import { kubernetesVersionFor, kustomizeFor, loadContext } from '../context.js';
 import { CliError, processIO, type CliIO } from '../io.js';
@@ -35,7 +35,7 @@ export function register(program: Command, io: CliIO = processIO(), setCode: (co
       const scan = flags.render
         ? async (env: NodeJS.ProcessEnv) => {
             const kustomize = await kustomizeFor(io, ctx.config, flags.kustomize);
-            const renderer = new KustomizeRenderer(kustomize);
+            const renderer = createRenderer(kustomize);
             const check = createSecretsCheck({ env });
             try {
               const report = await runCheck({

@@ -1,0 +1,225 @@
+/**
+ * The kfm-render worker (tools/kfm-render, built by `npm run tools`): it must render exactly what `kustomize build`
+ * prints — output and errors — and fail closed the same way when it hangs, crashes, talks nonsense or is
+ * interrupted, leaving no process behind.
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import fg from 'fast-glob';
+import { describe, expect, it } from 'vitest';
+import { KustomizeRenderer } from '../../src/render/kustomize.js';
+import { resolveKustomize } from '../../src/render/resolve.js';
+import type { RenderOutcome } from '../../src/render/types.js';
+import { WorkerRenderer } from '../../src/render/worker.js';
+import type { Overlay } from '../../src/types.js';
+import { cliBin, fixtures, kustomizeBin, pinnedRenderer, repoRoot, runCli, processesWith } from '../helpers.js';
+
+const workerBin = join(repoRoot, '.tools', 'bin', 'kfm-render');
+const good = join(fixtures, 'render', 'mixed');
+
+function overlayAt(absPath: string): Overlay {
+  return { path: absPath, absPath, env: 'dev', layer: 'apps', kustomizationFile: 'kustomization.yaml' };
+}
+
+function request(absPath: string, root: string, extra: Partial<{ timeoutMs: number; maxOutputBytes: number }> = {}) {
+  return {
+    overlay: overlayAt(absPath),
+    root,
+    timeoutMs: extra.timeoutMs ?? 60_000,
+    origin: false,
+    allowExec: false,
+    maxOutputBytes: extra.maxOutputBytes ?? 64 * 1024 * 1024,
+  };
+}
+
+/** Text of a success, or the (cleaned) message of a failure, for comparing the two renderers. */
+function comparable(o: RenderOutcome): { ok: boolean; text: string } {
+  return o.ok ? { ok: true, text: o.text } : { ok: false, text: o.message };
+}
+
+/** A fake worker: answers `version` like kfm-render, runs `body` for `serve`. */
+function fakeWorkerDir(body: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kfm-fake-worker-'));
+  const file = join(dir, 'kfm-render');
+  writeFileSync(
+    file,
+    `#!/usr/bin/env bash\nif [ "$1" = version ]; then echo '{"kustomize":"v5.7.1","api":"v0.20.1","protocol":1}'; exit 0; fi\n${body}\n`,
+  );
+  chmodSync(file, 0o755);
+  return dir;
+}
+
+async function checkWithWorker(body: string, extra: string[] = []) {
+  const r = await runCli(['check', good, '--overlay', 'apps/good/**', '--format', 'json', ...extra], {
+    env: { KFM_TOOLS_DIR: fakeWorkerDir(body), KFM_KUSTOMIZE: '' },
+  });
+  return { ...r, report: r.stdout ? JSON.parse(r.stdout) : undefined };
+}
+
+describe('kfm-render worker', () => {
+  it('renders every kustomization of infra/gitops and the fixtures exactly as `kustomize build` does, errors included', async () => {
+    const dirs = (
+      await fg(['infra/gitops/**/kustomization.yaml', 'fixtures/**/kustomization.yaml'], {
+        cwd: repoRoot,
+        absolute: true,
+      })
+    ).map((f) => dirname(f));
+    expect(dirs.length).toBeGreaterThan(40);
+    const worker = new WorkerRenderer(workerBin, 'v5.7.1');
+    const cli = pinnedRenderer();
+    let failures = 0;
+    try {
+      for (const dir of dirs) {
+        const [w, c] = await Promise.all([worker.render(request(dir, repoRoot)), cli.render(request(dir, repoRoot))]);
+        if (!c.ok) failures++;
+        expect({ dir, ...comparable(w) }).toEqual({ dir, ...comparable(c) });
+      }
+    } finally {
+      await worker.dispose();
+      await cli.dispose();
+    }
+    expect(failures).toBeGreaterThan(0); // the broken fixtures were compared too
+  });
+
+  it("a kustomization's openapi schema does not leak into the next build (the CLI starts afresh each time)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kfm-openapi-'));
+    // A custom schema that declares nothing: strategic merge then treats `containers` as a plain list.
+    const make = (name: string, withSchema: boolean): string => {
+      const d = join(dir, name);
+      cpSync(join(fixtures, 'render', 'mixed', 'apps', 'good', 'base'), join(d, 'base'), { recursive: true });
+      writeFileSync(
+        join(d, 'kustomization.yaml'),
+        `resources:\n  - base\n${withSchema ? 'openapi:\n  path: schema.json\n' : ''}patches:\n  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n      metadata:\n        name: web\n      spec:\n        template:\n          spec:\n            containers:\n              - name: sidecar\n                image: registry.example/sidecar@sha256:${'a'.repeat(64)}\n`,
+      );
+      if (withSchema) writeFileSync(join(d, 'schema.json'), JSON.stringify({ definitions: {} }));
+      return d;
+    };
+    const custom = make('custom', true);
+    const plain = make('plain', false);
+    const worker = new WorkerRenderer(workerBin, 'v5.7.1');
+    const cli = pinnedRenderer();
+    try {
+      for (const d of [custom, plain, custom, plain]) {
+        const [w, c] = await Promise.all([worker.render(request(d, dir)), cli.render(request(d, dir))]);
+        expect(comparable(w)).toEqual(comparable(c));
+      }
+    } finally {
+      await worker.dispose();
+      await cli.dispose();
+    }
+  });
+
+  it('output over the limit is refused, and the worker goes on with the next overlay', async () => {
+    const overlay = join(good, 'apps', 'good', 'overlays', 'dev');
+    const worker = new WorkerRenderer(workerBin, 'v5.7.1');
+    try {
+      const big = await worker.render(request(overlay, good, { maxOutputBytes: 100 }));
+      expect(big).toMatchObject({ ok: false, reason: 'too-large' });
+      const next = await worker.render(request(overlay, good));
+      expect(next.ok).toBe(true);
+    } finally {
+      await worker.dispose();
+    }
+  });
+
+  it('is what `check` uses when built, names itself in the report, and KFM_RENDER_WORKER=0 goes back to the CLI', async () => {
+    const resolved = await resolveKustomize({ toolsDir: dirname(workerBin), path: '' });
+    expect(resolved).toMatchObject({ worker: true, version: 'v5.7.1', file: workerBin });
+    const withWorker = await runCli(['check', good, '--overlay', 'apps/good/**', '--format', 'json'], {
+      env: { KFM_KUSTOMIZE: '' },
+    });
+    expect(JSON.parse(withWorker.stdout).tool).toMatchObject({ kustomizeCommand: workerBin, kustomize: 'v5.7.1' });
+    const withCli = await runCli(['check', good, '--overlay', 'apps/good/**', '--format', 'json'], {
+      env: { KFM_KUSTOMIZE: '', KFM_RENDER_WORKER: '0' },
+    });
+    expect(JSON.parse(withCli.stdout).tool.kustomizeCommand).toBe(kustomizeBin);
+    // Same findings either way.
+    expect(JSON.parse(withWorker.stdout).findings).toEqual(JSON.parse(withCli.stdout).findings);
+  });
+
+  it('a worker speaking another protocol is not used', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kfm-old-worker-'));
+    writeFileSync(join(dir, 'kfm-render'), `#!/usr/bin/env bash\necho '{"kustomize":"v5.7.1","protocol":99}'\n`);
+    chmodSync(join(dir, 'kfm-render'), 0o755);
+    const resolved = await resolveKustomize({ toolsDir: dir, path: dirname(kustomizeBin) });
+    expect(resolved.worker).toBeUndefined();
+    expect(resolved.source).toBe('path');
+  });
+});
+
+describe('kfm-render worker faults', () => {
+  it('a hung render times out as a finding and the worker and its children are killed', async () => {
+    const marker = `kfm-whang-${process.pid}-${Date.now()}`;
+    const r = await checkWithWorker(
+      `read -r line; bash -c "exec -a ${marker} sleep 300" & bash -c "exec -a ${marker} sleep 300"; wait`,
+      ['--timeout', '1'],
+    );
+    expect(r.code).toBe(1);
+    expect(r.report.findings).toEqual([
+      expect.objectContaining({ ruleId: 'KFM-RENDER-002', overlay: 'apps/good/overlays/dev' }),
+    ]);
+    expect(r.report.findings[0].message).toMatch(/timed out after 1 s/);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(processesWith(marker)).toBe('');
+  });
+
+  it('a worker that dies mid-render is a finding carrying what it printed', async () => {
+    const r = await checkWithWorker('read -r line; echo "panic: runtime error: boom" >&2; exit 2');
+    expect(r.code).toBe(1);
+    expect(r.report.findings[0]).toMatchObject({ ruleId: 'KFM-RENDER-001' });
+    expect(r.report.findings[0].message).toContain('kustomize crashed: panic: runtime error: boom');
+  });
+
+  it('an unreadable reply is a finding, not a crash or a pass', async () => {
+    const r = await checkWithWorker("read -r line; printf 'not json\\n'; sleep 5");
+    expect(r.code).toBe(1);
+    expect(r.report.findings[0]).toMatchObject({ ruleId: 'KFM-RENDER-001' });
+    expect(r.report.findings[0].message).toContain('unreadable reply');
+  });
+
+  it('a short reply (fewer bytes than announced, then exit) is a finding', async () => {
+    const r = await checkWithWorker(
+      `read -r line; printf '{"id":1,"ok":true,"bytes":500}\\napiVersion: v1\\nkind: ConfigMap\\n'; exit 0`,
+    );
+    expect(r.code).toBe(1);
+    expect(r.report.findings[0]).toMatchObject({ ruleId: 'KFM-RENDER-001' });
+  });
+
+  it('SIGINT during a run kills the workers, removes temp folders and exits 130', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'kfm-wsigint-'));
+    const marker = `kfm-wsigint-${process.pid}-${Date.now()}`;
+    const tools = fakeWorkerDir(`read -r line; exec -a ${marker} sleep 300`);
+    const child = spawn(process.execPath, [cliBin, 'check', good], {
+      env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1', KFM_TOOLS_DIR: tools, KFM_KUSTOMIZE: '' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    for (let i = 0; i < 100 && processesWith(marker) === ''; i++) await new Promise((res) => setTimeout(res, 100));
+    expect(processesWith(marker)).not.toBe('');
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((res) => child.on('close', res));
+    expect(code).toBe(130);
+    expect(stderr).toContain('interrupted');
+    await new Promise((res) => setTimeout(res, 300));
+    expect(processesWith(marker)).toBe('');
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('the CLI renderer and the worker agree on a missing kustomize binary being a setup error, not a finding', async () => {
+    const renderer = new KustomizeRenderer({
+      file: '/nonexistent/kustomize',
+      prefixArgs: [],
+      source: 'flag',
+      display: 'x',
+      version: 'v',
+    });
+    const worker = new WorkerRenderer('/nonexistent/kfm-render', 'v5.7.1');
+    const overlay = join(good, 'apps', 'good', 'overlays', 'dev');
+    const [a, b] = await Promise.all([renderer.render(request(overlay, good)), worker.render(request(overlay, good))]);
+    expect(a).toMatchObject({ ok: false, reason: 'spawn' });
+    expect(b).toMatchObject({ ok: false, reason: 'spawn' });
+    await worker.dispose();
+  });
+});
