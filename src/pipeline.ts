@@ -9,7 +9,7 @@ import type { DiscoverOptions } from './discover/index.js';
 import { discoverOverlays } from './discover/index.js';
 import { walkOverlay, type WalkIssue } from './discover/kustomization.js';
 import { applyExceptions, containerNameAt } from './exceptions/index.js';
-import { ResultCache, runKey } from './results-cache.js';
+import { ResultCache, runKey, treeKey, type CachedResults } from './results-cache.js';
 import { identityKey, parseResources } from './parse/index.js';
 import { formatPath } from './parse/path.js';
 import { SourceMapper } from './render/sourcemap.js';
@@ -21,6 +21,7 @@ import type {
   Finding,
   FindingInput,
   Overlay,
+  OverlaySummary,
   RenderedOverlay,
   Report,
   Resource,
@@ -45,7 +46,14 @@ export interface PipelineOptions {
   signal?: AbortSignal;
 }
 
-export interface CheckRunOptions extends PipelineOptions {
+/** Checks whose code is loaded only when they run: a whole-run cache hit never pays for ajv, OPA and RE2. */
+export interface LazyChecks {
+  ids: string[];
+  load: () => Promise<Check[]>;
+}
+
+export interface CheckRunOptions extends Omit<PipelineOptions, 'checks'> {
+  checks: Check[] | LazyChecks;
   renderer: Renderer;
   discover?: DiscoverOptions;
   concurrency: number;
@@ -329,6 +337,38 @@ async function pinpointLine(kustomizationAbs: string, message: string): Promise<
 
 export async function runCheck(options: CheckRunOptions): Promise<Report> {
   const started = performance.now();
+  const checkIds = Array.isArray(options.checks) ? options.checks.map((c) => c.meta.id) : options.checks.ids;
+  const allowExec = options.config.kustomize?.allowExec === true;
+  const keyInput = {
+    root: options.root,
+    config: options.config,
+    configFile: options.configFile,
+    toolVersion: options.toolVersion,
+    kubernetesVersion: options.kubernetesVersion,
+    checkIds,
+    env: process.env,
+  };
+  const resultCache = options.resultCacheDir ? new ResultCache(options.resultCacheDir) : undefined;
+  const filteredByFlags = Boolean(options.discover?.overlayGlobs?.length || options.discover?.envs?.length);
+  // Nothing under the root changed since a run with the same tool, config and renderer: reuse it whole.
+  const tree =
+    resultCache && !options.select && !allowExec
+      ? await treeKey({
+          ...keyInput,
+          renderer: { command: options.renderer.command, version: options.renderer.version },
+          discover: { overlayGlobs: options.discover?.overlayGlobs ?? [], envs: options.discover?.envs ?? [] },
+          origin: options.origin,
+        })
+      : undefined;
+  const treeHit = resultCache && tree ? await resultCache.read(tree) : undefined;
+  if (treeHit?.overlays) {
+    return finishReport(options, cachedResolution(treeHit), treeHit.overlays, {
+      started,
+      skipped: [],
+      reportUnusedExceptions: !filteredByFlags,
+      cachedResults: true,
+    });
+  }
   const discovered = await discoverOverlays(options.root, options.config, options.discover);
   let overlays = discovered.overlays;
   let skipped: { path: string; reason: string }[] = [];
@@ -355,38 +395,19 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   });
   if (options.signal?.aborted) throw new Error('interrupted');
   const ok = rendered.filter((r) => r.resources.length > 0);
-  const filtered = Boolean(
-    options.discover?.overlayGlobs?.length || options.discover?.envs?.length || skipped.length > 0,
-  );
-  const extra = { started, skipped, reportUnusedExceptions: !filtered };
+  const summaries = rendered.map(summaryOf);
+  const extra = { started, skipped, reportUnusedExceptions: !filteredByFlags && skipped.length === 0 };
   // Result cache: only when every overlay rendered cleanly (a failed render is re-tried and re-reported each run).
-  const cache =
-    options.resultCacheDir && rendered.every((r) => r.status === 'ok')
-      ? new ResultCache(options.resultCacheDir)
-      : undefined;
-  const key = cache
-    ? await runKey({
-        root: options.root,
-        config: options.config,
-        configFile: options.configFile,
-        toolVersion: options.toolVersion,
-        kubernetesVersion: options.kubernetesVersion,
-        checkIds: options.checks.map((c) => c.meta.id),
-        rendered,
-        env: process.env,
-      })
-    : undefined;
-  const hit = cache && key ? await cache.read(key) : undefined;
+  const cacheable = resultCache && rendered.every((r) => r.status === 'ok') ? resultCache : undefined;
+  const key = cacheable ? await runKey({ ...keyInput, rendered }) : undefined;
+  const hit = cacheable && key ? await cacheable.read(key) : undefined;
   if (hit) {
-    return finishReport(
-      options,
-      { findings: hit.findings, containerOf: (f) => hit.containers[f.fingerprint] },
-      rendered,
-      { ...extra, cachedResults: true },
-    );
+    if (tree) await cacheable!.write(tree, { ...hit, overlays: summaries.map((o) => ({ ...o, cached: true })) });
+    return finishReport(options, cachedResolution(hit), summaries, { ...extra, cachedResults: true });
   }
+  const checks = Array.isArray(options.checks) ? options.checks : await options.checks.load();
   await runChecks(
-    options.checks,
+    checks,
     {
       root: options.root,
       config: options.config,
@@ -401,8 +422,28 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     collector,
     options.origin ? (byOverlay) => resolveOrigins(byOverlay, overlayMap, options) : undefined,
   );
-  if (cache && key) await cache.write(key, { findings: resolved.findings, containers: resolved.containers });
-  return finishReport(options, resolved, rendered, extra);
+  if (cacheable && key) {
+    const results = { findings: resolved.findings, containers: resolved.containers };
+    await cacheable.write(key, results);
+    // On a later hit nothing is rendered: every overlay is then served from cache.
+    if (tree) await cacheable.write(tree, { ...results, overlays: summaries.map((o) => ({ ...o, cached: true })) });
+  }
+  return finishReport(options, resolved, summaries, extra);
+}
+
+function cachedResolution(hit: CachedResults): ResolvedFindings {
+  return { findings: hit.findings, containerOf: (f) => hit.containers[f.fingerprint] };
+}
+
+function summaryOf(r: RenderedOverlay): OverlaySummary {
+  return {
+    path: r.overlay.path,
+    env: r.overlay.env,
+    layer: r.overlay.layer,
+    resources: r.resources.length,
+    status: r.status,
+    ...(r.cached ? { cached: true } : {}),
+  };
 }
 
 export interface ValidateInput {
@@ -462,7 +503,7 @@ export async function runValidate(options: PipelineOptions & { inputs: ValidateI
     },
     collector,
   );
-  return finishReport(options, await resolveFindings(collector), rendered, {
+  return finishReport(options, await resolveFindings(collector), rendered.map(summaryOf), {
     started,
     skipped: [],
     reportUnusedExceptions: false,
@@ -535,9 +576,9 @@ async function resolveFindings(
 }
 
 async function finishReport(
-  options: PipelineOptions & { renderer?: Renderer },
+  options: Omit<PipelineOptions, 'checks'> & { renderer?: Renderer },
   resolved: ResolvedFindings,
-  rendered: RenderedOverlay[],
+  overlays: OverlaySummary[],
   extra: {
     started: number;
     skipped: { path: string; reason: string }[];
@@ -585,23 +626,16 @@ async function finishReport(
       kubernetesVersion: options.kubernetesVersion,
     },
     summary: {
-      overlays: rendered.length,
-      resources: rendered.reduce((n, r) => n + r.resources.length, 0),
+      overlays: overlays.length,
+      resources: overlays.reduce((n, o) => n + o.resources, 0),
       findings: { error: count('error'), warning: count('warning'), info: count('info') },
       suppressed: outcome.suppressed.length,
-      rendered: extra.validate ? undefined : rendered.filter((r) => !r.cached && r.status !== 'render-error').length,
-      cachedRenders: extra.validate ? undefined : rendered.filter((r) => r.cached).length,
+      rendered: extra.validate ? undefined : overlays.filter((o) => !o.cached && o.status !== 'render-error').length,
+      cachedRenders: extra.validate ? undefined : overlays.filter((o) => o.cached).length,
       ...(extra.cachedResults ? { cachedResults: true } : {}),
       durationMs: Math.round(performance.now() - extra.started),
     },
-    overlays: rendered.map((r) => ({
-      path: r.overlay.path,
-      env: r.overlay.env,
-      layer: r.overlay.layer,
-      resources: r.resources.length,
-      status: r.status,
-      ...(r.cached ? { cached: true } : {}),
-    })),
+    overlays,
     findings: all,
     suppressed: outcome.suppressed,
     skipped: extra.skipped,

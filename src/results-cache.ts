@@ -1,25 +1,34 @@
 /**
  * Whole-run result cache: when nothing that a check reads has changed since a previous run — every rendered
  * overlay, every file under the root (by size and mtime), the config, the tool and its shipped schemas and policy
- * bundle — the previous findings are reused and the checks are not run. This is what makes a warm `check` cheap;
- * any change at all (or a render error anywhere) runs everything. Expiry of exceptions is applied after, so a
- * cached result never outlives an exception's date. Findings hold no secret values (they are redacted), so entries
- * are plain JSON.
+ * bundle — the previous findings are reused and the checks are not run. Any change at all (or a render error
+ * anywhere) runs everything. Expiry of exceptions is applied after, so a cached result never outlives an
+ * exception's date. Findings hold no secret values (they are redacted), so entries are plain JSON.
+ *
+ * Two keys, both over the stamps of every file under the root:
+ *  - the tree key, known before anything is rendered: the files plus the renderer and the discovery options.
+ *    Rendering is a function of exactly those (references outside the root, remote bases and exec plugins are
+ *    refused, and runs allowing exec never use this key), so a hit skips discovery, kustomize and the checks: the
+ *    warm path of a developer's repeated `check`. Entries also hold the overlay list for the report.
+ *  - the render key, with each overlay's rendered text instead of the renderer: for runs whose overlay set is
+ *    chosen outside the files (--changed-since, --shard) or that allow exec plugins.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fg from 'fast-glob';
 import type { Config } from './config/types.js';
-import type { Finding, RenderedOverlay } from './types.js';
+import type { Finding, OverlaySummary, RenderedOverlay } from './types.js';
 import { ensureIgnoredDir, packageRoot } from './util/paths.js';
 
-const FORMAT = 'kfm-results-v1';
+const FORMAT = 'kfm-results-v2';
 
 export interface CachedResults {
   findings: Finding[];
   /** Container name per finding fingerprint, for exceptions with a `container:` selector. */
   containers: Record<string, string>;
+  /** The overlays of the run, for the report (tree-key entries: nothing is rendered on a hit). */
+  overlays?: OverlaySummary[];
 }
 
 export interface RunKeyInput {
@@ -29,8 +38,14 @@ export interface RunKeyInput {
   toolVersion: string;
   kubernetesVersion: string;
   checkIds: string[];
-  rendered: RenderedOverlay[];
   env: NodeJS.ProcessEnv;
+}
+
+export interface TreeKeyInput extends RunKeyInput {
+  /** What renders (its path and version) and how overlays are chosen: with the files, all rendering depends on. */
+  renderer: { command: string; version: string };
+  discover: unknown;
+  origin: boolean;
 }
 
 async function fileStamps(cwd: string, patterns: string[], ignore: string[] = []): Promise<string[]> {
@@ -42,16 +57,52 @@ async function fileStamps(cwd: string, patterns: string[], ignore: string[] = []
     onlyFiles: true,
     ignore,
   });
-  return entries.map((e) => `${e.path}:${e.stats?.size}:${e.stats?.mtimeMs}`).sort();
+  // ctime too: it moves on any write even when a tool restores the mtime.
+  return entries
+    .map((e) => `${e.path}:${e.stats?.size}:${e.stats?.mtimeMs}:${e.stats?.ctimeMs}:${e.stats?.ino}`)
+    .sort();
 }
 
-export async function runKey(input: RunKeyInput): Promise<string> {
+/** The render key: everything a check reads, with each overlay's rendered text. */
+export async function runKey(input: RunKeyInput & { rendered: RenderedOverlay[] }): Promise<string> {
+  return keyOf(input, 'render', (add) => {
+    for (const r of input.rendered)
+      add([
+        r.overlay.path,
+        r.overlay.env,
+        r.overlay.layer,
+        r.status,
+        createHash('sha256').update(r.text).digest('hex'),
+      ]);
+  });
+}
+
+/** The tree key: computable before discovery (see the module comment for why it is enough). */
+export async function treeKey(input: TreeKeyInput): Promise<string> {
+  return keyOf(input, 'tree', (add) =>
+    add([input.renderer.command, input.renderer.version, input.discover, input.origin]),
+  );
+}
+
+async function keyOf(
+  input: RunKeyInput,
+  kind: string,
+  addSpecific: (add: (v: unknown) => void) => void,
+): Promise<string> {
   const hash = createHash('sha256');
   const add = (v: unknown): void => {
     hash.update(JSON.stringify(v));
     hash.update('\n');
   };
-  add([FORMAT, input.toolVersion, input.kubernetesVersion, input.checkIds, input.config, input.configFile ?? null]);
+  add([
+    FORMAT,
+    kind,
+    input.toolVersion,
+    input.kubernetesVersion,
+    input.checkIds,
+    input.config,
+    input.configFile ?? null,
+  ]);
   // The secret scan's fingerprint key changes its output without changing any file.
   add(
     createHash('sha256')
@@ -60,8 +111,7 @@ export async function runKey(input: RunKeyInput): Promise<string> {
   );
   // Shipped data: a development checkout changes schemas or the bundle without a version bump.
   add(await fileStamps(packageRoot(), ['schemas/**', 'policies/bundle/**']));
-  for (const r of input.rendered)
-    add([r.overlay.path, r.overlay.env, r.overlay.layer, r.status, createHash('sha256').update(r.text).digest('hex')]);
+  addSpecific(add);
   // Every file under the root: the secret scan reads them and source mapping reads bases and patches.
   add(await fileStamps(input.root, ['**'], ['**/.git/**', '**/node_modules/**', '**/.kfm-gitops/cache/**']));
   for (const dir of [input.config.policy?.customDir, ...((input.config.schema?.extraDirs as unknown[]) ?? [])]) {
@@ -80,7 +130,11 @@ export class ResultCache {
         key?: string;
       } & CachedResults;
       if (entry.format !== FORMAT || entry.key !== key || !Array.isArray(entry.findings)) return undefined;
-      return { findings: entry.findings, containers: entry.containers ?? {} };
+      return {
+        findings: entry.findings,
+        containers: entry.containers ?? {},
+        ...(Array.isArray(entry.overlays) ? { overlays: entry.overlays } : {}),
+      };
     } catch {
       return undefined; // missing or corrupt: run the checks
     }

@@ -2,11 +2,20 @@
  * Whole-run result cache: a second run with nothing changed reuses the findings (and says so), with exceptions —
  * container selectors included — applied exactly as on a fresh run; any change runs the checks again.
  */
-import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  cpSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixtures, runCli } from '../helpers.js';
+import { fixtures, kustomizeBin, runCli } from '../helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kfm-results-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -44,5 +53,50 @@ describe('result cache', () => {
     const again = JSON.parse((await runCli(['check', repo, '--format', 'json', '--no-cache'])).stdout);
     expect(again.summary.cachedResults).toBeUndefined();
     expect(again.findings.length).toBeGreaterThan(0);
+  });
+
+  it('a warm run with nothing changed under the root neither discovers nor renders; any touched file runs it all again', async () => {
+    const repo = join(work, 'tree');
+    cpSync(join(fixtures, 'policy', 'dp-violation'), repo, { recursive: true });
+    // A kustomize that logs each build, so "nothing rendered" is observed, not inferred from the report.
+    const log = join(work, 'builds.log');
+    writeFileSync(log, '');
+    const kustomize = join(work, 'logging-kustomize');
+    writeFileSync(
+      kustomize,
+      `#!/usr/bin/env bash\n[ "$1" = build ] && echo "$2" >> ${log}\nexec ${kustomizeBin} "$@"\n`,
+    );
+    chmodSync(kustomize, 0o755);
+    const builds = (): number => readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
+    const run = async (...extra: string[]) =>
+      JSON.parse((await runCli(['check', repo, '--format', 'json', '--kustomize', kustomize, ...extra])).stdout);
+
+    const cold = await run();
+    const coldBuilds = builds();
+    expect(coldBuilds).toBeGreaterThan(0);
+    const warm = await run();
+    expect(builds()).toBe(coldBuilds);
+    expect(warm.summary).toMatchObject({ cachedResults: true, rendered: 0, overlays: cold.summary.overlays });
+    expect(warm.summary.resources).toBe(cold.summary.resources);
+    expect(warm.overlays.map((o: { path: string }) => o.path)).toEqual(
+      cold.overlays.map((o: { path: string }) => o.path),
+    );
+    expect(stable(warm)).toEqual(stable(cold));
+
+    // Same bytes, new mtime: the tree key misses, the content-keyed render cache answers, the results are the same.
+    const file = join(repo, 'apps', 'web', 'base', 'deployment.yaml');
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(file, later, later);
+    const touched = await run();
+    expect(builds()).toBe(coldBuilds);
+    expect(stable(touched)).toEqual(stable(cold));
+
+    // An overlay filter is part of the key: its report lists only what it selected.
+    const dev = await run('--env', 'dev');
+    expect(dev.summary.cachedResults).toBeUndefined();
+    expect(dev.overlays.every((o: { env: string }) => o.env === 'dev')).toBe(true);
+    const devAgain = await run('--env', 'dev');
+    expect(devAgain.summary.cachedResults).toBe(true);
+    expect(devAgain.overlays).toEqual(dev.overlays.map((o: object) => ({ ...o, cached: true })));
   });
 });
