@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { availableParallelism, cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLI, KUSTOMIZE, PROBE, buildTool, ensureRepo, outDir, parseJson, projectRoot } from './run.mjs';
+import { CLI, PROBE, buildTool, ensureRepo, outDir, parseJson, projectRoot, rendererArgs } from './run.mjs';
 
 /** Bucket for a call frame's own code: a package, one of our modules, a node built-in or a V8 pseudo-frame. */
 export function frameBucket(callFrame) {
@@ -119,13 +119,14 @@ export function summariseProfile(profile, { top = 25 } = {}) {
 }
 
 function parseArgs(argv) {
-  const o = { size: 'medium', mode: 'cold', concurrency: availableParallelism?.() ?? cpus().length, build: true };
+  const o = { size: 'medium', mode: 'cold', concurrency: availableParallelism?.() ?? cpus().length, build: true, renderer: 'worker' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--size') o.size = argv[++i];
     else if (a === '--mode') o.mode = argv[++i];
     else if (a === '--concurrency') o.concurrency = Number(argv[++i]);
     else if (a === '--no-build') o.build = false;
+    else if (a === '--renderer') o.renderer = argv[++i];
     else throw new Error(`unknown argument ${a}`);
   }
   if (!['cold', 'warm'].includes(o.mode)) throw new Error('--mode is cold or warm');
@@ -146,7 +147,7 @@ async function main() {
   const profDir = join(outDir, 'profile');
   rmSync(profDir, { recursive: true, force: true });
   mkdirSync(profDir, { recursive: true });
-  const checkArgs = ['check', repo, '--format', 'json', '--concurrency', String(opts.concurrency), '--kustomize', KUSTOMIZE];
+  const checkArgs = ['check', repo, '--format', 'json', '--concurrency', String(opts.concurrency), ...rendererArgs(opts.renderer)];
   if (opts.mode === 'cold') rmSync(join(repo, '.kfm-gitops', 'cache'), { recursive: true, force: true });
   else spawnSync(process.execPath, [CLI, ...checkArgs], { stdio: 'ignore' }); // fill the cache first
   const timeFile = join(profDir, 'time.txt');

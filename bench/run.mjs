@@ -3,17 +3,20 @@
  * `npm run bench` (issue 8): kfm-gitops against the render floor and the glue pipeline on a synthetic repo.
  *
  *   node bench/run.mjs [--size small|medium|large] [--reps 3] [--concurrency <n>] [--budget <minutes>]
- *                      [--modes floor,glue,cold,warm,changed] [--floor-origin] [--no-micro] [--no-build] [--seed <text>]
+ *                      [--modes floor,floor-worker,glue,cold,warm,changed] [--renderer worker|cli] [--floor-origin]
+ *                      [--no-micro] [--no-build] [--seed <text>]
  *
  * 1. builds the tool (tsc -p tsconfig.build.json) unless --no-build;
  * 2. generates the repo (bench/generate.mjs) into bench/out/repo-<size>, reused while size/seed/generator match;
  * 3. per repetition, alternating so that drift in machine load hits every mode alike:
  *      floor    bench/floor.sh: `kustomize build` of every overlay, nothing else
+ *      floor-worker  bench/floor-worker.mjs: the kfm-render workers check uses, rendering every overlay, nothing else
  *      glue     bench/glue/glue.sh: kustomize | kubeconform -strict, conftest (the same rules), gitleaks
  *      cold     `kfm-gitops check` with its render cache cleared
  *      warm     the same again, nothing changed (render cache hot)
  *      changed  `check --changed-since HEAD` after editing one app base file (restored afterwards)
- *    all at the same parallelism (default: CPU count), every kustomize the same binary;
+ *    all at the same parallelism (default: CPU count), every kustomize the same release (the CLI binary, and
+ *    kfm-render built from the same kustomize API); check renders with kfm-render (--renderer cli: the kustomize CLI);
  *    a repetition is not started when the time budget (default 10 minutes for the whole run) would be exceeded, so
  *    a loaded machine gets fewer repetitions (said in the notes) rather than an endless run;
  *    --floor-origin adds, once, the floor with kfm-gitops's source-mapping build metadata (what it costs kustomize);
@@ -36,9 +39,10 @@ export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..'
 const benchDir = join(projectRoot, 'bench');
 export const outDir = join(benchDir, 'out');
 export const KUSTOMIZE = join(projectRoot, '.tools', 'bin', 'kustomize');
+export const KFM_RENDER = join(projectRoot, '.tools', 'bin', 'kfm-render');
 export const CLI = join(projectRoot, 'bin', 'kfm-gitops.js');
 export const PROBE = join(benchDir, 'rss-probe.mjs');
-const ALL_MODES = ['floor', 'glue', 'cold', 'warm', 'changed'];
+const ALL_MODES = ['floor', 'floor-worker', 'glue', 'cold', 'warm', 'changed'];
 
 export const TARGETS = {
   checkColdOverFloor: { max: 1.25 },
@@ -71,6 +75,7 @@ function parseArgs(argv) {
     seed: DEFAULT_SEED,
     budgetMinutes: 10,
     floorOrigin: false,
+    renderer: 'worker',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -88,8 +93,10 @@ function parseArgs(argv) {
     else if (a === '--no-build') o.build = false;
     else if (a === '--budget') o.budgetMinutes = Number(value());
     else if (a === '--floor-origin') o.floorOrigin = true;
+    else if (a === '--renderer') o.renderer = value();
     else throw new Error(`unknown argument ${a}`);
   }
+  if (!['worker', 'cli'].includes(o.renderer)) throw new Error('--renderer is worker or cli');
   if (!SIZES[o.size]) throw new Error(`--size is one of ${Object.keys(SIZES).join(', ')}`);
   if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error('--reps must be a positive integer');
   if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new Error('--concurrency must be a positive integer');
@@ -263,11 +270,28 @@ function clearCache(repo) {
   rmSync(join(repo, '.kfm-gitops', 'cache'), { recursive: true, force: true });
 }
 
-async function runCheck(repo, concurrency, extraArgs = []) {
+async function runFloorWorker(repo, listFile, concurrency) {
+  const r = await timed(process.execPath, [join(benchDir, 'floor-worker.mjs'), repo, listFile, String(concurrency)], { env: { ...process.env, KFM_RENDER } });
+  if (r.code !== 0) throw new Error(`floor-worker.mjs failed (exit ${r.code}): ${r.stderr.slice(0, 2000)}`);
+  return { ms: r.ms, cpuMs: r.cpuMs };
+}
+
+/** How `check` is told which renderer to use: the kfm-render workers (the default resolution) or the kustomize CLI. */
+export function rendererArgs(renderer) {
+  return renderer === 'cli' ? ['--kustomize', KUSTOMIZE] : [];
+}
+
+function checkEnv(renderer) {
+  // The project's toolchain folder, whatever the caller's environment says; no KFM_KUSTOMIZE override.
+  const { KFM_KUSTOMIZE: _ignored, ...env } = process.env;
+  return { ...env, KFM_TOOLS_DIR: join(projectRoot, '.tools', 'bin'), ...(renderer === 'cli' ? { KFM_RENDER_WORKER: '0' } : {}) };
+}
+
+async function runCheck(repo, concurrency, renderer, extraArgs = []) {
   const rssFile = join(outDir, `rss-${process.pid}.json`);
   rmSync(rssFile, { force: true });
-  const args = ['--import', PROBE, CLI, 'check', repo, '--format', 'json', '--concurrency', String(concurrency), '--kustomize', KUSTOMIZE, ...extraArgs];
-  const r = await timed(process.execPath, args, { env: { ...process.env, NO_COLOR: '1', KFM_BENCH_RSS_FILE: rssFile } });
+  const args = ['--import', PROBE, CLI, 'check', repo, '--format', 'json', '--concurrency', String(concurrency), ...rendererArgs(renderer), ...extraArgs];
+  const r = await timed(process.execPath, args, { env: { ...checkEnv(renderer), NO_COLOR: '1', KFM_BENCH_RSS_FILE: rssFile } });
   const report = parseJson(r.stdout);
   const self = existsSync(rssFile) ? parseJson(readFileSync(rssFile, 'utf8')) : null;
   const maxRssKb = self?.maxRssKb ?? null;
@@ -287,6 +311,7 @@ async function runCheck(repo, concurrency, extraArgs = []) {
     findings: findings.length,
     findingRules: [...new Set(findings.map((f) => f.ruleId))].sort(),
     toolDurationMs: report?.summary?.durationMs ?? null,
+    renderer: report?.tool?.kustomizeCommand ?? null,
     ...(report ? {} : { error: `no JSON report (exit ${r.code}): ${r.stderr.slice(0, 1000)}` }),
   };
 }
@@ -372,6 +397,11 @@ async function main() {
   const load0 = loadavg();
   if (opts.build) buildTool();
   if (!existsSync(KUSTOMIZE)) throw new Error(`${relative(projectRoot, KUSTOMIZE)} is missing: run \`npm run tools\``);
+  const workerBuilt = existsSync(KFM_RENDER);
+  if (!workerBuilt) {
+    if (opts.renderer === 'worker') opts.renderer = 'cli';
+    opts.modes = opts.modes.filter((m) => m !== 'floor-worker');
+  }
   const { dir: repo, manifest } = ensureRepo(opts.size, opts.seed);
   const listFile = join(outDir, `overlays-${opts.size}.txt`);
   writeFileSync(listFile, `${manifest.overlayList.join('\n')}\n`);
@@ -409,6 +439,11 @@ async function main() {
         log(`rep ${rep}: floor with origin annotations ${seconds(floorOrigin.ms)}`);
       }
     }
+    if (opts.modes.includes('floor-worker')) {
+      const r = await runFloorWorker(repo, listFile, opts.concurrency);
+      samples['floor-worker'].push(r);
+      log(`rep ${rep}: floor (kfm-render workers) ${seconds(r.ms)}`);
+    }
     if (opts.modes.includes('glue') && glue.ready) {
       const r = await runGlue(repo, listFile, opts.concurrency, glue);
       samples.glue.push(r);
@@ -416,12 +451,12 @@ async function main() {
     }
     if (opts.modes.includes('cold')) {
       clearCache(repo);
-      const r = await runCheck(repo, opts.concurrency);
+      const r = await runCheck(repo, opts.concurrency, opts.renderer);
       samples.cold.push(r);
       log(`rep ${rep}: check cold ${seconds(r.ms)} (exit ${r.exitCode}, ${r.findings} findings, peak RSS ${r.peakRssMb} MB)`);
     }
     if (opts.modes.includes('warm')) {
-      const r = await runCheck(repo, opts.concurrency);
+      const r = await runCheck(repo, opts.concurrency, opts.renderer);
       samples.warm.push(r);
       log(`rep ${rep}: check warm ${seconds(r.ms)} (exit ${r.exitCode}, cached renders ${r.cachedRenders})`);
     }
@@ -431,7 +466,7 @@ async function main() {
       } else {
         const restore = touch(repo, manifest, rep);
         try {
-          const r = await runCheck(repo, opts.concurrency, ['--changed-since', 'HEAD']);
+          const r = await runCheck(repo, opts.concurrency, opts.renderer, ['--changed-since', 'HEAD']);
           samples.changed.push(r);
           log(`rep ${rep}: check --changed-since HEAD ${seconds(r.ms)} (exit ${r.exitCode}, ${r.overlays} overlays)`);
         } finally {
@@ -456,9 +491,12 @@ async function main() {
     warmOverCold: ratio(med.warm, med.cold),
     changedOverCold: ratio(med.changed, med.cold),
     checkColdOverFloorWithOrigin: ratio(med.cold, floorOrigin?.ms ?? null),
+    // Not an issue target: the check against its own renderer's floor (the rest is discovery, parsing and checks).
+    checkColdOverWorkerFloor: ratio(med.cold, med['floor-worker']),
     // The same ratios in CPU time (whole process trees): less sensitive to other load on the machine.
     cpu: {
       checkColdOverFloor: ratio(medCpu.cold, medCpu.floor),
+      checkColdOverWorkerFloor: ratio(medCpu.cold, medCpu['floor-worker']),
       glueOverCheckCold: ratio(medCpu.glue, medCpu.cold),
       warmOverCold: ratio(medCpu.warm, medCpu.cold),
       changedOverCold: ratio(medCpu.changed, medCpu.cold),
@@ -494,7 +532,7 @@ async function main() {
     startedAt,
     finishedAt: new Date().toISOString(),
     machine: { cpus: cpus().length, parallelism: opts.concurrency, memoryMb: Math.round(totalmem() / 2 ** 20), node: process.version, loadavgStart: load0, loadavgEnd: loadavg() },
-    options: { size: opts.size, reps: opts.reps, repsDone, budgetMinutes: opts.budgetMinutes, modes: opts.modes, seed: opts.seed },
+    options: { size: opts.size, reps: opts.reps, repsDone, budgetMinutes: opts.budgetMinutes, modes: opts.modes, seed: opts.seed, renderer: opts.renderer },
     repo: { path: relative(projectRoot, repo), overlays: manifest.overlays, resources: manifest.resources, files: manifest.files, bytes: manifest.bytes, touchFile: manifest.touchFile },
     tools: { kustomize: kustomizeVersion(), glue: glue.ready ? glue.versions : null, cli },
     mediansMs: med,
@@ -518,10 +556,10 @@ async function main() {
 
 function printSummary(r) {
   const line = (label, value) => console.log(`  ${label.padEnd(34)} ${value}`);
-  console.log(`\nkfm-gitops bench — ${r.options.size} repo: ${r.repo.overlays} overlays, ${r.repo.resources} resources; ${r.options.repsDone} of ${r.options.reps} reps; parallelism ${r.machine.parallelism}; load average ${r.machine.loadavgStart.map((x) => x.toFixed(1)).join(' ')} → ${r.machine.loadavgEnd.map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(`\nkfm-gitops bench — check renders with ${r.options.renderer === 'cli' ? 'the kustomize CLI' : 'kfm-render workers'}; ${r.options.size} repo: ${r.repo.overlays} overlays, ${r.repo.resources} resources; ${r.options.repsDone} of ${r.options.reps} reps; parallelism ${r.machine.parallelism}; load average ${r.machine.loadavgStart.map((x) => x.toFixed(1)).join(' ')} → ${r.machine.loadavgEnd.map((x) => x.toFixed(1)).join(' ')}`);
   console.log('medians');
   console.log(`  ${''.padEnd(34)} ${'wall'.padEnd(10)} ${'CPU (tree)'.padEnd(11)} ${'CPU (node)'.padEnd(11)} wall samples`);
-  for (const [mode, label] of [['floor', 'render floor (kustomize only)'], ['glue', 'glue (kubeconform+conftest+gitleaks)'], ['cold', 'check, cold cache'], ['warm', 'check, warm cache'], ['changed', 'check --changed-since (1 base)']]) {
+  for (const [mode, label] of [['floor', 'render floor (kustomize only)'], ['floor-worker', 'render floor (kfm-render workers)'], ['glue', 'glue (kubeconform+conftest+gitleaks)'], ['cold', 'check, cold cache'], ['warm', 'check, warm cache'], ['changed', 'check --changed-since (1 base)']]) {
     const all = r.samples[mode].map((s) => s.ms);
     if (all.length === 0) {
       line(label, '—');
@@ -537,6 +575,7 @@ function printSummary(r) {
     const mark = t.met === null ? '  n/a' : t.met ? '  met' : '  MISSED';
     line(name, `${t.value ?? '—'} (${bound})${mark}`);
   }
+  line('check cold / kfm-render floor', `${r.ratios.checkColdOverWorkerFloor ?? '—'} (not a target: what checking adds to rendering)`);
   line('same ratios in CPU time', Object.entries(r.ratios.cpu).map(([k, v]) => `${k} ${v ?? '—'}`).join(', '));
   line('peak RSS of kfm-gitops', r.peakRssMb === null ? '—' : `${r.peakRssMb} MB`);
   const micro = Object.entries(r.micro).filter(([, m]) => m.present);

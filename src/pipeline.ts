@@ -369,6 +369,10 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
       cachedResults: true,
     });
   }
+  // Past the tree key the checks will run (or a render-key hit makes this a wasted ~0.3 s): load their code while
+  // the workers render, when this process has time to spare.
+  const checksLoading = Array.isArray(options.checks) ? Promise.resolve(options.checks) : options.checks.load();
+  checksLoading.catch(() => undefined); // awaited below; a failure surfaces there
   const discovered = await discoverOverlays(options.root, options.config, options.discover);
   let overlays = discovered.overlays;
   let skipped: { path: string; reason: string }[] = [];
@@ -387,7 +391,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   });
   const report = (f: FindingInput): void => collector.add(f, categoryOfRule(f.ruleId));
   let done = 0;
-  const rendered = await mapPool(overlays, options.concurrency, async (overlay) => {
+  const rendered = await mapPool(overlays, options.renderer.lanes ?? options.concurrency, async (overlay) => {
     const r = await renderOverlay(overlay, options, report);
     done++;
     options.onProgress?.({ done, total: overlays.length, overlay: overlay.path });
@@ -405,7 +409,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     if (tree) await cacheable!.write(tree, { ...hit, overlays: summaries.map((o) => ({ ...o, cached: true })) });
     return finishReport(options, cachedResolution(hit), summaries, { ...extra, cachedResults: true });
   }
-  const checks = Array.isArray(options.checks) ? options.checks : await options.checks.load();
+  const checks = await checksLoading;
   await runChecks(
     checks,
     {

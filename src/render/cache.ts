@@ -52,6 +52,7 @@ export function renderCacheDir(root: string, config: Config, flagDir?: string): 
 export class CachingRenderer implements Renderer {
   readonly command: string;
   readonly version: string;
+  readonly lanes?: number;
   readonly stats: RenderCacheStats = { hits: 0, misses: 0, writes: 0, healed: 0, bypassed: 0 };
   private readonly warningSet = new Set<string>();
   private writable = true;
@@ -63,6 +64,7 @@ export class CachingRenderer implements Renderer {
   ) {
     this.command = inner.command;
     this.version = inner.version;
+    this.lanes = inner.lanes;
   }
 
   /** Problems with the cache folder, one line each, for the CLI to print as warnings. The run never fails on them. */

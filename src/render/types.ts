@@ -36,6 +36,11 @@ export interface Renderer {
   readonly command: string;
   /** e.g. `v5.7.1`. */
   readonly version: string;
+  /**
+   * Overlays the pipeline should have in flight at once (walk, render, parse), when the renderer queues renders
+   * itself: more than its workers, so this process walks and parses while they render. Unset: --concurrency.
+   */
+  readonly lanes?: number;
   render(request: RenderRequest): Promise<RenderOutcome>;
   /** Removes temporary files (wrapper folders). Safe to call twice. */
   dispose(): Promise<void>;

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/pipeline.js';
-import { KustomizeRenderer } from '../../src/render/kustomize.js';
+import { createRenderer } from '../../src/render/create.js';
 import { resolveKustomize } from '../../src/render/resolve.js';
 import type { Check, Finding, JsonPath } from '../../src/types.js';
 import { deploymentProbe, fixtures } from '../helpers.js';
@@ -29,7 +29,7 @@ function probe(paths: JsonPath[]): Check {
 let findings: Finding[];
 
 beforeAll(async () => {
-  const renderer = new KustomizeRenderer(await resolveKustomize({}));
+  const renderer = createRenderer(await resolveKustomize({}), 2);
   const report = await runCheck({
     root,
     config: {},

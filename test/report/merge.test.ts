@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { compareFindings, runCheck } from '../../src/pipeline.js';
-import { KustomizeRenderer } from '../../src/render/kustomize.js';
+import { createRenderer } from '../../src/render/create.js';
 import { resolveKustomize } from '../../src/render/resolve.js';
 import { MergeError, mergeReports, parseReport } from '../../src/report/merge.js';
 import type { Check, Finding, Overlay, Report } from '../../src/types.js';
@@ -133,7 +133,7 @@ describe('shards of a real run', () => {
   let shards: Report[];
 
   beforeAll(async () => {
-    const renderer = new KustomizeRenderer(await resolveKustomize({}));
+    const renderer = createRenderer(await resolveKustomize({}), 2);
     const run = (
       select?: (o: Overlay[]) => Promise<{ keep: Overlay[]; skipped: { path: string; reason: string }[] }>,
     ): Promise<Report> =>

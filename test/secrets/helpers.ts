@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createSecretsCheck, type SecretsCheck } from '../../src/checks/secrets/index.js';
 import type { Config } from '../../src/config/types.js';
 import { runCheck } from '../../src/pipeline.js';
-import { KustomizeRenderer } from '../../src/render/kustomize.js';
+import { createRenderer } from '../../src/render/create.js';
 import { resolveKustomize, type KustomizeCommand } from '../../src/render/resolve.js';
 import type { Report } from '../../src/types.js';
 
@@ -81,7 +81,7 @@ export async function runSecretsCheck(
   options: { config?: Config; env?: NodeJS.ProcessEnv } = {},
 ): Promise<{ report: Report; check: SecretsCheck }> {
   const check = createSecretsCheck({ env: options.env ?? {} });
-  const renderer = new KustomizeRenderer(kustomize);
+  const renderer = createRenderer(kustomize, 2);
   try {
     const report = await runCheck({
       root,

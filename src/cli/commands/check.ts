@@ -102,9 +102,9 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
         : ctx.config;
       const cache =
         flags.cache !== false && config.cache?.enabled !== false
-          ? new CachingRenderer(createRenderer(kustomize), { dir: renderCacheDir(ctx.root, config) })
+          ? new CachingRenderer(createRenderer(kustomize, concurrency), { dir: renderCacheDir(ctx.root, config) })
           : undefined;
-      const renderer: Renderer = cache ?? createRenderer(kustomize);
+      const renderer: Renderer = cache ?? createRenderer(kustomize, concurrency);
       let selection;
       try {
         selection = await prepareSelection({

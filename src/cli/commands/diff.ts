@@ -71,7 +71,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       const concurrency =
         parsePositiveInt('--concurrency', flags.concurrency) ?? config.concurrency ?? Math.max(1, cpus().length);
       const kustomize = await kustomizeFor(io, config, flags.kustomize);
-      const plain = createRenderer(kustomize);
+      const plain = createRenderer(kustomize, concurrency);
       const renderer: Renderer =
         flags.cache !== false && config.cache?.enabled !== false
           ? new CachingRenderer(plain, { dir: renderCacheDir(ctx.root, config) })

@@ -35,7 +35,8 @@ export function register(program: Command, io: CliIO = processIO(), setCode: (co
       const scan = flags.render
         ? async (env: NodeJS.ProcessEnv) => {
             const kustomize = await kustomizeFor(io, ctx.config, flags.kustomize);
-            const renderer = createRenderer(kustomize);
+            const concurrency = ctx.config.concurrency ?? Math.max(1, cpus().length);
+            const renderer = createRenderer(kustomize, concurrency);
             const check = createSecretsCheck({ env });
             try {
               const report = await runCheck({
@@ -46,7 +47,7 @@ export function register(program: Command, io: CliIO = processIO(), setCode: (co
                 kubernetesVersion: kubernetesVersionFor(undefined, ctx.config),
                 toolVersion: toolVersion(),
                 renderer,
-                concurrency: ctx.config.concurrency ?? Math.max(1, cpus().length),
+                concurrency,
                 timeoutMs: (ctx.config.kustomize?.timeoutSeconds ?? 60) * 1000,
                 origin: false,
               });
