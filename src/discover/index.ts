@@ -8,8 +8,7 @@ import { stat } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
 import type { Overlay } from '../types.js';
 import { matchesAny } from '../util/glob.js';
-import { toRepoPath } from '../util/paths.js';
-import { KUSTOMIZATION_NAMES, readKustomization, isRemoteRef } from './kustomization.js';
+import { KUSTOMIZATION_NAMES, readKustomization, isRemoteRef, repoPathOf } from './kustomization.js';
 
 export interface DiscoverOptions {
   /** Globs matched against the overlay path (`--overlay`). */
@@ -49,13 +48,14 @@ export async function discoverOverlays(
 
   const referenced = new Set<string>();
   const components = new Set<string>();
+  const inRoot = repoPathOf(root);
   await Promise.all(
     [...dirs].map(async ([dir, file]) => {
       const k = await readKustomization(join(root, file));
       if (k.kind === 'Component') components.add(dir);
       for (const ref of k.refs) {
         if (ref.kind !== 'directory-or-file' || isRemoteRef(ref.value)) continue;
-        const target = toRepoPath(root, resolve(root, dir, ref.value));
+        const target = inRoot(resolve(root, dir, ref.value));
         if (target && dirs.has(target)) referenced.add(target);
       }
     }),

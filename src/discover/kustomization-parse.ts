@@ -10,12 +10,12 @@
  *
  * The fast result is used only when it cannot differ: any text with constructs the two libraries may treat
  * differently (anchors, aliases, tags, complex or collection keys, merge keys, directives, document markers,
- * tabs, CR, control characters, BOM, very long lines, flow collections spanning lines), anything js-yaml rejects
- * (including every duplicate key), a root that is not a mapping, a null key, and any file whose helmCharts or
- * inline KRM functions need a line right away goes through the careful parse instead.
+ * tabs, CR, control characters, BOM, very long lines, flow collections or quoted scalars spanning lines), anything
+ * js-yaml rejects (including every duplicate key), a root that is not a mapping, a null key, and any file whose
+ * helmCharts or inline KRM functions need a line right away goes through the careful parse instead.
  */
 import jsyaml from 'js-yaml';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair } from 'yaml';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, visit } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 
 export type RefKind = 'directory-or-file' | 'file';
@@ -142,7 +142,22 @@ export function parseKustomizationCareful(abs: string, text: string): ParsedKust
     if (root !== null) result.error = { message: 'a kustomization must be a YAML mapping', line: 1 };
     return result;
   }
-  result.object = (doc.toJS({ maxAliasCount: 50 }) ?? {}) as Record<string, unknown>;
+  const lineOf = (node: unknown): number => lc.linePos((node as YamlNode | undefined)?.range?.[0] ?? 0).line;
+  try {
+    result.object = (doc.toJS({ maxAliasCount: 50 }) ?? {}) as Record<string, unknown>;
+  } catch (err) {
+    // An alias before its anchor, or too many aliases: bad input is an error with a line, never a throw.
+    let line: number | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        if (node.resolve(doc) !== undefined) return undefined;
+        line = lineOf(node);
+        return visit.BREAK;
+      },
+    });
+    result.error = { message: (err as Error).message.split('\n')[0], line };
+    return result;
+  }
   if (typeof result.object.kind === 'string') result.kind = result.object.kind;
   const reader: Reader<unknown> = {
     get: (map, key) =>
@@ -151,7 +166,7 @@ export function parseKustomizationCareful(abs: string, text: string): ParsedKust
     str: (node) => (isScalar(node) && typeof node.value === 'string' ? node.value : undefined),
     isScalar: (node) => isScalar(node),
     scalarText: (node) => String((node as { value: unknown }).value),
-    line: (node) => lc.linePos((node as YamlNode | undefined)?.range?.[0] ?? 0).line,
+    line: lineOf,
   };
   extract(root, reader, result);
   return result;
@@ -216,6 +231,7 @@ const UNTRUSTED = new RegExp(
     /(?:^|[\s[{,:-])\?(?:\s|$)/.source, // complex keys
     /[\]}]\s*:(?:\s|$)/.source, // a flow collection used as a key
     /<<\s*:/.source, // merge keys
+    /["'\]}]#/.source, // a comment glued to a token (`yaml` requires white space before it)
     /^(?:%|---(?:\s|$)|\.\.\.(?:\s|$))/.source, // directives, document markers
     /^[^\n]{1000}/.source, // implicit-key length limits
     // eslint-disable-next-line no-control-regex -- control characters, tab, CR, NEL, BOM, non-characters
@@ -235,6 +251,38 @@ function flowSpansLines(text: string): boolean {
       else if (c === ']' || c === '}') depth--;
     }
     if (depth !== 0) return true;
+  }
+  return false;
+}
+
+/**
+ * A quoted scalar must close on the line it opens: continuation lines have indentation rules js-yaml does not
+ * enforce (measured: it accepts what `yaml` rejects as "Missing closing quote"). Errs towards "spans": a quote
+ * is taken to open wherever a node may start, block-scalar content included.
+ */
+function quoteSpansLines(text: string): boolean {
+  if (!/["']/.test(text)) return false;
+  for (const line of text.split('\n')) {
+    let prev = ' '; // last character outside quotes
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (c === '#' && (prev === ' ' || i === 0)) break; // a comment
+      if ((c === '"' || c === "'") && ' :-[{,?'.includes(prev)) {
+        let closed = false;
+        for (i++; i < line.length; i++) {
+          if (c === '"' && line[i] === '\\') i++;
+          else if (c === "'" && line[i] === "'" && line[i + 1] === "'") i++;
+          else if (line[i] === c) {
+            closed = true;
+            break;
+          }
+        }
+        if (!closed) return true;
+        prev = c;
+        continue;
+      }
+      prev = c;
+    }
   }
   return false;
 }
@@ -279,7 +327,7 @@ const valueReader: Reader<unknown> = {
  * never pays for positions.
  */
 export function parseKustomizationFast(abs: string, text: string): ParsedKustomization | undefined {
-  if (UNTRUSTED.test(text) || flowSpansLines(text)) return undefined;
+  if (UNTRUSTED.test(text) || flowSpansLines(text) || quoteSpansLines(text)) return undefined;
   let value: unknown;
   try {
     value = jsyaml.load(text, { schema: CORE_LIKE_YAML, json: false });

@@ -4,7 +4,7 @@
  * and changed-only runs (the input files of an overlay).
  */
 import { readFile } from 'node:fs/promises';
-import { existsSync, lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { toRepoPath } from '../util/paths.js';
 import { isRemoteRef, parseKustomization, usesFunctionAnnotation } from './kustomization-parse.js';
@@ -56,7 +56,8 @@ async function readKustomizationSized(abs: string): Promise<{ parsed: ParsedKust
 async function readKustomizationUncached(abs: string): Promise<ParsedKustomization> {
   let text: string;
   try {
-    text = await readFile(abs, 'utf8');
+    // Synchronous like the stat before it: a kustomization is a few hundred bytes, and discovery reads hundreds.
+    text = readFileSync(abs, 'utf8');
   } catch (err) {
     return {
       abs,
@@ -123,7 +124,7 @@ export async function walkOverlay(
  * (path.relative resolves both sides again on every call, which measured a tenth of the walk), and toRepoPath
  * itself for anything else, so odd inputs keep their exact answer.
  */
-function repoPathOf(base: string): (abs: string) => string | undefined {
+export function repoPathOf(base: string): (abs: string) => string | undefined {
   if (sep !== '/') return (abs) => toRepoPath(base, abs);
   const resolved = resolve(base);
   const prefix = resolved.endsWith('/') ? resolved : `${resolved}/`;
