@@ -26,6 +26,7 @@ import type {
   Report,
   Resource,
   Severity,
+  StartContext,
 } from './types.js';
 import { mapPool } from './util/pool.js';
 import { toRepoPath } from './util/paths.js';
@@ -63,7 +64,9 @@ export interface CheckRunOptions extends Omit<PipelineOptions, 'checks'> {
   /** Folder of the whole-run result cache (unset: no result caching). */
   resultCacheDir?: string;
   /** Narrow the discovered overlays (changed-only runs, shards); returns the kept ones and why others were skipped. */
-  select?: (overlays: Overlay[]) => Promise<{ keep: Overlay[]; skipped: { path: string; reason: string }[] }>;
+  select?: (
+    overlays: Overlay[],
+  ) => Promise<{ keep: Overlay[]; skipped: { path: string; reason: string }[]; files?: string[] }>;
   onProgress?: (event: { done: number; total: number; overlay: string }) => void;
 }
 
@@ -376,11 +379,21 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   const discovered = await discoverOverlays(options.root, options.config, options.discover);
   let overlays = discovered.overlays;
   let skipped: { path: string; reason: string }[] = [];
+  let files: string[] | undefined;
   if (options.select) {
     const sel = await options.select(overlays);
     overlays = sel.keep;
     skipped = sel.skipped;
+    files = sel.files;
   }
+  const head = headStart(checksLoading, {
+    root: options.root,
+    config: options.config,
+    kubernetesVersion: options.kubernetesVersion,
+    mode: 'check',
+    signal: options.signal,
+    ...(files ? { files } : {}),
+  });
   const overlayMap = new Map(overlays.map((o) => [o.path, o]));
   const collector = new FindingCollector({
     root: options.root,
@@ -393,6 +406,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   let done = 0;
   const rendered = await mapPool(overlays, options.renderer.lanes ?? options.concurrency, async (overlay) => {
     const r = await renderOverlay(overlay, options, report);
+    head.observe(r);
     done++;
     options.onProgress?.({ done, total: overlays.length, overlay: overlay.path });
     return r;
@@ -419,6 +433,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
       resources: ok.flatMap((r) => r.resources),
       kubernetesVersion: options.kubernetesVersion,
       mode: 'check',
+      ...(files ? { files } : {}),
     },
     collector,
   );
@@ -433,6 +448,45 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     if (tree) await cacheable.write(tree, { ...results, overlays: summaries.map((o) => ({ ...o, cached: true })) });
   }
   return finishReport(options, resolved, summaries, extra);
+}
+
+/**
+ * Calls the checks' optional `start` once they are loaded and `observe` for every overlay rendered (replaying the
+ * ones that rendered before the checks loaded). Both are hints: a throw is ignored, `run` still does everything.
+ */
+function headStart(loading: Promise<Check[]>, ctx: StartContext): { observe: (r: RenderedOverlay) => void } {
+  let loaded: Check[] | undefined;
+  const early: RenderedOverlay[] = [];
+  const observe = (checks: Check[], r: RenderedOverlay): void => {
+    if (r.resources.length === 0) return;
+    for (const c of checks) {
+      try {
+        c.observe?.(r, ctx);
+      } catch {
+        // run() decides
+      }
+    }
+  };
+  loading.then(
+    (checks) => {
+      for (const c of checks) {
+        try {
+          c.start?.(ctx);
+        } catch {
+          // run() decides
+        }
+      }
+      loaded = checks;
+      for (const r of early.splice(0)) observe(checks, r);
+    },
+    () => undefined,
+  );
+  return {
+    observe: (r) => {
+      if (loaded) observe(loaded, r);
+      else early.push(r);
+    },
+  };
 }
 
 function cachedResolution(hit: CachedResults): ResolvedFindings {

@@ -147,13 +147,31 @@ export interface CheckContext {
   kubernetesVersion: string;
   /** `check` renders overlays; `validate` checks raw manifests. */
   mode: 'check' | 'validate';
+  /**
+   * Root-relative repository files to read for content checks when the run is limited to a change
+   * (`--changed-since`); unset: every file.
+   */
+  files?: string[];
   report(finding: FindingInput): void;
 }
+
+/** What a check knows before any overlay has rendered. */
+export type StartContext = Pick<CheckContext, 'root' | 'config' | 'kubernetesVersion' | 'mode' | 'files'> & {
+  signal?: AbortSignal;
+};
 
 export interface Check {
   meta: CheckMeta;
   /** Every rule id this check can report, with its docs. */
   rules(): RuleDoc[];
+  /**
+   * Optional head start while overlays render (the render workers leave this process idle part of the time):
+   * `start` when rendering begins, for work that needs no rendered overlay (scanning the repository's files);
+   * `observe` as each overlay renders, for per-overlay preparation (compiling validators). Neither reports:
+   * every finding comes from `run`, which must give the same findings whether or not these were called.
+   */
+  start?(ctx: StartContext): void;
+  observe?(rendered: RenderedOverlay, ctx: StartContext): void;
   run(ctx: CheckContext): Promise<void>;
 }
 

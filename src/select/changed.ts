@@ -72,7 +72,9 @@ export function changedSelector(options: ChangedSelectorOptions): Selector {
       const deps = await overlayDeps(options.root, overlay, { allowExec });
       return !deps.complete || changed.some((p) => affects(deps, p));
     });
-    const selection: Selection = { keep: [], skipped: [] };
+    // Unchanged files were scanned when they last changed; a global change (config, policies, schemas, baseline)
+    // returned above with every file in scope.
+    const selection: Selection = { keep: [], skipped: [], files: [...changed] };
     overlays.forEach((overlay, i) => {
       if (verdicts[i]) selection.keep.push(overlay);
       else selection.skipped.push({ path: overlay.path, reason: `no input changed since ${options.changes.ref}` });

@@ -4,6 +4,11 @@ import type { Overlay } from '../types.js';
 export interface Selection {
   keep: Overlay[];
   skipped: { path: string; reason: string }[];
+  /**
+   * Root-relative repository files the run needs to read for content checks (the secret scan), when only some
+   * changed; unset means all of them.
+   */
+  files?: string[];
 }
 
 /** The shape of `CheckRunOptions.select` in src/pipeline.ts. */
@@ -15,12 +20,14 @@ export function composeSelectors(...selectors: (Selector | undefined)[]): Select
   if (active.length === 0) return undefined;
   return async (overlays) => {
     let keep = overlays;
+    let files: string[] | undefined;
     const skipped: Selection['skipped'] = [];
     for (const select of active) {
       const next = await select(keep);
       keep = next.keep;
       skipped.push(...next.skipped);
+      if (next.files) files = files ? files.filter((f) => next.files!.includes(f)) : next.files;
     }
-    return { keep, skipped: skipped.sort((a, b) => a.path.localeCompare(b.path)) };
+    return { keep, skipped: skipped.sort((a, b) => a.path.localeCompare(b.path)), ...(files ? { files } : {}) };
   };
 }

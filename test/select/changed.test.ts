@@ -158,3 +158,40 @@ describe.skipIf(!existsSync(kustomizeBin))('check --changed-since (CLI, real kus
     expect(r.stderr).toMatch(/is not inside a Git work tree/);
   });
 });
+
+describe.skipIf(!existsSync(kustomizeBin))(
+  'check --changed-since: the secret scan reads the changed files only',
+  () => {
+    const secretFile = 'notes/creds.txt';
+    const secretFindings = (stdout: string): { ruleId: string; file?: string }[] =>
+      JSON.parse(stdout).findings.filter((f: { file?: string }) => f.file === secretFile);
+
+    it('an unchanged file was scanned when it changed; a changed one is scanned now', async () => {
+      mkdirSync(join(repo.dir, 'notes'), { recursive: true });
+      repo.write(secretFile, `github_token = "ghp_${'a1B2c3D4e5'.repeat(3)}Zx9Yw8"\n`);
+      repo.commitAll('a committed credential');
+      const full = await cli(['check', repo.dir, '--format', 'json', '--no-cache']);
+      expect(secretFindings(full.stdout).map((f) => f.ruleId)).toEqual([expect.stringMatching(/^KFM-SEC-/)]);
+
+      repo.touch('components/probes/patch.yaml');
+      const other = await cli(['check', repo.dir, '--changed-since', 'HEAD', '--format', 'json', '--no-cache']);
+      expect(secretFindings(other.stdout)).toEqual([]);
+
+      repo.touch(secretFile);
+      const touched = await cli(['check', repo.dir, '--changed-since', 'HEAD', '--format', 'json', '--no-cache']);
+      expect(secretFindings(touched.stdout).map((f) => f.ruleId)).toEqual(
+        secretFindings(full.stdout).map((f) => f.ruleId),
+      );
+    });
+
+    it('a config change puts every file back in scope', async () => {
+      mkdirSync(join(repo.dir, 'notes'), { recursive: true });
+      repo.write(secretFile, `github_token = "ghp_${'a1B2c3D4e5'.repeat(3)}Zx9Yw8"\n`);
+      repo.commitAll('a committed credential');
+      repo.touch('kfm-gitops.yaml');
+      const r = await cli(['check', repo.dir, '--changed-since', 'HEAD', '--format', 'json', '--no-cache']);
+      expect(r.code).toBe(1);
+      expect(secretFindings(r.stdout)).toHaveLength(1);
+    });
+  },
+);

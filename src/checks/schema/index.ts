@@ -2,10 +2,10 @@
  * Schema conformance check: every rendered resource against the shipped Kubernetes schemas of the chosen release,
  * the CRDs of the run, repo-local schema folders and the shipped GitOps-stack pack. Fails closed on unknown kinds.
  */
-import type { Check, CheckContext, RuleDoc } from '../../types.js';
+import type { Check, CheckContext, RenderedOverlay, RuleDoc, StartContext } from '../../types.js';
 import { readSchemaConfig } from './config.js';
 import { schemaCacheDir, ValidatorDiskCache } from './disk-cache.js';
-import { engineFor } from './engine.js';
+import { engineFor, type ValidatorTarget } from './engine.js';
 import { RULE_DOCS, RULES } from './rules.js';
 import { ResourceValidator } from './validate.js';
 
@@ -20,6 +20,17 @@ export interface SchemaCheckOptions {
 }
 
 export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
+  /** Validators of the Kubernetes kinds seen so far, loaded or compiled while the other overlays render. */
+  let warming: Promise<void> = Promise.resolve();
+  const seen = new Set<string>();
+  let diskCache: { key: string; cache: ValidatorDiskCache | undefined } | undefined;
+  const cacheFor = (ctx: StartContext, useCacheSetting: boolean): ValidatorDiskCache | undefined => {
+    const useDisk = useCacheSetting && ctx.config.cache?.enabled !== false;
+    const dir = schemaCacheDir(ctx.root, ctx.config.cache?.dir);
+    const key = `${useDisk}\u0000${dir}`;
+    if (diskCache?.key !== key) diskCache = { key, cache: useDisk ? ValidatorDiskCache.open(dir) : undefined };
+    return diskCache.cache;
+  };
   return {
     meta: {
       id: 'schema',
@@ -32,7 +43,31 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
     rules(): RuleDoc[] {
       return RULE_DOCS;
     },
+    observe(rendered: RenderedOverlay, ctx: StartContext): void {
+      // Only the release's own kinds: they do not depend on the run's CRDs or schema folders. Anything that goes
+      // wrong here is left for run(), which resolves and reports everything itself.
+      let engine: ReturnType<typeof engineFor>;
+      let cache: ValidatorDiskCache | undefined;
+      try {
+        const config = readSchemaConfig(options.config ?? ctx.config.schema);
+        engine = engineFor(ctx.kubernetesVersion);
+        cache = cacheFor(ctx, config.cache);
+      } catch {
+        return;
+      }
+      const targets: ValidatorTarget[] = [];
+      for (const r of rendered.resources) {
+        const { apiVersion, kind } = r.id;
+        const id = `${apiVersion}\u0000${kind}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const target = engine.kubernetesTarget(apiVersion, kind);
+        if (target) targets.push(target);
+      }
+      if (targets.length > 0) warming = warming.then(() => engine.warm(targets, cache)).catch(() => undefined);
+    },
     async run(ctx: CheckContext): Promise<void> {
+      await warming;
       // Config and version problems throw: the pipeline/CLI turn them into a config error, not a finding.
       const config = readSchemaConfig(options.config ?? ctx.config.schema);
       engineFor(ctx.kubernetesVersion);
@@ -42,8 +77,7 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
         root: ctx.root,
         resources: ctx.resources,
       });
-      const useDisk = config.cache && ctx.config.cache?.enabled !== false;
-      const cache = useDisk ? ValidatorDiskCache.open(schemaCacheDir(ctx.root, ctx.config.cache?.dir)) : undefined;
+      const cache = cacheFor(ctx, config.cache);
       await validator.prepare(ctx.resources, cache);
       for (const resource of ctx.resources) {
         let violations;

@@ -5,7 +5,7 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { Check, CheckContext, FindingInput, RuleDoc } from '../../types.js';
+import type { Check, CheckContext, FindingInput, RuleDoc, StartContext } from '../../types.js';
 import { secretsSettings, type SecretsSettings } from './config.js';
 import { Detector } from './detector.js';
 import { FINGERPRINT_KEY_ENV, newFingerprintKey } from './redact.js';
@@ -14,6 +14,8 @@ import { baselineKey, formatBaseline, loadBaseline, type BaselineEntry, type Bas
 import {
   baselineLocation,
   scanForSecrets,
+  scanRepository,
+  type RepoScan,
   type ScanStats,
   type SecretFinding,
   type SecretsScanResult,
@@ -40,6 +42,8 @@ export interface SecretsCheck extends Check {
 
 export function createSecretsCheck(opts: SecretsCheckOptions = {}): SecretsCheck {
   let last: SecretsScanResult | undefined;
+  /** The repository files, scanned while overlays render (start); run() takes it once. */
+  let started: { root: string; only?: readonly string[]; scan: Promise<RepoScan> } | undefined;
   return {
     meta: {
       id: 'secrets',
@@ -52,18 +56,44 @@ export function createSecretsCheck(opts: SecretsCheckOptions = {}): SecretsCheck
     rules(): RuleDoc[] {
       return ruleDocs();
     },
+    start(ctx: StartContext): void {
+      if (ctx.mode !== 'check') return;
+      let settings: SecretsSettings;
+      try {
+        settings = secretsSettings(ctx.config.secrets);
+      } catch {
+        return; // run() reports the bad config
+      }
+      const scan = scanRepository({
+        root: ctx.root,
+        settings,
+        mode: ctx.mode,
+        env: opts.env,
+        detector: opts.detector,
+        signal: ctx.signal,
+        only: ctx.files,
+      });
+      scan.catch(() => undefined); // run() awaits it and reports a failure
+      started = { root: ctx.root, only: ctx.files, scan };
+    },
     async run(ctx: CheckContext): Promise<void> {
       last = undefined;
+      const head = started?.root === ctx.root && started.only === ctx.files ? started.scan : undefined;
+      started = undefined;
       let result: SecretsScanResult;
       try {
-        result = await scanForSecrets({
-          root: ctx.root,
-          settings: secretsSettings(ctx.config.secrets),
-          mode: ctx.mode,
-          overlays: ctx.overlays,
-          env: opts.env,
-          detector: opts.detector,
-        });
+        result = await scanForSecrets(
+          {
+            root: ctx.root,
+            settings: secretsSettings(ctx.config.secrets),
+            mode: ctx.mode,
+            overlays: ctx.overlays,
+            env: opts.env,
+            detector: opts.detector,
+            only: ctx.files,
+          },
+          head,
+        );
       } catch (err) {
         // Only a code or our own wording: an error object could quote input text.
         const code = (err as NodeJS.ErrnoException | undefined)?.code;

@@ -93,6 +93,8 @@ export interface ScanStats {
 
 export interface SecretsScanOptions {
   root: string;
+  /** Root-relative files to scan (a changed-only run); unset: every listed file. */
+  only?: readonly string[];
   settings: SecretsSettings;
   mode: 'check' | 'validate';
   overlays: readonly RenderedOverlay[];
@@ -132,8 +134,41 @@ interface FileScan {
   generators: GeneratorRef[];
 }
 
-export async function scanForSecrets(options: SecretsScanOptions): Promise<SecretsScanResult> {
+/** The repository part of a scan (files, baseline, key): needs no rendered overlay, so it can run while they render. */
+export interface RepoScan {
+  started: number;
+  baselinePath: string;
+  baseline: BaselineLoad;
+  key: FingerprintKey;
+  scanner: Scanner;
+  stats: ScanStats;
+  out: SecretFinding[];
+  repoHashes: Set<string>;
+}
+
+/** Gives the event loop a turn every few milliseconds of scanning, so renders keep being dispatched meanwhile. */
+function yielder(): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < 8) return;
+    await new Promise<void>((res) => setImmediate(res));
+    last = performance.now();
+  };
+}
+
+export async function scanForSecrets(
+  options: SecretsScanOptions,
+  repoScan?: Promise<RepoScan>,
+): Promise<SecretsScanResult> {
+  const repo = await (repoScan ?? scanRepository(options));
+  return finishScan(options, repo);
+}
+
+export async function scanRepository(
+  options: Omit<SecretsScanOptions, 'overlays'> & Partial<Pick<SecretsScanOptions, 'overlays'>>,
+): Promise<RepoScan> {
   const started = performance.now();
+  const pause = yielder();
   const { root, settings } = options;
   const baselinePath = resolve(root, settings.baseline);
   const baseline = await loadBaseline(baselinePath);
@@ -164,7 +199,7 @@ export async function scanForSecrets(options: SecretsScanOptions): Promise<Secre
   // ── repository files (or the validate inputs) ──────────────────────────────────────────────────────────────────
   const scans = new Map<string, FileScan>();
   if (options.mode === 'validate') {
-    for (const ro of options.overlays) {
+    for (const ro of options.overlays ?? []) {
       if (ro.text === '') continue;
       const file = ro.overlay.path;
       stats.filesScanned++;
@@ -177,7 +212,9 @@ export async function scanForSecrets(options: SecretsScanOptions): Promise<Secre
     const listed = await listRepoFiles(root, { signal: options.signal });
     stats.via = listed.via;
     stats.filesListed = listed.files.length;
+    const only = options.only ? new Set(options.only) : undefined;
     const files = listed.files.filter((f) => {
+      if (only && !only.has(f)) return false;
       const skip = settings.exclude.length > 0 && matchesAny(f, settings.exclude);
       if (skip) stats.excluded++;
       return !skip;
@@ -185,6 +222,7 @@ export async function scanForSecrets(options: SecretsScanOptions): Promise<Secre
     const scannedSet = new Set(files);
     for (const file of files) {
       if (options.signal?.aborted) break;
+      await pause();
       const outcome = readForScan(resolve(root, file), settings.maxFileBytes);
       switch (outcome.kind) {
         case 'text':
@@ -259,6 +297,12 @@ export async function scanForSecrets(options: SecretsScanOptions): Promise<Secre
     }
   }
 
+  return { started, baselinePath, baseline, key, scanner, stats, out, repoHashes };
+}
+
+function finishScan(options: SecretsScanOptions, repo: RepoScan): SecretsScanResult {
+  const { started, baselinePath, baseline, key, scanner, stats, out, repoHashes } = repo;
+  const { root } = options;
   // ── rendered overlays ──────────────────────────────────────────────────────────────────────────────────────────
   if (options.mode === 'check') {
     for (const ro of options.overlays) {

@@ -75,7 +75,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('--skip-check <id>', 'leave out a check (schema, policy, secrets); repeatable', collect)
     .option(
       '--changed-since <ref>',
-      'only overlays whose inputs changed since the merge-base with this Git ref (uncommitted changes count); config, policy or schema changes select all',
+      'only overlays whose inputs changed since the merge-base with this Git ref (uncommitted changes count), and only changed files in the secret scan; config, policy or schema changes select all',
     )
     .option(
       '--shard <i/n>',
