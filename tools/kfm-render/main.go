@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 
 	"sigs.k8s.io/kustomize/api/konfig"
@@ -148,6 +149,12 @@ func main() {
 		// the benchmark repo (GOGC=100: 15.4 s, GOGC=400: 9.8 s for 300 overlays). The user's GOGC still wins.
 		if _, set := os.LookupEnv("GOGC"); !set {
 			debug.SetGCPercent(400)
+		}
+		// kfm-gitops runs one worker per core and each renders one overlay at a time: a single scheduler thread
+		// per worker avoids the parallel collector fighting the other workers for the same cores. Measured on the
+		// medium bench repo, 2 workers on 2 cores: 11.9 s CPU / 6.1 s wall with GOMAXPROCS=2, 8.8 s / 4.5 s with 1.
+		if _, set := os.LookupEnv("GOMAXPROCS"); !set {
+			runtime.GOMAXPROCS(1)
 		}
 		if err := serve(os.Stdin, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "kfm-render:", err)
