@@ -125,6 +125,8 @@ class Worker {
   async close(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((res) => this.child.once('exit', () => res()));
+    // Referenced while we wait: an unreferenced child would let the event loop end with this await pending.
+    this.busy();
     this.child.stdin!.end();
     const timer = setTimeout(() => this.kill(), 2_000);
     await exited;
@@ -159,6 +161,15 @@ export class WorkerRenderer implements Renderer {
     // The path, as for the CLI renderer: the render cache keys on it, so another build is another cache.
     this.command = file;
     this.version = version;
+  }
+
+  /** Starts idle workers (at most the configured number) so that the first renders do not wait for a process. */
+  warmUp(count: number): void {
+    while (this.all.size < Math.min(count, this.workers)) {
+      const w = new Worker(this.file, this.env);
+      this.all.add(w);
+      this.idleWorkers.push(w);
+    }
   }
 
   private acquire(): Worker {

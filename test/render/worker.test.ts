@@ -153,7 +153,7 @@ describe('kfm-render worker faults', () => {
   it('a hung render times out as a finding and the worker and its children are killed', async () => {
     const marker = `kfm-whang-${process.pid}-${Date.now()}`;
     const r = await checkWithWorker(
-      `read -r line; bash -c "exec -a ${marker} sleep 300" & bash -c "exec -a ${marker} sleep 300"; wait`,
+      `read -r line || exit 0; bash -c "exec -a ${marker} sleep 300" & bash -c "exec -a ${marker} sleep 300"; wait`,
       ['--timeout', '1'],
     );
     expect(r.code).toBe(1);
@@ -165,15 +165,22 @@ describe('kfm-render worker faults', () => {
     expect(processesWith(marker)).toBe('');
   });
 
+  it('an idle worker that ignores the end of its input neither hangs the run nor lets it pass', async () => {
+    // Regression: waiting for such a worker to exit once let the event loop drain with the run unfinished (exit 0).
+    const r = await checkWithWorker('read -r line; sleep 300 & sleep 300; wait', ['--timeout', '1']);
+    expect(r.code).toBe(1);
+    expect(r.report.findings).toEqual([expect.objectContaining({ ruleId: 'KFM-RENDER-002' })]);
+  });
+
   it('a worker that dies mid-render is a finding carrying what it printed', async () => {
-    const r = await checkWithWorker('read -r line; echo "panic: runtime error: boom" >&2; exit 2');
+    const r = await checkWithWorker('read -r line || exit 0; echo "panic: runtime error: boom" >&2; exit 2');
     expect(r.code).toBe(1);
     expect(r.report.findings[0]).toMatchObject({ ruleId: 'KFM-RENDER-001' });
     expect(r.report.findings[0].message).toContain('kustomize crashed: panic: runtime error: boom');
   });
 
   it('an unreadable reply is a finding, not a crash or a pass', async () => {
-    const r = await checkWithWorker("read -r line; printf 'not json\\n'; sleep 5");
+    const r = await checkWithWorker("read -r line || exit 0; printf 'not json\\n'; sleep 5");
     expect(r.code).toBe(1);
     expect(r.report.findings[0]).toMatchObject({ ruleId: 'KFM-RENDER-001' });
     expect(r.report.findings[0].message).toContain('unreadable reply');
@@ -181,7 +188,7 @@ describe('kfm-render worker faults', () => {
 
   it('a short reply (fewer bytes than announced, then exit) is a finding', async () => {
     const r = await checkWithWorker(
-      `read -r line; printf '{"id":1,"ok":true,"bytes":500}\\napiVersion: v1\\nkind: ConfigMap\\n'; exit 0`,
+      `read -r line || exit 0; printf '{"id":1,"ok":true,"bytes":500}\\napiVersion: v1\\nkind: ConfigMap\\n'; exit 0`,
     );
     expect(r.code).toBe(1);
     expect(r.report.findings[0]).toMatchObject({ ruleId: 'KFM-RENDER-001' });
@@ -190,7 +197,7 @@ describe('kfm-render worker faults', () => {
   it('SIGINT during a run kills the workers, removes temp folders and exits 130', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'kfm-wsigint-'));
     const marker = `kfm-wsigint-${process.pid}-${Date.now()}`;
-    const tools = fakeWorkerDir(`read -r line; exec -a ${marker} sleep 300`);
+    const tools = fakeWorkerDir(`read -r line || exit 0; exec -a ${marker} sleep 300`);
     const child = spawn(process.execPath, [cliBin, 'check', good], {
       env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1', KFM_TOOLS_DIR: tools, KFM_KUSTOMIZE: '' },
     });
