@@ -372,10 +372,8 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
       cachedResults: true,
     });
   }
-  // Past the tree key the checks will run (or a render-key hit makes this a wasted ~0.3 s): load their code while
-  // the workers render, when this process has time to spare.
-  const checksLoading = Array.isArray(options.checks) ? Promise.resolve(options.checks) : options.checks.load();
-  checksLoading.catch(() => undefined); // awaited below; a failure surfaces there
+  // Past the tree key something will render: start the render workers now, so their start-up overlaps discovery.
+  options.renderer.warmUp?.(options.concurrency);
   const discovered = await discoverOverlays(options.root, options.config, options.discover);
   let overlays = discovered.overlays;
   let skipped: { path: string; reason: string }[] = [];
@@ -386,6 +384,10 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     skipped = sel.skipped;
     files = sel.files;
   }
+  // The checks will run (or a render-key hit makes this a wasted ~0.3 s): load their code while the workers render,
+  // when this process waits on them, rather than during discovery, when it does not.
+  const checksLoading = Array.isArray(options.checks) ? Promise.resolve(options.checks) : options.checks.load();
+  checksLoading.catch(() => undefined); // awaited below; a failure surfaces there
   const head = headStart(checksLoading, {
     root: options.root,
     config: options.config,
@@ -415,8 +417,11 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   const ok = rendered.filter((r) => r.resources.length > 0);
   const summaries = rendered.map(summaryOf);
   const extra = { started, skipped, reportUnusedExceptions: !filteredByFlags && skipped.length === 0 };
-  // Result cache: only when every overlay rendered cleanly (a failed render is re-tried and re-reported each run).
-  const cacheable = resultCache && rendered.every((r) => r.status === 'ok') ? resultCache : undefined;
+  // Result cache: only when every overlay rendered cleanly (a failed render is re-tried and re-reported each run),
+  // and not for a selection (changed-only, shard): its key would stamp every file under the root, which measured as
+  // a tenth of a changed-only run, to save checking the few overlays it selected.
+  const cacheable =
+    resultCache && !options.select && rendered.every((r) => r.status === 'ok') ? resultCache : undefined;
   const key = cacheable ? await runKey({ ...keyInput, rendered }) : undefined;
   const hit = cacheable && key ? await cacheable.read(key) : undefined;
   if (hit) {

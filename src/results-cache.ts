@@ -10,8 +10,9 @@
  *    Rendering is a function of exactly those (references outside the root, remote bases and exec plugins are
  *    refused, and runs allowing exec never use this key), so a hit skips discovery, kustomize and the checks: the
  *    warm path of a developer's repeated `check`. Entries also hold the overlay list for the report.
- *  - the render key, with each overlay's rendered text instead of the renderer: for runs whose overlay set is
- *    chosen outside the files (--changed-since, --shard) or that allow exec plugins.
+ *  - the render key, with each overlay's rendered text instead of the renderer: for runs that allow exec plugins.
+ * Runs that select overlays (--changed-since, --shard) are not cached: they check few overlays, and stamping the
+ * whole tree would cost more than it saves.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';

@@ -10,7 +10,6 @@ import type { Config } from '../config/types.js';
 import { FORMATTERS, formatNames } from '../report/index.js';
 import { KustomizeNotFoundError, resolveKustomize, type KustomizeCommand } from '../render/resolve.js';
 import type { FailOn, Report } from '../types.js';
-import { allRules } from '../checks/index.js';
 import { shippedKubernetesReleases } from '../util/version.js';
 import { CliError, type CliIO } from './io.js';
 
@@ -132,7 +131,10 @@ export async function emitReport(
   plan: OutputPlan,
   options: { color: boolean; quiet?: boolean; failOn: FailOn; uriPrefix: string },
 ): Promise<void> {
-  const formatOptions = { ...options, rules: allRules() };
+  // Rule docs only for SARIF: loading them means loading every check, which a cached run never needs.
+  const needsRules = plan.console === 'sarif' || plan.files.some((f) => f.format === 'sarif');
+  const rules = needsRules ? (await import('../checks/index.js')).allRules() : undefined;
+  const formatOptions = { ...options, ...(rules ? { rules } : {}) };
   for (const out of plan.files)
     await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));
   io.stdout(FORMATTERS[plan.console](report, formatOptions));

@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { createChecks } from '../checks/index.js';
 import type { Config } from '../config/types.js';
 import { failsAt, renderOverlay, runCheck } from '../pipeline.js';
 import type { Renderer } from '../render/types.js';
@@ -290,7 +289,8 @@ async function checkTargets(options: PromoteOptions, root: string, targets: Over
     root,
     config: options.config,
     configFile: options.configFile,
-    checks: options.checks ?? createChecks(),
+    // Imported when a promotion is checked: `status` and `new-app` share this module and need no checks.
+    checks: options.checks ?? (await import('../checks/index.js')).createChecks(),
     kubernetesVersion: options.kubernetesVersion,
     toolVersion: options.toolVersion,
     renderer: options.renderer,

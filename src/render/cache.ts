@@ -104,6 +104,10 @@ export class CachingRenderer implements Renderer {
     return { ok: true, text, originBase: origin ? request.root : undefined };
   }
 
+  warmUp(count: number): void {
+    this.inner.warmUp?.(count);
+  }
+
   dispose(): Promise<void> {
     return this.inner.dispose();
   }

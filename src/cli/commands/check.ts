@@ -95,16 +95,13 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       for (const s of flags.skipCheck ?? [])
         if (!known.includes(s))
           throw new CliError(`--skip-check takes one of ${known.join(', ')}, not ${JSON.stringify(s)}`);
-      const kustomize = await kustomizeFor(io, ctx.config, flags.kustomize);
+      // Two independent waits on child processes (`kfm-render version`, git): side by side.
+      const kustomizeResolving = kustomizeFor(io, ctx.config, flags.kustomize);
+      kustomizeResolving.catch(() => undefined); // awaited below
       // --cache-dir moves every cache of the run (render, custom policies), so CI can keep one folder between jobs.
       const config = flags.cacheDir
         ? { ...ctx.config, cache: { ...ctx.config.cache, dir: resolve(io.cwd, flags.cacheDir) } }
         : ctx.config;
-      const cache =
-        flags.cache !== false && config.cache?.enabled !== false
-          ? new CachingRenderer(createRenderer(kustomize, concurrency), { dir: renderCacheDir(ctx.root, config) })
-          : undefined;
-      const renderer: Renderer = cache ?? createRenderer(kustomize, concurrency);
       let selection;
       try {
         selection = await prepareSelection({
@@ -118,6 +115,12 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
         if (err instanceof SelectError) throw new CliError(err.message);
         throw err;
       }
+      const kustomize = await kustomizeResolving;
+      const cache =
+        flags.cache !== false && config.cache?.enabled !== false
+          ? new CachingRenderer(createRenderer(kustomize, concurrency), { dir: renderCacheDir(ctx.root, config) })
+          : undefined;
+      const renderer: Renderer = cache ?? createRenderer(kustomize, concurrency);
       const abort = new AbortController();
       const onSignal = (): void => abort.abort();
       process.once('SIGINT', onSignal);

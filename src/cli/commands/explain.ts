@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { allRules } from '../../checks/index.js';
 import { suggest } from '../../util/suggest.js';
 import { CliError, type CliIO } from '../io.js';
 
@@ -9,8 +8,9 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .description('what a rule checks, why, and how to fix a finding; without an id, list every rule')
     .argument('[ruleId]', 'e.g. KFM-RENDER-003')
     .option('--json', 'print the rule docs as JSON')
-    .action((ruleId: string | undefined, flags: { json?: boolean }) => {
-      const rules = allRules();
+    .action(async (ruleId: string | undefined, flags: { json?: boolean }) => {
+      // Loaded here, not at start-up: every command would otherwise pay for all the checks' libraries.
+      const rules = (await import('../../checks/index.js')).allRules();
       if (!ruleId) {
         io.stdout(
           flags.json

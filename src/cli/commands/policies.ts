@@ -1,7 +1,7 @@
 /** `kfm-gitops policies list|test`: the logic lives in src/checks/policy/commands.ts. */
 import type { Command } from 'commander';
-import { CustomPolicyError } from '../../checks/policy/custom.js';
-import { formatList, listPolicies, runPolicyTests } from '../../checks/policy/commands.js';
+// The policy code (OPA, WebAssembly) is imported in the actions: start-up of every other command stays light.
+const policyCommands = () => import('../../checks/policy/commands.js');
 import { loadContext } from '../context.js';
 import { CliError, type CliIO } from '../io.js';
 
@@ -22,6 +22,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('-v, --verbose', "show each rule's Rego package and file")
     .action(async (root: string | undefined, flags: Flags) => {
       const ctx = await loadContext(io, { config: flags.config, root });
+      const { formatList, listPolicies } = await policyCommands();
       const result = await listPolicies({ root: ctx.root, config: ctx.config });
       for (const note of result.notes) io.stderr(`kfm-gitops: ${note}\n`);
       io.stdout(
@@ -39,6 +40,8 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('-v, --verbose', 'list every test')
     .action(async (root: string | undefined, flags: Flags) => {
       const ctx = await loadContext(io, { config: flags.config, root });
+      const { runPolicyTests } = await policyCommands();
+      const { CustomPolicyError } = await import('../../checks/policy/custom.js');
       try {
         const result = await runPolicyTests({ root: ctx.root, config: ctx.config, verbose: flags.verbose });
         io.stdout(result.output);

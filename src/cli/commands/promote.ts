@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { Chalk } from 'chalk';
-import { allRules } from '../../checks/index.js';
 import { failsAt } from '../../pipeline.js';
 import {
   FAULT_POINTS,
@@ -62,8 +61,8 @@ interface VerifyFlags {
 }
 
 /** Rule docs for formats that embed them: the checks' and promote verify's own. */
-export function promoteRuleDocs(): RuleDoc[] {
-  const rules = allRules();
+export async function promoteRuleDocs(): Promise<RuleDoc[]> {
+  const rules = (await import('../../checks/index.js')).allRules();
   return [...rules, ...PROMOTE_RULES.filter((r) => !rules.some((x) => x.id === r.id))];
 }
 
@@ -204,7 +203,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       } catch (err) {
         throw asCliError(err);
       }
-      const formatOptions = { color: useColor(io, flags.color), quiet: flags.quiet, rules: promoteRuleDocs() };
+      const formatOptions = { color: useColor(io, flags.color), quiet: flags.quiet, rules: await promoteRuleDocs() };
       for (const out of plan.files)
         await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));
       io.stdout(FORMATTERS[plan.console](report, formatOptions));

@@ -7,7 +7,6 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { allRules } from '../../checks/index.js';
 import { failsAt } from '../../pipeline.js';
 import { formatNames } from '../../report/index.js';
 import { MergeError, mergeReports, parseReport, type NamedReport } from '../../report/merge.js';
@@ -118,7 +117,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       const options = {
         color: useColor(io, flags.color),
         quiet: flags.quiet,
-        rules: allRules(),
+        rules: (await import('../../checks/index.js')).allRules(),
         uriPrefix: flags.uriPrefix ?? '',
         failOn,
       };

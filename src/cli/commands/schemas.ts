@@ -1,7 +1,6 @@
 /** `kfm-gitops schemas import <crd.yaml|dir>… --out <dir>`: the logic lives in src/checks/schema/import.ts. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { importCrds } from '../../checks/schema/import.js';
 import { CliError, type CliIO } from '../io.js';
 
 export function register(program: Command, io: CliIO, setCode: (code: number) => void): void {
@@ -14,6 +13,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .argument('<inputs...>', 'CRD manifests or folders holding them (searched recursively)')
     .requiredOption('-o, --out <dir>', 'schema folder to write into')
     .action(async (inputs: string[], flags: { out: string }) => {
+      const { importCrds } = await import('../../checks/schema/import.js');
       const result = await importCrds({
         inputs: inputs.map((i) => resolve(io.cwd, i)),
         outDir: resolve(io.cwd, flags.out),

@@ -2,7 +2,6 @@
 import { cpus } from 'node:os';
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { createSecretsCheck, writeSecretsBaseline } from '../../checks/secrets/index.js';
 import { runCheck } from '../../pipeline.js';
 import { createRenderer } from '../../render/create.js';
 import { toolVersion } from '../../util/version.js';
@@ -37,6 +36,7 @@ export function register(program: Command, io: CliIO = processIO(), setCode: (co
             const kustomize = await kustomizeFor(io, ctx.config, flags.kustomize);
             const concurrency = ctx.config.concurrency ?? Math.max(1, cpus().length);
             const renderer = createRenderer(kustomize, concurrency);
+            const { createSecretsCheck } = await import('../../checks/secrets/index.js');
             const check = createSecretsCheck({ env });
             try {
               const report = await runCheck({
@@ -60,6 +60,7 @@ export function register(program: Command, io: CliIO = processIO(), setCode: (co
         : undefined;
       let result;
       try {
+        const { writeSecretsBaseline } = await import('../../checks/secrets/index.js');
         result = await writeSecretsBaseline({
           root: ctx.root,
           config: ctx.config.secrets,

@@ -2,7 +2,6 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import fg from 'fast-glob';
-import { createChecks } from '../../checks/index.js';
 import { failsAt, runValidate, type ValidateInput } from '../../pipeline.js';
 import { toolVersion } from '../../util/version.js';
 import { emitReport, kubernetesVersionFor, parseFailOn, planOutputs } from '../context.js';
@@ -93,7 +92,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           root: io.cwd,
           config,
           configFile,
-          checks: createChecks(),
+          checks: (await import('../../checks/index.js')).createChecks(),
           kubernetesVersion,
           toolVersion: toolVersion(),
           inputs: files,
