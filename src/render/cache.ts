@@ -14,6 +14,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
+import { statSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/kustomization.js';
@@ -57,6 +58,7 @@ export class CachingRenderer implements Renderer {
   private readonly warningSet = new Set<string>();
   private writable = true;
   private prepared: Promise<boolean> | undefined;
+  private readonly digests = new DigestMemo();
 
   constructor(
     private readonly inner: Renderer,
@@ -78,7 +80,7 @@ export class CachingRenderer implements Renderer {
       this.stats.bypassed++;
       return this.inner.render(request);
     }
-    const key = await cacheKey(this.inner, request);
+    const key = await cacheKey(this.inner, request, this.digests);
     const file = join(this.options.dir, `${key}.entry`);
     const hit = await this.read(file, key);
     if (hit !== undefined) {
@@ -200,9 +202,62 @@ export class CachingRenderer implements Renderer {
  * through a field the walker does not model still invalidates the entry (over-invalidating is cheap; a stale hit
  * is a wrong answer).
  */
+/**
+ * Digests of files and listings of folders, reused while a file's stat stamp (inode, size, mtime in ns) stays the
+ * same: every overlay hashes the shared bases and components again otherwise (measured on the medium bench repo:
+ * ~6,000 file reads for 300 overlays, a fifth of the render cache's cost).
+ */
+export class DigestMemo {
+  private readonly files = new Map<string, { stamp: string; digest: string }>();
+  private readonly dirs = new Map<string, { stamp: string; names: string[] }>();
+
+  private static stamp(abs: string): string | undefined {
+    try {
+      const s = statSync(abs, { bigint: true, throwIfNoEntry: false });
+      return s ? `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}` : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async digest(abs: string): Promise<string> {
+    const stamp = DigestMemo.stamp(abs);
+    const known = stamp ? this.files.get(abs) : undefined;
+    if (known && known.stamp === stamp) return known.digest;
+    let digest: string;
+    try {
+      digest = createHash('sha256')
+        .update(await readFile(abs))
+        .digest('hex');
+    } catch (err) {
+      return `unreadable:${(err as NodeJS.ErrnoException).code ?? 'error'}`;
+    }
+    if (stamp) this.files.set(abs, { stamp, digest });
+    return digest;
+  }
+
+  /** Names of the regular files directly in a folder. */
+  async fileNames(abs: string): Promise<string[]> {
+    const stamp = DigestMemo.stamp(abs);
+    const known = stamp ? this.dirs.get(abs) : undefined;
+    if (known && known.stamp === stamp) return known.names;
+    const entries = await readdir(abs, { withFileTypes: true }).catch(() => []);
+    const names = entries.filter((e) => e.isFile()).map((e) => e.name);
+    if (stamp) this.dirs.set(abs, { stamp, names });
+    return names;
+  }
+}
+
+/**
+ * sha256 over the cache format, the renderer, the output-changing flags, the overlay, and the content of every
+ * input file — plus every other file directly inside a kustomization folder the overlay reaches, so a file read
+ * through a field the walker does not model still invalidates the entry (over-invalidating is cheap; a stale hit
+ * is a wrong answer).
+ */
 export async function cacheKey(
   renderer: Pick<Renderer, 'command' | 'version'>,
   request: RenderRequest,
+  memo: DigestMemo = new DigestMemo(),
 ): Promise<string> {
   const root = request.root;
   const kustomizationFile =
@@ -212,8 +267,7 @@ export async function cacheKey(
   const files = new Set([...(request.inputs ?? []), kustomizationFile]);
   const dirs = [...files].filter((f) => KUSTOMIZATION_NAMES.includes(posix.basename(f))).map((f) => posix.dirname(f));
   for (const dir of dirs) {
-    const entries = await readdir(join(root, dir), { withFileTypes: true }).catch(() => []);
-    for (const e of entries) if (e.isFile()) files.add(dir === '.' ? e.name : `${dir}/${e.name}`);
+    for (const name of await memo.fileNames(join(root, dir))) files.add(dir === '.' ? name : `${dir}/${name}`);
   }
   const hash = createHash('sha256');
   hash.update(
@@ -226,17 +280,7 @@ export async function cacheKey(
       request.overlay.path,
     ]),
   );
-  for (const f of [...files].sort()) {
-    let digest: string;
-    try {
-      digest = createHash('sha256')
-        .update(await readFile(join(root, f)))
-        .digest('hex');
-    } catch (err) {
-      digest = `unreadable:${(err as NodeJS.ErrnoException).code ?? 'error'}`;
-    }
-    hash.update(`\n${f}\0${digest}`);
-  }
+  for (const f of [...files].sort()) hash.update(`\n${f}\0${await memo.digest(join(root, f))}`);
   return hash.digest('hex');
 }
 
