@@ -304,6 +304,8 @@ async function runCheck(repo, concurrency, renderer, extraArgs = []) {
     nodeCpuMs: self ? self.userCpuMs + self.systemCpuMs : null,
     exitCode: r.code,
     peakRssMb: maxRssKb === null ? null : Math.round(maxRssKb / 1024),
+    // Largest kfm-render worker (sampled twice a second from /proc; absent with --renderer cli).
+    workerPeakRssMb: self?.workerMaxRssKb ? Math.round(self.workerMaxRssKb / 1024) : null,
     overlays: report?.summary?.overlays ?? null,
     resources: report?.summary?.resources ?? null,
     rendered: report?.summary?.rendered ?? null,
@@ -485,6 +487,21 @@ async function main() {
   const medNodeCpu = Object.fromEntries(['cold', 'warm', 'changed'].map((m) => [m, median(samples[m].map((s) => s.nodeCpuMs))]));
   const checkRuns = [...samples.cold, ...samples.warm, ...samples.changed];
   const peakRssMb = checkRuns.length > 0 ? Math.max(...checkRuns.map((s) => s.peakRssMb ?? 0)) : null;
+  const workerPeaks = checkRuns.map((s) => s.workerPeakRssMb ?? 0);
+  const workerPeakRssMb = workerPeaks.some((x) => x > 0) ? Math.max(...workerPeaks) : null;
+  // Per repetition, then the median: the machine's speed drifts between repetitions (measured: the same cold check
+  // took 9.7 s and 14.3 s minutes apart), and each repetition runs every mode back to back.
+  const paired = (num, den) => {
+    const values = [];
+    for (let i = 0; i < Math.min(samples[num].length, samples[den].length); i++) values.push(ratio(samples[num][i].ms, samples[den][i].ms));
+    return values.length > 0 ? median(values) : null;
+  };
+  const pairedRatios = {
+    checkColdOverFloor: paired('cold', 'floor'),
+    glueOverCheckCold: paired('glue', 'cold'),
+    warmOverCold: paired('warm', 'cold'),
+    changedOverCold: paired('changed', 'cold'),
+  };
   const ratios = {
     checkColdOverFloor: ratio(med.cold, med.floor),
     glueOverCheckCold: ratio(med.glue, med.cold),
@@ -542,8 +559,10 @@ async function main() {
     floorWithOriginMs: floorOrigin?.ms ?? null,
     floorWithOriginCpuMs: floorOrigin?.cpuMs ?? null,
     ratios,
+    pairedRatios,
     targets,
     peakRssMb,
+    workerPeakRssMb,
     micro,
     samples,
     notes: [...new Set(notes)],
@@ -577,7 +596,8 @@ function printSummary(r) {
   }
   line('check cold / kfm-render floor', `${r.ratios.checkColdOverWorkerFloor ?? '—'} (not a target: what checking adds to rendering)`);
   line('same ratios in CPU time', Object.entries(r.ratios.cpu).map(([k, v]) => `${k} ${v ?? '—'}`).join(', '));
-  line('peak RSS of kfm-gitops', r.peakRssMb === null ? '—' : `${r.peakRssMb} MB`);
+  line('same ratios per repetition (median)', Object.entries(r.pairedRatios).map(([k, v]) => `${k} ${v ?? '—'}`).join(', '));
+  line('peak RSS of kfm-gitops', r.peakRssMb === null ? '—' : `${r.peakRssMb} MB${r.workerPeakRssMb ? ` (largest render worker: ${r.workerPeakRssMb} MB)` : ''}`);
   const micro = Object.entries(r.micro).filter(([, m]) => m.present);
   if (micro.length > 0) {
     console.log('micro-benchmarks');

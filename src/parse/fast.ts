@@ -42,20 +42,7 @@ export function parseGenerated(text: string, limits: ParseLimits): FastDocument[
       return false;
     }
     if (depthOver(value, limits.maxDepth)) return false;
-    const lineOffset = start;
-    let parsed: { doc: Document.Parsed; lc: LineCounter } | undefined;
-    docs.push({
-      value,
-      line: start + firstContent + 1,
-      locate: (file) => (path) => {
-        if (!parsed) {
-          const lc = new LineCounter();
-          parsed = { doc: parseDocument(chunk, { lineCounter: lc }) as Document.Parsed, lc };
-        }
-        const span = locateInDocument(parsed.doc, parsed.lc, path, file);
-        return span ? { ...span, line: span.line + lineOffset } : undefined;
-      },
-    });
+    docs.push({ value, line: start + firstContent + 1, locate: lazyLocator(text, start, end) });
     return docs.length <= limits.maxDocuments;
   };
   for (let i = 0; i < lines.length; i++) {
@@ -66,6 +53,26 @@ export function parseGenerated(text: string, limits: ParseLimits): FastDocument[
   }
   if (!flush(lines.length)) return undefined;
   return docs;
+}
+
+/**
+ * A document's locator, built outside parseGenerated on purpose: a closure created in there would keep that scope
+ * alive — the array of lines and each document's own copy of its text — for as long as any resource of the
+ * overlay lives. It holds only the overlay's text (kept anyway) and cuts its document out when a finding asks.
+ * Measured on the large bench repo (30,584 resources): peak RSS 407 MB before.
+ */
+function lazyLocator(text: string, startLine: number, endLine: number): FastDocument['locate'] {
+  let parsed: { doc: Document.Parsed; lc: LineCounter } | undefined;
+  const lineOffset = startLine;
+  return (file) => (path) => {
+    if (!parsed) {
+      const chunk = text.split('\n').slice(startLine, endLine).join('\n');
+      const lc = new LineCounter();
+      parsed = { doc: parseDocument(chunk, { lineCounter: lc }) as Document.Parsed, lc };
+    }
+    const span = locateInDocument(parsed.doc, parsed.lc, path, file);
+    return span ? { ...span, line: span.line + lineOffset } : undefined;
+  };
 }
 
 function depthOver(value: unknown, max: number): boolean {
