@@ -2,9 +2,10 @@
  * Builds the policy input for one overlay and maps violations back to findings: the resource they name (the
  * pipeline resolves its line) or, for the overlay's kustomization, the line of the path in that file.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import { readKustomization as parseKustomizationFile } from '../../discover/kustomization.js';
 import { locateInDocument } from '../../parse/index.js';
 import type { FindingInput, RenderedOverlay, Resource, Severity, Span } from '../../types.js';
 import type { PolicyInput, Violation } from './engine.js';
@@ -25,27 +26,24 @@ export async function readKustomization(
     overlay.path === '.' || overlay.path === ''
       ? overlay.kustomizationFile
       : `${overlay.path}/${overlay.kustomizationFile}`;
-  let text: string;
-  try {
-    text = await readFile(join(root, file), 'utf8');
-  } catch {
-    return null;
-  }
-  const lc = new LineCounter();
-  let doc: Document.Parsed;
-  try {
-    doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false });
-  } catch {
-    return null;
-  }
-  let js: unknown = null;
-  try {
-    if (doc.errors.length === 0) js = doc.toJS({ maxAliasCount: 100 });
-  } catch {
-    js = null;
-  }
-  const object = js !== null && typeof js === 'object' && !Array.isArray(js) ? (js as Record<string, unknown>) : null;
-  return { file, object, locate: (path) => locateInDocument(doc, lc, path, file) };
+  const abs = join(root, file);
+  // The object from the walk's memoised parse (discovery already read every kustomization); positions only when a
+  // violation asks for a line, from a parse of the file with positions.
+  const parsed = await parseKustomizationFile(abs);
+  if (parsed.error) return null;
+  let positions: { doc: Document.Parsed; lc: LineCounter } | null | undefined;
+  const locate = (path: ReadonlyArray<string | number>): Span | undefined => {
+    if (positions === undefined) {
+      try {
+        const lc = new LineCounter();
+        positions = { doc: parseDocument(readFileSync(abs, 'utf8'), { lineCounter: lc, uniqueKeys: false }), lc };
+      } catch {
+        positions = null;
+      }
+    }
+    return positions ? locateInDocument(positions.doc, positions.lc, path, file) : undefined;
+  };
+  return { file, object: parsed.object, locate };
 }
 
 export function isAppProject(r: Resource): boolean {
