@@ -75,7 +75,7 @@ if (!failed && (only.length === 0 || only.includes('kfm-render'))) {
     try {
       execFileSync(
         'go',
-        ['build', '-trimpath', '-ldflags', `-X main.kustomizeVersion=${TOOLS.kustomize.version}`, '-o', target, '.'],
+        ['build', '-ldflags', `-X main.kustomizeVersion=${TOOLS.kustomize.version}`, '-o', target, '.'],
         { cwd: renderSrc, stdio: 'inherit', env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' } },
       );
       stamps['kfm-render'] = stamp;
