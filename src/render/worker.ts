@@ -32,6 +32,7 @@ class Worker {
   private header: Header | undefined;
   private waiting: ((reply: Reply) => void) | undefined;
   private stderr = '';
+  private limit = Number.MAX_SAFE_INTEGER;
   dead: string | undefined;
 
   constructor(file: string, env: NodeJS.ProcessEnv) {
@@ -75,6 +76,12 @@ class Worker {
           return;
         }
         this.buffer = this.buffer.subarray(nl + 1);
+        // Never buffer more than the caller accepts, whatever the worker announces.
+        if (this.header.ok && (this.header.bytes ?? 0) > this.limit) {
+          this.kill();
+          this.die(`kfm-render announced ${this.header.bytes} bytes, over the output limit`);
+          return;
+        }
       }
       const size = this.header.ok ? (this.header.bytes ?? 0) : 0;
       if (this.buffer.length < size) return;
@@ -88,7 +95,8 @@ class Worker {
   }
 
   /** Sends one request; resolves with its reply or with why the worker died. */
-  request(payload: object): Promise<Reply> {
+  request(payload: { max: number } & Record<string, unknown>): Promise<Reply> {
+    this.limit = payload.max;
     if (this.dead !== undefined) return Promise.resolve({ died: this.dead });
     this.busy();
     return new Promise((resolveReply) => {

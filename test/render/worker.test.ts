@@ -194,6 +194,15 @@ describe('kfm-render worker faults', () => {
     expect(r.report.findings[0]).toMatchObject({ ruleId: 'KFM-RENDER-001' });
   });
 
+  it('a reply announcing more than the output limit is refused before it is buffered', async () => {
+    const r = await checkWithWorker(
+      `read -r line || exit 0; printf '{"id":1,"ok":true,"bytes":9000000000}\\n'; sleep 5`,
+    );
+    expect(r.code).toBe(1);
+    expect(r.report.findings[0]).toMatchObject({ ruleId: 'KFM-RENDER-001' });
+    expect(r.report.findings[0].message).toContain('over the output limit');
+  });
+
   it('SIGINT during a run kills the workers, removes temp folders and exits 130', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'kfm-wsigint-'));
     const marker = `kfm-wsigint-${process.pid}-${Date.now()}`;
