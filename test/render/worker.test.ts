@@ -111,6 +111,33 @@ describe('kfm-render worker', () => {
     }
   });
 
+  it('exec KRM functions (kustomize.allowExec) run as with `kustomize build --enable-alpha-plugins --enable-exec`', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kfm-exec-'));
+    writeFileSync(join(dir, 'kustomization.yaml'), 'generators:\n  - gen.yaml\n');
+    writeFileSync(
+      join(dir, 'gen.yaml'),
+      'apiVersion: example.com/v1\nkind: Gen\nmetadata:\n  name: gen\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: ./gen.sh\n',
+    );
+    writeFileSync(
+      join(dir, 'gen.sh'),
+      "#!/bin/sh\ncat >/dev/null\ncat <<'OUT'\napiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: generated\n  data:\n    a: b\nOUT\n",
+    );
+    chmodSync(join(dir, 'gen.sh'), 0o755);
+    const worker = new WorkerRenderer(workerBin, 'v5.7.1');
+    const cli = pinnedRenderer();
+    try {
+      for (const allowExec of [true, false]) {
+        const req = { ...request(dir, dir), allowExec };
+        const [w, c] = await Promise.all([worker.render(req), cli.render(req)]);
+        expect({ allowExec, ...comparable(w) }).toEqual({ allowExec, ...comparable(c) });
+        expect(w.ok).toBe(allowExec);
+      }
+    } finally {
+      await worker.dispose();
+      await cli.dispose();
+    }
+  });
+
   it('output over the limit is refused, and the worker goes on with the next overlay', async () => {
     const overlay = join(good, 'apps', 'good', 'overlays', 'dev');
     const worker = new WorkerRenderer(workerBin, 'v5.7.1');
