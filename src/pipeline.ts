@@ -9,7 +9,7 @@ import type { DiscoverOptions } from './discover/index.js';
 import { discoverOverlays } from './discover/index.js';
 import { walkOverlay, type WalkIssue } from './discover/kustomization.js';
 import { applyExceptions, containerNameAt } from './exceptions/index.js';
-import { ResultCache, runKey, treeKey, type CachedResults } from './results-cache.js';
+import { commonKey, ResultCache, runKey, treeKey, type CachedResults } from './results-cache.js';
 import { identityKey, parseResources } from './parse/index.js';
 import { formatPath } from './parse/path.js';
 import { SourceMapper } from './render/sourcemap.js';
@@ -342,22 +342,24 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   const started = performance.now();
   const checkIds = Array.isArray(options.checks) ? options.checks.map((c) => c.meta.id) : options.checks.ids;
   const allowExec = options.config.kustomize?.allowExec === true;
-  const keyInput = {
-    root: options.root,
-    config: options.config,
-    configFile: options.configFile,
-    toolVersion: options.toolVersion,
-    kubernetesVersion: options.kubernetesVersion,
-    checkIds,
-    env: process.env,
-  };
   const resultCache = options.resultCacheDir ? new ResultCache(options.resultCacheDir) : undefined;
+  // Stamped once, at the start, for whichever keys the run needs.
+  let common: Promise<string> | undefined;
+  const commonPart = (): Promise<string> =>
+    (common ??= commonKey({
+      root: options.root,
+      config: options.config,
+      configFile: options.configFile,
+      toolVersion: options.toolVersion,
+      kubernetesVersion: options.kubernetesVersion,
+      checkIds,
+      env: process.env,
+    }));
   const filteredByFlags = Boolean(options.discover?.overlayGlobs?.length || options.discover?.envs?.length);
   // Nothing under the root changed since a run with the same tool, config and renderer: reuse it whole.
   const tree =
     resultCache && !options.select && !allowExec
-      ? await treeKey({
-          ...keyInput,
+      ? treeKey(await commonPart(), {
           renderer: { command: options.renderer.command, version: options.renderer.version },
           discover: { overlayGlobs: options.discover?.overlayGlobs ?? [], envs: options.discover?.envs ?? [] },
           origin: options.origin,
@@ -373,7 +375,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     });
   }
   // Past the tree key something will render: start the render workers now, so their start-up overlaps discovery.
-  options.renderer.warmUp?.(options.concurrency);
+  options.renderer.warmUp?.();
   const discovered = await discoverOverlays(options.root, options.config, options.discover);
   let overlays = discovered.overlays;
   let skipped: { path: string; reason: string }[] = [];
@@ -422,7 +424,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   // a tenth of a changed-only run, to save checking the few overlays it selected.
   const cacheable =
     resultCache && !options.select && rendered.every((r) => r.status === 'ok') ? resultCache : undefined;
-  const key = cacheable ? await runKey({ ...keyInput, rendered }) : undefined;
+  const key = cacheable ? runKey(await commonPart(), rendered) : undefined;
   const hit = cacheable && key ? await cacheable.read(key) : undefined;
   if (hit) {
     if (tree) await cacheable!.write(tree, { ...hit, overlays: summaries.map((o) => ({ ...o, cached: true })) });

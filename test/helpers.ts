@@ -1,9 +1,10 @@
 /** Shared test helpers: temp copies of fixtures, the shared folder, running the built CLI. */
-import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { KustomizeRenderer } from '../src/render/kustomize.js';
 import type { Check, CheckContext, Resource } from '../src/types.js';
 
@@ -90,4 +91,26 @@ export function processesWith(marker: string): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * Runs the CLI with `args`, waits until a process whose command line holds `marker` runs (the fake renderer), sends
+ * SIGINT, and proves the interrupt contract: exit 130, "interrupted" on stderr, no process left, no temp folder left.
+ */
+export async function expectCleanInterrupt(args: string[], marker: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'kfm-sigint-'));
+  const child = spawn(process.execPath, [cliBin, ...args], {
+    env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1', ...env },
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  for (let i = 0; i < 100 && processesWith(marker) === ''; i++) await new Promise((res) => setTimeout(res, 100));
+  expect(processesWith(marker)).not.toBe('');
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((res) => child.on('close', res));
+  expect(code).toBe(130);
+  expect(stderr).toContain('interrupted');
+  await new Promise((res) => setTimeout(res, 300));
+  expect(processesWith(marker)).toBe('');
+  expect(readdirSync(tmp)).toEqual([]);
 }

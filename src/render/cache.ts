@@ -106,8 +106,8 @@ export class CachingRenderer implements Renderer {
     return { ok: true, text, originBase: origin ? request.root : undefined };
   }
 
-  warmUp(count: number): void {
-    this.inner.warmUp?.(count);
+  warmUp(): void {
+    this.inner.warmUp?.();
   }
 
   dispose(): Promise<void> {

@@ -42,8 +42,8 @@ export interface Renderer {
    */
   readonly lanes?: number;
   render(request: RenderRequest): Promise<RenderOutcome>;
-  /** Optional: start what rendering needs (worker processes) ahead of the first request; up to `count` of them. */
-  warmUp?(count: number): void;
+  /** Optional: start what rendering needs (its worker processes) ahead of the first request. */
+  warmUp?(): void;
   /** Removes temporary files (wrapper folders). Safe to call twice. */
   dispose(): Promise<void>;
 }

@@ -171,9 +171,9 @@ export class WorkerRenderer implements Renderer {
     this.version = version;
   }
 
-  /** Starts idle workers (at most the configured number) so that the first renders do not wait for a process. */
-  warmUp(count: number): void {
-    while (this.all.size < Math.min(count, this.workers)) {
+  /** Starts the idle workers so that the first renders do not wait for a process. */
+  warmUp(): void {
+    while (this.all.size < this.workers) {
       const w = new Worker(this.file, this.env);
       this.all.add(w);
       this.idleWorkers.push(w);
@@ -283,10 +283,5 @@ export class WorkerRenderer implements Renderer {
     await Promise.all(closing);
     this.idleWorkers.length = 0;
     await this.wrappers.dispose();
-  }
-
-  /** Kills every worker at once (SIGINT): nothing may outlive the CLI. */
-  killAll(): void {
-    for (const w of this.all) w.kill();
   }
 }

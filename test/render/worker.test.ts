@@ -3,8 +3,7 @@
  * prints — output and errors — and fail closed the same way when it hangs, crashes, talks nonsense or is
  * interrupted, leaving no process behind.
  */
-import { spawn } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import fg from 'fast-glob';
@@ -14,7 +13,15 @@ import { resolveKustomize } from '../../src/render/resolve.js';
 import type { RenderOutcome } from '../../src/render/types.js';
 import { WorkerRenderer } from '../../src/render/worker.js';
 import type { Overlay } from '../../src/types.js';
-import { cliBin, fixtures, kustomizeBin, pinnedRenderer, repoRoot, runCli, processesWith } from '../helpers.js';
+import {
+  expectCleanInterrupt,
+  fixtures,
+  kustomizeBin,
+  pinnedRenderer,
+  repoRoot,
+  runCli,
+  processesWith,
+} from '../helpers.js';
 
 const workerBin = join(repoRoot, '.tools', 'bin', 'kfm-render');
 const good = join(fixtures, 'render', 'mixed');
@@ -231,23 +238,9 @@ describe('kfm-render worker faults', () => {
   });
 
   it('SIGINT during a run kills the workers, removes temp folders and exits 130', async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'kfm-wsigint-'));
     const marker = `kfm-wsigint-${process.pid}-${Date.now()}`;
     const tools = fakeWorkerDir(`read -r line || exit 0; exec -a ${marker} sleep 300`);
-    const child = spawn(process.execPath, [cliBin, 'check', good], {
-      env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1', KFM_TOOLS_DIR: tools, KFM_KUSTOMIZE: '' },
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    for (let i = 0; i < 100 && processesWith(marker) === ''; i++) await new Promise((res) => setTimeout(res, 100));
-    expect(processesWith(marker)).not.toBe('');
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((res) => child.on('close', res));
-    expect(code).toBe(130);
-    expect(stderr).toContain('interrupted');
-    await new Promise((res) => setTimeout(res, 300));
-    expect(processesWith(marker)).toBe('');
-    expect(readdirSync(tmp)).toEqual([]);
+    await expectCleanInterrupt(['check', good], marker, { KFM_TOOLS_DIR: tools, KFM_KUSTOMIZE: '' });
   });
 
   it('the CLI renderer and the worker agree on a missing kustomize binary being a setup error, not a finding', async () => {

@@ -2,12 +2,11 @@
  * kustomize misbehaving: hanging (with grandchildren), crashing, printing garbage, printing too much, printing
  * nothing. Each must be a finding with exit 1 — never a pass, never a hang, never a leftover process.
  */
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliBin, fixtures, runCli, processesWith } from '../helpers.js';
+import { expectCleanInterrupt, fixtures, processesWith, runCli } from '../helpers.js';
 
 const good = join(fixtures, 'render', 'mixed');
 
@@ -77,23 +76,8 @@ describe('kustomize process faults', () => {
   });
 
   it('SIGINT during a run kills children, removes temp folders and exits 130', async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'kfm-sigint-'));
     const marker = `kfm-sigint-${process.pid}-${Date.now()}`;
     const kustomize = fakeKustomize(`exec -a ${marker} sleep 300`);
-    const child = spawn(process.execPath, [cliBin, 'check', good, '--kustomize', kustomize], {
-      env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' },
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    // Wait until the fake kustomize runs, then interrupt.
-    for (let i = 0; i < 100 && processesWith(marker) === ''; i++) await new Promise((res) => setTimeout(res, 100));
-    expect(processesWith(marker)).not.toBe('');
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((res) => child.on('close', res));
-    expect(code).toBe(130);
-    expect(stderr).toContain('interrupted');
-    await new Promise((res) => setTimeout(res, 300));
-    expect(processesWith(marker)).toBe('');
-    expect(readdirSync(tmp)).toEqual([]);
+    await expectCleanInterrupt(['check', good, '--kustomize', kustomize], marker);
   });
 });
