@@ -16,7 +16,8 @@ import { configFileDisplay, summaryOf, toolInfo, type PipelineOptions } from './
 import { resolveOrigins } from './run/origins.js';
 import { ResultLayer } from './run/result-layer.js';
 import type { Selector } from './select/types.js';
-import type { Check, OverlaySummary, Report } from './types.js';
+import { GATE_WEAKENED } from './rules/config.js';
+import type { Check, FindingInput, OverlaySummary, Report } from './types.js';
 import { mapPool } from './util/pool.js';
 
 export type { PipelineOptions } from './run/common.js';
@@ -42,6 +43,8 @@ export interface CheckRunOptions extends Omit<PipelineOptions, 'checks'> {
   /** Narrow the discovered overlays (changed-only runs, shards); returns the kept ones and why others were skipped. */
   select?: Selector;
   onProgress?: (event: { done: number; total: number; overlay: string }) => void;
+  /** Findings about the change itself (audit notes for gate weakenings, --changed-since); a throw is a guard finding. */
+  audit?: () => Promise<FindingInput[]>;
 }
 
 interface RunFacts {
@@ -89,6 +92,11 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     overlays: overlayMap,
     mapper: new SourceMapper(options.root),
   });
+  const auditing = options.audit?.().then(
+    (found) => found.forEach((f) => collector.add(f)),
+    (err: unknown) =>
+      collector.add({ ruleId: GATE_WEAKENED, message: `the change could not be audited: ${(err as Error).message}` }),
+  );
   let done = 0;
   const rendered = await mapPool(overlays, options.renderer.lanes ?? options.concurrency, async (overlay) => {
     const r = await renderOverlay(overlay, { ...options, walk }, (f) => collector.add(f));
@@ -100,6 +108,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   const ok = rendered.filter((r) => r.resources.length > 0);
   const summaries = rendered.map(summaryOf);
   const facts: RunFacts = { started, skipped, reportUnusedExceptions: !filteredByFlags && skipped.length === 0 };
+  await auditing;
   const hit = await results.afterRender(rendered, summaries);
   if (hit) return finish(options, cachedResolution(hit), summaries, { ...facts, cachedResults: true });
   await runChecks(
