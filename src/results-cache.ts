@@ -21,6 +21,7 @@ import fg from 'fast-glob';
 import type { Config } from './config/types.js';
 import type { Finding, OverlaySummary, RenderedOverlay } from './types.js';
 import { ensureIgnoredDir, packageRoot } from './util/paths.js';
+import { fileStamp } from './util/stamp.js';
 
 const FORMAT = 'kfm-results-v2';
 
@@ -58,10 +59,7 @@ async function fileStamps(cwd: string, patterns: string[], ignore: string[] = []
     onlyFiles: true,
     ignore,
   });
-  // ctime too: it moves on any write even when a tool restores the mtime.
-  return entries
-    .map((e) => `${e.path}:${e.stats?.size}:${e.stats?.mtimeMs}:${e.stats?.ctimeMs}:${e.stats?.ino}`)
-    .sort();
+  return entries.map((e) => `${e.path}:${e.stats ? fileStamp(e.stats) : ''}`).sort();
 }
 
 /**
