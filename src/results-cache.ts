@@ -1,8 +1,8 @@
 /**
  * Whole-run result cache: when nothing that a check reads has changed since a previous run — every rendered
  * overlay, every file under the root (by size and mtime), the config, the tool and its shipped schemas and policy
- * bundle — the previous findings are reused and the checks are not run. Any change at all (or a render error
- * anywhere) runs everything. Expiry of exceptions is applied after, so a cached result never outlives an
+ * bundle — the previous findings are reused and the checks are not run. Any change at all (or a render failure
+ * that may not repeat, like a timeout) runs everything. Expiry of exceptions is applied after, so a cached result never outlives an
  * exception's date. Findings hold no secret values (they are redacted), so entries are plain JSON.
  *
  * Two keys, both over the stamps of every file under the root:

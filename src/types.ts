@@ -110,6 +110,11 @@ export interface RenderedOverlay {
   durationMs: number;
   /** True when served from the render cache. */
   cached?: boolean;
+  /**
+   * The render failed for a reason that may not repeat with the same inputs (timeout, the renderer could not start,
+   * the run was interrupted): such a run's results are never reused.
+   */
+  transient?: boolean;
 }
 
 export interface CheckMeta {

@@ -93,7 +93,10 @@ export async function renderOverlay(
     const kfile = overlay.path === '.' ? overlay.kustomizationFile : `${overlay.path}/${overlay.kustomizationFile}`;
     const line = await pinpointLine(resolve(options.root, kfile), outcome.message);
     report({ ruleId, message: `${outcome.message}${status}`, overlay: overlay.path, file: kfile, line });
-    return done('render-error');
+    const failed = done('render-error');
+    if (outcome.reason === 'timeout' || outcome.reason === 'spawn' || outcome.reason === 'aborted')
+      failed.transient = true;
+    return failed;
   }
   if (outcome.text.trim() === '') {
     report({

@@ -1,8 +1,10 @@
 /**
  * The whole-run result cache as a layer around a check run (see src/results-cache.ts for the keys and why they
  * suffice): asked before discovery (tree key: a hit answers without discovering, rendering or loading a check) and
- * after rendering (render key), and told the results at the end. Selections (changed-only, shards) and render
- * failures are never cached; runs allowing exec plugins only use the render key.
+ * after rendering (render key), and told the results at the end. Selections (changed-only, shards) are never
+ * cached, nor runs with a render failure that may not repeat (timeout, renderer not started); a deterministic
+ * failure (kustomize's error, a refused reference, unparseable output) is a function of the same inputs as a
+ * success, so a repo with broken overlays stays warm. Runs allowing exec plugins only use the render key.
  */
 import type { Renderer } from '../render/types.js';
 import { commonKey, ResultCache, runKey, treeKey, type CachedResults } from '../results-cache.js';
@@ -54,9 +56,9 @@ export class ResultLayer {
     return hit?.overlays ? { ...hit, overlays: hit.overlays } : undefined;
   }
 
-  /** The same rendered overlays as a previous run: its findings (a failed render is re-tried and re-reported). */
+  /** The same rendered overlays as a previous run: its findings. */
   async afterRender(rendered: RenderedOverlay[], summaries: OverlaySummary[]): Promise<CachedResults | undefined> {
-    if (!this.cache || !rendered.every((r) => r.status === 'ok')) return undefined;
+    if (!this.cache || rendered.some((r) => r.transient)) return undefined;
     this.run = runKey(await this.commonPart(), rendered);
     const hit = await this.cache.read(this.run);
     if (hit && this.tree) await this.cache.write(this.tree, { ...hit, overlays: allCached(summaries) });
