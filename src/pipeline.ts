@@ -67,7 +67,7 @@ export interface CheckRunOptions extends Omit<PipelineOptions, 'checks'> {
   select?: (
     overlays: Overlay[],
   ) => Promise<{ keep: Overlay[]; skipped: { path: string; reason: string }[]; files?: string[] }>;
-  onProgress?: (event: { done: number; total: number; overlay: string }) => void;
+  onProgress?: (event: { done: number; total: number; overlay: string; failed: number }) => void;
 }
 
 const CHECK_CATEGORY: Record<string, Category> = { schema: 'schema', policy: 'policy', secrets: 'secret' };
@@ -408,11 +408,13 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   });
   const report = (f: FindingInput): void => collector.add(f, categoryOfRule(f.ruleId));
   let done = 0;
+  let failed = 0;
   const rendered = await mapPool(overlays, options.renderer.lanes ?? options.concurrency, async (overlay) => {
     const r = await renderOverlay(overlay, options, report);
     head.observe(r);
     done++;
-    options.onProgress?.({ done, total: overlays.length, overlay: overlay.path });
+    if (r.status !== 'ok') failed++;
+    options.onProgress?.({ done, total: overlays.length, overlay: overlay.path, failed });
     return r;
   });
   if (options.signal?.aborted) throw new Error('interrupted');
