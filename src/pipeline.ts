@@ -14,6 +14,7 @@ import { identityKey, parseResources } from './parse/index.js';
 import { formatPath } from './parse/path.js';
 import { SourceMapper } from './render/sourcemap.js';
 import type { Renderer } from './render/types.js';
+import { placeRenderError } from './render/errors.js';
 import type {
   Category,
   Check,
@@ -274,8 +275,14 @@ export async function renderOverlay(
     const status =
       outcome.exitCode !== undefined && outcome.exitCode !== null ? ` (exit status ${outcome.exitCode})` : '';
     const kfile = overlay.path === '.' ? overlay.kustomizationFile : `${overlay.path}/${overlay.kustomizationFile}`;
-    const line = await pinpointLine(resolve(options.root, kfile), outcome.message);
-    report({ ruleId, message: `${outcome.message}${status}`, overlay: overlay.path, file: kfile, line });
+    // A malformed YAML file goes on that file and line (src/render/errors.ts), not on the overlay's kustomization.
+    const placed =
+      ruleId === 'KFM-RENDER-001' ? await placeRenderError(options.root, walk.inputs, outcome.message) : undefined;
+    if (placed) report({ ruleId, overlay: overlay.path, ...placed, message: `${placed.message}${status}` });
+    else {
+      const line = await pinpointLine(resolve(options.root, kfile), outcome.message);
+      report({ ruleId, message: `${outcome.message}${status}`, overlay: overlay.path, file: kfile, line });
+    }
     return done('render-error');
   }
   if (outcome.text.trim() === '') {
