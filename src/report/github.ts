@@ -131,7 +131,9 @@ export function formatGithubStepSummary(report: Report, options: GithubOptions =
   const out: string[] = ['## kfm-gitops', '', cell(summaryLine(report)), ''];
   const o = d.overlays;
   out.push(
-    `Overlays: ${o.ok} rendered, ${o.failed} failed to render, ${o.skipped} not checked; ${o.withErrors} with errors.`,
+    report.summary.subject === 'files'
+      ? `Files: ${o.ok} parsed, ${o.failed} unreadable or not valid YAML; ${o.withErrors} with errors.`
+      : `Overlays: ${o.ok} rendered, ${o.failed} failed to render, ${o.skipped} not checked; ${o.withErrors} with errors.`,
     '',
   );
   if (d.groups.length === 0) return `${out.join('\n')}\n`;

@@ -186,8 +186,10 @@ export function digest(report: Report, rules: RuleDoc[] = []): Digest {
   const skippedCount = (report.skipped ?? []).length + report.overlays.filter((o) => o.status === 'skipped').length;
   const failed = report.overlays.filter((o) => o.status === 'render-error' || o.status === 'parse-error').length;
   const ok = report.overlays.filter((o) => o.status === 'ok').length;
-  const withErrors = new Set(report.findings.filter((f) => f.severity === 'error' && f.overlay).map((f) => f.overlay))
-    .size;
+  // validate's parse findings name the file, not a pseudo-overlay.
+  const unit = (f: Finding): string | undefined =>
+    f.overlay ?? (report.summary.subject === 'files' ? f.file : undefined);
+  const withErrors = new Set(report.findings.filter((f) => f.severity === 'error' && unit(f)).map(unit)).size;
   return {
     groups,
     bySeverity,

@@ -71,7 +71,8 @@ function groupLines(g: FindingGroup, c: ChalkInstance): string[] {
     .filter(Boolean)
     .join(' ');
   // One overlay whose own folder holds the file says nothing new; one overlay elsewhere (a base) is worth naming.
-  const single = g.overlays.length === 1 && !(g.file ?? '').startsWith(`${g.overlays[0]}/`) ? g.overlays[0] : '';
+  const own = (o: string): boolean => g.file === o || (g.file ?? '').startsWith(`${o}/`);
+  const single = g.overlays.length === 1 && !own(g.overlays[0]!) ? g.overlays[0] : '';
   const tail = [what, single ? `overlay ${single}` : ''].filter(Boolean).join(', ');
   const out = [
     `${sevLabel(g.severity, c)} ${c.cyan(printable(g.ruleId))}  ${[printable(where(g)), first].filter(Boolean).join('  ')}${tail ? c.dim(`  (${printable(tail)})`) : ''}`,
@@ -102,7 +103,8 @@ function perOverlay(findings: number, groups: number): string {
 function summaryLines(report: Report, d: Digest, options: TextOptions, c: ChalkInstance): string[] {
   const out: string[] = [c.bold('Summary')];
   const width = Math.max(...d.byRule.map((r) => r.ruleId.length));
-  out.push(`  by rule (places to fix, per-overlay count in parentheses):`);
+  const merged = d.byRule.some((r) => r.findings !== r.groups);
+  out.push(`  by rule (places to fix${merged ? ', per-overlay count in parentheses' : ''}):`);
   for (const r of d.byRule) {
     const counts = `${String(r.groups).padStart(5)}${r.findings !== r.groups ? ` (${r.findings})` : ''}`;
     out.push(`  ${counts.padEnd(13)} ${sevLabel(r.severity, c)} ${c.cyan(r.ruleId.padEnd(width))}  ${r.title ?? ''}`);
@@ -116,9 +118,14 @@ function summaryLines(report: Report, d: Digest, options: TextOptions, c: ChalkI
   }
   const o = d.overlays;
   const skipped = o.skipped > 0 ? `, ${o.skipped} not checked${options.verbose ? '' : ' (--verbose lists them)'}` : '';
-  out.push(
-    `  overlays: ${o.ok} rendered, ${o.failed} failed to render${skipped}; ${plural(o.withErrors, 'overlay')} with errors`,
-  );
+  if (report.summary.subject === 'files')
+    out.push(
+      `  files: ${o.ok} parsed, ${o.failed} unreadable or not valid YAML; ${plural(o.withErrors, 'file')} with errors`,
+    );
+  else
+    out.push(
+      `  overlays: ${o.ok} rendered, ${o.failed} failed to render${skipped}; ${plural(o.withErrors, 'overlay')} with errors`,
+    );
   const docs = new Map((options.rules ?? []).map((r) => [r.id, r]));
   const advice = d.byRule.filter((r) => r.severity !== 'info' && docs.get(r.ruleId)?.remediation);
   if (advice.length > 0) {
@@ -137,7 +144,10 @@ export function summaryLine(report: Report, c = new Chalk({ level: 0 })): string
   const error = count(groups, 'error');
   const warning = count(groups, 'warning');
   const mark = error > 0 ? c.red('✖') : warning > 0 ? c.yellow('⚠') : c.green('✔');
-  const where = `${plural(report.summary.overlays, 'overlay')} (${plural(report.summary.resources, 'resource')})`;
+  const where =
+    report.summary.subject === 'files'
+      ? `${plural(report.summary.overlays, 'file')} (${plural(report.summary.resources, 'document')})`
+      : `${plural(report.summary.overlays, 'overlay')} (${plural(report.summary.resources, 'resource')})`;
   const cache =
     (report.summary.cachedRenders ? `, ${report.summary.cachedRenders} from render cache` : '') +
     (report.summary.cachedResults ? ', results reused (nothing changed)' : '');
