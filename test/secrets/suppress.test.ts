@@ -196,7 +196,7 @@ describe('baseline', () => {
     };
     await run();
     // Written without reasons: each entry fails the run.
-    expect(view(await scan(root)).filter(([id]) => id === 'KFM-SEC-902')).toHaveLength(2);
+    expect((view(await scan(root)) as unknown[][]).filter(([id]) => id === 'KFM-SEC-902')).toHaveLength(2);
     const file = join(root, '.kfm-gitops/secrets-baseline.json');
     const first = JSON.parse(await readFile(file, 'utf8'));
     first.entries[0].reason = 'written by hand';
@@ -204,6 +204,6 @@ describe('baseline', () => {
     await run('--reason', 'accepted in review 42');
     const reasons = JSON.parse(await readFile(file, 'utf8')).entries.map((e: { reason: string }) => e.reason);
     expect(reasons).toEqual(['written by hand', 'accepted in review 42']);
-    expect(view(await scan(root)).filter(([id]) => id === 'KFM-SEC-902')).toEqual([]);
+    expect((view(await scan(root)) as unknown[][]).filter(([id]) => id === 'KFM-SEC-902')).toEqual([]);
   });
 });
