@@ -11,7 +11,15 @@
  * one line and never start with `::`.
  */
 import type { Finding, Report, RuleDoc, Severity } from '../types.js';
-import { affectedLabel, compareImportance, digest, groupFindings, severityRank, type FindingGroup } from './groups.js';
+import {
+  affectedLabel,
+  compareImportance,
+  digest,
+  groupFindings,
+  groupMessage,
+  severityRank,
+  type FindingGroup,
+} from './groups.js';
 import { findingContext, repoRelativePath, resourceLabel } from './location.js';
 import { summaryLine } from './text.js';
 
@@ -72,7 +80,7 @@ export function annotation(item: Finding | FindingGroup, options: GithubOptions 
   const context = groupContext(g);
   // A file the annotation cannot point at (outside the repository) is named in the message instead.
   const where = g.file !== undefined && file === undefined ? `${g.file}${g.line ? `:${g.line}` : ''}: ` : '';
-  const message = `${where}${g.message}${context ? ` (${context})` : ''}`;
+  const message = `${where}${groupMessage(g)}${context ? ` (${context})` : ''}`;
   return `::${COMMAND[g.severity] ?? 'error'} ${props.join(',')}::${escapeData(message)}`;
 }
 
@@ -81,7 +89,7 @@ function plainLine(g: FindingGroup, options: GithubOptions): string {
   const file = g.file !== undefined ? (repoRelativePath(g.file, options.uriPrefix) ?? g.file) : '';
   const where = file ? `${file}${g.line ? `:${g.line}` : ''}${g.line && g.column ? `:${g.column}` : ''}  ` : '';
   const context = groupContext(g);
-  return oneLine(`${g.severity} ${g.ruleId}  ${where}${g.message}${context ? ` (${context})` : ''}`);
+  return oneLine(`${g.severity} ${g.ruleId}  ${where}${groupMessage(g)}${context ? ` (${context})` : ''}`);
 }
 
 function oneLine(s: string): string {
@@ -154,7 +162,7 @@ export function formatGithubStepSummary(report: Report, options: GithubOptions =
     const where = file ? `${file}${g.line ? `:${g.line}` : ''}` : '';
     const what = [g.resource ? resourceLabel(g.resource) : '', g.path ? `at ${g.path}` : ''].filter(Boolean).join(' ');
     out.push(
-      `| ${g.severity} | \`${cell(g.ruleId)}\` | ${cell(where)} | ${cell(g.message)}${what ? ` (${cell(what)})` : ''} | ${cell(affectedLabel(g, 10))} |`,
+      `| ${g.severity} | \`${cell(g.ruleId)}\` | ${cell(where)} | ${cell(groupMessage(g))}${what ? ` (${cell(what)})` : ''} | ${cell(affectedLabel(g, 10))} |`,
     );
   }
   const advice = d.byRule.filter((r) => r.severity !== 'info' && docs.get(r.ruleId)?.remediation);

@@ -12,6 +12,11 @@ export interface FindingGroup {
   /** The most severe of the members (they normally agree: same rule). */
   severity: Severity;
   message: string;
+  /**
+   * Every distinct message when the members differ (the same line reported with different values per overlay, or
+   * two objects a generator places on one kustomization line); absent when they agree.
+   */
+  messages?: string[];
   file?: string;
   line?: number;
   column?: number;
@@ -33,8 +38,12 @@ export function severityRank(s: Severity): number {
   return RANK[s] ?? 0;
 }
 
+/**
+ * One place to fix: the rule, file and line. Findings without a file (run-level) are kept apart by message. Members
+ * whose messages differ (a value that renders differently per overlay) stay one entry listing the messages.
+ */
 function groupKey(f: Finding): string {
-  return JSON.stringify([f.ruleId, f.file ?? '', f.line ?? 0, f.message]);
+  return JSON.stringify(f.file !== undefined ? [f.ruleId, f.file, f.line ?? 0] : [f.ruleId, '', 0, f.message]);
 }
 
 /** Groups in file → line → rule order (the order a person walks the repository to fix them). */
@@ -68,6 +77,8 @@ function toGroup(members: Finding[], envOf: Map<string, string>): FindingGroup {
     envs,
     members,
   };
+  const messages = [...new Set(members.map((m) => m.message))];
+  if (messages.length > 1) group.messages = messages;
   if (first.file !== undefined) group.file = first.file;
   if (first.line !== undefined) group.line = first.line;
   if (first.column !== undefined && members.every((m) => m.column === first.column)) group.column = first.column;
@@ -94,6 +105,14 @@ export function compareGroups(a: FindingGroup, b: FindingGroup): number {
     a.ruleId.localeCompare(b.ruleId) ||
     a.message.localeCompare(b.message)
   );
+}
+
+/** The group's message, and a note of the others when members differ: `…; also: m2; m3`. */
+export function groupMessage(g: FindingGroup, limit = 3): string {
+  const others = (g.messages ?? []).filter((m) => m !== g.message);
+  if (others.length === 0) return g.message;
+  const more = others.length > limit ? `; +${others.length - limit} more` : '';
+  return `${g.message}; also: ${others.slice(0, limit).join('; ')}${more}`;
 }
 
 /**

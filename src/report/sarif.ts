@@ -5,7 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { Finding, RuleDoc, Report, Severity } from '../types.js';
-import { affectedLabel, groupFindings, type FindingGroup } from './groups.js';
+import { affectedLabel, groupFindings, groupMessage, type FindingGroup } from './groups.js';
 import { findingContext, isAbsolutePath, repoRelativePath, resourceLabel } from './location.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -144,7 +144,7 @@ function result(g: FindingGroup, ruleIndex: number, uriPrefix: string | undefine
     ruleId: g.ruleId,
     ruleIndex,
     level: LEVEL[g.severity] ?? 'error',
-    message: { text: context ? `${g.message} (${context})` : g.message },
+    message: { text: context ? `${groupMessage(g)} (${context})` : groupMessage(g) },
   };
   const loc = location(g.members.length === 1 ? f : g, uriPrefix);
   if (loc) res.locations = [loc];

@@ -78,6 +78,9 @@ function groupLines(g: FindingGroup, c: ChalkInstance): string[] {
     `${sevLabel(g.severity, c)} ${c.cyan(printable(g.ruleId))}  ${[printable(where(g)), first].filter(Boolean).join('  ')}${tail ? c.dim(`  (${printable(tail)})`) : ''}`,
   ];
   if (g.overlays.length > 1) out.push(c.dim(`        ↳ ${printable(affectedLabel(g))}`));
+  const others = (g.messages ?? []).filter((m) => m !== g.message);
+  for (const m of others.slice(0, 3)) out.push(c.dim(`        also: ${printable(m.split('\n')[0]!)}`));
+  if (others.length > 3) out.push(c.dim(`        +${others.length - 3} more messages on this line`));
   for (const l of rest) out.push(c.dim(`        ${l}`));
   return out;
 }
