@@ -136,7 +136,7 @@ export async function emitReport(
   const formats = [plan.console, ...plan.files.map((f) => f.format)];
   const needsRules =
     formats.includes('sarif') || (report.findings.length > 0 && formats.some((f) => f === 'text' || f === 'github'));
-  const rules = needsRules ? (await import('../checks/index.js')).allRules() : undefined;
+  const rules = needsRules ? (await import('../rules/index.js')).allRules() : undefined;
   const formatOptions = { ...options, ...(rules ? { rules } : {}) };
   for (const out of plan.files)
     await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));

@@ -62,7 +62,7 @@ export async function globalChange(options: Omit<ChangedSelectorOptions, 'concur
 }
 
 export function changedSelector(options: ChangedSelectorOptions): Selector {
-  return async (overlays: Overlay[]): Promise<Selection> => {
+  return async (overlays: Overlay[], walk): Promise<Selection> => {
     const everything = await globalChange(options);
     if (everything !== undefined) {
       const file = toRepoPath(options.root, everything) ?? everything;
@@ -73,7 +73,7 @@ export function changedSelector(options: ChangedSelectorOptions): Selector {
     const changed = options.changes.inRoot;
     const verdicts = await mapPool(overlays, options.concurrency ?? 8, async (overlay) => {
       if (changed.length === 0) return undefined;
-      const deps = await overlayDeps(options.root, overlay, { allowExec });
+      const deps = await overlayDeps(options.root, overlay, { allowExec, walk });
       // The reason is said to the user: the first changed file that reaches the overlay.
       const hit = changed.find((p) => affects(deps, p));
       if (hit !== undefined) return `${hit} changed`;
