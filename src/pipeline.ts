@@ -11,6 +11,7 @@ import { walkOverlay, type WalkIssue } from './discover/kustomization.js';
 import { applyExceptions, containerNameAt } from './exceptions/index.js';
 import { commonKey, ResultCache, runKey, treeKey, type CachedResults } from './results-cache.js';
 import { identityKey, parseResources } from './parse/index.js';
+import type { KindFilter } from './parse/skip-kinds.js';
 import { formatPath } from './parse/path.js';
 import { SourceMapper } from './render/sourcemap.js';
 import type { Renderer } from './render/types.js';
@@ -520,7 +521,9 @@ export interface ValidateInput {
 }
 
 /** Raw manifests (files or stdin), no kustomize: the same checks, each input as its own pseudo-overlay. */
-export async function runValidate(options: PipelineOptions & { inputs: ValidateInput[] }): Promise<Report> {
+export async function runValidate(
+  options: PipelineOptions & { inputs: ValidateInput[]; skipKinds?: KindFilter },
+): Promise<Report> {
   const started = performance.now();
   const collector = new FindingCollector({
     root: options.root,
@@ -549,11 +552,12 @@ export async function runValidate(options: PipelineOptions & { inputs: ValidateI
     }
     const parsed = parseResources(input.text, { overlay: input.name, file: input.name });
     for (const f of parsed.findings) report({ ...f, overlay: undefined });
+    const skip = options.skipKinds;
     return {
       ...base,
       status: parsed.findings.length > 0 ? ('parse-error' as const) : ('ok' as const),
       text: input.text,
-      resources: parsed.resources,
+      resources: skip ? parsed.resources.filter((r) => !skip.matches(r.id)) : parsed.resources,
     };
   });
   await runChecks(

@@ -18,6 +18,7 @@ export function formatText(report: Report, options: TextOptions): string {
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
   const overlayInfo = new Map(report.overlays.map((o) => [o.path, o]));
+  const advised = new Set<string>();
   for (const [key, findings] of groups) {
     const o = overlayInfo.get(key);
     lines.push(c.bold.underline(key) + (o ? c.dim(`  ${o.env} · ${o.layer} · ${o.resources} resources`) : ''));
@@ -29,8 +30,14 @@ export function formatText(report: Report, options: TextOptions): string {
         ? `${f.resource.kind} ${f.resource.namespace ? `${f.resource.namespace}/` : ''}${f.resource.name}`
         : '';
       lines.push(`  ${sev} ${c.cyan(f.ruleId)}  ${[where, what, f.path ?? ''].filter(Boolean).join('  ')}`);
-      for (const [i, msgLine] of f.message.split('\n').entries())
-        lines.push(`          ${i === 0 ? msgLine : c.dim(msgLine)}`);
+      const [head, ...advice] = f.message.split('\n');
+      lines.push(`          ${head}`);
+      // The advice under a message (how to fix a missing schema, say) is the same for every resource of a kind:
+      // print it once, not once per resource, so 250 findings stay readable.
+      const key = `${f.ruleId}\0${f.message}`;
+      if (advice.length > 0 && advised.has(key)) lines.push(`          ${c.dim('(how to fix: as above)')}`);
+      else for (const msgLine of advice) lines.push(`          ${c.dim(msgLine)}`);
+      advised.add(key);
     }
     lines.push('');
   }

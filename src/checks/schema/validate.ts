@@ -212,7 +212,7 @@ export class ResourceValidator {
         ruleId: RULES.unknownKind,
         path: ['apiVersion'],
         message:
-          `no schema for \`${apiVersion} ${kind}\` (Kubernetes ${this.release}).${hint} Fix one of: ` +
+          `no schema for \`${apiVersion} ${kind}\` (Kubernetes ${this.release}).${hint}\nFix one of: ` +
           `(1) render its CustomResourceDefinition in an overlay of the run, or convert it with ` +
           `\`kfm-gitops schemas import <crd.yaml> --out <dir>\`; (2) list that schema folder under \`schema.extraDirs\`; ` +
           `(3) add {apiVersion: ${apiVersion}, kind: ${kind}, reason: …} to \`schema.allowUnknownKinds\``,
