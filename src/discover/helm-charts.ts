@@ -9,6 +9,7 @@
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { isRemoteRef, type HelmChartRef } from './kustomization-parse.js';
+import { repoPathOf } from './kustomization.js';
 
 /** kustomize's `types.HelmDefaultHome`. */
 export const DEFAULT_CHART_HOME = 'charts';
@@ -150,6 +151,11 @@ function sizeOf(p: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Why helm must not read the chart folder `dir` (a symlink leaving the real root `realRoot`, too many files), if so. */
+export function chartFolderProblem(dir: string, realRoot: string): string | undefined {
+  return collectFiles(dir, new Map(), repoPathOf(realRoot));
 }
 
 /** Every file under the chart folder (helm reads them all); a symlink leaving the root or too many files is a problem. */
