@@ -9,7 +9,6 @@
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { isRemoteRef, type HelmChartRef } from './kustomization-parse.js';
-import { repoPathOf } from './kustomization.js';
 
 /** kustomize's `types.HelmDefaultHome`. */
 export const DEFAULT_CHART_HOME = 'charts';
@@ -153,9 +152,9 @@ function sizeOf(p: string): number | undefined {
   }
 }
 
-/** Why helm must not read the chart folder `dir` (a symlink leaving the real root `realRoot`, too many files), if so. */
-export function chartFolderProblem(dir: string, realRoot: string): string | undefined {
-  return collectFiles(dir, new Map(), repoPathOf(realRoot));
+/** Why helm must not read the chart folder `dir` (a symlink leaving the real root, too many files), if so. */
+export function chartFolderProblem(dir: string, inRealRoot: (abs: string) => string | undefined): string | undefined {
+  return collectFiles(dir, new Map(), inRealRoot);
 }
 
 /** Every file under the chart folder (helm reads them all); a symlink leaving the root or too many files is a problem. */

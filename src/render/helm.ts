@@ -78,7 +78,8 @@ export function helmTemplateArgs(
   } catch {
     return { reason: 'invalid', message: `source path ${JSON.stringify(path)} holds no Chart.yaml` };
   }
-  const escape = chartFolderProblem(chartDir, realpathSync.native(root));
+  const realRoot = realpathSync.native(root);
+  const escape = chartFolderProblem(chartDir, (abs) => toRepoPath(realRoot, abs));
   if (escape) return { reason: 'outside-root', message: `chart ${JSON.stringify(path)}: ${escape}` };
   const helm = isObj(source.helm) ? source.helm : {};
   const metadata = isObj(app.metadata) ? app.metadata : {};
