@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the pinned toolchain (kustomize, opa) from the Go module proxy into .tools/bin (git-ignored), and the
+// Builds the pinned toolchain (kustomize, opa, helm) from the Go module proxy into .tools/bin (git-ignored), and the
 // project's render worker kfm-render (tools/kfm-render: the kustomize API of the same release, kept running so an
 // overlay does not pay a process start). Idempotent: a tool whose stamp matches the pinned version (for kfm-render,
 // the hash of its sources) is not rebuilt, so a second run takes milliseconds.
@@ -16,6 +16,10 @@ const stampFile = join(root, '.tools', 'versions.json');
 export const TOOLS = {
   kustomize: { module: 'sigs.k8s.io/kustomize/kustomize/v5', version: 'v5.7.1' },
   opa: { module: 'github.com/open-policy-agent/opa', version: 'v1.10.1' },
+  // Inflates vendored helmCharts (kustomize --enable-helm --helm-command). Helm 3, not 4: the helm generator of
+  // kustomize v5.7.1 (api v0.20.1, also kfm-render's) refuses any major version but 3 (checkHelmVersion); v4 needs
+  // kustomize api v0.21.1+. v3.22.0 is served by the proxy but not approved here.
+  helm: { module: 'helm.sh/helm/v3', pkg: 'helm.sh/helm/v3/cmd/helm', version: 'v3.21.4' },
 };
 
 // Built from this repository's sources with `go build`; its kustomize API version comes from its go.mod.
@@ -48,7 +52,7 @@ for (const [name, tool] of Object.entries(TOOLS)) {
   console.log(`${name} ${tool.version}: building with go install (first time only)…`);
   const started = Date.now();
   try {
-    execFileSync('go', ['install', `${tool.module}@${tool.version}`], {
+    execFileSync('go', ['install', `${tool.pkg ?? tool.module}@${tool.version}`], {
       stdio: 'inherit',
       env: { ...process.env, GOBIN: bin, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
     });

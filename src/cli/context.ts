@@ -52,6 +52,7 @@ export async function kustomizeFor(io: CliIO, config: Config, flag?: string): Pr
       path: io.env.PATH,
       toolsDir: io.env.KFM_TOOLS_DIR || undefined,
       worker: io.env.KFM_RENDER_WORKER !== '0',
+      helm: io.env.KFM_HELM || undefined,
     });
   } catch (err) {
     if (err instanceof KustomizeNotFoundError) throw new CliError(err.message);

@@ -29,13 +29,27 @@ export interface KustomizationRef {
   kind: RefKind;
 }
 
+/** One `helmCharts:` entry: what decides where kustomize looks for the chart and which files helm reads. */
+export interface HelmChartRef {
+  line: number;
+  name?: string;
+  repo?: string;
+  version?: string;
+  valuesFile?: string;
+  additionalValuesFiles: string[];
+  /** `helmGlobals.chartHome` of the kustomization (kustomize's default is `charts`). */
+  chartHome?: string;
+  /** A form kfm-gitops does not inflate (the field that asked for it). */
+  unsupported?: string;
+}
+
 export interface ParsedKustomization {
   abs: string;
   kind?: string;
   refs: KustomizationRef[];
   /** Uses of exec/container KRM functions (alpha plugins) found inline or in referenced generator files. */
   pluginFields: { field: string; line: number }[];
-  helmCharts: { line: number; repo?: string }[];
+  helmCharts: HelmChartRef[];
   /** The raw parsed object, for checks that need it (images:, namespace:). */
   object: Record<string, unknown>;
   error?: { message: string; line?: number };
@@ -110,10 +124,30 @@ function extract<N>(root: N, r: Reader<N>, result: ParsedKustomization): void {
     }
   }
   scalarList(r.get(r.get(root, 'openapi'), 'path'), 'openapi.path', 'file');
+  const chartHome = r.get(r.get(root, 'helmGlobals'), 'chartHome');
   for (const chart of r.items(r.get(root, 'helmCharts')) ?? []) {
-    const repo = r.get(chart, 'repo');
-    result.helmCharts.push({ line: r.line(chart), repo: r.isScalar(repo) ? r.scalarText(repo!) : undefined });
+    const text = (key: string): string | undefined => {
+      const node = r.get(chart, key);
+      return r.isScalar(node) ? r.scalarText(node!) : undefined;
+    };
+    result.helmCharts.push({
+      line: r.line(chart),
+      name: text('name'),
+      repo: text('repo'),
+      version: text('version'),
+      valuesFile: text('valuesFile'),
+      additionalValuesFiles: (r.items(r.get(chart, 'additionalValuesFiles')) ?? []).flatMap((n) => r.str(n) ?? []),
+      chartHome: r.isScalar(chartHome) ? r.scalarText(chartHome!) : undefined,
+    });
   }
+  // The deprecated single-chart form: same plugin, no vendoring rules of its own, so it is refused as helm.
+  const legacy = r.get(root, 'helmChartInflationGenerator');
+  if (legacy !== undefined && legacy !== null)
+    result.helmCharts.push({
+      line: r.line(legacy),
+      additionalValuesFiles: [],
+      unsupported: 'helmChartInflationGenerator',
+    });
   // Inline KRM function configs (generators/transformers given as YAML objects instead of file names).
   for (const field of ['generators', 'transformers', 'validators']) {
     for (const item of r.items(r.get(root, field)) ?? []) {
@@ -339,7 +373,7 @@ export function parseKustomizationFast(abs: string, text: string): ParsedKustomi
   result.object = value;
   if (typeof value.kind === 'string') result.kind = value.kind;
   extract<unknown>(value, valueReader, result);
-  if (result.helmCharts.length > 0 || result.pluginFields.length > 0) return undefined;
+  if (result.helmCharts.length > 0 || result.pluginFields.length > 0) return undefined; // lines needed now
   let careful: ParsedKustomization | undefined;
   result.refs.forEach((ref, i) => {
     let line: number | undefined;

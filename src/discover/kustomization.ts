@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { toRepoPath } from '../util/paths.js';
 import { isRemoteRef, parseKustomization, usesFunctionAnnotation } from './kustomization-parse.js';
 import type { ParsedKustomization } from './kustomization-parse.js';
+import { walkHelmChart } from './helm-charts.js';
 import { fileStamp } from '../util/stamp.js';
 
 export { isRemoteRef } from './kustomization-parse.js';
@@ -74,10 +75,15 @@ async function readKustomizationUncached(abs: string): Promise<ParsedKustomizati
 
 /** True when a generator/transformer config file asks kustomize to run an exec or container KRM function. */
 export async function fileUsesPlugin(abs: string): Promise<boolean> {
+  return fileMentions(abs, { test: usesFunctionAnnotation });
+}
+
+/** True when a config file (at most 1 MiB: larger ones are not plugin configs) matches `pattern`. */
+async function fileMentions(abs: string, pattern: { test(text: string): boolean }): Promise<boolean> {
   try {
     const info = statSync(abs);
     if (!info.isFile() || info.size > 1024 * 1024) return false;
-    return usesFunctionAnnotation(await readFile(abs, 'utf8'));
+    return pattern.test(await readFile(abs, 'utf8'));
   } catch {
     return false;
   }
@@ -97,6 +103,8 @@ export interface WalkResult {
   /** Repo-relative kustomization directories reached (the overlay's own included). */
   kustomizations: string[];
   issues: WalkIssue[];
+  /** The overlay inflates vendored Helm charts (helmCharts:): it renders with --enable-helm and the pinned helm. */
+  helm: boolean;
 }
 
 /** What overlayDeps needs beyond the walk: every in-root target a reached kustomization names, and input sizes. */
@@ -116,8 +124,8 @@ export async function walkOverlay(
   overlayAbs: string,
   options: { allowExec: boolean },
 ): Promise<WalkResult> {
-  const { inputs, kustomizations, issues } = await walkOverlayDetailed(root, overlayAbs, options);
-  return { inputs, kustomizations, issues };
+  const { inputs, kustomizations, issues, helm } = await walkOverlayDetailed(root, overlayAbs, options);
+  return { inputs, kustomizations, issues, helm };
 }
 
 /**
@@ -159,6 +167,7 @@ export async function walkOverlayDetailed(
   const issues: WalkIssue[] = [];
   const refs = new Set<string>();
   const visited = new Set<string>();
+  let helm = false;
   const inRoot = repoPathOf(root);
   const rel = (abs: string): string => inRoot(abs) ?? abs;
   const realRoot = realpathOr(root, root);
@@ -214,14 +223,12 @@ export async function walkOverlayDetailed(
         });
     }
     for (const h of k.helmCharts) {
-      issues.push({
-        kind: h.repo && isRemoteRef(h.repo) ? 'remote' : 'helm',
-        file: fileRel,
-        line: h.line,
-        message: h.repo
-          ? `helmCharts pulls a chart from ${h.repo}: remote references are not rendered (vendor the chart or render it in CI and commit the output)`
-          : 'helmCharts needs kustomize --enable-helm, which kfm-gitops does not run',
-      });
+      // Vendored charts are inflated (with the pinned helm); one that would be pulled is refused, with its line.
+      const chart = walkHelmChart(dirname(file), h, inRoot, inRealRoot);
+      for (const issue of chart.issues) issues.push({ ...issue, file: fileRel });
+      if (chart.issues.length > 0) continue;
+      helm = true;
+      for (const [abs, size] of chart.files) inputs.set(rel(abs), size);
     }
     const base = dirname(file);
     for (const ref of k.refs) {
@@ -262,6 +269,15 @@ export async function walkOverlayDetailed(
         if (ref.kind === 'directory-or-file') await visit(target);
       } else {
         inputs.set(targetRel, found.info.size);
+        // The builtin helm generator given as a config file would inflate (and pull) without the checks above.
+        if (ref.field.startsWith('generators') && (await fileMentions(target, /\bHelmChartInflationGenerator\b/))) {
+          issues.push({
+            kind: 'helm',
+            file: fileRel,
+            line: ref.line,
+            message: `${ref.field} ${JSON.stringify(ref.value)} configures HelmChartInflationGenerator; use helmCharts: with a vendored chart`,
+          });
+        }
         if (
           !options.allowExec &&
           /^(generators|transformers|validators)/.test(ref.field) &&
@@ -280,5 +296,5 @@ export async function walkOverlayDetailed(
   await visit(overlayAbs);
   let bytes = 0;
   for (const size of inputs.values()) bytes += size ?? 0;
-  return { inputs: [...inputs.keys()].sort(), kustomizations, issues, refs: [...refs], bytes };
+  return { inputs: [...inputs.keys()].sort(), kustomizations, issues, refs: [...refs], bytes, helm };
 }

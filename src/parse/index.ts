@@ -73,8 +73,12 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
   }
   const seen = new Map<string, number>();
   /** Turns one parsed document into a Resource (or a finding), whichever parser produced it. */
-  const accept = (value: unknown, docIndex: number, docLine: number, locate: Locator): void => {
-    if (value === null || value === undefined) return; // empty document (a stray `---`)
+  const accept = (value: unknown, docIndex: number, docLine: number, locate: Locator, inList = false): void => {
+    if (value === null || value === undefined) {
+      // An empty document (a stray `---`) is nothing; an empty List item is a broken object.
+      if (inList) problem(RENDER_NOT_K8S, `document ${docIndex + 1}: a List item is empty`, docLine);
+      return;
+    }
     if (typeof value !== 'object' || Array.isArray(value)) {
       problem(
         RENDER_NOT_K8S,
@@ -84,11 +88,27 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
       return;
     }
     const object = value as Record<string, unknown>;
+    const items = listItems(object);
+    if (items !== undefined) {
+      // A `kind: List` (or a typed `ConfigMapList`…) is what `kubectl get -o yaml` prints and kubectl apply accepts:
+      // each item is an object of its own, checked and reported at its own line, as kubeconform does.
+      if (inList) {
+        problem(RENDER_NOT_K8S, `document ${docIndex + 1}: a List inside a List is not a Kubernetes object`, docLine);
+        return;
+      }
+      const itemKind = object.kind === 'List' ? undefined : String(object.kind).slice(0, -'List'.length);
+      items.forEach((item, i) => {
+        const itemLocate: Locator = (path) => locate(['items', i, ...path]);
+        const line = itemLocate([])?.line ?? docLine;
+        accept(withListDefaults(item, object.apiVersion, itemKind), docIndex, line, itemLocate, true);
+      });
+      return;
+    }
     const id = resourceId(object);
     if (!id) {
       problem(
         RENDER_NOT_K8S,
-        `document ${docIndex + 1} is not a Kubernetes object: apiVersion, kind and metadata.name are required strings`,
+        `document ${docIndex + 1}${inList ? ' (a List item)' : ''} is not a Kubernetes object: apiVersion, kind and metadata.name (or generateName) are required strings`,
         docLine,
       );
       return;
@@ -215,17 +235,55 @@ export function describeId(id: ResourceId): string {
   return `${id.kind} ${id.namespace ? `${id.namespace}/` : ''}${id.name} (${id.apiVersion})`;
 }
 
+/**
+ * Marks the name of an object that has only `metadata.generateName`: the API server appends a random suffix on
+ * create, so the identity is the prefix plus this marker (kubeconform prints the same `{{ generateName }}`). It
+ * cannot collide with a real name (braces and spaces are not allowed in object names), and two objects of the same
+ * kind and namespace with the same prefix are still reported as duplicates: one stream creating the same object
+ * twice is a copy-paste slip far more often than an intent.
+ */
+export const GENERATE_NAME_SUFFIX = '{{ generateName }}';
+
 function resourceId(object: Record<string, unknown>): ResourceId | undefined {
   const { apiVersion, kind, metadata } = object;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion === '' || kind === '') return undefined;
   if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata)) return undefined;
   const meta = metadata as Record<string, unknown>;
-  const name = typeof meta.name === 'string' && meta.name !== '' ? meta.name : undefined;
-  // A List has no name of its own; give it a synthetic one so it can still be reported on.
-  if (!name && !kind.endsWith('List')) return undefined;
-  const id: ResourceId = { apiVersion, kind, name: name ?? '(list)' };
+  const name = nonEmpty(meta.name) ?? withSuffix(nonEmpty(meta.generateName));
+  if (!name) return undefined;
+  const id: ResourceId = { apiVersion, kind, name };
   if (typeof meta.namespace === 'string' && meta.namespace !== '') id.namespace = meta.namespace;
   return id;
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function withSuffix(prefix: string | undefined): string | undefined {
+  return prefix === undefined ? undefined : `${prefix}${GENERATE_NAME_SUFFIX}`;
+}
+
+/**
+ * The items of a list document, or undefined when the document is an object of its own. `kind: List` is always a
+ * list (no items = empty); a kind ending in `List` is one only when it has an `items` sequence and no name, so a
+ * custom resource that happens to be called `IPAllowList` stays an object.
+ */
+function listItems(object: Record<string, unknown>): unknown[] | undefined {
+  const { kind, items, metadata } = object;
+  if (typeof kind !== 'string' || typeof object.apiVersion !== 'string') return undefined;
+  if (kind === 'List') return items === undefined || items === null ? [] : Array.isArray(items) ? items : undefined;
+  if (!kind.endsWith('List') || !Array.isArray(items)) return undefined;
+  const named = metadata && typeof metadata === 'object' && 'name' in metadata;
+  return named ? undefined : items;
+}
+
+/** Items of a typed list (`ConfigMapList`) may omit apiVersion and kind: the API fills them from the list. */
+function withListDefaults(item: unknown, apiVersion: unknown, kind: string | undefined): unknown {
+  if (kind === undefined || !item || typeof item !== 'object' || Array.isArray(item)) return item;
+  const object = item as Record<string, unknown>;
+  if (object.apiVersion !== undefined && object.kind !== undefined) return item;
+  return { apiVersion, kind, ...object };
 }
 
 import { locateInDocument } from './locate.js';

@@ -55,6 +55,7 @@ export class CachingRenderer implements Renderer {
   readonly command: string;
   readonly version: string;
   readonly lanes?: number;
+  readonly helm?: string;
   readonly stats: RenderCacheStats = { hits: 0, misses: 0, writes: 0, healed: 0, bypassed: 0 };
   private readonly warningSet = new Set<string>();
   private writable = true;
@@ -68,6 +69,7 @@ export class CachingRenderer implements Renderer {
     this.command = inner.command;
     this.version = inner.version;
     this.lanes = inner.lanes;
+    this.helm = inner.helm;
   }
 
   /** Problems with the cache folder, one line each, for the CLI to print as warnings. The run never fails on them. */
@@ -77,7 +79,8 @@ export class CachingRenderer implements Renderer {
 
   async render(request: RenderRequest): Promise<RenderOutcome> {
     // Exec plugins may read anything (env, network, files outside the walk): no key could cover their output.
-    if (request.allowExec || !request.inputs) {
+    // Helm renders are not cached either: the key does not cover the helm binary (rebuilt in place by the tools).
+    if (request.allowExec || request.helm || !request.inputs) {
       this.stats.bypassed++;
       return this.inner.render(request);
     }

@@ -37,11 +37,13 @@ export class OriginWrappers {
 export class KustomizeRenderer implements Renderer {
   readonly command: string;
   readonly version: string;
+  readonly helm?: string;
   private readonly wrappers = new OriginWrappers();
 
   constructor(private readonly cmd: KustomizeCommand) {
     this.command = cmd.display;
     this.version = cmd.version;
+    this.helm = cmd.helm;
   }
 
   async render(request: RenderRequest): Promise<RenderOutcome> {
@@ -57,6 +59,7 @@ export class KustomizeRenderer implements Renderer {
         ? [...this.cmd.prefixArgs, target]
         : [...this.cmd.prefixArgs, 'build', target];
     if (request.allowExec) args.push('--enable-alpha-plugins', '--enable-exec');
+    if (request.helm && this.helm) args.push('--enable-helm', '--helm-command', this.helm);
     const r = await execCapture(this.cmd.file, args, {
       timeoutMs: request.timeoutMs,
       maxOutputBytes: request.maxOutputBytes,

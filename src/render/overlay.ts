@@ -45,6 +45,20 @@ export interface RenderOverlayOptions {
   walk?: OverlayWalker;
 }
 
+/**
+ * An overlay with helmCharts and no helm to inflate them: the tool cannot do its job (exit 2), like a missing
+ * kustomize. Skipping the overlay would pass a repository nobody checked.
+ */
+function helmMissing(overlay: Overlay): Error {
+  const file = overlay.path === '.' ? overlay.kustomizationFile : `${overlay.path}/${overlay.kustomizationFile}`;
+  return Object.assign(
+    new Error(
+      `${file} inflates Helm charts (helmCharts:) and no helm was found: run \`npm run tools\` (builds the pinned helm into .tools/bin), put helm on PATH, or set KFM_HELM`,
+    ),
+    { fatal: true },
+  );
+}
+
 /** Renders and parses one overlay, reporting every problem as a finding. */
 export async function renderOverlay(
   overlay: Overlay,
@@ -75,6 +89,7 @@ export async function renderOverlay(
     }
     return done('render-error');
   }
+  if (walk.helm && !options.renderer.helm) throw helmMissing(overlay);
   const outcome = await options.renderer.render({
     overlay,
     root: options.root,
@@ -85,6 +100,7 @@ export async function renderOverlay(
     maxOutputBytes: options.maxRenderBytes ?? 256 * 1024 * 1024,
     signal: options.signal,
     inputs: walk.inputs,
+    helm: walk.helm,
   });
   if (!outcome.ok) {
     const ruleId =

@@ -4,7 +4,7 @@
  * used and its version. KFM_RENDER_WORKER=0 skips the worker (to compare, or to rule it out).
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { delimiter, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { packageRoot } from '../util/paths.js';
 import { execCapture } from './exec.js';
 
@@ -18,6 +18,8 @@ export interface KustomizeCommand {
   version: string;
   /** `file` is kfm-render: render through long-lived workers (render/worker.ts), not a process per overlay. */
   worker?: boolean;
+  /** The helm binary for helmCharts (see resolveHelm), when one was found. */
+  helm?: string;
 }
 
 export class KustomizeNotFoundError extends Error {}
@@ -32,10 +34,12 @@ export interface ResolveOptions {
   toolsDir?: string;
   /** false: do not use the kfm-render worker even when it is built. */
   worker?: boolean;
+  /** KFM_HELM: the helm binary for helmCharts (path, or a name looked up on PATH). */
+  helm?: string;
 }
 
 /** The protocol version of tools/kfm-render this code speaks. */
-const WORKER_PROTOCOL = 1;
+const WORKER_PROTOCOL = 2;
 
 /** kustomize release of a built kfm-render, or undefined when it is missing, broken or speaks another protocol. */
 async function workerVersion(file: string): Promise<string | undefined> {
@@ -93,6 +97,36 @@ async function versionOf(file: string, prefixArgs: string[]): Promise<string | u
 }
 
 export async function resolveKustomize(options: ResolveOptions): Promise<KustomizeCommand> {
+  const helm = resolveHelm(options);
+  const cmd = await resolveKustomizeOnly(options);
+  return helm ? { ...cmd, helm } : cmd;
+}
+
+/**
+ * The helm that inflates helmCharts: KFM_HELM → the project's pinned build (.tools/bin/helm, `npm run tools`) →
+ * `helm` on PATH. Undefined when there is none: only an overlay with helmCharts needs it, and that overlay then
+ * stops the run as a configuration error (pipeline), never a skip. A KFM_HELM that is not executable is an error now.
+ */
+export function resolveHelm(options: Pick<ResolveOptions, 'helm' | 'path' | 'toolsDir'>): string | undefined {
+  const pathVar = options.path ?? process.env.PATH ?? '';
+  if (options.helm) {
+    // Absolute: kustomize runs it from the overlay's folder, not from here.
+    const file = options.helm.includes('/')
+      ? isExecutable(options.helm)
+        ? resolvePath(options.helm)
+        : undefined
+      : which(options.helm, pathVar);
+    if (!file)
+      throw new KustomizeNotFoundError(
+        `helm command ${JSON.stringify(options.helm)} (from KFM_HELM) is not an executable`,
+      );
+    return file;
+  }
+  const bundled = join(options.toolsDir ?? join(packageRoot(), '.tools', 'bin'), 'helm');
+  return isExecutable(bundled) ? bundled : which('helm', pathVar);
+}
+
+async function resolveKustomizeOnly(options: ResolveOptions): Promise<KustomizeCommand> {
   const pathVar = options.path ?? process.env.PATH ?? '';
   const explicit: [KustomizeCommand['source'], string | undefined][] = [
     ['flag', options.flag],

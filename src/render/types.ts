@@ -28,6 +28,8 @@ export interface RenderRequest {
   signal?: AbortSignal;
   /** Repo-relative files the render reads (from the kustomization walk): the render cache keys on their content. */
   inputs?: string[];
+  /** The overlay inflates vendored Helm charts: render with `--enable-helm --helm-command <Renderer.helm>`. */
+  helm?: boolean;
 }
 
 /** Anything that turns an overlay into YAML text: the real kustomize, or a fake in tests. */
@@ -41,6 +43,8 @@ export interface Renderer {
    * itself: more than its workers, so this process walks and parses while they render. Unset: --concurrency.
    */
   readonly lanes?: number;
+  /** The pinned helm binary for helmCharts (undefined: none found; an overlay that needs it cannot render). */
+  readonly helm?: string;
   render(request: RenderRequest): Promise<RenderOutcome>;
   /** Optional: start what rendering needs (its worker processes) ahead of the first request. */
   warmUp?(): void;

@@ -162,6 +162,7 @@ export class WorkerRenderer implements Renderer {
     version: string,
     private readonly workers = 1,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    readonly helm?: string,
   ) {
     // Measured on the medium bench repo (2 cores): with lanes = workers the workers idled while this process walked
     // and parsed each overlay; twice as many lanes keeps both busy.
@@ -238,6 +239,7 @@ export class WorkerRenderer implements Renderer {
       dir: target,
       max: request.maxOutputBytes,
       exec: request.allowExec,
+      helm: request.helm && this.helm ? this.helm : '',
     });
     clearTimeout(timer);
     request.signal?.removeEventListener('abort', onAbort);

@@ -4,6 +4,7 @@ import { formatGithub, formatGithubStepSummary } from './github.js';
 import { formatJson } from './json.js';
 import { formatJunit } from './junit.js';
 import { formatSarif } from './sarif.js';
+import { formatTap } from './tap.js';
 import { formatText } from './text.js';
 
 export interface FormatOptions {
@@ -29,6 +30,7 @@ export const FORMATTERS: Record<string, Formatter> = {
   json: (r) => formatJson(r),
   sarif: (r, o) => formatSarif(r, { rules: o.rules, uriPrefix: o.uriPrefix }),
   junit: (r, o) => formatJunit(r, { failOn: o.failOn, uriPrefix: o.uriPrefix }),
+  tap: (r, o) => formatTap(r, { failOn: o.failOn, uriPrefix: o.uriPrefix }),
   github: (r, o) => formatGithub(r, { quiet: o.quiet, uriPrefix: o.uriPrefix, rules: o.rules }),
 };
 

@@ -37,7 +37,7 @@ export const RENDER_RULES = [
     RENDER_REMOTE,
     'Remote reference refused',
     'A kustomization references a remote base, component or chart (http(s), git, github.com/… forms). Remote content is not reviewed in this repository and would need the network at render time.',
-    'Vendor the remote base into the repository (e.g. under a third_party/ folder) and reference it by relative path.',
+    'Vendor the remote base into the repository (e.g. under a third_party/ folder) and reference it by relative path. For a `helmCharts:` chart, vendor it where `kustomize build --enable-helm` would pull it: `<chartHome>/<name>-<version>/<name>` (chartHome defaults to `charts/` beside the kustomization; `<chartHome>/<name>` when no version is given), e.g. with `helm pull --untar --untardir <chartHome>/<name>-<version> --repo <repo> <name> --version <version>`.',
   ),
   r(
     RENDER_OUTSIDE_ROOT,
@@ -65,9 +65,9 @@ export const RENDER_RULES = [
   ),
   r(
     RENDER_HELM,
-    'Helm chart inflation not supported',
-    'helmCharts needs `kustomize build --enable-helm` and usually the network; kfm-gitops renders offline only.',
-    'Render the chart with `helm template` in CI and commit the output, or validate it with `helm template … | kfm-gitops validate -`.',
+    'Helm chart cannot be inflated',
+    "kfm-gitops inflates `helmCharts:` offline, with the pinned helm, only from a chart vendored under the kustomization's chartHome. This entry cannot be: it names no chart (or a path instead of a chart name), has no repo and no vendored copy, or uses a form that bypasses those checks (the deprecated `helmChartInflationGenerator` field, or a HelmChartInflationGenerator config file under `generators:`).",
+    'Use `helmCharts:` with a chart vendored at `<chartHome>/<name>` (chartHome defaults to `charts/` beside the kustomization), or render the chart with `helm template` in CI and commit the output.',
   ),
   r(
     RENDER_KUSTOMIZATION_UNREADABLE,

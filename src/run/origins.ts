@@ -44,6 +44,7 @@ export async function resolveOrigins(
       maxOutputBytes: options.maxRenderBytes ?? 256 * 1024 * 1024,
       signal: options.signal,
       inputs: walk.inputs,
+      helm: walk.helm && options.renderer.helm !== undefined,
     });
     if (!outcome.ok || !outcome.originBase) return;
     const originBase = outcome.originBase;

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { assembleReport, FindingCollector, resolveFindings } from '../findings/index.js';
 import { parseResources } from '../parse/index.js';
+import type { KindFilter } from '../parse/skip-kinds.js';
 import { SourceMapper } from '../render/sourcemap.js';
 import { RENDER_INPUT_UNREADABLE } from '../rules/render.js';
 import type { FindingInput, Overlay, RenderedOverlay, Report } from '../types.js';
@@ -16,7 +17,9 @@ export interface ValidateInput {
   error?: string;
 }
 
-export async function runValidate(options: PipelineOptions & { inputs: ValidateInput[] }): Promise<Report> {
+export async function runValidate(
+  options: PipelineOptions & { inputs: ValidateInput[]; skipKinds?: KindFilter },
+): Promise<Report> {
   const started = performance.now();
   const collector = new FindingCollector({
     config: options.config,
@@ -44,11 +47,12 @@ export async function runValidate(options: PipelineOptions & { inputs: ValidateI
     }
     const parsed = parseResources(input.text, { overlay: input.name, file: input.name });
     for (const f of parsed.findings) report({ ...f, overlay: undefined });
+    const skip = options.skipKinds;
     return {
       ...base,
       status: parsed.findings.length > 0 ? ('parse-error' as const) : ('ok' as const),
       text: input.text,
-      resources: parsed.resources,
+      resources: skip ? parsed.resources.filter((r) => !skip.matches(r.id)) : parsed.resources,
     };
   });
   await runChecks(

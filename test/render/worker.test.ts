@@ -52,7 +52,7 @@ function fakeWorkerDir(body: string): string {
   const file = join(dir, 'kfm-render');
   writeFileSync(
     file,
-    `#!/usr/bin/env bash\nif [ "$1" = version ]; then echo '{"kustomize":"v5.7.1","api":"v0.20.1","protocol":1}'; exit 0; fi\n${body}\n`,
+    `#!/usr/bin/env bash\nif [ "$1" = version ]; then echo '{"kustomize":"v5.7.1","api":"v0.20.1","protocol":2}'; exit 0; fi\n${body}\n`,
   );
   chmodSync(file, 0o755);
   return dir;

@@ -5,7 +5,8 @@
 //
 // Protocol (kfm-render serve), one request at a time:
 //
-//	stdin:  one JSON object per line: {"id":1,"dir":"/abs/overlay","max":268435456,"exec":false}
+//	stdin:  one JSON object per line: {"id":1,"dir":"/abs/overlay","max":268435456,"exec":false,"helm":""}
+//	        ("helm": path of the helm binary for `--enable-helm --helm-command <path>`; empty: helm off)
 //	stdout: one JSON header line per request, then for a successful build exactly "bytes" bytes of YAML:
 //	        {"id":1,"ok":true,"bytes":1234}\n<yaml>
 //	        {"id":1,"ok":false,"error":"…"}\n                   (kustomize's error text)
@@ -33,13 +34,15 @@ import (
 // Set at build time (-ldflags "-X main.kustomizeVersion=v5.7.1"): the kustomize release whose API this is.
 var kustomizeVersion = "unknown"
 
-const protocol = 1
+// 2: requests carry "helm" (a worker of protocol 1 would ignore it and fail helmCharts differently from the CLI).
+const protocol = 2
 
 type request struct {
 	ID   int64  `json:"id"`
 	Dir  string `json:"dir"`
 	Max  int    `json:"max"`
 	Exec bool   `json:"exec"`
+	Helm string `json:"helm"`
 }
 
 type response struct {
@@ -51,20 +54,24 @@ type response struct {
 }
 
 // options mirrors HonorKustomizeFlags of `kustomize build` when no flag is given (reorder "unspecified", root-only
-// loading, plugins off, managed-by label only through its environment variable), or with
-// `--enable-alpha-plugins --enable-exec` when the request allows exec functions.
-func options(exec bool) *krusty.Options {
+// loading, plugins off, managed-by label only through its environment variable), with
+// `--enable-alpha-plugins --enable-exec` when the request allows exec functions, and with
+// `--enable-helm --helm-command <helm>` when it names a helm binary.
+func options(exec bool, helm string) *krusty.Options {
 	o := krusty.MakeDefaultOptions()
 	o.Reorder = krusty.ReorderOptionUnspecified
 	o.LoadRestrictions = types.LoadRestrictionsRootOnly
 	if exec {
 		c := types.EnabledPluginConfig(types.BploUseStaticallyLinked)
 		c.FnpLoadingOptions.EnableExec = true
-		c.HelmConfig.Command = "helm"
 		o.PluginConfig = c
 	} else {
-		o.PluginConfig.HelmConfig.Enabled = false
-		o.PluginConfig.HelmConfig.Command = "helm"
+		o.PluginConfig.HelmConfig.Enabled = helm != ""
+	}
+	// The CLI's --helm-command default.
+	o.PluginConfig.HelmConfig.Command = "helm"
+	if helm != "" {
+		o.PluginConfig.HelmConfig.Command = helm
 	}
 	v, set := os.LookupEnv(konfig.EnableManagedbyLabelEnv)
 	o.AddManagedbyLabel = set && v == "on"
@@ -78,7 +85,7 @@ func build(fs filesys.FileSystem, req request) (out []byte, err error) {
 			err = fmt.Errorf("kustomize panicked: %v", r)
 		}
 	}()
-	m, err := krusty.MakeKustomizer(options(req.Exec)).Run(fs, req.Dir)
+	m, err := krusty.MakeKustomizer(options(req.Exec, req.Helm)).Run(fs, req.Dir)
 	if err != nil {
 		return nil, err
 	}

@@ -68,7 +68,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('--env <list>', 'only these envs, comma-separated (repeatable)', collectList)
     .option('--concurrency <n>', 'overlays rendered at once (default: CPU count)')
     .option('--timeout <seconds>', 'per-overlay render timeout (default 60)')
-    .option('-f, --format <format>', 'console output format: text, json, sarif, junit or github', undefined)
+    .option('-f, --format <format>', 'console output format: text, json, sarif, junit, tap or github', undefined)
     .option('-o, --output <format=file>', 'also write a report file (repeatable), e.g. json=report.json', collect)
     .option('--fail-on <severity>', 'lowest severity that fails the run: error or warning (default error)')
     .option('-q, --quiet', 'print only errors and the verdict line; no progress')

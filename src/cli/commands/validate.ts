@@ -9,6 +9,25 @@ import { ConfigError, loadConfig } from '../../config/load.js';
 import { CliError, useColor, type CliIO } from '../io.js';
 import { gitUriPrefix } from './report.js';
 import { collect } from '../options.js';
+import { parseSkipKinds, type KindFilter } from '../../parse/skip-kinds.js';
+
+/** The check ids of `--checks` (the `meta.id` of each check in src/checks). */
+const CHECK_IDS = ['schema', 'policy', 'secrets'];
+
+/** `--checks schema,policy` → the ids to leave out; an unknown or empty list is a usage error, not "run nothing". */
+function checksToSkip(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const wanted = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = wanted.filter((w) => !CHECK_IDS.includes(w));
+  if (unknown.length > 0 || wanted.length === 0)
+    throw new CliError(
+      `--checks takes a comma-separated list of ${CHECK_IDS.join(', ')}, not ${JSON.stringify(value)}`,
+    );
+  return CHECK_IDS.filter((id) => !wanted.includes(id));
+}
 
 export function register(program: Command, io: CliIO, setCode: (code: number) => void): void {
   program
@@ -18,12 +37,18 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     )
     .argument('[inputs...]', 'YAML files or folders; - reads standard input')
     .option('-c, --config <file>', 'config file (default: kfm-gitops.yaml in the current folder)')
-    .option('-f, --format <format>', 'console output format: text, json, sarif, junit or github')
+    .option('-f, --format <format>', 'console output format: text, json, sarif, junit, tap or github')
     .option('-o, --output <format=file>', 'also write a report file (repeatable)', collect)
     .option('--fail-on <severity>', 'error or warning (default error)')
     .option('-q, --quiet', 'print only errors and the verdict line')
     .option('--no-color', 'no colours')
     .option('--kubernetes-version <x.y>', 'Kubernetes release to validate against')
+    .option('--checks <list>', `checks to run, comma-separated (default all: ${CHECK_IDS.join(',')})`)
+    .option(
+      '--skip-kinds <list>',
+      'kinds (Secret) or apiVersion/kind (apps/v1/Deployment) not to check, comma-separated; repeatable',
+      collect,
+    )
     .action(
       async (
         inputs: string[],
@@ -35,9 +60,18 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           quiet?: boolean;
           color?: boolean;
           kubernetesVersion?: string;
+          checks?: string;
+          skipKinds?: string[];
         },
       ) => {
         if (inputs.length === 0) throw new CliError('validate needs at least one file, folder, or - for stdin');
+        const skip = checksToSkip(flags.checks);
+        let skipKinds: KindFilter | undefined;
+        try {
+          skipKinds = flags.skipKinds ? parseSkipKinds(flags.skipKinds) : undefined;
+        } catch (err) {
+          throw new CliError((err as Error).message);
+        }
         let config;
         let configFile: string | undefined;
         try {
@@ -57,7 +91,11 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
         const files: ValidateInput[] = [];
         for (const input of inputs) {
           if (input === '-') {
-            files.push({ name: '<stdin>', text: await io.stdin() });
+            const text = await io.stdin();
+            // Nothing piped in is a broken pipeline (`helm template` failed upstream), not a clean manifest.
+            files.push(
+              text === '' ? { name: '<stdin>', error: 'nothing on standard input' } : { name: '<stdin>', text },
+            );
             continue;
           }
           const abs = resolve(io.cwd, input);
@@ -92,7 +130,8 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           root: io.cwd,
           config,
           configFile,
-          checks: (await import('../../checks/index.js')).createChecks(),
+          checks: (await import('../../checks/index.js')).createChecks({ skip }),
+          skipKinds,
           kubernetesVersion,
           toolVersion: toolVersion(),
           inputs: files,
