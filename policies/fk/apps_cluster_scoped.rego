@@ -56,9 +56,9 @@ forbidden_in_apps contains k if some k in params.extraClusterScopedKinds
 forbidden_in_apps contains "Namespace" if not params.allowNamespaces
 
 violations contains v if {
-	input.overlay.layer == "apps"
 	some i, r in input.resources
 	r.kind in forbidden_in_apps
+	k8s.layer_of(i) == "apps"
 	v := {
 		"id": "KFM-FK-001",
 		"msg": concat("", ["the apps layer creates cluster-scoped ", r.kind, " ", k8s.name(r), "; cluster-scoped objects belong to the platform layers"]),

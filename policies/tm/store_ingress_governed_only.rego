@@ -52,11 +52,11 @@ store_policies contains i if {
 	np.kind == "NetworkPolicy"
 	"Ingress" in object.get(np, ["spec", "policyTypes"], ["Ingress"])
 	some j in stores.store_workloads
-	w := input.resources[j]
+	w := k8s.all[j]
 	k8s.namespace(w) == k8s.namespace(np)
 
 	# An absent podSelector is the empty selector (the API field is not optional in Go), i.e. all pods.
-	k8s.selector_matches(object.get(np, ["spec", "podSelector"], {}), k8s.pod_labels(w))
+	k8s.selector_selects_pods(object.get(np, ["spec", "podSelector"], {}), w)
 }
 
 peer_problems(peer) := (({"an ipBlock peer" |

@@ -109,6 +109,15 @@ const cases: Case[] = [
   { rule: 'KFM-TM-003', resources: [db], at: [0, ['metadata', 'namespace']] },
   { rule: 'KFM-TM-003', resources: [db, deny] },
   {
+    rule: 'KFM-TM-006',
+    overlay: { env: 'prod' },
+    resources: [svc('api', { app: 'api' })],
+    at: [0, ['metadata', 'namespace']],
+  },
+  { rule: 'KFM-TM-006', overlay: { env: 'prod' }, resources: [svc('api', { app: 'api' }), deny] },
+  { rule: 'KFM-TM-007', resources: [svc('api', { app: 'api' })], at: [0, ['metadata', 'namespace']] },
+  { rule: 'KFM-TM-007', resources: [svc('api', { app: 'api' }), deny] },
+  {
     rule: 'KFM-TM-004',
     resources: [
       db,
