@@ -100,11 +100,49 @@ store_service(svc) if {
 	k8s.map_selects_pods(sel, w)
 }
 
-# "namespace/name" of every store Service, for routes that name their backend.
-store_service_keys contains key if {
+# "namespace/name" of every Service that leads to a store: a store Service, or an ExternalName Service whose
+# DNS name resolves (directly or through a chain of ExternalName Services) to one (or to a pod behind one).
+direct_store_service_keys contains key if {
 	some i in store_services
 	s := k8s.all[i]
-	key := concat("/", [k8s.namespace(s), k8s.name(s)])
+	key := service_key(s)
+}
+
+store_service_keys := direct_store_service_keys | {k |
+	some k, _ in external_name_graph
+	some r in graph.reachable(external_name_nodes, {k})
+	r in direct_store_service_keys
+}
+
+# graph.reachable needs every node as a key: targets that are not ExternalName Services get no edges.
+external_name_nodes := object.union({t: set() | some ts in external_name_graph; some t in ts}, external_name_graph)
+
+service_key(s) := concat("/", [k8s.namespace(s), k8s.name(s)])
+
+# ExternalName Service key -> {the Service key its externalName points to} (in-cluster names only).
+external_name_graph[service_key(s)] := {target} if {
+	some s in k8s.all
+	s.kind == "Service"
+	s.spec.type == "ExternalName"
+	target := cluster_dns_service(s.spec.externalName, k8s.namespace(s))
+}
+
+# "namespace/service" named by a cluster DNS name: <svc>.<ns>.svc[.<cluster domain>], <pod>.<svc>.<ns>.svc...,
+# <svc>.<ns>, or a bare <svc> (same namespace, through the search path).
+cluster_dns_service(name, _) := concat("/", [labels[i - 1], labels[i - 2]]) if {
+	labels := split(lower(trim_suffix(name, ".")), ".")
+	i := max({j | some j, l in labels; l == "svc"})
+	i >= 2
+}
+
+cluster_dns_service(name, _) := concat("/", [labels[1], labels[0]]) if {
+	labels := split(lower(trim_suffix(name, ".")), ".")
+	count(labels) == 2
+}
+
+cluster_dns_service(name, ns) := concat("/", [ns, lower(name)]) if {
+	not contains(name, ".")
+	name != ""
 }
 
 # Namespaces holding a store (workload or store-labelled Service).
@@ -131,6 +169,19 @@ secret_name(s) := object.get(s, ["spec", "target", "name"], k8s.name(s)) if s.ki
 secret_name(s) := object.get(s, ["spec", "template", "metadata", "name"], k8s.name(s)) if s.kind == "SealedSecret"
 
 secret_name(s) := k8s.name(s) if s.kind == "Secret"
+
+# Pods that run on the node's network or bind a host port: NetworkPolicies no longer apply to that traffic.
+host_exposure(w) := array.concat(
+	[{"path": array.concat(k8s.pod_spec_path(w), ["hostNetwork"]), "what": "hostNetwork: true"} |
+		k8s.pod_spec(w).hostNetwork == true
+	],
+	[{"path": array.concat(c.path, ["ports", k, "hostPort"]), "what": concat("", ["hostPort ", format_int(p.hostPort, 10)])} |
+		some c in k8s.containers(w)
+		some k, p in object.get(c.container, "ports", [])
+		is_number(p.hostPort)
+		p.hostPort > 0
+	],
+)
 
 # Store PersistentVolumeClaims: "namespace/claim" of every claim a store mounts, and of the claims its
 # volumeClaimTemplates create (<template>-<statefulset>-<ordinal>).

@@ -73,9 +73,43 @@ path_backend(ns, j, k, hp) := {{"namespace": ns, "name": hp.backend.service.name
 	is_string(hp.backend.serviceName)
 }
 
-gateway_backends(r) := {{"namespace": object.get(ref, "namespace", k8s.namespace(r)), "name": ref.name, "path": ["spec", "rules", j, "backendRefs", k, "name"]} |
+# Gateway API: rule backendRefs, and Services that filters send traffic to (RequestMirror mirrors every request,
+# so the store receives it), in rule filters and in per-backend filters.
+gateway_backends(r) := (rule_refs(r) | rule_filter_refs(r)) | backend_filter_refs(r)
+
+rule_refs(r) := {gateway_backend(r, ref, ["spec", "rules", j, "backendRefs", k]) |
 	some j, rule in object.get(r, ["spec", "rules"], [])
 	some k, ref in object.get(rule, "backendRefs", [])
+	service_ref(ref)
+}
+
+rule_filter_refs(r) := {gateway_backend(r, ref, array.concat(["spec", "rules", j, "filters", k], p)) |
+	some j, rule in object.get(r, ["spec", "rules"], [])
+	some k, f in object.get(rule, "filters", [])
+	some p, ref in filter_refs(f)
+}
+
+backend_filter_refs(r) := {gateway_backend(r, ref, array.concat(["spec", "rules", j, "backendRefs", k, "filters", m], p)) |
+	some j, rule in object.get(r, ["spec", "rules"], [])
+	some k, b in object.get(rule, "backendRefs", [])
+	some m, f in object.get(b, "filters", [])
+	some p, ref in filter_refs(f)
+}
+
+# Filter path -> backendRef, for every filter kind that names one (requestMirror today; any future field
+# holding a backendRef is caught too).
+filter_refs(f) := {p: ref |
+	some field, body in f
+	is_object(body)
+	ref := body.backendRef
+	service_ref(ref)
+	p := [field, "backendRef"]
+}
+
+service_ref(ref) if {
 	object.get(ref, "kind", "Service") == "Service"
+	object.get(ref, "group", "") == ""
 	is_string(ref.name)
 }
+
+gateway_backend(r, ref, p) := {"namespace": object.get(ref, "namespace", k8s.namespace(r)), "name": ref.name, "path": array.concat(p, ["name"])}

@@ -4,7 +4,7 @@
 #   NetworkPolicies add up: any policy that selects a store's pods and allows a peer opens the store to it. A
 #   NetworkPolicy selecting store pods (same namespace) may allow ingress only from pods carrying the governed-API
 #   labels (policy parameter governedApiSelector, default kfm.dev/governed-api=true). An ingress rule without
-#   `from` (everyone), a peer with `namespaceSelector: {}` (every namespace), a peer without a podSelector, an
+#   `from` (everyone), a peer with `namespaceSelector: {}` or one every namespace matches (`kubernetes.io/metadata.name` Exists, as the API server sets that label on every namespace), a peer without a podSelector, an
 #   ipBlock peer or a podSelector that does not require the governed-API labels each break the trust membrane.
 # custom:
 #   id: KFM-TM-004
@@ -61,9 +61,9 @@ store_policies contains i if {
 
 peer_problems(peer) := (({"an ipBlock peer" |
 	peer.ipBlock
-} | {"every namespace (namespaceSelector: {})" |
+} | {"every namespace (a namespaceSelector every namespace matches)" |
 	is_object(peer.namespaceSelector)
-	k8s.selects_all(peer.namespaceSelector)
+	k8s.namespace_selector_selects_all(peer.namespaceSelector)
 }) | {"a peer without a podSelector" |
 	not peer.ipBlock
 	not peer.podSelector

@@ -44,6 +44,19 @@ const np = (name: string, spec: Obj): Obj => ({
   spec,
 });
 const db = deploy('db', 'postgres:16', { app: 'db' }, { envFrom: [{ secretRef: { name: 'db-creds' } }] });
+const withClaim = (w: Obj, claimName: string): Obj => {
+  const spec = w.spec as { template: { spec: Obj } };
+  return {
+    ...w,
+    spec: {
+      ...spec,
+      template: {
+        ...spec.template,
+        spec: { ...spec.template.spec, volumes: [{ name: 'v', persistentVolumeClaim: { claimName } }] },
+      },
+    },
+  };
+};
 const deny = np('deny', { podSelector: {}, policyTypes: ['Ingress'] });
 const role = (kind: string, rules: Obj[]): Obj => ({
   apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -117,6 +130,18 @@ const cases: Case[] = [
   { rule: 'KFM-TM-006', overlay: { env: 'prod' }, resources: [svc('api', { app: 'api' }), deny] },
   { rule: 'KFM-TM-007', resources: [svc('api', { app: 'api' })], at: [0, ['metadata', 'namespace']] },
   { rule: 'KFM-TM-007', resources: [svc('api', { app: 'api' }), deny] },
+  {
+    rule: 'KFM-TM-008',
+    resources: [deploy('db', 'postgres:16', { app: 'db' }, { ports: [{ containerPort: 5432, hostPort: 5432 }] })],
+    at: [0, ['spec', 'template', 'spec', 'containers', 0, 'ports', 0, 'hostPort']],
+  },
+  { rule: 'KFM-TM-008', resources: [deploy('db', 'postgres:16', { app: 'db' }, { ports: [{ containerPort: 5432 }] })] },
+  {
+    rule: 'KFM-TM-009',
+    resources: [withClaim(db, 'db-data'), withClaim(deploy('job', 'ghcr.io/kfm/x:1'), 'db-data')],
+    at: [1, ['spec', 'template', 'spec', 'volumes', 0, 'persistentVolumeClaim', 'claimName']],
+  },
+  { rule: 'KFM-TM-009', resources: [withClaim(db, 'db-data'), withClaim(deploy('job', 'ghcr.io/kfm/x:1'), 'scratch')] },
   {
     rule: 'KFM-TM-004',
     resources: [
