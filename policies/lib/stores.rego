@@ -6,7 +6,8 @@
 #   1. it declares it: label or annotation kfm.dev/store (value not "false") on the workload or its pod template,
 #      or a label set of the policy parameter storeSelectors.labels (default kfm.dev/tier=store);
 #   2. one of its containers (init and ephemeral included) runs an image of a store family (data document
-#      kfm_data.stores.families, replaced by storeSelectors.families) or matches a glob of storeSelectors.images;
+#      policies/data/stores.rego: names plus version/distribution suffixes, replaced by storeSelectors.families),
+#      an image named after its role (*-db, *-database) or one matching a glob of storeSelectors.images;
 # A workload that mounts a store's credentials is a client of the store, not a store: KFM-TM-005 judges it.
 package kfm_lib.stores
 
@@ -68,12 +69,23 @@ marked(r, keys) if {
 
 families := object.get(params.storeSelectors, "families", store_data.families)
 
+family_names := {n | some f in families; some n in f.names}
+
 store_image(img) if {
 	is_string(img)
-	n := lower(k8s.image_name(img))
-	some f in families
-	some pattern in f.patterns
-	regex.match(pattern, n)
+	n := replace(lower(k8s.image_name(img)), "_", "-")
+	segs := split(n, "-")
+	some k in numbers.range(1, count(segs))
+	product := concat("-", array.slice(segs, 0, k))
+	product in family_names
+	regex.match(store_data.suffix, substring(n, count(product), -1))
+}
+
+store_image(img) if {
+	is_string(img)
+	segs := split(replace(lower(k8s.image_name(img)), "_", "-"), "-")
+	count(segs) >= 2
+	segs[count(segs) - 1] in store_data.role_suffixes
 }
 
 store_image(img) if {

@@ -179,3 +179,14 @@ test_rollout_workload_ref_runs_the_store if {
 	svc := object.union(db_service, {"spec": {"selector": {"app": "db", "rollouts-pod-template-hash": "abc"}}})
 	count(route_to_store.violations) == 1 with input as {"resources": [base, rollout, svc, route_to("db")]}
 }
+
+test_tools_named_after_a_store_are_not_stores if {
+	some img in ["quay.io/prometheuscommunity/postgres-exporter:v0.15.0", "rediscommander/redis-commander:latest", "ghcr.io/kfm/kfm-api:1"]
+	w := object.union(postgres, {"spec": {"template": {"spec": {"containers": [{"name": "c", "image": img}]}}}})
+	count(route_to_store.violations) == 0 with input as {"resources": [w, db_service, route_to("db")]}
+}
+
+test_families_param_replaces_the_data_document if {
+	inp := {"resources": [postgres, db_service, route_to("db")], "params": {"storeSelectors": {"families": {"kv": {"names": ["kv"]}}}}}
+	count(route_to_store.violations) == 0 with input as inp
+}

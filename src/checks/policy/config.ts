@@ -19,7 +19,7 @@ const STRING_LIST = (v: unknown): boolean => Array.isArray(v) && v.every((s) => 
 const LABEL_MAP = (v: unknown): boolean =>
   v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((s) => typeof s === 'string');
 
-/** {family: {patterns: [regular expressions on the lower-cased image name]}} (see policies/data/stores.rego). */
+/** {family: {names: [image names]}} (see policies/data/stores.rego). */
 const FAMILIES = (v: unknown): boolean =>
   v !== null &&
   typeof v === 'object' &&
@@ -29,8 +29,8 @@ const FAMILIES = (v: unknown): boolean =>
       f !== null &&
       typeof f === 'object' &&
       !Array.isArray(f) &&
-      Object.keys(f).every((k) => k === 'patterns') &&
-      STRING_LIST((f as { patterns?: unknown }).patterns),
+      Object.keys(f).every((k) => k === 'names') &&
+      STRING_LIST((f as { names?: unknown }).names),
   );
 
 const CHECKS: Record<string, (v: unknown) => boolean> = {
