@@ -275,6 +275,13 @@ const cases: Case[] = [
     resources: [role('Role', [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['one'], verbs: ['get'] }])],
   },
   {
+    rule: 'KFM-RBAC-004',
+    resources: [role('Role', [{ apiGroups: [''], resources: ['secrets'], resourceNames: [''], verbs: ['list'] }])],
+    at: [0, ['rules', 0]],
+  },
+  { rule: 'KFM-RBAC-005', resources: [{ ...binding('RoleBinding', 'edit') }], at: [0, ['roleRef', 'name']] },
+  { rule: 'KFM-RBAC-005', resources: [{ ...binding('RoleBinding', 'view') }] },
+  {
     rule: 'KFM-ARGO-001',
     overlay: { layer: 'components' },
     resources: [project('p', { ...okProject, sourceRepos: ['*'] })],
