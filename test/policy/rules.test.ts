@@ -211,6 +211,11 @@ const cases: Case[] = [
   },
   {
     rule: 'KFM-FK-001',
+    resources: [{ apiVersion: 'networking.k8s.io/v1', kind: 'ServiceCIDR', metadata: { name: 'extra' } }],
+    at: [0, ['kind']],
+  },
+  {
+    rule: 'KFM-FK-001',
     resources: [
       { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'x.example.com' } },
     ],
