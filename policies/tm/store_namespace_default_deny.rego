@@ -24,7 +24,7 @@ import data.kfm_lib.stores
 violations contains v if {
 	some [o, ns] in store_namespaces
 	not [o, ns] in default_deny
-	in_ns := array.concat(in_namespace(stores.store_workloads, o, ns), in_namespace(stores.store_services, o, ns))
+	in_ns := array.concat(in_namespace(stores.store_workloads, o, ns), in_namespace(overlay_store_services, o, ns))
 	r := input.resources[in_ns[0]]
 	names := [concat("", [input.resources[i].kind, " ", k8s.name(input.resources[i])]) | some i in in_ns]
 	v := {
@@ -40,9 +40,27 @@ store_namespaces contains [k8s.owner(i), k8s.namespace(input.resources[i])] if {
 	k8s.own(i)
 }
 
+# Services count when labelled as stores or selecting a store of their own overlay: a Service that selects a
+# store of another overlay is judged by KFM-TM-001/002, not by this overlay's policies.
 store_namespaces contains [k8s.owner(i), k8s.namespace(input.resources[i])] if {
+	some i in overlay_store_services
+}
+
+overlay_store_services contains i if {
 	some i in stores.store_services
 	k8s.own(i)
+	stores.declared_store(input.resources[i])
+}
+
+overlay_store_services contains i if {
+	some i in stores.store_services
+	k8s.own(i)
+	svc := input.resources[i]
+	some j in stores.store_workloads
+	k8s.own(j)
+	k8s.owner(j) == k8s.owner(i)
+	k8s.namespace(input.resources[j]) == k8s.namespace(svc)
+	k8s.map_selects_pods(object.get(svc, ["spec", "selector"], {}), input.resources[j])
 }
 
 in_namespace(indexes, o, ns) := sort([i |
