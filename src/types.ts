@@ -132,6 +132,11 @@ export interface RuleDoc {
   description: string;
   /** How to fix a finding. */
   remediation: string;
+  /**
+   * The rule means "this could not be checked" (render/parse failure, engine error, no schema…): it keeps the gate
+   * closed, so config may raise it but never lower, switch off or except it.
+   */
+  guard?: boolean;
 }
 
 export interface CheckContext {

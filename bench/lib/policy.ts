@@ -4,8 +4,8 @@
  * one entrypoint) and, for comparison, once per overlay and once per object (both blind to cross-overlay rules).
  * CPU time of this process, so that other processes on a shared machine disturb the figures less.
  */
-import { readBundle } from './bundle.js';
-import { PolicyEngine, type EnvPolicyInput, type PolicyInput } from './engine.js';
+import { readBundle } from '../../src/checks/policy/bundle.js';
+import { PolicyEngine, type EnvPolicyInput, type PolicyInput } from '../../src/checks/policy/engine.js';
 
 export interface PolicyBenchResult {
   resources: number;
