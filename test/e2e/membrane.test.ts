@@ -525,4 +525,70 @@ data:
       'KFM-TM-007 apps/kfm-tiles/overlays/dev/kustomization.yaml',
     );
   });
+
+  it('graph --env prod: routes to kfm-api and kfm-ui, no path to a store; with the cross-overlay Route the path is marked', async () => {
+    const clean = await runCli([
+      'graph',
+      '--root',
+      join(repoRoot, 'infra', 'gitops'),
+      '--env',
+      'prod',
+      '--format',
+      'json',
+    ]);
+    expect(clean.stderr).toBe('');
+    expect(clean.code).toBe(0);
+    const [prod] = (
+      JSON.parse(clean.stdout) as {
+        graphs: { env: string; edges: { from: string; to: string; kind: string; breach?: boolean }[] }[];
+      }
+    ).graphs;
+    expect(prod.env).toBe('prod');
+    const routes = prod.edges.filter((e) => e.kind === 'routes').map((e) => `${e.from} -> ${e.to}`);
+    expect(routes.sort()).toEqual([
+      'Route/kfm-prod/kfm-api -> Service/kfm-prod/kfm-api',
+      'Route/kfm-prod/kfm-ui -> Service/kfm-prod/kfm-ui',
+    ]);
+    expect(prod.edges.some((e) => e.breach)).toBe(false);
+
+    const dir = infraWith({
+      'apps/kfm-api/base': {
+        'route-postgis.yaml': `apiVersion: route.openshift.io/v1
+kind: Route
+metadata:
+  name: db-console
+spec:
+  to:
+    kind: Service
+    name: postgis
+`,
+      },
+    });
+    const broken = await runCli(['graph', '--root', dir, '--env', 'prod']);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/\|BREACH: routes\|/);
+    expect(broken.stdout).toContain('Route/kfm-prod/db-console');
+    expect(broken.stderr).toContain(
+      'env prod: path from outside to a store: Route/kfm-prod/db-console -> Service/kfm-prod/postgis (routes)',
+    );
+  });
+
+  it('graph --format github appends the Mermaid graph to $GITHUB_STEP_SUMMARY', async () => {
+    const { dir, cleanup } = tempCopy(join(repoRoot, 'fixtures', 'policy', 'tm-violation'));
+    cleanups.push(cleanup);
+    const summary = join(dir, 'summary.md');
+    writeFileSync(summary, '# before\n');
+    const r = await runCli(
+      ['graph', '--root', join(repoRoot, 'infra', 'gitops'), '--env', 'dev', '--format', 'github'],
+      {
+        env: { GITHUB_STEP_SUMMARY: summary },
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    const text = readFileSync(summary, 'utf8');
+    expect(text.startsWith('# before\n')).toBe(true);
+    expect(text).toContain('### Trust membrane: env dev');
+    expect(text).toContain('```mermaid\nflowchart LR');
+  });
 });

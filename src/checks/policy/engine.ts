@@ -78,6 +78,21 @@ export class PolicyEngine {
     return new PolicyEngine(key, wasm, policy, entrypoint, new Set(knownIds));
   }
 
+  /** Evaluates another entrypoint of the same module (the graph) and returns its value as is. */
+  async evaluateValue(input: EnvPolicyInput, entrypoint: string): Promise<unknown> {
+    let raw: unknown;
+    try {
+      raw = this.policy.evaluate(input, entrypoint);
+    } catch (err) {
+      instances.delete(this.key);
+      this.policy = await instantiate(this.key, this.wasm);
+      throw new PolicyEngineError(`policy evaluation failed: ${describeThrown(err)}`);
+    }
+    if (!Array.isArray(raw) || raw.length !== 1)
+      throw new PolicyEngineError(`malformed result of ${entrypoint}: ${preview(raw)}`);
+    return (raw[0] as { result?: unknown }).result;
+  }
+
   /** Evaluates once; returns the violations or throws PolicyEngineError. */
   async evaluate(input: PolicyInput | EnvPolicyInput): Promise<Violation[]> {
     let raw: unknown;
