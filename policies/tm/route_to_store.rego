@@ -3,9 +3,23 @@
 # description: >-
 #   Stores (databases, object storage, search, graph) sit behind the trust membrane: every client goes through the
 #   governed API, which applies policy decisions, redaction and audit logging. An OpenShift Route, an Ingress or a
-#   Gateway-API HTTPRoute/TLSRoute/GRPCRoute/TCPRoute/UDPRoute whose backend is a Service fronting a store would
-#   let external clients talk to the store directly. A Service fronts a store when it is labelled as one or its
-#   selector matches the pods of a store workload in the same namespace.
+#   Gateway-API HTTPRoute/TLSRoute/GRPCRoute/TCPRoute/UDPRoute that sends traffic to a store would let external
+#   clients talk to it directly. Backends are resolved as the cluster would: rule backends, Route
+#   alternateBackends, Gateway-API filters that forward or mirror (RequestMirror) and ExternalName Services
+#   pointing, directly or through a chain, at a store Service or one of its pods' DNS names. The objects are
+#   judged across every overlay of the env (a Route in one app's base reaching another app's store). How a store is
+#   recognised (all KFM-TM rules): a workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod,
+#   PodTemplate, Argo Rollout incl. workloadRef, OpenShift DeploymentConfig) that declares it (label or annotation
+#   kfm.dev/store with a value other than "false", or a label set of storeSelectors.labels, default
+#   kfm.dev/tier=store), or any of whose containers (init and ephemeral included) runs an image of a store family
+#   (policies/data/stores.rego: postgres/postgresql/postgis, mysql/mariadb, mongo/mongodb, redis/valkey, minio,
+#   elasticsearch/opensearch, neo4j, cassandra, kafka... matched on the last path segment of the repository with
+#   any registry or namespace and a version/distribution suffix, e.g. registry.redhat.io/rhel9/postgresql-15 or
+#   bitnami/mongodb; storeSelectors.families replaces the list), an image named after its role (*-db,
+#   *-database, e.g. sock-shop's catalogue-db), or one matching storeSelectors.images. A Service fronts a store
+#   when it is labelled so or its selector matches the store's pods, template labels plus the labels the
+#   controller adds (statefulset.kubernetes.io/pod-name, pod-template-hash...). A workload that mounts a store's
+#   credentials is a client of the store, judged by KFM-TM-005, not a store.
 # custom:
 #   id: KFM-TM-001
 #   severity: error
