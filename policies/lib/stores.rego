@@ -21,6 +21,12 @@ store_workloads contains i if {
 	store_workload(r)
 }
 
+# Namespace -> indexes of its store workloads: Services and policies look only at their own namespace (an env
+# holds hundreds of Services and stores; scanning every store per Service was quadratic).
+store_workloads_in[ns] := {j | some j in store_workloads; k8s.namespace(k8s.all[j]) == ns} if {
+	some ns in {k8s.namespace(k8s.all[j]) | some j in store_workloads}
+}
+
 store_workload(r) if declared_store(r)
 
 store_workload(r) if {
@@ -106,10 +112,8 @@ store_service(svc) if declared_store(svc)
 
 store_service(svc) if {
 	sel := object.get(svc, ["spec", "selector"], {})
-	some j in store_workloads
-	w := k8s.all[j]
-	k8s.namespace(w) == k8s.namespace(svc)
-	k8s.map_selects_pods(sel, w)
+	some j in store_workloads_in[k8s.namespace(svc)]
+	k8s.map_selects_pods(sel, k8s.all[j])
 }
 
 # "namespace/name" of every Service that leads to a store: a store Service, or an ExternalName Service whose

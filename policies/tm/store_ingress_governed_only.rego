@@ -51,9 +51,8 @@ store_policies contains i if {
 	some i, np in input.resources
 	np.kind == "NetworkPolicy"
 	"Ingress" in object.get(np, ["spec", "policyTypes"], ["Ingress"])
-	some j in stores.store_workloads
+	some j in stores.store_workloads_in[k8s.namespace(np)]
 	w := k8s.all[j]
-	k8s.namespace(w) == k8s.namespace(np)
 
 	# An absent podSelector is the empty selector (the API field is not optional in Go), i.e. all pods.
 	k8s.selector_selects_pods(object.get(np, ["spec", "podSelector"], {}), w)

@@ -56,10 +56,9 @@ overlay_store_services contains i if {
 	some i in stores.store_services
 	k8s.own(i)
 	svc := input.resources[i]
-	some j in stores.store_workloads
+	some j in stores.store_workloads_in[k8s.namespace(svc)]
 	k8s.own(j)
 	k8s.owner(j) == k8s.owner(i)
-	k8s.namespace(input.resources[j]) == k8s.namespace(svc)
 	k8s.map_selects_pods(object.get(svc, ["spec", "selector"], {}), input.resources[j])
 }
 
