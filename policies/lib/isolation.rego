@@ -25,7 +25,21 @@ first_of_namespace(k, ns) if {
 	app_objects[k - 1][0] != ns
 }
 
+# Only when the platform layers are part of what is evaluated: a run limited to some overlays (--changed-since,
+# --overlay, a promotion's check) does not render the baseline that usually holds the default-deny policies, and
+# this rule then has nothing to compare with (as KFM-FK-002 without its AppProject).
+platform_in_view if count(object.get(input, "shared", [])) > 0
+
+platform_in_view if {
+	some o in k8s.overlays
+	object.get(o, "layer", "apps") != "apps"
+}
+
+# A single-overlay input (unit tests, a repo's own policies) stands for itself.
+platform_in_view if not k8s.env_input
+
 first_app_object_without_default_deny[ns] := i if {
+	platform_in_view
 	some ns, i in app_namespaces
 	not k8s.default_deny_namespaces[ns]
 }

@@ -8,7 +8,8 @@
 #   (any overlay of the env or a platform overlay such as core/baseline), a NetworkPolicy with an empty
 #   podSelector, Ingress among its policyTypes and no ingress rules. Apps then allow what they need explicitly. One
 #   finding per namespace, on the first object the env puts there. KFM-TM-007 is the same check, as a warning, for
-#   the other envs.
+#   the other envs. A run limited to some overlays that renders no platform overlay (--changed-since, --overlay,
+#   a promotion's check) has nothing to compare with, and this rule reports nothing there (as KFM-FK-002).
 # custom:
 #   id: KFM-TM-006
 #   severity: error

@@ -22,10 +22,12 @@ env_input(shared) := {
 	"shared": shared,
 }
 
+platform := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kfm-prod"}}
+
 test_namespace_without_default_deny_in_prod if {
-	vs := rule.violations with input as env_input([])
+	vs := rule.violations with input as env_input([platform])
 	{[v.resource, v.path] | some v in vs} == {[2, ["metadata", "namespace"]]}
-	count(other.violations) == 0 with input as env_input([])
+	count(other.violations) == 0 with input as env_input([platform])
 }
 
 test_default_deny_from_another_overlay_or_the_platform_counts if {
@@ -59,4 +61,11 @@ test_isolated_envs_param if {
 	inp := {"overlay": overlay("api", "dev"), "resources": [svc("kfm-dev")], "params": {"isolatedEnvs": ["dev"]}}
 	count(rule.violations) == 1 with input as inp
 	count(other.violations) == 0 with input as inp
+}
+
+# A run limited to app overlays (no platform overlay rendered) cannot see the baseline: nothing to judge.
+test_partial_run_without_platform_reports_nothing if {
+	count(rule.violations) == 0 with input as object.union(env_input([]), {"shared": []})
+	with_core := object.union(env_input([]), {"overlays": [overlay("api", "prod"), overlay("ui", "prod"), {"path": "core/x/overlays/prod", "env": "prod", "layer": "core"}]})
+	count(rule.violations) == 1 with input as with_core
 }
