@@ -365,7 +365,7 @@ export function findFigure(value, pattern, path = []) {
 // for (first match wins, so the preferred key comes first in each list).
 const MICRO = [
   { name: 'schema', file: 'schema.bench.mjs', args: ['--json'], figures: [/^warm\.perSecond$/, /perSecond|resourcesPerS/i], unit: 'resources/s' },
-  { name: 'policy', file: 'policy.bench.mjs', args: [], figures: [/wholeOverlayMsPer1000/, /msPer1000/i], unit: 'ms per 1,000 resources' },
+  { name: 'policy', file: 'policy.bench.mjs', args: [], figures: [/wholeEnvMsPer1000/, /msPer1000/i], unit: 'ms per 1,000 resources' },
   // Older versions printed only text: then the figure is read from "… → <n> MB/s".
   {
     name: 'secrets',

@@ -1,5 +1,5 @@
 # The single entrypoint compiled to WebAssembly: every rule package data.kfm.<family>.<rule> contributes its
-# `violations` set. Evaluating once per overlay through one entrypoint shares the helper work (store detection,
+# `violations` set. Evaluating once per env through one entrypoint shares the helper work (store detection,
 # selectors) across rules; see scripts/policies-build.mjs for the measured alternative.
 package kfm_main
 

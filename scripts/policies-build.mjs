@@ -27,6 +27,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const policiesDir = join(root, 'policies');
 const bundleDir = join(policiesDir, 'bundle');
 export const ENTRYPOINT = 'kfm_main/violations';
+/** The reachability graph of `kfm-gitops graph` (policies/graph.rego), compiled into the same module. */
+export const GRAPH_ENTRYPOINT = 'kfm_graph/graph';
 
 /**
  * Builtins OPA compiles natively into the wasm module (OPA v1.10.1, internal/compiler/wasm/wasm.go,
@@ -190,7 +192,9 @@ export async function catalogue(stageDir, sources) {
       file: `policies/${file}`,
     });
   }
-  const rulePackages = sources.filter((s) => !s.startsWith('lib/') && s !== 'main.rego');
+  const rulePackages = sources.filter(
+    (s) => !s.startsWith('lib/') && !s.startsWith('data/') && s !== 'main.rego' && s !== 'graph.rego',
+  );
   const documented = new Set(rules.map((r) => r.file));
   for (const s of rulePackages) if (!documented.has(`policies/${s}`)) problems.push(`${s}: no package # METADATA with custom.id`);
   if (problems.length > 0) throw new Error(`policy metadata problems:\n  ${problems.join('\n  ')}`);
@@ -229,7 +233,12 @@ export async function build() {
       await copyFile(join(policiesDir, s), join(stage, s));
     }
     const rules = await catalogue(stage, sources);
-    const wasm = await compileWasm({ dir: policiesDir, sources, capabilitiesFile });
+    const wasm = await compileWasm({
+      dir: policiesDir,
+      sources,
+      capabilitiesFile,
+      entrypoints: [ENTRYPOINT, GRAPH_ENTRYPOINT],
+    });
     const { stdout: defaultsJson } = await opa([
       'eval', '--format', 'json', '-d', join(stage, 'lib', 'params.rego'), 'data.kfm_lib.params.defaults',
     ]);

@@ -12,6 +12,7 @@
 #     kfm-apps or kfm-platform.
 package kfm.argo.default_project
 
+import data.kfm_lib.argo
 import data.kfm_lib.k8s
 
 violations contains v if {
@@ -24,6 +25,24 @@ violations contains v if {
 		"msg": concat("", [r.kind, " ", k8s.name(r), " uses the default AppProject"]),
 		"resource": i,
 		"path": project_path(spec_path, spec),
+	}
+}
+
+# An ApplicationSet whose template project is a parameter ({{project}}) generates an Application per list
+# element: each element's project is judged.
+violations contains v if {
+	some i, r in input.resources
+	r.kind == "ApplicationSet"
+	template := r.spec.template.spec.project
+	contains(template, "{{")
+	some e in argo.list_elements(r)
+	project := argo.render(template, e)
+	project in {"", "default"}
+	v := {
+		"id": "KFM-ARGO-003",
+		"msg": concat("", ["ApplicationSet ", k8s.name(r), " generates an Application in the default AppProject (template project ", template, " with a generator element giving ", project, ")"]),
+		"resource": i,
+		"path": ["spec", "template", "spec", "project"],
 	}
 }
 

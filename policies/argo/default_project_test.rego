@@ -26,3 +26,19 @@ test_appset_template_default if {
 test_named_projects_pass if {
 	paths([app({"project": "kfm-apps"}), appset({"project": "kfm-platform"})]) == set()
 }
+
+test_appset_list_element_project_default if {
+	a := json.patch(appset({"project": "{{project}}"}), [{"op": "replace", "path": "/spec/generators", "value": [{"list": {"elements": [{"project": "kfm-apps"}, {"project": "default"}]}}]}])
+	paths([a]) == {[0, ["spec", "template", "spec", "project"]]}
+}
+
+test_appset_matrix_go_template_elements if {
+	gens := [{"matrix": {"generators": [{"list": {"elements": [{"project": "default"}]}}, {"clusters": {}}]}}]
+	a := json.patch(appset({"project": "{{ .project }}"}), [{"op": "replace", "path": "/spec/generators", "value": gens}])
+	paths([a]) == {[0, ["spec", "template", "spec", "project"]]}
+}
+
+test_appset_parameterised_project_with_named_elements_passes if {
+	a := json.patch(appset({"project": "{{project}}"}), [{"op": "replace", "path": "/spec/generators", "value": [{"list": {"elements": [{"project": "kfm-apps"}]}}]}])
+	paths([a]) == set()
+}

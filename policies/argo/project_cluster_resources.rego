@@ -4,6 +4,7 @@
 #   spec.clusterResourceWhitelist decides which cluster-scoped kinds an AppProject's Applications may create. A `*`
 #   group or kind in an app project (any AppProject not listed in the policy parameter platformProjects, default
 #   kfm-platform) hands app teams CRDs, ClusterRoles and webhooks, the cluster-wide sprawl the FK rules forbid.
+#   Globs that match any group or kind (`?*`, `**`, `*.*`...) count as `*`.
 # custom:
 #   id: KFM-ARGO-002
 #   severity: error
@@ -12,6 +13,7 @@
 #     wildcards for platform projects only.
 package kfm.argo.project_cluster_resources
 
+import data.kfm_lib.argo
 import data.kfm_lib.k8s
 import data.kfm_lib.params.params
 
@@ -29,6 +31,6 @@ violations contains v if {
 	}
 }
 
-wildcard(entry) if entry.group == "*"
+wildcard(entry) if argo.wildcard("group", entry.group)
 
-wildcard(entry) if entry.kind == "*"
+wildcard(entry) if argo.wildcard("kind", entry.kind)

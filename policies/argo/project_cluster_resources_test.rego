@@ -27,3 +27,9 @@ test_platform_projects_param if {
 		"params": {"platformProjects": ["infra"]},
 	}
 }
+
+test_glob_equivalent_to_star if {
+	p := {"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject", "metadata": {"name": "kfm-apps"}, "spec": {"clusterResourceWhitelist": [{"group": "?*", "kind": "Namespace"}, {"group": "", "kind": "**"}, {"group": "", "kind": "Namespace"}]}}
+	vs := data.kfm.argo.project_cluster_resources.violations with input as {"resources": [p]}
+	{v.path | some v in vs} == {["spec", "clusterResourceWhitelist", 0], ["spec", "clusterResourceWhitelist", 1]}
+}

@@ -31,3 +31,18 @@ test_wildcard_destinations if {
 		["spec", "destinations", 2, "namespace"],
 	}
 }
+
+test_globs_equivalent_to_star if {
+	ds := [{"server": "https://kubernetes.default.svc", "namespace": "?*"}, {"server": "**", "namespace": "kfm-*"}]
+	paths([project(["https://*", "**"], ds)]) == {
+		["spec", "sourceRepos", 0],
+		["spec", "sourceRepos", 1],
+		["spec", "destinations", 0, "namespace"],
+		["spec", "destinations", 1, "server"],
+	}
+}
+
+test_scoped_globs_pass if {
+	ds := [{"server": "https://kubernetes.default.svc", "namespace": "kfm-*"}, {"server": "https://kubernetes.default.svc", "namespace": "!kube-*"}]
+	paths([project(["https://git.example/kfm/*"], ds)]) == set()
+}

@@ -17,14 +17,14 @@ import data.kfm_lib.k8s
 import data.kfm_lib.params.params
 
 violations contains v if {
-	input.overlay.env in params.digestEnvs
+	k8s.env in params.digestEnvs
 	some i, r in input.resources
 	some c in k8s.containers(r)
 	img := object.get(c.container, "image", "")
 	not k8s.image_digest_pinned(img)
 	v := {
 		"id": "KFM-DP-001",
-		"msg": concat("", ["image \"", img, "\" of container ", object.get(c.container, "name", "?"), " in ", r.kind, " ", k8s.name(r), " is not pinned by digest (@sha256:...), required in env ", input.overlay.env]),
+		"msg": concat("", ["image \"", img, "\" of container ", object.get(c.container, "name", "?"), " in ", r.kind, " ", k8s.name(r), " is not pinned by digest (@sha256:...), required in env ", k8s.env]),
 		"resource": i,
 		"path": array.concat(c.path, ["image"]),
 	}

@@ -28,3 +28,25 @@ test_registry_port_with_tag_passes if not flagged("registry.local:5000/kfm/index
 test_digest_passes if not flagged("ghcr.io/kfm/indexer@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
 
 test_latest_with_digest_passes if not flagged("ghcr.io/kfm/indexer:latest@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+
+test_every_workload_shape_is_checked if {
+	spec := {"containers": [{"name": "c", "image": "ghcr.io/kfm/api:latest"}]}
+	shapes := [
+		{"kind": "Rollout", "apiVersion": "argoproj.io/v1alpha1", "metadata": {"name": "r"}, "spec": {"template": {"spec": spec}}},
+		{"kind": "DeploymentConfig", "apiVersion": "apps.openshift.io/v1", "metadata": {"name": "d"}, "spec": {"template": {"spec": spec}}},
+		{"kind": "PodTemplate", "apiVersion": "v1", "metadata": {"name": "t"}, "template": {"spec": spec}},
+		{"kind": "ReplicaSet", "apiVersion": "apps/v1", "metadata": {"name": "s"}, "spec": {"template": {"spec": spec}}},
+	]
+	vs := rule.violations with input as {"resources": shapes}
+	{[v.resource, v.path] | some v in vs} == {
+		[0, ["spec", "template", "spec", "containers", 0, "image"]],
+		[1, ["spec", "template", "spec", "containers", 0, "image"]],
+		[2, ["template", "spec", "containers", 0, "image"]],
+		[3, ["spec", "template", "spec", "containers", 0, "image"]],
+	}
+}
+
+test_rollout_with_workload_ref_has_no_containers_of_its_own if {
+	r := {"kind": "Rollout", "apiVersion": "argoproj.io/v1alpha1", "metadata": {"name": "r"}, "spec": {"workloadRef": {"kind": "Deployment", "name": "api"}}}
+	count(rule.violations) == 0 with input as {"resources": [r]}
+}

@@ -11,16 +11,18 @@
 #     Give the entry a `digest: sha256:<64 hex>` (and drop `newTag`); `kfm-gitops promote` writes it for you.
 package kfm.dp.kustomization_image_digest
 
+import data.kfm_lib.k8s
 import data.kfm_lib.params.params
 
 violations contains v if {
-	input.overlay.env in params.digestEnvs
-	some i, entry in object.get(input, ["overlay", "kustomization", "images"], [])
+	k8s.env in params.digestEnvs
+	some o in k8s.overlays
+	some i, entry in object.get(o, ["kustomization", "images"], [])
 	not regex.match(`^sha256:[a-f0-9]{64}$`, object.get(entry, "digest", ""))
 	v := {
 		"id": "KFM-DP-003",
-		"msg": concat("", ["kustomization images entry ", object.get(entry, "name", "?"), " has no sha256 digest, required in env ", input.overlay.env]),
-		"file": input.overlay.kustomizationFile,
+		"msg": concat("", ["kustomization images entry ", object.get(entry, "name", "?"), " has no sha256 digest, required in env ", k8s.env]),
+		"file": o.kustomizationFile,
 		"path": ["images", i],
 	}
 }

@@ -5,7 +5,9 @@
 #   Namespaces, priority and storage classes, persistent volumes, API services, cluster-wide issuers and secret
 #   stores...) change the platform for everyone and belong to the platform-owned core or bootstrap layers. Namespace
 #   objects are allowed when the policy parameter allowNamespaces is true; more kinds can be added with
-#   extraClusterScopedKinds.
+#   extraClusterScopedKinds. Which kinds are cluster-scoped comes from the shipped Kubernetes and CRD schemas
+#   (every kind classified, e.g. ServiceCIDR, IPAddress, DeviceClass, ClusterTrustBundle, VolumeAttributesClass)
+#   and from the spec.scope of CustomResourceDefinitions rendered in the run.
 # custom:
 #   id: KFM-FK-001
 #   severity: error
@@ -15,50 +17,47 @@
 #     of ClusterIssuer, SecretStore instead of ClusterSecretStore).
 package kfm.fk.apps_cluster_scoped
 
+import data.kfm_data.scopes
 import data.kfm_lib.k8s
 import data.kfm_lib.params.params
 
-cluster_scoped_kinds := {
-	"APIService",
-	"CSIDriver",
-	"CertificateSigningRequest",
-	"ClusterExternalSecret",
-	"ClusterIssuer",
-	"ClusterPolicy",
-	"ClusterRole",
-	"ClusterRoleBinding",
-	"ClusterSecretStore",
-	"CustomResourceDefinition",
-	"FlowSchema",
-	"IngressClass",
-	"MutatingAdmissionPolicy",
-	"MutatingAdmissionPolicyBinding",
-	"MutatingWebhookConfiguration",
-	"Node",
-	"PersistentVolume",
-	"PodSecurityPolicy",
-	"PriorityClass",
-	"PriorityLevelConfiguration",
-	"RuntimeClass",
-	"SecurityContextConstraints",
-	"StorageClass",
-	"ValidatingAdmissionPolicy",
-	"ValidatingAdmissionPolicyBinding",
-	"ValidatingWebhookConfiguration",
-	"VolumeAttachment",
-	"VolumeSnapshotClass",
+# Cluster-scoped kinds: those of the shipped schemas (data.kfm_data.scopes, generated from schemas/), those the
+# CRDs rendered in the env (or the platform context) declare with spec.scope Cluster, and cluster-scoped kinds of
+# common operators whose CRDs are not shipped. A CRD in the run declaring a kind Namespaced wins over the last
+# list only, never over the schemas.
+cluster_scoped_kinds := (scopes.cluster_scoped | crd_cluster_kinds) | (operator_cluster_kinds - crd_namespaced_kinds)
+
+crd_cluster_kinds contains crd.spec.names.kind if {
+	some crd in k8s.all
+	crd.kind == "CustomResourceDefinition"
+	crd.spec.scope == "Cluster"
 }
 
-forbidden_in_apps contains k if some k in cluster_scoped_kinds
+crd_namespaced_kinds contains crd.spec.names.kind if {
+	some crd in k8s.all
+	crd.kind == "CustomResourceDefinition"
+	crd.spec.scope == "Namespaced"
+}
+
+operator_cluster_kinds := {
+	"ClusterExternalSecret", "ClusterGenerator", "ClusterIssuer", "ClusterPolicy", "ClusterPushSecret",
+	"PodSecurityPolicy", "SecurityContextConstraints", "VolumeSnapshotClass", "VolumeSnapshotContent",
+	"ClusterServiceVersion", "ClusterImagePolicy", "ClusterLogForwarder",
+}
+
+forbidden_in_apps contains k if {
+	some k in cluster_scoped_kinds
+	k != "Namespace"
+}
 
 forbidden_in_apps contains k if some k in params.extraClusterScopedKinds
 
 forbidden_in_apps contains "Namespace" if not params.allowNamespaces
 
 violations contains v if {
-	input.overlay.layer == "apps"
 	some i, r in input.resources
 	r.kind in forbidden_in_apps
+	k8s.layer_of(i) == "apps"
 	v := {
 		"id": "KFM-FK-001",
 		"msg": concat("", ["the apps layer creates cluster-scoped ", r.kind, " ", k8s.name(r), "; cluster-scoped objects belong to the platform layers"]),

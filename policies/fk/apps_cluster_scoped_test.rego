@@ -36,3 +36,18 @@ test_namespace_needs_allow if {
 test_extra_kinds if {
 	count(violations("apps", ["Tenant"], {"extraClusterScopedKinds": ["Tenant"]})) == 1
 }
+
+test_cluster_scoped_kinds_from_the_schemas if {
+	kinds := ["ServiceCIDR", "IPAddress", "DeviceClass", "ClusterTrustBundle", "VolumeAttributesClass", "ResourceSlice"]
+	count(violations("apps", kinds, {})) == count(kinds)
+	count(violations("apps", ["ResourceClaim", "PodGroup", "Lease"], {})) == 0
+}
+
+test_cluster_scoped_crd_in_the_run if {
+	crd := {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": "tenants.acme.io"}, "spec": {"group": "acme.io", "scope": "Cluster", "names": {"kind": "Tenant"}}}
+	inp := {"env": "dev", "overlays": [{"layer": "apps"}], "owners": [0], "resources": [obj("Tenant")], "shared": [crd]}
+	vs := rule.violations with input as inp
+	{v.resource | some v in vs} == {0}
+	ns_crd := json.patch(crd, [{"op": "replace", "path": "/spec/scope", "value": "Namespaced"}])
+	count(rule.violations) == 0 with input as object.union(inp, {"shared": [ns_crd]})
+}

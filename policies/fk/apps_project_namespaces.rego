@@ -26,9 +26,9 @@ projects contains p if {
 }
 
 violations contains v if {
-	input.overlay.layer == "apps"
 	count(projects) > 0
 	some i, r in input.resources
+	k8s.layer_of(i) == "apps"
 	ns := r.metadata.namespace
 	not allowed_by_a_project(ns)
 	v := {

@@ -2,46 +2,217 @@
 # label-selector semantics and image-reference parsing. No rule lives here; rules live in data.kfm.<family>.<rule>.
 package kfm_lib.k8s
 
-workload_kinds := {
-	"Pod",
-	"Deployment",
-	"StatefulSet",
-	"DaemonSet",
-	"ReplicaSet",
-	"ReplicationController",
-	"Job",
-	"CronJob",
+# What the evaluation sees. The tool evaluates everything one env deploys at once (input.overlays, input.owners
+# per resource); platform overlays of other envs come as read-only context in input.shared. Rules report only on
+# input.resources (own(i)); lookups (stores, Services, NetworkPolicies, roles) use all, whose first
+# count(input.resources) entries are input.resources. A single-overlay input ({overlay, resources}) works too.
+all := array.concat(input.resources, object.get(input, "shared", []))
+
+own(i) if i < count(input.resources)
+
+# The overlay that rendered resource i.
+overlay_of(i) := input.overlays[input.owners[i]] if env_input
+
+overlay_of(i) := object.get(input, "overlay", {}) if not env_input
+
+# An env input (the tool's) rather than a single overlay (unit tests, a repo's own policies).
+env_input if is_array(object.get(input, "owners", null))
+
+# The env being evaluated.
+env := input.env if env_input
+
+env := object.get(input, ["overlay", "env"], "") if not env_input
+
+layer_of(i) := object.get(overlay_of(i), "layer", "")
+
+# Index in input.overlays of the overlay that rendered resource i (0 for a single-overlay input).
+owner(i) := input.owners[i] if env_input
+
+owner(i) := 0 if not env_input
+
+# The overlays being evaluated (with their parsed kustomization).
+overlays := input.overlays if env_input
+
+overlays := [input.overlay] if {
+	not env_input
+	is_object(input.overlay)
 }
+
+# Kinds that run pods, and where each keeps its pod template: [path of the template metadata, path of the pod spec].
+# Argo Rollouts and OpenShift DeploymentConfigs run pods like a Deployment; a PodTemplate is a template other
+# controllers instantiate. A Rollout with spec.workloadRef runs the referenced workload's template (see
+# workload_ref_target).
+template_paths := {
+	"Deployment": [["spec", "template", "metadata"], ["spec", "template", "spec"]],
+	"StatefulSet": [["spec", "template", "metadata"], ["spec", "template", "spec"]],
+	"DaemonSet": [["spec", "template", "metadata"], ["spec", "template", "spec"]],
+	"ReplicaSet": [["spec", "template", "metadata"], ["spec", "template", "spec"]],
+	"ReplicationController": [["spec", "template", "metadata"], ["spec", "template", "spec"]],
+	"Job": [["spec", "template", "metadata"], ["spec", "template", "spec"]],
+	"CronJob": [["spec", "jobTemplate", "spec", "template", "metadata"], ["spec", "jobTemplate", "spec", "template", "spec"]],
+	"Pod": [["metadata"], ["spec"]],
+	"PodTemplate": [["template", "metadata"], ["template", "spec"]],
+	"Rollout": [["spec", "template", "metadata"], ["spec", "template", "spec"]],
+	"DeploymentConfig": [["spec", "template", "metadata"], ["spec", "template", "spec"]],
+}
+
+workload_kinds := {k | some k, _ in template_paths}
 
 container_fields := ["initContainers", "containers", "ephemeralContainers"]
 
-# Path of the pod spec inside a workload; kinds that embed a pod template under spec.template share one rule.
-pod_spec_path(r) := ["spec"] if r.kind == "Pod"
+is_workload(r) if template_paths[r.kind]
 
-pod_spec_path(r) := ["spec", "jobTemplate", "spec", "template", "spec"] if r.kind == "CronJob"
-
-pod_spec_path(r) := ["spec", "template", "spec"] if {
-	workload_kinds[r.kind]
-	not r.kind in {"Pod", "CronJob"}
-}
+# Path of the pod spec inside a workload.
+pod_spec_path(r) := template_paths[r.kind][1]
 
 # Path of the metadata that carries the pods' labels (what Services and NetworkPolicies select).
-pod_meta_path(r) := ["metadata"] if r.kind == "Pod"
-
-pod_meta_path(r) := ["spec", "jobTemplate", "spec", "template", "metadata"] if r.kind == "CronJob"
-
-pod_meta_path(r) := ["spec", "template", "metadata"] if {
-	workload_kinds[r.kind]
-	not r.kind in {"Pod", "CronJob"}
-}
-
-is_workload(r) if workload_kinds[r.kind]
+pod_meta_path(r) := template_paths[r.kind][0]
 
 pod_spec(r) := object.get(r, pod_spec_path(r), {})
 
-pod_labels(r) := object.get(r, array.concat(pod_meta_path(r), ["labels"]), {})
+# A Rollout with workloadRef (and no template of its own) runs the pods of the referenced Deployment/ReplicaSet:
+# index into all of that workload, same namespace.
+workload_ref_target(r) := j if {
+	r.kind == "Rollout"
+	ref := r.spec.workloadRef
+	some j, t in all
+	t.kind == object.get(ref, "kind", "Deployment")
+	name(t) == ref.name
+	namespace(t) == namespace(r)
+}
+
+template_labels(r) := object.get(r, array.concat(pod_meta_path(r), ["labels"]), {}) if not r.spec.workloadRef
+
+template_labels(r) := object.get(all[workload_ref_target(r)], array.concat(["spec", "template", "metadata"], ["labels"]), {}) if r.spec.workloadRef
+
+template_labels(r) := {} if {
+	r.spec.workloadRef
+	not workload_ref_target(r)
+}
+
+pod_labels(r) := template_labels(r)
+
+# Labels a controller adds to the pods it creates, beyond the template's. Values that are hashes or uids cannot
+# be known from the desired state: a selector naming such a key with any value is taken to match (fail closed).
+hashed_pod_labels := {
+	"Deployment": {"pod-template-hash"},
+	"ReplicaSet": {"pod-template-hash"},
+	"StatefulSet": {"controller-revision-hash"},
+	"DaemonSet": {"controller-revision-hash", "pod-template-generation"},
+	"Job": {"controller-uid", "batch.kubernetes.io/controller-uid"},
+	"CronJob": {"controller-uid", "batch.kubernetes.io/controller-uid", "job-name", "batch.kubernetes.io/job-name"},
+	"Rollout": {"rollouts-pod-template-hash"},
+	"DeploymentConfig": {"deployment", "deploymentconfig"},
+}
+
+# Whether the pods of workload r may carry label k with value v.
+pod_may_have(r, k, v) if template_labels(r)[k] == v
+
+pod_may_have(r, k, v) if {
+	k in hashed_pod_labels[r.kind]
+	not has_key(template_labels(r), k)
+	is_string(v)
+}
+
+pod_may_have(r, k, v) if {
+	r.kind == "StatefulSet"
+	k == "statefulset.kubernetes.io/pod-name"
+	ordinal := trim_prefix(v, concat("", [name(r), "-"]))
+	ordinal != v
+	statefulset_ordinal(r, ordinal)
+}
+
+pod_may_have(r, k, v) if {
+	r.kind == "StatefulSet"
+	k == "apps.kubernetes.io/pod-index"
+	statefulset_ordinal(r, v)
+}
+
+pod_may_have(r, k, v) if {
+	r.kind == "Job"
+	k in {"job-name", "batch.kubernetes.io/job-name"}
+	v == name(r)
+}
+
+pod_may_have(r, k, v) if {
+	r.kind == "DeploymentConfig"
+	k == "deploymentconfig"
+	v == name(r)
+}
+
+statefulset_ordinal(r, s) if {
+	regex.match(`^(0|[1-9][0-9]{0,5})$`, s)
+	start := object.get(r, ["spec", "ordinals", "start"], 0)
+	to_number(s) >= start
+	to_number(s) < start + object.get(r, ["spec", "replicas"], 1)
+}
+
+pod_may_have_key(r, k) if has_key(template_labels(r), k)
+
+pod_may_have_key(r, k) if k in hashed_pod_labels[r.kind]
+
+pod_may_have_key(r, k) if {
+	r.kind == "StatefulSet"
+	k in {"statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"}
+}
+
+pod_may_have_key(r, k) if {
+	r.kind == "Job"
+	k in {"job-name", "batch.kubernetes.io/job-name"}
+}
+
+pod_may_have_key(r, k) if {
+	r.kind == "DeploymentConfig"
+	k == "deploymentconfig"
+}
+
+# A Service-style selector (plain label map) selecting the pods of workload r; an empty map selects nothing.
+map_selects_pods(sel, r) if {
+	is_object(sel)
+	count(sel) > 0
+	every k, v in sel {
+		pod_may_have(r, k, v)
+	}
+}
+
+# A LabelSelector (matchLabels AND matchExpressions) matching the pods of workload r; {} selects every pod.
+selector_selects_pods(sel, r) if {
+	is_object(sel)
+	every k, v in object.get(sel, "matchLabels", {}) {
+		pod_may_have(r, k, v)
+	}
+	every e in object.get(sel, "matchExpressions", []) {
+		pod_expression_matches(e, r)
+	}
+}
+
+pod_expression_matches(e, r) if {
+	e.operator == "In"
+	some v in e.values
+	pod_may_have(r, e.key, v)
+}
+
+# NotIn/DoesNotExist: a controller label whose value is unknown may satisfy either way; template labels decide.
+pod_expression_matches(e, r) if {
+	e.operator == "NotIn"
+	not template_value_in(r, e.key, e.values)
+}
+
+template_value_in(r, key, values) if template_labels(r)[key] in values
+
+pod_expression_matches(e, r) if {
+	e.operator == "Exists"
+	pod_may_have_key(r, e.key)
+}
+
+pod_expression_matches(e, r) if {
+	e.operator == "DoesNotExist"
+	not has_key(template_labels(r), e.key)
+}
 
 labels(r) := object.get(r, ["metadata", "labels"], {})
+
+annotations(r) := object.get(r, ["metadata", "annotations"], {})
 
 # Namespaced objects without metadata.namespace land in the Application's destination namespace; "default" is
 # what kubectl would use and keeps comparisons total.
@@ -98,6 +269,42 @@ expression_matches(e, lbls) if {
 }
 
 has_key(obj, k) if _ = obj[k]
+
+# A NetworkPolicy denying all ingress to every pod of its namespace: empty podSelector, Ingress among its
+# policyTypes (absent policyTypes counts, as in Kubernetes) and no ingress rules.
+default_deny_ingress(np) if {
+	np.kind == "NetworkPolicy"
+	selects_all(object.get(np, ["spec", "podSelector"], {}))
+	"Ingress" in object.get(np, ["spec", "policyTypes"], ["Ingress"])
+	count(object.get(np, ["spec", "ingress"], [])) == 0
+}
+
+# Namespaces with a default-deny ingress policy anywhere in what the evaluation sees (env and platform context).
+default_deny_namespaces contains namespace(np) if {
+	some np in all
+	default_deny_ingress(np)
+}
+
+# What a namespaceSelector selects, judged as the API server would on the namespace's labels: every namespace
+# carries kubernetes.io/metadata.name, so `Exists` on it (or on nothing) selects every namespace.
+namespace_selector_selects_all(sel) if selects_all(sel)
+
+namespace_selector_selects_all(sel) if {
+	is_object(sel)
+	count(object.get(sel, "matchLabels", {})) == 0
+	every e in object.get(sel, "matchExpressions", []) {
+		e.operator == "Exists"
+		e.key == "kubernetes.io/metadata.name"
+	}
+}
+
+# The labels a namespace carries: its manifest's labels, if it is in the desired state, plus the name label the
+# API server sets on every namespace.
+namespace_labels(ns) := object.union(declared, {"kubernetes.io/metadata.name": ns}) if {
+	declared := object.union_n([labels(n) | some n in all; n.kind == "Namespace"; name(n) == ns])
+}
+
+namespace_selected(sel, ns) if selector_matches(sel, namespace_labels(ns))
 
 # A selector that selects every pod: absent or {} (no matchLabels entries, no expressions).
 selects_all(sel) if not is_object(sel)

@@ -8,15 +8,15 @@ defaults := {
 	# Envs (overlay folder names) whose images must be pinned by digest.
 	"digestEnvs": ["stage", "prod"],
 	# A workload is a store when its labels or its pod labels carry one of these label sets, or one of its
-	# containers runs an image whose short name matches one of these globs.
+	# containers runs an image of a store family (policies/data/stores.rego; `families` replaces them) or whose
+	# short name matches one of the `images` globs.
 	"storeSelectors": {
 		"labels": [{"kfm.dev/tier": "store"}],
-		"images": [
-			"postgres", "postgresql", "postgis", "timescaledb", "mysql", "mariadb", "mongo", "mongodb",
-			"redis", "redis-stack-server", "valkey", "minio", "opensearch", "elasticsearch", "neo4j",
-			"cassandra", "couchdb", "clickhouse-server", "cockroach",
-		],
+		"images": [],
 	},
+	# Envs where a namespace without a default-deny ingress NetworkPolicy is an error (KFM-TM-006), not a
+	# warning (KFM-TM-007).
+	"isolatedEnvs": ["stage", "prod"],
 	# Pods allowed to reach stores (label map every governed-API pod carries).
 	"governedApiSelector": {"kfm.dev/governed-api": "true"},
 	# AppProject whose destinations bound what the apps layer may deploy.
@@ -39,5 +39,9 @@ given_store_selectors := object.get(given, "storeSelectors", {})
 
 params := object.union(
 	object.union({k: v | some k, v in given}, {k: v | some k, d in defaults; v := object.get(given, k, d)}),
-	{"storeSelectors": {k: v | some k, d in defaults.storeSelectors; v := object.get(given_store_selectors, k, d)}},
+	{"storeSelectors": object.union(
+		{k: v | some k, d in defaults.storeSelectors; v := object.get(given_store_selectors, k, d)},
+		# families defaults to the data document kfm_data.stores.families (read in lib/stores.rego).
+		object.filter(given_store_selectors, ["families"]),
+	)},
 )

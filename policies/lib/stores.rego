@@ -1,30 +1,97 @@
-# What counts as a store (database, object store, search, graph) in the overlay being checked, which Services
-# front one, and which secrets are its credentials. Shared by the trust-membrane (TM) rules.
+# What counts as a store (database, object store, search, graph, queue) in what the evaluation sees, which
+# Services front one, and which secrets are its credentials. Shared by the trust-membrane (TM) rules. Indexes are
+# into k8s.all (the env's resources, then the platform context); rules report on k8s.own(i) only.
+#
+# A workload is a store by evidence, any of:
+#   1. it declares it: label or annotation kfm.dev/store (value not "false") on the workload or its pod template,
+#      or a label set of the policy parameter storeSelectors.labels (default kfm.dev/tier=store);
+#   2. one of its containers (init and ephemeral included) runs an image of a store family (data document
+#      policies/data/stores.rego: names plus version/distribution suffixes, replaced by storeSelectors.families),
+#      an image named after its role (*-db, *-database) or one matching a glob of storeSelectors.images;
+# A workload that mounts a store's credentials is a client of the store, not a store: KFM-TM-005 judges it.
 package kfm_lib.stores
 
+import data.kfm_data.stores as store_data
 import data.kfm_lib.k8s
 import data.kfm_lib.params.params
 
-# Indexes (into input.resources) of store workloads.
 store_workloads contains i if {
-	some i, r in input.resources
+	some i, r in k8s.all
 	k8s.is_workload(r)
 	store_workload(r)
 }
 
-store_workload(r) if {
-	some want in params.storeSelectors.labels
-	k8s.labels_contain(k8s.labels(r), want)
+# Namespace -> indexes of its store workloads: Services and policies look only at their own namespace (an env
+# holds hundreds of Services and stores; scanning every store per Service was quadratic).
+store_workloads_in[ns] := {j | some j in store_workloads; k8s.namespace(k8s.all[j]) == ns} if {
+	some ns in {k8s.namespace(k8s.all[j]) | some j in store_workloads}
 }
 
-store_workload(r) if {
-	some want in params.storeSelectors.labels
-	k8s.labels_contain(k8s.pod_labels(r), want)
-}
+store_workload(r) if declared_store(r)
 
 store_workload(r) if {
 	some c in k8s.containers(r)
 	store_image(c.container.image)
+}
+
+# A Rollout with workloadRef runs the referenced workload's pods: a store if that workload is one.
+store_workload(r) if {
+	j := k8s.workload_ref_target(r)
+	declared_or_image_store(k8s.all[j])
+}
+
+declared_or_image_store(r) if declared_store(r)
+
+declared_or_image_store(r) if {
+	some c in k8s.containers(r)
+	store_image(c.container.image)
+}
+
+declared_store(r) if {
+	some want in params.storeSelectors.labels
+	k8s.labels_contain(k8s.labels(r), want)
+}
+
+declared_store(r) if {
+	some want in params.storeSelectors.labels
+	k8s.labels_contain(k8s.template_labels(r), want)
+}
+
+declared_store(r) if marked(r, store_data.store_keys)
+
+declared_store(r) if {
+	k8s.is_workload(r)
+	meta := object.get(r, k8s.pod_meta_path(r), {})
+	marked({"metadata": meta}, store_data.store_keys)
+}
+
+# A label or annotation from keys on r, with any value but "false".
+marked(r, keys) if {
+	some k in keys
+	some source in ["labels", "annotations"]
+	value := object.get(r, ["metadata", source, k], "false")
+	lower(value) != "false"
+}
+
+families := object.get(params.storeSelectors, "families", store_data.families)
+
+family_names := {n | some f in families; some n in f.names}
+
+store_image(img) if {
+	is_string(img)
+	n := replace(lower(k8s.image_name(img)), "_", "-")
+	segs := split(n, "-")
+	some k in numbers.range(1, count(segs))
+	product := concat("-", array.slice(segs, 0, k))
+	product in family_names
+	regex.match(store_data.suffix, substring(n, count(product), -1))
+}
+
+store_image(img) if {
+	is_string(img)
+	segs := split(replace(lower(k8s.image_name(img)), "_", "-"), "-")
+	count(segs) >= 2
+	segs[count(segs) - 1] in store_data.role_suffixes
 }
 
 store_image(img) if {
@@ -36,42 +103,127 @@ store_image(img) if {
 
 # Indexes of Services that reach a store: labelled as one, or selecting a store's pods in their namespace.
 store_services contains i if {
-	some i, r in input.resources
+	some i, r in k8s.all
 	r.kind == "Service"
 	store_service(r)
 }
 
-store_service(svc) if {
-	some want in params.storeSelectors.labels
-	k8s.labels_contain(k8s.labels(svc), want)
-}
+store_service(svc) if declared_store(svc)
 
 store_service(svc) if {
 	sel := object.get(svc, ["spec", "selector"], {})
-	count(sel) > 0
-	some j in store_workloads
-	w := input.resources[j]
-	k8s.namespace(w) == k8s.namespace(svc)
-	k8s.labels_contain(k8s.pod_labels(w), sel)
+	some j in store_workloads_in[k8s.namespace(svc)]
+	k8s.map_selects_pods(sel, k8s.all[j])
 }
 
-# "namespace/name" of every store Service, for routes that name their backend.
-store_service_keys contains key if {
+# "namespace/name" of every Service that leads to a store: a store Service, or an ExternalName Service whose
+# DNS name resolves (directly or through a chain of ExternalName Services) to one (or to a pod behind one).
+direct_store_service_keys contains key if {
 	some i in store_services
-	s := input.resources[i]
-	key := concat("/", [k8s.namespace(s), k8s.name(s)])
+	s := k8s.all[i]
+	key := service_key(s)
+}
+
+store_service_keys := direct_store_service_keys | {k |
+	some k, _ in external_name_graph
+	some r in graph.reachable(external_name_nodes, {k})
+	r in direct_store_service_keys
+}
+
+# graph.reachable needs every node as a key: targets that are not ExternalName Services get no edges.
+external_name_nodes := object.union({t: set() | some ts in external_name_graph; some t in ts}, external_name_graph)
+
+service_key(s) := concat("/", [k8s.namespace(s), k8s.name(s)])
+
+# ExternalName Service key -> {the Service key its externalName points to} (in-cluster names only).
+external_name_graph[service_key(s)] := {target} if {
+	some s in k8s.all
+	s.kind == "Service"
+	s.spec.type == "ExternalName"
+	target := cluster_dns_service(s.spec.externalName, k8s.namespace(s))
+}
+
+# "namespace/service" named by a cluster DNS name: <svc>.<ns>.svc[.<cluster domain>], <pod>.<svc>.<ns>.svc...,
+# <svc>.<ns>, or a bare <svc> (same namespace, through the search path).
+cluster_dns_service(name, _) := concat("/", [labels[i - 1], labels[i - 2]]) if {
+	labels := split(lower(trim_suffix(name, ".")), ".")
+	i := max({j | some j, l in labels; l == "svc"})
+	i >= 2
+}
+
+cluster_dns_service(name, _) := concat("/", [labels[1], labels[0]]) if {
+	labels := split(lower(trim_suffix(name, ".")), ".")
+	count(labels) == 2
+}
+
+cluster_dns_service(name, ns) := concat("/", [ns, lower(name)]) if {
+	not contains(name, ".")
+	name != ""
 }
 
 # Namespaces holding a store (workload or store-labelled Service).
-store_namespaces contains k8s.namespace(input.resources[i]) if some i in store_workloads
+store_namespaces contains k8s.namespace(k8s.all[i]) if some i in store_workloads
 
-store_namespaces contains k8s.namespace(input.resources[i]) if some i in store_services
+store_namespaces contains k8s.namespace(k8s.all[i]) if some i in store_services
 
-# Store credentials: "namespace/secret" for every secret a store workload references.
+# Store credentials: "namespace/secret" for every secret a store workload references, and every Secret,
+# SealedSecret or ExternalSecret (target name) marked kfm.dev/store-credentials.
 store_secret_keys contains concat("/", [k8s.namespace(w), ref.name]) if {
 	some i in store_workloads
-	w := input.resources[i]
+	w := k8s.all[i]
 	some ref in secret_refs(w)
+}
+
+store_secret_keys contains concat("/", [k8s.namespace(s), secret_name(s)]) if {
+	some s in k8s.all
+	s.kind in {"Secret", "SealedSecret", "ExternalSecret"}
+	marked(s, store_data.credential_keys)
+}
+
+secret_name(s) := object.get(s, ["spec", "target", "name"], k8s.name(s)) if s.kind == "ExternalSecret"
+
+secret_name(s) := object.get(s, ["spec", "template", "metadata", "name"], k8s.name(s)) if s.kind == "SealedSecret"
+
+secret_name(s) := k8s.name(s) if s.kind == "Secret"
+
+# Pods that run on the node's network or bind a host port: NetworkPolicies no longer apply to that traffic.
+host_exposure(w) := array.concat(
+	[{"path": array.concat(k8s.pod_spec_path(w), ["hostNetwork"]), "what": "hostNetwork: true"} |
+		k8s.pod_spec(w).hostNetwork == true
+	],
+	[{"path": array.concat(c.path, ["ports", k, "hostPort"]), "what": concat("", ["hostPort ", format_int(p.hostPort, 10)])} |
+		some c in k8s.containers(w)
+		some k, p in object.get(c.container, "ports", [])
+		is_number(p.hostPort)
+		p.hostPort > 0
+	],
+)
+
+# Store PersistentVolumeClaims: "namespace/claim" of every claim a store mounts, and of the claims its
+# volumeClaimTemplates create (<template>-<statefulset>-<ordinal>).
+store_claim_keys contains concat("/", [k8s.namespace(w), ref.name]) if {
+	some i in store_workloads
+	w := k8s.all[i]
+	some ref in claim_refs(w)
+}
+
+store_claim_prefixes contains concat("/", [k8s.namespace(w), concat("-", [t.metadata.name, k8s.name(w), ""])]) if {
+	some i in store_workloads
+	w := k8s.all[i]
+	w.kind == "StatefulSet"
+	some t in object.get(w, ["spec", "volumeClaimTemplates"], [])
+}
+
+claim_refs(w) := [{"name": v.persistentVolumeClaim.claimName, "path": array.concat(k8s.pod_spec_path(w), ["volumes", k, "persistentVolumeClaim", "claimName"])} |
+	some k, v in object.get(k8s.pod_spec(w), "volumes", [])
+	is_string(v.persistentVolumeClaim.claimName)
+]
+
+store_claim(ns, claim) if concat("/", [ns, claim]) in store_claim_keys
+
+store_claim(ns, claim) if {
+	some prefix in store_claim_prefixes
+	startswith(concat("/", [ns, claim]), prefix)
 }
 
 # Every secret a workload references, with the JSON path of the reference (env, envFrom, volumes, projected).

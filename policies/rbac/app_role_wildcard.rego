@@ -13,9 +13,9 @@ package kfm.rbac.app_role_wildcard
 import data.kfm_lib.k8s
 
 violations contains v if {
-	input.overlay.layer == "apps"
 	some i, r in input.resources
 	r.kind == "Role"
+	k8s.layer_of(i) == "apps"
 	some j, rule in object.get(r, "rules", [])
 	some field in ["verbs", "resources", "apiGroups"]
 	some k, value in object.get(rule, field, [])

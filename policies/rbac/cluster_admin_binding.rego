@@ -1,10 +1,12 @@
 # METADATA
-# title: No binding to cluster-admin
+# title: No binding to cluster-admin or its equivalent
 # description: >-
 #   cluster-admin grants every verb on every resource in every namespace. Binding it, cluster-wide or in a
 #   namespace, from the desired-state repo turns any compromise of the bound subject into full control of the
-#   cluster, and hides the actual permissions the subject needs. This applies to every layer, the GitOps controller
-#   included.
+#   cluster, and hides the actual permissions the subject needs. The rule judges what a binding grants, not the
+#   role's name: a ClusterRole or Role with a rule `apiGroups: ["*"], resources: ["*"], verbs: ["*"]`, or a
+#   ClusterRole whose aggregationRule selects cluster-admin (e.g. `kubernetes.io/bootstrapping: rbac-defaults`),
+#   is cluster-admin under another name. This applies to every layer, the GitOps controller included.
 # custom:
 #   id: KFM-RBAC-001
 #   severity: error
@@ -13,16 +15,20 @@
 package kfm.rbac.cluster_admin_binding
 
 import data.kfm_lib.k8s
+import data.kfm_lib.rbac
 
 violations contains v if {
 	some i, r in input.resources
 	r.kind in {"RoleBinding", "ClusterRoleBinding"}
-	r.roleRef.kind == "ClusterRole"
-	r.roleRef.name == "cluster-admin"
+	rbac.admin_equivalent(rbac.binding_rules(r))
 	v := {
 		"id": "KFM-RBAC-001",
-		"msg": concat("", [r.kind, " ", k8s.name(r), " binds cluster-admin"]),
+		"msg": concat("", [r.kind, " ", k8s.name(r), " binds ", r.roleRef.kind, " ", r.roleRef.name, why(r.roleRef.name)]),
 		"resource": i,
 		"path": ["roleRef", "name"],
 	}
 }
+
+why("cluster-admin") := ""
+
+why(name) := ", which grants every verb on every resource (cluster-admin in all but name)" if name != "cluster-admin"

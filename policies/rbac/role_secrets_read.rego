@@ -2,8 +2,9 @@
 # title: Roles read secrets only by name
 # description: >-
 #   get, list or watch on `secrets` without resourceNames reads every secret of the namespace, store credentials
-#   and other workloads' tokens included (list and watch return the data too). A Role may read only the secrets it
-#   names.
+#   and other workloads' tokens included (list and watch return the data too). A Role (and an apps-layer
+#   ClusterRole) may read only the secrets it names; `resourceNames: [""]` names nothing (list and watch requests
+#   carry the empty name, so they match it).
 # custom:
 #   id: KFM-RBAC-004
 #   severity: error
@@ -13,24 +14,24 @@
 package kfm.rbac.role_secrets_read
 
 import data.kfm_lib.k8s
-
-read_verbs := {"get", "list", "watch", "*"}
+import data.kfm_lib.rbac
 
 violations contains v if {
 	some i, r in input.resources
-	r.kind == "Role"
+	judged(i, r)
 	some j, rule in object.get(r, "rules", [])
-	some g in object.get(rule, "apiGroups", [])
-	g in {"", "*"}
-	some res in object.get(rule, "resources", [])
-	res in {"secrets", "*"}
-	some verb in object.get(rule, "verbs", [])
-	verb in read_verbs
-	count(object.get(rule, "resourceNames", [])) == 0
+	rbac.secret_read_unnamed(rule)
 	v := {
 		"id": "KFM-RBAC-004",
-		"msg": concat("", ["Role ", k8s.namespace(r), "/", k8s.name(r), " rule ", format_int(j, 10), " reads every secret of the namespace (no resourceNames)"]),
+		"msg": concat("", [r.kind, " ", k8s.namespace(r), "/", k8s.name(r), " rule ", format_int(j, 10), " reads every secret of the namespace (no resourceNames)"]),
 		"resource": i,
 		"path": ["rules", j],
 	}
+}
+
+judged(_, r) if r.kind == "Role"
+
+judged(i, r) if {
+	r.kind == "ClusterRole"
+	k8s.layer_of(i) == "apps"
 }

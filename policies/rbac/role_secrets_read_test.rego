@@ -33,3 +33,16 @@ test_core_layer_roles_checked_too if {
 	vs := rule.violations with input as {"overlay": {"layer": "core"}, "resources": [role([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["watch"]}])]}
 	count(vs) == 1
 }
+
+test_empty_resource_name_names_nothing if {
+	r := {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "r", "namespace": "kfm-dev"}, "rules": [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": [""], "verbs": ["list", "watch"]}]}
+	count(rule.violations) == 1 with input as {"resources": [r]}
+	named := json.patch(r, [{"op": "replace", "path": "/rules/0/resourceNames", "value": ["api-token"]}])
+	count(rule.violations) == 0 with input as {"resources": [named]}
+}
+
+test_apps_layer_cluster_role if {
+	r := {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "r"}, "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]}
+	count(rule.violations) == 1 with input as {"overlay": {"layer": "apps"}, "resources": [r]}
+	count(rule.violations) == 0 with input as {"overlay": {"layer": "core"}, "resources": [r]}
+}

@@ -3,9 +3,23 @@
 # description: >-
 #   Stores (databases, object storage, search, graph) sit behind the trust membrane: every client goes through the
 #   governed API, which applies policy decisions, redaction and audit logging. An OpenShift Route, an Ingress or a
-#   Gateway-API HTTPRoute/TLSRoute/GRPCRoute/TCPRoute/UDPRoute whose backend is a Service fronting a store would
-#   let external clients talk to the store directly. A Service fronts a store when it is labelled as one or its
-#   selector matches the pods of a store workload in the same namespace.
+#   Gateway-API HTTPRoute/TLSRoute/GRPCRoute/TCPRoute/UDPRoute that sends traffic to a store would let external
+#   clients talk to it directly. Backends are resolved as the cluster would: rule backends, Route
+#   alternateBackends, Gateway-API filters that forward or mirror (RequestMirror) and ExternalName Services
+#   pointing, directly or through a chain, at a store Service or one of its pods' DNS names. The objects are
+#   judged across every overlay of the env (a Route in one app's base reaching another app's store). How a store is
+#   recognised (all KFM-TM rules): a workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod,
+#   PodTemplate, Argo Rollout incl. workloadRef, OpenShift DeploymentConfig) that declares it (label or annotation
+#   kfm.dev/store with a value other than "false", or a label set of storeSelectors.labels, default
+#   kfm.dev/tier=store), or any of whose containers (init and ephemeral included) runs an image of a store family
+#   (policies/data/stores.rego: postgres/postgresql/postgis, mysql/mariadb, mongo/mongodb, redis/valkey, minio,
+#   elasticsearch/opensearch, neo4j, cassandra, kafka... matched on the last path segment of the repository with
+#   any registry or namespace and a version/distribution suffix, e.g. registry.redhat.io/rhel9/postgresql-15 or
+#   bitnami/mongodb; storeSelectors.families replaces the list), an image named after its role (*-db,
+#   *-database, e.g. sock-shop's catalogue-db), or one matching storeSelectors.images. A Service fronts a store
+#   when it is labelled so or its selector matches the store's pods, template labels plus the labels the
+#   controller adds (statefulset.kubernetes.io/pod-name, pod-template-hash...). A workload that mounts a store's
+#   credentials is a client of the store, judged by KFM-TM-005, not a store.
 # custom:
 #   id: KFM-TM-001
 #   severity: error
@@ -73,9 +87,43 @@ path_backend(ns, j, k, hp) := {{"namespace": ns, "name": hp.backend.service.name
 	is_string(hp.backend.serviceName)
 }
 
-gateway_backends(r) := {{"namespace": object.get(ref, "namespace", k8s.namespace(r)), "name": ref.name, "path": ["spec", "rules", j, "backendRefs", k, "name"]} |
+# Gateway API: rule backendRefs, and Services that filters send traffic to (RequestMirror mirrors every request,
+# so the store receives it), in rule filters and in per-backend filters.
+gateway_backends(r) := (rule_refs(r) | rule_filter_refs(r)) | backend_filter_refs(r)
+
+rule_refs(r) := {gateway_backend(r, ref, ["spec", "rules", j, "backendRefs", k]) |
 	some j, rule in object.get(r, ["spec", "rules"], [])
 	some k, ref in object.get(rule, "backendRefs", [])
+	service_ref(ref)
+}
+
+rule_filter_refs(r) := {gateway_backend(r, ref, array.concat(["spec", "rules", j, "filters", k], p)) |
+	some j, rule in object.get(r, ["spec", "rules"], [])
+	some k, f in object.get(rule, "filters", [])
+	some p, ref in filter_refs(f)
+}
+
+backend_filter_refs(r) := {gateway_backend(r, ref, array.concat(["spec", "rules", j, "backendRefs", k, "filters", m], p)) |
+	some j, rule in object.get(r, ["spec", "rules"], [])
+	some k, b in object.get(rule, "backendRefs", [])
+	some m, f in object.get(b, "filters", [])
+	some p, ref in filter_refs(f)
+}
+
+# Filter path -> backendRef, for every filter kind that names one (requestMirror today; any future field
+# holding a backendRef is caught too).
+filter_refs(f) := {p: ref |
+	some field, body in f
+	is_object(body)
+	ref := body.backendRef
+	service_ref(ref)
+	p := [field, "backendRef"]
+}
+
+service_ref(ref) if {
 	object.get(ref, "kind", "Service") == "Service"
+	object.get(ref, "group", "") == ""
 	is_string(ref.name)
 }
+
+gateway_backend(r, ref, p) := {"namespace": object.get(ref, "namespace", k8s.namespace(r)), "name": ref.name, "path": array.concat(p, ["name"])}

@@ -100,3 +100,93 @@ test_custom_store_image_selector if {
 		"params": {"storeSelectors": {"images": ["kv"]}},
 	}
 }
+
+# Ingress -> ExternalName Service -> ExternalName Service -> the store's cluster DNS name.
+alias(name, target) := {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": "kfm-dev"}, "spec": {"type": "ExternalName", "externalName": target}}
+
+test_ingress_through_external_name_chain if {
+	ing := {
+		"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+		"metadata": {"name": "web", "namespace": "kfm-dev"},
+		"spec": {"defaultBackend": {"service": {"name": "front", "port": {"number": 5432}}}},
+	}
+	rs := [postgres, db_service, alias("front", "middle"), alias("middle", "db.kfm-dev.svc.cluster.local"), ing]
+	vs := route_to_store.violations with input as {"resources": rs}
+	{[v.resource, v.path] | some v in vs} == {[4, ["spec", "defaultBackend", "service", "name"]]}
+	external := [postgres, db_service, alias("front", "db.example.com"), ing]
+	count(route_to_store.violations) == 0 with input as {"resources": external}
+}
+
+test_httproute_request_mirror_to_store if {
+	hr := {
+		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+		"metadata": {"name": "web", "namespace": "kfm-dev"},
+		"spec": {"rules": [{
+			"filters": [{"type": "RequestMirror", "requestMirror": {"backendRef": {"name": "db", "port": 5432}}}],
+			"backendRefs": [{"name": "api", "port": 8080, "filters": [{"type": "RequestMirror", "requestMirror": {"backendRef": {"name": "db", "port": 5432}}}]}],
+		}]},
+	}
+	vs := route_to_store.violations with input as {"resources": [postgres, db_service, api_service, hr]}
+	{v.path | some v in vs} == {
+		["spec", "rules", 0, "filters", 0, "requestMirror", "backendRef", "name"],
+		["spec", "rules", 0, "backendRefs", 0, "filters", 0, "requestMirror", "backendRef", "name"],
+	}
+}
+
+# The Route is in kfm-api's base, the store and its Service in the postgis overlay: one env, judged together.
+test_route_in_another_overlay_of_the_env if {
+	inp := {
+		"env": "prod",
+		"overlays": [{"path": "apps/postgis/overlays/prod", "layer": "apps"}, {"path": "apps/kfm-api/overlays/prod", "layer": "apps"}],
+		"owners": [0, 0, 1],
+		"resources": [postgres, db_service, route_to("db")],
+		"shared": [],
+	}
+	vs := route_to_store.violations with input as inp
+	{v.resource | some v in vs} == {2}
+}
+
+# A Service selecting the store through the label the StatefulSet controller sets on its first pod.
+test_service_selecting_controller_label if {
+	svc := json.patch(api_service, [{"op": "replace", "path": "/spec/selector", "value": {"statefulset.kubernetes.io/pod-name": "db-0"}}])
+	count(route_to_store.violations) == 1 with input as {"resources": [postgres, svc, route_to("api")]}
+}
+
+test_red_hat_and_bitnami_images_are_stores if {
+	some img in ["registry.redhat.io/rhel9/postgresql-15:1-50", "docker.io/bitnami/mongodb:7.0", "quay.io/sclorg/mariadb-105-c9s", "weaveworksdemos/catalogue-db:0.3.0", "docker.elastic.co/elasticsearch/elasticsearch:8.13.0", "valkey/valkey:8"]
+	store := object.union(postgres, {"spec": {"template": {"spec": {"containers": [{"name": "c", "image": img}]}}}})
+	count(route_to_store.violations) == 1 with input as {"resources": [store, db_service, route_to("db")]}
+}
+
+test_kfm_store_annotation_and_shapes if {
+	rollout := {
+		"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+		"metadata": {"name": "db", "namespace": "kfm-dev", "annotations": {"kfm.dev/store": "cache"}},
+		"spec": {"template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "c", "image": "ghcr.io/acme/kv:1"}]}}},
+	}
+	count(route_to_store.violations) == 1 with input as {"resources": [rollout, db_service, route_to("db")]}
+	dc := object.union(rollout, {"apiVersion": "apps.openshift.io/v1", "kind": "DeploymentConfig", "metadata": {"annotations": {"kfm.dev/store": "false"}}})
+	count(route_to_store.violations) == 0 with input as {"resources": [dc, db_service, route_to("db")]}
+}
+
+test_rollout_workload_ref_runs_the_store if {
+	base := object.union(postgres, {"kind": "Deployment", "spec": {"replicas": 0}})
+	rollout := {
+		"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+		"metadata": {"name": "db-rollout", "namespace": "kfm-dev"},
+		"spec": {"workloadRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "db"}},
+	}
+	svc := object.union(db_service, {"spec": {"selector": {"app": "db", "rollouts-pod-template-hash": "abc"}}})
+	count(route_to_store.violations) == 1 with input as {"resources": [base, rollout, svc, route_to("db")]}
+}
+
+test_tools_named_after_a_store_are_not_stores if {
+	some img in ["quay.io/prometheuscommunity/postgres-exporter:v0.15.0", "rediscommander/redis-commander:latest", "ghcr.io/kfm/kfm-api:1"]
+	w := object.union(postgres, {"spec": {"template": {"spec": {"containers": [{"name": "c", "image": img}]}}}})
+	count(route_to_store.violations) == 0 with input as {"resources": [w, db_service, route_to("db")]}
+}
+
+test_families_param_replaces_the_data_document if {
+	inp := {"resources": [postgres, db_service, route_to("db")], "params": {"storeSelectors": {"families": {"kv": {"names": ["kv"]}}}}}
+	count(route_to_store.violations) == 0 with input as inp
+}

@@ -4,7 +4,7 @@
 #   NetworkPolicies add up: any policy that selects a store's pods and allows a peer opens the store to it. A
 #   NetworkPolicy selecting store pods (same namespace) may allow ingress only from pods carrying the governed-API
 #   labels (policy parameter governedApiSelector, default kfm.dev/governed-api=true). An ingress rule without
-#   `from` (everyone), a peer with `namespaceSelector: {}` (every namespace), a peer without a podSelector, an
+#   `from` (everyone), a peer with `namespaceSelector: {}` or one every namespace matches (`kubernetes.io/metadata.name` Exists, as the API server sets that label on every namespace), a peer without a podSelector, an
 #   ipBlock peer or a podSelector that does not require the governed-API labels each break the trust membrane.
 # custom:
 #   id: KFM-TM-004
@@ -51,19 +51,18 @@ store_policies contains i if {
 	some i, np in input.resources
 	np.kind == "NetworkPolicy"
 	"Ingress" in object.get(np, ["spec", "policyTypes"], ["Ingress"])
-	some j in stores.store_workloads
-	w := input.resources[j]
-	k8s.namespace(w) == k8s.namespace(np)
+	some j in stores.store_workloads_in[k8s.namespace(np)]
+	w := k8s.all[j]
 
 	# An absent podSelector is the empty selector (the API field is not optional in Go), i.e. all pods.
-	k8s.selector_matches(object.get(np, ["spec", "podSelector"], {}), k8s.pod_labels(w))
+	k8s.selector_selects_pods(object.get(np, ["spec", "podSelector"], {}), w)
 }
 
 peer_problems(peer) := (({"an ipBlock peer" |
 	peer.ipBlock
-} | {"every namespace (namespaceSelector: {})" |
+} | {"every namespace (a namespaceSelector every namespace matches)" |
 	is_object(peer.namespaceSelector)
-	k8s.selects_all(peer.namespaceSelector)
+	k8s.namespace_selector_selects_all(peer.namespaceSelector)
 }) | {"a peer without a podSelector" |
 	not peer.ipBlock
 	not peer.podSelector

@@ -95,5 +95,36 @@ test_one_finding_per_peer_with_every_reason if {
 	vs := rule.violations with input as {"resources": [neo4j, allow([{"namespaceSelector": {}}])]}
 	count(vs) == 1
 	some v in vs
-	contains(v.msg, "a peer without a podSelector and every namespace (namespaceSelector: {})")
+	contains(v.msg, "a peer without a podSelector and every namespace (a namespaceSelector every namespace matches)")
+}
+
+test_metadata_name_exists_selects_every_namespace if {
+	peer := object.union(governed, {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "Exists"}]}})
+	paths([neo4j, allow([peer])]) == {["spec", "ingress", 0, "from", 0]}
+}
+
+test_metadata_name_in_list_is_not_every_namespace if {
+	peer := object.union(governed, {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["kfm-api"]}]}})
+	paths([neo4j, allow([peer])]) == set()
+}
+
+# The policy is in another overlay of the env (kfm-ui's base), the store in its own: judged together.
+test_policy_from_another_overlay_admitting_all if {
+	inp := {
+		"env": "prod",
+		"overlays": [{"path": "apps/graph/overlays/prod", "layer": "apps"}, {"path": "apps/ui/overlays/prod", "layer": "apps"}],
+		"owners": [0, 1],
+		"resources": [neo4j, json.remove(allow([]), ["spec/ingress/0/from"])],
+		"shared": [],
+	}
+	vs := rule.violations with input as inp
+	{[v.resource, v.path] | some v in vs} == {[1, ["spec", "ingress", 0]]}
+}
+
+# Controller-set labels: a policy selecting the first pod of the StatefulSet selects the store.
+test_policy_selecting_statefulset_pod_name if {
+	np := object.union(allow([{"podSelector": {}}]), {"spec": {"podSelector": {"matchLabels": {"statefulset.kubernetes.io/pod-name": "graph-0"}}}})
+	count(paths([neo4j, np])) == 1
+	np2 := object.union(allow([{"podSelector": {}}]), {"spec": {"podSelector": {"matchLabels": {"statefulset.kubernetes.io/pod-name": "graph-3"}}}})
+	count(paths([neo4j, np2])) == 0
 }

@@ -18,11 +18,13 @@ package kfm.tm.store_namespace_default_deny
 import data.kfm_lib.k8s
 import data.kfm_lib.stores
 
-# One finding per namespace, on its first store workload (else its first store Service), naming every store in it.
+# One finding per overlay and namespace, on the overlay's first store workload (else its first store Service) in
+# that namespace, naming every store of the overlay in it. Per overlay: the env is evaluated as a whole, but the
+# policy must ship with the store (same Argo CD Application, same sync).
 violations contains v if {
-	some ns in stores.store_namespaces
-	not default_deny_namespaces[ns]
-	in_ns := array.concat(in_namespace(stores.store_workloads, ns), in_namespace(stores.store_services, ns))
+	some [o, ns] in store_namespaces
+	not [o, ns] in default_deny
+	in_ns := array.concat(in_namespace(stores.store_workloads, o, ns), in_namespace(overlay_store_services, o, ns))
 	r := input.resources[in_ns[0]]
 	names := [concat("", [input.resources[i].kind, " ", k8s.name(input.resources[i])]) | some i in in_ns]
 	v := {
@@ -33,16 +35,45 @@ violations contains v if {
 	}
 }
 
-in_namespace(indexes, ns) := sort([i | some i in indexes; k8s.namespace(input.resources[i]) == ns])
+store_namespaces contains [k8s.owner(i), k8s.namespace(input.resources[i])] if {
+	some i in stores.store_workloads
+	k8s.own(i)
+}
+
+# Services count when labelled as stores or selecting a store of their own overlay: a Service that selects a
+# store of another overlay is judged by KFM-TM-001/002, not by this overlay's policies.
+store_namespaces contains [k8s.owner(i), k8s.namespace(input.resources[i])] if {
+	some i in overlay_store_services
+}
+
+overlay_store_services contains i if {
+	some i in stores.store_services
+	k8s.own(i)
+	stores.declared_store(input.resources[i])
+}
+
+overlay_store_services contains i if {
+	some i in stores.store_services
+	k8s.own(i)
+	svc := input.resources[i]
+	some j in stores.store_workloads_in[k8s.namespace(svc)]
+	k8s.own(j)
+	k8s.owner(j) == k8s.owner(i)
+	k8s.map_selects_pods(object.get(svc, ["spec", "selector"], {}), input.resources[j])
+}
+
+in_namespace(indexes, o, ns) := sort([i |
+	some i in indexes
+	k8s.own(i)
+	k8s.owner(i) == o
+	k8s.namespace(input.resources[i]) == ns
+])
 
 namespace_path(r) := ["metadata", "namespace"] if r.metadata.namespace
 
 namespace_path(r) := ["metadata"] if not r.metadata.namespace
 
-default_deny_namespaces contains k8s.namespace(np) if {
-	some np in input.resources
-	np.kind == "NetworkPolicy"
-	k8s.selects_all(object.get(np, ["spec", "podSelector"], {}))
-	"Ingress" in object.get(np, ["spec", "policyTypes"], ["Ingress"])
-	count(object.get(np, ["spec", "ingress"], [])) == 0
+default_deny contains [k8s.owner(i), k8s.namespace(np)] if {
+	some i, np in input.resources
+	k8s.default_deny_ingress(np)
 }

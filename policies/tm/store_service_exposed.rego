@@ -16,6 +16,7 @@ import data.kfm_lib.stores
 
 violations contains v if {
 	some i in stores.store_services
+	k8s.own(i)
 	svc := input.resources[i]
 	svc.spec.type in {"LoadBalancer", "NodePort"}
 	v := {
@@ -28,6 +29,7 @@ violations contains v if {
 
 violations contains v if {
 	some i in stores.store_services
+	k8s.own(i)
 	svc := input.resources[i]
 	count(object.get(svc, ["spec", "externalIPs"], [])) > 0
 	v := {

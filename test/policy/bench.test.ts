@@ -6,6 +6,7 @@ describe('benchPolicy', () => {
   it('measures whole-overlay and per-object evaluation over the requested number of resources', async () => {
     const r = await benchPolicy({ resources: 100, resourcesPerOverlay: 20 });
     expect(r).toMatchObject({ resources: 100, overlays: 5, resourcesPerOverlay: 20 });
+    expect(r.wholeEnvMsPer1000).toBeGreaterThan(0);
     expect(r.wholeOverlayMsPer1000).toBeGreaterThan(0);
     expect(r.perObjectMsPer1000).toBeGreaterThan(0);
     expect(Number.isFinite(r.wholeOverlayMsPer1000 + r.perObjectMsPer1000)).toBe(true);

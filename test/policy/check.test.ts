@@ -26,6 +26,15 @@ spec:
       containers:
         - name: api
           image: ghcr.io/kfm/api:1.2.3
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny-ingress
+  namespace: kfm-prod
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
 `;
 
 describe('policy check', () => {
@@ -127,8 +136,10 @@ spec:
       env: 'prod',
     });
     const found = await runOn(createPolicyCheck(), [projects, app]);
-    expect(found.map((f) => [f.ruleId, f.overlay, f.path])).toEqual([
-      ['KFM-FK-002', 'apps/api/overlays/prod', ['metadata', 'namespace']],
+    // Both objects of the prod overlay (the Deployment and its namespace's default-deny policy) are outside.
+    expect(found.map((f) => [f.ruleId, f.overlay, f.resource?.id.kind, f.path]).sort()).toEqual([
+      ['KFM-FK-002', 'apps/api/overlays/prod', 'Deployment', ['metadata', 'namespace']],
+      ['KFM-FK-002', 'apps/api/overlays/prod', 'NetworkPolicy', ['metadata', 'namespace']],
     ]);
   });
 

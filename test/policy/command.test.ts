@@ -1,4 +1,5 @@
 /** `kfm-gitops policies list|test`, run in-process through commander with a recording CliIO. */
+import { builtinCatalogue } from '../../src/checks/policy/index.js';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -43,7 +44,7 @@ describe('kfm-gitops policies', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^KFM-ARGO-001 +error +AppProjects name their source repositories and destinations$/m);
     expect(r.stdout).toMatch(/^KFM-RBAC-003 +warning +Wildcards in ClusterRoles$/m);
-    expect(r.stdout.trim().split('\n')).toHaveLength(19);
+    expect(r.stdout.trim().split('\n')).toHaveLength(builtinCatalogue().rules.length);
   });
 
   it('list --json gives the catalogue with descriptions and remediations', async () => {

@@ -44,6 +44,19 @@ const np = (name: string, spec: Obj): Obj => ({
   spec,
 });
 const db = deploy('db', 'postgres:16', { app: 'db' }, { envFrom: [{ secretRef: { name: 'db-creds' } }] });
+const withClaim = (w: Obj, claimName: string): Obj => {
+  const spec = w.spec as { template: { spec: Obj } };
+  return {
+    ...w,
+    spec: {
+      ...spec,
+      template: {
+        ...spec.template,
+        spec: { ...spec.template.spec, volumes: [{ name: 'v', persistentVolumeClaim: { claimName } }] },
+      },
+    },
+  };
+};
 const deny = np('deny', { podSelector: {}, policyTypes: ['Ingress'] });
 const role = (kind: string, rules: Obj[]): Obj => ({
   apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -108,6 +121,27 @@ const cases: Case[] = [
   { rule: 'KFM-TM-002', resources: [db, svc('db', { app: 'db' })] },
   { rule: 'KFM-TM-003', resources: [db], at: [0, ['metadata', 'namespace']] },
   { rule: 'KFM-TM-003', resources: [db, deny] },
+  {
+    rule: 'KFM-TM-006',
+    overlay: { env: 'prod' },
+    resources: [svc('api', { app: 'api' })],
+    at: [0, ['metadata', 'namespace']],
+  },
+  { rule: 'KFM-TM-006', overlay: { env: 'prod' }, resources: [svc('api', { app: 'api' }), deny] },
+  { rule: 'KFM-TM-007', resources: [svc('api', { app: 'api' })], at: [0, ['metadata', 'namespace']] },
+  { rule: 'KFM-TM-007', resources: [svc('api', { app: 'api' }), deny] },
+  {
+    rule: 'KFM-TM-008',
+    resources: [deploy('db', 'postgres:16', { app: 'db' }, { ports: [{ containerPort: 5432, hostPort: 5432 }] })],
+    at: [0, ['spec', 'template', 'spec', 'containers', 0, 'ports', 0, 'hostPort']],
+  },
+  { rule: 'KFM-TM-008', resources: [deploy('db', 'postgres:16', { app: 'db' }, { ports: [{ containerPort: 5432 }] })] },
+  {
+    rule: 'KFM-TM-009',
+    resources: [withClaim(db, 'db-data'), withClaim(deploy('job', 'ghcr.io/kfm/x:1'), 'db-data')],
+    at: [1, ['spec', 'template', 'spec', 'volumes', 0, 'persistentVolumeClaim', 'claimName']],
+  },
+  { rule: 'KFM-TM-009', resources: [withClaim(db, 'db-data'), withClaim(deploy('job', 'ghcr.io/kfm/x:1'), 'scratch')] },
   {
     rule: 'KFM-TM-004',
     resources: [
@@ -177,6 +211,11 @@ const cases: Case[] = [
   },
   {
     rule: 'KFM-FK-001',
+    resources: [{ apiVersion: 'networking.k8s.io/v1', kind: 'ServiceCIDR', metadata: { name: 'extra' } }],
+    at: [0, ['kind']],
+  },
+  {
+    rule: 'KFM-FK-001',
     resources: [
       { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'x.example.com' } },
     ],
@@ -240,6 +279,13 @@ const cases: Case[] = [
     rule: 'KFM-RBAC-004',
     resources: [role('Role', [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['one'], verbs: ['get'] }])],
   },
+  {
+    rule: 'KFM-RBAC-004',
+    resources: [role('Role', [{ apiGroups: [''], resources: ['secrets'], resourceNames: [''], verbs: ['list'] }])],
+    at: [0, ['rules', 0]],
+  },
+  { rule: 'KFM-RBAC-005', resources: [{ ...binding('RoleBinding', 'edit') }], at: [0, ['roleRef', 'name']] },
+  { rule: 'KFM-RBAC-005', resources: [{ ...binding('RoleBinding', 'view') }] },
   {
     rule: 'KFM-ARGO-001',
     overlay: { layer: 'components' },

@@ -19,6 +19,20 @@ const STRING_LIST = (v: unknown): boolean => Array.isArray(v) && v.every((s) => 
 const LABEL_MAP = (v: unknown): boolean =>
   v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((s) => typeof s === 'string');
 
+/** {family: {names: [image names]}} (see policies/data/stores.rego). */
+const FAMILIES = (v: unknown): boolean =>
+  v !== null &&
+  typeof v === 'object' &&
+  !Array.isArray(v) &&
+  Object.values(v).every(
+    (f) =>
+      f !== null &&
+      typeof f === 'object' &&
+      !Array.isArray(f) &&
+      Object.keys(f).every((k) => k === 'names') &&
+      STRING_LIST((f as { names?: unknown }).names),
+  );
+
 const CHECKS: Record<string, (v: unknown) => boolean> = {
   digestEnvs: STRING_LIST,
   storeSelectors: (v) =>
@@ -26,8 +40,15 @@ const CHECKS: Record<string, (v: unknown) => boolean> = {
     typeof v === 'object' &&
     !Array.isArray(v) &&
     Object.entries(v).every(([k, x]) =>
-      k === 'labels' ? Array.isArray(x) && x.every(LABEL_MAP) : k === 'images' ? STRING_LIST(x) : false,
+      k === 'labels'
+        ? Array.isArray(x) && x.every(LABEL_MAP)
+        : k === 'images'
+          ? STRING_LIST(x)
+          : k === 'families'
+            ? FAMILIES(x)
+            : false,
     ),
+  isolatedEnvs: STRING_LIST,
   governedApiSelector: (v) => LABEL_MAP(v) && Object.keys(v as object).length > 0,
   appProject: (v) => typeof v === 'string' && v !== '',
   platformProjects: STRING_LIST,

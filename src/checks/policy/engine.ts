@@ -35,6 +35,23 @@ export interface PolicyInput {
   params: Record<string, unknown>;
 }
 
+/**
+ * The built-in policies' input: everything one env deploys in one evaluation, so that trust-membrane, RBAC and
+ * Argo CD rules see objects of every overlay of the env (a Route in one app's base reaching another app's store).
+ * `owners[i]` is the index in `overlays` of the overlay that rendered `resources[i]`; per-overlay rules read the
+ * overlay of a resource through it. `shared` holds the platform overlays' resources (other layers, other envs:
+ * the baseline every env's cluster runs) as read-only context: rules look them up but never report on them.
+ */
+export interface EnvPolicyInput {
+  env: string;
+  overlays: PolicyInput['overlay'][];
+  owners: number[];
+  resources: Record<string, unknown>[];
+  shared: Record<string, unknown>[];
+  run: { appProjects: Record<string, unknown>[] };
+  params: Record<string, unknown>;
+}
+
 const instances = new Map<string, Promise<LoadedPolicy>>();
 
 /** Initial memory 80 pages (5 MiB): one medium overlay fits without growing; the SDK grows it on demand. */
@@ -61,8 +78,23 @@ export class PolicyEngine {
     return new PolicyEngine(key, wasm, policy, entrypoint, new Set(knownIds));
   }
 
+  /** Evaluates another entrypoint of the same module (the graph) and returns its value as is. */
+  async evaluateValue(input: EnvPolicyInput, entrypoint: string): Promise<unknown> {
+    let raw: unknown;
+    try {
+      raw = this.policy.evaluate(input, entrypoint);
+    } catch (err) {
+      instances.delete(this.key);
+      this.policy = await instantiate(this.key, this.wasm);
+      throw new PolicyEngineError(`policy evaluation failed: ${describeThrown(err)}`);
+    }
+    if (!Array.isArray(raw) || raw.length !== 1)
+      throw new PolicyEngineError(`malformed result of ${entrypoint}: ${preview(raw)}`);
+    return (raw[0] as { result?: unknown }).result;
+  }
+
   /** Evaluates once; returns the violations or throws PolicyEngineError. */
-  async evaluate(input: PolicyInput): Promise<Violation[]> {
+  async evaluate(input: PolicyInput | EnvPolicyInput): Promise<Violation[]> {
     let raw: unknown;
     try {
       raw = this.policy.evaluate(input, this.entrypoint);

@@ -1,20 +1,30 @@
 /**
  * Policy check: the KFM invariants as Rego compiled to WebAssembly (policies/), evaluated in-process once per
- * overlay through one aggregating entrypoint, plus the repo's own policies when `policy.customDir` is set.
+ * env (every overlay of the env together, platform overlays as context) through one aggregating entrypoint, plus the repo's own policies when `policy.customDir` is set.
  *
- * Input per overlay: {overlay: {path, env, layer, app, kustomization, kustomizationFile}, resources: [objects],
- * run: {appProjects: every AppProject rendered in the run}, params: the `policy:` section (defaults in Rego)}.
+ * Input per env: see EnvPolicyInput (engine.ts); a repo's own policies get the per-overlay PolicyInput.
  * Engine failures are findings (KFM-CONFIG-900, category policy, error) for the overlay concerned; the check never
  * passes an overlay it could not evaluate.
  */
-import type { Check, CheckContext, RuleDoc, Severity } from '../../types.js';
+import type { Check, CheckContext, RenderedOverlay, RuleDoc, Severity } from '../../types.js';
 import { ENTRYPOINT, readBundle, type CatalogueEntry, type PolicyBundle } from './bundle.js';
 import { CUSTOM_POLICY_RULE, ENGINE_ERROR_RULE } from '../../rules/config.js';
 import { rulesOf } from '../../rules/index.js';
 import { readPolicyConfig } from './config.js';
 import { compileCustomPolicies, CUSTOM_ENTRYPOINT, type OpaLookup } from './custom.js';
 import { PolicyEngine, PolicyEngineError, describeThrown } from './engine.js';
-import { buildInput, isAppProject, readKustomization, toFinding } from './input.js';
+import {
+  buildEnvInput,
+  buildInput,
+  groupByEnv,
+  isAppProject,
+  locateInGroup,
+  readKustomization,
+  sharedContext,
+  toFinding,
+  type EnvGroup,
+  type KustomizationSource,
+} from './input.js';
 
 export { ENGINE_ERROR_RULE, CUSTOM_POLICY_RULE, builtinCatalogue, formatCatalogue } from './catalogue.js';
 export { PolicyBundleError, readBundle, sourcesDigest, ENTRYPOINT } from './bundle.js';
@@ -53,31 +63,60 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
     async run(ctx: CheckContext): Promise<void> {
       const config = readPolicyConfig(options.config ?? ctx.config.policy);
       const bundle = await readBundle(options.bundleDir);
-      const modules: LoadedModule[] = [await loadBuiltin(bundle)];
-      if (config.customDir) {
-        const custom = await loadCustom(ctx, config.customDir, bundle, options.opa);
-        if (custom) modules.push(custom);
-      }
+      const builtin = await loadBuiltin(bundle);
+      const custom = config.customDir ? await loadCustom(ctx, config.customDir, bundle, options.opa) : undefined;
       const appProjects = ctx.resources.filter(isAppProject).map((r) => r.object);
+      const kustomizations = new Map<RenderedOverlay, KustomizationSource | null>();
       for (const rendered of ctx.overlays) {
         if (rendered.resources.length === 0) continue;
-        const kustomization = ctx.mode === 'check' ? await readKustomization(ctx.root, rendered.overlay) : null;
-        const input = buildInput(rendered, kustomization, appProjects, config.params);
-        for (const m of modules) {
+        kustomizations.set(rendered, ctx.mode === 'check' ? await readKustomization(ctx.root, rendered.overlay) : null);
+      }
+      // The built-in rules judge what one env deploys as a whole (cross-overlay trust membrane, RBAC, Argo CD).
+      for (const { env, overlays } of groupByEnv(ctx.overlays)) {
+        const group: EnvGroup = {
+          env,
+          members: overlays.map((rendered) => ({ rendered, kustomization: kustomizations.get(rendered) ?? null })),
+        };
+        const input = buildEnvInput(group, sharedContext(ctx.overlays, env), appProjects, config.params);
+        let violations;
+        try {
+          violations = await builtin.engine.evaluate(input);
+        } catch (err) {
+          if (!(err instanceof PolicyEngineError)) throw err;
+          for (const rendered of overlays) {
+            ctx.report({
+              ruleId: ENGINE_ERROR_RULE,
+              message: `${builtin.label} could not be evaluated for env ${env} (overlay ${rendered.overlay.path}), which is therefore unchecked: ${err.message}`,
+              overlay: rendered.overlay.path,
+              severity: 'error',
+            });
+          }
+          continue;
+        }
+        for (const v of violations) {
+          const at = locateInGroup(v, group, input);
+          if (at) ctx.report(toFinding(at.local, at.rendered, at.kustomization, (id) => builtin.severities.get(id)));
+        }
+      }
+      // A repo's own policies keep the per-overlay input they were written against.
+      if (custom) {
+        for (const [rendered, kustomization] of kustomizations) {
+          const input = buildInput(rendered, kustomization, appProjects, config.params);
           let violations;
           try {
-            violations = await m.engine.evaluate(input);
+            violations = await custom.engine.evaluate(input);
           } catch (err) {
             if (!(err instanceof PolicyEngineError)) throw err;
             ctx.report({
               ruleId: ENGINE_ERROR_RULE,
-              message: `${m.label} could not be evaluated for overlay ${rendered.overlay.path}, which is therefore unchecked: ${err.message}`,
+              message: `${custom.label} could not be evaluated for overlay ${rendered.overlay.path}, which is therefore unchecked: ${err.message}`,
               overlay: rendered.overlay.path,
               severity: 'error',
             });
             continue;
           }
-          for (const v of violations) ctx.report(toFinding(v, rendered, kustomization, (id) => m.severities.get(id)));
+          for (const v of violations)
+            ctx.report(toFinding(v, rendered, kustomization, (id) => custom.severities.get(id)));
         }
       }
     },

@@ -8,7 +8,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { readKustomization as parseKustomizationFile } from '../../discover/kustomization.js';
 import { locateInDocument } from '../../parse/index.js';
 import type { FindingInput, RenderedOverlay, Resource, Severity, Span } from '../../types.js';
-import type { PolicyInput, Violation } from './engine.js';
+import type { EnvPolicyInput, PolicyInput, Violation } from './engine.js';
 
 /** The overlay's own kustomization file, parsed with positions (null when unreadable: the render reports that). */
 export interface KustomizationSource {
@@ -50,26 +50,105 @@ export function isAppProject(r: Resource): boolean {
   return r.id.kind === 'AppProject' && r.id.apiVersion.startsWith('argoproj.io/');
 }
 
+function overlayInput(rendered: RenderedOverlay, kustomization: KustomizationSource | null): PolicyInput['overlay'] {
+  const o = rendered.overlay;
+  return {
+    path: o.path,
+    env: o.env,
+    layer: o.layer,
+    ...(o.app !== undefined ? { app: o.app } : {}),
+    kustomization: kustomization?.object ?? null,
+    kustomizationFile: kustomization?.file ?? null,
+  };
+}
+
+/** One overlay's input (a repo's own policies keep this shape). */
 export function buildInput(
   rendered: RenderedOverlay,
   kustomization: KustomizationSource | null,
   appProjects: Record<string, unknown>[],
   params: Record<string, unknown>,
 ): PolicyInput {
-  const o = rendered.overlay;
   return {
-    overlay: {
-      path: o.path,
-      env: o.env,
-      layer: o.layer,
-      ...(o.app !== undefined ? { app: o.app } : {}),
-      kustomization: kustomization?.object ?? null,
-      kustomizationFile: kustomization?.file ?? null,
-    },
+    overlay: overlayInput(rendered, kustomization),
     resources: rendered.resources.map((r) => r.object),
     run: { appProjects },
     params,
   };
+}
+
+/** The overlays one env deploys, evaluated together by the built-in policies. */
+export interface EnvGroup {
+  env: string;
+  members: { rendered: RenderedOverlay; kustomization: KustomizationSource | null }[];
+}
+
+/**
+ * Groups overlays by env (overlays that rendered nothing are left out: nothing to judge). Order follows the run,
+ * so inputs, and therefore findings, are stable.
+ */
+export function groupByEnv(overlays: RenderedOverlay[]): { env: string; overlays: RenderedOverlay[] }[] {
+  const groups = new Map<string, RenderedOverlay[]>();
+  for (const rendered of overlays) {
+    if (rendered.resources.length === 0) continue;
+    const list = groups.get(rendered.overlay.env);
+    if (list) list.push(rendered);
+    else groups.set(rendered.overlay.env, [rendered]);
+  }
+  return [...groups].map(([env, list]) => ({ env, overlays: list }));
+}
+
+/**
+ * Platform overlays (any layer but apps) are deployed to the cluster of every env: their objects (namespaces,
+ * baseline default-deny policies, cluster roles) are context for another env's evaluation. They are judged in
+ * their own env's evaluation only, so a finding is never reported twice.
+ */
+export function sharedContext(all: RenderedOverlay[], env: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const rendered of all) {
+    if (rendered.overlay.layer === 'apps' || rendered.overlay.env === env) continue;
+    for (const r of rendered.resources) out.push(r.object);
+  }
+  return out;
+}
+
+export function buildEnvInput(
+  group: EnvGroup,
+  shared: Record<string, unknown>[],
+  appProjects: Record<string, unknown>[],
+  params: Record<string, unknown>,
+): EnvPolicyInput {
+  const overlays: PolicyInput['overlay'][] = [];
+  const owners: number[] = [];
+  const resources: Record<string, unknown>[] = [];
+  group.members.forEach((m, k) => {
+    overlays.push(overlayInput(m.rendered, m.kustomization));
+    for (const r of m.rendered.resources) {
+      owners.push(k);
+      resources.push(r.object);
+    }
+  });
+  return { env: group.env, overlays, owners, resources, shared, run: { appProjects }, params };
+}
+
+/**
+ * Maps a violation of an env evaluation back to its overlay: the owner of the resource it names, or the overlay
+ * whose kustomization file it points into. Undefined when it names neither (the engine already refused that).
+ */
+export function locateInGroup(
+  v: Violation,
+  group: EnvGroup,
+  input: EnvPolicyInput,
+): { rendered: RenderedOverlay; kustomization: KustomizationSource | null; local: Violation } | undefined {
+  if (v.resource !== undefined) {
+    const owner = input.owners[v.resource];
+    const member = group.members[owner];
+    let first = 0;
+    for (let k = 0; k < owner; k++) first += group.members[k].rendered.resources.length;
+    return { ...member, local: { ...v, resource: v.resource - first } };
+  }
+  const member = group.members.find((m) => m.kustomization?.file === v.file);
+  return member ? { ...member, local: v } : undefined;
 }
 
 export function toFinding(

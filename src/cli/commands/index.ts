@@ -4,6 +4,7 @@ import type { CliIO } from '../io.js';
 import { register as check } from './check.js';
 import { register as diff } from './diff.js';
 import { register as explain } from './explain.js';
+import { register as graph } from './graph.js';
 import { register as render } from './render.js';
 import { register as policies } from './policies.js';
 import { register as promote } from './promote.js';
@@ -29,4 +30,5 @@ export const COMMANDS: Register[] = [
   status,
   newApp,
   diff,
+  graph,
 ];

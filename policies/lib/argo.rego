@@ -1,0 +1,70 @@
+# Argo CD pattern semantics. AppProject sourceRepos, destinations and cluster-resource lists are globs that Argo CD
+# matches without path separators (`*` crosses `/` and `.`), so `?*`, `**`, `*/*` or `https://*` allow as much as
+# `*`. A pattern is judged by what it matches: it is a wildcard when it matches unrelated values nobody would
+# list on purpose (probes below). Patterns starting with `!` deny and are never wildcards.
+package kfm_lib.argo
+
+probes := {
+	"repo": ["https://attacker.invalid/any/repo.git", "https://github.com/someone-else/x.git", "git@attacker.invalid:x/y.git"],
+	"server": ["https://attacker.invalid:6443", "https://10.0.0.1"],
+	"name": ["attacker-cluster", "in-cluster"],
+	"namespace": ["kube-system", "attacker-namespace-x9"],
+	"group": ["rbac.authorization.k8s.io", "apiextensions.k8s.io"],
+	"kind": ["ClusterRole", "CustomResourceDefinition"],
+}
+
+# `*` itself, or a glob matching every probe of its field but at most one of the (ssh) repo probes: `https://*`
+# opens every https repository, which is every repository anyone would use.
+wildcard(field, pattern) if pattern == "*"
+
+# Only wildcard characters, after an optional URL scheme (https://*, ssh://**, git@*): every value.
+wildcard(field, pattern) if {
+	is_string(pattern)
+	rest := trim_prefix(trim_prefix(trim_prefix(trim_prefix(pattern, "https://"), "http://"), "ssh://"), "git@")
+	trim(rest, "*?/.:") == ""
+	contains(rest, "*")
+}
+
+wildcard(field, pattern) if {
+	is_string(pattern)
+	not startswith(pattern, "!")
+	field != "repo"
+	every p in probes[field] {
+		glob.match(pattern, [], p)
+	}
+}
+
+wildcard("repo", pattern) if {
+	is_string(pattern)
+	not startswith(pattern, "!")
+	glob.match(pattern, [], probes.repo[0])
+	glob.match(pattern, [], probes.repo[1])
+}
+
+# ApplicationSet generator elements (list generators, top level and inside matrix/merge generators).
+generators(r) := array.concat(top, nested) if {
+	top := object.get(r, ["spec", "generators"], [])
+	nested := [n |
+		some g in top
+		some kind in ["matrix", "merge"]
+		some n in object.get(g, [kind, "generators"], [])
+	]
+}
+
+list_elements(r) := [e |
+	some g in generators(r)
+	some e in object.get(g, ["list", "elements"], [])
+	is_object(e)
+]
+
+# A template string with the element's values substituted, in both template syntaxes ({{key}} and, with
+# goTemplate, {{.key}}), spaces inside the braces allowed.
+render(s, element) := out if {
+	pairs := [[concat("", ["{{", sp, dot, k, sp, "}}"]), v] |
+		some k, v in element
+		is_string(v)
+		some dot in ["", "."]
+		some sp in ["", " "]
+	]
+	out := strings.replace_n({p[0]: p[1] | some p in pairs}, s)
+}
