@@ -10,6 +10,7 @@ import type { ValidatorDiskCache } from './disk-cache.js';
 import { engineFor, type ReleaseEngine, type ValidatorTarget } from './engine.js';
 import { describeErrors } from './messages.js';
 import { RULES, type SchemaRuleId } from './rules.js';
+import { shippedOpenShiftSet } from './openshift.js';
 import { RunCrds, SchemaFolder, shippedCrdPack } from './sources.js';
 import { existsSync, statSync } from 'node:fs';
 import type { ErrorObject } from 'ajv';
@@ -193,6 +194,16 @@ export class ResourceValidator {
       };
     }
 
+    const openshift = shippedOpenShiftSet().find(apiVersion, kind, this.engine.k8sId);
+    if (openshift) {
+      return {
+        ...out,
+        target: this.engine.customTarget(openshift),
+        what: `the shipped schema of ${apiVersion} ${kind} (schemas/openshift)`,
+        file: 'schemas/openshift',
+      };
+    }
+
     const builtin = this.engine.kubernetesTarget(apiVersion, kind);
     if (builtin) return { ...out, target: builtin, what: `the Kubernetes ${this.release} schema of ${kind}` };
 
@@ -203,6 +214,10 @@ export class ResourceValidator {
         ...this.runCrds.versionsOfKind(kind),
         ...this.extra.flatMap((f) => f.versionsOfKind(kind)),
         ...shippedCrdPack().versionsOfKind(kind),
+        // The OpenShift set holds many operators' kinds: another group's `Backup` would be a misleading hint.
+        ...shippedOpenShiftSet()
+          .versionsOfKind(kind)
+          .filter((v) => v.split('/')[0] === apiVersion.split('/')[0]),
       ]),
     ].sort();
     const hint = known.length > 0 ? ` Known apiVersions for ${kind}: ${quoteList(known)}.` : '';
