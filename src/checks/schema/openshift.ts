@@ -126,3 +126,26 @@ export function shippedKindScope(apiVersion: string, kind: string): 'Namespaced'
   const scope = shippedOpenShiftSet().scope()?.scope[apiVersion];
   return scope && Object.prototype.hasOwnProperty.call(scope, kind) ? scope[kind] : undefined;
 }
+
+/**
+ * OpenShift release → the Kubernetes release it runs (OpenShift release notes). The OpenShift schema set is one
+ * snapshot (see schemas/openshift/PROVENANCE.md) used with every release; built-in kinds follow the mapped release.
+ */
+export const OPENSHIFT_KUBERNETES: Readonly<Record<string, string>> = {
+  '4.14': '1.27',
+  '4.15': '1.28',
+  '4.16': '1.29',
+  '4.17': '1.30',
+  '4.18': '1.31',
+  '4.19': '1.32',
+  '4.20': '1.33',
+  '4.21': '1.34',
+};
+
+/** `4.16` (or `4.16.3`, `v4.16`) → `1.29`; undefined for a release not in the table. */
+export function kubernetesForOpenShift(openshiftVersion: string): string | undefined {
+  const m = /^v?(\d+)\.(\d+)(?:\.\d+)?$/.exec(openshiftVersion.trim());
+  if (!m) return undefined;
+  const key = `${Number(m[1])}.${Number(m[2])}`;
+  return Object.prototype.hasOwnProperty.call(OPENSHIFT_KUBERNETES, key) ? OPENSHIFT_KUBERNETES[key] : undefined;
+}
