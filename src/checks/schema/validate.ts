@@ -10,7 +10,7 @@ import type { ValidatorDiskCache } from './disk-cache.js';
 import { engineFor, type ReleaseEngine, type ValidatorTarget } from './engine.js';
 import { describeErrors } from './messages.js';
 import { RULES, type SchemaRuleId } from './rules.js';
-import { shippedOpenShiftSet } from './openshift.js';
+import { shippedGeneratedSets } from './openshift.js';
 import { RunCrds, SchemaFolder, shippedCrdPack } from './sources.js';
 import { existsSync, statSync } from 'node:fs';
 import type { ErrorObject } from 'ajv';
@@ -194,13 +194,14 @@ export class ResourceValidator {
       };
     }
 
-    const openshift = shippedOpenShiftSet().find(apiVersion, kind, this.engine.k8sId);
-    if (openshift) {
+    for (const set of shippedGeneratedSets()) {
+      const schema = set.find(apiVersion, kind, this.engine.k8sId);
+      if (!schema) continue;
       return {
         ...out,
-        target: this.engine.customTarget(openshift),
-        what: `the shipped schema of ${apiVersion} ${kind} (schemas/openshift)`,
-        file: 'schemas/openshift',
+        target: this.engine.customTarget(schema),
+        what: `the shipped schema of ${apiVersion} ${kind} (${set.label})`,
+        file: set.label,
       };
     }
 
@@ -215,8 +216,8 @@ export class ResourceValidator {
         ...this.extra.flatMap((f) => f.versionsOfKind(kind)),
         ...shippedCrdPack().versionsOfKind(kind),
         // The OpenShift set holds many operators' kinds: another group's `Backup` would be a misleading hint.
-        ...shippedOpenShiftSet()
-          .versionsOfKind(kind)
+        ...shippedGeneratedSets()
+          .flatMap((set) => set.versionsOfKind(kind))
           .filter((v) => v.split('/')[0] === apiVersion.split('/')[0]),
       ]),
     ].sort();
