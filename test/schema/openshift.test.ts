@@ -122,6 +122,8 @@ describe('scope index', () => {
     expect(shippedKindScope('console.openshift.io/v1', 'ConsolePlugin')).toBe('Cluster');
     expect(shippedKindScope('apps.openshift.io/v1', 'DeploymentConfig')).toBe('Namespaced');
     expect(shippedKindScope('cert-manager.io/v1', 'ClusterIssuer')).toBe('Cluster');
+    // Kyverno's ClusterPolicy: the package lost it to nvidia.com's kind of the same name; same type as Policy.
+    expect(shippedKindScope('kyverno.io/v1', 'ClusterPolicy')).toBe('Cluster');
     expect(shippedKindScope('v1', 'Namespace')).toBe('Cluster');
     expect(shippedKindScope('apps/v1', 'Deployment')).toBe('Namespaced');
     expect(shippedKindScope('example.com/v1', 'Nothing')).toBeUndefined();
