@@ -82,16 +82,15 @@ const DESCRIPTIVE = new Set(['description', 'default', 'example', 'title']);
  * Inlines `$ref`s so the CRD converter sees one self-contained schema:
  * - a Kubernetes definition (`io.k8s.*`) the Kubernetes releases carry → `k8s#/$defs/<name>`, resolved at run time
  *   against the chosen release's strict definitions;
- * - a definition in the package's `_definitions.json` → inlined (cycles stop at an open schema). Those were
- *   filled in from `oc explain` for the aggregated OpenShift APIs and often stop at `type: object` without
- *   properties: there that means "shape not recorded", not "empty object" as in a CRD, so such objects stay open;
+ * - a definition in the package's `_definitions.json` → inlined (cycles stop at an open schema);
  * - anything else → an open schema (`{}`), listed in `unresolved` (PROVENANCE names them).
+ * A `type: object` without properties stays open: in this package it often means "shape not recorded" (the
+ * aggregated APIs filled in from `oc explain`; OCSInitialization's whole `spec`), not "empty object" as in a CRD.
  */
 export function resolveRefs(node, ctx, stack = []) {
   if (Array.isArray(node)) return node.map((n) => resolveRefs(n, ctx, stack));
   if (!isRecord(node)) return node;
   if (
-    stack.length > 0 &&
     node.type === 'object' &&
     node.properties === undefined &&
     node.additionalProperties === undefined &&
