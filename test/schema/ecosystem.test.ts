@@ -66,7 +66,10 @@ describe.skipIf(!existsSync(oracle))('SealedSecret vs the real CRD schema (../sh
   const samples = parseAllDocuments(
     readFileSync(join(fixturesDir, 'gitops-stack-samples', 'sealedsecret.yaml'), 'utf8'),
   ).map((d) => d.toJS() as Record<string, unknown>);
-  const { $schema: _drop, ...schema } = JSON.parse(readFileSync(oracle, 'utf8')) as Record<string, unknown>;
+  // The describe body runs even when skipped: read the oracle only when it is there.
+  const { $schema: _drop, ...schema } = existsSync(oracle)
+    ? (JSON.parse(readFileSync(oracle, 'utf8')) as Record<string, unknown>)
+    : {};
   const real = new Ajv({ strict: false, allErrors: true, formats: fullFormats, validateSchema: false }).compile(schema);
   const engine = engineFor('1.37');
   const ours = engine.get(
