@@ -2,7 +2,7 @@
 export declare const PACKAGE: string;
 export declare const PINNED_VERSION: string;
 export declare const PACKAGE_LICENSE: string;
-export declare const RELEASE_COUNT: number;
+export declare const OLDEST_RELEASE: { major: number; minor: number };
 export declare const FORMAT_VERSION: number;
 export declare const QUANTITY_PATTERN: string;
 export declare function readZip(buf: Buffer): Map<string, () => Buffer>;

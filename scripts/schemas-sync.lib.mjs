@@ -8,10 +8,13 @@ export const PACKAGE = 'kubernetes-validate';
 /** Pinned exact version; bump deliberately and re-run `npm run schemas:sync`. */
 export const PINNED_VERSION = '1.37.0';
 export const PACKAGE_LICENSE = 'Apache-2.0';
-/** How many of the newest Kubernetes releases the wheel carries we ship. */
-export const RELEASE_COUNT = 3;
+/**
+ * Oldest Kubernetes release shipped; every newer one the wheel carries ships too. 1.27 is what OpenShift 4.14 runs,
+ * the oldest OpenShift release still supported when this was chosen.
+ */
+export const OLDEST_RELEASE = { major: 1, minor: 27 };
 /** Bumped whenever the conversion below changes, so a stale shipped file is detectable. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 /**
  * Kubernetes' resource.Quantity grammar (k8s.io/apimachinery/pkg/api/resource): a signed decimal number followed by
@@ -39,6 +42,74 @@ const EXTRA_UNIQUE_FIELDS = {
   'io.k8s.api.core.v1.EphemeralContainer.ports': [['name']],
   'io.k8s.api.core.v1.ServiceSpec.ports': [['name']],
 };
+
+/**
+ * Enumerations the API documents in prose ("One of Always, Never, IfNotPresent") and its validation enforces
+ * (k8s.io/kubernetes, the validation package of each API group), which the OpenAPI document does not carry as `enum`. The empty string
+ * stays accepted: the API server defaults an empty optional value like an absent one. An array field's values
+ * apply to its items.
+ */
+const ENUMS = {
+  'io.k8s.api.core.v1.Container.imagePullPolicy': ['Always', 'Never', 'IfNotPresent'],
+  'io.k8s.api.core.v1.EphemeralContainer.imagePullPolicy': ['Always', 'Never', 'IfNotPresent'],
+  'io.k8s.api.core.v1.Container.terminationMessagePolicy': ['File', 'FallbackToLogsOnError'],
+  'io.k8s.api.core.v1.EphemeralContainer.terminationMessagePolicy': ['File', 'FallbackToLogsOnError'],
+  'io.k8s.api.core.v1.ContainerPort.protocol': ['TCP', 'UDP', 'SCTP'],
+  'io.k8s.api.core.v1.ServicePort.protocol': ['TCP', 'UDP', 'SCTP'],
+  'io.k8s.api.networking.v1.NetworkPolicyPort.protocol': ['TCP', 'UDP', 'SCTP'],
+  'io.k8s.api.core.v1.PodSpec.restartPolicy': ['Always', 'OnFailure', 'Never'],
+  'io.k8s.api.core.v1.PodSpec.dnsPolicy': ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'],
+  'io.k8s.api.core.v1.PodSpec.preemptionPolicy': ['Never', 'PreemptLowerPriority'],
+  'io.k8s.api.core.v1.PodSecurityContext.fsGroupChangePolicy': ['OnRootMismatch', 'Always'],
+  'io.k8s.api.core.v1.SeccompProfile.type': ['RuntimeDefault', 'Unconfined', 'Localhost'],
+  'io.k8s.api.core.v1.HTTPGetAction.scheme': ['HTTP', 'HTTPS'],
+  'io.k8s.api.core.v1.Toleration.operator': ['Exists', 'Equal'],
+  'io.k8s.api.core.v1.Toleration.effect': ['NoSchedule', 'PreferNoSchedule', 'NoExecute'],
+  'io.k8s.api.core.v1.Taint.effect': ['NoSchedule', 'PreferNoSchedule', 'NoExecute'],
+  'io.k8s.api.core.v1.NodeSelectorRequirement.operator': ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'],
+  'io.k8s.api.core.v1.TopologySpreadConstraint.whenUnsatisfiable': ['DoNotSchedule', 'ScheduleAnyway'],
+  'io.k8s.api.core.v1.ServiceSpec.type': ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'],
+  'io.k8s.api.core.v1.ServiceSpec.sessionAffinity': ['ClientIP', 'None'],
+  'io.k8s.api.core.v1.ServiceSpec.externalTrafficPolicy': ['Cluster', 'Local'],
+  'io.k8s.api.core.v1.ServiceSpec.internalTrafficPolicy': ['Cluster', 'Local'],
+  'io.k8s.api.core.v1.ServiceSpec.ipFamilyPolicy': ['SingleStack', 'PreferDualStack', 'RequireDualStack'],
+  'io.k8s.api.core.v1.ServiceSpec.ipFamilies': ['IPv4', 'IPv6'],
+  'io.k8s.api.core.v1.PersistentVolumeClaimSpec.accessModes': ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'],
+  'io.k8s.api.core.v1.PersistentVolumeSpec.accessModes': ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'],
+  'io.k8s.api.core.v1.PersistentVolumeClaimSpec.volumeMode': ['Block', 'Filesystem'],
+  'io.k8s.api.core.v1.PersistentVolumeSpec.volumeMode': ['Block', 'Filesystem'],
+  'io.k8s.api.core.v1.PersistentVolumeSpec.persistentVolumeReclaimPolicy': ['Recycle', 'Delete', 'Retain'],
+  'io.k8s.api.apps.v1.DeploymentStrategy.type': ['Recreate', 'RollingUpdate'],
+  'io.k8s.api.apps.v1.StatefulSetUpdateStrategy.type': ['RollingUpdate', 'OnDelete'],
+  'io.k8s.api.apps.v1.DaemonSetUpdateStrategy.type': ['RollingUpdate', 'OnDelete'],
+  'io.k8s.api.apps.v1.StatefulSetSpec.podManagementPolicy': ['OrderedReady', 'Parallel'],
+  'io.k8s.api.batch.v1.CronJobSpec.concurrencyPolicy': ['Allow', 'Forbid', 'Replace'],
+  'io.k8s.api.batch.v1.JobSpec.completionMode': ['NonIndexed', 'Indexed'],
+  'io.k8s.api.networking.v1.HTTPIngressPath.pathType': ['Exact', 'Prefix', 'ImplementationSpecific'],
+  'io.k8s.api.networking.v1.NetworkPolicySpec.policyTypes': ['Ingress', 'Egress'],
+  'io.k8s.api.storage.v1.StorageClass.reclaimPolicy': ['Delete', 'Retain'],
+  'io.k8s.api.storage.v1.StorageClass.volumeBindingMode': ['Immediate', 'WaitForFirstConsumer'],
+  'io.k8s.api.scheduling.v1.PriorityClass.preemptionPolicy': ['Never', 'PreemptLowerPriority'],
+  'io.k8s.api.admissionregistration.v1.ValidatingWebhook.failurePolicy': ['Ignore', 'Fail'],
+  'io.k8s.api.admissionregistration.v1.MutatingWebhook.failurePolicy': ['Ignore', 'Fail'],
+  'io.k8s.api.admissionregistration.v1.ValidatingWebhook.sideEffects': ['None', 'NoneOnDryRun'],
+  'io.k8s.api.admissionregistration.v1.MutatingWebhook.sideEffects': ['None', 'NoneOnDryRun'],
+  'io.k8s.api.admissionregistration.v1.MutatingWebhook.reinvocationPolicy': ['Never', 'IfNeeded'],
+  'io.k8s.api.admissionregistration.v1.ValidatingWebhook.matchPolicy': ['Exact', 'Equivalent'],
+  'io.k8s.api.admissionregistration.v1.MutatingWebhook.matchPolicy': ['Exact', 'Equivalent'],
+  'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionSpec.scope': ['Cluster', 'Namespaced'],
+};
+
+/** The property schema with its documented enumeration (on the items of an array). */
+function withEnum(schema, values) {
+  if (!schema || typeof schema !== 'object') return schema;
+  const allowed = [...values, ''];
+  if (typesOf(schema)?.includes('array') && schema.items && typeof schema.items === 'object') {
+    return { ...schema, items: { ...schema.items, enum: allowed } };
+  }
+  if (typesOf(schema)?.includes('string')) return { ...schema, enum: typesOf(schema).includes('null') ? [...allowed, null] : allowed };
+  return schema;
+}
 
 /** Non-empty lists the API server's validation requires but the OpenAPI document does not say so. */
 const MIN_ITEMS = {
@@ -169,7 +240,9 @@ function convertNode(node, defs, ownerKey) {
       const required = new Set(Array.isArray(node.required) ? node.required : []);
       const props = {};
       for (const [name, sub] of Object.entries(value)) {
-        const converted = convertNode(sub, defs, ownerKey ? `${ownerKey}.${name}` : undefined);
+        const key = ownerKey ? `${ownerKey}.${name}` : undefined;
+        let converted = convertNode(sub, defs, key);
+        if (key && ENUMS[key]) converted = withEnum(converted, ENUMS[key]);
         props[name] = required.has(name) ? nonNull(converted, defs) : converted;
       }
       out.properties = props;
@@ -205,7 +278,8 @@ function replacementFor(name) {
   return undefined;
 }
 
-function sortKeys(value) {
+/** A copy with object keys sorted at every level: generated files stay byte-stable. */
+export function sortKeys(value) {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (!value || typeof value !== 'object') return value;
   const out = {};
@@ -268,7 +342,9 @@ export function serializeReleaseFile(file) {
 /** Everything `schemas:sync` writes, as Map<relative path under schemas/kubernetes, content>. */
 export function buildFromWheel(wheelBuffer, wheelName) {
   const members = readZip(wheelBuffer);
-  const releases = listReleases(members.keys()).slice(0, RELEASE_COUNT);
+  const releases = listReleases(members.keys()).filter(
+    (r) => r.major > OLDEST_RELEASE.major || (r.major === OLDEST_RELEASE.major && r.minor >= OLDEST_RELEASE.minor),
+  );
   if (releases.length === 0) throw new Error(`${wheelName}: no *-local-strict/_definitions.json found`);
   const files = new Map();
   const rows = [];
@@ -299,7 +375,7 @@ Generated by \`npm run schemas:sync\` (scripts/schemas-sync.mjs). Do not edit by
 | licence | ${PACKAGE_LICENSE} (Copyright (C) 2018 Will Thames; schemas generated from the Kubernetes OpenAPI, Apache-2.0) |
 | converter format | ${FORMAT_VERSION} |
 
-## Releases shipped (the ${rows.length} newest the wheel carries)
+## Releases shipped (${OLDEST_RELEASE.major}.${OLDEST_RELEASE.minor} to the newest the wheel carries: ${rows.length})
 
 | release | source member | source sha256 |
 |---|---|---|

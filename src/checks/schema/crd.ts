@@ -51,6 +51,11 @@ interface Ctx {
   issues: ConversionIssue[];
   /** The CRD sets `preserveUnknownFields: true`: the API server keeps unknown fields anywhere. */
   preserveAll: boolean;
+  /**
+   * Only for generated schema sets (scripts/schemas-sync-openshift.lib.mjs): `$ref`s the generator has pointed at
+   * a Kubernetes definition are kept as they are. A CRD never has one (structural schemas forbid `$ref`).
+   */
+  keepRef?: (ref: string) => boolean;
 }
 
 const COPIED = [
@@ -103,6 +108,7 @@ function convertNode(node: unknown, ctx: Ctx, path: JsonPath, inLogic: boolean):
     ctx.issues.push({ message: 'schema node is not a mapping', path });
     return {};
   }
+  if (typeof node.$ref === 'string' && ctx.keepRef?.(node.$ref)) return { $ref: node.$ref };
   const out: JsonSchema = {};
   const nullable = node.nullable === true;
   const intOrString = node['x-kubernetes-int-or-string'] === true;
@@ -145,6 +151,17 @@ function convertNode(node: unknown, ctx: Ctx, path: JsonPath, inLogic: boolean):
       }
       out.properties = props;
     }
+  }
+
+  // The API server applies a structural schema's defaults before it validates: a required field with a default
+  // is never missing (TempoStack's `managementState: Managed`).
+  if (Array.isArray(out.required) && isRecord(node.properties)) {
+    const props = node.properties;
+    const required = (out.required as unknown[]).filter(
+      (name) => typeof name !== 'string' || !isRecord(props[name]) || props[name].default === undefined,
+    );
+    if (required.length === 0) delete out.required;
+    else out.required = required;
   }
 
   if (node.additionalProperties !== undefined) {
@@ -230,9 +247,9 @@ function convertNode(node: unknown, ctx: Ctx, path: JsonPath, inLogic: boolean):
  */
 export function convertOpenApiSchema(
   schema: unknown,
-  options: { path?: JsonPath; preserveUnknownFields?: boolean } = {},
+  options: { path?: JsonPath; preserveUnknownFields?: boolean; keepRef?: (ref: string) => boolean } = {},
 ): { schema: JsonSchema; issues: ConversionIssue[] } {
-  const ctx: Ctx = { issues: [], preserveAll: options.preserveUnknownFields === true };
+  const ctx: Ctx = { issues: [], preserveAll: options.preserveUnknownFields === true, keepRef: options.keepRef };
   const out = convertNode(schema, ctx, options.path ?? [], false);
   const props = (out.properties ??= {}) as Record<string, JsonSchema>;
   props.apiVersion ??= { type: 'string' };

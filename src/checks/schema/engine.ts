@@ -67,7 +67,8 @@ export class ReleaseEngine {
   /** Hash of the release definitions: part of every disk-cache key. */
   readonly releaseHash: string;
   private readonly ajv: Ajv;
-  private readonly k8sId: string;
+  /** Schema id of the release's definitions (`<id>#/$defs/<name>`). */
+  readonly k8sId: string;
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly customTargets = new WeakMap<JsonSchema, ValidatorTarget>();
   /** kind → apiVersions serving it, for "known versions" hints. */

@@ -2,7 +2,8 @@
  * Where a custom resource's schema comes from, in order of precedence:
  *   1. a CustomResourceDefinition rendered by an overlay of the run (same overlay first, then any);
  *   2. a repo-local schema folder from `schema.extraDirs`;
- *   3. the shipped GitOps-stack pack (schemas/crds).
+ *   3. the shipped GitOps-stack pack (schemas/crds);
+ *   4. the shipped generated sets (schemas/openshift, then schemas/ecosystem; openshift.ts).
  * Built-in kinds come from the shipped Kubernetes definitions (engine.ts).
  * Folder layout for 2 and 3: `<dir>/<group>/<kind lowercased>_<version>.json`.
  */

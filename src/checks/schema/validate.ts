@@ -10,6 +10,7 @@ import type { ValidatorDiskCache } from './disk-cache.js';
 import { engineFor, type ReleaseEngine, type ValidatorTarget } from './engine.js';
 import { describeErrors } from './messages.js';
 import { RULES, type SchemaRuleId } from '../../rules/schema.js';
+import { shippedGeneratedSets } from './openshift.js';
 import { RunCrds, SchemaFolder, shippedCrdPack } from './sources.js';
 import { existsSync, statSync } from 'node:fs';
 import type { ErrorObject } from 'ajv';
@@ -193,6 +194,17 @@ export class ResourceValidator {
       };
     }
 
+    for (const set of shippedGeneratedSets()) {
+      const schema = set.find(apiVersion, kind, this.engine.k8sId);
+      if (!schema) continue;
+      return {
+        ...out,
+        target: this.engine.customTarget(schema),
+        what: `the shipped schema of ${apiVersion} ${kind} (${set.label})`,
+        file: set.label,
+      };
+    }
+
     const builtin = this.engine.kubernetesTarget(apiVersion, kind);
     if (builtin) return { ...out, target: builtin, what: `the Kubernetes ${this.release} schema of ${kind}` };
 
@@ -203,6 +215,10 @@ export class ResourceValidator {
         ...this.runCrds.versionsOfKind(kind),
         ...this.extra.flatMap((f) => f.versionsOfKind(kind)),
         ...shippedCrdPack().versionsOfKind(kind),
+        // The OpenShift set holds many operators' kinds: another group's `Backup` would be a misleading hint.
+        ...shippedGeneratedSets()
+          .flatMap((set) => set.versionsOfKind(kind))
+          .filter((v) => v.split('/')[0] === apiVersion.split('/')[0]),
       ]),
     ].sort();
     const hint = known.length > 0 ? ` Known apiVersions for ${kind}: ${quoteList(known)}.` : '';

@@ -38,6 +38,7 @@ interface CheckFlags {
   verbose?: boolean;
   color?: boolean;
   kubernetesVersion?: string;
+  openshiftVersion?: string;
   origin?: boolean;
   skipCheck?: string[];
   changedSince?: string;
@@ -75,6 +76,10 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('-v, --verbose', 'also list the overlays a --changed-since or --shard run leaves out')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .option('--kubernetes-version <x.y>', 'Kubernetes release to validate against (default: newest shipped)')
+    .option(
+      '--openshift-version <4.x>',
+      'OpenShift release: validate against the Kubernetes release it runs (4.14 → 1.27 …)',
+    )
     .option('--no-origin', 'do not map findings to source files (renders without kustomize build metadata)')
     .option('--skip-check <id>', 'leave out a check (schema, policy, secrets); repeatable', collect)
     .option(
@@ -94,7 +99,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       const concurrency =
         parsePositiveInt('--concurrency', flags.concurrency) ?? ctx.config.concurrency ?? Math.max(1, cpus().length);
       const timeoutS = parsePositiveNumber('--timeout', flags.timeout) ?? ctx.config.kustomize?.timeoutSeconds ?? 60;
-      const kubernetesVersion = kubernetesVersionFor(flags.kubernetesVersion, ctx.config);
+      const kubernetesVersion = kubernetesVersionFor(flags.kubernetesVersion, ctx.config, flags.openshiftVersion);
       const known: string[] = [...CHECK_IDS];
       for (const s of flags.skipCheck ?? [])
         if (!known.includes(s))
