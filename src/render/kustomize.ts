@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { execCapture } from './exec.js';
 import type { KustomizeCommand } from './resolve.js';
+import { sealedEnv } from './sealed-env.js';
 import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
 
 const MESSAGE_LINES = 8;
@@ -62,6 +63,7 @@ export class KustomizeRenderer implements Renderer {
       maxOutputBytes: request.maxOutputBytes,
       signal: request.signal,
       cwd: request.root,
+      env: sealedEnv(process.env, { allowExec: request.allowExec === true }),
     });
     const relRoot = originBase ? relative(originBase, request.root) : undefined;
     const clean = (text: string): string => cleanMessage(text, [originBase, relRoot, request.root]);
