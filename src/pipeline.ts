@@ -8,6 +8,7 @@ import type { Config } from './config/types.js';
 import type { DiscoverOptions } from './discover/index.js';
 import { discoverOverlays } from './discover/index.js';
 import { walkOverlay, type WalkIssue } from './discover/kustomization.js';
+import { Redactor } from './redact/index.js';
 import { applyExceptions, containerNameAt } from './exceptions/index.js';
 import { commonKey, ResultCache, runKey, treeKey, type CachedResults } from './results-cache.js';
 import { identityKey, parseResources } from './parse/index.js';
@@ -105,6 +106,8 @@ interface Pending {
 /** Collects finding inputs from every stage, then resolves paths, lines, severities and fingerprints. */
 class FindingCollector {
   private pending: Pending[] = [];
+  /** Every message passes it before it becomes a finding (and so before any format or cache sees it). */
+  readonly redactor = new Redactor();
   constructor(
     private readonly options: {
       root: string;
@@ -138,6 +141,7 @@ class FindingCollector {
     const out: Finding[] = [];
     const resources = new Map<string, Resource>();
     const seen = new Set<string>();
+    this.redactor.addObjects(this.pending.map((p) => p.input.resource?.object));
     for (const { input, category, defaultSeverity } of this.pending) {
       const override = this.options.config.rules?.[input.ruleId];
       if (override === 'off') continue;
@@ -145,7 +149,8 @@ class FindingCollector {
       const overlayPath = input.overlay ?? input.resource?.overlay;
       const overlay = overlayPath !== undefined ? this.options.overlays.get(overlayPath) : undefined;
       const fallbackFile = overlay ? joinPosix(overlay.path, overlay.kustomizationFile) : overlayPath;
-      const finding: Finding = { ruleId: input.ruleId, category, severity, message: input.message, fingerprint: '' };
+      const message = this.redactor.redact(input.message);
+      const finding: Finding = { ruleId: input.ruleId, category, severity, message, fingerprint: '' };
       if (overlayPath !== undefined) finding.overlay = overlayPath;
       if (input.resource) finding.resource = { ...input.resource.id };
       if (input.path && input.path.length > 0) finding.path = formatPath(input.path);
@@ -416,6 +421,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     return r;
   });
   if (options.signal?.aborted) throw new Error('interrupted');
+  for (const r of rendered) collector.redactor.addObjects(r.resources.map((res) => res.object));
   const ok = rendered.filter((r) => r.resources.length > 0);
   const summaries = rendered.map(summaryOf);
   const extra = { started, skipped, reportUnusedExceptions: !filteredByFlags && skipped.length === 0 };
@@ -548,6 +554,7 @@ export async function runValidate(options: PipelineOptions & { inputs: ValidateI
       return { ...base, status: 'parse-error' as const, text: '', resources: [] };
     }
     const parsed = parseResources(input.text, { overlay: input.name, file: input.name });
+    collector.redactor.addObjects(parsed.resources.map((r) => r.object));
     for (const f of parsed.findings) report({ ...f, overlay: undefined });
     return {
       ...base,
