@@ -7,6 +7,7 @@
  * (actions/toolkit `command.ts`): data escapes `%`, CR, LF; property values also `:` and `,`.
  */
 import type { Finding, Report, Severity } from '../types.js';
+import { safeControls, safeText } from './escape.js';
 import { findingContext, repoRelativePath } from './location.js';
 import { summaryLine } from './text.js';
 
@@ -35,7 +36,8 @@ export function annotation(f: Finding, options: GithubOptions = {}): string {
   const props: string[] = [];
   const file = f.file !== undefined ? repoRelativePath(f.file, options.uriPrefix) : undefined;
   if (file !== undefined) {
-    props.push(`file=${escapeProperty(file)}`);
+    // Exact (escapeProperty carries every character), so the annotation lands on the file; controls made visible.
+    props.push(`file=${escapeProperty(safeControls(file))}`);
     if (f.line !== undefined && f.line >= 1) {
       props.push(`line=${f.line}`);
       if (f.column !== undefined && f.column >= 1) props.push(`col=${f.column}`);
@@ -44,8 +46,9 @@ export function annotation(f: Finding, options: GithubOptions = {}): string {
   props.push(`title=${escapeProperty(f.ruleId)}`);
   const context = findingContext(f);
   // A file the annotation cannot point at (outside the repository) is named in the message instead.
-  const where = f.file !== undefined && file === undefined ? `${f.file}${f.line ? `:${f.line}` : ''}: ` : '';
-  const message = `${where}${f.message}${context ? ` (${context})` : ''}`;
+  const where = f.file !== undefined && file === undefined ? `${safeText(f.file)}${f.line ? `:${f.line}` : ''}: ` : '';
+  // Control characters are escaped visibly; line breaks stay (escapeData encodes them, so nothing starts a line).
+  const message = `${where}${safeControls(f.message)}${context ? ` (${safeControls(context)})` : ''}`;
   return `::${COMMAND[f.severity] ?? 'error'} ${props.join(',')}::${escapeData(message)}`;
 }
 

@@ -1,6 +1,7 @@
 /** Human output: findings grouped by overlay, then a one-line summary. Pure: returns the text. */
 import { Chalk } from 'chalk';
 import type { Finding, Report } from '../types.js';
+import { safeLines, safeText } from './escape.js';
 
 export interface TextOptions {
   color: boolean;
@@ -20,16 +21,20 @@ export function formatText(report: Report, options: TextOptions): string {
   const overlayInfo = new Map(report.overlays.map((o) => [o.path, o]));
   for (const [key, findings] of groups) {
     const o = overlayInfo.get(key);
-    lines.push(c.bold.underline(key) + (o ? c.dim(`  ${o.env} · ${o.layer} · ${o.resources} resources`) : ''));
+    lines.push(
+      c.bold.underline(safeText(key)) +
+        (o ? c.dim(`  ${safeText(o.env)} · ${safeText(o.layer)} · ${o.resources} resources`) : ''),
+    );
     for (const f of findings) {
       const sev =
         f.severity === 'error' ? c.red('error  ') : f.severity === 'warning' ? c.yellow('warning') : c.blue('info   ');
-      const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ''}${f.column ? `:${f.column}` : ''}` : '';
+      const where = f.file ? `${safeText(f.file)}${f.line ? `:${f.line}` : ''}${f.column ? `:${f.column}` : ''}` : '';
       const what = f.resource
-        ? `${f.resource.kind} ${f.resource.namespace ? `${f.resource.namespace}/` : ''}${f.resource.name}`
+        ? safeText(`${f.resource.kind} ${f.resource.namespace ? `${f.resource.namespace}/` : ''}${f.resource.name}`)
         : '';
-      lines.push(`  ${sev} ${c.cyan(f.ruleId)}  ${[where, what, f.path ?? ''].filter(Boolean).join('  ')}`);
-      for (const [i, msgLine] of f.message.split('\n').entries())
+      const path = safeText(f.path ?? '');
+      lines.push(`  ${sev} ${c.cyan(safeText(f.ruleId))}  ${[where, what, path].filter(Boolean).join('  ')}`);
+      for (const [i, msgLine] of safeLines(f.message).split('\n').entries())
         lines.push(`          ${i === 0 ? msgLine : c.dim(msgLine)}`);
     }
     lines.push('');
@@ -40,7 +45,9 @@ export function formatText(report: Report, options: TextOptions): string {
       const s = f.suppressed!;
       lines.push(
         c.dim(
-          `  ${f.ruleId} ${f.file ?? f.overlay ?? ''}${f.line ? `:${f.line}` : ''} — ${s.by}${s.owner ? ` by ${s.owner}` : ''}${s.expires ? ` until ${s.expires}` : ''}: ${s.reason}`,
+          safeText(
+            `  ${f.ruleId} ${f.file ?? f.overlay ?? ''}${f.line ? `:${f.line}` : ''} — ${s.by}${s.owner ? ` by ${s.owner}` : ''}${s.expires ? ` until ${s.expires}` : ''}: ${s.reason}`,
+          ),
         ),
       );
     }
@@ -48,7 +55,7 @@ export function formatText(report: Report, options: TextOptions): string {
   }
   if (!options.quiet && report.skipped && report.skipped.length > 0) {
     lines.push(c.dim(`${report.skipped.length} overlay(s) not checked in this run:`));
-    for (const s of report.skipped) lines.push(c.dim(`  ${s.path}: ${s.reason}`));
+    for (const s of report.skipped) lines.push(c.dim(safeText(`  ${s.path}: ${s.reason}`)));
     lines.push('');
   }
   lines.push(summaryLine(report, c));

@@ -1,5 +1,6 @@
 /** GitHub Actions workflow commands: one annotation per finding, on the repository path and line, escaped. */
 import { describe, expect, it } from 'vitest';
+import { safeControls } from '../../src/report/escape.js';
 import { annotation, escapeData, escapeProperty, formatGithub } from '../../src/report/github.js';
 import { FORMATTERS } from '../../src/report/index.js';
 import type { Finding } from '../../src/types.js';
@@ -60,7 +61,11 @@ describe('GitHub workflow commands', () => {
     // Data escapes %, CR and LF only; ':' and ',' stay as they are.
     expect(line).toContain('::bad: 100%25, a,b%0D%0A::set-output name=x::y <script>');
     const parsed = parseCommand(line);
-    expect(parsed.data.startsWith(HOSTILE)).toBe(true);
+    // Exact except for control characters, which arrive visible (`\x00`, `\e`) instead of reaching the log raw.
+    expect(parsed.data.startsWith(safeControls(HOSTILE))).toBe(true);
+    expect(parsed.data).toContain('\\x00\\e[31m');
+    // eslint-disable-next-line no-control-regex -- no raw control character in the command
+    expect(line).not.toMatch(/[\u0000\u001b]/);
     // The injected "::set-output" sits inside the data, after an escaped newline: no second command.
     expect(output.split('\n').filter((l) => l.startsWith('::set-output'))).toEqual([]);
   });
