@@ -3,6 +3,7 @@
  * With origin mapping on, each overlay is built through a generated wrapper kustomization in a private temp
  * folder that lists the overlay by relative path and asks for buildMetadata — the user's files are never touched.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -39,10 +40,13 @@ export class KustomizeRenderer implements Renderer {
   readonly command: string;
   readonly version: string;
   private readonly wrappers = new OriginWrappers();
+  /** A `#!` script finds its interpreter through PATH, so it keeps PATH (see sealedEnv). */
+  private readonly isScript: boolean;
 
   constructor(private readonly cmd: KustomizeCommand) {
     this.command = cmd.display;
     this.version = cmd.version;
+    this.isScript = startsWithShebang(cmd.file);
   }
 
   async render(request: RenderRequest): Promise<RenderOutcome> {
@@ -63,7 +67,7 @@ export class KustomizeRenderer implements Renderer {
       maxOutputBytes: request.maxOutputBytes,
       signal: request.signal,
       cwd: request.root,
-      env: sealedEnv(process.env, { allowExec: request.allowExec === true }),
+      env: sealedEnv(process.env, { keepPath: request.allowExec === true || this.isScript }),
     });
     const relRoot = originBase ? relative(originBase, request.root) : undefined;
     const clean = (text: string): string => cleanMessage(text, [originBase, relRoot, request.root]);
@@ -91,6 +95,20 @@ export class KustomizeRenderer implements Renderer {
 
   async dispose(): Promise<void> {
     await this.wrappers.dispose();
+  }
+}
+
+function startsWithShebang(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const head = Buffer.alloc(2);
+    readSync(fd, head, 0, 2, 0);
+    return head.toString('latin1') === '#!';
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -164,7 +164,7 @@ export class WorkerRenderer implements Renderer {
     private readonly workers = 1,
     // kfm-render seals itself (its loader refuses HTTP, PATH is emptied per build without exec functions); the
     // sealed environment adds the same git and proxy settings for anything an allowed exec function starts.
-    private readonly env: NodeJS.ProcessEnv = sealedEnv(process.env, { allowExec: true }),
+    private readonly env: NodeJS.ProcessEnv = sealedEnv(process.env, { keepPath: true }),
   ) {
     // Measured on the medium bench repo (2 cores): with lanes = workers the workers idled while this process walked
     // and parsed each overlay; twice as many lanes keeps both busy.
