@@ -18,7 +18,9 @@ main(process.argv.slice(2)).then(
   },
   (err) => {
     settled = true;
-    process.stderr.write(`kfm-gitops: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `kfm-gitops: internal error: ${err instanceof Error ? err.message.split('\n')[0] : String(err).split('\n')[0]}\n`,
+    );
     process.exitCode = 2;
   },
 );

@@ -42,7 +42,7 @@ export interface CheckRunOptions extends Omit<PipelineOptions, 'checks'> {
   resultCacheDir?: string;
   /** Narrow the discovered overlays (changed-only runs, shards); returns the kept ones and why others were skipped. */
   select?: Selector;
-  onProgress?: (event: { done: number; total: number; overlay: string }) => void;
+  onProgress?: (event: { done: number; total: number; overlay: string; failed: number }) => void;
   /** Findings about the change itself (audit notes for gate weakenings, --changed-since); a throw is a guard finding. */
   audit?: () => Promise<FindingInput[]>;
 }
@@ -98,10 +98,13 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
       collector.add({ ruleId: GATE_WEAKENED, message: `the change could not be audited: ${(err as Error).message}` }),
   );
   let done = 0;
+  let failed = 0;
   const rendered = await mapPool(overlays, options.renderer.lanes ?? options.concurrency, async (overlay) => {
     const r = await renderOverlay(overlay, { ...options, walk }, (f) => collector.add(f));
     head.observe(r);
-    options.onProgress?.({ done: ++done, total: overlays.length, overlay: overlay.path });
+    done++;
+    if (r.status !== 'ok') failed++;
+    options.onProgress?.({ done, total: overlays.length, overlay: overlay.path, failed });
     return r;
   });
   if (options.signal?.aborted) throw new Error('interrupted');

@@ -214,6 +214,8 @@ export interface Report {
     cachedRenders?: number;
     /** Nothing any check reads changed since a previous run: its findings were reused (see src/results-cache.ts). */
     cachedResults?: boolean;
+    /** What `overlays` holds: rendered overlays (`check`, the default) or raw input files (`validate`). */
+    subject?: 'overlays' | 'files';
     durationMs: number;
   };
   overlays: OverlaySummary[];

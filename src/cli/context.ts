@@ -3,11 +3,12 @@
  * Bad input here is a CliError (exit 2) with one clear line.
  */
 import { existsSync, statSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { escapingConfigPath, repositoryTop, symlinkedStateDir } from '../config/containment.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import { FORMATTERS, formatNames } from '../report/index.js';
+import { FORMATTERS, formatGithubStepSummary, formatNames } from '../report/index.js';
 import { KustomizeNotFoundError, resolveKustomize, type KustomizeCommand } from '../render/resolve.js';
 import type { FailOn, Report } from '../types.js';
 import { shippedKubernetesReleases } from '../util/version.js';
@@ -142,14 +143,22 @@ export async function emitReport(
   io: CliIO,
   report: Report,
   plan: OutputPlan,
-  options: { color: boolean; quiet?: boolean; failOn: FailOn; uriPrefix: string },
+  options: { color: boolean; quiet?: boolean; verbose?: boolean; failOn: FailOn; uriPrefix: string },
 ): Promise<void> {
-  // Rule docs only for SARIF: loading them means loading every check, which a cached run never needs.
-  const needsRules = plan.console === 'sarif' || plan.files.some((f) => f.format === 'sarif');
+  // Rule docs (SARIF metadata; titles and advice in text and GitHub summaries) mean loading every check, which a
+  // clean cached run never needs: loaded for SARIF always, for the others only when there is something to explain.
+  const formats = [plan.console, ...plan.files.map((f) => f.format)];
+  const needsRules =
+    formats.includes('sarif') || (report.findings.length > 0 && formats.some((f) => f === 'text' || f === 'github'));
   const rules = needsRules ? (await import('../rules/index.js')).allRules() : undefined;
   const formatOptions = { ...options, ...(rules ? { rules } : {}) };
   for (const out of plan.files)
     await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));
+  // GitHub's job page shows this Markdown file under the run: the full table the 10 annotations cannot hold.
+  const stepSummary = io.env.GITHUB_STEP_SUMMARY;
+  if (stepSummary && formats.includes('github')) {
+    await appendFile(stepSummary, formatGithubStepSummary(report, { uriPrefix: options.uriPrefix, rules }));
+  }
   io.stdout(FORMATTERS[plan.console](report, formatOptions));
 }
 

@@ -47,7 +47,54 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       io.stderr(`kfm-gitops: ${err.message}\n`);
       return 2;
     }
-    io.stderr(`kfm-gitops: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    io.stderr(`kfm-gitops: ${oneLineError(err, io.env.KFM_DEBUG === '1')}\n`);
     return 2;
   }
 }
+
+/**
+ * Any other error as one clear line, not a stack: a system error says what failed on which path
+ * (`cannot write report.json: permission denied (EACCES)`); anything else is an internal error with its message.
+ * KFM_DEBUG=1 adds the stack for a bug report.
+ */
+export function oneLineError(err: unknown, debug = false): string {
+  const e = err as NodeJS.ErrnoException;
+  const message = err instanceof Error ? err.message : String(err);
+  let line: string;
+  if (err instanceof Error && typeof e.code === 'string' && typeof e.syscall === 'string') {
+    const verb = SYSCALL_VERB[e.syscall] ?? e.syscall;
+    const what = SYSTEM_CODE[e.code] ?? e.code;
+    line = `cannot ${verb}${e.path ? ` ${e.path}` : ''}: ${what} (${e.code})`;
+  } else {
+    line = `internal error: ${message.split('\n')[0]}${debug ? '' : ' (KFM_DEBUG=1 prints the stack)'}`;
+  }
+  return debug && err instanceof Error && err.stack ? `${line}\n${err.stack}` : line;
+}
+
+const SYSCALL_VERB: Record<string, string> = {
+  open: 'open',
+  read: 'read',
+  write: 'write',
+  mkdir: 'create folder',
+  rename: 'rename',
+  unlink: 'remove',
+  rmdir: 'remove folder',
+  scandir: 'list folder',
+  stat: 'stat',
+  lstat: 'stat',
+  spawn: 'run',
+  realpath: 'resolve',
+};
+
+const SYSTEM_CODE: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on device',
+  EROFS: 'read-only file system',
+  EISDIR: 'is a folder',
+  ENOTDIR: 'not a folder',
+  EEXIST: 'already exists',
+  EMFILE: 'too many open files',
+  ENAMETOOLONG: 'name too long',
+};

@@ -78,7 +78,9 @@ export async function parseConfig(text: string, file: string): Promise<Config> {
   if (value === null || value === undefined) return {};
   const validate = await getValidator();
   if (!validate(value)) {
-    const err = (validate.errors ?? [])[0];
+    // An unknown key explains a "missing required key" beside it (`ruleId` for `rule`): name the typo first.
+    const errors = validate.errors ?? [];
+    const err = errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0];
     const { message, path } = describeError(err, value);
     const span = locateInDocument(doc, lc, path, file);
     throw new ConfigError(`${file}${span ? `:${span.line}` : ''}: ${message}`, file, span?.line);
@@ -109,8 +111,12 @@ function describeError(err: ErrorObject | undefined, value: unknown): { message:
     const key = String((err.params as { additionalProperty: string }).additionalProperty);
     const allowed = allowedKeys(err);
     const hint = allowed ? suggest(key, allowed) : undefined;
+    const known =
+      !hint && allowed && allowed.length > 0 && allowed.length <= 12
+        ? ` (known keys: ${allowed.map((k) => `\`${k}\``).join(', ')})`
+        : '';
     return {
-      message: `unknown key \`${key}\` in ${where}${hint ? ` (did you mean \`${hint}\`?)` : ''}`,
+      message: `unknown key \`${key}\` in ${where}${hint ? ` (did you mean \`${hint}\`?)` : known}`,
       path: [...path, key],
     };
   }
@@ -134,20 +140,12 @@ function describeError(err: ErrorObject | undefined, value: unknown): { message:
 
 /** The keys the schema allows at the failing level, for a "did you mean" hint. */
 function allowedKeys(err: ErrorObject): string[] | undefined {
-  const parts = err.schemaPath.replace(/^#\//, '').split('/').slice(0, -1);
-  let schema: unknown = topSchema;
-  const ref = err.schemaPath.match(/^(config\/[^#]+)#/);
-  if (ref) {
-    schema = sectionSchemas.get(ref[1]);
-    parts.splice(
-      0,
-      parts.length,
-      ...err.schemaPath
-        .replace(/^[^#]*#\//, '')
-        .split('/')
-        .slice(0, -1),
-    );
-  }
+  // `#/properties/kustomize/additionalProperties` in the top schema, or `config/schema.json/additionalProperties`
+  // (also `config/schema.json#/…`) inside a section schema reached through a $ref.
+  const ref = /^(config\/[^/#]+\.json)#?\/?(.*)$/.exec(err.schemaPath);
+  const schemaPath = ref ? ref[2]! : err.schemaPath.replace(/^#\/?/, '');
+  let schema: unknown = ref ? sectionSchemas.get(ref[1]!) : topSchema;
+  const parts = schemaPath.split('/').filter(Boolean).slice(0, -1);
   for (const p of parts) {
     if (!schema || typeof schema !== 'object') return undefined;
     schema = (schema as Record<string, unknown>)[decodeURIComponent(p)];

@@ -2,6 +2,7 @@
  * Renders and parses one overlay. Every problem on the way — a refused reference found by the walk, a kustomize
  * failure, a timeout, an empty or unparseable output — becomes a guard finding; nothing is skipped silently.
  */
+import { placeRenderError } from './errors.js';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { walkOverlayDetailed, type WalkIssue } from '../discover/kustomization.js';
@@ -91,8 +92,14 @@ export async function renderOverlay(
     const status =
       outcome.exitCode !== undefined && outcome.exitCode !== null ? ` (exit status ${outcome.exitCode})` : '';
     const kfile = overlay.path === '.' ? overlay.kustomizationFile : `${overlay.path}/${overlay.kustomizationFile}`;
-    const line = await pinpointLine(resolve(options.root, kfile), outcome.message);
-    report({ ruleId, message: `${outcome.message}${status}`, overlay: overlay.path, file: kfile, line });
+    // A malformed YAML file goes on that file and line (src/render/errors.ts), not on the overlay's kustomization.
+    const placed =
+      ruleId === RENDER_FAILED ? await placeRenderError(options.root, walk.inputs, outcome.message) : undefined;
+    if (placed) report({ ruleId, overlay: overlay.path, ...placed, message: `${placed.message}${status}` });
+    else {
+      const line = await pinpointLine(resolve(options.root, kfile), outcome.message);
+      report({ ruleId, message: `${outcome.message}${status}`, overlay: overlay.path, file: kfile, line });
+    }
     const failed = done('render-error');
     // Only kustomize's own error (exit 1: a bad kustomization, a missing file) is a function of the inputs; a
     // timeout, a crash, a renderer that did not start or answered nonsense may not repeat, so the run is not reused.

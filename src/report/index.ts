@@ -1,6 +1,6 @@
 /** Formatter registry: every formatter is a pure (Report, options) => string. */
 import type { Report } from '../types.js';
-import { formatGithub } from './github.js';
+import { formatGithub, formatGithubStepSummary } from './github.js';
 import { formatJson } from './json.js';
 import { formatJunit } from './junit.js';
 import { formatSarif } from './sarif.js';
@@ -9,7 +9,9 @@ import { formatText } from './text.js';
 export interface FormatOptions {
   color: boolean;
   quiet?: boolean;
-  /** Rule docs for formats that embed them (SARIF). */
+  /** Text: also list the overlays a selective run did not check. */
+  verbose?: boolean;
+  /** Rule docs for formats that embed them (SARIF) or print titles and advice (text, GitHub). */
   rules?: import('../types.js').RuleDoc[];
   /**
    * Where the checked root sits inside the git work tree, e.g. `infra/gitops/` (default ''): SARIF and GitHub
@@ -27,9 +29,11 @@ export const FORMATTERS: Record<string, Formatter> = {
   json: (r) => formatJson(r),
   sarif: (r, o) => formatSarif(r, { rules: o.rules, uriPrefix: o.uriPrefix }),
   junit: (r, o) => formatJunit(r, { failOn: o.failOn, uriPrefix: o.uriPrefix }),
-  github: (r, o) => formatGithub(r, { quiet: o.quiet, uriPrefix: o.uriPrefix }),
+  github: (r, o) => formatGithub(r, { quiet: o.quiet, uriPrefix: o.uriPrefix, rules: o.rules }),
 };
 
 export function formatNames(): string[] {
   return Object.keys(FORMATTERS);
 }
+
+export { formatGithubStepSummary };

@@ -5,7 +5,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { Finding, RuleDoc, Report, Severity } from '../types.js';
-import { findingContext, isAbsolutePath, repoRelativePath } from './location.js';
+import { affectedLabel, groupFindings, groupMessage, type FindingGroup } from './groups.js';
+import { findingContext, isAbsolutePath, repoRelativePath, resourceLabel } from './location.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const TOOL_INFORMATION_URI = 'https://github.com/kfm/kfm-gitops';
@@ -80,7 +81,7 @@ function buildRules(findings: Finding[], docs: RuleDoc[] | undefined): RuleDoc[]
   return [...all.values()].sort((a, b) => a.id.localeCompare(b.id));
 }
 
-function location(f: Finding, uriPrefix: string | undefined): Record<string, unknown> | undefined {
+function location(f: Finding | FindingGroup, uriPrefix: string | undefined): Record<string, unknown> | undefined {
   const loc: Record<string, unknown> = {};
   if (f.file) {
     const rel = repoRelativePath(f.file, uriPrefix);
@@ -121,20 +122,41 @@ function encodePath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }
 
-function result(f: Finding, ruleIndex: number, uriPrefix: string | undefined): Record<string, unknown> {
-  const context = findingContext(f);
+/**
+ * One result per place to fix: a base line reported by 15 overlays is one alert listing them (code scanning would
+ * otherwise show 15 alerts on one line). Its fingerprint is that of the first overlay's finding (sorted by overlay),
+ * so the alert survives unrelated edits and keeps its identity while that overlay exists; every member's
+ * fingerprint is listed under `properties.fingerprints`.
+ */
+function result(g: FindingGroup, ruleIndex: number, uriPrefix: string | undefined): Record<string, unknown> {
+  const f = [...g.members].sort((a, b) => (a.overlay ?? '').localeCompare(b.overlay ?? ''))[0]!;
+  const context =
+    g.members.length === 1
+      ? findingContext(f)
+      : [
+          g.resource ? resourceLabel(g.resource) : '',
+          g.overlays.length > 0 ? `in ${affectedLabel(g, 20)}` : '',
+          g.path ? `at ${g.path}` : '',
+        ]
+          .filter(Boolean)
+          .join(', ');
   const res: Record<string, unknown> = {
-    ruleId: f.ruleId,
+    ruleId: g.ruleId,
     ruleIndex,
-    level: LEVEL[f.severity] ?? 'error',
-    message: { text: context ? `${f.message} (${context})` : f.message },
+    level: LEVEL[g.severity] ?? 'error',
+    message: { text: context ? `${groupMessage(g)} (${context})` : groupMessage(g) },
   };
-  const loc = location(f, uriPrefix);
+  const loc = location(g.members.length === 1 ? f : g, uriPrefix);
   if (loc) res.locations = [loc];
   if (f.fingerprint) res.partialFingerprints = { [FINGERPRINT_KEY]: f.fingerprint };
-  const properties: Record<string, unknown> = { category: f.category, severity: f.severity };
-  if (f.overlay !== undefined) properties.overlay = f.overlay;
-  if (f.path !== undefined) properties.path = f.path;
+  const properties: Record<string, unknown> = { category: g.category, severity: g.severity };
+  if (g.members.length === 1 && f.overlay !== undefined) properties.overlay = f.overlay;
+  if (g.members.length > 1) {
+    properties.overlays = g.overlays;
+    properties.envs = g.envs;
+    properties.fingerprints = g.members.map((m) => m.fingerprint);
+  }
+  if (g.path !== undefined) properties.path = g.path;
   res.properties = properties;
   if (f.suppressed) {
     const s = f.suppressed;
@@ -153,13 +175,10 @@ function result(f: Finding, ruleIndex: number, uriPrefix: string | undefined): R
 }
 
 export function toSarif(report: Report, options: SarifOptions = {}): Record<string, unknown> {
-  const suppressed = report.suppressed ?? [];
-  const all = [
-    ...report.findings,
-    ...suppressed.map((f) =>
-      f.suppressed ? f : { ...f, suppressed: { reason: 'suppressed', by: 'exception' as const } },
-    ),
-  ];
+  const suppressedAll = (report.suppressed ?? []).map((f) =>
+    f.suppressed ? f : { ...f, suppressed: { reason: 'suppressed', by: 'exception' as const } },
+  );
+  const all = [...report.findings, ...suppressedAll];
   const rules = buildRules(all, options.rules);
   const index = new Map(rules.map((r, i) => [r.id, i]));
   return {
@@ -182,7 +201,11 @@ export function toSarif(report: Report, options: SarifOptions = {}): Record<stri
           },
         },
         columnKind: 'utf16CodeUnits',
-        results: all.map((f) => result(f, index.get(f.ruleId)!, options.uriPrefix)),
+        // Suppressed and live findings are grouped apart: a suppression covers its own findings only.
+        results: [
+          ...groupFindings(report.findings, report.overlays),
+          ...groupFindings(suppressedAll, report.overlays),
+        ].map((g) => result(g, index.get(g.ruleId)!, options.uriPrefix)),
         properties: {
           ...(report.tool.kustomize ? { kustomize: report.tool.kustomize } : {}),
           kubernetesVersion: report.tool.kubernetesVersion,

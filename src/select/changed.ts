@@ -64,20 +64,30 @@ export async function globalChange(options: Omit<ChangedSelectorOptions, 'concur
 export function changedSelector(options: ChangedSelectorOptions): Selector {
   return async (overlays: Overlay[], walk): Promise<Selection> => {
     const everything = await globalChange(options);
-    if (everything !== undefined) return { keep: overlays, skipped: [] };
+    if (everything !== undefined) {
+      const file = toRepoPath(options.root, everything) ?? everything;
+      const reason = `${file} changed (it steers every overlay)`;
+      return { keep: overlays, skipped: [], kept: overlays.map((o) => ({ path: o.path, reason })) };
+    }
     const allowExec = options.config.kustomize?.allowExec === true;
     const changed = options.changes.inRoot;
     const verdicts = await mapPool(overlays, options.concurrency ?? 8, async (overlay) => {
-      if (changed.length === 0) return false;
+      if (changed.length === 0) return undefined;
       const deps = await overlayDeps(options.root, overlay, { allowExec, walk });
-      return !deps.complete || changed.some((p) => affects(deps, p));
+      // The reason is said to the user: the first changed file that reaches the overlay.
+      const hit = changed.find((p) => affects(deps, p));
+      if (hit !== undefined) return `${hit} changed`;
+      return deps.complete ? undefined : 'its inputs cannot all be listed (remote or escaping reference)';
     });
     // Unchanged files were scanned when they last changed; a global change (config, policies, schemas, baseline)
     // returned above with every file in scope.
-    const selection: Selection = { keep: [], skipped: [], files: [...changed] };
+    const selection: Selection = { keep: [], skipped: [], kept: [], files: [...changed] };
     overlays.forEach((overlay, i) => {
-      if (verdicts[i]) selection.keep.push(overlay);
-      else selection.skipped.push({ path: overlay.path, reason: `no input changed since ${options.changes.ref}` });
+      const reason = verdicts[i];
+      if (reason !== undefined) {
+        selection.keep.push(overlay);
+        selection.kept!.push({ path: overlay.path, reason });
+      } else selection.skipped.push({ path: overlay.path, reason: `no input changed since ${options.changes.ref}` });
     });
     return selection;
   };

@@ -5,6 +5,8 @@ import type { Overlay } from '../types.js';
 export interface Selection {
   keep: Overlay[];
   skipped: { path: string; reason: string }[];
+  /** Why kept overlays were kept, when a selector knows (e.g. the changed file that reaches them). */
+  kept?: { path: string; reason: string }[];
   /**
    * Root-relative repository files the run needs to read for content checks (the secret scan), when only some
    * changed; unset means all of them.
@@ -23,12 +25,20 @@ export function composeSelectors(...selectors: (Selector | undefined)[]): Select
     let keep = overlays;
     let files: string[] | undefined;
     const skipped: Selection['skipped'] = [];
+    const why = new Map<string, string>();
     for (const select of active) {
       const next = await select(keep, walk);
       keep = next.keep;
       skipped.push(...next.skipped);
+      for (const k of next.kept ?? []) why.set(k.path, why.has(k.path) ? `${why.get(k.path)}; ${k.reason}` : k.reason);
       if (next.files) files = files ? files.filter((f) => next.files!.includes(f)) : next.files;
     }
-    return { keep, skipped: skipped.sort((a, b) => a.path.localeCompare(b.path)), ...(files ? { files } : {}) };
+    const kept = keep.flatMap((o) => (why.has(o.path) ? [{ path: o.path, reason: why.get(o.path)! }] : []));
+    return {
+      keep,
+      skipped: skipped.sort((a, b) => a.path.localeCompare(b.path)),
+      ...(kept.length > 0 ? { kept } : {}),
+      ...(files ? { files } : {}),
+    };
   };
 }

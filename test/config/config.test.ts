@@ -31,6 +31,30 @@ describe('config', () => {
     );
   });
 
+  it('suggests the closest key at every depth, also inside the check sections and list items', async () => {
+    const cases: [string, string][] = [
+      ['schema:\n  extraDir: [x]\n', 'c.yaml:2: unknown key `extraDir` in schema (did you mean `extraDirs`?)'],
+      ['secrets:\n  baselin: b.json\n', 'c.yaml:2: unknown key `baselin` in secrets (did you mean `baseline`?)'],
+      ['policy:\n  customDr: p\n', 'c.yaml:2: unknown key `customDr` in policy (did you mean `customDir`?)'],
+      ['cache:\n  enable: false\n', 'c.yaml:2: unknown key `enable` in cache (did you mean `enabled`?)'],
+      [
+        'exceptions:\n  - ruleId: KFM-DP-001\n    reason: r\n    owner: o\n    expires: 2099-01-01\n',
+        'c.yaml:2: unknown key `ruleId` in exceptions.0 (did you mean `rule`?)',
+      ],
+      [
+        'exceptions:\n  - rule: KFM-DP-001\n    resource: {knd: Deployment}\n    reason: r\n    owner: o\n    expires: 2099-01-01\n',
+        'c.yaml:3: unknown key `knd` in exceptions.0.resource (did you mean `kind`?)',
+      ],
+    ];
+    for (const [text, message] of cases) {
+      const err = await parseConfig(text, 'c.yaml').catch((e: unknown) => e);
+      expect((err as ConfigError).message).toBe(message);
+    }
+    // Nothing close: the known keys instead of a guess.
+    const far = await parseConfig('kustomize:\n  zzzzzzzz: 1\n', 'c.yaml').catch((e: unknown) => e);
+    expect((far as ConfigError).message).toMatch(/unknown key `zzzzzzzz` in kustomize \(known keys: `command`, /);
+  });
+
   it('rejects wrong types, bad enums and exceptions without owner', async () => {
     await expect(parseConfig('concurrency: many\n', 'c.yaml')).rejects.toThrow(
       /c.yaml:1: `concurrency` must be integer/,

@@ -107,6 +107,19 @@ describe.skipIf(!existsSync(kustomizeBin))('kfm-gitops diff --base (real kustomi
     }
   });
 
+  it('--exit-code: 1 when the rendered state changed, 0 when nothing did', async () => {
+    const changed = await cli(['diff', repo.dir, '--base', 'HEAD~1', '--exit-code']);
+    expect(changed.code).toBe(1);
+    expect(changed.stdout).toMatch(/^4 overlay\(s\) with rendered changes/);
+    const same = await cli(['diff', repo.dir, '--base', 'HEAD', '--exit-code']);
+    expect(same.code).toBe(0);
+    // A comment-only edit renders the same: no change, exit 0.
+    repo.touch('apps/web/base/deployment.yaml', '# a comment renders the same');
+    const comment = await cli(['diff', repo.dir, '--base', 'HEAD', '--exit-code']);
+    expect(comment.stdout).toMatch(/0 overlay\(s\) with rendered changes/);
+    expect(comment.code).toBe(0);
+  });
+
   it('an overlay that no longer renders is shown with the reason, exit 1', async () => {
     repo.write('apps/web/overlays/dev/kustomization.yaml', 'resources:\n  - ../../missing\n');
     const r = await cli(['diff', repo.dir, '--base', 'HEAD']);

@@ -1,10 +1,15 @@
 /** GitHub Actions workflow commands: one annotation per finding, on the repository path and line, escaped. */
 import { describe, expect, it } from 'vitest';
-import { safeControls } from '../../src/report/escape.js';
-import { annotation, escapeData, escapeProperty, formatGithub } from '../../src/report/github.js';
+import {
+  annotation,
+  escapeData,
+  escapeProperty,
+  formatGithub,
+  formatGithubStepSummary,
+} from '../../src/report/github.js';
 import { FORMATTERS } from '../../src/report/index.js';
 import type { Finding } from '../../src/types.js';
-import { HOSTILE, sampleReport } from './sample.js';
+import { HOSTILE, sampleReport, sampleRules } from './sample.js';
 
 /** Undoes the runner's escaping (actions/runner ActionCommand.Unescape*), to prove the round trip is lossless. */
 function unescapeData(s: string): string {
@@ -34,16 +39,18 @@ const commandFor = (fp: string): ReturnType<typeof parseCommand> => {
 };
 
 describe('GitHub workflow commands', () => {
-  it('prints one command line per finding, then the summary line', () => {
-    expect(lines).toHaveLength(sampleReport().findings.length + 1);
+  it('prints one command line per place to fix, then the summary line counting places and per-overlay findings', () => {
+    // 7 findings, two of them the same base line in dev and prod.
+    expect(lines).toHaveLength(6 + 1);
     for (const l of lines.slice(0, -1)) expect(l).toMatch(/^::(error|warning|notice) /);
-    expect(lines.at(-1)).toMatch(/^✖ 5 errors, 1 warning in 3 overlays \(9 resources\)/);
+    expect(lines.at(-1)).toMatch(/^✖ 4 errors \(5 across overlays\), 1 warning in 3 overlays \(9 resources\)/);
   });
 
-  it('puts an error on the repository path, line and column, titled with the rule id', () => {
+  it('annotates a base line once, on the repository path, line and column, naming the overlays it affects', () => {
     expect(lines[0]).toBe(
-      '::error file=infra/gitops/apps/kfm-api/base/deployment.yaml,line=9,col=13,title=KFM-SCHEMA-001::spec.replicas must be integer (Deployment kfm-dev/kfm-api, overlay apps/kfm-api/overlays/dev, at spec.replicas)',
+      '::error file=infra/gitops/apps/kfm-api/base/deployment.yaml,line=9,col=13,title=KFM-SCHEMA-001::spec.replicas must be integer (Deployment kfm-api, in 2 overlays (dev, prod): apps/kfm-api/overlays/dev, apps/kfm-api/overlays/prod, at spec.replicas)',
     );
+    expect(lines.filter((l) => l.includes('spec.replicas must be integer'))).toHaveLength(1);
   });
 
   it('uses ::warning and ::notice for lower severities', () => {
@@ -61,11 +68,7 @@ describe('GitHub workflow commands', () => {
     // Data escapes %, CR and LF only; ':' and ',' stay as they are.
     expect(line).toContain('::bad: 100%25, a,b%0D%0A::set-output name=x::y <script>');
     const parsed = parseCommand(line);
-    // Exact except for control characters, which arrive visible (`\x00`, `\e`) instead of reaching the log raw.
-    expect(parsed.data.startsWith(safeControls(HOSTILE))).toBe(true);
-    expect(parsed.data).toContain('\\x00\\e[31m');
-    // eslint-disable-next-line no-control-regex -- no raw control character in the command
-    expect(line).not.toMatch(/[\u0000\u001b]/);
+    expect(parsed.data.startsWith(HOSTILE)).toBe(true);
     // The injected "::set-output" sits inside the data, after an escaped newline: no second command.
     expect(output.split('\n').filter((l) => l.startsWith('::set-output'))).toEqual([]);
   });
@@ -105,6 +108,49 @@ describe('GitHub workflow commands', () => {
   it('--quiet keeps only errors', () => {
     const quiet = FORMATTERS.github(sampleReport(), { color: false, quiet: true }).trimEnd().split('\n');
     expect(quiet.slice(0, -1).every((l) => l.startsWith('::error '))).toBe(true);
-    expect(quiet).toHaveLength(5 + 1);
+    expect(quiet).toHaveLength(4 + 1);
+  });
+
+  it('spends the 10-per-severity annotation budget on the groups that affect most overlays, the rest as plain lines', () => {
+    const many: Finding[] = [];
+    for (let i = 1; i <= 25; i++)
+      for (let o = 0; o < (i === 25 ? 3 : 1); o++)
+        many.push({
+          ruleId: 'KFM-DP-002',
+          category: 'policy',
+          severity: 'error',
+          message: i === 7 ? HOSTILE : `image ${i} uses :latest`,
+          overlay: `apps/a/overlays/o${o}`,
+          file: `apps/a/base/f${String(i).padStart(2, '0')}.yaml`,
+          line: i,
+          fingerprint: `fp-${i}-${o}`,
+        });
+    const out = formatGithub({ ...sampleReport(), findings: many })
+      .trimEnd()
+      .split('\n');
+    const commands = out.filter((l) => l.startsWith('::'));
+    expect(commands).toHaveLength(10);
+    // The base line in 3 overlays comes first; the others in file order.
+    expect(commands[0]).toContain('file=apps/a/base/f25.yaml,line=25');
+    expect(commands[0]).toContain('in 3 overlays');
+    expect(out).toContain('15 more finding(s) without an annotation (GitHub shows 10 per severity and step):');
+    const plain = out.filter((l) => l.startsWith('  error KFM-DP-002'));
+    expect(plain).toHaveLength(15);
+    // Every finding is in the log once; the hostile one cannot start a command.
+    for (let i = 1; i <= 25; i++)
+      expect(out.filter((l) => l.includes(`f${String(i).padStart(2, '0')}.yaml`))).toHaveLength(1);
+    expect(out.some((l) => /^\s*::set-output/.test(l))).toBe(false);
+  });
+
+  it('writes a Markdown step summary: verdict, rules with titles, files, every place to fix, advice; cells cannot break the table', () => {
+    const md = formatGithubStepSummary(sampleReport(), { uriPrefix: 'infra/gitops/', rules: sampleRules });
+    expect(md).toContain('| `KFM-SCHEMA-001` | Schema violation | error | 1 | 2 |');
+    expect(md).toContain('| infra/gitops/apps/kfm-api/base/deployment.yaml | 1 | 2 |');
+    expect(md).toContain("- `KFM-DP-001` Use 'kfm-gitops promote' to pin the digest.");
+    const hostileRow = md.split('\n').find((l) => l.includes('set-output'))!;
+    // 6 columns: 7 unescaped pipes.
+    expect(hostileRow.replace(/\\\|/g, '').split('|')).toHaveLength(7);
+    expect(hostileRow).not.toMatch(/<script>/);
+    expect(md.split('\n').every((l) => !l.startsWith('::'))).toBe(true);
   });
 });

@@ -214,8 +214,14 @@ describe('kfm-gitops report merge', () => {
   it('prints the merged report as JSON and exits 1 for its errors', async () => {
     const r = await run(['a.json', 'b.json', '--format', 'json']);
     expect(r.code).toBe(1);
-    const merged = JSON.parse(r.out) as Report;
+    const { groups, ...merged } = JSON.parse(r.out) as Report & { groups: { count: number; overlays: string[] }[] };
     expect(withoutDuration(merged)).toEqual(withoutDuration(whole()));
+    // The JSON report's `groups` view: the dev and prod findings on one base line are one group.
+    expect(groups.reduce((n, g) => n + g.count, 0)).toBe(merged.findings.length);
+    expect(groups.find((g) => g.count === 2)?.overlays).toEqual([
+      'apps/kfm-api/overlays/dev',
+      'apps/kfm-api/overlays/prod',
+    ]);
   });
 
   it('writes SARIF to -o <file> and JUnit to -o junit=<file>, printing the summary line', async () => {
@@ -232,9 +238,10 @@ describe('kfm-gitops report merge', () => {
       'infra/gitops',
     ]);
     expect(r.err).toBe('');
-    expect(r.out).toMatch(/^✖ 5 errors, 1 warning in 3 overlays/);
+    expect(r.out).toMatch(/^✖ 4 errors \(5 across overlays\), 1 warning in 3 overlays/);
     const sarif = JSON.parse(readFileSync(join(dir, 'merged.sarif'), 'utf8'));
-    expect(sarif.runs[0].results).toHaveLength(9);
+    // 7 findings in 6 places + 2 suppressed.
+    expect(sarif.runs[0].results).toHaveLength(8);
     const uris = sarif.runs[0].results.map(
       (x: { locations?: { physicalLocation?: { artifactLocation: { uri: string } } }[] }) =>
         x.locations?.[0]?.physicalLocation?.artifactLocation.uri,

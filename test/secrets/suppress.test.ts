@@ -175,4 +175,35 @@ describe('baseline', () => {
     expect(err).toEqual([]);
     expect(view(await scan(root))).toEqual([['KFM-SEC-070', 'a.env', 1, { by: 'baseline', reason: 'initial import' }]]);
   });
+
+  it('--reason fills the entries a first run wrote without one, and keeps reasons already written', async () => {
+    const root = await repo({
+      'a.env': `DB_PASSWORD=${g.password(20)}\n`,
+      'b.env': `API_SECRET=${g.password(24)}\n`,
+    });
+    const io: CliIO = {
+      stdout: () => undefined,
+      stderr: () => undefined,
+      stdin: async () => '',
+      isTTY: false,
+      env: {},
+      cwd: root,
+    };
+    const run = async (...args: string[]): Promise<void> => {
+      const program = new Command('kfm-gitops').exitOverride();
+      register(program, io, () => undefined);
+      await program.parseAsync(['secrets', 'baseline', '.', ...args], { from: 'user' });
+    };
+    await run();
+    // Written without reasons: each entry fails the run.
+    expect((view(await scan(root)) as unknown[][]).filter(([id]) => id === 'KFM-SEC-902')).toHaveLength(2);
+    const file = join(root, '.kfm-gitops/secrets-baseline.json');
+    const first = JSON.parse(await readFile(file, 'utf8'));
+    first.entries[0].reason = 'written by hand';
+    await writeFile(file, JSON.stringify(first));
+    await run('--reason', 'accepted in review 42');
+    const reasons = JSON.parse(await readFile(file, 'utf8')).entries.map((e: { reason: string }) => e.reason);
+    expect(reasons).toEqual(['written by hand', 'accepted in review 42']);
+    expect((view(await scan(root)) as unknown[][]).filter(([id]) => id === 'KFM-SEC-902')).toEqual([]);
+  });
 });

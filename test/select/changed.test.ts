@@ -142,6 +142,25 @@ describe.skipIf(!existsSync(kustomizeBin))('check --changed-since (CLI, real kus
       { path: 'apps/web/overlays/dev', reason: 'no input changed since HEAD' },
       { path: 'core/namespaces', reason: 'no input changed since HEAD' },
     ]);
+    // stderr says which overlays it checked and which changed file reached them; skipped ones only with --verbose.
+    expect(r.stderr).toContain('kfm-gitops: checking 2 of 5 overlays (changed since HEAD)');
+    expect(r.stderr).toContain('  apps/api/overlays/prod: components/probes/patch.yaml changed');
+    expect(r.stderr).toContain('  apps/web/overlays/prod: components/probes/patch.yaml changed');
+    expect(r.stderr).toContain('3 not checked (--verbose lists them)');
+    expect(r.stderr).not.toContain('apps/api/overlays/dev');
+    const verbose = await cli(['check', repo.dir, '--changed-since', 'HEAD', '--verbose', '--no-cache']);
+    expect(verbose.stderr).toContain('  apps/api/overlays/dev: no input changed since HEAD');
+    expect(verbose.stdout).toContain('  apps/api/overlays/dev: no input changed since HEAD');
+    const quiet = await cli(['check', repo.dir, '--changed-since', 'HEAD', '--quiet', '--no-cache']);
+    expect(quiet.stderr).toBe('');
+  });
+
+  it('says so in one line when a config change selects everything', async () => {
+    repo.touch('kfm-gitops.yaml');
+    const r = await cli(['check', repo.dir, '--changed-since', 'HEAD', '--format', 'json', '--no-cache']);
+    expect(r.stderr).toContain(
+      'kfm-gitops: checking 5 of 5 overlays (changed since HEAD): kfm-gitops.yaml changed (it steers every overlay)',
+    );
   });
 
   it('exits 2 with the reason on a bad ref, before rendering anything', async () => {

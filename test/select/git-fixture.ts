@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/io.js';
-import { fixtures, kustomizeBin } from '../helpers.js';
+import { fixtures, kustomizeBin, withoutProgress } from '../helpers.js';
 
 export const historyFixture = join(fixtures, 'select', 'history');
 
@@ -100,5 +100,5 @@ export async function cli(args: string[], options: { cwd?: string; env?: NodeJS.
     cwd: options.cwd ?? process.cwd(),
   };
   const code = await main(args, io);
-  return { code, stdout, stderr };
+  return { code, stdout, stderr: withoutProgress(stderr) };
 }

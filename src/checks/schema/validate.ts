@@ -212,10 +212,8 @@ export class ResourceValidator {
         ruleId: RULES.unknownKind,
         path: ['apiVersion'],
         message:
-          `no schema for \`${apiVersion} ${kind}\` (Kubernetes ${this.release}).${hint} Fix one of: ` +
-          `(1) render its CustomResourceDefinition in an overlay of the run, or convert it with ` +
-          `\`kfm-gitops schemas import <crd.yaml> --out <dir>\`; (2) list that schema folder under \`schema.extraDirs\`; ` +
-          `(3) add {apiVersion: ${apiVersion}, kind: ${kind}, reason: …} to \`schema.allowUnknownKinds\``,
+          // The three ways to fix it are the rule's advice, printed once per run under the summary (not per object).
+          `no schema for \`${apiVersion} ${kind}\` (Kubernetes ${this.release}).${hint}`,
       },
     };
   }

@@ -188,7 +188,8 @@ export function buildBaseline(
       ruleId: f.ruleId,
       file,
       ...(f.line !== undefined ? { line: f.line } : {}),
-      reason: prev?.reason ?? reason,
+      // An entry written without a reason takes the one given now (`secrets baseline --reason`); one written is kept.
+      reason: prev?.reason && prev.reason.trim() !== '' ? prev.reason : reason,
     });
   }
   return { version: 1, key, entries: [...entries.values()] };

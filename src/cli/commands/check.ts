@@ -6,7 +6,8 @@ import { failsAt, runCheck } from '../../pipeline.js';
 import { createRenderer } from '../../render/create.js';
 import { CachingRenderer, renderCacheDir } from '../../render/cache.js';
 import type { Renderer } from '../../render/types.js';
-import { prepareSelection, SelectError } from '../../select/index.js';
+import { prepareSelection, SelectError, type PreparedSelection } from '../../select/index.js';
+import { printable } from '../../report/text.js';
 import { toolVersion } from '../../util/version.js';
 import {
   emitReport,
@@ -22,6 +23,7 @@ import { CliError, useColor, type CliIO } from '../io.js';
 import { gitUriPrefix } from './report.js';
 import { collect } from '../options.js';
 import { allowWritesUnder } from '../../util/atomic-write.js';
+import { startProgress } from '../progress.js';
 
 interface CheckFlags {
   config?: string;
@@ -34,6 +36,7 @@ interface CheckFlags {
   output?: string[];
   failOn?: string;
   quiet?: boolean;
+  verbose?: boolean;
   color?: boolean;
   kubernetesVersion?: string;
   origin?: boolean;
@@ -69,7 +72,8 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('-f, --format <format>', 'console output format: text, json, sarif, junit or github', undefined)
     .option('-o, --output <format=file>', 'also write a report file (repeatable), e.g. json=report.json', collect)
     .option('--fail-on <severity>', 'lowest severity that fails the run: error or warning (default error)')
-    .option('-q, --quiet', 'print only errors and the summary')
+    .option('-q, --quiet', 'print only errors and the verdict line; no progress')
+    .option('-v, --verbose', 'also list the overlays a --changed-since or --shard run leaves out')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .option('--kubernetes-version <x.y>', 'Kubernetes release to validate against (default: newest shipped)')
     .option('--no-origin', 'do not map findings to source files (renders without kustomize build metadata)')
@@ -127,13 +131,14 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       const onSignal = (): void => abort.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      const progress = io.isTTY && !flags.quiet;
+      const selectionNotes = describeSelection(io, selection, flags);
+      const progress = startProgress(io, { quiet: flags.quiet });
       try {
         const report = await runCheck({
           root: ctx.root,
           config,
           configFile: ctx.configFile,
-          select: selection.select,
+          select: selectionNotes,
           audit: selection.changes
             ? async () =>
                 (await import('../../audit/index.js')).auditChange({
@@ -159,15 +164,13 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           origin: flags.origin !== false && ctx.config.kustomize?.origin !== false,
           maxRenderBytes: (ctx.config.kustomize?.maxOutputMegabytes ?? 256) * 1024 * 1024,
           signal: abort.signal,
-          onProgress: progress
-            ? ({ done, total, overlay }) => {
-                if (total > 3) io.stderr(`\r\x1b[K[${done}/${total}] ${overlay}${done === total ? '\r\x1b[K' : ''}`);
-              }
-            : undefined,
+          onProgress: progress?.onProgress,
         });
+        progress?.stop();
         await emitReport(io, report, plan, {
           color: useColor(io, flags.color),
           quiet: flags.quiet,
+          verbose: flags.verbose,
           failOn,
           uriPrefix: await gitUriPrefix(ctx.root),
         });
@@ -177,9 +180,43 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
         if (abort.signal.aborted) throw new CliError('interrupted: no report written', 130);
         throw err;
       } finally {
+        progress?.stop();
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);
         await renderer.dispose();
       }
     });
+}
+
+/**
+ * Wraps the run's selector to say, on stderr, which overlays a --changed-since (or --shard) run checks and why
+ * (the changed file that reaches each); the ones it leaves out are listed with --verbose only.
+ */
+function describeSelection(io: CliIO, selection: PreparedSelection, flags: CheckFlags): PreparedSelection['select'] {
+  const select = selection.select;
+  if (!select || flags.quiet) return select;
+  return async (overlays) => {
+    const result = await select(overlays);
+    const since = selection.changes ? ` (changed since ${flags.changedSince})` : '';
+    const why = new Map((result.kept ?? []).map((k) => [k.path, k.reason]));
+    const reasons = new Set(result.keep.map((o) => why.get(o.path)));
+    const lines = [`kfm-gitops: checking ${result.keep.length} of ${overlays.length} overlays${since}`];
+    if (result.keep.length === overlays.length && reasons.size === 1 && !reasons.has(undefined)) {
+      // Everything, for one reason (the config or a schema folder changed): one line, not one per overlay.
+      lines[0] += `: ${[...reasons][0]}`;
+    } else {
+      const limit = flags.verbose ? Infinity : 30;
+      for (const o of result.keep.slice(0, limit))
+        lines.push(`  ${o.path}${why.has(o.path) ? `: ${why.get(o.path)}` : ''}`);
+      if (result.keep.length > limit) lines.push(`  +${result.keep.length - limit} more (--verbose lists them)`);
+    }
+    if (result.skipped.length > 0) {
+      if (flags.verbose) {
+        lines.push(`kfm-gitops: not checked (${result.skipped.length}):`);
+        for (const s of result.skipped) lines.push(`  ${s.path}: ${s.reason}`);
+      } else lines.push(`kfm-gitops: ${result.skipped.length} not checked (--verbose lists them)`);
+    }
+    io.stderr(`${lines.map((l) => printable(l)).join('\n')}\n`);
+    return result;
+  };
 }

@@ -42,6 +42,7 @@ interface DiffFlags {
   concurrency?: string;
   cache?: boolean;
   cacheDir?: string;
+  exitCode?: boolean;
 }
 
 const FORMATS = ['text', 'markdown'];
@@ -59,6 +60,10 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('-f, --format <format>', 'text or markdown (for a pull-request comment)', 'text')
     .option('--timeout <seconds>', 'per-overlay render timeout (default 60)')
     .option('--concurrency <n>', 'overlays rendered at once (default: CPU count)')
+    .option(
+      '--exit-code',
+      'exit 1 when the rendered state changed (as `git diff --exit-code`); without it only a render failure exits 1',
+    )
     .option('--no-cache', 'neither read nor write the render cache')
     .option('--cache-dir <dir>', 'cache folder (default: cache.dir from the config, else <root>/.kfm-gitops/cache)')
     .action(async (rootArg: string | undefined, flags: DiffFlags) => {
@@ -102,7 +107,9 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
         });
         if (abort.signal.aborted) throw new CliError('interrupted: no diff printed', 130);
         io.stdout(flags.format === 'markdown' ? formatDiffMarkdown(diff) : formatDiffText(diff));
-        setCode(diff.overlays.some((o) => o.status === 'error') ? 1 : 0);
+        const failed = diff.overlays.some((o) => o.status === 'error');
+        const changed = diff.overlays.some((o) => o.status !== 'unchanged');
+        setCode(failed || (flags.exitCode === true && changed) ? 1 : 0);
       } catch (err) {
         if (abort.signal.aborted) throw new CliError('interrupted: no diff printed', 130);
         if (err instanceof GitError) throw new CliError(`diff --base ${flags.base}: ${err.message}`);

@@ -20,11 +20,14 @@ export function register(program: Command, io: CliIO = processIO(), setCode: (co
   secrets
     .command('baseline')
     .description(
-      'write the secrets baseline (.kfm-gitops/secrets-baseline.json under the root, or secrets.baseline): every current secret finding as a keyed fingerprint, never the value. Reasons of existing entries are kept; a new entry fails the run until someone writes its reason.',
+      'write the secrets baseline (.kfm-gitops/secrets-baseline.json under the root, or secrets.baseline): every current secret finding as a keyed fingerprint, never the value. Reasons of existing entries are kept; a new entry fails the run until someone writes its reason (or --reason gives one to every entry without).',
     )
     .argument('[root]', 'desired-state root (default: `root` from kfm-gitops.yaml, else infra/gitops)')
     .option('-c, --config <file>', 'config file (default: kfm-gitops.yaml in the current folder, else in the root)')
-    .option('--reason <text>', 'reason written into new entries (default: empty, to be filled in by a reviewer)')
+    .option(
+      '--reason <text>',
+      'reason written into new entries and into existing entries without one (default: empty, to be filled in by a reviewer)',
+    )
     .option('--render', 'also render every overlay, to include secrets only a render reveals (needs kustomize)')
     .option('--kustomize <cmd>', 'kustomize command for --render')
     .action(async (rootArg: string | undefined, flags: BaselineFlags) => {

@@ -21,7 +21,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('-f, --format <format>', 'console output format: text, json, sarif, junit or github')
     .option('-o, --output <format=file>', 'also write a report file (repeatable)', collect)
     .option('--fail-on <severity>', 'error or warning (default error)')
-    .option('-q, --quiet', 'print only errors and the summary')
+    .option('-q, --quiet', 'print only errors and the verdict line')
     .option('--no-color', 'no colours')
     .option('--kubernetes-version <x.y>', 'Kubernetes release to validate against')
     .action(
@@ -97,6 +97,8 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           toolVersion: toolVersion(),
           inputs: files,
         });
+        // Raw manifests are files holding documents, not overlays (the report's wording follows).
+        report.summary.subject = 'files';
         await emitReport(io, report, plan, {
           color: useColor(io, flags.color),
           quiet: flags.quiet,
