@@ -108,6 +108,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     return r;
   });
   if (options.signal?.aborted) throw new Error('interrupted');
+  for (const r of rendered) collector.redactor.addObjects(r.resources.map((res) => res.object));
   const ok = rendered.filter((r) => r.resources.length > 0);
   const summaries = rendered.map(summaryOf);
   const facts: RunFacts = { started, skipped, reportUnusedExceptions: !filteredByFlags && skipped.length === 0 };

@@ -14,14 +14,15 @@
  * Runs that select overlays (--changed-since, --shard) are not cached: they check few overlays, and stamping the
  * whole tree would cost more than it saves.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fg from 'fast-glob';
 import type { Config } from './config/types.js';
 import type { Finding, OverlaySummary, RenderedOverlay } from './types.js';
 import { ensureIgnoredDir, packageRoot } from './util/paths.js';
 import { fileStamp } from './util/stamp.js';
+import { writeFileAtomic } from './util/atomic-write.js';
 
 const FORMAT = 'kfm-results-v2';
 
@@ -136,13 +137,11 @@ export class ResultCache {
   /** Best effort: a cache that cannot be written only costs speed. */
   async write(key: string, results: CachedResults): Promise<void> {
     const file = join(this.dir, `${key}.json`);
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       ensureIgnoredDir(this.dir);
-      await writeFile(tmp, JSON.stringify({ format: FORMAT, key, ...results }));
-      await rename(tmp, file);
+      await writeFileAtomic(file, JSON.stringify({ format: FORMAT, key, ...results }));
     } catch {
-      await unlink(tmp).catch(() => undefined);
+      // not written: the next run checks again
     }
   }
 }

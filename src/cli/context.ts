@@ -3,8 +3,9 @@
  * Bad input here is a CliError (exit 2) with one clear line.
  */
 import { existsSync, statSync } from 'node:fs';
-import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { escapingConfigPath, repositoryTop, symlinkedStateDir } from '../config/containment.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { FORMATTERS, formatGithubStepSummary, formatNames } from '../report/index.js';
@@ -13,6 +14,7 @@ import type { FailOn, Report } from '../types.js';
 import { shippedKubernetesReleases } from '../util/version.js';
 import { kubernetesForOpenShift, OPENSHIFT_KUBERNETES } from '../checks/schema/openshift.js';
 import { CliError, type CliIO } from './io.js';
+import { allowWritesUnder, writeFileAtomic } from '../util/atomic-write.js';
 
 export const DEFAULT_ROOT = 'infra/gitops';
 
@@ -41,6 +43,22 @@ export async function loadContext(io: CliIO, opts: { config?: string; root?: str
       `root ${root} does not exist (pass the desired-state folder as an argument, or set \`root\` in kfm-gitops.yaml)`,
     );
   if (!statSync(root).isDirectory()) throw new CliError(`root ${root} is not a directory`);
+  // The repository's config is the pull request's: what it names must stay in the repository (exit 2 otherwise).
+  if (loaded.file) {
+    const escape = escapingConfigPath({
+      config: loaded.config,
+      configDir,
+      root,
+      rootFromConfig: rootArg === undefined && loaded.config.root !== undefined,
+      top: repositoryTop(configDir),
+    });
+    if (escape) throw new CliError(`config error: ${escape}`);
+  }
+  const symlinked = symlinkedStateDir(root);
+  if (symlinked) throw new CliError(symlinked);
+  // Every write of the run goes through writeFileAtomic, which refuses anything outside these (and the report
+  // files and --cache-dir the user names on the command line, added where they are parsed).
+  allowWritesUnder([root, ...(loaded.file ? [repositoryTop(configDir)] : [])]);
   return { config: loaded.config, configFile: loaded.file, root };
 }
 
@@ -127,18 +145,14 @@ export function planOutputs(io: CliIO, format: string | undefined, outputs: stri
     const f = spec.slice(0, eq);
     if (!known.includes(f))
       throw new CliError(`unknown format ${JSON.stringify(f)} in --output; one of ${known.join(', ')}`);
-    return { format: f, file: resolve(io.cwd, spec.slice(eq + 1)) };
+    const file = resolve(io.cwd, spec.slice(eq + 1));
+    allowWritesUnder([dirname(file)]); // the user's own choice; the temp file sits beside it
+    return { format: f, file };
   });
   return { console: consoleFormat, files };
 }
 
-/** Writes through a temp file and rename, so a killed run never leaves a half-written report. */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
-}
+export { writeFileAtomic };
 
 /** Writes the report files (atomically) and the console report; formatters stay pure. */
 export async function emitReport(

@@ -17,10 +17,30 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * A reader that stops reading (`check | head`) closes the pipe: the writes after that fail with EPIPE, which Node
+ * raises as an unhandled 'error' event (a stack trace and exit status 1 or 2). The run instead goes on quietly and
+ * ends with the exit code it would have had; output to a closed stream is dropped. Other stream errors still throw.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): (text: string) => void {
+  let closed = false;
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    closed = true;
+  });
+  return (text) => {
+    if (!closed) stream.write(text);
+  };
+}
+
+let streams: { stdout: (t: string) => void; stderr: (t: string) => void } | undefined;
+
 export function processIO(): CliIO {
+  streams ??= { stdout: quietOnClosedPipe(process.stdout), stderr: quietOnClosedPipe(process.stderr) };
+  const { stdout, stderr } = streams;
   return {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
+    stdout,
+    stderr,
     stdin: async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

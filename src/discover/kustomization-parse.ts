@@ -50,17 +50,39 @@ export interface ParsedKustomization {
   /** Uses of exec/container KRM functions (alpha plugins) found inline or in referenced generator files. */
   pluginFields: { field: string; line: number }[];
   helmCharts: HelmChartRef[];
+  /** generators/transformers/validators given inline as YAML text: kustomize loads what their `path:`/`files:` name. */
+  inlineConfigs: { field: string; text: string; line: number }[];
   /** The raw parsed object, for checks that need it (images:, namespace:). */
   object: Record<string, unknown>;
   error?: { message: string; line?: number };
 }
 
-/** http(s)/git/ssh URLs, scp-like `git@host:`, and kustomize's host-prefixed forms (`github.com/org/repo//path?ref=`). */
-const REMOTE = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|git::|(?:[a-z0-9-]+\.)+[a-z]{2,}\/[^\s]*|.*\?ref=|.*\.git(?:\/\/|$))/i;
+/**
+ * Every form kustomize's loader fetches from (api/internal/git/repospec.go and loader.IsRemoteFile of the pinned
+ * release), and then some: any `scheme://`, a `git::` prefix, an scp-like `user@host:` for any user name,
+ * `github.com:` or `github.com/`, host-prefixed paths (`gitlab.com/group/repo//dir`), `?ref=`/`?version=`
+ * queries and `.git` repository paths. Case-insensitive like kustomize. Over-refusing a strange local folder name
+ * fails closed; missing a form would open the network.
+ */
+const REMOTE = new RegExp(
+  [
+    /^[a-z][a-z0-9+.-]*:\/\//.source, // http(s)://, ssh://, file://, anything://
+    /^[a-z][a-z0-9+.-]*:\/?[^/\s]/.source, // http:host/x, https:/x (url.Parse still sees a scheme)
+    /^git::/.source,
+    /^[a-z][a-z0-9-]*@/.source, // git@host:org/repo, deploy@host:org/repo//path (kustomize's user regexp)
+    /^github\.com[:/]/.source,
+    /^(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?[/:]/.source, // host.tld/org/repo, host.tld:org/repo
+    /\?(?:.*&)?(?:ref|version|timeout|submodules)=/.source,
+    /\.git(?:\/\/|\/|\?|$)/.source,
+    /_git\//.source, // Azure DevOps repository marker
+  ].join('|'),
+  'i',
+);
 
 export function isRemoteRef(value: string): boolean {
-  if (value.startsWith('./') || value.startsWith('../') || value.startsWith('/')) return false;
-  return REMOTE.test(value.trim());
+  const v = value.trim();
+  if (v.startsWith('./') || v.startsWith('../') || v.startsWith('/')) return false;
+  return REMOTE.test(v);
 }
 
 /** Inline function configs put the annotation in the string itself. */
@@ -69,14 +91,14 @@ export function usesFunctionAnnotation(text: string): boolean {
 }
 
 const DIR_FIELDS = ['resources', 'bases', 'components'];
-const FILE_LIST_FIELDS = [
-  'crds',
-  'configurations',
-  'patchesStrategicMerge',
-  'transformers',
-  'generators',
-  'validators',
-];
+const FILE_LIST_FIELDS = ['crds', 'configurations', 'patchesStrategicMerge'];
+/** Entries are files or kustomization folders (kustomize accumulates them like resources), or inline YAML. */
+export const CONFIG_FIELDS = ['generators', 'transformers', 'validators'];
+
+/** An inline generator/transformer entry, as kustomize tells it from a path: it parses as a resource. */
+export function isInlineConfig(value: string): boolean {
+  return value.includes('\n') || /^\s*(?:apiVersion|kind|metadata)\s*:/m.test(value);
+}
 const GENERATOR_FIELDS = ['configMapGenerator', 'secretGenerator'];
 
 /** How the extraction sees a parsed tree: the same questions answered from `yaml` nodes or from plain JS values. */
@@ -106,7 +128,16 @@ function extract<N>(root: N, r: Reader<N>, result: ParsedKustomization): void {
   };
   for (const field of DIR_FIELDS) scalarList(r.get(root, field), field, 'directory-or-file');
   for (const field of FILE_LIST_FIELDS) scalarList(r.get(root, field), field, 'file');
-  for (const field of ['patches', 'patchesJson6902']) {
+  for (const field of CONFIG_FIELDS) {
+    const before = result.refs.length;
+    scalarList(r.get(root, field), field, 'directory-or-file');
+    const added = result.refs.splice(before);
+    for (const ref of added) {
+      if (isInlineConfig(ref.value)) result.inlineConfigs.push({ field: ref.field, text: ref.value, line: ref.line });
+      else result.refs.push(ref);
+    }
+  }
+  for (const field of ['patches', 'patchesJson6902', 'replacements']) {
     r.items(r.get(root, field))?.forEach((item, i) => scalarList(r.get(item, 'path'), `${field}[${i}].path`, 'file'));
   }
   for (const field of GENERATOR_FIELDS) {
@@ -158,7 +189,7 @@ function extract<N>(root: N, r: Reader<N>, result: ParsedKustomization): void {
 }
 
 function emptyResult(abs: string): ParsedKustomization {
-  return { abs, refs: [], pluginFields: [], helmCharts: [], object: {} };
+  return { abs, refs: [], pluginFields: [], helmCharts: [], inlineConfigs: [], object: {} };
 }
 
 /** The careful parse: `yaml` with positions. Owns every error message and every line number. */
@@ -373,7 +404,9 @@ export function parseKustomizationFast(abs: string, text: string): ParsedKustomi
   result.object = value;
   if (typeof value.kind === 'string') result.kind = value.kind;
   extract<unknown>(value, valueReader, result);
-  if (result.helmCharts.length > 0 || result.pluginFields.length > 0) return undefined; // lines needed now
+  // Lines needed now.
+  if (result.helmCharts.length > 0 || result.pluginFields.length > 0 || result.inlineConfigs.length > 0)
+    return undefined;
   let careful: ParsedKustomization | undefined;
   result.refs.forEach((ref, i) => {
     let line: number | undefined;

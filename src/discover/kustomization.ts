@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { existsSync, lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { toRepoPath } from '../util/paths.js';
-import { isRemoteRef, parseKustomization, usesFunctionAnnotation } from './kustomization-parse.js';
+import { CONFIG_FIELDS, isRemoteRef, parseKustomization } from './kustomization-parse.js';
+import { loadedPath, scanConfigText, type ConfigScan } from './loader-refs.js';
 import type { ParsedKustomization } from './kustomization-parse.js';
 import { walkHelmChart } from './helm-charts.js';
 import { fileStamp } from '../util/stamp.js';
@@ -66,6 +67,7 @@ async function readKustomizationUncached(abs: string): Promise<ParsedKustomizati
       refs: [],
       pluginFields: [],
       helmCharts: [],
+      inlineConfigs: [],
       object: {},
       error: { message: `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` },
     };
@@ -73,21 +75,33 @@ async function readKustomizationUncached(abs: string): Promise<ParsedKustomizati
   return parseKustomization(abs, text);
 }
 
-/** True when a generator/transformer config file asks kustomize to run an exec or container KRM function. */
-export async function fileUsesPlugin(abs: string): Promise<boolean> {
-  return fileMentions(abs, { test: usesFunctionAnnotation });
+const CONFIG_MAX_BYTES = 1024 * 1024;
+
+/** What a generator/transformer/validator config file makes kustomize load (see loader-refs.ts). */
+export async function scanConfigFile(abs: string): Promise<ConfigScan> {
+  try {
+    const info = statSync(abs);
+    if (!info.isFile()) return { refs: [], usesPlugin: false };
+    if (info.size > CONFIG_MAX_BYTES)
+      return { refs: [], usesPlugin: false, error: `larger than ${CONFIG_MAX_BYTES} bytes, not checked` };
+    return scanConfigText(await readFile(abs, 'utf8'));
+  } catch (err) {
+    return { refs: [], usesPlugin: false, error: (err as NodeJS.ErrnoException).code ?? String(err) };
+  }
 }
 
 /** True when a config file (at most 1 MiB: larger ones are not plugin configs) matches `pattern`. */
 async function fileMentions(abs: string, pattern: { test(text: string): boolean }): Promise<boolean> {
   try {
     const info = statSync(abs);
-    if (!info.isFile() || info.size > 1024 * 1024) return false;
+    if (!info.isFile() || info.size > CONFIG_MAX_BYTES) return false;
     return pattern.test(await readFile(abs, 'utf8'));
   } catch {
     return false;
   }
 }
+
+const isConfigField = (field: string): boolean => CONFIG_FIELDS.some((f) => field.startsWith(f));
 
 export interface WalkIssue {
   kind: 'remote' | 'outside-root' | 'plugin' | 'helm' | 'unreadable' | 'cycle';
@@ -200,7 +214,48 @@ export async function walkOverlayDetailed(
     return { info, real: parent === undefined ? target : join(parent, basename(target)) };
   };
 
-  const visit = async (dir: string): Promise<void> => {
+  /** Issues for what a config (file or inline text) makes the loader read; local files become inputs. */
+  const checkConfig = (scan: ConfigScan, base: string, fileRel: string, line: number, what: string): void => {
+    if (scan.error) {
+      issues.push({ kind: 'unreadable', file: fileRel, line, message: `${what} cannot be checked: ${scan.error}` });
+      return;
+    }
+    if (scan.usesPlugin && !options.allowExec)
+      issues.push({
+        kind: 'plugin',
+        file: fileRel,
+        line,
+        message: `${what} runs a KRM function (exec/container plugin); allow it with kustomize.allowExec in kfm-gitops.yaml`,
+      });
+    for (const ref of scan.refs) {
+      const value = loadedPath(ref);
+      if (isRemoteRef(ref.value) || isRemoteRef(value)) {
+        issues.push({
+          kind: 'remote',
+          file: fileRel,
+          line,
+          message: `${what} loads ${ref.key} ${JSON.stringify(ref.value)} from the network: remote references are refused (no network at render time); vendor it into the repo`,
+        });
+        continue;
+      }
+      if (ref.key === 'repo' || value === '') continue; // a local chart repo folder: helm is refused on its own
+      const target = resolve(base, value);
+      const targetRel = inRoot(target);
+      const found = targetRel === undefined ? undefined : locate(target);
+      if (targetRel === undefined || (found && inRealRoot(found.real) === undefined)) {
+        issues.push({
+          kind: 'outside-root',
+          file: fileRel,
+          line,
+          message: `${what} loads ${ref.key} ${JSON.stringify(ref.value)} from outside the checked root`,
+        });
+        continue;
+      }
+      if (found?.info.isFile()) inputs.set(targetRel, found.info.size);
+    }
+  };
+
+  const visit = async (dir: string, asConfig = false): Promise<void> => {
     if (visited.has(dir)) return;
     visited.add(dir);
     const file = findKustomizationFile(dir);
@@ -231,6 +286,16 @@ export async function walkOverlayDetailed(
       for (const [abs, size] of chart.files) inputs.set(rel(abs), size);
     }
     const base = dirname(file);
+    for (const inline of k.inlineConfigs) {
+      checkConfig(scanConfigText(inline.text), base, fileRel, inline.line, `inline ${inline.field}`);
+      if (inline.field.startsWith('generators') && /\bHelmChartInflationGenerator\b/.test(inline.text))
+        issues.push({
+          kind: 'helm',
+          file: fileRel,
+          line: inline.line,
+          message: `inline ${inline.field} configures HelmChartInflationGenerator; use helmCharts: with a vendored chart`,
+        });
+    }
     for (const ref of k.refs) {
       if (isRemoteRef(ref.value)) {
         issues.push({
@@ -265,30 +330,27 @@ export async function walkOverlayDetailed(
         });
         continue;
       }
+      const config = isConfigField(ref.field) || (asConfig && ref.field.startsWith('resources'));
       if (found.info.isDirectory()) {
-        if (ref.kind === 'directory-or-file') await visit(target);
+        if (ref.kind === 'directory-or-file') await visit(target, config);
       } else {
         inputs.set(targetRel, found.info.size);
-        // The builtin helm generator given as a config file would inflate (and pull) without the checks above.
-        if (ref.field.startsWith('generators') && (await fileMentions(target, /\bHelmChartInflationGenerator\b/))) {
-          issues.push({
-            kind: 'helm',
-            file: fileRel,
-            line: ref.line,
-            message: `${ref.field} ${JSON.stringify(ref.value)} configures HelmChartInflationGenerator; use helmCharts: with a vendored chart`,
-          });
-        }
-        if (
-          !options.allowExec &&
-          /^(generators|transformers|validators)/.test(ref.field) &&
-          (await fileUsesPlugin(target))
-        ) {
-          issues.push({
-            kind: 'plugin',
-            file: fileRel,
-            line: ref.line,
-            message: `${ref.field} ${JSON.stringify(ref.value)} runs a KRM function (exec/container plugin); allow it with kustomize.allowExec in kfm-gitops.yaml`,
-          });
+        if (config) {
+          checkConfig(
+            await scanConfigFile(target),
+            base,
+            fileRel,
+            ref.line,
+            `${ref.field} ${JSON.stringify(ref.value)}`,
+          );
+          // The builtin helm generator given as a config file would inflate (and pull) without the helmCharts checks.
+          if (ref.field.startsWith('generators') && (await fileMentions(target, /\bHelmChartInflationGenerator\b/)))
+            issues.push({
+              kind: 'helm',
+              file: fileRel,
+              line: ref.line,
+              message: `${ref.field} ${JSON.stringify(ref.value)} configures HelmChartInflationGenerator; use helmCharts: with a vendored chart`,
+            });
         }
       }
     }

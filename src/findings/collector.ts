@@ -11,6 +11,7 @@ import { categoryOf, isGuard } from '../rules/index.js';
 import type { Finding, FindingInput, Overlay, Resource, Severity } from '../types.js';
 import { fingerprintOf, stripNumbers } from './fingerprint.js';
 import { resolveSeverity } from './severity.js';
+import { Redactor } from '../redact/index.js';
 
 interface Pending {
   input: FindingInput;
@@ -19,6 +20,8 @@ interface Pending {
 
 export class FindingCollector {
   private pending: Pending[] = [];
+  /** Every message passes it before it becomes a finding (and so before any format or cache sees it). */
+  readonly redactor = new Redactor();
   constructor(
     private readonly options: {
       config: Config;
@@ -56,6 +59,7 @@ export class FindingCollector {
     const out: Finding[] = [];
     const resources = new Map<string, Resource>();
     const seen = new Set<string>();
+    this.redactor.addObjects(this.pending.map((p) => p.input.resource?.object));
     for (const p of this.pending) {
       const severity = this.severityOf(p);
       if (severity === 'off') continue;
@@ -77,7 +81,7 @@ export class FindingCollector {
       ruleId: input.ruleId,
       category: categoryOf(input.ruleId),
       severity,
-      message: input.message,
+      message: this.redactor.redact(input.message),
       fingerprint: '',
     };
     if (overlayPath !== undefined) finding.overlay = overlayPath;

@@ -15,13 +15,14 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
 import { statSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/kustomization.js';
 import type { Config } from '../config/types.js';
 import { cacheRootDir, toRepoPath } from '../util/paths.js';
 import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
 import { fileStamp } from '../util/stamp.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 /** Bump when the entry layout or the key material changes: old entries then simply stop matching. */
 export const CACHE_FORMAT = 'kfm-gitops-render-cache/1';
@@ -146,13 +147,10 @@ export class CachingRenderer implements Renderer {
 
   private async write(file: string, key: string, overlay: string, text: string, origin: boolean): Promise<void> {
     if (!(await this.prepare())) return;
-    const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      await writeFile(tmp, encodeEntry({ key, overlay, text, origin }));
-      await rename(tmp, file);
+      await writeFileAtomic(file, encodeEntry({ key, overlay, text, origin }), { mkdir: false });
       this.stats.writes++;
     } catch (err) {
-      await unlink(tmp).catch(() => undefined);
       this.cannotWrite(err);
     }
   }

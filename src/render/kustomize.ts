@@ -3,11 +3,13 @@
  * With origin mapping on, each overlay is built through a generated wrapper kustomization in a private temp
  * folder that lists the overlay by relative path and asks for buildMetadata — the user's files are never touched.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { execCapture } from './exec.js';
 import type { KustomizeCommand } from './resolve.js';
+import { sealedEnv } from './sealed-env.js';
 import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
 
 const MESSAGE_LINES = 8;
@@ -39,11 +41,14 @@ export class KustomizeRenderer implements Renderer {
   readonly version: string;
   readonly helm?: string;
   private readonly wrappers = new OriginWrappers();
+  /** A `#!` script finds its interpreter through PATH, so it keeps PATH (see sealedEnv). */
+  private readonly isScript: boolean;
 
   constructor(private readonly cmd: KustomizeCommand) {
     this.command = cmd.display;
     this.version = cmd.version;
     this.helm = cmd.helm;
+    this.isScript = startsWithShebang(cmd.file);
   }
 
   async render(request: RenderRequest): Promise<RenderOutcome> {
@@ -65,6 +70,7 @@ export class KustomizeRenderer implements Renderer {
       maxOutputBytes: request.maxOutputBytes,
       signal: request.signal,
       cwd: request.root,
+      env: sealedEnv(process.env, { keepPath: request.allowExec === true || this.isScript }),
     });
     const relRoot = originBase ? relative(originBase, request.root) : undefined;
     const clean = (text: string): string => cleanMessage(text, [originBase, relRoot, request.root]);
@@ -92,6 +98,20 @@ export class KustomizeRenderer implements Renderer {
 
   async dispose(): Promise<void> {
     await this.wrappers.dispose();
+  }
+}
+
+function startsWithShebang(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const head = Buffer.alloc(2);
+    readSync(fd, head, 0, 2, 0);
+    return head.toString('latin1') === '#!';
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

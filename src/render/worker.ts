@@ -9,6 +9,7 @@
  * the next request starts a fresh worker. Idle workers do not keep the CLI alive, and exit when their stdin closes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { sealedEnv } from './sealed-env.js';
 import { relative } from 'node:path';
 import { cleanMessage, OriginWrappers } from './kustomize.js';
 import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
@@ -161,7 +162,9 @@ export class WorkerRenderer implements Renderer {
     private readonly file: string,
     version: string,
     private readonly workers = 1,
-    private readonly env: NodeJS.ProcessEnv = process.env,
+    // kfm-render seals itself (its loader refuses HTTP, PATH is emptied per build without exec functions); the
+    // sealed environment adds the same git and proxy settings for anything an allowed exec function starts.
+    private readonly env: NodeJS.ProcessEnv = sealedEnv(process.env, { keepPath: true }),
     readonly helm?: string,
   ) {
     // Measured on the medium bench repo (2 cores): with lanes = workers the workers idled while this process walked

@@ -7,6 +7,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { Report, RuleDoc, Severity } from '../types.js';
 import { affectedLabel, digest, groupFindings, type Digest, type FindingGroup } from './groups.js';
 import { resourceLabel } from './location.js';
+import { safeLines, safeText } from './escape.js';
 
 export interface TextOptions {
   color: boolean;
@@ -66,7 +67,7 @@ function where(g: { file?: string; line?: number; column?: number }): string {
 
 /** One line per group (plus the affected overlays when there are several, plus any further message lines). */
 function groupLines(g: FindingGroup, c: ChalkInstance): string[] {
-  const [first = '', ...rest] = printable(g.message).split('\n');
+  const [first = '', ...rest] = safeLines(g.message.replace(/\r\n?/g, '\n')).split('\n');
   const what = [g.resource ? resourceLabel(g.resource) : g.members[0]?.resource?.kind, g.path ? `at ${g.path}` : '']
     .filter(Boolean)
     .join(' ');
@@ -75,7 +76,7 @@ function groupLines(g: FindingGroup, c: ChalkInstance): string[] {
   const single = g.overlays.length === 1 && !own(g.overlays[0]!) ? g.overlays[0] : '';
   const tail = [what, single ? `overlay ${single}` : ''].filter(Boolean).join(', ');
   const out = [
-    `${sevLabel(g.severity, c)} ${c.cyan(printable(g.ruleId))}  ${[printable(where(g)), first].filter(Boolean).join('  ')}${tail ? c.dim(`  (${printable(tail)})`) : ''}`,
+    `${sevLabel(g.severity, c)} ${c.cyan(printable(g.ruleId))}  ${[safeText(where(g)), first].filter(Boolean).join('  ')}${tail ? c.dim(`  (${printable(tail)})`) : ''}`,
   ];
   if (g.overlays.length > 1) out.push(c.dim(`        ↳ ${printable(affectedLabel(g))}`));
   const others = (g.messages ?? []).filter((m) => m !== g.message);
@@ -116,7 +117,7 @@ function summaryLines(report: Report, d: Digest, options: TextOptions, c: ChalkI
     out.push(`  by file (top ${Math.min(TOP_FILES, d.byFile.length)} of ${d.byFile.length}):`);
     for (const f of d.byFile.slice(0, TOP_FILES)) {
       const counts = `${String(f.groups).padStart(5)}${f.findings !== f.groups ? ` (${f.findings})` : ''}`;
-      out.push(`  ${counts.padEnd(13)} ${f.file}`);
+      out.push(`  ${counts.padEnd(13)} ${safeText(f.file)}`);
     }
   }
   const o = d.overlays;

@@ -46,6 +46,7 @@ export async function runValidate(
       return { ...base, status: 'parse-error' as const, text: '', resources: [] };
     }
     const parsed = parseResources(input.text, { overlay: input.name, file: input.name });
+    collector.redactor.addObjects(parsed.resources.map((r) => r.object));
     for (const f of parsed.findings) report({ ...f, overlay: undefined });
     const skip = options.skipKinds;
     return {

@@ -21,6 +21,7 @@ export function loadOrCreateKey(file: string): Buffer {
   }
   mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
+  // The user's key lives outside every repository: written with the same temp+rename, not limited to the roots.
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, key, { mode: 0o600 });
   chmodSync(tmp, 0o600);

@@ -13,12 +13,15 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixtures, kustomizeBin, runCli } from '../helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kfm-results-'));
+// One repository for the config folder and the root it names (`root: ../../dp-violation` must stay inside it).
+execFileSync('git', ['init', '-q'], { cwd: work });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function stable(report: { findings: unknown[]; suppressed: unknown[]; summary: { findings: unknown } }) {

@@ -67,6 +67,14 @@ describe('walkOverlay', () => {
       'ssh://git@example.org/repo.git',
       'gitlab.com/group/project//deploy',
       'git::https://example.org/x.git',
+      'GIT::HTTPS://example.org/x.git',
+      'deploy@host.example:org/repo//path',
+      'github.com:org/repo//path',
+      'GitHub.com/org/repo',
+      'file:///srv/repo.git',
+      'https:/host/x.yaml',
+      'dev.azure.com/org/project/_git/repo',
+      'host.example:2222/org/repo',
     ]) {
       expect(isRemoteRef(ref), ref).toBe(true);
     }

@@ -84,11 +84,11 @@ describe('kfm-gitops check (e2e)', () => {
 
   it('exits 2 when a check section of the config is unusable (a schema folder that does not exist)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kfm-config-'));
-    writeFileSync(
-      join(dir, 'kfm-gitops.yaml'),
-      `root: ${join(repoRoot, 'infra', 'gitops')}\nschema:\n  extraDirs: [does-not-exist]\n`,
-    );
-    const r = await runCli(['check', '--overlay', 'apps/kfm-ui/overlays/dev'], { cwd: dir });
+    writeFileSync(join(dir, 'kfm-gitops.yaml'), 'schema:\n  extraDirs: [does-not-exist]\n');
+    // The root on the command line: a config outside the repository may not point its `root` into it.
+    const r = await runCli(['check', join(repoRoot, 'infra', 'gitops'), '--overlay', 'apps/kfm-ui/overlays/dev'], {
+      cwd: dir,
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('does-not-exist');
   });

@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -78,8 +79,43 @@ func options(exec bool, helm string) *krusty.Options {
 	return o
 }
 
+// refuseNetwork is the HTTP transport of this process. kustomize's file loader fetches `http(s)://` files with an
+// http.Client whose Transport is nil, i.e. http.DefaultTransport, and the API offers no way to hand krusty another
+// loader; replacing the default transport refuses every remote file at the loader, loopback included, whatever
+// the environment says about proxies.
+type refuseNetwork struct{}
+
+func (refuseNetwork) RoundTrip(r *http.Request) (*http.Response, error) {
+	return nil, fmt.Errorf("kfm-render refuses to load %s: no network at render time", r.URL.Redacted())
+}
+
+// seal makes this process unable to reach out: HTTP through refuseNetwork, git (kustomize's cloner runs the `git`
+// found on PATH) refusing every transport and reading no user or system config. PATH itself is emptied per build
+// when exec functions are off (see build), so the cloner does not even find git.
+func seal() {
+	http.DefaultTransport = refuseNetwork{}
+	http.DefaultClient.Transport = refuseNetwork{}
+	for k, v := range map[string]string{
+		"GIT_ALLOW_PROTOCOL":  "kfm-gitops-no-network",
+		"GIT_CONFIG_NOSYSTEM": "1",
+		"GIT_CONFIG_GLOBAL":   "/dev/null",
+		"GIT_TERMINAL_PROMPT": "0",
+		"GIT_SSH_COMMAND":     "false",
+		"GIT_SSH":             "false",
+	} {
+		_ = os.Setenv(k, v)
+	}
+}
+
 // build runs one kustomization; a panic inside kustomize becomes that request's error, not the worker's death.
 func build(fs filesys.FileSystem, req request) (out []byte, err error) {
+	if !req.Exec {
+		// Without exec functions kustomize starts no program but git (helm and plugins are off): with no PATH its
+		// git cloner fails with "no 'git' program on path" before anything runs. Requests are served one at a time.
+		path := os.Getenv("PATH")
+		_ = os.Setenv("PATH", "")
+		defer func() { _ = os.Setenv("PATH", path) }()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("kustomize panicked: %v", r)
@@ -152,6 +188,7 @@ func main() {
 		}
 		_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"kustomize": kustomizeVersion, "api": api, "protocol": protocol})
 	case "serve":
+		seal()
 		// kustomize allocates heavily and keeps little; a lazier collector measured 2.3x less CPU per overlay on
 		// the benchmark repo (GOGC=100: 15.4 s, GOGC=400: 9.8 s for 300 overlays). The user's GOGC still wins.
 		if _, set := os.LookupEnv("GOGC"); !set {

@@ -8,7 +8,7 @@
  * Any cache problem (unwritable folder, bad file) costs speed only, never a verdict.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { cacheRootDir, ensureIgnoredDir } from '../../util/paths.js';
@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import type { ValidateFunction } from 'ajv';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { RUNTIME_NAMES, RUNTIME_URL, type Ajv } from './ajv.js';
+import { writeFileAtomicSync } from '../../util/atomic-write.js';
 
 /** Bump when the generated code's shape changes (ajv options, runtime names). */
 const CACHE_FORMAT = 1;
@@ -104,9 +105,7 @@ export class ValidatorDiskCache {
       const body = runtime + standaloneCode(ajv, fn);
       ensureIgnoredDir(this.dir);
       const file = join(this.dir, `${key}.mjs`);
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, `${HEADER}${this.mac(body)}\n${body}`);
-      renameSync(tmp, file);
+      writeFileAtomicSync(file, `${HEADER}${this.mac(body)}\n${body}`, { mkdir: false });
       this.stats.writes++;
     } catch {
       this.writable = false;

@@ -91,6 +91,13 @@ const CHAR_CLASSES: Record<CharClass, (c: number) => boolean> = {
 
 class BudgetExceeded extends Error {}
 
+let shared: Detector | undefined;
+
+/** The redactor's detector of the built-in rules, built once per process (compiling them measured ~0.3 s). */
+export function sharedDetector(): Detector {
+  return (shared ??= new Detector());
+}
+
 export class Detector {
   readonly rules: readonly ContentRule[];
   private readonly compiled: CompiledRule[];

@@ -3,8 +3,7 @@
  * See scan.ts for scope and the dedupe rule, rules.ts for the patterns, redact.ts for what a finding may show,
  * suppress.ts for inline allows and the baseline file.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Check, CheckContext, FindingInput, RuleDoc, StartContext } from '../../types.js';
 import { secretsSettings, type SecretsSettings } from './config.js';
 import { Detector } from './detector.js';
@@ -22,6 +21,7 @@ import {
   type SecretFinding,
   type SecretsScanResult,
 } from './scan.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 
 export { secretsSettings, type SecretsSettings } from './config.js';
 export { Detector } from './detector.js';
@@ -216,10 +216,7 @@ export async function writeSecretsBaseline(options: WriteBaselineOptions): Promi
       (await scanForSecrets({ root: options.root, settings, mode: 'check', overlays: [], env: e })).findings);
   const findings = await scan(env);
   const baseline = buildBaseline(findings, previous, key, options.reason ?? '');
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, formatBaseline(baseline), 'utf8');
-  await rename(tmp, path);
+  await writeFileAtomic(path, formatBaseline(baseline));
   const before = new Set((previous?.entries ?? []).map((p) => baselineKey(p.ruleId, p.fingerprint, p.file)));
   const kept = baseline.entries.filter((e) => before.has(baselineKey(e.ruleId, e.fingerprint, e.file))).length;
   return {

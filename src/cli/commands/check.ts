@@ -22,6 +22,7 @@ import {
 import { CliError, useColor, type CliIO } from '../io.js';
 import { gitUriPrefix } from './report.js';
 import { collect } from '../options.js';
+import { allowWritesUnder } from '../../util/atomic-write.js';
 import { startProgress } from '../progress.js';
 
 interface CheckFlags {
@@ -108,6 +109,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       const kustomizeResolving = kustomizeFor(io, ctx.config, flags.kustomize);
       kustomizeResolving.catch(() => undefined); // awaited below
       // --cache-dir moves every cache of the run (render, custom policies), so CI can keep one folder between jobs.
+      if (flags.cacheDir) allowWritesUnder([resolve(io.cwd, flags.cacheDir)]);
       const config = flags.cacheDir
         ? { ...ctx.config, cache: { ...ctx.config.cache, dir: resolve(io.cwd, flags.cacheDir) } }
         : ctx.config;

@@ -31,6 +31,7 @@ import type { FindingInput, Overlay } from '../../types.js';
 import { mapPool } from '../../util/pool.js';
 import { kustomizeFor, loadContext, parsePositiveInt, parsePositiveNumber } from '../context.js';
 import { CliError, type CliIO } from '../io.js';
+import { allowWritesUnder } from '../../util/atomic-write.js';
 
 interface DiffFlags {
   base: string;
@@ -69,6 +70,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       if (!FORMATS.includes(flags.format ?? 'text'))
         throw new CliError(`diff --format takes ${FORMATS.join(' or ')}, not ${JSON.stringify(flags.format)}`);
       const ctx = await loadContext(io, { config: flags.config, root: rootArg });
+      if (flags.cacheDir) allowWritesUnder([resolve(io.cwd, flags.cacheDir)]);
       const config: Config = flags.cacheDir
         ? { ...ctx.config, cache: { ...ctx.config.cache, dir: resolve(io.cwd, flags.cacheDir) } }
         : ctx.config;

@@ -1,0 +1,79 @@
+/**
+ * Paths a repository's kfm-gitops.yaml names must stay inside the repository: the config is written by the pull
+ * request's author, and `root: /`, `secrets.baseline: ~/.ssh/…`, `policy.customDir: /etc` or `cache.dir: /tmp/x`
+ * would make the run read or write outside what the review covers. "Inside" is the Git top level of the config's
+ * folder (the config's folder itself outside Git), compared after resolving symlinks. Paths given on the command
+ * line are the user's own choice and are not limited.
+ */
+import { execFileSync } from 'node:child_process';
+import { lstatSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { realOrNearest } from '../util/atomic-write.js';
+import type { Config } from './types.js';
+
+/** The Git top level holding `dir`, or `dir` itself outside a work tree (or without git). */
+export function repositoryTop(dir: string): string {
+  try {
+    const top = execFileSync('git', ['rev-parse', '--show-toplevel'], {
+      cwd: dir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 10_000,
+    }).trim();
+    return top || dir;
+  } catch {
+    return dir;
+  }
+}
+
+function inside(top: string, p: string): boolean {
+  const rel = relative(realOrNearest(top), realOrNearest(p));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+export interface ContainmentInput {
+  config: Config;
+  configDir: string;
+  /** The checked root, already resolved. */
+  root: string;
+  /** True when the root came from the config (false: from the command line). */
+  rootFromConfig: boolean;
+  top: string;
+}
+
+/** The first config path that leaves the repository, as a one-line reason; undefined when all stay inside. */
+export function escapingConfigPath(input: ContainmentInput): string | undefined {
+  const { config, root, top } = input;
+  const named: [string, string | undefined][] = [
+    ['root', input.rootFromConfig ? root : undefined],
+    ['secrets.baseline', config.secrets?.baseline ? resolve(root, String(config.secrets.baseline)) : undefined],
+    ['policy.customDir', config.policy?.customDir ? resolve(root, String(config.policy.customDir)) : undefined],
+    ['cache.dir', config.cache?.dir ? resolve(root, String(config.cache.dir)) : undefined],
+    ...((config.schema?.extraDirs as unknown[] | undefined) ?? []).map((d, i): [string, string | undefined] => [
+      `schema.extraDirs[${i}]`,
+      resolve(root, String(d)),
+    ]),
+  ];
+  // A root named on the command line is the user's choice: paths under it are fine too.
+  const allowed = input.rootFromConfig ? [top] : [top, root];
+  for (const [key, path] of named) {
+    if (path !== undefined && !allowed.some((dir) => inside(dir, path)))
+      return `\`${key}\` in ${join(input.configDir, 'kfm-gitops.yaml')} points outside the repository (${top}): ${path}`;
+  }
+  return undefined;
+}
+
+/**
+ * A committed `.kfm-gitops` (or its `cache`) that is a symlink would send every cache write wherever it points:
+ * refused, whatever its target.
+ */
+export function symlinkedStateDir(root: string): string | undefined {
+  for (const p of [join(root, '.kfm-gitops'), join(root, '.kfm-gitops', 'cache')]) {
+    try {
+      if (lstatSync(p).isSymbolicLink()) return `${p} is a symlink: kfm-gitops keeps its state only in a real folder`;
+    } catch {
+      // missing: created as a real folder when needed
+    }
+  }
+  return undefined;
+}

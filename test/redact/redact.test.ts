@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { Redactor } from '../../src/redact/index.js';
+
+const PASSWORD = 'Hunter2-planted-Value';
+
+describe('Redactor', () => {
+  it("hides a password quoted by kustomize's patch error, in lines and in \\n-escaped strings", () => {
+    const message = [
+      'trouble configuring builtin PatchTransformer with config: `',
+      'patch: |-',
+      '  apiVersion: v1',
+      '  kind: Secret',
+      '  stringData:',
+      `    password: ${PASSWORD}`,
+      '   bad: [',
+      '`: unable to parse SM or JSON patch from [patch: "apiVersion: v1\\nkind: Secret\\nstringData:\\n  db-url: ' +
+        `postgres://u:${PASSWORD}@db\\n  password: ${PASSWORD}\\n bad: ["]`,
+    ].join('\n');
+    const out = new Redactor().redact(message);
+    expect(out).not.toContain('Hunter2');
+    expect(out).not.toContain('planted');
+    expect(out).toContain('unable to parse SM or JSON patch');
+    expect(out).toMatch(/password: … \(21 chars\)/);
+  });
+
+  it('hides values of a rendered Secret wherever a message quotes them: invalid base64, numbers', () => {
+    const r = new Redactor();
+    r.addObjects([
+      { kind: 'Secret', data: { key: 'not-base64-Planted!!' }, stringData: { pin: 123456789012 } },
+      { kind: 'ConfigMap', data: { plain: 'visible-value' } },
+    ]);
+    expect(r.redact('data.key: "not-base64-Planted!!" is not valid base64')).toBe(
+      'data.key: "… (20 chars)" is not valid base64',
+    );
+    expect(r.redact('stringData.pin: 123456789012 must be string')).not.toContain('123456789012');
+    expect(r.redact('visible-value is fine')).toBe('visible-value is fine');
+  });
+
+  it('hides what a secret rule matches, and leaves names of secrets alone', () => {
+    const r = new Redactor();
+    const token = `ghp_${'A1b2C3d4E5'.repeat(3)}123456`;
+    const out = r.redact(`env GITHUB value ${token} in container; secretName: db-creds; apiKey=Zx81kdP0qqLm2`);
+    expect(out).not.toContain(token);
+    expect(out).not.toContain('Zx81kdP0qqLm2');
+    expect(out).toContain('secretName: db-creds');
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * Nothing escapes the repository (issue 15, item 2): paths from the repository's kfm-gitops.yaml stay inside it
+ * (exit 2 otherwise), a committed `.kfm-gitops` symlink is refused before anything is written, and the one atomic
+ * writer refuses a path outside the allowed roots.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allowWritesUnder, writeFileAtomic, WriteRefusedError } from '../../src/util/atomic-write.js';
+import { repoRoot, runCli, tempCopy } from '../helpers.js';
+
+const infra = join(repoRoot, 'infra', 'gitops');
+let outside: string;
+beforeAll(() => {
+  outside = mkdtempSync(join(tmpdir(), 'kfm-outside-'));
+});
+afterAll(() => rmSync(outside, { recursive: true, force: true }));
+
+const check = (dir: string): ReturnType<typeof runCli> =>
+  runCli(['check', '--overlay', 'apps/kfm-api/overlays/dev'], { cwd: dir });
+
+describe('config paths stay in the repository', () => {
+  it('the unmodified copy with its own config passes', async () => {
+    const { dir, cleanup } = tempCopy(infra);
+    try {
+      writeFileSync(join(dir, 'kfm-gitops.yaml'), 'root: .\n');
+      const r = await check(dir);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it.each([
+    ['root', () => `root: ${outside}\n`],
+    ['root through ..', () => 'root: ../..\n'],
+    ['secrets.baseline', () => `root: .\nsecrets:\n  baseline: ${join(outside, 'baseline.json')}\n`],
+    ['policy.customDir', () => `root: .\npolicy:\n  customDir: ${outside}\n`],
+    ['schema.extraDirs', () => `root: .\nschema:\n  extraDirs: [${outside}]\n`],
+    ['cache.dir', () => `root: .\ncache:\n  dir: ${outside}\n`],
+  ])('%s outside: exit 2, nothing written outside', async (key, config) => {
+    const { dir, cleanup } = tempCopy(infra);
+    try {
+      writeFileSync(join(dir, 'kfm-gitops.yaml'), config());
+      const r = await check(dir);
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain(`\`${key.split(' ')[0]}`);
+      expect(r.stderr).toContain('outside the repository');
+      expect(readdirSync(outside)).toEqual([]);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('a symlinked .kfm-gitops is refused and nothing is written where it points', async () => {
+    const { dir, cleanup } = tempCopy(infra);
+    try {
+      rmSync(join(dir, '.kfm-gitops'), { recursive: true, force: true }); // a local run's cache, if any
+      symlinkSync(outside, join(dir, '.kfm-gitops'));
+      const r = await runCli(['check', dir, '--overlay', 'apps/kfm-api/overlays/dev']);
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain('.kfm-gitops is a symlink');
+      expect(readdirSync(outside)).toEqual([]);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('the atomic writer', () => {
+  it('writes under an allowed root and refuses anything else, symlinks resolved', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'kfm-atomic-'));
+    try {
+      const repo = join(base, 'repo');
+      mkdirSync(repo);
+      allowWritesUnder([repo]);
+      await writeFileAtomic(join(repo, 'a', 'b.json'), '{}');
+      expect(readdirSync(join(repo, 'a'))).toEqual(['b.json']);
+      await expect(writeFileAtomic(join(outside, 'x.json'), '{}')).rejects.toBeInstanceOf(WriteRefusedError);
+      symlinkSync(outside, join(repo, 'link'));
+      await expect(writeFileAtomic(join(repo, 'link', 'y.json'), '{}')).rejects.toBeInstanceOf(WriteRefusedError);
+      await expect(writeFileAtomic(join(repo, '..', 'z.json'), '{}')).rejects.toBeInstanceOf(WriteRefusedError);
+      expect(readdirSync(outside)).toEqual([]);
+      expect(existsSync(join(base, 'z.json'))).toBe(false);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
