@@ -739,6 +739,7 @@ export const RULE_UNREADABLE = 'KFM-SEC-004';
 export const RULE_BINARY_SKIPPED = 'KFM-SEC-005';
 export const RULE_KEYSTORE_FILE = 'KFM-SEC-006';
 export const RULE_SCAN_BUDGET = 'KFM-SEC-007';
+export const RULE_STRUCTURE_UNREADABLE = 'KFM-SEC-008';
 export const RULE_ALLOW_NO_REASON = 'KFM-SEC-901';
 export const RULE_BASELINE_NO_REASON = 'KFM-SEC-902';
 export const RULE_ALLOW_NOT_PERMITTED = 'KFM-SEC-903';
@@ -826,6 +827,15 @@ export const META_RULES: MetaRule[] = [
       'A file produced so many candidate matches that the scanner stopped after its work budget (linear in the file size) to keep the run bounded. The rest of the file was not checked, so this fails closed.',
     remediation:
       'Look at the file: it is either generated noise (exclude it in `secrets.exclude`) or stuffed with credentials.',
+  },
+  {
+    id: RULE_STRUCTURE_UNREADABLE,
+    title: 'YAML structure could not be read for the secret scan',
+    severity: 'error',
+    description:
+      'A file that is YAML or JSON by its name (also `.bak`, `.orig`, `.j2` copies) or by its content (`apiVersion:`, `kind:`) does not parse, or its aliases and merge keys expand beyond the walk budget. Every line was still scanned by the credential patterns, but what only the structure shows (Secret data, base64-encoded values, env entries, SealedSecret context) was not checked, so this fails closed. kustomize and kubectl may still read parts of such a file.',
+    remediation:
+      'Fix the YAML (the line is given), or remove the alias chains; if the file is not meant to be YAML, rename it or list it in `secrets.exclude`.',
   },
   {
     id: RULE_ALLOW_NO_REASON,

@@ -20,6 +20,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
+import jsyaml from 'js-yaml';
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document } from 'yaml';
 import { locateInDocument } from '../../parse/index.js';
@@ -40,6 +41,7 @@ import {
   RULE_PLAINTEXT_SECRET,
   RULE_SCAN_BUDGET,
   RULE_SECRET_GENERATOR,
+  RULE_STRUCTURE_UNREADABLE,
   RULE_TOO_LARGE,
   RULE_UNREADABLE,
   STRUCTURAL_PRECEDENCE,
@@ -54,7 +56,8 @@ import {
   type BaselineLoad,
 } from './suppress.js';
 import { isPlaceholder, LineIndex, lowerSameLength } from './text.js';
-import { parseEnvFile, walkDocument, type Visit } from './walk.js';
+import { firstKeyLines, needsStructure } from './structure.js';
+import { parseEnvFile, walkDocument, WalkBudgetExceeded, type Visit } from './walk.js';
 
 /** One finding of the secret check, before the pipeline resolves it. Never holds the secret. */
 export interface SecretFinding {
@@ -410,6 +413,16 @@ function compare(a: SecretFinding, b: SecretFinding): number {
 }
 
 const YAML_NAME = /(?:\.ya?ml|\.json)$/i;
+/** Copies and templates of YAML files keep their structure: `x.yaml.bak`, `x.yml.orig`, `x.yaml.j2`, `x.json~`. */
+const BACKUP_SUFFIX =
+  /(?:\.(?:bak|orig|old|tmp|tmpl|tpl|template|j2|jinja2?|gotmpl|dist|sample|example|save|swp|rej)|~)+$/i;
+/** Content that declares itself a Kubernetes manifest or a JSON document, whatever the file is called. */
+const MANIFEST_START = /^\ufeff?(?:---|apiVersion:|kind:|\s*\{|\s*\[[ \t\r\n]*[{["\]])/;
+const MANIFEST_LINE = /\n(?:apiVersion|kind):/;
+/** Largest text whose lines are located through a full `yaml` CST parse (larger: the key-line index). */
+const MAX_LOCATE = 256 * 1024;
+/** Walk budget per parsed text: nodes visited, aliases included (a billion-laughs document stops here). */
+const WALK_NODES_BASE = 100_000;
 const KUSTOMIZATION_NAME = /(?:^|\/)(?:kustomization\.ya?ml|Kustomization)$/;
 
 class Scanner {
@@ -435,17 +448,19 @@ class Scanner {
     if (detected.truncated) findings.push(this.budgetFinding(file));
 
     const isKustomization = KUSTOMIZATION_NAME.test(file);
-    const yamlish = YAML_NAME.test(file) || isKustomization;
-    const worthParsing = isKustomization || needsStructure(text, detected.candidates.length > 0);
+    // Whatever the file is called, YAML/JSON content gets the walk; `strict`: the name or the content says it is
+    // YAML/JSON, so a parse failure is a finding (a Markdown file that is not YAML is simply not structured).
+    const strict = isKustomization || yamlName(file) || MANIFEST_START.test(text) || MANIFEST_LINE.test(text);
+    const worthParsing = isKustomization || needsStructure(text, detected.candidates.length > 0).needed;
     // A text that exhausted the detector's budget is already a failing finding; walking it would repeat the work.
-    if (yamlish && worthParsing && !detected.truncated) {
+    if (worthParsing && !detected.truncated) {
       if (text.length > MAX_YAML_PARSE) {
         findings.push({
           ...this.budgetFinding(file),
           message: `${ruleTitle(RULE_SCAN_BUDGET)}: too large to parse for Kubernetes shapes (${text.length} characters)`,
         });
       } else {
-        const covered = this.walkFile(file, text, lower, isKustomization, findings, generators);
+        const covered = this.walkFile(file, text, lower, isKustomization, strict, findings, generators);
         if (covered.length > 0) dropCovered(findings, covered);
       }
     }
@@ -463,49 +478,122 @@ class Scanner {
     };
   }
 
-  /** Walks the parsed documents of a file; returns the offset ranges of every scalar value it judged. */
+  /**
+   * Walks the parsed documents of a file; returns the offset ranges of every scalar value it judged.
+   * js-yaml parses (linear, nesting capped at 100; `yaml` takes tens of seconds on crafted 5 MB inputs); the
+   * `yaml` CST is built only to place findings, and only for texts up to MAX_LOCATE.
+   */
   private walkFile(
     file: string,
     text: string,
     lower: () => string,
     kustomization: boolean,
+    strict: boolean,
     findings: Pending[],
     generators: GeneratorRef[],
   ): [number, number][] {
-    const lc = new LineCounter();
-    let docs: Document.Parsed[];
+    let values: unknown[];
+    // A Helm/Go template: its actions are blanked (same offsets) so the YAML around them is read.
+    if (text.includes('{{')) text = blankTemplateActions(text);
     try {
-      docs = parseAllDocuments(text, {
-        lineCounter: lc,
-        uniqueKeys: false,
-        prettyErrors: false,
-      }) as unknown as Document.Parsed[];
-      if (!Array.isArray(docs)) return [];
-    } catch {
-      return []; // not YAML after all: the text patterns have covered it
+      values = jsyaml.loadAll(text, undefined, { json: true }) as unknown[];
+    } catch (err) {
+      // The message of a parser error quotes the input: only its line is kept.
+      if (strict) findings.push(this.structureFinding(file, errorLine(err), 'does not parse as YAML/JSON'));
+      return [];
     }
-    const covered: [number, number][] = [];
-    for (const doc of docs) {
-      if (doc.errors.length > 0) continue;
-      let value: unknown;
+    const walked: { doc: number; visit: Visit; found: Pending[] }[] = [];
+    const maxNodes = WALK_NODES_BASE + text.length;
+    for (let d = 0; d < values.length; d++) {
+      const value = values[d];
+      if (value === null || typeof value !== 'object') continue;
+      let visits: Visit[];
       try {
-        value = doc.toJS({ maxAliasCount: 100 });
-      } catch {
+        visits = walkDocument(value, { kustomization, maxNodes });
+      } catch (err) {
+        if (!(err instanceof WalkBudgetExceeded)) throw err;
+        findings.push(
+          this.structureFinding(
+            file,
+            undefined,
+            `aliases or merge keys expand beyond ${maxNodes} nodes (document ${d + 1})`,
+          ),
+        );
         continue;
       }
-      if (value === null || typeof value !== 'object') continue;
-      collectValueRanges(doc.contents, covered);
-      for (const visit of walkDocument(value, { kustomization })) {
-        const line = locateInDocument(doc, lc, visit.path, file)?.line;
-        if (visit.type === 'generator-source') {
-          const target = posix.normalize(posix.join(posix.dirname(file), visit.ref));
-          generators.push({ kustomization: file, line, visit, target });
-          continue;
+      for (const visit of visits) {
+        if (visit.type === 'generator-source') walked.push({ doc: d, visit, found: [] });
+        else {
+          const found = this.judge(visit, lower);
+          if (found.length > 0) walked.push({ doc: d, visit, found });
         }
-        for (const p of this.judge(visit, lower)) findings.push({ ...p, file, line, path: visit.path });
       }
     }
-    return covered;
+    const needOffsets = findings.some((f) => f.offset !== undefined);
+    if (walked.length === 0 && !needOffsets) return [];
+    const locate = this.locator(text, values.length, file);
+    for (const { doc, visit, found } of walked) {
+      const line = locate.line(doc, visit.path);
+      if (visit.type === 'generator-source') {
+        const target = posix.normalize(posix.join(posix.dirname(file), visit.ref));
+        generators.push({ kustomization: file, line, visit, target });
+        continue;
+      }
+      for (const p of found) findings.push({ ...p, file, line, path: visit.path });
+    }
+    return locate.covered;
+  }
+
+  /** Lines of walked paths: the `yaml` CST for texts up to MAX_LOCATE, else the first line of the path's key. */
+  private locator(
+    text: string,
+    docCount: number,
+    file: string,
+  ): { line: (doc: number, path: JsonPath) => number | undefined; covered: [number, number][] } {
+    const covered: [number, number][] = [];
+    if (text.length <= MAX_LOCATE) {
+      const lc = new LineCounter();
+      const docs = parseAllDocuments(text, {
+        lineCounter: lc,
+        uniqueKeys: false,
+        merge: true,
+        prettyErrors: false,
+      }) as unknown as Document.Parsed[];
+      if (Array.isArray(docs)) {
+        // Only collections were walked: a document that is one scalar (a .env file read as YAML) covers nothing.
+        for (const doc of docs)
+          if (doc.errors.length === 0 && (isMap(doc.contents) || isSeq(doc.contents)))
+            collectValueRanges(doc.contents, covered);
+        const real = docs.filter((doc) => doc.contents !== null || doc.errors.length > 0);
+        if (docs.length === docCount || real.length === docCount) {
+          const byIndex = docs.length === docCount ? docs : real;
+          return { line: (d, path) => locateInDocument(byIndex[d], lc, path, file)?.line, covered };
+        }
+      }
+    }
+    let keys: Map<string, number> | undefined;
+    return {
+      line: (_d, path) => {
+        keys ??= firstKeyLines(text);
+        for (let i = path.length - 1; i >= 0; i--) {
+          const seg = path[i];
+          if (typeof seg === 'string' && keys.has(seg)) return keys.get(seg);
+        }
+        return undefined;
+      },
+      covered,
+    };
+  }
+
+  private structureFinding(file: string, line: number | undefined, why: string): Pending {
+    return {
+      ruleId: RULE_STRUCTURE_UNREADABLE,
+      message: `${ruleTitle(RULE_STRUCTURE_UNREADABLE)}: ${why}; every line was still scanned by the credential patterns, but Secret data, base64 values and context were not`,
+      file,
+      line,
+      fingerprintParts: ['structure'],
+      precedence: 0,
+    };
   }
 
   /** What one walked value means: credential matches, a plaintext Secret value, a generator literal. */
@@ -625,39 +713,6 @@ class Scanner {
   }
 }
 
-const KIND_SECRET = /\bkind["']?\s*:\s*["']?Secret\b/;
-const CRED_NAME = String.raw`[\w.-]*(?:password|passwd|pwd|passphrase|secret|token|api[_.-]?key|access[_.-]?key|auth[_.-]?key|client[_.-]?key|credential)[\w.-]*`;
-/** `- name: DB_PASSWORD` followed by its `value:` (next line, or same flow mapping), in either order. */
-const ENV_PAIR = new RegExp(
-  String.raw`name["']?\s*:\s*["']?${CRED_NAME}["']?\s*(?:,\s*|\r?\n\s*)["']?value["']?\s*:|value["']?\s*:[^\n]*\r?\n\s*["']?name["']?\s*:\s*["']?${CRED_NAME}`,
-  'i',
-);
-/** `password: |` — a value on the lines below its key, out of reach of single-line patterns. */
-const BLOCK_VALUE = new RegExp(
-  String.raw`(?:password|passwd|pwd|passphrase|secret|token|key|credential)[\w.-]*["']?\s*:\s*[|>]`,
-  'i',
-);
-
-/**
- * Whether a YAML/JSON file needs the structural walk, which costs a full YAML parse. The text patterns already ran;
- * the walk adds what they cannot see: Secret data (base64), generator entries, env entries whose name and value sit
- * on two lines, block-scalar values, escapes, and the context that clears a text match (SealedSecret ciphertext,
- * ExternalSecret references) — so it runs whenever the text scan matched anything at all.
- */
-function needsStructure(text: string, textMatched: boolean): boolean {
-  return (
-    textMatched ||
-    KIND_SECRET.test(text) ||
-    text.includes('secretGenerator') ||
-    text.includes('last-applied-configuration') ||
-    text.includes('\\u') ||
-    text.includes('\\U') ||
-    text.includes('\\x') ||
-    ENV_PAIR.test(text) ||
-    BLOCK_VALUE.test(text)
-  );
-}
-
 /** Offsets of every scalar value (not keys) of a parsed YAML node tree. */
 function collectValueRanges(root: unknown, out: [number, number][]): void {
   const stack: unknown[] = [root];
@@ -727,6 +782,31 @@ export function isSopsEncrypted(text: string): boolean {
       /(?:^|\n)sops_mac=/.test(text) ||
       text.includes('[sops]'))
   );
+}
+
+/** `{{ … }}` actions replaced by spaces (newlines kept), in one pass: offsets and lines stay where they were. */
+export function blankTemplateActions(text: string): string {
+  let out = '';
+  let from = 0;
+  for (;;) {
+    const open = text.indexOf('{{', from);
+    if (open === -1) break;
+    const close = text.indexOf('}}', open + 2);
+    const end = close === -1 ? text.length : close + 2;
+    out += text.slice(from, open) + text.slice(open, end).replace(/[^\n]/g, ' ');
+    from = end;
+  }
+  return out + text.slice(from);
+}
+
+function yamlName(file: string): boolean {
+  const base = file.slice(file.lastIndexOf('/') + 1).replace(BACKUP_SUFFIX, '');
+  return YAML_NAME.test(base);
+}
+
+function errorLine(err: unknown): number | undefined {
+  const mark = (err as { mark?: { line?: unknown } } | undefined)?.mark;
+  return typeof mark?.line === 'number' ? mark.line + 1 : undefined;
 }
 
 async function isDirectory(path: string): Promise<boolean> {

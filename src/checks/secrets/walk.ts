@@ -56,13 +56,20 @@ interface Frame {
 export interface WalkOptions {
   /** The document is a kustomization file (name-based: `kind` is optional there). */
   kustomization?: boolean;
+  /** Most nodes visited (aliases are shared objects: a crafted document expands exponentially). */
+  maxNodes?: number;
 }
+
+/** The walk went over `maxNodes`: the caller reports that the structure could not be read. */
+export class WalkBudgetExceeded extends Error {}
 
 export function walkDocument(doc: unknown, options: WalkOptions = {}): Visit[] {
   const out: Visit[] = [];
   const stack: Frame[] = [{ node: doc, path: [], key: '', reference: false, sealedSpec: false }];
   let first = true;
+  let budget = options.maxNodes ?? Infinity;
   while (stack.length > 0) {
+    if (--budget < 0) throw new WalkBudgetExceeded('walk budget');
     const frame = stack.pop()!;
     const { node, path, key } = frame;
     const top = first;
