@@ -79,7 +79,7 @@ async function walkFiles(root: string): Promise<string[]> {
 
 export type ReadOutcome =
   | { kind: 'text'; text: string; bytes: number }
-  | { kind: 'binary'; bytes: number }
+  | { kind: 'binary'; bytes: number; head: Buffer }
   | { kind: 'too-large'; bytes: number }
   | { kind: 'symlink' }
   | { kind: 'missing' }
@@ -110,8 +110,21 @@ export function readForScan(abs: string, maxBytes: number): ReadOutcome {
     return { kind: 'unreadable', code: (err as NodeJS.ErrnoException).code ?? 'EIO' };
   }
   if (buf.length > maxBytes) return { kind: 'too-large', bytes: buf.length };
-  if (!isProbablyText(buf)) return { kind: 'binary', bytes: buf.length };
-  return { kind: 'text', text: buf.toString('utf8'), bytes: buf.length };
+  const text = decodeText(buf);
+  if (text === undefined) return { kind: 'binary', bytes: buf.length, head: buf.subarray(0, 64) };
+  return { kind: 'text', text, bytes: buf.length };
+}
+
+/**
+ * Text by content, whatever the name: a UTF-8 BOM, a UTF-16 BOM (LE/BE: kustomize reads those files, so they are
+ * text), or no NUL in the first 8 KB. The BOM is dropped so line 1 starts at the first character.
+ */
+export function decodeText(buf: Buffer): string | undefined {
+  if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return new TextDecoder('utf-16le').decode(buf.subarray(2));
+  if (buf.length >= 2 && buf[0] === 0xfe && buf[1] === 0xff) return new TextDecoder('utf-16be').decode(buf.subarray(2));
+  if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return buf.subarray(3).toString('utf8');
+  if (!isProbablyText(buf)) return undefined;
+  return buf.toString('utf8');
 }
 
 /** Binary files that are key stores: their keys cannot be scanned as text, so their presence is the finding. */

@@ -29,6 +29,7 @@ import { matchesAny } from '../../util/glob.js';
 import { toRepoPath } from '../../util/paths.js';
 import type { SecretsSettings } from './config.js';
 import { Detector, type Candidate, type DetectorStats } from './detector.js';
+import { asText, base64Runs, looksSealed, privateKeyKind } from './decode.js';
 import { isKeystoreName, listRepoFiles, readForScan } from './files.js';
 import { redactedHint, resolveFingerprintKey, SecretHasher, type FingerprintKey } from './redact.js';
 import {
@@ -39,6 +40,7 @@ import {
   RULE_BINARY_SKIPPED,
   RULE_KEYSTORE_FILE,
   RULE_PLAINTEXT_SECRET,
+  RULE_PLAIN_IN_REFERENCE,
   RULE_SCAN_BUDGET,
   RULE_SECRET_GENERATOR,
   RULE_STRUCTURE_UNREADABLE,
@@ -114,6 +116,9 @@ export interface SecretsScanResult {
   baseline: BaselineLoad;
   key: FingerprintKey;
 }
+
+/** How many times decoded text is searched for base64 again (a base64 `auth` inside a base64 dockerconfigjson). */
+const DECODE_DEPTH = 2;
 
 /** Largest text parsed as YAML for the structural walk (the text patterns still run on anything larger). */
 const MAX_YAML_PARSE = 16 * 1024 * 1024;
@@ -233,17 +238,20 @@ export async function scanRepository(
           stats.bytesScanned += outcome.bytes;
           scans.set(file, scanner.scanText(file, outcome.text));
           break;
-        case 'binary':
+        case 'binary': {
           stats.binarySkipped.push(file);
-          if (isKeystoreName(file)) {
+          // By content first (ASN.1/PKCS#8/PKCS#12/JKS magic), whatever the name; the name alone still counts.
+          const key = privateKeyKind(outcome.head);
+          if (key !== undefined || isKeystoreName(file)) {
             out.push({
               ruleId: RULE_KEYSTORE_FILE,
-              message: `${ruleTitle(RULE_KEYSTORE_FILE)}: binary key store (${outcome.bytes} bytes)`,
+              message: `${ruleTitle(RULE_KEYSTORE_FILE)}: ${key ?? 'binary key store'} (${outcome.bytes} bytes)`,
               file,
               fingerprintParts: ['keystore'],
             });
           }
           break;
+        }
         case 'too-large':
           stats.tooLarge.push(file);
           out.push({
@@ -316,15 +324,20 @@ function finishScan(options: SecretsScanOptions, repo: RepoScan): SecretsScanRes
         let context: string | undefined;
         const contextOf = (): string => (context ??= lowerSameLength(JSON.stringify(resource.object)));
         for (const visit of walkDocument(resource.object)) {
-          for (const p of scanner.judge(visit, contextOf)) {
+          const judged = scanner.judge(visit, contextOf);
+          // A value a repository file already reports (under any rule) is reported there, not again per overlay.
+          const known = judged.some((p) => p.secretHash !== undefined && repoHashes.has(p.secretHash));
+          for (const p of judged) {
             if (!p.secretHash) {
               out.push(strip({ ...p, overlay: ro.overlay.path, resource, path: visit.path }));
               continue;
             }
-            if (repoHashes.has(p.secretHash)) continue;
-            const seen = perOverlay.get(p.secretHash);
+            if (known) continue;
+            // The hard rule stands beside the most specific content rule for the same value.
+            const slot = `${p.ruleId === RULE_PLAINTEXT_SECRET ? 'hard' : 'content'}|${p.secretHash}`;
+            const seen = perOverlay.get(slot);
             if (seen && seen.precedence >= p.precedence) continue;
-            perOverlay.set(p.secretHash, {
+            perOverlay.set(slot, {
               ...p,
               overlay: ro.overlay.path,
               resource,
@@ -446,6 +459,19 @@ class Scanner {
       findings.push({ ...this.fromCandidate(c, ''), file, line: pos.line, column: pos.column, offset: c.start });
     }
     if (detected.truncated) findings.push(this.budgetFinding(file));
+    // base64 runs anywhere in the text, decoded (the walk does the same per scalar and then covers these).
+    // A run a content rule already matched (kubeconfig `client-key-data`) is not reported twice.
+    const matched = detected.candidates.map((c) => [c.start, c.end]).sort((x, y) => x[0] - y[0]);
+    let m = 0;
+    for (const run of base64Runs(text)) {
+      while (m < matched.length && matched[m][1] <= run.start) m++;
+      if (m < matched.length && matched[m][0] < run.end) continue;
+      const found: Pending[] = [];
+      this.decoded(run.bytes, DECODE_DEPTH, ' (base64-decoded)', found);
+      if (found.length === 0) continue;
+      const pos = lines.position(run.start);
+      for (const f of found) findings.push({ ...f, file, line: pos.line, column: pos.column, offset: run.start });
+    }
 
     const isKustomization = KUSTOMIZATION_NAME.test(file);
     // Whatever the file is called, YAML/JSON content gets the walk; `strict`: the name or the content says it is
@@ -492,14 +518,15 @@ class Scanner {
     findings: Pending[],
     generators: GeneratorRef[],
   ): [number, number][] {
-    let values: unknown[];
-    // A Helm/Go template: its actions are blanked (same offsets) so the YAML around them is read.
-    if (text.includes('{{')) text = blankTemplateActions(text);
-    try {
-      values = jsyaml.loadAll(text, undefined, { json: true }) as unknown[];
-    } catch (err) {
+    let values = loadAll(text);
+    // A Helm/Go template that does not parse as it is: its actions are blanked (same offsets) and it is read again.
+    if (values === undefined && text.includes('{{')) {
+      text = blankTemplateActions(text);
+      values = loadAll(text);
+    }
+    if (values === undefined) {
       // The message of a parser error quotes the input: only its line is kept.
-      if (strict) findings.push(this.structureFinding(file, errorLine(err), 'does not parse as YAML/JSON'));
+      if (strict) findings.push(this.structureFinding(file, lastLoadErrorLine, 'does not parse as YAML/JSON'));
       return [];
     }
     const walked: { doc: number; visit: Visit; found: Pending[] }[] = [];
@@ -605,28 +632,37 @@ class Scanner {
         const r = this.detector.detect(text, { skipGeneric: visit.reference, stopWords, context });
         const out = r.candidates.map((c) => this.fromCandidate(c, ''));
         if (r.truncated) out.push(this.budgetFinding(undefined));
+        // base64 anywhere (a ConfigMap value, an annotation, an env value): decoded and scanned again, unless a
+        // content rule already named the value (kubeconfig `client-key-data`).
+        if (r.candidates.length === 0)
+          for (const run of base64Runs(visit.value)) this.decoded(run.bytes, DECODE_DEPTH, ' (base64-decoded)', out);
         return out;
       }
       case 'secret-data': {
         const where = ` in Secret ${visit.field} \`${visit.key}\`${visit.field === 'data' ? ' (base64-decoded)' : ''}`;
         if (visit.bytes.length === 0) return [];
+        const out: Pending[] = [];
         if (!visit.binary) {
-          if (isPlaceholder(visit.text, stopWords) || isPublicMaterialOnly(visit.text)) return [];
+          // Public certificates alone are not secret data; a SOPS `ENC[…]` value is ciphertext.
+          if (isPublicMaterialOnly(visit.text) || /^ENC\[AES256_GCM,[^\]]*\]$/.test(visit.text.trim())) return [];
           const r = this.detector.detect(`${visit.key}: ${visit.text}`, { stopWords });
-          if (r.candidates.length > 0) return r.candidates.map((c) => this.fromCandidate(c, where));
+          for (const c of r.candidates) out.push(this.fromCandidate(c, where));
+          for (const run of base64Runs(visit.text)) this.decoded(run.bytes, DECODE_DEPTH, where, out);
+        } else {
+          this.decoded(visit.bytes, 0, where, out);
         }
+        // The hard rule is reported whatever else matched and whatever the value looks like.
         const note = visit.invalidBase64 ? ', not valid base64' : visit.binary ? ', binary' : '';
-        return [
-          {
-            ruleId: RULE_PLAINTEXT_SECRET,
-            message: `${ruleTitle(RULE_PLAINTEXT_SECRET)}: ${visit.field}.${visit.key} … (${visit.bytes.length} bytes${note})`,
-            secretHash: this.hasher.hash(visit.bytes),
-            precedence: STRUCTURAL_PRECEDENCE,
-          },
-        ];
+        out.push({
+          ruleId: RULE_PLAINTEXT_SECRET,
+          message: `${ruleTitle(RULE_PLAINTEXT_SECRET)}: ${visit.field}.${visit.key} … (${visit.bytes.length} bytes${note})`,
+          secretHash: this.hasher.hash(visit.bytes),
+          precedence: STRUCTURAL_PRECEDENCE,
+        });
+        return out;
       }
       case 'generator-literal': {
-        if (isPlaceholder(visit.value, stopWords)) return [];
+        if (isPlaceholder(visit.value, stopWords) && !isWeakDefault(visit.value)) return [];
         const where = ` in secretGenerator \`${visit.generator}\` literal \`${visit.key}\``;
         const r = this.detector.detect(`${visit.key}: ${visit.value}`, { stopWords });
         const specific = r.candidates.filter((c) => !c.rule.generic);
@@ -639,6 +675,31 @@ class Scanner {
             precedence: STRUCTURAL_PRECEDENCE,
           },
         ];
+      }
+      case 'sealed-data': {
+        if (looksSealed(visit.value)) return [];
+        return [
+          {
+            ruleId: RULE_PLAIN_IN_REFERENCE,
+            message: `${ruleTitle(RULE_PLAIN_IN_REFERENCE)}: SealedSecret encryptedData \`${visit.key}\` is not sealed ciphertext (${visit.value.length} chars)`,
+            secretHash: this.hasher.hash(visit.value),
+            precedence: STRUCTURAL_PRECEDENCE,
+          },
+        ];
+      }
+      case 'plain-in-reference': {
+        // A template that reads from the store (`{{ .password }}`) is the intended use, not a literal.
+        if (visit.value.includes('{{') || isPlaceholder(visit.value, stopWords)) return [];
+        const where = ` in ${visit.where} \`${visit.key}\``;
+        const r = this.detector.detect(`${visit.key}: ${visit.value}`, { stopWords });
+        const out = r.candidates.map((c) => this.fromCandidate(c, where));
+        out.push({
+          ruleId: RULE_PLAIN_IN_REFERENCE,
+          message: `${ruleTitle(RULE_PLAIN_IN_REFERENCE)}: ${visit.where} \`${visit.key}\` ${redactedHint(visit.value, 0)}`,
+          secretHash: this.hasher.hash(visit.value),
+          precedence: STRUCTURAL_PRECEDENCE,
+        });
+        return out;
       }
       default:
         return [];
@@ -691,6 +752,30 @@ class Scanner {
       }
       scan.findings = dedupeFile(scan.findings);
     }
+  }
+
+  /**
+   * Decoded bytes: a private key or key store by its bytes; decoded text through every content rule, and its
+   * own base64 runs decoded again while `depth` lasts (a dockerconfigjson `auth`, a base64 PEM in a base64 value).
+   */
+  decoded(bytes: Uint8Array, depth: number, where: string, out: Pending[]): void {
+    const key = privateKeyKind(bytes);
+    if (key !== undefined) {
+      out.push({
+        ruleId: RULE_KEYSTORE_FILE,
+        message: `${ruleTitle(RULE_KEYSTORE_FILE)}: ${key} (${bytes.length} bytes)${where}`,
+        secretHash: this.hasher.hash(bytes),
+        precedence: 3,
+      });
+      return;
+    }
+    const text = asText(bytes);
+    if (text === undefined) return;
+    const r = this.detector.detect(text, { stopWords: this.settings.stopWords });
+    for (const c of r.candidates) out.push(this.fromCandidate(c, where));
+    // Text that matched already names its credential (a PEM key is not reported again as the DER inside it).
+    if (depth > 0 && r.candidates.length === 0)
+      for (const run of base64Runs(text)) this.decoded(run.bytes, depth - 1, where, out);
   }
 
   private fromCandidate(c: Candidate, where: string): Pending {
@@ -756,11 +841,16 @@ function dedupeFile(findings: Pending[]): Pending[] {
       rest.push(f);
       continue;
     }
-    const k = `${f.line ?? ''}|${f.secretHash}`;
+    const k = `${f.line ?? ''}|${f.secretHash}|${f.ruleId === RULE_PLAINTEXT_SECRET ? 'hard' : 'content'}`;
     const prev = best.get(k);
     if (!prev || f.precedence > prev.precedence) best.set(k, f);
   }
   return [...best.values(), ...rest];
+}
+
+/** Well-known default credentials (`minioadmin`, `admin`): placeholders as documentation, real as a literal. */
+function isWeakDefault(value: string): boolean {
+  return /^[a-z0-9]+$/i.test(value.trim()) && value.trim().length >= 4;
 }
 
 /** Certificates and public keys are not secrets: a Secret's `ca.crt`/`tls.crt` alone is not reported. */
@@ -802,6 +892,18 @@ export function blankTemplateActions(text: string): string {
 function yamlName(file: string): boolean {
   const base = file.slice(file.lastIndexOf('/') + 1).replace(BACKUP_SUFFIX, '');
   return YAML_NAME.test(base);
+}
+
+let lastLoadErrorLine: number | undefined;
+
+/** Every document of a YAML/JSON text, or undefined when it does not parse (its line in lastLoadErrorLine). */
+function loadAll(text: string): unknown[] | undefined {
+  try {
+    return jsyaml.loadAll(text, undefined, { json: true }) as unknown[];
+  } catch (err) {
+    lastLoadErrorLine = errorLine(err);
+    return undefined;
+  }
 }
 
 function errorLine(err: unknown): number | undefined {
