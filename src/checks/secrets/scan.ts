@@ -74,6 +74,8 @@ export interface SecretFinding {
   path?: JsonPath;
   /** Keyed hash of the secret: the baseline fingerprint, and the report's fingerprint material. */
   secretHash?: string;
+  /** The commit that added the line (a history scan). */
+  commit?: string;
   /** Fingerprint material for findings without a secret (stable across edits of the message). */
   fingerprintParts?: string[];
   suppressed?: Finding['suppressed'];
@@ -282,9 +284,10 @@ export async function scanRepository(
   }
   for (const [file, scan] of scans) {
     for (const f of scan.findings) {
-      if (f.secretHash) repoHashes.add(f.secretHash);
       const reason = scan.allows?.reasonFor(f.ruleId, f.line);
       if (reason !== undefined) f.suppressed = { by: 'inline', reason };
+      // An inline allow covers its own line only: the same value rendered into a Secret elsewhere still reports.
+      else if (f.secretHash) repoHashes.add(f.secretHash);
       out.push(strip(f));
     }
     for (const p of scan.allows?.problems ?? []) {
@@ -309,6 +312,50 @@ export async function scanRepository(
   }
 
   return { started, baselinePath, baseline, key, scanner, stats, out, repoHashes };
+}
+
+/** What a scan of texts outside the work tree (the history of a change) needs: the scanner, key and baseline. */
+export async function prepareScanner(
+  root: string,
+  settings: SecretsSettings,
+  env?: NodeJS.ProcessEnv,
+): Promise<{ scanner: Scanner; baseline: BaselineLoad; baselinePath: string }> {
+  const baselinePath = resolve(root, settings.baseline);
+  const baseline = await loadBaseline(baselinePath);
+  const key = resolveFingerprintKey(
+    baseline.status === 'ok' && baseline.baseline.key ? baseline.baseline.key : undefined,
+    env,
+  );
+  return { scanner: new Scanner(new Detector(), new SecretHasher(key.key), settings), baseline, baselinePath };
+}
+
+/** Findings of one text, inline allows applied (no cross-file dedupe, no rendered output). */
+export function scanOneText(scanner: Scanner, file: string, text: string): SecretFinding[] {
+  const scan = scanner.scanText(file, text);
+  return scan.findings.map((f) => {
+    const reason = scan.allows?.reasonFor(f.ruleId, f.line);
+    return strip(reason !== undefined ? { ...f, suppressed: { by: 'inline', reason } } : f);
+  });
+}
+
+/** The baseline applied to findings of a scan outside the work tree; an invalid baseline is a finding. */
+export function applyBaselineTo(
+  findings: SecretFinding[],
+  root: string,
+  baselinePath: string,
+  baseline: BaselineLoad,
+): void {
+  const baselineFile = toRepoPath(root, baselinePath) ?? baselinePath;
+  if (baseline.status === 'invalid') {
+    findings.push({
+      ruleId: RULE_BASELINE_INVALID,
+      message: `${ruleTitle(RULE_BASELINE_INVALID)}: ${baseline.reason}`,
+      file: baselineFile,
+      fingerprintParts: ['baseline'],
+    });
+  } else if (baseline.status === 'ok') {
+    applyBaseline(findings, baseline.baseline, baseline.entryLines, baselineFile);
+  }
 }
 
 function finishScan(options: SecretsScanOptions, repo: RepoScan): SecretsScanResult {
@@ -438,7 +485,7 @@ const MAX_LOCATE = 256 * 1024;
 const WALK_NODES_BASE = 100_000;
 const KUSTOMIZATION_NAME = /(?:^|\/)(?:kustomization\.ya?ml|Kustomization)$/;
 
-class Scanner {
+export class Scanner {
   constructor(
     readonly detector: Detector,
     private readonly hasher: SecretHasher,
