@@ -1,11 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { register } from '../../src/cli/commands/secrets.js';
-import type { CliIO } from '../../src/cli/io.js';
-import { leakedFragments, useTempRepos } from './helpers.js';
+import { leakedFragments, runSecretsCli, useTempRepos } from './helpers.js';
 import { Gen } from './vectors.js';
 
 const g = new Gen(1606);
@@ -17,23 +14,8 @@ const sh = (cwd: string, ...args: string[]): string =>
     env: { ...process.env, LC_ALL: 'C' },
   });
 
-async function run(root: string, base: string): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    stdin: async () => '',
-    isTTY: false,
-    env: {},
-    cwd: root,
-  };
-  let code = -1;
-  const program = new Command('kfm-gitops').exitOverride();
-  register(program, io, (c) => (code = c));
-  await program.parseAsync(['secrets', 'scan', '.', '--history', base], { from: 'user' });
-  return { code, out: out.join(''), err: err.join('') };
-}
+const run = (root: string, base: string): ReturnType<typeof runSecretsCli> =>
+  runSecretsCli(root, ['scan', '.', '--history', base]);
 
 describe('secrets scan --history <base> (issue 16)', () => {
   it('a secret added in commit 1 and removed in commit 2 is reported with the commit and its line; without it, clean', async () => {

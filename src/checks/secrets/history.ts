@@ -7,6 +7,8 @@
  * line numbers per file; the file's content at that commit is scanned whole (so YAML structure and context are
  * there) and only findings on added lines are kept. Git runs through the shared runner in src/select/git.ts.
  */
+import { execFile } from 'node:child_process';
+import { realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { git, gitTopLevel, resolveCommit } from '../../select/git.js';
 import type { SecretsSettings } from './config.js';
@@ -74,7 +76,7 @@ export async function scanHistory(options: HistoryScanOptions): Promise<HistoryS
   const g = { signal: options.signal };
   const top = await gitTopLevel(root, g);
   const base = await resolveCommit(top, options.base, g);
-  const rootPrefix = posix.relative(top.split('\\').join('/'), (await gitTopLevelOf(root)).split('\\').join('/'));
+  const rootPrefix = posix.relative(top.split('\\').join('/'), (await realpath(root)).split('\\').join('/'));
   const commits = (await git(top, ['rev-list', '--reverse', `${base}..HEAD`], g)).split('\n').filter(Boolean);
   const { scanner, baseline, baselinePath } = await prepareScanner(root, settings, options.env);
   const findings: SecretFinding[] = [];
@@ -119,31 +121,23 @@ export async function scanHistory(options: HistoryScanOptions): Promise<HistoryS
   return { findings, commits: commits.length, filesScanned };
 }
 
-/** The root as Git sees it (symlinks resolved), so its prefix inside the work tree can be computed. */
-async function gitTopLevelOf(root: string): Promise<string> {
-  const { realpath } = await import('node:fs/promises');
-  return realpath(root);
-}
-
-/** A blob's bytes (the shared runner decodes UTF-8, which would hide UTF-16 and binary content). */
+/**
+ * A blob's bytes. The shared runner (src/select/git.ts) decodes UTF-8, which would hide UTF-16 and binary content,
+ * so this one call keeps Buffers; same hardening: no hooks, no pager, C locale, no prompt.
+ */
 function gitBlob(top: string, spec: string, signal?: AbortSignal): Promise<Buffer | undefined> {
   return new Promise((res) => {
-    import('node:child_process').then(
-      ({ execFile }) => {
-        execFile(
-          'git',
-          ['-c', 'core.hooksPath=/dev/null', '--no-pager', 'cat-file', 'blob', spec],
-          {
-            cwd: top,
-            encoding: 'buffer',
-            maxBuffer: 256 * 1024 * 1024,
-            signal,
-            env: { ...process.env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' },
-          },
-          (err, stdout) => res(err ? undefined : stdout),
-        );
+    execFile(
+      'git',
+      ['-c', 'core.hooksPath=/dev/null', '--no-pager', 'cat-file', 'blob', spec],
+      {
+        cwd: top,
+        encoding: 'buffer',
+        maxBuffer: 256 * 1024 * 1024,
+        signal,
+        env: { ...process.env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' },
       },
-      () => res(undefined),
+      (err, stdout) => res(err ? undefined : stdout),
     );
   });
 }

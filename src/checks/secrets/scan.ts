@@ -338,7 +338,7 @@ export function scanOneText(scanner: Scanner, file: string, text: string): Secre
   });
 }
 
-/** The baseline applied to findings of a scan outside the work tree; an invalid baseline is a finding. */
+/** The baseline applied to findings (work tree or history); an invalid baseline is a finding. */
 export function applyBaselineTo(
   findings: SecretFinding[],
   root: string,
@@ -399,17 +399,7 @@ function finishScan(options: SecretsScanOptions, repo: RepoScan): SecretsScanRes
   }
 
   // ── baseline ───────────────────────────────────────────────────────────────────────────────────────────────────
-  const baselineFile = toRepoPath(root, baselinePath) ?? baselinePath;
-  if (baseline.status === 'invalid') {
-    out.push({
-      ruleId: RULE_BASELINE_INVALID,
-      message: `${ruleTitle(RULE_BASELINE_INVALID)}: ${baseline.reason}`,
-      file: baselineFile,
-      fingerprintParts: ['baseline'],
-    });
-  } else if (baseline.status === 'ok') {
-    applyBaseline(out, baseline.baseline, baseline.entryLines, baselineFile);
-  }
+  applyBaselineTo(out, root, baselinePath, baseline);
 
   if (stats.binarySkipped.length > 0) {
     const shown = stats.binarySkipped.slice(0, 5).join(', ');
@@ -565,17 +555,18 @@ export class Scanner {
     findings: Pending[],
     generators: GeneratorRef[],
   ): [number, number][] {
-    let values = loadAll(text);
+    let loaded = loadAll(text);
     // A Helm/Go template that does not parse as it is: its actions are blanked (same offsets) and it is read again.
-    if (values === undefined && text.includes('{{')) {
+    if ('errorLine' in loaded && text.includes('{{')) {
       text = blankTemplateActions(text);
-      values = loadAll(text);
+      loaded = loadAll(text);
     }
-    if (values === undefined) {
+    if ('errorLine' in loaded) {
       // The message of a parser error quotes the input: only its line is kept.
-      if (strict) findings.push(this.structureFinding(file, lastLoadErrorLine, 'does not parse as YAML/JSON'));
+      if (strict) findings.push(this.structureFinding(file, loaded.errorLine, 'does not parse as YAML/JSON'));
       return [];
     }
+    const values = loaded.values;
     const walked: { doc: number; visit: Visit; found: Pending[] }[] = [];
     const maxNodes = WALK_NODES_BASE + text.length;
     for (let d = 0; d < values.length; d++) {
@@ -941,15 +932,12 @@ function yamlName(file: string): boolean {
   return YAML_NAME.test(base);
 }
 
-let lastLoadErrorLine: number | undefined;
-
-/** Every document of a YAML/JSON text, or undefined when it does not parse (its line in lastLoadErrorLine). */
-function loadAll(text: string): unknown[] | undefined {
+/** Every document of a YAML/JSON text, or the line where it stops parsing. */
+function loadAll(text: string): { values: unknown[] } | { errorLine: number | undefined } {
   try {
-    return jsyaml.loadAll(text, undefined, { json: true }) as unknown[];
+    return { values: jsyaml.loadAll(text, undefined, { json: true }) as unknown[] };
   } catch (err) {
-    lastLoadErrorLine = errorLine(err);
-    return undefined;
+    return { errorLine: errorLine(err) };
   }
 }
 
