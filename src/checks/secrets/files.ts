@@ -1,14 +1,13 @@
 /**
  * Which files the secret scan reads: every file under the root that Git tracks or would track. Inside a work tree
  * Git answers (`git ls-files -co --exclude-standard -z`, run with execFile, never a shell); elsewhere the tree is
- * walked with fast-glob and the `.gitignore` files are honoured. Symbolic links are never followed (a link's target
+ * walked (readdir) and the `.gitignore` files are honoured. Symbolic links are never followed (a link's target
  * is either inside the root and scanned as itself, or outside it and out of scope); `.git/` is never read.
  */
 import { execFile } from 'node:child_process';
 import { lstatSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import fg from 'fast-glob';
 import { GitIgnore } from './gitignore.js';
 import { isProbablyText } from './text.js';
 
@@ -54,15 +53,7 @@ function run(cmd: string, args: string[], signal?: AbortSignal): Promise<string 
 }
 
 async function walkFiles(root: string): Promise<string[]> {
-  const entries = await fg('**', {
-    cwd: root,
-    dot: true,
-    onlyFiles: false,
-    markDirectories: true,
-    followSymbolicLinks: false,
-    ignore: ['**/.git/**', '.git'],
-    suppressErrors: true,
-  });
+  const entries = await walkTree(root);
   const ignore = new GitIgnore();
   const gitignores = entries
     .filter((e) => e === '.gitignore' || e.endsWith('/.gitignore'))
@@ -75,6 +66,33 @@ async function walkFiles(root: string): Promise<string[]> {
     }
   }
   return entries.filter((e) => !e.endsWith('/') && !ignore.ignores(e)).sort();
+}
+
+/**
+ * Every entry under `root` (folders marked with a trailing `/`), `.git` left out, symbolic links listed but never
+ * followed. A plain readdir walk: glob libraries skip names a pattern's `.` cannot match (a newline in a name).
+ */
+async function walkTree(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const folders = [''];
+  while (folders.length > 0) {
+    const rel = folders.pop()!;
+    let dirents;
+    try {
+      dirents = await readdir(join(root, rel), { withFileTypes: true });
+    } catch {
+      continue; // unreadable folder: as fast-glob's suppressErrors did
+    }
+    for (const d of dirents) {
+      if (d.name === '.git') continue;
+      const path = rel === '' ? d.name : `${rel}/${d.name}`;
+      if (d.isDirectory()) {
+        out.push(`${path}/`);
+        folders.push(path);
+      } else out.push(path);
+    }
+  }
+  return out;
 }
 
 export type ReadOutcome =

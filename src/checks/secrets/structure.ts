@@ -22,6 +22,11 @@ const MARKERS = [
   '\\U',
   '\\x',
   '<<', // merge key
+  // aliases: an expansion can hide anything (and a crafted one is a guard finding only a parse can give)
+  ': *',
+  '- *',
+  '[*',
+  ', *',
 ];
 
 export interface StructureDecision {
