@@ -60,6 +60,8 @@ export interface Config {
   policy?: Record<string, unknown>;
   secrets?: Record<string, unknown>;
   cache?: { dir?: string; enabled?: boolean };
+  /** Audit notes: where ADRs live (root-relative, default docs/adr), for changes that weaken the gate. */
+  audit?: { adrDir?: string };
 }
 
 /** A loaded config plus where it came from. */

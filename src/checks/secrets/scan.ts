@@ -46,9 +46,8 @@ import {
   RULE_STRUCTURE_UNREADABLE,
   RULE_TOO_LARGE,
   RULE_UNREADABLE,
-  STRUCTURAL_PRECEDENCE,
-  ruleTitle,
-} from './rules.js';
+} from '../../rules/secrets.js';
+import { STRUCTURAL_PRECEDENCE, ruleTitle } from '../../rules/secret-patterns.js';
 import {
   baselineKey,
   InlineAllows,
