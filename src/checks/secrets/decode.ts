@@ -17,13 +17,18 @@ const MIN_RUN = 24;
 /** Most runs decoded per text (a crafted text of base64 fragments stops here; the rest is still text-scanned). */
 const MAX_RUNS = 4096;
 
-function isB64(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
+/** Character classes by code (ASCII): 1 base64, 2 hex digit, 4 lowercase, 8 uppercase. One lookup per char. */
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  let k = 0;
+  if (/[A-Za-z0-9+/]/.test(ch)) k |= 1;
+  if (/[0-9a-fA-F]/.test(ch)) k |= 2;
+  if (/[a-z]/.test(ch)) k |= 4;
+  if (/[A-Z]/.test(ch)) k |= 8;
+  CLASS[c] = k;
 }
-
-function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-}
+const classOf = (c: number): number => (c < 128 ? CLASS[c] : 0);
 
 /**
  * Maximal base64 runs (standard alphabet, optional `=` padding) of at least MIN_RUN characters, with a length
@@ -34,22 +39,23 @@ export function base64Runs(text: string, minRun = MIN_RUN): Base64Run[] {
   const n = text.length;
   let i = 0;
   while (i < n && out.length < MAX_RUNS) {
-    if (!isB64(text.charCodeAt(i))) {
+    if ((classOf(text.charCodeAt(i)) & 1) === 0) {
       i++;
       continue;
     }
     const start = i;
-    let hexOnly = true;
-    let lower = false;
-    let upper = false;
+    let all = 0xff; // bits every character has
+    let any = 0; // bits some character has
     while (i < n) {
-      const c = text.charCodeAt(i);
-      if (!isB64(c)) break;
-      if (hexOnly && !isHex(c)) hexOnly = false;
-      if (c >= 97 && c <= 122) lower = true;
-      else if (c >= 65 && c <= 90) upper = true;
+      const k = classOf(text.charCodeAt(i));
+      if ((k & 1) === 0) break;
+      all &= k;
+      any |= k;
       i++;
     }
+    const hexOnly = (all & 2) !== 0;
+    const lower = (any & 4) !== 0;
+    const upper = (any & 8) !== 0;
     let end = i;
     while (end < n && end - i < 2 && text.charCodeAt(end) === 61) end++;
     // A run glued to a word character is part of something else (a URL path is fine: `/` is base64).
@@ -141,8 +147,8 @@ export function privateKeyKind(bytes: Uint8Array): string | undefined {
 /** Shannon entropy of bytes, bits per byte. */
 export function byteEntropy(bytes: Uint8Array): number {
   if (bytes.length === 0) return 0;
-  const counts = new Array<number>(256).fill(0);
-  for (const b of bytes) counts[b]++;
+  const counts = new Uint32Array(256);
+  for (let i = 0; i < bytes.length; i++) counts[bytes[i]]++;
   let h = 0;
   for (const c of counts) {
     if (c === 0) continue;

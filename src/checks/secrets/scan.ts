@@ -495,24 +495,11 @@ export class Scanner {
       findings.push({ ...this.fromCandidate(c, ''), file, line: pos.line, column: pos.column, offset: c.start });
     }
     if (detected.truncated) findings.push(this.budgetFinding(file));
-    // base64 runs anywhere in the text, decoded (the walk does the same per scalar and then covers these).
-    // A run a content rule already matched (kubeconfig `client-key-data`) is not reported twice.
-    const matched = detected.candidates.map((c) => [c.start, c.end]).sort((x, y) => x[0] - y[0]);
-    let m = 0;
-    for (const run of base64Runs(text)) {
-      while (m < matched.length && matched[m][1] <= run.start) m++;
-      if (m < matched.length && matched[m][0] < run.end) continue;
-      const found: Pending[] = [];
-      this.decoded(run.bytes, DECODE_DEPTH, ' (base64-decoded)', found);
-      if (found.length === 0) continue;
-      const pos = lines.position(run.start);
-      for (const f of found) findings.push({ ...f, file, line: pos.line, column: pos.column, offset: run.start });
-    }
-
     const isKustomization = KUSTOMIZATION_NAME.test(file);
     // Whatever the file is called, YAML/JSON content gets the walk; `strict`: the name or the content says it is
     // YAML/JSON, so a parse failure is a finding (a Markdown file that is not YAML is simply not structured).
     const strict = isKustomization || yamlName(file) || MANIFEST_START.test(text) || MANIFEST_LINE.test(text);
+    let walked = false;
     const worthParsing = isKustomization || needsStructure(text, detected.candidates.length > 0).needed;
     // A text that exhausted the detector's budget is already a failing finding; walking it would repeat the work.
     if (worthParsing && !detected.truncated) {
@@ -522,10 +509,25 @@ export class Scanner {
           message: `${ruleTitle(RULE_SCAN_BUDGET)}: too large to parse for Kubernetes shapes (${text.length} characters)`,
         });
       } else {
-        const covered = this.walkFile(file, text, lower, isKustomization, strict, findings, generators);
-        if (covered.length > 0) dropCovered(findings, covered);
+        const walk = this.walkFile(file, text, lower, isKustomization, strict, findings, generators);
+        walked = walk.parsed;
+        if (walk.covered.length > 0) dropCovered(findings, walk.covered);
       }
     }
+    // base64 runs anywhere in the text, decoded, unless the walk read the file (it decodes every scalar itself).
+    // A run a content rule already matched (kubeconfig `client-key-data`) is not reported twice.
+    const matched = detected.candidates.map((c) => [c.start, c.end]).sort((x, y) => x[0] - y[0]);
+    let m = 0;
+    for (const run of walked ? [] : base64Runs(text)) {
+      while (m < matched.length && matched[m][1] <= run.start) m++;
+      if (m < matched.length && matched[m][0] < run.end) continue;
+      const found: Pending[] = [];
+      this.decoded(run.bytes, DECODE_DEPTH, ' (base64-decoded)', found);
+      if (found.length === 0) continue;
+      const pos = lines.position(run.start);
+      for (const f of found) findings.push({ ...f, file, line: pos.line, column: pos.column, offset: run.start });
+    }
+
     // One budget finding per file is enough (the walk's scalars may each run out too).
     const firstBudget = findings.findIndex((f) => f.ruleId === RULE_SCAN_BUDGET);
     if (firstBudget !== -1) {
@@ -541,7 +543,7 @@ export class Scanner {
   }
 
   /**
-   * Walks the parsed documents of a file; returns the offset ranges of every scalar value it judged.
+   * Walks the parsed documents of a file; returns whether it parsed and the offset ranges of every scalar it judged.
    * js-yaml parses (linear, nesting capped at 100; `yaml` takes tens of seconds on crafted 5 MB inputs); the
    * `yaml` CST is built only to place findings, and only for texts up to MAX_LOCATE.
    */
@@ -553,7 +555,7 @@ export class Scanner {
     strict: boolean,
     findings: Pending[],
     generators: GeneratorRef[],
-  ): [number, number][] {
+  ): { parsed: boolean; covered: [number, number][] } {
     let loaded = loadAll(text);
     // A Helm/Go template that does not parse as it is: its actions are blanked (same offsets) and it is read again.
     if ('errorLine' in loaded && text.includes('{{')) {
@@ -563,7 +565,7 @@ export class Scanner {
     if ('errorLine' in loaded) {
       // The message of a parser error quotes the input: only its line is kept.
       if (strict) findings.push(this.structureFinding(file, loaded.errorLine, 'does not parse as YAML/JSON'));
-      return [];
+      return { parsed: false, covered: [] };
     }
     const values = loaded.values;
     const walked: { doc: number; visit: Visit; found: Pending[] }[] = [];
@@ -594,7 +596,9 @@ export class Scanner {
       }
     }
     const needOffsets = findings.some((f) => f.offset !== undefined);
-    if (walked.length === 0 && !needOffsets) return [];
+    // Only documents that are collections were walked (a .env file read as YAML is one string: not structure).
+    const parsed = values.some((v) => v !== null && typeof v === 'object');
+    if (walked.length === 0 && !needOffsets) return { parsed, covered: [] };
     const locate = this.locator(text, values.length, file);
     for (const { doc, visit, found } of walked) {
       const line = locate.line(doc, visit.path);
@@ -605,7 +609,7 @@ export class Scanner {
       }
       for (const p of found) findings.push({ ...p, file, line, path: visit.path });
     }
-    return locate.covered;
+    return { parsed, covered: locate.covered };
   }
 
   /** Lines of walked paths: the `yaml` CST for texts up to MAX_LOCATE, else the first line of the path's key. */
