@@ -191,6 +191,30 @@ try {
       findings: rules,
     });
   }
+  // Adversarial multi-line files for the structural pass (issue 16): runs of `=`, quotes, `: `, indentation; the
+  // last one is a Secret, so the YAML parse and the walk run over all 5 MB.
+  const structural = {
+    'runs of "=: " and quotes': fill(`= : "' `, five),
+    'name: lines, ": " runs, growing indentation': (() => {
+      let t = '';
+      for (let d = 0; t.length < five; d = (d + 1) % 2000) t += `${' '.repeat(d)}- name: ${': '.repeat(20)}\n`;
+      return t.slice(0, five);
+    })(),
+    'a Secret with a 5 MB quoted value': `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  x: '${fill('=: "', five - 100)}'\n`,
+  };
+  summary.structural = [];
+  for (const [name, text] of Object.entries(structural)) {
+    const dir = join(root, `s-${Object.keys(structural).indexOf(name)}`);
+    await mkdir(dir);
+    await writeFile(join(dir, 'crafted.yaml'), text);
+    const t = performance.now();
+    const r = await scanForSecrets({ root: dir, settings, mode: 'check', overlays: [], env: {} });
+    const s = (performance.now() - t) / 1000;
+    const mbs = text.length / 1048576 / s;
+    const rules = [...new Set(r.findings.map((f) => f.ruleId))].join(', ') || 'none';
+    console.log(`adversarial 5 MB structure, ${name}: ${fmt(s, 2)} s wall → ${fmt(mbs)} MB/s (findings: ${rules})`);
+    summary.structural.push({ shape: name, wallSeconds: Number(fmt(s, 3)), mbPerSecond: Number(fmt(mbs, 2)), findings: rules });
+  }
   if (keep) console.log(`kept ${root}`);
   console.log(JSON.stringify(summary));
 } finally {

@@ -9,12 +9,20 @@ export const RULE_UNREADABLE = 'KFM-SEC-004';
 export const RULE_BINARY_SKIPPED = 'KFM-SEC-005';
 export const RULE_KEYSTORE_FILE = 'KFM-SEC-006';
 export const RULE_SCAN_BUDGET = 'KFM-SEC-007';
+export const RULE_STRUCTURE_UNREADABLE = 'KFM-SEC-008';
+export const RULE_PLAIN_IN_REFERENCE = 'KFM-SEC-009';
 export const RULE_ALLOW_NO_REASON = 'KFM-SEC-901';
 export const RULE_BASELINE_NO_REASON = 'KFM-SEC-902';
 export const RULE_ALLOW_NOT_PERMITTED = 'KFM-SEC-903';
 export const RULE_BASELINE_INVALID = 'KFM-SEC-904';
 
-const GUARDS: ReadonlySet<string> = new Set([RULE_SCAN_FAILED, RULE_TOO_LARGE, RULE_UNREADABLE, RULE_SCAN_BUDGET]);
+const GUARDS: ReadonlySet<string> = new Set([
+  RULE_SCAN_FAILED,
+  RULE_TOO_LARGE,
+  RULE_UNREADABLE,
+  RULE_SCAN_BUDGET,
+  RULE_STRUCTURE_UNREADABLE,
+]);
 
 /** The secret scanner's own rules (its credential patterns are declared with their detection in the check). */
 export const META_RULES: RuleDoc[] = [
@@ -98,6 +106,26 @@ export const META_RULES: RuleDoc[] = [
       'Look at the file: it is either generated noise (exclude it in `secrets.exclude`) or stuffed with credentials.',
   },
   {
+    id: RULE_STRUCTURE_UNREADABLE,
+    category: 'secret',
+    title: 'YAML structure could not be read for the secret scan',
+    severity: 'error',
+    description:
+      'A file that is YAML or JSON by its name (also `.bak`, `.orig`, `.j2` copies) or by its content (`apiVersion:`, `kind:`) does not parse, or its aliases and merge keys expand beyond the walk budget. Every line was still scanned by the credential patterns, but what only the structure shows (Secret data, base64-encoded values, env entries, SealedSecret context) was not checked, so this fails closed. kustomize and kubectl may still read parts of such a file.',
+    remediation:
+      'Fix the YAML (the line is given), or remove the alias chains; if the file is not meant to be YAML, rename it or list it in `secrets.exclude`.',
+  },
+  {
+    id: RULE_PLAIN_IN_REFERENCE,
+    category: 'secret',
+    title: 'Secret value in clear text where ciphertext or a reference belongs',
+    severity: 'error',
+    description:
+      'A SealedSecret `encryptedData` value that is not sealed ciphertext (too short, not base64, readable text or low entropy: e.g. the base64 of a password), an ExternalSecret `target.template.data` literal, a SecretStore `fake` provider value, or a static credential in a SecretStore `webhook` header. These objects look encrypted or referenced, but this value sits in plaintext Git.',
+    remediation:
+      'Seal the value with `kubeseal`, or keep it in the secret store and reference it (`{{ .key }}` in templates, `secretRef` in providers). Rotate the value: it is in the Git history.',
+  },
+  {
     id: RULE_ALLOW_NO_REASON,
     category: 'secret',
     title: 'Inline secret allow without a reason',
@@ -146,6 +174,7 @@ export const DEFAULT_ALLOW_RULES = [
   RULE_PLAINTEXT_SECRET,
   RULE_SECRET_GENERATOR,
   RULE_KEYSTORE_FILE,
+  RULE_PLAIN_IN_REFERENCE,
   'KFM-SEC-01?',
   'KFM-SEC-02?',
   'KFM-SEC-03?',

@@ -185,3 +185,24 @@ export function useTempRepos(): (files: Record<string, string>) => Promise<strin
     return root;
   };
 }
+
+/** Runs one `kfm-gitops secrets …` command line in-process, with captured output. */
+export async function runSecretsCli(cwd: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { Command } = await import('commander');
+  const { register } = await import('../../src/cli/commands/secrets.js');
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = {
+    stdout: (t: string) => out.push(t),
+    stderr: (t: string) => err.push(t),
+    stdin: async () => '',
+    isTTY: false,
+    env: {},
+    cwd,
+  };
+  let code = -1;
+  const program = new Command('kfm-gitops').exitOverride();
+  register(program, io, (c) => (code = c));
+  await program.parseAsync(['secrets', ...args], { from: 'user' });
+  return { code, out: out.join(''), err: err.join('') };
+}

@@ -60,7 +60,9 @@ describe('Kubernetes shapes in repository files', () => {
     const fs = await scanRepo({
       'tls.yaml': `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata: {name: t}\ndata:\n  tls.crt: ${b64(cert)}\n  tls.key: ${b64(key)}\n`,
     });
+    // The certificate line is clean; the key line carries the hard rule and the private-key rule.
     expect(fs.map((f) => [f.ruleId, f.line, f.message])).toEqual([
+      ['KFM-SEC-001', 7, `Kubernetes Secret with plaintext data: data.tls.key … (${key.length} bytes)`],
       ['KFM-SEC-011', 7, 'EC private key: … (300 chars) in Secret data `tls.key` (base64-decoded)'],
     ]);
   });
@@ -95,15 +97,22 @@ describe('Kubernetes shapes in repository files', () => {
     const fs = await scanRepo({
       'templates/secret.yaml': `{{- if .Values.enabled }}\napiVersion: v1\nkind: Secret\nstringData:\n  token: {{ .Values.token | quote }}\n  fallback: "glpat-${g.b64url(20)}"\n{{- end }}\n`,
     });
-    expect(brief(fs)).toEqual([['KFM-SEC-036', 'templates/secret.yaml', 6]]);
+    // Template actions blanked, the Secret is read: the hard rule and the token rule at the literal's line.
+    expect(brief(fs)).toEqual([
+      ['KFM-SEC-001', 'templates/secret.yaml', 6],
+      ['KFM-SEC-036', 'templates/secret.yaml', 6],
+    ]);
   });
 
-  it('one finding per secret and line: the most specific rule wins over the Secret and generic rules', async () => {
+  it('one content finding per secret and line (the most specific rule), beside the hard rule', async () => {
     const token = `ghp_${g.alnum(36)}`;
     const fs = await scanRepo({
       's.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  github_token: ${token}\n`,
     });
-    expect(brief(fs)).toEqual([['KFM-SEC-030', 's.yaml', 5]]);
+    expect(brief(fs)).toEqual([
+      ['KFM-SEC-001', 's.yaml', 5],
+      ['KFM-SEC-030', 's.yaml', 5],
+    ]);
   });
 });
 

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { scanForSecrets, secretsSettings } from '../../src/checks/secrets/index.js';
 import { Detector, KeywordIndex } from '../../src/checks/secrets/detector.js';
 import { CONTENT_RULES } from '../../src/rules/secret-patterns.js';
+import { needsStructure } from '../../src/checks/secrets/structure.js';
 import { makeRepo, removeDir } from './helpers.js';
 
 const MB = 1024 * 1024;
@@ -67,5 +68,60 @@ describe('a crafted 5 MB file in a repository', () => {
     expect(result.findings.map((f) => [f.ruleId, f.file])).toEqual([['KFM-SEC-007', 'crafted.yaml']]);
     // Far more than the few seconds it takes on a shared 2-core box; a super-linear scan would take hours.
     expect(seconds).toBeLessThan(60);
+  });
+});
+
+describe('the structural pre-pass (which files need a YAML parse) is linear', () => {
+  const KB = 1024;
+  // Shapes that made the old backtracking patterns (`name…\n…value:`, `password…: |`) quadratic, none of which
+  // carries a marker that ends the pass early: every line is read.
+  const STRUCTURE_SHAPES: Record<string, (n: number) => string> = {
+    'runs of =': (n) => fill('=', n),
+    'runs of quotes': (n) => fill(`"'`, n),
+    'runs of ": "': (n) => fill(': ', n),
+    'name: lines with ": " runs': (n) => fill(`name: ${': '.repeat(200)}\n`, n),
+    'growing indentation': (n) => {
+      let s = '';
+      for (let d = 0; s.length < n; d = (d + 1) % 4000) s += `${' '.repeat(d)}k: v\n`;
+      return s.slice(0, n);
+    },
+    'credential names without values': (n) => fill('- name: password_token_secret_key\n  valueFrom: x\n', n),
+    'sequence markers': (n) => fill('- ', n),
+  };
+  const sizes = [64 * KB, 256 * KB, MB, 5 * MB];
+  for (const [name, make] of Object.entries(STRUCTURE_SHAPES)) {
+    it(`${name}: steps per character stay constant from 64 KB to 5 MB`, () => {
+      const perChar = sizes.map((n) => {
+        const text = make(n);
+        const d = needsStructure(text, false);
+        expect(d.needed).toBe(false);
+        return d.steps / text.length;
+      });
+      for (const r of perChar) {
+        expect(r).toBeLessThan(20);
+        expect(r / perChar[0]).toBeLessThan(1.1);
+      }
+    });
+  }
+
+  it('a 5 MB adversarial Secret (structure needed: a real parse) is scanned in seconds, with its finding', async () => {
+    const root = await makeRepo({
+      'secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  x: '${fill('=: "', 5 * MB - 100)}'\n`,
+    });
+    try {
+      const started = performance.now();
+      const result = await scanForSecrets({
+        root,
+        settings: secretsSettings({}),
+        mode: 'check',
+        overlays: [],
+        env: {},
+      });
+      const seconds = (performance.now() - started) / 1000;
+      expect(result.findings.map((f) => f.ruleId)).toContain('KFM-SEC-001');
+      expect(seconds).toBeLessThan(20);
+    } finally {
+      await removeDir(root);
+    }
   });
 });

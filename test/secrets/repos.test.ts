@@ -46,9 +46,11 @@ describe.skipIf(!kustomize)(
 
     const at = (file: string, line: number): Finding[] =>
       secretFindings(report).filter((f) => f.file === file && f.line === line);
+    /** The one content finding at the line (a Secret's line also carries the hard rule, KFM-SEC-001). */
     const expectAt = async (file: string, needle: string, ruleId: string): Promise<Finding> => {
       const line = await lineOf(planted.root, file, needle);
-      const found = at(file, line);
+      const all = at(file, line);
+      const found = ruleId === 'KFM-SEC-001' ? all : all.filter((f) => f.ruleId !== 'KFM-SEC-001');
       expect(
         found.map((f) => f.ruleId),
         `${file}:${line} (${needle})`,
@@ -100,10 +102,12 @@ describe.skipIf(!kustomize)(
 
     it('reports a secret only a render reveals, once, at the overlay; everything else only at its repository file', () => {
       const rendered = secretFindings(report).filter((f) => f.overlay !== undefined);
+      // The hard rule (any plaintext Secret) stands beside the content rule.
       expect(rendered.map((f) => [f.overlay, f.ruleId, f.resource?.kind, f.path])).toEqual([
+        ['apps/api/overlays/dev', 'KFM-SEC-001', 'Secret', 'data.RENDER_ONLY_TOKEN'],
         ['apps/api/overlays/dev', 'KFM-SEC-072', 'Secret', 'data.RENDER_ONLY_TOKEN'],
       ]);
-      expect(rendered[0].message).toBe(
+      expect(rendered[1].message).toBe(
         'Token assigned in plain text: … (24 chars) in Secret data `RENDER_ONLY_TOKEN` (base64-decoded) (only in the rendered output)',
       );
     });

@@ -1,6 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import {
   scanForSecrets,
@@ -8,9 +7,7 @@ import {
   writeSecretsBaseline,
   type SecretFinding,
 } from '../../src/checks/secrets/index.js';
-import { register } from '../../src/cli/commands/secrets.js';
-import type { CliIO } from '../../src/cli/io.js';
-import { useTempRepos } from './helpers.js';
+import { runSecretsCli, useTempRepos } from './helpers.js';
 import { Gen } from './vectors.js';
 
 const g = new Gen(41);
@@ -154,25 +151,10 @@ describe('baseline', () => {
 
   it('the CLI command writes it and says what is left to do', async () => {
     const root = await repo({ 'a.env': `DB_PASSWORD=${g.password(20)}\n` });
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: CliIO = {
-      stdout: (t) => out.push(t),
-      stderr: (t) => err.push(t),
-      stdin: async () => '',
-      isTTY: false,
-      env: {},
-      cwd: root,
-    };
-    let code = -1;
-    const program = new Command('kfm-gitops').exitOverride();
-    register(program, io, (c) => (code = c));
-    await program.parseAsync(['secrets', 'baseline', '.', '--reason', 'initial import'], { from: 'user' });
+    const { code, out, err } = await runSecretsCli(root, ['baseline', '.', '--reason', 'initial import']);
     expect(code).toBe(0);
-    expect(out.join('')).toBe(
-      'wrote .kfm-gitops/secrets-baseline.json: 1 entries (1 new, 0 kept); 0 without a reason\n',
-    );
-    expect(err).toEqual([]);
+    expect(out).toBe('wrote .kfm-gitops/secrets-baseline.json: 1 entries (1 new, 0 kept); 0 without a reason\n');
+    expect(err).toBe('');
     expect(view(await scan(root))).toEqual([['KFM-SEC-070', 'a.env', 1, { by: 'baseline', reason: 'initial import' }]]);
   });
 

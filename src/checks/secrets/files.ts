@@ -1,14 +1,13 @@
 /**
  * Which files the secret scan reads: every file under the root that Git tracks or would track. Inside a work tree
  * Git answers (`git ls-files -co --exclude-standard -z`, run with execFile, never a shell); elsewhere the tree is
- * walked with fast-glob and the `.gitignore` files are honoured. Symbolic links are never followed (a link's target
+ * walked (readdir) and the `.gitignore` files are honoured. Symbolic links are never followed (a link's target
  * is either inside the root and scanned as itself, or outside it and out of scope); `.git/` is never read.
  */
 import { runGit } from '../../util/git.js';
 import { lstatSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import fg from 'fast-glob';
 import { GitIgnore } from './gitignore.js';
 import { isProbablyText } from './text.js';
 
@@ -45,15 +44,7 @@ function run(root: string, args: string[], signal?: AbortSignal): Promise<string
 }
 
 async function walkFiles(root: string): Promise<string[]> {
-  const entries = await fg('**', {
-    cwd: root,
-    dot: true,
-    onlyFiles: false,
-    markDirectories: true,
-    followSymbolicLinks: false,
-    ignore: ['**/.git/**', '.git'],
-    suppressErrors: true,
-  });
+  const entries = await walkTree(root);
   const ignore = new GitIgnore();
   const gitignores = entries
     .filter((e) => e === '.gitignore' || e.endsWith('/.gitignore'))
@@ -68,9 +59,36 @@ async function walkFiles(root: string): Promise<string[]> {
   return entries.filter((e) => !e.endsWith('/') && !ignore.ignores(e)).sort();
 }
 
+/**
+ * Every entry under `root` (folders marked with a trailing `/`), `.git` left out, symbolic links listed but never
+ * followed. A plain readdir walk: glob libraries skip names a pattern's `.` cannot match (a newline in a name).
+ */
+async function walkTree(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const folders = [''];
+  while (folders.length > 0) {
+    const rel = folders.pop()!;
+    let dirents;
+    try {
+      dirents = await readdir(join(root, rel), { withFileTypes: true });
+    } catch {
+      continue; // unreadable folder: as fast-glob's suppressErrors did
+    }
+    for (const d of dirents) {
+      if (d.name === '.git') continue;
+      const path = rel === '' ? d.name : `${rel}/${d.name}`;
+      if (d.isDirectory()) {
+        out.push(`${path}/`);
+        folders.push(path);
+      } else out.push(path);
+    }
+  }
+  return out;
+}
+
 export type ReadOutcome =
   | { kind: 'text'; text: string; bytes: number }
-  | { kind: 'binary'; bytes: number }
+  | { kind: 'binary'; bytes: number; head: Buffer }
   | { kind: 'too-large'; bytes: number }
   | { kind: 'symlink' }
   | { kind: 'missing' }
@@ -101,8 +119,21 @@ export function readForScan(abs: string, maxBytes: number): ReadOutcome {
     return { kind: 'unreadable', code: (err as NodeJS.ErrnoException).code ?? 'EIO' };
   }
   if (buf.length > maxBytes) return { kind: 'too-large', bytes: buf.length };
-  if (!isProbablyText(buf)) return { kind: 'binary', bytes: buf.length };
-  return { kind: 'text', text: buf.toString('utf8'), bytes: buf.length };
+  const text = decodeText(buf);
+  if (text === undefined) return { kind: 'binary', bytes: buf.length, head: buf.subarray(0, 64) };
+  return { kind: 'text', text, bytes: buf.length };
+}
+
+/**
+ * Text by content, whatever the name: a UTF-8 BOM, a UTF-16 BOM (LE/BE: kustomize reads those files, so they are
+ * text), or no NUL in the first 8 KB. The BOM is dropped so line 1 starts at the first character.
+ */
+export function decodeText(buf: Buffer): string | undefined {
+  if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return new TextDecoder('utf-16le').decode(buf.subarray(2));
+  if (buf.length >= 2 && buf[0] === 0xfe && buf[1] === 0xff) return new TextDecoder('utf-16be').decode(buf.subarray(2));
+  if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return buf.subarray(3).toString('utf8');
+  if (!isProbablyText(buf)) return undefined;
+  return buf.toString('utf8');
 }
 
 /** Binary files that are key stores: their keys cannot be scanned as text, so their presence is the finding. */

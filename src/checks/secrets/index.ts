@@ -8,7 +8,13 @@ import type { Check, CheckContext, FindingInput, RuleDoc, StartContext } from '.
 import { secretsSettings, type SecretsSettings } from './config.js';
 import { Detector } from './detector.js';
 import { FINGERPRINT_KEY_ENV, newFingerprintKey } from './redact.js';
-import { RULE_PLAINTEXT_SECRET, RULE_SCAN_FAILED, RULE_SECRET_GENERATOR } from '../../rules/secrets.js';
+import {
+  RULE_KEYSTORE_FILE,
+  RULE_PLAIN_IN_REFERENCE,
+  RULE_PLAINTEXT_SECRET,
+  RULE_SCAN_FAILED,
+  RULE_SECRET_GENERATOR,
+} from '../../rules/secrets.js';
 import { rulesOf } from '../../rules/index.js';
 import { CONTENT_RULES } from '../../rules/secret-patterns.js';
 import { baselineKey, formatBaseline, loadBaseline, type BaselineEntry, type BaselineFile } from './suppress.js';
@@ -166,7 +172,13 @@ export interface WriteBaselineResult {
 }
 
 /** Rules a baseline may hold: findings about a value. Coverage and suppression problems are not baselined. */
-const BASELINABLE = new Set([...CONTENT_RULES.map((r) => r.id), RULE_PLAINTEXT_SECRET, RULE_SECRET_GENERATOR]);
+const BASELINABLE = new Set([
+  ...CONTENT_RULES.map((r) => r.id),
+  RULE_PLAINTEXT_SECRET,
+  RULE_SECRET_GENERATOR,
+  RULE_PLAIN_IN_REFERENCE,
+  RULE_KEYSTORE_FILE,
+]);
 
 export function buildBaseline(
   findings: readonly SecretFinding[],

@@ -20,6 +20,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
+import jsyaml from 'js-yaml';
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document } from 'yaml';
 import { locateInDocument } from '../../parse/index.js';
@@ -28,6 +29,7 @@ import { matchesAny } from '../../util/glob.js';
 import { toRepoPath } from '../../util/paths.js';
 import type { SecretsSettings } from './config.js';
 import { Detector, type Candidate, type DetectorStats } from './detector.js';
+import { asText, base64Runs, looksSealed, privateKeyKind } from './decode.js';
 import { isKeystoreName, listRepoFiles, readForScan } from './files.js';
 import { redactedHint, resolveFingerprintKey, SecretHasher, type FingerprintKey } from './redact.js';
 import {
@@ -38,8 +40,10 @@ import {
   RULE_BINARY_SKIPPED,
   RULE_KEYSTORE_FILE,
   RULE_PLAINTEXT_SECRET,
+  RULE_PLAIN_IN_REFERENCE,
   RULE_SCAN_BUDGET,
   RULE_SECRET_GENERATOR,
+  RULE_STRUCTURE_UNREADABLE,
   RULE_TOO_LARGE,
   RULE_UNREADABLE,
 } from '../../rules/secrets.js';
@@ -53,7 +57,8 @@ import {
   type BaselineLoad,
 } from './suppress.js';
 import { isPlaceholder, LineIndex, lowerSameLength } from './text.js';
-import { parseEnvFile, walkDocument, type Visit } from './walk.js';
+import { firstKeyLines, needsStructure } from './structure.js';
+import { parseEnvFile, walkDocument, WalkBudgetExceeded, type Visit } from './walk.js';
 
 /** One finding of the secret check, before the pipeline resolves it. Never holds the secret. */
 export interface SecretFinding {
@@ -68,6 +73,8 @@ export interface SecretFinding {
   path?: JsonPath;
   /** Keyed hash of the secret: the baseline fingerprint, and the report's fingerprint material. */
   secretHash?: string;
+  /** The commit that added the line (a history scan). */
+  commit?: string;
   /** Fingerprint material for findings without a secret (stable across edits of the message). */
   fingerprintParts?: string[];
   suppressed?: Finding['suppressed'];
@@ -110,6 +117,9 @@ export interface SecretsScanResult {
   baseline: BaselineLoad;
   key: FingerprintKey;
 }
+
+/** How many times decoded text is searched for base64 again (a base64 `auth` inside a base64 dockerconfigjson). */
+const DECODE_DEPTH = 2;
 
 /** Largest text parsed as YAML for the structural walk (the text patterns still run on anything larger). */
 const MAX_YAML_PARSE = 16 * 1024 * 1024;
@@ -229,17 +239,20 @@ export async function scanRepository(
           stats.bytesScanned += outcome.bytes;
           scans.set(file, scanner.scanText(file, outcome.text));
           break;
-        case 'binary':
+        case 'binary': {
           stats.binarySkipped.push(file);
-          if (isKeystoreName(file)) {
+          // By content first (ASN.1/PKCS#8/PKCS#12/JKS magic), whatever the name; the name alone still counts.
+          const key = privateKeyKind(outcome.head);
+          if (key !== undefined || isKeystoreName(file)) {
             out.push({
               ruleId: RULE_KEYSTORE_FILE,
-              message: `${ruleTitle(RULE_KEYSTORE_FILE)}: binary key store (${outcome.bytes} bytes)`,
+              message: `${ruleTitle(RULE_KEYSTORE_FILE)}: ${key ?? 'binary key store'} (${outcome.bytes} bytes)`,
               file,
               fingerprintParts: ['keystore'],
             });
           }
           break;
+        }
         case 'too-large':
           stats.tooLarge.push(file);
           out.push({
@@ -270,9 +283,10 @@ export async function scanRepository(
   }
   for (const [file, scan] of scans) {
     for (const f of scan.findings) {
-      if (f.secretHash) repoHashes.add(f.secretHash);
       const reason = scan.allows?.reasonFor(f.ruleId, f.line);
       if (reason !== undefined) f.suppressed = { by: 'inline', reason };
+      // An inline allow covers its own line only: the same value rendered into a Secret elsewhere still reports.
+      else if (f.secretHash) repoHashes.add(f.secretHash);
       out.push(strip(f));
     }
     for (const p of scan.allows?.problems ?? []) {
@@ -299,6 +313,50 @@ export async function scanRepository(
   return { started, baselinePath, baseline, key, scanner, stats, out, repoHashes };
 }
 
+/** What a scan of texts outside the work tree (the history of a change) needs: the scanner, key and baseline. */
+export async function prepareScanner(
+  root: string,
+  settings: SecretsSettings,
+  env?: NodeJS.ProcessEnv,
+): Promise<{ scanner: Scanner; baseline: BaselineLoad; baselinePath: string }> {
+  const baselinePath = resolve(root, settings.baseline);
+  const baseline = await loadBaseline(baselinePath);
+  const key = resolveFingerprintKey(
+    baseline.status === 'ok' && baseline.baseline.key ? baseline.baseline.key : undefined,
+    env,
+  );
+  return { scanner: new Scanner(new Detector(), new SecretHasher(key.key), settings), baseline, baselinePath };
+}
+
+/** Findings of one text, inline allows applied (no cross-file dedupe, no rendered output). */
+export function scanOneText(scanner: Scanner, file: string, text: string): SecretFinding[] {
+  const scan = scanner.scanText(file, text);
+  return scan.findings.map((f) => {
+    const reason = scan.allows?.reasonFor(f.ruleId, f.line);
+    return strip(reason !== undefined ? { ...f, suppressed: { by: 'inline', reason } } : f);
+  });
+}
+
+/** The baseline applied to findings (work tree or history); an invalid baseline is a finding. */
+export function applyBaselineTo(
+  findings: SecretFinding[],
+  root: string,
+  baselinePath: string,
+  baseline: BaselineLoad,
+): void {
+  const baselineFile = toRepoPath(root, baselinePath) ?? baselinePath;
+  if (baseline.status === 'invalid') {
+    findings.push({
+      ruleId: RULE_BASELINE_INVALID,
+      message: `${ruleTitle(RULE_BASELINE_INVALID)}: ${baseline.reason}`,
+      file: baselineFile,
+      fingerprintParts: ['baseline'],
+    });
+  } else if (baseline.status === 'ok') {
+    applyBaseline(findings, baseline.baseline, baseline.entryLines, baselineFile);
+  }
+}
+
 function finishScan(options: SecretsScanOptions, repo: RepoScan): SecretsScanResult {
   const { started, baselinePath, baseline, key, scanner, stats, out, repoHashes } = repo;
   const { root } = options;
@@ -312,15 +370,20 @@ function finishScan(options: SecretsScanOptions, repo: RepoScan): SecretsScanRes
         let context: string | undefined;
         const contextOf = (): string => (context ??= lowerSameLength(JSON.stringify(resource.object)));
         for (const visit of walkDocument(resource.object)) {
-          for (const p of scanner.judge(visit, contextOf)) {
+          const judged = scanner.judge(visit, contextOf);
+          // A value a repository file already reports (under any rule) is reported there, not again per overlay.
+          const known = judged.some((p) => p.secretHash !== undefined && repoHashes.has(p.secretHash));
+          for (const p of judged) {
             if (!p.secretHash) {
               out.push(strip({ ...p, overlay: ro.overlay.path, resource, path: visit.path }));
               continue;
             }
-            if (repoHashes.has(p.secretHash)) continue;
-            const seen = perOverlay.get(p.secretHash);
+            if (known) continue;
+            // The hard rule stands beside the most specific content rule for the same value.
+            const slot = `${p.ruleId === RULE_PLAINTEXT_SECRET ? 'hard' : 'content'}|${p.secretHash}`;
+            const seen = perOverlay.get(slot);
             if (seen && seen.precedence >= p.precedence) continue;
-            perOverlay.set(p.secretHash, {
+            perOverlay.set(slot, {
               ...p,
               overlay: ro.overlay.path,
               resource,
@@ -335,17 +398,7 @@ function finishScan(options: SecretsScanOptions, repo: RepoScan): SecretsScanRes
   }
 
   // ── baseline ───────────────────────────────────────────────────────────────────────────────────────────────────
-  const baselineFile = toRepoPath(root, baselinePath) ?? baselinePath;
-  if (baseline.status === 'invalid') {
-    out.push({
-      ruleId: RULE_BASELINE_INVALID,
-      message: `${ruleTitle(RULE_BASELINE_INVALID)}: ${baseline.reason}`,
-      file: baselineFile,
-      fingerprintParts: ['baseline'],
-    });
-  } else if (baseline.status === 'ok') {
-    applyBaseline(out, baseline.baseline, baseline.entryLines, baselineFile);
-  }
+  applyBaselineTo(out, root, baselinePath, baseline);
 
   if (stats.binarySkipped.length > 0) {
     const shown = stats.binarySkipped.slice(0, 5).join(', ');
@@ -409,9 +462,19 @@ function compare(a: SecretFinding, b: SecretFinding): number {
 }
 
 const YAML_NAME = /(?:\.ya?ml|\.json)$/i;
+/** Copies and templates of YAML files keep their structure: `x.yaml.bak`, `x.yml.orig`, `x.yaml.j2`, `x.json~`. */
+const BACKUP_SUFFIX =
+  /(?:\.(?:bak|orig|old|tmp|tmpl|tpl|template|j2|jinja2?|gotmpl|dist|sample|example|save|swp|rej)|~)+$/i;
+/** Content that declares itself a Kubernetes manifest or a JSON document, whatever the file is called. */
+const MANIFEST_START = /^\ufeff?(?:---|apiVersion:|kind:|\s*\{|\s*\[[ \t\r\n]*[{["\]])/;
+const MANIFEST_LINE = /\n(?:apiVersion|kind):/;
+/** Largest text whose lines are located through a full `yaml` CST parse (larger: the key-line index). */
+const MAX_LOCATE = 256 * 1024;
+/** Walk budget per parsed text: nodes visited, aliases included (a billion-laughs document stops here). */
+const WALK_NODES_BASE = 100_000;
 const KUSTOMIZATION_NAME = /(?:^|\/)(?:kustomization\.ya?ml|Kustomization)$/;
 
-class Scanner {
+export class Scanner {
   constructor(
     readonly detector: Detector,
     private readonly hasher: SecretHasher,
@@ -432,22 +495,39 @@ class Scanner {
       findings.push({ ...this.fromCandidate(c, ''), file, line: pos.line, column: pos.column, offset: c.start });
     }
     if (detected.truncated) findings.push(this.budgetFinding(file));
-
     const isKustomization = KUSTOMIZATION_NAME.test(file);
-    const yamlish = YAML_NAME.test(file) || isKustomization;
-    const worthParsing = isKustomization || needsStructure(text, detected.candidates.length > 0);
+    // Whatever the file is called, YAML/JSON content gets the walk; `strict`: the name or the content says it is
+    // YAML/JSON, so a parse failure is a finding (a Markdown file that is not YAML is simply not structured).
+    const strict = isKustomization || yamlName(file) || MANIFEST_START.test(text) || MANIFEST_LINE.test(text);
+    let walked = false;
+    const worthParsing = isKustomization || needsStructure(text, detected.candidates.length > 0).needed;
     // A text that exhausted the detector's budget is already a failing finding; walking it would repeat the work.
-    if (yamlish && worthParsing && !detected.truncated) {
+    if (worthParsing && !detected.truncated) {
       if (text.length > MAX_YAML_PARSE) {
         findings.push({
           ...this.budgetFinding(file),
           message: `${ruleTitle(RULE_SCAN_BUDGET)}: too large to parse for Kubernetes shapes (${text.length} characters)`,
         });
       } else {
-        const covered = this.walkFile(file, text, lower, isKustomization, findings, generators);
-        if (covered.length > 0) dropCovered(findings, covered);
+        const walk = this.walkFile(file, text, lower, isKustomization, strict, findings, generators);
+        walked = walk.parsed;
+        if (walk.covered.length > 0) dropCovered(findings, walk.covered);
       }
     }
+    // base64 runs anywhere in the text, decoded, unless the walk read the file (it decodes every scalar itself).
+    // A run a content rule already matched (kubeconfig `client-key-data`) is not reported twice.
+    const matched = detected.candidates.map((c) => [c.start, c.end]).sort((x, y) => x[0] - y[0]);
+    let m = 0;
+    for (const run of walked ? [] : base64Runs(text)) {
+      while (m < matched.length && matched[m][1] <= run.start) m++;
+      if (m < matched.length && matched[m][0] < run.end) continue;
+      const found: Pending[] = [];
+      this.decoded(run.bytes, DECODE_DEPTH, ' (base64-decoded)', found);
+      if (found.length === 0) continue;
+      const pos = lines.position(run.start);
+      for (const f of found) findings.push({ ...f, file, line: pos.line, column: pos.column, offset: run.start });
+    }
+
     // One budget finding per file is enough (the walk's scalars may each run out too).
     const firstBudget = findings.findIndex((f) => f.ruleId === RULE_SCAN_BUDGET);
     if (firstBudget !== -1) {
@@ -462,49 +542,126 @@ class Scanner {
     };
   }
 
-  /** Walks the parsed documents of a file; returns the offset ranges of every scalar value it judged. */
+  /**
+   * Walks the parsed documents of a file; returns whether it parsed and the offset ranges of every scalar it judged.
+   * js-yaml parses (linear, nesting capped at 100; `yaml` takes tens of seconds on crafted 5 MB inputs); the
+   * `yaml` CST is built only to place findings, and only for texts up to MAX_LOCATE.
+   */
   private walkFile(
     file: string,
     text: string,
     lower: () => string,
     kustomization: boolean,
+    strict: boolean,
     findings: Pending[],
     generators: GeneratorRef[],
-  ): [number, number][] {
-    const lc = new LineCounter();
-    let docs: Document.Parsed[];
-    try {
-      docs = parseAllDocuments(text, {
-        lineCounter: lc,
-        uniqueKeys: false,
-        prettyErrors: false,
-      }) as unknown as Document.Parsed[];
-      if (!Array.isArray(docs)) return [];
-    } catch {
-      return []; // not YAML after all: the text patterns have covered it
+  ): { parsed: boolean; covered: [number, number][] } {
+    let loaded = loadAll(text);
+    // A Helm/Go template that does not parse as it is: its actions are blanked (same offsets) and it is read again.
+    if ('errorLine' in loaded && text.includes('{{')) {
+      text = blankTemplateActions(text);
+      loaded = loadAll(text);
     }
-    const covered: [number, number][] = [];
-    for (const doc of docs) {
-      if (doc.errors.length > 0) continue;
-      let value: unknown;
+    if ('errorLine' in loaded) {
+      // The message of a parser error quotes the input: only its line is kept.
+      if (strict) findings.push(this.structureFinding(file, loaded.errorLine, 'does not parse as YAML/JSON'));
+      return { parsed: false, covered: [] };
+    }
+    const values = loaded.values;
+    const walked: { doc: number; visit: Visit; found: Pending[] }[] = [];
+    const maxNodes = WALK_NODES_BASE + text.length;
+    for (let d = 0; d < values.length; d++) {
+      const value = values[d];
+      if (value === null || typeof value !== 'object') continue;
+      let visits: Visit[];
       try {
-        value = doc.toJS({ maxAliasCount: 100 });
-      } catch {
+        visits = walkDocument(value, { kustomization, maxNodes });
+      } catch (err) {
+        if (!(err instanceof WalkBudgetExceeded)) throw err;
+        findings.push(
+          this.structureFinding(
+            file,
+            undefined,
+            `aliases or merge keys expand beyond ${maxNodes} nodes (document ${d + 1})`,
+          ),
+        );
         continue;
       }
-      if (value === null || typeof value !== 'object') continue;
-      collectValueRanges(doc.contents, covered);
-      for (const visit of walkDocument(value, { kustomization })) {
-        const line = locateInDocument(doc, lc, visit.path, file)?.line;
-        if (visit.type === 'generator-source') {
-          const target = posix.normalize(posix.join(posix.dirname(file), visit.ref));
-          generators.push({ kustomization: file, line, visit, target });
-          continue;
+      for (const visit of visits) {
+        if (visit.type === 'generator-source') walked.push({ doc: d, visit, found: [] });
+        else {
+          const found = this.judge(visit, lower);
+          if (found.length > 0) walked.push({ doc: d, visit, found });
         }
-        for (const p of this.judge(visit, lower)) findings.push({ ...p, file, line, path: visit.path });
       }
     }
-    return covered;
+    const needOffsets = findings.some((f) => f.offset !== undefined);
+    // Only documents that are collections were walked (a .env file read as YAML is one string: not structure).
+    const parsed = values.some((v) => v !== null && typeof v === 'object');
+    if (walked.length === 0 && !needOffsets) return { parsed, covered: [] };
+    const locate = this.locator(text, values.length, file);
+    for (const { doc, visit, found } of walked) {
+      const line = locate.line(doc, visit.path);
+      if (visit.type === 'generator-source') {
+        const target = posix.normalize(posix.join(posix.dirname(file), visit.ref));
+        generators.push({ kustomization: file, line, visit, target });
+        continue;
+      }
+      for (const p of found) findings.push({ ...p, file, line, path: visit.path });
+    }
+    return { parsed, covered: locate.covered };
+  }
+
+  /** Lines of walked paths: the `yaml` CST for texts up to MAX_LOCATE, else the first line of the path's key. */
+  private locator(
+    text: string,
+    docCount: number,
+    file: string,
+  ): { line: (doc: number, path: JsonPath) => number | undefined; covered: [number, number][] } {
+    const covered: [number, number][] = [];
+    if (text.length <= MAX_LOCATE) {
+      const lc = new LineCounter();
+      const docs = parseAllDocuments(text, {
+        lineCounter: lc,
+        uniqueKeys: false,
+        merge: true,
+        prettyErrors: false,
+      }) as unknown as Document.Parsed[];
+      if (Array.isArray(docs)) {
+        // Only collections were walked: a document that is one scalar (a .env file read as YAML) covers nothing.
+        for (const doc of docs)
+          if (doc.errors.length === 0 && (isMap(doc.contents) || isSeq(doc.contents)))
+            collectValueRanges(doc.contents, covered);
+        const real = docs.filter((doc) => doc.contents !== null || doc.errors.length > 0);
+        if (docs.length === docCount || real.length === docCount) {
+          const byIndex = docs.length === docCount ? docs : real;
+          return { line: (d, path) => locateInDocument(byIndex[d], lc, path, file)?.line, covered };
+        }
+      }
+    }
+    let keys: Map<string, number> | undefined;
+    return {
+      line: (_d, path) => {
+        keys ??= firstKeyLines(text);
+        for (let i = path.length - 1; i >= 0; i--) {
+          const seg = path[i];
+          if (typeof seg === 'string' && keys.has(seg)) return keys.get(seg);
+        }
+        return undefined;
+      },
+      covered,
+    };
+  }
+
+  private structureFinding(file: string, line: number | undefined, why: string): Pending {
+    return {
+      ruleId: RULE_STRUCTURE_UNREADABLE,
+      message: `${ruleTitle(RULE_STRUCTURE_UNREADABLE)}: ${why}; every line was still scanned by the credential patterns, but Secret data, base64 values and context were not`,
+      file,
+      line,
+      fingerprintParts: ['structure'],
+      precedence: 0,
+    };
   }
 
   /** What one walked value means: credential matches, a plaintext Secret value, a generator literal. */
@@ -516,28 +673,37 @@ class Scanner {
         const r = this.detector.detect(text, { skipGeneric: visit.reference, stopWords, context });
         const out = r.candidates.map((c) => this.fromCandidate(c, ''));
         if (r.truncated) out.push(this.budgetFinding(undefined));
+        // base64 anywhere (a ConfigMap value, an annotation, an env value): decoded and scanned again, unless a
+        // content rule already named the value (kubeconfig `client-key-data`).
+        if (r.candidates.length === 0)
+          for (const run of base64Runs(visit.value)) this.decoded(run.bytes, DECODE_DEPTH, ' (base64-decoded)', out);
         return out;
       }
       case 'secret-data': {
         const where = ` in Secret ${visit.field} \`${visit.key}\`${visit.field === 'data' ? ' (base64-decoded)' : ''}`;
         if (visit.bytes.length === 0) return [];
+        const out: Pending[] = [];
         if (!visit.binary) {
-          if (isPlaceholder(visit.text, stopWords) || isPublicMaterialOnly(visit.text)) return [];
+          // Public certificates alone are not secret data; a SOPS `ENC[…]` value is ciphertext.
+          if (isPublicMaterialOnly(visit.text) || /^ENC\[AES256_GCM,[^\]]*\]$/.test(visit.text.trim())) return [];
           const r = this.detector.detect(`${visit.key}: ${visit.text}`, { stopWords });
-          if (r.candidates.length > 0) return r.candidates.map((c) => this.fromCandidate(c, where));
+          for (const c of r.candidates) out.push(this.fromCandidate(c, where));
+          for (const run of base64Runs(visit.text)) this.decoded(run.bytes, DECODE_DEPTH, where, out);
+        } else {
+          this.decoded(visit.bytes, 0, where, out);
         }
+        // The hard rule is reported whatever else matched and whatever the value looks like.
         const note = visit.invalidBase64 ? ', not valid base64' : visit.binary ? ', binary' : '';
-        return [
-          {
-            ruleId: RULE_PLAINTEXT_SECRET,
-            message: `${ruleTitle(RULE_PLAINTEXT_SECRET)}: ${visit.field}.${visit.key} … (${visit.bytes.length} bytes${note})`,
-            secretHash: this.hasher.hash(visit.bytes),
-            precedence: STRUCTURAL_PRECEDENCE,
-          },
-        ];
+        out.push({
+          ruleId: RULE_PLAINTEXT_SECRET,
+          message: `${ruleTitle(RULE_PLAINTEXT_SECRET)}: ${visit.field}.${visit.key} … (${visit.bytes.length} bytes${note})`,
+          secretHash: this.hasher.hash(visit.bytes),
+          precedence: STRUCTURAL_PRECEDENCE,
+        });
+        return out;
       }
       case 'generator-literal': {
-        if (isPlaceholder(visit.value, stopWords)) return [];
+        if (isPlaceholder(visit.value, stopWords) && !isWeakDefault(visit.value)) return [];
         const where = ` in secretGenerator \`${visit.generator}\` literal \`${visit.key}\``;
         const r = this.detector.detect(`${visit.key}: ${visit.value}`, { stopWords });
         const specific = r.candidates.filter((c) => !c.rule.generic);
@@ -550,6 +716,31 @@ class Scanner {
             precedence: STRUCTURAL_PRECEDENCE,
           },
         ];
+      }
+      case 'sealed-data': {
+        if (looksSealed(visit.value)) return [];
+        return [
+          {
+            ruleId: RULE_PLAIN_IN_REFERENCE,
+            message: `${ruleTitle(RULE_PLAIN_IN_REFERENCE)}: SealedSecret encryptedData \`${visit.key}\` is not sealed ciphertext (${visit.value.length} chars)`,
+            secretHash: this.hasher.hash(visit.value),
+            precedence: STRUCTURAL_PRECEDENCE,
+          },
+        ];
+      }
+      case 'plain-in-reference': {
+        // A template that reads from the store (`{{ .password }}`) is the intended use, not a literal.
+        if (visit.value.includes('{{') || isPlaceholder(visit.value, stopWords)) return [];
+        const where = ` in ${visit.where} \`${visit.key}\``;
+        const r = this.detector.detect(`${visit.key}: ${visit.value}`, { stopWords });
+        const out = r.candidates.map((c) => this.fromCandidate(c, where));
+        out.push({
+          ruleId: RULE_PLAIN_IN_REFERENCE,
+          message: `${ruleTitle(RULE_PLAIN_IN_REFERENCE)}: ${visit.where} \`${visit.key}\` ${redactedHint(visit.value, 0)}`,
+          secretHash: this.hasher.hash(visit.value),
+          precedence: STRUCTURAL_PRECEDENCE,
+        });
+        return out;
       }
       default:
         return [];
@@ -604,6 +795,30 @@ class Scanner {
     }
   }
 
+  /**
+   * Decoded bytes: a private key or key store by its bytes; decoded text through every content rule, and its
+   * own base64 runs decoded again while `depth` lasts (a dockerconfigjson `auth`, a base64 PEM in a base64 value).
+   */
+  decoded(bytes: Uint8Array, depth: number, where: string, out: Pending[]): void {
+    const key = privateKeyKind(bytes);
+    if (key !== undefined) {
+      out.push({
+        ruleId: RULE_KEYSTORE_FILE,
+        message: `${ruleTitle(RULE_KEYSTORE_FILE)}: ${key} (${bytes.length} bytes)${where}`,
+        secretHash: this.hasher.hash(bytes),
+        precedence: 3,
+      });
+      return;
+    }
+    const text = asText(bytes);
+    if (text === undefined) return;
+    const r = this.detector.detect(text, { stopWords: this.settings.stopWords });
+    for (const c of r.candidates) out.push(this.fromCandidate(c, where));
+    // Text that matched already names its credential (a PEM key is not reported again as the DER inside it).
+    if (depth > 0 && r.candidates.length === 0)
+      for (const run of base64Runs(text)) this.decoded(run.bytes, depth - 1, where, out);
+  }
+
   private fromCandidate(c: Candidate, where: string): Pending {
     return {
       ruleId: c.rule.id,
@@ -622,39 +837,6 @@ class Scanner {
       precedence: 0,
     };
   }
-}
-
-const KIND_SECRET = /\bkind["']?\s*:\s*["']?Secret\b/;
-const CRED_NAME = String.raw`[\w.-]*(?:password|passwd|pwd|passphrase|secret|token|api[_.-]?key|access[_.-]?key|auth[_.-]?key|client[_.-]?key|credential)[\w.-]*`;
-/** `- name: DB_PASSWORD` followed by its `value:` (next line, or same flow mapping), in either order. */
-const ENV_PAIR = new RegExp(
-  String.raw`name["']?\s*:\s*["']?${CRED_NAME}["']?\s*(?:,\s*|\r?\n\s*)["']?value["']?\s*:|value["']?\s*:[^\n]*\r?\n\s*["']?name["']?\s*:\s*["']?${CRED_NAME}`,
-  'i',
-);
-/** `password: |` — a value on the lines below its key, out of reach of single-line patterns. */
-const BLOCK_VALUE = new RegExp(
-  String.raw`(?:password|passwd|pwd|passphrase|secret|token|key|credential)[\w.-]*["']?\s*:\s*[|>]`,
-  'i',
-);
-
-/**
- * Whether a YAML/JSON file needs the structural walk, which costs a full YAML parse. The text patterns already ran;
- * the walk adds what they cannot see: Secret data (base64), generator entries, env entries whose name and value sit
- * on two lines, block-scalar values, escapes, and the context that clears a text match (SealedSecret ciphertext,
- * ExternalSecret references) — so it runs whenever the text scan matched anything at all.
- */
-function needsStructure(text: string, textMatched: boolean): boolean {
-  return (
-    textMatched ||
-    KIND_SECRET.test(text) ||
-    text.includes('secretGenerator') ||
-    text.includes('last-applied-configuration') ||
-    text.includes('\\u') ||
-    text.includes('\\U') ||
-    text.includes('\\x') ||
-    ENV_PAIR.test(text) ||
-    BLOCK_VALUE.test(text)
-  );
 }
 
 /** Offsets of every scalar value (not keys) of a parsed YAML node tree. */
@@ -700,11 +882,16 @@ function dedupeFile(findings: Pending[]): Pending[] {
       rest.push(f);
       continue;
     }
-    const k = `${f.line ?? ''}|${f.secretHash}`;
+    const k = `${f.line ?? ''}|${f.secretHash}|${f.ruleId === RULE_PLAINTEXT_SECRET ? 'hard' : 'content'}`;
     const prev = best.get(k);
     if (!prev || f.precedence > prev.precedence) best.set(k, f);
   }
   return [...best.values(), ...rest];
+}
+
+/** Well-known default credentials (`minioadmin`, `admin`): placeholders as documentation, real as a literal. */
+function isWeakDefault(value: string): boolean {
+  return /^[a-z0-9]+$/i.test(value.trim()) && value.trim().length >= 4;
 }
 
 /** Certificates and public keys are not secrets: a Secret's `ca.crt`/`tls.crt` alone is not reported. */
@@ -726,6 +913,40 @@ export function isSopsEncrypted(text: string): boolean {
       /(?:^|\n)sops_mac=/.test(text) ||
       text.includes('[sops]'))
   );
+}
+
+/** `{{ … }}` actions replaced by spaces (newlines kept), in one pass: offsets and lines stay where they were. */
+export function blankTemplateActions(text: string): string {
+  let out = '';
+  let from = 0;
+  for (;;) {
+    const open = text.indexOf('{{', from);
+    if (open === -1) break;
+    const close = text.indexOf('}}', open + 2);
+    const end = close === -1 ? text.length : close + 2;
+    out += text.slice(from, open) + text.slice(open, end).replace(/[^\n]/g, ' ');
+    from = end;
+  }
+  return out + text.slice(from);
+}
+
+function yamlName(file: string): boolean {
+  const base = file.slice(file.lastIndexOf('/') + 1).replace(BACKUP_SUFFIX, '');
+  return YAML_NAME.test(base);
+}
+
+/** Every document of a YAML/JSON text, or the line where it stops parsing. */
+function loadAll(text: string): { values: unknown[] } | { errorLine: number | undefined } {
+  try {
+    return { values: jsyaml.loadAll(text, undefined, { json: true }) as unknown[] };
+  } catch (err) {
+    return { errorLine: errorLine(err) };
+  }
+}
+
+function errorLine(err: unknown): number | undefined {
+  const mark = (err as { mark?: { line?: unknown } } | undefined)?.mark;
+  return typeof mark?.line === 'number' ? mark.line + 1 : undefined;
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -79,53 +79,92 @@ export function shannonEntropy(value: string): number {
   return h;
 }
 
-/** Substrings that mark a documentation value or a reference rather than a credential (compared lowercased). */
-const PLACEHOLDER_PARTS = [
+/**
+ * Words a placeholder is made of (`your-api-key-here`, `changeme123`, `REPLACE_ME`, `example_password`): a value
+ * is a placeholder when EVERY word of it is one of these (digits may follow a word), never because one of them
+ * occurs inside it — `Xk29dexample!` is a credential.
+ */
+const PLACEHOLDER_VOCAB = new Set([
   'changeme',
-  'change_me',
-  'change-me',
+  'change',
+  'me',
   'changeit',
   'example',
+  'examples',
   'dummy',
   'placeholder',
   'redacted',
-  'xxxx',
-  '****',
-  '....',
-  '${',
-  '{{',
-  '}}',
-  '$(',
-  '#{',
-  '%{',
-  '%(',
-  'your_',
-  'your-',
-  'yourpass',
-  'yoursecret',
-  'yourtoken',
-  'replace_me',
-  'replace-me',
+  'replace',
   'replaceme',
-  'insert_',
-  'insert-',
+  'your',
+  'yours',
+  'here',
+  'insert',
   'notreal',
-  'not_real',
-  'not-real',
-  'not-a-secret',
-  'notasecret',
+  'not',
+  'real',
+  'a',
+  'an',
+  'the',
+  'my',
+  'secret',
+  'password',
+  'passwd',
+  'pass',
+  'pw',
+  'pwd',
+  'token',
+  'key',
+  'api',
+  'apikey',
+  'access',
   'fake',
   'sample',
+  'test',
+  'testing',
+  'todo',
+  'tbd',
+  'fixme',
+  'value',
+  'goes',
+  'put',
+  'set',
+  'to',
+  'this',
+  'enter',
+  'some',
+  'foo',
+  'bar',
+  'baz',
   'lorem',
-  'enc[',
-  'vault:',
-  'ref+',
-  '<path:',
-  'arn:aws:secretsmanager',
-  'arn:aws:ssm',
-  'secretkeyref',
-  'valuefrom',
-];
+  'ipsum',
+  'xxx',
+  'xxxx',
+  'secretkey',
+  'mysecret',
+  'mypassword',
+  'yourpassword',
+  'yoursecret',
+  'yourtoken',
+  'notasecret',
+  'none',
+  'null',
+  'empty',
+  'default',
+  'db',
+  'user',
+  'admin',
+  'client',
+  'private',
+]);
+
+/** A whole value that is only template actions / variable references, e.g. `${VAR}`, `{{ .Values.x }}`, `$(X)`. */
+const TEMPLATE_PARTS = /\$\{[^{}]*\}|\{\{[^{}]*\}\}|\$\([^()]*\)|#\{[^{}]*\}|%\{[^{}]*\}|%\([^()]*\)s?|<[^<>]{1,80}>/g;
+/** References to a secret kept elsewhere (whole value): SOPS, vault, vals, argocd-vault-plugin, AWS ARNs. */
+const REFERENCE = /^(?:enc\[[a-z0-9_]+,[^\]]*\]|vault:\S+|ref\+\S+|<path:[^>]+>|arn:aws:(?:secretsmanager|ssm):\S+)$/;
+
+/** Values published in vendor documentation as examples (AWS's example key pair). */
+const DOCUMENTED_EXAMPLES = new Set(['AKIAIOSFODNN7EXAMPLE', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY']);
 
 /** Whole values that are words, not secrets. */
 const PLACEHOLDER_WORDS = new Set([
@@ -177,18 +216,27 @@ export function isPlaceholder(value: string, extraStopWords: readonly string[] =
   if (v === '') return true;
   const lower = v.toLowerCase();
   if (PLACEHOLDER_WORDS.has(lower)) return true;
-  for (const part of PLACEHOLDER_PARTS) if (lower.includes(part)) return true;
+  // Stop words from the config are the team's own reviewed list: they keep their substring meaning.
   for (const part of extraStopWords) if (part !== '' && lower.includes(part.toLowerCase())) return true;
-  // `<your token>`, `<redacted>`: an angle-bracketed description.
-  if (/^<[^<>]{1,80}>$/.test(v) || /<[a-z][a-z _-]{2,40}>/i.test(v)) return true;
+  if (v.length > 512) return false;
+  if (REFERENCE.test(lower)) return true;
+  // Only template actions and separators left once they are removed: `${USER}:${PASS}`, `{{ .Values.x }}`.
+  if (/[${}<%#]/.test(v) && v.replace(TEMPLATE_PARTS, '').replace(/[\s:@/._-]/g, '') === '') return true;
   // `$DB_PASSWORD`, `%DB_PASSWORD%`, `*anchor`, `&anchor`, `!vault |`: references, not values.
   if (/^\$[A-Za-z_][A-Za-z0-9_]*$/.test(v) || /^%[A-Za-z_][A-Za-z0-9_]*%$/.test(v)) return true;
   if (/^[*&][A-Za-z0-9_.-]+$/.test(v)) return true;
   if (/^![A-Za-z]/.test(v)) return true;
-  // One repeated character (`aaaaaaaa`, `00000000`) or one repeated short unit.
+  // One repeated character (`xxxxxxxx`, `********`, `00000000`) or one repeated short unit.
   if (/^(.)\1*$/.test(v)) return true;
   if (/^(..?.?)\1{3,}$/.test(v)) return true;
-  return false;
+  if (DOCUMENTED_EXAMPLES.has(v)) return true;
+  // A format prefix and filler: `ghp_xxxx…`, `sk_live_xxxx…`, `T00000000/B00000000/XXXX…` — every long part one
+  // repeated character.
+  const long = v.split(/[_./-]/).filter((p) => p.length >= 8);
+  if (long.length > 0 && long.every((p) => /^[A-Za-z]?(.)\1*$/.test(p) || /^[a-z]+$/.test(p))) return true;
+  // Every word a placeholder word: `your-api-key-here`, `changeme123`, `REPLACE_ME`, `<changeme>` (brackets above).
+  const words = lower.split(/[\s_.:/-]+/).filter((w) => w !== '');
+  return words.length > 0 && words.every((w) => PLACEHOLDER_VOCAB.has(w.replace(/[0-9!]+$/, '')) || /^x+$/.test(w));
 }
 
 /**

@@ -31,6 +31,13 @@ export type Visit =
       invalidBase64: boolean;
     }
   | { type: 'generator-literal'; path: JsonPath; generator: string; key: string; value: string }
+  /** A SealedSecret `encryptedData` value: must be ciphertext. */
+  | { type: 'sealed-data'; path: JsonPath; key: string; value: string }
+  /**
+   * A literal where external-secrets expects a reference or a template: ExternalSecret `target.template.data`,
+   * a SecretStore `fake` provider value, a `webhook` provider header.
+   */
+  | { type: 'plain-in-reference'; path: JsonPath; where: string; key: string; value: string }
   | {
       type: 'generator-source';
       path: JsonPath;
@@ -56,13 +63,20 @@ interface Frame {
 export interface WalkOptions {
   /** The document is a kustomization file (name-based: `kind` is optional there). */
   kustomization?: boolean;
+  /** Most nodes visited (aliases are shared objects: a crafted document expands exponentially). */
+  maxNodes?: number;
 }
+
+/** The walk went over `maxNodes`: the caller reports that the structure could not be read. */
+export class WalkBudgetExceeded extends Error {}
 
 export function walkDocument(doc: unknown, options: WalkOptions = {}): Visit[] {
   const out: Visit[] = [];
   const stack: Frame[] = [{ node: doc, path: [], key: '', reference: false, sealedSpec: false }];
   let first = true;
+  let budget = options.maxNodes ?? Infinity;
   while (stack.length > 0) {
+    if (--budget < 0) throw new WalkBudgetExceeded('walk budget');
     const frame = stack.pop()!;
     const { node, path, key } = frame;
     const top = first;
@@ -99,9 +113,17 @@ export function walkDocument(doc: unknown, options: WalkOptions = {}): Visit[] {
       if (kind === 'SealedSecret' && isMap(node.spec)) {
         skip.add('spec');
         stack.push({ node: node.spec, path: [...path, 'spec'], key: 'spec', reference, sealedSpec: true });
+        const enc = node.spec.encryptedData;
+        if (isMap(enc))
+          for (const [k, v] of Object.entries(enc))
+            if (typeof v === 'string' && v !== '')
+              out.push({ type: 'sealed-data', path: [...path, 'spec', 'encryptedData', k], key: k, value: v });
       }
       if (apiVersion.startsWith('external-secrets.io/') || apiVersion.startsWith('generators.external-secrets.io/')) {
-        reference = true;
+        // A SecretStore's provider block holds connection settings: an inline token there is a credential, so
+        // its values keep the generic rules; ExternalSecrets and generators hold references.
+        if (kind !== 'SecretStore' && kind !== 'ClusterSecretStore') reference = true;
+        externalSecretLiterals(kind, node, path, out);
       }
     }
     if (frame.sealedSpec) skip.add('encryptedData');
@@ -173,6 +195,45 @@ function secretData(field: 'data' | 'stringData', key: string, raw: string, path
     binary,
     invalidBase64: false,
   };
+}
+
+/** The places of external-secrets objects where a literal is a secret in clear text. */
+function externalSecretLiterals(kind: string, node: Record<string, unknown>, path: JsonPath, out: Visit[]): void {
+  const spec = isMap(node.spec) ? node.spec : undefined;
+  if (!spec) return;
+  const at = (...rest: (string | number)[]): (string | number)[] => [...path, 'spec', ...rest];
+  const literal = (where: string, key: string, value: unknown, p: (string | number)[]): void => {
+    if (typeof value === 'string' && value.trim() !== '')
+      out.push({ type: 'plain-in-reference', path: p, where, key, value });
+  };
+  if (kind === 'ExternalSecret' || kind === 'ClusterExternalSecret' || kind === 'PushSecret') {
+    const esSpec = kind === 'ClusterExternalSecret' && isMap(spec.externalSecretSpec) ? spec.externalSecretSpec : spec;
+    const base = esSpec === spec ? at() : at('externalSecretSpec');
+    const target = isMap(esSpec.target) ? esSpec.target : undefined;
+    const template = target && isMap(target.template) ? target.template : undefined;
+    if (template && isMap(template.data))
+      for (const [k, v] of Object.entries(template.data))
+        literal('ExternalSecret target.template.data', k, v, [...base, 'target', 'template', 'data', k]);
+  }
+  if (kind === 'SecretStore' || kind === 'ClusterSecretStore') {
+    const provider = isMap(spec.provider) ? spec.provider : undefined;
+    if (!provider) return;
+    const fake = isMap(provider.fake) ? provider.fake : undefined;
+    if (fake && Array.isArray(fake.data))
+      fake.data.forEach((entry, i) => {
+        if (!isMap(entry)) return;
+        const key = typeof entry.key === 'string' ? entry.key : `#${i}`;
+        literal('SecretStore fake provider', key, entry.value, at('provider', 'fake', 'data', i, 'value'));
+        if (isMap(entry.valueMap))
+          for (const [k, v] of Object.entries(entry.valueMap))
+            literal('SecretStore fake provider', k, v, at('provider', 'fake', 'data', i, 'valueMap', k));
+      });
+    const webhook = isMap(provider.webhook) ? provider.webhook : undefined;
+    if (webhook && isMap(webhook.headers))
+      for (const [k, v] of Object.entries(webhook.headers))
+        if (/auth|token|key|secret|password|cookie/i.test(k))
+          literal('SecretStore webhook header', k, v, at('provider', 'webhook', 'headers', k));
+  }
 }
 
 function generatorVisits(generators: unknown[], path: (string | number)[], out: Visit[]): void {

@@ -88,4 +88,43 @@ export function register(program: Command, io: CliIO = processIO(), setCode: (co
         );
       setCode(0);
     });
+
+  secrets
+    .command('scan')
+    .description(
+      'scan for secrets; with --history <base>, every line added by every commit in <base>..HEAD (a credential added in one commit and deleted in the next stays in the history). Same rules, redaction, inline allows and baseline as `check`. Exit 1 when something is found.',
+    )
+    .argument('[root]', 'desired-state root (default: `root` from kfm-gitops.yaml, else infra/gitops)')
+    .option('-c, --config <file>', 'config file (default: kfm-gitops.yaml in the current folder, else in the root)')
+    .requiredOption(
+      '--history <base>',
+      'base ref: scan the lines added by the commits in <base>..HEAD (CI: fetch-depth 0)',
+    )
+    .action(async (rootArg: string | undefined, flags: { config?: string; history: string }) => {
+      const ctx = await loadContext(io, { config: flags.config, root: rootArg });
+      const { scanHistory } = await import('../../checks/secrets/history.js');
+      const { secretsSettings } = await import('../../checks/secrets/index.js');
+      let result;
+      try {
+        result = await scanHistory({
+          root: ctx.root,
+          base: flags.history,
+          settings: secretsSettings(ctx.config.secrets),
+          env: io.env,
+        });
+      } catch (err) {
+        throw new CliError(err instanceof Error ? err.message : String(err));
+      }
+      let failing = 0;
+      for (const f of result.findings) {
+        const where = `${f.file ?? ''}${f.line !== undefined ? `:${f.line}` : ''}`;
+        const note = f.suppressed ? ` [suppressed by ${f.suppressed.by}: ${f.suppressed.reason}]` : '';
+        if (!f.suppressed && f.severity !== 'info') failing++;
+        io.stdout(`${f.commit ?? ''} ${where}: ${f.ruleId} ${f.message}${note}\n`);
+      }
+      io.stderr(
+        `kfm-gitops: ${result.commits} commit(s), ${result.filesScanned} file version(s) scanned; ${failing} finding(s)\n`,
+      );
+      setCode(failing > 0 ? 1 : 0);
+    });
 }

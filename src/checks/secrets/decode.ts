@@ -1,0 +1,172 @@
+/**
+ * Encoded secrets: base64 runs found anywhere in a text (a ConfigMap value, an annotation, an env value, a .env
+ * line), decoded and classified, and binary private keys / key stores recognised by their bytes, not their name.
+ *
+ * One left-to-right pass over char codes finds the runs (linear); each decoded text is scanned again by the caller
+ * with a depth budget, and decoded text is 3/4 of its source, so the total work stays linear.
+ */
+
+export interface Base64Run {
+  start: number;
+  end: number;
+  bytes: Buffer;
+}
+
+/** Shortest run worth decoding: 18 bytes; shorter runs are words and names, not encoded secrets. */
+const MIN_RUN = 24;
+/** Most runs decoded per text (a crafted text of base64 fragments stops here; the rest is still text-scanned). */
+const MAX_RUNS = 4096;
+
+/** Character classes by code (ASCII): 1 base64, 2 hex digit, 4 lowercase, 8 uppercase. One lookup per char. */
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  let k = 0;
+  if (/[A-Za-z0-9+/]/.test(ch)) k |= 1;
+  if (/[0-9a-fA-F]/.test(ch)) k |= 2;
+  if (/[a-z]/.test(ch)) k |= 4;
+  if (/[A-Z]/.test(ch)) k |= 8;
+  CLASS[c] = k;
+}
+const classOf = (c: number): number => (c < 128 ? CLASS[c] : 0);
+
+/**
+ * Maximal base64 runs (standard alphabet, optional `=` padding) of at least MIN_RUN characters, with a length
+ * that can be base64, not pure hex (digests) and not one letter case only (identifiers), decoded.
+ */
+export function base64Runs(text: string, minRun = MIN_RUN): Base64Run[] {
+  const out: Base64Run[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n && out.length < MAX_RUNS) {
+    if ((classOf(text.charCodeAt(i)) & 1) === 0) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let all = 0xff; // bits every character has
+    let any = 0; // bits some character has
+    while (i < n) {
+      const k = classOf(text.charCodeAt(i));
+      if ((k & 1) === 0) break;
+      all &= k;
+      any |= k;
+      i++;
+    }
+    const hexOnly = (all & 2) !== 0;
+    const lower = (any & 4) !== 0;
+    const upper = (any & 8) !== 0;
+    let end = i;
+    while (end < n && end - i < 2 && text.charCodeAt(end) === 61) end++;
+    // A run glued to a word character is part of something else (a URL path is fine: `/` is base64).
+    const len = end - start;
+    if (len < minRun || hexOnly || !(lower && upper) || len % 4 === 1) {
+      i = end;
+      continue;
+    }
+    const body = text.slice(start, end);
+    // Unpadded runs decode as far as they go; padding in the middle is not base64.
+    out.push({ start, end, bytes: Buffer.from(body, 'base64') });
+    i = end;
+  }
+  return out;
+}
+
+/** The decoded bytes as text when they are text (valid UTF-8, no NUL, almost all printable), else undefined. */
+export function asText(bytes: Uint8Array): string | undefined {
+  if (bytes.length === 0) return undefined;
+  let printable = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b === 0) return undefined;
+    if ((b >= 32 && b < 127) || b === 9 || b === 10 || b === 13 || b >= 128) printable++;
+  }
+  if (printable < bytes.length * 0.97) return undefined;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+const OID_PKCS5 = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05];
+const OID_PKCS12_PBE = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c];
+const OID_PKCS7_DATA = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+
+function startsWith(bytes: Uint8Array, at: number, magic: readonly number[]): boolean {
+  if (at + magic.length > bytes.length) return false;
+  for (let i = 0; i < magic.length; i++) if (bytes[at + i] !== magic[i]) return false;
+  return true;
+}
+
+function contains(bytes: Uint8Array, magic: readonly number[], within: number): boolean {
+  const limit = Math.min(bytes.length, within);
+  for (let i = 0; i + magic.length <= limit; i++) if (startsWith(bytes, i, magic)) return true;
+  return false;
+}
+
+/** Offset after a DER SEQUENCE header at `at` (short or long form), or -1. */
+function afterSequence(bytes: Uint8Array, at: number): number {
+  if (bytes[at] !== 0x30) return -1;
+  const l = bytes[at + 1];
+  if (l === undefined) return -1;
+  if (l < 0x80) return at + 2;
+  const k = l & 0x7f;
+  return k >= 1 && k <= 4 ? at + 2 + k : -1;
+}
+
+/**
+ * What private-key container the bytes are, by content: PKCS#8 (plain or encrypted), PKCS#1 RSA, SEC1 EC,
+ * PKCS#12, Java key stores (JKS, JCEKS), an OpenSSH key, a KeePass database. undefined for anything else
+ * (certificates and public keys are not private keys: their DER does not start with a version INTEGER).
+ */
+export function privateKeyKind(bytes: Uint8Array): string | undefined {
+  if (startsWith(bytes, 0, [0xfe, 0xed, 0xfe, 0xed])) return 'JKS key store';
+  if (startsWith(bytes, 0, [0xce, 0xce, 0xce, 0xce])) return 'JCEKS key store';
+  if (startsWith(bytes, 0, [0x03, 0xd9, 0xa2, 0x9a])) return 'KeePass database';
+  if (startsWith(bytes, 0, [...Buffer.from('openssh-key-v1\0', 'latin1')])) return 'OpenSSH private key';
+  const inner = afterSequence(bytes, 0);
+  if (inner === -1 || inner >= bytes.length) return undefined;
+  // version INTEGER first
+  if (bytes[inner] === 0x02 && bytes[inner + 1] === 0x01) {
+    const version = bytes[inner + 2];
+    const next = inner + 3;
+    if (version === 0x03 && contains(bytes, OID_PKCS7_DATA, 64)) return 'PKCS#12 key store';
+    if (version === 0x00 && bytes[next] === 0x30) return 'PKCS#8 private key';
+    if (version === 0x00 && bytes[next] === 0x02) return 'PKCS#1 RSA private key';
+    if (version === 0x01 && bytes[next] === 0x04) return 'EC private key';
+    if (version === 0x01 && bytes[next] === 0x30) return 'PKCS#8 private key';
+    return undefined;
+  }
+  // EncryptedPrivateKeyInfo: SEQUENCE { SEQUENCE { OID pbes2/pkcs12-pbe … } OCTET STRING }
+  if (bytes[inner] === 0x30 && (contains(bytes, OID_PKCS5, 32) || contains(bytes, OID_PKCS12_PBE, 32)))
+    return 'encrypted PKCS#8 private key';
+  return undefined;
+}
+
+/** Shannon entropy of bytes, bits per byte. */
+export function byteEntropy(bytes: Uint8Array): number {
+  if (bytes.length === 0) return 0;
+  const counts = new Uint32Array(256);
+  for (let i = 0; i < bytes.length; i++) counts[bytes[i]]++;
+  let h = 0;
+  for (const c of counts) {
+    if (c === 0) continue;
+    const p = c / bytes.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/**
+ * A SealedSecret `encryptedData` value is a 2-byte length, an RSA-OAEP-wrapped session key (≥ 256 bytes) and
+ * AES-GCM ciphertext: base64 of at least ~270 random bytes. Anything shorter, not base64, text, or of low
+ * entropy is a value someone put there by hand.
+ */
+export function looksSealed(value: string): boolean {
+  const compact = value.replace(/\s+/g, '');
+  if (compact.length < 300 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return false;
+  const bytes = Buffer.from(compact.slice(0, compact.length - (compact.length % 4)), 'base64');
+  if (asText(bytes) !== undefined) return false;
+  return byteEntropy(bytes) >= 7;
+}

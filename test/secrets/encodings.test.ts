@@ -1,0 +1,81 @@
+/** Issue 16, "every file, every encoding": names, encodings and YAML constructs that hid Secrets from the walk. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { scanForSecrets, secretsSettings, type SecretFinding } from '../../src/checks/secrets/index.js';
+import { makeRepo, removeDir } from './helpers.js';
+import { Gen } from './vectors.js';
+
+const g = new Gen(1604);
+const roots: string[] = [];
+afterEach(async () => {
+  for (const r of roots.splice(0)) await removeDir(r);
+});
+async function scan(files: Record<string, string>, raw: Record<string, Buffer> = {}): Promise<SecretFinding[]> {
+  const root = await makeRepo(files);
+  roots.push(root);
+  const { writeFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  for (const [rel, content] of Object.entries(raw)) await writeFile(join(root, rel), content);
+  return (await scanForSecrets({ root, settings: secretsSettings({}), mode: 'check', overlays: [], env: {} })).findings;
+}
+const at = (fs: SecretFinding[]): [string, string | undefined, number | undefined][] =>
+  fs.map((f) => [f.ruleId, f.file, f.line]);
+const secretDoc = (value: string): string =>
+  `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  seed: ${value}\n`;
+
+describe('every file, every encoding (issue 16)', () => {
+  it('a Secret in files of any name: .bak, .orig, .txt, .tmpl, .j2, none, a name with a newline', async () => {
+    const names = ['a.yaml.bak', 'b.yml.orig', 'c.txt', 'd.tmpl', 'e.yaml.j2', 'noext', 'new\nline.yaml'];
+    const fs = await scan(Object.fromEntries(names.map((n) => [n, secretDoc(g.alnum(24))])));
+    expect(
+      fs
+        .filter((f) => f.ruleId === 'KFM-SEC-001')
+        .map((f) => f.file)
+        .sort(),
+    ).toEqual([...names].sort());
+  });
+
+  it('a UTF-16 (BOM) Secret is text: scanned and reported at its line', async () => {
+    const doc = secretDoc(g.alnum(24));
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(doc, 'utf16le')]);
+    const fs = await scan({}, { 'utf16.yaml': le });
+    expect(at(fs)).toEqual([['KFM-SEC-001', 'utf16.yaml', 5]]);
+  });
+
+  it('a YAML file with one malformed line: every content rule still runs, and a guard says the structure was not read', async () => {
+    const token = `ghp_${g.alnum(36)}`;
+    const fs = await scan({
+      'bad.yaml': `apiVersion: v1\nkind: Secret\nstringData:\n  a: [unclosed\n  token: ${token}\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-008', 'bad.yaml', expect.any(Number) as unknown as number],
+      ['KFM-SEC-030', 'bad.yaml', 5],
+    ]);
+  });
+
+  it('aliases over the budget are a guard finding, not a skip', async () => {
+    let doc = 'apiVersion: v1\nkind: ConfigMap\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
+    for (let i = 1; i < 9; i++)
+      doc += `a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]\n`;
+    const fs = await scan({ 'bomb.yaml': doc });
+    expect(fs.map((f) => f.ruleId)).toEqual(['KFM-SEC-008']);
+  });
+
+  it('kind through an anchor, a merge key, a comment before the value, a token split by an escaped line break', async () => {
+    const half = g.alnum(18);
+    const rest = g.alnum(18);
+    const fs = await scan({
+      'anchor.yaml': `x: &k Secret\napiVersion: v1\nkind: *k\nmetadata: {name: s}\nstringData:\n  seed: ${g.alnum(24)}\n`,
+      'merge.yaml': `base: &b\n  apiVersion: v1\n  kind: Secret\nitems:\n  - <<: *b\n    metadata: {name: s}\n    stringData:\n      seed: ${g.alnum(24)}\n`,
+      'comment.yaml': `apiVersion: v1\nkind: # the kind\n  Secret\nmetadata: {name: s}\nstringData:\n  seed: ${g.alnum(24)}\n`,
+      'split.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  token: "ghp_${half}\\\n    ${rest}"\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-001', 'anchor.yaml', 6],
+      ['KFM-SEC-001', 'comment.yaml', 6],
+      ['KFM-SEC-001', 'merge.yaml', 8],
+      ['KFM-SEC-030', 'split.yaml', 5],
+    ]);
+  });
+});
