@@ -163,18 +163,8 @@ describe('baseline', () => {
       'a.env': `DB_PASSWORD=${g.password(20)}\n`,
       'b.env': `API_SECRET=${g.password(24)}\n`,
     });
-    const io: CliIO = {
-      stdout: () => undefined,
-      stderr: () => undefined,
-      stdin: async () => '',
-      isTTY: false,
-      env: {},
-      cwd: root,
-    };
     const run = async (...args: string[]): Promise<void> => {
-      const program = new Command('kfm-gitops').exitOverride();
-      register(program, io, () => undefined);
-      await program.parseAsync(['secrets', 'baseline', '.', ...args], { from: 'user' });
+      await runSecretsCli(root, ['baseline', '.', ...args]);
     };
     await run();
     // Written without reasons: each entry fails the run.
