@@ -101,6 +101,25 @@ export const CORE_RULES: RuleDoc[] = [
     'An input file or standard input could not be read.',
     'Check the path and permissions.',
   ),
+  // Coverage guards (issue 14): what the run did not check is a finding, never a silent pass.
+  render(
+    'KFM-RENDER-020',
+    'Nothing to check',
+    'The root holds no overlay to render (no kustomization folder that is not only a base or component), so a run would check nothing and pass. Zero things checked is a failure.',
+    'Point the run (or `root:` in kfm-gitops.yaml) at the desired-state folder, or add the overlays Argo CD deploys.',
+  ),
+  render(
+    'KFM-RENDER-021',
+    'File not checked by any overlay',
+    'A YAML/JSON file under the root is read by no overlay render and is not excluded in kfm-gitops.yaml. Nothing checks it, yet Argo CD may apply it (a directory source, a forgotten folder) — a RoleBinding to cluster-admin there would pass.',
+    'Reference the file from the kustomization that deploys it, delete it, or list it under `coverage.exclude` in kfm-gitops.yaml with the reason it is never applied.',
+  ),
+  render(
+    'KFM-RENDER-022',
+    'Overlay env cannot be placed',
+    'The env decides which rules apply (e.g. digests in stage and prod). The overlay\'s env comes from the Argo CD Application or ApplicationSet that deploys it (destination namespace), the config (`discovery.overlays[].env`), its kustomization namespace or its folder name, in that order; none of them names an env in `envOrder`, and guessing "dev" would switch the promoted-env rules off.',
+    'Set `env` for the overlay under `discovery.overlays` in kfm-gitops.yaml, deploy it into a namespace that names its env (e.g. kfm-prod), or name the folder after an env in `envOrder`.',
+  ),
   {
     id: 'KFM-CONFIG-001',
     title: 'Exception expired',

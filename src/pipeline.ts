@@ -7,6 +7,7 @@ import { relative, sep } from 'node:path';
 import type { Config } from './config/types.js';
 import type { DiscoverOptions } from './discover/index.js';
 import { discoverOverlays } from './discover/index.js';
+import { coverageFindings } from './discover/coverage.js';
 import { walkOverlay, type WalkIssue } from './discover/kustomization.js';
 import { applyExceptions, containerNameAt } from './exceptions/index.js';
 import { commonKey, ResultCache, runKey, treeKey, type CachedResults } from './results-cache.js';
@@ -361,12 +362,17 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     resultCache && !options.select && !allowExec
       ? treeKey(await commonPart(), {
           renderer: { command: options.renderer.command, version: options.renderer.version },
-          discover: { overlayGlobs: options.discover?.overlayGlobs ?? [], envs: options.discover?.envs ?? [] },
+          discover: {
+            overlayGlobs: options.discover?.overlayGlobs ?? [],
+            envs: options.discover?.envs ?? [],
+            scope: options.discover?.scope ?? '.',
+          },
           origin: options.origin,
         })
       : undefined;
   const treeHit = resultCache && tree ? await resultCache.read(tree) : undefined;
-  if (treeHit?.overlays) {
+  // A stored report that checked nothing is never reused (zero things checked is not a result).
+  if (treeHit?.overlays && treeHit.overlays.length > 0) {
     return finishReport(options, cachedResolution(treeHit), treeHit.overlays, {
       started,
       skipped: [],
@@ -386,6 +392,21 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     skipped = sel.skipped;
     files = sel.files;
   }
+  // Coverage (of the changed files only, in a changed-only run) is measured on every overlay the repo defines, beside
+  // the renders; a run narrowed by --overlay/--env asked for part of the repo, so it is not judged on the rest.
+  const coverage = filteredByFlags
+    ? Promise.resolve([])
+    : coverageFindings({
+        root: options.root,
+        config: options.config,
+        configFile: options.configFile,
+        overlays: discovered.all,
+        scope: options.discover?.scope,
+        nothingToCheck: discovered.nothingToCheck,
+        concurrency: options.concurrency,
+        ...(files ? { files } : {}),
+      });
+  coverage.catch(() => undefined); // awaited below
   // The checks will run (or a render-key hit makes this a wasted ~0.3 s): load their code while the workers render,
   // when this process waits on them, rather than during discovery, when it does not.
   const checksLoading = Array.isArray(options.checks) ? Promise.resolve(options.checks) : options.checks.load();
@@ -416,6 +437,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     return r;
   });
   if (options.signal?.aborted) throw new Error('interrupted');
+  for (const f of await coverage) report(f);
   const ok = rendered.filter((r) => r.resources.length > 0);
   const summaries = rendered.map(summaryOf);
   const extra = { started, skipped, reportUnusedExceptions: !filteredByFlags && skipped.length === 0 };

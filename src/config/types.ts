@@ -60,6 +60,8 @@ export interface Config {
   policy?: Record<string, unknown>;
   secrets?: Record<string, unknown>;
   cache?: { dir?: string; enabled?: boolean };
+  /** Files under the root that no overlay renders on purpose; each needs a reason (the coverage guard names the rest). */
+  coverage?: { exclude?: { path: string; reason: string }[] };
 }
 
 /** A loaded config plus where it came from. */

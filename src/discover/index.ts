@@ -8,19 +8,51 @@ import { stat } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
 import type { Overlay } from '../types.js';
 import { matchesAny } from '../util/glob.js';
+import { nearest } from '../util/suggest.js';
 import { KUSTOMIZATION_NAMES, readKustomization, isRemoteRef, repoPathOf } from './kustomization.js';
 
 export interface DiscoverOptions {
-  /** Globs matched against the overlay path (`--overlay`). */
+  /** Globs matched against the overlay path (`--overlay`), as typed: `./x` and paths from the Git top are accepted. */
   overlayGlobs?: string[];
   /** Env names to keep (`--env`). */
   envs?: string[];
+  /** Root-relative folder the run is narrowed to (`check <subfolder>`); layers still count from the root. */
+  scope?: string;
+  /** Where the root sits, POSIX, relative to the current folder and to the Git top: stripped from `--overlay`. */
+  overlayPrefixes?: string[];
 }
 
 export interface DiscoverResult {
   overlays: Overlay[];
   /** Kustomization folders that are only used by others (bases, components), for reporting. */
   bases: string[];
+  /** Every overlay the repo defines (config include/exclude applied, flags not): what coverage is measured on. */
+  all: Overlay[];
+  /** Set when the repo defines nothing to render at all: a guard finding, never a green run. */
+  nothingToCheck?: string;
+}
+
+/** A flag or config filter that selects no overlay: the run cannot do what was asked (exit 2). */
+export class DiscoverFilterError extends Error {}
+
+/**
+ * An `--overlay` glob as a root-relative glob: `./apps/x` and `infra/gitops/apps/x` (what tab completion gives from
+ * the current folder or the repo top) both mean `apps/x`.
+ */
+export function normalizeOverlayGlob(glob: string, prefixes: readonly string[] = []): string {
+  let g = glob.replace(/\\/g, '/').replace(/\/+$/, '');
+  while (g.startsWith('./')) g = g.slice(2).replace(/^\/+/, '');
+  for (const prefix of prefixes) {
+    const p = prefix.replace(/^\.\/?/, '').replace(/\/+$/, '');
+    if (p === '' || p.startsWith('..')) continue;
+    if (g.startsWith(`${p}/`)) return g.slice(p.length + 1);
+  }
+  return g === '' ? '.' : g;
+}
+
+function describeNearest(target: string, paths: string[]): string {
+  const near = nearest(target, paths);
+  return near.length > 0 ? `; nearest overlays: ${near.join(', ')}` : '; the repo defines no overlay';
 }
 
 const IGNORE = ['**/node_modules/**', '**/.git/**', '**/.kfm-gitops/**'];
@@ -72,7 +104,6 @@ export async function discoverOverlays(
       bases.push(dir);
       continue;
     }
-    if (discovery.exclude && matchesAny(dir, discovery.exclude)) continue;
     overlays.push(classify(root, dir, file, config));
   }
   // Explicit overlay entries may name folders the convention would not pick (e.g. a base rendered on purpose).
@@ -83,11 +114,57 @@ export async function discoverOverlays(
     if (file) overlays.push(classify(root, dir, file, config));
   }
 
-  let result = overlays.sort((a, b) => a.path.localeCompare(b.path));
-  if (options.overlayGlobs && options.overlayGlobs.length > 0)
-    result = result.filter((o) => matchesAny(o.path, options.overlayGlobs!));
-  if (options.envs && options.envs.length > 0) result = result.filter((o) => options.envs!.includes(o.env));
-  return { overlays: result, bases: bases.sort() };
+  overlays.sort((a, b) => a.path.localeCompare(b.path));
+  const defined = overlays.map((o) => o.path);
+  if (overlays.length === 0 && discovery.include?.length)
+    throw new DiscoverFilterError(
+      `discovery.include ${JSON.stringify(discovery.include)} matches no kustomization folder${describeNearest(discovery.include[0], [...dirs.keys()])}`,
+    );
+  const all = discovery.exclude?.length ? overlays.filter((o) => !matchesAny(o.path, discovery.exclude!)) : overlays;
+  if (overlays.length > 0 && all.length === 0)
+    throw new DiscoverFilterError(
+      `discovery.exclude ${JSON.stringify(discovery.exclude)} excludes every overlay (${defined.slice(0, 3).join(', ')}${defined.length > 3 ? ', …' : ''}): nothing would be checked`,
+    );
+  let result = all;
+  const scope = options.scope && options.scope !== '.' ? options.scope.replace(/\/+$/, '') : undefined;
+  if (scope !== undefined) {
+    result = result.filter((o) => o.path === scope || o.path.startsWith(`${scope}/`));
+    if (result.length === 0 && all.length > 0)
+      throw new DiscoverFilterError(
+        `${scope} holds no overlay${describeNearest(
+          scope,
+          all.map((o) => o.path),
+        )}`,
+      );
+  }
+  if (options.overlayGlobs && options.overlayGlobs.length > 0) {
+    const globs = options.overlayGlobs.map((g) => normalizeOverlayGlob(g, options.overlayPrefixes));
+    // Each glob must match something: a typo next to a good glob would otherwise check less than asked, silently.
+    globs.forEach((glob, i) => {
+      if (!result.some((o) => matchesAny(o.path, [glob])))
+        throw new DiscoverFilterError(
+          `--overlay ${options.overlayGlobs![i]} matches no overlay${describeNearest(
+            glob,
+            result.map((o) => o.path),
+          )}`,
+        );
+    });
+    result = result.filter((o) => matchesAny(o.path, globs));
+  }
+  if (options.envs && options.envs.length > 0) {
+    const envs = [...new Set(result.map((o) => o.env))].sort();
+    for (const env of options.envs)
+      if (!envs.includes(env))
+        throw new DiscoverFilterError(
+          `--env ${env} matches no overlay; the selected overlays' envs are ${envs.join(', ') || 'none'}`,
+        );
+    result = result.filter((o) => options.envs!.includes(o.env));
+  }
+  const nothingToCheck =
+    all.length === 0
+      ? `no overlay to render under the root: no folder holds a kustomization that is not only used as a base or component${dirs.size > 0 ? ` (${dirs.size} kustomization folder${dirs.size === 1 ? '' : 's'}, all bases or components)` : ''}`
+      : undefined;
+  return { overlays: result, bases: bases.sort(), all, ...(nothingToCheck ? { nothingToCheck } : {}) };
 }
 
 function classify(root: string, dir: string, file: string, config: Config): Overlay {

@@ -1,0 +1,168 @@
+/**
+ * Issue 14, "nothing checked, green anyway" and "the root decides the layer": each situation on a temp copy of
+ * infra/gitops, through the built CLI with the real kustomize. The unmodified copy passes.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot, runCli } from '../helpers.js';
+
+const infra = join(repoRoot, 'infra', 'gitops');
+
+interface Copy {
+  /** The top of the temp repo (a Git work tree holding infra/gitops). */
+  top: string;
+  /** Its infra/gitops. */
+  root: string;
+  cleanup: () => void;
+}
+
+/** A temp Git repo with infra/gitops copied in, as the project's own repo is laid out. */
+function gitCopy(): Copy {
+  const top = mkdtempSync(join(tmpdir(), 'kfm-coverage-'));
+  const root = join(top, 'infra', 'gitops');
+  mkdirSync(root, { recursive: true });
+  cpSync(infra, root, { recursive: true, filter: (src) => !src.includes('.kfm-gitops') });
+  execFileSync('git', ['init', '-q', top]);
+  return { top, root, cleanup: () => rmSync(top, { recursive: true, force: true }) };
+}
+
+function findings(stdout: string): { ruleId: string; file?: string; line?: number; message: string }[] {
+  return JSON.parse(stdout).findings;
+}
+
+describe('coverage is a result (e2e)', () => {
+  let copy: Copy;
+  beforeAll(() => {
+    copy = gitCopy();
+  });
+  afterAll(() => copy.cleanup());
+
+  it('passes the unmodified copy, from the repo top and from inside the root', async () => {
+    const fromTop = await runCli(['check', 'infra/gitops', '--format', 'json'], { cwd: copy.top });
+    expect(fromTop.stderr).toBe('');
+    expect(fromTop.code).toBe(0);
+    expect(JSON.parse(fromTop.stdout).summary.overlays).toBe(15);
+  });
+
+  it.each([
+    [['--env', 'production'], '--env production matches no overlay'],
+    [['--overlay', 'apps/kfm-api/overlay/prod'], 'nearest overlays: apps/kfm-api/overlays/prod'],
+  ])('exits 2 when %j selects nothing, naming the filter', async (flags, says) => {
+    const r = await runCli(['check', copy.root, ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(says);
+  });
+
+  it('accepts --overlay paths from the repo top and with ./', async () => {
+    const fromTop = await runCli(
+      ['check', 'infra/gitops', '--overlay', 'infra/gitops/apps/kfm-api/overlays/prod', '--format', 'json'],
+      { cwd: copy.top },
+    );
+    expect(fromTop.code).toBe(0);
+    expect(JSON.parse(fromTop.stdout).overlays.map((o: { path: string }) => o.path)).toEqual([
+      'apps/kfm-api/overlays/prod',
+    ]);
+    const dotted = await runCli(['check', '.', '--overlay', './apps/kfm-ui/overlays/dev/', '--format', 'json'], {
+      cwd: copy.root,
+    });
+    expect(dotted.code).toBe(0);
+    expect(JSON.parse(dotted.stdout).summary.overlays).toBe(1);
+  });
+
+  it('exits 2 when discovery.exclude leaves nothing, and 1 with a guard when the root holds no overlay', async () => {
+    const cfg = join(copy.top, 'exclude-all.yaml');
+    writeFileSync(cfg, 'root: infra/gitops\ndiscovery:\n  exclude: ["**"]\n');
+    const excluded = await runCli(['check', '-c', cfg], { cwd: copy.top });
+    expect(excluded.code).toBe(2);
+    expect(excluded.stderr).toContain('discovery.exclude');
+
+    mkdirSync(join(copy.top, 'docs'), { recursive: true });
+    writeFileSync(join(copy.top, 'docs', 'notes.md'), '# notes\n');
+    const empty = join(copy.top, 'empty-root.yaml');
+    writeFileSync(empty, 'root: docs\n');
+    const r = await runCli(['check', '-c', empty, '--format', 'json'], { cwd: copy.top });
+    expect(r.code).toBe(1);
+    expect(findings(r.stdout).map((f) => f.ruleId)).toContain('KFM-RENDER-020');
+  });
+
+  it('finds the repo config from a subfolder (searched upward to the Git top)', async () => {
+    const cfg = join(copy.top, 'kfm-gitops.yaml');
+    writeFileSync(cfg, 'root: infra/gitops\ndiscovery:\n  exclude: ["apps/**", "core/**", "bootstrap/**"]\n');
+    try {
+      const r = await runCli(['check', '.'], { cwd: join(copy.root, 'apps', 'kfm-api') });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('discovery.exclude');
+    } finally {
+      rmSync(cfg);
+    }
+  });
+
+  it('names a manifest no overlay renders (a cluster-admin binding in a stray folder), unless excluded with a reason', async () => {
+    const stray = join(copy.root, 'apps', 'kfm-api', 'extra');
+    mkdirSync(stray, { recursive: true });
+    writeFileSync(
+      join(stray, 'admin.yaml'),
+      [
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: ClusterRoleBinding',
+        'metadata:',
+        '  name: everyone-admin',
+        'roleRef:',
+        '  apiGroup: rbac.authorization.k8s.io',
+        '  kind: ClusterRole',
+        '  name: cluster-admin',
+        'subjects:',
+        '  - kind: Group',
+        '    apiGroup: rbac.authorization.k8s.io',
+        '    name: system:authenticated',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const r = await runCli(['check', copy.root, '--format', 'json']);
+      expect(r.code).toBe(1);
+      expect(findings(r.stdout)).toContainEqual(
+        expect.objectContaining({ ruleId: 'KFM-RENDER-021', file: 'apps/kfm-api/extra/admin.yaml', line: 1 }),
+      );
+      const cfg = join(copy.root, 'kfm-gitops.yaml');
+      writeFileSync(
+        cfg,
+        'coverage:\n  exclude:\n    - path: apps/*/extra/**\n      reason: scratch files, never synced\n',
+      );
+      try {
+        const excused = await runCli(['check', copy.root]);
+        expect(excused.code).toBe(0);
+      } finally {
+        rmSync(cfg);
+      }
+    } finally {
+      rmSync(stray, { recursive: true });
+    }
+  });
+
+  it('keeps the apps-layer rules on when checking a subfolder (check apps)', async () => {
+    const base = join(copy.root, 'apps', 'kfm-ui', 'base');
+    const kfile = join(base, 'kustomization.yaml');
+    const before = readFileSync(kfile, 'utf8');
+    writeFileSync(
+      join(base, 'clusterrole.yaml'),
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: kfm-ui-reader\nrules: []\n',
+    );
+    writeFileSync(kfile, before.replace(/resources:\n/, 'resources:\n  - clusterrole.yaml\n'));
+    try {
+      for (const arg of ['apps', 'apps/kfm-ui']) {
+        const r = await runCli(['check', arg, '--format', 'json'], { cwd: copy.root });
+        expect(r.code).toBe(1);
+        const report = JSON.parse(r.stdout);
+        expect(report.overlays.every((o: { layer: string }) => o.layer === 'apps')).toBe(true);
+        expect(findings(r.stdout).map((f) => f.ruleId)).toContain('KFM-FK-001');
+      }
+    } finally {
+      writeFileSync(kfile, before);
+      rmSync(join(base, 'clusterrole.yaml'));
+    }
+  });
+});
