@@ -438,6 +438,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   });
   if (options.signal?.aborted) throw new Error('interrupted');
   for (const f of await coverage) report(f);
+  for (const issue of discovered.envIssues) report({ ruleId: 'KFM-RENDER-022', ...issue, line: 1 });
   const ok = rendered.filter((r) => r.resources.length > 0);
   const summaries = rendered.map(summaryOf);
   const extra = { started, skipped, reportUnusedExceptions: !filteredByFlags && skipped.length === 0 };

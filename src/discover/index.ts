@@ -9,6 +9,8 @@ import type { Config } from '../config/types.js';
 import type { Overlay } from '../types.js';
 import { matchesAny } from '../util/glob.js';
 import { nearest } from '../util/suggest.js';
+import { overlayForSource, readArgoView, type ArgoView } from '../argo/applications.js';
+import { DEFAULT_ENV_ORDER, placeEnv } from './env.js';
 import { KUSTOMIZATION_NAMES, readKustomization, isRemoteRef, repoPathOf } from './kustomization.js';
 
 export interface DiscoverOptions {
@@ -30,6 +32,10 @@ export interface DiscoverResult {
   all: Overlay[];
   /** Set when the repo defines nothing to render at all: a guard finding, never a green run. */
   nothingToCheck?: string;
+  /** App overlays whose env no evidence places in envOrder (see env.ts). */
+  envIssues: { overlay: string; file: string; message: string }[];
+  /** What Argo CD deploys from the repository, as read from its Application/ApplicationSet manifests. */
+  argo: ArgoView;
 }
 
 /** A flag or config filter that selects no overlay: the run cannot do what was asked (exit 2). */
@@ -80,11 +86,15 @@ export async function discoverOverlays(
 
   const referenced = new Set<string>();
   const components = new Set<string>();
+  const namespaces = new Map<string, string>();
+  const argoReading = readArgoView(root);
+  argoReading.catch(() => undefined); // awaited below
   const inRoot = repoPathOf(root);
   await Promise.all(
     [...dirs].map(async ([dir, file]) => {
       const k = await readKustomization(join(root, file));
       if (k.kind === 'Component') components.add(dir);
+      if (typeof k.object.namespace === 'string') namespaces.set(dir, k.object.namespace);
       for (const ref of k.refs) {
         if (ref.kind !== 'directory-or-file' || isRemoteRef(ref.value)) continue;
         const target = inRoot(resolve(root, dir, ref.value));
@@ -115,6 +125,8 @@ export async function discoverOverlays(
   }
 
   overlays.sort((a, b) => a.path.localeCompare(b.path));
+  const argo = await argoReading;
+  const envIssues = placeEnvs(overlays, { argo, namespaces, config });
   const defined = overlays.map((o) => o.path);
   if (overlays.length === 0 && discovery.include?.length)
     throw new DiscoverFilterError(
@@ -164,7 +176,51 @@ export async function discoverOverlays(
     all.length === 0
       ? `no overlay to render under the root: no folder holds a kustomization that is not only used as a base or component${dirs.size > 0 ? ` (${dirs.size} kustomization folder${dirs.size === 1 ? '' : 's'}, all bases or components)` : ''}`
       : undefined;
-  return { overlays: result, bases: bases.sort(), all, ...(nothingToCheck ? { nothingToCheck } : {}) };
+  return {
+    overlays: result,
+    bases: bases.sort(),
+    all,
+    envIssues: envIssues.filter((i) => result.some((o) => o.path === i.overlay)),
+    argo,
+    ...(nothingToCheck ? { nothingToCheck } : {}),
+  };
+}
+
+/** Sets every overlay's env from evidence (env.ts); returns the app overlays nothing places. */
+function placeEnvs(
+  overlays: Overlay[],
+  context: { argo: ArgoView; namespaces: Map<string, string>; config: Config },
+): DiscoverResult['envIssues'] {
+  const envOrder = context.config.envOrder ?? DEFAULT_ENV_ORDER;
+  const paths = overlays.map((o) => o.path);
+  const deployedTo = new Map<string, string[]>();
+  for (const d of context.argo.deployments) {
+    const target = overlayForSource(d.sourcePath, paths);
+    if (target && d.namespace) deployedTo.set(target, [...(deployedTo.get(target) ?? []), d.namespace]);
+  }
+  const issues: DiscoverResult['envIssues'] = [];
+  for (const overlay of overlays) {
+    const configEnv = context.config.discovery?.overlays?.find((o) => o.path.replace(/\/+$/, '') === overlay.path)?.env;
+    const placed = placeEnv(
+      {
+        argoNamespaces: deployedTo.get(overlay.path) ?? [],
+        ...(configEnv ? { configEnv } : {}),
+        ...(context.namespaces.has(overlay.path)
+          ? { kustomizationNamespace: context.namespaces.get(overlay.path) }
+          : {}),
+        folder: overlay.path.split('/').pop()!,
+      },
+      envOrder,
+    );
+    overlay.env = placed.env;
+    if (placed.source === undefined && (overlay.layer === 'apps' || overlay.app !== undefined))
+      issues.push({
+        overlay: overlay.path,
+        file: overlay.path === '.' ? overlay.kustomizationFile : `${overlay.path}/${overlay.kustomizationFile}`,
+        message: `the env of ${overlay.path} cannot be placed in envOrder (${envOrder.join(', ')}): no Argo CD Application deploys it to a namespace naming an env, kfm-gitops.yaml sets none, and neither its namespace nor its folder name is one; the env-dependent rules would not know what applies`,
+      });
+  }
+  return issues;
 }
 
 function classify(root: string, dir: string, file: string, config: Config): Overlay {

@@ -165,4 +165,70 @@ describe('coverage is a result (e2e)', () => {
       rmSync(join(base, 'clusterrole.yaml'));
     }
   });
+
+  it.each(['prod-eu', 'production', 'prd'])(
+    'needs digests in an overlay named %s deploying to kfm-prod',
+    async (name) => {
+      const overlays = join(copy.root, 'apps', 'kfm-api', 'overlays');
+      const dir = join(overlays, name);
+      cpSync(join(overlays, 'prod'), dir, { recursive: true });
+      const kfile = join(dir, 'kustomization.yaml');
+      writeFileSync(kfile, readFileSync(kfile, 'utf8').replace(/digest: sha256:[0-9a-f]+/, 'newTag: 1.9.0'));
+      try {
+        const r = await runCli(['check', copy.root, '--overlay', `apps/kfm-api/overlays/${name}`, '--format', 'json']);
+        expect(r.code).toBe(1);
+        const report = JSON.parse(r.stdout);
+        expect(report.overlays[0]).toMatchObject({ path: `apps/kfm-api/overlays/${name}`, env: 'prod' });
+        expect(findings(r.stdout)).toContainEqual(
+          expect.objectContaining({ ruleId: 'KFM-DP-003', file: `apps/kfm-api/overlays/${name}/kustomization.yaml` }),
+        );
+      } finally {
+        rmSync(dir, { recursive: true });
+      }
+    },
+  );
+
+  it('takes the env from the ApplicationSet that deploys the overlay, and names an overlay no evidence places', async () => {
+    const overlays = join(copy.root, 'apps', 'kfm-api', 'overlays');
+    const dir = join(overlays, 'hotfix');
+    cpSync(join(overlays, 'prod'), dir, { recursive: true });
+    const kfile = join(dir, 'kustomization.yaml');
+    writeFileSync(
+      kfile,
+      readFileSync(kfile, 'utf8')
+        .replace('namespace: kfm-prod', 'namespace: kfm-hotfix')
+        .replace(/digest: sha256:[0-9a-f]+/, 'newTag: 1.9.0'),
+    );
+    const appset = join(copy.root, 'components', 'applicationsets', 'tenants-kfm-prod.yaml');
+    const before = readFileSync(appset, 'utf8');
+    try {
+      const unplaced = await runCli(['check', copy.root, '--format', 'json']);
+      expect(unplaced.code).toBe(1);
+      expect(findings(unplaced.stdout)).toContainEqual(
+        expect.objectContaining({ ruleId: 'KFM-RENDER-022', file: 'apps/kfm-api/overlays/hotfix/kustomization.yaml' }),
+      );
+      writeFileSync(
+        appset,
+        before.replace(
+          '        elements:\n',
+          '        elements:\n          - app: kfm-api\n            env: hotfix\n            namespace: kfm-prod\n',
+        ),
+      );
+      const placed = await runCli([
+        'check',
+        copy.root,
+        '--overlay',
+        'apps/kfm-api/overlays/hotfix',
+        '--format',
+        'json',
+      ]);
+      expect(placed.code).toBe(1);
+      expect(JSON.parse(placed.stdout).overlays[0].env).toBe('prod');
+      expect(findings(placed.stdout).map((f) => f.ruleId)).toContain('KFM-DP-003');
+      expect(findings(placed.stdout).map((f) => f.ruleId)).not.toContain('KFM-RENDER-022');
+    } finally {
+      writeFileSync(appset, before);
+      rmSync(dir, { recursive: true });
+    }
+  });
 });
