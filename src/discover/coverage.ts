@@ -6,6 +6,7 @@
 import fg from 'fast-glob';
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { CONFIG_FILE_NAMES } from '../config/schema-files.js';
 import type { Config } from '../config/types.js';
 import type { FindingInput, Overlay } from '../types.js';
 import { matchesAny } from '../util/glob.js';
@@ -43,7 +44,8 @@ const MANIFEST_GLOBS = ['**/*.yaml', '**/*.yml', '**/*.json'];
 function toolInputs(options: CoverageOptions): { files: Set<string>; dirs: string[] } {
   const { root, config } = options;
   const rel = (p: string): string | undefined => toRepoPath(root, isAbsolute(p) ? p : resolve(root, p));
-  const files = new Set<string>();
+  // The config at the top of the root is the tool's own file, whichever config this run loaded.
+  const files = new Set<string>(CONFIG_FILE_NAMES);
   const dirs: string[] = [];
   if (options.configFile) {
     const f = toRepoPath(root, options.configFile);
