@@ -110,7 +110,13 @@ export async function discoverOverlays(
     const explicit = discovery.include && discovery.include.length > 0;
     if (explicit) {
       if (!matchesAny(dir, discovery.include!)) continue;
-    } else if (referenced.has(dir) || components.has(dir) || dir.split('/')[0] === 'components') {
+    } else if (
+      // A folder under overlays/ is an env of its own even when another overlay builds on it (prod on ../stage, an
+      // aggregate on ../prod and ../stage): checked only inside the other, it would be checked under the wrong env.
+      (referenced.has(dir) && !isEnvFolder(dir)) ||
+      components.has(dir) ||
+      dir.split('/')[0] === 'components'
+    ) {
       bases.push(dir);
       continue;
     }
@@ -221,6 +227,11 @@ function placeEnvs(
       });
   }
   return issues;
+}
+
+function isEnvFolder(dir: string): boolean {
+  const segments = dir.split('/');
+  return segments.length >= 2 && segments[segments.length - 2] === 'overlays';
 }
 
 function classify(root: string, dir: string, file: string, config: Config): Overlay {

@@ -231,4 +231,41 @@ describe('coverage is a result (e2e)', () => {
       rmSync(dir, { recursive: true });
     }
   });
+
+  it('renders a folder under overlays/ on its own, with its own env, even when another overlay builds on it', async () => {
+    const overlays = join(copy.root, 'apps', 'kfm-api', 'overlays');
+    const stageFile = join(overlays, 'stage', 'kustomization.yaml');
+    const prodFile = join(overlays, 'prod', 'kustomization.yaml');
+    const [stage, prod] = [readFileSync(stageFile, 'utf8'), readFileSync(prodFile, 'utf8')];
+    const digest = /digest: (sha256:[0-9a-f]+)/.exec(prod)![1];
+    writeFileSync(stageFile, stage.replace(/digest: sha256:[0-9a-f]+/, 'newTag: 1.9.0'));
+    writeFileSync(
+      prodFile,
+      [
+        'apiVersion: kustomize.config.k8s.io/v1beta1',
+        'kind: Kustomization',
+        'namespace: kfm-prod',
+        'resources:',
+        '  - ../stage',
+        'images:',
+        '  - name: quay.io/kfm/kfm-api',
+        `    digest: ${digest}`,
+        '',
+      ].join('\n'),
+    );
+    try {
+      const r = await runCli(['check', copy.root, '--overlay', 'apps/kfm-api/**', '--format', 'json']);
+      expect(r.code).toBe(1);
+      const report = JSON.parse(r.stdout);
+      expect(report.overlays).toContainEqual(
+        expect.objectContaining({ path: 'apps/kfm-api/overlays/stage', env: 'stage', status: 'ok' }),
+      );
+      expect(findings(r.stdout)).toContainEqual(
+        expect.objectContaining({ ruleId: 'KFM-DP-003', file: 'apps/kfm-api/overlays/stage/kustomization.yaml' }),
+      );
+    } finally {
+      writeFileSync(stageFile, stage);
+      writeFileSync(prodFile, prod);
+    }
+  });
 });
