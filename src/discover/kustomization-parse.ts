@@ -92,7 +92,7 @@ function extract<N>(root: N, r: Reader<N>, result: ParsedKustomization): void {
   };
   for (const field of DIR_FIELDS) scalarList(r.get(root, field), field, 'directory-or-file');
   for (const field of FILE_LIST_FIELDS) scalarList(r.get(root, field), field, 'file');
-  for (const field of ['patches', 'patchesJson6902']) {
+  for (const field of ['patches', 'patchesJson6902', 'replacements']) {
     r.items(r.get(root, field))?.forEach((item, i) => scalarList(r.get(item, 'path'), `${field}[${i}].path`, 'file'));
   }
   for (const field of GENERATOR_FIELDS) {

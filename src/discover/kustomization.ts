@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { toRepoPath } from '../util/paths.js';
 import { isRemoteRef, parseKustomization, usesFunctionAnnotation } from './kustomization-parse.js';
 import type { ParsedKustomization } from './kustomization-parse.js';
+import { pluginConfigRefs } from './plugin-config.js';
 
 export { isRemoteRef } from './kustomization-parse.js';
 export type { KustomizationRef, ParsedKustomization, RefKind } from './kustomization-parse.js';
@@ -261,6 +262,9 @@ export async function walkOverlayDetailed(
         if (ref.kind === 'directory-or-file') await visit(target);
       } else {
         inputs.set(targetRel, found.info.size);
+        // Files a transformer/generator config names are read by the render too (appended: the loop visits them).
+        if (/^(generators|transformers|validators)\[/.test(ref.field) && !ref.field.includes(' '))
+          k.refs.push(...(await pluginConfigRefs(target, ref.field, ref.line)));
         if (
           !options.allowExec &&
           /^(generators|transformers|validators)/.test(ref.field) &&

@@ -268,4 +268,47 @@ describe('coverage is a result (e2e)', () => {
       writeFileSync(prodFile, prod);
     }
   });
+
+  it('selects the overlay in a changed-only run when only a file a PatchTransformer config names changed', async () => {
+    const git = (...args: string[]): string =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: copy.top, encoding: 'utf8' });
+    const prod = join(copy.root, 'apps', 'kfm-api', 'overlays', 'prod');
+    mkdirSync(join(prod, 'transformers'), { recursive: true });
+    mkdirSync(join(prod, 'patches'), { recursive: true });
+    writeFileSync(
+      join(prod, 'transformers', 'patch.yaml'),
+      'apiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: api-patch\npath: patches/api.yaml\n',
+    );
+    const patch = join(prod, 'patches', 'api.yaml');
+    writeFileSync(
+      patch,
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: kfm-api\n  annotations:\n    kfm.dev/note: ok\n',
+    );
+    const kfile = join(prod, 'kustomization.yaml');
+    const before = readFileSync(kfile, 'utf8');
+    writeFileSync(kfile, `${before}\ntransformers:\n  - transformers/patch.yaml\n`);
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    try {
+      const clean = await runCli(['check', 'infra/gitops', '--changed-since', 'HEAD'], { cwd: copy.top });
+      expect(clean.code).toBe(0);
+      writeFileSync(
+        patch,
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: kfm-api\nspec:\n  template:\n    spec:\n      containers:\n        - name: kfm-api\n          image: quay.io/kfm/kfm-api:latest\n',
+      );
+      const r = await runCli(['check', 'infra/gitops', '--changed-since', 'HEAD', '--format', 'json'], {
+        cwd: copy.top,
+      });
+      expect(r.code).toBe(1);
+      const report = JSON.parse(r.stdout);
+      expect(report.overlays.map((o: { path: string }) => o.path)).toEqual(['apps/kfm-api/overlays/prod']);
+      expect(findings(r.stdout).map((f) => f.ruleId)).toContain('KFM-DP-001');
+    } finally {
+      writeFileSync(kfile, before);
+      rmSync(join(prod, 'transformers'), { recursive: true });
+      rmSync(join(prod, 'patches'), { recursive: true });
+      git('add', '-A');
+      git('commit', '-qm', 'restore');
+    }
+  });
 });
