@@ -120,6 +120,18 @@ export const CORE_RULES: RuleDoc[] = [
     'The env decides which rules apply (e.g. digests in stage and prod). The overlay\'s env comes from the Argo CD Application or ApplicationSet that deploys it (destination namespace), the config (`discovery.overlays[].env`), its kustomization namespace or its folder name, in that order; none of them names an env in `envOrder`, and guessing "dev" would switch the promoted-env rules off.',
     'Set `env` for the overlay under `discovery.overlays` in kfm-gitops.yaml, deploy it into a namespace that names its env (e.g. kfm-prod), or name the folder after an env in `envOrder`.',
   ),
+  render(
+    'KFM-RENDER-023',
+    'Argo CD deploys a Helm chart that is not rendered',
+    'An Application or ApplicationSet of the repository deploys a folder that is a Helm chart. kfm-gitops does not render Helm charts yet, so nothing Argo CD applies from it is checked; a silent pass would vouch for it.',
+    'Render the chart in CI (`helm template … | kfm-gitops validate -`), or wrap it in a kustomization with the rendered output committed.',
+  ),
+  render(
+    'KFM-RENDER-024',
+    'Argo CD source not evaluable',
+    'An ApplicationSet generator depends on the world outside the repository (cluster, SCM provider, pull request, git generators over other repositories…), or a source uses jsonnet: what Argo CD would deploy from it cannot be worked out offline, so it is not checked.',
+    'Use list, git-directory/git-files over this repository, or matrix/merge of those; render jsonnet in CI and commit the output.',
+  ),
   {
     id: 'KFM-CONFIG-001',
     title: 'Exception expired',

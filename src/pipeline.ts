@@ -7,7 +7,8 @@ import { relative, sep } from 'node:path';
 import type { Config } from './config/types.js';
 import type { DiscoverOptions } from './discover/index.js';
 import { discoverOverlays } from './discover/index.js';
-import { coverageFindings } from './discover/coverage.js';
+import { measureCoverage } from './discover/coverage.js';
+import { checkArgoSources } from './argo/check.js';
 import { walkOverlay, type WalkIssue } from './discover/kustomization.js';
 import { applyExceptions, containerNameAt } from './exceptions/index.js';
 import { commonKey, ResultCache, runKey, treeKey, type CachedResults } from './results-cache.js';
@@ -395,8 +396,8 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   // Coverage (of the changed files only, in a changed-only run) is measured on every overlay the repo defines, beside
   // the renders; a run narrowed by --overlay/--env asked for part of the repo, so it is not judged on the rest.
   const coverage = filteredByFlags
-    ? Promise.resolve([])
-    : coverageFindings({
+    ? undefined
+    : measureCoverage({
         root: options.root,
         config: options.config,
         configFile: options.configFile,
@@ -406,7 +407,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
         concurrency: options.concurrency,
         ...(files ? { files } : {}),
       });
-  coverage.catch(() => undefined); // awaited below
+  coverage?.catch(() => undefined); // awaited below
   // The checks will run (or a render-key hit makes this a wasted ~0.3 s): load their code while the workers render,
   // when this process waits on them, rather than during discovery, when it does not.
   const checksLoading = Array.isArray(options.checks) ? Promise.resolve(options.checks) : options.checks.load();
@@ -437,7 +438,8 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     return r;
   });
   if (options.signal?.aborted) throw new Error('interrupted');
-  for (const f of await coverage) report(f);
+  if (coverage)
+    rendered.push(...(await checkArgoSources(await coverage, discovered, overlayMap, files, options, report)));
   for (const issue of discovered.envIssues) report({ ruleId: 'KFM-RENDER-022', ...issue, line: 1 });
   const ok = rendered.filter((r) => r.resources.length > 0);
   const summaries = rendered.map(summaryOf);

@@ -14,6 +14,8 @@ export interface ArgoDeployment {
   sourcePath: string;
   /** Destination namespace, when set. */
   namespace?: string;
+  /** `source.directory` (how Argo CD applies a plain folder), when set. */
+  directory?: { recurse?: boolean; include?: string; exclude?: string; jsonnet?: boolean };
   kind: 'Application' | 'ApplicationSet';
   name: string;
   /** Root-relative manifest file and the line of the source path. */
@@ -114,15 +116,31 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** The source paths of an Application spec (single `source` or `sources`), with where they stand in the spec. */
-function sourcesOf(spec: unknown): { sourcePath: string; namespace?: string; at: (string | number)[] }[] {
+type Source = Pick<ArgoDeployment, 'sourcePath' | 'namespace' | 'directory'> & { at: (string | number)[] };
+
+function sourcesOf(spec: unknown): Source[] {
   if (!isObject(spec)) return [];
   const destination = isObject(spec.destination) ? spec.destination : {};
   const namespace =
     typeof destination.namespace === 'string' && destination.namespace !== '' ? destination.namespace : undefined;
-  const out: { sourcePath: string; namespace?: string; at: (string | number)[] }[] = [];
+  const out: Source[] = [];
   const add = (source: unknown, at: (string | number)[]): void => {
-    if (isObject(source) && typeof source.path === 'string')
-      out.push({ sourcePath: source.path, ...(namespace ? { namespace } : {}), at: [...at, 'path'] });
+    if (!isObject(source) || typeof source.path !== 'string') return;
+    const d = isObject(source.directory) ? source.directory : undefined;
+    const directory = d
+      ? {
+          recurse: d.recurse === true,
+          ...(typeof d.include === 'string' ? { include: d.include } : {}),
+          ...(typeof d.exclude === 'string' ? { exclude: d.exclude } : {}),
+          ...(d.jsonnet !== undefined ? { jsonnet: true } : {}),
+        }
+      : undefined;
+    out.push({
+      sourcePath: source.path,
+      ...(namespace ? { namespace } : {}),
+      ...(directory ? { directory } : {}),
+      at: [...at, 'path'],
+    });
   };
   add(spec.source, ['source']);
   if (Array.isArray(spec.sources)) spec.sources.forEach((s, i) => add(s, ['sources', i]));

@@ -94,18 +94,26 @@ export async function uncoveredFiles(options: CoverageOptions): Promise<string[]
 export const NOTHING_TO_CHECK_RULE = 'KFM-RENDER-020';
 export const UNCOVERED_FILE_RULE = 'KFM-RENDER-021';
 
-/** The coverage guard findings of a run: nothing to check at all, and every file nothing checks. */
-export async function coverageFindings(
-  options: CoverageOptions & { nothingToCheck?: string },
-): Promise<FindingInput[]> {
-  const out: FindingInput[] = [];
-  if (options.nothingToCheck) out.push({ ruleId: NOTHING_TO_CHECK_RULE, message: options.nothingToCheck, file: '.' });
-  for (const file of await uncoveredFiles(options))
-    out.push({
-      ruleId: UNCOVERED_FILE_RULE,
-      message: `${file} is rendered by no overlay and not excluded in kfm-gitops.yaml (coverage.exclude with a reason): nothing checks it`,
-      file,
-      line: 1,
-    });
-  return out;
+export interface Coverage {
+  /** KFM-RENDER-020 when the root defines nothing to render. */
+  findings: FindingInput[];
+  /** Root-relative manifest files no overlay reads and the config does not exclude. */
+  uncovered: string[];
+}
+
+export async function measureCoverage(options: CoverageOptions & { nothingToCheck?: string }): Promise<Coverage> {
+  const findings: FindingInput[] = [];
+  if (options.nothingToCheck)
+    findings.push({ ruleId: NOTHING_TO_CHECK_RULE, message: options.nothingToCheck, file: '.' });
+  return { findings, uncovered: await uncoveredFiles(options) };
+}
+
+/** The guard finding for a file nothing checks (no overlay reads it, no directory source validates it). */
+export function uncoveredFinding(file: string): FindingInput {
+  return {
+    ruleId: UNCOVERED_FILE_RULE,
+    message: `${file} is rendered by no overlay, validated by no Argo CD directory source and not excluded in kfm-gitops.yaml (coverage.exclude with a reason): nothing checks it`,
+    file,
+    line: 1,
+  };
 }
