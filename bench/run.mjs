@@ -61,6 +61,26 @@ export function median(values) {
   return v.length % 2 === 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
+/** `go version`, or null: the render workers and kustomize are built with it, so it is part of the machine. */
+function goVersion() {
+  try {
+    return execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** The commit the bench ran on (and whether the tree had uncommitted changes). */
+function gitHead() {
+  try {
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: projectRoot, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: projectRoot, encoding: 'utf8' }).trim() !== '';
+    return { head, dirty };
+  } catch {
+    return null;
+  }
+}
+
 const ratio = (a, b) => (a !== null && b !== null && b > 0 ? Math.round((a / b) * 1000) / 1000 : null);
 const seconds = (ms) => (ms === null || ms === undefined ? '—' : `${(ms / 1000).toFixed(2)} s`);
 
@@ -548,7 +568,7 @@ async function main() {
     issue: 8,
     startedAt,
     finishedAt: new Date().toISOString(),
-    machine: { cpus: cpus().length, parallelism: opts.concurrency, memoryMb: Math.round(totalmem() / 2 ** 20), node: process.version, loadavgStart: load0, loadavgEnd: loadavg() },
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, parallelism: opts.concurrency, memoryMb: Math.round(totalmem() / 2 ** 20), node: process.version, go: goVersion(), loadavgStart: load0, loadavgEnd: loadavg() },
     options: { size: opts.size, reps: opts.reps, repsDone, budgetMinutes: opts.budgetMinutes, modes: opts.modes, seed: opts.seed, renderer: opts.renderer },
     repo: { path: relative(projectRoot, repo), overlays: manifest.overlays, resources: manifest.resources, files: manifest.files, bytes: manifest.bytes, touchFile: manifest.touchFile },
     tools: { kustomize: kustomizeVersion(), glue: glue.ready ? glue.versions : null, cli },
@@ -570,6 +590,12 @@ async function main() {
   const text = `${JSON.stringify(result, null, 2)}\n`;
   writeFileSync(join(outDir, 'result.json'), text);
   writeFileSync(join(outDir, `result-${opts.size}.json`), text);
+  // The committed record: every figure README or docs quote points at one of these files (commit it with them).
+  // Without the per-sample detail, which is in bench/out/, to keep the diff readable.
+  const resultsDir = join(projectRoot, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const { samples: _samples, ...record } = result;
+  writeFileSync(join(resultsDir, `${opts.size}.json`), `${JSON.stringify({ ...record, git: gitHead() }, null, 2)}\n`);
   printSummary(result);
 }
 

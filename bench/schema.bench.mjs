@@ -2,7 +2,7 @@
 // Schema validation throughput (resources per CPU-second; wall-clock alongside), cold and warm. Runs on the built
 // code: `npm run build` first.
 //   node bench/schema.bench.mjs [--count 5000] [--release 1.37] [--json]
-import { runSchemaBench } from '../dist/checks/schema/bench.js';
+import { runSchemaBench } from './out/build/bench/lib/schema.js';
 
 const args = process.argv.slice(2);
 const opt = (name) => {

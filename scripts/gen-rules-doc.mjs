@@ -3,7 +3,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { allRules } from '../dist/checks/index.js';
+import { allRules } from '../dist/rules/index.js';
 import { formatRulesDoc } from '../dist/report/rules-doc.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,8 +1,8 @@
 /**
  * Whole-run result cache: when nothing that a check reads has changed since a previous run — every rendered
  * overlay, every file under the root (by size and mtime), the config, the tool and its shipped schemas and policy
- * bundle — the previous findings are reused and the checks are not run. Any change at all (or a render error
- * anywhere) runs everything. Expiry of exceptions is applied after, so a cached result never outlives an
+ * bundle — the previous findings are reused and the checks are not run. Any change at all (or a render failure
+ * that may not repeat, like a timeout) runs everything. Expiry of exceptions is applied after, so a cached result never outlives an
  * exception's date. Findings hold no secret values (they are redacted), so entries are plain JSON.
  *
  * Two keys, both over the stamps of every file under the root:
@@ -21,6 +21,7 @@ import fg from 'fast-glob';
 import type { Config } from './config/types.js';
 import type { Finding, OverlaySummary, RenderedOverlay } from './types.js';
 import { ensureIgnoredDir, packageRoot } from './util/paths.js';
+import { fileStamp } from './util/stamp.js';
 
 const FORMAT = 'kfm-results-v2';
 
@@ -58,10 +59,7 @@ async function fileStamps(cwd: string, patterns: string[], ignore: string[] = []
     onlyFiles: true,
     ignore,
   });
-  // ctime too: it moves on any write even when a tool restores the mtime.
-  return entries
-    .map((e) => `${e.path}:${e.stats?.size}:${e.stats?.mtimeMs}:${e.stats?.ctimeMs}:${e.stats?.ino}`)
-    .sort();
+  return entries.map((e) => `${e.path}:${e.stats ? fileStamp(e.stats) : ''}`).sort();
 }
 
 /**

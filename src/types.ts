@@ -110,6 +110,11 @@ export interface RenderedOverlay {
   durationMs: number;
   /** True when served from the render cache. */
   cached?: boolean;
+  /**
+   * The render failed for a reason that may not repeat with the same inputs (timeout, the renderer could not start,
+   * the run was interrupted): such a run's results are never reused.
+   */
+  transient?: boolean;
 }
 
 export interface CheckMeta {
@@ -132,6 +137,11 @@ export interface RuleDoc {
   description: string;
   /** How to fix a finding. */
   remediation: string;
+  /**
+   * The rule means "this could not be checked" (render/parse failure, engine error, no schema…): it keeps the gate
+   * closed, so config may raise it but never lower, switch off or except it.
+   */
+  guard?: boolean;
 }
 
 export interface CheckContext {

@@ -8,7 +8,9 @@ import { uncoveredFinding, type Coverage } from '../discover/coverage.js';
 import type { DiscoverResult } from '../discover/index.js';
 import { findKustomizationFile } from '../discover/kustomization.js';
 import { envInName } from '../discover/env.js';
-import { renderOverlay, type CheckRunOptions } from '../pipeline.js';
+import type { OverlayWalker } from '../discover/walks.js';
+import type { CheckRunOptions } from '../pipeline.js';
+import { renderOverlay } from '../render/overlay.js';
 import type { FindingInput, Overlay, RenderedOverlay } from '../types.js';
 import { mapPool } from '../util/pool.js';
 import { planArgoSources, renderDirectory } from './directory.js';
@@ -30,7 +32,7 @@ export async function checkArgoSources(
   discovered: DiscoverResult,
   overlayMap: Map<string, Overlay>,
   files: string[] | undefined,
-  options: CheckRunOptions,
+  options: CheckRunOptions & { walk: OverlayWalker },
   report: (f: FindingInput) => void,
 ): Promise<RenderedOverlay[]> {
   for (const f of coverage.findings) report(f);

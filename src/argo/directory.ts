@@ -14,9 +14,7 @@ import { parseResources } from '../parse/index.js';
 import type { FindingInput, Overlay, RenderedOverlay, Resource } from '../types.js';
 import { matchesAny } from '../util/glob.js';
 import type { ArgoView } from './applications.js';
-
-export const HELM_SOURCE_RULE = 'KFM-RENDER-023';
-export const SOURCE_NOT_EVALUABLE_RULE = 'KFM-RENDER-024';
+import { RENDER_HELM_SOURCE, RENDER_INPUT_UNREADABLE, RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
 
 export interface DirectorySource {
   /** Root-relative folder. */
@@ -81,7 +79,7 @@ export async function planArgoSources(options: {
   const seen = new Set<string>();
   for (const u of view.unevaluable)
     plan.findings.push({
-      ruleId: SOURCE_NOT_EVALUABLE_RULE,
+      ruleId: RENDER_SOURCE_NOT_EVALUABLE,
       message: `ApplicationSet ${u.name}: the ${u.generator} generator depends on the world outside the repository and is not evaluated; the Applications it makes are not checked`,
       file: u.file,
       line: u.line,
@@ -93,7 +91,7 @@ export async function planArgoSources(options: {
     const where = { file: d.file, line: d.line };
     if (isChart(root, dir)) {
       plan.findings.push({
-        ruleId: HELM_SOURCE_RULE,
+        ruleId: RENDER_HELM_SOURCE,
         message: `${d.kind} ${d.name} deploys the Helm chart ${dir}, which kfm-gitops does not render yet: nothing in it is checked`,
         ...where,
       });
@@ -107,7 +105,7 @@ export async function planArgoSources(options: {
       d.directory?.jsonnet === true || (await fg('*.{jsonnet,libsonnet}', { cwd: join(root, dir) })).length > 0;
     if (jsonnet) {
       plan.findings.push({
-        ruleId: SOURCE_NOT_EVALUABLE_RULE,
+        ruleId: RENDER_SOURCE_NOT_EVALUABLE,
         message: `${d.kind} ${d.name} deploys ${dir} with jsonnet, which kfm-gitops does not evaluate: it is not checked`,
         ...where,
       });
@@ -160,7 +158,7 @@ export async function renderDirectory(
       text = await readFile(join(root, file), 'utf8');
     } catch (err) {
       report({
-        ruleId: 'KFM-RENDER-015',
+        ruleId: RENDER_INPUT_UNREADABLE,
         message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
         file,
       });

@@ -1,10 +1,10 @@
 /** The checks of a run, in the order they report. Each lives in its own folder (DESIGN.md: one module per check). */
-import type { Check, RuleDoc } from '../types.js';
-import { CORE_RULES } from '../core-rules.js';
-import { PROMOTE_RULES } from '../promote/rules.js';
+import type { Check } from '../types.js';
 import { createPolicyCheck } from './policy/index.js';
 import { createSchemaCheck } from './schema/index.js';
 import { createSecretsCheck } from './secrets/index.js';
+
+export { allRules } from '../rules/index.js';
 
 export interface CheckSelection {
   /** Check ids to leave out (`--skip-check`), e.g. for speed in a dedicated job. */
@@ -14,9 +14,4 @@ export interface CheckSelection {
 export function createChecks(selection: CheckSelection = {}): Check[] {
   const all: Check[] = [createSchemaCheck(), createPolicyCheck(), createSecretsCheck()];
   return all.filter((c) => !selection.skip?.includes(c.meta.id));
-}
-
-/** Every documented rule: core (render/config) and each check's. */
-export function allRules(): RuleDoc[] {
-  return [...CORE_RULES, ...createChecks().flatMap((c) => c.rules()), ...PROMOTE_RULES];
 }

@@ -147,7 +147,7 @@ export async function emitReport(
 ): Promise<void> {
   // Rule docs only for SARIF: loading them means loading every check, which a cached run never needs.
   const needsRules = plan.console === 'sarif' || plan.files.some((f) => f.format === 'sarif');
-  const rules = needsRules ? (await import('../checks/index.js')).allRules() : undefined;
+  const rules = needsRules ? (await import('../rules/index.js')).allRules() : undefined;
   const formatOptions = { ...options, ...(rules ? { rules } : {}) };
   for (const out of plan.files)
     await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));

@@ -11,6 +11,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import { locateInDocument } from '../parse/index.js';
 import { packageRoot } from '../util/paths.js';
+import { validateRuleSettings } from '../rules/index.js';
 import { suggest } from '../util/suggest.js';
 import { CONFIG_FILE_NAMES } from './schema-files.js';
 import type { Config, LoadedConfig } from './types.js';
@@ -83,6 +84,16 @@ export async function parseConfig(text: string, file: string): Promise<Config> {
     throw new ConfigError(`${file}${span ? `:${span.line}` : ''}: ${message}`, file, span?.line);
   }
   const config = value as Config;
+  // The config lives in the repository under check: it may tune rules, never open the gate (src/rules/index.ts).
+  const ruleProblem = validateRuleSettings(
+    config,
+    { customPolicies: typeof config.policy?.customDir === 'string' },
+    (id, known) => suggest(id, known),
+  )[0];
+  if (ruleProblem) {
+    const span = locateInDocument(doc, lc, ruleProblem.path, file);
+    throw new ConfigError(`${file}${span ? `:${span.line}` : ''}: ${ruleProblem.message}`, file, span?.line);
+  }
   // Remember where each exception stands so findings about it (expired, unused) can point at its line.
   config.exceptions?.forEach((entry, i) => {
     entry.line = locateInDocument(doc, lc, ['exceptions', i], file)?.line;

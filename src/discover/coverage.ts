@@ -13,6 +13,8 @@ import { matchesAny } from '../util/glob.js';
 import { mapPool } from '../util/pool.js';
 import { toRepoPath } from '../util/paths.js';
 import { walkOverlay } from './kustomization.js';
+import type { OverlayWalker } from './walks.js';
+import { RENDER_NOTHING_TO_CHECK, RENDER_UNCOVERED_FILE } from '../rules/render.js';
 
 export interface CoverageExclude {
   /** Root-relative glob. */
@@ -32,6 +34,8 @@ export interface CoverageOptions {
   files?: string[];
   /** Only files under this root-relative folder (`check <subfolder>`). */
   scope?: string;
+  /** The run's shared kustomization walker (one walk per overlay per run). */
+  walk?: OverlayWalker;
   /** Root-relative files other sources already validate (Argo CD directory sources). */
   validated?: ReadonlySet<string>;
   concurrency?: number;
@@ -85,14 +89,13 @@ export async function uncoveredFiles(options: CoverageOptions): Promise<string[]
   // Walks stop being started once every candidate is covered (a changed-only run has a handful of candidates).
   await mapPool(options.overlays, options.concurrency ?? 8, async (overlay) => {
     if (pending.size === 0) return;
-    const walk = await walkOverlay(options.root, overlay.absPath, { allowExec });
+    const walk = options.walk
+      ? await options.walk(overlay)
+      : await walkOverlay(options.root, overlay.absPath, { allowExec });
     for (const input of walk.inputs) pending.delete(input);
   });
   return [...pending].sort();
 }
-
-export const NOTHING_TO_CHECK_RULE = 'KFM-RENDER-020';
-export const UNCOVERED_FILE_RULE = 'KFM-RENDER-021';
 
 export interface Coverage {
   /** KFM-RENDER-020 when the root defines nothing to render. */
@@ -104,14 +107,14 @@ export interface Coverage {
 export async function measureCoverage(options: CoverageOptions & { nothingToCheck?: string }): Promise<Coverage> {
   const findings: FindingInput[] = [];
   if (options.nothingToCheck)
-    findings.push({ ruleId: NOTHING_TO_CHECK_RULE, message: options.nothingToCheck, file: '.' });
+    findings.push({ ruleId: RENDER_NOTHING_TO_CHECK, message: options.nothingToCheck, file: '.' });
   return { findings, uncovered: await uncoveredFiles(options) };
 }
 
 /** The guard finding for a file nothing checks (no overlay reads it, no directory source validates it). */
 export function uncoveredFinding(file: string): FindingInput {
   return {
-    ruleId: UNCOVERED_FILE_RULE,
+    ruleId: RENDER_UNCOVERED_FILE,
     message: `${file} is rendered by no overlay, validated by no Argo CD directory source and not excluded in kfm-gitops.yaml (coverage.exclude with a reason): nothing checks it`,
     file,
     line: 1,

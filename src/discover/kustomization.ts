@@ -10,6 +10,7 @@ import { toRepoPath } from '../util/paths.js';
 import { isRemoteRef, parseKustomization, usesFunctionAnnotation } from './kustomization-parse.js';
 import type { ParsedKustomization } from './kustomization-parse.js';
 import { pluginConfigRefs } from './plugin-config.js';
+import { fileStamp } from '../util/stamp.js';
 
 export { isRemoteRef } from './kustomization-parse.js';
 export type { KustomizationRef, ParsedKustomization, RefKind } from './kustomization-parse.js';
@@ -45,7 +46,7 @@ async function readKustomizationSized(abs: string): Promise<{ parsed: ParsedKust
     info = undefined; // EACCES, ENOTDIR, ELOOP: the read below reports it in its own words
   }
   if (!info) return { parsed: await readKustomizationUncached(abs) };
-  const stamp = `${info.mtimeNs}:${info.size}:${info.ino}`;
+  const stamp = fileStamp(info);
   const hit = memo.get(abs);
   if (hit && hit.stamp === stamp) return { parsed: await hit.result, size: hit.size };
   const result = readKustomizationUncached(abs);

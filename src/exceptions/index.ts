@@ -6,12 +6,14 @@ import type { ExceptionEntry } from '../config/types.js';
 import type { Finding, Resource } from '../types.js';
 import { pathStartsWith, parsePath } from '../parse/path.js';
 import { matchesAny } from '../util/glob.js';
+import { EXCEPTION_EXPIRED, EXCEPTION_UNUSED } from '../rules/config.js';
+import { isGuard } from '../rules/index.js';
 
 export interface ExceptionOutcome {
   findings: Finding[];
   suppressed: Finding[];
   /** Findings about the exceptions themselves (expired, unused), not yet fingerprinted. */
-  problems: { ruleId: 'KFM-CONFIG-001' | 'KFM-CONFIG-002'; message: string; line?: number }[];
+  problems: { ruleId: typeof EXCEPTION_EXPIRED | typeof EXCEPTION_UNUSED; message: string; line?: number }[];
 }
 
 /** `today` is YYYY-MM-DD; an exception applies through its expiry day. */
@@ -30,7 +32,10 @@ export function applyExceptions(
   const suppressed: Finding[] = [];
   const active = exceptions.map((e) => e.expires >= options.today);
   for (const finding of findings) {
-    const idx = exceptions.findIndex((e, i) => active[i] && matches(e, finding, options.containerOf));
+    // A guard finding ("not checked") is never excepted, even when a config reached here without validation.
+    const idx = isGuard(finding.ruleId)
+      ? -1
+      : exceptions.findIndex((e, i) => active[i] && matches(e, finding, options.containerOf));
     if (idx === -1 || finding.suppressed) {
       (finding.suppressed ? suppressed : kept).push(finding);
       continue;
@@ -46,13 +51,13 @@ export function applyExceptions(
   exceptions.forEach((e, i) => {
     if (!active[i]) {
       problems.push({
-        ruleId: 'KFM-CONFIG-001',
+        ruleId: EXCEPTION_EXPIRED,
         message: `exception for ${e.rule} (owner ${e.owner}) expired on ${e.expires}: ${e.reason}`,
         line: e.line,
       });
     } else if (!used.has(i) && options.reportUnused) {
       problems.push({
-        ruleId: 'KFM-CONFIG-002',
+        ruleId: EXCEPTION_UNUSED,
         message: `exception for ${e.rule} (owner ${e.owner}) matched no finding; remove it`,
         line: e.line,
       });

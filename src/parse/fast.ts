@@ -11,7 +11,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import type { JsonPath, Span } from '../types.js';
 import type { ParseLimits } from './index.js';
-import { locateInDocument } from './index.js';
+import { locateInDocument } from './locate.js';
 
 export interface FastDocument {
   value: unknown;

@@ -2,10 +2,17 @@
  * YAML documents → Resources with spans. Every problem is returned as a finding input, never thrown:
  * a rendered stream or a raw file that cannot be fully parsed must fail the run, not crash it.
  */
-import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isScalar, isAlias } from 'yaml';
+import { LineCounter, parseAllDocuments, isMap, isSeq, isPair } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
-import type { FindingInput, JsonPath, Locator, Resource, ResourceId, Span } from '../types.js';
+import type { FindingInput, Locator, Resource, ResourceId, Span } from '../types.js';
 import { parseGenerated } from './fast.js';
+import {
+  RENDER_DUPLICATE_KEY,
+  RENDER_DUPLICATE_RESOURCE,
+  RENDER_INVALID_YAML,
+  RENDER_LIMIT,
+  RENDER_NOT_K8S,
+} from '../rules/render.js';
 import { extractOrigin, extractTransformations, stripBuildAnnotations } from './origin.js';
 
 export interface ParseLimits {
@@ -61,7 +68,7 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
   };
 
   if (text.includes('\u0000')) {
-    problem('KFM-RENDER-010', 'input contains NUL bytes: not a YAML text stream');
+    problem(RENDER_INVALID_YAML, 'input contains NUL bytes: not a YAML text stream');
     return { resources, findings };
   }
   const seen = new Map<string, number>();
@@ -70,7 +77,7 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
     if (value === null || value === undefined) return; // empty document (a stray `---`)
     if (typeof value !== 'object' || Array.isArray(value)) {
       problem(
-        'KFM-RENDER-013',
+        RENDER_NOT_K8S,
         `document ${docIndex + 1} is not a mapping (got ${Array.isArray(value) ? 'a list' : typeof value})`,
         docLine,
       );
@@ -80,7 +87,7 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
     const id = resourceId(object);
     if (!id) {
       problem(
-        'KFM-RENDER-013',
+        RENDER_NOT_K8S,
         `document ${docIndex + 1} is not a Kubernetes object: apiVersion, kind and metadata.name are required strings`,
         docLine,
       );
@@ -115,7 +122,7 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
     const first = seen.get(key);
     if (first !== undefined) {
       findings.push({
-        ruleId: 'KFM-RENDER-014',
+        ruleId: RENDER_DUPLICATE_RESOURCE,
         message: `duplicate resource ${describeId(id)} (first at line ${first})`,
         overlay: options.overlay,
         resource,
@@ -142,12 +149,12 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
       prettyErrors: false,
     }) as Document.Parsed[];
   } catch (err) {
-    problem('KFM-RENDER-010', `YAML could not be parsed: ${firstLine(err)}`);
+    problem(RENDER_INVALID_YAML, `YAML could not be parsed: ${firstLine(err)}`);
     return { resources, findings };
   }
   if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];
   if (docs.length > limits.maxDocuments) {
-    problem('KFM-RENDER-012', `stream holds ${docs.length} documents, more than the limit of ${limits.maxDocuments}`);
+    problem(RENDER_LIMIT, `stream holds ${docs.length} documents, more than the limit of ${limits.maxDocuments}`);
     return { resources, findings };
   }
 
@@ -158,7 +165,7 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
     const docBytes = (doc.range?.[2] ?? startOffset) - (doc.range?.[0] ?? 0);
     if (docBytes > limits.maxDocumentBytes) {
       problem(
-        'KFM-RENDER-012',
+        RENDER_LIMIT,
         `document ${docIndex + 1} is ${docBytes} bytes, over the limit of ${limits.maxDocumentBytes}`,
         docLine,
       );
@@ -169,7 +176,7 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
         const line = e.pos ? lineCounter.linePos(e.pos[0]).line : docLine;
         const reason = e.code === 'DUPLICATE_KEY' ? `duplicate key: ${firstLine(e)}` : firstLine(e);
         problem(
-          e.code === 'DUPLICATE_KEY' ? 'KFM-RENDER-011' : 'KFM-RENDER-010',
+          e.code === 'DUPLICATE_KEY' ? RENDER_DUPLICATE_KEY : RENDER_INVALID_YAML,
           `document ${docIndex + 1}: ${reason}`,
           line,
         );
@@ -178,19 +185,19 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
     }
     const unsafeTag = findUnsafeTag(doc);
     if (unsafeTag) {
-      problem('KFM-RENDER-010', `document ${docIndex + 1}: unsupported YAML tag ${unsafeTag.tag}`, unsafeTag.line);
+      problem(RENDER_INVALID_YAML, `document ${docIndex + 1}: unsupported YAML tag ${unsafeTag.tag}`, unsafeTag.line);
       return;
     }
     const depth = nodeDepth(doc.contents, limits.maxDepth + 1);
     if (depth > limits.maxDepth) {
-      problem('KFM-RENDER-012', `document ${docIndex + 1} nests deeper than ${limits.maxDepth} levels`, docLine);
+      problem(RENDER_LIMIT, `document ${docIndex + 1} nests deeper than ${limits.maxDepth} levels`, docLine);
       return;
     }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
     } catch (err) {
-      problem('KFM-RENDER-012', `document ${docIndex + 1}: ${firstLine(err)}`, docLine);
+      problem(RENDER_LIMIT, `document ${docIndex + 1}: ${firstLine(err)}`, docLine);
       return;
     }
     accept(value, docIndex, docLine, (path) => locateInDocument(doc, lineCounter, path, options.file));
@@ -221,38 +228,9 @@ function resourceId(object: Record<string, unknown>): ResourceId | undefined {
   return id;
 }
 
-/**
- * Span of `path` inside a parsed document: the key of the deepest existing map entry, or the sequence item.
- * A path that does not exist (a missing required field) resolves to its deepest existing parent.
- */
-export function locateInDocument(
-  doc: Document.Parsed,
-  lc: LineCounter,
-  path: JsonPath,
-  file: string,
-): Span | undefined {
-  let node: unknown = doc.contents;
-  let best: number | undefined = (node as YamlNode | null)?.range?.[0];
-  for (const seg of path) {
-    if (isAlias(node)) node = node.resolve(doc);
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) break;
-      best = (pair.key as YamlNode).range?.[0] ?? best;
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number') {
-      const item = node.items[seg] as YamlNode | undefined;
-      if (!item) break;
-      best = item.range?.[0] ?? best;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  if (best === undefined) return undefined;
-  const pos = lc.linePos(best);
-  return { file, line: pos.line, column: pos.col };
-}
+import { locateInDocument } from './locate.js';
+
+export { locateInDocument };
 
 /** Depth of the node tree, stopping early once `cap` is reached (an iterative walk: no stack overflow on hostile input). */
 function nodeDepth(root: unknown, cap: number): number {

@@ -11,8 +11,10 @@ import { cp, mkdtemp, readFile, rename, rm, unlink, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Config } from '../config/types.js';
-import { failsAt, renderOverlay, runCheck } from '../pipeline.js';
+import { failsAt } from '../findings/index.js';
+import { renderOverlay } from '../render/overlay.js';
 import type { Renderer } from '../render/types.js';
+import type { CheckRunOptions } from '../pipeline.js';
 import type { Check, FailOn, Overlay, Report } from '../types.js';
 import { diffRendered, type ResourceDiff } from './diff.js';
 import { editKustomizationImages } from './edit.js';
@@ -68,6 +70,11 @@ export interface PromoteOptions {
   commit?: { message?: string };
   /** Checks to run on the target (default: the normal checks, createChecks()). */
   checks?: Check[];
+  /**
+   * The check run (the pipeline's runCheck, injected: promote is a consumer of the pipeline, not a stage of it;
+   * default: loaded from src/pipeline.ts on first use).
+   */
+  runCheck?: (options: CheckRunOptions) => Promise<Report>;
   kubernetesVersion: string;
   toolVersion: string;
   timeoutMs: number;
@@ -285,7 +292,8 @@ async function copyRoot(root: string, dest: string): Promise<void> {
 }
 
 async function checkTargets(options: PromoteOptions, root: string, targets: Overlay[]): Promise<Report> {
-  return runCheck({
+  const run = options.runCheck ?? (await import('../pipeline.js')).runCheck;
+  return run({
     root,
     config: options.config,
     configFile: options.configFile,
@@ -320,7 +328,6 @@ async function renderedDiffs(
           config: options.config,
           renderer: options.renderer,
           timeoutMs: options.timeoutMs,
-          origin: false,
           signal: options.signal,
         },
         () => undefined,

@@ -2,64 +2,13 @@
  * The few git operations promotion needs, through execFile (never a shell). Commits are built with plumbing and a
  * temporary index, so the user's index — and whatever they have staged — is never rewritten behind their back.
  */
-import { execFile } from 'node:child_process';
+import { GitError, runGit, type GitResult, type GitRunOptions } from '../util/git.js';
 import { relative, sep } from 'node:path';
 
-export class GitError extends Error {}
-
-export interface GitRunOptions {
-  cwd: string;
-  env?: NodeJS.ProcessEnv;
-  input?: string;
-  /** Exit codes that are answers rather than failures (e.g. `rev-parse --verify` → 1). */
-  okCodes?: number[];
-}
-
-export interface GitResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-const TIMEOUT_MS = 60_000;
+export { GitError, type GitResult, type GitRunOptions };
 
 export function git(args: string[], options: GitRunOptions): Promise<GitResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = execFile(
-      'git',
-      args,
-      {
-        cwd: options.cwd,
-        // Stable, untranslated output; no pager, no prompts, no colours.
-        env: { ...process.env, ...options.env, LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' },
-        maxBuffer: 256 * 1024 * 1024,
-        timeout: TIMEOUT_MS,
-        encoding: 'utf8',
-      },
-      (error, stdout, stderr) => {
-        const code = error
-          ? typeof (error as { code?: unknown }).code === 'number'
-            ? (error as { code: number }).code
-            : -1
-          : 0;
-        if (code === 0 || options.okCodes?.includes(code)) {
-          resolvePromise({ code, stdout, stderr });
-          return;
-        }
-        const spawnFailed = error && typeof (error as { code?: unknown }).code === 'string';
-        reject(
-          new GitError(
-            spawnFailed
-              ? `could not run git: ${error.message}`
-              : `git ${args[0]} failed: ${(stderr || error?.message || '').trim().split('\n')[0]}`,
-          ),
-        );
-      },
-    );
-    // git may exit before reading stdin (most commands never do): a broken pipe there is not an error.
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(options.input ?? '');
-  });
+  return runGit(args, options);
 }
 
 export interface GitRepo {

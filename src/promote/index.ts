@@ -26,4 +26,3 @@ export { computeStatus, formatStatusTable, type StatusResult, type AppStatus } f
 export { planScaffold, writeScaffold, parsePinnedImage, type ScaffoldPlan } from './scaffold.js';
 export { PromoteUsageError } from './inputs.js';
 export { GitError } from './git.js';
-export { PROMOTE_RULES } from './rules.js';

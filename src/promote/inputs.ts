@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config/types.js';
 import { discoverOverlays } from '../discover/index.js';
-import { renderOverlay } from '../pipeline.js';
+import { renderOverlay } from '../render/overlay.js';
 import type { Renderer } from '../render/types.js';
 import type { Overlay } from '../types.js';
 import type { GitRepo } from './git.js';
@@ -114,7 +114,6 @@ async function renderedImages(options: GatherOptions, overlay: Overlay): Promise
       config: options.config,
       renderer: options.renderer,
       timeoutMs: options.timeoutMs,
-      origin: false,
       signal: options.signal,
     },
     (f) => problems.push(f.message),

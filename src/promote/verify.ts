@@ -2,18 +2,16 @@
  * `promote verify` for CI: every digest in env n must be present in env n−1 now or in env n−1's git history
  * (prod only runs what stage ran). Returns a normal Report, so every formatter works on it.
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Config } from '../config/types.js';
-import { applyExceptions } from '../exceptions/index.js';
-import { compareFindings } from '../pipeline.js';
-import type { Finding, Overlay, Report, Severity } from '../types.js';
+import { assembleReport, placedFinding } from '../findings/index.js';
+import type { Finding, Overlay, Report } from '../types.js';
 import { findRepo, git, repoPath, showFile, type GitRepo } from './git.js';
 import { digestHistory, digestsAt } from './history.js';
 import { appOverlays, envOrderOf, kustomizationPath, PromoteUsageError } from './inputs.js';
 import { readImagesFile, type KustomizationImages } from './kustomization.js';
 import type { DigestHistory } from './plan.js';
-import { HISTORY_INCOMPLETE_RULE, PROMOTE_RULES, UNPROMOTED_DIGEST_RULE, VERIFY_UNREADABLE_RULE } from './rules.js';
+import { HISTORY_INCOMPLETE_RULE, UNPROMOTED_DIGEST_RULE, VERIFY_UNREADABLE_RULE } from '../rules/promote.js';
 
 export interface VerifyOptions {
   root: string;
@@ -119,45 +117,27 @@ async function checkBase(repo: GitRepo | null, base: string): Promise<void> {
 }
 
 function buildReport(options: VerifyOptions, raw: Raw[], checked: Overlay[], started: number): Report {
-  const defaults = new Map(PROMOTE_RULES.map((r) => [r.id, r.severity]));
   const findings: Finding[] = [];
   for (const r of raw) {
-    const override = options.config.rules?.[r.ruleId];
-    if (override === 'off') continue;
-    const severity: Severity = override ?? defaults.get(r.ruleId) ?? 'error';
-    const f: Finding = {
-      ruleId: r.ruleId,
-      category: 'policy',
-      severity,
-      message: r.message,
-      fingerprint: createHash('sha256')
-        .update(JSON.stringify([r.ruleId, r.overlay ?? '', r.file ?? '', ...r.key]))
-        .digest('hex')
-        .slice(0, 32),
-    };
-    if (r.overlay) f.overlay = r.overlay;
-    if (r.file) f.file = r.file;
-    if (r.line !== undefined) f.line = r.line;
-    findings.push(f);
+    const key = [r.overlay ?? '', r.file ?? '', ...r.key];
+    const f = placedFinding({ ...r, key }, options.config.rules);
+    if (f) findings.push(f);
   }
-  const outcome = applyExceptions(findings, options.config.exceptions ?? [], {
-    today: (options.now ?? new Date()).toISOString().slice(0, 10),
-    containerOf: () => undefined,
-    reportUnused: false,
-  });
-  const all = outcome.findings.sort(compareFindings);
-  const count = (s: Severity): number => all.filter((f) => f.severity === s).length;
-  return {
+  const overlays = checked.map((o) => ({
+    path: o.path,
+    env: o.env,
+    layer: o.layer,
+    resources: 0,
+    status: 'ok' as const,
+  }));
+  return assembleReport({ findings, containerOf: () => undefined }, overlays, {
     tool: { name: 'kfm-gitops', version: options.toolVersion, kubernetesVersion: options.kubernetesVersion },
-    summary: {
-      overlays: checked.length,
-      resources: 0,
-      findings: { error: count('error'), warning: count('warning'), info: count('info') },
-      suppressed: outcome.suppressed.length,
-      durationMs: Math.round(performance.now() - started),
-    },
-    overlays: checked.map((o) => ({ path: o.path, env: o.env, layer: o.layer, resources: 0, status: 'ok' as const })),
-    findings: all,
-    suppressed: outcome.suppressed,
-  };
+    config: options.config,
+    configFile: 'kfm-gitops.yaml',
+    now: options.now,
+    started,
+    skipped: [],
+    reportUnusedExceptions: false,
+    validate: true,
+  });
 }

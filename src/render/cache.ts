@@ -21,6 +21,7 @@ import { KUSTOMIZATION_NAMES } from '../discover/kustomization.js';
 import type { Config } from '../config/types.js';
 import { cacheRootDir, toRepoPath } from '../util/paths.js';
 import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
+import { fileStamp } from '../util/stamp.js';
 
 /** Bump when the entry layout or the key material changes: old entries then simply stop matching. */
 export const CACHE_FORMAT = 'kfm-gitops-render-cache/1';
@@ -214,7 +215,7 @@ export class DigestMemo {
   private static stamp(abs: string): string | undefined {
     try {
       const s = statSync(abs, { bigint: true, throwIfNoEntry: false });
-      return s ? `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}` : undefined;
+      return s ? fileStamp(s) : undefined;
     } catch {
       return undefined;
     }

@@ -5,8 +5,9 @@
  * What cannot be recovered from shards: "exception unused" (KFM-CONFIG-002) needs every finding of a full run, so
  * partial runs never report it, and neither does their merge.
  */
-import { compareFindings } from '../pipeline.js';
-import type { Finding, OverlaySummary, Report, Severity } from '../types.js';
+import { countBySeverity, dedupeFindings } from '../findings/order.js';
+import { categoryOf } from '../rules/index.js';
+import type { Finding, OverlaySummary, Report } from '../types.js';
 
 /** A shard that cannot be merged; the CLI turns it into exit code 2 with this message. */
 export class MergeError extends Error {}
@@ -67,23 +68,6 @@ export function parseReport(text: string, name: string): Report {
   return data as unknown as Report;
 }
 
-/** Findings from two shards are the same finding when their fingerprint, message and place agree. */
-function findingKey(f: Finding): string {
-  return JSON.stringify([f.fingerprint, f.message, f.file ?? '', f.line ?? null]);
-}
-
-function dedupe(findings: Finding[]): Finding[] {
-  const seen = new Set<string>();
-  const out: Finding[] = [];
-  for (const f of findings) {
-    const key = findingKey(f);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(f);
-  }
-  return out.sort(compareFindings);
-}
-
 function sameTool(reports: NamedReport[]): void {
   const [first, ...rest] = reports;
   const fields: [keyof Report['tool'], string][] = [
@@ -128,9 +112,10 @@ export function mergeReports(reports: NamedReport[]): Report {
   for (const { report } of reports) {
     for (const s of report.skipped ?? []) if (!checked.has(s.path) && !skipped.has(s.path)) skipped.set(s.path, s);
   }
-  const findings = dedupe(reports.flatMap((r) => r.report.findings));
-  const suppressed = dedupe(reports.flatMap((r) => r.report.suppressed ?? []));
-  const count = (s: Severity): number => findings.filter((f) => f.severity === s).length;
+  // The category of a rule is the registry's, whatever a report file says.
+  const recategorise = (f: Finding): Finding => ({ ...f, category: categoryOf(f.ruleId) });
+  const findings = dedupeFindings(reports.flatMap((r) => r.report.findings)).map(recategorise);
+  const suppressed = dedupeFindings(reports.flatMap((r) => r.report.suppressed ?? [])).map(recategorise);
   const sumOf = (pick: (r: Report) => number | undefined): number | undefined => {
     const values = reports.map((r) => pick(r.report)).filter((v): v is number => typeof v === 'number');
     return values.length === 0 ? undefined : values.reduce((a, b) => a + b, 0);
@@ -141,7 +126,7 @@ export function mergeReports(reports: NamedReport[]): Report {
     summary: {
       overlays: overlays.length,
       resources: overlays.reduce((n, o) => n + (o.resources ?? 0), 0),
-      findings: { error: count('error'), warning: count('warning'), info: count('info') },
+      findings: countBySeverity(findings),
       suppressed: suppressed.length,
       rendered: sumOf((r) => r.summary.rendered),
       cachedRenders: sumOf((r) => r.summary.cachedRenders),

@@ -26,7 +26,7 @@ export function formatRulesDoc(rules: RuleDoc[]): string {
         `<a id="${r.id.toLowerCase()}"></a>`,
         `### ${r.id} — ${r.title}`,
         '',
-        `Default severity: **${r.severity}** · category: ${r.category}`,
+        `Default severity: **${r.severity}** · category: ${r.category}${r.guard ? ' · **guard**: means something could not be checked; config may raise it, never lower, switch off or except it' : ''}`,
         '',
         `**Why.** ${r.description}`,
         '',

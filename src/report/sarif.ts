@@ -52,7 +52,7 @@ function descriptor(doc: RuleDoc): Record<string, unknown> {
     },
     helpUri,
     defaultConfiguration: { level: LEVEL[doc.severity] },
-    properties: { category: doc.category, tags: ['kfm-gitops', doc.category] },
+    properties: { category: doc.category, tags: ['kfm-gitops', doc.category, ...(doc.guard ? ['guard'] : [])] },
   };
 }
 

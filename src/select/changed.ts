@@ -62,14 +62,14 @@ export async function globalChange(options: Omit<ChangedSelectorOptions, 'concur
 }
 
 export function changedSelector(options: ChangedSelectorOptions): Selector {
-  return async (overlays: Overlay[]): Promise<Selection> => {
+  return async (overlays: Overlay[], walk): Promise<Selection> => {
     const everything = await globalChange(options);
     if (everything !== undefined) return { keep: overlays, skipped: [] };
     const allowExec = options.config.kustomize?.allowExec === true;
     const changed = options.changes.inRoot;
     const verdicts = await mapPool(overlays, options.concurrency ?? 8, async (overlay) => {
       if (changed.length === 0) return false;
-      const deps = await overlayDeps(options.root, overlay, { allowExec });
+      const deps = await overlayDeps(options.root, overlay, { allowExec, walk });
       return !deps.complete || changed.some((p) => affects(deps, p));
     });
     // Unchanged files were scanned when they last changed; a global change (config, policies, schemas, baseline)

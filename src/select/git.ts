@@ -3,55 +3,21 @@
  * throw-away worktree at an old commit. Git runs through execFile (never a shell), with a timeout and the
  * caller's AbortSignal; every failure becomes a `GitError` with Git's own words, which the CLI turns into exit 2.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GitError, runGit } from '../util/git.js';
 import { toRepoPath } from '../util/paths.js';
 
-const GIT_TIMEOUT_MS = 120_000;
-
-export class GitError extends Error {}
+export { GitError };
 
 export interface GitOptions {
   signal?: AbortSignal;
 }
 
 /** Runs git in `cwd`; resolves stdout, or rejects with a GitError carrying git's first stderr lines. */
-export function git(cwd: string, args: string[], options: GitOptions = {}): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    execFile(
-      'git',
-      // Hooks of the checked repo must never run as a side effect of a check (post-checkout on worktree add).
-      ['-c', 'core.hooksPath=/dev/null', '-c', 'core.quotePath=false', ...args],
-      {
-        cwd,
-        timeout: GIT_TIMEOUT_MS,
-        maxBuffer: 256 * 1024 * 1024,
-        signal: options.signal,
-        encoding: 'utf8',
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
-      },
-      (err, stdout, stderr) => {
-        if (!err) {
-          resolvePromise(stdout);
-          return;
-        }
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') {
-          reject(new GitError('git was not found on PATH'));
-          return;
-        }
-        const why = String(stderr || err.message)
-          .split('\n')
-          .map((l) => l.trim())
-          .filter(Boolean)
-          .slice(0, 3)
-          .join(' ');
-        reject(new GitError(why || `git ${args[0]} failed`));
-      },
-    );
-  });
+export async function git(cwd: string, args: string[], options: GitOptions = {}): Promise<string> {
+  return (await runGit(args, { cwd, signal: options.signal })).stdout;
 }
 
 /** Absolute, symlink-free top folder of the work tree holding `dir`. */

@@ -6,6 +6,7 @@
  */
 import { posix } from 'node:path';
 import { walkOverlayDetailed } from '../discover/kustomization.js';
+import type { OverlayWalker } from '../discover/walks.js';
 import type { Overlay } from '../types.js';
 
 export interface OverlayDeps {
@@ -28,11 +29,13 @@ export interface OverlayDeps {
 export async function overlayDeps(
   root: string,
   overlay: Overlay,
-  options: { allowExec: boolean },
+  options: { allowExec: boolean; walk?: OverlayWalker },
 ): Promise<OverlayDeps> {
   // One walk answers everything: the targets every reached kustomization names and the input sizes come from the
   // reads and stats the walk makes anyway (re-reading and re-stating them measured as much as the walk itself).
-  const walk = await walkOverlayDetailed(root, overlay.absPath, { allowExec: options.allowExec });
+  const walk = options.walk
+    ? await options.walk(overlay)
+    : await walkOverlayDetailed(root, overlay.absPath, { allowExec: options.allowExec });
   return {
     overlay,
     files: new Set(walk.inputs),

@@ -49,11 +49,11 @@ export function shardSelector(options: {
   concurrency?: number;
 }): Selector {
   const { index, count } = options.shard;
-  return async (overlays: Overlay[]): Promise<Selection> => {
+  return async (overlays: Overlay[], walk): Promise<Selection> => {
     const allowExec = options.config.kustomize?.allowExec === true;
     const sized = await mapPool(overlays, options.concurrency ?? 8, async (o) => ({
       path: o.path,
-      bytes: (await overlayDeps(options.root, o, { allowExec })).bytes,
+      bytes: (await overlayDeps(options.root, o, { allowExec, walk })).bytes,
     }));
     const bins = assignShards(sized, count);
     const selection: Selection = { keep: [], skipped: [] };

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { benchRenderCache } from '../../src/select/bench.js';
+import { benchRenderCache } from '../../bench/lib/render-cache.js';
 import { historyFixture } from '../select/git-fixture.js';
 
 /** Stands in for the built CLI: the first run in a root "renders" slowly and leaves a cache, later runs are fast. */

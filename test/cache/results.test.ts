@@ -6,6 +6,7 @@ import {
   appendFileSync,
   chmodSync,
   cpSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
@@ -98,5 +99,26 @@ describe('result cache', () => {
     const devAgain = await run('--env', 'dev');
     expect(devAgain.summary.cachedResults).toBe(true);
     expect(devAgain.overlays).toEqual(dev.overlays.map((o: object) => ({ ...o, cached: true })));
+  });
+
+  it('stays warm on a repo with a broken overlay: the deterministic render failure is reused, not re-rendered', async () => {
+    const repo = join(work, 'broken');
+    cpSync(join(fixtures, 'policy', 'dp-violation'), repo, { recursive: true });
+    // One overlay that kustomize refuses (a resource that does not exist): the same inputs fail the same way.
+    mkdirSync(join(repo, 'apps', 'web', 'overlays', 'broken'));
+    writeFileSync(
+      join(repo, 'apps', 'web', 'overlays', 'broken', 'kustomization.yaml'),
+      'resources:\n  - ../../base\npatches:\n  - path: missing-patch.yaml\n',
+    );
+    const run = async () => JSON.parse((await runCli(['check', repo, '--format', 'json'])).stdout);
+    const cold = await run();
+    expect(cold.findings.some((f: { ruleId: string }) => f.ruleId === 'KFM-RENDER-001')).toBe(true);
+    expect(cold.summary.cachedResults).toBeUndefined();
+    const warm = await run();
+    expect(warm.summary.cachedResults).toBe(true);
+    expect(stable(warm)).toEqual(stable(cold));
+    expect(warm.overlays.map((o: { status: string }) => o.status)).toEqual(
+      cold.overlays.map((o: { status: string }) => o.status),
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allRules } from '../../src/checks/index.js';
+import { allRules } from '../../src/rules/index.js';
 import { formatRulesDoc } from '../../src/report/rules-doc.js';
 import { repoRoot } from '../helpers.js';
 

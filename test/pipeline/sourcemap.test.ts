@@ -21,7 +21,7 @@ function probe(paths: JsonPath[]): Check {
     const web = containers.findIndex((c) => c.name === 'web');
     for (const p of paths) {
       const path = p.map((seg) => (seg === 'WEB' ? web : seg));
-      ctx.report({ ruleId: 'KFM-SCHEMA-999', message: `probe ${p.join('.')}`, resource: r, path });
+      ctx.report({ ruleId: 'KFM-SCHEMA-001', message: `probe ${p.join('.')}`, resource: r, path });
     }
   });
 }

@@ -1,6 +1,6 @@
 /** The benchmark helper `npm run bench` calls: evaluates the shipped bundle and reports ms per 1,000 resources. */
 import { describe, expect, it } from 'vitest';
-import { benchPolicy } from '../../src/checks/policy/bench.js';
+import { benchPolicy } from '../../bench/lib/policy.js';
 
 describe('benchPolicy', () => {
   it('measures whole-overlay and per-object evaluation over the requested number of resources', async () => {

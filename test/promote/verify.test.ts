@@ -103,7 +103,7 @@ describe('promote verify', () => {
   });
 
   it('documents its rules for explain', async () => {
-    const { PROMOTE_RULES } = await import('../../src/promote/rules.js');
+    const { PROMOTE_RULES } = await import('../../src/rules/promote.js');
     expect(PROMOTE_RULES.map((r) => r.id)).toEqual(['KFM-DP-101', 'KFM-DP-102', 'KFM-DP-103']);
     for (const r of PROMOTE_RULES) expect(r.remediation.length).toBeGreaterThan(20);
   });

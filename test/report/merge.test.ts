@@ -124,7 +124,7 @@ describe('parseReport', () => {
 
 /** Reports on every Deployment, like a policy would: one finding per overlay, mapped to the base line. */
 const imageProbe: Check = deploymentProbe((r, ctx) =>
-  ctx.report({ ruleId: 'KFM-SCHEMA-999', message: 'probe replicas', resource: r, path: ['spec', 'replicas'] }),
+  ctx.report({ ruleId: 'KFM-SCHEMA-001', message: 'probe replicas', resource: r, path: ['spec', 'replicas'] }),
 );
 
 describe('shards of a real run', () => {

@@ -1,6 +1,6 @@
 /** The benchmark helper measures what it claims: valid generated resources of several kinds, three passes. */
 import { describe, expect, it } from 'vitest';
-import { generateResources, runSchemaBench } from '../../src/checks/schema/bench.js';
+import { generateResources, runSchemaBench } from '../../bench/lib/schema.js';
 
 describe('schema benchmark helper', () => {
   it('generates the requested number of resources over several kinds', () => {

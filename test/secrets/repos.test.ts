@@ -31,11 +31,15 @@ describe.skipIf(!kustomize)(
     afterAll(async () => removeDir(planted.root));
 
     it('renders the overlay', () => {
-      expect(report.overlays.map((o) => [o.path, o.status])).toEqual([['apps/api/overlays/dev', 'ok']]);
-      // The chart's values file is scanned for secrets but rendered by no overlay: the coverage guard names it.
-      expect(report.findings.filter((f) => !f.ruleId.startsWith('KFM-SEC-')).map((f) => [f.ruleId, f.file])).toEqual([
-        ['KFM-RENDER-021', 'charts/api/values.yaml'],
+      // The repo has no Argo CD Application, so its plain folders are validated as directory sources: the chart
+      // values file (no Chart.yaml beside it) is scanned for secrets and named as no Kubernetes object.
+      expect(report.overlays.map((o) => [o.path, o.status])).toEqual([
+        ['apps/api/overlays/dev', 'ok'],
+        ['charts/api', 'parse-error'],
       ]);
+      expect([
+        ...new Set(report.findings.filter((f) => !f.ruleId.startsWith('KFM-SEC-')).map((f) => `${f.ruleId} ${f.file}`)),
+      ]).toEqual(['KFM-RENDER-013 charts/api/values.yaml']);
     });
 
     it('reports every credential rule', () => {
@@ -140,11 +144,12 @@ describe.skipIf(!kustomize)('decoy repo: look-alikes produce zero findings (need
   afterAll(async () => removeDir(root));
 
   it('renders and reports nothing', () => {
-    expect(report.overlays.map((o) => o.status)).toEqual(['ok']);
-    // No secret finding; the files no overlay renders (a chart's values, test keys) are named by the coverage guard.
-    expect(report.findings.map((f) => [f.ruleId, f.file])).toEqual([
-      ['KFM-RENDER-021', 'charts/web/values.yaml'],
-      ['KFM-RENDER-021', 'test-keys/allowed.yaml'],
+    expect(report.overlays.map((o) => o.status)).toEqual(['ok', 'parse-error', 'parse-error']);
+    // No secret finding; the plain folders nothing renders (a chart's values, test keys) are validated as directory
+    // sources (the repo has no Argo CD Application) and named as holding no Kubernetes object.
+    expect([...new Set(report.findings.map((f) => `${f.ruleId} ${f.file}`))]).toEqual([
+      'KFM-RENDER-013 charts/web/values.yaml',
+      'KFM-RENDER-013 test-keys/allowed.yaml',
     ]);
   });
 

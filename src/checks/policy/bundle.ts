@@ -6,28 +6,13 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import type { Severity } from '../../types.js';
-import { packageRoot } from '../../util/paths.js';
+import { policiesDir, type Catalogue } from '../../rules/policy.js';
+
+export { policiesDir };
 
 export const ENTRYPOINT = 'kfm_main/violations';
 
-export interface CatalogueEntry {
-  id: string;
-  title: string;
-  description: string;
-  severity: Severity;
-  remediation: string;
-  /** Rego package, e.g. `kfm.tm.route_to_store`. */
-  package: string;
-  /** Package-relative source file, e.g. `policies/tm/route_to_store.rego`. */
-  file: string;
-}
-
-export interface Catalogue {
-  rules: CatalogueEntry[];
-  /** The defaults of input.params (policies/lib/params.rego), for docs and `policies list`. */
-  defaultParams: Record<string, unknown>;
-}
+export type { Catalogue, CatalogueEntry } from '../../rules/policy.js';
 
 export interface BundleManifest {
   entrypoint: string;
@@ -49,10 +34,6 @@ export interface PolicyBundle {
 /** The shipped bundle is unreadable or tampered with: the tool cannot do its job at all (exit 2, DESIGN.md). */
 export class PolicyBundleError extends Error {
   readonly fatal = true;
-}
-
-export function policiesDir(): string {
-  return join(packageRoot(), 'policies');
 }
 
 export async function readBundle(dir = join(policiesDir(), 'bundle')): Promise<PolicyBundle> {

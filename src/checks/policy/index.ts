@@ -9,7 +9,8 @@
  */
 import type { Check, CheckContext, RuleDoc, Severity } from '../../types.js';
 import { ENTRYPOINT, readBundle, type CatalogueEntry, type PolicyBundle } from './bundle.js';
-import { builtinCatalogue, CUSTOM_POLICY_RULE, ENGINE_ERROR_RULE, ENGINE_RULE_DOCS, toRuleDoc } from './catalogue.js';
+import { CUSTOM_POLICY_RULE, ENGINE_ERROR_RULE } from '../../rules/config.js';
+import { rulesOf } from '../../rules/index.js';
 import { readPolicyConfig } from './config.js';
 import { compileCustomPolicies, CUSTOM_ENTRYPOINT, type OpaLookup } from './custom.js';
 import { PolicyEngine, PolicyEngineError, describeThrown } from './engine.js';
@@ -47,7 +48,7 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
       errorRuleId: ENGINE_ERROR_RULE,
     },
     rules(): RuleDoc[] {
-      return [...builtinCatalogue().rules.map(toRuleDoc), ...ENGINE_RULE_DOCS];
+      return rulesOf('policy');
     },
     async run(ctx: CheckContext): Promise<void> {
       const config = readPolicyConfig(options.config ?? ctx.config.policy);

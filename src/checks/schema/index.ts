@@ -6,12 +6,13 @@ import type { Check, CheckContext, RenderedOverlay, RuleDoc, StartContext } from
 import { readSchemaConfig } from './config.js';
 import { schemaCacheDir, ValidatorDiskCache } from './disk-cache.js';
 import { engineFor, type ValidatorTarget } from './engine.js';
-import { RULE_DOCS, RULES } from './rules.js';
+import { RULES } from '../../rules/schema.js';
+import { rulesOf } from '../../rules/index.js';
 import { ResourceValidator } from './validate.js';
 
 export { shippedKubernetesVersions, UnknownKubernetesVersionError } from './engine.js';
 export { SchemaConfigError, readSchemaConfig, type SchemaConfig } from './config.js';
-export { RULES as SCHEMA_RULES } from './rules.js';
+export { RULES as SCHEMA_RULES } from '../../rules/schema.js';
 export { importCrds, type ImportResult } from './import.js';
 
 export interface SchemaCheckOptions {
@@ -41,7 +42,7 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
       errorRuleId: RULES.checkFailed,
     },
     rules(): RuleDoc[] {
-      return RULE_DOCS;
+      return rulesOf('schema');
     },
     observe(rendered: RenderedOverlay, ctx: StartContext): void {
       // Only the release's own kinds: they do not depend on the run's CRDs or schema folders. Anything that goes

@@ -5,7 +5,7 @@
 import type { ErrorObject } from 'ajv';
 import type { JsonPath } from '../../types.js';
 import { UNIQUE_KEYWORD } from './ajv.js';
-import { RULES, type SchemaRuleId } from './rules.js';
+import { RULES, type SchemaRuleId } from '../../rules/schema.js';
 
 export interface SchemaViolation {
   ruleId: SchemaRuleId;

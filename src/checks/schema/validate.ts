@@ -9,7 +9,7 @@ import { deprecationFor, deprecationMessage } from './deprecations.js';
 import type { ValidatorDiskCache } from './disk-cache.js';
 import { engineFor, type ReleaseEngine, type ValidatorTarget } from './engine.js';
 import { describeErrors } from './messages.js';
-import { RULES, type SchemaRuleId } from './rules.js';
+import { RULES, type SchemaRuleId } from '../../rules/schema.js';
 import { RunCrds, SchemaFolder, shippedCrdPack } from './sources.js';
 import { existsSync, statSync } from 'node:fs';
 import type { ErrorObject } from 'ajv';

@@ -17,19 +17,8 @@ export interface SecretsSettings {
 
 export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
 export const DEFAULT_BASELINE = '.kfm-gitops/secrets-baseline.json';
-/** Every credential and Kubernetes-shape rule; not the scanner's own coverage and suppression rules. */
-export const DEFAULT_ALLOW_RULES = [
-  'KFM-SEC-001',
-  'KFM-SEC-002',
-  'KFM-SEC-006',
-  'KFM-SEC-01?',
-  'KFM-SEC-02?',
-  'KFM-SEC-03?',
-  'KFM-SEC-04?',
-  'KFM-SEC-05?',
-  'KFM-SEC-06?',
-  'KFM-SEC-07?',
-];
+export { DEFAULT_ALLOW_RULES } from '../../rules/secrets.js';
+import { DEFAULT_ALLOW_RULES } from '../../rules/secrets.js';
 
 export function secretsSettings(raw: Record<string, unknown> | undefined): SecretsSettings {
   const r = raw ?? {};

@@ -4,7 +4,7 @@
  * walked with fast-glob and the `.gitignore` files are honoured. Symbolic links are never followed (a link's target
  * is either inside the root and scanned as itself, or outside it and out of scope); `.git/` is never read.
  */
-import { execFile } from 'node:child_process';
+import { runGit } from '../../util/git.js';
 import { lstatSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
@@ -27,30 +27,21 @@ export async function listRepoFiles(root: string, options: { signal?: AbortSigna
 }
 
 async function gitFiles(root: string, signal?: AbortSignal): Promise<string[] | undefined> {
-  const inside = await run('git', ['-C', root, 'rev-parse', '--is-inside-work-tree'], signal);
+  const inside = await run(root, ['rev-parse', '--is-inside-work-tree'], signal);
   if (inside === undefined || inside.trim() !== 'true') return undefined;
-  const out = await run(
-    'git',
-    ['-C', root, '-c', 'core.quotePath=false', 'ls-files', '-co', '--exclude-standard', '-z'],
-    signal,
-  );
+  const out = await run(root, ['ls-files', '-co', '--exclude-standard', '-z'], signal);
   if (out === undefined) throw new Error('git ls-files failed in a Git work tree');
   const files = new Set(out.split('\0').filter((f) => f !== ''));
   // A nested repository shows up as `dir/`: its files belong to that repository, not to this scan.
   return [...files].filter((f) => !f.endsWith('/') && !f.startsWith('.git/') && !f.includes('/.git/')).sort();
 }
 
-function run(cmd: string, args: string[], signal?: AbortSignal): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile(
-      cmd,
-      args,
-      { timeout: GIT_TIMEOUT_MS, maxBuffer: 512 * 1024 * 1024, signal, encoding: 'utf8' },
-      (err, stdout) => {
-        resolve(err ? undefined : stdout);
-      },
-    );
-  });
+/** stdout of a git command in `root`, or undefined when git fails or is missing. */
+function run(root: string, args: string[], signal?: AbortSignal): Promise<string | undefined> {
+  return runGit(args, { cwd: root, signal, timeoutMs: GIT_TIMEOUT_MS, maxBuffer: 512 * 1024 * 1024 }).then(
+    (r) => r.stdout,
+    () => undefined,
+  );
 }
 
 async function walkFiles(root: string): Promise<string[]> {

@@ -9,7 +9,9 @@ import type { Check, CheckContext, FindingInput, RuleDoc, StartContext } from '.
 import { secretsSettings, type SecretsSettings } from './config.js';
 import { Detector } from './detector.js';
 import { FINGERPRINT_KEY_ENV, newFingerprintKey } from './redact.js';
-import { RULE_SCAN_FAILED, ruleDocs, CONTENT_RULES } from './rules.js';
+import { RULE_PLAINTEXT_SECRET, RULE_SCAN_FAILED, RULE_SECRET_GENERATOR } from '../../rules/secrets.js';
+import { rulesOf } from '../../rules/index.js';
+import { CONTENT_RULES } from './rules.js';
 import { baselineKey, formatBaseline, loadBaseline, type BaselineEntry, type BaselineFile } from './suppress.js';
 import {
   baselineLocation,
@@ -24,7 +26,8 @@ import {
 export { secretsSettings, type SecretsSettings } from './config.js';
 export { Detector } from './detector.js';
 export { scanForSecrets, type SecretFinding, type ScanStats, type SecretsScanResult } from './scan.js';
-export { CONTENT_RULES, META_RULES } from './rules.js';
+export { CONTENT_RULES } from './rules.js';
+export { META_RULES } from '../../rules/secrets.js';
 
 export interface SecretsCheckOptions {
   /** Environment for the fingerprint key variable (tests pin it). Default process.env. */
@@ -54,7 +57,7 @@ export function createSecretsCheck(opts: SecretsCheckOptions = {}): SecretsCheck
       errorRuleId: RULE_SCAN_FAILED,
     },
     rules(): RuleDoc[] {
-      return ruleDocs();
+      return rulesOf('secret');
     },
     start(ctx: StartContext): void {
       if (ctx.mode !== 'check') return;
@@ -163,7 +166,7 @@ export interface WriteBaselineResult {
 }
 
 /** Rules a baseline may hold: findings about a value. Coverage and suppression problems are not baselined. */
-const BASELINABLE = new Set([...CONTENT_RULES.map((r) => r.id), 'KFM-SEC-001', 'KFM-SEC-002']);
+const BASELINABLE = new Set([...CONTENT_RULES.map((r) => r.id), RULE_PLAINTEXT_SECRET, RULE_SECRET_GENERATOR]);
 
 export function buildBaseline(
   findings: readonly SecretFinding[],

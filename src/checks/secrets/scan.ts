@@ -42,9 +42,8 @@ import {
   RULE_SECRET_GENERATOR,
   RULE_TOO_LARGE,
   RULE_UNREADABLE,
-  STRUCTURAL_PRECEDENCE,
-  ruleTitle,
-} from './rules.js';
+} from '../../rules/secrets.js';
+import { STRUCTURAL_PRECEDENCE, ruleTitle } from './rules.js';
 import {
   baselineKey,
   InlineAllows,

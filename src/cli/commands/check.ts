@@ -134,6 +134,15 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           config,
           configFile: ctx.configFile,
           select: selection.select,
+          audit: selection.changes
+            ? async () =>
+                (await import('../../audit/index.js')).auditChange({
+                  root: selection.changes!.root,
+                  config,
+                  configFile: ctx.configFile,
+                  changes: selection.changes!,
+                })
+            : undefined,
           // Loaded only when they run: a whole-run cache hit does not pay for their libraries (~0.3 s).
           checks: {
             ids: known.filter((id) => !flags.skipCheck?.includes(id)),

@@ -13,7 +13,7 @@ import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../../config/types.js';
 import { discoverOverlays } from '../../discover/index.js';
-import { renderOverlay } from '../../pipeline.js';
+import { renderOverlay } from '../../render/overlay.js';
 import { CachingRenderer, renderCacheDir } from '../../render/cache.js';
 import { createRenderer } from '../../render/create.js';
 import type { Renderer } from '../../render/types.js';
@@ -153,7 +153,7 @@ async function renderedDiff(run: DiffRun): Promise<RenderedDiff> {
     const problems: FindingInput[] = [];
     const r = await renderOverlay(
       overlay,
-      { root, config: run.config, renderer: run.renderer, timeoutMs: run.timeoutMs, origin: false, signal: run.signal },
+      { root, config: run.config, renderer: run.renderer, timeoutMs: run.timeoutMs, signal: run.signal },
       (f) => problems.push(f),
     );
     if (r.status === 'ok' && problems.length === 0) return { present: true, ok: true, resources: r.resources };

@@ -10,7 +10,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('--json', 'print the rule docs as JSON')
     .action(async (ruleId: string | undefined, flags: { json?: boolean }) => {
       // Loaded here, not at start-up: every command would otherwise pay for all the checks' libraries.
-      const rules = (await import('../../checks/index.js')).allRules();
+      const rules = (await import('../../rules/index.js')).allRules();
       if (!ruleId) {
         io.stdout(
           flags.json
@@ -33,7 +33,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       io.stdout(
         flags.json
           ? `${JSON.stringify(rule, null, 2)}\n`
-          : `${rule.id} — ${rule.title}\ncategory: ${rule.category}, default severity: ${rule.severity}\n\nWhy:\n  ${rule.description}\n\nHow to fix:\n  ${rule.remediation}\n`,
+          : `${rule.id} — ${rule.title}\ncategory: ${rule.category}, default severity: ${rule.severity}${rule.guard ? ', guard (cannot be lowered, switched off or excepted)' : ''}\n\nWhy:\n  ${rule.description}\n\nHow to fix:\n  ${rule.remediation}\n`,
       );
       setCode(0);
     });

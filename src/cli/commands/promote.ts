@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { Chalk } from 'chalk';
-import { failsAt } from '../../pipeline.js';
+import { failsAt } from '../../findings/index.js';
 import {
   FAULT_POINTS,
   GitError,
   KustomizationEditError,
-  PROMOTE_RULES,
   promote,
   PromoteUsageError,
   unifiedDiff,
@@ -60,10 +59,9 @@ interface VerifyFlags {
   color?: boolean;
 }
 
-/** Rule docs for formats that embed them: the checks' and promote verify's own. */
+/** Rule docs for formats that embed them (the registry holds promote verify's rules too). */
 export async function promoteRuleDocs(): Promise<RuleDoc[]> {
-  const rules = (await import('../../checks/index.js')).allRules();
-  return [...rules, ...PROMOTE_RULES.filter((r) => !rules.some((x) => x.id === r.id))];
+  return (await import('../../rules/index.js')).allRules();
 }
 
 /** Errors of the promotion layer that mean "could not do the job" (exit 2), with one clear line. */

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { discoverOverlays } from '../../discover/index.js';
 import { findKustomizationFile } from '../../discover/kustomization.js';
 import { createRenderer } from '../../render/create.js';
-import { renderOverlay } from '../../pipeline.js';
+import { renderOverlay } from '../../render/overlay.js';
 import { toRepoPath } from '../../util/paths.js';
 import { stringify } from 'yaml';
 import type { FindingInput, Overlay } from '../../types.js';
@@ -44,7 +44,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
             parsePositiveNumber('--timeout', flags.timeout) ?? ctx.config.kustomize?.timeoutSeconds ?? 60;
           const r = await renderOverlay(
             overlay,
-            { root: ctx.root, config: ctx.config, renderer, timeoutMs: timeoutS * 1000, origin: false },
+            { root: ctx.root, config: ctx.config, renderer, timeoutMs: timeoutS * 1000 },
             (f) => problems.push(f),
           );
           for (const p of problems)

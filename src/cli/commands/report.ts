@@ -3,11 +3,11 @@
  * sharded CI run and prints/writes them in any format, exiting like `check` would have (0 clean, 1 findings,
  * 2 reports that cannot be merged).
  */
-import { execFile } from 'node:child_process';
+import { runGit } from '../../util/git.js';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { failsAt } from '../../pipeline.js';
+import { failsAt } from '../../findings/index.js';
 import { formatNames } from '../../report/index.js';
 import { MergeError, mergeReports, parseReport, type NamedReport } from '../../report/merge.js';
 import { summaryLine } from '../../report/text.js';
@@ -30,11 +30,10 @@ interface MergeFlags {
  * root is the top level or not in a git work tree (git missing included: paths then stay root-relative).
  */
 export function gitUriPrefix(root: string, timeoutMs = 10_000): Promise<string> {
-  return new Promise((done) => {
-    execFile('git', ['rev-parse', '--show-prefix'], { cwd: root, timeout: timeoutMs }, (err, stdout) => {
-      done(err ? '' : stdout.trim());
-    });
-  });
+  return runGit(['rev-parse', '--show-prefix'], { cwd: root, timeoutMs }).then(
+    (r) => r.stdout.trim(),
+    () => '',
+  );
 }
 
 interface MergePlan {
@@ -117,7 +116,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       const options = {
         color: useColor(io, flags.color),
         quiet: flags.quiet,
-        rules: (await import('../../checks/index.js')).allRules(),
+        rules: (await import('../../rules/index.js')).allRules(),
         uriPrefix: flags.uriPrefix ?? '',
         failOn,
       };

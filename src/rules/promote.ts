@@ -28,6 +28,7 @@ export const PROMOTE_RULES: RuleDoc[] = [
   },
   {
     id: VERIFY_UNREADABLE_RULE,
+    guard: true,
     title: 'Kustomization unreadable for promotion verify',
     category: 'policy',
     severity: 'error',

@@ -7,11 +7,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Resource } from '../../types.js';
-import { ValidatorDiskCache } from './disk-cache.js';
-import { readSchemaConfig } from './config.js';
-import { resetEngines, shippedKubernetesVersions } from './engine.js';
-import { ResourceValidator } from './validate.js';
+import type { Resource } from '../../src/types.js';
+import { ValidatorDiskCache } from '../../src/checks/schema/disk-cache.js';
+import { readSchemaConfig } from '../../src/checks/schema/config.js';
+import { resetEngines, shippedKubernetesVersions } from '../../src/checks/schema/engine.js';
+import { ResourceValidator } from '../../src/checks/schema/validate.js';
 
 export interface BenchPass {
   resources: number;

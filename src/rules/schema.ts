@@ -1,5 +1,6 @@
-/** Rule ids and docs of the schema check (shown by `kfm-gitops explain` and in SARIF rule metadata). */
-import type { RuleDoc } from '../../types.js';
+/** Schema rules. A resource the schema check cannot judge (no schema, unusable schema, check failure) is a guard finding. */
+import type { RuleDoc } from '../types.js';
+import { rule } from './define.js';
 
 export const RULES = {
   checkFailed: 'KFM-SCHEMA-000',
@@ -14,16 +15,11 @@ export const RULES = {
 
 export type SchemaRuleId = (typeof RULES)[keyof typeof RULES];
 
-const doc = (id: string, title: string, description: string, remediation: string): RuleDoc => ({
-  id,
-  title,
-  category: 'schema',
-  severity: 'error',
-  description,
-  remediation,
-});
+const GUARDS: ReadonlySet<string> = new Set([RULES.checkFailed, RULES.unknownKind, RULES.badSchema]);
+const doc = (id: string, title: string, why: string, fix: string): RuleDoc =>
+  rule('schema', id, title, why, fix, { guard: GUARDS.has(id) });
 
-export const RULE_DOCS: RuleDoc[] = [
+export const SCHEMA_RULES: RuleDoc[] = [
   doc(
     RULES.checkFailed,
     'Schema check could not run',

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { packageRoot } from '../util/paths.js';
+import { packageRoot } from '../../src/util/paths.js';
 
 export interface CheckTiming {
   ms: number;

@@ -3,8 +3,8 @@
  * evaluated the way the check does it (once per overlay, all rules through one entrypoint) and, for comparison,
  * once per object (which is both slower and blind to cross-object rules such as the trust membrane).
  */
-import { readBundle } from './bundle.js';
-import { PolicyEngine, type PolicyInput } from './engine.js';
+import { readBundle } from '../../src/checks/policy/bundle.js';
+import { PolicyEngine, type PolicyInput } from '../../src/checks/policy/engine.js';
 
 export interface PolicyBenchResult {
   resources: number;

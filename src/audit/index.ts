@@ -1,0 +1,91 @@
+/**
+ * Changes to the gate carry an audit note (the desired-state README's definition of done: "any governance-relevant
+ * behavior change has an audit note/ADR"). On a `--changed-since` run, every weakening of the gate in the change —
+ * see weakening.ts — is a guard finding unless an ADR file added or edited in the same change (under
+ * `audit.adrDir`, default `docs/adr/` of the root) names it.
+ */
+import { readFile, realpath } from 'node:fs/promises';
+import { join, posix, relative, sep } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import type { Config } from '../config/types.js';
+import { locateInDocument } from '../parse/locate.js';
+import { GATE_WEAKENED } from '../rules/config.js';
+import type { ChangedFiles } from '../select/git.js';
+import type { FindingInput } from '../types.js';
+import { runGit } from '../util/git.js';
+import { configWeakenings, covers, regoRuleIds, type Weakening } from './weakening.js';
+
+export const DEFAULT_ADR_DIR = 'docs/adr';
+
+export interface AuditOptions {
+  /** Absolute, symlink-free checked root. */
+  root: string;
+  config: Config;
+  /** Absolute path of kfm-gitops.yaml, when one was found. */
+  configFile?: string;
+  changes: ChangedFiles;
+}
+
+const toPosix = (p: string): string => p.split(sep).join('/');
+
+/** The config as it was at the change's base; `{}` when it did not exist or did not parse (everything is new). */
+async function configAtBase(top: string, base: string, configFile: string): Promise<Config> {
+  const path = toPosix(relative(top, configFile));
+  try {
+    const shown = await runGit(['show', `${base}:${path}`], { cwd: top });
+    const value = parseDocument(shown.stdout).toJS({ maxAliasCount: 20 }) as unknown;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Config) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Policy files the change touched (built-in `policies/` of the root, or the custom folder), with their rule ids. */
+async function policyWeakenings(options: AuditOptions): Promise<Weakening[]> {
+  const custom = (options.config.policy as { customDir?: unknown } | undefined)?.customDir;
+  const dirs = ['policies', ...(typeof custom === 'string' && custom !== '' ? [posix.normalize(custom)] : [])];
+  const out: Weakening[] = [];
+  for (const file of options.changes.inRoot) {
+    if (!dirs.some((d) => file === d || file.startsWith(`${d}/`))) continue;
+    const text = await readFile(join(options.root, file), 'utf8').catch(() => '');
+    out.push({ what: `a change to ${file}`, mentions: [...regoRuleIds(text), file], file });
+  }
+  return out;
+}
+
+export async function auditChange(options: AuditOptions): Promise<FindingInput[]> {
+  const { root, config, configFile, changes } = options;
+  const configPath = configFile ? toPosix(relative(root, configFile)) : undefined;
+  const realConfig = configFile ? await realpath(configFile).catch(() => configFile) : undefined;
+  const configChanged = realConfig !== undefined && changes.absolute.includes(realConfig);
+  const weakenings = [
+    ...(configChanged ? configWeakenings(await configAtBase(changes.top, changes.base, realConfig), config) : []),
+    ...(await policyWeakenings(options)),
+  ];
+  if (weakenings.length === 0) return [];
+  const adrDir = posix.normalize((config.audit?.adrDir ?? DEFAULT_ADR_DIR).replace(/\/+$/, ''));
+  const adrs = await Promise.all(
+    changes.inRoot
+      .filter((f) => f.startsWith(`${adrDir}/`))
+      .map((f) => readFile(join(root, f), 'utf8').catch(() => '')),
+  );
+  const uncovered = weakenings.filter((w) => !adrs.some((text) => covers(text, w)));
+  if (uncovered.length === 0) return [];
+  let locate: (path: (string | number)[]) => number | undefined = () => undefined;
+  if (configFile && uncovered.some((w) => w.path)) {
+    const text = await readFile(configFile, 'utf8').catch(() => '');
+    const lc = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lc });
+    locate = (path) => locateInDocument(doc, lc, path, configPath ?? '')?.line;
+  }
+  return uncovered.map((w) => {
+    const finding: FindingInput = {
+      ruleId: GATE_WEAKENED,
+      message: `${w.what} weakens the gate, and no ADR under ${adrDir}/ added or edited in this change names ${w.mentions[0]}`,
+      file: w.file ?? configPath,
+    };
+    const line = w.path ? locate(w.path) : undefined;
+    if (line !== undefined) finding.line = line;
+    return finding;
+  });
+}

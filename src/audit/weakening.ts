@@ -1,0 +1,116 @@
+/**
+ * What a change does to the gate: the ways a pull request can make the same repository check less — a rule lowered
+ * or switched off, an exception added or changed, overlays or files excluded, exec plugins allowed, a schema
+ * override, a policy file edited. Pure: two configs (and the changed policy files) in, weakenings out. Each names
+ * what an audit note (ADR) must mention for the change to be accepted, and the config key to point at.
+ */
+import type { Config } from '../config/types.js';
+import { defaultSeverityOf } from '../rules/index.js';
+import { RENDER_EXEC_PLUGIN } from '../rules/render.js';
+import { RULES as SCHEMA } from '../rules/schema.js';
+import type { Severity } from '../types.js';
+
+export interface Weakening {
+  /** One line: what changed. */
+  what: string;
+  /** An ADR that mentions any of these (rule ids first) covers the weakening. */
+  mentions: string[];
+  /** Config key path of the change (for its line), or the changed file. */
+  path?: (string | number)[];
+  file?: string;
+}
+
+const RANK: Record<Severity | 'off', number> = { off: -1, info: 0, warning: 1, error: 2 };
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+const added = (before: unknown, after: unknown): string[] => {
+  const had = new Set(strings(before));
+  return strings(after).filter((x) => !had.has(x));
+};
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** Exceptions without the loader's line numbers (moving an entry is not a change). */
+function exceptionsOf(config: Config): Record<string, unknown>[] {
+  return (config.exceptions ?? []).map(({ line: _line, ...rest }) => rest);
+}
+
+export function configWeakenings(before: Config, after: Config): Weakening[] {
+  const out: Weakening[] = [];
+  for (const [id, setting] of Object.entries(after.rules ?? {})) {
+    const was = before.rules?.[id] ?? defaultSeverityOf(id) ?? 'error';
+    if (RANK[setting] < RANK[was])
+      out.push({ what: `\`rules.${id}: ${setting}\` (was ${was})`, mentions: [id], path: ['rules', id] });
+  }
+  const previous = exceptionsOf(before);
+  exceptionsOf(after).forEach((e, i) => {
+    if (previous.some((p) => same(p, e))) return;
+    const rule = String(e.rule);
+    const changed = previous.some((p) => p.rule === e.rule);
+    out.push({
+      what: `${changed ? 'a changed' : 'a new'} exception for ${rule}`,
+      mentions: [rule],
+      path: ['exceptions', i],
+    });
+  });
+  for (const glob of added(before.discovery?.exclude, after.discovery?.exclude))
+    out.push({ what: `discovery.exclude \`${glob}\``, mentions: [glob], path: ['discovery', 'exclude'] });
+  if (!same(before.discovery?.include, after.discovery?.include) && after.discovery?.include !== undefined)
+    out.push({ what: 'a changed discovery.include', mentions: ['discovery.include'], path: ['discovery', 'include'] });
+  if (after.kustomize?.allowExec === true && before.kustomize?.allowExec !== true)
+    out.push({
+      what: '`kustomize.allowExec: true`',
+      mentions: [RENDER_EXEC_PLUGIN, 'allowExec'],
+      path: ['kustomize', 'allowExec'],
+    });
+  if (after.failOn === 'error' && before.failOn === 'warning')
+    out.push({ what: '`failOn: error` (was warning)', mentions: ['failOn'], path: ['failOn'] });
+  const schemaBefore = (before.schema ?? {}) as Record<string, unknown>;
+  const schemaAfter = (after.schema ?? {}) as Record<string, unknown>;
+  const unknownBefore = new Set(((schemaBefore.allowUnknownKinds as unknown[]) ?? []).map((k) => JSON.stringify(k)));
+  ((schemaAfter.allowUnknownKinds as unknown[]) ?? []).forEach((k, i) => {
+    if (!unknownBefore.has(JSON.stringify(k)))
+      out.push({
+        what: `a new schema.allowUnknownKinds entry`,
+        mentions: [SCHEMA.unknownKind],
+        path: ['schema', 'allowUnknownKinds', i],
+      });
+  });
+  for (const dir of added(schemaBefore.extraDirs, schemaAfter.extraDirs))
+    out.push({ what: `schema.extraDirs \`${dir}\``, mentions: [dir], path: ['schema', 'extraDirs'] });
+  const secretsBefore = (before.secrets ?? {}) as Record<string, unknown>;
+  const secretsAfter = (after.secrets ?? {}) as Record<string, unknown>;
+  for (const key of ['exclude', 'allowRules', 'stopWords'] as const)
+    for (const entry of added(secretsBefore[key], secretsAfter[key]))
+      out.push({ what: `secrets.${key} \`${entry}\``, mentions: [entry], path: ['secrets', key] });
+  const policyBefore = (before.policy ?? {}) as Record<string, unknown>;
+  const policyAfter = (after.policy ?? {}) as Record<string, unknown>;
+  if (!same(policyBefore.params, policyAfter.params) && policyAfter.params !== undefined)
+    out.push({ what: 'changed policy.params', mentions: ['policy.params'], path: ['policy', 'params'] });
+  if (policyAfter.customDir !== policyBefore.customDir && policyAfter.customDir !== undefined)
+    out.push({ what: 'a changed policy.customDir', mentions: ['policy.customDir'], path: ['policy', 'customDir'] });
+  return out;
+}
+
+/** Rule ids a Rego file declares (`id: KFM-…` in its METADATA), for what an ADR about its change must name. */
+export function regoRuleIds(text: string): string[] {
+  return [...new Set([...text.matchAll(/\bid:\s*["']?(KFM-[A-Z]+-\d{3})/g)].map((m) => m[1]!))];
+}
+
+/** Whether an ADR text covers a weakening: it names one of its mentions as a whole word. */
+export function covers(adrText: string, w: Weakening): boolean {
+  return w.mentions.some((m) => {
+    let from = 0;
+    for (;;) {
+      const i = adrText.indexOf(m, from);
+      if (i < 0) return false;
+      const before = adrText[i - 1] ?? ' ';
+      const after = adrText[i + m.length] ?? ' ';
+      if (!/[A-Za-z0-9_-]/.test(before) && !/[A-Za-z0-9_-]/.test(after)) return true;
+      from = i + 1;
+    }
+  });
+}

@@ -1,0 +1,120 @@
+/**
+ * Collects finding inputs from every stage of a run, then resolves what a reader needs: the rule's category (from
+ * the registry only), the severity (severity.ts), the dotted path, the file and line (through the resource's locator
+ * or kustomize's origin annotations), and the fingerprint. Duplicate findings collapse to one.
+ */
+import type { Config } from '../config/types.js';
+import { identityKey } from '../parse/index.js';
+import { formatPath } from '../parse/path.js';
+import type { SourceMapper } from '../render/sourcemap.js';
+import { categoryOf, isGuard } from '../rules/index.js';
+import type { Finding, FindingInput, Overlay, Resource, Severity } from '../types.js';
+import { fingerprintOf, stripNumbers } from './fingerprint.js';
+import { resolveSeverity } from './severity.js';
+
+interface Pending {
+  input: FindingInput;
+  fallbackSeverity: Severity;
+}
+
+export class FindingCollector {
+  private pending: Pending[] = [];
+  constructor(
+    private readonly options: {
+      config: Config;
+      mode: 'check' | 'validate';
+      overlays: Map<string, Overlay>;
+      mapper: SourceMapper;
+    },
+  ) {}
+
+  /** @param fallbackSeverity for ids outside the registry (custom policies): their check's default. */
+  add(input: FindingInput, fallbackSeverity: Severity = 'error'): void {
+    this.pending.push({ input, fallbackSeverity });
+  }
+
+  private severityOf({ input, fallbackSeverity }: Pending): Severity | 'off' {
+    return resolveSeverity(input.ruleId, this.options.config.rules, input.severity, fallbackSeverity);
+  }
+
+  /**
+   * @param resolveOrigins fills in `origin`/`transformedBy` of the given resources (grouped by overlay) before
+   * lines are resolved: source mapping is paid only for overlays that have findings to place.
+   */
+  async finish(
+    resolveOrigins?: (byOverlay: Map<string, Resource[]>) => Promise<void>,
+  ): Promise<{ findings: Finding[]; resources: Map<string, Resource> }> {
+    if (resolveOrigins && this.options.mode === 'check') {
+      const byOverlay = new Map<string, Resource[]>();
+      for (const p of this.pending) {
+        const r = p.input.resource;
+        if (!r || p.input.file !== undefined || r.origin || this.severityOf(p) === 'off') continue;
+        byOverlay.set(r.overlay, [...(byOverlay.get(r.overlay) ?? []), r]);
+      }
+      if (byOverlay.size > 0) await resolveOrigins(byOverlay);
+    }
+    const out: Finding[] = [];
+    const resources = new Map<string, Resource>();
+    const seen = new Set<string>();
+    for (const p of this.pending) {
+      const severity = this.severityOf(p);
+      if (severity === 'off') continue;
+      const finding = await this.place(p.input, severity);
+      const dedupe = `${finding.fingerprint}|${finding.message}|${finding.line ?? ''}`;
+      if (seen.has(dedupe)) continue;
+      seen.add(dedupe);
+      if (p.input.resource) resources.set(finding.fingerprint, p.input.resource);
+      out.push(finding);
+    }
+    return { findings: out, resources };
+  }
+
+  private async place(input: FindingInput, severity: Severity): Promise<Finding> {
+    const overlayPath = input.overlay ?? input.resource?.overlay;
+    const overlay = overlayPath !== undefined ? this.options.overlays.get(overlayPath) : undefined;
+    const fallbackFile = overlay ? joinPosix(overlay.path, overlay.kustomizationFile) : overlayPath;
+    const finding: Finding = {
+      ruleId: input.ruleId,
+      category: categoryOf(input.ruleId),
+      severity,
+      message: input.message,
+      fingerprint: '',
+    };
+    if (overlayPath !== undefined) finding.overlay = overlayPath;
+    if (input.resource) finding.resource = { ...input.resource.id };
+    if (input.path && input.path.length > 0) finding.path = formatPath(input.path);
+    if (input.file !== undefined) {
+      finding.file = input.file;
+      if (input.line !== undefined) finding.line = input.line;
+      if (input.column !== undefined) finding.column = input.column;
+    } else if (input.resource) {
+      const r = input.resource;
+      const span =
+        this.options.mode === 'validate' || !overlay
+          ? r.locate(input.path ?? [])
+          : await this.options.mapper.locate(r, input.path ?? [], fallbackFile ?? r.rendered.file);
+      finding.file = span?.file ?? r.rendered.file;
+      finding.line = span?.line ?? r.rendered.line;
+      if (span?.column) finding.column = span.column;
+    } else if (fallbackFile) {
+      finding.file = fallbackFile;
+      if (input.line !== undefined) finding.line = input.line;
+    }
+    // Inline allows and baselines live in the repository under check: they never silence a guard.
+    if (input.suppressed && !isGuard(input.ruleId)) finding.suppressed = input.suppressed;
+    finding.fingerprint = fingerprintOf([
+      finding.ruleId,
+      finding.overlay ?? '',
+      input.resource ? identityKey(input.resource.id) : '',
+      finding.path ?? '',
+      input.resource ? '' : (finding.file ?? ''),
+      input.resource || input.fingerprintParts ? '' : stripNumbers(finding.message),
+      ...(input.fingerprintParts ?? []),
+    ]);
+    return finding;
+  }
+}
+
+function joinPosix(dir: string, file: string): string {
+  return dir === '.' || dir === '' ? file : `${dir}/${file}`;
+}

@@ -1,0 +1,159 @@
+/**
+ * Renders and parses one overlay. Every problem on the way — a refused reference found by the walk, a kustomize
+ * failure, a timeout, an empty or unparseable output — becomes a guard finding; nothing is skipped silently.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { walkOverlayDetailed, type WalkIssue } from '../discover/kustomization.js';
+import type { OverlayWalker } from '../discover/walks.js';
+import { parseResources } from '../parse/index.js';
+import {
+  RENDER_EMPTY,
+  RENDER_EXEC_PLUGIN,
+  RENDER_FAILED,
+  RENDER_HELM,
+  RENDER_KUSTOMIZATION_UNREADABLE,
+  RENDER_OUTSIDE_ROOT,
+  RENDER_REMOTE,
+  RENDER_TIMEOUT,
+  RENDER_TOO_LARGE,
+} from '../rules/render.js';
+import type { Config } from '../config/types.js';
+import type { FindingInput, Overlay, RenderedOverlay, Resource } from '../types.js';
+import { escapeRegExp } from '../util/glob.js';
+import { toRepoPath } from '../util/paths.js';
+import type { Renderer } from './types.js';
+
+export const WALK_RULES: Record<WalkIssue['kind'], string> = {
+  remote: RENDER_REMOTE,
+  'outside-root': RENDER_OUTSIDE_ROOT,
+  plugin: RENDER_EXEC_PLUGIN,
+  helm: RENDER_HELM,
+  unreadable: RENDER_KUSTOMIZATION_UNREADABLE,
+  cycle: RENDER_FAILED,
+};
+
+export interface RenderOverlayOptions {
+  root: string;
+  config: Config;
+  renderer: Renderer;
+  timeoutMs: number;
+  maxRenderBytes?: number;
+  signal?: AbortSignal;
+  /** The run's shared kustomization walk (default: a walk of its own). */
+  walk?: OverlayWalker;
+}
+
+/** Renders and parses one overlay, reporting every problem as a finding. */
+export async function renderOverlay(
+  overlay: Overlay,
+  options: RenderOverlayOptions,
+  report: (f: FindingInput) => void,
+): Promise<RenderedOverlay> {
+  const started = performance.now();
+  const done = (status: RenderedOverlay['status'], text = '', resources: Resource[] = []): RenderedOverlay => ({
+    overlay,
+    status,
+    text,
+    resources,
+    durationMs: Math.round(performance.now() - started),
+  });
+  const allowExec = options.config.kustomize?.allowExec === true;
+  const walk = options.walk
+    ? await options.walk(overlay)
+    : await walkOverlayDetailed(options.root, overlay.absPath, { allowExec });
+  if (walk.issues.length > 0) {
+    for (const issue of walk.issues) {
+      report({
+        ruleId: WALK_RULES[issue.kind],
+        message: issue.message,
+        overlay: overlay.path,
+        file: issue.file,
+        line: issue.line,
+      });
+    }
+    return done('render-error');
+  }
+  const outcome = await options.renderer.render({
+    overlay,
+    root: options.root,
+    timeoutMs: options.timeoutMs,
+    // Build metadata is asked for only when a finding needs placing (resolveOrigins): it triples kustomize's cost.
+    origin: false,
+    allowExec,
+    maxOutputBytes: options.maxRenderBytes ?? 256 * 1024 * 1024,
+    signal: options.signal,
+    inputs: walk.inputs,
+  });
+  if (!outcome.ok) {
+    const ruleId =
+      outcome.reason === 'timeout' ? RENDER_TIMEOUT : outcome.reason === 'too-large' ? RENDER_TOO_LARGE : RENDER_FAILED;
+    const status =
+      outcome.exitCode !== undefined && outcome.exitCode !== null ? ` (exit status ${outcome.exitCode})` : '';
+    const kfile = overlay.path === '.' ? overlay.kustomizationFile : `${overlay.path}/${overlay.kustomizationFile}`;
+    const line = await pinpointLine(resolve(options.root, kfile), outcome.message);
+    report({ ruleId, message: `${outcome.message}${status}`, overlay: overlay.path, file: kfile, line });
+    const failed = done('render-error');
+    if (outcome.reason === 'timeout' || outcome.reason === 'spawn' || outcome.reason === 'aborted')
+      failed.transient = true;
+    return failed;
+  }
+  if (outcome.text.trim() === '') {
+    report({
+      ruleId: RENDER_EMPTY,
+      message: 'kustomize printed no resources for this overlay',
+      overlay: overlay.path,
+    });
+    return done('render-error');
+  }
+  const originBase = outcome.originBase;
+  const parsed = parseResources(outcome.text, {
+    overlay: overlay.path,
+    file: overlay.path,
+    generated: true,
+    originPath: originBase ? (p) => toRepoPath(options.root, resolve(originBase, p)) : undefined,
+  });
+  for (const f of parsed.findings) report(f);
+  if (parsed.resources.length === 0 && parsed.findings.length === 0) {
+    report({
+      ruleId: RENDER_EMPTY,
+      message: 'the rendered output holds no Kubernetes objects',
+      overlay: overlay.path,
+    });
+    return done('render-error', outcome.text);
+  }
+  const result = done(parsed.findings.length > 0 ? 'parse-error' : 'ok', outcome.text, parsed.resources);
+  if (outcome.cached) result.cached = true;
+  return result;
+}
+
+/**
+ * Best-effort line for a kustomize error in the overlay's own kustomization: the unknown field it names,
+ * or the entry that references the missing file. Undefined when the message names nothing we can find.
+ */
+async function pinpointLine(kustomizationAbs: string, message: string): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await readFile(kustomizationAbs, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = text.split('\n');
+  const field = /unknown field "([^"]+)"/.exec(message)?.[1];
+  if (field) {
+    const key = field.split('.').pop()!;
+    const i = lines.findIndex((l) => new RegExp(`^\\s*-?\\s*${escapeRegExp(key)}\\s*:`).test(l));
+    if (i >= 0) return i + 1;
+  }
+  const missing = /(?:lstat|stat|open) ([^\s:']+): no such file/.exec(message)?.[1];
+  if (missing) {
+    const base = missing.split('/').pop()!;
+    const i = lines.findIndex(
+      (l) =>
+        new RegExp(`^\\s*-\\s*["']?[^#]*${escapeRegExp(base)}["']?\\s*$`).test(l) ||
+        new RegExp(`path:\\s*["']?[^#]*${escapeRegExp(base)}`).test(l),
+    );
+    if (i >= 0) return i + 1;
+  }
+  return undefined;
+}

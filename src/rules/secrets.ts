@@ -1,0 +1,156 @@
+/** Secret-scanner rules that are not content patterns: Kubernetes shapes, scan failures, suppression hygiene. */
+import type { RuleDoc } from '../types.js';
+
+export const RULE_SCAN_FAILED = 'KFM-SEC-000';
+export const RULE_PLAINTEXT_SECRET = 'KFM-SEC-001';
+export const RULE_SECRET_GENERATOR = 'KFM-SEC-002';
+export const RULE_TOO_LARGE = 'KFM-SEC-003';
+export const RULE_UNREADABLE = 'KFM-SEC-004';
+export const RULE_BINARY_SKIPPED = 'KFM-SEC-005';
+export const RULE_KEYSTORE_FILE = 'KFM-SEC-006';
+export const RULE_SCAN_BUDGET = 'KFM-SEC-007';
+export const RULE_ALLOW_NO_REASON = 'KFM-SEC-901';
+export const RULE_BASELINE_NO_REASON = 'KFM-SEC-902';
+export const RULE_ALLOW_NOT_PERMITTED = 'KFM-SEC-903';
+export const RULE_BASELINE_INVALID = 'KFM-SEC-904';
+
+const GUARDS: ReadonlySet<string> = new Set([RULE_SCAN_FAILED, RULE_TOO_LARGE, RULE_UNREADABLE, RULE_SCAN_BUDGET]);
+
+/** The secret scanner's own rules (its credential patterns are declared with their detection in the check). */
+export const META_RULES: RuleDoc[] = [
+  {
+    id: RULE_SCAN_FAILED,
+    category: 'secret',
+    title: 'Secret scan failed',
+    severity: 'error',
+    description:
+      'The secret scanner itself could not run (an unexpected error listing or reading the repository). Nothing it would have checked can be vouched for, so the run fails rather than passing silently.',
+    remediation:
+      'Read the message, fix the cause (permissions, a broken git work tree) and run again; report a bug if it persists.',
+  },
+  {
+    id: RULE_PLAINTEXT_SECRET,
+    category: 'secret',
+    title: 'Kubernetes Secret with plaintext data',
+    severity: 'error',
+    description:
+      "A `kind: Secret` object carries non-empty `data` (base64 is an encoding, not encryption) or `stringData`, in a repository file or in an overlay's rendered output. This repo's hard rule: no Kubernetes Secret in clear text in Git. Encrypted forms are allowed: SealedSecret `spec.encryptedData`, SOPS-encrypted files (`ENC[…]` values with `sops:` metadata), and ExternalSecret references. Decoded values are also checked against the credential patterns, which then report the more specific rule.",
+    remediation:
+      'Replace the Secret with an ExternalSecret (value kept in the secret store) or a SealedSecret (`kubeseal`), or encrypt the file with SOPS. Rotate any value that was committed: it stays in the Git history.',
+  },
+  {
+    id: RULE_SECRET_GENERATOR,
+    category: 'secret',
+    title: 'kustomize secretGenerator with plaintext values in Git',
+    severity: 'error',
+    description:
+      'A kustomization `secretGenerator` builds a Secret from `literals`, or from `files`/`envs` that are committed: the values sit in plaintext in the repository and land in the rendered Secret.',
+    remediation:
+      'Generate the Secret outside Git: an ExternalSecret, a SealedSecret, or a SOPS-encrypted generator (e.g. ksops). If the source file must exist locally, keep it git-ignored. Rotate the committed values.',
+  },
+  {
+    id: RULE_TOO_LARGE,
+    category: 'secret',
+    title: 'File too large to scan for secrets',
+    severity: 'error',
+    description:
+      'A tracked file is larger than `secrets.maxFileBytes` (default 5 MiB) and was not scanned. The size cap keeps a crafted file from stalling CI, but an unscanned file could hold anything, so this fails closed.',
+    remediation:
+      'Keep large generated files out of the desired-state repo, or raise `secrets.maxFileBytes`, or list the file in `secrets.exclude` (a reviewed decision in kfm-gitops.yaml).',
+  },
+  {
+    id: RULE_UNREADABLE,
+    category: 'secret',
+    title: 'File could not be read for the secret scan',
+    severity: 'error',
+    description:
+      'A tracked file could not be opened or read (permissions, a race with a checkout), so it was not scanned.',
+    remediation: 'Fix the file permissions or re-run on a stable checkout.',
+  },
+  {
+    id: RULE_BINARY_SKIPPED,
+    category: 'secret',
+    title: 'Binary files not scanned for secrets',
+    severity: 'info',
+    description:
+      'Binary files (NUL bytes in the first 8 KB, as Git decides) are not scanned by the text patterns. They are counted and listed here so nothing is skipped silently.',
+    remediation:
+      'Nothing to do when the files are images or archives you expect. Key stores are reported separately (KFM-SEC-006).',
+  },
+  {
+    id: RULE_KEYSTORE_FILE,
+    category: 'secret',
+    title: 'Key store file committed',
+    severity: 'error',
+    description:
+      'A binary key store (`.p12`, `.pfx`, `.jks`, `.keystore`, `.kdbx`, `.der` key) is tracked: its private keys cannot be scanned as text and are usually protected only by a weak or committed password.',
+    remediation:
+      'Remove the file from Git, rotate the keys it holds, and deliver it through an ExternalSecret or SealedSecret.',
+  },
+  {
+    id: RULE_SCAN_BUDGET,
+    category: 'secret',
+    title: 'Secret scan of a file stopped early',
+    severity: 'error',
+    description:
+      'A file produced so many candidate matches that the scanner stopped after its work budget (linear in the file size) to keep the run bounded. The rest of the file was not checked, so this fails closed.',
+    remediation:
+      'Look at the file: it is either generated noise (exclude it in `secrets.exclude`) or stuffed with credentials.',
+  },
+  {
+    id: RULE_ALLOW_NO_REASON,
+    category: 'secret',
+    title: 'Inline secret allow without a reason',
+    severity: 'error',
+    description:
+      'A `kfm-gitops:allow <ruleId>` comment has no reason (or no rule id). Suppressions need accountability: the reason is what a reviewer approves. The finding it meant to suppress is reported as usual.',
+    remediation:
+      'Write why the value is not a live credential: `# kfm-gitops:allow KFM-SEC-030 fake token used by the docs example`.',
+  },
+  {
+    id: RULE_BASELINE_NO_REASON,
+    category: 'secret',
+    title: 'Secrets baseline entry without a reason',
+    severity: 'error',
+    description:
+      'An entry of the secrets baseline file has an empty `reason`. `kfm-gitops secrets baseline` writes new entries without one on purpose: each accepted value needs a reviewed explanation before it stops failing the run.',
+    remediation:
+      'Fill in `reason` for the entry (why this value is not a live credential), or remove the value from the repository.',
+  },
+  {
+    id: RULE_ALLOW_NOT_PERMITTED,
+    category: 'secret',
+    title: 'Inline allow for a rule that may not be allowed inline',
+    severity: 'error',
+    description:
+      "A `kfm-gitops:allow` comment names a rule outside `secrets.allowRules` (by default every credential and Kubernetes-shape rule may be allowed; the scanner's own rules may not).",
+    remediation:
+      'Remove the comment, or use the baseline file, or widen `secrets.allowRules` in kfm-gitops.yaml if the team agrees.',
+  },
+  {
+    id: RULE_BASELINE_INVALID,
+    category: 'secret',
+    title: 'Secrets baseline file is invalid',
+    severity: 'error',
+    description:
+      'The secrets baseline file exists but is not valid JSON of the expected shape, so none of its entries are applied.',
+    remediation:
+      'Fix the file or regenerate it with `kfm-gitops secrets baseline` (reasons of matching entries are kept).',
+  },
+];
+
+for (const r of META_RULES) if (GUARDS.has(r.id)) r.guard = true;
+
+/** Rules an inline allow may name by default: every credential and Kubernetes-shape rule; not the scanner's own. */
+export const DEFAULT_ALLOW_RULES = [
+  RULE_PLAINTEXT_SECRET,
+  RULE_SECRET_GENERATOR,
+  RULE_KEYSTORE_FILE,
+  'KFM-SEC-01?',
+  'KFM-SEC-02?',
+  'KFM-SEC-03?',
+  'KFM-SEC-04?',
+  'KFM-SEC-05?',
+  'KFM-SEC-06?',
+  'KFM-SEC-07?',
+];

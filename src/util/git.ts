@@ -1,0 +1,78 @@
+/**
+ * The one way this tool runs git: execFile (never a shell), with settings that make the repository under check
+ * unable to run code or change the output's shape — hooks off (`worktree add` would run post-checkout),
+ * fsmonitor off (a configured fsmonitor is a program), no pager, no prompts, C locale, unquoted paths.
+ */
+import { execFile } from 'node:child_process';
+
+export class GitError extends Error {}
+
+export interface GitRunOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  /** Exit codes that are answers rather than failures (e.g. `rev-parse --verify` → 1). */
+  okCodes?: number[];
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  maxBuffer?: number;
+}
+
+export interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export const SAFE_GIT_CONFIG = [
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'core.quotePath=false',
+];
+
+/** Runs git; resolves for exit 0 and `okCodes`, rejects with a GitError of git's first stderr line otherwise. */
+export function runGit(args: string[], options: GitRunOptions): Promise<GitResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = execFile(
+      'git',
+      [...SAFE_GIT_CONFIG, ...args],
+      {
+        cwd: options.cwd,
+        env: { ...process.env, ...options.env, LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' },
+        maxBuffer: options.maxBuffer ?? 256 * 1024 * 1024,
+        timeout: options.timeoutMs ?? 120_000,
+        signal: options.signal,
+        encoding: 'utf8',
+      },
+      (error, stdout, stderr) => {
+        const raw = (error as { code?: unknown } | null)?.code;
+        const code = error ? (typeof raw === 'number' ? raw : -1) : 0;
+        if (code === 0 || options.okCodes?.includes(code)) {
+          resolvePromise({ code, stdout, stderr });
+          return;
+        }
+        if (raw === 'ENOENT') {
+          reject(new GitError('git was not found on PATH'));
+          return;
+        }
+        const why = String(stderr || error?.message || '')
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .slice(0, 3)
+          .join(' ');
+        reject(
+          new GitError(
+            typeof raw === 'string' && raw !== 'ENOENT' ? `could not run git: ${why}` : `git ${args[0]} failed: ${why}`,
+          ),
+        );
+      },
+    );
+    // git may exit before reading stdin (most commands never do): a broken pipe there is not an error.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input ?? '');
+  });
+}

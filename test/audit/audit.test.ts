@@ -1,0 +1,106 @@
+/**
+ * Issue 13, item 6: a change that weakens the gate carries an audit note. With --changed-since, a lowered or
+ * disabled rule, a new exception, a new exclude… is a KFM-CONFIG-003 finding unless an ADR in the same change names it.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { configWeakenings, covers } from '../../src/audit/weakening.js';
+import { repoRoot, runCli, tempCopy } from '../helpers.js';
+
+describe('configWeakenings', () => {
+  it('finds lowered and disabled rules, new or changed exceptions, new excludes, allowExec', () => {
+    const exception = { rule: 'KFM-DP-001', reason: 'vendor image (T-1)', owner: 'team', expires: '2099-01-01' };
+    const found = configWeakenings(
+      { rules: { 'KFM-ARGO-004': 'error' }, exceptions: [exception] },
+      {
+        rules: { 'KFM-ARGO-004': 'off', 'KFM-DP-002': 'warning', 'KFM-TM-001': 'error' },
+        exceptions: [
+          { ...exception, line: 9 },
+          { ...exception, rule: 'KFM-TM-001' },
+        ],
+        discovery: { exclude: ['apps/legacy/**'] },
+        kustomize: { allowExec: true },
+      },
+    );
+    expect(found.map((w) => w.mentions[0])).toEqual([
+      'KFM-ARGO-004',
+      'KFM-DP-002',
+      'KFM-TM-001',
+      'apps/legacy/**',
+      'KFM-RENDER-005',
+    ]);
+  });
+
+  it('finds nothing for a change that only tightens the gate', () => {
+    expect(
+      configWeakenings(
+        { rules: { 'KFM-ARGO-004': 'warning' } },
+        { rules: { 'KFM-ARGO-004': 'error' }, failOn: 'warning' },
+      ),
+    ).toEqual([]);
+  });
+
+  it('accepts an ADR only when it names the rule as a whole word', () => {
+    const w = { what: 'x', mentions: ['KFM-ARGO-004'] };
+    expect(covers('We switch off KFM-ARGO-004 because …', w)).toBe(true);
+    expect(covers('About KFM-ARGO-0041 only', w)).toBe(false);
+    expect(covers('Nothing to see', w)).toBe(false);
+  });
+});
+
+describe('check --changed-since on a two-commit branch', () => {
+  const git = (cwd: string, ...args: string[]): string =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' });
+  let repo: { dir: string; cleanup: () => void } | undefined;
+  afterEach(() => repo?.cleanup());
+
+  function branch(): string {
+    repo = tempCopy(join(repoRoot, 'infra', 'gitops'));
+    git(repo.dir, 'init', '-q');
+    git(repo.dir, 'add', '-A');
+    git(repo.dir, 'commit', '-qm', 'base');
+    return repo.dir;
+  }
+
+  it('reports switching a rule off without an ADR on the config line, and passes with one', async () => {
+    const dir = branch();
+    writeFileSync(join(dir, 'kfm-gitops.yaml'), 'rules:\n  KFM-ARGO-004: "off"\n');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'turn a rule off');
+    const run = await runCli(['check', '.', '--changed-since', 'HEAD~1', '--format', 'json', '--no-cache'], {
+      cwd: dir,
+    });
+    expect(run.code, run.stderr).toBe(1);
+    const findings = (
+      JSON.parse(run.stdout) as { findings: { ruleId: string; file: string; line: number; message: string }[] }
+    ).findings.filter((f) => f.ruleId === 'KFM-CONFIG-003');
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ file: 'kfm-gitops.yaml', line: 2 });
+    expect(findings[0]!.message).toMatch(/`rules\.KFM-ARGO-004: off` \(was warning\) weakens the gate/);
+
+    mkdirSync(join(dir, 'docs', 'adr'), { recursive: true });
+    writeFileSync(join(dir, 'docs', 'adr', '0001-argo-004.md'), '# ADR 0001\n\nKFM-ARGO-004 is off while …\n');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'ADR');
+    const ok = await runCli(['check', '.', '--changed-since', 'HEAD~2', '--no-cache'], { cwd: dir });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+  });
+
+  it('reports a new exception, and an ADR that names another rule does not cover it', async () => {
+    const dir = branch();
+    writeFileSync(
+      join(dir, 'kfm-gitops.yaml'),
+      'exceptions:\n  - rule: KFM-DP-001\n    reason: vendor image not yet mirrored\n    owner: platform\n    expires: 2099-01-01\n',
+    );
+    mkdirSync(join(dir, 'docs', 'adr'), { recursive: true });
+    writeFileSync(join(dir, 'docs', 'adr', '0002.md'), 'About KFM-ARGO-004.\n');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'exception');
+    const run = await runCli(['check', '.', '--changed-since', 'HEAD~1', '--no-cache'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/KFM-CONFIG-003/);
+    expect(run.stdout).toMatch(/a new exception for KFM-DP-001/);
+  });
+});
