@@ -94,8 +94,9 @@ export async function renderOverlay(
     const line = await pinpointLine(resolve(options.root, kfile), outcome.message);
     report({ ruleId, message: `${outcome.message}${status}`, overlay: overlay.path, file: kfile, line });
     const failed = done('render-error');
-    if (outcome.reason === 'timeout' || outcome.reason === 'spawn' || outcome.reason === 'aborted')
-      failed.transient = true;
+    // Only kustomize's own error (exit 1: a bad kustomization, a missing file) is a function of the inputs; a
+    // timeout, a crash, a renderer that did not start or answered nonsense may not repeat, so the run is not reused.
+    if (!(outcome.reason === 'error' && outcome.exitCode === 1)) failed.transient = true;
     return failed;
   }
   if (outcome.text.trim() === '') {
@@ -104,7 +105,7 @@ export async function renderOverlay(
       message: 'kustomize printed no resources for this overlay',
       overlay: overlay.path,
     });
-    return done('render-error');
+    return { ...done('render-error'), transient: true }; // a misbehaving renderer, not a property of the inputs
   }
   const originBase = outcome.originBase;
   const parsed = parseResources(outcome.text, {

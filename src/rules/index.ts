@@ -8,7 +8,7 @@
  * must use a family of their own.
  */
 import type { Category, RuleDoc, Severity } from '../types.js';
-import { contentRuleDocs } from '../checks/secrets/rules.js';
+import { contentRuleDocs } from './secret-patterns.js';
 import { matchesAny } from '../util/glob.js';
 import { CONFIG_RULES } from './config.js';
 import { policyRules } from './policy.js';

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { scanForSecrets, secretsSettings } from '../../src/checks/secrets/index.js';
 import { Detector, KeywordIndex } from '../../src/checks/secrets/detector.js';
-import { CONTENT_RULES } from '../../src/checks/secrets/rules.js';
+import { CONTENT_RULES } from '../../src/rules/secret-patterns.js';
 import { makeRepo, removeDir } from './helpers.js';
 
 const MB = 1024 * 1024;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTENT_RULES } from '../../src/checks/secrets/rules.js';
+import { CONTENT_RULES } from '../../src/rules/secret-patterns.js';
 import type { Finding, Report } from '../../src/types.js';
 import {
   copyTemplate,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSecretsCheck } from '../../src/checks/secrets/index.js';
 import { Detector } from '../../src/checks/secrets/detector.js';
-import { CONTENT_RULES } from '../../src/checks/secrets/rules.js';
+import { CONTENT_RULES } from '../../src/rules/secret-patterns.js';
 import { buildVectors } from './vectors.js';
 
 const detector = new Detector();

@@ -16,8 +16,8 @@
  * says so (the caller reports KFM-SEC-007: fail closed, never silently partial).
  */
 import { RE2JS } from 're2js';
-import type { CharClass, ContentRule } from './rules.js';
-import { CONTENT_RULES } from './rules.js';
+import type { CharClass, ContentRule } from '../../rules/secret-patterns.js';
+import { CONTENT_RULES } from '../../rules/secret-patterns.js';
 import { isPlaceholder, looksLikeGenericSecret, lowerSameLength } from './text.js';
 
 /** A detected credential. `value` is the secret itself: callers hash it at once and never store or print it. */

@@ -11,7 +11,7 @@ import { Detector } from './detector.js';
 import { FINGERPRINT_KEY_ENV, newFingerprintKey } from './redact.js';
 import { RULE_PLAINTEXT_SECRET, RULE_SCAN_FAILED, RULE_SECRET_GENERATOR } from '../../rules/secrets.js';
 import { rulesOf } from '../../rules/index.js';
-import { CONTENT_RULES } from './rules.js';
+import { CONTENT_RULES } from '../../rules/secret-patterns.js';
 import { baselineKey, formatBaseline, loadBaseline, type BaselineEntry, type BaselineFile } from './suppress.js';
 import {
   baselineLocation,
@@ -26,7 +26,7 @@ import {
 export { secretsSettings, type SecretsSettings } from './config.js';
 export { Detector } from './detector.js';
 export { scanForSecrets, type SecretFinding, type ScanStats, type SecretsScanResult } from './scan.js';
-export { CONTENT_RULES } from './rules.js';
+export { CONTENT_RULES } from '../../rules/secret-patterns.js';
 export { META_RULES } from '../../rules/secrets.js';
 
 export interface SecretsCheckOptions {

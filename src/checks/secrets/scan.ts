@@ -43,7 +43,7 @@ import {
   RULE_TOO_LARGE,
   RULE_UNREADABLE,
 } from '../../rules/secrets.js';
-import { STRUCTURAL_PRECEDENCE, ruleTitle } from './rules.js';
+import { STRUCTURAL_PRECEDENCE, ruleTitle } from '../../rules/secret-patterns.js';
 import {
   baselineKey,
   InlineAllows,

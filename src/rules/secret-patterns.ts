@@ -1,5 +1,6 @@
 /**
- * The credential patterns of the secret scanner, written for this project (other scanners' public rule lists were
+ * Registry family of the secret scanner's credential rules: each pattern is declared here once, with its id, title,
+ * why and fix beside what the detector needs to find it. The credential patterns of the secret scanner, written for this project (other scanners' public rule lists were
  * consulted only for which formats exist). Every pattern is RE2 syntax, compiled with re2js: matching time is
  * linear in the input, whatever a pull request puts in a file.
  *
@@ -7,9 +8,9 @@
  * most files never reach a regex at all. `secretGroups` name the capture group(s) holding the credential itself:
  * that part is hashed for the fingerprint and measured for the hint, and is never printed.
  */
-import type { RuleDoc } from '../../types.js';
-import { META_RULES } from '../../rules/secrets.js';
-import { decodeBase64, decodeBase64Url, isPlaceholder } from './text.js';
+import type { RuleDoc } from '../types.js';
+import { META_RULES } from './secrets.js';
+import { decodeBase64, decodeBase64Url, isPlaceholder } from '../checks/secrets/text.js';
 
 export type CharClass = 'alnum' | 'b64' | 'b64url' | 'azure';
 
