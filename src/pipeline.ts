@@ -5,6 +5,8 @@
  */
 import type { DiscoverOptions } from './discover/index.js';
 import { discoverOverlays } from './discover/index.js';
+import { measureCoverage } from './discover/coverage.js';
+import { checkArgoSources } from './argo/check.js';
 import { memoWalks } from './discover/walks.js';
 import { assembleReport, FindingCollector, resolveFindings, type ResolvedFindings } from './findings/index.js';
 import { renderOverlay } from './render/overlay.js';
@@ -17,6 +19,7 @@ import { resolveOrigins } from './run/origins.js';
 import { ResultLayer } from './run/result-layer.js';
 import type { Selector } from './select/types.js';
 import { GATE_WEAKENED } from './rules/config.js';
+import { RENDER_ENV_UNPLACED } from './rules/render.js';
 import type { Check, FindingInput, OverlaySummary, Report } from './types.js';
 import { mapPool } from './util/pool.js';
 
@@ -62,24 +65,46 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     ...options,
     dir: options.resultCacheDir,
     checkIds,
-    discover: { overlayGlobs: options.discover?.overlayGlobs ?? [], envs: options.discover?.envs ?? [] },
+    discover: {
+      overlayGlobs: options.discover?.overlayGlobs ?? [],
+      envs: options.discover?.envs ?? [],
+      scope: options.discover?.scope ?? '.',
+    },
     selecting: Boolean(options.select),
   });
   const treeHit = await results.beforeDiscovery();
-  if (treeHit) {
+  // A stored report that checked nothing is never reused (zero things checked is not a result).
+  if (treeHit && treeHit.overlays.length > 0) {
     const facts = { started, skipped: [], reportUnusedExceptions: !filteredByFlags, cachedResults: true };
     return finish(options, cachedResolution(treeHit), treeHit.overlays, facts);
   }
   // Past the tree key something will render: start the render workers now, so their start-up overlaps discovery.
   options.renderer.warmUp?.();
   const walk = memoWalks(options.root, { allowExec: options.config.kustomize?.allowExec === true });
-  let { overlays } = await discoverOverlays(options.root, options.config, options.discover);
+  const discovered = await discoverOverlays(options.root, options.config, options.discover);
+  let overlays = discovered.overlays;
   let skipped: { path: string; reason: string }[] = [];
   let files: string[] | undefined;
   if (options.select) {
     const sel = await options.select(overlays, walk);
     ({ keep: overlays, skipped, files } = sel);
   }
+  // Coverage (of the changed files only, in a changed-only run) is measured on every overlay the repo defines, beside
+  // the renders; a run narrowed by --overlay/--env asked for part of the repo, so it is not judged on the rest.
+  const coverage = filteredByFlags
+    ? undefined
+    : measureCoverage({
+        root: options.root,
+        config: options.config,
+        configFile: options.configFile,
+        overlays: discovered.all,
+        scope: options.discover?.scope,
+        nothingToCheck: discovered.nothingToCheck,
+        concurrency: options.concurrency,
+        walk,
+        ...(files ? { files } : {}),
+      });
+  coverage?.catch(() => undefined); // awaited below
   // Load the checks' code while the workers render, when this process waits on them, not during discovery.
   const checksLoading = Array.isArray(options.checks) ? Promise.resolve(options.checks) : options.checks.load();
   checksLoading.catch(() => undefined); // awaited below; a failure surfaces there
@@ -108,7 +133,13 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     return r;
   });
   if (options.signal?.aborted) throw new Error('interrupted');
+  const report = (f: FindingInput): void => collector.add(f);
   for (const r of rendered) collector.redactor.addObjects(r.resources.map((res) => res.object));
+  if (coverage)
+    rendered.push(
+      ...(await checkArgoSources(await coverage, discovered, overlayMap, files, { ...options, walk }, report)),
+    );
+  for (const issue of discovered.envIssues) report({ ruleId: RENDER_ENV_UNPLACED, ...issue, line: 1 });
   const ok = rendered.filter((r) => r.resources.length > 0);
   const summaries = rendered.map(summaryOf);
   const facts: RunFacts = { started, skipped, reportUnusedExceptions: !filteredByFlags && skipped.length === 0 };

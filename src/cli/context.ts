@@ -7,6 +7,7 @@ import { appendFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { escapingConfigPath, repositoryTop, symlinkedStateDir } from '../config/containment.js';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { configSearchDirs, desiredStateFor } from '../discover/root.js';
 import type { Config } from '../config/types.js';
 import { FORMATTERS, formatGithubStepSummary, formatNames } from '../report/index.js';
 import { KustomizeNotFoundError, resolveKustomize, type KustomizeCommand } from '../render/resolve.js';
@@ -22,22 +23,35 @@ export interface Loaded {
   config: Config;
   configFile?: string;
   root: string;
+  /** Root-relative folder the root argument named below the desired-state root (`check apps`). */
+  scope?: string;
 }
 
-export async function loadContext(io: CliIO, opts: { config?: string; root?: string }): Promise<Loaded> {
+export async function loadContext(
+  io: CliIO,
+  opts: { config?: string; root?: string; scopeFromArg?: boolean },
+): Promise<Loaded> {
   const rootArg = opts.root ? resolve(io.cwd, opts.root) : undefined;
   let loaded;
   try {
     loaded = await loadConfig({
       explicitPath: opts.config ? resolve(io.cwd, opts.config) : undefined,
-      searchDirs: [io.cwd, ...(rootArg ? [rootArg] : [])],
+      // Upward to the Git top from the current folder and from the argument: run from a subfolder, the repo's
+      // config still applies.
+      searchDirs: configSearchDirs(io.cwd, rootArg),
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(`config error: ${err.message}`);
     throw err;
   }
   const configDir = loaded.file ? dirname(loaded.file) : io.cwd;
-  const root = rootArg ?? (loaded.config.root ? resolve(configDir, loaded.config.root) : resolve(io.cwd, DEFAULT_ROOT));
+  const configRoot = loaded.config.root ? resolve(configDir, loaded.config.root) : undefined;
+  let root = rootArg ?? configRoot ?? resolve(io.cwd, DEFAULT_ROOT);
+  let scope: string | undefined;
+  if (rootArg && opts.scopeFromArg && existsSync(rootArg)) {
+    // The layer counts from the desired-state root, never from the argument: `check apps` narrows only.
+    ({ root, scope } = desiredStateFor(rootArg, { cwd: io.cwd, configRoot }));
+  }
   if (!existsSync(root))
     throw new CliError(
       `root ${root} does not exist (pass the desired-state folder as an argument, or set \`root\` in kfm-gitops.yaml)`,
@@ -59,7 +73,7 @@ export async function loadContext(io: CliIO, opts: { config?: string; root?: str
   // Every write of the run goes through writeFileAtomic, which refuses anything outside these (and the report
   // files and --cache-dir the user names on the command line, added where they are parsed).
   allowWritesUnder([root, ...(loaded.file ? [repositoryTop(configDir)] : [])]);
-  return { config: loaded.config, configFile: loaded.file, root };
+  return { config: loaded.config, configFile: loaded.file, root, ...(scope ? { scope } : {}) };
 }
 
 export async function kustomizeFor(io: CliIO, config: Config, flag?: string): Promise<KustomizeCommand> {

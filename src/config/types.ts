@@ -60,6 +60,8 @@ export interface Config {
   policy?: Record<string, unknown>;
   secrets?: Record<string, unknown>;
   cache?: { dir?: string; enabled?: boolean };
+  /** Files under the root that no overlay renders on purpose; each needs a reason (the coverage guard names the rest). */
+  coverage?: { exclude?: { path: string; reason: string }[] };
   /** Audit notes: where ADRs live (root-relative, default docs/adr), for changes that weaken the gate. */
   audit?: { adrDir?: string };
 }

@@ -8,19 +8,57 @@ import { stat } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
 import type { Overlay } from '../types.js';
 import { matchesAny } from '../util/glob.js';
+import { nearest } from '../util/suggest.js';
+import { overlayForSource, readArgoView, type ArgoView } from '../argo/applications.js';
+import { DEFAULT_ENV_ORDER, placeEnv } from './env.js';
 import { KUSTOMIZATION_NAMES, readKustomization, isRemoteRef, repoPathOf } from './kustomization.js';
 
 export interface DiscoverOptions {
-  /** Globs matched against the overlay path (`--overlay`). */
+  /** Globs matched against the overlay path (`--overlay`), as typed: `./x` and paths from the Git top are accepted. */
   overlayGlobs?: string[];
   /** Env names to keep (`--env`). */
   envs?: string[];
+  /** Root-relative folder the run is narrowed to (`check <subfolder>`); layers still count from the root. */
+  scope?: string;
+  /** Where the root sits, POSIX, relative to the current folder and to the Git top: stripped from `--overlay`. */
+  overlayPrefixes?: string[];
 }
 
 export interface DiscoverResult {
   overlays: Overlay[];
   /** Kustomization folders that are only used by others (bases, components), for reporting. */
   bases: string[];
+  /** Every overlay the repo defines (config include/exclude applied, flags not): what coverage is measured on. */
+  all: Overlay[];
+  /** Set when the repo defines nothing to render at all: a guard finding, never a green run. */
+  nothingToCheck?: string;
+  /** App overlays whose env no evidence places in envOrder (see env.ts). */
+  envIssues: { overlay: string; file: string; message: string }[];
+  /** What Argo CD deploys from the repository, as read from its Application/ApplicationSet manifests. */
+  argo: ArgoView;
+}
+
+/** A flag or config filter that selects no overlay: the run cannot do what was asked (exit 2). */
+export class DiscoverFilterError extends Error {}
+
+/**
+ * An `--overlay` glob as a root-relative glob: `./apps/x` and `infra/gitops/apps/x` (what tab completion gives from
+ * the current folder or the repo top) both mean `apps/x`.
+ */
+export function normalizeOverlayGlob(glob: string, prefixes: readonly string[] = []): string {
+  let g = glob.replace(/\\/g, '/').replace(/\/+$/, '');
+  while (g.startsWith('./')) g = g.slice(2).replace(/^\/+/, '');
+  for (const prefix of prefixes) {
+    const p = prefix.replace(/^\.\/?/, '').replace(/\/+$/, '');
+    if (p === '' || p.startsWith('..')) continue;
+    if (g.startsWith(`${p}/`)) return g.slice(p.length + 1);
+  }
+  return g === '' ? '.' : g;
+}
+
+function describeNearest(target: string, paths: string[]): string {
+  const near = nearest(target, paths);
+  return near.length > 0 ? `; nearest overlays: ${near.join(', ')}` : '; the repo defines no overlay';
 }
 
 const IGNORE = ['**/node_modules/**', '**/.git/**', '**/.kfm-gitops/**'];
@@ -48,11 +86,15 @@ export async function discoverOverlays(
 
   const referenced = new Set<string>();
   const components = new Set<string>();
+  const namespaces = new Map<string, string>();
+  const argoReading = readArgoView(root);
+  argoReading.catch(() => undefined); // awaited below
   const inRoot = repoPathOf(root);
   await Promise.all(
     [...dirs].map(async ([dir, file]) => {
       const k = await readKustomization(join(root, file));
       if (k.kind === 'Component') components.add(dir);
+      if (typeof k.object.namespace === 'string') namespaces.set(dir, k.object.namespace);
       for (const ref of k.refs) {
         if (ref.kind !== 'directory-or-file' || isRemoteRef(ref.value)) continue;
         const target = inRoot(resolve(root, dir, ref.value));
@@ -68,11 +110,16 @@ export async function discoverOverlays(
     const explicit = discovery.include && discovery.include.length > 0;
     if (explicit) {
       if (!matchesAny(dir, discovery.include!)) continue;
-    } else if (referenced.has(dir) || components.has(dir) || dir.split('/')[0] === 'components') {
+    } else if (
+      // A folder under overlays/ is an env of its own even when another overlay builds on it (prod on ../stage, an
+      // aggregate on ../prod and ../stage): checked only inside the other, it would be checked under the wrong env.
+      (referenced.has(dir) && !isEnvFolder(dir)) ||
+      components.has(dir) ||
+      dir.split('/')[0] === 'components'
+    ) {
       bases.push(dir);
       continue;
     }
-    if (discovery.exclude && matchesAny(dir, discovery.exclude)) continue;
     overlays.push(classify(root, dir, file, config));
   }
   // Explicit overlay entries may name folders the convention would not pick (e.g. a base rendered on purpose).
@@ -83,11 +130,108 @@ export async function discoverOverlays(
     if (file) overlays.push(classify(root, dir, file, config));
   }
 
-  let result = overlays.sort((a, b) => a.path.localeCompare(b.path));
-  if (options.overlayGlobs && options.overlayGlobs.length > 0)
-    result = result.filter((o) => matchesAny(o.path, options.overlayGlobs!));
-  if (options.envs && options.envs.length > 0) result = result.filter((o) => options.envs!.includes(o.env));
-  return { overlays: result, bases: bases.sort() };
+  overlays.sort((a, b) => a.path.localeCompare(b.path));
+  const argo = await argoReading;
+  const envIssues = placeEnvs(overlays, { argo, namespaces, config });
+  const defined = overlays.map((o) => o.path);
+  if (overlays.length === 0 && discovery.include?.length)
+    throw new DiscoverFilterError(
+      `discovery.include ${JSON.stringify(discovery.include)} matches no kustomization folder${describeNearest(discovery.include[0], [...dirs.keys()])}`,
+    );
+  const all = discovery.exclude?.length ? overlays.filter((o) => !matchesAny(o.path, discovery.exclude!)) : overlays;
+  if (overlays.length > 0 && all.length === 0)
+    throw new DiscoverFilterError(
+      `discovery.exclude ${JSON.stringify(discovery.exclude)} excludes every overlay (${defined.slice(0, 3).join(', ')}${defined.length > 3 ? ', …' : ''}): nothing would be checked`,
+    );
+  let result = all;
+  const scope = options.scope && options.scope !== '.' ? options.scope.replace(/\/+$/, '') : undefined;
+  if (scope !== undefined) {
+    result = result.filter((o) => o.path === scope || o.path.startsWith(`${scope}/`));
+    if (result.length === 0 && all.length > 0)
+      throw new DiscoverFilterError(
+        `${scope} holds no overlay${describeNearest(
+          scope,
+          all.map((o) => o.path),
+        )}`,
+      );
+  }
+  if (options.overlayGlobs && options.overlayGlobs.length > 0) {
+    const globs = options.overlayGlobs.map((g) => normalizeOverlayGlob(g, options.overlayPrefixes));
+    // Each glob must match something: a typo next to a good glob would otherwise check less than asked, silently.
+    globs.forEach((glob, i) => {
+      if (!result.some((o) => matchesAny(o.path, [glob])))
+        throw new DiscoverFilterError(
+          `--overlay ${options.overlayGlobs![i]} matches no overlay${describeNearest(
+            glob,
+            result.map((o) => o.path),
+          )}`,
+        );
+    });
+    result = result.filter((o) => matchesAny(o.path, globs));
+  }
+  if (options.envs && options.envs.length > 0) {
+    const envs = [...new Set(result.map((o) => o.env))].sort();
+    for (const env of options.envs)
+      if (!envs.includes(env))
+        throw new DiscoverFilterError(
+          `--env ${env} matches no overlay; the selected overlays' envs are ${envs.join(', ') || 'none'}`,
+        );
+    result = result.filter((o) => options.envs!.includes(o.env));
+  }
+  const nothingToCheck =
+    all.length === 0
+      ? `no overlay to render under the root: no folder holds a kustomization that is not only used as a base or component${dirs.size > 0 ? ` (${dirs.size} kustomization folder${dirs.size === 1 ? '' : 's'}, all bases or components)` : ''}`
+      : undefined;
+  return {
+    overlays: result,
+    bases: bases.sort(),
+    all,
+    envIssues: envIssues.filter((i) => result.some((o) => o.path === i.overlay)),
+    argo,
+    ...(nothingToCheck ? { nothingToCheck } : {}),
+  };
+}
+
+/** Sets every overlay's env from evidence (env.ts); returns the app overlays nothing places. */
+function placeEnvs(
+  overlays: Overlay[],
+  context: { argo: ArgoView; namespaces: Map<string, string>; config: Config },
+): DiscoverResult['envIssues'] {
+  const envOrder = context.config.envOrder ?? DEFAULT_ENV_ORDER;
+  const paths = overlays.map((o) => o.path);
+  const deployedTo = new Map<string, string[]>();
+  for (const d of context.argo.deployments) {
+    const target = overlayForSource(d.sourcePath, paths);
+    if (target && d.namespace) deployedTo.set(target, [...(deployedTo.get(target) ?? []), d.namespace]);
+  }
+  const issues: DiscoverResult['envIssues'] = [];
+  for (const overlay of overlays) {
+    const configEnv = context.config.discovery?.overlays?.find((o) => o.path.replace(/\/+$/, '') === overlay.path)?.env;
+    const placed = placeEnv(
+      {
+        argoNamespaces: deployedTo.get(overlay.path) ?? [],
+        ...(configEnv ? { configEnv } : {}),
+        ...(context.namespaces.has(overlay.path)
+          ? { kustomizationNamespace: context.namespaces.get(overlay.path) }
+          : {}),
+        folder: overlay.path.split('/').pop()!,
+      },
+      envOrder,
+    );
+    overlay.env = placed.env;
+    if (placed.source === undefined && (overlay.layer === 'apps' || overlay.app !== undefined))
+      issues.push({
+        overlay: overlay.path,
+        file: overlay.path === '.' ? overlay.kustomizationFile : `${overlay.path}/${overlay.kustomizationFile}`,
+        message: `the env of ${overlay.path} cannot be placed in envOrder (${envOrder.join(', ')}): no Argo CD Application deploys it to a namespace naming an env, kfm-gitops.yaml sets none, and neither its namespace nor its folder name is one; the env-dependent rules would not know what applies`,
+      });
+  }
+  return issues;
+}
+
+function isEnvFolder(dir: string): boolean {
+  const segments = dir.split('/');
+  return segments.length >= 2 && segments[segments.length - 2] === 'overlays';
 }
 
 function classify(root: string, dir: string, file: string, config: Config): Overlay {

@@ -251,7 +251,9 @@ export async function walkOverlayDetailed(
         });
         continue;
       }
-      if (found?.info.isFile()) inputs.set(targetRel, found.info.size);
+      // Named, so a changed-only run also selects the overlay when the file is added or deleted.
+      refs.add(targetRel!);
+      if (found?.info.isFile()) inputs.set(targetRel!, found.info.size);
     }
   };
 

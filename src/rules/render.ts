@@ -16,6 +16,12 @@ export const RENDER_LIMIT = 'KFM-RENDER-012';
 export const RENDER_NOT_K8S = 'KFM-RENDER-013';
 export const RENDER_DUPLICATE_RESOURCE = 'KFM-RENDER-014';
 export const RENDER_INPUT_UNREADABLE = 'KFM-RENDER-015';
+/** Coverage and Argo CD sources (issue 14): what a run did not check is a guard finding, never a silent pass. */
+export const RENDER_NOTHING_TO_CHECK = 'KFM-RENDER-020';
+export const RENDER_UNCOVERED_FILE = 'KFM-RENDER-021';
+export const RENDER_ENV_UNPLACED = 'KFM-RENDER-022';
+export const RENDER_HELM_SOURCE = 'KFM-RENDER-023';
+export const RENDER_SOURCE_NOT_EVALUABLE = 'KFM-RENDER-024';
 
 const r = (id: string, title: string, why: string, fix: string, guard = true) =>
   rule('render', id, title, why, fix, { guard });
@@ -111,5 +117,35 @@ export const RENDER_RULES = [
     'Input unreadable',
     'An input file or standard input could not be read.',
     'Check the path and permissions.',
+  ),
+  r(
+    RENDER_NOTHING_TO_CHECK,
+    'Nothing to check',
+    'The root holds no overlay to render (no kustomization folder that is not only a base or component), so a run would check nothing and pass. Zero things checked is a failure.',
+    'Point the run (or `root:` in kfm-gitops.yaml) at the desired-state folder, or add the overlays Argo CD deploys.',
+  ),
+  r(
+    RENDER_UNCOVERED_FILE,
+    'File not checked by any overlay',
+    'A YAML/JSON file under the root is read by no overlay render and is not excluded in kfm-gitops.yaml. Nothing checks it, yet Argo CD may apply it (a directory source, a forgotten folder) — a RoleBinding to cluster-admin there would pass.',
+    'Reference the file from the kustomization that deploys it, delete it, or list it under `coverage.exclude` in kfm-gitops.yaml with the reason it is never applied.',
+  ),
+  r(
+    RENDER_ENV_UNPLACED,
+    'Overlay env cannot be placed',
+    'The env decides which rules apply (e.g. digests in stage and prod). The overlay\'s env comes from the Argo CD Application or ApplicationSet that deploys it (destination namespace), the config (`discovery.overlays[].env`), its kustomization namespace or its folder name, in that order; none of them names an env in `envOrder`, and guessing "dev" would switch the promoted-env rules off.',
+    'Set `env` for the overlay under `discovery.overlays` in kfm-gitops.yaml, deploy it into a namespace that names its env (e.g. kfm-prod), or name the folder after an env in `envOrder`.',
+  ),
+  r(
+    RENDER_HELM_SOURCE,
+    'Argo CD deploys a Helm chart that is not rendered',
+    'An Application or ApplicationSet of the repository deploys a folder that is a Helm chart. kfm-gitops does not render Helm charts yet, so nothing Argo CD applies from it is checked; a silent pass would vouch for it.',
+    'Render the chart in CI (`helm template … | kfm-gitops validate -`), or wrap it in a kustomization with the rendered output committed.',
+  ),
+  r(
+    RENDER_SOURCE_NOT_EVALUABLE,
+    'Argo CD source not evaluable',
+    'An ApplicationSet generator depends on the world outside the repository (cluster, SCM provider, pull request, git generators over other repositories…), or a source uses jsonnet: what Argo CD would deploy from it cannot be worked out offline, so it is not checked.',
+    'Use list, git-directory/git-files over this repository, or matrix/merge of those; render jsonnet in CI and commit the output.',
   ),
 ];

@@ -15,7 +15,7 @@ export interface ResultLayerOptions extends Omit<PipelineOptions, 'checks'> {
   dir?: string;
   checkIds: string[];
   renderer: Renderer;
-  discover: { overlayGlobs: string[]; envs: string[] };
+  discover: { overlayGlobs: string[]; envs: string[]; scope?: string };
   origin: boolean;
   selecting: boolean;
 }

@@ -15,7 +15,20 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
 }
 
 function distance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3) return Infinity;
+  return Math.abs(a.length - b.length) > 3 ? Infinity : fullDistance(a, b);
+}
+
+/** The `count` candidates closest to `word` by edit distance (ties in input order), for "nearest paths" hints. */
+export function nearest(word: string, candidates: readonly string[], count = 3): string[] {
+  const lower = word.toLowerCase();
+  return candidates
+    .map((c, i) => ({ c, i, d: fullDistance(lower, c.toLowerCase()) }))
+    .sort((a, b) => a.d - b.d || a.i - b.i)
+    .slice(0, count)
+    .map((x) => x.c);
+}
+
+function fullDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];

@@ -31,8 +31,15 @@ describe.skipIf(!kustomize)(
     afterAll(async () => removeDir(planted.root));
 
     it('renders the overlay', () => {
-      expect(report.overlays.map((o) => [o.path, o.status])).toEqual([['apps/api/overlays/dev', 'ok']]);
-      expect(report.findings.filter((f) => !f.ruleId.startsWith('KFM-SEC-'))).toEqual([]);
+      // The repo has no Argo CD Application, so its plain folders are validated as directory sources: the chart
+      // values file (no Chart.yaml beside it) is scanned for secrets and named as no Kubernetes object.
+      expect(report.overlays.map((o) => [o.path, o.status])).toEqual([
+        ['apps/api/overlays/dev', 'ok'],
+        ['charts/api', 'parse-error'],
+      ]);
+      expect([
+        ...new Set(report.findings.filter((f) => !f.ruleId.startsWith('KFM-SEC-')).map((f) => `${f.ruleId} ${f.file}`)),
+      ]).toEqual(['KFM-RENDER-013 charts/api/values.yaml']);
     });
 
     it('reports every credential rule', () => {
@@ -141,8 +148,13 @@ describe.skipIf(!kustomize)('decoy repo: look-alikes produce zero findings (need
   afterAll(async () => removeDir(root));
 
   it('renders and reports nothing', () => {
-    expect(report.overlays.map((o) => o.status)).toEqual(['ok']);
-    expect(report.findings).toEqual([]);
+    expect(report.overlays.map((o) => o.status)).toEqual(['ok', 'parse-error', 'parse-error']);
+    // No secret finding; the plain folders nothing renders (a chart's values, test keys) are validated as directory
+    // sources (the repo has no Argo CD Application) and named as holding no Kubernetes object.
+    expect([...new Set(report.findings.map((f) => `${f.ruleId} ${f.file}`))]).toEqual([
+      'KFM-RENDER-013 charts/web/values.yaml',
+      'KFM-RENDER-013 test-keys/allowed.yaml',
+    ]);
   });
 
   it('lists the allowed test keys as suppressed, with their reasons', () => {

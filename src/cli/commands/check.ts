@@ -8,6 +8,8 @@ import { CachingRenderer, renderCacheDir } from '../../render/cache.js';
 import type { Renderer } from '../../render/types.js';
 import { prepareSelection, SelectError, type PreparedSelection } from '../../select/index.js';
 import { printable } from '../../report/text.js';
+import { DiscoverFilterError } from '../../discover/index.js';
+import { overlayPrefixes } from '../../discover/root.js';
 import { toolVersion } from '../../util/version.js';
 import {
   emitReport,
@@ -94,7 +96,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('--no-cache', 'neither read nor write the render cache')
     .option('--cache-dir <dir>', 'cache folder (default: cache.dir from the config, else <root>/.kfm-gitops/cache)')
     .action(async (rootArg: string | undefined, flags: CheckFlags) => {
-      const ctx = await loadContext(io, { config: flags.config, root: rootArg });
+      const ctx = await loadContext(io, { config: flags.config, root: rootArg, scopeFromArg: true });
       const plan = planOutputs(io, flags.format, flags.output);
       const failOn = parseFailOn(flags.failOn, ctx.config);
       const concurrency =
@@ -163,7 +165,12 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           renderer,
           // Beside the render cache, and off with it (--no-cache, cache.enabled: false).
           resultCacheDir: cache ? join(dirname(renderCacheDir(ctx.root, config)), 'results') : undefined,
-          discover: { overlayGlobs: flags.overlay, envs: flags.env },
+          discover: {
+            overlayGlobs: flags.overlay,
+            envs: flags.env,
+            ...(ctx.scope ? { scope: ctx.scope } : {}),
+            overlayPrefixes: overlayPrefixes(io.cwd, ctx.root),
+          },
           concurrency,
           timeoutMs: timeoutS * 1000,
           origin: flags.origin !== false && ctx.config.kustomize?.origin !== false,
@@ -183,6 +190,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
         setCode(failsAt(report, failOn) ? 1 : 0);
       } catch (err) {
         if (abort.signal.aborted) throw new CliError('interrupted: no report written', 130);
+        if (err instanceof DiscoverFilterError) throw new CliError(err.message);
         throw err;
       } finally {
         progress?.stop();

@@ -1,0 +1,63 @@
+/**
+ * The Argo CD side of a run, after the overlays rendered: the folders Argo CD deploys that discovery did not render
+ * (kustomize bases deployed on their own, plain directory sources), the sources it cannot evaluate, and the coverage
+ * verdict on every file neither an overlay nor a directory source checked.
+ */
+import { join } from 'node:path';
+import { uncoveredFinding, type Coverage } from '../discover/coverage.js';
+import type { DiscoverResult } from '../discover/index.js';
+import { findKustomizationFile } from '../discover/kustomization.js';
+import { envInName } from '../discover/env.js';
+import type { OverlayWalker } from '../discover/walks.js';
+import type { CheckRunOptions } from '../pipeline.js';
+import { renderOverlay } from '../render/overlay.js';
+import type { FindingInput, Overlay, RenderedOverlay } from '../types.js';
+import { mapPool } from '../util/pool.js';
+import { planArgoSources, renderDirectory } from './directory.js';
+
+function overlayFor(root: string, path: string, envOrder: readonly string[], kustomizationFile = ''): Overlay {
+  const segments = path.split('/');
+  const folder = segments[segments.length - 1];
+  return {
+    path,
+    absPath: join(root, path),
+    env: envInName(folder, envOrder) ?? folder,
+    layer: segments[0],
+    kustomizationFile,
+  };
+}
+
+export async function checkArgoSources(
+  coverage: Coverage,
+  discovered: DiscoverResult,
+  overlayMap: Map<string, Overlay>,
+  files: string[] | undefined,
+  options: CheckRunOptions & { walk: OverlayWalker },
+  report: (f: FindingInput) => void,
+): Promise<RenderedOverlay[]> {
+  for (const f of coverage.findings) report(f);
+  const plan = await planArgoSources({
+    root: options.root,
+    view: discovered.argo,
+    overlays: discovered.all.map((o) => o.path),
+    uncovered: coverage.uncovered,
+  });
+  for (const f of plan.findings) report(f);
+  const envOrder = options.config.envOrder ?? ['dev', 'stage', 'prod'];
+  // A changed-only run checks the sources holding a changed file; a full run checks them all.
+  const touched = (paths: string[]): boolean => !files || paths.some((p) => files.includes(p));
+  const kustomize = plan.kustomize
+    .map((path) => {
+      const file = findKustomizationFile(join(options.root, path));
+      return overlayFor(options.root, path, envOrder, file ? file.slice(join(options.root, path).length + 1) : '');
+    })
+    .filter((o) => !files || files.some((f) => f.startsWith(`${o.path}/`)));
+  for (const o of kustomize) overlayMap.set(o.path, o);
+  const rendered = await mapPool(kustomize, options.concurrency, (o) => renderOverlay(o, options, report));
+  const directories = plan.directories.filter((d) => touched(d.files));
+  const validated = new Set(plan.directories.flatMap((d) => d.files));
+  for (const file of coverage.uncovered) if (!validated.has(file)) report(uncoveredFinding(file));
+  for (const d of directories)
+    rendered.push(await renderDirectory(d, overlayFor(options.root, d.path, envOrder), options.root, report));
+  return rendered;
+}

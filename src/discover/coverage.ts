@@ -1,0 +1,122 @@
+/**
+ * Coverage is a result: every YAML/JSON file under the root is read by the render of some overlay, or excluded in
+ * kfm-gitops.yaml with a reason (`coverage.exclude`), or it is named by a guard finding. A manifest nobody renders
+ * is a manifest nobody checks — and Argo CD may still apply it (a directory source, a forgotten folder).
+ */
+import fg from 'fast-glob';
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { CONFIG_FILE_NAMES } from '../config/schema-files.js';
+import type { Config } from '../config/types.js';
+import type { FindingInput, Overlay } from '../types.js';
+import { matchesAny } from '../util/glob.js';
+import { mapPool } from '../util/pool.js';
+import { toRepoPath } from '../util/paths.js';
+import { walkOverlay } from './kustomization.js';
+import type { OverlayWalker } from './walks.js';
+import { RENDER_NOTHING_TO_CHECK, RENDER_UNCOVERED_FILE } from '../rules/render.js';
+
+export interface CoverageExclude {
+  /** Root-relative glob. */
+  path: string;
+  reason: string;
+}
+
+export interface CoverageOptions {
+  /** Absolute root. */
+  root: string;
+  config: Config;
+  /** Absolute path of kfm-gitops.yaml (never a manifest, even when it lies under the root). */
+  configFile?: string;
+  /** Every overlay the repo defines (not only the selected ones): a file is covered when any of them reads it. */
+  overlays: Overlay[];
+  /** Only these root-relative files are candidates (changed-only runs); unset: every file. */
+  files?: string[];
+  /** Only files under this root-relative folder (`check <subfolder>`). */
+  scope?: string;
+  /** The run's shared kustomization walker (one walk per overlay per run). */
+  walk?: OverlayWalker;
+  /** Root-relative files other sources already validate (Argo CD directory sources). */
+  validated?: ReadonlySet<string>;
+  concurrency?: number;
+}
+
+const IGNORE = ['**/node_modules/**', '**/.git/**', '**/.kfm-gitops/**'];
+const MANIFEST_GLOBS = ['**/*.yaml', '**/*.yml', '**/*.json'];
+
+/** Files (and folders) the tool itself reads as configuration, never as manifests. */
+function toolInputs(options: CoverageOptions): { files: Set<string>; dirs: string[] } {
+  const { root, config } = options;
+  const rel = (p: string): string | undefined => toRepoPath(root, isAbsolute(p) ? p : resolve(root, p));
+  // The config at the top of the root is the tool's own file, whichever config this run loaded.
+  const files = new Set<string>(CONFIG_FILE_NAMES);
+  const dirs: string[] = [];
+  if (options.configFile) {
+    const f = toRepoPath(root, options.configFile);
+    if (f) files.add(f);
+  }
+  const customDir = (config.policy as { customDir?: unknown } | undefined)?.customDir;
+  if (typeof customDir === 'string' && customDir !== '') dirs.push(...[rel(customDir)].filter((d) => d !== undefined));
+  const extraDirs = (config.schema as { extraDirs?: unknown } | undefined)?.extraDirs;
+  if (Array.isArray(extraDirs))
+    for (const d of extraDirs)
+      if (typeof d === 'string' && d !== '') dirs.push(...[rel(d)].filter((x) => x !== undefined));
+  return { files, dirs };
+}
+
+/** Root-relative YAML/JSON files no overlay renders and the config does not exclude, sorted. */
+export async function uncoveredFiles(options: CoverageOptions): Promise<string[]> {
+  const listed = options.files
+    ? options.files.filter((f) => existsSync(resolve(options.root, f))) // a deleted file needs no checking
+    : await fg(MANIFEST_GLOBS, { cwd: options.root, ignore: IGNORE, followSymbolicLinks: false, onlyFiles: true });
+  const excludes = (options.config.coverage?.exclude ?? []).map((e) => e.path);
+  const tool = toolInputs(options);
+  const scope = options.scope && options.scope !== '.' ? `${options.scope.replace(/\/+$/, '')}/` : undefined;
+  const pending = new Set(
+    listed.filter(
+      (f) =>
+        /\.(ya?ml|json)$/i.test(f) &&
+        !f.split('/').some((s) => s.startsWith('.') || s === 'node_modules') &&
+        (scope === undefined || f.startsWith(scope)) &&
+        !tool.files.has(f) &&
+        !tool.dirs.some((d) => d === '.' || f.startsWith(`${d}/`)) &&
+        !(excludes.length > 0 && matchesAny(f, excludes)) &&
+        !options.validated?.has(f),
+    ),
+  );
+  if (pending.size === 0) return [];
+  const allowExec = options.config.kustomize?.allowExec === true;
+  // Walks stop being started once every candidate is covered (a changed-only run has a handful of candidates).
+  await mapPool(options.overlays, options.concurrency ?? 8, async (overlay) => {
+    if (pending.size === 0) return;
+    const walk = options.walk
+      ? await options.walk(overlay)
+      : await walkOverlay(options.root, overlay.absPath, { allowExec });
+    for (const input of walk.inputs) pending.delete(input);
+  });
+  return [...pending].sort();
+}
+
+export interface Coverage {
+  /** KFM-RENDER-020 when the root defines nothing to render. */
+  findings: FindingInput[];
+  /** Root-relative manifest files no overlay reads and the config does not exclude. */
+  uncovered: string[];
+}
+
+export async function measureCoverage(options: CoverageOptions & { nothingToCheck?: string }): Promise<Coverage> {
+  const findings: FindingInput[] = [];
+  if (options.nothingToCheck)
+    findings.push({ ruleId: RENDER_NOTHING_TO_CHECK, message: options.nothingToCheck, file: '.' });
+  return { findings, uncovered: await uncoveredFiles(options) };
+}
+
+/** The guard finding for a file nothing checks (no overlay reads it, no directory source validates it). */
+export function uncoveredFinding(file: string): FindingInput {
+  return {
+    ruleId: RENDER_UNCOVERED_FILE,
+    message: `${file} is rendered by no overlay, validated by no Argo CD directory source and not excluded in kfm-gitops.yaml (coverage.exclude with a reason): nothing checks it`,
+    file,
+    line: 1,
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Issue 14, "what Argo CD applies is what gets checked": folders an Application deploys are checked as Argo CD
+ * applies them (plain folders as directory sources, Helm charts a guard finding), on a temp copy of infra/gitops;
+ * and the plain guestbook/ folder of argocd-example-apps is schema-checked.
+ */
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasShared, repoRoot, runCli, sharedDir } from '../helpers.js';
+
+type Found = { ruleId: string; file?: string; line?: number; message: string };
+
+const application = (name: string, path: string): string =>
+  [
+    'apiVersion: argoproj.io/v1alpha1',
+    'kind: Application',
+    'metadata:',
+    `  name: ${name}`,
+    '  namespace: openshift-gitops',
+    'spec:',
+    '  project: kfm-platform',
+    '  source:',
+    '    repoURL: https://git.example.org/kfm/kfm.git',
+    '    targetRevision: main',
+    `    path: ${path}`,
+    '  destination:',
+    '    server: https://kubernetes.default.svc',
+    '    namespace: kfm-dev',
+    '',
+  ].join('\n');
+
+describe('Argo CD sources (e2e)', () => {
+  let root: string;
+  let cleanup: () => void;
+  beforeAll(() => {
+    const top = mkdtempSync(join(tmpdir(), 'kfm-argo-'));
+    root = join(top, 'infra', 'gitops');
+    mkdirSync(root, { recursive: true });
+    cpSync(join(repoRoot, 'infra', 'gitops'), root, { recursive: true, filter: (s) => !s.includes('.kfm-gitops') });
+    cleanup = () => rmSync(top, { recursive: true, force: true });
+  });
+  afterAll(() => cleanup());
+
+  it('validates a plain folder an Application deploys, and names a Helm chart folder it cannot render', async () => {
+    const controller = join(root, 'core', 'gitops-controller');
+    const kfile = join(controller, 'kustomization.yaml');
+    const before = readFileSync(kfile, 'utf8');
+    mkdirSync(join(root, 'extras', 'plain'), { recursive: true });
+    writeFileSync(
+      join(root, 'extras', 'plain', 'rolebinding.yaml'),
+      [
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: RoleBinding',
+        'metadata:',
+        '  name: everyone-admin',
+        '  namespace: kfm-dev',
+        'roleRef:',
+        '  apiGroup: rbac.authorization.k8s.io',
+        '  kind: ClusterRole',
+        '  name: cluster-admin',
+        'subjects:',
+        '  - kind: ServiceAccount',
+        '    name: default',
+        '    namespace: kfm-dev',
+        '',
+      ].join('\n'),
+    );
+    mkdirSync(join(root, 'extras', 'chart', 'templates'), { recursive: true });
+    writeFileSync(join(root, 'extras', 'chart', 'Chart.yaml'), 'apiVersion: v2\nname: extras\nversion: 0.1.0\n');
+    writeFileSync(join(controller, 'application-plain.yaml'), application('extras-plain', 'infra/gitops/extras/plain'));
+    writeFileSync(join(controller, 'application-chart.yaml'), application('extras-chart', 'infra/gitops/extras/chart'));
+    writeFileSync(
+      kfile,
+      before.replace(
+        '  - application-kfm-bootstrap.yaml\n',
+        '  - application-kfm-bootstrap.yaml\n  - application-plain.yaml\n  - application-chart.yaml\n',
+      ),
+    );
+    try {
+      const r = await runCli(['check', root, '--format', 'json']);
+      expect(r.code).toBe(1);
+      const findings: Found[] = JSON.parse(r.stdout).findings;
+      expect(findings).toContainEqual(
+        expect.objectContaining({ ruleId: 'KFM-RBAC-001', file: 'extras/plain/rolebinding.yaml' }),
+      );
+      expect(findings).toContainEqual(
+        expect.objectContaining({
+          ruleId: 'KFM-RENDER-023',
+          file: 'core/gitops-controller/application-chart.yaml',
+          line: 11,
+        }),
+      );
+    } finally {
+      writeFileSync(kfile, before);
+      rmSync(join(root, 'extras'), { recursive: true });
+      rmSync(join(controller, 'application-plain.yaml'));
+      rmSync(join(controller, 'application-chart.yaml'));
+    }
+  });
+
+  it.skipIf(!hasShared)(
+    'checks the plain guestbook/ folder of argocd-example-apps (schema finding on its line)',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kfm-guestbook-'));
+      try {
+        cpSync(join(sharedDir, 'corpus', 'argocd-example-apps'), dir, { recursive: true });
+        const file = join(dir, 'guestbook', 'guestbook-ui-deployment.yaml');
+        const text = readFileSync(file, 'utf8');
+        writeFileSync(file, text.replace('replicas: 1', 'replicas: "one"'));
+        const line = text.split('\n').findIndex((l) => l.includes('replicas: 1')) + 1;
+        const r = await runCli(['check', dir, '--format', 'json']);
+        expect(r.code).toBe(1);
+        const report = JSON.parse(r.stdout);
+        expect(report.overlays.map((o: { path: string }) => o.path)).toContain('guestbook');
+        expect(report.findings).toContainEqual(
+          expect.objectContaining({ category: 'schema', file: 'guestbook/guestbook-ui-deployment.yaml', line }),
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+});
