@@ -6,7 +6,7 @@
  * Planned as data (files to create, files to change), written by the CLI step; existing files are never replaced.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import fg from 'fast-glob';
 import { isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
@@ -15,6 +15,7 @@ import type { Config } from '../config/types.js';
 import { appendMapsToBlockSeq } from './edit.js';
 import { replaceFileAtomic } from './fsutil.js';
 import { envOrderOf, PromoteUsageError } from './inputs.js';
+import { mkdirp } from '../util/atomic-write.js';
 
 export interface ScaffoldRequest {
   root: string;
@@ -372,7 +373,7 @@ export async function writeScaffold(root: string, plan: ScaffoldPlan): Promise<s
   }
   for (const c of plan.create) {
     const abs = join(root, c.file);
-    await mkdir(dirname(abs), { recursive: true });
+    await mkdirp(dirname(abs));
     await writeFile(abs, c.content, { flag: 'wx' });
     written.push(c.file);
   }

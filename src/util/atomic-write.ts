@@ -5,7 +5,7 @@
  * a cache path bent by a symlink or a config value, a baseline outside the repository — is refused with
  * WriteRefusedError. The check is made on real paths: a symlinked folder on the way counts where it points.
  */
-import { mkdirSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -50,6 +50,44 @@ export function assertWritable(file: string): void {
   throw new WriteRefusedError(`refusing to write ${file}: outside the repository and the cache folder`);
 }
 
+/**
+ * `mkdir -p` one level at a time. Node's own `recursive: true` never returns for some paths (under /proc it
+ * retries forever, ignoring signals); non-recursive mkdir fails there with a code, like everywhere else.
+ */
+function missingDirs(dir: string): string[] {
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    try {
+      if (statSync(d).isDirectory()) break;
+      break; // a file in the way: mkdir below reports it
+    } catch {
+      missing.unshift(d);
+      if (dirname(d) === d) break;
+    }
+  }
+  return missing;
+}
+
+export async function mkdirp(dir: string): Promise<void> {
+  for (const d of missingDirs(dir)) {
+    try {
+      await mkdir(d);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+export function mkdirpSync(dir: string): void {
+  for (const d of missingDirs(dir)) {
+    try {
+      mkdirSync(d);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
 const tempOf = (file: string): string => `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
 
 export interface AtomicWriteOptions {
@@ -64,7 +102,7 @@ export async function writeFileAtomic(
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   assertWritable(file);
-  if (options.mkdir !== false) await mkdir(dirname(file), { recursive: true });
+  if (options.mkdir !== false) await mkdirp(dirname(file));
   const tmp = tempOf(file);
   try {
     await writeFile(tmp, content, options.mode !== undefined ? { mode: options.mode } : {});
@@ -82,7 +120,7 @@ export function writeFileAtomicSync(
   options: AtomicWriteOptions = {},
 ): void {
   assertWritable(file);
-  if (options.mkdir !== false) mkdirSync(dirname(file), { recursive: true });
+  if (options.mkdir !== false) mkdirpSync(dirname(file));
   const tmp = tempOf(file);
   try {
     writeFileSync(tmp, content, options.mode !== undefined ? { mode: options.mode } : {});

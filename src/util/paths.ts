@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mkdirpSync } from './atomic-write.js';
 
 let cachedRoot: string | undefined;
 
@@ -30,7 +31,7 @@ export function toRepoPath(root: string, abs: string): string | undefined {
  * Git's ignore rules) ever picks cache entries up, whatever the repository's own .gitignore says.
  */
 export function ensureIgnoredDir(dir: string): void {
-  mkdirSync(dir, { recursive: true });
+  mkdirpSync(dir);
   const ignore = join(dir, '.gitignore');
   if (!existsSync(ignore)) writeFileSync(ignore, '# created by kfm-gitops: a cache, never committed\n*\n');
 }

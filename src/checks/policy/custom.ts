@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import type { Config } from '../../config/types.js';
 import { cacheRootDir, ensureIgnoredDir } from '../../util/paths.js';
-import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +18,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Severity } from '../../types.js';
 import { packageRoot } from '../../util/paths.js';
 import { policiesDir, regoSources, type CatalogueEntry } from './bundle.js';
+import { mkdirp } from '../../util/atomic-write.js';
 
 const run = promisify(execFile);
 
@@ -157,7 +158,7 @@ export async function compileCustomPolicies(options: {
       // Write to a temp folder then rename: a concurrent run never reads a half-written cache entry.
       const tmp = `${cacheRoot}.${process.pid}.tmp`;
       ensureIgnoredDir(dirname(cacheRoot));
-      await mkdir(tmp, { recursive: true });
+      await mkdirp(tmp);
       await writeFile(join(tmp, 'policy.wasm'), wasm);
       await writeFile(join(tmp, 'rules.json'), JSON.stringify(rules, null, 2));
       await rename(tmp, cacheRoot).catch(async () => rm(tmp, { recursive: true, force: true }));
@@ -182,7 +183,7 @@ async function customCatalogue(
   // `opa inspect` takes one path; a staged copy of the Rego alone keeps the repo's JSON fixtures out of it.
   const inspectDir = join(stage, 'inspect');
   for (const s of sources) {
-    await mkdir(dirname(join(inspectDir, s)), { recursive: true });
+    await mkdirp(dirname(join(inspectDir, s)));
     await copyFile(join(dir, s), join(inspectDir, s));
   }
   const { stdout } = await opaRun(opa, ['inspect', '-a', '--format', 'json', inspectDir]);
