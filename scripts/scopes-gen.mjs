@@ -19,7 +19,7 @@ const out = join(root, 'policies', 'data', 'scopes.rego');
 
 // `kubectl api-resources --namespaced=false` on 1.35-1.37 (core and built-in groups), plus the shipped CRDs.
 export const CLUSTER = new Set([
-  'APIService', 'CSIDriver', 'CSINode', 'CertificateSigningRequest', 'ClusterRole', 'ClusterRoleBinding',
+  'APIService', 'ClusterCIDR', 'ResourceClass', 'CSIDriver', 'CSINode', 'CertificateSigningRequest', 'ClusterRole', 'ClusterRoleBinding',
   'ClusterTrustBundle', 'ComponentStatus', 'CustomResourceDefinition', 'DeviceClass', 'DeviceTaintRule',
   'FlowSchema', 'IPAddress', 'IngressClass', 'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding',
   'MutatingWebhookConfiguration', 'Namespace', 'Node', 'PersistentVolume', 'PriorityClass',
@@ -32,7 +32,7 @@ export const CLUSTER = new Set([
 ]);
 
 export const NAMESPACED = new Set([
-  'Binding', 'ConfigMap', 'Endpoints', 'Event', 'LimitRange', 'PersistentVolumeClaim', 'Pod', 'PodTemplate',
+  'Binding', 'PodSchedulingContext', 'ResourceClaimParameters', 'ResourceClassParameters', 'ConfigMap', 'Endpoints', 'Event', 'LimitRange', 'PersistentVolumeClaim', 'Pod', 'PodTemplate',
   'ReplicationController', 'ResourceQuota', 'Secret', 'Service', 'ServiceAccount', 'ControllerRevision', 'DaemonSet',
   'Deployment', 'ReplicaSet', 'StatefulSet', 'TokenRequest', 'LocalSubjectAccessReview', 'HorizontalPodAutoscaler',
   'Scale', 'CronJob', 'Job', 'PodCertificateRequest', 'Lease', 'LeaseCandidate', 'EndpointSlice', 'Eviction',
