@@ -106,7 +106,8 @@ export function mergeReports(reports: NamedReport[]): Report {
   if (reports.length === 0) throw new MergeError('no reports to merge');
   sameTool(reports);
   const overlays = mergeOverlays(reports);
-  const checked = new Set(overlays.filter((o) => o.status !== 'skipped').map((o) => o.path));
+  const checkedOverlays = overlays.filter((o) => o.status !== 'skipped');
+  const checked = new Set(checkedOverlays.map((o) => o.path));
   // What one shard skipped because another shard checked it is not skipped in the whole run.
   const skipped = new Map<string, { path: string; reason: string }>();
   for (const { report } of reports) {
@@ -128,8 +129,15 @@ export function mergeReports(reports: NamedReport[]): Report {
       resources: overlays.reduce((n, o) => n + (o.resources ?? 0), 0),
       findings: countBySeverity(findings),
       suppressed: suppressed.length,
-      rendered: sumOf((r) => r.summary.rendered),
-      cachedRenders: sumOf((r) => r.summary.cachedRenders),
+      // Counted on the merged overlays: platform overlays render in every shard (context) but count once.
+      rendered:
+        sumOf((r) => r.summary.rendered) === undefined
+          ? undefined
+          : checkedOverlays.filter((o) => !o.cached && o.status !== 'render-error').length,
+      cachedRenders:
+        sumOf((r) => r.summary.cachedRenders) === undefined
+          ? undefined
+          : checkedOverlays.filter((o) => o.cached).length,
       // Shards run side by side: the merged run took as long as its slowest shard.
       durationMs: Math.max(...reports.map((r) => r.report.summary.durationMs ?? 0)),
     },

@@ -2,7 +2,8 @@
  * `--shard i/n`: split the overlays over n CI runners, deterministically (every runner computes the same split
  * from the same checkout) and balanced by size — the bytes of every file an overlay's render reads, which tracks
  * render and check time far better than a count. Greedy largest-first into the lightest bin; ties broken by path
- * so the split never depends on discovery or filesystem order.
+ * so the split never depends on discovery or filesystem order. The unit of the split is an env of app overlays
+ * (see shardSelector).
  */
 import type { Config } from '../config/types.js';
 import type { Overlay } from '../types.js';
@@ -51,14 +52,25 @@ export function shardSelector(options: {
   const { index, count } = options.shard;
   return async (overlays: Overlay[], walk): Promise<Selection> => {
     const allowExec = options.config.kustomize?.allowExec === true;
+    // Policies judge an env as a whole (an app overlay against the others of its env and the platform overlays),
+    // so a shard holds whole envs of app overlays, and every shard renders the platform overlays as context: the
+    // merged shards then report exactly what one run reports (identical findings of the repeated platform
+    // overlays collapse in `report merge`).
+    const unitOf = (o: Overlay): string | undefined => (o.layer === 'apps' ? `env:${o.env}` : undefined);
     const sized = await mapPool(overlays, options.concurrency ?? 8, async (o) => ({
-      path: o.path,
+      unit: unitOf(o),
       bytes: (await overlayDeps(options.root, o, { allowExec, walk })).bytes,
     }));
-    const bins = assignShards(sized, count);
+    const units = new Map<string, number>();
+    for (const { unit, bytes } of sized) if (unit !== undefined) units.set(unit, (units.get(unit) ?? 0) + bytes);
+    const bins = assignShards(
+      [...units].map(([path, bytes]) => ({ path, bytes })),
+      count,
+    );
     const selection: Selection = { keep: [], skipped: [] };
     for (const o of overlays) {
-      const bin = bins.get(o.path)!;
+      const unit = unitOf(o);
+      const bin = unit === undefined ? index : bins.get(unit)!;
       if (bin === index) selection.keep.push(o);
       else selection.skipped.push({ path: o.path, reason: `in shard ${bin}/${count}` });
     }

@@ -65,11 +65,24 @@ describe('kustomize process faults', () => {
 
   it('huge output is stopped at the limit and reported', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kfm-limit-'));
-    writeFileSync(join(dir, 'kfm-gitops.yaml'), `root: ${good}\nkustomize:\n  maxOutputMegabytes: 1\n`);
+    // The root on the command line: a config may not point its root out of its own repository.
+    writeFileSync(join(dir, 'kfm-gitops.yaml'), `kustomize:\n  maxOutputMegabytes: 1\n`);
     const kustomize = fakeKustomize('yes "# filler line of a very large render" | head -c 50000000');
-    const r = await runCli(['check', '--overlay', 'apps/good/**', '--format', 'json', '--kustomize', kustomize], {
-      cwd: dir,
-    });
+    const r = await runCli(
+      [
+        'check',
+        good,
+        '--config',
+        join(dir, 'kfm-gitops.yaml'),
+        '--overlay',
+        'apps/good/**',
+        '--format',
+        'json',
+        '--kustomize',
+        kustomize,
+      ],
+      { cwd: dir },
+    );
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
     expect(report.findings[0]).toMatchObject({ ruleId: 'KFM-RENDER-007' });

@@ -52,7 +52,7 @@ describe('shards of a real tree', () => {
     ['infra/gitops', join(repoRoot, 'infra', 'gitops')],
     ['fixtures/select/history', historyFixture],
   ] as const) {
-    it(`${name}: shards 1/n … n/n cover every overlay exactly once`, async () => {
+    it(`${name}: shards 1/n … n/n cover every app overlay exactly once, whole envs, platform overlays in each`, async () => {
       const { overlays } = await discoverOverlays(root, {});
       for (const count of [1, 2, 3]) {
         const kept: string[] = [];
@@ -60,9 +60,19 @@ describe('shards of a real tree', () => {
           const sel = await shardSelector({ root, config: {}, shard: { index, count } })(overlays);
           expect(sel.keep.length + sel.skipped.length).toBe(overlays.length);
           for (const s of sel.skipped) expect(s.reason).toMatch(new RegExp(`^in shard \\d/${count}$`));
-          kept.push(...sel.keep.map((o) => o.path));
+          kept.push(...sel.keep.filter((o) => o.layer === 'apps').map((o) => o.path));
+          // Platform overlays are every shard's context (policies judge an env with them).
+          for (const o of overlays.filter((x) => x.layer !== 'apps')) expect(sel.keep).toContain(o);
+          // An env's app overlays stay together.
+          const envs = new Set(sel.keep.filter((o) => o.layer === 'apps').map((o) => o.env));
+          for (const o of overlays.filter((x) => x.layer === 'apps' && envs.has(x.env))) expect(sel.keep).toContain(o);
         }
-        expect(kept.sort()).toEqual(overlays.map((o) => o.path).sort());
+        expect(kept.sort()).toEqual(
+          overlays
+            .filter((o) => o.layer === 'apps')
+            .map((o) => o.path)
+            .sort(),
+        );
       }
     });
   }
@@ -76,7 +86,7 @@ describe.skipIf(!existsSync(kustomizeBin))('check --shard (CLI, real kustomize)'
         JSON.parse((await cli(['check', dir, '--format', 'json', '--no-cache', ...extra])).stdout);
       const [all, one, two] = [await run([]), await run(['--shard', '1/2']), await run(['--shard', '2/2'])];
       const paths = (r: { overlays: { path: string }[] }): string[] => r.overlays.map((o) => o.path);
-      expect([...paths(one), ...paths(two)].sort()).toEqual(paths(all));
+      expect([...new Set([...paths(one), ...paths(two)])].sort()).toEqual(paths(all));
       expect(paths(one).length).toBeGreaterThan(0);
       expect(paths(two).length).toBeGreaterThan(0);
       type F = { fingerprint: string; ruleId: string; line?: number; overlay?: string };
