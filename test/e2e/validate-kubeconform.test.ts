@@ -221,10 +221,11 @@ describe('validate as a pipeline step', () => {
       input: `apiVersion: v1\nkind: List\nitems:\n${crs.map(indent).join('\n')}\n`,
     });
     expect(r.code).toBe(1);
-    expect(r.stdout.match(/KFM-SCHEMA-005/g)).toHaveLength(3);
-    expect(r.stdout.match(/Fix one of/g)).toHaveLength(1);
-    expect(r.stdout).toMatch(/<stdin>:4:\d+ +Widget a/);
-    expect(r.stdout).toMatch(/<stdin>:8:\d+ +Widget b/);
+    // One line per object, then the summary row; the rule's advice once, under "How to fix".
+    expect(r.stdout.match(/^error +KFM-SCHEMA-005 +<stdin>:\d+/gm)).toHaveLength(3);
+    expect(r.stdout.match(/schema\.allowUnknownKinds/g)).toHaveLength(1);
+    expect(r.stdout).toMatch(/<stdin>:4:\d+ .*\(Widget a at apiVersion\)/);
+    expect(r.stdout).toMatch(/<stdin>:8:\d+ .*\(Widget b at apiVersion\)/);
   });
 
   it('--checks limits the checks; an unknown check or kind pattern is a usage error (exit 2)', async () => {
