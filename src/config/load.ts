@@ -11,7 +11,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import { locateInDocument } from '../parse/index.js';
 import { packageRoot } from '../util/paths.js';
-import { validateRuleSettings } from '../rules/index.js';
+import { allRules, validateRuleSettings } from '../rules/index.js';
 import { suggest } from '../util/suggest.js';
 import { CONFIG_FILE_NAMES } from './schema-files.js';
 import type { Config, LoadedConfig } from './types.js';
@@ -107,6 +107,18 @@ function describeError(err: ErrorObject | undefined, value: unknown): { message:
   if (!err) return { message: 'invalid config', path: [] };
   const path = pointerToPath(err.instancePath);
   const where = path.length > 0 ? path.join('.') : 'the top level';
+  // A key of `rules:` that is not shaped like a rule id: name it and the closest registered id, not the regex.
+  const badName = (err as ErrorObject & { propertyName?: string }).propertyName;
+  if (badName !== undefined && path[path.length - 1] === 'rules') {
+    const hint = suggest(
+      badName.toUpperCase(),
+      allRules().map((r) => r.id),
+    );
+    return {
+      message: `\`rules\` names ${JSON.stringify(badName)}, which is not a rule id (KFM-<FAMILY>-<NNN>)${hint ? `; did you mean ${hint}?` : ''}`,
+      path: [...path, badName],
+    };
+  }
   if (err.keyword === 'additionalProperties') {
     const key = String((err.params as { additionalProperty: string }).additionalProperty);
     const allowed = allowedKeys(err);

@@ -31,6 +31,10 @@ describe('config validation from the registry', () => {
       /kfm-gitops\.yaml:2: `rules` names unknown rule KFM-ARGO-044 \(did you mean KFM-ARGO-00\d\?\)/,
     );
     await expect(cfg('rules:\n  KFM-RENDR-003: warning\n')).rejects.toThrow(/did you mean KFM-RENDER-003/);
+    // Not even shaped like an id: named, with the closest id, never the schema's regex.
+    await expect(cfg('rules:\n  kfm-argo-04: warning\n')).rejects.toThrow(
+      /kfm-gitops\.yaml:2: `rules` names "kfm-argo-04", which is not a rule id .*did you mean KFM-ARGO-004\?/,
+    );
   });
 
   it('accepts ids of a custom family only when custom policies are configured', async () => {
