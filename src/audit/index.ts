@@ -58,16 +58,17 @@ export async function auditChange(options: AuditOptions): Promise<FindingInput[]
   const configPath = configFile ? toPosix(relative(root, configFile)) : undefined;
   const realConfig = configFile ? await realpath(configFile).catch(() => configFile) : undefined;
   const configChanged = realConfig !== undefined && changes.absolute.includes(realConfig);
-  const weakenings = [
-    ...(configChanged ? configWeakenings(await configAtBase(changes.top, changes.base, realConfig), config) : []),
-    ...(await policyWeakenings(options)),
-  ];
+  const before = configChanged ? await configAtBase(changes.top, changes.base, realConfig) : config;
+  const weakenings = [...(configChanged ? configWeakenings(before, config) : []), ...(await policyWeakenings(options))];
   if (weakenings.length === 0) return [];
-  const adrDir = posix.normalize((config.audit?.adrDir ?? DEFAULT_ADR_DIR).replace(/\/+$/, ''));
+  // The ADR folder is the one the base named: a change may not move it onto files it edits anyway (its own config).
+  const adrDir = posix.normalize((before.audit?.adrDir ?? DEFAULT_ADR_DIR).replace(/\/+$/, ''));
   const adrs = await Promise.all(
     changes.inRoot
-      .filter((f) => f.startsWith(`${adrDir}/`))
-      .map((f) => readFile(join(root, f), 'utf8').catch(() => '')),
+      .filter((f) => adrDir === '.' || f.startsWith(`${adrDir}/`))
+      // The changed files themselves (the config, an edited policy) name their rule ids: they are not notes about it.
+      .filter((f) => f !== configPath && !weakenings.some((w) => w.file === f))
+      .map((f) => readFile(join(root, f), 'utf8').catch(() => '')), // a deleted ADR covers nothing
   );
   const uncovered = weakenings.filter((w) => !adrs.some((text) => covers(text, w)));
   if (uncovered.length === 0) return [];

@@ -86,12 +86,28 @@ export function configWeakenings(before: Config, after: Config): Weakening[] {
   for (const key of ['exclude', 'allowRules', 'stopWords'] as const)
     for (const entry of added(secretsBefore[key], secretsAfter[key]))
       out.push({ what: `secrets.${key} \`${entry}\``, mentions: [entry], path: ['secrets', key] });
+  // Settings that decide what the rules see or how they judge: any change is the reviewer's to approve.
+  const changed = (what: string, a: unknown, b: unknown, path: string[]): void => {
+    if (!same(a, b)) out.push({ what: `a changed ${what}`, mentions: [what], path });
+  };
   const policyBefore = (before.policy ?? {}) as Record<string, unknown>;
   const policyAfter = (after.policy ?? {}) as Record<string, unknown>;
-  if (!same(policyBefore.params, policyAfter.params) && policyAfter.params !== undefined)
-    out.push({ what: 'changed policy.params', mentions: ['policy.params'], path: ['policy', 'params'] });
-  if (policyAfter.customDir !== policyBefore.customDir && policyAfter.customDir !== undefined)
-    out.push({ what: 'a changed policy.customDir', mentions: ['policy.customDir'], path: ['policy', 'customDir'] });
+  for (const key of new Set([...Object.keys(policyBefore), ...Object.keys(policyAfter)]))
+    changed(`policy.${key}`, policyBefore[key], policyAfter[key], ['policy', key]);
+  changed('discovery.overlays', before.discovery?.overlays, after.discovery?.overlays, ['discovery', 'overlays']);
+  changed('envOrder', before.envOrder, after.envOrder, ['envOrder']);
+  changed('audit.adrDir', before.audit?.adrDir, after.audit?.adrDir, ['audit', 'adrDir']);
+  changed('secrets.baseline', secretsBefore.baseline, secretsAfter.baseline, ['secrets', 'baseline']);
+  if (Number(secretsAfter.maxFileBytes ?? 0) > Number(secretsBefore.maxFileBytes ?? 0))
+    changed('secrets.maxFileBytes', secretsBefore.maxFileBytes, secretsAfter.maxFileBytes, ['secrets', 'maxFileBytes']);
+  const coverageOf = (c: Config): unknown[] =>
+    ((c as { coverage?: { exclude?: unknown[] } }).coverage?.exclude ?? []).map((e) => JSON.stringify(e));
+  for (const e of added(coverageOf(before), coverageOf(after)))
+    out.push({
+      what: `coverage.exclude ${e}`,
+      mentions: [String((JSON.parse(e) as { path?: unknown }).path ?? e)],
+      path: ['coverage', 'exclude'],
+    });
   return out;
 }
 

@@ -104,3 +104,33 @@ describe('check --changed-since on a two-commit branch', () => {
     expect(run.stdout).toMatch(/a new exception for KFM-DP-001/);
   });
 });
+
+describe('the audit cannot be talked out of', () => {
+  const git = (cwd: string, ...args: string[]): string =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' });
+  let repo: { dir: string; cleanup: () => void } | undefined;
+  afterEach(() => repo?.cleanup());
+
+  it('moving audit.adrDir onto the config, whose key names the rule, covers nothing', async () => {
+    repo = tempCopy(join(repoRoot, 'infra', 'gitops'));
+    const dir = repo.dir;
+    git(dir, 'init', '-q');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'base');
+    writeFileSync(join(dir, 'kfm-gitops.yaml'), 'audit:\n  adrDir: "."\nrules:\n  KFM-ARGO-004: "off"\n');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'weaken and move the ADR folder');
+    const run = await runCli(['check', '.', '--changed-since', 'HEAD~1', '--no-cache'], { cwd: dir });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/`rules\.KFM-ARGO-004: off`/);
+    expect(run.stdout).toMatch(/a changed audit\.adrDir/);
+  });
+
+  it('reports an env override in discovery.overlays (prod checked as dev)', () => {
+    const found = configWeakenings(
+      {},
+      { discovery: { overlays: [{ path: 'apps/kfm-api/overlays/prod', env: 'dev' }] } },
+    );
+    expect(found.map((w) => w.what)).toEqual(['a changed discovery.overlays']);
+  });
+});
