@@ -5,7 +5,7 @@
  * what an audit note (ADR) must mention for the change to be accepted, and the config key to point at.
  */
 import type { Config } from '../config/types.js';
-import { defaultSeverityOf } from '../rules/index.js';
+import { defaultSeverityOf, SEVERITY_RANK } from '../rules/index.js';
 import { RENDER_EXEC_PLUGIN } from '../rules/render.js';
 import { RULES as SCHEMA } from '../rules/schema.js';
 import type { Severity } from '../types.js';
@@ -20,7 +20,7 @@ export interface Weakening {
   file?: string;
 }
 
-const RANK: Record<Severity | 'off', number> = { off: -1, info: 0, warning: 1, error: 2 };
+const RANK: Record<Severity | 'off', number> = { off: -1, ...SEVERITY_RANK };
 
 function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];

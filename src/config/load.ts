@@ -87,11 +87,7 @@ export async function parseConfig(text: string, file: string): Promise<Config> {
   }
   const config = value as Config;
   // The config lives in the repository under check: it may tune rules, never open the gate (src/rules/index.ts).
-  const ruleProblem = validateRuleSettings(
-    config,
-    { customPolicies: typeof config.policy?.customDir === 'string' },
-    (id, known) => suggest(id, known),
-  )[0];
+  const ruleProblem = validateRuleSettings(config, { customPolicies: typeof config.policy?.customDir === 'string' })[0];
   if (ruleProblem) {
     const span = locateInDocument(doc, lc, ruleProblem.path, file);
     throw new ConfigError(`${file}${span ? `:${span.line}` : ''}: ${ruleProblem.message}`, file, span?.line);

@@ -3,12 +3,10 @@
  * ("not checked") is never lowered or switched off here, whatever reached this point: the config loader refuses such
  * settings, and this is the second lock for configs that bypass it (merged shards, programmatic callers).
  */
-import { defaultSeverityOf, isGuard } from '../rules/index.js';
+import { defaultSeverityOf, isGuard, SEVERITY_RANK as RANK } from '../rules/index.js';
 import type { Severity } from '../types.js';
 
 export type RuleSettings = Record<string, Severity | 'off'> | undefined;
-
-const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
 export function resolveSeverity(
   ruleId: string,

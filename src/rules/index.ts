@@ -10,6 +10,7 @@
 import type { Category, RuleDoc, Severity } from '../types.js';
 import { contentRuleDocs } from './secret-patterns.js';
 import { matchesAny } from '../util/glob.js';
+import { suggest } from '../util/suggest.js';
 import { CONFIG_RULES } from './config.js';
 import { policyRules } from './policy.js';
 import { PROMOTE_RULES } from './promote.js';
@@ -61,12 +62,17 @@ export function familyOf(id: string): string {
   return id.split('-')[1] ?? '';
 }
 
+let reserved: Set<string> | undefined;
+
 /** Families of the built-in rules: an id in one of them must be a registered rule, and custom policies may not use them. */
-export function reservedFamilies(): Set<string> {
-  return new Set([...allRules().map((r) => familyOf(r.id)), 'RENDER', 'SCHEMA', 'SEC', 'CONFIG']);
+export function reservedFamilies(): ReadonlySet<string> {
+  reserved ??= new Set(allRules().map((r) => familyOf(r.id)));
+  return reserved;
 }
 
-const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+/** Severities in order, for "lower than" decisions (config validation, the severity lock, the audit). */
+export const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+const RANK = SEVERITY_RANK;
 
 export interface RuleSettingProblem {
   message: string;
@@ -86,13 +92,12 @@ export function validateRuleSettings(
     secrets?: { allowRules?: unknown };
   },
   options: { customPolicies: boolean },
-  suggestId: (id: string, known: string[]) => string | undefined,
 ): RuleSettingProblem[] {
   const problems: RuleSettingProblem[] = [];
   const reserved = reservedFamilies();
   const known = allRules().map((r) => r.id);
   const unknown = (id: string, path: (string | number)[], what: string): void => {
-    const hint = suggestId(id, known);
+    const hint = suggest(id, known);
     problems.push({
       message: `${what} names unknown rule ${id}${hint ? ` (did you mean ${hint}?)` : ''}; \`kfm-gitops explain\` lists the rules`,
       path,

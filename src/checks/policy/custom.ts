@@ -19,6 +19,7 @@ import type { Severity } from '../../types.js';
 import { packageRoot } from '../../util/paths.js';
 import { policiesDir, regoSources, type CatalogueEntry } from './bundle.js';
 import { mkdirp } from '../../util/atomic-write.js';
+import { familyOf, reservedFamilies } from '../../rules/index.js';
 
 const run = promisify(execFile);
 
@@ -31,7 +32,6 @@ violations := [v | some v in data.custom[_].violations]
 /** KFM-<FAMILY>-NNN like every rule id (exceptions and `explain` rely on the shape), e.g. KFM-CUSTOM-001. */
 const CUSTOM_ID = /^KFM-[A-Z]+-[0-9]{3}$/;
 /** Families owned by other stages: a custom policy reporting under them would be filed in the wrong category. */
-const RESERVED_FAMILIES = new Set(['RENDER', 'SCHEMA', 'SEC', 'CONFIG']);
 
 export class CustomPolicyError extends Error {}
 
@@ -206,9 +206,9 @@ async function customCatalogue(
     const where = `${shown(entry.location?.file)} (${pkg})`;
     if (!CUSTOM_ID.test(id))
       problems.push(`${where}: custom.id ${JSON.stringify(custom.id)} must look like KFM-CUSTOM-001`);
-    else if (RESERVED_FAMILIES.has(id.split('-')[1]))
-      problems.push(`${where}: ${id} uses a family reserved for another check`);
     else if (builtinIds.has(id)) problems.push(`${where}: ${id} is a built-in rule id`);
+    else if (reservedFamilies().has(familyOf(id)))
+      problems.push(`${where}: ${id} uses a family reserved for the built-in rules`);
     else if (seen.has(id)) problems.push(`${where}: ${id} is used twice`);
     seen.add(id);
     const severity = (custom.severity ?? 'error') as Severity;

@@ -76,7 +76,7 @@ export class ValidatorDiskCache {
     try {
       text = readFileSync(file, 'utf8');
     } catch {
-      return undefined;
+      return undefined; // no entry (or unreadable): a cache miss, the validator compiles in memory
     }
     const newline = text.indexOf('\n');
     const header = text.slice(0, newline);

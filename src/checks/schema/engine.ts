@@ -33,7 +33,7 @@ export function shippedKubernetesVersions(): string[] {
   try {
     names = readdirSync(kubernetesSchemaDir());
   } catch {
-    return [];
+    return []; // an unreadable schema folder ships no release: engineFor then refuses every version
   }
   return names
     .map((n) => /^(\d+\.\d+)\.json$/.exec(n)?.[1])
@@ -155,7 +155,7 @@ export class ReleaseEngine {
       try {
         fn = this.get(target);
       } catch {
-        continue;
+        continue; // warming is a hint: run() compiles the schema again and reports it (KFM-SCHEMA-007)
       }
       if (cache && diskKey) cache.save(diskKey, this.ajv, fn);
     }

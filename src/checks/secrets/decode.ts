@@ -85,7 +85,7 @@ export function asText(bytes: Uint8Array): string | undefined {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return undefined;
+    return undefined; // not UTF-8: binary, which callers check for key material before asking for text
   }
 }
 

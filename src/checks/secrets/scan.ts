@@ -953,6 +953,6 @@ async function isDirectory(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();
   } catch {
-    return false;
+    return false; // the caller refuses a root that is not a readable folder
   }
 }
