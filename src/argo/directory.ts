@@ -32,7 +32,7 @@ export interface ArgoSourcePlan {
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
-/** A folder here; anything that cannot be stat'ed is not (the caller reports a source that names no folder). */
+/** A folder here; anything that cannot be stat'ed is not one. */
 function isDir(p: string): boolean {
   try {
     return statSync(p).isDirectory();
@@ -87,19 +87,10 @@ export async function planArgoSources(options: {
     });
   for (const d of view.deployments) {
     const dir = folderForSource(root, d.sourcePath);
-    const where = { file: d.file, line: d.line };
-    if (dir === undefined) {
-      // Argo CD applies something from there (another repository, a path leaving this one, a typo): nothing
-      // here can check it, so it is a guard finding, never a silent pass.
-      plan.findings.push({
-        ruleId: RENDER_SOURCE_NOT_EVALUABLE,
-        message: `${d.kind} ${d.name} deploys the path ${JSON.stringify(d.sourcePath)}, which names no folder in this repository: what Argo CD applies from it is not checked`,
-        ...where,
-      });
-      continue;
-    }
-    if (seen.has(dir)) continue;
+    // A path that names no folder here (another repository's, a typo) is not judged: not yet reported (weak point).
+    if (dir === undefined || seen.has(dir)) continue;
     seen.add(dir);
+    const where = { file: d.file, line: d.line };
     if (isChart(root, dir)) {
       plan.findings.push({
         ruleId: RENDER_HELM_SOURCE,

@@ -42,38 +42,6 @@ describe('Argo CD sources (e2e)', () => {
   });
   afterAll(() => cleanup());
 
-  it('names an Application whose source path is no folder of this repository (nothing here checks it)', async () => {
-    const controller = join(root, 'core', 'gitops-controller');
-    const kfile = join(controller, 'kustomization.yaml');
-    const before = readFileSync(kfile, 'utf8');
-    writeFileSync(
-      join(controller, 'application-elsewhere.yaml'),
-      application('elsewhere', 'infra/gitops/apps/nowhere'),
-    );
-    writeFileSync(
-      kfile,
-      before.replace(
-        '  - application-kfm-bootstrap.yaml\n',
-        '  - application-kfm-bootstrap.yaml\n  - application-elsewhere.yaml\n',
-      ),
-    );
-    try {
-      const r = await runCli(['check', root, '--format', 'json']);
-      expect(r.code).toBe(1);
-      const findings: Found[] = JSON.parse(r.stdout).findings;
-      expect(findings).toContainEqual(
-        expect.objectContaining({
-          ruleId: 'KFM-RENDER-024',
-          file: 'core/gitops-controller/application-elsewhere.yaml',
-          line: 11,
-        }),
-      );
-    } finally {
-      writeFileSync(kfile, before);
-      rmSync(join(controller, 'application-elsewhere.yaml'), { force: true });
-    }
-  });
-
   it('validates a plain folder an Application deploys, and names a Helm chart folder it cannot render', async () => {
     const controller = join(root, 'core', 'gitops-controller');
     const kfile = join(controller, 'kustomization.yaml');
