@@ -3,7 +3,9 @@
  * overlay, every file under the root (by size and mtime), the config, the tool and its shipped schemas and policy
  * bundle — the previous findings are reused and the checks are not run. Any change at all (or a render failure
  * that may not repeat, like a timeout) runs everything. Expiry of exceptions is applied after, so a cached result never outlives an
- * exception's date. Findings hold no secret values (they are redacted), so entries are plain JSON.
+ * exception's date. Findings hold no secret values (they are redacted), so entries are plain JSON — authenticated:
+ * a pull request could commit `results/<key>.json` with no findings for its own failing tree (the key is computable
+ * from file sizes and mtimes), so an entry is used only when its MAC verifies with this user's key (util/cache-auth.ts).
  *
  * Two keys, both over the stamps of every file under the root:
  *  - the tree key, known before anything is rendered: the files plus the renderer and the discovery options.
@@ -23,8 +25,10 @@ import type { Finding, OverlaySummary, RenderedOverlay } from './types.js';
 import { ensureIgnoredDir, packageRoot } from './util/paths.js';
 import { fileStamp } from './util/stamp.js';
 import { writeFileAtomic } from './util/atomic-write.js';
+import { CacheAuth } from './util/cache-auth.js';
 
-const FORMAT = 'kfm-results-v2';
+const FORMAT = 'kfm-results-v3';
+const MAC_PREFIX = `${FORMAT} mac=`;
 
 export interface CachedResults {
   findings: Finding[];
@@ -115,11 +119,22 @@ export function treeKey(common: string, tree: TreeKeyInput): string {
 }
 
 export class ResultCache {
-  constructor(private readonly dir: string) {}
+  private readonly auth: CacheAuth | undefined;
+
+  /** Without the per-user key (unwritable home) the cache is off: an entry nobody can authenticate is not used. */
+  constructor(
+    private readonly dir: string,
+    auth?: CacheAuth,
+  ) {
+    this.auth = auth ?? CacheAuth.open();
+  }
 
   async read(key: string): Promise<CachedResults | undefined> {
+    if (!this.auth) return undefined;
     try {
-      const entry = JSON.parse(await readFile(join(this.dir, `${key}.json`), 'utf8')) as {
+      const body = this.auth.unseal(MAC_PREFIX, key, await readFile(join(this.dir, `${key}.json`), 'utf8'));
+      if (body === undefined) return undefined; // planted or damaged: run the checks (and overwrite it)
+      const entry = JSON.parse(body) as {
         format?: string;
         key?: string;
       } & CachedResults;
@@ -137,9 +152,10 @@ export class ResultCache {
   /** Best effort: a cache that cannot be written only costs speed. */
   async write(key: string, results: CachedResults): Promise<void> {
     const file = join(this.dir, `${key}.json`);
+    if (!this.auth) return;
     try {
       ensureIgnoredDir(this.dir);
-      await writeFileAtomic(file, JSON.stringify({ format: FORMAT, key, ...results }));
+      await writeFileAtomic(file, this.auth.seal(MAC_PREFIX, key, JSON.stringify({ format: FORMAT, key, ...results })));
     } catch {
       // not written: the next run checks again
     }
