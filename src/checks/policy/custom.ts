@@ -67,9 +67,10 @@ export function customDirPath(root: string, customDir: string): string {
   return isAbsolute(customDir) ? customDir : resolve(root, customDir);
 }
 
-async function opaRun(opa: string, args: string[], cwd?: string): Promise<{ stdout: string; stderr: string }> {
+/** opa as a child with a timeout; SIGINT/SIGTERM of the CLI (`signal`) kill it, so no opa outlives the run. */
+async function opaRun(opa: string, args: string[], signal?: AbortSignal): Promise<{ stdout: string; stderr: string }> {
   try {
-    return await run(opa, args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+    return await run(opa, args, { maxBuffer: 64 * 1024 * 1024, timeout: 120_000, killSignal: 'SIGKILL', signal });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
     const detail = [e.stdout, e.stderr].filter(Boolean).join('\n').trim();
@@ -108,6 +109,7 @@ export async function compileCustomPolicies(options: {
   lookup?: OpaLookup;
   /** Authenticates cache entries (tests); default the per-user key. */
   auth?: CacheAuth;
+  signal?: AbortSignal;
 }): Promise<CompiledCustom> {
   const dir = customDirPath(options.root, options.customDir);
   const inputs = await buildInputs(dir);
@@ -148,19 +150,12 @@ export async function compileCustomPolicies(options: {
     ];
     // Compile first: Rego errors (an unsupported builtin included) are the most useful message.
     const out = join(stage, 'bundle.tar.gz');
-    await opaRun(opa, [
-      'build',
-      '-t',
-      'wasm',
-      '--capabilities',
-      capsFile,
-      '-e',
-      CUSTOM_ENTRYPOINT,
-      '-o',
-      out,
-      ...sources,
-    ]);
-    const rules = await customCatalogue(opa, stage, dir, options.customDir, inputs.custom, options.builtinIds);
+    await opaRun(
+      opa,
+      ['build', '-t', 'wasm', '--capabilities', capsFile, '-e', CUSTOM_ENTRYPOINT, '-o', out, ...sources],
+      options.signal,
+    );
+    const rules = await customCatalogue(opa, stage, dir, options.customDir, inputs.custom, options);
     const wasm = extractFromTarGz(await readFile(out), 'policy.wasm');
     if (auth) await writeEntry(auth, cacheRoot, inputs.hash, wasm, JSON.stringify(rules, null, 2));
     return { wasm, rules, hash: inputs.hash, cached: false };
@@ -195,7 +190,7 @@ async function customCatalogue(
   dir: string,
   displayDir: string,
   sources: string[],
-  builtinIds: ReadonlySet<string>,
+  { builtinIds, signal }: { builtinIds: ReadonlySet<string>; signal?: AbortSignal },
 ): Promise<CatalogueEntry[]> {
   // `opa inspect` takes one path; a staged copy of the Rego alone keeps the repo's JSON fixtures out of it.
   const inspectDir = join(stage, 'inspect');
@@ -203,7 +198,7 @@ async function customCatalogue(
     await mkdirp(dirname(join(inspectDir, s)));
     await copyFile(join(dir, s), join(inspectDir, s));
   }
-  const { stdout } = await opaRun(opa, ['inspect', '-a', '--format', 'json', inspectDir]);
+  const { stdout } = await opaRun(opa, ['inspect', '-a', '--format', 'json', inspectDir], signal);
   const inspected = JSON.parse(stdout) as {
     annotations?: { annotations?: Record<string, unknown>; path?: { value: string }[]; location?: { file?: string } }[];
   };

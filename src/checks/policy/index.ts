@@ -170,6 +170,7 @@ async function loadCustom(
       cache: ctx.config.cache,
       builtinIds: new Set(bundle.catalogue.rules.map((r) => r.id)),
       lookup: opa,
+      signal: ctx.signal,
     });
     // The repo's own code: in a worker with a time and memory budget per overlay (sandbox.ts).
     const engine = await SandboxedPolicy.load({
