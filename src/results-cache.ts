@@ -17,13 +17,14 @@
  * whole tree would cost more than it saves.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fg from 'fast-glob';
 import type { Config } from './config/types.js';
 import type { Finding, OverlaySummary, RenderedOverlay } from './types.js';
 import { ensureIgnoredDir, packageRoot } from './util/paths.js';
 import { fileStamp } from './util/stamp.js';
+import { walkTree } from './util/walk.js';
 import { writeFileAtomic } from './util/atomic-write.js';
 import { CacheAuth } from './util/cache-auth.js';
 
@@ -55,6 +56,7 @@ export interface TreeKeyInput {
   origin: boolean;
 }
 
+/** Stamps of the package's shipped data and config folders (names the tool controls). */
 async function fileStamps(cwd: string, patterns: string[], ignore: string[] = []): Promise<string[]> {
   const entries = await fg(patterns, {
     cwd,
@@ -65,6 +67,27 @@ async function fileStamps(cwd: string, patterns: string[], ignore: string[] = []
     ignore,
   });
   return entries.map((e) => `${e.path}:${e.stats ? fileStamp(e.stats) : ''}`).sort();
+}
+
+/**
+ * Every file under the root with its stamp: the same readdir walk as the secret scan's listing outside Git, so a
+ * name no glob matches (a newline in it) is in the key, and nothing is left out by name — an ignored or untracked
+ * file a kustomization reads, a folder named node_modules — except `.git` and the cache folders themselves.
+ */
+async function treeStamps(root: string): Promise<[string, string][]> {
+  const files = (
+    await walkTree(root, { skip: (p) => p === '.kfm-gitops/cache' || p.endsWith('/.kfm-gitops/cache') })
+  ).filter((p) => !p.endsWith('/'));
+  const stamps = await Promise.all(
+    files.map(async (f): Promise<[string, string]> => {
+      try {
+        return [f, fileStamp(await lstat(join(root, f)))];
+      } catch {
+        return [f, '(gone)'];
+      }
+    }),
+  );
+  return stamps.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 /**
@@ -87,7 +110,7 @@ export async function commonKey(input: RunKeyInput): Promise<string> {
   // Shipped data: a development checkout changes schemas or the bundle without a version bump.
   add(await fileStamps(packageRoot(), ['schemas/**', 'policies/bundle/**']));
   // Every file under the root: the secret scan reads them and source mapping reads bases and patches.
-  add(await fileStamps(input.root, ['**'], ['**/.git/**', '**/node_modules/**', '**/.kfm-gitops/cache/**']));
+  add(await treeStamps(input.root));
   for (const dir of [input.config.policy?.customDir, ...((input.config.schema?.extraDirs as unknown[]) ?? [])]) {
     if (typeof dir === 'string') add(await fileStamps(join(input.root, dir), ['**']).catch(() => ['(unreadable)']));
   }
