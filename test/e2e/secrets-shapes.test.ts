@@ -5,11 +5,11 @@
  * report file and no cache file. Every value is generated at run time.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers.js';
+import { everyReportFile, filesUnder, runCli } from '../helpers.js';
 import { leakedFragments } from '../secrets/helpers.js';
 import { Gen } from '../secrets/vectors.js';
 
@@ -20,19 +20,6 @@ interface Finding {
   ruleId: string;
   file?: string;
   overlay?: string;
-}
-
-function filesUnder(dir: string): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return entries.flatMap((e) => {
-    const p = join(dir, e);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
 }
 
 describe('validate - (stdin)', () => {
@@ -110,22 +97,7 @@ describe('the decoded shapes leave no trace in any output or cache', () => {
     const out = join(top, 'reports');
     const everything: string[] = [];
     for (const format of ['text', 'json', 'sarif', 'junit', 'github']) {
-      const r = await runCli([
-        'check',
-        root,
-        '--format',
-        format,
-        '-o',
-        `json=${out}/r.json`,
-        '-o',
-        `sarif=${out}/r.sarif`,
-        '-o',
-        `junit=${out}/r.xml`,
-        '-o',
-        `github=${out}/r.txt`,
-        '-o',
-        `text=${out}/r.log`,
-      ]);
+      const r = await runCli(['check', root, '--format', format, ...everyReportFile(out)]);
       expect(r.code, format).toBe(1);
       everything.push(r.stdout, r.stderr, ...filesUnder(out).map((f) => readFileSync(f, 'utf8')));
     }
