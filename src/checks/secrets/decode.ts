@@ -35,19 +35,36 @@ const classOf = (c: number): number => (c < 128 ? CLASS[c] : 0);
 /**
  * Maximal base64 runs (standard alphabet, optional `=` padding) of at least MIN_RUN characters, with a length
  * that can be base64, not pure hex (digests) and not one letter case only (identifiers), decoded.
+ *
+ * Most text is words shorter than a run, so the search skips: a run has at least `probe` alphabet characters
+ * (`minRun` less two `=`), so one starting in `[i, i + probe)` covers `i + probe - 1`: that character is probed
+ * first and, when it is outside the alphabet, the whole stretch is skipped; otherwise the stretch is read backwards
+ * to its last outsider. Each character is read at most twice by the search and once by the run it belongs to:
+ * linear, and a fraction of a character-by-character pass on prose and manifests.
  */
 export function base64Runs(text: string, minRun = MIN_RUN): Base64Run[] {
   const out: Base64Run[] = [];
   const n = text.length;
+  const isB64 = (at: number): boolean => (classOf(text.charCodeAt(at)) & 1) !== 0;
+  const probe = Math.max(1, minRun - 2);
   let i = 0;
-  while (i < n && out.length < MAX_RUNS) {
-    if ((classOf(text.charCodeAt(i)) & 1) === 0) {
-      i++;
+  while (i + probe <= n && out.length < MAX_RUNS) {
+    // Does a run of `probe` characters start at i? Probe its last character, then read back to the last outsider.
+    if (!isB64(i + probe - 1)) {
+      i += probe;
       continue;
     }
+    let p = i + probe - 2;
+    while (p >= i && isB64(p)) p--;
+    if (p >= i) {
+      i = p + 1;
+      continue;
+    }
+    // [i, i + probe) is all base64 and text[i - 1] is not (every jump lands after an outsider): a maximal run
+    // starts at i. Read it to its end, with the class bits every character has and some character has.
     const start = i;
-    let all = 0xff; // bits every character has
-    let any = 0; // bits some character has
+    let all = 0xff;
+    let any = 0;
     while (i < n) {
       const k = classOf(text.charCodeAt(i));
       if ((k & 1) === 0) break;
@@ -60,16 +77,12 @@ export function base64Runs(text: string, minRun = MIN_RUN): Base64Run[] {
     const upper = (any & 8) !== 0;
     let end = i;
     while (end < n && end - i < 2 && text.charCodeAt(end) === 61) end++;
-    // A run glued to a word character is part of something else (a URL path is fine: `/` is base64).
     const len = end - start;
-    if (len < minRun || hexOnly || !(lower && upper) || len % 4 === 1) {
-      i = end;
-      continue;
-    }
-    const body = text.slice(start, end);
-    // Unpadded runs decode as far as they go; padding in the middle is not base64.
-    out.push({ start, end, bytes: Buffer.from(body, 'base64') });
+    // i stops on an outsider (or the end), so the next search starts after it, as the skip above assumes.
     i = end;
+    if (len < minRun || hexOnly || !(lower && upper) || len % 4 === 1) continue;
+    // Unpadded runs decode as far as they go; padding in the middle is not base64.
+    out.push({ start, end, bytes: Buffer.from(text.slice(start, end), 'base64') });
   }
   return out;
 }

@@ -35,9 +35,9 @@ export interface StructureDecision {
 }
 
 interface LineInfo {
-  /** Lowercased key of a `key: value` line ('' when the line is not one). */
+  /** Key of a `key: value` line ('' when the line is not one); lowercased by needsStructure. */
   key: string;
-  /** Lowercased value text after the colon, comments included, trimmed. */
+  /** Value text after the colon, comments included, trimmed (as written). */
   value: string;
   /** The line opens a flow collection (`- {name: X, value: y}`). */
   flow: boolean;
@@ -55,22 +55,26 @@ export function needsStructure(text: string, textMatched: boolean): StructureDec
     steps += text.length;
     if (text.includes(m)) return { needed: true, steps };
   }
-  const lower = text.toLowerCase();
-  steps += text.length;
+  // Lines are read in the text as it is and only keys (and the values of `name:` and flow lines) are lowercased: a
+  // lowercase copy of every file was a tenth of the tree scan, most of it in the garbage collector.
   let prev: LineInfo | undefined;
   /** A credential key whose value is not on its own line: decided by the next line. */
   let openCredKey = false;
   let start = 0;
-  while (start <= lower.length) {
-    let end = lower.indexOf('\n', start);
-    if (end === -1) end = lower.length;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
     // Each character of the line is read at most about three times (indexOf probes, the trim, one value probe).
     steps += 3 * (end - start + 1);
-    const info = readLine(lower, start, end);
+    const info = readLine(text, start, end);
     if (openCredKey && info !== undefined && info.key === '' && !info.flow) return { needed: true, steps };
     if (info !== undefined) {
       openCredKey = false;
-      if (info.flow && hasCredWord(info.value) && info.value.includes('value')) return { needed: true, steps };
+      info.key = info.key.toLowerCase();
+      if (info.flow) {
+        const value = info.value.toLowerCase();
+        if (hasCredWord(value) && value.includes('value')) return { needed: true, steps };
+      }
       if (info.key !== '' && hasCredWord(info.key)) {
         const v = info.value;
         // `password: |`, `token: >-`, `key: *alias`, `secret: !!binary`, `password: "abc\` (escaped line break)
@@ -95,7 +99,7 @@ export function needsStructure(text: string, textMatched: boolean): StructureDec
  * another mapping: `value: x` of one env entry followed by `- name: DB_PASSWORD` of the next is no pair). */
 function isEnvPair(a: LineInfo, b: LineInfo): boolean {
   if (b.item) return false;
-  const named = (l: LineInfo): boolean => l.key === 'name' && hasCredWord(l.value);
+  const named = (l: LineInfo): boolean => l.key === 'name' && hasCredWord(l.value.toLowerCase());
   return (named(a) && b.key === 'value') || (a.key === 'value' && named(b));
 }
 
