@@ -135,14 +135,22 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   if (options.signal?.aborted) throw new Error('interrupted');
   const report = (f: FindingInput): void => collector.add(f);
   for (const r of rendered) collector.redactor.addObjects(r.resources.map((res) => res.object));
+  // Argo CD sources of other repositories are listed as not checked (reportUnusedExceptions still sees `skipped`).
+  const elsewhere: { path: string; reason: string }[] = [];
   if (coverage)
     rendered.push(
-      ...(await checkArgoSources(await coverage, discovered, overlayMap, files, { ...options, walk }, report)),
+      ...(await checkArgoSources(await coverage, discovered, overlayMap, files, { ...options, walk }, report, (n) =>
+        elsewhere.push(n),
+      )),
     );
   for (const issue of discovered.envIssues) report({ ruleId: RENDER_ENV_UNPLACED, ...issue, line: 1 });
   const ok = rendered.filter((r) => r.resources.length > 0);
   const summaries = rendered.map(summaryOf);
-  const facts: RunFacts = { started, skipped, reportUnusedExceptions: !filteredByFlags && skipped.length === 0 };
+  const facts: RunFacts = {
+    started,
+    skipped: [...skipped, ...elsewhere],
+    reportUnusedExceptions: !filteredByFlags && skipped.length === 0,
+  };
   await auditing;
   const hit = await results.afterRender(rendered, summaries);
   if (hit) return finish(options, cachedResolution(hit), summaries, { ...facts, cachedResults: true });

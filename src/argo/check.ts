@@ -34,6 +34,8 @@ export async function checkArgoSources(
   files: string[] | undefined,
   options: CheckRunOptions & { walk: OverlayWalker },
   report: (f: FindingInput) => void,
+  /** Sources the run does not check (another repository's, outside the root), for the report's not-checked list. */
+  notChecked: (entry: { path: string; reason: string }) => void = () => undefined,
 ): Promise<RenderedOverlay[]> {
   for (const f of coverage.findings) report(f);
   const plan = await planArgoSources({
@@ -43,6 +45,7 @@ export async function checkArgoSources(
     uncovered: coverage.uncovered,
   });
   for (const f of plan.findings) report(f);
+  for (const n of plan.notChecked) notChecked(n);
   const envOrder = options.config.envOrder ?? ['dev', 'stage', 'prod'];
   // A changed-only run checks the sources holding a changed file; a full run checks them all.
   const touched = (paths: string[]): boolean => !files || paths.some((p) => files.includes(p));

@@ -10,6 +10,7 @@ import type { Overlay } from '../types.js';
 import { matchesAny } from '../util/glob.js';
 import { nearest } from '../util/suggest.js';
 import { overlayForSource, readArgoView, type ArgoView } from '../argo/applications.js';
+import { isThisRepo, readRepoIdentity } from '../argo/repo.js';
 import { DEFAULT_ENV_ORDER, placeEnv } from './env.js';
 import { KUSTOMIZATION_NAMES, readKustomization, isRemoteRef, repoPathOf } from './kustomization.js';
 
@@ -87,7 +88,7 @@ export async function discoverOverlays(
   const referenced = new Set<string>();
   const components = new Set<string>();
   const namespaces = new Map<string, string>();
-  const argoReading = readArgoView(root);
+  const argoReading = readRepoIdentity(root, config).then((identity) => readArgoView(root, identity));
   argoReading.catch(() => undefined); // awaited below
   const inRoot = repoPathOf(root);
   await Promise.all(
@@ -201,6 +202,8 @@ function placeEnvs(
   const paths = overlays.map((o) => o.path);
   const deployedTo = new Map<string, string[]>();
   for (const d of context.argo.deployments) {
+    // Another repository's Application says nothing about this repository's folders.
+    if (isThisRepo(context.argo.identity, d.repoURL) === false) continue;
     const target = overlayForSource(d.sourcePath, paths);
     if (target && d.namespace) deployedTo.set(target, [...(deployedTo.get(target) ?? []), d.namespace]);
   }
