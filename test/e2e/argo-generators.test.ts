@@ -1,0 +1,201 @@
+/**
+ * Issue 14, on a temp copy of infra/gitops: ApplicationSet git generators over this repository are evaluated, so the
+ * folders they deploy are checked (a RoleBinding to cluster-admin, a LoadBalancer in front of the database); an
+ * Application of this repository (named by the `origin` remote or `argo.repoURLs`) whose path names no folder is a
+ * finding on its line; another repository's Application is listed as not checked, never passed in silence.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { repoRoot, runCli } from '../helpers.js';
+import { CLUSTER_ADMIN_ROLEBINDING as rolebinding } from './argo-fixtures.js';
+
+type Found = { ruleId: string; file?: string; line?: number; message: string };
+const THIS = 'https://git.example.org/kfm/kfm.git';
+
+let top: string;
+let root: string;
+beforeEach(() => {
+  top = mkdtempSync(join(tmpdir(), 'kfm-argo-gen-'));
+  root = join(top, 'infra', 'gitops');
+  mkdirSync(root, { recursive: true });
+  cpSync(join(repoRoot, 'infra', 'gitops'), root, { recursive: true, filter: (s) => !s.includes('.kfm-gitops') });
+});
+afterEach(() => rmSync(top, { recursive: true, force: true }));
+
+function write(rel: string, text: string): void {
+  mkdirSync(dirname(join(root, rel)), { recursive: true });
+  writeFileSync(join(root, rel), text);
+}
+
+/** Adds a manifest to the gitops-controller overlay (so it is rendered and covered, as Argo CD would sync it). */
+function addToController(name: string, text: string): void {
+  write(`core/gitops-controller/${name}`, text);
+  const kfile = join(root, 'core', 'gitops-controller', 'kustomization.yaml');
+  const before = readFileSync(kfile, 'utf8');
+  writeFileSync(
+    kfile,
+    before.replace('  - application-kfm-bootstrap.yaml\n', `  - application-kfm-bootstrap.yaml\n  - ${name}\n`),
+  );
+}
+
+const appset = (name: string, generator: string[], path: string, goTemplate = false): string =>
+  [
+    'apiVersion: argoproj.io/v1alpha1',
+    'kind: ApplicationSet',
+    'metadata:',
+    `  name: ${name}`,
+    '  namespace: openshift-gitops',
+    'spec:',
+    ...(goTemplate ? ['  goTemplate: true'] : []),
+    '  generators:',
+    ...generator,
+    '  template:',
+    '    metadata:',
+    `      name: "${name}"`,
+    '    spec:',
+    '      project: kfm-apps',
+    '      source:',
+    `        repoURL: ${THIS}`,
+    '        targetRevision: main',
+    `        path: "${path}"`,
+    '      destination:',
+    '        server: https://kubernetes.default.svc',
+    '        namespace: kfm-dev',
+    '',
+  ].join('\n');
+
+async function check(
+  args: string[] = [],
+): Promise<{ code: number; findings: Found[]; report: Record<string, unknown> }> {
+  const r = await runCli(['check', root, '--format', 'json', ...args]);
+  const report = JSON.parse(r.stdout) as Record<string, unknown>;
+  return { code: r.code, findings: report.findings as Found[], report };
+}
+
+describe('ApplicationSet git generators over this repository (e2e)', () => {
+  it('checks the plain folders a git directories generator deploys (RoleBinding to cluster-admin)', async () => {
+    write('extras/team-a/rolebinding.yaml', rolebinding);
+    addToController(
+      'applicationset-extras.yaml',
+      appset(
+        'extras',
+        [
+          '    - git:',
+          `        repoURL: ${THIS}`,
+          '        revision: main',
+          '        directories:',
+          "          - path: 'infra/gitops/extras/*'",
+        ],
+        '{{path}}',
+      ),
+    );
+    const { code, findings } = await check();
+    expect(code).toBe(1);
+    expect(findings).toContainEqual(
+      expect.objectContaining({ ruleId: 'KFM-RBAC-001', file: 'extras/team-a/rolebinding.yaml' }),
+    );
+    expect(findings.filter((f) => f.ruleId === 'KFM-RENDER-024')).toEqual([]);
+  });
+
+  it('checks the overlay a git files generator names, with goTemplate (LoadBalancer in front of the database)', async () => {
+    // The patch makes the dev postgis Service a LoadBalancer; the file generator's parameters point at the overlay.
+    write(
+      'extras/db-dev/kustomization.yaml',
+      [
+        'apiVersion: kustomize.config.k8s.io/v1beta1',
+        'kind: Kustomization',
+        'resources:',
+        '  - ../../apps/postgis/overlays/dev',
+        'patches:',
+        '  - target: { kind: Service, name: postgis }',
+        '    patch: |',
+        '      - op: replace',
+        '        path: /spec/type',
+        '        value: LoadBalancer',
+        '',
+      ].join('\n'),
+    );
+    write('extras/db-dev/deploy.json', JSON.stringify({ target: { folder: 'db-dev' } }));
+    addToController(
+      'applicationset-db.yaml',
+      appset(
+        'db',
+        [
+          '    - git:',
+          `        repoURL: ${THIS}`,
+          '        revision: main',
+          '        files:',
+          "          - path: 'infra/gitops/extras/*/deploy.json'",
+        ],
+        'infra/gitops/extras/{{ .target.folder }}',
+        true,
+      ),
+    );
+    const { code, findings } = await check();
+    expect(code).toBe(1);
+    expect(findings).toContainEqual(expect.objectContaining({ ruleId: 'KFM-TM-002' }));
+    expect(findings.filter((f) => f.ruleId === 'KFM-RENDER-024')).toEqual([]);
+  });
+});
+
+describe('which Applications deploy from this repository (e2e)', () => {
+  const typo = (): void => {
+    const file = join(root, 'core', 'gitops-controller', 'application-kfm-bootstrap.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('bootstrap/overlays/default', 'bootstrap/overlays/defualt'));
+  };
+  /** The typo'd path of an Application of this repository: exit 1, KFM-RENDER-024 on the `path:` line. */
+  const expectTypoFound = async (): Promise<void> => {
+    typo();
+    const { code, findings } = await check();
+    expect(code).toBe(1);
+    expect(findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'KFM-RENDER-024',
+        file: 'core/gitops-controller/application-kfm-bootstrap.yaml',
+        line: 11,
+        message: expect.stringMatching(/defualt/),
+      }),
+    );
+  };
+
+  it('with argo.repoURLs: the unmodified copy passes, a path naming no folder here is KFM-RENDER-024 on its line', async () => {
+    write('kfm-gitops.yaml', `argo:\n  repoURLs:\n    - ${THIS}\n`);
+    expect((await check()).code).toBe(0);
+    await expectTypoFound();
+  });
+
+  it('with the origin remote (scp form): the same typo is found; another repository is listed as not checked', async () => {
+    execFileSync('git', ['init', '-q', top]);
+    execFileSync('git', ['-C', top, 'remote', 'add', 'origin', 'git@GIT.example.org:kfm/kfm']);
+    expect((await check()).code).toBe(0);
+    addToController(
+      'application-elsewhere.yaml',
+      readFileSync(join(root, 'core', 'gitops-controller', 'application-kfm-bootstrap.yaml'), 'utf8')
+        .replace('name: kfm-bootstrap', 'name: vendor-stack')
+        .replace(`repoURL: ${THIS}`, 'repoURL: https://github.com/vendor/stack.git')
+        .replace('infra/gitops/bootstrap/overlays/default', 'deploy/prod'),
+    );
+    const elsewhere = await check();
+    expect(elsewhere.code).toBe(0);
+    expect(elsewhere.report.skipped).toContainEqual({
+      path: 'deploy/prod',
+      reason: expect.stringMatching(
+        /Application vendor-stack .*https:\/\/github\.com\/vendor\/stack\.git, another repository/,
+      ),
+    });
+    await expectTypoFound();
+  });
+
+  it('without a name for the repository, a path naming no folder is listed as not checked (not silently passed)', async () => {
+    typo();
+    const { code, report } = await check();
+    expect(code).toBe(0);
+    expect(report.skipped).toContainEqual({
+      path: 'infra/gitops/bootstrap/overlays/defualt',
+      reason: expect.stringMatching(/names no folder here and the repository's URL is unknown/),
+    });
+  });
+});
