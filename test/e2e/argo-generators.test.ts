@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { repoRoot, runCli } from '../helpers.js';
-import { CLUSTER_ADMIN_ROLEBINDING as rolebinding } from './argo-fixtures.js';
+import { CLUSTER_ADMIN_ROLEBINDING as rolebinding } from './infra-copy.js';
 
 type Found = { ruleId: string; file?: string; line?: number; message: string };
 const THIS = 'https://git.example.org/kfm/kfm.git';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasShared, repoRoot, runCli, sharedDir } from '../helpers.js';
-import { CLUSTER_ADMIN_ROLEBINDING } from './argo-fixtures.js';
+import { CLUSTER_ADMIN_ROLEBINDING } from './infra-copy.js';
 
 type Found = { ruleId: string; file?: string; line?: number; message: string };
 
