@@ -75,7 +75,8 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   const treeHit = await results.beforeDiscovery();
   // A stored report that checked nothing is never reused (zero things checked is not a result).
   if (treeHit && treeHit.overlays.length > 0) {
-    const facts = { started, skipped: [], reportUnusedExceptions: !filteredByFlags, cachedResults: true };
+    const skipped = treeHit.notChecked ?? [];
+    const facts = { started, skipped, reportUnusedExceptions: !filteredByFlags, cachedResults: true };
     return finish(options, cachedResolution(treeHit), treeHit.overlays, facts);
   }
   // Past the tree key something will render: start the render workers now, so their start-up overlaps discovery.
@@ -152,7 +153,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     reportUnusedExceptions: !filteredByFlags && skipped.length === 0,
   };
   await auditing;
-  const hit = await results.afterRender(rendered, summaries);
+  const hit = await results.afterRender(rendered, summaries, elsewhere);
   if (hit) return finish(options, cachedResolution(hit), summaries, { ...facts, cachedResults: true });
   await runChecks(
     await checksLoading,
@@ -172,7 +173,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     collector,
     options.origin ? (byOverlay) => resolveOrigins(byOverlay, overlayMap, { ...options, walk }) : undefined,
   );
-  await results.store({ findings: resolved.findings, containers: resolved.containers }, summaries);
+  await results.store({ findings: resolved.findings, containers: resolved.containers }, summaries, elsewhere);
   return finish(options, resolved, summaries, facts);
 }
 

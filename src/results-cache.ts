@@ -24,7 +24,7 @@ import { ensureIgnoredDir, packageRoot } from './util/paths.js';
 import { fileStamp } from './util/stamp.js';
 import { writeFileAtomic } from './util/atomic-write.js';
 
-const FORMAT = 'kfm-results-v2';
+const FORMAT = 'kfm-results-v3';
 
 export interface CachedResults {
   findings: Finding[];
@@ -32,6 +32,8 @@ export interface CachedResults {
   containers: Record<string, string>;
   /** The overlays of the run, for the report (tree-key entries: nothing is rendered on a hit). */
   overlays?: OverlaySummary[];
+  /** Argo CD sources the run listed as not checked (tree-key entries: a hit must say so again). */
+  notChecked?: { path: string; reason: string }[];
 }
 
 export interface RunKeyInput {
@@ -128,6 +130,7 @@ export class ResultCache {
         findings: entry.findings,
         containers: entry.containers ?? {},
         ...(Array.isArray(entry.overlays) ? { overlays: entry.overlays } : {}),
+        ...(Array.isArray(entry.notChecked) ? { notChecked: entry.notChecked } : {}),
       };
     } catch {
       return undefined; // missing or corrupt: run the checks

@@ -9,7 +9,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { repoRoot, runCli } from '../helpers.js';
+import { fixtures, repoRoot, runCli } from '../helpers.js';
 import { CLUSTER_ADMIN_ROLEBINDING as rolebinding } from './infra-copy.js';
 
 type Found = { ruleId: string; file?: string; line?: number; message: string };
@@ -197,5 +197,37 @@ describe('which Applications deploy from this repository (e2e)', () => {
       path: 'infra/gitops/bootstrap/overlays/defualt',
       reason: expect.stringMatching(/names no folder here and the repository's URL is unknown/),
     });
+  });
+
+  it("lists the policy fixture's desired-state Applications as another repository's, also from the results cache", async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'kfm-argo-cache-'));
+    try {
+      for (const run of ['fresh', 'cached']) {
+        const r = await runCli([
+          'check',
+          join(fixtures, 'policy', 'argo-violation'),
+          '--format',
+          'json',
+          '--cache-dir',
+          cacheDir,
+        ]);
+        const report = JSON.parse(r.stdout) as {
+          summary: { cachedResults?: boolean };
+          findings: Found[];
+          skipped: { path: string; reason: string }[];
+        };
+        expect(Boolean(report.summary.cachedResults), run).toBe(run === 'cached');
+        expect(report.findings.filter((f) => f.ruleId === 'KFM-RENDER-024')).toEqual([]);
+        expect(report.skipped.map((s) => s.path).sort()).toEqual([
+          'apps/team-a/overlays/dev',
+          'apps/team-a/overlays/prod',
+          'apps/team-a/overlays/prod',
+          'apps/team-a/overlays/stage',
+        ]);
+        for (const s of report.skipped) expect(s.reason).toMatch(/acme\/desired-state\.git, another repository/);
+      }
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 });
