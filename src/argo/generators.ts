@@ -8,7 +8,7 @@
  * pull requests, another repository's tree) is returned as not evaluable, never guessed.
  */
 import { parseAllDocuments } from 'yaml';
-import { escapeRegExp, matchesAny } from '../util/glob.js';
+import { doublestarMatch, goPathMatch } from './path-match.js';
 import { isThisRepo, type RepoIdentity } from './repo.js';
 
 export type Params = Record<string, string>;
@@ -137,7 +137,7 @@ async function evaluateGit(git: Record<string, unknown>, ctx: GeneratorContext):
     return { elements: out };
   }
   // Files: doublestar globs (Argo CD's git file globbing), sorted; each file holds one object or a list of them.
-  const matched = repoPaths(tree.files, files, ctx.identity.prefix, (p, f) => matchesAny(f, [p]), false);
+  const matched = repoPaths(tree.files, files, ctx.identity.prefix, doublestarMatch, false);
   for (const repoFile of matched) {
     const text = await tree.read(repoFile.rootRel);
     if (text === undefined) return { unevaluable: `git files (${repoFile.repo} cannot be read)` };
@@ -198,29 +198,6 @@ function leadingPrefixes(patterns: string[]): string[] {
     out.push(pre);
   }
   return out;
-}
-
-/** Go's path.Match: `*` and `?` within one segment, `[...]` classes (`^` negates), `\` escapes; no `**`, no braces. */
-export function goPathMatch(pattern: string, path: string): boolean {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 2);
-      if (end === -1) return false; // Go: ErrBadPattern, the entry matches nothing
-      const cls = pattern.slice(i + 1, end).replace(/\\/g, '\\\\');
-      re += `[${cls}]`;
-      i = end;
-    } else if (c === '\\' && i + 1 < pattern.length) re += escapeRegExp(pattern[++i]!);
-    else re += escapeRegExp(c);
-  }
-  try {
-    return new RegExp(`^${re}$`).test(path);
-  } catch {
-    return false;
-  }
 }
 
 /** Argo CD's utils.SanitizeName: lowercase, `[^-a-z0-9.]` to `-`, at most 253 characters, no leading/trailing `-.`. */

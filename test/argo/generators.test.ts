@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readArgoView } from '../../src/argo/applications.js';
-import { goPathMatch, sanitizeName } from '../../src/argo/generators.js';
+import { sanitizeName } from '../../src/argo/generators.js';
+import { goPathMatch } from '../../src/argo/path-match.js';
 import { isThisRepo, normalizeRepoURL, repoIdentity } from '../../src/argo/repo.js';
 
 const THIS = 'https://git.example.org/kfm/kfm.git';
