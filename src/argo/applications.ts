@@ -41,6 +41,8 @@ export interface ArgoView {
   unevaluable: ArgoUnevaluable[];
   /** How this repository is named (repo.ts): which deployments are ours to check. */
   identity: RepoIdentity;
+  /** Root-relative parameter files git `files` generators read: generator inputs, not manifests to cover. */
+  inputs: string[];
 }
 
 const IGNORE = ['**/node_modules/**', '**/.git/**', '**/.kfm-gitops/**'];
@@ -86,8 +88,9 @@ export async function readArgoView(root: string, identity: RepoIdentity = { keys
     followSymbolicLinks: false,
     onlyFiles: true,
   });
-  const view: ArgoView = { deployments: [], unevaluable: [], identity };
+  const view: ArgoView = { deployments: [], unevaluable: [], identity, inputs: [] };
   const tree = lazyTree(root);
+  const inputs = new Set<string>();
   for (const file of files.sort()) {
     let text: string;
     try {
@@ -121,7 +124,7 @@ export async function readArgoView(root: string, identity: RepoIdentity = { keys
         if (spec.templatePatch !== undefined) refuse('templatePatch', ['spec', 'templatePatch']);
         for (const [i, g] of generators.entries()) {
           if (spec.templatePatch !== undefined) break;
-          const evaluated = await evaluateGenerator(g, { goTemplate, identity, tree });
+          const evaluated = await evaluateGenerator(g, { goTemplate, identity, tree, inputs });
           if ('unevaluable' in evaluated) {
             refuse(evaluated.unevaluable, ['spec', 'generators', i]);
             continue;
@@ -145,6 +148,7 @@ export async function readArgoView(root: string, identity: RepoIdentity = { keys
       }
     }
   }
+  view.inputs = [...inputs].sort();
   return view;
 }
 

@@ -58,7 +58,7 @@ export async function checkArgoSources(
   for (const o of kustomize) overlayMap.set(o.path, o);
   const rendered = await mapPool(kustomize, options.concurrency, (o) => renderOverlay(o, options, report));
   const directories = plan.directories.filter((d) => touched(d.files));
-  const validated = new Set(plan.directories.flatMap((d) => d.files));
+  const validated = new Set([...plan.directories.flatMap((d) => d.files), ...discovered.argo.inputs]);
   for (const file of coverage.uncovered) if (!validated.has(file)) report(uncoveredFinding(file));
   for (const d of directories)
     rendered.push(await renderDirectory(d, overlayFor(options.root, d.path, envOrder), options.root, report));

@@ -35,6 +35,8 @@ export interface GeneratorContext {
   identity: RepoIdentity;
   /** Listed once, on the first git generator. */
   tree: () => Promise<RepoTree>;
+  /** Root-relative files the git `files` generators read (their parameters: inputs, not manifests). */
+  inputs?: Set<string>;
 }
 
 export type Generated = { elements: Params[] } | { unevaluable: string };
@@ -139,6 +141,7 @@ async function evaluateGit(git: Record<string, unknown>, ctx: GeneratorContext):
   // Files: doublestar globs (Argo CD's git file globbing), sorted; each file holds one object or a list of them.
   const matched = repoPaths(tree.files, files, ctx.identity.prefix, doublestarMatch, false);
   for (const repoFile of matched) {
+    ctx.inputs?.add(repoFile.rootRel);
     const text = await tree.read(repoFile.rootRel);
     if (text === undefined) return { unevaluable: `git files (${repoFile.repo} cannot be read)` };
     if (text.length > MAX_FILE_BYTES) return { unevaluable: `git files (${repoFile.repo} is too large)` };
