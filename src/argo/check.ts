@@ -47,14 +47,31 @@ export async function checkArgoSources(
   for (const f of plan.findings) report(f);
   for (const n of plan.notChecked) notChecked(n);
   const envOrder = options.config.envOrder ?? ['dev', 'stage', 'prod'];
-  // A changed-only run checks the sources holding a changed file; a full run checks them all.
-  const touched = (paths: string[]): boolean => !files || paths.some((p) => files.includes(p));
-  const kustomize = plan.kustomize
-    .map((path) => {
-      const file = findKustomizationFile(join(options.root, path));
-      return overlayFor(options.root, path, envOrder, file ? file.slice(join(options.root, path).length + 1) : '');
-    })
-    .filter((o) => !files || files.some((f) => f.startsWith(`${o.path}/`)));
+  // A changed-only run checks the sources reading a changed file; a full run checks them all. A change to what says
+  // which folders Argo CD deploys (an Application/ApplicationSet manifest, a git files generator's parameters) may
+  // point Argo CD at a folder that did not change: then every source is checked.
+  const argoInputs = new Set([
+    ...discovered.argo.inputs,
+    ...discovered.argo.deployments.map((d) => d.file),
+    ...discovered.argo.unevaluable.map((u) => u.file),
+  ]);
+  const everything = !files || files.some((f) => argoInputs.has(f));
+  const touched = (paths: string[]): boolean => everything || paths.some((p) => files!.includes(p));
+  const candidates = plan.kustomize.map((path) => {
+    const file = findKustomizationFile(join(options.root, path));
+    return overlayFor(options.root, path, envOrder, file ? file.slice(join(options.root, path).length + 1) : '');
+  });
+  const kustomize: Overlay[] = [];
+  for (const o of candidates) {
+    if (everything) {
+      kustomize.push(o);
+      continue;
+    }
+    // Inputs that cannot all be listed (a refused reference, a cycle) select the source, as for overlays.
+    const walk = await options.walk(o);
+    if (walk.issues.length > 0 || touched(walk.inputs) || files!.some((f) => f.startsWith(`${o.path}/`)))
+      kustomize.push(o);
+  }
   for (const o of kustomize) overlayMap.set(o.path, o);
   const rendered = await mapPool(kustomize, options.concurrency, (o) => renderOverlay(o, options, report));
   const directories = plan.directories.filter((d) => touched(d.files));

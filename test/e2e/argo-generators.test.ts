@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixtures, repoRoot, runCli } from '../helpers.js';
-import { CLUSTER_ADMIN_ROLEBINDING as rolebinding } from './infra-copy.js';
+import { CLUSTER_ADMIN_ROLEBINDING as rolebinding, gitCopy } from './infra-copy.js';
 
 type Found = { ruleId: string; file?: string; line?: number; message: string };
 const THIS = 'https://git.example.org/kfm/kfm.git';
@@ -230,6 +230,66 @@ describe('which Applications deploy from this repository (e2e)', () => {
       }
     } finally {
       rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('changed-only runs and Argo CD sources (e2e)', () => {
+  it("checks the folder a git files generator's changed parameters now point at, though that folder did not change", async () => {
+    const copy = gitCopy();
+    const git = (...args: string[]): string =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: copy.top, encoding: 'utf8' });
+    try {
+      const at = (rel: string): string => join(copy.root, rel);
+      mkdirSync(at('extras/plain'), { recursive: true });
+      mkdirSync(at('extras/admin'), { recursive: true });
+      mkdirSync(at('extras/params'), { recursive: true });
+      writeFileSync(
+        at('extras/plain/configmap.yaml'),
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: note\n  namespace: kfm-dev\ndata:\n  a: b\n',
+      );
+      writeFileSync(at('extras/admin/rolebinding.yaml'), rolebinding);
+      writeFileSync(at('extras/params/deploy.yaml'), 'folder: plain\n');
+      const controller = at('core/gitops-controller');
+      writeFileSync(
+        join(controller, 'applicationset-extras.yaml'),
+        appset(
+          'extras',
+          [
+            '    - git:',
+            `        repoURL: ${THIS}`,
+            '        files:',
+            "          - path: 'infra/gitops/extras/params/*.yaml'",
+          ],
+          'infra/gitops/extras/{{folder}}',
+        ),
+      );
+      const kfile = join(controller, 'kustomization.yaml');
+      writeFileSync(
+        kfile,
+        readFileSync(kfile, 'utf8').replace(
+          '  - application-kfm-bootstrap.yaml\n',
+          '  - application-kfm-bootstrap.yaml\n  - applicationset-extras.yaml\n',
+        ),
+      );
+      // The admin folder is deployed by nothing yet: excluded from coverage on purpose for this test.
+      writeFileSync(
+        at('kfm-gitops.yaml'),
+        'coverage:\n  exclude:\n    - path: extras/admin/**\n      reason: staged, not deployed\n',
+      );
+      git('add', '-A');
+      git('commit', '-qm', 'base');
+      expect((await runCli(['check', 'infra/gitops', '--changed-since', 'HEAD'], { cwd: copy.top })).code).toBe(0);
+      writeFileSync(at('extras/params/deploy.yaml'), 'folder: admin\n');
+      const r = await runCli(['check', 'infra/gitops', '--changed-since', 'HEAD', '--format', 'json'], {
+        cwd: copy.top,
+      });
+      expect(r.code).toBe(1);
+      expect((JSON.parse(r.stdout) as { findings: Found[] }).findings).toContainEqual(
+        expect.objectContaining({ ruleId: 'KFM-RBAC-001', file: 'extras/admin/rolebinding.yaml' }),
+      );
+    } finally {
+      copy.cleanup();
     }
   });
 });
