@@ -129,10 +129,8 @@ export async function readArgoView(root: string, identity: RepoIdentity = { keys
             refuse(evaluated.unevaluable, ['spec', 'generators', i]);
             continue;
           }
-          const template =
-            isObject(g) && isObject((g as Record<string, unknown>).template)
-              ? mergeTemplate(spec.template, (g as Record<string, unknown>).template)
-              : spec.template;
+          const override = generatorTemplate(g);
+          const template = override ? mergeTemplate(spec.template, override) : spec.template;
           for (const params of evaluated.elements) {
             const rendered = substitute(isObject(template) ? template.spec : undefined, params, goTemplate);
             for (const d of sourcesOf(rendered))
@@ -187,6 +185,17 @@ function sourcesOf(spec: unknown): Source[] {
   add(spec.source, ['source']);
   if (Array.isArray(spec.sources)) spec.sources.forEach((s, i) => add(s, ['sources', i]));
   return out;
+}
+
+/**
+ * A generator's own template (`list: {elements, template}`, `git: {…, template}`), which Argo CD merges over the
+ * ApplicationSet's; a `template` beside the generator kind is read too, so no spelling escapes the check.
+ */
+function generatorTemplate(g: unknown): Record<string, unknown> | undefined {
+  if (!isObject(g)) return undefined;
+  for (const [key, value] of Object.entries(g))
+    if (key !== 'selector' && key !== 'template' && isObject(value) && isObject(value.template)) return value.template;
+  return isObject(g.template) ? g.template : undefined;
 }
 
 function mergeTemplate(base: unknown, override: unknown): unknown {

@@ -152,6 +152,24 @@ describe('git directories generator', () => {
   });
 });
 
+describe("a generator's own template", () => {
+  it('is merged over the ApplicationSet template, as Argo CD does (list: {elements, template})', async () => {
+    const gen = [
+      '    - list:',
+      '        elements:',
+      '          - env: dev',
+      '        template:',
+      '          metadata: {}',
+      '          spec:',
+      '            source:',
+      "              path: 'overridden/{{env}}'",
+    ].join('\n');
+    const root = tree({ 'set.yaml': appset(gen, 'apps/{{env}}') });
+    const view = await readArgoView(root, repoIdentity([THIS], '', root));
+    expect(view.deployments.map((d) => [d.sourcePath, d.repoURL])).toEqual([['overridden/dev', THIS]]);
+  });
+});
+
 describe('git files generator', () => {
   it('flattens each file (an object or a list of them) into parameters with the path ones', async () => {
     const gen = [
