@@ -13,7 +13,7 @@ import { KUSTOMIZATION_NAMES } from '../discover/kustomization.js';
 import { parseResources } from '../parse/index.js';
 import type { FindingInput, Overlay, RenderedOverlay, Resource } from '../types.js';
 import { matchesAny } from '../util/glob.js';
-import type { ArgoDeployment, ArgoView } from './applications.js';
+import { overlayForSource, type ArgoDeployment, type ArgoView } from './applications.js';
 import { isThisRepo, type RepoIdentity } from './repo.js';
 import { RENDER_HELM_SOURCE, RENDER_INPUT_UNREADABLE, RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
 
@@ -87,6 +87,21 @@ export function resolveSource(
           : undefined;
   if (inRoot !== undefined) return isDir(join(root, inRoot)) ? { dir: inRoot } : { missing: true };
   return isDir(join(identity.top, rel)) ? { outside: rel } : { missing: true };
+}
+
+/**
+ * The overlay a deployment of this repository deploys, for its env: exactly where the root's place in Git is known
+ * (a decoy path that merely ends like an overlay names nothing), else by the path's tail.
+ */
+export function deployedOverlay(
+  root: string,
+  identity: RepoIdentity,
+  sourcePath: string,
+  overlayPaths: readonly string[],
+): string | undefined {
+  if (identity.prefix === undefined) return overlayForSource(sourcePath, overlayPaths);
+  const resolved = resolveSource(root, identity, sourcePath);
+  return 'dir' in resolved && overlayPaths.includes(resolved.dir) ? resolved.dir : undefined;
 }
 
 function isChart(root: string, dir: string): boolean {
