@@ -77,7 +77,8 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   const treeHit = await results.beforeDiscovery();
   // A stored report that checked nothing is never reused (zero things checked is not a result).
   if (treeHit && treeHit.overlays.length > 0) {
-    const facts = { started, skipped: [], reportUnusedExceptions: !filteredByFlags, cachedResults: true };
+    const skipped = treeHit.notChecked ?? [];
+    const facts = { started, skipped, reportUnusedExceptions: !filteredByFlags, cachedResults: true };
     return finish(options, cachedResolution(treeHit), treeHit.overlays, facts);
   }
   // Past the tree key something will render: start the render workers now, so their start-up overlaps discovery.
@@ -137,16 +138,24 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   if (options.signal?.aborted) throw new Error('interrupted');
   const report = (f: FindingInput): void => collector.add(f);
   for (const r of rendered) collector.redactor.addObjects(r.resources.map((res) => res.object));
+  // Argo CD sources of other repositories are listed as not checked (reportUnusedExceptions still sees `skipped`).
+  const elsewhere: { path: string; reason: string }[] = [];
   if (coverage)
     rendered.push(
-      ...(await checkArgoSources(await coverage, discovered, overlayMap, files, { ...options, walk }, report)),
+      ...(await checkArgoSources(await coverage, discovered, overlayMap, files, { ...options, walk }, report, (n) =>
+        elsewhere.push(n),
+      )),
     );
   for (const issue of discovered.envIssues) report({ ruleId: RENDER_ENV_UNPLACED, ...issue, line: 1 });
   const ok = rendered.filter((r) => r.resources.length > 0);
   const summaries = rendered.map(summaryOf);
-  const facts: RunFacts = { started, skipped, reportUnusedExceptions: !filteredByFlags && skipped.length === 0 };
+  const facts: RunFacts = {
+    started,
+    skipped: [...skipped, ...elsewhere],
+    reportUnusedExceptions: !filteredByFlags && skipped.length === 0,
+  };
   await auditing;
-  const hit = await results.afterRender(rendered, summaries);
+  const hit = await results.afterRender(rendered, summaries, elsewhere);
   if (hit) return finish(options, cachedResolution(hit), summaries, { ...facts, cachedResults: true });
   await runChecks(
     await checksLoading,
@@ -168,7 +177,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     collector,
     options.origin ? (byOverlay) => resolveOrigins(byOverlay, overlayMap, { ...options, walk }) : undefined,
   );
-  await results.store({ findings: resolved.findings, containers: resolved.containers }, summaries);
+  await results.store({ findings: resolved.findings, containers: resolved.containers }, summaries, elsewhere);
   return finish(options, resolved, summaries, facts);
 }
 

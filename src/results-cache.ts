@@ -28,7 +28,7 @@ import { walkTree } from './util/walk.js';
 import { writeFileAtomic } from './util/atomic-write.js';
 import { CacheAuth } from './util/cache-auth.js';
 
-const FORMAT = 'kfm-results-v3';
+const FORMAT = 'kfm-results-v4';
 const MAC_PREFIX = `${FORMAT} mac=`;
 
 export interface CachedResults {
@@ -37,6 +37,8 @@ export interface CachedResults {
   containers: Record<string, string>;
   /** The overlays of the run, for the report (tree-key entries: nothing is rendered on a hit). */
   overlays?: OverlaySummary[];
+  /** Argo CD sources the run listed as not checked (tree-key entries: a hit must say so again). */
+  notChecked?: { path: string; reason: string }[];
 }
 
 export interface RunKeyInput {
@@ -166,6 +168,7 @@ export class ResultCache {
         findings: entry.findings,
         containers: entry.containers ?? {},
         ...(Array.isArray(entry.overlays) ? { overlays: entry.overlays } : {}),
+        ...(Array.isArray(entry.notChecked) ? { notChecked: entry.notChecked } : {}),
       };
     } catch {
       return undefined; // missing or corrupt: run the checks

@@ -1,17 +1,22 @@
 /**
- * What Argo CD deploys from this repository, read from the Application and ApplicationSet manifests under the root:
- * each source path with its destination namespace and the manifest line that says so. ApplicationSet generators are
- * evaluated where their output is in the repository (list, and matrix/merge over lists); the others (cluster, SCM
- * provider, pull request, git…) depend on the world outside and are returned as not evaluable, never guessed.
+ * What Argo CD deploys, read from the Application and ApplicationSet manifests under the root: each source path with
+ * its repository, destination namespace and the manifest line that says so. ApplicationSet generators are evaluated
+ * where their output is in this repository (generators.ts: list, git over this repository, matrix/merge); the others
+ * (cluster, SCM provider, pull request, another repository's git) depend on the world outside and are returned as not
+ * evaluable, never guessed.
  */
 import fg from 'fast-glob';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { evaluateGenerator, substitute, type RepoTree } from './generators.js';
+import type { RepoIdentity } from './repo.js';
 
 export interface ArgoDeployment {
   /** `spec.source.path` as written (relative to the Git repository top), parameters substituted. */
   sourcePath: string;
+  /** `repoURL` of the source, parameters substituted, when set. */
+  repoURL?: string;
   /** Destination namespace, when set. */
   namespace?: string;
   /** `source.directory` (how Argo CD applies a plain folder), when set. */
@@ -34,23 +39,58 @@ export interface ArgoUnevaluable {
 export interface ArgoView {
   deployments: ArgoDeployment[];
   unevaluable: ArgoUnevaluable[];
+  /** How this repository is named (repo.ts): which deployments are ours to check. */
+  identity: RepoIdentity;
+  /** Root-relative parameter files git `files` generators read: generator inputs, not manifests to cover. */
+  inputs: string[];
 }
 
 const IGNORE = ['**/node_modules/**', '**/.git/**', '**/.kfm-gitops/**'];
-/** A template may hold at most this many generated elements: a hostile matrix must not blow up memory. */
-const MAX_ELEMENTS = 10_000;
 
-type Params = Record<string, string>;
+/** The root's folders and files for the git generators, listed on first use (most repositories have none). */
+function lazyTree(root: string): () => Promise<RepoTree> {
+  let listing: Promise<RepoTree> | undefined;
+  return () =>
+    (listing ??= (async () => {
+      const entries = await fg('**', {
+        cwd: root,
+        ignore: IGNORE,
+        dot: true,
+        onlyFiles: false,
+        markDirectories: true,
+        followSymbolicLinks: false,
+      });
+      const hidden = (p: string): boolean => p.split('/').some((s) => s.startsWith('.'));
+      const dirs = entries
+        .filter((e) => e.endsWith('/'))
+        .map((e) => e.slice(0, -1))
+        .filter((d) => !hidden(d));
+      const files = entries.filter((e) => !e.endsWith('/'));
+      return {
+        dirs: dirs.sort(),
+        files: files.sort(),
+        read: async (file) => {
+          try {
+            return await readFile(join(root, file), 'utf8');
+          } catch {
+            return undefined;
+          }
+        },
+      };
+    })());
+}
 
 /** Every Application/ApplicationSet under the root (raw manifests, the files kustomize reads them from). */
-export async function readArgoView(root: string): Promise<ArgoView> {
+export async function readArgoView(root: string, identity: RepoIdentity = { keys: new Set() }): Promise<ArgoView> {
   const files = await fg(['**/*.yaml', '**/*.yml'], {
     cwd: root,
     ignore: IGNORE,
     followSymbolicLinks: false,
     onlyFiles: true,
   });
-  const view: ArgoView = { deployments: [], unevaluable: [] };
+  const view: ArgoView = { deployments: [], unevaluable: [], identity, inputs: [] };
+  const tree = lazyTree(root);
+  const inputs = new Set<string>();
   for (const file of files.sort()) {
     let text: string;
     try {
@@ -77,22 +117,20 @@ export async function readArgoView(root: string): Promise<ArgoView> {
         const spec = isObject(obj.spec) ? obj.spec : {};
         const generators = Array.isArray(spec.generators) ? spec.generators : [];
         const goTemplate = spec.goTemplate === true;
-        generators.forEach((g, i) => {
-          const evaluated = evaluateGenerator(g);
+        const refuse = (generator: string, at: (string | number)[]): void => {
+          view.unevaluable.push({ kind: 'ApplicationSet', name, generator, file, line: lineOf(at) });
+        };
+        // A templatePatch rewrites the generated Applications with a Go template: their sources cannot be known.
+        if (spec.templatePatch !== undefined) refuse('templatePatch', ['spec', 'templatePatch']);
+        for (const [i, g] of generators.entries()) {
+          if (spec.templatePatch !== undefined) break;
+          const evaluated = await evaluateGenerator(g, { goTemplate, identity, tree, inputs });
           if ('unevaluable' in evaluated) {
-            view.unevaluable.push({
-              kind: 'ApplicationSet',
-              name,
-              generator: evaluated.unevaluable,
-              file,
-              line: lineOf(['spec', 'generators', i]),
-            });
-            return;
+            refuse(evaluated.unevaluable, ['spec', 'generators', i]);
+            continue;
           }
-          const template =
-            isObject(g) && isObject((g as Record<string, unknown>).template)
-              ? mergeTemplate(spec.template, (g as Record<string, unknown>).template)
-              : spec.template;
+          const override = generatorTemplate(g);
+          const template = override ? mergeTemplate(spec.template, override) : spec.template;
           for (const params of evaluated.elements) {
             const rendered = substitute(isObject(template) ? template.spec : undefined, params, goTemplate);
             for (const d of sourcesOf(rendered))
@@ -104,10 +142,11 @@ export async function readArgoView(root: string): Promise<ArgoView> {
                 line: lineOf(['spec', 'template', 'spec', ...d.at]),
               });
           }
-        });
+        }
       }
     }
   }
+  view.inputs = [...inputs].sort();
   return view;
 }
 
@@ -116,7 +155,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** The source paths of an Application spec (single `source` or `sources`), with where they stand in the spec. */
-type Source = Pick<ArgoDeployment, 'sourcePath' | 'namespace' | 'directory'> & { at: (string | number)[] };
+type Source = Pick<ArgoDeployment, 'sourcePath' | 'repoURL' | 'namespace' | 'directory'> & { at: (string | number)[] };
 
 function sourcesOf(spec: unknown): Source[] {
   if (!isObject(spec)) return [];
@@ -137,6 +176,7 @@ function sourcesOf(spec: unknown): Source[] {
       : undefined;
     out.push({
       sourcePath: source.path,
+      ...(typeof source.repoURL === 'string' ? { repoURL: source.repoURL } : {}),
       ...(namespace ? { namespace } : {}),
       ...(directory ? { directory } : {}),
       at: [...at, 'path'],
@@ -147,73 +187,23 @@ function sourcesOf(spec: unknown): Source[] {
   return out;
 }
 
+/**
+ * A generator's own template (`list: {elements, template}`, `git: {…, template}`), which Argo CD merges over the
+ * ApplicationSet's; a `template` beside the generator kind is read too, so no spelling escapes the check.
+ */
+function generatorTemplate(g: unknown): Record<string, unknown> | undefined {
+  if (!isObject(g)) return undefined;
+  for (const [key, value] of Object.entries(g))
+    if (key !== 'selector' && key !== 'template' && isObject(value) && isObject(value.template)) return value.template;
+  return isObject(g.template) ? g.template : undefined;
+}
+
 function mergeTemplate(base: unknown, override: unknown): unknown {
   if (!isObject(base) || !isObject(override)) return override ?? base;
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(override))
     out[k] = isObject(v) && isObject(base[k]) ? mergeTemplate(base[k], v) : v;
   return out;
-}
-
-/** The parameter sets of a generator, or why it cannot be evaluated from the repository alone. */
-function evaluateGenerator(g: unknown): { elements: Params[] } | { unevaluable: string } {
-  if (!isObject(g)) return { unevaluable: 'malformed' };
-  if (isObject(g.list)) {
-    const elements = Array.isArray(g.list.elements) ? g.list.elements : [];
-    if (g.list.elementsYaml !== undefined) return { unevaluable: 'list.elementsYaml' };
-    return { elements: elements.filter(isObject).map((e) => flatten(e)) };
-  }
-  for (const combine of ['matrix', 'merge'] as const) {
-    const spec = g[combine];
-    if (!isObject(spec)) continue;
-    const children = (Array.isArray(spec.generators) ? spec.generators : []).map(evaluateGenerator);
-    const bad = children.find((c) => 'unevaluable' in c);
-    if (bad) return bad;
-    const lists = children.map((c) => (c as { elements: Params[] }).elements);
-    if (combine === 'matrix') {
-      let product: Params[] = [{}];
-      for (const list of lists) {
-        product = product.flatMap((p) => list.map((e) => ({ ...p, ...e })));
-        if (product.length > MAX_ELEMENTS) return { unevaluable: 'matrix (too many elements)' };
-      }
-      return { elements: lists.length === 0 ? [] : product };
-    }
-    // merge: the first generator's elements, overridden by later ones sharing the mergeKeys.
-    const keys = Array.isArray(spec.mergeKeys) ? spec.mergeKeys.map(String) : [];
-    const [first = [], ...rest] = lists;
-    const merged = first.map((e) => ({ ...e }));
-    for (const list of rest)
-      for (const e of list) {
-        const target = merged.find((m) => keys.length > 0 && keys.every((k) => m[k] === e[k]));
-        if (target) Object.assign(target, e);
-      }
-    return { elements: merged };
-  }
-  const kind = Object.keys(g).find((k) => k !== 'template' && k !== 'selector') ?? 'unknown';
-  return { unevaluable: kind };
-}
-
-/** Element values as template parameters: nested maps flatten to dotted keys (`values.x`), as Argo CD does. */
-function flatten(element: Record<string, unknown>, prefix = ''): Params {
-  const out: Params = {};
-  for (const [k, v] of Object.entries(element)) {
-    if (isObject(v)) Object.assign(out, flatten(v, `${prefix}${k}.`));
-    else if (v !== null && v !== undefined) out[`${prefix}${k}`] = String(v);
-  }
-  return out;
-}
-
-/** `{{key}}` (fasttemplate) or `{{ .key }}` (goTemplate) substituted in every string of a template. */
-function substitute(value: unknown, params: Params, goTemplate: boolean): unknown {
-  if (typeof value === 'string')
-    return value.replace(
-      goTemplate ? /\{\{-?\s*\.([\w.-]+)\s*-?\}\}/g : /\{\{\s*([\w.-]+)\s*\}\}/g,
-      (m, key: string) => (key in params ? params[key] : m),
-    );
-  if (Array.isArray(value)) return value.map((v) => substitute(v, params, goTemplate));
-  if (isObject(value))
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, params, goTemplate)]));
-  return value;
 }
 
 /**

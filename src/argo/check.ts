@@ -34,6 +34,8 @@ export async function checkArgoSources(
   files: string[] | undefined,
   options: CheckRunOptions & { walk: OverlayWalker },
   report: (f: FindingInput) => void,
+  /** Sources the run does not check (another repository's, outside the root), for the report's not-checked list. */
+  notChecked: (entry: { path: string; reason: string }) => void = () => undefined,
 ): Promise<RenderedOverlay[]> {
   for (const f of coverage.findings) report(f);
   const plan = await planArgoSources({
@@ -43,19 +45,37 @@ export async function checkArgoSources(
     uncovered: coverage.uncovered,
   });
   for (const f of plan.findings) report(f);
+  for (const n of plan.notChecked) notChecked(n);
   const envOrder = options.config.envOrder ?? ['dev', 'stage', 'prod'];
-  // A changed-only run checks the sources holding a changed file; a full run checks them all.
-  const touched = (paths: string[]): boolean => !files || paths.some((p) => files.includes(p));
-  const kustomize = plan.kustomize
-    .map((path) => {
-      const file = findKustomizationFile(join(options.root, path));
-      return overlayFor(options.root, path, envOrder, file ? file.slice(join(options.root, path).length + 1) : '');
-    })
-    .filter((o) => !files || files.some((f) => f.startsWith(`${o.path}/`)));
+  // A changed-only run checks the sources reading a changed file; a full run checks them all. A change to what says
+  // which folders Argo CD deploys (an Application/ApplicationSet manifest, a git files generator's parameters) may
+  // point Argo CD at a folder that did not change: then every source is checked.
+  const argoInputs = new Set([
+    ...discovered.argo.inputs,
+    ...discovered.argo.deployments.map((d) => d.file),
+    ...discovered.argo.unevaluable.map((u) => u.file),
+  ]);
+  const everything = !files || files.some((f) => argoInputs.has(f));
+  const touched = (paths: string[]): boolean => everything || paths.some((p) => files!.includes(p));
+  const candidates = plan.kustomize.map((path) => {
+    const file = findKustomizationFile(join(options.root, path));
+    return overlayFor(options.root, path, envOrder, file ? file.slice(join(options.root, path).length + 1) : '');
+  });
+  const kustomize: Overlay[] = [];
+  for (const o of candidates) {
+    if (everything) {
+      kustomize.push(o);
+      continue;
+    }
+    // Inputs that cannot all be listed (a refused reference, a cycle) select the source, as for overlays.
+    const walk = await options.walk(o);
+    if (walk.issues.length > 0 || touched(walk.inputs) || files!.some((f) => f.startsWith(`${o.path}/`)))
+      kustomize.push(o);
+  }
   for (const o of kustomize) overlayMap.set(o.path, o);
   const rendered = await mapPool(kustomize, options.concurrency, (o) => renderOverlay(o, options, report));
   const directories = plan.directories.filter((d) => touched(d.files));
-  const validated = new Set(plan.directories.flatMap((d) => d.files));
+  const validated = new Set([...plan.directories.flatMap((d) => d.files), ...discovered.argo.inputs]);
   for (const file of coverage.uncovered) if (!validated.has(file)) report(uncoveredFinding(file));
   for (const d of directories)
     rendered.push(await renderDirectory(d, overlayFor(options.root, d.path, envOrder), options.root, report));

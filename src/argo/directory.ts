@@ -13,7 +13,8 @@ import { KUSTOMIZATION_NAMES } from '../discover/kustomization.js';
 import { parseResources } from '../parse/index.js';
 import type { FindingInput, Overlay, RenderedOverlay, Resource } from '../types.js';
 import { matchesAny } from '../util/glob.js';
-import type { ArgoView } from './applications.js';
+import { overlayForSource, type ArgoDeployment, type ArgoView } from './applications.js';
+import { isThisRepo, type RepoIdentity } from './repo.js';
 import { RENDER_HELM_SOURCE, RENDER_INPUT_UNREADABLE, RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
 
 export interface DirectorySource {
@@ -28,6 +29,8 @@ export interface ArgoSourcePlan {
   kustomize: string[];
   directories: DirectorySource[];
   findings: FindingInput[];
+  /** Sources this run does not check and why (another repository's, outside the root): said, never passed silently. */
+  notChecked: { path: string; reason: string }[];
 }
 
 const MANIFEST = /\.(ya?ml|json)$/i;
@@ -56,6 +59,51 @@ export function folderForSource(root: string, sourcePath: string): string | unde
   return undefined;
 }
 
+/**
+ * Where a source path of this repository lies: a root-relative folder, a folder of the repository outside the root,
+ * or nothing. With the root's place in Git known the path resolves exactly (Argo CD paths are relative to the Git
+ * top); in a copy without Git, by its longest tail that is a folder here.
+ */
+export function resolveSource(
+  root: string,
+  identity: RepoIdentity,
+  sourcePath: string,
+): { dir: string } | { outside: string } | { missing: true } {
+  if (identity.prefix === undefined || identity.top === undefined) {
+    const dir = folderForSource(root, sourcePath);
+    return dir === undefined ? { missing: true } : { dir };
+  }
+  const segments = sourcePath.split('/').filter((s) => s !== '' && s !== '.');
+  if (segments.some((s) => s === '..')) return { missing: true }; // Argo CD refuses paths leaving the repository
+  const rel = segments.join('/');
+  const prefix = identity.prefix;
+  const inRoot =
+    prefix === ''
+      ? rel || '.'
+      : rel === prefix
+        ? '.'
+        : rel.startsWith(`${prefix}/`)
+          ? rel.slice(prefix.length + 1)
+          : undefined;
+  if (inRoot !== undefined) return isDir(join(root, inRoot)) ? { dir: inRoot } : { missing: true };
+  return isDir(join(identity.top, rel)) ? { outside: rel } : { missing: true };
+}
+
+/**
+ * The overlay a deployment of this repository deploys, for its env: exactly where the root's place in Git is known
+ * (a decoy path that merely ends like an overlay names nothing), else by the path's tail.
+ */
+export function deployedOverlay(
+  root: string,
+  identity: RepoIdentity,
+  sourcePath: string,
+  overlayPaths: readonly string[],
+): string | undefined {
+  if (identity.prefix === undefined) return overlayForSource(sourcePath, overlayPaths);
+  const resolved = resolveSource(root, identity, sourcePath);
+  return 'dir' in resolved && overlayPaths.includes(resolved.dir) ? resolved.dir : undefined;
+}
+
 function isChart(root: string, dir: string): boolean {
   for (let d = dir; ; d = posix.dirname(d)) {
     if (existsSync(join(root, d, 'Chart.yaml'))) return true;
@@ -76,19 +124,60 @@ export async function planArgoSources(options: {
   uncovered: string[];
 }): Promise<ArgoSourcePlan> {
   const { root, view } = options;
-  const plan: ArgoSourcePlan = { kustomize: [], directories: [], findings: [] };
+  const plan: ArgoSourcePlan = { kustomize: [], directories: [], findings: [], notChecked: [] };
   const seen = new Set<string>();
   for (const u of view.unevaluable)
     plan.findings.push({
       ruleId: RENDER_SOURCE_NOT_EVALUABLE,
-      message: `ApplicationSet ${u.name}: the ${u.generator} generator depends on the world outside the repository and is not evaluated; the Applications it makes are not checked`,
+      message: `ApplicationSet ${u.name}: the ${u.generator} generator depends on what is not in the repository or cannot be evaluated; the Applications it makes are not checked`,
       file: u.file,
       line: u.line,
     });
+  const by = (d: ArgoDeployment): string => `${d.kind} ${d.name} (${d.file}:${d.line})`;
   for (const d of view.deployments) {
-    const dir = folderForSource(root, d.sourcePath);
-    // A path that names no folder here (another repository's, a typo) is not judged: not yet reported (weak point).
-    if (dir === undefined || seen.has(dir)) continue;
+    const ours = isThisRepo(view.identity, d.repoURL);
+    if (ours === false) {
+      plan.notChecked.push({
+        path: d.sourcePath,
+        reason: `${by(d)} deploys it from ${d.repoURL}, another repository: not this run's to check`,
+      });
+      continue;
+    }
+    if (d.sourcePath.includes('{{')) {
+      plan.findings.push({
+        ruleId: RENDER_SOURCE_NOT_EVALUABLE,
+        message: `${d.kind} ${d.name} deploys ${d.sourcePath}: a template expression kfm-gitops does not evaluate; what it deploys is not checked`,
+        file: d.file,
+        line: d.line,
+      });
+      continue;
+    }
+    const resolved = resolveSource(root, view.identity, d.sourcePath);
+    if ('outside' in resolved) {
+      plan.notChecked.push({
+        path: resolved.outside,
+        reason: `${by(d)} deploys it from outside the checked root: check from the repository top to include it`,
+      });
+      continue;
+    }
+    if ('missing' in resolved) {
+      // Of this repository (by its name): the path must be here — a typo deploys nothing, or fails the sync.
+      if (ours === true)
+        plan.findings.push({
+          ruleId: RENDER_SOURCE_NOT_EVALUABLE,
+          message: `${d.kind} ${d.name} deploys ${d.sourcePath} from this repository, which holds no such folder`,
+          file: d.file,
+          line: d.line,
+        });
+      else
+        plan.notChecked.push({
+          path: d.sourcePath,
+          reason: `${by(d)} deploys it, but it names no folder here and the repository's URL is unknown (no \`origin\` remote, no \`argo.repoURLs\` in kfm-gitops.yaml): taken as another repository's`,
+        });
+      continue;
+    }
+    const dir = resolved.dir;
+    if (seen.has(dir)) continue;
     seen.add(dir);
     const where = { file: d.file, line: d.line };
     if (isChart(root, dir)) {

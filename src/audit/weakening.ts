@@ -97,6 +97,8 @@ export function configWeakenings(before: Config, after: Config): Weakening[] {
   changed('discovery.overlays', before.discovery?.overlays, after.discovery?.overlays, ['discovery', 'overlays']);
   changed('envOrder', before.envOrder, after.envOrder, ['envOrder']);
   changed('audit.adrDir', before.audit?.adrDir, after.audit?.adrDir, ['audit', 'adrDir']);
+  // Which Applications are this repository's: a URL taken out makes its Applications "another repository's".
+  changed('argo.repoURLs', before.argo?.repoURLs, after.argo?.repoURLs, ['argo', 'repoURLs']);
   changed('secrets.baseline', secretsBefore.baseline, secretsAfter.baseline, ['secrets', 'baseline']);
   if (Number(secretsAfter.maxFileBytes ?? 0) > Number(secretsBefore.maxFileBytes ?? 0))
     changed('secrets.maxFileBytes', secretsBefore.maxFileBytes, secretsAfter.maxFileBytes, ['secrets', 'maxFileBytes']);

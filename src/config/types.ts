@@ -62,6 +62,8 @@ export interface Config {
   cache?: { dir?: string; enabled?: boolean };
   /** Files under the root that no overlay renders on purpose; each needs a reason (the coverage guard names the rest). */
   coverage?: { exclude?: { path: string; reason: string }[] };
+  /** The Git URLs Argo CD Applications use for this repository (besides the `origin` remote): see src/argo/repo.ts. */
+  argo?: { repoURLs?: string[] };
   /** Audit notes: where ADRs live (root-relative, default docs/adr), for changes that weaken the gate. */
   audit?: { adrDir?: string };
 }

@@ -9,7 +9,9 @@ import type { Config } from '../config/types.js';
 import type { Overlay } from '../types.js';
 import { matchesAny } from '../util/glob.js';
 import { nearest } from '../util/suggest.js';
-import { overlayForSource, readArgoView, type ArgoView } from '../argo/applications.js';
+import { readArgoView, type ArgoView } from '../argo/applications.js';
+import { deployedOverlay } from '../argo/directory.js';
+import { isThisRepo, readRepoIdentity } from '../argo/repo.js';
 import { DEFAULT_ENV_ORDER, placeEnv } from './env.js';
 import { KUSTOMIZATION_NAMES, readKustomization, isRemoteRef, repoPathOf } from './kustomization.js';
 
@@ -87,7 +89,7 @@ export async function discoverOverlays(
   const referenced = new Set<string>();
   const components = new Set<string>();
   const namespaces = new Map<string, string>();
-  const argoReading = readArgoView(root);
+  const argoReading = readRepoIdentity(root, config).then((identity) => readArgoView(root, identity));
   argoReading.catch(() => undefined); // awaited below
   const inRoot = repoPathOf(root);
   await Promise.all(
@@ -132,7 +134,7 @@ export async function discoverOverlays(
 
   overlays.sort((a, b) => a.path.localeCompare(b.path));
   const argo = await argoReading;
-  const envIssues = placeEnvs(overlays, { argo, namespaces, config });
+  const envIssues = placeEnvs(overlays, { root, argo, namespaces, config });
   const defined = overlays.map((o) => o.path);
   if (overlays.length === 0 && discovery.include?.length)
     throw new DiscoverFilterError(
@@ -195,13 +197,15 @@ export async function discoverOverlays(
 /** Sets every overlay's env from evidence (env.ts); returns the app overlays nothing places. */
 function placeEnvs(
   overlays: Overlay[],
-  context: { argo: ArgoView; namespaces: Map<string, string>; config: Config },
+  context: { root: string; argo: ArgoView; namespaces: Map<string, string>; config: Config },
 ): DiscoverResult['envIssues'] {
   const envOrder = context.config.envOrder ?? DEFAULT_ENV_ORDER;
   const paths = overlays.map((o) => o.path);
   const deployedTo = new Map<string, string[]>();
   for (const d of context.argo.deployments) {
-    const target = overlayForSource(d.sourcePath, paths);
+    // Another repository's Application says nothing about this repository's folders.
+    if (isThisRepo(context.argo.identity, d.repoURL) === false) continue;
+    const target = deployedOverlay(context.root, context.argo.identity, d.sourcePath, paths);
     if (target && d.namespace) deployedTo.set(target, [...(deployedTo.get(target) ?? []), d.namespace]);
   }
   const issues: DiscoverResult['envIssues'] = [];

@@ -57,19 +57,27 @@ export class ResultLayer {
   }
 
   /** The same rendered overlays as a previous run: its findings. */
-  async afterRender(rendered: RenderedOverlay[], summaries: OverlaySummary[]): Promise<CachedResults | undefined> {
+  async afterRender(
+    rendered: RenderedOverlay[],
+    summaries: OverlaySummary[],
+    notChecked: CachedResults['notChecked'] = [],
+  ): Promise<CachedResults | undefined> {
     if (!this.cache || rendered.some((r) => r.transient)) return undefined;
     this.run = runKey(await this.commonPart(), rendered);
     const hit = await this.cache.read(this.run);
-    if (hit && this.tree) await this.cache.write(this.tree, { ...hit, overlays: allCached(summaries) });
+    if (hit && this.tree) await this.cache.write(this.tree, { ...hit, overlays: allCached(summaries), notChecked });
     return hit;
   }
 
-  async store(results: { findings: Finding[]; containers: Record<string, string> }, summaries: OverlaySummary[]) {
+  async store(
+    results: { findings: Finding[]; containers: Record<string, string> },
+    summaries: OverlaySummary[],
+    notChecked: CachedResults['notChecked'] = [],
+  ) {
     if (!this.cache || !this.run) return;
     await this.cache.write(this.run, results);
     // On a later hit nothing is rendered: every overlay is then served from cache.
-    if (this.tree) await this.cache.write(this.tree, { ...results, overlays: allCached(summaries) });
+    if (this.tree) await this.cache.write(this.tree, { ...results, overlays: allCached(summaries), notChecked });
   }
 }
 

@@ -76,3 +76,14 @@ export function runGit(args: string[], options: GitRunOptions): Promise<GitResul
     child.stdin?.end(options.input ?? '');
   });
 }
+
+/** The URL of the `origin` remote of the work tree holding `cwd`, or undefined (no Git, no origin, git missing). */
+export async function originURL(cwd: string): Promise<string | undefined> {
+  try {
+    const r = await runGit(['remote', 'get-url', 'origin'], { cwd, timeoutMs: 10_000, okCodes: [2, 128] });
+    const url = r.code === 0 ? r.stdout.trim() : '';
+    return url === '' ? undefined : url;
+  } catch {
+    return undefined; // not a repository, or git is missing: the repository simply has no name here
+  }
+}

@@ -133,4 +133,12 @@ describe('the audit cannot be talked out of', () => {
     );
     expect(found.map((w) => w.what)).toEqual(['a changed discovery.overlays']);
   });
+
+  it("reports a changed argo.repoURLs (this repository's Applications taken for another's)", () => {
+    const before = { argo: { repoURLs: ['https://git.example.org/kfm/kfm.git'] } };
+    const found = configWeakenings(before, { argo: { repoURLs: ['https://git.example.org/kfm/other.git'] } });
+    expect(found).toEqual([expect.objectContaining({ what: 'a changed argo.repoURLs', path: ['argo', 'repoURLs'] })]);
+    expect(configWeakenings(before, {}).map((w) => w.what)).toEqual(['a changed argo.repoURLs']);
+    expect(configWeakenings(before, before)).toEqual([]);
+  });
 });

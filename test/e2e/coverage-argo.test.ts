@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasShared, repoRoot, runCli, sharedDir } from '../helpers.js';
+import { CLUSTER_ADMIN_ROLEBINDING } from './infra-copy.js';
 
 type Found = { ruleId: string; file?: string; line?: number; message: string };
 
@@ -47,25 +48,7 @@ describe('Argo CD sources (e2e)', () => {
     const kfile = join(controller, 'kustomization.yaml');
     const before = readFileSync(kfile, 'utf8');
     mkdirSync(join(root, 'extras', 'plain'), { recursive: true });
-    writeFileSync(
-      join(root, 'extras', 'plain', 'rolebinding.yaml'),
-      [
-        'apiVersion: rbac.authorization.k8s.io/v1',
-        'kind: RoleBinding',
-        'metadata:',
-        '  name: everyone-admin',
-        '  namespace: kfm-dev',
-        'roleRef:',
-        '  apiGroup: rbac.authorization.k8s.io',
-        '  kind: ClusterRole',
-        '  name: cluster-admin',
-        'subjects:',
-        '  - kind: ServiceAccount',
-        '    name: default',
-        '    namespace: kfm-dev',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(join(root, 'extras', 'plain', 'rolebinding.yaml'), CLUSTER_ADMIN_ROLEBINDING);
     mkdirSync(join(root, 'extras', 'chart', 'templates'), { recursive: true });
     writeFileSync(join(root, 'extras', 'chart', 'Chart.yaml'), 'apiVersion: v2\nname: extras\nversion: 0.1.0\n');
     writeFileSync(join(controller, 'application-plain.yaml'), application('extras-plain', 'infra/gitops/extras/plain'));

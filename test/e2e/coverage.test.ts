@@ -3,31 +3,11 @@
  * infra/gitops, through the built CLI with the real kustomize. The unmodified copy passes.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, runCli } from '../helpers.js';
-
-const infra = join(repoRoot, 'infra', 'gitops');
-
-interface Copy {
-  /** The top of the temp repo (a Git work tree holding infra/gitops). */
-  top: string;
-  /** Its infra/gitops. */
-  root: string;
-  cleanup: () => void;
-}
-
-/** A temp Git repo with infra/gitops copied in, as the project's own repo is laid out. */
-function gitCopy(): Copy {
-  const top = mkdtempSync(join(tmpdir(), 'kfm-coverage-'));
-  const root = join(top, 'infra', 'gitops');
-  mkdirSync(root, { recursive: true });
-  cpSync(infra, root, { recursive: true, filter: (src) => !src.includes('.kfm-gitops') });
-  execFileSync('git', ['init', '-q', top]);
-  return { top, root, cleanup: () => rmSync(top, { recursive: true, force: true }) };
-}
+import { runCli } from '../helpers.js';
+import { gitCopy, type Copy } from './infra-copy.js';
 
 function findings(stdout: string): { ruleId: string; file?: string; line?: number; message: string }[] {
   return JSON.parse(stdout).findings;

@@ -118,7 +118,7 @@ describe.skipIf(!hasOpa)('planted cache entries (needs the pinned opa)', () => {
     // 3. A results entry with no findings under the failing tree's key.
     const [resultsFile] = entries(cache(target, 'results'));
     const resultsKey = resultsFile.replace(/\.json$/, '');
-    const prefix = 'kfm-results-v3 mac=';
+    const prefix = 'kfm-results-v4 mac=';
     const body = JSON.parse(
       attacker.unseal(prefix, resultsKey, readFileSync(join(cache(target, 'results'), resultsFile), 'utf8'))!,
     ) as Record<string, unknown>;

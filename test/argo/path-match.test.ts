@@ -1,0 +1,43 @@
+/** Git generator path patterns: Go's path.Match and doublestar semantics, and no catastrophic backtracking. */
+import { describe, expect, it } from 'vitest';
+import { doublestarMatch, goPathMatch } from '../../src/argo/path-match.js';
+
+describe('goPathMatch (git directories)', () => {
+  it.each([
+    ['apps/*', 'apps/a', true],
+    ['apps/*', 'apps/a/b', false],
+    ['apps/**', 'apps/a/b', false], // Go has no `**`: it is `*`
+    ['apps/?', 'apps/a', true],
+    ['apps/[ab]', 'apps/b', true],
+    ['apps/[^ab]', 'apps/b', false],
+    ['apps/[a-c]x', 'apps/bx', true],
+    ['apps/\\*', 'apps/*', true],
+    ['apps/\\*', 'apps/a', false],
+    ['apps/[', 'apps/[', false], // malformed: matches nothing, as in Argo CD
+    ['*/overlays/*', 'kfm-api/overlays/prod', true],
+  ])('%s ~ %s → %s', (pattern, path, want) => {
+    expect(goPathMatch(pattern, path)).toBe(want);
+  });
+});
+
+describe('doublestarMatch (git files)', () => {
+  it.each([
+    ['clusters/**/config.json', 'clusters/config.json', true],
+    ['clusters/**/config.json', 'clusters/eu/prod/config.json', true],
+    ['clusters/*/config.json', 'clusters/eu/prod/config.json', false],
+    ['clusters/**', 'clusters/eu/x.yaml', true],
+    ['clusters/{eu,us}/*.json', 'clusters/us/a.json', true],
+    ['clusters/{eu,us}/*.json', 'clusters/ap/a.json', false],
+  ])('%s ~ %s → %s', (pattern, path, want) => {
+    expect(doublestarMatch(pattern, path)).toBe(want);
+  });
+
+  it('answers hostile patterns against hostile names at once (no backtracking blow-up, no brace bomb)', () => {
+    const name = `${'a'.repeat(250)}/${'a'.repeat(250)}`;
+    const started = performance.now();
+    expect(goPathMatch(`${'*a'.repeat(40)}*b/*`, name)).toBe(false);
+    expect(doublestarMatch(`${'**/a*'.repeat(20)}b`, name)).toBe(false);
+    expect(doublestarMatch('{a,b}'.repeat(30), 'ab')).toBe(false);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});

@@ -1,0 +1,42 @@
+/** Temp copies of infra/gitops for the issue-14 e2e tests, and the manifests they plant in them. */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../helpers.js';
+
+export interface Copy {
+  /** The top of the temp repo (a Git work tree holding infra/gitops). */
+  top: string;
+  /** Its infra/gitops. */
+  root: string;
+  cleanup: () => void;
+}
+
+/** A temp Git repo with infra/gitops copied in, as the project's own repo is laid out. */
+export function gitCopy(): Copy {
+  const top = mkdtempSync(join(tmpdir(), 'kfm-coverage-'));
+  const root = join(top, 'infra', 'gitops');
+  mkdirSync(root, { recursive: true });
+  cpSync(join(repoRoot, 'infra', 'gitops'), root, { recursive: true, filter: (src) => !src.includes('.kfm-gitops') });
+  execFileSync('git', ['init', '-q', top]);
+  return { top, root, cleanup: () => rmSync(top, { recursive: true, force: true }) };
+}
+
+/** What a careless or hostile folder deploys: every pod of kfm-dev's default ServiceAccount is cluster-admin. */
+export const CLUSTER_ADMIN_ROLEBINDING = [
+  'apiVersion: rbac.authorization.k8s.io/v1',
+  'kind: RoleBinding',
+  'metadata:',
+  '  name: everyone-admin',
+  '  namespace: kfm-dev',
+  'roleRef:',
+  '  apiGroup: rbac.authorization.k8s.io',
+  '  kind: ClusterRole',
+  '  name: cluster-admin',
+  'subjects:',
+  '  - kind: ServiceAccount',
+  '    name: default',
+  '    namespace: kfm-dev',
+  '',
+].join('\n');
