@@ -115,15 +115,23 @@ describe.skipIf(!hasOpa)('planted cache entries (needs the pinned opa)', () => {
       plantedRenders++;
     }
     expect(plantedRenders).toBeGreaterThan(0);
-    // 3. A results entry with no findings under the failing tree's key.
-    const [resultsFile] = entries(cache(target, 'results'));
-    const resultsKey = resultsFile.replace(/\.json$/, '');
+    // 3. Every results entry (the tree key's and the run key's; their names are keyed hashes) with no findings.
     const prefix = 'kfm-results-v4 mac=';
-    const body = JSON.parse(
-      attacker.unseal(prefix, resultsKey, readFileSync(join(cache(target, 'results'), resultsFile), 'utf8'))!,
-    ) as Record<string, unknown>;
-    const planted = attacker.seal(prefix, resultsKey, JSON.stringify({ ...body, findings: [], containers: {} }));
-    writeFileSync(join(cache(target, 'results'), resultsFile), planted);
+    const plantedResults = new Map<string, string>();
+    for (const resultsFile of entries(cache(target, 'results'))) {
+      const resultsKey = resultsFile.replace(/\.json$/, '');
+      const body = JSON.parse(
+        attacker.unseal(prefix, resultsKey, readFileSync(join(cache(target, 'results'), resultsFile), 'utf8'))!,
+      ) as Record<string, unknown>;
+      plantedResults.set(
+        resultsFile,
+        attacker.seal(prefix, resultsKey, JSON.stringify({ ...body, findings: [], containers: {} })),
+      );
+    }
+    expect(plantedResults.size).toBeGreaterThan(0);
+    const plantResults = (): void =>
+      plantedResults.forEach((text, file) => writeFileSync(join(cache(target, 'results'), file), text));
+    plantResults();
 
     // Control: for the attacker's own key the plants are good — the results entry alone turns the run green,
     // and without it (--no-cache: no results, no render cache) the no-op policy does.
@@ -131,7 +139,7 @@ describe.skipIf(!hasOpa)('planted cache entries (needs the pinned opa)', () => {
     expect(control.code, control.stdout).toBe(0);
     const controlPolicy = await run(target, attackerXdg, ['--no-cache']);
     expect(controlPolicy.code, controlPolicy.stdout).toBe(0);
-    writeFileSync(join(cache(target, 'results'), resultsFile), planted); // (a no-cache run writes nothing)
+    plantResults(); // (a no-cache run writes nothing; the control run may have rewritten an entry)
 
     // The CI machine: a fresh key. Every plant is ignored; the finding is there; the entries are rebuilt.
     const ci = await run(target, ciXdg);
