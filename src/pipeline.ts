@@ -7,6 +7,7 @@ import type { DiscoverOptions } from './discover/index.js';
 import { discoverOverlays } from './discover/index.js';
 import { measureCoverage } from './discover/coverage.js';
 import { checkArgoSources } from './argo/check.js';
+import { overridePlacer } from './argo/overrides-check.js';
 import { memoWalks } from './discover/walks.js';
 import { assembleReport, FindingCollector, resolveFindings, type ResolvedFindings } from './findings/index.js';
 import { renderOverlay } from './render/overlay.js';
@@ -135,10 +136,11 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   if (options.signal?.aborted) throw new Error('interrupted');
   const report = (f: FindingInput): void => collector.add(f);
   for (const r of rendered) collector.redactor.addObjects(r.resources.map((res) => res.object));
-  if (coverage)
-    rendered.push(
-      ...(await checkArgoSources(await coverage, discovered, overlayMap, files, { ...options, walk }, report)),
-    );
+  if (coverage) {
+    const argo = await checkArgoSources(await coverage, discovered, overlayMap, files, { ...options, walk }, report);
+    for (const r of argo) collector.redactor.addObjects(r.resources.map((res) => res.object));
+    rendered.push(...argo);
+  }
   for (const issue of discovered.envIssues) report({ ruleId: RENDER_ENV_UNPLACED, ...issue, line: 1 });
   const ok = rendered.filter((r) => r.resources.length > 0);
   const summaries = rendered.map(summaryOf);
@@ -146,6 +148,8 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   await auditing;
   const hit = await results.afterRender(rendered, summaries);
   if (hit) return finish(options, cachedResolution(hit), summaries, { ...facts, cachedResults: true });
+  // Findings of Argo CD override/Helm renders go on the Application's line (argo/overrides-check.ts).
+  const placer = overridePlacer(rendered, (f, fallback) => collector.add(f, fallback));
   await runChecks(
     await checksLoading,
     {
@@ -157,9 +161,10 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
       mode: 'check',
       ...(files ? { files } : {}),
     },
-    (f, fallback) => collector.add(f, fallback),
+    placer.add,
     { budgetMs: options.checkBudgetMs },
   );
+  placer.flush();
   const resolved = await resolveFindings(
     collector,
     options.origin ? (byOverlay) => resolveOrigins(byOverlay, overlayMap, { ...options, walk }) : undefined,

@@ -8,6 +8,7 @@ import fg from 'fast-glob';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { keyLinesOf } from './overrides.js';
 
 export interface ArgoDeployment {
   /** `spec.source.path` as written (relative to the Git repository top), parameters substituted. */
@@ -21,6 +22,12 @@ export interface ArgoDeployment {
   /** Root-relative manifest file and the line of the source path. */
   file: string;
   line: number;
+  /** The source object as Argo CD reads it (parameters substituted): its `kustomize`/`helm` overrides (argo/overrides.ts). */
+  source?: Record<string, unknown>;
+  /** Lines of the override keys present in the source (`kustomize`, `kustomize.images`, `helm`…; see OVERRIDE_KEYS). */
+  keyLines?: Record<string, number>;
+  /** The Application's name (an ApplicationSet's: its template's, parameters substituted); Helm's default release. */
+  appName?: string;
 }
 
 export interface ArgoUnevaluable {
@@ -69,10 +76,27 @@ export async function readArgoView(root: string): Promise<ArgoView> {
         const offset = n && (isScalar(n) || isMap(n) || isSeq(n)) ? n.range?.[0] : undefined;
         return offset !== undefined ? lc.linePos(offset).line : 1;
       };
+      // The line of a key itself (`images:`), where a finding about its value is read.
+      const keyLineOf = (path: (string | number)[]): number => {
+        const parent = doc.getIn(path.slice(0, -1), true);
+        const pair = isMap(parent)
+          ? parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1])
+          : undefined;
+        const offset = pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+        return offset !== undefined ? lc.linePos(offset).line : lineOf(path);
+      };
       const name = String((obj.metadata as Record<string, unknown> | undefined)?.name ?? '');
       if (obj.kind === 'Application') {
         for (const d of sourcesOf(obj.spec))
-          view.deployments.push({ ...d, kind: 'Application', name, file, line: lineOf(['spec', ...d.at]) });
+          view.deployments.push({
+            ...d,
+            kind: 'Application',
+            name,
+            appName: name,
+            file,
+            line: lineOf(['spec', ...d.at]),
+            keyLines: keyLinesOf(d.source, (p) => keyLineOf(['spec', ...d.at.slice(0, -1), ...p])),
+          });
       } else if (obj.kind === 'ApplicationSet') {
         const spec = isObject(obj.spec) ? obj.spec : {};
         const generators = Array.isArray(spec.generators) ? spec.generators : [];
@@ -95,13 +119,19 @@ export async function readArgoView(root: string): Promise<ArgoView> {
               : spec.template;
           for (const params of evaluated.elements) {
             const rendered = substitute(isObject(template) ? template.spec : undefined, params, goTemplate);
+            const meta = isObject(template) && isObject(template.metadata) ? template.metadata : {};
+            const appName = substitute(meta.name, params, goTemplate);
             for (const d of sourcesOf(rendered))
               view.deployments.push({
                 ...d,
                 kind: 'ApplicationSet',
                 name,
+                ...(typeof appName === 'string' ? { appName } : {}),
                 file,
                 line: lineOf(['spec', 'template', 'spec', ...d.at]),
+                keyLines: keyLinesOf(d.source, (p) =>
+                  keyLineOf(['spec', 'template', 'spec', ...d.at.slice(0, -1), ...p]),
+                ),
               });
           }
         });
@@ -116,7 +146,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** The source paths of an Application spec (single `source` or `sources`), with where they stand in the spec. */
-type Source = Pick<ArgoDeployment, 'sourcePath' | 'namespace' | 'directory'> & { at: (string | number)[] };
+type Source = Pick<ArgoDeployment, 'sourcePath' | 'namespace' | 'directory' | 'source'> & {
+  at: (string | number)[];
+};
 
 function sourcesOf(spec: unknown): Source[] {
   if (!isObject(spec)) return [];
@@ -139,6 +171,7 @@ function sourcesOf(spec: unknown): Source[] {
       sourcePath: source.path,
       ...(namespace ? { namespace } : {}),
       ...(directory ? { directory } : {}),
+      source,
       at: [...at, 'path'],
     });
   };

@@ -1,8 +1,8 @@
 /**
  * Argo CD's view of the folders it deploys. Every source path an Application/ApplicationSet of this repository names
  * is checked the way Argo CD applies it: a kustomize folder renders (even when it is otherwise only a base), a plain
- * folder is validated file by file as a directory source (recurse/include/exclude honoured), a Helm chart or jsonnet
- * is a guard finding until kfm-gitops renders them. A repository without any Application (example repos registered
+ * folder is validated file by file as a directory source (recurse/include/exclude honoured), jsonnet is a guard
+ * finding; Helm chart folders are rendered with their values by overrides-check.ts. A repository without any Application (example repos registered
  * from outside) has its plain manifest folders validated as the directory sources Argo CD would make of them.
  */
 import fg from 'fast-glob';
@@ -14,7 +14,7 @@ import { parseResources } from '../parse/index.js';
 import type { FindingInput, Overlay, RenderedOverlay, Resource } from '../types.js';
 import { matchesAny } from '../util/glob.js';
 import type { ArgoView } from './applications.js';
-import { RENDER_HELM_SOURCE, RENDER_INPUT_UNREADABLE, RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
+import { RENDER_INPUT_UNREADABLE, RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
 
 export interface DirectorySource {
   /** Root-relative folder. */
@@ -56,14 +56,14 @@ export function folderForSource(root: string, sourcePath: string): string | unde
   return undefined;
 }
 
-function isChart(root: string, dir: string): boolean {
+export function isChart(root: string, dir: string): boolean {
   for (let d = dir; ; d = posix.dirname(d)) {
     if (existsSync(join(root, d, 'Chart.yaml'))) return true;
     if (d === '.' || d === '') return false;
   }
 }
 
-function hasKustomization(root: string, dir: string): boolean {
+export function hasKustomization(root: string, dir: string): boolean {
   return KUSTOMIZATION_NAMES.some((n) => existsSync(join(root, dir, n)));
 }
 
@@ -91,14 +91,8 @@ export async function planArgoSources(options: {
     if (dir === undefined || seen.has(dir)) continue;
     seen.add(dir);
     const where = { file: d.file, line: d.line };
-    if (isChart(root, dir)) {
-      plan.findings.push({
-        ruleId: RENDER_HELM_SOURCE,
-        message: `${d.kind} ${d.name} deploys the Helm chart ${dir}, which kfm-gitops does not render yet: nothing in it is checked`,
-        ...where,
-      });
-      continue;
-    }
+    // A Helm chart folder is rendered with each source's values by argo/overrides-check.ts.
+    if (isChart(root, dir)) continue;
     if (hasKustomization(root, dir)) {
       if (!options.overlays.includes(dir)) plan.kustomize.push(dir);
       continue;

@@ -37,7 +37,7 @@ function setValue(value: string): string {
 }
 
 /** Repo-relative path of `abs` when it (and its real path) stays inside `root`. */
-function inside(root: string, abs: string): string | undefined {
+export function inside(root: string, abs: string): string | undefined {
   const rel = toRepoPath(root, abs);
   if (rel === undefined) return undefined;
   try {

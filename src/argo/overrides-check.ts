@@ -1,0 +1,233 @@
+/**
+ * Issue 14 item 3: what Argo CD changes at sync is part of the render. Every Application/ApplicationSet source that
+ * carries `source.kustomize` overrides is rendered again with them (render/argo-overrides.ts), and every Helm chart
+ * folder a source deploys is rendered with the source's values (render/helm.ts). The results are checked beside the
+ * plain overlays (which are still checked as they are), under the env of the Application.
+ *
+ * Placement: a finding of an override render that the plain render of the same folder also has (same rule, message
+ * and path) is the folder's own and is dropped; the others exist because of the override, so they are put on the
+ * Application's line (the `images:`/`patches:`/`kustomize:`/`helm:` key), where the fix belongs.
+ */
+import { join, posix } from 'node:path';
+import { placeEnv } from '../discover/env.js';
+import type { OverlayWalker } from '../discover/walks.js';
+import { parseResources } from '../parse/index.js';
+import { renderWithOverrides } from '../render/argo-overrides.js';
+import { renderHelmSource } from '../render/helm.js';
+import type { Renderer } from '../render/types.js';
+import {
+  RENDER_FAILED,
+  RENDER_HELM_SOURCE,
+  RENDER_OUTSIDE_ROOT,
+  RENDER_REMOTE,
+  RENDER_SOURCE_NOT_EVALUABLE,
+} from '../rules/render.js';
+import type { FindingInput, Overlay, RenderedOverlay, Severity } from '../types.js';
+import type { ArgoDeployment, ArgoView } from './applications.js';
+import { folderForSource, hasKustomization, isChart } from './directory.js';
+import { readKustomizeOverride } from './overrides.js';
+
+interface Placement {
+  file: string;
+  /** Lines of the override keys present (OVERRIDE_KEYS), and of the source path. */
+  lines: Record<string, number>;
+  pathLine: number;
+  /** The plain folder's overlay path, whose own findings are not repeated on the Application. */
+  plain?: string;
+}
+
+/** Override and Helm renders → where their findings go. Keyed by the Overlay object the render returned. */
+const placements = new WeakMap<Overlay, Placement>();
+
+export interface ArgoRenderContext {
+  root: string;
+  view: ArgoView;
+  /** Every overlay discovery found (their env from evidence is the override render's default env). */
+  overlays: readonly Overlay[];
+  envOrder: readonly string[];
+  renderer: Renderer;
+  timeoutMs: number;
+  maxRenderBytes?: number;
+  allowExec: boolean;
+  signal?: AbortSignal;
+  walk: OverlayWalker;
+  /** Changed-only run: the changed files (a source is rendered when its Application or an input changed). */
+  files?: string[];
+}
+
+export interface ArgoRenders {
+  rendered: RenderedOverlay[];
+  /** Root-relative folders whose files these renders account for (Helm charts) for coverage. */
+  folders: string[];
+}
+
+const RULE_OF = { remote: RENDER_REMOTE, 'outside-root': RENDER_OUTSIDE_ROOT } as const;
+
+export async function renderArgoOverrides(
+  ctx: ArgoRenderContext,
+  report: (f: FindingInput) => void,
+): Promise<ArgoRenders> {
+  const out: ArgoRenders = { rendered: [], folders: [] };
+  const names = new Set<string>();
+  const touched = (d: ArgoDeployment, inputs: string[]): boolean =>
+    !ctx.files || ctx.files.includes(d.file) || inputs.some((f) => ctx.files!.includes(f));
+  for (const d of ctx.view.deployments) {
+    const dir = folderForSource(ctx.root, d.sourcePath);
+    if (dir === undefined) continue;
+    const placement: Placement = { file: d.file, lines: d.keyLines ?? {}, pathLine: d.line };
+    const at = (key: string): { file: string; line: number } => ({ file: d.file, line: d.keyLines?.[key] ?? d.line });
+    const overlay = overlayOf(ctx, d, dir, names);
+    if (isChart(ctx.root, dir)) {
+      out.folders.push(dir);
+      if (ctx.files && !touched(d, []) && !ctx.files.some((f) => f.startsWith(`${dir}/`))) continue;
+      const started = performance.now();
+      const app = {
+        metadata: { name: d.appName ?? d.name },
+        spec: {
+          source: { ...d.source, path: dir, helm: d.source?.helm ?? {} },
+          destination: d.namespace ? { namespace: d.namespace } : {},
+        },
+      };
+      const r = await renderHelmSource(app, ctx.root, {
+        ...(ctx.renderer.helm ? { helm: ctx.renderer.helm } : {}),
+        timeoutMs: ctx.timeoutMs,
+        maxOutputBytes: ctx.maxRenderBytes,
+        signal: ctx.signal,
+      });
+      if (!r.ok) {
+        const ruleId = r.reason === 'remote' || r.reason === 'outside-root' ? RULE_OF[r.reason] : RENDER_HELM_SOURCE;
+        report({
+          ruleId,
+          message: `${d.kind} ${d.name} deploys the Helm chart ${dir}, which does not render: ${r.message}`,
+          ...at('helm'),
+        });
+        continue;
+      }
+      out.rendered.push(parsed(overlay, r.text, started, placement, report));
+      continue;
+    }
+    if (!hasKustomization(ctx.root, dir)) continue;
+    const { override, problems } = readKustomizeOverride(d.source);
+    for (const p of problems)
+      report({
+        ruleId: p.kind === 'remote' ? RENDER_REMOTE : RENDER_SOURCE_NOT_EVALUABLE,
+        message: `${d.kind} ${d.name}: ${p.message}`,
+        ...at(p.key),
+      });
+    if (!override || problems.length > 0) continue;
+    // The folder's own walk: its refusals (remote, outside the root, exec) are reported by its plain render.
+    const walk = await ctx.walk({ ...overlay, path: dir, absPath: join(ctx.root, dir) });
+    if (walk.issues.length > 0 || !touched(d, walk.inputs)) continue;
+    if (walk.helm && !ctx.renderer.helm) continue; // the plain render stops the run (no helm): nothing to add
+    const started = performance.now();
+    const r = await renderWithOverrides(dir, override, overlay, {
+      root: ctx.root,
+      renderer: ctx.renderer,
+      timeoutMs: ctx.timeoutMs,
+      maxRenderBytes: ctx.maxRenderBytes,
+      allowExec: ctx.allowExec,
+      helm: walk.helm,
+      signal: ctx.signal,
+    });
+    if (!r.ok) {
+      const ruleId = r.reason === 'remote' || r.reason === 'outside-root' ? RULE_OF[r.reason] : RENDER_FAILED;
+      report({
+        ruleId,
+        message: `${d.kind} ${d.name}: ${dir} does not render with its source.kustomize overrides: ${r.message}`,
+        ...at(r.key ?? 'kustomize'),
+      });
+      continue;
+    }
+    out.rendered.push(parsed(overlay, r.text, started, { ...placement, plain: dir }, report));
+  }
+  return out;
+}
+
+/** The overlay an override/Helm render is checked as: a name of its own, the env of the Application. */
+function overlayOf(ctx: ArgoRenderContext, d: ArgoDeployment, dir: string, names: Set<string>): Overlay {
+  const plain = ctx.overlays.find((o) => o.path === dir);
+  const placed = placeEnv(
+    { argoNamespaces: d.namespace ? [d.namespace] : [], folder: posix.basename(dir) },
+    ctx.envOrder,
+  );
+  let path = `${dir}@${d.appName ?? d.name}`;
+  for (let i = 2; names.has(path); i++) path = `${dir}@${d.appName ?? d.name}#${i}`;
+  names.add(path);
+  return {
+    path,
+    absPath: join(ctx.root, dir),
+    env: placed.source ? placed.env : (plain?.env ?? placed.env),
+    layer: dir.split('/')[0],
+    ...(plain?.app ? { app: plain.app } : {}),
+    kustomizationFile: plain?.kustomizationFile ?? '',
+  };
+}
+
+function parsed(
+  overlay: Overlay,
+  text: string,
+  started: number,
+  placement: Placement,
+  report: (f: FindingInput) => void,
+): RenderedOverlay {
+  placements.set(overlay, placement);
+  const result = parseResources(text, { overlay: overlay.path, file: overlay.path, generated: true });
+  for (const f of result.findings)
+    report({ ...f, file: placement.file, line: placement.lines.helm ?? placement.lines.kustomize ?? placement.pathLine });
+  return {
+    overlay,
+    status: result.findings.length > 0 ? 'parse-error' : 'ok',
+    text,
+    resources: result.resources,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+type Add = (f: FindingInput, fallback: Severity) => void;
+
+/**
+ * Wraps the checks' report: findings of override/Helm renders are held until the checks are done, then those the
+ * plain folder also has are dropped and the rest placed on the Application. Without such renders: `add` itself.
+ */
+export function overridePlacer(rendered: readonly RenderedOverlay[], add: Add): { add: Add; flush: () => void } {
+  const byPath = new Map<string, Placement>();
+  for (const r of rendered) {
+    const p = placements.get(r.overlay);
+    if (p) byPath.set(r.overlay.path, p);
+  }
+  if (byPath.size === 0) return { add, flush: () => undefined };
+  const plains = new Set([...byPath.values()].map((p) => p.plain).filter((p): p is string => p !== undefined));
+  const key = (f: FindingInput, plain: string): string =>
+    JSON.stringify([f.ruleId, plain, f.message, f.path ?? [], f.resource?.id.kind ?? '']);
+  const own = new Set<string>();
+  const held: { f: FindingInput; fallback: Severity; p: Placement }[] = [];
+  return {
+    add: (f, fallback) => {
+      const overlay = f.overlay ?? f.resource?.overlay;
+      const p = overlay !== undefined ? byPath.get(overlay) : undefined;
+      if (p) held.push({ f, fallback, p });
+      else {
+        if (overlay !== undefined && plains.has(overlay)) own.add(key(f, overlay));
+        add(f, fallback);
+      }
+    },
+    flush: () => {
+      for (const { f, fallback, p } of held.splice(0)) {
+        if (p.plain !== undefined && own.has(key(f, p.plain))) continue;
+        add(f.file !== undefined ? f : { ...f, file: p.file, line: lineFor(f, p) }, fallback);
+      }
+    },
+  };
+}
+
+/** The override key a finding is most likely due to: the only one set, an image finding on `images:`, else the block. */
+function lineFor(f: FindingInput, p: Placement): number {
+  const { lines } = p;
+  if (lines.helm !== undefined) return lines.helm;
+  const images = lines['kustomize.images'];
+  const patches = lines['kustomize.patches'];
+  const aboutImage = (f.path ?? []).some((s) => s === 'image' || s === 'images') || /\bimage\b/i.test(f.message);
+  if (images !== undefined && (patches === undefined || aboutImage)) return images;
+  if (patches !== undefined && images === undefined) return patches;
+  return lines.kustomize ?? p.pathLine;
+}
