@@ -16,6 +16,7 @@ import { renderWithOverrides } from '../render/argo-overrides.js';
 import { renderHelmSource } from '../render/helm.js';
 import type { Renderer } from '../render/types.js';
 import {
+  RENDER_EMPTY,
   RENDER_FAILED,
   RENDER_HELM_SOURCE,
   RENDER_OUTSIDE_ROOT,
@@ -25,6 +26,7 @@ import {
 import type { FindingInput, Overlay, RenderedOverlay, Severity } from '../types.js';
 import type { ArgoDeployment, ArgoView } from './applications.js';
 import { folderForSource, hasKustomization, isChart } from './directory.js';
+import { escapeRegExp } from '../util/glob.js';
 import { readKustomizeOverride } from './overrides.js';
 
 interface Placement {
@@ -34,6 +36,8 @@ interface Placement {
   pathLine: number;
   /** The plain folder's overlay path, whose own findings are not repeated on the Application. */
   plain?: string;
+  /** The override's namePrefix/nameSuffix: a renamed object's finding is still the folder's own. */
+  rename?: { prefix?: string; suffix?: string };
 }
 
 /** Override and Helm renders → where their findings go. Keyed by the Overlay object the render returned. */
@@ -103,6 +107,15 @@ export async function renderArgoOverrides(
         });
         continue;
       }
+      if (r.text.trim() === '') {
+        // Like an empty kustomize render: nothing to vouch for is not a pass.
+        report({
+          ruleId: RENDER_EMPTY,
+          message: `${d.kind} ${d.name} deploys the Helm chart ${dir}, which renders no objects with these values`,
+          ...at('helm'),
+        });
+        continue;
+      }
       out.rendered.push(parsed(overlay, r.text, started, placement, report));
       continue;
     }
@@ -138,7 +151,8 @@ export async function renderArgoOverrides(
       });
       continue;
     }
-    out.rendered.push(parsed(overlay, r.text, started, { ...placement, plain: dir }, report));
+    const rename = { prefix: override.namePrefix, suffix: override.nameSuffix };
+    out.rendered.push(parsed(overlay, r.text, started, { ...placement, plain: dir, rename }, report));
   }
   return out;
 }
@@ -197,8 +211,8 @@ export function overridePlacer(rendered: readonly RenderedOverlay[], add: Add): 
   }
   if (byPath.size === 0) return { add, flush: () => undefined };
   const plains = new Set([...byPath.values()].map((p) => p.plain).filter((p): p is string => p !== undefined));
-  const key = (f: FindingInput, plain: string): string =>
-    JSON.stringify([f.ruleId, plain, f.message, f.path ?? [], f.resource?.id.kind ?? '']);
+  const key = (f: FindingInput, plain: string, rename?: Placement['rename']): string =>
+    JSON.stringify([f.ruleId, plain, sameObject(f.message, rename), f.path ?? [], f.resource?.id.kind ?? '']);
   const own = new Set<string>();
   const held: { f: FindingInput; fallback: Severity; p: Placement }[] = [];
   return {
@@ -213,11 +227,22 @@ export function overridePlacer(rendered: readonly RenderedOverlay[], add: Add): 
     },
     flush: () => {
       for (const { f, fallback, p } of held.splice(0)) {
-        if (p.plain !== undefined && own.has(key(f, p.plain))) continue;
+        if (p.plain !== undefined && own.has(key(f, p.plain, p.rename))) continue;
         add(f.file !== undefined ? f : { ...f, file: p.file, line: lineFor(f, p) }, fallback);
       }
     },
   };
+}
+
+/**
+ * A message with what an override changes about an object's identity taken out: the `namespace/` before a name and
+ * the override's name prefix and suffix. Comparison only; never shown.
+ */
+function sameObject(message: string, rename?: Placement['rename']): string {
+  let m = message.replace(/\b[a-z0-9][a-z0-9.-]*\/(?=[a-z0-9])/g, '');
+  if (rename?.prefix) m = m.replace(new RegExp(`(^|[\\s"'(/])${escapeRegExp(rename.prefix)}`, 'g'), '$1');
+  if (rename?.suffix) m = m.replace(new RegExp(`${escapeRegExp(rename.suffix)}(?=$|[\\s"'),.:;])`, 'g'), '');
+  return m;
 }
 
 /** The override key a finding is most likely due to: the only one set, an image finding on `images:`, else the block. */
