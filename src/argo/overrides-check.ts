@@ -187,7 +187,11 @@ function parsed(
   placements.set(overlay, placement);
   const result = parseResources(text, { overlay: overlay.path, file: overlay.path, generated: true });
   for (const f of result.findings)
-    report({ ...f, file: placement.file, line: placement.lines.helm ?? placement.lines.kustomize ?? placement.pathLine });
+    report({
+      ...f,
+      file: placement.file,
+      line: placement.lines.helm ?? placement.lines.kustomize ?? placement.pathLine,
+    });
   return {
     overlay,
     status: result.findings.length > 0 ? 'parse-error' : 'ok',

@@ -138,7 +138,8 @@ export function readKustomizeOverride(source: unknown): {
   const o: KustomizeOverride = { images: [], patches: [], components: [], replicas: [] };
   for (const raw of Array.isArray(k.images) ? k.images : []) {
     const e = typeof raw === 'string' ? parseImageArg(raw) : undefined;
-    if (!e) invalid(`source.kustomize.images entry ${JSON.stringify(raw)} is not a valid image override`, 'kustomize.images');
+    if (!e)
+      invalid(`source.kustomize.images entry ${JSON.stringify(raw)} is not a valid image override`, 'kustomize.images');
     else if (/\$\{?[A-Z_]/.test(typeof raw === 'string' ? raw : ''))
       invalid(`source.kustomize.images entry ${JSON.stringify(raw)} uses sync-time variables`, 'kustomize.images');
     else o.images.push(e);
@@ -198,7 +199,13 @@ export function wrapperImages(overrides: ImageEntry[], own: ImageEntry[]): Image
     // Neither tag nor digest: the replaced entry's pin no longer applies; the source's own tag would come back,
     // which the wrapper cannot see, so the folder's pin is kept (weaker than Argo CD; noted in the module comment).
     const pin =
-      digest || newTag ? {} : existing?.digest ? { digest: existing.digest } : existing?.newTag ? { newTag: existing.newTag } : {};
+      digest || newTag
+        ? {}
+        : existing?.digest
+          ? { digest: existing.digest }
+          : existing?.newTag
+            ? { newTag: existing.newTag }
+            : {};
     return clean({ name: produced, newName, newTag, digest, ...pin });
   });
 }
@@ -219,7 +226,9 @@ export function wrapperKustomization(
   if (o.namespace) k.namespace = o.namespace;
   if (o.commonLabels) {
     if (o.labelWithoutSelector)
-      k.labels = [{ pairs: o.commonLabels, includeSelectors: false, includeTemplates: o.labelIncludeTemplates === true }];
+      k.labels = [
+        { pairs: o.commonLabels, includeSelectors: false, includeTemplates: o.labelIncludeTemplates === true },
+      ];
     else k.commonLabels = o.commonLabels;
   }
   if (o.commonAnnotations) k.commonAnnotations = o.commonAnnotations;

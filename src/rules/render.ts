@@ -139,8 +139,8 @@ export const RENDER_RULES = [
   r(
     RENDER_HELM_SOURCE,
     'Argo CD Helm chart source does not render',
-    'An Application or ApplicationSet of the repository deploys a folder that is a Helm chart. kfm-gitops renders it with `helm template` and the source\'s values (valueFiles, values/valuesObject, parameters, releaseName) the way Argo CD does, offline; when that fails (a template error, an unsupported option such as helm.fileParameters, no helm binary) nothing Argo CD would apply from it is checked, and a silent pass would vouch for it.',
-    'Fix the chart or the values so `helm template` succeeds (the message gives helm\'s error); keep value files inside the repository; run `npm run tools` (pinned helm) or set KFM_HELM.',
+    "An Application or ApplicationSet of the repository deploys a folder that is a Helm chart. kfm-gitops renders it with `helm template` and the source's values (valueFiles, values/valuesObject, parameters, releaseName) the way Argo CD does, offline; when that fails (a template error, an unsupported option such as helm.fileParameters, no helm binary) nothing Argo CD would apply from it is checked, and a silent pass would vouch for it.",
+    "Fix the chart or the values so `helm template` succeeds (the message gives helm's error); keep value files inside the repository; run `npm run tools` (pinned helm) or set KFM_HELM.",
   ),
   r(
     RENDER_SOURCE_NOT_EVALUABLE,

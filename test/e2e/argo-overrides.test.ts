@@ -63,6 +63,7 @@ describe('Argo CD sync-time overrides (e2e)', () => {
   async function checkWith(
     apps: Record<string, string>,
     extra: () => void = () => undefined,
+    env: NodeJS.ProcessEnv = {},
   ): Promise<{ code: number; findings: Found[]; stderr: string }> {
     const kfile = join(controller(), 'kustomization.yaml');
     for (const [file, text] of Object.entries(apps)) writeFileSync(join(controller(), file), text);
@@ -79,7 +80,7 @@ describe('Argo CD sync-time overrides (e2e)', () => {
     extra();
     try {
       const r = await runCli(['check', root, '--format', 'json', '--no-cache'], {
-        env: { TMPDIR: tmp, TMP: tmp, TEMP: tmp },
+        env: { TMPDIR: tmp, TMP: tmp, TEMP: tmp, ...env },
       });
       const findings: Found[] = r.stdout ? JSON.parse(r.stdout).findings : [];
       // Nothing is left behind: not in the repository, not in the temp folder the run was given.
@@ -144,7 +145,10 @@ describe('Argo CD sync-time overrides (e2e)', () => {
     }
   });
 
-  it('a patch override exposing the postgis Service as a LoadBalancer fails KFM-TM-002 on the Application line', async () => {
+  it.each([
+    ['the kfm-render worker', {}],
+    ['the kustomize CLI', { KFM_RENDER_WORKER: '0' }],
+  ])('a patch override exposing the postgis Service as a LoadBalancer fails KFM-TM-002 (%s)', async (_, env) => {
     const text = application('postgis-prod-lb', 'infra/gitops/apps/postgis/overlays/prod', 'kfm-prod', [
       '    kustomize:',
       '      patches:',
@@ -156,7 +160,7 @@ describe('Argo CD sync-time overrides (e2e)', () => {
       '              path: /spec/type',
       '              value: LoadBalancer',
     ]);
-    const r = await checkWith({ 'application-override.yaml': text });
+    const r = await checkWith({ 'application-override.yaml': text }, undefined, env);
     expect(r.code).toBe(1);
     expect(r.findings).toContainEqual(
       expect.objectContaining({
