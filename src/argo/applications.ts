@@ -157,7 +157,14 @@ function sourcesOf(spec: unknown): Source[] {
     typeof destination.namespace === 'string' && destination.namespace !== '' ? destination.namespace : undefined;
   const out: Source[] = [];
   const add = (source: unknown, at: (string | number)[]): void => {
-    if (!isObject(source) || typeof source.path !== 'string') return;
+    if (!isObject(source)) return;
+    // A chart from a Helm repository (`chart:`, no path) deploys no folder here: kept, with an empty path, so it
+    // is named as remote (argo/overrides-check.ts), never passed silently.
+    if (typeof source.path !== 'string' && typeof source.chart === 'string') {
+      out.push({ sourcePath: '', ...(namespace ? { namespace } : {}), source, at: [...at, 'chart'] });
+      return;
+    }
+    if (typeof source.path !== 'string') return;
     const d = isObject(source.directory) ? source.directory : undefined;
     const directory = d
       ? {

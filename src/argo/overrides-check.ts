@@ -76,6 +76,16 @@ export async function renderArgoOverrides(
   const touched = (d: ArgoDeployment, inputs: string[]): boolean =>
     !ctx.files || ctx.files.includes(d.file) || inputs.some((f) => ctx.files!.includes(f));
   for (const d of ctx.view.deployments) {
+    if (d.sourcePath === '' && typeof d.source?.chart === 'string') {
+      if (touched(d, []))
+        report({
+          ruleId: RENDER_REMOTE,
+          message: `${d.kind} ${d.name} deploys the chart ${JSON.stringify(d.source.chart)} from the Helm repository ${JSON.stringify(d.source.repoURL ?? '')}: remote charts are not fetched (no network), so nothing in it is checked; vendor the chart in this repository and point \`path\` at it`,
+          file: d.file,
+          line: d.line,
+        });
+      continue;
+    }
     const dir = folderForSource(ctx.root, d.sourcePath);
     if (dir === undefined) continue;
     const placement: Placement = { file: d.file, lines: d.keyLines ?? {}, pathLine: d.line };

@@ -246,6 +246,35 @@ describe('Argo CD sync-time overrides (e2e)', () => {
     expect(r.findings.filter((f) => f.ruleId === 'KFM-RENDER-023')).toEqual([]);
   });
 
+  it('a chart from a Helm repository is refused as remote (no network), not passed', async () => {
+    const text = [
+      'apiVersion: argoproj.io/v1alpha1',
+      'kind: Application',
+      'metadata:',
+      '  name: redis',
+      '  namespace: openshift-gitops',
+      'spec:',
+      '  project: kfm-apps',
+      '  sources:',
+      '    - repoURL: https://charts.example.invalid',
+      '      chart: redis',
+      '      targetRevision: 1.0.0',
+      '  destination:',
+      '    server: https://kubernetes.default.svc',
+      '    namespace: kfm-dev',
+      '',
+    ].join('\n');
+    const r = await checkWith({ 'application-remote-chart.yaml': text });
+    expect(r.code).toBe(1);
+    expect(r.findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'KFM-RENDER-003',
+        file: 'core/gitops-controller/application-remote-chart.yaml',
+        line: lineOf(text, 'chart: redis'),
+      }),
+    );
+  });
+
   it('a Helm chart that cannot render is a render finding (fail closed)', async () => {
     const chart = join(root, 'extras', 'chart');
     const text = application('extras-chart', 'infra/gitops/extras/chart', 'kfm-dev', [
