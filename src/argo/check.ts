@@ -68,6 +68,7 @@ export async function checkArgoSources(
       allowExec: options.config.kustomize?.allowExec === true,
       signal: options.signal,
       walk: options.walk,
+      concurrency: options.concurrency,
       ...(files ? { files } : {}),
     },
     report,

@@ -27,6 +27,7 @@ import type { FindingInput, Overlay, RenderedOverlay, Severity } from '../types.
 import type { ArgoDeployment, ArgoView } from './applications.js';
 import { folderForSource, hasKustomization, isChart } from './directory.js';
 import { escapeRegExp } from '../util/glob.js';
+import { mapPool } from '../util/pool.js';
 import { readKustomizeOverride } from './overrides.js';
 
 interface Placement {
@@ -57,6 +58,7 @@ export interface ArgoRenderContext {
   walk: OverlayWalker;
   /** Changed-only run: the changed files (a source is rendered when its Application or an input changed). */
   files?: string[];
+  concurrency: number;
 }
 
 export interface ArgoRenders {
@@ -71,13 +73,18 @@ export async function renderArgoOverrides(
   ctx: ArgoRenderContext,
   report: (f: FindingInput) => void,
 ): Promise<ArgoRenders> {
-  const out: ArgoRenders = { rendered: [], folders: [] };
+  const folders = new Set<string>();
   const names = new Set<string>();
-  const touched = (d: ArgoDeployment, inputs: string[]): boolean =>
-    !ctx.files || ctx.files.includes(d.file) || inputs.some((f) => ctx.files!.includes(f));
+  // An ApplicationSet makes many Applications from one template line: the same folder with the same source and
+  // destination renders (and reports) once.
+  const seen = new Set<string>();
+  const jobs: { d: ArgoDeployment; dir: string; overlay: Overlay }[] = [];
   for (const d of ctx.view.deployments) {
+    const same = JSON.stringify([d.file, d.line, d.sourcePath, d.source ?? null, d.namespace ?? '', d.appName ?? '']);
+    if (seen.has(same)) continue;
+    seen.add(same);
     if (d.sourcePath === '' && typeof d.source?.chart === 'string') {
-      if (touched(d, []))
+      if (touched(ctx, d, []))
         report({
           ruleId: RENDER_REMOTE,
           message: `${d.kind} ${d.name} deploys the chart ${JSON.stringify(d.source.chart)} from the Helm repository ${JSON.stringify(d.source.repoURL ?? '')}: remote charts are not fetched (no network), so nothing in it is checked; vendor the chart in this repository and point \`path\` at it`,
@@ -88,83 +95,115 @@ export async function renderArgoOverrides(
     }
     const dir = folderForSource(ctx.root, d.sourcePath);
     if (dir === undefined) continue;
-    const placement: Placement = { file: d.file, lines: d.keyLines ?? {}, pathLine: d.line };
-    const at = (key: string): { file: string; line: number } => ({ file: d.file, line: d.keyLines?.[key] ?? d.line });
-    const overlay = overlayOf(ctx, d, dir, names);
-    if (isChart(ctx.root, dir)) {
-      out.folders.push(dir);
-      if (ctx.files && !touched(d, []) && !ctx.files.some((f) => f.startsWith(`${dir}/`))) continue;
-      const started = performance.now();
-      const app = {
-        metadata: { name: d.appName ?? d.name },
-        spec: {
-          source: { ...d.source, path: dir, helm: d.source?.helm ?? {} },
-          destination: d.namespace ? { namespace: d.namespace } : {},
-        },
-      };
-      const r = await renderHelmSource(app, ctx.root, {
-        ...(ctx.renderer.helm ? { helm: ctx.renderer.helm } : {}),
-        timeoutMs: ctx.timeoutMs,
-        maxOutputBytes: ctx.maxRenderBytes,
-        signal: ctx.signal,
-      });
-      if (!r.ok) {
-        const ruleId = r.reason === 'remote' || r.reason === 'outside-root' ? RULE_OF[r.reason] : RENDER_HELM_SOURCE;
-        report({
-          ruleId,
-          message: `${d.kind} ${d.name} deploys the Helm chart ${dir}, which does not render: ${r.message}`,
-          ...at('helm'),
-        });
-        continue;
-      }
-      if (r.text.trim() === '') {
-        // Like an empty kustomize render: nothing to vouch for is not a pass.
-        report({
-          ruleId: RENDER_EMPTY,
-          message: `${d.kind} ${d.name} deploys the Helm chart ${dir}, which renders no objects with these values`,
-          ...at('helm'),
-        });
-        continue;
-      }
-      out.rendered.push(parsed(overlay, r.text, started, placement, report));
-      continue;
-    }
-    if (!hasKustomization(ctx.root, dir)) continue;
-    const { override, problems } = readKustomizeOverride(d.source);
-    for (const p of problems)
-      report({
-        ruleId: p.kind === 'remote' ? RENDER_REMOTE : RENDER_SOURCE_NOT_EVALUABLE,
-        message: `${d.kind} ${d.name}: ${p.message}`,
-        ...at(p.key),
-      });
-    if (!override || problems.length > 0) continue;
-    // The folder's own walk: its refusals (remote, outside the root, exec) are reported by its plain render.
-    const walk = await ctx.walk({ ...overlay, path: dir, absPath: join(ctx.root, dir) });
-    if (walk.issues.length > 0 || !touched(d, walk.inputs)) continue;
-    if (walk.helm && !ctx.renderer.helm) continue; // the plain render stops the run (no helm): nothing to add
-    const started = performance.now();
-    const r = await renderWithOverrides(dir, override, overlay, {
-      root: ctx.root,
-      renderer: ctx.renderer,
-      timeoutMs: ctx.timeoutMs,
-      maxRenderBytes: ctx.maxRenderBytes,
-      allowExec: ctx.allowExec,
-      helm: walk.helm,
-      signal: ctx.signal,
-    });
-    if (!r.ok) {
-      const ruleId = r.reason === 'remote' || r.reason === 'outside-root' ? RULE_OF[r.reason] : RENDER_FAILED;
-      report({
-        ruleId,
-        message: `${d.kind} ${d.name}: ${dir} does not render with its source.kustomize overrides: ${r.message}`,
-        ...at(r.key ?? 'kustomize'),
-      });
-      continue;
-    }
-    const rename = { prefix: override.namePrefix, suffix: override.nameSuffix };
-    out.rendered.push(parsed(overlay, r.text, started, { ...placement, plain: dir, rename }, report));
+    if (isChart(ctx.root, dir)) folders.add(dir);
+    jobs.push({ d, dir, overlay: overlayOf(ctx, d, dir, names) });
   }
-  return out;
+  const rendered = await mapPool(jobs, ctx.concurrency, ({ d, dir, overlay }) =>
+    isChart(ctx.root, dir) ? renderChart(ctx, d, dir, overlay, report) : renderOverride(ctx, d, dir, overlay, report),
+  );
+  return { rendered: rendered.filter((r): r is RenderedOverlay => r !== undefined), folders: [...folders] };
+}
+
+/** Changed-only runs render a source when its Application or one of the folder's inputs changed. */
+function touched(ctx: ArgoRenderContext, d: ArgoDeployment, inputs: string[]): boolean {
+  return !ctx.files || ctx.files.includes(d.file) || inputs.some((f) => ctx.files!.includes(f));
+}
+
+function placementOf(d: ArgoDeployment): Placement {
+  return { file: d.file, lines: d.keyLines ?? {}, pathLine: d.line };
+}
+
+function at(d: ArgoDeployment, key: string): { file: string; line: number } {
+  return { file: d.file, line: d.keyLines?.[key] ?? d.line };
+}
+
+/** A Helm chart folder with the source's values (render/helm.ts: offline, value files inside the repository). */
+async function renderChart(
+  ctx: ArgoRenderContext,
+  d: ArgoDeployment,
+  dir: string,
+  overlay: Overlay,
+  report: (f: FindingInput) => void,
+): Promise<RenderedOverlay | undefined> {
+  if (!touched(ctx, d, []) && !ctx.files!.some((f) => f.startsWith(`${dir}/`))) return undefined;
+  const started = performance.now();
+  const app = {
+    metadata: { name: d.appName ?? d.name },
+    spec: {
+      source: { ...d.source, path: dir, helm: d.source?.helm ?? {} },
+      destination: d.namespace ? { namespace: d.namespace } : {},
+    },
+  };
+  const r = await renderHelmSource(app, ctx.root, {
+    ...(ctx.renderer.helm ? { helm: ctx.renderer.helm } : {}),
+    timeoutMs: ctx.timeoutMs,
+    maxOutputBytes: ctx.maxRenderBytes,
+    signal: ctx.signal,
+  });
+  if (!r.ok) {
+    const ruleId = r.reason === 'remote' || r.reason === 'outside-root' ? RULE_OF[r.reason] : RENDER_HELM_SOURCE;
+    report({
+      ruleId,
+      message: `${d.kind} ${d.name} deploys the Helm chart ${dir}, which does not render: ${r.message}`,
+      ...at(d, 'helm'),
+    });
+    return undefined;
+  }
+  if (r.text.trim() === '') {
+    // Like an empty kustomize render: nothing to vouch for is not a pass.
+    report({
+      ruleId: RENDER_EMPTY,
+      message: `${d.kind} ${d.name} deploys the Helm chart ${dir}, which renders no objects with these values`,
+      ...at(d, 'helm'),
+    });
+    return undefined;
+  }
+  return parsed(overlay, r.text, started, placementOf(d), report);
+}
+
+/** A kustomize folder with the source's `kustomize:` overrides, when it has any. */
+async function renderOverride(
+  ctx: ArgoRenderContext,
+  d: ArgoDeployment,
+  dir: string,
+  overlay: Overlay,
+  report: (f: FindingInput) => void,
+): Promise<RenderedOverlay | undefined> {
+  if (!hasKustomization(ctx.root, dir)) return undefined;
+  const { override, problems } = readKustomizeOverride(d.source);
+  if (problems.length > 0 && !touched(ctx, d, [])) return undefined;
+  for (const p of problems)
+    report({
+      ruleId: p.kind === 'remote' ? RENDER_REMOTE : RENDER_SOURCE_NOT_EVALUABLE,
+      message: `${d.kind} ${d.name}: ${p.message}`,
+      ...at(d, p.key),
+    });
+  if (!override || problems.length > 0) return undefined;
+  // The folder's own walk: its refusals (remote, outside the root, exec) are reported by its plain render.
+  const walk = await ctx.walk({ ...overlay, path: dir, absPath: join(ctx.root, dir) });
+  if (walk.issues.length > 0 || !touched(ctx, d, walk.inputs)) return undefined;
+  if (walk.helm && !ctx.renderer.helm) return undefined; // the plain render stops the run (no helm)
+  const started = performance.now();
+  const r = await renderWithOverrides(dir, override, overlay, {
+    root: ctx.root,
+    renderer: ctx.renderer,
+    timeoutMs: ctx.timeoutMs,
+    maxRenderBytes: ctx.maxRenderBytes,
+    allowExec: ctx.allowExec,
+    helm: walk.helm,
+    signal: ctx.signal,
+  });
+  if (!r.ok) {
+    const ruleId = r.reason === 'remote' || r.reason === 'outside-root' ? RULE_OF[r.reason] : RENDER_FAILED;
+    report({
+      ruleId,
+      message: `${d.kind} ${d.name}: ${dir} does not render with its source.kustomize overrides: ${r.message}`,
+      ...at(d, r.key ?? 'kustomize'),
+    });
+    return undefined;
+  }
+  const rename = { prefix: override.namePrefix, suffix: override.nameSuffix };
+  return parsed(overlay, r.text, started, { ...placementOf(d), plain: dir, rename }, report);
 }
 
 /** The overlay an override/Helm render is checked as: a name of its own, the env of the Application. */
