@@ -10,9 +10,11 @@
  */
 import { join, posix } from 'node:path';
 import { placeEnv } from '../discover/env.js';
+import { isRemoteRef } from '../discover/kustomization-parse.js';
 import type { OverlayWalker } from '../discover/walks.js';
 import { parseResources } from '../parse/index.js';
 import { renderWithOverrides } from '../render/argo-overrides.js';
+import { WALK_RULES } from '../render/overlay.js';
 import { renderHelmSource } from '../render/helm.js';
 import type { Renderer } from '../render/types.js';
 import {
@@ -181,7 +183,21 @@ async function renderOverride(
   if (!override || problems.length > 0) return undefined;
   // The folder's own walk: its refusals (remote, outside the root, exec) are reported by its plain render.
   const walk = await ctx.walk({ ...overlay, path: dir, absPath: join(ctx.root, dir) });
-  if (walk.issues.length > 0 || !touched(ctx, d, walk.inputs)) return undefined;
+  if (walk.issues.length > 0) return undefined;
+  // The override's components are walked like any kustomization: their refusals come with file and line.
+  const components = override.components
+    .filter((c) => !isRemoteRef(c) && !/^[a-z][a-z0-9+.-]*:/i.test(c)) // refused by the render module
+    .map((c) => posix.normalize(posix.join(dir, c)))
+    .filter((c) => !c.startsWith('..'));
+  const inputs = [...walk.inputs];
+  for (const c of components) {
+    const cw = await ctx.walk({ ...overlay, path: c, absPath: join(ctx.root, c) });
+    for (const issue of cw.issues)
+      report({ ruleId: WALK_RULES[issue.kind], message: issue.message, file: issue.file, line: issue.line });
+    if (cw.issues.length > 0) return undefined;
+    inputs.push(...cw.inputs);
+  }
+  if (!touched(ctx, d, inputs)) return undefined;
   if (walk.helm && !ctx.renderer.helm) return undefined; // the plain render stops the run (no helm)
   const started = performance.now();
   const r = await renderWithOverrides(dir, override, overlay, {

@@ -246,6 +246,27 @@ describe('Argo CD sync-time overrides (e2e)', () => {
     expect(r.findings.filter((f) => f.ruleId === 'KFM-RENDER-023')).toEqual([]);
   });
 
+  it('a component an override adds is walked: its remote resource is refused on its own line', async () => {
+    const component = join(root, 'components', 'evil');
+    const text = application('kfm-api-evil', 'infra/gitops/apps/kfm-api/overlays/prod', 'kfm-prod', [
+      '    kustomize:',
+      '      components:',
+      '        - ../../../../components/evil',
+    ]);
+    const r = await checkWith({ 'application-override.yaml': text }, () => {
+      mkdirSync(component, { recursive: true });
+      writeFileSync(
+        join(component, 'kustomization.yaml'),
+        'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - https://example.invalid/evil.yaml\n',
+      );
+    });
+    rmSync(component, { recursive: true, force: true });
+    expect(r.code).toBe(1);
+    expect(r.findings).toContainEqual(
+      expect.objectContaining({ ruleId: 'KFM-RENDER-003', file: 'components/evil/kustomization.yaml', line: 4 }),
+    );
+  });
+
   it('a chart from a Helm repository is refused as remote (no network), not passed', async () => {
     const text = [
       'apiVersion: argoproj.io/v1alpha1',
