@@ -4,6 +4,7 @@
  * applied as Argo CD applies them, the result is checked, and findings the override causes land on the Application's
  * line. On a temp copy of infra/gitops; the unmodified copy passes; nothing is left behind in temp folders.
  */
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,6 +144,35 @@ describe('Argo CD sync-time overrides (e2e)', () => {
     } finally {
       writeFileSync(file, before);
     }
+  });
+
+  it('a changed-only run that edits only the ApplicationSet template still checks the override', async () => {
+    const repo = join(top, 'git');
+    const gitRoot = join(repo, 'infra', 'gitops');
+    mkdirSync(gitRoot, { recursive: true });
+    cpSync(root, gitRoot, { recursive: true });
+    const git = (...args: string[]): void => {
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo, stdio: 'ignore' });
+    };
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    const file = join(gitRoot, 'components', 'applicationsets', 'tenants-kfm-prod.yaml');
+    const after = readFileSync(file, 'utf8').replace(
+      '        path: "infra/gitops/apps/{{app}}/overlays/{{env}}"\n',
+      '        path: "infra/gitops/apps/{{app}}/overlays/{{env}}"\n        kustomize:\n          images:\n            - "quay.io/kfm/{{app}}:1.9.0"\n',
+    );
+    writeFileSync(file, after);
+    git('commit', '-qam', 'override');
+    const r = await runCli(['check', gitRoot, '--changed-since', 'HEAD~1', '--format', 'json', '--no-cache']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'KFM-DP-001',
+        file: 'components/applicationsets/tenants-kfm-prod.yaml',
+        line: lineOf(after, 'images:'),
+      }),
+    );
   });
 
   it.each([
