@@ -68,6 +68,8 @@ export interface KustomizeOverride {
   /** `labelWithoutSelector`: labels go on metadata only (and templates with labelIncludeTemplates). */
   labelWithoutSelector?: boolean;
   labelIncludeTemplates?: boolean;
+  /** A component folder that does not exist is left out (Argo CD's ignoreMissingComponents), not an error. */
+  ignoreMissingComponents?: boolean;
 }
 
 /** Fields of `source.kustomize` that do not change what is rendered here (or only pick the kustomize binary). */
@@ -174,6 +176,7 @@ export function readKustomizeOverride(source: unknown): {
   }
   if (k.labelWithoutSelector === true) o.labelWithoutSelector = true;
   if (k.labelIncludeTemplates === true) o.labelIncludeTemplates = true;
+  if (k.ignoreMissingComponents === true) o.ignoreMissingComponents = true;
   const sets =
     o.images.length + o.patches.length + o.components.length + o.replicas.length > 0 ||
     ['namePrefix', 'nameSuffix', 'namespace', 'commonLabels', 'commonAnnotations'].some(

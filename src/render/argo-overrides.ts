@@ -14,6 +14,7 @@
  *
  * Renders are not cached (no input list is passed): the key would have to cover the Application's override too.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix, relative, resolve, sep } from 'node:path';
@@ -110,6 +111,7 @@ export async function renderWithOverrides(
   for (const c of override.components) {
     const where = localPath(options.root, folderAbs, c, 'component');
     if ('reason' in where) return { ok: false, ...where, key: 'kustomize' };
+    if (override.ignoreMissingComponents && !existsSync(where.abs)) continue;
     componentsAbs.push(where.abs);
   }
   const images = wrapperImages(override.images, await ownImages(folderAbs));

@@ -148,5 +148,8 @@ describe.skipIf(!existsSync(kustomizeBin))('renderWithOverrides (pinned kustomiz
     });
     expect(await run({ patches: [{ path: 'escape.yaml' }] })).toMatchObject({ ok: false, reason: 'outside-root' });
     expect(await run({ components: ['../../outside'] })).toMatchObject({ ok: false, reason: 'outside-root' });
+    // A missing component fails the render, unless Argo CD is told to ignore it.
+    expect(await run({ components: ['../nope'] })).toMatchObject({ ok: false, reason: 'render' });
+    expect(await run({ components: ['../nope'], ignoreMissingComponents: true })).toMatchObject({ ok: true });
   });
 });
