@@ -229,8 +229,10 @@ function overlayOf(ctx: ArgoRenderContext, d: ArgoDeployment, dir: string, names
     { argoNamespaces: d.namespace ? [d.namespace] : [], folder: posix.basename(dir) },
     ctx.envOrder,
   );
-  let path = `${dir}@${d.appName ?? d.name}`;
-  for (let i = 2; names.has(path); i++) path = `${dir}@${d.appName ?? d.name}#${i}`;
+  // The name comes from the manifest (an attacker's): only a DNS-label-like tail goes into an overlay path.
+  const app = (d.appName ?? d.name).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 253);
+  let path = `${dir}@${app}`;
+  for (let i = 2; names.has(path); i++) path = `${dir}@${app}#${i}`;
   names.add(path);
   return {
     path,
