@@ -171,8 +171,17 @@ async function renderOverride(
   overlay: Overlay,
   report: (f: FindingInput) => void,
 ): Promise<RenderedOverlay | undefined> {
-  if (!hasKustomization(ctx.root, dir)) return undefined;
   const { override, problems } = readKustomizeOverride(d.source);
+  if (!hasKustomization(ctx.root, dir)) {
+    // Overrides on a plain folder: it is validated as a directory source, without them; say so rather than pass.
+    if (override && touched(ctx, d, []))
+      report({
+        ruleId: RENDER_SOURCE_NOT_EVALUABLE,
+        message: `${d.kind} ${d.name}: ${dir} has no kustomization, so its source.kustomize overrides are not applied by kfm-gitops; its files are checked without them`,
+        ...at(d, 'kustomize'),
+      });
+    return undefined;
+  }
   if (problems.length > 0 && !touched(ctx, d, [])) return undefined;
   for (const p of problems)
     report({

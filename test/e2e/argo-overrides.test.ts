@@ -218,6 +218,52 @@ describe('Argo CD sync-time overrides (e2e)', () => {
     expect(dp[0].resource).toEqual(expect.objectContaining({ name: 'canary-kfm-api', namespace: 'kfm-prod-canary' }));
   });
 
+  it("a finding the folder has anyway stays on the folder's file, not repeated on the Application", async () => {
+    const service = join(root, 'apps', 'postgis', 'base', 'service.yaml');
+    const before = readFileSync(service, 'utf8');
+    const text = application('postgis-renamed', 'infra/gitops/apps/postgis/overlays/prod', 'kfm-prod', [
+      '    kustomize:',
+      '      namePrefix: x-',
+      '      commonLabels:',
+      '        team: data',
+    ]);
+    try {
+      const r = await checkWith({ 'application-override.yaml': text }, () =>
+        writeFileSync(service, before.replace('type: ClusterIP', 'type: NodePort')),
+      );
+      expect(r.code).toBe(1);
+      const tm = r.findings.filter((f) => f.ruleId === 'KFM-TM-002');
+      expect(tm.length).toBeGreaterThan(0);
+      expect(tm.every((f) => f.file === 'apps/postgis/base/service.yaml')).toBe(true);
+    } finally {
+      writeFileSync(service, before);
+    }
+  });
+
+  it('kustomize overrides on a folder without a kustomization are named, not silently dropped', async () => {
+    const plain = join(root, 'extras', 'plain');
+    const text = application('plain-x', 'infra/gitops/extras/plain', 'kfm-dev', [
+      '    kustomize:',
+      '      namePrefix: x-',
+    ]);
+    const r = await checkWith({ 'application-override.yaml': text }, () => {
+      mkdirSync(plain, { recursive: true });
+      writeFileSync(
+        join(plain, 'cm.yaml'),
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: kfm-dev\n',
+      );
+    });
+    rmSync(join(root, 'extras'), { recursive: true, force: true });
+    expect(r.code).toBe(1);
+    expect(r.findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'KFM-RENDER-024',
+        file: 'core/gitops-controller/application-override.yaml',
+        line: lineOf(text, 'kustomize:'),
+      }),
+    );
+  });
+
   it('a remote patch in an override is refused (no network), on the Application line', async () => {
     const text = application('kfm-api-remote', 'infra/gitops/apps/kfm-api/overlays/prod', 'kfm-prod', [
       '    kustomize:',
