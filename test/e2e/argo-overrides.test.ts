@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli } from '../helpers.js';
 
@@ -39,6 +39,12 @@ const application = (name: string, path: string, namespace: string, source: stri
     `    namespace: ${namespace}`,
     '',
   ].join('\n');
+
+/** Writes `text` at `file`, creating its folder. */
+const put = (file: string, text: string): void => {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+};
 
 const lineOf = (text: string, needle: string): number => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
@@ -246,13 +252,9 @@ describe('Argo CD sync-time overrides (e2e)', () => {
       '    kustomize:',
       '      namePrefix: x-',
     ]);
-    const r = await checkWith({ 'application-override.yaml': text }, () => {
-      mkdirSync(plain, { recursive: true });
-      writeFileSync(
-        join(plain, 'cm.yaml'),
-        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: kfm-dev\n',
-      );
-    });
+    const r = await checkWith({ 'application-override.yaml': text }, () =>
+      put(join(plain, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: kfm-dev\n'),
+    );
     rmSync(join(root, 'extras'), { recursive: true, force: true });
     expect(r.code).toBe(1);
     expect(r.findings).toContainEqual(
@@ -288,10 +290,9 @@ describe('Argo CD sync-time overrides (e2e)', () => {
       '        admin: true',
     ]);
     const r = await checkWith({ 'application-chart.yaml': text }, () => {
-      mkdirSync(join(chart, 'templates'), { recursive: true });
-      writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: extras\nversion: 0.1.0\n');
-      writeFileSync(join(chart, 'values.yaml'), 'admin: false\n');
-      writeFileSync(
+      put(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: extras\nversion: 0.1.0\n');
+      put(join(chart, 'values.yaml'), 'admin: false\n');
+      put(
         join(chart, 'templates', 'rolebinding.yaml'),
         [
           '{{- if .Values.admin }}',
@@ -329,13 +330,12 @@ describe('Argo CD sync-time overrides (e2e)', () => {
       '      components:',
       '        - ../../../../components/evil',
     ]);
-    const r = await checkWith({ 'application-override.yaml': text }, () => {
-      mkdirSync(component, { recursive: true });
-      writeFileSync(
+    const r = await checkWith({ 'application-override.yaml': text }, () =>
+      put(
         join(component, 'kustomization.yaml'),
         'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - https://example.invalid/evil.yaml\n',
-      );
-    });
+      ),
+    );
     rmSync(component, { recursive: true, force: true });
     expect(r.code).toBe(1);
     expect(r.findings).toContainEqual(
@@ -379,10 +379,9 @@ describe('Argo CD sync-time overrides (e2e)', () => {
       '      valueFiles:',
       '        - ../../../../outside-values.yaml',
     ]);
-    const r = await checkWith({ 'application-chart.yaml': text }, () => {
-      mkdirSync(join(chart, 'templates'), { recursive: true });
-      writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: extras\nversion: 0.1.0\n');
-    });
+    const r = await checkWith({ 'application-chart.yaml': text }, () =>
+      put(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: extras\nversion: 0.1.0\n'),
+    );
     rmSync(join(root, 'extras'), { recursive: true, force: true });
     expect(r.code).toBe(1);
     expect(r.findings).toContainEqual(
