@@ -160,6 +160,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
       kubernetesVersion: options.kubernetesVersion,
       mode: 'check',
       ...(files ? { files } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     },
     placer.add,
     { budgetMs: options.checkBudgetMs },
