@@ -7,6 +7,7 @@ import type { DiscoverOptions } from './discover/index.js';
 import { discoverOverlays } from './discover/index.js';
 import { measureCoverage } from './discover/coverage.js';
 import { checkArgoSources } from './argo/check.js';
+import { overridePlacer } from './argo/overrides-check.js';
 import { memoWalks } from './discover/walks.js';
 import { assembleReport, FindingCollector, resolveFindings, type ResolvedFindings } from './findings/index.js';
 import { renderOverlay } from './render/overlay.js';
@@ -140,12 +141,20 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   for (const r of rendered) collector.redactor.addObjects(r.resources.map((res) => res.object));
   // Argo CD sources of other repositories are listed as not checked (reportUnusedExceptions still sees `skipped`).
   const elsewhere: { path: string; reason: string }[] = [];
-  if (coverage)
-    rendered.push(
-      ...(await checkArgoSources(await coverage, discovered, overlayMap, files, { ...options, walk }, report, (n) =>
-        elsewhere.push(n),
-      )),
+  if (coverage) {
+    const argo = await checkArgoSources(
+      await coverage,
+      discovered,
+      overlayMap,
+      files,
+      { ...options, walk },
+      report,
+      (n) => elsewhere.push(n),
     );
+    // Override and Helm renders hold Secrets of their own: their values are redacted like the overlays'.
+    for (const r of argo) collector.redactor.addObjects(r.resources.map((res) => res.object));
+    rendered.push(...argo);
+  }
   for (const issue of discovered.envIssues) report({ ruleId: RENDER_ENV_UNPLACED, ...issue, line: 1 });
   const ok = rendered.filter((r) => r.resources.length > 0);
   const summaries = rendered.map(summaryOf);
@@ -157,6 +166,8 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   await auditing;
   const hit = await results.afterRender(rendered, summaries, elsewhere);
   if (hit) return finish(options, cachedResolution(hit), summaries, { ...facts, cachedResults: true });
+  // Findings of Argo CD override/Helm renders go on the Application's line (argo/overrides-check.ts).
+  const placer = overridePlacer(rendered, (f, fallback) => collector.add(f, fallback));
   await runChecks(
     await checksLoading,
     {
@@ -170,9 +181,10 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.changeHistory ? { changeHistory: options.changeHistory } : {}),
     },
-    (f, fallback) => collector.add(f, fallback),
+    placer.add,
     { budgetMs: options.checkBudgetMs },
   );
+  placer.flush();
   const resolved = await resolveFindings(
     collector,
     options.origin ? (byOverlay) => resolveOrigins(byOverlay, overlayMap, { ...options, walk }) : undefined,

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
 import { evaluateGenerator, substitute, type RepoTree } from './generators.js';
 import type { RepoIdentity } from './repo.js';
+import { keyLinesOf } from './overrides.js';
 
 export interface ArgoDeployment {
   /** `spec.source.path` as written (relative to the Git repository top), parameters substituted. */
@@ -26,6 +27,12 @@ export interface ArgoDeployment {
   /** Root-relative manifest file and the line of the source path. */
   file: string;
   line: number;
+  /** The source object as Argo CD reads it (parameters substituted): its `kustomize`/`helm` overrides (argo/overrides.ts). */
+  source?: Record<string, unknown>;
+  /** Lines of the override keys present in the source (`kustomize`, `kustomize.images`, `helm`…; see OVERRIDE_KEYS). */
+  keyLines?: Record<string, number>;
+  /** The Application's name (an ApplicationSet's: its template's, parameters substituted); Helm's default release. */
+  appName?: string;
 }
 
 export interface ArgoUnevaluable {
@@ -109,10 +116,27 @@ export async function readArgoView(root: string, identity: RepoIdentity = { keys
         const offset = n && (isScalar(n) || isMap(n) || isSeq(n)) ? n.range?.[0] : undefined;
         return offset !== undefined ? lc.linePos(offset).line : 1;
       };
+      // The line of a key itself (`images:`), where a finding about its value is read.
+      const keyLineOf = (path: (string | number)[]): number => {
+        const parent = doc.getIn(path.slice(0, -1), true);
+        const pair = isMap(parent)
+          ? parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1])
+          : undefined;
+        const offset = pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+        return offset !== undefined ? lc.linePos(offset).line : lineOf(path);
+      };
       const name = String((obj.metadata as Record<string, unknown> | undefined)?.name ?? '');
       if (obj.kind === 'Application') {
         for (const d of sourcesOf(obj.spec))
-          view.deployments.push({ ...d, kind: 'Application', name, file, line: lineOf(['spec', ...d.at]) });
+          view.deployments.push({
+            ...d,
+            kind: 'Application',
+            name,
+            appName: name,
+            file,
+            line: lineOf(['spec', ...d.at]),
+            keyLines: keyLinesOf(d.source, (p) => keyLineOf(['spec', ...d.at.slice(0, -1), ...p])),
+          });
       } else if (obj.kind === 'ApplicationSet') {
         const spec = isObject(obj.spec) ? obj.spec : {};
         const generators = Array.isArray(spec.generators) ? spec.generators : [];
@@ -133,13 +157,19 @@ export async function readArgoView(root: string, identity: RepoIdentity = { keys
           const template = override ? mergeTemplate(spec.template, override) : spec.template;
           for (const params of evaluated.elements) {
             const rendered = substitute(isObject(template) ? template.spec : undefined, params, goTemplate);
+            const meta = isObject(template) && isObject(template.metadata) ? template.metadata : {};
+            const appName = substitute(meta.name, params, goTemplate);
             for (const d of sourcesOf(rendered))
               view.deployments.push({
                 ...d,
                 kind: 'ApplicationSet',
                 name,
+                ...(typeof appName === 'string' ? { appName } : {}),
                 file,
                 line: lineOf(['spec', 'template', 'spec', ...d.at]),
+                keyLines: keyLinesOf(d.source, (p) =>
+                  keyLineOf(['spec', 'template', 'spec', ...d.at.slice(0, -1), ...p]),
+                ),
               });
           }
         }
@@ -155,7 +185,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** The source paths of an Application spec (single `source` or `sources`), with where they stand in the spec. */
-type Source = Pick<ArgoDeployment, 'sourcePath' | 'repoURL' | 'namespace' | 'directory'> & { at: (string | number)[] };
+type Source = Pick<ArgoDeployment, 'sourcePath' | 'repoURL' | 'namespace' | 'directory' | 'source'> & {
+  at: (string | number)[];
+};
 
 function sourcesOf(spec: unknown): Source[] {
   if (!isObject(spec)) return [];
@@ -164,7 +196,14 @@ function sourcesOf(spec: unknown): Source[] {
     typeof destination.namespace === 'string' && destination.namespace !== '' ? destination.namespace : undefined;
   const out: Source[] = [];
   const add = (source: unknown, at: (string | number)[]): void => {
-    if (!isObject(source) || typeof source.path !== 'string') return;
+    if (!isObject(source)) return;
+    // A chart from a Helm repository (`chart:`, no path) deploys no folder here: kept, with an empty path, so it
+    // is named as remote (argo/overrides-check.ts), never passed silently.
+    if (typeof source.path !== 'string' && typeof source.chart === 'string') {
+      out.push({ sourcePath: '', ...(namespace ? { namespace } : {}), source, at: [...at, 'chart'] });
+      return;
+    }
+    if (typeof source.path !== 'string') return;
     const d = isObject(source.directory) ? source.directory : undefined;
     const directory = d
       ? {
@@ -179,6 +218,7 @@ function sourcesOf(spec: unknown): Source[] {
       ...(typeof source.repoURL === 'string' ? { repoURL: source.repoURL } : {}),
       ...(namespace ? { namespace } : {}),
       ...(directory ? { directory } : {}),
+      source,
       at: [...at, 'path'],
     });
   };

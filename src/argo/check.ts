@@ -1,7 +1,7 @@
 /**
  * The Argo CD side of a run, after the overlays rendered: the folders Argo CD deploys that discovery did not render
- * (kustomize bases deployed on their own, plain directory sources), the sources it cannot evaluate, and the coverage
- * verdict on every file neither an overlay nor a directory source checked.
+ * (kustomize bases deployed on their own, plain directory sources), the sync-time overrides and Helm chart sources
+ * (overrides-check.ts), the sources it cannot evaluate, and the coverage verdict on every file nothing checked.
  */
 import { join } from 'node:path';
 import { uncoveredFinding, type Coverage } from '../discover/coverage.js';
@@ -14,6 +14,7 @@ import { renderOverlay } from '../render/overlay.js';
 import type { FindingInput, Overlay, RenderedOverlay } from '../types.js';
 import { mapPool } from '../util/pool.js';
 import { planArgoSources, renderDirectory } from './directory.js';
+import { renderArgoOverrides } from './overrides-check.js';
 
 function overlayFor(root: string, path: string, envOrder: readonly string[], kustomizationFile = ''): Overlay {
   const segments = path.split('/');
@@ -75,8 +76,27 @@ export async function checkArgoSources(
   for (const o of kustomize) overlayMap.set(o.path, o);
   const rendered = await mapPool(kustomize, options.concurrency, (o) => renderOverlay(o, options, report));
   const directories = plan.directories.filter((d) => touched(d.files));
+  const argo = await renderArgoOverrides(
+    {
+      root: options.root,
+      view: discovered.argo,
+      overlays: discovered.all,
+      envOrder,
+      renderer: options.renderer,
+      timeoutMs: options.timeoutMs,
+      maxRenderBytes: options.maxRenderBytes,
+      allowExec: options.config.kustomize?.allowExec === true,
+      signal: options.signal,
+      walk: options.walk,
+      concurrency: options.concurrency,
+      ...(files ? { files } : {}),
+    },
+    report,
+  );
+  rendered.push(...argo.rendered);
   const validated = new Set([...plan.directories.flatMap((d) => d.files), ...discovered.argo.inputs]);
-  for (const file of coverage.uncovered) if (!validated.has(file)) report(uncoveredFinding(file));
+  const inFolder = (file: string): boolean => argo.folders.some((d) => d === '.' || file.startsWith(`${d}/`));
+  for (const file of coverage.uncovered) if (!validated.has(file) && !inFolder(file)) report(uncoveredFinding(file));
   for (const d of directories)
     rendered.push(await renderDirectory(d, overlayFor(options.root, d.path, envOrder), options.root, report));
   return rendered;

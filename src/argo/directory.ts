@@ -1,8 +1,8 @@
 /**
  * Argo CD's view of the folders it deploys. Every source path an Application/ApplicationSet of this repository names
  * is checked the way Argo CD applies it: a kustomize folder renders (even when it is otherwise only a base), a plain
- * folder is validated file by file as a directory source (recurse/include/exclude honoured), a Helm chart or jsonnet
- * is a guard finding until kfm-gitops renders them. A repository without any Application (example repos registered
+ * folder is validated file by file as a directory source (recurse/include/exclude honoured), jsonnet is a guard
+ * finding; Helm chart folders are rendered with their values by overrides-check.ts. A repository without any Application (example repos registered
  * from outside) has its plain manifest folders validated as the directory sources Argo CD would make of them.
  */
 import fg from 'fast-glob';
@@ -15,7 +15,7 @@ import type { FindingInput, Overlay, RenderedOverlay, Resource } from '../types.
 import { matchesAny } from '../util/glob.js';
 import { overlayForSource, type ArgoDeployment, type ArgoView } from './applications.js';
 import { isThisRepo, type RepoIdentity } from './repo.js';
-import { RENDER_HELM_SOURCE, RENDER_INPUT_UNREADABLE, RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
+import { RENDER_INPUT_UNREADABLE, RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
 
 export interface DirectorySource {
   /** Root-relative folder. */
@@ -104,14 +104,14 @@ export function deployedOverlay(
   return 'dir' in resolved && overlayPaths.includes(resolved.dir) ? resolved.dir : undefined;
 }
 
-function isChart(root: string, dir: string): boolean {
+export function isChart(root: string, dir: string): boolean {
   for (let d = dir; ; d = posix.dirname(d)) {
     if (existsSync(join(root, d, 'Chart.yaml'))) return true;
     if (d === '.' || d === '') return false;
   }
 }
 
-function hasKustomization(root: string, dir: string): boolean {
+export function hasKustomization(root: string, dir: string): boolean {
   return KUSTOMIZATION_NAMES.some((n) => existsSync(join(root, dir, n)));
 }
 
@@ -180,14 +180,8 @@ export async function planArgoSources(options: {
     if (seen.has(dir)) continue;
     seen.add(dir);
     const where = { file: d.file, line: d.line };
-    if (isChart(root, dir)) {
-      plan.findings.push({
-        ruleId: RENDER_HELM_SOURCE,
-        message: `${d.kind} ${d.name} deploys the Helm chart ${dir}, which kfm-gitops does not render yet: nothing in it is checked`,
-        ...where,
-      });
-      continue;
-    }
+    // A Helm chart folder is rendered with each source's values by argo/overrides-check.ts.
+    if (isChart(root, dir)) continue;
     if (hasKustomization(root, dir)) {
       if (!options.overlays.includes(dir)) plan.kustomize.push(dir);
       continue;

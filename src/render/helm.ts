@@ -37,7 +37,7 @@ function setValue(value: string): string {
 }
 
 /** Repo-relative path of `abs` when it (and its real path) stays inside `root`. */
-function inside(root: string, abs: string): string | undefined {
+export function inside(root: string, abs: string): string | undefined {
   const rel = toRepoPath(root, abs);
   if (rel === undefined) return undefined;
   try {
@@ -85,6 +85,10 @@ export function helmTemplateArgs(
   const metadata = isObj(app.metadata) ? app.metadata : {};
   const release = str(helm.releaseName) ?? str(metadata.name);
   if (!release) return { reason: 'invalid', message: 'no release name (helm.releaseName or metadata.name)' };
+  // The release name is a positional argument: one starting with `-` would be read as a flag (--post-renderer runs
+  // a program). Helm itself accepts only DNS-1123 names of at most 53 characters.
+  if (release.length > 53 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(release))
+    return { reason: 'invalid', message: `release name ${JSON.stringify(release)} is not a valid Helm release name` };
   const args = ['template', release, chartDir, '--include-crds'];
   const destination = isObj(spec.destination) ? spec.destination : {};
   const namespace = str(helm.namespace) ?? str(destination.namespace);

@@ -138,14 +138,14 @@ export const RENDER_RULES = [
   ),
   r(
     RENDER_HELM_SOURCE,
-    'Argo CD deploys a Helm chart that is not rendered',
-    'An Application or ApplicationSet of the repository deploys a folder that is a Helm chart. kfm-gitops does not render Helm charts yet, so nothing Argo CD applies from it is checked; a silent pass would vouch for it.',
-    'Render the chart in CI (`helm template … | kfm-gitops validate -`), or wrap it in a kustomization with the rendered output committed.',
+    'Argo CD Helm chart source does not render',
+    "An Application or ApplicationSet of the repository deploys a folder that is a Helm chart. kfm-gitops renders it with `helm template` and the source's values (valueFiles, values/valuesObject, parameters, releaseName) the way Argo CD does, offline; when that fails (a template error, an unsupported option such as helm.fileParameters, no helm binary) nothing Argo CD would apply from it is checked, and a silent pass would vouch for it.",
+    "Fix the chart or the values so `helm template` succeeds (the message gives helm's error); keep value files inside the repository; run `npm run tools` (pinned helm) or set KFM_HELM.",
   ),
   r(
     RENDER_SOURCE_NOT_EVALUABLE,
     'Argo CD source not evaluable',
-    'An ApplicationSet generator depends on the world outside the repository (cluster, SCM provider, pull request, git generators over other repositories…) or on template functions kfm-gitops does not evaluate, a source uses jsonnet, or an Application of this repository (its repoURL is the `origin` remote or listed in `argo.repoURLs`) names a path that holds no folder here: what Argo CD would deploy from it cannot be worked out offline, so it is not checked.',
-    "Use list, git-directory/git-files over this repository, or matrix/merge of those; render jsonnet in CI and commit the output; fix the path (Argo CD paths are relative to the repository top), or list the repository URLs in `argo.repoURLs` so that another repository's Applications are told apart.",
+    'An ApplicationSet generator depends on the world outside the repository (cluster, SCM provider, pull request, git generators over other repositories…) or on template functions kfm-gitops does not evaluate, a source uses jsonnet, a `source.kustomize` override uses a field kfm-gitops does not apply (or values known only at sync time), or an Application of this repository (its repoURL is the `origin` remote or listed in `argo.repoURLs`) names a path that holds no folder here: what Argo CD would deploy from it cannot be worked out offline, so it is not checked.',
+    "Use list, git-directory/git-files over this repository, or matrix/merge of those; render jsonnet in CI and commit the output; move an unsupported override into the kustomization itself; fix the path (Argo CD paths are relative to the repository top), or list the repository URLs in `argo.repoURLs` so that another repository's Applications are told apart.",
   ),
 ];

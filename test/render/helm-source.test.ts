@@ -80,6 +80,9 @@ describe('renderHelmSource', () => {
       [{ path: chartPath, helm: { valueFiles: ['../../../../../../../../etc/hostname'] } }, 'outside-root'],
       [{ path: chartPath, helm: { fileParameters: [{ name: 'x', path: '/etc/hostname' }] } }, 'invalid'],
       [{ path: 'apps', helm: {} }, 'invalid'],
+      // A release name is a positional argument: a flag there (--post-renderer runs a program) is refused.
+      [{ path: chartPath, helm: { releaseName: '--post-renderer=./run.sh' } }, 'invalid'],
+      [{ path: chartPath, helm: { releaseName: 'Not_A_Release' } }, 'invalid'],
     ];
     for (const [source, reason] of cases) {
       const r = await renderHelmSource(app(source), root, { helm });

@@ -1,0 +1,148 @@
+/**
+ * Renders a folder the way an Argo CD Application's `source.kustomize` overrides make Argo CD render it: a wrapper
+ * kustomization (argo/overrides.ts) in a private temp folder whose only resource is the source folder, built by the
+ * run's renderer (kfm-render worker or kustomize CLI), removed afterwards.
+ *
+ * Where the wrapper lives: OUTSIDE the repository, in the OS temp folder, like the origin wrappers (kustomize.ts).
+ * kustomize's root-only load restriction (LoadRestrictionsRootOnly, used by both renderers) limits FILES a
+ * kustomization reads (patch files, generator sources) to its own folder tree; a `resources:` or `components:` entry
+ * naming a kustomization folder elsewhere is loaded with that folder as its own root, so a wrapper outside the
+ * repository may list the source folder by a relative path. What the wrapper would read as a file (a `patches[].path`)
+ * is read here, inside the repository only, and inlined. Writing nothing under the repository keeps the run away from
+ * `.kfm-gitops/` (attacker-controlled in a pull request: a symlinked `tmp/` would redirect the writes) and leaves
+ * nothing behind in the tree even when the run is killed.
+ *
+ * Renders are not cached (no input list is passed): the key would have to cover the Application's override too.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, posix, relative, resolve, sep } from 'node:path';
+import { parse } from 'yaml';
+import { findKustomizationFile } from '../discover/kustomization.js';
+import { isRemoteRef } from '../discover/kustomization-parse.js';
+import {
+  wrapperImages,
+  wrapperKustomization,
+  type ImageEntry,
+  type KustomizeOverride,
+  type PatchOverride,
+} from '../argo/overrides.js';
+import type { Overlay } from '../types.js';
+import { inside } from './helm.js';
+import type { Renderer } from './types.js';
+
+export type OverrideRender =
+  | { ok: true; text: string }
+  | { ok: false; reason: 'remote' | 'outside-root' | 'invalid' | 'render'; message: string; key?: string };
+
+export interface OverrideRenderOptions {
+  root: string;
+  renderer: Renderer;
+  timeoutMs: number;
+  maxRenderBytes?: number;
+  allowExec: boolean;
+  /** The source folder inflates Helm charts (its walk said so). */
+  helm: boolean;
+  signal?: AbortSignal;
+}
+
+/** The folder's own `images:` entries (what the override replaces); none when it cannot be read. */
+async function ownImages(folderAbs: string): Promise<ImageEntry[]> {
+  const file = findKustomizationFile(folderAbs);
+  if (!file) return [];
+  try {
+    const k = parse(await readFile(file, 'utf8'), { maxAliasCount: 20 }) as { images?: unknown };
+    return (Array.isArray(k?.images) ? k.images : []).filter(
+      (e): e is ImageEntry => typeof e === 'object' && e !== null && typeof (e as ImageEntry).name === 'string',
+    );
+  } catch {
+    return []; // the plain render of the folder reports an unreadable kustomization
+  }
+}
+
+/** A path an override names, resolved against the source folder: inside the repository, or why not. */
+function localPath(
+  root: string,
+  folderAbs: string,
+  value: string,
+  what: string,
+): { abs: string } | { reason: 'remote' | 'outside-root'; message: string } {
+  if (isRemoteRef(value) || /^[a-z][a-z0-9+.-]*:/i.test(value))
+    return { reason: 'remote', message: `${what} ${JSON.stringify(value)} is remote: it is not fetched (no network)` };
+  const abs = resolve(folderAbs, value);
+  if (inside(root, abs) === undefined)
+    return { reason: 'outside-root', message: `${what} ${JSON.stringify(value)} leaves the repository` };
+  return { abs };
+}
+
+/** Renders `folder` (root-relative) with the overrides applied; `overlay` names the result (path, env, layer). */
+export async function renderWithOverrides(
+  folder: string,
+  override: KustomizeOverride,
+  overlay: Overlay,
+  options: OverrideRenderOptions,
+): Promise<OverrideRender> {
+  const folderAbs = join(options.root, folder);
+  const patches: PatchOverride[] = [];
+  for (const p of override.patches) {
+    if (p.path === undefined) {
+      patches.push(p);
+      continue;
+    }
+    const where = localPath(options.root, folderAbs, p.path, 'patch file');
+    if ('reason' in where) return { ok: false, ...where, key: 'kustomize.patches' };
+    let text: string;
+    try {
+      text = await readFile(where.abs, 'utf8');
+    } catch (err) {
+      return {
+        ok: false,
+        reason: 'invalid',
+        message: `patch file ${JSON.stringify(p.path)} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+        key: 'kustomize.patches',
+      };
+    }
+    const { path: _path, ...rest } = p;
+    void _path;
+    patches.push({ ...rest, patch: text });
+  }
+  const componentsAbs: string[] = [];
+  for (const c of override.components) {
+    const where = localPath(options.root, folderAbs, c, 'component');
+    if ('reason' in where) return { ok: false, ...where, key: 'kustomize' };
+    if (override.ignoreMissingComponents && !existsSync(where.abs)) continue;
+    componentsAbs.push(where.abs);
+  }
+  const images = wrapperImages(override.images, await ownImages(folderAbs));
+  const dir = await mkdtemp(join(tmpdir(), 'kfm-override-'));
+  try {
+    const rel = (abs: string): string => relative(dir, abs).split(sep).join(posix.sep);
+    await writeFile(
+      join(dir, 'kustomization.yaml'),
+      wrapperKustomization(override, {
+        source: rel(folderAbs),
+        components: componentsAbs.map(rel),
+        patches,
+        images,
+      }),
+    );
+    const outcome = await options.renderer.render({
+      overlay: { ...overlay, absPath: dir, kustomizationFile: 'kustomization.yaml' },
+      root: options.root,
+      timeoutMs: options.timeoutMs,
+      origin: false,
+      allowExec: options.allowExec,
+      maxOutputBytes: options.maxRenderBytes ?? 256 * 1024 * 1024,
+      signal: options.signal,
+      helm: options.helm,
+    });
+    if (!outcome.ok) {
+      const message = outcome.message.split(dir).join('<override>');
+      return { ok: false, reason: 'render', message };
+    }
+    return { ok: true, text: outcome.text };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
