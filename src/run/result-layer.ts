@@ -3,7 +3,7 @@
  * suffice): asked before discovery (tree key: a hit answers without discovering, rendering or loading a check) and
  * after rendering (render key), and told the results at the end. Selections (changed-only, shards) are never
  * cached, nor runs with a render failure that may not repeat (timeout, renderer not started); a deterministic
- * failure (kustomize's error, a refused reference, unparseable output) is a function of the same inputs as a
+ * failure (kustomize's error, a refused reference, unparseable or empty output) is a function of the same inputs as a
  * success, so a repo with broken overlays stays warm. Runs allowing exec plugins only use the render key.
  */
 import type { Renderer } from '../render/types.js';

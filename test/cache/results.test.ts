@@ -124,4 +124,35 @@ describe('result cache', () => {
       cold.overlays.map((o: { status: string }) => o.status),
     );
   });
+
+  it('stays warm when an overlay renders to nothing (every resource deleted by a patch): the empty render is reused', async () => {
+    const repo = join(work, 'emptied');
+    cpSync(join(fixtures, 'policy', 'dp-violation'), repo, { recursive: true });
+    // gitops-catalog's web-terminal shape: kustomize succeeds and prints nothing, the same way every time.
+    const dir = join(repo, 'apps', 'web', 'overlays', 'emptied');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources:\n  - ../../base\npatches:\n  - path: delete.yaml\n');
+    writeFileSync(
+      join(dir, 'delete.yaml'),
+      '$patch: delete\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n',
+    );
+    const run = async () => {
+      const r = await runCli(['check', repo, '--format', 'json']);
+      return { code: r.code, report: JSON.parse(r.stdout) };
+    };
+    const cold = await run();
+    expect(cold.code).toBe(1);
+    expect(
+      cold.report.findings.some(
+        (f: { ruleId: string; overlay?: string }) =>
+          f.ruleId === 'KFM-RENDER-006' && f.overlay === 'apps/web/overlays/emptied',
+      ),
+    ).toBe(true);
+    expect(cold.report.summary.cachedResults).toBeUndefined();
+    const warm = await run();
+    // Reused, and still failing: a cached failure is never a pass.
+    expect(warm.code).toBe(1);
+    expect(warm.report.summary.cachedResults).toBe(true);
+    expect(stable(warm.report)).toEqual(stable(cold.report));
+  });
 });
