@@ -17,7 +17,7 @@ import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
 import { statSync } from 'node:fs';
 import { readFile, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
-import { KUSTOMIZATION_NAMES } from '../discover/kustomization.js';
+import { KUSTOMIZATION_NAMES } from '../discover/names.js';
 import type { Config } from '../config/types.js';
 import { cacheRootDir, toRepoPath } from '../util/paths.js';
 import type { RenderOutcome, RenderRequest, Renderer } from './types.js';

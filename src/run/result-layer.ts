@@ -25,6 +25,9 @@ export class ResultLayer {
   private common?: Promise<string>;
   private tree?: string;
   private run?: string;
+  private treeHit?: Promise<(CachedResults & { overlays: OverlaySummary[] }) | undefined>;
+  /** When the run started: the layer is the first thing a run makes (src/run/whole-run.ts). */
+  readonly started = performance.now();
 
   constructor(private readonly o: ResultLayerOptions) {
     if (o.dir && !o.selecting) this.cache = new ResultCache(o.dir);
@@ -44,8 +47,16 @@ export class ResultLayer {
     return this.common;
   }
 
-  /** Nothing under the root changed since a run with the same tool, config and renderer: its results, whole. */
-  async beforeDiscovery(): Promise<(CachedResults & { overlays: OverlaySummary[] }) | undefined> {
+  /**
+   * Nothing under the root changed since a run with the same tool, config and renderer: its results, whole.
+   * Asked once per run (the CLI asks before loading the pipeline, which asks again): later calls share the answer.
+   */
+  beforeDiscovery(): Promise<(CachedResults & { overlays: OverlaySummary[] }) | undefined> {
+    this.treeHit ??= this.readTree();
+    return this.treeHit;
+  }
+
+  private async readTree(): Promise<(CachedResults & { overlays: OverlaySummary[] }) | undefined> {
     if (!this.cache || this.o.config.kustomize?.allowExec === true) return undefined;
     this.tree = treeKey(await this.commonPart(), {
       renderer: { command: this.o.renderer.command, version: this.o.renderer.version },

@@ -76,3 +76,14 @@ export function runGit(args: string[], options: GitRunOptions): Promise<GitResul
     child.stdin?.end(options.input ?? '');
   });
 }
+
+/**
+ * The checked root's place inside its git work tree (`infra/gitops/`), for SARIF and annotation paths; '' when the
+ * root is the top level or not in a git work tree (git missing included: paths then stay root-relative).
+ */
+export function gitUriPrefix(root: string, timeoutMs = 10_000): Promise<string> {
+  return runGit(['rev-parse', '--show-prefix'], { cwd: root, timeoutMs }).then(
+    (r) => r.stdout.trim(),
+    () => '',
+  );
+}

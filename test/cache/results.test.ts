@@ -155,4 +155,18 @@ describe('result cache', () => {
     expect(warm.report.summary.cachedResults).toBe(true);
     expect(stable(warm.report)).toEqual(stable(cold.report));
   });
+
+  it('a changed file whose name holds a newline still misses the whole-run cache (the tree walk is not a glob)', async () => {
+    const repo = join(work, 'odd-names');
+    cpSync(join(fixtures, 'policy', 'dp-violation'), repo, { recursive: true });
+    // Hostile: glob libraries skip such names, so the file was left out of the tree key and a warm run reused the
+    // findings of its old content.
+    const odd = join(repo, 'apps', 'web', 'base', 'notes\n.txt');
+    writeFileSync(odd, 'nothing here\n');
+    const run = async () => JSON.parse((await runCli(['check', repo, '--format', 'json'])).stdout);
+    await run();
+    expect((await run()).summary.cachedResults).toBe(true);
+    writeFileSync(odd, 'nothing here either, and longer\n');
+    expect((await run()).summary.cachedResults).toBeUndefined();
+  });
 });

@@ -3,7 +3,6 @@
  * sharded CI run and prints/writes them in any format, exiting like `check` would have (0 clean, 1 findings,
  * 2 reports that cannot be merged).
  */
-import { runGit } from '../../util/git.js';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -24,18 +23,6 @@ interface MergeFlags {
   quiet?: boolean;
   color?: boolean;
 }
-
-/**
- * The checked root's place inside its git work tree (`infra/gitops/`), for SARIF and annotation paths; '' when the
- * root is the top level or not in a git work tree (git missing included: paths then stay root-relative).
- */
-export function gitUriPrefix(root: string, timeoutMs = 10_000): Promise<string> {
-  return runGit(['rev-parse', '--show-prefix'], { cwd: root, timeoutMs }).then(
-    (r) => r.stdout.trim(),
-    () => '',
-  );
-}
-
 interface MergePlan {
   console: string;
   /** The --format output goes to this file instead of the console. */
