@@ -5,9 +5,10 @@
  * provider, pull request, git…) depend on the world outside and are returned as not evaluable, never guessed.
  */
 import fg from 'fast-glob';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { ArgoViewMemo } from './view-memo.js';
 
 export interface ArgoDeployment {
   /** `spec.source.path` as written (relative to the Git repository top), parameters substituted. */
@@ -42,8 +43,11 @@ const MAX_ELEMENTS = 10_000;
 
 type Params = Record<string, string>;
 
-/** Every Application/ApplicationSet under the root (raw manifests, the files kustomize reads them from). */
-export async function readArgoView(root: string): Promise<ArgoView> {
+/**
+ * Every Application/ApplicationSet under the root (raw manifests, the files kustomize reads them from). With a
+ * cache root, what each manifest file contributes is remembered between runs (src/argo/view-memo.ts).
+ */
+export async function readArgoView(root: string, options: { cacheRoot?: string } = {}): Promise<ArgoView> {
   const files = await fg(['**/*.yaml', '**/*.yml'], {
     cwd: root,
     ignore: IGNORE,
@@ -51,14 +55,27 @@ export async function readArgoView(root: string): Promise<ArgoView> {
     onlyFiles: true,
   });
   const view: ArgoView = { deployments: [], unevaluable: [] };
+  const memo = options.cacheRoot
+    ? ArgoViewMemo.open<ArgoDeployment, ArgoUnevaluable>(options.cacheRoot, import.meta.url)
+    : undefined;
   for (const file of files.sort()) {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await readFile(join(root, file), 'utf8');
+      // Synchronous, and tested as bytes before decoding: most YAML files are no Argo CD manifest, and one
+      // promise per file cost 0.4-0.9 s CPU on the medium bench repo's 2,700 files (0.06 s this way).
+      bytes = readFileSync(join(root, file));
     } catch {
       continue; // unreadable files are reported by the renders and the coverage guard
     }
-    if (!text.includes('argoproj.io')) continue;
+    if (!bytes.includes('argoproj.io')) continue;
+    const text = bytes.toString('utf8');
+    const remembered = memo?.get(file, text);
+    if (remembered) {
+      view.deployments.push(...remembered.deployments);
+      view.unevaluable.push(...remembered.unevaluable);
+      continue;
+    }
+    const before = { deployments: view.deployments.length, unevaluable: view.unevaluable.length };
     const lc = new LineCounter();
     for (const doc of parseAllDocuments(text, { lineCounter: lc, uniqueKeys: false })) {
       if (!('contents' in doc) || doc.errors.length > 0) continue;
@@ -107,7 +124,12 @@ export async function readArgoView(root: string): Promise<ArgoView> {
         });
       }
     }
+    memo?.set(file, text, {
+      deployments: view.deployments.slice(before.deployments),
+      unevaluable: view.unevaluable.slice(before.unevaluable),
+    });
   }
+  await memo?.save();
   return view;
 }
 

@@ -113,9 +113,19 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       kustomizeResolving.catch(() => undefined); // awaited below
       // --cache-dir moves every cache of the run (render, custom policies), so CI can keep one folder between jobs.
       if (flags.cacheDir) allowWritesUnder([resolve(io.cwd, flags.cacheDir)]);
-      const config = flags.cacheDir
-        ? { ...ctx.config, cache: { ...ctx.config.cache, dir: resolve(io.cwd, flags.cacheDir) } }
-        : ctx.config;
+      // --no-cache: no cache of any kind (render, results, the Argo CD view's memo).
+      const config = {
+        ...ctx.config,
+        ...(flags.cacheDir || flags.cache === false
+          ? {
+              cache: {
+                ...ctx.config.cache,
+                ...(flags.cacheDir ? { dir: resolve(io.cwd, flags.cacheDir) } : {}),
+                ...(flags.cache === false ? { enabled: false } : {}),
+              },
+            }
+          : {}),
+      };
       const selection = await selectionFor(ctx, config, flags);
       const kustomize = await kustomizeResolving;
       const cache =
