@@ -7,11 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { failsAt } from '../../findings/index.js';
-import { formatNames } from '../../report/index.js';
+import { FORMATTERS, formatNames } from '../../report/index.js';
 import { MergeError, mergeReports, parseReport, type NamedReport } from '../../report/merge.js';
 import { summaryLine } from '../../report/text.js';
 import type { FailOn } from '../../types.js';
-import { FORMATTERS, writeFileAtomic } from '../context.js';
+import { writeFileAtomic } from '../context.js';
 import { CliError, useColor, type CliIO } from '../io.js';
 import { collect } from '../options.js';
 
