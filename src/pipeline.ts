@@ -143,6 +143,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
       kubernetesVersion: options.kubernetesVersion,
       mode: 'check',
       ...(files ? { files } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     },
     (f, fallback) => collector.add(f, fallback),
     { budgetMs: options.checkBudgetMs },

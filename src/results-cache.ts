@@ -3,7 +3,9 @@
  * overlay, every file under the root (by size and mtime), the config, the tool and its shipped schemas and policy
  * bundle — the previous findings are reused and the checks are not run. Any change at all (or a render failure
  * that may not repeat, like a timeout) runs everything. Expiry of exceptions is applied after, so a cached result never outlives an
- * exception's date. Findings hold no secret values (they are redacted), so entries are plain JSON.
+ * exception's date. Findings hold no secret values (they are redacted), so entries are plain JSON — authenticated:
+ * a pull request could commit `results/<key>.json` with no findings for its own failing tree (the key is computable
+ * from file sizes and mtimes), so an entry is used only when its MAC verifies with this user's key (util/cache-auth.ts).
  *
  * Two keys, both over the stamps of every file under the root:
  *  - the tree key, known before anything is rendered: the files plus the renderer and the discovery options.
@@ -15,16 +17,18 @@
  * whole tree would cost more than it saves.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readlinkSync, type Dirent } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Finding, OverlaySummary, RenderedOverlay } from './types.js';
 import { ensureIgnoredDir, packageRoot } from './util/paths.js';
 import { fileStamp } from './util/stamp.js';
+import { walkTree } from './util/walk.js';
 import { writeFileAtomic } from './util/atomic-write.js';
+import { CacheAuth } from './util/cache-auth.js';
 
-const FORMAT = 'kfm-results-v2';
+const FORMAT = 'kfm-results-v3';
+const MAC_PREFIX = `${FORMAT} mac=`;
 
 export interface CachedResults {
   findings: Finding[];
@@ -52,47 +56,43 @@ export interface TreeKeyInput {
 }
 
 /**
- * `path:stamp` of every entry under `dir` but folders, sorted; symbolic links by their own stamp and target, never
- * followed; entries `skip` names (at any depth) left out. A plain readdir walk, not a glob: glob libraries skip
- * names a pattern's `.` cannot match (a newline in a name), which would leave a file out of the key, and loading
- * one cost the warm run a tenth of its CPU. Synchronous: it runs alone, and one promise per file costs more than
- * the lstat.
+ * Stamps of the package's shipped data and of config folders (names the tool controls): the same walk as the tree's,
+ * so the warm path loads no glob library (a tenth of its CPU on infra/gitops).
  */
-function treeStamps(dir: string, skip: (rel: string, name: string) => boolean = () => false): string[] {
-  const out: string[] = [];
-  const folders = [''];
-  while (folders.length > 0) {
-    const rel = folders.pop()!;
-    let dirents: Dirent[];
-    try {
-      dirents = readdirSync(join(dir, rel), { withFileTypes: true });
-    } catch (err) {
-      // Nothing can read it, so nothing rendered from it; marked so that it becoming readable changes the key.
-      out.push(`${rel}/:unreadable:${(err as NodeJS.ErrnoException).code ?? ''}`);
-      continue;
-    }
-    for (const d of dirents) {
-      const path = rel === '' ? d.name : `${rel}/${d.name}`;
-      if (skip(path, d.name)) continue;
-      if (d.isDirectory()) {
-        folders.push(path);
-        continue;
-      }
-      const abs = join(dir, path);
+async function folderStamps(dir: string): Promise<string[]> {
+  const files = (await walkTree(dir)).filter((p) => !p.endsWith('/'));
+  const stamps = await Promise.all(
+    files.map(async (f) => {
       try {
-        const st = lstatSync(abs);
-        out.push(`${path}:${fileStamp(st)}${st.isSymbolicLink() ? `:->${readlinkSync(abs)}` : ''}`);
-      } catch (err) {
-        out.push(`${path}:unreadable:${(err as NodeJS.ErrnoException).code ?? ''}`);
+        return `${f}:${fileStamp(await lstat(join(dir, f)))}`;
+      } catch {
+        return `${f}:(gone)`;
       }
-    }
-  }
-  return out.sort();
+    }),
+  );
+  return stamps.sort();
 }
 
-/** What the root's stamps leave out: Git's and npm's folders, and the tool's own cache (written by every run). */
-const skipUnderRoot = (rel: string, name: string): boolean =>
-  name === '.git' || name === 'node_modules' || rel === '.kfm-gitops/cache' || rel.endsWith('/.kfm-gitops/cache');
+/**
+ * Every file under the root with its stamp: the same readdir walk as the secret scan's listing outside Git, so a
+ * name no glob matches (a newline in it) is in the key, and nothing is left out by name — an ignored or untracked
+ * file a kustomization reads, a folder named node_modules — except `.git` and the cache folders themselves.
+ */
+async function treeStamps(root: string): Promise<[string, string][]> {
+  const files = (
+    await walkTree(root, { skip: (p) => p === '.kfm-gitops/cache' || p.endsWith('/.kfm-gitops/cache') })
+  ).filter((p) => !p.endsWith('/'));
+  const stamps = await Promise.all(
+    files.map(async (f): Promise<[string, string]> => {
+      try {
+        return [f, fileStamp(await lstat(join(root, f)))];
+      } catch {
+        return [f, '(gone)'];
+      }
+    }),
+  );
+  return stamps.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
 
 /**
  * What both keys cover — tool, config, shipped data and the stamps of every file under the root — digested once
@@ -112,11 +112,14 @@ export async function commonKey(input: RunKeyInput): Promise<string> {
       .digest('hex'),
   );
   // Shipped data: a development checkout changes schemas or the bundle without a version bump.
-  add([...treeStamps(join(packageRoot(), 'schemas')), ...treeStamps(join(packageRoot(), 'policies', 'bundle'))]);
+  add([
+    await folderStamps(join(packageRoot(), 'schemas')),
+    await folderStamps(join(packageRoot(), 'policies', 'bundle')),
+  ]);
   // Every file under the root: the secret scan reads them and source mapping reads bases and patches.
-  add(treeStamps(input.root, skipUnderRoot));
+  add(await treeStamps(input.root));
   for (const dir of [input.config.policy?.customDir, ...((input.config.schema?.extraDirs as unknown[]) ?? [])]) {
-    if (typeof dir === 'string') add(treeStamps(join(input.root, dir)));
+    if (typeof dir === 'string') add(await folderStamps(join(input.root, dir)));
   }
   return hash.digest('hex');
 }
@@ -146,11 +149,22 @@ export function treeKey(common: string, tree: TreeKeyInput): string {
 }
 
 export class ResultCache {
-  constructor(private readonly dir: string) {}
+  private readonly auth: CacheAuth | undefined;
+
+  /** Without the per-user key (unwritable home) the cache is off: an entry nobody can authenticate is not used. */
+  constructor(
+    private readonly dir: string,
+    auth?: CacheAuth,
+  ) {
+    this.auth = auth ?? CacheAuth.open();
+  }
 
   async read(key: string): Promise<CachedResults | undefined> {
+    if (!this.auth) return undefined;
     try {
-      const entry = JSON.parse(await readFile(join(this.dir, `${key}.json`), 'utf8')) as {
+      const body = this.auth.unseal(MAC_PREFIX, key, await readFile(join(this.dir, `${key}.json`), 'utf8'));
+      if (body === undefined) return undefined; // planted or damaged: run the checks (and overwrite it)
+      const entry = JSON.parse(body) as {
         format?: string;
         key?: string;
       } & CachedResults;
@@ -168,9 +182,10 @@ export class ResultCache {
   /** Best effort: a cache that cannot be written only costs speed. */
   async write(key: string, results: CachedResults): Promise<void> {
     const file = join(this.dir, `${key}.json`);
+    if (!this.auth) return;
     try {
       ensureIgnoredDir(this.dir);
-      await writeFileAtomic(file, JSON.stringify({ format: FORMAT, key, ...results }));
+      await writeFileAtomic(file, this.auth.seal(MAC_PREFIX, key, JSON.stringify({ format: FORMAT, key, ...results })));
     } catch {
       // not written: the next run checks again
     }

@@ -162,6 +162,8 @@ export interface CheckContext {
    * (`--changed-since`); unset: every file.
    */
   files?: string[];
+  /** Aborted on SIGINT/SIGTERM: a check holding a worker or a child process stops it at once. */
+  signal?: AbortSignal;
   report(finding: FindingInput): void;
 }
 

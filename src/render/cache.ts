@@ -16,15 +16,14 @@ import { createHash } from 'node:crypto';
 import { open, seal } from '../util/seal.js';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
 import { statSync } from 'node:fs';
-import { readFile, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/names.js';
 import type { Config } from '../config/types.js';
-import { cacheRootDir, toRepoPath } from '../util/paths.js';
+import { cacheRootDir, ensureIgnoredDir, toRepoPath } from '../util/paths.js';
 import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
 import { fileStamp } from '../util/stamp.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { mkdirp } from '../util/atomic-write.js';
 
 /** Bump when the entry layout or the key material changes: old entries then simply stop matching. */
 export const CACHE_FORMAT = 'kfm-gitops-render-cache/1';
@@ -162,11 +161,7 @@ export class CachingRenderer implements Renderer {
     this.prepared ??= (async () => {
       try {
         renderCacheSecret(); // entries are encrypted: without a key nothing may be written
-        await mkdirp(this.options.dir);
-        const ignore = join(this.options.dir, '.gitignore');
-        await stat(ignore).catch(() =>
-          writeFile(ignore, '# created by kfm-gitops: rendered output is a cache, never committed\n*\n'),
-        );
+        ensureIgnoredDir(this.options.dir);
         await this.sweep();
         return true;
       } catch (err) {

@@ -9,7 +9,7 @@ import { CachingRenderer, renderCacheDir } from '../../render/cache.js';
 import type { Renderer } from '../../render/types.js';
 import type { Config } from '../../config/types.js';
 import type { PreparedSelection } from '../../select/index.js';
-import { printable } from '../../report/text.js';
+import { printable } from '../../report/escape.js';
 import { overlayPrefixes } from '../../discover/root.js';
 import { toolVersion } from '../../util/version.js';
 import {
