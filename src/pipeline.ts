@@ -27,7 +27,7 @@ import {
 import type { Selector } from './select/types.js';
 import { GATE_WEAKENED } from './rules/config.js';
 import { RENDER_ENV_UNPLACED } from './rules/render.js';
-import type { Check, FindingInput, Report } from './types.js';
+import type { ChangeHistory, Check, FindingInput, Report } from './types.js';
 import { mapPool } from './util/pool.js';
 
 export type { PipelineOptions } from './run/common.js';
@@ -57,6 +57,8 @@ export interface CheckRunOptions extends Omit<PipelineOptions, 'checks'> {
   onProgress?: (event: { done: number; total: number; overlay: string; failed: number }) => void;
   /** Findings about the change itself (audit notes for gate weakenings, --changed-since); a throw is a guard finding. */
   audit?: () => Promise<FindingInput[]>;
+  /** The history of a --changed-since run, for the checks that read it (the secret scan of the change's commits). */
+  changeHistory?: ChangeHistory;
 }
 
 export async function runCheck(options: CheckRunOptions): Promise<Report> {
@@ -144,6 +146,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
       mode: 'check',
       ...(files ? { files } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.changeHistory ? { changeHistory: options.changeHistory } : {}),
     },
     (f, fallback) => collector.add(f, fallback),
     { budgetMs: options.checkBudgetMs },

@@ -3,27 +3,17 @@
  * in a patch kustomize cannot apply, invalid base64 under a Secret's `data`, a numeric `stringData` value — appear
  * in no format, no report file, no stderr and no cache file.
  */
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatNames } from '../../src/report/index.js';
-import { repoRoot, runCli, tempCopy } from '../helpers.js';
+import { filesUnder, repoRoot, runCli, tempCopy } from '../helpers.js';
 
 const infra = join(repoRoot, 'infra', 'gitops');
 const PASSWORD = 'Plant3d-Passw0rd-Zq';
 const BAD_BASE64 = 'Plant3d!!not*base64';
 const NUMBER = '860412973315';
 const PLANTED = [PASSWORD, BAD_BASE64, NUMBER];
-
-function filesUnder(dir: string): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return entries.flatMap((e) => (statSync(join(dir, e)).isDirectory() ? filesUnder(join(dir, e)) : [join(dir, e)]));
-}
 
 function overlay(dir: string, name: string, kustomization: string, files: Record<string, string> = {}): void {
   const d = join(dir, 'apps/kfm-api/overlays', name);
