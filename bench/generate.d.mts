@@ -27,6 +27,7 @@ export interface RepoManifest {
   bytes: number;
   touchFile: string;
   touchedOverlays: string[];
+  broken: { fraction: number; overlays: string[] };
 }
 export declare const SIZES: Record<'small' | 'medium' | 'large', { apps: number; teams: number }>;
 export declare const ENVS: string[];
@@ -42,12 +43,14 @@ export declare function planRepo(options: { apps: number; teams: number; seed?: 
 export declare function expectedOverlays(plan: RepoPlan): string[];
 export declare function expectedResourceCounts(plan: RepoPlan): Record<string, number>;
 export declare function repoFiles(plan: RepoPlan): Record<string, string>;
+export declare function breakOverlays(files: Record<string, string>, plan: RepoPlan, fraction: number): string[];
 export declare function generateRepo(options: {
   out: string;
   size?: 'small' | 'medium' | 'large';
   apps?: number;
   teams?: number;
   seed?: string;
+  broken?: number;
   force?: boolean;
   git?: boolean;
 }): { dir: string; plan: RepoPlan; manifest: RepoManifest; overlays: string[]; resourceCounts: Record<string, number> };

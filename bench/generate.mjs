@@ -21,7 +21,10 @@
  * platform). The output is a git repository with one commit (fixed author and dates), so `--changed-since` can be
  * measured against it.
  *
- * CLI: node bench/generate.mjs --size small|medium|large --out <dir> [--seed <text>] [--force] [--no-git]
+ * CLI: node bench/generate.mjs --size small|medium|large --out <dir> [--seed <text>] [--broken <fraction>] [--force] [--no-git]
+ *
+ * --broken 0.05 makes about 5% of the overlays fail to render, deterministically (see breakOverlays): the shape of
+ * gitops-catalog, where a repo with broken overlays must stay as warm as a clean one.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -1499,13 +1502,46 @@ ${plan.teams.length} teams × dev/stage/prod, shaped like infra/gitops. Do not e
   return files;
 }
 
+// ------------------------------------------------------------------------------------------------ broken overlays
+
+/**
+ * Makes round(fraction × overlays) app overlays fail to render, chosen by the seed, in place in `files`; returns their
+ * paths, sorted. Two deterministic kustomize failures, alternating (kustomize exits 1 the same way on every run, so a
+ * check may reuse the result — what the broken bench measures): a resource file that does not exist, and a JSON
+ * patch whose `test` operation fails. Nothing else changes, so every other overlay and file stays as clean.
+ */
+export function breakOverlays(files, plan, fraction) {
+  if (!(fraction > 0)) return [];
+  const candidates = plan.apps.flatMap((app) => ENVS.map((env) => `apps/${app.name}/overlays/${env}`));
+  const want = Math.min(candidates.length, Math.round(fraction * expectedOverlays(plan).length));
+  const random = rng(`${plan.seed}:broken`);
+  const pool = [...candidates];
+  const chosen = [];
+  while (chosen.length < want) chosen.push(pool.splice(random.int(0, pool.length - 1), 1)[0]);
+  chosen.sort();
+  chosen.forEach((overlay, i) => {
+    const file = `${overlay}/kustomization.yaml`;
+    const text = files[file];
+    if (i % 2 === 1 && /^patches:\n/m.test(text)) {
+      files[file] = text.replace(
+        /^patches:\n/m,
+        'patches:\n  - target:\n      kind: Deployment\n    patch: |-\n      - op: test\n        path: /metadata/name\n        value: bench-broken-overlay\n',
+      );
+    } else {
+      files[file] = text.replace(/^resources:\n/m, 'resources:\n  - bench-broken-missing.yaml\n');
+    }
+    if (files[file] === text) throw new Error(`could not break ${overlay}: its kustomization has no resources or patches list`);
+  });
+  return chosen;
+}
+
 // ------------------------------------------------------------------------------------------------ writing
 
 /**
  * Writes the repo into `out` (emptied first when `force`), commits it (unless git: false) and returns the plan and
  * what a check must find. Files are written sorted so the commit is reproducible.
  */
-export function generateRepo({ out, size = 'medium', apps, teams, seed = DEFAULT_SEED, force = false, git = true }) {
+export function generateRepo({ out, size = 'medium', apps, teams, seed = DEFAULT_SEED, broken = 0, force = false, git = true }) {
   const shape = SIZES[size];
   if (!shape && (apps === undefined || teams === undefined)) throw new Error(`unknown size ${JSON.stringify(size)} (small, medium, large)`);
   const plan = planRepo({ apps: apps ?? shape.apps, teams: teams ?? shape.teams, seed });
@@ -1516,6 +1552,7 @@ export function generateRepo({ out, size = 'medium', apps, teams, seed = DEFAULT
   }
   mkdirSync(dir, { recursive: true });
   const files = repoFiles(plan);
+  const brokenOverlays = breakOverlays(files, plan, broken);
   let bytes = 0;
   for (const rel of Object.keys(files).sort()) {
     const abs = join(dir, rel);
@@ -1523,7 +1560,7 @@ export function generateRepo({ out, size = 'medium', apps, teams, seed = DEFAULT
     writeFileSync(abs, files[rel]);
     bytes += Buffer.byteLength(files[rel]);
   }
-  if (git) commitAll(dir, `synthetic desired state: ${plan.apps.length} apps, ${plan.teams.length} teams (seed ${seed})`);
+  if (git) commitAll(dir, `synthetic desired state: ${plan.apps.length} apps, ${plan.teams.length} teams (seed ${seed}${broken > 0 ? `, ${brokenOverlays.length} broken overlays` : ''})`);
   const overlays = expectedOverlays(plan);
   const counts = expectedResourceCounts(plan);
   const manifest = {
@@ -1539,6 +1576,8 @@ export function generateRepo({ out, size = 'medium', apps, teams, seed = DEFAULT
     // A base file whose change affects exactly its app's three overlays (what `--changed-since` is measured with).
     touchFile: `apps/${plan.apps[0].name}/base/configmap-api-settings.yaml`,
     touchedOverlays: ENVS.map((env) => `apps/${plan.apps[0].name}/overlays/${env}`),
+    // Overlays made to fail to render (--broken): each is one render finding, the rest of the repo stays clean.
+    broken: { fraction: broken, overlays: brokenOverlays },
   };
   return { dir, plan, manifest, overlays, resourceCounts: counts };
 }
@@ -1576,11 +1615,13 @@ function parseArgs(argv) {
     else if (a === '--seed') opts.seed = value();
     else if (a === '--apps') opts.apps = Number(value());
     else if (a === '--teams') opts.teams = Number(value());
+    else if (a === '--broken') opts.broken = Number(value());
     else if (a === '--force') opts.force = true;
     else if (a === '--no-git') opts.git = false;
     else throw new Error(`unknown argument ${a}`);
   }
   if (!opts.out) throw new Error('--out <dir> is required');
+  if (!(opts.broken === undefined || (opts.broken >= 0 && opts.broken < 1))) throw new Error('--broken is a fraction in [0, 1)');
   return opts;
 }
 

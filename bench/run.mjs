@@ -4,7 +4,7 @@
  *
  *   node bench/run.mjs [--size small|medium|large] [--reps 3] [--concurrency <n>] [--budget <minutes>]
  *                      [--modes floor,floor-worker,glue,cold,warm,changed] [--renderer worker|cli] [--floor-origin]
- *                      [--no-micro] [--no-build] [--seed <text>]
+ *                      [--no-micro] [--no-build] [--seed <text>] [--broken <fraction>]
  *
  * 1. builds the tool (tsc -p tsconfig.build.json) unless --no-build;
  * 2. generates the repo (bench/generate.mjs) into bench/out/repo-<size>, reused while size/seed/generator match;
@@ -15,6 +15,10 @@
  *      cold     `kfm-gitops check` with its render cache cleared
  *      warm     the same again, nothing changed (render cache hot)
  *      changed  `check --changed-since HEAD` after editing one app base file (restored afterwards)
+ *      broken   cold then warm `check` on a copy of the repo where --broken (default 0.05) of the overlays fail to
+ *               render (bench/generate.mjs breakOverlays): a broken overlay must not cost the warm path
+ *      startup  warm `check` of the project's own infra/gitops, 10 runs after one to fill the cache: the whole
+ *               process, node start included (median wall and CPU)
  *    all at the same parallelism (default: CPU count), every kustomize the same release (the CLI binary, and
  *    kfm-render built from the same kustomize API); check renders with kfm-render (--renderer cli: the kustomize CLI);
  *    a repetition is not started when the time budget (default 10 minutes for the whole run) would be exceeded, so
@@ -42,7 +46,10 @@ export const KUSTOMIZE = join(projectRoot, '.tools', 'bin', 'kustomize');
 export const KFM_RENDER = join(projectRoot, '.tools', 'bin', 'kfm-render');
 export const CLI = join(projectRoot, 'bin', 'kfm-gitops.js');
 export const PROBE = join(benchDir, 'rss-probe.mjs');
-const ALL_MODES = ['floor', 'floor-worker', 'glue', 'cold', 'warm', 'changed'];
+const ALL_MODES = ['floor', 'floor-worker', 'glue', 'cold', 'warm', 'changed', 'broken', 'startup'];
+/** Samples kept beside the modes: the broken repo's cold and warm runs. */
+const SAMPLE_KEYS = [...ALL_MODES, 'broken-cold', 'broken-warm'];
+const STARTUP_RUNS = 10;
 
 export const TARGETS = {
   checkColdOverFloor: { max: 1.25 },
@@ -50,6 +57,13 @@ export const TARGETS = {
   warmOverCold: { max: 0.1 },
   changedOverCold: { max: 0.15 },
   peakRssMbLarge: { max: 400 },
+  // Issue 20.
+  checkColdOverWorkerFloorMedium: { max: 1.3 },
+  checkColdOverWorkerFloorLarge: { max: 1.2 },
+  nodeCpuMsPer1kResources: { max: 200 },
+  peakRssMbLarge30k: { max: 220 },
+  brokenWarmOverCold: { max: 0.1 },
+  startupWarmWallS: { max: 0.2 },
 };
 
 // ------------------------------------------------------------------------------------------------ helpers
@@ -96,6 +110,7 @@ function parseArgs(argv) {
     budgetMinutes: 10,
     floorOrigin: false,
     renderer: 'worker',
+    broken: 0.05,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -114,9 +129,11 @@ function parseArgs(argv) {
     else if (a === '--budget') o.budgetMinutes = Number(value());
     else if (a === '--floor-origin') o.floorOrigin = true;
     else if (a === '--renderer') o.renderer = value();
+    else if (a === '--broken') o.broken = Number(value());
     else throw new Error(`unknown argument ${a}`);
   }
   if (!['worker', 'cli'].includes(o.renderer)) throw new Error('--renderer is worker or cli');
+  if (!(o.broken > 0 && o.broken < 1)) throw new Error('--broken is a fraction in (0, 1)');
   if (!SIZES[o.size]) throw new Error(`--size is one of ${Object.keys(SIZES).join(', ')}`);
   if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error('--reps must be a positive integer');
   if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new Error('--concurrency must be a positive integer');
@@ -206,12 +223,13 @@ export function buildTool() {
   if (!existsSync(join(projectRoot, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: the build failed');
 }
 
-export function ensureRepo(size, seed = DEFAULT_SEED) {
-  const dir = join(outDir, `repo-${size}`);
-  const manifestFile = join(outDir, `repo-${size}.json`);
+export function ensureRepo(size, seed = DEFAULT_SEED, broken = 0) {
+  const name = broken > 0 ? `${size}-broken${Math.round(broken * 100)}` : size;
+  const dir = join(outDir, `repo-${name}`);
+  const manifestFile = join(outDir, `repo-${name}.json`);
   if (existsSync(manifestFile) && existsSync(join(dir, '.git'))) {
     const m = JSON.parse(readFileSync(manifestFile, 'utf8'));
-    if (m.generator === GENERATOR_VERSION && m.seed === seed && m.size === size) {
+    if (m.generator === GENERATOR_VERSION && m.seed === seed && m.size === size && (m.broken?.fraction ?? 0) === broken) {
       // A crashed earlier run may have left the touched file modified: put the committed version back.
       spawnSync('git', ['checkout', '-q', '--', '.'], { cwd: dir });
       log(`repo: reusing ${relative(projectRoot, dir)} (${m.overlays} overlays, ${m.resources} resources)`);
@@ -220,7 +238,7 @@ export function ensureRepo(size, seed = DEFAULT_SEED) {
   }
   log(`repo: generating ${size} into ${relative(projectRoot, dir)}…`);
   const started = performance.now();
-  const { manifest, overlays } = generateRepo({ out: dir, size, seed, force: true });
+  const { manifest, overlays } = generateRepo({ out: dir, size, seed, broken, force: true });
   manifest.overlayList = overlays;
   writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
   log(`repo: ${manifest.overlays} overlays, ${manifest.resources} resources, ${manifest.files} files in ${seconds(performance.now() - started)}`);
@@ -346,6 +364,27 @@ function touch(repo, manifest, rep) {
   return () => writeFileSync(file, original);
 }
 
+// ------------------------------------------------------------------------------------------------ startup
+
+/**
+ * Warm `check` of the project's own infra/gitops as a user runs it: a whole process (node start, imports, the
+ * whole-run cache) — one run to fill the cache, then STARTUP_RUNS measured ones (wall and CPU of each).
+ */
+async function runStartup(renderer) {
+  const root = join(projectRoot, 'infra', 'gitops');
+  // Plain `node bin/kfm-gitops.js check`, no RSS probe preloaded: the figure is what a user waits for.
+  const args = [CLI, 'check', root, '--format', 'json', ...rendererArgs(renderer)];
+  const env = { ...checkEnv(renderer), NO_COLOR: '1' };
+  await timed(process.execPath, args, { env });
+  const runs = [];
+  for (let i = 0; i < STARTUP_RUNS; i++) {
+    const r = await timed(process.execPath, args, { env });
+    const report = parseJson(r.stdout);
+    runs.push({ ms: r.ms, cpuMs: r.cpuMs, exitCode: r.code, cachedResults: report?.summary?.cachedResults === true });
+  }
+  return runs;
+}
+
 // ------------------------------------------------------------------------------------------------ micro
 
 /** First numeric value whose key path matches `pattern` (depth-first), e.g. `warm.perSecond`. */
@@ -438,7 +477,8 @@ async function main() {
   const glue = opts.modes.includes('glue') ? prepareGlue('1.37') : { ready: false, reason: 'not requested' };
   if (opts.modes.includes('glue') && !glue.ready) log(`glue: skipped — ${glue.reason}`);
 
-  const samples = Object.fromEntries(ALL_MODES.map((m) => [m, []]));
+  const samples = Object.fromEntries(SAMPLE_KEYS.map((m) => [m, []]));
+  const brokenRepo = opts.modes.includes('broken') ? ensureRepo(opts.size, opts.seed, opts.broken) : null;
   const notes = [];
   let floorOrigin = null;
   const runStarted = performance.now();
@@ -503,15 +543,29 @@ async function main() {
         }
       }
     }
+    if (brokenRepo) {
+      clearCache(brokenRepo.dir);
+      const cold = await runCheck(brokenRepo.dir, opts.concurrency, opts.renderer);
+      samples['broken-cold'].push(cold);
+      const warm = await runCheck(brokenRepo.dir, opts.concurrency, opts.renderer);
+      samples['broken-warm'].push(warm);
+      log(`rep ${rep}: broken repo (${brokenRepo.manifest.broken.overlays.length} overlays fail): cold ${seconds(cold.ms)}, warm ${seconds(warm.ms)} (exit ${warm.exitCode}, ${warm.findings} findings)`);
+    }
     repsDone = rep;
+  }
+  if (opts.modes.includes('startup')) {
+    samples.startup = await runStartup(opts.renderer);
+    log(`startup: warm check of infra/gitops, median ${seconds(median(samples.startup.map((s) => s.ms)))} wall, ${seconds(median(samples.startup.map((s) => s.cpuMs)))} CPU`);
   }
   if (!cli.noCache && opts.modes.includes('warm')) notes.push('check has no --no-cache flag yet: cold runs clear <root>/.kfm-gitops/cache instead');
 
   const micro = opts.micro ? await runMicro() : {};
 
-  const med = Object.fromEntries(ALL_MODES.map((m) => [m, median(samples[m].map((s) => s.ms))]));
-  const medCpu = Object.fromEntries(ALL_MODES.map((m) => [m, median(samples[m].map((s) => s.cpuMs))]));
-  const medNodeCpu = Object.fromEntries(['cold', 'warm', 'changed'].map((m) => [m, median(samples[m].map((s) => s.nodeCpuMs))]));
+  const med = Object.fromEntries(SAMPLE_KEYS.map((m) => [m, median(samples[m].map((s) => s.ms))]));
+  const medCpu = Object.fromEntries(SAMPLE_KEYS.map((m) => [m, median(samples[m].map((s) => s.cpuMs))]));
+  const medNodeCpu = Object.fromEntries(['cold', 'warm', 'changed', 'broken-cold', 'broken-warm', 'startup'].map((m) => [m, median(samples[m].map((s) => s.nodeCpuMs))]));
+  // Node CPU per 1,000 resources of a cold check (the kustomize children excluded).
+  const nodeCpuMsPer1kResources = medNodeCpu.cold !== null && manifest.resources > 0 ? Math.round((medNodeCpu.cold / manifest.resources) * 1000) : null;
   const checkRuns = [...samples.cold, ...samples.warm, ...samples.changed];
   const peakRssMb = checkRuns.length > 0 ? Math.max(...checkRuns.map((s) => s.peakRssMb ?? 0)) : null;
   const workerPeaks = checkRuns.map((s) => s.workerPeakRssMb ?? 0);
@@ -528,12 +582,14 @@ async function main() {
     glueOverCheckCold: paired('glue', 'cold'),
     warmOverCold: paired('warm', 'cold'),
     changedOverCold: paired('changed', 'cold'),
+    brokenWarmOverCold: paired('broken-warm', 'broken-cold'),
   };
   const ratios = {
     checkColdOverFloor: ratio(med.cold, med.floor),
     glueOverCheckCold: ratio(med.glue, med.cold),
     warmOverCold: ratio(med.warm, med.cold),
     changedOverCold: ratio(med.changed, med.cold),
+    brokenWarmOverCold: ratio(med['broken-warm'], med['broken-cold']),
     checkColdOverFloorWithOrigin: ratio(med.cold, floorOrigin?.ms ?? null),
     // Not an issue target: the check against its own renderer's floor (the rest is discovery, parsing and checks).
     checkColdOverWorkerFloor: ratio(med.cold, med['floor-worker']),
@@ -544,6 +600,7 @@ async function main() {
       glueOverCheckCold: ratio(medCpu.glue, medCpu.cold),
       warmOverCold: ratio(medCpu.warm, medCpu.cold),
       changedOverCold: ratio(medCpu.changed, medCpu.cold),
+      brokenWarmOverCold: ratio(medCpu['broken-warm'], medCpu['broken-cold']),
     },
   };
   const verdict = (name, value) => {
@@ -558,11 +615,36 @@ async function main() {
     changedOverCold: { ...TARGETS.changedOverCold, value: ratios.changedOverCold, met: verdict('changedOverCold', ratios.changedOverCold) },
     ...(opts.size === 'large' ? { peakRssMbLarge: { ...TARGETS.peakRssMbLarge, value: peakRssMb, met: verdict('peakRssMbLarge', peakRssMb) } } : {}),
   };
+  // Issue 20's table (CPU beside wall where both exist: the machine is shared).
+  const target = (name, value, extra = {}) => ({ ...TARGETS[name], value, met: verdict(name, value), ...extra });
+  const startupWallS = med.startup === null ? null : Math.round(med.startup) / 1000;
+  if (opts.size === 'medium' || opts.size === 'large') {
+    const name = opts.size === 'medium' ? 'checkColdOverWorkerFloorMedium' : 'checkColdOverWorkerFloorLarge';
+    targets[name] = target(name, ratios.checkColdOverWorkerFloor, { cpu: ratios.cpu.checkColdOverWorkerFloor });
+  }
+  targets.nodeCpuMsPer1kResources = target('nodeCpuMsPer1kResources', nodeCpuMsPer1kResources);
+  if (opts.size === 'large') targets.peakRssMbLarge30k = target('peakRssMbLarge30k', peakRssMb);
+  targets.brokenWarmOverCold = target('brokenWarmOverCold', ratios.brokenWarmOverCold, { cpu: ratios.cpu.brokenWarmOverCold });
+  targets.startupWarmWallS = target('startupWarmWallS', startupWallS, { cpuS: medCpu.startup === null ? null : Math.round(medCpu.startup) / 1000 });
 
   // Fairness checks: every contender must have looked at the same overlays and found the repo clean.
   for (const s of samples.cold) {
     if (s.overlays !== null && s.overlays !== manifest.overlays) notes.push(`check discovered ${s.overlays} overlays, the repo has ${manifest.overlays}`);
     if (s.exitCode !== 0 || s.findings > 0) notes.push(`check cold exit ${s.exitCode} with ${s.findings} findings (${s.findingRules.join(', ')}): the generated repo should be clean`);
+  }
+  // The broken repo: one render finding per broken overlay, nothing else, the same cold and warm.
+  if (brokenRepo) {
+    const want = brokenRepo.manifest.broken.overlays.length;
+    for (const [i, s] of samples['broken-cold'].entries()) {
+      const warm = samples['broken-warm'][i];
+      if (s.exitCode !== 1 || s.findings !== want || s.findingRules.join() !== 'KFM-RENDER-001')
+        notes.push(`broken repo: check cold exit ${s.exitCode} with ${s.findings} findings (${s.findingRules.join(', ')}); expected exit 1 with ${want} KFM-RENDER-001`);
+      if (warm && (warm.exitCode !== s.exitCode || warm.findings !== s.findings)) notes.push(`broken repo: warm run (exit ${warm.exitCode}, ${warm.findings} findings) differs from cold`);
+    }
+  }
+  for (const s of samples.startup) {
+    if (s.exitCode !== 0) notes.push(`startup: check of infra/gitops exited ${s.exitCode}`);
+    else if (!s.cachedResults) notes.push('startup: a warm check of infra/gitops did not reuse the whole-run cache');
   }
   for (const s of samples.glue) {
     const g = s.summary;
@@ -578,11 +660,13 @@ async function main() {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, parallelism: opts.concurrency, memoryMb: Math.round(totalmem() / 2 ** 20), node: process.version, go: goVersion(), loadavgStart: load0, loadavgEnd: loadavg() },
     options: { size: opts.size, reps: opts.reps, repsDone, budgetMinutes: opts.budgetMinutes, modes: opts.modes, seed: opts.seed, renderer: opts.renderer },
     repo: { path: relative(projectRoot, repo), overlays: manifest.overlays, resources: manifest.resources, files: manifest.files, bytes: manifest.bytes, touchFile: manifest.touchFile },
+    brokenRepo: brokenRepo ? { path: relative(projectRoot, brokenRepo.dir), fraction: opts.broken, brokenOverlays: brokenRepo.manifest.broken.overlays.length } : null,
     tools: { kustomize: kustomizeVersion(), glue: glue.ready ? glue.versions : null, cli },
     mediansMs: med,
     mediansCpuMs: medCpu,
     // CPU of the kfm-gitops node process alone (the rest of the check's tree CPU is kustomize).
     mediansNodeCpuMs: medNodeCpu,
+    nodeCpuMsPer1kResources,
     floorWithOriginMs: floorOrigin?.ms ?? null,
     floorWithOriginCpuMs: floorOrigin?.cpuMs ?? null,
     ratios,
@@ -611,7 +695,7 @@ function printSummary(r) {
   console.log(`\nkfm-gitops bench — check renders with ${r.options.renderer === 'cli' ? 'the kustomize CLI' : 'kfm-render workers'}; ${r.options.size} repo: ${r.repo.overlays} overlays, ${r.repo.resources} resources; ${r.options.repsDone} of ${r.options.reps} reps; parallelism ${r.machine.parallelism}; load average ${r.machine.loadavgStart.map((x) => x.toFixed(1)).join(' ')} → ${r.machine.loadavgEnd.map((x) => x.toFixed(1)).join(' ')}`);
   console.log('medians');
   console.log(`  ${''.padEnd(34)} ${'wall'.padEnd(10)} ${'CPU (tree)'.padEnd(11)} ${'CPU (node)'.padEnd(11)} wall samples`);
-  for (const [mode, label] of [['floor', 'render floor (kustomize only)'], ['floor-worker', 'render floor (kfm-render workers)'], ['glue', 'glue (kubeconform+conftest+gitleaks)'], ['cold', 'check, cold cache'], ['warm', 'check, warm cache'], ['changed', 'check --changed-since (1 base)']]) {
+  for (const [mode, label] of [['floor', 'render floor (kustomize only)'], ['floor-worker', 'render floor (kfm-render workers)'], ['glue', 'glue (kubeconform+conftest+gitleaks)'], ['cold', 'check, cold cache'], ['warm', 'check, warm cache'], ['changed', 'check --changed-since (1 base)'], ['broken-cold', 'check cold, broken repo'], ['broken-warm', 'check warm, broken repo'], ['startup', 'check warm, infra/gitops (whole process)']]) {
     const all = r.samples[mode].map((s) => s.ms);
     if (all.length === 0) {
       line(label, '—');
@@ -625,7 +709,8 @@ function printSummary(r) {
   for (const [name, t] of Object.entries(r.targets)) {
     const bound = t.max !== undefined ? `≤ ${t.max}` : `≥ ${t.min}`;
     const mark = t.met === null ? '  n/a' : t.met ? '  met' : '  MISSED';
-    line(name, `${t.value ?? '—'} (${bound})${mark}`);
+    const cpu = t.cpu !== undefined ? `; CPU ${t.cpu ?? '—'}` : t.cpuS !== undefined ? `; CPU ${t.cpuS ?? '—'} s` : '';
+    line(name, `${t.value ?? '—'} (${bound})${mark}${cpu}`);
   }
   line('check cold / kfm-render floor', `${r.ratios.checkColdOverWorkerFloor ?? '—'} (not a target: what checking adds to rendering)`);
   line('same ratios in CPU time', Object.entries(r.ratios.cpu).map(([k, v]) => `${k} ${v ?? '—'}`).join(', '));

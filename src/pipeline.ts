@@ -9,19 +9,26 @@ import { measureCoverage } from './discover/coverage.js';
 import { checkArgoSources } from './argo/check.js';
 import { overridePlacer } from './argo/overrides-check.js';
 import { memoWalks } from './discover/walks.js';
-import { assembleReport, FindingCollector, resolveFindings, type ResolvedFindings } from './findings/index.js';
+import { FindingCollector, resolveFindings } from './findings/index.js';
 import { renderOverlay } from './render/overlay.js';
 import { SourceMapper } from './render/sourcemap.js';
 import type { Renderer } from './render/types.js';
-import type { CachedResults } from './results-cache.js';
 import { headStart, runChecks } from './run/checks.js';
-import { configFileDisplay, summaryOf, toolInfo, type PipelineOptions } from './run/common.js';
+import { summaryOf, type PipelineOptions } from './run/common.js';
 import { resolveOrigins } from './run/origins.js';
-import { ResultLayer } from './run/result-layer.js';
+import type { ResultLayer } from './run/result-layer.js';
+import {
+  cachedResolution,
+  filteredByFlags,
+  finish,
+  resultLayerFor,
+  treeHitReport,
+  type RunFacts,
+} from './run/whole-run.js';
 import type { Selector } from './select/types.js';
 import { GATE_WEAKENED } from './rules/config.js';
 import { RENDER_ENV_UNPLACED } from './rules/render.js';
-import type { ChangeHistory, Check, FindingInput, OverlaySummary, Report } from './types.js';
+import type { ChangeHistory, Check, FindingInput, Report } from './types.js';
 import { mapPool } from './util/pool.js';
 
 export type { PipelineOptions } from './run/common.js';
@@ -44,6 +51,8 @@ export interface CheckRunOptions extends Omit<PipelineOptions, 'checks'> {
   maxRenderBytes?: number;
   /** Folder of the whole-run result cache (unset: no result caching). */
   resultCacheDir?: string;
+  /** The run's result layer when the caller already asked it (src/run/whole-run.ts); else one is made. */
+  results?: ResultLayer;
   /** Narrow the discovered overlays (changed-only runs, shards); returns the kept ones and why others were skipped. */
   select?: Selector;
   onProgress?: (event: { done: number; total: number; overlay: string; failed: number }) => void;
@@ -53,35 +62,12 @@ export interface CheckRunOptions extends Omit<PipelineOptions, 'checks'> {
   changeHistory?: ChangeHistory;
 }
 
-interface RunFacts {
-  started: number;
-  skipped: { path: string; reason: string }[];
-  reportUnusedExceptions: boolean;
-  cachedResults?: boolean;
-}
-
 export async function runCheck(options: CheckRunOptions): Promise<Report> {
-  const started = performance.now();
-  const checkIds = Array.isArray(options.checks) ? options.checks.map((c) => c.meta.id) : options.checks.ids;
-  const filteredByFlags = Boolean(options.discover?.overlayGlobs?.length || options.discover?.envs?.length);
-  const results = new ResultLayer({
-    ...options,
-    dir: options.resultCacheDir,
-    checkIds,
-    discover: {
-      overlayGlobs: options.discover?.overlayGlobs ?? [],
-      envs: options.discover?.envs ?? [],
-      scope: options.discover?.scope ?? '.',
-    },
-    selecting: Boolean(options.select),
-  });
-  const treeHit = await results.beforeDiscovery();
-  // A stored report that checked nothing is never reused (zero things checked is not a result).
-  if (treeHit && treeHit.overlays.length > 0) {
-    const skipped = treeHit.notChecked ?? [];
-    const facts = { started, skipped, reportUnusedExceptions: !filteredByFlags, cachedResults: true };
-    return finish(options, cachedResolution(treeHit), treeHit.overlays, facts);
-  }
+  const filtered = filteredByFlags(options);
+  const results = options.results ?? resultLayerFor(options);
+  const started = results.started;
+  const treeHit = await treeHitReport(options, results);
+  if (treeHit) return treeHit;
   // Past the tree key something will render: start the render workers now, so their start-up overlaps discovery.
   options.renderer.warmUp?.();
   const walk = memoWalks(options.root, { allowExec: options.config.kustomize?.allowExec === true });
@@ -95,7 +81,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   }
   // Coverage (of the changed files only, in a changed-only run) is measured on every overlay the repo defines, beside
   // the renders; a run narrowed by --overlay/--env asked for part of the repo, so it is not judged on the rest.
-  const coverage = filteredByFlags
+  const coverage = filtered
     ? undefined
     : measureCoverage({
         root: options.root,
@@ -161,7 +147,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   const facts: RunFacts = {
     started,
     skipped: [...skipped, ...elsewhere],
-    reportUnusedExceptions: !filteredByFlags && skipped.length === 0,
+    reportUnusedExceptions: !filtered && skipped.length === 0,
   };
   await auditing;
   const hit = await results.afterRender(rendered, summaries, elsewhere);
@@ -191,23 +177,4 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   );
   await results.store({ findings: resolved.findings, containers: resolved.containers }, summaries, elsewhere);
   return finish(options, resolved, summaries, facts);
-}
-
-function cachedResolution(hit: CachedResults): ResolvedFindings {
-  return { findings: hit.findings, containerOf: (f) => hit.containers[f.fingerprint] };
-}
-
-function finish(
-  options: CheckRunOptions,
-  resolved: ResolvedFindings,
-  overlays: OverlaySummary[],
-  facts: RunFacts,
-): Report {
-  return assembleReport(resolved, overlays, {
-    tool: toolInfo(options, options.renderer),
-    config: options.config,
-    configFile: configFileDisplay(options),
-    now: options.now,
-    ...facts,
-  });
 }

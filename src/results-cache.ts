@@ -19,7 +19,6 @@
 import { createHash } from 'node:crypto';
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import fg from 'fast-glob';
 import type { Config } from './config/types.js';
 import type { Finding, OverlaySummary, RenderedOverlay } from './types.js';
 import { ensureIgnoredDir, packageRoot } from './util/paths.js';
@@ -58,17 +57,22 @@ export interface TreeKeyInput {
   origin: boolean;
 }
 
-/** Stamps of the package's shipped data and config folders (names the tool controls). */
-async function fileStamps(cwd: string, patterns: string[], ignore: string[] = []): Promise<string[]> {
-  const entries = await fg(patterns, {
-    cwd,
-    dot: true,
-    stats: true,
-    followSymbolicLinks: false,
-    onlyFiles: true,
-    ignore,
-  });
-  return entries.map((e) => `${e.path}:${e.stats ? fileStamp(e.stats) : ''}`).sort();
+/**
+ * Stamps of the package's shipped data and of config folders (names the tool controls): the same walk as the tree's,
+ * so the warm path loads no glob library (a tenth of its CPU on infra/gitops).
+ */
+async function folderStamps(dir: string): Promise<string[]> {
+  const files = (await walkTree(dir)).filter((p) => !p.endsWith('/'));
+  const stamps = await Promise.all(
+    files.map(async (f) => {
+      try {
+        return `${f}:${fileStamp(await lstat(join(dir, f)))}`;
+      } catch {
+        return `${f}:(gone)`;
+      }
+    }),
+  );
+  return stamps.sort();
 }
 
 /**
@@ -110,11 +114,14 @@ export async function commonKey(input: RunKeyInput): Promise<string> {
       .digest('hex'),
   );
   // Shipped data: a development checkout changes schemas or the bundle without a version bump.
-  add(await fileStamps(packageRoot(), ['schemas/**', 'policies/bundle/**']));
+  add([
+    await folderStamps(join(packageRoot(), 'schemas')),
+    await folderStamps(join(packageRoot(), 'policies', 'bundle')),
+  ]);
   // Every file under the root: the secret scan reads them and source mapping reads bases and patches.
   add(await treeStamps(input.root));
   for (const dir of [input.config.policy?.customDir, ...((input.config.schema?.extraDirs as unknown[]) ?? [])]) {
-    if (typeof dir === 'string') add(await fileStamps(join(input.root, dir), ['**']).catch(() => ['(unreadable)']));
+    if (typeof dir === 'string') add(await folderStamps(join(input.root, dir)));
   }
   return hash.digest('hex');
 }

@@ -9,7 +9,7 @@ import { escapingConfigPath, repositoryTop, symlinkedStateDir } from '../config/
 import { ConfigError, loadConfig } from '../config/load.js';
 import { configSearchDirs, desiredStateFor } from '../discover/root.js';
 import type { Config } from '../config/types.js';
-import { FORMATTERS, formatGithubStepSummary, formatNames } from '../report/index.js';
+import { FORMAT_NAMES, loadFormatter } from '../report/formats.js';
 import { KustomizeNotFoundError, resolveKustomize, type KustomizeCommand } from '../render/resolve.js';
 import type { FailOn, Report } from '../types.js';
 import { shippedKubernetesReleases } from '../util/version.js';
@@ -148,7 +148,7 @@ export interface OutputPlan {
 }
 
 export function planOutputs(io: CliIO, format: string | undefined, outputs: string[] | undefined): OutputPlan {
-  const known = formatNames();
+  const known = [...FORMAT_NAMES];
   const consoleFormat = format ?? 'text';
   if (!known.includes(consoleFormat))
     throw new CliError(`unknown --format ${JSON.stringify(consoleFormat)}; one of ${known.join(', ')}`);
@@ -183,13 +183,12 @@ export async function emitReport(
   const rules = needsRules ? (await import('../rules/index.js')).allRules() : undefined;
   const formatOptions = { ...options, ...(rules ? { rules } : {}) };
   for (const out of plan.files)
-    await writeFileAtomic(out.file, FORMATTERS[out.format](report, { ...formatOptions, color: false }));
+    await writeFileAtomic(out.file, (await loadFormatter(out.format))(report, { ...formatOptions, color: false }));
   // GitHub's job page shows this Markdown file under the run: the full table the 10 annotations cannot hold.
   const stepSummary = io.env.GITHUB_STEP_SUMMARY;
   if (stepSummary && formats.includes('github')) {
+    const { formatGithubStepSummary } = await import('../report/index.js');
     await appendFile(stepSummary, formatGithubStepSummary(report, { uriPrefix: options.uriPrefix, rules }));
   }
-  io.stdout(FORMATTERS[plan.console](report, formatOptions));
+  io.stdout((await loadFormatter(plan.console))(report, formatOptions));
 }
-
-export { FORMATTERS };

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { toolVersion } from '../util/version.js';
-import { COMMANDS } from './commands/index.js';
+import { commandsFor } from './commands/index.js';
 import { CliError, processIO, type CliIO } from './io.js';
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
@@ -27,7 +27,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       'after',
       '\nExit codes: 0 clean, 1 findings at or above --fail-on, 2 the tool could not run (flags, config, kustomize), 130 interrupted.\nDocs for a finding: kfm-gitops explain <ruleId>',
     );
-  for (const register of COMMANDS) register(program, io, setCode);
+  for (const register of await commandsFor(argv)) register(program, io, setCode);
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
   try {

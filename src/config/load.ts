@@ -6,10 +6,9 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
-import { LineCounter, parseDocument } from 'yaml';
+// ajv, yaml and the locator are loaded when a config file exists: a run without one (infra/gitops) never pays for them.
+import type { Ajv, ErrorObject } from 'ajv';
 import type { Document } from 'yaml';
-import { locateInDocument } from '../parse/index.js';
 import { packageRoot } from '../util/paths.js';
 import { allRules, validateRuleSettings } from '../rules/index.js';
 import { suggest } from '../util/suggest.js';
@@ -33,7 +32,7 @@ const sectionSchemas = new Map<string, Record<string, unknown>>();
 async function getValidator(): Promise<ReturnType<Ajv['compile']>> {
   if (validator) return validator;
   const dir = join(packageRoot(), 'schemas');
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  const ajv = new (await import('ajv')).Ajv({ allErrors: true, strict: false });
   for (const f of (await readdir(join(dir, 'config'))).filter((n) => n.endsWith('.json'))) {
     const schema = JSON.parse(await readFile(join(dir, 'config', f), 'utf8')) as Record<string, unknown>;
     sectionSchemas.set(`config/${f}`, schema);
@@ -67,6 +66,10 @@ export async function loadConfig(options: { explicitPath?: string; searchDirs: s
 }
 
 export async function parseConfig(text: string, file: string): Promise<Config> {
+  const [{ LineCounter, parseDocument }, { locateInDocument }] = await Promise.all([
+    import('yaml'),
+    import('../parse/index.js'),
+  ]);
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true }) as Document.Parsed;
   if (doc.errors.length > 0) {

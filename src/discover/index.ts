@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
 import type { Overlay } from '../types.js';
 import { matchesAny } from '../util/glob.js';
+import { cacheRootDir } from '../util/paths.js';
 import { nearest } from '../util/suggest.js';
 import { readArgoView, type ArgoView } from '../argo/applications.js';
 import { deployedOverlay } from '../argo/directory.js';
@@ -89,7 +90,14 @@ export async function discoverOverlays(
   const referenced = new Set<string>();
   const components = new Set<string>();
   const namespaces = new Map<string, string>();
-  const argoReading = readRepoIdentity(root, config).then((identity) => readArgoView(root, identity));
+  // What each manifest contributes is remembered in the run's cache (sealed, src/argo/view-memo.ts) unless caching is off.
+  const argoReading = readRepoIdentity(root, config).then((identity) =>
+    readArgoView(
+      root,
+      identity,
+      config.cache?.enabled === false ? {} : { cacheRoot: cacheRootDir(root, config.cache?.dir) },
+    ),
+  );
   argoReading.catch(() => undefined); // awaited below
   const inRoot = repoPathOf(root);
   await Promise.all(

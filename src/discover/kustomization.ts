@@ -16,7 +16,8 @@ import { fileStamp } from '../util/stamp.js';
 export { isRemoteRef } from './kustomization-parse.js';
 export type { KustomizationRef, ParsedKustomization, RefKind } from './kustomization-parse.js';
 
-export const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+import { KUSTOMIZATION_NAMES } from './names.js';
+export { KUSTOMIZATION_NAMES };
 
 export function findKustomizationFile(dir: string): string | undefined {
   for (const name of KUSTOMIZATION_NAMES) {

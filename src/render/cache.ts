@@ -12,12 +12,13 @@
  * rewritten to root-relative paths before the text is stored or returned, and `originBase` is the root, so a hit
  * maps findings to the same files as a fresh render — also when the repo was moved or copied with its cache.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { open, seal } from '../util/seal.js';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
 import { statSync } from 'node:fs';
 import { readFile, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
-import { KUSTOMIZATION_NAMES } from '../discover/kustomization.js';
+import { KUSTOMIZATION_NAMES } from '../discover/names.js';
 import type { Config } from '../config/types.js';
 import { cacheRootDir, ensureIgnoredDir, toRepoPath } from '../util/paths.js';
 import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
@@ -297,25 +298,6 @@ let defaultSecret: Buffer | undefined;
 export function renderCacheSecret(): Buffer {
   defaultSecret ??= loadOrCreateKey(userKeyFile('render-cache.key'));
   return defaultSecret;
-}
-
-/** AES-256-GCM: 12-byte nonce, 16-byte tag, ciphertext. Authenticated, so a tampered entry fails to open. */
-function seal(plain: Buffer, secret: Buffer): Buffer {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', secret.subarray(0, 32), iv);
-  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), body]);
-}
-
-function open(sealed: Buffer, secret: Buffer): Buffer | undefined {
-  if (sealed.length < 28) return undefined;
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', secret.subarray(0, 32), sealed.subarray(0, 12));
-    decipher.setAuthTag(sealed.subarray(12, 28));
-    return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
-  } catch {
-    return undefined;
-  }
 }
 
 /** One header line of JSON, then the rendered text, encrypted with the per-user key. */

@@ -128,7 +128,10 @@ export async function renderOverlay(
       message: 'kustomize printed no resources for this overlay',
       overlay: overlay.path,
     });
-    return { ...done('render-error'), transient: true }; // a misbehaving renderer, not a property of the inputs
+    // Not transient: the renderer reported success, so the empty output is kustomize's answer for these inputs (a
+    // `$patch: delete` of every resource does it) and is keyed by its text like any render. Reusing it only ever
+    // repeats this error finding, never a pass; treating it as transient kept such repos (gitops-catalog) cold.
+    return done('render-error');
   }
   const originBase = outcome.originBase;
   const parsed = parseResources(outcome.text, {

@@ -44,3 +44,12 @@ export function safeLines(text: string): string {
 export function safeControls(text: string): string {
   return text.replace(UNSAFE, (ch) => (ch === '\r' ? ch : escapeChar(ch)));
 }
+
+/**
+ * Messages quote the repository and kustomize: a terminal escape in a manifest must not recolour or rewrite the
+ * user's terminal. Control characters other than newline are shown as `?`.
+ */
+export function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, '?');
+}

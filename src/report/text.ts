@@ -7,7 +7,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { Report, RuleDoc, Severity } from '../types.js';
 import { affectedLabel, digest, groupFindings, type Digest, type FindingGroup } from './groups.js';
 import { resourceLabel } from './location.js';
-import { safeLines, safeText } from './escape.js';
+import { printable, safeLines, safeText } from './escape.js';
 
 export interface TextOptions {
   color: boolean;
@@ -86,15 +86,6 @@ function groupLines(g: FindingGroup, c: ChalkInstance): string[] {
   return out;
 }
 
-/**
- * Messages quote the repository and kustomize: a terminal escape in a manifest must not recolour or rewrite the
- * user's terminal. Control characters other than newline are shown as `?`.
- */
-export function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, '?');
-}
-
 function plural(n: number, w: string): string {
   return `${n} ${w}${n === 1 ? '' : 's'}`;
 }
@@ -160,3 +151,5 @@ export function summaryLine(report: Report, c = new Chalk({ level: 0 })): string
     : '';
   return `${mark} ${part('error', 'error')}, ${part('warning', 'warning')} in ${where}${cache}${tool}, Kubernetes ${report.tool.kubernetesVersion}, ${report.summary.durationMs} ms`;
 }
+
+export { printable };

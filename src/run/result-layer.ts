@@ -3,7 +3,7 @@
  * suffice): asked before discovery (tree key: a hit answers without discovering, rendering or loading a check) and
  * after rendering (render key), and told the results at the end. Selections (changed-only, shards) are never
  * cached, nor runs with a render failure that may not repeat (timeout, renderer not started); a deterministic
- * failure (kustomize's error, a refused reference, unparseable output) is a function of the same inputs as a
+ * failure (kustomize's error, a refused reference, unparseable or empty output) is a function of the same inputs as a
  * success, so a repo with broken overlays stays warm. Runs allowing exec plugins only use the render key.
  */
 import type { Renderer } from '../render/types.js';
@@ -25,6 +25,9 @@ export class ResultLayer {
   private common?: Promise<string>;
   private tree?: string;
   private run?: string;
+  private treeHit?: Promise<(CachedResults & { overlays: OverlaySummary[] }) | undefined>;
+  /** When the run started: the layer is the first thing a run makes (src/run/whole-run.ts). */
+  readonly started = performance.now();
 
   constructor(private readonly o: ResultLayerOptions) {
     if (o.dir && !o.selecting) this.cache = new ResultCache(o.dir);
@@ -44,8 +47,16 @@ export class ResultLayer {
     return this.common;
   }
 
-  /** Nothing under the root changed since a run with the same tool, config and renderer: its results, whole. */
-  async beforeDiscovery(): Promise<(CachedResults & { overlays: OverlaySummary[] }) | undefined> {
+  /**
+   * Nothing under the root changed since a run with the same tool, config and renderer: its results, whole.
+   * Asked once per run (the CLI asks before loading the pipeline, which asks again): later calls share the answer.
+   */
+  beforeDiscovery(): Promise<(CachedResults & { overlays: OverlaySummary[] }) | undefined> {
+    this.treeHit ??= this.readTree();
+    return this.treeHit;
+  }
+
+  private async readTree(): Promise<(CachedResults & { overlays: OverlaySummary[] }) | undefined> {
     if (!this.cache || this.o.config.kustomize?.allowExec === true) return undefined;
     this.tree = treeKey(await this.commonPart(), {
       renderer: { command: this.o.renderer.command, version: this.o.renderer.version },

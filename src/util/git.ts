@@ -87,3 +87,14 @@ export async function originURL(cwd: string): Promise<string | undefined> {
     return undefined; // not a repository, or git is missing: the repository simply has no name here
   }
 }
+
+/**
+ * The checked root's place inside its git work tree (`infra/gitops/`), for SARIF and annotation paths; '' when the
+ * root is the top level or not in a git work tree (git missing included: paths then stay root-relative).
+ */
+export function gitUriPrefix(root: string, timeoutMs = 10_000): Promise<string> {
+  return runGit(['rev-parse', '--show-prefix'], { cwd: root, timeoutMs }).then(
+    (r) => r.stdout.trim(),
+    () => '',
+  );
+}

@@ -18,7 +18,7 @@ import {
   repoFiles,
   SIZES,
 } from '../../bench/generate.mjs';
-import { kustomizeBin } from '../helpers.js';
+import { kustomizeBin, runCli } from '../helpers.js';
 
 const run = promisify(execFile);
 
@@ -124,6 +124,36 @@ describe('bench generator: sizes and determinism (planned, not written)', () => 
     try {
       generateRepo({ out: dir, size: 'small', git: false });
       expect(() => generateRepo({ out: dir, size: 'small', git: false })).toThrow(/not empty/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bench generator: --broken', () => {
+  it('breaks the asked share of overlays, each one render finding, and the repo stays warm', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kfm-bench-broken-'));
+    try {
+      const { manifest } = generateRepo({ out: join(dir, 'repo'), size: 'small', broken: 0.1 });
+      // 10% of 20 overlays, app overlays only, chosen by the seed (the same every time).
+      expect(manifest.broken.overlays).toHaveLength(2);
+      expect(manifest.broken.overlays.every((o) => /^apps\/[^/]+\/overlays\/(dev|stage|prod)$/.test(o))).toBe(true);
+      const again = generateRepo({ out: join(dir, 'again'), size: 'small', broken: 0.1 });
+      expect(again.manifest.broken.overlays).toEqual(manifest.broken.overlays);
+
+      const check = async () => {
+        const r = await runCli(['check', join(dir, 'repo'), '--format', 'json']);
+        return { code: r.code, report: JSON.parse(r.stdout) };
+      };
+      const cold = await check();
+      expect(cold.code).toBe(1);
+      const where = (report: { findings: { ruleId: string; overlay?: string }[] }) =>
+        report.findings.map((f) => `${f.ruleId} ${f.overlay}`).sort();
+      expect(where(cold.report)).toEqual(manifest.broken.overlays.map((o) => `KFM-RENDER-001 ${o}`));
+      const warm = await check();
+      expect(warm.code).toBe(1);
+      expect(warm.report.summary.cachedResults).toBe(true);
+      expect(where(warm.report)).toEqual(where(cold.report));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -124,4 +124,49 @@ describe('result cache', () => {
       cold.overlays.map((o: { status: string }) => o.status),
     );
   });
+
+  it('stays warm when an overlay renders to nothing (every resource deleted by a patch): the empty render is reused', async () => {
+    const repo = join(work, 'emptied');
+    cpSync(join(fixtures, 'policy', 'dp-violation'), repo, { recursive: true });
+    // gitops-catalog's web-terminal shape: kustomize succeeds and prints nothing, the same way every time.
+    const dir = join(repo, 'apps', 'web', 'overlays', 'emptied');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources:\n  - ../../base\npatches:\n  - path: delete.yaml\n');
+    writeFileSync(
+      join(dir, 'delete.yaml'),
+      '$patch: delete\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n',
+    );
+    const run = async () => {
+      const r = await runCli(['check', repo, '--format', 'json']);
+      return { code: r.code, report: JSON.parse(r.stdout) };
+    };
+    const cold = await run();
+    expect(cold.code).toBe(1);
+    expect(
+      cold.report.findings.some(
+        (f: { ruleId: string; overlay?: string }) =>
+          f.ruleId === 'KFM-RENDER-006' && f.overlay === 'apps/web/overlays/emptied',
+      ),
+    ).toBe(true);
+    expect(cold.report.summary.cachedResults).toBeUndefined();
+    const warm = await run();
+    // Reused, and still failing: a cached failure is never a pass.
+    expect(warm.code).toBe(1);
+    expect(warm.report.summary.cachedResults).toBe(true);
+    expect(stable(warm.report)).toEqual(stable(cold.report));
+  });
+
+  it('a changed file whose name holds a newline still misses the whole-run cache (the tree walk is not a glob)', async () => {
+    const repo = join(work, 'odd-names');
+    cpSync(join(fixtures, 'policy', 'dp-violation'), repo, { recursive: true });
+    // Hostile: glob libraries skip such names, so the file was left out of the tree key and a warm run reused the
+    // findings of its old content.
+    const odd = join(repo, 'apps', 'web', 'base', 'notes\n.txt');
+    writeFileSync(odd, 'nothing here\n');
+    const run = async () => JSON.parse((await runCli(['check', repo, '--format', 'json'])).stdout);
+    await run();
+    expect((await run()).summary.cachedResults).toBe(true);
+    writeFileSync(odd, 'nothing here either, and longer\n');
+    expect((await run()).summary.cachedResults).toBeUndefined();
+  });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gitUriPrefix } from '../../src/cli/commands/report.js';
+import { gitUriPrefix } from '../../src/util/git.js';
 import { normalizePrefix, repoRelativePath } from '../../src/report/location.js';
 import { repoRoot } from '../helpers.js';
 

@@ -2,13 +2,14 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CHECK_IDS } from '../../checks/ids.js';
-import { failsAt, runCheck } from '../../pipeline.js';
+import { failsAt } from '../../findings/order.js';
+import { checkWarmFirst } from '../../run/whole-run.js';
 import { createRenderer } from '../../render/create.js';
 import { CachingRenderer, renderCacheDir } from '../../render/cache.js';
 import type { Renderer } from '../../render/types.js';
-import { prepareSelection, SelectError, type PreparedSelection } from '../../select/index.js';
-import { printable } from '../../report/text.js';
-import { DiscoverFilterError } from '../../discover/index.js';
+import type { Config } from '../../config/types.js';
+import type { PreparedSelection } from '../../select/index.js';
+import { printable } from '../../report/escape.js';
 import { overlayPrefixes } from '../../discover/root.js';
 import { toolVersion } from '../../util/version.js';
 import {
@@ -22,7 +23,7 @@ import {
   planOutputs,
 } from '../context.js';
 import { CliError, useColor, type CliIO } from '../io.js';
-import { gitUriPrefix } from './report.js';
+import { gitUriPrefix } from '../../util/git.js';
 import { collect } from '../options.js';
 import { allowWritesUnder } from '../../util/atomic-write.js';
 import { startProgress } from '../progress.js';
@@ -112,22 +113,20 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       kustomizeResolving.catch(() => undefined); // awaited below
       // --cache-dir moves every cache of the run (render, custom policies), so CI can keep one folder between jobs.
       if (flags.cacheDir) allowWritesUnder([resolve(io.cwd, flags.cacheDir)]);
-      const config = flags.cacheDir
-        ? { ...ctx.config, cache: { ...ctx.config.cache, dir: resolve(io.cwd, flags.cacheDir) } }
-        : ctx.config;
-      let selection;
-      try {
-        selection = await prepareSelection({
-          root: ctx.root,
-          config,
-          configFile: ctx.configFile,
-          changedSince: flags.changedSince,
-          shard: flags.shard,
-        });
-      } catch (err) {
-        if (err instanceof SelectError) throw new CliError(err.message);
-        throw err;
-      }
+      // --no-cache: no cache of any kind (render, results, the Argo CD view's memo).
+      const config = {
+        ...ctx.config,
+        ...(flags.cacheDir || flags.cache === false
+          ? {
+              cache: {
+                ...ctx.config.cache,
+                ...(flags.cacheDir ? { dir: resolve(io.cwd, flags.cacheDir) } : {}),
+                ...(flags.cache === false ? { enabled: false } : {}),
+              },
+            }
+          : {}),
+      };
+      const selection = await selectionFor(ctx, config, flags);
       const kustomize = await kustomizeResolving;
       const cache =
         flags.cache !== false && config.cache?.enabled !== false
@@ -141,7 +140,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       const selectionNotes = describeSelection(io, selection, flags);
       const progress = startProgress(io, { quiet: flags.quiet });
       try {
-        const report = await runCheck({
+        const report = await checkWarmFirst({
           root: ctx.root,
           config,
           configFile: ctx.configFile,
@@ -194,13 +193,15 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           quiet: flags.quiet,
           verbose: flags.verbose,
           failOn,
-          uriPrefix: await gitUriPrefix(ctx.root),
+          // A git call, for the formats that print repository paths only.
+          uriPrefix: needsUriPrefix(io, plan) ? await gitUriPrefix(ctx.root) : '',
         });
         for (const warning of cache?.warnings ?? []) io.stderr(`kfm-gitops: warning: ${warning}\n`);
         setCode(failsAt(report, failOn) ? 1 : 0);
       } catch (err) {
         if (abort.signal.aborted) throw new CliError('interrupted: no report written', 130);
-        if (err instanceof DiscoverFilterError) throw new CliError(err.message);
+        if (err instanceof (await import('../../discover/index.js')).DiscoverFilterError)
+          throw new CliError(err.message);
         throw err;
       } finally {
         progress?.stop();
@@ -242,4 +243,35 @@ function describeSelection(io: CliIO, selection: PreparedSelection, flags: Check
     io.stderr(`${lines.map((l) => printable(l)).join('\n')}\n`);
     return result;
   };
+}
+
+/**
+ * The overlay selection of --changed-since/--shard; none without them. The selectors' code (git, the dependency
+ * graph, YAML) is loaded only when asked for: a plain warm run does not pay for it.
+ */
+async function selectionFor(
+  ctx: { root: string; configFile?: string },
+  config: Config,
+  flags: CheckFlags,
+): Promise<PreparedSelection> {
+  if (flags.changedSince === undefined && flags.shard === undefined) return {};
+  const { prepareSelection, SelectError } = await import('../../select/index.js');
+  try {
+    return await prepareSelection({
+      root: ctx.root,
+      config,
+      configFile: ctx.configFile,
+      changedSince: flags.changedSince,
+      shard: flags.shard,
+    });
+  } catch (err) {
+    if (err instanceof SelectError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+/** SARIF, JUnit, TAP and GitHub output (and the job summary) name files from the repository's top. */
+function needsUriPrefix(io: CliIO, plan: { console: string; files: { format: string }[] }): boolean {
+  const formats = [plan.console, ...plan.files.map((f) => f.format)];
+  return Boolean(io.env.GITHUB_STEP_SUMMARY) || formats.some((f) => f !== 'text' && f !== 'json');
 }

@@ -1,34 +1,38 @@
-/** Every subcommand registers itself here; helpers' commands (schemas, policies, secrets, secrets, promote…) are added below. */
+/**
+ * Every subcommand, by name, in the order help lists them. Each is loaded when it runs: a command's module pulls in
+ * its whole stage (schemas, OPA, git, promote…), and loading all thirteen cost a warm `check` more CPU than its work.
+ */
 import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
-import { register as check } from './check.js';
-import { register as diff } from './diff.js';
-import { register as explain } from './explain.js';
-import { register as graph } from './graph.js';
-import { register as render } from './render.js';
-import { register as policies } from './policies.js';
-import { register as promote } from './promote.js';
-import { register as status } from './status.js';
-import { register as newApp } from './new-app.js';
-import { register as report } from './report.js';
-import { register as schemas } from './schemas.js';
-import { register as secrets } from './secrets.js';
-import { register as validate } from './validate.js';
 
 export type Register = (program: Command, io: CliIO, setCode: (code: number) => void) => void;
 
-export const COMMANDS: Register[] = [
-  check,
-  render,
-  validate,
-  explain,
-  report,
-  schemas,
-  policies,
-  secrets,
-  promote,
-  status,
-  newApp,
-  diff,
-  graph,
-];
+type Loader = () => Promise<{ register: Register }>;
+
+export const COMMANDS: Record<string, Loader> = {
+  check: () => import('./check.js'),
+  render: () => import('./render.js'),
+  validate: () => import('./validate.js'),
+  explain: () => import('./explain.js'),
+  report: () => import('./report.js'),
+  schemas: () => import('./schemas.js'),
+  policies: () => import('./policies.js'),
+  secrets: () => import('./secrets.js'),
+  promote: () => import('./promote.js'),
+  status: () => import('./status.js'),
+  'new-app': () => import('./new-app.js'),
+  diff: () => import('./diff.js'),
+  graph: () => import('./graph.js'),
+};
+
+/**
+ * The commands to register for these arguments: only the one named first (options before a command belong to the
+ * program: -V and -h), else all of them — help, a typo (for the suggestion) or no command at all see the full list.
+ */
+export async function commandsFor(argv: string[]): Promise<Register[]> {
+  const first = argv[0];
+  const names =
+    first !== undefined && Object.prototype.hasOwnProperty.call(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
+  const modules = await Promise.all(names.map((n) => COMMANDS[n]!()));
+  return modules.map((m) => m.register);
+}

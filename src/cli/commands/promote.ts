@@ -16,8 +16,8 @@ import {
 import { createRenderer } from '../../render/create.js';
 import type { RuleDoc } from '../../types.js';
 import { toolVersion } from '../../util/version.js';
+import { FORMATTERS } from '../../report/index.js';
 import {
-  FORMATTERS,
   kubernetesVersionFor,
   kustomizeFor,
   loadContext,

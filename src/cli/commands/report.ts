@@ -3,16 +3,15 @@
  * sharded CI run and prints/writes them in any format, exiting like `check` would have (0 clean, 1 findings,
  * 2 reports that cannot be merged).
  */
-import { runGit } from '../../util/git.js';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { failsAt } from '../../findings/index.js';
-import { formatNames } from '../../report/index.js';
+import { FORMATTERS, formatNames } from '../../report/index.js';
 import { MergeError, mergeReports, parseReport, type NamedReport } from '../../report/merge.js';
 import { summaryLine } from '../../report/text.js';
 import type { FailOn } from '../../types.js';
-import { FORMATTERS, writeFileAtomic } from '../context.js';
+import { writeFileAtomic } from '../context.js';
 import { CliError, useColor, type CliIO } from '../io.js';
 import { collect } from '../options.js';
 
@@ -24,18 +23,6 @@ interface MergeFlags {
   quiet?: boolean;
   color?: boolean;
 }
-
-/**
- * The checked root's place inside its git work tree (`infra/gitops/`), for SARIF and annotation paths; '' when the
- * root is the top level or not in a git work tree (git missing included: paths then stay root-relative).
- */
-export function gitUriPrefix(root: string, timeoutMs = 10_000): Promise<string> {
-  return runGit(['rev-parse', '--show-prefix'], { cwd: root, timeoutMs }).then(
-    (r) => r.stdout.trim(),
-    () => '',
-  );
-}
-
 interface MergePlan {
   console: string;
   /** The --format output goes to this file instead of the console. */

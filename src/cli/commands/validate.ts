@@ -7,7 +7,7 @@ import { toolVersion } from '../../util/version.js';
 import { emitReport, kubernetesVersionFor, parseFailOn, planOutputs } from '../context.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { CliError, useColor, type CliIO } from '../io.js';
-import { gitUriPrefix } from './report.js';
+import { gitUriPrefix } from '../../util/git.js';
 import { collect } from '../options.js';
 import { parseSkipKinds, type KindFilter } from '../../parse/skip-kinds.js';
 
