@@ -28,7 +28,7 @@ export interface RepoManifest {
   touchFile: string;
   touchedOverlays: string[];
 }
-export declare const SIZES: Record<'small' | 'medium' | 'large', { apps: number; teams: number }>;
+export declare const SIZES: Record<'small' | 'medium' | 'large' | 'xlarge', { apps: number; teams: number }>;
 export declare const ENVS: string[];
 export declare const DEFAULT_SEED: string;
 export declare const GENERATOR_VERSION: number;
@@ -44,7 +44,7 @@ export declare function expectedResourceCounts(plan: RepoPlan): Record<string, n
 export declare function repoFiles(plan: RepoPlan): Record<string, string>;
 export declare function generateRepo(options: {
   out: string;
-  size?: 'small' | 'medium' | 'large';
+  size?: 'small' | 'medium' | 'large' | 'xlarge';
   apps?: number;
   teams?: number;
   seed?: string;
