@@ -51,10 +51,16 @@ export async function readArgoView(root: string): Promise<ArgoView> {
     onlyFiles: true,
   });
   const view: ArgoView = { deployments: [], unevaluable: [] };
+  let lastTurn = performance.now();
   for (const file of files.sort()) {
+    // Reads are synchronous (thousands of small manifests, where fs/promises costs more CPU than the read, issue
+    // 20); the event loop still gets a turn every few milliseconds, so renders keep being dispatched meanwhile.
+    if (performance.now() - lastTurn > 8) {
+      await new Promise<void>((res) => setImmediate(res));
+      lastTurn = performance.now();
+    }
     let text: string;
     try {
-      // Synchronous: thousands of small manifests, where fs/promises costs more CPU than the read (issue 20).
       text = readFileSync(join(root, file), 'utf8');
     } catch {
       continue; // unreadable files are reported by the renders and the coverage guard
