@@ -15,14 +15,14 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
-import { readFile, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/kustomization.js';
 import type { Config } from '../config/types.js';
 import { cacheRootDir, toRepoPath } from '../util/paths.js';
 import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
 import { fileStamp } from '../util/stamp.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomicSync } from '../util/atomic-write.js';
 import { mkdirp } from '../util/atomic-write.js';
 
 /** Bump when the entry layout or the key material changes: old entries then simply stop matching. */
@@ -123,7 +123,7 @@ export class CachingRenderer implements Renderer {
   private async read(file: string, key: string): Promise<{ text: string; origin: boolean } | undefined> {
     let buf: Buffer;
     try {
-      buf = await readFile(file);
+      buf = readFileSync(file); // synchronous: see DigestMemo.digest
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR')
@@ -149,7 +149,8 @@ export class CachingRenderer implements Renderer {
   private async write(file: string, key: string, overlay: string, text: string, origin: boolean): Promise<void> {
     if (!(await this.prepare())) return;
     try {
-      await writeFileAtomic(file, encodeEntry({ key, overlay, text, origin }), { mkdir: false });
+      // Synchronous (one entry per overlay): fs/promises' round trips cost more CPU than the write (issue 20).
+      writeFileAtomicSync(file, encodeEntry({ key, overlay, text, origin }), { mkdir: false });
       this.stats.writes++;
     } catch (err) {
       this.cannotWrite(err);
