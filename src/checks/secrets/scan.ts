@@ -118,9 +118,9 @@ export interface SecretsScanResult {
   key: FingerprintKey;
 }
 
-/** Bounds of the value-verdict memo (Scanner.judge): short values only, and a ceiling on entries for huge repos. */
-const MEMO_MAX_CHARS = 512;
-const MEMO_MAX_ENTRIES = 200_000;
+/** Bounds of the value-verdict memo (Scanner.judge): short values and at most ~10 MB, whatever the repo holds. */
+const MEMO_MAX_CHARS = 256;
+const MEMO_MAX_ENTRIES = 50_000;
 
 /** How many times decoded text is searched for base64 again (a base64 `auth` inside a base64 dockerconfigjson). */
 const DECODE_DEPTH = 2;
