@@ -377,6 +377,8 @@ const MICRO = [
     cpuFigure: /mbPerCpuSecond/i,
     text: /→\s*([\d.,]+)\s*MB\/s/,
     unit: 'MB/s',
+    // Issue 16: MB/s on a 5 MB adversarial file (the slowest crafted case), beside the tree's throughput.
+    extra: [{ label: 'secrets, 5 MB adversarial file', figure: /^adversarial\.mbPerCpuSecond$/, unit: 'MB/s per CPU-second', detail: (r) => r?.adversarial && `slowest: ${r.adversarial.shape}; ${r.adversarial.wallSeconds} s wall, ${r.adversarial.cpuSeconds} s CPU` }],
   },
 ];
 
@@ -398,11 +400,16 @@ async function runMicro() {
     const perCpu = m.cpuFigure ? findFigure(result, m.cpuFigure) : null;
     const textMatch = !headline && m.text ? m.text.exec(r.stdout) : null;
     if (textMatch) headline = { key: 'stdout', value: Number(textMatch[1].replace(/,/g, '')) };
+    const extra = (m.extra ?? []).map((x) => {
+      const found = findFigure(result, x.figure);
+      return { label: x.label, value: found?.value ?? null, unit: x.unit, detail: (x.detail && x.detail(result)) || null };
+    });
     out[m.name] = {
       present: true,
       exitCode: r.code,
       ms: r.ms,
       headline: headline ? { ...headline, unit: m.unit } : null,
+      ...(extra.length > 0 ? { extra } : {}),
       ...(perCpu ? { perCpuSecond: { ...perCpu, unit: `${m.unit.replace(/\/s$/, '')} per CPU-second` } } : {}),
       result,
       ...(result || headline ? {} : { error: r.stderr.slice(0, 1000) }),
@@ -633,6 +640,7 @@ function printSummary(r) {
     for (const [name, m] of micro) {
       const cpu = m.perCpuSecond ? `; ${m.perCpuSecond.value} ${m.perCpuSecond.unit}` : '';
       line(name, m.headline ? `${m.headline.value} ${m.headline.unit} (${m.headline.key})${cpu}` : `no headline figure (exit ${m.exitCode})`);
+      for (const x of m.extra ?? []) line(x.label, x.value === null ? `no figure (exit ${m.exitCode})` : `${x.value} ${x.unit}${x.detail ? ` (${x.detail})` : ''}`);
     }
   }
   for (const n of r.notes) console.log(`note: ${n}`);

@@ -20,7 +20,7 @@ import { ResultLayer } from './run/result-layer.js';
 import type { Selector } from './select/types.js';
 import { GATE_WEAKENED } from './rules/config.js';
 import { RENDER_ENV_UNPLACED } from './rules/render.js';
-import type { Check, FindingInput, OverlaySummary, Report } from './types.js';
+import type { ChangeHistory, Check, FindingInput, OverlaySummary, Report } from './types.js';
 import { mapPool } from './util/pool.js';
 
 export type { PipelineOptions } from './run/common.js';
@@ -48,6 +48,8 @@ export interface CheckRunOptions extends Omit<PipelineOptions, 'checks'> {
   onProgress?: (event: { done: number; total: number; overlay: string; failed: number }) => void;
   /** Findings about the change itself (audit notes for gate weakenings, --changed-since); a throw is a guard finding. */
   audit?: () => Promise<FindingInput[]>;
+  /** The history of a --changed-since run, for the checks that read it (the secret scan of the change's commits). */
+  changeHistory?: ChangeHistory;
 }
 
 interface RunFacts {
@@ -156,6 +158,8 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
       kubernetesVersion: options.kubernetesVersion,
       mode: 'check',
       ...(files ? { files } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.changeHistory ? { changeHistory: options.changeHistory } : {}),
     },
     (f, fallback) => collector.add(f, fallback),
     { budgetMs: options.checkBudgetMs },

@@ -3,7 +3,9 @@
  * overlay, every file under the root (by size and mtime), the config, the tool and its shipped schemas and policy
  * bundle — the previous findings are reused and the checks are not run. Any change at all (or a render failure
  * that may not repeat, like a timeout) runs everything. Expiry of exceptions is applied after, so a cached result never outlives an
- * exception's date. Findings hold no secret values (they are redacted), so entries are plain JSON.
+ * exception's date. Findings hold no secret values (they are redacted), so entries are plain JSON — authenticated:
+ * a pull request could commit `results/<key>.json` with no findings for its own failing tree (the key is computable
+ * from file sizes and mtimes), so an entry is used only when its MAC verifies with this user's key (util/cache-auth.ts).
  *
  * Two keys, both over the stamps of every file under the root:
  *  - the tree key, known before anything is rendered: the files plus the renderer and the discovery options.
@@ -15,16 +17,19 @@
  * whole tree would cost more than it saves.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fg from 'fast-glob';
 import type { Config } from './config/types.js';
 import type { Finding, OverlaySummary, RenderedOverlay } from './types.js';
 import { ensureIgnoredDir, packageRoot } from './util/paths.js';
 import { fileStamp } from './util/stamp.js';
+import { walkTree } from './util/walk.js';
 import { writeFileAtomic } from './util/atomic-write.js';
+import { CacheAuth } from './util/cache-auth.js';
 
-const FORMAT = 'kfm-results-v2';
+const FORMAT = 'kfm-results-v3';
+const MAC_PREFIX = `${FORMAT} mac=`;
 
 export interface CachedResults {
   findings: Finding[];
@@ -51,6 +56,7 @@ export interface TreeKeyInput {
   origin: boolean;
 }
 
+/** Stamps of the package's shipped data and config folders (names the tool controls). */
 async function fileStamps(cwd: string, patterns: string[], ignore: string[] = []): Promise<string[]> {
   const entries = await fg(patterns, {
     cwd,
@@ -61,6 +67,27 @@ async function fileStamps(cwd: string, patterns: string[], ignore: string[] = []
     ignore,
   });
   return entries.map((e) => `${e.path}:${e.stats ? fileStamp(e.stats) : ''}`).sort();
+}
+
+/**
+ * Every file under the root with its stamp: the same readdir walk as the secret scan's listing outside Git, so a
+ * name no glob matches (a newline in it) is in the key, and nothing is left out by name — an ignored or untracked
+ * file a kustomization reads, a folder named node_modules — except `.git` and the cache folders themselves.
+ */
+async function treeStamps(root: string): Promise<[string, string][]> {
+  const files = (
+    await walkTree(root, { skip: (p) => p === '.kfm-gitops/cache' || p.endsWith('/.kfm-gitops/cache') })
+  ).filter((p) => !p.endsWith('/'));
+  const stamps = await Promise.all(
+    files.map(async (f): Promise<[string, string]> => {
+      try {
+        return [f, fileStamp(await lstat(join(root, f)))];
+      } catch {
+        return [f, '(gone)'];
+      }
+    }),
+  );
+  return stamps.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 /**
@@ -83,7 +110,7 @@ export async function commonKey(input: RunKeyInput): Promise<string> {
   // Shipped data: a development checkout changes schemas or the bundle without a version bump.
   add(await fileStamps(packageRoot(), ['schemas/**', 'policies/bundle/**']));
   // Every file under the root: the secret scan reads them and source mapping reads bases and patches.
-  add(await fileStamps(input.root, ['**'], ['**/.git/**', '**/node_modules/**', '**/.kfm-gitops/cache/**']));
+  add(await treeStamps(input.root));
   for (const dir of [input.config.policy?.customDir, ...((input.config.schema?.extraDirs as unknown[]) ?? [])]) {
     if (typeof dir === 'string') add(await fileStamps(join(input.root, dir), ['**']).catch(() => ['(unreadable)']));
   }
@@ -115,11 +142,22 @@ export function treeKey(common: string, tree: TreeKeyInput): string {
 }
 
 export class ResultCache {
-  constructor(private readonly dir: string) {}
+  private readonly auth: CacheAuth | undefined;
+
+  /** Without the per-user key (unwritable home) the cache is off: an entry nobody can authenticate is not used. */
+  constructor(
+    private readonly dir: string,
+    auth?: CacheAuth,
+  ) {
+    this.auth = auth ?? CacheAuth.open();
+  }
 
   async read(key: string): Promise<CachedResults | undefined> {
+    if (!this.auth) return undefined;
     try {
-      const entry = JSON.parse(await readFile(join(this.dir, `${key}.json`), 'utf8')) as {
+      const body = this.auth.unseal(MAC_PREFIX, key, await readFile(join(this.dir, `${key}.json`), 'utf8'));
+      if (body === undefined) return undefined; // planted or damaged: run the checks (and overwrite it)
+      const entry = JSON.parse(body) as {
         format?: string;
         key?: string;
       } & CachedResults;
@@ -137,9 +175,10 @@ export class ResultCache {
   /** Best effort: a cache that cannot be written only costs speed. */
   async write(key: string, results: CachedResults): Promise<void> {
     const file = join(this.dir, `${key}.json`);
+    if (!this.auth) return;
     try {
       ensureIgnoredDir(this.dir);
-      await writeFileAtomic(file, JSON.stringify({ format: FORMAT, key, ...results }));
+      await writeFileAtomic(file, this.auth.seal(MAC_PREFIX, key, JSON.stringify({ format: FORMAT, key, ...results })));
     } catch {
       // not written: the next run checks again
     }

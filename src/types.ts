@@ -162,11 +162,29 @@ export interface CheckContext {
    * (`--changed-since`); unset: every file.
    */
   files?: string[];
+  /** Aborted on SIGINT/SIGTERM: a check holding a worker or a child process stops it at once. */
+  signal?: AbortSignal;
+  /**
+   * The Git history of a changed-only run (`--changed-since <ref>`): with `ancestor` (the ref is an ancestor of HEAD)
+   * the secret check also reads every line the commits `base..HEAD` added; without, only the files changed.
+   */
+  changeHistory?: ChangeHistory;
   report(finding: FindingInput): void;
 }
 
+export interface ChangeHistory {
+  /** The ref as the user gave it. */
+  ref: string;
+  /** Merge-base commit of the ref and HEAD. */
+  base: string;
+  ancestor: boolean;
+}
+
 /** What a check knows before any overlay has rendered. */
-export type StartContext = Pick<CheckContext, 'root' | 'config' | 'kubernetesVersion' | 'mode' | 'files'> & {
+export type StartContext = Pick<
+  CheckContext,
+  'root' | 'config' | 'kubernetesVersion' | 'mode' | 'files' | 'changeHistory'
+> & {
   signal?: AbortSignal;
 };
 

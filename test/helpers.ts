@@ -1,6 +1,6 @@
 /** Shared test helpers: temp copies of fixtures, the shared folder, running the built CLI. */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,25 @@ export function tempCopy(src: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'kfm-test-'));
   cpSync(src, dir, { recursive: true });
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Every file under `dir`, recursively (none when it does not exist): what a run left behind. */
+export function filesUnder(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => (statSync(join(dir, e)).isDirectory() ? filesUnder(join(dir, e)) : [join(dir, e)]));
+}
+
+/** `-o` arguments writing a report of every format under `dir` (r.json, r.sarif, r.xml, r.txt, r.log). */
+export function everyReportFile(dir: string): string[] {
+  return ['json=r.json', 'sarif=r.sarif', 'junit=r.xml', 'github=r.txt', 'text=r.log'].flatMap((spec) => {
+    const [format, name] = spec.split('=');
+    return ['-o', `${format}=${dir}/${name}`];
+  });
 }
 
 export interface CliRun {

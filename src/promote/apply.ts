@@ -7,9 +7,9 @@
  * Fault points (`faults.after`) let tests crash the run at each of those steps.
  */
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Config } from '../config/types.js';
 import { failsAt } from '../findings/index.js';
 import { renderOverlay } from '../render/overlay.js';
@@ -30,7 +30,8 @@ import {
   type PreparedCommit,
 } from './git.js';
 import { appOverlays, gatherApp, PromoteUsageError, type GatheredApp } from './inputs.js';
-import { removeStaleTemps, syncDir, TEMP_NAME, writeTemp } from './fsutil.js';
+import { removeStaleTemps, stageReplace, TEMP_NAME } from './fsutil.js';
+import type { StagedWrite } from '../util/atomic-write.js';
 import { shortDigest } from './kustomization.js';
 import { hasChanges, planApp, type AppPlan } from './plan.js';
 
@@ -195,7 +196,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   }
 
   const scratch = await mkdtemp(join(tmpdir(), 'kfm-gitops-promote-'));
-  const temps: string[] = [];
+  const staged: StagedWrite[] = [];
   try {
     const targets = changed.map((g) => g.target);
     const copy = join(scratch, 'root');
@@ -228,12 +229,10 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       faults('commit');
     }
 
-    for (const c of result.changes) temps.push(await writeTemp(join(options.root, c.file), c.after));
+    for (const c of result.changes) staged.push(await stageReplace(join(options.root, c.file), c.after));
     faults('write');
     for (const [i, c] of result.changes.entries()) {
-      await rename(temps[i], join(options.root, c.file));
-      temps[i] = '';
-      await syncDir(dirname(join(options.root, c.file)));
+      await staged[i].commit();
       result.written.push(c.file);
     }
     if (prepared && repo && branch && message) {
@@ -242,7 +241,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     }
     return { ...result, status: 'promoted' };
   } finally {
-    for (const t of temps) if (t) await unlink(t).catch(() => undefined);
+    for (const s of staged) await s.discard(); // a committed write stays; only uncommitted temps are removed
     await rm(scratch, { recursive: true, force: true });
   }
 }

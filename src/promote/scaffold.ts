@@ -6,8 +6,8 @@
  * Planned as data (files to create, files to change), written by the CLI step; existing files are never replaced.
  */
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import fg from 'fast-glob';
 import { isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { YAMLMap, YAMLSeq } from 'yaml';
@@ -15,7 +15,7 @@ import type { Config } from '../config/types.js';
 import { appendMapsToBlockSeq } from './edit.js';
 import { replaceFileAtomic } from './fsutil.js';
 import { envOrderOf, PromoteUsageError } from './inputs.js';
-import { mkdirp } from '../util/atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 export interface ScaffoldRequest {
   root: string;
@@ -373,8 +373,7 @@ export async function writeScaffold(root: string, plan: ScaffoldPlan): Promise<s
   }
   for (const c of plan.create) {
     const abs = join(root, c.file);
-    await mkdirp(dirname(abs));
-    await writeFile(abs, c.content, { flag: 'wx' });
+    await writeFileAtomic(abs, c.content, { exclusive: true });
     written.push(c.file);
   }
   for (const u of plan.update) {

@@ -15,15 +15,14 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
-import { readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/kustomization.js';
 import type { Config } from '../config/types.js';
-import { cacheRootDir, toRepoPath } from '../util/paths.js';
+import { cacheRootDir, ensureIgnoredDir, toRepoPath } from '../util/paths.js';
 import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
 import { fileStamp } from '../util/stamp.js';
 import { writeFileAtomicSync } from '../util/atomic-write.js';
-import { mkdirp } from '../util/atomic-write.js';
 
 /** Bump when the entry layout or the key material changes: old entries then simply stop matching. */
 export const CACHE_FORMAT = 'kfm-gitops-render-cache/1';
@@ -162,11 +161,7 @@ export class CachingRenderer implements Renderer {
     this.prepared ??= (async () => {
       try {
         renderCacheSecret(); // entries are encrypted: without a key nothing may be written
-        await mkdirp(this.options.dir);
-        const ignore = join(this.options.dir, '.gitignore');
-        await stat(ignore).catch(() =>
-          writeFile(ignore, '# created by kfm-gitops: rendered output is a cache, never committed\n*\n'),
-        );
+        ensureIgnoredDir(this.options.dir);
         await this.sweep();
         return true;
       } catch (err) {

@@ -7,8 +7,10 @@
  *
  * Messages quote kustomize errors and file content from the pull request, so they are hostile input: an unescaped
  * newline would let a crafted manifest start its own workflow command. Escaping follows the runner's
- * (actions/toolkit `command.ts`): data escapes `%`, CR, LF; property values also `:` and `,`. Plain lines are kept on
- * one line and never start with `::`.
+ * (actions/toolkit `command.ts`): data escapes `%`, CR, LF; property values also `:` and `,`. Other control
+ * characters (ANSI escapes, NUL, U+2028, bidi overrides) in file names and messages are shown as visible escapes
+ * first (`safeControls`), so CR and LF still round-trip while nothing reaches the log raw. Plain lines go through
+ * `safeText`: one line, never starting with `::`, no `##[`.
  */
 import type { Finding, Report, RuleDoc, Severity } from '../types.js';
 import {
@@ -22,6 +24,7 @@ import {
 } from './groups.js';
 import { findingContext, repoRelativePath, resourceLabel } from './location.js';
 import { summaryLine } from './text.js';
+import { safeControls, safeText } from './escape.js';
 
 export interface GithubOptions {
   /** Only errors (the summary line still counts everything). */
@@ -70,7 +73,7 @@ export function annotation(item: Finding | FindingGroup, options: GithubOptions 
   const props: string[] = [];
   const file = g.file !== undefined ? repoRelativePath(g.file, options.uriPrefix) : undefined;
   if (file !== undefined) {
-    props.push(`file=${escapeProperty(file)}`);
+    props.push(`file=${escapeProperty(safeControls(file))}`);
     if (g.line !== undefined && g.line >= 1) {
       props.push(`line=${g.line}`);
       if (g.column !== undefined && g.column >= 1) props.push(`col=${g.column}`);
@@ -81,7 +84,7 @@ export function annotation(item: Finding | FindingGroup, options: GithubOptions 
   // A file the annotation cannot point at (outside the repository) is named in the message instead.
   const where = g.file !== undefined && file === undefined ? `${g.file}${g.line ? `:${g.line}` : ''}: ` : '';
   const message = `${where}${groupMessage(g)}${context ? ` (${context})` : ''}`;
-  return `::${COMMAND[g.severity] ?? 'error'} ${props.join(',')}::${escapeData(message)}`;
+  return `::${COMMAND[g.severity] ?? 'error'} ${props.join(',')}::${escapeData(safeControls(message))}`;
 }
 
 /** A log line that the runner cannot read as a command: one line, and it starts with the severity word. */
@@ -89,11 +92,7 @@ function plainLine(g: FindingGroup, options: GithubOptions): string {
   const file = g.file !== undefined ? (repoRelativePath(g.file, options.uriPrefix) ?? g.file) : '';
   const where = file ? `${file}${g.line ? `:${g.line}` : ''}${g.line && g.column ? `:${g.column}` : ''}  ` : '';
   const context = groupContext(g);
-  return oneLine(`${g.severity} ${g.ruleId}  ${where}${groupMessage(g)}${context ? ` (${context})` : ''}`);
-}
-
-function oneLine(s: string): string {
-  return s.replace(/[\r\n\u2028\u2029]+/g, ' ⏎ ');
+  return safeText(`${g.severity} ${g.ruleId}  ${where}${groupMessage(g)}${context ? ` (${context})` : ''}`);
 }
 
 export function formatGithub(report: Report, options: GithubOptions = {}): string {
@@ -118,13 +117,13 @@ export function formatGithub(report: Report, options: GithubOptions = {}): strin
     for (const g of rest) lines.push(`  ${plainLine(g, options)}`);
   }
   // Plain text, not a command (it starts with the ✖/⚠/✔ mark); kept on one line so nothing in it can start one.
-  lines.push(oneLine(summaryLine(report)));
+  lines.push(safeText(summaryLine(report)));
   return `${lines.join('\n')}\n`;
 }
 
 /** Markdown cells hold PR content: pipes, backticks, angle brackets and newlines must not change the table. */
 function cell(s: string): string {
-  return oneLine(s)
+  return safeText(s)
     .replace(/\\/g, '\\\\')
     .replace(/\|/g, '\\|')
     .replace(/`/g, "'")

@@ -50,9 +50,9 @@ export const CONFIG_RULES: RuleDoc[] = [
     category: 'policy',
     severity: 'error',
     description:
-      'The Rego policies (compiled to WebAssembly) could not be evaluated for an overlay: the module threw, needed a builtin the JavaScript host does not provide, or returned a malformed result. The overlay was not checked, so the run fails instead of passing silently.',
+      'The Rego policies (compiled to WebAssembly) could not be evaluated for an overlay: the module threw, needed a builtin the JavaScript host does not provide, returned a malformed result, or (custom policies only) went over their time or memory limit per overlay (policy.customTimeoutMs, default 30000; policy.customMaxMemoryMb, default 512). The overlay was not checked, so the run fails instead of passing silently.',
     remediation:
-      'Read the message: for the built-in bundle, rebuild it with `npm run policies:build` (and report a bug if it persists); for custom policies, use only builtins listed in policies/capabilities.json and emit {id, msg, resource, path}.',
+      'Read the message: for the built-in bundle, rebuild it with `npm run policies:build` (and report a bug if it persists); for custom policies, use only builtins listed in policies/capabilities.json and emit {id, msg, resource, path}; a custom policy over its limit needs a cheaper rule (no comprehension over large ranges), or a raised policy.customTimeoutMs / policy.customMaxMemoryMb.',
   },
   {
     id: CUSTOM_POLICY_RULE,

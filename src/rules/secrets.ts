@@ -15,6 +15,7 @@ export const RULE_ALLOW_NO_REASON = 'KFM-SEC-901';
 export const RULE_BASELINE_NO_REASON = 'KFM-SEC-902';
 export const RULE_ALLOW_NOT_PERMITTED = 'KFM-SEC-903';
 export const RULE_BASELINE_INVALID = 'KFM-SEC-904';
+export const RULE_HISTORY_NOT_SCANNED = 'KFM-SEC-905';
 
 const GUARDS: ReadonlySet<string> = new Set([
   RULE_SCAN_FAILED,
@@ -164,6 +165,16 @@ export const META_RULES: RuleDoc[] = [
       'The secrets baseline file exists but is not valid JSON of the expected shape, so none of its entries are applied.',
     remediation:
       'Fix the file or regenerate it with `kfm-gitops secrets baseline` (reasons of matching entries are kept).',
+  },
+  {
+    id: RULE_HISTORY_NOT_SCANNED,
+    category: 'secret',
+    title: 'Commits of the change not scanned for secrets',
+    severity: 'info',
+    description:
+      "`check --changed-since <ref>` scans every line added by the commits `<ref>..HEAD` when the ref is an ancestor of HEAD. When it is not (the branch is behind the ref's newest commits, or was rebased), the change's commits cannot be told apart from the ref's, so only the files changed since the merge-base are scanned: a credential added in one commit and deleted in a later one would not be seen.",
+    remediation:
+      'Rebase the branch on the ref (or merge it in) so the ref is an ancestor, or run `kfm-gitops secrets scan --history <merge-base>`. In CI, check out with `fetch-depth: 0`.',
   },
 ];
 

@@ -61,13 +61,23 @@ export async function runChecks(
     const overrun = new Promise<'overrun'>((res) => {
       timer = setTimeout(() => res('overrun'), budgetMs);
     });
+    // SIGINT/SIGTERM: stop waiting for the check at once (it stops its own workers on the same signal).
+    const signal = base.signal;
+    let onAbort: (() => void) | undefined;
+    const interrupted = new Promise<'interrupted'>((res) => {
+      onAbort = () => res('interrupted');
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
     try {
-      const outcome = await Promise.race([check.run(ctx).then(() => 'done' as const), overrun]);
+      const outcome = await Promise.race([check.run(ctx).then(() => 'done' as const), overrun, interrupted]);
+      if (outcome === 'interrupted') throw new Error('interrupted');
       if (outcome === 'overrun')
         guard(
           `the ${check.meta.id} check did not finish within ${Math.round(budgetMs / 1000)} s and could not vouch for anything`,
         );
     } catch (err) {
+      if (signal?.aborted) throw err; // no verdict at all: the CLI exits 130
       // A broken installation (e.g. an unreadable policy bundle) is not a finding about the repo: exit 2.
       if (err instanceof Error && (err as { fatal?: boolean }).fatal === true) throw err;
       guard(
@@ -76,6 +86,7 @@ export async function runChecks(
     } finally {
       open = false;
       clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
     if (firstMalformed)
       guard(

@@ -61,6 +61,8 @@ export interface ChangedFiles {
   ref: string;
   /** Merge-base commit of ref and HEAD: committed changes are counted from here. */
   base: string;
+  /** The ref is an ancestor of HEAD (the merge-base is the ref itself): base..HEAD are the change's own commits. */
+  ancestor?: boolean;
   /** Absolute work-tree top (symlinks resolved). */
   top: string;
   /** Absolute, symlink-free checked root. */
@@ -79,6 +81,7 @@ export async function changedFilesSince(root: string, ref: string, options: GitO
   const top = await gitTopLevel(root, options);
   const realRoot = await realpath(root);
   const base = await mergeBase(top, ref, options);
+  const ancestor = base === (await resolveCommit(top, ref, options));
   const tracked = await git(top, ['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', base, '--'], options);
   const untracked = await git(top, ['ls-files', '-z', '--others', '--exclude-standard'], options);
   const names = new Set([...tracked.split('\0'), ...untracked.split('\0')].filter((n) => n !== ''));
@@ -87,7 +90,7 @@ export async function changedFilesSince(root: string, ref: string, options: GitO
     const rel = toRepoPath(realRoot, abs);
     return rel === undefined || rel === '.' ? [] : [rel];
   });
-  return { ref, base, top, root: realRoot, inRoot, absolute };
+  return { ref, base, ancestor, top, root: realRoot, inRoot, absolute };
 }
 
 export interface Worktree {

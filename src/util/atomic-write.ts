@@ -6,7 +6,7 @@
  * WriteRefusedError. The check is made on real paths: a symlinked folder on the way counts where it points.
  */
 import { mkdirSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
@@ -94,6 +94,87 @@ export interface AtomicWriteOptions {
   mode?: number;
   /** Create the parent folders (default true). */
   mkdir?: boolean;
+  /** Give the new content the permissions of the file it replaces (promote keeps a file's mode). */
+  keepMode?: boolean;
+  /** fsync the temp file before the rename and the folder after it (promote: the edit survives a power cut). */
+  durable?: boolean;
+  /** Create only: fail with EEXIST when the file exists (a link instead of a rename, still never half a file). */
+  exclusive?: boolean;
+  /** Name of the temp file beside `file` (promote's are hidden and traceable to a process); default `<file>.<pid>.<random>.tmp`. */
+  tempName?: (file: string) => string;
+}
+
+/** A temp file written beside its target, waiting for `commit` (rename into place) or `discard`. */
+export interface StagedWrite {
+  readonly temp: string;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+/**
+ * Phase one of a write: the content in a temp file beside the target, checked against the allowed roots. Callers
+ * that change several files stage them all, then commit each (promote: nothing is renamed until all are written).
+ */
+export async function stageWrite(
+  file: string,
+  content: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<StagedWrite> {
+  assertWritable(file);
+  if (options.mkdir !== false) await mkdirp(dirname(file));
+  const temp = options.tempName?.(file) ?? tempOf(file);
+  const mode = options.keepMode
+    ? await stat(file).then(
+        (s) => s.mode & 0o777,
+        () => options.mode ?? 0o644,
+      )
+    : options.mode;
+  try {
+    const handle = await open(temp, 'wx', mode);
+    try {
+      await handle.writeFile(content);
+      if (options.durable) await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    assertWritable(temp); // the folder may have been swapped for a symlink meanwhile
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  let done = false;
+  return {
+    temp,
+    async commit() {
+      if (done) return;
+      assertWritable(temp);
+      if (options.exclusive) {
+        await link(temp, file); // EEXIST when the file appeared: nothing replaced
+        await unlink(temp);
+      } else await rename(temp, file);
+      done = true;
+      if (options.durable) await syncDir(dirname(file));
+    },
+    async discard() {
+      if (done) return;
+      done = true;
+      await unlink(temp).catch(() => undefined);
+    },
+  };
+}
+
+/** Makes a rename durable; not every platform can open a folder, so this is best effort. */
+export async function syncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // best effort
+  }
 }
 
 export async function writeFileAtomic(
@@ -101,15 +182,11 @@ export async function writeFileAtomic(
   content: string | Uint8Array,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
-  assertWritable(file);
-  if (options.mkdir !== false) await mkdirp(dirname(file));
-  const tmp = tempOf(file);
+  const staged = await stageWrite(file, content, options);
   try {
-    await writeFile(tmp, content, options.mode !== undefined ? { mode: options.mode } : {});
-    assertWritable(tmp); // the folder may have been swapped for a symlink meanwhile
-    await rename(tmp, file);
+    await staged.commit();
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
+    await staged.discard();
     throw err;
   }
 }

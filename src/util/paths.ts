@@ -1,7 +1,7 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mkdirpSync } from './atomic-write.js';
+import { mkdirpSync, writeFileAtomicSync } from './atomic-write.js';
 
 let cachedRoot: string | undefined;
 
@@ -33,7 +33,8 @@ export function toRepoPath(root: string, abs: string): string | undefined {
 export function ensureIgnoredDir(dir: string): void {
   mkdirpSync(dir);
   const ignore = join(dir, '.gitignore');
-  if (!existsSync(ignore)) writeFileSync(ignore, '# created by kfm-gitops: a cache, never committed\n*\n');
+  if (!existsSync(ignore))
+    writeFileAtomicSync(ignore, '# created by kfm-gitops: a cache, never committed\n*\n', { mkdir: false });
 }
 
 /** The folder every cache of a run lives under: config `cache.dir` (root-relative or absolute), else `<root>/.kfm-gitops/cache`. */

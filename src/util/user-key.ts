@@ -1,12 +1,13 @@
 /**
  * Per-user secret keys kept outside any repository (XDG cache folder, mode 0600). Caches that live inside the
- * checked repo use them: the schema cache signs its generated code (a pull request cannot plant executable
- * validators) and the render cache encrypts rendered output (no cache file ever holds a secret in clear).
+ * checked repo use them: every cache entry is authenticated with one (cache-auth.ts: a pull request cannot plant
+ * entries) and the render cache encrypts rendered output (no cache file ever holds a secret in clear).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
+import { allowedWriteRoots, allowWritesUnder, writeFileAtomicSync } from './atomic-write.js';
 
 export function userKeyFile(name: string, env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
@@ -19,12 +20,11 @@ export function loadOrCreateKey(file: string): Buffer {
     const key = readFileSync(file);
     if (key.length >= 32) return key;
   }
-  mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-  const key = randomBytes(32);
-  // The user's key lives outside every repository: written with the same temp+rename, not limited to the roots.
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, key, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, file);
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  // The user's key folder is outside every repository, named by the environment (never by the repo's config):
+  // it joins the allowed roots so the key goes through the one atomic writer (temp file at 0600, then rename).
+  if (allowedWriteRoots()) allowWritesUnder([dirname(file)]); // no roots set (library use): no limit to extend
+  writeFileAtomicSync(file, randomBytes(32), { mode: 0o600, mkdir: false });
+  // Re-read: a concurrent first run may have renamed its own key over ours; both then use the survivor.
   return readFileSync(file);
 }

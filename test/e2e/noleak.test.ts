@@ -2,10 +2,10 @@
  * The no-leak promise end to end: planted secrets never appear (no 8-character substring) in anything the CLI
  * prints or writes — every console format, every report file, stderr, and the cache files it leaves behind.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers.js';
+import { everyReportFile, filesUnder, runCli } from '../helpers.js';
 import { leakedFragments, plantRepo, removeDir, type PlantedRepo } from '../secrets/helpers.js';
 
 let planted: PlantedRepo;
@@ -17,42 +17,12 @@ afterAll(async () => {
   if (planted) await removeDir(planted.root);
 });
 
-function filesUnder(dir: string): string[] {
-  let out: string[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    const p = join(dir, e);
-    out = statSync(p).isDirectory() ? [...out, ...filesUnder(p)] : [...out, p];
-  }
-  return out;
-}
-
 describe('no secret leaves the tool', () => {
   it.each(['text', 'json', 'sarif', 'junit', 'github'])(
     'console format %s, stderr and report files',
     async (format) => {
       const out = join(planted.root, '..', `${format}-reports`);
-      const r = await runCli([
-        'check',
-        planted.root,
-        '--format',
-        format,
-        '-o',
-        `json=${out}/r.json`,
-        '-o',
-        `sarif=${out}/r.sarif`,
-        '-o',
-        `junit=${out}/r.xml`,
-        '-o',
-        `github=${out}/r.txt`,
-        '-o',
-        `text=${out}/r.log`,
-      ]);
+      const r = await runCli(['check', planted.root, '--format', format, ...everyReportFile(out)]);
       expect(r.code).toBe(1);
       // The run did find the secrets (otherwise "no leak" would prove nothing).
       const report = JSON.parse(readFileSync(join(out, 'r.json'), 'utf8'));

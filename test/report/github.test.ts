@@ -9,6 +9,7 @@ import {
 } from '../../src/report/github.js';
 import { FORMATTERS } from '../../src/report/index.js';
 import type { Finding } from '../../src/types.js';
+import { safeControls } from '../../src/report/escape.js';
 import { HOSTILE, sampleReport, sampleRules } from './sample.js';
 
 /** Undoes the runner's escaping (actions/runner ActionCommand.Unescape*), to prove the round trip is lossless. */
@@ -68,7 +69,10 @@ describe('GitHub workflow commands', () => {
     // Data escapes %, CR and LF only; ':' and ',' stay as they are.
     expect(line).toContain('::bad: 100%25, a,b%0D%0A::set-output name=x::y <script>');
     const parsed = parseCommand(line);
-    expect(parsed.data.startsWith(HOSTILE)).toBe(true);
+    // CR and LF round-trip through the runner's escapes; other control characters arrive as visible escapes.
+    expect(parsed.data.startsWith(safeControls(HOSTILE))).toBe(true);
+    expect(parsed.data).toContain('\\x00\\e[31m');
+    expect(line.includes('\u0000') || line.includes('\u001b')).toBe(false);
     // The injected "::set-output" sits inside the data, after an escaped newline: no second command.
     expect(output.split('\n').filter((l) => l.startsWith('::set-output'))).toEqual([]);
   });
@@ -152,5 +156,39 @@ describe('GitHub workflow commands', () => {
     expect(hostileRow.replace(/\\\|/g, '').split('|')).toHaveLength(7);
     expect(hostileRow).not.toMatch(/<script>/);
     expect(md.split('\n').every((l) => !l.startsWith('::'))).toBe(true);
+  });
+
+  it('grouped annotations and plain lines escape hostile file names, overlay paths and messages (no injected command)', () => {
+    const evilFile = 'apps/a\n::error file=x::pwned\u001b[2J\u2028##[group]x.yaml';
+    const many: Finding[] = [];
+    for (let i = 1; i <= 24; i++)
+      for (let o = 0; o < 2; o++)
+        many.push({
+          ruleId: 'KFM-SEC-001',
+          category: 'secret',
+          severity: 'error',
+          message: `secret\r\n::warning::in ${i}\u001b[31m`,
+          overlay: `apps/a/overlays/o${o}\n::notice::ov`,
+          file: `${evilFile}${i}`,
+          line: 1,
+          fingerprint: `fp-${i}-${o}`,
+        });
+    const out = formatGithub({ ...sampleReport(), findings: many });
+    const outLines = out.trimEnd().split('\n');
+    // Only our own annotations are commands: 10 errors, each grouping two overlays; 14 plain lines.
+    const commands = outLines.filter((l) => /^\s*::/.test(l));
+    expect(commands).toHaveLength(10);
+    for (const c of commands) {
+      expect(c).toMatch(
+        /^::error file=apps\/a%0A%3A%3Aerror file=x%3A%3Apwned\\e\[2J\\u2028##\[group\]x\.yaml\d+,line=1,/,
+      );
+      const parsed = parseCommand(c);
+      expect(parsed.props.file).toContain('\n::error file=x::pwned');
+      expect(parsed.data).toContain('in 2 overlays');
+    }
+    expect(outLines.filter((l) => l.startsWith('  error KFM-SEC-001'))).toHaveLength(14);
+    // Nothing raw: no ESC, no line separator, no old-style ##[ command outside our own annotations' data.
+    for (const ch of ['\u001b', '\u2028', '\r']) expect(out).not.toContain(ch);
+    for (const l of outLines.filter((x) => !commands.includes(x))) expect(l).not.toContain('##[');
   });
 });

@@ -3,11 +3,22 @@
  * (exit 2 otherwise), a committed `.kfm-gitops` symlink is refused before anything is written, and the one atomic
  * writer refuses a path outside the allowed roots.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allowWritesUnder, writeFileAtomic, WriteRefusedError } from '../../src/util/atomic-write.js';
+import { allowWritesUnder, stageWrite, writeFileAtomic, WriteRefusedError } from '../../src/util/atomic-write.js';
 import { repoRoot, runCli, tempCopy } from '../helpers.js';
 
 const infra = join(repoRoot, 'infra', 'gitops');
@@ -83,6 +94,20 @@ describe('the atomic writer', () => {
       await expect(writeFileAtomic(join(repo, '..', 'z.json'), '{}')).rejects.toBeInstanceOf(WriteRefusedError);
       expect(readdirSync(outside)).toEqual([]);
       expect(existsSync(join(base, 'z.json'))).toBe(false);
+      // Promote's writes (staged, committed later, mode kept) and new-app's (create only) use the same writer.
+      await expect(stageWrite(join(outside, 'k.yaml'), 'x')).rejects.toBeInstanceOf(WriteRefusedError);
+      writeFileSync(join(repo, 'k.yaml'), 'old');
+      chmodSync(join(repo, 'k.yaml'), 0o640);
+      const staged = await stageWrite(join(repo, 'k.yaml'), 'new', { keepMode: true, durable: true });
+      expect(readFileSync(join(repo, 'k.yaml'), 'utf8')).toBe('old');
+      await staged.commit();
+      expect(readFileSync(join(repo, 'k.yaml'), 'utf8')).toBe('new');
+      expect(statSync(join(repo, 'k.yaml')).mode & 0o777).toBe(0o640);
+      await expect(writeFileAtomic(join(repo, 'k.yaml'), 'again', { exclusive: true })).rejects.toMatchObject({
+        code: 'EEXIST',
+      });
+      expect(readFileSync(join(repo, 'k.yaml'), 'utf8')).toBe('new');
+      expect(readdirSync(repo).sort()).toEqual(['a', 'k.yaml', 'link']); // no temp file left
     } finally {
       rmSync(base, { recursive: true, force: true });
     }

@@ -24,8 +24,7 @@ afterAll(() => copy.cleanup());
 const OWN_COMMAND = /^::(?:error|warning|notice) (?:file=[^:,\n]*,(?:line=\d+,(?:col=\d+,)?)?)?title=KFM-[A-Z]+-\d+::/;
 
 describe('terminal-safe output', () => {
-  // github format: main's grouped annotations (output-fix) dropped the control-character escaping; not re-applied yet.
-  it.each(['text'])('%s format: no planted workflow command, no escape sequence', async (format) => {
+  it.each(['text', 'github'])('%s format: no planted workflow command, no escape sequence', async (format) => {
     const r = await runCli(['check', copy.dir, '--overlay', 'apps/kfm-api/overlays/dev', '--format', format]);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toContain('KFM-SEC'); // the planted files were reported (by name)

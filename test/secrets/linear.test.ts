@@ -87,6 +87,9 @@ describe('the structural pre-pass (which files need a YAML parse) is linear', ()
     },
     'credential names without values': (n) => fill('- name: password_token_secret_key\n  valueFrom: x\n', n),
     'sequence markers': (n) => fill('- ', n),
+    // `Secret` inside keys (whole lines: a cut word would be a value): each occurrence read to the end of its word.
+    'keys naming a Secret': (n) => 'existingSecret: v\n'.repeat(Math.floor(n / 18)),
+    'long keys made of Secret': (n) => `${'Secret'.repeat(500)}: v\n`.repeat(Math.floor(n / 3004)),
   };
   const sizes = [64 * KB, 256 * KB, MB, 5 * MB];
   for (const [name, make] of Object.entries(STRUCTURE_SHAPES)) {

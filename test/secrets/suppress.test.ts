@@ -7,11 +7,12 @@ import {
   writeSecretsBaseline,
   type SecretFinding,
 } from '../../src/checks/secrets/index.js';
-import { runSecretsCli, useTempRepos } from './helpers.js';
+import { findKustomize, runSecretsCheck, runSecretsCli, useTempRepos } from './helpers.js';
 import { Gen } from './vectors.js';
 
 const g = new Gen(41);
 const repo = useTempRepos();
+const kustomize = await findKustomize();
 async function scan(
   root: string,
   config: Record<string, unknown> = {},
@@ -177,5 +178,32 @@ describe('baseline', () => {
     const reasons = JSON.parse(await readFile(file, 'utf8')).entries.map((e: { reason: string }) => e.reason);
     expect(reasons).toEqual(['written by hand', 'accepted in review 42']);
     expect((view(await scan(root)) as unknown[][]).filter(([id]) => id === 'KFM-SEC-902')).toEqual([]);
+  });
+});
+
+describe.skipIf(!kustomize)('an inline allow covers its own line only (needs kustomize)', () => {
+  it('an allow in docs/example.env does not silence the same value in a Secret only the render reveals', async () => {
+    const value = g.password(22);
+    const root = await repo({
+      'docs/example.env': `DB_PASSWORD=${value} # kfm-gitops:allow KFM-SEC-070 the documented example value\n`,
+      // The overlay's env file is git-ignored: the value reaches Git nowhere else, only the rendered Secret.
+      'apps/db/overlays/dev/kustomization.yaml':
+        'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nsecretGenerator:\n  - name: db\n    envs:\n      - local.env\n',
+      'apps/db/overlays/dev/.gitignore': 'local.env\n',
+      'apps/db/overlays/dev/local.env': `DB_PASSWORD=${value}\n`,
+    });
+    const { report } = await runSecretsCheck(root, kustomize!);
+    expect(report.overlays.map((o) => [o.path, o.status])).toEqual([['apps/db/overlays/dev', 'ok']]);
+    // The allowed line is suppressed where it is…
+    expect((report.suppressed ?? []).map((f) => [f.ruleId, f.file, f.line, f.suppressed?.by])).toEqual([
+      ['KFM-SEC-070', 'docs/example.env', 1, 'inline'],
+    ]);
+    // …and the rendered Secret holding the same value still fails the run, hard rule and content rule.
+    const rendered = report.findings.filter((f) => f.overlay === 'apps/db/overlays/dev');
+    expect(rendered.map((f) => [f.ruleId, f.resource?.kind, f.path])).toEqual([
+      ['KFM-SEC-001', 'Secret', 'data.DB_PASSWORD'],
+      ['KFM-SEC-070', 'Secret', 'data.DB_PASSWORD'],
+    ]);
+    expect(rendered.every((f) => f.suppressed === undefined)).toBe(true);
   });
 });

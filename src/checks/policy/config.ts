@@ -1,6 +1,6 @@
 /**
- * The `policy:` section of kfm-gitops.yaml (schema: schemas/config/policy.json). Everything except customDir and
- * customParams is a rule parameter passed as input.params; the defaults live once, in policies/lib/params.rego, and
+ * The `policy:` section of kfm-gitops.yaml (schema: schemas/config/policy.json). Everything except the custom*
+ * settings is a rule parameter passed as input.params; the defaults live once, in policies/lib/params.rego, and
  * are merged there, so a key left out here means "the default".
  */
 export interface PolicyConfig {
@@ -8,6 +8,8 @@ export interface PolicyConfig {
   params: Record<string, unknown>;
   /** Folder of the repo's own Rego policies, relative to the checked root. */
   customDir?: string;
+  /** Budgets of the repo's own policies per overlay (defaults in sandbox.ts). */
+  customLimits: { timeoutMs?: number; maxMemoryMb?: number };
 }
 
 /** A configuration mistake: the run cannot be trusted at all, so the CLI exits 2 (DESIGN.md). */
@@ -58,11 +60,13 @@ const CHECKS: Record<string, (v: unknown) => boolean> = {
   allowAutomatedProd: (v) => typeof v === 'boolean',
   customDir: (v) => typeof v === 'string' && v !== '',
   customParams: (v) => v !== null && typeof v === 'object' && !Array.isArray(v),
+  customTimeoutMs: (v) => Number.isInteger(v) && (v as number) >= 100 && (v as number) <= 3_600_000,
+  customMaxMemoryMb: (v) => Number.isInteger(v) && (v as number) >= 16 && (v as number) <= 16_384,
 };
 
 export function readPolicyConfig(section: Record<string, unknown> | undefined): PolicyConfig {
   const params: Record<string, unknown> = {};
-  const out: PolicyConfig = { params };
+  const out: PolicyConfig = { params, customLimits: {} };
   for (const [key, value] of Object.entries(section ?? {})) {
     const check = CHECKS[key];
     if (!check)
@@ -70,6 +74,8 @@ export function readPolicyConfig(section: Record<string, unknown> | undefined): 
     if (!check(value)) throw new PolicyConfigError(`policy.${key} has the wrong shape: ${JSON.stringify(value)}`);
     if (key === 'customDir') out.customDir = value as string;
     else if (key === 'customParams') params.custom = value;
+    else if (key === 'customTimeoutMs') out.customLimits.timeoutMs = value as number;
+    else if (key === 'customMaxMemoryMb') out.customLimits.maxMemoryMb = value as number;
     else params[key] = value;
   }
   return out;

@@ -1,7 +1,9 @@
 /**
  * A repo's own Rego policies (config `policy.customDir`). They are compiled to WebAssembly with opa against the same
  * host capabilities as the built-in bundle, once per content hash, and cached under <root>/.kfm-gitops/cache, so
- * opa is needed only when the policies change. Convention: one package `custom.<name>` per rule with a package
+ * opa is needed only when the policies change. The hash is public (anyone can compute it from the Rego), so a cache
+ * entry is used only when its MAC verifies with this user's key (util/cache-auth.ts): a pull request that commits a
+ * no-op policy.wasm under the right hash gets it ignored and recompiled. Convention: one package `custom.<name>` per rule with a package
  * `# METADATA` block (title, description, custom: {id, severity, remediation}) and a `violations` set of
  * {id, msg, resource, path}; the helpers of the built-in policies (data.kfm_lib.*) are available.
  */
@@ -10,7 +12,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import type { Config } from '../../config/types.js';
 import { cacheRootDir, ensureIgnoredDir } from '../../util/paths.js';
-import { copyFile, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { CacheAuth } from '../../util/cache-auth.js';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,7 +21,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Severity } from '../../types.js';
 import { packageRoot } from '../../util/paths.js';
 import { policiesDir, regoSources, type CatalogueEntry } from './bundle.js';
-import { mkdirp } from '../../util/atomic-write.js';
+import { assertWritable, mkdirp, writeFileAtomic } from '../../util/atomic-write.js';
 import { familyOf, reservedFamilies } from '../../rules/index.js';
 
 const run = promisify(execFile);
@@ -64,9 +67,10 @@ export function customDirPath(root: string, customDir: string): string {
   return isAbsolute(customDir) ? customDir : resolve(root, customDir);
 }
 
-async function opaRun(opa: string, args: string[], cwd?: string): Promise<{ stdout: string; stderr: string }> {
+/** opa as a child with a timeout; SIGINT/SIGTERM of the CLI (`signal`) kill it, so no opa outlives the run. */
+async function opaRun(opa: string, args: string[], signal?: AbortSignal): Promise<{ stdout: string; stderr: string }> {
   try {
-    return await run(opa, args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+    return await run(opa, args, { maxBuffer: 64 * 1024 * 1024, timeout: 120_000, killSignal: 'SIGKILL', signal });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
     const detail = [e.stdout, e.stderr].filter(Boolean).join('\n').trim();
@@ -103,23 +107,29 @@ export async function compileCustomPolicies(options: {
   cache?: Config['cache'];
   builtinIds: ReadonlySet<string>;
   lookup?: OpaLookup;
+  /** Authenticates cache entries (tests); default the per-user key. */
+  auth?: CacheAuth;
+  signal?: AbortSignal;
 }): Promise<CompiledCustom> {
   const dir = customDirPath(options.root, options.customDir);
   const inputs = await buildInputs(dir);
   const cacheRoot = join(cacheRootDir(options.root, options.cache?.dir), 'policies', inputs.hash);
-  const useCache = options.cache?.enabled !== false;
-  if (useCache) {
+  // Without the per-user key nothing is read from or written to the cache: an unauthenticated entry is not trusted.
+  const auth = options.cache?.enabled !== false ? (options.auth ?? CacheAuth.open()) : undefined;
+  if (auth) {
     try {
-      const [wasm, rulesText] = await Promise.all([
+      const [wasm, rulesText, mac] = await Promise.all([
         readFile(join(cacheRoot, 'policy.wasm')),
         readFile(join(cacheRoot, 'rules.json'), 'utf8'),
+        readFile(join(cacheRoot, 'entry.mac'), 'utf8'),
       ]);
+      if (!auth.verify(mac.trim(), inputs.hash, wasm, rulesText)) throw new Error('not authentic: recompile');
       const rules = JSON.parse(rulesText) as CatalogueEntry[];
       // A newer tool may ship a built-in rule with an id the cached custom rules already use.
       const clash = rules.find((r) => options.builtinIds.has(r.id));
       if (!clash) return { wasm, rules, hash: inputs.hash, cached: true };
     } catch {
-      // not cached yet: compile below
+      // not cached yet, or planted (no valid MAC): compile below, and overwrite the entry
     }
   }
   const opa = findOpa(options.lookup);
@@ -140,32 +150,34 @@ export async function compileCustomPolicies(options: {
     ];
     // Compile first: Rego errors (an unsupported builtin included) are the most useful message.
     const out = join(stage, 'bundle.tar.gz');
-    await opaRun(opa, [
-      'build',
-      '-t',
-      'wasm',
-      '--capabilities',
-      capsFile,
-      '-e',
-      CUSTOM_ENTRYPOINT,
-      '-o',
-      out,
-      ...sources,
-    ]);
-    const rules = await customCatalogue(opa, stage, dir, options.customDir, inputs.custom, options.builtinIds);
+    await opaRun(
+      opa,
+      ['build', '-t', 'wasm', '--capabilities', capsFile, '-e', CUSTOM_ENTRYPOINT, '-o', out, ...sources],
+      options.signal,
+    );
+    const rules = await customCatalogue(opa, stage, dir, options.customDir, inputs.custom, options);
     const wasm = extractFromTarGz(await readFile(out), 'policy.wasm');
-    if (useCache) {
-      // Write to a temp folder then rename: a concurrent run never reads a half-written cache entry.
-      const tmp = `${cacheRoot}.${process.pid}.tmp`;
-      ensureIgnoredDir(dirname(cacheRoot));
-      await mkdirp(tmp);
-      await writeFile(join(tmp, 'policy.wasm'), wasm);
-      await writeFile(join(tmp, 'rules.json'), JSON.stringify(rules, null, 2));
-      await rename(tmp, cacheRoot).catch(async () => rm(tmp, { recursive: true, force: true }));
-    }
+    if (auth) await writeEntry(auth, cacheRoot, inputs.hash, wasm, JSON.stringify(rules, null, 2));
     return { wasm, rules, hash: inputs.hash, cached: false };
   } finally {
     await rm(stage, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Each file through the atomic writer; the MAC goes last, so a reader sees a complete entry or none (a killed run
+ * leaves files without a matching MAC, which are recompiled). A planted entry's files are simply overwritten.
+ */
+async function writeEntry(auth: CacheAuth, dir: string, hash: string, wasm: Buffer, rulesText: string): Promise<void> {
+  try {
+    ensureIgnoredDir(dirname(dir));
+    assertWritable(join(dir, 'entry.mac')); // a committed symlink in place of the folder: nothing deleted through it
+    await rm(join(dir, 'entry.mac'), { force: true });
+    await writeFileAtomic(join(dir, 'policy.wasm'), wasm);
+    await writeFileAtomic(join(dir, 'rules.json'), rulesText);
+    await writeFileAtomic(join(dir, 'entry.mac'), `${auth.mac(hash, wasm, rulesText)}\n`);
+  } catch {
+    // a cache that cannot be written costs a recompile next time, never a verdict
   }
 }
 
@@ -178,7 +190,7 @@ async function customCatalogue(
   dir: string,
   displayDir: string,
   sources: string[],
-  builtinIds: ReadonlySet<string>,
+  { builtinIds, signal }: { builtinIds: ReadonlySet<string>; signal?: AbortSignal },
 ): Promise<CatalogueEntry[]> {
   // `opa inspect` takes one path; a staged copy of the Rego alone keeps the repo's JSON fixtures out of it.
   const inspectDir = join(stage, 'inspect');
@@ -186,7 +198,7 @@ async function customCatalogue(
     await mkdirp(dirname(join(inspectDir, s)));
     await copyFile(join(dir, s), join(inspectDir, s));
   }
-  const { stdout } = await opaRun(opa, ['inspect', '-a', '--format', 'json', inspectDir]);
+  const { stdout } = await opaRun(opa, ['inspect', '-a', '--format', 'json', inspectDir], signal);
   const inspected = JSON.parse(stdout) as {
     annotations?: { annotations?: Record<string, unknown>; path?: { value: string }[]; location?: { file?: string } }[];
   };

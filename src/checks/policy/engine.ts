@@ -104,57 +104,58 @@ export class PolicyEngine {
       this.policy = await instantiate(this.key, this.wasm);
       throw new PolicyEngineError(`policy evaluation failed: ${describeThrown(err)}`);
     }
-    return this.parseResult(raw, input.resources.length);
+    return parseViolations(raw, input.resources.length, this.knownIds);
   }
+}
 
-  private parseResult(raw: unknown, resourceCount: number): Violation[] {
-    if (!Array.isArray(raw))
-      throw new PolicyEngineError(`malformed policy result: expected a result set, got ${preview(raw)}`);
-    if (raw.length !== 1) {
-      throw new PolicyEngineError(
-        `malformed policy result: ${raw.length === 0 ? 'the entrypoint is undefined' : `${raw.length} results`} (expected one list of violations)`,
-      );
-    }
-    const result = (raw[0] as { result?: unknown } | null)?.result;
-    if (!Array.isArray(result))
-      throw new PolicyEngineError(`malformed policy result: violations are not a list (${preview(result)})`);
-    return result.map((v, i) => this.parseViolation(v, i, resourceCount));
+/** A result set of the violations entrypoint → violations, or PolicyEngineError (also for the sandboxed engine). */
+export function parseViolations(raw: unknown, resourceCount: number, knownIds: ReadonlySet<string>): Violation[] {
+  if (!Array.isArray(raw))
+    throw new PolicyEngineError(`malformed policy result: expected a result set, got ${preview(raw)}`);
+  if (raw.length !== 1) {
+    throw new PolicyEngineError(
+      `malformed policy result: ${raw.length === 0 ? 'the entrypoint is undefined' : `${raw.length} results`} (expected one list of violations)`,
+    );
   }
+  const result = (raw[0] as { result?: unknown } | null)?.result;
+  if (!Array.isArray(result))
+    throw new PolicyEngineError(`malformed policy result: violations are not a list (${preview(result)})`);
+  return result.map((v, i) => parseViolation(v, i, resourceCount, knownIds));
+}
 
-  private parseViolation(v: unknown, index: number, resourceCount: number): Violation {
-    const bad = (why: string): never => {
-      throw new PolicyEngineError(`malformed violation #${index}: ${why} (${preview(v)})`);
-    };
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return bad('not an object');
-    const o = v as Record<string, unknown>;
-    if (typeof o.id !== 'string' || o.id === '') return bad('no rule id');
-    if (!this.knownIds.has(o.id)) return bad(`rule id ${o.id} is not in the catalogue`);
-    if (typeof o.msg !== 'string' || o.msg === '') return bad('no message');
+function parseViolation(v: unknown, index: number, resourceCount: number, knownIds: ReadonlySet<string>): Violation {
+  const bad = (why: string): never => {
+    throw new PolicyEngineError(`malformed violation #${index}: ${why} (${preview(v)})`);
+  };
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return bad('not an object');
+  const o = v as Record<string, unknown>;
+  if (typeof o.id !== 'string' || o.id === '') return bad('no rule id');
+  if (!knownIds.has(o.id)) return bad(`rule id ${o.id} is not in the catalogue`);
+  if (typeof o.msg !== 'string' || o.msg === '') return bad('no message');
+  if (
+    !Array.isArray(o.path) ||
+    !o.path.every((s) => typeof s === 'string' || (typeof s === 'number' && Number.isInteger(s) && s >= 0))
+  ) {
+    return bad('path is not a list of keys and indexes');
+  }
+  const out: Violation = { id: o.id, msg: o.msg, path: o.path as (string | number)[] };
+  if (o.resource !== undefined) {
     if (
-      !Array.isArray(o.path) ||
-      !o.path.every((s) => typeof s === 'string' || (typeof s === 'number' && Number.isInteger(s) && s >= 0))
+      typeof o.resource !== 'number' ||
+      !Number.isInteger(o.resource) ||
+      o.resource < 0 ||
+      o.resource >= resourceCount
     ) {
-      return bad('path is not a list of keys and indexes');
+      return bad('resource is not an index into input.resources');
     }
-    const out: Violation = { id: o.id, msg: o.msg, path: o.path as (string | number)[] };
-    if (o.resource !== undefined) {
-      if (
-        typeof o.resource !== 'number' ||
-        !Number.isInteger(o.resource) ||
-        o.resource < 0 ||
-        o.resource >= resourceCount
-      ) {
-        return bad('resource is not an index into input.resources');
-      }
-      out.resource = o.resource;
-    }
-    if (o.file !== undefined) {
-      if (typeof o.file !== 'string' || o.file === '') return bad('file is not a path');
-      out.file = o.file;
-    }
-    if (out.resource === undefined && out.file === undefined) return bad('neither a resource nor a file');
-    return out;
+    out.resource = o.resource;
   }
+  if (o.file !== undefined) {
+    if (typeof o.file !== 'string' || o.file === '') return bad('file is not a path');
+    out.file = o.file;
+  }
+  if (out.resource === undefined && out.file === undefined) return bad('neither a resource nor a file');
+  return out;
 }
 
 function instantiate(key: string, wasm: Uint8Array): Promise<LoadedPolicy> {

@@ -12,7 +12,15 @@ import { CUSTOM_POLICY_RULE, ENGINE_ERROR_RULE } from '../../rules/config.js';
 import { rulesOf } from '../../rules/index.js';
 import { readPolicyConfig } from './config.js';
 import { compileCustomPolicies, CUSTOM_ENTRYPOINT, type OpaLookup } from './custom.js';
-import { PolicyEngine, PolicyEngineError, describeThrown } from './engine.js';
+import {
+  PolicyEngine,
+  PolicyEngineError,
+  describeThrown,
+  type EnvPolicyInput,
+  type PolicyInput,
+  type Violation,
+} from './engine.js';
+import { SandboxedPolicy, type SandboxLimits } from './sandbox.js';
 import {
   buildEnvInput,
   buildInput,
@@ -41,8 +49,8 @@ export interface PolicyCheckOptions {
   opa?: OpaLookup;
 }
 
-interface LoadedModule {
-  engine: PolicyEngine;
+interface LoadedModule<Input = PolicyInput | EnvPolicyInput> {
+  engine: { evaluate(input: Input): Promise<Violation[]> };
   severities: Map<string, Severity>;
   label: string;
 }
@@ -64,63 +72,81 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
       const config = readPolicyConfig(options.config ?? ctx.config.policy);
       const bundle = await readBundle(options.bundleDir);
       const builtin = await loadBuiltin(bundle);
-      const custom = config.customDir ? await loadCustom(ctx, config.customDir, bundle, options.opa) : undefined;
-      const appProjects = ctx.resources.filter(isAppProject).map((r) => r.object);
-      const kustomizations = new Map<RenderedOverlay, KustomizationSource | null>();
-      for (const rendered of ctx.overlays) {
-        if (rendered.resources.length === 0) continue;
-        kustomizations.set(rendered, ctx.mode === 'check' ? await readKustomization(ctx.root, rendered.overlay) : null);
-      }
-      // The built-in rules judge what one env deploys as a whole (cross-overlay trust membrane, RBAC, Argo CD).
-      for (const { env, overlays } of groupByEnv(ctx.overlays)) {
-        const group: EnvGroup = {
-          env,
-          members: overlays.map((rendered) => ({ rendered, kustomization: kustomizations.get(rendered) ?? null })),
-        };
-        const input = buildEnvInput(group, sharedContext(ctx.overlays, env), appProjects, config.params);
-        let violations;
-        try {
-          violations = await builtin.engine.evaluate(input);
-        } catch (err) {
-          if (!(err instanceof PolicyEngineError)) throw err;
-          for (const rendered of overlays) {
-            ctx.report({
-              ruleId: ENGINE_ERROR_RULE,
-              message: `${builtin.label} could not be evaluated for env ${env} (overlay ${rendered.overlay.path}), which is therefore unchecked: ${err.message}`,
-              overlay: rendered.overlay.path,
-              severity: 'error',
-            });
-          }
-          continue;
-        }
-        for (const v of violations) {
-          const at = locateInGroup(v, group, input);
-          if (at) ctx.report(toFinding(at.local, at.rendered, at.kustomization, (id) => builtin.severities.get(id)));
-        }
-      }
-      // A repo's own policies keep the per-overlay input they were written against.
-      if (custom) {
-        for (const [rendered, kustomization] of kustomizations) {
-          const input = buildInput(rendered, kustomization, appProjects, config.params);
-          let violations;
-          try {
-            violations = await custom.engine.evaluate(input);
-          } catch (err) {
-            if (!(err instanceof PolicyEngineError)) throw err;
-            ctx.report({
-              ruleId: ENGINE_ERROR_RULE,
-              message: `${custom.label} could not be evaluated for overlay ${rendered.overlay.path}, which is therefore unchecked: ${err.message}`,
-              overlay: rendered.overlay.path,
-              severity: 'error',
-            });
-            continue;
-          }
-          for (const v of violations)
-            ctx.report(toFinding(v, rendered, kustomization, (id) => custom.severities.get(id)));
-        }
+      const custom = config.customDir
+        ? await loadCustom(ctx, config.customDir, bundle, config.customLimits, options.opa)
+        : undefined;
+      try {
+        await evaluateAll(ctx, config, builtin, custom);
+      } finally {
+        await custom?.dispose();
       }
     },
   };
+}
+
+/** The repo's own policies: per-overlay input, a worker to stop at the end. */
+type CustomModule = LoadedModule<PolicyInput> & { dispose(): Promise<void> };
+
+/** The built-in policies per env, then the repo's own per overlay; engine failures are guard findings. */
+async function evaluateAll(
+  ctx: CheckContext,
+  config: ReturnType<typeof readPolicyConfig>,
+  builtin: LoadedModule,
+  custom: CustomModule | undefined,
+): Promise<void> {
+  const appProjects = ctx.resources.filter(isAppProject).map((r) => r.object);
+  const kustomizations = new Map<RenderedOverlay, KustomizationSource | null>();
+  for (const rendered of ctx.overlays) {
+    if (rendered.resources.length === 0) continue;
+    kustomizations.set(rendered, ctx.mode === 'check' ? await readKustomization(ctx.root, rendered.overlay) : null);
+  }
+  // The built-in rules judge what one env deploys as a whole (cross-overlay trust membrane, RBAC, Argo CD).
+  for (const { env, overlays } of groupByEnv(ctx.overlays)) {
+    const group: EnvGroup = {
+      env,
+      members: overlays.map((rendered) => ({ rendered, kustomization: kustomizations.get(rendered) ?? null })),
+    };
+    const input = buildEnvInput(group, sharedContext(ctx.overlays, env), appProjects, config.params);
+    let violations;
+    try {
+      violations = await builtin.engine.evaluate(input);
+    } catch (err) {
+      if (!(err instanceof PolicyEngineError)) throw err;
+      for (const rendered of overlays) {
+        ctx.report({
+          ruleId: ENGINE_ERROR_RULE,
+          message: `${builtin.label} could not be evaluated for env ${env} (overlay ${rendered.overlay.path}), which is therefore unchecked: ${err.message}`,
+          overlay: rendered.overlay.path,
+          severity: 'error',
+        });
+      }
+      continue;
+    }
+    for (const v of violations) {
+      const at = locateInGroup(v, group, input);
+      if (at) ctx.report(toFinding(at.local, at.rendered, at.kustomization, (id) => builtin.severities.get(id)));
+    }
+  }
+  // A repo's own policies keep the per-overlay input they were written against.
+  if (custom) {
+    for (const [rendered, kustomization] of kustomizations) {
+      const input = buildInput(rendered, kustomization, appProjects, config.params);
+      let violations;
+      try {
+        violations = await custom.engine.evaluate(input);
+      } catch (err) {
+        if (!(err instanceof PolicyEngineError)) throw err;
+        ctx.report({
+          ruleId: ENGINE_ERROR_RULE,
+          message: `${custom.label} could not be evaluated for overlay ${rendered.overlay.path}, which is therefore unchecked: ${err.message}`,
+          overlay: rendered.overlay.path,
+          severity: 'error',
+        });
+        continue;
+      }
+      for (const v of violations) ctx.report(toFinding(v, rendered, kustomization, (id) => custom.severities.get(id)));
+    }
+  }
 }
 
 async function loadBuiltin(bundle: PolicyBundle): Promise<LoadedModule> {
@@ -134,8 +160,9 @@ async function loadCustom(
   ctx: CheckContext,
   customDir: string,
   bundle: PolicyBundle,
+  limits: Partial<SandboxLimits>,
   opa?: OpaLookup,
-): Promise<LoadedModule | undefined> {
+): Promise<CustomModule | undefined> {
   try {
     const compiled = await compileCustomPolicies({
       root: ctx.root,
@@ -143,13 +170,22 @@ async function loadCustom(
       cache: ctx.config.cache,
       builtinIds: new Set(bundle.catalogue.rules.map((r) => r.id)),
       lookup: opa,
+      signal: ctx.signal,
     });
-    const engine = await PolicyEngine.load(
-      compiled.wasm,
-      CUSTOM_ENTRYPOINT,
-      compiled.rules.map((r) => r.id),
-    );
-    return { engine, severities: severityMap(compiled.rules), label: `the custom policies in ${customDir}` };
+    // The repo's own code: in a worker with a time and memory budget per overlay (sandbox.ts).
+    const engine = await SandboxedPolicy.load({
+      wasm: compiled.wasm,
+      entrypoint: CUSTOM_ENTRYPOINT,
+      knownIds: compiled.rules.map((r) => r.id),
+      limits,
+      signal: ctx.signal,
+    });
+    return {
+      engine,
+      severities: severityMap(compiled.rules),
+      label: `the custom policies in ${customDir}`,
+      dispose: () => engine.dispose(),
+    };
   } catch (err) {
     ctx.report({
       ruleId: CUSTOM_POLICY_RULE,

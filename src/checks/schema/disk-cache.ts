@@ -3,16 +3,16 @@
  * second for a Deployment-sized schema, against ~50 ms to import the module (measured; see bench/schema.bench.mjs).
  *
  * The files are executable code inside the checked repository's folder tree. A pull request could commit a file
- * there, so every module carries an HMAC made with a per-user key kept outside the repository
- * (`$XDG_CACHE_HOME/kfm-gitops/schema-cache.key`); a file without a valid MAC is ignored and rewritten.
+ * there, so every module is an authenticated entry (util/cache-auth.ts: an HMAC with a per-user key kept outside
+ * the repository); a file without a valid MAC is ignored and rewritten.
  * Any cache problem (unwritable folder, bad file) costs speed only, never a verdict.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { cacheRootDir, ensureIgnoredDir } from '../../util/paths.js';
-import { loadOrCreateKey, userKeyFile } from '../../util/user-key.js';
+import { CacheAuth } from '../../util/cache-auth.js';
 import { pathToFileURL } from 'node:url';
 import type { ValidateFunction } from 'ajv';
 import standaloneModule from 'ajv/dist/standalone/index.js';
@@ -20,7 +20,7 @@ import { RUNTIME_NAMES, RUNTIME_URL, type Ajv } from './ajv.js';
 import { writeFileAtomicSync } from '../../util/atomic-write.js';
 
 /** Bump when the generated code's shape changes (ajv options, runtime names). */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 const AJV_VERSION = (createRequire(import.meta.url)('ajv/package.json') as { version: string }).version;
 const HEADER = '// kfm-gitops schema validator; mac=';
 
@@ -46,16 +46,13 @@ export class ValidatorDiskCache {
 
   private constructor(
     readonly dir: string,
-    private readonly secret: Buffer,
+    private readonly auth: CacheAuth,
   ) {}
 
   /** The cache, or undefined when the per-user key cannot be read or created (then validators compile in memory). */
   static open(dir: string, env: NodeJS.ProcessEnv = process.env): ValidatorDiskCache | undefined {
-    try {
-      return new ValidatorDiskCache(dir, loadOrCreateKey(userKeyFile('schema-cache.key', env)));
-    } catch {
-      return undefined;
-    }
+    const auth = CacheAuth.open(env);
+    return auth ? new ValidatorDiskCache(dir, auth) : undefined;
   }
 
   /** Cache key of a validator: everything that shapes its generated code. */
@@ -66,10 +63,6 @@ export class ValidatorDiskCache {
       .slice(0, 40);
   }
 
-  private mac(body: string): string {
-    return createHmac('sha256', this.secret).update(body).digest('hex');
-  }
-
   async load(key: string): Promise<ValidateFunction | undefined> {
     const file = join(this.dir, `${key}.mjs`);
     let text: string;
@@ -78,12 +71,7 @@ export class ValidatorDiskCache {
     } catch {
       return undefined; // no entry (or unreadable): a cache miss, the validator compiles in memory
     }
-    const newline = text.indexOf('\n');
-    const header = text.slice(0, newline);
-    const body = text.slice(newline + 1);
-    const expected = Buffer.from(this.mac(body), 'hex');
-    const given = header.startsWith(HEADER) ? Buffer.from(header.slice(HEADER.length), 'hex') : Buffer.alloc(0);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (this.auth.unseal(HEADER, key, text) === undefined) {
       this.stats.rejected++;
       return undefined;
     }
@@ -105,7 +93,7 @@ export class ValidatorDiskCache {
       const body = runtime + standaloneCode(ajv, fn);
       ensureIgnoredDir(this.dir);
       const file = join(this.dir, `${key}.mjs`);
-      writeFileAtomicSync(file, `${HEADER}${this.mac(body)}\n${body}`, { mkdir: false });
+      writeFileAtomicSync(file, this.auth.seal(HEADER, key, body), { mkdir: false });
       this.stats.writes++;
     } catch {
       this.writable = false;

@@ -3,12 +3,12 @@
  * schema folder (`<dir>/<group>/<kind>_<version>.json`) that `schema.extraDirs` points at. Kept free of printing:
  * the command file only formats the result.
  */
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { formatPath } from '../../parse/path.js';
 import { convertCrd } from './crd.js';
-import { mkdirp } from '../../util/atomic-write.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 
 export interface ImportOptions {
   /** CRD files or folders (searched recursively for .yaml/.yml/.json). */
@@ -91,8 +91,7 @@ export async function importCrds(options: ImportOptions): Promise<ImportResult> 
           if (!v.served) continue;
           const dir = join(options.outDir, v.group);
           const out = join(dir, `${v.kind.toLowerCase()}_${v.version}.json`);
-          await mkdirp(dir);
-          await writeFile(out, render(v.schema));
+          await writeFileAtomic(out, render(v.schema));
           result.written.push(show(out));
         }
       }

@@ -6,7 +6,8 @@
  */
 import { runGit } from '../../util/git.js';
 import { lstatSync, readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { walkTree } from '../../util/walk.js';
 import { join, posix } from 'node:path';
 import { GitIgnore } from './gitignore.js';
 import { isProbablyText } from './text.js';
@@ -57,33 +58,6 @@ async function walkFiles(root: string): Promise<string[]> {
     }
   }
   return entries.filter((e) => !e.endsWith('/') && !ignore.ignores(e)).sort();
-}
-
-/**
- * Every entry under `root` (folders marked with a trailing `/`), `.git` left out, symbolic links listed but never
- * followed. A plain readdir walk: glob libraries skip names a pattern's `.` cannot match (a newline in a name).
- */
-async function walkTree(root: string): Promise<string[]> {
-  const out: string[] = [];
-  const folders = [''];
-  while (folders.length > 0) {
-    const rel = folders.pop()!;
-    let dirents;
-    try {
-      dirents = await readdir(join(root, rel), { withFileTypes: true });
-    } catch {
-      continue; // unreadable folder: as fast-glob's suppressErrors did
-    }
-    for (const d of dirents) {
-      if (d.name === '.git') continue;
-      const path = rel === '' ? d.name : `${rel}/${d.name}`;
-      if (d.isDirectory()) {
-        out.push(`${path}/`);
-        folders.push(path);
-      } else out.push(path);
-    }
-  }
-  return out;
 }
 
 export type ReadOutcome =

@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { git, gitTopLevel, resolveCommit } from '../../select/git.js';
+import { matchesAny } from '../../util/glob.js';
 import type { SecretsSettings } from './config.js';
 import { decodeText } from './files.js';
 import { applyBaselineTo, prepareScanner, scanOneText, type SecretFinding } from './scan.js';
@@ -104,7 +105,8 @@ export async function scanHistory(options: HistoryScanOptions): Promise<HistoryS
       if (lines.size === 0) continue;
       const rel =
         rootPrefix === '' ? path : path.startsWith(`${rootPrefix}/`) ? path.slice(rootPrefix.length + 1) : undefined;
-      if (rel === undefined) continue;
+      // Outside the root, or excluded by secrets.exclude as in the work-tree scan.
+      if (rel === undefined || (settings.exclude.length > 0 && matchesAny(rel, settings.exclude))) continue;
       const blob = await gitBlob(top, `${commit}:${path}`, options.signal);
       if (blob === undefined || blob.length > settings.maxFileBytes) continue;
       const text = decodeText(blob);

@@ -5,10 +5,12 @@
  */
 import { resolve } from 'node:path';
 import type { Check, CheckContext, FindingInput, RuleDoc, StartContext } from '../../types.js';
+import { scanHistory, type HistoryScanResult } from './history.js';
 import { secretsSettings, type SecretsSettings } from './config.js';
 import { Detector } from './detector.js';
 import { FINGERPRINT_KEY_ENV, newFingerprintKey } from './redact.js';
 import {
+  RULE_HISTORY_NOT_SCANNED,
   RULE_KEYSTORE_FILE,
   RULE_PLAIN_IN_REFERENCE,
   RULE_PLAINTEXT_SECRET,
@@ -53,6 +55,50 @@ export function createSecretsCheck(opts: SecretsCheckOptions = {}): SecretsCheck
   let last: SecretsScanResult | undefined;
   /** The repository files, scanned while overlays render (start); run() takes it once. */
   let started: { root: string; only?: readonly string[]; scan: Promise<RepoScan> } | undefined;
+  /** The change's commits (`check --changed-since` with an ancestor ref), scanned beside the files. */
+  let history: { root: string; base: string; scan: Promise<HistoryScanResult> } | undefined;
+  const startHistory = (ctx: StartContext, settings: SecretsSettings): void => {
+    const h = ctx.changeHistory;
+    if (ctx.mode !== 'check' || !h?.ancestor) return;
+    if (history?.root === ctx.root && history.base === h.base) return;
+    const scan = scanHistory({ root: ctx.root, base: h.base, settings, env: opts.env, signal: ctx.signal });
+    scan.catch(() => undefined); // run() awaits it and reports a failure
+    history = { root: ctx.root, base: h.base, scan };
+  };
+  /**
+   * Findings of the change's commits that the files do not already report (a value still in the tree is reported
+   * there); a ref that is not an ancestor of HEAD is said, as info: only the files changed since the merge-base were
+   * read.
+   */
+  const reportHistory = async (ctx: CheckContext, tree: readonly SecretFinding[]): Promise<void> => {
+    const h = ctx.changeHistory;
+    if (ctx.mode !== 'check' || !h) return;
+    if (!h.ancestor) {
+      ctx.report({
+        ruleId: RULE_HISTORY_NOT_SCANNED,
+        severity: 'info',
+        message: `${h.ref} is not an ancestor of HEAD: the commits of the change were not scanned, only the files changed since the merge-base ${h.base.slice(0, 12)}`,
+        fingerprintParts: ['history', h.base],
+      });
+      return;
+    }
+    startHistory(ctx, secretsSettings(ctx.config.secrets));
+    const scan = history?.scan;
+    history = undefined;
+    if (!scan) return;
+    try {
+      const found = await scan;
+      const inTree = new Set(tree.map((f) => `${f.ruleId}|${f.file ?? ''}|${f.secretHash ?? ''}`));
+      for (const f of found.findings)
+        if (!f.secretHash || !inTree.has(`${f.ruleId}|${f.file ?? ''}|${f.secretHash}`)) ctx.report(toFindingInput(f));
+    } catch (err) {
+      ctx.report({
+        ruleId: RULE_SCAN_FAILED,
+        severity: 'error',
+        message: `the secret scan of the commits since ${h.base.slice(0, 12)} could not run: ${safeReason(err)}`,
+      });
+    }
+  };
   return {
     meta: {
       id: 'secrets',
@@ -84,6 +130,7 @@ export function createSecretsCheck(opts: SecretsCheckOptions = {}): SecretsCheck
       });
       scan.catch(() => undefined); // run() awaits it and reports a failure
       started = { root: ctx.root, only: ctx.files, scan };
+      startHistory(ctx, settings);
     },
     async run(ctx: CheckContext): Promise<void> {
       last = undefined;
@@ -115,6 +162,7 @@ export function createSecretsCheck(opts: SecretsCheckOptions = {}): SecretsCheck
       }
       last = result;
       for (const f of result.findings) ctx.report(toFindingInput(f));
+      await reportHistory(ctx, result.findings);
     },
     lastStats: () => last?.stats,
     lastFindings: () => last?.findings ?? [],

@@ -502,7 +502,9 @@ export class Scanner {
     const isKustomization = KUSTOMIZATION_NAME.test(file);
     // Whatever the file is called, YAML/JSON content gets the walk; `strict`: the name or the content says it is
     // YAML/JSON, so a parse failure is a finding (a Markdown file that is not YAML is simply not structured).
-    const strict = isKustomization || yamlName(file) || MANIFEST_START.test(text) || MANIFEST_LINE.test(text);
+    // Asked only when a parse fails (two probes over the text for every file showed in the tree profile).
+    const strict = (): boolean =>
+      isKustomization || yamlName(file) || MANIFEST_START.test(text) || MANIFEST_LINE.test(text);
     let walked = false;
     const worthParsing = isKustomization || needsStructure(text, detected.candidates.length > 0).needed;
     // A text that exhausted the detector's budget is already a failing finding; walking it would repeat the work.
@@ -556,7 +558,7 @@ export class Scanner {
     text: string,
     lower: () => string,
     kustomization: boolean,
-    strict: boolean,
+    strict: () => boolean,
     findings: Pending[],
     generators: GeneratorRef[],
   ): { parsed: boolean; covered: [number, number][] } {
@@ -568,7 +570,7 @@ export class Scanner {
     }
     if ('errorLine' in loaded) {
       // The message of a parser error quotes the input: only its line is kept.
-      if (strict) findings.push(this.structureFinding(file, loaded.errorLine, 'does not parse as YAML/JSON'));
+      if (strict()) findings.push(this.structureFinding(file, loaded.errorLine, 'does not parse as YAML/JSON'));
       return { parsed: false, covered: [] };
     }
     const values = loaded.values;

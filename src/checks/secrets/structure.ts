@@ -15,7 +15,6 @@ const CRED_WORDS = ['password', 'passwd', 'pwd', 'passphrase', 'secret', 'token'
 
 /** Case-sensitive markers: any of them anywhere means the walk has something to read. */
 const MARKERS = [
-  'Secret', // kind: Secret / SealedSecret / ExternalSecret / SecretStore, through an anchor or a comment too
   'secretGenerator',
   'last-applied-configuration',
   '\\u',
@@ -36,37 +35,46 @@ export interface StructureDecision {
 }
 
 interface LineInfo {
-  /** Lowercased key of a `key: value` line ('' when the line is not one). */
+  /** Key of a `key: value` line ('' when the line is not one); lowercased by needsStructure. */
   key: string;
-  /** Lowercased value text after the colon, comments included, trimmed. */
+  /** Value text after the colon, comments included, trimmed (as written). */
   value: string;
   /** The line opens a flow collection (`- {name: X, value: y}`). */
   flow: boolean;
+  /** The line starts a sequence item (`- name: X`): its key opens a new mapping. */
+  item: boolean;
 }
 
 export function needsStructure(text: string, textMatched: boolean): StructureDecision {
   let steps = 0;
   if (textMatched) return { needed: true, steps };
+  const kind = secretWordOutsideKey(text);
+  steps += kind.steps;
+  if (kind.found) return { needed: true, steps };
   for (const m of MARKERS) {
     steps += text.length;
     if (text.includes(m)) return { needed: true, steps };
   }
-  const lower = text.toLowerCase();
-  steps += text.length;
+  // Lines are read in the text as it is and only keys (and the values of `name:` and flow lines) are lowercased: a
+  // lowercase copy of every file was a tenth of the tree scan, most of it in the garbage collector.
   let prev: LineInfo | undefined;
   /** A credential key whose value is not on its own line: decided by the next line. */
   let openCredKey = false;
   let start = 0;
-  while (start <= lower.length) {
-    let end = lower.indexOf('\n', start);
-    if (end === -1) end = lower.length;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
     // Each character of the line is read at most about three times (indexOf probes, the trim, one value probe).
     steps += 3 * (end - start + 1);
-    const info = readLine(lower, start, end);
+    const info = readLine(text, start, end);
     if (openCredKey && info !== undefined && info.key === '' && !info.flow) return { needed: true, steps };
     if (info !== undefined) {
       openCredKey = false;
-      if (info.flow && hasCredWord(info.value) && info.value.includes('value')) return { needed: true, steps };
+      info.key = info.key.toLowerCase();
+      if (info.flow) {
+        const value = info.value.toLowerCase();
+        if (hasCredWord(value) && value.includes('value')) return { needed: true, steps };
+      }
       if (info.key !== '' && hasCredWord(info.key)) {
         const v = info.value;
         // `password: |`, `token: >-`, `key: *alias`, `secret: !!binary`, `password: "abc\` (escaped line break)
@@ -87,9 +95,51 @@ export function needsStructure(text: string, textMatched: boolean): StructureDec
   return { needed: false, steps };
 }
 
+/** `name: DB_PASSWORD` and `value: …` on consecutive lines of one mapping (a `- ` item on the second line starts
+ * another mapping: `value: x` of one env entry followed by `- name: DB_PASSWORD` of the next is no pair). */
 function isEnvPair(a: LineInfo, b: LineInfo): boolean {
-  const named = (l: LineInfo): boolean => l.key === 'name' && hasCredWord(l.value);
+  if (b.item) return false;
+  const named = (l: LineInfo): boolean => l.key === 'name' && hasCredWord(l.value.toLowerCase());
   return (named(a) && b.key === 'value') || (a.key === 'value' && named(b));
+}
+
+const SECRET_WORD = 'Secret';
+
+/** `[A-Za-z0-9_.-]`: the characters of a key word such as `existingSecret` or `db.secretName`. */
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45;
+}
+
+/**
+ * Whether `Secret` occurs anywhere other than inside a mapping key: `kind: Secret`, `SealedSecret`, `ExternalSecret`,
+ * `SecretStore` as a value (after `kind:`, an anchor, a comment, in a flow mapping or JSON) all count; a Helm values
+ * key such as `existingSecret:` does not (it names a Secret, it holds none, and it is in most values files). Each
+ * occurrence is read to the end of its word and past an optional quote and spaces, and the next search starts there,
+ * so every character is read at most twice.
+ */
+function secretWordOutsideKey(text: string): { found: boolean; steps: number } {
+  let steps = 0;
+  let from = 0;
+  for (;;) {
+    const at = text.indexOf(SECRET_WORD, from);
+    steps += (at === -1 ? text.length : at + SECRET_WORD.length) - from;
+    if (at === -1) return { found: false, steps };
+    let k = at + SECRET_WORD.length;
+    while (k < text.length && isWordChar(text.charCodeAt(k))) k++;
+    let quoted = false;
+    if (text[k] === '"' || text[k] === "'") {
+      quoted = true;
+      k++;
+    }
+    while (k < text.length && text.charCodeAt(k) === 32) k++;
+    steps += k - at - SECRET_WORD.length;
+    // A key: `word:` then a blank or the end (plain), or `"word":` followed by anything (JSON).
+    const key =
+      text[k] === ':' &&
+      (quoted || k + 1 === text.length || isBlank(text.charCodeAt(k + 1)) || text.charCodeAt(k + 1) === 10);
+    if (!key) return { found: true, steps };
+    from = k + 1;
+  }
 }
 
 function hasCredWord(s: string): boolean {
@@ -112,10 +162,12 @@ const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 13;
  */
 function readLine(text: string, start: number, end: number): LineInfo | undefined {
   let i = start;
+  let item = false;
   for (;;) {
     while (i < end && isBlank(text.charCodeAt(i))) i++;
     if (i < end && text.charCodeAt(i) === 45 /* - */ && (i + 1 === end || isBlank(text.charCodeAt(i + 1)))) {
       i++;
+      item = true;
       continue;
     }
     break;
@@ -123,7 +175,7 @@ function readLine(text: string, start: number, end: number): LineInfo | undefine
   let e = end;
   while (e > i && isBlank(text.charCodeAt(e - 1))) e--;
   if (i === e || text[i] === '#') return undefined;
-  if (text[i] === '{' || text[i] === '[') return { key: '', value: text.slice(i, e), flow: true };
+  if (text[i] === '{' || text[i] === '[') return { key: '', value: text.slice(i, e), flow: true, item };
   // Searches stay inside the line (a slice is a view, not a copy): an indexOf over the rest of the text per line
   // would be quadratic.
   const line = text.slice(i, e);
@@ -158,10 +210,10 @@ function readLine(text: string, start: number, end: number): LineInfo | undefine
       if (hash !== -1 && hash < keyEnd) keyEnd = -1;
     }
   }
-  if (keyEnd === -1) return { key: '', value: line, flow: false };
+  if (keyEnd === -1) return { key: '', value: line, flow: false, item };
   let v = colon + 1;
   while (v < line.length && isBlank(line.charCodeAt(v))) v++;
-  return { key: line.slice(keyStart, keyEnd), value: line.slice(v), flow: false };
+  return { key: line.slice(keyStart, keyEnd), value: line.slice(v), flow: false, item };
 }
 
 /** The 1-based line of each key's first `key:` line (case-sensitive), in one pass: where a finding is placed when

@@ -12,6 +12,7 @@
  *
  * Iterative (explicit stack) and depth-capped: a hostile document cannot overflow the call stack.
  */
+import { isUtf8 } from 'node:buffer';
 import jsyaml from 'js-yaml';
 import { parse as parseYaml } from 'yaml';
 import type { JsonPath } from '../../types.js';
@@ -317,15 +318,6 @@ function isMap(v: unknown): v is Record<string, unknown> {
 
 function isScalar(v: unknown): v is string | number | bigint {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint';
-}
-
-function isUtf8(bytes: Uint8Array): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Parses a dotenv-style file (`KEY=value`, `export KEY=value`, comments) into entries with their 1-based lines. */

@@ -155,6 +155,16 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
                   changes: selection.changes!,
                 })
             : undefined,
+          // The secret check reads the change's commits too (or says why it cannot).
+          ...(selection.changes
+            ? {
+                changeHistory: {
+                  ref: selection.changes.ref,
+                  base: selection.changes.base,
+                  ancestor: selection.changes.ancestor === true,
+                },
+              }
+            : {}),
           // Loaded only when they run: a whole-run cache hit does not pay for their libraries (~0.3 s).
           checks: {
             ids: known.filter((id) => !flags.skipCheck?.includes(id)),

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { needsStructure } from '../../src/checks/secrets/structure.js';
+
+// The pre-pass decides which files get a YAML parse. It must say yes for every shape only a parse can read, and
+// may say no for the shapes that made it parse most files of a clean tree (the tree bench's throughput).
+describe('the structural pre-pass', () => {
+  const needed = (text: string): boolean => needsStructure(text, false).needed;
+
+  it.each([
+    ['kind: Secret', 'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n'],
+    ['kind: SealedSecret', 'kind: SealedSecret\nspec: {}\n'],
+    ['kind in JSON', '{"apiVersion":"v1","kind":"Secret","data":{}}'],
+    ['kind in a flow mapping', '{kind: ExternalSecret, spec: {}}\n'],
+    ['kind after a comment', 'kind: # the kind\n  Secret\n'],
+    ['kind through an anchor', 'x: &k Secret\n---\nkind: *k\n'],
+    ['quoted kind', "kind: 'SecretStore'\n"],
+    ['kind as the last word', 'kind: ClusterSecretStore'],
+    ['an env value before its name in one entry', '- value: x\n  name: DB_PASSWORD\n'],
+    ['an env name before its value', '- name: DB_PASSWORD\n  value: x\n'],
+  ])('parses %s', (_name, text) => {
+    expect(needed(text)).toBe(true);
+  });
+
+  it.each([
+    [
+      'a Helm values key naming a Secret',
+      'postgresql:\n  auth:\n    existingSecret: db\n    existingSecretName: "db"\n',
+    ],
+    ['a quoted JSON key naming a Secret', '{"existingSecret":"db"}'],
+    [
+      'the value of one env entry followed by the name of the next',
+      '- name: SETTING\n  value: "x"\n- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef: {name: db, key: password}\n',
+    ],
+  ])('does not parse %s', (_name, text) => {
+    expect(needed(text)).toBe(false);
+  });
+});
