@@ -29,7 +29,7 @@ export interface RepoManifest {
   touchedOverlays: string[];
   broken: { fraction: number; overlays: string[] };
 }
-export declare const SIZES: Record<'small' | 'medium' | 'large', { apps: number; teams: number }>;
+export declare const SIZES: Record<'small' | 'medium' | 'large' | 'xlarge', { apps: number; teams: number }>;
 export declare const ENVS: string[];
 export declare const DEFAULT_SEED: string;
 export declare const GENERATOR_VERSION: number;
@@ -46,7 +46,7 @@ export declare function repoFiles(plan: RepoPlan): Record<string, string>;
 export declare function breakOverlays(files: Record<string, string>, plan: RepoPlan, fraction: number): string[];
 export declare function generateRepo(options: {
   out: string;
-  size?: 'small' | 'medium' | 'large';
+  size?: 'small' | 'medium' | 'large' | 'xlarge';
   apps?: number;
   teams?: number;
   seed?: string;

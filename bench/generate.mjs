@@ -21,7 +21,7 @@
  * platform). The output is a git repository with one commit (fixed author and dates), so `--changed-since` can be
  * measured against it.
  *
- * CLI: node bench/generate.mjs --size small|medium|large --out <dir> [--seed <text>] [--broken <fraction>] [--force] [--no-git]
+ * CLI: node bench/generate.mjs --size small|medium|large|xlarge --out <dir> [--seed <text>] [--broken <fraction>] [--force] [--no-git]
  *
  * --broken 0.05 makes about 5% of the overlays fail to render, deterministically (see breakOverlays): the shape of
  * gitops-catalog, where a repo with broken overlays must stay as warm as a clean one.
@@ -34,12 +34,14 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Overlay count = 3 × apps + teams (one core baseline each) + 2 (core/gitops-controller, bootstrap/overlays/default).
- * small 3×5+3+2 = 20, medium 3×95+13+2 = 300, large 3×480+58+2 = 1,500; about 20 resources per app overlay.
+ * small 3×5+3+2 = 20, medium 3×95+13+2 = 300, large 3×480+58+2 = 1,500, xlarge 3×2,400+298+2 = 7,500 (issue 20:
+ * memory must stay flat and time linear as the repo grows); about 20 resources per app overlay.
  */
 export const SIZES = {
   small: { apps: 5, teams: 3 },
   medium: { apps: 95, teams: 13 },
   large: { apps: 480, teams: 58 },
+  xlarge: { apps: 2400, teams: 298 },
 };
 
 export const ENVS = ['dev', 'stage', 'prod'];
@@ -106,10 +108,11 @@ function sealedValue(r) {
 /** The plan of the repo: teams, apps and what each app has. Pure data, derived from size + seed only. */
 export function planRepo({ apps, teams, seed = DEFAULT_SEED }) {
   if (!Number.isInteger(apps) || apps < 1) throw new Error('apps must be a positive integer');
-  if (!Number.isInteger(teams) || teams < 1 || teams > TEAM_WORDS.length) throw new Error(`teams must be 1..${TEAM_WORDS.length}`);
-  if (apps > APP_ADJ.length * APP_NOUN.length) throw new Error(`at most ${APP_ADJ.length * APP_NOUN.length} apps`);
+  if (!Number.isInteger(teams) || teams < 1) throw new Error('teams must be a positive integer');
   const r = rng(`${seed}:plan`);
-  const teamNames = TEAM_WORDS.slice(0, teams);
+  // Past the word lists (xlarge), names repeat with a round number: the smaller sizes stay byte-identical.
+  const nth = (list, i) => (i < list.length ? list[i] : `${list[i % list.length]}${Math.floor(i / list.length) + 1}`);
+  const teamNames = Array.from({ length: teams }, (_, i) => nth(TEAM_WORDS, i));
   // Every adjective × noun pair once, in a seeded order: unique names, none of them a store image name.
   const pairs = [];
   for (const a of APP_ADJ) for (const n of APP_NOUN) pairs.push(`${a}-${n}`);
@@ -121,7 +124,7 @@ export function planRepo({ apps, teams, seed = DEFAULT_SEED }) {
   for (let i = 0; i < apps; i++) {
     const roll = r.next();
     appList.push({
-      name: pairs[i],
+      name: nth(pairs, i),
       team: teamNames[i % teams],
       web: r.chance(0.8),
       store: roll < 0.5 ? 'postgis' : roll < 0.8 ? 'minio' : null,
@@ -1543,7 +1546,7 @@ export function breakOverlays(files, plan, fraction) {
  */
 export function generateRepo({ out, size = 'medium', apps, teams, seed = DEFAULT_SEED, broken = 0, force = false, git = true }) {
   const shape = SIZES[size];
-  if (!shape && (apps === undefined || teams === undefined)) throw new Error(`unknown size ${JSON.stringify(size)} (small, medium, large)`);
+  if (!shape && (apps === undefined || teams === undefined)) throw new Error(`unknown size ${JSON.stringify(size)} (${Object.keys(SIZES).join(', ')})`);
   const plan = planRepo({ apps: apps ?? shape.apps, teams: teams ?? shape.teams, seed });
   const dir = resolve(out);
   if (existsSync(dir) && readdirSync(dir).length > 0) {

@@ -110,7 +110,13 @@ export async function readArgoView(
   const memo = options.cacheRoot
     ? ArgoViewMemo.open<ArgoDeployment, ArgoUnevaluable>(options.cacheRoot, import.meta.url)
     : undefined;
+  let lastTurn = performance.now();
   for (const file of files.sort()) {
+    // The event loop gets a turn every few milliseconds of synchronous reading, so renders keep being dispatched.
+    if (performance.now() - lastTurn > 8) {
+      await new Promise<void>((res) => setImmediate(res));
+      lastTurn = performance.now();
+    }
     let bytes: Buffer;
     try {
       // Synchronous, and tested as bytes before decoding: most YAML files are no Argo CD manifest, and one

@@ -15,15 +15,15 @@
 import { createHash } from 'node:crypto';
 import { open, seal } from '../util/seal.js';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
-import { statSync } from 'node:fs';
-import { readFile, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/names.js';
 import type { Config } from '../config/types.js';
 import { cacheRootDir, ensureIgnoredDir, toRepoPath } from '../util/paths.js';
 import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
 import { fileStamp } from '../util/stamp.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomicSync } from '../util/atomic-write.js';
 
 /** Bump when the entry layout or the key material changes: old entries then simply stop matching. */
 export const CACHE_FORMAT = 'kfm-gitops-render-cache/1';
@@ -123,7 +123,7 @@ export class CachingRenderer implements Renderer {
   private async read(file: string, key: string): Promise<{ text: string; origin: boolean } | undefined> {
     let buf: Buffer;
     try {
-      buf = await readFile(file);
+      buf = readFileSync(file); // synchronous: see DigestMemo.digest
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR')
@@ -149,7 +149,8 @@ export class CachingRenderer implements Renderer {
   private async write(file: string, key: string, overlay: string, text: string, origin: boolean): Promise<void> {
     if (!(await this.prepare())) return;
     try {
-      await writeFileAtomic(file, encodeEntry({ key, overlay, text, origin }), { mkdir: false });
+      // Synchronous (one entry per overlay): fs/promises' round trips cost more CPU than the write (issue 20).
+      writeFileAtomicSync(file, encodeEntry({ key, overlay, text, origin }), { mkdir: false });
       this.stats.writes++;
     } catch (err) {
       this.cannotWrite(err);
@@ -225,9 +226,9 @@ export class DigestMemo {
     if (known && known.stamp === stamp) return known.digest;
     let digest: string;
     try {
-      digest = createHash('sha256')
-        .update(await readFile(abs))
-        .digest('hex');
+      // Synchronous on purpose: the files are kustomization inputs (small), and fs/promises' readFile costs four
+      // thread-pool round trips and their promises per file — measured (issue 20) as most of the cache key's CPU.
+      digest = createHash('sha256').update(readFileSync(abs)).digest('hex');
     } catch (err) {
       return `unreadable:${(err as NodeJS.ErrnoException).code ?? 'error'}`;
     }
@@ -240,7 +241,12 @@ export class DigestMemo {
     const stamp = DigestMemo.stamp(abs);
     const known = stamp ? this.dirs.get(abs) : undefined;
     if (known && known.stamp === stamp) return known.names;
-    const entries = await readdir(abs, { withFileTypes: true }).catch(() => []);
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(abs, { withFileTypes: true });
+    } catch {
+      entries = [];
+    }
     const names = entries.filter((e) => e.isFile()).map((e) => e.name);
     if (stamp) this.dirs.set(abs, { stamp, names });
     return names;

@@ -98,10 +98,11 @@ describe('bench generator: small repo on disk', () => {
 });
 
 describe('bench generator: sizes and determinism (planned, not written)', () => {
-  it('medium has 300 overlays and about 6,000 resources; large 1,500 and about 30,000', () => {
+  it('medium has 300 overlays and about 6,000 resources; large 1,500 and about 30,000; xlarge 7,500 and about 150,000', () => {
     for (const [size, overlays, resources] of [
       ['medium', 300, 6000],
       ['large', 1500, 30000],
+      ['xlarge', 7500, 150000],
     ] as const) {
       const plan = planRepo(SIZES[size]);
       expect(expectedOverlays(plan), size).toHaveLength(overlays);

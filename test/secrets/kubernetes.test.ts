@@ -148,6 +148,43 @@ describe('kustomize inline patches', () => {
   });
 });
 
+describe('kustomize inline patches written by an attacker', () => {
+  it('a billion-laughs patch ends quickly and hides nothing; a patch with an anchor still pairs name and value', async () => {
+    const laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 12; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      laughs.push(
+        `${name}: &${name} [*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev}]`,
+      );
+    }
+    const secret = g.password(22);
+    const started = performance.now();
+    const fs = await scanRepo({
+      'overlay/kustomization.yaml': [
+        'resources: [../base]',
+        'patches:',
+        '  - patch: |-',
+        ...laughs.map((l) => `      ${l}`),
+        '  - patch: |-',
+        '      kind: Deployment',
+        '      metadata: {name: &n api}',
+        '      spec:',
+        '        template:',
+        '          spec:',
+        '            containers:',
+        '              - name: *n',
+        '                env:',
+        '                  - name: SESSION_TOKEN',
+        `                    value: "${secret}"`,
+        '',
+      ].join('\n'),
+    });
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(fs.map((f) => [f.ruleId, f.line])).toContainEqual(['KFM-SEC-072', 16]);
+  });
+});
+
 describe('validate mode scans only the input files', () => {
   it('reports at the input file and line, and reads nothing else under the root', async () => {
     const root = await makeRepo({ 'other.env': `DB_PASSWORD=${g.password(20)}\n` });

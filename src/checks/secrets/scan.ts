@@ -118,6 +118,10 @@ export interface SecretsScanResult {
   key: FingerprintKey;
 }
 
+/** Bounds of the value-verdict memo (Scanner.judge): short values and at most ~10 MB, whatever the repo holds. */
+const MEMO_MAX_CHARS = 256;
+const MEMO_MAX_ENTRIES = 50_000;
+
 /** How many times decoded text is searched for base64 again (a base64 `auth` inside a base64 dockerconfigjson). */
 const DECODE_DEPTH = 2;
 
@@ -570,7 +574,7 @@ export class Scanner {
       return { parsed: false, covered: [] };
     }
     const values = loaded.values;
-    const walked: { doc: number; visit: Visit; found: Pending[] }[] = [];
+    const walked: { doc: number; visit: Visit; found: readonly Pending[] }[] = [];
     const maxNodes = WALK_NODES_BASE + text.length;
     for (let d = 0; d < values.length; d++) {
       const value = values[d];
@@ -666,8 +670,30 @@ export class Scanner {
     };
   }
 
+  /**
+   * Verdicts of `value` visits that did not read their context, by reference flag, name and value: rendered
+   * overlays repeat the same labels, names and settings in every resource and env (issue 20: most of the rendered
+   * scan's cost). Only verdicts that are a function of the visit alone are kept, so a memo hit is the same answer.
+   */
+  private readonly valueVerdicts = new Map<string, readonly Pending[]>();
+
   /** What one walked value means: credential matches, a plaintext Secret value, a generator literal. */
-  judge(visit: Visit, context: () => string): Pending[] {
+  judge(visit: Visit, context: () => string): readonly Pending[] {
+    if (visit.type !== 'value') return this.judgeVisit(visit, context);
+    if (visit.key.length + visit.value.length > MEMO_MAX_CHARS) return this.judgeVisit(visit, context);
+    const memoKey = `${visit.reference ? 'r' : 'v'}${visit.key}\u0000${visit.value}`;
+    const known = this.valueVerdicts.get(memoKey);
+    if (known) return known;
+    let readContext = false;
+    const verdict = this.judgeVisit(visit, () => {
+      readContext = true;
+      return context();
+    });
+    if (!readContext && this.valueVerdicts.size < MEMO_MAX_ENTRIES) this.valueVerdicts.set(memoKey, verdict);
+    return verdict;
+  }
+
+  private judgeVisit(visit: Visit, context: () => string): Pending[] {
     const stopWords = this.settings.stopWords;
     switch (visit.type) {
       case 'value': {
