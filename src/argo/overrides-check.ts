@@ -46,6 +46,8 @@ interface Placement {
 
 /** Override and Helm renders → where their findings go. Keyed by the Overlay object the render returned. */
 const placements = new WeakMap<Overlay, Placement>();
+/** Distinct override/Helm renders one run makes (each is a full render with its own timeout). */
+export const MAX_SOURCE_RENDERS = 1000;
 
 export interface ArgoRenderContext {
   root: string;
@@ -62,6 +64,8 @@ export interface ArgoRenderContext {
   /** Changed-only run: the changed files (a source is rendered when its Application or an input changed). */
   files?: string[];
   concurrency: number;
+  /** At most this many override/Helm renders (default MAX_SOURCE_RENDERS). */
+  maxRenders?: number;
 }
 
 export interface ArgoRenders {
@@ -103,6 +107,21 @@ export async function renderArgoOverrides(
     const dir = resolved.dir;
     if (isChart(ctx.root, dir)) folders.add(dir);
     jobs.push({ d, dir, overlay: overlayOf(ctx, d, dir, names) });
+  }
+  // A hostile ApplicationSet (up to 10,000 elements, each with its own override) must not buy 10,000 renders: past the
+  // cap the rest are not rendered, and the run says so with a guard finding rather than passing them.
+  const max = ctx.maxRenders ?? MAX_SOURCE_RENDERS;
+  const renders = jobs.filter(({ d, dir }) => isChart(ctx.root, dir) || readKustomizeOverride(d.source).override);
+  if (renders.length > max) {
+    const first = renders[max];
+    report({
+      ruleId: RENDER_SOURCE_NOT_EVALUABLE,
+      message: `${renders.length} Argo CD sources need their own render (sync-time overrides or Helm values), more than the ${max} one run renders: ${renders.length - max} of them, from ${first.d.kind} ${first.d.name} on, are not checked`,
+      file: first.d.file,
+      line: first.d.line,
+    });
+    const dropped = new Set(renders.slice(max));
+    jobs.splice(0, jobs.length, ...jobs.filter((j) => !dropped.has(j)));
   }
   const rendered = await mapPool(jobs, ctx.concurrency, ({ d, dir, overlay }) =>
     isChart(ctx.root, dir) ? renderChart(ctx, d, dir, overlay, report) : renderOverride(ctx, d, dir, overlay, report),
