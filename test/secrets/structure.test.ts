@@ -17,6 +17,12 @@ describe('the structural pre-pass', () => {
     ['kind as the last word', 'kind: ClusterSecretStore'],
     ['an env value before its name in one entry', '- value: x\n  name: DB_PASSWORD\n'],
     ['an env name before its value', '- name: DB_PASSWORD\n  value: x\n'],
+    // Words are compared case-insensitively in place; a key with a non-ASCII letter that lowercases to ASCII (the
+    // Kelvin sign to `k`) is lowercased as a whole, as `toLowerCase` would.
+    ['upper-case NAME and VALUE keys', '- NAME: Db_Password\n  VALUE: x\n'],
+    ['a credential key spelt with a Kelvin sign, value on the next line', 'api_to\u212Aen:\n  x\n'],
+    ['a quoted credential key opening a block scalar', '"Secret_Token": |\n  x\n'],
+    ['an escaped line break in a double-quoted value', 'note: "abc\\\n  def"\n'],
   ])('parses %s', (_name, text) => {
     expect(needed(text)).toBe(true);
   });

@@ -6,7 +6,7 @@
  * key (block scalars, a comment before the value, a quoted scalar continued on the next line), aliases and merge
  * keys, escapes. This used to be a handful of backtracking RegExps over the whole file (`name:…\n…value:`), which
  * took seconds per 100 KB of crafted `: ` runs. Here every character is read a bounded number of times: a fixed
- * set of `includes` probes, then one left-to-right pass in which each line is read once (plus a lowercase copy),
+ * set of `includes` probes, then one left-to-right pass in which each line is read in place (offsets, no copies),
  * and `steps` counts the characters read so a test can prove the growth is linear.
  */
 
@@ -34,16 +34,24 @@ export interface StructureDecision {
   steps: number;
 }
 
+/**
+ * One line as offsets into the text (no slices: a line object and three strings per line were a fifth of the tree
+ * scan's allocations). Two of these are reused for the whole pass (this line and the previous one).
+ */
 interface LineInfo {
-  /** Key of a `key: value` line ('' when the line is not one); lowercased by needsStructure. */
-  key: string;
-  /** Value text after the colon, comments included, trimmed (as written). */
-  value: string;
+  /** Key range of a `key: value` line (empty when the line is not one), as written; compared case-insensitively. */
+  keyStart: number;
+  keyEnd: number;
+  /** Value text after the colon, comments included, trimmed (the whole trimmed line when there is no key). */
+  valueStart: number;
+  valueEnd: number;
   /** The line opens a flow collection (`- {name: X, value: y}`). */
   flow: boolean;
   /** The line starts a sequence item (`- name: X`): its key opens a new mapping. */
   item: boolean;
 }
+
+const newLine = (): LineInfo => ({ keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0, flow: false, item: false });
 
 export function needsStructure(text: string, textMatched: boolean): StructureDecision {
   let steps = 0;
@@ -55,9 +63,11 @@ export function needsStructure(text: string, textMatched: boolean): StructureDec
     steps += text.length;
     if (text.includes(m)) return { needed: true, steps };
   }
-  // Lines are read in the text as it is and only keys (and the values of `name:` and flow lines) are lowercased: a
-  // lowercase copy of every file was a tenth of the tree scan, most of it in the garbage collector.
-  let prev: LineInfo | undefined;
+  // Lines are read in the text as it is, as offsets, and words are compared case-insensitively in place: a lowercase
+  // copy of every file, then a line object with three slices per line, were most of the scan's garbage.
+  let cur = newLine();
+  let prev = newLine();
+  let hasPrev = false;
   /** A credential key whose value is not on its own line: decided by the next line. */
   let openCredKey = false;
   let start = 0;
@@ -66,29 +76,38 @@ export function needsStructure(text: string, textMatched: boolean): StructureDec
     if (end === -1) end = text.length;
     // Each character of the line is read at most about three times (indexOf probes, the trim, one value probe).
     steps += 3 * (end - start + 1);
-    const info = readLine(text, start, end);
-    if (openCredKey && info !== undefined && info.key === '' && !info.flow) return { needed: true, steps };
-    if (info !== undefined) {
+    if (readLine(text, start, end, cur)) {
+      const info = cur;
+      const keyed = info.keyEnd > info.keyStart;
+      if (openCredKey && !keyed && !info.flow) return { needed: true, steps };
       openCredKey = false;
-      info.key = info.key.toLowerCase();
-      if (info.flow) {
-        const value = info.value.toLowerCase();
-        if (hasCredWord(value) && value.includes('value')) return { needed: true, steps };
-      }
-      if (info.key !== '' && hasCredWord(info.key)) {
-        const v = info.value;
+      const vs = info.valueStart;
+      const ve = info.valueEnd;
+      if (info.flow && hasCredWordIn(text, vs, ve) && includesLower(text, vs, ve, 'value'))
+        return { needed: true, steps };
+      if (keyed && hasCredWordIn(text, info.keyStart, info.keyEnd)) {
         // `password: |`, `token: >-`, `key: *alias`, `secret: !!binary`, `password: "abc\` (escaped line break)
-        const c = v[0];
-        if (c === '|' || c === '>' || c === '*' || c === '!' || c === '&' || v.endsWith('\\') || unclosedQuote(v))
+        const c = vs < ve ? text[vs] : '';
+        if (
+          c === '|' ||
+          c === '>' ||
+          c === '*' ||
+          c === '!' ||
+          c === '&' ||
+          (ve > vs && text.charCodeAt(ve - 1) === 92) ||
+          unclosedQuote(text, vs, ve)
+        )
           return { needed: true, steps };
         // `password:` or `password: # note` with the value on the next line (or a nested map: then harmless)
-        if (v === '' || c === '#') openCredKey = true;
+        if (vs === ve || c === '#') openCredKey = true;
       }
       // `- name: DB_PASSWORD` next to `value: …` (either order)
-      if (prev !== undefined && isEnvPair(prev, info)) return { needed: true, steps };
+      if (hasPrev && isEnvPair(text, prev, info)) return { needed: true, steps };
       // Any double-quoted scalar continued by an escaped line break may join a token the line patterns miss.
-      if (info.value.endsWith('\\') && info.value.includes('"')) return { needed: true, steps };
+      if (ve > vs && text.charCodeAt(ve - 1) === 92 && indexIn(text, vs, ve, 34) !== -1) return { needed: true, steps };
+      cur = prev;
       prev = info;
+      hasPrev = true;
     }
     start = end + 1;
   }
@@ -97,10 +116,18 @@ export function needsStructure(text: string, textMatched: boolean): StructureDec
 
 /** `name: DB_PASSWORD` and `value: …` on consecutive lines of one mapping (a `- ` item on the second line starts
  * another mapping: `value: x` of one env entry followed by `- name: DB_PASSWORD` of the next is no pair). */
-function isEnvPair(a: LineInfo, b: LineInfo): boolean {
+function isEnvPair(text: string, a: LineInfo, b: LineInfo): boolean {
   if (b.item) return false;
-  const named = (l: LineInfo): boolean => l.key === 'name' && hasCredWord(l.value.toLowerCase());
-  return (named(a) && b.key === 'value') || (a.key === 'value' && named(b));
+  return (isNamed(text, a) && isValueKey(text, b)) || (isValueKey(text, a) && isNamed(text, b));
+}
+
+/** `name: <credential word>` (top-level functions, not closures per line: those were garbage too). */
+function isNamed(text: string, l: LineInfo): boolean {
+  return equalsLower(text, l.keyStart, l.keyEnd, 'name') && hasCredWordIn(text, l.valueStart, l.valueEnd);
+}
+
+function isValueKey(text: string, l: LineInfo): boolean {
+  return equalsLower(text, l.keyStart, l.keyEnd, 'value');
 }
 
 const SECRET_WORD = 'Secret';
@@ -142,15 +169,48 @@ function secretWordOutsideKey(text: string): { found: boolean; steps: number } {
   }
 }
 
-function hasCredWord(s: string): boolean {
-  for (const w of CRED_WORDS) if (s.includes(w)) return true;
+/** Whether `text[s, e)`, lowercased, contains a credential word. */
+function hasCredWordIn(text: string, s: number, e: number): boolean {
+  for (const w of CRED_WORDS) if (includesLower(text, s, e, w)) return true;
   return false;
 }
 
-function unclosedQuote(v: string): boolean {
-  const q = v[0];
-  if (q !== '"' && q !== "'") return false;
-  return v.length === 1 || v.indexOf(q, 1) === -1;
+/**
+ * `text.slice(s, e).toLowerCase().includes(word)` for a lowercase ASCII word, without the copies. ASCII letters are
+ * compared by case bit; a range with any non-ASCII character takes the copy (`toLowerCase` maps some of those to
+ * ASCII letters — the Kelvin sign to `k` — and a hostile key must not slip past by using one).
+ */
+function includesLower(text: string, s: number, e: number, word: string): boolean {
+  const last = e - word.length;
+  if (last < s) return false;
+  for (let p = s; p < e; p++) if (text.charCodeAt(p) >= 128) return text.slice(s, e).toLowerCase().includes(word);
+  const w0 = word.charCodeAt(0);
+  outer: for (let p = s; p <= last; p++) {
+    // `c | 0x20` equals a lowercase letter exactly for that letter in either case.
+    if ((text.charCodeAt(p) | 0x20) !== w0) continue;
+    for (let j = 1; j < word.length; j++) if ((text.charCodeAt(p + j) | 0x20) !== word.charCodeAt(j)) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/** `text.slice(s, e).toLowerCase() === word` for a lowercase ASCII word. */
+function equalsLower(text: string, s: number, e: number, word: string): boolean {
+  for (let p = s; p < e; p++) if (text.charCodeAt(p) >= 128) return text.slice(s, e).toLowerCase() === word;
+  return e - s === word.length && includesLower(text, s, e, word);
+}
+
+/** First index of the char code `c` in `text[s, e)`, or -1 (never reads past `e`: no quadratic re-scan). */
+function indexIn(text: string, s: number, e: number, c: number): number {
+  for (let p = s; p < e; p++) if (text.charCodeAt(p) === c) return p;
+  return -1;
+}
+
+/** The value `text[s, e)` opens a quote it does not close. */
+function unclosedQuote(text: string, s: number, e: number): boolean {
+  const q = text.charCodeAt(s);
+  if (s >= e || (q !== 34 && q !== 39)) return false;
+  return e - s === 1 || indexIn(text, s + 1, e, q) === -1;
 }
 
 const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 13;
@@ -160,7 +220,7 @@ const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 13;
  * `: ` (found with indexOf, not char by char), the value trimmed. Blank and comment lines are undefined; a line
  * that is not a mapping entry has key ''.
  */
-function readLine(text: string, start: number, end: number): LineInfo | undefined {
+function readLine(text: string, start: number, end: number, out: LineInfo): boolean {
   let i = start;
   let item = false;
   for (;;) {
@@ -174,46 +234,62 @@ function readLine(text: string, start: number, end: number): LineInfo | undefine
   }
   let e = end;
   while (e > i && isBlank(text.charCodeAt(e - 1))) e--;
-  if (i === e || text[i] === '#') return undefined;
-  if (text[i] === '{' || text[i] === '[') return { key: '', value: text.slice(i, e), flow: true, item };
-  // Searches stay inside the line (a slice is a view, not a copy): an indexOf over the rest of the text per line
+  if (i === e || text.charCodeAt(i) === 35 /* # */) return false;
+  out.item = item;
+  out.flow = false;
+  out.keyStart = out.keyEnd = i;
+  out.valueStart = i;
+  out.valueEnd = e;
+  const q = text.charCodeAt(i);
+  if (q === 123 /* { */ || q === 91 /* [ */) {
+    out.flow = true;
+    return true;
+  }
+  // Searches stay inside the line (indexIn never reads past it): an indexOf over the rest of the text per line
   // would be quadratic.
-  const line = text.slice(i, e);
-  let keyStart = 0;
+  let keyStart = i;
   let keyEnd = -1;
   let colon = -1;
-  const q = line[0];
-  if (q === '"' || q === "'") {
-    const close = line.indexOf(q, 1);
+  if (q === 34 || q === 39) {
+    const close = indexIn(text, i + 1, e, q);
     if (close !== -1) {
       let j = close + 1;
-      while (j < line.length && line.charCodeAt(j) === 32) j++;
-      if (line[j] === ':') {
-        keyStart = 1;
+      while (j < e && text.charCodeAt(j) === 32) j++;
+      if (j < e && text.charCodeAt(j) === 58 /* : */) {
+        keyStart = i + 1;
         keyEnd = close;
         colon = j;
       }
     }
   } else {
-    let j = line.indexOf(':');
+    let j = indexIn(text, i, e, 58);
     while (j !== -1) {
-      if (j + 1 === line.length || isBlank(line.charCodeAt(j + 1))) {
+      if (j + 1 === e || isBlank(text.charCodeAt(j + 1))) {
         keyEnd = j;
         colon = j;
         break;
       }
-      j = line.indexOf(':', j + 1);
+      j = indexIn(text, j + 1, e, 58);
     }
     // `word # comment: x` is a comment, not a key
     if (keyEnd !== -1) {
-      const hash = line.indexOf(' #');
+      const hash = indexOfHash(text, i, e);
       if (hash !== -1 && hash < keyEnd) keyEnd = -1;
     }
   }
-  if (keyEnd === -1) return { key: '', value: line, flow: false, item };
+  if (keyEnd === -1) return true;
   let v = colon + 1;
-  while (v < line.length && isBlank(line.charCodeAt(v))) v++;
-  return { key: line.slice(keyStart, keyEnd), value: line.slice(v), flow: false, item };
+  while (v < e && isBlank(text.charCodeAt(v))) v++;
+  out.keyStart = keyStart;
+  out.keyEnd = keyEnd;
+  out.valueStart = v;
+  return true;
+}
+
+/** Index of the first ` #` in `text[s, e)`, or -1. */
+function indexOfHash(text: string, s: number, e: number): number {
+  for (let p = s; p + 1 < e; p++) if (text.charCodeAt(p) === 32 && text.charCodeAt(p + 1) === 35) return p;
+  return -1;
 }
 
 /** The 1-based line of each key's first `key:` line (case-sensitive), in one pass: where a finding is placed when
@@ -222,11 +298,14 @@ export function firstKeyLines(text: string): Map<string, number> {
   const out = new Map<string, number>();
   let start = 0;
   let lineNo = 1;
+  const info = newLine();
   while (start <= text.length) {
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
-    const info = readLine(text, start, end);
-    if (info !== undefined && info.key !== '' && !out.has(info.key)) out.set(info.key, lineNo);
+    if (readLine(text, start, end, info) && info.keyEnd > info.keyStart) {
+      const key = text.slice(info.keyStart, info.keyEnd);
+      if (!out.has(key)) out.set(key, lineNo);
+    }
     start = end + 1;
     lineNo++;
   }
