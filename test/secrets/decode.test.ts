@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { base64Runs } from '../../src/checks/secrets/decode.js';
+import { asText, base64Runs, byteEntropy, looksSealed } from '../../src/checks/secrets/decode.js';
 
 /** The runs by their definition (a RegExp is fine in a test): maximal alphabet runs plus up to two `=`, at least
  * 24 characters, not hex only, both letter cases, a length base64 can have. */
@@ -43,5 +43,35 @@ describe('base64 runs (the skipping search finds exactly the runs of the definit
     const encoded = Buffer.from('user:Xk29dQ7vLm3pRt8w', 'utf8').toString('base64');
     const runs = base64Runs(`auth: ${encoded}\n`);
     expect(runs.map((r) => r.bytes.toString('utf8'))).toEqual(['user:Xk29dQ7vLm3pRt8w']);
+  });
+});
+
+describe('looksSealed: the char-code fast path is the RegExp definition', () => {
+  // The definition as first written: strip every `\s`, then one RegExp, then decode and judge the bytes.
+  const definition = (value: string): boolean => {
+    const compact = value.replace(/\s+/g, '');
+    if (compact.length < 300 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return false;
+    const bytes = Buffer.from(compact.slice(0, compact.length - (compact.length % 4)), 'base64');
+    return asText(bytes) === undefined && byteEntropy(bytes) >= 7;
+  };
+  it('agrees on generated ciphertext, padding, whitespace (ASCII and Unicode) and stray characters', () => {
+    let seed = 77;
+    const rand = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const EXTRA = ['=', '==', '===', ' ', '\n', '\t', '\r', '\u00a0', '\u2028', '\ufeff', '-', '_', 'é', '.'];
+    let sealed = 0;
+    for (let i = 0; i < 3000; i++) {
+      const n = 250 + Math.floor(rand() * 300);
+      let v = Array.from({ length: n }, () => B64[Math.floor(rand() * 64)]).join('');
+      const edits = Math.floor(rand() * 3);
+      for (let k = 0; k < edits; k++) {
+        const at = rand() < 0.5 ? v.length : Math.floor(rand() * v.length);
+        v = v.slice(0, at) + EXTRA[Math.floor(rand() * EXTRA.length)] + v.slice(at);
+      }
+      if (rand() < 0.1) v = Buffer.from('password-'.repeat(40)).toString('base64');
+      expect(looksSealed(v), JSON.stringify(v.slice(-8))).toBe(definition(v));
+      if (definition(v)) sealed++;
+    }
+    expect(sealed).toBeGreaterThan(500);
   });
 });

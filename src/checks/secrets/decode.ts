@@ -187,9 +187,28 @@ export function byteEntropy(bytes: Uint8Array): number {
  * entropy is a value someone put there by hand.
  */
 export function looksSealed(value: string): boolean {
-  const compact = value.replace(/\s+/g, '');
-  if (compact.length < 300 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return false;
+  // kubeseal writes one unbroken line: the whitespace-stripping copy is made only for a value that needs it.
+  const compact = hasSpaceOrNonAscii(value) ? value.replace(/\s+/g, '') : value;
+  if (compact.length < 300 || !isPaddedBase64(compact)) return false;
   const bytes = Buffer.from(compact.slice(0, compact.length - (compact.length % 4)), 'base64');
   if (asText(bytes) !== undefined) return false;
   return byteEntropy(bytes) >= 7;
+}
+
+/** Any character `\s` may match: ASCII tab to CR and space, or anything non-ASCII (then the RegExp decides). */
+function hasSpaceOrNonAscii(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13) || c >= 128) return true;
+  }
+  return false;
+}
+
+/** `/^[A-Za-z0-9+/]+={0,2}$/` as one loop over char codes. */
+function isPaddedBase64(s: string): boolean {
+  let end = s.length;
+  while (end > 0 && s.length - end < 2 && s.charCodeAt(end - 1) === 61) end--;
+  if (end === 0) return false;
+  for (let i = 0; i < end; i++) if ((classOf(s.charCodeAt(i)) & 1) === 0) return false;
+  return true;
 }
