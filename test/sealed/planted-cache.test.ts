@@ -133,13 +133,16 @@ describe.skipIf(!hasOpa)('planted cache entries (needs the pinned opa)', () => {
       plantedResults.forEach((text, file) => writeFileSync(join(cache(target, 'results'), file), text));
     plantResults();
 
-    // Control: for the attacker's own key the plants are good — the results entry alone turns the run green,
-    // and without it (--no-cache: no results, no render cache) the no-op policy does.
+    // Control: for the attacker's own key the plants are good — the results entries alone turn the run green,
+    // and without them the planted policy and render entries do (--no-cache would turn the policy cache off too, so the results
+    // entries are removed instead).
     const control = await run(target, attackerXdg);
     expect(control.code, control.stdout).toBe(0);
-    const controlPolicy = await run(target, attackerXdg, ['--no-cache']);
+    for (const file of plantedResults.keys()) rmSync(join(cache(target, 'results'), file), { force: true });
+    const controlPolicy = await run(target, attackerXdg);
     expect(controlPolicy.code, controlPolicy.stdout).toBe(0);
-    plantResults(); // (a no-cache run writes nothing; the control run may have rewritten an entry)
+    expect(ids(controlPolicy.stdout)).not.toContain('KFM-CUSTOM-042');
+    plantResults(); // the control runs may have rewritten the entries
 
     // The CI machine: a fresh key. Every plant is ignored; the finding is there; the entries are rebuilt.
     const ci = await run(target, ciXdg);
