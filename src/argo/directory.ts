@@ -40,7 +40,7 @@ function isDir(p: string): boolean {
   try {
     return statSync(p).isDirectory();
   } catch {
-    return false;
+    return false; // no folder: the source is reported (KFM-RENDER-024) or listed as another repository's
   }
 }
 

@@ -8,7 +8,7 @@
  * pull requests, another repository's tree) is returned as not evaluable, never guessed.
  */
 import { parseAllDocuments } from 'yaml';
-import { doublestarMatch, goPathMatch } from './path-match.js';
+import { doublestarMatch, goPathMatch, withinBudget } from './path-match.js';
 import { isThisRepo, type RepoIdentity } from './repo.js';
 
 export type Params = Record<string, string>;
@@ -120,6 +120,12 @@ async function evaluateGit(git: Record<string, unknown>, ctx: GeneratorContext):
   const directories = patternsOf(Array.isArray(git.directories) ? git.directories : []);
   const files = patternsOf(Array.isArray(git.files) ? git.files : []);
   if (directories.length === 0 && files.length === 0) return { unevaluable: 'git (neither directories nor files)' };
+  // An include pattern the matchers cannot evaluate would match nothing: nothing deployed, nothing checked.
+  const tooBig = [
+    ...directories.filter((p) => !p.exclude && !withinBudget(p.path, false)),
+    ...files.filter((p) => !p.exclude && !withinBudget(p.path, true)),
+  ];
+  if (tooBig.length > 0) return { unevaluable: 'git (a path pattern too long or with too many {a,b} alternatives)' };
   const tree = await ctx.tree();
   const prefixParam = typeof git.pathParamPrefix === 'string' && git.pathParamPrefix !== '' ? git.pathParamPrefix : '';
   const values = isObject(git.values) ? git.values : {};

@@ -48,7 +48,7 @@ function tokens(pattern: string, doublestar: boolean): Token[] | undefined {
       try {
         out.push({ t: 'class', re: new RegExp(`^[${negate ? '^' : ''}${cls}]$`) });
       } catch {
-        return undefined;
+        return undefined; // Go's ErrBadPattern: matches nothing, as in Argo CD (withinBudget covers the rest)
       }
       i = end;
     } else if (c === '\\' && i + 1 < pattern.length) out.push({ t: 'lit', c: pattern[++i]! });
@@ -113,6 +113,15 @@ function matchTokens(toks: Token[], path: string): boolean {
     return ok;
   };
   return at(0, 0);
+}
+
+/**
+ * Whether a pattern is within what these matchers evaluate: past MAX_PATTERN characters or MAX_ALTERNATIVES brace
+ * alternatives they answer "no match", which for an include pattern would hide what Argo CD deploys, so the
+ * generator refuses such a pattern instead of matching with it.
+ */
+export function withinBudget(pattern: string, doublestar: boolean): boolean {
+  return pattern.length <= MAX_PATTERN && (!doublestar || expandBraces(pattern) !== undefined);
 }
 
 /** Go's path.Match (git directories generator). A malformed pattern matches nothing, as in Argo CD. */

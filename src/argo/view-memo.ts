@@ -46,7 +46,7 @@ export class ArgoViewMemo<D, U> {
       secret = loadOrCreateKey(userKeyFile('argo-view.key'));
       code = `${FORMAT}:${codeFile}:${fileStamp(statSync(fileURLToPath(codeFile), { bigint: true }))}`;
     } catch {
-      return undefined;
+      return undefined; // no key or no stamp: a cache miss, every manifest is parsed
     }
     const dir = join(cacheRoot, 'argo');
     return new ArgoViewMemo<D, U>(dir, secret, code, readStored<D, U>(join(dir, FILE), secret, code));

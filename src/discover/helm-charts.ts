@@ -131,7 +131,7 @@ function isDirectory(p: string): boolean {
   try {
     return statSync(p).isDirectory();
   } catch {
-    return false;
+    return false; // no chart folder: the caller reports it (remote, or no chart and no repo)
   }
 }
 
@@ -139,7 +139,7 @@ function realOf(p: string): string | undefined {
   try {
     return realpathSync.native(p);
   } catch {
-    return undefined;
+    return undefined; // missing: callers treat it as leaving the root, or leave a missing values file to kustomize's error
   }
 }
 

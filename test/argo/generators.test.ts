@@ -206,6 +206,15 @@ describe('git files generator', () => {
     ]);
   });
 
+  it('refuses an include pattern past the matcher budget rather than matching nothing (a brace bomb)', async () => {
+    const bomb = `cfg/${'{a,b}'.repeat(30)}*.yaml`;
+    const gen = ['    - git:', `        repoURL: ${THIS}`, '        files:', `          - path: '${bomb}'`].join('\n');
+    const root = tree({ 'cfg/a.yaml': 'overlay: apps/x\n', 'set.yaml': appset(gen, '{{overlay}}') });
+    const got = await paths(root);
+    expect(got.paths).toEqual([]);
+    expect(got.unevaluable).toEqual([expect.objectContaining({ generator: expect.stringMatching(/alternatives/) })]);
+  });
+
   it("does not read another repository's tree", async () => {
     const gen = [
       '    - git:',

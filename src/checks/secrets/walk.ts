@@ -300,7 +300,7 @@ function parseYamlSafe(text: string): unknown {
     if (UNUSUAL_YAML.test(text)) return parseYaml(text, { maxAliasCount: 50, prettyErrors: false }) as unknown;
     return jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA }) as unknown;
   } catch {
-    return undefined;
+    return undefined; // its lines are still scanned by every content rule; kustomize fails the render on it
   }
 }
 
@@ -308,7 +308,7 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    return undefined;
+    return undefined; // the caller walks the annotation as a plain string value instead
   }
 }
 
