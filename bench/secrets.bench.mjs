@@ -1,16 +1,24 @@
 #!/usr/bin/env node
 // Secret-scanner benchmark (issue 5): throughput on a generated ~50 MB desired-state tree, and the time on a
 // pathological 5 MB single-line file. Runs the built code: `npm run build && node bench/secrets.bench.mjs`.
-// Options: --mb <size of the tree, default 50>, --keep (leave the generated tree in place and print its path).
+// Options: --mb <size of the tree, default 50>, --keep (leave the generated tree in place and print its path),
+// --tree-only (skip the crafted 5 MB cases), --dist <folder> (the build to measure, default ../dist: compares
+// another checkout's build on the same generated tree, interleaved runs for a before/after figure).
 // Prints readable lines, then one JSON line (the last) for bench/run.mjs: {tree: {mbPerSecond, …}, pathological}.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Detector, scanForSecrets, secretsSettings } from '../dist/checks/secrets/index.js';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const args = process.argv.slice(2);
-const targetMb = Number(args[args.indexOf('--mb') + 1]) || 50;
+const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const targetMb = Number(option('--mb')) || 50;
 const keep = args.includes('--keep');
+const treeOnly = args.includes('--tree-only');
+const dist = option('--dist');
+const { Detector, scanForSecrets, secretsSettings } = await import(
+  dist ? pathToFileURL(resolve(dist, 'checks/secrets/index.js')).href : '../dist/checks/secrets/index.js'
+);
 
 // Deterministic content: the same tree on every run and every machine.
 let seed = 12345;
@@ -162,6 +170,12 @@ try {
     `  detector work: keyword pass ${fmt(d.keywordChars / 1048576)} MB, DFA ${fmt(d.testChars / 1048576)} MB in ${d.testCalls} calls, capture ${fmt(d.matcherChars / 1048576, 2)} MB in ${d.matcherCalls} calls`,
   );
 
+  if (treeOnly) {
+    console.log(JSON.stringify(summary));
+    if (keep) console.log(`kept ${root}`);
+    else await rm(root, { recursive: true, force: true });
+    process.exit(0);
+  }
   // Pathological single-line files: each fills 5 MB with one crafted pattern.
   const fill = (unit, n) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
   const five = 5 * 1024 * 1024;

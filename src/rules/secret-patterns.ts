@@ -47,6 +47,12 @@ export interface ContentRule {
   precedence: number;
   /** A generic `name = value` rule: gated by entropy and placeholders, off inside ExternalSecret references. */
   generic?: boolean;
+  /**
+   * `assignment`: the pattern is `(?i)(KEY_CHARS keyword KEY_CHARS)` + ASSIGN + QUOTED_VALUE, so the detector
+   * hands a window to RE2 only when an assignment of a long enough value follows one of its keyword hits
+   * (checks/secrets/gate.ts: a necessary condition, read in place, no regex).
+   */
+  gate?: 'assignment';
 }
 
 const REVOKE = (where: string): string =>
@@ -67,6 +73,8 @@ const KEY_CHARS = String.raw`[A-Za-z0-9_.-]*`;
 // search window bounds the match and the entropy gate refuses values over 256 characters. Unquoted values stop at
 // YAML/JSON punctuation (`{secretName: x}` is a flow map, not a value).
 const QUOTED_VALUE = String.raw`(?:"([^"\r\n]{8,})"|'([^'\r\n]{8,})'|([^\s"'\x60,;{}\[\]]{8,}))`;
+/** What follows the key of a generic rule; the assignment gate (checks/secrets/gate.ts) reads exactly this shape. */
+export const ASSIGNMENT_TAIL = `${ASSIGN}${QUOTED_VALUE}`;
 
 function pem(id: string, title: string, label: string, keywords: string[], shown = label): ContentRule {
   return {
@@ -138,12 +146,13 @@ function generic(id: string, title: string, noun: string, keyPattern: string, ke
     what: `A ${noun} assigned in plain text (\`${keywords[0]}: value\`, \`${keywords[0].toUpperCase()}=value\`, JSON, env entries), when the value is long and random enough to be real and is not a placeholder (\`changeme\`, \`\${VAR}\`, \`{{ .Values.x }}\`, \`<redacted>\`, \`ENC[…]\`…).`,
     remediation: GENERIC_REMEDIATION,
     keywords,
-    pattern: String.raw`(?i)(${KEY_CHARS}${keyPattern}${KEY_CHARS})${ASSIGN}${QUOTED_VALUE}`,
+    pattern: String.raw`(?i)(${KEY_CHARS}${keyPattern}${KEY_CHARS})${ASSIGNMENT_TAIL}`,
     secretGroups: [2, 3, 4],
     before: 64,
     after: 360,
     hintPrefix: 0,
     generic: true,
+    gate: 'assignment',
     precedence: 1,
   };
 }

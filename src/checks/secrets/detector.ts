@@ -18,6 +18,7 @@
 import { RE2JS } from 're2js';
 import type { CharClass, ContentRule } from '../../rules/secret-patterns.js';
 import { CONTENT_RULES } from '../../rules/secret-patterns.js';
+import { allRejectable, gatedHits, isKeyChar, windowsWithHits, type GatedHits } from './gate.js';
 import { isPlaceholder, looksLikeGenericSecret, lowerSameLength } from './text.js';
 
 /** A detected credential. `value` is the secret itself: callers hash it at once and never store or print it. */
@@ -41,6 +42,10 @@ export interface DetectorStats {
   /** Capture passes (`matcher().find()` loops) and characters they read. */
   matcherCalls: number;
   matcherChars: number;
+  /** Characters read by the assignment gate of the generic rules (gate.ts). */
+  gateChars: number;
+  /** Windows the gate kept from RE2 (no assignment after any of their hits). */
+  gatedOut: number;
   candidates: number;
 }
 
@@ -109,6 +114,8 @@ export class Detector {
     testChars: 0,
     matcherCalls: 0,
     matcherChars: 0,
+    gateChars: 0,
+    gatedOut: 0,
     candidates: 0,
   };
 
@@ -116,8 +123,18 @@ export class Detector {
   /** For each keyword id, the indexes of the rules that use it. */
   private readonly rulesOfKeyword: number[][];
 
-  constructor(rules: readonly ContentRule[] = CONTENT_RULES) {
+  /** `gate: false` runs RE2 on every window: the slow path the differential tests compare the gate against. */
+  private readonly useGates: boolean;
+
+  constructor(rules: readonly ContentRule[] = CONTENT_RULES, options: { gate?: boolean } = {}) {
     this.rules = rules;
+    this.useGates = options.gate ?? true;
+    for (const r of rules) {
+      // The gate reads the key forward from the keyword's start: a keyword with another character would say no
+      // where the regex says yes.
+      if (r.gate === 'assignment' && !r.keywords.every((k) => [...k].every((ch) => isKeyChar(ch.charCodeAt(0)))))
+        throw new Error(`rule ${r.id}: a gated keyword holds a character outside [A-Za-z0-9_.-]`);
+    }
     const all = [...new Set(rules.flatMap((r) => r.keywords))];
     this.keywords = new KeywordIndex(all);
     this.compiled = rules.map((rule) => {
@@ -158,9 +175,19 @@ export class Detector {
         if (!rule.requires.every((w) => contextLower!.includes(w))) continue;
       }
       if (!rule.multiline) lineBreaks ??= newlineOffsets(text);
-      const windows = buildWindows(hits, text.length, rule, rule.multiline ? undefined : lineBreaks);
+      let windows = buildWindows(hits, text.length, rule, rule.multiline ? undefined : lineBreaks);
+      let gated: GatedHits | undefined;
+      if (rule.gate === 'assignment' && this.useGates) {
+        const steps = { n: 0 };
+        gated = gatedHits(text, hits, steps);
+        const kept = windowsWithHits(windows, gated.hits);
+        this.stats.gateChars += steps.n;
+        this.stats.gatedOut += (windows.length - kept.length) / 2;
+        windows = kept;
+        if (windows.length === 0) continue;
+      }
       try {
-        this.scanWindows(c, text, windows, budget, found, options);
+        this.scanWindows(c, text, windows, budget, found, options, gated);
       } catch (err) {
         if (!(err instanceof BudgetExceeded)) throw err;
         truncated = true;
@@ -177,9 +204,11 @@ export class Detector {
     budget: Budget,
     out: Candidate[],
     options: DetectOptions,
+    gated?: GatedHits,
   ): void {
     let produced = 0;
     let lastEnd = -1;
+    const cursor = { h: 0 };
     const emit = (cand: Candidate): void => {
       out.push(cand);
       this.stats.candidates++;
@@ -188,6 +217,13 @@ export class Detector {
     for (let w = 0; w < windows.length; w += 2) {
       const ws = windows[w];
       const we = windows[w + 1];
+      // A generic rule's window in which every value the regex could read is too long to report (a SealedSecret's
+      // `password: AgB…` ciphertext): the capture pass would only produce candidates the rule drops. Only windows
+      // of one chunk: the chunk loop's overlap bookkeeping (lastEnd) needs the matches of every chunk it ran.
+      if (gated && c.rule.generic && we - ws <= c.chunk + c.overlap && allRejectable(gated, ws, we, cursor)) {
+        this.stats.gatedOut++;
+        continue;
+      }
       for (let cs = ws; cs < we; cs += c.chunk) {
         const zoneEnd = Math.min(we, cs + c.chunk);
         const ce = Math.min(we, zoneEnd + c.overlap);
@@ -282,7 +318,8 @@ function mergeHits(lists: readonly (readonly number[] | undefined)[]): readonly 
 /**
  * Aho-Corasick automaton over ASCII keywords, case-folded: one pass over the text reports every occurrence of every
  * keyword (overlaps included) in time linear in the text plus the hits. Characters outside ASCII reset the state
- * (keywords are ASCII).
+ * (keywords are ASCII), except the two that RE2's `(?i)` folds onto ASCII letters: U+017F (long s) reads as `s`
+ * and U+212A (Kelvin sign) as `k`, so `paſſword: …` is a hit wherever `(?i)password` matches it.
  */
 export class KeywordIndex {
   private readonly delta: Int32Array;
@@ -349,7 +386,8 @@ export class KeywordIndex {
     let s = 0;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
-      s = c < 128 ? delta[(s << 7) | c] : 0;
+      s =
+        c < 128 ? delta[(s << 7) | c] : c === 0x17f ? delta[(s << 7) | 115] : c === 0x212a ? delta[(s << 7) | 107] : 0;
       if (reports[s] === 1) {
         for (const id of outputs[s]) (hits[id] ??= []).push(i - lengths[id] + 1);
       }

@@ -258,6 +258,9 @@ export function isIdentifierLike(value: string): boolean {
   );
 }
 
+/** Longest value a generic assignment rule reports (longer: a blob, a certificate, ciphertext — not a password). */
+export const MAX_GENERIC_SECRET = 256;
+
 /**
  * The gate for generic `password|secret|token|apikey = value` assignments: long enough, random enough, not a
  * placeholder, not a name, path, URL, number or duration. The entropy floor scales with length because a short
@@ -265,7 +268,7 @@ export function isIdentifierLike(value: string): boolean {
  */
 export function looksLikeGenericSecret(value: string, extraStopWords: readonly string[] = []): boolean {
   const v = value.trim();
-  if (v.length < 8 || v.length > 256) return false;
+  if (v.length < 8 || v.length > MAX_GENERIC_SECRET) return false;
   if (isPlaceholder(v, extraStopWords)) return false;
   if (v.includes('://')) return false; // URLs: the URL rules look for inline credentials
   if (/^(?:\/|\.\.?\/|~\/)/.test(v)) return false; // file paths
