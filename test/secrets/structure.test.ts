@@ -23,6 +23,10 @@ describe('the structural pre-pass', () => {
     ['a credential key spelt with a Kelvin sign, value on the next line', 'api_to\u212Aen:\n  x\n'],
     ['a quoted credential key opening a block scalar', '"Secret_Token": |\n  x\n'],
     ['an escaped line break in a double-quoted value', 'note: "abc\\\n  def"\n'],
+    ['a credential key spelt with a long s, value on the next line', 'pa\u017F\u017Fword:\n  x\n'],
+    ['an env entry in a flow sequence value', 'env: [{name: API_TOKEN, value: x}]\n'],
+    ['an env entry in a nested flow collection', 'containers: [{name: a, env: [{name: DB_PASSWORD, value: x}]}]\n'],
+    ['a flow env entry going on below its name', 'env: [{name: API_TOKEN,\n       value: x}]\n'],
   ])('parses %s', (_name, text) => {
     expect(needed(text)).toBe(true);
   });
@@ -37,6 +41,7 @@ describe('the structural pre-pass', () => {
       'the value of one env entry followed by the name of the next',
       '- name: SETTING\n  value: "x"\n- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef: {name: db, key: password}\n',
     ],
+    ['a closed flow mapping naming a Secret key', 'secret: {secretName: tls}\nenv: [{name: X, valueFrom: {}}]\n'],
   ])('does not parse %s', (_name, text) => {
     expect(needed(text)).toBe(false);
   });

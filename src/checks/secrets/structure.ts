@@ -84,7 +84,16 @@ export function needsStructure(text: string, textMatched: boolean): StructureDec
       openCredKey = false;
       const vs = info.valueStart;
       const ve = info.valueEnd;
-      if (info.flow && hasCredWordIn(text, vs, ve) && includesLower(text, vs, ve, 'value'))
+      // A flow collection anywhere in the line (`- {name: API_TOKEN, value: x}`, `env: [{name: …, value: x}]`,
+      // nested in `containers: [{…}]`) with a credential word: its env pairs need the parse when `value` is on the
+      // line, or when the collection goes on below (`[{name: API_TOKEN,` then `value: x}]`).
+      const flowAt = info.flow ? vs : indexOfFlowOpen(text, vs, ve);
+      steps += ve - vs;
+      if (
+        flowAt !== -1 &&
+        hasCredWordIn(text, vs, ve) &&
+        (includesLower(text, vs, ve, 'value') || flowOpenAtEnd(text, flowAt, ve))
+      )
         return { needed: true, steps };
       if (keyed && hasCredWordIn(text, info.keyStart, info.keyEnd)) {
         // `password: |`, `token: >-`, `key: *alias`, `secret: !!binary`, `password: "abc\` (escaped line break)
@@ -177,7 +186,14 @@ function secretWordOutsideKey(text: string): { found: boolean; steps: number } {
 function hasCredWordIn(text: string, s: number, e: number): boolean {
   for (let p = s; p < e; p++) {
     const c = text.charCodeAt(p);
-    if (c >= 128) return hasCredWord(text.slice(s, e).toLowerCase());
+    // `toLowerCase` maps the Kelvin sign to `k`; the long s (which RE2's `(?i)` reads as `s`) stays: mapped here.
+    if (c >= 128)
+      return hasCredWord(
+        text
+          .slice(s, e)
+          .toLowerCase()
+          .replace(/\u017f/g, 's'),
+      );
     const words = CRED_BY_FIRST[c | 0x20];
     if (words !== undefined) for (const w of words) if (matchesLowerAt(text, p, e, w)) return true;
   }
@@ -229,6 +245,27 @@ function equalsLower(text: string, s: number, e: number, word: string): boolean 
 function indexIn(text: string, s: number, e: number, c: number): number {
   for (let p = s; p < e; p++) if (text.charCodeAt(p) === c) return p;
   return -1;
+}
+
+/** First `{` or `[` in `text[s, e)`, or -1. */
+function indexOfFlowOpen(text: string, s: number, e: number): number {
+  for (let p = s; p < e; p++) {
+    const c = text.charCodeAt(p);
+    if (c === 123 || c === 91) return p;
+  }
+  return -1;
+}
+
+/** More `{`/`[` than `}`/`]` in `text[s, e)`: the flow collection continues on the next lines (quotes ignored:
+ * a bracket inside a quoted string only makes a file look structured, which costs a parse, never a finding). */
+function flowOpenAtEnd(text: string, s: number, e: number): boolean {
+  let depth = 0;
+  for (let p = s; p < e; p++) {
+    const c = text.charCodeAt(p);
+    if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) depth--;
+  }
+  return depth > 0;
 }
 
 /** The value `text[s, e)` opens a quote it does not close. */
