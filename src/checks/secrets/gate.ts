@@ -133,20 +133,23 @@ function tail(r: Readers, e: number): { ok: boolean; rejectableBy: number } {
   const second = text.charCodeAt(i + 1);
   // A one-character operator; the two-character one (`:=`, `=>`) is the other reading of the same text.
   const two = (c === 58 && second === 61) || (c === 61 && second === 62);
-  let ok = false;
-  let rejectableBy = -1;
-  for (const after of two ? [i + 1, i + 2] : [i + 1]) {
-    let v = after;
-    while (v < n && isBlank(text.charCodeAt(v))) v++;
-    steps.n += v - after + MIN_GENERIC_VALUE + 1;
-    if (!valueAt(text, v)) continue; // this reading cannot match
-    ok = true;
-    rejectableBy = Math.max(rejectableBy, longValueBy(r, v));
-  }
-  return ok ? { ok, rejectableBy } : NO;
+  const one = reading(r, i + 1);
+  const other = two ? reading(r, i + 2) : -Infinity;
+  // Neither reading can match: no verdict object per hit (prose has thousands of `token` hits).
+  if (one === -Infinity && other === -Infinity) return NO;
+  return { ok: true, rejectableBy: Math.max(one, other) };
 }
 
 const NO = { ok: false, rejectableBy: Infinity };
+
+/** The value read after the operator ending at `after`: -Infinity when it cannot match, else its `longValueBy`. */
+function reading(r: Readers, after: number): number {
+  const { text } = r;
+  let v = after;
+  while (v < text.length && isBlank(text.charCodeAt(v))) v++;
+  r.steps.n += v - after + MIN_GENERIC_VALUE + 1;
+  return valueAt(text, v) ? longValueBy(r, v) : -Infinity;
+}
 
 /**
  * A value starting at `v` is longer than MAX_GENERIC_SECRET once the window reaches the returned offset.
