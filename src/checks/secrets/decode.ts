@@ -166,10 +166,13 @@ export function privateKeyKind(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
+/** Byte counts of byteEntropy, reused (one table per SealedSecret value was most of the check's garbage). */
+const COUNTS = new Uint32Array(256);
+
 /** Shannon entropy of bytes, bits per byte. */
 export function byteEntropy(bytes: Uint8Array): number {
   if (bytes.length === 0) return 0;
-  const counts = new Uint32Array(256);
+  const counts = COUNTS.fill(0);
   for (let i = 0; i < bytes.length; i++) counts[bytes[i]]++;
   let h = 0;
   for (let i = 0; i < 256; i++) {
@@ -187,9 +190,15 @@ export function byteEntropy(bytes: Uint8Array): number {
  * entropy is a value someone put there by hand.
  */
 export function looksSealed(value: string): boolean {
-  // kubeseal writes one unbroken line: the whitespace-stripping copy is made only for a value that needs it.
-  const compact = hasSpaceOrNonAscii(value) ? value.replace(/\s+/g, '') : value;
-  if (compact.length < 300 || !isPaddedBase64(compact)) return false;
+  // kubeseal writes one unbroken line: checked as it is, in one pass; the whitespace-stripping copy is made only
+  // for a value that is not plain padded base64 and has whitespace or non-ASCII characters (the RegExp decides).
+  let compact = value;
+  if (!isPaddedBase64(value)) {
+    if (!hasSpaceOrNonAscii(value)) return false;
+    compact = value.replace(/\s+/g, '');
+    if (!isPaddedBase64(compact)) return false;
+  }
+  if (compact.length < 300) return false;
   const bytes = Buffer.from(compact.slice(0, compact.length - (compact.length % 4)), 'base64');
   if (asText(bytes) !== undefined) return false;
   return byteEntropy(bytes) >= 7;

@@ -151,8 +151,28 @@ export class Detector {
     this.compiled.forEach((c, i) => c.keywordIds.forEach((k) => this.rulesOfKeyword[k].push(i)));
   }
 
+  /** The keyword pass's per-keyword hit lists, reused by every call (taken while a call runs: re-entry gets its own). */
+  private scratch: (number[] | undefined)[] | undefined;
+
   detect(text: string, options: DetectOptions = {}): DetectResult {
-    const positions = this.keywords.scan(text);
+    const positions = this.scratch ?? new Array<number[] | undefined>(this.keywords.keywords.length);
+    this.scratch = undefined;
+    const touched: number[] = [];
+    try {
+      this.keywords.scanInto(text, positions, touched);
+      return this.detectHits(text, positions, touched, options);
+    } finally {
+      for (const k of touched) positions[k] = undefined;
+      this.scratch = positions;
+    }
+  }
+
+  private detectHits(
+    text: string,
+    positions: readonly (number[] | undefined)[],
+    touched: readonly number[],
+    options: DetectOptions,
+  ): DetectResult {
     this.stats.keywordChars += text.length;
     const budget: Budget = { dfa: 16 * text.length + 1024 * 1024, capture: Math.max(512 * 1024, text.length >> 2) };
     const found: Candidate[] = [];
@@ -161,9 +181,9 @@ export class Detector {
     let contextLower: string | undefined;
     // Only rules with a keyword hit are visited (most texts — most scalars — have none).
     const hitRules = new Set<number>();
-    for (let k = 0; k < positions.length; k++)
-      if (positions[k] !== undefined) for (const r of this.rulesOfKeyword[k]) hitRules.add(r);
+    for (const k of touched) for (const r of this.rulesOfKeyword[k]) hitRules.add(r);
     const rulesWithHits = hitRules.size;
+    if (rulesWithHits === 0) return { candidates: [], truncated: false, rulesWithHits };
     for (const index of [...hitRules].sort((a, b) => a - b)) {
       const c = this.compiled[index];
       const { rule } = c;
@@ -381,6 +401,15 @@ export class KeywordIndex {
   /** Start offsets of every occurrence, per keyword id (undefined: none). */
   scan(text: string): (number[] | undefined)[] {
     const hits: (number[] | undefined)[] = new Array(this.keywords.length);
+    this.scanInto(text, hits, []);
+    return hits;
+  }
+
+  /**
+   * `scan` into a caller's array (all slots undefined on entry); the ids that got a hit are appended to `touched`,
+   * so the caller visits (and clears) only those — most scalars of a walk hit no keyword at all.
+   */
+  scanInto(text: string, hits: (number[] | undefined)[], touched: number[]): void {
     const { delta, outputs, lengths, reports } = this;
     const n = text.length;
     let s = 0;
@@ -389,10 +418,16 @@ export class KeywordIndex {
       s =
         c < 128 ? delta[(s << 7) | c] : c === 0x17f ? delta[(s << 7) | 115] : c === 0x212a ? delta[(s << 7) | 107] : 0;
       if (reports[s] === 1) {
-        for (const id of outputs[s]) (hits[id] ??= []).push(i - lengths[id] + 1);
+        for (const id of outputs[s]) {
+          let list = hits[id];
+          if (list === undefined) {
+            list = hits[id] = [];
+            touched.push(id);
+          }
+          list.push(i - lengths[id] + 1);
+        }
       }
     }
-    return hits;
   }
 }
 
