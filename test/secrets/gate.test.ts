@@ -94,11 +94,14 @@ describe('assignment gate: exact fast path for the generic rules', () => {
     ];
     let findings = 0;
     for (const text of texts) {
-      const a = fast.detect(text);
-      const b = slow.detect(text);
-      expect(shape(a.candidates), JSON.stringify(text.slice(0, 200))).toEqual(shape(b.candidates));
-      expect(a.truncated).toBe(b.truncated);
-      findings += a.candidates.length;
+      // The config's stop words refuse more values: the capture skip must use them as the candidate check does.
+      for (const stopWords of [[], ['abc', 'ghp_']]) {
+        const a = fast.detect(text, { stopWords });
+        const b = slow.detect(text, { stopWords });
+        expect(shape(a.candidates), JSON.stringify(text.slice(0, 200))).toEqual(shape(b.candidates));
+        expect(a.truncated).toBe(b.truncated);
+        findings += a.candidates.length;
+      }
     }
     // The generated inputs do exercise both verdicts: many lines report, and the gate skipped most windows.
     expect(findings).toBeGreaterThan(300);
@@ -157,13 +160,15 @@ describe('assignment gate: exact fast path for the generic rules', () => {
     }
   });
 
-  it('a too-long value skips the capture pass, and one character less is still reported', () => {
+  it('a value the rule refuses (too long, a name) skips the capture pass; one character less is still reported', () => {
     const g = new Gen(3);
     const base = g.alnum(256);
     const d = new Detector();
     expect(d.detect(`password: ${base}x`).candidates).toEqual([]);
     expect(d.stats.matcherCalls).toBe(0);
     expect(d.detect(`password: "${base}x"`).candidates).toEqual([]);
+    expect(d.detect('SECRET_NAME: db-credentials-secret').candidates).toEqual([]);
+    expect(d.detect('secret: {secretName: api-gateway-tls}').candidates).toEqual([]);
     expect(d.stats.matcherCalls).toBe(0);
     // 256 characters: at the limit, reported; a non-ASCII space at the end is trimmed, so it is checked too.
     expect(d.detect(`password: ${base}`).candidates.map((c) => c.value.length)).toEqual([256]);

@@ -237,10 +237,16 @@ export class Detector {
     for (let w = 0; w < windows.length; w += 2) {
       const ws = windows[w];
       const we = windows[w + 1];
-      // A generic rule's window in which every value the regex could read is too long to report (a SealedSecret's
-      // `password: AgB…` ciphertext): the capture pass would only produce candidates the rule drops. Only windows
-      // of one chunk: the chunk loop's overlap bookkeeping (lastEnd) needs the matches of every chunk it ran.
-      if (gated && c.rule.generic && we - ws <= c.chunk + c.overlap && allRejectable(gated, ws, we, cursor)) {
+      // A generic rule's window in which every value the regex could capture is one the rule drops (a SealedSecret's
+      // `password: AgB…` ciphertext, `SECRET_NAME: db-secret`): the capture pass would only produce refused
+      // candidates. Only windows of one chunk: the chunk loop's overlap bookkeeping (lastEnd) needs the matches of
+      // every chunk it ran.
+      if (
+        gated &&
+        c.rule.generic &&
+        we - ws <= c.chunk + c.overlap &&
+        allRejectable(gated, ws, we, cursor, options.stopWords)
+      ) {
         this.stats.gatedOut++;
         continue;
       }

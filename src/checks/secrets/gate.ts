@@ -12,12 +12,18 @@
  * Every character class below is the regex's own class or a superset of it (the gate may only say yes too often):
  * `(?i)` lets `[A-Za-z]` match U+017F (long s) and U+212A (Kelvin sign), so those count as key characters too.
  *
+ * Second, per window: the gate knows where each reading of a value starts (after `:` or `:=`, quoted or bare), and
+ * the value the regex would capture there is fixed by the text (a bare value is the longest run of value characters,
+ * cut at the window's end; a quoted one runs to its closing quote). When every such value is one the generic rule
+ * drops anyway (too long — a SealedSecret's `password: AgB…` ciphertext —, a name, a placeholder), the capture pass,
+ * re2js's slowest engine, is skipped: it would only produce candidates that are then refused.
+ *
  * Linear: hits are sorted, and every hit inside the key run of the previous hit shares its verdict, so each key
  * character is read once; past the key the gate reads a bounded number of characters plus blanks, and the blank
- * stretches after distinct key runs are disjoint.
+ * stretches after distinct key runs are disjoint. The value check reads at most a few windows' worth per window.
  */
 
-import { MAX_GENERIC_SECRET } from './text.js';
+import { looksLikeGenericSecret } from './text.js';
 
 /** Shortest value of the generic rules (`{8,}` in QUOTED_VALUE of secret-patterns.ts). */
 export const MIN_GENERIC_VALUE = 8;
@@ -81,95 +87,41 @@ function valueAt(text: string, v: number): boolean {
   return k >= MIN_GENERIC_VALUE;
 }
 
-/** Where a run of "clean" value characters starting at a position ends, cached: queries come in increasing order, so
- * each character is read once per kind. Clean: printable ASCII that `trim()` keeps and that cannot end the value. */
-class CleanRuns {
-  private start = -1;
-  private end = -1;
-
-  constructor(
-    private readonly text: string,
-    /** The quote that ends the value (34, 39), or 0 for an unquoted value. */
-    private readonly quote: number,
-  ) {}
-
-  endFrom(v: number, steps: { n: number }): number {
-    if (v >= this.start && v < this.end) return this.end;
-    const { text, quote } = this;
-    let i = v;
-    for (; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c <= 32 || c >= 127 || (quote === 0 ? endsUnquoted(c) : c === quote)) break;
-    }
-    steps.n += i - v + 1;
-    this.start = v;
-    this.end = i;
-    return i;
-  }
-}
-
-interface Readers {
+/** The keyword hits of one text after which an assignment follows (sorted), with where their values start. */
+export interface GatedHits {
   text: string;
-  bare: CleanRuns;
-  double: CleanRuns;
-  single: CleanRuns;
-  steps: { n: number };
+  hits: number[];
+  /** Per hit, two value starts (one per reading of the operator; -1: no second reading). */
+  values: number[];
 }
+
+/** Most hits whose values are read for the capture skip; a window with more goes to RE2 as it is. */
+const MAX_VALUE_CHECKS = 4;
 
 /**
- * After the key's end `e`: `["']?[ \t]*(:=|=>|=|:)[ \t]*` then a value. `ok`: some reading can match.
- * `rejectableBy`: every value the regex can read here is longer than MAX_GENERIC_SECRET (so the generic rule drops
- * it) in any window that reaches that offset; Infinity when some reading may be short enough.
+ * After the key's end `e`: `["']?[ \t]*(:=|=>|=|:)[ \t]*` then a value. Returns the value starts of the readings
+ * that can match (a one-character operator; the two-character one, `:=` or `=>`, is the other reading of the same
+ * text), -1 for none; `out[0] === -1`: no reading can match here.
  */
-function tail(r: Readers, e: number): { ok: boolean; rejectableBy: number } {
-  const { text, steps } = r;
+function tail(text: string, e: number, steps: { n: number }, out: [number, number]): void {
   const n = text.length;
+  out[0] = out[1] = -1;
   let i = e;
   let c = text.charCodeAt(i);
   if (c === 34 || c === 39) c = text.charCodeAt(++i);
   while (i < n && isBlank(c)) c = text.charCodeAt(++i);
   steps.n += i - e + 1;
-  if (c !== 58 /* : */ && c !== 61 /* = */) return NO;
+  if (c !== 58 /* : */ && c !== 61 /* = */) return;
   const second = text.charCodeAt(i + 1);
-  // A one-character operator; the two-character one (`:=`, `=>`) is the other reading of the same text.
   const two = (c === 58 && second === 61) || (c === 61 && second === 62);
-  const one = reading(r, i + 1);
-  const other = two ? reading(r, i + 2) : -Infinity;
-  // Neither reading can match: no verdict object per hit (prose has thousands of `token` hits).
-  if (one === -Infinity && other === -Infinity) return NO;
-  return { ok: true, rejectableBy: Math.max(one, other) };
-}
-
-const NO = { ok: false, rejectableBy: Infinity };
-
-/** The value read after the operator ending at `after`: -Infinity when it cannot match, else its `longValueBy`. */
-function reading(r: Readers, after: number): number {
-  const { text } = r;
-  let v = after;
-  while (v < text.length && isBlank(text.charCodeAt(v))) v++;
-  r.steps.n += v - after + MIN_GENERIC_VALUE + 1;
-  return valueAt(text, v) ? longValueBy(r, v) : -Infinity;
-}
-
-/**
- * A value starting at `v` is longer than MAX_GENERIC_SECRET once the window reaches the returned offset.
- * Quoted: when the first MAX+1 characters after the quote are clean, the value either never closes inside the
- * window (no match) or is longer than MAX: any window (0). Bare: the value runs to the window's end at most, so the
- * window must reach `v + MAX + 1`. Clean characters are never removed by `trim()`, so the trimmed value is as long.
- */
-function longValueBy(r: Readers, v: number): number {
-  const q = r.text.charCodeAt(v);
-  if (q === 34 || q === 39) {
-    const runs = q === 34 ? r.double : r.single;
-    return runs.endFrom(v + 1, r.steps) - (v + 1) > MAX_GENERIC_SECRET ? 0 : Infinity;
+  for (const after of two ? [i + 1, i + 2] : [i + 1]) {
+    let v = after;
+    while (v < n && isBlank(text.charCodeAt(v))) v++;
+    steps.n += v - after + MIN_GENERIC_VALUE + 1;
+    if (!valueAt(text, v)) continue;
+    if (out[0] === -1) out[0] = v;
+    else out[1] = v;
   }
-  return r.bare.endFrom(v, r.steps) - v > MAX_GENERIC_SECRET ? v + MAX_GENERIC_SECRET + 1 : Infinity;
-}
-
-/** The keyword hits of one text after which an assignment follows (sorted), with their `rejectableBy` offsets. */
-export interface GatedHits {
-  hits: number[];
-  rejectableBy: number[];
 }
 
 /**
@@ -177,28 +129,26 @@ export interface GatedHits {
  * the linear-time evidence of the tests.
  */
 export function gatedHits(text: string, hits: readonly number[], steps: { n: number }): GatedHits {
-  const out: GatedHits = { hits: [], rejectableBy: [] };
-  const r: Readers = {
-    text,
-    bare: new CleanRuns(text, 0),
-    double: new CleanRuns(text, 34),
-    single: new CleanRuns(text, 39),
-    steps,
-  };
+  const out: GatedHits = { text, hits: [], values: [] };
+  const readings: [number, number] = [-1, -1];
   let runEnd = -1;
-  let verdict = NO;
   for (const p of hits) {
     if (p >= runEnd) {
       let e = p;
       while (e < text.length && isKeyChar(text.charCodeAt(e))) e++;
       steps.n += e - p;
-      // A hit that is not on a key character (cannot happen for the gated keywords) keeps its window: say yes.
-      verdict = e === p ? { ok: true, rejectableBy: Infinity } : tail(r, e);
-      runEnd = e === p ? p + 1 : e;
+      if (e === p) {
+        // A hit that is not on a key character (cannot happen for the gated keywords): keep it, values unknown.
+        readings[0] = readings[1] = -2;
+        runEnd = p + 1;
+      } else {
+        tail(text, e, steps, readings);
+        runEnd = e;
+      }
     }
-    if (verdict.ok) {
+    if (readings[0] !== -1) {
       out.hits.push(p);
-      out.rejectableBy.push(verdict.rejectableBy);
+      out.values.push(readings[0], readings[1]);
     }
   }
   return out;
@@ -218,11 +168,48 @@ export function windowsWithHits(windows: readonly number[], hits: readonly numbe
 }
 
 /**
- * Whether every match the regex can find in the window `[s, e)` reads a value the generic rule drops (too long):
- * every gated hit inside it has `rejectableBy <= e`. `from` is a cursor into the hits, advanced past `s`.
+ * The value the generic pattern captures at `v` when the search text ends at `end`, or undefined when none: a quoted
+ * value runs to its closing quote (no line break, the quote inside the text), a bare one is the longest run of
+ * characters outside `\s"'\x60,;{}[]` (RE2's `\s` is `[\t\n\f\r ]`); at least 8 characters either way.
  */
-export function allRejectable(g: GatedHits, s: number, e: number, from: { h: number }): boolean {
+function capturedValue(text: string, v: number, end: number): string | undefined {
+  const q = text.charCodeAt(v);
+  let k: number;
+  let from = v;
+  if (q === 34 || q === 39) {
+    from = v + 1;
+    k = from;
+    while (k < end && text.charCodeAt(k) !== q && text.charCodeAt(k) !== 10 && text.charCodeAt(k) !== 13) k++;
+    if (k >= end || text.charCodeAt(k) !== q) return undefined;
+  } else {
+    k = v;
+    while (k < end && !endsUnquoted(text.charCodeAt(k))) k++;
+  }
+  return k - from >= MIN_GENERIC_VALUE ? text.slice(from, k) : undefined;
+}
+
+/**
+ * Whether every value the regex could capture in the window `[s, e)` is one the generic rule refuses, so its capture
+ * pass can be skipped. `from` is a cursor into the hits, advanced past `s`.
+ */
+export function allRejectable(
+  g: GatedHits,
+  s: number,
+  e: number,
+  from: { h: number },
+  stopWords: readonly string[] | undefined,
+): boolean {
   while (from.h < g.hits.length && g.hits[from.h] < s) from.h++;
-  for (let h = from.h; h < g.hits.length && g.hits[h] < e; h++) if (g.rejectableBy[h] > e) return false;
+  let last = from.h;
+  while (last < g.hits.length && g.hits[last] < e) last++;
+  if (last - from.h > MAX_VALUE_CHECKS) return false;
+  for (let h = from.h; h < last; h++) {
+    for (const v of [g.values[2 * h], g.values[2 * h + 1]]) {
+      if (v === -2) return false;
+      if (v === -1) continue;
+      const value = capturedValue(g.text, v, e);
+      if (value !== undefined && looksLikeGenericSecret(value, stopWords)) return false;
+    }
+  }
   return true;
 }

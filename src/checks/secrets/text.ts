@@ -259,7 +259,7 @@ export function isIdentifierLike(value: string): boolean {
 }
 
 /** Longest value a generic assignment rule reports (longer: a blob, a certificate, ciphertext — not a password). */
-export const MAX_GENERIC_SECRET = 256;
+const MAX_GENERIC_SECRET = 256;
 
 /**
  * The gate for generic `password|secret|token|apikey = value` assignments: long enough, random enough, not a
