@@ -487,7 +487,9 @@ export class Scanner {
 
   /** Text patterns and, for YAML/JSON, the structural walk of one file. */
   scanText(file: string, text: string): FileScan {
-    const lines = new LineIndex(text);
+    // Line starts are only needed to place a finding or an allow comment: most files have neither.
+    let lineIndex: LineIndex | undefined;
+    const lines = (): LineIndex => (lineIndex ??= new LineIndex(text));
     let lowered: string | undefined;
     // Lowercased text for rules that need a word elsewhere in the file (`service_account`); built only then.
     const lower = (): string => (lowered ??= lowerSameLength(text));
@@ -495,7 +497,7 @@ export class Scanner {
     const generators: GeneratorRef[] = [];
     const detected = this.detector.detect(text, { context: lower, stopWords: this.settings.stopWords });
     for (const c of detected.candidates) {
-      const pos = lines.position(c.at);
+      const pos = lines().position(c.at);
       findings.push({ ...this.fromCandidate(c, ''), file, line: pos.line, column: pos.column, offset: c.start });
     }
     if (detected.truncated) findings.push(this.budgetFinding(file));
@@ -530,7 +532,7 @@ export class Scanner {
       const found: Pending[] = [];
       this.decoded(run.bytes, DECODE_DEPTH, ' (base64-decoded)', found);
       if (found.length === 0) continue;
-      const pos = lines.position(run.start);
+      const pos = lines().position(run.start);
       for (const f of found) findings.push({ ...f, file, line: pos.line, column: pos.column, offset: run.start });
     }
 
@@ -540,7 +542,7 @@ export class Scanner {
       for (let i = findings.length - 1; i > firstBudget; i--)
         if (findings[i].ruleId === RULE_SCAN_BUDGET) findings.splice(i, 1);
     }
-    const allowsFound = text.includes('kfm-gitops:allow') ? parseInlineAllows(text, lines) : [];
+    const allowsFound = text.includes('kfm-gitops:allow') ? parseInlineAllows(text, lines()) : [];
     return {
       findings: dedupeFile(findings),
       allows: allowsFound.length > 0 ? new InlineAllows(allowsFound, this.settings.allowRules) : undefined,
