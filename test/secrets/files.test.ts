@@ -3,6 +3,7 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scanForSecrets, secretsSettings, type SecretsScanResult } from '../../src/checks/secrets/index.js';
+import { readForScan } from '../../src/checks/secrets/files.js';
 import { GitIgnore } from '../../src/checks/secrets/gitignore.js';
 import { useTempRepos } from './helpers.js';
 import { Gen } from './vectors.js';
@@ -118,5 +119,27 @@ describe('the .gitignore fallback matcher', () => {
       ['local.env', false],
     ];
     expect(cases.map(([p]) => [p, ig.ignores(p)])).toEqual(cases);
+  });
+});
+
+describe('reading one file (one descriptor, never through a link)', () => {
+  it('a regular file, a link to it, a folder, a FIFO and a missing path each get their own outcome', async () => {
+    const root = await repo({ 'a.env': secretEnv(), 'sub/x': 'y\n' });
+    await symlink(join(root, 'a.env'), join(root, 'link.env'));
+    const fifo = join(root, 'pipe');
+    let haveFifo = true;
+    try {
+      execFileSync('mkfifo', [fifo]);
+    } catch {
+      haveFifo = false; // no mkfifo on this platform: the other cases still run
+    }
+    const kind = (rel: string): string => readForScan(join(root, rel), 1024 * 1024).kind;
+    expect(kind('a.env')).toBe('text');
+    expect(kind('link.env')).toBe('symlink');
+    expect(kind('sub')).toBe('not-a-file');
+    expect(kind('nope')).toBe('missing');
+    // Opening a FIFO must not wait for a writer.
+    if (haveFifo) expect(kind('pipe')).toBe('not-a-file');
+    expect(readForScan(join(root, 'a.env'), 4)).toEqual({ kind: 'too-large', bytes: expect.any(Number) });
   });
 });

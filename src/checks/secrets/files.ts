@@ -5,7 +5,7 @@
  * is either inside the root and scanned as itself, or outside it and out of scope); `.git/` is never read.
  */
 import { runGit } from '../../util/git.js';
-import { lstatSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { walkTree } from '../../util/walk.js';
 import { join, posix } from 'node:path';
@@ -75,6 +75,21 @@ export type ReadOutcome =
  * more than the reads themselves on a tree of small files.
  */
 export function readForScan(abs: string, maxBytes: number): ReadOutcome {
+  if (NO_FOLLOW_OPEN !== undefined) {
+    let fd: number | undefined;
+    try {
+      fd = openSync(abs, NO_FOLLOW_OPEN);
+    } catch {
+      fd = undefined; // a link, a socket, a missing or unreadable file: the lstat path below says which
+    }
+    if (fd !== undefined) {
+      try {
+        return readOpen(fd, maxBytes);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
   let st;
   try {
     st = lstatSync(abs);
@@ -92,6 +107,40 @@ export function readForScan(abs: string, maxBytes: number): ReadOutcome {
   } catch (err) {
     return { kind: 'unreadable', code: (err as NodeJS.ErrnoException).code ?? 'EIO' };
   }
+  return classify(buf, maxBytes);
+}
+
+/**
+ * One descriptor per file (open, fstat, read, close; no lstat first): the final path component is never a symbolic
+ * link (O_NOFOLLOW refuses it), and a FIFO does not block the open (O_NONBLOCK). Undefined where the platform has no
+ * O_NOFOLLOW: there, lstat first.
+ */
+const NO_FOLLOW_OPEN =
+  constants.O_NOFOLLOW === undefined
+    ? undefined
+    : constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0);
+
+function readOpen(fd: number, maxBytes: number): ReadOutcome {
+  let buf: Buffer;
+  let n = 0;
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { kind: 'not-a-file' };
+    if (st.size > maxBytes) return { kind: 'too-large', bytes: st.size };
+    buf = Buffer.allocUnsafe(st.size);
+    // Up to the size fstat gave, as readFileSync reads a regular file.
+    while (n < buf.length) {
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+  } catch (err) {
+    return { kind: 'unreadable', code: (err as NodeJS.ErrnoException).code ?? 'EIO' };
+  }
+  return classify(buf.subarray(0, n), maxBytes);
+}
+
+function classify(buf: Buffer, maxBytes: number): ReadOutcome {
   if (buf.length > maxBytes) return { kind: 'too-large', bytes: buf.length };
   const text = decodeText(buf);
   if (text === undefined) return { kind: 'binary', bytes: buf.length, head: buf.subarray(0, 64) };
