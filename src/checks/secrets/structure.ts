@@ -63,6 +63,10 @@ export function needsStructure(text: string, textMatched: boolean): StructureDec
     steps += text.length;
     if (text.includes(m)) return { needed: true, steps };
   }
+  // Every line check needs a key (`:`), a flow collection or an escaped line break: prose without any is done.
+  steps += 4 * text.length;
+  if (text.indexOf(':') === -1 && text.indexOf('{') === -1 && text.indexOf('[') === -1 && text.indexOf('\\') === -1)
+    return { needed: false, steps };
   // Lines are read in the text as it is, as offsets, and words are compared case-insensitively in place: a lowercase
   // copy of every file, then a line object with three slices per line, were most of the scan's garbage.
   let cur = newLine();
