@@ -677,21 +677,28 @@ export class Scanner {
    * overlays repeat the same labels, names and settings in every resource and env (issue 20: most of the rendered
    * scan's cost). Only verdicts that are a function of the visit alone are kept, so a memo hit is the same answer.
    */
-  private readonly valueVerdicts = new Map<string, readonly Pending[]>();
+  private readonly valueVerdicts = [new Map<string, Map<string, readonly Pending[]>>(), new Map()];
+  private memoEntries = 0;
 
   /** What one walked value means: credential matches, a plaintext Secret value, a generator literal. */
   judge(visit: Visit, context: () => string): readonly Pending[] {
     if (visit.type !== 'value') return this.judgeVisit(visit, context);
     if (visit.key.length + visit.value.length > MEMO_MAX_CHARS) return this.judgeVisit(visit, context);
-    const memoKey = `${visit.reference ? 'r' : 'v'}${visit.key}\u0000${visit.value}`;
-    const known = this.valueVerdicts.get(memoKey);
+    // By reference flag, then key, then value: no key string built per visit (most visits are memo hits).
+    const byKey = this.valueVerdicts[visit.reference ? 1 : 0];
+    const known = byKey.get(visit.key)?.get(visit.value);
     if (known) return known;
     let readContext = false;
     const verdict = this.judgeVisit(visit, () => {
       readContext = true;
       return context();
     });
-    if (!readContext && this.valueVerdicts.size < MEMO_MAX_ENTRIES) this.valueVerdicts.set(memoKey, verdict);
+    if (!readContext && this.memoEntries < MEMO_MAX_ENTRIES) {
+      let byValue = byKey.get(visit.key);
+      if (!byValue) byKey.set(visit.key, (byValue = new Map()));
+      byValue.set(visit.value, verdict);
+      this.memoEntries++;
+    }
     return verdict;
   }
 

@@ -97,7 +97,8 @@ export function walkDocument(doc: unknown, options: WalkOptions = {}): Visit[] {
     if (!isMap(node)) continue;
     const kind = typeof node.kind === 'string' ? node.kind : undefined;
     const apiVersion = typeof node.apiVersion === 'string' ? node.apiVersion : undefined;
-    const skip = new Set<string>();
+    // Fields walked here or not at all; most maps have none, so the set is made on the first one.
+    let skipped: Set<string> | undefined;
     let reference = frame.reference;
 
     if (kind && apiVersion) {
@@ -105,7 +106,7 @@ export function walkDocument(doc: unknown, options: WalkOptions = {}): Visit[] {
         for (const field of ['data', 'stringData'] as const) {
           const entries = node[field];
           if (!isMap(entries)) continue;
-          skip.add(field);
+          skipped = withSkip(skipped, field);
           for (const [k, v] of Object.entries(entries)) {
             if (v === null || v === undefined) continue;
             out.push(secretData(field, k, String(v), [...path, field, k]));
@@ -113,7 +114,7 @@ export function walkDocument(doc: unknown, options: WalkOptions = {}): Visit[] {
         }
       }
       if (kind === 'SealedSecret' && isMap(node.spec)) {
-        skip.add('spec');
+        skipped = withSkip(skipped, 'spec');
         stack.push({ node: node.spec, path: [...path, 'spec'], key: 'spec', reference, sealedSpec: true });
         const enc = node.spec.encryptedData;
         if (isMap(enc))
@@ -128,15 +129,16 @@ export function walkDocument(doc: unknown, options: WalkOptions = {}): Visit[] {
         externalSecretLiterals(kind, node, path, out);
       }
     }
-    if (frame.sealedSpec) skip.add('encryptedData');
+    if (frame.sealedSpec) skipped = withSkip(skipped, 'encryptedData');
     // SOPS: the top-level `sops:` block holds encrypted data keys and MACs, not secrets in clear.
-    if (top && isMap(node.sops) && ('mac' in node.sops || 'lastmodified' in node.sops)) skip.add('sops');
+    if (top && isMap(node.sops) && ('mac' in node.sops || 'lastmodified' in node.sops))
+      skipped = withSkip(skipped, 'sops');
     if (
       (top && options.kustomization) ||
       (kind === 'Kustomization' && apiVersion?.startsWith('kustomize.config.k8s.io/'))
     ) {
       if (Array.isArray(node.secretGenerator)) {
-        skip.add('secretGenerator');
+        skipped = withSkip(skipped, 'secretGenerator');
         generatorVisits(node.secretGenerator, [...path, 'secretGenerator'], out);
       }
       // Inline patches are YAML/JSON in a string: parsed, so an env entry a patch adds pairs its name and value.
@@ -157,12 +159,14 @@ export function walkDocument(doc: unknown, options: WalkOptions = {}): Visit[] {
     // Container env entry: report `DB_PASSWORD: value` at the value.
     if (typeof node.name === 'string' && (typeof node.value === 'string' || typeof node.value === 'number') && !kind) {
       out.push({ type: 'value', path: [...path, 'value'], key: node.name, value: String(node.value), reference });
-      skip.add('value');
+      skipped = withSkip(skipped, 'value');
     }
-    const entries = Object.entries(node);
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [k, v] = entries[i];
-      if (skip.has(k)) continue;
+    // Keys, not entries: one array per map instead of one per field.
+    const keys = Object.keys(node);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const k = keys[i];
+      const v = node[k];
+      if (skipped?.has(k)) continue;
       if (k === LAST_APPLIED && typeof v === 'string' && v.length <= MAX_LAST_APPLIED) {
         const parsed = parseJson(v);
         if (parsed !== undefined) {
@@ -174,6 +178,11 @@ export function walkDocument(doc: unknown, options: WalkOptions = {}): Visit[] {
     }
   }
   return out;
+}
+
+/** `set` with `key` added, the set made on first use. */
+function withSkip(set: Set<string> | undefined, key: string): Set<string> {
+  return (set ?? new Set<string>()).add(key);
 }
 
 function secretData(field: 'data' | 'stringData', key: string, raw: string, path: JsonPath): Visit {
