@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { asText, base64Runs, byteEntropy, looksSealed } from '../../src/checks/secrets/decode.js';
+import { asText, base64Runs, byteEntropy, looksSealed, privateKeyKind } from '../../src/checks/secrets/decode.js';
+import { rng } from './vectors.js';
 
 /** The runs by their definition (a RegExp is fine in a test): maximal alphabet runs plus up to two `=`, at least
  * 24 characters, not hex only, both letter cases, a length base64 can have. */
@@ -73,5 +74,49 @@ describe('looksSealed: the char-code fast path is the RegExp definition', () => 
       if (definition(v)) sealed++;
     }
     expect(sealed).toBeGreaterThan(500);
+  });
+});
+
+describe('inert base64 runs (decided on their first bytes, never decoded)', () => {
+  it('a run called inert is neither a key container nor text once fully decoded, over many generated runs', () => {
+    const next = rng(2024);
+    const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+    const randomBytes = (n: number, printable: number): Uint8Array =>
+      Uint8Array.from({ length: n }, () =>
+        next() < printable ? 32 + Math.floor(next() * 95) : Math.floor(next() * 256),
+      );
+    const samples: string[] = [];
+    for (let i = 0; i < 4000; i++) {
+      // Mostly short runs (names, keys of a few dozen characters: where the prefix decides), some long ones.
+      const n = i % 4 === 0 ? 12 + Math.floor(next() * 300) : 12 + Math.floor(next() * 30);
+      const bytes = randomBytes(n, [0, 0.5, 0.9, 0.97, 1][i % 5]);
+      // Key containers' first bytes: DER SEQUENCE, JKS, JCEKS, KeePass, OpenSSH.
+      if (i % 7 === 0) bytes[0] = [0x30, 0xfe, 0xce, 0x03, 0x6f][i % 5];
+      const text = b64(bytes);
+      samples.push(i % 3 === 0 ? text.replace(/=+$/, '') : text);
+    }
+    let inert = 0;
+    for (const s of samples) {
+      for (const run of base64Runs(`x: ${s}\n`)) {
+        if (!run.inert) continue;
+        inert++;
+        expect(privateKeyKind(run.bytes), s).toBeUndefined();
+        expect(asText(run.bytes), s).toBeUndefined();
+      }
+    }
+    // The fast path is taken for many random-looking short runs.
+    expect(inert).toBeGreaterThan(400);
+  });
+
+  it('base64 of text, of a PEM and of a DER key is never inert', () => {
+    const der = Buffer.concat([Buffer.from([0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00, 0x02]), Buffer.alloc(64, 7)]);
+    for (const bytes of [
+      Buffer.from('user:Xk29dQ7vLm3pRt8wAbCdEf'),
+      Buffer.from('-----BEGIN RSA PRIVATE KEY-----\nMIIE'),
+      der,
+    ]) {
+      const [run] = base64Runs(`v: ${bytes.toString('base64')}\n`);
+      expect(run.inert).toBe(false);
+    }
   });
 });

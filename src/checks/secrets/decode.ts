@@ -8,10 +8,28 @@
 
 import { isUtf8 } from 'node:buffer';
 
-export interface Base64Run {
-  start: number;
-  end: number;
-  bytes: Buffer;
+/** A base64 run of a text: its place, its bytes (decoded on first use) and whether decoding it can find anything. */
+export class Base64Run {
+  private decodedBytes: Buffer | undefined;
+
+  constructor(
+    private readonly text: string,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+
+  get bytes(): Buffer {
+    return (this.decodedBytes ??= Buffer.from(this.text.slice(this.start, this.end), 'base64'));
+  }
+
+  /**
+   * The bytes are neither a private key or key store (privateKeyKind) nor text (asText), decided on the first 12
+   * bytes decoded in place: most runs of a repository are random-looking names and digests whose first bytes
+   * already fail both, and allocating and decoding each one was most of the encoded-secrets pass.
+   */
+  get inert(): boolean {
+    return prefixInert(this.text, this.start, this.end);
+  }
 }
 
 /** Shortest run worth decoding: 18 bytes; shorter runs are words and names, not encoded secrets. */
@@ -82,9 +100,49 @@ export function base64Runs(text: string, minRun = MIN_RUN): Base64Run[] {
     i = end;
     if (len < minRun || hexOnly || !(lower && upper) || len % 4 === 1) continue;
     // Unpadded runs decode as far as they go; padding in the middle is not base64.
-    out.push({ start, end, bytes: Buffer.from(text.slice(start, end), 'base64') });
+    out.push(new Base64Run(text, start, end));
   }
   return out;
+}
+
+/** Value of each base64 character code (standard alphabet), -1 elsewhere. */
+const B64_VALUE = new Int8Array(128).fill(-1);
+'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.split('').forEach((ch, i) => {
+  B64_VALUE[ch.charCodeAt(0)] = i;
+});
+
+/** First byte of every container privateKeyKind recognises: JKS, JCEKS, KeePass, OpenSSH (`o`), DER SEQUENCE. */
+const KEY_FIRST_BYTES = new Set([0xfe, 0xce, 0x03, 0x6f, 0x30]);
+const PREFIX_CHARS = 16;
+
+/**
+ * `text[start, end)` (a run: alphabet characters, then at most two `=`) decodes to bytes that privateKeyKind and
+ * asText both refuse, judged on its first 12 bytes: a first byte no key container starts with, and asText's own
+ * loop over those bytes already refusing (a NUL, or more unprintable bytes than the whole length allows — the
+ * allowance taken from an upper bound of the length, so the prefix never refuses what the whole would accept).
+ */
+function prefixInert(text: string, start: number, end: number): boolean {
+  let alpha = end - start;
+  while (alpha > 0 && text.charCodeAt(start + alpha - 1) === 61) alpha--;
+  if (alpha < PREFIX_CHARS) return false;
+  const allowed = Math.floor(Math.ceil((alpha * 3) / 4) * 0.03);
+  let unprintable = 0;
+  for (let g = 0; g < PREFIX_CHARS; g += 4) {
+    let v = 0;
+    for (let k = 0; k < 4; k++) {
+      const c = text.charCodeAt(start + g + k);
+      const d = c < 128 ? B64_VALUE[c] : -1;
+      if (d < 0) return false; // not a plain run after all: decode it the usual way
+      v = (v << 6) | d;
+    }
+    if (g === 0 && KEY_FIRST_BYTES.has((v >> 16) & 0xff)) return false;
+    for (let shift = 16; shift >= 0; shift -= 8) {
+      const b = (v >> shift) & 0xff;
+      if (b === 0) return true;
+      if (((b < 32 && b !== 9 && b !== 10 && b !== 13) || b === 127) && ++unprintable > allowed) return true;
+    }
+  }
+  return false;
 }
 
 const UTF8 = new TextDecoder('utf-8');

@@ -530,7 +530,7 @@ export class Scanner {
       while (m < matched.length && matched[m][1] <= run.start) m++;
       if (m < matched.length && matched[m][0] < run.end) continue;
       const found: Pending[] = [];
-      this.decoded(run.bytes, DECODE_DEPTH, ' (base64-decoded)', found);
+      if (!run.inert) this.decoded(run.bytes, DECODE_DEPTH, ' (base64-decoded)', found);
       if (found.length === 0) continue;
       const pos = lines().position(run.start);
       for (const f of found) findings.push({ ...f, file, line: pos.line, column: pos.column, offset: run.start });
@@ -713,7 +713,8 @@ export class Scanner {
         // base64 anywhere (a ConfigMap value, an annotation, an env value): decoded and scanned again, unless a
         // content rule already named the value (kubeconfig `client-key-data`).
         if (r.candidates.length === 0)
-          for (const run of base64Runs(visit.value)) this.decoded(run.bytes, DECODE_DEPTH, ' (base64-decoded)', out);
+          for (const run of base64Runs(visit.value))
+            if (!run.inert) this.decoded(run.bytes, DECODE_DEPTH, ' (base64-decoded)', out);
         return out;
       }
       case 'secret-data': {
@@ -725,7 +726,7 @@ export class Scanner {
           if (isPublicMaterialOnly(visit.text) || /^ENC\[AES256_GCM,[^\]]*\]$/.test(visit.text.trim())) return [];
           const r = this.detector.detect(`${visit.key}: ${visit.text}`, { stopWords });
           for (const c of r.candidates) out.push(this.fromCandidate(c, where));
-          for (const run of base64Runs(visit.text)) this.decoded(run.bytes, DECODE_DEPTH, where, out);
+          for (const run of base64Runs(visit.text)) if (!run.inert) this.decoded(run.bytes, DECODE_DEPTH, where, out);
         } else {
           this.decoded(visit.bytes, 0, where, out);
         }
@@ -853,7 +854,7 @@ export class Scanner {
     for (const c of r.candidates) out.push(this.fromCandidate(c, where));
     // Text that matched already names its credential (a PEM key is not reported again as the DER inside it).
     if (depth > 0 && r.candidates.length === 0)
-      for (const run of base64Runs(text)) this.decoded(run.bytes, depth - 1, where, out);
+      for (const run of base64Runs(text)) if (!run.inert) this.decoded(run.bytes, depth - 1, where, out);
   }
 
   private fromCandidate(c: Candidate, where: string): Pending {
