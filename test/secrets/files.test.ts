@@ -69,7 +69,7 @@ describe('which files are scanned', () => {
     await writeFile(join(root, 'client.p12'), Buffer.from([0x30, 0x82, 0, 0, 1, 2, 3, 4]));
     const result = await run(root);
     expect(result.findings.map((f) => [f.ruleId, f.severity ?? 'default', f.file ?? null, f.message])).toEqual([
-      ['KFM-SEC-005', 'info', null, '2 binary file(s) not scanned for secrets: client.p12, logo.png'],
+      ['KFM-SEC-005', 'info', null, '2 binary file(s) were not scanned (client.p12, logo.png)'],
       ['KFM-SEC-006', 'default', 'client.p12', 'Key store file committed: binary key store (8 bytes)'],
     ]);
     expect(result.stats.binarySkipped).toEqual(['client.p12', 'logo.png']);

@@ -31,6 +31,7 @@ import type { SecretsSettings } from './config.js';
 import { Detector, type Candidate, type DetectorStats } from './detector.js';
 import { asText, base64Runs, looksSealed, privateKeyKind } from './decode.js';
 import { isKeystoreName, listRepoFiles, readForScan } from './files.js';
+import { MARKDOWN_NAME, markdownYaml } from './markdown.js';
 import { redactedHint, resolveFingerprintKey, SecretHasher, type FingerprintKey } from './redact.js';
 import {
   RULE_ALLOW_NOT_PERMITTED,
@@ -410,7 +411,8 @@ function finishScan(options: SecretsScanOptions, repo: RepoScan): SecretsScanRes
     out.push({
       ruleId: RULE_BINARY_SKIPPED,
       severity: 'info',
-      message: `${stats.binarySkipped.length} binary file(s) not scanned for secrets: ${shown}${more}`,
+      // No `secrets:` before the list: the redactor would read the first name as the value of a secret-like key.
+      message: `${stats.binarySkipped.length} binary file(s) were not scanned (${shown}${more})`,
       fingerprintParts: ['binary', ...stats.binarySkipped],
     });
   }
@@ -465,6 +467,14 @@ function compare(a: SecretFinding, b: SecretFinding): number {
   return fa.localeCompare(fb) || (a.line ?? 0) - (b.line ?? 0) || a.ruleId.localeCompare(b.ruleId);
 }
 
+/** Rules about what a manifest deploys (not about a value's content): not applied to examples in documentation. */
+const DEPLOYED_RULES: ReadonlySet<string> = new Set([
+  RULE_PLAINTEXT_SECRET,
+  RULE_PLAIN_IN_REFERENCE,
+  RULE_SECRET_GENERATOR,
+]);
+/** Where external-secrets renders a template (walk.ts names the place). */
+const TEMPLATE_DATA = 'ExternalSecret target.template.data';
 const YAML_NAME = /(?:\.ya?ml|\.json)$/i;
 /** Copies and templates of YAML files keep their structure: `x.yaml.bak`, `x.yml.orig`, `x.yaml.j2`, `x.json~`. */
 const BACKUP_SUFFIX =
@@ -503,10 +513,17 @@ export class Scanner {
     // Whatever the file is called, YAML/JSON content gets the walk; `strict`: the name or the content says it is
     // YAML/JSON, so a parse failure is a finding (a Markdown file that is not YAML is simply not structured).
     // Asked only when a parse fails (two probes over the text for every file showed in the tree profile).
+    // A Markdown file is prose around fenced blocks: only its YAML/JSON blocks are walked (same offsets), and a block
+    // that does not parse is documentation, read by the line patterns and the base64 pass like any prose.
+    const markdown = MARKDOWN_NAME.test(file);
+    const structured = markdown ? markdownYaml(text) : text;
     const strict = (): boolean =>
-      isKustomization || yamlName(file) || MANIFEST_START.test(text) || MANIFEST_LINE.test(text);
+      !markdown && (isKustomization || yamlName(file) || MANIFEST_START.test(text) || MANIFEST_LINE.test(text));
     let walked = false;
-    const worthParsing = isKustomization || needsStructure(text, detected.candidates.length > 0).needed;
+    let covered: [number, number][] = [];
+    const worthParsing =
+      structured !== undefined &&
+      (isKustomization || needsStructure(structured, detected.candidates.length > 0).needed);
     // A text that exhausted the detector's budget is already a failing finding; walking it would repeat the work.
     if (worthParsing && !detected.truncated) {
       if (text.length > MAX_YAML_PARSE) {
@@ -515,18 +532,33 @@ export class Scanner {
           message: `${ruleTitle(RULE_SCAN_BUDGET)}: too large to parse for Kubernetes shapes (${text.length} characters)`,
         });
       } else {
-        const walk = this.walkFile(file, text, lower, isKustomization, strict, findings, generators);
-        walked = walk.parsed;
+        const walk = this.walkFile(
+          file,
+          structured,
+          lower,
+          { kustomization: isKustomization, markdown },
+          strict,
+          findings,
+          generators,
+        );
+        // The walk decodes every scalar it read; in a Markdown file the prose around the blocks was not read.
+        walked = walk.parsed && !markdown;
+        covered = walk.covered;
         if (walk.covered.length > 0) dropCovered(findings, walk.covered);
       }
     }
     // base64 runs anywhere in the text, decoded, unless the walk read the file (it decodes every scalar itself).
     // A run a content rule already matched (kubeconfig `client-key-data`) is not reported twice.
     const matched = detected.candidates.map((c) => [c.start, c.end]).sort((x, y) => x[0] - y[0]);
+    // Scalars a Markdown file's walk already decoded (value ranges: sorted, never nested).
+    const read = [...covered].sort((x, y) => x[0] - y[0]);
     let m = 0;
+    let r = 0;
     for (const run of walked ? [] : base64Runs(text)) {
       while (m < matched.length && matched[m][1] <= run.start) m++;
       if (m < matched.length && matched[m][0] < run.end) continue;
+      while (r < read.length && read[r][1] <= run.start) r++;
+      if (r < read.length && read[r][0] < run.end) continue;
       const found: Pending[] = [];
       this.decoded(run.bytes, DECODE_DEPTH, ' (base64-decoded)', found);
       if (found.length === 0) continue;
@@ -557,7 +589,7 @@ export class Scanner {
     file: string,
     text: string,
     lower: () => string,
-    kustomization: boolean,
+    kind: { kustomization: boolean; markdown: boolean },
     strict: () => boolean,
     findings: Pending[],
     generators: GeneratorRef[],
@@ -581,7 +613,7 @@ export class Scanner {
       if (value === null || typeof value !== 'object') continue;
       let visits: Visit[];
       try {
-        visits = walkDocument(value, { kustomization, maxNodes });
+        visits = walkDocument(value, { kustomization: kind.kustomization, maxNodes });
       } catch (err) {
         if (!(err instanceof WalkBudgetExceeded)) throw err;
         findings.push(
@@ -596,7 +628,10 @@ export class Scanner {
       for (const visit of visits) {
         if (visit.type === 'generator-source') walked.push({ doc: d, visit, found: [] });
         else {
-          const found = this.judge(visit, lower);
+          let found = this.judge(visit, lower);
+          // A manifest quoted in documentation is an example, never applied: what it deploys is not judged (a
+          // Secret with `XXXXXX` data), what it holds is (every content rule still reads its decoded values).
+          if (kind.markdown) found = found.filter((f) => !DEPLOYED_RULES.has(f.ruleId));
           if (found.length > 0) walked.push({ doc: d, visit, found });
         }
       }
@@ -757,11 +792,20 @@ export class Scanner {
         ];
       }
       case 'plain-in-reference': {
-        // A template that reads from the store (`{{ .password }}`) is the intended use, not a literal.
-        if (visit.value.includes('{{') || isPlaceholder(visit.value, stopWords)) return [];
+        if (isPlaceholder(visit.value, stopWords)) return [];
         const where = ` in ${visit.where} \`${visit.key}\``;
-        const r = this.detector.detect(`${visit.key}: ${visit.value}`, { stopWords });
+        // What a template reads from the store (`{{ .password }}`) is the intended use; the text around it is not.
+        const templated = visit.value.includes('{{');
+        // Each action becomes x…x (a placeholder to every rule), so `https://{{ .user }}:<literal>@host` keeps its shape.
+        const literal = templated ? blankTemplateActions(visit.value, 'x') : visit.value;
+        const r = this.detector.detect(`${visit.key}: ${literal}`, { stopWords });
         const out = r.candidates.map((c) => this.fromCandidate(c, where));
+        if (r.candidates.length === 0)
+          for (const run of base64Runs(literal)) this.decoded(run.bytes, DECODE_DEPTH, where, out);
+        // A templated value, and a whole document a template writes into the Secret (a config file of several
+        // lines, e.g. a product's declarative config), are judged by their content; a one-line literal is the secret.
+        const document = visit.where === TEMPLATE_DATA && literal.trim().includes('\n');
+        if (templated || document) return out;
         out.push({
           ruleId: RULE_PLAIN_IN_REFERENCE,
           message: `${ruleTitle(RULE_PLAIN_IN_REFERENCE)}: ${visit.where} \`${visit.key}\` ${redactedHint(visit.value, 0)}`,
@@ -944,7 +988,7 @@ export function isSopsEncrypted(text: string): boolean {
 }
 
 /** `{{ … }}` actions replaced by spaces (newlines kept), in one pass: offsets and lines stay where they were. */
-export function blankTemplateActions(text: string): string {
+export function blankTemplateActions(text: string, fill = ' '): string {
   let out = '';
   let from = 0;
   for (;;) {
@@ -952,7 +996,7 @@ export function blankTemplateActions(text: string): string {
     if (open === -1) break;
     const close = text.indexOf('}}', open + 2);
     const end = close === -1 ? text.length : close + 2;
-    out += text.slice(from, open) + text.slice(open, end).replace(/[^\n]/g, ' ');
+    out += text.slice(from, open) + text.slice(open, end).replace(/[^\n]/g, fill);
     from = end;
   }
   return out + text.slice(from);
