@@ -766,7 +766,7 @@ export class Scanner {
         return out;
       }
       case 'generator-literal': {
-        if (isPlaceholder(visit.value, stopWords) && !isWeakDefault(visit.value)) return [];
+        if (isPlaceholder(visit.value) && !isWeakDefault(visit.value)) return [];
         const where = ` in secretGenerator \`${visit.generator}\` literal \`${visit.key}\``;
         const r = this.detector.detect(`${visit.key}: ${visit.value}`, { stopWords });
         const specific = r.candidates.filter((c) => !c.rule.generic);
@@ -792,7 +792,8 @@ export class Scanner {
         ];
       }
       case 'plain-in-reference': {
-        if (isPlaceholder(visit.value, stopWords)) return [];
+        // Structural rules ignore the config's stop words (they tune the generic content rules only).
+        if (isPlaceholder(visit.value)) return [];
         const where = ` in ${visit.where} \`${visit.key}\``;
         // What a template reads from the store (`{{ .password }}`) is the intended use; the text around it is not.
         const templated = visit.value.includes('{{');
@@ -843,7 +844,7 @@ export class Scanner {
         if (read.kind !== 'text' || isSopsEncrypted(read.text)) continue;
         if (g.visit.source === 'envs') {
           for (const entry of parseEnvFile(read.text)) {
-            if (isPlaceholder(entry.value, this.settings.stopWords)) continue;
+            if (isPlaceholder(entry.value)) continue;
             const hash = this.hasher.hash(entry.value);
             if (alreadyThere.has(hash)) continue;
             scan.findings.push({
