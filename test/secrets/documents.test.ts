@@ -99,3 +99,19 @@ describe('ExternalSecret templates: documents are judged by their content', () =
     ]);
   });
 });
+
+describe('scripts, pages and logs are not YAML files', () => {
+  it('a shell script with a heredoc manifest and an HTML report are read by the line rules, without a structure finding', async () => {
+    const token = `ghp_${g.alnum(36)}`;
+    const fs = await scan({
+      'bin/setup.sh': `#!/bin/sh\nset -e\ncat <<EOF | oc apply -f -\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \${NAME}\ndata: {a: [\nEOF\necho ${token}\n`,
+      'reports/r.html': `<html><body><pre>\napiVersion: v1\nkind: Pod\n</pre>\n<p>a: b: c</p></body></html>\n`,
+    });
+    expect(fs.map((f) => [f.ruleId, f.file, f.line])).toEqual([['KFM-SEC-030', 'bin/setup.sh', 10]]);
+  });
+
+  it('a script named like YAML, or a file of no known language with a manifest line, still is', async () => {
+    const fs = await scan({ 'notes.txt': `see below\napiVersion: v1\nkind: Secret\ndata: {a: [\n` });
+    expect(fs.map((f) => f.ruleId)).toContain('KFM-SEC-008');
+  });
+});

@@ -482,6 +482,9 @@ const BACKUP_SUFFIX =
 /** Content that declares itself a Kubernetes manifest or a JSON document, whatever the file is called. */
 const MANIFEST_START = /^\ufeff?(?:---|apiVersion:|kind:|\s*\{|\s*\[[ \t\r\n]*[{["\]])/;
 const MANIFEST_LINE = /\n(?:apiVersion|kind):/;
+/** Names of files in another language (scripts, pages, logs, code, other config formats). */
+const OTHER_LANGUAGE =
+  /\.(?:sh|bash|zsh|ksh|fish|ps1|psm1|bat|cmd|html?|xhtml|xml|svg|log|py|rb|go|js|mjs|cjs|jsx|ts|tsx|java|kt|kts|scala|groovy|gradle|c|h|cc|cpp|hpp|cs|rs|php|pl|lua|r|swift|tf|tfvars|hcl|ini|conf|cfg|properties|toml|csv|tsv|sql|css|scss|less|ipynb|rst|adoc|tex|dockerfile|mk)$/i;
 /** Largest text whose lines are located through a full `yaml` CST parse (larger: the key-line index). */
 const MAX_LOCATE = 256 * 1024;
 /** Walk budget per parsed text: nodes visited, aliases included (a billion-laughs document stops here). */
@@ -517,8 +520,14 @@ export class Scanner {
     // that does not parse is documentation, read by the line patterns and the base64 pass like any prose.
     const markdown = MARKDOWN_NAME.test(file);
     const structured = markdown ? markdownYaml(text) : text;
+    // A manifest line in the middle of a script, a page or a log (`cat <<EOF | oc apply -f -`, an HTML report) does
+    // not make the file YAML; a file of another known language is YAML only when it starts like a manifest.
     const strict = (): boolean =>
-      !markdown && (isKustomization || yamlName(file) || MANIFEST_START.test(text) || MANIFEST_LINE.test(text));
+      !markdown &&
+      (isKustomization ||
+        yamlName(file) ||
+        MANIFEST_START.test(text) ||
+        (!OTHER_LANGUAGE.test(file) && MANIFEST_LINE.test(text)));
     let walked = false;
     let covered: [number, number][] = [];
     const worthParsing =
