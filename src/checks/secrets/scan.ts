@@ -39,6 +39,7 @@ import {
   RULE_BASELINE_INVALID,
   RULE_BASELINE_NO_REASON,
   RULE_BINARY_SKIPPED,
+  RULE_EXCLUDED,
   RULE_KEYSTORE_FILE,
   RULE_PLAINTEXT_SECRET,
   RULE_PLAIN_IN_REFERENCE,
@@ -227,12 +228,30 @@ export async function scanRepository(
     stats.via = listed.via;
     stats.filesListed = listed.files.length;
     const only = options.only ? new Set(options.only) : undefined;
+    const excluded: string[] = [];
     const files = listed.files.filter((f) => {
       if (only && !only.has(f)) return false;
       const skip = settings.exclude.length > 0 && matchesAny(f, settings.exclude);
-      if (skip) stats.excluded++;
+      if (skip) excluded.push(f);
       return !skip;
     });
+    stats.excluded = excluded.length;
+    // The exclude list is the repository's own config: it quiets the generic rules, never a known credential format.
+    for (const file of excluded) {
+      if (options.signal?.aborted) break;
+      await pause();
+      const found = scanner.scanExcluded(file, readForScan(resolve(root, file), settings.maxFileBytes));
+      for (const f of found) out.push(f);
+    }
+    if (excluded.length > 0) {
+      const more = excluded.length > 5 ? ` and ${excluded.length - 5} more` : '';
+      out.push({
+        ruleId: RULE_EXCLUDED,
+        severity: 'info',
+        message: `${excluded.length} file(s) skipped by secrets.exclude for the generic rules, still searched for known credential formats (${excluded.slice(0, 5).join(', ')}${more})`,
+        fingerprintParts: ['excluded', ...excluded],
+      });
+    }
     const scannedSet = new Set(files);
     for (const file of files) {
       if (options.signal?.aborted) break;
@@ -587,6 +606,36 @@ export class Scanner {
       allows: allowsFound.length > 0 ? new InlineAllows(allowsFound, this.settings.allowRules) : undefined,
       generators,
     };
+  }
+
+  /** A file `secrets.exclude` skips: only the rules for known credential formats, and key stores by content. */
+  scanExcluded(file: string, outcome: ReturnType<typeof readForScan>): SecretFinding[] {
+    const where = ' (in a file secrets.exclude skips; known credential formats are still reported)';
+    if (outcome.kind === 'binary') {
+      const key = privateKeyKind(outcome.head);
+      if (key === undefined) return [];
+      return [
+        {
+          ruleId: RULE_KEYSTORE_FILE,
+          message: `${ruleTitle(RULE_KEYSTORE_FILE)}: ${key} (${outcome.bytes} bytes)${where}`,
+          file,
+          fingerprintParts: ['keystore'],
+        },
+      ];
+    }
+    if (outcome.kind !== 'text') return [];
+    const lines = new LineIndex(outcome.text);
+    const detected = this.detector.detect(outcome.text, { skipGeneric: true });
+    const allows = outcome.text.includes('kfm-gitops:allow')
+      ? new InlineAllows(parseInlineAllows(outcome.text, lines), this.settings.allowRules)
+      : undefined;
+    return detected.candidates.map((c) => {
+      const pos = lines.position(c.at);
+      const f = strip({ ...this.fromCandidate(c, where), file, line: pos.line, column: pos.column });
+      const reason = allows?.reasonFor(f.ruleId, f.line);
+      if (reason !== undefined) f.suppressed = { by: 'inline', reason };
+      return f;
+    });
   }
 
   /**
