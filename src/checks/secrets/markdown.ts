@@ -20,6 +20,8 @@ interface Fence {
 
 /** The file with only its YAML/JSON fenced blocks left in place, or undefined when it has none. */
 export function markdownYaml(text: string): string | undefined {
+  // No fence at all (most Markdown: runbooks, notes): nothing to keep, and no blanked copy of the file to build.
+  if (text.indexOf('```') === -1 && text.indexOf('~~~') === -1) return undefined;
   const out: string[] = [];
   let fence: Fence | undefined;
   let pendingUnlabelled: { at: number; open: string } | undefined;
