@@ -15,6 +15,7 @@ import { SourceMapper } from './render/sourcemap.js';
 import type { Renderer } from './render/types.js';
 import { headStart, runChecks } from './run/checks.js';
 import { summaryOf, type PipelineOptions } from './run/common.js';
+import { compactRendered } from './run/compact.js';
 import { resolveOrigins } from './run/origins.js';
 import type { ResultLayer } from './run/result-layer.js';
 import {
@@ -116,6 +117,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   let failed = 0;
   const rendered = await mapPool(overlays, options.renderer.lanes ?? options.concurrency, async (overlay) => {
     const r = await renderOverlay(overlay, { ...options, walk }, (f) => collector.add(f));
+    compactRendered(r);
     head.observe(r);
     done++;
     if (r.status !== 'ok') failed++;
