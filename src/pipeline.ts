@@ -15,7 +15,7 @@ import { SourceMapper } from './render/sourcemap.js';
 import type { Renderer } from './render/types.js';
 import { headStart, runChecks } from './run/checks.js';
 import { summaryOf, type PipelineOptions } from './run/common.js';
-import { compactRendered } from './run/compact.js';
+import { Compactor } from './run/compact.js';
 import { resolveOrigins } from './run/origins.js';
 import type { ResultLayer } from './run/result-layer.js';
 import {
@@ -115,9 +115,10 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   );
   let done = 0;
   let failed = 0;
+  const compactor = new Compactor();
   const rendered = await mapPool(overlays, options.renderer.lanes ?? options.concurrency, async (overlay) => {
     const r = await renderOverlay(overlay, { ...options, walk }, (f) => collector.add(f));
-    compactRendered(r);
+    compactor.overlay(r);
     head.observe(r);
     done++;
     if (r.status !== 'ok') failed++;
