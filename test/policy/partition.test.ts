@@ -194,7 +194,11 @@ describe('policy partition (issue 20)', () => {
   });
 
   it('namespace keys over-approximate: own namespace or default, every namespace field, ExternalName labels', () => {
-    expect(namespaceKeys({ kind: 'ConfigMap', metadata: { name: 'x' } })).toEqual(['default']);
+    expect(namespaceKeys({ kind: 'Service', metadata: { name: 'x' } })).toEqual(['default']);
+    expect(namespaceKeys({ kind: 'ConfigMap', metadata: { name: 'x', namespace: 'n' } })).toEqual(['n']);
+    // A cluster-scoped object joins nothing by its (absent) namespace; a Namespace joins its own.
+    expect(namespaceKeys({ kind: 'ClusterSecretStore', metadata: { name: 'x' } })).toEqual([]);
+    expect(namespaceKeys({ kind: 'Namespace', metadata: { name: 'team-a' } })).toEqual(['team-a']);
     expect(
       namespaceKeys({
         kind: 'Service',

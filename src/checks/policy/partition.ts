@@ -1,20 +1,23 @@
 /**
  * Splits one env's evaluation of the built-in policies into groups that cannot relate to each other, so that the
  * OPA Wasm instance holds one group at a time instead of everything an env deploys (issue 20: the instance's memory
- * grows to the largest input and never shrinks). The audit that makes this equivalent to one evaluation per env is
- * docs/checks/policy.md ("Partitioning an env"); in short, every built-in rule joins objects only
- *  - by namespace (the object's `metadata.namespace`, "default" when absent, as `k8s.namespace` reads it): stores,
- *    their Services, Secrets, claims and NetworkPolicies, Roles of a RoleBinding, a Rollout's workloadRef, default-deny
- *    policies, the first app object of a namespace;
+ * grows to the largest input and never shrinks), and each group carries only the shared context it can relate to
+ * (with every platform overlay's objects in every env's input, the work grew with envs × platform objects). The
+ * audit that makes this equivalent to one evaluation per env is docs/checks/policy.md ("Partitioning an env"); in
+ * short, every built-in rule joins objects only
+ *  - by namespace (`k8s.namespace`: `metadata.namespace`, "default" when absent) between objects of the kinds in
+ *    NAMESPACE_JOINED: stores, their Services, Secrets, claims and NetworkPolicies, Roles of a RoleBinding, a Rollout's
+ *    workloadRef, default-deny policies, routes and their backends; and the first app object (with a namespace) of
+ *    a namespace;
  *  - across namespaces only through a namespace named inside an object (an HTTPRoute backendRef's `namespace`) or an
  *    ExternalName Service's DNS name;
  *  - globally through ClusterRoles (by name, aggregation labels) and CustomResourceDefinitions (scope of a kind), the
  *    run's AppProjects and params (already in every input), and whether platform objects are in view.
- * So overlays are joined (union-find) when they share a namespace, where every string under a `namespace` key and
- * every label of an ExternalName counts as one, over-approximating; ClusterRoles, CRDs and Namespaces are copied
- * into every group as read-only context. Rules report only on a group's own resources, each of which is in exactly
- * one group, so nothing is reported twice. A bundle whose rules were not audited (its sources digest differs from
- * AUDITED_POLICY_SOURCES) is evaluated as one group per env, as before: fail closed.
+ * So overlays are joined (union-find) when they share a namespace key, where every string under a `namespace` key and
+ * every label of an ExternalName counts as one, over-approximating; ClusterRoles and CRDs are copied into every group
+ * as read-only context. Rules report only on a group's own resources, each of which is in exactly one group, so
+ * nothing is reported twice. A bundle whose rules were not audited (its sources digest differs from
+ * AUDITED_POLICY_SOURCES) is evaluated as one group per env with all its context, as before: fail closed.
  */
 import type { EnvGroup } from './input.js';
 
@@ -23,10 +26,43 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '73afd091b0d63526738fddd4cd55df775564d34c35037faf8e354ca5000c856b';
+export const AUDITED_POLICY_SOURCES = '6c04854c7d7896d54b5ab7ec0ba2fa5f394c58b4ce4365408e1e177031c9ddfe';
 
 /** Kinds the rules look up across every namespace (by name or by a property of the kind): context of every group. */
-const GLOBAL_KINDS: ReadonlySet<string> = new Set(['ClusterRole', 'CustomResourceDefinition', 'Namespace']);
+const GLOBAL_KINDS: ReadonlySet<string> = new Set(['ClusterRole', 'CustomResourceDefinition']);
+
+/**
+ * Kinds the rules join by namespace, also when the object has no `metadata.namespace` (then `k8s.namespace` says
+ * "default"): pod-running kinds (`k8s.template_paths`), Services, NetworkPolicies, Secrets and their stand-ins,
+ * Roles and RoleBindings, routes. Any other object joins by namespace only through a namespace it names.
+ */
+const NAMESPACE_JOINED: ReadonlySet<string> = new Set([
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'ReplicationController',
+  'Job',
+  'CronJob',
+  'Pod',
+  'PodTemplate',
+  'Rollout',
+  'DeploymentConfig',
+  'Service',
+  'NetworkPolicy',
+  'Secret',
+  'SealedSecret',
+  'ExternalSecret',
+  'Role',
+  'RoleBinding',
+  'Route',
+  'Ingress',
+  'HTTPRoute',
+  'TLSRoute',
+  'GRPCRoute',
+  'TCPRoute',
+  'UDPRoute',
+]);
 
 /** One part of an env's evaluation: its own overlays (judged) and the shared platform context it may look up. */
 export interface EnvPart {
@@ -41,21 +77,31 @@ export function isGlobal(object: Obj): boolean {
   return typeof object.kind === 'string' && GLOBAL_KINDS.has(object.kind);
 }
 
+/** Keys per object: a shared platform object is looked at once per env, and envs can be many. */
+const keyCache = new WeakMap<Obj, readonly string[]>();
+
 /**
- * The namespaces an object can join: its own (as the rules read it) plus every string under a `namespace` key
- * anywhere in it and, for an ExternalName Service, every DNS label of the name. Over-approximating only merges
- * more groups, never fewer.
+ * The namespaces an object can join: its own (as the rules read it, for a namespaced object or a NAMESPACE_JOINED
+ * kind), a Namespace's own name, every string under a `namespace` key anywhere in it and, for an ExternalName
+ * Service, every DNS label of the name. Over-approximating only merges more groups, never fewer.
  */
-export function namespaceKeys(object: Obj): string[] {
+export function namespaceKeys(object: Obj): readonly string[] {
+  const cached = keyCache.get(object);
+  if (cached) return cached;
+  const keys = new Set<string>();
   const meta = object.metadata as Obj | undefined;
-  const own = meta && typeof meta.namespace === 'string' ? meta.namespace : 'default';
-  const keys = new Set<string>([own]);
+  const kind = typeof object.kind === 'string' ? object.kind : '';
+  if (meta && typeof meta.namespace === 'string') keys.add(meta.namespace);
+  else if (NAMESPACE_JOINED.has(kind)) keys.add('default');
+  if (kind === 'Namespace' && meta && typeof meta.name === 'string') keys.add(meta.name);
   collectNamespaceFields(object, keys, 0);
   const spec = object.spec as Obj | undefined;
-  if (object.kind === 'Service' && spec && typeof spec.externalName === 'string') {
+  if (kind === 'Service' && spec && typeof spec.externalName === 'string') {
     for (const label of spec.externalName.toLowerCase().split('.')) if (label !== '') keys.add(label);
   }
-  return [...keys];
+  const out = [...keys];
+  keyCache.set(object, out);
+  return out;
 }
 
 function collectNamespaceFields(value: unknown, into: Set<string>, depth: number): void {
@@ -74,10 +120,10 @@ function collectNamespaceFields(value: unknown, into: Set<string>, depth: number
 /**
  * The parts of one env's evaluation. `platformInView` is whether the whole env's input had platform objects in view
  * (a non-apps overlay or any shared context), which the lateral-movement rules (KFM-TM-006/007) depend on: a part
- * that would lose it gets one shared object back. `partition: false` gives the single part of before.
+ * that would lose it gets one object of the env's input back. `partition: false` gives the single part of before.
  */
 export function partitionEnv(group: EnvGroup, shared: Obj[], options: { partition: boolean }): EnvPart[] {
-  if (!options.partition || group.members.length <= 1) return [{ group, shared }];
+  if (!options.partition) return [{ group, shared }];
   const parent = group.members.map((_, k) => k);
   const find = (k: number): number => {
     while (parent[k] !== k) {
@@ -116,7 +162,6 @@ export function partitionEnv(group: EnvGroup, shared: Obj[], options: { partitio
     if (list) list.push(k);
     else roots.set(root, [k]);
   });
-  if (roots.size <= 1) return [{ group, shared }];
 
   // Shared context by the part it can relate to (a shared object joining two parts goes to both: it is never judged).
   const partOfKey = new Map<string, number>();
