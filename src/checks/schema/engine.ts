@@ -12,6 +12,8 @@ import type { JsonSchema } from './crd.js';
 import type { ValidatorDiskCache } from './disk-cache.js';
 
 const BASE_ID = 'https://schemas.kfm-gitops.local';
+/** Key prefix of the validators of the release's own definitions (no repository input). */
+const K8S_PREFIX = 'k8s:';
 const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 
 export interface ReleaseFile {
@@ -108,7 +110,7 @@ export class ReleaseEngine {
   kubernetesTarget(apiVersion: string, kind: string): ValidatorTarget | undefined {
     const def = this.definitionOf(apiVersion, kind);
     if (!def) return undefined;
-    return { key: `k8s:${def}`, schema: { $ref: `${this.k8sId}#/$defs/${def}` } };
+    return { key: `${K8S_PREFIX}${def}`, schema: { $ref: `${this.k8sId}#/$defs/${def}` } };
   }
 
   /**
@@ -140,11 +142,17 @@ export class ReleaseEngine {
 
   /**
    * Makes the targets ready before a run: from memory, else from the disk cache, else compiled (and written to the
-   * disk cache). A schema that does not compile is left for `get`, which throws where it can be reported.
+   * disk cache: the per-user one for the release's own kinds when given, the repository's for the rest). A schema that does not compile is left for `get`, which throws where it can be reported.
    */
-  async warm(targets: Iterable<ValidatorTarget>, cache: ValidatorDiskCache | undefined): Promise<void> {
+  async warm(
+    targets: Iterable<ValidatorTarget>,
+    repoCache: ValidatorDiskCache | undefined,
+    shippedCache?: ValidatorDiskCache,
+  ): Promise<void> {
     for (const target of targets) {
       if (this.validators.has(target.key)) continue;
+      // The release's own kinds depend on the tool alone: their validators are kept per user (disk-cache.ts).
+      const cache = target.key.startsWith(K8S_PREFIX) ? (shippedCache ?? repoCache) : repoCache;
       const diskKey = cache?.keyFor(this.releaseHash, target.schema);
       const loaded = cache && diskKey ? await cache.load(diskKey) : undefined;
       if (loaded) {

@@ -108,7 +108,11 @@ export class ResourceValidator {
   }
 
   /** Resolves every resource's schema and loads or compiles the validators ahead of the (synchronous) validation. */
-  async prepare(resources: Resource[], cache: ValidatorDiskCache | undefined): Promise<void> {
+  async prepare(
+    resources: Resource[],
+    cache: ValidatorDiskCache | undefined,
+    shippedCache?: ValidatorDiskCache,
+  ): Promise<void> {
     const targets = new Map<string, ValidatorTarget>();
     const visit = (object: Record<string, unknown>, overlay: string): void => {
       const { apiVersion, kind } = object;
@@ -121,7 +125,7 @@ export class ResourceValidator {
       if (target) targets.set(target.key, target);
     };
     for (const r of resources) visit(r.object, r.overlay);
-    await this.engine.warm(targets.values(), cache);
+    await this.engine.warm(targets.values(), cache, shippedCache);
   }
 
   /** Schema lookup, memoised per overlay/apiVersion/kind (the answer never changes within a run). */
