@@ -92,24 +92,51 @@ describe('validator disk cache', () => {
     expect((globalThis as { kfmPlanted?: boolean }).kfmPlanted).toBeUndefined();
   });
 
-  it("the release's own kinds go to the per-user cache (outside the repository), the rest to the repository's", async () => {
-    const resources = parse(manifest); // a Deployment (shipped definition) and an Application (shipped CRD pack)
+  it("schemas shipped with the tool go to the per-user cache (outside the repository), a CRD of the run to the repository's", async () => {
+    // A Deployment (the release's definitions), an Application (the shipped CRD pack), a CRD of the run and its object.
+    const crd = `---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: {type: object, properties: {size: {type: integer}}}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+spec: {size: many}
+`;
+    const resources = parse(manifest + crd);
     const inMemory = await run(resources, undefined);
+    expect(inMemory.join('\n')).toContain('size');
     expect(shippedSchemaCacheDir(env)).toBe(join(tmp, 'home-cache', 'kfm-gitops', 'schema'));
     const repo = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;
     const shipped = ValidatorDiskCache.openShipped(env)!;
     expect(await run(resources, repo, shipped)).toEqual(inMemory);
-    expect([repo.stats.writes, shipped.stats.writes]).toEqual([1, 1]);
-    expect(readdirSync(shippedSchemaCacheDir(env)).filter((f) => f.endsWith('.mjs'))).toHaveLength(1);
-    // Another repository (its own cache empty) loads the Deployment's validator instead of compiling it.
+    // The CRD object itself and the Deployment: the release's definitions; the Application: the shipped pack.
+    expect([repo.stats.writes, shipped.stats.writes]).toEqual([1, 3]);
+    const modules = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.mjs'));
+    expect(modules(shippedSchemaCacheDir(env))).toHaveLength(3);
+    // Another repository (its own cache empty) loads the shipped validators instead of compiling them.
     const otherRepo = ValidatorDiskCache.open(join(tmp, 'other-cache'), env)!;
     const again = ValidatorDiskCache.openShipped(env)!;
     expect(await run(resources, otherRepo, again)).toEqual(inMemory);
-    expect(again.stats).toEqual({ hits: 1, writes: 0, rejected: 0 });
+    expect(again.stats).toEqual({ hits: 3, writes: 0, rejected: 0 });
     expect(otherRepo.stats).toEqual({ hits: 0, writes: 1, rejected: 0 });
     // Authenticated like the repository's: an edited module is never imported, the validator is compiled again.
     const dir = shippedSchemaCacheDir(env);
-    for (const f of readdirSync(dir).filter((n) => n.endsWith('.mjs'))) {
+    for (const f of modules(dir)) {
       const text = readFileSync(join(dir, f), 'utf8');
       writeFileSync(
         join(dir, f),
@@ -118,7 +145,7 @@ describe('validator disk cache', () => {
     }
     const planted = ValidatorDiskCache.openShipped(env)!;
     expect(await run(resources, otherRepo, planted)).toEqual(inMemory);
-    expect(planted.stats).toMatchObject({ hits: 0, rejected: 1 });
+    expect(planted.stats).toMatchObject({ hits: 0, rejected: 3 });
     expect((globalThis as { kfmPlanted?: number }).kfmPlanted).toBeUndefined();
   });
 

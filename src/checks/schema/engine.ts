@@ -12,8 +12,6 @@ import type { JsonSchema } from './crd.js';
 import type { ValidatorDiskCache } from './disk-cache.js';
 
 const BASE_ID = 'https://schemas.kfm-gitops.local';
-/** Key prefix of the validators of the release's own definitions (no repository input). */
-const K8S_PREFIX = 'k8s:';
 const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 
 export interface ReleaseFile {
@@ -61,6 +59,8 @@ function hashOf(value: unknown): string {
 export interface ValidatorTarget {
   key: string;
   schema: JsonSchema;
+  /** Shipped with the tool (the release's kinds, the shipped CRD pack and generated sets): no repository input. */
+  shipped?: boolean;
 }
 
 export class ReleaseEngine {
@@ -110,14 +110,14 @@ export class ReleaseEngine {
   kubernetesTarget(apiVersion: string, kind: string): ValidatorTarget | undefined {
     const def = this.definitionOf(apiVersion, kind);
     if (!def) return undefined;
-    return { key: `${K8S_PREFIX}${def}`, schema: { $ref: `${this.k8sId}#/$defs/${def}` } };
+    return { key: `k8s:${def}`, schema: { $ref: `${this.k8sId}#/$defs/${def}` }, shipped: true };
   }
 
   /**
    * What to compile for a custom-resource schema (CRD conversion, shipped pack, extraDirs). The root `metadata`
    * is always validated as the release's ObjectMeta: the API server does so whatever the CRD declares.
    */
-  customTarget(schema: JsonSchema): ValidatorTarget {
+  customTarget(schema: JsonSchema, origin: { shipped?: boolean } = {}): ValidatorTarget {
     // Hashing a schema costs more than validating a resource: once per schema object.
     const known = this.customTargets.get(schema);
     if (known) return known;
@@ -125,7 +125,11 @@ export class ReleaseEngine {
     props.metadata = { $ref: `${this.k8sId}#/$defs/${OBJECT_META}` };
     const { $schema: _ignored, $id: _id, id: _legacyId, ...rest } = schema;
     const prepared = { ...rest, properties: props };
-    const target = { key: `custom:${hashOf(prepared)}`, schema: prepared };
+    const target = {
+      key: `custom:${hashOf(prepared)}`,
+      schema: prepared,
+      ...(origin.shipped ? { shipped: true } : {}),
+    };
     this.customTargets.set(schema, target);
     return target;
   }
@@ -151,8 +155,8 @@ export class ReleaseEngine {
   ): Promise<void> {
     for (const target of targets) {
       if (this.validators.has(target.key)) continue;
-      // The release's own kinds depend on the tool alone: their validators are kept per user (disk-cache.ts).
-      const cache = target.key.startsWith(K8S_PREFIX) ? (shippedCache ?? repoCache) : repoCache;
+      // Schemas shipped with the tool depend on the tool alone: their validators are kept per user (disk-cache.ts).
+      const cache = target.shipped ? (shippedCache ?? repoCache) : repoCache;
       const diskKey = cache?.keyFor(this.releaseHash, target.schema);
       const loaded = cache && diskKey ? await cache.load(diskKey) : undefined;
       if (loaded) {

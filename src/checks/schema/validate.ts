@@ -179,7 +179,8 @@ export class ResourceValidator {
       };
     }
 
-    for (const folder of [...this.extra, shippedCrdPack()]) {
+    const pack = shippedCrdPack();
+    for (const folder of [...this.extra, pack]) {
       const file = folder.find(apiVersion, kind);
       if (!file) continue;
       if (file.loaded?.error || !file.loaded?.schema) {
@@ -192,7 +193,7 @@ export class ResourceValidator {
       }
       return {
         ...out,
-        target: this.engine.customTarget(file.loaded.schema),
+        target: this.engine.customTarget(file.loaded.schema, { shipped: folder === pack }),
         what: `schema file ${file.label}`,
         file: file.label,
       };
@@ -203,7 +204,7 @@ export class ResourceValidator {
       if (!schema) continue;
       return {
         ...out,
-        target: this.engine.customTarget(schema),
+        target: this.engine.customTarget(schema, { shipped: true }),
         what: `the shipped schema of ${apiVersion} ${kind} (${set.label})`,
         file: set.label,
       };
