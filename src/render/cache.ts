@@ -4,8 +4,8 @@
  * flags that change the output, and the cache format. A warm run with nothing changed runs kustomize zero times.
  *
  * Entries are written through a temp file and rename (atomic, so two concurrent runs never see half an entry),
- * carry a checksum of their text (a corrupt or truncated entry is deleted and re-rendered, never trusted), and a
- * cache folder that cannot be written (read-only, full) only costs speed: the run renders as if there were no
+ * are authenticated by their encryption (AES-GCM: a corrupt or truncated entry is deleted and re-rendered, never
+ * trusted), and a cache folder that cannot be written (read-only, full) only costs speed: the run renders as if there were no
  * cache and the reason is returned in `warnings` for the CLI to print.
  *
  * Origin annotations name files relative to the temporary wrapper folder the inner renderer used; they are
@@ -316,7 +316,6 @@ interface EntryHeader {
   overlay: string;
   origin: boolean;
   bytes: number;
-  sha256: string;
   /** Bytes at the end of the plain body that are the JSON documents (absent: none were kept). */
   documents?: number;
 }
@@ -349,13 +348,12 @@ export function encodeEntry(
     overlay: entry.overlay,
     origin: entry.origin,
     bytes: body.length,
-    sha256: createHash('sha256').update(body).digest('hex'),
     ...(documents ? { documents: documents.length } : {}),
   };
   return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), body]);
 }
 
-/** The entry's text when the header parses, names this key and format, and the checksum matches; else undefined. */
+/** The entry's text when the header parses, names this key and format, and the body opens with the key; else undefined. */
 export function decodeEntry(buf: Buffer, key: string, secret: Buffer = renderCacheSecret()): DecodedEntry | undefined {
   const nl = buf.indexOf(0x0a);
   if (nl < 0) return undefined;
@@ -369,7 +367,7 @@ export function decodeEntry(buf: Buffer, key: string, secret: Buffer = renderCac
     return undefined;
   const body = buf.subarray(nl + 1);
   if (body.length !== header.bytes) return undefined;
-  if (createHash('sha256').update(body).digest('hex') !== header.sha256) return undefined;
+  // AES-GCM's tag is the checksum: a corrupt, truncated or edited body fails to open (no separate hash to compute).
   const plain = open(body, secret);
   if (!plain) return undefined;
   const docBytes = header.documents;
