@@ -53,6 +53,7 @@ export interface ArgoView {
   inputs: string[];
 }
 
+const BACKSLASH = 0x5c;
 const IGNORE = ['**/node_modules/**', '**/.git/**', '**/.kfm-gitops/**'];
 
 /** The root's folders and files for the git generators, listed on first use (most repositories have none). */
@@ -125,7 +126,10 @@ export async function readArgoView(
     } catch {
       continue; // unreadable files are reported by the renders and the coverage guard
     }
-    if (!bytes.includes('argoproj.io')) continue;
+    // Without those bytes a file can still spell the group with a double-quoted escape (`"\x61rgoproj.io/…"`, an
+    // escaped line break), which Argo CD reads like any other: a file with a backslash is parsed too (rare in
+    // manifests: none in infra/gitops or the bench repos).
+    if (!bytes.includes('argoproj.io') && !bytes.includes(BACKSLASH)) continue;
     const text = bytes.toString('utf8');
     const remembered = memo?.get(file, text);
     if (remembered) {
