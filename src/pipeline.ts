@@ -15,7 +15,7 @@ import { SourceMapper } from './render/sourcemap.js';
 import type { Renderer } from './render/types.js';
 import { headStart, runChecks } from './run/checks.js';
 import { summaryOf, type PipelineOptions } from './run/common.js';
-import { Compactor } from './run/compact.js';
+import { releaseRenderedText } from './run/compact.js';
 import { resolveOrigins } from './run/origins.js';
 import type { ResultLayer } from './run/result-layer.js';
 import {
@@ -115,10 +115,9 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   );
   let done = 0;
   let failed = 0;
-  const compactor = new Compactor();
   const rendered = await mapPool(overlays, options.renderer.lanes ?? options.concurrency, async (overlay) => {
     const r = await renderOverlay(overlay, { ...options, walk }, (f) => collector.add(f));
-    compactor.overlay(r);
+    releaseRenderedText(r);
     head.observe(r);
     done++;
     if (r.status !== 'ok') failed++;
