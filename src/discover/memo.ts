@@ -1,0 +1,340 @@
+/**
+ * What discovery and the kustomization walks learned, remembered between runs. A changed-only run must map the
+ * changed files to overlays, which took a walk of every overlay and a parse of every kustomization of the repo
+ * (with the glob for them, ~0.4 s of node CPU on the 300-overlay bench repo, a quarter of the run); with this memo
+ * it takes a stat of every path those walks looked at.
+ *
+ * Validity is by file-system stamps (util/stamp.ts, from lstat, type included), taken before the walk reads:
+ *  - the kustomization list of the glob is reused while every folder under the root keeps its stamp (adding,
+ *    removing or renaming an entry changes its folder's);
+ *  - a kustomization's discovery facts (kind, namespace, folders it names) while its file keeps its stamp;
+ *  - an overlay's walk while every path the walk looked at keeps its stamp: each folder it visited, the candidate
+ *    kustomization names in it, each reference target (missing ones too) and every folder above a target.
+ * Fail closed: walks with issues, Helm charts or any symbolic link on the way are not remembered (a link's target
+ * can change without any stamp here changing), nor is anything whose stamp is younger than RACY_MS when it was
+ * taken (a write in the same clock tick keeps the stamp: git's "racy" case). A path the memo does not know about
+ * cannot make a remembered walk valid: validity is decided by the remembered paths alone, and a new file shows up
+ * as a changed folder stamp.
+ *
+ * Sealed with a per-user key (util/seal.ts) like the Argo CD view memo: a memo planted or edited by a pull request
+ * fails to open and everything is discovered and walked as if there were none; the code stamp keeps a rebuilt tool
+ * from reusing another build's answer. Best effort: an unreadable, unwritable or keyless cache only costs the work.
+ */
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../config/types.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { cacheRootDir, ensureIgnoredDir } from '../util/paths.js';
+import { open, seal } from '../util/seal.js';
+import { fileStamp } from '../util/stamp.js';
+import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
+import type { WalkDetails } from './kustomization.js';
+
+const FORMAT = 'kfm-discover-memo/1';
+const FILE = 'discover.sealed';
+/** A stamp whose times are this close to the moment it was taken may not see a write in the same tick. */
+const RACY_MS = 2000;
+
+/** What discovery keeps of one kustomization file. */
+export interface KustomizationFacts {
+  component: boolean;
+  namespace?: string;
+  /** Root-relative folders or files its local resources/bases/components name (resolved, inside the root). */
+  targets: string[];
+}
+
+/**
+ * On disk every string (path, input name) is written once, in `strings`, and referred to by index: the 300 walks of
+ * the bench repo name the same few thousand paths over and over.
+ */
+interface StoredWalk {
+  deps: number[];
+  inputs: number[];
+  kustomizations: number[];
+  refs: number[];
+}
+
+interface Stored {
+  code: string;
+  strings: string[];
+  /** [path, stamp] when remembered (every entry below was valid against these). */
+  stamps: [number, string][];
+  scan?: { dirs: number[]; files: number[] };
+  facts: [number, { component: boolean; namespace?: string; targets: number[] }][];
+  walks: [number, StoredWalk][];
+}
+
+interface Walk {
+  deps: string[];
+  details: WalkDetails;
+}
+
+/** Records the paths one walk looks at (absolute), before it reads them. */
+export type WalkTrace = (abs: string) => void;
+
+export class DiscoverMemo {
+  /** This run's stamps (taken once per path per run). */
+  private readonly now = new Map<string, string>();
+  private readonly racy = new Set<string>();
+  private readonly keptWalks = new Map<string, Walk>();
+  private readonly keptFacts = new Map<string, KustomizationFacts>();
+  private scan?: { dirs: string[]; files: string[] };
+  private changed = false;
+  private readonly then: Map<string, string>;
+  private readonly storedScan?: { dirs: string[]; files: string[] };
+  private readonly storedFacts: Map<string, KustomizationFacts>;
+  private readonly storedWalks: Map<string, Walk>;
+
+  private constructor(
+    private readonly root: string,
+    private readonly dir: string,
+    private readonly secret: Buffer,
+    private readonly code: string,
+    stored: Stored | undefined,
+  ) {
+    const str = (i: number): string => stored!.strings[i];
+    const strs = (a: number[]): string[] => a.map(str);
+    this.then = new Map((stored?.stamps ?? []).map(([p, s]) => [str(p), s]));
+    if (stored?.scan) this.storedScan = { dirs: strs(stored.scan.dirs), files: strs(stored.scan.files) };
+    this.storedFacts = new Map(
+      (stored?.facts ?? []).map(([f, k]) => [
+        str(f),
+        {
+          component: k.component,
+          ...(k.namespace !== undefined ? { namespace: k.namespace } : {}),
+          targets: strs(k.targets),
+        },
+      ]),
+    );
+    this.storedWalks = new Map(
+      (stored?.walks ?? []).map(([o, w]) => [
+        str(o),
+        {
+          deps: strs(w.deps),
+          details: {
+            inputs: strs(w.inputs),
+            kustomizations: strs(w.kustomizations),
+            refs: strs(w.refs),
+            issues: [],
+            helm: false,
+            bytes: 0,
+          },
+        },
+      ]),
+    );
+  }
+
+  /** The memo of this root's cache, or undefined when caching is off or there is no per-user key. */
+  static open(root: string, config: Config, allowExec: boolean): DiscoverMemo | undefined {
+    if (config.cache?.enabled === false) return undefined;
+    let secret: Buffer;
+    let code: string;
+    try {
+      secret = loadOrCreateKey(userKeyFile('discover.key'));
+      code = `${FORMAT}\0${resolve(root)}\0${realpathSync.native(root)}\0${allowExec}\0${codeStamp()}`;
+    } catch {
+      return undefined; // no key, no root: discover and walk as without a memo
+    }
+    const dir = join(cacheRootDir(root, config.cache?.dir), 'discover');
+    return new DiscoverMemo(resolve(root), dir, secret, code, readStored(join(dir, FILE), secret, code));
+  }
+
+  /** The current stamp of a path, taken once per run. */
+  stamp(abs: string): string {
+    let s = this.now.get(abs);
+    if (s === undefined) {
+      const taken = Date.now();
+      let info;
+      try {
+        info = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
+      } catch (err) {
+        s = `error:${(err as NodeJS.ErrnoException).code ?? '?'}`;
+      }
+      if (s === undefined) {
+        if (!info) s = 'missing';
+        else {
+          const type = info.isSymbolicLink() ? 'l' : info.isDirectory() ? 'd' : info.isFile() ? 'f' : 'o';
+          s = `${type}:${fileStamp(info)}`;
+          const newest = Number((info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs) / 1_000_000n);
+          if (newest > taken - RACY_MS) this.racy.add(abs);
+        }
+      }
+      this.now.set(abs, s);
+    }
+    return s;
+  }
+
+  private fresh(paths: string[]): boolean {
+    return paths.every((p) => {
+      const then = this.then.get(p);
+      return then !== undefined && then === this.stamp(p);
+    });
+  }
+
+  /** The glob's kustomization files (root-relative), when no folder under the root changed since. */
+  kustomizationFiles(): string[] | undefined {
+    const scan = this.storedScan;
+    if (!scan || !this.fresh(scan.dirs)) return undefined;
+    this.scan = scan;
+    return [...scan.files];
+  }
+
+  /** A fresh glob's answer and every folder (absolute) it looked in. */
+  rememberScan(dirs: string[], files: string[]): void {
+    for (const d of dirs) this.stamp(d);
+    this.scan = { dirs, files: [...files] };
+    this.changed = true;
+  }
+
+  /** A kustomization file's (absolute) remembered facts, when it kept its stamp; else stamps it for the read. */
+  facts(file: string): KustomizationFacts | undefined {
+    const found = this.storedFacts.get(file);
+    if (found && this.fresh([file])) {
+      this.keptFacts.set(file, found);
+      return found;
+    }
+    this.stamp(file);
+    return undefined;
+  }
+
+  rememberFacts(file: string, facts: KustomizationFacts): void {
+    this.keptFacts.set(file, facts);
+    this.changed = true;
+  }
+
+  /**
+   * The remembered walk of an overlay folder (absolute), when nothing it looked at changed. `bytes` (shard
+   * balancing) is summed from fresh stats when asked: a plain input's size is no part of the walk's validity.
+   */
+  walk(overlayAbs: string): WalkDetails | undefined {
+    const found = this.storedWalks.get(overlayAbs);
+    if (!found || !this.fresh(found.deps)) return undefined;
+    this.keptWalks.set(overlayAbs, found);
+    const details = { ...found.details };
+    let bytes: number | undefined;
+    Object.defineProperty(details, 'bytes', {
+      enumerable: true,
+      get: () => (bytes ??= sizes(this.root, details.inputs)),
+    });
+    return details;
+  }
+
+  /** A trace to hand to a walk: it stamps each path before the walk reads it. */
+  tracer(): { trace: WalkTrace; deps: Set<string> } {
+    const deps = new Set<string>();
+    return {
+      deps,
+      trace: (abs) => {
+        if (deps.has(abs)) return;
+        deps.add(abs);
+        this.stamp(abs);
+      },
+    };
+  }
+
+  rememberWalk(overlayAbs: string, details: WalkDetails, deps: Set<string>): void {
+    if (details.issues.length > 0 || details.helm) return; // not remembered: walked again next time
+    this.keptWalks.set(overlayAbs, { deps: [...deps], details });
+    this.changed = true;
+  }
+
+  /** Writes what this run found valid or new, when anything differs from what was read. */
+  async save(): Promise<void> {
+    // Entries this run did not ask about (a narrowed run) stay while they are still valid.
+    for (const [overlay, w] of this.storedWalks)
+      if (!this.keptWalks.has(overlay) && this.fresh(w.deps)) this.keptWalks.set(overlay, w);
+    for (const [file, f] of this.storedFacts)
+      if (!this.keptFacts.has(file) && this.fresh([file])) this.keptFacts.set(file, f);
+    if (!this.scan && this.storedScan && this.fresh(this.storedScan.dirs)) this.scan = this.storedScan;
+    const usable = (paths: string[]): boolean =>
+      paths.every((p) => !this.racy.has(p) && !/^(?:l:|error:)/.test(this.stamp(p)));
+    const walks = [...this.keptWalks].filter(([, w]) => usable(w.deps));
+    const facts = [...this.keptFacts].filter(([f]) => usable([f]));
+    const scan = this.scan && usable(this.scan.dirs) ? this.scan : undefined;
+    const unchanged =
+      !this.changed &&
+      walks.length === this.storedWalks.size &&
+      facts.length === this.storedFacts.size &&
+      (scan !== undefined) === (this.storedScan !== undefined);
+    if (unchanged) return;
+    const strings: string[] = [];
+    const index = new Map<string, number>();
+    const id = (s: string): number => {
+      let i = index.get(s);
+      if (i === undefined) {
+        i = strings.push(s) - 1;
+        index.set(s, i);
+      }
+      return i;
+    };
+    const ids = (a: string[]): number[] => a.map(id);
+    const stamped = new Set<string>(scan?.dirs ?? []);
+    for (const [f] of facts) stamped.add(f);
+    for (const [, w] of walks) for (const d of w.deps) stamped.add(d);
+    const body: Stored = {
+      code: this.code,
+      strings,
+      stamps: [...stamped].map((p) => [id(p), this.stamp(p)]),
+      ...(scan ? { scan: { dirs: ids(scan.dirs), files: ids(scan.files) } } : {}),
+      facts: facts.map(([f, k]) => [id(f), { ...k, targets: ids(k.targets) }]),
+      walks: walks.map(([o, w]) => [
+        id(o),
+        {
+          deps: ids(w.deps),
+          inputs: ids(w.details.inputs),
+          kustomizations: ids(w.details.kustomizations),
+          refs: ids(w.details.refs),
+        },
+      ]),
+    };
+    try {
+      ensureIgnoredDir(this.dir);
+      await writeFileAtomic(join(this.dir, FILE), seal(Buffer.from(JSON.stringify(body), 'utf8'), this.secret));
+    } catch {
+      // not remembered: the next run discovers and walks again
+    }
+  }
+}
+
+/** Sum of the sizes of root-relative files (a missing one counts 0), as the walk sums them. */
+function sizes(root: string, files: string[]): number {
+  let bytes = 0;
+  for (const f of files) {
+    try {
+      bytes += statSync(join(root, f)).size;
+    } catch {
+      // gone since: as the walk counts a file it cannot stat
+    }
+  }
+  return bytes;
+}
+
+/** Stamps of this folder's compiled code: a rebuilt discovery never reuses another build's answers. */
+function codeStamp(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return readdirSync(here)
+    .filter((f) => /\.(?:js|ts)$/.test(f))
+    .sort()
+    .map((f) => `${f}:${fileStamp(statSync(join(here, f), { bigint: true }))}`)
+    .join(',');
+}
+
+function readStored(file: string, secret: Buffer, code: string): Stored | undefined {
+  try {
+    const plain = open(readFileSync(file), secret);
+    if (!plain) return undefined;
+    const body = JSON.parse(plain.toString('utf8')) as Partial<Stored>;
+    if (
+      body.code !== code ||
+      !Array.isArray(body.strings) ||
+      !Array.isArray(body.stamps) ||
+      !Array.isArray(body.facts) ||
+      !Array.isArray(body.walks)
+    )
+      return undefined;
+    return body as Stored;
+  } catch {
+    return undefined; // missing or unreadable: discover and walk
+  }
+}
