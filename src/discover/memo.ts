@@ -81,6 +81,9 @@ export class DiscoverMemo {
   private readonly keptFacts = new Map<string, KustomizationFacts>();
   private scan?: { dirs: string[]; files: string[] };
   private changed = false;
+  private racyMs = RACY_MS;
+  /** What this run took from the memo (tests and --verbose-style diagnostics). */
+  readonly hits = { scan: false, facts: 0, walks: 0 };
   private readonly then: Map<string, string>;
   private readonly storedScan?: { dirs: string[]; files: string[] };
   private readonly storedFacts: Map<string, KustomizationFacts>;
@@ -126,18 +129,27 @@ export class DiscoverMemo {
   }
 
   /** The memo of this root's cache, or undefined when caching is off or there is no per-user key. */
-  static open(root: string, config: Config, allowExec: boolean): DiscoverMemo | undefined {
+  static open(
+    root: string,
+    config: Config,
+    allowExec: boolean,
+    options: { racyMs?: number } = {},
+  ): DiscoverMemo | undefined {
     if (config.cache?.enabled === false) return undefined;
     let secret: Buffer;
     let code: string;
     try {
       secret = loadOrCreateKey(userKeyFile('discover.key'));
+      // Made before anything is stamped: creating the cache folder later would change a listing the memo depends on.
+      ensureIgnoredDir(join(cacheRootDir(root, config.cache?.dir), 'discover'));
       code = `${FORMAT}\0${resolve(root)}\0${realpathSync.native(root)}\0${allowExec}\0${codeStamp()}`;
     } catch {
       return undefined; // no key, no root: discover and walk as without a memo
     }
     const dir = join(cacheRootDir(root, config.cache?.dir), 'discover');
-    return new DiscoverMemo(resolve(root), dir, secret, code, readStored(join(dir, FILE), secret, code));
+    const memo = new DiscoverMemo(resolve(root), dir, secret, code, readStored(join(dir, FILE), secret, code));
+    memo.racyMs = options.racyMs ?? RACY_MS;
+    return memo;
   }
 
   /** The current stamp of a path, taken once per run. */
@@ -157,7 +169,7 @@ export class DiscoverMemo {
           const type = info.isSymbolicLink() ? 'l' : info.isDirectory() ? 'd' : info.isFile() ? 'f' : 'o';
           s = `${type}:${fileStamp(info)}`;
           const newest = Number((info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs) / 1_000_000n);
-          if (newest > taken - RACY_MS) this.racy.add(abs);
+          if (newest > taken - this.racyMs) this.racy.add(abs);
         }
       }
       this.now.set(abs, s);
@@ -177,6 +189,7 @@ export class DiscoverMemo {
     const scan = this.storedScan;
     if (!scan || !this.fresh(scan.dirs)) return undefined;
     this.scan = scan;
+    this.hits.scan = true;
     return [...scan.files];
   }
 
@@ -192,6 +205,7 @@ export class DiscoverMemo {
     const found = this.storedFacts.get(file);
     if (found && this.fresh([file])) {
       this.keptFacts.set(file, found);
+      this.hits.facts++;
       return found;
     }
     this.stamp(file);
@@ -211,6 +225,7 @@ export class DiscoverMemo {
     const found = this.storedWalks.get(overlayAbs);
     if (!found || !this.fresh(found.deps)) return undefined;
     this.keptWalks.set(overlayAbs, found);
+    this.hits.walks++;
     const details = { ...found.details };
     let bytes: number | undefined;
     Object.defineProperty(details, 'bytes', {
