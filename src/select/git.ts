@@ -46,7 +46,10 @@ export async function resolveCommit(top: string, ref: string, options: GitOption
 
 /** The commit both `ref` and HEAD descend from: what `git diff <ref>...` compares against. */
 export async function mergeBase(top: string, ref: string, options: GitOptions = {}): Promise<string> {
-  const commit = await resolveCommit(top, ref, options);
+  return mergeBaseOf(top, ref, await resolveCommit(top, ref, options), options);
+}
+
+async function mergeBaseOf(top: string, ref: string, commit: string, options: GitOptions): Promise<string> {
   try {
     return (await git(top, ['merge-base', commit, 'HEAD'], options)).trim();
   } catch (err) {
@@ -78,12 +81,19 @@ export interface ChangedFiles {
  * renames split into a delete and an add so the old path counts too) plus untracked files that are not ignored.
  */
 export async function changedFilesSince(root: string, ref: string, options: GitOptions = {}): Promise<ChangedFiles> {
+  // Five git processes: the untracked listing runs beside the ref → merge-base → diff chain (each start is ~10 ms
+  // of this process's CPU and more of wall time on a busy machine), and the ref is resolved once.
+  const realRooting = realpath(root);
+  realRooting.catch(() => undefined); // awaited below, after the git errors that explain more
   const top = await gitTopLevel(root, options);
-  const realRoot = await realpath(root);
-  const base = await mergeBase(top, ref, options);
-  const ancestor = base === (await resolveCommit(top, ref, options));
+  const listing = git(top, ['ls-files', '-z', '--others', '--exclude-standard'], options);
+  listing.catch(() => undefined); // awaited below; a failure there surfaces then
+  const commit = await resolveCommit(top, ref, options);
+  const base = await mergeBaseOf(top, ref, commit, options);
+  const ancestor = base === commit;
   const tracked = await git(top, ['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', base, '--'], options);
-  const untracked = await git(top, ['ls-files', '-z', '--others', '--exclude-standard'], options);
+  const untracked = await listing;
+  const realRoot = await realRooting;
   const names = new Set([...tracked.split('\0'), ...untracked.split('\0')].filter((n) => n !== ''));
   const absolute = [...names].map((n) => join(top, n)).sort();
   const inRoot = absolute.flatMap((abs) => {
