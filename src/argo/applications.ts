@@ -96,14 +96,24 @@ function lazyTree(root: string): () => Promise<RepoTree> {
 export async function readArgoView(
   root: string,
   identity: RepoIdentity = { keys: new Set() },
-  options: { cacheRoot?: string } = {},
+  options: {
+    cacheRoot?: string;
+    /**
+     * The YAML files to read, from the caller's own listing (discover/memo.ts: the glob below less the files whose
+     * stamp says they still do not mention argoproj.io); `seen` is told, per file read, whether it does.
+     */
+    files?: string[];
+    seen?: (file: string, mentions: boolean) => void;
+  } = {},
 ): Promise<ArgoView> {
-  const files = await fg(['**/*.yaml', '**/*.yml'], {
-    cwd: root,
-    ignore: IGNORE,
-    followSymbolicLinks: false,
-    onlyFiles: true,
-  });
+  const files =
+    options.files ??
+    (await fg(['**/*.yaml', '**/*.yml'], {
+      cwd: root,
+      ignore: IGNORE,
+      followSymbolicLinks: false,
+      onlyFiles: true,
+    }));
   const view: ArgoView = { deployments: [], unevaluable: [], identity, inputs: [] };
   const tree = lazyTree(root);
   const inputs = new Set<string>();
@@ -125,7 +135,9 @@ export async function readArgoView(
     } catch {
       continue; // unreadable files are reported by the renders and the coverage guard
     }
-    if (!bytes.includes('argoproj.io')) continue;
+    const mentions = bytes.includes('argoproj.io');
+    options.seen?.(file, mentions);
+    if (!mentions) continue;
     const text = bytes.toString('utf8');
     const remembered = memo?.get(file, text);
     if (remembered) {

@@ -74,7 +74,8 @@ export async function discoverOverlays(
   options: DiscoverOptions = {},
   memo?: DiscoverMemo,
 ): Promise<DiscoverResult> {
-  const files = await listKustomizations(root, memo);
+  const listed = await listTree(root, memo);
+  const files = listed.kustomizations;
   const dirs = new Map<string, string>(); // repo-relative dir → kustomization file
   for (const f of files.sort()) {
     const dir = dirname(f) === '.' ? '.' : dirname(f);
@@ -85,12 +86,14 @@ export async function discoverOverlays(
   const components = new Set<string>();
   const namespaces = new Map<string, string>();
   // What each manifest contributes is remembered in the run's cache (sealed, src/argo/view-memo.ts) unless caching is off.
+  // With the discovery memo, only the YAML files that mentioned argoproj.io, or changed since, are read again.
   const argoReading = readRepoIdentity(root, config).then((identity) =>
-    readArgoView(
-      root,
-      identity,
-      config.cache?.enabled === false ? {} : { cacheRoot: cacheRootDir(root, config.cache?.dir) },
-    ),
+    readArgoView(root, identity, {
+      ...(config.cache?.enabled === false ? {} : { cacheRoot: cacheRootDir(root, config.cache?.dir) }),
+      ...(memo && listed.yaml
+        ? { files: memo.argoFiles(listed.yaml), seen: (f: string, m: boolean) => memo.rememberMention(f, m) }
+        : {}),
+    }),
   );
   argoReading.catch(() => undefined); // awaited below
   const inRoot = repoPathOf(root);
@@ -198,29 +201,40 @@ export async function discoverOverlays(
 }
 
 /**
- * Root-relative kustomization files under the root. With the memo the glob walks every entry (its folders are
- * stamped, so the next run can tell an unchanged tree by stats alone) and keeps what the plain glob matches: the
- * same names, regular files only (a symlink is not followed), no dot segments, nothing under node_modules.
+ * Root-relative kustomization files under the root and, with the memo, the YAML files the Argo CD view reads. With
+ * the memo one glob walks every entry (its folders are stamped, so the next run can tell an unchanged tree by stats
+ * alone) and keeps what the two plain globs match: the same names, regular files only (a symlink is not followed),
+ * no dot segments, nothing under node_modules.
  */
-async function listKustomizations(root: string, memo: DiscoverMemo | undefined): Promise<string[]> {
+async function listTree(
+  root: string,
+  memo: DiscoverMemo | undefined,
+): Promise<{ kustomizations: string[]; yaml?: string[] }> {
   const glob = { cwd: root, ignore: IGNORE, followSymbolicLinks: false, dot: false };
   if (!memo)
-    return fg(
-      KUSTOMIZATION_NAMES.map((n) => `**/${n}`),
-      { ...glob, onlyFiles: true },
-    );
-  const known = memo.kustomizationFiles();
+    return {
+      kustomizations: await fg(
+        KUSTOMIZATION_NAMES.map((n) => `**/${n}`),
+        { ...glob, onlyFiles: true },
+      ),
+    };
+  const known = memo.knownTree();
   if (known) return known;
-  const entries = await fg('**', { ...glob, onlyFiles: false, objectMode: true });
+  // `**` alone leaves out names with a line break (its `.` does not match one) where `*.yaml` keeps them.
+  const entries = await fg(['**', '**/*.yaml', '**/*.yml'], { ...glob, onlyFiles: false, objectMode: true });
   const names = new Set(KUSTOMIZATION_NAMES);
   const dirs = [resolve(root)];
-  const files: string[] = [];
+  const kustomizations: string[] = [];
+  const yaml: string[] = [];
   for (const e of entries) {
     if (e.dirent.isDirectory()) dirs.push(join(root, e.path));
-    else if (e.dirent.isFile() && names.has(e.name)) files.push(e.path);
+    else if (e.dirent.isFile()) {
+      if (names.has(e.name)) kustomizations.push(e.path);
+      if (e.name.endsWith('.yaml') || e.name.endsWith('.yml')) yaml.push(e.path);
+    }
   }
-  memo.rememberScan(dirs, files);
-  return files;
+  memo.rememberTree(dirs, { kustomizations, yaml });
+  return { kustomizations, yaml };
 }
 
 /** What discovery needs of one kustomization: is it a Component, its namespace, the local folders it names. */

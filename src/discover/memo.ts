@@ -60,9 +60,18 @@ interface Stored {
   strings: string[];
   /** [path, stamp] when remembered (every entry below was valid against these). */
   stamps: [number, string][];
-  scan?: { dirs: number[]; files: number[] };
+  scan?: { dirs: number[]; files: number[]; yaml: number[] };
+  /** YAML files that did not mention argoproj.io at their stamp: the Argo CD view need not read them. */
+  quiet: number[];
   facts: [number, { component: boolean; namespace?: string; targets: number[] }][];
   walks: [number, StoredWalk][];
+}
+
+interface Tree {
+  dirs: string[];
+  /** Kustomization files. */
+  files: string[];
+  yaml: string[];
 }
 
 interface Walk {
@@ -79,13 +88,15 @@ export class DiscoverMemo {
   private readonly racy = new Set<string>();
   private readonly keptWalks = new Map<string, Walk>();
   private readonly keptFacts = new Map<string, KustomizationFacts>();
-  private scan?: { dirs: string[]; files: string[] };
+  private scan?: Tree;
+  private readonly keptQuiet = new Set<string>();
   private changed = false;
   private racyMs = RACY_MS;
   /** What this run took from the memo (tests and --verbose-style diagnostics). */
-  readonly hits = { scan: false, facts: 0, walks: 0 };
+  readonly hits = { scan: false, facts: 0, walks: 0, quiet: 0 };
   private readonly then: Map<string, string>;
-  private readonly storedScan?: { dirs: string[]; files: string[] };
+  private readonly storedScan?: Tree;
+  private readonly storedQuiet: Set<string>;
   private readonly storedFacts: Map<string, KustomizationFacts>;
   private readonly storedWalks: Map<string, Walk>;
 
@@ -99,7 +110,9 @@ export class DiscoverMemo {
     const str = (i: number): string => stored!.strings[i];
     const strs = (a: number[]): string[] => a.map(str);
     this.then = new Map((stored?.stamps ?? []).map(([p, s]) => [str(p), s]));
-    if (stored?.scan) this.storedScan = { dirs: strs(stored.scan.dirs), files: strs(stored.scan.files) };
+    if (stored?.scan)
+      this.storedScan = { dirs: strs(stored.scan.dirs), files: strs(stored.scan.files), yaml: strs(stored.scan.yaml) };
+    this.storedQuiet = new Set(strs(stored?.quiet ?? []));
     this.storedFacts = new Map(
       (stored?.facts ?? []).map(([f, k]) => [
         str(f),
@@ -184,19 +197,42 @@ export class DiscoverMemo {
     });
   }
 
-  /** The glob's kustomization files (root-relative), when no folder under the root changed since. */
-  kustomizationFiles(): string[] | undefined {
+  /** The glob's kustomization and YAML files (root-relative), when no folder under the root changed since. */
+  knownTree(): { kustomizations: string[]; yaml: string[] } | undefined {
     const scan = this.storedScan;
     if (!scan || !this.fresh(scan.dirs)) return undefined;
     this.scan = scan;
     this.hits.scan = true;
-    return [...scan.files];
+    return { kustomizations: [...scan.files], yaml: [...scan.yaml] };
   }
 
   /** A fresh glob's answer and every folder (absolute) it looked in. */
-  rememberScan(dirs: string[], files: string[]): void {
+  rememberTree(dirs: string[], listed: { kustomizations: string[]; yaml: string[] }): void {
     for (const d of dirs) this.stamp(d);
-    this.scan = { dirs, files: [...files] };
+    this.scan = { dirs, files: [...listed.kustomizations], yaml: [...listed.yaml] };
+    this.changed = true;
+  }
+
+  /**
+   * The YAML files (root-relative) the Argo CD view must read: all but those that did not mention argoproj.io at
+   * the stamp they still have. Every file is stamped here, before the view reads it.
+   */
+  argoFiles(yaml: string[]): string[] {
+    return yaml.filter((f) => {
+      const abs = join(this.root, f);
+      if (this.storedQuiet.has(f) && this.fresh([abs])) {
+        this.keptQuiet.add(f);
+        this.hits.quiet++;
+        return false;
+      }
+      this.stamp(abs);
+      return true;
+    });
+  }
+
+  rememberMention(file: string, mentions: boolean): void {
+    if (mentions) return; // read every run anyway
+    this.keptQuiet.add(file);
     this.changed = true;
   }
 
@@ -262,15 +298,19 @@ export class DiscoverMemo {
     for (const [file, f] of this.storedFacts)
       if (!this.keptFacts.has(file) && this.fresh([file])) this.keptFacts.set(file, f);
     if (!this.scan && this.storedScan && this.fresh(this.storedScan.dirs)) this.scan = this.storedScan;
+    for (const f of this.storedQuiet)
+      if (!this.keptQuiet.has(f) && this.fresh([join(this.root, f)])) this.keptQuiet.add(f);
     const usable = (paths: string[]): boolean =>
       paths.every((p) => !this.racy.has(p) && !/^(?:l:|error:)/.test(this.stamp(p)));
     const walks = [...this.keptWalks].filter(([, w]) => usable(w.deps));
     const facts = [...this.keptFacts].filter(([f]) => usable([f]));
+    const quiet = [...this.keptQuiet].filter((f) => usable([join(this.root, f)]));
     const scan = this.scan && usable(this.scan.dirs) ? this.scan : undefined;
     const unchanged =
       !this.changed &&
       walks.length === this.storedWalks.size &&
       facts.length === this.storedFacts.size &&
+      quiet.length === this.storedQuiet.size &&
       (scan !== undefined) === (this.storedScan !== undefined);
     if (unchanged) return;
     const strings: string[] = [];
@@ -286,12 +326,14 @@ export class DiscoverMemo {
     const ids = (a: string[]): number[] => a.map(id);
     const stamped = new Set<string>(scan?.dirs ?? []);
     for (const [f] of facts) stamped.add(f);
+    for (const f of quiet) stamped.add(join(this.root, f));
     for (const [, w] of walks) for (const d of w.deps) stamped.add(d);
     const body: Stored = {
       code: this.code,
       strings,
       stamps: [...stamped].map((p) => [id(p), this.stamp(p)]),
-      ...(scan ? { scan: { dirs: ids(scan.dirs), files: ids(scan.files) } } : {}),
+      ...(scan ? { scan: { dirs: ids(scan.dirs), files: ids(scan.files), yaml: ids(scan.yaml) } } : {}),
+      quiet: ids(quiet),
       facts: facts.map(([f, k]) => [id(f), { ...k, targets: ids(k.targets) }]),
       walks: walks.map(([o, w]) => [
         id(o),
@@ -345,7 +387,8 @@ function readStored(file: string, secret: Buffer, code: string): Stored | undefi
       !Array.isArray(body.strings) ||
       !Array.isArray(body.stamps) ||
       !Array.isArray(body.facts) ||
-      !Array.isArray(body.walks)
+      !Array.isArray(body.walks) ||
+      !Array.isArray(body.quiet)
     )
       return undefined;
     return body as Stored;

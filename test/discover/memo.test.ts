@@ -65,7 +65,7 @@ describe('discovery memo', () => {
   it('answers from the memo what a fresh discovery and walk answer, and keeps no repository text in clear', async () => {
     const root = repo();
     const first = await expectSameAsFresh(root);
-    expect(first.hits).toEqual({ scan: false, facts: 0, walks: 0 });
+    expect(first.hits).toEqual({ scan: false, facts: 0, walks: 0, quiet: 0 });
     const second = await expectSameAsFresh(root);
     expect(second.hits.scan).toBe(true);
     expect(second.hits.walks).toBeGreaterThanOrEqual(10);
@@ -125,11 +125,30 @@ describe('discovery memo', () => {
     await expectSameAsFresh(root);
   });
 
+  it('reads again a YAML file that did not mention argoproj.io once it does', async () => {
+    const root = repo();
+    await expectSameAsFresh(root);
+    const memo = await expectSameAsFresh(root);
+    expect(memo.hits.quiet).toBeGreaterThan(10);
+    const plainFile = join(root, 'apps', 'kfm-ui', 'base', 'late-app.yaml');
+    writeFileSync(plainFile, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: late\n');
+    await expectSameAsFresh(root);
+    await expectSameAsFresh(root);
+    writeFileSync(
+      plainFile,
+      'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: late\nspec:\n  destination:\n    namespace: kfm-late\n  source:\n    path: apps/kfm-ui/overlays/dev\n',
+    );
+    const again = DiscoverMemo.open(root, config, false, { racyMs: 0 })!;
+    const found = await discoverOverlays(root, config, {}, again);
+    expect(found.argo.deployments.map((d) => d.file)).toContain('apps/kfm-ui/base/late-app.yaml');
+    expect(again.hits.scan).toBe(true);
+  });
+
   it('remembers nothing whose stamp is too young to tell a write in the same clock tick', async () => {
     const root = repo();
     await expectSameAsFresh(root, 60_000);
     const again = await expectSameAsFresh(root, 60_000);
-    expect(again.hits).toEqual({ scan: false, facts: 0, walks: 0 });
+    expect(again.hits).toEqual({ scan: false, facts: 0, walks: 0, quiet: 0 });
   });
 
   it('ignores a planted, an edited and another user’s memo', async () => {
@@ -139,7 +158,7 @@ describe('discovery memo', () => {
     mkdirSync(join(root, '.kfm-gitops', 'cache', 'discover'), { recursive: true });
     writeFileSync(file, JSON.stringify({ code: 'x', strings: [], stamps: [], facts: [], walks: [] }));
     const planted = await expectSameAsFresh(root);
-    expect(planted.hits).toEqual({ scan: false, facts: 0, walks: 0 });
+    expect(planted.hits).toEqual({ scan: false, facts: 0, walks: 0, quiet: 0 });
 
     // Edited: one byte of a genuine memo flipped.
     const sealed = readFileSync(file);
@@ -195,6 +214,16 @@ describe('discovery memo: the glob it stamps folders with', () => {
     writeFileSync(join(root, 'f\nx', 'kustomization.yaml'), k);
     writeFileSync(join(root, 'g', 'kustomization.yml'), k);
     writeFileSync(join(root, 'h', '.dot', 'i', 'kustomization.yaml'), k);
+    // Argo CD Applications where the plain YAML glob does and does not look.
+    const app = (name: string): string =>
+      `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${name}\nspec:\n  destination:\n    namespace: kfm-${name}\n  source:\n    path: g\n`;
+    writeFileSync(join(root, 'a', 'app.yaml'), app('a'));
+    writeFileSync(join(root, '.hidden', 'app.yaml'), app('hidden'));
+    writeFileSync(join(root, 'b', 'node_modules', 'x', 'app.yml'), app('nm'));
+    writeFileSync(join(root, 'f\nx', 'app.yaml'), app('newline-folder'));
+    writeFileSync(join(root, 'g', 'odd\nname.yaml'), app('newline-name'));
+    writeFileSync(join(root, 'g', 'APP.YAML'), app('upper'));
+    symlinkSync('../a/app.yaml', join(root, 'g', 'linked.yaml'));
     const plain = await discoverOverlays(root, config);
     const memo = DiscoverMemo.open(root, config, false, { racyMs: 0 })!;
     const memoed = await discoverOverlays(root, config, {}, memo);
@@ -202,10 +231,13 @@ describe('discovery memo: the glob it stamps folders with', () => {
     const again = DiscoverMemo.open(root, config, false, { racyMs: 0 })!;
     const remembered = await discoverOverlays(root, config, {}, again);
     expect(again.hits.scan).toBe(true);
+    const deployed = (found: typeof plain): string[] => found.argo.deployments.map((d) => `${d.file}:${d.namespace}`);
     for (const found of [memoed, remembered]) {
       expect(found.all.map((o) => o.path)).toEqual(plain.all.map((o) => o.path));
       expect(found.bases).toEqual(plain.bases);
+      expect(deployed(found)).toEqual(deployed(plain));
     }
+    expect(deployed(plain)).toContain('a/app.yaml:kfm-a');
     expect(plain.all.map((o) => o.path)).toEqual(['a', 'g', 'real']);
   });
 });
