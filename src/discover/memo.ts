@@ -21,7 +21,7 @@
  * from reusing another build's answer. Best effort: an unreadable, unwritable or keyless cache only costs the work.
  */
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -367,13 +367,20 @@ function sizes(root: string, files: string[]): number {
   return bytes;
 }
 
-/** Stamps of this folder's compiled code: a rebuilt discovery never reuses another build's answers. */
+/**
+ * Stamps of the code behind the remembered answers — this folder and the path helpers the walk uses: a rebuilt
+ * discovery never reuses another build's answers.
+ */
 function codeStamp(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  return readdirSync(here)
-    .filter((f) => /\.(?:js|ts)$/.test(f))
+  const ext = extname(fileURLToPath(import.meta.url));
+  const files = readdirSync(here)
+    .filter((f) => f.endsWith(ext))
+    .map((f) => join(here, f));
+  files.push(join(here, '..', 'util', `paths${ext}`), join(here, '..', 'util', `stamp${ext}`));
+  return files
     .sort()
-    .map((f) => `${f}:${fileStamp(statSync(join(here, f), { bigint: true }))}`)
+    .map((f) => `${f}:${fileStamp(statSync(f, { bigint: true }))}`)
     .join(',');
 }
 
