@@ -22,7 +22,7 @@ violations contains v if {
 	object.get(spec, "project", "") in {"", "default"}
 	v := {
 		"id": "KFM-ARGO-003",
-		"msg": concat("", [r.kind, " ", k8s.name(r), " uses the default AppProject"]),
+		"msg": concat("", [r.kind, " ", k8s.display_name(r), " uses the default AppProject"]),
 		"resource": i,
 		"path": project_path(spec_path, spec),
 	}
@@ -40,7 +40,7 @@ violations contains v if {
 	project in {"", "default"}
 	v := {
 		"id": "KFM-ARGO-003",
-		"msg": concat("", ["ApplicationSet ", k8s.name(r), " generates an Application in the default AppProject (template project ", template, " with a generator element giving ", project, ")"]),
+		"msg": concat("", ["ApplicationSet ", k8s.display_name(r), " generates an Application in the default AppProject (template project ", template, " with a generator element giving ", project, ")"]),
 		"resource": i,
 		"path": ["spec", "template", "spec", "project"],
 	}

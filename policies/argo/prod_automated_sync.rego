@@ -27,7 +27,7 @@ violations contains v if {
 	prod_app(r.metadata, r.spec)
 	v := {
 		"id": "KFM-ARGO-004",
-		"msg": concat("", ["prod Application ", k8s.name(r), " syncs automatically"]),
+		"msg": concat("", ["prod Application ", k8s.display_name(r), " syncs automatically"]),
 		"resource": i,
 		"path": ["spec", "syncPolicy", "automated"],
 	}
@@ -41,7 +41,7 @@ violations contains v if {
 	prod_appset(r)
 	v := {
 		"id": "KFM-ARGO-004",
-		"msg": concat("", ["ApplicationSet ", k8s.name(r), " generates prod Applications that sync automatically"]),
+		"msg": concat("", ["ApplicationSet ", k8s.display_name(r), " generates prod Applications that sync automatically"]),
 		"resource": i,
 		"path": ["spec", "template", "spec", "syncPolicy", "automated"],
 	}

@@ -25,7 +25,7 @@ violations contains v if {
 	wildcard(entry)
 	v := {
 		"id": "KFM-ARGO-002",
-		"msg": concat("", ["app project ", k8s.name(r), " whitelists cluster-scoped resources with a wildcard (group ", object.get(entry, "group", ""), ", kind ", object.get(entry, "kind", ""), ")"]),
+		"msg": concat("", ["app project ", k8s.display_name(r), " whitelists cluster-scoped resources with a wildcard (group ", object.get(entry, "group", ""), ", kind ", object.get(entry, "kind", ""), ")"]),
 		"resource": i,
 		"path": ["spec", "clusterResourceWhitelist", j],
 	}

@@ -24,7 +24,7 @@ violations contains v if {
 	argo.wildcard("repo", repo)
 	v := {
 		"id": "KFM-ARGO-001",
-		"msg": concat("", ["AppProject ", k8s.name(r), " allows every source repository (", repo, ")"]),
+		"msg": concat("", ["AppProject ", k8s.display_name(r), " allows every source repository (", repo, ")"]),
 		"resource": i,
 		"path": ["spec", "sourceRepos", j],
 	}
@@ -38,7 +38,7 @@ violations contains v if {
 	argo.wildcard(field, d[field])
 	v := {
 		"id": "KFM-ARGO-001",
-		"msg": concat("", ["AppProject ", k8s.name(r), " destination ", format_int(j, 10), " allows every ", field, " (", d[field], ")"]),
+		"msg": concat("", ["AppProject ", k8s.display_name(r), " destination ", format_int(j, 10), " allows every ", field, " (", d[field], ")"]),
 		"resource": i,
 		"path": ["spec", "destinations", j, field],
 	}

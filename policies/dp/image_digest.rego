@@ -24,7 +24,7 @@ violations contains v if {
 	not k8s.image_digest_pinned(img)
 	v := {
 		"id": "KFM-DP-001",
-		"msg": concat("", ["image \"", img, "\" of container ", object.get(c.container, "name", "?"), " in ", r.kind, " ", k8s.name(r), " is not pinned by digest (@sha256:...), required in env ", k8s.env]),
+		"msg": concat("", ["image \"", img, "\" of container ", object.get(c.container, "name", "?"), " in ", r.kind, " ", k8s.display_name(r), " is not pinned by digest (@sha256:...), required in env ", k8s.env]),
 		"resource": i,
 		"path": array.concat(c.path, ["image"]),
 	}

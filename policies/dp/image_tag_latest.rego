@@ -22,7 +22,7 @@ violations contains v if {
 	some why in floating(img)
 	v := {
 		"id": "KFM-DP-002",
-		"msg": concat("", ["image \"", img, "\" of container ", object.get(c.container, "name", "?"), " in ", r.kind, " ", k8s.name(r), " ", why]),
+		"msg": concat("", ["image \"", img, "\" of container ", object.get(c.container, "name", "?"), " in ", r.kind, " ", k8s.display_name(r), " ", why]),
 		"resource": i,
 		"path": array.concat(c.path, ["image"]),
 	}

@@ -50,3 +50,21 @@ test_rollout_with_workload_ref_has_no_containers_of_its_own if {
 	r := {"kind": "Rollout", "apiVersion": "argoproj.io/v1alpha1", "metadata": {"name": "r"}, "spec": {"workloadRef": {"kind": "Deployment", "name": "api"}}}
 	count(rule.violations) == 0 with input as {"resources": [r]}
 }
+
+# A hook Job has metadata.generateName only: the message names it by that, not by an empty string.
+test_generated_name_in_message if {
+	hook := json.patch(job("alpine:latest"), [
+		{"op": "remove", "path": "/metadata/name"},
+		{"op": "add", "path": "/metadata/generateName", "value": "upgrade-sql-"},
+	])
+	vs := rule.violations with input as {"overlay": {"env": "dev"}, "resources": [hook]}
+	some v in vs
+	contains(v.msg, " in Job upgrade-sql-<generated> uses")
+}
+
+test_unnamed_in_message if {
+	bare := json.remove(job("alpine:latest"), ["metadata/name"])
+	vs := rule.violations with input as {"overlay": {"env": "dev"}, "resources": [bare]}
+	some v in vs
+	contains(v.msg, " in Job (unnamed) uses")
+}

@@ -60,7 +60,7 @@ violations contains v if {
 	k8s.layer_of(i) == "apps"
 	v := {
 		"id": "KFM-FK-001",
-		"msg": concat("", ["the apps layer creates cluster-scoped ", r.kind, " ", k8s.name(r), "; cluster-scoped objects belong to the platform layers"]),
+		"msg": concat("", ["the apps layer creates cluster-scoped ", r.kind, " ", k8s.display_name(r), "; cluster-scoped objects belong to the platform layers"]),
 		"resource": i,
 		"path": ["kind"],
 	}

@@ -33,7 +33,7 @@ violations contains v if {
 	not allowed_by_a_project(ns)
 	v := {
 		"id": "KFM-FK-002",
-		"msg": concat("", [r.kind, " ", k8s.name(r), " is in namespace ", ns, ", which AppProject ", params.appProject, " does not allow"]),
+		"msg": concat("", [r.kind, " ", k8s.display_name(r), " is in namespace ", ns, ", which AppProject ", params.appProject, " does not allow"]),
 		"resource": i,
 		"path": ["metadata", "namespace"],
 	}

@@ -20,7 +20,7 @@ violations contains v if {
 	r.kind in params.forbiddenKinds
 	v := {
 		"id": "KFM-FK-003",
-		"msg": concat("", [r.kind, " ", k8s.name(r), " is a forbidden kind in this repository"]),
+		"msg": concat("", [r.kind, " ", k8s.display_name(r), " is a forbidden kind in this repository"]),
 		"resource": i,
 		"path": ["kind"],
 	}

@@ -220,6 +220,19 @@ namespace(r) := object.get(r, ["metadata", "namespace"], "default")
 
 name(r) := object.get(r, ["metadata", "name"], "")
 
+# The name as messages show it: an object created with metadata.generateName (a hook Job) has no name yet.
+display_name(r) := name(r) if name(r) != ""
+
+display_name(r) := concat("", [object.get(r, ["metadata", "generateName"], ""), "<generated>"]) if {
+	name(r) == ""
+	object.get(r, ["metadata", "generateName"], "") != ""
+}
+
+display_name(r) := "(unnamed)" if {
+	name(r) == ""
+	object.get(r, ["metadata", "generateName"], "") == ""
+}
+
 # Every container of a workload with its JSON path, init and ephemeral containers included.
 containers(r) := [{"path": array.concat(pod_spec_path(r), [f, i]), "container": c} |
 	is_workload(r)

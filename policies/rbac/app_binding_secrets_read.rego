@@ -29,7 +29,7 @@ violations contains v if {
 	rbac.secret_read_unnamed(rule)
 	v := {
 		"id": "KFM-RBAC-005",
-		"msg": concat("", [r.kind, " ", k8s.name(r), " grants ClusterRole ", r.roleRef.name, ", which reads every Secret of the namespace; the apps layer may read Secrets only by name"]),
+		"msg": concat("", [r.kind, " ", k8s.display_name(r), " grants ClusterRole ", r.roleRef.name, ", which reads every Secret of the namespace; the apps layer may read Secrets only by name"]),
 		"resource": i,
 		"path": ["roleRef", "name"],
 	}

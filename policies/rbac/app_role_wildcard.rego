@@ -22,7 +22,7 @@ violations contains v if {
 	value == "*"
 	v := {
 		"id": "KFM-RBAC-002",
-		"msg": concat("", ["Role ", k8s.namespace(r), "/", k8s.name(r), " rule ", format_int(j, 10), " has a wildcard in ", field]),
+		"msg": concat("", ["Role ", k8s.namespace(r), "/", k8s.display_name(r), " rule ", format_int(j, 10), " has a wildcard in ", field]),
 		"resource": i,
 		"path": ["rules", j, field, k],
 	}

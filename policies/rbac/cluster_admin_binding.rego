@@ -23,7 +23,7 @@ violations contains v if {
 	rbac.admin_equivalent(rbac.binding_rules(r))
 	v := {
 		"id": "KFM-RBAC-001",
-		"msg": concat("", [r.kind, " ", k8s.name(r), " binds ", r.roleRef.kind, " ", r.roleRef.name, why(r.roleRef.name)]),
+		"msg": concat("", [r.kind, " ", k8s.display_name(r), " binds ", r.roleRef.kind, " ", r.roleRef.name, why(r.roleRef.name)]),
 		"resource": i,
 		"path": ["roleRef", "name"],
 	}

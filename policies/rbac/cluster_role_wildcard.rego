@@ -22,7 +22,7 @@ violations contains v if {
 	value == "*"
 	v := {
 		"id": "KFM-RBAC-003",
-		"msg": concat("", ["ClusterRole ", k8s.name(r), " rule ", format_int(j, 10), " has a wildcard in ", field]),
+		"msg": concat("", ["ClusterRole ", k8s.display_name(r), " rule ", format_int(j, 10), " has a wildcard in ", field]),
 		"resource": i,
 		"path": ["rules", j, field, k],
 	}

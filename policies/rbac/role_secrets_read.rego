@@ -23,7 +23,7 @@ violations contains v if {
 	rbac.secret_read_unnamed(rule)
 	v := {
 		"id": "KFM-RBAC-004",
-		"msg": concat("", [r.kind, " ", k8s.namespace(r), "/", k8s.name(r), " rule ", format_int(j, 10), " reads every secret of the namespace (no resourceNames)"]),
+		"msg": concat("", [r.kind, " ", k8s.namespace(r), "/", k8s.display_name(r), " rule ", format_int(j, 10), " reads every secret of the namespace (no resourceNames)"]),
 		"resource": i,
 		"path": ["rules", j],
 	}

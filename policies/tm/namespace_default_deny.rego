@@ -28,7 +28,7 @@ violations contains v if {
 	r := input.resources[i]
 	v := {
 		"id": "KFM-TM-006",
-		"msg": concat("", ["namespace ", ns, " (env ", k8s.env, ") has no default-deny ingress NetworkPolicy: every pod of the cluster can reach ", r.kind, " ", k8s.name(r), " and the rest of the namespace"]),
+		"msg": concat("", ["namespace ", ns, " (env ", k8s.env, ") has no default-deny ingress NetworkPolicy: every pod of the cluster can reach ", r.kind, " ", k8s.display_name(r), " and the rest of the namespace"]),
 		"resource": i,
 		"path": isolation.namespace_path(r),
 	}

@@ -40,7 +40,7 @@ violations contains v if {
 	concat("/", [b.namespace, b.name]) in stores.store_service_keys
 	v := {
 		"id": "KFM-TM-001",
-		"msg": concat("", [r.kind, " ", k8s.name(r), " exposes store Service ", b.namespace, "/", b.name, "; only the governed API may be exposed"]),
+		"msg": concat("", [r.kind, " ", k8s.display_name(r), " exposes store Service ", b.namespace, "/", b.name, "; only the governed API may be exposed"]),
 		"resource": i,
 		"path": b.path,
 	}

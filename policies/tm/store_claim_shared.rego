@@ -25,7 +25,7 @@ violations contains v if {
 	stores.store_claim(k8s.namespace(w), ref.name)
 	v := {
 		"id": "KFM-TM-009",
-		"msg": concat("", [w.kind, " ", k8s.namespace(w), "/", k8s.name(w), " mounts PersistentVolumeClaim ", ref.name, ", which holds a store's data; only the store may mount it"]),
+		"msg": concat("", [w.kind, " ", k8s.namespace(w), "/", k8s.display_name(w), " mounts PersistentVolumeClaim ", ref.name, ", which holds a store's data; only the store may mount it"]),
 		"resource": i,
 		"path": ref.path,
 	}

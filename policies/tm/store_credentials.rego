@@ -25,7 +25,7 @@ violations contains v if {
 	concat("/", [k8s.namespace(w), ref.name]) in stores.store_secret_keys
 	v := {
 		"id": "KFM-TM-005",
-		"msg": concat("", [w.kind, " ", k8s.namespace(w), "/", k8s.name(w), " references secret ", ref.name, ", a store credential; only the governed API may use it"]),
+		"msg": concat("", [w.kind, " ", k8s.namespace(w), "/", k8s.display_name(w), " references secret ", ref.name, ", a store credential; only the governed API may use it"]),
 		"resource": i,
 		"path": ref.path,
 	}

@@ -22,7 +22,7 @@ violations contains v if {
 	some x in stores.host_exposure(w)
 	v := {
 		"id": "KFM-TM-008",
-		"msg": concat("", ["store ", w.kind, " ", k8s.namespace(w), "/", k8s.name(w), " uses ", x.what, ": it is reachable from outside the cluster network, around every NetworkPolicy and the governed API"]),
+		"msg": concat("", ["store ", w.kind, " ", k8s.namespace(w), "/", k8s.display_name(w), " uses ", x.what, ": it is reachable from outside the cluster network, around every NetworkPolicy and the governed API"]),
 		"resource": i,
 		"path": x.path,
 	}

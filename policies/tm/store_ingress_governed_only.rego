@@ -25,7 +25,7 @@ violations contains v if {
 	count(object.get(rule, "from", [])) == 0
 	v := {
 		"id": "KFM-TM-004",
-		"msg": concat("", ["NetworkPolicy ", k8s.namespace(np), "/", k8s.name(np), " selects store pods and its ingress rule ", format_int(j, 10), " has no `from`, so it admits every source"]),
+		"msg": concat("", ["NetworkPolicy ", k8s.namespace(np), "/", k8s.display_name(np), " selects store pods and its ingress rule ", format_int(j, 10), " has no `from`, so it admits every source"]),
 		"resource": i,
 		"path": ["spec", "ingress", j],
 	}
@@ -40,7 +40,7 @@ violations contains v if {
 	count(whys) > 0
 	v := {
 		"id": "KFM-TM-004",
-		"msg": concat("", ["NetworkPolicy ", k8s.namespace(np), "/", k8s.name(np), " selects store pods and admits ", concat(" and ", sort(whys)), "; only the governed API may reach a store"]),
+		"msg": concat("", ["NetworkPolicy ", k8s.namespace(np), "/", k8s.display_name(np), " selects store pods and admits ", concat(" and ", sort(whys)), "; only the governed API may reach a store"]),
 		"resource": i,
 		"path": ["spec", "ingress", j, "from", k],
 	}

@@ -26,7 +26,7 @@ violations contains v if {
 	not [o, ns] in default_deny
 	in_ns := array.concat(in_namespace(stores.store_workloads, o, ns), in_namespace(overlay_store_services, o, ns))
 	r := input.resources[in_ns[0]]
-	names := [concat("", [input.resources[i].kind, " ", k8s.name(input.resources[i])]) | some i in in_ns]
+	names := [concat("", [input.resources[i].kind, " ", k8s.display_name(input.resources[i])]) | some i in in_ns]
 	v := {
 		"id": "KFM-TM-003",
 		"msg": concat("", ["namespace ", ns, " holds stores (", concat(", ", names), ") but this overlay has no default-deny ingress NetworkPolicy for it"]),

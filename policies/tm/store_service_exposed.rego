@@ -21,7 +21,7 @@ violations contains v if {
 	svc.spec.type in {"LoadBalancer", "NodePort"}
 	v := {
 		"id": "KFM-TM-002",
-		"msg": concat("", ["Service ", k8s.namespace(svc), "/", k8s.name(svc), " fronts a store and has type ", svc.spec.type, "; stores are reachable only through the governed API"]),
+		"msg": concat("", ["Service ", k8s.namespace(svc), "/", k8s.display_name(svc), " fronts a store and has type ", svc.spec.type, "; stores are reachable only through the governed API"]),
 		"resource": i,
 		"path": ["spec", "type"],
 	}
@@ -34,7 +34,7 @@ violations contains v if {
 	count(object.get(svc, ["spec", "externalIPs"], [])) > 0
 	v := {
 		"id": "KFM-TM-002",
-		"msg": concat("", ["Service ", k8s.namespace(svc), "/", k8s.name(svc), " fronts a store and has externalIPs; stores are reachable only through the governed API"]),
+		"msg": concat("", ["Service ", k8s.namespace(svc), "/", k8s.display_name(svc), " fronts a store and has externalIPs; stores are reachable only through the governed API"]),
 		"resource": i,
 		"path": ["spec", "externalIPs"],
 	}

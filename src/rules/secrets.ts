@@ -16,6 +16,7 @@ export const RULE_BASELINE_NO_REASON = 'KFM-SEC-902';
 export const RULE_ALLOW_NOT_PERMITTED = 'KFM-SEC-903';
 export const RULE_BASELINE_INVALID = 'KFM-SEC-904';
 export const RULE_HISTORY_NOT_SCANNED = 'KFM-SEC-905';
+export const RULE_EXCLUDED = 'KFM-SEC-906';
 
 const GUARDS: ReadonlySet<string> = new Set([
   RULE_SCAN_FAILED,
@@ -175,6 +176,16 @@ export const META_RULES: RuleDoc[] = [
       "`check --changed-since <ref>` scans every line added by the commits `<ref>..HEAD` when the ref is an ancestor of HEAD. When it is not (the branch is behind the ref's newest commits, or was rebased), the change's commits cannot be told apart from the ref's, so only the files changed since the merge-base are scanned: a credential added in one commit and deleted in a later one would not be seen.",
     remediation:
       'Rebase the branch on the ref (or merge it in) so the ref is an ancestor, or run `kfm-gitops secrets scan --history <merge-base>`. In CI, check out with `fetch-depth: 0`.',
+  },
+  {
+    id: RULE_EXCLUDED,
+    category: 'secret',
+    title: 'Files excluded from the secret scan by the config',
+    severity: 'info',
+    description:
+      '`secrets.exclude` in kfm-gitops.yaml (written by the repository under check) skipped these files for the generic rules (password/secret/token assignments) and the Kubernetes shapes. Known credential formats (GitHub, AWS, Slack… tokens, private keys and key stores) are still looked for in them: an exclude cannot hide a real credential. Listed so that nothing is skipped silently.',
+    remediation:
+      'Nothing to do when the files are test fixtures or documentation you expect to skip. A credential reported in one of them is real: rotate it, or record a reviewed baseline entry or inline allow when it is a known test value.',
   },
 ];
 

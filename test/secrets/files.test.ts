@@ -69,7 +69,7 @@ describe('which files are scanned', () => {
     await writeFile(join(root, 'client.p12'), Buffer.from([0x30, 0x82, 0, 0, 1, 2, 3, 4]));
     const result = await run(root);
     expect(result.findings.map((f) => [f.ruleId, f.severity ?? 'default', f.file ?? null, f.message])).toEqual([
-      ['KFM-SEC-005', 'info', null, '2 binary file(s) not scanned for secrets: client.p12, logo.png'],
+      ['KFM-SEC-005', 'info', null, '2 binary file(s) were not scanned (client.p12, logo.png)'],
       ['KFM-SEC-006', 'default', 'client.p12', 'Key store file committed: binary key store (8 bytes)'],
     ]);
     expect(result.stats.binarySkipped).toEqual(['client.p12', 'logo.png']);
@@ -87,8 +87,27 @@ describe('which files are scanned', () => {
   it('secrets.exclude skips files by glob, and counts them', async () => {
     const root = await repo({ 'docs/examples/a.env': secretEnv(), 'docs/b.env': secretEnv(), 'c.env': secretEnv() });
     const result = await run(root, { exclude: ['docs/examples/**'] });
-    expect(files(result)).toEqual(['c.env', 'docs/b.env']);
+    expect(files(result)).toEqual(['', 'c.env', 'docs/b.env']);
     expect(result.stats.excluded).toBe(1);
+    expect(result.findings.find((f) => !f.file)?.ruleId).toBe('KFM-SEC-906');
+  });
+
+  it("secrets.exclude (the repository's own config) cannot hide a known credential format or a key store", async () => {
+    const token = `ghp_${g.alnum(36)}`;
+    const root = await repo({
+      'docs/a.env': `DB_PASSWORD=${g.password(20)}\nGH=${token}\n`,
+      'docs/allowed.txt': `GH=${token} # kfm-gitops:allow KFM-SEC-030 revoked test token of the docs\n`,
+    });
+    const result = await run(root, { exclude: ['**'] });
+    const shown = result.findings.map((f) => [f.ruleId, f.file, f.line, f.suppressed?.by ?? null]);
+    expect(shown).toEqual([
+      ['KFM-SEC-906', undefined, undefined, null],
+      ['KFM-SEC-030', 'docs/a.env', 2, null],
+      ['KFM-SEC-030', 'docs/allowed.txt', 1, 'inline'],
+    ]);
+    expect(result.findings.find((f) => f.ruleId === 'KFM-SEC-906')?.message).toContain(
+      '2 file(s) skipped by secrets.exclude',
+    );
   });
 
   it('a root that is not a folder is an error, not an empty pass', async () => {

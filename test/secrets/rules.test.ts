@@ -94,6 +94,12 @@ describe('credential rules', () => {
     expect(detector.detect(v.positive.text, { stopWords: [v.positive.secret.slice(2, 8)] }).candidates).toEqual([]);
   });
 
+  it("the config's stop words (the repository's own) never silence a specific format: stopWords [ghp] keeps a GitHub token", () => {
+    const gh = vectors.find((x) => x.ruleId === 'KFM-SEC-030')!.positive;
+    const words = [gh.secret.slice(0, 3), gh.secret.slice(4, 10)];
+    expect(detector.detect(gh.text, { stopWords: words }).candidates.map((c) => c.rule.id)).toEqual(['KFM-SEC-030']);
+  });
+
   it('keeps generic rules off for references (ExternalSecret) but not specific formats', () => {
     const pw = vectors.find((x) => x.ruleId === 'KFM-SEC-070')!.positive;
     const gh = vectors.find((x) => x.ruleId === 'KFM-SEC-030')!.positive;

@@ -252,7 +252,9 @@ export class Detector {
     }
     if (rule.generic) {
       if (!looksLikeGenericSecret(value, options.stopWords)) return undefined;
-    } else if (rule.placeholderCheck !== false && isPlaceholder(value, options.stopWords)) {
+    } else if (rule.placeholderCheck !== false && isPlaceholder(value)) {
+      // The config's stop words (written by whoever writes the repository) tune the generic rules only: a
+      // `stopWords: [ghp]` must not silence every GitHub token.
       return undefined;
     }
     if (rule.validate) {

@@ -105,15 +105,19 @@ export async function scanHistory(options: HistoryScanOptions): Promise<HistoryS
       if (lines.size === 0) continue;
       const rel =
         rootPrefix === '' ? path : path.startsWith(`${rootPrefix}/`) ? path.slice(rootPrefix.length + 1) : undefined;
-      // Outside the root, or excluded by secrets.exclude as in the work-tree scan.
-      if (rel === undefined || (settings.exclude.length > 0 && matchesAny(rel, settings.exclude))) continue;
+      if (rel === undefined) continue; // outside the root
+      // secrets.exclude quiets the generic rules only, as in the work-tree scan: known formats are still looked for.
+      const excluded = settings.exclude.length > 0 && matchesAny(rel, settings.exclude);
       const blob = await gitBlob(top, `${commit}:${path}`, options.signal);
       if (blob === undefined || blob.length > settings.maxFileBytes) continue;
       const text = decodeText(blob);
       if (text === undefined) continue;
       filesScanned++;
       const short = commit.slice(0, 12);
-      for (const f of scanOneText(scanner, rel, text)) {
+      const found = excluded
+        ? scanner.scanExcluded(rel, { kind: 'text', text, bytes: blob.length })
+        : scanOneText(scanner, rel, text);
+      for (const f of found) {
         if (f.line !== undefined && !lines.has(f.line)) continue;
         findings.push({ ...f, message: `${f.message} (added in commit ${short})`, commit: short });
       }

@@ -31,6 +31,7 @@ import type { SecretsSettings } from './config.js';
 import { Detector, type Candidate, type DetectorStats } from './detector.js';
 import { asText, base64Runs, looksSealed, privateKeyKind } from './decode.js';
 import { isKeystoreName, listRepoFiles, readForScan } from './files.js';
+import { MARKDOWN_NAME, markdownYaml } from './markdown.js';
 import { redactedHint, resolveFingerprintKey, SecretHasher, type FingerprintKey } from './redact.js';
 import {
   RULE_ALLOW_NOT_PERMITTED,
@@ -38,6 +39,7 @@ import {
   RULE_BASELINE_INVALID,
   RULE_BASELINE_NO_REASON,
   RULE_BINARY_SKIPPED,
+  RULE_EXCLUDED,
   RULE_KEYSTORE_FILE,
   RULE_PLAINTEXT_SECRET,
   RULE_PLAIN_IN_REFERENCE,
@@ -226,12 +228,30 @@ export async function scanRepository(
     stats.via = listed.via;
     stats.filesListed = listed.files.length;
     const only = options.only ? new Set(options.only) : undefined;
+    const excluded: string[] = [];
     const files = listed.files.filter((f) => {
       if (only && !only.has(f)) return false;
       const skip = settings.exclude.length > 0 && matchesAny(f, settings.exclude);
-      if (skip) stats.excluded++;
+      if (skip) excluded.push(f);
       return !skip;
     });
+    stats.excluded = excluded.length;
+    // The exclude list is the repository's own config: it quiets the generic rules, never a known credential format.
+    for (const file of excluded) {
+      if (options.signal?.aborted) break;
+      await pause();
+      const found = scanner.scanExcluded(file, readForScan(resolve(root, file), settings.maxFileBytes));
+      for (const f of found) out.push(f);
+    }
+    if (excluded.length > 0) {
+      const more = excluded.length > 5 ? ` and ${excluded.length - 5} more` : '';
+      out.push({
+        ruleId: RULE_EXCLUDED,
+        severity: 'info',
+        message: `${excluded.length} file(s) skipped by secrets.exclude for the generic rules, still searched for known credential formats (${excluded.slice(0, 5).join(', ')}${more})`,
+        fingerprintParts: ['excluded', ...excluded],
+      });
+    }
     const scannedSet = new Set(files);
     for (const file of files) {
       if (options.signal?.aborted) break;
@@ -410,7 +430,8 @@ function finishScan(options: SecretsScanOptions, repo: RepoScan): SecretsScanRes
     out.push({
       ruleId: RULE_BINARY_SKIPPED,
       severity: 'info',
-      message: `${stats.binarySkipped.length} binary file(s) not scanned for secrets: ${shown}${more}`,
+      // No `secrets:` before the list: the redactor would read the first name as the value of a secret-like key.
+      message: `${stats.binarySkipped.length} binary file(s) were not scanned (${shown}${more})`,
       fingerprintParts: ['binary', ...stats.binarySkipped],
     });
   }
@@ -465,6 +486,14 @@ function compare(a: SecretFinding, b: SecretFinding): number {
   return fa.localeCompare(fb) || (a.line ?? 0) - (b.line ?? 0) || a.ruleId.localeCompare(b.ruleId);
 }
 
+/** Rules about what a manifest deploys (not about a value's content): not applied to examples in documentation. */
+const DEPLOYED_RULES: ReadonlySet<string> = new Set([
+  RULE_PLAINTEXT_SECRET,
+  RULE_PLAIN_IN_REFERENCE,
+  RULE_SECRET_GENERATOR,
+]);
+/** Where external-secrets renders a template (walk.ts names the place). */
+const TEMPLATE_DATA = 'ExternalSecret target.template.data';
 const YAML_NAME = /(?:\.ya?ml|\.json)$/i;
 /** Copies and templates of YAML files keep their structure: `x.yaml.bak`, `x.yml.orig`, `x.yaml.j2`, `x.json~`. */
 const BACKUP_SUFFIX =
@@ -472,6 +501,9 @@ const BACKUP_SUFFIX =
 /** Content that declares itself a Kubernetes manifest or a JSON document, whatever the file is called. */
 const MANIFEST_START = /^\ufeff?(?:---|apiVersion:|kind:|\s*\{|\s*\[[ \t\r\n]*[{["\]])/;
 const MANIFEST_LINE = /\n(?:apiVersion|kind):/;
+/** Names of files in another language (scripts, pages, logs, code, other config formats). */
+const OTHER_LANGUAGE =
+  /\.(?:sh|bash|zsh|ksh|fish|ps1|psm1|bat|cmd|html?|xhtml|xml|svg|log|py|rb|go|js|mjs|cjs|jsx|ts|tsx|java|kt|kts|scala|groovy|gradle|c|h|cc|cpp|hpp|cs|rs|php|pl|lua|r|swift|tf|tfvars|hcl|ini|conf|cfg|properties|toml|csv|tsv|sql|css|scss|less|ipynb|rst|adoc|tex|dockerfile|mk)$/i;
 /** Largest text whose lines are located through a full `yaml` CST parse (larger: the key-line index). */
 const MAX_LOCATE = 256 * 1024;
 /** Walk budget per parsed text: nodes visited, aliases included (a billion-laughs document stops here). */
@@ -503,10 +535,23 @@ export class Scanner {
     // Whatever the file is called, YAML/JSON content gets the walk; `strict`: the name or the content says it is
     // YAML/JSON, so a parse failure is a finding (a Markdown file that is not YAML is simply not structured).
     // Asked only when a parse fails (two probes over the text for every file showed in the tree profile).
+    // A Markdown file is prose around fenced blocks: only its YAML/JSON blocks are walked (same offsets), and a block
+    // that does not parse is documentation, read by the line patterns and the base64 pass like any prose.
+    const markdown = MARKDOWN_NAME.test(file);
+    const structured = markdown ? markdownYaml(text) : text;
+    // A manifest line in the middle of a script, a page or a log (`cat <<EOF | oc apply -f -`, an HTML report) does
+    // not make the file YAML; a file of another known language is YAML only when it starts like a manifest.
     const strict = (): boolean =>
-      isKustomization || yamlName(file) || MANIFEST_START.test(text) || MANIFEST_LINE.test(text);
+      !markdown &&
+      (isKustomization ||
+        yamlName(file) ||
+        MANIFEST_START.test(text) ||
+        (!OTHER_LANGUAGE.test(file) && MANIFEST_LINE.test(text)));
     let walked = false;
-    const worthParsing = isKustomization || needsStructure(text, detected.candidates.length > 0).needed;
+    let covered: [number, number][] = [];
+    const worthParsing =
+      structured !== undefined &&
+      (isKustomization || needsStructure(structured, detected.candidates.length > 0).needed);
     // A text that exhausted the detector's budget is already a failing finding; walking it would repeat the work.
     if (worthParsing && !detected.truncated) {
       if (text.length > MAX_YAML_PARSE) {
@@ -515,18 +560,33 @@ export class Scanner {
           message: `${ruleTitle(RULE_SCAN_BUDGET)}: too large to parse for Kubernetes shapes (${text.length} characters)`,
         });
       } else {
-        const walk = this.walkFile(file, text, lower, isKustomization, strict, findings, generators);
-        walked = walk.parsed;
+        const walk = this.walkFile(
+          file,
+          structured,
+          lower,
+          { kustomization: isKustomization, markdown },
+          strict,
+          findings,
+          generators,
+        );
+        // The walk decodes every scalar it read; in a Markdown file the prose around the blocks was not read.
+        walked = walk.parsed && !markdown;
+        covered = walk.covered;
         if (walk.covered.length > 0) dropCovered(findings, walk.covered);
       }
     }
     // base64 runs anywhere in the text, decoded, unless the walk read the file (it decodes every scalar itself).
     // A run a content rule already matched (kubeconfig `client-key-data`) is not reported twice.
     const matched = detected.candidates.map((c) => [c.start, c.end]).sort((x, y) => x[0] - y[0]);
+    // Scalars a Markdown file's walk already decoded (value ranges: sorted, never nested).
+    const read = [...covered].sort((x, y) => x[0] - y[0]);
     let m = 0;
+    let r = 0;
     for (const run of walked ? [] : base64Runs(text)) {
       while (m < matched.length && matched[m][1] <= run.start) m++;
       if (m < matched.length && matched[m][0] < run.end) continue;
+      while (r < read.length && read[r][1] <= run.start) r++;
+      if (r < read.length && read[r][0] < run.end) continue;
       const found: Pending[] = [];
       this.decoded(run.bytes, DECODE_DEPTH, ' (base64-decoded)', found);
       if (found.length === 0) continue;
@@ -548,6 +608,36 @@ export class Scanner {
     };
   }
 
+  /** A file `secrets.exclude` skips: only the rules for known credential formats, and key stores by content. */
+  scanExcluded(file: string, outcome: ReturnType<typeof readForScan>): SecretFinding[] {
+    const where = ' (in a file secrets.exclude skips; known credential formats are still reported)';
+    if (outcome.kind === 'binary') {
+      const key = privateKeyKind(outcome.head);
+      if (key === undefined) return [];
+      return [
+        {
+          ruleId: RULE_KEYSTORE_FILE,
+          message: `${ruleTitle(RULE_KEYSTORE_FILE)}: ${key} (${outcome.bytes} bytes)${where}`,
+          file,
+          fingerprintParts: ['keystore'],
+        },
+      ];
+    }
+    if (outcome.kind !== 'text') return [];
+    const lines = new LineIndex(outcome.text);
+    const detected = this.detector.detect(outcome.text, { skipGeneric: true });
+    const allows = outcome.text.includes('kfm-gitops:allow')
+      ? new InlineAllows(parseInlineAllows(outcome.text, lines), this.settings.allowRules)
+      : undefined;
+    return detected.candidates.map((c) => {
+      const pos = lines.position(c.at);
+      const f = strip({ ...this.fromCandidate(c, where), file, line: pos.line, column: pos.column });
+      const reason = allows?.reasonFor(f.ruleId, f.line);
+      if (reason !== undefined) f.suppressed = { by: 'inline', reason };
+      return f;
+    });
+  }
+
   /**
    * Walks the parsed documents of a file; returns whether it parsed and the offset ranges of every scalar it judged.
    * js-yaml parses (linear, nesting capped at 100; `yaml` takes tens of seconds on crafted 5 MB inputs); the
@@ -557,7 +647,7 @@ export class Scanner {
     file: string,
     text: string,
     lower: () => string,
-    kustomization: boolean,
+    kind: { kustomization: boolean; markdown: boolean },
     strict: () => boolean,
     findings: Pending[],
     generators: GeneratorRef[],
@@ -581,7 +671,7 @@ export class Scanner {
       if (value === null || typeof value !== 'object') continue;
       let visits: Visit[];
       try {
-        visits = walkDocument(value, { kustomization, maxNodes });
+        visits = walkDocument(value, { kustomization: kind.kustomization, maxNodes });
       } catch (err) {
         if (!(err instanceof WalkBudgetExceeded)) throw err;
         findings.push(
@@ -596,7 +686,10 @@ export class Scanner {
       for (const visit of visits) {
         if (visit.type === 'generator-source') walked.push({ doc: d, visit, found: [] });
         else {
-          const found = this.judge(visit, lower);
+          let found = this.judge(visit, lower);
+          // A manifest quoted in documentation is an example, never applied: what it deploys is not judged (a
+          // Secret with `XXXXXX` data), what it holds is (every content rule still reads its decoded values).
+          if (kind.markdown) found = found.filter((f) => !DEPLOYED_RULES.has(f.ruleId));
           if (found.length > 0) walked.push({ doc: d, visit, found });
         }
       }
@@ -731,7 +824,7 @@ export class Scanner {
         return out;
       }
       case 'generator-literal': {
-        if (isPlaceholder(visit.value, stopWords) && !isWeakDefault(visit.value)) return [];
+        if (isPlaceholder(visit.value) && !isWeakDefault(visit.value)) return [];
         const where = ` in secretGenerator \`${visit.generator}\` literal \`${visit.key}\``;
         const r = this.detector.detect(`${visit.key}: ${visit.value}`, { stopWords });
         const specific = r.candidates.filter((c) => !c.rule.generic);
@@ -757,11 +850,21 @@ export class Scanner {
         ];
       }
       case 'plain-in-reference': {
-        // A template that reads from the store (`{{ .password }}`) is the intended use, not a literal.
-        if (visit.value.includes('{{') || isPlaceholder(visit.value, stopWords)) return [];
+        // Structural rules ignore the config's stop words (they tune the generic content rules only).
+        if (isPlaceholder(visit.value)) return [];
         const where = ` in ${visit.where} \`${visit.key}\``;
-        const r = this.detector.detect(`${visit.key}: ${visit.value}`, { stopWords });
+        // What a template reads from the store (`{{ .password }}`) is the intended use; the text around it is not.
+        const templated = visit.value.includes('{{');
+        // Each action becomes x…x (a placeholder to every rule), so `https://{{ .user }}:<literal>@host` keeps its shape.
+        const literal = templated ? blankTemplateActions(visit.value, 'x') : visit.value;
+        const r = this.detector.detect(`${visit.key}: ${literal}`, { stopWords });
         const out = r.candidates.map((c) => this.fromCandidate(c, where));
+        if (r.candidates.length === 0)
+          for (const run of base64Runs(literal)) this.decoded(run.bytes, DECODE_DEPTH, where, out);
+        // A templated value, and a whole document a template writes into the Secret (a config file of several
+        // lines, e.g. a product's declarative config), are judged by their content; a one-line literal is the secret.
+        const document = visit.where === TEMPLATE_DATA && literal.trim().includes('\n');
+        if (templated || document) return out;
         out.push({
           ruleId: RULE_PLAIN_IN_REFERENCE,
           message: `${ruleTitle(RULE_PLAIN_IN_REFERENCE)}: ${visit.where} \`${visit.key}\` ${redactedHint(visit.value, 0)}`,
@@ -799,7 +902,7 @@ export class Scanner {
         if (read.kind !== 'text' || isSopsEncrypted(read.text)) continue;
         if (g.visit.source === 'envs') {
           for (const entry of parseEnvFile(read.text)) {
-            if (isPlaceholder(entry.value, this.settings.stopWords)) continue;
+            if (isPlaceholder(entry.value)) continue;
             const hash = this.hasher.hash(entry.value);
             if (alreadyThere.has(hash)) continue;
             scan.findings.push({
@@ -944,7 +1047,7 @@ export function isSopsEncrypted(text: string): boolean {
 }
 
 /** `{{ … }}` actions replaced by spaces (newlines kept), in one pass: offsets and lines stay where they were. */
-export function blankTemplateActions(text: string): string {
+export function blankTemplateActions(text: string, fill = ' '): string {
   let out = '';
   let from = 0;
   for (;;) {
@@ -952,7 +1055,7 @@ export function blankTemplateActions(text: string): string {
     if (open === -1) break;
     const close = text.indexOf('}}', open + 2);
     const end = close === -1 ? text.length : close + 2;
-    out += text.slice(from, open) + text.slice(open, end).replace(/[^\n]/g, ' ');
+    out += text.slice(from, open) + text.slice(open, end).replace(/[^\n]/g, fill);
     from = end;
   }
   return out + text.slice(from);
