@@ -90,7 +90,8 @@ export class DiscoverMemo {
   private readonly keptFacts = new Map<string, KustomizationFacts>();
   private scan?: Tree;
   private readonly keptQuiet = new Set<string>();
-  private changed = false;
+  /** The paths each entry new in this run depends on: a save is worth it only when one of them can be kept. */
+  private readonly added: string[][] = [];
   private racyMs = RACY_MS;
   /** What this run took from the memo (tests and --verbose-style diagnostics). */
   readonly hits = { scan: false, facts: 0, walks: 0, quiet: 0 };
@@ -210,7 +211,7 @@ export class DiscoverMemo {
   rememberTree(dirs: string[], listed: { kustomizations: string[]; yaml: string[] }): void {
     for (const d of dirs) this.stamp(d);
     this.scan = { dirs, files: [...listed.kustomizations], yaml: [...listed.yaml] };
-    this.changed = true;
+    this.added.push(dirs);
   }
 
   /**
@@ -233,7 +234,7 @@ export class DiscoverMemo {
   rememberMention(file: string, mentions: boolean): void {
     if (mentions) return; // read every run anyway
     this.keptQuiet.add(file);
-    this.changed = true;
+    this.added.push([join(this.root, file)]);
   }
 
   /** A kustomization file's (absolute) remembered facts, when it kept its stamp; else stamps it for the read. */
@@ -250,7 +251,7 @@ export class DiscoverMemo {
 
   rememberFacts(file: string, facts: KustomizationFacts): void {
     this.keptFacts.set(file, facts);
-    this.changed = true;
+    this.added.push([file]);
   }
 
   /**
@@ -286,12 +287,18 @@ export class DiscoverMemo {
 
   rememberWalk(overlayAbs: string, details: WalkDetails, deps: Set<string>): void {
     if (details.issues.length > 0 || details.helm) return; // not remembered: walked again next time
-    this.keptWalks.set(overlayAbs, { deps: [...deps], details });
-    this.changed = true;
+    const paths = [...deps];
+    this.keptWalks.set(overlayAbs, { deps: paths, details });
+    this.added.push(paths);
   }
 
   /** Writes what this run found valid or new, when anything differs from what was read. */
   async save(): Promise<void> {
+    const usable = (paths: string[]): boolean =>
+      paths.every((p) => !this.racy.has(p) && !/^(?:l:|error:)/.test(this.stamp(p)));
+    // Nothing new that can be kept: the file stays as it is (entries gone stale since are refused when read, and
+    // dropped by the next save that has something to add).
+    if (!this.added.some(usable)) return;
     // Entries this run did not ask about (a narrowed run) stay while they are still valid.
     for (const [overlay, w] of this.storedWalks)
       if (!this.keptWalks.has(overlay) && this.fresh(w.deps)) this.keptWalks.set(overlay, w);
@@ -300,19 +307,10 @@ export class DiscoverMemo {
     if (!this.scan && this.storedScan && this.fresh(this.storedScan.dirs)) this.scan = this.storedScan;
     for (const f of this.storedQuiet)
       if (!this.keptQuiet.has(f) && this.fresh([join(this.root, f)])) this.keptQuiet.add(f);
-    const usable = (paths: string[]): boolean =>
-      paths.every((p) => !this.racy.has(p) && !/^(?:l:|error:)/.test(this.stamp(p)));
     const walks = [...this.keptWalks].filter(([, w]) => usable(w.deps));
     const facts = [...this.keptFacts].filter(([f]) => usable([f]));
     const quiet = [...this.keptQuiet].filter((f) => usable([join(this.root, f)]));
     const scan = this.scan && usable(this.scan.dirs) ? this.scan : undefined;
-    const unchanged =
-      !this.changed &&
-      walks.length === this.storedWalks.size &&
-      facts.length === this.storedFacts.size &&
-      quiet.length === this.storedQuiet.size &&
-      (scan !== undefined) === (this.storedScan !== undefined);
-    if (unchanged) return;
     const strings: string[] = [];
     const index = new Map<string, number>();
     const id = (s: string): number => {
