@@ -4,16 +4,19 @@
  * (with the glob for them, ~0.4 s of node CPU on the 300-overlay bench repo, a quarter of the run); with this memo
  * it takes a stat of every path those walks looked at.
  *
- * Validity is by file-system stamps (util/stamp.ts, from lstat, type included), taken before the walk reads:
- *  - the kustomization list of the glob is reused while every folder under the root keeps its stamp (adding,
- *    removing or renaming an entry changes its folder's);
+ * Validity is by file-system stamps (util/stamp.ts, from lstat, type included), taken before the text is read:
+ *  - the kustomization and YAML file lists of the glob are reused while every folder under the root keeps its stamp
+ *    (adding, removing or renaming an entry changes its folder's);
  *  - a kustomization's discovery facts (kind, namespace, folders it names) while its file keeps its stamp;
- *  - an overlay's walk while every path the walk looked at keeps its stamp: each folder it visited, the candidate
- *    kustomization names in it, each reference target (missing ones too) and every folder above a target.
+ *  - an overlay's walk while every folder it looked in (each folder it visited and every folder above each
+ *    reference target, up to the root: their listings decide what exists and what is a folder) and every file whose
+ *    text it read (kustomizations, generator/transformer configs) keep their stamps. A plain input's text is no part
+ *    of the walk's answer; its size (shard balancing) is read afresh when asked;
+ *  - a YAML file that did not mention argoproj.io is not read by the Argo CD view while it keeps its stamp.
  * Fail closed: walks with issues, Helm charts or any symbolic link on the way are not remembered (a link's target
  * can change without any stamp here changing), nor is anything whose stamp is younger than RACY_MS when it was
  * taken (a write in the same clock tick keeps the stamp: git's "racy" case). A path the memo does not know about
- * cannot make a remembered walk valid: validity is decided by the remembered paths alone, and a new file shows up
+ * cannot make a remembered answer valid: validity is decided by the remembered paths alone, and a new file shows up
  * as a changed folder stamp.
  *
  * Sealed with a per-user key (util/seal.ts) like the Argo CD view memo: a memo planted or edited by a pull request
@@ -93,7 +96,7 @@ export class DiscoverMemo {
   /** The paths each entry new in this run depends on: a save is worth it only when one of them can be kept. */
   private readonly added: string[][] = [];
   private racyMs = RACY_MS;
-  /** What this run took from the memo (tests and --verbose-style diagnostics). */
+  /** What this run took from the memo (for tests). */
   readonly hits = { scan: false, facts: 0, walks: 0, quiet: 0 };
   private readonly then: Map<string, string>;
   private readonly storedScan?: Tree;
