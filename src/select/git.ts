@@ -85,10 +85,9 @@ export async function changedFilesSince(root: string, ref: string, options: GitO
   // of this process's CPU and more of wall time on a busy machine), and the ref is resolved once.
   const realRooting = realpath(root);
   realRooting.catch(() => undefined); // awaited below, after the git errors that explain more
-  const top = await gitTopLevel(root, options);
+  const { top, commit } = await topAndCommit(root, ref, options);
   const listing = git(top, ['ls-files', '-z', '--others', '--exclude-standard'], options);
   listing.catch(() => undefined); // awaited below; a failure there surfaces then
-  const commit = await resolveCommit(top, ref, options);
   const base = await mergeBaseOf(top, ref, commit, options);
   const ancestor = base === commit;
   const tracked = await git(top, ['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', base, '--'], options);
@@ -101,6 +100,22 @@ export async function changedFilesSince(root: string, ref: string, options: GitO
     return rel === undefined || rel === '.' ? [] : [rel];
   });
   return { ref, base, ancestor, top, root: realRoot, inRoot, absolute };
+}
+
+/**
+ * The work tree's top and the ref's commit from one `git rev-parse`; when that fails, the two questions are asked
+ * one by one, so the error says which of them failed (not a work tree, or not a commit).
+ */
+async function topAndCommit(root: string, ref: string, options: GitOptions): Promise<{ top: string; commit: string }> {
+  if (ref !== '' && !ref.startsWith('-')) {
+    const lines = await git(root, ['rev-parse', '--show-toplevel', '--verify', '--quiet', `${ref}^{commit}`], options)
+      .then((out) => out.split('\n').filter((l) => l !== ''))
+      .catch(() => undefined); // asked again below, one question at a time, for the error's words
+    if (lines?.length === 2 && /^[0-9a-f]{40,64}$/.test(lines[1]))
+      return { top: await realpath(lines[0]), commit: lines[1] };
+  }
+  const top = await gitTopLevel(root, options);
+  return { top, commit: await resolveCommit(top, ref, options) };
 }
 
 export interface Worktree {
