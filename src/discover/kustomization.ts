@@ -173,10 +173,45 @@ function realpathOr(p: string, fallback: string): string {
   }
 }
 
+interface Located {
+  info: Stats;
+  real: string;
+}
+
+/** What the walks of one run share: stats and real paths of the references and folders they resolved. */
+export interface WalkShared {
+  located: Map<string, { found?: Located; link: boolean }>;
+  realDirs: Map<string, string | undefined>;
+}
+
+export function walkShared(): WalkShared {
+  return { located: new Map(), realDirs: new Map() };
+}
+
+function locateNow(target: string, realDir: (dir: string) => string | undefined): { found?: Located; link: boolean } {
+  let info: Stats | undefined;
+  try {
+    info = lstatSync(target, { throwIfNoEntry: false });
+  } catch {
+    return { link: false };
+  }
+  if (!info) return { link: false };
+  if (info.isSymbolicLink()) {
+    try {
+      info = statSync(target);
+    } catch {
+      return { link: true };
+    }
+    return { found: { info, real: realpathOr(target, target) }, link: true };
+  }
+  const parent = realDir(dirname(target));
+  return { found: { info, real: parent === undefined ? target : join(parent, basename(target)) }, link: false };
+}
+
 export async function walkOverlayDetailed(
   root: string,
   overlayAbs: string,
-  options: { allowExec: boolean; trace?: WalkTrace },
+  options: { allowExec: boolean; trace?: WalkTrace; shared?: WalkShared },
 ): Promise<WalkDetails> {
   const inputs = new Map<string, number | undefined>(); // repo path → size when known
   const kustomizations: string[] = [];
@@ -202,31 +237,21 @@ export async function walkOverlayDetailed(
   };
   // Most references are files in a folder the walk already resolved: resolve each folder once, then a file that
   // is not itself a symlink has its folder's real path plus its name (what realpath would compute, one lstat).
-  const realDirs = new Map<string, string | undefined>();
+  // Shared by the run's walks when the caller passes `shared`: the overlays of an app name the same base files.
+  const realDirs = options.shared?.realDirs ?? new Map<string, string | undefined>();
   const realDir = (dir: string): string | undefined => {
     if (!realDirs.has(dir)) realDirs.set(dir, realpathOr(dir, ''));
     return realDirs.get(dir) || undefined;
   };
   /** stat (following symlinks) and real path of an existing target; undefined when missing or a symlink loop. */
-  const locate = (target: string): { info: Stats; real: string } | undefined => {
-    let info: Stats | undefined;
-    try {
-      info = lstatSync(target, { throwIfNoEntry: false });
-    } catch {
-      return undefined;
+  const locate = (target: string): Located | undefined => {
+    let seen = options.shared?.located.get(target);
+    if (!seen) {
+      seen = locateNow(target, realDir);
+      options.shared?.located.set(target, seen);
     }
-    if (!info) return undefined;
-    if (info.isSymbolicLink()) {
-      trace?.(target); // a link's target can change while every listing stays: the memo keeps no such walk
-      try {
-        info = statSync(target);
-      } catch {
-        return undefined;
-      }
-      return { info, real: realpathOr(target, target) };
-    }
-    const parent = realDir(dirname(target));
-    return { info, real: parent === undefined ? target : join(parent, basename(target)) };
+    if (seen.link) trace?.(target); // a link's target can change while every listing stays: the memo keeps no such walk
+    return seen.found;
   };
 
   /** Issues for what a config (file or inline text) makes the loader read; local files become inputs. */

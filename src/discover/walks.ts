@@ -5,7 +5,7 @@
  * earlier run is taken from there instead.
  */
 import type { Overlay } from '../types.js';
-import { walkOverlayDetailed, type WalkDetails } from './kustomization.js';
+import { walkOverlayDetailed, walkShared, type WalkDetails } from './kustomization.js';
 import type { DiscoverMemo } from './memo.js';
 
 export type OverlayWalker = (overlay: Overlay) => Promise<WalkDetails>;
@@ -13,6 +13,7 @@ export type OverlayWalker = (overlay: Overlay) => Promise<WalkDetails>;
 export function memoWalks(root: string, options: { allowExec: boolean; memo?: DiscoverMemo }): OverlayWalker {
   const walks = new Map<string, Promise<WalkDetails>>();
   const { memo, allowExec } = options;
+  const shared = walkShared();
   return (overlay) => {
     let walk = walks.get(overlay.absPath);
     if (!walk) {
@@ -20,11 +21,11 @@ export function memoWalks(root: string, options: { allowExec: boolean; memo?: Di
       if (known) walk = Promise.resolve(known);
       else if (memo) {
         const { trace, deps } = memo.tracer();
-        walk = walkOverlayDetailed(root, overlay.absPath, { allowExec, trace }).then((details) => {
+        walk = walkOverlayDetailed(root, overlay.absPath, { allowExec, trace, shared }).then((details) => {
           memo.rememberWalk(overlay.absPath, details, deps);
           return details;
         });
-      } else walk = walkOverlayDetailed(root, overlay.absPath, { allowExec });
+      } else walk = walkOverlayDetailed(root, overlay.absPath, { allowExec, shared });
       walks.set(overlay.absPath, walk);
     }
     return walk;
