@@ -60,7 +60,7 @@ export interface Finding {
   /** Stable across runs (baselines, exceptions, SARIF partialFingerprints). Never derived from a plain secret value. */
   fingerprint: string;
   /** Set when an exception from the config suppressed this finding (listed in the report, not failing). */
-  suppressed?: { reason: string; owner?: string; expires?: string; by: 'exception' | 'inline' | 'baseline' };
+  suppressed?: { reason: string; owner?: string; expires?: string; by: 'exception' | 'inline' | 'baseline' | 'config' };
 }
 
 /**

@@ -177,6 +177,18 @@ export async function planArgoSources(options: {
       continue;
     }
     const dir = resolved.dir;
+    // A Config Management Plugin decides what Argo CD applies (any program over the folder): nothing here can render
+    // it, and checking the folder as plain kustomize or manifests would vouch for something else.
+    const source = d.source as Record<string, unknown> | undefined;
+    if (source && typeof source === 'object' && 'plugin' in source) {
+      plan.findings.push({
+        ruleId: RENDER_SOURCE_NOT_EVALUABLE,
+        message: `${d.kind} ${d.name} deploys ${dir} through a Config Management Plugin (source.plugin), whose output kfm-gitops cannot render: what it applies is not checked`,
+        file: d.file,
+        line: d.line,
+      });
+      continue;
+    }
     if (seen.has(dir)) continue;
     seen.add(dir);
     const where = { file: d.file, line: d.line };

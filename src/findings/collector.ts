@@ -51,7 +51,7 @@ export class FindingCollector {
       const byOverlay = new Map<string, Resource[]>();
       for (const p of this.pending) {
         const r = p.input.resource;
-        if (!r || p.input.file !== undefined || r.origin || this.severityOf(p) === 'off') continue;
+        if (!r || p.input.file !== undefined || r.origin) continue;
         byOverlay.set(r.overlay, [...(byOverlay.get(r.overlay) ?? []), r]);
       }
       if (byOverlay.size > 0) await resolveOrigins(byOverlay);
@@ -62,8 +62,21 @@ export class FindingCollector {
     this.redactor.addObjects(this.pending.map((p) => p.input.resource?.object));
     for (const p of this.pending) {
       const severity = this.severityOf(p);
-      if (severity === 'off') continue;
-      const finding = await this.place(p.input, severity);
+      // A rule the repository's config switches off still shows, as suppressed by the config: a reviewer (and the
+      // report's `suppressed` list) sees what `rules: {X: off}` hides, as for exceptions and inline allows.
+      const finding =
+        severity === 'off'
+          ? await this.place(
+              {
+                ...p.input,
+                suppressed: {
+                  by: 'config',
+                  reason: `rules.${p.input.ruleId}: off in the repository's kfm-gitops.yaml`,
+                },
+              },
+              resolveSeverity(p.input.ruleId, undefined, p.input.severity, p.fallbackSeverity) as Severity,
+            )
+          : await this.place(p.input, severity);
       const dedupe = `${finding.fingerprint}|${finding.message}|${finding.line ?? ''}`;
       if (seen.has(dedupe)) continue;
       seen.add(dedupe);

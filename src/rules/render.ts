@@ -146,6 +146,6 @@ export const RENDER_RULES = [
     RENDER_SOURCE_NOT_EVALUABLE,
     'Argo CD source not evaluable',
     'An ApplicationSet generator depends on the world outside the repository (cluster, SCM provider, pull request, git generators over other repositories…) or on template functions kfm-gitops does not evaluate, a source uses jsonnet, a `source.kustomize` override uses a field kfm-gitops does not apply (or values known only at sync time), or an Application of this repository (its repoURL is the `origin` remote or listed in `argo.repoURLs`) names a path that holds no folder here: what Argo CD would deploy from it cannot be worked out offline, so it is not checked.',
-    "Use list, git-directory/git-files over this repository, or matrix/merge of those; render jsonnet in CI and commit the output; move an unsupported override into the kustomization itself; fix the path (Argo CD paths are relative to the repository top), or list the repository URLs in `argo.repoURLs` so that another repository's Applications are told apart.",
+    "Use list, git-directory/git-files over this repository, or matrix/merge of those; render jsonnet (or a Config Management Plugin's output) in CI and commit the output; move an unsupported override into the kustomization itself; fix the path (Argo CD paths are relative to the repository top), or list the repository URLs in `argo.repoURLs` so that another repository's Applications are told apart.",
   ),
 ];

@@ -266,6 +266,23 @@ describe('Argo CD sync-time overrides (e2e)', () => {
     );
   });
 
+  it('a Config Management Plugin source is not evaluable: a guard on the Application line, not a pass', async () => {
+    const text = application('kfm-api-prod-cmp', 'infra/gitops/apps/kfm-api/overlays/prod', 'kfm-prod', [
+      '    plugin:',
+      '      name: envsubst',
+    ]);
+    const r = await checkWith({ 'application-plugin.yaml': text });
+    expect(r.code).toBe(1);
+    expect(r.findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'KFM-RENDER-024',
+        file: 'core/gitops-controller/application-plugin.yaml',
+        line: lineOf(text, 'path:'),
+        message: expect.stringContaining('Config Management Plugin'),
+      }),
+    );
+  });
+
   it('a remote patch in an override is refused (no network), on the Application line', async () => {
     const text = application('kfm-api-remote', 'infra/gitops/apps/kfm-api/overlays/prod', 'kfm-prod', [
       '    kustomize:',
