@@ -198,6 +198,34 @@ describe.skipIf(!existsSync(kustomizeBin))('check --changed-since (CLI, real kus
     expect(quiet.stderr).toBe('');
   });
 
+  it('with the caches on, answers the same from the memo of an earlier run', async () => {
+    const args = ['check', repo.dir, '--changed-since', 'HEAD', '--format', 'json'];
+    const memoFile = join(repo.dir, '.kfm-gitops', 'cache', 'discover', 'discover.sealed');
+    // The fixture's files are seconds old: a stamp younger than 2 s is not trusted (a write in the same clock tick).
+    await new Promise((r) => setTimeout(r, 2100));
+    const before = await cli(args);
+    expect(existsSync(memoFile)).toBe(true);
+    repo.touch('components/probes/patch.yaml');
+    const walked = await cli(args); // walks every overlay to select, and remembers the walks
+    const touched = await cli(args); // selects from the remembered walks
+    const fresh = await cli([...args, '--no-cache']);
+    expect(JSON.parse(before.stdout).overlays).toEqual([]);
+    const strip = (out: string) => {
+      const r = JSON.parse(out);
+      return {
+        overlays: r.overlays.map((o: { path: string; status: string }) => ({ path: o.path, status: o.status })),
+        skipped: r.skipped,
+        findings: r.findings.map((f: { ruleId: string }) => f.ruleId),
+      };
+    };
+    expect(strip(walked.stdout)).toEqual(strip(fresh.stdout));
+    expect(strip(touched.stdout)).toEqual(strip(fresh.stdout));
+    expect(strip(touched.stdout).overlays.map((o: { path: string }) => o.path)).toEqual([
+      'apps/api/overlays/prod',
+      'apps/web/overlays/prod',
+    ]);
+  });
+
   it('says so in one line when a config change selects everything', async () => {
     repo.touch('kfm-gitops.yaml');
     const r = await cli(['check', repo.dir, '--changed-since', 'HEAD', '--format', 'json', '--no-cache']);
