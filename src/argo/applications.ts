@@ -53,6 +53,7 @@ export interface ArgoView {
   inputs: string[];
 }
 
+const BACKSLASH = 0x5c;
 const IGNORE = ['**/node_modules/**', '**/.git/**', '**/.kfm-gitops/**'];
 
 /** The root's folders and files for the git generators, listed on first use (most repositories have none). */
@@ -100,10 +101,10 @@ export async function readArgoView(
     cacheRoot?: string;
     /**
      * The YAML files to read, from the caller's own listing (discover/memo.ts: the glob below less the files whose
-     * stamp says they still do not mention argoproj.io); `seen` is told, per file read, whether it does.
+     * stamp says they still cannot hold a manifest); `seen` is told, per file read, whether it may (the test below).
      */
     files?: string[];
-    seen?: (file: string, mentions: boolean) => void;
+    seen?: (file: string, mayHold: boolean) => void;
   } = {},
 ): Promise<ArgoView> {
   const files =
@@ -135,9 +136,12 @@ export async function readArgoView(
     } catch {
       continue; // unreadable files are reported by the renders and the coverage guard
     }
-    const mentions = bytes.includes('argoproj.io');
-    options.seen?.(file, mentions);
-    if (!mentions) continue;
+    // Without those bytes a file can still spell the group with a double-quoted escape (`"\x61rgoproj.io/…"`, an
+    // escaped line break), which Argo CD reads like any other: a file with a backslash is parsed too (rare in
+    // manifests: none in infra/gitops or the bench repos).
+    const mayHold = bytes.includes('argoproj.io') || bytes.includes(BACKSLASH);
+    options.seen?.(file, mayHold);
+    if (!mayHold) continue;
     const text = bytes.toString('utf8');
     const remembered = memo?.get(file, text);
     if (remembered) {

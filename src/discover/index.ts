@@ -86,7 +86,7 @@ export async function discoverOverlays(
   const components = new Set<string>();
   const namespaces = new Map<string, string>();
   // What each manifest contributes is remembered in the run's cache (sealed, src/argo/view-memo.ts) unless caching is off.
-  // With the discovery memo, only the YAML files that mentioned argoproj.io, or changed since, are read again.
+  // With the discovery memo, only the YAML files that could hold a manifest, or changed since, are read again.
   const argoReading = readRepoIdentity(root, config).then((identity) =>
     readArgoView(root, identity, {
       ...(config.cache?.enabled === false ? {} : { cacheRoot: cacheRootDir(root, config.cache?.dir) }),

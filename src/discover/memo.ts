@@ -12,7 +12,8 @@
  *    reference target, up to the root: their listings decide what exists and what is a folder) and every file whose
  *    text it read (kustomizations, generator/transformer configs) keep their stamps. A plain input's text is no part
  *    of the walk's answer; its size (shard balancing) is read afresh when asked;
- *  - a YAML file that did not mention argoproj.io is not read by the Argo CD view while it keeps its stamp.
+ *  - a YAML file the Argo CD view found could hold no manifest (neither argoproj.io nor a backslash in it) is not
+ *    read again while it keeps its stamp.
  * Fail closed: walks with issues, Helm charts or any symbolic link on the way are not remembered (a link's target
  * can change without any stamp here changing), nor is anything whose stamp is younger than RACY_MS when it was
  * taken (a write in the same clock tick keeps the stamp: git's "racy" case). A path the memo does not know about
@@ -64,7 +65,7 @@ interface Stored {
   /** [path, stamp] when remembered (every entry below was valid against these). */
   stamps: [number, string][];
   scan?: { dirs: number[]; files: number[]; yaml: number[] };
-  /** YAML files that did not mention argoproj.io at their stamp: the Argo CD view need not read them. */
+  /** YAML files that could hold no Argo CD manifest at their stamp: the view need not read them. */
   quiet: number[];
   facts: [number, { component: boolean; namespace?: string; targets: number[] }][];
   walks: [number, StoredWalk][];
@@ -218,7 +219,7 @@ export class DiscoverMemo {
   }
 
   /**
-   * The YAML files (root-relative) the Argo CD view must read: all but those that did not mention argoproj.io at
+   * The YAML files (root-relative) the Argo CD view must read: all but those it found could hold no manifest at
    * the stamp they still have. Every file is stamped here, before the view reads it.
    */
   argoFiles(yaml: string[]): string[] {
