@@ -224,6 +224,11 @@ describe('discovery memo: the glob it stamps folders with', () => {
     writeFileSync(join(root, 'g', 'odd\nname.yaml'), app('newline-name'));
     writeFileSync(join(root, 'g', 'APP.YAML'), app('upper'));
     symlinkSync('../a/app.yaml', join(root, 'g', 'linked.yaml'));
+    // The group spelled with an escape: no `argoproj.io` bytes, still an Application to Argo CD.
+    writeFileSync(
+      join(root, 'g', 'escaped.yaml'),
+      app('escaped').replace('argoproj.io/v1alpha1', '"\\x61rgoproj.io/v1alpha1"'),
+    );
     const plain = await discoverOverlays(root, config);
     const memo = DiscoverMemo.open(root, config, false, { racyMs: 0 })!;
     const memoed = await discoverOverlays(root, config, {}, memo);
@@ -238,6 +243,7 @@ describe('discovery memo: the glob it stamps folders with', () => {
       expect(deployed(found)).toEqual(deployed(plain));
     }
     expect(deployed(plain)).toContain('a/app.yaml:kfm-a');
+    expect(deployed(plain)).toContain('g/escaped.yaml:kfm-escaped');
     expect(plain.all.map((o) => o.path)).toEqual(['a', 'g', 'real']);
   });
 });
