@@ -56,6 +56,13 @@ export interface ArgoView {
 const BACKSLASH = 0x5c;
 const IGNORE = ['**/node_modules/**', '**/.git/**', '**/.kfm-gitops/**'];
 
+/**
+ * Files that may hold an Application or ApplicationSet: YAML, and JSON (kustomize reads a `.json` resource like a
+ * YAML one, and `kubectl apply -f app.json` too), so an Application written as JSON is not out of the view.
+ */
+export const ARGO_MANIFEST_GLOBS = ['**/*.yaml', '**/*.yml', '**/*.json'];
+export const ARGO_MANIFEST_NAME = /\.(?:ya?ml|json)$/;
+
 /** The root's folders and files for the git generators, listed on first use (most repositories have none). */
 function lazyTree(root: string): () => Promise<RepoTree> {
   let listing: Promise<RepoTree> | undefined;
@@ -109,7 +116,7 @@ export async function readArgoView(
 ): Promise<ArgoView> {
   const files =
     options.files ??
-    (await fg(['**/*.yaml', '**/*.yml'], {
+    (await fg(ARGO_MANIFEST_GLOBS, {
       cwd: root,
       ignore: IGNORE,
       followSymbolicLinks: false,

@@ -10,7 +10,7 @@ import type { Overlay } from '../types.js';
 import { matchesAny } from '../util/glob.js';
 import { cacheRootDir } from '../util/paths.js';
 import { nearest } from '../util/suggest.js';
-import { readArgoView, type ArgoView } from '../argo/applications.js';
+import { ARGO_MANIFEST_GLOBS, ARGO_MANIFEST_NAME, readArgoView, type ArgoView } from '../argo/applications.js';
 import { deployedOverlay } from '../argo/directory.js';
 import { isThisRepo, readRepoIdentity } from '../argo/repo.js';
 import { DEFAULT_ENV_ORDER, placeEnv } from './env.js';
@@ -221,7 +221,7 @@ async function listTree(
   const known = memo.knownTree();
   if (known) return known;
   // `**` alone leaves out names with a line break (its `.` does not match one) where `*.yaml` keeps them.
-  const entries = await fg(['**', '**/*.yaml', '**/*.yml'], { ...glob, onlyFiles: false, objectMode: true });
+  const entries = await fg(['**', ...ARGO_MANIFEST_GLOBS], { ...glob, onlyFiles: false, objectMode: true });
   const names = new Set(KUSTOMIZATION_NAMES);
   const dirs = [resolve(root)];
   const kustomizations: string[] = [];
@@ -230,7 +230,7 @@ async function listTree(
     if (e.dirent.isDirectory()) dirs.push(join(root, e.path));
     else if (e.dirent.isFile()) {
       if (names.has(e.name)) kustomizations.push(e.path);
-      if (e.name.endsWith('.yaml') || e.name.endsWith('.yml')) yaml.push(e.path);
+      if (ARGO_MANIFEST_NAME.test(e.name)) yaml.push(e.path);
     }
   }
   memo.rememberTree(dirs, { kustomizations, yaml });
