@@ -26,7 +26,7 @@ import { fileStamp } from '../util/stamp.js';
 import { writeFileAtomicSync } from '../util/atomic-write.js';
 
 /** Bump when the entry layout or the key material changes: old entries then simply stop matching. */
-export const CACHE_FORMAT = 'kfm-gitops-render-cache/2';
+export const CACHE_FORMAT = 'kfm-gitops-render-cache/3';
 
 const ORIGIN_KEY = 'config.kubernetes.io/origin';
 const TRANSFORMATIONS_KEY = 'alpha.config.kubernetes.io/transformations';
@@ -341,7 +341,10 @@ export function encodeEntry(
 ): Buffer {
   const text = Buffer.from(entry.text, 'utf8');
   const documents = entry.documents !== undefined ? Buffer.from(entry.documents, 'utf8') : undefined;
-  const body = seal(documents ? Buffer.concat([text, documents]) : text, secret);
+  // The fields that say how to read the body (its key, origin flag, where the JSON starts) are sealed with it: a
+  // header edited in place, or a body moved under another key's name, no longer opens as that entry.
+  const bound = Buffer.from(`${boundFields(entry.key, entry.origin, documents?.length)}\n`, 'utf8');
+  const body = seal(Buffer.concat(documents ? [bound, text, documents] : [bound, text]), secret);
   const header: EntryHeader = {
     format: CACHE_FORMAT,
     key: entry.key,
@@ -368,17 +371,22 @@ export function decodeEntry(buf: Buffer, key: string, secret: Buffer = renderCac
   const body = buf.subarray(nl + 1);
   if (body.length !== header.bytes) return undefined;
   // AES-GCM's tag is the checksum: a corrupt, truncated or edited body fails to open (no separate hash to compute).
-  const plain = open(body, secret);
-  if (!plain) return undefined;
+  const sealed = open(body, secret);
+  if (!sealed) return undefined;
   const docBytes = header.documents;
-  if (docBytes === undefined) return { text: plain.toString('utf8'), origin: header.origin === true };
+  const origin = header.origin === true;
+  const nlBound = sealed.indexOf(0x0a);
+  if (nlBound < 0 || sealed.toString('utf8', 0, nlBound) !== boundFields(key, origin, docBytes)) return undefined;
+  const plain = sealed.subarray(nlBound + 1);
+  if (docBytes === undefined) return { text: plain.toString('utf8'), origin };
   if (!Number.isSafeInteger(docBytes) || docBytes < 0 || docBytes > plain.length) return undefined;
   const split = plain.length - docBytes;
-  return {
-    text: plain.toString('utf8', 0, split),
-    origin: header.origin === true,
-    documents: plain.toString('utf8', split),
-  };
+  return { text: plain.toString('utf8', 0, split), origin, documents: plain.toString('utf8', split) };
+}
+
+/** The header fields sealed inside the body (format included: an entry of another layout never opens as this one). */
+function boundFields(key: string, origin: boolean, documents: number | undefined): string {
+  return JSON.stringify([CACHE_FORMAT, key, origin, documents ?? null]);
 }
 
 const ANNOTATION_HEADER = new RegExp(`^(\\s*)(?:${escape(ORIGIN_KEY)}|${escape(TRANSFORMATIONS_KEY)}):(.*)$`);

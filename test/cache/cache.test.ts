@@ -145,6 +145,14 @@ describe('CachingRenderer', () => {
     ]);
     expect(decodeEntry(forged, header.key)).toBeUndefined();
     expect(decodeEntry(buf, header.key)?.documents).toBe(inner.documents);
+    // The header is bound to the sealed body: a shifted JSON boundary, a flipped origin flag or the same body under
+    // another key's name does not open, although the body itself is untouched.
+    const edit = (h: Record<string, unknown>): Buffer =>
+      Buffer.concat([Buffer.from(`${JSON.stringify({ ...header, ...h })}\n`), buf.subarray(nl + 1)]);
+    expect(decodeEntry(edit({ documents: header.documents - 1 }), header.key)).toBeUndefined();
+    expect(decodeEntry(edit({ origin: true }), header.key)).toBeUndefined();
+    const otherKey = 'f'.repeat(header.key.length);
+    expect(decodeEntry(edit({ key: otherKey }), otherKey)).toBeUndefined();
   });
 
   it('a fresh process (new renderer) hits the entry the last one wrote', async () => {
