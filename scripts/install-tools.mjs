@@ -5,7 +5,7 @@
 // the hash of its sources) is not rebuilt, so a second run takes milliseconds.
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,7 +27,12 @@ const renderSrc = join(root, 'tools', 'kfm-render');
 const renderStamp = () =>
   createHash('sha256')
     .update(TOOLS.kustomize.version)
-    .update(['main.go', 'go.mod', 'go.sum'].map((f) => readFileSync(join(renderSrc, f), 'utf8')).join('\0'))
+    // Every source file: a change to any of them (not only main.go) must rebuild the worker.
+    .update(
+      ['go.mod', 'go.sum', ...readdirSync(renderSrc).filter((f) => f.endsWith('.go')).sort()]
+        .map((f) => readFileSync(join(renderSrc, f), 'utf8'))
+        .join('\0'),
+    )
     .digest('hex')
     .slice(0, 16);
 

@@ -9,12 +9,14 @@ import { measureCoverage } from './discover/coverage.js';
 import { checkArgoSources } from './argo/check.js';
 import { overridePlacer } from './argo/overrides-check.js';
 import { memoWalks } from './discover/walks.js';
+import { DiscoverMemo } from './discover/memo.js';
 import { FindingCollector, resolveFindings } from './findings/index.js';
 import { renderOverlay } from './render/overlay.js';
 import { SourceMapper } from './render/sourcemap.js';
 import type { Renderer } from './render/types.js';
 import { headStart, runChecks } from './run/checks.js';
 import { summaryOf, type PipelineOptions } from './run/common.js';
+import { releaseRenderedText } from './run/compact.js';
 import { resolveOrigins } from './run/origins.js';
 import type { ResultLayer } from './run/result-layer.js';
 import {
@@ -70,8 +72,11 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   if (treeHit) return treeHit;
   // Past the tree key something will render: start the render workers now, so their start-up overlaps discovery.
   options.renderer.warmUp?.();
-  const walk = memoWalks(options.root, { allowExec: options.config.kustomize?.allowExec === true });
-  const discovered = await discoverOverlays(options.root, options.config, options.discover);
+  const allowExec = options.config.kustomize?.allowExec === true;
+  // What earlier runs' discovery and walks learned, valid while the stamps of what they looked at hold (memo.ts).
+  const memo = DiscoverMemo.open(options.root, options.config, allowExec);
+  const walk = memoWalks(options.root, { allowExec, memo });
+  const discovered = await discoverOverlays(options.root, options.config, options.discover, memo);
   let overlays = discovered.overlays;
   let skipped: { path: string; reason: string }[] = [];
   let files: string[] | undefined;
@@ -116,6 +121,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   let failed = 0;
   const rendered = await mapPool(overlays, options.renderer.lanes ?? options.concurrency, async (overlay) => {
     const r = await renderOverlay(overlay, { ...options, walk }, (f) => collector.add(f));
+    releaseRenderedText(r);
     head.observe(r);
     done++;
     if (r.status !== 'ok') failed++;
@@ -150,6 +156,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
     reportUnusedExceptions: !filtered && skipped.length === 0,
   };
   await auditing;
+  await memo?.save(); // every walk of the run is done: selection, renders, coverage
   const hit = await results.afterRender(rendered, summaries, elsewhere);
   if (hit) return finish(options, cachedResolution(hit), summaries, { ...facts, cachedResults: true });
   // Findings of Argo CD override/Helm renders go on the Application's line (argo/overrides-check.ts).

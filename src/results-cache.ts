@@ -136,7 +136,7 @@ export function runKey(common: string, rendered: RenderedOverlay[]): string {
         r.overlay.env,
         r.overlay.layer,
         r.status,
-        createHash('sha256').update(r.text).digest('hex'),
+        r.textSha256 ?? createHash('sha256').update(r.text).digest('hex'),
       ])}\n`,
     );
   return hash.digest('hex');

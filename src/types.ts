@@ -104,8 +104,13 @@ export type OverlayStatus = 'ok' | 'render-error' | 'parse-error' | 'skipped';
 export interface RenderedOverlay {
   overlay: Overlay;
   status: OverlayStatus;
-  /** Rendered YAML text as kustomize printed it (origin annotations included); empty on failure. */
+  /**
+   * Rendered YAML text as kustomize printed it (origin annotations included); empty on failure, and in a `check`
+   * run once the overlay was compacted (run/compact.ts: then `textSha256` holds its digest).
+   */
   text: string;
+  /** sha256 (hex) of the rendered text, set when the text was released (run/compact.ts). */
+  textSha256?: string;
   resources: Resource[];
   durationMs: number;
   /** True when served from the render cache. */

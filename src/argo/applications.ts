@@ -53,7 +53,15 @@ export interface ArgoView {
   inputs: string[];
 }
 
+const BACKSLASH = 0x5c;
 const IGNORE = ['**/node_modules/**', '**/.git/**', '**/.kfm-gitops/**'];
+
+/**
+ * Files that may hold an Application or ApplicationSet: YAML, and JSON (kustomize reads a `.json` resource like a
+ * YAML one, and `kubectl apply -f app.json` too), so an Application written as JSON is not out of the view.
+ */
+export const ARGO_MANIFEST_GLOBS = ['**/*.yaml', '**/*.yml', '**/*.json'];
+export const ARGO_MANIFEST_NAME = /\.(?:ya?ml|json)$/;
 
 /** The root's folders and files for the git generators, listed on first use (most repositories have none). */
 function lazyTree(root: string): () => Promise<RepoTree> {
@@ -96,14 +104,24 @@ function lazyTree(root: string): () => Promise<RepoTree> {
 export async function readArgoView(
   root: string,
   identity: RepoIdentity = { keys: new Set() },
-  options: { cacheRoot?: string } = {},
+  options: {
+    cacheRoot?: string;
+    /**
+     * The YAML files to read, from the caller's own listing (discover/memo.ts: the glob below less the files whose
+     * stamp says they still cannot hold a manifest); `seen` is told, per file read, whether it may (the test below).
+     */
+    files?: string[];
+    seen?: (file: string, mayHold: boolean) => void;
+  } = {},
 ): Promise<ArgoView> {
-  const files = await fg(['**/*.yaml', '**/*.yml'], {
-    cwd: root,
-    ignore: IGNORE,
-    followSymbolicLinks: false,
-    onlyFiles: true,
-  });
+  const files =
+    options.files ??
+    (await fg(ARGO_MANIFEST_GLOBS, {
+      cwd: root,
+      ignore: IGNORE,
+      followSymbolicLinks: false,
+      onlyFiles: true,
+    }));
   const view: ArgoView = { deployments: [], unevaluable: [], identity, inputs: [] };
   const tree = lazyTree(root);
   const inputs = new Set<string>();
@@ -125,7 +143,12 @@ export async function readArgoView(
     } catch {
       continue; // unreadable files are reported by the renders and the coverage guard
     }
-    if (!bytes.includes('argoproj.io')) continue;
+    // Without those bytes a file can still spell the group with a double-quoted escape (`"\x61rgoproj.io/…"`, an
+    // escaped line break), which Argo CD reads like any other: a file with a backslash is parsed too (rare in
+    // manifests: none in infra/gitops or the bench repos).
+    const mayHold = bytes.includes('argoproj.io') || bytes.includes(BACKSLASH);
+    options.seen?.(file, mayHold);
+    if (!mayHold) continue;
     const text = bytes.toString('utf8');
     const remembered = memo?.get(file, text);
     if (remembered) {

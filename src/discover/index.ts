@@ -10,11 +10,13 @@ import type { Overlay } from '../types.js';
 import { matchesAny } from '../util/glob.js';
 import { cacheRootDir } from '../util/paths.js';
 import { nearest } from '../util/suggest.js';
-import { readArgoView, type ArgoView } from '../argo/applications.js';
+import { ARGO_MANIFEST_GLOBS, ARGO_MANIFEST_NAME, readArgoView, type ArgoView } from '../argo/applications.js';
 import { deployedOverlay } from '../argo/directory.js';
 import { isThisRepo, readRepoIdentity } from '../argo/repo.js';
 import { DEFAULT_ENV_ORDER, placeEnv } from './env.js';
 import { KUSTOMIZATION_NAMES, readKustomization, isRemoteRef, repoPathOf } from './kustomization.js';
+import type { ParsedKustomization } from './kustomization.js';
+import type { DiscoverMemo, KustomizationFacts } from './memo.js';
 
 export interface DiscoverOptions {
   /** Globs matched against the overlay path (`--overlay`), as typed: `./x` and paths from the Git top are accepted. */
@@ -70,17 +72,10 @@ export async function discoverOverlays(
   root: string,
   config: Config,
   options: DiscoverOptions = {},
+  memo?: DiscoverMemo,
 ): Promise<DiscoverResult> {
-  const files = await fg(
-    KUSTOMIZATION_NAMES.map((n) => `**/${n}`),
-    {
-      cwd: root,
-      ignore: IGNORE,
-      followSymbolicLinks: false,
-      onlyFiles: true,
-      dot: false,
-    },
-  );
+  const listed = await listTree(root, memo);
+  const files = listed.kustomizations;
   const dirs = new Map<string, string>(); // repo-relative dir → kustomization file
   for (const f of files.sort()) {
     const dir = dirname(f) === '.' ? '.' : dirname(f);
@@ -91,25 +86,28 @@ export async function discoverOverlays(
   const components = new Set<string>();
   const namespaces = new Map<string, string>();
   // What each manifest contributes is remembered in the run's cache (sealed, src/argo/view-memo.ts) unless caching is off.
+  // With the discovery memo, only the YAML files that could hold a manifest, or changed since, are read again.
   const argoReading = readRepoIdentity(root, config).then((identity) =>
-    readArgoView(
-      root,
-      identity,
-      config.cache?.enabled === false ? {} : { cacheRoot: cacheRootDir(root, config.cache?.dir) },
-    ),
+    readArgoView(root, identity, {
+      ...(config.cache?.enabled === false ? {} : { cacheRoot: cacheRootDir(root, config.cache?.dir) }),
+      ...(memo && listed.yaml
+        ? { files: memo.argoFiles(listed.yaml), seen: (f: string, m: boolean) => memo.rememberMention(f, m) }
+        : {}),
+    }),
   );
   argoReading.catch(() => undefined); // awaited below
   const inRoot = repoPathOf(root);
   await Promise.all(
     [...dirs].map(async ([dir, file]) => {
-      const k = await readKustomization(join(root, file));
-      if (k.kind === 'Component') components.add(dir);
-      if (typeof k.object.namespace === 'string') namespaces.set(dir, k.object.namespace);
-      for (const ref of k.refs) {
-        if (ref.kind !== 'directory-or-file' || isRemoteRef(ref.value)) continue;
-        const target = inRoot(resolve(root, dir, ref.value));
-        if (target && dirs.has(target)) referenced.add(target);
+      const abs = join(root, file);
+      let facts = memo?.facts(abs);
+      if (!facts) {
+        facts = factsOf(await readKustomization(abs), root, dir, inRoot);
+        memo?.rememberFacts(abs, facts);
       }
+      if (facts.component) components.add(dir);
+      if (facts.namespace !== undefined) namespaces.set(dir, facts.namespace);
+      for (const target of facts.targets) if (dirs.has(target)) referenced.add(target);
     }),
   );
 
@@ -199,6 +197,63 @@ export async function discoverOverlays(
     envIssues: envIssues.filter((i) => result.some((o) => o.path === i.overlay)),
     argo,
     ...(nothingToCheck ? { nothingToCheck } : {}),
+  };
+}
+
+/**
+ * Root-relative kustomization files under the root and, with the memo, the YAML files the Argo CD view reads. With
+ * the memo one glob walks every entry (its folders are stamped, so the next run can tell an unchanged tree by stats
+ * alone) and keeps what the two plain globs match: the same names, regular files only (a symlink is not followed),
+ * no dot segments, nothing under node_modules.
+ */
+async function listTree(
+  root: string,
+  memo: DiscoverMemo | undefined,
+): Promise<{ kustomizations: string[]; yaml?: string[] }> {
+  const glob = { cwd: root, ignore: IGNORE, followSymbolicLinks: false, dot: false };
+  if (!memo)
+    return {
+      kustomizations: await fg(
+        KUSTOMIZATION_NAMES.map((n) => `**/${n}`),
+        { ...glob, onlyFiles: true },
+      ),
+    };
+  const known = memo.knownTree();
+  if (known) return known;
+  // `**` alone leaves out names with a line break (its `.` does not match one) where `*.yaml` keeps them.
+  const entries = await fg(['**', ...ARGO_MANIFEST_GLOBS], { ...glob, onlyFiles: false, objectMode: true });
+  const names = new Set(KUSTOMIZATION_NAMES);
+  const dirs = [resolve(root)];
+  const kustomizations: string[] = [];
+  const yaml: string[] = [];
+  for (const e of entries) {
+    if (e.dirent.isDirectory()) dirs.push(join(root, e.path));
+    else if (e.dirent.isFile()) {
+      if (names.has(e.name)) kustomizations.push(e.path);
+      if (ARGO_MANIFEST_NAME.test(e.name)) yaml.push(e.path);
+    }
+  }
+  memo.rememberTree(dirs, { kustomizations, yaml });
+  return { kustomizations, yaml };
+}
+
+/** What discovery needs of one kustomization: is it a Component, its namespace, the local folders it names. */
+function factsOf(
+  k: ParsedKustomization,
+  root: string,
+  dir: string,
+  inRoot: (abs: string) => string | undefined,
+): KustomizationFacts {
+  const targets: string[] = [];
+  for (const ref of k.refs) {
+    if (ref.kind !== 'directory-or-file' || isRemoteRef(ref.value)) continue;
+    const target = inRoot(resolve(root, dir, ref.value));
+    if (target !== undefined) targets.push(target);
+  }
+  return {
+    component: k.kind === 'Component',
+    ...(typeof k.object.namespace === 'string' ? { namespace: k.object.namespace } : {}),
+    targets,
   };
 }
 

@@ -12,6 +12,7 @@ import { loadedPath, scanConfigText, type ConfigScan } from './loader-refs.js';
 import type { ParsedKustomization } from './kustomization-parse.js';
 import { walkHelmChart } from './helm-charts.js';
 import { fileStamp } from '../util/stamp.js';
+import type { WalkTrace } from './memo.js';
 
 export { isRemoteRef } from './kustomization-parse.js';
 export type { KustomizationRef, ParsedKustomization, RefKind } from './kustomization-parse.js';
@@ -172,10 +173,45 @@ function realpathOr(p: string, fallback: string): string {
   }
 }
 
+interface Located {
+  info: Stats;
+  real: string;
+}
+
+/** What the walks of one run share: stats and real paths of the references and folders they resolved. */
+export interface WalkShared {
+  located: Map<string, { found?: Located; link: boolean }>;
+  realDirs: Map<string, string | undefined>;
+}
+
+export function walkShared(): WalkShared {
+  return { located: new Map(), realDirs: new Map() };
+}
+
+function locateNow(target: string, realDir: (dir: string) => string | undefined): { found?: Located; link: boolean } {
+  let info: Stats | undefined;
+  try {
+    info = lstatSync(target, { throwIfNoEntry: false });
+  } catch {
+    return { link: false };
+  }
+  if (!info) return { link: false };
+  if (info.isSymbolicLink()) {
+    try {
+      info = statSync(target);
+    } catch {
+      return { link: true };
+    }
+    return { found: { info, real: realpathOr(target, target) }, link: true };
+  }
+  const parent = realDir(dirname(target));
+  return { found: { info, real: parent === undefined ? target : join(parent, basename(target)) }, link: false };
+}
+
 export async function walkOverlayDetailed(
   root: string,
   overlayAbs: string,
-  options: { allowExec: boolean },
+  options: { allowExec: boolean; trace?: WalkTrace; shared?: WalkShared },
 ): Promise<WalkDetails> {
   const inputs = new Map<string, number | undefined>(); // repo path → size when known
   const kustomizations: string[] = [];
@@ -187,32 +223,35 @@ export async function walkOverlayDetailed(
   const rel = (abs: string): string => inRoot(abs) ?? abs;
   const realRoot = realpathOr(root, root);
   const inRealRoot = repoPathOf(realRoot);
+  // The discovery memo (memo.ts) is told, before the walk reads them, the paths its answer depends on: every folder
+  // from the root down to each place it looks (their listings decide what exists and what is a folder), and the
+  // files whose text it reads or that are symbolic links. A plain input's text is not read here; only its existence.
+  const rootAbs = resolve(root);
+  const trace = options.trace;
+  const traceUp = (abs: string): void => {
+    if (!trace) return;
+    for (let p = abs; ; p = dirname(p)) {
+      trace(p);
+      if (p === rootAbs || dirname(p) === p) break;
+    }
+  };
   // Most references are files in a folder the walk already resolved: resolve each folder once, then a file that
   // is not itself a symlink has its folder's real path plus its name (what realpath would compute, one lstat).
-  const realDirs = new Map<string, string | undefined>();
+  // Shared by the run's walks when the caller passes `shared`: the overlays of an app name the same base files.
+  const realDirs = options.shared?.realDirs ?? new Map<string, string | undefined>();
   const realDir = (dir: string): string | undefined => {
     if (!realDirs.has(dir)) realDirs.set(dir, realpathOr(dir, ''));
     return realDirs.get(dir) || undefined;
   };
   /** stat (following symlinks) and real path of an existing target; undefined when missing or a symlink loop. */
-  const locate = (target: string): { info: Stats; real: string } | undefined => {
-    let info: Stats | undefined;
-    try {
-      info = lstatSync(target, { throwIfNoEntry: false });
-    } catch {
-      return undefined;
+  const locate = (target: string): Located | undefined => {
+    let seen = options.shared?.located.get(target);
+    if (!seen) {
+      seen = locateNow(target, realDir);
+      options.shared?.located.set(target, seen);
     }
-    if (!info) return undefined;
-    if (info.isSymbolicLink()) {
-      try {
-        info = statSync(target);
-      } catch {
-        return undefined;
-      }
-      return { info, real: realpathOr(target, target) };
-    }
-    const parent = realDir(dirname(target));
-    return { info, real: parent === undefined ? target : join(parent, basename(target)) };
+    if (seen.link) trace?.(target); // a link's target can change while every listing stays: the memo keeps no such walk
+    return seen.found;
   };
 
   /** Issues for what a config (file or inline text) makes the loader read; local files become inputs. */
@@ -242,6 +281,7 @@ export async function walkOverlayDetailed(
       if (ref.key === 'repo' || value === '') continue; // a local chart repo folder: helm is refused on its own
       const target = resolve(base, value);
       const targetRel = inRoot(target);
+      if (targetRel !== undefined) traceUp(dirname(target));
       const found = targetRel === undefined ? undefined : locate(target);
       if (targetRel === undefined || (found && inRealRoot(found.real) === undefined)) {
         issues.push({
@@ -261,7 +301,13 @@ export async function walkOverlayDetailed(
   const visit = async (dir: string, asConfig = false): Promise<void> => {
     if (visited.has(dir)) return;
     visited.add(dir);
+    traceUp(dir);
     const file = findKustomizationFile(dir);
+    // The names tried before the one found, and it: a symbolic link among them (dangling ones too) keeps the walk
+    // out of the memo.
+    if (trace)
+      for (const name of KUSTOMIZATION_NAMES.slice(0, file ? KUSTOMIZATION_NAMES.indexOf(basename(file)) + 1 : 3))
+        trace(join(dir, name));
     if (!file) return; // kustomize itself reports a missing kustomization with its own words
     const fileRel = rel(file);
     kustomizations.push(rel(dir));
@@ -321,6 +367,7 @@ export async function walkOverlayDetailed(
         continue;
       }
       refs.add(targetRel);
+      traceUp(dirname(target));
       const found = locate(target);
       if (!found) continue; // missing (or a symlink loop): kustomize reports it with its own message, which names the file
       // A symlink inside the repo that resolves outside it is an escape, however innocent the path looks.
@@ -339,6 +386,7 @@ export async function walkOverlayDetailed(
       } else {
         inputs.set(targetRel, found.info.size);
         if (config) {
+          trace?.(target); // its text is read
           checkConfig(
             await scanConfigFile(target),
             base,

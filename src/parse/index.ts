@@ -6,6 +6,7 @@ import { LineCounter, parseAllDocuments, isMap, isSeq, isPair } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { FindingInput, Locator, Resource, ResourceId, Span } from '../types.js';
 import { parseGenerated } from './fast.js';
+import { parseWithDocuments } from './documents.js';
 import {
   RENDER_DUPLICATE_KEY,
   RENDER_DUPLICATE_RESOURCE,
@@ -49,6 +50,11 @@ export interface ParseOptions {
    * fast parser first. Anything unusual falls back to the full parser, so verdicts and findings are the same.
    */
   generated?: boolean;
+  /**
+   * With `generated`: the same documents as a JSON array, as kfm-render sends them (parse/documents.ts). Used when it
+   * provably reads as the text does; otherwise the text is parsed.
+   */
+  documents?: string;
 }
 
 export interface ParseResult {
@@ -154,7 +160,9 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
   };
 
   if (options.generated) {
-    const fast = parseGenerated(text, limits);
+    const fast =
+      (options.documents !== undefined ? parseWithDocuments(text, options.documents, limits) : undefined) ??
+      parseGenerated(text, limits);
     if (fast) {
       fast.forEach((d, i) => accept(d.value, i, d.line, d.locate(options.file)));
       return { resources, findings };

@@ -4,8 +4,8 @@
  * flags that change the output, and the cache format. A warm run with nothing changed runs kustomize zero times.
  *
  * Entries are written through a temp file and rename (atomic, so two concurrent runs never see half an entry),
- * carry a checksum of their text (a corrupt or truncated entry is deleted and re-rendered, never trusted), and a
- * cache folder that cannot be written (read-only, full) only costs speed: the run renders as if there were no
+ * are authenticated by their encryption (AES-GCM: a corrupt or truncated entry is deleted and re-rendered, never
+ * trusted), and a cache folder that cannot be written (read-only, full) only costs speed: the run renders as if there were no
  * cache and the reason is returned in `warnings` for the CLI to print.
  *
  * Origin annotations name files relative to the temporary wrapper folder the inner renderer used; they are
@@ -26,7 +26,7 @@ import { fileStamp } from '../util/stamp.js';
 import { writeFileAtomicSync } from '../util/atomic-write.js';
 
 /** Bump when the entry layout or the key material changes: old entries then simply stop matching. */
-export const CACHE_FORMAT = 'kfm-gitops-render-cache/1';
+export const CACHE_FORMAT = 'kfm-gitops-render-cache/3';
 
 const ORIGIN_KEY = 'config.kubernetes.io/origin';
 const TRANSFORMATIONS_KEY = 'alpha.config.kubernetes.io/transformations';
@@ -91,7 +91,13 @@ export class CachingRenderer implements Renderer {
     const hit = await this.read(file, key);
     if (hit !== undefined) {
       this.stats.hits++;
-      return { ok: true, text: hit.text, originBase: hit.origin ? request.root : undefined, cached: true };
+      return {
+        ok: true,
+        text: hit.text,
+        originBase: hit.origin ? request.root : undefined,
+        cached: true,
+        ...(hit.documents !== undefined ? { documents: hit.documents } : {}),
+      };
     }
     this.stats.misses++;
     const outcome = await this.inner.render(request);
@@ -107,9 +113,17 @@ export class CachingRenderer implements Renderer {
       text = canonical;
       origin = true;
     }
-    await this.write(file, key, request.overlay.path, text, origin);
+    // The JSON documents are kept beside the text (a hit then needs no YAML parse either), never for origin renders:
+    // their paths were rewritten in the text only.
+    const documents = origin ? undefined : outcome.documents;
+    await this.write(file, key, request.overlay.path, text, origin, documents);
     // The same canonical form a hit returns, so cold and warm runs cannot differ.
-    return { ok: true, text, originBase: origin ? request.root : undefined };
+    return {
+      ok: true,
+      text,
+      originBase: origin ? request.root : undefined,
+      ...(documents !== undefined ? { documents } : {}),
+    };
   }
 
   warmUp(): void {
@@ -120,7 +134,7 @@ export class CachingRenderer implements Renderer {
     return this.inner.dispose();
   }
 
-  private async read(file: string, key: string): Promise<{ text: string; origin: boolean } | undefined> {
+  private async read(file: string, key: string): Promise<DecodedEntry | undefined> {
     let buf: Buffer;
     try {
       buf = readFileSync(file); // synchronous: see DigestMemo.digest
@@ -146,11 +160,18 @@ export class CachingRenderer implements Renderer {
     return undefined;
   }
 
-  private async write(file: string, key: string, overlay: string, text: string, origin: boolean): Promise<void> {
+  private async write(
+    file: string,
+    key: string,
+    overlay: string,
+    text: string,
+    origin: boolean,
+    documents: string | undefined,
+  ): Promise<void> {
     if (!(await this.prepare())) return;
     try {
       // Synchronous (one entry per overlay): fs/promises' round trips cost more CPU than the write (issue 20).
-      writeFileAtomicSync(file, encodeEntry({ key, overlay, text, origin }), { mkdir: false });
+      writeFileAtomicSync(file, encodeEntry({ key, overlay, text, origin, documents }), { mkdir: false });
       this.stats.writes++;
     } catch (err) {
       this.cannotWrite(err);
@@ -295,7 +316,14 @@ interface EntryHeader {
   overlay: string;
   origin: boolean;
   bytes: number;
-  sha256: string;
+  /** Bytes at the end of the plain body that are the JSON documents (absent: none were kept). */
+  documents?: number;
+}
+
+export interface DecodedEntry {
+  text: string;
+  origin: boolean;
+  documents?: string;
 }
 
 let defaultSecret: Buffer | undefined;
@@ -306,29 +334,30 @@ export function renderCacheSecret(): Buffer {
   return defaultSecret;
 }
 
-/** One header line of JSON, then the rendered text, encrypted with the per-user key. */
+/** One header line of JSON, then the rendered text (and its JSON documents, if any), encrypted with the per-user key. */
 export function encodeEntry(
-  entry: { key: string; overlay: string; text: string; origin: boolean },
+  entry: { key: string; overlay: string; text: string; origin: boolean; documents?: string },
   secret: Buffer = renderCacheSecret(),
 ): Buffer {
-  const body = seal(Buffer.from(entry.text, 'utf8'), secret);
+  const text = Buffer.from(entry.text, 'utf8');
+  const documents = entry.documents !== undefined ? Buffer.from(entry.documents, 'utf8') : undefined;
+  // The fields that say how to read the body (its key, origin flag, where the JSON starts) are sealed with it: a
+  // header edited in place, or a body moved under another key's name, no longer opens as that entry.
+  const bound = Buffer.from(`${boundFields(entry.key, entry.origin, documents?.length)}\n`, 'utf8');
+  const body = seal(Buffer.concat(documents ? [bound, text, documents] : [bound, text]), secret);
   const header: EntryHeader = {
     format: CACHE_FORMAT,
     key: entry.key,
     overlay: entry.overlay,
     origin: entry.origin,
     bytes: body.length,
-    sha256: createHash('sha256').update(body).digest('hex'),
+    ...(documents ? { documents: documents.length } : {}),
   };
   return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), body]);
 }
 
-/** The entry's text when the header parses, names this key and format, and the checksum matches; else undefined. */
-export function decodeEntry(
-  buf: Buffer,
-  key: string,
-  secret: Buffer = renderCacheSecret(),
-): { text: string; origin: boolean } | undefined {
+/** The entry's text when the header parses, names this key and format, and the body opens with the key; else undefined. */
+export function decodeEntry(buf: Buffer, key: string, secret: Buffer = renderCacheSecret()): DecodedEntry | undefined {
   const nl = buf.indexOf(0x0a);
   if (nl < 0) return undefined;
   let header: Partial<EntryHeader>;
@@ -341,9 +370,23 @@ export function decodeEntry(
     return undefined;
   const body = buf.subarray(nl + 1);
   if (body.length !== header.bytes) return undefined;
-  if (createHash('sha256').update(body).digest('hex') !== header.sha256) return undefined;
-  const plain = open(body, secret);
-  return plain ? { text: plain.toString('utf8'), origin: header.origin === true } : undefined;
+  // AES-GCM's tag is the checksum: a corrupt, truncated or edited body fails to open (no separate hash to compute).
+  const sealed = open(body, secret);
+  if (!sealed) return undefined;
+  const docBytes = header.documents;
+  const origin = header.origin === true;
+  const nlBound = sealed.indexOf(0x0a);
+  if (nlBound < 0 || sealed.toString('utf8', 0, nlBound) !== boundFields(key, origin, docBytes)) return undefined;
+  const plain = sealed.subarray(nlBound + 1);
+  if (docBytes === undefined) return { text: plain.toString('utf8'), origin };
+  if (!Number.isSafeInteger(docBytes) || docBytes < 0 || docBytes > plain.length) return undefined;
+  const split = plain.length - docBytes;
+  return { text: plain.toString('utf8', 0, split), origin, documents: plain.toString('utf8', split) };
+}
+
+/** The header fields sealed inside the body (format included: an entry of another layout never opens as this one). */
+function boundFields(key: string, origin: boolean, documents: number | undefined): string {
+  return JSON.stringify([CACHE_FORMAT, key, origin, documents ?? null]);
 }
 
 const ANNOTATION_HEADER = new RegExp(`^(\\s*)(?:${escape(ORIGIN_KEY)}|${escape(TRANSFORMATIONS_KEY)}):(.*)$`);

@@ -138,6 +138,7 @@ export async function renderOverlay(
     overlay: overlay.path,
     file: overlay.path,
     generated: true,
+    documents: outcome.documents,
     originPath: originBase ? (p) => toRepoPath(options.root, resolve(originBase, p)) : undefined,
   });
   for (const f of parsed.findings) report(f);

@@ -40,8 +40,11 @@ export interface ResolveOptions {
   helm?: string;
 }
 
-/** The protocol version of tools/kfm-render this code speaks. */
-const WORKER_PROTOCOL = 2;
+/**
+ * The protocol versions of tools/kfm-render this code speaks: 3 adds the JSON documents (asked for per request; a
+ * worker of protocol 2 ignores the question and sends YAML only, which is parsed as before).
+ */
+const WORKER_PROTOCOLS: readonly unknown[] = [2, 3];
 
 /** kustomize release of a built kfm-render, or undefined when it is missing, broken or speaks another protocol. */
 async function workerVersion(file: string): Promise<string | undefined> {
@@ -55,7 +58,7 @@ async function workerVersion(file: string): Promise<string | undefined> {
   try {
     const v = JSON.parse(r.stdout) as { kustomize?: unknown; protocol?: unknown };
     version =
-      v.protocol === WORKER_PROTOCOL && typeof v.kustomize === 'string' && v.kustomize !== 'unknown'
+      WORKER_PROTOCOLS.includes(v.protocol) && typeof v.kustomize === 'string' && v.kustomize !== 'unknown'
         ? v.kustomize
         : undefined;
   } catch {
@@ -80,7 +83,7 @@ const VERSION_MEMO = 'worker-version.json';
 
 function binaryStamp(file: string): string | undefined {
   try {
-    return `${WORKER_PROTOCOL}:${fileStamp(statSync(file, { bigint: true }))}`;
+    return `${WORKER_PROTOCOLS.join(',')}:${fileStamp(statSync(file, { bigint: true }))}`;
   } catch {
     return undefined;
   }

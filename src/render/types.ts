@@ -8,6 +8,11 @@ export type RenderOutcome =
       originBase?: string;
       /** Served from the render cache. */
       cached?: boolean;
+      /**
+       * The same documents as a JSON array (kfm-render, tools/kfm-render/documents.go), so that they need no YAML
+       * parse; the text stays the reference (parse/documents.ts decides when the JSON may stand in for it).
+       */
+      documents?: string;
     }
   | {
       ok: false;

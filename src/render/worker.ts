@@ -18,6 +18,8 @@ interface Header {
   id: number;
   ok: boolean;
   bytes?: number;
+  /** Bytes of JSON documents after the YAML (protocol 3, when asked for). */
+  json?: number;
   error?: string;
   tooLarge?: boolean;
 }
@@ -78,13 +80,13 @@ class Worker {
         }
         this.buffer = this.buffer.subarray(nl + 1);
         // Never buffer more than the caller accepts, whatever the worker announces.
-        if (this.header.ok && (this.header.bytes ?? 0) > this.limit) {
+        if (this.header.ok && ((this.header.bytes ?? 0) > this.limit || (this.header.json ?? 0) > this.limit)) {
           this.kill();
           this.die(`kfm-render announced ${this.header.bytes} bytes, over the output limit`);
           return;
         }
       }
-      const size = this.header.ok ? (this.header.bytes ?? 0) : 0;
+      const size = this.header.ok ? (this.header.bytes ?? 0) + (this.header.json ?? 0) : 0;
       if (this.buffer.length < size) return;
       const reply = { header: this.header, body: this.buffer.subarray(0, size) };
       this.buffer = this.buffer.subarray(size);
@@ -243,6 +245,8 @@ export class WorkerRenderer implements Renderer {
       max: request.maxOutputBytes,
       exec: request.allowExec,
       helm: request.helm && this.helm ? this.helm : '',
+      // Origin renders go through the cache's path rewriting, which edits the text only: they stay YAML.
+      json: !request.origin,
     });
     clearTimeout(timer);
     request.signal?.removeEventListener('abort', onAbort);
@@ -279,7 +283,10 @@ export class WorkerRenderer implements Renderer {
       // The CLI would have exited 1 for a failed build; keep the report's wording the same for both renderers.
       return { ok: false, reason: 'error', message, exitCode: 1 };
     }
-    return { ok: true, text: body.toString('utf8'), originBase };
+    const yamlBytes = header.bytes ?? 0;
+    const text = body.toString('utf8', 0, yamlBytes);
+    if (!header.json || originBase !== undefined) return { ok: true, text, originBase };
+    return { ok: true, text, originBase, documents: body.toString('utf8', yamlBytes) };
   }
 
   async dispose(): Promise<void> {

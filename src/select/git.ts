@@ -46,7 +46,10 @@ export async function resolveCommit(top: string, ref: string, options: GitOption
 
 /** The commit both `ref` and HEAD descend from: what `git diff <ref>...` compares against. */
 export async function mergeBase(top: string, ref: string, options: GitOptions = {}): Promise<string> {
-  const commit = await resolveCommit(top, ref, options);
+  return mergeBaseOf(top, ref, await resolveCommit(top, ref, options), options);
+}
+
+async function mergeBaseOf(top: string, ref: string, commit: string, options: GitOptions): Promise<string> {
   try {
     return (await git(top, ['merge-base', commit, 'HEAD'], options)).trim();
   } catch (err) {
@@ -78,12 +81,18 @@ export interface ChangedFiles {
  * renames split into a delete and an add so the old path counts too) plus untracked files that are not ignored.
  */
 export async function changedFilesSince(root: string, ref: string, options: GitOptions = {}): Promise<ChangedFiles> {
-  const top = await gitTopLevel(root, options);
-  const realRoot = await realpath(root);
-  const base = await mergeBase(top, ref, options);
-  const ancestor = base === (await resolveCommit(top, ref, options));
+  // Five git processes: the untracked listing runs beside the ref → merge-base → diff chain (each start is ~10 ms
+  // of this process's CPU and more of wall time on a busy machine), and the ref is resolved once.
+  const realRooting = realpath(root);
+  realRooting.catch(() => undefined); // awaited below, after the git errors that explain more
+  const { top, commit } = await topAndCommit(root, ref, options);
+  const listing = git(top, ['ls-files', '-z', '--others', '--exclude-standard'], options);
+  listing.catch(() => undefined); // awaited below; a failure there surfaces then
+  const base = await mergeBaseOf(top, ref, commit, options);
+  const ancestor = base === commit;
   const tracked = await git(top, ['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', base, '--'], options);
-  const untracked = await git(top, ['ls-files', '-z', '--others', '--exclude-standard'], options);
+  const untracked = await listing;
+  const realRoot = await realRooting;
   const names = new Set([...tracked.split('\0'), ...untracked.split('\0')].filter((n) => n !== ''));
   const absolute = [...names].map((n) => join(top, n)).sort();
   const inRoot = absolute.flatMap((abs) => {
@@ -91,6 +100,22 @@ export async function changedFilesSince(root: string, ref: string, options: GitO
     return rel === undefined || rel === '.' ? [] : [rel];
   });
   return { ref, base, ancestor, top, root: realRoot, inRoot, absolute };
+}
+
+/**
+ * The work tree's top and the ref's commit from one `git rev-parse`; when that fails, the two questions are asked
+ * one by one, so the error says which of them failed (not a work tree, or not a commit).
+ */
+async function topAndCommit(root: string, ref: string, options: GitOptions): Promise<{ top: string; commit: string }> {
+  if (ref !== '' && !ref.startsWith('-')) {
+    const lines = await git(root, ['rev-parse', '--show-toplevel', '--verify', '--quiet', `${ref}^{commit}`], options)
+      .then((out) => out.split('\n').filter((l) => l !== ''))
+      .catch(() => undefined); // asked again below, one question at a time, for the error's words
+    if (lines?.length === 2 && /^[0-9a-f]{40,64}$/.test(lines[1]))
+      return { top: await realpath(lines[0]), commit: lines[1] };
+  }
+  const top = await gitTopLevel(root, options);
+  return { top, commit: await resolveCommit(top, ref, options) };
 }
 
 export interface Worktree {

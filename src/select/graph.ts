@@ -42,7 +42,10 @@ export async function overlayDeps(
     dirs: new Set(walk.kustomizations),
     refs: new Set(walk.refs),
     complete: walk.issues.length === 0,
-    bytes: walk.bytes,
+    // Read through: a remembered walk (discover/memo.ts) sums its input sizes only when shards ask.
+    get bytes() {
+      return walk.bytes;
+    },
   };
 }
 

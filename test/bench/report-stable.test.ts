@@ -5,8 +5,15 @@
  * shared base; a plaintext Secret in a repository file and one only the render reveals), is checked by the built
  * CLI and its JSON report — findings and counts, not timings — is compared with a committed report written by the
  * code before the issue 20 changes (`KFM_UPDATE_REPORT_FIXTURE=1` rewrites it after a deliberate change of findings).
+ *
+ * The medium repo (13 teams sharing namespaces across apps) gets the shapes whose verdict joins objects of different
+ * overlays, namespaces and layers, which is what the policy check's partitioning and streaming must preserve: a
+ * Route, a NetworkPolicy, a Job (credentials, claim) in one app reaching another app's store in the same namespace;
+ * an ExternalName Service and an HTTPRoute crossing into another team's namespace; RoleBindings granting
+ * ClusterRoles declared in another overlay (platform layer), one admin-equivalent; a CRD declared by one platform
+ * overlay making an apps kind cluster-scoped; Argo CD wildcards and the default project; digest rules in prod.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +21,7 @@ import { generateRepo } from '../../bench/generate.mjs';
 import { kustomizeBin, repoRoot, runCli } from '../helpers.js';
 
 const FIXTURE = join(repoRoot, 'test', 'bench', 'fixtures', 'planted-small.report.json');
+const MEDIUM_FIXTURE = join(repoRoot, 'test', 'bench', 'fixtures', 'planted-medium.report.json');
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -65,6 +73,166 @@ function plantedRepo(): string {
   return dir;
 }
 
+/** Adds a manifest file to a kustomization's `resources:` list. */
+function addResource(dir: string, folder: string, name: string, yaml: string): void {
+  writeFileSync(join(dir, folder, name), yaml);
+  edit(join(dir, folder, 'kustomization.yaml'), (t) => t.replace('resources:\n', `resources:\n  - ${name}\n`));
+}
+
+/** The medium bench repo with violations whose verdicts join objects of different overlays and namespaces. */
+function plantedMediumRepo(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kfm-planted-medium-'));
+  dirs.push(dir);
+  generateRepo({ out: dir, size: 'medium', git: false, force: true });
+  // Team imagery: blue-portal (no store) reaches amber-deeds' store in their shared namespace, every env.
+  addResource(
+    dir,
+    'apps/blue-portal/base',
+    'route-deeds-db.yaml',
+    'apiVersion: route.openshift.io/v1\nkind: Route\nmetadata:\n  name: deeds-db\nspec:\n  to:\n    kind: Service\n    name: amber-deeds-db\n',
+  );
+  addResource(
+    dir,
+    'apps/blue-portal/base',
+    'networkpolicy-deeds-db-open.yaml',
+    'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deeds-db-open\nspec:\n  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: amber-deeds-db\n  policyTypes:\n    - Ingress\n  ingress:\n    - {}\n',
+  );
+  // Team atlas: a Job of blue-tiles uses blue-depot's store credentials and mounts its data claim.
+  addResource(
+    dir,
+    'apps/blue-tiles/base',
+    'job-depot-dump.yaml',
+    [
+      'apiVersion: batch/v1',
+      'kind: Job',
+      'metadata:',
+      '  name: depot-dump',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      restartPolicy: Never',
+      '      containers:',
+      '        - name: dump',
+      '          image: quay.io/kfm/tools@sha256:' + 'a'.repeat(64),
+      '          envFrom:',
+      '            - secretRef:',
+      '                name: blue-depot-db-credentials',
+      '      volumes:',
+      '        - name: data',
+      '          persistentVolumeClaim:',
+      '            claimName: data-blue-depot-db-0',
+      '',
+    ].join('\n'),
+  );
+  // Across namespaces, prod only: geodesy's bold-permits reaches atlas' store through an ExternalName Service behind
+  // an Ingress; harvest's bold-surveys through an HTTPRoute backendRef naming atlas' namespace.
+  addResource(
+    dir,
+    'apps/bold-permits/overlays/prod',
+    'service-depot-alias.yaml',
+    'apiVersion: v1\nkind: Service\nmetadata:\n  name: depot-alias\nspec:\n  type: ExternalName\n  externalName: blue-depot-db.kfm-atlas-prod.svc.cluster.local\n',
+  );
+  addResource(
+    dir,
+    'apps/bold-permits/overlays/prod',
+    'ingress-depot.yaml',
+    'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: depot\nspec:\n  defaultBackend:\n    service:\n      name: depot-alias\n      port:\n        number: 5432\n',
+  );
+  addResource(
+    dir,
+    'apps/bold-surveys/overlays/prod',
+    'httproute-tiles-db.yaml',
+    'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: tiles-db\nspec:\n  rules:\n    - backendRefs:\n        - name: blue-tiles-db\n          namespace: kfm-atlas-prod\n          port: 5432\n',
+  );
+  // RBAC across overlays: ClusterRoles declared by platform baselines, granted by apps and by another baseline.
+  addResource(
+    dir,
+    'core/atlas-baseline',
+    'clusterrole-secret-reader.yaml',
+    'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: kfm-secret-reader\nrules:\n  - apiGroups: [""]\n    resources: ["secrets"]\n    verbs: ["get", "list"]\n',
+  );
+  addResource(
+    dir,
+    'apps/amber-maps/base',
+    'rolebinding-secret-reader.yaml',
+    'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: secret-reader\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: kfm-secret-reader\nsubjects:\n  - kind: ServiceAccount\n    name: amber-maps-api\n',
+  );
+  addResource(
+    dir,
+    'core/cartography-baseline',
+    'clusterrole-everything.yaml',
+    'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: kfm-everything\nrules:\n  - apiGroups: ["*"]\n    resources: ["*"]\n    verbs: ["*"]\n',
+  );
+  addResource(
+    dir,
+    'core/beacon-baseline',
+    'clusterrolebinding-everything.yaml',
+    'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: beacon-everything\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: kfm-everything\nsubjects:\n  - kind: Group\n    name: beacon-operators\n    apiGroup: rbac.authorization.k8s.io\n',
+  );
+  // A CRD in delta's baseline makes Widget cluster-scoped; karst's amber-plats creates one in prod.
+  addResource(
+    dir,
+    'core/delta-baseline',
+    'crd-widgets.yaml',
+    [
+      'apiVersion: apiextensions.k8s.io/v1',
+      'kind: CustomResourceDefinition',
+      'metadata:',
+      '  name: widgets.example.kfm.dev',
+      'spec:',
+      '  group: example.kfm.dev',
+      '  scope: Cluster',
+      '  names:',
+      '    kind: Widget',
+      '    plural: widgets',
+      '    singular: widget',
+      '  versions:',
+      '    - name: v1',
+      '      served: true',
+      '      storage: true',
+      '      schema:',
+      '        openAPIV3Schema:',
+      '          type: object',
+      '          x-kubernetes-preserve-unknown-fields: true',
+      '',
+    ].join('\n'),
+  );
+  addResource(
+    dir,
+    'apps/amber-plats/overlays/prod',
+    'widget.yaml',
+    'apiVersion: example.kfm.dev/v1\nkind: Widget\nmetadata:\n  name: plats-widget\n',
+  );
+  // Argo CD: a wildcard source repository in the apps project, an Application in the default project.
+  edit(join(dir, 'components/argocdproj/appproject-kfm-apps.yaml'), (t) =>
+    t.replace('  sourceRepos:\n', '  sourceRepos:\n    - https://*\n'),
+  );
+  edit(join(dir, 'bootstrap/base/application-kfm-gitops-controller.yaml'), (t) =>
+    t.replace(/project: [a-z-]+/, 'project: default'),
+  );
+  // Team beacon's prod namespace loses the baseline's default-deny and its apps their stores' own (lateral movement
+  // in prod, store namespaces open in every env); blue-wells prod runs a tag instead of a digest.
+  edit(join(dir, 'core/beacon-baseline/default-deny-ingress.yaml'), (t) =>
+    t
+      .split('\n---\n')
+      .filter((doc) => !doc.includes('namespace: kfm-beacon-prod'))
+      .join('\n---\n'),
+  );
+  for (const app of readdirSync(join(dir, 'apps'))) {
+    const base = join(dir, 'apps', app, 'base', 'kustomization.yaml');
+    const prod = readFileSync(join(dir, 'apps', app, 'overlays', 'prod', 'kustomization.yaml'), 'utf8');
+    if (prod.includes('namespace: kfm-beacon-prod\n') && readFileSync(base, 'utf8').includes('db-default-deny'))
+      edit(base, (t) => t.replace('  - networkpolicy-db-default-deny-ingress.yaml\n', ''));
+  }
+  edit(join(dir, 'apps/blue-wells/overlays/prod/kustomization.yaml'), (t) =>
+    t.replace(
+      /(name: quay\.io\/kfm\/blue-wells-api\n\s+newName: [^\n]+\n\s+)digest: sha256:[0-9a-f]+/,
+      '$1newTag: 2.0.1',
+    ),
+  );
+  return dir;
+}
+
 interface ReportShape {
   summary: Record<string, unknown>;
   findings: Record<string, unknown>[];
@@ -81,6 +249,14 @@ function stable(report: ReportShape): unknown {
       return rest;
     }),
   };
+}
+
+async function checkReport(repo: string): Promise<unknown> {
+  const r = await runCli(['check', repo, '--format', 'json', '--no-cache', '--concurrency', '2'], {
+    env: { KFM_TOOLS_DIR: join(repoRoot, '.tools', 'bin'), KFM_SECRETS_FINGERPRINT_KEY: '' },
+  });
+  expect(r.code, r.stderr).toBe(1);
+  return stable(JSON.parse(r.stdout) as ReportShape);
 }
 
 describe('issue 20: the report of a planted bench repo does not change', () => {
@@ -105,5 +281,35 @@ describe('issue 20: the report of a planted bench repo does not change', () => {
       expect(actual).toEqual(expected);
     },
     180_000,
+  );
+  it.skipIf(!existsSync(kustomizeBin))(
+    'medium repo with cross-overlay, cross-namespace and cross-layer violations: same report as before',
+    async () => {
+      const actual = await checkReport(plantedMediumRepo());
+      if (process.env.KFM_UPDATE_REPORT_FIXTURE === '1')
+        writeFileSync(MEDIUM_FIXTURE, `${JSON.stringify(actual, null, 2)}\n`);
+      const expected = JSON.parse(readFileSync(MEDIUM_FIXTURE, 'utf8')) as { findings: { ruleId: string }[] };
+      // Every planted shape fires (an expected report of nothing would compare equal to a broken run).
+      const rules = new Set(expected.findings.map((f) => f.ruleId));
+      for (const id of [
+        'KFM-TM-001',
+        'KFM-TM-003',
+        'KFM-TM-004',
+        'KFM-TM-005',
+        'KFM-TM-006',
+        'KFM-TM-009',
+        'KFM-RBAC-001',
+        'KFM-RBAC-003',
+        'KFM-RBAC-005',
+        'KFM-FK-001',
+        'KFM-ARGO-001',
+        'KFM-ARGO-003',
+        'KFM-DP-001',
+        'KFM-DP-003',
+      ])
+        expect(rules.has(id), id).toBe(true);
+      expect(actual).toEqual(expected);
+    },
+    300_000,
   );
 });

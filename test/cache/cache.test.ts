@@ -13,6 +13,8 @@ class FakeRenderer implements Renderer {
   readonly command = 'fake-kustomize';
   calls = 0;
   fail = false;
+  /** JSON documents to send beside the text, as kfm-render does. */
+  documents: string | undefined;
   constructor(
     public version = 'v5.7.1',
     private readonly wrapper = mkdtempSync(join(tmpdir(), 'kfm-fake-wrapper-')),
@@ -39,9 +41,12 @@ class FakeRenderer implements Renderer {
       `  body: ${JSON.stringify(body)}`,
       '',
     ].join('\n');
-    return request.origin
-      ? { ok: true, text, originBase: this.wrapper }
-      : { ok: true, text: text.replace(/ {4}(alpha\.)?config[\s\S]*?(?= {2}name)/, '') };
+    if (request.origin) return { ok: true, text, originBase: this.wrapper, documents: this.documents };
+    return {
+      ok: true,
+      text: text.replace(/ {4}(alpha\.)?config[\s\S]*?(?= {2}name)/, ''),
+      ...(this.documents !== undefined ? { documents: this.documents } : {}),
+    };
   }
   async dispose(): Promise<void> {}
 }
@@ -114,6 +119,40 @@ describe('CachingRenderer', () => {
     expect(text).toContain('      - configuredIn: overlay/kustomization.yaml\n');
     expect(cache.stats).toMatchObject({ hits: 1, misses: 1, writes: 1 });
     expect(readFileSync(join(cacheDir, '.gitignore'), 'utf8')).toMatch(/^\*$/m);
+  });
+
+  it('keeps the JSON documents beside the text (sealed), never for an origin render; a forged length is a miss', async () => {
+    const inner = new FakeRenderer();
+    inner.documents = '[{"kind":"ConfigMap"}]';
+    await new CachingRenderer(inner, { dir: cacheDir }).render(request({ origin: false }));
+    const hit = await new CachingRenderer(new FakeRenderer(), { dir: cacheDir }).render(request({ origin: false }));
+    expect(hit).toMatchObject({ ok: true, cached: true, documents: inner.documents });
+    expect(hit.ok && hit.text).not.toContain('[{');
+    const file = join(cacheDir, entries()[0]);
+    expect(readFileSync(file, 'latin1')).not.toContain('ConfigMap'); // encrypted with the text
+    // The origin render's paths are rewritten in the text only: its JSON would disagree, so none is kept or returned.
+    const origin = await new CachingRenderer(inner, { dir: cacheDir }).render(request());
+    expect(origin.ok && origin.documents).toBeUndefined();
+    const warmOrigin = await new CachingRenderer(new FakeRenderer(), { dir: cacheDir }).render(request());
+    expect(warmOrigin.ok && warmOrigin.cached && warmOrigin.documents).toBeUndefined();
+    // A header claiming more JSON bytes than the plain body holds is not trusted.
+    const buf = readFileSync(file);
+    const nl = buf.indexOf(10);
+    const header = JSON.parse(buf.subarray(0, nl).toString('utf8')) as { key: string; documents: number };
+    const forged = Buffer.concat([
+      Buffer.from(`${JSON.stringify({ ...header, documents: 1e9 })}\n`),
+      buf.subarray(nl + 1),
+    ]);
+    expect(decodeEntry(forged, header.key)).toBeUndefined();
+    expect(decodeEntry(buf, header.key)?.documents).toBe(inner.documents);
+    // The header is bound to the sealed body: a shifted JSON boundary, a flipped origin flag or the same body under
+    // another key's name does not open, although the body itself is untouched.
+    const edit = (h: Record<string, unknown>): Buffer =>
+      Buffer.concat([Buffer.from(`${JSON.stringify({ ...header, ...h })}\n`), buf.subarray(nl + 1)]);
+    expect(decodeEntry(edit({ documents: header.documents - 1 }), header.key)).toBeUndefined();
+    expect(decodeEntry(edit({ origin: true }), header.key)).toBeUndefined();
+    const otherKey = 'f'.repeat(header.key.length);
+    expect(decodeEntry(edit({ key: otherKey }), otherKey)).toBeUndefined();
   });
 
   it('a fresh process (new renderer) hits the entry the last one wrote', async () => {

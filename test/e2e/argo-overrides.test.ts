@@ -266,6 +266,30 @@ describe('Argo CD sync-time overrides (e2e)', () => {
     );
   });
 
+  it('an Application written as JSON is in the view: its image override fails KFM-DP-001 on its line', async () => {
+    const app = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'kfm-api-prod-json', namespace: 'openshift-gitops' },
+      spec: {
+        project: 'kfm-apps',
+        source: {
+          repoURL: 'https://git.example.org/kfm/kfm.git',
+          targetRevision: 'main',
+          path: 'infra/gitops/apps/kfm-api/overlays/prod',
+          kustomize: { images: ['quay.io/kfm/kfm-api:latest'] },
+        },
+        destination: { server: 'https://kubernetes.default.svc', namespace: 'kfm-prod' },
+      },
+    };
+    const text = `${JSON.stringify(app, null, 2)}\n`;
+    const r = await checkWith({ 'application-override.json': text });
+    expect(r.code).toBe(1);
+    expect(r.findings).toContainEqual(
+      expect.objectContaining({ ruleId: 'KFM-DP-001', file: 'core/gitops-controller/application-override.json' }),
+    );
+  });
+
   it('a Config Management Plugin source is not evaluable: a guard on the Application line, not a pass', async () => {
     const text = application('kfm-api-prod-cmp', 'infra/gitops/apps/kfm-api/overlays/prod', 'kfm-prod', [
       '    plugin:',

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import jsyaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { walkOverlay } from '../../src/discover/kustomization.js';
 import { KustomizeRenderer } from '../../src/render/kustomize.js';
@@ -55,7 +56,12 @@ describe('helmCharts with a vendored chart', () => {
         expect(expected).toContain('kind: Deployment');
         const [c, w] = await Promise.all([cli.render(request(web(o), true)), worker.render(request(web(o), true))]);
         expect({ o, ...c }).toEqual({ o, ok: true, text: expected, originBase: undefined });
-        expect({ o, ...w }).toEqual({ o, ok: true, text: expected, originBase: undefined });
+        // The worker also sends the documents as JSON (parse/documents.ts): the same values as the text.
+        const { documents, ...text } = w as Extract<typeof w, { ok: true }>;
+        expect({ o, ...text }).toEqual({ o, ok: true, text: expected, originBase: undefined });
+        expect(JSON.parse(documents!)).toEqual(
+          expected.split(/^---\n/m).map((d) => jsyaml.load(d, { schema: jsyaml.CORE_SCHEMA })),
+        );
       }
       // What the chart did: values file, valuesInline over it, apiVersions for .Capabilities, the versioned home.
       const prod = await cli.render(request(web('overlays/prod'), true));

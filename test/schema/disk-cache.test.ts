@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSchemaConfig } from '../../src/checks/schema/config.js';
-import { ValidatorDiskCache } from '../../src/checks/schema/disk-cache.js';
+import { shippedSchemaCacheDir, ValidatorDiskCache } from '../../src/checks/schema/disk-cache.js';
 import { resetEngines } from '../../src/checks/schema/engine.js';
 import { ResourceValidator } from '../../src/checks/schema/validate.js';
 import type { Resource } from '../../src/types.js';
@@ -44,7 +44,11 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function run(resources: Resource[], cache: ValidatorDiskCache | undefined): Promise<string[]> {
+async function run(
+  resources: Resource[],
+  cache: ValidatorDiskCache | undefined,
+  shipped?: ValidatorDiskCache,
+): Promise<string[]> {
   resetEngines();
   const validator = new ResourceValidator({
     release: '1.37',
@@ -52,7 +56,7 @@ async function run(resources: Resource[], cache: ValidatorDiskCache | undefined)
     root: tmp,
     resources,
   });
-  await validator.prepare(resources, cache);
+  await validator.prepare(resources, cache, shipped);
   return resources.flatMap((r) =>
     validator.validate(r).map((v) => `${v.ruleId} ${JSON.stringify(v.path)} ${v.message}`),
   );
@@ -86,6 +90,63 @@ describe('validator disk cache', () => {
     expect(await run(resources, again)).toEqual(verdicts);
     expect(again.stats).toEqual({ hits: 0, writes: 2, rejected: 2 });
     expect((globalThis as { kfmPlanted?: boolean }).kfmPlanted).toBeUndefined();
+  });
+
+  it("schemas shipped with the tool go to the per-user cache (outside the repository), a CRD of the run to the repository's", async () => {
+    // A Deployment (the release's definitions), an Application (the shipped CRD pack), a CRD of the run and its object.
+    const crd = `---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: {type: object, properties: {size: {type: integer}}}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+spec: {size: many}
+`;
+    const resources = parse(manifest + crd);
+    const inMemory = await run(resources, undefined);
+    expect(inMemory.join('\n')).toContain('size');
+    expect(shippedSchemaCacheDir(env)).toBe(join(tmp, 'home-cache', 'kfm-gitops', 'schema'));
+    const repo = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;
+    const shipped = ValidatorDiskCache.openShipped(env)!;
+    expect(await run(resources, repo, shipped)).toEqual(inMemory);
+    // The CRD object itself and the Deployment: the release's definitions; the Application: the shipped pack.
+    expect([repo.stats.writes, shipped.stats.writes]).toEqual([1, 3]);
+    const modules = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.mjs'));
+    expect(modules(shippedSchemaCacheDir(env))).toHaveLength(3);
+    // Another repository (its own cache empty) loads the shipped validators instead of compiling them.
+    const otherRepo = ValidatorDiskCache.open(join(tmp, 'other-cache'), env)!;
+    const again = ValidatorDiskCache.openShipped(env)!;
+    expect(await run(resources, otherRepo, again)).toEqual(inMemory);
+    expect(again.stats).toEqual({ hits: 3, writes: 0, rejected: 0 });
+    expect(otherRepo.stats).toEqual({ hits: 0, writes: 1, rejected: 0 });
+    // Authenticated like the repository's: an edited module is never imported, the validator is compiled again.
+    const dir = shippedSchemaCacheDir(env);
+    for (const f of modules(dir)) {
+      const text = readFileSync(join(dir, f), 'utf8');
+      writeFileSync(
+        join(dir, f),
+        `${text.slice(0, text.indexOf('\n'))}\nglobalThis.kfmPlanted = 1; export default () => true;\n`,
+      );
+    }
+    const planted = ValidatorDiskCache.openShipped(env)!;
+    expect(await run(resources, otherRepo, planted)).toEqual(inMemory);
+    expect(planted.stats).toMatchObject({ hits: 0, rejected: 3 });
+    expect((globalThis as { kfmPlanted?: number }).kfmPlanted).toBeUndefined();
   });
 
   it('keys depend on the schema: a changed CRD gets its own module', () => {

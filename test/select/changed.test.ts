@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { discoverOverlays } from '../../src/discover/index.js';
+import { DiscoverMemo } from '../../src/discover/memo.js';
+import { memoWalks } from '../../src/discover/walks.js';
 import { changedFilesSince, prepareSelection, SelectError } from '../../src/select/index.js';
 import type { Config } from '../../src/config/types.js';
 import { kustomizeBin } from '../helpers.js';
@@ -128,6 +130,47 @@ describe('--changed-since: the overlays whose inputs changed', () => {
   });
 });
 
+/**
+ * The selection with the walks of earlier runs remembered (src/discover/memo.ts; stamps trusted at once, the files
+ * of a test being seconds old): a remembered walk must never hide an overlay that now reaches the changed file.
+ */
+async function selectedWithMemo(config: Config = { failOn: 'error' }): Promise<{ keep: string[]; hits: number }> {
+  const memo = DiscoverMemo.open(repo.dir, config, false, { racyMs: 0 })!;
+  const walk = memoWalks(repo.dir, { allowExec: false, memo });
+  const { overlays } = await discoverOverlays(repo.dir, config, {}, memo);
+  const prepared = await prepareSelection({ root: repo.dir, config, changedSince: 'HEAD' });
+  const sel = await prepared.select!(overlays, walk);
+  await Promise.all(overlays.map(walk)); // as a run does: renders and coverage walk the rest
+  await memo.save();
+  return { keep: sel.keep.map((o) => o.path), hits: memo.hits.walks };
+}
+
+describe('--changed-since with the walks of earlier runs remembered', () => {
+  it('selects an overlay whose kustomization started naming the changed file after the memo was made', async () => {
+    expect(await selectedWithMemo()).toEqual({ keep: [], hits: 0 });
+    expect(await selectedWithMemo()).toEqual({ keep: [], hits: ALL.length });
+    // Committed since the memo: api's dev overlay now takes the probes component too.
+    repo.write(
+      'apps/api/overlays/dev/kustomization.yaml',
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: api-dev\nresources:\n  - ../../base\ncomponents:\n  - ../../../../components/probes\n',
+    );
+    repo.commitAll('dev takes the probes');
+    repo.touch('components/probes/patch.yaml');
+    const sel = await selectedWithMemo();
+    expect(sel.keep).toEqual(['apps/api/overlays/dev', 'apps/api/overlays/prod', 'apps/web/overlays/prod']);
+    expect(sel.hits).toBe(ALL.length - 1);
+  });
+
+  it('selects the overlays of a renamed or deleted input the memo knew', async () => {
+    await selectedWithMemo();
+    repo.git('mv', 'apps/web/base/service.yaml', 'apps/web/base/svc.yaml');
+    expect((await selectedWithMemo()).keep).toEqual(['apps/web/overlays/dev', 'apps/web/overlays/prod']);
+    repo.commitAll('renamed');
+    rmSync(join(repo.dir, 'apps/api/base/deployment.yaml'));
+    expect((await selectedWithMemo()).keep).toEqual(['apps/api/overlays/dev', 'apps/api/overlays/prod']);
+  });
+});
+
 describe.skipIf(!existsSync(kustomizeBin))('check --changed-since (CLI, real kustomize)', () => {
   it('checks only the affected overlays and lists the skipped ones with the reason', async () => {
     repo.touch('components/probes/patch.yaml');
@@ -153,6 +196,34 @@ describe.skipIf(!existsSync(kustomizeBin))('check --changed-since (CLI, real kus
     expect(verbose.stdout).toContain('  apps/api/overlays/dev: no input changed since HEAD');
     const quiet = await cli(['check', repo.dir, '--changed-since', 'HEAD', '--quiet', '--no-cache']);
     expect(quiet.stderr).toBe('');
+  });
+
+  it('with the caches on, answers the same from the memo of an earlier run', async () => {
+    const args = ['check', repo.dir, '--changed-since', 'HEAD', '--format', 'json'];
+    const memoFile = join(repo.dir, '.kfm-gitops', 'cache', 'discover', 'discover.sealed');
+    // The fixture's files are seconds old: a stamp younger than 2 s is not trusted (a write in the same clock tick).
+    await new Promise((r) => setTimeout(r, 2100));
+    const before = await cli(args);
+    expect(existsSync(memoFile)).toBe(true);
+    repo.touch('components/probes/patch.yaml');
+    const walked = await cli(args); // walks every overlay to select, and remembers the walks
+    const touched = await cli(args); // selects from the remembered walks
+    const fresh = await cli([...args, '--no-cache']);
+    expect(JSON.parse(before.stdout).overlays).toEqual([]);
+    const strip = (out: string) => {
+      const r = JSON.parse(out);
+      return {
+        overlays: r.overlays.map((o: { path: string; status: string }) => ({ path: o.path, status: o.status })),
+        skipped: r.skipped,
+        findings: r.findings.map((f: { ruleId: string }) => f.ruleId),
+      };
+    };
+    expect(strip(walked.stdout)).toEqual(strip(fresh.stdout));
+    expect(strip(touched.stdout)).toEqual(strip(fresh.stdout));
+    expect(strip(touched.stdout).overlays.map((o: { path: string }) => o.path)).toEqual([
+      'apps/api/overlays/prod',
+      'apps/web/overlays/prod',
+    ]);
   });
 
   it('says so in one line when a config change selects everything', async () => {

@@ -5,10 +5,12 @@
 //
 // Protocol (kfm-render serve), one request at a time:
 //
-//	stdin:  one JSON object per line: {"id":1,"dir":"/abs/overlay","max":268435456,"exec":false,"helm":""}
-//	        ("helm": path of the helm binary for `--enable-helm --helm-command <path>`; empty: helm off)
-//	stdout: one JSON header line per request, then for a successful build exactly "bytes" bytes of YAML:
-//	        {"id":1,"ok":true,"bytes":1234}\n<yaml>
+//	stdin:  one JSON object per line: {"id":1,"dir":"/abs/overlay","max":268435456,"exec":false,"helm":"","json":true}
+//	        ("helm": path of the helm binary for `--enable-helm --helm-command <path>`; empty: helm off;
+//	        "json": also send the documents as JSON, see documents.go)
+//	stdout: one JSON header line per request, then for a successful build exactly "bytes" bytes of YAML, then
+//	        "json" bytes of JSON when asked for and every document converted (no "json" field: none follows):
+//	        {"id":1,"ok":true,"bytes":1234,"json":1100}\n<yaml><json>
 //	        {"id":1,"ok":false,"error":"…"}\n                   (kustomize's error text)
 //	        {"id":1,"ok":false,"tooLarge":true,"bytes":N}\n     (the YAML is not sent)
 //
@@ -36,7 +38,8 @@ import (
 var kustomizeVersion = "unknown"
 
 // 2: requests carry "helm" (a worker of protocol 1 would ignore it and fail helmCharts differently from the CLI).
-const protocol = 2
+// 3: requests may ask for "json" (a worker of protocol 2 ignores it and sends YAML only, which callers accept).
+const protocol = 3
 
 type request struct {
 	ID   int64  `json:"id"`
@@ -44,6 +47,7 @@ type request struct {
 	Max  int    `json:"max"`
 	Exec bool   `json:"exec"`
 	Helm string `json:"helm"`
+	JSON bool   `json:"json"`
 }
 
 type response struct {
@@ -52,6 +56,7 @@ type response struct {
 	Bytes    int    `json:"bytes"`
 	Error    string `json:"error,omitempty"`
 	TooLarge bool   `json:"tooLarge,omitempty"`
+	JSON     int    `json:"json,omitempty"`
 }
 
 // options mirrors HonorKustomizeFlags of `kustomize build` when no flag is given (reorder "unspecified", root-only
@@ -108,7 +113,7 @@ func seal() {
 }
 
 // build runs one kustomization; a panic inside kustomize becomes that request's error, not the worker's death.
-func build(fs filesys.FileSystem, req request) (out []byte, err error) {
+func build(fs filesys.FileSystem, req request) (out []byte, docs []byte, err error) {
 	if !req.Exec {
 		// Without exec functions kustomize starts no program but git (helm and plugins are off): with no PATH its
 		// git cloner fails with "no 'git' program on path" before anything runs. Requests are served one at a time.
@@ -123,9 +128,13 @@ func build(fs filesys.FileSystem, req request) (out []byte, err error) {
 	}()
 	m, err := krusty.MakeKustomizer(options(req.Exec, req.Helm)).Run(fs, req.Dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return m.AsYaml()
+	if req.JSON {
+		return asYAMLAndJSON(m)
+	}
+	out, err = m.AsYaml()
+	return out, nil, err
 }
 
 func serve(in io.Reader, out io.Writer) error {
@@ -148,7 +157,10 @@ func serve(in io.Reader, out io.Writer) error {
 		if jerr := json.Unmarshal(line, &req); jerr != nil {
 			return fmt.Errorf("bad request: %v", jerr)
 		}
-		yml, berr := build(fs, req)
+		yml, docs, berr := build(fs, req)
+		if req.Max > 0 && len(docs) > req.Max {
+			docs = nil // the caller parses the YAML instead
+		}
 		if openapi.GetSchemaVersion() != defaultSchema {
 			openapi.ResetOpenAPI()
 		}
@@ -158,8 +170,10 @@ func serve(in io.Reader, out io.Writer) error {
 		case req.Max > 0 && len(yml) > req.Max:
 			err = enc.Encode(response{ID: req.ID, TooLarge: true, Bytes: len(yml)})
 		default:
-			if err = enc.Encode(response{ID: req.ID, OK: true, Bytes: len(yml)}); err == nil {
-				_, err = w.Write(yml)
+			if err = enc.Encode(response{ID: req.ID, OK: true, Bytes: len(yml), JSON: len(docs)}); err == nil {
+				if _, err = w.Write(yml); err == nil {
+					_, err = w.Write(docs)
+				}
 			}
 		}
 		if err == nil {

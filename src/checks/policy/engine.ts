@@ -53,15 +53,23 @@ export interface EnvPolicyInput {
 }
 
 const instances = new Map<string, Promise<LoadedPolicy>>();
+/** Compiled once per process: re-instantiating (after an abort, or to give memory back) does not compile again. */
+const modules = new Map<string, Promise<WebAssembly.Module>>();
 
 /** Initial memory 80 pages (5 MiB): one medium overlay fits without growing; the SDK grows it on demand. */
 const MEMORY = { initial: 80 };
+
+/**
+ * A Wasm memory never shrinks: after an evaluation that grew the instance past this, the instance is dropped (and
+ * made again for the next input), so one big input does not pin its memory for the rest of the run (issue 20).
+ */
+export const MAX_RETAINED_MEMORY_BYTES = 32 * 1024 * 1024;
 
 export class PolicyEngine {
   private constructor(
     private readonly key: string,
     private readonly wasm: Uint8Array,
-    private policy: LoadedPolicy,
+    private policy: LoadedPolicy | undefined,
     readonly entrypoint: string,
     private readonly knownIds: ReadonlySet<string>,
   ) {}
@@ -78,16 +86,14 @@ export class PolicyEngine {
     return new PolicyEngine(key, wasm, policy, entrypoint, new Set(knownIds));
   }
 
+  /** Bytes of Wasm memory the current instance holds (0 when it was dropped); tests and the bench read it. */
+  get memoryBytes(): number {
+    return this.policy?.mem.buffer.byteLength ?? 0;
+  }
+
   /** Evaluates another entrypoint of the same module (the graph) and returns its value as is. */
   async evaluateValue(input: EnvPolicyInput, entrypoint: string): Promise<unknown> {
-    let raw: unknown;
-    try {
-      raw = this.policy.evaluate(input, entrypoint);
-    } catch (err) {
-      instances.delete(this.key);
-      this.policy = await instantiate(this.key, this.wasm);
-      throw new PolicyEngineError(`policy evaluation failed: ${describeThrown(err)}`);
-    }
+    const raw = await this.run(input, entrypoint);
     if (!Array.isArray(raw) || raw.length !== 1)
       throw new PolicyEngineError(`malformed result of ${entrypoint}: ${preview(raw)}`);
     return (raw[0] as { result?: unknown }).result;
@@ -95,16 +101,27 @@ export class PolicyEngine {
 
   /** Evaluates once; returns the violations or throws PolicyEngineError. */
   async evaluate(input: PolicyInput | EnvPolicyInput): Promise<Violation[]> {
+    const raw = await this.run(input, this.entrypoint);
+    return parseViolations(raw, input.resources.length, this.knownIds);
+  }
+
+  private async run(input: PolicyInput | EnvPolicyInput, entrypoint: string): Promise<unknown> {
+    this.policy ??= await instantiate(this.key, this.wasm);
     let raw: unknown;
     try {
-      raw = this.policy.evaluate(input, this.entrypoint);
+      raw = this.policy.evaluate(input, entrypoint);
     } catch (err) {
-      // After an abort the instance's heap may be inconsistent: drop it so the next overlay starts clean.
-      instances.delete(this.key);
-      this.policy = await instantiate(this.key, this.wasm);
+      // After an abort the instance's heap may be inconsistent: drop it so the next input starts clean.
+      this.drop();
       throw new PolicyEngineError(`policy evaluation failed: ${describeThrown(err)}`);
     }
-    return parseViolations(raw, input.resources.length, this.knownIds);
+    if (this.memoryBytes > MAX_RETAINED_MEMORY_BYTES) this.drop();
+    return raw;
+  }
+
+  private drop(): void {
+    if (instances.get(this.key) !== undefined) instances.delete(this.key);
+    this.policy = undefined;
   }
 }
 
@@ -161,10 +178,18 @@ function parseViolation(v: unknown, index: number, resourceCount: number, knownI
 function instantiate(key: string, wasm: Uint8Array): Promise<LoadedPolicy> {
   let p = instances.get(key);
   if (!p) {
-    p = loadPolicy(wasm, MEMORY).catch((err: unknown) => {
-      instances.delete(key);
-      throw new PolicyEngineError(`cannot instantiate the policy module: ${describeThrown(err)}`);
-    });
+    let compiled = modules.get(key);
+    if (!compiled) {
+      compiled = WebAssembly.compile(new Uint8Array(wasm));
+      modules.set(key, compiled);
+    }
+    p = compiled
+      .then((module) => loadPolicy(module, MEMORY))
+      .catch((err: unknown) => {
+        instances.delete(key);
+        modules.delete(key);
+        throw new PolicyEngineError(`cannot instantiate the policy module: ${describeThrown(err)}`);
+      });
     instances.set(key, p);
   }
   return p;

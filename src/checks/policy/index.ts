@@ -20,6 +20,7 @@ import {
   type PolicyInput,
   type Violation,
 } from './engine.js';
+import { AUDITED_POLICY_SOURCES, partitionEnv } from './partition.js';
 import { SandboxedPolicy, type SandboxLimits } from './sandbox.js';
 import {
   buildEnvInput,
@@ -47,6 +48,8 @@ export interface PolicyCheckOptions {
   bundleDir?: string;
   /** Where to find opa for custom policies (tests); default KFM_OPA, .tools/bin/opa, PATH. */
   opa?: OpaLookup;
+  /** false: evaluate each env whole even when the rules are the audited ones (tests compare both ways). */
+  partition?: boolean;
 }
 
 interface LoadedModule<Input = PolicyInput | EnvPolicyInput> {
@@ -54,6 +57,9 @@ interface LoadedModule<Input = PolicyInput | EnvPolicyInput> {
   severities: Map<string, Severity>;
   label: string;
 }
+
+/** The built-in module, and whether its rules are the audited ones that may be evaluated in parts (partition.ts). */
+type BuiltinModule = LoadedModule & { partition: boolean };
 
 export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
   return {
@@ -71,7 +77,7 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
     async run(ctx: CheckContext): Promise<void> {
       const config = readPolicyConfig(options.config ?? ctx.config.policy);
       const bundle = await readBundle(options.bundleDir);
-      const builtin = await loadBuiltin(bundle);
+      const builtin = await loadBuiltin(bundle, options.partition ?? true);
       const custom = config.customDir
         ? await loadCustom(ctx, config.customDir, bundle, config.customLimits, options.opa)
         : undefined;
@@ -91,7 +97,7 @@ type CustomModule = LoadedModule<PolicyInput> & { dispose(): Promise<void> };
 async function evaluateAll(
   ctx: CheckContext,
   config: ReturnType<typeof readPolicyConfig>,
-  builtin: LoadedModule,
+  builtin: BuiltinModule,
   custom: CustomModule | undefined,
 ): Promise<void> {
   const appProjects = ctx.resources.filter(isAppProject).map((r) => r.object);
@@ -100,31 +106,36 @@ async function evaluateAll(
     if (rendered.resources.length === 0) continue;
     kustomizations.set(rendered, ctx.mode === 'check' ? await readKustomization(ctx.root, rendered.overlay) : null);
   }
-  // The built-in rules judge what one env deploys as a whole (cross-overlay trust membrane, RBAC, Argo CD).
+  // The built-in rules judge what one env deploys as a whole (cross-overlay trust membrane, RBAC, Argo CD), in parts
+  // that cannot relate to each other (partition.ts), so the engine never holds a whole env at once.
   for (const { env, overlays } of groupByEnv(ctx.overlays)) {
-    const group: EnvGroup = {
+    const whole: EnvGroup = {
       env,
       members: overlays.map((rendered) => ({ rendered, kustomization: kustomizations.get(rendered) ?? null })),
     };
-    const input = buildEnvInput(group, sharedContext(ctx.overlays, env), appProjects, config.params);
-    let violations;
-    try {
-      violations = await builtin.engine.evaluate(input);
-    } catch (err) {
-      if (!(err instanceof PolicyEngineError)) throw err;
-      for (const rendered of overlays) {
-        ctx.report({
-          ruleId: ENGINE_ERROR_RULE,
-          message: `${builtin.label} could not be evaluated for env ${env} (overlay ${rendered.overlay.path}), which is therefore unchecked: ${err.message}`,
-          overlay: rendered.overlay.path,
-          severity: 'error',
-        });
+    for (const { group, shared } of partitionEnv(whole, sharedContext(ctx.overlays, env), {
+      partition: builtin.partition,
+    })) {
+      const input = buildEnvInput(group, shared, appProjects, config.params);
+      let violations;
+      try {
+        violations = await builtin.engine.evaluate(input);
+      } catch (err) {
+        if (!(err instanceof PolicyEngineError)) throw err;
+        for (const { rendered } of group.members) {
+          ctx.report({
+            ruleId: ENGINE_ERROR_RULE,
+            message: `${builtin.label} could not be evaluated for env ${env} (overlay ${rendered.overlay.path}), which is therefore unchecked: ${err.message}`,
+            overlay: rendered.overlay.path,
+            severity: 'error',
+          });
+        }
+        continue;
       }
-      continue;
-    }
-    for (const v of violations) {
-      const at = locateInGroup(v, group, input);
-      if (at) ctx.report(toFinding(at.local, at.rendered, at.kustomization, (id) => builtin.severities.get(id)));
+      for (const v of violations) {
+        const at = locateInGroup(v, group, input);
+        if (at) ctx.report(toFinding(at.local, at.rendered, at.kustomization, (id) => builtin.severities.get(id)));
+      }
     }
   }
   // A repo's own policies keep the per-overlay input they were written against.
@@ -149,11 +160,16 @@ async function evaluateAll(
   }
 }
 
-async function loadBuiltin(bundle: PolicyBundle): Promise<LoadedModule> {
+async function loadBuiltin(bundle: PolicyBundle, partition: boolean): Promise<BuiltinModule> {
   const ids = bundle.catalogue.rules.map((r) => r.id);
   // A bundle that cannot be instantiated fails the whole check (the pipeline reports errorRuleId): nothing ran.
   const engine = await PolicyEngine.load(bundle.wasm, bundle.manifest.entrypoint || ENTRYPOINT, ids);
-  return { engine, severities: severityMap(bundle.catalogue.rules), label: 'the built-in policies' };
+  return {
+    engine,
+    severities: severityMap(bundle.catalogue.rules),
+    label: 'the built-in policies',
+    partition: partition && bundle.manifest.sourcesSha256 === AUDITED_POLICY_SOURCES,
+  };
 }
 
 async function loadCustom(

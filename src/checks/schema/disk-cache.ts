@@ -17,7 +17,8 @@ import { pathToFileURL } from 'node:url';
 import type { ValidateFunction } from 'ajv';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { RUNTIME_NAMES, RUNTIME_URL, type Ajv } from './ajv.js';
-import { writeFileAtomicSync } from '../../util/atomic-write.js';
+import { allowedWriteRoots, allowWritesUnder, writeFileAtomicSync } from '../../util/atomic-write.js';
+import { userKeyFile } from '../../util/user-key.js';
 
 /** Bump when the generated code's shape changes (ajv options, runtime names). */
 const CACHE_FORMAT = 2;
@@ -32,6 +33,17 @@ const standaloneCode: Standalone =
 /** `<cache root>/schema`: cache root = config `cache.dir` (relative to the root) or `<root>/.kfm-gitops/cache`. */
 export function schemaCacheDir(root: string, configuredRoot?: string): string {
   return join(cacheRootDir(root, configuredRoot), 'schema');
+}
+
+/**
+ * `<user cache>/kfm-gitops/schema`: validators of the shipped Kubernetes definitions. They are a function of the tool
+ * alone (the release file's hash, ajv's version and this cache format are in every key), so they are kept per user,
+ * outside every repository, like the render worker's version memo: a repository's first run then loads them
+ * instead of compiling them again (ajv compilation was ~0.5-0.7 s CPU of a cold check on the medium bench repo,
+ * issue 20). Entries are authenticated the same way (CacheAuth), and no repository text goes in them.
+ */
+export function shippedSchemaCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return userKeyFile('schema', env);
 }
 
 export interface DiskCacheStats {
@@ -53,6 +65,15 @@ export class ValidatorDiskCache {
   static open(dir: string, env: NodeJS.ProcessEnv = process.env): ValidatorDiskCache | undefined {
     const auth = CacheAuth.open(env);
     return auth ? new ValidatorDiskCache(dir, auth) : undefined;
+  }
+
+  /** The per-user cache of the shipped definitions' validators (see shippedSchemaCacheDir), or undefined without a key. */
+  static openShipped(env: NodeJS.ProcessEnv = process.env): ValidatorDiskCache | undefined {
+    const dir = shippedSchemaCacheDir(env);
+    // Outside the repository, named by the environment alone (never by the repo's config): a write root like the
+    // user's key folder (util/user-key.ts).
+    if (allowedWriteRoots()) allowWritesUnder([dir]);
+    return ValidatorDiskCache.open(dir, env);
   }
 
   /** Cache key of a validator: everything that shapes its generated code. */

@@ -59,6 +59,8 @@ function hashOf(value: unknown): string {
 export interface ValidatorTarget {
   key: string;
   schema: JsonSchema;
+  /** Shipped with the tool (the release's kinds, the shipped CRD pack and generated sets): no repository input. */
+  shipped?: boolean;
 }
 
 export class ReleaseEngine {
@@ -66,7 +68,7 @@ export class ReleaseEngine {
   readonly file: ReleaseFile;
   /** Hash of the release definitions: part of every disk-cache key. */
   readonly releaseHash: string;
-  private readonly ajv: Ajv;
+  private ajvInstance: Ajv | undefined;
   /** Schema id of the release's definitions (`<id>#/$defs/<name>`). */
   readonly k8sId: string;
   private readonly validators = new Map<string, ValidateFunction>();
@@ -78,10 +80,20 @@ export class ReleaseEngine {
     this.release = release;
     this.file = file;
     this.releaseHash = releaseHash;
-    this.ajv = createAjv();
     this.k8sId = `${BASE_ID}/kubernetes/${release}.json`;
-    // The shipped definitions are generated and tested; skip meta-validation of 300 KB of schema on every start.
-    this.ajv.addSchema({ $id: this.k8sId, $defs: file.$defs }, undefined, undefined, false);
+  }
+
+  /**
+   * The ajv instance, made on first compilation: when every validator of a run comes from a disk cache, neither
+   * ajv's set-up nor the indexing of the release's 300 KB of definitions is paid (~0.1 s CPU per run).
+   */
+  private get ajv(): Ajv {
+    if (!this.ajvInstance) {
+      this.ajvInstance = createAjv();
+      // The shipped definitions are generated and tested; skip meta-validation of 300 KB of schema on every start.
+      this.ajvInstance.addSchema({ $id: this.k8sId, $defs: this.file.$defs }, undefined, undefined, false);
+    }
+    return this.ajvInstance;
   }
 
   /** Definition name of a built-in kind, if this release serves it. */
@@ -108,14 +120,14 @@ export class ReleaseEngine {
   kubernetesTarget(apiVersion: string, kind: string): ValidatorTarget | undefined {
     const def = this.definitionOf(apiVersion, kind);
     if (!def) return undefined;
-    return { key: `k8s:${def}`, schema: { $ref: `${this.k8sId}#/$defs/${def}` } };
+    return { key: `k8s:${def}`, schema: { $ref: `${this.k8sId}#/$defs/${def}` }, shipped: true };
   }
 
   /**
    * What to compile for a custom-resource schema (CRD conversion, shipped pack, extraDirs). The root `metadata`
    * is always validated as the release's ObjectMeta: the API server does so whatever the CRD declares.
    */
-  customTarget(schema: JsonSchema): ValidatorTarget {
+  customTarget(schema: JsonSchema, origin: { shipped?: boolean } = {}): ValidatorTarget {
     // Hashing a schema costs more than validating a resource: once per schema object.
     const known = this.customTargets.get(schema);
     if (known) return known;
@@ -123,7 +135,11 @@ export class ReleaseEngine {
     props.metadata = { $ref: `${this.k8sId}#/$defs/${OBJECT_META}` };
     const { $schema: _ignored, $id: _id, id: _legacyId, ...rest } = schema;
     const prepared = { ...rest, properties: props };
-    const target = { key: `custom:${hashOf(prepared)}`, schema: prepared };
+    const target = {
+      key: `custom:${hashOf(prepared)}`,
+      schema: prepared,
+      ...(origin.shipped ? { shipped: true } : {}),
+    };
     this.customTargets.set(schema, target);
     return target;
   }
@@ -140,11 +156,17 @@ export class ReleaseEngine {
 
   /**
    * Makes the targets ready before a run: from memory, else from the disk cache, else compiled (and written to the
-   * disk cache). A schema that does not compile is left for `get`, which throws where it can be reported.
+   * disk cache: the per-user one for the release's own kinds when given, the repository's for the rest). A schema that does not compile is left for `get`, which throws where it can be reported.
    */
-  async warm(targets: Iterable<ValidatorTarget>, cache: ValidatorDiskCache | undefined): Promise<void> {
+  async warm(
+    targets: Iterable<ValidatorTarget>,
+    repoCache: ValidatorDiskCache | undefined,
+    shippedCache?: ValidatorDiskCache,
+  ): Promise<void> {
     for (const target of targets) {
       if (this.validators.has(target.key)) continue;
+      // Schemas shipped with the tool depend on the tool alone: their validators are kept per user (disk-cache.ts).
+      const cache = target.shipped ? (shippedCache ?? repoCache) : repoCache;
       const diskKey = cache?.keyFor(this.releaseHash, target.schema);
       const loaded = cache && diskKey ? await cache.load(diskKey) : undefined;
       if (loaded) {

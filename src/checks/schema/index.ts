@@ -15,6 +15,12 @@ export { SchemaConfigError, readSchemaConfig, type SchemaConfig } from './config
 export { RULES as SCHEMA_RULES } from '../../rules/schema.js';
 export { importCrds, type ImportResult } from './import.js';
 
+/** The repository's validator cache (CRDs, schema folders) and the per-user one of the shipped kinds. */
+interface ValidatorCaches {
+  repo?: ValidatorDiskCache;
+  shipped?: ValidatorDiskCache;
+}
+
 export interface SchemaCheckOptions {
   /** Overrides `config.schema` (tests, the `validate` command). */
   config?: Record<string, unknown>;
@@ -24,13 +30,18 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
   /** Validators of the Kubernetes kinds seen so far, loaded or compiled while the other overlays render. */
   let warming: Promise<void> = Promise.resolve();
   const seen = new Set<string>();
-  let diskCache: { key: string; cache: ValidatorDiskCache | undefined } | undefined;
-  const cacheFor = (ctx: StartContext, useCacheSetting: boolean): ValidatorDiskCache | undefined => {
+  let diskCache: { key: string; caches: ValidatorCaches } | undefined;
+  const cacheFor = (ctx: StartContext, useCacheSetting: boolean): ValidatorCaches => {
     const useDisk = useCacheSetting && ctx.config.cache?.enabled !== false;
     const dir = schemaCacheDir(ctx.root, ctx.config.cache?.dir);
     const key = `${useDisk}\u0000${dir}`;
-    if (diskCache?.key !== key) diskCache = { key, cache: useDisk ? ValidatorDiskCache.open(dir) : undefined };
-    return diskCache.cache;
+    if (diskCache?.key !== key)
+      diskCache = {
+        key,
+        // --no-cache (or `schema.cache: false`) turns both off: nothing is read or written anywhere.
+        caches: useDisk ? { repo: ValidatorDiskCache.open(dir), shipped: ValidatorDiskCache.openShipped() } : {},
+      };
+    return diskCache.caches;
   };
   return {
     meta: {
@@ -48,11 +59,11 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
       // Only the release's own kinds: they do not depend on the run's CRDs or schema folders. Anything that goes
       // wrong here is left for run(), which resolves and reports everything itself.
       let engine: ReturnType<typeof engineFor>;
-      let cache: ValidatorDiskCache | undefined;
+      let caches: ValidatorCaches;
       try {
         const config = readSchemaConfig(options.config ?? ctx.config.schema);
         engine = engineFor(ctx.kubernetesVersion);
-        cache = cacheFor(ctx, config.cache);
+        caches = cacheFor(ctx, config.cache);
       } catch {
         return;
       }
@@ -65,7 +76,8 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
         const target = engine.kubernetesTarget(apiVersion, kind);
         if (target) targets.push(target);
       }
-      if (targets.length > 0) warming = warming.then(() => engine.warm(targets, cache)).catch(() => undefined);
+      if (targets.length > 0)
+        warming = warming.then(() => engine.warm(targets, caches.repo, caches.shipped)).catch(() => undefined);
     },
     async run(ctx: CheckContext): Promise<void> {
       await warming;
@@ -78,8 +90,8 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
         root: ctx.root,
         resources: ctx.resources,
       });
-      const cache = cacheFor(ctx, config.cache);
-      await validator.prepare(ctx.resources, cache);
+      const caches = cacheFor(ctx, config.cache);
+      await validator.prepare(ctx.resources, caches.repo, caches.shipped);
       for (const resource of ctx.resources) {
         let violations;
         try {

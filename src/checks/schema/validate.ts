@@ -108,7 +108,11 @@ export class ResourceValidator {
   }
 
   /** Resolves every resource's schema and loads or compiles the validators ahead of the (synchronous) validation. */
-  async prepare(resources: Resource[], cache: ValidatorDiskCache | undefined): Promise<void> {
+  async prepare(
+    resources: Resource[],
+    cache: ValidatorDiskCache | undefined,
+    shippedCache?: ValidatorDiskCache,
+  ): Promise<void> {
     const targets = new Map<string, ValidatorTarget>();
     const visit = (object: Record<string, unknown>, overlay: string): void => {
       const { apiVersion, kind } = object;
@@ -121,7 +125,7 @@ export class ResourceValidator {
       if (target) targets.set(target.key, target);
     };
     for (const r of resources) visit(r.object, r.overlay);
-    await this.engine.warm(targets.values(), cache);
+    await this.engine.warm(targets.values(), cache, shippedCache);
   }
 
   /** Schema lookup, memoised per overlay/apiVersion/kind (the answer never changes within a run). */
@@ -175,7 +179,8 @@ export class ResourceValidator {
       };
     }
 
-    for (const folder of [...this.extra, shippedCrdPack()]) {
+    const pack = shippedCrdPack();
+    for (const folder of [...this.extra, pack]) {
       const file = folder.find(apiVersion, kind);
       if (!file) continue;
       if (file.loaded?.error || !file.loaded?.schema) {
@@ -188,7 +193,7 @@ export class ResourceValidator {
       }
       return {
         ...out,
-        target: this.engine.customTarget(file.loaded.schema),
+        target: this.engine.customTarget(file.loaded.schema, { shipped: folder === pack }),
         what: `schema file ${file.label}`,
         file: file.label,
       };
@@ -199,7 +204,7 @@ export class ResourceValidator {
       if (!schema) continue;
       return {
         ...out,
-        target: this.engine.customTarget(schema),
+        target: this.engine.customTarget(schema, { shipped: true }),
         what: `the shipped schema of ${apiVersion} ${kind} (${set.label})`,
         file: set.label,
       };

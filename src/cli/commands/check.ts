@@ -219,8 +219,9 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
 function describeSelection(io: CliIO, selection: PreparedSelection, flags: CheckFlags): PreparedSelection['select'] {
   const select = selection.select;
   if (!select || flags.quiet) return select;
-  return async (overlays) => {
-    const result = await select(overlays);
+  // The run's shared walker goes through: without it the selector walked every overlay a second time.
+  return async (overlays, walk) => {
+    const result = await select(overlays, walk);
     const since = selection.changes ? ` (changed since ${flags.changedSince})` : '';
     const why = new Map((result.kept ?? []).map((k) => [k.path, k.reason]));
     const reasons = new Set(result.keep.map((o) => why.get(o.path)));

@@ -1,0 +1,209 @@
+/**
+ * Splits one env's evaluation of the built-in policies into groups that cannot relate to each other, so that the
+ * OPA Wasm instance holds one group at a time instead of everything an env deploys (issue 20: the instance's memory
+ * grows to the largest input and never shrinks), and each group carries only the shared context it can relate to
+ * (with every platform overlay's objects in every env's input, the work grew with envs × platform objects). The
+ * audit that makes this equivalent to one evaluation per env is docs/checks/policy.md ("Partitioning an env"); in
+ * short, every built-in rule joins objects only
+ *  - by namespace (`k8s.namespace`: `metadata.namespace`, "default" when absent) between objects of the kinds in
+ *    NAMESPACE_JOINED: stores, their Services, Secrets, claims and NetworkPolicies, Roles of a RoleBinding, a Rollout's
+ *    workloadRef, default-deny policies, routes and their backends; and the first app object (with a namespace) of
+ *    a namespace;
+ *  - across namespaces only through a namespace named inside an object (an HTTPRoute backendRef's `namespace`) or an
+ *    ExternalName Service's DNS name;
+ *  - globally through ClusterRoles (by name, aggregation labels) and CustomResourceDefinitions (scope of a kind), the
+ *    run's AppProjects and params (already in every input), and whether platform objects are in view.
+ * So overlays are joined (union-find) when they share a namespace key, where every string under a `namespace` key and
+ * every label of an ExternalName counts as one, over-approximating; ClusterRoles and CRDs are copied into every group
+ * as read-only context. Rules report only on a group's own resources, each of which is in exactly one group, so
+ * nothing is reported twice. A bundle whose rules were not audited (its sources digest differs from
+ * AUDITED_POLICY_SOURCES) is evaluated as one group per env with all its context, as before: fail closed.
+ */
+import type { EnvGroup } from './input.js';
+
+/**
+ * sourcesSha256 of the policy bundle whose rules docs/checks/policy.md audits for partitioning. Any change to the
+ * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
+ * test/checks/policy/partition.test.ts says so.
+ */
+export const AUDITED_POLICY_SOURCES = '6c04854c7d7896d54b5ab7ec0ba2fa5f394c58b4ce4365408e1e177031c9ddfe';
+
+/** Kinds the rules look up across every namespace (by name or by a property of the kind): context of every group. */
+const GLOBAL_KINDS: ReadonlySet<string> = new Set(['ClusterRole', 'CustomResourceDefinition']);
+
+/**
+ * Kinds the rules join by namespace, also when the object has no `metadata.namespace` (then `k8s.namespace` says
+ * "default"): pod-running kinds (`k8s.template_paths`), Services, NetworkPolicies, Secrets and their stand-ins,
+ * Roles and RoleBindings, routes. Any other object joins by namespace only through a namespace it names.
+ */
+const NAMESPACE_JOINED: ReadonlySet<string> = new Set([
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'ReplicationController',
+  'Job',
+  'CronJob',
+  'Pod',
+  'PodTemplate',
+  'Rollout',
+  'DeploymentConfig',
+  'Service',
+  'NetworkPolicy',
+  'Secret',
+  'SealedSecret',
+  'ExternalSecret',
+  'Role',
+  'RoleBinding',
+  'Route',
+  'Ingress',
+  'HTTPRoute',
+  'TLSRoute',
+  'GRPCRoute',
+  'TCPRoute',
+  'UDPRoute',
+]);
+
+/** One part of an env's evaluation: its own overlays (judged) and the shared platform context it may look up. */
+export interface EnvPart {
+  group: EnvGroup;
+  shared: Record<string, unknown>[];
+}
+
+type Obj = Record<string, unknown>;
+
+/** Whether the rules look this object up from every namespace (then every group sees it). */
+export function isGlobal(object: Obj): boolean {
+  return typeof object.kind === 'string' && GLOBAL_KINDS.has(object.kind);
+}
+
+/** Keys per object: a shared platform object is looked at once per env, and envs can be many. */
+const keyCache = new WeakMap<Obj, readonly string[]>();
+
+/**
+ * The namespaces an object can join: its own (as the rules read it, for a namespaced object or a NAMESPACE_JOINED
+ * kind), a Namespace's own name, every string under a `namespace` key anywhere in it and, for an ExternalName
+ * Service, every DNS label of the name. Over-approximating only merges more groups, never fewer.
+ */
+export function namespaceKeys(object: Obj): readonly string[] {
+  const cached = keyCache.get(object);
+  if (cached) return cached;
+  const keys = new Set<string>();
+  const meta = object.metadata as Obj | undefined;
+  const kind = typeof object.kind === 'string' ? object.kind : '';
+  if (meta && typeof meta.namespace === 'string') keys.add(meta.namespace);
+  else if (NAMESPACE_JOINED.has(kind)) keys.add('default');
+  if (kind === 'Namespace' && meta && typeof meta.name === 'string') keys.add(meta.name);
+  collectNamespaceFields(object, keys, 0);
+  const spec = object.spec as Obj | undefined;
+  if (kind === 'Service' && spec && typeof spec.externalName === 'string') {
+    for (const label of spec.externalName.toLowerCase().split('.')) if (label !== '') keys.add(label);
+  }
+  const out = [...keys];
+  keyCache.set(object, out);
+  return out;
+}
+
+function collectNamespaceFields(value: unknown, into: Set<string>, depth: number): void {
+  // Rendered objects are at most 64 levels deep (parse limits); the bound keeps a hostile shape from recursing far.
+  if (depth > 100 || value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (const v of value) collectNamespaceFields(v, into, depth + 1);
+    return;
+  }
+  for (const [k, v] of Object.entries(value as Obj)) {
+    if (k === 'namespace' && typeof v === 'string') into.add(v);
+    else collectNamespaceFields(v, into, depth + 1);
+  }
+}
+
+/**
+ * The parts of one env's evaluation. `platformInView` is whether the whole env's input had platform objects in view
+ * (a non-apps overlay or any shared context), which the lateral-movement rules (KFM-TM-006/007) depend on: a part
+ * that would lose it gets one object of the env's input back. `partition: false` gives the single part of before.
+ */
+export function partitionEnv(group: EnvGroup, shared: Obj[], options: { partition: boolean }): EnvPart[] {
+  if (!options.partition) return [{ group, shared }];
+  const parent = group.members.map((_, k) => k);
+  const find = (k: number): number => {
+    while (parent[k] !== k) {
+      parent[k] = parent[parent[k]];
+      k = parent[k];
+    }
+    return k;
+  };
+  const union = (a: number, b: number): void => {
+    const ra = find(a);
+    const rb = find(b);
+    // The lower index stays the root: parts keep the env's overlay order.
+    if (ra < rb) parent[rb] = ra;
+    else if (rb < ra) parent[ra] = rb;
+  };
+  const ownerOfKey = new Map<string, number>();
+  const globals: { object: Obj; owner: number }[] = [];
+  group.members.forEach((m, k) => {
+    for (const r of m.rendered.resources) {
+      const object = r.object;
+      if (isGlobal(object)) {
+        globals.push({ object, owner: k });
+        continue;
+      }
+      for (const key of namespaceKeys(object)) {
+        const other = ownerOfKey.get(key);
+        if (other === undefined) ownerOfKey.set(key, k);
+        else union(other, k);
+      }
+    }
+  });
+  const roots = new Map<number, number[]>();
+  group.members.forEach((_, k) => {
+    const root = find(k);
+    const list = roots.get(root);
+    if (list) list.push(k);
+    else roots.set(root, [k]);
+  });
+
+  // Shared context by the part it can relate to (a shared object joining two parts goes to both: it is never judged).
+  const partOfKey = new Map<string, number>();
+  for (const [key, k] of ownerOfKey) partOfKey.set(key, find(k));
+  const sharedOf = new Map<number, Obj[]>();
+  const sharedGlobals: Obj[] = [];
+  for (const object of shared) {
+    if (isGlobal(object)) {
+      sharedGlobals.push(object);
+      continue;
+    }
+    const parts = new Set<number>();
+    for (const key of namespaceKeys(object)) {
+      const part = partOfKey.get(key);
+      if (part !== undefined) parts.add(part);
+    }
+    for (const part of parts) {
+      const list = sharedOf.get(part);
+      if (list) list.push(object);
+      else sharedOf.set(part, [object]);
+    }
+  }
+  const platformMember = group.members.some((m) => m.rendered.overlay.layer !== 'apps');
+  const platformInView = shared.length > 0 || platformMember;
+  const parts: EnvPart[] = [];
+  for (const [root, ks] of roots) {
+    const members = ks.map((k) => group.members[k]);
+    // Another part's global objects are context here (a RoleBinding granting a ClusterRole another overlay declares).
+    const otherGlobals = globals.filter((g) => find(g.owner) !== root).map((g) => g.object);
+    const partShared = [...(sharedOf.get(root) ?? []), ...sharedGlobals, ...otherGlobals];
+    const hasPlatform = partShared.length > 0 || members.some((m) => m.rendered.overlay.layer !== 'apps');
+    if (platformInView && !hasPlatform) {
+      // Any object of the env's own input is safe context (it joins nothing here, or it would be here already).
+      partShared.push(shared[0] ?? firstPlatformObject(group));
+    }
+    parts.push({ group: { env: group.env, members }, shared: partShared });
+  }
+  return parts;
+}
+
+function firstPlatformObject(group: EnvGroup): Obj {
+  for (const m of group.members)
+    if (m.rendered.overlay.layer !== 'apps' && m.rendered.resources.length > 0) return m.rendered.resources[0].object;
+  throw new Error('platform in view without a platform object');
+}

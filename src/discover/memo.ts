@@ -1,0 +1,407 @@
+/**
+ * What discovery and the kustomization walks learned, remembered between runs. A changed-only run must map the
+ * changed files to overlays, which took a walk of every overlay and a parse of every kustomization of the repo
+ * (with the glob for them, ~0.4 s of node CPU on the 300-overlay bench repo, a quarter of the run); with this memo
+ * it takes a stat of every path those walks looked at.
+ *
+ * Validity is by file-system stamps (util/stamp.ts, from lstat, type included), taken before the text is read:
+ *  - the kustomization and YAML file lists of the glob are reused while every folder under the root keeps its stamp
+ *    (adding, removing or renaming an entry changes its folder's);
+ *  - a kustomization's discovery facts (kind, namespace, folders it names) while its file keeps its stamp;
+ *  - an overlay's walk while every folder it looked in (each folder it visited and every folder above each
+ *    reference target, up to the root: their listings decide what exists and what is a folder) and every file whose
+ *    text it read (kustomizations, generator/transformer configs) keep their stamps. A plain input's text is no part
+ *    of the walk's answer; its size (shard balancing) is read afresh when asked;
+ *  - a YAML file the Argo CD view found could hold no manifest (neither argoproj.io nor a backslash in it) is not
+ *    read again while it keeps its stamp.
+ * Fail closed: walks with issues, Helm charts or any symbolic link on the way are not remembered (a link's target
+ * can change without any stamp here changing), nor is anything whose stamp is younger than RACY_MS when it was
+ * taken (a write in the same clock tick keeps the stamp: git's "racy" case). A path the memo does not know about
+ * cannot make a remembered answer valid: validity is decided by the remembered paths alone, and a new file shows up
+ * as a changed folder stamp.
+ *
+ * Sealed with a per-user key (util/seal.ts) like the Argo CD view memo: a memo planted or edited by a pull request
+ * fails to open and everything is discovered and walked as if there were none; the code stamp keeps a rebuilt tool
+ * from reusing another build's answer. Best effort: an unreadable, unwritable or keyless cache only costs the work.
+ */
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../config/types.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { cacheRootDir, ensureIgnoredDir } from '../util/paths.js';
+import { open, seal } from '../util/seal.js';
+import { fileStamp } from '../util/stamp.js';
+import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
+import type { WalkDetails } from './kustomization.js';
+
+const FORMAT = 'kfm-discover-memo/1';
+const FILE = 'discover.sealed';
+/** A stamp whose times are this close to the moment it was taken may not see a write in the same tick. */
+const RACY_MS = 2000;
+
+/** What discovery keeps of one kustomization file. */
+export interface KustomizationFacts {
+  component: boolean;
+  namespace?: string;
+  /** Root-relative folders or files its local resources/bases/components name (resolved, inside the root). */
+  targets: string[];
+}
+
+/**
+ * On disk every string (path, input name) is written once, in `strings`, and referred to by index: the 300 walks of
+ * the bench repo name the same few thousand paths over and over.
+ */
+interface StoredWalk {
+  deps: number[];
+  inputs: number[];
+  kustomizations: number[];
+  refs: number[];
+}
+
+interface Stored {
+  code: string;
+  strings: string[];
+  /** [path, stamp] when remembered (every entry below was valid against these). */
+  stamps: [number, string][];
+  scan?: { dirs: number[]; files: number[]; yaml: number[] };
+  /** YAML files that could hold no Argo CD manifest at their stamp: the view need not read them. */
+  quiet: number[];
+  facts: [number, { component: boolean; namespace?: string; targets: number[] }][];
+  walks: [number, StoredWalk][];
+}
+
+interface Tree {
+  dirs: string[];
+  /** Kustomization files. */
+  files: string[];
+  yaml: string[];
+}
+
+interface Walk {
+  deps: string[];
+  details: WalkDetails;
+}
+
+/** Records the paths one walk looks at (absolute), before it reads them. */
+export type WalkTrace = (abs: string) => void;
+
+export class DiscoverMemo {
+  /** This run's stamps (taken once per path per run). */
+  private readonly now = new Map<string, string>();
+  private readonly racy = new Set<string>();
+  private readonly keptWalks = new Map<string, Walk>();
+  private readonly keptFacts = new Map<string, KustomizationFacts>();
+  private scan?: Tree;
+  private readonly keptQuiet = new Set<string>();
+  /** The paths each entry new in this run depends on: a save is worth it only when one of them can be kept. */
+  private readonly added: string[][] = [];
+  private racyMs = RACY_MS;
+  /** What this run took from the memo (for tests). */
+  readonly hits = { scan: false, facts: 0, walks: 0, quiet: 0 };
+  private readonly then: Map<string, string>;
+  private readonly storedScan?: Tree;
+  private readonly storedQuiet: Set<string>;
+  private readonly storedFacts: Map<string, KustomizationFacts>;
+  private readonly storedWalks: Map<string, Walk>;
+
+  private constructor(
+    private readonly root: string,
+    private readonly dir: string,
+    private readonly secret: Buffer,
+    private readonly code: string,
+    stored: Stored | undefined,
+  ) {
+    const str = (i: number): string => stored!.strings[i];
+    const strs = (a: number[]): string[] => a.map(str);
+    this.then = new Map((stored?.stamps ?? []).map(([p, s]) => [str(p), s]));
+    if (stored?.scan)
+      this.storedScan = { dirs: strs(stored.scan.dirs), files: strs(stored.scan.files), yaml: strs(stored.scan.yaml) };
+    this.storedQuiet = new Set(strs(stored?.quiet ?? []));
+    this.storedFacts = new Map(
+      (stored?.facts ?? []).map(([f, k]) => [
+        str(f),
+        {
+          component: k.component,
+          ...(k.namespace !== undefined ? { namespace: k.namespace } : {}),
+          targets: strs(k.targets),
+        },
+      ]),
+    );
+    this.storedWalks = new Map(
+      (stored?.walks ?? []).map(([o, w]) => [
+        str(o),
+        {
+          deps: strs(w.deps),
+          details: {
+            inputs: strs(w.inputs),
+            kustomizations: strs(w.kustomizations),
+            refs: strs(w.refs),
+            issues: [],
+            helm: false,
+            bytes: 0,
+          },
+        },
+      ]),
+    );
+  }
+
+  /** The memo of this root's cache, or undefined when caching is off or there is no per-user key. */
+  static open(
+    root: string,
+    config: Config,
+    allowExec: boolean,
+    options: { racyMs?: number } = {},
+  ): DiscoverMemo | undefined {
+    if (config.cache?.enabled === false) return undefined;
+    let secret: Buffer;
+    let code: string;
+    try {
+      secret = loadOrCreateKey(userKeyFile('discover.key'));
+      // Made before anything is stamped: creating the cache folder later would change a listing the memo depends on.
+      ensureIgnoredDir(join(cacheRootDir(root, config.cache?.dir), 'discover'));
+      code = `${FORMAT}\0${resolve(root)}\0${realpathSync.native(root)}\0${allowExec}\0${codeStamp()}`;
+    } catch {
+      return undefined; // no key, no root: discover and walk as without a memo
+    }
+    const dir = join(cacheRootDir(root, config.cache?.dir), 'discover');
+    const memo = new DiscoverMemo(resolve(root), dir, secret, code, readStored(join(dir, FILE), secret, code));
+    memo.racyMs = options.racyMs ?? RACY_MS;
+    return memo;
+  }
+
+  /** The current stamp of a path, taken once per run. */
+  stamp(abs: string): string {
+    let s = this.now.get(abs);
+    if (s === undefined) {
+      const taken = Date.now();
+      let info;
+      try {
+        info = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
+      } catch (err) {
+        s = `error:${(err as NodeJS.ErrnoException).code ?? '?'}`;
+      }
+      if (s === undefined) {
+        if (!info) s = 'missing';
+        else {
+          const type = info.isSymbolicLink() ? 'l' : info.isDirectory() ? 'd' : info.isFile() ? 'f' : 'o';
+          s = `${type}:${fileStamp(info)}`;
+          const newest = Number((info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs) / 1_000_000n);
+          if (newest > taken - this.racyMs) this.racy.add(abs);
+        }
+      }
+      this.now.set(abs, s);
+    }
+    return s;
+  }
+
+  private fresh(paths: string[]): boolean {
+    return paths.every((p) => {
+      const then = this.then.get(p);
+      return then !== undefined && then === this.stamp(p);
+    });
+  }
+
+  /** The glob's kustomization and YAML files (root-relative), when no folder under the root changed since. */
+  knownTree(): { kustomizations: string[]; yaml: string[] } | undefined {
+    const scan = this.storedScan;
+    if (!scan || !this.fresh(scan.dirs)) return undefined;
+    this.scan = scan;
+    this.hits.scan = true;
+    return { kustomizations: [...scan.files], yaml: [...scan.yaml] };
+  }
+
+  /** A fresh glob's answer and every folder (absolute) it looked in. */
+  rememberTree(dirs: string[], listed: { kustomizations: string[]; yaml: string[] }): void {
+    for (const d of dirs) this.stamp(d);
+    this.scan = { dirs, files: [...listed.kustomizations], yaml: [...listed.yaml] };
+    this.added.push(dirs);
+  }
+
+  /**
+   * The YAML files (root-relative) the Argo CD view must read: all but those it found could hold no manifest at
+   * the stamp they still have. Every file is stamped here, before the view reads it.
+   */
+  argoFiles(yaml: string[]): string[] {
+    return yaml.filter((f) => {
+      const abs = join(this.root, f);
+      if (this.storedQuiet.has(f) && this.fresh([abs])) {
+        this.keptQuiet.add(f);
+        this.hits.quiet++;
+        return false;
+      }
+      this.stamp(abs);
+      return true;
+    });
+  }
+
+  rememberMention(file: string, mentions: boolean): void {
+    if (mentions) return; // read every run anyway
+    this.keptQuiet.add(file);
+    this.added.push([join(this.root, file)]);
+  }
+
+  /** A kustomization file's (absolute) remembered facts, when it kept its stamp; else stamps it for the read. */
+  facts(file: string): KustomizationFacts | undefined {
+    const found = this.storedFacts.get(file);
+    if (found && this.fresh([file])) {
+      this.keptFacts.set(file, found);
+      this.hits.facts++;
+      return found;
+    }
+    this.stamp(file);
+    return undefined;
+  }
+
+  rememberFacts(file: string, facts: KustomizationFacts): void {
+    this.keptFacts.set(file, facts);
+    this.added.push([file]);
+  }
+
+  /**
+   * The remembered walk of an overlay folder (absolute), when nothing it looked at changed. `bytes` (shard
+   * balancing) is summed from fresh stats when asked: a plain input's size is no part of the walk's validity.
+   */
+  walk(overlayAbs: string): WalkDetails | undefined {
+    const found = this.storedWalks.get(overlayAbs);
+    if (!found || !this.fresh(found.deps)) return undefined;
+    this.keptWalks.set(overlayAbs, found);
+    this.hits.walks++;
+    const details = { ...found.details };
+    let bytes: number | undefined;
+    Object.defineProperty(details, 'bytes', {
+      enumerable: true,
+      get: () => (bytes ??= sizes(this.root, details.inputs)),
+    });
+    return details;
+  }
+
+  /** A trace to hand to a walk: it stamps each path before the walk reads it. */
+  tracer(): { trace: WalkTrace; deps: Set<string> } {
+    const deps = new Set<string>();
+    return {
+      deps,
+      trace: (abs) => {
+        if (deps.has(abs)) return;
+        deps.add(abs);
+        this.stamp(abs);
+      },
+    };
+  }
+
+  rememberWalk(overlayAbs: string, details: WalkDetails, deps: Set<string>): void {
+    if (details.issues.length > 0 || details.helm) return; // not remembered: walked again next time
+    const paths = [...deps];
+    this.keptWalks.set(overlayAbs, { deps: paths, details });
+    this.added.push(paths);
+  }
+
+  /** Writes what this run found valid or new, when anything differs from what was read. */
+  async save(): Promise<void> {
+    const usable = (paths: string[]): boolean =>
+      paths.every((p) => !this.racy.has(p) && !/^(?:l:|error:)/.test(this.stamp(p)));
+    // Nothing new that can be kept: the file stays as it is (entries gone stale since are refused when read, and
+    // dropped by the next save that has something to add).
+    if (!this.added.some(usable)) return;
+    // Entries this run did not ask about (a narrowed run) stay while they are still valid.
+    for (const [overlay, w] of this.storedWalks)
+      if (!this.keptWalks.has(overlay) && this.fresh(w.deps)) this.keptWalks.set(overlay, w);
+    for (const [file, f] of this.storedFacts)
+      if (!this.keptFacts.has(file) && this.fresh([file])) this.keptFacts.set(file, f);
+    if (!this.scan && this.storedScan && this.fresh(this.storedScan.dirs)) this.scan = this.storedScan;
+    for (const f of this.storedQuiet)
+      if (!this.keptQuiet.has(f) && this.fresh([join(this.root, f)])) this.keptQuiet.add(f);
+    const walks = [...this.keptWalks].filter(([, w]) => usable(w.deps));
+    const facts = [...this.keptFacts].filter(([f]) => usable([f]));
+    const quiet = [...this.keptQuiet].filter((f) => usable([join(this.root, f)]));
+    const scan = this.scan && usable(this.scan.dirs) ? this.scan : undefined;
+    const strings: string[] = [];
+    const index = new Map<string, number>();
+    const id = (s: string): number => {
+      let i = index.get(s);
+      if (i === undefined) {
+        i = strings.push(s) - 1;
+        index.set(s, i);
+      }
+      return i;
+    };
+    const ids = (a: string[]): number[] => a.map(id);
+    const stamped = new Set<string>(scan?.dirs ?? []);
+    for (const [f] of facts) stamped.add(f);
+    for (const f of quiet) stamped.add(join(this.root, f));
+    for (const [, w] of walks) for (const d of w.deps) stamped.add(d);
+    const body: Stored = {
+      code: this.code,
+      strings,
+      stamps: [...stamped].map((p) => [id(p), this.stamp(p)]),
+      ...(scan ? { scan: { dirs: ids(scan.dirs), files: ids(scan.files), yaml: ids(scan.yaml) } } : {}),
+      quiet: ids(quiet),
+      facts: facts.map(([f, k]) => [id(f), { ...k, targets: ids(k.targets) }]),
+      walks: walks.map(([o, w]) => [
+        id(o),
+        {
+          deps: ids(w.deps),
+          inputs: ids(w.details.inputs),
+          kustomizations: ids(w.details.kustomizations),
+          refs: ids(w.details.refs),
+        },
+      ]),
+    };
+    try {
+      ensureIgnoredDir(this.dir);
+      await writeFileAtomic(join(this.dir, FILE), seal(Buffer.from(JSON.stringify(body), 'utf8'), this.secret));
+    } catch {
+      // not remembered: the next run discovers and walks again
+    }
+  }
+}
+
+/** Sum of the sizes of root-relative files (a missing one counts 0), as the walk sums them. */
+function sizes(root: string, files: string[]): number {
+  let bytes = 0;
+  for (const f of files) {
+    try {
+      bytes += statSync(join(root, f)).size;
+    } catch {
+      // gone since: as the walk counts a file it cannot stat
+    }
+  }
+  return bytes;
+}
+
+/**
+ * Stamps of the code behind the remembered answers — this folder and the path helpers the walk uses: a rebuilt
+ * discovery never reuses another build's answers.
+ */
+function codeStamp(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const ext = extname(fileURLToPath(import.meta.url));
+  const files = readdirSync(here)
+    .filter((f) => f.endsWith(ext))
+    .map((f) => join(here, f));
+  files.push(join(here, '..', 'util', `paths${ext}`), join(here, '..', 'util', `stamp${ext}`));
+  return files
+    .sort()
+    .map((f) => `${f}:${fileStamp(statSync(f, { bigint: true }))}`)
+    .join(',');
+}
+
+function readStored(file: string, secret: Buffer, code: string): Stored | undefined {
+  try {
+    const plain = open(readFileSync(file), secret);
+    if (!plain) return undefined;
+    const body = JSON.parse(plain.toString('utf8')) as Partial<Stored>;
+    if (
+      body.code !== code ||
+      !Array.isArray(body.strings) ||
+      !Array.isArray(body.stamps) ||
+      !Array.isArray(body.facts) ||
+      !Array.isArray(body.walks) ||
+      !Array.isArray(body.quiet)
+    )
+      return undefined;
+    return body as Stored;
+  } catch {
+    return undefined; // missing or unreadable: discover and walk
+  }
+}

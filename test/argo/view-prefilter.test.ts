@@ -1,0 +1,62 @@
+/**
+ * The Argo CD view skips YAML files that cannot hold an Argo CD manifest without parsing them (most of a repository).
+ * That byte test must not be a hiding place: a YAML escape spells `argoproj.io` without those bytes, and Argo CD
+ * (through kustomize's YAML reader) applies such an Application like any other, overrides included.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readArgoView } from '../../src/argo/applications.js';
+
+let dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs = [];
+});
+
+function tree(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'kfm-view-'));
+  dirs.push(root);
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, f)), { recursive: true });
+    writeFileSync(join(root, f), text);
+  }
+  return root;
+}
+
+const app = (apiVersion: string, path: string): string =>
+  [
+    `apiVersion: ${apiVersion}`,
+    'kind: Application',
+    'metadata:',
+    `  name: ${path.replace(/\W/g, '-')}`,
+    'spec:',
+    '  source:',
+    '    repoURL: https://git.example.org/kfm/kfm.git',
+    `    path: ${path}`,
+    '    kustomize:',
+    '      images: [web=registry.example/web:latest]',
+    '  destination: {server: https://kubernetes.default.svc, namespace: ns}',
+    '',
+  ].join('\n');
+
+describe('which files the Argo CD view reads', () => {
+  it('an Application whose apiVersion is spelled with YAML escapes is in the view, overrides and line included', async () => {
+    const root = tree({
+      'plain.yaml': app('argoproj.io/v1alpha1', 'apps/plain'),
+      'hex.yaml': app('"\\x61rgoproj.io/v1alpha1"', 'apps/hex'),
+      'unicode.yml': app('"\\u0061rgoproj\\u002eio/v1alpha1"', 'apps/unicode'),
+      'folded.yaml': app('"argo\\\n  proj.io/v1alpha1"', 'apps/folded'),
+      'not-argo.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {re: "a\\\\d+"}\n',
+    });
+    const view = await readArgoView(root);
+    const found = view.deployments.map((d) => [d.file, d.sourcePath, d.line, Object.keys(d.keyLines ?? {}).length > 0]);
+    expect(found.sort()).toEqual([
+      ['folded.yaml', 'apps/folded', 9, true],
+      ['hex.yaml', 'apps/hex', 8, true],
+      ['plain.yaml', 'apps/plain', 8, true],
+      ['unicode.yml', 'apps/unicode', 8, true],
+    ]);
+  });
+});

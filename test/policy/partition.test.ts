@@ -1,0 +1,223 @@
+/**
+ * Issue 20: the built-in policies evaluate an env in parts that cannot relate to each other (partition.ts). The
+ * parts must give exactly the findings of one evaluation per env, on inputs written to break a naive split: joins
+ * through a shared namespace, an ExternalName chain across namespaces, a Gateway backendRef naming another
+ * namespace, ClusterRoles and CRDs declared by another overlay, and lateral-movement rules that need the platform
+ * in view.
+ */
+import { describe, expect, it } from 'vitest';
+import { createPolicyCheck, readBundle, sourcesDigest } from '../../src/checks/policy/index.js';
+import { AUDITED_POLICY_SOURCES, namespaceKeys, partitionEnv } from '../../src/checks/policy/partition.js';
+import type { EnvGroup } from '../../src/checks/policy/input.js';
+import type { FindingInput, RenderedOverlay } from '../../src/types.js';
+import { overlayFromYaml, runOn } from './helpers.js';
+
+const STORE = (app: string, ns: string): string => `apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: ${app}-db
+  namespace: ${ns}
+spec:
+  template:
+    metadata:
+      labels:
+        app: ${app}-db
+    spec:
+      containers:
+        - name: db
+          image: docker.io/postgis/postgis:16-3.4@sha256:${'b'.repeat(64)}
+          envFrom:
+            - secretRef:
+                name: ${app}-db-credentials
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: ${app}-db
+  namespace: ${ns}
+spec:
+  selector:
+    app: ${app}-db
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: ${app}-default-deny
+  namespace: ${ns}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+`;
+
+function app(name: string, yaml: string, env = 'prod', layer = 'apps'): RenderedOverlay {
+  return overlayFromYaml(yaml, { path: `${layer}/${name}/overlays/${env}`, env, layer, app: name });
+}
+
+/** One env (prod) of apps in four namespaces, plus platform overlays of other envs as context. */
+function hostileEnv(): RenderedOverlay[] {
+  return [
+    app('store-a', STORE('store-a', 'team-a')),
+    // Same namespace as store-a, another overlay: a Route to its store and a Job using its credentials.
+    app(
+      'web-a',
+      `apiVersion: route.openshift.io/v1
+kind: Route
+metadata: {name: to-db, namespace: team-a}
+spec: {to: {kind: Service, name: store-a-db}}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: dump, namespace: team-a}
+spec:
+  template:
+    spec:
+      containers:
+        - name: dump
+          image: quay.io/x/tools@sha256:${'c'.repeat(64)}
+          envFrom: [{secretRef: {name: store-a-db-credentials}}]
+`,
+    ),
+    app('store-c', STORE('store-c', 'team-c')),
+    // team-b reaches team-c's store through ExternalName team-b → team-d → team-c, and through an HTTPRoute.
+    app(
+      'alias-d',
+      `apiVersion: v1
+kind: Service
+metadata: {name: hop, namespace: team-d}
+spec: {type: ExternalName, externalName: store-c-db.team-c.svc.cluster.local}
+`,
+    ),
+    app(
+      'web-b',
+      `apiVersion: v1
+kind: Service
+metadata: {name: alias, namespace: team-b}
+spec: {type: ExternalName, externalName: hop.team-d.svc.cluster.local.}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: alias, namespace: team-b}
+spec: {defaultBackend: {service: {name: alias, port: {number: 80}}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: direct, namespace: team-b}
+spec:
+  rules:
+    - backendRefs: [{name: store-c-db, namespace: team-c, port: 5432}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: reader, namespace: team-b}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: secret-reader}
+subjects: [{kind: ServiceAccount, name: web}]
+---
+apiVersion: example.kfm.dev/v1
+kind: Widget
+metadata: {name: w, namespace: team-b}
+`,
+    ),
+    // Declared by an overlay of another part: a ClusterRole and a CRD making Widget cluster-scoped.
+    app(
+      'cluster-bits',
+      `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: secret-reader}
+rules: [{apiGroups: [""], resources: [secrets], verbs: [get, list]}]
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.kfm.dev}
+spec: {group: example.kfm.dev, scope: Cluster, names: {kind: Widget, plural: widgets}}
+`,
+      'prod',
+      'core',
+    ),
+    // A namespace without default-deny in prod (lateral movement): needs the platform in view.
+    app('lonely', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: team-e}\ndata: {a: b}\n`),
+    // Platform of another env: default-deny for team-b and team-d only (context, never judged here).
+    app(
+      'baseline',
+      `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: team-b}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: team-d}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+`,
+      'baseline',
+      'core',
+    ),
+  ];
+}
+
+const brief = (f: FindingInput): string =>
+  JSON.stringify([f.ruleId, f.overlay, f.resource?.id.kind, f.resource?.id.name, f.path, f.message]);
+
+describe('policy partition (issue 20)', () => {
+  it('the shipped rules are the audited ones: a Rego change needs the audit in docs/checks/policy.md redone', async () => {
+    const bundle = await readBundle();
+    expect(
+      bundle.manifest.sourcesSha256,
+      'policies/ changed: redo the partition audit (docs/checks/policy.md), then update AUDITED_POLICY_SOURCES',
+    ).toBe(AUDITED_POLICY_SOURCES);
+    expect(await sourcesDigest()).toBe(AUDITED_POLICY_SOURCES);
+  });
+
+  it('splits an env into parts joined by namespace, ExternalName labels and namespace fields', () => {
+    const overlays = hostileEnv().filter((o) => o.overlay.env === 'prod');
+    const group: EnvGroup = { env: 'prod', members: overlays.map((rendered) => ({ rendered, kustomization: null })) };
+    const parts = partitionEnv(group, [], { partition: true });
+    const names = parts.map((p) => p.group.members.map((m) => m.rendered.overlay.app));
+    expect(names).toEqual([['store-a', 'web-a'], ['store-c', 'alias-d', 'web-b'], ['cluster-bits'], ['lonely']]);
+    // Global kinds of other parts are context everywhere; an overlay is judged in one part only.
+    expect(parts[0].shared.map((o) => o.kind)).toEqual(['ClusterRole', 'CustomResourceDefinition']);
+    expect(parts[2].shared).toEqual([]);
+    expect(partitionEnv(group, [], { partition: false })).toHaveLength(1);
+  });
+
+  it('gives a part without platform objects one of the env, when the env had the platform in view', () => {
+    const lonely = app('lonely', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: team-e}\n`);
+    const other = app('other', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: team-f}\n`);
+    const context = { kind: 'LimitRange', metadata: { name: 'l', namespace: 'team-z' } };
+    const group: EnvGroup = {
+      env: 'prod',
+      members: [lonely, other].map((rendered) => ({ rendered, kustomization: null })),
+    };
+    const parts = partitionEnv(group, [context], { partition: true });
+    expect(parts).toHaveLength(2);
+    for (const p of parts) expect(p.shared).toEqual([context]);
+    expect(partitionEnv(group, [], { partition: true }).every((p) => p.shared.length === 0)).toBe(true);
+  });
+
+  it('namespace keys over-approximate: own namespace or default, every namespace field, ExternalName labels', () => {
+    expect(namespaceKeys({ kind: 'Service', metadata: { name: 'x' } })).toEqual(['default']);
+    expect(namespaceKeys({ kind: 'ConfigMap', metadata: { name: 'x', namespace: 'n' } })).toEqual(['n']);
+    // A cluster-scoped object joins nothing by its (absent) namespace; a Namespace joins its own.
+    expect(namespaceKeys({ kind: 'ClusterSecretStore', metadata: { name: 'x' } })).toEqual([]);
+    expect(namespaceKeys({ kind: 'Namespace', metadata: { name: 'team-a' } })).toEqual(['team-a']);
+    expect(
+      namespaceKeys({
+        kind: 'Service',
+        metadata: { name: 's', namespace: 'a' },
+        spec: { type: 'ExternalName', externalName: 'db.B.svc.cluster.local.' },
+      }),
+    ).toEqual(['a', 'db', 'b', 'svc', 'cluster', 'local']);
+    expect(
+      namespaceKeys({ kind: 'X', metadata: { namespace: 'a' }, spec: { x: [{ y: { namespace: 'q' } }] } }),
+    ).toEqual(['a', 'q']);
+  });
+
+  it('reports exactly what one evaluation per env reports', async () => {
+    const overlays = hostileEnv();
+    const whole = (await runOn(createPolicyCheck({ partition: false }), overlays)).map(brief).sort();
+    const parts = (await runOn(createPolicyCheck(), overlays)).map(brief).sort();
+    const rules = new Set(whole.map((b) => (JSON.parse(b) as string[])[0]));
+    for (const id of ['KFM-TM-001', 'KFM-TM-005', 'KFM-TM-006', 'KFM-RBAC-005', 'KFM-FK-001'])
+      expect(rules).toContain(id);
+    expect(parts).toEqual(whole);
+  });
+});
