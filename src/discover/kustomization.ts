@@ -193,14 +193,14 @@ function locateNow(target: string, realDir: (dir: string) => string | undefined)
   try {
     info = lstatSync(target, { throwIfNoEntry: false });
   } catch {
-    return { link: false };
+    return { link: false }; // not found: the walk reports the missing reference itself
   }
   if (!info) return { link: false };
   if (info.isSymbolicLink()) {
     try {
       info = statSync(target);
     } catch {
-      return { link: true };
+      return { link: true }; // a dangling link: reported by the walk as a missing target, never followed
     }
     return { found: { info, real: realpathOr(target, target) }, link: true };
   }

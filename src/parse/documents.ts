@@ -85,7 +85,7 @@ export function parseWithDocuments(text: string, json: string, limits: ParseLimi
   try {
     values = JSON.parse(json);
   } catch {
-    return undefined;
+    return undefined; // the caller parses the YAML text instead (the reference): same result, slower
   }
   if (!Array.isArray(values)) return undefined;
   // Document boundaries exactly as parseGenerated finds them: `---` lines (kfm-render writes "---\n" between
@@ -115,7 +115,7 @@ export function parseWithDocuments(text: string, json: string, limits: ParseLimi
       try {
         value = jsyaml.load(chunk, { schema: jsyaml.CORE_SCHEMA, json: false });
       } catch {
-        return undefined;
+        return undefined; // the full parser reads the text again and reports the error with its line
       }
     }
     if (depthOver(value, limits.maxDepth)) return undefined;
