@@ -148,7 +148,7 @@ function sizeOf(p: string): number | undefined {
     const info = statSync(p);
     return info.isFile() ? info.size : undefined;
   } catch {
-    return undefined;
+    return undefined; // missing or unreadable: not an input to stamp; kustomize's own render error names it
   }
 }
 

@@ -99,7 +99,7 @@ async function fileMentions(abs: string, pattern: { test(text: string): boolean 
     if (!info.isFile() || info.size > CONFIG_MAX_BYTES) return false;
     return pattern.test(await readFile(abs, 'utf8'));
   } catch {
-    return false;
+    return false; // unreadable: kustomize cannot load it either, and its render fails (a render finding)
   }
 }
 

@@ -44,7 +44,7 @@ export function parseGenerated(text: string, limits: ParseLimits): FastDocument[
     try {
       value = jsyaml.load(chunk, { schema: jsyaml.CORE_SCHEMA, json: false });
     } catch {
-      return false;
+      return false; // not for the fast path: the full parser reads the text and reports the error with its line
     }
     if (depthOver(value, limits.maxDepth)) return false;
     docs.push({ value, line: start + firstContent + 1, locate: lazyLocator(text, start, end) });

@@ -31,7 +31,7 @@ export async function removeStaleTemps(file: string): Promise<void> {
   try {
     names = await readdir(dir);
   } catch {
-    return;
+    return; // nothing to tidy: the write that follows fails on the same folder and says why
   }
   for (const name of names) {
     const m = TEMP_NAME.exec(name);

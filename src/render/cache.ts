@@ -237,7 +237,7 @@ export class DigestMemo {
       const s = statSync(abs, { bigint: true, throwIfNoEntry: false });
       return s ? fileStamp(s) : undefined;
     } catch {
-      return undefined;
+      return undefined; // no stamp: nothing is memoised for the file, it is read again (a cache miss)
     }
   }
 
@@ -364,7 +364,7 @@ export function decodeEntry(buf: Buffer, key: string, secret: Buffer = renderCac
   try {
     header = JSON.parse(buf.subarray(0, nl).toString('utf8')) as Partial<EntryHeader>;
   } catch {
-    return undefined;
+    return undefined; // a cache miss: the overlay is rendered again and the entry rewritten
   }
   if (header === null || typeof header !== 'object' || header.format !== CACHE_FORMAT || header.key !== key)
     return undefined;
@@ -430,7 +430,7 @@ function scalarValue(raw: string): string | undefined {
       const v = JSON.parse(raw) as unknown;
       return typeof v === 'string' ? v : undefined;
     } catch {
-      return undefined;
+      return undefined; // not rewritable: the caller keeps such a render out of the cache
     }
   }
   if (raw.startsWith("'"))

@@ -65,7 +65,7 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
         engine = engineFor(ctx.kubernetesVersion);
         caches = cacheFor(ctx, config.cache);
       } catch {
-        return;
+        return; // warming is a hint: run() reads the same config and engine and reports what fails
       }
       const targets: ValidatorTarget[] = [];
       for (const r of rendered.resources) {
