@@ -57,11 +57,13 @@ const BACKSLASH = 0x5c;
 const IGNORE = ['**/node_modules/**', '**/.git/**', '**/.kfm-gitops/**'];
 
 /**
- * Files that may hold an Application or ApplicationSet: YAML, and JSON (kustomize reads a `.json` resource like a
- * YAML one, and `kubectl apply -f app.json` too), so an Application written as JSON is not out of the view.
+ * Files that may hold an Application or ApplicationSet: every text file, whatever its name. kustomize reads a
+ * resource by any name (`app.YAML`, `app.json`, `app.txt`) and Argo CD applies what it renders, so a name filter
+ * is a way around the view. `**` alone leaves out names with a line break; the YAML/JSON globs keep those.
  */
-export const ARGO_MANIFEST_GLOBS = ['**/*.yaml', '**/*.yml', '**/*.json'];
-export const ARGO_MANIFEST_NAME = /\.(?:ya?ml|json)$/;
+export const ARGO_MANIFEST_GLOBS = ['**', '**/*.yaml', '**/*.yml', '**/*.json'];
+/** Bytes sniffed for a NUL: a binary file (an image) is no manifest, and the YAML parser is not given it. */
+const SNIFF_BYTES = 8000;
 
 /** The root's folders and files for the git generators, listed on first use (most repositories have none). */
 function lazyTree(root: string): () => Promise<RepoTree> {
@@ -146,7 +148,8 @@ export async function readArgoView(
     // Without those bytes a file can still spell the group with a double-quoted escape (`"\x61rgoproj.io/…"`, an
     // escaped line break), which Argo CD reads like any other: a file with a backslash is parsed too (rare in
     // manifests: none in infra/gitops or the bench repos).
-    const mayHold = bytes.includes('argoproj.io') || bytes.includes(BACKSLASH);
+    const mayHold =
+      (bytes.includes('argoproj.io') || bytes.includes(BACKSLASH)) && !bytes.subarray(0, SNIFF_BYTES).includes(0);
     options.seen?.(file, mayHold);
     if (!mayHold) continue;
     const text = bytes.toString('utf8');

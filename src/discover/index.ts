@@ -10,7 +10,7 @@ import type { Overlay } from '../types.js';
 import { matchesAny } from '../util/glob.js';
 import { cacheRootDir } from '../util/paths.js';
 import { nearest } from '../util/suggest.js';
-import { ARGO_MANIFEST_GLOBS, ARGO_MANIFEST_NAME, readArgoView, type ArgoView } from '../argo/applications.js';
+import { ARGO_MANIFEST_GLOBS, readArgoView, type ArgoView } from '../argo/applications.js';
 import { deployedOverlay } from '../argo/directory.js';
 import { isThisRepo, readRepoIdentity } from '../argo/repo.js';
 import { DEFAULT_ENV_ORDER, placeEnv } from './env.js';
@@ -230,7 +230,7 @@ async function listTree(
     if (e.dirent.isDirectory()) dirs.push(join(root, e.path));
     else if (e.dirent.isFile()) {
       if (names.has(e.name)) kustomizations.push(e.path);
-      if (ARGO_MANIFEST_NAME.test(e.name)) yaml.push(e.path);
+      yaml.push(e.path); // what the Argo CD view reads: every file (ARGO_MANIFEST_GLOBS)
     }
   }
   memo.rememberTree(dirs, { kustomizations, yaml });

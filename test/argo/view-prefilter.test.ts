@@ -59,4 +59,28 @@ describe('which files the Argo CD view reads', () => {
       ['unicode.yml', 'apps/unicode', 8, true],
     ]);
   });
+
+  it('reads every text file whatever its name (kustomize renders app.YAML, app.json, app.txt); never a binary', async () => {
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]),
+      Buffer.from(app('argoproj.io/v1alpha1', 'apps/png')),
+    ]);
+    const root = tree({
+      'upper.YAML': app('argoproj.io/v1alpha1', 'apps/upper'),
+      'as.json': JSON.stringify({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: { name: 'j' },
+        spec: { source: { repoURL: 'https://git.example.org/kfm/kfm.git', path: 'apps/json' } },
+      }),
+      'notes/app.txt': app('argoproj.io/v1alpha1', 'apps/txt'),
+    });
+    writeFileSync(join(root, 'logo.png'), png);
+    const view = await readArgoView(root);
+    expect(view.deployments.map((d) => [d.file, d.sourcePath]).sort()).toEqual([
+      ['as.json', 'apps/json'],
+      ['notes/app.txt', 'apps/txt'],
+      ['upper.YAML', 'apps/upper'],
+    ]);
+  });
 });
