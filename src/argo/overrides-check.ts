@@ -76,6 +76,10 @@ export interface ArgoRenders {
 
 const RULE_OF = { remote: RENDER_REMOTE, 'outside-root': RENDER_OUTSIDE_ROOT } as const;
 
+/** The rule of a failed override/Helm render: a refused reference has its own, anything else the caller's. */
+const failureRule = (reason: string | undefined, otherwise: string): string =>
+  reason === 'remote' || reason === 'outside-root' ? RULE_OF[reason] : otherwise;
+
 export async function renderArgoOverrides(
   ctx: ArgoRenderContext,
   report: (f: FindingInput) => void,
@@ -166,9 +170,8 @@ async function renderChart(
     signal: ctx.signal,
   });
   if (!r.ok) {
-    const ruleId = r.reason === 'remote' || r.reason === 'outside-root' ? RULE_OF[r.reason] : RENDER_HELM_SOURCE;
     report({
-      ruleId,
+      ruleId: failureRule(r.reason, RENDER_HELM_SOURCE),
       message: `${d.kind} ${d.name} deploys the Helm chart ${dir}, which does not render: ${r.message}`,
       ...at(d, 'helm'),
     });
@@ -242,9 +245,8 @@ async function renderOverride(
     signal: ctx.signal,
   });
   if (!r.ok) {
-    const ruleId = r.reason === 'remote' || r.reason === 'outside-root' ? RULE_OF[r.reason] : RENDER_FAILED;
     report({
-      ruleId,
+      ruleId: failureRule(r.reason, RENDER_FAILED),
       message: `${d.kind} ${d.name}: ${dir} does not render with its source.kustomize overrides: ${r.message}`,
       ...at(d, r.key ?? 'kustomize'),
     });
