@@ -17,6 +17,7 @@ import type { Renderer } from './render/types.js';
 import { headStart, runChecks } from './run/checks.js';
 import { summaryOf, type PipelineOptions } from './run/common.js';
 import { releaseRenderedText } from './run/compact.js';
+import { onShells, PackStore } from './run/pack.js';
 import { resolveOrigins } from './run/origins.js';
 import type { ResultLayer } from './run/result-layer.js';
 import {
@@ -119,9 +120,17 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   );
   let done = 0;
   let failed = 0;
+  // Rendered overlays are kept packed (run/pack.ts); the checks read their objects back overlay by overlay.
+  const packs = new PackStore();
   const rendered = await mapPool(overlays, options.renderer.lanes ?? options.concurrency, async (overlay) => {
-    const r = await renderOverlay(overlay, { ...options, walk }, (f) => collector.add(f));
+    const found: FindingInput[] = [];
+    const r = await renderOverlay(overlay, { ...options, walk }, (f) => found.push(f));
     releaseRenderedText(r);
+    const parsed = r.resources;
+    packs.pack(r);
+    for (const f of onShells(found, parsed, r.resources)) collector.add(f);
+    // Every Secret value is known to the redactor before any finding is formatted (the objects are still cached).
+    collector.redactor.addObjects(r.resources.map((res) => res.object));
     head.observe(r);
     done++;
     if (r.status !== 'ok') failed++;
@@ -130,7 +139,6 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   });
   if (options.signal?.aborted) throw new Error('interrupted');
   const report = (f: FindingInput): void => collector.add(f);
-  for (const r of rendered) collector.redactor.addObjects(r.resources.map((res) => res.object));
   // Argo CD sources of other repositories are listed as not checked (reportUnusedExceptions still sees `skipped`).
   const elsewhere: { path: string; reason: string }[] = [];
   if (coverage) {

@@ -27,7 +27,10 @@ export interface Resource {
   id: ResourceId;
   /** Overlay path (relative to root) this resource was rendered from; for `validate`, the input file. */
   overlay: string;
-  /** The parsed object, with kustomize's build-metadata annotations already stripped. */
+  /**
+   * The parsed object, with kustomize's build-metadata annotations already stripped. In a `check` run it is read
+   * back from the overlay's pack on demand (run/pack.ts): read it where it is needed, do not keep it.
+   */
   object: Record<string, unknown>;
   /** Where the document starts in the rendered stream (file = `<overlay>` for renders, the file for raw input). */
   rendered: Span;
@@ -39,6 +42,11 @@ export interface Resource {
   docIndex: number;
   /** Finds the rendered line of a path inside this resource. */
   locate: Locator;
+  /**
+   * The object as JSON text (UTF-8), when the run holds it packed (run/pack.ts): what the policy engine reads,
+   * without making the object. Unset: JSON.stringify(object).
+   */
+  json?: () => Uint8Array;
 }
 
 export type Severity = 'error' | 'warning' | 'info';

@@ -174,7 +174,7 @@ describe('policy partition (issue 20)', () => {
     const names = parts.map((p) => p.group.members.map((m) => m.rendered.overlay.app));
     expect(names).toEqual([['store-a', 'web-a'], ['store-c', 'alias-d', 'web-b'], ['cluster-bits'], ['lonely']]);
     // Global kinds of other parts are context everywhere; an overlay is judged in one part only.
-    expect(parts[0].shared.map((o) => o.kind)).toEqual(['ClusterRole', 'CustomResourceDefinition']);
+    expect(parts[0].shared.map((r) => r.id.kind)).toEqual(['ClusterRole', 'CustomResourceDefinition']);
     expect(parts[2].shared).toEqual([]);
     expect(partitionEnv(group, [], { partition: false })).toHaveLength(1);
   });
@@ -182,7 +182,12 @@ describe('policy partition (issue 20)', () => {
   it('gives a part without platform objects one of the env, when the env had the platform in view', () => {
     const lonely = app('lonely', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: team-e}\n`);
     const other = app('other', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: team-f}\n`);
-    const context = { kind: 'LimitRange', metadata: { name: 'l', namespace: 'team-z' } };
+    const [context] = app(
+      'limits',
+      `apiVersion: v1\nkind: LimitRange\nmetadata: {name: l, namespace: team-z}\n`,
+      'team-z',
+      'core',
+    ).resources;
     const group: EnvGroup = {
       env: 'prod',
       members: [lonely, other].map((rendered) => ({ rendered, kustomization: null })),

@@ -52,6 +52,16 @@ export interface EnvPolicyInput {
   params: Record<string, unknown>;
 }
 
+/**
+ * An input already written as JSON (the SDK reads an ArrayBuffer as JSON text; an object it JSON.stringifies), so the
+ * policy check can assemble it from packed resources without making their objects (issue 20, run/pack.ts).
+ */
+export interface JsonInput {
+  json: ArrayBuffer;
+  /** Length of the input's `resources`: a violation's resource index must be below it. */
+  resourceCount: number;
+}
+
 const instances = new Map<string, Promise<LoadedPolicy>>();
 /** Compiled once per process: re-instantiating (after an abort, or to give memory back) does not compile again. */
 const modules = new Map<string, Promise<WebAssembly.Module>>();
@@ -100,12 +110,12 @@ export class PolicyEngine {
   }
 
   /** Evaluates once; returns the violations or throws PolicyEngineError. */
-  async evaluate(input: PolicyInput | EnvPolicyInput): Promise<Violation[]> {
-    const raw = await this.run(input, this.entrypoint);
-    return parseViolations(raw, input.resources.length, this.knownIds);
+  async evaluate(input: PolicyInput | EnvPolicyInput | JsonInput): Promise<Violation[]> {
+    const raw = await this.run('json' in input ? input.json : input, this.entrypoint);
+    return parseViolations(raw, 'json' in input ? input.resourceCount : input.resources.length, this.knownIds);
   }
 
-  private async run(input: PolicyInput | EnvPolicyInput, entrypoint: string): Promise<unknown> {
+  private async run(input: PolicyInput | EnvPolicyInput | ArrayBuffer, entrypoint: string): Promise<unknown> {
     this.policy ??= await instantiate(this.key, this.wasm);
     let raw: unknown;
     try {

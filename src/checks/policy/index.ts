@@ -17,19 +17,20 @@ import {
   PolicyEngineError,
   describeThrown,
   type EnvPolicyInput,
+  type JsonInput,
   type PolicyInput,
   type Violation,
 } from './engine.js';
-import { AUDITED_POLICY_SOURCES, partitionEnv } from './partition.js';
+import { AUDITED_POLICY_SOURCES, partitionEnv, partitionFacts } from './partition.js';
 import { SandboxedPolicy, type SandboxLimits } from './sandbox.js';
 import {
-  buildEnvInput,
+  buildEnvInputJson,
   buildInput,
   groupByEnv,
   isAppProject,
   locateInGroup,
   readKustomization,
-  sharedContext,
+  sharedResources,
   toFinding,
   type EnvGroup,
   type KustomizationSource,
@@ -59,7 +60,7 @@ interface LoadedModule<Input = PolicyInput | EnvPolicyInput> {
 }
 
 /** The built-in module, and whether its rules are the audited ones that may be evaluated in parts (partition.ts). */
-type BuiltinModule = LoadedModule & { partition: boolean };
+type BuiltinModule = LoadedModule<PolicyInput | EnvPolicyInput | JsonInput> & { partition: boolean };
 
 export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
   return {
@@ -73,6 +74,10 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
     },
     rules(): RuleDoc[] {
       return rulesOf('policy');
+    },
+    observe(rendered: RenderedOverlay): void {
+      // The partition's facts while the overlay's objects are at hand (run() computes any that are missing).
+      for (const r of rendered.resources) partitionFacts(r);
     },
     async run(ctx: CheckContext): Promise<void> {
       const config = readPolicyConfig(options.config ?? ctx.config.policy);
@@ -113,10 +118,11 @@ async function evaluateAll(
       env,
       members: overlays.map((rendered) => ({ rendered, kustomization: kustomizations.get(rendered) ?? null })),
     };
-    for (const { group, shared } of partitionEnv(whole, sharedContext(ctx.overlays, env), {
+    for (const { group, shared } of partitionEnv(whole, sharedResources(ctx.overlays, env), {
       partition: builtin.partition,
     })) {
-      const input = buildEnvInput(group, shared, appProjects, config.params);
+      // Written as JSON from the resources' own JSON: a packed overlay's objects are not made for the engine.
+      const input = buildEnvInputJson(group, shared, appProjects, config.params);
       let violations;
       try {
         violations = await builtin.engine.evaluate(input);

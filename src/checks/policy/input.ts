@@ -8,7 +8,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { readKustomization as parseKustomizationFile } from '../../discover/kustomization.js';
 import { locateInDocument } from '../../parse/index.js';
 import type { FindingInput, RenderedOverlay, Resource, Severity, Span } from '../../types.js';
-import type { EnvPolicyInput, PolicyInput, Violation } from './engine.js';
+import type { EnvPolicyInput, JsonInput, PolicyInput, Violation } from './engine.js';
 
 /** The overlay's own kustomization file, parsed with positions (null when unreadable: the render reports that). */
 export interface KustomizationSource {
@@ -104,10 +104,15 @@ export function groupByEnv(overlays: RenderedOverlay[]): { env: string; overlays
  * their own env's evaluation only, so a finding is never reported twice.
  */
 export function sharedContext(all: RenderedOverlay[], env: string): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
+  return sharedResources(all, env).map((r) => r.object);
+}
+
+/** The same context as resources, in the same order: the check reads only the objects a part relates to. */
+export function sharedResources(all: RenderedOverlay[], env: string): Resource[] {
+  const out: Resource[] = [];
   for (const rendered of all) {
     if (rendered.overlay.layer === 'apps' || rendered.overlay.env === env) continue;
-    for (const r of rendered.resources) out.push(r.object);
+    out.push(...rendered.resources);
   }
   return out;
 }
@@ -132,13 +137,60 @@ export function buildEnvInput(
 }
 
 /**
+ * The same input as buildEnvInput(group, shared objects…), written as JSON from each resource's JSON (a packed
+ * resource gives its bytes without making its object, run/pack.ts): key for key what JSON.stringify writes of the
+ * EnvPolicyInput, which is what the engine reads of an object input.
+ */
+export function buildEnvInputJson(
+  group: EnvGroup,
+  shared: Resource[],
+  appProjects: Record<string, unknown>[],
+  params: Record<string, unknown>,
+): JsonInput & Pick<EnvPolicyInput, 'owners'> {
+  const overlays: PolicyInput['overlay'][] = [];
+  const owners: number[] = [];
+  const chunks: Uint8Array[] = [];
+  const text = (s: string): void => {
+    chunks.push(Buffer.from(s, 'utf8'));
+  };
+  const list = (resources: Iterable<Resource>): void => {
+    let first = true;
+    for (const r of resources) {
+      if (!first) text(',');
+      first = false;
+      chunks.push(r.json ? r.json() : Buffer.from(JSON.stringify(r.object), 'utf8'));
+    }
+  };
+  group.members.forEach((m, k) => {
+    overlays.push(overlayInput(m.rendered, m.kustomization));
+    for (let i = 0; i < m.rendered.resources.length; i++) owners.push(k);
+  });
+  text(`{"env":${JSON.stringify(group.env)},"overlays":${JSON.stringify(overlays)},"owners":${JSON.stringify(owners)}`);
+  text(',"resources":[');
+  list(group.members.flatMap((m) => m.rendered.resources));
+  text('],"shared":[');
+  list(shared);
+  text(`],"run":${JSON.stringify({ appProjects })},"params":${JSON.stringify(params)}}`);
+  let size = 0;
+  for (const c of chunks) size += c.length;
+  const json = new ArrayBuffer(size);
+  const into = new Uint8Array(json);
+  let at = 0;
+  for (const c of chunks) {
+    into.set(c, at);
+    at += c.length;
+  }
+  return { json, resourceCount: owners.length, owners };
+}
+
+/**
  * Maps a violation of an env evaluation back to its overlay: the owner of the resource it names, or the overlay
  * whose kustomization file it points into. Undefined when it names neither (the engine already refused that).
  */
 export function locateInGroup(
   v: Violation,
   group: EnvGroup,
-  input: EnvPolicyInput,
+  input: Pick<EnvPolicyInput, 'owners'>,
 ): { rendered: RenderedOverlay; kustomization: KustomizationSource | null; local: Violation } | undefined {
   if (v.resource !== undefined) {
     const owner = input.owners[v.resource];

@@ -19,6 +19,7 @@
  * nothing is reported twice. A bundle whose rules were not audited (its sources digest differs from
  * AUDITED_POLICY_SOURCES) is evaluated as one group per env with all its context, as before: fail closed.
  */
+import type { Resource } from '../../types.js';
 import type { EnvGroup } from './input.js';
 
 /**
@@ -64,10 +65,13 @@ const NAMESPACE_JOINED: ReadonlySet<string> = new Set([
   'UDPRoute',
 ]);
 
-/** One part of an env's evaluation: its own overlays (judged) and the shared platform context it may look up. */
+/**
+ * One part of an env's evaluation: its own overlays (judged) and the shared platform context it may look up, as
+ * resources: their objects are read only when the part is evaluated (a packed overlay is unpacked then, run/pack.ts).
+ */
 export interface EnvPart {
   group: EnvGroup;
-  shared: Record<string, unknown>[];
+  shared: Resource[];
 }
 
 type Obj = Record<string, unknown>;
@@ -77,8 +81,28 @@ export function isGlobal(object: Obj): boolean {
   return typeof object.kind === 'string' && GLOBAL_KINDS.has(object.kind);
 }
 
-/** Keys per object: a shared platform object is looked at once per env, and envs can be many. */
-const keyCache = new WeakMap<Obj, readonly string[]>();
+/** What the partition needs of a resource: whether every part sees it, else the namespaces it can join. */
+export interface PartitionFacts {
+  global: boolean;
+  keys: readonly string[];
+}
+
+/**
+ * Facts per resource, computed once per run: a shared platform object is looked at once per env, envs can be many,
+ * and the object of a packed overlay (run/pack.ts) costs an unpack. Keyed by the Resource, which lives as long as
+ * the run; the policy check records them while each overlay's objects are at hand (its `observe`).
+ */
+const factCache = new WeakMap<Resource, PartitionFacts>();
+
+export function partitionFacts(resource: Resource): PartitionFacts {
+  let facts = factCache.get(resource);
+  if (!facts) {
+    const object = resource.object;
+    facts = isGlobal(object) ? { global: true, keys: [] } : { global: false, keys: namespaceKeys(object) };
+    factCache.set(resource, facts);
+  }
+  return facts;
+}
 
 /**
  * The namespaces an object can join: its own (as the rules read it, for a namespaced object or a NAMESPACE_JOINED
@@ -86,8 +110,6 @@ const keyCache = new WeakMap<Obj, readonly string[]>();
  * Service, every DNS label of the name. Over-approximating only merges more groups, never fewer.
  */
 export function namespaceKeys(object: Obj): readonly string[] {
-  const cached = keyCache.get(object);
-  if (cached) return cached;
   const keys = new Set<string>();
   const meta = object.metadata as Obj | undefined;
   const kind = typeof object.kind === 'string' ? object.kind : '';
@@ -99,9 +121,7 @@ export function namespaceKeys(object: Obj): readonly string[] {
   if (kind === 'Service' && spec && typeof spec.externalName === 'string') {
     for (const label of spec.externalName.toLowerCase().split('.')) if (label !== '') keys.add(label);
   }
-  const out = [...keys];
-  keyCache.set(object, out);
-  return out;
+  return [...keys];
 }
 
 function collectNamespaceFields(value: unknown, into: Set<string>, depth: number): void {
@@ -122,7 +142,7 @@ function collectNamespaceFields(value: unknown, into: Set<string>, depth: number
  * (a non-apps overlay or any shared context), which the lateral-movement rules (KFM-TM-006/007) depend on: a part
  * that would lose it gets one object of the env's input back. `partition: false` gives the single part of before.
  */
-export function partitionEnv(group: EnvGroup, shared: Obj[], options: { partition: boolean }): EnvPart[] {
+export function partitionEnv(group: EnvGroup, shared: Resource[], options: { partition: boolean }): EnvPart[] {
   if (!options.partition) return [{ group, shared }];
   const parent = group.members.map((_, k) => k);
   const find = (k: number): number => {
@@ -140,15 +160,15 @@ export function partitionEnv(group: EnvGroup, shared: Obj[], options: { partitio
     else if (rb < ra) parent[ra] = rb;
   };
   const ownerOfKey = new Map<string, number>();
-  const globals: { object: Obj; owner: number }[] = [];
+  const globals: { resource: Resource; owner: number }[] = [];
   group.members.forEach((m, k) => {
     for (const r of m.rendered.resources) {
-      const object = r.object;
-      if (isGlobal(object)) {
-        globals.push({ object, owner: k });
+      const facts = partitionFacts(r);
+      if (facts.global) {
+        globals.push({ resource: r, owner: k });
         continue;
       }
-      for (const key of namespaceKeys(object)) {
+      for (const key of facts.keys) {
         const other = ownerOfKey.get(key);
         if (other === undefined) ownerOfKey.set(key, k);
         else union(other, k);
@@ -166,22 +186,23 @@ export function partitionEnv(group: EnvGroup, shared: Obj[], options: { partitio
   // Shared context by the part it can relate to (a shared object joining two parts goes to both: it is never judged).
   const partOfKey = new Map<string, number>();
   for (const [key, k] of ownerOfKey) partOfKey.set(key, find(k));
-  const sharedOf = new Map<number, Obj[]>();
-  const sharedGlobals: Obj[] = [];
-  for (const object of shared) {
-    if (isGlobal(object)) {
-      sharedGlobals.push(object);
+  const sharedOf = new Map<number, Resource[]>();
+  const sharedGlobals: Resource[] = [];
+  for (const resource of shared) {
+    const facts = partitionFacts(resource);
+    if (facts.global) {
+      sharedGlobals.push(resource);
       continue;
     }
     const parts = new Set<number>();
-    for (const key of namespaceKeys(object)) {
+    for (const key of facts.keys) {
       const part = partOfKey.get(key);
       if (part !== undefined) parts.add(part);
     }
     for (const part of parts) {
       const list = sharedOf.get(part);
-      if (list) list.push(object);
-      else sharedOf.set(part, [object]);
+      if (list) list.push(resource);
+      else sharedOf.set(part, [resource]);
     }
   }
   const platformMember = group.members.some((m) => m.rendered.overlay.layer !== 'apps');
@@ -190,20 +211,20 @@ export function partitionEnv(group: EnvGroup, shared: Obj[], options: { partitio
   for (const [root, ks] of roots) {
     const members = ks.map((k) => group.members[k]);
     // Another part's global objects are context here (a RoleBinding granting a ClusterRole another overlay declares).
-    const otherGlobals = globals.filter((g) => find(g.owner) !== root).map((g) => g.object);
+    const otherGlobals = globals.filter((g) => find(g.owner) !== root).map((g) => g.resource);
     const partShared = [...(sharedOf.get(root) ?? []), ...sharedGlobals, ...otherGlobals];
     const hasPlatform = partShared.length > 0 || members.some((m) => m.rendered.overlay.layer !== 'apps');
     if (platformInView && !hasPlatform) {
       // Any object of the env's own input is safe context (it joins nothing here, or it would be here already).
-      partShared.push(shared[0] ?? firstPlatformObject(group));
+      partShared.push(shared[0] ?? firstPlatformResource(group));
     }
     parts.push({ group: { env: group.env, members }, shared: partShared });
   }
   return parts;
 }
 
-function firstPlatformObject(group: EnvGroup): Obj {
+function firstPlatformResource(group: EnvGroup): Resource {
   for (const m of group.members)
-    if (m.rendered.overlay.layer !== 'apps' && m.rendered.resources.length > 0) return m.rendered.resources[0].object;
+    if (m.rendered.overlay.layer !== 'apps' && m.rendered.resources.length > 0) return m.rendered.resources[0];
   throw new Error('platform in view without a platform object');
 }

@@ -124,7 +124,15 @@ export class ResourceValidator {
       const target = this.resolve(apiVersion, kind, overlay).target;
       if (target) targets.set(target.key, target);
     };
-    for (const r of resources) visit(r.object, r.overlay);
+    // A resource's id holds its apiVersion and kind: only a List (its items) needs the object, which for a packed
+    // overlay (run/pack.ts) would be unpacked once more.
+    for (const r of resources) {
+      if (r.id.apiVersion === 'v1' && r.id.kind === 'List') visit(r.object, r.overlay);
+      else {
+        const target = this.resolve(r.id.apiVersion, r.id.kind, r.overlay).target;
+        if (target) targets.set(target.key, target);
+      }
+    }
     await this.engine.warm(targets.values(), cache, shippedCache);
   }
 

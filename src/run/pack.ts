@@ -1,0 +1,208 @@
+/**
+ * What a `check` run keeps of a rendered overlay's objects while the rest of the run goes on (issue 20: every
+ * Resource held its parsed object for the whole run, ~2 KB of live objects and strings per rendered resource, so
+ * memory grew with the repo: 316 MB peak RSS on the large bench repo, 1 GB on xlarge).
+ *
+ * Once an overlay is parsed, its objects are packed into one buffer (their JSON text, raw-deflated) and each Resource
+ * is replaced by a shell (id, overlay, line, origin, docIndex, where its JSON lies in the pack) whose `object` is read
+ * back on demand. Checks read resources overlay by overlay, in run order, so a small cache of the last unpacked
+ * overlays serves them: an overlay is unpacked about once per pass and its objects are dropped when the pass moves
+ * on. The policy engine reads JSON: it gets each object's JSON bytes from the pack (`json()`), no object is made.
+ *
+ * Why these choices (measured on 834 rendered resources of the medium bench repo, 2-core machine under load):
+ * - JSON, because it is what the policy engine reads (the OPA SDK would JSON.stringify the objects anyway), and
+ *   JSON.parse unpacks at least as fast as V8's deserializer. It is exact for what parsing produces, except a number
+ *   JSON has no text for (a YAML `.inf` or `.nan` read by js-yaml, `undefined`): an overlay holding one is packed with
+ *   V8's serializer instead, which gives back exactly what was packed (a schema verdict on `.inf` must not change).
+ *   (-0 comes back as 0: no check can tell them apart, schema comparisons and messages treat both as 0.)
+ * - raw deflate at level 1: ~160 bytes per resource (against ~750 as JSON, ~2,000 as live objects); packing ~10 ms
+ *   and unpacking ~8 ms of CPU per 1,000 resources; higher levels packed slower for a few % less space.
+ * - in memory, never a spill file: the packs hold Secret values, and nothing the run writes may hold them in plain
+ *   text; at ~25 MB for the xlarge repo (152k resources) a file would save little.
+ */
+import { deserialize, serialize } from 'node:v8';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { FindingInput, JsonPath, RenderedOverlay, Resource, ResourceId, Span } from '../types.js';
+
+type Obj = Record<string, unknown>;
+
+/** Overlays whose unpacked objects (or JSON bytes) stay cached: passes read overlay by overlay. */
+const RECENT_OVERLAYS = 8;
+
+/** One overlay's objects, packed: the deflated JSON array of its objects, or (not JSON-exact) their V8 serialization. */
+class Pack {
+  constructor(
+    readonly store: PackStore,
+    readonly bytes: Buffer,
+    readonly format: 'json' | 'v8',
+  ) {}
+}
+
+/**
+ * A resource of a packed overlay: what the pipeline and findings need, and its object on demand. Holds no object,
+ * so a finding that points at it keeps nothing of the overlay alive but the pack.
+ */
+class PackedResource implements Resource {
+  constructor(
+    readonly id: ResourceId,
+    readonly overlay: string,
+    private readonly line: number,
+    readonly docIndex: number,
+    private readonly pack: Pack,
+    private readonly index: number,
+    /** Where the object's JSON lies in the unpacked text (bytes), for a JSON pack. */
+    private readonly start: number,
+    private readonly end: number,
+    public origin?: Span,
+    public transformedBy?: { file: string; kind: string }[],
+  ) {}
+
+  get object(): Obj {
+    return this.pack.store.objectsOf(this.pack)[this.index];
+  }
+
+  json(): Uint8Array {
+    if (this.pack.format === 'v8') return Buffer.from(JSON.stringify(this.object), 'utf8');
+    return this.pack.store.textOf(this.pack).subarray(this.start, this.end);
+  }
+
+  /** A packed overlay's rendered text was released (run/compact.ts): placement goes through its sources. */
+  get rendered(): Span {
+    return { file: this.overlay, line: this.line, column: 1 };
+  }
+
+  locate(_path: JsonPath): Span | undefined {
+    return undefined;
+  }
+}
+
+/** False when JSON would not give the value back: a non-finite number or `undefined` somewhere in it. */
+function jsonExact(value: unknown, depth = 0): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (value === undefined) return false;
+  // Parsed objects are at most 64 levels deep (parse limits); deeper is treated as inexact (V8 packs it exactly).
+  if (value === null || typeof value !== 'object') return true;
+  if (depth > 100) return false;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) if (!jsonExact(v, depth + 1)) return false;
+  return true;
+}
+
+/** The run's packs and the caches of recently unpacked overlays. */
+export class PackStore {
+  private readonly objects: { pack: Pack; value: Obj[] }[] = [];
+  private readonly texts: { pack: Pack; value: Buffer }[] = [];
+  /** apiVersion, kind and namespace repeat across resources: one string each per run. */
+  private readonly strings = new Map<string, string>();
+  /** Counters for tests and measurements. */
+  readonly stats = { packed: 0, unpacked: 0, bytes: 0 };
+
+  /**
+   * Packs the overlay's objects and replaces its resources by shells, in place (same order and count). The objects
+   * just packed are the first cache entry, so reading them right after packing costs nothing.
+   */
+  pack(rendered: RenderedOverlay): void {
+    const resources = rendered.resources;
+    if (resources.length === 0) return;
+    const objects = resources.map((r) => r.object);
+    const pieces = objects.map((o) => JSON.stringify(o));
+    // JSON writes a non-finite number as null: only an object whose text has a null can have lost something.
+    const exact = pieces.every((text, i) => !text.includes('null') || jsonExact(objects[i]));
+    const spans: [number, number][] = [];
+    let packed: Buffer;
+    if (exact) {
+      let at = 1; // after '['
+      for (const text of pieces) {
+        const end = at + Buffer.byteLength(text, 'utf8');
+        spans.push([at, end]);
+        at = end + 1; // ','
+      }
+      packed = deflateRawSync(Buffer.from(`[${pieces.join(',')}]`, 'utf8'), { level: 1 });
+    } else {
+      packed = deflateRawSync(serialize(objects), { level: 1 });
+    }
+    // zlib's output is a view of a 16 KB chunk: copied out, so a pack costs its own size, not 16 KB (measured).
+    const pack = new Pack(this, Buffer.from(packed), exact ? 'json' : 'v8');
+    this.stats.packed++;
+    this.stats.bytes += pack.bytes.length;
+    rendered.resources = resources.map(
+      (r, i) =>
+        new PackedResource(
+          this.id(r.id),
+          r.overlay,
+          r.rendered.line,
+          r.docIndex,
+          pack,
+          i,
+          spans[i]?.[0] ?? 0,
+          spans[i]?.[1] ?? 0,
+          r.origin,
+          r.transformedBy,
+        ),
+    );
+    remember(this.objects, pack, objects);
+  }
+
+  /** The overlay's objects (unpacked again when they left the cache). */
+  objectsOf(pack: Pack): Obj[] {
+    const known = recall(this.objects, pack);
+    if (known) return known;
+    this.stats.unpacked++;
+    const objects = (
+      pack.format === 'json' ? JSON.parse(this.textOf(pack).toString('utf8')) : deserialize(inflateRawSync(pack.bytes))
+    ) as Obj[];
+    remember(this.objects, pack, objects);
+    return objects;
+  }
+
+  /** The JSON text of a JSON pack (inflated again when it left the cache). */
+  textOf(pack: Pack): Buffer {
+    const known = recall(this.texts, pack);
+    if (known) return known;
+    const text = inflateRawSync(pack.bytes);
+    remember(this.texts, pack, text);
+    return text;
+  }
+
+  private id(id: ResourceId): ResourceId {
+    const out: ResourceId = { apiVersion: this.intern(id.apiVersion), kind: this.intern(id.kind), name: id.name };
+    if (id.namespace !== undefined) out.namespace = this.intern(id.namespace);
+    return out;
+  }
+
+  private intern(s: string): string {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    this.strings.set(s, s);
+    return s;
+  }
+}
+
+/** Most recently used first. */
+function recall<T>(cache: { pack: Pack; value: T }[], pack: Pack): T | undefined {
+  const at = cache.findIndex((e) => e.pack === pack);
+  if (at < 0) return undefined;
+  const entry = cache[at];
+  if (at > 0) {
+    cache.splice(at, 1);
+    cache.unshift(entry);
+  }
+  return entry.value;
+}
+
+function remember<T>(cache: { pack: Pack; value: T }[], pack: Pack, value: T): void {
+  cache.unshift({ pack, value });
+  if (cache.length > RECENT_OVERLAYS) cache.pop();
+}
+
+/**
+ * Findings reported while an overlay rendered point at its parsed resources: they are pointed at the shells that
+ * replaced them (same index), so they do not keep the overlay's objects alive.
+ */
+export function onShells(found: FindingInput[], before: Resource[], after: Resource[]): FindingInput[] {
+  if (before === after) return found;
+  const index = new Map(before.map((r, i) => [r, i]));
+  return found.map((f) => {
+    const i = f.resource ? index.get(f.resource) : undefined;
+    return i === undefined ? f : { ...f, resource: after[i] };
+  });
+}

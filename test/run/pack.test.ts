@@ -1,0 +1,164 @@
+/**
+ * Issue 20: a check run keeps each rendered overlay packed (run/pack.ts) and reads its objects back on demand. What
+ * comes back must be what was parsed — also for values JSON has no text for, multi-byte text and hostile keys — and
+ * the policy input written from the packed JSON must be the input the engine would have read from the objects.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildEnvInput, buildEnvInputJson, type EnvGroup } from '../../src/checks/policy/input.js';
+import { onShells, PackStore } from '../../src/run/pack.js';
+import type { FindingInput, RenderedOverlay } from '../../src/types.js';
+import { overlayFromYaml } from '../policy/helpers.js';
+
+const APP = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: team-a}
+data: {greeting: "grüße 👋", path: "C:\\\\x"}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: team-a}
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers: [{name: api, image: "quay.io/kfm/api@sha256:${'a'.repeat(64)}"}]
+`;
+
+/** Read by js-yaml (no JSON documents): `.inf` and `.nan` are numbers JSON cannot write. */
+const ODD = `apiVersion: example.kfm.dev/v1
+kind: Gauge
+metadata: {name: g, namespace: team-a, annotations: {note: null}}
+spec: {max: .inf, min: -.inf, ratio: .nan, list: [1, null, 2]}
+`;
+
+const HOSTILE = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: proto, namespace: team-b}
+data:
+  __proto__: {polluted: "yes"}
+  constructor: x
+`;
+
+function overlay(yaml: string, path: string): RenderedOverlay {
+  return overlayFromYaml(yaml, { path, app: path.split('/')[1] });
+}
+
+/** Packs every overlay and then enough others that the first ones leave the store's cache. */
+function packAndEvict(store: PackStore, overlays: RenderedOverlay[]): void {
+  for (const o of overlays) store.pack(o);
+  for (let i = 0; i < 20; i++) store.pack(overlay(APP, `apps/filler-${i}/overlays/dev`));
+}
+
+describe('packed overlays (issue 20)', () => {
+  it('gives back the parsed objects and the shell of each resource after they left the cache', () => {
+    const originals = [overlay(APP, 'apps/a/overlays/dev'), overlay(ODD, 'apps/b/overlays/dev')];
+    originals[0].resources[1].origin = { file: 'apps/a/base/deployment.yaml', line: 1, column: 1 };
+    const before = originals.map((o) =>
+      o.resources.map((r) => ({
+        id: { ...r.id },
+        overlay: r.overlay,
+        rendered: { ...r.rendered },
+        docIndex: r.docIndex,
+        origin: r.origin,
+        object: structuredClone(r.object),
+      })),
+    );
+    const store = new PackStore();
+    packAndEvict(store, originals);
+    const unpacked = store.stats.unpacked;
+    originals.forEach((o, k) => {
+      o.resources.forEach((r, i) => {
+        const b = before[k][i];
+        expect(r.id).toEqual(b.id);
+        expect(r.overlay).toBe(b.overlay);
+        expect(r.rendered).toEqual(b.rendered);
+        expect(r.docIndex).toBe(b.docIndex);
+        expect(r.origin).toEqual(b.origin);
+        // toEqual treats NaN as equal to NaN and tells -Infinity from Infinity.
+        expect(r.object).toEqual(b.object);
+      });
+    });
+    const gauge = originals[1].resources[0].object.spec as Record<string, unknown>;
+    expect(gauge.max).toBe(Infinity);
+    expect(gauge.min).toBe(-Infinity);
+    expect(Number.isNaN(gauge.ratio)).toBe(true);
+    // Both overlays were unpacked again, once each, although their resources were read one by one.
+    expect(store.stats.unpacked - unpacked).toBe(2);
+  });
+
+  it('keeps no object on a shell: only the pack does', () => {
+    const o = overlay(APP, 'apps/a/overlays/dev');
+    const store = new PackStore();
+    store.pack(o);
+    for (const r of o.resources) {
+      expect(Object.getOwnPropertyNames(r)).not.toContain('object');
+      for (const value of Object.values(r))
+        if (value && typeof value === 'object') expect(value).not.toHaveProperty('metadata');
+    }
+  });
+
+  it("keeps a hostile key as the object's own data, never as its prototype", () => {
+    const o = overlay(HOSTILE, 'apps/h/overlays/dev');
+    const store = new PackStore();
+    packAndEvict(store, [o]);
+    const data = o.resources[0].object.data as Record<string, unknown>;
+    expect(Object.getOwnPropertyNames(data)).toEqual(['__proto__', 'constructor']);
+    expect(Object.getPrototypeOf(data)).toBe(Object.prototype);
+    expect((data as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
+  it("gives each resource's JSON as JSON.stringify writes its object, multi-byte text included", () => {
+    const overlays = [overlay(APP, 'apps/a/overlays/dev'), overlay(ODD, 'apps/b/overlays/dev')];
+    const texts = overlays.map((o) => o.resources.map((r) => JSON.stringify(r.object)));
+    const store = new PackStore();
+    packAndEvict(store, overlays);
+    overlays.forEach((o, k) =>
+      o.resources.forEach((r, i) => expect(Buffer.from(r.json!()).toString('utf8')).toBe(texts[k][i])),
+    );
+  });
+
+  it('points findings reported during the render at the shells', () => {
+    const o = overlay(APP, 'apps/a/overlays/dev');
+    const parsed = o.resources;
+    const found: FindingInput[] = [
+      { ruleId: 'X', message: 'on a resource', resource: parsed[1] },
+      { ruleId: 'X', message: 'on the overlay' },
+    ];
+    new PackStore().pack(o);
+    const moved = onShells(found, parsed, o.resources);
+    expect(moved[0].resource).toBe(o.resources[1]);
+    expect(moved[1]).toBe(found[1]);
+  });
+
+  it('writes the policy input the engine would read from the objects, packed or not', () => {
+    const app = overlay(APP, 'apps/a/overlays/dev');
+    const odd = overlay(ODD, 'apps/b/overlays/dev');
+    const platform = overlayFromYaml(HOSTILE, { path: 'core/base', env: 'base', layer: 'core', app: undefined });
+    const group = (): EnvGroup => ({
+      env: 'dev',
+      members: [app, odd].map((rendered) => ({ rendered, kustomization: null })),
+    });
+    const projects = [{ kind: 'AppProject', metadata: { name: 'p' } }];
+    const params = { registries: ['quay.io/kfm'] };
+    const expected = JSON.parse(
+      JSON.stringify(
+        buildEnvInput(
+          group(),
+          platform.resources.map((r) => r.object),
+          projects,
+          params,
+        ),
+      ),
+    ) as unknown;
+    const read = (bytes: ArrayBuffer): unknown => JSON.parse(Buffer.from(bytes).toString('utf8'));
+    const plain = buildEnvInputJson(group(), platform.resources, projects, params);
+    expect(read(plain.json)).toEqual(expected);
+    expect(plain.resourceCount).toBe(3);
+    const store = new PackStore();
+    packAndEvict(store, [app, odd, platform]);
+    const packed = buildEnvInputJson(group(), platform.resources, projects, params);
+    expect(read(packed.json)).toEqual(expected);
+    expect(packed.owners).toEqual([0, 0, 1]);
+  });
+});
