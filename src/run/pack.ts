@@ -110,13 +110,17 @@ export class PackStore {
     const spans: [number, number][] = [];
     let packed: Buffer;
     if (exact) {
+      const joined = `[${pieces.join(',')}]`;
+      const utf8 = Buffer.from(joined, 'utf8');
+      // All ASCII (the usual case): a piece's bytes are its characters, no second pass over the text.
+      const ascii = utf8.length === joined.length;
       let at = 1; // after '['
       for (const text of pieces) {
-        const end = at + Buffer.byteLength(text, 'utf8');
+        const end = at + (ascii ? text.length : Buffer.byteLength(text, 'utf8'));
         spans.push([at, end]);
         at = end + 1; // ','
       }
-      packed = deflateRawSync(Buffer.from(`[${pieces.join(',')}]`, 'utf8'), { level: 1 });
+      packed = deflateRawSync(utf8, { level: 1 });
     } else {
       packed = deflateRawSync(serialize(objects), { level: 1 });
     }
