@@ -26,8 +26,13 @@ import type { FindingInput, JsonPath, RenderedOverlay, Resource, ResourceId, Spa
 
 type Obj = Record<string, unknown>;
 
-/** Overlays whose unpacked objects (or JSON bytes) stay cached: passes read overlay by overlay. */
+/** Overlays whose unpacked objects stay cached: passes read overlay by overlay. */
 const RECENT_OVERLAYS = 8;
+/**
+ * Overlays whose JSON text stays cached: a policy part reads its members' texts and those of the shared platform
+ * overlays it relates to (a team baseline, the bootstrap), which recur in every part; texts are smaller than objects.
+ */
+const RECENT_TEXTS = 32;
 
 /** One overlay's objects, packed: the deflated JSON array of its objects, or (not JSON-exact) their V8 serialization. */
 class Pack {
@@ -151,8 +156,11 @@ export class PackStore {
     const known = recall(this.objects, pack);
     if (known) return known;
     this.stats.unpacked++;
+    // A text made for the objects is not cached: the objects are.
     const objects = (
-      pack.format === 'json' ? JSON.parse(this.textOf(pack).toString('utf8')) : deserialize(inflateRawSync(pack.bytes))
+      pack.format === 'json'
+        ? JSON.parse((recall(this.texts, pack) ?? inflateRawSync(pack.bytes)).toString('utf8'))
+        : deserialize(inflateRawSync(pack.bytes))
     ) as Obj[];
     remember(this.objects, pack, objects);
     return objects;
@@ -163,7 +171,7 @@ export class PackStore {
     const known = recall(this.texts, pack);
     if (known) return known;
     const text = inflateRawSync(pack.bytes);
-    remember(this.texts, pack, text);
+    remember(this.texts, pack, text, RECENT_TEXTS);
     return text;
   }
 
@@ -193,9 +201,9 @@ function recall<T>(cache: { pack: Pack; value: T }[], pack: Pack): T | undefined
   return entry.value;
 }
 
-function remember<T>(cache: { pack: Pack; value: T }[], pack: Pack, value: T): void {
+function remember<T>(cache: { pack: Pack; value: T }[], pack: Pack, value: T, size = RECENT_OVERLAYS): void {
   cache.unshift({ pack, value });
-  if (cache.length > RECENT_OVERLAYS) cache.pop();
+  if (cache.length > size) cache.pop();
 }
 
 /**
