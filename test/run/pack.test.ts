@@ -3,11 +3,16 @@
  * comes back must be what was parsed — also for values JSON has no text for, multi-byte text and hostile keys — and
  * the policy input written from the packed JSON must be the input the engine would have read from the objects.
  */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildEnvInput, buildEnvInputJson, type EnvGroup } from '../../src/checks/policy/input.js';
 import { onShells, PackStore } from '../../src/run/pack.js';
-import type { FindingInput, RenderedOverlay } from '../../src/types.js';
-import { overlayFromYaml } from '../policy/helpers.js';
+import { SCHEMA_RULES } from '../../src/checks/schema/index.js';
+import type { Check, FindingInput, RenderedOverlay, Resource } from '../../src/types.js';
+import { fixtures } from '../helpers.js';
+import { checkRepo, hasKustomize, overlayFromYaml } from '../policy/helpers.js';
 
 const APP = `apiVersion: v1
 kind: ConfigMap
@@ -161,4 +166,52 @@ describe('packed overlays (issue 20)', () => {
     expect(read(packed.json)).toEqual(expected);
     expect(packed.owners).toEqual([0, 0, 1]);
   });
+});
+
+describe('a check run over packed overlays (issue 20)', () => {
+  it.skipIf(!hasKustomize)(
+    'gives the checks shells whose objects read back, and places their findings through them',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kfm-pack-'));
+      try {
+        cpSync(join(fixtures, 'policy', 'dp-violation'), dir, { recursive: true });
+        rmSync(join(dir, '.kfm-gitops'), { recursive: true, force: true });
+        const seen: Resource[] = [];
+        const probe: Check = {
+          meta: {
+            id: 'probe',
+            description: 'records what it is given',
+            docsUrl: 'https://example.invalid',
+            defaultSeverity: 'error',
+            errorRuleId: SCHEMA_RULES.checkFailed,
+          },
+          rules: () => [],
+          run: async (ctx) => {
+            seen.push(...ctx.resources);
+            const deployment = ctx.resources.find((r) => r.id.kind === 'Deployment')!;
+            ctx.report({
+              ruleId: SCHEMA_RULES.invalidValue,
+              message: 'probe',
+              resource: deployment,
+              path: ['spec', 'template', 'spec', 'containers', 0, 'image'],
+            });
+          },
+        };
+        const report = await checkRepo(dir, [probe]);
+        expect(seen.length).toBeGreaterThan(0);
+        for (const r of seen) {
+          expect(Object.prototype.hasOwnProperty.call(r, 'object')).toBe(false);
+          expect(r.object.kind).toBe(r.id.kind);
+          expect((r.object.metadata as { name?: string }).name).toBe(r.id.name);
+        }
+        const found = report.findings.filter((f) => f.message === 'probe');
+        expect(found.length).toBeGreaterThan(0);
+        // The image comes from the overlay's `images:` entry, found by reading the rendered image from the object.
+        for (const f of found) expect([f.file, f.line]).toEqual([`${f.overlay}/kustomization.yaml`, 7]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 });
