@@ -130,6 +130,72 @@ export function needsStructure(text: string, textMatched: boolean): StructureDec
   return { needed: false, steps };
 }
 
+/**
+ * Whether a kustomization file holds something only its parse can show, beyond what needsStructure looks for: a
+ * secretGenerator (under any spelling kustomize's Go decoding accepts: any case, `ſ` for `s`), or an inline patch
+ * whose lines are not the file's own lines — a quoted scalar with escapes or running over several lines (folded, so
+ * its structure is not what the text shows). Block scalars (`patch: |-`) are the file's lines, indented: the
+ * line-level checks read them as they read any manifest. Without any of these, kustomizations are parsed only when
+ * needsStructure asks, like every other file (their parse was a quarter of the repository scan on the large bench
+ * repo, issue 20). Conservative: any backslash, any character outside ASCII (a field name could be spelled with
+ * one), any quote that may open a scalar it does not close on its line.
+ */
+export function kustomizationNeedsWalk(text: string): boolean {
+  if (text.indexOf('\\') !== -1) return true;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 128) return true;
+  if (includesLower(text, 0, text.length, 'secretgenerator')) return true;
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    if (openQuoteAt(text, start, end)) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+/**
+ * A quote in `text[s, e)` that may start a scalar (at the line start, after a blank or one of `[{,:-?`) and is not
+ * closed on the line (`''` inside single quotes is an escaped quote). A comment (` #` outside quotes) ends the line.
+ * Each character is read once.
+ */
+function openQuoteAt(text: string, s: number, e: number): boolean {
+  let p = s;
+  while (p < e) {
+    const c = text.charCodeAt(p);
+    if (c === 35 /* # */ && (p === s || isBlank(text.charCodeAt(p - 1)))) return false;
+    if (c === 34 || c === 39) {
+      const before = p === s ? 32 : text.charCodeAt(p - 1);
+      if (!(
+        isBlank(before) ||
+        before === 91 ||
+        before === 123 ||
+        before === 44 ||
+        before === 58 ||
+        before === 45 ||
+        before === 63
+      )) {
+        p++;
+        continue;
+      }
+      let q = p + 1;
+      for (;;) {
+        while (q < e && text.charCodeAt(q) !== c) q++;
+        if (q >= e) return true;
+        if (c === 39 && q + 1 < e && text.charCodeAt(q + 1) === 39) {
+          q += 2;
+          continue;
+        }
+        break;
+      }
+      p = q + 1;
+      continue;
+    }
+    p++;
+  }
+  return false;
+}
+
 /** `name: DB_PASSWORD` and `value: …` on consecutive lines of one mapping (a `- ` item on the second line starts
  * another mapping: `value: x` of one env entry followed by `- name: DB_PASSWORD` of the next is no pair). */
 function isEnvPair(text: string, a: LineInfo, b: LineInfo): boolean {
