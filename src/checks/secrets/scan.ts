@@ -111,6 +111,8 @@ export interface SecretsScanOptions {
   detector?: Detector;
   /** Memoise value verdicts (default true); false only to prove the memo changes nothing (test/secrets/memo.test.ts). */
   memo?: boolean;
+  /** Parse every kustomization, not only those the pre-pass sends (default false; the differential test's control). */
+  walkEveryKustomization?: boolean;
 }
 
 export interface SecretsScanResult {
@@ -195,6 +197,7 @@ export async function scanRepository(
   );
   const scanner = new Scanner(options.detector ?? new Detector(), new SecretHasher(key.key), settings, {
     memo: options.memo,
+    walkEveryKustomization: options.walkEveryKustomization,
   });
   const stats: ScanStats = {
     via: options.mode === 'validate' ? 'inputs' : 'git',
@@ -532,14 +535,17 @@ const KUSTOMIZATION_NAME = /(?:^|\/)(?:kustomization\.ya?ml|Kustomization)$/;
 export class Scanner {
   /** Whether value verdicts are memoised (judgeValue); off only in the differential test. */
   private readonly memo: boolean;
+  /** Every kustomization parsed, whatever the pre-pass says (the differential test's control). */
+  private readonly walkEveryKustomization: boolean;
 
   constructor(
     readonly detector: Detector,
     private readonly hasher: SecretHasher,
     private readonly settings: SecretsSettings,
-    options: { memo?: boolean } = {},
+    options: { memo?: boolean; walkEveryKustomization?: boolean } = {},
   ) {
     this.memo = options.memo ?? true;
+    this.walkEveryKustomization = options.walkEveryKustomization ?? false;
   }
 
   /** Text patterns and, for YAML/JSON, the structural walk of one file. */
@@ -578,7 +584,7 @@ export class Scanner {
     let covered: [number, number][] = [];
     const worthParsing =
       structured !== undefined &&
-      ((isKustomization && kustomizationNeedsWalk(structured)) ||
+      ((isKustomization && (this.walkEveryKustomization || kustomizationNeedsWalk(structured))) ||
         needsStructure(structured, detected.candidates.length > 0).needed);
     // A text that exhausted the detector's budget is already a failing finding; walking it would repeat the work.
     if (worthParsing && !detected.truncated) {
