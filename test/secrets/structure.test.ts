@@ -15,6 +15,7 @@ describe('the structural pre-pass', () => {
     ['kind through an anchor', 'x: &k Secret\n---\nkind: *k\n'],
     ['quoted kind', "kind: 'SecretStore'\n"],
     ['kind as the last word', 'kind: ClusterSecretStore'],
+    ['a kind going on with a capital after a plural in prose', '# Secrets\nkind: SecretStore\n'],
     ['an env value before its name in one entry', '- value: x\n  name: DB_PASSWORD\n'],
     ['an env name before its value', '- name: DB_PASSWORD\n  value: x\n'],
     // Words are compared case-insensitively in place; a key with a non-ASCII letter that lowercases to ASCII (the
@@ -37,6 +38,7 @@ describe('the structural pre-pass', () => {
       'postgresql:\n  auth:\n    existingSecret: db\n    existingSecretName: "db"\n',
     ],
     ['a quoted JSON key naming a Secret', '{"existingSecret":"db"}'],
+    ['prose about Secrets in a comment', '# Read-only. No Secrets, no writes.\nkind: Role\nrules: []\n'],
     [
       'the value of one env entry followed by the name of the next',
       '- name: SETTING\n  value: "x"\n- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef: {name: db, key: password}\n',

@@ -141,60 +141,53 @@ export function needsStructure(text: string, textMatched: boolean): StructureDec
  * one), any quote that may open a scalar it does not close on its line.
  */
 export function kustomizationNeedsWalk(text: string): boolean {
-  if (text.indexOf('\\') !== -1) return true;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 128) return true;
+  if (text.indexOf('\\') !== -1 || NON_ASCII.test(text)) return true;
   if (includesLower(text, 0, text.length, 'secretgenerator')) return true;
-  let start = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    if (openQuoteAt(text, start, end)) return true;
-    start = end + 1;
-  }
-  return false;
+  return openQuote(text);
 }
 
+const NON_ASCII = /[\u0080-\uffff]/;
+
 /**
- * A quote in `text[s, e)` that may start a scalar (at the line start, after a blank or one of `[{,:-?`) and is not
- * closed on the line (`''` inside single quotes is an escaped quote). A comment (` #` outside quotes) ends the line.
- * Each character is read once.
+ * A quote that may start a scalar (at a line start, after a blank or one of `[{,:-?`) and is not closed on its line
+ * (`''` inside single quotes is an escaped quote). Quotes are found by native searches and each one's closing quote
+ * is searched from it to its line's end, after which the search goes on: every character is read about once. A quote
+ * in a comment counts like any other (a needless parse at worst).
  */
-function openQuoteAt(text: string, s: number, e: number): boolean {
-  let p = s;
-  while (p < e) {
+function openQuote(text: string): boolean {
+  const quotes: CharCursor = { at: -2, char: '"' };
+  const apostrophes: CharCursor = { at: -2, char: "'" };
+  const newlines: CharCursor = { at: -2, char: '\n' };
+  let from = 0;
+  for (;;) {
+    const d = nextChar(text, quotes, from);
+    const a = nextChar(text, apostrophes, from);
+    const p = d === -1 ? a : a === -1 ? d : Math.min(d, a);
+    if (p === -1) return false;
     const c = text.charCodeAt(p);
-    if (c === 35 /* # */ && (p === s || isBlank(text.charCodeAt(p - 1)))) return false;
-    if (c === 34 || c === 39) {
-      const before = p === s ? 32 : text.charCodeAt(p - 1);
-      if (!(
-        isBlank(before) ||
-        before === 91 ||
-        before === 123 ||
-        before === 44 ||
-        before === 58 ||
-        before === 45 ||
-        before === 63
-      )) {
-        p++;
-        continue;
-      }
-      let q = p + 1;
-      for (;;) {
-        while (q < e && text.charCodeAt(q) !== c) q++;
-        if (q >= e) return true;
-        if (c === 39 && q + 1 < e && text.charCodeAt(q + 1) === 39) {
-          q += 2;
-          continue;
-        }
-        break;
-      }
-      p = q + 1;
+    const before = p === 0 ? 10 : text.charCodeAt(p - 1);
+    if (!(isBlank(before) || before === 10 || OPENS_NODE.has(before))) {
+      from = p + 1;
       continue;
     }
-    p++;
+    const nl = nextChar(text, newlines, p);
+    const end = nl === -1 ? text.length : nl;
+    let q = p + 1;
+    for (;;) {
+      q = text.indexOf(c === 34 ? '"' : "'", q);
+      if (q === -1 || q >= end) return true;
+      if (c === 39 && text.charCodeAt(q + 1) === 39) {
+        q += 2;
+        continue;
+      }
+      break;
+    }
+    from = q + 1;
   }
-  return false;
 }
+
+/** `[ { , : - ?`: after these a quote may open a scalar. */
+const OPENS_NODE = new Set([91, 123, 44, 58, 45, 63]);
 
 /** `name: DB_PASSWORD` and `value: …` on consecutive lines of one mapping (a `- ` item on the second line starts
  * another mapping: `value: x` of one env entry followed by `- name: DB_PASSWORD` of the next is no pair). */
@@ -234,6 +227,14 @@ function secretWordOutsideKey(text: string): { found: boolean; steps: number } {
     steps += (at === -1 ? text.length : at + SECRET_WORD.length) - from;
     if (at === -1) return { found: false, steps };
     let k = at + SECRET_WORD.length;
+    // `Secrets`, `Secretary`: prose (`# No Secrets here` above an RBAC Role), not a kind. The kinds the walk treats
+    // apart (Secret, SealedSecret and external-secrets' ExternalSecret, SecretStore, PushSecret…) all end the word
+    // or go on with a capital; a kind is compared whole and case-sensitively, so nothing else could be one.
+    const next = text.charCodeAt(k);
+    if (next >= 97 && next <= 122) {
+      from = k;
+      continue;
+    }
     while (k < text.length && isWordChar(text.charCodeAt(k))) k++;
     let quoted = false;
     if (text[k] === '"' || text[k] === "'") {
