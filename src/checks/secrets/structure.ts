@@ -142,11 +142,13 @@ export function needsStructure(text: string, textMatched: boolean): StructureDec
  */
 export function kustomizationNeedsWalk(text: string): boolean {
   if (text.indexOf('\\') !== -1 || NON_ASCII.test(text)) return true;
-  if (includesLower(text, 0, text.length, 'secretgenerator')) return true;
+  if (SECRET_GENERATOR.test(text)) return true;
   return openQuote(text);
 }
 
 const NON_ASCII = /[\u0080-\uffff]/;
+/** ASCII only here (anything else was refused above), so `i` is exactly Go's folding. */
+const SECRET_GENERATOR = /secretgenerator/i;
 
 /**
  * A quote that may start a scalar (at a line start, after a blank or one of `[{,:-?`) and is not closed on its line

@@ -144,8 +144,13 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
       continue;
     }
     if (!isMap(node)) continue;
-    const kind = typeof node.kind === 'string' ? node.kind : undefined;
-    const apiVersion = typeof node.apiVersion === 'string' ? node.apiVersion : undefined;
+    // The keys say which fields to read: most maps have none of them, and a property read on maps of a thousand
+    // shapes (megamorphic) costs more than comparing interned key strings.
+    const keys = Object.keys(node);
+    let fields = 0;
+    for (let i = 0; i < keys.length; i++) fields |= FIELD_BITS.get(keys[i]) ?? 0;
+    const kind = fields & KIND && typeof node.kind === 'string' ? node.kind : undefined;
+    const apiVersion = fields & API_VERSION && typeof node.apiVersion === 'string' ? node.apiVersion : undefined;
     // Fields walked here or not at all; most maps have none, so the set is made on the first one.
     let skipped: Set<string> | undefined;
     let reference = here.reference;
@@ -218,12 +223,16 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
       }
     }
     // Container env entry: report `DB_PASSWORD: value` at the value.
-    if (typeof node.name === 'string' && (typeof node.value === 'string' || typeof node.value === 'number') && !kind) {
+    if (
+      (fields & ENV_ENTRY) === ENV_ENTRY &&
+      !kind &&
+      typeof node.name === 'string' &&
+      (typeof node.value === 'string' || typeof node.value === 'number')
+    ) {
       sink.value(node.name, String(node.value), reference, child(here, 'value'));
       skipped = withSkip(skipped, 'value');
     }
     // Keys, not entries: one array per map instead of one per field.
-    const keys = Object.keys(node);
     for (let i = keys.length - 1; i >= 0; i--) {
       const k = keys[i];
       const v = node[k];
@@ -239,6 +248,16 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
     }
   }
 }
+
+const KIND = 1;
+const API_VERSION = 2;
+const ENV_ENTRY = 12;
+const FIELD_BITS = new Map<string, number>([
+  ['kind', KIND],
+  ['apiVersion', API_VERSION],
+  ['name', 4],
+  ['value', 8],
+]);
 
 /** `set` with `key` added, the set made on first use. */
 function withSkip(set: Set<string> | undefined, key: string): Set<string> {
