@@ -60,7 +60,7 @@ import {
 } from './suppress.js';
 import { isPlaceholder, LineIndex, lowerSameLength } from './text.js';
 import { firstKeyLines, kustomizationNeedsWalk, needsStructure } from './structure.js';
-import { parseEnvFile, pathOf, walkDocument, walkDocumentInto, WalkBudgetExceeded, type Visit } from './walk.js';
+import { parseEnvFile, pathOf, walkDocumentInto, WalkBudgetExceeded, type Place, type Visit } from './walk.js';
 
 /** One finding of the secret check, before the pipeline resolves it. Never holds the secret. */
 export interface SecretFinding {
@@ -138,6 +138,14 @@ interface Pending extends SecretFinding {
   precedence: number;
   /** Secret offset in the file text (text matches only), to drop matches a parsed scalar already covers. */
   offset?: number;
+}
+
+/** A `value` visit as the walk handed it over: its path is built only if its verdict has findings. */
+interface UnbuiltValue {
+  key: string;
+  value: string;
+  reference: boolean;
+  place: Place;
 }
 
 interface GeneratorRef {
@@ -703,9 +711,18 @@ export class Scanner {
     for (let d = 0; d < values.length; d++) {
       const value = values[d];
       if (value === null || typeof value !== 'object') continue;
-      let visits: Visit[];
+      // Collected whole before anything is judged: a walk over its budget (an alias bomb) is a structure finding,
+      // never a partial judgement. Values are kept unbuilt; a path is made only for a verdict with findings.
+      const visits: (Visit | UnbuiltValue)[] = [];
       try {
-        visits = walkDocument(value, { kustomization: kind.kustomization, maxNodes });
+        walkDocumentInto(
+          value,
+          { kustomization: kind.kustomization, maxNodes },
+          {
+            value: (key, v, reference, place) => visits.push({ key, value: v, reference, place }),
+            visit: (v) => visits.push(v),
+          },
+        );
       } catch (err) {
         if (!(err instanceof WalkBudgetExceeded)) throw err;
         findings.push(
@@ -717,15 +734,22 @@ export class Scanner {
         );
         continue;
       }
-      for (const visit of visits) {
-        if (visit.type === 'generator-source') walked.push({ doc: d, visit, found: [] });
-        else {
-          let found = this.judge(visit, lower);
-          // A manifest quoted in documentation is an example, never applied: what it deploys is not judged (a
-          // Secret with `XXXXXX` data), what it holds is (every content rule still reads its decoded values).
-          if (kind.markdown) found = found.filter((f) => !DEPLOYED_RULES.has(f.ruleId));
-          if (found.length > 0) walked.push({ doc: d, visit, found });
+      for (const item of visits) {
+        if ('type' in item && item.type === 'generator-source') {
+          walked.push({ doc: d, visit: item, found: [] });
+          continue;
         }
+        let found =
+          'type' in item ? this.judge(item, lower) : this.judgeValue(item.key, item.value, item.reference, lower);
+        // A manifest quoted in documentation is an example, never applied: what it deploys is not judged (a
+        // Secret with `XXXXXX` data), what it holds is (every content rule still reads its decoded values).
+        if (kind.markdown) found = found.filter((f) => !DEPLOYED_RULES.has(f.ruleId));
+        if (found.length === 0) continue;
+        const visit: Visit =
+          'type' in item
+            ? item
+            : { type: 'value', path: pathOf(item.place), key: item.key, value: item.value, reference: item.reference };
+        walked.push({ doc: d, visit, found });
       }
     }
     const needOffsets = findings.some((f) => f.offset !== undefined);

@@ -111,19 +111,9 @@ export interface WalkOptions {
 /** The walk went over `maxNodes`: the caller reports that the structure could not be read. */
 export class WalkBudgetExceeded extends Error {}
 
-/** Every visit of a document, paths built. */
-export function walkDocument(doc: unknown, options: WalkOptions = {}): Visit[] {
-  const out: Visit[] = [];
-  walkDocumentInto(doc, options, {
-    value: (key, value, reference, place) => out.push({ type: 'value', path: pathOf(place), key, value, reference }),
-    visit: (v) => out.push(v),
-  });
-  return out;
-}
-
 /**
- * The walk, visits handed to `sink` as they are found (same order as walkDocument's list). A budget overrun throws
- * after some visits were handed over: a caller that must not act on a partial walk collects first (walkDocument).
+ * The walk, visits handed to `sink` in document order. A budget overrun throws after some visits were handed over:
+ * a caller that must not act on a partial walk collects first (scan.ts walkFile).
  */
 export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: VisitSink): void {
   const root: Frame = { node: doc, parent: undefined, seg: '', depth: 0, key: '', reference: false, sealedSpec: false };
