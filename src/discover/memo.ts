@@ -89,6 +89,7 @@ export type WalkTrace = (abs: string) => void;
 export class DiscoverMemo {
   /** This run's stamps (taken once per path per run). */
   private readonly now = new Map<string, string>();
+  private readonly names = new Map<string, string>();
   private readonly racy = new Set<string>();
   private readonly keptWalks = new Map<string, Walk>();
   private readonly keptFacts = new Map<string, KustomizationFacts>();
@@ -190,7 +191,7 @@ export class DiscoverMemo {
           if (newest > taken - this.racyMs) this.racy.add(abs);
         }
       }
-      this.now.set(abs, s);
+      this.now.set(this.keyOf(abs), s);
     }
     return s;
   }
@@ -276,17 +277,28 @@ export class DiscoverMemo {
     return details;
   }
 
-  /** A trace to hand to a walk: it stamps each path before the walk reads it. */
+  /**
+   * A trace to hand to a walk: it stamps each path before the walk reads it. Its paths are kept as the stamp map's
+   * own keys, one string per path for all walks (the overlays of an app trace the same folders and files).
+   */
   tracer(): { trace: WalkTrace; deps: Set<string> } {
     const deps = new Set<string>();
     return {
       deps,
       trace: (abs) => {
         if (deps.has(abs)) return;
-        deps.add(abs);
         this.stamp(abs);
+        deps.add(this.keyOf(abs));
       },
     };
+  }
+
+  /** The stamp map's own string for a stamped path. */
+  private keyOf(abs: string): string {
+    const canonical = this.names.get(abs);
+    if (canonical !== undefined) return canonical;
+    this.names.set(abs, abs);
+    return abs;
   }
 
   rememberWalk(overlayAbs: string, details: WalkDetails, deps: Set<string>): void {
