@@ -7,7 +7,10 @@
  */
 import fg from 'fast-glob';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { KUSTOMIZATION_NAMES } from '../discover/names.js';
+import { listRepo } from '../discover/listing.js';
+import { runFacts } from '../util/file-facts.js';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
 import { evaluateGenerator, substitute, type RepoTree } from './generators.js';
 import type { RepoIdentity } from './repo.js';
@@ -54,6 +57,7 @@ export interface ArgoView {
 }
 
 const BACKSLASH = 0x5c;
+const KUSTOMIZATION = new Set(KUSTOMIZATION_NAMES);
 const IGNORE = ['**/node_modules/**', '**/.git/**', '**/.kfm-gitops/**'];
 
 /**
@@ -116,14 +120,8 @@ export async function readArgoView(
     seen?: (file: string, mayHold: boolean) => void;
   } = {},
 ): Promise<ArgoView> {
-  const files =
-    options.files ??
-    (await fg(ARGO_MANIFEST_GLOBS, {
-      cwd: root,
-      ignore: IGNORE,
-      followSymbolicLinks: false,
-      onlyFiles: true,
-    }));
+  const facts = runFacts();
+  const files = options.files ?? listRepo(root).files;
   const view: ArgoView = { deployments: [], unevaluable: [], identity, inputs: [] };
   const tree = lazyTree(root);
   const inputs = new Set<string>();
@@ -137,14 +135,14 @@ export async function readArgoView(
       await new Promise<void>((res) => setImmediate(res));
       lastTurn = performance.now();
     }
-    let bytes: Buffer;
-    try {
-      // Synchronous, and tested as bytes before decoding: most YAML files are no Argo CD manifest, and one
-      // promise per file cost 0.4-0.9 s CPU on the medium bench repo's 2,700 files (0.06 s this way).
-      bytes = readFileSync(join(root, file));
-    } catch {
-      continue; // unreadable files are reported by the renders and the coverage guard
-    }
+    // Synchronous, and tested as bytes before decoding: most YAML files are no Argo CD manifest, and one promise
+    // per file cost 0.4-0.9 s CPU on the medium bench repo's 2,700 files (0.06 s this way). Through the run's file
+    // facts: the read's digest serves the render cache key, and a kustomization's text is kept for discovery's parse
+    // (or taken from it), so neither reads the file again. A link is not read (the listing holds regular files only;
+    // one swapped in since is refused by the no-follow open).
+    const got = facts.read(join(root, file), { shared: KUSTOMIZATION.has(basename(file)) });
+    if (got.kind !== 'file') continue; // unreadable files are reported by the renders and the coverage guard
+    const bytes = got.bytes;
     // Without those bytes a file can still spell the group with a double-quoted escape (`"\x61rgoproj.io/…"`, an
     // escaped line break), which Argo CD reads like any other: a file with a backslash is parsed too (rare in
     // manifests: none in infra/gitops or the bench repos).

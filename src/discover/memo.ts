@@ -24,7 +24,7 @@
  * fails to open and everything is discovered and walked as if there were none; the code stamp keeps a rebuilt tool
  * from reusing another build's answer. Best effort: an unreadable, unwritable or keyless cache only costs the work.
  */
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/types.js';
@@ -32,6 +32,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { cacheRootDir, ensureIgnoredDir } from '../util/paths.js';
 import { open, seal } from '../util/seal.js';
 import { fileStamp } from '../util/stamp.js';
+import { isFact, runFacts } from '../util/file-facts.js';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
 import type { WalkDetails } from './kustomization.js';
 
@@ -170,25 +171,16 @@ export class DiscoverMemo {
     return memo;
   }
 
-  /** The current stamp of a path, taken once per run. */
+  /** The current stamp of a path, taken once per run (by the run's file facts, shared with every other reader). */
   stamp(abs: string): string {
     let s = this.now.get(abs);
     if (s === undefined) {
-      const taken = Date.now();
-      let info;
-      try {
-        info = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
-      } catch (err) {
-        s = `error:${(err as NodeJS.ErrnoException).code ?? '?'}`;
-      }
-      if (s === undefined) {
-        if (!info) s = 'missing';
-        else {
-          const type = info.isSymbolicLink() ? 'l' : info.isDirectory() ? 'd' : info.isFile() ? 'f' : 'o';
-          s = `${type}:${fileStamp(info)}`;
-          const newest = Number((info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs) / 1_000_000n);
-          if (newest > taken - this.racyMs) this.racy.add(abs);
-        }
+      const fact = runFacts().lstat(abs);
+      if (fact === undefined) s = 'missing';
+      else if (!isFact(fact)) s = `error:${fact.error}`;
+      else {
+        s = fact.stamp;
+        if (fact.newestMs > fact.takenMs - this.racyMs) this.racy.add(abs);
       }
       this.now.set(abs, s);
     }
@@ -358,13 +350,11 @@ export class DiscoverMemo {
 
 /** Sum of the sizes of root-relative files (a missing one counts 0), as the walk sums them. */
 function sizes(root: string, files: string[]): number {
+  const facts = runFacts();
   let bytes = 0;
   for (const f of files) {
-    try {
-      bytes += statSync(join(root, f)).size;
-    } catch {
-      // gone since: as the walk counts a file it cannot stat
-    }
+    const fact = facts.stat(join(root, f));
+    if (isFact(fact)) bytes += fact.size; // gone since: as the walk counts a file it cannot stat
   }
   return bytes;
 }

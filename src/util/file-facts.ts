@@ -1,0 +1,334 @@
+/**
+ * What one run learns about the file system, in one place (issue 20). Discovery, the kustomization walks, the Argo CD
+ * view, the coverage measure, the render cache key and the whole-run cache key all asked the same questions of the
+ * same paths: on the medium bench repo each app base file was stat'ed ~16 times and opened ~8 times per run, every
+ * folder was listed three times (three tree walks) and realpath (glibc: one readlink per path component) ran 1,700
+ * times. Here each path is lstat'ed (and, for a link, stat'ed) at most once per run, each folder listed once, each
+ * real path resolved once, and each file's bytes read once: what is kept of them is a digest (the render cache key)
+ * and, for kustomization files only, the text until its second reader (discovery or the Argo CD view) takes it.
+ *
+ * Facts are small: a kind letter, a size and a stamp string (util/stamp.ts), no fs.Stats or Date objects. The
+ * answers hold for the run: a file that changes during a run is seen as it was first looked at (as before, where
+ * the render itself raced the cache key); the stamps written into the between-run memos come from here, so the next
+ * run sees the change.
+ *
+ * Scope: `withRunFacts` (the `check` pipeline) makes one instance live for the run; outside it, `runFacts()` gives a
+ * fresh instance per call, so library callers and tests never see an answer from before a change they made.
+ */
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  statSync,
+  type BigIntStats,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/** `f` regular file, `d` folder, `l` symbolic link, `o` anything else (socket, FIFO, device). */
+export type FactKind = 'f' | 'd' | 'l' | 'o';
+
+export interface PathFact {
+  kind: FactKind;
+  size: number;
+  /** `<kind>:<ino>:<size>:<mtimeNs>:<ctimeNs>` (the discovery memo's format). */
+  stamp: string;
+  /** The newer of mtime and ctime, and when the stamp was taken, in ms (the memos' "racy" test). */
+  newestMs: number;
+  takenMs: number;
+}
+
+/** A path that could not be stat'ed for another reason than not existing. */
+export interface PathError {
+  error: string;
+}
+
+export type Looked = PathFact | PathError | undefined;
+
+export interface DirEntry {
+  name: string;
+  kind: FactKind;
+}
+
+export type FileRead =
+  | { kind: 'file'; bytes: Buffer; fact: PathFact }
+  | { kind: 'too-large'; size: number }
+  | { kind: 'symlink' }
+  | { kind: 'missing' }
+  | { kind: 'not-a-file' }
+  | { kind: 'unreadable'; code: string };
+
+/**
+ * O_NOFOLLOW: the final component is never followed (a link is refused, not read through); O_NONBLOCK: a FIFO does
+ * not block the open. Undefined where the platform has neither: there, lstat first.
+ */
+const NO_FOLLOW_OPEN =
+  constants.O_NOFOLLOW === undefined
+    ? undefined
+    : constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0);
+
+const kindOf = (s: BigIntStats): FactKind =>
+  s.isSymbolicLink() ? 'l' : s.isDirectory() ? 'd' : s.isFile() ? 'f' : 'o';
+
+function factOf(s: BigIntStats, takenMs: number): PathFact {
+  const kind = kindOf(s);
+  return {
+    kind,
+    size: Number(s.size),
+    stamp: `${kind}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`,
+    newestMs: Number((s.mtimeNs > s.ctimeNs ? s.mtimeNs : s.ctimeNs) / 1_000_000n),
+    takenMs,
+  };
+}
+
+function look(abs: string, follow: boolean): Looked {
+  const taken = Date.now();
+  try {
+    const s = (follow ? statSync : lstatSync)(abs, { bigint: true, throwIfNoEntry: false });
+    return s ? factOf(s, taken) : undefined;
+  } catch (err) {
+    return { error: (err as NodeJS.ErrnoException).code ?? 'EIO' };
+  }
+}
+
+export const isFact = (l: Looked): l is PathFact => l !== undefined && 'kind' in l;
+
+export class FileFacts {
+  private readonly lstats = new Map<string, Looked>();
+  private readonly stats = new Map<string, Looked>();
+  private readonly listings = new Map<string, DirEntry[] | undefined>();
+  private readonly reals = new Map<string, string | undefined>();
+  private readonly digests = new Map<string, string>();
+  /** Texts read by the first of two readers (kustomization files: discovery and the Argo CD view), for the second. */
+  private readonly shared = new Map<string, FileRead>();
+  private readonly strings = new Map<string, string>();
+  /** What the run asked and what it cost (tests, profiling). */
+  readonly counts = { lstat: 0, stat: 0, list: 0, realpath: 0, read: 0 };
+
+  /** The path itself (a link is not followed). */
+  lstat(abs: string): Looked {
+    if (this.lstats.has(abs)) return this.lstats.get(abs);
+    this.counts.lstat++;
+    const l = look(abs, false);
+    this.lstats.set(abs, l);
+    return l;
+  }
+
+  /** What the path names, links followed (`fs.statSync`); one lstat, plus a stat only for a link. */
+  stat(abs: string): Looked {
+    const l = this.lstat(abs);
+    if (!isFact(l) || l.kind !== 'l') return l;
+    if (this.stats.has(abs)) return this.stats.get(abs);
+    this.counts.stat++;
+    const s = look(abs, true);
+    this.stats.set(abs, s);
+    return s;
+  }
+
+  /** `fs.existsSync`: anything there, links followed. */
+  exists(abs: string): boolean {
+    return isFact(this.stat(abs));
+  }
+
+  /** The entries of a folder (links listed as links, never followed), or undefined when it cannot be listed. */
+  list(dir: string): DirEntry[] | undefined {
+    if (this.listings.has(dir)) return this.listings.get(dir);
+    this.counts.list++;
+    let entries: DirEntry[] | undefined;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true }).map((d) => ({
+        name: d.name,
+        kind: d.isSymbolicLink() ? 'l' : d.isDirectory() ? 'd' : d.isFile() ? 'f' : 'o',
+      }));
+    } catch {
+      entries = undefined; // unreadable folder: each caller says what that means for it
+    }
+    this.listings.set(dir, entries);
+    return entries;
+  }
+
+  /**
+   * `realpathSync.native`, once per path: a folder or file that is no link is its parent's real path plus its name
+   * (one lstat, already known), so only links and the root cost a realpath (glibc's walks every component).
+   */
+  realpath(abs: string): string | undefined {
+    if (this.reals.has(abs)) return this.reals.get(abs);
+    let real: string | undefined;
+    const parent = dirname(abs);
+    const l = this.lstat(abs);
+    if (parent !== abs && isFact(l) && l.kind !== 'l' && !abs.endsWith('/') && !/\/\.\.?$/.test(abs)) {
+      const up = this.realpath(parent);
+      real = up === undefined ? undefined : join(up, basename(abs));
+    } else if (l !== undefined) {
+      this.counts.realpath++;
+      try {
+        real = realpathSync.native(abs);
+      } catch {
+        real = undefined; // a dangling link, a loop: the caller treats it as missing
+      }
+    }
+    this.reals.set(abs, real);
+    return real;
+  }
+
+  /**
+   * A file's bytes, read without following a link at its last component and without reading past `maxBytes`. The
+   * stamp of the open descriptor becomes the path's fact when none was taken yet, and the digest is kept. `shared`:
+   * the file has two readers this run (kustomization files: discovery and the Argo CD view, which reads every text
+   * file); the first keeps the bytes, the second takes them. Nothing else is kept: the secret scan comes after the
+   * renders, and keeping every file's bytes until then would grow the run's memory with the repository.
+   */
+  read(abs: string, options: { maxBytes?: number; shared?: boolean } = {}): FileRead {
+    const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    const kept = this.shared.get(abs);
+    if (kept) {
+      this.shared.delete(abs); // its second reader: nobody else asks for it
+      return kept.kind === 'file' && kept.bytes.length > maxBytes
+        ? { kind: 'too-large', size: kept.bytes.length }
+        : kept;
+    }
+    const got = this.readNow(abs, maxBytes);
+    if (options.shared && got.kind === 'file') this.shared.set(abs, got);
+    return got;
+  }
+
+  /** Drops every kept text (discovery is done: the second readers have had them, or will read again). */
+  releaseShared(): void {
+    this.shared.clear();
+  }
+
+  private readNow(abs: string, maxBytes: number): FileRead {
+    this.counts.read++;
+    let fd: number;
+    try {
+      if (NO_FOLLOW_OPEN === undefined) {
+        const l = this.lstat(abs);
+        if (isFact(l) && l.kind === 'l') return { kind: 'symlink' };
+        fd = openSync(abs, 'r');
+      } else fd = openSync(abs, NO_FOLLOW_OPEN);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
+      // ELOOP from O_NOFOLLOW: a link. Anything else: say what lstat says (a socket cannot be opened: ENXIO).
+      const l = this.lstat(abs);
+      if (isFact(l))
+        return l.kind === 'l'
+          ? { kind: 'symlink' }
+          : l.kind === 'f'
+            ? { kind: 'unreadable', code }
+            : { kind: 'not-a-file' };
+      return l === undefined ? { kind: 'missing' } : { kind: 'unreadable', code };
+    }
+    try {
+      const st = fstatSync(fd, { bigint: true });
+      const fact = factOf(st, Date.now());
+      if (!this.lstats.has(abs)) this.lstats.set(abs, fact);
+      if (fact.kind !== 'f') return { kind: 'not-a-file' };
+      if (fact.size > maxBytes) return { kind: 'too-large', size: fact.size };
+      const buf = Buffer.allocUnsafe(fact.size);
+      let n = 0;
+      // Up to the size fstat gave, as readFileSync reads a regular file.
+      while (n < buf.length) {
+        const r = readSync(fd, buf, n, buf.length - n, null);
+        if (r === 0) break;
+        n += r;
+      }
+      const bytes = n === buf.length ? buf : buf.subarray(0, n);
+      if (!this.digests.has(abs)) this.digests.set(abs, createHash('sha256').update(bytes).digest('hex'));
+      return { kind: 'file', bytes, fact };
+    } catch (err) {
+      return { kind: 'unreadable', code: (err as NodeJS.ErrnoException).code ?? 'EIO' };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * sha256 of a file's content (links followed, as kustomize reads them), from the run's one read of it; a file
+   * that cannot be read digests to `unreadable:<code>` (a cache key that changes when it becomes readable).
+   */
+  digest(abs: string): string {
+    const known = this.digests.get(abs);
+    if (known !== undefined) return known;
+    const l = this.lstat(abs);
+    if (isFact(l) && l.kind === 'l') {
+      // The render reads through the link: so does its digest (never kept in `shared`).
+      const real = this.realpath(abs);
+      const d = real === undefined ? 'unreadable:ENOENT' : this.digest(real);
+      this.digests.set(abs, d);
+      return d;
+    }
+    const got = this.readNow(abs, Number.POSITIVE_INFINITY);
+    if (got.kind !== 'file') {
+      const d = `unreadable:${got.kind === 'unreadable' ? got.code : got.kind === 'missing' ? 'ENOENT' : 'EISDIR'}`;
+      this.digests.set(abs, d);
+      return d;
+    }
+    return this.digests.get(abs)!;
+  }
+
+  /**
+   * Every entry under `root` (folders with a trailing `/`), `.git` left out, links listed but never followed, from
+   * the run's folder listings; `skip` leaves out an entry and everything under it. See util/walk.ts.
+   */
+  tree(root: string, skip?: (path: string) => boolean): string[] {
+    return this.entries(root, skip).map((e) => (e.kind === 'd' ? `${e.path}/` : e.path));
+  }
+
+  /** tree() with each entry's kind (from the listing: `l` for a link, whatever it points at). */
+  entries(root: string, skip?: (path: string) => boolean): { path: string; kind: FactKind }[] {
+    const out: { path: string; kind: FactKind }[] = [];
+    const folders = [''];
+    while (folders.length > 0) {
+      const rel = folders.pop()!;
+      const listed = this.list(rel === '' ? root : join(root, rel));
+      if (!listed) continue; // unreadable folder: as fast-glob's suppressErrors did
+      for (const e of listed) {
+        if (e.name === '.git') continue;
+        const path = this.intern(rel === '' ? e.name : `${rel}/${e.name}`);
+        if (skip?.(path)) continue;
+        out.push({ path, kind: e.kind });
+        if (e.kind === 'd') folders.push(path);
+      }
+    }
+    return out;
+  }
+
+  /** One string per repeated path (walk inputs name the same base files for every overlay). */
+  intern(s: string): string {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    this.strings.set(s, s);
+    return s;
+  }
+}
+
+let current: FileFacts | undefined;
+let depth = 0;
+
+/** The run's facts inside `withRunFacts`; elsewhere a fresh instance (nothing remembered from before a change). */
+export function runFacts(): FileFacts {
+  return current ?? new FileFacts();
+}
+
+/**
+ * Runs `fn` with one FileFacts for everything it does; nested calls share the outer one. A module-level scope, not a
+ * parameter: the facts are asked for by a dozen modules at every stage, and threading one object through every
+ * stage's options would touch every shared signature for no behaviour of its own.
+ */
+export async function withRunFacts<T>(fn: (facts: FileFacts) => Promise<T>): Promise<T> {
+  current ??= new FileFacts();
+  depth++;
+  const facts = current;
+  try {
+    return await fn(facts);
+  } finally {
+    depth--;
+    if (depth === 0) current = undefined;
+  }
+}
