@@ -26,7 +26,7 @@ import { isFact, runFacts, type Looked } from './util/file-facts.js';
 import { writeFileAtomic } from './util/atomic-write.js';
 import { CacheAuth } from './util/cache-auth.js';
 
-const FORMAT = 'kfm-results-v5'; // v5: stamps from util/file-facts.ts (ns, with the entry's kind)
+const FORMAT = 'kfm-results-v4';
 const MAC_PREFIX = `${FORMAT} mac=`;
 
 export interface CachedResults {
