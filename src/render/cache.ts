@@ -17,13 +17,13 @@ import { open, seal } from '../util/seal.js';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
 import { readFileSync } from 'node:fs';
 import { readdir, rm, stat, unlink } from 'node:fs/promises';
-import { join, posix, resolve } from 'node:path';
+import { basename, join, posix, resolve } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/names.js';
 import type { Config } from '../config/types.js';
 import { cacheRootDir, ensureIgnoredDir, toRepoPath } from '../util/paths.js';
 import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
 import { runFacts } from '../util/file-facts.js';
-import { writeFileAtomicSync } from '../util/atomic-write.js';
+import { FolderWriter } from '../util/atomic-write.js';
 
 /** Bump when the entry layout or the key material changes: old entries then simply stop matching. */
 export const CACHE_FORMAT = 'kfm-gitops-render-cache/3';
@@ -62,6 +62,7 @@ export class CachingRenderer implements Renderer {
   private readonly warningSet = new Set<string>();
   private writable = true;
   private prepared: Promise<boolean> | undefined;
+  private writer: FolderWriter | undefined;
   private readonly digests = new DigestMemo();
 
   constructor(
@@ -170,8 +171,9 @@ export class CachingRenderer implements Renderer {
   ): Promise<void> {
     if (!(await this.prepare())) return;
     try {
-      // Synchronous (one entry per overlay): fs/promises' round trips cost more CPU than the write (issue 20).
-      writeFileAtomicSync(file, encodeEntry({ key, overlay, text, origin, documents }), { mkdir: false });
+      // Synchronous (one entry per overlay): fs/promises' round trips cost more CPU than the write (issue 20). The
+      // folder was checked once (prepare); each entry is a temp file and a rename (util/atomic-write.ts FolderWriter).
+      this.writer!.write(basename(file), encodeEntry({ key, overlay, text, origin, documents }));
       this.stats.writes++;
     } catch (err) {
       this.cannotWrite(err);
@@ -184,6 +186,7 @@ export class CachingRenderer implements Renderer {
       try {
         renderCacheSecret(); // entries are encrypted: without a key nothing may be written
         ensureIgnoredDir(this.options.dir);
+        this.writer = FolderWriter.open(this.options.dir);
         await this.sweep();
         return true;
       } catch (err) {
