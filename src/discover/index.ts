@@ -14,7 +14,6 @@ import { deployedOverlay } from '../argo/directory.js';
 import { isThisRepo, readRepoIdentity } from '../argo/repo.js';
 import { DEFAULT_ENV_ORDER, placeEnv } from './env.js';
 import { listRepo } from './listing.js';
-import { runFacts } from '../util/file-facts.js';
 import { KUSTOMIZATION_NAMES, readKustomization, isRemoteRef, repoPathOf } from './kustomization.js';
 import type { ParsedKustomization } from './kustomization.js';
 import type { DiscoverMemo, KustomizationFacts } from './memo.js';
@@ -139,8 +138,6 @@ export async function discoverOverlays(
 
   overlays.sort((a, b) => a.path.localeCompare(b.path));
   const argo = await argoReading;
-  // Both readers of the kustomization texts (the parse above, the Argo CD view) are done: nothing more is kept.
-  runFacts().releaseShared();
   const envIssues = placeEnvs(overlays, { root, argo, namespaces, config });
   const defined = overlays.map((o) => o.path);
   if (overlays.length === 0 && discovery.include?.length)

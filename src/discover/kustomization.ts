@@ -28,15 +28,15 @@ export function findKustomizationFile(dir: string, facts: FileFacts = runFacts()
 }
 
 /**
- * A file's text as kustomize reads it (links followed), from the run's one read of it (util/file-facts.ts); `shared`
- * for kustomization files, which the Argo CD view reads too. Throws with the errno code as fs.readFileSync does.
+ * A file's text as kustomize reads it (links followed), from the run's one read of it (util/file-facts.ts): the Argo
+ * CD view and the secret scan read every text file too (`readers`). Throws with the errno code as readFileSync does.
  */
-function readText(abs: string, options: { shared?: boolean; maxBytes?: number } = {}): string {
+function readText(abs: string, options: { readers: number; digest?: boolean }): string {
   const facts = runFacts();
   const fact = facts.lstat(abs);
-  // A link (never kept in the shared reads, which do not follow one): read through it, as kustomize does.
+  // A link (never kept for later readers: those reads do not follow one): read through it, as kustomize does.
   if (isFact(fact) && fact.kind === 'l') return readFileSync(abs, 'utf8');
-  const got = facts.read(abs, options);
+  const got = facts.read(abs, { ...options, digest: true });
   if (got.kind === 'file') return got.bytes.toString('utf8');
   if (got.kind === 'symlink') return readFileSync(abs, 'utf8'); // became a link since the lstat
   const code =
@@ -79,7 +79,7 @@ async function readKustomizationUncached(abs: string): Promise<ParsedKustomizati
   let text: string;
   try {
     // Synchronous like the stat before it: a kustomization is a few hundred bytes, and discovery reads hundreds.
-    text = readText(abs, { shared: true });
+    text = readText(abs, { readers: KUSTOMIZATION_READERS });
   } catch (err) {
     return {
       abs,
@@ -95,6 +95,10 @@ async function readKustomizationUncached(abs: string): Promise<ParsedKustomizati
 }
 
 const CONFIG_MAX_BYTES = 1024 * 1024;
+/** Readers of a kustomization's bytes in a run: discovery's parse, the Argo CD view, the secret scan. */
+export const KUSTOMIZATION_READERS = 3;
+/** Of a generator/transformer config: its scan, the HelmChartInflationGenerator test, the view, the secret scan. */
+const CONFIG_READERS = 4;
 
 /** What a generator/transformer/validator config file makes kustomize load (see loader-refs.ts). */
 export async function scanConfigFile(abs: string): Promise<ConfigScan> {
@@ -104,7 +108,7 @@ export async function scanConfigFile(abs: string): Promise<ConfigScan> {
     if (info.kind !== 'f') return { refs: [], usesPlugin: false };
     if (info.size > CONFIG_MAX_BYTES)
       return { refs: [], usesPlugin: false, error: `larger than ${CONFIG_MAX_BYTES} bytes, not checked` };
-    return scanConfigText(readText(abs, { shared: true }));
+    return scanConfigText(readText(abs, { readers: CONFIG_READERS }));
   } catch (err) {
     return { refs: [], usesPlugin: false, error: (err as NodeJS.ErrnoException).code ?? String(err) };
   }
@@ -115,7 +119,7 @@ async function fileMentions(abs: string, pattern: { test(text: string): boolean 
   try {
     const info = runFacts().stat(abs);
     if (!isFact(info) || info.kind !== 'f' || info.size > CONFIG_MAX_BYTES) return false;
-    return pattern.test(readText(abs, { shared: true }));
+    return pattern.test(readText(abs, { readers: CONFIG_READERS }));
   } catch {
     return false; // unreadable: kustomize cannot load it either, and its render fails (a render finding)
   }

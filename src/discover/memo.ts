@@ -88,8 +88,6 @@ interface Walk {
 export type WalkTrace = (abs: string) => void;
 
 export class DiscoverMemo {
-  /** This run's stamps (taken once per path per run). */
-  private readonly now = new Map<string, string>();
   private readonly racy = new Set<string>();
   private readonly keptWalks = new Map<string, Walk>();
   private readonly keptFacts = new Map<string, KustomizationFacts>();
@@ -98,6 +96,7 @@ export class DiscoverMemo {
   /** The paths each entry new in this run depends on: a save is worth it only when one of them can be kept. */
   private readonly added: string[][] = [];
   private racyMs = RACY_MS;
+  private readonly files = runFacts();
   /** What this run took from the memo (for tests). */
   readonly hits = { scan: false, facts: 0, walks: 0, quiet: 0 };
   private readonly then: Map<string, string>;
@@ -171,20 +170,17 @@ export class DiscoverMemo {
     return memo;
   }
 
-  /** The current stamp of a path, taken once per run (by the run's file facts, shared with every other reader). */
+  /**
+   * The current stamp of a path, taken once per run by the run's file facts (util/file-facts.ts), shared with every
+   * other reader; the memo keeps no copy of its own. Outside a run the memo's own instance (made when it was opened)
+   * keeps every stamp it gave, so what is saved is what was checked before the reads.
+   */
   stamp(abs: string): string {
-    let s = this.now.get(abs);
-    if (s === undefined) {
-      const fact = runFacts().lstat(abs);
-      if (fact === undefined) s = 'missing';
-      else if (!isFact(fact)) s = `error:${fact.error}`;
-      else {
-        s = fact.stamp;
-        if (fact.newestMs > fact.takenMs - this.racyMs) this.racy.add(abs);
-      }
-      this.now.set(abs, s);
-    }
-    return s;
+    const fact = this.files.lstat(abs);
+    if (fact === undefined) return 'missing';
+    if (!isFact(fact)) return `error:${fact.error}`;
+    if (fact.ageMs < this.racyMs) this.racy.add(abs);
+    return fact.stamp;
   }
 
   private fresh(paths: string[]): boolean {

@@ -35,22 +35,27 @@ describe('FileFacts', () => {
       facts.list(dir);
     }
     expect(facts.counts).toMatchObject({ lstat: 1, list: 1 });
-    const read = facts.read(join(dir, 'a.yaml'));
+    const read = facts.read(join(dir, 'a.yaml'), { digest: true });
     expect(read.kind).toBe('file');
     expect(facts.digest(join(dir, 'a.yaml'))).toMatch(/^[0-9a-f]{64}$/);
     expect(facts.counts.read).toBe(1);
   });
 
-  it('keeps a shared text for its second reader only', () => {
+  it('keeps bytes for the readers announced, and not past the last one', () => {
     writeFileSync(join(dir, 'kustomization.yaml'), 'resources: []\n');
     const facts = new FileFacts();
     const abs = join(dir, 'kustomization.yaml');
-    expect(facts.read(abs, { shared: true }).kind).toBe('file');
-    expect(facts.read(abs, { shared: true }).kind).toBe('file');
+    expect(facts.read(abs, { readers: 3 }).kind).toBe('file');
+    expect(facts.keptForLater).toBe(14);
+    expect(facts.read(abs).kind).toBe('file');
+    expect(facts.read(abs).kind).toBe('file');
     expect(facts.counts.read).toBe(1);
-    facts.read(abs, { shared: true }); // a third reader reads again: nothing is kept past the second
+    expect(facts.keptForLater).toBe(0);
+    facts.read(abs); // a fourth reader reads again: nothing is kept past the last announced one
     expect(facts.counts.read).toBe(2);
-    facts.releaseShared();
+    // The size cap holds for kept bytes too.
+    facts.read(abs, { readers: 2 });
+    expect(facts.read(abs, { maxBytes: 4 })).toEqual({ kind: 'too-large', size: 14 });
   });
 
   it('never reads through a link, and does not block on a FIFO', () => {
