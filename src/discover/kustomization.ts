@@ -51,6 +51,17 @@ function readText(abs: string, options: { readers: number; digest?: boolean }): 
 }
 
 const memo = new Map<string, { stamp: string; size: number; result: Promise<ParsedKustomization> }>();
+/**
+ * Kustomizations kept parsed at once, the most recently used. Unbounded, the memo held every kustomization of the
+ * repo for the whole run (94 MB of a 7,500-overlay repo's heap, issue 20); overlays render in path order, so the
+ * bases and components they share stay among the recent ones, and an evicted file is only read and parsed again.
+ */
+export const KUSTOMIZATION_MEMO_ENTRIES = 4096;
+
+/** How many parsed kustomizations are held now (tests). */
+export function kustomizationMemoSize(): number {
+  return memo.size;
+}
 
 /**
  * Parsed kustomization, memoised per file version: discovery, every overlay's walk, the policy input and the
@@ -68,10 +79,16 @@ async function readKustomizationSized(abs: string): Promise<{ parsed: ParsedKust
   if (!isFact(info)) return { parsed: await readKustomizationUncached(abs) };
   const stamp = info.stamp;
   const hit = memo.get(abs);
-  if (hit && hit.stamp === stamp) return { parsed: await hit.result, size: hit.size };
+  if (hit && hit.stamp === stamp) {
+    memo.delete(abs); // to the back of the insertion order: the most recently used
+    memo.set(abs, hit);
+    return { parsed: await hit.result, size: hit.size };
+  }
   const result = readKustomizationUncached(abs);
   const size = info.size;
+  memo.delete(abs);
   memo.set(abs, { stamp, size, result });
+  if (memo.size > KUSTOMIZATION_MEMO_ENTRIES) memo.delete(memo.keys().next().value!);
   return { parsed: await result, size };
 }
 
@@ -192,13 +209,19 @@ interface Located {
   real: string;
 }
 
-/** Kept for callers that pass one: the run's file facts (util/file-facts.ts) now hold what walks share. */
+/** What the walks of one run share: the run's file facts (util/file-facts.ts: stats, real paths) and names. */
 export interface WalkShared {
   facts: FileFacts;
+  /**
+   * One string per path for all the run's walks: every walk is kept for the run (walks.ts, the discovery memo), and
+   * the overlays of an app name the same files, each walk building its own copy of each name otherwise (a quarter
+   * of a 7,500-overlay repo's heap before rendering, issue 20).
+   */
+  names: Map<string, string>;
 }
 
 export function walkShared(): WalkShared {
-  return { facts: runFacts() };
+  return { facts: runFacts(), names: new Map() };
 }
 
 /** stat (following links) and real path of an existing target; `link` when the path itself is a symbolic link. */
@@ -290,7 +313,7 @@ export async function walkOverlayDetailed(
       }
       // Named, so a changed-only run also selects the overlay when the file is added or deleted.
       refs.add(targetRel!);
-      if (found?.info.kind === 'f') inputs.set(facts.intern(targetRel!), found.info.size);
+      if (found?.info.kind === 'f') inputs.set(targetRel!, found.info.size);
     }
   };
 
@@ -380,7 +403,7 @@ export async function walkOverlayDetailed(
       if (found.info.kind === 'd') {
         if (ref.kind === 'directory-or-file') await visit(target, config);
       } else {
-        inputs.set(facts.intern(targetRel), found.info.size);
+        inputs.set(targetRel, found.info.size);
         if (config) {
           trace?.(target); // its text is read
           checkConfig(
@@ -405,5 +428,19 @@ export async function walkOverlayDetailed(
   await visit(overlayAbs);
   let bytes = 0;
   for (const size of inputs.values()) bytes += size ?? 0;
-  return { inputs: [...inputs.keys()].sort(), kustomizations, issues, refs: [...refs], bytes, helm };
+  const names = options.shared?.names;
+  const intern = (name: string): string => {
+    const known = names?.get(name);
+    if (known !== undefined) return known;
+    names?.set(name, name);
+    return name;
+  };
+  return {
+    inputs: [...inputs.keys()].sort().map(intern),
+    kustomizations: kustomizations.map(intern),
+    issues,
+    refs: [...refs].map(intern),
+    bytes,
+    helm,
+  };
 }

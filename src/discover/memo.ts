@@ -88,6 +88,7 @@ interface Walk {
 export type WalkTrace = (abs: string) => void;
 
 export class DiscoverMemo {
+  private readonly names = new Map<string, string>();
   private readonly racy = new Set<string>();
   private readonly keptWalks = new Map<string, Walk>();
   private readonly keptFacts = new Map<string, KustomizationFacts>();
@@ -264,17 +265,28 @@ export class DiscoverMemo {
     return details;
   }
 
-  /** A trace to hand to a walk: it stamps each path before the walk reads it. */
+  /**
+   * A trace to hand to a walk: it stamps each path before the walk reads it. Its paths are kept as the stamp map's
+   * own keys, one string per path for all walks (the overlays of an app trace the same folders and files).
+   */
   tracer(): { trace: WalkTrace; deps: Set<string> } {
     const deps = new Set<string>();
     return {
       deps,
       trace: (abs) => {
         if (deps.has(abs)) return;
-        deps.add(abs);
         this.stamp(abs);
+        deps.add(this.keyOf(abs));
       },
     };
+  }
+
+  /** The stamp map's own string for a stamped path. */
+  private keyOf(abs: string): string {
+    const canonical = this.names.get(abs);
+    if (canonical !== undefined) return canonical;
+    this.names.set(abs, abs);
+    return abs;
   }
 
   rememberWalk(overlayAbs: string, details: WalkDetails, deps: Set<string>): void {

@@ -19,8 +19,7 @@ import { readFileSync } from 'node:fs';
 import { readdir, rm, stat, unlink } from 'node:fs/promises';
 import { basename, join, posix, resolve } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/names.js';
-import type { Config } from '../config/types.js';
-import { cacheRootDir, ensureIgnoredDir, toRepoPath } from '../util/paths.js';
+import { ensureIgnoredDir, toRepoPath } from '../util/paths.js';
 import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
 import { runFacts } from '../util/file-facts.js';
 import { FolderWriter } from '../util/atomic-write.js';
@@ -48,10 +47,7 @@ export interface CachingRendererOptions {
   dir: string;
 }
 
-/** `<cache root>/render`, where the cache root is `--cache-dir`, else config `cache.dir` (relative to the root), else `<root>/.kfm-gitops/cache`. */
-export function renderCacheDir(root: string, config: Config, flagDir?: string): string {
-  return join(cacheRootDir(root, flagDir ?? config.cache?.dir), 'render');
-}
+export { renderCacheDir } from './cache-dir.js';
 
 export class CachingRenderer implements Renderer {
   readonly command: string;

@@ -31,7 +31,9 @@ const STDERR_CAP = 16 * 1024;
 /** One `kfm-render serve` process and the framing of its replies. */
 class Worker {
   readonly child: ChildProcess;
-  private buffer: Buffer = Buffer.alloc(0);
+  /** Bytes received and not yet taken, as they arrived: joined once per reply, not on every chunk. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private header: Header | undefined;
   private waiting: ((reply: Reply) => void) | undefined;
   private stderr = '';
@@ -65,20 +67,38 @@ class Worker {
     waiting?.({ died: why });
   }
 
+  /** The bytes received so far as one buffer (kept as the only pending chunk). */
+  private joined(): Buffer {
+    const all = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = all.length > 0 ? [all] : [];
+    return all;
+  }
+
+  /** Drops the first `n` received bytes. */
+  private consume(all: Buffer, n: number): void {
+    const rest = all.subarray(n);
+    this.pending = rest.length > 0 ? [rest] : [];
+    this.pendingBytes = rest.length;
+  }
+
   private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    // A large reply arrives in many 64 KB chunks: joining them as each arrives copied the reply over and over
+    // (quadratic in its size); they are joined once, when the reply is complete.
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
     for (;;) {
       if (!this.header) {
-        const nl = this.buffer.indexOf(10);
+        const all = this.joined(); // the header line is short: this join copies little
+        const nl = all.indexOf(10);
         if (nl < 0) return;
         try {
-          this.header = JSON.parse(this.buffer.subarray(0, nl).toString('utf8')) as Header;
+          this.header = JSON.parse(all.subarray(0, nl).toString('utf8')) as Header;
         } catch {
           this.kill();
           this.die('kfm-render sent an unreadable reply');
           return;
         }
-        this.buffer = this.buffer.subarray(nl + 1);
+        this.consume(all, nl + 1);
         // Never buffer more than the caller accepts, whatever the worker announces.
         if (this.header.ok && ((this.header.bytes ?? 0) > this.limit || (this.header.json ?? 0) > this.limit)) {
           this.kill();
@@ -87,9 +107,10 @@ class Worker {
         }
       }
       const size = this.header.ok ? (this.header.bytes ?? 0) + (this.header.json ?? 0) : 0;
-      if (this.buffer.length < size) return;
-      const reply = { header: this.header, body: this.buffer.subarray(0, size) };
-      this.buffer = this.buffer.subarray(size);
+      if (this.pendingBytes < size) return;
+      const all = this.joined();
+      const reply = { header: this.header, body: all.subarray(0, size) };
+      this.consume(all, size);
       this.header = undefined;
       const waiting = this.waiting;
       this.waiting = undefined;

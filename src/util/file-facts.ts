@@ -116,6 +116,7 @@ export class FileFacts {
   /** Bytes read by the first of several readers this run, for the others (see `read`), within KEEP_BUDGET in all. */
   private readonly kept = new Map<string, { got: FileRead & { kind: 'file' }; readers: number }>();
   private keptBytes = 0;
+  private trimmed = false;
   private readonly strings = new Map<string, string>();
   /** What the run asked and what it cost (tests, profiling). */
   readonly counts = { lstat: 0, stat: 0, list: 0, realpath: 0, read: 0 };
@@ -208,9 +209,12 @@ export class FileFacts {
       }
       return kept.got.bytes.length > maxBytes ? { kind: 'too-large', size: kept.got.bytes.length } : kept.got;
     }
+    // A file read before in this run (its bytes were taken, or it was evicted from a parse memo and is read again)
+    // or after trim() has had its readers: it is not kept a second time.
+    const first = !this.trimmed && !this.digests.has(abs);
     const got = this.readNow(abs, maxBytes, options.digest === true);
     const more = (options.readers ?? 1) - 1;
-    if (more > 0 && got.kind === 'file' && this.keptBytes + got.bytes.length <= KEEP_BUDGET) {
+    if (first && more > 0 && got.kind === 'file' && this.keptBytes + got.bytes.length <= KEEP_BUDGET) {
       this.kept.set(abs, { got, readers: more });
       this.keptBytes += got.bytes.length;
     }
@@ -224,6 +228,7 @@ export class FileFacts {
    * question is answered afresh.
    */
   trim(): void {
+    this.trimmed = true;
     this.lstats.clear();
     this.stats.clear();
     this.listings.clear();

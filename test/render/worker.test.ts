@@ -150,6 +150,31 @@ describe('kfm-render worker', () => {
     }
   });
 
+  it('a reply of many pipe chunks arrives whole, and the next reply on the same worker too', async () => {
+    // ~3 MB of output: dozens of 64 KB chunks per reply, YAML and JSON documents both.
+    const dir = mkdtempSync(join(tmpdir(), 'kfm-worker-big-'));
+    const maps = Array.from(
+      { length: 40 },
+      (_, i) =>
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big-${i}\ndata:\n  blob: ${'x'.repeat(40_000)}${i}\n`,
+    );
+    writeFileSync(join(dir, 'maps.yaml'), maps.join('---\n'));
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources:\n  - maps.yaml\n');
+    const worker = new WorkerRenderer(workerBin, 'v5.7.1');
+    const cli = pinnedRenderer();
+    try {
+      const c = await cli.render(request(dir, dir));
+      for (let round = 0; round < 2; round++) {
+        const w = await worker.render(request(dir, dir));
+        expect(comparable(w)).toEqual(comparable(c));
+        expect(w.ok && w.documents && (JSON.parse(w.documents) as unknown[]).length).toBe(40);
+      }
+    } finally {
+      await worker.dispose();
+      await cli.dispose();
+    }
+  });
+
   it('output over the limit is refused, and the worker goes on with the next overlay', async () => {
     const overlay = join(good, 'apps', 'good', 'overlays', 'dev');
     const worker = new WorkerRenderer(workerBin, 'v5.7.1');

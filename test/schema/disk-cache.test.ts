@@ -77,6 +77,37 @@ describe('validator disk cache', () => {
     expect(second.stats).toEqual({ hits: 2, writes: 0, rejected: 0 });
   });
 
+  it('keeps no generated code in memory once a validator is written, and validators written later in the run that share its definitions are whole', async () => {
+    // Workloads sharing the PodSpec/ObjectMeta definitions: each written after the previous one dropped its code.
+    const kinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
+    const text = kinds
+      .map(
+        (kind) =>
+          `apiVersion: apps/v1\nkind: ${kind}\nmetadata: {name: w}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers: [{name: c, image: i, bogus: 1, resources: {limits: {cpu: lots}}}]\n`,
+      )
+      .join('---\n');
+    const resources = parse(text);
+    const inMemory = await run(resources, undefined);
+    expect(inMemory.filter((v) => v.includes('bogus'))).toHaveLength(4);
+    const first = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;
+    resetEngines();
+    const validator = new ResourceValidator({
+      release: '1.37',
+      config: readSchemaConfig(undefined),
+      root: tmp,
+      resources,
+    });
+    await validator.prepare(resources, first);
+    expect(first.stats.writes).toBe(4);
+    for (const r of resources) {
+      const fn = validator.engine.get(validator.engine.kubernetesTarget(r.id.apiVersion, r.id.kind)!);
+      expect((fn as { source?: unknown }).source).toBeUndefined();
+    }
+    const second = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;
+    expect(await run(resources, second)).toEqual(inMemory);
+    expect(second.stats).toEqual({ hits: 4, writes: 0, rejected: 0 });
+  });
+
   it('never imports a module whose MAC does not verify (e.g. one committed in a pull request)', async () => {
     const resources = parse(manifest);
     const cache = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;

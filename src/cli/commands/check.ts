@@ -4,9 +4,8 @@ import type { Command } from 'commander';
 import { CHECK_IDS } from '../../checks/ids.js';
 import { failsAt } from '../../findings/order.js';
 import { checkWarmFirst } from '../../run/whole-run.js';
-import { createRenderer } from '../../render/create.js';
-import { CachingRenderer, renderCacheDir } from '../../render/cache.js';
-import type { Renderer } from '../../render/types.js';
+import { renderCacheDir } from '../../render/cache-dir.js';
+import { LazyRenderer } from '../../render/lazy.js';
 import type { Config } from '../../config/types.js';
 import type { PreparedSelection } from '../../select/index.js';
 import { printable } from '../../report/escape.js';
@@ -128,11 +127,12 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       };
       const selection = await selectionFor(ctx, config, flags);
       const kustomize = await kustomizeResolving;
-      const cache =
-        flags.cache !== false && config.cache?.enabled !== false
-          ? new CachingRenderer(createRenderer(kustomize, concurrency), { dir: renderCacheDir(ctx.root, config) })
-          : undefined;
-      const renderer: Renderer = cache ?? createRenderer(kustomize, concurrency);
+      const cached = flags.cache !== false && config.cache?.enabled !== false;
+      // Made on the first render: a whole-run cache hit never loads the renderer's modules.
+      const renderer = new LazyRenderer(kustomize, {
+        concurrency,
+        ...(cached ? { cacheDir: renderCacheDir(ctx.root, config) } : {}),
+      });
       const abort = new AbortController();
       const onSignal = (): void => abort.abort();
       process.once('SIGINT', onSignal);
@@ -173,7 +173,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           toolVersion: toolVersion(),
           renderer,
           // Beside the render cache, and off with it (--no-cache, cache.enabled: false).
-          resultCacheDir: cache ? join(dirname(renderCacheDir(ctx.root, config)), 'results') : undefined,
+          resultCacheDir: cached ? join(dirname(renderCacheDir(ctx.root, config)), 'results') : undefined,
           discover: {
             overlayGlobs: flags.overlay,
             envs: flags.env,
@@ -196,7 +196,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           // A git call, for the formats that print repository paths only.
           uriPrefix: needsUriPrefix(io, plan) ? await gitUriPrefix(ctx.root) : '',
         });
-        for (const warning of cache?.warnings ?? []) io.stderr(`kfm-gitops: warning: ${warning}\n`);
+        for (const warning of renderer.warnings) io.stderr(`kfm-gitops: warning: ${warning}\n`);
         setCode(failsAt(report, failOn) ? 1 : 0);
       } catch (err) {
         if (abort.signal.aborted) throw new CliError('interrupted: no report written', 130);
