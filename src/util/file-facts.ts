@@ -4,10 +4,13 @@
  * same paths: on the medium bench repo each app base file was stat'ed ~16 times and opened ~8 times per run, every
  * folder was listed three times (three tree walks) and realpath (glibc: one readlink per path component) ran 1,700
  * times. Here each path is lstat'ed (and, for a link, stat'ed) at most once per run, each folder listed once, each
- * real path resolved once, and each file's bytes read once: what is kept of them is a digest (the render cache key)
- * and, for kustomization files only, the text until its second reader (discovery or the Argo CD view) takes it.
+ * real path resolved once, and each file's bytes read once where its readers allow: the Argo CD view's read of every
+ * text file keeps the bytes for the secret scan (and a kustomization's for discovery's parse) within a fixed budget,
+ * and the digest the render cache key needs. Measured on the medium bench repo (strace, node's threads, cold check):
+ * readlink 13,419 → 281, openat 11,984 → 4,568, statx 28,670 → 10,647, access 7,397 → 40, getdents64 4,418 → 1,240.
  *
- * Facts are small: a kind letter, a size and a stamp string (util/stamp.ts), no fs.Stats or Date objects. The
+ * Facts are small: a kind letter, a size, a stamp string and an age, no fs.Stats or Date objects; the run drops them
+ * (trim) before the checks, which hold its peak memory. The
  * answers hold for the run: a file that changes during a run is seen as it was first looked at (as before, where
  * the render itself raced the cache key); the stamps written into the between-run memos come from here, so the next
  * run sees the change.
