@@ -33,6 +33,7 @@ import { GATE_WEAKENED } from './rules/config.js';
 import { RENDER_ENV_UNPLACED } from './rules/render.js';
 import type { ChangeHistory, Check, FindingInput, Report } from './types.js';
 import { mapPool } from './util/pool.js';
+import { runFacts, withRunFacts } from './util/file-facts.js';
 
 export type { PipelineOptions } from './run/common.js';
 export { runValidate, type ValidateInput } from './run/validate.js';
@@ -65,7 +66,12 @@ export interface CheckRunOptions extends Omit<PipelineOptions, 'checks'> {
   changeHistory?: ChangeHistory;
 }
 
-export async function runCheck(options: CheckRunOptions): Promise<Report> {
+/** One run: every stage shares the run's file facts (util/file-facts.ts: each path stat'ed, each file read once). */
+export function runCheck(options: CheckRunOptions): Promise<Report> {
+  return withRunFacts(() => checkRun(options));
+}
+
+async function checkRun(options: CheckRunOptions): Promise<Report> {
   const filtered = filteredByFlags(options);
   const results = options.results ?? resultLayerFor(options);
   const started = results.started;
@@ -165,6 +171,7 @@ export async function runCheck(options: CheckRunOptions): Promise<Report> {
   };
   await auditing;
   await memo?.save(); // every walk of the run is done: selection, renders, coverage
+  runFacts().trim(); // nothing asks the file system's facts again but the secret scan's reads (util/file-facts.ts)
   const hit = await results.afterRender(rendered, summaries, elsewhere);
   if (hit) return finish(options, cachedResolution(hit), summaries, { ...facts, cachedResults: true });
   // Findings of Argo CD override/Helm renders go on the Application's line (argo/overrides-check.ts).

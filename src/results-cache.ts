@@ -17,13 +17,12 @@
  * whole tree would cost more than it saves.
  */
 import { createHash } from 'node:crypto';
-import { lstat, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Finding, OverlaySummary, RenderedOverlay } from './types.js';
 import { ensureIgnoredDir, packageRoot } from './util/paths.js';
-import { fileStamp } from './util/stamp.js';
-import { walkTree } from './util/walk.js';
+import { isFact, runFacts, type Looked } from './util/file-facts.js';
 import { writeFileAtomic } from './util/atomic-write.js';
 import { CacheAuth } from './util/cache-auth.js';
 
@@ -61,38 +60,32 @@ export interface TreeKeyInput {
  * Stamps of the package's shipped data and of config folders (names the tool controls): the same walk as the tree's,
  * so the warm path loads no glob library (a tenth of its CPU on infra/gitops).
  */
-async function folderStamps(dir: string): Promise<string[]> {
-  const files = (await walkTree(dir)).filter((p) => !p.endsWith('/'));
-  const stamps = await Promise.all(
-    files.map(async (f) => {
-      try {
-        return `${f}:${fileStamp(await lstat(join(dir, f)))}`;
-      } catch {
-        return `${f}:(gone)`;
-      }
-    }),
-  );
-  return stamps.sort();
+function folderStamps(dir: string): string[] {
+  const facts = runFacts();
+  return facts
+    .tree(dir)
+    .filter((p) => !p.endsWith('/'))
+    .map((f) => `${f}:${stampOf(facts.lstat(join(dir, f)))}`)
+    .sort();
+}
+
+/** A path's stamp from the run's file facts (util/file-facts.ts): one lstat per path per run, shared with discovery. */
+function stampOf(fact: Looked): string {
+  return isFact(fact) ? fact.stamp : '(gone)';
 }
 
 /**
  * Every file under the root with its stamp: the same readdir walk as the secret scan's listing outside Git, so a
  * name no glob matches (a newline in it) is in the key, and nothing is left out by name — an ignored or untracked
- * file a kustomization reads, a folder named node_modules — except `.git` and the cache folders themselves.
+ * file a kustomization reads, a folder named node_modules — except `.git` and the cache folders themselves. Taken
+ * from the run's file facts: discovery, coverage and the Argo CD view list the same folders and stat the same files.
  */
-async function treeStamps(root: string): Promise<[string, string][]> {
-  const files = (
-    await walkTree(root, { skip: (p) => p === '.kfm-gitops/cache' || p.endsWith('/.kfm-gitops/cache') })
-  ).filter((p) => !p.endsWith('/'));
-  const stamps = await Promise.all(
-    files.map(async (f): Promise<[string, string]> => {
-      try {
-        return [f, fileStamp(await lstat(join(root, f)))];
-      } catch {
-        return [f, '(gone)'];
-      }
-    }),
-  );
+function treeStamps(root: string): [string, string][] {
+  const facts = runFacts();
+  const files = facts
+    .tree(root, (p) => p === '.kfm-gitops/cache' || p.endsWith('/.kfm-gitops/cache'))
+    .filter((p) => !p.endsWith('/'));
+  const stamps = files.map((f): [string, string] => [f, stampOf(facts.lstat(join(root, f)))]);
   return stamps.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
@@ -114,14 +107,11 @@ export async function commonKey(input: RunKeyInput): Promise<string> {
       .digest('hex'),
   );
   // Shipped data: a development checkout changes schemas or the bundle without a version bump.
-  add([
-    await folderStamps(join(packageRoot(), 'schemas')),
-    await folderStamps(join(packageRoot(), 'policies', 'bundle')),
-  ]);
+  add([folderStamps(join(packageRoot(), 'schemas')), folderStamps(join(packageRoot(), 'policies', 'bundle'))]);
   // Every file under the root: the secret scan reads them and source mapping reads bases and patches.
-  add(await treeStamps(input.root));
+  add(treeStamps(input.root));
   for (const dir of [input.config.policy?.customDir, ...((input.config.schema?.extraDirs as unknown[]) ?? [])]) {
-    if (typeof dir === 'string') add(await folderStamps(join(input.root, dir)));
+    if (typeof dir === 'string') add(folderStamps(join(input.root, dir)));
   }
   return hash.digest('hex');
 }

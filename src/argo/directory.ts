@@ -6,13 +6,14 @@
  * from outside) has its plain manifest folders validated as the directory sources Argo CD would make of them.
  */
 import fg from 'fast-glob';
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/kustomization.js';
 import { parseResources } from '../parse/index.js';
 import type { FindingInput, Overlay, RenderedOverlay, Resource } from '../types.js';
 import { matchesAny } from '../util/glob.js';
+import { runFacts } from '../util/file-facts.js';
 import { overlayForSource, type ArgoDeployment, type ArgoView } from './applications.js';
 import { isThisRepo, type RepoIdentity } from './repo.js';
 import { RENDER_INPUT_UNREADABLE, RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
@@ -104,15 +105,21 @@ export function deployedOverlay(
   return 'dir' in resolved && overlayPaths.includes(resolved.dir) ? resolved.dir : undefined;
 }
 
+/**
+ * A Helm chart folder (a Chart.yaml in it or in a folder above). Asked per Argo CD source and per uncovered folder,
+ * up the tree each time: answered from the run's file facts, each Chart.yaml looked for once per run.
+ */
 export function isChart(root: string, dir: string): boolean {
+  const facts = runFacts();
   for (let d = dir; ; d = posix.dirname(d)) {
-    if (existsSync(join(root, d, 'Chart.yaml'))) return true;
+    if (facts.exists(join(root, d, 'Chart.yaml'))) return true;
     if (d === '.' || d === '') return false;
   }
 }
 
 export function hasKustomization(root: string, dir: string): boolean {
-  return KUSTOMIZATION_NAMES.some((n) => existsSync(join(root, dir, n)));
+  const facts = runFacts();
+  return KUSTOMIZATION_NAMES.some((n) => facts.exists(join(root, dir, n)));
 }
 
 export async function planArgoSources(options: {

@@ -3,8 +3,6 @@
  * kfm-gitops.yaml with a reason (`coverage.exclude`), or it is named by a guard finding. A manifest nobody renders
  * is a manifest nobody checks — and Argo CD may still apply it (a directory source, a forgotten folder).
  */
-import fg from 'fast-glob';
-import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { CONFIG_FILE_NAMES } from '../config/schema-files.js';
 import type { Config } from '../config/types.js';
@@ -13,6 +11,8 @@ import { matchesAny } from '../util/glob.js';
 import { mapPool } from '../util/pool.js';
 import { toRepoPath } from '../util/paths.js';
 import { walkOverlay } from './kustomization.js';
+import { listRepo } from './listing.js';
+import { runFacts } from '../util/file-facts.js';
 import type { OverlayWalker } from './walks.js';
 import { RENDER_NOTHING_TO_CHECK, RENDER_UNCOVERED_FILE } from '../rules/render.js';
 
@@ -41,8 +41,8 @@ export interface CoverageOptions {
   concurrency?: number;
 }
 
-const IGNORE = ['**/node_modules/**', '**/.git/**', '**/.kfm-gitops/**'];
-const MANIFEST_GLOBS = ['**/*.yaml', '**/*.yml', '**/*.json'];
+/** The names the coverage globs matched (case-sensitive, as fast-glob's were). */
+const MANIFEST_NAME = /\.(?:yaml|yml|json)$/;
 
 /** Files (and folders) the tool itself reads as configuration, never as manifests. */
 function toolInputs(options: CoverageOptions): { files: Set<string>; dirs: string[] } {
@@ -66,9 +66,10 @@ function toolInputs(options: CoverageOptions): { files: Set<string>; dirs: strin
 
 /** Root-relative YAML/JSON files no overlay renders and the config does not exclude, sorted. */
 export async function uncoveredFiles(options: CoverageOptions): Promise<string[]> {
+  const facts = runFacts();
   const listed = options.files
-    ? options.files.filter((f) => existsSync(resolve(options.root, f))) // a deleted file needs no checking
-    : await fg(MANIFEST_GLOBS, { cwd: options.root, ignore: IGNORE, followSymbolicLinks: false, onlyFiles: true });
+    ? options.files.filter((f) => facts.exists(resolve(options.root, f))) // a deleted file needs no checking
+    : listRepo(options.root).files.filter((f) => MANIFEST_NAME.test(f)); // what the globs **/*.{yaml,yml,json} matched
   const excludes = (options.config.coverage?.exclude ?? []).map((e) => e.path);
   const tool = toolInputs(options);
   const scope = options.scope && options.scope !== '.' ? `${options.scope.replace(/\/+$/, '')}/` : undefined;

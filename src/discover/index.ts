@@ -2,7 +2,6 @@
  * Overlay discovery by convention (DESIGN.md "Discovery by convention"): every folder holding a kustomization
  * that no other kustomization uses as a base/component is an overlay, except components/ and kind: Component.
  */
-import fg from 'fast-glob';
 import { dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
@@ -10,10 +9,11 @@ import type { Overlay } from '../types.js';
 import { matchesAny } from '../util/glob.js';
 import { cacheRootDir } from '../util/paths.js';
 import { nearest } from '../util/suggest.js';
-import { ARGO_MANIFEST_GLOBS, readArgoView, type ArgoView } from '../argo/applications.js';
+import { readArgoView, type ArgoView } from '../argo/applications.js';
 import { deployedOverlay } from '../argo/directory.js';
 import { isThisRepo, readRepoIdentity } from '../argo/repo.js';
 import { DEFAULT_ENV_ORDER, placeEnv } from './env.js';
+import { listRepo } from './listing.js';
 import { KUSTOMIZATION_NAMES, readKustomization, isRemoteRef, repoPathOf } from './kustomization.js';
 import type { ParsedKustomization } from './kustomization.js';
 import type { DiscoverMemo, KustomizationFacts } from './memo.js';
@@ -66,15 +66,13 @@ function describeNearest(target: string, paths: string[]): string {
   return near.length > 0 ? `; nearest overlays: ${near.join(', ')}` : '; the repo defines no overlay';
 }
 
-const IGNORE = ['**/node_modules/**', '**/.git/**', '**/.kfm-gitops/**'];
-
 export async function discoverOverlays(
   root: string,
   config: Config,
   options: DiscoverOptions = {},
   memo?: DiscoverMemo,
 ): Promise<DiscoverResult> {
-  const listed = await listTree(root, memo);
+  const listed = listTree(root, memo);
   const files = listed.kustomizations;
   const dirs = new Map<string, string>(); // repo-relative dir → kustomization file
   for (const f of files.sort()) {
@@ -90,9 +88,9 @@ export async function discoverOverlays(
   const argoReading = readRepoIdentity(root, config).then((identity) =>
     readArgoView(root, identity, {
       ...(config.cache?.enabled === false ? {} : { cacheRoot: cacheRootDir(root, config.cache?.dir) }),
-      ...(memo && listed.yaml
+      ...(memo
         ? { files: memo.argoFiles(listed.yaml), seen: (f: string, m: boolean) => memo.rememberMention(f, m) }
-        : {}),
+        : { files: listed.yaml }),
     }),
   );
   argoReading.catch(() => undefined); // awaited below
@@ -201,40 +199,18 @@ export async function discoverOverlays(
 }
 
 /**
- * Root-relative kustomization files under the root and, with the memo, the YAML files the Argo CD view reads. With
- * the memo one glob walks every entry (its folders are stamped, so the next run can tell an unchanged tree by stats
- * alone) and keeps what the two plain globs match: the same names, regular files only (a symlink is not followed),
- * no dot segments, nothing under node_modules.
+ * Root-relative kustomization files under the root and the files the Argo CD view reads (every regular file:
+ * ARGO_MANIFEST_GLOBS), from the run's one walk of the tree (listing.ts). With the memo its folders are stamped, so
+ * the next run can tell an unchanged tree by stats alone.
  */
-async function listTree(
-  root: string,
-  memo: DiscoverMemo | undefined,
-): Promise<{ kustomizations: string[]; yaml?: string[] }> {
-  const glob = { cwd: root, ignore: IGNORE, followSymbolicLinks: false, dot: false };
-  if (!memo)
-    return {
-      kustomizations: await fg(
-        KUSTOMIZATION_NAMES.map((n) => `**/${n}`),
-        { ...glob, onlyFiles: true },
-      ),
-    };
-  const known = memo.knownTree();
+function listTree(root: string, memo: DiscoverMemo | undefined): { kustomizations: string[]; yaml: string[] } {
+  const known = memo?.knownTree();
   if (known) return known;
-  // `**` alone leaves out names with a line break (its `.` does not match one) where `*.yaml` keeps them.
-  const entries = await fg(['**', ...ARGO_MANIFEST_GLOBS], { ...glob, onlyFiles: false, objectMode: true });
+  const listed = listRepo(root);
   const names = new Set(KUSTOMIZATION_NAMES);
-  const dirs = [resolve(root)];
-  const kustomizations: string[] = [];
-  const yaml: string[] = [];
-  for (const e of entries) {
-    if (e.dirent.isDirectory()) dirs.push(join(root, e.path));
-    else if (e.dirent.isFile()) {
-      if (names.has(e.name)) kustomizations.push(e.path);
-      yaml.push(e.path); // what the Argo CD view reads: every file (ARGO_MANIFEST_GLOBS)
-    }
-  }
-  memo.rememberTree(dirs, { kustomizations, yaml });
-  return { kustomizations, yaml };
+  const kustomizations = listed.files.filter((f) => names.has(f.slice(f.lastIndexOf('/') + 1)));
+  memo?.rememberTree([resolve(root), ...listed.dirs.map((d) => join(root, d))], { kustomizations, yaml: listed.files });
+  return { kustomizations, yaml: listed.files };
 }
 
 /** What discovery needs of one kustomization: is it a Component, its namespace, the local folders it names. */

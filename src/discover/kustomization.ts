@@ -3,15 +3,14 @@
  * remote or unsafe. Shared by discovery (who is a base), render (refuse remote refs before running kustomize)
  * and changed-only runs (the input files of an overlay).
  */
-import { readFile } from 'node:fs/promises';
-import { existsSync, lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { toRepoPath } from '../util/paths.js';
 import { CONFIG_FIELDS, isRemoteRef, parseKustomization } from './kustomization-parse.js';
 import { loadedPath, scanConfigText, type ConfigScan } from './loader-refs.js';
 import type { ParsedKustomization } from './kustomization-parse.js';
 import { walkHelmChart } from './helm-charts.js';
-import { fileStamp } from '../util/stamp.js';
+import { isFact, runFacts, type FileFacts, type PathFact } from '../util/file-facts.js';
 import type { WalkTrace } from './memo.js';
 
 export { isRemoteRef } from './kustomization-parse.js';
@@ -20,12 +19,35 @@ export type { KustomizationRef, ParsedKustomization, RefKind } from './kustomiza
 import { KUSTOMIZATION_NAMES } from './names.js';
 export { KUSTOMIZATION_NAMES };
 
-export function findKustomizationFile(dir: string): string | undefined {
+export function findKustomizationFile(dir: string, facts: FileFacts = runFacts()): string | undefined {
   for (const name of KUSTOMIZATION_NAMES) {
     const candidate = join(dir, name);
-    if (existsSync(candidate)) return candidate;
+    if (facts.exists(candidate)) return candidate;
   }
   return undefined;
+}
+
+/**
+ * A file's text as kustomize reads it (links followed), from the run's one read of it (util/file-facts.ts): the Argo
+ * CD view and the secret scan read every text file too (`readers`). Throws with the errno code as readFileSync does.
+ */
+function readText(abs: string, options: { readers: number; digest?: boolean }): string {
+  const facts = runFacts();
+  const fact = facts.lstat(abs);
+  // A link (never kept for later readers: those reads do not follow one): read through it, as kustomize does.
+  if (isFact(fact) && fact.kind === 'l') return readFileSync(abs, 'utf8');
+  const got = facts.read(abs, { ...options, digest: true });
+  if (got.kind === 'file') return got.bytes.toString('utf8');
+  if (got.kind === 'symlink') return readFileSync(abs, 'utf8'); // became a link since the lstat
+  const code =
+    got.kind === 'unreadable'
+      ? got.code
+      : got.kind === 'missing'
+        ? 'ENOENT'
+        : got.kind === 'too-large'
+          ? 'EFBIG'
+          : 'EISDIR';
+  throw Object.assign(new Error(`${code}: cannot read ${abs}`), { code });
 }
 
 const memo = new Map<string, { stamp: string; size: number; result: Promise<ParsedKustomization> }>();
@@ -51,16 +73,11 @@ export async function readKustomization(abs: string): Promise<ParsedKustomizatio
 
 /** readKustomization plus the file's size from the same stat (shard balancing needs it; undefined if unstattable). */
 async function readKustomizationSized(abs: string): Promise<{ parsed: ParsedKustomization; size?: number }> {
-  // A synchronous stat: one cached-inode lookup costs less than the promise machinery around an async one, and
-  // every walk asks it of every kustomization it reaches.
-  let info;
-  try {
-    info = statSync(abs, { bigint: true, throwIfNoEntry: false });
-  } catch {
-    info = undefined; // EACCES, ENOTDIR, ELOOP: the read below reports it in its own words
-  }
-  if (!info) return { parsed: await readKustomizationUncached(abs) };
-  const stamp = fileStamp(info);
+  // The run's one stat of the file (util/file-facts.ts): every walk asks it of every kustomization it reaches.
+  const info = runFacts().stat(abs);
+  // EACCES, ENOTDIR, ELOOP, missing: the read below reports it in its own words.
+  if (!isFact(info)) return { parsed: await readKustomizationUncached(abs) };
+  const stamp = info.stamp;
   const hit = memo.get(abs);
   if (hit && hit.stamp === stamp) {
     memo.delete(abs); // to the back of the insertion order: the most recently used
@@ -68,7 +85,7 @@ async function readKustomizationSized(abs: string): Promise<{ parsed: ParsedKust
     return { parsed: await hit.result, size: hit.size };
   }
   const result = readKustomizationUncached(abs);
-  const size = Number(info.size);
+  const size = info.size;
   memo.delete(abs);
   memo.set(abs, { stamp, size, result });
   if (memo.size > KUSTOMIZATION_MEMO_ENTRIES) memo.delete(memo.keys().next().value!);
@@ -79,7 +96,7 @@ async function readKustomizationUncached(abs: string): Promise<ParsedKustomizati
   let text: string;
   try {
     // Synchronous like the stat before it: a kustomization is a few hundred bytes, and discovery reads hundreds.
-    text = readFileSync(abs, 'utf8');
+    text = readText(abs, { readers: KUSTOMIZATION_READERS });
   } catch (err) {
     return {
       abs,
@@ -95,15 +112,20 @@ async function readKustomizationUncached(abs: string): Promise<ParsedKustomizati
 }
 
 const CONFIG_MAX_BYTES = 1024 * 1024;
+/** Readers of a kustomization's bytes in a run: discovery's parse, the Argo CD view, the secret scan. */
+export const KUSTOMIZATION_READERS = 3;
+/** Of a generator/transformer config: its scan, the HelmChartInflationGenerator test, the view, the secret scan. */
+const CONFIG_READERS = 4;
 
 /** What a generator/transformer/validator config file makes kustomize load (see loader-refs.ts). */
 export async function scanConfigFile(abs: string): Promise<ConfigScan> {
   try {
-    const info = statSync(abs);
-    if (!info.isFile()) return { refs: [], usesPlugin: false };
+    const info = runFacts().stat(abs);
+    if (!isFact(info)) throw Object.assign(new Error('stat'), { code: info ? info.error : 'ENOENT' });
+    if (info.kind !== 'f') return { refs: [], usesPlugin: false };
     if (info.size > CONFIG_MAX_BYTES)
       return { refs: [], usesPlugin: false, error: `larger than ${CONFIG_MAX_BYTES} bytes, not checked` };
-    return scanConfigText(await readFile(abs, 'utf8'));
+    return scanConfigText(readText(abs, { readers: CONFIG_READERS }));
   } catch (err) {
     return { refs: [], usesPlugin: false, error: (err as NodeJS.ErrnoException).code ?? String(err) };
   }
@@ -112,9 +134,9 @@ export async function scanConfigFile(abs: string): Promise<ConfigScan> {
 /** True when a config file (at most 1 MiB: larger ones are not plugin configs) matches `pattern`. */
 async function fileMentions(abs: string, pattern: { test(text: string): boolean }): Promise<boolean> {
   try {
-    const info = statSync(abs);
-    if (!info.isFile() || info.size > CONFIG_MAX_BYTES) return false;
-    return pattern.test(await readFile(abs, 'utf8'));
+    const info = runFacts().stat(abs);
+    if (!isFact(info) || info.kind !== 'f' || info.size > CONFIG_MAX_BYTES) return false;
+    return pattern.test(readText(abs, { readers: CONFIG_READERS }));
   } catch {
     return false; // unreadable: kustomize cannot load it either, and its render fails (a render finding)
   }
@@ -182,37 +204,14 @@ export function repoPathOf(base: string): (abs: string) => string | undefined {
   };
 }
 
-function realpathOr(p: string, fallback: string): string {
-  try {
-    return realpathSync.native(p); // the same libc realpath fs.promises.realpath runs
-  } catch {
-    return fallback;
-  }
-}
-
-/**
- * What a walk needs of a target's stat: kept for the whole run (shared by the walks), so not the fs.Stats object
- * (with its four Date objects, ~7 MB per 12,000 targets).
- */
-interface TargetInfo {
-  file: boolean;
-  dir: boolean;
-  size: number;
-}
-
 interface Located {
-  info: TargetInfo;
+  info: PathFact;
   real: string;
 }
 
-function targetInfo(s: Stats): TargetInfo {
-  return { file: s.isFile(), dir: s.isDirectory(), size: s.size };
-}
-
-/** What the walks of one run share: stats and real paths of the references and folders they resolved. */
+/** What the walks of one run share: the run's file facts (util/file-facts.ts: stats, real paths) and names. */
 export interface WalkShared {
-  located: Map<string, { found?: Located; link: boolean }>;
-  realDirs: Map<string, string | undefined>;
+  facts: FileFacts;
   /**
    * One string per path for all the run's walks: every walk is kept for the run (walks.ts, the discovery memo), and
    * the overlays of an app name the same files, each walk building its own copy of each name otherwise (a quarter
@@ -222,30 +221,20 @@ export interface WalkShared {
 }
 
 export function walkShared(): WalkShared {
-  return { located: new Map(), realDirs: new Map(), names: new Map() };
+  return { facts: runFacts(), names: new Map() };
 }
 
-function locateNow(target: string, realDir: (dir: string) => string | undefined): { found?: Located; link: boolean } {
-  let info: Stats | undefined;
-  try {
-    info = lstatSync(target, { throwIfNoEntry: false });
-  } catch {
-    return { link: false }; // not found: the walk reports the missing reference itself
+/** stat (following links) and real path of an existing target; `link` when the path itself is a symbolic link. */
+function locateIn(facts: FileFacts, target: string): { found?: Located; link: boolean } {
+  const l = facts.lstat(target);
+  if (!isFact(l)) return { link: false }; // not found: the walk reports the missing reference itself
+  if (l.kind === 'l') {
+    const info = facts.stat(target);
+    // A dangling link: reported by the walk as a missing target, never followed.
+    if (!isFact(info)) return { link: true };
+    return { found: { info, real: facts.realpath(target) ?? target }, link: true };
   }
-  if (!info) return { link: false };
-  if (info.isSymbolicLink()) {
-    try {
-      info = statSync(target);
-    } catch {
-      return { link: true }; // a dangling link: reported by the walk as a missing target, never followed
-    }
-    return { found: { info: targetInfo(info), real: realpathOr(target, target) }, link: true };
-  }
-  const parent = realDir(dirname(target));
-  return {
-    found: { info: targetInfo(info), real: parent === undefined ? target : join(parent, basename(target)) },
-    link: false,
-  };
+  return { found: { info: l, real: facts.realpath(target) ?? target }, link: false };
 }
 
 export async function walkOverlayDetailed(
@@ -261,7 +250,8 @@ export async function walkOverlayDetailed(
   let helm = false;
   const inRoot = repoPathOf(root);
   const rel = (abs: string): string => inRoot(abs) ?? abs;
-  const realRoot = realpathOr(root, root);
+  const facts = options.shared?.facts ?? runFacts();
+  const realRoot = facts.realpath(resolve(root)) ?? root;
   const inRealRoot = repoPathOf(realRoot);
   // The discovery memo (memo.ts) is told, before the walk reads them, the paths its answer depends on: every folder
   // from the root down to each place it looks (their listings decide what exists and what is a folder), and the
@@ -275,21 +265,10 @@ export async function walkOverlayDetailed(
       if (p === rootAbs || dirname(p) === p) break;
     }
   };
-  // Most references are files in a folder the walk already resolved: resolve each folder once, then a file that
-  // is not itself a symlink has its folder's real path plus its name (what realpath would compute, one lstat).
-  // Shared by the run's walks when the caller passes `shared`: the overlays of an app name the same base files.
-  const realDirs = options.shared?.realDirs ?? new Map<string, string | undefined>();
-  const realDir = (dir: string): string | undefined => {
-    if (!realDirs.has(dir)) realDirs.set(dir, realpathOr(dir, ''));
-    return realDirs.get(dir) || undefined;
-  };
+  // Stats and real paths come from the run's file facts: the overlays of an app name the same base files.
   /** stat (following symlinks) and real path of an existing target; undefined when missing or a symlink loop. */
   const locate = (target: string): Located | undefined => {
-    let seen = options.shared?.located.get(target);
-    if (!seen) {
-      seen = locateNow(target, realDir);
-      options.shared?.located.set(target, seen);
-    }
+    const seen = locateIn(facts, target);
     if (seen.link) trace?.(target); // a link's target can change while every listing stays: the memo keeps no such walk
     return seen.found;
   };
@@ -334,7 +313,7 @@ export async function walkOverlayDetailed(
       }
       // Named, so a changed-only run also selects the overlay when the file is added or deleted.
       refs.add(targetRel!);
-      if (found?.info.file) inputs.set(targetRel!, found.info.size);
+      if (found?.info.kind === 'f') inputs.set(targetRel!, found.info.size);
     }
   };
 
@@ -342,7 +321,7 @@ export async function walkOverlayDetailed(
     if (visited.has(dir)) return;
     visited.add(dir);
     traceUp(dir);
-    const file = findKustomizationFile(dir);
+    const file = findKustomizationFile(dir, facts);
     // The names tried before the one found, and it: a symbolic link among them (dangling ones too) keeps the walk
     // out of the memo.
     if (trace)
@@ -421,7 +400,7 @@ export async function walkOverlayDetailed(
         continue;
       }
       const config = isConfigField(ref.field) || (asConfig && ref.field.startsWith('resources'));
-      if (found.info.dir) {
+      if (found.info.kind === 'd') {
         if (ref.kind === 'directory-or-file') await visit(target, config);
       } else {
         inputs.set(targetRel, found.info.size);

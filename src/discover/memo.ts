@@ -24,7 +24,7 @@
  * fails to open and everything is discovered and walked as if there were none; the code stamp keeps a rebuilt tool
  * from reusing another build's answer. Best effort: an unreadable, unwritable or keyless cache only costs the work.
  */
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/types.js';
@@ -32,6 +32,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { cacheRootDir, ensureIgnoredDir } from '../util/paths.js';
 import { open, seal } from '../util/seal.js';
 import { fileStamp } from '../util/stamp.js';
+import { isFact, runFacts } from '../util/file-facts.js';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
 import type { WalkDetails } from './kustomization.js';
 
@@ -87,8 +88,6 @@ interface Walk {
 export type WalkTrace = (abs: string) => void;
 
 export class DiscoverMemo {
-  /** This run's stamps (taken once per path per run). */
-  private readonly now = new Map<string, string>();
   private readonly names = new Map<string, string>();
   private readonly racy = new Set<string>();
   private readonly keptWalks = new Map<string, Walk>();
@@ -98,6 +97,7 @@ export class DiscoverMemo {
   /** The paths each entry new in this run depends on: a save is worth it only when one of them can be kept. */
   private readonly added: string[][] = [];
   private racyMs = RACY_MS;
+  private readonly files = runFacts();
   /** What this run took from the memo (for tests). */
   readonly hits = { scan: false, facts: 0, walks: 0, quiet: 0 };
   private readonly then: Map<string, string>;
@@ -171,29 +171,17 @@ export class DiscoverMemo {
     return memo;
   }
 
-  /** The current stamp of a path, taken once per run. */
+  /**
+   * The current stamp of a path, taken once per run by the run's file facts (util/file-facts.ts), shared with every
+   * other reader; the memo keeps no copy of its own. Outside a run the memo's own instance (made when it was opened)
+   * keeps every stamp it gave, so what is saved is what was checked before the reads.
+   */
   stamp(abs: string): string {
-    let s = this.now.get(abs);
-    if (s === undefined) {
-      const taken = Date.now();
-      let info;
-      try {
-        info = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
-      } catch (err) {
-        s = `error:${(err as NodeJS.ErrnoException).code ?? '?'}`;
-      }
-      if (s === undefined) {
-        if (!info) s = 'missing';
-        else {
-          const type = info.isSymbolicLink() ? 'l' : info.isDirectory() ? 'd' : info.isFile() ? 'f' : 'o';
-          s = `${type}:${fileStamp(info)}`;
-          const newest = Number((info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs) / 1_000_000n);
-          if (newest > taken - this.racyMs) this.racy.add(abs);
-        }
-      }
-      this.now.set(this.keyOf(abs), s);
-    }
-    return s;
+    const fact = this.files.lstat(abs);
+    if (fact === undefined) return 'missing';
+    if (!isFact(fact)) return `error:${fact.error}`;
+    if (fact.ageMs < this.racyMs) this.racy.add(abs);
+    return fact.stamp;
   }
 
   private fresh(paths: string[]): boolean {
@@ -370,13 +358,11 @@ export class DiscoverMemo {
 
 /** Sum of the sizes of root-relative files (a missing one counts 0), as the walk sums them. */
 function sizes(root: string, files: string[]): number {
+  const facts = runFacts();
   let bytes = 0;
   for (const f of files) {
-    try {
-      bytes += statSync(join(root, f)).size;
-    } catch {
-      // gone since: as the walk counts a file it cannot stat
-    }
+    const fact = facts.stat(join(root, f));
+    if (isFact(fact)) bytes += fact.size; // gone since: as the walk counts a file it cannot stat
   }
   return bytes;
 }

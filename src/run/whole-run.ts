@@ -10,6 +10,7 @@ import type { CachedResults } from '../results-cache.js';
 import type { OverlaySummary, Report } from '../types.js';
 import { configFileDisplay, toolInfo } from './common.js';
 import { ResultLayer } from './result-layer.js';
+import { withRunFacts } from '../util/file-facts.js';
 
 export interface RunFacts {
   started: number;
@@ -55,11 +56,14 @@ export async function treeHitReport(options: CheckRunOptions, results: ResultLay
 }
 
 /** `check` for the CLI: the whole-run cache first, the pipeline (and its imports) only when it misses. */
-export async function checkWarmFirst(options: CheckRunOptions): Promise<Report> {
-  const results = resultLayerFor(options);
-  const report = await treeHitReport(options, results);
-  if (report) return report;
-  return (await import('../pipeline.js')).runCheck({ ...options, results });
+export function checkWarmFirst(options: CheckRunOptions): Promise<Report> {
+  // The tree key's stamps and folder listings are the run's file facts: discovery reuses them on a miss.
+  return withRunFacts(async () => {
+    const results = resultLayerFor(options);
+    const report = await treeHitReport(options, results);
+    if (report) return report;
+    return (await import('../pipeline.js')).runCheck({ ...options, results });
+  });
 }
 
 export function cachedResolution(hit: CachedResults): ResolvedFindings {

@@ -244,7 +244,10 @@ describe('discovery memo: the glob it stamps folders with', () => {
     }
     expect(deployed(plain)).toContain('a/app.yaml:kfm-a');
     expect(deployed(plain)).toContain('g/escaped.yaml:kfm-escaped');
-    expect(plain.all.map((o) => o.path)).toEqual(['a', 'g', 'real']);
+    // One readdir walk lists every name (issue 20): a folder whose name holds a line break, which fast-glob's `**`
+    // could not match, is discovered and checked too.
+    expect(plain.all.map((o) => o.path)).toEqual(['a', 'f\nx', 'g', 'real']);
+    expect(deployed(plain)).toContain('f\nx/app.yaml:kfm-newline-folder');
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { needsStructure } from '../../src/checks/secrets/structure.js';
+import { kustomizationNeedsWalk, needsStructure } from '../../src/checks/secrets/structure.js';
 
 // The pre-pass decides which files get a YAML parse. It must say yes for every shape only a parse can read, and
 // may say no for the shapes that made it parse most files of a clean tree (the tree bench's throughput).
@@ -15,6 +15,7 @@ describe('the structural pre-pass', () => {
     ['kind through an anchor', 'x: &k Secret\n---\nkind: *k\n'],
     ['quoted kind', "kind: 'SecretStore'\n"],
     ['kind as the last word', 'kind: ClusterSecretStore'],
+    ['a kind going on with a capital after a plural in prose', '# Secrets\nkind: SecretStore\n'],
     ['an env value before its name in one entry', '- value: x\n  name: DB_PASSWORD\n'],
     ['an env name before its value', '- name: DB_PASSWORD\n  value: x\n'],
     // Words are compared case-insensitively in place; a key with a non-ASCII letter that lowercases to ASCII (the
@@ -37,6 +38,7 @@ describe('the structural pre-pass', () => {
       'postgresql:\n  auth:\n    existingSecret: db\n    existingSecretName: "db"\n',
     ],
     ['a quoted JSON key naming a Secret', '{"existingSecret":"db"}'],
+    ['prose about Secrets in a comment', '# Read-only. No Secrets, no writes.\nkind: Role\nrules: []\n'],
     [
       'the value of one env entry followed by the name of the next',
       '- name: SETTING\n  value: "x"\n- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef: {name: db, key: password}\n',
@@ -44,5 +46,34 @@ describe('the structural pre-pass', () => {
     ['a closed flow mapping naming a Secret key', 'secret: {secretName: tls}\nenv: [{name: X, valueFrom: {}}]\n'],
   ])('does not parse %s', (_name, text) => {
     expect(needed(text)).toBe(false);
+  });
+});
+
+// Kustomizations are parsed when the pre-pass asks, or when kustomizationNeedsWalk finds what only kustomize's own
+// decoding reads (test/secrets/memo.test.ts proves the findings equal to parsing every kustomization).
+describe('the kustomization pre-pass', () => {
+  it.each([
+    ['a secretGenerator', 'secretGenerator:\n  - name: s\n'],
+    ['a secretGenerator in capitals', 'SECRETGENERATOR:\n  - name: s\n'],
+    ['a field spelt with a long s', 'ſecretGenerator: []\n'],
+    ['any escape', 'patches:\n  - patch: "a\\nb"\n'],
+    ['a double-quoted scalar over two lines', 'patches:\n  - patch: "name: x\n\n      value: y"\n'],
+    ['a single-quoted scalar over two lines', "patches:\n  - patch: 'name: x\n\n      value: y'\n"],
+    ['a quote after a flow indicator', "patches: [{patch: 'name: x\n\n   value: y'}]\n"],
+  ])('parses %s', (_name, text) => {
+    expect(kustomizationNeedsWalk(text)).toBe(true);
+  });
+
+  it.each([
+    [
+      'an overlay with block-scalar JSON patches, generators of ConfigMaps and digests',
+      'resources:\n  - ../../base\nconfigMapGenerator:\n  - name: f\n    literals:\n      - LOG_LEVEL=info\npatches:\n  - target: {kind: Route, name: api}\n    patch: |-\n      - op: add\n        path: /spec/host\n        value: api.example.org\nimages:\n  - name: a\n    digest: sha256:0123\n',
+    ],
+    [
+      'closed quotes, an apostrophe in a word and in a comment',
+      'namePrefix: \'x-\'\nlabels:\n  - pairs: {"a": "b"}\n# don\'t\nnameSuffix: it\'s\n',
+    ],
+  ])('does not parse %s', (_name, text) => {
+    expect(kustomizationNeedsWalk(text)).toBe(false);
   });
 });

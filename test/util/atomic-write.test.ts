@@ -1,9 +1,18 @@
 /** The one writer creates folders itself: Node's recursive mkdir never returns under /proc (a hung CI job). */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../src/util/atomic-write.js';
+import { FolderWriter, WriteRefusedError, writeFileAtomic } from '../../src/util/atomic-write.js';
 import { runCli } from '../helpers.js';
 
 describe('writeFileAtomic', () => {
@@ -27,5 +36,47 @@ describe('writeFileAtomic', () => {
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(60_000);
+  });
+});
+
+describe('FolderWriter (the render cache: the folder checked once, each entry one stat of it)', () => {
+  it('writes whole entries, leaves no temp file, and refuses a folder outside the allowed roots', () => {
+    const base = mkdtempSync(join(tmpdir(), 'kfm-fw-'));
+    try {
+      const repo = join(base, 'repo');
+      const outside = join(base, 'outside');
+      mkdirSync(join(repo, 'cache'), { recursive: true });
+      mkdirSync(outside);
+      const writer = FolderWriter.open(join(repo, 'cache'), [repo]);
+      writer.write('a.entry', 'one');
+      writer.write('a.entry', 'two');
+      expect(readFileSync(join(repo, 'cache', 'a.entry'), 'utf8')).toBe('two');
+      expect(readdirSync(join(repo, 'cache'))).toEqual(['a.entry']);
+      // A planted link for the folder: refused before anything is written.
+      symlinkSync(outside, join(repo, 'linked'));
+      expect(() => FolderWriter.open(join(repo, 'linked'), [repo])).toThrow(WriteRefusedError);
+      expect(readdirSync(outside)).toEqual([]);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses the next entry once the folder was swapped for a link to elsewhere, and leaves nothing there', () => {
+    const base = mkdtempSync(join(tmpdir(), 'kfm-fw-'));
+    try {
+      const repo = join(base, 'repo');
+      const outside = join(base, 'outside');
+      mkdirSync(join(repo, 'cache'), { recursive: true });
+      mkdirSync(outside);
+      const writer = FolderWriter.open(join(repo, 'cache'), [repo]);
+      writer.write('a.entry', 'one');
+      renameSync(join(repo, 'cache'), join(repo, 'moved'));
+      symlinkSync(outside, join(repo, 'cache'));
+      expect(() => writer.write('b.entry', 'two')).toThrow(WriteRefusedError);
+      expect(readdirSync(outside)).toEqual([]);
+      expect(readdirSync(join(repo, 'moved'))).toEqual(['a.entry']);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });

@@ -5,9 +5,9 @@
  * is either inside the root and scanned as itself, or outside it and out of scope); `.git/` is never read.
  */
 import { runGit } from '../../util/git.js';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { walkTree } from '../../util/walk.js';
+import { runFacts } from '../../util/file-facts.js';
 import { join, posix } from 'node:path';
 import { GitIgnore } from './gitignore.js';
 import { isProbablyText } from './text.js';
@@ -70,74 +70,23 @@ export type ReadOutcome =
   | { kind: 'unreadable'; code: string };
 
 /**
- * Reads one file for scanning, without following a symbolic link and without reading past the size cap.
- * Synchronous on purpose: the scan is CPU-bound and runs alone, and the promise round trips of fs/promises cost
- * more than the reads themselves on a tree of small files.
+ * Reads one file for scanning, without following a symbolic link and without reading past the size cap. Through the
+ * run's file facts (util/file-facts.ts): the Argo CD view read every text file under the root during discovery and
+ * kept its bytes for this scan (within a memory budget), so such a file is not opened again; the others are read
+ * here the same way (O_NOFOLLOW | O_NONBLOCK open, fstat, read up to its size, close; lstat first where the platform
+ * has no O_NOFOLLOW). Synchronous on purpose: the scan is CPU-bound and runs alone, and the promise round trips of
+ * fs/promises cost more than the reads themselves on a tree of small files.
  */
 export function readForScan(abs: string, maxBytes: number): ReadOutcome {
-  if (NO_FOLLOW_OPEN !== undefined) {
-    let fd: number | undefined;
-    try {
-      fd = openSync(abs, NO_FOLLOW_OPEN);
-    } catch {
-      fd = undefined; // a link, a socket, a missing or unreadable file: the lstat path below says which
-    }
-    if (fd !== undefined) {
-      try {
-        return readOpen(fd, maxBytes);
-      } finally {
-        closeSync(fd);
-      }
-    }
+  const got = runFacts().read(abs, { maxBytes });
+  switch (got.kind) {
+    case 'file':
+      return classify(got.bytes, maxBytes);
+    case 'too-large':
+      return { kind: 'too-large', bytes: got.size };
+    default:
+      return got;
   }
-  let st;
-  try {
-    st = lstatSync(abs);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-    // Listed by Git but deleted in the work tree: nothing on disk to leak.
-    return code === 'ENOENT' || code === 'ENOTDIR' ? { kind: 'missing' } : { kind: 'unreadable', code };
-  }
-  if (st.isSymbolicLink()) return { kind: 'symlink' };
-  if (!st.isFile()) return { kind: 'not-a-file' };
-  if (st.size > maxBytes) return { kind: 'too-large', bytes: st.size };
-  let buf: Buffer;
-  try {
-    buf = readFileSync(abs);
-  } catch (err) {
-    return { kind: 'unreadable', code: (err as NodeJS.ErrnoException).code ?? 'EIO' };
-  }
-  return classify(buf, maxBytes);
-}
-
-/**
- * One descriptor per file (open, fstat, read, close; no lstat first): the final path component is never a symbolic
- * link (O_NOFOLLOW refuses it), and a FIFO does not block the open (O_NONBLOCK). Undefined where the platform has no
- * O_NOFOLLOW: there, lstat first.
- */
-const NO_FOLLOW_OPEN =
-  constants.O_NOFOLLOW === undefined
-    ? undefined
-    : constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0);
-
-function readOpen(fd: number, maxBytes: number): ReadOutcome {
-  let buf: Buffer;
-  let n = 0;
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return { kind: 'not-a-file' };
-    if (st.size > maxBytes) return { kind: 'too-large', bytes: st.size };
-    buf = Buffer.allocUnsafe(st.size);
-    // Up to the size fstat gave, as readFileSync reads a regular file.
-    while (n < buf.length) {
-      const got = readSync(fd, buf, n, buf.length - n, null);
-      if (got === 0) break;
-      n += got;
-    }
-  } catch (err) {
-    return { kind: 'unreadable', code: (err as NodeJS.ErrnoException).code ?? 'EIO' };
-  }
-  return classify(buf.subarray(0, n), maxBytes);
 }
 
 function classify(buf: Buffer, maxBytes: number): ReadOutcome {

@@ -59,8 +59,8 @@ import {
   type BaselineLoad,
 } from './suppress.js';
 import { isPlaceholder, LineIndex, lowerSameLength } from './text.js';
-import { firstKeyLines, needsStructure } from './structure.js';
-import { parseEnvFile, walkDocument, WalkBudgetExceeded, type Visit } from './walk.js';
+import { firstKeyLines, kustomizationNeedsWalk, needsStructure } from './structure.js';
+import { parseEnvFile, pathOf, walkDocumentInto, WalkBudgetExceeded, type Place, type Visit } from './walk.js';
 
 /** One finding of the secret check, before the pipeline resolves it. Never holds the secret. */
 export interface SecretFinding {
@@ -109,6 +109,10 @@ export interface SecretsScanOptions {
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   detector?: Detector;
+  /** Memoise value verdicts (default true); false only to prove the memo changes nothing (test/secrets/memo.test.ts). */
+  memo?: boolean;
+  /** Parse every kustomization, not only those the pre-pass sends (default false; the differential test's control). */
+  walkEveryKustomization?: boolean;
 }
 
 export interface SecretsScanResult {
@@ -134,6 +138,14 @@ interface Pending extends SecretFinding {
   precedence: number;
   /** Secret offset in the file text (text matches only), to drop matches a parsed scalar already covers. */
   offset?: number;
+}
+
+/** A `value` visit as the walk handed it over: its path is built only if its verdict has findings. */
+interface UnbuiltValue {
+  key: string;
+  value: string;
+  reference: boolean;
+  place: Place;
 }
 
 interface GeneratorRef {
@@ -191,7 +203,10 @@ export async function scanRepository(
     baseline.status === 'ok' && baseline.baseline.key ? baseline.baseline.key : undefined,
     options.env,
   );
-  const scanner = new Scanner(options.detector ?? new Detector(), new SecretHasher(key.key), settings);
+  const scanner = new Scanner(options.detector ?? new Detector(), new SecretHasher(key.key), settings, {
+    memo: options.memo,
+    walkEveryKustomization: options.walkEveryKustomization,
+  });
   const stats: ScanStats = {
     via: options.mode === 'validate' ? 'inputs' : 'git',
     filesListed: 0,
@@ -393,13 +408,12 @@ function finishScan(options: SecretsScanOptions, repo: RepoScan): SecretsScanRes
         stats.resourcesScanned++;
         let context: string | undefined;
         const contextOf = (): string => (context ??= lowerSameLength(JSON.stringify(resource.object)));
-        for (const visit of walkDocument(resource.object)) {
-          const judged = scanner.judge(visit, contextOf);
+        const place = (judged: readonly Pending[], path: JsonPath): void => {
           // A value a repository file already reports (under any rule) is reported there, not again per overlay.
           const known = judged.some((p) => p.secretHash !== undefined && repoHashes.has(p.secretHash));
           for (const p of judged) {
             if (!p.secretHash) {
-              out.push(strip({ ...p, overlay: ro.overlay.path, resource, path: visit.path }));
+              out.push(strip({ ...p, overlay: ro.overlay.path, resource, path }));
               continue;
             }
             if (known) continue;
@@ -411,11 +425,27 @@ function finishScan(options: SecretsScanOptions, repo: RepoScan): SecretsScanRes
               ...p,
               overlay: ro.overlay.path,
               resource,
-              path: visit.path,
+              path,
               message: `${p.message} (only in the rendered output)`,
             });
           }
-        }
+        };
+        // Values are judged as the walk finds them, and a path is built only for a verdict with findings: most
+        // scalars of a rendered resource are memo hits without any (issue 20).
+        walkDocumentInto(
+          resource.object,
+          {},
+          {
+            value: (key, value, reference, at) => {
+              const judged = scanner.judgeValue(key, value, reference, contextOf);
+              if (judged.length > 0) place(judged, pathOf(at));
+            },
+            visit: (visit) => {
+              const judged = scanner.judge(visit, contextOf);
+              if (judged.length > 0) place(judged, visit.path);
+            },
+          },
+        );
       }
       for (const p of perOverlay.values()) out.push(strip(p));
     }
@@ -511,11 +541,20 @@ const WALK_NODES_BASE = 100_000;
 const KUSTOMIZATION_NAME = /(?:^|\/)(?:kustomization\.ya?ml|Kustomization)$/;
 
 export class Scanner {
+  /** Whether value verdicts are memoised (judgeValue); off only in the differential test. */
+  private readonly memo: boolean;
+  /** Every kustomization parsed, whatever the pre-pass says (the differential test's control). */
+  private readonly walkEveryKustomization: boolean;
+
   constructor(
     readonly detector: Detector,
     private readonly hasher: SecretHasher,
     private readonly settings: SecretsSettings,
-  ) {}
+    options: { memo?: boolean; walkEveryKustomization?: boolean } = {},
+  ) {
+    this.memo = options.memo ?? true;
+    this.walkEveryKustomization = options.walkEveryKustomization ?? false;
+  }
 
   /** Text patterns and, for YAML/JSON, the structural walk of one file. */
   scanText(file: string, text: string): FileScan {
@@ -553,7 +592,8 @@ export class Scanner {
     let covered: [number, number][] = [];
     const worthParsing =
       structured !== undefined &&
-      (isKustomization || needsStructure(structured, detected.candidates.length > 0).needed);
+      ((isKustomization && (this.walkEveryKustomization || kustomizationNeedsWalk(structured))) ||
+        needsStructure(structured, detected.candidates.length > 0).needed);
     // A text that exhausted the detector's budget is already a failing finding; walking it would repeat the work.
     if (worthParsing && !detected.truncated) {
       if (text.length > MAX_YAML_PARSE) {
@@ -671,9 +711,18 @@ export class Scanner {
     for (let d = 0; d < values.length; d++) {
       const value = values[d];
       if (value === null || typeof value !== 'object') continue;
-      let visits: Visit[];
+      // Collected whole before anything is judged: a walk over its budget (an alias bomb) is a structure finding,
+      // never a partial judgement. Values are kept unbuilt; a path is made only for a verdict with findings.
+      const visits: (Visit | UnbuiltValue)[] = [];
       try {
-        visits = walkDocument(value, { kustomization: kind.kustomization, maxNodes });
+        walkDocumentInto(
+          value,
+          { kustomization: kind.kustomization, maxNodes },
+          {
+            value: (key, v, reference, place) => visits.push({ key, value: v, reference, place }),
+            visit: (v) => visits.push(v),
+          },
+        );
       } catch (err) {
         if (!(err instanceof WalkBudgetExceeded)) throw err;
         findings.push(
@@ -685,15 +734,22 @@ export class Scanner {
         );
         continue;
       }
-      for (const visit of visits) {
-        if (visit.type === 'generator-source') walked.push({ doc: d, visit, found: [] });
-        else {
-          let found = this.judge(visit, lower);
-          // A manifest quoted in documentation is an example, never applied: what it deploys is not judged (a
-          // Secret with `XXXXXX` data), what it holds is (every content rule still reads its decoded values).
-          if (kind.markdown) found = found.filter((f) => !DEPLOYED_RULES.has(f.ruleId));
-          if (found.length > 0) walked.push({ doc: d, visit, found });
+      for (const item of visits) {
+        if ('type' in item && item.type === 'generator-source') {
+          walked.push({ doc: d, visit: item, found: [] });
+          continue;
         }
+        let found =
+          'type' in item ? this.judge(item, lower) : this.judgeValue(item.key, item.value, item.reference, lower);
+        // A manifest quoted in documentation is an example, never applied: what it deploys is not judged (a
+        // Secret with `XXXXXX` data), what it holds is (every content rule still reads its decoded values).
+        if (kind.markdown) found = found.filter((f) => !DEPLOYED_RULES.has(f.ruleId));
+        if (found.length === 0) continue;
+        const visit: Visit =
+          'type' in item
+            ? item
+            : { type: 'value', path: pathOf(item.place), key: item.key, value: item.value, reference: item.reference };
+        walked.push({ doc: d, visit, found });
       }
     }
     const needOffsets = findings.some((f) => f.offset !== undefined);
@@ -775,21 +831,36 @@ export class Scanner {
 
   /** What one walked value means: credential matches, a plaintext Secret value, a generator literal. */
   judge(visit: Visit, context: () => string): readonly Pending[] {
-    if (visit.type !== 'value') return this.judgeVisit(visit, context);
-    if (visit.key.length + visit.value.length > MEMO_MAX_CHARS) return this.judgeVisit(visit, context);
+    if (visit.type === 'value') return this.judgeValue(visit.key, visit.value, visit.reference, context);
+    return this.judgeVisit(visit, context);
+  }
+
+  /**
+   * A `value` visit (`key: value`, generic rules off inside references), judged without building the visit. What
+   * the verdict reads, measured over the rules (issue 20): the key and the value (the detector sees `key: value`),
+   * the reference flag (generic rules off) and the config's stop words (fixed per scanner) — and, for one rule only
+   * (a Google service-account key: `requires`), the words of the surrounding document. So a verdict is memoised
+   * by (reference flag, key, value) exactly when it did not read the document; the rendered context that changes
+   * a verdict otherwise — Secret data, SealedSecret ciphertext, external-secrets literals, generators — makes
+   * another kind of visit, never memoised. A value that a repository file's walk already judged under the same
+   * key is therefore not scanned again in any rendered resource (test/secrets/memo.test.ts: memo on = memo off).
+   */
+  judgeValue(key: string, value: string, reference: boolean, context: () => string): readonly Pending[] {
+    const visit = (): Visit => ({ type: 'value', path: [], key, value, reference });
+    if (!this.memo || key.length + value.length > MEMO_MAX_CHARS) return this.judgeVisit(visit(), context);
     // By reference flag, then key, then value: no key string built per visit (most visits are memo hits).
-    const byKey = this.valueVerdicts[visit.reference ? 1 : 0];
-    const known = byKey.get(visit.key)?.get(visit.value);
+    const byKey = this.valueVerdicts[reference ? 1 : 0];
+    const known = byKey.get(key)?.get(value);
     if (known) return known;
     let readContext = false;
-    const verdict = this.judgeVisit(visit, () => {
+    const verdict = this.judgeVisit(visit(), () => {
       readContext = true;
       return context();
     });
     if (!readContext && this.memoEntries < MEMO_MAX_ENTRIES) {
-      let byValue = byKey.get(visit.key);
-      if (!byValue) byKey.set(visit.key, (byValue = new Map()));
-      byValue.set(visit.value, verdict);
+      let byValue = byKey.get(key);
+      if (!byValue) byKey.set(key, (byValue = new Map()));
+      byValue.set(value, verdict);
       this.memoEntries++;
     }
     return verdict;

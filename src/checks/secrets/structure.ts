@@ -130,6 +130,67 @@ export function needsStructure(text: string, textMatched: boolean): StructureDec
   return { needed: false, steps };
 }
 
+/**
+ * Whether a kustomization file holds something only its parse can show, beyond what needsStructure looks for: a
+ * secretGenerator (under any spelling kustomize's Go decoding accepts: any case, `ſ` for `s`), or an inline patch
+ * whose lines are not the file's own lines — a quoted scalar with escapes or running over several lines (folded, so
+ * its structure is not what the text shows). Block scalars (`patch: |-`) are the file's lines, indented: the
+ * line-level checks read them as they read any manifest. Without any of these, kustomizations are parsed only when
+ * needsStructure asks, like every other file (their parse was a quarter of the repository scan on the large bench
+ * repo, issue 20). Conservative: any backslash, any character outside ASCII (a field name could be spelled with
+ * one), any quote that may open a scalar it does not close on its line.
+ */
+export function kustomizationNeedsWalk(text: string): boolean {
+  if (text.indexOf('\\') !== -1 || NON_ASCII.test(text)) return true;
+  if (SECRET_GENERATOR.test(text)) return true;
+  return openQuote(text);
+}
+
+const NON_ASCII = /[\u0080-\uffff]/;
+/** ASCII only here (anything else was refused above), so `i` is exactly Go's folding. */
+const SECRET_GENERATOR = /secretgenerator/i;
+
+/**
+ * A quote that may start a scalar (at a line start, after a blank or one of `[{,:-?`) and is not closed on its line
+ * (`''` inside single quotes is an escaped quote). Quotes are found by native searches and each one's closing quote
+ * is searched from it to its line's end, after which the search goes on: every character is read about once. A quote
+ * in a comment counts like any other (a needless parse at worst).
+ */
+function openQuote(text: string): boolean {
+  const quotes: CharCursor = { at: -2, char: '"' };
+  const apostrophes: CharCursor = { at: -2, char: "'" };
+  const newlines: CharCursor = { at: -2, char: '\n' };
+  let from = 0;
+  for (;;) {
+    const d = nextChar(text, quotes, from);
+    const a = nextChar(text, apostrophes, from);
+    const p = d === -1 ? a : a === -1 ? d : Math.min(d, a);
+    if (p === -1) return false;
+    const c = text.charCodeAt(p);
+    const before = p === 0 ? 10 : text.charCodeAt(p - 1);
+    if (!(isBlank(before) || before === 10 || OPENS_NODE.has(before))) {
+      from = p + 1;
+      continue;
+    }
+    const nl = nextChar(text, newlines, p);
+    const end = nl === -1 ? text.length : nl;
+    let q = p + 1;
+    for (;;) {
+      q = text.indexOf(c === 34 ? '"' : "'", q);
+      if (q === -1 || q >= end) return true;
+      if (c === 39 && text.charCodeAt(q + 1) === 39) {
+        q += 2;
+        continue;
+      }
+      break;
+    }
+    from = q + 1;
+  }
+}
+
+/** `[ { , : - ?`: after these a quote may open a scalar. */
+const OPENS_NODE = new Set([91, 123, 44, 58, 45, 63]);
+
 /** `name: DB_PASSWORD` and `value: …` on consecutive lines of one mapping (a `- ` item on the second line starts
  * another mapping: `value: x` of one env entry followed by `- name: DB_PASSWORD` of the next is no pair). */
 function isEnvPair(text: string, a: LineInfo, b: LineInfo): boolean {
@@ -168,6 +229,14 @@ function secretWordOutsideKey(text: string): { found: boolean; steps: number } {
     steps += (at === -1 ? text.length : at + SECRET_WORD.length) - from;
     if (at === -1) return { found: false, steps };
     let k = at + SECRET_WORD.length;
+    // `Secrets`, `Secretary`: prose (`# No Secrets here` above an RBAC Role), not a kind. The kinds the walk treats
+    // apart (Secret, SealedSecret and external-secrets' ExternalSecret, SecretStore, PushSecret…) all end the word
+    // or go on with a capital; a kind is compared whole and case-sensitively, so nothing else could be one.
+    const next = text.charCodeAt(k);
+    if (next >= 97 && next <= 122) {
+      from = k;
+      continue;
+    }
     while (k < text.length && isWordChar(text.charCodeAt(k))) k++;
     let quoted = false;
     if (text[k] === '"' || text[k] === "'") {

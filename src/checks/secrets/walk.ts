@@ -54,12 +54,51 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const MAX_LAST_APPLIED = 1024 * 1024;
 const MAX_INLINE_PATCH = 256 * 1024;
 
-interface Frame {
-  node: unknown;
-  path: (string | number)[];
-  key: string;
-  reference: boolean;
-  sealedSpec: boolean;
+/**
+ * Where a node sits: its parent's place and its own key or index. A path is built only when a caller asks for it
+ * (pathOf): copying the parent's path array into every node was most of the rendered walk's garbage (issue 20), and
+ * most visits of a rendered resource end without a finding, so their path is never needed.
+ */
+export interface Place {
+  readonly parent: Place | undefined;
+  readonly seg: string | number;
+  readonly depth: number;
+}
+
+/** The path of a place (the root's is empty). */
+export function pathOf(place: Place | undefined): (string | number)[] {
+  const depth = place?.depth ?? 0;
+  const out = new Array<string | number>(depth);
+  for (let p = place, i = depth - 1; p !== undefined && i >= 0; p = p.parent, i--) out[i] = p.seg;
+  return out;
+}
+
+const child = (parent: Place, seg: string | number): Place => ({ parent, seg, depth: parent.depth + 1 });
+
+/** A node waiting on the walk's stack; it is also the place of its children. */
+interface Frame extends Place {
+  readonly node: unknown;
+  readonly key: string;
+  readonly reference: boolean;
+  readonly sealedSpec: boolean;
+}
+
+const frame = (node: unknown, parent: Place, seg: string | number, key: string, reference: boolean): Frame => ({
+  node,
+  parent,
+  seg,
+  depth: parent.depth + 1,
+  key,
+  reference,
+  sealedSpec: false,
+});
+
+/** Receives a walk's visits in document order. */
+export interface VisitSink {
+  /** A `value` visit, unbuilt: `place` gives its path on demand (most scalars need none). */
+  value(key: string, value: string, reference: boolean, place: Place): void;
+  /** Every other visit, path built. */
+  visit(visit: Visit): void;
 }
 
 export interface WalkOptions {
@@ -72,34 +111,42 @@ export interface WalkOptions {
 /** The walk went over `maxNodes`: the caller reports that the structure could not be read. */
 export class WalkBudgetExceeded extends Error {}
 
-export function walkDocument(doc: unknown, options: WalkOptions = {}): Visit[] {
-  const out: Visit[] = [];
-  const stack: Frame[] = [{ node: doc, path: [], key: '', reference: false, sealedSpec: false }];
-  let first = true;
+/**
+ * The walk, visits handed to `sink` in document order. A budget overrun throws after some visits were handed over:
+ * a caller that must not act on a partial walk collects first (scan.ts walkFile).
+ */
+export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: VisitSink): void {
+  const root: Frame = { node: doc, parent: undefined, seg: '', depth: 0, key: '', reference: false, sealedSpec: false };
+  const stack: Frame[] = [root];
   let budget = options.maxNodes ?? Infinity;
   while (stack.length > 0) {
     if (--budget < 0) throw new WalkBudgetExceeded('walk budget');
-    const frame = stack.pop()!;
-    const { node, path, key } = frame;
-    const top = first;
-    first = false;
-    if (path.length > MAX_DEPTH) continue;
+    const here = stack.pop()!;
+    const { node, key } = here;
+    const top = here === root;
+    if (here.depth > MAX_DEPTH) continue;
     if (Array.isArray(node)) {
-      for (let i = node.length - 1; i >= 0; i--) {
-        stack.push({ node: node[i], path: [...path, i], key, reference: frame.reference, sealedSpec: false });
-      }
+      for (let i = node.length - 1; i >= 0; i--) stack.push(frame(node[i], here, i, key, here.reference));
       continue;
     }
     if (isScalar(node)) {
-      out.push({ type: 'value', path, key, value: String(node), reference: frame.reference });
+      sink.value(key, String(node), here.reference, here);
       continue;
     }
     if (!isMap(node)) continue;
-    const kind = typeof node.kind === 'string' ? node.kind : undefined;
-    const apiVersion = typeof node.apiVersion === 'string' ? node.apiVersion : undefined;
+    // The keys say which fields to read: most maps have none of them, and a property read on maps of a thousand
+    // shapes (megamorphic) costs more than comparing interned key strings.
+    const keys = Object.keys(node);
+    let fields = 0;
+    for (let i = 0; i < keys.length; i++) fields |= FIELD_BITS.get(keys[i]) ?? 0;
+    const kind = fields & KIND && typeof node.kind === 'string' ? node.kind : undefined;
+    const apiVersion = fields & API_VERSION && typeof node.apiVersion === 'string' ? node.apiVersion : undefined;
     // Fields walked here or not at all; most maps have none, so the set is made on the first one.
     let skipped: Set<string> | undefined;
-    let reference = frame.reference;
+    let reference = here.reference;
+    // Built once per map that needs it (a Secret, an external-secrets object, a kustomization), not per node.
+    let path: (string | number)[] | undefined;
+    const pathHere = (): (string | number)[] => (path ??= pathOf(here));
 
     if (kind && apiVersion) {
       if (kind === 'Secret' && apiVersion === 'v1') {
@@ -109,27 +156,27 @@ export function walkDocument(doc: unknown, options: WalkOptions = {}): Visit[] {
           skipped = withSkip(skipped, field);
           for (const [k, v] of Object.entries(entries)) {
             if (v === null || v === undefined) continue;
-            out.push(secretData(field, k, String(v), [...path, field, k]));
+            sink.visit(secretData(field, k, String(v), [...pathHere(), field, k]));
           }
         }
       }
       if (kind === 'SealedSecret' && isMap(node.spec)) {
         skipped = withSkip(skipped, 'spec');
-        stack.push({ node: node.spec, path: [...path, 'spec'], key: 'spec', reference, sealedSpec: true });
+        stack.push({ ...frame(node.spec, here, 'spec', 'spec', reference), sealedSpec: true });
         const enc = node.spec.encryptedData;
         if (isMap(enc))
           for (const [k, v] of Object.entries(enc))
             if (typeof v === 'string' && v !== '')
-              out.push({ type: 'sealed-data', path: [...path, 'spec', 'encryptedData', k], key: k, value: v });
+              sink.visit({ type: 'sealed-data', path: [...pathHere(), 'spec', 'encryptedData', k], key: k, value: v });
       }
       if (apiVersion.startsWith('external-secrets.io/') || apiVersion.startsWith('generators.external-secrets.io/')) {
         // A SecretStore's provider block holds connection settings: an inline token there is a credential, so
         // its values keep the generic rules; ExternalSecrets and generators hold references.
         if (kind !== 'SecretStore' && kind !== 'ClusterSecretStore') reference = true;
-        externalSecretLiterals(kind, node, path, out);
+        externalSecretLiterals(kind, node, pathHere(), sink);
       }
     }
-    if (frame.sealedSpec) skipped = withSkip(skipped, 'encryptedData');
+    if (here.sealedSpec) skipped = withSkip(skipped, 'encryptedData');
     // SOPS: the top-level `sops:` block holds encrypted data keys and MACs, not secrets in clear.
     if (top && isMap(node.sops) && ('mac' in node.sops || 'lastmodified' in node.sops))
       skipped = withSkip(skipped, 'sops');
@@ -137,32 +184,45 @@ export function walkDocument(doc: unknown, options: WalkOptions = {}): Visit[] {
       (top && options.kustomization) ||
       (kind === 'Kustomization' && apiVersion?.startsWith('kustomize.config.k8s.io/'))
     ) {
-      if (Array.isArray(node.secretGenerator)) {
-        skipped = withSkip(skipped, 'secretGenerator');
-        generatorVisits(node.secretGenerator, [...path, 'secretGenerator'], out);
+      for (const field of fieldKeys(node, 'secretGenerator')) {
+        const generators = node[field];
+        if (!Array.isArray(generators)) continue;
+        skipped = withSkip(skipped, field);
+        generatorVisits(generators, [...pathHere(), field], sink);
       }
       // Inline patches are YAML/JSON in a string: parsed, so an env entry a patch adds pairs its name and value.
-      for (const field of ['patches', 'patchesJson6902', 'patchesStrategicMerge']) {
+      for (const field of fieldKeys(node, 'patches', 'patchesJson6902', 'patchesStrategicMerge')) {
         const list = node[field];
         if (!Array.isArray(list)) continue;
         list.forEach((item, i) => {
-          const text =
-            typeof item === 'string' ? item : isMap(item) && typeof item.patch === 'string' ? item.patch : undefined;
-          if (text === undefined || text.length > MAX_INLINE_PATCH || !/[:\n]/.test(text)) return;
-          const parsed = parseYamlSafe(text);
-          if (parsed === undefined || typeof parsed !== 'object' || parsed === null) return;
-          const at = typeof item === 'string' ? [...path, field, i] : [...path, field, i, 'patch'];
-          stack.push({ node: parsed, path: at, key: 'patch', reference, sealedSpec: false });
+          const texts: [string | undefined, unknown][] =
+            typeof item === 'string'
+              ? [[undefined, item]]
+              : isMap(item)
+                ? fieldKeys(item, 'patch').map((k) => [k, item[k]])
+                : [];
+          for (const [patchKey, text] of texts) {
+            if (typeof text !== 'string' || text.length > MAX_INLINE_PATCH || !/[:\n]/.test(text)) continue;
+            const parsed = parseYamlSafe(text);
+            if (parsed === undefined || typeof parsed !== 'object' || parsed === null) continue;
+            const list = child(here, field);
+            if (patchKey === undefined) stack.push(frame(parsed, list, i, 'patch', reference));
+            else stack.push(frame(parsed, child(list, i), patchKey, 'patch', reference));
+          }
         });
       }
     }
     // Container env entry: report `DB_PASSWORD: value` at the value.
-    if (typeof node.name === 'string' && (typeof node.value === 'string' || typeof node.value === 'number') && !kind) {
-      out.push({ type: 'value', path: [...path, 'value'], key: node.name, value: String(node.value), reference });
+    if (
+      (fields & ENV_ENTRY) === ENV_ENTRY &&
+      !kind &&
+      typeof node.name === 'string' &&
+      (typeof node.value === 'string' || typeof node.value === 'number')
+    ) {
+      sink.value(node.name, String(node.value), reference, child(here, 'value'));
       skipped = withSkip(skipped, 'value');
     }
     // Keys, not entries: one array per map instead of one per field.
-    const keys = Object.keys(node);
     for (let i = keys.length - 1; i >= 0; i--) {
       const k = keys[i];
       const v = node[k];
@@ -170,15 +230,24 @@ export function walkDocument(doc: unknown, options: WalkOptions = {}): Visit[] {
       if (k === LAST_APPLIED && typeof v === 'string' && v.length <= MAX_LAST_APPLIED) {
         const parsed = parseJson(v);
         if (parsed !== undefined) {
-          stack.push({ node: parsed, path: [...path, k], key: k, reference, sealedSpec: false });
+          stack.push(frame(parsed, here, k, k, reference));
           continue;
         }
       }
-      stack.push({ node: v, path: [...path, k], key: k, reference, sealedSpec: false });
+      stack.push(frame(v, here, k, k, reference));
     }
   }
-  return out;
 }
+
+const KIND = 1;
+const API_VERSION = 2;
+const ENV_ENTRY = 12;
+const FIELD_BITS = new Map<string, number>([
+  ['kind', KIND],
+  ['apiVersion', API_VERSION],
+  ['name', 4],
+  ['value', 8],
+]);
 
 /** `set` with `key` added, the set made on first use. */
 function withSkip(set: Set<string> | undefined, key: string): Set<string> {
@@ -209,13 +278,13 @@ function secretData(field: 'data' | 'stringData', key: string, raw: string, path
 }
 
 /** The places of external-secrets objects where a literal is a secret in clear text. */
-function externalSecretLiterals(kind: string, node: Record<string, unknown>, path: JsonPath, out: Visit[]): void {
+function externalSecretLiterals(kind: string, node: Record<string, unknown>, path: JsonPath, sink: VisitSink): void {
   const spec = isMap(node.spec) ? node.spec : undefined;
   if (!spec) return;
   const at = (...rest: (string | number)[]): (string | number)[] => [...path, 'spec', ...rest];
   const literal = (where: string, key: string, value: unknown, p: (string | number)[]): void => {
     if (typeof value === 'string' && value.trim() !== '')
-      out.push({ type: 'plain-in-reference', path: p, where, key, value });
+      sink.visit({ type: 'plain-in-reference', path: p, where, key, value });
   };
   if (kind === 'ExternalSecret' || kind === 'ClusterExternalSecret' || kind === 'PushSecret') {
     const esSpec = kind === 'ClusterExternalSecret' && isMap(spec.externalSecretSpec) ? spec.externalSecretSpec : spec;
@@ -247,46 +316,67 @@ function externalSecretLiterals(kind: string, node: Record<string, unknown>, pat
   }
 }
 
-function generatorVisits(generators: unknown[], path: (string | number)[], out: Visit[]): void {
+function generatorVisits(generators: unknown[], path: (string | number)[], sink: VisitSink): void {
   generators.forEach((g, i) => {
     if (!isMap(g)) return;
     const name = typeof g.name === 'string' ? g.name : `#${i}`;
     const base = [...path, i];
-    const list = (field: string): unknown[] =>
-      Array.isArray(g[field]) ? (g[field] as unknown[]) : typeof g[field] === 'string' ? [g[field]] : [];
-    list('literals').forEach((lit, j) => {
-      if (typeof lit !== 'string') return;
-      const eq = lit.indexOf('=');
-      const key = eq > 0 ? lit.slice(0, eq) : lit;
-      const value = eq > 0 ? lit.slice(eq + 1) : '';
-      out.push({
-        type: 'generator-literal',
-        path: [...base, 'literals', j],
-        generator: name,
-        key,
-        value: unquote(value),
+    /** Every list kustomize reads as one of `fields`, with the key it was found under. */
+    const lists = (...fields: string[]): [string, unknown[]][] =>
+      fieldKeys(g, ...fields).map((k) => [k, Array.isArray(g[k]) ? (g[k] as unknown[]) : [g[k]]]);
+    for (const [field, list] of lists('literals'))
+      list.forEach((lit, j) => {
+        if (typeof lit !== 'string') return;
+        const eq = lit.indexOf('=');
+        const key = eq > 0 ? lit.slice(0, eq) : lit;
+        const value = eq > 0 ? lit.slice(eq + 1) : '';
+        sink.visit({
+          type: 'generator-literal',
+          path: [...base, field, j],
+          generator: name,
+          key,
+          value: unquote(value),
+        });
       });
-    });
-    list('files').forEach((f, j) => {
-      if (typeof f !== 'string') return;
-      const eq = f.indexOf('=');
-      out.push({
-        type: 'generator-source',
-        path: [...base, 'files', j],
-        generator: name,
-        source: 'files',
-        key: eq > 0 ? f.slice(0, eq) : undefined,
-        ref: eq > 0 ? f.slice(eq + 1) : f,
-      });
-    });
-    for (const field of ['envs', 'env']) {
-      list(field).forEach((f, j) => {
+    for (const [field, list] of lists('files'))
+      list.forEach((f, j) => {
         if (typeof f !== 'string') return;
-        out.push({ type: 'generator-source', path: [...base, field, j], generator: name, source: 'envs', ref: f });
+        const eq = f.indexOf('=');
+        sink.visit({
+          type: 'generator-source',
+          path: [...base, field, j],
+          generator: name,
+          source: 'files',
+          key: eq > 0 ? f.slice(0, eq) : undefined,
+          ref: eq > 0 ? f.slice(eq + 1) : f,
+        });
       });
-    }
+    for (const [field, list] of lists('envs', 'env'))
+      list.forEach((f, j) => {
+        if (typeof f !== 'string') return;
+        sink.visit({ type: 'generator-source', path: [...base, field, j], generator: name, source: 'envs', ref: f });
+      });
   });
 }
+
+/**
+ * Keys of a kustomization map that kustomize reads as one of `fields`: it decodes the file through Go's JSON, which
+ * matches field names case-insensitively with Unicode folding, so `SecretGenerator:`, `secretgenerator:` and
+ * `ſecretGenerator:` (long s) are all the secretGenerator, `LITERALS:` its literals (tried with kustomize v5.7.1).
+ */
+function fieldKeys(map: Record<string, unknown>, ...fields: string[]): string[] {
+  const out: string[] = [];
+  for (const k of Object.keys(map)) {
+    if (fields.includes(k)) out.push(k);
+    else if (fields.some((f) => f.length === k.length) && fields.some((f) => f.toLowerCase() === goFold(k)))
+      out.push(k);
+  }
+  return out;
+}
+
+/** Go's case folding of an ASCII field name's spellings: lower case, `ſ` (U+017F) as `s` (the Kelvin sign lowers
+ * to `k` by itself). */
+const goFold = (key: string): string => key.toLowerCase().replace(/\u017f/g, 's');
 
 /** kustomize strips one pair of matching quotes around a literal's value. */
 function unquote(v: string): string {

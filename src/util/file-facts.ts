@@ -1,0 +1,379 @@
+/**
+ * What one run learns about the file system, in one place (issue 20). Discovery, the kustomization walks, the Argo CD
+ * view, the coverage measure, the render cache key and the whole-run cache key all asked the same questions of the
+ * same paths: on the medium bench repo each app base file was stat'ed ~16 times and opened ~8 times per run, every
+ * folder was listed three times (three tree walks) and realpath (glibc: one readlink per path component) ran 1,700
+ * times. Here each path is lstat'ed (and, for a link, stat'ed) at most once per run, each folder listed once, each
+ * real path resolved once, and each file's bytes read once where its readers allow: the Argo CD view's read of every
+ * text file keeps the bytes for the secret scan (and a kustomization's for discovery's parse) within a fixed budget,
+ * and the digest the render cache key needs. Measured on the medium bench repo (strace, node's threads, cold check):
+ * readlink 13,419 → 281, openat 11,984 → 4,568, statx 28,670 → 10,647, access 7,397 → 40, getdents64 4,418 → 1,240.
+ *
+ * Facts are small: a kind letter, a size, a stamp string and an age, no fs.Stats or Date objects; the run drops them
+ * (trim) before the checks, which hold its peak memory. The
+ * answers hold for the run: a file that changes during a run is seen as it was first looked at (as before, where
+ * the render itself raced the cache key); the stamps written into the between-run memos come from here, so the next
+ * run sees the change.
+ *
+ * Scope: `withRunFacts` (the `check` pipeline) makes one instance live for the run; outside it, `runFacts()` gives a
+ * fresh instance per call, so library callers and tests never see an answer from before a change they made.
+ */
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  statSync,
+  type BigIntStats,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/** `f` regular file, `d` folder, `l` symbolic link, `o` anything else (socket, FIFO, device). */
+export type FactKind = 'f' | 'd' | 'l' | 'o';
+
+export interface PathFact {
+  kind: FactKind;
+  size: number;
+  /** `<kind>:<ino>:<size>:<mtimeNs>:<ctimeNs>` (the discovery memo's format). */
+  stamp: string;
+  /**
+   * How long before the stamp was taken the newer of mtime and ctime lies, in ms, at most AGE_CAP (a small integer,
+   * no boxed number per fact): the memos' "racy" test (a write in the same clock tick would keep the stamp).
+   */
+  ageMs: number;
+}
+
+const AGE_CAP = 1_000_000_000;
+
+/** A path that could not be stat'ed for another reason than not existing. */
+export interface PathError {
+  error: string;
+}
+
+export type Looked = PathFact | PathError | undefined;
+
+export interface DirEntry {
+  name: string;
+  kind: FactKind;
+}
+
+export type FileRead =
+  | { kind: 'file'; bytes: Buffer; fact: PathFact }
+  | { kind: 'too-large'; size: number }
+  | { kind: 'symlink' }
+  | { kind: 'missing' }
+  | { kind: 'not-a-file' }
+  | { kind: 'unreadable'; code: string };
+
+/**
+ * O_NOFOLLOW: the final component is never followed (a link is refused, not read through); O_NONBLOCK: a FIFO does
+ * not block the open. Undefined where the platform has neither: there, lstat first.
+ */
+const NO_FOLLOW_OPEN =
+  constants.O_NOFOLLOW === undefined
+    ? undefined
+    : constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * Bytes kept at most for a run's later readers: the 1,500-overlay bench repo is 13 MB in all (every file kept from the
+ * Argo CD view to the secret scan); a larger repository reads the rest twice rather than holding more.
+ */
+const KEEP_BUDGET = 32 * 1024 * 1024;
+
+const kindOf = (s: BigIntStats): FactKind =>
+  s.isSymbolicLink() ? 'l' : s.isDirectory() ? 'd' : s.isFile() ? 'f' : 'o';
+
+function factOf(s: BigIntStats, takenMs: number): PathFact {
+  const kind = kindOf(s);
+  return {
+    kind,
+    size: Number(s.size),
+    stamp: `${kind}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`,
+    ageMs: Math.min(AGE_CAP, takenMs - Number((s.mtimeNs > s.ctimeNs ? s.mtimeNs : s.ctimeNs) / 1_000_000n)),
+  };
+}
+
+function look(abs: string, follow: boolean): Looked {
+  const taken = Date.now();
+  try {
+    const s = (follow ? statSync : lstatSync)(abs, { bigint: true, throwIfNoEntry: false });
+    return s ? factOf(s, taken) : undefined;
+  } catch (err) {
+    return { error: (err as NodeJS.ErrnoException).code ?? 'EIO' };
+  }
+}
+
+export const isFact = (l: Looked): l is PathFact => l !== undefined && 'kind' in l;
+
+export class FileFacts {
+  private readonly lstats = new Map<string, Looked>();
+  private readonly stats = new Map<string, Looked>();
+  private readonly listings = new Map<string, DirEntry[] | undefined>();
+  private readonly reals = new Map<string, string | undefined>();
+  private readonly digests = new Map<string, string>();
+  /** Bytes read by the first of several readers this run, for the others (see `read`), within KEEP_BUDGET in all. */
+  private readonly kept = new Map<string, { got: FileRead & { kind: 'file' }; readers: number }>();
+  private keptBytes = 0;
+  private trimmed = false;
+  private readonly strings = new Map<string, string>();
+  /** What the run asked and what it cost (tests, profiling). */
+  readonly counts = { lstat: 0, stat: 0, list: 0, realpath: 0, read: 0 };
+
+  /** The path itself (a link is not followed). */
+  lstat(abs: string): Looked {
+    if (this.lstats.has(abs)) return this.lstats.get(abs);
+    this.counts.lstat++;
+    const l = look(abs, false);
+    this.lstats.set(abs, l);
+    return l;
+  }
+
+  /** What the path names, links followed (`fs.statSync`); one lstat, plus a stat only for a link. */
+  stat(abs: string): Looked {
+    const l = this.lstat(abs);
+    if (!isFact(l) || l.kind !== 'l') return l;
+    if (this.stats.has(abs)) return this.stats.get(abs);
+    this.counts.stat++;
+    const s = look(abs, true);
+    this.stats.set(abs, s);
+    return s;
+  }
+
+  /** `fs.existsSync`: anything there, links followed. */
+  exists(abs: string): boolean {
+    return isFact(this.stat(abs));
+  }
+
+  /** The entries of a folder (links listed as links, never followed), or undefined when it cannot be listed. */
+  list(dir: string): DirEntry[] | undefined {
+    if (this.listings.has(dir)) return this.listings.get(dir);
+    this.counts.list++;
+    let entries: DirEntry[] | undefined;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true }).map((d) => ({
+        name: d.name,
+        kind: d.isSymbolicLink() ? 'l' : d.isDirectory() ? 'd' : d.isFile() ? 'f' : 'o',
+      }));
+    } catch {
+      entries = undefined; // unreadable folder: each caller says what that means for it
+    }
+    this.listings.set(dir, entries);
+    return entries;
+  }
+
+  /**
+   * `realpathSync.native`, once per path: a folder or file that is no link is its parent's real path plus its name
+   * (one lstat, already known), so only links and the root cost a realpath (glibc's walks every component).
+   */
+  realpath(abs: string): string | undefined {
+    if (this.reals.has(abs)) return this.reals.get(abs);
+    let real: string | undefined;
+    const parent = dirname(abs);
+    const l = this.lstat(abs);
+    if (parent !== abs && isFact(l) && l.kind !== 'l' && !abs.endsWith('/') && !/\/\.\.?$/.test(abs)) {
+      const up = this.realpath(parent);
+      real = up === undefined ? undefined : join(up, basename(abs));
+    } else if (l !== undefined) {
+      this.counts.realpath++;
+      try {
+        real = realpathSync.native(abs);
+      } catch {
+        real = undefined; // a dangling link, a loop: the caller treats it as missing
+      }
+    }
+    this.reals.set(abs, real);
+    return real;
+  }
+
+  /**
+   * A file's bytes, read without following a link at its last component and without reading past `maxBytes`. The
+   * stamp of the open descriptor becomes the path's fact when none was taken yet; with `digest` the sha256 is kept
+   * (the render cache key's: readers of files that are kustomization inputs ask for it).
+   *
+   * `readers`: how many readers the file has this run, this one included. The Argo CD view reads every text file
+   * during discovery, and the secret scan reads them again while the overlays render; kustomization files are also
+   * parsed by discovery. The first reader's bytes are kept for the others (each takes them once; the last one
+   * releases them), as long as all kept bytes stay within KEEP_BUDGET: past it a file is read again, so the memory
+   * this costs is bounded whatever the repository's size. A reader that does not come (a file Git ignores, the
+   * secret check switched off) only leaves its bytes kept until the run ends.
+   */
+  read(abs: string, options: { maxBytes?: number; readers?: number; digest?: boolean } = {}): FileRead {
+    const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    const kept = this.kept.get(abs);
+    if (kept) {
+      if (--kept.readers <= 0) {
+        this.kept.delete(abs);
+        this.keptBytes -= kept.got.bytes.length;
+      }
+      return kept.got.bytes.length > maxBytes ? { kind: 'too-large', size: kept.got.bytes.length } : kept.got;
+    }
+    // A file read before in this run (its bytes were taken, or it was evicted from a parse memo and is read again)
+    // or after trim() has had its readers: it is not kept a second time.
+    const first = !this.trimmed && !this.digests.has(abs);
+    const got = this.readNow(abs, maxBytes, options.digest === true);
+    const more = (options.readers ?? 1) - 1;
+    if (first && more > 0 && got.kind === 'file' && this.keptBytes + got.bytes.length <= KEEP_BUDGET) {
+      this.kept.set(abs, { got, readers: more });
+      this.keptBytes += got.bytes.length;
+    }
+    return got;
+  }
+
+  /**
+   * Forgets every stat, listing, real path, digest and interned path (bytes kept for later readers stay): the run
+   * calls it once discovery, the walks, the renders and the discovery memo are done, so the checks, which hold the
+   * run's peak memory, do not also hold a fact per file (~1 KB each: 16 MB on the 14,000-file bench repo). A later
+   * question is answered afresh.
+   */
+  trim(): void {
+    this.trimmed = true;
+    this.lstats.clear();
+    this.stats.clear();
+    this.listings.clear();
+    this.reals.clear();
+    this.digests.clear();
+    this.strings.clear();
+  }
+
+  /** Bytes kept for readers still to come (tests, profiling). */
+  get keptForLater(): number {
+    return this.keptBytes;
+  }
+
+  private readNow(abs: string, maxBytes: number, digest: boolean): FileRead {
+    this.counts.read++;
+    let fd: number;
+    try {
+      if (NO_FOLLOW_OPEN === undefined) {
+        const l = this.lstat(abs);
+        if (isFact(l) && l.kind === 'l') return { kind: 'symlink' };
+        fd = openSync(abs, 'r');
+      } else fd = openSync(abs, NO_FOLLOW_OPEN);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
+      // ELOOP from O_NOFOLLOW: a link. Anything else: say what lstat says (a socket cannot be opened: ENXIO).
+      const l = this.lstat(abs);
+      if (isFact(l))
+        return l.kind === 'l'
+          ? { kind: 'symlink' }
+          : l.kind === 'f'
+            ? { kind: 'unreadable', code }
+            : { kind: 'not-a-file' };
+      return l === undefined ? { kind: 'missing' } : { kind: 'unreadable', code };
+    }
+    try {
+      const st = fstatSync(fd, { bigint: true });
+      const fact = factOf(st, Date.now());
+      // Kept as the path's fact for the readers that look again (discovery, the view: `digest`); the secret scan's
+      // reads come after trim() and keep nothing.
+      if (digest && !this.lstats.has(abs)) this.lstats.set(abs, fact);
+      if (fact.kind !== 'f') return { kind: 'not-a-file' };
+      if (fact.size > maxBytes) return { kind: 'too-large', size: fact.size };
+      const buf = Buffer.allocUnsafe(fact.size);
+      let n = 0;
+      // Up to the size fstat gave, as readFileSync reads a regular file.
+      while (n < buf.length) {
+        const r = readSync(fd, buf, n, buf.length - n, null);
+        if (r === 0) break;
+        n += r;
+      }
+      const bytes = n === buf.length ? buf : buf.subarray(0, n);
+      if (digest && !this.digests.has(abs)) this.digests.set(abs, createHash('sha256').update(bytes).digest('hex'));
+      return { kind: 'file', bytes, fact };
+    } catch (err) {
+      return { kind: 'unreadable', code: (err as NodeJS.ErrnoException).code ?? 'EIO' };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * sha256 of a file's content (links followed, as kustomize reads them), from the run's one read of it; a file
+   * that cannot be read digests to `unreadable:<code>` (a cache key that changes when it becomes readable).
+   */
+  digest(abs: string): string {
+    const known = this.digests.get(abs);
+    if (known !== undefined) return known;
+    const l = this.lstat(abs);
+    if (isFact(l) && l.kind === 'l') {
+      // The render reads through the link: so does its digest (a link's bytes are never kept: reads do not follow).
+      const real = this.realpath(abs);
+      const d = real === undefined ? 'unreadable:ENOENT' : this.digest(real);
+      this.digests.set(abs, d);
+      return d;
+    }
+    const got = this.readNow(abs, Number.POSITIVE_INFINITY, true);
+    if (got.kind !== 'file') {
+      const d = `unreadable:${got.kind === 'unreadable' ? got.code : got.kind === 'missing' ? 'ENOENT' : 'EISDIR'}`;
+      this.digests.set(abs, d);
+      return d;
+    }
+    return this.digests.get(abs)!;
+  }
+
+  /**
+   * Every entry under `root` (folders with a trailing `/`), `.git` left out, links listed but never followed, from
+   * the run's folder listings; `skip` leaves out an entry and everything under it. See util/walk.ts.
+   */
+  tree(root: string, skip?: (path: string) => boolean): string[] {
+    return this.entries(root, skip).map((e) => (e.kind === 'd' ? `${e.path}/` : e.path));
+  }
+
+  /** tree() with each entry's kind (from the listing: `l` for a link, whatever it points at). */
+  entries(root: string, skip?: (path: string) => boolean): { path: string; kind: FactKind }[] {
+    const out: { path: string; kind: FactKind }[] = [];
+    const folders = [''];
+    while (folders.length > 0) {
+      const rel = folders.pop()!;
+      const listed = this.list(rel === '' ? root : join(root, rel));
+      if (!listed) continue; // unreadable folder: as fast-glob's suppressErrors did
+      for (const e of listed) {
+        if (e.name === '.git') continue;
+        const path = this.intern(rel === '' ? e.name : `${rel}/${e.name}`);
+        if (skip?.(path)) continue;
+        out.push({ path, kind: e.kind });
+        if (e.kind === 'd') folders.push(path);
+      }
+    }
+    return out;
+  }
+
+  /** One string per repeated path (walk inputs name the same base files for every overlay). */
+  intern(s: string): string {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    this.strings.set(s, s);
+    return s;
+  }
+}
+
+let current: FileFacts | undefined;
+let depth = 0;
+
+/** The run's facts inside `withRunFacts`; elsewhere a fresh instance (nothing remembered from before a change). */
+export function runFacts(): FileFacts {
+  return current ?? new FileFacts();
+}
+
+/**
+ * Runs `fn` with one FileFacts for everything it does; nested calls share the outer one. A module-level scope, not a
+ * parameter: the facts are asked for by a dozen modules at every stage, and threading one object through every
+ * stage's options would touch every shared signature for no behaviour of its own.
+ */
+export async function withRunFacts<T>(fn: (facts: FileFacts) => Promise<T>): Promise<T> {
+  current ??= new FileFacts();
+  depth++;
+  const facts = current;
+  try {
+    return await fn(facts);
+  } finally {
+    depth--;
+    if (depth === 0) current = undefined;
+  }
+}

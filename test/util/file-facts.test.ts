@@ -1,0 +1,146 @@
+/**
+ * The per-run file facts (issue 20): each path stat'ed, each folder listed and each file read once per run — and a
+ * change between two runs seen by the next one (render cache key, discovery memo, Argo CD view), links never read
+ * through where they were refused before.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readArgoView } from '../../src/argo/applications.js';
+import type { Config } from '../../src/config/types.js';
+import { discoverOverlays } from '../../src/discover/index.js';
+import { DiscoverMemo } from '../../src/discover/memo.js';
+import { cacheKey } from '../../src/render/cache.js';
+import type { RenderRequest } from '../../src/render/types.js';
+import { FileFacts, runFacts, withRunFacts } from '../../src/util/file-facts.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kfm-facts-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const app = (ns: string): string =>
+  `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: a\nspec:\n  destination:\n    namespace: ${ns}\n  source:\n    path: base\n`;
+
+describe('FileFacts', () => {
+  it('stats, lists and reads each path once, and digests from that one read', () => {
+    writeFileSync(join(dir, 'a.yaml'), 'a: 1\n');
+    const facts = new FileFacts();
+    for (let i = 0; i < 5; i++) {
+      facts.lstat(join(dir, 'a.yaml'));
+      facts.exists(join(dir, 'a.yaml'));
+      facts.list(dir);
+    }
+    expect(facts.counts).toMatchObject({ lstat: 1, list: 1 });
+    const read = facts.read(join(dir, 'a.yaml'), { digest: true });
+    expect(read.kind).toBe('file');
+    expect(facts.digest(join(dir, 'a.yaml'))).toMatch(/^[0-9a-f]{64}$/);
+    expect(facts.counts.read).toBe(1);
+  });
+
+  it('keeps bytes for the readers announced, and not past the last one', () => {
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources: []\n');
+    const facts = new FileFacts();
+    const abs = join(dir, 'kustomization.yaml');
+    expect(facts.read(abs, { readers: 3 }).kind).toBe('file');
+    expect(facts.keptForLater).toBe(14);
+    expect(facts.read(abs).kind).toBe('file');
+    expect(facts.read(abs).kind).toBe('file');
+    expect(facts.counts.read).toBe(1);
+    expect(facts.keptForLater).toBe(0);
+    facts.read(abs); // a fourth reader reads again: nothing is kept past the last announced one
+    expect(facts.counts.read).toBe(2);
+    // The size cap holds for kept bytes too.
+    facts.read(abs, { readers: 2 });
+    expect(facts.read(abs, { maxBytes: 4 })).toEqual({ kind: 'too-large', size: 14 });
+  });
+
+  it('never reads through a link, and does not block on a FIFO', () => {
+    writeFileSync(join(dir, 'real.yaml'), 'x: 1\n');
+    symlinkSync(join(dir, 'real.yaml'), join(dir, 'link.yaml'));
+    const facts = new FileFacts();
+    expect(facts.read(join(dir, 'link.yaml')).kind).toBe('symlink');
+    expect(facts.lstat(join(dir, 'link.yaml'))).toMatchObject({ kind: 'l' });
+    expect(facts.stat(join(dir, 'link.yaml'))).toMatchObject({ kind: 'f' });
+    // The render reads through a link: so does the render cache's digest of it.
+    expect(facts.digest(join(dir, 'link.yaml'))).toBe(facts.digest(join(dir, 'real.yaml')));
+    try {
+      execFileSync('mkfifo', [join(dir, 'pipe.yaml')]);
+    } catch {
+      return; // no mkfifo here
+    }
+    expect(facts.read(join(dir, 'pipe.yaml')).kind).toBe('not-a-file');
+  });
+
+  it('one instance per run; outside a run every call starts afresh', async () => {
+    expect(runFacts()).not.toBe(runFacts());
+    await withRunFacts(async (facts) => {
+      expect(runFacts()).toBe(facts);
+      await withRunFacts(async (inner) => expect(inner).toBe(facts));
+    });
+  });
+});
+
+describe('a file changed between two runs in one process', () => {
+  const config = {} as Config;
+
+  it('changes the render cache key', async () => {
+    mkdirSync(join(dir, 'o'));
+    writeFileSync(join(dir, 'o', 'kustomization.yaml'), 'resources:\n  - cm.yaml\n');
+    writeFileSync(join(dir, 'o', 'cm.yaml'), 'kind: ConfigMap\ndata:\n  a: "1"\n');
+    const request = {
+      root: dir,
+      overlay: { path: 'o', absPath: join(dir, 'o'), env: 'dev', layer: 'o', kustomizationFile: 'kustomization.yaml' },
+      inputs: ['o/kustomization.yaml', 'o/cm.yaml'],
+      origin: false,
+      allowExec: false,
+    } as unknown as RenderRequest;
+    const renderer = { command: 'kustomize', version: 'v5' };
+    const first = await withRunFacts(() => cacheKey(renderer, request));
+    expect(await withRunFacts(() => cacheKey(renderer, request))).toBe(first);
+    // Same size, same mtime: only the content (and the ctime/inode) differ.
+    writeFileSync(join(dir, 'o', 'cm.yaml'), 'kind: ConfigMap\ndata:\n  a: "2"\n');
+    utimesSync(join(dir, 'o', 'cm.yaml'), 1_000_000, 1_000_000);
+    const second = await withRunFacts(() => cacheKey(renderer, request));
+    expect(second).not.toBe(first);
+    // Within one run the first answer holds (the run renders what it keyed).
+    await withRunFacts(async () => {
+      const a = await cacheKey(renderer, request);
+      writeFileSync(join(dir, 'o', 'cm.yaml'), 'kind: ConfigMap\ndata:\n  a: "3"\n');
+      expect(await cacheKey(renderer, request)).toBe(a);
+    });
+    expect(await withRunFacts(() => cacheKey(renderer, request))).not.toBe(second);
+  });
+
+  it('is seen by the Argo CD view and by discovery with its memo', async () => {
+    mkdirSync(join(dir, 'base'));
+    writeFileSync(join(dir, 'base', 'kustomization.yaml'), 'resources: []\n');
+    writeFileSync(join(dir, 'app.yaml'), app('kfm-one'));
+    const cacheRoot = join(dir, '.kfm-gitops', 'cache');
+    const view = () => withRunFacts(() => readArgoView(dir, undefined, { cacheRoot }));
+    expect((await view()).deployments.map((d) => d.namespace)).toEqual(['kfm-one']);
+    writeFileSync(join(dir, 'app.yaml'), app('kfm-two'));
+    expect((await view()).deployments.map((d) => d.namespace)).toEqual(['kfm-two']);
+
+    const discover = () =>
+      withRunFacts(async () => {
+        const memo = DiscoverMemo.open(dir, config, false, { racyMs: 0 })!;
+        const found = await discoverOverlays(dir, config, {}, memo);
+        await memo.save();
+        return { found, memo };
+      });
+    const one = await discover();
+    expect(one.found.all.map((o) => o.path)).toEqual(['base']);
+    const two = await discover();
+    expect(two.memo.hits.scan).toBe(true);
+    mkdirSync(join(dir, 'extra'));
+    writeFileSync(join(dir, 'extra', 'kustomization.yaml'), 'resources: []\n');
+    const three = await discover();
+    expect(three.memo.hits.scan).toBe(false);
+    expect(three.found.all.map((o) => o.path)).toEqual(['base', 'extra']);
+    expect(three.found.argo.deployments.map((d) => d.namespace)).toEqual(['kfm-two']);
+  });
+});
