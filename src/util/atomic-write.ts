@@ -198,16 +198,28 @@ export function writeFileAtomicSync(
 ): void {
   assertWritable(file);
   if (options.mkdir !== false) mkdirpSync(dirname(file));
+  writeThenRename(file, content, options.mode !== undefined ? { mode: options.mode } : {}, (tmp) =>
+    assertWritable(tmp),
+  );
+}
+
+/** Writes a temp file beside `file` and renames it over `file` after `beforeRename`; on any throw, no temp is left. */
+function writeThenRename(
+  file: string,
+  content: string | Uint8Array,
+  flags: { flag?: string; mode?: number },
+  beforeRename: (tmp: string) => void,
+): void {
   const tmp = tempOf(file);
   try {
-    writeFileSync(tmp, content, options.mode !== undefined ? { mode: options.mode } : {});
-    assertWritable(tmp);
+    writeFileSync(tmp, content, flags);
+    beforeRename(tmp);
     renameSync(tmp, file);
   } catch (err) {
     try {
       unlinkSync(tmp);
     } catch {
-      // never created
+      // never created, or already renamed
     }
     throw err;
   }
@@ -254,21 +266,14 @@ export class FolderWriter {
   }
 
   write(name: string, content: string | Uint8Array, options: { mode?: number } = {}): void {
-    const file = join(this.dir, name);
-    const tmp = tempOf(file);
     this.recheck();
-    try {
-      writeFileSync(tmp, content, { flag: 'wx', ...(options.mode !== undefined ? { mode: options.mode } : {}) });
-      this.recheck(); // the folder may have been swapped while the temp file was written
-      renameSync(tmp, file);
-    } catch (err) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // never created, or already renamed
-      }
-      throw err;
-    }
+    // The folder may have been swapped while the temp file was written: checked again before the rename.
+    writeThenRename(
+      join(this.dir, name),
+      content,
+      { flag: 'wx', ...(options.mode !== undefined ? { mode: options.mode } : {}) },
+      () => this.recheck(),
+    );
   }
 }
 

@@ -44,11 +44,11 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function run(
+async function prepared(
   resources: Resource[],
   cache: ValidatorDiskCache | undefined,
   shipped?: ValidatorDiskCache,
-): Promise<string[]> {
+): Promise<ResourceValidator> {
   resetEngines();
   const validator = new ResourceValidator({
     release: '1.37',
@@ -57,6 +57,15 @@ async function run(
     resources,
   });
   await validator.prepare(resources, cache, shipped);
+  return validator;
+}
+
+async function run(
+  resources: Resource[],
+  cache: ValidatorDiskCache | undefined,
+  shipped?: ValidatorDiskCache,
+): Promise<string[]> {
+  const validator = await prepared(resources, cache, shipped);
   return resources.flatMap((r) =>
     validator.validate(r).map((v) => `${v.ruleId} ${JSON.stringify(v.path)} ${v.message}`),
   );
@@ -90,14 +99,7 @@ describe('validator disk cache', () => {
     const inMemory = await run(resources, undefined);
     expect(inMemory.filter((v) => v.includes('bogus'))).toHaveLength(4);
     const first = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;
-    resetEngines();
-    const validator = new ResourceValidator({
-      release: '1.37',
-      config: readSchemaConfig(undefined),
-      root: tmp,
-      resources,
-    });
-    await validator.prepare(resources, first);
+    const validator = await prepared(resources, first);
     expect(first.stats.writes).toBe(4);
     for (const r of resources) {
       const fn = validator.engine.get(validator.engine.kubernetesTarget(r.id.apiVersion, r.id.kind)!);
