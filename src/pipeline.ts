@@ -17,7 +17,7 @@ import type { Renderer } from './render/types.js';
 import { headStart, runChecks } from './run/checks.js';
 import { summaryOf, type PipelineOptions } from './run/common.js';
 import { releaseRenderedText } from './run/compact.js';
-import { onShells, PackStore } from './run/pack.js';
+import { onShells, PackStore, UNPACKED_RESOURCES } from './run/pack.js';
 import { resolveOrigins } from './run/origins.js';
 import type { ResultLayer } from './run/result-layer.js';
 import {
@@ -64,6 +64,8 @@ export interface CheckRunOptions extends Omit<PipelineOptions, 'checks'> {
   audit?: () => Promise<FindingInput[]>;
   /** The history of a --changed-since run, for the checks that read it (the secret scan of the change's commits). */
   changeHistory?: ChangeHistory;
+  /** Resources kept as parsed objects before overlays are packed (default UNPACKED_RESOURCES; 0: pack every one). */
+  unpackedResources?: number;
 }
 
 /** One run: every stage shares the run's file facts (util/file-facts.ts: each path stat'ed, each file read once). */
@@ -126,14 +128,18 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
   );
   let done = 0;
   let failed = 0;
-  // Rendered overlays are kept packed (run/pack.ts); the checks read their objects back overlay by overlay.
+  // Rendered overlays past the first UNPACKED_RESOURCES resources are kept packed (run/pack.ts); the checks read
+  // their objects back overlay by overlay.
   const packs = new PackStore();
+  const keepUnpacked = options.unpackedResources ?? UNPACKED_RESOURCES;
+  let unpacked = 0;
   const rendered = await mapPool(overlays, options.renderer.lanes ?? options.concurrency, async (overlay) => {
     const found: FindingInput[] = [];
     const r = await renderOverlay(overlay, { ...options, walk }, (f) => found.push(f));
     releaseRenderedText(r);
     const parsed = r.resources;
-    packs.pack(r);
+    if (unpacked + parsed.length > keepUnpacked) packs.pack(r);
+    else unpacked += parsed.length;
     for (const f of onShells(found, parsed, r.resources)) collector.add(f);
     // Every Secret value is known to the redactor before any finding is formatted (the objects are still cached).
     collector.redactor.addObjects(r.resources.map((res) => res.object));

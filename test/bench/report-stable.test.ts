@@ -332,7 +332,11 @@ function stable(report: ReportShape): unknown {
 
 async function checkReport(repo: string, mustNotShow?: string): Promise<unknown> {
   const r = await runCli(['check', repo, '--format', 'json', '--no-cache', '--concurrency', '2'], {
-    env: { KFM_TOOLS_DIR: join(repoRoot, '.tools', 'bin'), KFM_SECRETS_FINGERPRINT_KEY: '' },
+    env: {
+      KFM_TOOLS_DIR: join(repoRoot, '.tools', 'bin'),
+      KFM_SECRETS_FINGERPRINT_KEY: '',
+      KFM_UNPACKED_RESOURCES: '0',
+    },
   });
   expect(r.code, r.stderr).toBe(1);
   if (mustNotShow !== undefined) expect(r.stdout + r.stderr).not.toContain(mustNotShow);
@@ -345,7 +349,11 @@ describe('issue 20: the report of a planted bench repo does not change', () => {
     async () => {
       const repo = plantedRepo();
       const r = await runCli(['check', repo, '--format', 'json', '--no-cache', '--concurrency', '2'], {
-        env: { KFM_TOOLS_DIR: join(repoRoot, '.tools', 'bin'), KFM_SECRETS_FINGERPRINT_KEY: '' },
+        env: {
+          KFM_TOOLS_DIR: join(repoRoot, '.tools', 'bin'),
+          KFM_SECRETS_FINGERPRINT_KEY: '',
+          KFM_UNPACKED_RESOURCES: '0',
+        },
       });
       expect(r.code, r.stderr).toBe(1);
       const actual = stable(JSON.parse(r.stdout) as ReportShape);

@@ -72,6 +72,8 @@ export function checkRepo(
     timeoutMs: 60_000,
     origin: true,
     now,
+    // Every overlay packed (run/pack.ts), as past the first 5,000 resources of a real run: the fixtures exercise it.
+    unpackedResources: 0,
   });
 }
 

@@ -11,7 +11,7 @@ import { buildEnvInput, buildEnvInputJson, type EnvGroup } from '../../src/check
 import { onShells, PackStore } from '../../src/run/pack.js';
 import { SCHEMA_RULES } from '../../src/checks/schema/index.js';
 import type { Check, FindingInput, RenderedOverlay, Resource } from '../../src/types.js';
-import { fixtures } from '../helpers.js';
+import { fixtures, runCli } from '../helpers.js';
 import { checkRepo, hasKustomize, overlayFromYaml } from '../policy/helpers.js';
 
 const APP = `apiVersion: v1
@@ -214,4 +214,23 @@ describe('a check run over packed overlays (issue 20)', () => {
     },
     120_000,
   );
+});
+
+describe('KFM_UNPACKED_RESOURCES', () => {
+  it('is refused unless a whole number (one line, exit 2), and packing or not changes no finding', async () => {
+    const repo = join(fixtures, 'policy', 'dp-violation');
+    const bad = await runCli(['check', repo, '--format', 'json', '--no-cache'], {
+      env: { KFM_UNPACKED_RESOURCES: 'lots' },
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('KFM_UNPACKED_RESOURCES must be a whole number');
+    const findings = async (value: string): Promise<unknown> => {
+      const r = await runCli(['check', repo, '--format', 'json', '--no-cache'], {
+        env: { KFM_UNPACKED_RESOURCES: value },
+      });
+      expect(r.code, r.stderr).toBe(1);
+      return (JSON.parse(r.stdout) as { findings: unknown[] }).findings;
+    };
+    expect(await findings('0')).toEqual(await findings('100000'));
+  }, 120_000);
 });

@@ -186,6 +186,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           maxRenderBytes: (ctx.config.kustomize?.maxOutputMegabytes ?? 256) * 1024 * 1024,
           signal: abort.signal,
           onProgress: progress?.onProgress,
+          ...unpackedResources(io),
         });
         progress?.stop();
         await emitReport(io, report, plan, {
@@ -275,4 +276,17 @@ async function selectionFor(
 function needsUriPrefix(io: CliIO, plan: { console: string; files: { format: string }[] }): boolean {
   const formats = [plan.console, ...plan.files.map((f) => f.format)];
   return Boolean(io.env.GITHUB_STEP_SUMMARY) || formats.some((f) => f !== 'text' && f !== 'json');
+}
+
+/**
+ * KFM_UNPACKED_RESOURCES: how many rendered resources a run keeps as objects before it packs the rest (a memory/CPU
+ * trade-off, src/run/pack.ts; tests set 0 to pack everything). It changes no finding; a value that is not a
+ * non-negative integer is refused.
+ */
+function unpackedResources(io: CliIO): { unpackedResources?: number } {
+  const raw = io.env.KFM_UNPACKED_RESOURCES;
+  if (raw === undefined || raw === '') return {};
+  if (!/^\d+$/.test(raw))
+    throw new CliError(`KFM_UNPACKED_RESOURCES must be a whole number of resources, not ${JSON.stringify(raw)}`);
+  return { unpackedResources: Number(raw) };
 }
