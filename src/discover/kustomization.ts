@@ -209,19 +209,18 @@ interface Located {
   real: string;
 }
 
-/** What the walks of one run share: the run's file facts (util/file-facts.ts: stats, real paths) and names. */
+/**
+ * What the walks of one run share: the run's file facts (util/file-facts.ts: stats, real paths, and one string per
+ * path — every walk is kept for the run (walks.ts, the discovery memo), and the overlays of an app name the same
+ * files, each walk building its own copy of each name otherwise: a quarter of a 7,500-overlay repo's heap before
+ * rendering, issue 20).
+ */
 export interface WalkShared {
   facts: FileFacts;
-  /**
-   * One string per path for all the run's walks: every walk is kept for the run (walks.ts, the discovery memo), and
-   * the overlays of an app name the same files, each walk building its own copy of each name otherwise (a quarter
-   * of a 7,500-overlay repo's heap before rendering, issue 20).
-   */
-  names: Map<string, string>;
 }
 
 export function walkShared(): WalkShared {
-  return { facts: runFacts(), names: new Map() };
+  return { facts: runFacts() };
 }
 
 /** stat (following links) and real path of an existing target; `link` when the path itself is a symbolic link. */
@@ -428,13 +427,7 @@ export async function walkOverlayDetailed(
   await visit(overlayAbs);
   let bytes = 0;
   for (const size of inputs.values()) bytes += size ?? 0;
-  const names = options.shared?.names;
-  const intern = (name: string): string => {
-    const known = names?.get(name);
-    if (known !== undefined) return known;
-    names?.set(name, name);
-    return name;
-  };
+  const intern = (name: string): string => facts.intern(name);
   return {
     inputs: [...inputs.keys()].sort().map(intern),
     kustomizations: kustomizations.map(intern),

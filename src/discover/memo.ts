@@ -88,7 +88,6 @@ interface Walk {
 export type WalkTrace = (abs: string) => void;
 
 export class DiscoverMemo {
-  private readonly names = new Map<string, string>();
   private readonly racy = new Set<string>();
   private readonly keptWalks = new Map<string, Walk>();
   private readonly keptFacts = new Map<string, KustomizationFacts>();
@@ -266,8 +265,8 @@ export class DiscoverMemo {
   }
 
   /**
-   * A trace to hand to a walk: it stamps each path before the walk reads it. Its paths are kept as the stamp map's
-   * own keys, one string per path for all walks (the overlays of an app trace the same folders and files).
+   * A trace to hand to a walk: it stamps each path before the walk reads it. Its paths are kept as one string per
+   * path for all walks (the overlays of an app trace the same folders and files).
    */
   tracer(): { trace: WalkTrace; deps: Set<string> } {
     const deps = new Set<string>();
@@ -281,12 +280,9 @@ export class DiscoverMemo {
     };
   }
 
-  /** The stamp map's own string for a stamped path. */
+  /** One string per stamped path (the run's file facts keep them). */
   private keyOf(abs: string): string {
-    const canonical = this.names.get(abs);
-    if (canonical !== undefined) return canonical;
-    this.names.set(abs, abs);
-    return abs;
+    return this.files.intern(abs);
   }
 
   rememberWalk(overlayAbs: string, details: WalkDetails, deps: Set<string>): void {

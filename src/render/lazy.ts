@@ -5,7 +5,7 @@
  * are loaded on the first render or warm-up, so a warm run does not pay for importing them (startup, issue 20).
  */
 import type { KustomizeCommand } from './resolve.js';
-import type { Renderer, RenderOutcome, RenderRequest } from './types.js';
+import { workerLanes, type Renderer, type RenderOutcome, type RenderRequest } from './types.js';
 
 export interface LazyRendererOptions {
   /** Renders at once (--concurrency). */
@@ -32,7 +32,7 @@ export class LazyRenderer implements Renderer {
     // passes its inner renderer's on): test/render/lazy.test.ts keeps the two equal.
     this.command = cmd.worker ? cmd.file : cmd.display;
     this.version = cmd.version;
-    if (cmd.worker) this.lanes = options.concurrency * 2;
+    if (cmd.worker) this.lanes = workerLanes(options.concurrency);
     if (cmd.helm !== undefined) this.helm = cmd.helm;
   }
 

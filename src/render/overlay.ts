@@ -164,7 +164,7 @@ async function pinpointLine(kustomizationAbs: string, message: string): Promise<
   try {
     text = await readFile(kustomizationAbs, 'utf8');
   } catch {
-    return undefined;
+    return undefined; // a hint only: the render error is reported all the same, on the kustomization's first line
   }
   const lines = text.split('\n');
   const field = /unknown field "([^"]+)"/.exec(message)?.[1];

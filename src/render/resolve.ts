@@ -62,7 +62,7 @@ async function workerVersion(file: string): Promise<string | undefined> {
         ? v.kustomize
         : undefined;
   } catch {
-    return undefined;
+    return undefined; // not a kfm-render of a known protocol: the resolver goes on to kustomize, or refuses to run
   }
   if (version && stamp) writeVersionMemo(file, { stamp, version });
   return version;
@@ -85,7 +85,7 @@ function binaryStamp(file: string): string | undefined {
   try {
     return `${WORKER_PROTOCOLS.join(',')}:${fileStamp(statSync(file, { bigint: true }))}`;
   } catch {
-    return undefined;
+    return undefined; // no stamp: the version memo is not used (a cache miss), the binary is asked
   }
 }
 
@@ -120,7 +120,7 @@ function isExecutable(file: string): boolean {
     accessSync(file, constants.X_OK);
     return statSync(file).isFile();
   } catch {
-    return false;
+    return false; // not runnable: the resolver tries the next candidate, or refuses to run (KustomizeNotFoundError)
   }
 }
 

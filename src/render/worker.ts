@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { sealedEnv } from './sealed-env.js';
 import { relative } from 'node:path';
 import { cleanMessage, OriginWrappers } from './kustomize.js';
-import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
+import { workerLanes, type RenderOutcome, type RenderRequest, type Renderer } from './types.js';
 
 interface Header {
   id: number;
@@ -190,9 +190,7 @@ export class WorkerRenderer implements Renderer {
     private readonly env: NodeJS.ProcessEnv = sealedEnv(process.env, { keepPath: true }),
     readonly helm?: string,
   ) {
-    // Measured on the medium bench repo (2 cores): with lanes = workers the workers idled while this process walked
-    // and parsed each overlay; twice as many lanes keeps both busy.
-    this.lanes = workers * 2;
+    this.lanes = workerLanes(workers);
     // The path, as for the CLI renderer: the render cache keys on it, so another build is another cache.
     this.command = file;
     this.version = version;
