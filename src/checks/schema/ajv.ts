@@ -151,6 +151,21 @@ function uniqueKeywordCode(cxt: KeywordCxt): void {
   });
 }
 
+/**
+ * ajv hands `new Function` its validator as `…return function validateN(…){…}`. V8 pre-parses such a function when
+ * the code is compiled and parses it again in full on its first call; a CRD's validator is megabytes of generated
+ * code, so the second parse was ~1 s of the ~5 s of schema CPU on redhat-cop/gitops-catalog (issue 20). In
+ * parentheses, V8 compiles it eagerly in one pass (its heuristic for functions called at once). Only the exact
+ * shape ajv writes for a root validator is rewritten; anything else is left as it is (it then compiles as before).
+ */
+export function eagerValidator(code: string, env?: { validateName?: unknown }): string {
+  if (env?.validateName === undefined) return code;
+  const marker = `return function ${String(env.validateName)}(`;
+  const at = code.indexOf(marker);
+  if (at < 0 || code.indexOf(marker, at + 1) >= 0 || !code.endsWith('}')) return code;
+  return `${code.slice(0, at)}return (${code.slice(at + 'return '.length)})`;
+}
+
 export function createAjv(): Ajv {
   const ajv = new Ajv2020({
     allErrors: true,
@@ -163,7 +178,14 @@ export function createAjv(): Ajv {
     // `source` + `esm` let the disk cache write compiled validators out as modules (standalone code). No
     // optimisation pass over the generated code: it was a third of compiling a Deployment, the price of every cold
     // run, and won back ~1 µs per validated resource (issue 20, bench/schema.bench.mjs).
-    code: { optimize: false, regExp: regExpEngine, source: true, esm: true, formats: new Name(RUNTIME_NAMES.formats) },
+    code: {
+      optimize: false,
+      process: eagerValidator,
+      regExp: regExpEngine,
+      source: true,
+      esm: true,
+      formats: new Name(RUNTIME_NAMES.formats),
+    },
   });
   ajv.addKeyword({
     keyword: UNIQUE_KEYWORD,
