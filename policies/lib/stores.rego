@@ -83,7 +83,7 @@ store_image(img) if {
 	segs := split(n, "-")
 	some k in numbers.range(1, count(segs))
 	product := concat("-", array.slice(segs, 0, k))
-	product in family_names
+	family_names[product] # set lookup: `in` walks the whole set in Wasm
 	regex.match(store_data.suffix, substring(n, count(product), -1))
 }
 
@@ -127,7 +127,7 @@ direct_store_service_keys contains key if {
 store_service_keys := direct_store_service_keys | {k |
 	some k, _ in external_name_graph
 	some r in graph.reachable(external_name_nodes, {k})
-	r in direct_store_service_keys
+	direct_store_service_keys[r]
 }
 
 # graph.reachable needs every node as a key: targets that are not ExternalName Services get no edges.
@@ -219,7 +219,7 @@ claim_refs(w) := [{"name": v.persistentVolumeClaim.claimName, "path": array.conc
 	is_string(v.persistentVolumeClaim.claimName)
 ]
 
-store_claim(ns, claim) if concat("/", [ns, claim]) in store_claim_keys
+store_claim(ns, claim) if store_claim_keys[concat("/", [ns, claim])]
 
 store_claim(ns, claim) if {
 	some prefix in store_claim_prefixes

@@ -37,7 +37,7 @@ gateway_route_kinds := {"HTTPRoute", "TLSRoute", "GRPCRoute", "TCPRoute", "UDPRo
 violations contains v if {
 	some i, r in input.resources
 	some b in backends(r)
-	concat("/", [b.namespace, b.name]) in stores.store_service_keys
+	stores.store_service_keys[concat("/", [b.namespace, b.name])] # set lookup, not a walk of the set
 	v := {
 		"id": "KFM-TM-001",
 		"msg": concat("", [r.kind, " ", k8s.display_name(r), " exposes store Service ", b.namespace, "/", b.name, "; only the governed API may be exposed"]),

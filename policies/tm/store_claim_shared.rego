@@ -20,7 +20,7 @@ import data.kfm_lib.stores
 violations contains v if {
 	some i, w in input.resources
 	k8s.is_workload(w)
-	not i in stores.store_workloads
+	not stores.store_workloads[i]
 	some ref in stores.claim_refs(w)
 	stores.store_claim(k8s.namespace(w), ref.name)
 	v := {

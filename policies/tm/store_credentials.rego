@@ -19,10 +19,10 @@ import data.kfm_lib.stores
 violations contains v if {
 	some i, w in input.resources
 	k8s.is_workload(w)
-	not i in stores.store_workloads
+	not stores.store_workloads[i]
 	not stores.governed_api(w)
 	some ref in stores.secret_refs(w)
-	concat("/", [k8s.namespace(w), ref.name]) in stores.store_secret_keys
+	stores.store_secret_keys[concat("/", [k8s.namespace(w), ref.name])]
 	v := {
 		"id": "KFM-TM-005",
 		"msg": concat("", [w.kind, " ", k8s.namespace(w), "/", k8s.display_name(w), " references secret ", ref.name, ", a store credential; only the governed API may use it"]),

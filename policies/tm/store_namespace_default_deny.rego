@@ -23,7 +23,7 @@ import data.kfm_lib.stores
 # policy must ship with the store (same Argo CD Application, same sync).
 violations contains v if {
 	some [o, ns] in store_namespaces
-	not [o, ns] in default_deny
+	not default_deny[[o, ns]]
 	in_ns := array.concat(in_namespace(stores.store_workloads, o, ns), in_namespace(overlay_store_services, o, ns))
 	r := input.resources[in_ns[0]]
 	names := [concat("", [input.resources[i].kind, " ", k8s.display_name(input.resources[i])]) | some i in in_ns]
