@@ -240,3 +240,34 @@ describe('did-you-mean', () => {
     expect(closestField('banana', known)).toBeUndefined();
   });
 });
+
+describe('schema lookups per overlay (issue 20)', () => {
+  // Lookups are memoised per kind, and per overlay only where a CRD of the run defines the kind: each overlay must
+  // still be judged by the CRD it renders itself, and a kind no CRD defines the same way in every overlay.
+  const schema = (field: string): string => `          type: object
+          properties:
+            spec:
+              type: object
+              additionalProperties: false
+              properties:
+                ${field}: {type: string}`;
+  const widget = 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: big}\n';
+  const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\nbogus: 1\n';
+
+  it("validates each overlay's custom resource against its own overlay's CRD, built-in kinds alike everywhere", async () => {
+    const resources = [
+      ...parse(`${crd(schema('colour'))}---\n${widget}---\n${cm}`, 'apps/a'),
+      ...parse(`${crd(schema('size'))}---\n${widget}---\n${cm}`, 'apps/b'),
+      // No CRD of its own: the first one seen (apps/a's), which has no `size`.
+      ...parse(`${widget}---\n${cm}`, 'apps/c'),
+    ];
+    const found = await check(resources);
+    const unknown = (overlay: string, kind: string): string[] =>
+      found.filter((f) => f.overlay === overlay && f.kind === kind).map((f) => `${f.ruleId} ${f.path}`);
+    expect(unknown('apps/a', 'Widget')).toEqual(['KFM-SCHEMA-002 spec.size']);
+    expect(unknown('apps/b', 'Widget')).toEqual([]);
+    expect(unknown('apps/c', 'Widget')).toEqual(['KFM-SCHEMA-002 spec.size']);
+    for (const overlay of ['apps/a', 'apps/b', 'apps/c'])
+      expect(unknown(overlay, 'ConfigMap')).toEqual(['KFM-SCHEMA-002 bogus']);
+  });
+});

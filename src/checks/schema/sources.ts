@@ -119,6 +119,11 @@ export class RunCrds {
     }
   }
 
+  /** Whether any CRD of the run defines this apiVersion and kind (else no answer depends on the overlay). */
+  defines(apiVersion: string, kind: string): boolean {
+    return this.byKey.has(gvKey(apiVersion, kind));
+  }
+
   /** The definition for a resource: from its own overlay when that overlay renders the CRD, else the first seen. */
   find(apiVersion: string, kind: string, overlay: string): RunCrdEntry | undefined {
     const list = this.byKey.get(gvKey(apiVersion, kind));
