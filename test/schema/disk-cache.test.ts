@@ -36,6 +36,26 @@ spec:
   syncPolicy: {automated: {selfheal: true}}
 `;
 
+/** A CRD of group example.com serving v1 whose root `properties` are `properties` (YAML at 12 spaces). */
+function crdOf(kind: string, plural: string, properties: string): string {
+  return `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: ${plural}.example.com}
+spec:
+  group: example.com
+  names: {kind: ${kind}, plural: ${plural}}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            ${properties}`;
+}
+
 let tmp: string;
 let env: NodeJS.ProcessEnv;
 beforeEach(() => {
@@ -113,26 +133,15 @@ describe('validator disk cache', () => {
   it('serves validators whose generated code needs ajv runtime helpers (string lengths, deep equality) from the cache', async () => {
     // ajv's standalone code calls require() for these helpers even in an ES module: such entries never loaded, so
     // every run compiled them again (23 of redhat-cop/gitops-catalog's shipped schemas, ~3 s of CPU per run).
-    const crd = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: gadgets.example.com}
-spec:
-  group: example.com
-  names: {kind: Gadget, plural: gadgets}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
+    const crd = `${crdOf(
+      'Gadget',
+      'gadgets',
+      `spec:
               type: object
               properties:
                 name: {type: string, maxLength: 3}
-                tags: {type: array, uniqueItems: true, items: {type: object}}
+                tags: {type: array, uniqueItems: true, items: {type: object}}`,
+    )}
 ---
 apiVersion: example.com/v1
 kind: Gadget
@@ -169,22 +178,7 @@ spec: {name: toolong, tags: [{a: 1}, {a: 1}]}
   it("schemas shipped with the tool go to the per-user cache (outside the repository), a CRD of the run to the repository's", async () => {
     // A Deployment (the release's definitions), an Application (the shipped CRD pack), a CRD of the run and its object.
     const crd = `---
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec: {type: object, properties: {size: {type: integer}}}
+${crdOf('Widget', 'widgets', 'spec: {type: object, properties: {size: {type: integer}}}')}
 ---
 apiVersion: example.com/v1
 kind: Widget
