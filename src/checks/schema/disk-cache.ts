@@ -21,7 +21,7 @@ import { allowedWriteRoots, allowWritesUnder, writeFileAtomicSync } from '../../
 import { userKeyFile } from '../../util/user-key.js';
 
 /** Bump when the generated code's shape changes (ajv options, runtime names). */
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 const AJV_VERSION = (createRequire(import.meta.url)('ajv/package.json') as { version: string }).version;
 const HEADER = '// kfm-gitops schema validator; mac=';
 
@@ -117,7 +117,7 @@ export class ValidatorDiskCache {
       const runtime =
         `import { formats as ${RUNTIME_NAMES.formats}, regExpEngine as ${RUNTIME_NAMES.regExp}, uniqueErrors as ${RUNTIME_NAMES.unique} } from ${JSON.stringify(RUNTIME_URL)};\n` +
         `import { createRequire as kfmCreateRequire } from 'node:module';\nconst require = kfmCreateRequire(${JSON.stringify(RUNTIME_URL)});\n`;
-      const body = runtime + standaloneCode(ajv, fn);
+      const body = runtime + eagerModule(standaloneCode(ajv, fn), fn);
       ensureIgnoredDir(this.dir);
       const file = join(this.dir, `${key}.mjs`);
       writeFileAtomicSync(file, this.auth.seal(HEADER, key, body), { mkdir: false });
@@ -126,4 +126,30 @@ export class ValidatorDiskCache {
       this.writable = false;
     }
   }
+}
+
+/**
+ * The root validator of a standalone module as a parenthesised function expression, its exports after it: V8 then
+ * compiles it in one pass on import instead of pre-parsing the function declaration and parsing it again in full on
+ * its first call (the same as eagerValidator in ajv.ts does for compiled validators; a cached CRD validator is
+ * megabytes of code, issue 20). Anything but the exact shape ajv writes is left as it is.
+ */
+export function eagerModule(code: string, fn: ValidateFunction): string {
+  const source = (fn as { source?: { validateName?: unknown; validateCode?: unknown } }).source;
+  const name = source?.validateName === undefined ? '' : String(source.validateName);
+  const own = source?.validateCode;
+  if (!/^validate\d+$/.test(name) || typeof own !== 'string' || !own.startsWith(`function ${name}(`)) return code;
+  const exports = `export const validate = ${name};export default ${name};`;
+  const at = code.indexOf(exports);
+  const fnAt = code.indexOf(own);
+  if (at < 0 || code.indexOf(exports, at + 1) >= 0 || fnAt < 0 || code.indexOf(own, fnAt + 1) >= 0) return code;
+  const withoutExports = code.slice(0, at) + code.slice(at + exports.length);
+  const start = withoutExports.indexOf(own);
+  // A declaration is hoisted, an assigned expression is not: only when nothing but the statement that follows it
+  // names the root validator (no wrapper of a recursive reference built before it) may it become one.
+  const after = withoutExports.slice(start + own.length);
+  const evaluated = `${name}.evaluated = `;
+  const rest = withoutExports.slice(0, start) + (after.startsWith(evaluated) ? after.slice(evaluated.length) : after);
+  if (new RegExp(`\\b${name}\\b`).test(rest)) return code;
+  return `${withoutExports.slice(0, start)}var ${name} = (${own});${withoutExports.slice(start + own.length)}\n${exports}\n`;
 }
