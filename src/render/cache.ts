@@ -13,7 +13,7 @@
  * maps findings to the same files as a fresh render — also when the repo was moved or copied with its cache.
  */
 import { createHash } from 'node:crypto';
-import { open, seal } from '../util/seal.js';
+import { open, SEAL_OVERHEAD, sealParts } from '../util/seal.js';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
 import { readFileSync } from 'node:fs';
 import { readdir, rm, stat, unlink } from 'node:fs/promises';
@@ -113,7 +113,15 @@ export class CachingRenderer implements Renderer {
     // The JSON documents are kept beside the text (a hit then needs no YAML parse either), never for origin renders:
     // their paths were rewritten in the text only.
     const documents = origin ? undefined : outcome.documents;
-    await this.write(file, key, request.overlay.path, text, origin, documents);
+    // Unchanged text is stored from the bytes the renderer sent (no second UTF-8 encoding of ~10 MB on a cold run).
+    const raw = origin ? undefined : outcome.raw;
+    await this.write(file, {
+      key,
+      overlay: request.overlay.path,
+      text: raw?.text ?? text,
+      origin,
+      documents: documents !== undefined ? (raw?.documents ?? documents) : undefined,
+    });
     // The same canonical form a hit returns, so cold and warm runs cannot differ.
     return {
       ok: true,
@@ -157,19 +165,12 @@ export class CachingRenderer implements Renderer {
     return undefined;
   }
 
-  private async write(
-    file: string,
-    key: string,
-    overlay: string,
-    text: string,
-    origin: boolean,
-    documents: string | undefined,
-  ): Promise<void> {
+  private async write(file: string, entry: Parameters<typeof encodeEntry>[0]): Promise<void> {
     if (!(await this.prepare())) return;
     try {
       // Synchronous (one entry per overlay): fs/promises' round trips cost more CPU than the write (issue 20). The
       // folder was checked once (prepare); each entry is a temp file and a rename (util/atomic-write.ts FolderWriter).
-      this.writer!.write(basename(file), encodeEntry({ key, overlay, text, origin, documents }));
+      this.writer!.write(basename(file), encodeEntry(entry));
       this.stats.writes++;
     } catch (err) {
       this.cannotWrite(err);
@@ -293,26 +294,29 @@ export function renderCacheSecret(): Buffer {
   return defaultSecret;
 }
 
-/** One header line of JSON, then the rendered text (and its JSON documents, if any), encrypted with the per-user key. */
+/**
+ * One header line of JSON, then the rendered text (and its JSON documents, if any), encrypted with the per-user key.
+ * Text and documents may be given as the UTF-8 bytes the renderer sent (render/worker.ts): no re-encoding.
+ */
 export function encodeEntry(
-  entry: { key: string; overlay: string; text: string; origin: boolean; documents?: string },
+  entry: { key: string; overlay: string; text: string | Uint8Array; origin: boolean; documents?: string | Uint8Array },
   secret: Buffer = renderCacheSecret(),
 ): Buffer {
-  const text = Buffer.from(entry.text, 'utf8');
-  const documents = entry.documents !== undefined ? Buffer.from(entry.documents, 'utf8') : undefined;
+  const text = typeof entry.text === 'string' ? Buffer.from(entry.text, 'utf8') : entry.text;
+  const documents = typeof entry.documents === 'string' ? Buffer.from(entry.documents, 'utf8') : entry.documents;
   // The fields that say how to read the body (its key, origin flag, where the JSON starts) are sealed with it: a
   // header edited in place, or a body moved under another key's name, no longer opens as that entry.
   const bound = Buffer.from(`${boundFields(entry.key, entry.origin, documents?.length)}\n`, 'utf8');
-  const body = seal(Buffer.concat(documents ? [bound, text, documents] : [bound, text]), secret);
+  const parts = documents ? [bound, text, documents] : [bound, text];
   const header: EntryHeader = {
     format: CACHE_FORMAT,
     key: entry.key,
     overlay: entry.overlay,
     origin: entry.origin,
-    bytes: body.length,
+    bytes: SEAL_OVERHEAD + bound.length + text.length + (documents?.length ?? 0),
     ...(documents ? { documents: documents.length } : {}),
   };
-  return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), body]);
+  return sealParts(parts, secret, Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'));
 }
 
 /** The entry's text when the header parses, names this key and format, and the body opens with the key; else undefined. */

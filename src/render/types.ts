@@ -13,6 +13,11 @@ export type RenderOutcome =
        * parse; the text stays the reference (parse/documents.ts decides when the JSON may stand in for it).
        */
       documents?: string;
+      /**
+       * The UTF-8 bytes `text` and `documents` were decoded from, as the renderer received them: the render cache
+       * stores these instead of encoding the strings again. Absent when the text is not the renderer's own bytes.
+       */
+      raw?: { text: Uint8Array; documents?: Uint8Array };
     }
   | {
       ok: false;

@@ -305,7 +305,13 @@ export class WorkerRenderer implements Renderer {
     const yamlBytes = header.bytes ?? 0;
     const text = body.toString('utf8', 0, yamlBytes);
     if (!header.json || originBase !== undefined) return { ok: true, text, originBase };
-    return { ok: true, text, originBase, documents: body.toString('utf8', yamlBytes) };
+    return {
+      ok: true,
+      text,
+      originBase,
+      documents: body.toString('utf8', yamlBytes),
+      raw: { text: body.subarray(0, yamlBytes), documents: body.subarray(yamlBytes) },
+    };
   }
 
   async dispose(): Promise<void> {

@@ -15,6 +15,8 @@ class FakeRenderer implements Renderer {
   fail = false;
   /** JSON documents to send beside the text, as kfm-render does. */
   documents: string | undefined;
+  /** Send the UTF-8 bytes the text and documents were read from, as render/worker.ts does. */
+  raw = false;
   constructor(
     public version = 'v5.7.1',
     private readonly wrapper = mkdtempSync(join(tmpdir(), 'kfm-fake-wrapper-')),
@@ -41,11 +43,22 @@ class FakeRenderer implements Renderer {
       `  body: ${JSON.stringify(body)}`,
       '',
     ].join('\n');
-    if (request.origin) return { ok: true, text, originBase: this.wrapper, documents: this.documents };
+    const raw = (t: string): { raw?: { text: Uint8Array; documents?: Uint8Array } } =>
+      this.raw
+        ? {
+            raw: {
+              text: Buffer.from(t),
+              ...(this.documents !== undefined ? { documents: Buffer.from(this.documents) } : {}),
+            },
+          }
+        : {};
+    if (request.origin) return { ok: true, text, originBase: this.wrapper, documents: this.documents, ...raw(text) };
+    const plain = text.replace(/ {4}(alpha\.)?config[\s\S]*?(?= {2}name)/, '');
     return {
       ok: true,
-      text: text.replace(/ {4}(alpha\.)?config[\s\S]*?(?= {2}name)/, ''),
+      text: plain,
       ...(this.documents !== undefined ? { documents: this.documents } : {}),
+      ...raw(plain),
     };
   }
   async dispose(): Promise<void> {}
@@ -153,6 +166,22 @@ describe('CachingRenderer', () => {
     expect(decodeEntry(edit({ origin: true }), header.key)).toBeUndefined();
     const otherKey = 'f'.repeat(header.key.length);
     expect(decodeEntry(edit({ key: otherKey }), otherKey)).toBeUndefined();
+  });
+
+  it("stores the renderer's own bytes unchanged, and never the bytes of an origin render whose paths it rewrote", async () => {
+    const inner = new FakeRenderer();
+    inner.documents = '[{"kind":"ConfigMap","data":{"body":"ü"}}]';
+    inner.raw = true;
+    const cold = await new CachingRenderer(inner, { dir: cacheDir }).render(request({ origin: false }));
+    expect(cold.ok && 'raw' in cold).toBe(false); // the bytes end at the cache: nothing downstream keeps them
+    const warm = await new CachingRenderer(new FakeRenderer(), { dir: cacheDir }).render(request({ origin: false }));
+    expect(warm).toEqual({ ...cold, cached: true });
+    rmSync(cacheDir, { recursive: true });
+    // The origin render's text is rewritten (root-relative paths): the entry holds the rewritten text, not the raw.
+    const origin = await new CachingRenderer(inner, { dir: cacheDir }).render(request());
+    const warmOrigin = await new CachingRenderer(new FakeRenderer(), { dir: cacheDir }).render(request());
+    expect(warmOrigin).toEqual({ ...origin, cached: true });
+    expect(warmOrigin.ok && warmOrigin.text).toContain('      path: base/cm.yaml\n');
   });
 
   it('a fresh process (new renderer) hits the entry the last one wrote', async () => {
