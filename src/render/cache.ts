@@ -27,6 +27,7 @@ import { FolderWriter } from '../util/atomic-write.js';
 /** Bump when the entry layout or the key material changes: old entries then simply stop matching. */
 export const CACHE_FORMAT = 'kfm-gitops-render-cache/3';
 
+const KUSTOMIZATION = new Set(KUSTOMIZATION_NAMES);
 const ORIGIN_KEY = 'config.kubernetes.io/origin';
 const TRANSFORMATIONS_KEY = 'alpha.config.kubernetes.io/transformations';
 /** Temp files older than this are leftovers of a killed run. */
@@ -59,7 +60,6 @@ export class CachingRenderer implements Renderer {
   private writable = true;
   private prepared: Promise<boolean> | undefined;
   private writer: FolderWriter | undefined;
-  private readonly digests = new DigestMemo();
 
   constructor(
     private readonly inner: Renderer,
@@ -83,7 +83,7 @@ export class CachingRenderer implements Renderer {
       this.stats.bypassed++;
       return this.inner.render(request);
     }
-    const key = await cacheKey(this.inner, request, this.digests);
+    const key = await cacheKey(this.inner, request);
     const file = join(this.options.dir, `${key}.entry`);
     const hit = await this.read(file, key);
     if (hit !== undefined) {
@@ -142,7 +142,7 @@ export class CachingRenderer implements Renderer {
   private async read(file: string, key: string): Promise<DecodedEntry | undefined> {
     let buf: Buffer;
     try {
-      buf = readFileSync(file); // synchronous: see DigestMemo.digest
+      buf = readFileSync(file); // synchronous: see cacheKey
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR')
@@ -218,42 +218,37 @@ export class CachingRenderer implements Renderer {
 }
 
 /**
- * Digests of files and listings of folders for the cache key, from the run's file facts (util/file-facts.ts): each
- * file is stat'ed and read once per run whatever the number of overlays naming it (measured on the medium bench repo
- * before: ~6,000 file reads and ~16 stats per base file for 300 overlays), and a file the Argo CD view already read
- * is not read again (its digest was kept from that read).
- */
-export class DigestMemo {
-  async digest(abs: string): Promise<string> {
-    return runFacts().digest(abs);
-  }
-
-  /** Names of the regular files directly in a folder. */
-  async fileNames(abs: string): Promise<string[]> {
-    return (runFacts().list(abs) ?? []).filter((e) => e.kind === 'f').map((e) => e.name);
-  }
-}
-
-/**
  * sha256 over the cache format, the renderer, the output-changing flags, the overlay, and the content of every
  * input file — plus every other file directly inside a kustomization folder the overlay reaches, so a file read
  * through a field the walker does not model still invalidates the entry (over-invalidating is cheap; a stale hit
  * is a wrong answer).
+ *
+ * Digests and folder listings come from the run's file facts (util/file-facts.ts): each file is stat'ed and read
+ * once per run whatever the number of overlays naming it, and a file the Argo CD view already read is not read
+ * again. They are synchronous: awaiting each of the ~6,400 digests of the medium bench repo's 300 keys cost a
+ * promise and a microtask turn apiece (issue 20).
  */
 export async function cacheKey(
   renderer: Pick<Renderer, 'command' | 'version'>,
   request: RenderRequest,
-  memo: DigestMemo = new DigestMemo(),
 ): Promise<string> {
+  return cacheKeyNow(renderer, request);
+}
+
+function cacheKeyNow(renderer: Pick<Renderer, 'command' | 'version'>, request: RenderRequest): string {
+  const facts = runFacts();
   const root = request.root;
   const kustomizationFile =
     request.overlay.path === '.'
       ? request.overlay.kustomizationFile
       : `${request.overlay.path}/${request.overlay.kustomizationFile}`;
-  const files = new Set([...(request.inputs ?? []), kustomizationFile]);
-  const dirs = [...files].filter((f) => KUSTOMIZATION_NAMES.includes(posix.basename(f))).map((f) => posix.dirname(f));
+  const files = new Set(request.inputs);
+  files.add(kustomizationFile);
+  const dirs: string[] = [];
+  for (const f of files) if (KUSTOMIZATION.has(posix.basename(f))) dirs.push(posix.dirname(f));
   for (const dir of dirs) {
-    for (const name of await memo.fileNames(join(root, dir))) files.add(dir === '.' ? name : `${dir}/${name}`);
+    for (const e of facts.list(join(root, dir)) ?? [])
+      if (e.kind === 'f') files.add(dir === '.' ? e.name : `${dir}/${e.name}`);
   }
   const hash = createHash('sha256');
   hash.update(
@@ -266,7 +261,7 @@ export async function cacheKey(
       request.overlay.path,
     ]),
   );
-  for (const f of [...files].sort()) hash.update(`\n${f}\0${await memo.digest(join(root, f))}`);
+  for (const f of [...files].sort()) hash.update(`\n${f}\0${facts.digest(join(root, f))}`);
   return hash.digest('hex');
 }
 
