@@ -168,6 +168,18 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
       return { resources, findings };
     }
   }
+  // Before the full parser: it builds a node tree of the whole stream, so a 20 MB document would be parsed (seconds,
+  // hundreds of MB) only to be refused by size below. A document cannot span a `---`/`...` line, so the text between
+  // two such lines bounds the size of the document it holds: over the limit, the stream is refused unparsed.
+  const oversized = text.length > limits.maxDocumentBytes ? oversizedChunk(text, limits.maxDocumentBytes) : undefined;
+  if (oversized) {
+    problem(
+      RENDER_LIMIT,
+      `the document at line ${oversized.line} is over the limit of ${limits.maxDocumentBytes} bytes`,
+      oversized.line,
+    );
+    return { resources, findings };
+  }
   let docs: Document.Parsed[];
   try {
     docs = parseAllDocuments(text, {
@@ -339,4 +351,26 @@ function findUnsafeTag(doc: Document.Parsed): { tag: string; line?: number } | u
 export function firstLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.split('\n')[0].trim();
+}
+
+/** Document markers at the start of a line (`---`, `...`, alone or followed by a blank): where documents can start or end. */
+const MARKER = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
+
+/** The first stretch between document markers longer than `max` (its first line), if any. */
+function oversizedChunk(text: string, max: number): { line: number } | undefined {
+  let start = 0;
+  const ends: number[] = [];
+  for (const m of text.matchAll(MARKER)) ends.push(m.index);
+  ends.push(text.length);
+  for (const end of ends) {
+    if (end - start > max) return { line: lineAt(text, start) };
+    start = end;
+  }
+  return undefined;
+}
+
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
 }
