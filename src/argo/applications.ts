@@ -301,7 +301,9 @@ function* argoDocuments(text: string, tooLarge: (line: number, bytes: number) =>
     const lineBase = line;
     line += countNewlines(chunk);
     start = end;
-    if (!chunk.includes('argoproj.io') && !chunk.includes('\\')) continue;
+    // As for the file (readArgoView): only an Application or ApplicationSet contributes, and a stretch of one spells
+    // the kind (anchors, aliases and merge keys do not reach across documents).
+    if (!chunk.includes('\\') && !(chunk.includes('argoproj.io') && chunk.includes('Application'))) continue;
     // Past the sniff limit js-yaml alone takes seconds (0.23 µs a byte on hostile flow collections): refused unread.
     // A small stretch goes straight to the positional parser (sniffing first would only add js-yaml's time).
     const argo = chunk.length <= SNIFF_FROM_BYTES || (chunk.length <= MAX_SNIFF_BYTES && mayBeArgo(chunk));

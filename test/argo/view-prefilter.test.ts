@@ -95,6 +95,18 @@ describe('which files the Argo CD view reads', () => {
     ]);
   });
 
+  it('a document naming the group only in an annotation is not read, however large; the Application beside it is', async () => {
+    // Over the positional limit and unreadable by js-yaml (`@` starts no plain scalar): as a possible Argo CD object it
+    // would be reported unread.
+    const junk = Array.from({ length: 40_000 }, (_, i) => `  k${i}: @reserved-indicator-${i}`).join('\n');
+    const cm = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  annotations: {argocd.argoproj.io/sync-wave: "1"}\ndata:\n${junk}\n`;
+    expect(cm.length).toBeGreaterThan(1024 * 1024);
+    const root = tree({ 'mixed.yaml': `${cm}---\n${app('argoproj.io/v1alpha1', 'apps/beside')}` });
+    const view = await readArgoView(root);
+    expect(view.unevaluable).toEqual([]);
+    expect(view.deployments.map((d) => [d.sourcePath, d.line])).toEqual([['apps/beside', cm.split('\n').length + 8]]);
+  });
+
   it('reads every text file whatever its name (kustomize renders app.YAML, app.json, app.txt); never a binary', async () => {
     const png = Buffer.concat([
       Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]),
