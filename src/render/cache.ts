@@ -20,7 +20,7 @@ import { readdir, rm, stat, unlink } from 'node:fs/promises';
 import { basename, join, posix, resolve } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/names.js';
 import { ensureIgnoredDir, toRepoPath } from '../util/paths.js';
-import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
+import type { EntryStore, RenderOutcome, RenderRequest, Renderer } from './types.js';
 import { runFacts } from '../util/file-facts.js';
 import { FolderWriter } from '../util/atomic-write.js';
 
@@ -97,8 +97,27 @@ export class CachingRenderer implements Renderer {
       };
     }
     this.stats.misses++;
-    const outcome = await this.inner.render(request);
+    // A kfm-render worker writes the entry of its own render (no second copy of ~10 MB through this process on a
+    // cold run of the medium bench repo); origin renders are rewritten here first, so this process writes those.
+    const store = !request.origin && this.inner.storesEntries ? await this.entryStore(key, request) : undefined;
+    const outcome = await this.inner.render(store ? { ...request, store } : request);
     if (!outcome.ok) return outcome; // failures are never cached: the next run must see them again
+    if (store && outcome.stored) {
+      this.stats.writes++;
+      return {
+        ok: true,
+        text: outcome.text,
+        ...(outcome.documents !== undefined ? { documents: outcome.documents } : {}),
+      };
+    }
+    if (store && outcome.storeError !== undefined) {
+      this.cannotWrite(new Error(outcome.storeError));
+      return {
+        ok: true,
+        text: outcome.text,
+        ...(outcome.documents !== undefined ? { documents: outcome.documents } : {}),
+      };
+    }
     let text = outcome.text;
     let origin = false;
     if (outcome.originBase !== undefined) {
@@ -175,6 +194,24 @@ export class CachingRenderer implements Renderer {
     } catch (err) {
       this.cannotWrite(err);
     }
+  }
+
+  /**
+   * What a renderer needs to write this key's entry as encodeEntry would (the header's and the sealed fields' JSON up
+   * to the byte counts the render decides), once the folder is ready; undefined when nothing may be written.
+   */
+  private async entryStore(key: string, request: RenderRequest): Promise<EntryStore | undefined> {
+    if (!(await this.prepare()) || !this.writer) return undefined;
+    const head = JSON.stringify({ format: CACHE_FORMAT, key, overlay: request.overlay.path, origin: false });
+    const bound = JSON.stringify([CACHE_FORMAT, key, false]);
+    return {
+      dir: this.writer.dir,
+      identity: this.writer.identity,
+      name: `${key}.entry`,
+      head: `${head.slice(0, -1)},`,
+      bound: `${bound.slice(0, -1)},`,
+      secret: renderCacheSecret(),
+    };
   }
 
   /** Creates the folder once per run (with a .gitignore so neither git nor the secret scan ever picks entries up) and sweeps stale temp files. */

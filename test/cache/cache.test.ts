@@ -184,6 +184,43 @@ describe('CachingRenderer', () => {
     expect(warmOrigin.ok && warmOrigin.text).toContain('      path: base/cm.yaml\n');
   });
 
+  it('leaves the write to a renderer that stores entries itself; its refusal is a warning, and this process stops storing', async () => {
+    class Storing extends FakeRenderer {
+      readonly storesEntries = true;
+      seen: RenderRequest['store'][] = [];
+      answer: { stored: true } | { storeError: string } = { stored: true };
+      override async render(request: RenderRequest): Promise<RenderOutcome> {
+        this.seen.push(request.store);
+        const out = await super.render(request);
+        return out.ok && request.store ? { ...out, ...this.answer } : out;
+      }
+    }
+    const inner = new Storing();
+    const cache = new CachingRenderer(inner, { dir: cacheDir });
+    const cold = await cache.render(request({ origin: false }));
+    expect(cold).toMatchObject({ ok: true });
+    expect(inner.seen[0]).toMatchObject({ dir: cacheDir, name: expect.stringMatching(/^[0-9a-f]{64}\.entry$/) });
+    expect(inner.seen[0]!.head).toMatch(
+      /^\{"format":"kfm-gitops-render-cache\/\d+","key":"[0-9a-f]{64}","overlay":"overlay","origin":false,$/,
+    );
+    expect(entries()).toEqual([]); // the renderer said it wrote it: this process did not
+    expect(cache.stats).toMatchObject({ misses: 1, writes: 1 });
+    // Origin renders are rewritten here before they are stored: never handed to the renderer.
+    await cache.render(request());
+    expect(inner.seen[1]).toBeUndefined();
+    expect(entries()).toHaveLength(1);
+    // A refusal (the folder was replaced) is the cache's own: one warning, nothing more stored by anyone.
+    rmSync(cacheDir, { recursive: true });
+    const refusing = new Storing();
+    refusing.answer = { storeError: 'refusing to write under x: the folder was replaced since it was checked' };
+    const second = new CachingRenderer(refusing, { dir: cacheDir });
+    expect(await second.render(request({ origin: false }))).toMatchObject({ ok: true });
+    expect(second.warnings).toEqual([expect.stringMatching(/is not writable \(refusing to write under x/)]);
+    await second.render(request({ origin: false, overlay: { ...overlay(), path: 'other' } }));
+    expect(refusing.seen[1]).toBeUndefined();
+    expect(entries()).toEqual([]);
+  });
+
   it('a fresh process (new renderer) hits the entry the last one wrote', async () => {
     await new CachingRenderer(new FakeRenderer(), { dir: cacheDir }).render(request());
     const inner = new FakeRenderer();
