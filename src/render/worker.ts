@@ -310,7 +310,8 @@ export class WorkerRenderer implements Renderer {
     }
     const yamlBytes = header.bytes ?? 0;
     const text = body.toString('utf8', 0, yamlBytes);
-    const store = header.stored === true ? { stored: true } : header.storeError ? { storeError: header.storeError } : {};
+    const store =
+      header.stored === true ? { stored: true } : header.storeError ? { storeError: header.storeError } : {};
     if (!header.json || originBase !== undefined) return { ok: true, text, originBase, ...store };
     return {
       ok: true,
