@@ -11,6 +11,7 @@
 import type { RuleDoc } from '../types.js';
 import { META_RULES } from './secrets.js';
 import { decodeBase64, decodeBase64Url, isPlaceholder } from '../checks/secrets/text.js';
+import type { ShapeGate } from '../checks/secrets/shape-gate.js';
 
 export type CharClass = 'alnum' | 'b64' | 'b64url' | 'azure';
 
@@ -50,9 +51,11 @@ export interface ContentRule {
   /**
    * `assignment`: the pattern is `(?i)(KEY_CHARS keyword KEY_CHARS)` + ASSIGN + QUOTED_VALUE, so the detector
    * hands a window to RE2 only when an assignment of a long enough value follows one of its keyword hits
-   * (checks/secrets/gate.ts: a necessary condition, read in place, no regex).
+   * (checks/secrets/gate.ts: a necessary condition, read in place, no regex); a specific rule whose key is read the
+   * same way and whose value's first 8 characters QUOTED_VALUE would accept may use it too (AWS secret key).
+   * The other gates are the shape that must follow a keyword hit for a match to hold it (checks/secrets/shape-gate.ts).
    */
-  gate?: 'assignment';
+  gate?: 'assignment' | ShapeGate;
 }
 
 const REVOKE = (where: string): string =>
@@ -135,6 +138,7 @@ function dbUrl(id: string, title: string, schemes: string, keywords: string[]): 
     after: 512,
     hintPrefix: 0,
     validate: urlPasswordOk,
+    gate: 'url-credentials',
     precedence: 3,
   };
 }
@@ -242,6 +246,7 @@ export const CONTENT_RULES: ContentRule[] = [
     hintPrefix: 0,
     boundary: { chars: 'b64', right: true },
     validate: (s) => /[0-9+/]/.test(s) && /[a-z]/.test(s) && /[A-Z]/.test(s),
+    gate: 'assignment',
     precedence: 3,
   },
   {
@@ -521,6 +526,7 @@ export const CONTENT_RULES: ContentRule[] = [
       after: 34,
       hintPrefix: 2,
       validate: (s) => /[0-9]/.test(s) && /[a-fA-F]/.test(s.slice(2)),
+      gate: 'hex-sid',
     },
   ),
   {
@@ -571,6 +577,7 @@ export const CONTENT_RULES: ContentRule[] = [
     after: 400,
     hintPrefix: 0,
     boundary: { chars: 'alnum', left: 'match' },
+    gate: 'npmrc',
     precedence: 3,
   },
   prefixed(
@@ -598,6 +605,7 @@ export const CONTENT_RULES: ContentRule[] = [
     hintPrefix: 0,
     boundary: { chars: 'b64url', left: 'match', right: true },
     validate: dockerAuthOk,
+    gate: 'docker-auth',
     precedence: 3,
   },
   prefixed(

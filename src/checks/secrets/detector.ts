@@ -19,6 +19,7 @@ import { RE2JS } from 're2js';
 import type { CharClass, ContentRule } from '../../rules/secret-patterns.js';
 import { CONTENT_RULES } from '../../rules/secret-patterns.js';
 import { allRejectable, gatedHits, isKeyChar, windowsWithHits, type GatedHits } from './gate.js';
+import { shapedHits } from './shape-gate.js';
 import { isPlaceholder, looksLikeGenericSecret, lowerSameLength } from './text.js';
 
 /** A detected credential. `value` is the secret itself: callers hash it at once and never store or print it. */
@@ -44,7 +45,8 @@ export interface DetectorStats {
   matcherChars: number;
   /** Characters read by the assignment gate of the generic rules (gate.ts). */
   gateChars: number;
-  /** Windows the gate kept from RE2 (no assignment after any of their hits). */
+  /** Windows the gates kept from RE2 (no match can hold any of their hits); a rule none of whose hits passed counts
+   * its hits (no window was built). */
   gatedOut: number;
   candidates: number;
 }
@@ -194,14 +196,28 @@ export class Detector {
         contextLower ??= options.context ? options.context() : (options.lower ?? lowerSameLength(text));
         if (!rule.requires.every((w) => contextLower!.includes(w))) continue;
       }
+      // The gate runs on the hits before any window is built: a rule none of whose hits can start a match costs no
+      // line index, no windows and no RE2 program (compiled at the first window that gets through).
+      let gated: GatedHits | undefined;
+      let passing: readonly number[] | undefined;
+      if (rule.gate !== undefined && this.useGates) {
+        if (rule.gate === 'assignment') {
+          const steps = { n: 0 };
+          gated = gatedHits(text, hits, steps);
+          this.stats.gateChars += steps.n;
+          passing = gated.hits;
+        } else {
+          passing = shapedHits(rule.gate, text, hits);
+        }
+        if (passing.length === 0) {
+          this.stats.gatedOut += hits.length;
+          continue;
+        }
+      }
       if (!rule.multiline) lineBreaks ??= newlineOffsets(text);
       let windows = buildWindows(hits, text.length, rule, rule.multiline ? undefined : lineBreaks);
-      let gated: GatedHits | undefined;
-      if (rule.gate === 'assignment' && this.useGates) {
-        const steps = { n: 0 };
-        gated = gatedHits(text, hits, steps);
-        const kept = windowsWithHits(windows, gated.hits);
-        this.stats.gateChars += steps.n;
+      if (passing !== undefined) {
+        const kept = windowsWithHits(windows, passing);
         this.stats.gatedOut += (windows.length - kept.length) / 2;
         windows = kept;
         if (windows.length === 0) continue;
