@@ -70,6 +70,9 @@ const URL_REMEDIATION =
 const GENERIC_REMEDIATION =
   'Move the value into a Secret managed outside plaintext Git (ExternalSecret, SealedSecret or a SOPS-encrypted file) and reference it (valueFrom.secretKeyRef, envFrom). If the value is not a credential, rename the key or mark the line with `kfm-gitops:allow <ruleId> <reason>`.';
 
+/** What `[_.-]?` allows between the words of a key: keyword lists spell out each. */
+const SEPARATORS = ['', '_', '.', '-'];
+
 const ASSIGN = String.raw`["']?[ \t]*(?::=|=>|=|:)[ \t]*`;
 const KEY_CHARS = String.raw`[A-Za-z0-9_.-]*`;
 // Unbounded here (a `{8,256}` repeat makes a program too large for re2js's fast backtracking capture engine); the
@@ -230,14 +233,10 @@ export const CONTENT_RULES: ContentRule[] = [
     title: 'AWS secret access key',
     what: 'An AWS secret access key (40 base64 characters) assigned to `aws_secret_access_key`, `AWS_SECRET_ACCESS_KEY`, `secretAccessKey` and the like.',
     remediation: REVOKE('AWS IAM (deactivate and delete the access key pair)'),
+    // Every spelling the pattern's `[_.-]?` separators allow, mixed ones included (`secret_access.key`).
     keywords: [
-      'secret_access_key',
-      'secretaccesskey',
-      'secret-access-key',
-      'secret.access.key',
-      'aws_secret',
-      'aws-secret',
-      'awssecret',
+      ...SEPARATORS.flatMap((a) => SEPARATORS.map((b) => `secret${a}access${b}key`)),
+      ...SEPARATORS.map((sep) => `aws${sep}secret`),
     ],
     pattern: String.raw`(?i)(?:aws[_.-]?secret[_.-]?(?:access[_.-]?)?key|secret[_.-]?access[_.-]?key)[A-Za-z0-9_.-]*${ASSIGN}["']?([A-Za-z0-9/+]{40})`,
     secretGroups: [1],
@@ -671,31 +670,10 @@ export const CONTENT_RULES: ContentRule[] = [
     'API or access key',
     String.raw`(?:api|access|auth|app|client|master|signing|encryption)[_.-]?key`,
     [
-      'apikey',
-      'api_key',
-      'api-key',
-      'api.key',
-      'accesskey',
-      'access_key',
-      'access-key',
-      'authkey',
-      'auth_key',
-      'auth-key',
-      'appkey',
-      'app_key',
-      'app-key',
-      'clientkey',
-      'client_key',
-      'client-key',
-      'masterkey',
-      'master_key',
-      'master-key',
-      'signingkey',
-      'signing_key',
-      'signing-key',
-      'encryptionkey',
-      'encryption_key',
-      'encryption-key',
+      // Every spelling `[_.-]?` allows: a keyword the list lacks is a match the keyword pass never looks for.
+      ...['api', 'access', 'auth', 'app', 'client', 'master', 'signing', 'encryption'].flatMap((w) =>
+        SEPARATORS.map((sep) => `${w}${sep}key`),
+      ),
     ],
   ),
 ];
