@@ -8,6 +8,7 @@ import type { Config } from '../config/types.js';
 import type { Overlay } from '../types.js';
 import { matchesAny } from '../util/glob.js';
 import { cacheRootDir } from '../util/paths.js';
+import { runFacts } from '../util/file-facts.js';
 import { nearest } from '../util/suggest.js';
 import { readArgoView, type ArgoView } from '../argo/applications.js';
 import { deployedOverlay } from '../argo/directory.js';
@@ -282,7 +283,7 @@ function classify(root: string, dir: string, file: string, config: Config): Over
   const name = segments[segments.length - 1];
   const overlay: Overlay = {
     path: dir,
-    absPath: join(root, dir),
+    absPath: runFacts().intern(join(root, dir)), // one flat string: every overlay's is kept for the run
     env: name,
     layer: segments[0],
     kustomizationFile: file.slice(dir === '.' ? 0 : dir.length + 1),
