@@ -9,6 +9,7 @@ import type { Overlay } from '../types.js';
 import { matchesAny } from '../util/glob.js';
 import { cacheRootDir } from '../util/paths.js';
 import { runFacts } from '../util/file-facts.js';
+import { sizeHeapFor } from '../util/heap.js';
 import { nearest } from '../util/suggest.js';
 import { readArgoView, type ArgoView } from '../argo/applications.js';
 import { deployedOverlay } from '../argo/directory.js';
@@ -80,6 +81,7 @@ export async function discoverOverlays(
     const dir = dirname(f) === '.' ? '.' : dirname(f);
     if (!dirs.has(dir)) dirs.set(dir, f);
   }
+  sizeHeapFor(dirs.size); // a large repository: V8 keeps the heap small from here on (util/heap.ts)
 
   const referenced = new Set<string>();
   const components = new Set<string>();
