@@ -298,7 +298,8 @@ export class FileFacts {
         n += r;
       }
       const bytes = n === buf.length ? buf : buf.subarray(0, n);
-      if (digest && !this.digests.has(abs)) this.digests.set(this.key(abs), createHash('sha256').update(bytes).digest('hex'));
+      if (digest && !this.digests.has(abs))
+        this.digests.set(this.key(abs), createHash('sha256').update(bytes).digest('hex'));
       return { kind: 'file', bytes, fact };
     } catch (err) {
       return { kind: 'unreadable', code: (err as NodeJS.ErrnoException).code ?? 'EIO' };
