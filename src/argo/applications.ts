@@ -12,7 +12,8 @@ import { KUSTOMIZATION_NAMES } from '../discover/names.js';
 import { KUSTOMIZATION_READERS } from '../discover/kustomization.js';
 import { listRepo } from '../discover/listing.js';
 import { runFacts } from '../util/file-facts.js';
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import jsyaml from 'js-yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import { evaluateGenerator, substitute, type RepoTree } from './generators.js';
 import type { RepoIdentity } from './repo.js';
 import { keyLinesOf } from './overrides.js';
@@ -41,8 +42,10 @@ export interface ArgoDeployment {
 }
 
 export interface ArgoUnevaluable {
-  kind: 'ApplicationSet';
+  /** An ApplicationSet whose generator cannot be evaluated, or a manifest file that cannot be read safely. */
+  kind: 'ApplicationSet' | 'Manifest';
   name: string;
+  /** The generator (an ApplicationSet), or why the manifest was not read. */
   generator: string;
   file: string;
   line: number;
@@ -166,15 +169,23 @@ export async function readArgoView(
     const before = { deployments: view.deployments.length, unevaluable: view.unevaluable.length };
     // A git generator's output depends on the repository's folders and files and on its URL, not on this text alone.
     let readsRepo = false;
-    const lc = new LineCounter();
-    for (const doc of parseAllDocuments(text, { lineCounter: lc, uniqueKeys: false })) {
+    const tooLarge = (line: number, bytes: number): void => {
+      view.unevaluable.push({
+        kind: 'Manifest',
+        name: file,
+        generator: `a document of ${bytes} bytes that may be an Argo CD manifest is over the limit for reading one`,
+        file,
+        line,
+      });
+    };
+    for (const { doc, lc, lineBase } of argoDocuments(text, tooLarge)) {
       if (!('contents' in doc) || doc.errors.length > 0) continue;
       const obj = doc.toJS({ maxAliasCount: 20 }) as unknown;
       if (!isObject(obj) || typeof obj.apiVersion !== 'string' || !obj.apiVersion.startsWith('argoproj.io/')) continue;
       const lineOf = (path: (string | number)[]): number => {
         const n = doc.getIn(path, true) as Node | undefined;
         const offset = n && (isScalar(n) || isMap(n) || isSeq(n)) ? n.range?.[0] : undefined;
-        return offset !== undefined ? lc.linePos(offset).line : 1;
+        return offset !== undefined ? lineBase + lc.linePos(offset).line : lineBase + 1;
       };
       // The line of a key itself (`images:`), where a finding about its value is read.
       const keyLineOf = (path: (string | number)[]): number => {
@@ -183,7 +194,7 @@ export async function readArgoView(
           ? parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1])
           : undefined;
         const offset = pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined;
-        return offset !== undefined ? lc.linePos(offset).line : lineOf(path);
+        return offset !== undefined ? lineBase + lc.linePos(offset).line : lineOf(path);
       };
       const name = String((obj.metadata as Record<string, unknown> | undefined)?.name ?? '');
       if (obj.kind === 'Application') {
@@ -245,6 +256,80 @@ export async function readArgoView(
   view.inputs = [...inputs].sort();
   await memo?.save();
   return view;
+}
+
+/**
+ * Largest document parsed with positions as a possible Argo CD manifest. The positional parser (`yaml`) takes seconds
+ * and hundreds of MB per MB of hostile text (measured: 0.4 MB of flow sequences 3.4 s, a 23 MB file ran node out of
+ * memory after 165 s); an Application or ApplicationSet is a few KB. A larger one is reported, never skipped.
+ */
+export const MAX_ARGO_DOCUMENT_BYTES = 1024 * 1024;
+/** Stretches up to this size are parsed with positions without sniffing. */
+const SNIFF_FROM_BYTES = 64 * 1024;
+/** Largest stretch between document markers that js-yaml reads to tell whether it holds an Argo CD manifest. */
+export const MAX_SNIFF_BYTES = 16 * 1024 * 1024;
+/** Lines that start or end a document. A document cannot span one (YAML forbids them inside any scalar or collection). */
+const DOCUMENT_MARKER = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
+const DIRECTIVE = /^%/m;
+
+interface PositionedDocument {
+  doc: Document.Parsed;
+  lc: LineCounter;
+  /** Lines of the file before the text the document was parsed from. */
+  lineBase: number;
+}
+
+/**
+ * The documents of a manifest file that may be Argo CD manifests, parsed with positions. Each stretch between document
+ * markers that can name the group (`argoproj.io`, or a backslash that may spell it escaped) is read by js-yaml first
+ * (fast, no positions) when over 64 KiB: a stretch it reads as anything but an `argoproj.io/` object (a CRD bundle, a dashboard
+ * with escapes) is not parsed again; one it cannot read, or reads as an Argo CD object, goes to the positional parser,
+ * which decides as before. A text with directives (`%TAG`) is one stretch: they apply across markers.
+ */
+function* argoDocuments(text: string, tooLarge: (line: number, bytes: number) => void): Generator<PositionedDocument> {
+  const bounds = DIRECTIVE.test(text) ? [] : [...text.matchAll(DOCUMENT_MARKER)].map((m) => m.index);
+  bounds.push(text.length);
+  let start = 0;
+  let line = 0; // lines before `start`
+  for (const end of bounds) {
+    const chunk = text.slice(start, end);
+    const lineBase = line;
+    line += countNewlines(chunk);
+    start = end;
+    if (!chunk.includes('argoproj.io') && !chunk.includes('\\')) continue;
+    // Past the sniff limit js-yaml alone takes seconds (0.23 µs a byte on hostile flow collections): refused unread.
+    // A small stretch goes straight to the positional parser (sniffing first would only add js-yaml's time).
+    const argo = chunk.length <= SNIFF_FROM_BYTES || (chunk.length <= MAX_SNIFF_BYTES && mayBeArgo(chunk));
+    if (chunk.length > MAX_SNIFF_BYTES || (argo && chunk.length > MAX_ARGO_DOCUMENT_BYTES)) {
+      tooLarge(lineBase + 1, chunk.length);
+      continue;
+    }
+    if (!argo) continue;
+    const lc = new LineCounter();
+    for (const doc of parseAllDocuments(chunk, { lineCounter: lc, uniqueKeys: false })) yield { doc, lc, lineBase };
+  }
+}
+
+/** False only when js-yaml reads the text and none of its documents is an `argoproj.io/` object. */
+function mayBeArgo(chunk: string): boolean {
+  let values: unknown[];
+  try {
+    values = [];
+    jsyaml.loadAll(chunk, (v) => values.push(v), { schema: jsyaml.CORE_SCHEMA, json: true });
+  } catch {
+    return true; // js-yaml cannot say: the positional parser reads it, as it always did
+  }
+  // Not a mapping, or no string apiVersion: the positional parser skips it too. A non-string apiVersion is parsed
+  // anyway, so that a scalar the two parsers could resolve differently is decided as it always was.
+  return values.some(
+    (v) => isObject(v) && (typeof v.apiVersion !== 'string' || v.apiVersion.startsWith('argoproj.io/')),
+  );
+}
+
+function countNewlines(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -83,4 +83,52 @@ describe('which files the Argo CD view reads', () => {
       ['upper.YAML', 'apps/upper'],
     ]);
   });
+
+  it('a large CRD bundle mentioning argoproj.io is sniffed, not parsed with positions; the Application after it keeps its line', async () => {
+    // A CRD of the argoproj.io group (as in an Argo CD install bundle) of ~200 KB, then an Application.
+    const props = Array.from(
+      { length: 4000 },
+      (_, i) => `            f${i}: {type: string, description: "field ${i} of argoproj.io"}`,
+    );
+    const crd = [
+      'apiVersion: apiextensions.k8s.io/v1',
+      'kind: CustomResourceDefinition',
+      'metadata: {name: applications.argoproj.io}',
+      'spec:',
+      '  group: argoproj.io',
+      '  versions:',
+      '    - name: v1alpha1',
+      '      schema:',
+      '        openAPIV3Schema:',
+      '          properties:',
+      ...props,
+    ].join('\n');
+    expect(crd.length).toBeGreaterThan(64 * 1024);
+    const root = tree({ 'install.yaml': `${crd}\n---\n${app('argoproj.io/v1alpha1', 'apps/after')}` });
+    const started = Date.now();
+    const view = await readArgoView(root);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(view.unevaluable).toEqual([]);
+    // The CRD's lines, the separator, then the Application's `path:` on its 8th line.
+    expect(view.deployments.map((d) => [d.file, d.sourcePath, d.line])).toEqual([
+      ['install.yaml', 'apps/after', crd.split('\n').length + 1 + 8],
+    ]);
+  });
+
+  it('a hostile Application too large to read with positions is reported where it starts, in bounded time, never skipped', async () => {
+    // Flow collections: the positional parser needs seconds and hundreds of MB per MB of them.
+    const junk = Array.from({ length: 60_000 }, (_, i) => `    - k${i}: [${Array(20).fill('aa').join(',')}]`).join(
+      '\n',
+    );
+    const big = `${app('argoproj.io/v1alpha1', 'apps/big')}  junk:\n${junk}\n`;
+    expect(big.length).toBeGreaterThan(1024 * 1024);
+    const root = tree({ 'apps.yaml': `${app('argoproj.io/v1alpha1', 'apps/small')}---\n${big}` });
+    const started = Date.now();
+    const view = await readArgoView(root);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(view.deployments.map((d) => d.sourcePath)).toEqual(['apps/small']);
+    expect(view.unevaluable).toEqual([
+      expect.objectContaining({ kind: 'Manifest', file: 'apps.yaml', line: app('x', 'y').split('\n').length }), // its `---` line
+    ]);
+  });
 });

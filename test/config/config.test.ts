@@ -70,6 +70,16 @@ describe('config', () => {
     await expect(parseConfig('- 1\n', 'c.yaml')).rejects.toThrow(/must be a YAML mapping/);
   });
 
+  it('refuses an oversized config before parsing it, in bounded time', async () => {
+    // Flow lists: the YAML parser needed 17.6 s and 944 MB for 3 MB of them.
+    const junk = Array.from({ length: 40_000 }, (_, i) => `  - k${i}: [${Array(20).fill('aa').join(',')}]`).join('\n');
+    const started = Date.now();
+    const err = await parseConfig(`concurrency: 2\nexceptions:\n${junk}\n`, 'kfm-gitops.yaml').catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/^kfm-gitops\.yaml: \d+ characters, over the 256 KiB limit/);
+  });
+
   it('treats an empty file as an empty config', async () => {
     expect(await parseConfig('', 'c.yaml')).toEqual({});
   });

@@ -66,6 +66,38 @@ describe('parseResources', () => {
     expect(findings[0].ruleId).toBe('KFM-RENDER-012');
   });
 
+  it('refuses an oversized document before parsing it, at its line, and parses many small ones adding up past the limit', () => {
+    const limits = { maxDocumentBytes: 1000 };
+    const small = (i: number): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c${i}\ndata:\n  k: v\n`;
+    const big = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  k: "${'x'.repeat(2000)}"\n`;
+    const refused = parseResources(`${small(1)}---\n${big}---\n${small(2)}`, { ...opts, limits });
+    expect(refused.resources).toHaveLength(0);
+    expect(refused.findings).toEqual([expect.objectContaining({ ruleId: 'KFM-RENDER-012', line: 7 })]);
+    // `...` ends a document too: the big one after it is still found.
+    expect(parseResources(`${small(1)}...\n${big}`, { ...opts, limits }).findings[0]).toMatchObject({ line: 7 });
+    const many = Array.from({ length: 40 }, (_, i) => small(i)).join('---\n');
+    expect(many.length).toBeGreaterThan(1000);
+    const ok = parseResources(many, { ...opts, limits });
+    expect(ok.findings).toEqual([]);
+    expect(ok.resources).toHaveLength(40);
+  });
+
+  it('refuses a document of too many values for the positional parser before parsing it, in bounded time', () => {
+    // 300,000 flow items on a few lines: under the byte limit, ~1.6 GB and seconds for the positional parser.
+    const rows = Array.from({ length: 15_000 }, () => `    - [${Array(20).fill('a').join(',')}]`).join('\n');
+    const text = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\nrows:\n${rows}\n`;
+    expect(text.length).toBeLessThan(DEFAULT_LIMITS.maxDocumentBytes);
+    const started = Date.now();
+    const { resources, findings } = parseResources(
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n${text}`,
+      opts,
+    );
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(resources).toHaveLength(0);
+    expect(findings).toEqual([expect.objectContaining({ ruleId: 'KFM-RENDER-012', line: 4 })]);
+    expect(findings[0].message).toMatch(/holds about \d+ values, over the limit of 250000/);
+  });
+
   it('refuses nesting deeper than the limit', () => {
     const deep = `${'['.repeat(200)}${']'.repeat(200)}`;
     const { findings } = parseResources(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata: ${deep}\n`, opts);

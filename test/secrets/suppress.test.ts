@@ -150,6 +150,25 @@ describe('baseline', () => {
     ]);
   });
 
+  it('a baseline over the size limit is a finding, refused before its lines are parsed', async () => {
+    const entries = Array.from({ length: 30_000 }, (_, i) => ({
+      fingerprint: 'f'.repeat(64),
+      ruleId: 'KFM-SEC-070',
+      file: `apps/x/f${i}.yaml`,
+      reason: 'r',
+    }));
+    const root = await repo({
+      'a.env': `DB_PASSWORD=${g.password(20)}\n`,
+      'custom/baseline.json': JSON.stringify({ version: 1, entries }),
+    });
+    const started = Date.now();
+    expect(view(await scan(root, { baseline: 'custom/baseline.json' }))).toEqual([
+      ['KFM-SEC-070', 'a.env', 1, null],
+      ['KFM-SEC-904', 'custom/baseline.json', undefined, null],
+    ]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('the CLI command writes it and says what is left to do', async () => {
     const root = await repo({ 'a.env': `DB_PASSWORD=${g.password(20)}\n` });
     const { code, out, err } = await runSecretsCli(root, ['baseline', '.', '--reason', 'initial import']);
