@@ -18,6 +18,7 @@ import { evaluateGenerator, substitute, type RepoTree } from './generators.js';
 import type { RepoIdentity } from './repo.js';
 import { keyLinesOf } from './overrides.js';
 import { ArgoViewMemo } from './view-memo.js';
+import { readBlockDocument, type LinedDocument } from './block-lines.js';
 
 export interface ArgoDeployment {
   /** `spec.source.path` as written (relative to the Git repository top), parameters substituted. */
@@ -154,9 +155,14 @@ export async function readArgoView(
     const bytes = got.bytes;
     // Without those bytes a file can still spell the group with a double-quoted escape (`"\x61rgoproj.io/…"`, an
     // escaped line break), which Argo CD reads like any other: a file with a backslash is parsed too (rare in
-    // manifests: none in infra/gitops or the bench repos).
+    // manifests: none in infra/gitops or the bench repos). Only an Application or an ApplicationSet contributes, and
+    // either kind spells `Application` in the text (an alias or a merge key copies text written elsewhere in the
+    // same file; folding a plain scalar over lines inserts a space): files that carry the group only in an
+    // annotation (`argocd.argoproj.io/sync-wave`, a third of the medium bench repo's and half of infra/gitops')
+    // are not parsed (issue 20: the full YAML parse of these files was ~0.3 s CPU of a cold check).
     const mayHold =
-      (bytes.includes('argoproj.io') || bytes.includes(BACKSLASH)) && !bytes.subarray(0, SNIFF_BYTES).includes(0);
+      (bytes.includes(BACKSLASH) || (bytes.includes('argoproj.io') && bytes.includes('Application'))) &&
+      !bytes.subarray(0, SNIFF_BYTES).includes(0);
     options.seen?.(file, mayHold);
     if (!mayHold) continue;
     const text = bytes.toString('utf8');
@@ -178,24 +184,8 @@ export async function readArgoView(
         line,
       });
     };
-    for (const { doc, lc, lineBase } of argoDocuments(text, tooLarge)) {
-      if (!('contents' in doc) || doc.errors.length > 0) continue;
-      const obj = doc.toJS({ maxAliasCount: 20 }) as unknown;
+    for (const { value: obj, lineOf, keyLineOf } of argoDocuments(text, tooLarge)) {
       if (!isObject(obj) || typeof obj.apiVersion !== 'string' || !obj.apiVersion.startsWith('argoproj.io/')) continue;
-      const lineOf = (path: (string | number)[]): number => {
-        const n = doc.getIn(path, true) as Node | undefined;
-        const offset = n && (isScalar(n) || isMap(n) || isSeq(n)) ? n.range?.[0] : undefined;
-        return offset !== undefined ? lineBase + lc.linePos(offset).line : lineBase + 1;
-      };
-      // The line of a key itself (`images:`), where a finding about its value is read.
-      const keyLineOf = (path: (string | number)[]): number => {
-        const parent = doc.getIn(path.slice(0, -1), true);
-        const pair = isMap(parent)
-          ? parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1])
-          : undefined;
-        const offset = pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined;
-        return offset !== undefined ? lineBase + lc.linePos(offset).line : lineOf(path);
-      };
       const name = String((obj.metadata as Record<string, unknown> | undefined)?.name ?? '');
       if (obj.kind === 'Application') {
         for (const d of sourcesOf(obj.spec))
@@ -272,13 +262,6 @@ export const MAX_SNIFF_BYTES = 16 * 1024 * 1024;
 const DOCUMENT_MARKER = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
 const DIRECTIVE = /^%/m;
 
-interface PositionedDocument {
-  doc: Document.Parsed;
-  lc: LineCounter;
-  /** Lines of the file before the text the document was parsed from. */
-  lineBase: number;
-}
-
 /**
  * The documents of a manifest file that may be Argo CD manifests, parsed with positions. Each stretch between document
  * markers that can name the group (`argoproj.io`, or a backslash that may spell it escaped) is read by js-yaml first
@@ -286,7 +269,7 @@ interface PositionedDocument {
  * with escapes) is not parsed again; one it cannot read, or reads as an Argo CD object, goes to the positional parser,
  * which decides as before. A text with directives (`%TAG`) is one stretch: they apply across markers.
  */
-function* argoDocuments(text: string, tooLarge: (line: number, bytes: number) => void): Generator<PositionedDocument> {
+function* argoDocuments(text: string, tooLarge: (line: number, bytes: number) => void): Generator<LinedDocument> {
   const bounds = DIRECTIVE.test(text) ? [] : [...text.matchAll(DOCUMENT_MARKER)].map((m) => m.index);
   bounds.push(text.length);
   let start = 0;
@@ -296,7 +279,9 @@ function* argoDocuments(text: string, tooLarge: (line: number, bytes: number) =>
     const lineBase = line;
     line += countNewlines(chunk);
     start = end;
-    if (!chunk.includes('argoproj.io') && !chunk.includes('\\')) continue;
+    // As for the file (readArgoView): only an Application or ApplicationSet contributes, and a stretch of one spells
+    // the kind (anchors, aliases and merge keys do not reach across documents).
+    if (!chunk.includes('\\') && !(chunk.includes('argoproj.io') && chunk.includes('Application'))) continue;
     // Past the sniff limit js-yaml alone takes seconds (0.23 µs a byte on hostile flow collections): refused unread.
     // A small stretch goes straight to the positional parser (sniffing first would only add js-yaml's time).
     const argo = chunk.length <= SNIFF_FROM_BYTES || (chunk.length <= MAX_SNIFF_BYTES && mayBeArgo(chunk));
@@ -305,9 +290,40 @@ function* argoDocuments(text: string, tooLarge: (line: number, bytes: number) =>
       continue;
     }
     if (!argo) continue;
+    // Plain block YAML (every manifest of the bench repos and infra/gitops) needs no positional parse (block-lines.ts).
+    const fast = readBlockDocument(chunk, lineBase);
+    if (fast) {
+      yield fast;
+      continue;
+    }
     const lc = new LineCounter();
-    for (const doc of parseAllDocuments(chunk, { lineCounter: lc, uniqueKeys: false })) yield { doc, lc, lineBase };
+    for (const doc of parseAllDocuments(chunk, { lineCounter: lc, uniqueKeys: false })) {
+      if (!('contents' in doc) || doc.errors.length > 0) continue;
+      yield positioned(doc, lc, lineBase);
+    }
   }
+}
+
+/** A document of the positional parser, with the lookups readBlockDocument answers from indentation. */
+export function positioned(doc: Document.Parsed, lc: LineCounter, lineBase: number): LinedDocument {
+  const lineOf = (path: readonly (string | number)[]): number => {
+    const n = doc.getIn(path, true) as Node | undefined;
+    const offset = n && (isScalar(n) || isMap(n) || isSeq(n)) ? n.range?.[0] : undefined;
+    return offset !== undefined ? lineBase + lc.linePos(offset).line : lineBase + 1;
+  };
+  return {
+    value: doc.toJS({ maxAliasCount: 20 }) as unknown,
+    lineOf,
+    // The line of a key itself (`images:`), where a finding about its value is read.
+    keyLineOf(path) {
+      const parent = doc.getIn(path.slice(0, -1), true);
+      const pair = isMap(parent)
+        ? parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1])
+        : undefined;
+      const offset = pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+      return offset !== undefined ? lineBase + lc.linePos(offset).line : lineOf(path);
+    },
+  };
 }
 
 /** False only when js-yaml reads the text and none of its documents is an `argoproj.io/` object. */

@@ -377,6 +377,22 @@ function hasAmbiguousKey(value: unknown): boolean {
 const own = (map: unknown, key: string): unknown =>
   isPlainObject(map) && Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined;
 
+/**
+ * One YAML document (no markers) read by js-yaml exactly as `yaml`'s core schema reads it; undefined when the text
+ * holds anything the two may read differently (UNTRUSTED and the checks beside it) or js-yaml rejects it. Also the
+ * Argo CD view's fast read (argo/block-lines.ts).
+ */
+export function loadLikeYaml(text: string): { value: unknown } | undefined {
+  if (UNTRUSTED.test(text) || flowSpansLines(text) || quoteSpansLines(text)) return undefined;
+  let value: unknown;
+  try {
+    value = jsyaml.load(text, { schema: CORE_LIKE_YAML, json: false });
+  } catch {
+    return undefined; // the careful parse reads it and owns the error
+  }
+  return hasAmbiguousKey(value) ? undefined : { value };
+}
+
 const valueReader: Reader<unknown> = {
   get: own,
   items: (node) => (Array.isArray(node) ? node : undefined),
@@ -392,14 +408,8 @@ const valueReader: Reader<unknown> = {
  * never pays for positions.
  */
 export function parseKustomizationFast(abs: string, text: string): ParsedKustomization | undefined {
-  if (UNTRUSTED.test(text) || flowSpansLines(text) || quoteSpansLines(text)) return undefined;
-  let value: unknown;
-  try {
-    value = jsyaml.load(text, { schema: CORE_LIKE_YAML, json: false });
-  } catch {
-    return undefined;
-  }
-  if (!isPlainObject(value) || hasAmbiguousKey(value)) return undefined;
+  const value = loadLikeYaml(text)?.value;
+  if (!isPlainObject(value)) return undefined;
   const result = emptyResult(abs);
   result.object = value;
   if (typeof value.kind === 'string') result.kind = value.kind;

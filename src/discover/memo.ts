@@ -93,8 +93,14 @@ export class DiscoverMemo {
   private readonly keptFacts = new Map<string, KustomizationFacts>();
   private scan?: Tree;
   private readonly keptQuiet = new Set<string>();
-  /** The paths each entry new in this run depends on: a save is worth it only when one of them can be kept. */
+  /**
+   * What is new in this run, for save's "is anything worth writing" test: the dependency lists of new walks and
+   * scans (the same arrays the entries keep), and the new facts' and quiet files' own paths. No array or path is
+   * made per entry for it (a `[path]` per file was 10 MB of the 1,500-overlay bench repo's heap, issue 20).
+   */
   private readonly added: string[][] = [];
+  private readonly addedFiles: string[] = [];
+  private readonly addedQuiet: string[] = [];
   private racyMs = RACY_MS;
   private readonly files = runFacts();
   /** What this run took from the memo (for tests). */
@@ -179,7 +185,7 @@ export class DiscoverMemo {
     const fact = this.files.lstat(abs);
     if (fact === undefined) return 'missing';
     if (!isFact(fact)) return `error:${fact.error}`;
-    if (fact.ageMs < this.racyMs) this.racy.add(abs);
+    if (fact.ageMs < this.racyMs) this.racy.add(this.keyOf(abs));
     return fact.stamp;
   }
 
@@ -200,7 +206,8 @@ export class DiscoverMemo {
   }
 
   /** A fresh glob's answer and every folder (absolute) it looked in. */
-  rememberTree(dirs: string[], listed: { kustomizations: string[]; yaml: string[] }): void {
+  rememberTree(folders: string[], listed: { kustomizations: string[]; yaml: string[] }): void {
+    const dirs = folders.map((d) => this.keyOf(d));
     for (const d of dirs) this.stamp(d);
     this.scan = { dirs, files: [...listed.kustomizations], yaml: [...listed.yaml] };
     this.added.push(dirs);
@@ -226,14 +233,14 @@ export class DiscoverMemo {
   rememberMention(file: string, mentions: boolean): void {
     if (mentions) return; // read every run anyway
     this.keptQuiet.add(file);
-    this.added.push([join(this.root, file)]);
+    this.addedQuiet.push(file);
   }
 
   /** A kustomization file's (absolute) remembered facts, when it kept its stamp; else stamps it for the read. */
   facts(file: string): KustomizationFacts | undefined {
     const found = this.storedFacts.get(file);
     if (found && this.fresh([file])) {
-      this.keptFacts.set(file, found);
+      this.keptFacts.set(this.keyOf(file), found);
       this.hits.facts++;
       return found;
     }
@@ -241,9 +248,10 @@ export class DiscoverMemo {
     return undefined;
   }
 
-  rememberFacts(file: string, facts: KustomizationFacts): void {
-    this.keptFacts.set(file, facts);
-    this.added.push([file]);
+  rememberFacts(abs: string, facts: KustomizationFacts): void {
+    const file = this.keyOf(abs);
+    this.keptFacts.set(file, { ...facts, targets: facts.targets.map((t) => this.keyOf(t)) });
+    this.addedFiles.push(file);
   }
 
   /**
@@ -298,7 +306,12 @@ export class DiscoverMemo {
       paths.every((p) => !this.racy.has(p) && !/^(?:l:|error:)/.test(this.stamp(p)));
     // Nothing new that can be kept: the file stays as it is (entries gone stale since are refused when read, and
     // dropped by the next save that has something to add).
-    if (!this.added.some(usable)) return;
+    if (
+      !this.added.some(usable) &&
+      !this.addedFiles.some((f) => usable([f])) &&
+      !this.addedQuiet.some((f) => usable([join(this.root, f)]))
+    )
+      return;
     // Entries this run did not ask about (a narrowed run) stay while they are still valid.
     for (const [overlay, w] of this.storedWalks)
       if (!this.keptWalks.has(overlay) && this.fresh(w.deps)) this.keptWalks.set(overlay, w);

@@ -13,20 +13,21 @@
  * maps findings to the same files as a fresh render — also when the repo was moved or copied with its cache.
  */
 import { createHash } from 'node:crypto';
-import { open, seal } from '../util/seal.js';
+import { open, SEAL_OVERHEAD, sealParts } from '../util/seal.js';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
 import { readFileSync } from 'node:fs';
 import { readdir, rm, stat, unlink } from 'node:fs/promises';
 import { basename, join, posix, resolve } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/names.js';
 import { ensureIgnoredDir, toRepoPath } from '../util/paths.js';
-import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
+import type { EntryStore, RenderOutcome, RenderRequest, Renderer } from './types.js';
 import { runFacts } from '../util/file-facts.js';
 import { FolderWriter } from '../util/atomic-write.js';
 
 /** Bump when the entry layout or the key material changes: old entries then simply stop matching. */
 export const CACHE_FORMAT = 'kfm-gitops-render-cache/3';
 
+const KUSTOMIZATION = new Set(KUSTOMIZATION_NAMES);
 const ORIGIN_KEY = 'config.kubernetes.io/origin';
 const TRANSFORMATIONS_KEY = 'alpha.config.kubernetes.io/transformations';
 /** Temp files older than this are leftovers of a killed run. */
@@ -59,7 +60,6 @@ export class CachingRenderer implements Renderer {
   private writable = true;
   private prepared: Promise<boolean> | undefined;
   private writer: FolderWriter | undefined;
-  private readonly digests = new DigestMemo();
 
   constructor(
     private readonly inner: Renderer,
@@ -83,7 +83,7 @@ export class CachingRenderer implements Renderer {
       this.stats.bypassed++;
       return this.inner.render(request);
     }
-    const key = await cacheKey(this.inner, request, this.digests);
+    const key = await cacheKey(this.inner, request);
     const file = join(this.options.dir, `${key}.entry`);
     const hit = await this.read(file, key);
     if (hit !== undefined) {
@@ -97,8 +97,27 @@ export class CachingRenderer implements Renderer {
       };
     }
     this.stats.misses++;
-    const outcome = await this.inner.render(request);
+    // A kfm-render worker writes the entry of its own render (no second copy of ~10 MB through this process on a
+    // cold run of the medium bench repo); origin renders are rewritten here first, so this process writes those.
+    const store = !request.origin && this.inner.storesEntries ? await this.entryStore(key, request) : undefined;
+    const outcome = await this.inner.render(store ? { ...request, store } : request);
     if (!outcome.ok) return outcome; // failures are never cached: the next run must see them again
+    if (store && outcome.stored) {
+      this.stats.writes++;
+      return {
+        ok: true,
+        text: outcome.text,
+        ...(outcome.documents !== undefined ? { documents: outcome.documents } : {}),
+      };
+    }
+    if (store && outcome.storeError !== undefined) {
+      this.cannotWrite(new Error(outcome.storeError));
+      return {
+        ok: true,
+        text: outcome.text,
+        ...(outcome.documents !== undefined ? { documents: outcome.documents } : {}),
+      };
+    }
     let text = outcome.text;
     let origin = false;
     if (outcome.originBase !== undefined) {
@@ -113,7 +132,15 @@ export class CachingRenderer implements Renderer {
     // The JSON documents are kept beside the text (a hit then needs no YAML parse either), never for origin renders:
     // their paths were rewritten in the text only.
     const documents = origin ? undefined : outcome.documents;
-    await this.write(file, key, request.overlay.path, text, origin, documents);
+    // Unchanged text is stored from the bytes the renderer sent (no second UTF-8 encoding of ~10 MB on a cold run).
+    const raw = origin ? undefined : outcome.raw;
+    await this.write(file, {
+      key,
+      overlay: request.overlay.path,
+      text: raw?.text ?? text,
+      origin,
+      documents: documents !== undefined ? (raw?.documents ?? documents) : undefined,
+    });
     // The same canonical form a hit returns, so cold and warm runs cannot differ.
     return {
       ok: true,
@@ -134,7 +161,7 @@ export class CachingRenderer implements Renderer {
   private async read(file: string, key: string): Promise<DecodedEntry | undefined> {
     let buf: Buffer;
     try {
-      buf = readFileSync(file); // synchronous: see DigestMemo.digest
+      buf = readFileSync(file); // synchronous: see cacheKey
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR')
@@ -157,23 +184,34 @@ export class CachingRenderer implements Renderer {
     return undefined;
   }
 
-  private async write(
-    file: string,
-    key: string,
-    overlay: string,
-    text: string,
-    origin: boolean,
-    documents: string | undefined,
-  ): Promise<void> {
+  private async write(file: string, entry: Parameters<typeof encodeEntry>[0]): Promise<void> {
     if (!(await this.prepare())) return;
     try {
       // Synchronous (one entry per overlay): fs/promises' round trips cost more CPU than the write (issue 20). The
       // folder was checked once (prepare); each entry is a temp file and a rename (util/atomic-write.ts FolderWriter).
-      this.writer!.write(basename(file), encodeEntry({ key, overlay, text, origin, documents }));
+      this.writer!.write(basename(file), encodeEntry(entry));
       this.stats.writes++;
     } catch (err) {
       this.cannotWrite(err);
     }
+  }
+
+  /**
+   * What a renderer needs to write this key's entry as encodeEntry would (the header's and the sealed fields' JSON up
+   * to the byte counts the render decides), once the folder is ready; undefined when nothing may be written.
+   */
+  private async entryStore(key: string, request: RenderRequest): Promise<EntryStore | undefined> {
+    if (!(await this.prepare()) || !this.writer) return undefined;
+    const head = JSON.stringify({ format: CACHE_FORMAT, key, overlay: request.overlay.path, origin: false });
+    const bound = JSON.stringify([CACHE_FORMAT, key, false]);
+    return {
+      dir: this.writer.dir,
+      identity: this.writer.identity,
+      name: `${key}.entry`,
+      head: `${head.slice(0, -1)},`,
+      bound: `${bound.slice(0, -1)},`,
+      secret: renderCacheSecret(),
+    };
   }
 
   /** Creates the folder once per run (with a .gitignore so neither git nor the secret scan ever picks entries up) and sweeps stale temp files. */
@@ -217,42 +255,37 @@ export class CachingRenderer implements Renderer {
 }
 
 /**
- * Digests of files and listings of folders for the cache key, from the run's file facts (util/file-facts.ts): each
- * file is stat'ed and read once per run whatever the number of overlays naming it (measured on the medium bench repo
- * before: ~6,000 file reads and ~16 stats per base file for 300 overlays), and a file the Argo CD view already read
- * is not read again (its digest was kept from that read).
- */
-export class DigestMemo {
-  async digest(abs: string): Promise<string> {
-    return runFacts().digest(abs);
-  }
-
-  /** Names of the regular files directly in a folder. */
-  async fileNames(abs: string): Promise<string[]> {
-    return (runFacts().list(abs) ?? []).filter((e) => e.kind === 'f').map((e) => e.name);
-  }
-}
-
-/**
  * sha256 over the cache format, the renderer, the output-changing flags, the overlay, and the content of every
  * input file — plus every other file directly inside a kustomization folder the overlay reaches, so a file read
  * through a field the walker does not model still invalidates the entry (over-invalidating is cheap; a stale hit
  * is a wrong answer).
+ *
+ * Digests and folder listings come from the run's file facts (util/file-facts.ts): each file is stat'ed and read
+ * once per run whatever the number of overlays naming it, and a file the Argo CD view already read is not read
+ * again. They are synchronous: awaiting each of the ~6,400 digests of the medium bench repo's 300 keys cost a
+ * promise and a microtask turn apiece (issue 20).
  */
 export async function cacheKey(
   renderer: Pick<Renderer, 'command' | 'version'>,
   request: RenderRequest,
-  memo: DigestMemo = new DigestMemo(),
 ): Promise<string> {
+  return cacheKeyNow(renderer, request);
+}
+
+function cacheKeyNow(renderer: Pick<Renderer, 'command' | 'version'>, request: RenderRequest): string {
+  const facts = runFacts();
   const root = request.root;
   const kustomizationFile =
     request.overlay.path === '.'
       ? request.overlay.kustomizationFile
       : `${request.overlay.path}/${request.overlay.kustomizationFile}`;
-  const files = new Set([...(request.inputs ?? []), kustomizationFile]);
-  const dirs = [...files].filter((f) => KUSTOMIZATION_NAMES.includes(posix.basename(f))).map((f) => posix.dirname(f));
+  const files = new Set(request.inputs);
+  files.add(kustomizationFile);
+  const dirs: string[] = [];
+  for (const f of files) if (KUSTOMIZATION.has(posix.basename(f))) dirs.push(posix.dirname(f));
   for (const dir of dirs) {
-    for (const name of await memo.fileNames(join(root, dir))) files.add(dir === '.' ? name : `${dir}/${name}`);
+    for (const e of facts.list(join(root, dir)) ?? [])
+      if (e.kind === 'f') files.add(dir === '.' ? e.name : `${dir}/${e.name}`);
   }
   const hash = createHash('sha256');
   hash.update(
@@ -265,7 +298,7 @@ export async function cacheKey(
       request.overlay.path,
     ]),
   );
-  for (const f of [...files].sort()) hash.update(`\n${f}\0${await memo.digest(join(root, f))}`);
+  for (const f of [...files].sort()) hash.update(`\n${f}\0${facts.digest(join(root, f))}`);
   return hash.digest('hex');
 }
 
@@ -293,26 +326,29 @@ export function renderCacheSecret(): Buffer {
   return defaultSecret;
 }
 
-/** One header line of JSON, then the rendered text (and its JSON documents, if any), encrypted with the per-user key. */
+/**
+ * One header line of JSON, then the rendered text (and its JSON documents, if any), encrypted with the per-user key.
+ * Text and documents may be given as the UTF-8 bytes the renderer sent (render/worker.ts): no re-encoding.
+ */
 export function encodeEntry(
-  entry: { key: string; overlay: string; text: string; origin: boolean; documents?: string },
+  entry: { key: string; overlay: string; text: string | Uint8Array; origin: boolean; documents?: string | Uint8Array },
   secret: Buffer = renderCacheSecret(),
 ): Buffer {
-  const text = Buffer.from(entry.text, 'utf8');
-  const documents = entry.documents !== undefined ? Buffer.from(entry.documents, 'utf8') : undefined;
+  const text = typeof entry.text === 'string' ? Buffer.from(entry.text, 'utf8') : entry.text;
+  const documents = typeof entry.documents === 'string' ? Buffer.from(entry.documents, 'utf8') : entry.documents;
   // The fields that say how to read the body (its key, origin flag, where the JSON starts) are sealed with it: a
   // header edited in place, or a body moved under another key's name, no longer opens as that entry.
   const bound = Buffer.from(`${boundFields(entry.key, entry.origin, documents?.length)}\n`, 'utf8');
-  const body = seal(Buffer.concat(documents ? [bound, text, documents] : [bound, text]), secret);
+  const parts = documents ? [bound, text, documents] : [bound, text];
   const header: EntryHeader = {
     format: CACHE_FORMAT,
     key: entry.key,
     overlay: entry.overlay,
     origin: entry.origin,
-    bytes: body.length,
+    bytes: SEAL_OVERHEAD + bound.length + text.length + (documents?.length ?? 0),
     ...(documents ? { documents: documents.length } : {}),
   };
-  return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), body]);
+  return sealParts(parts, secret, Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'));
 }
 
 /** The entry's text when the header parses, names this key and format, and the body opens with the key; else undefined. */

@@ -13,6 +13,15 @@ export type RenderOutcome =
        * parse; the text stays the reference (parse/documents.ts decides when the JSON may stand in for it).
        */
       documents?: string;
+      /**
+       * The UTF-8 bytes `text` and `documents` were decoded from, as the renderer received them: the render cache
+       * stores these instead of encoding the strings again. Absent when the text is not the renderer's own bytes.
+       */
+      raw?: { text: Uint8Array; documents?: Uint8Array };
+      /** The renderer wrote the entry the request's `store` asked for. */
+      stored?: boolean;
+      /** Why it could not (the folder was replaced, a full disk): the cache stops storing, as for its own writes. */
+      storeError?: string;
     }
   | {
       ok: false;
@@ -35,6 +44,22 @@ export interface RenderRequest {
   inputs?: string[];
   /** The overlay inflates vendored Helm charts: render with `--enable-helm --helm-command <Renderer.helm>`. */
   helm?: boolean;
+  /** Write the render cache entry of a successful render (only to a renderer with `storesEntries`; render/cache.ts). */
+  store?: EntryStore;
+}
+
+/**
+ * A render cache entry for the renderer to write beside its render (render/cache.ts encodeEntry's layout): the JSON of
+ * the entry's header and of its sealed fields up to the byte counts only the render knows, the per-user key, and the
+ * folder as the cache checked it (real path under the allowed roots; `identity` is its device:inode).
+ */
+export interface EntryStore {
+  dir: string;
+  identity: string;
+  name: string;
+  head: string;
+  bound: string;
+  secret: Buffer;
 }
 
 /** Anything that turns an overlay into YAML text: the real kustomize, or a fake in tests. */
@@ -51,6 +76,8 @@ export interface Renderer {
   /** The pinned helm binary for helmCharts (undefined: none found; an overlay that needs it cannot render). */
   readonly helm?: string;
   render(request: RenderRequest): Promise<RenderOutcome>;
+  /** Writes a request's `store` entry itself (kfm-render workers): the cache then leaves the write to it. */
+  readonly storesEntries?: boolean;
   /** Optional: start what rendering needs (its worker processes) ahead of the first request. */
   warmUp?(): void;
   /** Removes temporary files (wrapper folders). Safe to call twice. */

@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { sealedEnv } from './sealed-env.js';
 import { relative } from 'node:path';
 import { cleanMessage, OriginWrappers } from './kustomize.js';
-import { workerLanes, type RenderOutcome, type RenderRequest, type Renderer } from './types.js';
+import { workerLanes, type EntryStore, type RenderOutcome, type RenderRequest, type Renderer } from './types.js';
 
 interface Header {
   id: number;
@@ -22,6 +22,9 @@ interface Header {
   json?: number;
   error?: string;
   tooLarge?: boolean;
+  /** The entry asked for with `store` was written (tools/kfm-render/store.go), or why not. */
+  stored?: boolean;
+  storeError?: string;
 }
 
 type Reply = { header: Header; body: Buffer } | { died: string };
@@ -170,6 +173,8 @@ export class WorkerRenderer implements Renderer {
   readonly command: string;
   readonly version: string;
   readonly lanes: number;
+  /** A worker writes the render cache entry of its own render (tools/kfm-render/store.go); an older one does not and says nothing, and the cache writes it. */
+  readonly storesEntries = true;
   private busy = 0;
   private readonly queue: (() => void)[] = [];
   private readonly idleWorkers: Worker[] = [];
@@ -266,6 +271,7 @@ export class WorkerRenderer implements Renderer {
       helm: request.helm && this.helm ? this.helm : '',
       // Origin renders go through the cache's path rewriting, which edits the text only: they stay YAML.
       json: !request.origin,
+      ...(request.store && !request.origin ? { store: storePayload(request.store) } : {}),
     });
     clearTimeout(timer);
     request.signal?.removeEventListener('abort', onAbort);
@@ -304,8 +310,17 @@ export class WorkerRenderer implements Renderer {
     }
     const yamlBytes = header.bytes ?? 0;
     const text = body.toString('utf8', 0, yamlBytes);
-    if (!header.json || originBase !== undefined) return { ok: true, text, originBase };
-    return { ok: true, text, originBase, documents: body.toString('utf8', yamlBytes) };
+    const store =
+      header.stored === true ? { stored: true } : header.storeError ? { storeError: header.storeError } : {};
+    if (!header.json || originBase !== undefined) return { ok: true, text, originBase, ...store };
+    return {
+      ok: true,
+      text,
+      originBase,
+      documents: body.toString('utf8', yamlBytes),
+      raw: { text: body.subarray(0, yamlBytes), documents: body.subarray(yamlBytes) },
+      ...store,
+    };
   }
 
   async dispose(): Promise<void> {
@@ -315,4 +330,16 @@ export class WorkerRenderer implements Renderer {
     this.idleWorkers.length = 0;
     await this.wrappers.dispose();
   }
+}
+
+/** The request's `store` as kfm-render reads it (tools/kfm-render/store.go): the key as base64, Go's []byte. */
+function storePayload(store: EntryStore): Record<string, string> {
+  return {
+    dir: store.dir,
+    ident: store.identity,
+    name: store.name,
+    head: store.head,
+    bound: store.bound,
+    key: store.secret.toString('base64'),
+  };
 }

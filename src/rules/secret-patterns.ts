@@ -11,6 +11,7 @@
 import type { RuleDoc } from '../types.js';
 import { META_RULES } from './secrets.js';
 import { decodeBase64, decodeBase64Url, isPlaceholder } from '../checks/secrets/text.js';
+import type { ShapeGate } from '../checks/secrets/shape-gate.js';
 
 export type CharClass = 'alnum' | 'b64' | 'b64url' | 'azure';
 
@@ -50,9 +51,11 @@ export interface ContentRule {
   /**
    * `assignment`: the pattern is `(?i)(KEY_CHARS keyword KEY_CHARS)` + ASSIGN + QUOTED_VALUE, so the detector
    * hands a window to RE2 only when an assignment of a long enough value follows one of its keyword hits
-   * (checks/secrets/gate.ts: a necessary condition, read in place, no regex).
+   * (checks/secrets/gate.ts: a necessary condition, read in place, no regex); a specific rule whose key is read the
+   * same way and whose value's first 8 characters QUOTED_VALUE would accept may use it too (AWS secret key).
+   * The other gates are the shape that must follow a keyword hit for a match to hold it (checks/secrets/shape-gate.ts).
    */
-  gate?: 'assignment';
+  gate?: 'assignment' | ShapeGate;
 }
 
 const REVOKE = (where: string): string =>
@@ -66,6 +69,9 @@ const URL_REMEDIATION =
 
 const GENERIC_REMEDIATION =
   'Move the value into a Secret managed outside plaintext Git (ExternalSecret, SealedSecret or a SOPS-encrypted file) and reference it (valueFrom.secretKeyRef, envFrom). If the value is not a credential, rename the key or mark the line with `kfm-gitops:allow <ruleId> <reason>`.';
+
+/** What `[_.-]?` allows between the words of a key: keyword lists spell out each. */
+const SEPARATORS = ['', '_', '.', '-'];
 
 const ASSIGN = String.raw`["']?[ \t]*(?::=|=>|=|:)[ \t]*`;
 const KEY_CHARS = String.raw`[A-Za-z0-9_.-]*`;
@@ -135,6 +141,7 @@ function dbUrl(id: string, title: string, schemes: string, keywords: string[]): 
     after: 512,
     hintPrefix: 0,
     validate: urlPasswordOk,
+    gate: 'url-credentials',
     precedence: 3,
   };
 }
@@ -226,14 +233,10 @@ export const CONTENT_RULES: ContentRule[] = [
     title: 'AWS secret access key',
     what: 'An AWS secret access key (40 base64 characters) assigned to `aws_secret_access_key`, `AWS_SECRET_ACCESS_KEY`, `secretAccessKey` and the like.',
     remediation: REVOKE('AWS IAM (deactivate and delete the access key pair)'),
+    // Every spelling the pattern's `[_.-]?` separators allow, mixed ones included (`secret_access.key`).
     keywords: [
-      'secret_access_key',
-      'secretaccesskey',
-      'secret-access-key',
-      'secret.access.key',
-      'aws_secret',
-      'aws-secret',
-      'awssecret',
+      ...SEPARATORS.flatMap((a) => SEPARATORS.map((b) => `secret${a}access${b}key`)),
+      ...SEPARATORS.map((sep) => `aws${sep}secret`),
     ],
     pattern: String.raw`(?i)(?:aws[_.-]?secret[_.-]?(?:access[_.-]?)?key|secret[_.-]?access[_.-]?key)[A-Za-z0-9_.-]*${ASSIGN}["']?([A-Za-z0-9/+]{40})`,
     secretGroups: [1],
@@ -242,6 +245,7 @@ export const CONTENT_RULES: ContentRule[] = [
     hintPrefix: 0,
     boundary: { chars: 'b64', right: true },
     validate: (s) => /[0-9+/]/.test(s) && /[a-z]/.test(s) && /[A-Z]/.test(s),
+    gate: 'assignment',
     precedence: 3,
   },
   {
@@ -521,6 +525,7 @@ export const CONTENT_RULES: ContentRule[] = [
       after: 34,
       hintPrefix: 2,
       validate: (s) => /[0-9]/.test(s) && /[a-fA-F]/.test(s.slice(2)),
+      gate: 'hex-sid',
     },
   ),
   {
@@ -571,6 +576,7 @@ export const CONTENT_RULES: ContentRule[] = [
     after: 400,
     hintPrefix: 0,
     boundary: { chars: 'alnum', left: 'match' },
+    gate: 'npmrc',
     precedence: 3,
   },
   prefixed(
@@ -598,6 +604,7 @@ export const CONTENT_RULES: ContentRule[] = [
     hintPrefix: 0,
     boundary: { chars: 'b64url', left: 'match', right: true },
     validate: dockerAuthOk,
+    gate: 'docker-auth',
     precedence: 3,
   },
   prefixed(
@@ -663,31 +670,10 @@ export const CONTENT_RULES: ContentRule[] = [
     'API or access key',
     String.raw`(?:api|access|auth|app|client|master|signing|encryption)[_.-]?key`,
     [
-      'apikey',
-      'api_key',
-      'api-key',
-      'api.key',
-      'accesskey',
-      'access_key',
-      'access-key',
-      'authkey',
-      'auth_key',
-      'auth-key',
-      'appkey',
-      'app_key',
-      'app-key',
-      'clientkey',
-      'client_key',
-      'client-key',
-      'masterkey',
-      'master_key',
-      'master-key',
-      'signingkey',
-      'signing_key',
-      'signing-key',
-      'encryptionkey',
-      'encryption_key',
-      'encryption-key',
+      // Every spelling `[_.-]?` allows: a keyword the list lacks is a match the keyword pass never looks for.
+      ...['api', 'access', 'auth', 'app', 'client', 'master', 'signing', 'encryption'].flatMap((w) =>
+        SEPARATORS.map((sep) => `${w}${sep}key`),
+      ),
     ],
   ),
 ];

@@ -236,7 +236,8 @@ function writeThenRename(
 export class FolderWriter {
   private constructor(
     readonly dir: string,
-    private readonly identity: string,
+    /** `device:inode` of the folder as checked (a render worker writing an entry checks the same: render/cache.ts). */
+    readonly identity: string,
   ) {}
 
   /** Throws WriteRefusedError when the folder's real path is outside `roots` (default: the allowed roots). */

@@ -81,9 +81,22 @@ const NO_FOLLOW_OPEN =
 
 /**
  * Bytes kept at most for a run's later readers: the 1,500-overlay bench repo is 13 MB in all (every file kept from the
- * Argo CD view to the secret scan); a larger repository reads the rest twice rather than holding more.
+ * Argo CD view to the secret scan); a larger repository reads the rest twice rather than holding more. Kept bytes
+ * cost more than their size (each file's Buffer and fact, and the 8 KB pool slabs small reads share: 32 MB kept were
+ * 52 MB of the 7,500-overlay repo's heap before its first render), so the budget is 16 MB.
  */
-const KEEP_BUDGET = 32 * 1024 * 1024;
+const KEEP_BUDGET = 16 * 1024 * 1024;
+
+/**
+ * The string as one flat run of characters. A path made by path.join or a template is a tree of V8 string pieces
+ * (each copy of the root folder's parts included): ~690 bytes for an 85-character path held in a table, against
+ * ~115 flat (measured, node 20). Strings kept for the whole run (paths, stamps) are flattened once when first kept
+ * (issue 20: a million such trees were a fifth of the 7,500-overlay bench repo's heap before its first render).
+ */
+export function flat(s: string): string {
+  const one = Buffer.from(s, 'utf8').toString('utf8');
+  return one === s ? one : s; // a lone surrogate (not UTF-8) comes back changed: that string is kept as it is
+}
 
 const kindOf = (s: BigIntStats): FactKind =>
   s.isSymbolicLink() ? 'l' : s.isDirectory() ? 'd' : s.isFile() ? 'f' : 'o';
@@ -93,7 +106,7 @@ function factOf(s: BigIntStats, takenMs: number): PathFact {
   return {
     kind,
     size: Number(s.size),
-    stamp: `${kind}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`,
+    stamp: flat(`${kind}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`),
     ageMs: Math.min(AGE_CAP, takenMs - Number((s.mtimeNs > s.ctimeNs ? s.mtimeNs : s.ctimeNs) / 1_000_000n)),
   };
 }
@@ -129,7 +142,7 @@ export class FileFacts {
     if (this.lstats.has(abs)) return this.lstats.get(abs);
     this.counts.lstat++;
     const l = look(abs, false);
-    this.lstats.set(abs, l);
+    this.lstats.set(this.key(abs), l);
     return l;
   }
 
@@ -140,7 +153,7 @@ export class FileFacts {
     if (this.stats.has(abs)) return this.stats.get(abs);
     this.counts.stat++;
     const s = look(abs, true);
-    this.stats.set(abs, s);
+    this.stats.set(this.key(abs), s);
     return s;
   }
 
@@ -162,7 +175,7 @@ export class FileFacts {
     } catch {
       entries = undefined; // unreadable folder: each caller says what that means for it
     }
-    this.listings.set(dir, entries);
+    this.listings.set(this.key(dir), entries);
     return entries;
   }
 
@@ -186,7 +199,8 @@ export class FileFacts {
         real = undefined; // a dangling link, a loop: the caller treats it as missing
       }
     }
-    this.reals.set(abs, real);
+    if (real !== undefined) real = this.key(real);
+    this.reals.set(this.key(abs), real);
     return real;
   }
 
@@ -218,7 +232,7 @@ export class FileFacts {
     const got = this.readNow(abs, maxBytes, options.digest === true);
     const more = (options.readers ?? 1) - 1;
     if (first && more > 0 && got.kind === 'file' && this.keptBytes + got.bytes.length <= KEEP_BUDGET) {
-      this.kept.set(abs, { got, readers: more });
+      this.kept.set(this.key(abs), { got, readers: more });
       this.keptBytes += got.bytes.length;
     }
     return got;
@@ -272,7 +286,7 @@ export class FileFacts {
       const fact = factOf(st, Date.now());
       // Kept as the path's fact for the readers that look again (discovery, the view: `digest`); the secret scan's
       // reads come after trim() and keep nothing.
-      if (digest && !this.lstats.has(abs)) this.lstats.set(abs, fact);
+      if (digest && !this.lstats.has(abs)) this.lstats.set(this.key(abs), fact);
       if (fact.kind !== 'f') return { kind: 'not-a-file' };
       if (fact.size > maxBytes) return { kind: 'too-large', size: fact.size };
       const buf = Buffer.allocUnsafe(fact.size);
@@ -284,7 +298,8 @@ export class FileFacts {
         n += r;
       }
       const bytes = n === buf.length ? buf : buf.subarray(0, n);
-      if (digest && !this.digests.has(abs)) this.digests.set(abs, createHash('sha256').update(bytes).digest('hex'));
+      if (digest && !this.digests.has(abs))
+        this.digests.set(this.key(abs), createHash('sha256').update(bytes).digest('hex'));
       return { kind: 'file', bytes, fact };
     } catch (err) {
       return { kind: 'unreadable', code: (err as NodeJS.ErrnoException).code ?? 'EIO' };
@@ -305,13 +320,13 @@ export class FileFacts {
       // The render reads through the link: so does its digest (a link's bytes are never kept: reads do not follow).
       const real = this.realpath(abs);
       const d = real === undefined ? 'unreadable:ENOENT' : this.digest(real);
-      this.digests.set(abs, d);
+      this.digests.set(this.key(abs), d);
       return d;
     }
     const got = this.readNow(abs, Number.POSITIVE_INFINITY, true);
     if (got.kind !== 'file') {
       const d = `unreadable:${got.kind === 'unreadable' ? got.code : got.kind === 'missing' ? 'ENOENT' : 'EISDIR'}`;
-      this.digests.set(abs, d);
+      this.digests.set(this.key(abs), d);
       return d;
     }
     return this.digests.get(abs)!;
@@ -344,12 +359,20 @@ export class FileFacts {
     return out;
   }
 
-  /** One string per repeated path (walk inputs name the same base files for every overlay). */
+  /**
+   * One string per repeated path (walk inputs name the same base files for every overlay), stored flat (see `flat`).
+   */
   intern(s: string): string {
     const known = this.strings.get(s);
     if (known !== undefined) return known;
-    this.strings.set(s, s);
-    return s;
+    const one = flat(s);
+    this.strings.set(one, one);
+    return one;
+  }
+
+  /** A path as the key of a fact kept for the run: the interned string (after trim, nothing is kept: as given). */
+  private key(abs: string): string {
+    return this.trimmed ? abs : this.intern(abs);
   }
 }
 

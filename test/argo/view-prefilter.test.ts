@@ -60,6 +60,53 @@ describe('which files the Argo CD view reads', () => {
     ]);
   });
 
+  it('skips a file that names the group only in annotations; an Application spelled through an alias, a merge key or an escape is read', async () => {
+    const withKind = (kindLine: string, path: string, before = ''): string =>
+      before + app('argoproj.io/v1alpha1', path).replace('kind: Application', kindLine);
+    const root = tree({
+      'ns.yaml':
+        'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  annotations:\n    argocd.argoproj.io/sync-wave: "1"\n',
+      // The kind is copied from text elsewhere in the file: the word is still in its bytes.
+      'alias.yaml': withKind('kind: *k', 'apps/alias', 'x: &k Application\n---\n').replace(
+        '---\napiVersion',
+        '---\nk: &k Application\napiVersion',
+      ),
+      'merge.yaml': withKind('<<: {kind: ApplicationSet}', 'apps/merge').replace(
+        'spec:\n  source:',
+        'spec:\n  generators: [{list: {elements: [{}]}}]\n  template:\n    metadata: {name: m}\n    spec:\n      source:',
+      ),
+      // Escaped: no `Application` in the bytes, but a backslash sends the file to the parser.
+      'escaped.yaml': withKind('kind: "\\x41pplication"', 'apps/escaped'),
+    });
+    const seen = new Map<string, boolean>();
+    const view = await readArgoView(root, undefined, {
+      files: ['alias.yaml', 'escaped.yaml', 'merge.yaml', 'ns.yaml'],
+      seen: (f, m) => seen.set(f, m),
+    });
+    expect(Object.fromEntries(seen)).toEqual({
+      'alias.yaml': true,
+      'escaped.yaml': true,
+      'merge.yaml': true,
+      'ns.yaml': false,
+    });
+    expect(view.deployments.map((d) => [d.file, d.kind]).sort()).toEqual([
+      ['alias.yaml', 'Application'],
+      ['escaped.yaml', 'Application'],
+    ]);
+  });
+
+  it('a document naming the group only in an annotation is not read, however large; the Application beside it is', async () => {
+    // Over the positional limit and unreadable by js-yaml (`@` starts no plain scalar): as a possible Argo CD object it
+    // would be reported unread.
+    const junk = Array.from({ length: 40_000 }, (_, i) => `  k${i}: @reserved-indicator-${i}`).join('\n');
+    const cm = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  annotations: {argocd.argoproj.io/sync-wave: "1"}\ndata:\n${junk}\n`;
+    expect(cm.length).toBeGreaterThan(1024 * 1024);
+    const root = tree({ 'mixed.yaml': `${cm}---\n${app('argoproj.io/v1alpha1', 'apps/beside')}` });
+    const view = await readArgoView(root);
+    expect(view.unevaluable).toEqual([]);
+    expect(view.deployments.map((d) => [d.sourcePath, d.line])).toEqual([['apps/beside', cm.split('\n').length + 8]]);
+  });
+
   it('reads every text file whatever its name (kustomize renders app.YAML, app.json, app.txt); never a binary', async () => {
     const png = Buffer.concat([
       Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]),

@@ -15,6 +15,8 @@ class FakeRenderer implements Renderer {
   fail = false;
   /** JSON documents to send beside the text, as kfm-render does. */
   documents: string | undefined;
+  /** Send the UTF-8 bytes the text and documents were read from, as render/worker.ts does. */
+  raw = false;
   constructor(
     public version = 'v5.7.1',
     private readonly wrapper = mkdtempSync(join(tmpdir(), 'kfm-fake-wrapper-')),
@@ -41,11 +43,22 @@ class FakeRenderer implements Renderer {
       `  body: ${JSON.stringify(body)}`,
       '',
     ].join('\n');
-    if (request.origin) return { ok: true, text, originBase: this.wrapper, documents: this.documents };
+    const raw = (t: string): { raw?: { text: Uint8Array; documents?: Uint8Array } } =>
+      this.raw
+        ? {
+            raw: {
+              text: Buffer.from(t),
+              ...(this.documents !== undefined ? { documents: Buffer.from(this.documents) } : {}),
+            },
+          }
+        : {};
+    if (request.origin) return { ok: true, text, originBase: this.wrapper, documents: this.documents, ...raw(text) };
+    const plain = text.replace(/ {4}(alpha\.)?config[\s\S]*?(?= {2}name)/, '');
     return {
       ok: true,
-      text: text.replace(/ {4}(alpha\.)?config[\s\S]*?(?= {2}name)/, ''),
+      text: plain,
       ...(this.documents !== undefined ? { documents: this.documents } : {}),
+      ...raw(plain),
     };
   }
   async dispose(): Promise<void> {}
@@ -153,6 +166,59 @@ describe('CachingRenderer', () => {
     expect(decodeEntry(edit({ origin: true }), header.key)).toBeUndefined();
     const otherKey = 'f'.repeat(header.key.length);
     expect(decodeEntry(edit({ key: otherKey }), otherKey)).toBeUndefined();
+  });
+
+  it("stores the renderer's own bytes unchanged, and never the bytes of an origin render whose paths it rewrote", async () => {
+    const inner = new FakeRenderer();
+    inner.documents = '[{"kind":"ConfigMap","data":{"body":"ü"}}]';
+    inner.raw = true;
+    const cold = await new CachingRenderer(inner, { dir: cacheDir }).render(request({ origin: false }));
+    expect(cold.ok && 'raw' in cold).toBe(false); // the bytes end at the cache: nothing downstream keeps them
+    const warm = await new CachingRenderer(new FakeRenderer(), { dir: cacheDir }).render(request({ origin: false }));
+    expect(warm).toEqual({ ...cold, cached: true });
+    rmSync(cacheDir, { recursive: true });
+    // The origin render's text is rewritten (root-relative paths): the entry holds the rewritten text, not the raw.
+    const origin = await new CachingRenderer(inner, { dir: cacheDir }).render(request());
+    const warmOrigin = await new CachingRenderer(new FakeRenderer(), { dir: cacheDir }).render(request());
+    expect(warmOrigin).toEqual({ ...origin, cached: true });
+    expect(warmOrigin.ok && warmOrigin.text).toContain('      path: base/cm.yaml\n');
+  });
+
+  it('leaves the write to a renderer that stores entries itself; its refusal is a warning, and this process stops storing', async () => {
+    class Storing extends FakeRenderer {
+      readonly storesEntries = true;
+      seen: RenderRequest['store'][] = [];
+      answer: { stored: true } | { storeError: string } = { stored: true };
+      override async render(request: RenderRequest): Promise<RenderOutcome> {
+        this.seen.push(request.store);
+        const out = await super.render(request);
+        return out.ok && request.store ? { ...out, ...this.answer } : out;
+      }
+    }
+    const inner = new Storing();
+    const cache = new CachingRenderer(inner, { dir: cacheDir });
+    const cold = await cache.render(request({ origin: false }));
+    expect(cold).toMatchObject({ ok: true });
+    expect(inner.seen[0]).toMatchObject({ dir: cacheDir, name: expect.stringMatching(/^[0-9a-f]{64}\.entry$/) });
+    expect(inner.seen[0]!.head).toMatch(
+      /^\{"format":"kfm-gitops-render-cache\/\d+","key":"[0-9a-f]{64}","overlay":"overlay","origin":false,$/,
+    );
+    expect(entries()).toEqual([]); // the renderer said it wrote it: this process did not
+    expect(cache.stats).toMatchObject({ misses: 1, writes: 1 });
+    // Origin renders are rewritten here before they are stored: never handed to the renderer.
+    await cache.render(request());
+    expect(inner.seen[1]).toBeUndefined();
+    expect(entries()).toHaveLength(1);
+    // A refusal (the folder was replaced) is the cache's own: one warning, nothing more stored by anyone.
+    rmSync(cacheDir, { recursive: true });
+    const refusing = new Storing();
+    refusing.answer = { storeError: 'refusing to write under x: the folder was replaced since it was checked' };
+    const second = new CachingRenderer(refusing, { dir: cacheDir });
+    expect(await second.render(request({ origin: false }))).toMatchObject({ ok: true });
+    expect(second.warnings).toEqual([expect.stringMatching(/is not writable \(refusing to write under x/)]);
+    await second.render(request({ origin: false, overlay: { ...overlay(), path: 'other' } }));
+    expect(refusing.seen[1]).toBeUndefined();
+    expect(entries()).toEqual([]);
   });
 
   it('a fresh process (new renderer) hits the entry the last one wrote', async () => {

@@ -120,6 +120,20 @@ describe('JSON documents beside the text', () => {
     for (let i = 0; i < 70; i++) at = (at.x = {}) as Record<string, unknown>;
     const deepText = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n${Array.from({ length: 70 }, (_, i) => `${'  '.repeat(i)}x:`).join('\n')} {}\n`;
     expect(parseWithDocuments(deepText, JSON.stringify([deep]), DEFAULT_LIMITS)).toBeUndefined();
+    // One walk answers both questions: a string read from the YAML does not hide the depth, nor the depth the string.
+    const deepAmbiguous = { ...deep, data: { n: '0x1F' } };
+    const deepAmbiguousText = `${deepText}data:\n  n: 0x1F\n`;
+    expect(parseWithDocuments(deepAmbiguousText, JSON.stringify([deepAmbiguous]), DEFAULT_LIMITS)).toBeUndefined();
+    // At the limit (the document is level 1): accepted, and an ambiguous string in it is still read from the YAML.
+    const limits = { ...DEFAULT_LIMITS, maxDepth: 3 };
+    const atLimit = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    n: 0x1F\n';
+    const atLimitJson = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', labels: { n: '0x1F' } } };
+    expect(parseWithDocuments(atLimit, JSON.stringify([atLimitJson]), limits)?.[0].value).toEqual({
+      ...atLimitJson,
+      metadata: { name: 'a', labels: { n: 31 } },
+    });
+    const overLimit = { ...DEFAULT_LIMITS, maxDepth: 2 };
+    expect(parseWithDocuments(atLimit, JSON.stringify([atLimitJson]), overLimit)).toBeUndefined();
   });
 
   describe.skipIf(!existsSync(workerBin))('from the real kfm-render', () => {

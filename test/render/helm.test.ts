@@ -57,8 +57,11 @@ describe('helmCharts with a vendored chart', () => {
         const [c, w] = await Promise.all([cli.render(request(web(o), true)), worker.render(request(web(o), true))]);
         expect({ o, ...c }).toEqual({ o, ok: true, text: expected, originBase: undefined });
         // The worker also sends the documents as JSON (parse/documents.ts): the same values as the text.
-        const { documents, ...text } = w as Extract<typeof w, { ok: true }>;
+        const { documents, raw, ...text } = w as Extract<typeof w, { ok: true }>;
         expect({ o, ...text }).toEqual({ o, ok: true, text: expected, originBase: undefined });
+        // The bytes the render cache stores are the ones the text and documents were read from.
+        expect(Buffer.from(raw!.text).toString('utf8')).toBe(expected);
+        expect(Buffer.from(raw!.documents!).toString('utf8')).toBe(documents);
         expect(JSON.parse(documents!)).toEqual(
           expected.split(/^---\n/m).map((d) => jsyaml.load(d, { schema: jsyaml.CORE_SCHEMA })),
         );

@@ -3,12 +3,14 @@
  * prints — output and errors — and fail closed the same way when it hangs, crashes, talks nonsense or is
  * interrupted, leaving no process behind.
  */
-import { chmodSync, cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import fg from 'fast-glob';
 import { describe, expect, it } from 'vitest';
+import { CACHE_FORMAT, decodeEntry, encodeEntry } from '../../src/render/cache.js';
 import { KustomizeRenderer } from '../../src/render/kustomize.js';
+import { FolderWriter } from '../../src/util/atomic-write.js';
 import { resolveKustomize } from '../../src/render/resolve.js';
 import type { RenderOutcome } from '../../src/render/types.js';
 import { WorkerRenderer } from '../../src/render/worker.js';
@@ -210,6 +212,77 @@ describe('kfm-render worker', () => {
     const resolved = await resolveKustomize({ toolsDir: dir, path: dirname(kustomizeBin) });
     expect(resolved.worker).toBeUndefined();
     expect(resolved.source).toBe('path');
+  });
+});
+
+describe('kfm-render writes the render cache entry of its own render', () => {
+  const secret = Buffer.alloc(32, 9);
+  const store = (dir: string, name: string, identity = FolderWriter.open(dir).identity) => ({
+    dir,
+    identity,
+    name,
+    head: `${JSON.stringify({ format: CACHE_FORMAT, key: 'k'.repeat(64), overlay: 'apps/good', origin: false }).slice(0, -1)},`,
+    bound: `${JSON.stringify([CACHE_FORMAT, 'k'.repeat(64), false]).slice(0, -1)},`,
+    secret,
+  });
+  const overlay = join(good, 'apps', 'good', 'overlays', 'dev');
+
+  it('byte for byte the entry this process would encode: it opens with the key and holds the reply', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kfm-store-'));
+    const worker = new WorkerRenderer(workerBin, 'v5.7.1');
+    try {
+      const reply = await worker.render({ ...request(overlay, good), store: store(dir, 'e.entry') });
+      expect(reply).toMatchObject({ ok: true, stored: true });
+      const written = readFileSync(join(dir, 'e.entry'));
+      expect(readdirSync(dir)).toEqual(['e.entry']); // no temp file left
+      const opened = decodeEntry(written, 'k'.repeat(64), secret);
+      expect(reply.ok && opened).toEqual({
+        text: reply.ok && reply.text,
+        origin: false,
+        documents: reply.ok && reply.documents,
+      });
+      expect(written.toString('latin1')).not.toContain('kind: Deployment'); // sealed
+      // The same layout as encodeEntry's, the random nonce aside: same header, same length.
+      const mine = encodeEntry(
+        {
+          key: 'k'.repeat(64),
+          overlay: 'apps/good',
+          text: reply.ok ? reply.text : '',
+          origin: false,
+          documents: reply.ok ? reply.documents : '',
+        },
+        secret,
+      );
+      const headerOf = (b: Buffer) => b.subarray(0, b.indexOf(10)).toString('utf8');
+      expect(headerOf(written)).toBe(headerOf(mine));
+      expect(written.length).toBe(mine.length);
+      expect(decodeEntry(written, 'k'.repeat(64), Buffer.alloc(32, 8))).toBeUndefined(); // another user's key
+    } finally {
+      await worker.dispose();
+    }
+  });
+
+  it('refuses a folder replaced since it was checked and a name that is not a file name, leaving nothing behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kfm-store-'));
+    const other = mkdtempSync(join(tmpdir(), 'kfm-store-other-'));
+    const worker = new WorkerRenderer(workerBin, 'v5.7.1');
+    try {
+      const swapped = await worker.render({
+        ...request(overlay, good),
+        store: store(dir, 'e.entry', FolderWriter.open(other).identity),
+      });
+      expect(swapped).toMatchObject({ ok: true, storeError: expect.stringMatching(/replaced since it was checked/) });
+      const escaping = await worker.render({ ...request(overlay, good), store: store(dir, '../e.entry') });
+      expect(escaping).toMatchObject({ ok: true, storeError: expect.stringMatching(/not a file name/) });
+      expect(readdirSync(dir)).toEqual([]);
+      expect(readdirSync(dirname(dir)).filter((f) => f.startsWith('e.entry'))).toEqual([]);
+      // A failed render writes nothing.
+      const failed = await worker.render({ ...request(join(good, 'nowhere'), good), store: store(dir, 'f.entry') });
+      expect(failed.ok).toBe(false);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      await worker.dispose();
+    }
   });
 });
 

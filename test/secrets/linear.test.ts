@@ -4,6 +4,7 @@ import { Detector, KeywordIndex } from '../../src/checks/secrets/detector.js';
 import { CONTENT_RULES } from '../../src/rules/secret-patterns.js';
 import { needsStructure } from '../../src/checks/secrets/structure.js';
 import { makeRepo, removeDir } from './helpers.js';
+import { rng } from './vectors.js';
 
 const MB = 1024 * 1024;
 const keywords = CONTENT_RULES.flatMap((r) => r.keywords);
@@ -52,6 +53,31 @@ describe('linear-time scanning of crafted single-line files', () => {
       [1, 3, 5],
       [1, 3],
     ]);
+  });
+
+  it('finds every occurrence of every rule keyword, overlaps included, as a search for each keyword does', () => {
+    const keywords = [...new Set(CONTENT_RULES.flatMap((r) => r.keywords))];
+    const index = new KeywordIndex(keywords);
+    const next = rng(99);
+    const pieces = [...keywords, ...keywords.map((k) => k.toUpperCase()), 'a', 's', 'k', '_', ':', '/', ' ', '\n'];
+    pieces.push('\u017f', '\u212a', 'é', 'SS', 'pa', 'ss', 'word');
+    let found = 0;
+    for (let i = 0; i < 3000; i++) {
+      let text = '';
+      for (let j = Math.floor(next() * 12); j > 0; j--) text += pieces[Math.floor(next() * pieces.length)];
+      const lower = text
+        .replace(/\u017f/g, 's')
+        .replace(/\u212a/g, 'k')
+        .toLowerCase();
+      const expected = keywords.map((k) => {
+        const at: number[] = [];
+        for (let p = lower.indexOf(k); p !== -1; p = lower.indexOf(k, p + 1)) at.push(p);
+        return at.length > 0 ? at : undefined;
+      });
+      expect(index.scan(text), JSON.stringify(text)).toEqual(expected);
+      found += expected.filter(Boolean).length;
+    }
+    expect(found).toBeGreaterThan(5000);
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createSecretsCheck } from '../../src/checks/secrets/index.js';
 import { Detector } from '../../src/checks/secrets/detector.js';
 import { CONTENT_RULES } from '../../src/rules/secret-patterns.js';
-import { buildVectors } from './vectors.js';
+import { buildVectors, Gen } from './vectors.js';
 
 const detector = new Detector();
 const vectors = buildVectors();
@@ -62,6 +62,21 @@ describe('credential rules', () => {
         v.ruleId,
       ).toBe(true);
     }
+  });
+
+  it('keywords are complete: every separator spelling a key pattern allows is found (`client.key`, `secret_access.key`)', () => {
+    const g = new Gen(21);
+    const seps = ['', '_', '.', '-'];
+    const value = g.alnum(12) + '7Qz';
+    const awsValue = `${g.alnum(20)}/${g.alnum(19)}`;
+    for (const w of ['api', 'access', 'auth', 'app', 'client', 'master', 'signing', 'encryption'])
+      for (const sep of seps)
+        for (const key of [`${w}${sep}key`, `${w.toUpperCase()}${sep}KEY`, `my.${w}${sep}key.v2`])
+          expect(ids(`${key}: ${value}`), key).toEqual(['KFM-SEC-073']);
+    for (const a of seps)
+      for (const b of seps)
+        for (const key of [`secret${a}access${b}key`, `aws${a}secret${b}access${a}key`, `AWS${a}SECRET${b}KEY`])
+          expect(ids(`${key} = ${awsValue}`), key).toEqual(['KFM-SEC-021']);
   });
 
   it('reports one finding for a secret that several rules match: the most specific', () => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { kustomizationNeedsWalk, needsStructure } from '../../src/checks/secrets/structure.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hasMarker, kustomizationNeedsWalk, MARKERS, needsStructure } from '../../src/checks/secrets/structure.js';
+import { filesUnder, fixtures, hasShared, sharedDir } from '../helpers.js';
+import { rng } from './vectors.js';
 
 // The pre-pass decides which files get a YAML parse. It must say yes for every shape only a parse can read, and
 // may say no for the shapes that made it parse most files of a clean tree (the tree bench's throughput).
@@ -75,5 +79,125 @@ describe('the kustomization pre-pass', () => {
     ],
   ])('does not parse %s', (_name, text) => {
     expect(kustomizationNeedsWalk(text)).toBe(false);
+  });
+});
+
+/** Manifest-like texts built from the line shapes the pre-pass reads, credential words rare as in a real tree. */
+function generatedTexts(seed: number, count: number): string[] {
+  const next = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
+  const indents = ['', '  ', '    ', '\t', '      '];
+  const items = ['', '', '', '- ', '-', '- - ', '-  '];
+  const plainKeys = ['name', 'NAME', 'value', 'Value', 'x', 'kind', 'env', 'image', 'labels', 'spec', 'valueFrom'];
+  const credKeys = [
+    'password',
+    'db_password',
+    'API_TOKEN',
+    'apiKey',
+    'secret',
+    'secretKeyRef',
+    'auth',
+    'pwd',
+    'Credentials',
+  ];
+  const seps = [': ', ':', ' : ', '', ':\t'];
+  const values = [
+    ...['', 'plain', 'x', 'a: b', '"quoted"', '# note', 'x # c', 'DB_PASSWORD', 'my_token', 'Secret', 'SealedSecrets'],
+    ...[
+      '|',
+      '>-',
+      '*a',
+      '&a x',
+      '!!binary',
+      '"abc',
+      "'x",
+      "'it''s'",
+      '{name: API_TOKEN, value: x}',
+      '[{name: DB_PASSWORD,',
+    ],
+    ...['value: x}]', '{secretName: tls}', '[a, b]', '{', '}', '"abc\\'],
+  ];
+  const other = ['', '  ', '\r', '# password here', '#', '---', '- ', 'value: x}]', '{name: API_TOKEN,', '  value: 1}'];
+  const texts: string[] = [];
+  for (let t = 0; t < count; t++) {
+    const lines: string[] = [];
+    const n = 1 + Math.floor(next() * 30);
+    for (let i = 0; i < n; i++) {
+      if (next() < 0.2) {
+        lines.push(pick(other));
+        continue;
+      }
+      const key = next() < 0.15 ? pick(credKeys) : pick(plainKeys);
+      lines.push(
+        `${pick(indents)}${pick(items)}${key}${pick(seps)}${next() < 0.3 ? pick(values) : pick(['1', 'app', 'v1', '"x y"'])}`,
+      );
+    }
+    texts.push(lines.join(next() < 0.8 ? '\n' : '\r\n') + pick(['', '\n', '\n\n']));
+  }
+  return texts;
+}
+
+describe('the pre-pass reads only the lines where a check can fire', () => {
+  const full = (text: string): boolean => needsStructure(text, false, { lines: 'all' }).needed;
+  const fast = (text: string): boolean => needsStructure(text, false).needed;
+
+  it('decides as the pass over every line: generated texts, fixtures and the shared corpus', () => {
+    const texts = generatedTexts(2020, 20_000);
+    for (const root of [fixtures, ...(hasShared ? [join(sharedDir, 'corpus')] : [])])
+      for (const file of filesUnder(root)) {
+        const bytes = readFileSync(file);
+        if (bytes.length < 2_000_000 && !bytes.subarray(0, 8000).includes(0)) texts.push(bytes.toString('utf8'));
+      }
+    let yes = 0;
+    for (const text of texts) {
+      const expected = full(text);
+      expect(fast(text), JSON.stringify(text)).toBe(expected);
+      if (expected) yes++;
+    }
+    // Both verdicts are common in the inputs (a test where one side always wins proves nothing).
+    expect(yes).toBeGreaterThan(2000);
+    expect(texts.length - yes).toBeGreaterThan(2000);
+  });
+
+  it('finds a check far below a long run of lines without credential words', () => {
+    const filler = Array.from({ length: 2000 }, (_, i) => `  label${i}: value${i}`).join('\n');
+    for (const tail of [
+      '- name: DB_PASSWORD\n  value: x',
+      '- value: x\n  name: API_TOKEN',
+      'token:\n  x',
+      'password: |\n  x',
+    ])
+      expect(fast(`${filler}\n# comment\n\n${tail}\n`), tail).toBe(true);
+    // The content line before the credential line is read even across blank and comment lines.
+    expect(fast(`${filler}\n- value: x\n\n# c\n  name: DB_PASSWORD\n`)).toBe(true);
+    expect(fast(`${filler}\n- name: x\n  value: y\n`)).toBe(false);
+  });
+
+  it('finds a marker as the search for each marker does', () => {
+    const next = rng(5);
+    const pieces = [
+      ...MARKERS,
+      ':',
+      '*',
+      ' ',
+      '-',
+      ',',
+      '[',
+      '\\',
+      'u',
+      'x',
+      'U',
+      '<',
+      'a',
+      '\n',
+      'secret',
+      'Generator',
+    ];
+    for (let i = 0; i < 20_000; i++) {
+      let text = '';
+      const n = Math.floor(next() * 8);
+      for (let j = 0; j < n; j++) text += pieces[Math.floor(next() * pieces.length)];
+      expect(hasMarker(text), JSON.stringify(text)).toBe(MARKERS.some((m) => text.includes(m)));
+    }
   });
 });

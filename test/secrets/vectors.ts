@@ -451,3 +451,21 @@ export function buildVectors(seed = 7): Vector[] {
   }
   return v;
 }
+
+/** Candidates as comparable strings (rule, range, value): what a differential test compares. */
+export function candidateShape(
+  cs: readonly { rule: { id: string }; start: number; end: number; value: string }[],
+): string[] {
+  return cs.map((c) => `${c.rule.id}@${c.start}-${c.end}:${c.value}`);
+}
+
+/** Keyword hits as the detector's keyword pass finds them (case-folded; long s and Kelvin sign read as `s`, `k`). */
+export function keywordHits(keywords: readonly string[], line: string): number[] {
+  const lower = line
+    .replace(/\u017f/g, 's')
+    .replace(/\u212a/g, 'k')
+    .toLowerCase();
+  const hits: number[] = [];
+  for (let i = 0; i < line.length; i++) if (keywords.some((k) => lower.startsWith(k, i))) hits.push(i);
+  return hits;
+}

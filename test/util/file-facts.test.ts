@@ -14,7 +14,7 @@ import { discoverOverlays } from '../../src/discover/index.js';
 import { DiscoverMemo } from '../../src/discover/memo.js';
 import { cacheKey } from '../../src/render/cache.js';
 import type { RenderRequest } from '../../src/render/types.js';
-import { FileFacts, runFacts, withRunFacts } from '../../src/util/file-facts.js';
+import { FileFacts, flat, runFacts, withRunFacts } from '../../src/util/file-facts.js';
 
 let dir: string;
 beforeEach(() => {
@@ -26,6 +26,20 @@ const app = (ns: string): string =>
   `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: a\nspec:\n  destination:\n    namespace: ${ns}\n  source:\n    path: base\n`;
 
 describe('FileFacts', () => {
+  it('keeps one flat string per path, never a changed one (a name that is no valid UTF-16 stays as given)', () => {
+    const facts = new FileFacts();
+    const made = join(dir, 'apps', 'x', 'kustomization.yaml');
+    const one = facts.intern(made);
+    expect(one).toBe(made);
+    expect(facts.intern(join(dir, 'apps/x/kustomization.yaml'))).toBe(one);
+    const odd = `${dir}/bad-\ud800-name.yaml`;
+    expect(flat(odd)).toBe(odd);
+    expect(facts.intern(odd)).toBe(odd);
+    expect(facts.lstat(odd)).toBeUndefined(); // no such file: asked under its own name, not a U+FFFD one
+    writeFileSync(join(dir, 'é.yaml'), 'a: 1\n');
+    expect(facts.lstat(join(dir, 'é.yaml'))).toMatchObject({ kind: 'f', size: 5 });
+  });
+
   it('stats, lists and reads each path once, and digests from that one read', () => {
     writeFileSync(join(dir, 'a.yaml'), 'a: 1\n');
     const facts = new FileFacts();

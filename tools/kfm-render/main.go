@@ -13,6 +13,9 @@
 //	        {"id":1,"ok":true,"bytes":1234,"json":1100}\n<yaml><json>
 //	        {"id":1,"ok":false,"error":"…"}\n                   (kustomize's error text)
 //	        {"id":1,"ok":false,"tooLarge":true,"bytes":N}\n     (the YAML is not sent)
+//	A request may also carry "store" (see store.go): the worker then writes the successful build's render cache entry
+//	itself and says so with "stored":true (or "storeError":"…"); a worker without it answers without either, and
+//	the caller writes the entry.
 //
 // The process exits when stdin closes. Timeouts are the caller's: it kills the process group and starts another.
 package main
@@ -48,6 +51,8 @@ type request struct {
 	Exec bool   `json:"exec"`
 	Helm string `json:"helm"`
 	JSON bool   `json:"json"`
+	// The render cache entry to write for a successful build (store.go); absent: none.
+	Store *store `json:"store,omitempty"`
 }
 
 type response struct {
@@ -57,6 +62,9 @@ type response struct {
 	Error    string `json:"error,omitempty"`
 	TooLarge bool   `json:"tooLarge,omitempty"`
 	JSON     int    `json:"json,omitempty"`
+	// The entry the request asked for was written (store.go), or why not.
+	Stored     bool   `json:"stored,omitempty"`
+	StoreError string `json:"storeError,omitempty"`
 }
 
 // options mirrors HonorKustomizeFlags of `kustomize build` when no flag is given (reorder "unspecified", root-only
@@ -170,7 +178,15 @@ func serve(in io.Reader, out io.Writer) error {
 		case req.Max > 0 && len(yml) > req.Max:
 			err = enc.Encode(response{ID: req.ID, TooLarge: true, Bytes: len(yml)})
 		default:
-			if err = enc.Encode(response{ID: req.ID, OK: true, Bytes: len(yml), JSON: len(docs)}); err == nil {
+			res := response{ID: req.ID, OK: true, Bytes: len(yml), JSON: len(docs)}
+			if req.Store != nil {
+				if serr := writeEntry(req.Store, yml, docs); serr != nil {
+					res.StoreError = serr.Error()
+				} else {
+					res.Stored = true
+				}
+			}
+			if err = enc.Encode(res); err == nil {
 				if _, err = w.Write(yml); err == nil {
 					_, err = w.Write(docs)
 				}

@@ -60,7 +60,7 @@ import {
 } from './suppress.js';
 import { isPlaceholder, LineIndex, lowerSameLength } from './text.js';
 import { firstKeyLines, kustomizationNeedsWalk, needsStructure } from './structure.js';
-import { parseEnvFile, pathOf, walkDocumentInto, WalkBudgetExceeded, type Place, type Visit } from './walk.js';
+import { leafPath, parseEnvFile, walkDocumentInto, WalkBudgetExceeded, type Place, type Visit } from './walk.js';
 
 /** One finding of the secret check, before the pipeline resolves it. Never holds the secret. */
 export interface SecretFinding {
@@ -145,7 +145,8 @@ interface UnbuiltValue {
   key: string;
   value: string;
   reference: boolean;
-  place: Place;
+  parent: Place | undefined;
+  seg: string | number;
 }
 
 interface GeneratorRef {
@@ -436,9 +437,9 @@ function finishScan(options: SecretsScanOptions, repo: RepoScan): SecretsScanRes
           resource.object,
           {},
           {
-            value: (key, value, reference, at) => {
+            value: (key, value, reference, parent, seg) => {
               const judged = scanner.judgeValue(key, value, reference, contextOf);
-              if (judged.length > 0) place(judged, pathOf(at));
+              if (judged.length > 0) place(judged, leafPath(parent, seg));
             },
             visit: (visit) => {
               const judged = scanner.judge(visit, contextOf);
@@ -719,7 +720,7 @@ export class Scanner {
           value,
           { kustomization: kind.kustomization, maxNodes },
           {
-            value: (key, v, reference, place) => visits.push({ key, value: v, reference, place }),
+            value: (key, v, reference, parent, seg) => visits.push({ key, value: v, reference, parent, seg }),
             visit: (v) => visits.push(v),
           },
         );
@@ -748,7 +749,13 @@ export class Scanner {
         const visit: Visit =
           'type' in item
             ? item
-            : { type: 'value', path: pathOf(item.place), key: item.key, value: item.value, reference: item.reference };
+            : {
+                type: 'value',
+                path: leafPath(item.parent, item.seg),
+                key: item.key,
+                value: item.value,
+                reference: item.reference,
+              };
         walked.push({ doc: d, visit, found });
       }
     }
@@ -846,14 +853,15 @@ export class Scanner {
    * key is therefore not scanned again in any rendered resource (test/secrets/memo.test.ts: memo on = memo off).
    */
   judgeValue(key: string, value: string, reference: boolean, context: () => string): readonly Pending[] {
-    const visit = (): Visit => ({ type: 'value', path: [], key, value, reference });
-    if (!this.memo || key.length + value.length > MEMO_MAX_CHARS) return this.judgeVisit(visit(), context);
-    // By reference flag, then key, then value: no key string built per visit (most visits are memo hits).
+    if (!this.memo || key.length + value.length > MEMO_MAX_CHARS)
+      return this.judgeVisit({ type: 'value', path: [], key, value, reference }, context);
+    // By reference flag, then key, then value: no key string built per visit (most visits are memo hits, and make
+    // nothing: no visit object, no closure).
     const byKey = this.valueVerdicts[reference ? 1 : 0];
     const known = byKey.get(key)?.get(value);
     if (known) return known;
     let readContext = false;
-    const verdict = this.judgeVisit(visit(), () => {
+    const verdict = this.judgeVisit({ type: 'value', path: [], key, value, reference }, () => {
       readContext = true;
       return context();
     });

@@ -13,8 +13,8 @@
 /** Lowercase words that make a key (or an env entry's name) a credential name. */
 const CRED_WORDS = ['password', 'passwd', 'pwd', 'passphrase', 'secret', 'token', 'key', 'credential', 'auth'];
 
-/** Case-sensitive markers: any of them anywhere means the walk has something to read. */
-const MARKERS = [
+/** Case-sensitive markers: any of them anywhere means the walk has something to read (searched by hasMarker). */
+export const MARKERS = [
   'secretGenerator',
   'last-applied-configuration',
   '\\u',
@@ -53,20 +53,39 @@ interface LineInfo {
 
 const newLine = (): LineInfo => ({ keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0, flow: false, item: false });
 
-export function needsStructure(text: string, textMatched: boolean): StructureDecision {
+/**
+ * `lines: 'credential'` (the default) reads only the lines where a check can fire; `'all'` reads every line (the
+ * differential tests' control, test/secrets/structure.test.ts). Every line check needs a credential word on the line
+ * or on the content line before it (an open credential key, an env pair), or a backslash (an escaped line break). In
+ * an ASCII text without a backslash, the credential words are found by one native search, and a run of lines without
+ * any — most of a manifest — is skipped: reading such a line only makes it the next line's `prev`, so the last content
+ * line of the run is read instead. Any other text gets the full pass (`hasCredWordIn` lowercases non-ASCII keys:
+ * the Kelvin sign lowers to `k`).
+ */
+export function needsStructure(
+  text: string,
+  textMatched: boolean,
+  options: { lines?: 'credential' | 'all' } = {},
+): StructureDecision {
   let steps = 0;
   if (textMatched) return { needed: true, steps };
   const kind = secretWordOutsideKey(text);
   steps += kind.steps;
   if (kind.found) return { needed: true, steps };
-  for (const m of MARKERS) {
-    steps += text.length;
-    if (text.includes(m)) return { needed: true, steps };
-  }
+  steps += 2 * text.length;
+  if (hasMarker(text)) return { needed: true, steps };
   // Every line check needs a key (`:`), a flow collection or an escaped line break: prose without any is done.
   steps += 4 * text.length;
   if (text.indexOf(':') === -1 && text.indexOf('{') === -1 && text.indexOf('[') === -1 && text.indexOf('\\') === -1)
     return { needed: false, steps };
+  let credAt: number[] | undefined;
+  if ((options.lines ?? 'credential') === 'credential' && text.indexOf('\\') === -1 && !NON_ASCII.test(text)) {
+    steps += 2 * text.length;
+    credAt = [];
+    CRED_ANYWHERE.lastIndex = 0;
+    for (let m = CRED_ANYWHERE.exec(text); m !== null; m = CRED_ANYWHERE.exec(text)) credAt.push(m.index);
+    if (credAt.length === 0) return { needed: false, steps };
+  }
   // Lines are read in the text as it is, as offsets, and words are compared case-insensitively in place: a lowercase
   // copy of every file, then a line object with three slices per line, were most of the scan's garbage.
   let cur = newLine();
@@ -78,8 +97,30 @@ export function needsStructure(text: string, textMatched: boolean): StructureDec
   let hasPrev = false;
   /** A credential key whose value is not on its own line: decided by the next line. */
   let openCredKey = false;
+  /** The previous content line holds a credential word (its next content line is read). */
+  let prevCred = false;
+  let k = 0;
   let start = 0;
   while (start <= text.length) {
+    if (credAt !== undefined) {
+      while (k < credAt.length && credAt[k] < start) k++;
+      if (!openCredKey && !prevCred) {
+        // Nothing can fire before the next credential word's line: its previous content line becomes `prev`.
+        if (k === credAt.length) break;
+        const lineStart = text.lastIndexOf('\n', credAt[k]) + 1;
+        if (lineStart > start) {
+          const last = lastContentLine(text, start, lineStart);
+          steps += lineStart - start;
+          if (last !== -1 && readLine(text, last, text.indexOf('\n', last), cur, colons)) {
+            const read = cur;
+            cur = prev;
+            prev = read;
+            hasPrev = true;
+          }
+          start = lineStart;
+        }
+      }
+    }
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
     // Each character of the line is read at most about three times (indexOf probes, the trim, one value probe).
@@ -124,10 +165,66 @@ export function needsStructure(text: string, textMatched: boolean): StructureDec
       cur = prev;
       prev = info;
       hasPrev = true;
+      prevCred = credAt !== undefined && k < credAt.length && credAt[k] < end;
     }
     start = end + 1;
   }
   return { needed: false, steps };
+}
+
+/**
+ * A credential word anywhere (case-insensitive, ASCII texts only): the words `hasCredWordIn` looks for. Leftmost
+ * matches never cross a line break, so every line holding a word holds a match.
+ */
+const CRED_ANYWHERE = new RegExp(CRED_WORDS.join('|'), 'gi');
+
+/**
+ * One of MARKERS in the text, by native searches for their rare characters (`\`, `*`, `<`) rather than one search
+ * per marker: `: *` and `- *` start with characters found on every line, which made those searches crawl.
+ */
+export function hasMarker(text: string): boolean {
+  if (text.indexOf('<<') !== -1 || text.indexOf('secretGenerator') !== -1) return true;
+  if (text.indexOf('last-applied-configuration') !== -1) return true;
+  for (let p = text.indexOf('\\'); p !== -1; p = text.indexOf('\\', p + 1)) {
+    const c = text.charCodeAt(p + 1);
+    if (c === 117 /* u */ || c === 85 /* U */ || c === 120 /* x */) return true;
+  }
+  for (let p = text.indexOf('*'); p !== -1; p = text.indexOf('*', p + 1)) {
+    const b = text.charCodeAt(p - 1);
+    if (b === 91 /* [ */) return true;
+    if (b === 32 && p >= 2) {
+      const a = text.charCodeAt(p - 2);
+      if (a === 58 /* : */ || a === 45 /* - */ || a === 44 /* , */) return true;
+    }
+  }
+  return false;
+}
+
+/** Start of the last content line (readLine would say true) in the lines `[from, to)`, `to` a line start; or -1. */
+function lastContentLine(text: string, from: number, to: number): number {
+  let e = to - 1;
+  while (e >= from) {
+    const s = e === 0 ? 0 : text.lastIndexOf('\n', e - 1) + 1;
+    const i = contentStart(text, s, e);
+    let t = e;
+    while (t > i && isBlank(text.charCodeAt(t - 1))) t--;
+    if (i < t && text.charCodeAt(i) !== 35) return s;
+    e = s - 1;
+  }
+  return -1;
+}
+
+/** Past the indentation and the `- ` markers of the line `[start, end)`. */
+function contentStart(text: string, start: number, end: number): number {
+  let i = start;
+  for (;;) {
+    while (i < end && isBlank(text.charCodeAt(i))) i++;
+    if (i < end && text.charCodeAt(i) === 45 /* - */ && (i + 1 === end || isBlank(text.charCodeAt(i + 1)))) {
+      i++;
+      continue;
+    }
+    return i;
+  }
 }
 
 /**
@@ -379,17 +476,9 @@ function nextColon(text: string, cursor: ColonCursor, from: number): number {
 }
 
 function readLine(text: string, start: number, end: number, out: LineInfo, colons: ColonCursor): boolean {
-  let i = start;
-  let item = false;
-  for (;;) {
-    while (i < end && isBlank(text.charCodeAt(i))) i++;
-    if (i < end && text.charCodeAt(i) === 45 /* - */ && (i + 1 === end || isBlank(text.charCodeAt(i + 1)))) {
-      i++;
-      item = true;
-      continue;
-    }
-    break;
-  }
+  const i = contentStart(text, start, end);
+  // What was skipped is blanks and `- ` markers: any `-` in it was a marker.
+  const item = i > start && indexIn(text, start, i, 45) !== -1;
   let e = end;
   while (e > i && isBlank(text.charCodeAt(e - 1))) e--;
   if (i === e || text.charCodeAt(i) === 35 /* # */) return false;

@@ -65,6 +65,14 @@ export interface Place {
   readonly depth: number;
 }
 
+/** The path of a leaf: its parent's place and its own key or index (a root scalar, no parent: the empty path). */
+export function leafPath(parent: Place | undefined, seg: string | number): (string | number)[] {
+  if (parent === undefined) return [];
+  const out = pathOf(parent);
+  out.push(seg);
+  return out;
+}
+
 /** The path of a place (the root's is empty). */
 export function pathOf(place: Place | undefined): (string | number)[] {
   const depth = place?.depth ?? 0;
@@ -95,8 +103,11 @@ const frame = (node: unknown, parent: Place, seg: string | number, key: string, 
 
 /** Receives a walk's visits in document order. */
 export interface VisitSink {
-  /** A `value` visit, unbuilt: `place` gives its path on demand (most scalars need none). */
-  value(key: string, value: string, reference: boolean, place: Place): void;
+  /**
+   * A `value` visit, unbuilt: its parent's place and its own key or index give its path on demand (leafPath; most
+   * scalars need none, so no place is made for them).
+   */
+  value(key: string, value: string, reference: boolean, parent: Place | undefined, seg: string | number): void;
   /** Every other visit, path built. */
   visit(visit: Visit): void;
 }
@@ -106,6 +117,12 @@ export interface WalkOptions {
   kustomization?: boolean;
   /** Most nodes visited (aliases are shared objects: a crafted document expands exponentially). */
   maxNodes?: number;
+  /**
+   * Scalars that lead their map or sequence are visited as soon as it is read, without a frame on the stack (most
+   * nodes of a manifest are such scalars); the order of visits is the same. Default true; false only for the test
+   * that proves the order and the budget unchanged (test/secrets/documents.test.ts).
+   */
+  inlineLeaves?: boolean;
 }
 
 /** The walk went over `maxNodes`: the caller reports that the structure could not be read. */
@@ -119,6 +136,7 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
   const root: Frame = { node: doc, parent: undefined, seg: '', depth: 0, key: '', reference: false, sealedSpec: false };
   const stack: Frame[] = [root];
   let budget = options.maxNodes ?? Infinity;
+  const inline = options.inlineLeaves ?? true;
   while (stack.length > 0) {
     if (--budget < 0) throw new WalkBudgetExceeded('walk budget');
     const here = stack.pop()!;
@@ -126,19 +144,30 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
     const top = here === root;
     if (here.depth > MAX_DEPTH) continue;
     if (Array.isArray(node)) {
-      for (let i = node.length - 1; i >= 0; i--) stack.push(frame(node[i], here, i, key, here.reference));
+      // Leading scalars now: nothing is visited between a sequence and its first items (each still counts in the
+      // budget, and is skipped past the depth cap as its frame would be).
+      let first = 0;
+      if (inline)
+        for (; first < node.length && isScalar(node[first]); first++) {
+          if (--budget < 0) throw new WalkBudgetExceeded('walk budget');
+          if (here.depth < MAX_DEPTH) sink.value(key, String(node[first]), here.reference, here, first);
+        }
+      for (let i = node.length - 1; i >= first; i--) stack.push(frame(node[i], here, i, key, here.reference));
       continue;
     }
     if (isScalar(node)) {
-      sink.value(key, String(node), here.reference, here);
+      sink.value(key, String(node), here.reference, here.parent, here.seg);
       continue;
     }
     if (!isMap(node)) continue;
     // The keys say which fields to read: most maps have none of them, and a property read on maps of a thousand
     // shapes (megamorphic) costs more than comparing interned key strings.
     const keys = Object.keys(node);
+    // The values in the same order (own enumerable string keys, as Object.keys): one native copy instead of a
+    // keyed load per field on maps of many shapes.
+    const values = Object.values(node);
     let fields = 0;
-    for (let i = 0; i < keys.length; i++) fields |= FIELD_BITS.get(keys[i]) ?? 0;
+    for (let i = 0; i < keys.length; i++) fields |= fieldBit(keys[i]);
     const kind = fields & KIND && typeof node.kind === 'string' ? node.kind : undefined;
     const apiVersion = fields & API_VERSION && typeof node.apiVersion === 'string' ? node.apiVersion : undefined;
     // Fields walked here or not at all; most maps have none, so the set is made on the first one.
@@ -219,13 +248,24 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
       typeof node.name === 'string' &&
       (typeof node.value === 'string' || typeof node.value === 'number')
     ) {
-      sink.value(node.name, String(node.value), reference, child(here, 'value'));
+      sink.value(node.name, String(node.value), reference, here, 'value');
       skipped = withSkip(skipped, 'value');
     }
+    // Leading scalar fields now, as for a sequence (a parsed annotation is a map: it takes a frame).
+    let first = 0;
+    if (inline)
+      for (; first < keys.length; first++) {
+        const k = keys[first];
+        if (skipped?.has(k)) continue;
+        const v = values[first];
+        if (!isScalar(v) || k === LAST_APPLIED) break;
+        if (--budget < 0) throw new WalkBudgetExceeded('walk budget');
+        if (here.depth < MAX_DEPTH) sink.value(k, String(v), reference, here, k);
+      }
     // Keys, not entries: one array per map instead of one per field.
-    for (let i = keys.length - 1; i >= 0; i--) {
+    for (let i = keys.length - 1; i >= first; i--) {
       const k = keys[i];
-      const v = node[k];
+      const v = values[i];
       if (skipped?.has(k)) continue;
       if (k === LAST_APPLIED && typeof v === 'string' && v.length <= MAX_LAST_APPLIED) {
         const parsed = parseJson(v);
@@ -242,12 +282,21 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
 const KIND = 1;
 const API_VERSION = 2;
 const ENV_ENTRY = 12;
-const FIELD_BITS = new Map<string, number>([
-  ['kind', KIND],
-  ['apiVersion', API_VERSION],
-  ['name', 4],
-  ['value', 8],
-]);
+/** The bit of a field the walk reads by name (comparisons of interned strings: cheaper than a Map lookup per key). */
+function fieldBit(key: string): number {
+  switch (key) {
+    case 'kind':
+      return KIND;
+    case 'apiVersion':
+      return API_VERSION;
+    case 'name':
+      return 4;
+    case 'value':
+      return 8;
+    default:
+      return 0;
+  }
+}
 
 /** `set` with `key` added, the set made on first use. */
 function withSkip(set: Set<string> | undefined, key: string): Set<string> {

@@ -1,0 +1,132 @@
+/**
+ * Shape gates of the specific rules: a cheap necessary condition, read in place at a keyword hit, for the rule's RE2
+ * pattern to match with that hit inside the match. A window whose hits all fail is never handed to RE2, and a rule
+ * whose hits all fail in a text is not even compiled (issue 20: on a repository without credentials, RE2 compiling
+ * and testing URL, Docker, npm and Twilio windows — `http://svc:4317`, `rbac.authorization.k8s.io`, `_PASSWORD:` —
+ * was most of the detector's time, and none of them could match).
+ *
+ * Why each is a superset of its pattern (the gate may only say yes too often; test/secrets/shape-gate.test.ts runs
+ * RE2 over whole lines and checks that every match holds a hit that passes):
+ * - `url-credentials` (`(?i)SCHEME://([^:@/\s"'\x60]*):([^@/\s"'\x60]+)@…`): every keyword of these rules is either
+ *   inside the scheme (`postgres`, `mysql`, `redis`…) or is the `://` itself. From the hit, the rest of the scheme is
+ *   made of `[A-Za-z0-9+]` (and U+017F/U+212A, which `(?i)` folds onto `s`/`k`), then comes `://`, a user part
+ *   without `:@/`, blanks or quotes, a `:`, at least one character, and `@` before any `/`, blank or quote.
+ * - `docker-auth` (`"?auth"?[ \t]*:[ \t]*"?([A-Za-z0-9+/]{8,}…)`): after the four letters of `auth`, an optional
+ *   quote, blanks, `:`, blanks, an optional quote and 8 base64 characters.
+ * - `npmrc` (`(?:_authToken|_auth|_password)[ \t]*=[ \t]*["']?([^\s"']{8,})`): each alternative is `_` and letters,
+ *   so from the hit the longest run of letters after `_` is exactly the alternative (the next character, a blank or
+ *   `=`, is not a letter); then blanks, `=`, blanks, an optional quote and 8 characters outside `\s"'`.
+ * - `hex-sid` (`SK[0-9a-fA-F]{32}`): the two letters of the hit, then 32 hex digits.
+ * Blanks and stop characters below are the pattern's own or fewer (RE2's `\s` is `[\t\n\f\r ]`): a character the gate
+ * does not treat as a stop only makes it read on and say yes more often. Each check reads a bounded stretch after
+ * its hit, except the URL's user and password parts, which stop at the first `/`, blank or quote: a `://` cannot sit
+ * inside them, so consecutive hits' reads are disjoint or bounded by the rule's window — linear either way.
+ */
+
+export type ShapeGate = 'url-credentials' | 'docker-auth' | 'npmrc' | 'hex-sid';
+
+const isBlank = (c: number): boolean => c === 32 || c === 9;
+
+/** `[A-Za-z0-9+]` and the two characters `(?i)` folds onto ASCII letters: the rest of a URL scheme. */
+function isSchemeChar(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 0x17f || c === 0x212a
+  );
+}
+
+/** Characters that end the user or password part of a URL (`/`, `"`, `'`, backtick, space, tab, CR, LF). */
+function endsUrlPart(c: number): boolean {
+  return c === 47 || c === 34 || c === 39 || c === 96 || c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+function urlCredentials(text: string, p: number): boolean {
+  const n = text.length;
+  let i = p;
+  while (i < n && isSchemeChar(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) !== 58 || text.charCodeAt(i + 1) !== 47 || text.charCodeAt(i + 2) !== 47) return false;
+  i += 3;
+  // user: up to the `:` (an `@` or an end character first: no password here)
+  for (;;) {
+    if (i >= n) return false;
+    const c = text.charCodeAt(i);
+    if (c === 58) break;
+    if (c === 64 || endsUrlPart(c)) return false;
+    i++;
+  }
+  i++;
+  // password: at least one character, then `@` (a `:` may be part of it)
+  const from = i;
+  for (;;) {
+    if (i >= n) return false;
+    const c = text.charCodeAt(i);
+    if (c === 64) return i > from;
+    if (endsUrlPart(c)) return false;
+    i++;
+  }
+}
+
+/** `n` characters from `i` on for which `ok` holds. */
+function run(text: string, i: number, n: number, ok: (c: number) => boolean): boolean {
+  if (i + n > text.length) return false;
+  for (let k = i; k < i + n; k++) if (!ok(text.charCodeAt(k))) return false;
+  return true;
+}
+
+const isB64 = (c: number): boolean =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 47;
+const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+/** `[^\s"']` with RE2's `\s` = `[\t\n\f\r ]`. */
+const isNpmValueChar = (c: number): boolean =>
+  c !== 9 && c !== 10 && c !== 12 && c !== 13 && c !== 32 && c !== 34 && c !== 39;
+
+function skipBlanks(text: string, i: number): number {
+  while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+  return i;
+}
+
+function dockerAuth(text: string, p: number): boolean {
+  let i = p + 4;
+  if (text.charCodeAt(i) === 34) i++;
+  i = skipBlanks(text, i);
+  if (text.charCodeAt(i) !== 58) return false;
+  i = skipBlanks(text, i + 1);
+  if (text.charCodeAt(i) === 34) i++;
+  return run(text, i, 8, isB64);
+}
+
+function npmrc(text: string, p: number): boolean {
+  if (text.charCodeAt(p) !== 95) return false;
+  let i = p + 1;
+  while (i < text.length && isLetter(text.charCodeAt(i))) i++;
+  i = skipBlanks(text, i);
+  if (text.charCodeAt(i) !== 61) return false;
+  i = skipBlanks(text, i + 1);
+  const q = text.charCodeAt(i);
+  if (q === 34 || q === 39) i++;
+  return run(text, i, 8, isNpmValueChar);
+}
+
+const isLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+
+/** Whether a match of a rule with this gate can hold the keyword hit at `p`. */
+export function shapeAt(gate: ShapeGate, text: string, p: number): boolean {
+  switch (gate) {
+    case 'url-credentials':
+      return urlCredentials(text, p);
+    case 'docker-auth':
+      return dockerAuth(text, p);
+    case 'npmrc':
+      return npmrc(text, p);
+    case 'hex-sid':
+      return run(text, p + 2, 32, isHex);
+    default:
+      return true;
+  }
+}
+
+/** The hits (sorted) at which a match can sit. */
+export function shapedHits(gate: ShapeGate, text: string, hits: readonly number[]): number[] {
+  const out: number[] = [];
+  for (const p of hits) if (shapeAt(gate, text, p)) out.push(p);
+  return out;
+}
