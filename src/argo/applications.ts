@@ -18,6 +18,7 @@ import { evaluateGenerator, substitute, type RepoTree } from './generators.js';
 import type { RepoIdentity } from './repo.js';
 import { keyLinesOf } from './overrides.js';
 import { ArgoViewMemo } from './view-memo.js';
+import { oversizedDocument } from '../parse/budget.js';
 import { readBlockDocument, type LinedDocument } from './block-lines.js';
 
 export interface ArgoDeployment {
@@ -294,6 +295,10 @@ function* argoDocuments(text: string, tooLarge: (line: number, bytes: number) =>
     const fast = readBlockDocument(chunk, lineBase);
     if (fast) {
       yield fast;
+      continue;
+    }
+    if (oversizedDocument(chunk)) {
+      tooLarge(lineBase + 1, chunk.length); // dense flow lists under the byte limit: too many values to parse
       continue;
     }
     const lc = new LineCounter();

@@ -14,6 +14,7 @@
  * js-yaml rejects (including every duplicate key), a root that is not a mapping, a null key, and any file whose
  * helmCharts or inline KRM functions need a line right away goes through the careful parse instead.
  */
+import { oversizedDocument } from '../parse/budget.js';
 import jsyaml from 'js-yaml';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, visit } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
@@ -195,6 +196,11 @@ function emptyResult(abs: string): ParsedKustomization {
 /** The careful parse: `yaml` with positions. Owns every error message and every line number. */
 export function parseKustomizationCareful(abs: string, text: string): ParsedKustomization {
   const result = emptyResult(abs);
+  const over = oversizedDocument(text);
+  if (over) {
+    result.error = { message: `the document at line ${over.line} ${over.why}`, line: over.line };
+    return result;
+  }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true });
   if (doc.errors.length > 0) {

@@ -5,6 +5,7 @@
  * ValueAddTransformer `targetFilePath`, HelmChartInflationGenerator `valuesFile`/`additionalValuesFiles`/`repo`/
  * `chartHome`): the pre-render walk must see these too, or a config file opens the network.
  */
+import { oversizedDocument } from '../parse/budget.js';
 import { parseAllDocuments } from 'yaml';
 import { usesFunctionAnnotation } from './kustomization-parse.js';
 
@@ -40,6 +41,9 @@ const MAX_DEPTH = 64;
 /** Every string (or list of strings) under a loader key, at any depth of every document. */
 export function scanConfigText(text: string): ConfigScan {
   const refs: LoaderRef[] = [];
+  const over = oversizedDocument(text);
+  if (over)
+    return { refs, usesPlugin: usesFunctionAnnotation(text), error: `the document at line ${over.line} ${over.why}` };
   let docs;
   try {
     docs = parseAllDocuments(text, { uniqueKeys: false });

@@ -7,6 +7,7 @@ import type { Document, Node as YamlNode } from 'yaml';
 import type { FindingInput, Locator, Resource, ResourceId, Span } from '../types.js';
 import { parseGenerated } from './fast.js';
 import { parseWithDocuments } from './documents.js';
+import { MAX_DOCUMENT_BYTES, MAX_POSITIONAL_VALUES, oversizedDocument } from './budget.js';
 import {
   RENDER_DUPLICATE_KEY,
   RENDER_DUPLICATE_RESOURCE,
@@ -33,12 +34,11 @@ export interface ParseLimits {
 }
 
 export const DEFAULT_LIMITS: ParseLimits = {
-  // The API server refuses a request body over 3 MiB: no larger object can be applied.
-  maxDocumentBytes: 3 * 1024 * 1024,
+  maxDocumentBytes: MAX_DOCUMENT_BYTES,
   maxDepth: 64,
   maxAliasCount: 100,
   maxDocuments: 20_000,
-  maxPositionalValues: 250_000,
+  maxPositionalValues: MAX_POSITIONAL_VALUES,
 };
 
 export interface ParseOptions {
@@ -178,7 +178,7 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
   // Before the full parser: it builds a node tree of the whole stream, so a 20 MB document would be parsed (seconds,
   // hundreds of MB) only to be refused by size below. A document cannot span a `---`/`...` line, so the text between
   // two such lines bounds the size of the document it holds: over a limit, the stream is refused unparsed.
-  const oversized = oversizedChunk(text, limits);
+  const oversized = oversizedDocument(text, limits);
   if (oversized) {
     problem(RENDER_LIMIT, `the document at line ${oversized.line} ${oversized.why}`, oversized.line);
     return { resources, findings };
@@ -354,43 +354,4 @@ function findUnsafeTag(doc: Document.Parsed): { tag: string; line?: number } | u
 export function firstLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.split('\n')[0].trim();
-}
-
-/** Document markers at the start of a line (`---`, `...`, alone or followed by a blank): where documents can start or end. */
-const MARKER = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
-const NEWLINE = 0x0a;
-const COMMA = 0x2c;
-
-/** The first stretch between document markers over the byte or value limit (its first line and why), if any. */
-function oversizedChunk(text: string, limits: ParseLimits): { line: number; why: string } | undefined {
-  // Values are bounded by characters: a text under the limit in both holds no stretch over either.
-  if (text.length <= limits.maxPositionalValues && text.length <= limits.maxDocumentBytes) return undefined;
-  const ends: number[] = [];
-  for (const m of text.matchAll(MARKER)) ends.push(m.index);
-  ends.push(text.length);
-  let start = 0;
-  for (const end of ends) {
-    if (end - start > limits.maxDocumentBytes)
-      return { line: lineAt(text, start), why: `is over the limit of ${limits.maxDocumentBytes} bytes` };
-    // Lines and commas: every block value takes a line, every flow item but the last a comma (an overestimate
-    // inside block scalars, which Kubernetes' 3 MiB request limit keeps small).
-    let values = 0;
-    for (let i = start; i < end; i++) {
-      const c = text.charCodeAt(i);
-      if (c === NEWLINE || c === COMMA) values++;
-    }
-    if (values > limits.maxPositionalValues)
-      return {
-        line: lineAt(text, start),
-        why: `holds about ${values} values, over the limit of ${limits.maxPositionalValues} for reading one with positions`,
-      };
-    start = end;
-  }
-  return undefined;
-}
-
-function lineAt(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
 }

@@ -6,6 +6,7 @@
  * walk) that match the name are re-parsed; the one our YAML parser also rejects is the file, and its own message
  * and line are used. Kustomize's text stays as detail. Reads only files the walk already listed (inside the root).
  */
+import { oversizedDocument } from '../parse/budget.js';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CST, LineCounter, Parser, parseAllDocuments } from 'yaml';
@@ -39,6 +40,7 @@ function matches(input: string, name: string): boolean {
 
 /** The first YAML error our parser finds in the text, at the line a person should look at. */
 export function firstYamlError(text: string): { line: number; column: number; message: string } | undefined {
+  if (oversizedDocument(text)) return undefined; // too costly to parse with positions: kustomize's message stands
   const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const err = list.flatMap((d) => d.errors)[0];

@@ -3,6 +3,7 @@
  * the object (kustomize's origin annotation), or the overlay patch / `images:` / `namespace:` entry that set the
  * field. Falls back to the nearest existing parent in the origin file, then to the overlay's kustomization.
  */
+import { oversizedDocument } from '../parse/budget.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isScalar } from 'yaml';
@@ -31,6 +32,7 @@ export class SourceMapper {
       p = readFile(join(this.root, file), 'utf8').then(
         (text) => {
           const lc = new LineCounter();
+          if (oversizedDocument(text)) return undefined; // too costly to parse with positions: no source lines
           try {
             return { docs: parseAllDocuments(text, { lineCounter: lc }) as Document.Parsed[], lc };
           } catch {

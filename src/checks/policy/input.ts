@@ -2,6 +2,7 @@
  * Builds the policy input for one overlay and maps violations back to findings: the resource they name (the
  * pipeline resolves its line) or, for the overlay's kustomization, the line of the path in that file.
  */
+import { oversizedDocument } from '../../parse/budget.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
@@ -36,7 +37,11 @@ export async function readKustomization(
     if (positions === undefined) {
       try {
         const lc = new LineCounter();
-        positions = { doc: parseDocument(readFileSync(abs, 'utf8'), { lineCounter: lc, uniqueKeys: false }), lc };
+        const text = readFileSync(abs, 'utf8');
+        // Too costly to parse with positions (parse/budget.ts): the finding goes without a line.
+        positions = oversizedDocument(text)
+          ? null
+          : { doc: parseDocument(text, { lineCounter: lc, uniqueKeys: false }), lc };
       } catch {
         positions = null;
       }
