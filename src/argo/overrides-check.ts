@@ -86,6 +86,8 @@ export async function renderArgoOverrides(
 ): Promise<ArgoRenders> {
   const folders = new Set<string>();
   const names = new Set<string>();
+  // Looked up once per deployment: a scan of every overlay each time was 0.7 s of 7,500 × 7,500 on the xlarge repo.
+  let byPath: ReadonlyMap<string, Overlay> | undefined;
   // An ApplicationSet makes many Applications from one template line: the same folder with the same source and
   // destination renders (and reports) once.
   const seen = new Set<string>();
@@ -110,7 +112,7 @@ export async function renderArgoOverrides(
     if (!('dir' in resolved)) continue;
     const dir = resolved.dir;
     if (isChart(ctx.root, dir)) folders.add(dir);
-    jobs.push({ d, dir, overlay: overlayOf(ctx, d, dir, names) });
+    jobs.push({ d, dir, overlay: overlayOf(ctx, d, dir, names, (byPath ??= overlaysByPath(ctx.overlays))) });
   }
   // A hostile ApplicationSet (up to 10,000 elements, each with its own override) must not buy 10,000 renders: past the
   // cap the rest are not rendered, and the run says so with a guard finding rather than passing them.
@@ -257,8 +259,21 @@ async function renderOverride(
 }
 
 /** The overlay an override/Helm render is checked as: a name of its own, the env of the Application. */
-function overlayOf(ctx: ArgoRenderContext, d: ArgoDeployment, dir: string, names: Set<string>): Overlay {
-  const plain = ctx.overlays.find((o) => o.path === dir);
+/** The overlays by path, the first of a path kept (as a search from the start finds it). */
+function overlaysByPath(overlays: readonly Overlay[]): ReadonlyMap<string, Overlay> {
+  const map = new Map<string, Overlay>();
+  for (const o of overlays) if (!map.has(o.path)) map.set(o.path, o);
+  return map;
+}
+
+function overlayOf(
+  ctx: ArgoRenderContext,
+  d: ArgoDeployment,
+  dir: string,
+  names: Set<string>,
+  byPath: ReadonlyMap<string, Overlay>,
+): Overlay {
+  const plain = byPath.get(dir);
   const placed = placeEnv(
     { argoNamespaces: d.namespace ? [d.namespace] : [], folder: posix.basename(dir) },
     ctx.envOrder,
