@@ -18,7 +18,7 @@ import { evaluateGenerator, substitute, type RepoTree } from './generators.js';
 import type { RepoIdentity } from './repo.js';
 import { keyLinesOf } from './overrides.js';
 import { ArgoViewMemo } from './view-memo.js';
-import { oversizedDocument } from '../parse/budget.js';
+import { documentBounds, oversizedDocument } from '../parse/budget.js';
 import { readBlockDocument, type LinedDocument } from './block-lines.js';
 
 export interface ArgoDeployment {
@@ -259,8 +259,6 @@ export const MAX_ARGO_DOCUMENT_BYTES = 1024 * 1024;
 const SNIFF_FROM_BYTES = 64 * 1024;
 /** Largest stretch between document markers that js-yaml reads to tell whether it holds an Argo CD manifest. */
 export const MAX_SNIFF_BYTES = 16 * 1024 * 1024;
-/** Lines that start or end a document. A document cannot span one (YAML forbids them inside any scalar or collection). */
-const DOCUMENT_MARKER = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
 const DIRECTIVE = /^%/m;
 
 /**
@@ -271,8 +269,7 @@ const DIRECTIVE = /^%/m;
  * which decides as before. A text with directives (`%TAG`) is one stretch: they apply across markers.
  */
 function* argoDocuments(text: string, tooLarge: (line: number, bytes: number) => void): Generator<LinedDocument> {
-  const bounds = DIRECTIVE.test(text) ? [] : [...text.matchAll(DOCUMENT_MARKER)].map((m) => m.index);
-  bounds.push(text.length);
+  const bounds = DIRECTIVE.test(text) ? [text.length] : documentBounds(text);
   let start = 0;
   let line = 0; // lines before `start`
   for (const end of bounds) {

@@ -22,6 +22,14 @@ const MARKER = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
 const NEWLINE = 0x0a;
 const COMMA = 0x2c;
 
+/** Where documents can start or end: the offset of every marker line, then the end of the text. */
+export function documentBounds(text: string): number[] {
+  const bounds: number[] = [];
+  for (const m of text.matchAll(MARKER)) bounds.push(m.index);
+  bounds.push(text.length);
+  return bounds;
+}
+
 /**
  * The first stretch between document markers over the byte or value limit (its first line and why), if any. A
  * document cannot span a `---`/`...` line, so the stretch bounds the document it holds.
@@ -32,9 +40,7 @@ export function oversizedDocument(
 ): { line: number; why: string } | undefined {
   // Values are bounded by characters: a text under the limit in both holds no stretch over either.
   if (text.length <= limits.maxPositionalValues && text.length <= limits.maxDocumentBytes) return undefined;
-  const ends: number[] = [];
-  for (const m of text.matchAll(MARKER)) ends.push(m.index);
-  ends.push(text.length);
+  const ends = documentBounds(text);
   let start = 0;
   for (const end of ends) {
     if (end - start > limits.maxDocumentBytes)

@@ -99,7 +99,7 @@ export async function placeRenderError(
       try {
         text = await readFile(resolve(root, file), 'utf8');
       } catch {
-        continue;
+        continue; // a hint only: an unreadable input is the next candidate; the failure keeps kustomize's message
       }
       const err = firstYamlError(text);
       if (err) {

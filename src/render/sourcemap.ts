@@ -36,7 +36,7 @@ export class SourceMapper {
           try {
             return { docs: parseAllDocuments(text, { lineCounter: lc }) as Document.Parsed[], lc };
           } catch {
-            return undefined;
+            return undefined; // no source lines: findings keep their rendered position
           }
         },
         () => undefined,

@@ -722,7 +722,7 @@ function jwtOk(token: string): boolean {
       return false;
     return typeof p === 'object' && p !== null;
   } catch {
-    return false;
+    return false; // not a decodable JWT: this rule's shape test fails; the other rules still judge the value
   }
 }
 

@@ -49,6 +49,6 @@ export function open(sealed: Buffer, secret: Buffer): Buffer | undefined {
     const last = decipher.final(); // throws when the tag does not match; empty for a stream mode
     return last.length > 0 ? Buffer.concat([plain, last]) : plain;
   } catch {
-    return undefined;
+    return undefined; // another key or a changed box: callers treat it as a cache miss and never trust it
   }
 }
