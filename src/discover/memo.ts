@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { cacheRootDir, ensureIgnoredDir } from '../util/paths.js';
-import { open, seal } from '../util/seal.js';
+import { open, SealStream } from '../util/seal.js';
 import { fileStamp } from '../util/stamp.js';
 import { isFact, runFacts } from '../util/file-facts.js';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
@@ -40,6 +40,8 @@ const FORMAT = 'kfm-discover-memo/1';
 const FILE = 'discover.sealed';
 /** A stamp whose times are this close to the moment it was taken may not see a write in the same tick. */
 const RACY_MS = 2000;
+/** The memo's JSON is sealed in pieces of about this many characters. */
+const PIECE_CHARS = 256 * 1024;
 
 /** What discovery keeps of one kustomization file. */
 export interface KustomizationFacts {
@@ -92,6 +94,8 @@ export class DiscoverMemo {
   private readonly keptWalks = new Map<string, Walk>();
   private readonly keptFacts = new Map<string, KustomizationFacts>();
   private scan?: Tree;
+  /** Saved: the memo holds nothing more and remembers nothing more this run. */
+  private closed = false;
   private readonly keptQuiet = new Set<string>();
   /**
    * What is new in this run, for save's "is anything worth writing" test: the dependency lists of new walks and
@@ -102,11 +106,12 @@ export class DiscoverMemo {
   private readonly addedFiles: string[] = [];
   private readonly addedQuiet: string[] = [];
   private racyMs = RACY_MS;
+  private pieceChars = PIECE_CHARS;
   private readonly files = runFacts();
   /** What this run took from the memo (for tests). */
   readonly hits = { scan: false, facts: 0, walks: 0, quiet: 0 };
   private readonly then: Map<string, string>;
-  private readonly storedScan?: Tree;
+  private storedScan?: Tree;
   private readonly storedQuiet: Set<string>;
   private readonly storedFacts: Map<string, KustomizationFacts>;
   private readonly storedWalks: Map<string, Walk>;
@@ -157,7 +162,7 @@ export class DiscoverMemo {
     root: string,
     config: Config,
     allowExec: boolean,
-    options: { racyMs?: number } = {},
+    options: { racyMs?: number; pieceChars?: number } = {},
   ): DiscoverMemo | undefined {
     if (config.cache?.enabled === false) return undefined;
     let secret: Buffer;
@@ -173,6 +178,7 @@ export class DiscoverMemo {
     const dir = join(cacheRootDir(root, config.cache?.dir), 'discover');
     const memo = new DiscoverMemo(resolve(root), dir, secret, code, readStored(join(dir, FILE), secret, code));
     memo.racyMs = options.racyMs ?? RACY_MS;
+    memo.pieceChars = options.pieceChars ?? PIECE_CHARS;
     return memo;
   }
 
@@ -185,7 +191,7 @@ export class DiscoverMemo {
     const fact = this.files.lstat(abs);
     if (fact === undefined) return 'missing';
     if (!isFact(fact)) return `error:${fact.error}`;
-    if (fact.ageMs < this.racyMs) this.racy.add(this.keyOf(abs));
+    if (fact.ageMs < this.racyMs && !this.closed) this.racy.add(this.keyOf(abs));
     return fact.stamp;
   }
 
@@ -207,6 +213,7 @@ export class DiscoverMemo {
 
   /** A fresh glob's answer and every folder (absolute) it looked in. */
   rememberTree(folders: string[], listed: { kustomizations: string[]; yaml: string[] }): void {
+    if (this.closed) return;
     const dirs = folders.map((d) => this.keyOf(d));
     for (const d of dirs) this.stamp(d);
     this.scan = { dirs, files: [...listed.kustomizations], yaml: [...listed.yaml] };
@@ -231,7 +238,7 @@ export class DiscoverMemo {
   }
 
   rememberMention(file: string, mentions: boolean): void {
-    if (mentions) return; // read every run anyway
+    if (mentions || this.closed) return; // read every run anyway
     this.keptQuiet.add(file);
     this.addedQuiet.push(file);
   }
@@ -249,6 +256,7 @@ export class DiscoverMemo {
   }
 
   rememberFacts(abs: string, facts: KustomizationFacts): void {
+    if (this.closed) return;
     const file = this.keyOf(abs);
     this.keptFacts.set(file, { ...facts, targets: facts.targets.map((t) => this.keyOf(t)) });
     this.addedFiles.push(file);
@@ -294,14 +302,36 @@ export class DiscoverMemo {
   }
 
   rememberWalk(overlayAbs: string, details: WalkDetails, deps: Set<string>): void {
-    if (details.issues.length > 0 || details.helm) return; // not remembered: walked again next time
+    if (details.issues.length > 0 || details.helm || this.closed) return; // not remembered: walked again next time
     const paths = [...deps];
     this.keptWalks.set(overlayAbs, { deps: paths, details });
     this.added.push(paths);
   }
 
-  /** Writes what this run found valid or new, when anything differs from what was read. */
+  /**
+   * Writes what this run found valid or new, when anything differs from what was read; then forgets everything the
+   * memo holds (nothing asks it again in this run: the walks keep their own answers), so the checks that follow do
+   * not carry its paths, stamps and dependency lists (~40 MB on the 7,500-overlay bench repo, issue 20).
+   */
   async save(): Promise<void> {
+    try {
+      await this.write();
+    } finally {
+      this.release();
+    }
+  }
+
+  private release(): void {
+    this.closed = true;
+    this.scan = undefined;
+    this.storedScan = undefined;
+    for (const m of [this.keptWalks, this.keptFacts, this.storedWalks, this.storedFacts, this.then]) m.clear();
+    for (const s of [this.keptQuiet, this.storedQuiet, this.racy]) s.clear();
+    for (const a of [this.added, this.addedFiles, this.addedQuiet]) a.length = 0;
+  }
+
+  private async write(): Promise<void> {
+    if (this.closed) return;
     const usable = (paths: string[]): boolean =>
       paths.every((p) => !this.racy.has(p) && !/^(?:l:|error:)/.test(this.stamp(p)));
     // Nothing new that can be kept: the file stays as it is (entries gone stale since are refused when read, and
@@ -324,6 +354,13 @@ export class DiscoverMemo {
     const facts = [...this.keptFacts].filter(([f]) => usable([f]));
     const quiet = [...this.keptQuiet].filter((f) => usable([join(this.root, f)]));
     const scan = this.scan && usable(this.scan.dirs) ? this.scan : undefined;
+    const stamped = new Set<string>(scan?.dirs ?? []);
+    for (const [f] of facts) stamped.add(f);
+    for (const f of quiet) stamped.add(join(this.root, f));
+    for (const [, w] of walks) for (const d of w.deps) stamped.add(d);
+    // The JSON of `Stored` (readStored parses it), written piece by piece into the sealed box: never one string, one
+    // buffer or an object tree of index arrays (those were ~130 MB of the 7,500-overlay repo's peak). Every string
+    // is written once, in `strings`, last: it is complete only once every entry has named its strings.
     const strings: string[] = [];
     const index = new Map<string, number>();
     const id = (s: string): number => {
@@ -334,34 +371,59 @@ export class DiscoverMemo {
       }
       return i;
     };
-    const ids = (a: string[]): number[] => a.map(id);
-    const stamped = new Set<string>(scan?.dirs ?? []);
-    for (const [f] of facts) stamped.add(f);
-    for (const f of quiet) stamped.add(join(this.root, f));
-    for (const [, w] of walks) for (const d of w.deps) stamped.add(d);
-    const body: Stored = {
-      code: this.code,
-      strings,
-      stamps: [...stamped].map((p) => [id(p), this.stamp(p)]),
-      ...(scan ? { scan: { dirs: ids(scan.dirs), files: ids(scan.files), yaml: ids(scan.yaml) } } : {}),
-      quiet: ids(quiet),
-      facts: facts.map(([f, k]) => [id(f), { ...k, targets: ids(k.targets) }]),
-      walks: walks.map(([o, w]) => [
-        id(o),
-        {
-          deps: ids(w.deps),
-          inputs: ids(w.details.inputs),
-          kustomizations: ids(w.details.kustomizations),
-          refs: ids(w.details.refs),
-        },
-      ]),
-    };
+    const ids = (a: string[]): string => `[${a.map(id).join(',')}]`;
+    const box = new SealStream(this.secret);
+    const out = new JsonPieces(this.pieceChars, (bytes) => box.update(bytes));
+    out.add(`{"code":${JSON.stringify(this.code)},"stamps":[`);
+    let n = 0;
+    for (const p of stamped) out.add(`${n++ > 0 ? ',' : ''}[${id(p)},${JSON.stringify(this.stamp(p))}]`);
+    out.add(']');
+    if (scan) out.add(`,"scan":{"dirs":${ids(scan.dirs)},"files":${ids(scan.files)},"yaml":${ids(scan.yaml)}}`);
+    out.add(`,"quiet":${ids(quiet)},"facts":[`);
+    n = 0;
+    for (const [f, k] of facts) {
+      const ns = k.namespace !== undefined ? `,"namespace":${JSON.stringify(k.namespace)}` : '';
+      out.add(`${n++ > 0 ? ',' : ''}[${id(f)},{"component":${k.component === true}${ns},"targets":${ids(k.targets)}}]`);
+    }
+    out.add('],"walks":[');
+    n = 0;
+    for (const [o, w] of walks) {
+      const d = w.details;
+      out.add(
+        `${n++ > 0 ? ',' : ''}[${id(o)},{"deps":${ids(w.deps)},"inputs":${ids(d.inputs)},` +
+          `"kustomizations":${ids(d.kustomizations)},"refs":${ids(d.refs)}}]`,
+      );
+    }
+    out.add('],"strings":[');
+    for (let i = 0; i < strings.length; i++) out.add(`${i > 0 ? ',' : ''}${JSON.stringify(strings[i])}`);
+    out.add(']}');
+    out.flush();
     try {
       ensureIgnoredDir(this.dir);
-      await writeFileAtomic(join(this.dir, FILE), seal(Buffer.from(JSON.stringify(body), 'utf8'), this.secret));
+      await writeFileAtomic(join(this.dir, FILE), box.finish());
     } catch {
       // not remembered: the next run discovers and walks again
     }
+  }
+}
+
+/** Text gathered into pieces of about `size` characters, each handed on as UTF-8 bytes. */
+class JsonPieces {
+  private text = '';
+  constructor(
+    private readonly size: number,
+    private readonly sink: (bytes: Buffer) => void,
+  ) {}
+
+  add(text: string): void {
+    this.text += text;
+    if (this.text.length >= this.size) this.flush();
+  }
+
+  flush(): void {
+    if (this.text === '') return;
+    this.sink(Buffer.from(this.text, 'utf8'));
+    this.text = '';
   }
 }
 

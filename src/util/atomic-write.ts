@@ -12,6 +12,9 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 export class WriteRefusedError extends Error {}
 
+/** A file's content: text, bytes, or bytes in pieces written one after the other (never joined in memory). */
+export type WriteContent = string | Uint8Array | readonly Uint8Array[];
+
 let roots: string[] | undefined;
 
 /** Adds folders writes may go to (real paths compared). Never called (library use, tests): no limit. */
@@ -117,7 +120,7 @@ export interface StagedWrite {
  */
 export async function stageWrite(
   file: string,
-  content: string | Uint8Array,
+  content: WriteContent,
   options: AtomicWriteOptions = {},
 ): Promise<StagedWrite> {
   assertWritable(file);
@@ -179,7 +182,7 @@ export async function syncDir(dir: string): Promise<void> {
 
 export async function writeFileAtomic(
   file: string,
-  content: string | Uint8Array,
+  content: WriteContent,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const staged = await stageWrite(file, content, options);

@@ -186,6 +186,36 @@ describe('discovery memo', () => {
   });
 });
 
+describe('discovery memo written in pieces', () => {
+  it('reads back, sealed piece by piece, exactly what one piece holds, and forgets everything once saved', async () => {
+    const root = repo();
+    // The first run writes its memo in pieces of 64 characters (thousands of them), the second reads it whole.
+    const first = DiscoverMemo.open(root, config, false, { racyMs: 0, pieceChars: 64 })!;
+    const fresh = await answer(root);
+    expect(await answer(root, first)).toEqual(fresh);
+    const pieces = JSON.parse(
+      open(readFileSync(memoFile(root)), loadOrCreateKey(userKeyFile('discover.key')))!.toString(),
+    );
+    expect(pieces.walks.length).toBeGreaterThan(3);
+    const second = DiscoverMemo.open(root, config, false, { racyMs: 0 })!;
+    expect(await answer(root, second)).toEqual(fresh);
+    expect(second.hits.walks).toBe(fresh.walks.length);
+    // Saved: nothing more is taken from it or remembered by it (the run's later walks go to the file system).
+    const overlay = (await discoverOverlays(root, config)).all[0];
+    expect(second.walk(overlay.absPath)).toBeUndefined();
+    expect(second.knownTree()).toBeUndefined();
+    // A path name JSON must escape (quote, backslash, line break, a lone surrogate) survives the pieces too.
+    mkdirSync(join(root, 'odd "\\ \n \ud800 name'), { recursive: true });
+    writeFileSync(join(root, 'odd "\\ \n \ud800 name', 'kustomization.yaml'), 'resources: []\n');
+    const third = DiscoverMemo.open(root, config, false, { racyMs: 0, pieceChars: 7 })!;
+    const withOdd = await answer(root);
+    expect(await answer(root, third)).toEqual(withOdd);
+    const fourth = DiscoverMemo.open(root, config, false, { racyMs: 0 })!;
+    expect(await answer(root, fourth)).toEqual(withOdd);
+    expect(fourth.hits.walks).toBe(withOdd.walks.length);
+  });
+});
+
 describe('discovery memo: the glob it stamps folders with', () => {
   it('finds the kustomizations the plain glob finds in a tree built to tell them apart', async () => {
     const root = mkdtempSync(join(tmpdir(), 'kfm-memo-glob-'));
