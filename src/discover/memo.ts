@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { cacheRootDir, ensureIgnoredDir } from '../util/paths.js';
-import { open, SealStream } from '../util/seal.js';
+import { open, SEAL_OVERHEAD, SealStream } from '../util/seal.js';
 import { fileStamp } from '../util/stamp.js';
 import { isFact, runFacts } from '../util/file-facts.js';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
@@ -40,8 +40,8 @@ const FORMAT = 'kfm-discover-memo/1';
 const FILE = 'discover.sealed';
 /** A stamp whose times are this close to the moment it was taken may not see a write in the same tick. */
 const RACY_MS = 2000;
-/** The memo's JSON is sealed in pieces of about this many characters. */
-const PIECE_CHARS = 256 * 1024;
+/** The memo's JSON is sealed and written in pieces of about this many characters. */
+const PIECE_CHARS = 64 * 1024;
 
 /** What discovery keeps of one kustomization file. */
 export interface KustomizationFacts {
@@ -358,9 +358,31 @@ export class DiscoverMemo {
     for (const [f] of facts) stamped.add(f);
     for (const f of quiet) stamped.add(join(this.root, f));
     for (const [, w] of walks) for (const d of w.deps) stamped.add(d);
-    // The JSON of `Stored` (readStored parses it), written piece by piece into the sealed box: never one string, one
-    // buffer or an object tree of index arrays (those were ~130 MB of the 7,500-overlay repo's peak). Every string
-    // is written once, in `strings`, last: it is complete only once every entry has named its strings.
+    const box = new SealStream(this.secret);
+    const text = this.json(stamped, scan, quiet, facts, walks);
+    try {
+      ensureIgnoredDir(this.dir);
+      // Room for the box's nonce and tag, written over once the last piece is sealed.
+      await writeFileAtomic(join(this.dir, FILE), sealedPieces(text, box, this.pieceChars), {
+        head: () => box.finish(),
+      });
+    } catch {
+      // not remembered: the next run discovers and walks again
+    }
+  }
+
+  /**
+   * The JSON of `Stored` (readStored parses it), in pieces, made while the earlier pieces are written: never one
+   * string, one buffer or an object tree of index arrays (those were ~130 MB of the 7,500-overlay bench repo's
+   * peak, issue 20). Every string is written once, in `strings`, last: complete once every entry named its own.
+   */
+  private *json(
+    stamped: Set<string>,
+    scan: Tree | undefined,
+    quiet: string[],
+    facts: [string, KustomizationFacts][],
+    walks: [string, Walk][],
+  ): Generator<string> {
     const strings: string[] = [];
     const index = new Map<string, number>();
     const id = (s: string): number => {
@@ -372,59 +394,52 @@ export class DiscoverMemo {
       return i;
     };
     const ids = (a: string[]): string => `[${a.map(id).join(',')}]`;
-    const box = new SealStream(this.secret);
-    const out = new JsonPieces(this.pieceChars, (bytes) => box.update(bytes));
-    out.add(`{"code":${JSON.stringify(this.code)},"stamps":[`);
+    const comma = (i: number): string => (i > 0 ? ',' : '');
+    yield `{"code":${JSON.stringify(this.code)},"stamps":[`;
     let n = 0;
-    for (const p of stamped) out.add(`${n++ > 0 ? ',' : ''}[${id(p)},${JSON.stringify(this.stamp(p))}]`);
-    out.add(']');
-    if (scan) out.add(`,"scan":{"dirs":${ids(scan.dirs)},"files":${ids(scan.files)},"yaml":${ids(scan.yaml)}}`);
-    out.add(`,"quiet":${ids(quiet)},"facts":[`);
+    for (const p of stamped) yield `${comma(n++)}[${id(p)},${JSON.stringify(this.stamp(p))}]`;
+    yield ']';
+    if (scan) yield `,"scan":{"dirs":${ids(scan.dirs)},"files":${ids(scan.files)},"yaml":${ids(scan.yaml)}}`;
+    yield `,"quiet":${ids(quiet)},"facts":[`;
     n = 0;
     for (const [f, k] of facts) {
       const ns = k.namespace !== undefined ? `,"namespace":${JSON.stringify(k.namespace)}` : '';
-      out.add(`${n++ > 0 ? ',' : ''}[${id(f)},{"component":${k.component === true}${ns},"targets":${ids(k.targets)}}]`);
+      yield `${comma(n++)}[${id(f)},{"component":${k.component === true}${ns},"targets":${ids(k.targets)}}]`;
     }
-    out.add('],"walks":[');
+    yield '],"walks":[';
     n = 0;
-    for (const [o, w] of walks) {
-      const d = w.details;
-      out.add(
-        `${n++ > 0 ? ',' : ''}[${id(o)},{"deps":${ids(w.deps)},"inputs":${ids(d.inputs)},` +
-          `"kustomizations":${ids(d.kustomizations)},"refs":${ids(d.refs)}}]`,
+    for (const [o, { deps, details: d }] of walks)
+      yield (
+        `${comma(n++)}[${id(o)},{"deps":${ids(deps)},"inputs":${ids(d.inputs)},` +
+        `"kustomizations":${ids(d.kustomizations)},"refs":${ids(d.refs)}}]`
       );
-    }
-    out.add('],"strings":[');
-    for (let i = 0; i < strings.length; i++) out.add(`${i > 0 ? ',' : ''}${JSON.stringify(strings[i])}`);
-    out.add(']}');
-    out.flush();
-    try {
-      ensureIgnoredDir(this.dir);
-      await writeFileAtomic(join(this.dir, FILE), box.finish());
-    } catch {
-      // not remembered: the next run discovers and walks again
-    }
+    yield '],"strings":[';
+    for (let i = 0; i < strings.length; i++) yield `${comma(i)}${JSON.stringify(strings[i])}`;
+    yield ']}';
   }
 }
 
-/** Text gathered into pieces of about `size` characters, each handed on as UTF-8 bytes. */
-class JsonPieces {
-  private text = '';
-  constructor(
-    private readonly size: number,
-    private readonly sink: (bytes: Buffer) => void,
-  ) {}
-
-  add(text: string): void {
-    this.text += text;
-    if (this.text.length >= this.size) this.flush();
+/**
+ * The sealed box of a text given in fragments: SEAL_OVERHEAD bytes of room for the nonce and tag (the writer puts
+ * `box.finish()` there at the end), then the ciphertext of pieces of about `size` characters. A piece's UTF-8 bytes
+ * go through one reused buffer: the only bytes made per piece are its ciphertext, written and dropped.
+ */
+function* sealedPieces(fragments: Iterable<string>, box: SealStream, size: number): Generator<Uint8Array> {
+  yield Buffer.alloc(SEAL_OVERHEAD);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit; a piece is `size` units and the fragment that passed it.
+  const buffer = Buffer.allocUnsafe(6 * size);
+  let text = '';
+  const piece = (): Buffer => {
+    const bytes =
+      3 * text.length <= buffer.length ? buffer.subarray(0, buffer.write(text, 0, 'utf8')) : Buffer.from(text, 'utf8');
+    text = '';
+    return box.update(bytes);
+  };
+  for (const fragment of fragments) {
+    text += fragment;
+    if (text.length >= size) yield piece();
   }
-
-  flush(): void {
-    if (this.text === '') return;
-    this.sink(Buffer.from(this.text, 'utf8'));
-    this.text = '';
-  }
+  if (text !== '') yield piece();
 }
 
 /** Sum of the sizes of root-relative files (a missing one counts 0), as the walk sums them. */

@@ -6,14 +6,17 @@
  * WriteRefusedError. The check is made on real paths: a symlinked folder on the way counts where it points.
  */
 import { mkdirSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { link, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 export class WriteRefusedError extends Error {}
 
-/** A file's content: text, bytes, or bytes in pieces written one after the other (never joined in memory). */
-export type WriteContent = string | Uint8Array | readonly Uint8Array[];
+/**
+ * A file's content: text, bytes, or bytes in pieces written one after the other as the iterable gives them (never
+ * joined in memory; a generator's pieces are made while earlier ones are written).
+ */
+export type WriteContent = string | Uint8Array | Iterable<Uint8Array>;
 
 let roots: string[] | undefined;
 
@@ -105,6 +108,11 @@ export interface AtomicWriteOptions {
   exclusive?: boolean;
   /** Name of the temp file beside `file` (promote's are hidden and traceable to a process); default `<file>.<pid>.<random>.tmp`. */
   tempName?: (file: string) => string;
+  /**
+   * Bytes written over the start of the temp file once the content is written, before it can be renamed: a head
+   * known only at the end (a sealed box streamed in pieces: its tag, util/seal.ts SealStream).
+   */
+  head?: () => Uint8Array;
 }
 
 /** A temp file written beside its target, waiting for `commit` (rename into place) or `discard`. */
@@ -136,6 +144,7 @@ export async function stageWrite(
     const handle = await open(temp, 'wx', mode);
     try {
       await handle.writeFile(content);
+      if (options.head) await writeAt(handle, options.head(), 0);
       if (options.durable) await handle.sync();
     } finally {
       await handle.close();
@@ -164,6 +173,14 @@ export async function stageWrite(
       await unlink(temp).catch(() => undefined);
     },
   };
+}
+
+async function writeAt(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  for (let at = 0; at < bytes.length;) {
+    const { bytesWritten } = await handle.write(bytes, at, bytes.length - at, position + at);
+    if (bytesWritten <= 0) throw new Error('could not write the head of the file');
+    at += bytesWritten;
+  }
 }
 
 /** Makes a rename durable; not every platform can open a folder, so this is best effort. */

@@ -42,31 +42,29 @@ export function sealParts(parts: readonly Uint8Array[], secret: Buffer, head: Ui
 /**
  * seal() of a plain text given piece by piece, for a writer that never holds the text whole (the discovery memo:
  * ~21 MB of JSON on the 7,500-overlay bench repo, whose JSON string, its bytes and the sealed copy were the run's
- * peak memory, issue 20). `finish` gives the sealed box as pieces, nonce and tag first: written one after the
- * other they are exactly seal() of the pieces joined.
+ * peak memory, issue 20). `update` gives each piece's ciphertext, to be written in order after SEAL_OVERHEAD bytes
+ * of room; `finish` gives those first bytes (nonce and tag, known at the end): together exactly a seal() box.
  */
 export class SealStream {
   private readonly iv = randomBytes(12);
   private readonly cipher: CipherGCM;
-  private readonly out: Buffer[] = [];
   private done = false;
 
   constructor(secret: Buffer) {
     this.cipher = createCipheriv('aes-256-gcm', secret.subarray(0, 32), this.iv);
   }
 
-  update(plain: Uint8Array): void {
+  update(plain: Uint8Array): Buffer {
     if (this.done) throw new Error('sealed box already finished');
-    const c = this.cipher.update(plain);
-    if (c.length > 0) this.out.push(c);
+    return this.cipher.update(plain);
   }
 
-  finish(): Buffer[] {
+  finish(): Buffer {
     if (this.done) throw new Error('sealed box already finished');
     this.done = true;
-    const last = this.cipher.final(); // GCM is a stream mode: nothing is held back, this is empty
-    if (last.length > 0) this.out.push(last);
-    return [Buffer.concat([this.iv, this.cipher.getAuthTag()]), ...this.out.splice(0)];
+    // GCM is a stream mode: nothing is held back, final() is empty (checked: the box would not open otherwise).
+    if (this.cipher.final().length !== 0) throw new Error('sealed output is not the length of its input');
+    return Buffer.concat([this.iv, this.cipher.getAuthTag()]);
   }
 }
 

@@ -80,3 +80,32 @@ describe('FolderWriter (the render cache: the folder checked once, each entry on
     }
   });
 });
+
+describe('writeFileAtomic in pieces', () => {
+  it('writes a generator’s pieces in order, made while earlier ones are written, then the head over the start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kfm-pieces-'));
+    try {
+      const file = join(dir, 'out.bin');
+      const made: number[] = [];
+      function* pieces(): Generator<Uint8Array> {
+        for (let i = 0; i < 5; i++) {
+          made.push(i);
+          yield Buffer.from(`${i}`.repeat(3));
+        }
+      }
+      await writeFileAtomic(file, pieces(), { head: () => Buffer.from('HE') });
+      expect(made).toEqual([0, 1, 2, 3, 4]);
+      expect(readFileSync(file, 'utf8')).toBe('HE0111222333444');
+      // A generator that throws leaves the old content and no temp file.
+      function* broken(): Generator<Uint8Array> {
+        yield Buffer.from('new');
+        throw new Error('boom');
+      }
+      await expect(writeFileAtomic(file, broken(), { head: () => Buffer.from('X') })).rejects.toThrow('boom');
+      expect(readFileSync(file, 'utf8')).toBe('HE0111222333444');
+      expect(readdirSync(dir)).toEqual(['out.bin']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
