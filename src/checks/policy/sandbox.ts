@@ -10,7 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { PolicyEngineError, parseViolations, type PolicyInput, type Violation } from './engine.js';
+import { PolicyEngineError, parseViolations, type JsonInput, type PolicyInput, type Violation } from './engine.js';
 
 export interface SandboxLimits {
   timeoutMs: number;
@@ -18,6 +18,8 @@ export interface SandboxLimits {
 }
 
 export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = { timeoutMs: 30_000, maxMemoryMb: 512 };
+
+const CUSTOM_LIMIT_NAMES = { time: 'policy.customTimeoutMs', memory: 'policy.customMaxMemoryMb' };
 
 /** Initial WebAssembly memory, as the in-process engine: 80 pages (5 MiB). */
 const INITIAL_PAGES = 80;
@@ -69,6 +71,7 @@ export class SandboxedPolicy {
     private readonly knownIds: ReadonlySet<string>,
     private readonly limits: SandboxLimits,
     private readonly signal?: AbortSignal,
+    private readonly limitNames = CUSTOM_LIMIT_NAMES,
   ) {
     signal?.addEventListener('abort', this.stopOnAbort, { once: true });
   }
@@ -80,6 +83,8 @@ export class SandboxedPolicy {
     knownIds: Iterable<string>;
     limits?: Partial<SandboxLimits>;
     signal?: AbortSignal;
+    /** The settings the limits come from, for the messages (default: the custom policies' settings). */
+    limitNames?: { time: string; memory: string };
   }): Promise<SandboxedPolicy> {
     const limits = { ...DEFAULT_SANDBOX_LIMITS, ...options.limits };
     const sandbox = new SandboxedPolicy(
@@ -88,6 +93,7 @@ export class SandboxedPolicy {
       new Set(options.knownIds),
       limits,
       options.signal,
+      options.limitNames,
     );
     try {
       const reply = await sandbox.call(undefined);
@@ -103,7 +109,15 @@ export class SandboxedPolicy {
     }
   }
 
-  async evaluate(input: PolicyInput): Promise<Violation[]> {
+  /**
+   * One input; a JsonInput's buffer is moved to the worker (not copied) and is unusable here afterwards. Several
+   * calls may be in flight: the worker answers them in order.
+   */
+  async evaluate(input: PolicyInput | JsonInput): Promise<Violation[]> {
+    if ('json' in input) {
+      const reply = await this.call(input.json, [input.json]);
+      return parseViolations(reply.raw, input.resourceCount, this.knownIds);
+    }
     const reply = await this.call(input);
     return parseViolations(reply.raw, input.resources.length, this.knownIds);
   }
@@ -140,7 +154,7 @@ export class SandboxedPolicy {
   }
 
   /** One round trip under the wall-time limit; `undefined` input = load only. */
-  private call(input: PolicyInput | undefined): Promise<Reply> {
+  private call(input: PolicyInput | ArrayBuffer | undefined, transfer: ArrayBuffer[] = []): Promise<Reply> {
     if (this.signal?.aborted) return Promise.reject(new PolicyEngineError('interrupted'));
     const worker = (this.worker ??= this.spawn());
     const id = this.nextId++;
@@ -159,9 +173,9 @@ export class SandboxedPolicy {
           void worker.terminate();
           reject(new PolicyEngineError(message));
         });
-      const memoryLimit = `policy evaluation exceeded the memory limit policy.customMaxMemoryMb (${maxMemoryMb} MB)`;
+      const memoryLimit = `policy evaluation exceeded the memory limit ${this.limitNames.memory} (${maxMemoryMb} MB)`;
       const timer = setTimeout(
-        () => fail(`policy evaluation exceeded the time limit policy.customTimeoutMs (${timeoutMs} ms)`),
+        () => fail(`policy evaluation exceeded the time limit ${this.limitNames.time} (${timeoutMs} ms)`),
         timeoutMs,
       );
       const onMessage = (reply: Reply): void => {
@@ -181,7 +195,7 @@ export class SandboxedPolicy {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      worker.postMessage({ id, input });
+      worker.postMessage({ id, input }, transfer);
     });
   }
 }

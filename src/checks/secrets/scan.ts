@@ -61,6 +61,7 @@ import {
 import { isPlaceholder, LineIndex, lowerSameLength } from './text.js';
 import { firstKeyLines, kustomizationNeedsWalk, needsStructure } from './structure.js';
 import { leafPath, parseEnvFile, walkDocumentInto, WalkBudgetExceeded, type Place, type Visit } from './walk.js';
+import { yielder } from '../../util/yielder.js';
 
 /** One finding of the secret check, before the pipeline resolves it. Never holds the secret. */
 export interface SecretFinding {
@@ -172,16 +173,6 @@ export interface RepoScan {
   stats: ScanStats;
   out: SecretFinding[];
   repoHashes: Set<string>;
-}
-
-/** Gives the event loop a turn every few milliseconds of scanning, so renders keep being dispatched meanwhile. */
-function yielder(): () => Promise<void> {
-  let last = performance.now();
-  return async () => {
-    if (performance.now() - last < 8) return;
-    await new Promise<void>((res) => setImmediate(res));
-    last = performance.now();
-  };
 }
 
 export async function scanForSecrets(
