@@ -388,12 +388,14 @@ export function applyBaselineTo(
   }
 }
 
-function finishScan(options: SecretsScanOptions, repo: RepoScan): SecretsScanResult {
+async function finishScan(options: SecretsScanOptions, repo: RepoScan): Promise<SecretsScanResult> {
   const { started, baselinePath, baseline, key, scanner, stats, out, repoHashes } = repo;
   const { root } = options;
   // ── rendered overlays ──────────────────────────────────────────────────────────────────────────────────────────
   if (options.mode === 'check') {
+    const pause = yielder(); // the other checks run beside this one (run/checks.ts)
     for (const ro of options.overlays) {
+      await pause();
       stats.overlaysScanned++;
       const perOverlay = new Map<string, Pending>();
       for (const resource of ro.resources) {
