@@ -15,6 +15,7 @@ import { compileCustomPolicies, CUSTOM_ENTRYPOINT, type OpaLookup } from './cust
 import {
   PolicyEngine,
   PolicyEngineError,
+  MAX_RETAINED_MEMORY_BYTES,
   describeThrown,
   type EnvPolicyInput,
   type JsonInput,
@@ -71,7 +72,12 @@ export const OFF_THREAD_RESOURCES = 2_000;
  * The built-in policies are this project's code, so the worker's limits are not the repo's settings but a backstop
  * the check's own time budget (run/checks.ts, 15 min) would reach first: a hung evaluation is a guard finding either way.
  */
-const OFF_THREAD_LIMITS = { timeoutMs: 15 * 60 * 1000, maxMemoryMb: 4096 };
+const OFF_THREAD_LIMITS = {
+  timeoutMs: 15 * 60 * 1000,
+  maxMemoryMb: 4096,
+  // As in this process (engine.ts): one big part does not pin its memory for the rest of the run.
+  dropAboveBytes: MAX_RETAINED_MEMORY_BYTES,
+};
 const OFF_THREAD_LIMIT_NAMES = { time: 'of the built-in policies', memory: 'of the built-in policies' };
 
 interface LoadedModule<Input = PolicyInput | EnvPolicyInput> {

@@ -15,6 +15,8 @@ import { PolicyEngineError, parseViolations, type JsonInput, type PolicyInput, t
 export interface SandboxLimits {
   timeoutMs: number;
   maxMemoryMb: number;
+  /** Bytes of Wasm memory past which the instance is dropped after an evaluation (0: kept; the memory limit holds). */
+  dropAboveBytes?: number;
 }
 
 export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = { timeoutMs: 30_000, maxMemoryMb: 512 };
@@ -35,12 +37,19 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { loadPolicy } = require(workerData.sdk);
 const describe = (e) =>
   e instanceof Error ? e.name + ': ' + e.message : typeof e === 'string' ? e : e && typeof e.message === 'string' ? e.message : String(e);
+let module;
 let policy;
 parentPort.on('message', async (m) => {
   try {
-    policy ??= await loadPolicy(workerData.wasm, { initial: workerData.initialPages, maximum: workerData.maxPages });
+    module ??= new WebAssembly.Module(workerData.wasm);
+    policy ??= await loadPolicy(module, { initial: workerData.initialPages, maximum: workerData.maxPages });
     if (m.input === undefined) parentPort.postMessage({ id: m.id, entrypoints: Object.keys(policy.entrypoints) });
-    else parentPort.postMessage({ id: m.id, raw: policy.evaluate(m.input, workerData.entrypoint) });
+    else {
+      const raw = policy.evaluate(m.input, workerData.entrypoint);
+      // A Wasm memory never shrinks: past the mark the instance goes, the next input gets a fresh one.
+      if (workerData.dropAbove > 0 && policy.mem.buffer.byteLength > workerData.dropAbove) policy = undefined;
+      parentPort.postMessage({ id: m.id, raw });
+    }
   } catch (e) {
     policy = undefined; // after an abort the module's heap may be inconsistent: the next input starts clean
     parentPort.postMessage({ id: m.id, error: describe(e) });
@@ -140,6 +149,7 @@ export class SandboxedPolicy {
         entrypoint: this.entrypoint,
         initialPages: INITIAL_PAGES,
         maxPages,
+        dropAbove: this.limits.dropAboveBytes ?? 0,
       },
       resourceLimits: { maxOldGenerationSizeMb: this.limits.maxMemoryMb },
       // The worker's console and env are not the policy's business; stdout/stderr stay the CLI's.
