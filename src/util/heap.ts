@@ -6,6 +6,11 @@
  * small steps, collected more often) it peaked at 209-213 MB for the same report; the cost is collection time: 6.8 s
  * of pauses against 2.1 s on that repo (node CPU +15-25%). Measured and rejected: `--heap-growing-percent=10`
  * (254 MB, 49 full collections), a 4 MB or 1 MB semi-space (300/289 MB; and V8 reads it only at start-up).
+ * Measured again once the discovery memo was streamed and released (issue 20, large bench repo, cold, 2 runs each,
+ * interleaved): with the flag 183/184 MB and 13.0-13.3 s node CPU; without it 240/250 MB and 11.1-11.5 s (over the
+ * 220 MB target, so the threshold stays); with it switched off while the overlays render and on again after, 272 MB
+ * (the render phase grew the heap past what the flag later gave back). The heap grows from discovery on (the Argo
+ * CD view reads every text file), so the flag must be on from there.
  *
  * The flag is set by the run itself (a user cannot be asked to pass node flags; V8 reads it at every collection),
  * only when discovery finds a large repository: small and medium ones keep V8's faster defaults.
