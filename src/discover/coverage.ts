@@ -87,8 +87,13 @@ export async function uncoveredFiles(options: CoverageOptions): Promise<string[]
   );
   if (pending.size === 0) return [];
   const allowExec = options.config.kustomize?.allowExec === true;
+  // A walk reads synchronously and awaits only settled promises: without a turn of the event loop now and then,
+  // every overlay's walk would run before the renders started beside this could send their first overlay (issue 20:
+  // ~1.5 s of a cold check on the 1,500-overlay bench repo with the render workers idle).
+  const yielder = eventLoopTurns();
   // Walks stop being started once every candidate is covered (a changed-only run has a handful of candidates).
   await mapPool(options.overlays, options.concurrency ?? 8, async (overlay) => {
+    await yielder();
     if (pending.size === 0) return;
     const walk = options.walk
       ? await options.walk(overlay)
@@ -96,6 +101,19 @@ export async function uncoveredFiles(options: CoverageOptions): Promise<string[]
     for (const input of walk.inputs) pending.delete(input);
   });
   return [...pending].sort();
+}
+
+/** Milliseconds of synchronous work between two turns given to the event loop (see uncoveredFiles). */
+const SLICE_MS = 4;
+
+/** A function that gives the event loop a turn when the last one was more than SLICE_MS ago (the first call too). */
+export function eventLoopTurns(sliceMs = SLICE_MS): () => Promise<void> {
+  let last = Number.NEGATIVE_INFINITY;
+  return async () => {
+    if (performance.now() - last <= sliceMs) return;
+    await new Promise<void>((res) => setImmediate(res));
+    last = performance.now();
+  };
 }
 
 export interface Coverage {
