@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fg from 'fast-check';
 import glob from 'fast-glob';
 import { describe, expect, it } from 'vitest';
-import { readPlainBlock } from '../../src/discover/block-yaml.js';
+import { PLAIN_KEY, plainKey, readPlainBlock } from '../../src/discover/block-yaml.js';
 import { loadLikeYaml, loadLikeYamlWithJsYaml, UNTRUSTED, untrusted } from '../../src/discover/kustomization-parse.js';
 import { fixtures, hasShared, repoRoot, sharedDir } from '../helpers.js';
 
@@ -285,5 +285,18 @@ describe('the screen before the readers', () => {
       const text = readFileSync(f, 'utf8');
       expect(untrusted(text)).toBe(UNTRUSTED.test(text));
     }
+  });
+});
+
+describe('plainKey', () => {
+  it('matches as PLAIN_KEY does', () => {
+    fg.assert(
+      fg.property(fg.stringMatching(/^[a-zA-Z0-9_./: #"'-]{0,10}$/), (text) => {
+        const m = PLAIN_KEY.exec(text);
+        const k = plainKey(text);
+        return m ? k?.key === m[1] && k.length === m[0].length : k === undefined;
+      }),
+      { numRuns: 5000, seed: 20261205 },
+    );
   });
 });
