@@ -37,62 +37,71 @@ export async function runChecks(
   options: { budgetMs?: number } = {},
 ): Promise<void> {
   const budgetMs = options.budgetMs ?? DEFAULT_CHECK_BUDGET_MS;
-  // Checks run one after another: they are CPU-bound in this process, so running them "in parallel" only interleaves.
-  for (const check of checks) {
-    const guard = (message: string): void =>
-      add({ ruleId: check.meta.errorRuleId, message, severity: 'error' }, 'error');
-    let open = true;
-    let firstMalformed: string | undefined;
-    let malformedCount = 0;
-    const ctx: CheckContext = {
-      ...base,
-      report: (f) => {
-        if (!open) return; // a check that overran its budget no longer reports
-        const problem = malformed(f, check);
-        if (problem) {
-          firstMalformed ??= problem;
-          malformedCount++;
-          return;
-        }
-        add(f, check.meta.defaultSeverity);
-      },
-    };
-    let timer: NodeJS.Timeout | undefined;
-    const overrun = new Promise<'overrun'>((res) => {
-      timer = setTimeout(() => res('overrun'), budgetMs);
-    });
-    // SIGINT/SIGTERM: stop waiting for the check at once (it stops its own workers on the same signal).
-    const signal = base.signal;
-    let onAbort: (() => void) | undefined;
-    const interrupted = new Promise<'interrupted'>((res) => {
-      onAbort = () => res('interrupted');
-      if (signal?.aborted) onAbort();
-      else signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      const outcome = await Promise.race([check.run(ctx).then(() => 'done' as const), overrun, interrupted]);
-      if (outcome === 'interrupted') throw new Error('interrupted');
-      if (outcome === 'overrun')
-        guard(
-          `the ${check.meta.id} check did not finish within ${Math.round(budgetMs / 1000)} s and could not vouch for anything`,
-        );
-    } catch (err) {
-      if (signal?.aborted) throw err; // no verdict at all: the CLI exits 130
-      // A broken installation (e.g. an unreadable policy bundle) is not a finding about the repo: exit 2.
-      if (err instanceof Error && (err as { fatal?: boolean }).fatal === true) throw err;
+  // Checks run side by side. Their work in this process only interleaves (each yields now and then), but a check
+  // waiting on a thread of its own (the policy check's WebAssembly worker) lets the others use this one meanwhile:
+  // after the last render, the machine's other core is free. Findings are sorted when the report is made, and no two
+  // checks report the same rule, so the report does not depend on the interleaving.
+  await Promise.all(checks.map((check) => runOne(check, base, add, budgetMs)));
+}
+
+async function runOne(
+  check: Check,
+  base: Omit<CheckContext, 'report'>,
+  add: (f: FindingInput, fallbackSeverity: Severity) => void,
+  budgetMs: number,
+): Promise<void> {
+  const guard = (message: string): void => add({ ruleId: check.meta.errorRuleId, message, severity: 'error' }, 'error');
+  let open = true;
+  let firstMalformed: string | undefined;
+  let malformedCount = 0;
+  const ctx: CheckContext = {
+    ...base,
+    report: (f) => {
+      if (!open) return; // a check that overran its budget no longer reports
+      const problem = malformed(f, check);
+      if (problem) {
+        firstMalformed ??= problem;
+        malformedCount++;
+        return;
+      }
+      add(f, check.meta.defaultSeverity);
+    },
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const overrun = new Promise<'overrun'>((res) => {
+    timer = setTimeout(() => res('overrun'), budgetMs);
+  });
+  // SIGINT/SIGTERM: stop waiting for the check at once (it stops its own workers on the same signal).
+  const signal = base.signal;
+  let onAbort: (() => void) | undefined;
+  const interrupted = new Promise<'interrupted'>((res) => {
+    onAbort = () => res('interrupted');
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const outcome = await Promise.race([check.run(ctx).then(() => 'done' as const), overrun, interrupted]);
+    if (outcome === 'interrupted') throw new Error('interrupted');
+    if (outcome === 'overrun')
       guard(
-        `the ${check.meta.id} check failed and could not vouch for anything: ${err instanceof Error ? err.message : String(err)}`,
+        `the ${check.meta.id} check did not finish within ${Math.round(budgetMs / 1000)} s and could not vouch for anything`,
       );
-    } finally {
-      open = false;
-      clearTimeout(timer);
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
-    }
-    if (firstMalformed)
-      guard(
-        `the ${check.meta.id} check reported ${malformedCount === 1 ? '' : `${malformedCount} malformed findings, first `}${firstMalformed}; its verdict cannot be trusted`,
-      );
+  } catch (err) {
+    if (signal?.aborted) throw err; // no verdict at all: the CLI exits 130
+    // A broken installation (e.g. an unreadable policy bundle) is not a finding about the repo: exit 2.
+    if (err instanceof Error && (err as { fatal?: boolean }).fatal === true) throw err;
+    guard(
+      `the ${check.meta.id} check failed and could not vouch for anything: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  } finally {
+    open = false;
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
+  if (firstMalformed)
+    guard(
+      `the ${check.meta.id} check reported ${malformedCount === 1 ? '' : `${malformedCount} malformed findings, first `}${firstMalformed}; its verdict cannot be trusted`,
+    );
 }
 
 /**

@@ -5,10 +5,11 @@
  * namespace, ClusterRoles and CRDs declared by another overlay, and lateral-movement rules that need the platform
  * in view.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createPolicyCheck, readBundle, sourcesDigest } from '../../src/checks/policy/index.js';
 import { AUDITED_POLICY_SOURCES, namespaceKeys, partitionEnv } from '../../src/checks/policy/partition.js';
 import type { EnvGroup } from '../../src/checks/policy/input.js';
+import { SandboxedPolicy } from '../../src/checks/policy/sandbox.js';
 import type { FindingInput, RenderedOverlay } from '../../src/types.js';
 import { overlayFromYaml, runOn } from './helpers.js';
 
@@ -224,5 +225,20 @@ describe('policy partition (issue 20)', () => {
     for (const id of ['KFM-TM-001', 'KFM-TM-005', 'KFM-TM-006', 'KFM-RBAC-005', 'KFM-FK-001'])
       expect(rules).toContain(id);
     expect(parts).toEqual(whole);
+  });
+
+  it('reports the same findings, in the same order, from its worker thread as in this process', async () => {
+    const overlays = hostileEnv();
+    const here = (await runOn(createPolicyCheck({ offThread: false }), overlays)).map(brief);
+    const load = vi.spyOn(SandboxedPolicy, 'load');
+    const worker = (await runOn(createPolicyCheck({ offThread: true }), overlays)).map(brief);
+    expect(load).toHaveBeenCalledTimes(1); // the worker ran it: no fallback to this process
+    await expect(load.mock.results[0].value).resolves.toBeInstanceOf(SandboxedPolicy);
+    load.mockRestore();
+    expect(here.length).toBeGreaterThan(5);
+    expect(worker).toEqual(here);
+    // The whole env in one input, off the thread too (a bundle whose rules were not audited).
+    const whole = (await runOn(createPolicyCheck({ partition: false, offThread: true }), overlays)).map(brief);
+    expect(whole.sort()).toEqual([...here].sort());
   });
 });

@@ -6,7 +6,7 @@
  * Engine failures are findings (KFM-CONFIG-900, category policy, error) for the overlay concerned; the check never
  * passes an overlay it could not evaluate.
  */
-import type { Check, CheckContext, RenderedOverlay, RuleDoc, Severity } from '../../types.js';
+import type { Check, CheckContext, RenderedOverlay, RuleDoc, Severity, StartContext } from '../../types.js';
 import { ENTRYPOINT, readBundle, type CatalogueEntry, type PolicyBundle } from './bundle.js';
 import { CUSTOM_POLICY_RULE, ENGINE_ERROR_RULE } from '../../rules/config.js';
 import { rulesOf } from '../../rules/index.js';
@@ -15,6 +15,7 @@ import { compileCustomPolicies, CUSTOM_ENTRYPOINT, type OpaLookup } from './cust
 import {
   PolicyEngine,
   PolicyEngineError,
+  MAX_RETAINED_MEMORY_BYTES,
   describeThrown,
   type EnvPolicyInput,
   type JsonInput,
@@ -51,10 +52,36 @@ export interface PolicyCheckOptions {
   opa?: OpaLookup;
   /** false: evaluate each env whole even when the rules are the audited ones (tests compare both ways). */
   partition?: boolean;
+  /**
+   * Where the built-in policies run: in a worker thread (true), in this process (false), or by the run's size
+   * (unset: a worker from OFF_THREAD_RESOURCES rendered resources). Tests compare both ways.
+   */
+  offThread?: boolean;
 }
 
+/**
+ * Rendered resources from which the built-in policies are evaluated in a worker thread (issue 20). The check runs
+ * after the last render, when the render workers are done and one of the machine's cores would otherwise idle:
+ * in the worker, the WebAssembly evaluation of one group runs beside the next group's input being written and
+ * beside the schema and secret checks (run/checks.ts runs checks side by side). A worker costs ~40 ms of start-up,
+ * more than the evaluation of a small repo saves.
+ */
+export const OFF_THREAD_RESOURCES = 2_000;
+
+/**
+ * The built-in policies are this project's code, so the worker's limits are not the repo's settings but a backstop
+ * the check's own time budget (run/checks.ts, 15 min) would reach first: a hung evaluation is a guard finding either way.
+ */
+const OFF_THREAD_LIMITS = {
+  timeoutMs: 15 * 60 * 1000,
+  maxMemoryMb: 4096,
+  // As in this process (engine.ts): one big part does not pin its memory for the rest of the run.
+  dropAboveBytes: MAX_RETAINED_MEMORY_BYTES,
+};
+const OFF_THREAD_LIMIT_NAMES = { time: 'of the built-in policies', memory: 'of the built-in policies' };
+
 interface LoadedModule<Input = PolicyInput | EnvPolicyInput> {
-  engine: { evaluate(input: Input): Promise<Violation[]> };
+  engine: { evaluate(input: Input): Promise<Violation[]>; dispose?(): Promise<void> };
   severities: Map<string, Severity>;
   label: string;
 }
@@ -63,6 +90,26 @@ interface LoadedModule<Input = PolicyInput | EnvPolicyInput> {
 type BuiltinModule = LoadedModule<PolicyInput | EnvPolicyInput | JsonInput> & { partition: boolean };
 
 export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
+  let rendered = 0;
+  /** The built-in module loading in a worker thread (undefined inside: it could not, the check runs it in-process). */
+  let offThread: Promise<SandboxedPolicy | undefined> | undefined;
+  const startOffThread = (ctx: StartContext | CheckContext): void => {
+    offThread ??= readBundle(options.bundleDir).then(
+      (bundle) =>
+        SandboxedPolicy.load({
+          wasm: bundle.wasm,
+          entrypoint: bundle.manifest.entrypoint || ENTRYPOINT,
+          knownIds: bundle.catalogue.rules.map((r) => r.id),
+          limits: OFF_THREAD_LIMITS,
+          limitNames: OFF_THREAD_LIMIT_NAMES,
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+        }),
+      () => undefined,
+    );
+    // No worker (a failed start): run() evaluates in this process, where a bundle problem is reported as ever.
+    offThread = offThread.catch(() => undefined);
+  };
+  const wantsOffThread = (resources: number): boolean => options.offThread ?? resources >= OFF_THREAD_RESOURCES;
   return {
     meta: {
       id: 'policy',
@@ -75,20 +122,28 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
     rules(): RuleDoc[] {
       return rulesOf('policy');
     },
-    observe(rendered: RenderedOverlay): void {
+    observe(overlay: RenderedOverlay, ctx: StartContext): void {
       // The partition's facts while the overlay's objects are at hand (run() computes any that are missing).
-      for (const r of rendered.resources) partitionFacts(r);
+      for (const r of overlay.resources) partitionFacts(r);
+      rendered += overlay.resources.length;
+      // The worker starts while the last overlays render, so it is ready when run() begins.
+      if (wantsOffThread(rendered)) startOffThread(ctx);
     },
     async run(ctx: CheckContext): Promise<void> {
       const config = readPolicyConfig(options.config ?? ctx.config.policy);
       const bundle = await readBundle(options.bundleDir);
-      const builtin = await loadBuiltin(bundle, options.partition ?? true);
-      const custom = config.customDir
-        ? await loadCustom(ctx, config.customDir, bundle, config.customLimits, options.opa)
-        : undefined;
+      if (wantsOffThread(ctx.resources.length)) startOffThread(ctx);
+      const worker = await offThread;
+      offThread = undefined; // one run's worker: the next run of this check starts its own
+      let custom: CustomModule | undefined;
       try {
+        const builtin = await loadBuiltin(bundle, options.partition ?? true, worker);
+        custom = config.customDir
+          ? await loadCustom(ctx, config.customDir, bundle, config.customLimits, options.opa)
+          : undefined;
         await evaluateAll(ctx, config, builtin, custom);
       } finally {
+        await worker?.dispose();
         await custom?.dispose();
       }
     },
@@ -112,7 +167,30 @@ async function evaluateAll(
     kustomizations.set(rendered, ctx.mode === 'check' ? await readKustomization(ctx.root, rendered.overlay) : null);
   }
   // The built-in rules judge what one env deploys as a whole (cross-overlay trust membrane, RBAC, Argo CD), in parts
-  // that cannot relate to each other (partition.ts), so the engine never holds a whole env at once.
+  // that cannot relate to each other (partition.ts), so the engine never holds a whole env at once. One group is
+  // written while the one before is evaluated (in the worker thread, when there is one); results are reported in order.
+  const pending: Evaluation[] = [];
+  const settle = async ({ env, group, owners, violations }: Evaluation): Promise<void> => {
+    let found;
+    try {
+      found = await violations;
+    } catch (err) {
+      if (!(err instanceof PolicyEngineError)) throw err;
+      for (const { rendered } of group.members) {
+        ctx.report({
+          ruleId: ENGINE_ERROR_RULE,
+          message: `${builtin.label} could not be evaluated for env ${env} (overlay ${rendered.overlay.path}), which is therefore unchecked: ${err.message}`,
+          overlay: rendered.overlay.path,
+          severity: 'error',
+        });
+      }
+      return;
+    }
+    for (const v of found) {
+      const at = locateInGroup(v, group, { owners });
+      if (at) ctx.report(toFinding(at.local, at.rendered, at.kustomization, (id) => builtin.severities.get(id)));
+    }
+  };
   for (const { env, overlays } of groupByEnv(ctx.overlays)) {
     const whole: EnvGroup = {
       env,
@@ -123,27 +201,13 @@ async function evaluateAll(
     })) {
       // Written as JSON from the resources' own JSON: a packed overlay's objects are not made for the engine.
       const input = buildEnvInputJson(group, shared, appProjects, config.params);
-      let violations;
-      try {
-        violations = await builtin.engine.evaluate(input);
-      } catch (err) {
-        if (!(err instanceof PolicyEngineError)) throw err;
-        for (const { rendered } of group.members) {
-          ctx.report({
-            ruleId: ENGINE_ERROR_RULE,
-            message: `${builtin.label} could not be evaluated for env ${env} (overlay ${rendered.overlay.path}), which is therefore unchecked: ${err.message}`,
-            overlay: rendered.overlay.path,
-            severity: 'error',
-          });
-        }
-        continue;
-      }
-      for (const v of violations) {
-        const at = locateInGroup(v, group, input);
-        if (at) ctx.report(toFinding(at.local, at.rendered, at.kustomization, (id) => builtin.severities.get(id)));
-      }
+      const violations = builtin.engine.evaluate(input); // a worker takes input.json away: owners stay here
+      violations.catch(() => undefined); // settled in order below
+      pending.push({ env, group, owners: input.owners, violations });
+      if (pending.length >= IN_FLIGHT) await settle(pending.shift()!);
     }
   }
+  while (pending.length > 0) await settle(pending.shift()!);
   // A repo's own policies keep the per-overlay input they were written against.
   if (custom) {
     for (const [rendered, kustomization] of kustomizations) {
@@ -166,10 +230,25 @@ async function evaluateAll(
   }
 }
 
-async function loadBuiltin(bundle: PolicyBundle, partition: boolean): Promise<BuiltinModule> {
+/** One group's evaluation, in flight. */
+interface Evaluation {
+  env: string;
+  group: EnvGroup;
+  owners: number[];
+  violations: Promise<Violation[]>;
+}
+
+/** Groups written ahead of the one being evaluated: two keep the worker busy and hold two inputs at most. */
+const IN_FLIGHT = 2;
+
+async function loadBuiltin(
+  bundle: PolicyBundle,
+  partition: boolean,
+  offThread: SandboxedPolicy | undefined,
+): Promise<BuiltinModule> {
   const ids = bundle.catalogue.rules.map((r) => r.id);
   // A bundle that cannot be instantiated fails the whole check (the pipeline reports errorRuleId): nothing ran.
-  const engine = await PolicyEngine.load(bundle.wasm, bundle.manifest.entrypoint || ENTRYPOINT, ids);
+  const engine = offThread ?? (await PolicyEngine.load(bundle.wasm, bundle.manifest.entrypoint || ENTRYPOINT, ids));
   return {
     engine,
     severities: severityMap(bundle.catalogue.rules),

@@ -10,14 +10,18 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { PolicyEngineError, parseViolations, type PolicyInput, type Violation } from './engine.js';
+import { PolicyEngineError, parseViolations, type JsonInput, type PolicyInput, type Violation } from './engine.js';
 
 export interface SandboxLimits {
   timeoutMs: number;
   maxMemoryMb: number;
+  /** Bytes of Wasm memory past which the instance is dropped after an evaluation (0: kept; the memory limit holds). */
+  dropAboveBytes?: number;
 }
 
 export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = { timeoutMs: 30_000, maxMemoryMb: 512 };
+
+const CUSTOM_LIMIT_NAMES = { time: 'policy.customTimeoutMs', memory: 'policy.customMaxMemoryMb' };
 
 /** Initial WebAssembly memory, as the in-process engine: 80 pages (5 MiB). */
 const INITIAL_PAGES = 80;
@@ -33,12 +37,19 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { loadPolicy } = require(workerData.sdk);
 const describe = (e) =>
   e instanceof Error ? e.name + ': ' + e.message : typeof e === 'string' ? e : e && typeof e.message === 'string' ? e.message : String(e);
+let module;
 let policy;
 parentPort.on('message', async (m) => {
   try {
-    policy ??= await loadPolicy(workerData.wasm, { initial: workerData.initialPages, maximum: workerData.maxPages });
+    module ??= new WebAssembly.Module(workerData.wasm);
+    policy ??= await loadPolicy(module, { initial: workerData.initialPages, maximum: workerData.maxPages });
     if (m.input === undefined) parentPort.postMessage({ id: m.id, entrypoints: Object.keys(policy.entrypoints) });
-    else parentPort.postMessage({ id: m.id, raw: policy.evaluate(m.input, workerData.entrypoint) });
+    else {
+      const raw = policy.evaluate(m.input, workerData.entrypoint);
+      // A Wasm memory never shrinks: past the mark the instance goes, the next input gets a fresh one.
+      if (workerData.dropAbove > 0 && policy.mem.buffer.byteLength > workerData.dropAbove) policy = undefined;
+      parentPort.postMessage({ id: m.id, raw });
+    }
   } catch (e) {
     policy = undefined; // after an abort the module's heap may be inconsistent: the next input starts clean
     parentPort.postMessage({ id: m.id, error: describe(e) });
@@ -69,6 +80,7 @@ export class SandboxedPolicy {
     private readonly knownIds: ReadonlySet<string>,
     private readonly limits: SandboxLimits,
     private readonly signal?: AbortSignal,
+    private readonly limitNames = CUSTOM_LIMIT_NAMES,
   ) {
     signal?.addEventListener('abort', this.stopOnAbort, { once: true });
   }
@@ -80,6 +92,8 @@ export class SandboxedPolicy {
     knownIds: Iterable<string>;
     limits?: Partial<SandboxLimits>;
     signal?: AbortSignal;
+    /** The settings the limits come from, for the messages (default: the custom policies' settings). */
+    limitNames?: { time: string; memory: string };
   }): Promise<SandboxedPolicy> {
     const limits = { ...DEFAULT_SANDBOX_LIMITS, ...options.limits };
     const sandbox = new SandboxedPolicy(
@@ -88,6 +102,7 @@ export class SandboxedPolicy {
       new Set(options.knownIds),
       limits,
       options.signal,
+      options.limitNames,
     );
     try {
       const reply = await sandbox.call(undefined);
@@ -103,7 +118,15 @@ export class SandboxedPolicy {
     }
   }
 
-  async evaluate(input: PolicyInput): Promise<Violation[]> {
+  /**
+   * One input; a JsonInput's buffer is moved to the worker (not copied) and is unusable here afterwards. Several
+   * calls may be in flight: the worker answers them in order.
+   */
+  async evaluate(input: PolicyInput | JsonInput): Promise<Violation[]> {
+    if ('json' in input) {
+      const reply = await this.call(input.json, [input.json]);
+      return parseViolations(reply.raw, input.resourceCount, this.knownIds);
+    }
     const reply = await this.call(input);
     return parseViolations(reply.raw, input.resources.length, this.knownIds);
   }
@@ -126,6 +149,7 @@ export class SandboxedPolicy {
         entrypoint: this.entrypoint,
         initialPages: INITIAL_PAGES,
         maxPages,
+        dropAbove: this.limits.dropAboveBytes ?? 0,
       },
       resourceLimits: { maxOldGenerationSizeMb: this.limits.maxMemoryMb },
       // The worker's console and env are not the policy's business; stdout/stderr stay the CLI's.
@@ -140,7 +164,7 @@ export class SandboxedPolicy {
   }
 
   /** One round trip under the wall-time limit; `undefined` input = load only. */
-  private call(input: PolicyInput | undefined): Promise<Reply> {
+  private call(input: PolicyInput | ArrayBuffer | undefined, transfer: ArrayBuffer[] = []): Promise<Reply> {
     if (this.signal?.aborted) return Promise.reject(new PolicyEngineError('interrupted'));
     const worker = (this.worker ??= this.spawn());
     const id = this.nextId++;
@@ -159,9 +183,9 @@ export class SandboxedPolicy {
           void worker.terminate();
           reject(new PolicyEngineError(message));
         });
-      const memoryLimit = `policy evaluation exceeded the memory limit policy.customMaxMemoryMb (${maxMemoryMb} MB)`;
+      const memoryLimit = `policy evaluation exceeded the memory limit ${this.limitNames.memory} (${maxMemoryMb} MB)`;
       const timer = setTimeout(
-        () => fail(`policy evaluation exceeded the time limit policy.customTimeoutMs (${timeoutMs} ms)`),
+        () => fail(`policy evaluation exceeded the time limit ${this.limitNames.time} (${timeoutMs} ms)`),
         timeoutMs,
       );
       const onMessage = (reply: Reply): void => {
@@ -181,7 +205,7 @@ export class SandboxedPolicy {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      worker.postMessage({ id, input });
+      worker.postMessage({ id, input }, transfer);
     });
   }
 }

@@ -9,6 +9,7 @@ import { engineFor, type ValidatorTarget } from './engine.js';
 import { RULES } from '../../rules/schema.js';
 import { rulesOf } from '../../rules/index.js';
 import { ResourceValidator } from './validate.js';
+import { yielder } from '../../util/yielder.js';
 
 export { shippedKubernetesVersions, UnknownKubernetesVersionError } from './engine.js';
 export { SchemaConfigError, readSchemaConfig, type SchemaConfig } from './config.js';
@@ -92,7 +93,9 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
       });
       const caches = cacheFor(ctx, config.cache);
       await validator.prepare(ctx.resources, caches.repo, caches.shipped);
+      const pause = yielder(); // the policy check's worker waits for its next input meanwhile (run/checks.ts)
       for (const resource of ctx.resources) {
+        await pause();
         let violations;
         try {
           violations = validator.validate(resource);

@@ -61,6 +61,7 @@ import {
 import { isPlaceholder, LineIndex, lowerSameLength } from './text.js';
 import { firstKeyLines, kustomizationNeedsWalk, needsStructure } from './structure.js';
 import { leafPath, parseEnvFile, walkDocumentInto, WalkBudgetExceeded, type Place, type Visit } from './walk.js';
+import { yielder } from '../../util/yielder.js';
 
 /** One finding of the secret check, before the pipeline resolves it. Never holds the secret. */
 export interface SecretFinding {
@@ -172,16 +173,6 @@ export interface RepoScan {
   stats: ScanStats;
   out: SecretFinding[];
   repoHashes: Set<string>;
-}
-
-/** Gives the event loop a turn every few milliseconds of scanning, so renders keep being dispatched meanwhile. */
-function yielder(): () => Promise<void> {
-  let last = performance.now();
-  return async () => {
-    if (performance.now() - last < 8) return;
-    await new Promise<void>((res) => setImmediate(res));
-    last = performance.now();
-  };
 }
 
 export async function scanForSecrets(
@@ -397,12 +388,14 @@ export function applyBaselineTo(
   }
 }
 
-function finishScan(options: SecretsScanOptions, repo: RepoScan): SecretsScanResult {
+async function finishScan(options: SecretsScanOptions, repo: RepoScan): Promise<SecretsScanResult> {
   const { started, baselinePath, baseline, key, scanner, stats, out, repoHashes } = repo;
   const { root } = options;
   // ── rendered overlays ──────────────────────────────────────────────────────────────────────────────────────────
   if (options.mode === 'check') {
+    const pause = yielder(); // the other checks run beside this one (run/checks.ts)
     for (const ro of options.overlays) {
+      await pause();
       stats.overlaysScanned++;
       const perOverlay = new Map<string, Pending>();
       for (const resource of ro.resources) {
