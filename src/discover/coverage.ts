@@ -13,6 +13,7 @@ import { toRepoPath } from '../util/paths.js';
 import { walkOverlay } from './kustomization.js';
 import { listRepo } from './listing.js';
 import { runFacts } from '../util/file-facts.js';
+import { yielder } from '../util/yielder.js';
 import type { OverlayWalker } from './walks.js';
 import { RENDER_NOTHING_TO_CHECK, RENDER_UNCOVERED_FILE } from '../rules/render.js';
 
@@ -90,10 +91,10 @@ export async function uncoveredFiles(options: CoverageOptions): Promise<string[]
   // A walk reads synchronously and awaits only settled promises: without a turn of the event loop now and then,
   // every overlay's walk would run before the renders started beside this could send their first overlay (issue 20:
   // ~1.5 s of a cold check on the 1,500-overlay bench repo with the render workers idle).
-  const yielder = eventLoopTurns();
+  const pause = yielder(4);
   // Walks stop being started once every candidate is covered (a changed-only run has a handful of candidates).
   await mapPool(options.overlays, options.concurrency ?? 8, async (overlay) => {
-    await yielder();
+    await pause();
     if (pending.size === 0) return;
     const walk = options.walk
       ? await options.walk(overlay)
@@ -101,19 +102,6 @@ export async function uncoveredFiles(options: CoverageOptions): Promise<string[]
     for (const input of walk.inputs) pending.delete(input);
   });
   return [...pending].sort();
-}
-
-/** Milliseconds of synchronous work between two turns given to the event loop (see uncoveredFiles). */
-const SLICE_MS = 4;
-
-/** A function that gives the event loop a turn when the last one was more than SLICE_MS ago (the first call too). */
-export function eventLoopTurns(sliceMs = SLICE_MS): () => Promise<void> {
-  let last = Number.NEGATIVE_INFINITY;
-  return async () => {
-    if (performance.now() - last <= sliceMs) return;
-    await new Promise<void>((res) => setImmediate(res));
-    last = performance.now();
-  };
 }
 
 export interface Coverage {
