@@ -41,7 +41,9 @@ export async function runChecks(
   // waiting on a thread of its own (the policy check's WebAssembly worker) lets the others use this one meanwhile:
   // after the last render, the machine's other core is free. Findings are sorted when the report is made, and no two
   // checks report the same rule, so the report does not depend on the interleaving.
-  await Promise.all(checks.map((check) => runOne(check, base, add, budgetMs)));
+  // All settle before a fatal error or an interrupt goes up: nothing of this run keeps working behind the CLI's exit.
+  const outcomes = await Promise.allSettled(checks.map((check) => runOne(check, base, add, budgetMs)));
+  for (const o of outcomes) if (o.status === 'rejected') throw o.reason;
 }
 
 async function runOne(

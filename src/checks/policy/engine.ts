@@ -5,7 +5,7 @@
  * turns into a finding: an engine failure never looks like a pass.
  */
 import { createHash } from 'node:crypto';
-import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import type { JsonPath } from '../../types.js';
 
 /** What a rule emits (see policies/README.md): {id, msg, resource: index into input.resources, path, file?}. */
@@ -193,8 +193,10 @@ function instantiate(key: string, wasm: Uint8Array): Promise<LoadedPolicy> {
       compiled = WebAssembly.compile(new Uint8Array(wasm));
       modules.set(key, compiled);
     }
-    p = compiled
-      .then((module) => loadPolicy(module, MEMORY))
+    // The SDK (and the YAML library it brings) is loaded on first use: a run whose policies go to a worker thread
+    // (index.ts) never needs it in this one (~25 ms of start-up).
+    p = Promise.all([compiled, import('@open-policy-agent/opa-wasm')])
+      .then(([module, sdk]) => sdk.loadPolicy(module, MEMORY))
       .catch((err: unknown) => {
         instances.delete(key);
         modules.delete(key);

@@ -37,12 +37,12 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { loadPolicy } = require(workerData.sdk);
 const describe = (e) =>
   e instanceof Error ? e.name + ': ' + e.message : typeof e === 'string' ? e : e && typeof e.message === 'string' ? e.message : String(e);
-let module;
+let compiled;
 let policy;
 parentPort.on('message', async (m) => {
   try {
-    module ??= new WebAssembly.Module(workerData.wasm);
-    policy ??= await loadPolicy(module, { initial: workerData.initialPages, maximum: workerData.maxPages });
+    compiled ??= new WebAssembly.Module(workerData.wasm);
+    policy ??= await loadPolicy(compiled, { initial: workerData.initialPages, maximum: workerData.maxPages });
     if (m.input === undefined) parentPort.postMessage({ id: m.id, entrypoints: Object.keys(policy.entrypoints) });
     else {
       const raw = policy.evaluate(m.input, workerData.entrypoint);
