@@ -51,6 +51,9 @@ export function resolvePlain(s: string): unknown {
 
 const MAY_RESOLVE = /^[-+.0-9~nNtTfF]/;
 
+/** Deeper documents are left to js-yaml and the careful parse (with their own limits): kustomizations are shallow. */
+const MAX_DEPTH = 64;
+
 /** Thrown (and caught below) when the text leaves the shapes this reader knows: js-yaml reads it instead. */
 class NotPlain extends Error {}
 
@@ -91,6 +94,8 @@ const NOT_PLAIN = Object.freeze(Object.create(NotPlain.prototype) as NotPlain);
 
 class Reader {
   private at = 0;
+  /** Collections open around the current line (MAX_DEPTH: a hostile nesting must not overflow the stack). */
+  private depth = 0;
   /** Each line's indentation (spaces), and its text after them; a `- key:` line is read again as its mapping. */
   private readonly indents: Int32Array;
   private readonly texts: string[];
@@ -130,6 +135,7 @@ class Reader {
   }
 
   private mapping(indent: number): Record<string, unknown> {
+    if (++this.depth > MAX_DEPTH) fail();
     const map: Record<string, unknown> = {};
     for (let i = this.next(); i >= 0 && this.indents[i] >= indent; i = this.next()) {
       if (this.indents[i] > indent) fail();
@@ -144,10 +150,12 @@ class Reader {
       this.at++;
       map[key!.key] = this.value(key!.rest, indent, true);
     }
+    this.depth--;
     return map;
   }
 
   private sequence(indent: number): unknown[] {
+    if (++this.depth > MAX_DEPTH) fail();
     const items: unknown[] = [];
     for (let i = this.next(); i >= 0 && this.indents[i] >= indent; i = this.next()) {
       if (this.indents[i] > indent) fail();
@@ -170,6 +178,7 @@ class Reader {
         items.push(this.value(rest, indent, false));
       }
     }
+    this.depth--;
     return items;
   }
 

@@ -211,6 +211,15 @@ describe('plain block reader on hostile variations', () => {
     expectSame(text);
   });
 
+  it('leaves a hostile nesting to js-yaml instead of overflowing the stack', () => {
+    const deep = Array.from({ length: 20_000 }, (_, i) => `${' '.repeat(i)}k:`).join('\n');
+    expect(readPlainBlock(deep)).toBeUndefined();
+    const items = Array.from({ length: 20_000 }, (_, i) => `${' '.repeat(2 * i)}- a: 1`).join('\n');
+    expect(readPlainBlock(items)).toBeUndefined();
+    const shallow = Array.from({ length: 60 }, (_, i) => `${' '.repeat(i)}k:`).join('\n');
+    expect(readPlainBlock(`${shallow} 1\n`)).toBeDefined();
+  });
+
   it('agrees with js-yaml on generated block documents', () => {
     const scalar = fg.oneof(
       fg.constantFrom('a', 'x.yaml', '../base', '1', '-1', '0x1', '0o7', '1.5', 'true', 'null', '~', '', "''", '""'),
