@@ -4,7 +4,7 @@
  * the CLI prints and exits. Everything that goes wrong on the way becomes a finding; nothing is skipped silently.
  */
 import type { DiscoverOptions } from './discover/index.js';
-import { discoverOverlays } from './discover/index.js';
+import { findOverlays } from './discover/index.js';
 import { measureCoverage } from './discover/coverage.js';
 import { checkArgoSources } from './argo/check.js';
 import { overridePlacer } from './argo/overrides-check.js';
@@ -80,13 +80,21 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
   const treeHit = await treeHitReport(options, results);
   if (treeHit) return treeHit;
   // Past the tree key something will render: start the render workers now, so their start-up overlaps discovery.
-  options.renderer.warmUp?.();
+  // Awaited: discovery runs without a turn of the event loop, and the renderer's modules load in such turns (issue
+  // 20: loaded after discovery, beside the checks' code, they held the first render back ~0.5 s on the medium repo).
+  await options.renderer.warmUp?.();
   const allowExec = options.config.kustomize?.allowExec === true;
   // What earlier runs' discovery and walks learned, valid while the stamps of what they looked at hold (memo.ts).
   const memo = DiscoverMemo.open(options.root, options.config, allowExec);
   const walk = memoWalks(options.root, { allowExec, memo });
-  const discovered = await discoverOverlays(options.root, options.config, options.discover, memo);
-  let overlays = discovered.overlays;
+  const defined = await findOverlays(options.root, options.config, options.discover, memo);
+  // The renders need only the overlay list (discover/index.ts findOverlays): unless a selector or an --overlay/--env
+  // filter decides what is rendered, they start before the Argo CD view is read and envs are placed (both finish
+  // while the workers render, and before anything reads an overlay's env: the report, the checks, the result key).
+  const early = !filtered && !options.select;
+  const discovering = defined.complete();
+  discovering.catch(() => undefined); // awaited below (early: once the renders were started)
+  let overlays = early ? defined.overlays : (await discovering).overlays;
   let skipped: { path: string; reason: string }[] = [];
   let files: string[] | undefined;
   if (options.select) {
@@ -101,16 +109,22 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
         root: options.root,
         config: options.config,
         configFile: options.configFile,
-        overlays: discovered.all,
+        overlays: defined.all,
         scope: options.discover?.scope,
-        nothingToCheck: discovered.nothingToCheck,
+        nothingToCheck: defined.nothingToCheck,
         concurrency: options.concurrency,
         walk,
         ...(files ? { files } : {}),
       });
   coverage?.catch(() => undefined); // awaited below
-  // Load the checks' code while the workers render, when this process waits on them, not during discovery.
-  const checksLoading = Array.isArray(options.checks) ? Promise.resolve(options.checks) : options.checks.load();
+  // Load the checks' code while the workers render, when this process waits on them: once the first overlay came
+  // back (or none is rendered). Loaded earlier, its modules' evaluation held the first renders back (issue 20).
+  let firstRendered: () => void = () => undefined;
+  const rendering = new Promise<void>((res) => (firstRendered = res));
+  const lazyChecks = options.checks;
+  const checksLoading = Array.isArray(lazyChecks)
+    ? Promise.resolve(lazyChecks)
+    : rendering.then(() => lazyChecks.load());
   checksLoading.catch(() => undefined); // awaited below; a failure surfaces there
   const startContext = { ...options, mode: 'check' as const, ...(files ? { files } : {}) };
   const head = headStart(checksLoading, startContext);
@@ -133,9 +147,14 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
   const packs = new PackStore();
   const keepUnpacked = options.unpackedResources ?? UNPACKED_RESOURCES;
   let unpacked = 0;
+  // Discovery that fails while the renders run (they started early) stops them: no more overlays are sent.
+  let failedDiscovery: unknown;
+  discovering.catch((err: unknown) => (failedDiscovery = err ?? new Error('discovery failed')));
   const rendered = await mapPool(overlays, options.renderer.lanes ?? options.concurrency, async (overlay) => {
+    if (failedDiscovery !== undefined) throw failedDiscovery;
     const found: FindingInput[] = [];
     const r = await renderOverlay(overlay, { ...options, walk }, (f) => found.push(f));
+    firstRendered();
     releaseRenderedText(r);
     const parsed = r.resources;
     if (unpacked + parsed.length > keepUnpacked) packs.pack(r);
@@ -149,7 +168,9 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
     options.onProgress?.({ done, total: overlays.length, overlay: overlay.path, failed });
     return r;
   });
+  firstRendered(); // no overlay rendered: the checks load now
   if (options.signal?.aborted) throw new Error('interrupted');
+  const discovered = await discovering;
   const report = (f: FindingInput): void => collector.add(f);
   // Argo CD sources of other repositories are listed as not checked (reportUnusedExceptions still sees `skipped`).
   const elsewhere: { path: string; reason: string }[] = [];

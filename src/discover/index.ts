@@ -74,6 +74,30 @@ export async function discoverOverlays(
   options: DiscoverOptions = {},
   memo?: DiscoverMemo,
 ): Promise<DiscoverResult> {
+  return (await findOverlays(root, config, options, memo)).complete();
+}
+
+/**
+ * The first part of discovery: which folders are overlays, from the kustomization files alone (the overlay list of
+ * DiscoverResult, before envs are placed and `--env` is applied). The renders need nothing more (render/overlay.ts,
+ * render/cache.ts: the overlay's folder, its kustomization file and the files the walk reaches), so a run that
+ * does not select by env or change can start them here while `complete()` reads the Argo CD view and places envs
+ * (issue 20: ~0.5 s of a cold check on the 1,500-overlay bench repo, with one core idle). `complete()` sets every
+ * overlay's env in place on these same objects and applies `--env`; its errors are discovery's errors.
+ */
+export interface FoundOverlays extends Pick<DiscoverResult, 'all' | 'nothingToCheck'> {
+  /** The overlays after config and path filters (`include`/`exclude`, scope, `--overlay`); `--env` not applied. */
+  overlays: Overlay[];
+  /** The Argo CD view, env placement and `--env`: the whole DiscoverResult (asked once, later calls share it). */
+  complete: () => Promise<DiscoverResult>;
+}
+
+export async function findOverlays(
+  root: string,
+  config: Config,
+  options: DiscoverOptions = {},
+  memo?: DiscoverMemo,
+): Promise<FoundOverlays> {
   const listed = listTree(root, memo);
   const files = listed.kustomizations;
   const dirs = new Map<string, string>(); // repo-relative dir → kustomization file
@@ -86,17 +110,6 @@ export async function discoverOverlays(
   const referenced = new Set<string>();
   const components = new Set<string>();
   const namespaces = new Map<string, string>();
-  // What each manifest contributes is remembered in the run's cache (sealed, src/argo/view-memo.ts) unless caching is off.
-  // With the discovery memo, only the YAML files that could hold a manifest, or changed since, are read again.
-  const argoReading = readRepoIdentity(root, config).then((identity) =>
-    readArgoView(root, identity, {
-      ...(config.cache?.enabled === false ? {} : { cacheRoot: cacheRootDir(root, config.cache?.dir) }),
-      ...(memo
-        ? { files: memo.argoFiles(listed.yaml), seen: (f: string, m: boolean) => memo.rememberMention(f, m) }
-        : { files: listed.yaml }),
-    }),
-  );
-  argoReading.catch(() => undefined); // awaited below
   const inRoot = repoPathOf(root);
   await Promise.all(
     [...dirs].map(async ([dir, file]) => {
@@ -140,8 +153,6 @@ export async function discoverOverlays(
   }
 
   overlays.sort((a, b) => a.path.localeCompare(b.path));
-  const argo = await argoReading;
-  const envIssues = placeEnvs(overlays, { root, argo, namespaces, config });
   const defined = overlays.map((o) => o.path);
   if (overlays.length === 0 && discovery.include?.length)
     throw new DiscoverFilterError(
@@ -178,26 +189,49 @@ export async function discoverOverlays(
     });
     result = result.filter((o) => matchesAny(o.path, globs));
   }
-  if (options.envs && options.envs.length > 0) {
-    const envs = [...new Set(result.map((o) => o.env))].sort();
-    for (const env of options.envs)
-      if (!envs.includes(env))
-        throw new DiscoverFilterError(
-          `--env ${env} matches no overlay; the selected overlays' envs are ${envs.join(', ') || 'none'}`,
-        );
-    result = result.filter((o) => options.envs!.includes(o.env));
-  }
   const nothingToCheck =
     all.length === 0
       ? `no overlay to render under the root: no folder holds a kustomization that is not only used as a base or component${dirs.size > 0 ? ` (${dirs.size} kustomization folder${dirs.size === 1 ? '' : 's'}, all bases or components)` : ''}`
       : undefined;
+  const found = result;
+  let completing: Promise<DiscoverResult> | undefined;
+  const complete = async (): Promise<DiscoverResult> => {
+    // What each manifest contributes is remembered in the run's cache (sealed, src/argo/view-memo.ts) unless caching
+    // is off. With the discovery memo, only the YAML files that could hold a manifest, or changed since, are read.
+    const identity = await readRepoIdentity(root, config);
+    const argo = await readArgoView(root, identity, {
+      ...(config.cache?.enabled === false ? {} : { cacheRoot: cacheRootDir(root, config.cache?.dir) }),
+      ...(memo
+        ? { files: memo.argoFiles(listed.yaml), seen: (f: string, m: boolean) => memo.rememberMention(f, m) }
+        : { files: listed.yaml }),
+    });
+    // Every overlay is placed (the unfiltered list: coverage and the Argo CD checks read `all`).
+    const envIssues = placeEnvs(overlays, { root, argo, namespaces, config });
+    let selected = found;
+    if (options.envs && options.envs.length > 0) {
+      const envs = [...new Set(selected.map((o) => o.env))].sort();
+      for (const env of options.envs)
+        if (!envs.includes(env))
+          throw new DiscoverFilterError(
+            `--env ${env} matches no overlay; the selected overlays' envs are ${envs.join(', ') || 'none'}`,
+          );
+      selected = selected.filter((o) => options.envs!.includes(o.env));
+    }
+    const kept = new Set(selected.map((o) => o.path));
+    return {
+      overlays: selected,
+      bases: bases.sort(),
+      all,
+      envIssues: envIssues.filter((i) => kept.has(i.overlay)),
+      argo,
+      ...(nothingToCheck ? { nothingToCheck } : {}),
+    };
+  };
   return {
-    overlays: result,
-    bases: bases.sort(),
+    overlays: found,
     all,
-    envIssues: envIssues.filter((i) => result.some((o) => o.path === i.overlay)),
-    argo,
     ...(nothingToCheck ? { nothingToCheck } : {}),
+    complete: () => (completing ??= complete()),
   };
 }
 

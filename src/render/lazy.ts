@@ -49,9 +49,9 @@ export class LazyRenderer implements Renderer {
     return this.loading;
   }
 
-  warmUp(): void {
+  warmUp(): Promise<void> {
     // A hint: a failure to load surfaces on the first render, which awaits the same promise.
-    this.load().then(
+    return this.load().then(
       (r) => r.warmUp?.(),
       () => undefined,
     );

@@ -78,8 +78,11 @@ export interface Renderer {
   render(request: RenderRequest): Promise<RenderOutcome>;
   /** Writes a request's `store` entry itself (kfm-render workers): the cache then leaves the write to it. */
   readonly storesEntries?: boolean;
-  /** Optional: start what rendering needs (its worker processes) ahead of the first request. */
-  warmUp?(): void;
+  /**
+   * Optional: start what rendering needs (its worker processes) ahead of the first request. A promise, when there
+   * is one, settles (never rejects) once the renderer's code is loaded and its workers were started.
+   */
+  warmUp?(): void | Promise<void>;
   /** Removes temporary files (wrapper folders). Safe to call twice. */
   dispose(): Promise<void>;
 }

@@ -129,6 +129,12 @@ export class FileFacts {
   private readonly listings = new Map<string, DirEntry[] | undefined>();
   private readonly reals = new Map<string, string | undefined>();
   private readonly digests = new Map<string, string>();
+  /**
+   * Files whose digest was taken by `digest` (the render cache key) and whose bytes no counted reader has had yet:
+   * renders start before the Argo CD view has read every file (issue 20), and the view's read of such a file is
+   * still the first of its readers, so its bytes are kept for the secret scan as if the digest had come after.
+   */
+  private readonly digestedOnly = new Set<string>();
   /** Bytes read by the first of several readers this run, for the others (see `read`), within KEEP_BUDGET in all. */
   private readonly kept = new Map<string, { got: FileRead & { kind: 'file' }; readers: number }>();
   private keptBytes = 0;
@@ -228,7 +234,7 @@ export class FileFacts {
     }
     // A file read before in this run (its bytes were taken, or it was evicted from a parse memo and is read again)
     // or after trim() has had its readers: it is not kept a second time.
-    const first = !this.trimmed && !this.digests.has(abs);
+    const first = !this.trimmed && (!this.digests.has(abs) || this.digestedOnly.delete(abs));
     const got = this.readNow(abs, maxBytes, options.digest === true);
     const more = (options.readers ?? 1) - 1;
     if (first && more > 0 && got.kind === 'file' && this.keptBytes + got.bytes.length <= KEEP_BUDGET) {
@@ -251,6 +257,7 @@ export class FileFacts {
     this.listings.clear();
     this.reals.clear();
     this.digests.clear();
+    this.digestedOnly.clear();
     this.strings.clear();
   }
 
@@ -324,6 +331,7 @@ export class FileFacts {
       return d;
     }
     const got = this.readNow(abs, Number.POSITIVE_INFINITY, true);
+    if (got.kind === 'file' && !this.trimmed) this.digestedOnly.add(this.key(abs));
     if (got.kind !== 'file') {
       const d = `unreadable:${got.kind === 'unreadable' ? got.code : got.kind === 'missing' ? 'ENOENT' : 'EISDIR'}`;
       this.digests.set(this.key(abs), d);

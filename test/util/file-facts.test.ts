@@ -72,6 +72,21 @@ describe('FileFacts', () => {
     expect(facts.read(abs, { maxBytes: 4 })).toEqual({ kind: 'too-large', size: 14 });
   });
 
+  it('keeps bytes for the readers of a file whose digest was taken first (renders before the Argo CD view)', () => {
+    writeFileSync(join(dir, 'c.yaml'), 'c: 1\n');
+    const facts = new FileFacts();
+    const abs = join(dir, 'c.yaml');
+    const digest = facts.digest(abs);
+    expect(facts.read(abs, { readers: 2, digest: true }).kind).toBe('file');
+    expect(facts.keptForLater).toBe(5);
+    expect(facts.read(abs).kind).toBe('file');
+    expect(facts.counts.read).toBe(2); // the digest's read and the first reader's; the second reader took the bytes
+    expect(facts.digest(abs)).toBe(digest);
+    // Read again past its readers (an evicted parse): not kept a second time.
+    facts.read(abs, { readers: 2 });
+    expect(facts.keptForLater).toBe(0);
+  });
+
   it('never reads through a link, and does not block on a FIFO', () => {
     writeFileSync(join(dir, 'real.yaml'), 'x: 1\n');
     symlinkSync(join(dir, 'real.yaml'), join(dir, 'link.yaml'));
