@@ -28,3 +28,11 @@ export function sizeHeapFor(kustomizations: number): void {
   compact = true;
   setFlagsFromString('--optimize-for-size');
 }
+
+/**
+ * Whether this run keeps its memory small (a large repository, see sizeHeapFor): then memory is what binds, and a
+ * choice that trades memory for time (the policy check's worker thread, ~20-30 MB) is not made.
+ */
+export function heapIsCompact(): boolean {
+  return compact;
+}

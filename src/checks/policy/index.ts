@@ -23,6 +23,7 @@ import {
   type Violation,
 } from './engine.js';
 import { AUDITED_POLICY_SOURCES, partitionEnv, partitionFacts } from './partition.js';
+import { heapIsCompact } from '../../util/heap.js';
 import { SandboxedPolicy, type SandboxLimits } from './sandbox.js';
 import {
   buildEnvInputJson,
@@ -109,7 +110,10 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
     // No worker (a failed start): run() evaluates in this process, where a bundle problem is reported as ever.
     offThread = offThread.catch(() => undefined);
   };
-  const wantsOffThread = (resources: number): boolean => options.offThread ?? resources >= OFF_THREAD_RESOURCES;
+  // Not in a run that keeps its memory small (util/heap.ts): the worker's own heap and code (~20-30 MB) went over
+  // what that mode saves (large bench repo: 195-217 MB peak with it, 173-175 without; wall within the noise).
+  const wantsOffThread = (resources: number): boolean =>
+    options.offThread ?? (resources >= OFF_THREAD_RESOURCES && !heapIsCompact());
   return {
     meta: {
       id: 'policy',
