@@ -34,6 +34,10 @@ const PAGE_BYTES = 64 * 1024;
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+// Rego print() (the SDK's console.log) and anything else the worker would print goes nowhere: not to the CLI's
+// report on stdout, and not into the parent's copy of the worker's streams, which nobody reads.
+process.stdout.write = process.stderr.write = () => true;
+for (const m of ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir']) console[m] = () => undefined;
 const { loadPolicy } = require(workerData.sdk);
 const describe = (e) =>
   e instanceof Error ? e.name + ': ' + e.message : typeof e === 'string' ? e : e && typeof e.message === 'string' ? e.message : String(e);
@@ -157,9 +161,12 @@ export class SandboxedPolicy {
       stderr: true,
       env: {},
     });
-    // Rego print() writes to the worker's console: drained here, it can never reach the CLI's report on stdout.
-    worker.stdout.resume();
-    worker.stderr.resume();
+    // The worker's streams stay apart from the CLI's (stdout: true) and are not read: the worker writes nothing
+    // (WORKER_SOURCE), and a stream being read would keep the process alive. A worker nobody disposes must not keep
+    // it alive either: the policy check starts its worker while overlays render, and a run that then ends without
+    // running the check (results reused after the renders, an error) would never exit. While a call waits for its
+    // answer, the call's time-limit timer keeps the process alive.
+    worker.unref();
     return worker;
   }
 
