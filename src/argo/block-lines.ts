@@ -12,6 +12,7 @@
  * of infra/gitops, the fixtures, the bench repos and the shared corpus.
  */
 import { loadLikeYaml } from '../discover/kustomization-parse.js';
+import { isItem, RESOLVING_KEY } from '../discover/block-yaml.js';
 
 type Path = readonly (string | number)[];
 
@@ -43,7 +44,6 @@ interface Line {
 /** Plain keys that are words, not numbers, booleans or null under the core schema (those are left to `yaml`). */
 const PLAIN_KEY = /^([A-Za-z_/][\w./-]*)[ ]*:(?: |$)/;
 const QUOTED_KEY = /^(?:"([^"\\]*)"|'([^']*)')[ ]*:(?: |$)/;
-const RESOLVING_KEY = /^(?:null|Null|NULL|true|True|TRUE|false|False|FALSE)$/;
 const BLOCK_HEADER = /^[|>][-+]?(?: +#.*)?$/;
 const MARKER_LINE = /^---[ ]*$/;
 
@@ -204,10 +204,6 @@ class BlockReader {
   private skipMoreIndented(indent: number): void {
     while (this.at < this.lines.length && this.lines[this.at].indent > indent) this.at++;
   }
-}
-
-function isItem(text: string): boolean {
-  return text === '-' || text.startsWith('- ');
 }
 
 function keyOf(text: string): { key: string; rest: string } | undefined {

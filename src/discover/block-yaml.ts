@@ -68,7 +68,8 @@ const fail = (): never => {
 export const PLAIN_KEY = /^([A-Za-z_][\w./-]*):(?: +|$)/;
 const DOUBLE_KEY = /^"([^"\\]*)":(?: +|$)/;
 const SINGLE_KEY = /^'([^']*)':(?: +|$)/;
-const RESOLVING_KEY = /^(?:null|Null|NULL|true|True|TRUE|false|False|FALSE)$/;
+/** Plain keys the core schema resolves to a boolean or null (no string key for `yaml`). */
+export const RESOLVING_KEY = /^(?:null|Null|NULL|true|True|TRUE|false|False|FALSE)$/;
 /** First characters of a plain scalar this reader leaves to js-yaml (YAML indicators, flow, quotes handled apart). */
 const PLAIN_START_REFUSED = /^[[\]{}!&*%@`?:,|>#]/;
 /** Characters of a plain scalar this reader leaves to js-yaml (flow indicators, a key indicator inside a value). */
@@ -243,7 +244,8 @@ class Reader {
   }
 }
 
-function isItem(text: string): boolean {
+/** A block sequence item's line (after its indentation). */
+export function isItem(text: string): boolean {
   return text === '-' || text.startsWith('- ');
 }
 

@@ -82,7 +82,7 @@ const OFF_THREAD_LIMITS = {
 const OFF_THREAD_LIMIT_NAMES = { time: 'of the built-in policies', memory: 'of the built-in policies' };
 
 interface LoadedModule<Input = PolicyInput | EnvPolicyInput> {
-  engine: { evaluate(input: Input): Promise<Violation[]>; dispose?(): Promise<void> };
+  engine: { evaluate(input: Input): Promise<Violation[]> };
   severities: Map<string, Severity>;
   label: string;
 }
