@@ -34,6 +34,7 @@ import { RENDER_ENV_UNPLACED } from './rules/render.js';
 import type { ChangeHistory, Check, FindingInput, Report } from './types.js';
 import { mapPool } from './util/pool.js';
 import { runFacts, withRunFacts } from './util/file-facts.js';
+import { collectNow } from './util/heap.js';
 
 export type { PipelineOptions } from './run/common.js';
 export { runValidate, type ValidateInput } from './run/validate.js';
@@ -200,8 +201,12 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
     reportUnusedExceptions: !filtered && skipped.length === 0,
   };
   await auditing;
+  // A large run's renders and Argo CD checks left much garbage behind: collected before the memo's save and the
+  // checks add their own (util/heap.ts collectNow; a no-op on a small repo).
+  collectNow();
   await memo?.save(); // every walk of the run is done: selection, renders, coverage
   runFacts().trim(); // nothing asks the file system's facts again but the secret scan's reads (util/file-facts.ts)
+  collectNow(); // the memo's and the facts' memory, dropped just now, is free before the checks load
   const hit = await results.afterRender(rendered, summaries, elsewhere);
   if (hit) return finish(options, cachedResolution(hit), summaries, { ...facts, cachedResults: true });
   // Findings of Argo CD override/Helm renders go on the Application's line (argo/overrides-check.ts).

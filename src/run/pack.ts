@@ -34,33 +34,66 @@ const RECENT_OVERLAYS = 8;
  */
 const RECENT_TEXTS = 32;
 
-/** One overlay's objects, packed: the deflated JSON array of its objects, or (not JSON-exact) their V8 serialization. */
+/**
+ * One overlay's objects, packed: the deflated JSON array of its objects, or (not JSON-exact) their V8 serialization;
+ * and what its shells read instead of holding it themselves (issue 20: ten fields per shell were ~100 bytes of each
+ * of the xlarge bench repo's 152k resources): the overlay path, and per resource four integers in one typed array.
+ */
 class Pack {
+  /** Per resource: rendered line, docIndex, and where its JSON lies in the unpacked text (bytes, JSON packs). */
+  readonly rows: Int32Array;
+  /** Set per resource only when a resource has one (origin mapping, resolveOrigins): most never do. */
+  origins?: (Span | undefined)[];
+  transforms?: ({ file: string; kind: string }[] | undefined)[];
   constructor(
     readonly store: PackStore,
     readonly bytes: Buffer,
     readonly format: 'json' | 'v8',
-  ) {}
+    readonly overlay: string,
+    count: number,
+  ) {
+    this.rows = new Int32Array(count * ROW);
+  }
 }
+
+/** Int32 slots per resource in Pack.rows. */
+const ROW = 4;
 
 /**
  * A resource of a packed overlay: what the pipeline and findings need, and its object on demand. Holds no object,
- * so a finding that points at it keeps nothing of the overlay alive but the pack.
+ * so a finding that points at it keeps nothing of the overlay alive but the pack; everything but its id is read
+ * from the pack.
  */
 class PackedResource implements Resource {
   constructor(
     readonly id: ResourceId,
-    readonly overlay: string,
-    private readonly line: number,
-    readonly docIndex: number,
     private readonly pack: Pack,
     private readonly index: number,
-    /** Where the object's JSON lies in the unpacked text (bytes), for a JSON pack. */
-    private readonly start: number,
-    private readonly end: number,
-    public origin?: Span,
-    public transformedBy?: { file: string; kind: string }[],
   ) {}
+
+  get overlay(): string {
+    return this.pack.overlay;
+  }
+
+  get docIndex(): number {
+    return this.pack.rows[this.index * ROW + 1];
+  }
+
+  get origin(): Span | undefined {
+    return this.pack.origins?.[this.index];
+  }
+
+  set origin(span: Span | undefined) {
+    (this.pack.origins ??= [])[this.index] = span;
+  }
+
+  get transformedBy(): { file: string; kind: string }[] | undefined {
+    return this.pack.transforms?.[this.index];
+  }
+
+  set transformedBy(by: { file: string; kind: string }[] | undefined) {
+    (this.pack.transforms ??= [])[this.index] = by;
+  }
 
   get object(): Obj {
     return this.pack.store.objectsOf(this.pack)[this.index];
@@ -68,12 +101,13 @@ class PackedResource implements Resource {
 
   json(): Uint8Array {
     if (this.pack.format === 'v8') return Buffer.from(JSON.stringify(this.object), 'utf8');
-    return this.pack.store.textOf(this.pack).subarray(this.start, this.end);
+    const at = this.index * ROW;
+    return this.pack.store.textOf(this.pack).subarray(this.pack.rows[at + 2], this.pack.rows[at + 3]);
   }
 
   /** A packed overlay's rendered text was released (run/compact.ts): placement goes through its sources. */
   get rendered(): Span {
-    return { file: this.overlay, line: this.line, column: 1 };
+    return { file: this.pack.overlay, line: this.pack.rows[this.index * ROW], column: 1 };
   }
 
   locate(_path: JsonPath): Span | undefined {
@@ -118,6 +152,9 @@ export class PackStore {
   pack(rendered: RenderedOverlay): void {
     const resources = rendered.resources;
     if (resources.length === 0) return;
+    // A shell reads its overlay from the pack: an overlay whose resources name different ones is not packed.
+    const overlay = resources[0].overlay;
+    if (resources.some((r) => r.overlay !== overlay)) return;
     const objects = resources.map((r) => r.object);
     const pieces = objects.map((o) => JSON.stringify(o));
     // JSON writes a non-finite number as null: only an object whose text has a null can have lost something.
@@ -140,24 +177,20 @@ export class PackStore {
       packed = deflateRawSync(serialize(objects), { level: 1 });
     }
     // zlib's output is a view of a 16 KB chunk: copied out, so a pack costs its own size, not 16 KB (measured).
-    const pack = new Pack(this, Buffer.from(packed), exact ? 'json' : 'v8');
+    const pack = new Pack(this, Buffer.from(packed), exact ? 'json' : 'v8', overlay, resources.length);
     this.stats.packed++;
     this.stats.bytes += pack.bytes.length;
-    rendered.resources = resources.map(
-      (r, i) =>
-        new PackedResource(
-          this.id(r.id),
-          r.overlay,
-          r.rendered.line,
-          r.docIndex,
-          pack,
-          i,
-          spans[i]?.[0] ?? 0,
-          spans[i]?.[1] ?? 0,
-          r.origin,
-          r.transformedBy,
-        ),
-    );
+    rendered.resources = resources.map((r, i) => {
+      const row = i * ROW;
+      pack.rows[row] = r.rendered.line;
+      pack.rows[row + 1] = r.docIndex;
+      pack.rows[row + 2] = spans[i]?.[0] ?? 0;
+      pack.rows[row + 3] = spans[i]?.[1] ?? 0;
+      const shell = new PackedResource(this.id(r.id), pack, i);
+      if (r.origin !== undefined) shell.origin = r.origin;
+      if (r.transformedBy !== undefined) shell.transformedBy = r.transformedBy;
+      return shell;
+    });
     remember(this.objects, pack, objects);
   }
 

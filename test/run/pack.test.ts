@@ -102,6 +102,25 @@ describe('packed overlays (issue 20)', () => {
     }
   });
 
+  it('keeps per resource only its id on the shell; an origin set later goes to that resource alone', () => {
+    const o = overlay(APP, 'apps/a/overlays/dev');
+    const store = new PackStore();
+    store.pack(o);
+    // Issue 20: the shell is three fields (id, pack, index); line, docIndex, spans and origins are the pack's.
+    for (const r of o.resources) expect(Object.getOwnPropertyNames(r).sort()).toEqual(['id', 'index', 'pack']);
+    const [first, second] = o.resources;
+    second.origin = { file: 'apps/a/base/deployment.yaml', line: 3, column: 1 };
+    second.transformedBy = [{ file: 'apps/a/overlays/dev/kustomization.yaml', kind: 'patches' }];
+    expect(first.origin).toBeUndefined();
+    expect(first.transformedBy).toBeUndefined();
+    expect(second.origin).toEqual({ file: 'apps/a/base/deployment.yaml', line: 3, column: 1 });
+    expect(second.transformedBy).toEqual([{ file: 'apps/a/overlays/dev/kustomization.yaml', kind: 'patches' }]);
+    expect(o.resources.map((r) => [r.overlay, r.docIndex, r.rendered.line])).toEqual([
+      ['apps/a/overlays/dev', 0, 1],
+      ['apps/a/overlays/dev', 1, 6],
+    ]);
+  });
+
   it("keeps a hostile key as the object's own data, never as its prototype", () => {
     const o = overlay(HOSTILE, 'apps/h/overlays/dev');
     const store = new PackStore();
