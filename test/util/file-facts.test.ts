@@ -40,6 +40,38 @@ describe('FileFacts', () => {
     expect(facts.lstat(join(dir, 'é.yaml'))).toMatchObject({ kind: 'f', size: 5 });
   });
 
+  it('gives back the facts and listings it holds compacted exactly as the file system gave them', () => {
+    // Names with a newline, a colon, a slash-free "/"-lookalike and multi-byte text: a listing is held as one string.
+    const names = ['plain.yaml', 'new\nline.yaml', 'a:b:c', 'grüße ∕ x', 'sub'];
+    for (const n of names.slice(0, 4)) writeFileSync(join(dir, n), n.repeat(3));
+    mkdirSync(join(dir, 'sub'));
+    mkdirSync(join(dir, 'empty'));
+    symlinkSync('plain.yaml', join(dir, 'link'));
+    const facts = new FileFacts();
+    for (let pass = 0; pass < 2; pass++) {
+      const listed = facts.list(dir)!.sort((a, b) => (a.name < b.name ? -1 : 1));
+      expect(listed).toEqual(
+        [
+          ...names.map((name) => ({ name, kind: name === 'sub' ? 'd' : 'f' })),
+          { name: 'empty', kind: 'd' },
+          { name: 'link', kind: 'l' },
+        ].sort((a, b) => (a.name < b.name ? -1 : 1)),
+      );
+      expect(facts.list(join(dir, 'empty'))).toEqual([]);
+      expect(facts.list(join(dir, 'missing'))).toBeUndefined();
+      for (const n of names.slice(0, 4)) {
+        const fact = facts.lstat(join(dir, n));
+        expect(fact).toMatchObject({ kind: 'f', size: Buffer.byteLength(n) * 3 });
+        expect((fact as { stamp: string }).stamp).toMatch(new RegExp(`^f:\\d+:${Buffer.byteLength(n) * 3}:\\d+:\\d+$`));
+        expect((fact as { ageMs: number }).ageMs).toBeGreaterThanOrEqual(0);
+      }
+      expect(facts.lstat(join(dir, 'link'))).toMatchObject({ kind: 'l' });
+      expect(facts.stat(join(dir, 'link'))).toMatchObject({ kind: 'f', size: 'plain.yaml'.length * 3 });
+      expect(facts.lstat(join(dir, 'missing'))).toBeUndefined();
+    }
+    expect(facts.counts.list).toBe(3);
+  });
+
   it('stats, lists and reads each path once, and digests from that one read', () => {
     writeFileSync(join(dir, 'a.yaml'), 'a: 1\n');
     const facts = new FileFacts();
