@@ -121,6 +121,30 @@ describe('packed overlays (issue 20)', () => {
     ]);
   });
 
+  it("deflates later overlays against the first large one's text, and reads every one back exactly", () => {
+    // Issue 20: a repo's overlays share most of their text; the first overlay of 4 KB or more is zlib's dictionary.
+    const big = (n: number, ns: string): string =>
+      Array.from({ length: n }, (_, i) =>
+        APP.replaceAll('team-a', ns)
+          .replace('name: api', `name: api-${i}`)
+          .replace('name: settings', `name: settings-${i}`),
+      ).join('---\n');
+    const first = overlay(big(12, 'team-a'), 'apps/a/overlays/dev');
+    const later = [overlay(big(12, 'team-b'), 'apps/b/overlays/dev'), overlay(ODD, 'apps/c/overlays/dev')];
+    const expected = [first, ...later].map((o) => o.resources.map((r) => structuredClone(r.object)));
+    const alone = new PackStore();
+    alone.pack(overlay(big(12, 'team-b'), 'apps/b/overlays/dev'));
+    const store = new PackStore();
+    store.pack(first);
+    const before = store.stats.bytes;
+    store.pack(later[0]);
+    // Deflated against the dictionary, the second overlay costs less than half of what it costs alone.
+    expect(store.stats.bytes - before).toBeLessThan(alone.stats.bytes / 2);
+    packAndEvict(store, [later[1]]);
+    [first, ...later].forEach((o, k) => o.resources.forEach((r, i) => expect(r.object).toEqual(expected[k][i])));
+    expect(Buffer.from(later[0].resources[3].json!()).toString('utf8')).toBe(JSON.stringify(expected[1][3]));
+  });
+
   it("keeps a hostile key as the object's own data, never as its prototype", () => {
     const o = overlay(HOSTILE, 'apps/h/overlays/dev');
     const store = new PackStore();
