@@ -40,8 +40,13 @@ const RECENT_TEXTS = 32;
  * of the xlarge bench repo's 152k resources): the overlay path, and per resource four integers in one typed array.
  */
 class Pack {
-  /** Per resource: rendered line, docIndex, and where its JSON lies in the unpacked text (bytes, JSON packs). */
+  /**
+   * Per resource: rendered line, docIndex, where its JSON lies in the unpacked text (bytes, JSON packs), and its
+   * id's apiVersion, kind and namespace (an index into PackStore.shapes).
+   */
   readonly rows: Int32Array;
+  /** Per resource: its id's name. */
+  readonly names: string[] = [];
   /** Set per resource only when a resource has one (origin mapping, resolveOrigins): most never do. */
   origins?: (Span | undefined)[];
   transforms?: ({ file: string; kind: string }[] | undefined)[];
@@ -59,19 +64,31 @@ class Pack {
 }
 
 /** Int32 slots per resource in Pack.rows. */
-const ROW = 4;
+const ROW = 5;
+
+/** An id without its name: what many resources of a run share. */
+interface Shape {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+}
 
 /**
  * A resource of a packed overlay: what the pipeline and findings need, and its object on demand. Holds no object,
- * so a finding that points at it keeps nothing of the overlay alive but the pack; everything but its id is read
- * from the pack.
+ * so a finding that points at it keeps nothing of the overlay alive but the pack; everything is read from the pack
+ * (its id too: a new object per read, whose fields are the run's shared strings).
  */
 class PackedResource implements Resource {
   constructor(
-    readonly id: ResourceId,
     private readonly pack: Pack,
     private readonly index: number,
   ) {}
+
+  get id(): ResourceId {
+    const { apiVersion, kind, namespace } = this.pack.store.shapes[this.pack.rows[this.index * ROW + 4]];
+    const name = this.pack.names[this.index];
+    return namespace === undefined ? { apiVersion, kind, name } : { apiVersion, kind, name, namespace };
+  }
 
   get overlay(): string {
     return this.pack.overlay;
@@ -153,6 +170,9 @@ export class PackStore {
    * same base rendered per environment), which a pack of one overlay alone cannot use.
    */
   private dictionary: Buffer | undefined;
+  /** The ids' apiVersion, kind and namespace, each once (shells hold an index: shapeOf). */
+  readonly shapes: Shape[] = [];
+  private readonly shapeIndex = new Map<string, Map<string, Map<string | undefined, number>>>();
   /** apiVersion, kind and namespace repeat across resources: one string each per run. */
   private readonly strings = new Map<string, string>();
   /** Counters for tests and measurements. */
@@ -203,7 +223,9 @@ export class PackStore {
       pack.rows[row + 1] = r.docIndex;
       pack.rows[row + 2] = spans[i]?.[0] ?? 0;
       pack.rows[row + 3] = spans[i]?.[1] ?? 0;
-      const shell = new PackedResource(this.id(r.id), pack, i);
+      pack.rows[row + 4] = this.shapeOf(r.id);
+      pack.names.push(r.id.name);
+      const shell = new PackedResource(pack, i);
       if (r.origin !== undefined) shell.origin = r.origin;
       if (r.transformedBy !== undefined) shell.transformedBy = r.transformedBy;
       return shell;
@@ -236,15 +258,25 @@ export class PackStore {
   }
 
   /**
-   * One literal per shape: a namespace added to a three-field literal goes to a separate property store (~40 bytes
-   * more per resource: 5.6 MB of the 7,500-overlay bench repo's heap, issue 20).
+   * The index of an id's apiVersion, kind and namespace in `shapes`: a run has few of them (the large bench repo
+   * ~1,000 for 30,000 resources), so a shell keeps an integer where it kept an object per resource (issue 20).
    */
-  private id(id: ResourceId): ResourceId {
-    const apiVersion = this.intern(id.apiVersion);
-    const kind = this.intern(id.kind);
-    return id.namespace === undefined
-      ? { apiVersion, kind, name: id.name }
-      : { apiVersion, kind, name: id.name, namespace: this.intern(id.namespace) };
+  private shapeOf(id: ResourceId): number {
+    let byKind = this.shapeIndex.get(id.apiVersion);
+    if (!byKind) this.shapeIndex.set(id.apiVersion, (byKind = new Map()));
+    let byNamespace = byKind.get(id.kind);
+    if (!byNamespace) byKind.set(id.kind, (byNamespace = new Map()));
+    let at = byNamespace.get(id.namespace);
+    if (at === undefined) {
+      at = this.shapes.length;
+      const apiVersion = this.intern(id.apiVersion);
+      const kind = this.intern(id.kind);
+      this.shapes.push(
+        id.namespace === undefined ? { apiVersion, kind } : { apiVersion, kind, namespace: this.intern(id.namespace) },
+      );
+      byNamespace.set(id.namespace, at);
+    }
+    return at;
   }
 
   private intern(s: string): string {

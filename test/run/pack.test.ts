@@ -102,12 +102,12 @@ describe('packed overlays (issue 20)', () => {
     }
   });
 
-  it('keeps per resource only its id on the shell; an origin set later goes to that resource alone', () => {
+  it('keeps nothing per resource on the shell but its index; an origin set later goes to that resource alone', () => {
     const o = overlay(APP, 'apps/a/overlays/dev');
     const store = new PackStore();
     store.pack(o);
-    // Issue 20: the shell is three fields (id, pack, index); line, docIndex, spans and origins are the pack's.
-    for (const r of o.resources) expect(Object.getOwnPropertyNames(r).sort()).toEqual(['id', 'index', 'pack']);
+    // Issue 20: the shell is two fields (pack, index); id, line, docIndex, spans and origins are the pack's.
+    for (const r of o.resources) expect(Object.getOwnPropertyNames(r).sort()).toEqual(['index', 'pack']);
     const [first, second] = o.resources;
     second.origin = { file: 'apps/a/base/deployment.yaml', line: 3, column: 1 };
     second.transformedBy = [{ file: 'apps/a/overlays/dev/kustomization.yaml', kind: 'patches' }];
