@@ -149,6 +149,10 @@ describe('packed overlays (issue 20)', () => {
     );
     app.overlay.kustomizationFile = 'kustomization.yaml';
     const source = await readKustomization(root, app.overlay);
+    // What the audited built-in rules are given of it: `images` only (policy/partition.ts).
+    expect((await readKustomization(root, app.overlay, ['images']))?.json).toBe(
+      '{"images":[{"name":"api","newTag":"1.0"}]}',
+    );
     rmSync(root, { recursive: true, force: true });
     expect(source?.object).toMatchObject({ images: [{ name: 'api', newTag: '1.0' }] });
     const group = (): EnvGroup => ({

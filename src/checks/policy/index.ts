@@ -22,7 +22,7 @@ import {
   type PolicyInput,
   type Violation,
 } from './engine.js';
-import { AUDITED_POLICY_SOURCES, partitionEnv, partitionFacts } from './partition.js';
+import { AUDITED_KUSTOMIZATION_FIELDS, AUDITED_POLICY_SOURCES, partitionEnv, partitionFacts } from './partition.js';
 import { heapIsCompact } from '../../util/heap.js';
 import { SandboxedPolicy, type SandboxLimits } from './sandbox.js';
 import {
@@ -136,7 +136,7 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
       for (const r of overlay.resources) partitionFacts(r);
       if (ctx.mode === 'check' && overlay.resources.length > 0) {
         if (kept?.root !== ctx.root) kept = { root: ctx.root, sources: new WeakMap() };
-        const source = readKustomization(ctx.root, overlay.overlay);
+        const source = readKustomization(ctx.root, overlay.overlay, AUDITED_KUSTOMIZATION_FIELDS);
         source.catch(() => undefined); // run() reads it again and the failure surfaces there
         kept.sources.set(overlay, source);
       }
@@ -186,8 +186,10 @@ async function evaluateAll(
       kustomizations.set(rendered, null);
       continue;
     }
-    const fresh = (): Promise<KustomizationSource | null> => readKustomization(ctx.root, rendered.overlay);
-    const early = read?.get(rendered);
+    // Only what the audited rules read of it; a bundle whose rules were not audited gets the whole object.
+    const fields = builtin.partition ? AUDITED_KUSTOMIZATION_FIELDS : undefined;
+    const fresh = (): Promise<KustomizationSource | null> => readKustomization(ctx.root, rendered.overlay, fields);
+    const early = fields ? read?.get(rendered) : undefined;
     kustomizations.set(rendered, await (early ? early.catch(fresh) : fresh()));
   }
   // The built-in rules judge what one env deploys as a whole (cross-overlay trust membrane, RBAC, Argo CD), in parts
@@ -234,7 +236,9 @@ async function evaluateAll(
   while (pending.length > 0) await settle(pending.shift()!);
   // A repo's own policies keep the per-overlay input they were written against.
   if (custom) {
-    for (const [rendered, kustomization] of kustomizations) {
+    for (const rendered of kustomizations.keys()) {
+      // The whole kustomization: a repo's own rules may read any of it.
+      const kustomization = ctx.mode === 'check' ? await readKustomization(ctx.root, rendered.overlay) : null;
       const input = buildInput(rendered, kustomization, appProjects, config.params);
       let violations;
       try {

@@ -21,9 +21,11 @@ export interface KustomizationSource {
   locate: (path: ReadonlyArray<string | number>) => Span | undefined;
 }
 
+/** `fields`: only these top-level fields of the object are kept (what the audited built-in rules read). */
 export async function readKustomization(
   root: string,
   overlay: RenderedOverlay['overlay'],
+  fields?: readonly string[],
 ): Promise<KustomizationSource | null> {
   if (!overlay.kustomizationFile) return null;
   const file =
@@ -53,7 +55,7 @@ export async function readKustomization(
   };
   // Kept as text: the policy check reads every overlay's kustomization while the overlays render and holds them
   // until its evaluation (policy/index.ts), where the built-in input is written as JSON anyway.
-  const json = JSON.stringify(parsed.object ?? null);
+  const json = JSON.stringify(fields && parsed.object ? pick(parsed.object, fields) : (parsed.object ?? null));
   let object: Record<string, unknown> | null | undefined;
   return {
     file,
@@ -63,6 +65,12 @@ export async function readKustomization(
     },
     locate,
   };
+}
+
+function pick(object: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (Object.prototype.hasOwnProperty.call(object, f)) out[f] = object[f];
+  return out;
 }
 
 export function isAppProject(r: Resource): boolean {
