@@ -5,6 +5,7 @@
  */
 import type { DiscoverOptions } from './discover/index.js';
 import { findOverlays } from './discover/index.js';
+import { forgetParsedKustomizations } from './discover/kustomization.js';
 import { measureCoverage } from './discover/coverage.js';
 import { checkArgoSources } from './argo/check.js';
 import { overridePlacer } from './argo/overrides-check.js';
@@ -206,6 +207,7 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
   collectNow();
   await memo?.save(); // every walk of the run is done: selection, renders, coverage
   runFacts().trim(); // nothing asks the file system's facts again but the secret scan's reads (util/file-facts.ts)
+  forgetParsedKustomizations();
   collectNow(); // the memo's and the facts' memory, dropped just now, is free before the checks load
   const hit = await results.afterRender(rendered, summaries, elsewhere);
   if (hit) return finish(options, cachedResolution(hit), summaries, { ...facts, cachedResults: true });

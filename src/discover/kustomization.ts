@@ -61,6 +61,15 @@ const memo = new Map<string, { stamp: string; size: number; result: Promise<Pars
  */
 export const KUSTOMIZATION_MEMO_ENTRIES = 512;
 
+/**
+ * Drops every parsed kustomization: a check run calls it once the renders and the discovery memo are done. The checks
+ * that follow read few kustomizations, if any (the policy input takes each overlay's as it renders), and the memo's
+ * 512 entries were ~5.5 MB held through the checks, where a large run peaks (issue 20). A later read parses again.
+ */
+export function forgetParsedKustomizations(): void {
+  memo.clear();
+}
+
 /** How many parsed kustomizations are held now (tests). */
 export function kustomizationMemoSize(): number {
   return memo.size;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  forgetParsedKustomizations,
   KUSTOMIZATION_MEMO_ENTRIES,
   kustomizationMemoSize,
   readKustomization,
@@ -43,5 +44,16 @@ describe('parsed kustomization memo', () => {
       if (i % 100 === 0) expect(await readKustomization(f)).toBe(parsed); // the same object: a memo hit
     }
     expect(await readKustomization(f)).toBe(parsed);
+  });
+
+  it('holds nothing once forgotten (a check run past its renders), and reads the same again', async () => {
+    const f = join(dir, 'k1', 'kustomization.yaml');
+    const before = await readKustomization(f);
+    expect(kustomizationMemoSize()).toBeGreaterThan(0);
+    forgetParsedKustomizations();
+    expect(kustomizationMemoSize()).toBe(0);
+    const after = await readKustomization(f);
+    expect(after).not.toBe(before); // parsed again, not a kept object
+    expect(after).toEqual(before);
   });
 });
