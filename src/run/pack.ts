@@ -16,9 +16,11 @@
  *   V8's serializer instead, which gives back exactly what was packed (a schema verdict on `.inf` must not change).
  *   (-0 comes back as 0: no check can tell them apart, schema comparisons and messages treat both as 0.)
  * - raw deflate at level 1: ~160 bytes per resource (against ~750 as JSON, ~2,000 as live objects); packing ~10 ms
- *   and unpacking ~8 ms of CPU per 1,000 resources; higher levels packed slower for a few % less space.
+ *   and unpacking ~8 ms of CPU per 1,000 resources; higher levels packed slower for a few % less space. Against a
+ *   preset dictionary (the first large overlay's JSON: overlays of one repo share most of their text) ~90 bytes:
+ *   the large bench repo's 25,600 packed resources 4.13 → 2.32 MB, node CPU unchanged (issue 20).
  * - in memory, never a spill file: the packs hold Secret values, and nothing the run writes may hold them in plain
- *   text; at ~25 MB for the xlarge repo (152k resources) a file would save little.
+ *   text; at ~14 MB for the xlarge repo (152k resources) a file would save little.
  */
 import { deserialize, serialize } from 'node:v8';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
