@@ -36,6 +36,8 @@ interface Resolved {
   notice?: Violation;
   /** Kind allowed without a schema by config. */
   allowed?: boolean;
+  /** The target is the release's own schema of the kind (no CRD, schema folder, pack or generated set has it). */
+  builtin?: boolean;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -225,7 +227,8 @@ export class ResourceValidator {
     }
 
     const builtin = this.engine.kubernetesTarget(apiVersion, kind);
-    if (builtin) return { ...out, target: builtin, what: `the Kubernetes ${this.release} schema of ${kind}` };
+    if (builtin)
+      return { ...out, target: builtin, what: `the Kubernetes ${this.release} schema of ${kind}`, builtin: true };
 
     if (isAllowedUnknown(this.config, apiVersion, kind)) return { ...out, allowed: true };
     const known = [
@@ -307,9 +310,26 @@ export class ResourceValidator {
     });
   }
 
+  /**
+   * The release's own validator of a resource's kind, when nothing but the run's CRDs could change its resolution:
+   * what a validator made without the run's resources (no RunCrds) may validate ahead of run() (index.ts observe).
+   * Undefined for anything else (a List, a CRD-, folder- or pack-defined kind, an unknown or removed kind).
+   */
+  builtinTarget(resource: Resource): ValidatorTarget | undefined {
+    const { apiVersion, kind } = resource.id;
+    if (apiVersion === 'v1' && kind === 'List') return undefined;
+    const resolved = this.resolve(apiVersion, kind, resource.overlay);
+    return resolved.builtin ? resolved.target : undefined;
+  }
+
   validate(resource: Resource): Violation[] {
+    return this.validateParsed(resource.object, resource.overlay);
+  }
+
+  /** validate() of an object already read (the pre-pass holds the objects of an overlay it waits on). */
+  validateParsed(object: Record<string, unknown>, overlay: string): Violation[] {
     const out: Violation[] = [];
-    this.validateObject(resource.object, resource.overlay, [], out);
+    this.validateObject(object, overlay, [], out);
     return out;
   }
 }
