@@ -160,6 +160,21 @@ describe('schema pre-pass while overlays render', () => {
     expect((await findings([only], [only])).filter((f) => f.includes('replicaz'))).toHaveLength(1);
   });
 
+  it('a later CRD also wins over the shipped sets (an OpenShift Route validated early is validated again)', async () => {
+    const route = (name: string) =>
+      `apiVersion: route.openshift.io/v1\nkind: Route\nmetadata:\n  name: ${name}\nspec:\n  to: {kind: Service, name: s}\n  hostz: x\n`;
+    const routeCrd = DEPLOYMENT_CRD.replace('name: deployments.apps', 'name: routes.route.openshift.io')
+      .replace('group: apps', 'group: route.openshift.io')
+      .replace('{kind: Deployment, plural: deployments}', '{kind: Route, plural: routes}');
+    const early = overlay('apps/a/overlays/dev', route('r'));
+    expect((await findings([early], [early])).filter((f) => f.includes('hostz'))).toHaveLength(1);
+    const first = overlay('apps/a/overlays/dev', route('r'));
+    const later = overlay('core/platform', routeCrd);
+    const alone = await findings([overlay('apps/a/overlays/dev', route('r')), overlay('core/platform', routeCrd)], []);
+    expect(alone.filter((f) => f.includes('hostz'))).toEqual([]);
+    expect(await findings([first, later], [first, later])).toEqual(alone);
+  });
+
   it('an overlay never observed (Argo CD override and Helm renders) is validated by run()', async () => {
     const seen = overlay('apps/a/overlays/dev', DEPLOYMENT('a'));
     const argo = overlay('bootstrap/argo', DEPLOYMENT('argo-helm'));

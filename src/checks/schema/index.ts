@@ -35,7 +35,7 @@ interface PrePass {
   root: string;
   config: StartContext['config'];
   release: string;
-  /** Made without the run's resources: it resolves a kind as if no CRD were rendered (validate.ts builtinTarget). */
+  /** Made without the run's resources: it resolves a kind as if no CRD were rendered (validate.ts earlyTarget). */
   validator: ResourceValidator;
   caches: ValidatorCaches;
   results: WeakMap<Resource, readonly Violation[]>;
@@ -117,14 +117,15 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
       return rulesOf('schema');
     },
     observe(rendered: RenderedOverlay, ctx: StartContext): void {
-      // Each resource of a release's own kind is validated now, while its object is at hand (run/pack.ts: the
-      // overlay just packed is the first in its cache) and this process waits on the renders: run() then only
-      // reports it (issue 20: the schema pass was ~0.8 s of the serial tail after the last render on 30k resources).
-      // Kinds a CRD, schema folder or pack may define are left to run(), which knows every CRD of the run.
+      // Each resource is validated now, while its object is at hand (run/pack.ts: the overlay just packed is the
+      // first in its cache) and this process waits on the renders: run() then only reports it (issue 20: the schema
+      // pass was ~0.8 s of the serial tail after the last render on 30k resources). Its schema is the one the run
+      // gives it unless a CRD of the run defines the kind (CRDs come first, and may render later): run() validates
+      // those again.
       const p = prePassFor(ctx);
       if (!p || p.signal?.aborted) return;
       const resources = rendered.resources;
-      const targets = resources.map((r) => p.validator.builtinTarget(r));
+      const targets = resources.map((r) => p.validator.earlyTarget(r));
       const missing = new Map<string, ValidatorTarget>();
       for (const t of targets) if (t && !p.validator.engine.ready(t)) missing.set(t.key, t);
       if (missing.size === 0) {

@@ -36,8 +36,6 @@ interface Resolved {
   notice?: Violation;
   /** Kind allowed without a schema by config. */
   allowed?: boolean;
-  /** The target is the release's own schema of the kind (no CRD, schema folder, pack or generated set has it). */
-  builtin?: boolean;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -227,8 +225,7 @@ export class ResourceValidator {
     }
 
     const builtin = this.engine.kubernetesTarget(apiVersion, kind);
-    if (builtin)
-      return { ...out, target: builtin, what: `the Kubernetes ${this.release} schema of ${kind}`, builtin: true };
+    if (builtin) return { ...out, target: builtin, what: `the Kubernetes ${this.release} schema of ${kind}` };
 
     if (isAllowedUnknown(this.config, apiVersion, kind)) return { ...out, allowed: true };
     const known = [
@@ -311,15 +308,15 @@ export class ResourceValidator {
   }
 
   /**
-   * The release's own validator of a resource's kind, when nothing but the run's CRDs could change its resolution:
-   * what a validator made without the run's resources (no RunCrds) may validate ahead of run() (index.ts observe).
-   * Undefined for anything else (a List, a CRD-, folder- or pack-defined kind, an unknown or removed kind).
+   * What a resource's kind is validated against, for a validator made without the run's resources (no RunCrds):
+   * a schema folder, the shipped pack or generated sets, or the release. Only a CRD of the run can change that answer
+   * (lookup() asks the CRDs first and nothing else depends on the run), so the pre-pass (index.ts observe) may
+   * validate with it what no CRD of the run defines. Undefined for a List and for a kind without a usable schema.
    */
-  builtinTarget(resource: Resource): ValidatorTarget | undefined {
+  earlyTarget(resource: Resource): ValidatorTarget | undefined {
     const { apiVersion, kind } = resource.id;
     if (apiVersion === 'v1' && kind === 'List') return undefined;
-    const resolved = this.resolve(apiVersion, kind, resource.overlay);
-    return resolved.builtin ? resolved.target : undefined;
+    return this.resolve(apiVersion, kind, resource.overlay).target;
   }
 
   validate(resource: Resource): Violation[] {
