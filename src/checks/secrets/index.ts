@@ -146,7 +146,12 @@ export function createSecretsCheck(opts: SecretsCheckOptions = {}): SecretsCheck
           s.repo = repo;
           void walkWaiting(s, ctx.signal);
         },
-        () => undefined,
+        () => {
+          // run() reports the failure; nothing is walked early for a scan that has no scanner
+          s.closed = true;
+          s.waiting.length = 0;
+          s.held = 0;
+        },
       );
       startHistory(ctx, settings);
     },
