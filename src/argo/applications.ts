@@ -5,7 +5,6 @@
  * (cluster, SCM provider, pull request, another repository's git) depend on the world outside and are returned as not
  * evaluable, never guessed.
  */
-import fg from 'fast-glob';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/names.js';
@@ -13,7 +12,8 @@ import { KUSTOMIZATION_READERS } from '../discover/kustomization.js';
 import { listRepo } from '../discover/listing.js';
 import { runFacts } from '../util/file-facts.js';
 import jsyaml from 'js-yaml';
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
+import { yamlModule } from '../util/yaml-lazy.js';
 import { evaluateGenerator, substitute, type RepoTree } from './generators.js';
 import type { RepoIdentity } from './repo.js';
 import { keyLinesOf } from './overrides.js';
@@ -82,6 +82,7 @@ function lazyTree(root: string): () => Promise<RepoTree> {
   let listing: Promise<RepoTree> | undefined;
   return () =>
     (listing ??= (async () => {
+      const fg = (await import('fast-glob')).default; // loaded when a git generator needs it: not before renders
       const entries = await fg('**', {
         cwd: root,
         ignore: IGNORE,
@@ -298,6 +299,7 @@ function* argoDocuments(text: string, tooLarge: (line: number, bytes: number) =>
       tooLarge(lineBase + 1, chunk.length); // dense flow lists under the byte limit: too many values to parse
       continue;
     }
+    const { LineCounter, parseAllDocuments } = yamlModule();
     const lc = new LineCounter();
     for (const doc of parseAllDocuments(chunk, { lineCounter: lc, uniqueKeys: false })) {
       if (!('contents' in doc) || doc.errors.length > 0) continue;
@@ -308,6 +310,7 @@ function* argoDocuments(text: string, tooLarge: (line: number, bytes: number) =>
 
 /** A document of the positional parser, with the lookups readBlockDocument answers from indentation. */
 export function positioned(doc: Document.Parsed, lc: LineCounter, lineBase: number): LinedDocument {
+  const { isMap, isScalar, isSeq } = yamlModule();
   const lineOf = (path: readonly (string | number)[]): number => {
     const n = doc.getIn(path, true) as Node | undefined;
     const offset = n && (isScalar(n) || isMap(n) || isSeq(n)) ? n.range?.[0] : undefined;

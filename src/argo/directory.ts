@@ -5,7 +5,6 @@
  * finding; Helm chart folders are rendered with their values by overrides-check.ts. A repository without any Application (example repos registered
  * from outside) has its plain manifest folders validated as the directory sources Argo CD would make of them.
  */
-import fg from 'fast-glob';
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
@@ -208,6 +207,8 @@ export async function planArgoSources(options: {
       if (!options.overlays.includes(dir)) plan.kustomize.push(dir);
       continue;
     }
+    // Loaded here, for a directory source: importing it cost ~45 ms of CPU before every cold check's first render.
+    const fg = (await import('fast-glob')).default;
     const jsonnet =
       d.directory?.jsonnet === true || (await fg('*.{jsonnet,libsonnet}', { cwd: join(root, dir) })).length > 0;
     if (jsonnet) {

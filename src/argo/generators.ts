@@ -7,7 +7,7 @@
  * `{{index .path.segments n}}`. Anything that depends on the world outside the repository (clusters, SCM providers,
  * pull requests, another repository's tree) is returned as not evaluable, never guessed.
  */
-import { parseAllDocuments } from 'yaml';
+import { yamlModule } from '../util/yaml-lazy.js';
 import { doublestarMatch, goPathMatch, withinBudget } from './path-match.js';
 import { isThisRepo, type RepoIdentity } from './repo.js';
 
@@ -253,7 +253,7 @@ function posixDir(file: string): string {
 
 /** A git `files` file: one mapping, or a list of mappings (Argo CD tries the object first, then the list). */
 function parseParamsFile(text: string): Record<string, unknown>[] | undefined {
-  const docs = parseAllDocuments(text, { uniqueKeys: false });
+  const docs = yamlModule().parseAllDocuments(text, { uniqueKeys: false });
   if (!Array.isArray(docs) || docs.length > 1) return docs.length === 0 ? [{}] : undefined;
   const doc = docs[0]!;
   if (doc.errors.length > 0) return undefined;

@@ -17,8 +17,8 @@
 import { oversizedDocument } from '../parse/budget.js';
 import { BOOL, constructFloat, constructInt, isCoreFloat, isCoreInt, NULL, readPlainBlock } from './block-yaml.js';
 import jsyaml from 'js-yaml';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, visit } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
+import { yamlModule } from '../util/yaml-lazy.js';
 
 export type RefKind = 'directory-or-file' | 'file';
 
@@ -202,6 +202,7 @@ export function parseKustomizationCareful(abs: string, text: string): ParsedKust
     result.error = { message: `the document at line ${over.line} ${over.why}`, line: over.line };
     return result;
   }
+  const { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, visit } = yamlModule();
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true });
   if (doc.errors.length > 0) {

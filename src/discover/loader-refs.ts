@@ -6,7 +6,7 @@
  * `chartHome`): the pre-render walk must see these too, or a config file opens the network.
  */
 import { oversizedDocument } from '../parse/budget.js';
-import { parseAllDocuments } from 'yaml';
+import { yamlModule } from '../util/yaml-lazy.js';
 import { usesFunctionAnnotation } from './kustomization-parse.js';
 
 const LOADER_KEYS = new Set([
@@ -46,7 +46,7 @@ export function scanConfigText(text: string): ConfigScan {
     return { refs, usesPlugin: usesFunctionAnnotation(text), error: `the document at line ${over.line} ${over.why}` };
   let docs;
   try {
-    docs = parseAllDocuments(text, { uniqueKeys: false });
+    docs = yamlModule().parseAllDocuments(text, { uniqueKeys: false });
   } catch (err) {
     return { refs, usesPlugin: usesFunctionAnnotation(text), error: (err as Error).message.split('\n')[0] };
   }

@@ -7,8 +7,8 @@
  * full parser for the whole stream, which owns the error messages and the safety limits.
  */
 import jsyaml from 'js-yaml';
-import { LineCounter, parseDocument } from 'yaml';
-import type { Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
+import { yamlModule } from '../util/yaml-lazy.js';
 import type { JsonPath, Span } from '../types.js';
 import type { ParseLimits } from './index.js';
 import { locateInDocument } from './locate.js';
@@ -72,8 +72,8 @@ export function lazyLocator(text: string, startLine: number, endLine: number): F
   return (file) => (path) => {
     if (!parsed) {
       const chunk = text.split('\n').slice(startLine, endLine).join('\n');
-      const lc = new LineCounter();
-      parsed = { doc: parseDocument(chunk, { lineCounter: lc }) as Document.Parsed, lc };
+      const lc = new (yamlModule().LineCounter)();
+      parsed = { doc: yamlModule().parseDocument(chunk, { lineCounter: lc }) as Document.Parsed, lc };
     }
     const span = locateInDocument(parsed.doc, parsed.lc, path, file);
     return span ? { ...span, line: span.line + lineOffset } : undefined;

@@ -2,8 +2,8 @@
  * YAML documents → Resources with spans. Every problem is returned as a finding input, never thrown:
  * a rendered stream or a raw file that cannot be fully parsed must fail the run, not crash it.
  */
-import { LineCounter, parseAllDocuments, isMap, isSeq, isPair } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
+import { yamlModule } from '../util/yaml-lazy.js';
 import type { FindingInput, Locator, Resource, ResourceId, Span } from '../types.js';
 import { parseGenerated } from './fast.js';
 import { parseWithDocuments } from './documents.js';
@@ -75,7 +75,7 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const findings: FindingInput[] = [];
   const resources: Resource[] = [];
-  const lineCounter = new LineCounter();
+  const lineCounter = new (yamlModule().LineCounter)();
   const problem = (ruleId: string, message: string, line?: number): void => {
     findings.push({ ruleId, message, overlay: options.overlay, file: options.file, line });
   };
@@ -185,7 +185,7 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
   }
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, {
+    docs = yamlModule().parseAllDocuments(text, {
       lineCounter,
       uniqueKeys: true,
       merge: true,
@@ -319,11 +319,11 @@ function nodeDepth(root: unknown, cap: number): number {
   const stack: [unknown, number][] = [[root, 1]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
-    if (!isMap(node) && !isSeq(node)) continue;
+    if (!yamlModule().isMap(node) && !yamlModule().isSeq(node)) continue;
     if (depth > max) max = depth;
     if (max >= cap) return max;
     for (const item of node.items) {
-      if (isPair(item)) {
+      if (yamlModule().isPair(item)) {
         stack.push([item.value, depth + 1]);
         stack.push([item.key, depth + 1]);
       } else stack.push([item, depth + 1]);
@@ -345,8 +345,8 @@ function findUnsafeTag(doc: Document.Parsed): { tag: string; line?: number } | u
     if (!node || typeof node !== 'object') continue;
     const tag = (node as { tag?: string }).tag;
     if (tag && !GENERIC_TAGS.has(tag) && !tag.startsWith('tag:yaml.org,2002:')) found = { tag };
-    if (isMap(node) || isSeq(node)) for (const item of node.items) stack.push(item);
-    if (isPair(node)) stack.push(node.key, node.value);
+    if (yamlModule().isMap(node) || yamlModule().isSeq(node)) for (const item of node.items) stack.push(item);
+    if (yamlModule().isPair(node)) stack.push(node.key, node.value);
   }
   return found;
 }

@@ -1,5 +1,6 @@
 /** The span of a JSON path inside a parsed YAML document (`yaml` CST): config errors, kustomizations, secrets. */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node as YamlNode } from 'yaml';
+import type { Document, LineCounter, Node as YamlNode } from 'yaml';
+import { yamlModule } from '../util/yaml-lazy.js';
 import type { JsonPath, Span } from '../types.js';
 
 /**
@@ -15,13 +16,15 @@ export function locateInDocument(
   let node: unknown = doc.contents;
   let best: number | undefined = (node as YamlNode | null)?.range?.[0];
   for (const seg of path) {
-    if (isAlias(node)) node = node.resolve(doc);
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+    if (yamlModule().isAlias(node)) node = node.resolve(doc);
+    if (yamlModule().isMap(node)) {
+      const pair = node.items.find(
+        (p) => yamlModule().isPair(p) && yamlModule().isScalar(p.key) && String(p.key.value) === String(seg),
+      );
       if (!pair) break;
       best = (pair.key as YamlNode).range?.[0] ?? best;
       node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number') {
+    } else if (yamlModule().isSeq(node) && typeof seg === 'number') {
       const item = node.items[seg] as YamlNode | undefined;
       if (!item) break;
       best = item.range?.[0] ?? best;

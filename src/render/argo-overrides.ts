@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix, relative, resolve, sep } from 'node:path';
-import { parse } from 'yaml';
+import { yamlModule } from '../util/yaml-lazy.js';
 import { findKustomizationFile } from '../discover/kustomization.js';
 import { isRemoteRef } from '../discover/kustomization-parse.js';
 import {
@@ -52,7 +52,7 @@ async function ownImages(folderAbs: string): Promise<ImageEntry[]> {
   const file = findKustomizationFile(folderAbs);
   if (!file) return [];
   try {
-    const k = parse(await readFile(file, 'utf8'), { maxAliasCount: 20 }) as { images?: unknown };
+    const k = yamlModule().parse(await readFile(file, 'utf8'), { maxAliasCount: 20 }) as { images?: unknown };
     return (Array.isArray(k?.images) ? k.images : []).filter(
       (e): e is ImageEntry => typeof e === 'object' && e !== null && typeof (e as ImageEntry).name === 'string',
     );

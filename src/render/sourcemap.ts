@@ -6,8 +6,8 @@
 import { oversizedDocument } from '../parse/budget.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isScalar } from 'yaml';
-import type { Document, Node as YamlNode } from 'yaml';
+import type { Document, LineCounter, Node as YamlNode } from 'yaml';
+import { yamlModule } from '../util/yaml-lazy.js';
 import type { JsonPath, Resource, Span } from '../types.js';
 
 interface ParsedFile {
@@ -31,10 +31,10 @@ export class SourceMapper {
     if (!p) {
       p = readFile(join(this.root, file), 'utf8').then(
         (text) => {
-          const lc = new LineCounter();
+          const lc = new (yamlModule().LineCounter)();
           if (oversizedDocument(text)) return undefined; // too costly to parse with positions: no source lines
           try {
-            return { docs: parseAllDocuments(text, { lineCounter: lc }) as Document.Parsed[], lc };
+            return { docs: yamlModule().parseAllDocuments(text, { lineCounter: lc }) as Document.Parsed[], lc };
           } catch {
             return undefined; // no source lines: findings keep their rendered position
           }
@@ -142,7 +142,7 @@ function getAt(obj: unknown, path: JsonPath): unknown {
 function findDoc(docs: Document.Parsed[], resource: Resource): Document.Parsed | undefined {
   let loose: Document.Parsed | undefined;
   for (const doc of docs) {
-    if (!isMap(doc.contents)) continue;
+    if (!yamlModule().isMap(doc.contents)) continue;
     const kind = doc.get('kind');
     const name = doc.getIn(['metadata', 'name']);
     if (kind !== resource.id.kind) continue;
@@ -170,20 +170,22 @@ function match(doc: Document.Parsed, lc: LineCounter, path: JsonPath, file: stri
     const itemName =
       renderedItem && typeof renderedItem === 'object' ? (renderedItem as { name?: unknown }).name : undefined;
     renderedNode = renderedItem;
-    if (isSeq(node) && typeof seg === 'number' && typeof itemName === 'string') {
-      const byName = node.items.find((it) => isMap(it) && it.get('name') === itemName);
+    if (yamlModule().isSeq(node) && typeof seg === 'number' && typeof itemName === 'string') {
+      const byName = node.items.find((it) => yamlModule().isMap(it) && it.get('name') === itemName);
       if (!byName) break;
       node = byName;
       offset = (node as YamlNode).range?.[0] ?? offset;
       depth++;
       continue;
     }
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+    if (yamlModule().isMap(node)) {
+      const pair = node.items.find(
+        (p) => yamlModule().isPair(p) && yamlModule().isScalar(p.key) && String(p.key.value) === String(seg),
+      );
       if (!pair) break;
       offset = (pair.key as YamlNode).range?.[0] ?? offset;
       node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number' && node.items[seg]) {
+    } else if (yamlModule().isSeq(node) && typeof seg === 'number' && node.items[seg]) {
       node = node.items[seg];
       offset = (node as YamlNode).range?.[0] ?? offset;
     } else break;

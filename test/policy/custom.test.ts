@@ -62,6 +62,31 @@ describe.skipIf(!hasKustomize)(`custom policies (${hasKustomize ? 'pinned kustom
       expect(third.findings.map((f) => f.ruleId)).toEqual(['KFM-CONFIG-901']);
     });
 
+    it("reads any field of the overlay's kustomization (the built-in input carries only `images`)", async () => {
+      const { dir, config } = await customRepo();
+      writeFileSync(
+        join(dir, 'policies', 'namespace_field.rego'),
+        [
+          '# METADATA',
+          '# title: Overlays set their namespace',
+          '# custom:',
+          '#   id: KFM-CUSTOM-002',
+          '#   severity: warning',
+          'package custom.namespace_field',
+          '',
+          'violations contains v if {',
+          '\tns := input.overlay.kustomization.namespace',
+          '\tv := {"id": "KFM-CUSTOM-002", "msg": concat("", ["namespace ", ns]), "file": input.overlay.kustomizationFile, "path": ["namespace"]}',
+          '}',
+          '',
+        ].join('\n'),
+      );
+      const report = await checkRepo(dir, [createPolicyCheck({ opa: { opa: opaBin } })], config);
+      expect(report.findings.filter((f) => f.ruleId === 'KFM-CUSTOM-002').map((f) => [f.message, f.line])).toEqual([
+        ['namespace shop-dev', 3],
+      ]);
+    });
+
     it('refuses a custom policy that needs a builtin the host cannot run', async () => {
       const { dir, config } = await customRepo();
       writeFileSync(

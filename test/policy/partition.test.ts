@@ -7,7 +7,14 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { createPolicyCheck, readBundle, sourcesDigest } from '../../src/checks/policy/index.js';
-import { AUDITED_POLICY_SOURCES, namespaceKeys, partitionEnv } from '../../src/checks/policy/partition.js';
+import {
+  AUDITED_KUSTOMIZATION_FIELDS,
+  AUDITED_POLICY_SOURCES,
+  namespaceKeys,
+  partitionEnv,
+} from '../../src/checks/policy/partition.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { EnvGroup } from '../../src/checks/policy/input.js';
 import { SandboxedPolicy } from '../../src/checks/policy/sandbox.js';
 import type { FindingInput, RenderedOverlay } from '../../src/types.js';
@@ -166,6 +173,30 @@ describe('policy partition (issue 20)', () => {
       'policies/ changed: redo the partition audit (docs/checks/policy.md), then update AUDITED_POLICY_SOURCES',
     ).toBe(AUDITED_POLICY_SOURCES);
     expect(await sourcesDigest()).toBe(AUDITED_POLICY_SOURCES);
+  });
+
+  it('gives the audited rules only the kustomization fields they read', () => {
+    // The built-in input carries only AUDITED_KUSTOMIZATION_FIELDS of each kustomization (policy/input.ts): every
+    // reach for an overlay's `kustomization` in the rules' code (comments and test files aside) must be a lookup of
+    // one of those fields, or this test fails with the place to audit.
+    const dir = join(__dirname, '..', '..', 'policies');
+    const files = (readdirSync(dir, { recursive: true }) as string[]).filter(
+      (f) => f.endsWith('.rego') && !f.endsWith('_test.rego'),
+    );
+    expect(files.length).toBeGreaterThan(10);
+    const reads: string[] = [];
+    for (const f of files) {
+      readFileSync(join(dir, f), 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          // A key spelled exactly ("kustomization", then the field), or the object reached another way (whole).
+          const code = line.replace(/#.*$/, '');
+          for (const m of code.matchAll(/"kustomization"(?:\s*,\s*"(\w+)")?|\.kustomization\b|\bkustomization\s*\[/g))
+            reads.push(`${f}:${i + 1}:${m[1] ?? '(whole)'}`);
+        });
+    }
+    expect(reads.length).toBeGreaterThan(0);
+    for (const r of reads) expect(AUDITED_KUSTOMIZATION_FIELDS, r).toContain(r.split(':')[2]);
   });
 
   it('splits an env into parts joined by namespace, ExternalName labels and namespace fields', () => {

@@ -3,11 +3,11 @@
  * comes back must be what was parsed — also for values JSON has no text for, multi-byte text and hostile keys — and
  * the policy input written from the packed JSON must be the input the engine would have read from the objects.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildEnvInput, buildEnvInputJson, type EnvGroup } from '../../src/checks/policy/input.js';
+import { buildEnvInput, buildEnvInputJson, readKustomization, type EnvGroup } from '../../src/checks/policy/input.js';
 import { onShells, PackStore } from '../../src/run/pack.js';
 import { SCHEMA_RULES } from '../../src/checks/schema/index.js';
 import type { Check, FindingInput, RenderedOverlay, Resource } from '../../src/types.js';
@@ -136,13 +136,28 @@ describe('packed overlays (issue 20)', () => {
     expect(moved[1]).toBe(found[1]);
   });
 
-  it('writes the policy input the engine would read from the objects, packed or not', () => {
+  it('writes the policy input the engine would read from the objects, packed or not', async () => {
     const app = overlay(APP, 'apps/a/overlays/dev');
     const odd = overlay(ODD, 'apps/b/overlays/dev');
     const platform = overlayFromYaml(HOSTILE, { path: 'core/base', env: 'base', layer: 'core', app: undefined });
+    // The app overlay's kustomization is spliced in as its own JSON text (policy/input.ts overlayJson).
+    const root = mkdtempSync(join(tmpdir(), 'kfm-pack-k-'));
+    mkdirSync(join(root, 'apps/a/overlays/dev'), { recursive: true });
+    writeFileSync(
+      join(root, 'apps/a/overlays/dev/kustomization.yaml'),
+      'resources: [../../base]\nimages:\n- {name: api, newTag: "1.0"}\ncommonAnnotations: {note: "grüße \\"q\\""}\n',
+    );
+    app.overlay.kustomizationFile = 'kustomization.yaml';
+    const source = await readKustomization(root, app.overlay);
+    // What the audited built-in rules are given of it: `images` only (policy/partition.ts).
+    expect((await readKustomization(root, app.overlay, ['images']))?.json).toBe(
+      '{"images":[{"name":"api","newTag":"1.0"}]}',
+    );
+    rmSync(root, { recursive: true, force: true });
+    expect(source?.object).toMatchObject({ images: [{ name: 'api', newTag: '1.0' }] });
     const group = (): EnvGroup => ({
       env: 'dev',
-      members: [app, odd].map((rendered) => ({ rendered, kustomization: null })),
+      members: [app, odd].map((rendered) => ({ rendered, kustomization: rendered === app ? source : null })),
     });
     const projects = [{ kind: 'AppProject', metadata: { name: 'p' } }];
     const params = { registries: ['quay.io/kfm'] };

@@ -14,13 +14,18 @@ import type { EnvPolicyInput, JsonInput, PolicyInput, Violation } from './engine
 /** The overlay's own kustomization file, parsed with positions (null when unreadable: the render reports that). */
 export interface KustomizationSource {
   file: string;
-  object: Record<string, unknown> | null;
+  /** The parsed object as JSON text: what the engine reads of it, ~20x smaller than the object held (issue 20). */
+  json: string;
+  /** The object, parsed from `json` on first use (the repo's own policies get objects). */
+  readonly object: Record<string, unknown> | null;
   locate: (path: ReadonlyArray<string | number>) => Span | undefined;
 }
 
+/** `fields`: only these top-level fields of the object are kept (what the audited built-in rules read). */
 export async function readKustomization(
   root: string,
   overlay: RenderedOverlay['overlay'],
+  fields?: readonly string[],
 ): Promise<KustomizationSource | null> {
   if (!overlay.kustomizationFile) return null;
   const file =
@@ -48,23 +53,52 @@ export async function readKustomization(
     }
     return positions ? locateInDocument(positions.doc, positions.lc, path, file) : undefined;
   };
-  return { file, object: parsed.object, locate };
+  // Kept as text: the policy check reads every overlay's kustomization while the overlays render and holds them
+  // until its evaluation (policy/index.ts), where the built-in input is written as JSON anyway.
+  const json = JSON.stringify(fields && parsed.object ? pick(parsed.object, fields) : (parsed.object ?? null));
+  let object: Record<string, unknown> | null | undefined;
+  return {
+    file,
+    json,
+    get object() {
+      return (object ??= JSON.parse(json) as Record<string, unknown> | null);
+    },
+    locate,
+  };
+}
+
+function pick(object: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (Object.prototype.hasOwnProperty.call(object, f)) out[f] = object[f];
+  return out;
 }
 
 export function isAppProject(r: Resource): boolean {
   return r.id.kind === 'AppProject' && r.id.apiVersion.startsWith('argoproj.io/');
 }
 
-function overlayInput(rendered: RenderedOverlay, kustomization: KustomizationSource | null): PolicyInput['overlay'] {
+/** What an overlay's input says of the overlay itself, before its kustomization. */
+function overlayHead(rendered: RenderedOverlay): Pick<PolicyInput['overlay'], 'path' | 'env' | 'layer' | 'app'> {
   const o = rendered.overlay;
+  return { path: o.path, env: o.env, layer: o.layer, ...(o.app !== undefined ? { app: o.app } : {}) };
+}
+
+function overlayInput(rendered: RenderedOverlay, kustomization: KustomizationSource | null): PolicyInput['overlay'] {
   return {
-    path: o.path,
-    env: o.env,
-    layer: o.layer,
-    ...(o.app !== undefined ? { app: o.app } : {}),
+    ...overlayHead(rendered),
     kustomization: kustomization?.object ?? null,
     kustomizationFile: kustomization?.file ?? null,
   };
+}
+
+/**
+ * JSON.stringify(overlayInput(rendered, kustomization)), key for key, with the kustomization's own JSON text
+ * spliced in rather than its object parsed and written again.
+ */
+function overlayJson(rendered: RenderedOverlay, kustomization: KustomizationSource | null): string {
+  const head = JSON.stringify(overlayHead(rendered));
+  const tail = `"kustomization":${kustomization?.json ?? 'null'},"kustomizationFile":${JSON.stringify(kustomization?.file ?? null)}}`;
+  return head === '{}' ? `{${tail}` : `${head.slice(0, -1)},${tail}`;
 }
 
 /** One overlay's input (a repo's own policies keep this shape). */
@@ -152,7 +186,6 @@ export function buildEnvInputJson(
   appProjects: Record<string, unknown>[],
   params: Record<string, unknown>,
 ): JsonInput & Pick<EnvPolicyInput, 'owners'> {
-  const overlays: PolicyInput['overlay'][] = [];
   const owners: number[] = [];
   const chunks: Uint8Array[] = [];
   const text = (s: string): void => {
@@ -166,11 +199,12 @@ export function buildEnvInputJson(
       chunks.push(r.json ? r.json() : Buffer.from(JSON.stringify(r.object), 'utf8'));
     }
   };
+  const overlays: string[] = [];
   group.members.forEach((m, k) => {
-    overlays.push(overlayInput(m.rendered, m.kustomization));
+    overlays.push(overlayJson(m.rendered, m.kustomization));
     for (let i = 0; i < m.rendered.resources.length; i++) owners.push(k);
   });
-  text(`{"env":${JSON.stringify(group.env)},"overlays":${JSON.stringify(overlays)},"owners":${JSON.stringify(owners)}`);
+  text(`{"env":${JSON.stringify(group.env)},"overlays":[${overlays.join(',')}],"owners":${JSON.stringify(owners)}`);
   text(',"resources":[');
   list(group.members.flatMap((m) => m.rendered.resources));
   text('],"shared":[');

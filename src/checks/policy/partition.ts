@@ -29,6 +29,13 @@ import type { EnvGroup } from './input.js';
  */
 export const AUDITED_POLICY_SOURCES = 'd570f5e9a49aca26a0bebbdad7c1125dd3cc53eec93a3f14269f8e90ca7967a6';
 
+/**
+ * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
+ * else does): with the audited bundle the built-in input carries only these fields of it, so that a run does not hold
+ * every overlay's kustomization whole until the evaluation (~1.8 KB of JSON each on the bench repos; issue 20).
+ */
+export const AUDITED_KUSTOMIZATION_FIELDS: readonly string[] = ['images'];
+
 /** Kinds the rules look up across every namespace (by name or by a property of the kind): context of every group. */
 const GLOBAL_KINDS: ReadonlySet<string> = new Set(['ClusterRole', 'CustomResourceDefinition']);
 
