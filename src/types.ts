@@ -208,8 +208,10 @@ export interface Check {
   /**
    * Optional head start while overlays render (the render workers leave this process idle part of the time):
    * `start` when rendering begins, for work that needs no rendered overlay (scanning the repository's files);
-   * `observe` as each overlay renders, for per-overlay preparation (compiling validators). Neither reports:
-   * every finding comes from `run`, which must give the same findings whether or not these were called.
+   * `observe` as each overlay renders (its resources are the ones `run` gets, objects at hand), for per-overlay
+   * work: compiling validators, or verdicts kept compactly for `run` to report (schema, secrets). Neither reports:
+   * every finding comes from `run`, which must give the same findings whether or not these were called (and uses
+   * nothing observed under another root, config or file list, nor for an overlay it was not shown).
    */
   start?(ctx: StartContext): void;
   observe?(rendered: RenderedOverlay, ctx: StartContext): void;

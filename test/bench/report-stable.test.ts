@@ -25,6 +25,9 @@ const MEDIUM_FIXTURE = join(repoRoot, 'test', 'bench', 'fixtures', 'planted-medi
 const LATER_FIXTURE = join(repoRoot, 'test', 'bench', 'fixtures', 'planted-later.report.json');
 /** A Secret value rendered by the last overlay of the run, quoted by a finding on an earlier overlay. */
 const LATER_SECRET = 'Vq8LmZ2xR4tKp9Wc';
+/** Secret values several overlays render (issue 20: each overlay's walk runs as it renders, dedupe must hold). */
+const REPEATED_SECRET = 'Tz6pWq2LmX9vRk4H';
+const REPEATED_LITERAL = 'Jc5nYb8QsV3mZt7D';
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -309,6 +312,57 @@ function plantedLaterRepo(): string {
     'gadget.yaml',
     'apiVersion: stream.kfm.dev/v1\nkind: Gadget\nmetadata:\n  name: routes-gadget\nspec:\n  level: 3\n',
   );
+  // A built-in kind judged by a CRD the last overlay declares (a run CRD wins over the release's own schema, even for
+  // a built-in group): the release accepts routes-priority's integer `value`, the CRD asks for a string.
+  addResource(
+    dir,
+    'apps/grand-routes/overlays/dev',
+    'priorityclass.yaml',
+    'apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata:\n  name: routes-priority\nvalue: 1000\n',
+  );
+  addResource(
+    dir,
+    last,
+    'crd-priorityclasses.yaml',
+    [
+      'apiVersion: apiextensions.k8s.io/v1',
+      'kind: CustomResourceDefinition',
+      'metadata:',
+      '  name: priorityclasses.scheduling.k8s.io',
+      'spec:',
+      '  group: scheduling.k8s.io',
+      '  scope: Cluster',
+      '  names:',
+      '    kind: PriorityClass',
+      '    plural: priorityclasses',
+      '  versions:',
+      '    - name: v1',
+      '      served: true',
+      '      storage: true',
+      '      schema:',
+      '        openAPIV3Schema:',
+      '          type: object',
+      '          properties:',
+      '            value:',
+      '              type: string',
+      '',
+    ].join('\n'),
+  );
+  // Secret values repeated across overlays: one in a base three overlays render (reported on its file, not again
+  // per overlay), one a generator literal of two overlays (reported per kustomization and per rendered overlay).
+  addResource(
+    dir,
+    'apps/quick-records/base',
+    'secret-shared.yaml',
+    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: quick-records-shared\ntype: Opaque\nstringData:\n  password: "${REPEATED_SECRET}"\n`,
+  );
+  for (const overlay of ['apps/young-notary/overlays/dev', 'apps/quick-records/overlays/prod'])
+    edit(join(dir, overlay, 'kustomization.yaml'), (t) =>
+      t.replace(
+        'configMapGenerator:\n',
+        `secretGenerator:\n  - name: shared-token\n    literals:\n      - token=${REPEATED_LITERAL}\n\nconfigMapGenerator:\n`,
+      ),
+    );
   return dir;
 }
 
@@ -396,6 +450,9 @@ describe('issue 20: the report of a planted bench repo does not change', () => {
     'CRDs and Secret values of the last overlay decide earlier overlays: same report as before',
     async () => {
       const actual = await checkReport(plantedLaterRepo(), LATER_SECRET);
+      const shown = JSON.stringify(actual);
+      expect(shown).not.toContain(REPEATED_SECRET);
+      expect(shown).not.toContain(REPEATED_LITERAL);
       if (process.env.KFM_UPDATE_REPORT_FIXTURE === '1')
         writeFileSync(LATER_FIXTURE, `${JSON.stringify(actual, null, 2)}\n`);
       const expected = JSON.parse(readFileSync(LATER_FIXTURE, 'utf8')) as {
@@ -406,6 +463,12 @@ describe('issue 20: the report of a planted bench repo does not change', () => {
       expect(on('routes-gizmo').some((f) => /integer/.test(f.message))).toBe(true);
       expect(on('routes-gadget').some((f) => /expected string/.test(f.message))).toBe(true);
       expect(on('notary-gadget')).toEqual([]);
+      expect(on('routes-priority').some((f) => /expected string/.test(f.message))).toBe(true);
+      const inFile = (file: string) =>
+        expected.findings.filter((f) => (f as { file?: string }).file === file).map((f) => f.ruleId);
+      expect(inFile('apps/quick-records/base/secret-shared.yaml')).toContain('KFM-SEC-001');
+      for (const o of ['apps/young-notary/overlays/dev', 'apps/quick-records/overlays/prod'])
+        expect(inFile(`${o}/kustomization.yaml`)).toContain('KFM-SEC-002');
       expect(actual).toEqual(expected);
     },
     180_000,

@@ -144,6 +144,11 @@ export class ReleaseEngine {
     return target;
   }
 
+  /** Whether the target's validator is in memory (compiled or loaded): `get` then costs nothing and cannot throw. */
+  ready(target: ValidatorTarget): boolean {
+    return this.validators.has(target.key);
+  }
+
   /** The compiled validator (cached in memory). Throws when the schema cannot be compiled. */
   get(target: ValidatorTarget): ValidateFunction {
     let fn = this.validators.get(target.key);

@@ -2,13 +2,13 @@
  * Schema conformance check: every rendered resource against the shipped Kubernetes schemas of the chosen release,
  * the CRDs of the run, repo-local schema folders and the shipped GitOps-stack pack. Fails closed on unknown kinds.
  */
-import type { Check, CheckContext, RenderedOverlay, RuleDoc, StartContext } from '../../types.js';
+import type { Check, CheckContext, RenderedOverlay, Resource, RuleDoc, StartContext } from '../../types.js';
 import { readSchemaConfig } from './config.js';
 import { schemaCacheDir, ValidatorDiskCache } from './disk-cache.js';
 import { engineFor, type ValidatorTarget } from './engine.js';
 import { RULES } from '../../rules/schema.js';
 import { rulesOf } from '../../rules/index.js';
-import { ResourceValidator } from './validate.js';
+import { ResourceValidator, type Violation } from './validate.js';
 import { yielder } from '../../util/yielder.js';
 
 export { shippedKubernetesVersions, UnknownKubernetesVersionError } from './engine.js';
@@ -27,10 +27,31 @@ export interface SchemaCheckOptions {
   config?: Record<string, unknown>;
 }
 
+/**
+ * Verdicts reached while the overlays render (observe), for one run: kept by resource, compact (a violation holds a
+ * rule id, a message and a path, never the object), and used by run() only for the same root, config and release.
+ */
+interface PrePass {
+  root: string;
+  config: StartContext['config'];
+  release: string;
+  /** Made without the run's resources: it resolves a kind as if no CRD were rendered (validate.ts earlyTarget). */
+  validator: ResourceValidator;
+  caches: ValidatorCaches;
+  results: WeakMap<Resource, readonly Violation[]>;
+  /** Resources whose objects wait for their validators to load (bounded: past it, run() validates them). */
+  waiting: number;
+  signal?: AbortSignal;
+}
+
+/** Resources a pre-pass holds (objects included) while their validators load; a few overlays' worth. */
+const MAX_WAITING = 2_000;
+const NO_VIOLATIONS: readonly Violation[] = Object.freeze([]);
+
 export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
   /** Validators of the Kubernetes kinds seen so far, loaded or compiled while the other overlays render. */
   let warming: Promise<void> = Promise.resolve();
-  const seen = new Set<string>();
+  let pre: PrePass | undefined;
   let diskCache: { key: string; caches: ValidatorCaches } | undefined;
   const cacheFor = (ctx: StartContext, useCacheSetting: boolean): ValidatorCaches => {
     const useDisk = useCacheSetting && ctx.config.cache?.enabled !== false;
@@ -43,6 +64,45 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
         caches: useDisk ? { repo: ValidatorDiskCache.open(dir), shipped: ValidatorDiskCache.openShipped() } : {},
       };
     return diskCache.caches;
+  };
+  /** The run's pre-pass, made on its first overlay; undefined when its config cannot be read (run() reports that). */
+  const prePassFor = (ctx: StartContext): PrePass | undefined => {
+    if (pre?.root === ctx.root && pre.config === ctx.config && pre.release === ctx.kubernetesVersion) return pre;
+    pre = undefined;
+    try {
+      const config = readSchemaConfig(options.config ?? ctx.config.schema);
+      pre = {
+        root: ctx.root,
+        config: ctx.config,
+        release: ctx.kubernetesVersion,
+        validator: new ResourceValidator({ release: ctx.kubernetesVersion, config, root: ctx.root, resources: [] }),
+        caches: cacheFor(ctx, config.cache),
+        results: new WeakMap(),
+        waiting: 0,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      };
+    } catch {
+      return undefined; // a hint only: run() reads the same config and engine and reports what fails
+    }
+    return pre;
+  };
+  /** Validates what has its validator in memory; a throw leaves the resource to run(), which reports it. */
+  const preValidate = (
+    p: PrePass,
+    resources: readonly Resource[],
+    objects: readonly Record<string, unknown>[],
+    targets: readonly (ValidatorTarget | undefined)[],
+  ): void => {
+    resources.forEach((r, i) => {
+      const target = targets[i];
+      if (!target || !p.validator.engine.ready(target) || p.signal?.aborted) return;
+      try {
+        const found = p.validator.validateParsed(objects[i], r.overlay);
+        p.results.set(r, found.length === 0 ? NO_VIOLATIONS : found);
+      } catch {
+        // run() validates it again and reports the failure
+      }
+    });
   };
   return {
     meta: {
@@ -57,31 +117,48 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
       return rulesOf('schema');
     },
     observe(rendered: RenderedOverlay, ctx: StartContext): void {
-      // Only the release's own kinds: they do not depend on the run's CRDs or schema folders. Anything that goes
-      // wrong here is left for run(), which resolves and reports everything itself.
-      let engine: ReturnType<typeof engineFor>;
-      let caches: ValidatorCaches;
-      try {
-        const config = readSchemaConfig(options.config ?? ctx.config.schema);
-        engine = engineFor(ctx.kubernetesVersion);
-        caches = cacheFor(ctx, config.cache);
-      } catch {
-        return; // warming is a hint: run() reads the same config and engine and reports what fails
+      // Each resource is validated now, while its object is at hand (run/pack.ts: the overlay just packed is the
+      // first in its cache) and this process waits on the renders: run() then only reports it (issue 20: the schema
+      // pass was ~0.8 s of the serial tail after the last render on 30k resources). Its schema is the one the run
+      // gives it unless a CRD of the run defines the kind (CRDs come first, and may render later): run() validates
+      // those again.
+      const p = prePassFor(ctx);
+      if (!p || p.signal?.aborted) return;
+      const resources = rendered.resources;
+      const targets = resources.map((r) => p.validator.earlyTarget(r));
+      const missing = new Map<string, ValidatorTarget>();
+      for (const t of targets) if (t && !p.validator.engine.ready(t)) missing.set(t.key, t);
+      if (missing.size === 0) {
+        preValidate(
+          p,
+          resources,
+          resources.map((r, i) => (targets[i] ? r.object : {})),
+          targets,
+        );
+        return;
       }
-      const targets: ValidatorTarget[] = [];
-      for (const r of rendered.resources) {
-        const { apiVersion, kind } = r.id;
-        const id = `${apiVersion}\u0000${kind}`;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        const target = engine.kubernetesTarget(apiVersion, kind);
-        if (target) targets.push(target);
-      }
-      if (targets.length > 0)
-        warming = warming.then(() => engine.warm(targets, caches.repo, caches.shipped)).catch(() => undefined);
+      // Some validators are still to load or compile: this overlay waits for them beside the others' renders.
+      const held = p.waiting + resources.length <= MAX_WAITING;
+      if (held) p.waiting += resources.length;
+      const objects = held ? resources.map((r, i) => (targets[i] ? r.object : {})) : [];
+      warming = warming
+        .then(() => p.validator.engine.warm(missing.values(), p.caches.repo, p.caches.shipped))
+        .then(() => {
+          if (!held) return;
+          p.waiting -= resources.length;
+          // The objects as read when the overlay was observed: a shell would unpack them once more (run/pack.ts).
+          preValidate(p, resources, objects, targets);
+        })
+        .catch(() => undefined);
     },
     async run(ctx: CheckContext): Promise<void> {
       await warming;
+      // This run's verdicts from the renders (observe), if they were reached under the same root, config and release.
+      const early =
+        pre?.root === ctx.root && pre.config === ctx.config && pre.release === ctx.kubernetesVersion
+          ? pre.results
+          : undefined;
+      pre = undefined;
       // Config and version problems throw: the pipeline/CLI turn them into a config error, not a finding.
       const config = readSchemaConfig(options.config ?? ctx.config.schema);
       engineFor(ctx.kubernetesVersion);
@@ -91,22 +168,34 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
         root: ctx.root,
         resources: ctx.resources,
       });
+      // A kind any CRD of the run defines resolves to that CRD (validate.ts RunCrds), even one the release serves:
+      // its early verdicts, reached without the CRDs (a CRD may render after the kind's resources), are not used.
+      const earlyOf = (r: Resource): readonly Violation[] | undefined => {
+        const found = early?.get(r);
+        return found && !validator.runCrds.defines(r.id.apiVersion, r.id.kind) ? found : undefined;
+      };
       const caches = cacheFor(ctx, config.cache);
-      await validator.prepare(ctx.resources, caches.repo, caches.shipped);
+      await validator.prepare(
+        early ? ctx.resources.filter((r) => !earlyOf(r)) : ctx.resources,
+        caches.repo,
+        caches.shipped,
+      );
       const pause = yielder(); // the policy check's worker waits for its next input meanwhile (run/checks.ts)
       for (const resource of ctx.resources) {
         await pause();
-        let violations;
-        try {
-          violations = validator.validate(resource);
-        } catch (err) {
-          ctx.report({
-            ruleId: RULES.checkFailed,
-            message: `schema validation of ${resource.id.kind} ${resource.id.name} failed: ${err instanceof Error ? err.message : String(err)}`,
-            resource,
-            overlay: resource.overlay,
-          });
-          continue;
+        let violations = earlyOf(resource);
+        if (!violations) {
+          try {
+            violations = validator.validate(resource);
+          } catch (err) {
+            ctx.report({
+              ruleId: RULES.checkFailed,
+              message: `schema validation of ${resource.id.kind} ${resource.id.name} failed: ${err instanceof Error ? err.message : String(err)}`,
+              resource,
+              overlay: resource.overlay,
+            });
+            continue;
+          }
         }
         for (const v of violations) {
           ctx.report({

@@ -307,9 +307,26 @@ export class ResourceValidator {
     });
   }
 
+  /**
+   * What a resource's kind is validated against, for a validator made without the run's resources (no RunCrds):
+   * a schema folder, the shipped pack or generated sets, or the release. Only a CRD of the run can change that answer
+   * (lookup() asks the CRDs first and nothing else depends on the run), so the pre-pass (index.ts observe) may
+   * validate with it what no CRD of the run defines. Undefined for a List and for a kind without a usable schema.
+   */
+  earlyTarget(resource: Resource): ValidatorTarget | undefined {
+    const { apiVersion, kind } = resource.id;
+    if (apiVersion === 'v1' && kind === 'List') return undefined;
+    return this.resolve(apiVersion, kind, resource.overlay).target;
+  }
+
   validate(resource: Resource): Violation[] {
+    return this.validateParsed(resource.object, resource.overlay);
+  }
+
+  /** validate() of an object already read (the pre-pass holds the objects of an overlay it waits on). */
+  validateParsed(object: Record<string, unknown>, overlay: string): Violation[] {
     const out: Violation[] = [];
-    this.validateObject(resource.object, resource.overlay, [], out);
+    this.validateObject(object, overlay, [], out);
     return out;
   }
 }

@@ -4,7 +4,16 @@
  * suppress.ts for inline allows and the baseline file.
  */
 import { resolve } from 'node:path';
-import type { Check, CheckContext, FindingInput, RuleDoc, StartContext } from '../../types.js';
+import type {
+  Check,
+  CheckContext,
+  FindingInput,
+  RenderedOverlay,
+  Resource,
+  RuleDoc,
+  StartContext,
+} from '../../types.js';
+import { yielder } from '../../util/yielder.js';
 import { scanHistory, type HistoryScanResult } from './history.js';
 import { secretsSettings, type SecretsSettings } from './config.js';
 import { Detector } from './detector.js';
@@ -23,6 +32,7 @@ import { baselineKey, formatBaseline, loadBaseline, type BaselineEntry, type Bas
 import {
   baselineLocation,
   scanForSecrets,
+  scanRenderedOverlay,
   scanRepository,
   type RepoScan,
   type ScanStats,
@@ -54,7 +64,7 @@ export interface SecretsCheck extends Check {
 export function createSecretsCheck(opts: SecretsCheckOptions = {}): SecretsCheck {
   let last: SecretsScanResult | undefined;
   /** The repository files, scanned while overlays render (start); run() takes it once. */
-  let started: { root: string; only?: readonly string[]; scan: Promise<RepoScan> } | undefined;
+  let started: Started | undefined;
   /** The change's commits (`check --changed-since` with an ancestor ref), scanned beside the files. */
   let history: { root: string; base: string; scan: Promise<HistoryScanResult> } | undefined;
   const startHistory = (ctx: StartContext, settings: SecretsSettings): void => {
@@ -129,12 +139,44 @@ export function createSecretsCheck(opts: SecretsCheckOptions = {}): SecretsCheck
         only: ctx.files,
       });
       scan.catch(() => undefined); // run() awaits it and reports a failure
-      started = { root: ctx.root, only: ctx.files, scan };
+      const s: Started = { root: ctx.root, only: ctx.files, scan, early: new WeakMap(), waiting: [], held: 0 };
+      started = s;
+      scan.then(
+        (repo) => {
+          s.repo = repo;
+          void walkWaiting(s, ctx.signal);
+        },
+        () => {
+          // run() reports the failure; nothing is walked early for a scan that has no scanner
+          s.closed = true;
+          s.waiting.length = 0;
+          s.held = 0;
+        },
+      );
       startHistory(ctx, settings);
+    },
+    observe(rendered: RenderedOverlay, ctx: StartContext): void {
+      // The overlay's walk (finishScan's, the same function) while its objects are at hand and this process waits
+      // on the renders: run() then only reports it (issue 20: ~0.5 s of the serial tail after the last render on
+      // the large bench repo). It needs the repository scan's scanner and hashes: an overlay rendered before that
+      // scan is done waits for it (a bounded number of resources; past it, run() walks the overlay).
+      const s = started;
+      if (!s || s.closed || s.root !== ctx.root || s.only !== ctx.files || ctx.mode !== 'check') return;
+      if (ctx.signal?.aborted || rendered.resources.length === 0) return;
+      const resources = rendered.resources;
+      if (s.repo && s.waiting.length === 0) {
+        walkEarly(s, rendered, resources);
+        return;
+      }
+      if (s.held + resources.length > MAX_WAITING) return;
+      s.held += resources.length;
+      s.waiting.push({ rendered, resources, objects: resources.map((r) => r.object) });
     },
     async run(ctx: CheckContext): Promise<void> {
       last = undefined;
-      const head = started?.root === ctx.root && started.only === ctx.files ? started.scan : undefined;
+      const own = started?.root === ctx.root && started.only === ctx.files ? started : undefined;
+      const head = own?.scan;
+      if (started) started.closed = true; // the overlays still waiting are walked by finishScan
       started = undefined;
       let result: SecretsScanResult;
       try {
@@ -149,6 +191,7 @@ export function createSecretsCheck(opts: SecretsCheckOptions = {}): SecretsCheck
             only: ctx.files,
           },
           head,
+          own ? (ro) => earlyOf(own, ro) : undefined,
         );
       } catch (err) {
         // Only a code or our own wording: an error object could quote input text.
@@ -167,6 +210,64 @@ export function createSecretsCheck(opts: SecretsCheckOptions = {}): SecretsCheck
     lastStats: () => last?.stats,
     lastFindings: () => last?.findings ?? [],
   };
+}
+
+/** A repository scan started while the overlays render, and the overlays already walked with its scanner. */
+interface Started {
+  root: string;
+  only?: readonly string[];
+  scan: Promise<RepoScan>;
+  repo?: RepoScan;
+  /** Each walked overlay's findings, for the resources it had when walked (run/pack.ts replaces them in place). */
+  early: WeakMap<RenderedOverlay, { resources: readonly Resource[]; found: readonly SecretFinding[] }>;
+  /** Overlays rendered before the repository scan was done, with their objects as read then. */
+  waiting: { rendered: RenderedOverlay; resources: readonly Resource[]; objects: Record<string, unknown>[] }[];
+  /** Resources in `waiting`. */
+  held: number;
+  /** run() began: nothing more is walked early. */
+  closed?: boolean;
+}
+
+/** Resources whose objects an early walk holds while the repository scan runs (a few overlays' worth). */
+const MAX_WAITING = 2_000;
+
+/** The overlay's walk; a throw leaves it to finishScan, which reports it. */
+function walkEarly(
+  s: Started,
+  rendered: RenderedOverlay,
+  resources: readonly Resource[],
+  objects?: readonly Record<string, unknown>[],
+): void {
+  try {
+    s.early.set(rendered, {
+      resources,
+      found: scanRenderedOverlay(s.repo!, rendered.overlay.path, resources, objects),
+    });
+  } catch {
+    // finishScan walks it again and fails the scan the same way
+  }
+}
+
+/** The overlays that waited for the repository scan, a turn of the event loop apart (renders are dispatched). */
+async function walkWaiting(s: Started, signal: AbortSignal | undefined): Promise<void> {
+  const pause = yielder();
+  while (s.waiting.length > 0) {
+    await pause();
+    const next = s.waiting.shift()!;
+    s.held -= next.resources.length;
+    if (s.closed || signal?.aborted) {
+      s.waiting.length = 0;
+      s.held = 0;
+      return;
+    }
+    walkEarly(s, next.rendered, next.resources, next.objects);
+  }
+}
+
+/** An early walk of this overlay, if it saw the resources the run sees. */
+function earlyOf(s: Started, rendered: RenderedOverlay): readonly SecretFinding[] | undefined {
+  const found = s.early.get(rendered);
+  return found && found.resources === rendered.resources ? found.found : undefined;
 }
 
 export function toFindingInput(f: SecretFinding): FindingInput {

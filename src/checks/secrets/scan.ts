@@ -175,12 +175,14 @@ export interface RepoScan {
   repoHashes: Set<string>;
 }
 
+/** `early`: overlays already walked with `repoScan`'s scanner (used only with it). */
 export async function scanForSecrets(
   options: SecretsScanOptions,
   repoScan?: Promise<RepoScan>,
+  early?: EarlyOverlays,
 ): Promise<SecretsScanResult> {
   const repo = await (repoScan ?? scanRepository(options));
-  return finishScan(options, repo);
+  return finishScan(options, repo, repoScan ? early : undefined);
 }
 
 export async function scanRepository(
@@ -388,8 +390,77 @@ export function applyBaselineTo(
   }
 }
 
-async function finishScan(options: SecretsScanOptions, repo: RepoScan): Promise<SecretsScanResult> {
-  const { started, baselinePath, baseline, key, scanner, stats, out, repoHashes } = repo;
+/**
+ * The findings of one rendered overlay, in the order finishScan reports them: its walk is a function of the overlay's
+ * objects, the scanner (key, settings; its value memo changes no verdict) and the repository's hashes, all fixed once
+ * the repository scan is done, so it may run as the overlay renders (index.ts observe) or in finishScan.
+ * `objects[i]`, when given, is `resources[i].object` as already read (a packed shell would unpack it again).
+ */
+export function scanRenderedOverlay(
+  repo: Pick<RepoScan, 'scanner' | 'repoHashes'>,
+  overlay: string,
+  resources: readonly Resource[],
+  objects?: readonly Record<string, unknown>[],
+): SecretFinding[] {
+  const { scanner, repoHashes } = repo;
+  const out: SecretFinding[] = [];
+  const perOverlay = new Map<string, Pending>();
+  resources.forEach((resource, i) => {
+    const object = objects?.[i] ?? resource.object;
+    let context: string | undefined;
+    const contextOf = (): string => (context ??= lowerSameLength(JSON.stringify(object)));
+    const place = (judged: readonly Pending[], path: JsonPath): void => {
+      // A value a repository file already reports (under any rule) is reported there, not again per overlay.
+      const known = judged.some((p) => p.secretHash !== undefined && repoHashes.has(p.secretHash));
+      for (const p of judged) {
+        if (!p.secretHash) {
+          out.push(strip({ ...p, overlay, resource, path }));
+          continue;
+        }
+        if (known) continue;
+        // The hard rule stands beside the most specific content rule for the same value.
+        const slot = `${p.ruleId === RULE_PLAINTEXT_SECRET ? 'hard' : 'content'}|${p.secretHash}`;
+        const seen = perOverlay.get(slot);
+        if (seen && seen.precedence >= p.precedence) continue;
+        perOverlay.set(slot, {
+          ...p,
+          overlay,
+          resource,
+          path,
+          message: `${p.message} (only in the rendered output)`,
+        });
+      }
+    };
+    // Values are judged as the walk finds them, and a path is built only for a verdict with findings: most
+    // scalars of a rendered resource are memo hits without any (issue 20).
+    walkDocumentInto(
+      object,
+      {},
+      {
+        value: (key, value, reference, parent, seg) => {
+          const judged = scanner.judgeValue(key, value, reference, contextOf);
+          if (judged.length > 0) place(judged, leafPath(parent, seg));
+        },
+        visit: (visit) => {
+          const judged = scanner.judge(visit, contextOf);
+          if (judged.length > 0) place(judged, visit.path);
+        },
+      },
+    );
+  });
+  for (const p of perOverlay.values()) out.push(strip(p));
+  return out;
+}
+
+/** Rendered overlays already walked (scanRenderedOverlay) for this repository scan, by overlay. */
+export type EarlyOverlays = (rendered: RenderedOverlay) => readonly SecretFinding[] | undefined;
+
+async function finishScan(
+  options: SecretsScanOptions,
+  repo: RepoScan,
+  early?: EarlyOverlays,
+): Promise<SecretsScanResult> {
+  const { started, baselinePath, baseline, key, stats, out } = repo;
   const { root } = options;
   // ── rendered overlays ──────────────────────────────────────────────────────────────────────────────────────────
   if (options.mode === 'check') {
@@ -397,51 +468,9 @@ async function finishScan(options: SecretsScanOptions, repo: RepoScan): Promise<
     for (const ro of options.overlays) {
       await pause();
       stats.overlaysScanned++;
-      const perOverlay = new Map<string, Pending>();
-      for (const resource of ro.resources) {
-        stats.resourcesScanned++;
-        let context: string | undefined;
-        const contextOf = (): string => (context ??= lowerSameLength(JSON.stringify(resource.object)));
-        const place = (judged: readonly Pending[], path: JsonPath): void => {
-          // A value a repository file already reports (under any rule) is reported there, not again per overlay.
-          const known = judged.some((p) => p.secretHash !== undefined && repoHashes.has(p.secretHash));
-          for (const p of judged) {
-            if (!p.secretHash) {
-              out.push(strip({ ...p, overlay: ro.overlay.path, resource, path }));
-              continue;
-            }
-            if (known) continue;
-            // The hard rule stands beside the most specific content rule for the same value.
-            const slot = `${p.ruleId === RULE_PLAINTEXT_SECRET ? 'hard' : 'content'}|${p.secretHash}`;
-            const seen = perOverlay.get(slot);
-            if (seen && seen.precedence >= p.precedence) continue;
-            perOverlay.set(slot, {
-              ...p,
-              overlay: ro.overlay.path,
-              resource,
-              path,
-              message: `${p.message} (only in the rendered output)`,
-            });
-          }
-        };
-        // Values are judged as the walk finds them, and a path is built only for a verdict with findings: most
-        // scalars of a rendered resource are memo hits without any (issue 20).
-        walkDocumentInto(
-          resource.object,
-          {},
-          {
-            value: (key, value, reference, parent, seg) => {
-              const judged = scanner.judgeValue(key, value, reference, contextOf);
-              if (judged.length > 0) place(judged, leafPath(parent, seg));
-            },
-            visit: (visit) => {
-              const judged = scanner.judge(visit, contextOf);
-              if (judged.length > 0) place(judged, visit.path);
-            },
-          },
-        );
-      }
-      for (const p of perOverlay.values()) out.push(strip(p));
+      stats.resourcesScanned += ro.resources.length;
+      const found = early?.(ro) ?? scanRenderedOverlay(repo, ro.overlay.path, ro.resources);
+      for (const f of found) out.push(f);
     }
   }
 

@@ -1,0 +1,218 @@
+/**
+ * Issue 20: the schema check validates each overlay's resources of the release's own kinds as the overlay renders
+ * (observe), and run() reports those verdicts. The report must be the one run() alone gives, whatever renders later:
+ * a CRD of a later overlay redefining a kind already validated, an overlay never observed (Argo CD renders), a run
+ * under another config, an interrupted run.
+ */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSchemaCheck } from '../../src/checks/schema/index.js';
+import { formatPath } from '../../src/parse/path.js';
+import type { CheckContext, FindingInput, RenderedOverlay, Resource, StartContext } from '../../src/types.js';
+import { parse, projectRoot } from './helpers.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const DEPLOYMENT = (name: string, extra = ''): string =>
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  replicaz: 3\n  selector:\n    matchLabels: {app: x}\n  template:\n    metadata:\n      labels: {app: x}\n    spec:\n      containers:\n        - name: c\n          image: nginx\n${extra}`;
+
+/** A CRD claiming the built-in apps/v1 Deployment with a schema that lets anything through. */
+const DEPLOYMENT_CRD = [
+  'apiVersion: apiextensions.k8s.io/v1',
+  'kind: CustomResourceDefinition',
+  'metadata:',
+  '  name: deployments.apps',
+  'spec:',
+  '  group: apps',
+  '  scope: Namespaced',
+  '  names: {kind: Deployment, plural: deployments}',
+  '  versions:',
+  '    - name: v1',
+  '      served: true',
+  '      storage: true',
+  '      schema:',
+  '        openAPIV3Schema:',
+  '          type: object',
+  '          x-kubernetes-preserve-unknown-fields: true',
+  '',
+].join('\n');
+
+function overlay(path: string, text: string): RenderedOverlay {
+  return {
+    overlay: { path, absPath: `/x/${path}`, env: 'dev', layer: 'apps', kustomizationFile: 'kustomization.yaml' },
+    status: 'ok',
+    text: '',
+    resources: parse(text, path),
+    durationMs: 0,
+  };
+}
+
+/** Counts reads of each resource's object, as a packed shell would unpack it (run/pack.ts). */
+function counted(r: RenderedOverlay): { reads: () => number; reset: () => void } {
+  let reads = 0;
+  r.resources = r.resources.map((res): Resource => {
+    const object = res.object;
+    const shell = { ...res };
+    Object.defineProperty(shell, 'object', {
+      get: () => {
+        reads++;
+        return object;
+      },
+    });
+    return shell;
+  });
+  return { reads: () => reads, reset: () => (reads = 0) };
+}
+
+interface Run {
+  config?: StartContext['config'];
+  root?: string;
+  signal?: AbortSignal;
+}
+
+function startContext(run: Run): StartContext {
+  return {
+    root: run.root ?? projectRoot,
+    config: run.config ?? { cache: { enabled: false } },
+    kubernetesVersion: '1.37',
+    mode: 'check',
+    ...(run.signal ? { signal: run.signal } : {}),
+  };
+}
+
+/** Observes `observed` in order (as the renders finish), then runs over `all` in run order. */
+async function findings(
+  all: RenderedOverlay[],
+  observed: RenderedOverlay[],
+  run: Run = {},
+  runWith: Run = run,
+): Promise<string[]> {
+  const check = createSchemaCheck();
+  const start = startContext(run);
+  for (const r of observed) check.observe!(r, start);
+  const found: FindingInput[] = [];
+  const ctx: CheckContext = {
+    ...(runWith === run ? start : startContext(runWith)),
+    overlays: all,
+    resources: all.flatMap((r) => r.resources),
+    report: (f) => found.push(f),
+  };
+  await check.run(ctx);
+  return found.map(
+    (f) =>
+      `${f.ruleId} ${f.overlay ?? ''} ${f.resource?.id.name ?? ''} ${f.path ? formatPath(f.path) : ''} ${f.message}`,
+  );
+}
+
+describe('schema pre-pass while overlays render', () => {
+  it('reports what run() alone reports, without reading the objects it validated again', async () => {
+    const a = overlay('apps/a/overlays/dev', DEPLOYMENT('a'));
+    const b = overlay(
+      'apps/b/overlays/dev',
+      `${DEPLOYMENT('b')}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata: {k: 1}\n`,
+    );
+    const alone = await findings([a, b], []);
+    expect(alone.filter((f) => f.includes('replicaz'))).toHaveLength(2);
+    expect(alone.some((f) => f.includes('data.k'))).toBe(true);
+    // Observed (in another order than the run's), the objects are not read again by run().
+    const a2 = overlay('apps/a/overlays/dev', DEPLOYMENT('a'));
+    const b2 = overlay(
+      'apps/b/overlays/dev',
+      `${DEPLOYMENT('b')}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata: {k: 1}\n`,
+    );
+    const check = createSchemaCheck();
+    const start = startContext({});
+    const reads = [counted(a2), counted(b2)];
+    check.observe!(b2, start);
+    check.observe!(a2, start);
+    expect(reads.map((r) => r.reads())).toEqual([1, 2]); // read once each, as the overlay renders
+    reads.forEach((r) => r.reset());
+    const found: FindingInput[] = [];
+    await check.run({
+      ...start,
+      overlays: [a2, b2],
+      resources: [a2, b2].flatMap((r) => r.resources),
+      report: (f) => found.push(f),
+    });
+    expect(
+      found.map(
+        (f) =>
+          `${f.ruleId} ${f.overlay ?? ''} ${f.resource?.id.name ?? ''} ${f.path ? formatPath(f.path) : ''} ${f.message}`,
+      ),
+    ).toEqual(alone);
+    expect(reads.map((r) => r.reads())).toEqual([0, 0]);
+  });
+
+  it('a CRD rendered by a LATER overlay decides the kind it defines, even a built-in one already validated', async () => {
+    const apps = () => overlay('apps/a/overlays/dev', DEPLOYMENT('a'));
+    const platform = () => overlay('core/platform', DEPLOYMENT_CRD);
+    const alone = await findings([apps(), platform()], []);
+    // The CRD lets the unknown field through: run() alone says nothing about `replicaz`.
+    expect(alone.filter((f) => f.includes('replicaz'))).toEqual([]);
+    const first = apps();
+    const later = platform();
+    expect(await findings([first, later], [first, later])).toEqual(alone);
+    // Without the CRD the built-in schema still judges it (the pre-pass result is used).
+    const only = apps();
+    expect((await findings([only], [only])).filter((f) => f.includes('replicaz'))).toHaveLength(1);
+  });
+
+  it('a later CRD also wins over the shipped sets (an OpenShift Route validated early is validated again)', async () => {
+    const route = (name: string) =>
+      `apiVersion: route.openshift.io/v1\nkind: Route\nmetadata:\n  name: ${name}\nspec:\n  to: {kind: Service, name: s}\n  hostz: x\n`;
+    const routeCrd = DEPLOYMENT_CRD.replace('name: deployments.apps', 'name: routes.route.openshift.io')
+      .replace('group: apps', 'group: route.openshift.io')
+      .replace('{kind: Deployment, plural: deployments}', '{kind: Route, plural: routes}');
+    const early = overlay('apps/a/overlays/dev', route('r'));
+    expect((await findings([early], [early])).filter((f) => f.includes('hostz'))).toHaveLength(1);
+    const first = overlay('apps/a/overlays/dev', route('r'));
+    const later = overlay('core/platform', routeCrd);
+    const alone = await findings([overlay('apps/a/overlays/dev', route('r')), overlay('core/platform', routeCrd)], []);
+    expect(alone.filter((f) => f.includes('hostz'))).toEqual([]);
+    expect(await findings([first, later], [first, later])).toEqual(alone);
+  });
+
+  it('an overlay never observed (Argo CD override and Helm renders) is validated by run()', async () => {
+    const seen = overlay('apps/a/overlays/dev', DEPLOYMENT('a'));
+    const argo = overlay('bootstrap/argo', DEPLOYMENT('argo-helm'));
+    const got = await findings([seen, argo], [seen]);
+    expect(got.filter((f) => f.includes('replicaz')).map((f) => f.split(' ')[2])).toEqual(['a', 'argo-helm']);
+  });
+
+  it('verdicts of a run under another config or root are not used', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'kfm-schema-pre-'));
+    dirs.push(root);
+    // The repo's own schema folder claims Deployment and lets anything through: the run's config names it.
+    mkdirSync(join(root, 'schemas', 'apps'), { recursive: true });
+    writeFileSync(join(root, 'schemas', 'apps', 'deployment_v1.json'), '{"type":"object"}');
+    const a = overlay('apps/a/overlays/dev', DEPLOYMENT('a'));
+    const strict = { cache: { enabled: false } };
+    const folder = { cache: { enabled: false }, schema: { extraDirs: ['schemas'] } };
+    const got = await findings([a], [a], { config: strict, root }, { config: folder, root });
+    expect(got.filter((f) => f.includes('replicaz'))).toEqual([]);
+    // The same config under which the overlays were observed: the folder decides as well.
+    const b = overlay('apps/a/overlays/dev', DEPLOYMENT('a'));
+    expect((await findings([b], [b], { config: folder, root })).filter((f) => f.includes('replicaz'))).toEqual([]);
+  });
+
+  it('stops on the run signal: nothing is validated early once the run is interrupted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const a = overlay('apps/a/overlays/dev', DEPLOYMENT('a'));
+    const check = createSchemaCheck();
+    const config = { cache: { enabled: false } };
+    const { reads, reset } = counted(a);
+    check.observe!(a, startContext({ config, signal: controller.signal }));
+    reset();
+    await check.run({
+      ...startContext({ config }),
+      overlays: [a],
+      resources: a.resources,
+      report: () => undefined,
+    });
+    expect(reads()).toBeGreaterThan(0); // run() validated it itself
+  });
+});
