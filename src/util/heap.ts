@@ -58,7 +58,7 @@ let collector: (() => void) | undefined;
  */
 export function collectNow(): void {
   // A collection costs time in proportion to what is live; on a heap this small the garbage is not what peaks (the
-  // 1,500-overlay bench repo's heap is ~60 MB here and its peak lies later: two collections only cost ~0.4 s CPU).
+  // 1,500-overlay bench repo's heap is ~60 MB here, and its peak lies later, in the checks).
   if (!compact || getHeapStatistics().used_heap_size < COLLECT_FROM_BYTES) return;
   if (!collector) {
     setFlagsFromString('--expose-gc');
