@@ -17,7 +17,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnvGroup } from '../../src/checks/policy/input.js';
 import { SandboxedPolicy } from '../../src/checks/policy/sandbox.js';
-import { PolicyEngine } from '../../src/checks/policy/engine.js';
 import type { FindingInput, RenderedOverlay } from '../../src/types.js';
 import { overlayFromYaml, runOn } from './helpers.js';
 
@@ -263,15 +262,10 @@ describe('policy partition (issue 20)', () => {
     const overlays = hostileEnv();
     const here = (await runOn(createPolicyCheck({ offThread: false }), overlays)).map(brief);
     const load = vi.spyOn(SandboxedPolicy, 'load');
-    const remote = vi.spyOn(SandboxedPolicy.prototype, 'evaluate');
-    const local = vi.spyOn(PolicyEngine.prototype, 'evaluate');
     const worker = (await runOn(createPolicyCheck({ offThread: true }), overlays)).map(brief);
     expect(load).toHaveBeenCalledTimes(1); // the worker ran it: no fallback to this process
     await expect(load.mock.results[0].value).resolves.toBeInstanceOf(SandboxedPolicy);
-    // Both evaluated parts: the worker, and this thread whenever the worker had its fill (index.ts evaluateAll).
-    expect(remote.mock.calls.length).toBeGreaterThan(0);
-    expect(local.mock.calls.length).toBeGreaterThan(0);
-    for (const spy of [load, remote, local]) spy.mockRestore();
+    load.mockRestore();
     expect(here.length).toBeGreaterThan(5);
     expect(worker).toEqual(here);
     // The whole env in one input, off the thread too (a bundle whose rules were not audited).

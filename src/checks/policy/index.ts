@@ -87,14 +87,8 @@ interface LoadedModule<Input = PolicyInput | EnvPolicyInput> {
   label: string;
 }
 
-/**
- * The built-in module, and whether its rules are the audited ones that may be evaluated in parts (partition.ts).
- * `helper`: the same module in this process, beside a worker thread's (see evaluateAll).
- */
-type BuiltinModule = LoadedModule<PolicyInput | EnvPolicyInput | JsonInput> & {
-  partition: boolean;
-  helper?: { evaluate(input: JsonInput): Promise<Violation[]> };
-};
+/** The built-in module, and whether its rules are the audited ones that may be evaluated in parts (partition.ts). */
+type BuiltinModule = LoadedModule<PolicyInput | EnvPolicyInput | JsonInput> & { partition: boolean };
 
 export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
   let rendered = 0;
@@ -233,22 +227,10 @@ async function evaluateAll(
     })) {
       // Written as JSON from the resources' own JSON: a packed overlay's objects are not made for the engine.
       const input = buildEnvInputJson(group, shared, appProjects, config.params);
-      // A part goes to the worker while it has fewer than IN_FLIGHT; past that, with a helper, this thread
-      // evaluates it (synchronously) while the worker goes on. Findings are reported in part order either way.
-      const local = builtin.helper !== undefined && pending.filter((e) => e.remote && !e.done).length >= IN_FLIGHT;
-      const owners = input.owners; // a worker takes input.json away: owners stay here
-      const violations = local ? builtin.helper!.evaluate(input) : builtin.engine.evaluate(input);
-      const entry: Evaluation = { env, group, owners, violations, remote: !local, done: false };
-      violations.then(
-        () => (entry.done = true),
-        () => (entry.done = true), // settled in order below
-      );
-      pending.push(entry);
-      if (builtin.helper) {
-        // The worker's answers arrive in turns of the event loop: one per part, so `done` is current.
-        await new Promise<void>((res) => setImmediate(res));
-        while (pending.length > 0 && pending[0].done) await settle(pending.shift()!);
-      } else if (pending.length >= IN_FLIGHT) await settle(pending.shift()!);
+      const violations = builtin.engine.evaluate(input); // a worker takes input.json away: owners stay here
+      violations.catch(() => undefined); // settled in order below
+      pending.push({ env, group, owners: input.owners, violations });
+      if (pending.length >= IN_FLIGHT) await settle(pending.shift()!);
     }
   }
   while (pending.length > 0) await settle(pending.shift()!);
@@ -282,9 +264,6 @@ interface Evaluation {
   group: EnvGroup;
   owners: number[];
   violations: Promise<Violation[]>;
-  /** Sent to the worker thread (not evaluated by this thread's helper). */
-  remote: boolean;
-  done: boolean;
 }
 
 /** Groups written ahead of the one being evaluated: two keep the worker busy and hold two inputs at most. */
@@ -297,15 +276,9 @@ async function loadBuiltin(
 ): Promise<BuiltinModule> {
   const ids = bundle.catalogue.rules.map((r) => r.id);
   // A bundle that cannot be instantiated fails the whole check (the pipeline reports errorRuleId): nothing ran.
-  const load = (): Promise<PolicyEngine> =>
-    PolicyEngine.load(bundle.wasm, bundle.manifest.entrypoint || ENTRYPOINT, ids);
-  const engine = offThread ?? (await load());
-  // With a worker, this thread evaluates too when the worker has its fill (evaluateAll): after the last render
-  // both cores are free. Without its own instance (it could not be made) the worker does everything, as before.
-  const helper = offThread ? await load().catch(() => undefined) : undefined;
+  const engine = offThread ?? (await PolicyEngine.load(bundle.wasm, bundle.manifest.entrypoint || ENTRYPOINT, ids));
   return {
     engine,
-    ...(helper ? { helper } : {}),
     severities: severityMap(bundle.catalogue.rules),
     label: 'the built-in policies',
     partition: partition && bundle.manifest.sourcesSha256 === AUDITED_POLICY_SOURCES,
