@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { KustomizeRenderer } from '../src/render/kustomize.js';
-import type { Check, CheckContext, Resource } from '../src/types.js';
+import type { Check, CheckContext, RenderedOverlay, Resource } from '../src/types.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const fixtures = join(repoRoot, 'fixtures');
@@ -140,4 +140,25 @@ export async function expectCleanInterrupt(args: string[], marker: string, env: 
   await new Promise((res) => setTimeout(res, 300));
   expect(processesWith(marker)).toBe('');
   expect(readdirSync(tmp)).toEqual([]);
+}
+
+/**
+ * Counts reads of the overlays' resource objects, as packed shells would unpack them (run/pack.ts): the pre-pass
+ * tests check that run() does not read again what a check already took while the overlay rendered.
+ */
+export function countObjectReads(list: RenderedOverlay[]): { reads: () => number; reset: () => void } {
+  let reads = 0;
+  for (const r of list)
+    r.resources = r.resources.map((res): Resource => {
+      const object = res.object;
+      const shell = { ...res };
+      Object.defineProperty(shell, 'object', {
+        get: () => {
+          reads++;
+          return object;
+        },
+      });
+      return shell;
+    });
+  return { reads: () => reads, reset: () => (reads = 0) };
 }

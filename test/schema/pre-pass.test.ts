@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSchemaCheck } from '../../src/checks/schema/index.js';
 import { formatPath } from '../../src/parse/path.js';
-import type { CheckContext, FindingInput, RenderedOverlay, Resource, StartContext } from '../../src/types.js';
+import type { CheckContext, FindingInput, RenderedOverlay, StartContext } from '../../src/types.js';
 import { parse, projectRoot } from './helpers.js';
+import { countObjectReads } from '../helpers.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -48,23 +49,6 @@ function overlay(path: string, text: string): RenderedOverlay {
     resources: parse(text, path),
     durationMs: 0,
   };
-}
-
-/** Counts reads of each resource's object, as a packed shell would unpack it (run/pack.ts). */
-function counted(r: RenderedOverlay): { reads: () => number; reset: () => void } {
-  let reads = 0;
-  r.resources = r.resources.map((res): Resource => {
-    const object = res.object;
-    const shell = { ...res };
-    Object.defineProperty(shell, 'object', {
-      get: () => {
-        reads++;
-        return object;
-      },
-    });
-    return shell;
-  });
-  return { reads: () => reads, reset: () => (reads = 0) };
 }
 
 interface Run {
@@ -125,7 +109,7 @@ describe('schema pre-pass while overlays render', () => {
     );
     const check = createSchemaCheck();
     const start = startContext({});
-    const reads = [counted(a2), counted(b2)];
+    const reads = [countObjectReads([a2]), countObjectReads([b2])];
     check.observe!(b2, start);
     check.observe!(a2, start);
     expect(reads.map((r) => r.reads())).toEqual([1, 2]); // read once each, as the overlay renders
@@ -204,7 +188,7 @@ describe('schema pre-pass while overlays render', () => {
     const a = overlay('apps/a/overlays/dev', DEPLOYMENT('a'));
     const check = createSchemaCheck();
     const config = { cache: { enabled: false } };
-    const { reads, reset } = counted(a);
+    const { reads, reset } = countObjectReads([a]);
     check.observe!(a, startContext({ config, signal: controller.signal }));
     reset();
     await check.run({

@@ -15,6 +15,7 @@ import { formatPath } from '../../src/parse/path.js';
 import type { CheckContext, FindingInput, RenderedOverlay, Resource, StartContext } from '../../src/types.js';
 import { makeRepo, removeDir } from './helpers.js';
 import { Gen } from './vectors.js';
+import { countObjectReads } from '../helpers.js';
 
 const KEY = 'pre-pass-differential-key-0123456789abcdef';
 const env = { KFM_SECRETS_FINGERPRINT_KEY: KEY };
@@ -55,24 +56,6 @@ function overlays(): RenderedOverlay[] {
   }));
 }
 
-/** Counts reads of the resources' objects (a packed shell would unpack them: run/pack.ts). */
-function counted(list: RenderedOverlay[]): { reads: () => number; reset: () => void } {
-  let reads = 0;
-  for (const r of list)
-    r.resources = r.resources.map((res): Resource => {
-      const object = res.object;
-      const shell = { ...res };
-      Object.defineProperty(shell, 'object', {
-        get: () => {
-          reads++;
-          return object;
-        },
-      });
-      return shell;
-    });
-  return { reads: () => reads, reset: () => (reads = 0) };
-}
-
 async function repo(withRepoValue = true): Promise<string> {
   const root = await makeRepo({
     ...(withRepoValue ? { 'apps/a/base/config.yaml': configMap('a', { token: inRepo }) } : {}),
@@ -93,7 +76,7 @@ async function run(
 ): Promise<{ found: string[]; resources: (Resource | undefined)[]; runReads: number }> {
   const check = createSecretsCheck({ env });
   const start: StartContext = { root, config: {}, kubernetesVersion: '1.33', mode: 'check' };
-  const { reads, reset } = counted(list);
+  const { reads, reset } = countObjectReads(list);
   check.start!(start);
   if (mode === 'after-scan') await new Promise((r) => setTimeout(r, 1_000)); // the repository scan is done
   if (mode !== 'alone') for (const r of [...list].reverse()) check.observe!(r, start); // renders finish in any order
