@@ -315,15 +315,16 @@ export { locateInDocument };
 
 /** Depth of the node tree, stopping early once `cap` is reached (an iterative walk: no stack overflow on hostile input). */
 function nodeDepth(root: unknown, cap: number): number {
+  const { isMap, isSeq, isPair } = yamlModule();
   let max = 0;
   const stack: [unknown, number][] = [[root, 1]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
-    if (!yamlModule().isMap(node) && !yamlModule().isSeq(node)) continue;
+    if (!isMap(node) && !isSeq(node)) continue;
     if (depth > max) max = depth;
     if (max >= cap) return max;
     for (const item of node.items) {
-      if (yamlModule().isPair(item)) {
+      if (isPair(item)) {
         stack.push([item.value, depth + 1]);
         stack.push([item.key, depth + 1]);
       } else stack.push([item, depth + 1]);
@@ -334,6 +335,7 @@ function nodeDepth(root: unknown, cap: number): number {
 
 /** Tags other than the YAML core schema's (e.g. `!!js/function`, `!custom`) are refused rather than guessed. */
 function findUnsafeTag(doc: Document.Parsed): { tag: string; line?: number } | undefined {
+  const { isMap, isSeq, isPair } = yamlModule();
   if (doc.warnings.length > 0) {
     const w = doc.warnings.find((x) => x.code === 'TAG_RESOLVE_FAILED' || /tag/i.test(x.message));
     if (w) return { tag: firstLine(w).replace(/^.*?(![^\s]*).*$/, '$1'), line: w.linePos?.[0]?.line };
@@ -345,8 +347,8 @@ function findUnsafeTag(doc: Document.Parsed): { tag: string; line?: number } | u
     if (!node || typeof node !== 'object') continue;
     const tag = (node as { tag?: string }).tag;
     if (tag && !GENERIC_TAGS.has(tag) && !tag.startsWith('tag:yaml.org,2002:')) found = { tag };
-    if (yamlModule().isMap(node) || yamlModule().isSeq(node)) for (const item of node.items) stack.push(item);
-    if (yamlModule().isPair(node)) stack.push(node.key, node.value);
+    if (isMap(node) || isSeq(node)) for (const item of node.items) stack.push(item);
+    if (isPair(node)) stack.push(node.key, node.value);
   }
   return found;
 }

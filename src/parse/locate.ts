@@ -13,18 +13,17 @@ export function locateInDocument(
   path: JsonPath,
   file: string,
 ): Span | undefined {
+  const { isAlias, isMap, isPair, isScalar, isSeq } = yamlModule();
   let node: unknown = doc.contents;
   let best: number | undefined = (node as YamlNode | null)?.range?.[0];
   for (const seg of path) {
-    if (yamlModule().isAlias(node)) node = node.resolve(doc);
-    if (yamlModule().isMap(node)) {
-      const pair = node.items.find(
-        (p) => yamlModule().isPair(p) && yamlModule().isScalar(p.key) && String(p.key.value) === String(seg),
-      );
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
       if (!pair) break;
       best = (pair.key as YamlNode).range?.[0] ?? best;
       node = pair.value;
-    } else if (yamlModule().isSeq(node) && typeof seg === 'number') {
+    } else if (isSeq(node) && typeof seg === 'number') {
       const item = node.items[seg] as YamlNode | undefined;
       if (!item) break;
       best = item.range?.[0] ?? best;

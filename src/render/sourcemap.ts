@@ -158,6 +158,7 @@ function findDoc(docs: Document.Parsed[], resource: Resource): Document.Parsed |
  * (a patch or base may list containers in another order than the rendered object), else by index.
  */
 function match(doc: Document.Parsed, lc: LineCounter, path: JsonPath, file: string, rendered?: unknown): Match {
+  const { isMap, isSeq, isPair, isScalar } = yamlModule();
   let node: unknown = doc.contents;
   let offset = (node as YamlNode | null)?.range?.[0] ?? 0;
   let depth = 0;
@@ -170,22 +171,20 @@ function match(doc: Document.Parsed, lc: LineCounter, path: JsonPath, file: stri
     const itemName =
       renderedItem && typeof renderedItem === 'object' ? (renderedItem as { name?: unknown }).name : undefined;
     renderedNode = renderedItem;
-    if (yamlModule().isSeq(node) && typeof seg === 'number' && typeof itemName === 'string') {
-      const byName = node.items.find((it) => yamlModule().isMap(it) && it.get('name') === itemName);
+    if (isSeq(node) && typeof seg === 'number' && typeof itemName === 'string') {
+      const byName = node.items.find((it) => isMap(it) && it.get('name') === itemName);
       if (!byName) break;
       node = byName;
       offset = (node as YamlNode).range?.[0] ?? offset;
       depth++;
       continue;
     }
-    if (yamlModule().isMap(node)) {
-      const pair = node.items.find(
-        (p) => yamlModule().isPair(p) && yamlModule().isScalar(p.key) && String(p.key.value) === String(seg),
-      );
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
       if (!pair) break;
       offset = (pair.key as YamlNode).range?.[0] ?? offset;
       node = pair.value;
-    } else if (yamlModule().isSeq(node) && typeof seg === 'number' && node.items[seg]) {
+    } else if (isSeq(node) && typeof seg === 'number' && node.items[seg]) {
       node = node.items[seg];
       offset = (node as YamlNode).range?.[0] ?? offset;
     } else break;

@@ -180,14 +180,14 @@ async function evaluateAll(
 ): Promise<void> {
   const appProjects = ctx.resources.filter(isAppProject).map((r) => r.object);
   const kustomizations = new Map<RenderedOverlay, KustomizationSource | null>();
+  // Only what the audited rules read of a kustomization; a bundle whose rules were not audited gets the whole object.
+  const fields = builtin.partition ? AUDITED_KUSTOMIZATION_FIELDS : undefined;
   for (const rendered of ctx.overlays) {
     if (rendered.resources.length === 0) continue;
     if (ctx.mode !== 'check') {
       kustomizations.set(rendered, null);
       continue;
     }
-    // Only what the audited rules read of it; a bundle whose rules were not audited gets the whole object.
-    const fields = builtin.partition ? AUDITED_KUSTOMIZATION_FIELDS : undefined;
     const fresh = (): Promise<KustomizationSource | null> => readKustomization(ctx.root, rendered.overlay, fields);
     const early = fields ? read?.get(rendered) : undefined;
     kustomizations.set(rendered, await (early ? early.catch(fresh) : fresh()));
