@@ -5,7 +5,12 @@
  */
 import type { DiscoverOptions } from './discover/index.js';
 import { findOverlays } from './discover/index.js';
-import { forgetParsedKustomizations } from './discover/kustomization.js';
+import {
+  forgetParsedKustomizations,
+  holdParsedKustomizations,
+  KUSTOMIZATION_HOLD_ENTRIES,
+  releaseHeldKustomizations,
+} from './discover/kustomization.js';
 import { measureCoverage } from './discover/coverage.js';
 import { checkArgoSources } from './argo/check.js';
 import { overridePlacer } from './argo/overrides-check.js';
@@ -89,6 +94,8 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
   // What earlier runs' discovery and walks learned, valid while the stamps of what they looked at hold (memo.ts).
   const memo = DiscoverMemo.open(options.root, options.config, allowExec);
   const walk = memoWalks(options.root, { allowExec, memo });
+  // Discovery's parses are kept until every overlay was walked (coverage, or the selection of a narrowed run).
+  holdParsedKustomizations(KUSTOMIZATION_HOLD_ENTRIES);
   const defined = await findOverlays(options.root, options.config, options.discover, memo);
   // The renders need only the overlay list (discover/index.ts findOverlays): unless a selector or an --overlay/--env
   // filter decides what is rendered, they start before the Argo CD view is read and envs are placed (both finish
@@ -119,6 +126,9 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
         ...(files ? { files } : {}),
       });
   coverage?.catch(() => undefined); // awaited below
+  if (coverage)
+    void coverage.finally(releaseHeldKustomizations).catch(() => undefined); // its failure: awaited below
+  else releaseHeldKustomizations();
   // Load the checks' code while the workers render, when this process waits on them: once the first overlay came
   // back (or none is rendered). Loaded earlier, its modules' evaluation held the first renders back (issue 20).
   let firstRendered: () => void = () => undefined;

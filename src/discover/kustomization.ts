@@ -62,12 +62,70 @@ const memo = new Map<string, { stamp: string; size: number; result: Promise<Pars
 export const KUSTOMIZATION_MEMO_ENTRIES = 512;
 
 /**
+ * Kustomizations a check run keeps parsed from discovery until every overlay was walked once (holdParsedKustomizations).
+ * Discovery parses every kustomization of the repo, and the walks that follow (coverage, beside the first renders)
+ * read them all again in another order: with 512 kept, the 1,500-overlay bench repo parsed its 1,984 kustomizations
+ * twice (~1 s of CPU, issue 20). 2,048 parses are ~18 MB (8.6 KB each, measured), held for the first seconds of
+ * the renders; a larger repo keeps the last 2,048 of its discovery and reads the rest again, as before.
+ */
+export const KUSTOMIZATION_HOLD_ENTRIES = 2_048;
+
+let memoEntries = KUSTOMIZATION_MEMO_ENTRIES;
+
+/** Keeps up to `entries` parsed kustomizations (at least the usual bound) until releaseHeldKustomizations(). */
+export function holdParsedKustomizations(entries: number): void {
+  memoEntries = Math.max(KUSTOMIZATION_MEMO_ENTRIES, entries);
+}
+
+/** Back to the usual bound: the least recently used parses past it are dropped now. */
+export function releaseHeldKustomizations(): void {
+  memoEntries = KUSTOMIZATION_MEMO_ENTRIES;
+  while (memo.size > memoEntries) memo.delete(memo.keys().next().value!);
+}
+
+/**
  * Drops every parsed kustomization: a check run calls it once the renders and the discovery memo are done. The checks
  * that follow read few kustomizations, if any (the policy input takes each overlay's as it renders), and the memo's
  * 512 entries were ~5.5 MB held through the checks, where a large run peaks (issue 20). A later read parses again.
  */
 export function forgetParsedKustomizations(): void {
+  memoEntries = KUSTOMIZATION_MEMO_ENTRIES;
   memo.clear();
+  kept.clear();
+}
+
+/**
+ * Top-level fields of every kustomization parsed in a run, kept as JSON after the memo above forgot the object: the
+ * policy check reads an overlay's `images` (checks/policy/partition.ts AUDITED_KUSTOMIZATION_FIELDS, which a test
+ * holds to be among these) as each overlay renders, long after discovery parsed the file. Without them it parsed
+ * every overlay's kustomization again: 1,468 of the 1,500-overlay bench repo's ~5,400 parses (issue 20).
+ */
+export const KEPT_KUSTOMIZATION_FIELDS: readonly string[] = ['images'];
+
+/** The kept fields as JSON per file (the parse's stamp with them); nothing kept for an unreadable or broken file. */
+const kept = new Map<string, { stamp: string; json: string }>();
+/** The JSON of a kustomization with none of the kept fields: one string for all of them. */
+const NONE_KEPT = '{}';
+
+/**
+ * JSON of `{field: value}` for the KEPT_KUSTOMIZATION_FIELDS the file has, as this run's parse of its current version
+ * read them (the run's stat decides, as for the memo); undefined when that parse is not at hand (the caller parses).
+ */
+export function keptKustomizationFields(abs: string): string | undefined {
+  const info = runFacts().stat(abs);
+  if (!isFact(info)) return undefined;
+  const k = kept.get(abs);
+  return k && k.stamp === info.stamp ? k.json : undefined;
+}
+
+function keep(abs: string, stamp: string, parsed: ParsedKustomization): void {
+  if (parsed.error) return;
+  let picked: Record<string, unknown> | undefined;
+  for (const f of KEPT_KUSTOMIZATION_FIELDS) {
+    if (!Object.prototype.hasOwnProperty.call(parsed.object, f)) continue;
+    (picked ??= {})[f] = parsed.object[f];
+  }
+  kept.set(abs, { stamp, json: picked ? JSON.stringify(picked) : NONE_KEPT });
 }
 
 /** How many parsed kustomizations are held now (tests). */
@@ -98,9 +156,15 @@ async function readKustomizationSized(abs: string): Promise<{ parsed: ParsedKust
   }
   const result = readKustomizationUncached(abs);
   const size = info.size;
+  const key = flat(abs);
   memo.delete(abs);
-  memo.set(flat(abs), { stamp, size, result });
-  if (memo.size > KUSTOMIZATION_MEMO_ENTRIES) memo.delete(memo.keys().next().value!);
+  memo.set(key, { stamp, size, result });
+  // A rejected parse keeps nothing; its reader above awaits the same promise and sees the failure.
+  result.then(
+    (parsed) => keep(key, stamp, parsed),
+    () => undefined,
+  );
+  if (memo.size > memoEntries) memo.delete(memo.keys().next().value!);
   return { parsed: await result, size };
 }
 

@@ -4,10 +4,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   forgetParsedKustomizations,
+  holdParsedKustomizations,
+  KEPT_KUSTOMIZATION_FIELDS,
+  keptKustomizationFields,
   KUSTOMIZATION_MEMO_ENTRIES,
   kustomizationMemoSize,
   readKustomization,
+  releaseHeldKustomizations,
 } from '../../src/discover/kustomization.js';
+import { AUDITED_KUSTOMIZATION_FIELDS } from '../../src/checks/policy/partition.js';
+import { readKustomization as readPolicyKustomization } from '../../src/checks/policy/input.js';
+import type { Overlay } from '../../src/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kfm-kmemo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,5 +62,102 @@ describe('parsed kustomization memo', () => {
     const after = await readKustomization(f);
     expect(after).not.toBe(before); // parsed again, not a kept object
     expect(after).toEqual(before);
+  });
+
+  it('holds more while a check run walks what discovery parsed, and drops back to its bound after', async () => {
+    forgetParsedKustomizations();
+    holdParsedKustomizations(KUSTOMIZATION_MEMO_ENTRIES + 100);
+    const files = Array.from({ length: KUSTOMIZATION_MEMO_ENTRIES + 50 }, (_, i) =>
+      join(dir, `k${i}`, 'kustomization.yaml'),
+    );
+    const first = new Map<string, unknown>();
+    for (const f of files) first.set(f, await readKustomization(f));
+    expect(kustomizationMemoSize()).toBe(files.length);
+    // Every one is still the same object: the walks after discovery parse nothing again.
+    for (const f of files) expect(await readKustomization(f)).toBe(first.get(f));
+    releaseHeldKustomizations();
+    expect(kustomizationMemoSize()).toBe(KUSTOMIZATION_MEMO_ENTRIES);
+    expect(await readKustomization(files[files.length - 1])).toBe(first.get(files[files.length - 1])); // most recent kept
+    // Forgetting also ends a hold (a run that failed before releasing it does not leave the next one holding more).
+    holdParsedKustomizations(KUSTOMIZATION_MEMO_ENTRIES + 100);
+    forgetParsedKustomizations();
+    for (const f of files) await readKustomization(f);
+    expect(kustomizationMemoSize()).toBe(KUSTOMIZATION_MEMO_ENTRIES);
+  });
+
+  describe('kept fields (what the policy input reads of an overlay once the memo forgot its parse)', () => {
+    const overlay = (path: string): Overlay =>
+      ({
+        path,
+        absPath: join(dir, path),
+        env: 'dev',
+        layer: 'apps',
+        kustomizationFile: 'kustomization.yaml',
+      }) as Overlay;
+    const evict = async (): Promise<void> => {
+      for (let i = 0; i < KUSTOMIZATION_MEMO_ENTRIES + 10; i++) {
+        const d = join(dir, `filler${i}`);
+        mkdirSync(d, { recursive: true });
+        writeFileSync(join(d, 'kustomization.yaml'), `namespace: f-${i}\n`);
+        await readKustomization(join(d, 'kustomization.yaml'));
+      }
+    };
+
+    it('are what the audited policy rules read', () => {
+      // Otherwise every overlay's kustomization is parsed again while it renders (correct, but the cost is back).
+      expect(KEPT_KUSTOMIZATION_FIELDS).toEqual(AUDITED_KUSTOMIZATION_FIELDS);
+    });
+
+    it('give the policy input the same JSON as a parse, after the memo evicted the file', async () => {
+      mkdirSync(join(dir, 'pinned'));
+      const f = join(dir, 'pinned', 'kustomization.yaml');
+      writeFileSync(
+        f,
+        'namespace: shop\nimages:\n  - name: api\n    newTag: "1.2"\n  - name: web\n    digest: sha256:abc\nresources: [../base]\n',
+      );
+      mkdirSync(join(dir, 'plain'));
+      writeFileSync(join(dir, 'plain', 'kustomization.yaml'), 'resources: [../base]\n');
+      await readKustomization(f);
+      await readKustomization(join(dir, 'plain', 'kustomization.yaml'));
+      await evict();
+      const images = '{"images":[{"name":"api","newTag":"1.2"},{"name":"web","digest":"sha256:abc"}]}';
+      expect(keptKustomizationFields(f)).toBe(images);
+      const source = await readPolicyKustomization(dir, overlay('pinned'), AUDITED_KUSTOMIZATION_FIELDS);
+      expect(source?.json).toBe(images);
+      expect(source?.object).toEqual(JSON.parse(images));
+      // The finding's line still comes from the file (parsed with positions on demand).
+      expect(source?.locate(['images', 0, 'newTag'])?.line).toBe(4);
+      expect((await readPolicyKustomization(dir, overlay('plain'), AUDITED_KUSTOMIZATION_FIELDS))?.json).toBe('{}');
+      // Other fields (a repo's own policies read the whole object): parsed, as before.
+      const whole = await readPolicyKustomization(dir, overlay('pinned'));
+      expect(whole?.object).toMatchObject({ namespace: 'shop', resources: ['../base'] });
+    });
+
+    it('are not used once the file changed, nor for a file that does not parse', async () => {
+      mkdirSync(join(dir, 'edited'));
+      const f = join(dir, 'edited', 'kustomization.yaml');
+      writeFileSync(f, 'images:\n  - name: api\n    newTag: old\n');
+      await readKustomization(f);
+      expect(keptKustomizationFields(f)).toBe('{"images":[{"name":"api","newTag":"old"}]}');
+      writeFileSync(f, 'images:\n  - name: api\n    newTag: newer-tag\n');
+      expect(keptKustomizationFields(f)).toBeUndefined();
+      const source = await readPolicyKustomization(dir, overlay('edited'), AUDITED_KUSTOMIZATION_FIELDS);
+      expect(source?.json).toBe('{"images":[{"name":"api","newTag":"newer-tag"}]}');
+
+      mkdirSync(join(dir, 'broken'));
+      const b = join(dir, 'broken', 'kustomization.yaml');
+      writeFileSync(b, 'images: [\n  - name: api\n');
+      await readKustomization(b);
+      expect(keptKustomizationFields(b)).toBeUndefined();
+      expect(await readPolicyKustomization(dir, overlay('broken'), AUDITED_KUSTOMIZATION_FIELDS)).toBeNull();
+    });
+
+    it('are forgotten with the memo', async () => {
+      const f = join(dir, 'pinned', 'kustomization.yaml');
+      await readKustomization(f);
+      expect(keptKustomizationFields(f)).toBeDefined();
+      forgetParsedKustomizations();
+      expect(keptKustomizationFields(f)).toBeUndefined();
+    });
   });
 });

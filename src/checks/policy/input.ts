@@ -6,7 +6,11 @@ import { oversizedDocument } from '../../parse/budget.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import { readKustomization as parseKustomizationFile } from '../../discover/kustomization.js';
+import {
+  KEPT_KUSTOMIZATION_FIELDS,
+  keptKustomizationFields,
+  readKustomization as parseKustomizationFile,
+} from '../../discover/kustomization.js';
 import { locateInDocument } from '../../parse/index.js';
 import type { FindingInput, RenderedOverlay, Resource, Severity, Span } from '../../types.js';
 import type { EnvPolicyInput, JsonInput, PolicyInput, Violation } from './engine.js';
@@ -33,10 +37,12 @@ export async function readKustomization(
       ? overlay.kustomizationFile
       : `${overlay.path}/${overlay.kustomizationFile}`;
   const abs = join(root, file);
-  // The object from the walk's memoised parse (discovery already read every kustomization); positions only when a
-  // violation asks for a line, from a parse of the file with positions.
-  const parsed = await parseKustomizationFile(abs);
-  if (parsed.error) return null;
+  // The fields asked for as discovery's parse kept them; else the object from the walk's memoised parse (discovery
+  // already read every kustomization, the memo keeps recent ones). Positions only when a violation asks for a line,
+  // from a parse of the file with positions.
+  const keptJson = sameFields(fields, KEPT_KUSTOMIZATION_FIELDS) ? keptKustomizationFields(abs) : undefined;
+  const parsed = keptJson === undefined ? await parseKustomizationFile(abs) : undefined;
+  if (parsed?.error) return null;
   let positions: { doc: Document.Parsed; lc: LineCounter } | null | undefined;
   const locate = (path: ReadonlyArray<string | number>): Span | undefined => {
     if (positions === undefined) {
@@ -55,7 +61,8 @@ export async function readKustomization(
   };
   // Kept as text: the policy check reads every overlay's kustomization while the overlays render and holds them
   // until its evaluation (policy/index.ts), where the built-in input is written as JSON anyway.
-  const json = JSON.stringify(fields && parsed.object ? pick(parsed.object, fields) : (parsed.object ?? null));
+  const json =
+    keptJson ?? JSON.stringify(fields && parsed?.object ? pick(parsed.object, fields) : (parsed?.object ?? null));
   let object: Record<string, unknown> | null | undefined;
   return {
     file,
@@ -65,6 +72,11 @@ export async function readKustomization(
     },
     locate,
   };
+}
+
+/** Whether `fields` names exactly `kept`, in order (then the kept JSON is what pick() would write). */
+function sameFields(fields: readonly string[] | undefined, kept: readonly string[]): boolean {
+  return fields !== undefined && fields.length === kept.length && fields.every((f, i) => f === kept[i]);
 }
 
 function pick(object: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
