@@ -70,7 +70,25 @@ export const KUSTOMIZATION_MEMO_ENTRIES = 512;
  */
 export const KUSTOMIZATION_HOLD_ENTRIES = 2_048;
 
+/**
+ * Kustomization text (bytes, the files' sizes) the memo's parses may come from while it holds more than the usual
+ * KUSTOMIZATION_MEMO_ENTRIES: a repo of large kustomizations (long inline patches) holds no more than the usual
+ * bound. The 1,500-overlay bench repo's 1,984 kustomizations are 3.4 MB of text.
+ */
+export const KUSTOMIZATION_HOLD_BYTES = 8 * 1024 * 1024;
+
 let memoEntries = KUSTOMIZATION_MEMO_ENTRIES;
+/** Sum of the file sizes of the memo's entries. */
+let memoBytes = 0;
+
+/** Drops the least recently used parses while the memo is over its bound (entries, and bytes while holding more). */
+function trimMemo(): void {
+  while (memo.size > memoEntries || (memo.size > KUSTOMIZATION_MEMO_ENTRIES && memoBytes > KUSTOMIZATION_HOLD_BYTES)) {
+    const oldest = memo.keys().next().value!;
+    memoBytes -= memo.get(oldest)!.size;
+    memo.delete(oldest);
+  }
+}
 
 /** Keeps up to `entries` parsed kustomizations (at least the usual bound) until releaseHeldKustomizations(). */
 export function holdParsedKustomizations(entries: number): void {
@@ -80,7 +98,7 @@ export function holdParsedKustomizations(entries: number): void {
 /** Back to the usual bound: the least recently used parses past it are dropped now. */
 export function releaseHeldKustomizations(): void {
   memoEntries = KUSTOMIZATION_MEMO_ENTRIES;
-  while (memo.size > memoEntries) memo.delete(memo.keys().next().value!);
+  trimMemo();
 }
 
 /**
@@ -91,6 +109,7 @@ export function releaseHeldKustomizations(): void {
 export function forgetParsedKustomizations(): void {
   memoEntries = KUSTOMIZATION_MEMO_ENTRIES;
   memo.clear();
+  memoBytes = 0;
   kept.clear();
 }
 
@@ -125,7 +144,15 @@ function keep(abs: string, stamp: string, parsed: ParsedKustomization): void {
     if (!Object.prototype.hasOwnProperty.call(parsed.object, f)) continue;
     (picked ??= {})[f] = parsed.object[f];
   }
-  kept.set(abs, { stamp, json: picked ? JSON.stringify(picked) : NONE_KEPT });
+  let json = NONE_KEPT;
+  try {
+    if (picked) json = JSON.stringify(picked);
+  } catch {
+    // A value JSON cannot hold (a YAML anchor inside itself makes a cycle): nothing is kept, and a reader parses the
+    // file and meets it as it always did. Thrown here, in a promise callback, it would end the process (exit 2).
+    return;
+  }
+  kept.set(abs, { stamp, json });
 }
 
 /** How many parsed kustomizations are held now (tests). */
@@ -157,14 +184,19 @@ async function readKustomizationSized(abs: string): Promise<{ parsed: ParsedKust
   const result = readKustomizationUncached(abs);
   const size = info.size;
   const key = flat(abs);
-  memo.delete(abs);
+  const stale = memo.get(abs);
+  if (stale) {
+    memoBytes -= stale.size;
+    memo.delete(abs);
+  }
   memo.set(key, { stamp, size, result });
+  memoBytes += size;
   // A rejected parse keeps nothing; its reader above awaits the same promise and sees the failure.
   result.then(
     (parsed) => keep(key, stamp, parsed),
     () => undefined,
   );
-  if (memo.size > memoEntries) memo.delete(memo.keys().next().value!);
+  trimMemo();
   return { parsed: await result, size };
 }
 

@@ -2,10 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers.js';
+import { RENDER_FAILED } from '../../src/rules/render.js';
 import {
   forgetParsedKustomizations,
   holdParsedKustomizations,
   KEPT_KUSTOMIZATION_FIELDS,
+  KUSTOMIZATION_HOLD_BYTES,
   keptKustomizationFields,
   KUSTOMIZATION_MEMO_ENTRIES,
   kustomizationMemoSize,
@@ -85,6 +88,23 @@ describe('parsed kustomization memo', () => {
     expect(kustomizationMemoSize()).toBe(KUSTOMIZATION_MEMO_ENTRIES);
   });
 
+  it('holds past its usual bound only up to a budget of kustomization text', async () => {
+    forgetParsedKustomizations();
+    holdParsedKustomizations(KUSTOMIZATION_MEMO_ENTRIES * 4);
+    // Kustomizations of ~32 KB each (long inline patches): the budget holds fewer than the usual bound's worth more.
+    const big = `resources: [../base]\npatches:\n  - patch: |-\n${'      # padding line of an inline patch\n'.repeat(900)}`;
+    const count = KUSTOMIZATION_MEMO_ENTRIES + Math.ceil(KUSTOMIZATION_HOLD_BYTES / big.length) + 20;
+    for (let i = 0; i < count; i++) {
+      const d = join(dir, `big${i}`);
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, 'kustomization.yaml'), big);
+      await readKustomization(join(d, 'kustomization.yaml'));
+    }
+    expect(kustomizationMemoSize()).toBeGreaterThanOrEqual(KUSTOMIZATION_MEMO_ENTRIES);
+    expect(kustomizationMemoSize()).toBeLessThan(count);
+    forgetParsedKustomizations();
+  });
+
   describe('kept fields (what the policy input reads of an overlay once the memo forgot its parse)', () => {
     const overlay = (path: string): Overlay =>
       ({
@@ -151,6 +171,29 @@ describe('parsed kustomization memo', () => {
       expect(keptKustomizationFields(b)).toBeUndefined();
       expect(await readPolicyKustomization(dir, overlay('broken'), AUDITED_KUSTOMIZATION_FIELDS)).toBeNull();
     });
+
+    it('keep nothing for a value JSON cannot hold, and a check of it ends with the finding, not a crash', async () => {
+      // A hostile kustomization: `images` is a YAML anchor inside itself, a cycle once parsed.
+      const repo = join(dir, 'cyclic-repo');
+      mkdirSync(join(repo, 'apps/a/base'), { recursive: true });
+      mkdirSync(join(repo, 'apps/a/overlays/dev'), { recursive: true });
+      writeFileSync(join(repo, 'apps/a/base/kustomization.yaml'), 'resources:\n  - cm.yaml\n');
+      writeFileSync(
+        join(repo, 'apps/a/base/cm.yaml'),
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n',
+      );
+      const f = join(repo, 'apps/a/overlays/dev/kustomization.yaml');
+      writeFileSync(f, 'namespace: dev\nresources:\n  - ../../base\nimages: &x\n  - name: a\n    self: *x\n');
+      await readKustomization(f);
+      expect(keptKustomizationFields(f)).toBeUndefined();
+      const r = await runCli(['check', repo, '--format', 'json', '--no-cache']);
+      expect(r.stderr).not.toMatch(/internal error/);
+      expect(r.code).toBe(1);
+      const report = JSON.parse(r.stdout) as { findings: { ruleId: string; file?: string }[] };
+      expect(report.findings).toContainEqual(
+        expect.objectContaining({ ruleId: RENDER_FAILED, file: 'apps/a/overlays/dev/kustomization.yaml' }),
+      );
+    }, 60_000);
 
     it('are forgotten with the memo', async () => {
       const f = join(dir, 'pinned', 'kustomization.yaml');
