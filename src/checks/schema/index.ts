@@ -65,9 +65,12 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
       };
     return diskCache.caches;
   };
+  /** Whether the pre-pass was made for this run's root, config and release (then its verdicts hold for it). */
+  const preFor = (ctx: StartContext): PrePass | undefined =>
+    pre?.root === ctx.root && pre.config === ctx.config && pre.release === ctx.kubernetesVersion ? pre : undefined;
   /** The run's pre-pass, made on its first overlay; undefined when its config cannot be read (run() reports that). */
   const prePassFor = (ctx: StartContext): PrePass | undefined => {
-    if (pre?.root === ctx.root && pre.config === ctx.config && pre.release === ctx.kubernetesVersion) return pre;
+    if (preFor(ctx)) return pre;
     pre = undefined;
     try {
       const config = readSchemaConfig(options.config ?? ctx.config.schema);
@@ -128,25 +131,21 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
       const targets = resources.map((r) => p.validator.earlyTarget(r));
       const missing = new Map<string, ValidatorTarget>();
       for (const t of targets) if (t && !p.validator.engine.ready(t)) missing.set(t.key, t);
+      // The objects as read now: a shell read later would unpack them once more (run/pack.ts).
+      const objectsNow = (): Record<string, unknown>[] => resources.map((r, i) => (targets[i] ? r.object : {}));
       if (missing.size === 0) {
-        preValidate(
-          p,
-          resources,
-          resources.map((r, i) => (targets[i] ? r.object : {})),
-          targets,
-        );
+        preValidate(p, resources, objectsNow(), targets);
         return;
       }
       // Some validators are still to load or compile: this overlay waits for them beside the others' renders.
       const held = p.waiting + resources.length <= MAX_WAITING;
       if (held) p.waiting += resources.length;
-      const objects = held ? resources.map((r, i) => (targets[i] ? r.object : {})) : [];
+      const objects = held ? objectsNow() : [];
       warming = warming
         .then(() => p.validator.engine.warm(missing.values(), p.caches.repo, p.caches.shipped))
         .then(() => {
           if (!held) return;
           p.waiting -= resources.length;
-          // The objects as read when the overlay was observed: a shell would unpack them once more (run/pack.ts).
           preValidate(p, resources, objects, targets);
         })
         .catch(() => undefined);
@@ -154,10 +153,7 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
     async run(ctx: CheckContext): Promise<void> {
       await warming;
       // This run's verdicts from the renders (observe), if they were reached under the same root, config and release.
-      const early =
-        pre?.root === ctx.root && pre.config === ctx.config && pre.release === ctx.kubernetesVersion
-          ? pre.results
-          : undefined;
+      const early = preFor(ctx)?.results;
       pre = undefined;
       // Config and version problems throw: the pipeline/CLI turn them into a config error, not a finding.
       const config = readSchemaConfig(options.config ?? ctx.config.schema);
