@@ -176,6 +176,7 @@ export class FileFacts {
   private readonly kept = new Map<string, { got: FileRead & { kind: 'file' }; readers: number }>();
   private keptBytes = 0;
   private trimmed = false;
+  private settled = false;
   private readonly strings = new Map<string, string>();
   /** What the run asked and what it cost (tests, profiling). */
   readonly counts = { lstat: 0, stat: 0, list: 0, realpath: 0, read: 0 };
@@ -414,8 +415,19 @@ export class FileFacts {
     const known = this.strings.get(s);
     if (known !== undefined) return known;
     const one = flat(s);
-    this.strings.set(one, one);
+    if (!this.settled) this.strings.set(one, one);
     return one;
+  }
+
+  /**
+   * The walks are done (discovery and coverage have looked at every path they will): the table of one string per
+   * path is dropped, and later paths are kept flat but not shared. The table was the largest of the run's maps on the
+   * 7,500-overlay bench repo (~7 MB of hash table alone) and held through every render (issue 20); the facts it
+   * shared its strings with keep them.
+   */
+  settle(): void {
+    this.settled = true;
+    this.strings.clear();
   }
 
   /** A path as the key of a fact kept for the run: the interned string (after trim, nothing is kept: as given). */

@@ -12,12 +12,13 @@ import {
   AUDITED_POLICY_SOURCES,
   namespaceKeys,
   partitionEnv,
+  partitionFacts,
 } from '../../src/checks/policy/partition.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnvGroup } from '../../src/checks/policy/input.js';
 import { SandboxedPolicy } from '../../src/checks/policy/sandbox.js';
-import type { FindingInput, RenderedOverlay } from '../../src/types.js';
+import type { FindingInput, RenderedOverlay, Resource } from '../../src/types.js';
 import { overlayFromYaml, runOn } from './helpers.js';
 
 const STORE = (app: string, ns: string): string => `apiVersion: apps/v1
@@ -228,6 +229,25 @@ describe('policy partition (issue 20)', () => {
     expect(parts).toHaveLength(2);
     for (const p of parts) expect(p.shared).toEqual([context]);
     expect(partitionEnv(group, [], { partition: true }).every((p) => p.shared.length === 0)).toBe(true);
+  });
+
+  it('shares equal facts between resources, never facts of a different key list (a namespace may hold any character)', () => {
+    const res = (object: Record<string, unknown>): Resource =>
+      ({ id: { apiVersion: 'v1', kind: String(object.kind), name: 'x' }, object }) as unknown as Resource;
+    const a = partitionFacts(res({ kind: 'ConfigMap', metadata: { name: 'x', namespace: 'team-a' } }));
+    const b = partitionFacts(res({ kind: 'Secret', metadata: { name: 'y', namespace: 'team-a' } }));
+    expect(b).toBe(a);
+    // One namespace spelling two keys joined by a separator is not those two keys.
+    const joined = partitionFacts(res({ kind: 'ConfigMap', metadata: { name: 'x', namespace: 'p\u0000q' } }));
+    const pair = partitionFacts(
+      res({ kind: 'ConfigMap', metadata: { name: 'x', namespace: 'p' }, data: { namespace: 'q' } }),
+    );
+    expect(joined.keys).toEqual(['p\u0000q']);
+    expect(pair.keys).toEqual(['p', 'q']);
+    const comma = partitionFacts(res({ kind: 'ConfigMap', metadata: { name: 'x', namespace: 'p","q' } }));
+    expect(comma.keys).toEqual(['p","q']);
+    // Shared facts cannot be changed by one holder.
+    expect(Object.isFrozen(a) && Object.isFrozen(a.keys)).toBe(true);
   });
 
   it('namespace keys over-approximate: own namespace or default, every namespace field, ExternalName labels', () => {

@@ -72,6 +72,24 @@ describe('FileFacts', () => {
     expect(facts.counts.list).toBe(3);
   });
 
+  it('settled, it shares no more strings but keeps every fact it learned (asked again by an equal path)', () => {
+    writeFileSync(join(dir, 'a.yaml'), 'a: 1\n');
+    const facts = new FileFacts();
+    const before = facts.lstat(join(dir, 'a.yaml'));
+    facts.digest(join(dir, 'a.yaml'));
+    facts.settle();
+    const again = join(dir, 'a.yaml');
+    expect(facts.intern(again)).toBe(again);
+    expect(facts.lstat(join(dir, 'a.yaml'))).toEqual(before);
+    expect(facts.digest(join(dir, 'a.yaml'))).toMatch(/^[0-9a-f]{64}$/);
+    expect(facts.counts).toMatchObject({ lstat: 1, read: 1 });
+    // A path first seen after it is learned once, like any other.
+    writeFileSync(join(dir, 'b.yaml'), 'b: 2\n');
+    expect(facts.lstat(join(dir, 'b.yaml'))).toMatchObject({ kind: 'f', size: 5 });
+    facts.lstat(join(dir, 'b.yaml'));
+    expect(facts.counts.lstat).toBe(2);
+  });
+
   it('stats, lists and reads each path once, and digests from that one read', () => {
     writeFileSync(join(dir, 'a.yaml'), 'a: 1\n');
     const facts = new FileFacts();
