@@ -126,6 +126,14 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
         ...(files ? { files } : {}),
       });
   coverage?.catch(() => undefined); // awaited below
+  // The discovery memo is written as soon as discovery and coverage have walked every overlay the repo defines (the
+  // renders walk the same overlays: memoWalks keeps those answers), while the workers render, and what it held is
+  // dropped there: its paths, stamps and dependency lists (~40 MB on the 7,500-overlay bench repo) no longer sit
+  // under the renders' own memory where a large run peaked, and its write leaves the serial tail (issue 20). A walk
+  // made after it (an Argo CD source's) is not remembered: the next run walks it again. A run narrowed by
+  // --overlay/--env measures no coverage and writes it after the renders, as before.
+  const memoSaved = coverage ? Promise.all([discovering, coverage]).then(() => memo?.save()) : undefined;
+  memoSaved?.catch(() => undefined); // awaited below, after discovery's and coverage's own failures surfaced
   if (coverage)
     void coverage
       .finally(() => {
@@ -221,13 +229,16 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
     reportUnusedExceptions: !filtered && skipped.length === 0,
   };
   await auditing;
-  // A large run's renders and Argo CD checks left much garbage behind: collected before the memo's save and the
-  // checks add their own (util/heap.ts collectNow; a no-op on a small repo).
-  collectNow();
-  await memo?.save(); // every walk of the run is done: selection, renders, coverage
+  if (memoSaved) await memoSaved;
+  else {
+    // A large run's renders left much garbage behind: collected before the memo's save adds its own (util/heap.ts
+    // collectNow; a no-op on a small repo).
+    collectNow();
+    await memo?.save(); // every walk of the run is done: selection, renders
+  }
   runFacts().trim(); // nothing asks the file system's facts again but the secret scan's reads (util/file-facts.ts)
   forgetParsedKustomizations();
-  collectNow(); // the memo's and the facts' memory, dropped just now, is free before the checks load
+  collectNow(); // the renders' and Argo CD checks' garbage and the facts' memory are free before the checks load
   const hit = await results.afterRender(rendered, summaries, elsewhere);
   if (hit) return finish(options, cachedResolution(hit), summaries, { ...facts, cachedResults: true });
   // Findings of Argo CD override/Helm renders go on the Application's line (argo/overrides-check.ts).

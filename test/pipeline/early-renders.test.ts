@@ -3,7 +3,7 @@
  * still carry the envs the Argo CD Applications place, and a run that selects by env must never render an overlay
  * of another env (selection keeps the old order).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,4 +110,56 @@ describe('renders started before env placement', () => {
     const { asked } = await check({ overlayGlobs: ['apps/web/overlays/blue'] });
     expect(asked).toEqual(['apps/web/overlays/blue']);
   });
+});
+
+describe('discovery memo', () => {
+  it('is written while the workers render, not after the last render', async () => {
+    // Memory (issue 20): what the memo holds is dropped once discovery and coverage are done, before the renders end.
+    const repo = mkdtempSync(join(tmpdir(), 'kfm-early-memo-'));
+    const cache = mkdtempSync(join(tmpdir(), 'kfm-early-memo-cache-'));
+    try {
+      for (const [file, text] of Object.entries(FILES)) {
+        mkdirSync(dirname(join(repo, file)), { recursive: true });
+        writeFileSync(join(repo, file), text);
+      }
+      // The memo remembers nothing stamped within 2 s of a write (git's racy case): the files age first.
+      await new Promise((r) => setTimeout(r, 2_200));
+      const memoFile = join(cache, 'discover', 'discover.sealed');
+      const seen: boolean[] = [];
+      const run = async (): Promise<void> => {
+        const { renderer } = await recording();
+        const inner = renderer.render;
+        renderer.render = async (request) => {
+          const out = await inner(request);
+          // Each render returns only once the memo is on disk (or 20 s passed): a memo written after the renders
+          // would make every render wait, and say so.
+          const until = Date.now() + 20_000;
+          while (!existsSync(memoFile) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+          seen.push(existsSync(memoFile));
+          return out;
+        };
+        try {
+          await runCheck({
+            root: repo,
+            config: { cache: { dir: cache } },
+            checks: [],
+            kubernetesVersion: '1.33',
+            toolVersion: 'test',
+            renderer,
+            concurrency: 2,
+            timeoutMs: 60_000,
+            origin: false,
+          });
+        } finally {
+          await renderer.dispose();
+        }
+      };
+      await run();
+      expect(seen).toEqual([true, true, true]);
+      expect(existsSync(memoFile)).toBe(true);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+      rmSync(cache, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
