@@ -111,14 +111,15 @@ export function deployedOverlay(
 export function isChart(root: string, dir: string): boolean {
   const facts = runFacts();
   for (let d = dir; ; d = posix.dirname(d)) {
-    if (facts.exists(join(root, d, 'Chart.yaml'))) return true;
+    if (facts.hasEntry(join(root, d), 'Chart.yaml')) return true;
     if (d === '.' || d === '') return false;
   }
 }
 
 export function hasKustomization(root: string, dir: string): boolean {
   const facts = runFacts();
-  return KUSTOMIZATION_NAMES.some((n) => facts.exists(join(root, dir, n)));
+  const folder = join(root, dir);
+  return KUSTOMIZATION_NAMES.some((n) => facts.hasEntry(folder, n));
 }
 
 export async function planArgoSources(options: {

@@ -90,6 +90,38 @@ describe('FileFacts', () => {
     expect(facts.counts.lstat).toBe(2);
   });
 
+  it('answers whether a folder has an entry from its listing, as exists() would, without a fact per name asked', () => {
+    mkdirSync(join(dir, 'chart'));
+    writeFileSync(join(dir, 'chart', 'Chart.yaml'), 'name: c\n');
+    writeFileSync(join(dir, 'xChart.yaml'), '');
+    writeFileSync(join(dir, 'Chart.yaml.bak'), '');
+    mkdirSync(join(dir, 'linked'));
+    symlinkSync('../chart/Chart.yaml', join(dir, 'linked', 'Chart.yaml'));
+    mkdirSync(join(dir, 'dangling'));
+    symlinkSync('nowhere.yaml', join(dir, 'dangling', 'Chart.yaml'));
+    const facts = new FileFacts();
+    const cases: [string, string][] = [
+      [join(dir, 'chart'), 'Chart.yaml'],
+      [dir, 'Chart.yaml'], // only longer names that contain it
+      [dir, 'chart'], // a folder is an entry
+      [join(dir, 'linked'), 'Chart.yaml'],
+      [join(dir, 'dangling'), 'Chart.yaml'],
+      [join(dir, 'missing'), 'Chart.yaml'],
+      [dir, ''],
+      [dir, 'chart/Chart.yaml'],
+    ];
+    const fresh = new FileFacts();
+    for (const [folder, name] of cases)
+      expect(facts.hasEntry(folder, name), `${folder} ${name}`).toBe(fresh.exists(join(folder, name)));
+    expect(facts.hasEntry(join(dir, 'chart'), 'Chart.yaml')).toBe(true);
+    expect(facts.hasEntry(dir, 'Chart.yaml')).toBe(false);
+    expect(facts.hasEntry(join(dir, 'dangling'), 'Chart.yaml')).toBe(false);
+    // Plain entries are answered by the listing alone: only the links, the missing folder and the odd names stat.
+    const other = new FileFacts();
+    for (let i = 0; i < 3; i++) other.hasEntry(dir, `absent-${i}.yaml`);
+    expect(other.counts.lstat).toBe(0);
+  });
+
   it('stats, lists and reads each path once, and digests from that one read', () => {
     writeFileSync(join(dir, 'a.yaml'), 'a: 1\n');
     const facts = new FileFacts();
