@@ -62,12 +62,15 @@ async function recording(): Promise<{ renderer: Renderer; asked: string[] }> {
 
 async function check(
   discover: CheckRunOptions['discover'] = {},
+  /** Another repository and config than the shared one, and a hook around the renderer. */
+  other: { root: string; config: CheckRunOptions['config']; wrap: (r: Renderer) => void } | undefined = undefined,
 ): Promise<{ envs: Record<string, string>; asked: string[] }> {
   const { renderer, asked } = await recording();
+  other?.wrap(renderer);
   try {
     const report = await runCheck({
-      root,
-      config: {},
+      root: other?.root ?? root,
+      config: other?.config ?? {},
       checks: [],
       kubernetesVersion: '1.33',
       toolVersion: 'test',
@@ -126,35 +129,25 @@ describe('discovery memo', () => {
       await new Promise((r) => setTimeout(r, 2_200));
       const memoFile = join(cache, 'discover', 'discover.sealed');
       const seen: boolean[] = [];
-      const run = async (): Promise<void> => {
-        const { renderer } = await recording();
-        const inner = renderer.render;
-        renderer.render = async (request) => {
-          const out = await inner(request);
-          // Each render returns only once the memo is on disk (or 20 s passed): a memo written after the renders
-          // would make every render wait, and say so.
-          const until = Date.now() + 20_000;
-          while (!existsSync(memoFile) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-          seen.push(existsSync(memoFile));
-          return out;
-        };
-        try {
-          await runCheck({
-            root: repo,
-            config: { cache: { dir: cache } },
-            checks: [],
-            kubernetesVersion: '1.33',
-            toolVersion: 'test',
-            renderer,
-            concurrency: 2,
-            timeoutMs: 60_000,
-            origin: false,
-          });
-        } finally {
-          await renderer.dispose();
-        }
-      };
-      await run();
+      await check(
+        {},
+        {
+          root: repo,
+          config: { cache: { dir: cache } },
+          wrap: (renderer) => {
+            const inner = renderer.render;
+            renderer.render = async (request) => {
+              const out = await inner(request);
+              // Each render returns only once the memo is on disk (or 20 s passed): a memo written after the renders
+              // would make every render wait, and say so.
+              const until = Date.now() + 20_000;
+              while (!existsSync(memoFile) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+              seen.push(existsSync(memoFile));
+              return out;
+            };
+          },
+        },
+      );
       expect(seen).toEqual([true, true, true]);
       expect(existsSync(memoFile)).toBe(true);
     } finally {
