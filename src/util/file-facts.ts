@@ -160,6 +160,9 @@ function unholdListing(held: string): DirEntry[] {
   return held.split('\0').map((e) => ({ name: e.slice(1), kind: e[0] as FactKind }));
 }
 
+/** Listings up to this long are scanned by hasEntry (~150 typical entries); a longer one is not. */
+const LISTING_SCAN_CHARS = 4096;
+
 /** Whether a held listing (holdListing) has exactly this entry (kind letter and name). */
 function listed(held: string, entry: string): boolean {
   if (held === entry) return true;
@@ -243,7 +246,17 @@ export class FileFacts {
   hasEntry(dir: string, name: string): boolean {
     if (!this.listings.has(dir)) this.list(dir);
     const held = this.listings.get(dir);
-    if (held === undefined || name === '' || name.includes('/') || name.includes('\0') || name === '.' || name === '..')
+    // A long listing is not scanned once per question (a hostile folder of 100,000 files asked about for each of
+    // 10,000 Argo CD sources): past LISTING_SCAN_CHARS the path's own fact answers, kept like any other.
+    if (
+      held === undefined ||
+      held.length > LISTING_SCAN_CHARS ||
+      name === '' ||
+      name.includes('/') ||
+      name.includes('\0') ||
+      name === '.' ||
+      name === '..'
+    )
       return this.exists(join(dir, name));
     for (const kind of ['f', 'd', 'o'] as const) if (listed(held, `${kind}${name}`)) return true;
     return listed(held, `l${name}`) ? this.exists(join(dir, name)) : false;

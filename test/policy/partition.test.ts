@@ -248,6 +248,14 @@ describe('policy partition (issue 20)', () => {
     expect(comma.keys).toEqual(['p","q']);
     // Shared facts cannot be changed by one holder.
     expect(Object.isFrozen(a) && Object.isFrozen(a.keys)).toBe(true);
+    // An object naming many namespaces keeps its own facts, complete (the shared table stays small).
+    const many = Array.from({ length: 200 }, (_, i) => ({ namespace: `team-${i}` }));
+    const wide = { kind: 'ConfigMap', metadata: { name: 'w', namespace: 'team-a' }, data: { many } };
+    const w1 = partitionFacts(res(wide));
+    const w2 = partitionFacts(res(structuredClone(wide)));
+    expect(w1.keys).toHaveLength(201);
+    expect(w2.keys).toEqual(w1.keys);
+    expect(w2).not.toBe(w1);
   });
 
   it('namespace keys over-approximate: own namespace or default, every namespace field, ExternalName labels', () => {

@@ -122,6 +122,20 @@ describe('FileFacts', () => {
     expect(other.counts.lstat).toBe(0);
   });
 
+  it('answers about a folder with a long listing by the path itself, once (its listing is not scanned per question)', () => {
+    const big = join(dir, 'big');
+    mkdirSync(big);
+    for (let i = 0; i < 400; i++) writeFileSync(join(big, `file-with-a-longish-name-${i}.yaml`), '');
+    writeFileSync(join(big, 'Chart.yaml'), '');
+    const facts = new FileFacts();
+    for (let i = 0; i < 50; i++) {
+      expect(facts.hasEntry(big, 'Chart.yaml')).toBe(true);
+      expect(facts.hasEntry(big, 'kustomization.yaml')).toBe(false);
+      expect(facts.hasEntry(big, 'file-with-a-longish-name-399.yaml')).toBe(true);
+    }
+    expect(facts.counts.lstat).toBe(3);
+  });
+
   it('stats, lists and reads each path once, and digests from that one read', () => {
     writeFileSync(join(dir, 'a.yaml'), 'a: 1\n');
     const facts = new FileFacts();

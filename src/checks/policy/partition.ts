@@ -109,10 +109,13 @@ const factCache = new WeakMap<Resource, PartitionFacts>();
  */
 const sharedFacts = new Map<string, PartitionFacts>();
 const SHARED_FACTS_MAX = 4096;
+const SHARED_KEY_CHARS = 1024;
 const GLOBAL_FACTS: PartitionFacts = Object.freeze({ global: true, keys: Object.freeze([]) });
 
 function shared(keys: readonly string[]): PartitionFacts {
   const key = JSON.stringify(keys);
+  // A long list (an object naming many namespaces) is not shared: the table outlives the run, and stays small.
+  if (key.length > SHARED_KEY_CHARS) return Object.freeze({ global: false, keys: Object.freeze(keys) });
   let facts = sharedFacts.get(key);
   if (!facts) {
     if (sharedFacts.size >= SHARED_FACTS_MAX) sharedFacts.clear();
