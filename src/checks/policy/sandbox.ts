@@ -39,6 +39,17 @@ const { parentPort, workerData } = require('node:worker_threads');
 process.stdout.write = process.stderr.write = () => true;
 for (const m of ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir']) console[m] = () => undefined;
 const { loadPolicy } = require(workerData.sdk);
+// As engine.ts loadWithoutFetch: the SDK's \`instanceof Response\` would load Node's fetch implementation (~35 ms).
+const loadWithoutFetch = (load) => {
+  const held = Object.getOwnPropertyDescriptor(globalThis, 'Response');
+  if (!held || !held.configurable || typeof held.get !== 'function') return load();
+  Object.defineProperty(globalThis, 'Response', { value: class Response {}, configurable: true, writable: true });
+  try {
+    return load();
+  } finally {
+    Object.defineProperty(globalThis, 'Response', held);
+  }
+};
 const describe = (e) =>
   e instanceof Error ? e.name + ': ' + e.message : typeof e === 'string' ? e : e && typeof e.message === 'string' ? e.message : String(e);
 let compiled;
@@ -46,7 +57,9 @@ let policy;
 parentPort.on('message', async (m) => {
   try {
     compiled ??= new WebAssembly.Module(workerData.wasm);
-    policy ??= await loadPolicy(compiled, { initial: workerData.initialPages, maximum: workerData.maxPages });
+    policy ??= await loadWithoutFetch(() =>
+      loadPolicy(compiled, { initial: workerData.initialPages, maximum: workerData.maxPages }),
+    );
     if (m.input === undefined) parentPort.postMessage({ id: m.id, entrypoints: Object.keys(policy.entrypoints) });
     else {
       const raw = policy.evaluate(m.input, workerData.entrypoint);
