@@ -132,9 +132,10 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
   // under the renders' own memory where a large run peaked, and its write leaves the serial tail (issue 20). A walk
   // made after it (an Argo CD source's) is not remembered: the next run walks it again. A run narrowed by
   // --overlay/--env measures no coverage and writes it after the renders, as before.
-  const memoSaved = coverage ? Promise.all([discovering, coverage]).then(() => memo?.save()) : undefined;
-  memoSaved?.catch(() => undefined); // awaited below, after discovery's and coverage's own failures surfaced
-  if (coverage)
+  let memoSaved: Promise<void> | undefined;
+  if (coverage) {
+    memoSaved = Promise.all([discovering, coverage]).then(() => memo?.save());
+    memoSaved.catch(() => undefined); // awaited below, after discovery's and coverage's own failures surfaced
     void coverage
       .finally(() => {
         releaseHeldKustomizations();
@@ -142,7 +143,7 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
         runFacts().settle();
       })
       .catch(() => undefined); // its failure: awaited below
-  else releaseHeldKustomizations();
+  } else releaseHeldKustomizations();
   // Load the checks' code while the workers render, when this process waits on them: once the first overlay came
   // back (or none is rendered). Loaded earlier, its modules' evaluation held the first renders back (issue 20).
   let firstRendered: () => void = () => undefined;
@@ -196,8 +197,9 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
   });
   firstRendered(); // no overlay rendered: the checks load now
   if (options.signal?.aborted) throw new Error('interrupted');
-  // The renders' garbage goes before the Argo CD checks add theirs: on the 7,500-overlay bench repo the two together
-  // were where the run peaked (util/heap.ts collectNow; a no-op on a small repo).
+  // The renders' garbage goes before the Argo CD checks (or a narrowed run's memo save) add theirs: on the
+  // 7,500-overlay bench repo the two together were where the run peaked (util/heap.ts collectNow; a no-op on a small
+  // repo).
   collectNow();
   const discovered = await discovering;
   const report = (f: FindingInput): void => collector.add(f);
@@ -229,13 +231,8 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
     reportUnusedExceptions: !filtered && skipped.length === 0,
   };
   await auditing;
-  if (memoSaved) await memoSaved;
-  else {
-    // A large run's renders left much garbage behind: collected before the memo's save adds its own (util/heap.ts
-    // collectNow; a no-op on a small repo).
-    collectNow();
-    await memo?.save(); // every walk of the run is done: selection, renders
-  }
+  // A narrowed run writes the memo now (its renders' garbage was collected after the last render, above).
+  await (memoSaved ?? memo?.save());
   runFacts().trim(); // nothing asks the file system's facts again but the secret scan's reads (util/file-facts.ts)
   forgetParsedKustomizations();
   collectNow(); // the renders' and Argo CD checks' garbage and the facts' memory are free before the checks load

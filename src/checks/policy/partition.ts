@@ -114,12 +114,12 @@ const GLOBAL_FACTS: PartitionFacts = Object.freeze({ global: true, keys: Object.
 
 function shared(keys: readonly string[]): PartitionFacts {
   const key = JSON.stringify(keys);
+  const known = sharedFacts.get(key);
+  if (known) return known;
+  const facts: PartitionFacts = Object.freeze({ global: false, keys: Object.freeze(keys) });
   // A long list (an object naming many namespaces) is not shared: the table outlives the run, and stays small.
-  if (key.length > SHARED_KEY_CHARS) return Object.freeze({ global: false, keys: Object.freeze(keys) });
-  let facts = sharedFacts.get(key);
-  if (!facts) {
+  if (key.length <= SHARED_KEY_CHARS) {
     if (sharedFacts.size >= SHARED_FACTS_MAX) sharedFacts.clear();
-    facts = Object.freeze({ global: false, keys: Object.freeze(keys) });
     sharedFacts.set(key, facts);
   }
   return facts;
