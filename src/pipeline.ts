@@ -37,7 +37,7 @@ import {
 import type { Selector } from './select/types.js';
 import { GATE_WEAKENED } from './rules/config.js';
 import { RENDER_ENV_UNPLACED } from './rules/render.js';
-import type { ChangeHistory, Check, FindingInput, Report } from './types.js';
+import type { ChangeHistory, Check, FindingInput, Overlay, Report } from './types.js';
 import { mapPool } from './util/pool.js';
 import { runFacts, withRunFacts } from './util/file-facts.js';
 import { collectNow } from './util/heap.js';
@@ -153,7 +153,12 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
     ? Promise.resolve(lazyChecks)
     : rendering.then(() => lazyChecks.load());
   checksLoading.catch(() => undefined); // awaited below; a failure surfaces there
-  const startContext = { ...options, mode: 'check' as const, ...(files ? { files } : {}) };
+  const startContext = {
+    ...options,
+    mode: 'check' as const,
+    ...(files ? { files } : {}),
+    plan: { overlays, placed: discovering, namespaces: defined.namespaces },
+  };
   const head = headStart(checksLoading, startContext);
   const overlayMap = new Map(overlays.map((o) => [o.path, o]));
   const collector = new FindingCollector({
@@ -177,24 +182,29 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
   // Discovery that fails while the renders run (they started early) stops them: no more overlays are sent.
   let failedDiscovery: unknown;
   discovering.catch((err: unknown) => (failedDiscovery = err ?? new Error('discovery failed')));
-  const rendered = await mapPool(overlays, options.renderer.lanes ?? options.concurrency, async (overlay) => {
-    if (failedDiscovery !== undefined) throw failedDiscovery;
-    const found: FindingInput[] = [];
-    const r = await renderOverlay(overlay, { ...options, walk }, (f) => found.push(f));
-    firstRendered();
-    releaseRenderedText(r);
-    const parsed = r.resources;
-    if (unpacked + parsed.length > keepUnpacked) packs.pack(r);
-    else unpacked += parsed.length;
-    for (const f of onShells(found, parsed, r.resources)) collector.add(f);
-    // Every Secret value is known to the redactor before any finding is formatted (the objects are still cached).
-    collector.redactor.addObjects(r.resources.map((res) => res.object));
-    head.observe(r);
-    done++;
-    if (r.status !== 'ok') failed++;
-    options.onProgress?.({ done, total: overlays.length, overlay: overlay.path, failed });
-    return r;
-  });
+  const rendered = await mapPool(
+    overlays,
+    options.renderer.lanes ?? options.concurrency,
+    async (overlay) => {
+      if (failedDiscovery !== undefined) throw failedDiscovery;
+      const found: FindingInput[] = [];
+      const r = await renderOverlay(overlay, { ...options, walk }, (f) => found.push(f));
+      firstRendered();
+      releaseRenderedText(r);
+      const parsed = r.resources;
+      if (unpacked + parsed.length > keepUnpacked) packs.pack(r);
+      else unpacked += parsed.length;
+      for (const f of onShells(found, parsed, r.resources)) collector.add(f);
+      // Every Secret value is known to the redactor before any finding is formatted (the objects are still cached).
+      collector.redactor.addObjects(r.resources.map((res) => res.object));
+      head.observe(r);
+      done++;
+      if (r.status !== 'ok') failed++;
+      options.onProgress?.({ done, total: overlays.length, overlay: overlay.path, failed });
+      return r;
+    },
+    renderOrder(overlays, defined.namespaces),
+  );
   firstRendered(); // no overlay rendered: the checks load now
   if (options.signal?.aborted) throw new Error('interrupted');
   // The renders' garbage goes before the Argo CD checks (or a narrowed run's memo save) add theirs: on the
@@ -263,4 +273,19 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
   );
   await results.store({ findings: resolved.findings, containers: resolved.containers }, summaries, elsewhere);
   return finish(options, resolved, summaries, facts);
+}
+
+/**
+ * Platform overlays (any layer but apps) render first: their objects are context of every other env's policy
+ * evaluation, which the policy check starts while the apps render (checks/policy/early.ts). Apps follow grouped by
+ * the namespace their kustomization sets, so that the overlays sharing a namespace (one part of that evaluation)
+ * render together and their part is complete early. Results keep the overlays' own order.
+ */
+export function renderOrder(overlays: readonly Overlay[], namespaces?: ReadonlyMap<string, string>): number[] {
+  const first: number[] = [];
+  const then: number[] = [];
+  overlays.forEach((o, i) => (o.layer === 'apps' ? then : first).push(i));
+  const ns = (i: number): string => namespaces?.get(overlays[i].path) ?? '';
+  then.sort((a, b) => (ns(a) < ns(b) ? -1 : ns(a) > ns(b) ? 1 : a - b));
+  return [...first, ...then];
 }

@@ -199,7 +199,19 @@ export type StartContext = Pick<
   'root' | 'config' | 'kubernetesVersion' | 'mode' | 'files' | 'changeHistory'
 > & {
   signal?: AbortSignal;
+  /** What the run renders (`check` only), for work a check does ahead while it renders. */
+  plan?: RenderPlan;
 };
+
+/** What a run renders, for work done ahead while it renders. */
+export interface RenderPlan {
+  /** The overlays the run renders, in the order `run` gets them (not the order they render in). */
+  overlays: readonly Overlay[];
+  /** Settles once every overlay's env is placed; an env read before may still change. */
+  placed: Promise<unknown>;
+  /** Overlay path → the namespace its kustomization sets, where it sets one (a guess at what it will render). */
+  namespaces?: ReadonlyMap<string, string>;
+}
 
 export interface Check {
   meta: CheckMeta;

@@ -88,6 +88,8 @@ export async function discoverOverlays(
 export interface FoundOverlays extends Pick<DiscoverResult, 'all' | 'nothingToCheck'> {
   /** The overlays after config and path filters (`include`/`exclude`, scope, `--overlay`); `--env` not applied. */
   overlays: Overlay[];
+  /** Folder → the namespace its kustomization sets (`namespace:`), where it sets one. */
+  namespaces: ReadonlyMap<string, string>;
   /** The Argo CD view, env placement and `--env`: the whole DiscoverResult (asked once, later calls share it). */
   complete: () => Promise<DiscoverResult>;
 }
@@ -229,6 +231,7 @@ export async function findOverlays(
   };
   return {
     overlays: found,
+    namespaces,
     all,
     ...(nothingToCheck ? { nothingToCheck } : {}),
     complete: () => (completing ??= complete()),

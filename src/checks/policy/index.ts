@@ -25,6 +25,7 @@ import {
 import { AUDITED_KUSTOMIZATION_FIELDS, AUDITED_POLICY_SOURCES, partitionEnv, partitionFacts } from './partition.js';
 import { heapIsCompact } from '../../util/heap.js';
 import { SandboxedPolicy, type SandboxLimits } from './sandbox.js';
+import { EarlyPolicy } from './early.js';
 import {
   buildEnvInputJson,
   buildInput,
@@ -119,6 +120,22 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
   // what that mode saves (large bench repo: 195-217 MB peak with it, 173-175 without; wall within the noise).
   const wantsOffThread = (resources: number): boolean =>
     options.offThread ?? (resources >= OFF_THREAD_RESOURCES && !heapIsCompact());
+  /** Parts evaluated while the overlays render (early.ts), and the in-process engine loaded for them. */
+  let early: { root: string; policy: EarlyPolicy } | undefined;
+  let inProcess: Promise<BuiltinModule> | undefined;
+  let bundleRead: Promise<PolicyBundle> | undefined;
+  /**
+   * The engine of the early rounds: the worker once it runs; in this process only in a run that keeps its memory
+   * small (no worker there) or when told to (tests); else none yet (a small run so far: its tail is short anyway).
+   */
+  const earlyEngine = async (): Promise<{ evaluate: BuiltinModule['engine']['evaluate'] } | undefined> => {
+    const bundle = await (bundleRead ??= readBundle(options.bundleDir));
+    if (bundle.manifest.sourcesSha256 !== AUDITED_POLICY_SOURCES) return undefined; // not partitioned: no parts
+    if (offThread) return await offThread;
+    if (options.offThread !== false && !heapIsCompact()) return undefined;
+    inProcess ??= loadBuiltin(bundle, true, undefined);
+    return (await inProcess).engine;
+  };
   return {
     meta: {
       id: 'policy',
@@ -143,6 +160,22 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
       rendered += overlay.resources.length;
       // The worker starts while the last overlays render, so it is ready when run() begins.
       if (wantsOffThread(rendered)) startOffThread(ctx);
+      if (ctx.mode === 'check' && ctx.plan && options.partition !== false && kept && overlay.resources.length > 0) {
+        if (early?.root !== ctx.root) {
+          const sources = kept.sources;
+          early = {
+            root: ctx.root,
+            policy: new EarlyPolicy({
+              plan: ctx.plan,
+              params: readPolicyConfig(options.config ?? ctx.config.policy).params,
+              kustomization: (r) => sources.get(r),
+              engine: earlyEngine,
+              ...(ctx.signal ? { signal: ctx.signal } : {}),
+            }),
+          };
+        }
+        early.policy.observe(overlay);
+      }
     },
     async run(ctx: CheckContext): Promise<void> {
       const config = readPolicyConfig(options.config ?? ctx.config.policy);
@@ -152,13 +185,19 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
       offThread = undefined; // one run's worker: the next run of this check starts its own
       const read = kept?.root === ctx.root ? kept.sources : undefined;
       kept = undefined;
+      const ahead = early?.root === ctx.root ? early.policy : undefined;
+      early = undefined;
+      await ahead?.stop(); // its round under way uses the engine: it ends first
+      const loaded = worker ? undefined : inProcess?.catch(() => undefined);
+      inProcess = undefined;
+      bundleRead = undefined;
       let custom: CustomModule | undefined;
       try {
-        const builtin = await loadBuiltin(bundle, options.partition ?? true, worker);
+        const builtin = (await loaded) ?? (await loadBuiltin(bundle, options.partition ?? true, worker));
         custom = config.customDir
           ? await loadCustom(ctx, config.customDir, bundle, config.customLimits, options.opa)
           : undefined;
-        await evaluateAll(ctx, config, builtin, custom, read);
+        await evaluateAll(ctx, config, builtin, custom, read, ahead);
       } finally {
         await worker?.dispose();
         await custom?.dispose();
@@ -177,8 +216,10 @@ async function evaluateAll(
   builtin: BuiltinModule,
   custom: CustomModule | undefined,
   read?: WeakMap<RenderedOverlay, Promise<KustomizationSource | null>>,
+  early?: EarlyPolicy,
 ): Promise<void> {
-  const appProjects = ctx.resources.filter(isAppProject).map((r) => r.object);
+  const projects = ctx.resources.filter(isAppProject);
+  const appProjects = projects.map((r) => r.object);
   const kustomizations = new Map<RenderedOverlay, KustomizationSource | null>();
   // Only what the audited rules read of a kustomization; a bundle whose rules were not audited gets the whole object.
   const fields = builtin.partition ? AUDITED_KUSTOMIZATION_FIELDS : undefined;
@@ -225,6 +266,13 @@ async function evaluateAll(
     for (const { group, shared } of partitionEnv(whole, sharedResources(ctx.overlays, env), {
       partition: builtin.partition,
     })) {
+      // Evaluated while the overlays rendered, from the same objects (early.ts): that verdict is this one.
+      const kept = builtin.partition ? early?.take({ group, shared }, projects) : undefined;
+      if (kept) {
+        pending.push({ env, group, owners: kept.owners, violations: Promise.resolve(kept.violations) });
+        if (pending.length >= IN_FLIGHT) await settle(pending.shift()!);
+        continue;
+      }
       // Written as JSON from the resources' own JSON: a packed overlay's objects are not made for the engine.
       const input = buildEnvInputJson(group, shared, appProjects, config.params);
       const violations = builtin.engine.evaluate(input); // a worker takes input.json away: owners stay here

@@ -1,0 +1,347 @@
+/**
+ * Issue 20: the built-in policies' parts are evaluated while the overlays render (checks/policy/early.ts), and run()
+ * takes a kept verdict only for a part whose input is made of the very same objects. Whatever order the overlays
+ * render in, whatever arrives late (an AppProject, a ClusterRole, an overlay joining a namespace its kustomization
+ * did not announce), the findings must be exactly those of the evaluation after the last render.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createPolicyCheck } from '../../src/checks/policy/index.js';
+import { EarlyPolicy } from '../../src/checks/policy/early.js';
+import { renderOrder } from '../../src/pipeline.js';
+import type { Check, FindingInput, RenderedOverlay, StartContext } from '../../src/types.js';
+import { overlayFromYaml, runOn } from './helpers.js';
+
+const DIGEST = `@sha256:${'a'.repeat(64)}`;
+
+const store = (name: string, ns: string): string => `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: ${name}-db, namespace: ${ns}}
+spec:
+  template:
+    metadata: {labels: {app: ${name}-db}}
+    spec:
+      containers:
+        - name: db
+          image: docker.io/postgis/postgis:16${DIGEST}
+          envFrom: [{secretRef: {name: ${name}-db-credentials}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}-db, namespace: ${ns}}
+spec: {selector: {app: ${name}-db}}
+`;
+
+/** An app: a Deployment (pinned or not), a Route to its store when it has one, a RoleBinding to a ClusterRole. */
+const web = (name: string, ns: string, opts: { pinned: boolean; routeTo?: string; reader?: string }): string =>
+  `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: quay.io/kfm/${name}:1.0${opts.pinned ? DIGEST : ''}
+` +
+  (opts.routeTo
+    ? `---
+apiVersion: route.openshift.io/v1
+kind: Route
+metadata: {name: to-db, namespace: ${ns}}
+spec: {to: {kind: Service, name: ${opts.routeTo}-db}}
+`
+    : '') +
+  (opts.reader
+    ? `---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: reader, namespace: ${ns}}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ${opts.reader}}
+subjects: [{kind: ServiceAccount, name: ${name}}]
+`
+    : '');
+
+const PROJECT = `apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: apps, namespace: openshift-gitops}
+spec:
+  sourceRepos: ['*']
+  destinations: [{server: '*', namespace: '*'}]
+  clusterResourceWhitelist: [{group: '*', kind: '*'}]
+`;
+
+const CLUSTER_ROLE = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: secret-reader}
+rules: [{apiGroups: [""], resources: [secrets], verbs: [get, list]}]
+`;
+
+interface Planned {
+  rendered: RenderedOverlay;
+  /** The namespace its kustomization sets (what the plan announces). */
+  ns?: string;
+}
+
+function overlay(layer: string, name: string, env: string, yaml: string, ns?: string): Planned {
+  return {
+    rendered: overlayFromYaml(yaml, {
+      path: `${layer}/${name}/overlays/${env}`,
+      env,
+      layer,
+      ...(layer === 'apps' ? { app: name } : {}),
+    }),
+    ...(ns ? { ns } : {}),
+  };
+}
+
+/**
+ * Two envs of twelve apps in four team namespaces each (apps of a team share a namespace: one part), stores, routes
+ * to them, unpinned images, RoleBindings to a ClusterRole; platform overlays with default-deny for some namespaces,
+ * the ClusterRole and the AppProject.
+ */
+function repo(): Planned[] {
+  const out: Planned[] = [];
+  for (const env of ['dev', 'prod']) {
+    for (let i = 0; i < 12; i++) {
+      const ns = `team-${i % 4}-${env}`;
+      const name = `app-${String(i).padStart(2, '0')}`;
+      const yaml =
+        i % 4 === 0
+          ? store(name, ns)
+          : web(name, ns, {
+              pinned: i % 3 !== 0,
+              routeTo: i % 4 === 1 ? `app-${String(i - 1).padStart(2, '0')}` : undefined,
+              // secret-reader is the platform's; late-reader is declared only by a late overlay (zz-roles).
+              ...(i % 5 === 0 ? { reader: 'secret-reader' } : i % 4 === 2 ? { reader: 'late-reader' } : {}),
+            });
+      out.push(overlay('apps', name, env, yaml, ns));
+    }
+    out.push(
+      overlay(
+        'core',
+        'baseline',
+        env,
+        `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: team-1-${env}}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+---
+${CLUSTER_ROLE}`,
+      ),
+    );
+  }
+  out.push(overlay('bootstrap', 'argocd', 'default', PROJECT));
+  return out.sort((a, b) => a.rendered.overlay.path.localeCompare(b.rendered.overlay.path));
+}
+
+const brief = (f: FindingInput): string =>
+  JSON.stringify([f.ruleId, f.overlay, f.resource?.id.kind, f.resource?.id.name, f.path, f.message]);
+
+/** What the check reports when it sees the overlays only after the last render (no early round). */
+async function afterLastRender(planned: Planned[]): Promise<string[]> {
+  return (
+    await runOn(
+      createPolicyCheck({ offThread: false }),
+      planned.map((p) => p.rendered),
+    )
+  ).map(brief);
+}
+
+const namespacesOf = (planned: Planned[]): Map<string, string> =>
+  new Map(planned.filter((p) => p.ns).map((p) => [p.rendered.overlay.path, p.ns!]));
+
+/** The pipeline's render order for these overlays. */
+const orderOf = (planned: Planned[]): number[] =>
+  renderOrder(
+    planned.map((p) => p.rendered.overlay),
+    namespacesOf(planned),
+  );
+
+/**
+ * The check as the pipeline drives it: observe() as each overlay renders, in `order`, then run(). Renders take
+ * `pauseMs` each (a worker's start-up takes ~0.1 s: with no pause the run would begin before its first round).
+ */
+async function runObserved(
+  check: Check,
+  planned: Planned[],
+  order: number[],
+  options: { placed?: Promise<unknown>; pauseMs?: number } = {},
+): Promise<FindingInput[]> {
+  const overlays = planned.map((p) => p.rendered);
+  const ctx: StartContext = {
+    root: '/nonexistent',
+    config: {},
+    kubernetesVersion: '1.33',
+    mode: 'check',
+    plan: {
+      overlays: overlays.map((o) => o.overlay),
+      placed: options.placed ?? Promise.resolve(),
+      namespaces: namespacesOf(planned),
+    },
+  };
+  for (const i of order) {
+    check.observe!(overlays[i], ctx);
+    // The renders' replies come one by one: the rounds run in between.
+    if (options.pauseMs) await new Promise<void>((res) => setTimeout(res, options.pauseMs));
+    else await new Promise<void>((res) => setImmediate(res));
+  }
+  return runOn(check, overlays);
+}
+
+function takenCount() {
+  const take = vi.spyOn(EarlyPolicy.prototype, 'take');
+  return {
+    spy: take,
+    count: () => take.mock.results.filter((r) => r.value !== undefined).length,
+    restore: () => take.mockRestore(),
+  };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('policy parts evaluated while the overlays render (issue 20)', () => {
+  it('takes the early verdicts and reports exactly what the evaluation after the last render reports', async () => {
+    const planned = repo();
+    const after = await afterLastRender(planned);
+    const rules = new Set(after.map((b) => (JSON.parse(b) as string[])[0]));
+    expect(rules.size).toBeGreaterThanOrEqual(3);
+    const order = orderOf(planned);
+    for (const offThread of [false, true]) {
+      const taken = takenCount();
+      const early = (
+        await runObserved(createPolicyCheck({ offThread }), planned, order, { pauseMs: offThread ? 25 : 0 })
+      ).map(brief);
+      expect(taken.count(), `offThread ${offThread}: parts taken from the early rounds`).toBeGreaterThan(0);
+      taken.restore();
+      expect(early).toEqual(after);
+    }
+  });
+
+  it('evaluates again what changed after its early round: a late AppProject, a late ClusterRole, an unannounced join', async () => {
+    const planned = repo();
+    const after = await afterLastRender(planned);
+    // Apps in path order, platform last: the AppProject and the ClusterRole come after every app's first round.
+    const appsFirst = [
+      ...planned.flatMap((p, i) => (p.rendered.overlay.layer === 'apps' ? [i] : [])),
+      ...planned.flatMap((p, i) => (p.rendered.overlay.layer !== 'apps' ? [i] : [])),
+    ];
+    expect((await runObserved(createPolicyCheck({ offThread: false }), planned, appsFirst)).map(brief)).toEqual(after);
+
+    // An overlay that announces team-9 but renders into team-2-prod, last: it joins a part evaluated early.
+    const liar = overlay(
+      'apps',
+      'zz-liar',
+      'prod',
+      web('zz-liar', 'team-2-prod', { pinned: false, reader: 'secret-reader' }),
+      'team-9-prod',
+    );
+    // A late app overlay declaring the ClusterRole that earlier dev apps bind (KFM-RBAC-005 once it is known).
+    const roles = overlay(
+      'apps',
+      'zz-roles',
+      'dev',
+      CLUSTER_ROLE.replace('secret-reader', 'late-reader'),
+      'team-8-dev',
+    );
+    // A late AppProject in an app overlay, in every part's input: the apps' project, allowing team-0 only (KFM-FK-002
+    // for every other app's objects, in both envs).
+    const project = overlay(
+      'apps',
+      'zz-project',
+      'dev',
+      PROJECT.replace('name: apps', 'name: kfm-apps').replace("namespace: '*'}]", "namespace: 'team-0-*'}]"),
+      'team-7-dev',
+    );
+    // Each late overlay alone, then all three: renders that take a while, so that every round runs (team-1's and
+    // team-2's parts, which the late objects change, are evaluated early).
+    for (const [late, expectTaken] of [
+      [[project], false], // in every part's input: no early verdict holds
+      [[roles], true], // context of the other dev parts; prod's parts hold
+      [[liar], true], // joins team-2-prod's part; the others hold
+      [[liar, roles, project], false],
+    ] as [Planned[], boolean][]) {
+      const all = [...planned, ...late];
+      const expected = await afterLastRender(all);
+      const order = orderOf(all);
+      // The late ones come last (their announced namespaces sort last).
+      expect(order.slice(-late.length).every((i) => all[i].rendered.overlay.app?.startsWith('zz-'))).toBe(true);
+      const taken = takenCount();
+      const got = (await runObserved(createPolicyCheck({ offThread: false }), all, order, { pauseMs: 20 })).map(brief);
+      const name = late.map((p) => p.rendered.overlay.app).join('+');
+      expect(got, name).toEqual(expected);
+      // What only the late objects bring, on parts evaluated long before them.
+      const brought = expected.filter((b) => !after.includes(b)).map((b) => JSON.parse(b) as string[]);
+      if (late.includes(project))
+        expect(brought.filter((f) => f[0] === 'KFM-FK-002' && !f[1].includes('zz-')).length, name).toBeGreaterThan(5);
+      if (late.includes(roles))
+        expect(
+          brought.filter((f) => f[0] === 'KFM-RBAC-005' && f[1].startsWith('apps/app-')).length,
+          name,
+        ).toBeGreaterThan(0);
+      if (late.includes(liar)) expect(brought.filter((f) => f[1].includes('zz-liar')).length, name).toBeGreaterThan(0);
+      if (expectTaken) expect(taken.count(), name).toBeGreaterThan(0);
+      else {
+        // Early verdicts were made, and none held.
+        expect(taken.count(), name).toBe(0);
+        expect((taken.spy.mock.instances[0] as unknown as EarlyPolicy).unused, name).toBeGreaterThan(5);
+      }
+      taken.restore();
+    }
+  });
+
+  it('guesses nothing before the envs are placed, nor when the engine would be a new worker for a small run', async () => {
+    const planned = repo();
+    const order = renderOrder(planned.map((p) => p.rendered.overlay));
+    const evaluate = vi.spyOn(
+      EarlyPolicy.prototype as unknown as { evaluateRound: () => Promise<void> },
+      'evaluateRound',
+    );
+    let place: () => void = () => undefined;
+    const placed = new Promise<void>((res) => (place = res));
+    const check = createPolicyCheck({ offThread: false });
+    const after = await afterLastRender(planned);
+    const found = runObserved(check, planned, order, { placed });
+    const result = (await found).map(brief);
+    expect(evaluate).not.toHaveBeenCalled();
+    place();
+    expect(result).toEqual(after);
+    evaluate.mockClear();
+    // Default options, a small run (no worker, memory not kept small): no round evaluates anything.
+    const taken = takenCount();
+    expect((await runObserved(createPolicyCheck(), planned, order)).map(brief)).toEqual(after);
+    expect(taken.count()).toBe(0);
+    taken.restore();
+  });
+
+  it('renders platform overlays first, then apps grouped by the namespace their kustomization sets', () => {
+    const o = (path: string, layer: string) => ({
+      path,
+      absPath: `/r/${path}`,
+      env: 'dev',
+      layer,
+      kustomizationFile: 'kustomization.yaml',
+    });
+    const overlays = [
+      o('apps/a/overlays/dev', 'apps'),
+      o('apps/b/overlays/dev', 'apps'),
+      o('apps/c/overlays/dev', 'apps'),
+      o('apps/d/overlays/dev', 'apps'),
+      o('core/x', 'core'),
+      o('bootstrap/overlays/default', 'bootstrap'),
+    ];
+    const ns = new Map([
+      ['apps/a/overlays/dev', 'team-2'],
+      ['apps/b/overlays/dev', 'team-1'],
+      ['apps/c/overlays/dev', 'team-2'],
+    ]);
+    expect(renderOrder(overlays, ns).map((i) => overlays[i].path)).toEqual([
+      'core/x',
+      'bootstrap/overlays/default',
+      'apps/d/overlays/dev', // no namespace announced: first, in path order
+      'apps/b/overlays/dev',
+      'apps/a/overlays/dev',
+      'apps/c/overlays/dev',
+    ]);
+    expect(renderOrder(overlays)).toEqual([4, 5, 0, 1, 2, 3]);
+  });
+});
