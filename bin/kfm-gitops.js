@@ -7,9 +7,11 @@ import { setFlagsFromString } from 'node:v8';
 // and optimised again by TurboFan before the run ends: on the medium bench repo TurboFan's background threads took
 // 0.9 s of the process's 3.4 s CPU (cold check; --no-concurrent-recompilation moved it onto the main thread). Four
 // times the budget leaves only the truly hot code to TurboFan: 3.4 → 2.5 s CPU on medium, the same on the large
-// repo, no change of findings (measured per thread, node 20). Set before the CLI's code is loaded, so every
-// function starts with it.
-setFlagsFromString('--interrupt-budget=270000');
+// repo, no change of findings (measured per thread, node 20). Eight times (issue 20, later): TurboFan still took
+// ~0.4 s of medium's CPU; node CPU 1.80 → 1.70 s on medium and 9.65 → 9.30 s on large (render cache warm, 3-4 runs
+// each, the main thread ~0.1 s slower), wall the same. Set before the CLI's code is loaded, so every function starts
+// with it.
+setFlagsFromString('--interrupt-budget=540000');
 const { main } = await import('../dist/cli/main.js');
 
 // Fail closed: if the event loop ever drains while the run is still pending (a promise nothing will settle), Node
