@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPolicyCheck } from '../../src/checks/policy/index.js';
 import { EarlyPolicy } from '../../src/checks/policy/early.js';
+import { PolicyEngine, type JsonInput } from '../../src/checks/policy/engine.js';
 import { renderOrder } from '../../src/pipeline.js';
 import type { Check, FindingInput, RenderedOverlay, StartContext } from '../../src/types.js';
 import { overlayFromYaml, runOn } from './helpers.js';
@@ -311,6 +312,35 @@ describe('policy parts evaluated while the overlays render (issue 20)', () => {
     expect((await runObserved(createPolicyCheck(), planned, order)).map(brief)).toEqual(after);
     expect(taken.count()).toBe(0);
     taken.restore();
+  });
+
+  it('evaluates each overlay early at most once: a part that keeps growing is left to the end', async () => {
+    // Five overlays announcing no namespace but rendering into one (a part that grows a member at a time), each
+    // followed by seven apps of their own namespaces, so that the growing part is never among the last rendered.
+    const planned: Planned[] = [overlay('core', 'baseline', 'prod', CLUSTER_ROLE)];
+    const order = [0];
+    for (let a = 0; a < 5; a++) {
+      const name = `grow-${a}`;
+      order.push(planned.push(overlay('apps', name, 'prod', web(name, 'shared', { pinned: a % 2 === 0 }))) - 1);
+      for (let b = 0; b < 7; b++) {
+        const other = `own-${a}-${b}`;
+        order.push(planned.push(overlay('apps', other, 'prod', web(other, other, { pinned: true }), other)) - 1);
+      }
+    }
+    const total = planned.reduce((n, p) => n + p.rendered.resources.length, 0);
+    const after = await afterLastRender(planned);
+    const evaluate = vi.spyOn(PolicyEngine.prototype, 'evaluate');
+    const check = createPolicyCheck({ offThread: false });
+    let early = 0;
+    const run = check.run.bind(check);
+    check.run = (ctx) => {
+      // What was evaluated before run(): the early rounds' work.
+      early = evaluate.mock.calls.reduce((n, [input]) => n + (input as JsonInput).resourceCount, 0);
+      return run(ctx);
+    };
+    expect((await runObserved(check, planned, order, { pauseMs: 5 })).map(brief)).toEqual(after);
+    expect(early).toBeGreaterThan(total / 2); // the rounds did evaluate
+    expect(early).toBeLessThanOrEqual(total);
   });
 
   it('renders platform overlays first, then apps grouped by the namespace their kustomization sets', () => {

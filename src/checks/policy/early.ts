@@ -62,8 +62,12 @@ export class EarlyPolicy {
   /** The namespace keys of an overlay's objects (partition.ts), once per overlay. */
   private readonly keysOf = new WeakMap<RenderedOverlay, ReadonlySet<string>>();
   private readonly results = new Map<string, EarlyResult>();
-  /** Keys evaluated (kept or failed): a part is not evaluated twice for the same input. */
-  private readonly tried = new Set<string>();
+  /**
+   * Overlays already in an early evaluation: a part holding one is not evaluated early again (run() evaluates it if
+   * it changed). So the early work stays within one evaluation of what rendered, whatever the repo does: without it,
+   * overlays that announce no namespace but share one would make a part that grows and is evaluated again each round.
+   */
+  private readonly evaluated = new WeakSet<RenderedOverlay>();
   private readonly ids = new WeakMap<object, number>();
   private nextId = 1;
   private platformLeft: number;
@@ -213,9 +217,9 @@ export class EarlyPolicy {
           this.dirty.add(env);
           continue;
         }
+        if (part.group.members.some((m) => this.evaluated.has(m.rendered))) continue;
+        for (const m of part.group.members) this.evaluated.add(m.rendered);
         const key = this.keyOf(part, appProjects);
-        if (this.tried.has(key)) continue;
-        this.tried.add(key);
         const input = buildEnvInputJson(
           part.group,
           part.shared,
