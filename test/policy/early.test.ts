@@ -166,12 +166,12 @@ async function runObserved(
   check: Check,
   planned: Planned[],
   order: number[],
-  options: { placed?: Promise<unknown>; pauseMs?: number } = {},
+  options: { placed?: Promise<unknown>; pauseMs?: number; observedConfig?: StartContext['config'] } = {},
 ): Promise<FindingInput[]> {
   const overlays = planned.map((p) => p.rendered);
   const ctx: StartContext = {
     root: '/nonexistent',
-    config: {},
+    config: options.observedConfig ?? {},
     kubernetesVersion: '1.33',
     mode: 'check',
     plan: {
@@ -311,6 +311,20 @@ describe('policy parts evaluated while the overlays render (issue 20)', () => {
     const taken = takenCount();
     expect((await runObserved(createPolicyCheck(), planned, order)).map(brief)).toEqual(after);
     expect(taken.count()).toBe(0);
+    taken.restore();
+  });
+
+  it('takes no early verdict made with other params than the run has', async () => {
+    const planned = repo();
+    const after = await afterLastRender(planned);
+    const taken = takenCount();
+    const observedConfig = { policy: { appProject: 'elsewhere' } } as StartContext['config'];
+    const got = await runObserved(createPolicyCheck({ offThread: false }), planned, orderOf(planned), {
+      observedConfig,
+    });
+    expect(got.map(brief)).toEqual(after);
+    expect(taken.count()).toBe(0);
+    expect((taken.spy.mock.instances[0] as unknown as EarlyPolicy).unused).toBeGreaterThan(5);
     taken.restore();
   });
 

@@ -150,10 +150,10 @@ export class EarlyPolicy {
     await this.round;
   }
 
-  /** The kept result for this exact input, once (undefined: evaluate it). */
-  take(part: EnvPart, appProjects: readonly Resource[]): EarlyResult | undefined {
+  /** The kept result for this exact input (the run's own params, as JSON), once; undefined: evaluate it. */
+  take(part: EnvPart, appProjects: readonly Resource[], params: string): EarlyResult | undefined {
     if (this.results.size === 0) return undefined;
-    const key = this.keyOf(part, appProjects);
+    const key = this.keyOf(part, appProjects, params);
     const kept = this.results.get(key);
     this.results.delete(key);
     return kept;
@@ -178,13 +178,13 @@ export class EarlyPolicy {
    * Every object the part's input is made of, by identity: the same key means the same objects, written the same
    * way (buildEnvInputJson reads nothing else but the env and the params, which are in the key too).
    */
-  private keyOf(part: EnvPart, appProjects: readonly Resource[]): string {
+  private keyOf(part: EnvPart, appProjects: readonly Resource[], params: string): string {
     const members = part.group.members.map((m) => `${this.id(m.rendered)}:${this.id(m.kustomization)}`).join(',');
     const shared = part.shared.map((r) => this.id(r)).join(',');
     const projects = appProjects.map((r) => this.id(r)).join(',');
     // Hashed: a part's shared context may list thousands of objects, and a key is kept per part evaluated.
     return createHash('sha256')
-      .update(`${JSON.stringify(part.group.env)}|${members}|${shared}|${projects}|${this.params}`)
+      .update(`${JSON.stringify(part.group.env)}|${members}|${shared}|${projects}|${params}`)
       .digest('base64');
   }
 
@@ -219,7 +219,7 @@ export class EarlyPolicy {
         }
         if (part.group.members.some((m) => this.evaluated.has(m.rendered))) continue;
         for (const m of part.group.members) this.evaluated.add(m.rendered);
-        const key = this.keyOf(part, appProjects);
+        const key = this.keyOf(part, appProjects, this.params);
         const input = buildEnvInputJson(
           part.group,
           part.shared,

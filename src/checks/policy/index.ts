@@ -220,6 +220,7 @@ async function evaluateAll(
 ): Promise<void> {
   const projects = ctx.resources.filter(isAppProject);
   const appProjects = projects.map((r) => r.object);
+  const params = JSON.stringify(config.params); // an early verdict is taken only for the same params too
   const kustomizations = new Map<RenderedOverlay, KustomizationSource | null>();
   // Only what the audited rules read of a kustomization; a bundle whose rules were not audited gets the whole object.
   const fields = builtin.partition ? AUDITED_KUSTOMIZATION_FIELDS : undefined;
@@ -267,7 +268,7 @@ async function evaluateAll(
       partition: builtin.partition,
     })) {
       // Evaluated while the overlays rendered, from the same objects (early.ts): that verdict is this one.
-      const kept = builtin.partition ? early?.take({ group, shared }, projects) : undefined;
+      const kept = builtin.partition ? early?.take({ group, shared }, projects, params) : undefined;
       if (kept) {
         pending.push({ env, group, owners: kept.owners, violations: Promise.resolve(kept.violations) });
         if (pending.length >= IN_FLIGHT) await settle(pending.shift()!);
