@@ -36,6 +36,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_BIN, BENCH_TOOLS, benchToolsReady } from '../scripts/bench-tools.mjs';
 import { DEFAULT_SEED, GENERATOR_VERSION, generateRepo, SIZES } from './generate.mjs';
+import { pairWithLarge } from './pair.mjs';
 import { RULES_JSON, writeConftestPolicies } from './glue/conftest-policies.mjs';
 import { writeKubeconformSchemas } from './glue/kubeconform-schemas.mjs';
 
@@ -66,6 +67,8 @@ export const TARGETS = {
   startupWarmWallS: { max: 0.2 },
   // Issue 20: memory stays flat as the repo grows (≈ 150k resources)
   peakRssMbXlarge: { max: 250 },
+  // Issue 20: time linear in size (xlarge has 5× large's resources), against the recorded large run
+  xlargeOverLarge: { max: 5.3 },
 };
 
 // ------------------------------------------------------------------------------------------------ helpers
@@ -629,6 +632,15 @@ async function main() {
   if (opts.size === 'large') targets.peakRssMbLarge30k = target('peakRssMbLarge30k', peakRssMb);
   targets.brokenWarmOverCold = target('brokenWarmOverCold', ratios.brokenWarmOverCold, { cpu: ratios.cpu.brokenWarmOverCold });
   targets.startupWarmWallS = target('startupWarmWallS', startupWallS, { cpuS: medCpu.startup === null ? null : Math.round(medCpu.startup) / 1000 });
+  if (opts.size === 'xlarge') {
+    const paired = pairWithLarge(med.cold, join(projectRoot, 'bench', 'results'));
+    if (paired) {
+      const { value, ...against } = paired;
+      targets.xlargeOverLarge = target('xlargeOverLarge', value, { against });
+      if (against.hoursBefore === null || against.hoursBefore > 6)
+        notes.push(`xlargeOverLarge pairs with a large run ${against.hoursBefore ?? '?'} h older: run both sizes in the same hour`);
+    } else notes.push('xlargeOverLarge: no large run recorded in bench/results/large.json (run --size large first)');
+  }
 
   // Fairness checks: every contender must have looked at the same overlays and found the repo clean.
   for (const s of samples.cold) {
@@ -713,7 +725,8 @@ function printSummary(r) {
     const bound = t.max !== undefined ? `≤ ${t.max}` : `≥ ${t.min}`;
     const mark = t.met === null ? '  n/a' : t.met ? '  met' : '  MISSED';
     const cpu = t.cpu !== undefined ? `; CPU ${t.cpu ?? '—'}` : t.cpuS !== undefined ? `; CPU ${t.cpuS ?? '—'} s` : '';
-    line(name, `${t.value ?? '—'} (${bound})${mark}${cpu}`);
+    const against = t.against ? `; against the large run of ${t.against.largeStartedAt} (${t.against.hoursBefore} h before, ${(t.against.largeColdMs / 1000).toFixed(2)} s)` : '';
+    line(name, `${t.value ?? '—'} (${bound})${mark}${cpu}${against}`);
   }
   line('check cold / kfm-render floor', `${r.ratios.checkColdOverWorkerFloor ?? '—'} (not a target: what checking adds to rendering)`);
   line('same ratios in CPU time', Object.entries(r.ratios.cpu).map(([k, v]) => `${k} ${v ?? '—'}`).join(', '));
