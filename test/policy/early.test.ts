@@ -159,14 +159,14 @@ const orderOf = (planned: Planned[]): number[] =>
   );
 
 /**
- * The check as the pipeline drives it: observe() as each overlay renders, in `order`, then run(). Renders take
- * `pauseMs` each (a worker's start-up takes ~0.1 s: with no pause the run would begin before its first round).
+ * The check as the pipeline drives it: observe() as each overlay renders, in `order`, then run(). Each render waits
+ * for the early round it started (renders take long next to a round on a real run; here the test decides).
  */
 async function runObserved(
   check: Check,
   planned: Planned[],
   order: number[],
-  options: { placed?: Promise<unknown>; pauseMs?: number; observedConfig?: StartContext['config'] } = {},
+  options: { placed?: Promise<unknown>; observedConfig?: StartContext['config'] } = {},
 ): Promise<FindingInput[]> {
   const overlays = planned.map((p) => p.rendered);
   const ctx: StartContext = {
@@ -180,12 +180,13 @@ async function runObserved(
       namespaces: namespacesOf(planned),
     },
   };
+  const observe = vi.spyOn(EarlyPolicy.prototype, 'observe');
+  await new Promise<void>((res) => setImmediate(res)); // the plan's `placed` is read
   for (const i of order) {
     check.observe!(overlays[i], ctx);
-    // The renders' replies come one by one: the rounds run in between.
-    if (options.pauseMs) await new Promise<void>((res) => setTimeout(res, options.pauseMs));
-    else await new Promise<void>((res) => setImmediate(res));
+    await (observe.mock.instances.at(-1) as EarlyPolicy | undefined)?.settled();
   }
+  observe.mockRestore();
   return runOn(check, overlays);
 }
 
@@ -209,9 +210,7 @@ describe('policy parts evaluated while the overlays render (issue 20)', () => {
     const order = orderOf(planned);
     for (const offThread of [false, true]) {
       const taken = takenCount();
-      const early = (
-        await runObserved(createPolicyCheck({ offThread }), planned, order, { pauseMs: offThread ? 25 : 0 })
-      ).map(brief);
+      const early = (await runObserved(createPolicyCheck({ offThread }), planned, order)).map(brief);
       expect(taken.count(), `offThread ${offThread}: parts taken from the early rounds`).toBeGreaterThan(0);
       taken.restore();
       expect(early).toEqual(after);
@@ -267,7 +266,7 @@ describe('policy parts evaluated while the overlays render (issue 20)', () => {
       // The late ones come last (their announced namespaces sort last).
       expect(order.slice(-late.length).every((i) => all[i].rendered.overlay.app?.startsWith('zz-'))).toBe(true);
       const taken = takenCount();
-      const got = (await runObserved(createPolicyCheck({ offThread: false }), all, order, { pauseMs: 20 })).map(brief);
+      const got = (await runObserved(createPolicyCheck({ offThread: false }), all, order)).map(brief);
       const name = late.map((p) => p.rendered.overlay.app).join('+');
       expect(got, name).toEqual(expected);
       // What only the late objects bring, on parts evaluated long before them.
@@ -352,7 +351,7 @@ describe('policy parts evaluated while the overlays render (issue 20)', () => {
       early = evaluate.mock.calls.reduce((n, [input]) => n + (input as JsonInput).resourceCount, 0);
       return run(ctx);
     };
-    expect((await runObserved(check, planned, order, { pauseMs: 5 })).map(brief)).toEqual(after);
+    expect((await runObserved(check, planned, order)).map(brief)).toEqual(after);
     expect(early).toBeGreaterThan(total / 2); // the rounds did evaluate
     expect(early).toBeLessThanOrEqual(total);
   });

@@ -144,6 +144,11 @@ export class EarlyPolicy {
     return false;
   }
 
+  /** Settles when no round is under way (tests drive the rounds one by one with it). */
+  async settled(): Promise<void> {
+    await this.round;
+  }
+
   /** No more rounds; waits for the one under way (run() uses the engine after it). */
   async stop(): Promise<void> {
     this.stopped = true;
