@@ -53,7 +53,7 @@ const MIN_STEP = 8;
 export class EarlyPolicy {
   private readonly order = new Map<Overlay, number>();
   private readonly observed: RenderedOverlay[] = [];
-  /** Observed since the last round: their envs are the ones whose parts may have changed. */
+  /** Observed since the last round (their envs are the ones whose parts may have changed; a round waits for a step). */
   private fresh: RenderedOverlay[] = [];
   private readonly dirty = new Set<string>();
   private projectCount = 0;
@@ -72,7 +72,6 @@ export class EarlyPolicy {
   private nextId = 1;
   private platformLeft: number;
   private placed = false;
-  private sinceRound = 0;
   private readonly step: number;
   private round: Promise<void> | undefined;
   private stopped = false;
@@ -96,9 +95,7 @@ export class EarlyPolicy {
     this.fresh.push(rendered);
     this.arrived(rendered.overlay);
     if (rendered.overlay.layer !== 'apps') this.platformLeft--;
-    this.sinceRound++;
-    if (this.round || this.sinceRound < this.step || !this.placed || this.platformLeft > 0) return;
-    this.sinceRound = 0;
+    if (this.round || this.fresh.length < this.step || !this.placed || this.platformLeft > 0) return;
     // Envs are read now, once placed: an overlay observed before placement is grouped here, not when it came.
     for (const r of this.fresh) this.dirty.add(r.overlay.env);
     this.fresh = [];

@@ -25,7 +25,7 @@ import {
 import { AUDITED_KUSTOMIZATION_FIELDS, AUDITED_POLICY_SOURCES, partitionEnv, partitionFacts } from './partition.js';
 import { heapIsCompact } from '../../util/heap.js';
 import { SandboxedPolicy, type SandboxLimits } from './sandbox.js';
-import { EarlyPolicy } from './early.js';
+import { EarlyPolicy, type EarlyEngine } from './early.js';
 import {
   buildEnvInputJson,
   buildInput,
@@ -128,7 +128,7 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
    * The engine of the early rounds: the worker once it runs; in this process only in a run that keeps its memory
    * small (no worker there) or when told to (tests); else none yet (a small run so far: its tail is short anyway).
    */
-  const earlyEngine = async (): Promise<{ evaluate: BuiltinModule['engine']['evaluate'] } | undefined> => {
+  const earlyEngine = async (): Promise<EarlyEngine | undefined> => {
     const bundle = await (bundleRead ??= readBundle(options.bundleDir));
     if (bundle.manifest.sourcesSha256 !== AUDITED_POLICY_SOURCES) return undefined; // not partitioned: no parts
     if (offThread) return await offThread;
@@ -151,16 +151,15 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
     observe(overlay: RenderedOverlay, ctx: StartContext): void {
       // The partition's facts while the overlay's objects are at hand (run() computes any that are missing).
       for (const r of overlay.resources) partitionFacts(r);
-      if (ctx.mode === 'check' && overlay.resources.length > 0) {
-        if (kept?.root !== ctx.root) kept = { root: ctx.root, sources: new WeakMap() };
-        const source = readKustomization(ctx.root, overlay.overlay, AUDITED_KUSTOMIZATION_FIELDS);
-        source.catch(() => undefined); // run() reads it again and the failure surfaces there
-        kept.sources.set(overlay, source);
-      }
       rendered += overlay.resources.length;
-      // The worker starts while the last overlays render, so it is ready when run() begins.
+      // The worker starts while the last overlays render, so it is ready when run() begins (and for the early rounds).
       if (wantsOffThread(rendered)) startOffThread(ctx);
-      if (ctx.mode === 'check' && ctx.plan && options.partition !== false && kept && overlay.resources.length > 0) {
+      if (ctx.mode !== 'check' || overlay.resources.length === 0) return;
+      if (kept?.root !== ctx.root) kept = { root: ctx.root, sources: new WeakMap() };
+      const source = readKustomization(ctx.root, overlay.overlay, AUDITED_KUSTOMIZATION_FIELDS);
+      source.catch(() => undefined); // run() reads it again and the failure surfaces there
+      kept.sources.set(overlay, source);
+      if (ctx.plan && options.partition !== false) {
         if (early?.root !== ctx.root) {
           const sources = kept.sources;
           early = {
@@ -179,7 +178,8 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
     },
     async run(ctx: CheckContext): Promise<void> {
       const config = readPolicyConfig(options.config ?? ctx.config.policy);
-      const bundle = await readBundle(options.bundleDir);
+      const bundle = await (bundleRead ?? readBundle(options.bundleDir)); // read already if rounds ran
+      bundleRead = undefined;
       if (wantsOffThread(ctx.resources.length)) startOffThread(ctx);
       const worker = await offThread;
       offThread = undefined; // one run's worker: the next run of this check starts its own
@@ -190,7 +190,6 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
       await ahead?.stop(); // its round under way uses the engine: it ends first
       const loaded = worker ? undefined : inProcess?.catch(() => undefined);
       inProcess = undefined;
-      bundleRead = undefined;
       let custom: CustomModule | undefined;
       try {
         const builtin = (await loaded) ?? (await loadBuiltin(bundle, options.partition ?? true, worker));
