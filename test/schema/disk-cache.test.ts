@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSchemaConfig } from '../../src/checks/schema/config.js';
-import { shippedSchemaCacheDir, ValidatorDiskCache } from '../../src/checks/schema/disk-cache.js';
+import { scriptOf, shippedSchemaCacheDir, ValidatorDiskCache } from '../../src/checks/schema/disk-cache.js';
 import { resetEngines } from '../../src/checks/schema/engine.js';
 import { ResourceValidator } from '../../src/checks/schema/validate.js';
 import type { Resource } from '../../src/types.js';
@@ -153,7 +153,7 @@ spec: {name: toolong, tags: [{a: 1}, {a: 1}]}
     expect(inMemory.join('\n')).toContain('["spec","name"]');
     const first = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;
     expect(await run(resources, first)).toEqual(inMemory);
-    const written = readdirSync(join(tmp, 'cache')).filter((f) => f.endsWith('.mjs'));
+    const written = readdirSync(join(tmp, 'cache')).filter((f) => f.endsWith('.js'));
     const texts = written.map((f) => readFileSync(join(tmp, 'cache', f), 'utf8'));
     expect(texts.some((t) => t.includes('require('))).toBe(true);
     // The root validator is written as an expression V8 compiles in one pass (disk-cache.ts eagerModule).
@@ -170,7 +170,10 @@ spec: {name: toolong, tags: [{a: 1}, {a: 1}]}
     for (const f of readdirSync(join(tmp, 'cache'))) {
       const text = readFileSync(join(tmp, 'cache', f), 'utf8');
       const header = text.slice(0, text.indexOf('\n'));
-      writeFileSync(join(tmp, 'cache', f), `${header}\nglobalThis.kfmPlanted = true; export default () => true;\n`);
+      writeFileSync(
+        join(tmp, 'cache', f),
+        `${header}\n(function () { globalThis.kfmPlanted = true; return () => true; })`,
+      );
     }
     const again = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;
     expect(await run(resources, again)).toEqual(verdicts);
@@ -197,7 +200,7 @@ spec: {size: many}
     expect(await run(resources, repo, shipped)).toEqual(inMemory);
     // The CRD object itself and the Deployment: the release's definitions; the Application: the shipped pack.
     expect([repo.stats.writes, shipped.stats.writes]).toEqual([1, 3]);
-    const modules = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.mjs'));
+    const modules = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.js'));
     expect(modules(shippedSchemaCacheDir(env))).toHaveLength(3);
     // Another repository (its own cache empty) loads the shipped validators instead of compiling them.
     const otherRepo = ValidatorDiskCache.open(join(tmp, 'other-cache'), env)!;
@@ -211,13 +214,76 @@ spec: {size: many}
       const text = readFileSync(join(dir, f), 'utf8');
       writeFileSync(
         join(dir, f),
-        `${text.slice(0, text.indexOf('\n'))}\nglobalThis.kfmPlanted = 1; export default () => true;\n`,
+        `${text.slice(0, text.indexOf('\n'))}\n(function () { globalThis.kfmPlanted = 1; return () => true; })`,
       );
     }
     const planted = ValidatorDiskCache.openShipped(env)!;
     expect(await run(resources, otherRepo, planted)).toEqual(inMemory);
     expect(planted.stats).toMatchObject({ hits: 0, rejected: 3 });
     expect((globalThis as { kfmPlanted?: number }).kfmPlanted).toBeUndefined();
+  });
+
+  it("writes V8's code cache once the validators have run, and the next run compiles from it with the same verdicts", async () => {
+    const resources = parse(manifest);
+    const inMemory = await run(resources, undefined);
+    const first = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;
+    expect(await run(resources, first)).toEqual(inMemory);
+    first.writeCodeCaches();
+    // Compiled in memory this run: nothing loaded from disk, so no code cache yet.
+    expect(first.code).toEqual({ used: 0, written: 0 });
+    const second = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;
+    expect(await run(resources, second)).toEqual(inMemory);
+    second.writeCodeCaches();
+    expect(second.code).toEqual({ used: 0, written: 2 });
+    const caches = readdirSync(join(tmp, 'cache')).filter((f) => f.endsWith('.v8'));
+    expect(caches).toHaveLength(2);
+    const third = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;
+    expect(await run(resources, third)).toEqual(inMemory);
+    third.writeCodeCaches();
+    expect(third.code).toEqual({ used: 2, written: 0 });
+    expect(third.stats).toEqual({ hits: 2, writes: 0, rejected: 0 });
+  });
+
+  it('never hands V8 a code cache whose MAC does not verify (bytecode from a pull request is never run)', async () => {
+    const resources = parse(manifest);
+    const inMemory = await run(resources, undefined);
+    await run(resources, ValidatorDiskCache.open(join(tmp, 'cache'), env)!);
+    const filler = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;
+    await run(resources, filler);
+    filler.writeCodeCaches();
+    const dir = join(tmp, 'cache');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.v8'));
+    expect(files).toHaveLength(2);
+    // One cache with its bytes changed under the old MAC, one whose MAC is another user's.
+    const [edited, foreign] = files.map((f) => join(dir, f));
+    const bytes = readFileSync(edited);
+    bytes[bytes.length - 9] ^= 0xff;
+    writeFileSync(edited, bytes);
+    const text = readFileSync(foreign);
+    const newline = text.indexOf(10);
+    writeFileSync(
+      foreign,
+      Buffer.concat([Buffer.from(`kfm-gitops v8 code cache; mac=${'0'.repeat(64)}`), text.subarray(newline)]),
+    );
+    const again = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;
+    expect(await run(resources, again)).toEqual(inMemory);
+    // Neither was used: both scripts compiled from their (authentic) source, and their caches are written anew.
+    expect(again.code.used).toBe(0);
+    again.writeCodeCaches();
+    expect(again.code.written).toBe(2);
+    const healed = ValidatorDiskCache.open(join(tmp, 'cache'), env)!;
+    expect(await run(resources, healed)).toEqual(inMemory);
+    expect(healed.code.used).toBe(2);
+  });
+
+  it('writes an entry only for the shape ajv writes: one export statement, no other import or export', () => {
+    const code = 'const schema1 = {};function validate1(data){return true;}';
+    const exports = 'export const validate = validate1;export default validate1;';
+    expect(scriptOf(`${code}\n${exports}\n`)).toMatch(/return validate1;\n\}\)$/);
+    expect(scriptOf(code)).toBeUndefined();
+    expect(scriptOf(`${code}\n${exports}\n${exports}\n`)).toBeUndefined();
+    expect(scriptOf(`import x from 'y';\n${code}\n${exports}\n`)).toBeUndefined();
+    expect(scriptOf(`${code}\nexport const other = 1;\n${exports}\n`)).toBeUndefined();
   });
 
   it('keys depend on the schema: a changed CRD gets its own module', () => {

@@ -1,6 +1,11 @@
 /**
- * Compiled validators on disk (`<cache root>/schema/<key>.mjs`), so a second run skips ajv compilation — about a
+ * Compiled validators on disk (`<cache root>/schema/<key>.js`), so a second run skips ajv compilation — about a
  * second for a Deployment-sized schema, against ~50 ms to import the module (measured; see bench/schema.bench.mjs).
+ *
+ * An entry is a script (one function expression that returns the validator), not an ES module, so that V8's code
+ * cache can go beside it (`<key>.<flags>.v8`, written after the first run that loaded the script): node 20 has no
+ * code cache for ES modules, and compiling the ~3 MB of validators of the medium bench repo's 23 kinds was ~90 ms of
+ * CPU per cold run as modules, ~65 ms as scripts and ~27 ms from the code cache (issue 20; `vm.Script` `cachedData`).
  *
  * The files are executable code inside the checked repository's folder tree. A pull request could commit a file
  * there, so every module is an authenticated entry (util/cache-auth.ts: an HMAC with a per-user key kept outside
@@ -11,19 +16,41 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { Script } from 'node:vm';
 import { cacheRootDir, ensureIgnoredDir } from '../../util/paths.js';
 import { CacheAuth } from '../../util/cache-auth.js';
-import { pathToFileURL } from 'node:url';
+import { heapIsCompact } from '../../util/heap.js';
 import type { ValidateFunction } from 'ajv';
 import standaloneModule from 'ajv/dist/standalone/index.js';
-import { RUNTIME_NAMES, RUNTIME_URL, type Ajv } from './ajv.js';
+import { formats, regExpEngine, RUNTIME_NAMES, RUNTIME_URL, uniqueErrors, type Ajv } from './ajv.js';
 import { allowedWriteRoots, allowWritesUnder, writeFileAtomicSync } from '../../util/atomic-write.js';
 import { userKeyFile } from '../../util/user-key.js';
 
 /** Bump when the generated code's shape changes (ajv options, runtime names). */
-const CACHE_FORMAT = 3;
+const CACHE_FORMAT = 4;
 const AJV_VERSION = (createRequire(import.meta.url)('ajv/package.json') as { version: string }).version;
 const HEADER = '// kfm-gitops schema validator; mac=';
+/** A code cache file: this line, the MAC, a newline, then V8's bytes. */
+const CODE_HEADER = 'kfm-gitops v8 code cache; mac=';
+/** ajv's runtime helpers, resolved from our own module as our imports are (see save). */
+const runtimeRequire = createRequire(RUNTIME_URL);
+/** The parameters of an entry's function, in the order load() passes them. */
+const SCRIPT_PARAMS = [RUNTIME_NAMES.formats, RUNTIME_NAMES.regExp, RUNTIME_NAMES.unique, 'require'].join(', ');
+
+type Factory = (
+  f: typeof formats,
+  r: typeof regExpEngine,
+  u: typeof uniqueErrors,
+  req: NodeRequire,
+) => ValidateFunction | undefined;
+
+/** A script loaded without a usable code cache: its cache is written once the run has used the validator. */
+interface PendingCode {
+  script: Script;
+  file: string;
+  key: string;
+  bodyMac: string;
+}
 
 type Standalone = (ajv: Ajv, fn: ValidateFunction) => string;
 const standaloneExport = standaloneModule as unknown as Standalone & { default?: Standalone };
@@ -54,7 +81,10 @@ export interface DiskCacheStats {
 
 export class ValidatorDiskCache {
   readonly stats: DiskCacheStats = { hits: 0, writes: 0, rejected: 0 };
+  /** Code caches used (accepted by V8) and written by this cache. */
+  readonly code = { used: 0, written: 0 };
   private writable = true;
+  private pending: PendingCode[] = [];
 
   private constructor(
     readonly dir: string,
@@ -85,26 +115,72 @@ export class ValidatorDiskCache {
   }
 
   async load(key: string): Promise<ValidateFunction | undefined> {
-    const file = join(this.dir, `${key}.mjs`);
+    const file = join(this.dir, `${key}.js`);
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch {
       return undefined; // no entry (or unreadable): a cache miss, the validator compiles in memory
     }
-    if (this.auth.unseal(HEADER, key, text) === undefined) {
+    // The text verified is the text run (never the file again, which could change in between).
+    const body = this.auth.unseal(HEADER, key, text);
+    if (body === undefined) {
       this.stats.rejected++;
       return undefined;
     }
+    const bodyMac = text.slice(HEADER.length, text.indexOf('\n'));
+    const codeFile = join(this.dir, `${key}.${codeCacheTag()}.v8`);
+    const cachedData = this.readCode(codeFile, key, bodyMac);
     try {
-      const mod = (await import(pathToFileURL(file).href)) as { default?: ValidateFunction };
-      if (typeof mod.default !== 'function') return undefined;
+      const script = new Script(body, { filename: file, lineOffset: 1, ...(cachedData ? { cachedData } : {}) });
+      const fn = (script.runInThisContext() as Factory)(formats, regExpEngine, uniqueErrors, runtimeRequire);
+      if (typeof fn !== 'function') return undefined;
+      if (cachedData && !script.cachedDataRejected) this.code.used++;
+      else if (this.writable) this.pending.push({ script, file: codeFile, key, bodyMac });
       this.stats.hits++;
-      return mod.default;
+      return fn;
     } catch {
       this.stats.rejected++;
       return undefined;
     }
+  }
+
+  /**
+   * Writes the code cache of every script this cache loaded without one. Called once the run has validated with
+   * them: V8 then includes the functions compiled since the load, not only the ones compiled with the script.
+   */
+  writeCodeCaches(): void {
+    const pending = this.pending;
+    this.pending = [];
+    for (const p of pending) {
+      try {
+        const bytes = p.script.createCachedData();
+        const mac = this.auth.mac('v8', p.key, codeCacheTag(), p.bodyMac, bytes);
+        writeFileAtomicSync(p.file, Buffer.concat([Buffer.from(`${CODE_HEADER}${mac}\n`), bytes]), { mkdir: false });
+        this.code.written++;
+      } catch {
+        this.writable = false;
+        return;
+      }
+    }
+  }
+
+  /**
+   * The code cache of a script, when authentic: bytes V8 deserialises into bytecode must come from this user's runs
+   * (V8 checks only its own version, flags and the source's length). It is bound to the script's own MAC.
+   */
+  private readCode(file: string, key: string, bodyMac: string): Buffer | undefined {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      return undefined;
+    }
+    const newline = bytes.indexOf(10);
+    if (newline < 0 || bytes.subarray(0, CODE_HEADER.length).toString('latin1') !== CODE_HEADER) return undefined;
+    const data = bytes.subarray(newline + 1);
+    const given = bytes.subarray(CODE_HEADER.length, newline).toString('latin1');
+    return this.auth.verify(given, 'v8', key, codeCacheTag(), bodyMac, data) ? data : undefined;
   }
 
   save(key: string, ajv: Ajv, fn: ValidateFunction): void {
@@ -112,14 +188,12 @@ export class ValidatorDiskCache {
     try {
       // ajv's standalone code loads some runtime helpers with require() (string length, deep equality, URI) even
       // as an ES module; without a `require` in scope such a module never imported and its schema compiled again
-      // on every run (23 shipped schemas on redhat-cop/gitops-catalog, ~3 s of CPU, issue 20). It resolves them
-      // from our own module, as our imports do.
-      const runtime =
-        `import { formats as ${RUNTIME_NAMES.formats}, regExpEngine as ${RUNTIME_NAMES.regExp}, uniqueErrors as ${RUNTIME_NAMES.unique} } from ${JSON.stringify(RUNTIME_URL)};\n` +
-        `import { createRequire as kfmCreateRequire } from 'node:module';\nconst require = kfmCreateRequire(${JSON.stringify(RUNTIME_URL)});\n`;
-      const body = runtime + eagerModule(standaloneCode(ajv, fn), fn);
+      // on every run (23 shipped schemas on redhat-cop/gitops-catalog, ~3 s of CPU, issue 20). The entry is a
+      // as an ES module; load() passes a `require` that resolves them from our own module, as our imports do.
+      const body = scriptOf(eagerModule(standaloneCode(ajv, fn), fn));
+      if (body === undefined) return; // not the shape ajv writes: compiled again next run, never guessed at
       ensureIgnoredDir(this.dir);
-      const file = join(this.dir, `${key}.mjs`);
+      const file = join(this.dir, `${key}.js`);
       writeFileAtomicSync(file, this.auth.seal(HEADER, key, body), { mkdir: false });
       this.stats.writes++;
     } catch {
@@ -152,4 +226,25 @@ export function eagerModule(code: string, fn: ValidateFunction): string {
   const rest = withoutExports.slice(0, start) + (after.startsWith(evaluated) ? after.slice(evaluated.length) : after);
   if (new RegExp(`\\b${name}\\b`).test(rest)) return code;
   return `${withoutExports.slice(0, start)}var ${name} = (${own});${withoutExports.slice(start + own.length)}\n${exports}\n`;
+}
+
+/**
+ * A standalone module as the body of a script: one function expression taking the runtime (SCRIPT_PARAMS) and
+ * returning the root validator. Undefined unless ajv's export statement occurs exactly once and nothing else says
+ * `export` or `import` at a line's start (then the entry is not written, and the validator compiles again next run).
+ */
+export function scriptOf(code: string): string | undefined {
+  const exported = /export const validate = (validate\d+);export default \1;/.exec(code);
+  if (!exported || code.indexOf(exported[0], exported.index + 1) >= 0) return undefined;
+  const rest = code.slice(0, exported.index) + code.slice(exported.index + exported[0].length);
+  if (/(^|\n)\s*(export|import)\b/.test(rest)) return undefined;
+  return `(function (${SCRIPT_PARAMS}) {"use strict";\n${rest}\nreturn ${exported[1]};\n})`;
+}
+
+/**
+ * Which V8 flags a code cache was made under: a run over a large repository switches V8 to --optimize-for-size
+ * (util/heap.ts) and V8 refuses a cache made under other flags; one file per setting keeps both kinds of run served.
+ */
+function codeCacheTag(): string {
+  return heapIsCompact() ? 'compact' : 'default';
 }

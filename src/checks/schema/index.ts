@@ -216,6 +216,9 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
           file: p.resource ? undefined : p.file,
         });
       }
+      // The validators have run: their code caches now hold what the run compiled (disk-cache.ts).
+      caches.repo?.writeCodeCaches();
+      caches.shipped?.writeCodeCaches();
     },
   };
 }
