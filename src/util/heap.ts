@@ -34,6 +34,10 @@ export function sizeHeapFor(kustomizations: number): void {
   if (compact || kustomizations < COMPACT_HEAP_KUSTOMIZATIONS) return;
   compact = true;
   setFlagsFromString('--optimize-for-size');
+  // collectNow's flag, set with this one rather than at the first collection: V8 refuses a code cache made under
+  // other flags, and the schema validators' caches (checks/schema/disk-cache.ts) are loaded while the overlays render
+  // and written after the renders, when a large run collects: the flags must not change in between.
+  setFlagsFromString('--expose-gc');
 }
 
 /**
@@ -54,15 +58,12 @@ let collector: (() => void) | undefined;
  * a large run has just dropped much (issue 20: after the renders, the Argo CD checks and the discovery memo's save,
  * the 7,500-overlay bench repo's heap held ~40-80 MB of garbage that V8 had not collected yet when the checks started
  * loading their code and WebAssembly: the run's peak). V8 offers no collection to JavaScript without `--expose-gc`;
- * the flag set at run time exposes `gc` to contexts made after it, so one is made for it.
+ * the flag (set by sizeHeapFor) exposes `gc` to contexts made after it, so one is made for it.
  */
 export function collectNow(): void {
   // A collection costs time in proportion to what is live; on a heap this small the garbage is not what peaks (the
   // 1,500-overlay bench repo's heap is ~60 MB here, and its peak lies later, in the checks).
   if (!compact || getHeapStatistics().used_heap_size < COLLECT_FROM_BYTES) return;
-  if (!collector) {
-    setFlagsFromString('--expose-gc');
-    collector = runInNewContext('gc') as () => void;
-  }
+  collector ??= runInNewContext('gc') as () => void; // --expose-gc was set with the compact sizing
   collector();
 }

@@ -2,7 +2,13 @@
  * Issue 20: a large run collects its garbage at chosen moments (util/heap.ts collectNow) so that what it dropped is
  * free before the next stage allocates; a small run keeps V8's own timing.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers.js';
 import {
   collectNow,
   COLLECT_FROM_BYTES,
@@ -29,5 +35,44 @@ describe('collectNow', () => {
     collectNow();
     // Over 100 MB of objects and strings were made a moment ago; after the collection they are gone.
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(16 * 1024 * 1024);
+  });
+});
+
+describe('V8 flags of a large run', () => {
+  it('do not change after the compact sizing: a code cache made after a collection is accepted by the next run', () => {
+    // V8 refuses a code cache made under other flags; the schema validators' caches are loaded while the overlays
+    // render and written after the renders, when a large run collects (checks/schema/disk-cache.ts). Separate
+    // processes, as two runs are: flags are per process.
+    const dir = mkdtempSync(join(tmpdir(), 'kfm-heap-flags-'));
+    try {
+      // The built module (npm test builds first), as a run loads it.
+      const heap = pathToFileURL(join(repoRoot, 'dist', 'util', 'heap.js')).href;
+      const script = (write: boolean): string => `
+        import { Script } from 'node:vm';
+        import { readFileSync, writeFileSync } from 'node:fs';
+        import { collectNow, COLLECT_FROM_BYTES, COMPACT_HEAP_KUSTOMIZATIONS, sizeHeapFor } from ${JSON.stringify(heap)};
+        sizeHeapFor(COMPACT_HEAP_KUSTOMIZATIONS);
+        const source = '(function () { return function twice(x) { return 2 * x; }; })';
+        const file = ${JSON.stringify(join(dir, 'code.v8'))};
+        if (${write}) {
+          const script = new Script(source);
+          script.runInThisContext()()(21);
+          const keep = Array.from({ length: Math.ceil(COLLECT_FROM_BYTES / 24) }, (_, i) => ({ i, j: i })); // past the mark
+          collectNow();
+          writeFileSync(file, script.createCachedData());
+          console.log(keep.length > 0 ? 'written' : '');
+        } else {
+          const script = new Script(source, { cachedData: readFileSync(file) });
+          console.log(script.cachedDataRejected ? 'rejected' : 'accepted');
+        }`;
+      const run = (write: boolean): string =>
+        execFileSync(process.execPath, ['--input-type=module', '-e', script(write)], {
+          encoding: 'utf8',
+        }).trim();
+      expect(run(true)).toBe('written');
+      expect(run(false)).toBe('accepted');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
