@@ -13,7 +13,8 @@
  */
 import jsyaml from 'js-yaml';
 import type { ParseLimits } from './index.js';
-import { depthOver, lazyLocator, UNUSUAL, type FastDocument } from './fast.js';
+import { depthOver, lazyLocator, type FastDocument } from './fast.js';
+import { isUnusual } from './unusual.js';
 
 const SEPARATOR_TAIL = /^[ \t]*$/;
 interface ImplicitType {
@@ -98,7 +99,7 @@ function walk(value: unknown, maxDepth: number): number {
  * unusual in it, JSON that is not one value per document, a document over a limit: the full parser reports those).
  */
 export function parseWithDocuments(text: string, json: string, limits: ParseLimits): FastDocument[] | undefined {
-  if (UNUSUAL.test(text)) return undefined;
+  if (isUnusual(text)) return undefined;
   let values: unknown;
   try {
     values = JSON.parse(json);

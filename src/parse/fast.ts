@@ -12,6 +12,7 @@ import { yamlModule } from '../util/yaml-lazy.js';
 import type { JsonPath, Span } from '../types.js';
 import type { ParseLimits } from './index.js';
 import { locateInDocument } from './locate.js';
+import { isUnusual } from './unusual.js';
 
 export interface FastDocument {
   value: unknown;
@@ -20,18 +21,10 @@ export interface FastDocument {
   locate: (file: string) => (path: JsonPath) => Span | undefined;
 }
 
-/**
- * Anchors (&a), aliases (*a), explicit tags (!x), merge keys: the constructs whose handling must stay the full parser's.
- * A node property starts a line or follows white space or a flow indicator (`[`, `{`, `,`); after `-` or `:` with no
- * space it is part of a plain scalar (`kfm-*-dev`, an AppProject's namespace glob), which sent whole rendered streams
- * (the bootstrap overlay's, 55 KB) to the full parser: ~0.2-0.5 s CPU of a cold check on the medium bench repo.
- */
-// eslint-disable-next-line no-control-regex -- NUL is exactly what must send a stream to the careful parser
-export const UNUSUAL = /(?:^|[\s[{,])[&*!][^\s]|<<\s*:|\t|\u0000/m;
 const SEPARATOR = /^---[ \t]*$/;
 
 export function parseGenerated(text: string, limits: ParseLimits): FastDocument[] | undefined {
-  if (UNUSUAL.test(text)) return undefined;
+  if (isUnusual(text)) return undefined;
   const lines = text.split('\n');
   const docs: FastDocument[] = [];
   let start = 0;
