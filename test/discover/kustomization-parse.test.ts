@@ -235,6 +235,15 @@ const mutation = fc.oneof(
   }),
 );
 
+/** What a file may open with: nothing, a `---` line (read fast), or markers, directives and comments (careful). */
+const opening = fc.oneof(
+  { arbitrary: fc.constantFrom('', '---\n', '---  \n'), weight: 8 },
+  {
+    arbitrary: fc.constantFrom('--- \n---\n', '---\n...\n', '--- #c\n', '--- |\n', '%YAML 1.2\n---\n', '#c\n---\n'),
+    weight: 2,
+  },
+);
+
 describe('fast kustomization parse: generated kustomizations', () => {
   it('equals the careful parse, lines and errors included', () => {
     const taken = { fast: 0, careful: 0 };
@@ -248,6 +257,23 @@ describe('fast kustomization parse: generated kustomizations', () => {
     );
     // Both paths must really be exercised, or the comparison proves nothing.
     expect(taken.fast).toBeGreaterThan(RUNS / 10);
+    expect(taken.careful).toBeGreaterThan(RUNS / 10);
+  });
+
+  it('equals the careful parse for files that open with a marker line, a directive or a comment', () => {
+    const taken = { fast: 0, careful: 0 };
+    fc.assert(
+      fc.property(kustomization, style, fc.array(mutation, { maxLength: 2 }), opening, (k, s, mutations, open) => {
+        const { extra: more, ...fields } = k;
+        const text = open + mutations.reduce((t, m) => m(t), stringify({ ...fields, ...more }, s));
+        const path = expectSame(text);
+        taken[path]++;
+        // Only a bare opening `---` line is read fast; every other opening is the careful parse's.
+        if (!/^(---[ ]*\n)?$/.test(open)) expect(path).toBe('careful');
+      }),
+      { numRuns: RUNS, seed: SEED },
+    );
+    expect(taken.fast).toBeGreaterThan(RUNS / 20);
     expect(taken.careful).toBeGreaterThan(RUNS / 10);
   });
 });
