@@ -274,7 +274,7 @@ async function evaluateAll(
         continue;
       }
       // Written as JSON from the resources' own JSON: a packed overlay's objects are not made for the engine.
-      const input = buildEnvInputJson(group, shared, appProjects, config.params);
+      const input = buildEnvInputJson(group, shared, appProjects, config.params, builtin.partition);
       const violations = builtin.engine.evaluate(input); // a worker takes input.json away: owners stay here
       violations.catch(() => undefined); // settled in order below
       pending.push({ env, group, owners: input.owners, violations });

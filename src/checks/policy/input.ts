@@ -168,11 +168,62 @@ export function sharedResources(all: RenderedOverlay[], env: string): Resource[]
   return out;
 }
 
+/**
+ * A shared object as the built-in rules get it in context: a CustomResourceDefinition without its schemas
+ * (`spec.versions[].schema`, v1beta1's `spec.validation`). The rules read a context CRD's kind, `spec.scope` and
+ * `spec.names.kind` only (fk/apps_cluster_scoped.rego), and every rule that reads fields of context objects filters
+ * by kind first; the schemas are nearly all of a CRD's bytes. Every part of every env gets the run's CRDs as context,
+ * so they were written and parsed by the engine once per part: on redhat-cop/gitops-catalog 15.3 of the 16.4 MB of
+ * policy input over 325 parts (issue 20). A CRD among a part's own resources is judged, and is given whole; a
+ * bundle that is not the audited one (partition.ts AUDITED_POLICY_SOURCES) gets every context object whole.
+ */
+export function asContext(object: Record<string, unknown>): Record<string, unknown> {
+  const spec = object.spec;
+  if (object.kind !== 'CustomResourceDefinition' || !isRecord(spec)) return object;
+  if (
+    !('validation' in spec) &&
+    !(Array.isArray(spec.versions) && spec.versions.some((v) => isRecord(v) && 'schema' in v))
+  )
+    return object;
+  const { validation: _, ...rest } = spec;
+  if (Array.isArray(spec.versions))
+    rest.versions = spec.versions.map((v: unknown) => {
+      if (!isRecord(v) || !('schema' in v)) return v;
+      const { schema: __, ...version } = v;
+      return version;
+    });
+  return { ...object, spec: rest };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** A resource's JSON: a packed resource gives its bytes without making its object (run/pack.ts). */
+function ownJson(r: Resource): Uint8Array {
+  return r.json ? r.json() : Buffer.from(JSON.stringify(r.object), 'utf8');
+}
+
+/** A context object's JSON (asContext): CRDs' trimmed JSON is made once per resource, the rest is the resource's own. */
+const contextJsons = new WeakMap<Resource, Uint8Array>();
+
+function contextJson(r: Resource): Uint8Array {
+  if (r.id.kind !== 'CustomResourceDefinition') return ownJson(r);
+  let json = contextJsons.get(r);
+  if (!json) {
+    json = Buffer.from(JSON.stringify(asContext(r.object)), 'utf8');
+    contextJsons.set(r, json);
+  }
+  return json;
+}
+
 export function buildEnvInput(
   group: EnvGroup,
   shared: Record<string, unknown>[],
   appProjects: Record<string, unknown>[],
   params: Record<string, unknown>,
+  /** The audited rules' context (asContext); false for a bundle that is not the audited one: objects whole. */
+  audited = true,
 ): EnvPolicyInput {
   const overlays: PolicyInput['overlay'][] = [];
   const owners: number[] = [];
@@ -184,7 +235,15 @@ export function buildEnvInput(
       resources.push(r.object);
     }
   });
-  return { env: group.env, overlays, owners, resources, shared, run: { appProjects }, params };
+  return {
+    env: group.env,
+    overlays,
+    owners,
+    resources,
+    shared: audited ? shared.map(asContext) : shared,
+    run: { appProjects },
+    params,
+  };
 }
 
 /**
@@ -197,18 +256,19 @@ export function buildEnvInputJson(
   shared: Resource[],
   appProjects: Record<string, unknown>[],
   params: Record<string, unknown>,
+  audited = true,
 ): JsonInput & Pick<EnvPolicyInput, 'owners'> {
   const owners: number[] = [];
   const chunks: Uint8Array[] = [];
   const text = (s: string): void => {
     chunks.push(Buffer.from(s, 'utf8'));
   };
-  const list = (resources: Iterable<Resource>): void => {
+  const list = (resources: Iterable<Resource>, json: (r: Resource) => Uint8Array): void => {
     let first = true;
     for (const r of resources) {
       if (!first) text(',');
       first = false;
-      chunks.push(r.json ? r.json() : Buffer.from(JSON.stringify(r.object), 'utf8'));
+      chunks.push(json(r));
     }
   };
   const overlays: string[] = [];
@@ -218,9 +278,12 @@ export function buildEnvInputJson(
   });
   text(`{"env":${JSON.stringify(group.env)},"overlays":[${overlays.join(',')}],"owners":${JSON.stringify(owners)}`);
   text(',"resources":[');
-  list(group.members.flatMap((m) => m.rendered.resources));
+  list(
+    group.members.flatMap((m) => m.rendered.resources),
+    ownJson,
+  );
   text('],"shared":[');
-  list(shared);
+  list(shared, audited ? contextJson : ownJson);
   text(`],"run":${JSON.stringify({ appProjects })},"params":${JSON.stringify(params)}}`);
   let size = 0;
   for (const c of chunks) size += c.length;
