@@ -170,6 +170,19 @@ spec: {podSelector: {}, policyTypes: [Ingress]}
 const brief = (f: FindingInput): string =>
   JSON.stringify([f.ruleId, f.overlay, f.resource?.id.kind, f.resource?.id.name, f.path, f.message]);
 
+/** Every line of the shipped rules' code (test files aside), its comment removed: `file:line` and the code. */
+function ruleCode(): { at: string; code: string }[] {
+  const dir = join(__dirname, '..', '..', 'policies');
+  const files = (readdirSync(dir, { recursive: true }) as string[]).filter(
+    (f) => f.endsWith('.rego') && !f.endsWith('_test.rego'),
+  );
+  return files.flatMap((f) =>
+    readFileSync(join(dir, f), 'utf8')
+      .split('\n')
+      .map((line, i) => ({ at: `${f}:${i + 1}`, code: line.replace(/#.*$/, '') })),
+  );
+}
+
 describe('policy partition (issue 20)', () => {
   it('the shipped rules are the audited ones: a Rego change needs the audit in docs/checks/policy.md redone', async () => {
     const bundle = await readBundle();
@@ -184,21 +197,13 @@ describe('policy partition (issue 20)', () => {
     // The built-in input carries only AUDITED_KUSTOMIZATION_FIELDS of each kustomization (policy/input.ts): every
     // reach for an overlay's `kustomization` in the rules' code (comments and test files aside) must be a lookup of
     // one of those fields, or this test fails with the place to audit.
-    const dir = join(__dirname, '..', '..', 'policies');
-    const files = (readdirSync(dir, { recursive: true }) as string[]).filter(
-      (f) => f.endsWith('.rego') && !f.endsWith('_test.rego'),
-    );
-    expect(files.length).toBeGreaterThan(10);
+    const lines = ruleCode();
+    expect(new Set(lines.map((l) => l.at.split(':')[0])).size).toBeGreaterThan(10);
     const reads: string[] = [];
-    for (const f of files) {
-      readFileSync(join(dir, f), 'utf8')
-        .split('\n')
-        .forEach((line, i) => {
-          // A key spelled exactly ("kustomization", then the field), or the object reached another way (whole).
-          const code = line.replace(/#.*$/, '');
-          for (const m of code.matchAll(/"kustomization"(?:\s*,\s*"(\w+)")?|\.kustomization\b|\bkustomization\s*\[/g))
-            reads.push(`${f}:${i + 1}:${m[1] ?? '(whole)'}`);
-        });
+    for (const { at, code } of lines) {
+      // A key spelled exactly ("kustomization", then the field), or the object reached another way (whole).
+      for (const m of code.matchAll(/"kustomization"(?:\s*,\s*"(\w+)")?|\.kustomization\b|\bkustomization\s*\[/g))
+        reads.push(`${at}:${m[1] ?? '(whole)'}`);
     }
     expect(reads.length).toBeGreaterThan(0);
     for (const r of reads) expect(AUDITED_KUSTOMIZATION_FIELDS, r).toContain(r.split(':')[2]);
@@ -207,18 +212,9 @@ describe('policy partition (issue 20)', () => {
   it('gives context CRDs without their schemas, which no rule reads (a rule reaching for them fails this test)', () => {
     // asContext (policy/input.ts) drops `spec.versions[].schema` and `spec.validation` of a CRD given as context: every
     // reach in the rules' code for those keys (comments and test files aside) is listed here, and there must be none.
-    const dir = join(__dirname, '..', '..', 'policies');
-    const reads: string[] = [];
-    for (const f of (readdirSync(dir, { recursive: true }) as string[]).filter(
-      (f) => f.endsWith('.rego') && !f.endsWith('_test.rego'),
-    )) {
-      readFileSync(join(dir, f), 'utf8')
-        .split('\n')
-        .forEach((line, i) => {
-          const code = line.replace(/#.*$/, '');
-          if (/\b(versions|schema|validation|openAPIV3Schema)\b|\bwalk\(/.test(code)) reads.push(`${f}:${i + 1}`);
-        });
-    }
+    const reads = ruleCode()
+      .filter(({ code }) => /\b(versions|schema|validation|openAPIV3Schema)\b|\bwalk\(/.test(code))
+      .map(({ at }) => at);
     expect(reads).toEqual([]);
     const crd = {
       apiVersion: 'apiextensions.k8s.io/v1',
