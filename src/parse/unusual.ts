@@ -30,8 +30,15 @@ const ANYWHERE = /\u0000/;
 const BLOCK_HEADER =
   /^( *)((?:- +)*)(?:((?:[^\s#'"&*!|>%@`{}[\],?-][^#]*?|-[^\s#][^#]*?|'(?:[^']|'')*'|"(?:[^"\\]|\\.)*"))( *): +)?[|>][-+]?$/;
 
+/**
+ * Characters without which UNUSUAL cannot match: one character-class scan settles most rendered streams (the
+ * alternation costs ~3 ns a byte, ~25 ms of CPU over the medium bench repo's rendered text).
+ */
+// eslint-disable-next-line no-control-regex -- NUL, as in UNUSUAL
+const TRIGGERS = /[&*!<\t\u0000]/;
+
 export function isUnusual(text: string): boolean {
-  if (!UNUSUAL.test(text)) return false;
+  if (!TRIGGERS.test(text) || !UNUSUAL.test(text)) return false;
   if (ANYWHERE.test(text)) return true;
   let parent = -1; // the column block scalar text must be indented past; -1: not in a block scalar
   let textIndent = -1; // the indent of the block scalar's first non-empty line; -1: none yet
