@@ -21,7 +21,7 @@ import type { Overlay, RenderedOverlay, RenderPlan, Resource } from '../../types
 import type { JsonInput, Violation } from './engine.js';
 import { buildEnvInputJson, groupByEnv, isAppProject, sharedResources, type KustomizationSource } from './input.js';
 import type { EnvPart } from './partition.js';
-import { partitionEnv, partitionFacts } from './partition.js';
+import { overlayPartitionFacts, partitionEnv } from './partition.js';
 
 export interface EarlyEngine {
   evaluate(input: JsonInput): Promise<Violation[]>;
@@ -133,7 +133,7 @@ export class EarlyPolicy {
       let keys = this.keysOf.get(m.rendered);
       if (!keys) {
         const set = new Set<string>();
-        for (const r of m.rendered.resources) for (const k of partitionFacts(r).keys) set.add(k);
+        for (const facts of overlayPartitionFacts(m.rendered)) for (const k of facts.keys) set.add(k);
         this.keysOf.set(m.rendered, (keys = set));
       }
       for (const k of keys) if (expected.has(k)) return true;

@@ -22,7 +22,12 @@ import {
   type PolicyInput,
   type Violation,
 } from './engine.js';
-import { AUDITED_KUSTOMIZATION_FIELDS, AUDITED_POLICY_SOURCES, partitionEnv, partitionFacts } from './partition.js';
+import {
+  AUDITED_KUSTOMIZATION_FIELDS,
+  AUDITED_POLICY_SOURCES,
+  overlayPartitionFacts,
+  partitionEnv,
+} from './partition.js';
 import { heapIsCompact } from '../../util/heap.js';
 import { SandboxedPolicy, type SandboxLimits } from './sandbox.js';
 import { EarlyPolicy, type EarlyEngine } from './early.js';
@@ -150,7 +155,7 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
     },
     observe(overlay: RenderedOverlay, ctx: StartContext): void {
       // The partition's facts while the overlay's objects are at hand (run() computes any that are missing).
-      for (const r of overlay.resources) partitionFacts(r);
+      overlayPartitionFacts(overlay);
       rendered += overlay.resources.length;
       // The worker starts while the last overlays render, so it is ready when run() begins (and for the early rounds).
       if (wantsOffThread(rendered)) startOffThread(ctx);

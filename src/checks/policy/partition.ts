@@ -19,7 +19,7 @@
  * nothing is reported twice. A bundle whose rules were not audited (its sources digest differs from
  * AUDITED_POLICY_SOURCES) is evaluated as one group per env with all its context, as before: fail closed.
  */
-import type { Resource } from '../../types.js';
+import type { RenderedOverlay, Resource } from '../../types.js';
 import type { EnvGroup } from './input.js';
 
 /**
@@ -95,9 +95,10 @@ export interface PartitionFacts {
 }
 
 /**
- * Facts per resource, computed once per run: a shared platform object is looked at once per env, envs can be many,
- * and the object of a packed overlay (run/pack.ts) costs an unpack. Keyed by the Resource, which lives as long as
- * the run; the policy check records them while each overlay's objects are at hand (its `observe`).
+ * Facts per resource of the shared context (partitionEnv's `shared`: platform overlays' objects), computed once per
+ * run: a shared platform object is looked at once per env, envs can be many, and the object of a packed overlay
+ * (run/pack.ts) costs an unpack. Keyed by the Resource, which lives as long as the run; recorded with a platform
+ * overlay's own facts (overlayPartitionFacts), while its objects are at hand (the policy check's `observe`).
  */
 const factCache = new WeakMap<Resource, PartitionFacts>();
 
@@ -128,11 +129,35 @@ function shared(keys: readonly string[]): PartitionFacts {
 export function partitionFacts(resource: Resource): PartitionFacts {
   let facts = factCache.get(resource);
   if (!facts) {
-    const object = resource.object;
-    facts = isGlobal(object) ? GLOBAL_FACTS : shared(namespaceKeys(object));
+    facts = factsOf(resource);
     factCache.set(resource, facts);
   }
   return facts;
+}
+
+function factsOf(resource: Resource): PartitionFacts {
+  const object = resource.object;
+  return isGlobal(object) ? GLOBAL_FACTS : shared(namespaceKeys(object));
+}
+
+/**
+ * The facts of an overlay's resources, by index: one array per overlay instead of an entry per resource in
+ * factCache (issue 20: a WeakMap entry per rendered resource was ~30-60 bytes of each of the xlarge bench repo's
+ * 152k resources for the whole run, and a table V8 collects slowly). Kept for the array of resources they were made
+ * from; an overlay whose resources were replaced since gets them made again.
+ */
+const overlayFacts = new WeakMap<RenderedOverlay, { of: readonly Resource[]; facts: readonly PartitionFacts[] }>();
+
+export function overlayPartitionFacts(rendered: RenderedOverlay): readonly PartitionFacts[] {
+  let entry = overlayFacts.get(rendered);
+  if (entry?.of !== rendered.resources) {
+    const facts = rendered.resources.map((r) => factCache.get(r) ?? factsOf(r));
+    entry = { of: rendered.resources, facts };
+    overlayFacts.set(rendered, entry);
+    // A platform overlay's objects are other envs' shared context, looked up one by one.
+    if (rendered.overlay.layer !== 'apps') rendered.resources.forEach((r, i) => factCache.set(r, facts[i]));
+  }
+  return entry.facts;
 }
 
 /**
@@ -197,8 +222,9 @@ export function partitionEnv(group: EnvGroup, shared: Resource[], options: { par
   const ownerOfKey = new Map<string, number>();
   const globals: { resource: Resource; owner: number }[] = [];
   group.members.forEach((m, k) => {
-    for (const r of m.rendered.resources) {
-      const facts = partitionFacts(r);
+    const factsOfMember = overlayPartitionFacts(m.rendered);
+    for (const [i, r] of m.rendered.resources.entries()) {
+      const facts = factsOfMember[i];
       if (facts.global) {
         globals.push({ resource: r, owner: k });
         continue;

@@ -38,10 +38,19 @@ interface PrePass {
   /** Made without the run's resources: it resolves a kind as if no CRD were rendered (validate.ts earlyTarget). */
   validator: ResourceValidator;
   caches: ValidatorCaches;
-  results: WeakMap<Resource, readonly Violation[]>;
+  /**
+   * Per overlay, by resource index, for the array of resources validated (issue 20: an entry per resource in a
+   * WeakMap was ~30-60 bytes of each of the xlarge bench repo's 152k resources for the whole run).
+   */
+  results: WeakMap<RenderedOverlay, EarlyVerdicts>;
   /** Resources whose objects wait for their validators to load (bounded: past it, run() validates them). */
   waiting: number;
   signal?: AbortSignal;
+}
+
+interface EarlyVerdicts {
+  of: readonly Resource[];
+  verdicts: (readonly Violation[] | undefined)[];
 }
 
 /** Resources a pre-pass holds (objects included) while their validators load; a few overlays' worth. */
@@ -92,16 +101,20 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
   /** Validates what has its validator in memory; a throw leaves the resource to run(), which reports it. */
   const preValidate = (
     p: PrePass,
+    rendered: RenderedOverlay,
     resources: readonly Resource[],
     objects: readonly Record<string, unknown>[],
     targets: readonly (ValidatorTarget | undefined)[],
   ): void => {
+    let entry = p.results.get(rendered);
+    if (entry?.of !== resources) p.results.set(rendered, (entry = { of: resources, verdicts: [] }));
+    const { verdicts } = entry;
     resources.forEach((r, i) => {
       const target = targets[i];
       if (!target || !p.validator.engine.ready(target) || p.signal?.aborted) return;
       try {
         const found = p.validator.validateParsed(objects[i], r.overlay);
-        p.results.set(r, found.length === 0 ? NO_VIOLATIONS : found);
+        verdicts[i] = found.length === 0 ? NO_VIOLATIONS : found;
       } catch {
         // run() validates it again and reports the failure
       }
@@ -134,7 +147,7 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
       // The objects as read now: a shell read later would unpack them once more (run/pack.ts).
       const objectsNow = (): Record<string, unknown>[] => resources.map((r, i) => (targets[i] ? r.object : {}));
       if (missing.size === 0) {
-        preValidate(p, resources, objectsNow(), targets);
+        preValidate(p, rendered, resources, objectsNow(), targets);
         return;
       }
       // Some validators are still to load or compile: this overlay waits for them beside the others' renders.
@@ -146,7 +159,7 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
         .then(() => {
           if (!held) return;
           p.waiting -= resources.length;
-          preValidate(p, resources, objects, targets);
+          preValidate(p, rendered, resources, objects, targets);
         })
         .catch(() => undefined);
     },
@@ -166,20 +179,21 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
       });
       // A kind any CRD of the run defines resolves to that CRD (validate.ts RunCrds), even one the release serves:
       // its early verdicts, reached without the CRDs (a CRD may render after the kind's resources), are not used.
-      const earlyOf = (r: Resource): readonly Violation[] | undefined => {
-        const found = early?.get(r);
+      const aligned = early ? alignVerdicts(ctx.overlays, ctx.resources, early) : undefined;
+      const earlyOf = (k: number, r: Resource): readonly Violation[] | undefined => {
+        const found = aligned?.[k];
         return found && !validator.runCrds.defines(r.id.apiVersion, r.id.kind) ? found : undefined;
       };
       const caches = cacheFor(ctx, config.cache);
       await validator.prepare(
-        early ? ctx.resources.filter((r) => !earlyOf(r)) : ctx.resources,
+        early ? ctx.resources.filter((r, k) => !earlyOf(k, r)) : ctx.resources,
         caches.repo,
         caches.shipped,
       );
       const pause = yielder(); // the policy check's worker waits for its next input meanwhile (run/checks.ts)
-      for (const resource of ctx.resources) {
+      for (const [k, resource] of ctx.resources.entries()) {
         await pause();
-        let violations = earlyOf(resource);
+        let violations = earlyOf(k, resource);
         if (!violations) {
           try {
             violations = validator.validate(resource);
@@ -221,4 +235,25 @@ export function createSchemaCheck(options: SchemaCheckOptions = {}): Check {
       caches.shipped?.writeCodeCaches();
     },
   };
+}
+
+/**
+ * The early verdicts in the order of the run's resources, which are its overlays' resources in order: a verdict is
+ * taken only where the resource at that place is the very one validated early (anything else is validated again).
+ */
+function alignVerdicts(
+  overlays: readonly RenderedOverlay[],
+  resources: readonly Resource[],
+  early: WeakMap<RenderedOverlay, EarlyVerdicts>,
+): (readonly Violation[] | undefined)[] {
+  const aligned: (readonly Violation[] | undefined)[] = new Array<readonly Violation[] | undefined>(resources.length);
+  let k = 0;
+  for (const o of overlays) {
+    const entry = early.get(o);
+    for (let i = 0; i < o.resources.length; i++, k++) {
+      if (resources[k] !== o.resources[i]) return aligned;
+      if (entry && entry.of[i] === resources[k]) aligned[k] = entry.verdicts[i];
+    }
+  }
+  return aligned;
 }
