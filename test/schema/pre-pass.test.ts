@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSchemaCheck } from '../../src/checks/schema/index.js';
 import { formatPath } from '../../src/parse/path.js';
-import type { CheckContext, FindingInput, RenderedOverlay, StartContext } from '../../src/types.js';
+import type { CheckContext, FindingInput, RenderedOverlay, Resource, StartContext } from '../../src/types.js';
 import { parse, projectRoot } from './helpers.js';
 import { countObjectReads } from '../helpers.js';
 
@@ -128,6 +128,36 @@ describe('schema pre-pass while overlays render', () => {
       ),
     ).toEqual(alone);
     expect(reads.map((r) => r.reads())).toEqual([0, 0]);
+  });
+
+  it("never gives a resource another one's early verdict when the run's resources are not its overlays' in order", async () => {
+    // Early verdicts are kept per overlay by index (issue 20): a run whose resources are a subset, or in another
+    // order, must judge each resource by itself.
+    const make = (): RenderedOverlay[] => [
+      overlay('apps/a/overlays/dev', DEPLOYMENT('a')),
+      overlay('apps/b/overlays/dev', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata: {k: 1}\n`),
+    ];
+    const alone = async (pick: (o: RenderedOverlay[]) => Resource[]): Promise<string[]> => {
+      const fresh = make();
+      const check = createSchemaCheck();
+      const found: FindingInput[] = [];
+      await check.run({ ...startContext({}), overlays: fresh, resources: pick(fresh), report: (f) => found.push(f) });
+      return found.map((f) => `${f.ruleId} ${f.resource?.id.name ?? ''} ${f.message}`);
+    };
+    for (const pick of [
+      (o: RenderedOverlay[]) => [...o[1].resources, ...o[0].resources],
+      (o: RenderedOverlay[]) => o[1].resources,
+    ]) {
+      const observed = make();
+      const check = createSchemaCheck();
+      const start = startContext({});
+      for (const r of observed) check.observe!(r, start);
+      const found: FindingInput[] = [];
+      await check.run({ ...start, overlays: observed, resources: pick(observed), report: (f) => found.push(f) });
+      const expected = await alone(pick);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(found.map((f) => `${f.ruleId} ${f.resource?.id.name ?? ''} ${f.message}`)).toEqual(expected);
+    }
   });
 
   it('a CRD rendered by a LATER overlay decides the kind it defines, even a built-in one already validated', async () => {
