@@ -17,7 +17,6 @@
  * whole tree would cost more than it saves.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Finding, OverlaySummary, RenderedOverlay } from './types.js';
@@ -25,6 +24,7 @@ import { ensureIgnoredDir, packageRoot } from './util/paths.js';
 import { isFact, runFacts, type Looked } from './util/file-facts.js';
 import { writeFileAtomic } from './util/atomic-write.js';
 import { CacheAuth } from './util/cache-auth.js';
+import { CACHE_FILE_MAX, readCacheFile } from './util/safe-read.js';
 
 const FORMAT = 'kfm-results-v4';
 const MAC_PREFIX = `${FORMAT} mac=`;
@@ -154,7 +154,9 @@ export class ResultCache {
   async read(key: string): Promise<CachedResults | undefined> {
     if (!this.auth) return undefined;
     try {
-      const body = this.auth.unseal(MAC_PREFIX, key, await readFile(join(this.dir, `${key}.json`), 'utf8'));
+      const bytes = readCacheFile(join(this.dir, `${key}.json`), CACHE_FILE_MAX);
+      if (!bytes) return undefined; // missing, a link, a FIFO or a device (a committed one): run the checks
+      const body = this.auth.unseal(MAC_PREFIX, key, bytes.toString('utf8'));
       if (body === undefined) return undefined; // planted or damaged: run the checks (and overwrite it)
       const entry = JSON.parse(body) as {
         format?: string;

@@ -10,7 +10,7 @@
  * Best effort: an unreadable, unwritable or keyless cache only costs the parse.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -18,6 +18,7 @@ import { ensureIgnoredDir } from '../util/paths.js';
 import { open, seal } from '../util/seal.js';
 import { fileStamp } from '../util/stamp.js';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
+import { CACHE_FILE_MAX, readCacheFile } from '../util/safe-read.js';
 
 const FORMAT = 'kfm-argo-view/1';
 const FILE = 'argo-view.sealed';
@@ -83,7 +84,9 @@ export class ArgoViewMemo<D, U> {
 
 function readStored<D, U>(file: string, secret: Buffer, code: string): Map<string, ViewPart<D, U>> {
   try {
-    const plain = open(readFileSync(file), secret);
+    const bytes = readCacheFile(file, CACHE_FILE_MAX);
+    if (!bytes) return new Map(); // missing, a link, a FIFO or a device (a committed one): parse
+    const plain = open(bytes, secret);
     if (!plain) return new Map();
     const body = JSON.parse(plain.toString('utf8')) as { code?: unknown; entries?: unknown };
     return body.code === code && Array.isArray(body.entries)

@@ -14,6 +14,7 @@ import { allRules, validateRuleSettings } from '../rules/index.js';
 import { suggest } from '../util/suggest.js';
 import { CONFIG_FILE_NAMES } from './schema-files.js';
 import type { Config, LoadedConfig } from './types.js';
+import { readRegularFile } from '../util/safe-read.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -56,13 +57,20 @@ export function findConfigFile(dirs: string[]): string | undefined {
 export async function loadConfig(options: { explicitPath?: string; searchDirs: string[] }): Promise<LoadedConfig> {
   const file = options.explicitPath ? resolve(options.explicitPath) : findConfigFile(options.searchDirs);
   if (!file) return { config: {} };
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, file);
-  }
-  return { config: await parseConfig(text, file), file };
+  // The config is written by the change under check: a FIFO or a device in its place must fail the run, not hang it
+  // or fill memory (a link is followed: a config may be one).
+  const got = readRegularFile(file, { maxBytes: MAX_CONFIG_BYTES * 4, followLinks: true });
+  if (got.kind === 'too-large')
+    throw new ConfigError(
+      `${file}: ${got.size} bytes, over the ${MAX_CONFIG_BYTES / 1024} KiB limit for a config`,
+      file,
+    );
+  if (got.kind !== 'file')
+    throw new ConfigError(
+      `cannot read config ${file}: ${got.kind === 'unreadable' ? got.code : got.kind === 'missing' ? 'ENOENT' : 'not a regular file'}`,
+      file,
+    );
+  return { config: await parseConfig(got.bytes.toString('utf8'), file), file };
 }
 
 /**

@@ -24,7 +24,7 @@
  * fails to open and everything is discovered and walked as if there were none; the code stamp keeps a rebuilt tool
  * from reusing another build's answer. Best effort: an unreadable, unwritable or keyless cache only costs the work.
  */
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/types.js';
@@ -35,6 +35,7 @@ import { fileStamp } from '../util/stamp.js';
 import { isFact, runFacts } from '../util/file-facts.js';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
 import type { WalkDetails } from './kustomization.js';
+import { CACHE_FILE_MAX, readCacheFile } from '../util/safe-read.js';
 
 const FORMAT = 'kfm-discover-memo/1';
 const FILE = 'discover.sealed';
@@ -474,7 +475,9 @@ function codeStamp(): string {
 
 function readStored(file: string, secret: Buffer, code: string): Stored | undefined {
   try {
-    const plain = open(readFileSync(file), secret);
+    const bytes = readCacheFile(file, CACHE_FILE_MAX);
+    if (!bytes) return undefined; // missing, a link, a FIFO or a device (a committed one): walk
+    const plain = open(bytes, secret);
     if (!plain) return undefined;
     const body = JSON.parse(plain.toString('utf8')) as Partial<Stored>;
     if (

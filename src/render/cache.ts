@@ -15,7 +15,6 @@
 import { createHash } from 'node:crypto';
 import { open, SEAL_OVERHEAD, sealParts } from '../util/seal.js';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
-import { readFileSync } from 'node:fs';
 import { readdir, rm, stat, unlink } from 'node:fs/promises';
 import { basename, join, posix, resolve } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/names.js';
@@ -23,6 +22,7 @@ import { ensureIgnoredDir, toRepoPath } from '../util/paths.js';
 import type { EntryStore, RenderOutcome, RenderRequest, Renderer } from './types.js';
 import { runFacts } from '../util/file-facts.js';
 import { FolderWriter } from '../util/atomic-write.js';
+import { CACHE_FILE_MAX, readRegularFile } from '../util/safe-read.js';
 
 /** Bump when the entry layout or the key material changes: old entries then simply stop matching. */
 export const CACHE_FORMAT = 'kfm-gitops-render-cache/3';
@@ -159,15 +159,16 @@ export class CachingRenderer implements Renderer {
   }
 
   private async read(file: string, key: string): Promise<DecodedEntry | undefined> {
-    let buf: Buffer;
-    try {
-      buf = readFileSync(file); // synchronous: see cacheKey
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR')
-        this.warn(`render cache entry ${file} could not be read (${code ?? String(err)}); rendering instead`);
+    // Synchronous (see cacheKey), and never through a link, from a FIFO or a device (a committed one would hang it).
+    const got = readRegularFile(file, { maxBytes: CACHE_FILE_MAX });
+    if (got.kind !== 'file') {
+      if (got.kind !== 'missing')
+        this.warn(
+          `render cache entry ${file} could not be read (${got.kind === 'unreadable' ? got.code : got.kind}); rendering instead`,
+        );
       return undefined;
     }
+    const buf = got.bytes;
     let entry;
     try {
       entry = decodeEntry(buf, key);

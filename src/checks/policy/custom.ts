@@ -23,6 +23,7 @@ import { packageRoot } from '../../util/paths.js';
 import { policiesDir, regoSources, type CatalogueEntry } from './bundle.js';
 import { assertWritable, mkdirp, writeFileAtomic } from '../../util/atomic-write.js';
 import { familyOf, reservedFamilies } from '../../rules/index.js';
+import { CACHE_FILE_MAX, readCacheFile, readRegularFile } from '../../util/safe-read.js';
 
 const run = promisify(execFile);
 
@@ -78,6 +79,17 @@ async function opaRun(opa: string, args: string[], signal?: AbortSignal): Promis
   }
 }
 
+/**
+ * A repository's policy file: a regular file of at most 16 MB, never through a link, never a FIFO or a device (the
+ * folder is written by the change under check: such a file would hang or flood the run).
+ */
+function readPolicySource(file: string): Buffer {
+  const got = readRegularFile(file, { maxBytes: 16 * 1024 * 1024 });
+  if (got.kind === 'file') return got.bytes;
+  const why = got.kind === 'unreadable' ? got.code : got.kind === 'too-large' ? `${got.size} bytes` : got.kind;
+  throw new CustomPolicyError(`policy.customDir: ${file} cannot be read as a policy (${why})`);
+}
+
 /** Sources of a custom build: the repo's Rego (tests excluded), the built-in helper library, the generated entry. */
 async function buildInputs(
   dir: string,
@@ -92,7 +104,7 @@ async function buildInputs(
   const hash = createHash('sha256');
   hash.update('capabilities\0').update(capabilities).update('\0entry\0').update(ENTRY_SOURCE);
   for (const s of lib) hash.update(`\0lib/${s}\0`).update(await readFile(join(builtinDir, s)));
-  for (const s of custom) hash.update(`\0custom/${s}\0`).update(await readFile(join(dir, s)));
+  for (const s of custom) hash.update(`\0custom/${s}\0`).update(readPolicySource(join(dir, s)));
   return { custom, lib, capabilities, hash: hash.digest('hex') };
 }
 
@@ -118,11 +130,13 @@ export async function compileCustomPolicies(options: {
   const auth = options.cache?.enabled !== false ? (options.auth ?? CacheAuth.open()) : undefined;
   if (auth) {
     try {
-      const [wasm, rulesText, mac] = await Promise.all([
-        readFile(join(cacheRoot, 'policy.wasm')),
-        readFile(join(cacheRoot, 'rules.json'), 'utf8'),
-        readFile(join(cacheRoot, 'entry.mac'), 'utf8'),
-      ]);
+      // Never through a link, from a FIFO or a device (a committed one would hang the run): recompiled.
+      const [wasm, rulesBytes, macBytes] = ['policy.wasm', 'rules.json', 'entry.mac'].map((f) =>
+        readCacheFile(join(cacheRoot, f), CACHE_FILE_MAX),
+      );
+      if (!wasm || !rulesBytes || !macBytes) throw new Error('no entry: compile');
+      const rulesText = rulesBytes.toString('utf8');
+      const mac = macBytes.toString('utf8');
       if (!auth.verify(mac.trim(), inputs.hash, wasm, rulesText)) throw new Error('not authentic: recompile');
       const rules = JSON.parse(rulesText) as CatalogueEntry[];
       // A newer tool may ship a built-in rule with an id the cached custom rules already use.

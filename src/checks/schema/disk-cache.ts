@@ -13,7 +13,6 @@
  * Any cache problem (unwritable folder, bad file) costs speed only, never a verdict.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
@@ -25,6 +24,7 @@ import standaloneModule from 'ajv/dist/standalone/index.js';
 import { formats, regExpEngine, RUNTIME_NAMES, RUNTIME_URL, uniqueErrors, type Ajv } from './ajv.js';
 import { allowedWriteRoots, allowWritesUnder, writeFileAtomicSync } from '../../util/atomic-write.js';
 import { userKeyFile } from '../../util/user-key.js';
+import { CACHE_FILE_MAX, readCacheFile } from '../../util/safe-read.js';
 
 /** Bump when the generated code's shape changes (ajv options, runtime names). */
 const CACHE_FORMAT = 4;
@@ -116,12 +116,10 @@ export class ValidatorDiskCache {
 
   async load(key: string): Promise<ValidateFunction | undefined> {
     const file = join(this.dir, `${key}.js`);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      return undefined; // no entry (or unreadable): a cache miss, the validator compiles in memory
-    }
+    // Never through a link, from a FIFO or a device (a committed one would hang the run): a miss.
+    const read = readCacheFile(file, CACHE_FILE_MAX);
+    if (!read) return undefined; // no entry (or unreadable): a cache miss, the validator compiles in memory
+    const text = read.toString('utf8');
     // The text verified is the text run (never the file again, which could change in between).
     const body = this.auth.unseal(HEADER, key, text);
     if (body === undefined) {
@@ -170,12 +168,8 @@ export class ValidatorDiskCache {
    * (V8 checks only its own version, flags and the source's length). It is bound to the script's own MAC.
    */
   private readCode(file: string, key: string, bodyMac: string): Buffer | undefined {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(file);
-    } catch {
-      return undefined;
-    }
+    const bytes = readCacheFile(file, CACHE_FILE_MAX);
+    if (!bytes) return undefined;
     const newline = bytes.indexOf(10);
     if (newline < 0 || bytes.subarray(0, CODE_HEADER.length).toString('latin1') !== CODE_HEADER) return undefined;
     const data = bytes.subarray(newline + 1);
