@@ -5,7 +5,6 @@
  * (cluster, SCM provider, pull request, another repository's git) depend on the world outside and are returned as not
  * evaluable, never guessed.
  */
-import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/names.js';
 import { KUSTOMIZATION_READERS } from '../discover/kustomization.js';
@@ -20,6 +19,7 @@ import { keyLinesOf } from './overrides.js';
 import { ArgoViewMemo } from './view-memo.js';
 import { documentBounds, oversizedDocument } from '../parse/budget.js';
 import { readBlockDocument, type LinedDocument } from './block-lines.js';
+import { readRepoText, REPO_FILE_MAX } from '../util/safe-read.js';
 
 export interface ArgoDeployment {
   /** `spec.source.path` as written (relative to the Git repository top), parameters substituted. */
@@ -102,7 +102,7 @@ function lazyTree(root: string): () => Promise<RepoTree> {
         files: files.sort(),
         read: async (file) => {
           try {
-            return readFileSync(join(root, file), 'utf8');
+            return readRepoText(join(root, file), REPO_FILE_MAX); // never a FIFO or a device: it would hang
           } catch {
             return undefined; // the git files generator refuses the set (not evaluable, a guard finding)
           }

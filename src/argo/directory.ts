@@ -5,9 +5,8 @@
  * finding; Helm chart folders are rendered with their values by overrides-check.ts. A repository without any Application (example repos registered
  * from outside) has its plain manifest folders validated as the directory sources Argo CD would make of them.
  */
-import { statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, posix, relative } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/kustomization.js';
 import { parseResources } from '../parse/index.js';
 import type { FindingInput, Overlay, RenderedOverlay, Resource } from '../types.js';
@@ -16,6 +15,7 @@ import { runFacts } from '../util/file-facts.js';
 import { overlayForSource, type ArgoDeployment, type ArgoView } from './applications.js';
 import { isThisRepo, type RepoIdentity } from './repo.js';
 import { RENDER_INPUT_UNREADABLE, RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
+import { readRepoText, REPO_FILE_MAX } from '../util/safe-read.js';
 
 export interface DirectorySource {
   /** Root-relative folder. */
@@ -220,12 +220,18 @@ export async function planArgoSources(options: {
       });
       continue;
     }
-    const listed = await fg(d.directory?.recurse ? '**/*' : '*', {
-      cwd: join(root, dir),
-      onlyFiles: true,
-      followSymbolicLinks: false,
-      ignore: ['**/node_modules/**', '**/.git/**', '**/.kfm-gitops/**'],
-    });
+    // Links are listed too (as entries, never walked into): Argo CD applies a manifest that is a link inside the
+    // repository, so it is read here through the link (renderDirectory refuses one leading out of the root, and
+    // anything but a regular file), never left out unread.
+    const listed = (
+      await fg(d.directory?.recurse ? '**/*' : '*', {
+        cwd: join(root, dir),
+        onlyFiles: false,
+        markDirectories: true,
+        followSymbolicLinks: false,
+        ignore: ['**/node_modules/**', '**/.git/**', '**/.kfm-gitops/**'],
+      })
+    ).filter((f) => !f.endsWith('/'));
     const include = d.directory?.include ? [d.directory.include] : undefined;
     const exclude = d.directory?.exclude ? [d.directory.exclude] : undefined;
     const files = listed
@@ -264,7 +270,12 @@ export async function renderDirectory(
   for (const file of source.files) {
     let text: string;
     try {
-      text = await readFile(join(root, file), 'utf8');
+      // Through a link only to a file of the repository (Argo CD refuses links out of it), never a FIFO or a device.
+      const real = realpathSync(join(root, file));
+      const rel = relative(realpathSync(root), real);
+      if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+        throw Object.assign(new Error('a link out of the repository'), { code: 'a link out of the repository' });
+      text = readRepoText(real, REPO_FILE_MAX);
     } catch (err) {
       report({
         ruleId: RENDER_INPUT_UNREADABLE,

@@ -63,3 +63,24 @@ export function readCacheFile(file: string, maxBytes: number): Buffer | undefine
   const got = readRegularFile(file, { maxBytes });
   return got.kind === 'file' ? got.bytes : undefined;
 }
+
+/**
+ * A repository file's text (links followed, as the tools that read the repository do), or an Error saying why not:
+ * a FIFO, a device or a folder in its place, or more than `maxBytes`. For readers that report the reason.
+ */
+export function readRepoText(file: string, maxBytes: number): string {
+  const got = readRegularFile(file, { maxBytes, followLinks: true });
+  if (got.kind === 'file') return got.bytes.toString('utf8');
+  const why =
+    got.kind === 'unreadable'
+      ? got.code
+      : got.kind === 'too-large'
+        ? `${got.size} bytes, over ${maxBytes}`
+        : got.kind === 'missing'
+          ? 'ENOENT'
+          : 'not a regular file';
+  throw Object.assign(new Error(why), { code: why });
+}
+
+/** Largest repository file read whole by a reader without a limit of its own (YAML and JSON the tool parses). */
+export const REPO_FILE_MAX = 64 * 1024 * 1024;

@@ -3,7 +3,7 @@
  * applies them (plain folders as directory sources, Helm charts a guard finding), on a temp copy of infra/gitops;
  * and the plain guestbook/ folder of argocd-example-apps is schema-checked.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,42 @@ describe('Argo CD sources (e2e)', () => {
     cleanup = () => rmSync(top, { recursive: true, force: true });
   });
   afterAll(() => cleanup());
+
+  it('checks a manifest linked inside the repository in a plain folder an Application deploys, and reports one linked to /dev/zero unread', async () => {
+    // Git carries links: a committed one to a device read without end (a FIFO cannot be committed, but may be local).
+    const controller = join(root, 'core', 'gitops-controller');
+    const kfile = join(controller, 'kustomization.yaml');
+    const before = readFileSync(kfile, 'utf8');
+    mkdirSync(join(root, 'extras', 'piped'), { recursive: true });
+    symlinkSync('/dev/zero', join(root, 'extras', 'piped', 'pipe.yaml'));
+    // A manifest that is a link inside the repository is applied by Argo CD: it is read and checked (it was left out).
+    mkdirSync(join(root, 'extras', 'hidden'), { recursive: true });
+    writeFileSync(join(root, 'extras', 'hidden', 'rolebinding.txt'), CLUSTER_ADMIN_ROLEBINDING);
+    symlinkSync('../hidden/rolebinding.txt', join(root, 'extras', 'piped', 'linked.yaml'));
+    writeFileSync(join(controller, 'application-piped.yaml'), application('extras-piped', 'infra/gitops/extras/piped'));
+    writeFileSync(
+      kfile,
+      before.replace(
+        '  - application-kfm-bootstrap.yaml\n',
+        '  - application-kfm-bootstrap.yaml\n  - application-piped.yaml\n',
+      ),
+    );
+    try {
+      const r = await runCli(['check', root, '--format', 'json']);
+      expect(r.code).toBe(1);
+      const findings: Found[] = JSON.parse(r.stdout).findings;
+      expect(findings).toContainEqual(
+        expect.objectContaining({ ruleId: 'KFM-RENDER-015', file: 'extras/piped/pipe.yaml' }),
+      );
+      expect(findings).toContainEqual(
+        expect.objectContaining({ ruleId: 'KFM-RBAC-001', file: 'extras/piped/linked.yaml' }),
+      );
+    } finally {
+      writeFileSync(kfile, before);
+      rmSync(join(root, 'extras'), { recursive: true });
+      rmSync(join(controller, 'application-piped.yaml'));
+    }
+  }, 120_000);
 
   it('validates a plain folder an Application deploys, and names a Helm chart folder that renders nothing', async () => {
     const controller = join(root, 'core', 'gitops-controller');

@@ -7,7 +7,7 @@
  * Built-in kinds come from the shipped Kubernetes definitions (engine.ts).
  * Folder layout for 2 and 3: `<dir>/<group>/<kind lowercased>_<version>.json`.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Resource } from '../../types.js';
 import { packageRoot } from '../../util/paths.js';
@@ -18,6 +18,7 @@ import {
   type CrdVersionSchema,
   type JsonSchema,
 } from './crd.js';
+import { readRepoText, REPO_FILE_MAX } from '../../util/safe-read.js';
 
 export interface SchemaFile {
   /** Path shown to users (repo-relative for extraDirs, `schemas/crds/...` for the pack). */
@@ -65,7 +66,7 @@ export class SchemaFolder {
     const file = this.files.get(gvKey(apiVersion, kind));
     if (file && !file.loaded) {
       try {
-        const parsed = JSON.parse(readFileSync(file.absPath, 'utf8')) as unknown;
+        const parsed = JSON.parse(readRepoText(file.absPath, REPO_FILE_MAX)) as unknown;
         if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
           throw new Error('not a JSON object');
         file.loaded = { schema: normalizeExternalSchema(parsed) as JsonSchema };
