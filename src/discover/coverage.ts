@@ -65,12 +65,17 @@ function toolInputs(options: CoverageOptions): { files: Set<string>; dirs: strin
   return { files, dirs };
 }
 
+/** Manifest names among a listing's files and links (a link is read through by the directory-source render). */
+function repoManifests(listing: { files: string[]; links: string[] }): string[] {
+  return [...listing.files, ...listing.links].filter((f) => MANIFEST_NAME.test(f));
+}
+
 /** Root-relative YAML/JSON files no overlay renders and the config does not exclude, sorted. */
 export async function uncoveredFiles(options: CoverageOptions): Promise<string[]> {
   const facts = runFacts();
   const listed = options.files
     ? options.files.filter((f) => facts.exists(resolve(options.root, f))) // a deleted file needs no checking
-    : listRepo(options.root).files.filter((f) => MANIFEST_NAME.test(f)); // what the globs **/*.{yaml,yml,json} matched
+    : repoManifests(listRepo(options.root)); // what the globs **/*.{yaml,yml,json} matched, links included
   const excludes = (options.config.coverage?.exclude ?? []).map((e) => e.path);
   const tool = toolInputs(options);
   const scope = options.scope && options.scope !== '.' ? `${options.scope.replace(/\/+$/, '')}/` : undefined;

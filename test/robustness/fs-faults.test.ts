@@ -24,6 +24,35 @@ describe('filesystem faults', () => {
     }
   });
 
+  it('a manifest that is a link inside the repository is checked, and one linked to a device is reported unread', async () => {
+    // Links were listed as nothing: a folder of linked manifests that no overlay renders (and that Argo CD applies,
+    // following in-repository links) was neither checked nor reported uncovered.
+    const { dir, cleanup } = tempCopy(join(fixtures, 'render', 'mixed'));
+    try {
+      mkdirSync(join(dir, 'extras', 'plain'), { recursive: true });
+      mkdirSync(join(dir, 'hidden'), { recursive: true });
+      writeFileSync(
+        join(dir, 'hidden', 'rb.txt'),
+        'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: x}\n' +
+          'roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\n' +
+          'subjects: [{kind: ServiceAccount, name: d, namespace: kfm-dev}]\n',
+      );
+      symlinkSync('../../hidden/rb.txt', join(dir, 'extras', 'plain', 'linked.yaml'));
+      symlinkSync('/dev/zero', join(dir, 'extras', 'plain', 'zero.yaml'));
+      const r = await runCli(['check', dir, '--format', 'json']);
+      expect(r.code).toBe(1);
+      const findings = (JSON.parse(r.stdout) as { findings: { ruleId: string; file?: string }[] }).findings;
+      expect(findings).toContainEqual(
+        expect.objectContaining({ ruleId: 'KFM-RBAC-001', file: 'extras/plain/linked.yaml' }),
+      );
+      expect(findings).toContainEqual(
+        expect.objectContaining({ ruleId: 'KFM-RENDER-015', file: 'extras/plain/zero.yaml' }),
+      );
+    } finally {
+      cleanup();
+    }
+  });
+
   it('a symlink loop is a finding, not a hang', async () => {
     const { dir, cleanup } = tempCopy(join(fixtures, 'render', 'mixed'));
     try {
