@@ -6,12 +6,13 @@
  * from outside) has its plain manifest folders validated as the directory sources Argo CD would make of them.
  */
 import { realpathSync, statSync } from 'node:fs';
-import { isAbsolute, join, posix, relative } from 'node:path';
+import { join, posix } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/kustomization.js';
 import { parseResources } from '../parse/index.js';
 import type { FindingInput, Overlay, RenderedOverlay, Resource } from '../types.js';
 import { matchesAny } from '../util/glob.js';
 import { runFacts } from '../util/file-facts.js';
+import { toRepoPath } from '../util/paths.js';
 import { overlayForSource, type ArgoDeployment, type ArgoView } from './applications.js';
 import { isThisRepo, type RepoIdentity } from './repo.js';
 import { RENDER_INPUT_UNREADABLE, RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
@@ -267,13 +268,14 @@ export async function renderDirectory(
   const resources: Resource[] = [];
   const texts: string[] = [];
   let failed = false;
+  const realRoot = source.files.length > 0 ? realpathSync(root) : root;
   for (const file of source.files) {
     let text: string;
     try {
       // Through a link only to a file of the repository (Argo CD refuses links out of it), never a FIFO or a device.
       const real = realpathSync(join(root, file));
-      const rel = relative(realpathSync(root), real);
-      if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+      const inRepo = toRepoPath(realRoot, real);
+      if (inRepo === undefined || inRepo === '.')
         throw Object.assign(new Error('a link out of the repository'), { code: 'a link out of the repository' });
       text = readRepoText(real, REPO_FILE_MAX);
     } catch (err) {

@@ -14,7 +14,7 @@ import { allRules, validateRuleSettings } from '../rules/index.js';
 import { suggest } from '../util/suggest.js';
 import { CONFIG_FILE_NAMES } from './schema-files.js';
 import type { Config, LoadedConfig } from './types.js';
-import { readRegularFile } from '../util/safe-read.js';
+import { readRegularFile, unreadReason } from '../util/safe-read.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -65,11 +65,7 @@ export async function loadConfig(options: { explicitPath?: string; searchDirs: s
       `${file}: ${got.size} bytes, over the ${MAX_CONFIG_BYTES / 1024} KiB limit for a config`,
       file,
     );
-  if (got.kind !== 'file')
-    throw new ConfigError(
-      `cannot read config ${file}: ${got.kind === 'unreadable' ? got.code : got.kind === 'missing' ? 'ENOENT' : 'not a regular file'}`,
-      file,
-    );
+  if (got.kind !== 'file') throw new ConfigError(`cannot read config ${file}: ${unreadReason(got)}`, file);
   return { config: await parseConfig(got.bytes.toString('utf8'), file), file };
 }
 

@@ -15,6 +15,7 @@
  * helmCharts or inline KRM functions need a line right away goes through the careful parse instead.
  */
 import { oversizedDocument } from '../parse/budget.js';
+import { flowOpenAt, quoteOpenAt } from '../parse/open-lines.js';
 import { BOOL, constructFloat, constructInt, isCoreFloat, isCoreInt, NULL, readPlainBlock } from './block-yaml.js';
 import jsyaml from 'js-yaml';
 import type { Node as YamlNode } from 'yaml';
@@ -326,17 +327,7 @@ function hasLongLine(text: string, length: number): boolean {
 
 /** A flow collection must open and close on one line: multi-line flow indentation rules differ between parsers. */
 function flowSpansLines(text: string): boolean {
-  if (!/[[{]/.test(text)) return false;
-  for (const line of text.split('\n')) {
-    let depth = 0;
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i];
-      if (c === '[' || c === '{') depth++;
-      else if (c === ']' || c === '}') depth--;
-    }
-    if (depth !== 0) return true;
-  }
-  return false;
+  return /[[{]/.test(text) && text.split('\n').some(flowOpenAt);
 }
 
 /**
@@ -345,30 +336,7 @@ function flowSpansLines(text: string): boolean {
  * is taken to open wherever a node may start, block-scalar content included.
  */
 function quoteSpansLines(text: string): boolean {
-  if (!/["']/.test(text)) return false;
-  for (const line of text.split('\n')) {
-    let prev = ' '; // last character outside quotes
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i];
-      if (c === '#' && (prev === ' ' || i === 0)) break; // a comment
-      if ((c === '"' || c === "'") && ' :-[{,?'.includes(prev)) {
-        let closed = false;
-        for (i++; i < line.length; i++) {
-          if (c === '"' && line[i] === '\\') i++;
-          else if (c === "'" && line[i] === "'" && line[i + 1] === "'") i++;
-          else if (line[i] === c) {
-            closed = true;
-            break;
-          }
-        }
-        if (!closed) return true;
-        prev = c;
-        continue;
-      }
-      prev = c;
-    }
-  }
-  return false;
+  return /["']/.test(text) && text.split('\n').some(quoteOpenAt);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

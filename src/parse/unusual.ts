@@ -14,8 +14,11 @@
  * - its text is the following lines indented as its first non-empty line is, and more than the key (or the last
  *   `-`): YAML's own rule, so a line that is not text for a YAML reader is never skipped;
  * - a line outside block scalars that leaves a quoted scalar or a flow collection open (`"a` … `b"` over lines) makes
- *   the whole stream unusual: a line inside such a scalar could look like a block scalar's start.
+ *   the whole stream unusual: a line inside such a scalar could look like a block scalar's start (parse/open-lines.ts,
+ *   as the kustomization fast parse decides it).
  */
+import { flowOpenAt, quoteOpenAt } from './open-lines.js';
+
 /**
  * Anchors (&a), aliases (*a), explicit tags (!x), merge keys: the constructs whose handling must stay the full parser's.
  * A node property starts a line or follows white space or a flow indicator (`[`, `{`, `,`); after `-` or `:` with no
@@ -55,7 +58,7 @@ export function isUnusual(text: string): boolean {
       if (textIndent >= 0 && indent >= textIndent) continue;
       parent = -1;
     }
-    if (UNUSUAL.test(line) || leavesOpen(line)) return true;
+    if (UNUSUAL.test(line) || quoteOpenAt(line) || flowOpenAt(line)) return true;
     const header = BLOCK_HEADER.exec(line);
     if (header && (header[3] === undefined || !header[3].includes(': '))) {
       const [, indent, dashes, key] = header;
@@ -72,58 +75,4 @@ function leadingSpaces(line: string): number {
   let i = 0;
   while (i < line.length && line.charCodeAt(i) === 0x20) i++;
   return i;
-}
-
-/**
- * Whether a line outside block scalars leaves a quoted scalar or a flow collection open at its end. A quote opens a
- * scalar only where a value starts (line start, after `- `, `: `, `? `, `[`, `{`, `,`); elsewhere it is a plain
- * scalar's character (`don't`). A comment (` #`) ends the line.
- */
-function leavesOpen(line: string): boolean {
-  let depth = 0;
-  let i = 0;
-  let valueStart = true;
-  while (i < line.length) {
-    const c = line[i];
-    if (valueStart && (c === '"' || c === "'")) {
-      const close = c === '"' ? closeDouble(line, i + 1) : closeSingle(line, i + 1);
-      if (close < 0) return true;
-      i = close + 1;
-      valueStart = false;
-      continue;
-    }
-    if (c === '#' && (i === 0 || line[i - 1] === ' ')) break;
-    if (c === '[' || c === '{') {
-      if (valueStart) depth++;
-    } else if ((c === ']' || c === '}') && depth > 0) depth--;
-    if (c === ' ') {
-      // a value may start after `- `, `: `, `? ` and after a flow indicator followed by a space
-      const prev = i > 0 ? line[i - 1] : ' ';
-      valueStart = valueStart || prev === '-' || prev === ':' || prev === '?' || prev === ',';
-    } else if (c === '[' || c === '{' || c === ',') {
-      valueStart = depth > 0 || valueStart;
-    } else {
-      valueStart = false;
-    }
-    i++;
-  }
-  return depth > 0;
-}
-
-function closeDouble(line: string, from: number): number {
-  for (let i = from; i < line.length; i++) {
-    if (line[i] === '\\') i++;
-    else if (line[i] === '"') return i;
-  }
-  return -1;
-}
-
-function closeSingle(line: string, from: number): number {
-  for (let i = from; i < line.length; i++) {
-    if (line[i] === "'") {
-      if (line[i + 1] === "'") i++;
-      else return i;
-    }
-  }
-  return -1;
 }

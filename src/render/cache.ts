@@ -22,7 +22,7 @@ import { ensureIgnoredDir, toRepoPath } from '../util/paths.js';
 import type { EntryStore, RenderOutcome, RenderRequest, Renderer } from './types.js';
 import { runFacts } from '../util/file-facts.js';
 import { FolderWriter } from '../util/atomic-write.js';
-import { CACHE_FILE_MAX, readRegularFile } from '../util/safe-read.js';
+import { CACHE_FILE_MAX, readRegularFile, unreadReason } from '../util/safe-read.js';
 
 /** Bump when the entry layout or the key material changes: old entries then simply stop matching. */
 export const CACHE_FORMAT = 'kfm-gitops-render-cache/3';
@@ -163,9 +163,7 @@ export class CachingRenderer implements Renderer {
     const got = readRegularFile(file, { maxBytes: CACHE_FILE_MAX });
     if (got.kind !== 'file') {
       if (got.kind !== 'missing')
-        this.warn(
-          `render cache entry ${file} could not be read (${got.kind === 'unreadable' ? got.code : got.kind}); rendering instead`,
-        );
+        this.warn(`render cache entry ${file} could not be read (${unreadReason(got)}); rendering instead`);
       return undefined;
     }
     const buf = got.bytes;

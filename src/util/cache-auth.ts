@@ -53,6 +53,22 @@ export class CacheAuth {
     return `${prefix}${this.mac(key, body)}\n${body}`;
   }
 
+  /**
+   * Binary entries: `<prefix><mac>\n<bytes>`, the MAC over `bound` (what the bytes belong to) and the bytes. A code
+   * cache V8 would run is one (checks/schema/disk-cache.ts).
+   */
+  sealBytes(prefix: string, bound: readonly string[], bytes: Uint8Array): Buffer {
+    return Buffer.concat([Buffer.from(`${prefix}${this.mac(...bound, bytes)}\n`, 'latin1'), bytes]);
+  }
+
+  /** The bytes of an entry written by `sealBytes` for the same `bound`, or undefined when it is not authentic. */
+  unsealBytes(prefix: string, bound: readonly string[], entry: Buffer): Buffer | undefined {
+    const newline = entry.indexOf(10);
+    if (newline < 0 || entry.subarray(0, prefix.length).toString('latin1') !== prefix) return undefined;
+    const bytes = entry.subarray(newline + 1);
+    return this.verify(entry.subarray(prefix.length, newline).toString('latin1'), ...bound, bytes) ? bytes : undefined;
+  }
+
   /** The body of a file written by `seal` for this key, or undefined when it is not authentic. */
   unseal(prefix: string, key: string, text: string): string | undefined {
     const newline = text.indexOf('\n');

@@ -21,17 +21,16 @@
 import { createHash } from 'node:crypto';
 import {
   closeSync,
-  constants,
   fstatSync,
   lstatSync,
   openSync,
   readdirSync,
-  readSync,
   realpathSync,
   statSync,
   type BigIntStats,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { NO_FOLLOW_OPEN, readOpenFile } from './safe-read.js';
 
 /** `f` regular file, `d` folder, `l` symbolic link, `o` anything else (socket, FIFO, device). */
 export type FactKind = 'f' | 'd' | 'l' | 'o';
@@ -69,15 +68,6 @@ export type FileRead =
   | { kind: 'missing' }
   | { kind: 'not-a-file' }
   | { kind: 'unreadable'; code: string };
-
-/**
- * O_NOFOLLOW: the final component is never followed (a link is refused, not read through); O_NONBLOCK: a FIFO does
- * not block the open. Undefined where the platform has neither: there, lstat first.
- */
-const NO_FOLLOW_OPEN =
-  constants.O_NOFOLLOW === undefined
-    ? undefined
-    : constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0);
 
 /**
  * Bytes kept at most for a run's later readers: the 1,500-overlay bench repo is 13 MB in all (every file kept from the
@@ -373,15 +363,7 @@ export class FileFacts {
       if (digest && !this.lstats.has(abs)) this.lstats.set(this.key(abs), hold(fact));
       if (fact.kind !== 'f') return { kind: 'not-a-file' };
       if (fact.size > maxBytes) return { kind: 'too-large', size: fact.size };
-      const buf = Buffer.allocUnsafe(fact.size);
-      let n = 0;
-      // Up to the size fstat gave, as readFileSync reads a regular file.
-      while (n < buf.length) {
-        const r = readSync(fd, buf, n, buf.length - n, null);
-        if (r === 0) break;
-        n += r;
-      }
-      const bytes = n === buf.length ? buf : buf.subarray(0, n);
+      const bytes = readOpenFile(fd, fact.size);
       if (digest && !this.digests.has(abs))
         this.digests.set(this.key(abs), createHash('sha256').update(bytes).digest('hex'));
       return { kind: 'file', bytes, fact };

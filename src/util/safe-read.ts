@@ -6,7 +6,7 @@
  * (O_NONBLOCK) and read only when fstat says it is a regular file of at most `maxBytes`; cache readers also refuse a
  * link (O_NOFOLLOW), since their files are only ever written by the tool itself, never as links.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 
 export type SafeRead =
   | { kind: 'file'; bytes: Buffer }
@@ -22,14 +22,34 @@ export interface SafeReadOptions {
   followLinks?: boolean;
 }
 
+/**
+ * O_NOFOLLOW: the final component is never followed (a link is refused, not read through); O_NONBLOCK: a FIFO does
+ * not block the open. Undefined where the platform has neither: there, lstat first.
+ */
+export const NO_FOLLOW_OPEN =
+  constants.O_NOFOLLOW === undefined
+    ? undefined
+    : constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0);
+
+/** A regular file's bytes from its open descriptor, up to the size fstat gave (as readFileSync reads one). */
+export function readOpenFile(fd: number, size: number): Buffer {
+  const buf = Buffer.allocUnsafe(size);
+  let n = 0;
+  while (n < buf.length) {
+    const r = readSync(fd, buf, n, buf.length - n, null);
+    if (r === 0) break;
+    n += r;
+  }
+  return n === buf.length ? buf : buf.subarray(0, n);
+}
+
 export function readRegularFile(file: string, options: SafeReadOptions): SafeRead {
-  const flags =
-    constants.O_RDONLY |
-    (constants.O_NONBLOCK ?? 0) |
-    (options.followLinks || constants.O_NOFOLLOW === undefined ? 0 : constants.O_NOFOLLOW);
   let fd: number;
   try {
-    fd = openSync(file, flags);
+    if (options.followLinks) fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    else if (NO_FOLLOW_OPEN !== undefined) fd = openSync(file, NO_FOLLOW_OPEN);
+    else if (lstatSync(file).isSymbolicLink()) return { kind: 'not-a-file' };
+    else fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
     if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
@@ -40,18 +60,25 @@ export function readRegularFile(file: string, options: SafeReadOptions): SafeRea
     const st = fstatSync(fd);
     if (!st.isFile()) return { kind: 'not-a-file' };
     if (st.size > options.maxBytes) return { kind: 'too-large', size: st.size };
-    const buf = Buffer.allocUnsafe(st.size);
-    let n = 0;
-    while (n < buf.length) {
-      const r = readSync(fd, buf, n, buf.length - n, null);
-      if (r === 0) break;
-      n += r;
-    }
-    return { kind: 'file', bytes: n === buf.length ? buf : buf.subarray(0, n) };
+    return { kind: 'file', bytes: readOpenFile(fd, st.size) };
   } catch (err) {
     return { kind: 'unreadable', code: (err as NodeJS.ErrnoException).code ?? 'EIO' };
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Why a file was not read, for a message: its error code, its size over the bound, or that it is no regular file. */
+export function unreadReason(got: Exclude<SafeRead, { kind: 'file' }>, maxBytes?: number): string {
+  switch (got.kind) {
+    case 'unreadable':
+      return got.code;
+    case 'too-large':
+      return maxBytes === undefined ? `${got.size} bytes` : `${got.size} bytes, over ${maxBytes}`;
+    case 'missing':
+      return 'ENOENT';
+    case 'not-a-file':
+      return 'not a regular file';
   }
 }
 
@@ -71,14 +98,7 @@ export function readCacheFile(file: string, maxBytes: number): Buffer | undefine
 export function readRepoText(file: string, maxBytes: number): string {
   const got = readRegularFile(file, { maxBytes, followLinks: true });
   if (got.kind === 'file') return got.bytes.toString('utf8');
-  const why =
-    got.kind === 'unreadable'
-      ? got.code
-      : got.kind === 'too-large'
-        ? `${got.size} bytes, over ${maxBytes}`
-        : got.kind === 'missing'
-          ? 'ENOENT'
-          : 'not a regular file';
+  const why = unreadReason(got, maxBytes);
   throw Object.assign(new Error(why), { code: why });
 }
 

@@ -31,6 +31,33 @@ const application = (name: string, path: string): string =>
     '',
   ].join('\n');
 
+/**
+ * Runs `check` on the copy with Applications added to the gitops controller (`name` deploying `path`), then takes
+ * them out again, whatever the run did.
+ */
+async function checkWithApplications(root: string, apps: Record<string, string>): Promise<Found[]> {
+  const controller = join(root, 'core', 'gitops-controller');
+  const kfile = join(controller, 'kustomization.yaml');
+  const before = readFileSync(kfile, 'utf8');
+  const files = Object.keys(apps).map((name) => `application-${name}.yaml`);
+  Object.entries(apps).forEach(([name, path], i) =>
+    writeFileSync(join(controller, files[i]), application(`extras-${name}`, path)),
+  );
+  const listed = files.map((f) => `  - ${f}\n`).join('');
+  writeFileSync(
+    kfile,
+    before.replace('  - application-kfm-bootstrap.yaml\n', `  - application-kfm-bootstrap.yaml\n${listed}`),
+  );
+  try {
+    const r = await runCli(['check', root, '--format', 'json']);
+    expect(r.code).toBe(1);
+    return (JSON.parse(r.stdout) as { findings: Found[] }).findings;
+  } finally {
+    writeFileSync(kfile, before);
+    for (const f of files) rmSync(join(controller, f));
+  }
+}
+
 describe('Argo CD sources (e2e)', () => {
   let root: string;
   let cleanup: () => void;
@@ -45,27 +72,14 @@ describe('Argo CD sources (e2e)', () => {
 
   it('checks a manifest linked inside the repository in a plain folder an Application deploys, and reports one linked to /dev/zero unread', async () => {
     // Git carries links: a committed one to a device read without end (a FIFO cannot be committed, but may be local).
-    const controller = join(root, 'core', 'gitops-controller');
-    const kfile = join(controller, 'kustomization.yaml');
-    const before = readFileSync(kfile, 'utf8');
     mkdirSync(join(root, 'extras', 'piped'), { recursive: true });
     symlinkSync('/dev/zero', join(root, 'extras', 'piped', 'pipe.yaml'));
     // A manifest that is a link inside the repository is applied by Argo CD: it is read and checked (it was left out).
     mkdirSync(join(root, 'extras', 'hidden'), { recursive: true });
     writeFileSync(join(root, 'extras', 'hidden', 'rolebinding.txt'), CLUSTER_ADMIN_ROLEBINDING);
     symlinkSync('../hidden/rolebinding.txt', join(root, 'extras', 'piped', 'linked.yaml'));
-    writeFileSync(join(controller, 'application-piped.yaml'), application('extras-piped', 'infra/gitops/extras/piped'));
-    writeFileSync(
-      kfile,
-      before.replace(
-        '  - application-kfm-bootstrap.yaml\n',
-        '  - application-kfm-bootstrap.yaml\n  - application-piped.yaml\n',
-      ),
-    );
     try {
-      const r = await runCli(['check', root, '--format', 'json']);
-      expect(r.code).toBe(1);
-      const findings: Found[] = JSON.parse(r.stdout).findings;
+      const findings = await checkWithApplications(root, { piped: 'infra/gitops/extras/piped' });
       expect(findings).toContainEqual(
         expect.objectContaining({ ruleId: 'KFM-RENDER-015', file: 'extras/piped/pipe.yaml' }),
       );
@@ -73,33 +87,20 @@ describe('Argo CD sources (e2e)', () => {
         expect.objectContaining({ ruleId: 'KFM-RBAC-001', file: 'extras/piped/linked.yaml' }),
       );
     } finally {
-      writeFileSync(kfile, before);
       rmSync(join(root, 'extras'), { recursive: true });
-      rmSync(join(controller, 'application-piped.yaml'));
     }
   }, 120_000);
 
   it('validates a plain folder an Application deploys, and names a Helm chart folder that renders nothing', async () => {
-    const controller = join(root, 'core', 'gitops-controller');
-    const kfile = join(controller, 'kustomization.yaml');
-    const before = readFileSync(kfile, 'utf8');
     mkdirSync(join(root, 'extras', 'plain'), { recursive: true });
     writeFileSync(join(root, 'extras', 'plain', 'rolebinding.yaml'), CLUSTER_ADMIN_ROLEBINDING);
     mkdirSync(join(root, 'extras', 'chart', 'templates'), { recursive: true });
     writeFileSync(join(root, 'extras', 'chart', 'Chart.yaml'), 'apiVersion: v2\nname: extras\nversion: 0.1.0\n');
-    writeFileSync(join(controller, 'application-plain.yaml'), application('extras-plain', 'infra/gitops/extras/plain'));
-    writeFileSync(join(controller, 'application-chart.yaml'), application('extras-chart', 'infra/gitops/extras/chart'));
-    writeFileSync(
-      kfile,
-      before.replace(
-        '  - application-kfm-bootstrap.yaml\n',
-        '  - application-kfm-bootstrap.yaml\n  - application-plain.yaml\n  - application-chart.yaml\n',
-      ),
-    );
     try {
-      const r = await runCli(['check', root, '--format', 'json']);
-      expect(r.code).toBe(1);
-      const findings: Found[] = JSON.parse(r.stdout).findings;
+      const findings = await checkWithApplications(root, {
+        plain: 'infra/gitops/extras/plain',
+        chart: 'infra/gitops/extras/chart',
+      });
       expect(findings).toContainEqual(
         expect.objectContaining({ ruleId: 'KFM-RBAC-001', file: 'extras/plain/rolebinding.yaml' }),
       );
@@ -112,10 +113,7 @@ describe('Argo CD sources (e2e)', () => {
         }),
       );
     } finally {
-      writeFileSync(kfile, before);
       rmSync(join(root, 'extras'), { recursive: true });
-      rmSync(join(controller, 'application-plain.yaml'));
-      rmSync(join(controller, 'application-chart.yaml'));
     }
   });
 

@@ -121,9 +121,7 @@ describe('unusual constructs outside block scalars', () => {
 
   it('says "not unusual" only for texts in which the full parser finds no anchor, alias, tag or merge key', () => {
     const roots = [join(repoRoot, 'fixtures'), join(repoRoot, 'infra'), join(sharedDir, 'corpus')].filter(existsSync);
-    for (const file of fg
-      .sync(['**/*.yaml', '**/*.yml'], { cwd: roots[0], absolute: true })
-      .concat(...roots.slice(1).map((r) => fg.sync(['**/*.yaml', '**/*.yml'], { cwd: r, absolute: true })))) {
+    for (const file of roots.flatMap((cwd) => fg.sync(['**/*.yaml', '**/*.yml'], { cwd, absolute: true }))) {
       const text = readFileSync(file, 'utf8');
       if (isUnusual(text)) continue;
       expect({ file, unusual: holdsUnusualNodes(text) ?? false }).toEqual({ file, unusual: false });

@@ -23,7 +23,7 @@ import { packageRoot } from '../../util/paths.js';
 import { policiesDir, regoSources, type CatalogueEntry } from './bundle.js';
 import { assertWritable, mkdirp, writeFileAtomic } from '../../util/atomic-write.js';
 import { familyOf, reservedFamilies } from '../../rules/index.js';
-import { CACHE_FILE_MAX, readCacheFile, readRegularFile } from '../../util/safe-read.js';
+import { CACHE_FILE_MAX, readCacheFile, readRegularFile, unreadReason } from '../../util/safe-read.js';
 
 const run = promisify(execFile);
 
@@ -86,8 +86,7 @@ async function opaRun(opa: string, args: string[], signal?: AbortSignal): Promis
 function readPolicySource(file: string): Buffer {
   const got = readRegularFile(file, { maxBytes: 16 * 1024 * 1024 });
   if (got.kind === 'file') return got.bytes;
-  const why = got.kind === 'unreadable' ? got.code : got.kind === 'too-large' ? `${got.size} bytes` : got.kind;
-  throw new CustomPolicyError(`policy.customDir: ${file} cannot be read as a policy (${why})`);
+  throw new CustomPolicyError(`policy.customDir: ${file} cannot be read as a policy (${unreadReason(got)})`);
 }
 
 /** Sources of a custom build: the repo's Rego (tests excluded), the built-in helper library, the generated entry. */

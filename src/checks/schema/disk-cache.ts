@@ -152,9 +152,8 @@ export class ValidatorDiskCache {
     this.pending = [];
     for (const p of pending) {
       try {
-        const bytes = p.script.createCachedData();
-        const mac = this.auth.mac('v8', p.key, codeCacheTag(), p.bodyMac, bytes);
-        writeFileAtomicSync(p.file, Buffer.concat([Buffer.from(`${CODE_HEADER}${mac}\n`), bytes]), { mkdir: false });
+        const entry = this.auth.sealBytes(CODE_HEADER, codeBound(p.key, p.bodyMac), p.script.createCachedData());
+        writeFileAtomicSync(p.file, entry, { mkdir: false });
         this.code.written++;
       } catch {
         this.writable = false;
@@ -168,13 +167,8 @@ export class ValidatorDiskCache {
    * (V8 checks only its own version, flags and the source's length). It is bound to the script's own MAC.
    */
   private readCode(file: string, key: string, bodyMac: string): Buffer | undefined {
-    const bytes = readCacheFile(file, CACHE_FILE_MAX);
-    if (!bytes) return undefined;
-    const newline = bytes.indexOf(10);
-    if (newline < 0 || bytes.subarray(0, CODE_HEADER.length).toString('latin1') !== CODE_HEADER) return undefined;
-    const data = bytes.subarray(newline + 1);
-    const given = bytes.subarray(CODE_HEADER.length, newline).toString('latin1');
-    return this.auth.verify(given, 'v8', key, codeCacheTag(), bodyMac, data) ? data : undefined;
+    const entry = readCacheFile(file, CACHE_FILE_MAX);
+    return entry && this.auth.unsealBytes(CODE_HEADER, codeBound(key, bodyMac), entry);
   }
 
   save(key: string, ajv: Ajv, fn: ValidateFunction): void {
@@ -183,7 +177,7 @@ export class ValidatorDiskCache {
       // ajv's standalone code loads some runtime helpers with require() (string length, deep equality, URI) even
       // as an ES module; without a `require` in scope such a module never imported and its schema compiled again
       // on every run (23 shipped schemas on redhat-cop/gitops-catalog, ~3 s of CPU, issue 20). The entry is a
-      // as an ES module; load() passes a `require` that resolves them from our own module, as our imports do.
+      // script: load() passes a `require` that resolves them from our own module, as our imports do.
       const body = scriptOf(eagerModule(standaloneCode(ajv, fn), fn));
       if (body === undefined) return; // not the shape ajv writes: compiled again next run, never guessed at
       ensureIgnoredDir(this.dir);
@@ -233,6 +227,11 @@ export function scriptOf(code: string): string | undefined {
   const rest = code.slice(0, exported.index) + code.slice(exported.index + exported[0].length);
   if (/(^|\n)\s*(export|import)\b/.test(rest)) return undefined;
   return `(function (${SCRIPT_PARAMS}) {"use strict";\n${rest}\nreturn ${exported[1]};\n})`;
+}
+
+/** What a code cache is bound to: its entry (key and the entry's own MAC) and the V8 flags it was made under. */
+function codeBound(key: string, bodyMac: string): string[] {
+  return ['v8', key, codeCacheTag(), bodyMac];
 }
 
 /**
