@@ -24,6 +24,7 @@ import { headStart, runChecks } from './run/checks.js';
 import { summaryOf, type PipelineOptions } from './run/common.js';
 import { releaseRenderedText } from './run/compact.js';
 import { onShells, PackStore, UNPACKED_RESOURCES } from './run/pack.js';
+import { addRenderedArgoObjects } from './argo/rendered.js';
 import { resolveOrigins } from './run/origins.js';
 import type { ResultLayer } from './run/result-layer.js';
 import {
@@ -216,6 +217,8 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
   // Argo CD sources of other repositories are listed as not checked (reportUnusedExceptions still sees `skipped`).
   const elsewhere: { path: string; reason: string }[] = [];
   if (coverage) {
+    // What the overlays render of Argo CD objects is what Argo CD gets: one changed by kustomize is evaluated as rendered.
+    await addRenderedArgoObjects(discovered.argo, rendered, options.root);
     const argo = await checkArgoSources(
       await coverage,
       discovered,
@@ -230,7 +233,7 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
     rendered.push(...argo);
     // Nothing reads the Argo CD view past its own checks: the checks that follow do not carry its deployments
     // (~8 MB on the 7,500-overlay bench repo, issue 20).
-    discovered.argo = { ...discovered.argo, deployments: [], unevaluable: [], inputs: [] };
+    discovered.argo = { ...discovered.argo, deployments: [], unevaluable: [], inputs: [], specs: [] };
   }
   for (const issue of discovered.envIssues) report({ ruleId: RENDER_ENV_UNPLACED, ...issue, line: 1 });
   const ok = rendered.filter((r) => r.resources.length > 0);

@@ -107,7 +107,12 @@ export async function commonKey(input: RunKeyInput): Promise<string> {
       .digest('hex'),
   );
   // Shipped data: a development checkout changes schemas or the bundle without a version bump.
-  add([folderStamps(join(packageRoot(), 'schemas')), folderStamps(join(packageRoot(), 'policies', 'bundle'))]);
+  // The compiled code too: a rebuilt checkout (same version, other checks) must not answer with the old build's results.
+  add([
+    folderStamps(join(packageRoot(), 'schemas')),
+    folderStamps(join(packageRoot(), 'policies', 'bundle')),
+    folderStamps(join(packageRoot(), 'dist')),
+  ]);
   // Every file under the root: the secret scan reads them and source mapping reads bases and patches.
   add(treeStamps(input.root));
   for (const dir of [input.config.policy?.customDir, ...((input.config.schema?.extraDirs as unknown[]) ?? [])]) {

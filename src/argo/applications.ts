@@ -5,6 +5,7 @@
  * (cluster, SCM provider, pull request, another repository's git) depend on the world outside and are returned as not
  * evaluable, never guessed.
  */
+import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/names.js';
 import { KUSTOMIZATION_READERS } from '../discover/kustomization.js';
@@ -19,7 +20,7 @@ import { keyLinesOf } from './overrides.js';
 import { ArgoViewMemo } from './view-memo.js';
 import { documentBounds, oversizedDocument } from '../parse/budget.js';
 import { readBlockDocument, type LinedDocument } from './block-lines.js';
-import { readRepoText, REPO_FILE_MAX } from '../util/safe-read.js';
+import { bomText, readRepoText, REPO_FILE_MAX } from '../util/safe-read.js';
 
 export interface ArgoDeployment {
   /** `spec.source.path` as written (relative to the Git repository top), parameters substituted. */
@@ -60,6 +61,11 @@ export interface ArgoView {
   identity: RepoIdentity;
   /** Root-relative parameter files git `files` generators read: generator inputs, not manifests to cover. */
   inputs: string[];
+  /**
+   * argoSpecKey of every Application and ApplicationSet read from a manifest file: what the deployments above were
+   * evaluated from. A rendered one whose key is not here was changed or made by kustomize (argo/rendered.ts).
+   */
+  specs: string[];
 }
 
 const BACKSLASH = 0x5c;
@@ -78,7 +84,7 @@ export const ARGO_MANIFEST_GLOBS = ['**', '**/*.yaml', '**/*.yml', '**/*.json'];
 const SNIFF_BYTES = 8000;
 
 /** The root's folders and files for the git generators, listed on first use (most repositories have none). */
-function lazyTree(root: string): () => Promise<RepoTree> {
+export function lazyTree(root: string): () => Promise<RepoTree> {
   let listing: Promise<RepoTree> | undefined;
   return () =>
     (listing ??= (async () => {
@@ -131,7 +137,7 @@ export async function readArgoView(
 ): Promise<ArgoView> {
   const facts = runFacts();
   const files = options.files ?? listRepo(root).files;
-  const view: ArgoView = { deployments: [], unevaluable: [], identity, inputs: [] };
+  const view: ArgoView = { deployments: [], unevaluable: [], identity, inputs: [], specs: [] };
   const tree = lazyTree(root);
   const inputs = new Set<string>();
   const memo = options.cacheRoot
@@ -162,19 +168,25 @@ export async function readArgoView(
     // same file; folding a plain scalar over lines inserts a space): files that carry the group only in an
     // annotation (`argocd.argoproj.io/sync-wave`, a third of the medium bench repo's and half of infra/gitops')
     // are not parsed (issue 20: the full YAML parse of these files was ~0.3 s CPU of a cold check).
+    // A file with a byte order mark (UTF-16 holds NULs) is read as Argo CD reads it: decoded by its mark.
+    const marked = bomText(bytes);
     const mayHold =
-      (bytes.includes(BACKSLASH) || (bytes.includes('argoproj.io') && bytes.includes('Application'))) &&
-      !bytes.subarray(0, SNIFF_BYTES).includes(0);
+      marked !== undefined
+        ? marked.includes('\\') || (marked.includes('argoproj.io') && marked.includes('Application'))
+        : (bytes.includes(BACKSLASH) || (bytes.includes('argoproj.io') && bytes.includes('Application'))) &&
+          !bytes.subarray(0, SNIFF_BYTES).includes(0);
     options.seen?.(file, mayHold);
     if (!mayHold) continue;
-    const text = bytes.toString('utf8');
+    const text = marked ?? bytes.toString('utf8');
     const remembered = memo?.get(file, text);
     if (remembered) {
       view.deployments.push(...remembered.deployments);
       view.unevaluable.push(...remembered.unevaluable);
+      view.specs.push(...(remembered.specs ?? []));
       continue;
     }
     const before = { deployments: view.deployments.length, unevaluable: view.unevaluable.length };
+    const specs: string[] = [];
     // A git generator's output depends on the repository's folders and files and on its URL, not on this text alone.
     let readsRepo = false;
     const tooLarge = (line: number, bytes: number): void => {
@@ -187,63 +199,19 @@ export async function readArgoView(
       });
     };
     for (const { value: obj, lineOf, keyLineOf } of argoDocuments(text, tooLarge)) {
-      if (!isObject(obj) || typeof obj.apiVersion !== 'string' || !obj.apiVersion.startsWith('argoproj.io/')) continue;
-      const name = String((obj.metadata as Record<string, unknown> | undefined)?.name ?? '');
-      if (obj.kind === 'Application') {
-        for (const d of sourcesOf(obj.spec))
-          view.deployments.push({
-            ...d,
-            kind: 'Application',
-            name,
-            appName: name,
-            file,
-            line: lineOf(['spec', ...d.at]),
-            keyLines: keyLinesOf(d.source, (p) => keyLineOf(['spec', ...d.at.slice(0, -1), ...p])),
-          });
-      } else if (obj.kind === 'ApplicationSet') {
-        const spec = isObject(obj.spec) ? obj.spec : {};
-        const generators = Array.isArray(spec.generators) ? spec.generators : [];
-        const goTemplate = spec.goTemplate === true;
-        if (JSON.stringify(generators).includes('"git":')) readsRepo = true;
-        const refuse = (generator: string, at: (string | number)[]): void => {
-          view.unevaluable.push({ kind: 'ApplicationSet', name, generator, file, line: lineOf(at) });
-        };
-        // A templatePatch rewrites the generated Applications with a Go template: their sources cannot be known.
-        if (spec.templatePatch !== undefined) refuse('templatePatch', ['spec', 'templatePatch']);
-        for (const [i, g] of generators.entries()) {
-          if (spec.templatePatch !== undefined) break;
-          const evaluated = await evaluateGenerator(g, { goTemplate, identity, tree, inputs });
-          if ('unevaluable' in evaluated) {
-            refuse(evaluated.unevaluable, ['spec', 'generators', i]);
-            continue;
-          }
-          const override = generatorTemplate(g);
-          const template = override ? mergeTemplate(spec.template, override) : spec.template;
-          for (const params of evaluated.elements) {
-            const rendered = substitute(isObject(template) ? template.spec : undefined, params, goTemplate);
-            const meta = isObject(template) && isObject(template.metadata) ? template.metadata : {};
-            const appName = substitute(meta.name, params, goTemplate);
-            for (const d of sourcesOf(rendered))
-              view.deployments.push({
-                ...d,
-                kind: 'ApplicationSet',
-                name,
-                ...(typeof appName === 'string' ? { appName } : {}),
-                file,
-                line: lineOf(['spec', 'template', 'spec', ...d.at]),
-                keyLines: keyLinesOf(d.source, (p) =>
-                  keyLineOf(['spec', 'template', 'spec', ...d.at.slice(0, -1), ...p]),
-                ),
-              });
-          }
-        }
-      }
+      const spec = argoSpecKey(obj);
+      if (spec === undefined) continue;
+      specs.push(spec);
+      if (await addArgoObject(view, obj as Record<string, unknown>, { file, lineOf, keyLineOf, tree, inputs }))
+        readsRepo = true;
     }
     if (!readsRepo)
       memo?.set(file, text, {
         deployments: view.deployments.slice(before.deployments),
         unevaluable: view.unevaluable.slice(before.unevaluable),
+        specs,
       });
+    view.specs.push(...specs);
   }
   view.inputs = [...inputs].sort();
   await memo?.save();
@@ -430,4 +398,103 @@ export function overlayForSource(sourcePath: string, overlayPaths: readonly stri
     if (o === '.' ? false : p === o || p.endsWith(`/${o}`)) if (!best || o.length > best.length) best = o;
   }
   return best;
+}
+
+/** Where an object was read, and what evaluating an ApplicationSet's generators needs. */
+export interface ArgoObjectContext {
+  /** Root-relative file the findings about it point at. */
+  file: string;
+  lineOf: (path: readonly (string | number)[]) => number;
+  keyLineOf: (path: readonly (string | number)[]) => number;
+  tree: () => Promise<RepoTree>;
+  /** Parameter files the git `files` generators read (added to). */
+  inputs: Set<string>;
+}
+
+/**
+ * Adds what one Application or ApplicationSet deploys to the view. Returns whether it reads the repository (a git
+ * generator): then what it contributes depends on more than its own text.
+ */
+export async function addArgoObject(
+  view: ArgoView,
+  obj: Record<string, unknown>,
+  ctx: ArgoObjectContext,
+): Promise<boolean> {
+  const { file, lineOf, keyLineOf, tree, inputs } = ctx;
+  const identity = view.identity;
+  let readsRepo = false;
+  const name = String((obj.metadata as Record<string, unknown> | undefined)?.name ?? '');
+  if (obj.kind === 'Application') {
+    for (const d of sourcesOf(obj.spec))
+      view.deployments.push({
+        ...d,
+        kind: 'Application',
+        name,
+        appName: name,
+        file,
+        line: lineOf(['spec', ...d.at]),
+        keyLines: keyLinesOf(d.source, (p) => keyLineOf(['spec', ...d.at.slice(0, -1), ...p])),
+      });
+  } else if (obj.kind === 'ApplicationSet') {
+    const spec = isObject(obj.spec) ? obj.spec : {};
+    const generators = Array.isArray(spec.generators) ? spec.generators : [];
+    const goTemplate = spec.goTemplate === true;
+    if (JSON.stringify(generators).includes('"git":')) readsRepo = true;
+    const refuse = (generator: string, at: (string | number)[]): void => {
+      view.unevaluable.push({ kind: 'ApplicationSet', name, generator, file, line: lineOf(at) });
+    };
+    // A templatePatch rewrites the generated Applications with a Go template: their sources cannot be known.
+    if (spec.templatePatch !== undefined) refuse('templatePatch', ['spec', 'templatePatch']);
+    for (const [i, g] of generators.entries()) {
+      if (spec.templatePatch !== undefined) break;
+      const evaluated = await evaluateGenerator(g, { goTemplate, identity, tree, inputs });
+      if ('unevaluable' in evaluated) {
+        refuse(evaluated.unevaluable, ['spec', 'generators', i]);
+        continue;
+      }
+      const override = generatorTemplate(g);
+      const template = override ? mergeTemplate(spec.template, override) : spec.template;
+      for (const params of evaluated.elements) {
+        const rendered = substitute(isObject(template) ? template.spec : undefined, params, goTemplate);
+        const meta = isObject(template) && isObject(template.metadata) ? template.metadata : {};
+        const appName = substitute(meta.name, params, goTemplate);
+        for (const d of sourcesOf(rendered))
+          view.deployments.push({
+            ...d,
+            kind: 'ApplicationSet',
+            name,
+            ...(typeof appName === 'string' ? { appName } : {}),
+            file,
+            line: lineOf(['spec', 'template', 'spec', ...d.at]),
+            keyLines: keyLinesOf(d.source, (p) => keyLineOf(['spec', 'template', 'spec', ...d.at.slice(0, -1), ...p])),
+          });
+      }
+    }
+  }
+  return readsRepo;
+}
+
+/**
+ * The identity of an Argo CD object's `spec` for its kind (sha256 of the spec as JSON with keys sorted), or undefined
+ * for anything but an `argoproj.io/` Application or ApplicationSet. Names, labels and namespaces are left out: kustomize
+ * changes those on every overlay, and Argo CD deploys from the spec.
+ */
+export function argoSpecKey(obj: unknown): string | undefined {
+  if (!isObject(obj) || typeof obj.apiVersion !== 'string' || !obj.apiVersion.startsWith('argoproj.io/'))
+    return undefined;
+  if (obj.kind !== 'Application' && obj.kind !== 'ApplicationSet') return undefined;
+  return createHash('sha256')
+    .update(`${obj.kind}\n`)
+    .update(sortedJson(obj.spec ?? null))
+    .digest('hex');
+}
+
+function sortedJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
+  if (isObject(v))
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${sortedJson(v[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
 }

@@ -123,6 +123,9 @@ export function hasKustomization(root: string, dir: string): boolean {
   return KUSTOMIZATION_NAMES.some((n) => facts.hasEntry(folder, n));
 }
 
+/** A JSON file the run's own caches write under the default cache folder (results, schema and policy entries). */
+const OWN_CACHE_FILE = /(?:^|\/)\.kfm-gitops\/cache\/(?:[^/]+\/)*[0-9a-f]{40,64}\.json$/;
+
 export async function planArgoSources(options: {
   root: string;
   view: ArgoView;
@@ -223,16 +226,21 @@ export async function planArgoSources(options: {
     }
     // Links are listed too (as entries, never walked into): Argo CD applies a manifest that is a link inside the
     // repository, so it is read here through the link (renderDirectory refuses one leading out of the root, and
-    // anything but a regular file), never left out unread.
+    // anything but a regular file), never left out unread. Hidden files and folders and `node_modules` too: Argo CD's
+    // walk of a directory source skips none of them (a `.rbac.yaml` or `.x/rb.yaml` is applied); only Git's own
+    // folder and the JSON files kfm-gitops's default cache folder writes (hex-named) are left out.
     const listed = (
       await fg(d.directory?.recurse ? '**/*' : '*', {
         cwd: join(root, dir),
+        dot: true,
         onlyFiles: false,
         markDirectories: true,
         followSymbolicLinks: false,
-        ignore: ['**/node_modules/**', '**/.git/**', '**/.kfm-gitops/**'],
+        ignore: ['**/.git/**', '.git/**'],
       })
-    ).filter((f) => !f.endsWith('/'));
+    )
+      .filter((f) => !f.endsWith('/'))
+      .filter((f) => !OWN_CACHE_FILE.test(dir === '.' ? f : `${dir}/${f}`));
     const include = d.directory?.include ? [d.directory.include] : undefined;
     const exclude = d.directory?.exclude ? [d.directory.exclude] : undefined;
     const files = listed

@@ -20,12 +20,14 @@ import { fileStamp } from '../util/stamp.js';
 import { loadOrCreateKey, userKeyFile } from '../util/user-key.js';
 import { CACHE_FILE_MAX, readCacheFile } from '../util/safe-read.js';
 
-const FORMAT = 'kfm-argo-view/1';
+const FORMAT = 'kfm-argo-view/2';
 const FILE = 'argo-view.sealed';
 
 export interface ViewPart<D, U> {
   deployments: D[];
   unevaluable: U[];
+  /** The spec identities of the file's Argo CD objects (applications.ts argoSpecKey). */
+  specs?: string[];
 }
 
 export class ArgoViewMemo<D, U> {

@@ -97,9 +97,21 @@ export function readCacheFile(file: string, maxBytes: number): Buffer | undefine
  */
 export function readRepoText(file: string, maxBytes: number): string {
   const got = readRegularFile(file, { maxBytes, followLinks: true });
-  if (got.kind === 'file') return got.bytes.toString('utf8');
+  if (got.kind === 'file') return bomText(got.bytes) ?? got.bytes.toString('utf8');
   const why = unreadReason(got, maxBytes);
   throw Object.assign(new Error(why), { code: why });
+}
+
+/**
+ * The text of bytes that open with a byte order mark (UTF-8, UTF-16 LE or BE), the mark dropped so that line 1 starts
+ * at the first character; undefined without one. Argo CD reads manifests this way (utfutil's UTF-8 default: a BOM
+ * decides) and kustomize's YAML reader accepts UTF-16 too, so such a file is a manifest like any other.
+ */
+export function bomText(buf: Buffer): string | undefined {
+  if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return new TextDecoder('utf-16le').decode(buf.subarray(2));
+  if (buf.length >= 2 && buf[0] === 0xfe && buf[1] === 0xff) return new TextDecoder('utf-16be').decode(buf.subarray(2));
+  if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return buf.subarray(3).toString('utf8');
+  return undefined;
 }
 
 /** Largest repository file read whole by a reader without a limit of its own (YAML and JSON the tool parses). */

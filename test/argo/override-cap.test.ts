@@ -40,7 +40,13 @@ describe('override renders are bounded', () => {
       line: 7,
       source: { path: 'app', kustomize: { namePrefix: `p${i}-` } },
     })) as ArgoDeployment[];
-    const view = { deployments, unevaluable: [], identity: { keys: new Set<string>() }, inputs: [] } as ArgoView;
+    const view = {
+      deployments,
+      unevaluable: [],
+      identity: { keys: new Set<string>() },
+      inputs: [],
+      specs: [],
+    } as ArgoView;
     const found: FindingInput[] = [];
     await renderArgoOverrides(
       {

@@ -8,28 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasShared, repoRoot, runCli, sharedDir } from '../helpers.js';
-import { CLUSTER_ADMIN_ROLEBINDING } from './infra-copy.js';
+import { CLUSTER_ADMIN_ROLEBINDING, application } from './infra-copy.js';
 
 type Found = { ruleId: string; file?: string; line?: number; message: string };
-
-const application = (name: string, path: string): string =>
-  [
-    'apiVersion: argoproj.io/v1alpha1',
-    'kind: Application',
-    'metadata:',
-    `  name: ${name}`,
-    '  namespace: openshift-gitops',
-    'spec:',
-    '  project: kfm-platform',
-    '  source:',
-    '    repoURL: https://git.example.org/kfm/kfm.git',
-    '    targetRevision: main',
-    `    path: ${path}`,
-    '  destination:',
-    '    server: https://kubernetes.default.svc',
-    '    namespace: kfm-dev',
-    '',
-  ].join('\n');
 
 /**
  * Runs `check` on the copy with Applications added to the gitops controller (`name` deploying `path`), then takes

@@ -40,3 +40,24 @@ export const CLUSTER_ADMIN_ROLEBINDING = [
   '    namespace: kfm-dev',
   '',
 ].join('\n');
+
+/** An Application of the KFM project deploying `path` of its repository to kfm-dev; `extra` lines go in its source. */
+export const application = (name: string, path: string, extra = ''): string =>
+  [
+    'apiVersion: argoproj.io/v1alpha1',
+    'kind: Application',
+    'metadata:',
+    `  name: ${name}`,
+    '  namespace: openshift-gitops',
+    'spec:',
+    '  project: kfm-platform',
+    '  source:',
+    '    repoURL: https://git.example.org/kfm/kfm.git',
+    '    targetRevision: main',
+    `    path: ${path}`,
+    ...(extra ? [extra] : []),
+    '  destination:',
+    '    server: https://kubernetes.default.svc',
+    '    namespace: kfm-dev',
+    '',
+  ].join('\n');

@@ -11,6 +11,7 @@ import { runFacts } from '../../util/file-facts.js';
 import { join, posix } from 'node:path';
 import { GitIgnore } from './gitignore.js';
 import { isProbablyText } from './text.js';
+import { bomText } from '../../util/safe-read.js';
 
 export interface FileList {
   /** Repo-relative POSIX paths, sorted. */
@@ -101,9 +102,8 @@ function classify(buf: Buffer, maxBytes: number): ReadOutcome {
  * text), or no NUL in the first 8 KB. The BOM is dropped so line 1 starts at the first character.
  */
 export function decodeText(buf: Buffer): string | undefined {
-  if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return new TextDecoder('utf-16le').decode(buf.subarray(2));
-  if (buf.length >= 2 && buf[0] === 0xfe && buf[1] === 0xff) return new TextDecoder('utf-16be').decode(buf.subarray(2));
-  if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return buf.subarray(3).toString('utf8');
+  const marked = bomText(buf);
+  if (marked !== undefined) return marked;
   if (!isProbablyText(buf)) return undefined;
   return buf.toString('utf8');
 }

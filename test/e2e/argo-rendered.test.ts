@@ -1,0 +1,106 @@
+/**
+ * What Argo CD gets is the rendered Application, read as Argo CD reads files: an app-of-apps overlay that patches an
+ * Application's overrides, an Application or manifest written in UTF-16, and hidden files of a directory source must
+ * be checked as Argo CD applies them. Each of these passed `check` with exit 0 or was misreported before.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers.js';
+import { CLUSTER_ADMIN_ROLEBINDING, application, gitCopy, type Copy } from './infra-copy.js';
+
+type Found = { ruleId: string; file?: string; line?: number; message: string };
+
+const utf16 = (text: string): Buffer => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+
+/** Adds a file to the gitops controller overlay (an app of apps), with kustomization text appended. */
+function addToController(root: string, file: string, content: string | Buffer, kustomization = ''): void {
+  const controller = join(root, 'core', 'gitops-controller');
+  writeFileSync(join(controller, file), content);
+  const kfile = join(controller, 'kustomization.yaml');
+  const before = readFileSync(kfile, 'utf8');
+  writeFileSync(
+    kfile,
+    before.replace('  - application-kfm-bootstrap.yaml\n', `  - application-kfm-bootstrap.yaml\n  - ${file}\n`) +
+      kustomization,
+  );
+}
+
+async function check(root: string): Promise<{ code: number; findings: Found[] }> {
+  const r = await runCli(['check', root, '--format', 'json']);
+  return { code: r.code, findings: (JSON.parse(r.stdout) as { findings: Found[] }).findings };
+}
+
+describe('Argo CD objects as rendered and read by Argo CD (e2e)', () => {
+  let copy: Copy;
+  beforeEach(() => {
+    copy = gitCopy();
+  });
+  afterEach(() => copy.cleanup());
+
+  it('checks the overrides a kustomize patch adds to an Application', async () => {
+    // The file deploys the dev overlay as it is; the controller overlay patches in a floating-tag image.
+    addToController(
+      copy.root,
+      'application-innocent.yaml',
+      application('innocent', 'infra/gitops/apps/kfm-api/overlays/dev'),
+      [
+        'patches:',
+        '  - target:',
+        '      kind: Application',
+        '      name: innocent',
+        '    patch: |-',
+        '      - op: add',
+        '        path: /spec/source/kustomize',
+        '        value:',
+        '          patches:',
+        '            - target:',
+        '                kind: Deployment',
+        '              patch: |-',
+        '                - op: replace',
+        '                  path: /spec/template/spec/containers/0/image',
+        '                  value: quay.io/evil/backdoor:latest',
+        '',
+      ].join('\n'),
+    );
+    const { code, findings } = await check(copy.root);
+    expect(code).toBe(1);
+    const dp = findings.filter((f) => f.ruleId === 'KFM-DP-002');
+    expect(dp.map((f) => f.message)).toEqual([expect.stringContaining('quay.io/evil/backdoor:latest')]);
+    expect(dp[0].file).toBe('core/gitops-controller/kustomization.yaml');
+  }, 120_000);
+
+  it('reads an Application and the manifests it deploys when they are written in UTF-16', async () => {
+    mkdirSync(join(copy.root, 'extras', 'wide'), { recursive: true });
+    writeFileSync(join(copy.root, 'extras', 'wide', 'rolebinding.yaml'), utf16(CLUSTER_ADMIN_ROLEBINDING));
+    addToController(copy.root, 'application-wide.yaml', utf16(application('wide', 'infra/gitops/extras/wide')));
+    const { code, findings } = await check(copy.root);
+    expect(code).toBe(1);
+    expect(findings.map((f) => [f.ruleId, f.file])).toEqual([['KFM-RBAC-001', 'extras/wide/rolebinding.yaml']]);
+  }, 120_000);
+
+  it('checks the hidden files and folders of a recursive directory source', async () => {
+    const dir = join(copy.root, 'extras', 'dotted');
+    mkdirSync(join(dir, '.sub'), { recursive: true });
+    mkdirSync(join(dir, 'node_modules'), { recursive: true });
+    writeFileSync(
+      join(dir, 'configmap.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n  namespace: kfm-dev\n',
+    );
+    writeFileSync(join(dir, '.rolebinding.yaml'), CLUSTER_ADMIN_ROLEBINDING.replace('everyone-admin', 'hidden-file'));
+    writeFileSync(join(dir, '.sub', 'rb.yaml'), CLUSTER_ADMIN_ROLEBINDING.replace('everyone-admin', 'hidden-folder'));
+    writeFileSync(join(dir, 'node_modules', 'rb.yaml'), CLUSTER_ADMIN_ROLEBINDING.replace('everyone-admin', 'modules'));
+    addToController(
+      copy.root,
+      'application-dotted.yaml',
+      application('dotted', 'infra/gitops/extras/dotted', '    directory:\n      recurse: true'),
+    );
+    const { code, findings } = await check(copy.root);
+    expect(code).toBe(1);
+    expect(findings.map((f) => [f.ruleId, f.file]).sort()).toEqual([
+      ['KFM-RBAC-001', 'extras/dotted/.rolebinding.yaml'],
+      ['KFM-RBAC-001', 'extras/dotted/.sub/rb.yaml'],
+      ['KFM-RBAC-001', 'extras/dotted/node_modules/rb.yaml'],
+    ]);
+  }, 120_000);
+});
