@@ -15,6 +15,9 @@ import type { FindingInput, Overlay, RenderedOverlay } from '../types.js';
 import { mapPool } from '../util/pool.js';
 import { planArgoSources, renderDirectory } from './directory.js';
 import { renderArgoOverrides } from './overrides-check.js';
+import type { ArgoView } from './applications.js';
+import { addRenderedArgoObjects } from './rendered.js';
+import { RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
 
 function overlayFor(root: string, path: string, envOrder: readonly string[], kustomizationFile = ''): Overlay {
   const segments = path.split('/');
@@ -39,14 +42,6 @@ export async function checkArgoSources(
   notChecked: (entry: { path: string; reason: string }) => void = () => undefined,
 ): Promise<RenderedOverlay[]> {
   for (const f of coverage.findings) report(f);
-  const plan = await planArgoSources({
-    root: options.root,
-    view: discovered.argo,
-    overlays: discovered.all.map((o) => o.path),
-    uncovered: coverage.uncovered,
-  });
-  for (const f of plan.findings) report(f);
-  for (const n of plan.notChecked) notChecked(n);
   const envOrder = options.config.envOrder ?? ['dev', 'stage', 'prod'];
   // A changed-only run checks the sources reading a changed file; a full run checks them all. A change to what says
   // which folders Argo CD deploys (an Application/ApplicationSet manifest, a git files generator's parameters) may
@@ -57,6 +52,75 @@ export async function checkArgoSources(
     ...discovered.argo.unevaluable.map((u) => u.file),
   ]);
   const everything = !files || files.some((f) => argoInputs.has(f));
+  const all: RenderedOverlay[] = [];
+  const validated = new Set<string>(discovered.argo.inputs);
+  const folders: string[] = [];
+  // Round by round: what a round renders (a plain folder, a Helm chart, an override) may hold Applications of its own
+  // (an app of apps), which Argo CD then deploys too; those it had not evaluated make the next round.
+  let view = discovered.argo;
+  for (let round = 1; ; round++) {
+    const uncovered = round === 1 ? coverage.uncovered : [];
+    const done = await checkRound(view, uncovered, {
+      discovered,
+      overlayMap,
+      files,
+      options,
+      report,
+      notChecked,
+      envOrder,
+      everything,
+    });
+    all.push(...done.rendered);
+    for (const f of done.validated) validated.add(f);
+    folders.push(...done.folders);
+    const next: ArgoView = { ...view, deployments: [], unevaluable: [], inputs: [], specs: [...view.specs] };
+    await addRenderedArgoObjects(next, done.rendered, options.root);
+    if (next.deployments.length === 0 && next.unevaluable.length === 0) break;
+    if (round >= MAX_ARGO_ROUNDS) {
+      report({
+        ruleId: RENDER_SOURCE_NOT_EVALUABLE,
+        message: `Applications deploy Applications more than ${MAX_ARGO_ROUNDS} levels deep (${next.deployments[0]?.kind ?? 'Manifest'} ${next.deployments[0]?.name ?? next.unevaluable[0]?.name} in ${next.deployments[0]?.file ?? next.unevaluable[0]?.file}): what the deeper ones deploy is not checked`,
+        file: next.deployments[0]?.file ?? next.unevaluable[0]?.file,
+      });
+      break;
+    }
+    view = next;
+  }
+  const inFolder = (file: string): boolean => folders.some((d) => d === '.' || file.startsWith(`${d}/`));
+  for (const file of coverage.uncovered) if (!validated.has(file) && !inFolder(file)) report(uncoveredFinding(file));
+  return all;
+}
+
+/** Argo CD levels of Applications deploying Applications evaluated (a rendered one beyond is a guard finding). */
+const MAX_ARGO_ROUNDS = 4;
+
+interface RoundContext {
+  discovered: DiscoverResult;
+  overlayMap: Map<string, Overlay>;
+  files: string[] | undefined;
+  options: CheckRunOptions & { walk: OverlayWalker };
+  report: (f: FindingInput) => void;
+  notChecked: (entry: { path: string; reason: string }) => void;
+  envOrder: readonly string[];
+  everything: boolean;
+}
+
+/** One round: the view's sources planned, rendered and validated. */
+async function checkRound(
+  view: ArgoView,
+  /** Files no overlay reads: in a repo without Applications, their folders are taken as directory sources. */
+  uncovered: string[],
+  ctx: RoundContext,
+): Promise<{ rendered: RenderedOverlay[]; validated: string[]; folders: string[] }> {
+  const { discovered, overlayMap, files, options, report, notChecked, envOrder, everything } = ctx;
+  const plan = await planArgoSources({
+    root: options.root,
+    view,
+    overlays: discovered.all.map((o) => o.path),
+    uncovered,
+  });
+  for (const f of plan.findings) report(f);
+  for (const n of plan.notChecked) notChecked(n);
   const touched = (paths: string[]): boolean => everything || paths.some((p) => files!.includes(p));
   const candidates = plan.kustomize.map((path) => {
     const file = findKustomizationFile(join(options.root, path));
@@ -79,7 +143,7 @@ export async function checkArgoSources(
   const argo = await renderArgoOverrides(
     {
       root: options.root,
-      view: discovered.argo,
+      view,
       overlays: discovered.all,
       envOrder,
       renderer: options.renderer,
@@ -94,10 +158,7 @@ export async function checkArgoSources(
     report,
   );
   rendered.push(...argo.rendered);
-  const validated = new Set([...plan.directories.flatMap((d) => d.files), ...discovered.argo.inputs]);
-  const inFolder = (file: string): boolean => argo.folders.some((d) => d === '.' || file.startsWith(`${d}/`));
-  for (const file of coverage.uncovered) if (!validated.has(file) && !inFolder(file)) report(uncoveredFinding(file));
   for (const d of directories)
     rendered.push(await renderDirectory(d, overlayFor(options.root, d.path, envOrder), options.root, report));
-  return rendered;
+  return { rendered, validated: plan.directories.flatMap((d) => d.files), folders: argo.folders };
 }

@@ -103,4 +103,24 @@ describe('Argo CD objects as rendered and read by Argo CD (e2e)', () => {
       ['KFM-RBAC-001', 'extras/dotted/node_modules/rb.yaml'],
     ]);
   }, 120_000);
+
+  it('checks what an Application in a hidden file of a directory source deploys (an app of apps)', async () => {
+    // extras/outer is a plain folder Argo CD applies; its hidden .apps/child.yaml is an Application deploying a hidden
+    // folder, which no coverage candidate lists: only evaluating the rendered child reaches the RoleBinding.
+    mkdirSync(join(copy.root, 'extras', 'outer', '.apps'), { recursive: true });
+    mkdirSync(join(copy.root, 'extras', '.inner'), { recursive: true });
+    writeFileSync(
+      join(copy.root, 'extras', 'outer', '.apps', 'child.yaml'),
+      application('child', 'infra/gitops/extras/.inner'),
+    );
+    writeFileSync(join(copy.root, 'extras', '.inner', 'rb.yaml'), CLUSTER_ADMIN_ROLEBINDING);
+    addToController(
+      copy.root,
+      'application-outer.yaml',
+      application('outer', 'infra/gitops/extras/outer', '    directory:\n      recurse: true'),
+    );
+    const { code, findings } = await check(copy.root);
+    expect(code).toBe(1);
+    expect(findings.map((f) => [f.ruleId, f.file])).toEqual([['KFM-RBAC-001', 'extras/.inner/rb.yaml']]);
+  }, 120_000);
 });
