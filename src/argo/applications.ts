@@ -42,6 +42,11 @@ export interface ArgoDeployment {
   keyLines?: Record<string, number>;
   /** The Application's name (an ApplicationSet's: its template's, parameters substituted); Helm's default release. */
   appName?: string;
+  /**
+   * Read from an overlay rendered in this run, not from a manifest file (argo/rendered.ts): what it deploys may have
+   * changed with any input of that overlay, so a changed-only run checks it whenever the overlay rendered.
+   */
+  fromRender?: true;
 }
 
 export interface ArgoUnevaluable {

@@ -51,7 +51,9 @@ export async function checkArgoSources(
     ...discovered.argo.deployments.map((d) => d.file),
     ...discovered.argo.unevaluable.map((u) => u.file),
   ]);
-  const everything = !files || files.some((f) => argoInputs.has(f));
+  // So may an Application read from an overlay this run rendered (its patch files are no Argo CD input by name).
+  const everything =
+    !files || files.some((f) => argoInputs.has(f)) || discovered.argo.deployments.some((d) => d.fromRender === true);
   const all: RenderedOverlay[] = [];
   const validated = new Set<string>(discovered.argo.inputs);
   const folders: string[] = [];
@@ -68,13 +70,15 @@ export async function checkArgoSources(
       report,
       notChecked,
       envOrder,
-      everything,
+      // A later round's Applications were read from this run's renders: always checked (see fromRender).
+      everything: everything || round > 1,
     });
     all.push(...done.rendered);
     for (const f of done.validated) validated.add(f);
     folders.push(...done.folders);
     const next: ArgoView = { ...view, deployments: [], unevaluable: [], inputs: [], specs: [...view.specs] };
     await addRenderedArgoObjects(next, done.rendered, options.root);
+    for (const f of next.inputs) validated.add(f); // git files generators' parameter files, as in round 1
     if (next.deployments.length === 0 && next.unevaluable.length === 0) break;
     if (round >= MAX_ARGO_ROUNDS) {
       report({

@@ -135,9 +135,14 @@ export async function renderArgoOverrides(
   return { rendered: rendered.filter((r): r is RenderedOverlay => r !== undefined), folders: [...folders] };
 }
 
-/** Changed-only runs render a source when its Application or one of the folder's inputs changed. */
+/**
+ * Changed-only runs render a source when its Application or one of the folder's inputs changed; an Application read
+ * from a render of this run may have changed with any of its overlay's inputs (a patch file), so always.
+ */
 function touched(ctx: ArgoRenderContext, d: ArgoDeployment, inputs: string[]): boolean {
-  return !ctx.files || ctx.files.includes(d.file) || inputs.some((f) => ctx.files!.includes(f));
+  return (
+    !ctx.files || d.fromRender === true || ctx.files.includes(d.file) || inputs.some((f) => ctx.files!.includes(f))
+  );
 }
 
 function placementOf(d: ArgoDeployment): Placement {

@@ -34,7 +34,9 @@ export async function addRenderedArgoObjects(
       const file =
         r.overlay.path === '.' ? r.overlay.kustomizationFile : `${r.overlay.path}/${r.overlay.kustomizationFile}`;
       const at = (): number => 1;
+      const from = view.deployments.length;
       await addArgoObject(view, obj, { file, lineOf: at, keyLineOf: at, tree, inputs });
+      for (const d of view.deployments.slice(from)) d.fromRender = true;
     }
   }
   view.inputs = [...inputs].sort();

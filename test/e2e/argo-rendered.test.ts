@@ -3,6 +3,7 @@
  * Application's overrides, an Application or manifest written in UTF-16, and hidden files of a directory source must
  * be checked as Argo CD applies them. Each of these passed `check` with exit 0 or was misreported before.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -122,5 +123,45 @@ describe('Argo CD objects as rendered and read by Argo CD (e2e)', () => {
     const { code, findings } = await check(copy.root);
     expect(code).toBe(1);
     expect(findings.map((f) => [f.ruleId, f.file])).toEqual([['KFM-RBAC-001', 'extras/.inner/rb.yaml']]);
+  }, 120_000);
+
+  it('checks a patched Application in a changed-only run where only its patch file changed', async () => {
+    // The patch is a file of its own: no Argo CD manifest changes, only an input of the app-of-apps overlay.
+    const patch = join(copy.root, 'core', 'gitops-controller', 'app-patch.yaml');
+    writeFileSync(patch, '- op: add\n  path: /spec/source/targetRevision\n  value: main\n');
+    addToController(
+      copy.root,
+      'application-innocent.yaml',
+      application('innocent', 'infra/gitops/apps/kfm-api/overlays/dev'),
+      'patches:\n  - path: app-patch.yaml\n    target:\n      kind: Application\n      name: innocent\n',
+    );
+    const git = (...args: string[]): string =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: copy.top, encoding: 'utf8' });
+    git('add', '-A');
+    git('commit', '-q', '-m', 'base');
+    writeFileSync(
+      patch,
+      [
+        '- op: add',
+        '  path: /spec/source/kustomize',
+        '  value:',
+        '    patches:',
+        '      - target:',
+        '          kind: Deployment',
+        '        patch: |-',
+        '          - op: replace',
+        '            path: /spec/template/spec/containers/0/image',
+        '            value: quay.io/evil/backdoor:latest',
+        '',
+      ].join('\n'),
+    );
+    const r = await runCli(['check', 'infra/gitops', '--changed-since', 'HEAD', '--format', 'json'], {
+      cwd: copy.top,
+    });
+    expect(r.code).toBe(1);
+    const found = (JSON.parse(r.stdout) as { findings: Found[] }).findings;
+    expect(found.filter((f) => f.ruleId === 'KFM-DP-002').map((f) => f.message)).toEqual([
+      expect.stringContaining('quay.io/evil/backdoor:latest'),
+    ]);
   }, 120_000);
 });
