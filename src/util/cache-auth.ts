@@ -22,6 +22,7 @@ export class CacheAuth {
     try {
       return new CacheAuth(loadOrCreateKey(userKeyFile(KEY_FILE, env)));
     } catch {
+      // A cache miss, never a verdict: without this user's key no entry can be authenticated, so none is read.
       return undefined;
     }
   }
