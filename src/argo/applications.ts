@@ -480,16 +480,18 @@ export async function addArgoObject(
 }
 
 /**
- * The identity of an Argo CD object's `spec` for its kind (sha256 of the spec as JSON with keys sorted), or undefined
- * for anything but an `argoproj.io/` Application or ApplicationSet. Names, labels and namespaces are left out: kustomize
- * changes those on every overlay, and Argo CD deploys from the spec.
+ * The identity of what an Argo CD object deploys (sha256 of its kind, an Application's name and its `spec` as JSON
+ * with keys sorted), or undefined for anything but an `argoproj.io/` Application or ApplicationSet. An Application's
+ * name counts: Argo CD renders a Helm source with it as the release name (a chart may branch on it), so a renamed one
+ * is another deployment. Labels, annotations and namespaces are left out: they change nothing Argo CD renders.
  */
 export function argoSpecKey(obj: unknown): string | undefined {
   if (!isObject(obj) || typeof obj.apiVersion !== 'string' || !obj.apiVersion.startsWith('argoproj.io/'))
     return undefined;
   if (obj.kind !== 'Application' && obj.kind !== 'ApplicationSet') return undefined;
+  const name = obj.kind === 'Application' && isObject(obj.metadata) ? (obj.metadata.name ?? null) : null;
   return createHash('sha256')
-    .update(`${obj.kind}\n`)
+    .update(`${obj.kind}\n${JSON.stringify(name)}\n`)
     .update(sortedJson(obj.spec ?? null))
     .digest('hex');
 }

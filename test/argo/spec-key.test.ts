@@ -13,9 +13,16 @@ const app = (spec: unknown, name = 'a'): unknown => ({
 describe('argoSpecKey', () => {
   const spec = { project: 'p', source: { repoURL: 'u', path: 'apps/a', targetRevision: 'main' } };
 
-  it('is the same whatever the key order, name, labels or namespace (kustomize changes those)', () => {
+  it('is the same whatever the key order, labels or namespace (kustomize changes those)', () => {
     const reordered = { source: { targetRevision: 'main', path: 'apps/a', repoURL: 'u' }, project: 'p' };
-    expect(argoSpecKey(app(reordered, 'prefix-a'))).toBe(argoSpecKey(app(spec)));
+    const moved = { ...(app(reordered) as object), metadata: { name: 'a', namespace: 'elsewhere' } };
+    expect(argoSpecKey(moved)).toBe(argoSpecKey(app(spec)));
+  });
+
+  it("counts an Application's name (Helm's release name) but not an ApplicationSet's", () => {
+    expect(argoSpecKey(app(spec, 'evil-a'))).not.toBe(argoSpecKey(app(spec)));
+    const set = (name: string): unknown => ({ ...(app(spec, name) as object), kind: 'ApplicationSet' });
+    expect(argoSpecKey(set('prefix-a'))).toBe(argoSpecKey(set('a')));
   });
 
   it('differs when anything Argo CD deploys from changes', () => {

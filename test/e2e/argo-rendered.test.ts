@@ -12,6 +12,8 @@ import { CLUSTER_ADMIN_ROLEBINDING, application, gitCopy, type Copy } from './in
 
 type Found = { ruleId: string; file?: string; line?: number; message: string };
 
+const CONFIGMAP = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n  namespace: kfm-dev\n';
+
 const utf16 = (text: string): Buffer => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
 
 /** Adds a file to the gitops controller overlay (an app of apps), with kustomization text appended. */
@@ -162,6 +164,38 @@ describe('Argo CD objects as rendered and read by Argo CD (e2e)', () => {
     const found = (JSON.parse(r.stdout) as { findings: Found[] }).findings;
     expect(found.filter((f) => f.ruleId === 'KFM-DP-002').map((f) => f.message)).toEqual([
       expect.stringContaining('quay.io/evil/backdoor:latest'),
+    ]);
+  }, 120_000);
+
+  it('renders a Helm source with the name kustomize gives the Application (the release name)', async () => {
+    // The chart adds a cluster-admin RoleBinding only for the release "evil-app"; the file names the Application "app".
+    const chart = join(copy.root, 'charts', 'named');
+    mkdirSync(join(chart, 'templates'), { recursive: true });
+    writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: named\nversion: 0.1.0\n');
+    writeFileSync(
+      join(chart, 'templates', 'rb.yaml'),
+      `${CONFIGMAP}---\n{{- if eq .Release.Name "evil-app" }}\n${CLUSTER_ADMIN_ROLEBINDING}{{- end }}\n`,
+    );
+    addToController(
+      copy.root,
+      'application-app.yaml',
+      application('app', 'infra/gitops/charts/named'),
+      [
+        'patches:',
+        '  - target:',
+        '      kind: Application',
+        '      name: app',
+        '    patch: |-',
+        '      - op: replace',
+        '        path: /metadata/name',
+        '        value: evil-app',
+        '',
+      ].join('\n'),
+    );
+    const { code, findings } = await check(copy.root);
+    expect(code).toBe(1);
+    expect(findings.map((f) => [f.ruleId, f.file])).toEqual([
+      ['KFM-RBAC-001', 'core/gitops-controller/kustomization.yaml'],
     ]);
   }, 120_000);
 });
