@@ -175,11 +175,10 @@ export async function readArgoView(
     // are not parsed (issue 20: the full YAML parse of these files was ~0.3 s CPU of a cold check).
     // A file with a byte order mark (UTF-16 holds NULs) is read as Argo CD reads it: decoded by its mark.
     const marked = bomText(bytes);
+    const sniffed = marked === undefined ? bytes : Buffer.from(marked);
     const mayHold =
-      marked !== undefined
-        ? marked.includes('\\') || (marked.includes('argoproj.io') && marked.includes('Application'))
-        : (bytes.includes(BACKSLASH) || (bytes.includes('argoproj.io') && bytes.includes('Application'))) &&
-          !bytes.subarray(0, SNIFF_BYTES).includes(0);
+      (sniffed.includes(BACKSLASH) || (sniffed.includes('argoproj.io') && sniffed.includes('Application'))) &&
+      !sniffed.subarray(0, SNIFF_BYTES).includes(0);
     options.seen?.(file, mayHold);
     if (!mayHold) continue;
     const text = marked ?? bytes.toString('utf8');

@@ -81,10 +81,11 @@ export async function checkArgoSources(
     for (const f of next.inputs) validated.add(f); // git files generators' parameter files, as in round 1
     if (next.deployments.length === 0 && next.unevaluable.length === 0) break;
     if (round >= MAX_ARGO_ROUNDS) {
+      const deeper = next.deployments[0] ?? next.unevaluable[0];
       report({
         ruleId: RENDER_SOURCE_NOT_EVALUABLE,
-        message: `Applications deploy Applications more than ${MAX_ARGO_ROUNDS} levels deep (${next.deployments[0]?.kind ?? 'Manifest'} ${next.deployments[0]?.name ?? next.unevaluable[0]?.name} in ${next.deployments[0]?.file ?? next.unevaluable[0]?.file}): what the deeper ones deploy is not checked`,
-        file: next.deployments[0]?.file ?? next.unevaluable[0]?.file,
+        message: `Applications deploy Applications more than ${MAX_ARGO_ROUNDS} levels deep (${deeper.kind} ${deeper.name} in ${deeper.file}): what the deeper ones deploy is not checked`,
+        file: deeper.file,
       });
       break;
     }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli } from '../helpers.js';
+import { application as argoApplication } from './infra-copy.js';
 
 type Found = {
   ruleId: string;
@@ -19,26 +20,9 @@ type Found = {
   resource?: { kind: string; name: string; namespace?: string };
 };
 
-/** An Application deploying `path` to `namespace`, with extra lines under `source:` (already indented by 4). */
+/** An Application deploying `path` to `namespace` under kfm-apps, with extra lines under `source:` (indented by 4). */
 const application = (name: string, path: string, namespace: string, source: string[] = []): string =>
-  [
-    'apiVersion: argoproj.io/v1alpha1',
-    'kind: Application',
-    'metadata:',
-    `  name: ${name}`,
-    '  namespace: openshift-gitops',
-    'spec:',
-    '  project: kfm-apps',
-    '  source:',
-    '    repoURL: https://git.example.org/kfm/kfm.git',
-    '    targetRevision: main',
-    `    path: ${path}`,
-    ...source,
-    '  destination:',
-    '    server: https://kubernetes.default.svc',
-    `    namespace: ${namespace}`,
-    '',
-  ].join('\n');
+  argoApplication(name, path, source.join('\n'), { namespace, project: 'kfm-apps' });
 
 /** Writes `text` at `file`, creating its folder. */
 const put = (file: string, text: string): void => {

@@ -41,8 +41,16 @@ export const CLUSTER_ADMIN_ROLEBINDING = [
   '',
 ].join('\n');
 
-/** An Application of the KFM project deploying `path` of its repository to kfm-dev; `extra` lines go in its source. */
-export const application = (name: string, path: string, extra = ''): string =>
+/**
+ * An Application of the KFM project deploying `path` of its repository (to kfm-dev under kfm-platform unless `where`
+ * says otherwise); `extra` lines go in its source.
+ */
+export const application = (
+  name: string,
+  path: string,
+  extra = '',
+  where: { namespace?: string; project?: string } = {},
+): string =>
   [
     'apiVersion: argoproj.io/v1alpha1',
     'kind: Application',
@@ -50,7 +58,7 @@ export const application = (name: string, path: string, extra = ''): string =>
     `  name: ${name}`,
     '  namespace: openshift-gitops',
     'spec:',
-    '  project: kfm-platform',
+    `  project: ${where.project ?? 'kfm-platform'}`,
     '  source:',
     '    repoURL: https://git.example.org/kfm/kfm.git',
     '    targetRevision: main',
@@ -58,6 +66,6 @@ export const application = (name: string, path: string, extra = ''): string =>
     ...(extra ? [extra] : []),
     '  destination:',
     '    server: https://kubernetes.default.svc',
-    '    namespace: kfm-dev',
+    `    namespace: ${where.namespace ?? 'kfm-dev'}`,
     '',
   ].join('\n');
