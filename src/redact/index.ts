@@ -78,7 +78,7 @@ function decodedText(value: string): string | undefined {
 function maskValue(value: string): string {
   const quote = value[0] === '"' || value[0] === "'" ? value[0] : '';
   const inner = quote && value.endsWith(quote) && value.length > 1 ? value.slice(1, -1) : value;
-  return inner.startsWith('…') || /^… \(\d+ chars\)$/.test(inner) ? value : `${quote}${hintOf(inner)}${quote}`;
+  return inner.startsWith('…') || /^\u2026 \(\d+ chars\)$/.test(inner) ? value : `${quote}${hintOf(inner)}${quote}`;
 }
 
 const isSensitiveKey = (key: string): boolean => SENSITIVE_KEY.test(key) && !REFERENCE_KEY.test(key);
