@@ -154,7 +154,8 @@ async function main() {
   const hasTime = existsSync('/usr/bin/time');
   const probeFile = join(profDir, 'self.json');
   const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--import', PROBE, CLI, ...checkArgs];
-  const env = { ...process.env, NO_COLOR: '1', KFM_BENCH_RSS_FILE: probeFile };
+  // The modules, not the one-script bundle (src/cli/boot.ts): stages are told apart by each frame's module file.
+  const env = { ...process.env, NO_COLOR: '1', KFM_BENCH_RSS_FILE: probeFile, KFM_GITOPS_NO_BUNDLE: '1' };
   const started = performance.now();
   const r = hasTime
     ? spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, process.execPath, ...nodeArgs], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env })

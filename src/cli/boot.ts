@@ -12,6 +12,7 @@
  * (util/cache-auth.ts) and bound to the bundle's exact bytes (V8 itself checks only the source's length, its own
  * version and flags). Anything wrong with it (missing, forged, stale, refused by V8, unwritable) costs speed only:
  * the script then compiles as it would without a cache. `--no-cache` reads and writes none.
+ * The same code either way: `KFM_GITOPS_NO_BUNDLE=1` loads the modules instead (profiles by module file).
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -64,7 +65,8 @@ export async function loadCli(
 ): Promise<LoadedCli> {
   const bundle = options.bundle ?? BUNDLE_FILE;
   const env = options.env ?? process.env;
-  if (!existsSync(bundle)) {
+  // KFM_GITOPS_NO_BUNDLE=1: the modules, for a profile that tells stages apart by module (bench/profile.mjs).
+  if (env.KFM_GITOPS_NO_BUNDLE === '1' || !existsSync(bundle)) {
     const { main } = (await import('./main.js')) as { main: Main };
     return { main, source: 'modules', finish: () => undefined };
   }

@@ -38,7 +38,7 @@ function bundleCopy(): string {
 }
 
 /** Loads the CLI in a fresh process as bin/kfm-gitops.js does (then finish()), and says how it got its code. */
-function load(cache: string, opts: { bundle?: string; argv?: string[] } = {}): string {
+function load(cache: string, opts: { bundle?: string; argv?: string[]; env?: NodeJS.ProcessEnv } = {}): string {
   const script = `
     import { setFlagsFromString } from 'node:v8';
     setFlagsFromString('--interrupt-budget=540000');
@@ -50,7 +50,7 @@ function load(cache: string, opts: { bundle?: string; argv?: string[] } = {}): s
   `;
   return execFileSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
-    env: { ...process.env, XDG_CACHE_HOME: cache },
+    env: { ...process.env, XDG_CACHE_HOME: cache, ...opts.env },
   }).trim();
 }
 
@@ -116,6 +116,8 @@ describe.skipIf(!built)('CLI bundle and its code cache', () => {
 
   it('falls back to the modules when there is no bundle', () => {
     expect(load(userCache(), { bundle: join(dist, 'no-such-bundle.cjs') })).toBe('modules');
+    // ...and when a profile asks for them (bench/profile.mjs tells stages apart by module file).
+    expect(load(userCache(), { env: { KFM_GITOPS_NO_BUNDLE: '1' } })).toBe('modules');
   });
 
   it('reports exactly what the modules report, with and without the cache', async () => {
