@@ -66,5 +66,9 @@ render(s, element) := out if {
 		some dot in ["", "."]
 		some sp in ["", " "]
 	]
-	out := strings.replace_n({p[0]: p[1] | some p in pairs}, s)
+
+	# One value per placeholder: keys `a` and `.a` both spell {{.a}} (a map built straight from the pairs stopped
+	# the evaluation with a key conflict); the first pair wins, as in the key order.
+	placeholders := {p[0] | some p in pairs}
+	out := strings.replace_n({ph: v | some ph in placeholders; v := [p[1] | some p in pairs; p[0] == ph][0]}, s)
 }

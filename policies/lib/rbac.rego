@@ -7,37 +7,53 @@ package kfm_lib.rbac
 import data.kfm_data.rbac as rbac_data
 import data.kfm_lib.k8s
 
-# name -> {labels, rules} of every ClusterRole, the repo's replacing a built-in of the same name.
-cluster_roles := object.union(rbac_data.builtin_cluster_roles, {k8s.name(r): {"labels": k8s.labels(r), "rules": object.get(r, "rules", []), "aggregation": object.get(r, "aggregationRule", null)} |
-	some r in k8s.all
-	r.kind == "ClusterRole"
-})
+# name -> {label_sets, rules, selectors} of every ClusterRole, the repo's replacing a built-in of the same name.
+cluster_roles := object.union({name: builtin_role(role) | some name, role in rbac_data.builtin_cluster_roles}, repo_cluster_roles)
 
-# Effective rules of ClusterRole name.
-cluster_role_rules(name) := array.concat(cluster_roles[name].rules, aggregated_rules(cluster_roles[name]))
+builtin_role(role) := {"label_sets": [role.labels], "rules": role.rules, "selectors": []}
 
-aggregated_rules(role) := [rule |
-	some sel in object.get(role, ["aggregation", "clusterRoleSelectors"], [])
-	some _, other in cluster_roles
-	k8s.selector_matches(sel, other.labels)
-	some rule in other.rules
-] if {
-	is_object(object.get(role, "aggregation", null))
+repo_cluster_role_list := [r | some r in k8s.all; r.kind == "ClusterRole"]
+
+# A name the evaluation sees more than once (two overlays of an env rendering the same ClusterRole differently, or
+# a cluster-scoped object shared as context with another definition) counts with everything its definitions hold:
+# every rule, every label set, every aggregation selector. The rules ask what a binding could grant, so the union
+# is the reading that misses nothing. (A map built with one entry per object stopped the whole evaluation on such a
+# repo with a key conflict: the env's rules all went unchecked, seen on christianh814/gitops-examples.)
+repo_cluster_roles[name] := {
+	"label_sets": [k8s.labels(r) | some r in defs],
+	"rules": [rule | some r in defs; some rule in object.get(r, "rules", [])],
+	"selectors": [sel | some r in defs; some sel in object.get(r, ["aggregationRule", "clusterRoleSelectors"], [])],
+} if {
+	some name in {k8s.name(r) | some r in repo_cluster_role_list}
+	defs := [r | some r in repo_cluster_role_list; k8s.name(r) == name]
 }
 
-aggregated_rules(role) := [] if not is_object(object.get(role, "aggregation", null))
+# Effective rules of ClusterRole name: its own, and those of every ClusterRole one of its selectors matches (one
+# level: the built-in roles come with their aggregation applied).
+cluster_role_rules(name) := array.concat(cluster_roles[name].rules, [rule |
+	some sel in cluster_roles[name].selectors
+	some _, other in cluster_roles
+	some lbls in other.label_sets
+	k8s.selector_matches(sel, lbls)
+	some rule in other.rules
+])
 
 # Effective rules a binding grants (a RoleBinding to a Role: the Role of its namespace). Undefined when the role
 # is not in the desired state and not built in.
 binding_rules(b) := cluster_role_rules(b.roleRef.name) if b.roleRef.kind == "ClusterRole"
 
-binding_rules(b) := object.get(role, "rules", []) if {
+binding_rules(b) := [rule | some role in roles; some rule in object.get(role, "rules", [])] if {
 	b.kind == "RoleBinding"
 	b.roleRef.kind == "Role"
-	some role in k8s.all
-	role.kind == "Role"
-	k8s.name(role) == b.roleRef.name
-	k8s.namespace(role) == k8s.namespace(b)
+
+	# Every Role of that name in the binding's namespace (more than one: an env rendering it twice, differently).
+	roles := [role |
+		some role in k8s.all
+		role.kind == "Role"
+		k8s.name(role) == b.roleRef.name
+		k8s.namespace(role) == k8s.namespace(b)
+	]
+	count(roles) > 0
 }
 
 # Every verb on every resource of every API group: cluster-admin in all but name.

@@ -135,8 +135,12 @@ external_name_nodes := object.union({t: set() | some ts in external_name_graph; 
 
 service_key(s) := concat("/", [k8s.namespace(s), k8s.name(s)])
 
-# ExternalName Service key -> {the Service key its externalName points to} (in-cluster names only).
-external_name_graph[service_key(s)] := {target} if {
+# ExternalName Service key -> {the Service keys its externalName points to} (in-cluster names only). More than one
+# when the env defines the Service more than once, differently (every target counts: a map with one entry per
+# object stopped the whole evaluation with a key conflict).
+external_name_graph[k] := {t | some [k2, t] in external_name_edges; k2 == k} if some [k, _] in external_name_edges
+
+external_name_edges contains [service_key(s), target] if {
 	some s in k8s.all
 	s.kind == "Service"
 	s.spec.type == "ExternalName"
