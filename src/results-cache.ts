@@ -1,7 +1,7 @@
 /**
  * Whole-run result cache: when nothing that a check reads has changed since a previous run — every rendered
  * overlay, every file under the root (by size and mtime), the config, the tool and its shipped schemas and policy
- * bundle — the previous findings are reused and the checks are not run. Any change at all (or a render failure
+ * bundle, the repository's name (the git config its origin remote is read from) — the previous findings are reused and the checks are not run. Any change at all (or a render failure
  * that may not repeat, like a timeout) runs everything. Expiry of exceptions is applied after, so a cached result never outlives an
  * exception's date. Findings hold no secret values (they are redacted), so entries are plain JSON — authenticated:
  * a pull request could commit `results/<key>.json` with no findings for its own failing tree (the key is computable
@@ -25,6 +25,7 @@ import { isFact, runFacts, type Looked } from './util/file-facts.js';
 import { writeFileAtomic } from './util/atomic-write.js';
 import { CacheAuth } from './util/cache-auth.js';
 import { CACHE_FILE_MAX, readCacheFile } from './util/safe-read.js';
+import { originConfigStamps } from './util/git.js';
 
 const FORMAT = 'kfm-results-v4';
 const MAC_PREFIX = `${FORMAT} mac=`;
@@ -115,6 +116,8 @@ export async function commonKey(input: RunKeyInput): Promise<string> {
   ]);
   // Every file under the root: the secret scan reads them and source mapping reads bases and patches.
   add(treeStamps(input.root));
+  // The repository's name (its origin remote): which Argo CD Applications deploy from here depends on it.
+  add(originConfigStamps(input.root, input.env));
   for (const dir of [input.config.policy?.customDir, ...((input.config.schema?.extraDirs as unknown[]) ?? [])]) {
     if (typeof dir === 'string') add(folderStamps(join(input.root, dir)));
   }

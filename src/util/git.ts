@@ -4,6 +4,11 @@
  * fsmonitor off (a configured fsmonitor is a program), no pager, no prompts, C locale, unquoted paths.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { gitTopOf } from '../discover/root.js';
+import { fileStamp } from './stamp.js';
 
 export class GitError extends Error {}
 
@@ -78,6 +83,54 @@ export function runGit(args: string[], options: GitRunOptions): Promise<GitResul
 }
 
 /** The URL of the `origin` remote of the work tree holding `cwd`, or undefined (no Git, no origin, git missing). */
+/**
+ * What `originURL` answers from, without running git: the stamps of the config files git reads it from (the
+ * repository's, a worktree's or submodule's own and its common folder's, the user's and the system's) and the
+ * environment variables that point git at others or add settings. The whole-run result cache keys on them
+ * (results-cache.ts): which Applications deploy from this repository depends on the URL, so a changed remote must
+ * not answer with the findings of the old one. (A file pulled in by `include.path` is not followed.)
+ */
+export function originConfigStamps(root: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const top = gitTopOf(root);
+  if (top === undefined) return ['(no git)'];
+  const files: string[] = [];
+  const dotGit = join(top, '.git');
+  let gitDir = dotGit;
+  try {
+    if (statSync(dotGit).isFile()) {
+      // A worktree or submodule: `gitdir: <path>`, and for a worktree a `commondir` file there.
+      const m = /^gitdir:\s*(.+)$/m.exec(readFileSync(dotGit, 'utf8'));
+      if (m) gitDir = resolve(top, m[1]!.trim());
+      files.push(dotGit);
+    }
+  } catch {
+    // gone since gitTopOf: stamped as such below
+  }
+  files.push(join(gitDir, 'config'), join(gitDir, 'config.worktree'));
+  try {
+    const common = readFileSync(join(gitDir, 'commondir'), 'utf8').trim();
+    if (common !== '') files.push(join(isAbsolute(common) ? common : resolve(gitDir, common), 'config'));
+  } catch {
+    // not a linked worktree
+  }
+  const home = env.HOME ?? homedir();
+  const xdg = env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(home, '.config');
+  files.push(env.GIT_CONFIG_GLOBAL ?? join(home, '.gitconfig'), join(xdg, 'git', 'config'));
+  files.push(env.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig');
+  const stamps = files.map((f) => {
+    try {
+      return `${f}:${fileStamp(statSync(f, { bigint: true }))}`;
+    } catch {
+      return `${f}:(none)`;
+    }
+  });
+  const gitEnv = Object.keys(env)
+    .filter((k) => k.startsWith('GIT_'))
+    .sort()
+    .map((k) => `${k}=${env[k]}`);
+  return [dirname(dotGit), ...stamps, ...gitEnv];
+}
+
 export async function originURL(cwd: string): Promise<string | undefined> {
   try {
     const r = await runGit(['remote', 'get-url', 'origin'], { cwd, timeoutMs: 10_000, okCodes: [2, 128] });
