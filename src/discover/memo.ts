@@ -457,8 +457,8 @@ function sizes(root: string, files: string[]): number {
 }
 
 /**
- * Stamps of the code behind the remembered answers — this folder and the path helpers the walk uses: a rebuilt
- * discovery never reuses another build's answers.
+ * Stamps of the code behind the remembered answers — this folder, the path helpers the walk uses and the Argo CD
+ * view's screen: a rebuilt discovery never reuses another build's answers.
  */
 function codeStamp(): string {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -466,7 +466,12 @@ function codeStamp(): string {
   const files = readdirSync(here)
     .filter((f) => f.endsWith(ext))
     .map((f) => join(here, f));
-  files.push(join(here, '..', 'util', `paths${ext}`), join(here, '..', 'util', `stamp${ext}`));
+  // And the Argo CD view's screen (argo/applications.ts): the memo keeps the files it found naming no Argo CD object.
+  files.push(
+    join(here, '..', 'util', `paths${ext}`),
+    join(here, '..', 'util', `stamp${ext}`),
+    join(here, '..', 'argo', `applications${ext}`),
+  );
   return files
     .sort()
     .map((f) => `${f}:${fileStamp(statSync(f, { bigint: true }))}`)

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readArgoView } from '../../src/argo/applications.js';
+import { namesArgo, readArgoView } from '../../src/argo/applications.js';
 
 let dirs: string[] = [];
 afterEach(() => {
@@ -176,6 +176,42 @@ describe('which files the Argo CD view reads', () => {
     expect(view.deployments.map((d) => d.sourcePath)).toEqual(['apps/small']);
     expect(view.unevaluable).toEqual([
       expect.objectContaining({ kind: 'Manifest', file: 'apps.yaml', line: app('x', 'y').split('\n').length }), // its `---` line
+    ]);
+  });
+
+  it('reads past backslashes that spell no Argo CD name (regex patterns of CRDs, templates), never past escapes that do', async () => {
+    // Each escape form YAML's double-quoted scalars have, in the group or in the kind.
+    expect(namesArgo('apiVersion: "\\U00000061rgoproj.io/v1alpha1"\nkind: Application')).toBe(true);
+    expect(namesArgo('apiVersion: "argoproj\\x2Eio/v1alpha1"\nkind: Application')).toBe(true);
+    expect(namesArgo('apiVersion: argoproj.io/v1alpha1\nkind: "Applic\\\n      ation"')).toBe(true);
+    expect(namesArgo('apiVersion: "argoproj\\u002eio\\/v1alpha1"\nkind: "\\x41pplicationSet"')).toBe(true);
+    expect(namesArgo('apiVersion: argoproj.io/v1alpha1\nkind: Application')).toBe(true);
+    // A CRD whose descriptions say "Application" and whose patterns hold backslashes names no Argo CD object.
+    const crd = [
+      'apiVersion: apiextensions.k8s.io/v1',
+      'kind: CustomResourceDefinition',
+      'metadata: {name: secretstores.external-secrets.io}',
+      'spec:',
+      '  versions:',
+      '    - schema:',
+      '        openAPIV3Schema:',
+      '          properties:',
+      '            appID: {description: The Application ID, type: string, pattern: "^[a-z0-9]([-a-z0-9]*)(\\\\.[a-z0-9]+)*$"}',
+      '',
+    ].join('\n');
+    expect(namesArgo(crd)).toBe(false);
+    const root = tree({
+      'crd.yaml': `${crd.replace('secretstores', 'a')}---\n${crd.replace('secretstores', 'b')}`,
+      'app.yaml': `${crd}---\n${app('"\\x61rgoproj.io/v1alpha1"', 'apps/hex')}`,
+    });
+    const seen = new Map<string, boolean>();
+    const view = await readArgoView(root, undefined, {
+      files: ['app.yaml', 'crd.yaml'],
+      seen: (f, m) => seen.set(f, m),
+    });
+    expect(Object.fromEntries(seen)).toEqual({ 'app.yaml': true, 'crd.yaml': false });
+    expect(view.deployments.map((d) => [d.file, d.sourcePath, d.line])).toEqual([
+      ['app.yaml', 'apps/hex', crd.split('\n').length + 8],
     ]);
   });
 });
