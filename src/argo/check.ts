@@ -7,25 +7,36 @@ import { join } from 'node:path';
 import { uncoveredFinding, type Coverage } from '../discover/coverage.js';
 import type { DiscoverResult } from '../discover/index.js';
 import { findKustomizationFile } from '../discover/kustomization.js';
-import { envInName } from '../discover/env.js';
+import { placeEnv } from '../discover/env.js';
 import type { OverlayWalker } from '../discover/walks.js';
 import type { CheckRunOptions } from '../pipeline.js';
 import { renderOverlay } from '../render/overlay.js';
 import type { FindingInput, Overlay, RenderedOverlay } from '../types.js';
 import { mapPool } from '../util/pool.js';
-import { planArgoSources, renderDirectory } from './directory.js';
+import { hasKustomization, planArgoSources, renderDirectory } from './directory.js';
 import { renderArgoOverrides } from './overrides-check.js';
 import type { ArgoView } from './applications.js';
 import { addRenderedArgoObjects } from './rendered.js';
 import { RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
 
-function overlayFor(root: string, path: string, envOrder: readonly string[], kustomizationFile = ''): Overlay {
+/**
+ * A folder Argo CD deploys that discovery did not render, as an overlay: its env is the one the deploying Applications'
+ * destination namespaces name (the strictest of them, as for overlays: discover/env.ts), else its folder's name.
+ * (Placed by the folder name alone, a base deployed raw to kfm-prod was checked as env "base": the promoted-env
+ * rules, digest pinning first, never ran on it.)
+ */
+function overlayFor(
+  root: string,
+  path: string,
+  envOrder: readonly string[],
+  namespaces: readonly string[],
+  kustomizationFile = '',
+): Overlay {
   const segments = path.split('/');
-  const folder = segments[segments.length - 1];
   return {
     path,
     absPath: join(root, path),
-    env: envInName(folder, envOrder) ?? folder,
+    env: placeEnv({ argoNamespaces: [...namespaces], folder: segments[segments.length - 1] }, envOrder).env,
     layer: segments[0],
     kustomizationFile,
   };
@@ -127,9 +138,10 @@ async function checkRound(
   for (const f of plan.findings) report(f);
   for (const n of plan.notChecked) notChecked(n);
   const touched = (paths: string[]): boolean => everything || paths.some((p) => files!.includes(p));
-  const candidates = plan.kustomize.map((path) => {
+  const candidates = plan.kustomize.map(({ path, namespaces }) => {
     const file = findKustomizationFile(join(options.root, path));
-    return overlayFor(options.root, path, envOrder, file ? file.slice(join(options.root, path).length + 1) : '');
+    const name = file ? file.slice(join(options.root, path).length + 1) : '';
+    return overlayFor(options.root, path, envOrder, namespaces, name);
   });
   const kustomize: Overlay[] = [];
   for (const o of candidates) {
@@ -163,7 +175,11 @@ async function checkRound(
     report,
   );
   rendered.push(...argo.rendered);
-  for (const d of directories)
-    rendered.push(await renderDirectory(d, overlayFor(options.root, d.path, envOrder), options.root, report));
+  for (const d of directories) {
+    const overlay = overlayFor(options.root, d.path, envOrder, d.namespaces);
+    // A kustomize folder applied raw (`directory:` on it): a name of its own beside the folder's kustomize render.
+    if (overlayMap.has(d.path) || hasKustomization(options.root, d.path)) overlay.path = `${d.path}@directory`;
+    rendered.push(await renderDirectory(d, overlay, options.root, report));
+  }
   return { rendered, validated: plan.directories.flatMap((d) => d.files), folders: argo.folders };
 }

@@ -21,13 +21,22 @@ import { readRepoText, REPO_FILE_MAX } from '../util/safe-read.js';
 export interface DirectorySource {
   /** Root-relative folder. */
   path: string;
-  /** Root-relative files Argo CD would apply from it. */
+  /** Root-relative files Argo CD would apply from it (from every deployment of the folder). */
   files: string[];
+  /** Destination namespaces of the deployments: the env its rules are checked under (the strictest they name). */
+  namespaces: string[];
+}
+
+export interface KustomizeSource {
+  /** Root-relative folder. */
+  path: string;
+  /** As DirectorySource's. */
+  namespaces: string[];
 }
 
 export interface ArgoSourcePlan {
   /** Root-relative kustomize folders Argo CD deploys that discovery does not render as overlays. */
-  kustomize: string[];
+  kustomize: KustomizeSource[];
   directories: DirectorySource[];
   findings: FindingInput[];
   /** Sources this run does not check and why (another repository's, outside the root): said, never passed silently. */
@@ -136,7 +145,7 @@ export async function planArgoSources(options: {
 }): Promise<ArgoSourcePlan> {
   const { root, view } = options;
   const plan: ArgoSourcePlan = { kustomize: [], directories: [], findings: [], notChecked: [] };
-  const seen = new Set<string>();
+  const listings = new Map<string, string[] | null>();
   for (const u of view.unevaluable)
     plan.findings.push({
       ruleId: RENDER_SOURCE_NOT_EVALUABLE,
@@ -203,52 +212,42 @@ export async function planArgoSources(options: {
       });
       continue;
     }
-    if (seen.has(dir)) continue;
-    seen.add(dir);
+    // A `directory:` key makes the source a plain folder whatever the folder holds (Argo CD's ExplicitType: a
+    // kustomization there is not built; its raw manifests are applied, patched-away content included).
+    const explicitDirectory = source !== undefined && source.directory !== undefined && source.directory !== null;
+    const namespaces = d.namespace ? [d.namespace] : [];
     const where = { file: d.file, line: d.line };
-    // A Helm chart folder is rendered with each source's values by argo/overrides-check.ts.
-    if (isChart(root, dir)) continue;
-    if (hasKustomization(root, dir)) {
-      if (!options.overlays.includes(dir)) plan.kustomize.push(dir);
-      continue;
+    if (!explicitDirectory) {
+      // A Helm chart folder is rendered with each source's values by argo/overrides-check.ts.
+      if (isChart(root, dir)) continue;
+      if (hasKustomization(root, dir)) {
+        if (options.overlays.includes(dir)) continue; // rendered as an overlay, placed by these Applications too
+        const known = plan.kustomize.find((k) => k.path === dir);
+        if (known) known.namespaces.push(...namespaces);
+        else plan.kustomize.push({ path: dir, namespaces });
+        continue;
+      }
     }
-    // Loaded here, for a directory source: importing it cost ~45 ms of CPU before every cold check's first render.
-    const fg = (await import('fast-glob')).default;
-    const jsonnet =
-      d.directory?.jsonnet === true || (await fg('*.{jsonnet,libsonnet}', { cwd: join(root, dir) })).length > 0;
-    if (jsonnet) {
-      plan.findings.push({
-        ruleId: RENDER_SOURCE_NOT_EVALUABLE,
-        message: `${d.kind} ${d.name} deploys ${dir} with jsonnet, which kfm-gitops does not evaluate: it is not checked`,
-        ...where,
-      });
-      continue;
+    // The same folder and settings (an ApplicationSet's many Applications): listed and reported once.
+    const shape = JSON.stringify([dir, d.directory ?? null]);
+    let files = listings.get(shape);
+    if (files === undefined) {
+      files = await listDirectorySource(root, dir, d);
+      listings.set(shape, files);
+      if (files === null)
+        plan.findings.push({
+          ruleId: RENDER_SOURCE_NOT_EVALUABLE,
+          message: `${d.kind} ${d.name} deploys ${dir} with jsonnet, which kfm-gitops does not evaluate: it is not checked`,
+          ...where,
+        });
     }
-    // Links are listed too (as entries, never walked into): Argo CD applies a manifest that is a link inside the
-    // repository, so it is read here through the link (renderDirectory refuses one leading out of the root, and
-    // anything but a regular file), never left out unread. Hidden files and folders and `node_modules` too: Argo CD's
-    // walk of a directory source skips none of them (a `.rbac.yaml` or `.x/rb.yaml` is applied); only Git's own
-    // folder and the JSON files kfm-gitops's default cache folder writes (hex-named) are left out.
-    const listed = (
-      await fg(d.directory?.recurse ? '**/*' : '*', {
-        cwd: join(root, dir),
-        dot: true,
-        onlyFiles: false,
-        markDirectories: true,
-        followSymbolicLinks: false,
-        ignore: ['**/.git/**', '.git/**'],
-      })
-    )
-      .filter((f) => !f.endsWith('/'))
-      .filter((f) => !OWN_CACHE_FILE.test(dir === '.' ? f : `${dir}/${f}`));
-    const include = d.directory?.include ? [d.directory.include] : undefined;
-    const exclude = d.directory?.exclude ? [d.directory.exclude] : undefined;
-    const files = listed
-      .filter((f) => MANIFEST.test(f))
-      .filter((f) => (!include || matchesAny(f, include)) && (!exclude || !matchesAny(f, exclude)))
-      .sort()
-      .map((f) => (dir === '.' ? f : `${dir}/${f}`));
-    plan.directories.push({ path: dir, files });
+    if (files === null) continue;
+    // Every deployment of the folder: the files any of them applies, under the strictest env any of them names.
+    const known = plan.directories.find((k) => k.path === dir);
+    if (known) {
+      known.files = [...new Set([...known.files, ...files])].sort();
+      known.namespaces.push(...namespaces);
+    } else plan.directories.push({ path: dir, files, namespaces });
   }
   if (view.deployments.length === 0 && view.unevaluable.length === 0) {
     // No Application says how folders are deployed: each plain folder with manifests nothing renders is taken as the
@@ -260,9 +259,42 @@ export async function planArgoSources(options: {
     }
     for (const [dir, files] of byDir)
       if (!isChart(root, dir) && !hasKustomization(root, dir))
-        plan.directories.push({ path: dir, files: files.sort() });
+        plan.directories.push({ path: dir, files: files.sort(), namespaces: [] });
   }
   return plan;
+}
+
+/** The files a directory source applies (null: jsonnet, which is not evaluated). */
+async function listDirectorySource(root: string, dir: string, d: ArgoDeployment): Promise<string[] | null> {
+  // Loaded here, for a directory source: importing it cost ~45 ms of CPU before every cold check's first render.
+  const fg = (await import('fast-glob')).default;
+  const jsonnet =
+    d.directory?.jsonnet === true || (await fg('*.{jsonnet,libsonnet}', { cwd: join(root, dir) })).length > 0;
+  if (jsonnet) return null;
+  // Links are listed too (as entries, never walked into): Argo CD applies a manifest that is a link inside the
+  // repository, so it is read here through the link (renderDirectory refuses one leading out of the root, and
+  // anything but a regular file), never left out unread. Hidden files and folders and `node_modules` too: Argo CD's
+  // walk of a directory source skips none of them (a `.rbac.yaml` or `.x/rb.yaml` is applied); only Git's own
+  // folder and the JSON files kfm-gitops's default cache folder writes (hex-named) are left out.
+  const listed = (
+    await fg(d.directory?.recurse ? '**/*' : '*', {
+      cwd: join(root, dir),
+      dot: true,
+      onlyFiles: false,
+      markDirectories: true,
+      followSymbolicLinks: false,
+      ignore: ['**/.git/**', '.git/**'],
+    })
+  )
+    .filter((f) => !f.endsWith('/'))
+    .filter((f) => !OWN_CACHE_FILE.test(dir === '.' ? f : `${dir}/${f}`));
+  const include = d.directory?.include ? [d.directory.include] : undefined;
+  const exclude = d.directory?.exclude ? [d.directory.exclude] : undefined;
+  return listed
+    .filter((f) => MANIFEST.test(f))
+    .filter((f) => (!include || matchesAny(f, include)) && (!exclude || !matchesAny(f, exclude)))
+    .sort()
+    .map((f) => (dir === '.' ? f : `${dir}/${f}`));
 }
 
 /** A plain folder as Argo CD applies it: every file parsed as it is, findings on the files' own lines. */

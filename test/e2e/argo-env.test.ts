@@ -1,0 +1,81 @@
+/**
+ * Folders Argo CD deploys that discovery does not render (a base deployed on its own, a plain folder) are checked
+ * under the env their Applications deploy them to, and as Argo CD builds them. Each case passed `check` before: the
+ * folder was placed by its name ("base", "plain": no env, so the promoted-env rules such as digest pinning never
+ * ran on what goes to kfm-prod), and a `directory:` source on a kustomize folder was built with kustomize, though
+ * Argo CD applies its raw manifests then (an explicit source type wins over what the folder holds).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers.js';
+import { application, gitCopy, type Copy } from './infra-copy.js';
+
+type Found = { ruleId: string; file?: string; overlay?: string; message: string };
+
+/** Adds Applications to the gitops controller overlay (an app of apps). */
+function deploy(root: string, apps: Record<string, string>): void {
+  const controller = join(root, 'core', 'gitops-controller');
+  for (const [file, text] of Object.entries(apps)) writeFileSync(join(controller, file), text);
+  const k = join(controller, 'kustomization.yaml');
+  const listed = Object.keys(apps)
+    .map((f) => `  - ${f}\n`)
+    .join('');
+  writeFileSync(
+    k,
+    readFileSync(k, 'utf8').replace(
+      '  - application-kfm-bootstrap.yaml\n',
+      `  - application-kfm-bootstrap.yaml\n${listed}`,
+    ),
+  );
+}
+
+async function digestFindings(root: string): Promise<string[]> {
+  const r = await runCli(['check', root, '--format', 'json']);
+  return (JSON.parse(r.stdout) as { findings: Found[] }).findings
+    .filter((f) => f.ruleId === 'KFM-DP-001')
+    .map((f) => `${f.file} ${f.message.slice(f.message.lastIndexOf(' '))}`)
+    .sort();
+}
+
+const prod = { namespace: 'kfm-prod' };
+
+const POD =
+  'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: quay.io/kfm/tool:1.0\n';
+
+describe('Argo CD sources under the env they are deployed to (e2e)', () => {
+  let copy: Copy;
+  beforeEach(() => {
+    copy = gitCopy();
+  });
+  afterEach(() => copy.cleanup());
+
+  it('a kustomize base deployed on its own to kfm-prod obeys prod’s rules', async () => {
+    deploy(copy.root, { 'application-base.yaml': application('base', 'infra/gitops/apps/kfm-api/base', '', prod) });
+    expect(await digestFindings(copy.root)).toEqual(['apps/kfm-api/base/deployment.yaml  prod']);
+  }, 120_000);
+
+  it('a plain folder deployed to kfm-prod obeys prod’s rules', async () => {
+    mkdirSync(join(copy.root, 'extras', 'plain'), { recursive: true });
+    writeFileSync(join(copy.root, 'extras', 'plain', 'pod.yaml'), POD);
+    deploy(copy.root, { 'application-plain.yaml': application('plain', 'infra/gitops/extras/plain', '', prod) });
+    expect(await digestFindings(copy.root)).toEqual(['extras/plain/pod.yaml  prod']);
+  }, 120_000);
+
+  it('`directory:` on a kustomize folder applies its raw manifests, which are checked as such', async () => {
+    // The kustomization pins the image by digest; the raw manifest this source applies does not.
+    const dir = join(copy.root, 'extras', 'pinned');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'pod.yaml'), POD);
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      `resources: [pod.yaml]\nimages:\n  - name: quay.io/kfm/tool\n    digest: sha256:${'a'.repeat(64)}\n`,
+    );
+    const kustomize = application('built', 'infra/gitops/extras/pinned', '', prod);
+    deploy(copy.root, { 'application-built.yaml': kustomize });
+    expect(await digestFindings(copy.root)).toEqual([]); // built: pinned
+    const raw = ['    directory:', "      exclude: 'kustomization.yaml'"].join('\n');
+    deploy(copy.root, { 'application-raw.yaml': application('raw', 'infra/gitops/extras/pinned', raw, prod) });
+    expect(await digestFindings(copy.root)).toEqual(['extras/pinned/pod.yaml  prod']);
+  }, 120_000);
+});
