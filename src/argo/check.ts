@@ -17,6 +17,7 @@ import { hasKustomization, planArgoSources, renderDirectory } from './directory.
 import { renderArgoOverrides } from './overrides-check.js';
 import type { ArgoView } from './applications.js';
 import { addRenderedArgoObjects } from './rendered.js';
+import { placeInDestination } from './destination.js';
 import { RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
 
 /**
@@ -155,7 +156,12 @@ async function checkRound(
       kustomize.push(o);
   }
   for (const o of kustomize) overlayMap.set(o.path, o);
-  const rendered = await mapPool(kustomize, options.concurrency, (o) => renderOverlay(o, options, report));
+  const namespacesOf = new Map(plan.kustomize.map((k) => [k.path, k.namespaces]));
+  const rendered = await mapPool(kustomize, options.concurrency, async (o) => {
+    const r = await renderOverlay(o, options, report);
+    placeInDestination(r, namespacesOf.get(o.path) ?? []);
+    return r;
+  });
   const directories = plan.directories.filter((d) => touched(d.files));
   const argo = await renderArgoOverrides(
     {
@@ -179,7 +185,9 @@ async function checkRound(
     const overlay = overlayFor(options.root, d.path, envOrder, d.namespaces);
     // A kustomize folder applied raw (`directory:` on it): a name of its own beside the folder's kustomize render.
     if (overlayMap.has(d.path) || hasKustomization(options.root, d.path)) overlay.path = `${d.path}@directory`;
-    rendered.push(await renderDirectory(d, overlay, options.root, report));
+    const r = await renderDirectory(d, overlay, options.root, report);
+    placeInDestination(r, d.namespaces);
+    rendered.push(r);
   }
   return { rendered, validated: plan.directories.flatMap((d) => d.files), folders: argo.folders };
 }

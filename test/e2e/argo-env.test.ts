@@ -78,4 +78,17 @@ describe('Argo CD sources under the env they are deployed to (e2e)', () => {
     deploy(copy.root, { 'application-raw.yaml': application('raw', 'infra/gitops/extras/pinned', raw, prod) });
     expect(await digestFindings(copy.root)).toEqual(['extras/pinned/pod.yaml  prod']);
   }, 120_000);
+
+  it('objects of a deployed folder that name no namespace are in the destination namespace (a Route to the database)', async () => {
+    mkdirSync(join(copy.root, 'extras', 'public'), { recursive: true });
+    writeFileSync(
+      join(copy.root, 'extras', 'public', 'route.yaml'),
+      'apiVersion: route.openshift.io/v1\nkind: Route\nmetadata:\n  name: db\nspec:\n  to:\n    kind: Service\n    name: postgis\n',
+    );
+    deploy(copy.root, { 'application-public.yaml': application('public', 'infra/gitops/extras/public', '', prod) });
+    const r = await runCli(['check', copy.root, '--format', 'json']);
+    const tm = (JSON.parse(r.stdout) as { findings: Found[] }).findings.filter((f) => f.ruleId === 'KFM-TM-001');
+    expect(tm.map((f) => f.file)).toEqual(['extras/public/route.yaml']);
+    expect(r.code).toBe(1);
+  }, 120_000);
 });

@@ -1,0 +1,44 @@
+/**
+ * Argo CD applies a namespaced object that names no namespace to its Application's destination namespace. A folder
+ * Argo CD deploys on its own (a plain directory source, a kustomize base without `namespace:`) is checked with its
+ * objects placed there too: the rules join by namespace (a Route and the store Service it reaches, a store and its
+ * default-deny NetworkPolicy), and an object left without one joined nothing. Before, a Route of a directory source
+ * deployed to kfm-prod, pointing at kfm-prod's database Service, passed KFM-TM-001.
+ *
+ * Only when every Application deploying the folder names the same namespace (several that disagree: the objects are
+ * left as rendered), and only for kinds known to be namespaced: the shipped schemas' kinds, classified in
+ * policies/data/scopes.rego (scripts/scopes-gen.mjs). An unknown kind (a CRD's) is left as it is.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RenderedOverlay } from '../types.js';
+import { packageRoot } from '../util/paths.js';
+
+let namespacedKinds: ReadonlySet<string> | undefined;
+
+/** The `namespaced` set of the generated scopes document (a fixed format: one quoted kind per line). */
+export function namespacedKindsOf(rego: string): Set<string> {
+  const block = /^namespaced := \{\n([\s\S]*?)\n\}/m.exec(rego);
+  if (!block) throw new Error('policies/data/scopes.rego holds no namespaced set');
+  return new Set([...block[1].matchAll(/^\t"([^"]+)",$/gm)].map((m) => m[1]));
+}
+
+function namespaced(): ReadonlySet<string> {
+  namespacedKinds ??= namespacedKindsOf(readFileSync(join(packageRoot(), 'policies', 'data', 'scopes.rego'), 'utf8'));
+  return namespacedKinds;
+}
+
+/** Places the rendered objects without a namespace in the destination namespace (see the module comment). */
+export function placeInDestination(rendered: RenderedOverlay, namespaces: readonly string[]): void {
+  const distinct = [...new Set(namespaces)];
+  if (distinct.length !== 1) return;
+  const ns = distinct[0];
+  const kinds = namespaced();
+  for (const r of rendered.resources) {
+    if (r.id.namespace || !kinds.has(r.id.kind)) continue;
+    const metadata = r.object.metadata;
+    if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) continue;
+    // The object only: its id stays as rendered, which is how findings are traced back to their source files.
+    (metadata as Record<string, unknown>).namespace = ns;
+  }
+}
