@@ -18,6 +18,7 @@ import { memoWalks } from './discover/walks.js';
 import { DiscoverMemo } from './discover/memo.js';
 import { FindingCollector, resolveFindings } from './findings/index.js';
 import { renderOverlay } from './render/overlay.js';
+import { lacksNamespace, placeInDestination } from './argo/destination.js';
 import { SourceMapper } from './render/sourcemap.js';
 import type { Renderer } from './render/types.js';
 import { headStart, runChecks } from './run/checks.js';
@@ -190,6 +191,12 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
       if (failedDiscovery !== undefined) throw failedDiscovery;
       const found: FindingInput[] = [];
       const r = await renderOverlay(overlay, { ...options, walk }, (f) => found.push(f));
+      // Objects without a namespace go where Argo CD puts them, before any check observes them: this waits for the
+      // Argo CD view (read while the workers render), and only for an overlay that has such objects.
+      if (lacksNamespace(r)) {
+        const placed = await discovering.catch(() => undefined);
+        if (placed) placeInDestination(r, placed.destinations.get(overlay.path) ?? []);
+      }
       firstRendered();
       releaseRenderedText(r);
       const parsed = r.resources;

@@ -1,7 +1,7 @@
 /**
- * Argo CD applies a namespaced object that names no namespace to its Application's destination namespace. A folder
- * Argo CD deploys on its own (a plain directory source, a kustomize base without `namespace:`) is checked with its
- * objects placed there too: the rules join by namespace (a Route and the store Service it reaches, a store and its
+ * Argo CD applies a namespaced object that names no namespace to its Application's destination namespace. An overlay
+ * or folder it deploys (an overlay or kustomize base without `namespace:`, a plain directory source) is checked with
+ * its objects placed there too: the rules join by namespace (a Route and the store Service it reaches, a store and its
  * default-deny NetworkPolicy), and an object left without one joined nothing. Before, a Route of a directory source
  * deployed to kfm-prod, pointing at kfm-prod's database Service, passed KFM-TM-001.
  *
@@ -26,6 +26,13 @@ export function namespacedKindsOf(rego: string): Set<string> {
 function namespaced(): ReadonlySet<string> {
   namespacedKinds ??= namespacedKindsOf(readFileSync(join(packageRoot(), 'policies', 'data', 'scopes.rego'), 'utf8'));
   return namespacedKinds;
+}
+
+/** Whether any rendered object of a namespaced kind names no namespace (most overlays set one for all). */
+export function lacksNamespace(rendered: RenderedOverlay): boolean {
+  if (!rendered.resources.some((r) => !r.id.namespace)) return false;
+  const kinds = namespaced();
+  return rendered.resources.some((r) => !r.id.namespace && kinds.has(r.id.kind));
 }
 
 /** Places the rendered objects without a namespace in the destination namespace (see the module comment). */

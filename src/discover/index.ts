@@ -43,6 +43,8 @@ export interface DiscoverResult {
   envIssues: { overlay: string; file: string; message: string }[];
   /** What Argo CD deploys from the repository, as read from its Application/ApplicationSet manifests. */
   argo: ArgoView;
+  /** Overlay path → the destination namespaces of the Applications of this repository that deploy it. */
+  destinations: ReadonlyMap<string, readonly string[]>;
 }
 
 /** A flag or config filter that selects no overlay: the run cannot do what was asked (exit 2). */
@@ -208,7 +210,7 @@ export async function findOverlays(
         : { files: listed.yaml }),
     });
     // Every overlay is placed (the unfiltered list: coverage and the Argo CD checks read `all`).
-    const envIssues = placeEnvs(overlays, { root, argo, namespaces, config });
+    const { issues: envIssues, deployedTo } = placeEnvs(overlays, { root, argo, namespaces, config });
     let selected = found;
     if (options.envs && options.envs.length > 0) {
       const envs = [...new Set(selected.map((o) => o.env))].sort();
@@ -226,6 +228,7 @@ export async function findOverlays(
       all,
       envIssues: envIssues.filter((i) => kept.has(i.overlay)),
       argo,
+      destinations: deployedTo,
       ...(nothingToCheck ? { nothingToCheck } : {}),
     };
   };
@@ -274,11 +277,14 @@ function factsOf(
   };
 }
 
-/** Sets every overlay's env from evidence (env.ts); returns the app overlays nothing places. */
+/**
+ * Sets every overlay's env from evidence (env.ts); returns the app overlays nothing places, and the destination
+ * namespaces each overlay is deployed to.
+ */
 function placeEnvs(
   overlays: Overlay[],
   context: { root: string; argo: ArgoView; namespaces: Map<string, string>; config: Config },
-): DiscoverResult['envIssues'] {
+): { issues: DiscoverResult['envIssues']; deployedTo: Map<string, string[]> } {
   const envOrder = context.config.envOrder ?? DEFAULT_ENV_ORDER;
   const paths = overlays.map((o) => o.path);
   const deployedTo = new Map<string, string[]>();
@@ -310,7 +316,7 @@ function placeEnvs(
         message: `the env of ${overlay.path} cannot be placed in envOrder (${envOrder.join(', ')}): no Argo CD Application deploys it to a namespace naming an env, kfm-gitops.yaml sets none, and neither its namespace nor its folder name is one; the env-dependent rules would not know what applies`,
       });
   }
-  return issues;
+  return { issues, deployedTo };
 }
 
 function isEnvFolder(dir: string): boolean {

@@ -40,6 +40,9 @@ async function digestFindings(root: string): Promise<string[]> {
 
 const prod = { namespace: 'kfm-prod' };
 
+const ROUTE =
+  'apiVersion: route.openshift.io/v1\nkind: Route\nmetadata:\n  name: db\nspec:\n  to:\n    kind: Service\n    name: postgis\n';
+
 const POD =
   'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: quay.io/kfm/tool:1.0\n';
 
@@ -81,14 +84,24 @@ describe('Argo CD sources under the env they are deployed to (e2e)', () => {
 
   it('objects of a deployed folder that name no namespace are in the destination namespace (a Route to the database)', async () => {
     mkdirSync(join(copy.root, 'extras', 'public'), { recursive: true });
-    writeFileSync(
-      join(copy.root, 'extras', 'public', 'route.yaml'),
-      'apiVersion: route.openshift.io/v1\nkind: Route\nmetadata:\n  name: db\nspec:\n  to:\n    kind: Service\n    name: postgis\n',
-    );
+    writeFileSync(join(copy.root, 'extras', 'public', 'route.yaml'), ROUTE);
     deploy(copy.root, { 'application-public.yaml': application('public', 'infra/gitops/extras/public', '', prod) });
     const r = await runCli(['check', copy.root, '--format', 'json']);
     const tm = (JSON.parse(r.stdout) as { findings: Found[] }).findings.filter((f) => f.ruleId === 'KFM-TM-001');
     expect(tm.map((f) => f.file)).toEqual(['extras/public/route.yaml']);
     expect(r.code).toBe(1);
+  }, 120_000);
+
+  it('an overlay without `namespace:` deployed to kfm-prod has its objects there too (a Route to the database)', async () => {
+    const dir = join(copy.root, 'apps', 'public', 'overlays', 'prod');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'route.yaml'), ROUTE);
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources: [route.yaml]\n');
+    deploy(copy.root, {
+      'application-public.yaml': application('public', 'infra/gitops/apps/public/overlays/prod', '', prod),
+    });
+    const r = await runCli(['check', copy.root, '--format', 'json']);
+    const tm = (JSON.parse(r.stdout) as { findings: Found[] }).findings.filter((f) => f.ruleId === 'KFM-TM-001');
+    expect(tm.map((f) => f.file)).toEqual(['apps/public/overlays/prod/route.yaml']);
   }, 120_000);
 });
