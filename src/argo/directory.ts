@@ -6,6 +6,7 @@
  * from outside) has its plain manifest folders validated as the directory sources Argo CD would make of them.
  */
 import { realpathSync, statSync } from 'node:fs';
+import jsyaml from 'js-yaml';
 import { join, posix } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/kustomization.js';
 import { parseResources } from '../parse/index.js';
@@ -15,7 +16,7 @@ import { runFacts } from '../util/file-facts.js';
 import { toRepoPath } from '../util/paths.js';
 import { overlayForSource, type ArgoDeployment, type ArgoView } from './applications.js';
 import { isThisRepo, type RepoIdentity } from './repo.js';
-import { RENDER_INPUT_UNREADABLE, RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
+import { RENDER_INPUT_UNREADABLE, RENDER_NOT_K8S, RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
 import { readRepoText, REPO_FILE_MAX } from '../util/safe-read.js';
 
 export interface DirectorySource {
@@ -329,6 +330,7 @@ export async function renderDirectory(
     }
     texts.push(text);
     const parsed = parseResources(text, { overlay: overlay.path, file });
+    if (ignoredByArgo(text, parsed)) continue;
     for (const f of parsed.findings) report(f);
     if (parsed.findings.length > 0) failed = true;
     resources.push(...parsed.resources);
@@ -340,4 +342,26 @@ export async function renderDirectory(
     resources,
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+/**
+ * A file of a directory source that Argo CD skips: it holds no object (no document with a `kind`, which Argo CD's YAML
+ * split needs to make one) and does not look like a manifest (it lacks one of `apiVersion:`,
+ * `kind:`, `metadata:`; Argo CD's findManifests reports a file only then). A kustomization.yaml of `resources:` only, a
+ * values file: Argo CD applies nothing from them, so they are no KFM-RENDER-013 here. Only when the text parses
+ * (any YAML error is reported as before, since another parser may read objects there).
+ */
+function ignoredByArgo(text: string, parsed: { resources: unknown[]; findings: FindingInput[] }): boolean {
+  if (parsed.resources.length > 0 || parsed.findings.some((f) => f.ruleId !== RENDER_NOT_K8S)) return false;
+  if (text.includes('apiVersion:') && text.includes('kind:') && text.includes('metadata:')) return false;
+  // Tags are where the two readers differ (go-yaml decodes `!!binary`, keys included, to strings): never skipped.
+  if (text.includes('!')) return false;
+  let docs: unknown[];
+  try {
+    docs = jsyaml.loadAll(text, undefined, { json: true });
+  } catch {
+    return false;
+  }
+  // No `kind` key at all, whatever its value: a timestamp is no string here but one in Argo CD's reader.
+  return docs.every((d) => d === null || typeof d !== 'object' || Array.isArray(d) || !('kind' in d));
 }

@@ -104,4 +104,32 @@ describe('Argo CD sources under the env they are deployed to (e2e)', () => {
     const tm = (JSON.parse(r.stdout) as { findings: Found[] }).findings.filter((f) => f.ruleId === 'KFM-TM-001');
     expect(tm.map((f) => f.file)).toEqual(['apps/public/overlays/prod/route.yaml']);
   }, 120_000);
+
+  it('a directory source skips the files Argo CD skips (a kustomization of resources only), never one it may apply', async () => {
+    // The layout of redhat-developer/openshift-gitops-getting-started: `directory: {recurse: true}` on a folder
+    // whose kustomization.yaml names no apiVersion or kind. Argo CD applies the manifests and skips that file.
+    const dir = join(copy.root, 'extras', 'app');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'pod.yaml'), POD);
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources:\n- pod.yaml\n');
+    // Keys go-yaml decodes (a `!!binary` key spelling `kind`) and a kind without apiVersion are reported, not skipped.
+    writeFileSync(join(dir, 'binary.yaml'), '? !!binary a2luZA==\n: Pod\nspec: {}\n');
+    writeFileSync(join(dir, 'nokind.yaml'), 'kind: Pod\nspec: {}\n');
+    const raw = ['    directory:', '      recurse: true'].join('\n');
+    deploy(copy.root, { 'application-app.yaml': application('app', 'infra/gitops/extras/app', raw, prod) });
+    const r = await runCli(['check', copy.root, '--format', 'json']);
+    // Once or twice: the folder is also an overlay discovery renders (under the same env).
+    const found = [
+      ...new Set(
+        (JSON.parse(r.stdout) as { findings: Found[] }).findings
+          .filter((f) => f.file?.startsWith('extras/app/'))
+          .map((f) => `${f.ruleId} ${f.file}`),
+      ),
+    ].sort();
+    expect(found).toEqual([
+      'KFM-DP-001 extras/app/pod.yaml',
+      'KFM-RENDER-013 extras/app/binary.yaml',
+      'KFM-RENDER-013 extras/app/nokind.yaml',
+    ]);
+  }, 120_000);
 });
