@@ -330,7 +330,7 @@ export async function renderDirectory(
     }
     texts.push(text);
     const parsed = parseResources(text, { overlay: overlay.path, file });
-    if (ignoredByArgo(text, parsed)) continue;
+    if (!file.endsWith('.json') && ignoredByArgo(text, parsed)) continue;
     for (const f of parsed.findings) report(f);
     if (parsed.findings.length > 0) failed = true;
     resources.push(...parsed.resources);
@@ -348,7 +348,8 @@ export async function renderDirectory(
  * A file of a directory source that Argo CD skips: it holds no object (no document with a `kind`, which Argo CD's YAML
  * split needs to make one) and does not look like a manifest (it lacks one of `apiVersion:`,
  * `kind:`, `metadata:`; Argo CD's findManifests reports a file only then). A kustomization.yaml of `resources:` only, a
- * values file: Argo CD applies nothing from them, so they are no KFM-RENDER-013 here. Only when the text parses
+ * values file: Argo CD applies nothing from them, so they are no KFM-RENDER-013 here. Not a `.json` file (Argo CD
+ * decodes one strictly: without a kind, the sync fails), and only when the text parses
  * (any YAML error is reported as before, since another parser may read objects there).
  */
 function ignoredByArgo(text: string, parsed: { resources: unknown[]; findings: FindingInput[] }): boolean {

@@ -115,6 +115,8 @@ describe('Argo CD sources under the env they are deployed to (e2e)', () => {
     // Keys go-yaml decodes (a `!!binary` key spelling `kind`) and a kind without apiVersion are reported, not skipped.
     writeFileSync(join(dir, 'binary.yaml'), '? !!binary a2luZA==\n: Pod\nspec: {}\n');
     writeFileSync(join(dir, 'nokind.yaml'), 'kind: Pod\nspec: {}\n');
+    // A JSON file is decoded strictly by Argo CD: without a kind the sync fails, so it is reported.
+    writeFileSync(join(dir, 'renovate.json'), '{"extends": ["config:base"]}\n');
     const raw = ['    directory:', '      recurse: true'].join('\n');
     deploy(copy.root, { 'application-app.yaml': application('app', 'infra/gitops/extras/app', raw, prod) });
     const r = await runCli(['check', copy.root, '--format', 'json']);
@@ -130,6 +132,7 @@ describe('Argo CD sources under the env they are deployed to (e2e)', () => {
       'KFM-DP-001 extras/app/pod.yaml',
       'KFM-RENDER-013 extras/app/binary.yaml',
       'KFM-RENDER-013 extras/app/nokind.yaml',
+      'KFM-RENDER-013 extras/app/renovate.json',
     ]);
   }, 120_000);
 });
