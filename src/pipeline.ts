@@ -19,6 +19,7 @@ import { DiscoverMemo } from './discover/memo.js';
 import { FindingCollector, resolveFindings } from './findings/index.js';
 import { renderOverlay } from './render/overlay.js';
 import { lacksNamespace, placeInDestination } from './argo/destination.js';
+import { DEFAULT_ENV_ORDER } from './discover/env.js';
 import { SourceMapper } from './render/sourcemap.js';
 import type { Renderer } from './render/types.js';
 import { headStart, runChecks } from './run/checks.js';
@@ -195,7 +196,12 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
       // Argo CD view (read while the workers render), and only for an overlay that has such objects.
       if (lacksNamespace(r)) {
         const placed = await discovering.catch(() => undefined);
-        if (placed) placeInDestination(r, placed.destinations.get(overlay.path) ?? []);
+        if (placed)
+          placeInDestination(
+            r,
+            placed.destinations.get(overlay.path) ?? [],
+            options.config.envOrder ?? DEFAULT_ENV_ORDER,
+          );
       }
       firstRendered();
       releaseRenderedText(r);

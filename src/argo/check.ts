@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { uncoveredFinding, type Coverage } from '../discover/coverage.js';
 import type { DiscoverResult } from '../discover/index.js';
 import { findKustomizationFile } from '../discover/kustomization.js';
-import { placeEnv } from '../discover/env.js';
+import { DEFAULT_ENV_ORDER, placeEnv } from '../discover/env.js';
 import type { OverlayWalker } from '../discover/walks.js';
 import type { CheckRunOptions } from '../pipeline.js';
 import { renderOverlay } from '../render/overlay.js';
@@ -54,7 +54,7 @@ export async function checkArgoSources(
   notChecked: (entry: { path: string; reason: string }) => void = () => undefined,
 ): Promise<RenderedOverlay[]> {
   for (const f of coverage.findings) report(f);
-  const envOrder = options.config.envOrder ?? ['dev', 'stage', 'prod'];
+  const envOrder = options.config.envOrder ?? DEFAULT_ENV_ORDER;
   // A changed-only run checks the sources reading a changed file; a full run checks them all. A change to what says
   // which folders Argo CD deploys (an Application/ApplicationSet manifest, a git files generator's parameters) may
   // point Argo CD at a folder that did not change: then every source is checked.
@@ -159,7 +159,7 @@ async function checkRound(
   const namespacesOf = new Map(plan.kustomize.map((k) => [k.path, k.namespaces]));
   const rendered = await mapPool(kustomize, options.concurrency, async (o) => {
     const r = await renderOverlay(o, options, report);
-    placeInDestination(r, namespacesOf.get(o.path) ?? []);
+    placeInDestination(r, namespacesOf.get(o.path) ?? [], envOrder);
     return r;
   });
   const directories = plan.directories.filter((d) => touched(d.files));
@@ -186,7 +186,7 @@ async function checkRound(
     // A kustomize folder applied raw (`directory:` on it): a name of its own beside the folder's kustomize render.
     if (overlayMap.has(d.path) || hasKustomization(options.root, d.path)) overlay.path = `${d.path}@directory`;
     const r = await renderDirectory(d, overlay, options.root, report);
-    placeInDestination(r, d.namespaces);
+    placeInDestination(r, d.namespaces, envOrder);
     rendered.push(r);
   }
   return { rendered, validated: plan.directories.flatMap((d) => d.files), folders: argo.folders };

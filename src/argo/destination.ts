@@ -5,14 +5,14 @@
  * default-deny NetworkPolicy), and an object left without one joined nothing. Before, a Route of a directory source
  * deployed to kfm-prod, pointing at kfm-prod's database Service, passed KFM-TM-001.
  *
- * Only when every Application deploying the folder names the same namespace (several that disagree: the objects are
- * left as rendered), and only for kinds known to be namespaced: the shipped schemas' kinds, classified in
+ * In the namespace of the env the folder is checked under (destinationOf), and only for kinds known to be namespaced: the shipped schemas' kinds, classified in
  * policies/data/scopes.rego (scripts/scopes-gen.mjs). An unknown kind (a CRD's) is left as it is.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RenderedOverlay } from '../types.js';
 import { packageRoot } from '../util/paths.js';
+import { envInName } from '../discover/env.js';
 
 let namespacedKinds: ReadonlySet<string> | undefined;
 
@@ -35,11 +35,31 @@ export function lacksNamespace(rendered: RenderedOverlay): boolean {
   return rendered.resources.some((r) => !r.id.namespace && kinds.has(r.id.kind));
 }
 
-/** Places the rendered objects without a namespace in the destination namespace (see the module comment). */
-export function placeInDestination(rendered: RenderedOverlay, namespaces: readonly string[]): void {
+/**
+ * The namespace the objects are checked in: the one namespace the Applications name, or, when they name several, the
+ * one of the strictest env (the env the overlay is checked under, discover/env.ts): a second Application deploying
+ * the folder to kfm-dev must not keep its kfm-prod copy out of prod's namespace. Undefined when that is not one.
+ */
+export function destinationOf(namespaces: readonly string[], envOrder: readonly string[]): string | undefined {
   const distinct = [...new Set(namespaces)];
-  if (distinct.length !== 1) return;
-  const ns = distinct[0];
+  if (distinct.length <= 1) return distinct[0];
+  const rank = (ns: string): number => {
+    const env = envInName(ns, envOrder);
+    return env === undefined ? -1 : envOrder.indexOf(env);
+  };
+  const top = Math.max(...distinct.map(rank));
+  const strictest = distinct.filter((ns) => rank(ns) === top);
+  return top >= 0 && strictest.length === 1 ? strictest[0] : undefined;
+}
+
+/** Places the rendered objects without a namespace in the destination namespace (see the module comment). */
+export function placeInDestination(
+  rendered: RenderedOverlay,
+  namespaces: readonly string[],
+  envOrder: readonly string[],
+): void {
+  const ns = destinationOf(namespaces, envOrder);
+  if (ns === undefined) return;
   const kinds = namespaced();
   for (const r of rendered.resources) {
     if (r.id.namespace || !kinds.has(r.id.kind)) continue;

@@ -14,6 +14,8 @@ const resource = (kind: string, namespace?: string): Resource =>
 
 const rendered = (...resources: Resource[]): RenderedOverlay => ({ resources }) as unknown as RenderedOverlay;
 
+const ENVS = ['dev', 'stage', 'prod'];
+
 const namespaceOf = (r: Resource): unknown => (r.object.metadata as Record<string, unknown>).namespace;
 
 describe('placeInDestination', () => {
@@ -28,14 +30,21 @@ describe('placeInDestination', () => {
 
   it('places namespaced objects without a namespace, and nothing else', () => {
     const r = rendered(resource('Route'), resource('Service', 'other'), resource('ClusterRole'), resource('Widget'));
-    placeInDestination(r, ['kfm-prod', 'kfm-prod']);
+    placeInDestination(r, ['kfm-prod', 'kfm-prod'], ENVS);
     expect(r.resources.map(namespaceOf)).toEqual(['kfm-prod', 'other', undefined, undefined]);
   });
 
-  it('leaves objects as rendered when the Applications name no namespace or disagree', () => {
+  it('takes the namespace of the strictest env when the Applications disagree', () => {
     const r = rendered(resource('Route'));
-    placeInDestination(r, []);
-    placeInDestination(r, ['kfm-dev', 'kfm-prod']);
+    placeInDestination(r, ['kfm-dev', 'kfm-prod', 'kfm-stage'], ENVS);
+    expect(r.resources.map(namespaceOf)).toEqual(['kfm-prod']);
+  });
+
+  it('leaves objects as rendered when the Applications name no namespace, or disagree without an env to choose by', () => {
+    const r = rendered(resource('Route'));
+    placeInDestination(r, [], ENVS);
+    placeInDestination(r, ['team-a', 'team-b'], ENVS);
+    placeInDestination(r, ['a-prod', 'b-prod'], ENVS);
     expect(r.resources.map(namespaceOf)).toEqual([undefined]);
   });
 });

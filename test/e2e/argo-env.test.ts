@@ -105,6 +105,22 @@ describe('Argo CD sources under the env they are deployed to (e2e)', () => {
     expect(tm.map((f) => f.file)).toEqual(['apps/public/overlays/prod/route.yaml']);
   }, 120_000);
 
+  it('a second Application to another namespace does not keep the objects out of prod’s namespace', async () => {
+    // Deployed to kfm-dev and kfm-prod alike: the prod copy routes to prod's database and is checked there.
+    const dir = join(copy.root, 'apps', 'public', 'overlays', 'prod');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'route.yaml'), ROUTE);
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources: [route.yaml]\n');
+    const path = 'infra/gitops/apps/public/overlays/prod';
+    deploy(copy.root, {
+      'application-public.yaml': application('public', path, '', prod),
+      'application-public-dev.yaml': application('public-dev', path, '', { namespace: 'kfm-dev' }),
+    });
+    const r = await runCli(['check', copy.root, '--format', 'json']);
+    const tm = (JSON.parse(r.stdout) as { findings: Found[] }).findings.filter((f) => f.ruleId === 'KFM-TM-001');
+    expect(tm.map((f) => f.file)).toEqual(['apps/public/overlays/prod/route.yaml']);
+  }, 120_000);
+
   it('a directory source skips the files Argo CD skips (a kustomization of resources only), never one it may apply', async () => {
     // The layout of redhat-developer/openshift-gitops-getting-started: `directory: {recurse: true}` on a folder
     // whose kustomization.yaml names no apiVersion or kind. Argo CD applies the manifests and skips that file.
