@@ -361,7 +361,7 @@ function ignoredByArgo(text: string, parsed: { resources: unknown[]; findings: F
   try {
     docs = jsyaml.loadAll(text, undefined, { json: true });
   } catch {
-    return false;
+    return false; // not skipped: the file's findings are reported, as for any file this reader cannot vouch for
   }
   // No `kind` key at all, whatever its value: a timestamp is no string here but one in Argo CD's reader.
   return docs.every((d) => d === null || typeof d !== 'object' || Array.isArray(d) || !('kind' in d));

@@ -5,30 +5,13 @@
  * ran on what goes to kfm-prod), and a `directory:` source on a kustomize folder was built with kustomize, though
  * Argo CD applies its raw manifests then (an explicit source type wins over what the folder holds).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers.js';
-import { application, gitCopy, type Copy } from './infra-copy.js';
+import { addToController, application, freshGitCopy } from './infra-copy.js';
 
 type Found = { ruleId: string; file?: string; overlay?: string; message: string };
-
-/** Adds Applications to the gitops controller overlay (an app of apps). */
-function deploy(root: string, apps: Record<string, string>): void {
-  const controller = join(root, 'core', 'gitops-controller');
-  for (const [file, text] of Object.entries(apps)) writeFileSync(join(controller, file), text);
-  const k = join(controller, 'kustomization.yaml');
-  const listed = Object.keys(apps)
-    .map((f) => `  - ${f}\n`)
-    .join('');
-  writeFileSync(
-    k,
-    readFileSync(k, 'utf8').replace(
-      '  - application-kfm-bootstrap.yaml\n',
-      `  - application-kfm-bootstrap.yaml\n${listed}`,
-    ),
-  );
-}
 
 async function digestFindings(root: string): Promise<string[]> {
   const r = await runCli(['check', root, '--format', 'json']);
@@ -47,21 +30,21 @@ const POD =
   'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: quay.io/kfm/tool:1.0\n';
 
 describe('Argo CD sources under the env they are deployed to (e2e)', () => {
-  let copy: Copy;
-  beforeEach(() => {
-    copy = gitCopy();
-  });
-  afterEach(() => copy.cleanup());
+  const copy = freshGitCopy();
 
   it('a kustomize base deployed on its own to kfm-prod obeys prod’s rules', async () => {
-    deploy(copy.root, { 'application-base.yaml': application('base', 'infra/gitops/apps/kfm-api/base', '', prod) });
+    addToController(copy.root, {
+      'application-base.yaml': application('base', 'infra/gitops/apps/kfm-api/base', '', prod),
+    });
     expect(await digestFindings(copy.root)).toEqual(['apps/kfm-api/base/deployment.yaml  prod']);
   }, 120_000);
 
   it('a plain folder deployed to kfm-prod obeys prod’s rules', async () => {
     mkdirSync(join(copy.root, 'extras', 'plain'), { recursive: true });
     writeFileSync(join(copy.root, 'extras', 'plain', 'pod.yaml'), POD);
-    deploy(copy.root, { 'application-plain.yaml': application('plain', 'infra/gitops/extras/plain', '', prod) });
+    addToController(copy.root, {
+      'application-plain.yaml': application('plain', 'infra/gitops/extras/plain', '', prod),
+    });
     expect(await digestFindings(copy.root)).toEqual(['extras/plain/pod.yaml  prod']);
   }, 120_000);
 
@@ -75,17 +58,19 @@ describe('Argo CD sources under the env they are deployed to (e2e)', () => {
       `resources: [pod.yaml]\nimages:\n  - name: quay.io/kfm/tool\n    digest: sha256:${'a'.repeat(64)}\n`,
     );
     const kustomize = application('built', 'infra/gitops/extras/pinned', '', prod);
-    deploy(copy.root, { 'application-built.yaml': kustomize });
+    addToController(copy.root, { 'application-built.yaml': kustomize });
     expect(await digestFindings(copy.root)).toEqual([]); // built: pinned
     const raw = ['    directory:', "      exclude: 'kustomization.yaml'"].join('\n');
-    deploy(copy.root, { 'application-raw.yaml': application('raw', 'infra/gitops/extras/pinned', raw, prod) });
+    addToController(copy.root, { 'application-raw.yaml': application('raw', 'infra/gitops/extras/pinned', raw, prod) });
     expect(await digestFindings(copy.root)).toEqual(['extras/pinned/pod.yaml  prod']);
   }, 120_000);
 
   it('objects of a deployed folder that name no namespace are in the destination namespace (a Route to the database)', async () => {
     mkdirSync(join(copy.root, 'extras', 'public'), { recursive: true });
     writeFileSync(join(copy.root, 'extras', 'public', 'route.yaml'), ROUTE);
-    deploy(copy.root, { 'application-public.yaml': application('public', 'infra/gitops/extras/public', '', prod) });
+    addToController(copy.root, {
+      'application-public.yaml': application('public', 'infra/gitops/extras/public', '', prod),
+    });
     const r = await runCli(['check', copy.root, '--format', 'json']);
     const tm = (JSON.parse(r.stdout) as { findings: Found[] }).findings.filter((f) => f.ruleId === 'KFM-TM-001');
     expect(tm.map((f) => f.file)).toEqual(['extras/public/route.yaml']);
@@ -97,7 +82,7 @@ describe('Argo CD sources under the env they are deployed to (e2e)', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'route.yaml'), ROUTE);
     writeFileSync(join(dir, 'kustomization.yaml'), 'resources: [route.yaml]\n');
-    deploy(copy.root, {
+    addToController(copy.root, {
       'application-public.yaml': application('public', 'infra/gitops/apps/public/overlays/prod', '', prod),
     });
     const r = await runCli(['check', copy.root, '--format', 'json']);
@@ -112,7 +97,7 @@ describe('Argo CD sources under the env they are deployed to (e2e)', () => {
     writeFileSync(join(dir, 'route.yaml'), ROUTE);
     writeFileSync(join(dir, 'kustomization.yaml'), 'resources: [route.yaml]\n');
     const path = 'infra/gitops/apps/public/overlays/prod';
-    deploy(copy.root, {
+    addToController(copy.root, {
       'application-public.yaml': application('public', path, '', prod),
       'application-public-dev.yaml': application('public-dev', path, '', { namespace: 'kfm-dev' }),
     });
@@ -134,7 +119,7 @@ describe('Argo CD sources under the env they are deployed to (e2e)', () => {
     // A JSON file is decoded strictly by Argo CD: without a kind the sync fails, so it is reported.
     writeFileSync(join(dir, 'renovate.json'), '{"extends": ["config:base"]}\n');
     const raw = ['    directory:', '      recurse: true'].join('\n');
-    deploy(copy.root, { 'application-app.yaml': application('app', 'infra/gitops/extras/app', raw, prod) });
+    addToController(copy.root, { 'application-app.yaml': application('app', 'infra/gitops/extras/app', raw, prod) });
     const r = await runCli(['check', copy.root, '--format', 'json']);
     // Once or twice: the folder is also an overlay discovery renders (under the same env).
     const found = [

@@ -4,30 +4,38 @@
  * be checked as Argo CD applies them. Each of these passed `check` with exit 0 or was misreported before.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers.js';
-import { CLUSTER_ADMIN_ROLEBINDING, application, gitCopy, type Copy } from './infra-copy.js';
+import { CLUSTER_ADMIN_ROLEBINDING, addToController, application, freshGitCopy } from './infra-copy.js';
 
 type Found = { ruleId: string; file?: string; line?: number; message: string };
 
 const CONFIGMAP = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n  namespace: kfm-dev\n';
 
-const utf16 = (text: string): Buffer => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+/** A JSON patch adding sync-time kustomize overrides to an Application: a floating-tag image for every Deployment. */
+const BACKDOOR = [
+  '- op: add',
+  '  path: /spec/source/kustomize',
+  '  value:',
+  '    patches:',
+  '      - target:',
+  '          kind: Deployment',
+  '        patch: |-',
+  '          - op: replace',
+  '            path: /spec/template/spec/containers/0/image',
+  '            value: quay.io/evil/backdoor:latest',
+  '',
+].join('\n');
 
-/** Adds a file to the gitops controller overlay (an app of apps), with kustomization text appended. */
-function addToController(root: string, file: string, content: string | Buffer, kustomization = ''): void {
-  const controller = join(root, 'core', 'gitops-controller');
-  writeFileSync(join(controller, file), content);
-  const kfile = join(controller, 'kustomization.yaml');
-  const before = readFileSync(kfile, 'utf8');
-  writeFileSync(
-    kfile,
-    before.replace('  - application-kfm-bootstrap.yaml\n', `  - application-kfm-bootstrap.yaml\n  - ${file}\n`) +
-      kustomization,
-  );
-}
+const indent = (text: string, n: number): string =>
+  text
+    .split('\n')
+    .map((l) => (l === '' ? l : ' '.repeat(n) + l))
+    .join('\n');
+
+const utf16 = (text: string): Buffer => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
 
 async function check(root: string): Promise<{ code: number; findings: Found[] }> {
   const r = await runCli(['check', root, '--format', 'json']);
@@ -35,35 +43,20 @@ async function check(root: string): Promise<{ code: number; findings: Found[] }>
 }
 
 describe('Argo CD objects as rendered and read by Argo CD (e2e)', () => {
-  let copy: Copy;
-  beforeEach(() => {
-    copy = gitCopy();
-  });
-  afterEach(() => copy.cleanup());
+  const copy = freshGitCopy();
 
   it('checks the overrides a kustomize patch adds to an Application', async () => {
     // The file deploys the dev overlay as it is; the controller overlay patches in a floating-tag image.
     addToController(
       copy.root,
-      'application-innocent.yaml',
-      application('innocent', 'infra/gitops/apps/kfm-api/overlays/dev'),
+      { 'application-innocent.yaml': application('innocent', 'infra/gitops/apps/kfm-api/overlays/dev') },
       [
         'patches:',
         '  - target:',
         '      kind: Application',
         '      name: innocent',
         '    patch: |-',
-        '      - op: add',
-        '        path: /spec/source/kustomize',
-        '        value:',
-        '          patches:',
-        '            - target:',
-        '                kind: Deployment',
-        '              patch: |-',
-        '                - op: replace',
-        '                  path: /spec/template/spec/containers/0/image',
-        '                  value: quay.io/evil/backdoor:latest',
-        '',
+        indent(BACKDOOR, 6),
       ].join('\n'),
     );
     const { code, findings } = await check(copy.root);
@@ -76,7 +69,7 @@ describe('Argo CD objects as rendered and read by Argo CD (e2e)', () => {
   it('reads an Application and the manifests it deploys when they are written in UTF-16', async () => {
     mkdirSync(join(copy.root, 'extras', 'wide'), { recursive: true });
     writeFileSync(join(copy.root, 'extras', 'wide', 'rolebinding.yaml'), utf16(CLUSTER_ADMIN_ROLEBINDING));
-    addToController(copy.root, 'application-wide.yaml', utf16(application('wide', 'infra/gitops/extras/wide')));
+    addToController(copy.root, { 'application-wide.yaml': utf16(application('wide', 'infra/gitops/extras/wide')) });
     const { code, findings } = await check(copy.root);
     expect(code).toBe(1);
     expect(findings.map((f) => [f.ruleId, f.file])).toEqual([['KFM-RBAC-001', 'extras/wide/rolebinding.yaml']]);
@@ -93,11 +86,13 @@ describe('Argo CD objects as rendered and read by Argo CD (e2e)', () => {
     writeFileSync(join(dir, '.rolebinding.yaml'), CLUSTER_ADMIN_ROLEBINDING.replace('everyone-admin', 'hidden-file'));
     writeFileSync(join(dir, '.sub', 'rb.yaml'), CLUSTER_ADMIN_ROLEBINDING.replace('everyone-admin', 'hidden-folder'));
     writeFileSync(join(dir, 'node_modules', 'rb.yaml'), CLUSTER_ADMIN_ROLEBINDING.replace('everyone-admin', 'modules'));
-    addToController(
-      copy.root,
-      'application-dotted.yaml',
-      application('dotted', 'infra/gitops/extras/dotted', '    directory:\n      recurse: true'),
-    );
+    addToController(copy.root, {
+      'application-dotted.yaml': application(
+        'dotted',
+        'infra/gitops/extras/dotted',
+        '    directory:\n      recurse: true',
+      ),
+    });
     const { code, findings } = await check(copy.root);
     expect(code).toBe(1);
     expect(findings.map((f) => [f.ruleId, f.file]).sort()).toEqual([
@@ -117,11 +112,13 @@ describe('Argo CD objects as rendered and read by Argo CD (e2e)', () => {
       application('child', 'infra/gitops/extras/.inner'),
     );
     writeFileSync(join(copy.root, 'extras', '.inner', 'rb.yaml'), CLUSTER_ADMIN_ROLEBINDING);
-    addToController(
-      copy.root,
-      'application-outer.yaml',
-      application('outer', 'infra/gitops/extras/outer', '    directory:\n      recurse: true'),
-    );
+    addToController(copy.root, {
+      'application-outer.yaml': application(
+        'outer',
+        'infra/gitops/extras/outer',
+        '    directory:\n      recurse: true',
+      ),
+    });
     const { code, findings } = await check(copy.root);
     expect(code).toBe(1);
     expect(findings.map((f) => [f.ruleId, f.file])).toEqual([['KFM-RBAC-001', 'extras/.inner/rb.yaml']]);
@@ -133,30 +130,14 @@ describe('Argo CD objects as rendered and read by Argo CD (e2e)', () => {
     writeFileSync(patch, '- op: add\n  path: /spec/source/targetRevision\n  value: main\n');
     addToController(
       copy.root,
-      'application-innocent.yaml',
-      application('innocent', 'infra/gitops/apps/kfm-api/overlays/dev'),
+      { 'application-innocent.yaml': application('innocent', 'infra/gitops/apps/kfm-api/overlays/dev') },
       'patches:\n  - path: app-patch.yaml\n    target:\n      kind: Application\n      name: innocent\n',
     );
     const git = (...args: string[]): string =>
       execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: copy.top, encoding: 'utf8' });
     git('add', '-A');
     git('commit', '-q', '-m', 'base');
-    writeFileSync(
-      patch,
-      [
-        '- op: add',
-        '  path: /spec/source/kustomize',
-        '  value:',
-        '    patches:',
-        '      - target:',
-        '          kind: Deployment',
-        '        patch: |-',
-        '          - op: replace',
-        '            path: /spec/template/spec/containers/0/image',
-        '            value: quay.io/evil/backdoor:latest',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(patch, BACKDOOR);
     const r = await runCli(['check', 'infra/gitops', '--changed-since', 'HEAD', '--format', 'json'], {
       cwd: copy.top,
     });
@@ -178,8 +159,7 @@ describe('Argo CD objects as rendered and read by Argo CD (e2e)', () => {
     );
     addToController(
       copy.root,
-      'application-app.yaml',
-      application('app', 'infra/gitops/charts/named'),
+      { 'application-app.yaml': application('app', 'infra/gitops/charts/named') },
       [
         'patches:',
         '  - target:',

@@ -1,8 +1,9 @@
 /** Temp copies of infra/gitops for the issue-14 e2e tests, and the manifests they plant in them. */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import { repoRoot } from '../helpers.js';
 
 export interface Copy {
@@ -21,6 +22,48 @@ export function gitCopy(): Copy {
   cpSync(join(repoRoot, 'infra', 'gitops'), root, { recursive: true, filter: (src) => !src.includes('.kfm-gitops') });
   execFileSync('git', ['init', '-q', top]);
   return { top, root, cleanup: () => rmSync(top, { recursive: true, force: true }) };
+}
+
+/** A fresh git copy for each test of the enclosing describe, removed after it (read its fields inside tests). */
+export function freshGitCopy(): Copy {
+  let current: Copy | undefined;
+  beforeEach(() => {
+    current = gitCopy();
+  });
+  afterEach(() => current?.cleanup());
+  const now = (): Copy => {
+    if (!current) throw new Error('the copy exists only inside a test');
+    return current;
+  };
+  return {
+    get top() {
+      return now().top;
+    },
+    get root() {
+      return now().root;
+    },
+    cleanup: () => now().cleanup(),
+  };
+}
+
+/**
+ * Adds files (Applications, mostly) to the gitops controller overlay, an app of apps, listed in its resources;
+ * `kustomization` text is appended to its kustomization.
+ */
+export function addToController(root: string, files: Record<string, string | Buffer>, kustomization = ''): void {
+  const controller = join(root, 'core', 'gitops-controller');
+  for (const [file, content] of Object.entries(files)) writeFileSync(join(controller, file), content);
+  const kfile = join(controller, 'kustomization.yaml');
+  const listed = Object.keys(files)
+    .map((f) => `  - ${f}\n`)
+    .join('');
+  writeFileSync(
+    kfile,
+    readFileSync(kfile, 'utf8').replace(
+      '  - application-kfm-bootstrap.yaml\n',
+      `  - application-kfm-bootstrap.yaml\n${listed}`,
+    ) + kustomization,
+  );
 }
 
 /** What a careless or hostile folder deploys: every pod of kfm-dev's default ServiceAccount is cluster-admin. */

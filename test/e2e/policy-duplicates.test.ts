@@ -7,9 +7,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers.js';
-import { gitCopy, type Copy } from './infra-copy.js';
+import { freshGitCopy } from './infra-copy.js';
 
 type Found = { ruleId: string; file?: string; message: string };
 
@@ -50,11 +50,7 @@ function addTo(dir: string, files: Record<string, string>): void {
 }
 
 describe('one object defined twice in an env (e2e)', () => {
-  let copy: Copy;
-  beforeEach(() => {
-    copy = gitCopy();
-  });
-  afterEach(() => copy.cleanup());
+  const copy = freshGitCopy();
 
   it('judges a binding by every definition of its ClusterRole instead of stopping the env', async () => {
     const overlay = (app: string): string => join(copy.root, 'apps', app, 'overlays', 'dev');

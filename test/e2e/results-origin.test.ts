@@ -7,9 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers.js';
-import { CLUSTER_ADMIN_ROLEBINDING, application, gitCopy, type Copy } from './infra-copy.js';
+import { CLUSTER_ADMIN_ROLEBINDING, application, freshGitCopy } from './infra-copy.js';
 
 type Run = { code: number; ids: string[]; cached: boolean | undefined };
 
@@ -20,11 +20,7 @@ async function check(root: string, ...extra: string[]): Promise<Run> {
 }
 
 describe('whole-run result cache and the repository name (e2e)', () => {
-  let copy: Copy;
-  beforeEach(() => {
-    copy = gitCopy();
-  });
-  afterEach(() => copy.cleanup());
+  const copy = freshGitCopy();
 
   it('runs the checks again when the origin remote changed, and reports what a run without cache reports', async () => {
     const git = (...args: string[]): void => void execFileSync('git', ['-C', copy.top, ...args]);
