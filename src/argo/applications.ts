@@ -442,13 +442,20 @@ function mergeTemplate(base: unknown, override: unknown): unknown {
  * The overlay (root-relative path) a source path names: Argo CD paths are relative to the Git top, the root may sit
  * below it (`infra/gitops/apps/x` → `apps/x`); the longest overlay path ending the source path at a folder boundary.
  */
-export function overlayForSource(sourcePath: string, overlayPaths: readonly string[]): string | undefined {
-  const p = sourcePath.replace(/^\.?\/+/, '').replace(/\/+$/, '');
-  let best: string | undefined;
-  for (const o of overlayPaths) {
-    if (o === '.' ? false : p === o || p.endsWith(`/${o}`)) if (!best || o.length > best.length) best = o;
+export function overlayForSource(
+  sourcePath: string,
+  overlayPaths: readonly string[] | ReadonlySet<string>,
+): string | undefined {
+  const known = overlayPaths instanceof Set ? overlayPaths : new Set(overlayPaths);
+  // The longest overlay path the source path is, or ends with after a `/`: its suffixes, longest first (one Set
+  // lookup each, not a scan of every overlay per deployment: 7,500 overlays × 7,500 Applications on xlarge).
+  let p = sourcePath.replace(/^\.?\/+/, '').replace(/\/+$/, '');
+  for (;;) {
+    if (p !== '.' && known.has(p)) return p;
+    const slash = p.indexOf('/');
+    if (slash < 0) return undefined;
+    p = p.slice(slash + 1);
   }
-  return best;
 }
 
 /** Where an object was read, and what evaluating an ApplicationSet's generators needs. */

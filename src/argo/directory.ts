@@ -108,11 +108,11 @@ export function deployedOverlay(
   root: string,
   identity: RepoIdentity,
   sourcePath: string,
-  overlayPaths: readonly string[],
+  overlayPaths: ReadonlySet<string>,
 ): string | undefined {
   if (identity.prefix === undefined) return overlayForSource(sourcePath, overlayPaths);
   const resolved = resolveSource(root, identity, sourcePath);
-  return 'dir' in resolved && overlayPaths.includes(resolved.dir) ? resolved.dir : undefined;
+  return 'dir' in resolved && overlayPaths.has(resolved.dir) ? resolved.dir : undefined;
 }
 
 /**
@@ -147,6 +147,11 @@ export async function planArgoSources(options: {
   const { root, view } = options;
   const plan: ArgoSourcePlan = { kustomize: [], directories: [], findings: [], notChecked: [] };
   const listings = new Map<string, string[] | null>();
+  // Keyed by folder (an ApplicationSet makes thousands of Applications; a scan of the plan per Application was
+  // quadratic: 7,500 overlays on the xlarge bench repo).
+  const rendered = new Set(options.overlays);
+  const kustomize = new Map<string, KustomizeSource>();
+  const directories = new Map<string, { files: Set<string>; namespaces: string[] }>();
   for (const u of view.unevaluable)
     plan.findings.push({
       ruleId: RENDER_SOURCE_NOT_EVALUABLE,
@@ -222,10 +227,10 @@ export async function planArgoSources(options: {
       // A Helm chart folder is rendered with each source's values by argo/overrides-check.ts.
       if (isChart(root, dir)) continue;
       if (hasKustomization(root, dir)) {
-        if (options.overlays.includes(dir)) continue; // rendered as an overlay, placed by these Applications too
-        const known = plan.kustomize.find((k) => k.path === dir);
+        if (rendered.has(dir)) continue; // rendered as an overlay, placed by these Applications too
+        const known = kustomize.get(dir);
         if (known) known.namespaces.push(...namespaces);
-        else plan.kustomize.push({ path: dir, namespaces });
+        else kustomize.set(dir, { path: dir, namespaces });
         continue;
       }
     }
@@ -244,12 +249,15 @@ export async function planArgoSources(options: {
     }
     if (files === null) continue;
     // Every deployment of the folder: the files any of them applies, under the strictest env any of them names.
-    const known = plan.directories.find((k) => k.path === dir);
+    const known = directories.get(dir);
     if (known) {
-      known.files = [...new Set([...known.files, ...files])].sort();
+      for (const f of files) known.files.add(f);
       known.namespaces.push(...namespaces);
-    } else plan.directories.push({ path: dir, files, namespaces });
+    } else directories.set(dir, { files: new Set(files), namespaces });
   }
+  plan.kustomize.push(...kustomize.values());
+  for (const [path, { files, namespaces }] of directories)
+    plan.directories.push({ path, files: [...files].sort(), namespaces });
   if (view.deployments.length === 0 && view.unevaluable.length === 0) {
     // No Application says how folders are deployed: each plain folder with manifests nothing renders is taken as the
     // directory source Argo CD would make of it (not recursive, Argo CD's default).

@@ -286,7 +286,7 @@ function placeEnvs(
   context: { root: string; argo: ArgoView; namespaces: Map<string, string>; config: Config },
 ): { issues: DiscoverResult['envIssues']; deployedTo: Map<string, string[]> } {
   const envOrder = context.config.envOrder ?? DEFAULT_ENV_ORDER;
-  const paths = overlays.map((o) => o.path);
+  const paths = new Set(overlays.map((o) => o.path));
   const deployedTo = new Map<string, string[]>();
   for (const d of context.argo.deployments) {
     // Another repository's Application says nothing about this repository's folders.

@@ -30,7 +30,7 @@ import {
   type BigIntStats,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { NO_FOLLOW_OPEN, readOpenFile } from './safe-read.js';
+import { NO_FOLLOW_OPEN, ownCopy, readOpenFile } from './safe-read.js';
 
 /** `f` regular file, `d` folder, `l` symbolic link, `o` anything else (socket, FIFO, device). */
 export type FactKind = 'f' | 'd' | 'l' | 'o';
@@ -72,8 +72,8 @@ export type FileRead =
 /**
  * Bytes kept at most for a run's later readers: the 1,500-overlay bench repo is 13 MB in all (every file kept from the
  * Argo CD view to the secret scan); a larger repository reads the rest twice rather than holding more. Kept bytes
- * cost more than their size (each file's Buffer and fact, and the 8 KB pool slabs small reads share: 32 MB kept were
- * 52 MB of the 7,500-overlay repo's heap before its first render), so the budget is 16 MB.
+ * cost more than their size (each file's Buffer and fact: 24.5 MB of the 7,500-overlay repo's heap for 16 MB kept,
+ * once each is a copy of its own size instead of a view pinning an 8 KB pool slab, `ownCopy`), so the budget is 16 MB.
  */
 const KEEP_BUDGET = 16 * 1024 * 1024;
 
@@ -305,7 +305,8 @@ export class FileFacts {
     const got = this.readNow(abs, maxBytes, options.digest === true);
     const more = (options.readers ?? 1) - 1;
     if (first && more > 0 && got.kind === 'file' && this.keptBytes + got.bytes.length <= KEEP_BUDGET) {
-      this.kept.set(this.key(abs), { got, readers: more });
+      // Kept past this read: in memory of its own size, not a view pinning a shared pool slab (ownCopy).
+      this.kept.set(this.key(abs), { got: { ...got, bytes: ownCopy(got.bytes) }, readers: more });
       this.keptBytes += got.bytes.length;
     }
     return got;

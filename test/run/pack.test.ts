@@ -102,6 +102,18 @@ describe('packed overlays (issue 20)', () => {
     }
   });
 
+  it('holds each pack in memory of its own size, not in a shared pool slab or a zlib chunk', () => {
+    // Issue 20: a pack copied with Buffer.from stayed a view of Node's 8 KB pool (zlib's 16 KB chunk before): on the
+    // xlarge bench repo 3,993 slabs (32.7 MB) were pinned for ~13 MB of packs.
+    const store = new PackStore();
+    const o = overlay(APP, 'apps/a/overlays/dev');
+    store.pack(o);
+    const pack = (o.resources[0] as unknown as { pack: { bytes: Buffer } }).pack;
+    expect(pack.bytes.length).toBeLessThan(4096);
+    expect(pack.bytes.buffer.byteLength).toBe(pack.bytes.length);
+    expect(pack.bytes.byteOffset).toBe(0);
+  });
+
   it('keeps nothing per resource on the shell but its index; an origin set later goes to that resource alone', () => {
     const o = overlay(APP, 'apps/a/overlays/dev');
     const store = new PackStore();

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readCacheFile, readRegularFile } from '../../src/util/safe-read.js';
+import { ownCopy, readCacheFile, readRegularFile } from '../../src/util/safe-read.js';
 
 let dir: string;
 beforeEach(() => {
@@ -17,6 +17,19 @@ const fifo = (name: string): string => {
   execFileSync('mkfifo', [file]);
   return file;
 };
+
+describe('ownCopy', () => {
+  it('gives a small Buffer memory of its own, so keeping it does not pin the 8 KB pool slab it came from', () => {
+    const pooled = Buffer.from('kept for the whole run');
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.length); // Node's pool: the premise of the test
+    const own = ownCopy(pooled);
+    expect(own.toString()).toBe('kept for the whole run');
+    expect(own.buffer.byteLength).toBe(own.length);
+    expect(own.buffer).not.toBe(pooled.buffer);
+    const alone = Buffer.allocUnsafeSlow(3);
+    expect(ownCopy(alone)).toBe(alone); // already its own: not copied again
+  });
+});
 
 describe('readRegularFile', () => {
   it('reads a regular file up to its size, and says why it reads nothing else', () => {
