@@ -97,11 +97,15 @@ export class FindingCollector {
       message: this.redactor.redact(input.message),
       fingerprint: '',
     };
-    if (overlayPath !== undefined) finding.overlay = overlayPath;
-    if (input.resource) finding.resource = { ...input.resource.id };
+    if (overlayPath !== undefined) finding.overlay = this.redactor.redactPath(overlayPath);
+    if (input.resource) {
+      const id = input.resource.id;
+      finding.resource = { ...id, name: this.redactor.redactPath(id.name) };
+      if (id.namespace !== undefined) finding.resource.namespace = this.redactor.redactPath(id.namespace);
+    }
     if (input.path && input.path.length > 0) finding.path = formatPath(input.path);
     if (input.file !== undefined) {
-      finding.file = input.file;
+      finding.file = this.redactor.redactPath(input.file);
       if (input.line !== undefined) finding.line = input.line;
       if (input.column !== undefined) finding.column = input.column;
     } else if (input.resource) {
@@ -110,11 +114,11 @@ export class FindingCollector {
         this.options.mode === 'validate' || !overlay
           ? r.locate(input.path ?? [])
           : await this.options.mapper.locate(r, input.path ?? [], fallbackFile ?? r.rendered.file);
-      finding.file = span?.file ?? r.rendered.file;
+      finding.file = this.redactor.redactPath(span?.file ?? r.rendered.file);
       finding.line = span?.line ?? r.rendered.line;
       if (span?.column) finding.column = span.column;
     } else if (fallbackFile) {
-      finding.file = fallbackFile;
+      finding.file = this.redactor.redactPath(fallbackFile);
       if (input.line !== undefined) finding.line = input.line;
     }
     // Inline allows and baselines live in the repository under check: they never silence a guard.

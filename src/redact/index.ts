@@ -57,14 +57,27 @@ export class Redactor {
 
   redact(text: string): string {
     if (text === '') return text;
+    return redactDetected(redactStructure(this.redactKnown(text)));
+  }
+
+  /**
+   * A file or overlay path as a report shows it: credentials of a known format masked (a token committed as a file's
+   * name, reported "in the file's name", is not printed back in the finding's location). Not the known values (a
+   * Secret holding `todo` or `cluster-config` made every path through such a folder unreadable, on real
+   * repositories), nor the structural net or the generic rules: a path is no `key: value` text.
+   */
+  redactPath(path: string): string {
+    return path === '' ? path : redactPathFormats(path);
+  }
+
+  private redactKnown(text: string): string {
     let out = text;
     if (this.known.size > 0) {
       // Longest first, so a value that contains another is replaced whole.
       this.ordered ??= [...this.known].sort((a, b) => b.length - a.length);
       for (const value of this.ordered) if (out.includes(value)) out = out.split(value).join(hintOf(value));
     }
-    out = redactStructure(out);
-    return redactDetected(out);
+    return out;
   }
 }
 
@@ -116,9 +129,14 @@ function redactStructure(text: string): string {
     );
 }
 
+/** A path with every credential of a known format masked (the secret scan's own findings, before any report). */
+export function redactPathFormats(path: string): string {
+  return redactDetected(path, true);
+}
+
 /** Net 3: whatever the secret scanner's rules find in the message. */
-function redactDetected(text: string): string {
-  const { candidates } = sharedDetector().detect(text);
+function redactDetected(text: string, knownFormatsOnly = false): string {
+  const { candidates } = sharedDetector().detect(text, { skipGeneric: knownFormatsOnly });
   if (candidates.length === 0) return text;
   let out = '';
   let at = 0;

@@ -80,12 +80,12 @@ export const META_RULES: RuleDoc[] = [
   {
     id: RULE_BINARY_SKIPPED,
     category: 'secret',
-    title: 'Binary files not scanned for secrets',
+    title: 'Binary files scanned only for the text they hold',
     severity: 'info',
     description:
-      'Binary files (NUL bytes in the first 8 KB, as Git decides) are not scanned by the text patterns. They are counted and listed here so nothing is skipped silently.',
+      'Binary files (NUL bytes in the first 8 KB, as Git decides) are searched only for the text they hold: runs of printable characters, NULs dropped first so UTF-16 text without a BOM is read as text. Compressed or encrypted content (an archive, a gzipped chart) is not unpacked. They are counted and listed here so nothing is skipped silently.',
     remediation:
-      'Nothing to do when the files are images or archives you expect. Key stores are reported separately (KFM-SEC-006).',
+      'Nothing to do when the files are images or archives you expect; unpack an archive that holds manifests or configuration into the repository. Key stores are reported separately (KFM-SEC-006).',
   },
   {
     id: RULE_KEYSTORE_FILE,

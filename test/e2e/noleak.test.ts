@@ -2,11 +2,12 @@
  * The no-leak promise end to end: planted secrets never appear (no 8-character substring) in anything the CLI
  * prints or writes — every console format, every report file, stderr, and the cache files it leaves behind.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { everyReportFile, filesUnder, runCli } from '../helpers.js';
 import { leakedFragments, plantRepo, removeDir, type PlantedRepo } from '../secrets/helpers.js';
+import { freshGitCopy } from './infra-copy.js';
 
 let planted: PlantedRepo;
 
@@ -38,5 +39,29 @@ describe('no secret leaves the tool', () => {
     expect(cacheFiles.some((f) => f.includes(`${join('cache', 'render')}`))).toBe(true);
     const text = cacheFiles.map((f) => readFileSync(f).toString('latin1')).join('\n');
     expect(leakedFragments(text, planted.secrets)).toEqual([]);
+  });
+});
+
+describe('a credential in a path', () => {
+  const copy = freshGitCopy();
+
+  it('is reported, and no finding about that file prints it back in its location or message', async () => {
+    const token = `ghp_${'k7Qz2Xw9Lm4R'.repeat(3)}`;
+    writeFileSync(
+      join(copy.root, 'docs', `${token}.yaml`),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: planted\n',
+    );
+    const r = await runCli(['check', copy.root, '--format', 'json', '--no-cache']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { findings: { ruleId: string; file?: string; message: string }[] };
+    const ids = report.findings.map((f) => [f.ruleId, f.file]);
+    // The name's own finding, and coverage's (a manifest nothing renders), both at the masked path.
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        ['KFM-SEC-030', 'docs/ghp_\u2026 (40 chars).yaml'],
+        ['KFM-RENDER-021', 'docs/ghp_\u2026 (40 chars).yaml'],
+      ]),
+    );
+    expect(leakedFragments(r.stdout + r.stderr, [token.slice(4)])).toEqual([]);
   });
 });

@@ -44,4 +44,15 @@ describe('Redactor', () => {
     expect(out).not.toContain('Zx81kdP0qqLm2');
     expect(out).toContain('secretName: db-creds');
   });
+  it('masks a credential of a known format in a path, and leaves ordinary paths and secret-like words alone', () => {
+    const r = new Redactor();
+    const token = `ghp_${'aZ3kQ9'.repeat(6)}`;
+    expect(r.redactPath(`docs/${token}.txt`)).toBe('docs/ghp_\u2026 (40 chars).txt');
+    expect(r.redactPath('apps/secret-store/overlays/prod/password.yaml')).toBe(
+      'apps/secret-store/overlays/prod/password.yaml',
+    );
+    // A known Secret value is not hunted in paths: `todo` as a database name made manifests/todo-app/... unreadable.
+    r.addValue('todo');
+    expect(r.redactPath('manifests/todo-app/base/todo.yaml')).toBe('manifests/todo-app/base/todo.yaml');
+  });
 });

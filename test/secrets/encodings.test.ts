@@ -78,4 +78,59 @@ describe('every file, every encoding (issue 16)', () => {
       ['KFM-SEC-030', 'split.yaml', 5],
     ]);
   });
+  describe('text a binary holds (UTF-16 without a BOM, strings among other bytes)', () => {
+    const creds = (): string => `[default]\naws_secret_access_key = ${g.alnum(20)}/${g.alnum(19)}\n`;
+    const where = (fs: SecretFinding[]): [string, string | undefined, number | undefined, boolean][] =>
+      fs
+        .filter((f) => f.ruleId !== 'KFM-SEC-005')
+        .map((f) => [f.ruleId, f.file, f.line, f.message.includes('(in the text of a binary file)')]);
+
+    it('a credentials file in UTF-16, either byte order, no BOM: found, at no line', async () => {
+      const text = creds();
+      const be = Buffer.from(text, 'utf16le').swap16();
+      const fs = await scan({}, { 'creds.txt': Buffer.from(text, 'utf16le'), 'creds-be.txt': be });
+      expect(where(fs).sort()).toEqual([
+        ['KFM-SEC-021', 'creds-be.txt', undefined, true],
+        ['KFM-SEC-021', 'creds.txt', undefined, true],
+      ]);
+      // Still listed as binary: what is compressed in such a file is not read.
+      expect(fs.find((f) => f.ruleId === 'KFM-SEC-005')?.message).toContain('creds-be.txt, creds.txt');
+    });
+
+    it('a token among binary bytes; an allow comment in a binary silences nothing (no reviewer can read it)', async () => {
+      const token = `ghp_${g.alnum(36)}`;
+      const blob = Buffer.concat([
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3, 0xff, 0x10]),
+        Buffer.from(`token: ${token} # kfm-gitops:allow KFM-SEC-030 a test fixture\n`),
+        Buffer.from([0, 0, 0x1f, 0x8b, 7]),
+      ]);
+      const fs = await scan({}, { 'logo.png': blob });
+      expect(where(fs).length).toBeGreaterThan(0);
+      expect(fs.filter((f) => f.file === 'logo.png').every((f) => f.suppressed === undefined)).toBe(true);
+    });
+
+    it('a token spelled with an escape only the YAML parse decodes, under a key that names nothing', async () => {
+      const token = `ghp_${g.alnum(36)}`;
+      const fs = await scan({
+        'hex.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: h\ndata:\n  e: "gh\\x70${token.slice(3)}"\n`,
+        'uni.json': `{"data": {"k": "\\u0067${token.slice(1)}"}}\n`,
+      });
+      expect(at(fs).sort()).toEqual([
+        ['KFM-SEC-030', 'hex.yaml', 6],
+        ['KFM-SEC-030', 'uni.json', 1],
+      ]);
+    });
+
+    it('base64 of UTF-16 text in a ConfigMap binaryData and a value with NULs between its characters', async () => {
+      const text = creds();
+      const fs = await scan({
+        'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nbinaryData:\n  creds: ${Buffer.from(text, 'utf16le').toString('base64')}\n`,
+        'nul.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: n}\ndata:\n  creds: "${[...text.trim()].map((c) => (c === '\n' ? '\\n' : c)).join('\\0')}"\n`,
+      });
+      expect(at(fs).sort()).toEqual([
+        ['KFM-SEC-021', 'cm.yaml', 5],
+        ['KFM-SEC-021', 'nul.yaml', 5],
+      ]);
+    });
+  });
 });

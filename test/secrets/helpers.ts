@@ -144,6 +144,11 @@ export async function plantRepo(seed = 11): Promise<PlantedRepo> {
   const vectors = buildVectors(seed + 1);
   await mkdir(join(root, 'creds'), { recursive: true });
   for (const v of vectors) await writeFile(join(root, 'creds', `${v.ruleId}.txt`), v.positive.text);
+  // A token as a file's name and a key in UTF-16 without a BOM.
+  const named = g.alnum(36);
+  await writeFile(join(root, 'creds', `ghp_${named}.txt`), 'nothing here\n');
+  const utf16 = `${g.alnum(20)}/${g.alnum(19)}`;
+  await writeFile(join(root, 'creds', 'utf16.txt'), Buffer.from(`aws_secret_access_key = ${utf16}\n`, 'utf16le'));
   const secrets = [
     // Public parts (PEM armour, format prefixes, webhook hosts) are not the secret.
     ...Object.entries(values).map(([k, v]) =>
@@ -156,6 +161,8 @@ export async function plantRepo(seed = 11): Promise<PlantedRepo> {
     payload,
     awsKeyId,
     renderOnly,
+    named,
+    utf16,
     ...vectors.map((v) => v.positive.secret),
   ];
   return { root, values, secrets };

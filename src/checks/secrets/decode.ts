@@ -116,10 +116,11 @@ const KEY_FIRST_BYTES = new Set([0xfe, 0xce, 0x03, 0x6f, 0x30]);
 const PREFIX_CHARS = 16;
 
 /**
- * `text[start, end)` (a run: alphabet characters, then at most two `=`) decodes to bytes that privateKeyKind and
- * asText both refuse, judged on its first 12 bytes: a first byte no key container starts with, and asText's own
- * loop over those bytes already refusing (a NUL, or more unprintable bytes than the whole length allows — the
- * allowance taken from an upper bound of the length, so the prefix never refuses what the whole would accept).
+ * `text[start, end)` (a run: alphabet characters, then at most two `=`) decodes to random-looking bytes, judged on its
+ * first 12 bytes: a first byte no key container (privateKeyKind) starts with, and more unprintable bytes other than
+ * NUL than asText allows the whole length (the allowance taken from an upper bound of the length, so the prefix never
+ * refuses what the whole would accept). NULs do not count: UTF-16 text is half NULs, and decoded() reads the text
+ * between them (binaryStrings); a ConfigMap's binaryData of a UTF-16 credentials file passed unread when they did.
  */
 function prefixInert(text: string, start: number, end: number): boolean {
   let alpha = end - start;
@@ -138,8 +139,7 @@ function prefixInert(text: string, start: number, end: number): boolean {
     if (g === 0 && KEY_FIRST_BYTES.has((v >> 16) & 0xff)) return false;
     for (let shift = 16; shift >= 0; shift -= 8) {
       const b = (v >> shift) & 0xff;
-      if (b === 0) return true;
-      if (((b < 32 && b !== 9 && b !== 10 && b !== 13) || b === 127) && ++unprintable > allowed) return true;
+      if (b !== 0 && ((b < 32 && b !== 9 && b !== 10 && b !== 13) || b === 127) && ++unprintable > allowed) return true;
     }
   }
   return false;
@@ -163,6 +163,37 @@ export function asText(bytes: Uint8Array): string | undefined {
   // Not UTF-8: binary, which callers check for key material before asking for text. Tested, not caught: random
   // bytes pass the printable test often enough that a throwing decoder's exceptions were ~10% of a tree scan.
   return isUtf8(bytes) ? UTF8.decode(bytes) : undefined;
+}
+
+/** Shortest run of characters binaryStrings keeps (`strings` keeps 4; a credential is longer than this). */
+const MIN_STRING_RUN = 8;
+
+/**
+ * The text a binary holds, for the patterns: its bytes with every NUL dropped, split at every other byte that is not
+ * printable ASCII, the runs of at least MIN_STRING_RUN characters joined by newlines; undefined when there is none.
+ * Dropping NULs first turns UTF-16 text of ASCII characters (either byte order, no BOM: a BOM makes it text, see
+ * files.ts) and NUL-padded text into their characters: a secret written as UTF-16 into a file a configMapGenerator
+ * deploys passed as "binary, not scanned" (kustomize copies the bytes into the ConfigMap as they are).
+ * Compressed content (gzip, zip) is not unpacked: what it holds stays unread, as the info finding says.
+ */
+export function binaryStrings(bytes: Uint8Array): string | undefined {
+  const out = Buffer.allocUnsafe(bytes.length + 1);
+  let n = 0;
+  let runStart = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    const b = i < bytes.length ? bytes[i] : 10;
+    if (b === 0) continue;
+    if ((b >= 0x20 && b < 0x7f) || b === 9) {
+      out[n++] = b;
+      continue;
+    }
+    // A run ends: kept (with a newline) when long enough, else taken back.
+    if (n - runStart >= MIN_STRING_RUN) {
+      out[n++] = 10;
+      runStart = n;
+    } else n = runStart;
+  }
+  return n === 0 ? undefined : out.toString('latin1', 0, n);
 }
 
 const OID_PKCS5 = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05];

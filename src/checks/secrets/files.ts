@@ -63,7 +63,7 @@ async function walkFiles(root: string): Promise<string[]> {
 
 export type ReadOutcome =
   | { kind: 'text'; text: string; bytes: number }
-  | { kind: 'binary'; bytes: number; head: Buffer }
+  | { kind: 'binary'; bytes: number; head: Buffer; data: Buffer }
   | { kind: 'too-large'; bytes: number }
   | { kind: 'symlink' }
   | { kind: 'missing' }
@@ -93,7 +93,7 @@ export function readForScan(abs: string, maxBytes: number): ReadOutcome {
 function classify(buf: Buffer, maxBytes: number): ReadOutcome {
   if (buf.length > maxBytes) return { kind: 'too-large', bytes: buf.length };
   const text = decodeText(buf);
-  if (text === undefined) return { kind: 'binary', bytes: buf.length, head: buf.subarray(0, 64) };
+  if (text === undefined) return { kind: 'binary', bytes: buf.length, head: buf.subarray(0, 64), data: buf };
   return { kind: 'text', text, bytes: buf.length };
 }
 

@@ -29,7 +29,8 @@ import { matchesAny } from '../../util/glob.js';
 import { toRepoPath } from '../../util/paths.js';
 import type { SecretsSettings } from './config.js';
 import { Detector, type Candidate, type DetectorStats } from './detector.js';
-import { asText, base64Runs, looksSealed, privateKeyKind } from './decode.js';
+import { asText, base64Runs, binaryStrings, looksSealed, privateKeyKind } from './decode.js';
+import { redactPathFormats } from '../../redact/index.js';
 import { isKeystoreName, listRepoFiles, readForScan } from './files.js';
 import { MARKDOWN_NAME, markdownYaml } from './markdown.js';
 import { redactedHint, resolveFingerprintKey, SecretHasher, type FingerprintKey } from './redact.js';
@@ -261,6 +262,9 @@ export async function scanRepository(
         fingerprintParts: ['excluded', ...excluded],
       });
     }
+    // A credential in a path is committed as surely as one in a file (a configMapGenerator makes a file's name a key
+    // of the ConfigMap): the names are searched for the known formats, excluded files' too.
+    for (const f of scanner.scanNames(only ? listed.files.filter((f) => only.has(f)) : listed.files)) out.push(f);
     const scannedSet = new Set(files);
     for (const file of files) {
       if (options.signal?.aborted) break;
@@ -283,6 +287,13 @@ export async function scanRepository(
               file,
               fingerprintParts: ['keystore'],
             });
+            break;
+          }
+          // The text it holds (UTF-16 without a BOM, strings in a binary): no inline allow counts there, since a
+          // reviewer cannot read one in a binary diff.
+          for (const f of scanner.scanBinary(file, outcome.data)) {
+            if (f.secretHash) repoHashes.add(f.secretHash);
+            out.push(f);
           }
           break;
         }
@@ -474,6 +485,9 @@ async function finishScan(
     }
   }
 
+  // A path that holds a credential (scanNames) is shown masked wherever a finding names it, the baseline included.
+  for (const f of out) if (f.file !== undefined) f.file = redactPathFormats(f.file);
+
   // ── baseline ───────────────────────────────────────────────────────────────────────────────────────────────────
   applyBaselineTo(out, root, baselinePath, baseline);
 
@@ -484,7 +498,7 @@ async function finishScan(
       ruleId: RULE_BINARY_SKIPPED,
       severity: 'info',
       // No `secrets:` before the list: the redactor would read the first name as the value of a secret-like key.
-      message: `${stats.binarySkipped.length} binary file(s) were not scanned (${shown}${more})`,
+      message: `${stats.binarySkipped.length} binary file(s) were searched only for the text they hold, compressed content not unpacked (${shown}${more})`,
       fingerprintParts: ['binary', ...stats.binarySkipped],
     });
   }
@@ -678,7 +692,7 @@ export class Scanner {
     const where = ' (in a file secrets.exclude skips; known credential formats are still reported)';
     if (outcome.kind === 'binary') {
       const key = privateKeyKind(outcome.head);
-      if (key === undefined) return [];
+      if (key === undefined) return this.scanBinary(file, outcome.data, { skipGeneric: true, where });
       return [
         {
           ruleId: RULE_KEYSTORE_FILE,
@@ -900,14 +914,17 @@ export class Scanner {
     const stopWords = this.settings.stopWords;
     switch (visit.type) {
       case 'value': {
-        const text = `${visit.key}: ${visit.value}`;
+        // NULs between the characters (UTF-16 text a generator copied from a file, or padding) would hide them from
+        // every pattern: the value is read without them.
+        const value = visit.value.includes('\0') ? visit.value.replaceAll('\0', '') : visit.value;
+        const text = `${visit.key}: ${value}`;
         const r = this.detector.detect(text, { skipGeneric: visit.reference, stopWords, context });
         const out = r.candidates.map((c) => this.fromCandidate(c, ''));
         if (r.truncated) out.push(this.budgetFinding(undefined));
         // base64 anywhere (a ConfigMap value, an annotation, an env value): decoded and scanned again, unless a
         // content rule already named the value (kubeconfig `client-key-data`).
         if (r.candidates.length === 0)
-          for (const run of base64Runs(visit.value))
+          for (const run of base64Runs(value))
             if (!run.inert) this.decoded(run.bytes, DECODE_DEPTH, ' (base64-decoded)', out);
         return out;
       }
@@ -1053,12 +1070,42 @@ export class Scanner {
       return;
     }
     const text = asText(bytes);
-    if (text === undefined) return;
+    if (text === undefined) {
+      // Binary: the text it holds (UTF-16 without a BOM, strings among other bytes), not decoded any further.
+      const strings = binaryStrings(bytes);
+      if (strings === undefined) return;
+      const found = this.detector.detect(strings, { stopWords: this.settings.stopWords });
+      for (const c of found.candidates) out.push(this.fromCandidate(c, `${where} (in binary content)`));
+      return;
+    }
     const r = this.detector.detect(text, { stopWords: this.settings.stopWords });
     for (const c of r.candidates) out.push(this.fromCandidate(c, where));
     // Text that matched already names its credential (a PEM key is not reported again as the DER inside it).
     if (depth > 0 && r.candidates.length === 0)
       for (const run of base64Runs(text)) if (!run.inert) this.decoded(run.bytes, depth - 1, where, out);
+  }
+
+  /** Known credential formats in file paths (one path per line: a match never joins two names). */
+  scanNames(files: readonly string[]): SecretFinding[] {
+    const paths = files.map((f) => f.replace(/[\r\n]/g, ' '));
+    const text = paths.join('\n');
+    const detected = this.detector.detect(text, { skipGeneric: true, stopWords: this.settings.stopWords });
+    if (detected.candidates.length === 0) return [];
+    const lines = new LineIndex(text);
+    return detected.candidates.map((c) =>
+      strip({ ...this.fromCandidate(c, " (in the file's name)"), file: files[lines.position(c.at).line - 1] }),
+    );
+  }
+
+  /** Findings in the text a binary file holds (decode.ts binaryStrings), at no line: the file has none. */
+  scanBinary(file: string, data: Uint8Array, o: { skipGeneric?: boolean; where?: string } = {}): SecretFinding[] {
+    const strings = binaryStrings(data);
+    if (strings === undefined) return [];
+    const where = `${o.where ?? ''} (in the text of a binary file)`;
+    const detected = this.detector.detect(strings, { skipGeneric: o.skipGeneric, stopWords: this.settings.stopWords });
+    const found = detected.candidates.map((c) => strip({ ...this.fromCandidate(c, where), file }));
+    if (detected.truncated) found.push(strip(this.budgetFinding(file)));
+    return found;
   }
 
   private fromCandidate(c: Candidate, where: string): Pending {

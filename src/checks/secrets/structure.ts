@@ -69,6 +69,11 @@ export function needsStructure(
 ): StructureDecision {
   let steps = 0;
   if (textMatched) return { needed: true, steps };
+  // An escape in a double-quoted scalar spells characters the line patterns read as a backslash and letters:
+  // `"gh\x70_…"` is a GitHub token, `"…\/…"` (JSON's slash) an AWS secret key with a `/`, `"a\0w\0s…"` UTF-16 text.
+  // Only the parse decodes them, whatever the key is called.
+  steps += text.length;
+  if (text.indexOf('\\') !== -1 && CHAR_ESCAPE.test(text)) return { needed: true, steps };
   const kind = secretWordOutsideKey(text);
   steps += kind.steps;
   if (kind.found) return { needed: true, steps };
@@ -244,6 +249,8 @@ export function kustomizationNeedsWalk(text: string): boolean {
 }
 
 const NON_ASCII = /[\u0080-\uffff]/;
+/** YAML/JSON escapes that decode to a character other than an escaped quote, backslash or line break. */
+const CHAR_ESCAPE = /\\[xuU0/N_LPae]/;
 /** ASCII only here (anything else was refused above), so `i` is exactly Go's folding. */
 const SECRET_GENERATOR = /secretgenerator/i;
 
