@@ -14,7 +14,13 @@ import { renderOverlay } from '../render/overlay.js';
 import type { FindingInput, Overlay, RenderedOverlay } from '../types.js';
 import { mapPool } from '../util/pool.js';
 import { hasKustomization, planArgoSources, renderDirectory } from './directory.js';
-import { renderArgoOverrides } from './overrides-check.js';
+import {
+  copyOverlay,
+  MAX_SOURCE_RENDERS,
+  otherDestinations,
+  placeCopy,
+  renderArgoOverrides,
+} from './overrides-check.js';
 import type { ArgoView } from './applications.js';
 import { addRenderedArgoObjects } from './rendered.js';
 import { placeInDestination } from './destination.js';
@@ -108,6 +114,54 @@ export async function checkArgoSources(
   return all;
 }
 
+/**
+ * A kustomize folder deployed to several namespaces has its own render placed in the strictest env's one
+ * (destination.ts). Argo CD applies it in the others too, where its objects without a namespace join what is there (a
+ * Route to the database Service of kfm-dev only, or of `team-b` where `team-a` and `team-b` name no env and leave the
+ * folder's own render unplaced). Each other namespace gets the folder's render (a render cache hit) placed there and
+ * checked under that namespace's env; what it finds that the folder's own render does not is reported on the
+ * Application (overridePlacer). A render none of whose objects lacks a namespace is the folder's own: not kept.
+ */
+async function renderOtherDestinations(
+  ctx: RoundContext,
+  view: ArgoView,
+  planned: readonly { path: string }[],
+  already: readonly RenderedOverlay[],
+): Promise<RenderedOverlay[]> {
+  const { discovered, overlayMap, files, options, report, envOrder, everything } = ctx;
+  const bases = new Map<string, Overlay>([...discovered.all.map((o) => [o.path, o] as const)]);
+  for (const k of planned) {
+    const o = overlayMap.get(k.path);
+    if (o) bases.set(k.path, o);
+  }
+  const copies = otherDestinations({ root: options.root, view, envOrder }, (dir) => bases.has(dir));
+  if (copies.length === 0) return [];
+  if (copies.length > MAX_SOURCE_RENDERS) {
+    const first = copies[MAX_SOURCE_RENDERS].d;
+    report({
+      ruleId: RENDER_SOURCE_NOT_EVALUABLE,
+      message: `${copies.length} Argo CD deployments put folders in further namespaces, more than the ${MAX_SOURCE_RENDERS} one run checks: ${copies.length - MAX_SOURCE_RENDERS} of them, from ${first.kind} ${first.name} on, are not checked there`,
+      file: first.file,
+      line: first.line,
+    });
+  }
+  const names = new Set(already.map((r) => r.overlay.path));
+  const out = await mapPool(copies.slice(0, MAX_SOURCE_RENDERS), options.concurrency, async ({ d, dir }) => {
+    const base = bases.get(dir)!;
+    if (!everything) {
+      const walk = await options.walk(base);
+      if (walk.issues.length === 0 && !walk.inputs.some((f) => files!.includes(f)) && !files!.includes(d.file))
+        return undefined;
+    }
+    const copy = copyOverlay({ envOrder }, d, dir, base, names);
+    const r = await renderOverlay(copy, options, () => undefined); // its render problems are the folder's own
+    if (r.status !== 'ok' || placeInDestination(r, [d.namespace!], envOrder) === 0) return undefined;
+    placeCopy(copy, d, dir);
+    return r;
+  });
+  return out.filter((r): r is RenderedOverlay => r !== undefined);
+}
+
 /** Argo CD levels of Applications deploying Applications evaluated (a rendered one beyond is a guard finding). */
 const MAX_ARGO_ROUNDS = 4;
 
@@ -181,6 +235,7 @@ async function checkRound(
     report,
   );
   rendered.push(...argo.rendered);
+  rendered.push(...(await renderOtherDestinations(ctx, view, plan.kustomize, argo.rendered)));
   for (const d of directories) {
     const overlay = overlayFor(options.root, d.path, envOrder, d.namespaces);
     // A kustomize folder applied raw (`directory:` on it): a name of its own beside the folder's kustomize render.
@@ -189,5 +244,9 @@ async function checkRound(
     placeInDestination(r, d.namespaces, envOrder);
     rendered.push(r);
   }
-  return { rendered, validated: plan.directories.flatMap((d) => d.files), folders: argo.folders };
+  return {
+    rendered,
+    validated: [...plan.directories.flatMap((d) => d.files), ...argo.validated],
+    folders: argo.folders,
+  };
 }

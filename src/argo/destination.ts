@@ -52,20 +52,26 @@ export function destinationOf(namespaces: readonly string[], envOrder: readonly 
   return top >= 0 && strictest.length === 1 ? strictest[0] : undefined;
 }
 
-/** Places the rendered objects without a namespace in the destination namespace (see the module comment). */
+/**
+ * Places the rendered objects without a namespace in the destination namespace (see the module comment); returns how
+ * many it placed.
+ */
 export function placeInDestination(
   rendered: RenderedOverlay,
   namespaces: readonly string[],
   envOrder: readonly string[],
-): void {
+): number {
   const ns = destinationOf(namespaces, envOrder);
-  if (ns === undefined) return;
+  if (ns === undefined) return 0;
   const kinds = namespaced();
+  let placed = 0;
   for (const r of rendered.resources) {
     if (r.id.namespace || !kinds.has(r.id.kind)) continue;
     const metadata = r.object.metadata;
     if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) continue;
     // The object only: its id stays as rendered, which is how findings are traced back to their source files.
     (metadata as Record<string, unknown>).namespace = ns;
+    placed++;
   }
+  return placed;
 }

@@ -27,6 +27,7 @@ import {
 } from '../rules/render.js';
 import type { FindingInput, Overlay, RenderedOverlay, Severity } from '../types.js';
 import type { ArgoDeployment, ArgoView } from './applications.js';
+import { destinationOf, placeInDestination } from './destination.js';
 import { hasKustomization, isChart, resolveSource } from './directory.js';
 import { isThisRepo } from './repo.js';
 import { escapeRegExp } from '../util/glob.js';
@@ -72,6 +73,8 @@ export interface ArgoRenders {
   rendered: RenderedOverlay[];
   /** Root-relative folders whose files these renders account for (Helm charts) for coverage. */
   folders: string[];
+  /** Root-relative files an override render read beyond its folder's own render (its components), for coverage. */
+  validated: string[];
 }
 
 const RULE_OF = { remote: RENDER_REMOTE, 'outside-root': RENDER_OUTSIDE_ROOT } as const;
@@ -85,6 +88,7 @@ export async function renderArgoOverrides(
   report: (f: FindingInput) => void,
 ): Promise<ArgoRenders> {
   const folders = new Set<string>();
+  const validated = new Set<string>();
   const names = new Set<string>();
   // Looked up once per deployment: a scan of every overlay each time was 0.7 s of 7,500 × 7,500 on the xlarge repo.
   let byPath: ReadonlyMap<string, Overlay> | undefined;
@@ -129,10 +133,20 @@ export async function renderArgoOverrides(
     const dropped = new Set(renders.slice(max));
     jobs.splice(0, jobs.length, ...jobs.filter((j) => !dropped.has(j)));
   }
-  const rendered = await mapPool(jobs, ctx.concurrency, ({ d, dir, overlay }) =>
-    isChart(ctx.root, dir) ? renderChart(ctx, d, dir, overlay, report) : renderOverride(ctx, d, dir, overlay, report),
-  );
-  return { rendered: rendered.filter((r): r is RenderedOverlay => r !== undefined), folders: [...folders] };
+  const rendered = await mapPool(jobs, ctx.concurrency, async ({ d, dir, overlay }) => {
+    const r = await (isChart(ctx.root, dir)
+      ? renderChart(ctx, d, dir, overlay, report)
+      : renderOverride(ctx, d, dir, overlay, report, (files) => files.forEach((f) => validated.add(f))));
+    // Argo CD applies an object that names no namespace in this Application's destination namespace: a Route an
+    // override's component adds to a folder deployed to kfm-prod reaches prod's database Service (KFM-TM-001).
+    if (r) placeInDestination(r, d.namespace ? [d.namespace] : [], ctx.envOrder);
+    return r;
+  });
+  return {
+    rendered: rendered.filter((r): r is RenderedOverlay => r !== undefined),
+    folders: [...folders],
+    validated: [...validated],
+  };
 }
 
 /**
@@ -143,6 +157,66 @@ function touched(ctx: ArgoRenderContext, d: ArgoDeployment, inputs: string[]): b
   return (
     !ctx.files || d.fromRender === true || ctx.files.includes(d.file) || inputs.some((f) => ctx.files!.includes(f))
   );
+}
+
+/**
+ * The deployments of a kustomize folder to a namespace other than the one its own render is placed in (destination.ts:
+ * the strictest env's), one per such namespace, without overrides of their own (those render on their own, placed in
+ * their namespace): Argo CD applies the folder there too, and its objects without a namespace join what is there.
+ */
+export function otherDestinations(
+  ctx: Pick<ArgoRenderContext, 'root' | 'view' | 'envOrder'>,
+  isKustomizeFolder: (dir: string) => boolean,
+): { d: ArgoDeployment; dir: string; namespace: string }[] {
+  const byDir = new Map<string, { all: string[]; plain: { d: ArgoDeployment; namespace: string }[] }>();
+  for (const d of ctx.view.deployments) {
+    if (!d.namespace || d.sourcePath.includes('{{') || isThisRepo(ctx.view.identity, d.repoURL) === false) continue;
+    if (typeof d.source?.chart === 'string') continue;
+    const resolved = resolveSource(ctx.root, ctx.view.identity, d.sourcePath);
+    if (!('dir' in resolved) || !isKustomizeFolder(resolved.dir) || isChart(ctx.root, resolved.dir)) continue;
+    const source = d.source as Record<string, unknown> | undefined;
+    if (
+      source &&
+      (('plugin' in source && source.plugin) || (source.directory !== undefined && source.directory !== null))
+    )
+      continue;
+    let entry = byDir.get(resolved.dir);
+    if (!entry) byDir.set(resolved.dir, (entry = { all: [], plain: [] }));
+    entry.all.push(d.namespace);
+    if (!readKustomizeOverride(d.source).override) entry.plain.push({ d, namespace: d.namespace });
+  }
+  const out: { d: ArgoDeployment; dir: string; namespace: string }[] = [];
+  for (const [dir, { all, plain }] of byDir) {
+    const placed = destinationOf(all, ctx.envOrder);
+    const done = new Set<string>();
+    for (const { d, namespace } of plain) {
+      if (namespace === placed || done.has(namespace)) continue;
+      done.add(namespace);
+      out.push({ d, dir, namespace });
+    }
+  }
+  return out;
+}
+
+/** Findings of `copy` (the folder `plain` rendered for another destination) go to `d`'s line unless `plain` has them. */
+export function placeCopy(copy: Overlay, d: ArgoDeployment, plain: string): void {
+  placements.set(copy, { ...placementOf(d), plain });
+}
+
+/** The overlay a copy of `dir` for `d`'s destination is checked as: named after the Application, in its env. */
+export function copyOverlay(
+  ctx: Pick<ArgoRenderContext, 'envOrder'>,
+  d: ArgoDeployment,
+  dir: string,
+  base: Overlay,
+  names: Set<string>,
+): Overlay {
+  const placed = placeEnv({ argoNamespaces: [d.namespace ?? ''], folder: posix.basename(dir) }, ctx.envOrder);
+  const app = (d.appName ?? d.name).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 253);
+  let path = `${dir}@${app}`;
+  for (let i = 2; names.has(path); i++) path = `${dir}@${app}#${i}`;
+  names.add(path);
+  return { ...base, path, env: placed.source ? placed.env : base.env };
 }
 
 function placementOf(d: ArgoDeployment): Placement {
@@ -203,6 +277,7 @@ async function renderOverride(
   dir: string,
   overlay: Overlay,
   report: (f: FindingInput) => void,
+  covers: (files: string[]) => void,
 ): Promise<RenderedOverlay | undefined> {
   const { override, problems } = readKustomizeOverride(d.source);
   if (!hasKustomization(ctx.root, dir)) {
@@ -260,6 +335,7 @@ async function renderOverride(
     return undefined;
   }
   const rename = { prefix: override.namePrefix, suffix: override.nameSuffix };
+  covers(inputs); // what it rendered is checked: its components' files too
   return parsed(overlay, r.text, started, { ...placementOf(d), plain: dir, rename }, report);
 }
 
