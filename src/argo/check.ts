@@ -23,7 +23,7 @@ import {
 } from './overrides-check.js';
 import type { ArgoView } from './applications.js';
 import { addRenderedArgoObjects } from './rendered.js';
-import { placeInDestination } from './destination.js';
+import { destinationOf, placeInDestination } from './destination.js';
 import { RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
 
 /**
@@ -243,6 +243,17 @@ async function checkRound(
     const r = await renderDirectory(d, overlay, options.root, report);
     placeInDestination(r, d.namespaces, envOrder);
     rendered.push(r);
+    // Its other destinations, as for kustomize folders (renderOtherDestinations): the same files placed in each.
+    const placed = destinationOf(d.namespaces, envOrder);
+    const names = new Set(rendered.map((x) => x.overlay.path));
+    for (const { namespace, d: by } of (d.deployments ?? []).slice(0, MAX_SOURCE_RENDERS)) {
+      if (namespace === placed) continue;
+      const copy = copyOverlay({ envOrder }, by, d.path, overlay, names);
+      const c = await renderDirectory(d, copy, options.root, () => undefined); // its findings are the folder's own
+      if (placeInDestination(c, [namespace], envOrder) === 0) continue;
+      placeCopy(copy, by, overlay.path);
+      rendered.push(c);
+    }
   }
   return {
     rendered,

@@ -26,6 +26,8 @@ export interface DirectorySource {
   files: string[];
   /** Destination namespaces of the deployments: the env its rules are checked under (the strictest they name). */
   namespaces: string[];
+  /** The first deployment to each destination namespace, in order (a copy is checked in each: check.ts). */
+  deployments?: { namespace: string; d: ArgoDeployment }[];
 }
 
 export interface KustomizeSource {
@@ -151,7 +153,10 @@ export async function planArgoSources(options: {
   // quadratic: 7,500 overlays on the xlarge bench repo).
   const rendered = new Set(options.overlays);
   const kustomize = new Map<string, KustomizeSource>();
-  const directories = new Map<string, { files: Set<string>; namespaces: string[] }>();
+  const directories = new Map<
+    string,
+    { files: Set<string>; namespaces: string[]; deployments: { namespace: string; d: ArgoDeployment }[] }
+  >();
   for (const u of view.unevaluable)
     plan.findings.push({
       ruleId: RENDER_SOURCE_NOT_EVALUABLE,
@@ -249,15 +254,17 @@ export async function planArgoSources(options: {
     }
     if (files === null) continue;
     // Every deployment of the folder: the files any of them applies, under the strictest env any of them names.
-    const known = directories.get(dir);
+    let known = directories.get(dir);
     if (known) {
       for (const f of files) known.files.add(f);
       known.namespaces.push(...namespaces);
-    } else directories.set(dir, { files: new Set(files), namespaces });
+    } else directories.set(dir, (known = { files: new Set(files), namespaces, deployments: [] }));
+    if (d.namespace && !known.deployments.some((x) => x.namespace === d.namespace))
+      known.deployments.push({ namespace: d.namespace, d });
   }
   plan.kustomize.push(...kustomize.values());
-  for (const [path, { files, namespaces }] of directories)
-    plan.directories.push({ path, files: [...files].sort(), namespaces });
+  for (const [path, { files, namespaces, deployments }] of directories)
+    plan.directories.push({ path, files: [...files].sort(), namespaces, deployments });
   if (view.deployments.length === 0 && view.unevaluable.length === 0) {
     // No Application says how folders are deployed: each plain folder with manifests nothing renders is taken as the
     // directory source Argo CD would make of it (not recursive, Argo CD's default).

@@ -59,28 +59,41 @@ describe('Argo CD overrides in the destination namespace (e2e)', () => {
     ]);
     expect(r.code).toBe(1);
   }, 120_000);
-  it('a folder deployed to kfm-prod and kfm-dev is also checked in kfm-dev, where its Route reaches a database', async () => {
-    // The Route names no namespace; the store Service `devdb` exists in kfm-dev only. The folder's own render is
-    // placed in kfm-prod (the strictest env), where nothing is named devdb: only the kfm-dev copy joins it.
-    const app = join(copy.root, 'extras', 'app');
+  /**
+   * `extras/<name>` holding a Route to `devdb` (no namespace; with a kustomization when `kustomize`), deployed to
+   * kfm-prod and kfm-dev, and a store Service `devdb` in kfm-dev only. The folder's own render is placed in kfm-prod
+   * (the strictest env), where nothing is named devdb: only a kfm-dev copy joins it. Returns the findings.
+   */
+  async function deployedTwice(name: string, kustomize: boolean): Promise<[string, string?, string?][]> {
+    const app = join(copy.root, 'extras', name);
     const db = join(copy.root, 'extras', 'devdb');
     mkdirSync(app, { recursive: true });
     mkdirSync(db, { recursive: true });
     writeFileSync(join(app, 'route.yaml'), ROUTE.replace('name: postgis', 'name: devdb'));
-    writeFileSync(join(app, 'kustomization.yaml'), 'resources: [route.yaml]\n');
+    if (kustomize) writeFileSync(join(app, 'kustomization.yaml'), 'resources: [route.yaml]\n');
     writeFileSync(join(db, 'service.yaml'), STORE_SERVICE);
     writeFileSync(join(db, 'deny.yaml'), DEFAULT_DENY);
     writeFileSync(join(db, 'kustomization.yaml'), 'namespace: kfm-dev\nresources: [service.yaml, deny.yaml]\n');
+    const path = `infra/gitops/extras/${name}`;
     addToController(copy.root, {
-      'application-app-prod.yaml': application('app-prod', 'infra/gitops/extras/app', '', { namespace: 'kfm-prod' }),
-      'application-app-dev.yaml': application('app-dev', 'infra/gitops/extras/app', '', { namespace: 'kfm-dev' }),
+      [`application-${name}-prod.yaml`]: application(`${name}-prod`, path, '', { namespace: 'kfm-prod' }),
+      [`application-${name}-dev.yaml`]: application(`${name}-dev`, path, '', { namespace: 'kfm-dev' }),
       'application-devdb.yaml': application('devdb', 'infra/gitops/extras/devdb', '', { namespace: 'kfm-dev' }),
     });
     const r = await runCli(['check', copy.root, '--format', 'json']);
-    const findings = (JSON.parse(r.stdout) as { findings: Found[] }).findings;
-    expect(findings.map((f) => [f.ruleId, f.file, f.overlay])).toEqual([
+    expect(r.code).toBe(1);
+    return (JSON.parse(r.stdout) as { findings: Found[] }).findings.map((f) => [f.ruleId, f.file, f.overlay]);
+  }
+
+  it('a kustomize folder deployed to kfm-prod and kfm-dev is also checked in kfm-dev, where its Route reaches a database', async () => {
+    expect(await deployedTwice('app', true)).toEqual([
       ['KFM-TM-001', 'core/gitops-controller/application-app-dev.yaml', 'extras/app@app-dev'],
     ]);
-    expect(r.code).toBe(1);
+  }, 120_000);
+
+  it('so is a plain folder (a directory source)', async () => {
+    expect(await deployedTwice('raw', false)).toEqual([
+      ['KFM-TM-001', 'core/gitops-controller/application-raw-dev.yaml', 'extras/raw@raw-dev'],
+    ]);
   }, 120_000);
 });
