@@ -38,6 +38,7 @@ import {
   type RunFacts,
 } from './run/whole-run.js';
 import type { Selector } from './select/types.js';
+import { namespaceSiblings, overlayNamespace } from './select/siblings.js';
 import { GATE_WEAKENED } from './rules/config.js';
 import { RENDER_ENV_UNPLACED } from './rules/render.js';
 import type { ChangeHistory, Check, FindingInput, Overlay, Report } from './types.js';
@@ -110,8 +111,24 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
   let skipped: { path: string; reason: string }[] = [];
   let files: string[] | undefined;
   if (options.select) {
+    const all = overlays;
     const sel = await options.select(overlays, walk);
     ({ keep: overlays, skipped, files } = sel);
+    if (files !== undefined) {
+      // A changed-only run checks the unchanged overlays its changed ones can join by namespace too (siblings.ts).
+      const placed = await discovering;
+      const namespaceOf = overlayNamespace(
+        defined.namespaces,
+        placed.destinations,
+        options.config.envOrder ?? DEFAULT_ENV_ORDER,
+      );
+      const add = new Set(namespaceSiblings(overlays, all, namespaceOf).map((o) => o.path));
+      if (add.size > 0) {
+        const kept = new Set(overlays.map((o) => o.path));
+        overlays = all.filter((o) => kept.has(o.path) || add.has(o.path));
+        skipped = skipped.filter((s) => !add.has(s.path));
+      }
+    }
   }
   // Coverage (of the changed files only, in a changed-only run) is measured on every overlay the repo defines, beside
   // the renders; a run narrowed by --overlay/--env asked for part of the repo, so it is not judged on the rest.

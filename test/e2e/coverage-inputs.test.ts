@@ -13,6 +13,14 @@ import { gitCopy, type Copy } from './infra-copy.js';
 
 type Found = { ruleId: string; file?: string; line?: number };
 
+/** The overlays deploying to kfm-prod: a changed-only run that selects one checks them all (select/siblings.ts). */
+const PROD_NAMESPACE = [
+  'apps/kfm-api/overlays/prod',
+  'apps/kfm-ui/overlays/prod',
+  'apps/minio/overlays/prod',
+  'apps/postgis/overlays/prod',
+];
+
 describe('issue 14 situations (e2e)', () => {
   let copy: Copy;
   const git = (...args: string[]): string =>
@@ -64,7 +72,8 @@ describe('issue 14 situations (e2e)', () => {
       });
       expect(r.code).toBe(1);
       const report = JSON.parse(r.stdout);
-      expect(report.overlays.map((o: { path: string }) => o.path)).toEqual(['apps/kfm-api/overlays/prod']);
+      // kfm-api's prod overlay, and the unchanged overlays deploying to its namespace (select/siblings.ts).
+      expect(report.overlays.map((o: { path: string }) => o.path)).toEqual(PROD_NAMESPACE);
       expect((report.findings as Found[]).map((f) => f.ruleId)).toContain('KFM-DP-001');
     } finally {
       writeFileSync(kfile, before);

@@ -281,7 +281,13 @@ describe('coverage is a result (e2e)', () => {
       });
       expect(r.code).toBe(1);
       const report = JSON.parse(r.stdout);
-      expect(report.overlays.map((o: { path: string }) => o.path)).toEqual(['apps/kfm-api/overlays/prod']);
+      // kfm-api's prod overlay, and the unchanged overlays deploying to its namespace (select/siblings.ts).
+      expect(report.overlays.map((o: { path: string }) => o.path)).toEqual([
+        'apps/kfm-api/overlays/prod',
+        'apps/kfm-ui/overlays/prod',
+        'apps/minio/overlays/prod',
+        'apps/postgis/overlays/prod',
+      ]);
       expect(findings(r.stdout).map((f) => f.ruleId)).toContain('KFM-DP-001');
     } finally {
       writeFileSync(kfile, before);
