@@ -236,6 +236,8 @@ async function checkRound(
   );
   rendered.push(...argo.rendered);
   rendered.push(...(await renderOtherDestinations(ctx, view, plan.kustomize, argo.rendered)));
+  const names = new Set(rendered.map((x) => x.overlay.path)); // the copies' overlay paths are new ones
+  let copies = 0;
   for (const d of directories) {
     const overlay = overlayFor(options.root, d.path, envOrder, d.namespaces);
     // A kustomize folder applied raw (`directory:` on it): a name of its own beside the folder's kustomize render.
@@ -243,11 +245,21 @@ async function checkRound(
     const r = await renderDirectory(d, overlay, options.root, report);
     placeInDestination(r, d.namespaces, envOrder);
     rendered.push(r);
+    names.add(overlay.path);
     // Its other destinations, as for kustomize folders (renderOtherDestinations): the same files placed in each.
     const placed = destinationOf(d.namespaces, envOrder);
-    const names = new Set(rendered.map((x) => x.overlay.path));
-    for (const { namespace, d: by } of (d.deployments ?? []).slice(0, MAX_SOURCE_RENDERS)) {
+    for (const { namespace, d: by } of d.deployments ?? []) {
       if (namespace === placed) continue;
+      if (copies++ >= MAX_SOURCE_RENDERS) {
+        if (copies === MAX_SOURCE_RENDERS + 1)
+          report({
+            ruleId: RENDER_SOURCE_NOT_EVALUABLE,
+            message: `Argo CD deployments put plain folders in more than ${MAX_SOURCE_RENDERS} further namespaces, more than one run checks: ${by.kind} ${by.name} and those after it are not checked there`,
+            file: by.file,
+            line: by.line,
+          });
+        break;
+      }
       const copy = copyOverlay({ envOrder }, by, d.path, overlay, names);
       const c = await renderDirectory(d, copy, options.root, () => undefined); // its findings are the folder's own
       if (placeInDestination(c, [namespace], envOrder) === 0) continue;
