@@ -65,7 +65,7 @@ export const SCHEMA_RULES: RuleDoc[] = [
   doc(
     RULES.badSchema,
     'Unusable schema',
-    'A CustomResourceDefinition in the run, or a schema file from `schema.extraDirs`, could not be turned into a validator, so the resources of that kind cannot be checked against it.',
-    'Fix the CRD `openAPIV3Schema` (or the schema file) named in the message; the resources of that kind are reported as having no schema until then.',
+    'A CustomResourceDefinition in the run, or a schema file from `schema.extraDirs`, could not be turned into a validator, so the resources of that kind cannot be checked against it. Or a CRD defines a kind the API server serves itself (a Kubernetes built-in, a kind of an OpenShift API server group such as route.openshift.io): no cluster serves the CRD in its place, and its resources are checked against the shipped schema.',
+    'Fix the CRD `openAPIV3Schema` (or the schema file) named in the message; the resources of that kind are reported as having no schema until then. Remove a CRD that names a served kind.',
   ),
 ];

@@ -160,32 +160,42 @@ describe('schema pre-pass while overlays render', () => {
     }
   });
 
-  it('a CRD rendered by a LATER overlay decides the kind it defines, even a built-in one already validated', async () => {
+  it('a CRD naming a built-in kind decides nothing: the built-in schema judges it, early or late, and the CRD is reported', async () => {
+    // A permissive CRD for `apps/v1 Deployment` switched schema validation off for every Deployment of the run, though
+    // no API server serves a CRD in place of a built-in.
     const apps = () => overlay('apps/a/overlays/dev', DEPLOYMENT('a'));
     const platform = () => overlay('core/platform', DEPLOYMENT_CRD);
     const alone = await findings([apps(), platform()], []);
-    // The CRD lets the unknown field through: run() alone says nothing about `replicaz`.
-    expect(alone.filter((f) => f.includes('replicaz'))).toEqual([]);
+    expect(alone.filter((f) => f.includes('replicaz'))).toHaveLength(1);
+    expect(alone.filter((f) => f.includes('which the API server serves itself'))).toHaveLength(1);
     const first = apps();
     const later = platform();
     expect(await findings([first, later], [first, later])).toEqual(alone);
-    // Without the CRD the built-in schema still judges it (the pre-pass result is used).
-    const only = apps();
-    expect((await findings([only], [only])).filter((f) => f.includes('replicaz'))).toHaveLength(1);
   });
 
-  it('a later CRD also wins over the shipped sets (an OpenShift Route validated early is validated again)', async () => {
+  it('the same for a kind of an OpenShift API server group (route.openshift.io), while a later CRD still decides a CRD-backed kind of the shipped sets', async () => {
     const route = (name: string) =>
       `apiVersion: route.openshift.io/v1\nkind: Route\nmetadata:\n  name: ${name}\nspec:\n  to: {kind: Service, name: s}\n  hostz: x\n`;
-    const routeCrd = DEPLOYMENT_CRD.replace('name: deployments.apps', 'name: routes.route.openshift.io')
-      .replace('group: apps', 'group: route.openshift.io')
-      .replace('{kind: Deployment, plural: deployments}', '{kind: Route, plural: routes}');
-    const early = overlay('apps/a/overlays/dev', route('r'));
+    const crdFor = (name: string, group: string, kind: string, plural: string) =>
+      DEPLOYMENT_CRD.replace('name: deployments.apps', `name: ${name}`)
+        .replace('group: apps', `group: ${group}`)
+        .replace('{kind: Deployment, plural: deployments}', `{kind: ${kind}, plural: ${plural}}`);
+    const routeCrd = crdFor('routes.route.openshift.io', 'route.openshift.io', 'Route', 'routes');
+    const served = await findings([overlay('apps/a/overlays/dev', route('r')), overlay('core/platform', routeCrd)], []);
+    expect(served.filter((f) => f.includes('hostz'))).toHaveLength(1);
+    // A console link (console.openshift.io: CRDs) with an unknown field, validated early against the shipped set.
+    const link = () =>
+      overlay(
+        'apps/a/overlays/dev',
+        'apiVersion: console.openshift.io/v1\nkind: ConsoleLink\nmetadata:\n  name: l\nspec:\n  href: https://x\n  location: HelpMenu\n  text: x\n  hostz: x\n',
+      );
+    const early = link();
     expect((await findings([early], [early])).filter((f) => f.includes('hostz'))).toHaveLength(1);
-    const first = overlay('apps/a/overlays/dev', route('r'));
-    const later = overlay('core/platform', routeCrd);
-    const alone = await findings([overlay('apps/a/overlays/dev', route('r')), overlay('core/platform', routeCrd)], []);
+    const linkCrd = crdFor('consolelinks.console.openshift.io', 'console.openshift.io', 'ConsoleLink', 'consolelinks');
+    const alone = await findings([link(), overlay('core/platform', linkCrd)], []);
     expect(alone.filter((f) => f.includes('hostz'))).toEqual([]);
+    const first = link();
+    const later = overlay('core/platform', linkCrd);
     expect(await findings([first, later], [first, later])).toEqual(alone);
   });
 
@@ -199,17 +209,27 @@ describe('schema pre-pass while overlays render', () => {
   it('verdicts of a run under another config or root are not used', async () => {
     const root = mkdtempSync(join(tmpdir(), 'kfm-schema-pre-'));
     dirs.push(root);
-    // The repo's own schema folder claims Deployment and lets anything through: the run's config names it.
-    mkdirSync(join(root, 'schemas', 'apps'), { recursive: true });
-    writeFileSync(join(root, 'schemas', 'apps', 'deployment_v1.json'), '{"type":"object"}');
-    const a = overlay('apps/a/overlays/dev', DEPLOYMENT('a'));
+    // The repo's own schema folder claims the console link kind and lets anything through: the run's config names it.
+    mkdirSync(join(root, 'schemas', 'console.openshift.io'), { recursive: true });
+    writeFileSync(join(root, 'schemas', 'console.openshift.io', 'consolelink_v1.json'), '{"type":"object"}');
+    const link = () =>
+      overlay(
+        'apps/a/overlays/dev',
+        'apiVersion: console.openshift.io/v1\nkind: ConsoleLink\nmetadata:\n  name: l\nspec:\n  href: https://x\n  location: HelpMenu\n  text: x\n  hostz: x\n',
+      );
+    const a = link();
     const strict = { cache: { enabled: false } };
     const folder = { cache: { enabled: false }, schema: { extraDirs: ['schemas'] } };
     const got = await findings([a], [a], { config: strict, root }, { config: folder, root });
-    expect(got.filter((f) => f.includes('replicaz'))).toEqual([]);
+    expect(got.filter((f) => f.includes('hostz'))).toEqual([]);
     // The same config under which the overlays were observed: the folder decides as well.
-    const b = overlay('apps/a/overlays/dev', DEPLOYMENT('a'));
-    expect((await findings([b], [b], { config: folder, root })).filter((f) => f.includes('replicaz'))).toEqual([]);
+    const b = link();
+    expect((await findings([b], [b], { config: folder, root })).filter((f) => f.includes('hostz'))).toEqual([]);
+    // A folder claiming a built-in kind decides nothing: the built-in schema judges it.
+    mkdirSync(join(root, 'schemas', 'apps'), { recursive: true });
+    writeFileSync(join(root, 'schemas', 'apps', 'deployment_v1.json'), '{"type":"object"}');
+    const c = overlay('apps/a/overlays/dev', DEPLOYMENT('a'));
+    expect((await findings([c], [c], { config: folder, root })).filter((f) => f.includes('replicaz'))).toHaveLength(1);
   });
 
   it('stops on the run signal: nothing is validated early once the run is interrupted', async () => {

@@ -15,6 +15,23 @@ import { RunCrds, SchemaFolder, shippedCrdPack } from './sources.js';
 import { existsSync, statSync } from 'node:fs';
 import type { ErrorObject } from 'ajv';
 
+/**
+ * API groups OpenShift serves from its own API servers (openshift-apiserver, oauth-apiserver), not from CRDs: a CRD
+ * of the same group and kind is never what the cluster validates against. (security.openshift.io and
+ * quota.openshift.io mix CRDs with served kinds, and config/operator groups are CRDs: not listed.)
+ */
+const OPENSHIFT_API_SERVER_GROUPS: ReadonlySet<string> = new Set([
+  'apps.openshift.io',
+  'authorization.openshift.io',
+  'build.openshift.io',
+  'image.openshift.io',
+  'oauth.openshift.io',
+  'project.openshift.io',
+  'route.openshift.io',
+  'template.openshift.io',
+  'user.openshift.io',
+]);
+
 export interface Violation {
   ruleId: SchemaRuleId;
   message: string;
@@ -153,6 +170,38 @@ export class ResourceValidator {
     return resolved;
   }
 
+  /** CRDs already reported for naming a kind the API server serves (once each). */
+  private readonly shadowing = new Set<Resource>();
+
+  /**
+   * The shipped schema of a kind the API server serves itself, never a CRD: the Kubernetes built-ins of the release,
+   * and the kinds of OpenShift's own API servers (openshift-apiserver, oauth-apiserver) in the shipped OpenShift set.
+   */
+  private servedByApiServer(apiVersion: string, kind: string): Pick<Resolved, 'target' | 'what' | 'file'> | undefined {
+    const builtin = this.engine.kubernetesTarget(apiVersion, kind);
+    if (builtin) return { target: builtin, what: `the Kubernetes ${this.release} schema of ${kind}` };
+    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    if (!OPENSHIFT_API_SERVER_GROUPS.has(group)) return undefined;
+    // Shipped only, in lookup()'s order: the GitOps-stack pack, then the generated sets.
+    const packed = shippedCrdPack().find(apiVersion, kind);
+    if (packed?.loaded?.schema)
+      return {
+        target: this.engine.customTarget(packed.loaded.schema, { shipped: true }),
+        what: `schema file ${packed.label}`,
+        file: packed.label,
+      };
+    for (const set of shippedGeneratedSets()) {
+      const schema = set.find(apiVersion, kind, this.engine.k8sId);
+      if (schema)
+        return {
+          target: this.engine.customTarget(schema, { shipped: true }),
+          what: `the shipped schema of ${apiVersion} ${kind} (${set.label})`,
+          file: set.label,
+        };
+    }
+    return undefined;
+  }
+
   private lookup(apiVersion: string, kind: string, overlay: string): Resolved {
     const out: Resolved = {};
     const dep = deprecationFor(apiVersion, kind, this.release);
@@ -164,6 +213,24 @@ export class ResourceValidator {
       };
       if (dep.state === 'removed') return { missing: v };
       out.notice = v;
+    }
+
+    // A kind the API server itself serves (a Kubernetes built-in, an OpenShift API server group) is validated against
+    // its shipped schema whatever the repository says: a CRD of the run (or a schema.extraDirs file) naming
+    // `apps/v1 Deployment` with `x-kubernetes-preserve-unknown-fields` switched schema validation off for every
+    // Deployment, though no cluster serves such a CRD in place of the built-in.
+    const served = this.servedByApiServer(apiVersion, kind);
+    if (served) {
+      const crd = this.runCrds.find(apiVersion, kind, overlay);
+      if (crd && !this.shadowing.has(crd.crd)) {
+        this.shadowing.add(crd.crd);
+        this.sourceProblems.push({
+          resource: crd.crd,
+          path: ['spec', 'group'],
+          message: `CRD ${crd.crd.id.name} defines \`${apiVersion} ${kind}\`, which the API server serves itself: the CRD never takes its place, and ${kind} objects are checked against ${served.what}`,
+        });
+      }
+      return { ...out, ...served };
     }
 
     const crd = this.runCrds.find(apiVersion, kind, overlay);
