@@ -19,7 +19,7 @@ import data.kfm_lib.params.params
 violations contains v if {
 	k8s.env in params.digestEnvs
 	some i, r in input.resources
-	some c in k8s.containers(r)
+	some c in k8s.image_containers(r)
 	img := object.get(c.container, "image", "")
 	not k8s.image_digest_pinned(img)
 	v := {

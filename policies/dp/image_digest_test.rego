@@ -50,3 +50,22 @@ test_ephemeral_containers_and_pods if {
 	}}
 	paths("prod", [pod]) == {["spec", "ephemeralContainers", 0, "image"]}
 }
+
+# A CRD that runs pods (a Knative Service): its containers are read wherever they sit in its spec.
+test_crd_workload_images_are_read if {
+	ksvc := {
+		"apiVersion": "serving.knative.dev/v1", "kind": "Service",
+		"metadata": {"name": "fn", "namespace": "kfm-prod"},
+		"spec": {"template": {"spec": {"containers": [{"image": "quay.io/kfm/fn:1.0"}]}}},
+	}
+	paths("prod", [ksvc]) == {["spec", "template", "spec", "containers", 0, "image"]}
+}
+
+test_crd_workload_pinned_passes if {
+	ksvc := {
+		"apiVersion": "serving.knative.dev/v1", "kind": "Service",
+		"metadata": {"name": "fn", "namespace": "kfm-prod"},
+		"spec": {"template": {"spec": {"containers": [{"image": concat("@", ["quay.io/kfm/fn", digest])}]}}},
+	}
+	paths("prod", [ksvc]) == set()
+}

@@ -15,7 +15,7 @@ import data.kfm_lib.k8s
 
 violations contains v if {
 	some i, r in input.resources
-	some c in k8s.containers(r)
+	some c in k8s.image_containers(r)
 	img := object.get(c.container, "image", "")
 	is_string(img)
 	not k8s.image_has_digest(img)

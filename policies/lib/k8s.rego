@@ -241,6 +241,25 @@ containers(r) := [{"path": array.concat(pod_spec_path(r), [f, i]), "container": 
 	some i, c in object.get(spec, f, [])
 ]
 
+# The containers the image rules (KFM-DP-001/002) read: a workload's, and for any other kind with a spec (a Knative
+# Service, a KServe InferenceService: any CRD that runs pods) every list under a container field name anywhere in
+# its spec. An unpinned image in such a CRD passed digest pinning in prod. The other rules keep `containers`: they
+# join a workload's pods by its template labels, which only known workloads have.
+image_containers(r) := containers(r) if is_workload(r)
+
+image_containers(r) := [{"path": array.concat(array.concat(["spec"], p), [i]), "container": c} |
+	r.kind != "CustomResourceDefinition" # runs no pods; a context CRD's schemas are not given (policy/input.ts)
+	is_object(r.spec)
+	walk(r.spec, [p, list])
+	count(p) > 0
+	p[count(p) - 1] in container_fields
+	is_array(list)
+	some i, c in list
+	is_object(c)
+] if {
+	not is_workload(r)
+}
+
 # True when `have` carries every key/value pair of `want` (a plain label map).
 labels_contain(have, want) if {
 	is_object(want)
