@@ -69,3 +69,16 @@ test_crd_workload_pinned_passes if {
 	}
 	paths("prod", [ksvc]) == set()
 }
+
+# A policy engine's pattern of containers is no container: no image, or a pattern for one.
+test_crd_container_patterns_are_not_containers if {
+	policy := {
+		"apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy",
+		"metadata": {"name": "p"},
+		"spec": {"rules": [{"validate": {"pattern": {"spec": {"containers": [
+			{"image": "!*:latest"},
+			{"resources": {"limits": {"memory": "?*"}}},
+		]}}}}]},
+	}
+	paths("prod", [policy]) == set()
+}

@@ -256,8 +256,18 @@ image_containers(r) := [{"path": array.concat(array.concat(["spec"], p), [i]), "
 	is_array(list)
 	some i, c in list
 	is_object(c)
+	plain_image_reference(object.get(c, "image", ""))
 ] if {
 	not is_workload(r)
+}
+
+# An image a container of an unknown kind names for real: not empty, not a pattern or a template. A Kyverno policy's
+# `pattern: {spec: {containers: [{image: "!*:latest"}]}}` is no container (redhat-cop/gitops-catalog's
+# kyverno/overlays/sample-policies); no pullable reference holds any of these characters.
+plain_image_reference(img) if {
+	is_string(img)
+	img != ""
+	not regex.match(`[*?!|(){}<>$\s]`, img)
 }
 
 # True when `have` carries every key/value pair of `want` (a plain label map).
