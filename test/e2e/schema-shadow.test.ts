@@ -46,4 +46,20 @@ describe('CRDs that name a served kind (e2e)', () => {
     expect(found).toContainEqual(['KFM-SCHEMA-007', 'core/crds/crd.yaml']);
     expect(r.code).toBe(1);
   }, 120_000);
+  it('nor can it add a version to one: `apps/v2 Deployment` has no schema, whatever the CRD says', async () => {
+    const crds = join(copy.root, 'core', 'crds');
+    mkdirSync(crds, { recursive: true });
+    writeFileSync(join(crds, 'crd.yaml'), PERMISSIVE_DEPLOYMENT_CRD.replace('- name: v1', '- name: v2'));
+    writeFileSync(join(crds, 'kustomization.yaml'), 'resources: [crd.yaml]\n');
+    const deployment = join(copy.root, 'apps', 'kfm-api', 'base', 'deployment.yaml');
+    writeFileSync(
+      deployment,
+      readFileSync(deployment, 'utf8').replace(/^apiVersion: apps\/v1$/m, 'apiVersion: apps/v2'),
+    );
+    const r = await runCli(['check', copy.root, '--format', 'json']);
+    const found = (JSON.parse(r.stdout) as { findings: Found[] }).findings.map((f) => [f.ruleId, f.file]);
+    expect(found).toContainEqual(['KFM-SCHEMA-005', 'apps/kfm-api/base/deployment.yaml']);
+    expect(found).toContainEqual(['KFM-SCHEMA-007', 'core/crds/crd.yaml']);
+    expect(r.code).toBe(1);
+  }, 120_000);
 });

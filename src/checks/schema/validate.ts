@@ -55,6 +55,12 @@ interface Resolved {
   allowed?: boolean;
 }
 
+/** The API group of an apiVersion (`v1`: the core group, ``). */
+function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -174,22 +180,18 @@ export class ResourceValidator {
   private readonly shadowing = new Set<Resource>();
 
   /**
-   * The shipped schema of a kind the API server serves itself, never a CRD: the Kubernetes built-ins of the release,
-   * and the kinds of OpenShift's own API servers (openshift-apiserver, oauth-apiserver) in the shipped OpenShift set.
+   * Whether the API server serves this kind itself, never from a CRD: a Kubernetes built-in of the release (in any
+   * of its versions: a CRD cannot add `apps/v2` to Deployment either), or any kind of OpenShift's own API servers'
+   * groups (openshift-apiserver, oauth-apiserver).
    */
-  private servedByApiServer(apiVersion: string, kind: string): Pick<Resolved, 'target' | 'what' | 'file'> | undefined {
-    const builtin = this.engine.kubernetesTarget(apiVersion, kind);
-    if (builtin) return { target: builtin, what: `the Kubernetes ${this.release} schema of ${kind}` };
-    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-    if (!OPENSHIFT_API_SERVER_GROUPS.has(group)) return undefined;
-    // Shipped only, in lookup()'s order: the GitOps-stack pack, then the generated sets.
-    const packed = shippedCrdPack().find(apiVersion, kind);
-    if (packed?.loaded?.schema)
-      return {
-        target: this.engine.customTarget(packed.loaded.schema, { shipped: true }),
-        what: `schema file ${packed.label}`,
-        file: packed.label,
-      };
+  private servedKind(apiVersion: string, kind: string): boolean {
+    if (this.engine.kubernetesTarget(apiVersion, kind)) return true;
+    const group = groupOf(apiVersion);
+    return OPENSHIFT_API_SERVER_GROUPS.has(group) || this.engine.versionsOfKind(kind).some((v) => groupOf(v) === group);
+  }
+
+  /** A kind's schema from the shipped generated sets (OpenShift, then ecosystem; openshift.ts), if one has it. */
+  private generatedSetTarget(apiVersion: string, kind: string): Pick<Resolved, 'target' | 'what' | 'file'> | undefined {
     for (const set of shippedGeneratedSets()) {
       const schema = set.find(apiVersion, kind, this.engine.k8sId);
       if (schema)
@@ -202,7 +204,28 @@ export class ResourceValidator {
     return undefined;
   }
 
+  /**
+   * A kind the API server itself serves is resolved from the shipped schemas only, whatever the repository says: a
+   * CRD of the run (or a schema.extraDirs file) naming `apps/v1 Deployment` with `x-kubernetes-preserve-unknown-fields`
+   * switched schema validation off for every Deployment, though no cluster serves such a CRD in place of the
+   * built-in. Such a CRD is reported.
+   */
   private lookup(apiVersion: string, kind: string, overlay: string): Resolved {
+    const served = this.servedKind(apiVersion, kind);
+    const resolved = this.lookupIn(apiVersion, kind, overlay, served);
+    const shadow = served ? this.runCrds.find(apiVersion, kind, overlay) : undefined;
+    if (shadow && !this.shadowing.has(shadow.crd)) {
+      this.shadowing.add(shadow.crd);
+      this.sourceProblems.push({
+        resource: shadow.crd,
+        path: ['spec', 'group'],
+        message: `CRD ${shadow.crd.id.name} defines \`${apiVersion} ${kind}\`, which the API server serves itself: the CRD never takes its place${resolved.what ? `, and ${kind} objects are checked against ${resolved.what}` : ''}`,
+      });
+    }
+    return resolved;
+  }
+
+  private lookupIn(apiVersion: string, kind: string, overlay: string, served: boolean): Resolved {
     const out: Resolved = {};
     const dep = deprecationFor(apiVersion, kind, this.release);
     if (dep) {
@@ -215,25 +238,7 @@ export class ResourceValidator {
       out.notice = v;
     }
 
-    // A kind the API server itself serves (a Kubernetes built-in, an OpenShift API server group) is validated against
-    // its shipped schema whatever the repository says: a CRD of the run (or a schema.extraDirs file) naming
-    // `apps/v1 Deployment` with `x-kubernetes-preserve-unknown-fields` switched schema validation off for every
-    // Deployment, though no cluster serves such a CRD in place of the built-in.
-    const served = this.servedByApiServer(apiVersion, kind);
-    if (served) {
-      const crd = this.runCrds.find(apiVersion, kind, overlay);
-      if (crd && !this.shadowing.has(crd.crd)) {
-        this.shadowing.add(crd.crd);
-        this.sourceProblems.push({
-          resource: crd.crd,
-          path: ['spec', 'group'],
-          message: `CRD ${crd.crd.id.name} defines \`${apiVersion} ${kind}\`, which the API server serves itself: the CRD never takes its place, and ${kind} objects are checked against ${served.what}`,
-        });
-      }
-      return { ...out, ...served };
-    }
-
-    const crd = this.runCrds.find(apiVersion, kind, overlay);
+    const crd = served ? undefined : this.runCrds.find(apiVersion, kind, overlay);
     if (crd) {
       if (!crd.version.served) {
         return {
@@ -261,7 +266,7 @@ export class ResourceValidator {
     }
 
     const pack = shippedCrdPack();
-    for (const folder of [...this.extra, pack]) {
+    for (const folder of served ? [pack] : [...this.extra, pack]) {
       const file = folder.find(apiVersion, kind);
       if (!file) continue;
       if (file.loaded?.error || !file.loaded?.schema) {
@@ -280,16 +285,8 @@ export class ResourceValidator {
       };
     }
 
-    for (const set of shippedGeneratedSets()) {
-      const schema = set.find(apiVersion, kind, this.engine.k8sId);
-      if (!schema) continue;
-      return {
-        ...out,
-        target: this.engine.customTarget(schema, { shipped: true }),
-        what: `the shipped schema of ${apiVersion} ${kind} (${set.label})`,
-        file: set.label,
-      };
-    }
+    const shipped = this.generatedSetTarget(apiVersion, kind);
+    if (shipped) return { ...out, ...shipped };
 
     const builtin = this.engine.kubernetesTarget(apiVersion, kind);
     if (builtin) return { ...out, target: builtin, what: `the Kubernetes ${this.release} schema of ${kind}` };
@@ -298,8 +295,8 @@ export class ResourceValidator {
     const known = [
       ...new Set([
         ...this.engine.versionsOfKind(kind),
-        ...this.runCrds.versionsOfKind(kind),
-        ...this.extra.flatMap((f) => f.versionsOfKind(kind)),
+        ...(served ? [] : this.runCrds.versionsOfKind(kind)),
+        ...(served ? [] : this.extra.flatMap((f) => f.versionsOfKind(kind))),
         ...shippedCrdPack().versionsOfKind(kind),
         // The OpenShift set holds many operators' kinds: another group's `Backup` would be a misleading hint.
         ...shippedGeneratedSets()
