@@ -162,3 +162,24 @@ export function countObjectReads(list: RenderedOverlay[]): { reads: () => number
     });
   return { reads: () => reads, reset: () => (reads = 0) };
 }
+
+/** A CRD claiming the built-in apps/v1 Deployment with a schema that lets anything through. */
+export const PERMISSIVE_DEPLOYMENT_CRD = [
+  'apiVersion: apiextensions.k8s.io/v1',
+  'kind: CustomResourceDefinition',
+  'metadata:',
+  '  name: deployments.apps',
+  'spec:',
+  '  group: apps',
+  '  scope: Namespaced',
+  '  names: {kind: Deployment, plural: deployments}',
+  '  versions:',
+  '    - name: v1',
+  '      served: true',
+  '      storage: true',
+  '      schema:',
+  '        openAPIV3Schema:',
+  '          type: object',
+  '          x-kubernetes-preserve-unknown-fields: true',
+  '',
+].join('\n');

@@ -126,7 +126,8 @@ async function renderOtherDestinations(
   ctx: RoundContext,
   view: ArgoView,
   planned: readonly { path: string }[],
-  already: readonly RenderedOverlay[],
+  /** Overlay paths already taken (the override renders'); the copies' are added. */
+  names: Set<string>,
 ): Promise<RenderedOverlay[]> {
   const { discovered, overlayMap, files, options, report, envOrder, everything } = ctx;
   const bases = new Map<string, Overlay>([...discovered.all.map((o) => [o.path, o] as const)]);
@@ -145,7 +146,6 @@ async function renderOtherDestinations(
       line: first.line,
     });
   }
-  const names = new Set(already.map((r) => r.overlay.path));
   const out = await mapPool(copies.slice(0, MAX_SOURCE_RENDERS), options.concurrency, async ({ d, dir }) => {
     const base = bases.get(dir)!;
     if (!everything) {
@@ -235,8 +235,8 @@ async function checkRound(
     report,
   );
   rendered.push(...argo.rendered);
-  rendered.push(...(await renderOtherDestinations(ctx, view, plan.kustomize, argo.rendered)));
-  const names = new Set(rendered.map((x) => x.overlay.path)); // the copies' overlay paths are new ones
+  const names = new Set(argo.rendered.map((x) => x.overlay.path)); // the copies' overlay paths are new ones
+  rendered.push(...(await renderOtherDestinations(ctx, view, plan.kustomize, names)));
   let copies = 0;
   for (const d of directories) {
     const overlay = overlayFor(options.root, d.path, envOrder, d.namespaces);

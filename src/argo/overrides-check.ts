@@ -212,11 +212,17 @@ export function copyOverlay(
   names: Set<string>,
 ): Overlay {
   const placed = placeEnv({ argoNamespaces: [d.namespace ?? ''], folder: posix.basename(dir) }, ctx.envOrder);
+  return { ...base, path: sourceOverlayPath(d, dir, names), env: placed.source ? placed.env : base.env };
+}
+
+/** `<folder>@<Application>` (`#2`, `#3`… when taken), a new name in `names`. */
+function sourceOverlayPath(d: ArgoDeployment, dir: string, names: Set<string>): string {
+  // The name comes from the manifest (an attacker's): only a DNS-label-like tail goes into an overlay path.
   const app = (d.appName ?? d.name).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 253);
   let path = `${dir}@${app}`;
   for (let i = 2; names.has(path); i++) path = `${dir}@${app}#${i}`;
   names.add(path);
-  return { ...base, path, env: placed.source ? placed.env : base.env };
+  return path;
 }
 
 function placementOf(d: ArgoDeployment): Placement {
@@ -359,13 +365,8 @@ function overlayOf(
     { argoNamespaces: d.namespace ? [d.namespace] : [], folder: posix.basename(dir) },
     ctx.envOrder,
   );
-  // The name comes from the manifest (an attacker's): only a DNS-label-like tail goes into an overlay path.
-  const app = (d.appName ?? d.name).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 253);
-  let path = `${dir}@${app}`;
-  for (let i = 2; names.has(path); i++) path = `${dir}@${app}#${i}`;
-  names.add(path);
   return {
-    path,
+    path: sourceOverlayPath(d, dir, names),
     absPath: join(ctx.root, dir),
     env: placed.source ? placed.env : (plain?.env ?? placed.env),
     layer: dir.split('/')[0],

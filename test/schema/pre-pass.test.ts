@@ -12,34 +12,13 @@ import { createSchemaCheck } from '../../src/checks/schema/index.js';
 import { formatPath } from '../../src/parse/path.js';
 import type { CheckContext, FindingInput, RenderedOverlay, Resource, StartContext } from '../../src/types.js';
 import { parse, projectRoot } from './helpers.js';
-import { countObjectReads } from '../helpers.js';
+import { countObjectReads, PERMISSIVE_DEPLOYMENT_CRD } from '../helpers.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const DEPLOYMENT = (name: string, extra = ''): string =>
   `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  replicaz: 3\n  selector:\n    matchLabels: {app: x}\n  template:\n    metadata:\n      labels: {app: x}\n    spec:\n      containers:\n        - name: c\n          image: nginx\n${extra}`;
-
-/** A CRD claiming the built-in apps/v1 Deployment with a schema that lets anything through. */
-const DEPLOYMENT_CRD = [
-  'apiVersion: apiextensions.k8s.io/v1',
-  'kind: CustomResourceDefinition',
-  'metadata:',
-  '  name: deployments.apps',
-  'spec:',
-  '  group: apps',
-  '  scope: Namespaced',
-  '  names: {kind: Deployment, plural: deployments}',
-  '  versions:',
-  '    - name: v1',
-  '      served: true',
-  '      storage: true',
-  '      schema:',
-  '        openAPIV3Schema:',
-  '          type: object',
-  '          x-kubernetes-preserve-unknown-fields: true',
-  '',
-].join('\n');
 
 function overlay(path: string, text: string): RenderedOverlay {
   return {
@@ -164,7 +143,7 @@ describe('schema pre-pass while overlays render', () => {
     // A permissive CRD for `apps/v1 Deployment` switched schema validation off for every Deployment of the run, though
     // no API server serves a CRD in place of a built-in.
     const apps = () => overlay('apps/a/overlays/dev', DEPLOYMENT('a'));
-    const platform = () => overlay('core/platform', DEPLOYMENT_CRD);
+    const platform = () => overlay('core/platform', PERMISSIVE_DEPLOYMENT_CRD);
     const alone = await findings([apps(), platform()], []);
     expect(alone.filter((f) => f.includes('replicaz'))).toHaveLength(1);
     expect(alone.filter((f) => f.includes('which the API server serves itself'))).toHaveLength(1);
@@ -177,7 +156,7 @@ describe('schema pre-pass while overlays render', () => {
     const route = (name: string) =>
       `apiVersion: route.openshift.io/v1\nkind: Route\nmetadata:\n  name: ${name}\nspec:\n  to: {kind: Service, name: s}\n  hostz: x\n`;
     const crdFor = (name: string, group: string, kind: string, plural: string) =>
-      DEPLOYMENT_CRD.replace('name: deployments.apps', `name: ${name}`)
+      PERMISSIVE_DEPLOYMENT_CRD.replace('name: deployments.apps', `name: ${name}`)
         .replace('group: apps', `group: ${group}`)
         .replace('{kind: Deployment, plural: deployments}', `{kind: ${kind}, plural: ${plural}}`);
     const routeCrd = crdFor('routes.route.openshift.io', 'route.openshift.io', 'Route', 'routes');
