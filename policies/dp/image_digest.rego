@@ -3,8 +3,9 @@
 # description: >-
 #   Promotion moves a tested artifact, not a name: a tag can be re-pushed, a digest cannot. In the environments
 #   listed in the policy parameter digestEnvs (default stage and prod), every container, initContainer and
-#   ephemeralContainer image must end in `@sha256:` followed by 64 hex digits, so what runs is exactly what passed
-#   validation in the environment before.
+#   ephemeralContainer image, and every image a custom resource's spec names (a Tekton step, an Argo Workflows
+#   container, a KubeVirt container disk), must end in `@sha256:` followed by 64 hex digits, so what runs is exactly
+#   what passed validation in the environment before.
 # custom:
 #   id: KFM-DP-001
 #   severity: error

@@ -82,3 +82,37 @@ test_crd_container_patterns_are_not_containers if {
 	}
 	paths("prod", [policy]) == set()
 }
+
+# Pods a CRD runs name their images outside container lists too: a Tekton Task's steps, sidecars and step template,
+# an Argo Workflows template's container and script, a KubeVirt container disk.
+test_crd_images_outside_container_lists_are_read if {
+	task := {
+		"apiVersion": "tekton.dev/v1", "kind": "Task",
+		"metadata": {"name": "build", "namespace": "kfm-prod"},
+		"spec": {
+			"stepTemplate": {"image": "registry.access.redhat.com/ubi9/ubi:9.4"},
+			"steps": [{"name": "run", "image": "quay.io/kfm/tool:1.0", "script": "echo"}],
+			"sidecars": [{"name": "db", "image": concat("@", ["quay.io/kfm/db", digest])}],
+		},
+	}
+	wf := {
+		"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate",
+		"metadata": {"name": "etl", "namespace": "kfm-prod"},
+		"spec": {"templates": [
+			{"name": "a", "container": {"image": "quay.io/kfm/etl:2.0", "command": ["etl"]}},
+			{"name": "b", "script": {"image": "python:3.12", "source": "print(1)"}},
+		]},
+	}
+	vm := {
+		"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine",
+		"metadata": {"name": "vm", "namespace": "kfm-prod"},
+		"spec": {"template": {"spec": {"volumes": [{"name": "disk", "containerDisk": {"image": "quay.io/kfm/disk:1"}}]}}},
+	}
+	paths("prod", [task, wf, vm]) == {
+		["spec", "stepTemplate", "image"],
+		["spec", "steps", 0, "image"],
+		["spec", "templates", 0, "container", "image"],
+		["spec", "templates", 1, "script", "image"],
+		["spec", "template", "spec", "volumes", 0, "containerDisk", "image"],
+	}
+}

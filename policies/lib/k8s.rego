@@ -241,20 +241,19 @@ containers(r) := [{"path": array.concat(pod_spec_path(r), [f, i]), "container": 
 	some i, c in object.get(spec, f, [])
 ]
 
-# The containers the image rules (KFM-DP-001/002) read: a workload's, and for any other kind with a spec (a Knative
-# Service, a KServe InferenceService: any CRD that runs pods) every list under a container field name anywhere in
-# its spec. An unpinned image in such a CRD passed digest pinning in prod. The other rules keep `containers`: they
-# join a workload's pods by its template labels, which only known workloads have.
+# The containers the image rules (KFM-DP-001/002) read: a workload's, and for any other kind with a spec every
+# object anywhere in its spec that names an image: a Knative Service's or a KServe InferenceService's containers, a
+# Tekton Task's `steps`/`sidecars`/`stepTemplate`, an Argo Workflows template's `container`/`script`, a KubeVirt
+# `containerDisk` — any CRD that runs pods. An unpinned image in such a CRD passed digest pinning in prod (first for
+# Knative; a Tekton step or an Argo Workflows container still passed when only lists named like a pod's containers
+# were read). The other rules keep `containers`: they join a workload's pods by its template labels, which only
+# known workloads have.
 image_containers(r) := containers(r) if is_workload(r)
 
-image_containers(r) := [{"path": array.concat(array.concat(["spec"], p), [i]), "container": c} |
+image_containers(r) := [{"path": array.concat(["spec"], p), "container": c} |
 	r.kind != "CustomResourceDefinition" # runs no pods; a context CRD's schemas are not given (policy/input.ts)
 	is_object(r.spec)
-	walk(r.spec, [p, list])
-	count(p) > 0
-	p[count(p) - 1] in container_fields
-	is_array(list)
-	some i, c in list
+	walk(r.spec, [p, c])
 	is_object(c)
 	plain_image_reference(object.get(c, "image", ""))
 ] if {
