@@ -83,7 +83,7 @@ export const META_RULES: RuleDoc[] = [
     title: 'Binary files scanned only for the text they hold',
     severity: 'info',
     description:
-      'Binary files (NUL bytes in the first 8 KB, as Git decides) are searched only for the text they hold: runs of printable characters, NULs dropped first so UTF-16 text without a BOM is read as text. Compressed or encrypted content (an archive, a gzipped chart) is not unpacked. They are counted and listed here so nothing is skipped silently.',
+      'Binary files (NUL bytes in the first 8 KB, as Git decides) are searched only for the text they hold: runs of printable characters, NULs dropped first so UTF-16 text without a BOM is read as text. Gzip and zip content (a gzipped chart, an archive, the binaryData of a gzipped file) is unpacked and read like any other content, up to `secrets.maxFileBytes` (KFM-SEC-003 past it); other compressed, encrypted or damaged content is not, and is named here. They are counted and listed here so nothing is skipped silently.',
     remediation:
       'Nothing to do when the files are images or archives you expect; unpack an archive that holds manifests or configuration into the repository. Key stores are reported separately (KFM-SEC-006).',
   },

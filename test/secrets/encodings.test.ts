@@ -1,4 +1,5 @@
 /** Issue 16, "every file, every encoding": names, encodings and YAML constructs that hid Secrets from the walk. */
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scanForSecrets, secretsSettings, type SecretFinding } from '../../src/checks/secrets/index.js';
 import { makeRepo, removeDir } from './helpers.js';
@@ -93,7 +94,7 @@ describe('every file, every encoding (issue 16)', () => {
         ['KFM-SEC-021', 'creds-be.txt', undefined, true],
         ['KFM-SEC-021', 'creds.txt', undefined, true],
       ]);
-      // Still listed as binary: what is compressed in such a file is not read.
+      // Still listed as binary (searched for the text it holds).
       expect(fs.find((f) => f.ruleId === 'KFM-SEC-005')?.message).toContain('creds-be.txt, creds.txt');
     });
 
@@ -133,4 +134,117 @@ describe('every file, every encoding (issue 16)', () => {
       ]);
     });
   });
+  describe('compressed content (gzip, zip) is unpacked', () => {
+    const creds = (): string => `[default]\naws_secret_access_key = ${g.alnum(20)}/${g.alnum(19)}\n`;
+    const rules = (fs: SecretFinding[], file: string): string[] =>
+      fs.filter((f) => f.file === file && f.ruleId !== 'KFM-SEC-005').map((f) => f.ruleId);
+
+    it('a credentials file gzipped, zipped (deflate and stored), and a zip inside a gzip', async () => {
+      const text = creds();
+      const fs = await scan(
+        {},
+        {
+          'creds.gz': gzipSync(text),
+          'bundle.zip': zip([
+            ['a.txt', Buffer.from('hello'), 8],
+            ['creds', Buffer.from(text), 8],
+          ]),
+          'stored.zip': zip([['creds', Buffer.from(text), 0]]),
+          'nested.gz': gzipSync(zip([['inner/creds', Buffer.from(text), 8]])),
+        },
+      );
+      for (const f of ['creds.gz', 'bundle.zip', 'stored.zip', 'nested.gz'])
+        expect(rules(fs, f), f).toEqual(['KFM-SEC-021']);
+      expect(fs.find((f) => f.file === 'nested.gz')?.message).toContain('(in gzip content) (in zip content)');
+      // The value is never printed.
+      expect(JSON.stringify(fs)).not.toContain(text.split('= ')[1].trim());
+    });
+
+    it('gzip in a ConfigMap binaryData (what a configMapGenerator makes of a .gz file)', async () => {
+      const fs = await scan({
+        'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nbinaryData:\n  creds.gz: ${gzipSync(creds()).toString('base64')}\n`,
+      });
+      expect(at(fs)).toEqual([['KFM-SEC-021', 'cm.yaml', 5]]);
+    });
+
+    it('a decompression bomb stops at secrets.maxFileBytes and fails closed', async () => {
+      const bomb = gzipSync(Buffer.concat([Buffer.alloc(6 * 1024 * 1024), Buffer.from(creds())]));
+      expect(bomb.length).toBeLessThan(64 * 1024);
+      const fs = await scan({}, { 'big.gz': bomb });
+      expect(fs.filter((f) => f.file === 'big.gz').map((f) => [f.ruleId, f.message.includes('maxFileBytes')])).toEqual([
+        ['KFM-SEC-003', true],
+      ]);
+    });
+
+    it('an encrypted zip member is named as not read (info), the others are read', async () => {
+      const fs = await scan(
+        {},
+        {
+          'mixed.zip': zip([
+            ['locked', Buffer.from('x'.repeat(64)), 0, 1],
+            ['creds', Buffer.from(creds()), 8],
+          ]),
+        },
+      );
+      expect(
+        fs
+          .filter((f) => f.file === 'mixed.zip')
+          .map((f) => [f.ruleId, f.severity ?? 'default'])
+          .sort(),
+      ).toEqual([
+        ['KFM-SEC-005', 'info'],
+        ['KFM-SEC-021', 'default'],
+      ]);
+      expect(fs.find((f) => f.file === 'mixed.zip' && f.ruleId === 'KFM-SEC-005')?.message).toContain(
+        'an encrypted zip member',
+      );
+    });
+
+    it('a damaged gzip: what decompresses before the damage is read', async () => {
+      const whole = gzipSync(creds() + g.alnum(4000));
+      const fs = await scan({}, { 'cut.gz': whole.subarray(0, whole.length - 40) });
+      expect(rules(fs, 'cut.gz')).toEqual(['KFM-SEC-021']);
+    });
+  });
 });
+
+/** A zip of the given members ([name, bytes, method 0 stored | 8 deflate]), central directory included. */
+function zip(members: [string, Buffer, number, number?][]): Buffer {
+  const locals: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const [name, data, method, flags = 0] of members) {
+    const body = method === 8 ? deflateRawSync(data) : data;
+    const n = Buffer.from(name);
+    const head = Buffer.alloc(30);
+    head.writeUInt32LE(0x04034b50, 0);
+    head.writeUInt16LE(20, 4);
+    head.writeUInt16LE(flags, 6);
+    head.writeUInt16LE(method, 8);
+    head.writeUInt32LE(crc32(data), 14);
+    head.writeUInt32LE(body.length, 18);
+    head.writeUInt32LE(data.length, 22);
+    head.writeUInt16LE(n.length, 26);
+    const dir = Buffer.alloc(46);
+    dir.writeUInt32LE(0x02014b50, 0);
+    dir.writeUInt16LE(20, 6);
+    dir.writeUInt16LE(flags, 8);
+    dir.writeUInt16LE(method, 10);
+    dir.writeUInt32LE(crc32(data), 16);
+    dir.writeUInt32LE(body.length, 20);
+    dir.writeUInt32LE(data.length, 24);
+    dir.writeUInt16LE(n.length, 28);
+    dir.writeUInt32LE(offset, 42);
+    locals.push(head, n, body);
+    central.push(dir, n);
+    offset += 30 + n.length + body.length;
+  }
+  const cd = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(members.length, 8);
+  end.writeUInt16LE(members.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
+}

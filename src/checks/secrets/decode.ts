@@ -113,13 +113,15 @@ const B64_VALUE = new Int8Array(128).fill(-1);
 
 /** First byte of every container privateKeyKind recognises: JKS, JCEKS, KeePass, OpenSSH (`o`), DER SEQUENCE. */
 const KEY_FIRST_BYTES = new Set([0xfe, 0xce, 0x03, 0x6f, 0x30]);
+/** First two bytes of the archives the scan unpacks (unpack.ts): gzip, zip. Compressed bytes look random. */
+const ARCHIVE_MAGIC = new Set([0x1f8b, 0x504b]);
 const PREFIX_CHARS = 16;
 
 /**
  * `text[start, end)` (a run: alphabet characters, then at most two `=`) decodes to random-looking bytes, judged on its
  * first 12 bytes: a first byte no key container (privateKeyKind) starts with, and more unprintable bytes other than
  * NUL than asText allows the whole length (the allowance taken from an upper bound of the length, so the prefix never
- * refuses what the whole would accept). NULs do not count: UTF-16 text is half NULs, and decoded() reads the text
+ * refuses what the whole would accept); never for an archive's magic (its members are read). NULs do not count: UTF-16 text is half NULs, and decoded() reads the text
  * between them (binaryStrings); a ConfigMap's binaryData of a UTF-16 credentials file passed unread when they did.
  */
 function prefixInert(text: string, start: number, end: number): boolean {
@@ -136,7 +138,7 @@ function prefixInert(text: string, start: number, end: number): boolean {
       if (d < 0) return false; // not a plain run after all: decode it the usual way
       v = (v << 6) | d;
     }
-    if (g === 0 && KEY_FIRST_BYTES.has((v >> 16) & 0xff)) return false;
+    if (g === 0 && (KEY_FIRST_BYTES.has((v >> 16) & 0xff) || ARCHIVE_MAGIC.has(v >> 8))) return false;
     for (let shift = 16; shift >= 0; shift -= 8) {
       const b = (v >> shift) & 0xff;
       if (b !== 0 && ((b < 32 && b !== 9 && b !== 10 && b !== 13) || b === 127) && ++unprintable > allowed) return true;
@@ -174,7 +176,7 @@ const MIN_STRING_RUN = 8;
  * Dropping NULs first turns UTF-16 text of ASCII characters (either byte order, no BOM: a BOM makes it text, see
  * files.ts) and NUL-padded text into their characters: a secret written as UTF-16 into a file a configMapGenerator
  * deploys passed as "binary, not scanned" (kustomize copies the bytes into the ConfigMap as they are).
- * Compressed content (gzip, zip) is not unpacked: what it holds stays unread, as the info finding says.
+ * Compressed content (gzip, zip) is unpacked before this (unpack.ts); other compressed content stays unread.
  */
 export function binaryStrings(bytes: Uint8Array): string | undefined {
   const out = Buffer.allocUnsafe(bytes.length + 1);

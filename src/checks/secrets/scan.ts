@@ -30,6 +30,7 @@ import { toRepoPath } from '../../util/paths.js';
 import type { SecretsSettings } from './config.js';
 import { Detector, type Candidate, type DetectorStats } from './detector.js';
 import { asText, base64Runs, binaryStrings, looksSealed, privateKeyKind } from './decode.js';
+import { isPacked, unpack } from './unpack.js';
 import { redactPathFormats } from '../../redact/index.js';
 import { isKeystoreName, listRepoFiles, readForScan } from './files.js';
 import { MARKDOWN_NAME, markdownYaml } from './markdown.js';
@@ -132,6 +133,8 @@ const MEMO_MAX_ENTRIES = 50_000;
 
 /** How many times decoded text is searched for base64 again (a base64 `auth` inside a base64 dockerconfigjson). */
 const DECODE_DEPTH = 2;
+/** Archives opened inside archives (a zip in a gzip, a gzipped file in a zip). */
+const UNPACK_NEST = 3;
 
 /** Largest text parsed as YAML for the structural walk (the text patterns still run on anything larger). */
 const MAX_YAML_PARSE = 16 * 1024 * 1024;
@@ -498,7 +501,7 @@ async function finishScan(
       ruleId: RULE_BINARY_SKIPPED,
       severity: 'info',
       // No `secrets:` before the list: the redactor would read the first name as the value of a secret-like key.
-      message: `${stats.binarySkipped.length} binary file(s) were searched only for the text they hold, compressed content not unpacked (${shown}${more})`,
+      message: `${stats.binarySkipped.length} binary file(s) were searched only for the text they hold, gzip and zip content unpacked (${shown}${more})`,
       fingerprintParts: ['binary', ...stats.binarySkipped],
     });
   }
@@ -1058,7 +1061,7 @@ export class Scanner {
    * Decoded bytes: a private key or key store by its bytes; decoded text through every content rule, and its
    * own base64 runs decoded again while `depth` lasts (a dockerconfigjson `auth`, a base64 PEM in a base64 value).
    */
-  decoded(bytes: Uint8Array, depth: number, where: string, out: Pending[]): void {
+  decoded(bytes: Uint8Array, depth: number, where: string, out: Pending[], nest = UNPACK_NEST): void {
     const key = privateKeyKind(bytes);
     if (key !== undefined) {
       out.push({
@@ -1071,7 +1074,9 @@ export class Scanner {
     }
     const text = asText(bytes);
     if (text === undefined) {
-      // Binary: the text it holds (UTF-16 without a BOM, strings among other bytes), not decoded any further.
+      // Binary: compressed content unpacked (unpack.ts), else the text it holds (UTF-16 without a BOM, strings
+      // among other bytes), not decoded any further.
+      if (nest > 0 && this.unpackedInto(bytes, depth, where, out, nest - 1)) return;
       const strings = binaryStrings(bytes);
       if (strings === undefined) return;
       const found = this.detector.detect(strings, { stopWords: this.settings.stopWords });
@@ -1083,6 +1088,34 @@ export class Scanner {
     // Text that matched already names its credential (a PEM key is not reported again as the DER inside it).
     if (depth > 0 && r.candidates.length === 0)
       for (const run of base64Runs(text)) if (!run.inert) this.decoded(run.bytes, depth - 1, where, out);
+  }
+
+  /**
+   * Gzip or zip content (unpack.ts): each member read like decoded bytes, nested archives while `nest` lasts; false
+   * when the bytes are no archive. Unpacking stops at secrets.maxFileBytes, which is reported (fail closed): a
+   * decompression bomb is no way around the scan.
+   */
+  private unpackedInto(bytes: Uint8Array, depth: number, where: string, out: Pending[], nest: number): boolean {
+    const got = unpack(bytes, this.settings.maxFileBytes);
+    if (got === undefined) return false;
+    const inner = `${where} (in ${got.format} content)`;
+    for (const part of got.parts) this.decoded(part, depth, inner, out, nest);
+    if (got.unread)
+      out.push({
+        ruleId: RULE_BINARY_SKIPPED,
+        severity: 'info',
+        message: `compressed content not read: ${got.unread}${inner}`,
+        fingerprintParts: ['unread', got.format],
+        precedence: 0,
+      });
+    if (got.overLimit)
+      out.push({
+        ruleId: RULE_TOO_LARGE,
+        message: `${ruleTitle(RULE_TOO_LARGE)}: ${got.format} content that unpacks to more than secrets.maxFileBytes (${this.settings.maxFileBytes})${where}`,
+        fingerprintParts: ['too-large', got.format],
+        precedence: 0,
+      });
+    return true;
   }
 
   /** Known credential formats in file paths (one path per line: a match never joins two names). */
@@ -1099,6 +1132,13 @@ export class Scanner {
 
   /** Findings in the text a binary file holds (decode.ts binaryStrings), at no line: the file has none. */
   scanBinary(file: string, data: Uint8Array, o: { skipGeneric?: boolean; where?: string } = {}): SecretFinding[] {
+    if (isPacked(data)) {
+      // An archive: its members are read (unpack.ts), every content rule on each (a file secrets.exclude skips too:
+      // the exclusion is of a file's noise, and compressed content is no reviewer's text).
+      const pending: Pending[] = [];
+      if (this.unpackedInto(data, DECODE_DEPTH, o.where ?? '', pending, UNPACK_NEST))
+        return dedupeFile(pending).map((p) => strip({ ...p, file }));
+    }
     const strings = binaryStrings(data);
     if (strings === undefined) return [];
     const where = `${o.where ?? ''} (in the text of a binary file)`;

@@ -1,0 +1,141 @@
+/**
+ * Compressed content the secret scan unpacks: gzip (a `.gz` file, a gzipped Helm chart, a ConfigMap's binaryData of
+ * one) and zip (a `.zip`, `.jar`, a document). A credential gzipped into a file that a configMapGenerator deploys is
+ * committed and deployed as surely as one in plain text, and the text a binary holds (decode.ts binaryStrings) shows
+ * nothing of it: it passed as "binary, searched only for the text it holds".
+ *
+ * Pure: bytes in, the members' bytes out. What cannot be read is said, never dropped: over the byte limit (a
+ * decompression bomb stops at the limit, not at the machine's memory), an encrypted member, a compression method
+ * other than stored and deflate, a damaged stream.
+ */
+import { gunzipSync, inflateRawSync } from 'node:zlib';
+
+export interface Unpacked {
+  format: 'gzip' | 'zip';
+  /** The members' bytes (a gzip stream: one), in order; nested archives are not opened here. */
+  parts: Uint8Array[];
+  /** Why some of the content was not read, when it was not all read. */
+  unread?: string;
+  /** The content unpacks to more than the limit: what is past it was not read. */
+  overLimit?: boolean;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+const ZIP_LOCAL = 0x04034b50;
+const ZIP_CENTRAL = 0x02014b50;
+const ZIP_END = 0x06054b50;
+/** The end record is 22 bytes plus a comment of at most 65,535. */
+const ZIP_END_SEARCH = 22 + 0xffff;
+
+/** Whether the bytes start like an archive unpack() reads. */
+export function isPacked(bytes: Uint8Array): boolean {
+  return isGzip(bytes) || (bytes.length >= 4 && readU32(bytes, 0) === ZIP_LOCAL);
+}
+
+/** The archive's members, at most `limit` bytes of them in all; undefined when the bytes are no gzip or zip. */
+export function unpack(bytes: Uint8Array, limit: number): Unpacked | undefined {
+  if (isGzip(bytes)) return gunzip(bytes, limit);
+  if (bytes.length >= 4 && readU32(bytes, 0) === ZIP_LOCAL) return unzip(bytes, limit);
+  return undefined;
+}
+
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1] && bytes[2] === 8;
+}
+
+function gunzip(bytes: Uint8Array, limit: number): Unpacked {
+  try {
+    // Concatenated members are read as one stream, as gzip -d does.
+    return { format: 'gzip', parts: [gunzipSync(bytes, { maxOutputLength: limit })] };
+  } catch (err) {
+    if (tooLarge(err)) return { format: 'gzip', parts: [], overLimit: true };
+    // A damaged or truncated stream: what decompresses before the damage is still read.
+    try {
+      const part = gunzipSync(bytes, { maxOutputLength: limit, finishFlush: 2 /* Z_SYNC_FLUSH */ });
+      return { format: 'gzip', parts: [part], unread: 'a damaged gzip stream' };
+    } catch (again) {
+      if (tooLarge(again)) return { format: 'gzip', parts: [], overLimit: true };
+      return { format: 'gzip', parts: [], unread: 'a damaged gzip stream' };
+    }
+  }
+}
+
+function tooLarge(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError;
+}
+
+/**
+ * A zip's members as its central directory lists them (what unzip extracts). The local headers alone are not
+ * trusted for sizes: a member written with a data descriptor has none there.
+ */
+function unzip(bytes: Uint8Array, limit: number): Unpacked {
+  const out: Unpacked = { format: 'zip', parts: [] };
+  const unread = new Set<string>();
+  const end = findEnd(bytes);
+  if (end < 0) return { ...out, unread: 'a zip without its central directory' };
+  const entries = readU16(bytes, end + 10);
+  let at = readU32(bytes, end + 16);
+  let left = limit;
+  for (let n = 0; n < entries; n++) {
+    if (at + 46 > bytes.length || readU32(bytes, at) !== ZIP_CENTRAL) {
+      unread.add('a damaged zip directory');
+      break;
+    }
+    const flags = readU16(bytes, at + 8);
+    const method = readU16(bytes, at + 10);
+    const size = readU32(bytes, at + 20);
+    const unpackedSize = readU32(bytes, at + 24);
+    const nameLength = readU16(bytes, at + 28);
+    const extraLength = readU16(bytes, at + 30);
+    const commentLength = readU16(bytes, at + 32);
+    const local = readU32(bytes, at + 42);
+    at += 46 + nameLength + extraLength + commentLength;
+    if (size === 0xffffffff || unpackedSize === 0xffffffff || local === 0xffffffff) {
+      unread.add('a zip64 member');
+      continue;
+    }
+    if ((flags & 1) !== 0) {
+      unread.add('an encrypted zip member');
+      continue;
+    }
+    if (local + 30 > bytes.length || readU32(bytes, local) !== ZIP_LOCAL) {
+      unread.add('a damaged zip member');
+      continue;
+    }
+    const start = local + 30 + readU16(bytes, local + 26) + readU16(bytes, local + 28);
+    const data = bytes.subarray(start, Math.min(bytes.length, start + size));
+    if (data.length < size) unread.add('a truncated zip member');
+    if (method === 0) {
+      if (data.length > left) return { ...out, overLimit: true };
+      out.parts.push(data);
+      left -= data.length;
+    } else if (method === 8) {
+      try {
+        const part = inflateRawSync(data, { maxOutputLength: Math.max(1, left) });
+        if (part.length > left) return { ...out, overLimit: true };
+        out.parts.push(part);
+        left -= part.length;
+      } catch (err) {
+        if (tooLarge(err)) return { ...out, overLimit: true };
+        unread.add('a damaged zip member');
+      }
+    } else unread.add(`a zip member compressed with method ${method}`);
+  }
+  return unread.size > 0 ? { ...out, unread: [...unread].join(', ') } : out;
+}
+
+/** Offset of the end-of-central-directory record, searched from the end; -1 when there is none. */
+function findEnd(bytes: Uint8Array): number {
+  const stop = Math.max(0, bytes.length - ZIP_END_SEARCH);
+  for (let i = bytes.length - 22; i >= stop; i--) if (readU32(bytes, i) === ZIP_END) return i;
+  return -1;
+}
+
+function readU16(b: Uint8Array, at: number): number {
+  return at + 2 <= b.length ? b[at] | (b[at + 1] << 8) : 0;
+}
+
+function readU32(b: Uint8Array, at: number): number {
+  return at + 4 <= b.length ? (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0 : 0;
+}
