@@ -491,6 +491,57 @@ spec:
     expect(fk).toHaveLength(2); // ServiceCIDR and DeviceClass
   });
 
+  it('a platform overlay opening an app namespace: allow-all NetworkPolicy, Route and LoadBalancer Service to postgis in kfm-prod', async () => {
+    // core/baseline is an env of its own (a platform overlay): its objects were judged with platform context only,
+    // where no store is in view, so each of these passed with exit 0.
+    const dir = infraWith({
+      'core/baseline': {
+        'np-allow-all.yaml': `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-all
+  namespace: kfm-prod
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+  ingress:
+    - {}
+`,
+        'route-db.yaml': `apiVersion: route.openshift.io/v1
+kind: Route
+metadata:
+  name: db
+  namespace: kfm-prod
+spec:
+  to:
+    kind: Service
+    name: postgis
+  port:
+    targetPort: 5432
+`,
+        'svc-db-lb.yaml': `apiVersion: v1
+kind: Service
+metadata:
+  name: db-public
+  namespace: kfm-prod
+spec:
+  type: LoadBalancer
+  selector:
+    app.kubernetes.io/name: postgis
+  ports:
+    - port: 5432
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    expect(policyFindings(findings)).toEqual([
+      'KFM-TM-001 core/baseline/route-db.yaml',
+      'KFM-TM-002 core/baseline/svc-db-lb.yaml',
+      'KFM-TM-004 core/baseline/np-allow-all.yaml',
+    ]);
+  });
+
   it('no lateral movement: a new app namespace without default-deny ingress fails in prod, warns in dev', async () => {
     const app = (env: string) => ({
       [`apps/kfm-tiles/overlays/${env}`]: {

@@ -14,6 +14,7 @@ import {
 import { locateInDocument } from '../../parse/index.js';
 import type { FindingInput, RenderedOverlay, Resource, Severity, Span } from '../../types.js';
 import type { EnvPolicyInput, JsonInput, PolicyInput, Violation } from './engine.js';
+import { joinedByNamespace } from './partition.js';
 
 /** The overlay's own kustomization file, parsed with positions (null when unreadable: the render reports that). */
 export interface KustomizationSource {
@@ -158,12 +159,23 @@ export function sharedContext(all: RenderedOverlay[], env: string): Record<strin
   return sharedResources(all, env).map((r) => r.object);
 }
 
-/** The same context as resources, in the same order: the check reads only the objects a part relates to. */
+/**
+ * The same context as resources, in the same order: the check reads only the objects a part relates to.
+ *
+ * A platform env (no app overlay of its own) also gets the app overlays' objects of the kinds the rules join by
+ * namespace (partition.ts joinedByNamespace: workloads, Services, Secrets, NetworkPolicies, routes…). A platform
+ * overlay's NetworkPolicy, Route or Service in an app namespace opens that namespace's stores as surely as the app's
+ * own: judged against platform context alone, an allow-all NetworkPolicy that core/baseline put in kfm-prod passed
+ * (no store in view). They are context, never judged; the partition keeps those sharing a namespace with a part.
+ */
 export function sharedResources(all: RenderedOverlay[], env: string): Resource[] {
   const out: Resource[] = [];
+  const platformEnv =
+    all.some((r) => r.overlay.env === env) && !all.some((r) => r.overlay.env === env && r.overlay.layer === 'apps');
   for (const rendered of all) {
-    if (rendered.overlay.layer === 'apps' || rendered.overlay.env === env) continue;
-    out.push(...rendered.resources);
+    if (rendered.overlay.env === env) continue;
+    if (rendered.overlay.layer !== 'apps') out.push(...rendered.resources);
+    else if (platformEnv) for (const r of rendered.resources) if (joinedByNamespace(r.id.kind)) out.push(r);
   }
   return out;
 }

@@ -83,6 +83,11 @@ export interface EnvPart {
 
 type Obj = Record<string, unknown>;
 
+/** Whether the rules join objects of this kind by namespace (NAMESPACE_JOINED). */
+export function joinedByNamespace(kind: string): boolean {
+  return NAMESPACE_JOINED.has(kind);
+}
+
 /** Whether the rules look this object up from every namespace (then every group sees it). */
 export function isGlobal(object: Obj): boolean {
   return typeof object.kind === 'string' && GLOBAL_KINDS.has(object.kind);
