@@ -5,34 +5,40 @@
  * default-deny NetworkPolicy), and an object left without one joined nothing. Before, a Route of a directory source
  * deployed to kfm-prod, pointing at kfm-prod's database Service, passed KFM-TM-001.
  *
- * In the namespace of the env the folder is checked under (destinationOf), and only for kinds known to be namespaced: the shipped schemas' kinds, classified in
- * policies/data/scopes.rego (scripts/scopes-gen.mjs). An unknown kind (a CRD's) is left as it is.
+ * In the namespace of the env the folder is checked under (destinationOf), for every kind not known to be cluster-scoped
+ * (the shipped schemas' kinds, classified in policies/data/scopes.rego by scripts/scopes-gen.mjs, and the OpenShift and
+ * ecosystem sets' scope indexes). A kind no shipped schema knows (a CRD's) is placed too, as Argo CD places a
+ * namespaced custom resource: left without a namespace, an HTTPRoute, DeploymentConfig or Rollout of a folder deployed
+ * to kfm-prod joined nothing there, and an HTTPRoute to kfm-prod's database passed KFM-TM-001.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RenderedOverlay } from '../types.js';
 import { packageRoot } from '../util/paths.js';
 import { envInName } from '../discover/env.js';
+import { shippedKindScope } from '../checks/schema/openshift.js';
 
-let namespacedKinds: ReadonlySet<string> | undefined;
+let clusterKinds: ReadonlySet<string> | undefined;
 
-/** The `namespaced` set of the generated scopes document (a fixed format: one quoted kind per line). */
-export function namespacedKindsOf(rego: string): Set<string> {
-  const block = /^namespaced := \{\n([\s\S]*?)\n\}/m.exec(rego);
-  if (!block) throw new Error('policies/data/scopes.rego holds no namespaced set');
+/** A set of the generated scopes document (a fixed format: one quoted kind per line). */
+export function scopeSetOf(rego: string, set: 'namespaced' | 'cluster_scoped'): Set<string> {
+  const block = new RegExp(`^${set} := \\{\\n([\\s\\S]*?)\\n\\}`, 'm').exec(rego);
+  if (!block) throw new Error(`policies/data/scopes.rego holds no ${set} set`);
   return new Set([...block[1].matchAll(/^\t"([^"]+)",$/gm)].map((m) => m[1]));
 }
 
-function namespaced(): ReadonlySet<string> {
-  namespacedKinds ??= namespacedKindsOf(readFileSync(join(packageRoot(), 'policies', 'data', 'scopes.rego'), 'utf8'));
-  return namespacedKinds;
+/** Whether Argo CD would give an object of this kind its destination namespace: any kind not known cluster-scoped. */
+function placed(id: { apiVersion: string; kind: string }): boolean {
+  clusterKinds ??= scopeSetOf(
+    readFileSync(join(packageRoot(), 'policies', 'data', 'scopes.rego'), 'utf8'),
+    'cluster_scoped',
+  );
+  return !clusterKinds.has(id.kind) && shippedKindScope(id.apiVersion, id.kind) !== 'Cluster';
 }
 
 /** Whether any rendered object of a namespaced kind names no namespace (most overlays set one for all). */
 export function lacksNamespace(rendered: RenderedOverlay): boolean {
-  if (!rendered.resources.some((r) => !r.id.namespace)) return false;
-  const kinds = namespaced();
-  return rendered.resources.some((r) => !r.id.namespace && kinds.has(r.id.kind));
+  return rendered.resources.some((r) => !r.id.namespace && placed(r.id));
 }
 
 /**
@@ -63,15 +69,14 @@ export function placeInDestination(
 ): number {
   const ns = destinationOf(namespaces, envOrder);
   if (ns === undefined) return 0;
-  const kinds = namespaced();
-  let placed = 0;
+  let count = 0;
   for (const r of rendered.resources) {
-    if (r.id.namespace || !kinds.has(r.id.kind)) continue;
+    if (r.id.namespace || !placed(r.id)) continue;
     const metadata = r.object.metadata;
     if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) continue;
     // The object only: its id stays as rendered, which is how findings are traced back to their source files.
     (metadata as Record<string, unknown>).namespace = ns;
-    placed++;
+    count++;
   }
-  return placed;
+  return count;
 }

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { namespacedKindsOf, placeInDestination } from '../../src/argo/destination.js';
+import { placeInDestination, scopeSetOf } from '../../src/argo/destination.js';
 import type { RenderedOverlay, Resource } from '../../src/types.js';
 import { repoRoot } from '../helpers.js';
 
@@ -20,18 +20,36 @@ const namespaceOf = (r: Resource): unknown => (r.object.metadata as Record<strin
 
 describe('placeInDestination', () => {
   it('reads the namespaced kinds of the generated scopes document', () => {
-    const kinds = namespacedKindsOf(readFileSync(join(repoRoot, 'policies', 'data', 'scopes.rego'), 'utf8'));
+    const rego = readFileSync(join(repoRoot, 'policies', 'data', 'scopes.rego'), 'utf8');
+    const kinds = scopeSetOf(rego, 'namespaced');
     expect(kinds.has('Route')).toBe(true);
     expect(kinds.has('Deployment')).toBe(true);
     expect(kinds.has('ClusterRole')).toBe(false);
-    expect(kinds.has('Namespace')).toBe(false);
-    expect(() => namespacedKindsOf('package x\n')).toThrow(/no namespaced set/);
+    expect(scopeSetOf(rego, 'cluster_scoped').has('Namespace')).toBe(true);
+    expect(() => scopeSetOf('package x\n', 'cluster_scoped')).toThrow(/no cluster_scoped set/);
   });
 
   it('places namespaced objects without a namespace, and nothing else', () => {
-    const r = rendered(resource('Route'), resource('Service', 'other'), resource('ClusterRole'), resource('Widget'));
+    const r = rendered(resource('Route'), resource('Service', 'other'), resource('ClusterRole'));
     placeInDestination(r, ['kfm-prod', 'kfm-prod'], ENVS);
-    expect(r.resources.map(namespaceOf)).toEqual(['kfm-prod', 'other', undefined, undefined]);
+    expect(r.resources.map(namespaceOf)).toEqual(['kfm-prod', 'other', undefined]);
+  });
+
+  it('custom resources: placed unless a shipped scope index says cluster-scoped (Argo CD places a namespaced CR)', () => {
+    const cr = (apiVersion: string, kind: string): Resource =>
+      ({
+        id: { apiVersion, kind, name: 'x' },
+        object: { apiVersion, kind, metadata: { name: 'x' } },
+      }) as unknown as Resource;
+    const r = rendered(
+      cr('gateway.networking.k8s.io/v1', 'HTTPRoute'),
+      cr('apps.openshift.io/v1', 'DeploymentConfig'),
+      cr('example.com/v1', 'Widget'),
+      cr('machineconfiguration.openshift.io/v1', 'MachineConfig'),
+      cr('gateway.networking.k8s.io/v1', 'GatewayClass'),
+    );
+    placeInDestination(r, ['kfm-prod'], ENVS);
+    expect(r.resources.map(namespaceOf)).toEqual(['kfm-prod', 'kfm-prod', 'kfm-prod', undefined, undefined]);
   });
 
   it('takes the namespace of the strictest env when the Applications disagree', () => {

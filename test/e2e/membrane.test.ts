@@ -542,6 +542,32 @@ spec:
     ]);
   });
 
+  it('custom resources without a namespace go where Argo CD puts them: an HTTPRoute to postgis from an overlay relying on its destination', async () => {
+    const dir = infraWith({
+      'apps/kfm-ui/overlays/prod': {
+        'httproute.yaml': `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: kfm-ui-public
+spec:
+  parentRefs:
+    - name: public-gw
+      namespace: openshift-ingress
+  rules:
+    - backendRefs:
+        - name: postgis
+          port: 5432
+`,
+      },
+    });
+    // The overlay names no namespace: the ApplicationSet's destination (kfm-prod) is where Argo CD applies it.
+    const kfile = join(dir, 'apps/kfm-ui/overlays/prod/kustomization.yaml');
+    writeFileSync(kfile, readFileSync(kfile, 'utf8').replace(/^namespace: kfm-prod\n/m, ''));
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    expect(policyFindings(findings)).toEqual(['KFM-TM-001 apps/kfm-ui/overlays/prod/httproute.yaml']);
+  });
+
   it('no lateral movement: a new app namespace without default-deny ingress fails in prod, warns in dev', async () => {
     const app = (env: string) => ({
       [`apps/kfm-tiles/overlays/${env}`]: {
