@@ -11,11 +11,11 @@ import { join, posix } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/kustomization.js';
 import { parseResources } from '../parse/index.js';
 import type { FindingInput, Overlay, RenderedOverlay, Resource } from '../types.js';
-import { matchesAny } from '../util/glob.js';
 import { runFacts } from '../util/file-facts.js';
 import { toRepoPath } from '../util/paths.js';
 import { overlayForSource, type ArgoDeployment, type ArgoView } from './applications.js';
 import { isThisRepo, type RepoIdentity } from './repo.js';
+import { argoGlobMatch, withinBudget } from './path-match.js';
 import { RENDER_INPUT_UNREADABLE, RENDER_NOT_K8S, RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
 import { readRepoText, REPO_FILE_MAX } from '../util/safe-read.js';
 
@@ -226,6 +226,18 @@ export async function planArgoSources(options: {
     // A `directory:` key makes the source a plain folder whatever the folder holds (Argo CD's ExplicitType: a
     // kustomization there is not built; its raw manifests are applied, patched-away content included).
     const explicitDirectory = source !== undefined && source.directory !== undefined && source.directory !== null;
+    // A pattern past what the matcher evaluates (length, brace alternatives) would match nothing here, while Argo CD
+    // matches it: the files it selects would go unchecked.
+    const patterns = [d.directory?.include, d.directory?.exclude].filter((p): p is string => typeof p === 'string');
+    if (patterns.some((p) => !withinBudget(p, true))) {
+      plan.findings.push({
+        ruleId: RENDER_SOURCE_NOT_EVALUABLE,
+        message: `${d.kind} ${d.name} deploys ${dir} with a directory include/exclude pattern too long or with too many {…} alternatives to evaluate: what it applies is not checked`,
+        file: d.file,
+        line: d.line,
+      });
+      continue;
+    }
     const namespaces = d.namespace ? [d.namespace] : [];
     const where = { file: d.file, line: d.line };
     if (!explicitDirectory) {
@@ -304,11 +316,11 @@ async function listDirectorySource(root: string, dir: string, d: ArgoDeployment)
   )
     .filter((f) => !f.endsWith('/'))
     .filter((f) => !OWN_CACHE_FILE.test(dir === '.' ? f : `${dir}/${f}`));
-  const include = d.directory?.include ? [d.directory.include] : undefined;
-  const exclude = d.directory?.exclude ? [d.directory.exclude] : undefined;
+  const include = d.directory?.include;
+  const exclude = d.directory?.exclude;
   return listed
     .filter((f) => MANIFEST.test(f))
-    .filter((f) => (!include || matchesAny(f, include)) && (!exclude || !matchesAny(f, exclude)))
+    .filter((f) => (!include || argoGlobMatch(include, f)) && (!exclude || !argoGlobMatch(exclude, f)))
     .sort()
     .map((f) => (dir === '.' ? f : `${dir}/${f}`));
 }

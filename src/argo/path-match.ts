@@ -5,6 +5,8 @@
  *
  * `go` is Go's path.Match (git directories): `*`, `?`, `[...]` (`^` negates), `\` escapes, all within one segment.
  * `doublestar` adds `**` across segments (`**\/` = zero or more folders) and `{a,b}` (git files, Argo CD's globbing).
+ * `argoGlobMatch` is Argo CD's util/glob (gobwas/glob without separators: a directory source's include/exclude),
+ * where `*`, `?` and classes match `/` too.
  */
 
 type Token =
@@ -76,7 +78,7 @@ function expandBraces(pattern: string): string[] | undefined {
   return done;
 }
 
-function matchTokens(toks: Token[], path: string): boolean {
+function matchTokens(toks: Token[], path: string, separator = '/'): boolean {
   const memo = new Map<number, boolean>();
   const width = path.length + 1;
   const at = (i: number, j: number): boolean => {
@@ -92,13 +94,13 @@ function matchTokens(toks: Token[], path: string): boolean {
         ok = ch === tok.c && at(i + 1, j + 1);
         break;
       case 'one':
-        ok = ch !== undefined && ch !== '/' && at(i + 1, j + 1);
+        ok = ch !== undefined && ch !== separator && at(i + 1, j + 1);
         break;
       case 'class':
-        ok = ch !== undefined && ch !== '/' && tok.re.test(ch) && at(i + 1, j + 1);
+        ok = ch !== undefined && ch !== separator && tok.re.test(ch) && at(i + 1, j + 1);
         break;
       case 'star':
-        ok = at(i + 1, j) || (ch !== undefined && ch !== '/' && at(i, j + 1));
+        ok = at(i + 1, j) || (ch !== undefined && ch !== separator && at(i, j + 1));
         break;
       case 'globstar':
         ok = at(i + 1, j) || (ch !== undefined && at(i, j + 1));
@@ -139,5 +141,22 @@ export function doublestarMatch(pattern: string, path: string): boolean {
   return alternatives.some((alt) => {
     const toks = tokens(alt, true);
     return toks !== undefined && matchTokens(toks, path);
+  });
+}
+
+/**
+ * Argo CD's glob (util/glob: gobwas/glob compiled without separators), as a directory source's `include`/`exclude`
+ * is matched against each file's path relative to the source folder: `*` and `**` match any run of characters, `/`
+ * included, `?` and classes any one character, `{a,b}` alternatives. Matched with `*` kept within a folder, as
+ * before, `include: "*.yaml"` with `recurse: true` listed no file of a subfolder that Argo CD applies (nor did an
+ * exclude leave out what Argo CD leaves out).
+ */
+export function argoGlobMatch(pattern: string, path: string): boolean {
+  if (pattern.length > MAX_PATTERN) return false;
+  const alternatives = expandBraces(pattern);
+  if (!alternatives) return false;
+  return alternatives.some((alt) => {
+    const toks = tokens(alt, false);
+    return toks !== undefined && matchTokens(toks, path, '');
   });
 }

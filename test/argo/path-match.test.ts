@@ -1,6 +1,6 @@
 /** Git generator path patterns: Go's path.Match and doublestar semantics, and no catastrophic backtracking. */
 import { describe, expect, it } from 'vitest';
-import { doublestarMatch, goPathMatch } from '../../src/argo/path-match.js';
+import { argoGlobMatch, doublestarMatch, goPathMatch } from '../../src/argo/path-match.js';
 
 describe('goPathMatch (git directories)', () => {
   it.each([
@@ -17,6 +17,22 @@ describe('goPathMatch (git directories)', () => {
     ['*/overlays/*', 'kfm-api/overlays/prod', true],
   ])('%s ~ %s → %s', (pattern, path, want) => {
     expect(goPathMatch(pattern, path)).toBe(want);
+  });
+});
+
+describe('argoGlobMatch (a directory source include/exclude: gobwas/glob without separators)', () => {
+  it.each([
+    ['*.yaml', 'sub/deep/route.yaml', true], // `*` crosses folders in Argo CD
+    ['*kustomization.yaml', 'base/kustomization.yaml', true],
+    ['sub/*', 'sub/a/b.yaml', true],
+    ['?.yaml', 'a.yaml', true],
+    ['{*.yaml,*.json}', 'x/y.json', true],
+    ['{*.yaml,*.json}', 'x/y.yml', false],
+    ['[ab].yaml', 'b.yaml', true],
+    ['[!ab].yaml', 'b.yaml', false],
+    ['prod/*.yaml', 'dev/a.yaml', false],
+  ])('%s ~ %s → %s', (pattern, path, want) => {
+    expect(argoGlobMatch(pattern, path)).toBe(want);
   });
 });
 
@@ -38,6 +54,7 @@ describe('doublestarMatch (git files)', () => {
     expect(goPathMatch(`${'*a'.repeat(40)}*b/*`, name)).toBe(false);
     expect(doublestarMatch(`${'**/a*'.repeat(20)}b`, name)).toBe(false);
     expect(doublestarMatch('{a,b}'.repeat(30), 'ab')).toBe(false);
+    expect(argoGlobMatch(`${'*a'.repeat(40)}*b`, name)).toBe(false);
     expect(performance.now() - started).toBeLessThan(2000);
   });
 });

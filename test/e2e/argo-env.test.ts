@@ -65,6 +65,24 @@ describe('Argo CD sources under the env they are deployed to (e2e)', () => {
     expect(await digestFindings(copy.root)).toEqual(['extras/pinned/pod.yaml  prod']);
   }, 120_000);
 
+  it('directory include/exclude are matched as Argo CD does: `*` crosses folders', async () => {
+    // recurse + include "*.yaml" applies sub/pod.yaml too; exclude "*skip.yaml" drops sub/deep/skip.yaml.
+    const dir = join(copy.root, 'extras', 'globbed');
+    mkdirSync(join(dir, 'sub', 'deep'), { recursive: true });
+    writeFileSync(join(dir, 'sub', 'pod.yaml'), POD);
+    writeFileSync(join(dir, 'sub', 'deep', 'skip.yaml'), POD);
+    const raw = [
+      '    directory:',
+      '      recurse: true',
+      "      include: '*.yaml'",
+      "      exclude: '*skip.yaml'",
+    ].join('\n');
+    addToController(copy.root, {
+      'application-globbed.yaml': application('globbed', 'infra/gitops/extras/globbed', raw, prod),
+    });
+    expect(await digestFindings(copy.root)).toEqual(['extras/globbed/sub/pod.yaml  prod']);
+  }, 120_000);
+
   it('objects of a deployed folder that name no namespace are in the destination namespace (a Route to the database)', async () => {
     mkdirSync(join(copy.root, 'extras', 'public'), { recursive: true });
     writeFileSync(join(copy.root, 'extras', 'public', 'route.yaml'), ROUTE);
