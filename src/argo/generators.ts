@@ -8,7 +8,7 @@
  * pull requests, another repository's tree) is returned as not evaluable, never guessed.
  */
 import { yamlModule } from '../util/yaml-lazy.js';
-import { doublestarMatch, goPathMatch, withinBudget } from './path-match.js';
+import { doublestarMatch, gitPathspecMatch, goPathMatch, withinBudget } from './path-match.js';
 import { isThisRepo, type RepoIdentity } from './repo.js';
 
 export type Params = Record<string, string>;
@@ -138,14 +138,24 @@ async function evaluateGit(git: Record<string, unknown>, ctx: GeneratorContext):
   };
   if (directories.length > 0) {
     // Argo CD lists every folder of the repository except hidden ones and matches each with Go's path.Match.
-    const candidates = repoPaths(tree.dirs, directories, ctx.identity.prefix, goPathMatch, true);
+    const candidates = repoPaths(
+      tree.dirs,
+      directories,
+      ctx.identity.prefix,
+      { include: goPathMatch, exclude: goPathMatch },
+      true,
+    );
     for (const dir of candidates)
       if (!add(pathParams(dir.repo, false, prefixParam, ctx.goTemplate)))
         return { unevaluable: 'git (too many elements)' };
     return { elements: out };
   }
-  // Files: doublestar globs (Argo CD's git file globbing), sorted; each file holds one object or a list of them.
-  const matched = repoPaths(tree.files, files, ctx.identity.prefix, doublestarMatch, false);
+  // Files: Argo CD lists them with git's pathspec (`*` crosses folders) by default, with doublestar globs when the
+  // controller enables its new globbing: which one is the cluster's setting, so a file either selects is read, and
+  // only one both exclude is left out (a parameter file only the other selects made an Application nothing checked).
+  const either = (p: string, path: string): boolean => doublestarMatch(p, path) || gitPathspecMatch(p, path);
+  const both = (p: string, path: string): boolean => doublestarMatch(p, path) && gitPathspecMatch(p, path);
+  const matched = repoPaths(tree.files, files, ctx.identity.prefix, { include: either, exclude: both }, false);
   for (const repoFile of matched) {
     ctx.inputs?.add(repoFile.rootRel);
     const text = await tree.read(repoFile.rootRel);
@@ -177,7 +187,7 @@ function repoPaths(
   entries: readonly string[],
   patterns: PathPattern[],
   prefix: string | undefined,
-  match: (pattern: string, path: string) => boolean,
+  match: { include: (pattern: string, path: string) => boolean; exclude: (pattern: string, path: string) => boolean },
   withRoot: boolean,
 ): RepoPath[] {
   const includes = patterns.filter((p) => !p.exclude).map((p) => p.path);
@@ -185,7 +195,9 @@ function repoPaths(
   const at = (pre: string): RepoPath[] => {
     const all = entries.map((e) => ({ repo: pre === '' ? e : `${pre}/${e}`, rootRel: e }));
     if (withRoot && pre !== '') all.unshift({ repo: pre, rootRel: '.' });
-    return all.filter((e) => includes.some((p) => match(p, e.repo)) && !excludes.some((p) => match(p, e.repo)));
+    return all.filter(
+      (e) => includes.some((p) => match.include(p, e.repo)) && !excludes.some((p) => match.exclude(p, e.repo)),
+    );
   };
   let found: RepoPath[] = [];
   if (prefix !== undefined) found = at(prefix);

@@ -160,3 +160,16 @@ export function argoGlobMatch(pattern: string, path: string): boolean {
     return toks !== undefined && matchTokens(toks, path, '');
   });
 }
+
+/**
+ * Git's pathspec match without magic (`git ls-files -- <pattern>`, how Argo CD's git files generator lists files
+ * unless the controller enables its newer doublestar globbing): wildmatch without WM_PATHNAME, so `*` and `?` match
+ * `/` too; no `{a,b}`; a pattern without wildcards also matches everything under the folder it names.
+ */
+export function gitPathspecMatch(pattern: string, path: string): boolean {
+  if (pattern.length > MAX_PATTERN) return false;
+  const clean = pattern.replace(/\/+$/, '');
+  if (!/[*?[\\]/.test(clean)) return path === clean || path.startsWith(`${clean}/`);
+  const toks = tokens(clean, false);
+  return toks !== undefined && matchTokens(toks, path, '');
+}

@@ -196,6 +196,27 @@ describe('git files generator', () => {
     ]);
   });
 
+  it("git files: a file either Argo CD globbing selects is read (git's pathspec `*` crosses folders), excluded only when both exclude it", async () => {
+    const gen = [
+      '    - git:',
+      `        repoURL: ${THIS}`,
+      '        files:',
+      "          - path: 'cfg/*.json'",
+      "          - path: 'cfg/*/skip.json'",
+      '            exclude: true',
+    ].join('\n');
+    const root = tree({
+      'cfg/top.json': JSON.stringify({ overlay: 'apps/top' }),
+      'cfg/deep/hidden.json': JSON.stringify({ overlay: 'apps/hidden' }),
+      'cfg/deep/skip.json': JSON.stringify({ overlay: 'apps/skip' }),
+      'cfg/a/b/skip.json': JSON.stringify({ overlay: 'apps/kept' }),
+      'set.yaml': appset(gen, '{{overlay}}'),
+    });
+    const got = await paths(root);
+    expect(got.unevaluable).toEqual([]);
+    expect(got.paths).toEqual(['apps/hidden', 'apps/kept', 'apps/top']);
+  });
+
   it('refuses a parameter file that is not an object or a list of objects (Argo CD would fail the set)', async () => {
     const gen = ['    - git:', `        repoURL: ${THIS}`, '        files:', '          - path: cfg/*.yaml'].join('\n');
     const root = tree({ 'cfg/a.yaml': 'just a string\n', 'set.yaml': appset(gen, '{{x}}') });

@@ -1,6 +1,6 @@
 /** Git generator path patterns: Go's path.Match and doublestar semantics, and no catastrophic backtracking. */
 import { describe, expect, it } from 'vitest';
-import { argoGlobMatch, doublestarMatch, goPathMatch } from '../../src/argo/path-match.js';
+import { argoGlobMatch, doublestarMatch, gitPathspecMatch, goPathMatch } from '../../src/argo/path-match.js';
 
 describe('goPathMatch (git directories)', () => {
   it.each([
@@ -33,6 +33,19 @@ describe('argoGlobMatch (a directory source include/exclude: gobwas/glob without
     ['prod/*.yaml', 'dev/a.yaml', false],
   ])('%s ~ %s → %s', (pattern, path, want) => {
     expect(argoGlobMatch(pattern, path)).toBe(want);
+  });
+});
+
+describe("gitPathspecMatch (git ls-files pathspec: Argo CD's default git files listing)", () => {
+  it.each([
+    ['cfg/*.json', 'cfg/deep/x.json', true],
+    ['cfg/?/x.json', 'cfg/a/x.json', true],
+    ['cfg', 'cfg/a/x.json', true], // a folder named without wildcards: everything under it
+    ['cfg/x.json', 'cfg/x.json', true],
+    ['cfg/{a,b}.json', 'cfg/a.json', false], // no braces in git pathspecs
+    ['cfg/*.json', 'other/x.json', false],
+  ])('%s ~ %s → %s', (pattern, path, want) => {
+    expect(gitPathspecMatch(pattern, path)).toBe(want);
   });
 });
 
