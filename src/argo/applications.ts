@@ -21,6 +21,7 @@ import { ArgoViewMemo } from './view-memo.js';
 import { documentBounds, oversizedDocument } from '../parse/budget.js';
 import { readBlockDocument, type LinedDocument } from './block-lines.js';
 import { bomText, readRepoText, REPO_FILE_MAX } from '../util/safe-read.js';
+import { RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
 
 export interface ArgoDeployment {
   /** `spec.source.path` as written (relative to the Git repository top), parameters substituted. */
@@ -55,6 +56,9 @@ export interface ArgoUnevaluable {
   name: string;
   /** The generator (an ApplicationSet), or why the manifest was not read. */
   generator: string;
+  /** A finding of its own instead of "not evaluable" (directory.ts): the rule and what it says. */
+  ruleId?: string;
+  message?: string;
   file: string;
   line: number;
 }
@@ -512,8 +516,22 @@ export async function addArgoObject(
       }
       const override = generatorTemplate(g);
       const template = override ? mergeTemplate(spec.template, override) : spec.template;
+      let projectJudged = false;
       for (const params of evaluated.elements) {
         const rendered = substitute(isObject(template) ? template.spec : undefined, params, goTemplate);
+        if (!projectJudged) {
+          const finding = generatedProject(name, template, rendered, isObject(g) && 'list' in g);
+          if (finding) {
+            view.unevaluable.push({
+              ...finding,
+              kind: 'ApplicationSet',
+              name,
+              file,
+              line: lineOf(['spec', 'template', 'spec', 'project']),
+            });
+            projectJudged = true;
+          }
+        }
         const meta = isObject(template) && isObject(template.metadata) ? template.metadata : {};
         const appName = substitute(meta.name, params, goTemplate);
         for (const d of sourcesOf(rendered))
@@ -530,6 +548,37 @@ export async function addArgoObject(
     }
   }
   return readsRepo;
+}
+
+/**
+ * The AppProject of a generated Application, when it is set by the generator's parameters: one kfm-gitops cannot
+ * evaluate (a Go template function: `{{ "" }}`, `{{ .project | default "default" }}`) is not checked, and says so;
+ * one that evaluates to the default project (empty means default) is KFM-ARGO-003, as the policy reports for a list
+ * generator's elements (so a list generator is left to it). Before, either passed: the policy substitutes only list
+ * elements and plain `{{key}}` tags, and the default project allows every repository, destination and kind.
+ */
+function generatedProject(
+  name: string,
+  template: unknown,
+  rendered: unknown,
+  fromList: boolean,
+): { generator: string; ruleId: string; message: string } | undefined {
+  const raw = isObject(template) && isObject(template.spec) ? template.spec.project : undefined;
+  if (typeof raw !== 'string' || !raw.includes('{{')) return undefined;
+  const project = isObject(rendered) ? rendered.project : undefined;
+  if (typeof project !== 'string' || project.includes('{{'))
+    return {
+      generator: 'project',
+      ruleId: RENDER_SOURCE_NOT_EVALUABLE,
+      message: `ApplicationSet ${name}: the AppProject of the Applications it makes is a template expression kfm-gitops does not evaluate; which project (and so which guardrails) they get is not checked`,
+    };
+  if ((project === '' || project === 'default') && !fromList)
+    return {
+      generator: 'project',
+      ruleId: 'KFM-ARGO-003',
+      message: `ApplicationSet ${name} generates an Application in the default AppProject (template project ${raw} with generator parameters giving "${project}")`,
+    };
+  return undefined;
 }
 
 /**

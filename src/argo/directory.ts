@@ -159,11 +159,12 @@ export async function planArgoSources(options: {
   >();
   for (const u of view.unevaluable)
     plan.findings.push({
-      ruleId: RENDER_SOURCE_NOT_EVALUABLE,
+      ruleId: u.ruleId ?? RENDER_SOURCE_NOT_EVALUABLE,
       message:
-        u.kind === 'Manifest'
+        u.message ??
+        (u.kind === 'Manifest'
           ? `${u.file}: ${u.generator}; what Argo CD would deploy from it is not checked`
-          : `ApplicationSet ${u.name}: the ${u.generator} generator depends on what is not in the repository or cannot be evaluated; the Applications it makes are not checked`,
+          : `ApplicationSet ${u.name}: the ${u.generator} generator depends on what is not in the repository or cannot be evaluated; the Applications it makes are not checked`),
       file: u.file,
       line: u.line,
     });

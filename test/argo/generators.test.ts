@@ -217,6 +217,31 @@ describe('git files generator', () => {
     expect(got.paths).toEqual(['apps/hidden', 'apps/kept', 'apps/top']);
   });
 
+  it('a generated AppProject: a Go template function is not evaluable, git parameters giving the default project are KFM-ARGO-003', async () => {
+    const withProject = (text: string, project: string): string =>
+      text.replace('      project: default', `      project: '${project}'`);
+    const gitFiles = [
+      '    - git:',
+      `        repoURL: ${THIS}`,
+      '        files:',
+      "          - path: 'cfg/*.json'",
+    ].join('\n');
+    const list = ['    - list:', '        elements:', '          - {p: default, overlay: apps/l}'].join('\n');
+    const root = tree({
+      'cfg/a.json': JSON.stringify({ overlay: 'apps/a', p: 'kfm-apps' }),
+      'cfg/b.json': JSON.stringify({ overlay: 'apps/b', p: 'default' }),
+      'gofn.yaml': withProject(appset(gitFiles, '{{.overlay}}', '  goTemplate: true'), '{{ "" }}'),
+      'git.yaml': withProject(appset(gitFiles, '{{overlay}}').replace('name: set', 'name: git'), '{{p}}'),
+      'list.yaml': withProject(appset(list, '{{overlay}}').replace('name: set', 'name: list'), '{{p}}'),
+    });
+    const got = await paths(root);
+    expect(got.unevaluable.map((u) => [u.file, u.ruleId, u.line])).toEqual([
+      ['git.yaml', 'KFM-ARGO-003', 15],
+      ['gofn.yaml', 'KFM-RENDER-024', 16],
+    ]);
+    expect(got.unevaluable.map((u) => u.message).join('\n')).toContain('giving "default"');
+  });
+
   it('refuses a parameter file that is not an object or a list of objects (Argo CD would fail the set)', async () => {
     const gen = ['    - git:', `        repoURL: ${THIS}`, '        files:', '          - path: cfg/*.yaml'].join('\n');
     const root = tree({ 'cfg/a.yaml': 'just a string\n', 'set.yaml': appset(gen, '{{x}}') });
