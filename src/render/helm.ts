@@ -14,6 +14,7 @@ import { isRemoteRef } from '../discover/kustomization-parse.js';
 import { toRepoPath } from '../util/paths.js';
 import { execCapture } from './exec.js';
 import { resolveHelm } from './resolve.js';
+import { shippedApiVersions } from '../checks/schema/openshift.js';
 
 export type HelmSourceOutcome =
   | { ok: true; text: string; chart: string }
@@ -52,6 +53,7 @@ export function inside(root: string, abs: string): string | undefined {
 export function helmTemplateArgs(
   app: unknown,
   root: string,
+  clusterApiVersions: readonly string[] = shippedApiVersions(),
 ):
   | { args: string[]; chartDir: string; inline?: string }
   | { reason: 'remote' | 'outside-root' | 'invalid'; message: string } {
@@ -95,8 +97,13 @@ export function helmTemplateArgs(
   if (namespace) args.push('--namespace', namespace);
   if (helm.skipCrds === true) args.splice(args.indexOf('--include-crds'), 1);
   if (str(helm.kubeVersion)) args.push('--kube-version', str(helm.kubeVersion)!);
-  for (const v of Array.isArray(helm.apiVersions) ? helm.apiVersions : [])
-    if (str(v)) args.push('--api-versions', v as string);
+  // Argo CD passes the destination cluster's API versions unless the source names its own. Without them a chart's
+  // `.Capabilities.APIVersions.Has "route.openshift.io/v1/Route"` branch (a Route to the database) rendered nothing
+  // here while Argo CD on OpenShift applies it: the chart is rendered as for a cluster serving every shipped kind.
+  const own = (Array.isArray(helm.apiVersions) ? helm.apiVersions : []).filter(
+    (v): v is string => str(v) !== undefined,
+  );
+  for (const v of own.length > 0 ? own : clusterApiVersions) args.push('--api-versions', v);
   for (const f of Array.isArray(helm.valueFiles) ? helm.valueFiles : []) {
     const file = str(f);
     if (!file) continue;

@@ -44,7 +44,14 @@ describe('renderHelmSource', () => {
     expect(r.text).toMatch(/replicas: 4\n/); // values over the chart default
     expect(r.text).toMatch(/greeting: "a,b"/); // the parameter over values and valueFiles; the comma kept
     expect(r.text).toMatch(/containerPort: 9090/);
-    expect(r.text).not.toContain('monitoring');
+    // No apiVersions of its own: rendered as for a cluster serving every shipped kind, as Argo CD passes the cluster's.
+    expect(r.text).toMatch(/monitoring: "on"/);
+  });
+
+  it("the Application's own apiVersions replace the cluster's (a capability it does not name is absent)", async () => {
+    const r = await renderHelmSource(app({ path: chartPath, helm: { apiVersions: ['apps/v1'] } }), root, { helm });
+    expect(r.ok).toBe(true);
+    expect(r.ok && r.text).not.toContain('monitoring');
   });
 
   it('valuesObject wins over values; only valueFiles when nothing else is given', async () => {

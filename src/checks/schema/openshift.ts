@@ -138,6 +138,26 @@ export function shippedGeneratedSets(): GeneratedSchemaSet[] {
   return [shippedOpenShiftSet(), shippedEcosystemSet()];
 }
 
+/**
+ * The API versions a cluster serving every shipped OpenShift and ecosystem kind announces, in Helm's two spellings
+ * (`group/version` and `group/version/Kind`; list kinds left out): what `helm template --api-versions` gets for a
+ * chart of an Argo CD Application that names none (render/helm.ts). Sorted, computed once.
+ */
+export function shippedApiVersions(): readonly string[] {
+  if (apiVersions) return apiVersions;
+  const out = new Set<string>();
+  for (const set of shippedGeneratedSets()) {
+    const scope = set.scope()?.scope ?? {};
+    for (const [apiVersion, kinds] of Object.entries(scope)) {
+      out.add(apiVersion);
+      for (const kind of Object.keys(kinds)) if (!kind.endsWith('List')) out.add(`${apiVersion}/${kind}`);
+    }
+  }
+  apiVersions = [...out].sort();
+  return apiVersions;
+}
+let apiVersions: string[] | undefined;
+
 /** `Namespaced` / `Cluster` for a kind the shipped sets know (policy checks use it for cluster scope). */
 export function shippedKindScope(apiVersion: string, kind: string): 'Namespaced' | 'Cluster' | undefined {
   for (const set of shippedGeneratedSets()) {
