@@ -38,10 +38,11 @@ import {
   type RunFacts,
 } from './run/whole-run.js';
 import type { Selector } from './select/types.js';
-import { namespaceSiblings, overlayNamespace } from './select/siblings.js';
+import { namespaceJoiners, namespaceSiblings, overlayNamespace, platformOverlays } from './select/siblings.js';
+import { namespaceKeys } from './checks/policy/partition.js';
 import { GATE_WEAKENED } from './rules/config.js';
 import { RENDER_ENV_UNPLACED } from './rules/render.js';
-import type { ChangeHistory, Check, FindingInput, Overlay, Report } from './types.js';
+import type { ChangeHistory, Check, FindingInput, Overlay, RenderedOverlay, Report } from './types.js';
 import { mapPool } from './util/pool.js';
 import { runFacts, withRunFacts } from './util/file-facts.js';
 import { collectNow } from './util/heap.js';
@@ -110,19 +111,27 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
   let overlays = early ? defined.overlays : (await discovering).overlays;
   let skipped: { path: string; reason: string }[] = [];
   let files: string[] | undefined;
+  // A changed-only run: what its changed overlays' objects turn out to join is checked once they rendered.
+  let joins: { all: Overlay[]; changed: Set<string>; namespaceOf: (o: Overlay) => string | undefined } | undefined;
   if (options.select) {
     const all = overlays;
     const sel = await options.select(overlays, walk);
     ({ keep: overlays, skipped, files } = sel);
     if (files !== undefined) {
-      // A changed-only run checks the unchanged overlays its changed ones can join by namespace too (siblings.ts).
+      // A changed-only run checks the unchanged overlays its changed ones can join by namespace too, and the platform
+      // overlays, every env's context (siblings.ts).
       const placed = await discovering;
       const namespaceOf = overlayNamespace(
         defined.namespaces,
         placed.destinations,
         options.config.envOrder ?? DEFAULT_ENV_ORDER,
       );
-      const add = new Set(namespaceSiblings(overlays, all, namespaceOf).map((o) => o.path));
+      joins = { all, changed: new Set(overlays.map((o) => o.path)), namespaceOf };
+      const add = new Set(
+        [...namespaceSiblings(overlays, all, namespaceOf), ...(overlays.length > 0 ? platformOverlays(all) : [])].map(
+          (o) => o.path,
+        ),
+      );
       if (add.size > 0) {
         const kept = new Set(overlays.map((o) => o.path));
         overlays = all.filter((o) => kept.has(o.path) || add.has(o.path));
@@ -202,40 +211,53 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
   // Discovery that fails while the renders run (they started early) stops them: no more overlays are sent.
   let failedDiscovery: unknown;
   discovering.catch((err: unknown) => (failedDiscovery = err ?? new Error('discovery failed')));
-  const rendered = await mapPool(
-    overlays,
-    options.renderer.lanes ?? options.concurrency,
-    async (overlay) => {
-      if (failedDiscovery !== undefined) throw failedDiscovery;
-      const found: FindingInput[] = [];
-      const r = await renderOverlay(overlay, { ...options, walk }, (f) => found.push(f));
-      // Objects without a namespace go where Argo CD puts them, before any check observes them: this waits for the
-      // Argo CD view (read while the workers render), and only for an overlay that has such objects.
-      if (lacksNamespace(r)) {
-        const placed = await discovering.catch(() => undefined);
-        if (placed)
-          placeInDestination(
-            r,
-            placed.destinations.get(overlay.path) ?? [],
-            options.config.envOrder ?? DEFAULT_ENV_ORDER,
-          );
-      }
-      firstRendered();
-      releaseRenderedText(r);
-      const parsed = r.resources;
-      if (unpacked + parsed.length > keepUnpacked) packs.pack(r);
-      else unpacked += parsed.length;
-      for (const f of onShells(found, parsed, r.resources)) collector.add(f);
-      // Every Secret value is known to the redactor before any finding is formatted (the objects are still cached).
-      collector.redactor.addObjects(r.resources.map((res) => res.object));
-      head.observe(r);
-      done++;
-      if (r.status !== 'ok') failed++;
-      options.onProgress?.({ done, total: overlays.length, overlay: overlay.path, failed });
-      return r;
-    },
-    renderOrder(overlays, defined.namespaces),
-  );
+  let total = overlays.length;
+  const renderOne = async (overlay: Overlay): Promise<RenderedOverlay> => {
+    if (failedDiscovery !== undefined) throw failedDiscovery;
+    const found: FindingInput[] = [];
+    const r = await renderOverlay(overlay, { ...options, walk }, (f) => found.push(f));
+    // Objects without a namespace go where Argo CD puts them, before any check observes them: this waits for the
+    // Argo CD view (read while the workers render), and only for an overlay that has such objects.
+    if (lacksNamespace(r)) {
+      const placed = await discovering.catch(() => undefined);
+      if (placed)
+        placeInDestination(
+          r,
+          placed.destinations.get(overlay.path) ?? [],
+          options.config.envOrder ?? DEFAULT_ENV_ORDER,
+        );
+    }
+    firstRendered();
+    releaseRenderedText(r);
+    const parsed = r.resources;
+    if (unpacked + parsed.length > keepUnpacked) packs.pack(r);
+    else unpacked += parsed.length;
+    for (const f of onShells(found, parsed, r.resources)) collector.add(f);
+    // Every Secret value is known to the redactor before any finding is formatted (the objects are still cached).
+    collector.redactor.addObjects(r.resources.map((res) => res.object));
+    head.observe(r);
+    done++;
+    if (r.status !== 'ok') failed++;
+    options.onProgress?.({ done, total, overlay: overlay.path, failed });
+    return r;
+  };
+  const lanes = options.renderer.lanes ?? options.concurrency;
+  const rendered = await mapPool(overlays, lanes, renderOne, renderOrder(overlays, defined.namespaces));
+  if (joins) {
+    // The namespaces the changed overlays' objects name, and the overlays deploying there that were not rendered.
+    const named = new Set<string>();
+    for (const r of rendered)
+      if (joins.changed.has(r.overlay.path))
+        for (const res of r.resources) for (const key of namespaceKeys(res.object)) named.add(key);
+    const extra = namespaceJoiners(named, joins.all, new Set(rendered.map((r) => r.overlay.path)), joins.namespaceOf);
+    if (extra.length > 0) {
+      for (const o of extra) overlayMap.set(o.path, o);
+      const added = new Set(extra.map((o) => o.path));
+      skipped = skipped.filter((s) => !added.has(s.path));
+      total += extra.length;
+      rendered.push(...(await mapPool(extra, lanes, renderOne, renderOrder(extra, defined.namespaces))));
+    }
+  }
   firstRendered(); // no overlay rendered: the checks load now
   if (options.signal?.aborted) throw new Error('interrupted');
   // The renders' garbage goes before the Argo CD checks (or a narrowed run's memo save) add theirs: on the

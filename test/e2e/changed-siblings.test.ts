@@ -38,4 +38,39 @@ describe('changed-only runs and cross-overlay rules (e2e)', () => {
     expect(report.overlays.map((o) => o.path)).toContain('apps/postgis/overlays/prod');
     expect(r.code).toBe(1);
   }, 120_000);
+  it('a platform overlay opening kfm-prod (an allow-all NetworkPolicy in core/baseline) fails the changed-only run', async () => {
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    const file = join(copy.root, 'core', 'baseline', 'default-deny-ingress.yaml');
+    writeFileSync(
+      file,
+      `${readFileSync(file, 'utf8')}---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-all\n  namespace: kfm-prod\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n  ingress:\n    - {}\n`,
+    );
+    const r = await runCli(['check', 'infra/gitops', '--changed-since', 'HEAD', '--format', 'json'], {
+      cwd: copy.top,
+    });
+    const report = JSON.parse(r.stdout) as { findings: Found[]; overlays: { path: string }[] };
+    expect(report.findings.map((f) => [f.ruleId, f.file])).toEqual([
+      ['KFM-TM-004', 'core/baseline/default-deny-ingress.yaml'],
+    ]);
+    // The stores of kfm-prod were rendered because the changed overlay's objects name that namespace.
+    expect(report.overlays.map((o) => o.path)).toContain('apps/postgis/overlays/prod');
+    expect(r.code).toBe(1);
+  }, 120_000);
+
+  it("an app overlay change renders the platform overlays, every env's context", async () => {
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    const kfile = join(copy.root, 'apps', 'kfm-ui', 'overlays', 'prod', 'kustomization.yaml');
+    writeFileSync(kfile, `${readFileSync(kfile, 'utf8')}\n# touched\n`);
+    const r = await runCli(['check', 'infra/gitops', '--changed-since', 'HEAD', '--format', 'json'], {
+      cwd: copy.top,
+    });
+    const report = JSON.parse(r.stdout) as { findings: Found[]; overlays: { path: string }[] };
+    expect(report.overlays.map((o) => o.path)).toEqual(
+      expect.arrayContaining(['core/baseline', 'bootstrap/overlays/default', 'apps/kfm-ui/overlays/prod']),
+    );
+    expect(report.overlays.map((o) => o.path)).not.toContain('apps/kfm-ui/overlays/dev');
+    expect(r.code).toBe(0);
+  }, 120_000);
 });

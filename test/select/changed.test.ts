@@ -176,14 +176,15 @@ describe.skipIf(!existsSync(kustomizeBin))('check --changed-since (CLI, real kus
     repo.touch('components/probes/patch.yaml');
     const r = await cli(['check', repo.dir, '--changed-since', 'HEAD', '--format', 'json', '--no-cache']);
     const report = JSON.parse(r.stdout);
+    // The platform overlay is checked too: it is every env's context (src/select/siblings.ts).
     expect(report.overlays.map((o: { path: string }) => o.path)).toEqual([
       'apps/api/overlays/prod',
       'apps/web/overlays/prod',
+      'core/namespaces',
     ]);
     expect(report.skipped).toEqual([
       { path: 'apps/api/overlays/dev', reason: 'no input changed since HEAD' },
       { path: 'apps/web/overlays/dev', reason: 'no input changed since HEAD' },
-      { path: 'core/namespaces', reason: 'no input changed since HEAD' },
     ]);
     // stderr says which overlays it checked and which changed file reached them; skipped ones only with --verbose.
     expect(r.stderr).toContain('kfm-gitops: checking 2 of 5 overlays (changed since HEAD)');
@@ -223,6 +224,7 @@ describe.skipIf(!existsSync(kustomizeBin))('check --changed-since (CLI, real kus
     expect(strip(touched.stdout).overlays.map((o: { path: string }) => o.path)).toEqual([
       'apps/api/overlays/prod',
       'apps/web/overlays/prod',
+      'core/namespaces',
     ]);
   });
 
