@@ -82,13 +82,19 @@ export function resolveSource(
   identity: RepoIdentity,
   sourcePath: string,
 ): { dir: string } | { outside: string } | { missing: true } {
+  // Argo CD joins the path to the checkout and cleans it (util/io/path): `a/b/../c` is `a/c`; only a path that then
+  // leaves the repository is refused. Left as written, `overlays/prod/../../base` named no folder and was skipped.
+  const segments: string[] = [];
+  for (const s of sourcePath.split('/')) {
+    if (s === '' || s === '.') continue;
+    if (s !== '..') segments.push(s);
+    else if (segments.pop() === undefined) return { missing: true }; // leaves the repository
+  }
+  const rel = segments.join('/');
   if (identity.prefix === undefined || identity.top === undefined) {
-    const dir = folderForSource(root, sourcePath);
+    const dir = folderForSource(root, rel);
     return dir === undefined ? { missing: true } : { dir };
   }
-  const segments = sourcePath.split('/').filter((s) => s !== '' && s !== '.');
-  if (segments.some((s) => s === '..')) return { missing: true }; // Argo CD refuses paths leaving the repository
-  const rel = segments.join('/');
   const prefix = identity.prefix;
   const inRoot =
     prefix === ''
