@@ -57,6 +57,51 @@ describe('secrets scan --history <base> (issue 16)', () => {
     expect(c.code).toBe(0);
   });
 
+  it('binary blobs (a key store, UTF-16 text without a BOM), oversize files and a token inside a block scalar count too', async () => {
+    const token = `ghp_${g.alnum(36)}`;
+    const root = await repo({
+      'ci/pipeline.yaml': 'ci:\n  script: |\n    echo build\n    echo test\n',
+      'kfm-gitops.yaml': 'secrets:\n  maxFileBytes: 4096\n',
+    });
+    sh(root, 'init', '-q', '-b', 'main');
+    sh(root, 'add', '-A');
+    sh(root, 'commit', '-qm', 'base');
+    sh(root, 'checkout', '-qb', 'feature');
+    await writeFile(join(root, 'ci/token.txt'), Buffer.from(`token: ${token}\n`, 'utf16le'));
+    await writeFile(
+      join(root, 'ci/release.p12'),
+      Buffer.from([0x30, 0x82, 0x0a, 0x01, 0x02, 0x01, 0x03, 0x30, 0, 0, 1]),
+    );
+    await writeFile(join(root, 'ci/big.txt'), `token: ${token}\n${'x'.repeat(5000)}\n`);
+    await writeFile(
+      join(root, 'ci/pipeline.yaml'),
+      `ci:\n  script: |\n    echo build\n    export GITHUB_TOKEN=${token}\n    echo test\n`,
+    );
+    sh(root, 'add', '-A');
+    sh(root, 'commit', '-qm', 'add');
+    await rm(join(root, 'ci/token.txt'));
+    await rm(join(root, 'ci/release.p12'));
+    await rm(join(root, 'ci/big.txt'));
+    await writeFile(join(root, 'ci/pipeline.yaml'), 'ci:\n  script: |\n    echo build\n    echo test\n');
+    sh(root, 'add', '-A');
+    sh(root, 'commit', '-qm', 'remove');
+
+    const r = await run(root, 'main');
+    expect(r.code).toBe(1);
+    const lines = r.out.trim().split('\n');
+    for (const [file, rule] of [
+      ['ci/token.txt', 'KFM-SEC-030'],
+      ['ci/release.p12', 'KFM-SEC-006'],
+      ['ci/big.txt', 'KFM-SEC-003'],
+      ['ci/pipeline.yaml', 'KFM-SEC-030'],
+    ])
+      expect(
+        lines.some((l) => l.includes(` ${file}`) && l.includes(rule)),
+        `${file} ${rule}\n${r.out}`,
+      ).toBe(true);
+    expect(leakedFragments(r.out + r.err, [token])).toEqual([]);
+  });
+
   it('a base that is not a commit fails with exit 2', async () => {
     const root = await repo({ 'a.txt': 'x\n' });
     sh(root, 'init', '-q');

@@ -13,8 +13,11 @@ import { posix } from 'node:path';
 import { git, gitTopLevel, resolveCommit } from '../../select/git.js';
 import { matchesAny } from '../../util/glob.js';
 import type { SecretsSettings } from './config.js';
-import { decodeText } from './files.js';
-import { applyBaselineTo, prepareScanner, scanOneText, type SecretFinding } from './scan.js';
+import { decodeText, isKeystoreName } from './files.js';
+import { privateKeyKind } from './decode.js';
+import { RULE_KEYSTORE_FILE, RULE_TOO_LARGE, RULE_UNREADABLE } from '../../rules/secrets.js';
+import { ruleTitle } from '../../rules/secret-patterns.js';
+import { applyBaselineTo, prepareScanner, scanOneText, type Scanner, type SecretFinding } from './scan.js';
 
 export interface HistoryScanOptions {
   root: string;
@@ -30,13 +33,23 @@ export interface HistoryScanResult {
   filesScanned: number;
 }
 
-/** Added line numbers (1-based, at the new side) per file path of one commit's patch. */
+/** Marks a file git shows as binary: it has no lines, every finding in it is the commit's. */
+export const BINARY = 0;
+
+/** Added line numbers (1-based, at the new side) per file path of one commit's patch; BINARY for a binary file. */
 export function addedLines(patch: string): Map<string, Set<number>> {
   const out = new Map<string, Set<number>>();
   let file: string | undefined;
   let next = 0;
   let remaining = 0;
   for (const line of patch.split('\n')) {
+    // A binary file (NULs: a key store, UTF-16 text without a BOM) has no hunks, only this line: it was skipped,
+    // and a key store or a token added in one commit and deleted in the next stayed in the history unreported.
+    const binary = /^Binary files (?:"(?:[^"\\]|\\.)*"|\S+) and ("(?:[^"\\]|\\.)*"|\S+) differ$/.exec(line);
+    if (binary) {
+      if (binary[1] !== '/dev/null') out.set(unquotePath(binary[1]).replace(/^b\//, ''), new Set([BINARY]));
+      continue;
+    }
     if (remaining > 0 && (line.startsWith('+') || line.startsWith('-') || line.startsWith(' '))) {
       if (line.startsWith('+')) {
         if (file !== undefined) out.get(file)!.add(next);
@@ -108,23 +121,64 @@ export async function scanHistory(options: HistoryScanOptions): Promise<HistoryS
       if (rel === undefined) continue; // outside the root
       // secrets.exclude quiets the generic rules only, as in the work-tree scan: known formats are still looked for.
       const excluded = settings.exclude.length > 0 && matchesAny(rel, settings.exclude);
-      const blob = await gitBlob(top, `${commit}:${path}`, options.signal);
-      if (blob === undefined || blob.length > settings.maxFileBytes) continue;
-      const text = decodeText(blob);
-      if (text === undefined) continue;
-      filesScanned++;
       const short = commit.slice(0, 12);
-      const found = excluded
-        ? scanner.scanExcluded(rel, { kind: 'text', text, bytes: blob.length })
-        : scanOneText(scanner, rel, text);
-      for (const f of found) {
-        if (f.line !== undefined && !lines.has(f.line)) continue;
+      const blob = await gitBlob(top, `${commit}:${path}`, options.signal);
+      const note = (f: SecretFinding): void => {
         findings.push({ ...f, message: `${f.message} (added in commit ${short})`, commit: short });
+      };
+      // What the work-tree scan reports of a file it cannot read is reported here too: unread is never clean.
+      if (blob === undefined) {
+        note({
+          ruleId: RULE_UNREADABLE,
+          message: `${ruleTitle(RULE_UNREADABLE)}: git could not read it`,
+          file: rel,
+          fingerprintParts: ['history', short],
+        });
+        continue;
+      }
+      if (blob.length > settings.maxFileBytes) {
+        note({
+          ruleId: RULE_TOO_LARGE,
+          message: `${ruleTitle(RULE_TOO_LARGE)}: ${blob.length} bytes, over secrets.maxFileBytes (${settings.maxFileBytes})`,
+          file: rel,
+          fingerprintParts: ['too-large', short],
+        });
+        continue;
+      }
+      filesScanned++;
+      const found = scanBlob(scanner, rel, blob, excluded);
+      // A credential is the commit's when it sits on a line the commit added, or when the file held no such value
+      // before it: one written inside a block scalar is reported on the key's line, which the commit did not add.
+      const before = lines.has(BINARY) ? undefined : await gitBlob(top, `${commit}^:${path}`, options.signal);
+      const known = new Set(before ? scanBlob(scanner, rel, before, excluded).map((f) => f.secretHash) : []);
+      for (const f of found) {
+        const added = lines.has(BINARY) || f.line === undefined || lines.has(f.line);
+        if (added || (f.secretHash !== undefined && !known.has(f.secretHash))) note(f);
       }
     }
   }
   applyBaselineTo(findings, root, baselinePath, baseline);
   return { findings, commits: commits.length, filesScanned };
+}
+
+/** Findings in one version of a file, text or binary, as the work-tree scan reads it. */
+function scanBlob(scanner: Scanner, rel: string, blob: Buffer, excluded: boolean): SecretFinding[] {
+  const text = decodeText(blob);
+  if (text !== undefined)
+    return excluded
+      ? scanner.scanExcluded(rel, { kind: 'text', text, bytes: blob.length })
+      : scanOneText(scanner, rel, text);
+  const key = privateKeyKind(blob.subarray(0, 8192));
+  if (key !== undefined || isKeystoreName(rel))
+    return [
+      {
+        ruleId: RULE_KEYSTORE_FILE,
+        message: `${ruleTitle(RULE_KEYSTORE_FILE)}: ${key ?? 'binary key store'} (${blob.length} bytes)`,
+        file: rel,
+        fingerprintParts: ['keystore'],
+      },
+    ];
+  return scanner.scanBinary(rel, blob, excluded ? { skipGeneric: true } : {});
 }
 
 /**
