@@ -642,4 +642,34 @@ spec:
     expect(text).toContain('### Trust membrane: env dev');
     expect(text).toContain('```mermaid\nflowchart LR');
   });
+
+  it('a store NetworkPolicy peer whose namespaceSelector excludes a few namespaces (NotIn) admits all the others', async () => {
+    const dir = infraWith({
+      'apps/postgis/base': {
+        'np-not-in.yaml': `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: postgis-allow-api-anywhere
+spec:
+  podSelector:
+    matchLabels:
+      app.kubernetes.io/name: postgis
+  policyTypes: [Ingress]
+  ingress:
+    - from:
+        - podSelector:
+            matchLabels:
+              kfm.dev/governed-api: "true"
+          namespaceSelector:
+            matchExpressions:
+              - key: kubernetes.io/metadata.name
+                operator: NotIn
+                values: [kube-system]
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    expect(policyFindings(findings)).toEqual(['KFM-TM-004 apps/postgis/base/np-not-in.yaml']);
+  });
 });
