@@ -672,4 +672,49 @@ spec:
     expect(code).toBe(1);
     expect(policyFindings(findings)).toEqual(['KFM-TM-004 apps/postgis/base/np-not-in.yaml']);
   });
+
+  it('AppProject guardrails: glob source namespaces, `*` namespaced and cluster kinds on a platform project; app quotas', async () => {
+    const dir = infraWith({
+      'components/argocdproj': {
+        'appproject-platform-open.yaml': `apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata:
+  name: kfm-platform-extra
+  namespace: openshift-gitops
+spec:
+  sourceRepos:
+    - https://git.example.org/kfm/kfm.git
+  sourceNamespaces:
+    - "*"
+  destinations:
+    - server: https://kubernetes.default.svc
+      namespace: kfm-prod
+  clusterResourceWhitelist:
+    - group: "*"
+      kind: "*"
+  namespaceResourceWhitelist:
+    - group: "*"
+      kind: "*"
+`,
+      },
+      'apps/kfm-ui/base': {
+        'resourcequota.yaml': `apiVersion: v1
+kind: ResourceQuota
+metadata:
+  name: kfm-ui-more
+spec:
+  hard:
+    pods: "1000"
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    expect(policyFindings(findings)).toEqual([
+      'KFM-ARGO-001 components/argocdproj/appproject-platform-open.yaml',
+      'KFM-ARGO-002 components/argocdproj/appproject-platform-open.yaml',
+      'KFM-FK-004 apps/kfm-ui/base/resourcequota.yaml',
+    ]);
+    expect(findings.filter((f) => f.ruleId === 'KFM-ARGO-001')).toHaveLength(3);
+  });
 });

@@ -251,6 +251,16 @@ const cases: Case[] = [
     resources: [{ apiVersion: 'policy/v1beta1', kind: 'PodSecurityPolicy', metadata: { name: 'p' } }],
     params: { forbiddenKinds: [] },
   },
+  {
+    rule: 'KFM-FK-004',
+    resources: [{ apiVersion: 'v1', kind: 'LimitRange', metadata: meta('limits') }],
+    at: [0, ['kind']],
+  },
+  {
+    rule: 'KFM-FK-004',
+    overlay: { layer: 'core' },
+    resources: [{ apiVersion: 'v1', kind: 'LimitRange', metadata: meta('limits') }],
+  },
   { rule: 'KFM-RBAC-001', resources: [binding('RoleBinding', 'cluster-admin')], at: [0, ['roleRef', 'name']] },
   { rule: 'KFM-RBAC-001', resources: [binding('RoleBinding', 'view')] },
   {
@@ -303,6 +313,13 @@ const cases: Case[] = [
     rule: 'KFM-ARGO-002',
     overlay: { layer: 'components' },
     resources: [project('kfm-platform', { ...okProject, clusterResourceWhitelist: [{ group: '*', kind: '*' }] })],
+    params: { platformProjects: ['kfm-platform'] },
+  },
+  {
+    rule: 'KFM-ARGO-001',
+    overlay: { layer: 'components' },
+    resources: [project('p', { ...okProject, sourceNamespaces: ['*'] })],
+    at: [0, ['spec', 'sourceNamespaces', 0]],
   },
   {
     rule: 'KFM-ARGO-003',
