@@ -717,4 +717,64 @@ spec:
     ]);
     expect(findings.filter((f) => f.ruleId === 'KFM-ARGO-001')).toHaveLength(3);
   });
+
+  it('RBAC to a store: kfm-ui reads postgis-credentials by name; a group may exec into the pods of kfm-prod', async () => {
+    const dir = infraWith({
+      'apps/kfm-ui/base': {
+        'rbac-store-secret.yaml': `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: kfm-ui-db
+rules:
+  - apiGroups: [""]
+    resources: [secrets]
+    resourceNames: [postgis-credentials]
+    verbs: [get]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: kfm-ui-db
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: kfm-ui-db
+subjects:
+  - kind: ServiceAccount
+    name: kfm-ui
+`,
+      },
+      'apps/kfm-ui/overlays/prod': {
+        'rbac-exec.yaml': `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: devs-exec
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: kfm-exec
+subjects:
+  - kind: Group
+    name: kfm-devs
+`,
+      },
+      'core/baseline': {
+        'clusterrole-exec.yaml': `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: kfm-exec
+rules:
+  - apiGroups: [""]
+    resources: [pods/exec]
+    verbs: [create]
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    expect(policyFindings(findings)).toEqual([
+      'KFM-RBAC-006 apps/kfm-ui/base/rbac-store-secret.yaml',
+      'KFM-RBAC-006 apps/kfm-ui/overlays/prod/rbac-exec.yaml',
+    ]);
+  });
 });

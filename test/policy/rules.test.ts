@@ -261,6 +261,33 @@ const cases: Case[] = [
     overlay: { layer: 'core' },
     resources: [{ apiVersion: 'v1', kind: 'LimitRange', metadata: meta('limits') }],
   },
+  {
+    rule: 'KFM-RBAC-006',
+    resources: [
+      { ...binding('RoleBinding', 'db-reader'), subjects: [{ kind: 'ServiceAccount', name: 'ui' }] },
+      db,
+      {
+        ...role('ClusterRole', [
+          { apiGroups: [''], resources: ['secrets'], resourceNames: ['db-creds'], verbs: ['get'] },
+        ]),
+        metadata: { name: 'db-reader' },
+      },
+    ],
+    at: [0, ['roleRef', 'name']],
+  },
+  {
+    rule: 'KFM-RBAC-006',
+    resources: [
+      { ...binding('RoleBinding', 'db-reader'), subjects: [{ kind: 'ServiceAccount', name: 'ui' }] },
+      db,
+      {
+        ...role('ClusterRole', [
+          { apiGroups: [''], resources: ['secrets'], resourceNames: ['ui-tls'], verbs: ['get'] },
+        ]),
+        metadata: { name: 'db-reader' },
+      },
+    ],
+  },
   { rule: 'KFM-RBAC-001', resources: [binding('RoleBinding', 'cluster-admin')], at: [0, ['roleRef', 'name']] },
   { rule: 'KFM-RBAC-001', resources: [binding('RoleBinding', 'view')] },
   {
