@@ -777,4 +777,37 @@ rules:
       'KFM-RBAC-006 apps/kfm-ui/overlays/prod/rbac-exec.yaml',
     ]);
   });
+
+  it('an Istio VirtualService bound to an ingress gateway routes to minio; a mesh-only one does not expose it', async () => {
+    const dir = infraWith({
+      'apps/kfm-api/base': {
+        'virtualservice-minio.yaml': `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: kfm-objects
+spec:
+  hosts: [objects.kfm.example.org]
+  gateways: [istio-system/public-gateway]
+  http:
+    - route:
+        - destination:
+            host: minio
+`,
+        'virtualservice-mesh.yaml': `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: kfm-objects-mesh
+spec:
+  hosts: [minio]
+  http:
+    - route:
+        - destination:
+            host: minio
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    expect(policyFindings(findings)).toEqual(['KFM-TM-001 apps/kfm-api/base/virtualservice-minio.yaml']);
+  });
 });

@@ -126,6 +126,18 @@ kind: Widget
 metadata: {name: w, namespace: team-b}
 `,
     ),
+    // An Istio VirtualService in team-f reaching team-c's store by its cluster DNS name (joined by the host's labels).
+    app(
+      'mesh-e',
+      `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: db, namespace: team-f}
+spec:
+  hosts: [db.example.org]
+  gateways: [istio-system/public]
+  tcp: [{route: [{destination: {host: store-c-db.team-c.svc.cluster.local}}]}]
+`,
+    ),
     // Declared by an overlay of another part: a ClusterRole and a CRD making Widget cluster-scoped.
     app(
       'cluster-bits',
@@ -283,7 +295,12 @@ describe('policy partition (issue 20)', () => {
     const group: EnvGroup = { env: 'prod', members: overlays.map((rendered) => ({ rendered, kustomization: null })) };
     const parts = partitionEnv(group, [], { partition: true });
     const names = parts.map((p) => p.group.members.map((m) => m.rendered.overlay.app));
-    expect(names).toEqual([['store-a', 'web-a'], ['store-c', 'alias-d', 'web-b'], ['cluster-bits'], ['lonely']]);
+    expect(names).toEqual([
+      ['store-a', 'web-a'],
+      ['store-c', 'alias-d', 'web-b', 'mesh-e'],
+      ['cluster-bits'],
+      ['lonely'],
+    ]);
     // Global kinds of other parts are context everywhere; an overlay is judged in one part only.
     expect(parts[0].shared.map((r) => r.id.kind)).toEqual(['ClusterRole', 'CustomResourceDefinition']);
     expect(parts[2].shared).toEqual([]);
@@ -352,6 +369,16 @@ describe('policy partition (issue 20)', () => {
     expect(
       namespaceKeys({ kind: 'X', metadata: { namespace: 'a' }, spec: { x: [{ y: { namespace: 'q' } }] } }),
     ).toEqual(['a', 'q']);
+    expect(
+      namespaceKeys({
+        kind: 'VirtualService',
+        metadata: { name: 'v' },
+        spec: {
+          hosts: ['x.example.org'],
+          tcp: [{ route: [{ destination: { host: 'db.Team-B.svc.cluster.local' } }] }],
+        },
+      }),
+    ).toEqual(['default', 'db', 'team-b', 'svc', 'cluster', 'local']);
   });
 
   it('reports exactly what one evaluation per env reports', async () => {
