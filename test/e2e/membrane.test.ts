@@ -810,4 +810,38 @@ spec:
     expect(code).toBe(1);
     expect(policyFindings(findings)).toEqual(['KFM-TM-001 apps/kfm-api/base/virtualservice-minio.yaml']);
   });
+
+  it('an AdminNetworkPolicy in the platform baseline allowing every namespace in to postgis overrides its NetworkPolicies', async () => {
+    const dir = infraWith({
+      'core/baseline': {
+        'anp-postgis.yaml': `apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata:
+  name: kfm-postgis-open
+spec:
+  priority: 10
+  subject:
+    pods:
+      namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: kfm-prod
+      podSelector:
+        matchLabels:
+          app.kubernetes.io/name: postgis
+  ingress:
+    - name: everyone
+      action: Allow
+      from:
+        - namespaces: {}
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    // Reported on the store the policy opens, in the env that deploys it (prod).
+    expect(policyFindings(findings)).toEqual(['KFM-TM-010 apps/postgis/base/statefulset.yaml']);
+    expect(findings.filter((f) => f.ruleId === 'KFM-TM-010').map((f) => f.overlay)).toEqual([
+      'apps/postgis/overlays/prod',
+    ]);
+  });
 });

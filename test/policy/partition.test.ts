@@ -138,7 +138,8 @@ spec:
   tcp: [{route: [{destination: {host: store-c-db.team-c.svc.cluster.local}}]}]
 `,
     ),
-    // Declared by an overlay of another part: a ClusterRole and a CRD making Widget cluster-scoped.
+    // Declared by an overlay of another part: a ClusterRole, a CRD making Widget cluster-scoped and an
+    // AdminNetworkPolicy opening team-a's store (cluster-scoped, selecting namespaces by label).
     app(
       'cluster-bits',
       `apiVersion: rbac.authorization.k8s.io/v1
@@ -154,6 +155,14 @@ spec:
   scope: Cluster
   names: {kind: Widget, plural: widgets}
   versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: open-stores}
+spec:
+  priority: 10
+  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: team-a}}}
+  ingress: [{name: all, action: Allow, from: [{namespaces: {}}]}]
 `,
       'prod',
       'core',
@@ -302,7 +311,11 @@ describe('policy partition (issue 20)', () => {
       ['lonely'],
     ]);
     // Global kinds of other parts are context everywhere; an overlay is judged in one part only.
-    expect(parts[0].shared.map((r) => r.id.kind)).toEqual(['ClusterRole', 'CustomResourceDefinition']);
+    expect(parts[0].shared.map((r) => r.id.kind)).toEqual([
+      'ClusterRole',
+      'CustomResourceDefinition',
+      'AdminNetworkPolicy',
+    ]);
     expect(parts[2].shared).toEqual([]);
     expect(partitionEnv(group, [], { partition: false })).toHaveLength(1);
   });
@@ -386,7 +399,7 @@ describe('policy partition (issue 20)', () => {
     const whole = (await runOn(createPolicyCheck({ partition: false }), overlays)).map(brief).sort();
     const parts = (await runOn(createPolicyCheck(), overlays)).map(brief).sort();
     const rules = new Set(whole.map((b) => (JSON.parse(b) as string[])[0]));
-    for (const id of ['KFM-TM-001', 'KFM-TM-005', 'KFM-TM-006', 'KFM-RBAC-005', 'KFM-FK-001'])
+    for (const id of ['KFM-TM-001', 'KFM-TM-005', 'KFM-TM-006', 'KFM-TM-010', 'KFM-RBAC-005', 'KFM-FK-001'])
       expect(rules).toContain(id);
     expect(parts).toEqual(whole);
   });

@@ -71,6 +71,16 @@ const binding = (kind: string, role: string): Obj => ({
   roleRef: { kind: 'ClusterRole', name: role },
   subjects: [],
 });
+const anp = (action: string): Obj => ({
+  apiVersion: 'policy.networking.k8s.io/v1alpha1',
+  kind: 'AdminNetworkPolicy',
+  metadata: { name: 'open' },
+  spec: {
+    priority: 1,
+    subject: { pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: 'db' } } } },
+    ingress: [{ action, from: [{ namespaces: {} }] }],
+  },
+});
 const project = (name: string, spec: Obj): Obj => ({
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'AppProject',
@@ -288,6 +298,12 @@ const cases: Case[] = [
       },
     ],
   },
+  {
+    rule: 'KFM-TM-010',
+    resources: [db, anp('Allow')],
+    at: [0, ['spec', 'template', 'metadata', 'labels']],
+  },
+  { rule: 'KFM-TM-010', resources: [db, anp('Deny')] },
   { rule: 'KFM-RBAC-001', resources: [binding('RoleBinding', 'cluster-admin')], at: [0, ['roleRef', 'name']] },
   { rule: 'KFM-RBAC-001', resources: [binding('RoleBinding', 'view')] },
   {

@@ -11,11 +11,12 @@
  *    a namespace;
  *  - across namespaces only through a namespace named inside an object (an HTTPRoute backendRef's `namespace`), an
  *    ExternalName Service's DNS name or an Istio VirtualService's destination hosts;
- *  - globally through ClusterRoles (by name, aggregation labels) and CustomResourceDefinitions (scope of a kind), the
- *    run's AppProjects and params (already in every input), and whether platform objects are in view.
+ *  - globally through ClusterRoles (by name, aggregation labels), CustomResourceDefinitions (scope of a kind) and
+ *    (Baseline)AdminNetworkPolicies (subjects selecting namespaces by label), the run's AppProjects and params
+ *    (already in every input), and whether platform objects are in view.
  * So overlays are joined (union-find) when they share a namespace key, where every string under a `namespace` key and
- * every label of an ExternalName or of a VirtualService `host` counts as one, over-approximating; ClusterRoles and CRDs are copied into every group
- * as read-only context. Rules report only on a group's own resources, each of which is in exactly one group, so
+ * every label of an ExternalName or of a VirtualService `host` counts as one, over-approximating; ClusterRoles, CRDs
+ * and admin network policies are copied into every group as read-only context. Rules report only on a group's own resources, each of which is in exactly one group, so
  * nothing is reported twice. A bundle whose rules were not audited (its sources digest differs from
  * AUDITED_POLICY_SOURCES) is evaluated as one group per env with all its context, as before: fail closed.
  */
@@ -27,7 +28,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = 'db507a5b7c267673c6c3ca65b967067ec0705395b3a90b7d6ee38ddfdb6833d4';
+export const AUDITED_POLICY_SOURCES = '2883a19511495309edcecc3dc8d4860d52d90b95a7709b4fde6c1c866344903c';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -37,7 +38,13 @@ export const AUDITED_POLICY_SOURCES = 'db507a5b7c267673c6c3ca65b967067ec0705395b
 export const AUDITED_KUSTOMIZATION_FIELDS: readonly string[] = ['images'];
 
 /** Kinds the rules look up across every namespace (by name or by a property of the kind): context of every group. */
-const GLOBAL_KINDS: ReadonlySet<string> = new Set(['ClusterRole', 'CustomResourceDefinition']);
+const GLOBAL_KINDS: ReadonlySet<string> = new Set([
+  'ClusterRole',
+  'CustomResourceDefinition',
+  // Cluster-scoped, select namespaces by label: KFM-TM-010 judges every store they open.
+  'AdminNetworkPolicy',
+  'BaselineAdminNetworkPolicy',
+]);
 
 /**
  * Kinds the rules join by namespace, also when the object has no `metadata.namespace` (then `k8s.namespace` says
