@@ -844,4 +844,41 @@ spec:
       'apps/postgis/overlays/prod',
     ]);
   });
+
+  it('OpenShift cluster-scoped kinds in the apps layer: MachineConfig and ClusterResourceQuota (scope pack by group)', async () => {
+    const dir = infraWith({
+      'apps/kfm-ui/base': {
+        'machineconfig.yaml': `apiVersion: machineconfiguration.openshift.io/v1
+kind: MachineConfig
+metadata:
+  name: 99-kfm-ui-tuning
+  labels:
+    machineconfiguration.openshift.io/role: worker
+spec:
+  config:
+    ignition:
+      version: 3.2.0
+`,
+        'clusterresourcequota.yaml': `apiVersion: quota.openshift.io/v1
+kind: ClusterResourceQuota
+metadata:
+  name: kfm-ui
+spec:
+  quota:
+    hard:
+      pods: "1000"
+  selector:
+    labels:
+      matchLabels:
+        team: kfm
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    expect(policyFindings(findings)).toEqual([
+      'KFM-FK-001 apps/kfm-ui/base/clusterresourcequota.yaml',
+      'KFM-FK-001 apps/kfm-ui/base/machineconfig.yaml',
+    ]);
+  });
 });
