@@ -486,6 +486,8 @@ spec:
       'KFM-RBAC-001 core/baseline/clusterrole-star.yaml',
       'KFM-RBAC-005 apps/kfm-api/base/rolebinding-secret-lister.yaml',
       'KFM-RBAC-005 apps/kfm-ui/base/rolebinding-edit.yaml',
+      // `edit` also grants pods/exec, pods/attach and pods/portforward in kfm-ui's namespace, which holds the stores.
+      'KFM-RBAC-006 apps/kfm-ui/base/rolebinding-edit.yaml',
     ]);
     const fk = findings.filter((f) => f.ruleId === 'KFM-FK-001' && f.overlay === 'apps/kfm-ui/overlays/prod');
     expect(fk).toHaveLength(2); // ServiceCIDR and DeviceClass
