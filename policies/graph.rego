@@ -9,7 +9,7 @@ import data.kfm_lib.k8s
 import data.kfm_lib.params.params
 import data.kfm_lib.stores
 
-route_kinds := {"Route", "Ingress", "HTTPRoute", "TLSRoute", "GRPCRoute", "TCPRoute", "UDPRoute"}
+route_kinds := {"Route", "Ingress", "HTTPRoute", "TLSRoute", "GRPCRoute", "TCPRoute", "UDPRoute", "VirtualService"}
 
 id(r) := concat("/", [r.kind, k8s.namespace(r), k8s.name(r)])
 

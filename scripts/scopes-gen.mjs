@@ -9,6 +9,11 @@
  * of the schemas must be classified one way or the other: a release that adds a kind fails this script (and the
  * freshness test) until someone decides its scope, so a new cluster-scoped kind never defaults to namespaced.
  * CRDs rendered in a run add their own spec.scope at evaluation time (policies/lib/scopes.rego).
+ *
+ * The OpenShift and ecosystem schema packs carry their own scope data (schemas/openshift/scope.json,
+ * schemas/ecosystem/scope.json: group/version -> kind -> Cluster|Namespaced, from API discovery and the CRDs):
+ * every cluster-scoped group/kind of them is written to `cluster_scoped_group_kinds` ("<group>/<Kind>", core group
+ * empty), so that KFM-FK-001 knows MachineConfig, ClusterResourceQuota, AdminNetworkPolicy... by their group.
  */
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -44,7 +49,9 @@ export const NAMESPACED = new Set([
 ]);
 
 // Not objects one applies (discovery and status envelopes).
-const NOT_RESOURCES = new Set(['APIGroup', 'APIVersions', 'Status', 'APIResourceList', 'APIGroupList', 'WatchEvent']);
+const NOT_RESOURCES = new Set([
+  'APIGroup', 'APIVersions', 'Status', 'APIResourceList', 'APIGroupList', 'WatchEvent', 'DeleteOptions',
+]);
 
 async function schemaKinds() {
   const kinds = new Set();
@@ -63,8 +70,51 @@ async function schemaKinds() {
   return [...kinds].filter((k) => !k.endsWith('List') && !NOT_RESOURCES.has(k)).sort();
 }
 
+/** The API groups of the shipped Kubernetes schemas ("" for the core group). */
+async function builtinGroups() {
+  const groups = new Set();
+  const k8s = join(root, 'schemas', 'kubernetes');
+  for (const f of (await readdir(k8s)).filter((n) => n.endsWith('.json'))) {
+    const doc = JSON.parse(await readFile(join(k8s, f), 'utf8'));
+    for (const gv of Object.keys(doc.kinds)) groups.add(gv.includes('/') ? gv.slice(0, gv.indexOf('/')) : '');
+  }
+  return groups;
+}
+
+/**
+ * "<group>/<Kind>" of every kind a scope pack says is cluster-scoped in some version of its group. The groups of the
+ * Kubernetes schemas are left to CLUSTER/NAMESPACED above, and so are kind names several groups serve: the
+ * OpenShift pack gives a kind name one scope across groups (networking.k8s.io Ingress "Cluster", as
+ * config.openshift.io's Ingress) and lists envelopes (DeleteOptions).
+ */
+async function packClusterGroupKinds(builtinKinds) {
+  const builtin = await builtinGroups();
+  const entries = [];
+  for (const pack of ['openshift', 'ecosystem']) {
+    const doc = JSON.parse(await readFile(join(root, 'schemas', pack, 'scope.json'), 'utf8'));
+    for (const [gv, kinds] of Object.entries(doc.scope)) {
+      const group = gv.includes('/') ? gv.slice(0, gv.indexOf('/')) : '';
+      for (const [kind, scope] of Object.entries(kinds)) {
+        if (!kind.endsWith('List') && !NOT_RESOURCES.has(kind)) entries.push({ group, kind, scope });
+      }
+    }
+  }
+  // A kind name served by more than one group (the Kubernetes schemas' included) may carry another group's scope
+  // in the pack (Cluster API's namespaced IPAddress says "Cluster", as networking.k8s.io's): left out.
+  const groupsOf = new Map();
+  for (const { group, kind } of entries) groupsOf.set(kind, new Set([...(groupsOf.get(kind) ?? []), group]));
+  const out = new Set();
+  for (const { group, kind, scope } of entries) {
+    if (scope !== 'Cluster' || builtin.has(group)) continue;
+    if (groupsOf.get(kind).size > 1 || builtinKinds.includes(kind)) continue;
+    out.add(`${group}/${kind}`);
+  }
+  return [...out].sort();
+}
+
 export async function generate() {
   const kinds = await schemaKinds();
+  const groupKinds = await packClusterGroupKinds(kinds);
   const unclassified = kinds.filter((k) => !CLUSTER.has(k) && !NAMESPACED.has(k));
   if (unclassified.length > 0) {
     throw new Error(`kinds of the shipped schemas without a scope (add them to scripts/scopes-gen.mjs): ${unclassified.join(', ')}`);
@@ -82,6 +132,11 @@ ${list(cluster)}
 
 namespaced := {
 ${list(namespaced)}
+}
+
+# Cluster-scoped "<group>/<Kind>" of the OpenShift and ecosystem schema packs (their scope.json).
+cluster_scoped_group_kinds := {
+${list(groupKinds)}
 }
 `;
 }

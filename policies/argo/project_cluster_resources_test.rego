@@ -17,8 +17,10 @@ test_wildcard_kind_only if {
 	count(rule.violations) == 1 with input as {"resources": [project("kfm-apps", [{"group": "rbac.authorization.k8s.io", "kind": "*"}])]}
 }
 
-test_platform_project_may if {
-	count(rule.violations) == 0 with input as {"resources": [project("kfm-platform", [{"group": "*", "kind": "*"}])]}
+# SP16: the platform project lists its cluster-scoped kinds too (README: neither project uses `*`).
+test_platform_project_flagged_by_default if {
+	vs := rule.violations with input as {"resources": [project("kfm-platform", [{"group": "*", "kind": "*"}])]}
+	{v.path | some v in vs} == {["spec", "clusterResourceWhitelist", 0]}
 }
 
 test_platform_projects_param if {

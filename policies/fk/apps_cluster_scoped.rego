@@ -7,7 +7,9 @@
 #   objects are allowed when the policy parameter allowNamespaces is true; more kinds can be added with
 #   extraClusterScopedKinds. Which kinds are cluster-scoped comes from the shipped Kubernetes and CRD schemas
 #   (every kind classified, e.g. ServiceCIDR, IPAddress, DeviceClass, ClusterTrustBundle, VolumeAttributesClass)
-#   and from the spec.scope of CustomResourceDefinitions rendered in the run.
+#   and from the spec.scope of CustomResourceDefinitions rendered in the run; kinds of the OpenShift and ecosystem
+#   schema packs are judged by group and kind (their scope.json: machineconfiguration.openshift.io MachineConfig,
+#   quota.openshift.io ClusterResourceQuota, policy.networking.k8s.io AdminNetworkPolicy...).
 # custom:
 #   id: KFM-FK-001
 #   severity: error
@@ -53,6 +55,35 @@ forbidden_in_apps contains k if {
 forbidden_in_apps contains k if some k in params.extraClusterScopedKinds
 
 forbidden_in_apps contains "Namespace" if not params.allowNamespaces
+
+# The API group of an object ("" for the core group).
+api_group(r) := g if {
+	parts := split(object.get(r, "apiVersion", ""), "/")
+	count(parts) == 2
+	g := parts[0]
+}
+
+api_group(r) := "" if count(split(object.get(r, "apiVersion", ""), "/")) != 2
+
+# Cluster-scoped by group and kind in the OpenShift and ecosystem scope packs (MachineConfig, ClusterResourceQuota,
+# AdminNetworkPolicy...), Namespace left to allowNamespaces, and not already reported by kind.
+forbidden_group_kind(r) if {
+	scopes.cluster_scoped_group_kinds[concat("/", [api_group(r), r.kind])]
+	r.kind != "Namespace"
+	not forbidden_in_apps[r.kind]
+}
+
+violations contains v if {
+	some i, r in input.resources
+	forbidden_group_kind(r)
+	k8s.layer_of(i) == "apps"
+	v := {
+		"id": "KFM-FK-001",
+		"msg": concat("", ["the apps layer creates cluster-scoped ", r.kind, " ", k8s.display_name(r), " (", api_group(r), "); cluster-scoped objects belong to the platform layers"]),
+		"resource": i,
+		"path": ["kind"],
+	}
+}
 
 violations contains v if {
 	some i, r in input.resources

@@ -51,3 +51,26 @@ test_cluster_scoped_crd_in_the_run if {
 	ns_crd := json.patch(crd, [{"op": "replace", "path": "/spec/scope", "value": "Namespaced"}])
 	count(rule.violations) == 0 with input as object.union(inp, {"shared": [ns_crd]})
 }
+
+# SP11: cluster-scoped kinds of the OpenShift scope pack, known by group and kind.
+test_openshift_machine_config_in_apps if {
+	mc := {"apiVersion": "machineconfiguration.openshift.io/v1", "kind": "MachineConfig", "metadata": {"name": "99-x"}}
+	vs := data.kfm.fk.apps_cluster_scoped.violations with input as {"overlay": {"layer": "apps"}, "resources": [mc]}
+	{[v.resource, v.path] | some v in vs} == {[0, ["kind"]]}
+}
+
+test_openshift_cluster_resource_quota_and_anp_in_apps if {
+	crq := {"apiVersion": "quota.openshift.io/v1", "kind": "ClusterResourceQuota", "metadata": {"name": "q"}}
+	anp := {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy", "metadata": {"name": "a"}}
+	count(data.kfm.fk.apps_cluster_scoped.violations) == 2 with input as {"overlay": {"layer": "apps"}, "resources": [crq, anp]}
+}
+
+test_same_kind_of_another_group_is_not_cluster_scoped if {
+	mc := {"apiVersion": "example.com/v1", "kind": "MachineConfig", "metadata": {"name": "x", "namespace": "kfm-dev"}}
+	count(data.kfm.fk.apps_cluster_scoped.violations) == 0 with input as {"overlay": {"layer": "apps"}, "resources": [mc]}
+}
+
+test_machine_config_in_platform_layer if {
+	mc := {"apiVersion": "machineconfiguration.openshift.io/v1", "kind": "MachineConfig", "metadata": {"name": "99-x"}}
+	count(data.kfm.fk.apps_cluster_scoped.violations) == 0 with input as {"overlay": {"layer": "core"}, "resources": [mc]}
+}

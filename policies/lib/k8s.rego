@@ -339,6 +339,21 @@ namespace_selector_selects_all(sel) if {
 	}
 }
 
+# A namespaceSelector that does not pin the namespaces it matches: no matchLabels entry and no `In` expression with
+# values. NotIn, DoesNotExist and Exists match every namespace but those they exclude (or every namespace that has
+# some label), which includes namespaces created later by anyone; matchLabels and In name what they match.
+namespace_selector_unbounded(sel) if {
+	is_object(sel)
+	count(object.get(sel, "matchLabels", {})) == 0
+	not namespace_selector_has_in(sel)
+}
+
+namespace_selector_has_in(sel) if {
+	some e in object.get(sel, "matchExpressions", [])
+	e.operator == "In"
+	count(object.get(e, "values", [])) > 0
+}
+
 # The labels a namespace carries: its manifest's labels, if it is in the desired state, plus the name label the
 # API server sets on every namespace.
 namespace_labels(ns) := object.union(declared, {"kubernetes.io/metadata.name": ns}) if {

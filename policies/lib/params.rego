@@ -21,8 +21,9 @@ defaults := {
 	"governedApiSelector": {"kfm.dev/governed-api": "true"},
 	# AppProject whose destinations bound what the apps layer may deploy.
 	"appProject": "kfm-apps",
-	# Platform-owned AppProjects, allowed a wildcard cluster-resource whitelist.
-	"platformProjects": ["kfm-platform"],
+	# AppProjects allowed a wildcard cluster-resource whitelist (KFM-ARGO-002). None by default: the README's
+	# platform project lists its kinds explicitly too; a repo may opt a project in.
+	"platformProjects": [],
 	# Whether the apps layer may create Namespace objects.
 	"allowNamespaces": false,
 	# Kinds no layer may create.

@@ -1,25 +1,26 @@
 # METADATA
-# title: No route, ingress or gateway route may reach a store
+# title: No route, ingress, gateway route or VirtualService may reach a store
 # description: >-
 #   Stores (databases, object storage, search, graph) sit behind the trust membrane: every client goes through the
 #   governed API, which applies policy decisions, redaction and audit logging. An OpenShift Route, an Ingress or a
-#   Gateway-API HTTPRoute/TLSRoute/GRPCRoute/TCPRoute/UDPRoute that sends traffic to a store would let external
-#   clients talk to it directly. Backends are resolved as the cluster would: rule backends, Route
-#   alternateBackends, Gateway-API filters that forward or mirror (RequestMirror) and ExternalName Services
-#   pointing, directly or through a chain, at a store Service or one of its pods' DNS names. The objects are
-#   judged across every overlay of the env (a Route in one app's base reaching another app's store). How a store is
-#   recognised (all KFM-TM rules): a workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod,
-#   PodTemplate, Argo Rollout incl. workloadRef, OpenShift DeploymentConfig) that declares it (label or annotation
-#   kfm.dev/store with a value other than "false", or a label set of storeSelectors.labels, default
-#   kfm.dev/tier=store), or any of whose containers (init and ephemeral included) runs an image of a store family
-#   (policies/data/stores.rego: postgres/postgresql/postgis, mysql/mariadb, mongo/mongodb, redis/valkey, minio,
-#   elasticsearch/opensearch, neo4j, cassandra, kafka... matched on the last path segment of the repository with
-#   any registry or namespace and a version/distribution suffix, e.g. registry.redhat.io/rhel9/postgresql-15 or
-#   bitnami/mongodb; storeSelectors.families replaces the list), an image named after its role (*-db,
-#   *-database, e.g. sock-shop's catalogue-db), or one matching storeSelectors.images. A Service fronts a store
-#   when it is labelled so or its selector matches the store's pods, template labels plus the labels the
-#   controller adds (statefulset.kubernetes.io/pod-name, pod-template-hash...). A workload that mounts a store's
-#   credentials is a client of the store, judged by KFM-TM-005, not a store.
+#   Gateway-API HTTPRoute/TLSRoute/GRPCRoute/TCPRoute/UDPRoute, or an Istio VirtualService bound to a gateway, that
+#   sends traffic to a store would let external clients talk to it directly. Backends are resolved as the cluster
+#   would: rule backends, Route alternateBackends, Gateway-API filters that forward or mirror (RequestMirror),
+#   VirtualService http/tcp/tls route destinations and mirrors (host as cluster DNS: `svc`, `svc.ns`,
+#   `svc.ns.svc.cluster.local`) and ExternalName Services pointing, directly or through a chain, at a store Service
+#   or one of its pods' DNS names. The objects are judged across every overlay of the env (a Route in one app's base
+#   reaching another app's store). How a store is recognised (all KFM-TM rules): a workload (Deployment, StatefulSet,
+#   DaemonSet, ReplicaSet, Job, CronJob, Pod, PodTemplate, Argo Rollout incl. workloadRef, OpenShift
+#   DeploymentConfig) that declares it (label or annotation kfm.dev/store with a value other than "false", or a label
+#   set of storeSelectors.labels, default kfm.dev/tier=store), or any of whose containers (init and ephemeral
+#   included) runs an image of a store family (policies/data/stores.rego: postgres/postgresql/postgis, mysql/mariadb,
+#   mongo/mongodb, redis/valkey, minio, elasticsearch/opensearch, neo4j, cassandra, kafka... matched on the last path
+#   segment of the repository with any registry or namespace and a version/distribution suffix, e.g.
+#   registry.redhat.io/rhel9/postgresql-15 or bitnami/mongodb; storeSelectors.families replaces the list), an image
+#   named after its role (*-db, *-database, e.g. sock-shop's catalogue-db), or one matching storeSelectors.images. A
+#   Service fronts a store when it is labelled so or its selector matches the store's pods, template labels plus the
+#   labels the controller adds (statefulset.kubernetes.io/pod-name, pod-template-hash...). A workload that mounts a
+#   store's credentials is a client of the store, judged by KFM-TM-005, not a store.
 # custom:
 #   id: KFM-TM-001
 #   severity: error
@@ -52,6 +53,12 @@ backends(r) := route_backends(r) if r.kind == "Route"
 backends(r) := ingress_backends(r) if r.kind == "Ingress"
 
 backends(r) := gateway_backends(r) if r.kind in gateway_route_kinds
+
+backends(r) := virtual_service_backends(r) if {
+	r.kind == "VirtualService"
+	startswith(object.get(r, "apiVersion", ""), "networking.istio.io/")
+	gateway_bound(r)
+}
 
 route_backends(r) := to_backend(r) | alternate_backends(r)
 
@@ -127,3 +134,31 @@ service_ref(ref) if {
 }
 
 gateway_backend(r, ref, p) := {"namespace": object.get(ref, "namespace", k8s.namespace(r)), "name": ref.name, "path": array.concat(p, ["name"])}
+
+# Istio (OpenShift Service Mesh) VirtualService bound to a gateway (spec.gateways naming one other than `mesh`; absent
+# is `mesh`: sidecars only): the Services its http/tcp/tls routes, http mirrors and mirrors send traffic to, named
+# by a host resolved as cluster DNS (`svc`, `svc.ns`, `svc.ns.svc.cluster.local`; a short name is the
+# VirtualService's namespace).
+gateway_bound(r) if {
+	some g in object.get(r, ["spec", "gateways"], [])
+	g != "mesh"
+}
+
+virtual_service_backends(r) := {vs_backend(r, host, p) |
+	some proto in ["http", "tcp", "tls"]
+	some j, rt in object.get(r, ["spec", proto], [])
+	some [q, host] in vs_route_hosts(rt)
+	p := array.concat([proto, j], q)
+}
+
+vs_route_hosts(rt) := {[["route", k, "destination", "host"], d.destination.host] |
+	some k, d in object.get(rt, "route", [])
+	is_string(d.destination.host)
+} | ({[["mirror", "host"], rt.mirror.host] | is_string(rt.mirror.host)} | {[["mirrors", k, "destination", "host"], m.destination.host] |
+	some k, m in object.get(rt, "mirrors", [])
+	is_string(m.destination.host)
+})
+
+vs_backend(r, host, p) := {"namespace": parts[0], "name": parts[1], "path": array.concat(["spec"], p)} if {
+	parts := split(stores.cluster_dns_service(host, k8s.namespace(r)), "/")
+}

@@ -190,3 +190,51 @@ test_families_param_replaces_the_data_document if {
 	inp := {"resources": [postgres, db_service, route_to("db")], "params": {"storeSelectors": {"families": {"kv": {"names": ["kv"]}}}}}
 	count(route_to_store.violations) == 0 with input as inp
 }
+
+# SP13: an Istio VirtualService bound to an ingress gateway is an entry point too.
+virtual_service(ns, gateways, spec) := {
+	"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+	"metadata": {"name": "public-db", "namespace": ns},
+	"spec": object.union({"hosts": ["db.example.org"], "gateways": gateways}, spec),
+}
+
+vs_paths(resources) := ps if {
+	vs := route_to_store.violations with input as {"resources": resources}
+	ps := {[v.resource, v.path] | some v in vs}
+}
+
+test_virtual_service_tcp_route_to_store if {
+	vsvc := virtual_service("kfm-dev", ["istio-system/public-gateway"], {"tcp": [{"route": [{"destination": {"host": "db", "port": {"number": 5432}}}]}]})
+	vs_paths([postgres, db_service, vsvc]) == {[2, ["spec", "tcp", 0, "route", 0, "destination", "host"]]}
+}
+
+test_virtual_service_fqdn_from_other_namespace if {
+	vsvc := virtual_service("edge", ["public-gateway"], {"http": [
+		{"route": [{"destination": {"host": "api.kfm-dev.svc.cluster.local"}}]},
+		{"route": [{"destination": {"host": "db.kfm-dev.svc.cluster.local"}}]},
+	]})
+	vs_paths([postgres, db_service, api_service, vsvc]) == {[3, ["spec", "http", 1, "route", 0, "destination", "host"]]}
+}
+
+test_virtual_service_mirror_and_tls if {
+	vsvc := virtual_service("kfm-dev", ["gw"], {
+		"http": [{"route": [{"destination": {"host": "api"}}], "mirror": {"host": "db.kfm-dev"}, "mirrors": [{"destination": {"host": "db"}}]}],
+		"tls": [{"route": [{"destination": {"host": "db"}}]}],
+	})
+	vs_paths([postgres, db_service, api_service, vsvc]) == {
+		[3, ["spec", "http", 0, "mirror", "host"]],
+		[3, ["spec", "http", 0, "mirrors", 0, "destination", "host"]],
+		[3, ["spec", "tls", 0, "route", 0, "destination", "host"]],
+	}
+}
+
+test_mesh_only_virtual_service_is_not_an_entry_point if {
+	no_gw := json.remove(virtual_service("kfm-dev", [], {"tcp": [{"route": [{"destination": {"host": "db"}}]}]}), ["spec/gateways"])
+	mesh := virtual_service("kfm-dev", ["mesh"], {"tcp": [{"route": [{"destination": {"host": "db"}}]}]})
+	vs_paths([postgres, db_service, no_gw, mesh]) == set()
+}
+
+test_virtual_service_to_external_host_passes if {
+	vsvc := virtual_service("kfm-dev", ["gw"], {"http": [{"route": [{"destination": {"host": "db.example.org"}}]}]})
+	vs_paths([postgres, db_service, vsvc]) == set()
+}

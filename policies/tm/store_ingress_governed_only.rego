@@ -4,7 +4,10 @@
 #   NetworkPolicies add up: any policy that selects a store's pods and allows a peer opens the store to it. A
 #   NetworkPolicy selecting store pods (same namespace) may allow ingress only from pods carrying the governed-API
 #   labels (policy parameter governedApiSelector, default kfm.dev/governed-api=true). An ingress rule without
-#   `from` (everyone), a peer with `namespaceSelector: {}` or one every namespace matches (`kubernetes.io/metadata.name` Exists, as the API server sets that label on every namespace), a peer without a podSelector, an
+#   `from` (everyone), a peer with `namespaceSelector: {}` or one every namespace matches
+#   (`kubernetes.io/metadata.name` Exists, as the API server sets that label on every namespace), a
+#   namespaceSelector that does not pin its namespaces (no matchLabels and no In expression: NotIn, DoesNotExist or
+#   Exists match every namespace but those they exclude, new ones included), a peer without a podSelector, an
 #   ipBlock peer or a podSelector that does not require the governed-API labels each break the trust membrane.
 # custom:
 #   id: KFM-TM-004
@@ -58,11 +61,15 @@ store_policies contains i if {
 	k8s.selector_selects_pods(object.get(np, ["spec", "podSelector"], {}), w)
 }
 
-peer_problems(peer) := (({"an ipBlock peer" |
+peer_problems(peer) := ((({"an ipBlock peer" |
 	peer.ipBlock
 } | {"every namespace (a namespaceSelector every namespace matches)" |
 	is_object(peer.namespaceSelector)
 	k8s.namespace_selector_selects_all(peer.namespaceSelector)
+}) | {"every namespace but those it excludes (a namespaceSelector without matchLabels or an In expression)" |
+	is_object(peer.namespaceSelector)
+	not k8s.namespace_selector_selects_all(peer.namespaceSelector)
+	k8s.namespace_selector_unbounded(peer.namespaceSelector)
 }) | {"a peer without a podSelector" |
 	not peer.ipBlock
 	not peer.podSelector

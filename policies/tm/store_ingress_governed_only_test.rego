@@ -128,3 +128,49 @@ test_policy_selecting_statefulset_pod_name if {
 	np2 := object.union(allow([{"podSelector": {}}]), {"spec": {"podSelector": {"matchLabels": {"statefulset.kubernetes.io/pod-name": "graph-3"}}}})
 	count(paths([neo4j, np2])) == 0
 }
+
+# SP9: selectors that match every namespace but a few (NotIn, DoesNotExist, Exists on another key) do not pin the
+# namespaces the governed-API label is trusted in.
+unbounded_reason := "every namespace but those it excludes"
+
+test_metadata_name_not_in_is_unbounded if {
+	peer := object.union(governed, {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["kube-system"]}]}})
+	vs := rule.violations with input as {"resources": [neo4j, allow([peer])]}
+	{v.path | some v in vs} == {["spec", "ingress", 0, "from", 0]}
+	some v in vs
+	contains(v.msg, unbounded_reason)
+}
+
+test_does_not_exist_is_unbounded if {
+	peer := object.union(governed, {"namespaceSelector": {"matchExpressions": [{"key": "nobody-sets-this", "operator": "DoesNotExist"}]}})
+	paths([neo4j, allow([peer])]) == {["spec", "ingress", 0, "from", 0]}
+}
+
+test_exists_on_other_key_is_unbounded if {
+	peer := object.union(governed, {"namespaceSelector": {"matchExpressions": [{"key": "team", "operator": "Exists"}]}})
+	paths([neo4j, allow([peer])]) == {["spec", "ingress", 0, "from", 0]}
+}
+
+test_in_with_not_in_is_bounded if {
+	peer := object.union(governed, {"namespaceSelector": {"matchExpressions": [
+		{"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["kfm-api", "kfm-ops"]},
+		{"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["kfm-ops"]},
+	]}})
+	paths([neo4j, allow([peer])]) == set()
+}
+
+test_match_labels_with_not_in_is_bounded if {
+	peer := object.union(governed, {"namespaceSelector": {
+		"matchLabels": {"team": "kfm"},
+		"matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["dev"]}],
+	}})
+	paths([neo4j, allow([peer])]) == set()
+}
+
+test_in_without_values_is_unbounded_not_bounded if {
+	peer := object.union(governed, {"namespaceSelector": {"matchExpressions": [
+		{"key": "team", "operator": "In", "values": []},
+		{"key": "env", "operator": "NotIn", "values": ["dev"]},
+	]}})
+	paths([neo4j, allow([peer])]) == {["spec", "ingress", 0, "from", 0]}
+}

@@ -486,6 +486,8 @@ spec:
       'KFM-RBAC-001 core/baseline/clusterrole-star.yaml',
       'KFM-RBAC-005 apps/kfm-api/base/rolebinding-secret-lister.yaml',
       'KFM-RBAC-005 apps/kfm-ui/base/rolebinding-edit.yaml',
+      // `edit` also grants pods/exec, pods/attach and pods/portforward in kfm-ui's namespace, which holds the stores.
+      'KFM-RBAC-006 apps/kfm-ui/base/rolebinding-edit.yaml',
     ]);
     const fk = findings.filter((f) => f.ruleId === 'KFM-FK-001' && f.overlay === 'apps/kfm-ui/overlays/prod');
     expect(fk).toHaveLength(2); // ServiceCIDR and DeviceClass
@@ -667,5 +669,244 @@ spec:
     expect(text.startsWith('# before\n')).toBe(true);
     expect(text).toContain('### Trust membrane: env dev');
     expect(text).toContain('```mermaid\nflowchart LR');
+  });
+
+  it('a store NetworkPolicy peer whose namespaceSelector excludes a few namespaces (NotIn) admits all the others', async () => {
+    const dir = infraWith({
+      'apps/postgis/base': {
+        'np-not-in.yaml': `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: postgis-allow-api-anywhere
+spec:
+  podSelector:
+    matchLabels:
+      app.kubernetes.io/name: postgis
+  policyTypes: [Ingress]
+  ingress:
+    - from:
+        - podSelector:
+            matchLabels:
+              kfm.dev/governed-api: "true"
+          namespaceSelector:
+            matchExpressions:
+              - key: kubernetes.io/metadata.name
+                operator: NotIn
+                values: [kube-system]
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    expect(policyFindings(findings)).toEqual(['KFM-TM-004 apps/postgis/base/np-not-in.yaml']);
+  });
+
+  it('AppProject guardrails: glob source namespaces, `*` namespaced and cluster kinds on a platform project; app quotas', async () => {
+    const dir = infraWith({
+      'components/argocdproj': {
+        'appproject-platform-open.yaml': `apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata:
+  name: kfm-platform-extra
+  namespace: openshift-gitops
+spec:
+  sourceRepos:
+    - https://git.example.org/kfm/kfm.git
+  sourceNamespaces:
+    - "*"
+  destinations:
+    - server: https://kubernetes.default.svc
+      namespace: kfm-prod
+  clusterResourceWhitelist:
+    - group: "*"
+      kind: "*"
+  namespaceResourceWhitelist:
+    - group: "*"
+      kind: "*"
+`,
+      },
+      'apps/kfm-ui/base': {
+        'resourcequota.yaml': `apiVersion: v1
+kind: ResourceQuota
+metadata:
+  name: kfm-ui-more
+spec:
+  hard:
+    pods: "1000"
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    expect(policyFindings(findings)).toEqual([
+      'KFM-ARGO-001 components/argocdproj/appproject-platform-open.yaml',
+      'KFM-ARGO-002 components/argocdproj/appproject-platform-open.yaml',
+      'KFM-FK-004 apps/kfm-ui/base/resourcequota.yaml',
+    ]);
+    expect(findings.filter((f) => f.ruleId === 'KFM-ARGO-001')).toHaveLength(3);
+  });
+
+  it('RBAC to a store: kfm-ui reads postgis-credentials by name; a group may exec into the pods of kfm-prod', async () => {
+    const dir = infraWith({
+      'apps/kfm-ui/base': {
+        'rbac-store-secret.yaml': `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: kfm-ui-db
+rules:
+  - apiGroups: [""]
+    resources: [secrets]
+    resourceNames: [postgis-credentials]
+    verbs: [get]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: kfm-ui-db
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: kfm-ui-db
+subjects:
+  - kind: ServiceAccount
+    name: kfm-ui
+`,
+      },
+      'apps/kfm-ui/overlays/prod': {
+        'rbac-exec.yaml': `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: devs-exec
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: kfm-exec
+subjects:
+  - kind: Group
+    name: kfm-devs
+`,
+      },
+      'core/baseline': {
+        'clusterrole-exec.yaml': `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: kfm-exec
+rules:
+  - apiGroups: [""]
+    resources: [pods/exec]
+    verbs: [create]
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    expect(policyFindings(findings)).toEqual([
+      'KFM-RBAC-006 apps/kfm-ui/base/rbac-store-secret.yaml',
+      'KFM-RBAC-006 apps/kfm-ui/overlays/prod/rbac-exec.yaml',
+    ]);
+  });
+
+  it('an Istio VirtualService bound to an ingress gateway routes to minio; a mesh-only one does not expose it', async () => {
+    const dir = infraWith({
+      'apps/kfm-api/base': {
+        'virtualservice-minio.yaml': `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: kfm-objects
+spec:
+  hosts: [objects.kfm.example.org]
+  gateways: [istio-system/public-gateway]
+  http:
+    - route:
+        - destination:
+            host: minio
+`,
+        'virtualservice-mesh.yaml': `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: kfm-objects-mesh
+spec:
+  hosts: [minio]
+  http:
+    - route:
+        - destination:
+            host: minio
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    expect(policyFindings(findings)).toEqual(['KFM-TM-001 apps/kfm-api/base/virtualservice-minio.yaml']);
+  });
+
+  it('an AdminNetworkPolicy in the platform baseline allowing every namespace in to postgis overrides its NetworkPolicies', async () => {
+    const dir = infraWith({
+      'core/baseline': {
+        'anp-postgis.yaml': `apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata:
+  name: kfm-postgis-open
+spec:
+  priority: 10
+  subject:
+    pods:
+      namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: kfm-prod
+      podSelector:
+        matchLabels:
+          app.kubernetes.io/name: postgis
+  ingress:
+    - name: everyone
+      action: Allow
+      from:
+        - namespaces: {}
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    // Reported on the store the policy opens, in the env that deploys it (prod).
+    expect(policyFindings(findings)).toEqual(['KFM-TM-010 apps/postgis/base/statefulset.yaml']);
+    expect(findings.filter((f) => f.ruleId === 'KFM-TM-010').map((f) => f.overlay)).toEqual([
+      'apps/postgis/overlays/prod',
+    ]);
+  });
+
+  it('OpenShift cluster-scoped kinds in the apps layer: MachineConfig and ClusterResourceQuota (scope pack by group)', async () => {
+    const dir = infraWith({
+      'apps/kfm-ui/base': {
+        'machineconfig.yaml': `apiVersion: machineconfiguration.openshift.io/v1
+kind: MachineConfig
+metadata:
+  name: 99-kfm-ui-tuning
+  labels:
+    machineconfiguration.openshift.io/role: worker
+spec:
+  config:
+    ignition:
+      version: 3.2.0
+`,
+        'clusterresourcequota.yaml': `apiVersion: quota.openshift.io/v1
+kind: ClusterResourceQuota
+metadata:
+  name: kfm-ui
+spec:
+  quota:
+    hard:
+      pods: "1000"
+  selector:
+    labels:
+      matchLabels:
+        team: kfm
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    expect(policyFindings(findings)).toEqual([
+      'KFM-FK-001 apps/kfm-ui/base/clusterresourcequota.yaml',
+      'KFM-FK-001 apps/kfm-ui/base/machineconfig.yaml',
+    ]);
   });
 });

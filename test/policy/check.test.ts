@@ -128,6 +128,9 @@ spec:
   destinations:
     - server: https://kubernetes.default.svc
       namespace: kfm-dev
+  namespaceResourceBlacklist:
+    - { group: "", kind: ResourceQuota }
+    - { group: "", kind: LimitRange }
 `,
       { path: 'components/argocdproj', layer: 'components', env: 'argocdproj' },
     );

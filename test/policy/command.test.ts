@@ -42,7 +42,9 @@ describe('kfm-gitops policies', () => {
   it('list prints every built-in rule with its severity and title', async () => {
     const r = await cli(['policies', 'list'], repoRoot);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^KFM-ARGO-001 +error +AppProjects name their source repositories and destinations$/m);
+    expect(r.stdout).toMatch(
+      /^KFM-ARGO-001 +error +AppProjects name their source repositories, destinations, source namespaces and kinds$/m,
+    );
     expect(r.stdout).toMatch(/^KFM-RBAC-003 +warning +Wildcards in ClusterRoles$/m);
     expect(r.stdout.trim().split('\n')).toHaveLength(builtinCatalogue().rules.length);
   });

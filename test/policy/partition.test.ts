@@ -126,7 +126,20 @@ kind: Widget
 metadata: {name: w, namespace: team-b}
 `,
     ),
-    // Declared by an overlay of another part: a ClusterRole and a CRD making Widget cluster-scoped.
+    // An Istio VirtualService in team-f reaching team-c's store by its cluster DNS name (joined by the host's labels).
+    app(
+      'mesh-e',
+      `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: db, namespace: team-f}
+spec:
+  hosts: [db.example.org]
+  gateways: [istio-system/public]
+  tcp: [{route: [{destination: {host: store-c-db.team-c.svc.cluster.local}}]}]
+`,
+    ),
+    // Declared by an overlay of another part: a ClusterRole, a CRD making Widget cluster-scoped and an
+    // AdminNetworkPolicy opening team-a's store (cluster-scoped, selecting namespaces by label).
     app(
       'cluster-bits',
       `apiVersion: rbac.authorization.k8s.io/v1
@@ -142,6 +155,14 @@ spec:
   scope: Cluster
   names: {kind: Widget, plural: widgets}
   versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: open-stores}
+spec:
+  priority: 10
+  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: team-a}}}
+  ingress: [{name: all, action: Allow, from: [{namespaces: {}}]}]
 `,
       'prod',
       'core',
@@ -283,9 +304,18 @@ describe('policy partition (issue 20)', () => {
     const group: EnvGroup = { env: 'prod', members: overlays.map((rendered) => ({ rendered, kustomization: null })) };
     const parts = partitionEnv(group, [], { partition: true });
     const names = parts.map((p) => p.group.members.map((m) => m.rendered.overlay.app));
-    expect(names).toEqual([['store-a', 'web-a'], ['store-c', 'alias-d', 'web-b'], ['cluster-bits'], ['lonely']]);
+    expect(names).toEqual([
+      ['store-a', 'web-a'],
+      ['store-c', 'alias-d', 'web-b', 'mesh-e'],
+      ['cluster-bits'],
+      ['lonely'],
+    ]);
     // Global kinds of other parts are context everywhere; an overlay is judged in one part only.
-    expect(parts[0].shared.map((r) => r.id.kind)).toEqual(['ClusterRole', 'CustomResourceDefinition']);
+    expect(parts[0].shared.map((r) => r.id.kind)).toEqual([
+      'ClusterRole',
+      'CustomResourceDefinition',
+      'AdminNetworkPolicy',
+    ]);
     expect(parts[2].shared).toEqual([]);
     expect(partitionEnv(group, [], { partition: false })).toHaveLength(1);
   });
@@ -352,6 +382,16 @@ describe('policy partition (issue 20)', () => {
     expect(
       namespaceKeys({ kind: 'X', metadata: { namespace: 'a' }, spec: { x: [{ y: { namespace: 'q' } }] } }),
     ).toEqual(['a', 'q']);
+    expect(
+      namespaceKeys({
+        kind: 'VirtualService',
+        metadata: { name: 'v' },
+        spec: {
+          hosts: ['x.example.org'],
+          tcp: [{ route: [{ destination: { host: 'db.Team-B.svc.cluster.local' } }] }],
+        },
+      }),
+    ).toEqual(['default', 'db', 'team-b', 'svc', 'cluster', 'local']);
   });
 
   it('reports exactly what one evaluation per env reports', async () => {
@@ -359,7 +399,7 @@ describe('policy partition (issue 20)', () => {
     const whole = (await runOn(createPolicyCheck({ partition: false }), overlays)).map(brief).sort();
     const parts = (await runOn(createPolicyCheck(), overlays)).map(brief).sort();
     const rules = new Set(whole.map((b) => (JSON.parse(b) as string[])[0]));
-    for (const id of ['KFM-TM-001', 'KFM-TM-005', 'KFM-TM-006', 'KFM-RBAC-005', 'KFM-FK-001'])
+    for (const id of ['KFM-TM-001', 'KFM-TM-005', 'KFM-TM-006', 'KFM-TM-010', 'KFM-RBAC-005', 'KFM-FK-001'])
       expect(rules).toContain(id);
     expect(parts).toEqual(whole);
   });

@@ -71,6 +71,16 @@ const binding = (kind: string, role: string): Obj => ({
   roleRef: { kind: 'ClusterRole', name: role },
   subjects: [],
 });
+const anp = (action: string): Obj => ({
+  apiVersion: 'policy.networking.k8s.io/v1alpha1',
+  kind: 'AdminNetworkPolicy',
+  metadata: { name: 'open' },
+  spec: {
+    priority: 1,
+    subject: { pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: 'db' } } } },
+    ingress: [{ action, from: [{ namespaces: {} }] }],
+  },
+});
 const project = (name: string, spec: Obj): Obj => ({
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'AppProject',
@@ -251,6 +261,49 @@ const cases: Case[] = [
     resources: [{ apiVersion: 'policy/v1beta1', kind: 'PodSecurityPolicy', metadata: { name: 'p' } }],
     params: { forbiddenKinds: [] },
   },
+  {
+    rule: 'KFM-FK-004',
+    resources: [{ apiVersion: 'v1', kind: 'LimitRange', metadata: meta('limits') }],
+    at: [0, ['kind']],
+  },
+  {
+    rule: 'KFM-FK-004',
+    overlay: { layer: 'core' },
+    resources: [{ apiVersion: 'v1', kind: 'LimitRange', metadata: meta('limits') }],
+  },
+  {
+    rule: 'KFM-RBAC-006',
+    resources: [
+      { ...binding('RoleBinding', 'db-reader'), subjects: [{ kind: 'ServiceAccount', name: 'ui' }] },
+      db,
+      {
+        ...role('ClusterRole', [
+          { apiGroups: [''], resources: ['secrets'], resourceNames: ['db-creds'], verbs: ['get'] },
+        ]),
+        metadata: { name: 'db-reader' },
+      },
+    ],
+    at: [0, ['roleRef', 'name']],
+  },
+  {
+    rule: 'KFM-RBAC-006',
+    resources: [
+      { ...binding('RoleBinding', 'db-reader'), subjects: [{ kind: 'ServiceAccount', name: 'ui' }] },
+      db,
+      {
+        ...role('ClusterRole', [
+          { apiGroups: [''], resources: ['secrets'], resourceNames: ['ui-tls'], verbs: ['get'] },
+        ]),
+        metadata: { name: 'db-reader' },
+      },
+    ],
+  },
+  {
+    rule: 'KFM-TM-010',
+    resources: [db, anp('Allow')],
+    at: [0, ['spec', 'template', 'metadata', 'labels']],
+  },
+  { rule: 'KFM-TM-010', resources: [db, anp('Deny')] },
   { rule: 'KFM-RBAC-001', resources: [binding('RoleBinding', 'cluster-admin')], at: [0, ['roleRef', 'name']] },
   { rule: 'KFM-RBAC-001', resources: [binding('RoleBinding', 'view')] },
   {
@@ -303,6 +356,13 @@ const cases: Case[] = [
     rule: 'KFM-ARGO-002',
     overlay: { layer: 'components' },
     resources: [project('kfm-platform', { ...okProject, clusterResourceWhitelist: [{ group: '*', kind: '*' }] })],
+    params: { platformProjects: ['kfm-platform'] },
+  },
+  {
+    rule: 'KFM-ARGO-001',
+    overlay: { layer: 'components' },
+    resources: [project('p', { ...okProject, sourceNamespaces: ['*'] })],
+    at: [0, ['spec', 'sourceNamespaces', 0]],
   },
   {
     rule: 'KFM-ARGO-003',

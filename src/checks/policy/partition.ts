@@ -9,13 +9,14 @@
  *    NAMESPACE_JOINED: stores, their Services, Secrets, claims and NetworkPolicies, Roles of a RoleBinding, a Rollout's
  *    workloadRef, default-deny policies, routes and their backends; and the first app object (with a namespace) of
  *    a namespace;
- *  - across namespaces only through a namespace named inside an object (an HTTPRoute backendRef's `namespace`) or an
- *    ExternalName Service's DNS name;
- *  - globally through ClusterRoles (by name, aggregation labels) and CustomResourceDefinitions (scope of a kind), the
- *    run's AppProjects and params (already in every input), and whether platform objects are in view.
+ *  - across namespaces only through a namespace named inside an object (an HTTPRoute backendRef's `namespace`), an
+ *    ExternalName Service's DNS name or an Istio VirtualService's destination hosts;
+ *  - globally through ClusterRoles (by name, aggregation labels), CustomResourceDefinitions (scope of a kind) and
+ *    (Baseline)AdminNetworkPolicies (subjects selecting namespaces by label), the run's AppProjects and params
+ *    (already in every input), and whether platform objects are in view.
  * So overlays are joined (union-find) when they share a namespace key, where every string under a `namespace` key and
- * every label of an ExternalName counts as one, over-approximating; ClusterRoles and CRDs are copied into every group
- * as read-only context. Rules report only on a group's own resources, each of which is in exactly one group, so
+ * every label of an ExternalName or of a VirtualService `host` counts as one, over-approximating; ClusterRoles, CRDs
+ * and admin network policies are copied into every group as read-only context. Rules report only on a group's own resources, each of which is in exactly one group, so
  * nothing is reported twice. A bundle whose rules were not audited (its sources digest differs from
  * AUDITED_POLICY_SOURCES) is evaluated as one group per env with all its context, as before: fail closed.
  */
@@ -27,7 +28,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '4689a58a04f1ca60a6a11dd81533f158dc7810876dbcd0249cbf151d6f3df893';
+export const AUDITED_POLICY_SOURCES = 'a48f9b78d17dcb443da578e4d2bb65da2a358662e363f864eb3787c3d650430f';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -37,7 +38,13 @@ export const AUDITED_POLICY_SOURCES = '4689a58a04f1ca60a6a11dd81533f158dc7810876
 export const AUDITED_KUSTOMIZATION_FIELDS: readonly string[] = ['images'];
 
 /** Kinds the rules look up across every namespace (by name or by a property of the kind): context of every group. */
-const GLOBAL_KINDS: ReadonlySet<string> = new Set(['ClusterRole', 'CustomResourceDefinition']);
+const GLOBAL_KINDS: ReadonlySet<string> = new Set([
+  'ClusterRole',
+  'CustomResourceDefinition',
+  // Cluster-scoped, select namespaces by label: KFM-TM-010 judges every store they open.
+  'AdminNetworkPolicy',
+  'BaselineAdminNetworkPolicy',
+]);
 
 /**
  * Kinds the rules join by namespace, also when the object has no `metadata.namespace` (then `k8s.namespace` says
@@ -70,6 +77,7 @@ const NAMESPACE_JOINED: ReadonlySet<string> = new Set([
   'GRPCRoute',
   'TCPRoute',
   'UDPRoute',
+  'VirtualService',
 ]);
 
 /**
@@ -168,7 +176,7 @@ export function overlayPartitionFacts(rendered: RenderedOverlay): readonly Parti
 /**
  * The namespaces an object can join: its own (as the rules read it, for a namespaced object or a NAMESPACE_JOINED
  * kind), a Namespace's own name, every string under a `namespace` key anywhere in it and, for an ExternalName
- * Service, every DNS label of the name. Over-approximating only merges more groups, never fewer.
+ * Service, every DNS label of the name, for a VirtualService every DNS label of every `host` in its spec. Over-approximating only merges more groups, never fewer.
  */
 export function namespaceKeys(object: Obj): readonly string[] {
   const keys = new Set<string>();
@@ -177,19 +185,27 @@ export function namespaceKeys(object: Obj): readonly string[] {
   if (meta && typeof meta.namespace === 'string') keys.add(meta.namespace);
   else if (NAMESPACE_JOINED.has(kind)) keys.add('default');
   if (kind === 'Namespace' && meta && typeof meta.name === 'string') keys.add(meta.name);
-  collectNamespaceFields(object, keys, 0);
+  collectFields(object, 'namespace', (v) => keys.add(v), 0);
   const spec = object.spec as Obj | undefined;
-  if (kind === 'Service' && spec && typeof spec.externalName === 'string') {
-    for (const label of spec.externalName.toLowerCase().split('.')) if (label !== '') keys.add(label);
-  }
+  if (kind === 'Service' && spec && typeof spec.externalName === 'string') addDnsLabels(spec.externalName, keys);
+  // A VirtualService's destinations (`<svc>.<ns>.svc.cluster.local`, `<svc>.<ns>`) name the Service's namespace.
+  if (kind === 'VirtualService' && spec) collectFields(spec, 'host', (v) => addDnsLabels(v, keys), 0);
   return [...keys];
 }
 
-function collectNamespaceFields(value: unknown, into: Set<string>, depth: number): void {
+function addDnsLabels(name: string, into: Set<string>): void {
+  for (const label of name.toLowerCase().split('.')) if (label !== '') into.add(label);
+}
+
+/**
+ * Calls `found` with every string under a key named `field` anywhere in `value` (`namespace` fields; a
+ * VirtualService's `host`s).
+ */
+function collectFields(value: unknown, field: string, found: (v: string) => void, depth: number): void {
   // Rendered objects are at most 64 levels deep (parse limits); the bound keeps a hostile shape from recursing far.
   if (depth > 100 || value === null || typeof value !== 'object') return;
   if (Array.isArray(value)) {
-    for (const v of value) collectNamespaceFields(v, into, depth + 1);
+    for (const v of value) collectFields(v, field, found, depth + 1);
     return;
   }
   // for…in: no entry arrays per object on a walk of every value of every rendered resource. It also visits
@@ -197,8 +213,8 @@ function collectNamespaceFields(value: unknown, into: Set<string>, depth: number
   const obj = value as Obj;
   for (const k in obj) {
     const v = obj[k];
-    if (k === 'namespace' && typeof v === 'string') into.add(v);
-    else if (v !== null && typeof v === 'object') collectNamespaceFields(v, into, depth + 1);
+    if (k === field && typeof v === 'string') found(v);
+    else if (v !== null && typeof v === 'object') collectFields(v, field, found, depth + 1);
   }
 }
 

@@ -1,0 +1,88 @@
+# METADATA
+# title: Only the store and the governed API get a store's credentials or its pods through RBAC
+# description: >-
+#   Only the governed API and the store itself may hold a store's credentials, and only the governed API may reach
+#   a store. A RoleBinding whose role (a Role of its namespace or a ClusterRole, effective rules) lets its subjects
+#   read a store credential Secret by name (get/list/watch on `secrets` with resourceNames naming it: see KFM-TM-005
+#   for what a store credential is) or exec into, attach to or port-forward to the pods of a namespace holding a
+#   store (pods/exec, pods/attach, pods/portforward or pods/*) hands them the store all the same. Subjects other than
+#   the ServiceAccount of a store workload or of a governed-API workload (same namespace as the ServiceAccount)
+#   break the trust membrane: another app's ServiceAccount, a user or a group. Reading every Secret (no
+#   resourceNames) is KFM-RBAC-004/005's.
+# custom:
+#   id: KFM-RBAC-006
+#   severity: error
+#   remediation: >-
+#     Remove the store credential from the rule's resourceNames and the pods/exec, pods/attach and pods/portforward
+#     grants; let the workload reach the data through the governed API.
+package kfm.rbac.store_access
+
+import data.kfm_lib.k8s
+import data.kfm_lib.rbac
+import data.kfm_lib.stores
+
+violations contains v if {
+	some i, b in input.resources
+	b.kind == "RoleBinding"
+	rules := rbac.binding_rules(b)
+	ns := k8s.namespace(b)
+	outsiders := [subject_name(s, ns) | some s in object.get(b, "subjects", []); not trusted_subject(s, ns)]
+	count(outsiders) > 0
+	some what in grants(rules, ns)
+	v := {
+		"id": "KFM-RBAC-006",
+		"msg": concat("", ["RoleBinding ", ns, "/", k8s.display_name(b), " grants ", concat(", ", outsiders), " ", what, "; only the store and the governed API may"]),
+		"resource": i,
+		"path": ["roleRef", "name"],
+	}
+}
+
+secret_read_verbs := {"get", "list", "watch", "*"}
+
+pod_access_subresources := {"pods/exec", "pods/attach", "pods/portforward", "pods/*"}
+
+core_group(rule) if {
+	some g in object.get(rule, "apiGroups", [])
+	g in {"", "*"}
+}
+
+grants(rules, ns) := {concat("", ["read of store credential Secret ", key]) |
+	some rule in rules
+	core_group(rule)
+	some res in object.get(rule, "resources", [])
+	res in {"secrets", "*"}
+	some verb in object.get(rule, "verbs", [])
+	secret_read_verbs[verb]
+	some n in object.get(rule, "resourceNames", [])
+	key := concat("/", [ns, n])
+	stores.store_secret_keys[key]
+} | {concat("", [res, " on the pods of ", ns, ", which holds a store"]) |
+	stores.store_namespaces[ns]
+	some rule in rules
+	core_group(rule)
+	some res in object.get(rule, "resources", [])
+	pod_access_subresources[res]
+	some verb in object.get(rule, "verbs", [])
+	verb in {"create", "get", "*"}
+}
+
+subject_name(s, ns) := concat("", [object.get(s, "kind", ""), " ", object.get(s, "namespace", ns), "/", object.get(s, "name", "")]) if s.kind == "ServiceAccount"
+
+subject_name(s, _) := concat("", [object.get(s, "kind", ""), " ", object.get(s, "name", "")]) if s.kind != "ServiceAccount"
+
+# A ServiceAccount the pods of a store or of the governed API run as (in the ServiceAccount's namespace).
+trusted_subject(s, ns) if {
+	s.kind == "ServiceAccount"
+	sa_ns := object.get(s, "namespace", ns)
+	some w in k8s.all
+	k8s.is_workload(w)
+	k8s.namespace(w) == sa_ns
+	service_account(w) == s.name
+	trusted_workload(w)
+}
+
+trusted_workload(w) if stores.store_workload(w)
+
+trusted_workload(w) if stores.governed_api(w)
+
+service_account(w) := object.get(k8s.pod_spec(w), "serviceAccountName", object.get(k8s.pod_spec(w), "serviceAccount", "default"))

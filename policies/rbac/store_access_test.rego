@@ -1,0 +1,82 @@
+package kfm.rbac.store_access_test
+
+import data.kfm.rbac.store_access as rule
+
+ns := "kfm-prod"
+
+postgis := {
+	"apiVersion": "apps/v1", "kind": "StatefulSet",
+	"metadata": {"name": "postgis", "namespace": ns},
+	"spec": {"template": {
+		"metadata": {"labels": {"app": "postgis", "kfm.dev/tier": "store"}},
+		"spec": {"serviceAccountName": "postgis", "containers": [{"name": "db", "image": "postgis/postgis:16", "envFrom": [{"secretRef": {"name": "postgis-credentials"}}]}]},
+	}},
+}
+
+workload(name, labels) := {
+	"apiVersion": "apps/v1", "kind": "Deployment",
+	"metadata": {"name": name, "namespace": ns},
+	"spec": {"template": {"metadata": {"labels": labels}, "spec": {"serviceAccountName": name, "containers": [{"name": "c", "image": "quay.io/kfm/x:1"}]}}},
+}
+
+api := workload("kfm-api", {"app": "kfm-api", "kfm.dev/governed-api": "true"})
+
+ui := workload("kfm-ui", {"app": "kfm-ui"})
+
+role(rules) := {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "helper", "namespace": ns}, "rules": rules}
+
+binding(sa) := {
+	"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+	"metadata": {"name": "helper", "namespace": ns},
+	"roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "helper"},
+	"subjects": [{"kind": "ServiceAccount", "name": sa}],
+}
+
+read_named := [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["postgis-credentials", "kfm-ui-tls"], "verbs": ["get"]}]
+
+exec := [{"apiGroups": [""], "resources": ["pods/exec", "pods/portforward"], "verbs": ["create", "get"]}]
+
+msgs(resources) := ms if {
+	vs := rule.violations with input as {"resources": resources}
+	ms := {v.msg | some v in vs}
+}
+
+test_ui_reads_store_credential_by_name if {
+	ms := msgs([postgis, api, ui, role(read_named), binding("kfm-ui")])
+	count(ms) == 1
+	some m in ms
+	contains(m, "ServiceAccount kfm-prod/kfm-ui read of store credential Secret kfm-prod/postgis-credentials")
+}
+
+test_governed_api_may_read_store_credential if {
+	msgs([postgis, api, ui, role(read_named), binding("kfm-api")]) == set()
+}
+
+test_store_may_read_its_credential if {
+	msgs([postgis, api, ui, role(read_named), binding("postgis")]) == set()
+}
+
+test_other_secret_by_name_passes if {
+	msgs([postgis, ui, role([{"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["kfm-ui-tls"], "verbs": ["get"]}]), binding("kfm-ui")]) == set()
+}
+
+test_exec_and_portforward_in_store_namespace if {
+	ms := msgs([postgis, ui, role(exec), binding("kfm-ui")])
+	count(ms) == 2
+}
+
+test_attach_via_cluster_role_for_a_group if {
+	cr := {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "debugger"}, "rules": [{"apiGroups": [""], "resources": ["pods/attach"], "verbs": ["create"]}]}
+	b := object.union(binding("x"), {"roleRef": {"kind": "ClusterRole", "name": "debugger"}, "subjects": [{"kind": "Group", "name": "devs"}]})
+	ms := msgs([postgis, cr, b])
+	ms == {"RoleBinding kfm-prod/helper grants Group devs pods/attach on the pods of kfm-prod, which holds a store; only the store and the governed API may"}
+}
+
+test_exec_without_store_in_namespace_passes if {
+	msgs([ui, role(exec), binding("kfm-ui")]) == set()
+}
+
+test_service_account_of_other_namespace_is_judged_there if {
+	b := object.union(binding("x"), {"subjects": [{"kind": "ServiceAccount", "name": "kfm-api", "namespace": "kfm-dev"}]})
+	count(msgs([postgis, api, role(read_named), b])) == 1
+}
