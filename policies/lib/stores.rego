@@ -261,5 +261,38 @@ volume_secret_refs(w) := array.concat(
 	],
 )
 
+# The pod-shaped secret references anywhere in a custom resource's spec (a Tekton step's env and envFrom, a
+# workflow template's volumes): an env var's valueFrom.secretKeyRef, an envFrom item's secretRef, a volume's
+# secret.secretName, a projected source's secret.name.
+spec_secret_refs(r) := [ref |
+	r.kind != "CustomResourceDefinition" # runs no pods; a context CRD's schemas are not given (policy/input.ts)
+	walk(r.spec, [p, node])
+	is_object(node)
+	some ref in node_secret_refs(array.concat(["spec"], p), node)
+]
+
+node_secret_refs(p, node) := array.concat(
+	array.concat(
+		[{"name": node.valueFrom.secretKeyRef.name, "path": array.concat(p, ["valueFrom", "secretKeyRef", "name"])} |
+			is_string(node.valueFrom.secretKeyRef.name)
+		],
+		[{"name": node.secretRef.name, "path": array.concat(p, ["secretRef", "name"])} |
+			count(p) >= 2
+			p[count(p) - 2] == "envFrom"
+			is_string(node.secretRef.name)
+		],
+	),
+	array.concat(
+		[{"name": node.secret.secretName, "path": array.concat(p, ["secret", "secretName"])} |
+			is_string(node.secret.secretName)
+		],
+		[{"name": node.secret.name, "path": array.concat(p, ["secret", "name"])} |
+			count(p) >= 2
+			p[count(p) - 2] == "sources"
+			is_string(node.secret.name)
+		],
+	),
+)
+
 # Pods that carry the governed-API labels.
 governed_api(w) if k8s.labels_contain(k8s.pod_labels(w), params.governedApiSelector)

@@ -4,7 +4,9 @@
 #   A store's credentials are the secrets its own workloads reference (env valueFrom.secretKeyRef, envFrom
 #   secretRef, secret and projected volumes). Any other workload mounting them could talk to the store directly and
 #   bypass the governed API's policy decisions, redaction and audit logging. Workloads whose pods carry the
-#   governed-API labels are allowed.
+#   governed-API labels are allowed. A custom resource that runs pods (a Tekton TaskRun, an Argo Workflow, a
+#   Knative Service) and names a namespace is read the same way: every env var, envFrom, secret or projected volume
+#   reference anywhere in its spec.
 # custom:
 #   id: KFM-TM-005
 #   severity: error
@@ -14,6 +16,7 @@
 package kfm.tm.store_credentials
 
 import data.kfm_lib.k8s
+import data.kfm_lib.params.params
 import data.kfm_lib.stores
 
 violations contains v if {
@@ -26,6 +29,23 @@ violations contains v if {
 	v := {
 		"id": "KFM-TM-005",
 		"msg": concat("", [w.kind, " ", k8s.namespace(w), "/", k8s.display_name(w), " references secret ", ref.name, ", a store credential; only the governed API may use it"]),
+		"resource": i,
+		"path": ref.path,
+	}
+}
+
+violations contains v if {
+	some i, r in input.resources
+	not k8s.is_workload(r)
+	r.kind != "CustomResourceDefinition"
+	is_string(r.metadata.namespace) # joined by the namespace it names (docs/checks/policy.md, partition audit)
+	is_object(r.spec)
+	not k8s.labels_contain(object.get(r, ["spec", "template", "metadata", "labels"], {}), params.governedApiSelector)
+	some ref in stores.spec_secret_refs(r)
+	stores.store_secret_keys[concat("/", [r.metadata.namespace, ref.name])]
+	v := {
+		"id": "KFM-TM-005",
+		"msg": concat("", [r.kind, " ", r.metadata.namespace, "/", k8s.display_name(r), " references secret ", ref.name, ", a store credential; only the governed API may use it"]),
 		"resource": i,
 		"path": ref.path,
 	}

@@ -75,3 +75,33 @@ test_same_secret_name_other_namespace_passes if {
 	w := object.union(workload("Deployment", {}, env_ref, []), {"metadata": {"namespace": "kfm-dev"}})
 	paths([db, w]) == set()
 }
+
+# A custom resource that runs pods: a Tekton TaskRun step's envFrom and env, a workflow's secret volume.
+test_custom_resource_pods if {
+	run := {
+		"apiVersion": "tekton.dev/v1", "kind": "TaskRun",
+		"metadata": {"name": "dump", "namespace": "kfm-prod"},
+		"spec": {"taskSpec": {
+			"steps": [{"name": "s", "image": "x", "envFrom": [{"secretRef": {"name": "db-credentials"}}], "env": [{"name": "P", "valueFrom": {"secretKeyRef": {"name": "db-credentials", "key": "k"}}}]}],
+			"volumes": [{"name": "v", "secret": {"secretName": "db-tls"}}],
+		}},
+	}
+	paths([db, run]) == {
+		["spec", "taskSpec", "steps", 0, "envFrom", 0, "secretRef", "name"],
+		["spec", "taskSpec", "steps", 0, "env", 0, "valueFrom", "secretKeyRef", "name"],
+		["spec", "taskSpec", "volumes", 0, "secret", "secretName"],
+	}
+}
+
+# Another namespace's secret of the same name, a governed-API pod template, or no namespace named: not reported.
+cr_run(ns, labels) := {
+	"apiVersion": "tekton.dev/v1", "kind": "TaskRun",
+	"metadata": {"name": "dump", "namespace": ns},
+	"spec": {"template": {"metadata": {"labels": labels}}, "steps": [{"name": "s", "image": "x", "envFrom": [{"secretRef": {"name": "db-credentials"}}]}]},
+}
+
+test_custom_resource_other_namespace_or_governed_passes if {
+	paths([db, cr_run("kfm-dev", {})]) == set()
+	paths([db, cr_run("kfm-prod", {"kfm.dev/governed-api": "true"})]) == set()
+	count(paths([db, cr_run("kfm-prod", {})])) == 1
+}
