@@ -60,7 +60,7 @@ import {
   type BaselineFile,
   type BaselineLoad,
 } from './suppress.js';
-import { isPlaceholder, LineIndex, lowerSameLength } from './text.js';
+import { isPlaceholder, isSopsValue, LineIndex, lowerSameLength, SOPS_VALUE_IN_TEXT } from './text.js';
 import { firstKeyLines, kustomizationNeedsWalk, needsStructure } from './structure.js';
 import { leafPath, parseEnvFile, walkDocumentInto, WalkBudgetExceeded, type Place, type Visit } from './walk.js';
 import { yielder } from '../../util/yielder.js';
@@ -936,8 +936,9 @@ export class Scanner {
         if (visit.bytes.length === 0) return [];
         const out: Pending[] = [];
         if (!visit.binary) {
-          // Public certificates alone are not secret data; a SOPS `ENC[…]` value is ciphertext.
-          if (isPublicMaterialOnly(visit.text) || /^ENC\[AES256_GCM,[^\]]*\]$/.test(visit.text.trim())) return [];
+          // Public certificates alone are not secret data; a SOPS value is ciphertext only in its exact shape and in
+          // a document with SOPS metadata (`ENC[AES256_GCM,` around plaintext hid a whole properties file).
+          if (isPublicMaterialOnly(visit.text) || (visit.sops && isSopsValue(visit.text))) return [];
           const r = this.detector.detect(`${visit.key}: ${visit.text}`, { stopWords });
           for (const c of r.candidates) out.push(this.fromCandidate(c, where));
           for (const run of base64Runs(visit.text)) if (!run.inert) this.decoded(run.bytes, DECODE_DEPTH, where, out);
@@ -1233,10 +1234,10 @@ function isPublicMaterialOnly(text: string): boolean {
   return rest.trim() === '';
 }
 
-/** A SOPS-encrypted file (YAML, JSON, dotenv or INI): values are `ENC[…]` and a MAC is present. */
+/** A SOPS-encrypted file (YAML, JSON, dotenv or INI): values are `ENC[…]` in SOPS's exact shape and a MAC is present. */
 export function isSopsEncrypted(text: string): boolean {
   return (
-    text.includes('ENC[AES256_GCM,') &&
+    SOPS_VALUE_IN_TEXT.test(text) &&
     (/(?:^|\n)sops:\s*\n/.test(text) ||
       text.includes('"sops"') ||
       /(?:^|\n)sops_mac=/.test(text) ||

@@ -31,6 +31,8 @@ export type Visit =
       bytes: Uint8Array;
       binary: boolean;
       invalidBase64: boolean;
+      /** The document carries SOPS metadata (a top-level `sops:` map with a MAC): its `ENC[…]` values are ciphertext. */
+      sops: boolean;
     }
   | { type: 'generator-literal'; path: JsonPath; generator: string; key: string; value: string }
   /** A SealedSecret `encryptedData` value: must be ciphertext. */
@@ -134,6 +136,7 @@ export class WalkBudgetExceeded extends Error {}
  */
 export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: VisitSink): void {
   const root: Frame = { node: doc, parent: undefined, seg: '', depth: 0, key: '', reference: false, sealedSpec: false };
+  const sops = isSopsDocument(doc);
   const stack: Frame[] = [root];
   let budget = options.maxNodes ?? Infinity;
   const inline = options.inlineLeaves ?? true;
@@ -185,7 +188,7 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
           skipped = withSkip(skipped, field);
           for (const [k, v] of Object.entries(entries)) {
             if (v === null || v === undefined) continue;
-            sink.visit(secretData(field, k, String(v), [...pathHere(), field, k]));
+            sink.visit(secretData(field, k, String(v), [...pathHere(), field, k], sops));
           }
         }
       }
@@ -207,8 +210,7 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
     }
     if (here.sealedSpec) skipped = withSkip(skipped, 'encryptedData');
     // SOPS: the top-level `sops:` block holds encrypted data keys and MACs, not secrets in clear.
-    if (top && isMap(node.sops) && ('mac' in node.sops || 'lastmodified' in node.sops))
-      skipped = withSkip(skipped, 'sops');
+    if (top && sops) skipped = withSkip(skipped, 'sops');
     if (
       (top && options.kustomization) ||
       (kind === 'Kustomization' && apiVersion?.startsWith('kustomize.config.k8s.io/'))
@@ -303,15 +305,20 @@ function withSkip(set: Set<string> | undefined, key: string): Set<string> {
   return (set ?? new Set<string>()).add(key);
 }
 
-function secretData(field: 'data' | 'stringData', key: string, raw: string, path: JsonPath): Visit {
+/** A document SOPS encrypted: its top-level `sops:` map holds the data keys and the MAC. */
+function isSopsDocument(doc: unknown): boolean {
+  return isMap(doc) && isMap(doc.sops) && ('mac' in doc.sops || 'lastmodified' in doc.sops);
+}
+
+function secretData(field: 'data' | 'stringData', key: string, raw: string, path: JsonPath, sops: boolean): Visit {
   if (field === 'stringData') {
     const bytes = Buffer.from(raw, 'utf8');
-    return { type: 'secret-data', path, field, key, text: raw, bytes, binary: false, invalidBase64: false };
+    return { type: 'secret-data', path, field, key, text: raw, bytes, binary: false, invalidBase64: false, sops };
   }
   const decoded = decodeBase64(raw);
   if (!decoded) {
     const bytes = Buffer.from(raw, 'utf8');
-    return { type: 'secret-data', path, field, key, text: raw, bytes, binary: false, invalidBase64: true };
+    return { type: 'secret-data', path, field, key, text: raw, bytes, binary: false, invalidBase64: true, sops };
   }
   const binary = decoded.includes(0) || !isUtf8(decoded);
   return {
@@ -323,6 +330,7 @@ function secretData(field: 'data' | 'stringData', key: string, raw: string, path
     bytes: decoded,
     binary,
     invalidBase64: false,
+    sops,
   };
 }
 

@@ -1,0 +1,49 @@
+/** Silent passes a security probe found (plaintext committed, `check` exit 0): each is reported now. */
+import { describe, expect, it } from 'vitest';
+import { findingPlaces as at, useRepoScan } from './helpers.js';
+import { Gen } from './vectors.js';
+
+const g = new Gen(2026);
+const scan = useRepoScan();
+
+describe('SP-1: only the exact SOPS value shape is ciphertext', () => {
+  const b64 = (n: number): string => Buffer.from(g.alnum(n)).toString('base64');
+  const sopsValue = (): string => `ENC[AES256_GCM,data:${b64(18)},iv:${b64(24)},tag:${b64(12)},type:str]`;
+  const sopsMeta =
+    'sops:\n  mac: ENC[AES256_GCM,data:abc=,iv:abc=,tag:abc=,type:str]\n  lastmodified: "2026-01-01T00:00:00Z"\n';
+
+  it('plaintext inside `ENC[AES256_GCM, … ]` in a Secret is plaintext: KFM-SEC-001 and the token rule', async () => {
+    const token = `ghp_${g.alnum(36)}`;
+    const fs = await scan({
+      's.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  app.properties: |\n    ENC[AES256_GCM,\n    github.token=${token}\n    ]\n`,
+    });
+    expect(at(fs)).toEqual(
+      expect.arrayContaining([
+        ['KFM-SEC-001', 's.yaml', 5],
+        ['KFM-SEC-030', 's.yaml', 5],
+      ]),
+    );
+  });
+
+  it('a SOPS-shaped value without `sops:` metadata is a plaintext Secret value', async () => {
+    const fs = await scan({
+      's.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  pw: ${sopsValue()}\n`,
+    });
+    expect(at(fs)).toEqual([['KFM-SEC-001', 's.yaml', 5]]);
+  });
+
+  it('a secretGenerator literal `ENC[AES256_GCM,<plaintext>]` is a plaintext literal', async () => {
+    const fs = await scan({
+      'kustomization.yaml': `secretGenerator:\n  - name: db\n    literals:\n      - DB_PASSWORD=ENC[AES256_GCM,${g.alnum(20)}]\n`,
+    });
+    expect(at(fs)).toEqual([['KFM-SEC-002', 'kustomization.yaml', 4]]);
+  });
+
+  it('a SOPS-encrypted Secret (exact value shape and `sops:` metadata) is not reported', async () => {
+    const fs = await scan({
+      's.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  pw: ${sopsValue()}\n  url: ${sopsValue()}\n${sopsMeta}`,
+      'v.yaml': `db:\n  password: ${sopsValue()}\n${sopsMeta}`,
+    });
+    expect(at(fs)).toEqual([]);
+  });
+});
