@@ -47,3 +47,22 @@ describe('SP-1: only the exact SOPS value shape is ciphertext', () => {
     expect(at(fs)).toEqual([]);
   });
 });
+
+describe('SP-2: a SealedSecret template writes its data into the Secret in clear text', () => {
+  // kubeseal output: padded base64 of high-entropy bytes (the alphabet's 6 bits per character, re-encoded).
+  const sealed = (): string => Buffer.from(g.hex(1200), 'hex').toString('base64');
+  const doc = (template: string): string =>
+    `apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: db}\nspec:\n  encryptedData:\n    password: ${sealed()}\n  template:\n    type: Opaque\n${template}`;
+
+  it('a literal in spec.template.data is KFM-SEC-009 at its line', async () => {
+    const fs = await scan({ 'ss.yaml': doc(`    data:\n      admin-pin: ${g.alnum(20)}\n`) });
+    expect(at(fs)).toEqual([['KFM-SEC-009', 'ss.yaml', 10]]);
+  });
+
+  it('a template that reads the sealed keys is not reported', async () => {
+    const fs = await scan({
+      'ss.yaml': doc(`    data:\n      url: 'postgres://app:{{ index . "password" }}@db:5432/app'\n`),
+    });
+    expect(at(fs)).toEqual([]);
+  });
+});

@@ -62,7 +62,15 @@ import {
 } from './suppress.js';
 import { isPlaceholder, isSopsValue, LineIndex, lowerSameLength, SOPS_VALUE_IN_TEXT } from './text.js';
 import { firstKeyLines, kustomizationNeedsWalk, needsStructure } from './structure.js';
-import { leafPath, parseEnvFile, walkDocumentInto, WalkBudgetExceeded, type Place, type Visit } from './walk.js';
+import {
+  leafPath,
+  parseEnvFile,
+  TEMPLATE_PLACES,
+  walkDocumentInto,
+  WalkBudgetExceeded,
+  type Place,
+  type Visit,
+} from './walk.js';
 import { yielder } from '../../util/yielder.js';
 
 /** One finding of the secret check, before the pipeline resolves it. Never holds the secret. */
@@ -562,8 +570,6 @@ const DEPLOYED_RULES: ReadonlySet<string> = new Set([
   RULE_PLAIN_IN_REFERENCE,
   RULE_SECRET_GENERATOR,
 ]);
-/** Where external-secrets renders a template (walk.ts names the place). */
-const TEMPLATE_DATA = 'ExternalSecret target.template.data';
 const YAML_NAME = /(?:\.ya?ml|\.json)$/i;
 /** Copies and templates of YAML files keep their structure: `x.yaml.bak`, `x.yml.orig`, `x.yaml.j2`, `x.json~`. */
 const BACKUP_SUFFIX =
@@ -995,7 +1001,7 @@ export class Scanner {
           for (const run of base64Runs(literal)) this.decoded(run.bytes, DECODE_DEPTH, where, out);
         // A templated value, and a whole document a template writes into the Secret (a config file of several
         // lines, e.g. a product's declarative config), are judged by their content; a one-line literal is the secret.
-        const document = visit.where === TEMPLATE_DATA && literal.trim().includes('\n');
+        const document = TEMPLATE_PLACES.includes(visit.where) && literal.trim().includes('\n');
         if (templated || document) return out;
         out.push({
           ruleId: RULE_PLAIN_IN_REFERENCE,

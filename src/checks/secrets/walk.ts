@@ -51,6 +51,16 @@ export type Visit =
       ref: string;
     };
 
+/**
+ * The `plain-in-reference` places that are templates of a Secret's data: a whole document there (a config file of
+ * several lines) is judged by its content, a one-line literal is the secret.
+ */
+export const TEMPLATE_PLACES: readonly string[] = [
+  'ExternalSecret target.template.data',
+  'SealedSecret spec.template.data',
+  'SealedSecret spec.template.stringData',
+];
+
 const MAX_DEPTH = 100;
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const MAX_LAST_APPLIED = 1024 * 1024;
@@ -200,6 +210,23 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
           for (const [k, v] of Object.entries(enc))
             if (typeof v === 'string' && v !== '')
               sink.visit({ type: 'sealed-data', path: [...pathHere(), 'spec', 'encryptedData', k], key: k, value: v });
+        // The controller copies `template.data` into the Secret as it is (Go templates over the unsealed keys): only
+        // `encryptedData` is ciphertext, a literal in the template is a Secret value in clear text.
+        const template = node.spec.template;
+        if (isMap(template))
+          for (const field of ['data', 'stringData'] as const) {
+            const entries = template[field];
+            if (!isMap(entries)) continue;
+            for (const [k, v] of Object.entries(entries))
+              if (isScalar(v) && String(v).trim() !== '')
+                sink.visit({
+                  type: 'plain-in-reference',
+                  path: [...pathHere(), 'spec', 'template', field, k],
+                  where: `SealedSecret spec.template.${field}`,
+                  key: k,
+                  value: String(v),
+                });
+          }
       }
       if (apiVersion.startsWith('external-secrets.io/') || apiVersion.startsWith('generators.external-secrets.io/')) {
         // A SecretStore's provider block holds connection settings: an inline token there is a credential, so
@@ -350,7 +377,7 @@ function externalSecretLiterals(kind: string, node: Record<string, unknown>, pat
     const template = target && isMap(target.template) ? target.template : undefined;
     if (template && isMap(template.data))
       for (const [k, v] of Object.entries(template.data))
-        literal('ExternalSecret target.template.data', k, v, [...base, 'target', 'template', 'data', k]);
+        literal(TEMPLATE_PLACES[0], k, v, [...base, 'target', 'template', 'data', k]);
   }
   if (kind === 'SecretStore' || kind === 'ClusterSecretStore') {
     const provider = isMap(spec.provider) ? spec.provider : undefined;
