@@ -66,3 +66,38 @@ describe('SP-2: a SealedSecret template writes its data into the Secret in clear
     expect(at(fs)).toEqual([]);
   });
 });
+
+describe('SP-6/SP-7: a byte order mark cannot hide the text behind it', () => {
+  const utf32 = (text: string, little: boolean): Buffer => {
+    const points = [...text].map((c) => c.codePointAt(0)!);
+    const out = Buffer.alloc(4 + points.length * 4);
+    if (little) out.writeUInt32LE(0xfeff, 0);
+    else out.writeUInt32BE(0xfeff, 0);
+    points.forEach((p, i) => (little ? out.writeUInt32LE(p, 4 + i * 4) : out.writeUInt32BE(p, 4 + i * 4)));
+    return out;
+  };
+
+  it('`FF FE` or `FE FF` in front of ASCII: the ASCII is scanned, at its lines', async () => {
+    const body = `# deploy settings\nGITHUB_TOKEN=ghp_${g.alnum(36)}\n`;
+    const fs = await scan(
+      {},
+      {
+        'le.env': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(body)]),
+        'be.env': Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(body)]),
+      },
+    );
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-030', 'be.env', 2],
+      ['KFM-SEC-030', 'le.env', 2],
+    ]);
+  });
+
+  it('UTF-32 with a BOM (LE and BE) is decoded as UTF-32', async () => {
+    const body = `a: 1\ntoken: ghp_${g.alnum(36)}\n`;
+    const fs = await scan({}, { 'le.yaml': utf32(body, true), 'be.yaml': utf32(body, false) });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-030', 'be.yaml', 2],
+      ['KFM-SEC-030', 'le.yaml', 2],
+    ]);
+  });
+});

@@ -13,7 +13,7 @@ import { posix } from 'node:path';
 import { git, gitTopLevel, resolveCommit } from '../../select/git.js';
 import { matchesAny } from '../../util/glob.js';
 import type { SecretsSettings } from './config.js';
-import { decodeText } from './files.js';
+import { decodeForScan } from './files.js';
 import { applyBaselineTo, prepareScanner, scanOneText, type SecretFinding } from './scan.js';
 
 export interface HistoryScanOptions {
@@ -110,13 +110,13 @@ export async function scanHistory(options: HistoryScanOptions): Promise<HistoryS
       const excluded = settings.exclude.length > 0 && matchesAny(rel, settings.exclude);
       const blob = await gitBlob(top, `${commit}:${path}`, options.signal);
       if (blob === undefined || blob.length > settings.maxFileBytes) continue;
-      const text = decodeText(blob);
-      if (text === undefined) continue;
+      const read = decodeForScan(blob);
+      if (read === undefined) continue;
       filesScanned++;
       const short = commit.slice(0, 12);
       const found = excluded
-        ? scanner.scanExcluded(rel, { kind: 'text', text, bytes: blob.length })
-        : scanOneText(scanner, rel, text);
+        ? scanner.scanExcluded(rel, { kind: 'text', bytes: blob.length, ...read })
+        : scanOneText(scanner, rel, read.text, read.raw);
       for (const f of found) {
         if (f.line !== undefined && !lines.has(f.line)) continue;
         findings.push({ ...f, message: `${f.message} (added in commit ${short})`, commit: short });

@@ -285,7 +285,7 @@ export async function scanRepository(
         case 'text':
           stats.filesScanned++;
           stats.bytesScanned += outcome.bytes;
-          scans.set(file, scanner.scanText(file, outcome.text));
+          scans.set(file, scanner.scanDecoded(file, outcome));
           break;
         case 'binary': {
           stats.binarySkipped.push(file);
@@ -384,8 +384,8 @@ export async function prepareScanner(
 }
 
 /** Findings of one text, inline allows applied (no cross-file dedupe, no rendered output). */
-export function scanOneText(scanner: Scanner, file: string, text: string): SecretFinding[] {
-  const scan = scanner.scanText(file, text);
+export function scanOneText(scanner: Scanner, file: string, text: string, raw?: string): SecretFinding[] {
+  const scan = scanner.scanDecoded(file, { text, raw });
   return scan.findings.map((f) => {
     const reason = scan.allows?.reasonFor(f.ruleId, f.line);
     return strip(reason !== undefined ? { ...f, suppressed: { by: 'inline', reason } } : f);
@@ -696,6 +696,22 @@ export class Scanner {
     };
   }
 
+  /**
+   * scanText of a file's text, and of the bytes behind a byte order mark that does not fit them (files.ts
+   * decodeForScan): what Git and a shell show of the file is scanned whatever the mark says. Inline allows are read
+   * from that raw text then, the one a reviewer reads.
+   */
+  scanDecoded(file: string, read: { text: string; raw?: string }): FileScan {
+    const scan = this.scanText(file, read.text);
+    if (read.raw === undefined) return scan;
+    const raw = this.scanText(file, read.raw);
+    return {
+      findings: dedupeFile([...scan.findings, ...raw.findings]),
+      allows: raw.allows ?? scan.allows,
+      generators: [...scan.generators, ...raw.generators],
+    };
+  }
+
   /** A file `secrets.exclude` skips: only the rules for known credential formats, and key stores by content. */
   scanExcluded(file: string, outcome: ReturnType<typeof readForScan>): SecretFinding[] {
     const where = ' (in a file secrets.exclude skips; known credential formats are still reported)';
@@ -712,17 +728,20 @@ export class Scanner {
       ];
     }
     if (outcome.kind !== 'text') return [];
-    const lines = new LineIndex(outcome.text);
-    const detected = this.detector.detect(outcome.text, { skipGeneric: true });
-    const allows = outcome.text.includes('kfm-gitops:allow')
-      ? new InlineAllows(parseInlineAllows(outcome.text, lines), this.settings.allowRules)
-      : undefined;
-    return detected.candidates.map((c) => {
-      const pos = lines.position(c.at);
-      const f = strip({ ...this.fromCandidate(c, where), file, line: pos.line, column: pos.column });
-      const reason = allows?.reasonFor(f.ruleId, f.line);
-      if (reason !== undefined) f.suppressed = { by: 'inline', reason };
-      return f;
+    // The bytes behind a byte order mark that does not fit them too (files.ts decodeForScan).
+    return [outcome.text, ...(outcome.raw === undefined ? [] : [outcome.raw])].flatMap((text) => {
+      const lines = new LineIndex(text);
+      const detected = this.detector.detect(text, { skipGeneric: true });
+      const allows = text.includes('kfm-gitops:allow')
+        ? new InlineAllows(parseInlineAllows(text, lines), this.settings.allowRules)
+        : undefined;
+      return detected.candidates.map((c) => {
+        const pos = lines.position(c.at);
+        const f = strip({ ...this.fromCandidate(c, where), file, line: pos.line, column: pos.column });
+        const reason = allows?.reasonFor(f.ruleId, f.line);
+        if (reason !== undefined) f.suppressed = { by: 'inline', reason };
+        return f;
+      });
     });
   }
 
