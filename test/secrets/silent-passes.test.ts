@@ -101,3 +101,31 @@ describe('SP-6/SP-7: a byte order mark cannot hide the text behind it', () => {
     ]);
   });
 });
+
+describe('SP-8: base64 wrapped over lines is decoded as one run', () => {
+  const wrap = (text: string, width: number, indent = ''): string =>
+    Buffer.from(text)
+      .toString('base64')
+      .match(new RegExp(`.{1,${width}}`, 'g'))!
+      .map((l) => `${indent}${l}`)
+      .join('\n');
+
+  it('a PEM private key, base64 at 76 columns in a ConfigMap block scalar: KFM-SEC-010 at its key', async () => {
+    const pem = `${g.pem('RSA PRIVATE KEY')}\n`;
+    const fs = await scan({
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: git}\ndata:\n  deploy-key.b64: |\n${wrap(pem, 76, '    ')}\n`,
+    });
+    expect(at(fs)).toEqual([['KFM-SEC-010', 'cm.yaml', 5]]);
+  });
+
+  it('a PEM private key, base64 at 64 columns in a file: KFM-SEC-010 at line 1', async () => {
+    const pem = `${g.pem('RSA PRIVATE KEY')}\n`;
+    const fs = await scan({ '.ci/deploy_key.b64': `${wrap(pem, 64)}\n` });
+    expect(at(fs)).toEqual([['KFM-SEC-010', '.ci/deploy_key.b64', 1]]);
+  });
+
+  it('a PEM certificate chain is not a finding', async () => {
+    const fs = await scan({ 'ca.pem': `${g.pem('CERTIFICATE')}\n${g.pem('CERTIFICATE')}\n` });
+    expect(at(fs)).toEqual([]);
+  });
+});
