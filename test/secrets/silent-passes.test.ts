@@ -129,3 +129,30 @@ describe('SP-8: base64 wrapped over lines is decoded as one run', () => {
     expect(at(fs)).toEqual([]);
   });
 });
+
+describe('SP-10: an option and its value in consecutive list items are judged as a pair', () => {
+  const pod = (args: string): string =>
+    `apiVersion: v1\nkind: Pod\nmetadata: {name: db}\nspec:\n  containers:\n    - name: db\n      image: postgres\n${args}`;
+
+  it('`--replication-password`, `<pw>` is judged like `--replication-password=<pw>`', async () => {
+    const fs = await scan({
+      'block.yaml': pod(
+        `      args:\n        - postgres\n        - --replication-password\n        - ${g.alnum(20)}\n`,
+      ),
+      'flow.yaml': pod(`      args: ["postgres", "--api-key", "${g.alnum(24)}"]\n`),
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-070', 'block.yaml', 11],
+      ['KFM-SEC-073', 'flow.yaml', 8],
+    ]);
+  });
+
+  it('options whose next item is a path, a name, a flag or a short option are not reported', async () => {
+    const fs = await scan({
+      'ok.yaml': pod(
+        `      args: ["--token-file", "/var/run/secrets/token", "--db-secret", "kfm-db-credentials", "--password", "--verbose", "-p", "${g.alnum(20)}"]\n`,
+      ),
+    });
+    expect(at(fs)).toEqual([]);
+  });
+});

@@ -144,8 +144,14 @@ export function needsStructure(
       if (
         flowAt !== -1 &&
         hasCredWordIn(text, vs, ve) &&
-        (includesLower(text, vs, ve, 'value') || flowOpenAtEnd(text, flowAt, ve))
+        (includesLower(text, vs, ve, 'value') ||
+          flowOpenAtEnd(text, flowAt, ve) ||
+          indexIn(text, flowAt, ve, 45) !== -1)
       )
+        return { needed: true, steps };
+      // `- --replication-password` with its value as the next item (or `["--api-key", "x"]` above, a `-` in a flow
+      // collection with a credential word): the walk pairs an option with the item after it.
+      if (info.item && !keyed && isOptionAt(text, vs, ve) && hasCredWordIn(text, vs, ve))
         return { needed: true, steps };
       if (keyed && hasCredWordIn(text, info.keyStart, info.keyEnd)) {
         // `password: |`, `token: >-`, `key: *alias`, `secret: !!binary`, `password: "abc\` (escaped line break)
@@ -217,6 +223,13 @@ function lastContentLine(text: string, from: number, to: number): number {
     e = s - 1;
   }
   return -1;
+}
+
+/** The value `[vs, ve)` starts like a command-line option, quoted or not: `--token`, `"-p"`. */
+function isOptionAt(text: string, vs: number, ve: number): boolean {
+  const q = text.charCodeAt(vs);
+  const at = q === 34 || q === 39 ? vs + 1 : vs;
+  return at < ve && text.charCodeAt(at) === 45;
 }
 
 /** Past the indentation and the `- ` markers of the line `[start, end)`. */

@@ -62,6 +62,8 @@ export const TEMPLATE_PLACES: readonly string[] = [
 ];
 
 const MAX_DEPTH = 100;
+/** A command-line option without its value: `--db-password`, `-token`. */
+const OPTION = /^--?[A-Za-z][A-Za-z0-9_.-]*$/;
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const MAX_LAST_APPLIED = 1024 * 1024;
 const MAX_INLINE_PATCH = 256 * 1024;
@@ -157,6 +159,16 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
     const top = here === root;
     if (here.depth > MAX_DEPTH) continue;
     if (Array.isArray(node)) {
+      // `["--replication-password", "<pw>"]`: a command line's option and its value are two items. The value is
+      // judged once more under the option's name, as `--replication-password=<pw>` in one item is; whether the
+      // name names a secret and the value looks like one is the detector's call (`-p`, `--token-file` pass).
+      if (here.depth < MAX_DEPTH)
+        for (let i = 0; i + 1 < node.length; i++) {
+          const option = node[i];
+          const next = node[i + 1];
+          if (typeof option === 'string' && OPTION.test(option) && isScalar(next) && !String(next).startsWith('-'))
+            sink.value(option.replace(/^-+/, ''), String(next), here.reference, here, i + 1);
+        }
       // Leading scalars now: nothing is visited between a sequence and its first items (each still counts in the
       // budget, and is skipped past the depth cap as its frame would be).
       let first = 0;
