@@ -123,7 +123,7 @@ export const META_RULES: RuleDoc[] = [
     title: 'Secret value in clear text where ciphertext or a reference belongs',
     severity: 'error',
     description:
-      'A SealedSecret `encryptedData` value that is not sealed ciphertext (too short, not base64, readable text or low entropy: e.g. the base64 of a password), an ExternalSecret `target.template.data` literal, a SealedSecret `spec.template.data` literal (the controller copies it into the Secret as it is), a SecretStore `fake` provider value, or a static credential in a SecretStore `webhook` header. These objects look encrypted or referenced, but this value sits in plaintext Git.',
+      'A SealedSecret `encryptedData` value that is not sealed ciphertext (too short, not base64, readable text or low entropy: e.g. the base64 of a password), an ExternalSecret `target.template.data` literal, a SealedSecret `spec.template.data` literal (the controller copies it into the Secret as it is), a SecretStore `fake` provider value or a `Fake` generator value (generators.external-secrets.io), or a static credential in a SecretStore `webhook` header. These objects look encrypted or referenced, but this value sits in plaintext Git.',
     remediation:
       'Seal the value with `kubeseal`, or keep it in the secret store and reference it (`{{ .key }}` in templates, `secretRef` in providers). Rotate the value: it is in the Git history.',
   },

@@ -156,3 +156,23 @@ describe('SP-10: an option and its value in consecutive list items are judged as
     expect(at(fs)).toEqual([]);
   });
 });
+
+describe('SP-3: external-secrets literals written into the Secret', () => {
+  it('a templateFrom literal is read with every content rule', async () => {
+    const fs = await scan({
+      'es.yaml': `apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: minio}\nspec:\n  secretStoreRef: {name: vault, kind: ClusterSecretStore}\n  target:\n    name: minio\n    template:\n      engineVersion: v2\n      templateFrom:\n        - target: Data\n          literal: |\n            user: '{{ .user }}'\n            mc-alias.json: '{"url":"http://minio:9000","accessKey":"{{ .user }}","secretKey":"${g.alnum(20)}"}'\n  data:\n    - secretKey: user\n      remoteRef: {key: minio, property: user}\n`,
+    });
+    expect(at(fs)).toEqual([['KFM-SEC-071', 'es.yaml', 12]]);
+  });
+
+  it('a Fake generator value (and a ClusterGenerator fakeSpec value) is KFM-SEC-009', async () => {
+    const fs = await scan({
+      'fake.yaml': `apiVersion: generators.external-secrets.io/v1alpha1\nkind: Fake\nmetadata: {name: boot}\nspec:\n  data:\n    root-password: ${g.alnum(20)}\n`,
+      'cluster.yaml': `apiVersion: generators.external-secrets.io/v1alpha1\nkind: ClusterGenerator\nmetadata: {name: boot}\nspec:\n  kind: Fake\n  generator:\n    fakeSpec:\n      data:\n        pin: ${g.alnum(16)}\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-009', 'cluster.yaml', 9],
+      ['KFM-SEC-009', 'fake.yaml', 6],
+    ]);
+  });
+});

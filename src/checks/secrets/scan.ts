@@ -65,6 +65,7 @@ import { firstKeyLines, kustomizationNeedsWalk, needsStructure } from './structu
 import {
   leafPath,
   parseEnvFile,
+  TEMPLATE_LITERAL,
   TEMPLATE_PLACES,
   walkDocumentInto,
   WalkBudgetExceeded,
@@ -1020,7 +1021,8 @@ export class Scanner {
           for (const run of base64Runs(literal)) this.decoded(run.bytes, DECODE_DEPTH, where, out);
         // A templated value, and a whole document a template writes into the Secret (a config file of several
         // lines, e.g. a product's declarative config), are judged by their content; a one-line literal is the secret.
-        const document = TEMPLATE_PLACES.includes(visit.where) && literal.trim().includes('\n');
+        const document =
+          visit.where === TEMPLATE_LITERAL || (TEMPLATE_PLACES.includes(visit.where) && literal.trim().includes('\n'));
         if (templated || document) return out;
         out.push({
           ruleId: RULE_PLAIN_IN_REFERENCE,

@@ -17,6 +17,7 @@ const CRED_WORDS = ['password', 'passwd', 'pwd', 'passphrase', 'secret', 'token'
 export const MARKERS = [
   'secretGenerator',
   'last-applied-configuration',
+  'generators.external-secrets.io',
   '\\u',
   '\\U',
   '\\x',
@@ -196,6 +197,8 @@ const CRED_ANYWHERE = new RegExp(CRED_WORDS.join('|'), 'gi');
 export function hasMarker(text: string): boolean {
   if (text.indexOf('<<') !== -1 || text.indexOf('secretGenerator') !== -1) return true;
   if (text.indexOf('last-applied-configuration') !== -1) return true;
+  // A Fake generator's values are Secret values under any key name (walk.ts externalSecretLiterals).
+  if (text.indexOf('generators.external-secrets.io') !== -1) return true;
   for (let p = text.indexOf('\\'); p !== -1; p = text.indexOf('\\', p + 1)) {
     const c = text.charCodeAt(p + 1);
     if (c === 117 /* u */ || c === 85 /* U */ || c === 120 /* x */) return true;

@@ -61,6 +61,9 @@ export const TEMPLATE_PLACES: readonly string[] = [
   'SealedSecret spec.template.stringData',
 ];
 
+/** An ExternalSecret `templateFrom[].literal`: a template of the whole data, judged by its content only. */
+export const TEMPLATE_LITERAL = 'ExternalSecret target.template.templateFrom.literal';
+
 const MAX_DEPTH = 100;
 /** A command-line option without its value: `--db-password`, `-token`. */
 const OPTION = /^--?[A-Za-z][A-Za-z0-9_.-]*$/;
@@ -390,7 +393,30 @@ function externalSecretLiterals(kind: string, node: Record<string, unknown>, pat
     if (template && isMap(template.data))
       for (const [k, v] of Object.entries(template.data))
         literal(TEMPLATE_PLACES[0], k, v, [...base, 'target', 'template', 'data', k]);
+    // A `literal` template is the text of the Secret's data (or labels) with template actions in it: what it holds
+    // besides the actions is written into the Secret as it is.
+    if (template && Array.isArray(template.templateFrom))
+      template.templateFrom.forEach((from, i) => {
+        if (isMap(from))
+          literal(TEMPLATE_LITERAL, 'literal', from.literal, [
+            ...base,
+            'target',
+            'template',
+            'templateFrom',
+            i,
+            'literal',
+          ]);
+      });
   }
+  // A Fake generator's values are the values an ExternalSecret writes into the Secret (ClusterGenerator: fakeSpec).
+  const fakeData =
+    kind === 'Fake'
+      ? { data: spec.data, at: at('data') }
+      : kind === 'ClusterGenerator' && isMap(spec.generator) && isMap(spec.generator.fakeSpec)
+        ? { data: spec.generator.fakeSpec.data, at: at('generator', 'fakeSpec', 'data') }
+        : undefined;
+  if (fakeData && isMap(fakeData.data))
+    for (const [k, v] of Object.entries(fakeData.data)) literal('Fake generator data', k, v, [...fakeData.at, k]);
   if (kind === 'SecretStore' || kind === 'ClusterSecretStore') {
     const provider = isMap(spec.provider) ? spec.provider : undefined;
     if (!provider) return;
