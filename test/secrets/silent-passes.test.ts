@@ -176,3 +176,17 @@ describe('SP-3: external-secrets literals written into the Secret', () => {
     ]);
   });
 });
+
+describe('SP-5: a `!!binary` value is judged once parsed', () => {
+  it('the bytes of a !!binary scalar are read like a base64 value', async () => {
+    const token = Buffer.from(`ghp_${g.alnum(36)}`).toString('base64');
+    const fs = await scan({
+      '.ci/a.yaml': `app:\n  note: "caf\\u00e9"\n  blob: !!binary ${token}\n`,
+      '.ci/b.yaml': `app:\n  <<: {}\n  blob: !!binary |\n    ${token}\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-030', '.ci/a.yaml', 3],
+      ['KFM-SEC-030', '.ci/b.yaml', 3],
+    ]);
+  });
+});

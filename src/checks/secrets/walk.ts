@@ -187,6 +187,12 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
       sink.value(key, String(node), here.reference, here.parent, here.seg);
       continue;
     }
+    // `!!binary`: js-yaml hands over the decoded bytes. Judged as the base64 the file holds (decoded again by the
+    // judge), as the same value without the tag is; skipping them hid whatever the bytes were.
+    if (node instanceof Uint8Array) {
+      sink.value(key, Buffer.from(node).toString('base64'), here.reference, here.parent, here.seg);
+      continue;
+    }
     if (!isMap(node)) continue;
     // The keys say which fields to read: most maps have none of them, and a property read on maps of a thousand
     // shapes (megamorphic) costs more than comparing interned key strings.
