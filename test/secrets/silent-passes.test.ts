@@ -190,3 +190,16 @@ describe('SP-5: a `!!binary` value is judged once parsed', () => {
     ]);
   });
 });
+
+describe('SP-4: a value the parse drops (a repeated key, an overridden merge key) is still read', () => {
+  it('the first of two equal keys, and a merged key an explicit key overrides, are reported at their lines', async () => {
+    const fs = await scan({
+      '.ci/dup.yaml': `app:\n  token: ghp_${g.alnum(36)}\n  token: none\n`,
+      '.ci/merge.yaml': `app:\n  <<: {token: ghp_${g.alnum(36)}}\n  token: none\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-030', '.ci/dup.yaml', 2],
+      ['KFM-SEC-030', '.ci/merge.yaml', 2],
+    ]);
+  });
+});

@@ -1196,15 +1196,45 @@ export class Scanner {
   }
 }
 
-/** Offsets of every scalar value (not keys) of a parsed YAML node tree. */
+/**
+ * Offsets of every scalar value (not keys) of a parsed YAML node tree that the walk read. js-yaml keeps the last of
+ * repeated keys and lets explicit keys override merged ones: the values it dropped were never judged, so their
+ * ranges stay out and the line patterns' findings on them stand.
+ */
 function collectValueRanges(root: unknown, out: [number, number][]): void {
   const stack: unknown[] = [root];
+  // A merge key parses as a symbol (merge: true); a quoted `"<<"` is a plain key.
+  const MERGE = '\0<<';
+  const keyOf = (pair: unknown): string | undefined =>
+    isPair(pair) && isScalar(pair.key)
+      ? typeof pair.key.value === 'symbol'
+        ? MERGE
+        : String(pair.key.value)
+      : undefined;
   while (stack.length > 0) {
     const node = stack.pop();
     if (isScalar(node)) {
       if (node.range) out.push([node.range[0], node.range[1]]);
     } else if (isMap(node)) {
-      for (const pair of node.items) if (isPair(pair)) stack.push(pair.value);
+      const last = new Map<string, unknown>();
+      for (const pair of node.items) {
+        const k = keyOf(pair);
+        if (k !== undefined && k !== MERGE) last.set(k, pair);
+      }
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const k = keyOf(pair);
+        if (k === MERGE) {
+          // A merged map's keys count where no explicit key of this map overrides them.
+          const sources = isMap(pair.value) ? [pair.value] : isSeq(pair.value) ? pair.value.items : [];
+          for (const source of sources)
+            if (isMap(source))
+              for (const inner of source.items) {
+                const ik = keyOf(inner);
+                if (isPair(inner) && (ik === undefined || !last.has(ik))) stack.push(inner.value);
+              }
+        } else if (k === undefined || last.get(k) === pair) stack.push(pair.value);
+      }
     } else if (isSeq(node)) {
       for (const item of node.items) stack.push(item);
     }
