@@ -1,5 +1,6 @@
 /** Silent passes a security probe found (plaintext committed, `check` exit 0): each is reported now. */
 import { describe, expect, it } from 'vitest';
+import { needsStructure } from '../../src/checks/secrets/structure.js';
 import { findingPlaces as at, useRepoScan } from './helpers.js';
 import { Gen } from './vectors.js';
 
@@ -154,6 +155,14 @@ describe('SP-10: an option and its value in consecutive list items are judged as
       ),
     });
     expect(at(fs)).toEqual([]);
+  });
+});
+
+describe('SP-10: the pre-pass asks for the walk on option items only', () => {
+  it('a Helm template line with a credential word and dashes is not an option', () => {
+    const line = '  name: {{ include "external-secrets.fullname" . }}-dashboard\n';
+    expect(needsStructure(line, false).needed).toBe(false);
+    expect(needsStructure('  args: ["--db-password", x]\n', false).needed).toBe(true);
   });
 });
 

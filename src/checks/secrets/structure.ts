@@ -145,13 +145,11 @@ export function needsStructure(
       if (
         flowAt !== -1 &&
         hasCredWordIn(text, vs, ve) &&
-        (includesLower(text, vs, ve, 'value') ||
-          flowOpenAtEnd(text, flowAt, ve) ||
-          indexIn(text, flowAt, ve, 45) !== -1)
+        (includesLower(text, vs, ve, 'value') || flowOpenAtEnd(text, flowAt, ve) || optionIn(text, flowAt, ve))
       )
         return { needed: true, steps };
-      // `- --replication-password` with its value as the next item (or `["--api-key", "x"]` above, a `-` in a flow
-      // collection with a credential word): the walk pairs an option with the item after it.
+      // `- --replication-password` with its value as the next item (or `["--api-key", "x"]` above, an option in a
+      // flow collection with a credential word): the walk pairs an option with the item after it.
       if (info.item && !keyed && isOptionAt(text, vs, ve) && hasCredWordIn(text, vs, ve))
         return { needed: true, steps };
       if (keyed && hasCredWordIn(text, info.keyStart, info.keyEnd)) {
@@ -226,6 +224,21 @@ function lastContentLine(text: string, from: number, to: number): number {
     e = s - 1;
   }
   return -1;
+}
+
+/**
+ * An item of the line `[from, to)` that starts like a command-line option: a `-` after a quote, `[`, `,` or a blank,
+ * before a letter or another `-` (`"--api-key"`, `, -p`; not `external-secrets`, `}}-name` or `{{- if`).
+ */
+function optionIn(text: string, from: number, to: number): boolean {
+  for (let p = indexIn(text, from, to, 45); p !== -1; p = indexIn(text, p + 1, to, 45)) {
+    const before = text.charCodeAt(p - 1);
+    const after = p + 1 < to ? text.charCodeAt(p + 1) : 0;
+    const opens = before === 34 || before === 39 || before === 91 || before === 44 || isBlank(before);
+    const letter = (after | 32) >= 97 && (after | 32) <= 122;
+    if (opens && (after === 45 || letter)) return true;
+  }
+  return false;
 }
 
 /** The value `[vs, ve)` starts like a command-line option, quoted or not: `--token`, `"-p"`. */
