@@ -212,3 +212,17 @@ describe('SP-4: a value the parse drops (a repeated key, an overridden merge key
     ]);
   });
 });
+
+describe('SP-9: YAML embedded in a string value is read as YAML', () => {
+  it('an env pair in a ConfigMap `*.yaml` value and a value below its key in Argo CD helm.values', async () => {
+    // (a digit in each value: the generic gate takes a value of letters only for a word)
+    const fs = await scan({
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: jobs}\ndata:\n  jobs.yaml: |\n    - name: nightly\n      env:\n        - name: EXPORT_DB_PASSWORD\n          value: ${g.alnum(16)}7${g.alnum(3)}\n`,
+      'app.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: pgb}\nspec:\n  source:\n    chart: pgbouncer\n    helm:\n      values: |\n        auth:\n          adminPassword:\n            ${g.alnum(16)}4${g.alnum(3)}\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-070', 'app.yaml', 8],
+      ['KFM-SEC-070', 'cm.yaml', 5],
+    ]);
+  });
+});

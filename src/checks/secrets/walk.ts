@@ -185,6 +185,13 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
     }
     if (isScalar(node)) {
       sink.value(key, String(node), here.reference, here.parent, here.seg);
+      // A YAML file held in a string (a ConfigMap's `jobs.yaml`, Argo CD `helm.values`): its pairs are read as
+      // the pairs of a document, so an env entry or a value below its key is judged as in a file of its own.
+      if (here.parent !== undefined && isEmbeddedYaml(key, node)) {
+        const parsed = parseYamlSafe(node);
+        if (parsed !== null && typeof parsed === 'object')
+          stack.push(frame(parsed, here.parent, here.seg, key, here.reference));
+      }
       continue;
     }
     // `!!binary`: js-yaml hands over the decoded bytes. Judged as the base64 the file holds (decoded again by the
@@ -308,7 +315,8 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
         const k = keys[first];
         if (skipped?.has(k)) continue;
         const v = values[first];
-        if (!isScalar(v) || k === LAST_APPLIED) break;
+        // An embedded YAML document takes a frame (its parse is pushed from there, in the same order).
+        if (!isScalar(v) || k === LAST_APPLIED || isEmbeddedYaml(k, v)) break;
         if (--budget < 0) throw new WalkBudgetExceeded('walk budget');
         if (here.depth < MAX_DEPTH) sink.value(k, String(v), reference, here, k);
       }
@@ -511,6 +519,20 @@ function unquote(v: string): string {
   if (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))))
     return v.slice(1, -1);
   return v;
+}
+
+/** Keys whose string value is a YAML/JSON document: a file name of a ConfigMap, Helm `values`. */
+const EMBEDDED_KEY = /(?:\.ya?ml|\.json)$|^values$/i;
+
+/** A string that may be a YAML/JSON document under a key that says it is one (parsed: walkDocumentInto). */
+function isEmbeddedYaml(key: string, value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length <= MAX_INLINE_PATCH &&
+    value.includes('\n') &&
+    value.includes(':') &&
+    EMBEDDED_KEY.test(key)
+  );
 }
 
 /** Anchors, aliases, tags, merge keys: what only the careful parser (with its alias cap) may read. */
