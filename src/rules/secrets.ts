@@ -44,7 +44,7 @@ export const META_RULES: RuleDoc[] = [
     title: 'Kubernetes Secret with plaintext data',
     severity: 'error',
     description:
-      "A `kind: Secret` object carries non-empty `data` (base64 is an encoding, not encryption) or `stringData`, in a repository file or in an overlay's rendered output. This repo's hard rule: no Kubernetes Secret in clear text in Git. Encrypted forms are allowed: SealedSecret `spec.encryptedData`, SOPS-encrypted files (`ENC[…]` values with `sops:` metadata), and ExternalSecret references. Decoded values are also checked against the credential patterns, which then report the more specific rule.",
+      "A `kind: Secret` object carries non-empty `data` (base64 is an encoding, not encryption) or `stringData`, in a repository file or in an overlay's rendered output. This repo's hard rule: no Kubernetes Secret in clear text in Git. Encrypted forms are allowed: SealedSecret `spec.encryptedData`, SOPS-encrypted files (values exactly as SOPS writes them, `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]`, in a document with `sops:` metadata), and ExternalSecret references. Decoded values are also checked against the credential patterns, which then report the more specific rule.",
     remediation:
       'Replace the Secret with an ExternalSecret (value kept in the secret store) or a SealedSecret (`kubeseal`), or encrypt the file with SOPS. Rotate any value that was committed: it stays in the Git history.',
   },
@@ -123,7 +123,7 @@ export const META_RULES: RuleDoc[] = [
     title: 'Secret value in clear text where ciphertext or a reference belongs',
     severity: 'error',
     description:
-      'A SealedSecret `encryptedData` value that is not sealed ciphertext (too short, not base64, readable text or low entropy: e.g. the base64 of a password), an ExternalSecret `target.template.data` literal, a SecretStore `fake` provider value, or a static credential in a SecretStore `webhook` header. These objects look encrypted or referenced, but this value sits in plaintext Git.',
+      'A SealedSecret `encryptedData` value that is not sealed ciphertext (too short, not base64, readable text or low entropy: e.g. the base64 of a password), an ExternalSecret `target.template.data` literal, a SealedSecret `spec.template.data` literal (the controller copies it into the Secret as it is), a SecretStore `fake` provider value or a `Fake` generator value (generators.external-secrets.io), or a static credential in a SecretStore `webhook` header. These objects look encrypted or referenced, but this value sits in plaintext Git.',
     remediation:
       'Seal the value with `kubeseal`, or keep it in the secret store and reference it (`{{ .key }}` in templates, `secretRef` in providers). Rotate the value: it is in the Git history.',
   },

@@ -115,15 +115,59 @@ export function readRepoText(file: string, maxBytes: number): string {
 }
 
 /**
- * The text of bytes that open with a byte order mark (UTF-8, UTF-16 LE or BE), the mark dropped so that line 1 starts
- * at the first character; undefined without one. Argo CD reads manifests this way (utfutil's UTF-8 default: a BOM
- * decides) and kustomize's YAML reader accepts UTF-16 too, so such a file is a manifest like any other.
+ * The text of bytes that open with a byte order mark (UTF-8, UTF-16 LE or BE, UTF-32 LE or BE), the mark dropped so
+ * that line 1 starts at the first character; undefined without one. Argo CD reads manifests this way (utfutil's UTF-8
+ * default: a BOM decides) and kustomize's YAML reader accepts UTF-16 too, so such a file is a manifest like any other.
  */
 export function bomText(buf: Buffer): string | undefined {
-  if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return new TextDecoder('utf-16le').decode(buf.subarray(2));
-  if (buf.length >= 2 && buf[0] === 0xfe && buf[1] === 0xff) return new TextDecoder('utf-16be').decode(buf.subarray(2));
-  if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return buf.subarray(3).toString('utf8');
+  return bomDecode(buf)?.text;
+}
+
+/**
+ * bomText, and whether the decoded text reads as text. Two bytes `FF FE` in front of ASCII make every pair of
+ * characters one CJK or unassigned code point (or a lone surrogate): the decoded text hides whatever the file holds
+ * from every pattern, while Git, shells and dotenv readers see the ASCII. Such a decoding is `plausible: false`,
+ * and the secret scan reads the bytes behind the mark as well (checks/secrets/files.ts).
+ */
+/** `mark`: the byte order mark's length in bytes. */
+export function bomDecode(buf: Buffer): { text: string; plausible: boolean; mark: number } | undefined {
+  // UTF-32 first: its little-endian mark starts with the UTF-16 one.
+  if (buf.length >= 4 && buf[0] === 0xff && buf[1] === 0xfe && buf[2] === 0 && buf[3] === 0)
+    return { ...utf32(buf.subarray(4), true), mark: 4 };
+  if (buf.length >= 4 && buf[0] === 0 && buf[1] === 0 && buf[2] === 0xfe && buf[3] === 0xff)
+    return { ...utf32(buf.subarray(4), false), mark: 4 };
+  if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return { ...utf16(buf.subarray(2), 'utf-16le'), mark: 2 };
+  if (buf.length >= 2 && buf[0] === 0xfe && buf[1] === 0xff) return { ...utf16(buf.subarray(2), 'utf-16be'), mark: 2 };
+  if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf)
+    return { text: buf.subarray(3).toString('utf8'), plausible: true, mark: 3 };
   return undefined;
+}
+
+/** A byte a text file is made of: printable ASCII, tab, CR or LF. */
+const asciiByte = (b: number): boolean => (b >= 0x20 && b < 0x7f) || b === 9 || b === 10 || b === 13;
+
+function utf16(body: Buffer, encoding: 'utf-16le' | 'utf-16be'): { text: string; plausible: boolean } {
+  const text = new TextDecoder(encoding).decode(body);
+  // Real UTF-16 text has its line breaks and spaces as units with a zero byte; units of two ASCII bytes in the
+  // majority are ASCII text behind a mark it does not have. A lone surrogate (U+FFFD after decoding) or an odd
+  // length is not UTF-16 either.
+  let pairs = 0;
+  for (let i = 0; i + 1 < body.length; i += 2) if (asciiByte(body[i]) && asciiByte(body[i + 1])) pairs++;
+  const units = body.length >> 1;
+  const plausible = body.length % 2 === 0 && !text.includes('�') && pairs * 2 <= units;
+  return { text, plausible };
+}
+
+function utf32(body: Buffer, little: boolean): { text: string; plausible: boolean } {
+  const points: string[] = [];
+  let plausible = body.length % 4 === 0;
+  for (let i = 0; i + 3 < body.length; i += 4) {
+    const cp = little ? body.readUInt32LE(i) : body.readUInt32BE(i);
+    const valid = cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff);
+    if (!valid) plausible = false;
+    points.push(String.fromCodePoint(valid ? cp : 0xfffd));
+  }
+  return { text: points.join(''), plausible };
 }
 
 /** Largest repository file read whole by a reader without a limit of its own (YAML and JSON the tool parses). */

@@ -3,15 +3,38 @@ import { asText, base64Runs, byteEntropy, looksSealed, privateKeyKind } from '..
 import { rng } from './vectors.js';
 
 /** The runs by their definition (a RegExp is fine in a test): maximal alphabet runs plus up to two `=`, at least
- * 24 characters, not hex only, both letter cases, a length base64 can have. */
+ * 24 characters, not hex only, both letter cases, a length base64 can have. A run of 40 to 200 characters (a
+ * multiple of 4, no padding) goes on over the following lines of a wrapped block: one line break (or one space)
+ * and indentation away, each exactly as long, the last one at most as long (padding included). */
 function reference(text: string): [number, number][] {
   const out: [number, number][] = [];
-  for (const m of text.matchAll(/[A-Za-z0-9+/]+={0,2}/g)) {
+  const runs = [...text.matchAll(/[A-Za-z0-9+/]+={0,2}/g)];
+  for (let r = 0; r < runs.length; r++) {
+    const m = runs[r];
     const run = m[0];
     const body = run.replace(/=+$/, '');
     if (run.length < 24 || /^[0-9a-fA-F]+$/.test(body) || !/[a-z]/.test(body) || !/[A-Z]/.test(body)) continue;
     if (run.length % 4 === 1) continue;
-    out.push([m.index, m.index + run.length]);
+    let end = m.index + run.length;
+    const width = run.length;
+    if (body === run && width % 4 === 0 && width >= 40 && width <= 200)
+      while (r + 1 < runs.length) {
+        const next = runs[r + 1];
+        const after = runs[r + 2];
+        if (!/^(?:\r?\n| )[ \t]*$/.test(text.slice(end, next.index)) || next[0].length > width) break;
+        if (after !== undefined && after.index === next.index + next[0].length) break;
+        if (next[0].length === width && !next[0].endsWith('=')) {
+          end = next.index + width;
+          r++;
+          continue;
+        }
+        if (next[0].length % 4 !== 1) {
+          end = next.index + next[0].length;
+          r++;
+        }
+        break;
+      }
+    out.push([m.index, end]);
   }
   return out;
 }
@@ -20,7 +43,10 @@ describe('base64 runs (the skipping search finds exactly the runs of the definit
   it('on random texts of words, runs, padding, hex, separators and non-ASCII', () => {
     let seed = 7;
     const rand = (n: number): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
+    const wrapped = Buffer.from('k'.repeat(150)).toString('base64');
     const pieces = ['a', 'Z', '9', '+', '/', '=', '==', ' ', '\n', ':', '-', 'é', 'ff', 'QUJD', 'x'.repeat(30)];
+    // Lines of a wrapped block (44 columns) and their separators.
+    pieces.push(wrapped.slice(0, 44), wrapped.slice(44, 88), 'QUJDREVG', '\n  ', '\r\n', wrapped.slice(0, 43));
     for (let t = 0; t < 400; t++) {
       let text = '';
       const len = rand(300);

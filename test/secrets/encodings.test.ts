@@ -1,25 +1,12 @@
 /** Issue 16, "every file, every encoding": names, encodings and YAML constructs that hid Secrets from the walk. */
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { scanForSecrets, secretsSettings, type SecretFinding } from '../../src/checks/secrets/index.js';
-import { makeRepo, removeDir } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { SecretFinding } from '../../src/checks/secrets/index.js';
+import { findingPlaces as at, useRepoScan } from './helpers.js';
 import { Gen } from './vectors.js';
 
 const g = new Gen(1604);
-const roots: string[] = [];
-afterEach(async () => {
-  for (const r of roots.splice(0)) await removeDir(r);
-});
-async function scan(files: Record<string, string>, raw: Record<string, Buffer> = {}): Promise<SecretFinding[]> {
-  const root = await makeRepo(files);
-  roots.push(root);
-  const { writeFile } = await import('node:fs/promises');
-  const { join } = await import('node:path');
-  for (const [rel, content] of Object.entries(raw)) await writeFile(join(root, rel), content);
-  return (await scanForSecrets({ root, settings: secretsSettings({}), mode: 'check', overlays: [], env: {} })).findings;
-}
-const at = (fs: SecretFinding[]): [string, string | undefined, number | undefined][] =>
-  fs.map((f) => [f.ruleId, f.file, f.line]);
+const scan = useRepoScan();
 const secretDoc = (value: string): string =>
   `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  seed: ${value}\n`;
 

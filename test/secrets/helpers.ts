@@ -4,7 +4,13 @@ import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSecretsCheck, type SecretsCheck } from '../../src/checks/secrets/index.js';
+import {
+  createSecretsCheck,
+  scanForSecrets,
+  secretsSettings,
+  type SecretFinding,
+  type SecretsCheck,
+} from '../../src/checks/secrets/index.js';
 import type { Config } from '../../src/config/types.js';
 import { runCheck } from '../../src/pipeline.js';
 import { createRenderer } from '../../src/render/create.js';
@@ -192,6 +198,27 @@ export function useTempRepos(): (files: Record<string, string>) => Promise<strin
     return root;
   };
 }
+
+/**
+ * `scan(files, raw)` for the calling file: the repository scan (no overlays) of a temp repo holding text `files`
+ * and `raw` bytes, removed after each test.
+ */
+export function useRepoScan(): (
+  files: Record<string, string>,
+  raw?: Record<string, Buffer>,
+) => Promise<SecretFinding[]> {
+  const repo = useTempRepos();
+  return async (files, raw = {}) => {
+    const root = await repo(files);
+    for (const [rel, content] of Object.entries(raw)) await writeFile(join(root, rel), content);
+    return (await scanForSecrets({ root, settings: secretsSettings({}), mode: 'check', overlays: [], env: {} }))
+      .findings;
+  };
+}
+
+/** Rule, file and line of each finding: what a user sees of it. */
+export const findingPlaces = (fs: readonly SecretFinding[]): [string, string | undefined, number | undefined][] =>
+  fs.map((f) => [f.ruleId, f.file, f.line]);
 
 /** Runs one `kfm-gitops secrets …` command line in-process, with captured output. */
 export async function runSecretsCli(cwd: string, args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -99,10 +99,51 @@ export function base64Runs(text: string, minRun = MIN_RUN): Base64Run[] {
     // i stops on an outsider (or the end), so the next search starts after it, as the skip above assumes.
     i = end;
     if (len < minRun || hexOnly || !(lower && upper) || len % 4 === 1) continue;
-    // Unpadded runs decode as far as they go; padding in the middle is not base64.
-    out.push(new Base64Run(text, start, end));
+    // A full line of a wrapped block (GNU base64: 76 columns, openssl and PEM: 64) continues on the next lines:
+    // decoded one line at a time, a wrapped PEM key is fragments no rule knows. Node's decoder skips the line
+    // breaks and indentation in between.
+    const wrapped = end === i ? wrappedEnd(text, end, len) : end;
+    i = wrapped;
+    out.push(new Base64Run(text, start, wrapped));
   }
   return out;
+}
+
+/** Widths a wrapped base64 block has (every line but the last exactly this long): a multiple of 4, 40 to 200. */
+const MIN_WRAP = 40;
+const MAX_WRAP = 200;
+
+/**
+ * The end of the wrapped block whose first full line of `width` characters ends at `from`: the following lines are
+ * each one line break (or one space, a folded YAML scalar) and indentation away, all exactly `width` long but the
+ * last, which is at most that (padding included) and ends the block. `from` when no line follows. Linear: every
+ * character is read once, and the search resumes at the end.
+ */
+function wrappedEnd(text: string, from: number, width: number): number {
+  if (width < MIN_WRAP || width > MAX_WRAP || width % 4 !== 0) return from;
+  const n = text.length;
+  const isB64 = (at: number): boolean => at < n && (classOf(text.charCodeAt(at)) & 1) !== 0;
+  let end = from;
+  for (;;) {
+    let j = end;
+    if (text.charCodeAt(j) === 13) j++;
+    const sep = text.charCodeAt(j);
+    if (sep !== 10 && !(sep === 32 && j === end)) return end;
+    j++;
+    while (j < n && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9)) j++;
+    let k = j;
+    while (isB64(k)) k++;
+    const w = k - j;
+    let pad = k;
+    while (pad < n && pad - k < 2 && text.charCodeAt(pad) === 61) pad++;
+    if (w === 0 || isB64(pad) || pad - j > width) return end;
+    if (w === width && pad === k) {
+      end = k; // a full line: the block may go on
+      continue;
+    }
+    // A shorter line (or one with padding) is the last; a longer one is not part of the block.
+    return (pad - j) % 4 === 1 ? end : pad;
+  }
 }
 
 /** Value of each base64 character code (standard alphabet), -1 elsewhere. */

@@ -11,7 +11,7 @@ import { runFacts } from '../../util/file-facts.js';
 import { join, posix } from 'node:path';
 import { GitIgnore } from './gitignore.js';
 import { isProbablyText } from './text.js';
-import { bomText } from '../../util/safe-read.js';
+import { bomDecode } from '../../util/safe-read.js';
 
 export interface FileList {
   /** Repo-relative POSIX paths, sorted. */
@@ -62,7 +62,8 @@ async function walkFiles(root: string): Promise<string[]> {
 }
 
 export type ReadOutcome =
-  | { kind: 'text'; text: string; bytes: number }
+  /** `raw`: the bytes behind a byte order mark that does not fit them, read as UTF-8 (scanned as well). */
+  | { kind: 'text'; text: string; bytes: number; raw?: string }
   | { kind: 'binary'; bytes: number; head: Buffer; data: Buffer }
   | { kind: 'too-large'; bytes: number }
   | { kind: 'symlink' }
@@ -92,20 +93,32 @@ export function readForScan(abs: string, maxBytes: number): ReadOutcome {
 
 function classify(buf: Buffer, maxBytes: number): ReadOutcome {
   if (buf.length > maxBytes) return { kind: 'too-large', bytes: buf.length };
-  const text = decodeText(buf);
-  if (text === undefined) return { kind: 'binary', bytes: buf.length, head: buf.subarray(0, 64), data: buf };
-  return { kind: 'text', text, bytes: buf.length };
+  const read = decodeForScan(buf);
+  if (read === undefined) return { kind: 'binary', bytes: buf.length, head: buf.subarray(0, 64), data: buf };
+  return { kind: 'text', text: read.text, bytes: buf.length, ...(read.raw !== undefined && { raw: read.raw }) };
 }
 
 /**
- * Text by content, whatever the name: a UTF-8 BOM, a UTF-16 BOM (LE/BE: kustomize reads those files, so they are
- * text), or no NUL in the first 8 KB. The BOM is dropped so line 1 starts at the first character.
+ * Text by content, whatever the name: a UTF-8 BOM, a UTF-16 or UTF-32 BOM (LE/BE: kustomize reads UTF-16 files, so
+ * they are text), or no NUL in the first 8 KB. The BOM is dropped so line 1 starts at the first character.
  */
 export function decodeText(buf: Buffer): string | undefined {
-  const marked = bomText(buf);
-  if (marked !== undefined) return marked;
+  return decodeForScan(buf)?.text;
+}
+
+/**
+ * decodeText, and `raw` when the byte order mark does not fit the bytes behind it (safe-read.ts bomDecode): ASCII
+ * behind `FF FE` decodes to CJK, and the scan of that text alone would pass whatever the file holds. The bytes behind
+ * the mark are then read as UTF-8 as well (NULs dropped: they hide nothing from a reader), lines where Git shows them.
+ */
+export function decodeForScan(buf: Buffer): { text: string; raw?: string } | undefined {
+  const marked = bomDecode(buf);
+  if (marked !== undefined) {
+    if (marked.plausible) return { text: marked.text };
+    return { text: marked.text, raw: buf.subarray(marked.mark).toString('utf8').replaceAll('\0', '') };
+  }
   if (!isProbablyText(buf)) return undefined;
-  return buf.toString('utf8');
+  return { text: buf.toString('utf8') };
 }
 
 /** Binary files that are key stores: their keys cannot be scanned as text, so their presence is the finding. */

@@ -13,7 +13,7 @@ import { posix } from 'node:path';
 import { git, gitTopLevel, resolveCommit } from '../../select/git.js';
 import { matchesAny } from '../../util/glob.js';
 import type { SecretsSettings } from './config.js';
-import { decodeText, isKeystoreName } from './files.js';
+import { decodeForScan, isKeystoreName } from './files.js';
 import { privateKeyKind } from './decode.js';
 import { RULE_KEYSTORE_FILE, RULE_TOO_LARGE, RULE_UNREADABLE } from '../../rules/secrets.js';
 import { ruleTitle } from '../../rules/secret-patterns.js';
@@ -163,11 +163,11 @@ export async function scanHistory(options: HistoryScanOptions): Promise<HistoryS
 
 /** Findings in one version of a file, text or binary, as the work-tree scan reads it. */
 function scanBlob(scanner: Scanner, rel: string, blob: Buffer, excluded: boolean): SecretFinding[] {
-  const text = decodeText(blob);
-  if (text !== undefined)
+  const read = decodeForScan(blob);
+  if (read !== undefined)
     return excluded
-      ? scanner.scanExcluded(rel, { kind: 'text', text, bytes: blob.length })
-      : scanOneText(scanner, rel, text);
+      ? scanner.scanExcluded(rel, { kind: 'text', bytes: blob.length, ...read })
+      : scanOneText(scanner, rel, read.text, read.raw);
   const key = privateKeyKind(blob.subarray(0, 8192));
   if (key !== undefined || isKeystoreName(rel))
     return [

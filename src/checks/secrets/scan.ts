@@ -60,9 +60,18 @@ import {
   type BaselineFile,
   type BaselineLoad,
 } from './suppress.js';
-import { isPlaceholder, LineIndex, lowerSameLength } from './text.js';
+import { isPlaceholder, isSopsValue, LineIndex, lowerSameLength, SOPS_VALUE_IN_TEXT } from './text.js';
 import { firstKeyLines, kustomizationNeedsWalk, needsStructure } from './structure.js';
-import { leafPath, parseEnvFile, walkDocumentInto, WalkBudgetExceeded, type Place, type Visit } from './walk.js';
+import {
+  leafPath,
+  parseEnvFile,
+  TEMPLATE_LITERAL,
+  TEMPLATE_PLACES,
+  walkDocumentInto,
+  WalkBudgetExceeded,
+  type Place,
+  type Visit,
+} from './walk.js';
 import { yielder } from '../../util/yielder.js';
 
 /** One finding of the secret check, before the pipeline resolves it. Never holds the secret. */
@@ -277,7 +286,7 @@ export async function scanRepository(
         case 'text':
           stats.filesScanned++;
           stats.bytesScanned += outcome.bytes;
-          scans.set(file, scanner.scanText(file, outcome.text));
+          scans.set(file, scanner.scanDecoded(file, outcome));
           break;
         case 'binary': {
           stats.binarySkipped.push(file);
@@ -376,8 +385,8 @@ export async function prepareScanner(
 }
 
 /** Findings of one text, inline allows applied (no cross-file dedupe, no rendered output). */
-export function scanOneText(scanner: Scanner, file: string, text: string): SecretFinding[] {
-  const scan = scanner.scanText(file, text);
+export function scanOneText(scanner: Scanner, file: string, text: string, raw?: string): SecretFinding[] {
+  const scan = scanner.scanDecoded(file, { text, raw });
   return scan.findings.map((f) => {
     const reason = scan.allows?.reasonFor(f.ruleId, f.line);
     return strip(reason !== undefined ? { ...f, suppressed: { by: 'inline', reason } } : f);
@@ -562,8 +571,6 @@ const DEPLOYED_RULES: ReadonlySet<string> = new Set([
   RULE_PLAIN_IN_REFERENCE,
   RULE_SECRET_GENERATOR,
 ]);
-/** Where external-secrets renders a template (walk.ts names the place). */
-const TEMPLATE_DATA = 'ExternalSecret target.template.data';
 const YAML_NAME = /(?:\.ya?ml|\.json)$/i;
 /** Copies and templates of YAML files keep their structure: `x.yaml.bak`, `x.yml.orig`, `x.yaml.j2`, `x.json~`. */
 const BACKUP_SUFFIX =
@@ -690,6 +697,22 @@ export class Scanner {
     };
   }
 
+  /**
+   * scanText of a file's text, and of the bytes behind a byte order mark that does not fit them (files.ts
+   * decodeForScan): what Git and a shell show of the file is scanned whatever the mark says. Inline allows are read
+   * from that raw text then, the one a reviewer reads.
+   */
+  scanDecoded(file: string, read: { text: string; raw?: string }): FileScan {
+    const scan = this.scanText(file, read.text);
+    if (read.raw === undefined) return scan;
+    const raw = this.scanText(file, read.raw);
+    return {
+      findings: dedupeFile([...scan.findings, ...raw.findings]),
+      allows: raw.allows ?? scan.allows,
+      generators: [...scan.generators, ...raw.generators],
+    };
+  }
+
   /** A file `secrets.exclude` skips: only the rules for known credential formats, and key stores by content. */
   scanExcluded(file: string, outcome: ReturnType<typeof readForScan>): SecretFinding[] {
     const where = ' (in a file secrets.exclude skips; known credential formats are still reported)';
@@ -706,17 +729,20 @@ export class Scanner {
       ];
     }
     if (outcome.kind !== 'text') return [];
-    const lines = new LineIndex(outcome.text);
-    const detected = this.detector.detect(outcome.text, { skipGeneric: true });
-    const allows = outcome.text.includes('kfm-gitops:allow')
-      ? new InlineAllows(parseInlineAllows(outcome.text, lines), this.settings.allowRules)
-      : undefined;
-    return detected.candidates.map((c) => {
-      const pos = lines.position(c.at);
-      const f = strip({ ...this.fromCandidate(c, where), file, line: pos.line, column: pos.column });
-      const reason = allows?.reasonFor(f.ruleId, f.line);
-      if (reason !== undefined) f.suppressed = { by: 'inline', reason };
-      return f;
+    // The bytes behind a byte order mark that does not fit them too (files.ts decodeForScan).
+    return [outcome.text, ...(outcome.raw === undefined ? [] : [outcome.raw])].flatMap((text) => {
+      const lines = new LineIndex(text);
+      const detected = this.detector.detect(text, { skipGeneric: true });
+      const allows = text.includes('kfm-gitops:allow')
+        ? new InlineAllows(parseInlineAllows(text, lines), this.settings.allowRules)
+        : undefined;
+      return detected.candidates.map((c) => {
+        const pos = lines.position(c.at);
+        const f = strip({ ...this.fromCandidate(c, where), file, line: pos.line, column: pos.column });
+        const reason = allows?.reasonFor(f.ruleId, f.line);
+        if (reason !== undefined) f.suppressed = { by: 'inline', reason };
+        return f;
+      });
     });
   }
 
@@ -936,8 +962,9 @@ export class Scanner {
         if (visit.bytes.length === 0) return [];
         const out: Pending[] = [];
         if (!visit.binary) {
-          // Public certificates alone are not secret data; a SOPS `ENC[…]` value is ciphertext.
-          if (isPublicMaterialOnly(visit.text) || /^ENC\[AES256_GCM,[^\]]*\]$/.test(visit.text.trim())) return [];
+          // Public certificates alone are not secret data; a SOPS value is ciphertext only in its exact shape and in
+          // a document with SOPS metadata (`ENC[AES256_GCM,` around plaintext hid a whole properties file).
+          if (isPublicMaterialOnly(visit.text) || (visit.sops && isSopsValue(visit.text))) return [];
           const r = this.detector.detect(`${visit.key}: ${visit.text}`, { stopWords });
           for (const c of r.candidates) out.push(this.fromCandidate(c, where));
           for (const run of base64Runs(visit.text)) if (!run.inert) this.decoded(run.bytes, DECODE_DEPTH, where, out);
@@ -994,7 +1021,8 @@ export class Scanner {
           for (const run of base64Runs(literal)) this.decoded(run.bytes, DECODE_DEPTH, where, out);
         // A templated value, and a whole document a template writes into the Secret (a config file of several
         // lines, e.g. a product's declarative config), are judged by their content; a one-line literal is the secret.
-        const document = visit.where === TEMPLATE_DATA && literal.trim().includes('\n');
+        const document =
+          visit.where === TEMPLATE_LITERAL || (TEMPLATE_PLACES.includes(visit.where) && literal.trim().includes('\n'));
         if (templated || document) return out;
         out.push({
           ruleId: RULE_PLAIN_IN_REFERENCE,
@@ -1168,15 +1196,45 @@ export class Scanner {
   }
 }
 
-/** Offsets of every scalar value (not keys) of a parsed YAML node tree. */
+/**
+ * Offsets of every scalar value (not keys) of a parsed YAML node tree that the walk read. js-yaml keeps the last of
+ * repeated keys and lets explicit keys override merged ones: the values it dropped were never judged, so their
+ * ranges stay out and the line patterns' findings on them stand.
+ */
 function collectValueRanges(root: unknown, out: [number, number][]): void {
   const stack: unknown[] = [root];
+  // A merge key parses as a symbol (merge: true); a quoted `"<<"` is a plain key.
+  const MERGE = '\0<<';
+  const keyOf = (pair: unknown): string | undefined =>
+    isPair(pair) && isScalar(pair.key)
+      ? typeof pair.key.value === 'symbol'
+        ? MERGE
+        : String(pair.key.value)
+      : undefined;
   while (stack.length > 0) {
     const node = stack.pop();
     if (isScalar(node)) {
       if (node.range) out.push([node.range[0], node.range[1]]);
     } else if (isMap(node)) {
-      for (const pair of node.items) if (isPair(pair)) stack.push(pair.value);
+      const last = new Map<string, unknown>();
+      for (const pair of node.items) {
+        const k = keyOf(pair);
+        if (k !== undefined && k !== MERGE) last.set(k, pair);
+      }
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const k = keyOf(pair);
+        if (k === MERGE) {
+          // A merged map's keys count where no explicit key of this map overrides them.
+          const sources = isMap(pair.value) ? [pair.value] : isSeq(pair.value) ? pair.value.items : [];
+          for (const source of sources)
+            if (isMap(source))
+              for (const inner of source.items) {
+                const ik = keyOf(inner);
+                if (isPair(inner) && (ik === undefined || !last.has(ik))) stack.push(inner.value);
+              }
+        } else if (k === undefined || last.get(k) === pair) stack.push(pair.value);
+      }
     } else if (isSeq(node)) {
       for (const item of node.items) stack.push(item);
     }
@@ -1233,10 +1291,10 @@ function isPublicMaterialOnly(text: string): boolean {
   return rest.trim() === '';
 }
 
-/** A SOPS-encrypted file (YAML, JSON, dotenv or INI): values are `ENC[…]` and a MAC is present. */
+/** A SOPS-encrypted file (YAML, JSON, dotenv or INI): values are `ENC[…]` in SOPS's exact shape and a MAC is present. */
 export function isSopsEncrypted(text: string): boolean {
   return (
-    text.includes('ENC[AES256_GCM,') &&
+    SOPS_VALUE_IN_TEXT.test(text) &&
     (/(?:^|\n)sops:\s*\n/.test(text) ||
       text.includes('"sops"') ||
       /(?:^|\n)sops_mac=/.test(text) ||

@@ -17,6 +17,7 @@ const CRED_WORDS = ['password', 'passwd', 'pwd', 'passphrase', 'secret', 'token'
 export const MARKERS = [
   'secretGenerator',
   'last-applied-configuration',
+  'generators.external-secrets.io',
   '\\u',
   '\\U',
   '\\x',
@@ -144,8 +145,12 @@ export function needsStructure(
       if (
         flowAt !== -1 &&
         hasCredWordIn(text, vs, ve) &&
-        (includesLower(text, vs, ve, 'value') || flowOpenAtEnd(text, flowAt, ve))
+        (includesLower(text, vs, ve, 'value') || flowOpenAtEnd(text, flowAt, ve) || optionIn(text, flowAt, ve))
       )
+        return { needed: true, steps };
+      // `- --replication-password` with its value as the next item (or `["--api-key", "x"]` above, an option in a
+      // flow collection with a credential word): the walk pairs an option with the item after it.
+      if (info.item && !keyed && isOptionAt(text, vs, ve) && hasCredWordIn(text, vs, ve))
         return { needed: true, steps };
       if (keyed && hasCredWordIn(text, info.keyStart, info.keyEnd)) {
         // `password: |`, `token: >-`, `key: *alias`, `secret: !!binary`, `password: "abc\` (escaped line break)
@@ -190,6 +195,8 @@ const CRED_ANYWHERE = new RegExp(CRED_WORDS.join('|'), 'gi');
 export function hasMarker(text: string): boolean {
   if (text.indexOf('<<') !== -1 || text.indexOf('secretGenerator') !== -1) return true;
   if (text.indexOf('last-applied-configuration') !== -1) return true;
+  // A Fake generator's values are Secret values under any key name (walk.ts externalSecretLiterals).
+  if (text.indexOf('generators.external-secrets.io') !== -1) return true;
   for (let p = text.indexOf('\\'); p !== -1; p = text.indexOf('\\', p + 1)) {
     const c = text.charCodeAt(p + 1);
     if (c === 117 /* u */ || c === 85 /* U */ || c === 120 /* x */) return true;
@@ -217,6 +224,28 @@ function lastContentLine(text: string, from: number, to: number): number {
     e = s - 1;
   }
   return -1;
+}
+
+/**
+ * An item of the line `[from, to)` that starts like a command-line option: a `-` after a quote, `[`, `,` or a blank,
+ * before a letter or another `-` (`"--api-key"`, `, -p`; not `external-secrets`, `}}-name` or `{{- if`).
+ */
+function optionIn(text: string, from: number, to: number): boolean {
+  for (let p = indexIn(text, from, to, 45); p !== -1; p = indexIn(text, p + 1, to, 45)) {
+    const before = text.charCodeAt(p - 1);
+    const after = p + 1 < to ? text.charCodeAt(p + 1) : 0;
+    const opens = before === 34 || before === 39 || before === 91 || before === 44 || isBlank(before);
+    const letter = (after | 32) >= 97 && (after | 32) <= 122;
+    if (opens && (after === 45 || letter)) return true;
+  }
+  return false;
+}
+
+/** The value `[vs, ve)` starts like a command-line option, quoted or not: `--token`, `"-p"`. */
+function isOptionAt(text: string, vs: number, ve: number): boolean {
+  const q = text.charCodeAt(vs);
+  const at = q === 34 || q === 39 ? vs + 1 : vs;
+  return at < ve && text.charCodeAt(at) === 45;
 }
 
 /** Past the indentation and the `- ` markers of the line `[start, end)`. */

@@ -160,8 +160,25 @@ const PLACEHOLDER_VOCAB = new Set([
 
 /** A whole value that is only template actions / variable references, e.g. `${VAR}`, `{{ .Values.x }}`, `$(X)`. */
 const TEMPLATE_PARTS = /\$\{[^{}]*\}|\{\{[^{}]*\}\}|\$\([^()]*\)|#\{[^{}]*\}|%\{[^{}]*\}|%\([^()]*\)s?|<[^<>]{1,80}>/g;
-/** References to a secret kept elsewhere (whole value): SOPS, vault, vals, argocd-vault-plugin, AWS ARNs. */
-const REFERENCE = /^(?:enc\[[a-z0-9_]+,[^\]]*\]|vault:\S+|ref\+\S+|<path:[^>]+>|arn:aws:(?:secretsmanager|ssm):\S+)$/;
+/**
+ * References to a secret kept elsewhere (whole value): hiera-eyaml ciphertext (long base64 only), vault, vals,
+ * argocd-vault-plugin, AWS ARNs. SOPS values are matched by their exact shape (isSopsValue), not here: a loose
+ * `ENC[…]` let any plaintext between the brackets pass as ciphertext.
+ */
+const REFERENCE =
+  /^(?:enc\[(?:pkcs7|gpg),[a-z0-9+/=\s]{64,}\]|vault:\S+|ref\+\S+|<path:[^>]+>|arn:aws:(?:secretsmanager|ssm):\S+)$/;
+/**
+ * A SOPS-encrypted value exactly as SOPS writes it: `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]`, base64 fields, no
+ * space or line break anywhere (`data` is empty for an empty string). Anything else between `ENC[` and `]` is text.
+ */
+export const SOPS_VALUE_IN_TEXT =
+  /ENC\[AES256_GCM,data:[A-Za-z0-9+/]*={0,2},iv:[A-Za-z0-9+/]+={0,2},tag:[A-Za-z0-9+/]+={0,2},type:[a-z]+\]/;
+const SOPS_VALUE = new RegExp(`^${SOPS_VALUE_IN_TEXT.source}$`);
+
+/** True when the whole value (surrounding whitespace aside) is one SOPS ciphertext value. */
+export function isSopsValue(value: string): boolean {
+  return SOPS_VALUE.test(value.trim());
+}
 
 /** Values published in vendor documentation as examples (AWS's example key pair). */
 const DOCUMENTED_EXAMPLES = new Set(['AKIAIOSFODNN7EXAMPLE', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY']);
@@ -219,7 +236,7 @@ export function isPlaceholder(value: string, extraStopWords: readonly string[] =
   // Stop words from the config are the team's own reviewed list: they keep their substring meaning.
   for (const part of extraStopWords) if (part !== '' && lower.includes(part.toLowerCase())) return true;
   if (v.length > 512) return false;
-  if (REFERENCE.test(lower)) return true;
+  if (REFERENCE.test(lower) || SOPS_VALUE.test(v)) return true;
   // Only template actions and separators left once they are removed: `${USER}:${PASS}`, `{{ .Values.x }}`.
   if (/[${}<%#]/.test(v) && v.replace(TEMPLATE_PARTS, '').replace(/[\s:@/._-]/g, '') === '') return true;
   // `$DB_PASSWORD`, `%DB_PASSWORD%`, `*anchor`, `&anchor`, `!vault |`: references, not values.

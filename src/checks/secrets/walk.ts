@@ -31,6 +31,8 @@ export type Visit =
       bytes: Uint8Array;
       binary: boolean;
       invalidBase64: boolean;
+      /** The document carries SOPS metadata (a top-level `sops:` map with a MAC): its `ENC[…]` values are ciphertext. */
+      sops: boolean;
     }
   | { type: 'generator-literal'; path: JsonPath; generator: string; key: string; value: string }
   /** A SealedSecret `encryptedData` value: must be ciphertext. */
@@ -49,7 +51,22 @@ export type Visit =
       ref: string;
     };
 
+/**
+ * The `plain-in-reference` places that are templates of a Secret's data: a whole document there (a config file of
+ * several lines) is judged by its content, a one-line literal is the secret.
+ */
+export const TEMPLATE_PLACES: readonly string[] = [
+  'ExternalSecret target.template.data',
+  'SealedSecret spec.template.data',
+  'SealedSecret spec.template.stringData',
+];
+
+/** An ExternalSecret `templateFrom[].literal`: a template of the whole data, judged by its content only. */
+export const TEMPLATE_LITERAL = 'ExternalSecret target.template.templateFrom.literal';
+
 const MAX_DEPTH = 100;
+/** A command-line option without its value: `--db-password`, `-token`. */
+const OPTION = /^--?[A-Za-z][A-Za-z0-9_.-]*$/;
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const MAX_LAST_APPLIED = 1024 * 1024;
 const MAX_INLINE_PATCH = 256 * 1024;
@@ -134,6 +151,7 @@ export class WalkBudgetExceeded extends Error {}
  */
 export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: VisitSink): void {
   const root: Frame = { node: doc, parent: undefined, seg: '', depth: 0, key: '', reference: false, sealedSpec: false };
+  const sops = isSopsDocument(doc);
   const stack: Frame[] = [root];
   let budget = options.maxNodes ?? Infinity;
   const inline = options.inlineLeaves ?? true;
@@ -144,6 +162,16 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
     const top = here === root;
     if (here.depth > MAX_DEPTH) continue;
     if (Array.isArray(node)) {
+      // `["--replication-password", "<pw>"]`: a command line's option and its value are two items. The value is
+      // judged once more under the option's name, as `--replication-password=<pw>` in one item is; whether the
+      // name names a secret and the value looks like one is the detector's call (`-p`, `--token-file` pass).
+      if (here.depth < MAX_DEPTH)
+        for (let i = 0; i + 1 < node.length; i++) {
+          const option = node[i];
+          const next = node[i + 1];
+          if (typeof option === 'string' && OPTION.test(option) && isScalar(next) && !String(next).startsWith('-'))
+            sink.value(option.replace(/^-+/, ''), String(next), here.reference, here, i + 1);
+        }
       // Leading scalars now: nothing is visited between a sequence and its first items (each still counts in the
       // budget, and is skipped past the depth cap as its frame would be).
       let first = 0;
@@ -157,6 +185,19 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
     }
     if (isScalar(node)) {
       sink.value(key, String(node), here.reference, here.parent, here.seg);
+      // A YAML file held in a string (a ConfigMap's `jobs.yaml`, Argo CD `helm.values`): its pairs are read as
+      // the pairs of a document, so an env entry or a value below its key is judged as in a file of its own.
+      if (here.parent !== undefined && isEmbeddedYaml(key, node)) {
+        const parsed = parseYamlSafe(node);
+        if (parsed !== null && typeof parsed === 'object')
+          stack.push(frame(parsed, here.parent, here.seg, key, here.reference));
+      }
+      continue;
+    }
+    // `!!binary`: js-yaml hands over the decoded bytes. Judged as the base64 the file holds (decoded again by the
+    // judge), as the same value without the tag is; skipping them hid whatever the bytes were.
+    if (node instanceof Uint8Array) {
+      sink.value(key, Buffer.from(node).toString('base64'), here.reference, here.parent, here.seg);
       continue;
     }
     if (!isMap(node)) continue;
@@ -185,7 +226,7 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
           skipped = withSkip(skipped, field);
           for (const [k, v] of Object.entries(entries)) {
             if (v === null || v === undefined) continue;
-            sink.visit(secretData(field, k, String(v), [...pathHere(), field, k]));
+            sink.visit(secretData(field, k, String(v), [...pathHere(), field, k], sops));
           }
         }
       }
@@ -197,6 +238,23 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
           for (const [k, v] of Object.entries(enc))
             if (typeof v === 'string' && v !== '')
               sink.visit({ type: 'sealed-data', path: [...pathHere(), 'spec', 'encryptedData', k], key: k, value: v });
+        // The controller copies `template.data` into the Secret as it is (Go templates over the unsealed keys): only
+        // `encryptedData` is ciphertext, a literal in the template is a Secret value in clear text.
+        const template = node.spec.template;
+        if (isMap(template))
+          for (const field of ['data', 'stringData'] as const) {
+            const entries = template[field];
+            if (!isMap(entries)) continue;
+            for (const [k, v] of Object.entries(entries))
+              if (isScalar(v) && String(v).trim() !== '')
+                sink.visit({
+                  type: 'plain-in-reference',
+                  path: [...pathHere(), 'spec', 'template', field, k],
+                  where: `SealedSecret spec.template.${field}`,
+                  key: k,
+                  value: String(v),
+                });
+          }
       }
       if (apiVersion.startsWith('external-secrets.io/') || apiVersion.startsWith('generators.external-secrets.io/')) {
         // A SecretStore's provider block holds connection settings: an inline token there is a credential, so
@@ -207,8 +265,7 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
     }
     if (here.sealedSpec) skipped = withSkip(skipped, 'encryptedData');
     // SOPS: the top-level `sops:` block holds encrypted data keys and MACs, not secrets in clear.
-    if (top && isMap(node.sops) && ('mac' in node.sops || 'lastmodified' in node.sops))
-      skipped = withSkip(skipped, 'sops');
+    if (top && sops) skipped = withSkip(skipped, 'sops');
     if (
       (top && options.kustomization) ||
       (kind === 'Kustomization' && apiVersion?.startsWith('kustomize.config.k8s.io/'))
@@ -258,7 +315,8 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
         const k = keys[first];
         if (skipped?.has(k)) continue;
         const v = values[first];
-        if (!isScalar(v) || k === LAST_APPLIED) break;
+        // An embedded YAML document takes a frame (its parse is pushed from there, in the same order).
+        if (!isScalar(v) || k === LAST_APPLIED || isEmbeddedYaml(k, v)) break;
         if (--budget < 0) throw new WalkBudgetExceeded('walk budget');
         if (here.depth < MAX_DEPTH) sink.value(k, String(v), reference, here, k);
       }
@@ -303,15 +361,20 @@ function withSkip(set: Set<string> | undefined, key: string): Set<string> {
   return (set ?? new Set<string>()).add(key);
 }
 
-function secretData(field: 'data' | 'stringData', key: string, raw: string, path: JsonPath): Visit {
+/** A document SOPS encrypted: its top-level `sops:` map holds the data keys and the MAC. */
+function isSopsDocument(doc: unknown): boolean {
+  return isMap(doc) && isMap(doc.sops) && ('mac' in doc.sops || 'lastmodified' in doc.sops);
+}
+
+function secretData(field: 'data' | 'stringData', key: string, raw: string, path: JsonPath, sops: boolean): Visit {
   if (field === 'stringData') {
     const bytes = Buffer.from(raw, 'utf8');
-    return { type: 'secret-data', path, field, key, text: raw, bytes, binary: false, invalidBase64: false };
+    return { type: 'secret-data', path, field, key, text: raw, bytes, binary: false, invalidBase64: false, sops };
   }
   const decoded = decodeBase64(raw);
   if (!decoded) {
     const bytes = Buffer.from(raw, 'utf8');
-    return { type: 'secret-data', path, field, key, text: raw, bytes, binary: false, invalidBase64: true };
+    return { type: 'secret-data', path, field, key, text: raw, bytes, binary: false, invalidBase64: true, sops };
   }
   const binary = decoded.includes(0) || !isUtf8(decoded);
   return {
@@ -323,6 +386,7 @@ function secretData(field: 'data' | 'stringData', key: string, raw: string, path
     bytes: decoded,
     binary,
     invalidBase64: false,
+    sops,
   };
 }
 
@@ -342,8 +406,31 @@ function externalSecretLiterals(kind: string, node: Record<string, unknown>, pat
     const template = target && isMap(target.template) ? target.template : undefined;
     if (template && isMap(template.data))
       for (const [k, v] of Object.entries(template.data))
-        literal('ExternalSecret target.template.data', k, v, [...base, 'target', 'template', 'data', k]);
+        literal(TEMPLATE_PLACES[0], k, v, [...base, 'target', 'template', 'data', k]);
+    // A `literal` template is the text of the Secret's data (or labels) with template actions in it: what it holds
+    // besides the actions is written into the Secret as it is.
+    if (template && Array.isArray(template.templateFrom))
+      template.templateFrom.forEach((from, i) => {
+        if (isMap(from))
+          literal(TEMPLATE_LITERAL, 'literal', from.literal, [
+            ...base,
+            'target',
+            'template',
+            'templateFrom',
+            i,
+            'literal',
+          ]);
+      });
   }
+  // A Fake generator's values are the values an ExternalSecret writes into the Secret (ClusterGenerator: fakeSpec).
+  const fakeData =
+    kind === 'Fake'
+      ? { data: spec.data, at: at('data') }
+      : kind === 'ClusterGenerator' && isMap(spec.generator) && isMap(spec.generator.fakeSpec)
+        ? { data: spec.generator.fakeSpec.data, at: at('generator', 'fakeSpec', 'data') }
+        : undefined;
+  if (fakeData && isMap(fakeData.data))
+    for (const [k, v] of Object.entries(fakeData.data)) literal('Fake generator data', k, v, [...fakeData.at, k]);
   if (kind === 'SecretStore' || kind === 'ClusterSecretStore') {
     const provider = isMap(spec.provider) ? spec.provider : undefined;
     if (!provider) return;
@@ -432,6 +519,20 @@ function unquote(v: string): string {
   if (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))))
     return v.slice(1, -1);
   return v;
+}
+
+/** Keys whose string value is a YAML/JSON document: a file name of a ConfigMap, Helm `values`. */
+const EMBEDDED_KEY = /(?:\.ya?ml|\.json)$|^values$/i;
+
+/** A string that may be a YAML/JSON document under a key that says it is one (parsed: walkDocumentInto). */
+function isEmbeddedYaml(key: string, value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length <= MAX_INLINE_PATCH &&
+    value.includes('\n') &&
+    value.includes(':') &&
+    EMBEDDED_KEY.test(key)
+  );
 }
 
 /** Anchors, aliases, tags, merge keys: what only the careful parser (with its alias cap) may read. */

@@ -1,0 +1,228 @@
+/** Silent passes a security probe found (plaintext committed, `check` exit 0): each is reported now. */
+import { describe, expect, it } from 'vitest';
+import { needsStructure } from '../../src/checks/secrets/structure.js';
+import { findingPlaces as at, useRepoScan } from './helpers.js';
+import { Gen } from './vectors.js';
+
+const g = new Gen(2026);
+const scan = useRepoScan();
+
+describe('SP-1: only the exact SOPS value shape is ciphertext', () => {
+  const b64 = (n: number): string => Buffer.from(g.alnum(n)).toString('base64');
+  const sopsValue = (): string => `ENC[AES256_GCM,data:${b64(18)},iv:${b64(24)},tag:${b64(12)},type:str]`;
+  const sopsMeta =
+    'sops:\n  mac: ENC[AES256_GCM,data:abc=,iv:abc=,tag:abc=,type:str]\n  lastmodified: "2026-01-01T00:00:00Z"\n';
+
+  it('plaintext inside `ENC[AES256_GCM, … ]` in a Secret is plaintext: KFM-SEC-001 and the token rule', async () => {
+    const token = `ghp_${g.alnum(36)}`;
+    const fs = await scan({
+      's.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  app.properties: |\n    ENC[AES256_GCM,\n    github.token=${token}\n    ]\n`,
+    });
+    expect(at(fs)).toEqual(
+      expect.arrayContaining([
+        ['KFM-SEC-001', 's.yaml', 5],
+        ['KFM-SEC-030', 's.yaml', 5],
+      ]),
+    );
+  });
+
+  it('a SOPS-shaped value without `sops:` metadata is a plaintext Secret value', async () => {
+    const fs = await scan({
+      's.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  pw: ${sopsValue()}\n`,
+    });
+    expect(at(fs)).toEqual([['KFM-SEC-001', 's.yaml', 5]]);
+  });
+
+  it('a secretGenerator literal `ENC[AES256_GCM,<plaintext>]` is a plaintext literal', async () => {
+    const fs = await scan({
+      'kustomization.yaml': `secretGenerator:\n  - name: db\n    literals:\n      - DB_PASSWORD=ENC[AES256_GCM,${g.alnum(20)}]\n`,
+    });
+    expect(at(fs)).toEqual([['KFM-SEC-002', 'kustomization.yaml', 4]]);
+  });
+
+  it('a SOPS-encrypted Secret (exact value shape and `sops:` metadata) is not reported', async () => {
+    const fs = await scan({
+      's.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  pw: ${sopsValue()}\n  url: ${sopsValue()}\n${sopsMeta}`,
+      'v.yaml': `db:\n  password: ${sopsValue()}\n${sopsMeta}`,
+    });
+    expect(at(fs)).toEqual([]);
+  });
+});
+
+describe('SP-2: a SealedSecret template writes its data into the Secret in clear text', () => {
+  // kubeseal output: padded base64 of high-entropy bytes (the alphabet's 6 bits per character, re-encoded).
+  const sealed = (): string => Buffer.from(g.hex(1200), 'hex').toString('base64');
+  const doc = (template: string): string =>
+    `apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: db}\nspec:\n  encryptedData:\n    password: ${sealed()}\n  template:\n    type: Opaque\n${template}`;
+
+  it('a literal in spec.template.data is KFM-SEC-009 at its line', async () => {
+    const fs = await scan({ 'ss.yaml': doc(`    data:\n      admin-pin: ${g.alnum(20)}\n`) });
+    expect(at(fs)).toEqual([['KFM-SEC-009', 'ss.yaml', 10]]);
+  });
+
+  it('a template that reads the sealed keys is not reported', async () => {
+    const fs = await scan({
+      'ss.yaml': doc(`    data:\n      url: 'postgres://app:{{ index . "password" }}@db:5432/app'\n`),
+    });
+    expect(at(fs)).toEqual([]);
+  });
+});
+
+describe('SP-6/SP-7: a byte order mark cannot hide the text behind it', () => {
+  const utf32 = (text: string, little: boolean): Buffer => {
+    const points = [...text].map((c) => c.codePointAt(0)!);
+    const out = Buffer.alloc(4 + points.length * 4);
+    if (little) out.writeUInt32LE(0xfeff, 0);
+    else out.writeUInt32BE(0xfeff, 0);
+    points.forEach((p, i) => (little ? out.writeUInt32LE(p, 4 + i * 4) : out.writeUInt32BE(p, 4 + i * 4)));
+    return out;
+  };
+
+  it('`FF FE` or `FE FF` in front of ASCII: the ASCII is scanned, at its lines', async () => {
+    const body = `# deploy settings\nGITHUB_TOKEN=ghp_${g.alnum(36)}\n`;
+    const fs = await scan(
+      {},
+      {
+        'le.env': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(body)]),
+        'be.env': Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(body)]),
+      },
+    );
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-030', 'be.env', 2],
+      ['KFM-SEC-030', 'le.env', 2],
+    ]);
+  });
+
+  it('UTF-32 with a BOM (LE and BE) is decoded as UTF-32', async () => {
+    const body = `a: 1\ntoken: ghp_${g.alnum(36)}\n`;
+    const fs = await scan({}, { 'le.yaml': utf32(body, true), 'be.yaml': utf32(body, false) });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-030', 'be.yaml', 2],
+      ['KFM-SEC-030', 'le.yaml', 2],
+    ]);
+  });
+});
+
+describe('SP-8: base64 wrapped over lines is decoded as one run', () => {
+  const wrap = (text: string, width: number, indent = ''): string =>
+    Buffer.from(text)
+      .toString('base64')
+      .match(new RegExp(`.{1,${width}}`, 'g'))!
+      .map((l) => `${indent}${l}`)
+      .join('\n');
+
+  it('a PEM private key, base64 at 76 columns in a ConfigMap block scalar: KFM-SEC-010 at its key', async () => {
+    const pem = `${g.pem('RSA PRIVATE KEY')}\n`;
+    const fs = await scan({
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: git}\ndata:\n  deploy-key.b64: |\n${wrap(pem, 76, '    ')}\n`,
+    });
+    expect(at(fs)).toEqual([['KFM-SEC-010', 'cm.yaml', 5]]);
+  });
+
+  it('a PEM private key, base64 at 64 columns in a file: KFM-SEC-010 at line 1', async () => {
+    const pem = `${g.pem('RSA PRIVATE KEY')}\n`;
+    const fs = await scan({ '.ci/deploy_key.b64': `${wrap(pem, 64)}\n` });
+    expect(at(fs)).toEqual([['KFM-SEC-010', '.ci/deploy_key.b64', 1]]);
+  });
+
+  it('a PEM certificate chain is not a finding', async () => {
+    const fs = await scan({ 'ca.pem': `${g.pem('CERTIFICATE')}\n${g.pem('CERTIFICATE')}\n` });
+    expect(at(fs)).toEqual([]);
+  });
+});
+
+describe('SP-10: an option and its value in consecutive list items are judged as a pair', () => {
+  const pod = (args: string): string =>
+    `apiVersion: v1\nkind: Pod\nmetadata: {name: db}\nspec:\n  containers:\n    - name: db\n      image: postgres\n${args}`;
+
+  it('`--replication-password`, `<pw>` is judged like `--replication-password=<pw>`', async () => {
+    const fs = await scan({
+      'block.yaml': pod(
+        `      args:\n        - postgres\n        - --replication-password\n        - ${g.alnum(20)}\n`,
+      ),
+      'flow.yaml': pod(`      args: ["postgres", "--api-key", "${g.alnum(24)}"]\n`),
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-070', 'block.yaml', 11],
+      ['KFM-SEC-073', 'flow.yaml', 8],
+    ]);
+  });
+
+  it('options whose next item is a path, a name, a flag or a short option are not reported', async () => {
+    const fs = await scan({
+      'ok.yaml': pod(
+        `      args: ["--token-file", "/var/run/secrets/token", "--db-secret", "kfm-db-credentials", "--password", "--verbose", "-p", "${g.alnum(20)}"]\n`,
+      ),
+    });
+    expect(at(fs)).toEqual([]);
+  });
+});
+
+describe('SP-10: the pre-pass asks for the walk on option items only', () => {
+  it('a Helm template line with a credential word and dashes is not an option', () => {
+    const line = '  name: {{ include "external-secrets.fullname" . }}-dashboard\n';
+    expect(needsStructure(line, false).needed).toBe(false);
+    expect(needsStructure('  args: ["--db-password", x]\n', false).needed).toBe(true);
+  });
+});
+
+describe('SP-3: external-secrets literals written into the Secret', () => {
+  it('a templateFrom literal is read with every content rule', async () => {
+    const fs = await scan({
+      'es.yaml': `apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: minio}\nspec:\n  secretStoreRef: {name: vault, kind: ClusterSecretStore}\n  target:\n    name: minio\n    template:\n      engineVersion: v2\n      templateFrom:\n        - target: Data\n          literal: |\n            user: '{{ .user }}'\n            mc-alias.json: '{"url":"http://minio:9000","accessKey":"{{ .user }}","secretKey":"${g.alnum(20)}"}'\n  data:\n    - secretKey: user\n      remoteRef: {key: minio, property: user}\n`,
+    });
+    expect(at(fs)).toEqual([['KFM-SEC-071', 'es.yaml', 12]]);
+  });
+
+  it('a Fake generator value (and a ClusterGenerator fakeSpec value) is KFM-SEC-009', async () => {
+    const fs = await scan({
+      'fake.yaml': `apiVersion: generators.external-secrets.io/v1alpha1\nkind: Fake\nmetadata: {name: boot}\nspec:\n  data:\n    root-password: ${g.alnum(20)}\n`,
+      'cluster.yaml': `apiVersion: generators.external-secrets.io/v1alpha1\nkind: ClusterGenerator\nmetadata: {name: boot}\nspec:\n  kind: Fake\n  generator:\n    fakeSpec:\n      data:\n        pin: ${g.alnum(16)}\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-009', 'cluster.yaml', 9],
+      ['KFM-SEC-009', 'fake.yaml', 6],
+    ]);
+  });
+});
+
+describe('SP-5: a `!!binary` value is judged once parsed', () => {
+  it('the bytes of a !!binary scalar are read like a base64 value', async () => {
+    const token = Buffer.from(`ghp_${g.alnum(36)}`).toString('base64');
+    const fs = await scan({
+      '.ci/a.yaml': `app:\n  note: "caf\\u00e9"\n  blob: !!binary ${token}\n`,
+      '.ci/b.yaml': `app:\n  <<: {}\n  blob: !!binary |\n    ${token}\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-030', '.ci/a.yaml', 3],
+      ['KFM-SEC-030', '.ci/b.yaml', 3],
+    ]);
+  });
+});
+
+describe('SP-4: a value the parse drops (a repeated key, an overridden merge key) is still read', () => {
+  it('the first of two equal keys, and a merged key an explicit key overrides, are reported at their lines', async () => {
+    const fs = await scan({
+      '.ci/dup.yaml': `app:\n  token: ghp_${g.alnum(36)}\n  token: none\n`,
+      '.ci/merge.yaml': `app:\n  <<: {token: ghp_${g.alnum(36)}}\n  token: none\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-030', '.ci/dup.yaml', 2],
+      ['KFM-SEC-030', '.ci/merge.yaml', 2],
+    ]);
+  });
+});
+
+describe('SP-9: YAML embedded in a string value is read as YAML', () => {
+  it('an env pair in a ConfigMap `*.yaml` value and a value below its key in Argo CD helm.values', async () => {
+    // (a digit in each value: the generic gate takes a value of letters only for a word)
+    const fs = await scan({
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: jobs}\ndata:\n  jobs.yaml: |\n    - name: nightly\n      env:\n        - name: EXPORT_DB_PASSWORD\n          value: ${g.alnum(16)}7${g.alnum(3)}\n`,
+      'app.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: pgb}\nspec:\n  source:\n    chart: pgbouncer\n    helm:\n      values: |\n        auth:\n          adminPassword:\n            ${g.alnum(16)}4${g.alnum(3)}\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-070', 'app.yaml', 8],
+      ['KFM-SEC-070', 'cm.yaml', 5],
+    ]);
+  });
+});
