@@ -22,6 +22,7 @@ import { documentBounds, oversizedDocument } from '../parse/budget.js';
 import { readBlockDocument, type LinedDocument } from './block-lines.js';
 import { bomText, readRepoText, REPO_FILE_MAX } from '../util/safe-read.js';
 import { RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
+import { ARGO_DEFAULT_PROJECT } from '../rules/policy.js';
 
 export interface ArgoDeployment {
   /** `spec.source.path` as written (relative to the Git repository top), parameters substituted. */
@@ -575,7 +576,7 @@ function generatedProject(
   if ((project === '' || project === 'default') && !fromList)
     return {
       generator: 'project',
-      ruleId: 'KFM-ARGO-003',
+      ruleId: ARGO_DEFAULT_PROJECT,
       message: `ApplicationSet ${name} generates an Application in the default AppProject (template project ${raw} with generator parameters giving "${project}")`,
     };
   return undefined;

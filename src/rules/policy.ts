@@ -53,3 +53,9 @@ export function toRuleDoc(e: CatalogueEntry): RuleDoc {
 export function policyRules(): RuleDoc[] {
   return builtinCatalogue().rules.map(toRuleDoc);
 }
+
+/**
+ * KFM-ARGO-003 (policies/argo/default_project.rego), also reported by src/argo/applications.ts for an ApplicationSet
+ * whose generator parameters (not list elements, which the policy substitutes) give the default AppProject.
+ */
+export const ARGO_DEFAULT_PROJECT = 'KFM-ARGO-003';

@@ -287,6 +287,9 @@ describe('coverage is a result (e2e)', () => {
         'apps/kfm-ui/overlays/prod',
         'apps/minio/overlays/prod',
         'apps/postgis/overlays/prod',
+        'bootstrap/overlays/default',
+        'core/baseline',
+        'core/gitops-controller',
       ]);
       expect(findings(r.stdout).map((f) => f.ruleId)).toContain('KFM-DP-001');
     } finally {
