@@ -135,12 +135,17 @@ export function goPathMatch(pattern: string, path: string): boolean {
 
 /** Doublestar globbing (git files generator): `**`, `{a,b}`, and the rest as in Go. */
 export function doublestarMatch(pattern: string, path: string): boolean {
+  return braceMatch(pattern, path, true, '/');
+}
+
+/** Any `{a,b}` alternative of the pattern matches (with `**` tokens when `doublestar`, `separator` as `/`). */
+function braceMatch(pattern: string, path: string, doublestar: boolean, separator: string): boolean {
   if (pattern.length > MAX_PATTERN) return false;
   const alternatives = expandBraces(pattern);
   if (!alternatives) return false;
   return alternatives.some((alt) => {
-    const toks = tokens(alt, true);
-    return toks !== undefined && matchTokens(toks, path);
+    const toks = tokens(alt, doublestar);
+    return toks !== undefined && matchTokens(toks, path, separator);
   });
 }
 
@@ -152,13 +157,7 @@ export function doublestarMatch(pattern: string, path: string): boolean {
  * exclude leave out what Argo CD leaves out).
  */
 export function argoGlobMatch(pattern: string, path: string): boolean {
-  if (pattern.length > MAX_PATTERN) return false;
-  const alternatives = expandBraces(pattern);
-  if (!alternatives) return false;
-  return alternatives.some((alt) => {
-    const toks = tokens(alt, false);
-    return toks !== undefined && matchTokens(toks, path, '');
-  });
+  return braceMatch(pattern, path, false, '');
 }
 
 /**
