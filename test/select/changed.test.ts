@@ -191,6 +191,7 @@ describe.skipIf(!existsSync(kustomizeBin))('check --changed-since (CLI, real kus
     expect(r.stderr).toContain('  apps/api/overlays/prod: components/probes/patch.yaml changed');
     expect(r.stderr).toContain('  apps/web/overlays/prod: components/probes/patch.yaml changed');
     expect(r.stderr).toContain('3 not checked (--verbose lists them)');
+    expect(r.stderr).toContain('kfm-gitops: also checked 1 overlay(s) the changed ones can join');
     expect(r.stderr).not.toContain('apps/api/overlays/dev');
     const verbose = await cli(['check', repo.dir, '--changed-since', 'HEAD', '--verbose', '--no-cache']);
     expect(verbose.stderr).toContain('  apps/api/overlays/dev: no input changed since HEAD');

@@ -137,7 +137,8 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       const onSignal = (): void => abort.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      const selectionNotes = describeSelection(io, selection, flags);
+      const selected: { count?: number } = {};
+      const selectionNotes = describeSelection(io, selection, flags, selected);
       const progress = startProgress(io, { quiet: flags.quiet });
       try {
         const report = await checkWarmFirst({
@@ -189,6 +190,13 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           ...unpackedResources(io),
         });
         progress?.stop();
+        // A changed-only run also checks what its changed overlays can join (src/select/siblings.ts): said, so the
+        // count above is not taken for all that was checked.
+        const added = selection.changes && selected.count !== undefined ? report.overlays.length - selected.count : 0;
+        if (added > 0)
+          io.stderr(
+            `kfm-gitops: also checked ${added} overlay(s) the changed ones can join: same namespace, and the platform overlays (every env's context)\n`,
+          );
         await emitReport(io, report, plan, {
           color: useColor(io, flags.color),
           quiet: flags.quiet,
@@ -217,12 +225,18 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
  * Wraps the run's selector to say, on stderr, which overlays a --changed-since (or --shard) run checks and why
  * (the changed file that reaches each); the ones it leaves out are listed with --verbose only.
  */
-function describeSelection(io: CliIO, selection: PreparedSelection, flags: CheckFlags): PreparedSelection['select'] {
+function describeSelection(
+  io: CliIO,
+  selection: PreparedSelection,
+  flags: CheckFlags,
+  selected: { count?: number } = {},
+): PreparedSelection['select'] {
   const select = selection.select;
   if (!select || flags.quiet) return select;
   // The run's shared walker goes through: without it the selector walked every overlay a second time.
   return async (overlays, walk) => {
     const result = await select(overlays, walk);
+    selected.count = result.keep.length;
     const since = selection.changes ? ` (changed since ${flags.changedSince})` : '';
     const why = new Map((result.kept ?? []).map((k) => [k.path, k.reason]));
     const reasons = new Set(result.keep.map((o) => why.get(o.path)));
