@@ -187,6 +187,16 @@ describe('every file, every encoding (issue 16)', () => {
       );
     });
 
+    it('one budget for all a file unpacks: a zip of gzips that each unpack to near the limit fails closed once', async () => {
+      const member = gzipSync(Buffer.alloc(4 * 1024 * 1024)); // 4 MB of zeros: ~4 KB compressed
+      const members: [string, Buffer, number][] = Array.from({ length: 40 }, (_, i) => [`m${i}.gz`, member, 0]);
+      const started = performance.now();
+      const fs = await scan({}, { 'nested.zip': zip(members) });
+      expect(fs.filter((f) => f.file === 'nested.zip').map((f) => f.ruleId)).toEqual(['KFM-SEC-003']);
+      // 40 × 4 MB was read before the shared budget; now at most secrets.maxFileBytes (5 MB) is.
+      expect(performance.now() - started).toBeLessThan(5000);
+    });
+
     it('a damaged gzip: what decompresses before the damage is read', async () => {
       const whole = gzipSync(creds() + g.alnum(4000));
       const fs = await scan({}, { 'cut.gz': whole.subarray(0, whole.length - 40) });

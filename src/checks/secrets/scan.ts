@@ -1089,7 +1089,14 @@ export class Scanner {
    * Decoded bytes: a private key or key store by its bytes; decoded text through every content rule, and its
    * own base64 runs decoded again while `depth` lasts (a dockerconfigjson `auth`, a base64 PEM in a base64 value).
    */
-  decoded(bytes: Uint8Array, depth: number, where: string, out: Pending[], nest = UNPACK_NEST): void {
+  decoded(
+    bytes: Uint8Array,
+    depth: number,
+    where: string,
+    out: Pending[],
+    nest = UNPACK_NEST,
+    pool?: { left: number; over?: boolean },
+  ): void {
     const key = privateKeyKind(bytes);
     if (key !== undefined) {
       out.push({
@@ -1104,7 +1111,7 @@ export class Scanner {
     if (text === undefined) {
       // Binary: compressed content unpacked (unpack.ts), else the text it holds (UTF-16 without a BOM, strings
       // among other bytes), not decoded any further.
-      if (nest > 0 && this.unpackedInto(bytes, depth, where, out, nest - 1)) return;
+      if (nest > 0 && this.unpackedInto(bytes, depth, where, out, nest - 1, pool)) return;
       const strings = binaryStrings(bytes);
       if (strings === undefined) return;
       const found = this.detector.detect(strings, { stopWords: this.settings.stopWords });
@@ -1123,11 +1130,23 @@ export class Scanner {
    * when the bytes are no archive. Unpacking stops at secrets.maxFileBytes, which is reported (fail closed): a
    * decompression bomb is no way around the scan.
    */
-  private unpackedInto(bytes: Uint8Array, depth: number, where: string, out: Pending[], nest: number): boolean {
-    const got = unpack(bytes, this.settings.maxFileBytes);
+  private unpackedInto(
+    bytes: Uint8Array,
+    depth: number,
+    where: string,
+    out: Pending[],
+    nest: number,
+    pool: { left: number; over?: boolean } = { left: this.settings.maxFileBytes },
+  ): boolean {
+    if (!isPacked(bytes)) return false;
+    // One budget for everything a value or file unpacks, nested archives included: with a limit per archive, a zip
+    // of a thousand small gzips (each unpacking to the limit) made the scan read gigabytes.
+    const format = bytes[0] === 0x1f ? ('gzip' as const) : ('zip' as const);
+    const got = pool.left >= 1 ? unpack(bytes, pool.left) : { format, parts: [], overLimit: true };
     if (got === undefined) return false;
+    for (const part of got.parts) pool.left -= part.length;
     const inner = `${where} (in ${got.format} content)`;
-    for (const part of got.parts) this.decoded(part, depth, inner, out, nest);
+    for (const part of got.parts) this.decoded(part, depth, inner, out, nest, pool);
     if (got.unread)
       out.push({
         ruleId: RULE_BINARY_SKIPPED,
@@ -1136,13 +1155,15 @@ export class Scanner {
         fingerprintParts: ['unread', got.format],
         precedence: 0,
       });
-    if (got.overLimit)
+    if (got.overLimit && !pool.over) {
+      pool.over = true; // once for the whole value or file
       out.push({
         ruleId: RULE_TOO_LARGE,
         message: `${ruleTitle(RULE_TOO_LARGE)}: ${got.format} content that unpacks to more than secrets.maxFileBytes (${this.settings.maxFileBytes})${where}`,
         fingerprintParts: ['too-large', got.format],
         precedence: 0,
       });
+    }
     return true;
   }
 
