@@ -162,21 +162,22 @@ export function sharedContext(all: RenderedOverlay[], env: string): Record<strin
 /**
  * The same context as resources, in the same order: the check reads only the objects a part relates to.
  *
- * A platform env (no app overlay of its own) also gets the app overlays' objects of the kinds the rules join by
+ * An env with platform overlays also gets the other envs' app objects of the kinds the rules join by
  * namespace (partition.ts joinedByNamespace: workloads, Services, Secrets, NetworkPolicies, routes…) in the
- * namespaces where its own objects could open something (openingNamespaces). A platform overlay's NetworkPolicy,
+ * namespaces where its platform objects could open something (openingNamespaces). A platform overlay's NetworkPolicy,
  * Route or Service in an app namespace opens that namespace's stores as surely as the app's own: judged against
  * platform context alone, an allow-all NetworkPolicy that core/baseline put in kfm-prod passed (no store in view).
  * They are context, never judged; the partition keeps those sharing a namespace with a part.
  */
 export function sharedResources(all: RenderedOverlay[], env: string): Resource[] {
   const out: Resource[] = [];
-  const own = all.filter((r) => r.overlay.env === env);
-  const opening = own.length > 0 && own.every((r) => r.overlay.layer !== 'apps') ? openingNamespaces(own) : undefined;
+  // The env's own platform overlays, whether or not the env has app overlays too: an app overlay placed in the
+  // platform overlay's env took the other envs' stores out of its view.
+  const opening = openingNamespaces(all.filter((r) => r.overlay.env === env && r.overlay.layer !== 'apps'));
   for (const rendered of all) {
     if (rendered.overlay.env === env) continue;
     if (rendered.overlay.layer !== 'apps') out.push(...rendered.resources);
-    else if (opening !== undefined && opening.size > 0)
+    else if (opening.size > 0)
       for (const r of rendered.resources)
         if (joinedByNamespace(r.id.kind) && opening.has(r.id.namespace ?? 'default')) out.push(r);
   }
