@@ -9,23 +9,9 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers.js';
-import { gitCopy, type Copy } from './infra-copy.js';
+import { gitCopy, PROD_NAMESPACE, type Copy } from './infra-copy.js';
 
 type Found = { ruleId: string; file?: string; line?: number };
-
-/**
- * The overlays deploying to kfm-prod, and the platform overlays (every env's context): a changed-only run that
- * selects one checks them all (select/siblings.ts).
- */
-const PROD_NAMESPACE = [
-  'apps/kfm-api/overlays/prod',
-  'apps/kfm-ui/overlays/prod',
-  'apps/minio/overlays/prod',
-  'apps/postgis/overlays/prod',
-  'bootstrap/overlays/default',
-  'core/baseline',
-  'core/gitops-controller',
-];
 
 describe('issue 14 situations (e2e)', () => {
   let copy: Copy;

@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers.js';
-import { gitCopy, type Copy } from './infra-copy.js';
+import { gitCopy, PROD_NAMESPACE, type Copy } from './infra-copy.js';
 
 function findings(stdout: string): { ruleId: string; file?: string; line?: number; message: string }[] {
   return JSON.parse(stdout).findings;
@@ -282,15 +282,7 @@ describe('coverage is a result (e2e)', () => {
       expect(r.code).toBe(1);
       const report = JSON.parse(r.stdout);
       // kfm-api's prod overlay, and the unchanged overlays deploying to its namespace (select/siblings.ts).
-      expect(report.overlays.map((o: { path: string }) => o.path)).toEqual([
-        'apps/kfm-api/overlays/prod',
-        'apps/kfm-ui/overlays/prod',
-        'apps/minio/overlays/prod',
-        'apps/postgis/overlays/prod',
-        'bootstrap/overlays/default',
-        'core/baseline',
-        'core/gitops-controller',
-      ]);
+      expect(report.overlays.map((o: { path: string }) => o.path)).toEqual(PROD_NAMESPACE);
       expect(findings(r.stdout).map((f) => f.ruleId)).toContain('KFM-DP-001');
     } finally {
       writeFileSync(kfile, before);

@@ -112,3 +112,17 @@ export const application = (
     `    namespace: ${where.namespace ?? 'kfm-dev'}`,
     '',
   ].join('\n');
+
+/**
+ * The overlays deploying to kfm-prod, and the platform overlays (every env's context): a changed-only run that
+ * selects one checks them all (select/siblings.ts).
+ */
+export const PROD_NAMESPACE = [
+  'apps/kfm-api/overlays/prod',
+  'apps/kfm-ui/overlays/prod',
+  'apps/minio/overlays/prod',
+  'apps/postgis/overlays/prod',
+  'bootstrap/overlays/default',
+  'core/baseline',
+  'core/gitops-controller',
+];

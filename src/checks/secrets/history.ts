@@ -13,11 +13,17 @@ import { posix } from 'node:path';
 import { git, gitTopLevel, resolveCommit } from '../../select/git.js';
 import { matchesAny } from '../../util/glob.js';
 import type { SecretsSettings } from './config.js';
-import { decodeForScan, isKeystoreName } from './files.js';
-import { privateKeyKind } from './decode.js';
-import { RULE_KEYSTORE_FILE, RULE_TOO_LARGE, RULE_UNREADABLE } from '../../rules/secrets.js';
+import { decodeForScan } from './files.js';
+import { RULE_TOO_LARGE, RULE_UNREADABLE } from '../../rules/secrets.js';
 import { ruleTitle } from '../../rules/secret-patterns.js';
-import { applyBaselineTo, prepareScanner, scanOneText, type Scanner, type SecretFinding } from './scan.js';
+import {
+  applyBaselineTo,
+  keystoreFinding,
+  prepareScanner,
+  scanOneText,
+  type Scanner,
+  type SecretFinding,
+} from './scan.js';
 
 export interface HistoryScanOptions {
   root: string;
@@ -168,16 +174,8 @@ function scanBlob(scanner: Scanner, rel: string, blob: Buffer, excluded: boolean
     return excluded
       ? scanner.scanExcluded(rel, { kind: 'text', bytes: blob.length, ...read })
       : scanOneText(scanner, rel, read.text, read.raw);
-  const key = privateKeyKind(blob.subarray(0, 8192));
-  if (key !== undefined || isKeystoreName(rel))
-    return [
-      {
-        ruleId: RULE_KEYSTORE_FILE,
-        message: `${ruleTitle(RULE_KEYSTORE_FILE)}: ${key ?? 'binary key store'} (${blob.length} bytes)`,
-        file: rel,
-        fingerprintParts: ['keystore'],
-      },
-    ];
+  const keystore = keystoreFinding(rel, blob.subarray(0, 8192), blob.length);
+  if (keystore) return [keystore];
   return scanner.scanBinary(rel, blob, excluded ? { skipGeneric: true } : {});
 }
 

@@ -30,7 +30,7 @@ import { toRepoPath } from '../../util/paths.js';
 import type { SecretsSettings } from './config.js';
 import { Detector, type Candidate, type DetectorStats } from './detector.js';
 import { asText, base64Runs, binaryStrings, looksSealed, privateKeyKind } from './decode.js';
-import { isPacked, unpack } from './unpack.js';
+import { unpack } from './unpack.js';
 import { redactPathFormats } from '../../redact/index.js';
 import { isKeystoreName, listRepoFiles, readForScan } from './files.js';
 import { MARKDOWN_NAME, markdownYaml } from './markdown.js';
@@ -290,15 +290,9 @@ export async function scanRepository(
           break;
         case 'binary': {
           stats.binarySkipped.push(file);
-          // By content first (ASN.1/PKCS#8/PKCS#12/JKS magic), whatever the name; the name alone still counts.
-          const key = privateKeyKind(outcome.head);
-          if (key !== undefined || isKeystoreName(file)) {
-            out.push({
-              ruleId: RULE_KEYSTORE_FILE,
-              message: `${ruleTitle(RULE_KEYSTORE_FILE)}: ${key ?? 'binary key store'} (${outcome.bytes} bytes)`,
-              file,
-              fingerprintParts: ['keystore'],
-            });
+          const keystore = keystoreFinding(file, outcome.head, outcome.bytes);
+          if (keystore) {
+            out.push(keystore);
             break;
           }
           // The text it holds (UTF-16 without a BOM, strings in a binary): no inline allow counts there, since a
@@ -549,6 +543,21 @@ function applyBaseline(
 /** The `file` of a baseline entry: the repo file, or the overlay for a finding only a render reveals. */
 export function baselineLocation(f: SecretFinding): string {
   return f.file ?? f.overlay ?? '';
+}
+
+/**
+ * A binary file that is a key store, by its content first (ASN.1/PKCS#8/PKCS#12/JKS magic in `head`), whatever the
+ * name; the name alone still counts. Its keys cannot be scanned as text, so its presence is the finding.
+ */
+export function keystoreFinding(file: string, head: Uint8Array, bytes: number): SecretFinding | undefined {
+  const key = privateKeyKind(head);
+  if (key === undefined && !isKeystoreName(file)) return undefined;
+  return {
+    ruleId: RULE_KEYSTORE_FILE,
+    message: `${ruleTitle(RULE_KEYSTORE_FILE)}: ${key ?? 'binary key store'} (${bytes} bytes)`,
+    file,
+    fingerprintParts: ['keystore'],
+  };
 }
 
 function strip(p: Pending): SecretFinding {
@@ -1138,11 +1147,9 @@ export class Scanner {
     nest: number,
     pool: { left: number; over?: boolean } = { left: this.settings.maxFileBytes },
   ): boolean {
-    if (!isPacked(bytes)) return false;
     // One budget for everything a value or file unpacks, nested archives included: with a limit per archive, a zip
     // of a thousand small gzips (each unpacking to the limit) made the scan read gigabytes.
-    const format = bytes[0] === 0x1f ? ('gzip' as const) : ('zip' as const);
-    const got = pool.left >= 1 ? unpack(bytes, pool.left) : { format, parts: [], overLimit: true };
+    const got = unpack(bytes, pool.left);
     if (got === undefined) return false;
     for (const part of got.parts) pool.left -= part.length;
     const inner = `${where} (in ${got.format} content)`;
@@ -1181,13 +1188,11 @@ export class Scanner {
 
   /** Findings in the text a binary file holds (decode.ts binaryStrings), at no line: the file has none. */
   scanBinary(file: string, data: Uint8Array, o: { skipGeneric?: boolean; where?: string } = {}): SecretFinding[] {
-    if (isPacked(data)) {
-      // An archive: its members are read (unpack.ts), every content rule on each (a file secrets.exclude skips too:
-      // the exclusion is of a file's noise, and compressed content is no reviewer's text).
-      const pending: Pending[] = [];
-      if (this.unpackedInto(data, DECODE_DEPTH, o.where ?? '', pending, UNPACK_NEST))
-        return dedupeFile(pending).map((p) => strip({ ...p, file }));
-    }
+    // An archive: its members are read (unpack.ts), every content rule on each (a file secrets.exclude skips too:
+    // the exclusion is of a file's noise, and compressed content is no reviewer's text).
+    const pending: Pending[] = [];
+    if (this.unpackedInto(data, DECODE_DEPTH, o.where ?? '', pending, UNPACK_NEST))
+      return dedupeFile(pending).map((p) => strip({ ...p, file }));
     const strings = binaryStrings(data);
     if (strings === undefined) return [];
     const where = `${o.where ?? ''} (in the text of a binary file)`;

@@ -27,16 +27,15 @@ const ZIP_END = 0x06054b50;
 /** The end record is 22 bytes plus a comment of at most 65,535. */
 const ZIP_END_SEARCH = 22 + 0xffff;
 
-/** Whether the bytes start like an archive unpack() reads. */
-export function isPacked(bytes: Uint8Array): boolean {
-  return isGzip(bytes) || (bytes.length >= 4 && readU32(bytes, 0) === ZIP_LOCAL);
-}
-
-/** The archive's members, at most `limit` bytes of them in all; undefined when the bytes are no gzip or zip. */
+/**
+ * The archive's members, at most `limit` bytes of them in all; undefined when the bytes are no gzip or zip. A limit
+ * already spent (a budget shared with other archives) reads nothing and says so.
+ */
 export function unpack(bytes: Uint8Array, limit: number): Unpacked | undefined {
-  if (isGzip(bytes)) return gunzip(bytes, limit);
-  if (bytes.length >= 4 && readU32(bytes, 0) === ZIP_LOCAL) return unzip(bytes, limit);
-  return undefined;
+  const format = isGzip(bytes) ? 'gzip' : bytes.length >= 4 && readU32(bytes, 0) === ZIP_LOCAL ? 'zip' : undefined;
+  if (format === undefined) return undefined;
+  if (limit < 1) return { format, parts: [], overLimit: true };
+  return format === 'gzip' ? gunzip(bytes, limit) : unzip(bytes, limit);
 }
 
 function isGzip(bytes: Uint8Array): boolean {
