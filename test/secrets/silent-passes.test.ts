@@ -9,7 +9,9 @@ const scan = useRepoScan();
 
 describe('SP-1: only the exact SOPS value shape is ciphertext', () => {
   const b64 = (n: number): string => Buffer.from(g.alnum(n)).toString('base64');
-  const sopsValue = (): string => `ENC[AES256_GCM,data:${b64(18)},iv:${b64(24)},tag:${b64(12)},type:str]`;
+  // SOPS's `data` is AES-GCM output: bytes, not text (the hex digits of g.hex read as bytes).
+  const cipher = (n: number): string => Buffer.from(g.hex(2 * n), 'hex').toString('base64');
+  const sopsValue = (): string => `ENC[AES256_GCM,data:${cipher(18)},iv:${b64(24)},tag:${b64(12)},type:str]`;
   const sopsMeta =
     'sops:\n  mac: ENC[AES256_GCM,data:abc=,iv:abc=,tag:abc=,type:str]\n  lastmodified: "2026-01-01T00:00:00Z"\n';
 
@@ -38,6 +40,15 @@ describe('SP-1: only the exact SOPS value shape is ciphertext', () => {
       'kustomization.yaml': `secretGenerator:\n  - name: db\n    literals:\n      - DB_PASSWORD=ENC[AES256_GCM,${g.alnum(20)}]\n`,
     });
     expect(at(fs)).toEqual([['KFM-SEC-002', 'kustomization.yaml', 4]]);
+  });
+
+  it('a SOPS-shaped value whose `data` is base64 of text is plaintext, fake `sops:` metadata or not', async () => {
+    const creds = `[default]\naws_secret_access_key = ${g.alnum(20)}/${g.alnum(19)}\n`;
+    const value = `ENC[AES256_GCM,data:${Buffer.from(creds).toString('base64')},iv:${b64(24)},tag:${b64(12)},type:str]`;
+    const fs = await scan({
+      's.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  creds: ${value}\n${sopsMeta}`,
+    });
+    expect(at(fs)).toEqual(expect.arrayContaining([['KFM-SEC-001', 's.yaml', 5]]));
   });
 
   it('a SOPS-encrypted Secret (exact value shape and `sops:` metadata) is not reported', async () => {

@@ -4,6 +4,7 @@
  * Every native RegExp here is a fixed pattern without nested quantifiers, run on bounded strings (≤ a few hundred
  * characters): the credential patterns themselves go through re2js (see detector.ts).
  */
+import { asText } from './decode.js';
 
 /** Offsets of every line start, so any offset maps to a 1-based line/column in O(log lines). */
 export class LineIndex {
@@ -175,9 +176,19 @@ export const SOPS_VALUE_IN_TEXT =
   /ENC\[AES256_GCM,data:[A-Za-z0-9+/]*={0,2},iv:[A-Za-z0-9+/]+={0,2},tag:[A-Za-z0-9+/]+={0,2},type:[a-z]+\]/;
 const SOPS_VALUE = new RegExp(`^${SOPS_VALUE_IN_TEXT.source}$`);
 
-/** True when the whole value (surrounding whitespace aside) is one SOPS ciphertext value. */
+/** Shortest `data` that is judged by its bytes: 8 random bytes all read as text by chance once in ~3,000 values. */
+const SOPS_TEXT_CHECK_BYTES = 8;
+
+/**
+ * True when the whole value (surrounding whitespace aside) is one SOPS ciphertext value: SOPS's shape, and a `data`
+ * field that is not text. AES-GCM output is random bytes; base64 of a plaintext credential in that field, in an
+ * otherwise perfect shape with made-up `sops:` metadata, passed as ciphertext.
+ */
 export function isSopsValue(value: string): boolean {
-  return SOPS_VALUE.test(value.trim());
+  const trimmed = value.trim();
+  if (!SOPS_VALUE.test(trimmed)) return false;
+  const data = Buffer.from(/data:([^,]*),/.exec(trimmed)?.[1] ?? '', 'base64');
+  return data.length < SOPS_TEXT_CHECK_BYTES || asText(data) === undefined;
 }
 
 /** Values published in vendor documentation as examples (AWS's example key pair). */
@@ -236,7 +247,7 @@ export function isPlaceholder(value: string, extraStopWords: readonly string[] =
   // Stop words from the config are the team's own reviewed list: they keep their substring meaning.
   for (const part of extraStopWords) if (part !== '' && lower.includes(part.toLowerCase())) return true;
   if (v.length > 512) return false;
-  if (REFERENCE.test(lower) || SOPS_VALUE.test(v)) return true;
+  if (REFERENCE.test(lower) || isSopsValue(v)) return true;
   // Only template actions and separators left once they are removed: `${USER}:${PASS}`, `{{ .Values.x }}`.
   if (/[${}<%#]/.test(v) && v.replace(TEMPLATE_PARTS, '').replace(/[\s:@/._-]/g, '') === '') return true;
   // `$DB_PASSWORD`, `%DB_PASSWORD%`, `*anchor`, `&anchor`, `!vault |`: references, not values.
