@@ -266,10 +266,18 @@ volume_secret_refs(w) := array.concat(
 # secret.secretName, a projected source's secret.name.
 spec_secret_refs(r) := [ref |
 	r.kind != "CustomResourceDefinition" # runs no pods; a context CRD's schemas are not given (policy/input.ts)
+	spec_names_secret(r.spec)
 	walk(r.spec, [p, node])
 	is_object(node)
 	some ref in node_secret_refs(array.concat(["spec"], p), node)
 ]
+
+# The keys node_secret_refs reads a secret's name under: a spec without any of them is not walked (k8s.spec_has_key).
+spec_names_secret(spec) if k8s.spec_has_key(spec, "secretKeyRef")
+
+spec_names_secret(spec) if k8s.spec_has_key(spec, "secretRef")
+
+spec_names_secret(spec) if k8s.spec_has_key(spec, "secret")
 
 node_secret_refs(p, node) := array.concat(
 	array.concat(

@@ -202,6 +202,31 @@ const cases: Case[] = [
     at: [0, ['spec', 'template', 'spec', 'containers', 0, 'image']],
   },
   { rule: 'KFM-DP-001', overlay: { env: 'prod' }, resources: [deploy('api', `ghcr.io/kfm/api@${DIGEST}`)] },
+  // A custom resource is walked only when its JSON names the key (k8s.spec_has_key): nested, beside quoted text.
+  {
+    rule: 'KFM-DP-001',
+    overlay: { env: 'prod' },
+    resources: [
+      {
+        apiVersion: 'tekton.dev/v1',
+        kind: 'Task',
+        metadata: { name: 'build', namespace: 'kfm-prod' },
+        spec: { description: 'say "hi"', steps: [{ name: 'compile', image: 'ghcr.io/kfm/builder:1' }] },
+      },
+    ],
+    at: [0, ['spec', 'steps', 0, 'image']],
+  },
+  {
+    rule: 'KFM-DP-002',
+    resources: [
+      {
+        apiVersion: 'tekton.dev/v1',
+        kind: 'Task',
+        metadata: { name: 'doc', namespace: 'kfm-dev' },
+        spec: { description: '"image": "nginx:latest"', params: [{ name: 'image', default: 'nginx:latest' }] },
+      },
+    ],
+  },
   {
     rule: 'KFM-DP-002',
     resources: [deploy('api', 'ghcr.io/kfm/api:latest')],
