@@ -806,6 +806,55 @@ rules:
     ]);
   });
 
+  it('RBAC to a store cluster-wide: a ClusterRoleBinding in the platform gives kfm-ui the store credentials by name and pods/exec', async () => {
+    const dir = infraWith({
+      'core/baseline': {
+        'clusterrolebinding-kfm-ui.yaml': `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: kfm-ui-helper
+rules:
+  - apiGroups: [""]
+    resources: [secrets]
+    resourceNames: [postgis-credentials, minio-credentials]
+    verbs: [get]
+  - apiGroups: [""]
+    resources: [pods/exec]
+    verbs: [create]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: kfm-ui-helper
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: kfm-ui-helper
+subjects:
+  - kind: ServiceAccount
+    name: kfm-ui
+    namespace: kfm-prod
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    // Reported on each store the binding reaches, in every env (the grant is cluster-wide), naming the binding.
+    expect(policyFindings(findings)).toEqual([
+      'KFM-RBAC-006 apps/minio/base/statefulset.yaml',
+      'KFM-RBAC-006 apps/postgis/base/statefulset.yaml',
+    ]);
+    const messages = findings
+      .filter((f) => f.ruleId === 'KFM-RBAC-006')
+      .map((f) => (f as { message?: string }).message);
+    expect(messages).toContainEqual(
+      expect.stringContaining(
+        'ClusterRoleBinding kfm-ui-helper grants ServiceAccount kfm-prod/kfm-ui read of store credential Secret kfm-prod/postgis-credentials in every namespace',
+      ),
+    );
+    expect(messages).toContainEqual(expect.stringContaining('pods/exec on the pods of every namespace'));
+  });
+
   it('an Istio VirtualService bound to an ingress gateway routes to minio; a mesh-only one does not expose it', async () => {
     const dir = infraWith({
       'apps/kfm-api/base': {
