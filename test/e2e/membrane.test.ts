@@ -958,4 +958,60 @@ spec:
       'KFM-FK-001 apps/kfm-ui/base/machineconfig.yaml',
     ]);
   });
+
+  it('kind names several API groups serve are judged by group: config.openshift.io Ingress and Project in the apps layer, Cluster API IPAddress and an OpenShift Build pass', async () => {
+    const dir = infraWith({
+      'apps/kfm-ui/base': {
+        'ingress-config.yaml': `apiVersion: config.openshift.io/v1
+kind: Ingress
+metadata:
+  name: cluster
+spec:
+  domain: apps.evil.example.org
+`,
+        'project.yaml': `apiVersion: config.openshift.io/v1
+kind: Project
+metadata:
+  name: cluster
+spec:
+  projectRequestTemplate:
+    name: kfm-ui-template
+`,
+        'ipaddress.yaml': `apiVersion: ipam.cluster.x-k8s.io/v1beta1
+kind: IPAddress
+metadata:
+  name: kfm-ui-ip
+spec:
+  address: 10.0.0.5
+  prefix: 24
+  claimRef:
+    name: kfm-ui-claim
+  poolRef:
+    apiGroup: ipam.cluster.x-k8s.io
+    kind: InClusterIPPool
+    name: pool
+`,
+        'build.yaml': `apiVersion: build.openshift.io/v1
+kind: Build
+metadata:
+  name: kfm-ui-1
+spec:
+  strategy:
+    type: Docker
+  source:
+    git:
+      uri: https://git.example.org/kfm/kfm-ui.git
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    expect(policyFindings(findings)).toEqual([
+      'KFM-FK-001 apps/kfm-ui/base/ingress-config.yaml',
+      'KFM-FK-001 apps/kfm-ui/base/project.yaml',
+    ]);
+    expect(
+      findings.filter((f) => f.file === 'apps/kfm-ui/base/ipaddress.yaml' || f.file === 'apps/kfm-ui/base/build.yaml'),
+    ).toEqual([]);
+  });
 });
