@@ -92,11 +92,14 @@ export function policyReportsAppSet(spec: Obj): boolean {
   });
 }
 
+/** Generated prod Applications remembered for the message (an ApplicationSet may make thousands). */
+const MAX_PROD = 100;
+
 /** What one ApplicationSet's generated Applications add up to for KFM-ARGO-004. */
 export class GeneratedProdSync {
-  private readonly prod: string[] = [];
+  /** Distinct "name (reason)" of the generated prod Applications that sync automatically. */
+  private readonly prod = new Set<string>();
   private readonly unjudged = new Set<string>();
-  private count = 0;
 
   constructor(private readonly skip: boolean) {}
 
@@ -107,8 +110,7 @@ export class GeneratedProdSync {
     if (!syncsAutomatically(s.syncPolicy)) return;
     const reason = prodReason(meta, s);
     if (reason !== undefined) {
-      this.count++;
-      if (this.prod.length < 3) this.prod.push(`${typeof appName === 'string' ? appName : '?'} (${reason})`);
+      if (this.prod.size < MAX_PROD) this.prod.add(`${typeof appName === 'string' ? appName : '?'} (${reason})`);
       return;
     }
     for (const f of unjudgedProdFields(meta, s)) this.unjudged.add(f);
@@ -116,11 +118,14 @@ export class GeneratedProdSync {
 
   /** The finding, when there is one: prod Applications that sync automatically, or fields that could not be judged. */
   result(name: string): { kind: 'prod' | 'unjudged'; message: string } | undefined {
-    if (this.count > 0) {
-      const more = this.count > this.prod.length ? ` and ${this.count - this.prod.length} more` : '';
+    if (this.prod.size > 0) {
+      const named = [...this.prod];
+      const shown = named.slice(0, 3).join(', ');
+      const more =
+        named.length > 3 ? ` and ${named.length - 3 === MAX_PROD - 3 ? 'more' : `${named.length - 3} more`}` : '';
       return {
         kind: 'prod',
-        message: `ApplicationSet ${name} generates prod Applications that sync automatically: ${this.prod.join(', ')}${more}, as its generators evaluate`,
+        message: `ApplicationSet ${name} generates prod Applications that sync automatically: ${shown}${more}, as its generators evaluate`,
       };
     }
     if (this.unjudged.size > 0)

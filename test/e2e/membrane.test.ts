@@ -488,6 +488,10 @@ spec:
       'KFM-RBAC-005 apps/kfm-ui/base/rolebinding-edit.yaml',
       // `edit` also grants pods/exec, pods/attach and pods/portforward in kfm-ui's namespace, which holds the stores.
       'KFM-RBAC-006 apps/kfm-ui/base/rolebinding-edit.yaml',
+      // The ClusterRoleBinding of `everything` (aggregating the built-in admin/edit roles) gives ServiceAccount
+      // kfm-prod/ops pods/exec in every namespace: reported on each store it reaches.
+      'KFM-RBAC-006 apps/minio/base/statefulset.yaml',
+      'KFM-RBAC-006 apps/postgis/base/statefulset.yaml',
     ]);
     const fk = findings.filter((f) => f.ruleId === 'KFM-FK-001' && f.overlay === 'apps/kfm-ui/overlays/prod');
     expect(fk).toHaveLength(2); // ServiceCIDR and DeviceClass
