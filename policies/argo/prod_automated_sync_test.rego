@@ -96,3 +96,9 @@ test_appset_prod_manual_passes if {
 test_automation_disabled_passes if {
 	count_for([app("kfm-prod", "apps/kfm-api/overlays/prod", {"automated": {"enabled": false}})], {}) == 0
 }
+
+# The destination cluster named prod (destination.name instead of a server URL) is prod too.
+test_prod_cluster_name_automated if {
+	a := json.patch(app("kfm-api", "apps/kfm-api/overlays/main", auto), [{"op": "add", "path": "/spec/destination/name", "value": "cluster-prod"}])
+	count_for([a], {}) == 1
+}

@@ -7,9 +7,12 @@
 #   objects are allowed when the policy parameter allowNamespaces is true; more kinds can be added with
 #   extraClusterScopedKinds. Which kinds are cluster-scoped comes from the shipped Kubernetes and CRD schemas
 #   (every kind classified, e.g. ServiceCIDR, IPAddress, DeviceClass, ClusterTrustBundle, VolumeAttributesClass)
-#   and from the spec.scope of CustomResourceDefinitions rendered in the run; kinds of the OpenShift and ecosystem
-#   schema packs are judged by group and kind (their scope.json: machineconfiguration.openshift.io MachineConfig,
-#   quota.openshift.io ClusterResourceQuota, policy.networking.k8s.io AdminNetworkPolicy...).
+#   and from the spec.scope of CustomResourceDefinitions rendered in the run, for their own group and kind; kinds
+#   of the OpenShift and ecosystem schema packs are judged by group and kind (their scope.json:
+#   machineconfiguration.openshift.io MachineConfig, quota.openshift.io ClusterResourceQuota,
+#   policy.networking.k8s.io AdminNetworkPolicy, config.openshift.io Ingress, Project, Node...). A kind name several
+#   API groups serve has the scope of the object's group: Cluster API's namespaced IPAddress or build.openshift.io's
+#   Build is not judged cluster-scoped for its name; a kind of an unknown group named like a cluster-scoped kind is.
 # custom:
 #   id: KFM-FK-001
 #   severity: error
@@ -23,38 +26,29 @@ import data.kfm_data.scopes
 import data.kfm_lib.k8s
 import data.kfm_lib.params.params
 
-# Cluster-scoped kinds: those of the shipped schemas (data.kfm_data.scopes, generated from schemas/), those the
-# CRDs rendered in the env (or the platform context) declare with spec.scope Cluster, and cluster-scoped kinds of
-# common operators whose CRDs are not shipped. A CRD in the run declaring a kind Namespaced wins over the last
-# list only, never over the schemas.
-cluster_scoped_kinds := (scopes.cluster_scoped | crd_cluster_kinds) | (operator_cluster_kinds - crd_namespaced_kinds)
+# Which kinds are cluster-scoped, by group and kind where that is known, else by kind name:
+#  - the scope packs' group/kinds (data.kfm_data.scopes, generated from schemas/: a kind name several groups serve is
+#    decided per group there), and the group/kinds the CRDs rendered in the env (or the platform context) declare
+#    with spec.scope (never over the packs, nor for a group of the Kubernetes schemas);
+#  - by name: the Kubernetes schemas' cluster-scoped kinds (their groups have one scope per name) and those of
+#    common operators whose CRDs are not shipped, unless the object's group/kind is known namespaced (Cluster API's
+#    IPAddress, build.openshift.io's Build); a kind of an unknown group named like a cluster-scoped one is judged
+#    cluster-scoped (fail closed).
+name_cluster_kinds := (scopes.cluster_scoped | scopes.operator_cluster_kinds) - {"Namespace"}
 
-crd_cluster_kinds contains crd.spec.names.kind if {
+# "<group>/<Kind>" the run's CRDs declare cluster-scoped, and namespaced. Both (two overlays disagreeing): cluster-scoped,
+# the reading that misses nothing.
+crd_cluster_group_kinds contains concat("/", [crd.spec.group, crd.spec.names.kind]) if {
 	some crd in k8s.all
 	crd.kind == "CustomResourceDefinition"
 	crd.spec.scope == "Cluster"
 }
 
-crd_namespaced_kinds contains crd.spec.names.kind if {
+crd_namespaced_group_kinds contains concat("/", [crd.spec.group, crd.spec.names.kind]) if {
 	some crd in k8s.all
 	crd.kind == "CustomResourceDefinition"
 	crd.spec.scope == "Namespaced"
 }
-
-operator_cluster_kinds := {
-	"ClusterExternalSecret", "ClusterGenerator", "ClusterIssuer", "ClusterPolicy", "ClusterPushSecret",
-	"PodSecurityPolicy", "SecurityContextConstraints", "VolumeSnapshotClass", "VolumeSnapshotContent",
-	"ClusterServiceVersion", "ClusterImagePolicy", "ClusterLogForwarder",
-}
-
-forbidden_in_apps contains k if {
-	some k in cluster_scoped_kinds
-	k != "Namespace"
-}
-
-forbidden_in_apps contains k if some k in params.extraClusterScopedKinds
-
-forbidden_in_apps contains "Namespace" if not params.allowNamespaces
 
 # The API group of an object ("" for the core group).
 api_group(r) := g if {
@@ -65,12 +59,62 @@ api_group(r) := g if {
 
 api_group(r) := "" if count(split(object.get(r, "apiVersion", ""), "/")) != 2
 
-# Cluster-scoped by group and kind in the OpenShift and ecosystem scope packs (MachineConfig, ClusterResourceQuota,
-# AdminNetworkPolicy...), Namespace left to allowNamespaces, and not already reported by kind.
-forbidden_group_kind(r) if {
-	scopes.cluster_scoped_group_kinds[concat("/", [api_group(r), r.kind])]
+group_kind(r) := concat("/", [api_group(r), r.kind])
+
+# A CRD of the run speaks for a group/kind the shipped schemas do not define.
+crd_scope(r) := "Cluster" if {
+	crd_cluster_group_kinds[group_kind(r)]
+	crd_may_speak(r)
+}
+
+crd_scope(r) := "Namespaced" if {
+	crd_namespaced_group_kinds[group_kind(r)]
+	not crd_cluster_group_kinds[group_kind(r)]
+	crd_may_speak(r)
+}
+
+crd_may_speak(r) if {
+	not scopes.builtin_groups[api_group(r)]
+	not scopes.cluster_scoped_group_kinds[group_kind(r)]
+	not scopes.namespaced_group_kinds[group_kind(r)]
+}
+
+namespaced_by_group_kind(r) if scopes.namespaced_group_kinds[group_kind(r)]
+
+namespaced_by_group_kind(r) if crd_scope(r) == "Namespaced"
+
+# Judged by name (the message of before): a cluster-scoped kind name not known namespaced in the object's group, a
+# CRD of the run declaring the group/kind cluster-scoped, extraClusterScopedKinds, Namespace without allowNamespaces.
+forbidden_by_name(r) if {
+	# A set lookup (`x in set` walks every element in the Wasm engine: hundreds of kinds, per resource); comparing
+	# the value found keeps a `false` kind exactly as `in` judged it.
+	name_cluster_kinds[r.kind] == r.kind
+	not namespaced_by_group_kind(r)
+}
+
+forbidden_by_name(r) if {
+	crd_scope(r) == "Cluster"
 	r.kind != "Namespace"
-	not forbidden_in_apps[r.kind]
+}
+
+forbidden_by_name(r) if {
+	some k in params.extraClusterScopedKinds
+	k == r.kind
+}
+
+forbidden_by_name(r) if {
+	r.kind == "Namespace"
+	not params.allowNamespaces
+	not namespaced_by_group_kind(r)
+}
+
+# Cluster-scoped by group and kind in the OpenShift and ecosystem scope packs (MachineConfig, ClusterResourceQuota,
+# AdminNetworkPolicy, config.openshift.io Ingress...), Namespace left to allowNamespaces, and not already reported
+# by name.
+forbidden_group_kind(r) if {
+	scopes.cluster_scoped_group_kinds[group_kind(r)]
+	r.kind != "Namespace"
+	not forbidden_by_name(r)
 }
 
 violations contains v if {
@@ -87,10 +131,7 @@ violations contains v if {
 
 violations contains v if {
 	some i, r in input.resources
-
-	# A set lookup (`x in set` walks every element in the Wasm engine: hundreds of kinds, per resource); comparing
-	# the value found keeps a `false` kind exactly as `in` judged it.
-	forbidden_in_apps[r.kind] == r.kind
+	forbidden_by_name(r)
 	k8s.layer_of(i) == "apps"
 	v := {
 		"id": "KFM-FK-001",

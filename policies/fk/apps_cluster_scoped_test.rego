@@ -45,7 +45,8 @@ test_cluster_scoped_kinds_from_the_schemas if {
 
 test_cluster_scoped_crd_in_the_run if {
 	crd := {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": "tenants.acme.io"}, "spec": {"group": "acme.io", "scope": "Cluster", "names": {"kind": "Tenant"}}}
-	inp := {"env": "dev", "overlays": [{"layer": "apps"}], "owners": [0], "resources": [obj("Tenant")], "shared": [crd]}
+	tenant := {"apiVersion": "acme.io/v1", "kind": "Tenant", "metadata": {"name": "x"}}
+	inp := {"env": "dev", "overlays": [{"layer": "apps"}], "owners": [0], "resources": [tenant], "shared": [crd]}
 	vs := rule.violations with input as inp
 	{v.resource | some v in vs} == {0}
 	ns_crd := json.patch(crd, [{"op": "replace", "path": "/spec/scope", "value": "Namespaced"}])
@@ -73,4 +74,53 @@ test_same_kind_of_another_group_is_not_cluster_scoped if {
 test_machine_config_in_platform_layer if {
 	mc := {"apiVersion": "machineconfiguration.openshift.io/v1", "kind": "MachineConfig", "metadata": {"name": "99-x"}}
 	count(data.kfm.fk.apps_cluster_scoped.violations) == 0 with input as {"overlay": {"layer": "core"}, "resources": [mc]}
+}
+
+gvk(api_version, kind) := {"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"}}
+
+apps_violations(resources, shared) := {v.resource | some v in vs} if {
+	inp := {"env": "dev", "overlays": [{"layer": "apps"}], "owners": [0 | some _ in resources], "resources": resources, "shared": shared}
+	vs := data.kfm.fk.apps_cluster_scoped.violations with input as inp
+}
+
+# SP11: a kind name several groups serve is judged by its own group: OpenShift's cluster configuration kinds named
+# like built-in or namespaced kinds (config.openshift.io Ingress, Build, Project, Node, Network) are cluster-scoped;
+# build.openshift.io Build and Cluster API's IPAddress are namespaced, whatever the name says elsewhere.
+test_shared_kind_names_judged_by_group if {
+	resources := [
+		gvk("config.openshift.io/v1", "Ingress"), # 0
+		gvk("networking.k8s.io/v1", "Ingress"),
+		gvk("config.openshift.io/v1", "Build"), # 2
+		gvk("build.openshift.io/v1", "Build"),
+		gvk("config.openshift.io/v1", "Project"), # 4
+		gvk("config.openshift.io/v1", "Node"), # 5
+		gvk("operator.openshift.io/v1", "Network"), # 6
+		gvk("ipam.cluster.x-k8s.io/v1beta1", "IPAddress"),
+		gvk("networking.k8s.io/v1", "IPAddress"), # 8
+	]
+	apps_violations(resources, []) == {0, 2, 4, 5, 6, 8}
+}
+
+crd(group, kind, scope) := {
+	"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+	"metadata": {"name": concat(".", [lower(kind), group])},
+	"spec": {"group": group, "scope": scope, "names": {"kind": kind}},
+}
+
+# A CRD of the run speaks for its own group only: evil.io's namespaced ClusterIssuer leaves cert-manager's judged,
+# acme.io's cluster-scoped Tenant says nothing of another group's Tenant, and no CRD makes a built-in kind namespaced.
+test_crd_scope_by_group_and_kind if {
+	resources := [
+		gvk("cert-manager.io/v1", "ClusterIssuer"), # 0
+		gvk("evil.io/v1", "ClusterIssuer"),
+		gvk("acme.io/v1", "Tenant"), # 2
+		gvk("other.io/v1", "Tenant"),
+		gvk("rbac.authorization.k8s.io/v1", "ClusterRole"), # 4
+	]
+	shared := [
+		crd("evil.io", "ClusterIssuer", "Namespaced"),
+		crd("acme.io", "Tenant", "Cluster"),
+		crd("rbac.authorization.k8s.io", "ClusterRole", "Namespaced"),
+	]
+	apps_violations(resources, shared) == {0, 2, 4}
 }

@@ -7,8 +7,10 @@
 #   for what a store credential is) or exec into, attach to or port-forward to the pods of a namespace holding a
 #   store (pods/exec, pods/attach, pods/portforward or pods/*) hands them the store all the same. Subjects other than
 #   the ServiceAccount of a store workload or of a governed-API workload (same namespace as the ServiceAccount)
-#   break the trust membrane: another app's ServiceAccount, a user or a group. Reading every Secret (no
-#   resourceNames) is KFM-RBAC-004/005's.
+#   break the trust membrane: another app's ServiceAccount, a user or a group. A ClusterRoleBinding grants the same
+#   in every namespace, which is worse: it is reported on each store workload whose credential (a Secret the store
+#   references, by name) or pods it opens, and only the ServiceAccount of a store or governed-API workload of that
+#   store's own namespace is trusted. Reading every Secret (no resourceNames) is KFM-RBAC-004/005's.
 # custom:
 #   id: KFM-RBAC-006
 #   severity: error
@@ -37,6 +39,30 @@ violations contains v if {
 	}
 }
 
+# A ClusterRoleBinding grants its role in every namespace: it reaches every store. It is judged on each store
+# workload of the evaluation (its own resources), never on the binding, so that a binding elsewhere (another part
+# of the env, shared context) is judged against every store once. A ServiceAccount subject is trusted only when it
+# is of the store's own namespace and runs a store or the governed API there: no other namespace holds this store's
+# credentials (KFM-TM-005 reads them by namespace too).
+violations contains v if {
+	some i in stores.store_workloads
+	k8s.own(i)
+	w := input.resources[i]
+	ns := k8s.namespace(w)
+	some b in k8s.all
+	b.kind == "ClusterRoleBinding"
+	rules := rbac.binding_rules(b)
+	outsiders := [subject_name(s, "") | some s in object.get(b, "subjects", []); not trusted_in_namespace(s, ns)]
+	count(outsiders) > 0
+	some what in cluster_grants(rules, w)
+	v := {
+		"id": "KFM-RBAC-006",
+		"msg": concat("", ["ClusterRoleBinding ", k8s.display_name(b), " grants ", concat(", ", outsiders), " ", what, ", which reaches ", w.kind, " ", ns, "/", k8s.display_name(w), "; only the store and the governed API may"]),
+		"resource": i,
+		"path": ["metadata", "name"],
+	}
+}
+
 secret_read_verbs := {"get", "list", "watch", "*"}
 
 pod_access_subresources := {"pods/exec", "pods/attach", "pods/portforward", "pods/*"}
@@ -46,7 +72,8 @@ core_group(rule) if {
 	g in {"", "*"}
 }
 
-grants(rules, ns) := {concat("", ["read of store credential Secret ", key]) |
+# Secret names the rules let one read by name.
+named_secret_reads(rules) := {n |
 	some rule in rules
 	core_group(rule)
 	some res in object.get(rule, "resources", [])
@@ -54,16 +81,38 @@ grants(rules, ns) := {concat("", ["read of store credential Secret ", key]) |
 	some verb in object.get(rule, "verbs", [])
 	secret_read_verbs[verb]
 	some n in object.get(rule, "resourceNames", [])
-	key := concat("/", [ns, n])
-	stores.store_secret_keys[key]
-} | {concat("", [res, " on the pods of ", ns, ", which holds a store"]) |
-	stores.store_namespaces[ns]
+}
+
+# The pod subresources the rules open (exec, attach, port-forward).
+pod_access(rules) := {res |
 	some rule in rules
 	core_group(rule)
 	some res in object.get(rule, "resources", [])
 	pod_access_subresources[res]
 	some verb in object.get(rule, "verbs", [])
 	verb in {"create", "get", "*"}
+}
+
+grants(rules, ns) := {concat("", ["read of store credential Secret ", key]) |
+	some n in named_secret_reads(rules)
+	key := concat("/", [ns, n])
+	stores.store_secret_keys[key]
+} | {concat("", [res, " on the pods of ", ns, ", which holds a store"]) |
+	stores.store_namespaces[ns]
+	some res in pod_access(rules)
+}
+
+# What a ClusterRoleBinding's rules give of store workload w: a credential it references, read by name in every
+# namespace, or its pods.
+cluster_grants(rules, w) := {concat("", ["read of store credential Secret ", k8s.namespace(w), "/", ref.name, " in every namespace"]) |
+	names := named_secret_reads(rules)
+	some ref in stores.secret_refs(w)
+	names[ref.name]
+} | {concat("", [res, " on the pods of every namespace"]) | some res in pod_access(rules)}
+
+trusted_in_namespace(s, ns) if {
+	object.get(s, "namespace", "") == ns
+	trusted_subject(s, ns)
 }
 
 subject_name(s, ns) := concat("", [object.get(s, "kind", ""), " ", object.get(s, "namespace", ns), "/", object.get(s, "name", "")]) if s.kind == "ServiceAccount"

@@ -80,3 +80,56 @@ test_service_account_of_other_namespace_is_judged_there if {
 	b := object.union(binding("x"), {"subjects": [{"kind": "ServiceAccount", "name": "kfm-api", "namespace": "kfm-dev"}]})
 	count(msgs([postgis, api, role(read_named), b])) == 1
 }
+
+cluster_role(rules) := {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "helper"}, "rules": rules}
+
+cluster_binding(sa_ns, sa) := {
+	"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+	"metadata": {"name": "helper"},
+	"roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "helper"},
+	"subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": sa_ns}],
+}
+
+findings(resources, shared) := {[v.resource, v.msg] |
+	some v in rule.violations with input as {"resources": resources, "shared": shared}
+}
+
+test_cluster_binding_reads_store_credential_by_name if {
+	fs := findings([postgis, api, ui, cluster_role(read_named), cluster_binding(ns, "kfm-ui")], [])
+	fs == {[0, "ClusterRoleBinding helper grants ServiceAccount kfm-prod/kfm-ui read of store credential Secret kfm-prod/postgis-credentials in every namespace, which reaches StatefulSet kfm-prod/postgis; only the store and the governed API may"]}
+}
+
+test_cluster_binding_exec_reaches_every_store_namespace if {
+	fs := findings([postgis, cluster_role(exec), cluster_binding("kfm-dev", "kfm-ui")], [])
+	count(fs) == 2
+	some f in fs
+	f[0] == 0
+	contains(f[1], "grants ServiceAccount kfm-dev/kfm-ui pods/exec on the pods of every namespace, which reaches StatefulSet kfm-prod/postgis")
+}
+
+# The binding is another part's (shared context): the finding is made on the store this part judges.
+test_cluster_binding_from_context_reported_on_the_store if {
+	fs := findings([postgis], [cluster_role(read_named), cluster_binding(ns, "kfm-ui")])
+	count(fs) == 1
+	some f in fs
+	f[0] == 0
+}
+
+test_cluster_binding_to_the_governed_api_of_the_store_namespace_passes if {
+	findings([postgis, api, cluster_role(read_named), cluster_binding(ns, "kfm-api")], []) == set()
+}
+
+# The governed API of another namespace holds no credential of this one (TM-005 reads them by namespace too).
+test_cluster_binding_to_a_governed_api_elsewhere_is_reported if {
+	count(findings([postgis, api, cluster_role(read_named), cluster_binding("kfm-dev", "kfm-api")], [])) == 1
+}
+
+test_cluster_binding_without_store_grants_passes if {
+	findings([postgis, ui, cluster_role([{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}]), cluster_binding(ns, "kfm-ui")], []) == set()
+}
+
+test_cluster_binding_to_a_group_with_exec_is_reported if {
+	b := object.union(cluster_binding(ns, "x"), {"subjects": [{"kind": "Group", "name": "devs"}]})
+	fs := findings([postgis, cluster_role(exec), b], [])
+	count(fs) == 2
+}

@@ -22,7 +22,8 @@ import { documentBounds, oversizedDocument } from '../parse/budget.js';
 import { readBlockDocument, type LinedDocument } from './block-lines.js';
 import { bomText, readRepoText, REPO_FILE_MAX } from '../util/safe-read.js';
 import { RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
-import { ARGO_DEFAULT_PROJECT } from '../rules/policy.js';
+import { ARGO_DEFAULT_PROJECT, ARGO_PROD_AUTOSYNC } from '../rules/policy.js';
+import { GeneratedProdSync, policyReportsAppSet, PROD_SYNC_GENERATOR } from './prod-sync.js';
 
 export interface ArgoDeployment {
   /** `spec.source.path` as written (relative to the Git repository top), parameters substituted. */
@@ -508,6 +509,8 @@ export async function addArgoObject(
     };
     // A templatePatch rewrites the generated Applications with a Go template: their sources cannot be known.
     if (spec.templatePatch !== undefined) refuse('templatePatch', ['spec', 'templatePatch']);
+    // KFM-ARGO-004 on what the generators evaluate to, unless the policy reports the ApplicationSet as written.
+    const prodSync = new GeneratedProdSync(policyReportsAppSet(spec));
     for (const [i, g] of generators.entries()) {
       if (spec.templatePatch !== undefined) break;
       const evaluated = await evaluateGenerator(g, { goTemplate, identity, tree, inputs });
@@ -535,6 +538,7 @@ export async function addArgoObject(
         }
         const meta = isObject(template) && isObject(template.metadata) ? template.metadata : {};
         const appName = substitute(meta.name, params, goTemplate);
+        prodSync.add(appName, substitute(meta, params, goTemplate), rendered);
         for (const d of sourcesOf(rendered))
           view.deployments.push({
             ...d,
@@ -547,6 +551,17 @@ export async function addArgoObject(
           });
       }
     }
+    const prod = prodSync.result(name);
+    if (prod)
+      view.unevaluable.push({
+        kind: 'ApplicationSet',
+        name,
+        generator: PROD_SYNC_GENERATOR,
+        ruleId: prod.kind === 'prod' ? ARGO_PROD_AUTOSYNC : RENDER_SOURCE_NOT_EVALUABLE,
+        message: prod.message,
+        file,
+        line: lineOf(['spec', 'template', 'spec', 'syncPolicy', 'automated']),
+      });
   }
   return readsRepo;
 }

@@ -189,6 +189,8 @@ async function checkRound(
     view,
     overlays: discovered.all.map((o) => o.path),
     uncovered,
+    allowAutomatedProd:
+      (options.config.policy as { allowAutomatedProd?: unknown } | undefined)?.allowAutomatedProd === true,
   });
   for (const f of plan.findings) report(f);
   for (const n of plan.notChecked) notChecked(n);

@@ -15,6 +15,7 @@ import { runFacts } from '../util/file-facts.js';
 import { toRepoPath } from '../util/paths.js';
 import { overlayForSource, type ArgoDeployment, type ArgoView } from './applications.js';
 import { isThisRepo, type RepoIdentity } from './repo.js';
+import { PROD_SYNC_GENERATOR } from './prod-sync.js';
 import { argoGlobMatch, withinBudget } from './path-match.js';
 import { RENDER_INPUT_UNREADABLE, RENDER_NOT_K8S, RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
 import { readRepoText, REPO_FILE_MAX } from '../util/safe-read.js';
@@ -151,6 +152,8 @@ export async function planArgoSources(options: {
   overlays: string[];
   /** Root-relative manifest files no overlay reads (coverage). */
   uncovered: string[];
+  /** `policy.allowAutomatedProd` of the config: generated prod Applications may sync automatically. */
+  allowAutomatedProd?: boolean;
 }): Promise<ArgoSourcePlan> {
   const { root, view } = options;
   const plan: ArgoSourcePlan = { kustomize: [], directories: [], findings: [], notChecked: [] };
@@ -163,7 +166,9 @@ export async function planArgoSources(options: {
     string,
     { files: Set<string>; namespaces: string[]; deployments: { namespace: string; d: ArgoDeployment }[] }
   >();
-  for (const u of view.unevaluable)
+  for (const u of view.unevaluable) {
+    // Automated prod sync allowed by the config: the policy does not report it either (KFM-ARGO-004).
+    if (options.allowAutomatedProd === true && u.generator === PROD_SYNC_GENERATOR) continue;
     plan.findings.push({
       ruleId: u.ruleId ?? RENDER_SOURCE_NOT_EVALUABLE,
       message:
@@ -174,6 +179,7 @@ export async function planArgoSources(options: {
       file: u.file,
       line: u.line,
     });
+  }
   const by = (d: ArgoDeployment): string => `${d.kind} ${d.name} (${d.file}:${d.line})`;
   for (const d of view.deployments) {
     const ours = isThisRepo(view.identity, d.repoURL);

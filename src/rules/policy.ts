@@ -59,3 +59,9 @@ export function policyRules(): RuleDoc[] {
  * whose generator parameters (not list elements, which the policy substitutes) give the default AppProject.
  */
 export const ARGO_DEFAULT_PROJECT = 'KFM-ARGO-003';
+
+/**
+ * KFM-ARGO-004 (policies/argo/prod_automated_sync.rego), also reported by src/argo/applications.ts for an
+ * ApplicationSet whose generated Applications are prod by their evaluated parameters (argo/prod-sync.ts).
+ */
+export const ARGO_PROD_AUTOSYNC = 'KFM-ARGO-004';

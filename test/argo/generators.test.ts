@@ -242,6 +242,59 @@ describe('git files generator', () => {
     expect(got.unevaluable.map((u) => u.message).join('\n')).toContain('giving "default"');
   });
 
+  it('KFM-ARGO-004 on the generated Applications: git directories/files parameters giving a prod namespace, a Go template destination not evaluable, the policy left what it reports', async () => {
+    const auto = (text: string, namespace: string): string =>
+      text
+        .replace('        namespace: ns', `        namespace: '${namespace}'`)
+        .concat('\n      syncPolicy:\n        automated:\n          prune: true\n');
+    const dirsGen = [
+      '    - git:',
+      `        repoURL: ${THIS}`,
+      '        directories:',
+      "          - path: 'apps/*/overlays/*'",
+    ].join('\n');
+    const filesGen = [
+      '    - git:',
+      `        repoURL: ${THIS}`,
+      '        files:',
+      "          - path: 'cfg/*.json'",
+    ].join('\n');
+    const list = ['    - list:', '        elements:', '          - {env: prod, overlay: apps/a/overlays/prod}'].join(
+      '\n',
+    );
+    const root = tree({
+      'apps/a/overlays/dev/kustomization.yaml': 'resources: []\n',
+      'apps/a/overlays/prod/kustomization.yaml': 'resources: []\n',
+      'cfg/a.json': JSON.stringify({ overlay: 'apps/a/overlays/dev', ns: 'kfm-dev' }),
+      'cfg/b.json': JSON.stringify({ overlay: 'apps/a/overlays/prod', ns: 'kfm-prod' }),
+      'dirs.yaml': auto(appset(dirsGen, '{{path}}').replace('name: set', 'name: dirs'), 'kfm-{{path.basename}}'),
+      'files.yaml': auto(appset(filesGen, '{{overlay}}').replace('name: set', 'name: files'), '{{ns}}'),
+      'gofn.yaml': auto(
+        appset(filesGen, 'apps/a/overlays/dev', '  goTemplate: true').replace('name: set', 'name: gofn'),
+        '{{ .ns | lower }}',
+      ),
+      'list.yaml': auto(appset(list, '{{overlay}}').replace('name: set', 'name: list'), 'kfm-{{env}}'),
+      'manual.yaml': appset(dirsGen, '{{path}}')
+        .replace('name: set', 'name: manual')
+        .replace('namespace: ns', "namespace: 'kfm-{{path.basename}}'"),
+      'nonprod.yaml': auto(
+        appset(dirsGen.replace('overlays/*', 'overlays/dev'), '{{path}}').replace('name: set', 'name: nonprod'),
+        'kfm-{{path.basename}}',
+      ),
+    });
+    const got = await paths(root);
+    expect(got.unevaluable.map((u) => [u.file, u.ruleId, u.line])).toEqual([
+      ['dirs.yaml', 'KFM-ARGO-004', 24],
+      ['files.yaml', 'KFM-ARGO-004', 24],
+      ['gofn.yaml', 'KFM-RENDER-024', 25],
+    ]);
+    const messages = got.unevaluable.map((u) => u.message).join('\n');
+    expect(messages).toContain(
+      'generates prod Applications that sync automatically: x (destination namespace kfm-prod)',
+    );
+    expect(messages).toContain('their destination.namespace is a template expression');
+  });
+
   it('refuses a parameter file that is not an object or a list of objects (Argo CD would fail the set)', async () => {
     const gen = ['    - git:', `        repoURL: ${THIS}`, '        files:', '          - path: cfg/*.yaml'].join('\n');
     const root = tree({ 'cfg/a.yaml': 'just a string\n', 'set.yaml': appset(gen, '{{x}}') });

@@ -143,6 +143,114 @@ describe('ApplicationSet git generators over this repository (e2e)', () => {
   });
 });
 
+/**
+ * SP3: the nonprod ApplicationSet rewritten to a git generator that also yields the prod overlays, with the prod
+ * ApplicationSet removed: its generated prod Applications sync automatically. The generators are evaluated, so the
+ * generated Applications' kfm-prod destination is known: KFM-ARGO-004, as for a literal prod Application.
+ */
+function prodFromGenerator(generator: string[], rewrite: (text: string) => string): void {
+  const file = join(root, 'components', 'applicationsets', 'tenants-kfm-nonprod.yaml');
+  let text = readFileSync(file, 'utf8');
+  text =
+    text.slice(0, text.indexOf('    - list:')) + generator.join('\n') + '\n' + text.slice(text.indexOf('  template:'));
+  writeFileSync(file, rewrite(text));
+  const kfile = join(root, 'components', 'applicationsets', 'kustomization.yaml');
+  writeFileSync(kfile, readFileSync(kfile, 'utf8').replace(/^.*tenants-kfm-prod\.yaml\n/m, ''));
+  rmSync(join(root, 'components', 'applicationsets', 'tenants-kfm-prod.yaml'));
+}
+
+describe('ApplicationSets generating prod Applications that sync automatically (e2e)', () => {
+  const expectProdSync = async (): Promise<void> => {
+    const { code, findings } = await check();
+    expect(code).toBe(0); // KFM-ARGO-004 is a warning by design
+    const argo = findings.filter((f) => f.ruleId === 'KFM-ARGO-004');
+    expect(argo).toEqual([
+      expect.objectContaining({
+        file: 'components/applicationsets/tenants-kfm-nonprod.yaml',
+        line: 35, // syncPolicy.automated
+        message: expect.stringMatching(
+          /prod Applications that sync automatically: .*-prod \(destination namespace kfm-prod\)/,
+        ),
+      }),
+    ]);
+    write('kfm-gitops.yaml', 'rules:\n  KFM-ARGO-004: error\n');
+    expect((await check()).code).toBe(1);
+    write('kfm-gitops.yaml', 'policy:\n  allowAutomatedProd: true\n');
+    const allowed = await check();
+    expect(allowed.code).toBe(0);
+    expect(allowed.findings.filter((f) => f.ruleId === 'KFM-ARGO-004')).toEqual([]);
+  };
+
+  it('a git directories generator over every overlay, namespace kfm-{{path.basename}}', async () => {
+    prodFromGenerator(
+      [
+        '    - git:',
+        `        repoURL: ${THIS}`,
+        '        revision: main',
+        '        directories:',
+        '          - path: infra/gitops/apps/*/overlays/*',
+      ],
+      (t) =>
+        t
+          .replaceAll('{{app}}-{{env}}', '{{path[3]}}-{{path.basename}}')
+          .replaceAll('{{app}}', '{{path[3]}}')
+          .replaceAll('{{env}}', '{{path.basename}}')
+          .replace('path: "infra/gitops/apps/{{path[3]}}/overlays/{{path.basename}}"', 'path: "{{path}}"')
+          .replace('namespace: "{{namespace}}"', 'namespace: "kfm-{{path.basename}}"'),
+    );
+    await expectProdSync();
+  });
+
+  it('a git files generator whose parameter files say env prod, namespace kfm-prod', async () => {
+    for (const app of ['kfm-api', 'kfm-ui', 'postgis', 'minio'])
+      for (const env of ['dev', 'stage', 'prod'])
+        write(
+          `components/applicationsets/tenants/${app}-${env}.json`,
+          JSON.stringify({ app, env, namespace: `kfm-${env}` }),
+        );
+    prodFromGenerator(
+      [
+        '    - git:',
+        `        repoURL: ${THIS}`,
+        '        revision: main',
+        '        files:',
+        '          - path: infra/gitops/components/applicationsets/tenants/*.json',
+      ],
+      (t) => t,
+    );
+    await expectProdSync();
+  });
+
+  it('a destination namespace given by a Go template function: not evaluable (KFM-RENDER-024), never passed', async () => {
+    prodFromGenerator(
+      [
+        '    - git:',
+        `        repoURL: ${THIS}`,
+        '        revision: main',
+        '        directories:',
+        '          - path: infra/gitops/apps/*/overlays/dev',
+      ],
+      (t) =>
+        t
+          .replace('spec:\n  generators:', 'spec:\n  goTemplate: true\n  generators:')
+          .replaceAll('{{app}}-{{env}}', '{{index .path.segments 3}}-{{.path.basename}}')
+          .replaceAll('{{app}}', '{{index .path.segments 3}}')
+          .replaceAll('{{env}}', '{{.path.basename}}')
+          .replace(/path: "infra\/gitops\/apps\/.*"/, 'path: "{{.path.path}}"')
+          .replace('namespace: "{{namespace}}"', 'namespace: \'{{ printf "kfm-%s" .path.basename }}\''),
+    );
+    const { code, findings } = await check();
+    expect(code).toBe(1);
+    expect(findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'KFM-RENDER-024',
+        file: 'components/applicationsets/tenants-kfm-nonprod.yaml',
+        message: expect.stringMatching(/destination\.namespace is a template expression/),
+      }),
+    );
+  });
+});
+
 describe('which Applications deploy from this repository (e2e)', () => {
   const typo = (): void => {
     const file = join(root, 'core', 'gitops-controller', 'application-kfm-bootstrap.yaml');

@@ -488,6 +488,10 @@ spec:
       'KFM-RBAC-005 apps/kfm-ui/base/rolebinding-edit.yaml',
       // `edit` also grants pods/exec, pods/attach and pods/portforward in kfm-ui's namespace, which holds the stores.
       'KFM-RBAC-006 apps/kfm-ui/base/rolebinding-edit.yaml',
+      // The ClusterRoleBinding of `everything` (aggregating the built-in admin/edit roles) gives ServiceAccount
+      // kfm-prod/ops pods/exec in every namespace: reported on each store it reaches.
+      'KFM-RBAC-006 apps/minio/base/statefulset.yaml',
+      'KFM-RBAC-006 apps/postgis/base/statefulset.yaml',
     ]);
     const fk = findings.filter((f) => f.ruleId === 'KFM-FK-001' && f.overlay === 'apps/kfm-ui/overlays/prod');
     expect(fk).toHaveLength(2); // ServiceCIDR and DeviceClass
@@ -806,6 +810,55 @@ rules:
     ]);
   });
 
+  it('RBAC to a store cluster-wide: a ClusterRoleBinding in the platform gives kfm-ui the store credentials by name and pods/exec', async () => {
+    const dir = infraWith({
+      'core/baseline': {
+        'clusterrolebinding-kfm-ui.yaml': `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: kfm-ui-helper
+rules:
+  - apiGroups: [""]
+    resources: [secrets]
+    resourceNames: [postgis-credentials, minio-credentials]
+    verbs: [get]
+  - apiGroups: [""]
+    resources: [pods/exec]
+    verbs: [create]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: kfm-ui-helper
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: kfm-ui-helper
+subjects:
+  - kind: ServiceAccount
+    name: kfm-ui
+    namespace: kfm-prod
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    // Reported on each store the binding reaches, in every env (the grant is cluster-wide), naming the binding.
+    expect(policyFindings(findings)).toEqual([
+      'KFM-RBAC-006 apps/minio/base/statefulset.yaml',
+      'KFM-RBAC-006 apps/postgis/base/statefulset.yaml',
+    ]);
+    const messages = findings
+      .filter((f) => f.ruleId === 'KFM-RBAC-006')
+      .map((f) => (f as { message?: string }).message);
+    expect(messages).toContainEqual(
+      expect.stringContaining(
+        'ClusterRoleBinding kfm-ui-helper grants ServiceAccount kfm-prod/kfm-ui read of store credential Secret kfm-prod/postgis-credentials in every namespace',
+      ),
+    );
+    expect(messages).toContainEqual(expect.stringContaining('pods/exec on the pods of every namespace'));
+  });
+
   it('an Istio VirtualService bound to an ingress gateway routes to minio; a mesh-only one does not expose it', async () => {
     const dir = infraWith({
       'apps/kfm-api/base': {
@@ -908,5 +961,61 @@ spec:
       'KFM-FK-001 apps/kfm-ui/base/clusterresourcequota.yaml',
       'KFM-FK-001 apps/kfm-ui/base/machineconfig.yaml',
     ]);
+  });
+
+  it('kind names several API groups serve are judged by group: config.openshift.io Ingress and Project in the apps layer, Cluster API IPAddress and an OpenShift Build pass', async () => {
+    const dir = infraWith({
+      'apps/kfm-ui/base': {
+        'ingress-config.yaml': `apiVersion: config.openshift.io/v1
+kind: Ingress
+metadata:
+  name: cluster
+spec:
+  domain: apps.evil.example.org
+`,
+        'project.yaml': `apiVersion: config.openshift.io/v1
+kind: Project
+metadata:
+  name: cluster
+spec:
+  projectRequestTemplate:
+    name: kfm-ui-template
+`,
+        'ipaddress.yaml': `apiVersion: ipam.cluster.x-k8s.io/v1beta1
+kind: IPAddress
+metadata:
+  name: kfm-ui-ip
+spec:
+  address: 10.0.0.5
+  prefix: 24
+  claimRef:
+    name: kfm-ui-claim
+  poolRef:
+    apiGroup: ipam.cluster.x-k8s.io
+    kind: InClusterIPPool
+    name: pool
+`,
+        'build.yaml': `apiVersion: build.openshift.io/v1
+kind: Build
+metadata:
+  name: kfm-ui-1
+spec:
+  strategy:
+    type: Docker
+  source:
+    git:
+      uri: https://git.example.org/kfm/kfm-ui.git
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    expect(policyFindings(findings)).toEqual([
+      'KFM-FK-001 apps/kfm-ui/base/ingress-config.yaml',
+      'KFM-FK-001 apps/kfm-ui/base/project.yaml',
+    ]);
+    expect(
+      findings.filter((f) => f.file === 'apps/kfm-ui/base/ipaddress.yaml' || f.file === 'apps/kfm-ui/base/build.yaml'),
+    ).toEqual([]);
   });
 });

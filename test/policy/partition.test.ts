@@ -138,8 +138,9 @@ spec:
   tcp: [{route: [{destination: {host: store-c-db.team-c.svc.cluster.local}}]}]
 `,
     ),
-    // Declared by an overlay of another part: a ClusterRole, a CRD making Widget cluster-scoped and an
-    // AdminNetworkPolicy opening team-a's store (cluster-scoped, selecting namespaces by label).
+    // Declared by an overlay of another part: a ClusterRole, a CRD making Widget cluster-scoped, an
+    // AdminNetworkPolicy opening team-a's store (cluster-scoped, selecting namespaces by label) and a
+    // ClusterRoleBinding giving team-b's ServiceAccount pods/exec in every namespace (both stores).
     app(
       'cluster-bits',
       `apiVersion: rbac.authorization.k8s.io/v1
@@ -163,6 +164,17 @@ spec:
   priority: 10
   subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: team-a}}}
   ingress: [{name: all, action: Allow, from: [{namespaces: {}}]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: store-exec}
+rules: [{apiGroups: [""], resources: [pods/exec], verbs: [create]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: web-exec}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: store-exec}
+subjects: [{kind: ServiceAccount, name: web, namespace: team-b}]
 `,
       'prod',
       'core',
@@ -315,6 +327,8 @@ describe('policy partition (issue 20)', () => {
       'ClusterRole',
       'CustomResourceDefinition',
       'AdminNetworkPolicy',
+      'ClusterRole',
+      'ClusterRoleBinding',
     ]);
     expect(parts[2].shared).toEqual([]);
     expect(partitionEnv(group, [], { partition: false })).toHaveLength(1);
@@ -399,7 +413,15 @@ describe('policy partition (issue 20)', () => {
     const whole = (await runOn(createPolicyCheck({ partition: false }), overlays)).map(brief).sort();
     const parts = (await runOn(createPolicyCheck(), overlays)).map(brief).sort();
     const rules = new Set(whole.map((b) => (JSON.parse(b) as string[])[0]));
-    for (const id of ['KFM-TM-001', 'KFM-TM-005', 'KFM-TM-006', 'KFM-TM-010', 'KFM-RBAC-005', 'KFM-FK-001'])
+    for (const id of [
+      'KFM-TM-001',
+      'KFM-TM-005',
+      'KFM-TM-006',
+      'KFM-TM-010',
+      'KFM-RBAC-005',
+      'KFM-RBAC-006',
+      'KFM-FK-001',
+    ])
       expect(rules).toContain(id);
     expect(parts).toEqual(whole);
   });

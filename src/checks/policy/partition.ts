@@ -11,12 +11,13 @@
  *    a namespace;
  *  - across namespaces only through a namespace named inside an object (an HTTPRoute backendRef's `namespace`), an
  *    ExternalName Service's DNS name or an Istio VirtualService's destination hosts;
- *  - globally through ClusterRoles (by name, aggregation labels), CustomResourceDefinitions (scope of a kind) and
- *    (Baseline)AdminNetworkPolicies (subjects selecting namespaces by label), the run's AppProjects and params
+ *  - globally through ClusterRoles (by name, aggregation labels), CustomResourceDefinitions (scope of a kind),
+ *    (Baseline)AdminNetworkPolicies (subjects selecting namespaces by label), ClusterRoleBindings (a grant in every
+ *    namespace), the run's AppProjects and params
  *    (already in every input), and whether platform objects are in view.
  * So overlays are joined (union-find) when they share a namespace key, where every string under a `namespace` key and
- * every label of an ExternalName or of a VirtualService `host` counts as one, over-approximating; ClusterRoles, CRDs
- * and admin network policies are copied into every group as read-only context. Rules report only on a group's own resources, each of which is in exactly one group, so
+ * every label of an ExternalName or of a VirtualService `host` counts as one, over-approximating; ClusterRoles, CRDs,
+ * admin network policies and ClusterRoleBindings are copied into every group as read-only context. Rules report only on a group's own resources, each of which is in exactly one group, so
  * nothing is reported twice. A bundle whose rules were not audited (its sources digest differs from
  * AUDITED_POLICY_SOURCES) is evaluated as one group per env with all its context, as before: fail closed.
  */
@@ -28,7 +29,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '5a951c841462391ef643d40294201ab3e24f3b5598e5f06ac70c116773143035';
+export const AUDITED_POLICY_SOURCES = '5265a3a99e9dc37beff043a5adf113c00f5c7abb31a85e89419a7c0c79348add';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -44,6 +45,8 @@ const GLOBAL_KINDS: ReadonlySet<string> = new Set([
   // Cluster-scoped, select namespaces by label: KFM-TM-010 judges every store they open.
   'AdminNetworkPolicy',
   'BaselineAdminNetworkPolicy',
+  // Grants its ClusterRole in every namespace: KFM-RBAC-006 judges it against every store.
+  'ClusterRoleBinding',
 ]);
 
 /**
