@@ -2,15 +2,21 @@
  * Secret suppressions a change adds are weakenings of the gate like a rule switched off: a pull request that adds a
  * credential and, in the same change, a secrets-baseline entry or an inline `kfm-gitops:allow` for it passed with
  * exit 0 (hostile review, "suppression without audit"). An entry or allow already at the change's base is not the
- * change's: an allow is new when its line's text is not at the base as often as it is now (moving or editing around
- * it is no new allow; editing the allowed line itself is), a baseline entry when its rule, fingerprint and file are
- * not at the base. Allows and entries that suppress nothing (no reason, a rule outside secrets.allowRules) are
+ * change's: an allow is new when the text of its lines — the comment's, and the next line's for a comment alone on
+ * its line — is not at the base as often as it is now (moving or editing around it is no new allow; a new value on
+ * the line it covers is), a baseline entry when its rule, fingerprint and file are not at the base. Allows and entries that suppress nothing (no reason, a rule outside secrets.allowRules) are
  * findings of their own and no weakening. Nothing here quotes a line: an allow may share its line with the value.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import { secretsSettings } from '../checks/secrets/config.js';
-import { ALLOW_MARKER, baselineKey, parseBaseline, parseInlineAllows } from '../checks/secrets/suppress.js';
+import {
+  ALLOW_MARKER,
+  baselineKey,
+  parseBaseline,
+  parseInlineAllows,
+  type InlineAllow,
+} from '../checks/secrets/suppress.js';
 import { LineIndex } from '../checks/secrets/text.js';
 import type { Config } from '../config/types.js';
 import { redactPathFormats } from '../redact/index.js';
@@ -68,17 +74,22 @@ function newBaselineEntries(file: string, text: string, before: string): Weakeni
 }
 
 function newInlineAllows(file: string, text: string, before: string, allowRules: readonly string[]): Weakening[] {
-  // Lines holding an allow at the base, by their text (trimmed: re-indenting is no new allow), counted.
-  const baseLines = new Map<string, number>();
-  for (const line of before.split('\n'))
-    if (line.includes(ALLOW_MARKER)) baseLines.set(line.trim(), (baseLines.get(line.trim()) ?? 0) + 1);
+  // The allows at the base by the text of the lines they cover (trimmed: re-indenting is no new allow), counted.
+  const covered = (lines: LineIndex, allow: InlineAllow): string =>
+    allow.lines.map((l) => lines.line(l).trim()).join('\n');
+  const baseIndex = new LineIndex(before);
+  const atBase = new Map<string, number>();
+  for (const allow of parseInlineAllows(before, baseIndex)) {
+    const key = covered(baseIndex, allow);
+    atBase.set(key, (atBase.get(key) ?? 0) + 1);
+  }
   const lines = new LineIndex(text);
   const out: Weakening[] = [];
   for (const allow of parseInlineAllows(text, lines)) {
-    const line = text.slice(lines.lineStart(allow.line - 1), lines.lineEnd(allow.line - 1)).trim();
-    const left = baseLines.get(line) ?? 0;
+    const key = covered(lines, allow);
+    const left = atBase.get(key) ?? 0;
     if (left > 0) {
-      baseLines.set(line, left - 1);
+      atBase.set(key, left - 1);
       continue;
     }
     const rules = allow.reason === '' ? [] : allow.rules.filter((r) => matchesAny(r, allowRules));

@@ -119,6 +119,19 @@ describe('check --changed-since: a change that suppresses its own credential nee
     expect(r.report.summary.suppressed).toBe(2);
   });
 
+  it('a new value under an allow already at the base is the change: exit 1, KFM-CONFIG-003 at the allow', async () => {
+    const revoked = `ghp_${g.alnum(36)}`;
+    const live = `ghp_${g.alnum(36)}`;
+    const root = await repo((r) =>
+      writeFileSync(join(r, '.ci', 'x.yaml'), `ci:\n  # kfm-gitops:allow KFM-SEC-030 ${REASON}\n  token: ${revoked}\n`),
+    );
+    writeFileSync(join(root, '.ci', 'x.yaml'), `ci:\n  # kfm-gitops:allow KFM-SEC-030 ${REASON}\n  token: ${live}\n`);
+    commit(root, 'refresh the fixture');
+    const r = await check(root, [revoked, live]);
+    expect(r.code).toBe(1);
+    expect(places(r.report.findings)).toEqual([['KFM-CONFIG-003', '.ci/x.yaml', 2]]);
+  });
+
   it('entries and allows already at the base are not the change: exit 0 when the change edits around them', async () => {
     const token = `ghp_${g.alnum(36)}`;
     const other = `ghp_${g.alnum(36)}`;
