@@ -132,6 +132,22 @@ describe('check --changed-since: a change that suppresses its own credential nee
     expect(places(r.report.findings)).toEqual([['KFM-CONFIG-003', '.ci/x.yaml', 2]]);
   });
 
+  it('a token and its allow added in one commit and deleted in the next: exit 1, KFM-CONFIG-003 naming the commit', async () => {
+    // The history scan reads the first commit with its allow (the token stays in Git for good); the tree holds neither.
+    const token = `ghp_${g.alnum(36)}`;
+    const root = await repo();
+    writeFileSync(join(root, '.ci', 'x.yaml'), `ci:\n  # kfm-gitops:allow KFM-SEC-030 ${REASON}\n  token: ${token}\n`);
+    commit(root, 'add the parser fixture');
+    const first = sh(root, 'rev-parse', 'HEAD').trim().slice(0, 12);
+    sh(root, 'rm', '-q', '.ci/x.yaml');
+    commit(root, 'remove it');
+    const r = await check(root, [token]);
+    expect(r.code).toBe(1);
+    expect(places(r.report.findings)).toEqual([['KFM-CONFIG-003', '.ci/x.yaml', 2]]);
+    expect(r.report.findings[0].message).toContain(`commit ${first}`);
+    expect(r.report.summary.suppressed).toBe(1);
+  });
+
   it('entries and allows already at the base are not the change: exit 0 when the change edits around them', async () => {
     const token = `ghp_${g.alnum(36)}`;
     const other = `ghp_${g.alnum(36)}`;
