@@ -22,6 +22,15 @@ export function tempCopy(src: string): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Runs git in `cwd` as a test author (no hooks, C locale); its stdout. */
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'core.hooksPath=/dev/null', ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C' },
+  });
+}
+
 /** Every file under `dir`, recursively (none when it does not exist): what a run left behind. */
 export function filesUnder(dir: string): string[] {
   let entries: string[];

@@ -1,7 +1,7 @@
 /**
  * Changes to the gate carry an audit note (the desired-state README's definition of done: "any governance-relevant
  * behavior change has an audit note/ADR"). On a `--changed-since` run, every weakening of the gate in the change —
- * see weakening.ts — is a guard finding unless an ADR file added or edited in the same change (under
+ * see weakening.ts, and the secret suppressions it adds (suppressions.ts) — is a guard finding unless an ADR file added or edited in the same change (under
  * `audit.adrDir`, default `docs/adr/` of the root) names it.
  */
 import { readFile, realpath } from 'node:fs/promises';
@@ -13,6 +13,7 @@ import { GATE_WEAKENED } from '../rules/config.js';
 import type { ChangedFiles } from '../select/git.js';
 import type { FindingInput } from '../types.js';
 import { runGit } from '../util/git.js';
+import { suppressionWeakenings } from './suppressions.js';
 import { configWeakenings, covers, regoRuleIds, type Weakening } from './weakening.js';
 
 export const DEFAULT_ADR_DIR = 'docs/adr';
@@ -59,7 +60,13 @@ export async function auditChange(options: AuditOptions): Promise<FindingInput[]
   const realConfig = configFile ? await realpath(configFile).catch(() => configFile) : undefined;
   const configChanged = realConfig !== undefined && changes.absolute.includes(realConfig);
   const before = configChanged ? await configAtBase(changes.top, changes.base, realConfig) : config;
-  const weakenings = [...(configChanged ? configWeakenings(before, config) : []), ...(await policyWeakenings(options))];
+  const weakenings = [
+    ...(configChanged ? configWeakenings(before, config) : []),
+    ...(await policyWeakenings(options)),
+    // Suppressions are judged by the config the change brings (its secrets.baseline and allowRules): a change to
+    // those is a weakening of its own above.
+    ...(await suppressionWeakenings(root, config, changes)),
+  ];
   if (weakenings.length === 0) return [];
   // The ADR folder is the one the base named: a change may not move it onto files it edits anyway (its own config).
   const adrDir = posix.normalize((before.audit?.adrDir ?? DEFAULT_ADR_DIR).replace(/\/+$/, ''));
@@ -85,7 +92,7 @@ export async function auditChange(options: AuditOptions): Promise<FindingInput[]
       message: `${w.what} weakens the gate, and no ADR under ${adrDir}/ added or edited in this change names ${w.mentions[0]}`,
       file: w.file ?? configPath,
     };
-    const line = w.path ? locate(w.path) : undefined;
+    const line = w.line ?? (w.path ? locate(w.path) : undefined);
     if (line !== undefined) finding.line = line;
     return finding;
   });

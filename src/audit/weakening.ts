@@ -15,9 +15,10 @@ export interface Weakening {
   what: string;
   /** An ADR that mentions any of these (rule ids first) covers the weakening. */
   mentions: string[];
-  /** Config key path of the change (for its line), or the changed file. */
+  /** Config key path of the change (for its line), or the changed file (and the line in it, when known). */
   path?: (string | number)[];
   file?: string;
+  line?: number;
 }
 
 const RANK: Record<Severity | 'off', number> = { off: -1, ...SEVERITY_RANK };

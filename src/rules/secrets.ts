@@ -64,7 +64,7 @@ export const META_RULES: RuleDoc[] = [
     title: 'File too large to scan for secrets',
     severity: 'error',
     description:
-      'A tracked file is larger than `secrets.maxFileBytes` (default 5 MiB) and was not scanned. The size cap keeps a crafted file from stalling CI, but an unscanned file could hold anything, so this fails closed.',
+      'A tracked file is larger than `secrets.maxFileBytes` (default 5 MiB) and was not scanned, or a file or value unpacks and decodes to more than that: gzip and zip content, and encoded text inside decoded text (base64, hex and URL percent-encoding, read up to five layers deep), share one budget of `secrets.maxFileBytes` per file or value. The size cap keeps a crafted file (a decompression or decoding bomb) from stalling CI, but an unscanned file could hold anything, so this fails closed.',
     remediation:
       'Keep large generated files out of the desired-state repo, or raise `secrets.maxFileBytes`, or list the file in `secrets.exclude` (a reviewed decision in kfm-gitops.yaml).',
   },

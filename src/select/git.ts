@@ -59,6 +59,27 @@ async function mergeBaseOf(top: string, ref: string, commit: string, options: Gi
   }
 }
 
+/**
+ * `git diff-tree` arguments for the lines one commit of a change added: zero context, first parent only (a merge's
+ * own lines), the root commit against the empty tree, no renames (a moved file's lines are all added).
+ */
+export function commitPatchArgs(commit: string): string[] {
+  return [
+    '--no-pager',
+    'diff-tree',
+    '-p',
+    '-U0',
+    '--no-color',
+    '--no-ext-diff',
+    '--no-renames',
+    '--root',
+    '-m',
+    '--first-parent',
+    '--no-commit-id',
+    commit,
+  ];
+}
+
 export interface ChangedFiles {
   /** The ref as the user gave it. */
   ref: string;

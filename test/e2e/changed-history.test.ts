@@ -2,12 +2,11 @@
  * `check --changed-since <ref>` reads the change's commits (issue 16): a credential added in the first commit of a
  * branch and deleted in the second is gone from the tree but stays in the repository's history.
  */
-import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot, runCli } from '../helpers.js';
+import { git, repoRoot, runCli } from '../helpers.js';
 import { leakedFragments } from '../secrets/helpers.js';
 import { Gen } from '../secrets/vectors.js';
 
@@ -15,12 +14,7 @@ const g = new Gen(1616);
 const made: string[] = [];
 afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const sh = (cwd: string, ...args: string[]): string =>
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'core.hooksPath=/dev/null', ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, LC_ALL: 'C' },
-  });
+const sh = git;
 
 /** infra/gitops on `main`, then a `feature` branch of two commits: `docs/db.env` added, then deleted. */
 function branchRepo(password: string): { root: string; first: string } {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { asText, base64Runs, byteEntropy, looksSealed, privateKeyKind } from '../../src/checks/secrets/decode.js';
+import {
+  asText,
+  base64Runs,
+  byteEntropy,
+  encodedRuns,
+  looksSealed,
+  privateKeyKind,
+} from '../../src/checks/secrets/decode.js';
 import { rng } from './vectors.js';
 
 /** The runs by their definition (a RegExp is fine in a test): maximal alphabet runs plus up to two `=`, at least
@@ -144,5 +151,57 @@ describe('inert base64 runs (decided on their first bytes, never decoded)', () =
       const [run] = base64Runs(`v: ${bytes.toString('base64')}\n`);
       expect(run.inert).toBe(false);
     }
+  });
+});
+
+describe('hex and percent-encoded runs (read like base64 runs)', () => {
+  const found = (text: string): [string, string][] =>
+    encodedRuns(text).map((r) => [r.encoding, Buffer.from(r.bytes).toString('latin1')]);
+
+  it('hex of either case, one line or `xxd -p` lines (60 digits) in a block, decoded whole', () => {
+    const value = 'user=ci password=Xk29dQ7vLm3pRt8wAbCdEfGh';
+    const hex = Buffer.from(value).toString('hex');
+    expect(found(`a: ${hex}\n`)).toEqual([['hex', value]]);
+    expect(found(`a: "${hex.toUpperCase()}"\n`)).toEqual([['hex', value]]);
+    const lines = hex.match(/.{1,60}/g)!;
+    expect(lines.length).toBeGreaterThan(1);
+    expect(found(`a: |\n${lines.map((l) => `    ${l}`).join('\n')}\nb: 1\n`)).toEqual([['hex', value]]);
+  });
+
+  it('short, odd-length and padded hex, and hex inside a longer name, are no hex runs', () => {
+    expect(found('a: 0123456789abcdef0123456789abcd\n')).toEqual([]); // 30 digits
+    expect(found(`a: ${'ab'.repeat(20)}c\n`)).toEqual([]); // odd
+    expect(found(`a: ${'4'.repeat(40)}==\n`)).toEqual([]); // padding: base64 of zeros, not hex
+    expect(encodedRuns(`a: x${'ab'.repeat(20)}\n`).every((r) => r.encoding !== 'hex')).toBe(true);
+  });
+
+  it('digests decode to random bytes: inert on their first bytes, never text', () => {
+    const next = rng(77);
+    for (let i = 0; i < 2000; i++) {
+      const n = [20, 32, 64][i % 3];
+      const digest = Buffer.from(Array.from({ length: n }, () => Math.floor(next() * 256))).toString('hex');
+      for (const run of encodedRuns(`image: r.example.org/a@sha256:${digest}\n`)) {
+        expect(run.encoding).toBe('hex');
+        if (!run.inert) expect(asText(run.bytes)).toBeUndefined();
+      }
+    }
+  });
+
+  it('percent escapes: every byte or some, bytes as they are (UTF-8 stays UTF-8); `%` alone is no run', () => {
+    const token = 'ghp_Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7c';
+    const all = [...Buffer.from(token)].map((b) => `%${b.toString(16)}`).join('');
+    expect(found(`t: ${all}\n`)).toEqual([['percent', token]]);
+    expect(found('u: "https://x.org/h?t=ghp%5FAb3d&y=caf%C3%A9"\n')).toEqual([
+      ['percent', 'https://x.org/h?t=ghp_Ab3d&y=caf\xc3\xa9'],
+    ]);
+    expect(found('a: 100% sure, 50%-off, %zz and %4\n')).toEqual([]);
+  });
+
+  it('runs come in text order, whatever their encoding', () => {
+    const hex = Buffer.from('x'.repeat(20)).toString('hex');
+    const b64 = Buffer.from('y'.repeat(30)).toString('base64');
+    const runs = encodedRuns(`a: ${b64}\nb: https://x.org/%41%42%43\nc: ${hex}\n`);
+    expect(runs.map((r) => r.encoding)).toEqual(['base64', 'percent', 'hex']);
+    expect(runs.map((r) => r.start)).toEqual([...runs.map((r) => r.start)].sort((x, y) => x - y));
   });
 });

@@ -197,6 +197,23 @@ describe('every file, every encoding (issue 16)', () => {
       expect(performance.now() - started).toBeLessThan(5000);
     });
 
+    it('one budget through nested encodings: gzips in base64 in decoded text fail closed once, in bounded time', async () => {
+      // A value decoding to text of 300 base64 gzips, each 4 MB of zeros: each read with its own budget made the
+      // value unpack 1.2 GB; the decoded layers now share the value's budget (secrets.maxFileBytes, 5 MB).
+      const member = gzipSync(Buffer.alloc(4 * 1024 * 1024)).toString('base64');
+      const inner = Array.from({ length: 300 }, (_, i) => `m${i}: ${member}`).join('\n');
+      const started = performance.now();
+      const fs = await scan({
+        'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  blob: ${Buffer.from(inner).toString('base64')}\n`,
+        'notes.txt': `blob ${Buffer.from(inner).toString('hex')}\n`,
+      });
+      expect(at(fs).filter(([rule]) => rule !== 'KFM-SEC-005')).toEqual([
+        ['KFM-SEC-003', 'cm.yaml', 5],
+        ['KFM-SEC-003', 'notes.txt', 1],
+      ]);
+      expect(performance.now() - started).toBeLessThan(8000);
+    });
+
     it('a damaged gzip: what decompresses before the damage is read', async () => {
       const whole = gzipSync(creds() + g.alnum(4000));
       const fs = await scan({}, { 'cut.gz': whole.subarray(0, whole.length - 40) });

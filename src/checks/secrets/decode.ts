@@ -1,25 +1,39 @@
 /**
- * Encoded secrets: base64 runs found anywhere in a text (a ConfigMap value, an annotation, an env value, a .env
- * line), decoded and classified, and binary private keys / key stores recognised by their bytes, not their name.
+ * Encoded secrets: base64, hex and URL percent-encoded runs found anywhere in a text (a ConfigMap value, an
+ * annotation, an env value, a .env line), decoded and classified, and binary private keys / key stores recognised by
+ * their bytes, not their name.
  *
- * One left-to-right pass over char codes finds the runs (linear); each decoded text is scanned again by the caller
- * with a depth budget, and decoded text is 3/4 of its source, so the total work stays linear.
+ * One left-to-right pass over char codes finds the base64 and hex runs (linear), one `indexOf` pass the percent runs;
+ * each decoded text is scanned again by the caller with a depth limit and a byte budget, and decoded text is at most
+ * as long as its source, so the total work stays linear.
  */
 
 import { isUtf8 } from 'node:buffer';
 
-/** A base64 run of a text: its place, its bytes (decoded on first use) and whether decoding it can find anything. */
-export class Base64Run {
+export type Encoding = 'base64' | 'hex' | 'percent';
+
+/** A run of encoded text: its place, its bytes (decoded on first use) and whether decoding it can find anything. */
+export abstract class EncodedRun {
   private decodedBytes: Buffer | undefined;
 
   constructor(
-    private readonly text: string,
+    protected readonly text: string,
     readonly start: number,
     readonly end: number,
   ) {}
 
+  abstract readonly encoding: Encoding;
+
+  /** At most this many bytes decoded (what a decoding budget is charged before decoding). */
+  abstract readonly size: number;
+
   get bytes(): Buffer {
-    return (this.decodedBytes ??= Buffer.from(this.text.slice(this.start, this.end), 'base64'));
+    return (this.decodedBytes ??= this.decode());
+  }
+
+  /** How a finding in the decoded bytes says where it was: ` (base64-decoded)`. */
+  get label(): string {
+    return ` (${this.encoding}-decoded)`;
   }
 
   /**
@@ -27,8 +41,71 @@ export class Base64Run {
    * bytes decoded in place: most runs of a repository are random-looking names and digests whose first bytes
    * already fail both, and allocating and decoding each one was most of the encoded-secrets pass.
    */
+  abstract readonly inert: boolean;
+
+  protected abstract decode(): Buffer;
+}
+
+/** A base64 run: standard alphabet, optional `=` padding, line breaks and indentation of a wrapped block. */
+export class Base64Run extends EncodedRun {
+  readonly encoding = 'base64';
+
+  get size(): number {
+    return Math.ceil(((this.end - this.start) * 3) / 4);
+  }
+
   get inert(): boolean {
     return prefixInert(this.text, this.start, this.end);
+  }
+
+  protected decode(): Buffer {
+    return Buffer.from(this.text.slice(this.start, this.end), 'base64');
+  }
+}
+
+/** A hex run (`xxd -p`, either case), wrapped lines included. */
+export class HexRun extends EncodedRun {
+  readonly encoding = 'hex';
+
+  get size(): number {
+    return (this.end - this.start) >> 1;
+  }
+
+  get inert(): boolean {
+    const prefix = PREFIX;
+    for (let k = 0; k < PREFIX_BYTES; k++)
+      prefix[k] =
+        (HEX_VALUE[this.text.charCodeAt(this.start + 2 * k)] << 4) |
+        HEX_VALUE[this.text.charCodeAt(this.start + 2 * k + 1)];
+    return bytesInert(prefix, this.size);
+  }
+
+  protected decode(): Buffer {
+    // Node's hex decoder stops at the first non-hex character: the line breaks of a wrapped block go first.
+    return Buffer.from(this.text.slice(this.start, this.end).replace(/\s+/g, ''), 'hex');
+  }
+}
+
+/** A stretch of URL characters with `%XX` escapes in it: the escapes decoded to their bytes, the rest kept. */
+export class PercentRun extends EncodedRun {
+  readonly encoding = 'percent';
+  readonly inert = false;
+
+  get size(): number {
+    return this.end - this.start;
+  }
+
+  protected decode(): Buffer {
+    const out = Buffer.allocUnsafe(this.end - this.start);
+    let n = 0;
+    for (let i = this.start; i < this.end; i++) {
+      const c = this.text.charCodeAt(i);
+      if (c === 37 && isHexAt(this.text, i + 1) && isHexAt(this.text, i + 2)) {
+        out[n++] = (HEX_VALUE[this.text.charCodeAt(i + 1)] << 4) | HEX_VALUE[this.text.charCodeAt(i + 2)];
+        i += 2;
+      } else out[n++] = c;
+    }
+    return out.subarray(0, n);
   }
 }
 
@@ -36,6 +113,11 @@ export class Base64Run {
 const MIN_RUN = 24;
 /** Most runs decoded per text (a crafted text of base64 fragments stops here; the rest is still text-scanned). */
 const MAX_RUNS = 4096;
+/**
+ * Shortest hex run worth decoding: 32 digits, 16 bytes. Digests (a git sha, an image digest) are hex runs too: they
+ * decode to random bytes, inert on their first bytes (HexRun.inert), and no rule matches random bytes.
+ */
+const MIN_HEX_RUN = 32;
 
 /** Character classes by code (ASCII): 1 base64, 2 hex digit, 4 lowercase, 8 uppercase. One lookup per char. */
 const CLASS = new Uint8Array(128);
@@ -61,6 +143,24 @@ const classOf = (c: number): number => (c < 128 ? CLASS[c] : 0);
  * linear, and a fraction of a character-by-character pass on prose and manifests.
  */
 export function base64Runs(text: string, minRun = MIN_RUN): Base64Run[] {
+  return alphabetRuns(text, minRun, undefined);
+}
+
+/**
+ * Every run of the text worth decoding, in text order: base64 runs (base64Runs), hex runs (maximal runs of hex
+ * digits of an even length of at least MIN_HEX_RUN, the lines of a wrapped block joined), percent runs
+ * (percentRuns). A pure-hex run is read as hex, never as base64 (base64Runs skips it).
+ */
+export function encodedRuns(text: string): EncodedRun[] {
+  const hex: HexRun[] = [];
+  const runs: EncodedRun[] = alphabetRuns(text, MIN_RUN, hex);
+  const percent = text.includes('%') ? percentRuns(text) : [];
+  if (hex.length === 0 && percent.length === 0) return runs;
+  return [...runs, ...hex, ...percent].sort((a, b) => a.start - b.start);
+}
+
+/** base64Runs, and, when `hex` is given, the pure-hex runs into it. */
+function alphabetRuns(text: string, minRun: number, hex: HexRun[] | undefined): Base64Run[] {
   const out: Base64Run[] = [];
   const n = text.length;
   const isB64 = (at: number): boolean => (classOf(text.charCodeAt(at)) & 1) !== 0;
@@ -96,22 +196,42 @@ export function base64Runs(text: string, minRun = MIN_RUN): Base64Run[] {
     let end = i;
     while (end < n && end - i < 2 && text.charCodeAt(end) === 61) end++;
     const len = end - start;
+    const padded = end !== i;
     // i stops on an outsider (or the end), so the next search starts after it, as the skip above assumes.
     i = end;
+    if (hexOnly && hex !== undefined && !padded && len >= MIN_HEX_RUN && hex.length < MAX_RUNS) {
+      // `xxd -p` wraps at 60 digits: the block's lines are one run.
+      const wrapped = wrappedEnd(text, end, len, HEX_BLOCK);
+      if ((wrapped === end ? len : hexDigits(text, start, wrapped)) % 2 === 0) {
+        hex.push(new HexRun(text, start, wrapped));
+        i = wrapped;
+      }
+      continue;
+    }
     if (len < minRun || hexOnly || !(lower && upper) || len % 4 === 1) continue;
     // A full line of a wrapped block (GNU base64: 76 columns, openssl and PEM: 64) continues on the next lines:
     // decoded one line at a time, a wrapped PEM key is fragments no rule knows. Node's decoder skips the line
     // breaks and indentation in between.
-    const wrapped = end === i ? wrappedEnd(text, end, len) : end;
+    const wrapped = end === i ? wrappedEnd(text, end, len, BASE64_BLOCK) : end;
     i = wrapped;
     out.push(new Base64Run(text, start, wrapped));
   }
   return out;
 }
 
-/** Widths a wrapped base64 block has (every line but the last exactly this long): a multiple of 4, 40 to 200. */
-const MIN_WRAP = 40;
-const MAX_WRAP = 200;
+/** A wrapped block of an encoding: its characters' class bit, its line widths, whether it ends in `=` padding. */
+interface Block {
+  cls: number;
+  minWidth: number;
+  maxWidth: number;
+  /** Every line width is a multiple of this. */
+  unit: number;
+  padding: boolean;
+}
+/** base64 (GNU base64: 76 columns, openssl and PEM: 64): a multiple of 4, 40 to 200. */
+const BASE64_BLOCK: Block = { cls: 1, minWidth: 40, maxWidth: 200, unit: 4, padding: true };
+/** hex (`xxd -p`: 60 columns, `xxd -p -c 32`: 64): even, 32 to 200. */
+const HEX_BLOCK: Block = { cls: 2, minWidth: 32, maxWidth: 200, unit: 2, padding: false };
 
 /**
  * The end of the wrapped block whose first full line of `width` characters ends at `from`: the following lines are
@@ -119,9 +239,11 @@ const MAX_WRAP = 200;
  * last, which is at most that (padding included) and ends the block. `from` when no line follows. Linear: every
  * character is read once, and the search resumes at the end.
  */
-function wrappedEnd(text: string, from: number, width: number): number {
-  if (width < MIN_WRAP || width > MAX_WRAP || width % 4 !== 0) return from;
+function wrappedEnd(text: string, from: number, width: number, block: Block): number {
+  if (width < block.minWidth || width > block.maxWidth || width % block.unit !== 0) return from;
   const n = text.length;
+  const inBlock = (at: number): boolean => at < n && (classOf(text.charCodeAt(at)) & block.cls) !== 0;
+  // A line goes on past the block's characters when the next one is still base64 (a word, not a line of the block).
   const isB64 = (at: number): boolean => at < n && (classOf(text.charCodeAt(at)) & 1) !== 0;
   let end = from;
   for (;;) {
@@ -132,18 +254,72 @@ function wrappedEnd(text: string, from: number, width: number): number {
     j++;
     while (j < n && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9)) j++;
     let k = j;
-    while (isB64(k)) k++;
+    while (inBlock(k)) k++;
     const w = k - j;
     let pad = k;
-    while (pad < n && pad - k < 2 && text.charCodeAt(pad) === 61) pad++;
+    if (block.padding) while (pad < n && pad - k < 2 && text.charCodeAt(pad) === 61) pad++;
     if (w === 0 || isB64(pad) || pad - j > width) return end;
     if (w === width && pad === k) {
       end = k; // a full line: the block may go on
       continue;
     }
     // A shorter line (or one with padding) is the last; a longer one is not part of the block.
-    return (pad - j) % 4 === 1 ? end : pad;
+    return block.padding && (pad - j) % 4 === 1 ? end : pad;
   }
+}
+
+/** Hex digits in `text[start, end)` (a wrapped hex block: digits, line breaks, indentation). */
+function hexDigits(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) if ((classOf(text.charCodeAt(i)) & 2) !== 0) n++;
+  return n;
+}
+
+/** Value of each hex digit's char code, 0 elsewhere (callers check the class first). */
+const HEX_VALUE = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[0-9a-fA-F]/.test(ch)) HEX_VALUE[c] = parseInt(ch, 16);
+}
+const isHexAt = (text: string, at: number): boolean => (classOf(text.charCodeAt(at)) & 2) !== 0;
+
+/**
+ * Characters of a URL or form value a percent run is made of: printable ASCII but space, quotes, `<>`, backslash and
+ * the characters YAML, JSON and shells put around a value (`{}[],`), so a run stops where the value does.
+ */
+const URL_CHAR = new Uint8Array(128);
+for (let c = 33; c < 127; c++) if (!'"\'`<>\\{}[],|^'.includes(String.fromCharCode(c))) URL_CHAR[c] = 1;
+const isUrlChar = (text: string, at: number): boolean => {
+  const c = text.charCodeAt(at);
+  return c < 128 && URL_CHAR[c] === 1;
+};
+/** Shortest percent run decoded: a token of a dozen characters with one escaped (`ghp%5F…`). */
+const MIN_PERCENT_RUN = 12;
+
+/**
+ * Stretches of URL characters holding at least one `%XX` escape, at least MIN_PERCENT_RUN long: a token URL-encoded
+ * whole (`%67%68%70…`) or in part (`ghp%5F…`, `?token=…`). Linear: the search jumps from `%` to `%`, and each run is
+ * read once, the next search starting after it.
+ */
+export function percentRuns(text: string): PercentRun[] {
+  const out: PercentRun[] = [];
+  const n = text.length;
+  let from = 0;
+  while (out.length < MAX_RUNS) {
+    const at = text.indexOf('%', from);
+    if (at === -1) break;
+    if (!isHexAt(text, at + 1) || !isHexAt(text, at + 2)) {
+      from = at + 1;
+      continue;
+    }
+    let start = at;
+    while (start > from && isUrlChar(text, start - 1)) start--;
+    let end = at + 3;
+    while (end < n && isUrlChar(text, end)) end++;
+    from = end;
+    if (end - start >= MIN_PERCENT_RUN) out.push(new PercentRun(text, start, end));
+  }
+  return out;
 }
 
 /** Value of each base64 character code (standard alphabet), -1 elsewhere. */
@@ -156,21 +332,21 @@ const B64_VALUE = new Int8Array(128).fill(-1);
 const KEY_FIRST_BYTES = new Set([0xfe, 0xce, 0x03, 0x6f, 0x30]);
 /** First two bytes of the archives the scan unpacks (unpack.ts): gzip, zip. Compressed bytes look random. */
 const ARCHIVE_MAGIC = new Set([0x1f8b, 0x504b]);
+
+/** Bytes judged by bytesInert: 12, four base64 groups or 24 hex digits. */
+const PREFIX_BYTES = 12;
+const PREFIX = new Uint8Array(PREFIX_BYTES);
 const PREFIX_CHARS = 16;
 
 /**
  * `text[start, end)` (a run: alphabet characters, then at most two `=`) decodes to random-looking bytes, judged on its
- * first 12 bytes: a first byte no key container (privateKeyKind) starts with, and more unprintable bytes other than
- * NUL than asText allows the whole length (the allowance taken from an upper bound of the length, so the prefix never
- * refuses what the whole would accept); never for an archive's magic (its members are read). NULs do not count: UTF-16 text is half NULs, and decoded() reads the text
- * between them (binaryStrings); a ConfigMap's binaryData of a UTF-16 credentials file passed unread when they did.
+ * first 12 bytes (bytesInert).
  */
 function prefixInert(text: string, start: number, end: number): boolean {
   let alpha = end - start;
   while (alpha > 0 && text.charCodeAt(start + alpha - 1) === 61) alpha--;
   if (alpha < PREFIX_CHARS) return false;
-  const allowed = Math.floor(Math.ceil((alpha * 3) / 4) * 0.03);
-  let unprintable = 0;
+  const prefix = PREFIX;
   for (let g = 0; g < PREFIX_CHARS; g += 4) {
     let v = 0;
     for (let k = 0; k < 4; k++) {
@@ -179,11 +355,29 @@ function prefixInert(text: string, start: number, end: number): boolean {
       if (d < 0) return false; // not a plain run after all: decode it the usual way
       v = (v << 6) | d;
     }
-    if (g === 0 && (KEY_FIRST_BYTES.has((v >> 16) & 0xff) || ARCHIVE_MAGIC.has(v >> 8))) return false;
-    for (let shift = 16; shift >= 0; shift -= 8) {
-      const b = (v >> shift) & 0xff;
-      if (b !== 0 && ((b < 32 && b !== 9 && b !== 10 && b !== 13) || b === 127) && ++unprintable > allowed) return true;
-    }
+    const at = (g / 4) * 3;
+    prefix[at] = (v >> 16) & 0xff;
+    prefix[at + 1] = (v >> 8) & 0xff;
+    prefix[at + 2] = v & 0xff;
+  }
+  return bytesInert(prefix, Math.ceil((alpha * 3) / 4));
+}
+
+/**
+ * The first PREFIX_BYTES bytes of `total` decoded bytes are random-looking: a first byte no key container
+ * (privateKeyKind) starts with, and more unprintable bytes other than NUL than asText allows the whole length (the
+ * allowance taken from an upper bound of the length, so the prefix never refuses what the whole would accept); never
+ * for an archive's magic (its members are read). NULs do not count: UTF-16 text is half NULs, and decoded() reads
+ * the text between them (binaryStrings); a ConfigMap's binaryData of a UTF-16 credentials file passed unread when
+ * they did.
+ */
+function bytesInert(prefix: Uint8Array, total: number): boolean {
+  if (KEY_FIRST_BYTES.has(prefix[0]) || ARCHIVE_MAGIC.has((prefix[0] << 8) | prefix[1])) return false;
+  const allowed = Math.floor(total * 0.03);
+  let unprintable = 0;
+  for (let i = 0; i < PREFIX_BYTES; i++) {
+    const b = prefix[i];
+    if (b !== 0 && ((b < 32 && b !== 9 && b !== 10 && b !== 13) || b === 127) && ++unprintable > allowed) return true;
   }
   return false;
 }

@@ -10,7 +10,7 @@
 import { execFile } from 'node:child_process';
 import { realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { git, gitTopLevel, resolveCommit } from '../../select/git.js';
+import { commitPatchArgs, git, gitTopLevel, resolveCommit } from '../../select/git.js';
 import { matchesAny } from '../../util/glob.js';
 import type { SecretsSettings } from './config.js';
 import { decodeForScan } from './files.js';
@@ -102,24 +102,7 @@ export async function scanHistory(options: HistoryScanOptions): Promise<HistoryS
   const findings: SecretFinding[] = [];
   let filesScanned = 0;
   for (const commit of commits) {
-    const patch = await git(
-      top,
-      [
-        '--no-pager',
-        'diff-tree',
-        '-p',
-        '-U0',
-        '--no-color',
-        '--no-ext-diff',
-        '--no-renames',
-        '--root',
-        '-m',
-        '--first-parent',
-        '--no-commit-id',
-        commit,
-      ],
-      g,
-    );
+    const patch = await git(top, commitPatchArgs(commit), g);
     for (const [path, lines] of addedLines(patch)) {
       if (lines.size === 0) continue;
       const rel =

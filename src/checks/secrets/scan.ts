@@ -29,7 +29,7 @@ import { matchesAny } from '../../util/glob.js';
 import { toRepoPath } from '../../util/paths.js';
 import type { SecretsSettings } from './config.js';
 import { Detector, type Candidate, type DetectorStats } from './detector.js';
-import { asText, base64Runs, binaryStrings, looksSealed, privateKeyKind } from './decode.js';
+import { asText, binaryStrings, encodedRuns, looksSealed, privateKeyKind } from './decode.js';
 import { unpack } from './unpack.js';
 import { redactPathFormats } from '../../redact/index.js';
 import { isKeystoreName, listRepoFiles, readForScan } from './files.js';
@@ -140,13 +140,28 @@ export interface SecretsScanResult {
 const MEMO_MAX_CHARS = 256;
 const MEMO_MAX_ENTRIES = 50_000;
 
-/** How many times decoded text is searched for base64 again (a base64 `auth` inside a base64 dockerconfigjson). */
-const DECODE_DEPTH = 2;
+/**
+ * How many times decoded text is searched for encoded runs again (a base64 `auth` inside a base64 dockerconfigjson;
+ * base64 of base64 of hex…): five layers in all. Every layer is smaller than the one it came from, and every
+ * layer under the first is charged to the value's or file's decoding budget (DecodeBudget).
+ */
+const DECODE_DEPTH = 4;
 /** Archives opened inside archives (a zip in a gzip, a gzipped file in a zip). */
 const UNPACK_NEST = 3;
 
 /** Largest text parsed as YAML for the structural walk (the text patterns still run on anything larger). */
 const MAX_YAML_PARSE = 16 * 1024 * 1024;
+
+/**
+ * Bytes a value or a file may still unpack or decode under its first layer, all layers and archives together
+ * (secrets.maxFileBytes): past it the rest is not read, and that is reported once (fail closed). Each layer is read
+ * with its own, fresh budget, a text of a thousand small archives (or runs that each decode to more runs) read
+ * gigabytes.
+ */
+interface DecodeBudget {
+  left: number;
+  over?: boolean;
+}
 
 interface Pending extends SecretFinding {
   precedence: number;
@@ -680,13 +695,14 @@ export class Scanner {
     const read = [...covered].sort((x, y) => x[0] - y[0]);
     let m = 0;
     let r = 0;
-    for (const run of walked ? [] : base64Runs(text)) {
+    const budget = this.budget();
+    for (const run of walked ? [] : encodedRuns(text)) {
       while (m < matched.length && matched[m][1] <= run.start) m++;
       if (m < matched.length && matched[m][0] < run.end) continue;
       while (r < read.length && read[r][1] <= run.start) r++;
       if (r < read.length && read[r][0] < run.end) continue;
       const found: Pending[] = [];
-      if (!run.inert) this.decoded(run.bytes, DECODE_DEPTH, ' (base64-decoded)', found);
+      if (!run.inert) this.decoded(run.bytes, DECODE_DEPTH, run.label, found, UNPACK_NEST, budget);
       if (found.length === 0) continue;
       const pos = lines().position(run.start);
       for (const f of found) findings.push({ ...f, file, line: pos.line, column: pos.column, offset: run.start });
@@ -961,9 +977,7 @@ export class Scanner {
         if (r.truncated) out.push(this.budgetFinding(undefined));
         // base64 anywhere (a ConfigMap value, an annotation, an env value): decoded and scanned again, unless a
         // content rule already named the value (kubeconfig `client-key-data`).
-        if (r.candidates.length === 0)
-          for (const run of base64Runs(value))
-            if (!run.inert) this.decoded(run.bytes, DECODE_DEPTH, ' (base64-decoded)', out);
+        if (r.candidates.length === 0) this.decodedRuns(value, DECODE_DEPTH, undefined, out, this.budget());
         return out;
       }
       case 'secret-data': {
@@ -976,7 +990,7 @@ export class Scanner {
           if (isPublicMaterialOnly(visit.text) || (visit.sops && isSopsValue(visit.text))) return [];
           const r = this.detector.detect(`${visit.key}: ${visit.text}`, { stopWords });
           for (const c of r.candidates) out.push(this.fromCandidate(c, where));
-          for (const run of base64Runs(visit.text)) if (!run.inert) this.decoded(run.bytes, DECODE_DEPTH, where, out);
+          this.decodedRuns(visit.text, DECODE_DEPTH, where, out, this.budget());
         } else {
           this.decoded(visit.bytes, 0, where, out);
         }
@@ -1026,8 +1040,7 @@ export class Scanner {
         const literal = templated ? blankTemplateActions(visit.value, 'x') : visit.value;
         const r = this.detector.detect(`${visit.key}: ${literal}`, { stopWords });
         const out = r.candidates.map((c) => this.fromCandidate(c, where));
-        if (r.candidates.length === 0)
-          for (const run of base64Runs(literal)) this.decoded(run.bytes, DECODE_DEPTH, where, out);
+        if (r.candidates.length === 0) this.decodedRuns(literal, DECODE_DEPTH, where, out, this.budget(), true);
         // A templated value, and a whole document a template writes into the Secret (a config file of several
         // lines, e.g. a product's declarative config), are judged by their content; a one-line literal is the secret.
         const document =
@@ -1094,9 +1107,32 @@ export class Scanner {
     }
   }
 
+  /** A fresh decoding budget for one value or file. */
+  private budget(): DecodeBudget {
+    return { left: this.settings.maxFileBytes };
+  }
+
+  /**
+   * The encoded runs of a text (base64, hex, percent: decode.ts encodedRuns) decoded and read (decoded), each said
+   * to be `where` or, without one, by its encoding (` (hex-decoded)`). Inert runs are skipped unless `all`.
+   */
+  private decodedRuns(
+    text: string,
+    depth: number,
+    where: string | undefined,
+    out: Pending[],
+    budget: DecodeBudget,
+    all = false,
+    nest = UNPACK_NEST,
+  ): void {
+    for (const run of encodedRuns(text))
+      if (all || !run.inert) this.decoded(run.bytes, depth, where ?? run.label, out, nest, budget);
+  }
+
   /**
    * Decoded bytes: a private key or key store by its bytes; decoded text through every content rule, and its
-   * own base64 runs decoded again while `depth` lasts (a dockerconfigjson `auth`, a base64 PEM in a base64 value).
+   * own encoded runs decoded again while `depth` lasts (a dockerconfigjson `auth`, a base64 PEM in a base64 value),
+   * each charged to `budget` before it is decoded.
    */
   decoded(
     bytes: Uint8Array,
@@ -1104,7 +1140,7 @@ export class Scanner {
     where: string,
     out: Pending[],
     nest = UNPACK_NEST,
-    pool?: { left: number; over?: boolean },
+    budget: DecodeBudget = this.budget(),
   ): void {
     const key = privateKeyKind(bytes);
     if (key !== undefined) {
@@ -1120,7 +1156,7 @@ export class Scanner {
     if (text === undefined) {
       // Binary: compressed content unpacked (unpack.ts), else the text it holds (UTF-16 without a BOM, strings
       // among other bytes), not decoded any further.
-      if (nest > 0 && this.unpackedInto(bytes, depth, where, out, nest - 1, pool)) return;
+      if (nest > 0 && this.unpackedInto(bytes, depth, where, out, nest - 1, budget)) return;
       const strings = binaryStrings(bytes);
       if (strings === undefined) return;
       const found = this.detector.detect(strings, { stopWords: this.settings.stopWords });
@@ -1130,8 +1166,34 @@ export class Scanner {
     const r = this.detector.detect(text, { stopWords: this.settings.stopWords });
     for (const c of r.candidates) out.push(this.fromCandidate(c, where));
     // Text that matched already names its credential (a PEM key is not reported again as the DER inside it).
-    if (depth > 0 && r.candidates.length === 0)
-      for (const run of base64Runs(text)) if (!run.inert) this.decoded(run.bytes, depth - 1, where, out);
+    if (depth <= 0 || r.candidates.length > 0) return;
+    for (const run of encodedRuns(text)) {
+      if (run.inert) continue;
+      if (!this.charged(budget, run.size, where, out)) return;
+      this.decoded(run.bytes, depth - 1, where, out, nest, budget);
+    }
+  }
+
+  /**
+   * Takes `bytes` from the budget; false, and the budget finding once, when they are not left: the rest of the value
+   * or file is not decoded, and the scan says so (fail closed).
+   */
+  private charged(budget: DecodeBudget, bytes: number, where: string, out: Pending[], format = 'encoded'): boolean {
+    if (bytes <= budget.left) {
+      budget.left -= bytes;
+      return true;
+    }
+    budget.left = 0;
+    if (!budget.over) {
+      budget.over = true; // once for the whole value or file
+      out.push({
+        ruleId: RULE_TOO_LARGE,
+        message: `${ruleTitle(RULE_TOO_LARGE)}: ${format} content that unpacks to more than secrets.maxFileBytes (${this.settings.maxFileBytes})${where}`,
+        fingerprintParts: ['too-large', format],
+        precedence: 0,
+      });
+    }
+    return false;
   }
 
   /**
@@ -1145,15 +1207,15 @@ export class Scanner {
     where: string,
     out: Pending[],
     nest: number,
-    pool: { left: number; over?: boolean } = { left: this.settings.maxFileBytes },
+    budget: DecodeBudget = this.budget(),
   ): boolean {
     // One budget for everything a value or file unpacks, nested archives included: with a limit per archive, a zip
     // of a thousand small gzips (each unpacking to the limit) made the scan read gigabytes.
-    const got = unpack(bytes, pool.left);
+    const got = unpack(bytes, budget.left);
     if (got === undefined) return false;
-    for (const part of got.parts) pool.left -= part.length;
+    for (const part of got.parts) budget.left -= part.length;
     const inner = `${where} (in ${got.format} content)`;
-    for (const part of got.parts) this.decoded(part, depth, inner, out, nest, pool);
+    for (const part of got.parts) this.decoded(part, depth, inner, out, nest, budget);
     if (got.unread)
       out.push({
         ruleId: RULE_BINARY_SKIPPED,
@@ -1162,15 +1224,7 @@ export class Scanner {
         fingerprintParts: ['unread', got.format],
         precedence: 0,
       });
-    if (got.overLimit && !pool.over) {
-      pool.over = true; // once for the whole value or file
-      out.push({
-        ruleId: RULE_TOO_LARGE,
-        message: `${ruleTitle(RULE_TOO_LARGE)}: ${got.format} content that unpacks to more than secrets.maxFileBytes (${this.settings.maxFileBytes})${where}`,
-        fingerprintParts: ['too-large', got.format],
-        precedence: 0,
-      });
-    }
+    if (got.overLimit) this.charged(budget, Infinity, where, out, got.format);
     return true;
   }
 
