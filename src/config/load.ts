@@ -96,7 +96,13 @@ export async function parseConfig(text: string, file: string): Promise<Config> {
     const line = e.linePos?.[0]?.line;
     throw new ConfigError(`${file}${line ? `:${line}` : ''}: invalid YAML: ${e.message.split('\n')[0]}`, file, line);
   }
-  const value = doc.toJS({ maxAliasCount: 20 }) as unknown;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 20 }) as unknown;
+  } catch (err) {
+    // Too many aliases (a billion-laughs config) or an alias before its anchor: the config's fault, with its reason.
+    throw new ConfigError(`${file}: invalid YAML: ${(err as Error).message.split('\n')[0]}`, file);
+  }
   if (value === null || value === undefined) return {};
   const validate = await getValidator();
   if (!validate(value)) {
