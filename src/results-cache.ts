@@ -17,7 +17,8 @@
  * whole tree would cost more than it saves.
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Finding, OverlaySummary, RenderedOverlay } from './types.js';
 import { ensureIgnoredDir, packageRoot } from './util/paths.js';
@@ -26,6 +27,8 @@ import { writeFileAtomic } from './util/atomic-write.js';
 import { CacheAuth } from './util/cache-auth.js';
 import { CACHE_FILE_MAX, readCacheFile } from './util/safe-read.js';
 import { originConfigStamps } from './util/git.js';
+import { gitmodulesOf } from './discover/root.js';
+import { fileStamp } from './util/stamp.js';
 
 const FORMAT = 'kfm-results-v4';
 const MAC_PREFIX = `${FORMAT} mac=`;
@@ -68,6 +71,22 @@ function folderStamps(dir: string): string[] {
     .filter((p) => !p.endsWith('/'))
     .map((f) => `${f}:${stampOf(facts.lstat(join(dir, f)))}`)
     .sort();
+}
+
+/** The stamp of the Git index of the work tree whose top holds `gitmodules` (a `.git` file points at its folder). */
+function gitIndexStamp(gitmodules: string): string {
+  const top = dirname(gitmodules);
+  try {
+    let gitDir = join(top, '.git');
+    if (!statSync(gitDir).isDirectory()) {
+      const m = /^gitdir:\s*(.+)$/m.exec(readFileSync(gitDir, 'utf8').slice(0, 4096));
+      if (!m) return '(no index)';
+      gitDir = isAbsolute(m[1]!.trim()) ? m[1]!.trim() : resolve(top, m[1]!.trim());
+    }
+    return fileStamp(statSync(join(gitDir, 'index'), { bigint: true }));
+  } catch {
+    return '(no index)';
+  }
 }
 
 /** A path's stamp from the run's file facts (util/file-facts.ts): one lstat per path per run, shared with discovery. */
@@ -118,6 +137,10 @@ export async function commonKey(input: RunKeyInput): Promise<string> {
   add(treeStamps(input.root));
   // The repository's name (its origin remote): which Argo CD Applications deploy from here depends on it.
   add(originConfigStamps(input.root, input.env));
+  // Submodules (discover/coverage.ts): a .gitmodules outside the root, and then the index, decide which folders are
+  // another repository's content; neither is a file under the root.
+  const gitmodules = gitmodulesOf(input.root);
+  if (gitmodules) add([stampOf(runFacts().lstat(gitmodules)), gitIndexStamp(gitmodules)]);
   for (const dir of [input.config.policy?.customDir, ...((input.config.schema?.extraDirs as unknown[]) ?? [])]) {
     if (typeof dir === 'string') add(folderStamps(join(input.root, dir)));
   }

@@ -83,7 +83,12 @@ const BACKSLASH = 0x5c;
 const KUSTOMIZATION = new Set(KUSTOMIZATION_NAMES);
 /** Readers of a text file's bytes in a run: this view and the secret scan (checks/secrets/files.ts). */
 const VIEW_READERS = 2;
-const IGNORE = ['**/node_modules/**', '**/.git/**', '**/.kfm-gitops/**'];
+/**
+ * Left out of the git generators' listing. Not `node_modules`: Argo CD's directories generator lists every folder but
+ * hidden ones and its files generator every tracked file, so a folder of that name a generator selects is deployed
+ * (it was left out here: what it deployed was never checked).
+ */
+const IGNORE = ['**/.git/**', '**/.kfm-gitops/**'];
 
 /**
  * Files that may hold an Application or ApplicationSet: every text file, whatever its name. kustomize reads a

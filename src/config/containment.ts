@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { lstatSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { realOrNearest } from '../util/atomic-write.js';
 import type { Config } from './types.js';
 
@@ -61,6 +61,16 @@ export function escapingConfigPath(input: ContainmentInput): string | undefined 
       return `\`${key}\` in ${join(input.configDir, 'kfm-gitops.yaml')} points outside the repository (${top}): ${path}`;
   }
   return undefined;
+}
+
+/**
+ * A config found in the repository (not named on the command line) that is a link out of it: it would make the run
+ * read a file of the host as its config, and print its first key in an unknown-key error. Refused before it is read.
+ */
+export function configLeavingRepository(file: string): string | undefined {
+  const top = repositoryTop(dirname(file));
+  if (inside(top, file)) return undefined;
+  return `${file} is a symbolic link to a file outside the repository (${top}): a config found in the repository must be one of its files (name another with --config)`;
 }
 
 /**

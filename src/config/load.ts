@@ -15,6 +15,7 @@ import { suggest } from '../util/suggest.js';
 import { CONFIG_FILE_NAMES } from './schema-files.js';
 import type { Config, LoadedConfig } from './types.js';
 import { readRegularFile, unreadReason } from '../util/safe-read.js';
+import { configLeavingRepository } from './containment.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -57,6 +58,9 @@ export function findConfigFile(dirs: string[]): string | undefined {
 export async function loadConfig(options: { explicitPath?: string; searchDirs: string[] }): Promise<LoadedConfig> {
   const file = options.explicitPath ? resolve(options.explicitPath) : findConfigFile(options.searchDirs);
   if (!file) return { config: {} };
+  // A config the repository holds is the pull request's: a link out of the repository is not followed.
+  const leaving = options.explicitPath ? undefined : configLeavingRepository(file);
+  if (leaving) throw new ConfigError(leaving, file);
   // The config is written by the change under check: a FIFO or a device in its place must fail the run, not hang it
   // or fill memory (a link is followed: a config may be one).
   const got = readRegularFile(file, { maxBytes: MAX_CONFIG_BYTES * 4, followLinks: true });
@@ -92,7 +96,13 @@ export async function parseConfig(text: string, file: string): Promise<Config> {
     const line = e.linePos?.[0]?.line;
     throw new ConfigError(`${file}${line ? `:${line}` : ''}: invalid YAML: ${e.message.split('\n')[0]}`, file, line);
   }
-  const value = doc.toJS({ maxAliasCount: 20 }) as unknown;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 20 }) as unknown;
+  } catch (err) {
+    // Too many aliases (a billion-laughs config) or an alias before its anchor: the config's fault, with its reason.
+    throw new ConfigError(`${file}: invalid YAML: ${(err as Error).message.split('\n')[0]}`, file);
+  }
   if (value === null || value === undefined) return {};
   const validate = await getValidator();
   if (!validate(value)) {

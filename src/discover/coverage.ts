@@ -3,7 +3,8 @@
  * kfm-gitops.yaml with a reason (`coverage.exclude`), or it is named by a guard finding. A manifest nobody renders
  * is a manifest nobody checks — and Argo CD may still apply it (a directory source, a forgotten folder).
  */
-import { isAbsolute, resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { CONFIG_FILE_NAMES } from '../config/schema-files.js';
 import type { Config } from '../config/types.js';
 import type { FindingInput, Overlay } from '../types.js';
@@ -16,6 +17,8 @@ import { runFacts } from '../util/file-facts.js';
 import { yielder } from '../util/yielder.js';
 import type { OverlayWalker } from './walks.js';
 import { RENDER_NOTHING_TO_CHECK, RENDER_UNCOVERED_FILE } from '../rules/render.js';
+import { runGit } from '../util/git.js';
+import { gitmodulesOf } from './root.js';
 
 export interface CoverageExclude {
   /** Root-relative glob. */
@@ -120,7 +123,55 @@ export async function measureCoverage(options: CoverageOptions & { nothingToChec
   const findings: FindingInput[] = [];
   if (options.nothingToCheck)
     findings.push({ ruleId: RENDER_NOTHING_TO_CHECK, message: options.nothingToCheck, file: '.' });
-  return { findings, uncovered: await uncoveredFiles(options) };
+  const [uncovered, submodules] = await Promise.all([uncoveredFiles(options), uncheckedSubmodules(options)]);
+  findings.push(...submodules);
+  return { findings, uncovered };
+}
+
+/**
+ * Submodules under the root that are not checked out. A submodule is another repository's content: Argo CD fetches
+ * submodules when it checks out a revision (by default) and deploys what they hold, while a checkout without them
+ * leaves an empty folder here that an Application or a git directories generator deploys with nothing to check. Each
+ * gitlink (mode 160000 in the index) whose folder is missing or empty is a guard finding at its path; one that is
+ * checked out is ordinary files under the root, checked like the rest. Only looked for when the repository has a
+ * `.gitmodules` (without it no submodule can be fetched); git failing to list the index is a finding too.
+ */
+export async function uncheckedSubmodules(options: Pick<CoverageOptions, 'root' | 'scope'>): Promise<FindingInput[]> {
+  if (!gitmodulesOf(options.root)) return [];
+  let listed: string;
+  try {
+    listed = (await runGit(['ls-files', '--stage', '-z', '--', '.'], { cwd: options.root, timeoutMs: 60_000 })).stdout;
+  } catch (err) {
+    return [
+      {
+        ruleId: RENDER_UNCOVERED_FILE,
+        message: `the repository has a .gitmodules, but its submodules could not be listed (${(err as Error).message}): what Argo CD would fetch into them is not checked`,
+        file: '.',
+      },
+    ];
+  }
+  const scope = options.scope && options.scope !== '.' ? `${options.scope.replace(/\/+$/, '')}/` : undefined;
+  const out: FindingInput[] = [];
+  for (const entry of listed.split('\0')) {
+    const tab = entry.indexOf('\t');
+    if (!entry.startsWith('160000 ') || tab < 0) continue;
+    const path = entry.slice(tab + 1);
+    if (scope !== undefined && !`${path}/`.startsWith(scope)) continue;
+    let empty: boolean;
+    try {
+      empty = readdirSync(join(options.root, path)).length === 0;
+    } catch {
+      empty = true; // missing, or not a folder: nothing of the submodule is here
+    }
+    if (!empty) continue;
+    out.push({
+      ruleId: RENDER_UNCOVERED_FILE,
+      message: `${path} is a git submodule that is not checked out: Argo CD fetches its content from another repository and deploys it, and nothing here checks it (check out submodules before the run, or remove the submodule)`,
+      file: path,
+      line: 1,
+    });
+  }
+  return out;
 }
 
 /** The guard finding for a file nothing checks (no overlay reads it, no directory source validates it). */

@@ -107,6 +107,8 @@ const GENERATOR_FIELDS = ['configMapGenerator', 'secretGenerator'];
 /** How the extraction sees a parsed tree: the same questions answered from `yaml` nodes or from plain JS values. */
 interface Reader<N> {
   get(map: N | undefined, key: string): N | undefined;
+  /** The keys of a mapping with their lines (empty for anything else). */
+  keys(map: N | undefined): { key: string; line: number }[];
   items(node: N | undefined): N[] | undefined;
   /** The string value of a scalar node, undefined for anything else. */
   str(node: N | undefined): string | undefined;
@@ -115,8 +117,85 @@ interface Reader<N> {
   line(node: N): number;
 }
 
+/**
+ * A key as Go's encoding/json compares it with a field name (kustomize reads a kustomization through it): ASCII
+ * without case, and the few other characters whose fold is an ASCII letter (`ſ` is `s`, the Kelvin sign `k`, `İ`
+ * and `ı` are `i`). Every field name is ASCII, so other characters only have to stay themselves.
+ */
+export function goFold(key: string): string {
+  let out = '';
+  for (const c of key) {
+    if (c === '\u017f') out += 'S';
+    else if (c === '\u212a') out += 'K';
+    else if (c === '\u0130' || c === '\u0131') out += 'I';
+    else out += c <= '\u007f' ? c.toUpperCase() : c;
+  }
+  return out;
+}
+
+/** The json names of kustomize's Kustomization fields (api/types/kustomization.go of the pinned release). */
+const KUSTOMIZATION_FIELDS = [
+  'apiVersion',
+  'kind',
+  'metadata',
+  'openapi',
+  'namePrefix',
+  'nameSuffix',
+  'namespace',
+  'commonLabels',
+  'labels',
+  'commonAnnotations',
+  'patchesStrategicMerge',
+  'patchesJson6902',
+  'patches',
+  'images',
+  'imageTags',
+  'replacements',
+  'replicas',
+  'vars',
+  'sortOptions',
+  'resources',
+  'components',
+  'crds',
+  'bases',
+  'configMapGenerator',
+  'secretGenerator',
+  'helmGlobals',
+  'helmCharts',
+  'helmChartInflationGenerator',
+  'generatorOptions',
+  'configurations',
+  'generators',
+  'transformers',
+  'validators',
+  'buildMetadata',
+];
+
 /** Fills refs, helmCharts and pluginFields. One routine for both parses, so their lists match item for item. */
-function extract<N>(root: N, r: Reader<N>, result: ParsedKustomization): void {
+function extract<N>(root: N, rr: Reader<N>, result: ParsedKustomization): void {
+  // kustomize takes `Resources:` (or `reſources:`) for `resources:`: a key that is another spelling of a name read
+  // here (or of any top-level field) is refused, or what it names would escape the walk's checks (issue: a component
+  // outside the root rendered with no finding).
+  const folded = (map: N | undefined, names: readonly string[]): void => {
+    if (result.error) return;
+    const wanted = new Map(names.map((n) => [goFold(n), n]));
+    for (const { key, line } of rr.keys(map)) {
+      const field = wanted.get(goFold(key));
+      if (field !== undefined && field !== key)
+        result.error = {
+          message: `kustomize reads the key ${JSON.stringify(key)} as \`${field}\` (it matches field names without regard to case); write it as \`${field}\` so that what it names is checked`,
+          line,
+        };
+    }
+  };
+  folded(root, KUSTOMIZATION_FIELDS);
+  const r: Reader<N> = {
+    ...rr,
+    get: (map, key) => {
+      folded(map, [key]);
+      return rr.get(map, key);
+    },
+  };
   const scalarList = (node: N | undefined, field: string, kind: RefKind): void => {
     const items = r.items(node);
     if (items) {
@@ -236,6 +315,12 @@ export function parseKustomizationCareful(abs: string, text: string): ParsedKust
   const reader: Reader<unknown> = {
     get: (map, key) =>
       isMap(map) ? map.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key)?.value : undefined,
+    keys: (map) =>
+      isMap(map)
+        ? map.items.flatMap((p) =>
+            isPair(p) && isScalar(p.key) ? [{ key: String(p.key.value), line: lineOf(p.key) }] : [],
+          )
+        : [],
     items: (node) => (isSeq(node) ? node.items : undefined),
     str: (node) => (isScalar(node) && typeof node.value === 'string' ? node.value : undefined),
     isScalar: (node) => isScalar(node),
@@ -394,6 +479,7 @@ function loadScreened(text: string, plainReader: boolean): { value: unknown } | 
 
 const valueReader: Reader<unknown> = {
   get: own,
+  keys: (map) => (isPlainObject(map) ? Object.keys(map).map((key) => ({ key, line: 0 })) : []),
   items: (node) => (Array.isArray(node) ? node : undefined),
   str: (node) => (typeof node === 'string' ? node : undefined),
   isScalar: (node) => node === null || typeof node !== 'object',
@@ -423,7 +509,7 @@ export function parseKustomizationFast(abs: string, text: string): ParsedKustomi
   if (typeof value.kind === 'string') result.kind = value.kind;
   extract<unknown>(value, valueReader, result);
   // Lines needed now.
-  if (result.helmCharts.length > 0 || result.pluginFields.length > 0 || result.inlineConfigs.length > 0)
+  if (result.error || result.helmCharts.length > 0 || result.pluginFields.length > 0 || result.inlineConfigs.length > 0)
     return undefined;
   let careful: ParsedKustomization | undefined;
   result.refs.forEach((ref, i) => {

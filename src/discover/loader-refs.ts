@@ -7,7 +7,7 @@
  */
 import { oversizedDocument } from '../parse/budget.js';
 import { yamlModule } from '../util/yaml-lazy.js';
-import { usesFunctionAnnotation } from './kustomization-parse.js';
+import { goFold, usesFunctionAnnotation } from './kustomization-parse.js';
 
 const LOADER_KEYS = new Set([
   'path',
@@ -22,6 +22,9 @@ const LOADER_KEYS = new Set([
   'repo',
   'chartHome',
 ]);
+
+/** kustomize reads a plugin's config through Go's encoding/json too: `Path:` is `path:` (see goFold). */
+const FOLDED_LOADER_KEYS = new Map([...LOADER_KEYS].map((k) => [goFold(k), k]));
 
 /** A value a config asks the loader to read, with the key that named it. */
 export interface LoaderRef {
@@ -58,9 +61,10 @@ export function scanConfigText(text: string): ConfigScan {
       return;
     }
     for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
-      if (LOADER_KEYS.has(key)) {
+      const loaderKey = FOLDED_LOADER_KEYS.get(goFold(key));
+      if (loaderKey !== undefined) {
         const values = Array.isArray(value) ? value : [value];
-        for (const v of values) if (typeof v === 'string') refs.push({ key, value: v });
+        for (const v of values) if (typeof v === 'string') refs.push({ key: loaderKey, value: v });
       }
       walk(value, depth + 1);
     }

@@ -3,7 +3,7 @@
  * so the root must come from the repository (the config's `root:`, the layout), never from the folder a user
  * happens to type: `check apps` narrows the run to apps/ but keeps apps-layer rules on.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 /** The folders every layer is named after (DESIGN.md "Discovery by convention"). */
@@ -14,6 +14,18 @@ export function gitTopOf(dir: string): string | undefined {
   for (let d = resolve(dir); ; d = dirname(d)) {
     if (existsSync(join(d, '.git'))) return d;
     if (dirname(d) === d) return undefined;
+  }
+}
+
+/** The `.gitmodules` of the Git top holding `root` (absolute), or undefined when there is none. */
+export function gitmodulesOf(root: string): string | undefined {
+  const top = gitTopOf(root);
+  if (!top) return undefined;
+  try {
+    lstatSync(join(top, '.gitmodules'));
+    return join(top, '.gitmodules');
+  } catch {
+    return undefined; // no .gitmodules: git (and Argo CD) fetches no submodule
   }
 }
 

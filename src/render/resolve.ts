@@ -185,6 +185,24 @@ export function resolveHelm(options: Pick<ResolveOptions, 'helm' | 'path' | 'too
   return isExecutable(bundled) ? bundled : which('helm', pathVar);
 }
 
+/**
+ * The config is part of the change under check: a `kustomize.command` naming a committed script (`./render.sh`) or an
+ * interpreter with arguments (`sh render.sh`, `python3 -c…`) would run the pull request's code on the host and let
+ * it print the "render" its own review sees. From the config only `kustomize` or `kubectl kustomize`, looked up on
+ * PATH, is taken; anything else is the user's to name (--kustomize, KFM_KUSTOMIZE). Checked before anything runs.
+ */
+function configCommandProblem(exe: string | undefined, args: string[]): string | undefined {
+  const advice = 'name any other command with --kustomize or KFM_KUSTOMIZE';
+  if (exe === undefined) return 'is empty';
+  if (exe.includes('/'))
+    return `names a path: the config is part of the change under check, so it may only pick \`kustomize\` or \`kubectl kustomize\` from PATH; ${advice}`;
+  const plain = exe === 'kustomize' && args.length === 0;
+  const kubectl = exe === 'kubectl' && args.length === 1 && args[0] === 'kustomize';
+  if (!plain && !kubectl)
+    return `is not \`kustomize\` or \`kubectl kustomize\`: the config is part of the change under check and may not choose another program or its arguments; ${advice}`;
+  return undefined;
+}
+
 async function resolveKustomizeOnly(options: ResolveOptions): Promise<KustomizeCommand> {
   const pathVar = options.path ?? process.env.PATH ?? '';
   const explicit: [KustomizeCommand['source'], string | undefined][] = [
@@ -195,7 +213,16 @@ async function resolveKustomizeOnly(options: ResolveOptions): Promise<KustomizeC
   for (const [source, cmd] of explicit) {
     if (!cmd) continue;
     const [exe, ...rest] = splitCommand(cmd);
+    if (source === 'config') {
+      const refused = configCommandProblem(exe, rest);
+      if (refused)
+        throw new KustomizeNotFoundError(`kustomize.command ${JSON.stringify(cmd)} in kfm-gitops.yaml ${refused}`);
+    }
     const file = isAbsolute(exe) || exe.includes('/') ? (isExecutable(exe) ? exe : undefined) : which(exe, pathVar);
+    if (source === 'config' && file !== undefined && !isAbsolute(file))
+      throw new KustomizeNotFoundError(
+        `kustomize.command ${JSON.stringify(cmd)} in kfm-gitops.yaml resolves through a relative PATH entry to ${file}, which may be a file of the repository under check; name it with --kustomize or KFM_KUSTOMIZE`,
+      );
     if (!file)
       throw new KustomizeNotFoundError(
         `kustomize command ${JSON.stringify(cmd)} (from ${source}) is not an executable`,

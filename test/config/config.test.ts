@@ -23,6 +23,18 @@ describe('config', () => {
     expect(config.exceptions?.[0].line).toBe(9);
   });
 
+  it('refuses an alias bomb as a config error (exit 2 with a reason), not an internal error', async () => {
+    const text = [
+      'a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
+    ].join('\n');
+    const err = await parseConfig(text, 'kfm-gitops.yaml').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toMatch(/^kfm-gitops\.yaml: .*alias/i);
+  });
+
   it('names an unknown key, its line and the closest known key', async () => {
     const err = await parseConfig('kustomize:\n  timeoutSecond: 5\n', 'kfm-gitops.yaml').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);

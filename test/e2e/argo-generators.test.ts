@@ -100,6 +100,55 @@ describe('ApplicationSet git generators over this repository (e2e)', () => {
     expect(findings.filter((f) => f.ruleId === 'KFM-RENDER-024')).toEqual([]);
   });
 
+  // Argo CD lists every folder but hidden ones for `directories`, and every tracked file for `files`: a folder named
+  // node_modules is no exception there, so it may not be one here (it was left out of the listing: nothing checked).
+  it('checks a folder named node_modules a git directories generator deploys', async () => {
+    write('extras/node_modules/rolebinding.yaml', rolebinding);
+    addToController(
+      'applicationset-extras.yaml',
+      appset(
+        'extras',
+        [
+          '    - git:',
+          `        repoURL: ${THIS}`,
+          '        revision: main',
+          '        directories:',
+          "          - path: 'infra/gitops/extras/*'",
+        ],
+        '{{path}}',
+      ),
+    );
+    const { code, findings } = await check(['--no-cache']);
+    expect(code).toBe(1);
+    expect(findings).toContainEqual(
+      expect.objectContaining({ ruleId: 'KFM-RBAC-001', file: 'extras/node_modules/rolebinding.yaml' }),
+    );
+  });
+
+  it('reads a git files generator parameter file under node_modules', async () => {
+    write('extras/node_modules/team-b/rolebinding.yaml', rolebinding);
+    write('extras/node_modules/deploy.json', JSON.stringify({ folder: 'node_modules/team-b' }));
+    addToController(
+      'applicationset-extras.yaml',
+      appset(
+        'extras',
+        [
+          '    - git:',
+          `        repoURL: ${THIS}`,
+          '        revision: main',
+          '        files:',
+          "          - path: 'infra/gitops/extras/*/deploy.json'",
+        ],
+        'infra/gitops/extras/{{folder}}',
+      ),
+    );
+    const { code, findings } = await check(['--no-cache']);
+    expect(code).toBe(1);
+    expect(findings).toContainEqual(
+      expect.objectContaining({ ruleId: 'KFM-RBAC-001', file: 'extras/node_modules/team-b/rolebinding.yaml' }),
+    );
+  });
+
   it('checks the overlay a git files generator names, with goTemplate (LoadBalancer in front of the database)', async () => {
     // The patch makes the dev postgis Service a LoadBalancer; the file generator's parameters point at the overlay.
     write(

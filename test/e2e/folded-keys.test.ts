@@ -1,0 +1,81 @@
+/**
+ * kustomize reads a kustomization through Go's encoding/json, which matches a key to a field without regard to case
+ * (and folds `ſ` to `s`, the Kelvin sign to `k`): `Resources:`, `RESOURCES:` or `reſources:` is `resources:` to
+ * kustomize. The pre-render walk looked only for the exact names, so a base or component outside the checked root
+ * was read (the overlay rendered its objects, no finding) and a remote base reached the network layer. A key that
+ * kustomize would read as another field's name is now refused on its line, before anything renders.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers.js';
+import { gitCopy, type Copy } from './infra-copy.js';
+
+type Found = { ruleId: string; file?: string; line?: number; message: string };
+
+describe('kustomization keys kustomize matches without regard to case (e2e)', () => {
+  let copy: Copy;
+  let outside: string;
+  beforeEach(() => {
+    copy = gitCopy();
+    // A component beside the repository, outside the checked root (infra/gitops).
+    outside = join(copy.top, 'outside');
+    mkdirSync(outside);
+    writeFileSync(
+      join(outside, 'kustomization.yaml'),
+      'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - cm.yaml\n',
+    );
+    writeFileSync(join(outside, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-outside\n');
+  });
+  afterEach(() => copy.cleanup());
+
+  const overlay = 'apps/kfm-ui/overlays/prod/kustomization.yaml';
+  const append = (text: string): number => {
+    const file = join(copy.root, overlay);
+    const before = readFileSync(file, 'utf8');
+    writeFileSync(file, before + text);
+    return before.split('\n').length; // the line the appended text starts on
+  };
+
+  it.each([['Components'], ['COMPONENTS'], ['componentſ'.replace('ſ', '\u017f')]])(
+    'refuses %j naming a component outside the root, on its line',
+    async (key) => {
+      const line = append(`${key}:\n  - ../../../../../../outside\n`);
+      const r = await runCli(['check', '.', '--format', 'json', '--no-cache'], { cwd: copy.root });
+      expect(r.code).toBe(1);
+      const findings = JSON.parse(r.stdout).findings as Found[];
+      expect(findings).toContainEqual(
+        expect.objectContaining({
+          ruleId: 'KFM-RENDER-009',
+          file: overlay,
+          line,
+          message: expect.stringContaining('components'),
+        }),
+      );
+      expect(r.stdout).not.toContain('from-outside');
+    },
+  );
+
+  it('refuses `Resources:` naming a remote base, before any render', async () => {
+    const file = join(copy.root, overlay);
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(
+        'resources:\n',
+        'Resources:\n  - https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v1.0.6\n',
+      ),
+    );
+    const r = await runCli(['check', '.', '--format', 'json', '--no-cache'], { cwd: copy.root });
+    expect(r.code).toBe(1);
+    const findings = JSON.parse(r.stdout).findings as Found[];
+    expect(findings).toContainEqual(expect.objectContaining({ ruleId: 'KFM-RENDER-009', file: overlay }));
+    expect(r.stdout).not.toMatch(/kfm-render refuses to load/);
+  });
+
+  it('leaves data maps alone: a label key that looks like a field name is fine', async () => {
+    append('commonAnnotations:\n  Resources: "x"\n');
+    const r = await runCli(['check', '.', '--format', 'json', '--no-cache'], { cwd: copy.root });
+    expect(JSON.parse(r.stdout).findings).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+});
