@@ -574,6 +574,36 @@ spec:
     expect(policyFindings(findings)).toEqual(['KFM-TM-001 apps/kfm-ui/overlays/prod/httproute.yaml']);
   });
 
+  it('across envs: a dev Route to an ExternalName Service for prod postgis is reported in dev, where prod is not in view', async () => {
+    const dir = infraWith({
+      'apps/kfm-ui/overlays/dev': {
+        'service-dbproxy.yaml': `apiVersion: v1
+kind: Service
+metadata:
+  name: dbproxy
+spec:
+  type: ExternalName
+  externalName: postgis.kfm-prod.svc.cluster.local
+`,
+        'route-dbproxy.yaml': `apiVersion: route.openshift.io/v1
+kind: Route
+metadata:
+  name: dbproxy
+spec:
+  to:
+    kind: Service
+    name: dbproxy
+  tls:
+    termination: passthrough
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    expect(policyFindings(findings)).toEqual(['KFM-TM-001 apps/kfm-ui/overlays/dev/route-dbproxy.yaml']);
+    expect(findings.find((f) => f.ruleId === 'KFM-TM-001')?.overlay).toBe('apps/kfm-ui/overlays/dev');
+  });
+
   it('no lateral movement: a new app namespace without default-deny ingress fails in prod, warns in dev', async () => {
     const app = (env: string) => ({
       [`apps/kfm-tiles/overlays/${env}`]: {

@@ -174,6 +174,7 @@ export function sharedResources(all: RenderedOverlay[], env: string): Resource[]
   // The env's own platform overlays, whether or not the env has app overlays too: an app overlay placed in the
   // platform overlay's env took the other envs' stores out of its view.
   const opening = openingNamespaces(all.filter((r) => r.overlay.env === env && r.overlay.layer !== 'apps'));
+  for (const ns of reachedNamespaces(all.filter((r) => r.overlay.env === env))) opening.add(ns);
   for (const rendered of all) {
     if (rendered.overlay.env === env) continue;
     if (rendered.overlay.layer !== 'apps') out.push(...rendered.resources);
@@ -202,6 +203,24 @@ function openingNamespaces(own: readonly RenderedOverlay[]): Set<string> {
       }
       for (const key of namespaceKeys(r.object)) out.add(key);
       out.add(r.id.namespace ?? 'default');
+    }
+  return out;
+}
+
+/**
+ * The namespaces other than their own that an env's objects name (an ExternalName Service's target, an Istio
+ * VirtualService's destination hosts: partition.ts namespaceKeys): a dev Route to an ExternalName Service for
+ * `postgis.kfm-prod.svc` exposes prod's store, but with only dev's objects in view the chain ended at a name no rule
+ * knew as a store (exit 0). Those namespaces' app objects of the other envs are given as context too. An env whose
+ * objects stay in their own namespaces (the usual case) gets nothing more.
+ */
+function reachedNamespaces(own: readonly RenderedOverlay[]): Set<string> {
+  const out = new Set<string>();
+  for (const rendered of own)
+    for (const r of rendered.resources) {
+      if (!joinedByNamespace(r.id.kind)) continue;
+      const home = r.id.namespace ?? 'default';
+      for (const key of namespaceKeys(r.object)) if (key !== home) out.add(key);
     }
   return out;
 }
