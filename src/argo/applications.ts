@@ -86,9 +86,11 @@ const VIEW_READERS = 2;
 /**
  * Left out of the git generators' listing. Not `node_modules`: Argo CD's directories generator lists every folder but
  * hidden ones and its files generator every tracked file, so a folder of that name a generator selects is deployed
- * (it was left out here: what it deployed was never checked).
+ * (it was left out here: what it deployed was never checked). Not `.kfm-gitops` either: a parameter file committed
+ * there is one Argo CD's files generator reads (a `**` pattern over JSON files); only the run's own cache folder, which its own
+ * .gitignore keeps out of Git, is left out.
  */
-const IGNORE = ['**/.git/**', '**/.kfm-gitops/**'];
+const IGNORE = ['**/.git/**', '**/.kfm-gitops/cache/**'];
 
 /**
  * Files that may hold an Application or ApplicationSet: every text file, whatever its name. kustomize reads a

@@ -149,6 +149,33 @@ describe('ApplicationSet git generators over this repository (e2e)', () => {
     );
   });
 
+  it('reads a git files generator parameter file committed under .kfm-gitops (not its cache folder)', async () => {
+    write('extras/team-c/rolebinding.yaml', rolebinding);
+    write('.kfm-gitops/params/deploy.json', JSON.stringify({ folder: 'team-c' }));
+    addToController(
+      'applicationset-extras.yaml',
+      appset(
+        'extras',
+        [
+          '    - git:',
+          `        repoURL: ${THIS}`,
+          '        revision: main',
+          '        files:',
+          "          - path: 'infra/gitops/.kfm-gitops/*/deploy.json'",
+        ],
+        'infra/gitops/extras/{{folder}}',
+      ),
+    );
+    // A warm run too: the run's own cache files under .kfm-gitops/cache are no parameter files.
+    for (const args of [[], []]) {
+      const { code, findings } = await check(args);
+      expect(code).toBe(1);
+      expect(findings).toContainEqual(
+        expect.objectContaining({ ruleId: 'KFM-RBAC-001', file: 'extras/team-c/rolebinding.yaml' }),
+      );
+    }
+  });
+
   it('checks the overlay a git files generator names, with goTemplate (LoadBalancer in front of the database)', async () => {
     // The patch makes the dev postgis Service a LoadBalancer; the file generator's parameters point at the overlay.
     write(
