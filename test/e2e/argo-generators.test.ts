@@ -125,9 +125,10 @@ describe('ApplicationSet git generators over this repository (e2e)', () => {
     );
   });
 
-  it('reads a git files generator parameter file under node_modules', async () => {
-    write('extras/node_modules/team-b/rolebinding.yaml', rolebinding);
-    write('extras/node_modules/deploy.json', JSON.stringify({ folder: 'node_modules/team-b' }));
+  /** An ApplicationSet whose git files generator reads `params` (matched by `pattern`) and deploys extras/{{folder}}. */
+  function filesGeneratorOver(params: string, folder: string, pattern: string): void {
+    write(`extras/${folder}/rolebinding.yaml`, rolebinding);
+    write(params, JSON.stringify({ folder }));
     addToController(
       'applicationset-extras.yaml',
       appset(
@@ -137,11 +138,15 @@ describe('ApplicationSet git generators over this repository (e2e)', () => {
           `        repoURL: ${THIS}`,
           '        revision: main',
           '        files:',
-          "          - path: 'infra/gitops/extras/*/deploy.json'",
+          `          - path: '${pattern}'`,
         ],
         'infra/gitops/extras/{{folder}}',
       ),
     );
+  }
+
+  it('reads a git files generator parameter file under node_modules', async () => {
+    filesGeneratorOver('extras/node_modules/deploy.json', 'node_modules/team-b', 'infra/gitops/extras/*/deploy.json');
     const { code, findings } = await check(['--no-cache']);
     expect(code).toBe(1);
     expect(findings).toContainEqual(
@@ -150,22 +155,7 @@ describe('ApplicationSet git generators over this repository (e2e)', () => {
   });
 
   it('reads a git files generator parameter file committed under .kfm-gitops (not its cache folder)', async () => {
-    write('extras/team-c/rolebinding.yaml', rolebinding);
-    write('.kfm-gitops/params/deploy.json', JSON.stringify({ folder: 'team-c' }));
-    addToController(
-      'applicationset-extras.yaml',
-      appset(
-        'extras',
-        [
-          '    - git:',
-          `        repoURL: ${THIS}`,
-          '        revision: main',
-          '        files:',
-          "          - path: 'infra/gitops/.kfm-gitops/*/deploy.json'",
-        ],
-        'infra/gitops/extras/{{folder}}',
-      ),
-    );
+    filesGeneratorOver('.kfm-gitops/params/deploy.json', 'team-c', 'infra/gitops/.kfm-gitops/*/deploy.json');
     // A warm run too: the run's own cache files under .kfm-gitops/cache are no parameter files.
     for (const args of [[], []]) {
       const { code, findings } = await check(args);
