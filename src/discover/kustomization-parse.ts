@@ -124,7 +124,7 @@ interface Reader<N> {
  */
 export function goFold(key: string): string {
   // Nearly every key is ASCII: one native call (this runs for every key of every mapping the extraction reads).
-  if (ASCII_ONLY.test(key)) return key.toUpperCase();
+  if (!NOT_ASCII.test(key)) return key.toUpperCase();
   let out = '';
   for (const c of key) {
     if (c === '\u017f') out += 'S';
@@ -135,7 +135,7 @@ export function goFold(key: string): string {
   return out;
 }
 
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
+const NOT_ASCII = /[\u0080-\uffff]/;
 
 /** The json names of kustomize's Kustomization fields (api/types/kustomization.go of the pinned release). */
 const KUSTOMIZATION_FIELDS = [
