@@ -147,6 +147,21 @@ external_name_edges contains [service_key(s), target] if {
 	target := cluster_dns_service(s.spec.externalName, k8s.namespace(s))
 }
 
+# A Service's hand-written endpoints (an EndpointSlice labelled with its name) with an FQDN address lead where that
+# name resolves, as an ExternalName does: a selector-less Service behind a Route with an FQDN endpoint for
+# postgis.kfm-prod.svc reached the store unseen.
+external_name_edges contains [concat("/", [k8s.namespace(e), service]), target] if {
+	some e in k8s.all
+	e.kind == "EndpointSlice"
+	e.addressType == "FQDN"
+	service := e.metadata.labels["kubernetes.io/service-name"]
+	is_string(service)
+	some ep in e.endpoints
+	some address in ep.addresses
+	is_string(address)
+	target := cluster_dns_service(address, k8s.namespace(e))
+}
+
 # "namespace/service" named by a cluster DNS name: <svc>.<ns>.svc[.<cluster domain>], <pod>.<svc>.<ns>.svc...,
 # <svc>.<ns>, or a bare <svc> (same namespace, through the search path).
 cluster_dns_service(name, _) := concat("/", [labels[i - 1], labels[i - 2]]) if {

@@ -117,6 +117,29 @@ test_ingress_through_external_name_chain if {
 	count(route_to_store.violations) == 0 with input as {"resources": external}
 }
 
+# Ingress -> selector-less Service -> its hand-written FQDN EndpointSlice -> the store's cluster DNS name.
+fqdn_slice(service, address, type) := {
+	"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+	"metadata": {"name": concat("-", [service, "1"]), "namespace": "kfm-dev", "labels": {"kubernetes.io/service-name": service}},
+	"addressType": type, "endpoints": [{"addresses": [address]}], "ports": [{"port": 5432}],
+}
+
+test_ingress_through_fqdn_endpoint_slice if {
+	ing := {
+		"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+		"metadata": {"name": "web", "namespace": "kfm-dev"},
+		"spec": {"defaultBackend": {"service": {"name": "manual", "port": {"number": 5432}}}},
+	}
+	manual := {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "manual", "namespace": "kfm-dev"}, "spec": {"ports": [{"port": 5432}]}}
+	rs := [postgres, db_service, manual, fqdn_slice("manual", "db.kfm-dev.svc.cluster.local", "FQDN"), ing]
+	vs := route_to_store.violations with input as {"resources": rs}
+	{[v.resource, v.path] | some v in vs} == {[4, ["spec", "defaultBackend", "service", "name"]]}
+	elsewhere := [postgres, db_service, manual, fqdn_slice("manual", "db.example.com", "FQDN"), ing]
+	count(route_to_store.violations) == 0 with input as {"resources": elsewhere}
+	ips := [postgres, db_service, manual, fqdn_slice("manual", "10.0.0.1", "IPv4"), ing]
+	count(route_to_store.violations) == 0 with input as {"resources": ips}
+}
+
 test_httproute_request_mirror_to_store if {
 	hr := {
 		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",

@@ -604,6 +604,51 @@ spec:
     expect(findings.find((f) => f.ruleId === 'KFM-TM-001')?.overlay).toBe('apps/kfm-ui/overlays/dev');
   });
 
+  it('a Route to a Service without a selector whose hand-written FQDN EndpointSlice names prod postgis, in every env', async () => {
+    const dir = infraWith({
+      'apps/kfm-ui/base': {
+        'service-manual.yaml': `apiVersion: v1
+kind: Service
+metadata:
+  name: dbmanual
+spec:
+  ports:
+    - port: 5432
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: dbmanual-1
+  labels:
+    kubernetes.io/service-name: dbmanual
+addressType: FQDN
+endpoints:
+  - addresses:
+      - postgis.kfm-prod.svc.cluster.local
+ports:
+  - port: 5432
+`,
+        'route-manual.yaml': `apiVersion: route.openshift.io/v1
+kind: Route
+metadata:
+  name: dbmanual
+spec:
+  to:
+    kind: Service
+    name: dbmanual
+  tls:
+    termination: passthrough
+`,
+      },
+    });
+    const { code, findings } = await check(dir);
+    expect(code).toBe(1);
+    expect(policyFindings(findings)).toEqual(['KFM-TM-001 apps/kfm-ui/base/route-manual.yaml']);
+    expect(new Set(findings.filter((f) => f.ruleId === 'KFM-TM-001').map((f) => f.overlay))).toEqual(
+      new Set(['apps/kfm-ui/overlays/dev', 'apps/kfm-ui/overlays/stage', 'apps/kfm-ui/overlays/prod']),
+    );
+  });
+
   it('no lateral movement: a new app namespace without default-deny ingress fails in prod, warns in dev', async () => {
     const app = (env: string) => ({
       [`apps/kfm-tiles/overlays/${env}`]: {

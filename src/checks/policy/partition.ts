@@ -29,7 +29,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '5265a3a99e9dc37beff043a5adf113c00f5c7abb31a85e89419a7c0c79348add';
+export const AUDITED_POLICY_SOURCES = '8050bf74f480a1560acaa2bbf452bc72cc0f7a600e5e02872b6b9d3d95862aef';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -81,6 +81,8 @@ const NAMESPACE_JOINED: ReadonlySet<string> = new Set([
   'TCPRoute',
   'UDPRoute',
   'VirtualService',
+  // Hand-written endpoints of a Service: an FQDN address names the Service it leads to (stores.rego).
+  'EndpointSlice',
 ]);
 
 /**
@@ -193,6 +195,11 @@ export function namespaceKeys(object: Obj): readonly string[] {
   if (kind === 'Service' && spec && typeof spec.externalName === 'string') addDnsLabels(spec.externalName, keys);
   // A VirtualService's destinations (`<svc>.<ns>.svc.cluster.local`, `<svc>.<ns>`) name the Service's namespace.
   if (kind === 'VirtualService' && spec) collectFields(spec, 'host', (v) => addDnsLabels(v, keys), 0);
+  // An FQDN EndpointSlice's addresses (`<svc>.<ns>.svc…`) name the namespace of the Service its own Service leads to.
+  if (kind === 'EndpointSlice' && object.addressType === 'FQDN' && Array.isArray(object.endpoints))
+    for (const e of object.endpoints)
+      if (e && typeof e === 'object' && Array.isArray((e as Obj).addresses))
+        for (const a of (e as Obj).addresses as unknown[]) if (typeof a === 'string') addDnsLabels(a, keys);
   return [...keys];
 }
 
