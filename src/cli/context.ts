@@ -50,7 +50,11 @@ export async function loadContext(
   let scope: string | undefined;
   if (rootArg && opts.scopeFromArg && existsSync(rootArg)) {
     // The layer counts from the desired-state root, never from the argument: `check apps` narrows only.
-    ({ root, scope } = desiredStateFor(rootArg, { cwd: io.cwd, configRoot }));
+    try {
+      ({ root, scope } = desiredStateFor(rootArg, { cwd: io.cwd, configRoot }));
+    } catch (err) {
+      throw new CliError(`cannot find the desired-state root: ${(err as Error).message}`);
+    }
   }
   if (!existsSync(root))
     throw new CliError(

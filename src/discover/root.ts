@@ -45,11 +45,18 @@ function isInside(parent: string, child: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && !/^[A-Za-z]:/.test(rel));
 }
 
+/**
+ * Whether `p` is a folder (links followed). Nothing there, a dangling link or a link loop is a definite no; any other
+ * failure (no permission, an I/O error) is thrown: the layout, and so which layer rules apply, must not be guessed
+ * past a folder that could not be looked at.
+ */
 function isDir(p: string): boolean {
   try {
     return statSync(p).isDirectory();
-  } catch {
-    return false;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return false;
+    throw new Error(`cannot tell whether ${p} is a folder (${code ?? String(err)})`, { cause: err });
   }
 }
 

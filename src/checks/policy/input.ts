@@ -164,7 +164,7 @@ export function sharedContext(all: RenderedOverlay[], env: string): Record<strin
  *
  * An env with platform overlays also gets the other envs' app objects of the kinds the rules join by
  * namespace (partition.ts joinedByNamespace: workloads, Services, Secrets, NetworkPolicies, routes…) in the
- * namespaces where its platform objects could open something (openingNamespaces). A platform overlay's NetworkPolicy,
+ * namespaces where its objects could open or reach something (namespacesInView). A platform overlay's NetworkPolicy,
  * Route or Service in an app namespace opens that namespace's stores as surely as the app's own: judged against
  * platform context alone, an allow-all NetworkPolicy that core/baseline put in kfm-prod passed (no store in view).
  * They are context, never judged; the partition keeps those sharing a namespace with a part.
@@ -173,56 +173,48 @@ export function sharedResources(all: RenderedOverlay[], env: string): Resource[]
   const out: Resource[] = [];
   // The env's own platform overlays, whether or not the env has app overlays too: an app overlay placed in the
   // platform overlay's env took the other envs' stores out of its view.
-  const opening = openingNamespaces(all.filter((r) => r.overlay.env === env && r.overlay.layer !== 'apps'));
-  for (const ns of reachedNamespaces(all.filter((r) => r.overlay.env === env))) opening.add(ns);
+  const inView = namespacesInView(all.filter((r) => r.overlay.env === env));
   for (const rendered of all) {
     if (rendered.overlay.env === env) continue;
     if (rendered.overlay.layer !== 'apps') out.push(...rendered.resources);
-    else if (opening.size > 0)
+    else if (inView.size > 0)
       for (const r of rendered.resources)
-        if (joinedByNamespace(r.id.kind) && opening.has(r.id.namespace ?? 'default')) out.push(r);
+        if (joinedByNamespace(r.id.kind) && inView.has(r.id.namespace ?? 'default')) out.push(r);
   }
   return out;
 }
 
 /**
- * The namespaces where a platform env's objects could open an app's stores to someone: those of its objects of a
- * kind the rules join by namespace, but a NetworkPolicy that admits nothing (a default-deny: no ingress rule). Most
- * platform overlays put only Namespaces, quotas and default-deny policies in app namespaces; giving those the app
- * objects as context cost the medium bench repo ~60 MB of peak memory and 0.4 s of CPU for nothing a rule reads.
+ * The namespaces whose other-env app objects an env's evaluation needs in view, from its objects of a kind the rules
+ * join by namespace:
+ * - a platform object's namespace and every namespace it names, where it could open an app's stores to someone; but
+ *   not a NetworkPolicy that admits nothing (a default-deny: no ingress rule). Most platform overlays put only
+ *   Namespaces, quotas and default-deny policies in app namespaces; giving those the app objects as context cost the
+ *   medium bench repo ~60 MB of peak memory and 0.4 s of CPU for nothing a rule reads;
+ * - for any object, apps included, the namespaces it names besides its own (an ExternalName Service's target, an
+ *   FQDN EndpointSlice's addresses, an Istio VirtualService's destination hosts: partition.ts namespaceKeys): a dev
+ *   Route to an ExternalName Service for `postgis.kfm-prod.svc` exposes prod's store, but with only dev's objects in
+ *   view the chain ended at a name no rule knew as a store (exit 0). An env whose app objects stay in their own
+ *   namespaces (the usual case) gets nothing more for them.
  */
-function openingNamespaces(own: readonly RenderedOverlay[]): Set<string> {
-  const out = new Set<string>();
-  for (const rendered of own)
-    for (const r of rendered.resources) {
-      if (!joinedByNamespace(r.id.kind)) continue;
-      if (r.id.kind === 'NetworkPolicy') {
-        const spec = r.object.spec as Record<string, unknown> | undefined;
-        const ingress = spec?.ingress;
-        if (!Array.isArray(ingress) || ingress.length === 0) continue;
-      }
-      for (const key of namespaceKeys(r.object)) out.add(key);
-      out.add(r.id.namespace ?? 'default');
-    }
-  return out;
-}
-
-/**
- * The namespaces other than their own that an env's objects name (an ExternalName Service's target, an Istio
- * VirtualService's destination hosts: partition.ts namespaceKeys): a dev Route to an ExternalName Service for
- * `postgis.kfm-prod.svc` exposes prod's store, but with only dev's objects in view the chain ended at a name no rule
- * knew as a store (exit 0). Those namespaces' app objects of the other envs are given as context too. An env whose
- * objects stay in their own namespaces (the usual case) gets nothing more.
- */
-function reachedNamespaces(own: readonly RenderedOverlay[]): Set<string> {
+function namespacesInView(own: readonly RenderedOverlay[]): Set<string> {
   const out = new Set<string>();
   for (const rendered of own)
     for (const r of rendered.resources) {
       if (!joinedByNamespace(r.id.kind)) continue;
       const home = r.id.namespace ?? 'default';
-      for (const key of namespaceKeys(r.object)) if (key !== home) out.add(key);
+      const opens = rendered.overlay.layer !== 'apps' && !admitsNothing(r);
+      if (opens) out.add(home);
+      for (const key of namespaceKeys(r.object)) if (opens || key !== home) out.add(key);
     }
   return out;
+}
+
+/** A NetworkPolicy without an ingress rule (a default-deny). */
+function admitsNothing(r: Resource): boolean {
+  if (r.id.kind !== 'NetworkPolicy') return false;
+  const ingress = (r.object.spec as Record<string, unknown> | undefined)?.ingress;
+  return !Array.isArray(ingress) || ingress.length === 0;
 }
 
 /**
