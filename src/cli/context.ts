@@ -80,9 +80,11 @@ export async function loadContext(
   return { config: loaded.config, configFile: loaded.file, root, ...(scope ? { scope } : {}) };
 }
 
-export async function kustomizeFor(io: CliIO, config: Config, flag?: string): Promise<KustomizeCommand> {
+/** `root`: the desired-state root under check; its repository's files are never run (ResolveOptions.repository). */
+export async function kustomizeFor(io: CliIO, config: Config, flag?: string, root?: string): Promise<KustomizeCommand> {
   try {
     return await resolveKustomize({
+      ...(root ? { repository: repositoryTop(root) } : {}),
       flag,
       env: io.env.KFM_KUSTOMIZE || undefined,
       config: config.kustomize?.command,

@@ -26,7 +26,8 @@ export function repositoryTop(dir: string): string {
   }
 }
 
-function inside(top: string, p: string): boolean {
+/** Whether `p` (links resolved) lies in `top` (links resolved). */
+export function inside(top: string, p: string): boolean {
   const rel = relative(realOrNearest(top), realOrNearest(p));
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }

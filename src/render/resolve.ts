@@ -5,6 +5,7 @@
  */
 import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { inside } from '../config/containment.js';
 import { packageRoot } from '../util/paths.js';
 import { fileStamp } from '../util/stamp.js';
 import { userKeyFile } from '../util/user-key.js';
@@ -38,6 +39,11 @@ export interface ResolveOptions {
   worker?: boolean;
   /** KFM_HELM: the helm binary for helmCharts (path, or a name looked up on PATH). */
   helm?: string;
+  /**
+   * The repository under check (the config's Git top): a kustomize found on PATH inside it is the pull request's
+   * file, never run unless the user names it (--kustomize, KFM_KUSTOMIZE).
+   */
+  repository?: string;
 }
 
 /**
@@ -203,6 +209,10 @@ function configCommandProblem(exe: string | undefined, args: string[]): string |
   return undefined;
 }
 
+function ofRepository(file: string, repository: string | undefined): boolean {
+  return repository !== undefined && inside(repository, file);
+}
+
 async function resolveKustomizeOnly(options: ResolveOptions): Promise<KustomizeCommand> {
   const pathVar = options.path ?? process.env.PATH ?? '';
   const explicit: [KustomizeCommand['source'], string | undefined][] = [
@@ -222,6 +232,10 @@ async function resolveKustomizeOnly(options: ResolveOptions): Promise<KustomizeC
     if (source === 'config' && file !== undefined && !isAbsolute(file))
       throw new KustomizeNotFoundError(
         `kustomize.command ${JSON.stringify(cmd)} in kfm-gitops.yaml resolves through a relative PATH entry to ${file}, which may be a file of the repository under check; name it with --kustomize or KFM_KUSTOMIZE`,
+      );
+    if (source === 'config' && file !== undefined && ofRepository(file, options.repository))
+      throw new KustomizeNotFoundError(
+        `kustomize.command ${JSON.stringify(cmd)} in kfm-gitops.yaml resolves on PATH to ${file}, a file of the repository under check; name it with --kustomize or KFM_KUSTOMIZE`,
       );
     if (!file)
       throw new KustomizeNotFoundError(
@@ -249,7 +263,8 @@ async function resolveKustomizeOnly(options: ResolveOptions): Promise<KustomizeC
     ['kubectl', which('kubectl', pathVar), ['kustomize']],
   ];
   for (const [source, file, prefixArgs] of candidates) {
-    if (!file) continue;
+    // A PATH entry inside the repository under check (node_modules/.bin under npx) is not where its kustomize comes from.
+    if (!file || (source !== 'bundled' && ofRepository(file, options.repository))) continue;
     const version = await versionOf(file, prefixArgs);
     if (version) return { file, prefixArgs, source, display: prefixArgs.length ? `kubectl kustomize` : file, version };
   }

@@ -51,6 +51,25 @@ describe('kustomize.command from the repository config', () => {
     expect(got.file).toBe(join(dir, 'bin', command.split(' ')[0]!));
   });
 
+  it('refuses a kustomize the config picks from a PATH entry inside the repository, and never picks one itself', async () => {
+    const path = join(dir, 'bin');
+    await expect(resolveKustomize({ config: 'kustomize', path, repository: dir })).rejects.toThrow(
+      /a file of the repository under check/,
+    );
+    const empty = join(dir, 'no-tools');
+    mkdirSync(empty, { recursive: true });
+    await expect(resolveKustomize({ path, repository: dir, toolsDir: empty, worker: false })).rejects.toThrow(
+      /kustomize not found/,
+    );
+    const outside = await resolveKustomize({
+      path,
+      repository: join(dir, 'elsewhere'),
+      toolsDir: empty,
+      worker: false,
+    });
+    expect(outside.source).toBe('path');
+  });
+
   it('still runs any command the user names (--kustomize, KFM_KUSTOMIZE)', async () => {
     const got = await resolveKustomize({ flag: join(dir, 'bin', 'kustomize'), config: './render.sh' });
     expect(got.source).toBe('flag');
@@ -76,6 +95,22 @@ describe('check with a kfm-gitops.yaml naming a committed renderer', () => {
     const r = await runCli(['check', '.', '--format', 'json', '--no-cache'], { cwd: copy.root });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/kustomize\.command/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('stops the run (exit 2) when `kustomize` on PATH is a file of the repository (node_modules/.bin under npx)', async () => {
+    const marker = join(copy.top, 'ran-bin');
+    const bin = join(copy.top, 'node_modules', '.bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'kustomize'), `#!/bin/sh\ntouch ${marker}\n[ "$1" = version ] && echo v5.7.1\nexit 0\n`);
+    chmodSync(join(bin, 'kustomize'), 0o755);
+    writeFileSync(join(copy.root, 'kfm-gitops.yaml'), 'kustomize:\n  command: kustomize\n');
+    const r = await runCli(['check', '.', '--format', 'json', '--no-cache'], {
+      cwd: copy.root,
+      env: { PATH: `${bin}:${process.env.PATH ?? ''}` },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/a file of the repository under check/);
     expect(existsSync(marker)).toBe(false);
   });
 });

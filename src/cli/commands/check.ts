@@ -108,7 +108,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
         if (!known.includes(s))
           throw new CliError(`--skip-check takes one of ${known.join(', ')}, not ${JSON.stringify(s)}`);
       // Two independent waits on child processes (`kfm-render version`, git): side by side.
-      const kustomizeResolving = kustomizeFor(io, ctx.config, flags.kustomize);
+      const kustomizeResolving = kustomizeFor(io, ctx.config, flags.kustomize, ctx.root);
       kustomizeResolving.catch(() => undefined); // awaited below
       // --cache-dir moves every cache of the run (render, custom policies), so CI can keep one folder between jobs.
       if (flags.cacheDir) allowWritesUnder([resolve(io.cwd, flags.cacheDir)]);

@@ -77,7 +77,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       const timeoutS = parsePositiveNumber('--timeout', flags.timeout) ?? config.kustomize?.timeoutSeconds ?? 60;
       const concurrency =
         parsePositiveInt('--concurrency', flags.concurrency) ?? config.concurrency ?? Math.max(1, cpus().length);
-      const kustomize = await kustomizeFor(io, config, flags.kustomize);
+      const kustomize = await kustomizeFor(io, config, flags.kustomize, ctx.root);
       const plain = createRenderer(kustomize, concurrency);
       const renderer: Renderer =
         flags.cache !== false && config.cache?.enabled !== false

@@ -44,7 +44,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       const ctx = await loadContext(io, { config: flags.config, root: flags.root });
       const params = readPolicyConfig(ctx.config.policy as Record<string, unknown> | undefined).params;
       const { overlays } = await discoverOverlays(ctx.root, ctx.config);
-      const renderer = createRenderer(await kustomizeFor(io, ctx.config, flags.kustomize));
+      const renderer = createRenderer(await kustomizeFor(io, ctx.config, flags.kustomize, ctx.root));
       const rendered: RenderedOverlay[] = [];
       try {
         const timeoutMs = (ctx.config.kustomize?.timeoutSeconds ?? 60) * 1000;

@@ -131,7 +131,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
       const timeoutS = parsePositiveNumber('--timeout', flags.timeout) ?? ctx.config.kustomize?.timeoutSeconds ?? 60;
       const failOn = parseFailOn(flags.failOn, ctx.config);
       const kubernetesVersion = kubernetesVersionFor(undefined, ctx.config);
-      const renderer = createRenderer(await kustomizeFor(io, ctx.config, flags.kustomize));
+      const renderer = createRenderer(await kustomizeFor(io, ctx.config, flags.kustomize, ctx.root));
       const abort = new AbortController();
       const onSignal = (): void => abort.abort();
       process.once('SIGINT', onSignal);

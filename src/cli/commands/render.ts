@@ -37,7 +37,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           layer: rel.split('/')[0],
           kustomizationFile: (findKustomizationFile(abs) ?? '').slice(abs.length + 1),
         };
-        const renderer = createRenderer(await kustomizeFor(io, ctx.config, flags.kustomize));
+        const renderer = createRenderer(await kustomizeFor(io, ctx.config, flags.kustomize, ctx.root));
         const problems: FindingInput[] = [];
         try {
           const timeoutS =
