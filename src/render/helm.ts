@@ -14,6 +14,7 @@ import { isRemoteRef } from '../discover/kustomization-parse.js';
 import { toRepoPath } from '../util/paths.js';
 import { execCapture } from './exec.js';
 import { resolveHelm } from './resolve.js';
+import { repositoryTop } from '../config/containment.js';
 import { shippedApiVersions } from '../checks/schema/openshift.js';
 
 export type HelmSourceOutcome =
@@ -142,7 +143,7 @@ export async function renderHelmSource(
   if ('reason' in plan) return { ok: false, reason: plan.reason, message: plan.message };
   let helm: string | undefined;
   try {
-    helm = options.helm ?? resolveHelm({ helm: process.env.KFM_HELM || undefined });
+    helm = options.helm ?? resolveHelm({ helm: process.env.KFM_HELM || undefined, repository: repositoryTop(root) });
   } catch (err) {
     return { ok: false, reason: 'no-helm', message: (err as Error).message };
   }

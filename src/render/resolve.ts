@@ -172,7 +172,9 @@ export async function resolveKustomize(options: ResolveOptions): Promise<Kustomi
  * `helm` on PATH. Undefined when there is none: only an overlay with helmCharts needs it, and that overlay then
  * stops the run as a configuration error (pipeline), never a skip. A KFM_HELM that is not executable is an error now.
  */
-export function resolveHelm(options: Pick<ResolveOptions, 'helm' | 'path' | 'toolsDir'>): string | undefined {
+export function resolveHelm(
+  options: Pick<ResolveOptions, 'helm' | 'path' | 'toolsDir' | 'repository'>,
+): string | undefined {
   const pathVar = options.path ?? process.env.PATH ?? '';
   if (options.helm) {
     // Absolute: kustomize runs it from the overlay's folder, not from here.
@@ -188,7 +190,10 @@ export function resolveHelm(options: Pick<ResolveOptions, 'helm' | 'path' | 'too
     return file;
   }
   const bundled = join(options.toolsDir ?? join(packageRoot(), '.tools', 'bin'), 'helm');
-  return isExecutable(bundled) ? bundled : which('helm', pathVar);
+  if (isExecutable(bundled)) return bundled;
+  // As for kustomize: a helm PATH finds inside the repository under check is the pull request's file.
+  const onPath = which('helm', pathVar);
+  return onPath !== undefined && ofRepository(onPath, options.repository) ? undefined : onPath;
 }
 
 /**

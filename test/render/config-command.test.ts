@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveKustomize } from '../../src/render/resolve.js';
+import { resolveHelm, resolveKustomize } from '../../src/render/resolve.js';
 import { runCli } from '../helpers.js';
 import { gitCopy, type Copy } from '../e2e/infra-copy.js';
 
@@ -68,6 +68,11 @@ describe('kustomize.command from the repository config', () => {
       worker: false,
     });
     expect(outside.source).toBe('path');
+    // helm likewise: one PATH finds in the repository is not taken.
+    writeFileSync(join(dir, 'bin', 'helm'), '#!/bin/sh\necho v3\n');
+    chmodSync(join(dir, 'bin', 'helm'), 0o755);
+    expect(resolveHelm({ path, toolsDir: empty, repository: dir })).toBeUndefined();
+    expect(resolveHelm({ path, toolsDir: empty, repository: join(dir, 'elsewhere') })).toBe(join(dir, 'bin', 'helm'));
   });
 
   it('still runs any command the user names (--kustomize, KFM_KUSTOMIZE)', async () => {
