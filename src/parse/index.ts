@@ -16,6 +16,7 @@ import {
   RENDER_NOT_K8S,
 } from '../rules/render.js';
 import { extractOrigin, extractTransformations, stripBuildAnnotations } from './origin.js';
+import { goOnlyLineBreak, mergeOverride } from './go-reader.js';
 
 export interface ParseLimits {
   /** Largest single YAML document, in bytes (UTF-16 code units of the text). */
@@ -82,6 +83,16 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
 
   if (text.includes('\u0000')) {
     problem(RENDER_INVALID_YAML, 'input contains NUL bytes: not a YAML text stream');
+    return { resources, findings };
+  }
+  // A file read as it is, Argo CD and kubectl read with go-yaml (parse/go-reader.ts); a rendered stream was printed by it.
+  const goBreak = options.generated ? undefined : goOnlyLineBreak(text);
+  if (goBreak) {
+    problem(
+      RENDER_INVALID_YAML,
+      `${goBreak.what} is a line break for Go's YAML reader (kubectl, Argo CD) and none for this one: the text after it is read differently; use LF line ends`,
+      goBreak.line,
+    );
     return { resources, findings };
   }
   const seen = new Map<string, number>();
@@ -241,6 +252,15 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
       value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
     } catch (err) {
       problem(RENDER_LIMIT, `document ${docIndex + 1}: ${firstLine(err)}`, docLine);
+      return;
+    }
+    const override = text.includes('<<') ? mergeOverride(doc, lineCounter) : undefined;
+    if (override) {
+      problem(
+        RENDER_DUPLICATE_KEY,
+        `document ${docIndex + 1}: the merge key sets ${JSON.stringify(override.key)}, already set before it in the same mapping: YAML keeps the earlier value, Go's YAML reader (kubectl, Argo CD) the merged one; put \`<<\` first`,
+        override.line,
+      );
       return;
     }
     accept(value, docIndex, docLine, (path) => locateInDocument(doc, lineCounter, path, options.file));

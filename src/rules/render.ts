@@ -84,14 +84,14 @@ export const RENDER_RULES = [
   r(
     RENDER_INVALID_YAML,
     'Invalid YAML',
-    'A rendered stream or input file is not valid YAML (syntax error, unsupported tag, NUL bytes).',
+    "A rendered stream or input file is not valid YAML (syntax error, unsupported tag, NUL bytes), or an input file holds a line break that only Go's YAML reader (kubectl, Argo CD) breaks lines at (a lone CR, U+0085, U+2028, U+2029): the text after it would be read differently by the cluster.",
     'Fix the YAML at the named line.',
   ),
   r(
     RENDER_DUPLICATE_KEY,
     'Duplicate key',
-    'A YAML mapping holds the same key twice; parsers disagree on which value wins.',
-    'Remove one of the duplicate keys.',
+    "A YAML mapping holds the same key twice, or a merge key (`<<`) sets a key already set before it in the mapping; parsers disagree on which value wins (Go's YAML reader, as kubectl and Argo CD use it, takes the later one).",
+    'Remove one of the duplicate keys; put a merge key before the keys that override it.',
   ),
   r(
     RENDER_LIMIT,

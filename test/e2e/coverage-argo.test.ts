@@ -72,6 +72,41 @@ describe('Argo CD sources (e2e)', () => {
     }
   }, 120_000);
 
+  it('refuses plain-folder manifests that Go reads as a cluster-admin binding and the YAML parser as a binding to view', async () => {
+    // Argo CD decodes a directory source with go-yaml v2: a lone CR ends the comment, and a merge key overwrites a
+    // key set before it. Both files were read as bindings to `view` and the run exited 0.
+    const toView = (roleRef: string): string =>
+      CLUSTER_ADMIN_ROLEBINDING.replace('  name: cluster-admin\n', '').replace('roleRef:\n', `roleRef:\n${roleRef}`);
+    mkdirSync(join(root, 'extras', 'go'), { recursive: true });
+    writeFileSync(join(root, 'extras', 'go', 'cr.yaml'), toView('  name: view # reviewed\r  name: cluster-admin\n'));
+    const merged = [
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: RoleBinding',
+      'metadata:',
+      '  name: admins',
+      '  namespace: kfm-dev',
+      'subjects:',
+      '  - &u {kind: User, apiGroup: rbac.authorization.k8s.io, name: cluster-admin}',
+      'roleRef:',
+      '  name: view',
+      '  <<: *u',
+      '  kind: ClusterRole',
+      '',
+    ];
+    writeFileSync(join(root, 'extras', 'go', 'merge.yaml'), merged.join('\n'));
+    try {
+      const findings = await checkWithApplications(root, { go: 'infra/gitops/extras/go' });
+      expect(findings).toContainEqual(
+        expect.objectContaining({ ruleId: 'KFM-RENDER-010', file: 'extras/go/cr.yaml', line: 7 }),
+      );
+      expect(findings).toContainEqual(
+        expect.objectContaining({ ruleId: 'KFM-RENDER-011', file: 'extras/go/merge.yaml', line: 10 }),
+      );
+    } finally {
+      rmSync(join(root, 'extras'), { recursive: true });
+    }
+  }, 120_000);
+
   it('validates a plain folder an Application deploys, and names a Helm chart folder that renders nothing', async () => {
     mkdirSync(join(root, 'extras', 'plain'), { recursive: true });
     writeFileSync(join(root, 'extras', 'plain', 'rolebinding.yaml'), CLUSTER_ADMIN_ROLEBINDING);
