@@ -120,7 +120,9 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
         problem(RENDER_NOT_K8S, `document ${docIndex + 1}: a List inside a List is not a Kubernetes object`, docLine);
         return;
       }
-      const itemKind = object.kind === 'List' ? undefined : String(object.kind).slice(0, -'List'.length);
+      // Only a typed list (`ConfigMapList`) lends its items a kind; a `Bag`'s items must name their own.
+      const kind = String(object.kind);
+      const itemKind = kind !== 'List' && kind.endsWith('List') ? kind.slice(0, -'List'.length) : undefined;
       items.forEach((item, i) => {
         const itemLocate: Locator = (path) => locate(['items', i, ...path]);
         const line = itemLocate([])?.line ?? docLine;
@@ -309,16 +311,16 @@ function withSuffix(prefix: string | undefined): string | undefined {
 
 /**
  * The items of a list document, or undefined when the document is an object of its own. `kind: List` is always a
- * list (no items = empty); a kind ending in `List` is one only when it has an `items` sequence and no name, so a
- * custom resource that happens to be called `IPAllowList` stays an object.
+ * list (no items = empty). Any other object is one when it has an `items` sequence, whatever its kind and name: Argo
+ * CD expands every object for which unstructured's IsList() holds (a top-level `items` array) and applies its items,
+ * never the object, and kubectl decodes one as an UnstructuredList. A `Bag` of a permissive CRD holding a RoleBinding
+ * to cluster-admin was checked as a Bag; a custom resource called `IPAllowList` without `items` stays an object.
  */
 function listItems(object: Record<string, unknown>): unknown[] | undefined {
-  const { kind, items, metadata } = object;
+  const { kind, items } = object;
   if (typeof kind !== 'string' || typeof object.apiVersion !== 'string') return undefined;
   if (kind === 'List') return items === undefined || items === null ? [] : Array.isArray(items) ? items : undefined;
-  if (!kind.endsWith('List') || !Array.isArray(items)) return undefined;
-  const named = metadata && typeof metadata === 'object' && 'name' in metadata;
-  return named ? undefined : items;
+  return Array.isArray(items) ? items : undefined;
 }
 
 /** Items of a typed list (`ConfigMapList`) may omit apiVersion and kind: the API fills them from the list. */

@@ -68,6 +68,40 @@ describe('List expansion', () => {
     expect(r.items).toEqual([['IPAllowList', 'office', 1]]);
   });
 
+  it('any object with an `items` sequence is a list, whatever its kind or name, as Argo CD and kubectl apply it', () => {
+    // Argo CD expands every generated object for which unstructured IsList() holds (a top-level `items` array), kubectl
+    // decodes one as an UnstructuredList: the items are applied, the object is not. A `Bag` of a permissive CRD
+    // holding a RoleBinding to cluster-admin passed (no policy reads inside a Bag), rendered or raw.
+    const bag = [
+      'apiVersion: tools.kfm.dev/v1',
+      'kind: Bag',
+      'metadata: {name: extras, namespace: kfm-dev}',
+      'items:',
+      '  - apiVersion: rbac.authorization.k8s.io/v1',
+      '    kind: RoleBinding',
+      '    metadata: {name: everyone-admin, namespace: kfm-dev}',
+      '    roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}',
+      '',
+    ].join('\n');
+    for (const generated of [false, true]) {
+      const r = parseResources(bag, { ...opts, generated });
+      expect(r.findings).toEqual([]);
+      expect(r.resources.map((x) => [x.id.kind, x.id.name, x.rendered.line])).toEqual([
+        ['RoleBinding', 'everyone-admin', 5],
+      ]);
+    }
+    // Named and ending in List: still the items Argo CD applies (with the kind lent as before). None is lent to the
+    // items of a kind that is no *List: such an item is no object.
+    const named = ids(
+      'apiVersion: net.example.com/v1\nkind: IPAllowList\nmetadata: {name: office}\nitems:\n- {metadata: {name: a}}\n',
+    );
+    expect(named.items).toEqual([['IPAllow', 'a', 5]]);
+    const other = ids(
+      'apiVersion: tools.kfm.dev/v1\nkind: Bag\nmetadata: {name: b}\nitems:\n- {metadata: {name: a}}\n',
+    );
+    expect(other.rules).toEqual([['KFM-RENDER-013', 5]]);
+  });
+
   it('broken lists fail closed: items that are not a sequence, empty items, non-objects, nested Lists', () => {
     expect(ids('apiVersion: v1\nkind: List\nitems: nope\n').rules).toEqual([['KFM-RENDER-013', 1]]);
     expect(ids('apiVersion: v1\nkind: List\nitems:\n-\n- 3\n').rules).toEqual([
