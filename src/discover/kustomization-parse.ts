@@ -15,6 +15,7 @@
  * helmCharts or inline KRM functions need a line right away goes through the careful parse instead.
  */
 import { oversizedDocument } from '../parse/budget.js';
+import { goOnlyLineBreak } from '../parse/go-reader.js';
 import { flowOpenAt, quoteOpenAt } from '../parse/open-lines.js';
 import { BOOL, constructFloat, constructInt, isCoreFloat, isCoreInt, NULL, readPlainBlock } from './block-yaml.js';
 import jsyaml from 'js-yaml';
@@ -304,6 +305,16 @@ export function parseKustomizationCareful(abs: string, text: string): ParsedKust
   const over = oversizedDocument(text);
   if (over) {
     result.error = { message: `the document at line ${over.line} ${over.why}`, line: over.line };
+    return result;
+  }
+  // kustomize reads the file with a libyaml reader, which breaks lines where this one does not (parse/go-reader.ts):
+  // the walk would miss a field it reads (`# none<CR>components: [../outside]`). The fast parse sends these here.
+  const brk = goOnlyLineBreak(text);
+  if (brk) {
+    result.error = {
+      message: `${brk.what} is a line break for kustomize's YAML reader and none for this one: use LF line ends`,
+      line: brk.line,
+    };
     return result;
   }
   const { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, visit } = yamlModule();

@@ -277,3 +277,30 @@ describe('fast kustomization parse: generated kustomizations', () => {
     expect(taken.careful).toBeGreaterThan(RUNS / 10);
   });
 });
+
+describe('line breaks only kustomize sees', () => {
+  // kustomize reads a kustomization with a libyaml reader, which breaks lines at a lone CR, NEL, LS and PS; the `yaml`
+  // parser does not. `# none<CR>components: [outside]` was one comment for the pre-render walk and a field for
+  // kustomize: a component outside the checked root rendered without a finding.
+  it.each([
+    ['a lone CR', '\r'],
+    ['NEL', '\u0085'],
+    ['LS', '\u2028'],
+    ['PS', '\u2029'],
+  ])('refuses %s with its line, fast or careful', (_name, brk) => {
+    const text = `resources:\n  - a.yaml\n# none${brk}components:\n  - ../../../../outside\n`;
+    for (const parsed of [
+      parseKustomization('/k/kustomization.yaml', text),
+      parseKustomizationCareful('/k/kustomization.yaml', text),
+    ]) {
+      expect(parsed.error).toEqual({ message: expect.stringContaining('line break'), line: 3 });
+      expect(parsed.refs).toEqual([]);
+    }
+  });
+
+  it('still reads CR LF line ends', () => {
+    const parsed = parseKustomization('/k/kustomization.yaml', 'resources:\r\n  - a.yaml\r\n');
+    expect(parsed.error).toBeUndefined();
+    expect(parsed.refs.map((r) => r.value)).toEqual(['a.yaml']);
+  });
+});
