@@ -317,7 +317,7 @@ export function parseKustomizationCareful(abs: string, text: string): ParsedKust
     };
     return result;
   }
-  const { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, visit } = yamlModule();
+  const { LineCounter, parseDocument, isAlias, isMap, isSeq, isScalar, isPair, visit } = yamlModule();
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -347,19 +347,57 @@ export function parseKustomizationCareful(abs: string, text: string): ParsedKust
     return result;
   }
   if (typeof result.object.kind === 'string') result.kind = result.object.kind;
+  // kustomize reads the file through sigs.k8s.io/yaml (go-yaml v2): aliases stand for their anchored nodes (in keys
+  // too) and a plain `<<` key merges a mapping in. The walk follows aliases; what a merge key brings in is no node of
+  // the mapping it reads, so a file with one is refused (`<<: {components: [../outside]}` named nothing to the walk).
+  let merge: YamlNode | undefined;
+  visit(doc, {
+    Pair(_key, pair) {
+      const key = pair.key;
+      if (isScalar(key) && key.value === '<<' && (key.type === 'PLAIN' || key.tag === 'tag:yaml.org,2002:merge')) {
+        merge = key;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  if (merge) {
+    result.error = {
+      message:
+        'a merge key (`<<`): kustomize merges the mapping in, the walk before rendering does not; write its keys out',
+      line: lineOf(merge),
+    };
+    return result;
+  }
+  const deref = (node: unknown): unknown => (isAlias(node) ? node.resolve(doc) : node);
+  const scalarKey = (p: unknown): { value: unknown } | undefined => {
+    const key = isPair(p) ? deref(p.key) : undefined;
+    return isScalar(key) ? key : undefined;
+  };
   const reader: Reader<unknown> = {
-    get: (map, key) =>
-      isMap(map) ? map.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key)?.value : undefined,
-    keys: (map) =>
-      isMap(map)
-        ? map.items.flatMap((p) =>
-            isPair(p) && isScalar(p.key) ? [{ key: String(p.key.value), line: lineOf(p.key) }] : [],
-          )
-        : [],
-    items: (node) => (isSeq(node) ? node.items : undefined),
-    str: (node) => (isScalar(node) && typeof node.value === 'string' ? node.value : undefined),
-    isScalar: (node) => isScalar(node),
-    scalarText: (node) => String((node as { value: unknown }).value),
+    get: (map, key) => {
+      const m = deref(map);
+      return isMap(m) ? deref(m.items.find((p) => scalarKey(p)?.value === key)?.value) : undefined;
+    },
+    keys: (map) => {
+      const m = deref(map);
+      return isMap(m)
+        ? m.items.flatMap((p) => {
+            const key = scalarKey(p);
+            return key ? [{ key: String(key.value), line: lineOf(p.key) }] : [];
+          })
+        : [];
+    },
+    items: (node) => {
+      const n = deref(node);
+      return isSeq(n) ? n.items.map(deref) : undefined;
+    },
+    str: (node) => {
+      const n = deref(node);
+      return isScalar(n) && typeof n.value === 'string' ? n.value : undefined;
+    },
+    isScalar: (node) => isScalar(deref(node)),
+    scalarText: (node) => String((deref(node) as { value: unknown }).value),
     line: lineOf,
   };
   extract(root, reader, result);

@@ -304,3 +304,27 @@ describe('line breaks only kustomize sees', () => {
     expect(parsed.refs.map((r) => r.value)).toEqual(['a.yaml']);
   });
 });
+
+describe('anchors, aliases and merge keys, which kustomize resolves', () => {
+  // kustomize reads a kustomization through sigs.k8s.io/yaml (go-yaml v2), which resolves aliases and applies merge
+  // keys; the walk read the nodes as written, so `components: *x` or `<<: {components: […]}` named nothing to it and
+  // a component outside the checked root rendered without a finding.
+  const refs = (text: string) => parseKustomization('/k/kustomization.yaml', text).refs.map((r) => [r.field, r.value]);
+
+  it('follows aliases to the references they stand for, in values, items and keys', () => {
+    expect(refs('crds: &x [../../outside]\ncomponents: *x\n')).toContainEqual(['components[0]', '../../outside']);
+    expect(refs('commonAnnotations: {note: &a ../../outside}\ncomponents: [*a]\n')).toEqual([
+      ['components[0]', '../../outside'],
+    ]);
+    expect(refs('commonAnnotations: {&k components: x}\n*k : [../../outside]\n')).toEqual([
+      ['components[0]', '../../outside'],
+    ]);
+  });
+
+  it('refuses a merge key, with its line: the walk cannot say what kustomize merges', () => {
+    const parsed = parseKustomization('/k/kustomization.yaml', 'resources: []\n<<: {components: [../../outside]}\n');
+    expect(parsed.error).toEqual({ message: expect.stringContaining('merge key'), line: 2 });
+    expect(refs('resources: []\n"<<": x\n')).toEqual([]); // quoted: a key like any other, for kustomize too
+    expect(parseKustomization('/k/kustomization.yaml', 'resources: []\n"<<": x\n').error).toBeUndefined();
+  });
+});

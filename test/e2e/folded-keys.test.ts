@@ -39,20 +39,33 @@ describe('kustomization keys kustomize matches without regard to case (e2e)', ()
 
   const outsideRef = (key: string): string => `${key}:\n  - ../../../../../../outside\n`;
   it.each([
-    ['Components', outsideRef('Components'), 'components'],
-    ['COMPONENTS', outsideRef('COMPONENTS'), 'components'],
-    ['componentſ', outsideRef('component\u017f'), 'components'],
+    ['Components', outsideRef('Components'), 'KFM-RENDER-009', 'components'],
+    ['COMPONENTS', outsideRef('COMPONENTS'), 'KFM-RENDER-009', 'components'],
+    ['componentſ', outsideRef('component\u017f'), 'KFM-RENDER-009', 'components'],
     // A line break only kustomize's reader breaks lines at: `# none<CR>components:` was a comment for the walk and a
     // field for kustomize (exit 0, the outside component read).
-    ['components: after a lone CR in a comment', `# no components here\r${outsideRef('components')}`, 'line break'],
-  ])('refuses %s naming a component outside the root, on its line', async (_name, text, says) => {
+    [
+      'components: after a lone CR in a comment',
+      `# no components here\r${outsideRef('components')}`,
+      'KFM-RENDER-009',
+      'line break',
+    ],
+    // kustomize (go-yaml v2) applies merge keys and resolves aliases; the walk read neither (exit 0, read outside).
+    ['components: in a merge key', '<<: {components: [../../../../../../outside]}\n', 'KFM-RENDER-009', 'merge key'],
+    [
+      'components: through an alias',
+      'commonAnnotations: {note: &o ../../../../../../outside}\ncomponents: [*o]\n',
+      'KFM-RENDER-004',
+      'outside the checked root',
+    ],
+  ])('refuses %s naming a component outside the root, on its line', async (_name, text, ruleId, says) => {
     const line = append(text);
     const r = await runCli(['check', '.', '--format', 'json', '--no-cache'], { cwd: copy.root });
     expect(r.code).toBe(1);
     const findings = JSON.parse(r.stdout).findings as Found[];
     expect(findings).toContainEqual(
       expect.objectContaining({
-        ruleId: 'KFM-RENDER-009',
+        ruleId,
         file: overlay,
         line,
         message: expect.stringContaining(says),
