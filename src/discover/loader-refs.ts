@@ -6,6 +6,7 @@
  * `chartHome`): the pre-render walk must see these too, or a config file opens the network.
  */
 import { oversizedDocument } from '../parse/budget.js';
+import { goOnlyLineBreak } from '../parse/go-reader.js';
 import { yamlModule } from '../util/yaml-lazy.js';
 import { goFold, usesFunctionAnnotation } from './kustomization-parse.js';
 
@@ -47,6 +48,14 @@ export function scanConfigText(text: string): ConfigScan {
   const over = oversizedDocument(text);
   if (over)
     return { refs, usesPlugin: usesFunctionAnnotation(text), error: `the document at line ${over.line} ${over.why}` };
+  // kustomize reads the config with a libyaml reader: a key after a lone CR in a comment is a key to it (go-reader.ts).
+  const brk = goOnlyLineBreak(text);
+  if (brk)
+    return {
+      refs,
+      usesPlugin: usesFunctionAnnotation(text),
+      error: `line ${brk.line}: ${brk.what} is a line break for kustomize's YAML reader and none for this one`,
+    };
   let docs;
   try {
     docs = yamlModule().parseAllDocuments(text, { uniqueKeys: false });

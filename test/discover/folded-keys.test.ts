@@ -41,3 +41,20 @@ describe('keys matched without regard to case', () => {
     expect(scan.refs).toEqual([{ key: 'path', value: '/etc/passwd' }]);
   });
 });
+
+describe('plugin configs read as kustomize reads them', () => {
+  it('refuses a line break that only kustomize breaks lines at (a key hidden in a comment here)', () => {
+    const scan = scanConfigText(
+      'apiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: p\n# none\rpath: /etc/passwd\n',
+    );
+    expect(scan.error).toMatch(/line 5: .*line break/);
+  });
+
+  it('finds a loader reference inside a merge key and behind an alias', () => {
+    const head = 'apiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: p\n';
+    expect(scanConfigText(`${head}<<: {path: /etc/passwd}\n`).refs).toEqual([{ key: 'path', value: '/etc/passwd' }]);
+    expect(scanConfigText(`${head}  annotations: {a: &p /etc/passwd}\npath: *p\n`).refs).toEqual([
+      { key: 'path', value: '/etc/passwd' },
+    ]);
+  });
+});
