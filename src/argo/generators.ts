@@ -7,6 +7,7 @@
  * `{{index .path.segments n}}`. Anything that depends on the world outside the repository (clusters, SCM providers,
  * pull requests, another repository's tree) is returned as not evaluable, never guessed.
  */
+import { goOnlyLineBreak, mergeOverride } from '../parse/go-reader.js';
 import { yamlModule } from '../util/yaml-lazy.js';
 import { doublestarMatch, gitPathspecMatch, goPathMatch, withinBudget } from './path-match.js';
 import { isThisRepo, type RepoIdentity } from './repo.js';
@@ -265,10 +266,13 @@ function posixDir(file: string): string {
 
 /** A git `files` file: one mapping, or a list of mappings (Argo CD tries the object first, then the list). */
 function parseParamsFile(text: string): Record<string, unknown>[] | undefined {
-  const docs = yamlModule().parseAllDocuments(text, { uniqueKeys: false });
+  // Argo CD reads it with sigs.k8s.io/yaml (go-yaml v2): where that reads the text otherwise, the set is refused.
+  if (goOnlyLineBreak(text)) return undefined;
+  const lineCounter = new (yamlModule().LineCounter)();
+  const docs = yamlModule().parseAllDocuments(text, { uniqueKeys: false, merge: true, lineCounter });
   if (!Array.isArray(docs) || docs.length > 1) return docs.length === 0 ? [{}] : undefined;
   const doc = docs[0]!;
-  if (doc.errors.length > 0) return undefined;
+  if (doc.errors.length > 0 || mergeOverride(doc, lineCounter)) return undefined;
   const value = doc.toJS({ maxAliasCount: 20 }) as unknown;
   if (value === null || value === undefined) return [{}];
   if (isObject(value)) return [value];

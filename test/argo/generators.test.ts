@@ -305,6 +305,23 @@ describe('git files generator', () => {
     ]);
   });
 
+  it('refuses a parameter file Argo CD (go-yaml v2) reads otherwise: a lone CR ending a comment, a merge key over an earlier key', async () => {
+    // Argo CD reads a git files parameter file with sigs.k8s.io/yaml: `x: ok # note<CR>x: evil` is `x: evil` there,
+    // and a merge key overwrites a key set before it. Both were evaluated as `ok` (deploying `apps/ok`).
+    const gen = ['    - git:', `        repoURL: ${THIS}`, '        files:', '          - path: cfg/*.yaml'].join('\n');
+    for (const params of ['x: apps/ok # reviewed\rx: apps/evil\n', 'x: apps/ok\n<<: {x: apps/evil}\n']) {
+      const root = tree({ 'cfg/a.yaml': params, 'set.yaml': appset(gen, '{{x}}') });
+      const got = await paths(root);
+      expect(got.paths).toEqual([]);
+      expect(got.unevaluable).toEqual([
+        expect.objectContaining({ generator: expect.stringMatching(/cfg\/a\.yaml/), line: 7 }),
+      ]);
+    }
+    // A merge both readers agree on is read: the explicit key after it wins in both.
+    const root = tree({ 'cfg/a.yaml': '<<: {x: apps/evil}\nx: apps/ok\n', 'set.yaml': appset(gen, '{{x}}') });
+    expect((await paths(root)).paths).toEqual(['apps/ok']);
+  });
+
   it('refuses an include pattern past the matcher budget rather than matching nothing (a brace bomb)', async () => {
     const bomb = `cfg/${'{a,b}'.repeat(30)}*.yaml`;
     const gen = ['    - git:', `        repoURL: ${THIS}`, '        files:', `          - path: '${bomb}'`].join('\n');
