@@ -5,14 +5,14 @@
  * source, and a repoURL or destination namespace that is a template expression kfm-gitops does not evaluate.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CI_BRANCH_VARIABLES } from '../../src/argo/repo.js';
 import { runCli } from '../helpers.js';
 import { addToController, application, CLUSTER_ADMIN_ROLEBINDING, freshGitCopy } from './infra-copy.js';
 
-type Found = { ruleId: string; file?: string; line?: number; message: string };
+type Found = { ruleId: string; file?: string; line?: number; message: string; overlay?: string };
 const THIS = 'https://git.example.org/kfm/kfm.git';
 const copy = freshGitCopy();
 
@@ -184,5 +184,71 @@ describe('Argo CD sources naming content no check read (e2e)', () => {
       ['applicationset-ns.yaml', '{{ .namespace | lower }}'],
       ['applicationset-repo.yaml', '{{ .repo | lower }}'],
     ]);
+  });
+});
+
+describe('objects in a namespace of a stricter env than their overlay (e2e)', () => {
+  const deployment = (namespace: string): string =>
+    [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: sneaky',
+      `  namespace: ${namespace}`,
+      'spec:',
+      '  selector:',
+      '    matchLabels: {app: sneaky}',
+      '  template:',
+      '    metadata:',
+      '      labels: {app: sneaky}',
+      '    spec:',
+      '      containers:',
+      '        - name: c',
+      '          image: quay.io/kfm/kfm-api:1.8.0',
+      '',
+    ].join('\n');
+  const digestFindings = (findings: Found[]): Found[] => findings.filter((f) => f.ruleId === 'KFM-DP-001');
+
+  it('judges a kfm-prod Deployment of a folder an Application deploys to kfm-dev, and of a platform overlay, by prod rules', async () => {
+    // Argo CD applies an object that names its namespace there: the destination only places the others.
+    write('extras/raw/deployment.yaml', deployment('kfm-prod'));
+    addToController(copy.root, { 'application-raw.yaml': application('raw', 'infra/gitops/extras/raw') });
+    write('core/baseline/deployment.yaml', deployment('kfm-prod'));
+    const kfile = join(copy.root, 'core', 'baseline', 'kustomization.yaml');
+    writeFileSync(kfile, readFileSync(kfile, 'utf8').replace(/^resources:\n/m, 'resources:\n  - deployment.yaml\n'));
+    const { code, findings } = await check();
+    expect(code).toBe(1);
+    expect(digestFindings(findings)).toEqual([
+      expect.objectContaining({ file: 'core/baseline/deployment.yaml', overlay: 'core/baseline' }),
+      expect.objectContaining({ file: 'extras/raw/deployment.yaml' }),
+    ]);
+  });
+
+  it("judges an Application's kustomize.namespace override to kfm-prod by prod rules, whatever its destination", async () => {
+    addToController(copy.root, {
+      'application-moved.yaml': application(
+        'moved',
+        'infra/gitops/apps/kfm-api/overlays/dev',
+        ['    kustomize:', '      namespace: kfm-prod', '      images:', '        - quay.io/kfm/kfm-api:1.9.0'].join(
+          '\n',
+        ),
+        { namespace: 'kfm-dev', project: 'kfm-apps' },
+      ),
+    });
+    const { code, findings } = await check();
+    expect(code).toBe(1);
+    expect(digestFindings(findings)).toEqual([
+      expect.objectContaining({ file: 'core/gitops-controller/application-moved.yaml', line: 14 }), // images:
+    ]);
+  });
+
+  it('keeps a kfm-dev Deployment of a folder deployed to kfm-prod under prod rules (never a laxer env)', async () => {
+    write('extras/raw/deployment.yaml', deployment('kfm-dev'));
+    addToController(copy.root, {
+      'application-raw.yaml': application('raw', 'infra/gitops/extras/raw', '', { namespace: 'kfm-prod' }),
+    });
+    const { code, findings } = await check();
+    expect(code).toBe(1);
+    expect(digestFindings(findings)).toEqual([expect.objectContaining({ file: 'extras/raw/deployment.yaml' })]);
   });
 });
