@@ -147,6 +147,18 @@ export function isChart(root: string, dir: string): boolean {
   }
 }
 
+/**
+ * Whether Argo CD renders a source's folder with Helm: a chart folder (isChart) unless the folder holds a kustomization
+ * of its own and the source does not say `helm:` — Argo CD's discovery takes a folder with both a Chart.yaml and a
+ * kustomization for Kustomize. Rendered here as the chart, such a folder's kustomization went unread: a
+ * ClusterRoleBinding to cluster-admin it lists, patched away by the only overlay that builds on it, passed (exit 0).
+ */
+export function isChartSource(root: string, dir: string, source: Record<string, unknown> | undefined): boolean {
+  if (!isChart(root, dir)) return false;
+  const helm = source?.helm;
+  return (helm !== undefined && helm !== null) || !hasKustomization(root, dir);
+}
+
 export function hasKustomization(root: string, dir: string): boolean {
   const facts = runFacts();
   const folder = join(root, dir);
@@ -306,7 +318,7 @@ export async function planArgoSources(options: {
     const where = { file: d.file, line: d.line };
     if (!explicitDirectory) {
       // A Helm chart folder is rendered with each source's values by argo/overrides-check.ts.
-      if (isChart(root, dir)) continue;
+      if (isChartSource(root, dir, source)) continue;
       if (hasKustomization(root, dir)) {
         if (rendered.has(dir)) continue; // rendered as an overlay, placed by these Applications too
         const known = kustomize.get(dir);

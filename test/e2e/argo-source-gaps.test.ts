@@ -152,6 +152,37 @@ describe('Argo CD sources naming content no check read (e2e)', () => {
     );
   });
 
+  it('renders a folder with both a Chart.yaml and a kustomization as Argo CD does: with kustomize', async () => {
+    // The only overlay building on the folder patches the ClusterRoleBinding away; rendered here as the chart (a
+    // ConfigMap), the folder's own kustomization was never read while Argo CD applied it (exit 0).
+    write('core/x/Chart.yaml', 'apiVersion: v2\nname: x\nversion: 0.1.0\n');
+    write('core/x/templates/configmap.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n');
+    write('core/x/rolebinding.yaml', CLUSTER_ADMIN_ROLEBINDING);
+    write('core/x/kustomization.yaml', 'resources:\n  - rolebinding.yaml\n  - templates/configmap.yaml\n');
+    write(
+      'core/y/kustomization.yaml',
+      [
+        'resources:',
+        '  - ../x',
+        'patches:',
+        '  - patch: |-',
+        '      $patch: delete',
+        '      apiVersion: rbac.authorization.k8s.io/v1',
+        '      kind: RoleBinding',
+        '      metadata:',
+        '        name: everyone-admin',
+        '        namespace: kfm-dev',
+        '',
+      ].join('\n'),
+    );
+    addToController(copy.root, { 'application-x.yaml': application('x', 'infra/gitops/core/x') });
+    const { code, findings } = await check();
+    expect(code).toBe(1);
+    expect(findings).toContainEqual(
+      expect.objectContaining({ ruleId: 'KFM-RBAC-001', file: 'core/x/rolebinding.yaml' }),
+    );
+  });
+
   it('reports jsonnet in a subfolder of a recursive directory source', async () => {
     write('extras/raw/configmap.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: raw\ndata:\n  a: b\n');
     write('extras/raw/sub/admin.jsonnet', '{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }\n');
