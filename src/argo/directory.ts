@@ -54,6 +54,8 @@ export interface ArgoSourcePlan {
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 const JSONNET = /\.jsonnet$/i;
+/** The first line of a Git LFS pointer file (git-lfs spec v1, and its pre-release name). */
+const LFS_POINTER = /^version https:\/\/(?:git-lfs|hawser)\.github\.com\/spec\/v1\r?\n/;
 
 /** The branches taken for the one under check, for a message: `HEAD`, then the identity's (repo.ts). */
 function checkedBranches(identity: RepoIdentity): string {
@@ -486,6 +488,18 @@ export async function renderDirectory(
         ruleId: RENDER_INPUT_UNREADABLE,
         message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
         file,
+      });
+      failed = true;
+      continue;
+    }
+    // A Git LFS pointer stands for a file this checkout does not hold: Argo CD with LFS enabled applies that file.
+    // Read as text, the pointer holds no object and was skipped like any non-manifest (exit 0).
+    if (LFS_POINTER.test(text)) {
+      report({
+        ruleId: RENDER_INPUT_UNREADABLE,
+        message: `cannot read ${file}: it is a Git LFS pointer, and the file it stands for (which Argo CD applies when LFS is enabled for the repository) is not in this checkout; fetch the LFS objects before checking, or commit the manifest as a regular file`,
+        file,
+        line: 1,
       });
       failed = true;
       continue;

@@ -115,8 +115,8 @@ export const RENDER_RULES = [
   r(
     RENDER_INPUT_UNREADABLE,
     'Input unreadable',
-    'An input file or standard input could not be read.',
-    'Check the path and permissions.',
+    'An input file or standard input could not be read, or a file of a directory source is a Git LFS pointer whose file (which Argo CD applies when LFS is enabled for the repository) is not in the checkout.',
+    'Check the path and permissions; fetch Git LFS objects before checking (or commit manifests as regular files).',
   ),
   r(
     RENDER_NOTHING_TO_CHECK,

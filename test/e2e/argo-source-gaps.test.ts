@@ -183,6 +183,24 @@ describe('Argo CD sources naming content no check read (e2e)', () => {
     );
   });
 
+  it('reports a Git LFS pointer in a directory source: the manifest it stands for is not in the checkout', async () => {
+    write('extras/raw/configmap.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: raw\ndata:\n  a: b\n');
+    write(
+      'extras/raw/rolebinding.yaml',
+      `version https://git-lfs.github.com/spec/v1\noid sha256:${'4d7a2146'.repeat(8)}\nsize 412\n`,
+    );
+    addToController(copy.root, { 'application-raw.yaml': application('raw', 'infra/gitops/extras/raw') });
+    const { code, findings } = await check();
+    expect(code).toBe(1);
+    expect(findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'KFM-RENDER-015',
+        file: 'extras/raw/rolebinding.yaml',
+        message: expect.stringContaining('Git LFS pointer'),
+      }),
+    );
+  });
+
   it('reports jsonnet in a subfolder of a recursive directory source', async () => {
     write('extras/raw/configmap.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: raw\ndata:\n  a: b\n');
     write('extras/raw/sub/admin.jsonnet', '{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }\n');
