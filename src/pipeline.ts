@@ -19,6 +19,7 @@ import { DiscoverMemo } from './discover/memo.js';
 import { FindingCollector, resolveFindings } from './findings/index.js';
 import { renderOverlay } from './render/overlay.js';
 import { lacksNamespace, placeInDestination } from './argo/destination.js';
+import { byObjectEnv } from './argo/object-env.js';
 import { DEFAULT_ENV_ORDER } from './discover/env.js';
 import { SourceMapper } from './render/sourcemap.js';
 import type { Renderer } from './render/types.js';
@@ -288,7 +289,11 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
     discovered.argo = { ...discovered.argo, deployments: [], unevaluable: [], inputs: [], specs: [] };
   }
   for (const issue of discovered.envIssues) report({ ruleId: RENDER_ENV_UNPLACED, ...issue, line: 1 });
-  const ok = rendered.filter((r) => r.resources.length > 0);
+  // Objects that name a namespace of a stricter env than their overlay's are judged in that env (argo/object-env.ts).
+  const ok = byObjectEnv(
+    rendered.filter((r) => r.resources.length > 0),
+    options.config.envOrder ?? DEFAULT_ENV_ORDER,
+  );
   const summaries = rendered.map(summaryOf);
   const facts: RunFacts = {
     started,

@@ -287,7 +287,9 @@ function* argoDocuments(text: string, tooLarge: (line: number, bytes: number) =>
     }
     const { LineCounter, parseAllDocuments } = yamlModule();
     const lc = new LineCounter();
-    for (const doc of parseAllDocuments(chunk, { lineCounter: lc, uniqueKeys: false })) {
+    // Merge keys (`<<: *base`) are read as Argo CD's YAML reader (go-yaml) reads them: without, a source merged from
+    // an anchor had no path here.
+    for (const doc of parseAllDocuments(chunk, { lineCounter: lc, uniqueKeys: false, merge: true })) {
       if (!('contents' in doc) || doc.errors.length > 0) continue;
       yield positioned(doc, lc, lineBase);
     }
@@ -408,7 +410,14 @@ function sourcesOf(spec: unknown): Source[] {
       out.push({ sourcePath: '', ...(namespace ? { namespace } : {}), source, at: [...at, 'chart'] });
       return;
     }
-    if (typeof source.path !== 'string') return;
+    // No `path`: Argo CD takes the repository top (its checkout joined with ""); only a multi-source `ref` source
+    // without one deploys nothing (it lends its files to the others' `$ref/…` value files). It was left out: a
+    // source without a path, recursing over the whole repository, applied every base raw and nothing checked it.
+    // (A null reads as unset there: Go's empty string.)
+    const unset = (v: unknown): boolean => v === undefined || v === null || v === '';
+    if (!unset(source.ref) && unset(source.path)) return;
+    const path = typeof source.path === 'string' ? source.path : unset(source.path) ? '' : undefined;
+    if (path === undefined) return;
     const d = isObject(source.directory) ? source.directory : undefined;
     const directory = d
       ? {
@@ -419,12 +428,12 @@ function sourcesOf(spec: unknown): Source[] {
         }
       : undefined;
     out.push({
-      sourcePath: source.path,
+      sourcePath: path,
       ...(typeof source.repoURL === 'string' ? { repoURL: source.repoURL } : {}),
       ...(namespace ? { namespace } : {}),
       ...(directory ? { directory } : {}),
       source,
-      at: [...at, 'path'],
+      at: [...at, 'path'], // without a path: the document's first line
     });
   };
   add(spec.source, ['source']);
@@ -518,6 +527,7 @@ export async function addArgoObject(
     if (spec.templatePatch !== undefined) refuse('templatePatch', ['spec', 'templatePatch']);
     // KFM-ARGO-004 on what the generators evaluate to, unless the policy reports the ApplicationSet as written.
     const prodSync = new GeneratedProdSync(policyReportsAppSet(spec));
+    const templated = new Set<string>();
     for (const [i, g] of generators.entries()) {
       if (spec.templatePatch !== undefined) break;
       const evaluated = await evaluateGenerator(g, { goTemplate, identity, tree, inputs });
@@ -546,7 +556,27 @@ export async function addArgoObject(
         const meta = isObject(template) && isObject(template.metadata) ? template.metadata : {};
         const appName = substitute(meta.name, params, goTemplate);
         prodSync.add(appName, substitute(meta, params, goTemplate), rendered);
-        for (const d of sourcesOf(rendered))
+        for (const d of sourcesOf(rendered)) {
+          // A repoURL or destination namespace left a template expression (a Go template function, a key no element
+          // has): which repository it deploys from, or which env's rules apply, is not known. Taken as written, the
+          // repoURL made the source another repository's (listed, exit 0) and the namespace placed it in no env.
+          const unknown = [d.repoURL, d.namespace].find((v) => v?.includes('{{'));
+          if (unknown !== undefined) {
+            const key = unknown === d.repoURL ? 'repoURL' : 'namespace';
+            if (templated.has(key)) continue; // one finding per field: the elements share the template line
+            templated.add(key);
+            const at = key === 'repoURL' ? [...d.at.slice(0, -1), 'repoURL'] : ['destination', 'namespace'];
+            view.unevaluable.push({
+              kind: 'ApplicationSet',
+              name,
+              generator: key,
+              ruleId: RENDER_SOURCE_NOT_EVALUABLE,
+              message: `ApplicationSet ${name}: the ${key === 'repoURL' ? 'repoURL' : 'destination namespace'} of the Applications it makes, ${unknown}, is a template expression kfm-gitops does not evaluate; what they deploy (${d.sourcePath}) is not checked`,
+              file,
+              line: lineOf(['spec', 'template', 'spec', ...at]),
+            });
+            continue;
+          }
           view.deployments.push({
             ...d,
             kind: 'ApplicationSet',
@@ -556,6 +586,7 @@ export async function addArgoObject(
             line: lineOf(['spec', 'template', 'spec', ...d.at]),
             keyLines: keyLinesOf(d.source, (p) => keyLineOf(['spec', 'template', 'spec', ...d.at.slice(0, -1), ...p])),
           });
+        }
       }
     }
     const prod = prodSync.result(name);

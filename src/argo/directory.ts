@@ -14,10 +14,15 @@ import type { FindingInput, Overlay, RenderedOverlay, Resource } from '../types.
 import { runFacts } from '../util/file-facts.js';
 import { toRepoPath } from '../util/paths.js';
 import { overlayForSource, type ArgoDeployment, type ArgoView } from './applications.js';
-import { isThisRepo, type RepoIdentity } from './repo.js';
+import { CONVENTIONAL_BRANCHES, isCheckedRevision, isThisRepo, type RepoIdentity } from './repo.js';
 import { PROD_SYNC_GENERATOR } from './prod-sync.js';
 import { argoGlobMatch, withinBudget } from './path-match.js';
-import { RENDER_INPUT_UNREADABLE, RENDER_NOT_K8S, RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
+import {
+  RENDER_INPUT_UNREADABLE,
+  RENDER_NOT_K8S,
+  RENDER_OUTSIDE_ROOT,
+  RENDER_SOURCE_NOT_EVALUABLE,
+} from '../rules/render.js';
 import { readRepoText, REPO_FILE_MAX } from '../util/safe-read.js';
 
 export interface DirectorySource {
@@ -48,6 +53,14 @@ export interface ArgoSourcePlan {
 }
 
 const MANIFEST = /\.(ya?ml|json)$/i;
+const JSONNET = /\.jsonnet$/i;
+/** The first line of a Git LFS pointer file (git-lfs spec v1, and its pre-release name). */
+const LFS_POINTER = /^version https:\/\/(?:git-lfs|hawser)\.github\.com\/spec\/v1\r?\n/;
+
+/** The branches taken for the one under check, for a message: `HEAD`, then the identity's (repo.ts). */
+function checkedBranches(identity: RepoIdentity): string {
+  return ['HEAD', ...(identity.revisions ?? CONVENTIONAL_BRANCHES)].join(', ');
+}
 
 /** A folder here; anything that cannot be stat'ed is not one. */
 function isDir(p: string): boolean {
@@ -136,6 +149,18 @@ export function isChart(root: string, dir: string): boolean {
   }
 }
 
+/**
+ * Whether Argo CD renders a source's folder with Helm: a chart folder (isChart) unless the folder holds a kustomization
+ * of its own and the source does not say `helm:` — Argo CD's discovery takes a folder with both a Chart.yaml and a
+ * kustomization for Kustomize. Rendered here as the chart, such a folder's kustomization went unread: a
+ * ClusterRoleBinding to cluster-admin it lists, patched away by the only overlay that builds on it, passed (exit 0).
+ */
+export function isChartSource(root: string, dir: string, source: Record<string, unknown> | undefined): boolean {
+  if (!isChart(root, dir)) return false;
+  const helm = source?.helm;
+  return (helm !== undefined && helm !== null) || !hasKustomization(root, dir);
+}
+
 export function hasKustomization(root: string, dir: string): boolean {
   const facts = runFacts();
   const folder = join(root, dir);
@@ -181,6 +206,8 @@ export async function planArgoSources(options: {
     });
   }
   const by = (d: ArgoDeployment): string => `${d.kind} ${d.name} (${d.file}:${d.line})`;
+  const revisionsReported = new Set<string>();
+  const outsideReported = new Set<string>();
   for (const d of view.deployments) {
     const ours = isThisRepo(view.identity, d.repoURL);
     if (ours === false) {
@@ -199,13 +226,50 @@ export async function planArgoSources(options: {
       });
       continue;
     }
-    const resolved = resolveSource(root, view.identity, d.sourcePath);
+    // Argo CD applies the content at the source's revision: another branch, a tag or a commit is not the tree this
+    // run reads (before, `targetRevision: evil` deployed whatever that branch holds while the check read main's).
+    // The folder is still checked below as the branch under check holds it.
+    // (A chart's targetRevision is its version: a Helm repository's chart is reported as remote, overrides-check.ts.)
+    const revision = d.source?.targetRevision;
+    if (typeof d.source?.chart !== 'string' && !isCheckedRevision(view.identity, revision)) {
+      const key = JSON.stringify([d.file, d.line, revision]);
+      if (!revisionsReported.has(key)) {
+        revisionsReported.add(key);
+        plan.findings.push({
+          ruleId: RENDER_SOURCE_NOT_EVALUABLE,
+          message: `${d.kind} ${d.name} deploys ${d.sourcePath} at revision ${JSON.stringify(revision)} (targetRevision), not the branch under check (${checkedBranches(view.identity)}): Argo CD applies that revision's content, which this run does not read, so it is not checked`,
+          file: d.file,
+          line: d.line,
+        });
+      }
+    }
+    let resolved = resolveSource(root, view.identity, d.sourcePath);
+    // A recursive directory source on a folder above the root (the repository top: a source without `path`) applies
+    // every manifest under the root too, raw: those are checked as its files (the rest of it is outside the run).
+    // Before, it was only listed as outside the root while it applied a base's unpinned Deployment to kfm-prod.
+    // When it applies manifests beside the root too, those are reported as outside it (below).
+    let within: string | undefined;
     if ('outside' in resolved) {
-      plan.notChecked.push({
-        path: resolved.outside,
-        reason: `${by(d)} deploys it from outside the checked root: check from the repository top to include it`,
-      });
-      continue;
+      within = rootWithin(view.identity, resolved.outside, d);
+      if (within !== undefined && !(await appliesBesideRoot(view.identity.top!, resolved.outside, within, d)))
+        resolved = { dir: '.' };
+    }
+    if ('outside' in resolved) {
+      // A folder of this repository (it is in this Git work tree) that Argo CD applies: nothing under the root holds
+      // it, so no check reads it. It was listed as not checked, with exit 0: an Application under infra/gitops
+      // deploying infra/other with a ClusterRoleBinding to cluster-admin passed a check of infra/gitops.
+      const key = JSON.stringify([d.file, d.line, resolved.outside]);
+      if (!outsideReported.has(key)) {
+        outsideReported.add(key);
+        plan.findings.push({
+          ruleId: RENDER_OUTSIDE_ROOT,
+          message: `${d.kind} ${d.name} deploys ${resolved.outside} of this repository, outside the checked root: what Argo CD applies from it is not checked; check from the repository top (or from a root that holds it)`,
+          file: d.file,
+          line: d.line,
+        });
+      }
+      if (within === undefined) continue;
+      resolved = { dir: '.' }; // its files under the root are checked all the same
     }
     if ('missing' in resolved) {
       // Of this repository (by its name): the path must be here — a typo deploys nothing, or fails the sync.
@@ -238,7 +302,8 @@ export async function planArgoSources(options: {
     }
     // A `directory:` key makes the source a plain folder whatever the folder holds (Argo CD's ExplicitType: a
     // kustomization there is not built; its raw manifests are applied, patched-away content included).
-    const explicitDirectory = source !== undefined && source.directory !== undefined && source.directory !== null;
+    const explicitDirectory =
+      within !== undefined || (source !== undefined && source.directory !== undefined && source.directory !== null);
     // A pattern past what the matcher evaluates (length, brace alternatives) would match nothing here, while Argo CD
     // matches it: the files it selects would go unchecked.
     const patterns = [d.directory?.include, d.directory?.exclude].filter((p): p is string => typeof p === 'string');
@@ -255,7 +320,7 @@ export async function planArgoSources(options: {
     const where = { file: d.file, line: d.line };
     if (!explicitDirectory) {
       // A Helm chart folder is rendered with each source's values by argo/overrides-check.ts.
-      if (isChart(root, dir)) continue;
+      if (isChartSource(root, dir, source)) continue;
       if (hasKustomization(root, dir)) {
         if (rendered.has(dir)) continue; // rendered as an overlay, placed by these Applications too
         const known = kustomize.get(dir);
@@ -265,10 +330,10 @@ export async function planArgoSources(options: {
       }
     }
     // The same folder and settings (an ApplicationSet's many Applications): listed and reported once.
-    const shape = JSON.stringify([dir, d.directory ?? null]);
+    const shape = JSON.stringify([dir, d.directory ?? null, within ?? null]);
     let files = listings.get(shape);
     if (files === undefined) {
-      files = await listDirectorySource(root, dir, d);
+      files = await listDirectorySource(root, dir, d, within);
       listings.set(shape, files);
       if (files === null)
         plan.findings.push({
@@ -305,8 +370,61 @@ export async function planArgoSources(options: {
   return plan;
 }
 
-/** The files a directory source applies (null: jsonnet, which is not evaluated). */
-async function listDirectorySource(root: string, dir: string, d: ArgoDeployment): Promise<string[] | null> {
+/**
+ * The root's place below a folder of the repository outside it that a recursive directory source applies (`infra/gitops`
+ * for the repository top), when nothing there makes the folder another source type (a kustomization or a Helm chart
+ * at its top, and no `directory:` key): undefined otherwise.
+ */
+function rootWithin(identity: RepoIdentity, outside: string, d: ArgoDeployment): string | undefined {
+  const { prefix, top } = identity;
+  if (prefix === undefined || top === undefined || d.directory?.recurse !== true) return undefined;
+  const within = outside === '' ? prefix : prefix.startsWith(`${outside}/`) ? prefix.slice(outside.length + 1) : '';
+  if (within === '') return undefined;
+  const explicit = d.source?.directory !== undefined && d.source.directory !== null;
+  const typed = [...KUSTOMIZATION_NAMES, 'Chart.yaml'].some((n) => isFile(join(top, outside, n)));
+  return explicit || !typed ? within : undefined;
+}
+
+/**
+ * Whether a recursive directory source on a folder above the root applies manifests outside the root too (files of
+ * the types Argo CD reads there, include/exclude matched from its folder): those are read by no check of this run.
+ */
+async function appliesBesideRoot(top: string, outside: string, within: string, d: ArgoDeployment): Promise<boolean> {
+  const fg = (await import('fast-glob')).default;
+  const found = await fg('**/*', {
+    cwd: join(top, outside),
+    dot: true,
+    onlyFiles: true,
+    followSymbolicLinks: false,
+    ignore: ['**/.git/**', `${within}/**`],
+  });
+  const { include, exclude } = d.directory ?? {};
+  return found.some(
+    (f) =>
+      (MANIFEST.test(f) || JSONNET.test(f)) &&
+      (!include || argoGlobMatch(include, f)) &&
+      (!exclude || !argoGlobMatch(exclude, f)),
+  );
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The files a directory source applies (null: jsonnet, which is not evaluated). `within`: the folder's path below the
+ * source's own folder (rootWithin), which the include/exclude patterns see before each file's path.
+ */
+async function listDirectorySource(
+  root: string,
+  dir: string,
+  d: ArgoDeployment,
+  within?: string,
+): Promise<string[] | null> {
   // Loaded here, for a directory source: importing it cost ~45 ms of CPU before every cold check's first render.
   const fg = (await import('fast-glob')).default;
   const jsonnet =
@@ -331,9 +449,15 @@ async function listDirectorySource(root: string, dir: string, d: ArgoDeployment)
     .filter((f) => !OWN_CACHE_FILE.test(dir === '.' ? f : `${dir}/${f}`));
   const include = d.directory?.include;
   const exclude = d.directory?.exclude;
-  return listed
+  const selected = listed.filter((f) => {
+    const rel = within === undefined ? f : `${within}/${f}`;
+    return (!include || argoGlobMatch(include, rel)) && (!exclude || !argoGlobMatch(exclude, rel));
+  });
+  // Argo CD evaluates every `.jsonnet` file the walk selects, in subfolders of a recursive source too (only the
+  // source's top was looked at: a ClusterRoleBinding from sub/admin.jsonnet was applied unchecked).
+  if (selected.some((f) => JSONNET.test(f))) return null;
+  return selected
     .filter((f) => MANIFEST.test(f))
-    .filter((f) => (!include || argoGlobMatch(include, f)) && (!exclude || !argoGlobMatch(exclude, f)))
     .sort()
     .map((f) => (dir === '.' ? f : `${dir}/${f}`));
 }
@@ -364,6 +488,18 @@ export async function renderDirectory(
         ruleId: RENDER_INPUT_UNREADABLE,
         message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
         file,
+      });
+      failed = true;
+      continue;
+    }
+    // A Git LFS pointer stands for a file this checkout does not hold: Argo CD with LFS enabled applies that file.
+    // Read as text, the pointer holds no object and was skipped like any non-manifest (exit 0).
+    if (LFS_POINTER.test(text)) {
+      report({
+        ruleId: RENDER_INPUT_UNREADABLE,
+        message: `cannot read ${file}: it is a Git LFS pointer, and the file it stands for (which Argo CD applies when LFS is enabled for the repository) is not in this checkout; fetch the LFS objects before checking, or commit the manifest as a regular file`,
+        file,
+        line: 1,
       });
       failed = true;
       continue;

@@ -10,7 +10,7 @@
 import { goOnlyLineBreak, mergeOverride } from '../parse/go-reader.js';
 import { yamlModule } from '../util/yaml-lazy.js';
 import { doublestarMatch, gitPathspecMatch, goPathMatch, withinBudget } from './path-match.js';
-import { isThisRepo, type RepoIdentity } from './repo.js';
+import { isCheckedRevision, isThisRepo, type RepoIdentity } from './repo.js';
 
 export type Params = Record<string, string>;
 
@@ -118,6 +118,9 @@ function patternsOf(items: unknown[]): PathPattern[] {
 async function evaluateGit(git: Record<string, unknown>, ctx: GeneratorContext): Promise<Generated> {
   const repoURL = typeof git.repoURL === 'string' ? git.repoURL : undefined;
   if (isThisRepo(ctx.identity, repoURL) === false) return { unevaluable: `git (${repoURL}, another repository)` };
+  // The generator lists the tree at its revision: another branch, a tag or a commit holds other folders and files.
+  if (!isCheckedRevision(ctx.identity, git.revision))
+    return { unevaluable: `git (revision ${JSON.stringify(git.revision)}, not the branch under check)` };
   const directories = patternsOf(Array.isArray(git.directories) ? git.directories : []);
   const files = patternsOf(Array.isArray(git.files) ? git.files : []);
   if (directories.length === 0 && files.length === 0) return { unevaluable: 'git (neither directories nor files)' };

@@ -28,7 +28,7 @@ import {
 import type { FindingInput, Overlay, RenderedOverlay, Severity } from '../types.js';
 import type { ArgoDeployment, ArgoView } from './applications.js';
 import { destinationOf, placeInDestination } from './destination.js';
-import { hasKustomization, isChart, resolveSource } from './directory.js';
+import { hasKustomization, isChartSource, resolveSource } from './directory.js';
 import { isThisRepo } from './repo.js';
 import { escapeRegExp } from '../util/glob.js';
 import { mapPool } from '../util/pool.js';
@@ -115,13 +115,15 @@ export async function renderArgoOverrides(
     const resolved = resolveSource(ctx.root, ctx.view.identity, d.sourcePath);
     if (!('dir' in resolved)) continue;
     const dir = resolved.dir;
-    if (isChart(ctx.root, dir)) folders.add(dir);
+    if (isChartSource(ctx.root, dir, d.source)) folders.add(dir);
     jobs.push({ d, dir, overlay: overlayOf(ctx, d, dir, names, (byPath ??= overlaysByPath(ctx.overlays))) });
   }
   // A hostile ApplicationSet (up to 10,000 elements, each with its own override) must not buy 10,000 renders: past the
   // cap the rest are not rendered, and the run says so with a guard finding rather than passing them.
   const max = ctx.maxRenders ?? MAX_SOURCE_RENDERS;
-  const renders = jobs.filter(({ d, dir }) => isChart(ctx.root, dir) || readKustomizeOverride(d.source).override);
+  const renders = jobs.filter(
+    ({ d, dir }) => isChartSource(ctx.root, dir, d.source) || readKustomizeOverride(d.source).override,
+  );
   if (renders.length > max) {
     const first = renders[max];
     report({
@@ -134,7 +136,7 @@ export async function renderArgoOverrides(
     jobs.splice(0, jobs.length, ...jobs.filter((j) => !dropped.has(j)));
   }
   const rendered = await mapPool(jobs, ctx.concurrency, async ({ d, dir, overlay }) => {
-    const r = await (isChart(ctx.root, dir)
+    const r = await (isChartSource(ctx.root, dir, d.source)
       ? renderChart(ctx, d, dir, overlay, report)
       : renderOverride(ctx, d, dir, overlay, report, (files) => files.forEach((f) => validated.add(f))));
     // Argo CD applies an object that names no namespace in this Application's destination namespace: a Route an
@@ -173,7 +175,8 @@ export function otherDestinations(
     if (!d.namespace || d.sourcePath.includes('{{') || isThisRepo(ctx.view.identity, d.repoURL) === false) continue;
     if (typeof d.source?.chart === 'string') continue;
     const resolved = resolveSource(ctx.root, ctx.view.identity, d.sourcePath);
-    if (!('dir' in resolved) || !isKustomizeFolder(resolved.dir) || isChart(ctx.root, resolved.dir)) continue;
+    if (!('dir' in resolved) || !isKustomizeFolder(resolved.dir) || isChartSource(ctx.root, resolved.dir, d.source))
+      continue;
     const source = d.source as Record<string, unknown> | undefined;
     if (
       source &&

@@ -8,7 +8,10 @@
 import { relative, resolve, sep } from 'node:path';
 import type { Config } from '../config/types.js';
 import { gitTopOf } from '../discover/root.js';
-import { originURL } from '../util/git.js';
+import { originURL, runGit } from '../util/git.js';
+import { CI_BRANCH_VARIABLES } from './ci-branches.js';
+
+export { CI_BRANCH_VARIABLES };
 
 export interface RepoIdentity {
   /** Normalised URLs of this repository (`host/path`); empty when it cannot be named. */
@@ -17,6 +20,59 @@ export interface RepoIdentity {
   prefix?: string;
   /** Absolute Git top, with `prefix`. */
   top?: string;
+  /**
+   * The branches whose content is the tree under check (checkedRevisions); undefined: the conventional default
+   * branches. A source at any other revision deploys content this run does not read.
+   */
+  revisions?: ReadonlySet<string>;
+}
+
+/** Taken for the branch under check when neither Git nor the CI names one: the conventional default branches. */
+export const CONVENTIONAL_BRANCHES = ['main', 'master'];
+
+/** A Git revision as Argo CD resolves a branch: `refs/heads/main` is `main`. */
+function branchName(revision: string): string {
+  return revision.trim().replace(/^refs\/heads\//, '');
+}
+
+/**
+ * The branches whose content is the tree under check: the `origin` remote's default branch (refs/remotes/origin/HEAD)
+ * and the branch CI says the change merges into (CI_BRANCH_VARIABLES); when neither names one, `main` and `master`.
+ * The checked-out branch is not one of them: a feature branch keeps moving after the check, and an Application
+ * following it would deploy what its author pushes next.
+ */
+export async function checkedRevisions(root: string, env: NodeJS.ProcessEnv = process.env): Promise<Set<string>> {
+  const out = new Set<string>();
+  try {
+    const r = await runGit(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'], {
+      cwd: root,
+      timeoutMs: 10_000,
+      okCodes: [1, 128],
+    });
+    const ref = r.code === 0 ? r.stdout.trim() : '';
+    if (ref.startsWith('origin/') && ref.length > 'origin/'.length) out.add(ref.slice('origin/'.length));
+  } catch {
+    // git missing or no repository: the CI's word, else the conventional names
+  }
+  for (const v of CI_BRANCH_VARIABLES) {
+    const name = branchName(env[v] ?? '');
+    if (name !== '') out.add(name);
+  }
+  if (out.size === 0) for (const b of CONVENTIONAL_BRANCHES) out.add(b);
+  return out;
+}
+
+/**
+ * Whether a source's `targetRevision` (a git generator's `revision`) is the content under check: unset, empty or
+ * `HEAD` (the repository's default branch, for Argo CD), or one of the identity's branches. A tag, a commit, a
+ * version range or another branch is content this run does not have.
+ */
+export function isCheckedRevision(identity: RepoIdentity, revision: unknown): boolean {
+  if (revision === undefined || revision === null) return true;
+  if (typeof revision !== 'string') return false;
+  const name = branchName(revision);
+  if (name === '' || name === 'HEAD') return true;
+  return (identity.revisions ?? new Set(CONVENTIONAL_BRANCHES)).has(name);
 }
 
 /** This repository's names: the `origin` remote of the work tree holding the root, and `argo.repoURLs`. */
@@ -24,7 +80,8 @@ export async function readRepoIdentity(root: string, config: Config): Promise<Re
   const top = gitTopOf(root);
   const origin = top === undefined ? undefined : await originURL(root);
   const prefix = top === undefined ? undefined : relative(top, resolve(root)).split(sep).join('/');
-  return repoIdentity([origin, ...(config.argo?.repoURLs ?? [])], prefix, top);
+  const identity = repoIdentity([origin, ...(config.argo?.repoURLs ?? [])], prefix, top);
+  return { ...identity, revisions: await checkedRevisions(root) };
 }
 
 /**

@@ -48,8 +48,8 @@ export const RENDER_RULES = [
   r(
     RENDER_OUTSIDE_ROOT,
     'Reference leaves the checked root',
-    'A kustomization references a path outside the checked root; the desired state must be self-contained and reviewable.',
-    'Move the referenced files under the root, or check from a root that contains them.',
+    'A kustomization references a path outside the checked root, or an Argo CD Application or ApplicationSet under the root deploys a folder of this repository outside it (or a Helm value file from outside it); the desired state must be self-contained and reviewable, and what Argo CD applies from outside the root is read by no check of this run.',
+    'Move the referenced files under the root, or check from a root that contains them (for Argo CD sources: the repository top).',
   ),
   r(
     RENDER_EXEC_PLUGIN,
@@ -115,8 +115,8 @@ export const RENDER_RULES = [
   r(
     RENDER_INPUT_UNREADABLE,
     'Input unreadable',
-    'An input file or standard input could not be read.',
-    'Check the path and permissions.',
+    'An input file or standard input could not be read, or a file of a directory source is a Git LFS pointer whose file (which Argo CD applies when LFS is enabled for the repository) is not in the checkout.',
+    'Check the path and permissions; fetch Git LFS objects before checking (or commit manifests as regular files).',
   ),
   r(
     RENDER_NOTHING_TO_CHECK,
@@ -145,7 +145,7 @@ export const RENDER_RULES = [
   r(
     RENDER_SOURCE_NOT_EVALUABLE,
     'Argo CD source not evaluable',
-    'An ApplicationSet generator depends on the world outside the repository (cluster, SCM provider, pull request, git generators over other repositories…) or on template functions kfm-gitops does not evaluate, a source uses jsonnet, a `source.kustomize` override uses a field kfm-gitops does not apply (or values known only at sync time), or an Application of this repository (its repoURL is the `origin` remote or listed in `argo.repoURLs`) names a path that holds no folder here, or a document that may be an Argo CD manifest is too large to read safely (an Application or ApplicationSet over 1 MiB, anything naming argoproj.io over 16 MiB between two `---` lines): what Argo CD would deploy from it cannot be worked out offline, so it is not checked.',
-    "Use list, git-directory/git-files over this repository, or matrix/merge of those; render jsonnet (or a Config Management Plugin's output) in CI and commit the output; move an unsupported override into the kustomization itself; fix the path (Argo CD paths are relative to the repository top), or list the repository URLs in `argo.repoURLs` so that another repository's Applications are told apart; split or shrink an oversized manifest.",
+    'An ApplicationSet generator depends on the world outside the repository (cluster, SCM provider, pull request, git generators over other repositories…) or on template functions kfm-gitops does not evaluate (in a generated Application path, repoURL or destination namespace), a source uses jsonnet (in any folder a recursive directory source walks), a `source.kustomize` override uses a field kfm-gitops does not apply (or values known only at sync time), or an Application of this repository (its repoURL is the `origin` remote or listed in `argo.repoURLs`) names a path that holds no folder here or deploys it at a `targetRevision` (a git generator at a `revision`) other than the branch under check (`HEAD`, the default branch of the `origin` remote and the branch CI says the change merges into, such as `GITHUB_BASE_REF`, `CI_MERGE_REQUEST_TARGET_BRANCH_NAME` or `CI_DEFAULT_BRANCH`, else `main` or `master`: another branch, a tag or a commit holds content this run does not read), or a document that may be an Argo CD manifest is too large to read safely (an Application or ApplicationSet over 1 MiB, anything naming argoproj.io over 16 MiB between two `---` lines): what Argo CD would deploy from it cannot be worked out offline, so it is not checked.',
+    "Use list, git-directory/git-files over this repository, or matrix/merge of those; render jsonnet (or a Config Management Plugin's output) in CI and commit the output; move an unsupported override into the kustomization itself; fix the path (Argo CD paths are relative to the repository top); point `targetRevision` at the branch under check (a release branch or tag is checked in a run of its own, where it is the branch under check); or list the repository URLs in `argo.repoURLs` so that another repository's Applications are told apart; split or shrink an oversized manifest.",
   ),
 ];

@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { gitTopOf } from '../discover/root.js';
 import { fileStamp } from './stamp.js';
+import { CI_BRANCH_VARIABLES } from '../argo/ci-branches.js';
 
 export class GitError extends Error {}
 
@@ -107,12 +108,15 @@ export function originConfigStamps(root: string, env: NodeJS.ProcessEnv = proces
     // gone since gitTopOf: stamped as such below
   }
   files.push(join(gitDir, 'config'), join(gitDir, 'config.worktree'));
+  let commonDir = gitDir;
   try {
     const common = readFileSync(join(gitDir, 'commondir'), 'utf8').trim();
-    if (common !== '') files.push(join(isAbsolute(common) ? common : resolve(gitDir, common), 'config'));
+    if (common !== '') files.push(join((commonDir = isAbsolute(common) ? common : resolve(gitDir, common)), 'config'));
   } catch {
     // not a linked worktree
   }
+  // The remote's default branch: which Argo CD targetRevision is the branch under check (argo/repo.ts).
+  files.push(join(commonDir, 'refs', 'remotes', 'origin', 'HEAD'));
   const home = env.HOME ?? homedir();
   const xdg = env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(home, '.config');
   files.push(env.GIT_CONFIG_GLOBAL ?? join(home, '.gitconfig'), join(xdg, 'git', 'config'));
@@ -125,7 +129,7 @@ export function originConfigStamps(root: string, env: NodeJS.ProcessEnv = proces
     }
   });
   const gitEnv = Object.keys(env)
-    .filter((k) => k.startsWith('GIT_'))
+    .filter((k) => k.startsWith('GIT_') || CI_BRANCH_VARIABLES.includes(k))
     .sort()
     .map((k) => `${k}=${env[k]}`);
   return [dirname(dotGit), ...stamps, ...gitEnv];

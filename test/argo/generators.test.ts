@@ -286,6 +286,8 @@ describe('git files generator', () => {
     expect(got.unevaluable.map((u) => [u.file, u.ruleId, u.line])).toEqual([
       ['dirs.yaml', 'KFM-ARGO-004', 24],
       ['files.yaml', 'KFM-ARGO-004', 24],
+      // What they deploy, in an env no one can say (the destination namespace is a Go template function call).
+      ['gofn.yaml', 'KFM-RENDER-024', 22],
       ['gofn.yaml', 'KFM-RENDER-024', 25],
     ]);
     const messages = got.unevaluable.map((u) => u.message).join('\n');

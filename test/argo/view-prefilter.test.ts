@@ -214,4 +214,26 @@ describe('which files the Argo CD view reads', () => {
       ['app.yaml', 'apps/hex', crd.split('\n').length + 8],
     ]);
   });
+
+  it('reads sources as Argo CD does: merge keys merged, no path as the repository top, a ref-only source as none', async () => {
+    const root = tree({
+      'merged.yaml': [
+        'apiVersion: argoproj.io/v1alpha1',
+        'kind: Application',
+        'metadata: {name: merged}',
+        'x-base: &src {repoURL: https://git.example.org/kfm/kfm.git, path: apps/merged}',
+        'spec:',
+        '  sources:',
+        '    - <<: *src',
+        '    - {repoURL: https://git.example.org/kfm/kfm.git, directory: {recurse: true}}',
+        '    - {repoURL: https://git.example.org/kfm/kfm.git, path: null}',
+        '    - {repoURL: https://git.example.org/kfm/kfm.git, ref: values}',
+        '    - {repoURL: https://git.example.org/kfm/kfm.git, ref: values, path: apps/ref}',
+        '  destination: {server: https://kubernetes.default.svc, namespace: ns}',
+        '',
+      ].join('\n'),
+    });
+    const view = await readArgoView(root);
+    expect(view.deployments.map((d) => d.sourcePath)).toEqual(['apps/merged', '', '', 'apps/ref']);
+  });
 });
