@@ -129,6 +129,24 @@ function redactStructure(text: string): string {
     );
 }
 
+/**
+ * An entry of a report's own lists (the overlays, what was not checked): its path masked as a path, its reason as a
+ * message (an Application's repoURL with a password in it, quoted as "deploys it from <url>, another repository").
+ */
+export function redactListed<T extends { path: string; reason?: string }>(entry: T): T {
+  const out = { ...entry, path: redactPathFormats(entry.path) };
+  if (entry.reason !== undefined) out.reason = redactText(entry.reason);
+  return out;
+}
+
+/**
+ * Text that no run's Secrets are known for (a config error, an error on stderr, a reason made before any render):
+ * the structural and detector nets only.
+ */
+export function redactText(text: string): string {
+  return redactDetected(redactStructure(text));
+}
+
 /** A path with every credential of a known format masked (the secret scan's own findings, before any report). */
 export function redactPathFormats(path: string): string {
   return redactDetected(path, true);

@@ -1,0 +1,153 @@
+/**
+ * Places outside a finding's message that a pull request controls and a report prints: a map key (the finding's
+ * `path`), a resource's kind and apiVersion, an overlay folder's name (the report's overlay list, JUnit suites, TAP
+ * lines), and a config error on stderr. A credential written there is still reported where it is, masked.
+ * Every value is generated at run time.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { everyReportFile, filesUnder, runCli } from '../helpers.js';
+import { leakedFragments } from '../secrets/helpers.js';
+import { Gen } from '../secrets/vectors.js';
+
+const g = new Gen(4242);
+const awsKey = (): string => `AKIA${g.from('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}`;
+const githubToken = (): string => `ghp_${g.alnum(36)}`;
+
+interface Finding {
+  ruleId: string;
+  file?: string;
+  path?: string;
+  resource?: { kind: string; apiVersion: string };
+}
+
+const tops: string[] = [];
+afterEach(() => {
+  for (const t of tops.splice(0)) rmSync(t, { recursive: true, force: true });
+});
+
+function repo(files: Record<string, string>): { root: string; reports: string } {
+  const top = mkdtempSync(join(tmpdir(), 'kfm-places-'));
+  tops.push(top);
+  const root = join(top, 'repo');
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, rel)), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  }
+  return { root, reports: join(top, 'reports') };
+}
+
+/** Runs check in every console format (each also writing every report file); returns the JSON findings. */
+async function everyOutput(root: string, reports: string): Promise<{ findings: Finding[]; all: string; code: number }> {
+  let all = '';
+  let findings: Finding[] = [];
+  let code = -1;
+  for (const format of ['text', 'json', 'sarif', 'junit', 'github', 'tap']) {
+    const r = await runCli(['check', root, '--format', format, '-v', ...everyReportFile(join(reports, format))], {
+      env: { GITHUB_STEP_SUMMARY: join(reports, `${format}-summary.md`) },
+    });
+    code = r.code;
+    if (format === 'json') findings = (JSON.parse(r.stdout) as { findings: Finding[] }).findings;
+    all += `${r.stdout}\n${r.stderr}\n`;
+  }
+  const written = [...filesUnder(reports), ...filesUnder(join(root, '.kfm-gitops'))];
+  all += written.map((f) => readFileSync(f).toString('latin1')).join('\n');
+  return { findings, all, code };
+}
+
+const deployment = (extra: string): string =>
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n${extra}  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: registry.example.org/web@sha256:${'a'.repeat(64)}\n`;
+
+describe('a credential outside the message is masked where a report prints it', () => {
+  it('as a map key: the finding path names the masked key', async () => {
+    const key = awsKey();
+    const { root, reports } = repo({
+      'app/kustomization.yaml': 'namespace: web\nresources: [deployment.yaml]\n',
+      'app/deployment.yaml': deployment(`  ${key}: x\n`),
+    });
+    const { findings, all, code } = await everyOutput(root, reports);
+    expect(code).toBe(1);
+    expect(findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'KFM-SCHEMA-002',
+        file: 'app/deployment.yaml',
+        path: 'spec.AKIA\u2026 (20 chars)',
+      }),
+    );
+    expect(leakedFragments(all, [key])).toEqual([]);
+  });
+
+  it("as a resource's kind and apiVersion: the resource is named masked", async () => {
+    const [kind, group] = [awsKey(), githubToken()];
+    const { root, reports } = repo({
+      'app/kustomization.yaml': 'namespace: web\nresources: [thing.yaml]\n',
+      'app/thing.yaml': `apiVersion: ${group}/v1\nkind: ${kind}\nmetadata:\n  name: thing\n`,
+    });
+    const { findings, all, code } = await everyOutput(root, reports);
+    expect(code).toBe(1);
+    expect(findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'KFM-SCHEMA-005',
+        file: 'app/thing.yaml',
+        resource: expect.objectContaining({ kind: 'AKIA\u2026 (20 chars)', apiVersion: 'ghp_\u2026 (40 chars)/v1' }),
+      }),
+    );
+    expect(leakedFragments(all, [kind, group])).toEqual([]);
+  });
+
+  it("as an overlay folder's name: the overlay list, JUnit suites and TAP lines show it masked", async () => {
+    const token = githubToken();
+    const { root, reports } = repo({
+      [`apps/${token}/kustomization.yaml`]: 'namespace: web\nresources: [cm.yaml]\n',
+      [`apps/${token}/cm.yaml`]: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata: {a: b}\n',
+    });
+    const { findings, all, code } = await everyOutput(root, reports);
+    expect(code).toBe(1);
+    expect(findings).toContainEqual(
+      expect.objectContaining({ ruleId: 'KFM-SEC-030', file: 'apps/ghp_\u2026 (40 chars)/cm.yaml' }),
+    );
+    const report = JSON.parse(readFileSync(join(reports, 'json', 'r.json'), 'utf8')) as {
+      overlays: { path: string }[];
+    };
+    expect(report.overlays.map((o) => o.path)).toEqual(['apps/ghp_\u2026 (40 chars)']);
+    expect(leakedFragments(all, [token])).toEqual([]);
+  });
+
+  it("in an Application's repoURL: the not-checked entry for another repository masks the password", async () => {
+    const password = g.password(24);
+    const { root, reports } = repo({
+      'kfm-gitops.yaml': 'argo:\n  repoURLs: [https://git.example.org/kfm/kfm.git]\n',
+      'deploy/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'deploy/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: web\ndata: {a: b}\n',
+      'argo/kustomization.yaml': 'resources: [app.yaml]\n',
+      'argo/app.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: openshift-gitops\nspec:\n  project: default\n  source:\n    repoURL: https://bot:${password}@git.other.example.org/x.git\n    path: deploy\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n`,
+    });
+    const { findings, all, code } = await everyOutput(root, reports);
+    expect(code).toBe(1);
+    expect(findings).toContainEqual(
+      expect.objectContaining({ ruleId: 'KFM-SEC-066', file: 'argo/app.yaml', path: 'spec.source.repoURL' }),
+    );
+    const report = JSON.parse(readFileSync(join(reports, 'json', 'r.json'), 'utf8')) as {
+      skipped: { path: string; reason: string }[];
+    };
+    expect(report.skipped).toContainEqual({
+      path: 'deploy',
+      reason: expect.stringContaining('another repository') as string,
+    });
+    expect(leakedFragments(all, [password])).toEqual([]);
+  });
+
+  it('in the config: the config error names the line, not the value', async () => {
+    const token = githubToken();
+    const { root } = repo({
+      'kfm-gitops.yaml': `rules:\n  ${token}: warning\n`,
+      'app/kustomization.yaml': 'resources: []\n',
+    });
+    const r = await runCli(['check', root, '--format', 'json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('kfm-gitops.yaml:2:');
+    expect(leakedFragments(r.stdout + r.stderr, [token])).toEqual([]);
+  });
+});
