@@ -61,6 +61,16 @@ export class Redactor {
   }
 
   /**
+   * Rendered manifests as a command prints them (`render`, `diff`), once maskSecretValues has replaced the Secrets'
+   * own values: the known values wherever else they were copied (a replacement into a ConfigMap), and whatever a
+   * secret rule matches. Not the structural net: a ConfigMap's `data:` block is no secret. `spare` matches the
+   * masks already in the text that a generic rule would read as a value (`password: <redacted 3dada1b14f01>`).
+   */
+  redactRendered(text: string, spare?: RegExp): string {
+    return text === '' ? text : redactDetected(this.redactKnown(text), false, spare);
+  }
+
+  /**
    * A file or overlay path as a report shows it: credentials of a known format masked (a token committed as a file's
    * name, reported "in the file's name", is not printed back in the finding's location). Not the known values (a
    * Secret holding `todo` or `cluster-config` made every path through such a folder unreadable, on real
@@ -79,6 +89,24 @@ export class Redactor {
     }
     return out;
   }
+}
+
+/**
+ * A copy of a Secret whose every `data`/`stringData`/`binaryData` value is `mask(value)` (the keys stay: they say
+ * what the Secret holds); any other object as it is.
+ */
+export function maskSecretValues(
+  object: Record<string, unknown>,
+  mask: (value: unknown) => string = (value) => hintOf(String(value)),
+): Record<string, unknown> {
+  if (object.kind !== 'Secret') return object;
+  const copy: Record<string, unknown> = { ...object };
+  for (const field of SECRET_FIELDS) {
+    const values = object[field];
+    if (values === null || typeof values !== 'object' || Array.isArray(values)) continue;
+    copy[field] = Object.fromEntries(Object.entries(values as Record<string, unknown>).map(([k, v]) => [k, mask(v)]));
+  }
+  return copy;
 }
 
 function decodedText(value: string): string | undefined {
@@ -153,13 +181,16 @@ export function redactPathFormats(path: string): string {
 }
 
 /** Net 3: whatever the secret scanner's rules find in the message. */
-function redactDetected(text: string, knownFormatsOnly = false): string {
+function redactDetected(text: string, knownFormatsOnly = false, spare?: RegExp): string {
   const { candidates } = sharedDetector().detect(text, { skipGeneric: knownFormatsOnly });
   if (candidates.length === 0) return text;
+  const spared = spare
+    ? [...text.matchAll(new RegExp(spare.source, 'g'))].map((m) => [m.index, m.index + m[0].length])
+    : [];
   let out = '';
   let at = 0;
   for (const c of [...candidates].sort((a, b) => a.start - b.start)) {
-    if (c.start < at) continue;
+    if (c.start < at || spared.some(([from, to]) => c.start < to && c.end > from)) continue;
     out += text.slice(at, c.start) + hintOf(c.value, c.rule.hintPrefix);
     at = c.end;
   }
