@@ -133,8 +133,11 @@ function redactStructure(text: string): string {
     const line = parts[i];
     const m = /^(\s*)(?:-\s+)?["']?([A-Za-z0-9_.\-/]+)["']?\s*:(?:\s+(.*?))?\s*$/.exec(line);
     if (!m) {
-      if (blockIndent >= 0 && line.trim() !== '' && line.length - line.trimStart().length <= blockIndent)
-        blockIndent = -1;
+      if (blockIndent < 0 || line.trim() === '') continue;
+      const indent = line.length - line.trimStart().length;
+      // Deeper than the data block's key: a line of a value (a block scalar's `|` lines: a key, a certificate).
+      if (indent > blockIndent) parts[i] = `${line.slice(0, indent)}${maskValue(line.trim())}`;
+      else blockIndent = -1;
       continue;
     }
     const indent = m[1].length;
@@ -150,11 +153,94 @@ function redactStructure(text: string): string {
       parts[i] = `${line.slice(0, at)}${maskValue(value)}${line.slice(at + value.length)}`;
     }
   }
-  return parts
-    .join('')
-    .replace(INLINE_PAIR, (all, key: string, q: string, sep: string, value: string) =>
-      isSensitiveKey(key) ? `${key}${q}${sep}${maskValue(value)}` : all,
-    );
+  return maskDataMaps(parts.join('')).replace(INLINE_PAIR, (all, key: string, q: string, sep: string, value: string) =>
+    isSensitiveKey(key) ? `${key}${q}${sep}${maskValue(value)}` : all,
+  );
+}
+
+/** `data: {`, `"stringData":{`, `\"data\": {` (JSON in a string), Go's `binaryData:map[`; also after a `\n` escape. */
+const DATA_MAP_OPEN = /(?<=^|[^A-Za-z0-9_]|\\n)(\\?["']?)(?:data|stringData|binaryData)\1\s*:\s*(\{|map\[)/g;
+
+/**
+ * A data block on one line — a YAML flow mapping, a JSON object, a Go map dump (`map[key:value]`) — with each value
+ * masked (a nested one whole) and its keys kept. The block runs to its matching bracket, quotes respected.
+ */
+function maskDataMaps(text: string): string {
+  let out = '';
+  let at = 0;
+  for (const m of text.matchAll(DATA_MAP_OPEN)) {
+    const open = m.index + m[0].length;
+    if (open <= at) continue;
+    const goMap = m[2] === 'map[';
+    const close = matchingBracket(text, open, goMap);
+    out += text.slice(at, open) + maskEntries(text.slice(open, close), goMap);
+    at = close;
+  }
+  return out + text.slice(at);
+}
+
+/** Index of the bracket closing the one just before `from` (the text's end when it is not closed). */
+function matchingBracket(text: string, from: number, goMap: boolean): number {
+  let depth = 1;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i]!;
+    if (!goMap && (c === '"' || c === "'")) {
+      i = quoteEnd(text, i);
+      continue;
+    }
+    if (c === '{' || c === '[') depth++;
+    else if ((c === '}' || c === ']') && --depth === 0) return i;
+  }
+  return text.length;
+}
+
+/** Index of the quote closing the one at `start` (a backslash escapes inside double quotes). */
+function quoteEnd(text: string, start: number): number {
+  const q = text[start];
+  for (let i = start + 1; i < text.length; i++) {
+    if (q === '"' && text[i] === '\\') i++;
+    else if (text[i] === q) return i;
+  }
+  return text.length;
+}
+
+/** The entries of one data map (`k: v, k2: v2` / `k:v k2:v2`), each value masked. */
+function maskEntries(inner: string, goMap: boolean): string {
+  const entries: string[] = [];
+  let start = 0;
+  let depth = 0;
+  for (let i = 0; i <= inner.length; i++) {
+    const c = inner[i];
+    if (i === inner.length || (depth === 0 && (goMap ? c === ' ' : c === ','))) {
+      entries.push(inner.slice(start, i));
+      start = i + 1;
+    } else if (!goMap && (c === '"' || c === "'")) i = quoteEnd(inner, i);
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return entries.map((e) => maskEntry(e, goMap)).join(goMap ? ' ' : ',');
+}
+
+function maskEntry(entry: string, goMap: boolean): string {
+  // The key ends at the first `:` outside quotes that a space or the value's quote follows (a URL's `:` does not end it).
+  let sep = -1;
+  for (let i = 0; i < entry.length && sep < 0; i++) {
+    const c = entry[i];
+    if (!goMap && (c === '"' || c === "'")) i = quoteEnd(entry, i);
+    else if (c === ':' && (goMap || i + 1 === entry.length || /[\s"'\\]/.test(entry[i + 1]!))) sep = i;
+  }
+  if (sep < 0) return entry.trim() === '' ? entry : maskPadded(entry);
+  return `${entry.slice(0, sep + 1)}${maskPadded(entry.slice(sep + 1))}`;
+}
+
+/** maskValue with the spaces around the value kept, and a JSON-in-a-string value's `\"` quotes. */
+function maskPadded(text: string): string {
+  const m = /^(\s*)(\\?)(.*?)(\s*)$/s.exec(text)!;
+  const [, lead, escape, value, trail] = m;
+  if (value === '') return text;
+  if (escape && value.startsWith('"') && value.endsWith('\\"') && value.length > 2)
+    return `${lead}\\"${maskValue(value.slice(1, -2))}\\"${trail}`;
+  return `${lead}${escape}${maskValue(value)}${trail}`;
 }
 
 /**

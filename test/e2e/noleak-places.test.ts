@@ -139,6 +139,24 @@ describe('a credential outside the message is masked where a report prints it', 
     expect(leakedFragments(all, [password])).toEqual([]);
   });
 
+  it("in kustomize's quote of a rejected patch whose Secret data is a flow mapping", async () => {
+    const password = g.password(24);
+    const { root, reports } = repo({
+      'app/secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: web\ntype: Opaque\n',
+      'app/kustomization.yaml': `resources: [secret.yaml]\npatches:\n  - patch: |-\n      apiVersion: v1\n      kind: Secret\n      metadata: {name: db}\n      stringData: {conn: ${password}}\n      other: [unclosed\n`,
+    });
+    const { findings, all, code } = await everyOutput(root, reports);
+    expect(code).toBe(1);
+    expect(findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'KFM-RENDER-001',
+        file: 'app/kustomization.yaml',
+        message: expect.stringContaining('stringData: {conn: \u2026 (24 chars)}') as string,
+      }),
+    );
+    expect(leakedFragments(all, [password])).toEqual([]);
+  });
+
   it('in the config: the config error names the line, not the value', async () => {
     const token = githubToken();
     const { root } = repo({

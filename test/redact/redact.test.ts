@@ -55,4 +55,42 @@ describe('Redactor', () => {
     r.addValue('todo');
     expect(r.redactPath('manifests/todo-app/base/todo.yaml')).toBe('manifests/todo-app/base/todo.yaml');
   });
+
+  it('hides the values of a data block written as a flow mapping, a JSON object or a Go map dump', () => {
+    const r = new Redactor();
+    const quoted = [
+      '  metadata: {name: s1, namespace: web}',
+      `  stringData: {conn: ${PASSWORD}, 'url': "postgres://u:${PASSWORD}@db", nested: {deep: ${PASSWORD}}}`,
+      `{"kind":"Secret","data":{"k":"${PASSWORD}"},"metadata":{"name":"s1"}}`,
+      `patch: "kind: Secret\\nbinaryData: {blob: ${PASSWORD}}\\n"`,
+      `object map[kind:Secret metadata:map[name:s1] stringData:map[conn:${PASSWORD} other:${PASSWORD}]]`,
+    ].join('\n');
+    const out = r.redact(quoted);
+    expect(out).not.toContain('Hunter2');
+    expect(out).not.toContain('planted');
+    // Keys and the shape stay: the reader still sees which entries the message is about.
+    expect(out).toContain('metadata: {name: s1, namespace: web}');
+    expect(out).toContain('stringData: {conn: \u2026 (21 chars), ');
+    expect(out).toContain('"data":{"k":"\u2026 (21 chars)"},"metadata":{"name":"s1"}');
+    expect(out).toContain('metadata:map[name:s1] stringData:map[conn:\u2026 (21 chars) other:\u2026 (21 chars)]');
+  });
+
+  it('hides every line of a block scalar inside a data block, not only its key: value lines', () => {
+    const message = [
+      'patch: |-',
+      '  kind: Secret',
+      '  stringData:',
+      '    id_rsa: |',
+      `      ${PASSWORD}`,
+      `      ${PASSWORD.split('').reverse().join('')}`,
+      '    config.yaml: >-',
+      `      plain ${PASSWORD}`,
+      '  other: [',
+    ].join('\n');
+    const out = new Redactor().redact(message);
+    expect(out).not.toContain('planted');
+    expect(out).not.toContain('detnalp');
+    expect(out).toContain('    id_rsa: |');
+    expect(out).toContain('  other: [');
+  });
 });
