@@ -6,9 +6,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { leakedFragments, useTempRepos } from '../secrets/helpers.js';
 import { Gen } from '../secrets/vectors.js';
 import { cli, gitRepoFrom, type GitRepo } from '../select/git-fixture.js';
+import { GIT_ENV, gitIn, kustomization, useTempInfraRepos } from '../promote/helpers.js';
 
 const g = new Gen(5151);
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -97,5 +100,52 @@ describe('kfm-gitops diff', () => {
       expect(r.stdout).toContain('KFM-RENDER-001 apps/web/overlays/dev/kustomization.yaml');
       expect(leakedFragments(r.stdout + r.stderr, [before, after, quoted, tokenBefore, tokenAfter])).toEqual([]);
     }
+  });
+});
+
+describe('kfm-gitops promote --dry-run', () => {
+  const { repo: infra } = useTempInfraRepos();
+
+  it("shows the rendered change of a Secret that carries the image without the Secret's other values", async () => {
+    // A pull request made the image a field of a Secret (a replacement): every promotion changes the Secret, and
+    // the rendered diff's context lines are its neighbours.
+    const root = infra();
+    const [password, seed] = [g.password(24), g.alnum(26)];
+    const file = kustomization(root, 'kfm-api', 'stage');
+    writeFileSync(
+      join(dirname(file), 'secret.yaml'),
+      secret('kfm-api-release', `stringData:\n  image: set-by-replacement\n  password: ${password}\n`),
+    );
+    writeFileSync(
+      file,
+      `${readFileSync(file, 'utf8')
+        .replace('  - ../../base\n', '  - ../../base\n  - secret.yaml\n')
+        // A generator's literal right above the image entry: context of the kustomization's own diff.
+        .replace(
+          '\nimages:\n',
+          `\nsecretGenerator:\n  - name: release-seed\n    literals:\n      - seed=${seed}\nimages:\n`,
+        )
+        .replace('    newName: quay.io/kfm/kfm-api\n', '')}` +
+        'replacements:\n  - source: {kind: Deployment, name: kfm-api, fieldPath: spec.template.spec.containers.0.image}\n' +
+        '    targets:\n      - select: {kind: Secret, name: kfm-api-release}\n        fieldPaths: [stringData.image]\n',
+    );
+    gitIn(root, ['add', '-A']);
+    gitIn(root, ['commit', '-q', '-m', 'the image in a Secret']);
+    const r = await runCli(['promote', 'kfm-api', '--from', 'dev', '--to', 'stage', '--dry-run', '--root', root], {
+      env: GIT_ENV,
+    });
+    // The check of the promoted state fails on the plaintext Secret; the plan and the rendered diff are printed.
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Rendered diff of apps/kfm-api/overlays/stage:');
+    expect(r.stdout).toContain('+++ b/v1/Secret/kfm-stage/kfm-api-release');
+    expect(r.stdout).toContain('KFM-SEC-001');
+    expect(r.stdout).toMatch(/ {6}- seed=\u2026 \(26 chars\)\n images:\n/);
+    expect(leakedFragments(r.stdout + r.stderr, [password, seed])).toEqual([]);
+    const json = await runCli(
+      ['promote', 'kfm-api', '--from', 'dev', '--to', 'stage', '--dry-run', '--root', root, '--format', 'json'],
+      { env: GIT_ENV },
+    );
+    expect(JSON.parse(json.stdout).renderedDiff).toHaveLength(1);
+    expect(leakedFragments(json.stdout + json.stderr, [password, seed])).toEqual([]);
   });
 });
