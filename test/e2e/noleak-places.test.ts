@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { everyReportFile, filesUnder, runCli } from '../helpers.js';
+import { everyReportFile, filesUnder, git, runCli } from '../helpers.js';
 import { leakedFragments } from '../secrets/helpers.js';
 import { Gen } from '../secrets/vectors.js';
 
@@ -155,6 +155,23 @@ describe('a credential outside the message is masked where a report prints it', 
       }),
     );
     expect(leakedFragments(all, [password])).toEqual([]);
+  });
+
+  it('as a changed folder: --changed-since says which overlays it checks and why, with the name masked', async () => {
+    const token = githubToken();
+    const { root } = repo({ 'base/kustomization.yaml': 'resources: []\n' });
+    git(root, 'init', '-q');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'base');
+    mkdirSync(join(root, 'apps', token), { recursive: true });
+    writeFileSync(join(root, 'apps', token, 'kustomization.yaml'), 'namespace: web\nresources: [cm.yaml]\n');
+    writeFileSync(join(root, 'apps', token, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'the change');
+    const r = await runCli(['check', '.', '--changed-since', 'HEAD~1', '-v', '--format', 'json'], { cwd: root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('apps/ghp_\u2026 (40 chars): apps/ghp_\u2026 (40 chars)/cm.yaml changed');
+    expect(leakedFragments(r.stdout + r.stderr, [token])).toEqual([]);
   });
 
   it('in the config: the config error names the line, not the value', async () => {
