@@ -11,7 +11,7 @@ import { categoryOf, isGuard } from '../rules/index.js';
 import type { Finding, FindingInput, Overlay, Resource, Severity } from '../types.js';
 import { fingerprintOf, stripNumbers } from './fingerprint.js';
 import { resolveSeverity } from './severity.js';
-import { Redactor } from '../redact/index.js';
+import { Redactor, redactSuppression } from '../redact/index.js';
 
 interface Pending {
   input: FindingInput;
@@ -125,7 +125,8 @@ export class FindingCollector {
       if (input.line !== undefined) finding.line = input.line;
     }
     // Inline allows and baselines live in the repository under check: they never silence a guard.
-    if (input.suppressed && !isGuard(input.ruleId)) finding.suppressed = input.suppressed;
+    if (input.suppressed && !isGuard(input.ruleId))
+      finding.suppressed = redactSuppression(input.suppressed, (s) => this.redactor.redact(s));
     finding.fingerprint = fingerprintOf([
       finding.ruleId,
       finding.overlay ?? '',

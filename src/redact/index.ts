@@ -254,6 +254,19 @@ export function redactListed<T extends { path: string; reason?: string }>(entry:
 }
 
 /**
+ * Who allowed a finding and why, as reports print it: the reason and owner are the repository's text (an inline
+ * allow's comment, an exception or baseline entry), masked like a message.
+ */
+export function redactSuppression<T extends { reason: string; owner?: string }>(
+  suppression: T,
+  redact: (text: string) => string = redactText,
+): T {
+  const out = { ...suppression, reason: redact(suppression.reason) };
+  if (suppression.owner !== undefined) out.owner = redact(suppression.owner);
+  return out;
+}
+
+/**
  * Text that no run's Secrets are known for (a config error, an error on stderr, a reason made before any render):
  * the structural and detector nets only.
  */

@@ -5,7 +5,7 @@
  * --show-secrets` is the explicit way to see the values. Every value is generated at run time.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers.js';
+import { git, runCli } from '../helpers.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { leakedFragments, useTempRepos } from '../secrets/helpers.js';
@@ -147,5 +147,27 @@ describe('kfm-gitops promote --dry-run', () => {
     );
     expect(JSON.parse(json.stdout).renderedDiff).toHaveLength(1);
     expect(leakedFragments(json.stdout + json.stderr, [password, seed])).toEqual([]);
+  });
+});
+
+describe('kfm-gitops secrets scan --history', () => {
+  it("lists a commit's findings with an allow's reason and the file's name masked", async () => {
+    const key = `AKIA${g.from('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}`;
+    const token = `ghp_${g.alnum(36)}`;
+    const root = await repo({ 'app/kustomization.yaml': 'resources: []\n' });
+    git(root, 'init', '-q');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'base');
+    writeFileSync(
+      join(root, 'app', `${token}.yaml`),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  k: ${key} # kfm-gitops:allow KFM-SEC-020 backup ${token}\n`,
+    );
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'the change');
+    const r = await runCli(['secrets', 'scan', root, '--history', 'HEAD~1']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('app/ghp_\u2026 (40 chars).yaml:6: KFM-SEC-020');
+    expect(r.stdout).toContain('[suppressed by inline: backup ghp_\u2026 (40 chars)]');
+    expect(leakedFragments(r.stdout + r.stderr, [key, token])).toEqual([]);
   });
 });

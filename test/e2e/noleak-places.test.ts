@@ -174,6 +174,34 @@ describe('a credential outside the message is masked where a report prints it', 
     expect(leakedFragments(r.stdout + r.stderr, [token])).toEqual([]);
   });
 
+  it("in an allow's reason: an inline allow and an exception are listed as suppressed, their reasons masked", async () => {
+    const [key, token, password] = [awsKey(), githubToken(), g.password(24)];
+    const reason = `backup ${token} password=${password}`;
+    const { root, reports } = repo({
+      'kfm-gitops.yaml': `exceptions:\n  - rule: KFM-SCHEMA-002\n    resource: {kind: Deployment, namespace: web, name: web}\n    reason: ${reason}\n    owner: ${token}\n    expires: 2099-01-01\n`,
+      'app/kustomization.yaml': 'namespace: web\nresources: [deployment.yaml, cm.yaml]\n',
+      'app/deployment.yaml': deployment('  unknownField: x\n'),
+      'app/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  k: ${key} # kfm-gitops:allow KFM-SEC-020 ${reason}\n`,
+    });
+    const { all, code } = await everyOutput(root, reports);
+    // The token in the reasons is itself a finding of both files: the run fails.
+    expect(code).toBe(1);
+    const report = JSON.parse(readFileSync(join(reports, 'json', 'r.json'), 'utf8')) as {
+      suppressed: (Finding & { suppressed: { by: string; reason: string; owner?: string } })[];
+    };
+    const masked = `backup ghp_\u2026 (40 chars) password=\u2026 (24 chars)`;
+    expect(report.suppressed).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ ruleId: 'KFM-SEC-020', suppressed: { by: 'inline', reason: masked } }),
+        expect.objectContaining({
+          ruleId: 'KFM-SCHEMA-002',
+          suppressed: { by: 'exception', reason: masked, owner: 'ghp_\u2026 (40 chars)', expires: '2099-01-01' },
+        }),
+      ]),
+    );
+    expect(leakedFragments(all, [key, token, password])).toEqual([]);
+  });
+
   it('in the config: the config error names the line, not the value', async () => {
     const token = githubToken();
     const { root } = repo({
