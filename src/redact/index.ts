@@ -13,6 +13,7 @@
  */
 import { sharedDetector } from '../checks/secrets/detector.js';
 import { redactedHint } from '../checks/secrets/redact.js';
+import { yamlModule } from '../util/yaml-lazy.js';
 
 /** Shorter known values are left to the structural net: replacing "1" or "true" everywhere would ruin messages. */
 const MIN_KNOWN = 4;
@@ -38,11 +39,19 @@ export class Redactor {
     this.ordered = undefined;
   }
 
-  /** Registers the data of every Secret among the objects (rendered resources, parsed documents). */
+  /**
+   * Registers the data of every Secret among the objects (rendered resources, parsed documents), and the
+   * secret-like values an Argo CD Application or ApplicationSet hands Helm (a chart's `fail`/`required` message,
+   * which the chart's author writes, can quote any value it is given).
+   */
   addObjects(objects: Iterable<unknown>): void {
     for (const object of objects) {
       if (object === null || typeof object !== 'object') continue;
       const o = object as Record<string, unknown>;
+      if (o.kind === 'Application' || o.kind === 'ApplicationSet') {
+        for (const value of helmSecretValues(o.spec)) this.addValue(value);
+        continue;
+      }
       if (o.kind !== 'Secret') continue;
       for (const field of SECRET_FIELDS) {
         const data = o[field];
@@ -107,6 +116,51 @@ export function maskSecretValues(
     copy[field] = Object.fromEntries(Object.entries(values as Record<string, unknown>).map(([k, v]) => [k, mask(v)]));
   }
   return copy;
+}
+
+/** Deeper than this, a hostile values document is not walked (nothing legitimate nests so far). */
+const MAX_VALUES_DEPTH = 64;
+
+/**
+ * Values under a secret-like key of every `helm:` block in an Argo CD spec: `valuesObject`, `values` (a mapping, or
+ * YAML in a string), and `parameters` whose name's last segment is secret-like.
+ */
+function helmSecretValues(spec: unknown): unknown[] {
+  const out: unknown[] = [];
+  const sensitive = (node: unknown, key: string, depth: number): void => {
+    if (depth > MAX_VALUES_DEPTH || node === null) return;
+    if (typeof node !== 'object') {
+      if (isSensitiveKey(key)) out.push(node);
+      return;
+    }
+    for (const [k, v] of Object.entries(node)) sensitive(v, Array.isArray(node) ? key : k, depth + 1);
+  };
+  const helm = (block: Record<string, unknown>): void => {
+    sensitive(block.valuesObject, '', 0);
+    let values = block.values;
+    if (typeof values === 'string') {
+      try {
+        values = yamlModule().parse(values, { maxAliasCount: 100 }) as unknown;
+      } catch {
+        values = undefined; // Argo CD cannot use it either: the render fails on its own, with its own message
+      }
+    }
+    sensitive(values, '', 0);
+    if (!Array.isArray(block.parameters)) return;
+    for (const p of block.parameters as unknown[]) {
+      const { name, value } = (p ?? {}) as { name?: unknown; value?: unknown };
+      if (typeof name === 'string') sensitive(value, name.split('.').pop() ?? name, 0);
+    }
+  };
+  const walk = (node: unknown, depth: number): void => {
+    if (depth > MAX_VALUES_DEPTH || node === null || typeof node !== 'object') return;
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'helm' && v !== null && typeof v === 'object' && !Array.isArray(v)) helm(v as Record<string, unknown>);
+      else walk(v, depth + 1);
+    }
+  };
+  walk(spec, 0);
+  return out;
 }
 
 function decodedText(value: string): string | undefined {

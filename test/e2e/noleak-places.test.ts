@@ -202,6 +202,31 @@ describe('a credential outside the message is masked where a report prints it', 
     expect(leakedFragments(all, [key, token, password])).toEqual([]);
   });
 
+  it("in the Helm values of an Application, quoted back by the chart's fail: the render error masks it", async () => {
+    const password = g.password(24);
+    const { root, reports } = repo({
+      'kfm-gitops.yaml': 'argo:\n  repoURLs: [https://git.example.org/kfm/kfm.git]\n',
+      'charts/evil/Chart.yaml': 'apiVersion: v2\nname: evil\nversion: 0.1.0\n',
+      'charts/evil/values.yaml': 'db: {}\n',
+      'charts/evil/templates/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: {{ fail .Values.db.password }}\n',
+      'argo/kustomization.yaml': 'resources: [app.yaml]\n',
+      'argo/app.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: evil\n  namespace: openshift-gitops\nspec:\n  project: default\n  source:\n    repoURL: https://git.example.org/kfm/kfm.git\n    path: charts/evil\n    helm:\n      valuesObject:\n        db:\n          password: ${password}\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n`,
+    });
+    const { findings, all, code } = await everyOutput(root, reports);
+    expect(code).toBe(1);
+    expect(findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'KFM-RENDER-023',
+        file: 'argo/app.yaml',
+        message: expect.stringContaining(
+          'execution error at (evil/templates/cm.yaml:6:8): \u2026 (24 chars)',
+        ) as string,
+      }),
+    );
+    expect(leakedFragments(all, [password])).toEqual([]);
+  });
+
   it('in the config: the config error names the line, not the value', async () => {
     const token = githubToken();
     const { root } = repo({

@@ -93,4 +93,37 @@ describe('Redactor', () => {
     expect(out).toContain('    id_rsa: |');
     expect(out).toContain('  other: [');
   });
+
+  it("knows the secret-like values an Argo CD source hands Helm: a chart's fail/required can quote them", () => {
+    const r = new Redactor();
+    const [inObject, inString, inParameter, plain] = [
+      'Obj-Pass-12345',
+      'Str-Pass-67890',
+      'Param-Pass-4242',
+      'info-level',
+    ];
+    r.addObjects([
+      {
+        kind: 'Application',
+        spec: {
+          source: {
+            helm: {
+              valuesObject: { db: { password: inObject }, log: { level: plain } },
+              values: `auth:\n  apiToken: ${inString}\n`,
+              parameters: [
+                { name: 'db.adminPassword', value: inParameter },
+                { name: 'log.level', value: plain },
+              ],
+            },
+          },
+        },
+      },
+    ]);
+    const out = r.redact(
+      `execution error at (c/templates/x.yaml:1:4): ${inObject} ${inString} ${inParameter} ${plain}`,
+    );
+    expect(out).toBe(
+      'execution error at (c/templates/x.yaml:1:4): \u2026 (14 chars) \u2026 (14 chars) \u2026 (15 chars) info-level',
+    );
+  });
 });
