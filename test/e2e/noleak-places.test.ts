@@ -57,6 +57,22 @@ async function everyOutput(root: string, reports: string): Promise<{ findings: F
   return { findings, all, code };
 }
 
+/**
+ * Every output of a check of the repo: it fails (exit 1), reports `expected` (a finding's fields), and holds no
+ * fragment of any of `secrets`.
+ */
+async function expectMaskedFailure(
+  root: string,
+  reports: string,
+  expected: Record<string, unknown>,
+  secrets: string[],
+): Promise<void> {
+  const { findings, all, code } = await everyOutput(root, reports);
+  expect(code).toBe(1);
+  expect(findings).toContainEqual(expect.objectContaining(expected));
+  expect(leakedFragments(all, secrets)).toEqual([]);
+}
+
 const deployment = (extra: string): string =>
   `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n${extra}  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: registry.example.org/web@sha256:${'a'.repeat(64)}\n`;
 
@@ -67,16 +83,16 @@ describe('a credential outside the message is masked where a report prints it', 
       'app/kustomization.yaml': 'namespace: web\nresources: [deployment.yaml]\n',
       'app/deployment.yaml': deployment(`  ${key}: x\n`),
     });
-    const { findings, all, code } = await everyOutput(root, reports);
-    expect(code).toBe(1);
-    expect(findings).toContainEqual(
-      expect.objectContaining({
+    await expectMaskedFailure(
+      root,
+      reports,
+      {
         ruleId: 'KFM-SCHEMA-002',
         file: 'app/deployment.yaml',
         path: 'spec.AKIA\u2026 (20 chars)',
-      }),
+      },
+      [key],
     );
-    expect(leakedFragments(all, [key])).toEqual([]);
   });
 
   it("as a resource's kind and apiVersion: the resource is named masked", async () => {
@@ -85,16 +101,16 @@ describe('a credential outside the message is masked where a report prints it', 
       'app/kustomization.yaml': 'namespace: web\nresources: [thing.yaml]\n',
       'app/thing.yaml': `apiVersion: ${group}/v1\nkind: ${kind}\nmetadata:\n  name: thing\n`,
     });
-    const { findings, all, code } = await everyOutput(root, reports);
-    expect(code).toBe(1);
-    expect(findings).toContainEqual(
-      expect.objectContaining({
+    await expectMaskedFailure(
+      root,
+      reports,
+      {
         ruleId: 'KFM-SCHEMA-005',
         file: 'app/thing.yaml',
         resource: expect.objectContaining({ kind: 'AKIA\u2026 (20 chars)', apiVersion: 'ghp_\u2026 (40 chars)/v1' }),
-      }),
+      },
+      [kind, group],
     );
-    expect(leakedFragments(all, [kind, group])).toEqual([]);
   });
 
   it("as an overlay folder's name: the overlay list, JUnit suites and TAP lines show it masked", async () => {
@@ -103,16 +119,13 @@ describe('a credential outside the message is masked where a report prints it', 
       [`apps/${token}/kustomization.yaml`]: 'namespace: web\nresources: [cm.yaml]\n',
       [`apps/${token}/cm.yaml`]: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata: {a: b}\n',
     });
-    const { findings, all, code } = await everyOutput(root, reports);
-    expect(code).toBe(1);
-    expect(findings).toContainEqual(
-      expect.objectContaining({ ruleId: 'KFM-SEC-030', file: 'apps/ghp_\u2026 (40 chars)/cm.yaml' }),
-    );
+    await expectMaskedFailure(root, reports, { ruleId: 'KFM-SEC-030', file: 'apps/ghp_\u2026 (40 chars)/cm.yaml' }, [
+      token,
+    ]);
     const report = JSON.parse(readFileSync(join(reports, 'json', 'r.json'), 'utf8')) as {
       overlays: { path: string }[];
     };
     expect(report.overlays.map((o) => o.path)).toEqual(['apps/ghp_\u2026 (40 chars)']);
-    expect(leakedFragments(all, [token])).toEqual([]);
   });
 
   it("in an Application's repoURL: the not-checked entry for another repository masks the password", async () => {
@@ -124,10 +137,11 @@ describe('a credential outside the message is masked where a report prints it', 
       'argo/kustomization.yaml': 'resources: [app.yaml]\n',
       'argo/app.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: openshift-gitops\nspec:\n  project: default\n  source:\n    repoURL: https://bot:${password}@git.other.example.org/x.git\n    path: deploy\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n`,
     });
-    const { findings, all, code } = await everyOutput(root, reports);
-    expect(code).toBe(1);
-    expect(findings).toContainEqual(
-      expect.objectContaining({ ruleId: 'KFM-SEC-066', file: 'argo/app.yaml', path: 'spec.source.repoURL' }),
+    await expectMaskedFailure(
+      root,
+      reports,
+      { ruleId: 'KFM-SEC-066', file: 'argo/app.yaml', path: 'spec.source.repoURL' },
+      [password],
     );
     const report = JSON.parse(readFileSync(join(reports, 'json', 'r.json'), 'utf8')) as {
       skipped: { path: string; reason: string }[];
@@ -136,7 +150,6 @@ describe('a credential outside the message is masked where a report prints it', 
       path: 'deploy',
       reason: expect.stringContaining('another repository') as string,
     });
-    expect(leakedFragments(all, [password])).toEqual([]);
   });
 
   it("in kustomize's quote of a rejected patch whose Secret data is a flow mapping", async () => {
@@ -145,16 +158,16 @@ describe('a credential outside the message is masked where a report prints it', 
       'app/secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: web\ntype: Opaque\n',
       'app/kustomization.yaml': `resources: [secret.yaml]\npatches:\n  - patch: |-\n      apiVersion: v1\n      kind: Secret\n      metadata: {name: db}\n      stringData: {conn: ${password}}\n      other: [unclosed\n`,
     });
-    const { findings, all, code } = await everyOutput(root, reports);
-    expect(code).toBe(1);
-    expect(findings).toContainEqual(
-      expect.objectContaining({
+    await expectMaskedFailure(
+      root,
+      reports,
+      {
         ruleId: 'KFM-RENDER-001',
         file: 'app/kustomization.yaml',
         message: expect.stringContaining('stringData: {conn: \u2026 (24 chars)}') as string,
-      }),
+      },
+      [password],
     );
-    expect(leakedFragments(all, [password])).toEqual([]);
   });
 
   it('as a changed folder: --changed-since says which overlays it checks and why, with the name masked', async () => {
@@ -213,18 +226,18 @@ describe('a credential outside the message is masked where a report prints it', 
       'argo/kustomization.yaml': 'resources: [app.yaml]\n',
       'argo/app.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: evil\n  namespace: openshift-gitops\nspec:\n  project: default\n  source:\n    repoURL: https://git.example.org/kfm/kfm.git\n    path: charts/evil\n    helm:\n      valuesObject:\n        db:\n          password: ${password}\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n`,
     });
-    const { findings, all, code } = await everyOutput(root, reports);
-    expect(code).toBe(1);
-    expect(findings).toContainEqual(
-      expect.objectContaining({
+    await expectMaskedFailure(
+      root,
+      reports,
+      {
         ruleId: 'KFM-RENDER-023',
         file: 'argo/app.yaml',
         message: expect.stringContaining(
           'execution error at (evil/templates/cm.yaml:6:8): \u2026 (24 chars)',
         ) as string,
-      }),
+      },
+      [password],
     );
-    expect(leakedFragments(all, [password])).toEqual([]);
   });
 
   it('in the config: the config error names the line, not the value', async () => {
