@@ -17,6 +17,8 @@ import { yamlModule } from '../util/yaml-lazy.js';
 
 /** Shorter known values are left to the structural net: replacing "1" or "true" everywhere would ruin messages. */
 const MIN_KNOWN = 4;
+/** Characters of a known value's start that, followed by a cut mark, are taken as a quote of it. */
+const MIN_CUT = 24;
 const SECRET_FIELDS = ['data', 'stringData', 'binaryData'];
 const SENSITIVE_KEY =
   /(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[-_]?key|private[-_]?key|access[-_]?key|credential|auth|bearer)/i;
@@ -94,7 +96,10 @@ export class Redactor {
     if (this.known.size > 0) {
       // Longest first, so a value that contains another is replaced whole.
       this.ordered ??= [...this.known].sort((a, b) => b.length - a.length);
-      for (const value of this.ordered) if (out.includes(value)) out = out.split(value).join(hintOf(value));
+      for (const value of this.ordered) {
+        if (out.includes(value)) out = out.split(value).join(hintOf(value));
+        if (value.length > MIN_CUT) out = maskCutShort(out, value);
+      }
     }
     return out;
   }
@@ -160,6 +165,23 @@ function helmSecretValues(spec: unknown): unknown[] {
     }
   };
   walk(spec, 0);
+  return out;
+}
+
+/**
+ * A known value quoted cut short — its first MIN_CUT or more characters, then `...` or `…` (the schema messages cut
+ * a value at 57 characters, policy messages at 200) — becomes the value's hint. Only where the cut is marked: a
+ * Secret holding a URL shares its start with every other URL on that host.
+ */
+function maskCutShort(text: string, value: string): string {
+  const head = value.slice(0, MIN_CUT);
+  let out = text;
+  for (let i = out.indexOf(head); i >= 0; i = out.indexOf(head, i + 1)) {
+    let n = MIN_CUT;
+    while (n < value.length && out[i + n] === value[n]) n++;
+    if (out.startsWith('...', i + n) || out[i + n] === '\u2026')
+      out = `${out.slice(0, i)}${hintOf(value)}${out.slice(i + n)}`;
+  }
   return out;
 }
 

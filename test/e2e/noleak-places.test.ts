@@ -240,6 +240,16 @@ describe('a credential outside the message is masked where a report prints it', 
     );
   });
 
+  it('in a long Secret value a schema message quotes cut short: the quoted start is masked', async () => {
+    const value = `${g.password(40)}-${g.alnum(30)}!`;
+    const { root, reports } = repo({
+      'app/kustomization.yaml': 'namespace: web\nresources: [secret.yaml]\n',
+      'app/secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  key: ${value}\n`,
+    });
+    const message = `\`\u2026 (${value.length} chars)...\` is not valid base64 data`;
+    await expectMaskedFailure(root, reports, { ruleId: 'KFM-SCHEMA-001', path: 'data.key', message }, [value]);
+  });
+
   it('in the config: the config error names the line, not the value', async () => {
     const token = githubToken();
     const { root } = repo({

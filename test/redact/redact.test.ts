@@ -126,4 +126,17 @@ describe('Redactor', () => {
       'execution error at (c/templates/x.yaml:1:4): \u2026 (14 chars) \u2026 (14 chars) \u2026 (15 chars) info-level',
     );
   });
+
+  it("hides a long Secret value's quoted start too: a message that cuts a value short still names the secret", () => {
+    const r = new Redactor();
+    const long = 'Zx9-correct-horse-Battery-41-and-then-some-more-words-past-sixty-chars';
+    r.addObjects([{ kind: 'Secret', data: { key: long }, stringData: { url: 'https://git.example.org/kfm/x' } }]);
+    expect(r.redact(`\`${long.slice(0, 57)}...\` is not valid base64 data`)).toBe(
+      `\`\u2026 (${long.length} chars)...\` is not valid base64 data`,
+    );
+    // A short common start is no quote of the value: `https://git.example.org/kfm` stays readable elsewhere.
+    expect(r.redact('Application kfm deploys https://git.example.org/kfm/kfm.git')).toBe(
+      'Application kfm deploys https://git.example.org/kfm/kfm.git',
+    );
+  });
 });
