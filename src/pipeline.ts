@@ -45,6 +45,7 @@ import { GATE_WEAKENED } from './rules/config.js';
 import { RENDER_ENV_UNPLACED } from './rules/render.js';
 import type { ChangeHistory, Check, FindingInput, Overlay, RenderedOverlay, Report } from './types.js';
 import { mapPool } from './util/pool.js';
+import { redactListed } from './redact/index.js';
 import { runFacts, withRunFacts } from './util/file-facts.js';
 import { collectNow } from './util/heap.js';
 
@@ -279,7 +280,7 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
       files,
       { ...options, walk },
       report,
-      (n) => elsewhere.push(n),
+      (n) => elsewhere.push(redactListed(n)),
     );
     // Override and Helm renders hold Secrets of their own: their values are redacted like the overlays'.
     for (const r of argo) collector.redactor.addObjects(r.resources.map((res) => res.object));

@@ -34,20 +34,23 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (err) {
+    // Errors quote the repository under check (a config value, a path, a parser's excerpt): masked like findings.
+    const { redactText } = await import('../redact/index.js');
+    const stderr = (text: string): void => io.stderr(redactText(text));
     if (err instanceof CommanderError) {
       // --help and --version exit 0; every other commander error (unknown flag, missing argument) is a usage error.
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
       return 2;
     }
     if (err instanceof CliError) {
-      io.stderr(`kfm-gitops: ${err.message}\n`);
+      stderr(`kfm-gitops: ${err.message}\n`);
       return err.exitCode;
     }
     if (err instanceof Error && (err as { fatal?: boolean }).fatal === true) {
-      io.stderr(`kfm-gitops: ${err.message}\n`);
+      stderr(`kfm-gitops: ${err.message}\n`);
       return 2;
     }
-    io.stderr(`kfm-gitops: ${oneLineError(err, io.env.KFM_DEBUG === '1')}\n`);
+    stderr(`kfm-gitops: ${oneLineError(err, io.env.KFM_DEBUG === '1')}\n`);
     return 2;
   }
 }

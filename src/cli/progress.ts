@@ -3,6 +3,8 @@
  * Elsewhere (a CI log): a plain line at most every 5 s — `rendered 120/329 overlays, 2 failed, 14 s` — from a timer,
  * so a log never sits silent for longer than that even while one slow overlay or the checks run. Nothing with --quiet.
  */
+import { redactPathFormats } from '../redact/index.js';
+import { printable } from '../report/escape.js';
 import type { CliIO } from './io.js';
 
 export const LOG_INTERVAL_MS = 5000;
@@ -24,7 +26,9 @@ export function startProgress(
       onProgress: ({ done, total, overlay }) => {
         if (total <= 3) return;
         live = done !== total;
-        io.stderr(`\r\x1b[K[${done}/${total}] ${overlay}${done === total ? '\r\x1b[K' : ''}`);
+        // The folder's name is the pull request's: a token masked, control characters (a terminal's) made visible.
+        const name = printable(redactPathFormats(overlay));
+        io.stderr(`\r\x1b[K[${done}/${total}] ${name}${done === total ? '\r\x1b[K' : ''}`);
       },
       stop: () => {
         if (live) io.stderr('\r\x1b[K');

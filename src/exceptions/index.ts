@@ -8,6 +8,7 @@ import { pathStartsWith, parsePath } from '../parse/path.js';
 import { matchesAny } from '../util/glob.js';
 import { EXCEPTION_EXPIRED, EXCEPTION_UNUSED } from '../rules/config.js';
 import { isGuard } from '../rules/index.js';
+import { redactSuppression } from '../redact/index.js';
 
 export interface ExceptionOutcome {
   findings: Finding[];
@@ -44,7 +45,7 @@ export function applyExceptions(
     const e = exceptions[idx];
     suppressed.push({
       ...finding,
-      suppressed: { by: 'exception', reason: e.reason, owner: e.owner, expires: e.expires },
+      suppressed: redactSuppression({ by: 'exception' as const, reason: e.reason, owner: e.owner, expires: e.expires }),
     });
   }
   const problems: ExceptionOutcome['problems'] = [];

@@ -11,7 +11,7 @@ import { categoryOf, isGuard } from '../rules/index.js';
 import type { Finding, FindingInput, Overlay, Resource, Severity } from '../types.js';
 import { fingerprintOf, stripNumbers } from './fingerprint.js';
 import { resolveSeverity } from './severity.js';
-import { Redactor } from '../redact/index.js';
+import { Redactor, redactSuppression } from '../redact/index.js';
 
 interface Pending {
   input: FindingInput;
@@ -99,11 +99,14 @@ export class FindingCollector {
     };
     if (overlayPath !== undefined) finding.overlay = this.redactor.redactPath(overlayPath);
     if (input.resource) {
+      // Every part of the id is the pull request's text (a token as a kind or a group prints back as the resource).
       const id = input.resource.id;
-      finding.resource = { ...id, name: this.redactor.redactPath(id.name) };
-      if (id.namespace !== undefined) finding.resource.namespace = this.redactor.redactPath(id.namespace);
+      const redact = (s: string): string => this.redactor.redactPath(s);
+      finding.resource = { ...id, apiVersion: redact(id.apiVersion), kind: redact(id.kind), name: redact(id.name) };
+      if (id.namespace !== undefined) finding.resource.namespace = redact(id.namespace);
     }
-    if (input.path && input.path.length > 0) finding.path = formatPath(input.path);
+    // A map key is the pull request's text too: a token used as a key (an unknown field, a Secret's data key).
+    if (input.path && input.path.length > 0) finding.path = this.redactor.redactPath(formatPath(input.path));
     if (input.file !== undefined) {
       finding.file = this.redactor.redactPath(input.file);
       if (input.line !== undefined) finding.line = input.line;
@@ -122,7 +125,8 @@ export class FindingCollector {
       if (input.line !== undefined) finding.line = input.line;
     }
     // Inline allows and baselines live in the repository under check: they never silence a guard.
-    if (input.suppressed && !isGuard(input.ruleId)) finding.suppressed = input.suppressed;
+    if (input.suppressed && !isGuard(input.ruleId))
+      finding.suppressed = redactSuppression(input.suppressed, (s) => this.redactor.redact(s));
     finding.fingerprint = fingerprintOf([
       finding.ruleId,
       finding.overlay ?? '',

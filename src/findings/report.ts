@@ -10,6 +10,7 @@ import type { FindingCollector } from './collector.js';
 import { fingerprintOf } from './fingerprint.js';
 import { compareFindings, countBySeverity } from './order.js';
 import { resolveSeverity } from './severity.js';
+import { redactPathFormats, redactText } from '../redact/index.js';
 
 /** A finding placed by its reporter (no resource to locate): config problems, promotion verify. Undefined when off. */
 export function placedFinding(
@@ -22,11 +23,12 @@ export function placedFinding(
     ruleId: input.ruleId,
     category: categoryOf(input.ruleId),
     severity,
-    message: input.message,
+    // Config problems quote the repository's kfm-gitops.yaml, promote verify its manifests: the pull request's text.
+    message: redactText(input.message),
     fingerprint: fingerprintOf([input.ruleId, ...input.key]),
   };
-  if (input.overlay) f.overlay = input.overlay;
-  if (input.file !== undefined) f.file = input.file;
+  if (input.overlay) f.overlay = redactPathFormats(input.overlay);
+  if (input.file !== undefined) f.file = redactPathFormats(input.file);
   if (input.line !== undefined) f.line = input.line;
   return f;
 }
@@ -93,9 +95,15 @@ export function assembleReport(resolved: ResolvedFindings, overlays: OverlaySumm
       ...(o.cachedResults ? { cachedResults: true } : {}),
       durationMs: Math.round(performance.now() - o.started),
     },
-    overlays,
+    // Both lists name folders of the pull request (their reasons are this tool's, or were masked where made).
+    overlays: overlays.map((x) => ({
+      ...x,
+      path: redactPathFormats(x.path),
+      env: redactPathFormats(x.env),
+      layer: redactPathFormats(x.layer),
+    })),
     findings: all,
     suppressed: outcome.suppressed,
-    skipped: o.skipped,
+    skipped: o.skipped.map((s) => ({ ...s, path: redactPathFormats(s.path) })),
   };
 }

@@ -16,7 +16,8 @@ import { renderOverlay } from '../render/overlay.js';
 import type { Renderer } from '../render/types.js';
 import type { CheckRunOptions } from '../pipeline.js';
 import type { Check, FailOn, Overlay, Report } from '../types.js';
-import { diffRendered, type ResourceDiff } from './diff.js';
+import { diffRendered, unifiedDiff, type ResourceDiff } from './diff.js';
+import { Redactor } from '../redact/index.js';
 import { editKustomizationImages } from './edit.js';
 import {
   branchExists,
@@ -94,6 +95,11 @@ export interface TargetChange {
   file: string;
   before: string;
   after: string;
+  /**
+   * The unified diff of the change as it is printed: the kustomization's other lines are context (a secretGenerator
+   * literal beside `images:`), so it is masked like the rendered diffs.
+   */
+  diff: string;
 }
 
 export interface PromoteResult {
@@ -112,7 +118,22 @@ export interface PromoteResult {
   commit?: { branch: string; sha: string; message: string };
 }
 
+/**
+ * Plans, checks and (unless refused or a dry run) writes the promotion. What the result prints — the kustomization
+ * diffs and the rendered diffs — passes the one redactor, which knows the Secrets of both renders.
+ */
 export async function promote(options: PromoteOptions): Promise<PromoteResult> {
+  const redactor = new Redactor();
+  const result = await promoteWith(options, redactor);
+  for (const c of result.changes)
+    c.diff = redactor.redactRendered(
+      unifiedDiff(c.before, c.after, { fromLabel: `a/${c.file}`, toLabel: `b/${c.file}` }),
+    );
+  for (const d of result.diffs) for (const r of d.resources) r.diff = redactor.redactRendered(r.diff);
+  return result;
+}
+
+async function promoteWith(options: PromoteOptions, redactor: Redactor): Promise<PromoteResult> {
   const faults = faultInjector(options.faults);
   const repo = (await findRepo(options.root)) ?? null;
   if (options.commit && !repo)
@@ -186,6 +207,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       file: plan.targetFile,
       before: g.targetText,
       after: editKustomizationImages(g.targetText, edits),
+      diff: '',
     });
   }
 
@@ -203,7 +225,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     await copyRoot(options.root, copy);
     for (const c of result.changes) await writeFile(join(copy, c.file), c.after);
     result.check = await checkTargets(options, copy, targets);
-    result.diffs = await renderedDiffs(options, copy, targets);
+    result.diffs = await renderedDiffs(options, copy, targets, redactor);
     faults('check');
     if (failsAt(result.check, options.failOn ?? options.config.failOn ?? 'error'))
       return { ...result, status: 'check-failed' };
@@ -315,6 +337,7 @@ async function renderedDiffs(
   options: PromoteOptions,
   copy: string,
   targets: Overlay[],
+  redactor: Redactor,
 ): Promise<PromoteResult['diffs']> {
   const out: PromoteResult['diffs'] = [];
   for (const target of targets) {
@@ -331,6 +354,7 @@ async function renderedDiffs(
         },
         () => undefined,
       );
+      redactor.addObjects(r.resources.map((res) => res.object));
       return r.text;
     };
     // A render failure shows up in the check; here it is simply an empty side.

@@ -23,6 +23,7 @@ import type { EntryStore, RenderOutcome, RenderRequest, Renderer } from './types
 import { runFacts } from '../util/file-facts.js';
 import { FolderWriter } from '../util/atomic-write.js';
 import { CACHE_FILE_MAX, readRegularFile, unreadReason } from '../util/safe-read.js';
+import { redactPathFormats } from '../redact/index.js';
 
 /** Bump when the entry layout or the key material changes: old entries then simply stop matching. */
 export const CACHE_FORMAT = 'kfm-gitops-render-cache/3';
@@ -136,7 +137,7 @@ export class CachingRenderer implements Renderer {
     const raw = origin ? undefined : outcome.raw;
     await this.write(file, {
       key,
-      overlay: request.overlay.path,
+      overlay: redactPathFormats(request.overlay.path), // a label only (never read back): no token in clear on disk
       text: raw?.text ?? text,
       origin,
       documents: documents !== undefined ? (raw?.documents ?? documents) : undefined,
@@ -201,7 +202,8 @@ export class CachingRenderer implements Renderer {
    */
   private async entryStore(key: string, request: RenderRequest): Promise<EntryStore | undefined> {
     if (!(await this.prepare()) || !this.writer) return undefined;
-    const head = JSON.stringify({ format: CACHE_FORMAT, key, overlay: request.overlay.path, origin: false });
+    const overlay = redactPathFormats(request.overlay.path);
+    const head = JSON.stringify({ format: CACHE_FORMAT, key, overlay, origin: false });
     const bound = JSON.stringify([CACHE_FORMAT, key, false]);
     return {
       dir: this.writer.dir,

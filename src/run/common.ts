@@ -1,6 +1,7 @@
 /** What check and validate runs share: their options, the tool stamp of a report, overlay summaries. */
 import { relative, sep } from 'node:path';
 import type { Config } from '../config/types.js';
+import { redactPathFormats } from '../redact/index.js';
 import type { Renderer } from '../render/types.js';
 import type { Check, OverlaySummary, RenderedOverlay, ToolInfo } from '../types.js';
 
@@ -39,9 +40,11 @@ export function configFileDisplay(options: Pick<PipelineOptions, 'root' | 'confi
 
 export function summaryOf(r: RenderedOverlay): OverlaySummary {
   return {
-    path: r.overlay.path,
-    env: r.overlay.env,
-    layer: r.overlay.layer,
+    // Folder names are the pull request's text (env and layer default to them): a token as a folder's name would
+    // print in every overlay list.
+    path: redactPathFormats(r.overlay.path),
+    env: redactPathFormats(r.overlay.env),
+    layer: redactPathFormats(r.overlay.layer),
     resources: r.resources.length,
     status: r.status,
     ...(r.cached ? { cached: true } : {}),

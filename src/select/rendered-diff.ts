@@ -8,6 +8,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
 import { identityKey } from '../parse/index.js';
+import { maskSecretValues } from '../redact/index.js';
 import type { Resource, ResourceId } from '../types.js';
 // The line diff is shared with promote (one Myers implementation in the codebase).
 import { unifiedDiff } from '../promote/diff.js';
@@ -118,21 +119,16 @@ function toYaml(object: Record<string, unknown>, key: Buffer): string {
   return stringify(redact(object, key), { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
+/** A Secret's values as a keyed hash: stable within one run (a changed value shows as a changed line), not guessable. */
 function redact(object: Record<string, unknown>, key: Buffer): Record<string, unknown> {
-  if (object.kind !== 'Secret' || object.apiVersion !== 'v1') return object;
-  const copy: Record<string, unknown> = { ...object };
-  for (const field of ['data', 'stringData']) {
-    const values = object[field];
-    if (!values || typeof values !== 'object' || Array.isArray(values)) continue;
-    copy[field] = Object.fromEntries(
-      Object.entries(values as Record<string, unknown>).map(([k, v]) => [
-        k,
-        `<redacted ${createHmac('sha256', key).update(String(v)).digest('hex').slice(0, 12)}>`,
-      ]),
-    );
-  }
-  return copy;
+  return maskSecretValues(
+    object,
+    (v) => `<redacted ${createHmac('sha256', key).update(String(v)).digest('hex').slice(0, 12)}>`,
+  );
 }
+
+/** The masks `redact` writes, for a redactor that must leave them as they are. */
+export const SECRET_MASK = /<redacted [0-9a-f]{12}>/;
 
 export interface FormatOptions {
   /** Longest diff printed per resource, in lines; the rest is summarised (PR comments have a size limit). */

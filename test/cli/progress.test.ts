@@ -53,4 +53,12 @@ describe('progress', () => {
     p.stop();
     expect(out.err.at(-1)).toBe('\r\x1b[K');
   });
+
+  it("a TTY: an overlay's name is masked and made printable like a report's paths", () => {
+    const out = io(true);
+    const p = startProgress(out, {})!;
+    const token = `ghp_${'k7Qz2Xw9Lm4R'.repeat(3)}`;
+    p.onProgress({ done: 1, total: 10, overlay: `apps/${token}/\x1b]0;title\x07dev`, failed: 0 });
+    expect(out.err).toEqual(['\r\x1b[K[1/10] apps/ghp_\u2026 (40 chars)/?]0;title?dev']);
+  });
 });

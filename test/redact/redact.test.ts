@@ -55,4 +55,88 @@ describe('Redactor', () => {
     r.addValue('todo');
     expect(r.redactPath('manifests/todo-app/base/todo.yaml')).toBe('manifests/todo-app/base/todo.yaml');
   });
+
+  it('hides the values of a data block written as a flow mapping, a JSON object or a Go map dump', () => {
+    const r = new Redactor();
+    const quoted = [
+      '  metadata: {name: s1, namespace: web}',
+      `  stringData: {conn: ${PASSWORD}, 'url': "postgres://u:${PASSWORD}@db", nested: {deep: ${PASSWORD}}}`,
+      `{"kind":"Secret","data":{"k":"${PASSWORD}"},"metadata":{"name":"s1"}}`,
+      `patch: "kind: Secret\\nbinaryData: {blob: ${PASSWORD}}\\n"`,
+      `object map[kind:Secret metadata:map[name:s1] stringData:map[conn:${PASSWORD} other:${PASSWORD}]]`,
+    ].join('\n');
+    const out = r.redact(quoted);
+    expect(out).not.toContain('Hunter2');
+    expect(out).not.toContain('planted');
+    // Keys and the shape stay: the reader still sees which entries the message is about.
+    expect(out).toContain('metadata: {name: s1, namespace: web}');
+    expect(out).toContain('stringData: {conn: \u2026 (21 chars), ');
+    expect(out).toContain('"data":{"k":"\u2026 (21 chars)"},"metadata":{"name":"s1"}');
+    expect(out).toContain('metadata:map[name:s1] stringData:map[conn:\u2026 (21 chars) other:\u2026 (21 chars)]');
+  });
+
+  it('hides every line of a block scalar inside a data block, not only its key: value lines', () => {
+    const message = [
+      'patch: |-',
+      '  kind: Secret',
+      '  stringData:',
+      '    id_rsa: |',
+      `      ${PASSWORD}`,
+      `      ${PASSWORD.split('').reverse().join('')}`,
+      '    config.yaml: >-',
+      `      plain ${PASSWORD}`,
+      '  other: [',
+    ].join('\n');
+    const out = new Redactor().redact(message);
+    expect(out).not.toContain('planted');
+    expect(out).not.toContain('detnalp');
+    expect(out).toContain('    id_rsa: |');
+    expect(out).toContain('  other: [');
+  });
+
+  it("knows the secret-like values an Argo CD source hands Helm: a chart's fail/required can quote them", () => {
+    const r = new Redactor();
+    const [inObject, inString, inParameter, plain] = [
+      'Obj-Pass-12345',
+      'Str-Pass-67890',
+      'Param-Pass-4242',
+      'info-level',
+    ];
+    r.addObjects([
+      {
+        kind: 'Application',
+        spec: {
+          source: {
+            helm: {
+              valuesObject: { db: { password: inObject }, log: { level: plain } },
+              values: `auth:\n  apiToken: ${inString}\n`,
+              parameters: [
+                { name: 'db.adminPassword', value: inParameter },
+                { name: 'log.level', value: plain },
+              ],
+            },
+          },
+        },
+      },
+    ]);
+    const out = r.redact(
+      `execution error at (c/templates/x.yaml:1:4): ${inObject} ${inString} ${inParameter} ${plain}`,
+    );
+    expect(out).toBe(
+      'execution error at (c/templates/x.yaml:1:4): \u2026 (14 chars) \u2026 (14 chars) \u2026 (15 chars) info-level',
+    );
+  });
+
+  it("hides a long Secret value's quoted start too: a message that cuts a value short still names the secret", () => {
+    const r = new Redactor();
+    const long = 'Zx9-correct-horse-Battery-41-and-then-some-more-words-past-sixty-chars';
+    r.addObjects([{ kind: 'Secret', data: { key: long }, stringData: { url: 'https://git.example.org/kfm/x' } }]);
+    expect(r.redact(`\`${long.slice(0, 57)}...\` is not valid base64 data`)).toBe(
+      `\`\u2026 (${long.length} chars)...\` is not valid base64 data`,
+    );
+    // A short common start is no quote of the value: `https://git.example.org/kfm` stays readable elsewhere.
+    expect(r.redact('Application kfm deploys https://git.example.org/kfm/kfm.git')).toBe(
+      'Application kfm deploys https://git.example.org/kfm/kfm.git',
+    );
+  });
 });

@@ -9,6 +9,7 @@ import { LazyRenderer } from '../../render/lazy.js';
 import type { Config } from '../../config/types.js';
 import type { PreparedSelection } from '../../select/index.js';
 import { printable } from '../../report/escape.js';
+import { redactPathFormats } from '../../redact/index.js';
 import { overlayPrefixes } from '../../discover/root.js';
 import { toolVersion } from '../../util/version.js';
 import {
@@ -256,7 +257,8 @@ function describeSelection(
         for (const s of result.skipped) lines.push(`  ${s.path}: ${s.reason}`);
       } else lines.push(`kfm-gitops: ${result.skipped.length} not checked (--verbose lists them)`);
     }
-    io.stderr(`${lines.map((l) => printable(l)).join('\n')}\n`);
+    // Folder and file names are the pull request's (a token as a folder's name): masked as a report's paths are.
+    io.stderr(`${lines.map((l) => printable(redactPathFormats(l))).join('\n')}\n`);
     return result;
   };
 }

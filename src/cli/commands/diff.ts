@@ -26,12 +26,14 @@ import {
   formatDiffText,
   type DiffSide,
   type RenderedDiff,
+  SECRET_MASK,
 } from '../../select/rendered-diff.js';
 import type { FindingInput, Overlay } from '../../types.js';
 import { mapPool } from '../../util/pool.js';
 import { kustomizeFor, loadContext, parsePositiveInt, parsePositiveNumber } from '../context.js';
 import { CliError, type CliIO } from '../io.js';
 import { allowWritesUnder } from '../../util/atomic-write.js';
+import { Redactor } from '../../redact/index.js';
 
 interface DiffFlags {
   base: string;
@@ -106,7 +108,11 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
           signal: abort.signal,
         });
         if (abort.signal.aborted) throw new CliError('interrupted: no diff printed', 130);
-        io.stdout(flags.format === 'markdown' ? formatDiffMarkdown(diff) : formatDiffText(diff));
+        // Secrets' own values are keyed hashes already (rendered-diff.ts); their copies elsewhere and credentials
+        // of a known format in any resource are masked here, the render errors (kustomize quotes patches) whole.
+        for (const o of diff.overlays) for (const e of o.errors) e.message = diff.redactor.redact(e.message);
+        const text = flags.format === 'markdown' ? formatDiffMarkdown(diff) : formatDiffText(diff);
+        io.stdout(diff.redactor.redactRendered(text, SECRET_MASK));
         const failed = diff.overlays.some((o) => o.status === 'error');
         const changed = diff.overlays.some((o) => o.status !== 'unchanged');
         setCode(failed || (flags.exitCode === true && changed) ? 1 : 0);
@@ -136,7 +142,9 @@ interface DiffRun {
 }
 
 /** Affected overlays on either side (an overlay added or removed by the change is affected too), rendered and compared. */
-async function renderedDiff(run: DiffRun): Promise<RenderedDiff> {
+async function renderedDiff(run: DiffRun): Promise<RenderedDiff & { redactor: Redactor }> {
+  // Knows the Secrets of both sides: an old value quoted in an error or copied elsewhere is masked too.
+  const redactor = new Redactor();
   const allowExec = run.config.kustomize?.allowExec === true;
   const everything =
     (await globalChange({ root: run.root, config: run.config, configFile: run.configFile, changes: run.changes })) !==
@@ -165,6 +173,7 @@ async function renderedDiff(run: DiffRun): Promise<RenderedDiff> {
       { root, config: run.config, renderer: run.renderer, timeoutMs: run.timeoutMs, signal: run.signal },
       (f) => problems.push(f),
     );
+    redactor.addObjects(r.resources.map((res) => res.object));
     if (r.status === 'ok' && problems.length === 0) return { present: true, ok: true, resources: r.resources };
     const error =
       problems
@@ -187,5 +196,10 @@ async function renderedDiff(run: DiffRun): Promise<RenderedDiff> {
     ];
     return diffOverlay(path, base, now, { redactionKey });
   });
-  return { base: { ref: run.changes.ref, commit: run.changes.base }, overlays, unaffected: all.size - paths.length };
+  return {
+    base: { ref: run.changes.ref, commit: run.changes.base },
+    overlays,
+    unaffected: all.size - paths.length,
+    redactor,
+  };
 }

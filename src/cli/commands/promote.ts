@@ -7,7 +7,6 @@ import {
   KustomizationEditError,
   promote,
   PromoteUsageError,
-  unifiedDiff,
   verifyPromotions,
   type FaultOptions,
   type FaultPoint,
@@ -221,7 +220,7 @@ function resultJson(result: PromoteResult): unknown {
       app: c.app,
       overlay: c.overlay,
       file: c.file,
-      diff: unifiedDiff(c.before, c.after, { fromLabel: `a/${c.file}`, toLabel: `b/${c.file}` }),
+      diff: c.diff,
     })),
     check: result.check,
     renderedDiff: result.diffs,
@@ -257,11 +256,7 @@ function formatResult(result: PromoteResult, options: { color: boolean; dryRun: 
     return `${lines.join('\n')}\n`;
   }
   for (const ch of result.changes) {
-    lines.push(
-      '',
-      c.bold(`Change to ${ch.file}:`),
-      unifiedDiff(ch.before, ch.after, { fromLabel: `a/${ch.file}`, toLabel: `b/${ch.file}` }).trimEnd(),
-    );
+    lines.push('', c.bold(`Change to ${ch.file}:`), ch.diff.trimEnd());
   }
   for (const d of result.diffs) {
     lines.push('', c.bold(`Rendered diff of ${d.overlay}:`));

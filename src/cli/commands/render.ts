@@ -6,6 +6,7 @@ import { findKustomizationFile } from '../../discover/kustomization.js';
 import { createRenderer } from '../../render/create.js';
 import { renderOverlay } from '../../render/overlay.js';
 import { toRepoPath } from '../../util/paths.js';
+import { maskSecretValues, Redactor } from '../../redact/index.js';
 import { stringify } from 'yaml';
 import type { FindingInput, Overlay } from '../../types.js';
 import { kustomizeFor, loadContext, parsePositiveNumber } from '../context.js';
@@ -20,8 +21,15 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('--root <dir>', 'desired-state root (default from config, else infra/gitops)')
     .option('--kustomize <cmd>', 'kustomize command to run')
     .option('--timeout <seconds>', 'render timeout (default 60)')
+    .option(
+      '--show-secrets',
+      "print Secret values and credentials as rendered (by default a Secret's values, and any value a secret rule matches, are masked)",
+    )
     .action(
-      async (overlayArg: string, flags: { config?: string; root?: string; kustomize?: string; timeout?: string }) => {
+      async (
+        overlayArg: string,
+        flags: { config?: string; root?: string; kustomize?: string; timeout?: string; showSecrets?: boolean },
+      ) => {
         const ctx = await loadContext(io, { config: flags.config, root: flags.root });
         const fromCwd = resolve(io.cwd, overlayArg);
         const abs = existsSync(fromCwd) ? fromCwd : resolve(ctx.root, overlayArg);
@@ -47,13 +55,39 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
             { root: ctx.root, config: ctx.config, renderer, timeoutMs: timeoutS * 1000 },
             (f) => problems.push(f),
           );
-          for (const p of problems)
-            io.stderr(`${p.ruleId} ${p.file ? `${p.file}${p.line ? `:${p.line}` : ''} ` : ''}${p.message}\n`);
-          if (r.resources.length > 0) io.stdout(r.resources.map((res) => stringify(res.object)).join('---\n'));
+          const shown = printable(
+            r.resources.map((res) => res.object),
+            problems,
+            flags.showSecrets === true,
+          );
+          for (const line of shown.problems) io.stderr(`${line}\n`);
+          if (shown.text !== '') io.stdout(shown.text);
+          if (shown.masked)
+            io.stderr('kfm-gitops: Secret values and credentials are masked; --show-secrets prints them\n');
           setCode(problems.length > 0 ? 1 : 0);
         } finally {
           await renderer.dispose();
         }
       },
     );
+}
+
+/**
+ * What `render` prints: the resources and kustomize's problems, with every Secret's values and every credential
+ * masked by the one redactor, unless the user asked to see them (`masked` says whether anything was).
+ */
+function printable(
+  objects: Record<string, unknown>[],
+  problems: FindingInput[],
+  show: boolean,
+): { text: string; problems: string[]; masked: boolean } {
+  const line = (p: FindingInput): string =>
+    `${p.ruleId} ${p.file ? `${p.file}${p.line ? `:${p.line}` : ''} ` : ''}${p.message}`;
+  const raw = objects.map((o) => stringify(o)).join('---\n');
+  if (show) return { text: raw, problems: problems.map(line), masked: false };
+  const redactor = new Redactor();
+  redactor.addObjects(objects);
+  const text = redactor.redactRendered(objects.map((o) => stringify(maskSecretValues(o))).join('---\n'));
+  const shown = problems.map((p) => redactor.redact(line({ ...p, file: p.file && redactor.redactPath(p.file) })));
+  return { text, problems: shown, masked: text !== raw || shown.some((s, i) => s !== line(problems[i]!)) };
 }

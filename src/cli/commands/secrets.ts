@@ -7,6 +7,7 @@ import { createRenderer } from '../../render/create.js';
 import { toolVersion } from '../../util/version.js';
 import { kubernetesVersionFor, kustomizeFor, loadContext } from '../context.js';
 import { CliError, processIO, type CliIO } from '../io.js';
+import { redactPathFormats, redactText } from '../../redact/index.js';
 
 interface BaselineFlags {
   config?: string;
@@ -117,8 +118,9 @@ export function register(program: Command, io: CliIO = processIO(), setCode: (co
       }
       let failing = 0;
       for (const f of result.findings) {
-        const where = `${f.file ?? ''}${f.line !== undefined ? `:${f.line}` : ''}`;
-        const note = f.suppressed ? ` [suppressed by ${f.suppressed.by}: ${f.suppressed.reason}]` : '';
+        // Not through the findings' collector: the file's name and an allow's reason are masked here.
+        const where = `${redactPathFormats(f.file ?? '')}${f.line !== undefined ? `:${f.line}` : ''}`;
+        const note = f.suppressed ? ` [suppressed by ${f.suppressed.by}: ${redactText(f.suppressed.reason)}]` : '';
         if (!f.suppressed && f.severity !== 'info') failing++;
         io.stdout(`${f.commit ?? ''} ${where}: ${f.ruleId} ${f.message}${note}\n`);
       }
