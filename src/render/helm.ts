@@ -16,6 +16,7 @@ import { execCapture } from './exec.js';
 import { resolveHelm } from './resolve.js';
 import { repositoryTop } from '../config/containment.js';
 import { shippedApiVersions } from '../checks/schema/openshift.js';
+import { hideChartText } from './chart-text.js';
 
 export type HelmSourceOutcome =
   | { ok: true; text: string; chart: string }
@@ -183,7 +184,11 @@ export async function renderHelmSource(
     if (r.timedOut) return { ok: false, reason: 'error', message: 'helm template timed out' };
     if (r.tooLarge) return { ok: false, reason: 'error', message: 'helm template output exceeds the size limit' };
     if (r.exitCode !== 0) {
-      const why = r.stderr.split(home).join('<tmp>').split(root).join('.').trim().split('\n').slice(0, 8).join('\n');
+      const why = hideChartText(r.stderr.split(home).join('<tmp>').split(root).join('.'))
+        .trim()
+        .split('\n')
+        .slice(0, 8)
+        .join('\n');
       return { ok: false, reason: 'error', message: why || `helm exited with ${r.signal ?? r.exitCode}` };
     }
     return { ok: true, text: r.stdout, chart: toRepoPath(root, plan.chartDir) ?? plan.chartDir };

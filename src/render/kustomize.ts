@@ -11,6 +11,7 @@ import { execCapture } from './exec.js';
 import type { KustomizeCommand } from './resolve.js';
 import { sealedEnv } from './sealed-env.js';
 import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
+import { hideChartText } from './chart-text.js';
 
 const MESSAGE_LINES = 8;
 
@@ -122,7 +123,7 @@ export function wrapperKustomization(rel: string): string {
 
 /** First lines of kustomize's message, with temp and absolute paths made repo-relative so the text is stable. */
 export function cleanMessage(text: string, prefixes: (string | undefined)[]): string {
-  let out = text;
+  let out = hideChartText(text); // a helmCharts entry's chart: its fail/required text is the pull request's
   for (const p of prefixes) {
     if (!p) continue;
     out = out.split(`${p}${sep}`).join('').split(p).join('.');

@@ -233,11 +233,43 @@ describe('a credential outside the message is masked where a report prints it', 
         ruleId: 'KFM-RENDER-023',
         file: 'argo/app.yaml',
         message: expect.stringContaining(
-          'execution error at (evil/templates/cm.yaml:6:8): \u2026 (24 chars)',
+          "execution error at (evil/templates/cm.yaml:6:8): (the chart's message is not shown",
         ) as string,
       },
       [password],
     );
+  });
+
+  it("in a chart's own values or files, quoted by its fail: the chart's text is not shown (Argo CD source and helmCharts)", async () => {
+    const [passphrase, fileText] = ['correct horse battery staple 7731', 'blue lantern over quiet harbour 5520'];
+    const chart = {
+      'Chart.yaml': 'apiVersion: v2\nname: evil\nversion: 0.1.0\n',
+      'values.yaml': `db:\n  password: ${passphrase}\n`,
+      'notes.txt': `${fileText}\n`,
+      'templates/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: {{ fail (printf "%s\\nUse --debug flag\\n%s" .Values.db.password (.Files.Get "notes.txt")) }}\n',
+    };
+    const files: Record<string, string> = {
+      'kfm-gitops.yaml': 'argo:\n  repoURLs: [https://git.example.org/kfm/kfm.git]\n',
+      'argo/kustomization.yaml': 'resources: [app.yaml]\n',
+      'argo/app.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: evil\n  namespace: openshift-gitops\nspec:\n  project: default\n  source:\n    repoURL: https://git.example.org/kfm/kfm.git\n    path: charts/evil\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n`,
+      'inflated/kustomization.yaml': 'namespace: web\nhelmCharts:\n  - name: evil\n    releaseName: evil\n',
+    };
+    for (const [name, text] of Object.entries(chart)) {
+      files[`charts/evil/${name}`] = text;
+      files[`inflated/charts/evil/${name}`] = text;
+    }
+    const { root, reports } = repo(files);
+    const { findings, all, code } = await everyOutput(root, reports);
+    expect(code).toBe(1);
+    const hidden = "execution error at (evil/templates/cm.yaml:6:8): (the chart's message is not shown";
+    expect(findings).toContainEqual(
+      expect.objectContaining({ ruleId: 'KFM-RENDER-023', message: expect.stringContaining(hidden) as string }),
+    );
+    expect(findings).toContainEqual(
+      expect.objectContaining({ ruleId: 'KFM-RENDER-001', message: expect.stringContaining(hidden) as string }),
+    );
+    expect(leakedFragments(all, [passphrase, fileText])).toEqual([]);
   });
 
   it('in a long Secret value a schema message quotes cut short: the quoted start is masked', async () => {
