@@ -11,6 +11,8 @@ import { PolicyEngine, type JsonInput } from '../../src/checks/policy/engine.js'
 import { renderOrder } from '../../src/pipeline.js';
 import type { Check, FindingInput, RenderedOverlay, StartContext } from '../../src/types.js';
 import { overlayFromYaml, runOn } from './helpers.js';
+import { byObjectEnv } from '../../src/argo/object-env.js';
+import { DEFAULT_ENV_ORDER } from '../../src/discover/env.js';
 
 const DIGEST = `@sha256:${'a'.repeat(64)}`;
 
@@ -166,7 +168,7 @@ async function runObserved(
   check: Check,
   planned: Planned[],
   order: number[],
-  options: { placed?: Promise<unknown>; observedConfig?: StartContext['config'] } = {},
+  options: { placed?: Promise<unknown>; observedConfig?: StartContext['config']; split?: boolean } = {},
 ): Promise<FindingInput[]> {
   const overlays = planned.map((p) => p.rendered);
   const ctx: StartContext = {
@@ -187,7 +189,8 @@ async function runObserved(
     await (observe.mock.instances.at(-1) as EarlyPolicy | undefined)?.settled();
   }
   observe.mockRestore();
-  return runOn(check, overlays);
+  // The pipeline hands the checks each overlay split by the env its objects' namespaces name (argo/object-env.ts).
+  return runOn(check, options.split ? byObjectEnv(overlays, DEFAULT_ENV_ORDER) : overlays);
 }
 
 function takenCount() {
@@ -215,6 +218,47 @@ describe('policy parts evaluated while the overlays render (issue 20)', () => {
       taken.restore();
       expect(early).toEqual(after);
     }
+  });
+
+  it("takes the early verdicts when a platform overlay's objects name env namespaces (split as the pipeline splits)", async () => {
+    // A platform overlay outside envOrder whose objects sit in dev and prod namespaces: the pipeline judges them in
+    // those envs, as parts of their own. The early rounds must split it the same way, or no early verdict holds
+    // (every part has the platform objects in view): medium bench repo, node CPU +0.7 s.
+    const build = (): Planned[] => [
+      ...repo(),
+      overlay(
+        'core',
+        'shared',
+        'baseline',
+        `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: shared, namespace: team-2-dev}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+---
+${web('shared-web', 'team-3-prod', { pinned: false })}`,
+      ),
+    ];
+    const expected = (
+      await runOn(
+        createPolicyCheck({ offThread: false }),
+        byObjectEnv(
+          build().map((p) => p.rendered),
+          DEFAULT_ENV_ORDER,
+        ),
+      )
+    ).map(brief);
+    // The platform's unpinned image is judged in prod.
+    expect(expected.some((b) => b.includes('KFM-DP-001') && b.includes('core/shared'))).toBe(true);
+    const planned = build();
+    const taken = takenCount();
+    const got = (
+      await runObserved(createPolicyCheck({ offThread: false }), planned, orderOf(planned), { split: true })
+    ).map(brief);
+    expect(got).toEqual(expected);
+    expect(taken.count(), 'parts taken from the early rounds').toBeGreaterThan(0);
+    // Every early verdict held: none was made for parts the pipeline's split changed.
+    expect((taken.spy.mock.instances[0] as unknown as EarlyPolicy).unused, 'early verdicts not taken').toBe(0);
+    taken.restore();
   });
 
   it('evaluates again what changed after its early round: a late AppProject, a late ClusterRole, an unannounced join', async () => {

@@ -17,6 +17,7 @@
  * sets), leaving out the parts of the overlays rendered last (a sibling may still join them).
  */
 import { createHash } from 'node:crypto';
+import { objectEnvParts } from '../../argo/object-env.js';
 import type { Overlay, RenderedOverlay, RenderPlan, Resource } from '../../types.js';
 import type { JsonInput, Violation } from './engine.js';
 import { buildEnvInputJson, groupByEnv, isAppProject, sharedResources, type KustomizationSource } from './input.js';
@@ -32,6 +33,8 @@ export interface EarlyOptions {
   params: Record<string, unknown>;
   /** The overlay's kustomization as the check read it (the same object `run` gets), or undefined if not read. */
   kustomization: (r: RenderedOverlay) => Promise<KustomizationSource | null> | undefined;
+  /** The run's env order: objects naming a stricter env's namespace are evaluated in a part of their own there. */
+  envOrder: readonly string[];
   /** The engine to evaluate with, once it is worth loading; undefined: no early evaluation. */
   engine: () => Promise<EarlyEngine | undefined>;
   signal?: AbortSignal;
@@ -193,8 +196,11 @@ export class EarlyPolicy {
   private async evaluateRound(): Promise<void> {
     const engine = await this.options.engine();
     if (!engine) return; // not yet worth it (a small run so far): the dirty envs wait for the next round
-    const all = [...this.observed].sort((a, b) => this.order.get(a.overlay)! - this.order.get(b.overlay)!);
-    const recent = new Set(this.observed.slice(-RECENT));
+    // Split as the pipeline splits them after the renders (argo/object-env.ts): the same parts, the same keys.
+    const all = [...this.observed]
+      .sort((a, b) => this.order.get(a.overlay)! - this.order.get(b.overlay)!)
+      .flatMap((r) => objectEnvParts(r, this.options.envOrder));
+    const recent = new Set(this.observed.slice(-RECENT).flatMap((r) => objectEnvParts(r, this.options.envOrder)));
     const expected = this.expecting();
     const appProjects = all.flatMap((r) => r.resources.filter(isAppProject));
     // A new AppProject is in every part's input.

@@ -31,6 +31,8 @@ import {
 import { heapIsCompact } from '../../util/heap.js';
 import { SandboxedPolicy, type SandboxLimits } from './sandbox.js';
 import { EarlyPolicy, type EarlyEngine } from './early.js';
+import { splitFrom } from '../../argo/object-env.js';
+import { DEFAULT_ENV_ORDER } from '../../discover/env.js';
 import {
   buildEnvInputJson,
   buildInput,
@@ -172,7 +174,9 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
             policy: new EarlyPolicy({
               plan: ctx.plan,
               params: readPolicyConfig(options.config ?? ctx.config.policy).params,
-              kustomization: (r) => sources.get(r),
+              // A part split off an overlay (argo/object-env.ts) has the overlay's kustomization.
+              kustomization: (r) => sources.get(splitFrom(r)),
+              envOrder: ctx.config.envOrder ?? DEFAULT_ENV_ORDER,
               engine: earlyEngine,
               ...(ctx.signal ? { signal: ctx.signal } : {}),
             }),
@@ -235,7 +239,7 @@ async function evaluateAll(
       continue;
     }
     const fresh = (): Promise<KustomizationSource | null> => readKustomization(ctx.root, rendered.overlay, fields);
-    const early = fields ? read?.get(rendered) : undefined;
+    const early = fields ? read?.get(splitFrom(rendered)) : undefined;
     kustomizations.set(rendered, await (early ? early.catch(fresh) : fresh()));
   }
   // The built-in rules judge what one env deploys as a whole (cross-overlay trust membrane, RBAC, Argo CD), in parts
