@@ -6,6 +6,7 @@
  * from outside) has its plain manifest folders validated as the directory sources Argo CD would make of them.
  */
 import { realpathSync, statSync } from 'node:fs';
+import { isKind } from '../util/stat-kind.js';
 import jsyaml from 'js-yaml';
 import { join, posix } from 'node:path';
 import { KUSTOMIZATION_NAMES } from '../discover/kustomization.js';
@@ -381,7 +382,7 @@ function rootWithin(identity: RepoIdentity, outside: string, d: ArgoDeployment):
   const within = outside === '' ? prefix : prefix.startsWith(`${outside}/`) ? prefix.slice(outside.length + 1) : '';
   if (within === '') return undefined;
   const explicit = d.source?.directory !== undefined && d.source.directory !== null;
-  const typed = [...KUSTOMIZATION_NAMES, 'Chart.yaml'].some((n) => isFile(join(top, outside, n)));
+  const typed = [...KUSTOMIZATION_NAMES, 'Chart.yaml'].some((n) => isKind(join(top, outside, n), 'file'));
   return explicit || !typed ? within : undefined;
 }
 
@@ -405,14 +406,6 @@ async function appliesBesideRoot(top: string, outside: string, within: string, d
       (!include || argoGlobMatch(include, f)) &&
       (!exclude || !argoGlobMatch(exclude, f)),
   );
-}
-
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /**

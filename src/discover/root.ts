@@ -3,7 +3,8 @@
  * so the root must come from the repository (the config's `root:`, the layout), never from the folder a user
  * happens to type: `check apps` narrows the run to apps/ but keeps apps-layer rules on.
  */
-import { existsSync, lstatSync, statSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
+import { isKind } from '../util/stat-kind.js';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 /** The folders every layer is named after (DESIGN.md "Discovery by convention"). */
@@ -45,21 +46,6 @@ function isInside(parent: string, child: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && !/^[A-Za-z]:/.test(rel));
 }
 
-/**
- * Whether `p` is a folder (links followed). Nothing there, a dangling link or a link loop is a definite no; any other
- * failure (no permission, an I/O error) is thrown: the layout, and so which layer rules apply, must not be guessed
- * past a folder that could not be looked at.
- */
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return false;
-    throw new Error(`cannot tell whether ${p} is a folder (${code ?? String(err)})`, { cause: err });
-  }
-}
-
 /** Folders to look for kfm-gitops.yaml in, nearest first: upward from the current folder, then from the argument. */
 export function configSearchDirs(cwd: string, rootArg?: string): string[] {
   const dirs = upwardTo(cwd);
@@ -88,7 +74,7 @@ export function desiredStateFor(arg: string, options: { cwd: string; configRoot?
   if (options.configRoot && isInside(options.configRoot, abs)) return scoped(resolve(options.configRoot));
   const top = gitTopOf(abs) ?? (isInside(options.cwd, abs) ? resolve(options.cwd) : undefined);
   for (const d of upwardTo(abs, top)) {
-    if (LAYER_FOLDERS.some((l) => isDir(join(d, l)))) return scoped(d);
+    if (LAYER_FOLDERS.some((l) => isKind(join(d, l), 'folder'))) return scoped(d);
   }
   return { root: abs };
 }

@@ -110,6 +110,8 @@ function startsWithShebang(file: string): boolean {
     readSync(fd, head, 0, 2, 0);
     return head.toString('latin1') === '#!';
   } catch {
+    // Unreadable: not taken for a script, so PATH is not kept for it (an execute-only binary needs none; a script
+    // that cannot be read cannot run either, and its spawn fails with its own reason).
     return false;
   } finally {
     if (fd !== undefined) closeSync(fd);
