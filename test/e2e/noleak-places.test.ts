@@ -272,6 +272,26 @@ describe('a credential outside the message is masked where a report prints it', 
     expect(leakedFragments(all, [passphrase, fileText])).toEqual([]);
   });
 
+  it("in a chart's output that go-yaml quotes as an invalid map key: only the template is named", async () => {
+    const passphrase = 'amber-kettle-qxvz-north-bridge-4417';
+    const { root, reports } = repo({
+      'inflated/kustomization.yaml': 'namespace: web\nhelmCharts:\n  - name: evil\n    releaseName: evil\n',
+      'inflated/charts/evil/Chart.yaml': 'apiVersion: v2\nname: evil\nversion: 0.1.0\n',
+      'inflated/charts/evil/values.yaml': `db:\n  password: ${passphrase}\n`,
+      'inflated/charts/evil/templates/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  ? {k: {{ .Values.db.password }}}\n  : v\n',
+    });
+    await expectMaskedFailure(
+      root,
+      reports,
+      {
+        ruleId: 'KFM-RENDER-001',
+        message: expect.stringContaining("YAML parse error on evil/templates/cm.yaml: (the parser's message") as string,
+      },
+      [passphrase],
+    );
+  });
+
   it('in a long Secret value a schema message quotes cut short: the quoted start is masked', async () => {
     const value = `${g.password(40)}-${g.alnum(30)}!`;
     const { root, reports } = repo({

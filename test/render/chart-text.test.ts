@@ -20,9 +20,24 @@ describe('hideChartText', () => {
     expect(out).not.toContain('s3cr3t');
   });
 
+  it("keeps only the template and line of a YAML error on a template's output: go-yaml quotes an invalid map key", () => {
+    const out = hideChartText(
+      'Error: YAML parse error on evil/templates/cm.yaml: error converting YAML to JSON: yaml: invalid map key: map[interface {}]interface {}{"k":"s3cr3t-value"}\n\nUse --debug flag to render out invalid YAML',
+    );
+    expect(out).toBe(
+      "Error: YAML parse error on evil/templates/cm.yaml: (the parser's message is not shown: it can quote what the chart rendered)",
+    );
+    expect(
+      hideChartText(
+        'Error: YAML parse error on evil/templates/cm.yaml: error converting YAML to JSON: yaml: line 5: did not find expected key',
+      ),
+    ).toBe(
+      "Error: YAML parse error on evil/templates/cm.yaml (line 5 of its output): (the parser's message is not shown: it can quote what the chart rendered)",
+    );
+  });
+
   it("leaves Helm's other errors as they are", () => {
-    const text =
-      'Error: YAML parse error on evil/templates/cm.yaml: error converting YAML to JSON: yaml: line 5: did not find expected key';
+    const text = 'Error: chart requires kubeVersion: >=1.40.0 which is incompatible with Kubernetes v1.37.0';
     expect(hideChartText(text)).toBe(text);
   });
 });
