@@ -97,7 +97,15 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
   }
   const seen = new Map<string, number>();
   /** Turns one parsed document into a Resource (or a finding), whichever parser produced it. */
-  const accept = (value: unknown, docIndex: number, docLine: number, locate: Locator, inList = false): void => {
+  /** `list`: the origin of the list an item came from (kustomize annotates the list, not its items). */
+  const accept = (
+    value: unknown,
+    docIndex: number,
+    docLine: number,
+    locate: Locator,
+    list?: { origin?: string },
+  ): void => {
+    const inList = list !== undefined;
     if (value === null || value === undefined) {
       // An empty document (a stray `---`) is nothing; an empty List item is a broken object.
       if (inList) problem(RENDER_NOT_K8S, `document ${docIndex + 1}: a List item is empty`, docLine);
@@ -123,10 +131,14 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
       // Only a typed list (`ConfigMapList`) lends its items a kind; a `Bag`'s items must name their own.
       const kind = String(object.kind);
       const itemKind = kind !== 'List' && kind.endsWith('List') ? kind.slice(0, -'List'.length) : undefined;
+      // kustomize expands only `*List` kinds; a `Bag` reaches us whole, its origin annotation on the Bag: its items
+      // were written in the Bag's file, so a finding on one points there (render/sourcemap.ts finds the item). The
+      // Bag's transformers (its namespace…) changed the Bag, not the items: those are not passed on.
+      const fromList = { origin: extractOrigin(object) };
       items.forEach((item, i) => {
         const itemLocate: Locator = (path) => locate(['items', i, ...path]);
         const line = itemLocate([])?.line ?? docLine;
-        accept(withListDefaults(item, object.apiVersion, itemKind), docIndex, line, itemLocate, true);
+        accept(withListDefaults(item, object.apiVersion, itemKind), docIndex, line, itemLocate, fromList);
       });
       return;
     }
@@ -139,7 +151,7 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
       );
       return;
     }
-    const originAnnotation = extractOrigin(object);
+    const originAnnotation = extractOrigin(object) ?? list?.origin;
     const transformations = extractTransformations(object);
     stripBuildAnnotations(object);
     const rendered: Span = { file: options.file, line: docLine, column: 1 };

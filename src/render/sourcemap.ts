@@ -102,10 +102,10 @@ export class SourceMapper {
       const idx = (kobj.images as { name?: unknown; newName?: unknown }[]).findIndex(
         (i) => i?.newName === name || (i?.newName === undefined && i?.name === name),
       );
-      if (idx >= 0) return match(kdoc, k.lc, ['images', idx], kustomizationFile).span;
+      if (idx >= 0) return match(kdoc.contents, k.lc, ['images', idx], kustomizationFile).span;
     }
     if (kind === 'NamespaceTransformer' && path.length === 2 && path[0] === 'metadata' && path[1] === 'namespace') {
-      return match(kdoc, k.lc, ['namespace'], kustomizationFile).span;
+      return match(kdoc.contents, k.lc, ['namespace'], kustomizationFile).span;
     }
     return undefined;
   }
@@ -138,17 +138,43 @@ function getAt(obj: unknown, path: JsonPath): unknown {
   return cur;
 }
 
-/** The document describing the same object: same kind, and a name the rendered name was built from (prefix/suffix). */
-function findDoc(docs: Document.Parsed[], resource: Resource): Document.Parsed | undefined {
-  let loose: Document.Parsed | undefined;
-  for (const doc of docs) {
-    if (!yamlModule().isMap(doc.contents)) continue;
-    const kind = doc.get('kind');
-    const name = doc.getIn(['metadata', 'name']);
-    if (kind !== resource.id.kind) continue;
-    if (name === resource.id.name) return doc;
-    if (typeof name === 'string' && name !== '' && resource.id.name.includes(name)) loose ??= doc;
+/**
+ * The mapping describing the same object: same kind, and a name the rendered name was built from (prefix/suffix). A
+ * list document (`kind: List`, a typed `ConfigMapList`, any object with an `items` sequence: parse/index.ts expands
+ * them all) is searched item by item, so a finding on a listed object points into the list at that item.
+ */
+function findDoc(docs: Document.Parsed[], resource: Resource): YamlNode | undefined {
+  const { isMap, isSeq } = yamlModule();
+  let loose: YamlNode | undefined;
+  const consider = (node: unknown, listKind: string | undefined): YamlNode | undefined => {
+    if (!isMap(node)) return undefined;
+    const own = node.get('kind');
+    const kind = own === undefined ? listKind : own;
+    const name = node.getIn(['metadata', 'name']);
+    if (kind !== resource.id.kind) return undefined;
+    if (name === resource.id.name) return node;
+    if (typeof name === 'string' && name !== '' && resource.id.name.includes(name)) loose ??= node;
     // Generated objects (configMapGenerator) carry a hash suffix and no document of their own; patches may omit names.
+    return undefined;
+  };
+  for (const doc of docs) {
+    const contents = doc.contents;
+    if (!isMap(contents)) continue;
+    const items = contents.get('items');
+    if (isSeq(items)) {
+      const kind: unknown = contents.get('kind');
+      const listKind =
+        typeof kind === 'string' && kind !== 'List' && kind.endsWith('List')
+          ? kind.slice(0, -'List'.length)
+          : undefined;
+      for (const item of items.items) {
+        const hit = consider(item, listKind);
+        if (hit) return hit;
+      }
+      continue;
+    }
+    const hit = consider(contents, undefined);
+    if (hit) return hit;
   }
   return loose;
 }
@@ -157,9 +183,9 @@ function findDoc(docs: Document.Parsed[], resource: Resource): Document.Parsed |
  * Walks `path` in a source document. List items are matched by their `name` when the rendered item has one
  * (a patch or base may list containers in another order than the rendered object), else by index.
  */
-function match(doc: Document.Parsed, lc: LineCounter, path: JsonPath, file: string, rendered?: unknown): Match {
+function match(start: unknown, lc: LineCounter, path: JsonPath, file: string, rendered?: unknown): Match {
   const { isMap, isSeq, isPair, isScalar } = yamlModule();
-  let node: unknown = doc.contents;
+  let node: unknown = start;
   let offset = (node as YamlNode | null)?.range?.[0] ?? 0;
   let depth = 0;
   let renderedNode = rendered;

@@ -49,8 +49,39 @@ describe('objects with an `items` array are the lists Argo CD applies (e2e)', ()
     const r = await runCli(['check', '.', '--format', 'json', '--no-cache'], { cwd: copy.root });
     expect(r.code).toBe(1);
     const findings = JSON.parse(r.stdout).findings as Found[];
+    // At the item's line in the Bag's file (kustomize annotates the Bag, not its items), not at line 1 of a
+    // kustomization the user would search in vain.
     expect(findings).toContainEqual(
-      expect.objectContaining({ ruleId: 'KFM-RBAC-001', message: expect.stringContaining('cluster-admin') }),
+      expect.objectContaining({
+        ruleId: 'KFM-RBAC-001',
+        message: expect.stringContaining('cluster-admin'),
+        file: 'core/baseline/bag.yaml',
+        line: lineOf(BAG, 'name: cluster-admin'),
+      }),
+    );
+  }, 120_000);
+
+  it('points a finding on an item of a `kind: List` at that item in its file', async () => {
+    const dev = join(copy.root, 'apps', 'kfm-api', 'overlays', 'dev');
+    const list = BAG.replace('apiVersion: tools.kfm.dev/v1\nkind: Bag', 'apiVersion: v1\nkind: List');
+    writeFileSync(join(dev, 'extras.yaml'), list);
+    const kfile = join(dev, 'kustomization.yaml');
+    writeFileSync(kfile, readFileSync(kfile, 'utf8').replace('resources:\n', 'resources:\n  - extras.yaml\n'));
+    const r = await runCli(['check', '.', '--overlay', 'apps/kfm-api/overlays/dev', '--format', 'json', '--no-cache'], {
+      cwd: copy.root,
+    });
+    expect(r.code).toBe(1);
+    const findings = JSON.parse(r.stdout).findings as Found[];
+    expect(findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'KFM-RBAC-001',
+        file: 'apps/kfm-api/overlays/dev/extras.yaml',
+        line: lineOf(list, 'name: cluster-admin'),
+      }),
     );
   }, 120_000);
 });
+
+function lineOf(text: string, needle: string): number {
+  return text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+}
