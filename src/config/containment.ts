@@ -7,7 +7,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { lstatSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { LAYER_FOLDERS } from '../discover/root.js';
 import { realOrNearest } from '../util/atomic-write.js';
 import type { Config } from './types.js';
 
@@ -42,9 +43,15 @@ export interface ContainmentInput {
   top: string;
 }
 
-/** The first config path that leaves the repository, as a one-line reason; undefined when all stay inside. */
+/**
+ * The first config path that leaves the repository, or a config `root` inside a layer folder, as a one-line reason;
+ * undefined when every path is fine.
+ */
 export function escapingConfigPath(input: ContainmentInput): string | undefined {
   const { config, root, top } = input;
+  const layer = input.rootFromConfig ? layerFolderHolding(root, top) : undefined;
+  if (layer !== undefined)
+    return `\`root\` in ${join(input.configDir, 'kfm-gitops.yaml')} lies inside the layer folder ${layer}/: layers count from the desired-state root (the folder holding apps/, core/, bootstrap/, components/), so this root would take the apps layer's rules off its overlays; set \`root\` to that folder and narrow a run with the folder argument (\`check ${layer}\`)`;
   const named: [string, string | undefined][] = [
     ['root', input.rootFromConfig ? root : undefined],
     ['secrets.baseline', config.secrets?.baseline ? resolve(root, String(config.secrets.baseline)) : undefined],
@@ -62,6 +69,21 @@ export function escapingConfigPath(input: ContainmentInput): string | undefined 
       return `\`${key}\` in ${join(input.configDir, 'kfm-gitops.yaml')} points outside the repository (${top}): ${path}`;
   }
   return undefined;
+}
+
+/**
+ * The layer folder (top-relative, e.g. `infra/gitops/apps`) a config root lies in or is, if any. Layers count from the
+ * desired-state root: `root: apps` made `web` the layer of apps/web/overlays/prod, and every apps-layer rule
+ * (cluster-scoped objects, namespaces, quotas, RBAC) passed it, from a file the pull request writes. `check apps`
+ * narrows without that effect (discover/root.ts); a root in a layer folder is refused instead. Names are compared
+ * as they are: a layer is found by its exact folder name (discovery by convention).
+ */
+function layerFolderHolding(root: string, top: string): string | undefined {
+  const rel = relative(realOrNearest(top), realOrNearest(root));
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  const segments = rel.split(sep);
+  const at = segments.findIndex((s) => LAYER_FOLDERS.includes(s));
+  return at < 0 ? undefined : segments.slice(0, at + 1).join('/');
 }
 
 /**
