@@ -41,15 +41,31 @@ async function configAtBase(top: string, base: string, configFile: string): Prom
   }
 }
 
-/** Policy files the change touched (built-in `policies/` of the root, or the custom folder), with their rule ids. */
-async function policyWeakenings(options: AuditOptions): Promise<Weakening[]> {
-  const custom = (options.config.policy as { customDir?: unknown } | undefined)?.customDir;
-  const dirs = ['policies', ...(typeof custom === 'string' && custom !== '' ? [posix.normalize(custom)] : [])];
+/**
+ * Files that judge every overlay which the change touched: policy files (built-in `policies/` of the root, or the
+ * custom folder), with their rule ids; and schema files of `schema.extraDirs`, which take the place of a shipped
+ * schema (an Argo CD Application's) or of the no-schema guard for their kind: a new `{}` schema there passed any
+ * object of its kind, the folder being listed at the base already.
+ */
+async function fileWeakenings(options: AuditOptions): Promise<Weakening[]> {
+  const folders = (v: unknown): string[] =>
+    (Array.isArray(v) ? v : [v])
+      .filter((d): d is string => typeof d === 'string' && d !== '')
+      .map((d) => posix.normalize(d.replace(/\/+$/, '')));
+  const policyDirs = [
+    'policies',
+    ...folders((options.config.policy as { customDir?: unknown } | undefined)?.customDir),
+  ];
+  const schemaDirs = folders((options.config.schema as { extraDirs?: unknown } | undefined)?.extraDirs);
+  const under = (dirs: string[], file: string): boolean => dirs.some((d) => file === d || file.startsWith(`${d}/`));
   const out: Weakening[] = [];
   for (const file of options.changes.inRoot) {
-    if (!dirs.some((d) => file === d || file.startsWith(`${d}/`))) continue;
-    const text = await readFile(join(options.root, file), 'utf8').catch(() => '');
-    out.push({ what: `a change to ${file}`, mentions: [...regoRuleIds(text), file], file });
+    if (under(policyDirs, file)) {
+      const text = await readFile(join(options.root, file), 'utf8').catch(() => '');
+      out.push({ what: `a change to ${file}`, mentions: [...regoRuleIds(text), file], file });
+    } else if (under(schemaDirs, file)) {
+      out.push({ what: `a change to the schema file ${file}`, mentions: [file], file });
+    }
   }
   return out;
 }
@@ -62,7 +78,7 @@ export async function auditChange(options: AuditOptions): Promise<FindingInput[]
   const before = configChanged ? await configAtBase(changes.top, changes.base, realConfig) : config;
   const weakenings = [
     ...(configChanged ? configWeakenings(before, config) : []),
-    ...(await policyWeakenings(options)),
+    ...(await fileWeakenings(options)),
     // Suppressions are judged by the config the change brings (its secrets.baseline and allowRules): a change to
     // those is a weakening of its own above.
     ...(await suppressionWeakenings(root, config, changes)),

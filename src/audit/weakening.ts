@@ -9,6 +9,7 @@ import { defaultSeverityOf, SEVERITY_RANK } from '../rules/index.js';
 import { RENDER_EXEC_PLUGIN } from '../rules/render.js';
 import { RULES as SCHEMA } from '../rules/schema.js';
 import type { Severity } from '../types.js';
+import { shippedKubernetesReleases } from '../util/version.js';
 
 export interface Weakening {
   /** One line: what changed. */
@@ -80,6 +81,22 @@ export function configWeakenings(before: Config, after: Config): Weakening[] {
         path: ['schema', 'allowUnknownKinds', i],
       });
   });
+  // Unknown fields as warnings: a typo such as `selfheal` (a setting silently pruned) no longer fails the run.
+  if (schemaAfter.strict === false && schemaBefore.strict !== false)
+    out.push({
+      what: '`schema.strict: false`',
+      mentions: [SCHEMA.unknownField, 'schema.strict'],
+      path: ['schema', 'strict'],
+    });
+  // An older release still serves the APIs a newer one removed: pinning it back passes manifests the cluster rejects.
+  const release = (c: Config): number =>
+    Number((c.kubernetesVersion ?? shippedKubernetesReleases().at(-1) ?? '1.0').split('.')[1]);
+  if (after.kubernetesVersion !== undefined && release(after) < release(before))
+    out.push({
+      what: `\`kubernetesVersion: "${after.kubernetesVersion}"\` (was ${before.kubernetesVersion ?? 'the newest shipped'})`,
+      mentions: [SCHEMA.removedApi, 'kubernetesVersion'],
+      path: ['kubernetesVersion'],
+    });
   for (const dir of added(schemaBefore.extraDirs, schemaAfter.extraDirs))
     out.push({ what: `schema.extraDirs \`${dir}\``, mentions: [dir], path: ['schema', 'extraDirs'] });
   const secretsBefore = (before.secrets ?? {}) as Record<string, unknown>;
@@ -97,6 +114,8 @@ export function configWeakenings(before: Config, after: Config): Weakening[] {
     changed(`policy.${key}`, policyBefore[key], policyAfter[key], ['policy', key]);
   changed('discovery.overlays', before.discovery?.overlays, after.discovery?.overlays, ['discovery', 'overlays']);
   changed('envOrder', before.envOrder, after.envOrder, ['envOrder']);
+  // The root decides which overlays are checked at all (and layers count from it).
+  changed('root', before.root, after.root, ['root']);
   changed('audit.adrDir', before.audit?.adrDir, after.audit?.adrDir, ['audit', 'adrDir']);
   // Which Applications are this repository's: a URL taken out makes its Applications "another repository's".
   changed('argo.repoURLs', before.argo?.repoURLs, after.argo?.repoURLs, ['argo', 'repoURLs']);

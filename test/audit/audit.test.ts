@@ -3,7 +3,7 @@
  * disabled rule, a new exception, a new exclude… is a KFM-CONFIG-003 finding unless an ADR in the same change names it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configWeakenings, covers } from '../../src/audit/weakening.js';
@@ -111,15 +111,25 @@ describe('the audit cannot be talked out of', () => {
   let repo: { dir: string; cleanup: () => void } | undefined;
   afterEach(() => repo?.cleanup());
 
-  it('moving audit.adrDir onto the config, whose key names the rule, covers nothing', async () => {
+  /** A copy of infra/gitops committed as the base (after `base` edited it), then `change` committed on top. */
+  function branch(base: (dir: string) => void, change: (dir: string) => void): string {
     repo = tempCopy(join(repoRoot, 'infra', 'gitops'));
     const dir = repo.dir;
+    base(dir);
     git(dir, 'init', '-q');
     git(dir, 'add', '-A');
     git(dir, 'commit', '-qm', 'base');
-    writeFileSync(join(dir, 'kfm-gitops.yaml'), 'audit:\n  adrDir: "."\nrules:\n  KFM-ARGO-004: "off"\n');
+    change(dir);
     git(dir, 'add', '-A');
-    git(dir, 'commit', '-qm', 'weaken and move the ADR folder');
+    git(dir, 'commit', '-qm', 'change');
+    return dir;
+  }
+
+  it('moving audit.adrDir onto the config, whose key names the rule, covers nothing', async () => {
+    const dir = branch(
+      () => undefined,
+      (d) => writeFileSync(join(d, 'kfm-gitops.yaml'), 'audit:\n  adrDir: "."\nrules:\n  KFM-ARGO-004: "off"\n'),
+    );
     const run = await runCli(['check', '.', '--changed-since', 'HEAD~1', '--no-cache'], { cwd: dir });
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toMatch(/`rules\.KFM-ARGO-004: off`/);
@@ -140,5 +150,68 @@ describe('the audit cannot be talked out of', () => {
     expect(found).toEqual([expect.objectContaining({ what: 'a changed argo.repoURLs', path: ['argo', 'repoURLs'] })]);
     expect(configWeakenings(before, {}).map((w) => w.what)).toEqual(['a changed argo.repoURLs']);
     expect(configWeakenings(before, before)).toEqual([]);
+  });
+
+  it('reports unknown fields made warnings, an older Kubernetes release and a moved root', () => {
+    const found = configWeakenings(
+      { kubernetesVersion: '1.35' },
+      { kubernetesVersion: '1.29', schema: { strict: false }, root: 'apps/safe' },
+    );
+    expect(found.map((w) => [w.what, w.mentions[0], w.path])).toEqual([
+      ['`schema.strict: false`', 'KFM-SCHEMA-002', ['schema', 'strict']],
+      ['`kubernetesVersion: "1.29"` (was 1.35)', 'KFM-SCHEMA-006', ['kubernetesVersion']],
+      ['a changed root', 'root', ['root']],
+    ]);
+    // Unset means the newest shipped release: pinning any older one is a weakening, a newer one is not.
+    expect(configWeakenings({}, { kubernetesVersion: '1.27' }).map((w) => w.mentions[0])).toEqual(['KFM-SCHEMA-006']);
+    expect(configWeakenings({ kubernetesVersion: '1.29' }, { kubernetesVersion: '1.30' })).toEqual([]);
+    expect(configWeakenings({ schema: { strict: false } }, { schema: { strict: false } })).toEqual([]);
+  });
+
+  it('reports unknown fields switched to warnings in a --changed-since run (it passed: exit 0)', async () => {
+    const dir = branch(
+      () => undefined,
+      (d) => {
+        writeFileSync(join(d, 'kfm-gitops.yaml'), 'schema:\n  strict: false\n');
+        const base = join(d, 'apps', 'kfm-api', 'base');
+        writeFileSync(
+          join(base, 'typo-configmap.yaml'),
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typo\ndata:\n  a: b\nimmutible: true\n',
+        );
+        const kustomization = join(base, 'kustomization.yaml');
+        writeFileSync(
+          kustomization,
+          readFileSync(kustomization, 'utf8').replace('resources:\n', 'resources:\n  - typo-configmap.yaml\n'),
+        );
+      },
+    );
+    const run = await runCli(['check', '.', '--changed-since', 'HEAD~1', '--format', 'json', '--no-cache'], {
+      cwd: dir,
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const findings = (JSON.parse(run.stdout) as { findings: { ruleId: string; file: string; line: number }[] })
+      .findings;
+    expect(findings.map((f) => [f.ruleId, f.file, f.line])).toContainEqual(['KFM-CONFIG-003', 'kfm-gitops.yaml', 2]);
+  });
+
+  it('reports a new schema file in a schema.extraDirs folder the base lists (it replaced a shipped schema)', async () => {
+    const file = 'schemas-local/argoproj.io/application_v1alpha1.json';
+    const dir = branch(
+      (d) => {
+        mkdirSync(join(d, 'schemas-local', 'example.com'), { recursive: true });
+        writeFileSync(join(d, 'schemas-local', 'example.com', 'widget_v1.json'), '{"type": "object"}\n');
+        writeFileSync(join(d, 'kfm-gitops.yaml'), 'schema:\n  extraDirs: [schemas-local]\n');
+      },
+      (d) => {
+        mkdirSync(join(d, 'schemas-local', 'argoproj.io'));
+        writeFileSync(join(d, file), '{"type": "object", "x-kubernetes-preserve-unknown-fields": true}\n');
+      },
+    );
+    const run = await runCli(['check', '.', '--changed-since', 'HEAD~1', '--format', 'json', '--no-cache'], {
+      cwd: dir,
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const findings = (JSON.parse(run.stdout) as { findings: { ruleId: string; file: string }[] }).findings;
+    expect(findings.map((f) => [f.ruleId, f.file])).toEqual([['KFM-CONFIG-003', file]]);
   });
 });
