@@ -5,7 +5,7 @@
  * `audit.adrDir`, default `docs/adr/` of the root) names it.
  */
 import { readFile, realpath } from 'node:fs/promises';
-import { join, posix, relative, sep } from 'node:path';
+import { basename, dirname, join, posix, relative, sep } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { Config } from '../config/types.js';
 import { locateInDocument } from '../parse/locate.js';
@@ -74,8 +74,14 @@ export async function auditChange(options: AuditOptions): Promise<FindingInput[]
   const { root, config, configFile, changes } = options;
   const configPath = configFile ? toPosix(relative(root, configFile)) : undefined;
   const realConfig = configFile ? await realpath(configFile).catch(() => configFile) : undefined;
-  const configChanged = realConfig !== undefined && changes.absolute.includes(realConfig);
-  const before = configChanged ? await configAtBase(changes.top, changes.base, realConfig) : config;
+  // The config's own place (its folder resolved): when it is a link the change made or retargeted, its text at the
+  // base is what the change replaced, though the file it now points at did not change.
+  const ownConfig = configFile
+    ? join(await realpath(dirname(configFile)).catch(() => dirname(configFile)), basename(configFile))
+    : undefined;
+  const changedConfig = [ownConfig, realConfig].find((p) => p !== undefined && changes.absolute.includes(p));
+  const configChanged = changedConfig !== undefined;
+  const before = changedConfig ? await configAtBase(changes.top, changes.base, changedConfig) : config;
   const weakenings = [
     ...(configChanged ? configWeakenings(before, config) : []),
     ...(await fileWeakenings(options)),

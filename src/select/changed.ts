@@ -5,7 +5,7 @@
  * reference) is always checked: "unchanged" must be provable, never assumed.
  */
 import { realpath } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { secretsSettings } from '../checks/secrets/config.js';
 import type { Config } from '../config/types.js';
 import type { Overlay } from '../types.js';
@@ -52,7 +52,13 @@ export async function globalChange(options: Omit<ChangedSelectorOptions, 'concur
     const rel = toRepoPath(root, p);
     return rel !== undefined ? resolve(changes.root, rel) : realpath(p).catch(() => p);
   };
-  const files = new Set(await Promise.all(globals.files.map(real)));
+  // A file that is a link changes when the link does too: a kfm-gitops.yaml turned into a link to another, unchanged
+  // file of the repository is a new config (a file's own place has its folder resolved, not its name).
+  const ownPlace = async (p: string): Promise<string> => join(await real(dirname(p)), basename(p));
+  const files = new Set([
+    ...(await Promise.all(globals.files.map(real))),
+    ...(await Promise.all(globals.files.map(ownPlace))),
+  ]);
   const dirs = await Promise.all(globals.dirs.map(real));
   for (const changed of changes.absolute) {
     if (files.has(changed)) return changed;

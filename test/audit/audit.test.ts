@@ -3,8 +3,9 @@
  * disabled rule, a new exception, a new exclude… is a KFM-CONFIG-003 finding unless an ADR in the same change names it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configWeakenings, covers } from '../../src/audit/weakening.js';
 import { repoRoot, runCli, tempCopy } from '../helpers.js';
@@ -213,5 +214,60 @@ describe('the audit cannot be talked out of', () => {
     expect(run.code, run.stdout + run.stderr).toBe(1);
     const findings = (JSON.parse(run.stdout) as { findings: { ruleId: string; file: string }[] }).findings;
     expect(findings.map((f) => [f.ruleId, f.file])).toEqual([['KFM-CONFIG-003', file]]);
+  });
+});
+
+describe('a config swapped for a link to another file of the repository', () => {
+  const git = (cwd: string, ...args: string[]): string =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' });
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  // The linked file was at the base already, unchanged: only the link is new. The run took it for an unchanged
+  // config — no audit, no global selection — and passed (exit 0) an unpinned image with its rules switched off.
+  it('is a changed config: audited against the config the base had at that place', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kfm-cfgswap-'));
+    const files: Record<string, string> = {
+      'kfm-gitops.yaml': 'root: infra/gitops\n',
+      'ci/lenient.yaml': 'root: infra/gitops\nrules:\n  KFM-DP-001: "off"\n  KFM-DP-002: "off"\n',
+      'infra/gitops/apps/web/overlays/prod/kustomization.yaml': 'namespace: kfm-prod\nresources:\n  - deploy.yaml\n',
+      'infra/gitops/apps/web/overlays/prod/deploy.yaml': [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata:',
+        '  name: web',
+        'spec:',
+        '  selector:',
+        '    matchLabels: {app: web}',
+        '  template:',
+        '    metadata:',
+        '      labels: {app: web}',
+        '    spec:',
+        '      containers:',
+        '        - name: web',
+        `          image: nginx@sha256:${'0'.repeat(64)}`,
+        '',
+      ].join('\n'),
+    };
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, rel)), { recursive: true });
+      writeFileSync(join(dir, rel), text);
+    }
+    git(dir, 'init', '-q');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'base');
+    rmSync(join(dir, 'kfm-gitops.yaml'));
+    symlinkSync(join('ci', 'lenient.yaml'), join(dir, 'kfm-gitops.yaml'));
+    const deploy = join(dir, 'infra/gitops/apps/web/overlays/prod/deploy.yaml');
+    writeFileSync(deploy, readFileSync(deploy, 'utf8').replace(/nginx@sha256:0+/, 'nginx:latest'));
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'change');
+    const run = await runCli(['check', '--changed-since', 'HEAD~1', '--format', 'json', '--no-cache'], { cwd: dir });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const findings = (JSON.parse(run.stdout) as { findings: { ruleId: string; message: string }[] }).findings;
+    expect(findings.filter((f) => f.ruleId === 'KFM-CONFIG-003').map((f) => f.message.split(' weakens')[0])).toEqual([
+      '`rules.KFM-DP-001: off` (was error)',
+      '`rules.KFM-DP-002: off` (was error)',
+    ]);
   });
 });
