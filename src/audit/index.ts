@@ -4,10 +4,13 @@
  * see weakening.ts, and the secret suppressions it adds (suppressions.ts) — is a guard finding unless an ADR file added or edited in the same change (under
  * `audit.adrDir`, default `docs/adr/` of the root) names it.
  */
+import { existsSync } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, sep } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
+import { CONFIG_FILE_NAMES } from '../config/schema-files.js';
 import type { Config } from '../config/types.js';
+import { upwardTo } from '../discover/root.js';
 import { locateInDocument } from '../parse/locate.js';
 import { GATE_WEAKENED } from '../rules/config.js';
 import type { ChangedFiles } from '../select/git.js';
@@ -29,16 +32,43 @@ export interface AuditOptions {
 
 const toPosix = (p: string): string => p.split(sep).join('/');
 
-/** The config as it was at the change's base; `{}` when it did not exist or did not parse (everything is new). */
-async function configAtBase(top: string, base: string, configFile: string): Promise<Config> {
-  const path = toPosix(relative(top, configFile));
-  try {
-    const shown = await runGit(['show', `${base}:${path}`], { cwd: top });
-    const value = parseDocument(shown.stdout).toJS({ maxAliasCount: 20 }) as unknown;
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Config) : {};
-  } catch {
-    return {};
+/**
+ * The config as it was at the change's base: the first of `places` the base holds; `{}` when none is there or it
+ * did not parse (everything is new).
+ */
+async function configAtBase(top: string, base: string, places: string[]): Promise<Config> {
+  for (const place of places) {
+    let shown;
+    try {
+      shown = await runGit(['show', `${base}:${toPosix(relative(top, place))}`], { cwd: top });
+    } catch {
+      continue; // not at the base
+    }
+    try {
+      const value = parseDocument(shown.stdout).toJS({ maxAliasCount: 20 }) as unknown;
+      return value && typeof value === 'object' && !Array.isArray(value) ? (value as Config) : {};
+    } catch {
+      return {};
+    }
   }
+  return {};
+}
+
+/**
+ * Where the base's config may have been, when the change touched it (empty: the config the run loaded is the base's
+ * own): the loaded config's place, or the file it links to, when the change made or edited either; then every config
+ * file the change removed in the loaded config's folder, the root, or a folder between them and the Git top. A
+ * deleted kfm-gitops.yaml took its settings with it (a rule it raised, `failOn: warning`), and one deleted so that a
+ * lenient kfm-gitops.yml beside it is read instead left the run comparing that unchanged file with itself.
+ */
+function basePlaces(changes: ChangedFiles, root: string, own: string | undefined, real: string | undefined): string[] {
+  const changed = new Set(changes.absolute);
+  const touched = [own, real].filter((p): p is string => p !== undefined && changed.has(p));
+  const dirs = [...new Set([...(own ? upwardTo(dirname(own), changes.top) : []), ...upwardTo(root, changes.top)])];
+  const removed = dirs.flatMap((d) =>
+    CONFIG_FILE_NAMES.map((n) => join(d, n)).filter((p) => changed.has(p) && !existsSync(p)),
+  );
+  return touched.length > 0 || removed.length > 0 ? [...touched, ...removed] : [];
 }
 
 /**
@@ -79,9 +109,11 @@ export async function auditChange(options: AuditOptions): Promise<FindingInput[]
   const ownConfig = configFile
     ? join(await realpath(dirname(configFile)).catch(() => dirname(configFile)), basename(configFile))
     : undefined;
-  const changedConfig = [ownConfig, realConfig].find((p) => p !== undefined && changes.absolute.includes(p));
-  const configChanged = changedConfig !== undefined;
-  const before = changedConfig ? await configAtBase(changes.top, changes.base, changedConfig) : config;
+  const places = basePlaces(changes, root, ownConfig, realConfig);
+  const configChanged = places.length > 0;
+  const before = configChanged ? await configAtBase(changes.top, changes.base, places) : config;
+  // Findings about a config the change deleted point at its place.
+  const shownConfig = configPath ?? (configChanged ? toPosix(relative(root, places[0]!)) : undefined);
   const weakenings = [
     ...(configChanged ? configWeakenings(before, config) : []),
     ...(await fileWeakenings(options)),
@@ -112,7 +144,7 @@ export async function auditChange(options: AuditOptions): Promise<FindingInput[]
     const finding: FindingInput = {
       ruleId: GATE_WEAKENED,
       message: `${w.what} weakens the gate, and no ADR under ${adrDir}/ added or edited in this change names ${w.mentions[0]}`,
-      file: w.file ?? configPath,
+      file: w.file ?? shownConfig,
     };
     const line = w.line ?? (w.path ? locate(w.path) : undefined);
     if (line !== undefined) finding.line = line;

@@ -10,6 +10,43 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { configWeakenings, covers } from '../../src/audit/weakening.js';
 import { repoRoot, runCli, tempCopy } from '../helpers.js';
 
+/** `dir` after `base` as the base commit, then after `change` as the commit on top of it. */
+function commitTwice(dir: string, base: (dir: string) => void, change: (dir: string) => void): string {
+  const git = (...args: string[]): string =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir, encoding: 'utf8' });
+  base(dir);
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', 'base');
+  change(dir);
+  git('add', '-A');
+  git('commit', '-qm', 'change');
+  return dir;
+}
+
+/** A fresh repository with `files` committed as the base, then what `change` does committed on top of it. */
+function committedTwice(prefix: string, files: Record<string, string>, change: (dir: string) => void): string {
+  const write = (dir: string): void => {
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, rel)), { recursive: true });
+      writeFileSync(join(dir, rel), text);
+    }
+  };
+  return commitTwice(mkdtempSync(join(tmpdir(), prefix)), write, change);
+}
+
+/** The exit code of `check --changed-since HEAD~1` in `dir`, and what its KFM-CONFIG-003 findings say weakened. */
+async function audited(dir: string): Promise<{ code: number; weakened: string[]; output: string }> {
+  const run = await runCli(['check', '--changed-since', 'HEAD~1', '--format', 'json', '--no-cache'], { cwd: dir });
+  const findings = (JSON.parse(run.stdout || '{"findings":[]}') as { findings: { ruleId: string; message: string }[] })
+    .findings;
+  return {
+    code: run.code,
+    weakened: findings.filter((f) => f.ruleId === 'KFM-CONFIG-003').map((f) => f.message.split(' weakens')[0]!),
+    output: run.stdout + run.stderr,
+  };
+}
+
 describe('configWeakenings', () => {
   it('finds lowered and disabled rules, new or changed exceptions, new excludes, allowExec', () => {
     const exception = { rule: 'KFM-DP-001', reason: 'vendor image (T-1)', owner: 'team', expires: '2099-01-01' };
@@ -107,23 +144,13 @@ describe('check --changed-since on a two-commit branch', () => {
 });
 
 describe('the audit cannot be talked out of', () => {
-  const git = (cwd: string, ...args: string[]): string =>
-    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' });
   let repo: { dir: string; cleanup: () => void } | undefined;
   afterEach(() => repo?.cleanup());
 
   /** A copy of infra/gitops committed as the base (after `base` edited it), then `change` committed on top. */
   function branch(base: (dir: string) => void, change: (dir: string) => void): string {
     repo = tempCopy(join(repoRoot, 'infra', 'gitops'));
-    const dir = repo.dir;
-    base(dir);
-    git(dir, 'init', '-q');
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-qm', 'base');
-    change(dir);
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-qm', 'change');
-    return dir;
+    return commitTwice(repo.dir, base, change);
   }
 
   it('moving audit.adrDir onto the config, whose key names the rule, covers nothing', async () => {
@@ -218,20 +245,18 @@ describe('the audit cannot be talked out of', () => {
 });
 
 describe('a config swapped for a link to another file of the repository', () => {
-  const git = (cwd: string, ...args: string[]): string =>
-    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' });
-  let dir: string;
+  let dir = '';
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   // The linked file was at the base already, unchanged: only the link is new. The run took it for an unchanged
   // config — no audit, no global selection — and passed (exit 0) an unpinned image with its rules switched off.
   it('is a changed config: audited against the config the base had at that place', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kfm-cfgswap-'));
+    const deploy = 'infra/gitops/apps/web/overlays/prod/deploy.yaml';
     const files: Record<string, string> = {
       'kfm-gitops.yaml': 'root: infra/gitops\n',
       'ci/lenient.yaml': 'root: infra/gitops\nrules:\n  KFM-DP-001: "off"\n  KFM-DP-002: "off"\n',
       'infra/gitops/apps/web/overlays/prod/kustomization.yaml': 'namespace: kfm-prod\nresources:\n  - deploy.yaml\n',
-      'infra/gitops/apps/web/overlays/prod/deploy.yaml': [
+      [deploy]: [
         'apiVersion: apps/v1',
         'kind: Deployment',
         'metadata:',
@@ -249,25 +274,61 @@ describe('a config swapped for a link to another file of the repository', () => 
         '',
       ].join('\n'),
     };
-    for (const [rel, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(dir, rel)), { recursive: true });
-      writeFileSync(join(dir, rel), text);
-    }
-    git(dir, 'init', '-q');
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-qm', 'base');
-    rmSync(join(dir, 'kfm-gitops.yaml'));
-    symlinkSync(join('ci', 'lenient.yaml'), join(dir, 'kfm-gitops.yaml'));
-    const deploy = join(dir, 'infra/gitops/apps/web/overlays/prod/deploy.yaml');
-    writeFileSync(deploy, readFileSync(deploy, 'utf8').replace(/nginx@sha256:0+/, 'nginx:latest'));
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-qm', 'change');
-    const run = await runCli(['check', '--changed-since', 'HEAD~1', '--format', 'json', '--no-cache'], { cwd: dir });
-    expect(run.code, run.stdout + run.stderr).toBe(1);
-    const findings = (JSON.parse(run.stdout) as { findings: { ruleId: string; message: string }[] }).findings;
-    expect(findings.filter((f) => f.ruleId === 'KFM-CONFIG-003').map((f) => f.message.split(' weakens')[0])).toEqual([
-      '`rules.KFM-DP-001: off` (was error)',
-      '`rules.KFM-DP-002: off` (was error)',
+    dir = committedTwice('kfm-cfgswap-', files, (d) => {
+      rmSync(join(d, 'kfm-gitops.yaml'));
+      symlinkSync(join('ci', 'lenient.yaml'), join(d, 'kfm-gitops.yaml'));
+      writeFileSync(join(d, deploy), files[deploy]!.replace(/nginx@sha256:0+/, 'nginx:latest'));
+    });
+    const run = await audited(dir);
+    expect(run.code, run.output).toBe(1);
+    expect(run.weakened).toEqual(['`rules.KFM-DP-001: off` (was error)', '`rules.KFM-DP-002: off` (was error)']);
+  });
+});
+
+describe('settings taken out of the config', () => {
+  it('compares what the run applies: a raised rule, failOn: warning or a narrow allowRules taken out', () => {
+    const found = configWeakenings(
+      {
+        rules: { 'KFM-RBAC-003': 'error', 'KFM-ARGO-004': 'error' },
+        failOn: 'warning',
+        secrets: { allowRules: ['KFM-SEC-070'], maxFileBytes: 1024 },
+      },
+      { rules: { 'KFM-ARGO-004': 'error' } },
+    );
+    expect(found.map((w) => w.what)).toEqual([
+      '`rules.KFM-RBAC-003` taken out (warning) (was error)',
+      '`failOn` taken out (error) (was warning)',
+      ...found.filter((w) => w.what.startsWith('secrets.allowRules')).map((w) => w.what),
+      'a changed secrets.maxFileBytes',
     ]);
+    expect(found.filter((w) => w.what.startsWith('secrets.allowRules')).length).toBeGreaterThan(0);
+    expect(configWeakenings({ rules: { 'KFM-RBAC-003': 'warning' } }, {})).toEqual([]);
+  });
+
+  let dir = '';
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  // The base raised KFM-RBAC-003 (wildcards in ClusterRoles) to an error. The change adds a wildcard and deletes the
+  // config (or the kfm-gitops.yaml read before a lenient kfm-gitops.yml beside it): the run saw no changed config,
+  // audited nothing and passed with a warning (exit 0).
+  it.each([
+    ['deleted', {}],
+    ['deleted so that an unchanged kfm-gitops.yml beside it is read', { 'kfm-gitops.yml': 'failOn: error\n' }],
+  ])('a config %s is audited against the base one', async (_what, more: Record<string, string>) => {
+    const role = 'infra/gitops/core/rbac/role.yaml';
+    const files: Record<string, string> = {
+      'kfm-gitops.yaml': 'rules:\n  KFM-RBAC-003: error\n',
+      'infra/gitops/core/rbac/kustomization.yaml': 'resources:\n  - role.yaml\n',
+      [role]:
+        'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: ops\nrules:\n  - apiGroups: [apps]\n    resources: [deployments]\n    verbs: [get]\n',
+      ...more,
+    };
+    dir = committedTwice('kfm-cfgdel-', files, (d) => {
+      writeFileSync(join(d, role), files[role]!.replace('verbs: [get]', 'verbs: ["*"]'));
+      rmSync(join(d, 'kfm-gitops.yaml'));
+    });
+    const run = await audited(dir);
+    expect(run.code, run.output).toBe(1);
+    expect(run.weakened).toEqual(['`rules.KFM-RBAC-003` taken out (warning) (was error)']);
   });
 });
