@@ -56,19 +56,20 @@ async function configAtBase(top: string, base: string, places: string[]): Promis
 
 /**
  * Where the base's config may have been, when the change touched it (empty: the config the run loaded is the base's
- * own): the loaded config's place, or the file it links to, when the change made or edited either; then every config
- * file the change removed in the loaded config's folder, the root, or a folder between them and the Git top. A
- * deleted kfm-gitops.yaml took its settings with it (a rule it raised, `failOn: warning`), and one deleted so that a
- * lenient kfm-gitops.yml beside it is read instead left the run comparing that unchanged file with itself.
+ * own): the loaded config's place, or the file it links to, when the change made or edited either; then a config
+ * file the change removed beside it under the other name (renamed, or deleted so that this one is read), or, with no
+ * config left, in the root or a folder above it. A deleted kfm-gitops.yaml took its settings with it (a rule it raised,
+ * `failOn: warning`), and one deleted so that a lenient kfm-gitops.yml beside it is read instead left the run
+ * comparing that unchanged file with itself.
  */
 function basePlaces(changes: ChangedFiles, root: string, own: string | undefined, real: string | undefined): string[] {
   const changed = new Set(changes.absolute);
   const touched = [own, real].filter((p): p is string => p !== undefined && changed.has(p));
-  const dirs = [...new Set([...(own ? upwardTo(dirname(own), changes.top) : []), ...upwardTo(root, changes.top)])];
-  const removed = dirs.flatMap((d) =>
-    CONFIG_FILE_NAMES.map((n) => join(d, n)).filter((p) => changed.has(p) && !existsSync(p)),
-  );
-  return touched.length > 0 || removed.length > 0 ? [...touched, ...removed] : [];
+  const candidates = own
+    ? CONFIG_FILE_NAMES.filter((n) => n !== basename(own)).map((n) => join(dirname(own), n))
+    : upwardTo(root, changes.top).flatMap((d) => CONFIG_FILE_NAMES.map((n) => join(d, n)));
+  const removed = candidates.filter((p) => changed.has(p) && !existsSync(p));
+  return [...touched, ...removed];
 }
 
 /**

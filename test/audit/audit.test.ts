@@ -312,12 +312,13 @@ describe('settings taken out of the config', () => {
   // config (or the kfm-gitops.yaml read before a lenient kfm-gitops.yml beside it): the run saw no changed config,
   // audited nothing and passed with a warning (exit 0).
   it.each([
-    ['deleted', {}],
-    ['deleted so that an unchanged kfm-gitops.yml beside it is read', { 'kfm-gitops.yml': 'failOn: error\n' }],
-  ])('a config %s is audited against the base one', async (_what, more: Record<string, string>) => {
+    ['deleted', 'kfm-gitops.yaml', {}],
+    ['deleted so that an unchanged kfm-gitops.yml beside it is read', 'kfm-gitops.yaml', { 'kfm-gitops.yml': '{}\n' }],
+    ['renamed from kfm-gitops.yml', 'kfm-gitops.yml', {}, 'failOn: error\n'],
+  ])('a config %s is audited against the base one', async (_what, name, more: Record<string, string>, renamed?) => {
     const role = 'infra/gitops/core/rbac/role.yaml';
     const files: Record<string, string> = {
-      'kfm-gitops.yaml': 'rules:\n  KFM-RBAC-003: error\n',
+      [name]: 'rules:\n  KFM-RBAC-003: error\n',
       'infra/gitops/core/rbac/kustomization.yaml': 'resources:\n  - role.yaml\n',
       [role]:
         'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: ops\nrules:\n  - apiGroups: [apps]\n    resources: [deployments]\n    verbs: [get]\n',
@@ -325,7 +326,8 @@ describe('settings taken out of the config', () => {
     };
     dir = committedTwice('kfm-cfgdel-', files, (d) => {
       writeFileSync(join(d, role), files[role]!.replace('verbs: [get]', 'verbs: ["*"]'));
-      rmSync(join(d, 'kfm-gitops.yaml'));
+      rmSync(join(d, name));
+      if (renamed !== undefined) writeFileSync(join(d, 'kfm-gitops.yaml'), renamed);
     });
     const run = await audited(dir);
     expect(run.code, run.output).toBe(1);
