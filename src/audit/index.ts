@@ -4,10 +4,13 @@
  * see weakening.ts, and the secret suppressions it adds (suppressions.ts) — is a guard finding unless an ADR file added or edited in the same change (under
  * `audit.adrDir`, default `docs/adr/` of the root) names it.
  */
+import { existsSync } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
-import { join, posix, relative, sep } from 'node:path';
+import { basename, dirname, join, posix, relative, sep } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
+import { CONFIG_FILE_NAMES } from '../config/schema-files.js';
 import type { Config } from '../config/types.js';
+import { upwardTo } from '../discover/root.js';
 import { locateInDocument } from '../parse/locate.js';
 import { GATE_WEAKENED } from '../rules/config.js';
 import type { ChangedFiles } from '../select/git.js';
@@ -29,27 +32,71 @@ export interface AuditOptions {
 
 const toPosix = (p: string): string => p.split(sep).join('/');
 
-/** The config as it was at the change's base; `{}` when it did not exist or did not parse (everything is new). */
-async function configAtBase(top: string, base: string, configFile: string): Promise<Config> {
-  const path = toPosix(relative(top, configFile));
-  try {
-    const shown = await runGit(['show', `${base}:${path}`], { cwd: top });
-    const value = parseDocument(shown.stdout).toJS({ maxAliasCount: 20 }) as unknown;
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Config) : {};
-  } catch {
-    return {};
+/**
+ * The config as it was at the change's base: the first of `places` the base holds; `{}` when none is there or it
+ * did not parse (everything is new).
+ */
+async function configAtBase(top: string, base: string, places: string[]): Promise<Config> {
+  for (const place of places) {
+    let shown;
+    try {
+      shown = await runGit(['show', `${base}:${toPosix(relative(top, place))}`], { cwd: top });
+    } catch {
+      continue; // not at the base
+    }
+    try {
+      const value = parseDocument(shown.stdout).toJS({ maxAliasCount: 20 }) as unknown;
+      return value && typeof value === 'object' && !Array.isArray(value) ? (value as Config) : {};
+    } catch {
+      return {};
+    }
   }
+  return {};
 }
 
-/** Policy files the change touched (built-in `policies/` of the root, or the custom folder), with their rule ids. */
-async function policyWeakenings(options: AuditOptions): Promise<Weakening[]> {
-  const custom = (options.config.policy as { customDir?: unknown } | undefined)?.customDir;
-  const dirs = ['policies', ...(typeof custom === 'string' && custom !== '' ? [posix.normalize(custom)] : [])];
+/**
+ * Where the base's config may have been, when the change touched it (empty: the config the run loaded is the base's
+ * own): the loaded config's place, or the file it links to, when the change made or edited either; then a config
+ * file the change removed beside it under the other name (renamed, or deleted so that this one is read), or, with no
+ * config left, in the root or a folder above it. A deleted kfm-gitops.yaml took its settings with it (a rule it raised,
+ * `failOn: warning`), and one deleted so that a lenient kfm-gitops.yml beside it is read instead left the run
+ * comparing that unchanged file with itself.
+ */
+function basePlaces(changes: ChangedFiles, root: string, own: string | undefined, real: string | undefined): string[] {
+  const changed = new Set(changes.absolute);
+  const touched = [own, real].filter((p): p is string => p !== undefined && changed.has(p));
+  const candidates = own
+    ? CONFIG_FILE_NAMES.filter((n) => n !== basename(own)).map((n) => join(dirname(own), n))
+    : upwardTo(root, changes.top).flatMap((d) => CONFIG_FILE_NAMES.map((n) => join(d, n)));
+  const removed = candidates.filter((p) => changed.has(p) && !existsSync(p));
+  return [...touched, ...removed];
+}
+
+/**
+ * Files that judge every overlay which the change touched: policy files (built-in `policies/` of the root, or the
+ * custom folder), with their rule ids; and schema files of `schema.extraDirs`, which take the place of a shipped
+ * schema (an Argo CD Application's) or of the no-schema guard for their kind: a new `{}` schema there passed any
+ * object of its kind, the folder being listed at the base already.
+ */
+async function fileWeakenings(options: AuditOptions): Promise<Weakening[]> {
+  const folders = (v: unknown): string[] =>
+    (Array.isArray(v) ? v : [v])
+      .filter((d): d is string => typeof d === 'string' && d !== '')
+      .map((d) => posix.normalize(d.replace(/\/+$/, '')));
+  const policyDirs = [
+    'policies',
+    ...folders((options.config.policy as { customDir?: unknown } | undefined)?.customDir),
+  ];
+  const schemaDirs = folders((options.config.schema as { extraDirs?: unknown } | undefined)?.extraDirs);
+  const under = (dirs: string[], file: string): boolean => dirs.some((d) => file === d || file.startsWith(`${d}/`));
   const out: Weakening[] = [];
   for (const file of options.changes.inRoot) {
-    if (!dirs.some((d) => file === d || file.startsWith(`${d}/`))) continue;
-    const text = await readFile(join(options.root, file), 'utf8').catch(() => '');
-    out.push({ what: `a change to ${file}`, mentions: [...regoRuleIds(text), file], file });
+    if (under(policyDirs, file)) {
+      const text = await readFile(join(options.root, file), 'utf8').catch(() => '');
+      out.push({ what: `a change to ${file}`, mentions: [...regoRuleIds(text), file], file });
+    } else if (under(schemaDirs, file)) {
+      out.push({ what: `a change to the schema file ${file}`, mentions: [file], file });
+    }
   }
   return out;
 }
@@ -58,11 +105,19 @@ export async function auditChange(options: AuditOptions): Promise<FindingInput[]
   const { root, config, configFile, changes } = options;
   const configPath = configFile ? toPosix(relative(root, configFile)) : undefined;
   const realConfig = configFile ? await realpath(configFile).catch(() => configFile) : undefined;
-  const configChanged = realConfig !== undefined && changes.absolute.includes(realConfig);
-  const before = configChanged ? await configAtBase(changes.top, changes.base, realConfig) : config;
+  // The config's own place (its folder resolved): when it is a link the change made or retargeted, its text at the
+  // base is what the change replaced, though the file it now points at did not change.
+  const ownConfig = configFile
+    ? join(await realpath(dirname(configFile)).catch(() => dirname(configFile)), basename(configFile))
+    : undefined;
+  const places = basePlaces(changes, root, ownConfig, realConfig);
+  const configChanged = places.length > 0;
+  const before = configChanged ? await configAtBase(changes.top, changes.base, places) : config;
+  // Findings about a config the change deleted point at its place.
+  const shownConfig = configPath ?? (configChanged ? toPosix(relative(root, places[0]!)) : undefined);
   const weakenings = [
     ...(configChanged ? configWeakenings(before, config) : []),
-    ...(await policyWeakenings(options)),
+    ...(await fileWeakenings(options)),
     // Suppressions are judged by the config the change brings (its secrets.baseline and allowRules): a change to
     // those is a weakening of its own above.
     ...(await suppressionWeakenings(root, config, changes)),
@@ -90,7 +145,7 @@ export async function auditChange(options: AuditOptions): Promise<FindingInput[]
     const finding: FindingInput = {
       ruleId: GATE_WEAKENED,
       message: `${w.what} weakens the gate, and no ADR under ${adrDir}/ added or edited in this change names ${w.mentions[0]}`,
-      file: w.file ?? configPath,
+      file: w.file ?? shownConfig,
     };
     const line = w.line ?? (w.path ? locate(w.path) : undefined);
     if (line !== undefined) finding.line = line;

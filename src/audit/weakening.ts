@@ -4,11 +4,13 @@
  * override, a policy file edited. Pure: two configs (and the changed policy files) in, weakenings out. Each names
  * what an audit note (ADR) must mention for the change to be accepted, and the config key to point at.
  */
+import { secretsSettings } from '../checks/secrets/config.js';
 import type { Config } from '../config/types.js';
 import { defaultSeverityOf, SEVERITY_RANK } from '../rules/index.js';
 import { RENDER_EXEC_PLUGIN } from '../rules/render.js';
 import { RULES as SCHEMA } from '../rules/schema.js';
 import type { Severity } from '../types.js';
+import { shippedKubernetesReleases } from '../util/version.js';
 
 export interface Weakening {
   /** One line: what changed. */
@@ -41,10 +43,18 @@ function exceptionsOf(config: Config): Record<string, unknown>[] {
 
 export function configWeakenings(before: Config, after: Config): Weakening[] {
   const out: Weakening[] = [];
-  for (const [id, setting] of Object.entries(after.rules ?? {})) {
-    const was = before.rules?.[id] ?? defaultSeverityOf(id) ?? 'error';
-    if (RANK[setting] < RANK[was])
-      out.push({ what: `\`rules.${id}: ${setting}\` (was ${was})`, mentions: [id], path: ['rules', id] });
+  // Compared as the run applies them (an entry left out is the rule's default): taking out an entry that raised a
+  // rule lowers it as surely as writing the lower severity.
+  const severity = (c: Config, id: string): Severity | 'off' => c.rules?.[id] ?? defaultSeverityOf(id) ?? 'error';
+  for (const id of new Set([...Object.keys(before.rules ?? {}), ...Object.keys(after.rules ?? {})])) {
+    const [was, now] = [severity(before, id), severity(after, id)];
+    if (RANK[now] >= RANK[was]) continue;
+    const what = after.rules?.[id] !== undefined ? `\`rules.${id}: ${now}\`` : `\`rules.${id}\` taken out (${now})`;
+    out.push({
+      what: `${what} (was ${was})`,
+      mentions: [id],
+      path: after.rules?.[id] !== undefined ? ['rules', id] : ['rules'],
+    });
   }
   const previous = exceptionsOf(before);
   exceptionsOf(after).forEach((e, i) => {
@@ -67,8 +77,12 @@ export function configWeakenings(before: Config, after: Config): Weakening[] {
       mentions: [RENDER_EXEC_PLUGIN, 'allowExec'],
       path: ['kustomize', 'allowExec'],
     });
-  if (after.failOn === 'error' && before.failOn === 'warning')
-    out.push({ what: '`failOn: error` (was warning)', mentions: ['failOn'], path: ['failOn'] });
+  if ((after.failOn ?? 'error') === 'error' && before.failOn === 'warning')
+    out.push({
+      what: `${after.failOn ? '`failOn: error`' : '`failOn` taken out (error)'} (was warning)`,
+      mentions: ['failOn'],
+      path: after.failOn ? ['failOn'] : [],
+    });
   const schemaBefore = (before.schema ?? {}) as Record<string, unknown>;
   const schemaAfter = (after.schema ?? {}) as Record<string, unknown>;
   const unknownBefore = new Set(((schemaBefore.allowUnknownKinds as unknown[]) ?? []).map((k) => JSON.stringify(k)));
@@ -80,13 +94,37 @@ export function configWeakenings(before: Config, after: Config): Weakening[] {
         path: ['schema', 'allowUnknownKinds', i],
       });
   });
+  // Unknown fields as warnings: a typo such as `selfheal` (a setting silently pruned) no longer fails the run.
+  if (schemaAfter.strict === false && schemaBefore.strict !== false)
+    out.push({
+      what: '`schema.strict: false`',
+      mentions: [SCHEMA.unknownField, 'schema.strict'],
+      path: ['schema', 'strict'],
+    });
+  // An older release still serves the APIs a newer one removed: pinning it back passes manifests the cluster rejects.
+  const release = (c: Config): number =>
+    Number((c.kubernetesVersion ?? shippedKubernetesReleases().at(-1) ?? '1.0').split('.')[1]);
+  if (after.kubernetesVersion !== undefined && release(after) < release(before))
+    out.push({
+      what: `\`kubernetesVersion: "${after.kubernetesVersion}"\` (was ${before.kubernetesVersion ?? 'the newest shipped'})`,
+      mentions: [SCHEMA.removedApi, 'kubernetesVersion'],
+      path: ['kubernetesVersion'],
+    });
   for (const dir of added(schemaBefore.extraDirs, schemaAfter.extraDirs))
     out.push({ what: `schema.extraDirs \`${dir}\``, mentions: [dir], path: ['schema', 'extraDirs'] });
   const secretsBefore = (before.secrets ?? {}) as Record<string, unknown>;
   const secretsAfter = (after.secrets ?? {}) as Record<string, unknown>;
-  for (const key of ['exclude', 'allowRules', 'stopWords'] as const)
+  for (const key of ['exclude', 'stopWords'] as const)
     for (const entry of added(secretsBefore[key], secretsAfter[key]))
       out.push({ what: `secrets.${key} \`${entry}\``, mentions: [entry], path: ['secrets', key] });
+  // allowRules left out is the default list (every permitted rule): taking out a narrower list widens it.
+  const allowBefore = secretsSettings(secretsBefore).allowRules;
+  for (const entry of added(allowBefore, secretsSettings(secretsAfter).allowRules))
+    out.push({
+      what: `secrets.allowRules \`${entry}\`${secretsAfter.allowRules === undefined ? ' (the default, the list taken out)' : ''}`,
+      mentions: [entry],
+      path: secretsAfter.allowRules === undefined ? ['secrets'] : ['secrets', 'allowRules'],
+    });
   // Settings that decide what the rules see or how they judge: any change is the reviewer's to approve.
   const changed = (what: string, a: unknown, b: unknown, path: string[]): void => {
     if (!same(a, b)) out.push({ what: `a changed ${what}`, mentions: [what], path });
@@ -97,11 +135,13 @@ export function configWeakenings(before: Config, after: Config): Weakening[] {
     changed(`policy.${key}`, policyBefore[key], policyAfter[key], ['policy', key]);
   changed('discovery.overlays', before.discovery?.overlays, after.discovery?.overlays, ['discovery', 'overlays']);
   changed('envOrder', before.envOrder, after.envOrder, ['envOrder']);
+  // The root decides which overlays are checked at all (and layers count from it).
+  changed('root', before.root, after.root, ['root']);
   changed('audit.adrDir', before.audit?.adrDir, after.audit?.adrDir, ['audit', 'adrDir']);
   // Which Applications are this repository's: a URL taken out makes its Applications "another repository's".
   changed('argo.repoURLs', before.argo?.repoURLs, after.argo?.repoURLs, ['argo', 'repoURLs']);
   changed('secrets.baseline', secretsBefore.baseline, secretsAfter.baseline, ['secrets', 'baseline']);
-  if (Number(secretsAfter.maxFileBytes ?? 0) > Number(secretsBefore.maxFileBytes ?? 0))
+  if (secretsSettings(secretsAfter).maxFileBytes > secretsSettings(secretsBefore).maxFileBytes)
     changed('secrets.maxFileBytes', secretsBefore.maxFileBytes, secretsAfter.maxFileBytes, ['secrets', 'maxFileBytes']);
   const coverageOf = (c: Config): unknown[] =>
     ((c as { coverage?: { exclude?: unknown[] } }).coverage?.exclude ?? []).map((e) => JSON.stringify(e));

@@ -6,9 +6,11 @@
  * line are the user's own choice and are not limited.
  */
 import { execFileSync } from 'node:child_process';
-import { lstatSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { lstatSync, readdirSync, type Dirent } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { LAYER_FOLDERS } from '../discover/root.js';
 import { realOrNearest } from '../util/atomic-write.js';
+import { isKind } from '../util/stat-kind.js';
 import type { Config } from './types.js';
 
 /** The Git top level holding `dir`, or `dir` itself outside a work tree (or without git). */
@@ -42,7 +44,10 @@ export interface ContainmentInput {
   top: string;
 }
 
-/** The first config path that leaves the repository, as a one-line reason; undefined when all stay inside. */
+/**
+ * The first config path that leaves the repository, or a config `root` that is not a desired-state root, as a
+ * one-line reason; undefined when every path is fine.
+ */
 export function escapingConfigPath(input: ContainmentInput): string | undefined {
   const { config, root, top } = input;
   const named: [string, string | undefined][] = [
@@ -60,6 +65,71 @@ export function escapingConfigPath(input: ContainmentInput): string | undefined 
   for (const [key, path] of named) {
     if (path !== undefined && !allowed.some((dir) => inside(dir, path)))
       return `\`${key}\` in ${join(input.configDir, 'kfm-gitops.yaml')} points outside the repository (${top}): ${path}`;
+  }
+  return input.rootFromConfig ? misplacedRoot(input) : undefined;
+}
+
+/** Why a config root is not a desired-state root (inside a layer folder, or above the folder holding them), if so. */
+function misplacedRoot(input: ContainmentInput): string | undefined {
+  const { root, top } = input;
+  const config = join(input.configDir, 'kfm-gitops.yaml');
+  const layer = layerFolderHolding(root, top);
+  if (layer !== undefined)
+    return `\`root\` in ${config} lies inside the layer folder ${layer}/: layers count from the desired-state root (the folder holding apps/, core/, bootstrap/, components/), so this root would take the apps layer's rules off its overlays; set \`root\` to that folder and narrow a run with the folder argument (\`check ${layer}\`)`;
+  const below = desiredStateBelow(root);
+  if (below !== undefined)
+    return `\`root\` in ${config} is above the desired-state root ${below}/ (it holds ${LAYER_FOLDERS.filter((l) => isKind(join(root, below, l), 'folder')).join('/, ')}/): layers count from the root, so this root would take the apps layer's rules off its overlays; set \`root\` to that folder`;
+  return undefined;
+}
+
+/**
+ * The layer folder (top-relative, e.g. `infra/gitops/apps`) a config root lies in or is, if any. Layers count from the
+ * desired-state root: `root: apps` made `web` the layer of apps/web/overlays/prod, and every apps-layer rule
+ * (cluster-scoped objects, namespaces, quotas, RBAC) passed it, from a file the pull request writes. `check apps`
+ * narrows without that effect (discover/root.ts); a root in a layer folder is refused instead. Names are compared
+ * as they are: a layer is found by its exact folder name (discovery by convention).
+ */
+function layerFolderHolding(root: string, top: string): string | undefined {
+  const rel = relative(realOrNearest(top), realOrNearest(root));
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  const segments = rel.split(sep);
+  const at = segments.findIndex((s) => LAYER_FOLDERS.includes(s));
+  return at < 0 ? undefined : segments.slice(0, at + 1).join('/');
+}
+
+/** Folders below a root searched for the desired state it sits above (`infra/gitops` is two levels down). */
+const BELOW_DEPTH = 3;
+const BELOW_FOLDERS_MAX = 2000;
+
+/**
+ * The folder (root-relative) below a config root that holds two or more layer folders, when the root holds none:
+ * the desired-state root the config root sits above. `root: .` over infra/gitops/{apps,core,…} made `infra` the layer
+ * of every overlay, and the apps layer's rules passed its objects. A bounded walk (three levels, hidden folders and
+ * node_modules left out); a single nested `apps/` (tenants/a/apps) is a layout of its own, not a misplaced root.
+ */
+function desiredStateBelow(root: string): string | undefined {
+  const holds = (dir: string): number => LAYER_FOLDERS.filter((l) => isKind(join(dir, l), 'folder')).length;
+  if (holds(root) > 0) return undefined;
+  let level = [''];
+  let seen = 0;
+  for (let depth = 1; depth <= BELOW_DEPTH && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const rel of level) {
+      let entries: Dirent[];
+      try {
+        entries = readdirSync(join(root, rel), { withFileTypes: true });
+      } catch {
+        continue; // unreadable: discovery reports it
+      }
+      for (const e of entries) {
+        if (!e.isDirectory() || e.name.startsWith('.') || e.name === 'node_modules') continue;
+        const child = rel === '' ? e.name : `${rel}/${e.name}`;
+        if (holds(join(root, child)) >= 2) return child;
+        if (++seen > BELOW_FOLDERS_MAX) return undefined;
+        next.push(child);
+      }
+    }
+    level = next;
   }
   return undefined;
 }

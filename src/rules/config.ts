@@ -39,7 +39,7 @@ export const CONFIG_RULES: RuleDoc[] = [
     severity: 'error',
     guard: true,
     description:
-      "The change lowers what the gate enforces — a rule's severity lowered or set to `off`, an exception added or widened, a discovery exclude added, a file under `policies/` or the custom-policy folder changed, a schema override added, a new secrets-baseline entry or a new inline `kfm-gitops:allow` of a permitted rule (entries and allows already at the base do not count) — and no ADR in the same change names the affected rule. The desired-state README's definition of done: any governance-relevant behaviour change carries an audit note.",
+      "The change lowers what the gate enforces — a rule's severity lowered or set to `off`, an exception added or widened, a discovery exclude added, a file under `policies/`, the custom-policy folder or a `schema.extraDirs` folder changed, a schema override added, unknown fields made warnings (`schema.strict: false`), an older `kubernetesVersion` pinned, the `root` moved, a new secrets-baseline entry or a new inline `kfm-gitops:allow` of a permitted rule (entries and allows already at the base do not count) — and no ADR in the same change names the affected rule. The desired-state README's definition of done: any governance-relevant behaviour change carries an audit note.",
     remediation:
       'Add or edit an ADR (default folder `docs/adr/`, `audit.adrDir` in kfm-gitops.yaml) in the same change that names every affected rule id (e.g. KFM-ARGO-004) and says why, or revert the weakening.',
   },

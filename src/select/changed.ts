@@ -4,10 +4,13 @@
  * everything. An overlay whose inputs cannot be listed completely (the walk stopped at a remote or escaping
  * reference) is always checked: "unchanged" must be provable, never assumed.
  */
+import { existsSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { secretsSettings } from '../checks/secrets/config.js';
+import { CONFIG_FILE_NAMES } from '../config/schema-files.js';
 import type { Config } from '../config/types.js';
+import { upwardTo } from '../discover/root.js';
 import type { Overlay } from '../types.js';
 import { mapPool } from '../util/pool.js';
 import { toRepoPath } from '../util/paths.js';
@@ -52,10 +55,20 @@ export async function globalChange(options: Omit<ChangedSelectorOptions, 'concur
     const rel = toRepoPath(root, p);
     return rel !== undefined ? resolve(changes.root, rel) : realpath(p).catch(() => p);
   };
-  const files = new Set(await Promise.all(globals.files.map(real)));
+  // A file that is a link changes when the link does too: a kfm-gitops.yaml turned into a link to another, unchanged
+  // file of the repository is a new config (a file's own place has its folder resolved, not its name).
+  const ownPlace = async (p: string): Promise<string> => join(await real(dirname(p)), basename(p));
+  const files = new Set([
+    ...(await Promise.all(globals.files.map(real))),
+    ...(await Promise.all(globals.files.map(ownPlace))),
+  ]);
   const dirs = await Promise.all(globals.dirs.map(real));
+  // A config file taken out where the run looks for one (the root and its parents): the settings it held are gone.
+  const configDirs = new Set(upwardTo(changes.root, changes.top));
   for (const changed of changes.absolute) {
     if (files.has(changed)) return changed;
+    if (CONFIG_FILE_NAMES.includes(basename(changed)) && configDirs.has(dirname(changed)) && !existsSync(changed))
+      return changed;
     if (dirs.some((d) => toRepoPath(d, changed) !== undefined)) return changed;
   }
   return undefined;

@@ -264,3 +264,36 @@ describe('conversion rules', () => {
     ]);
   });
 });
+
+describe('an apiextensions.k8s.io/v1 CRD version without a schema', () => {
+  // The API server refuses such a CRD; taken for "anything goes", it passed every object of its kind (exit 0) where a
+  // kind with no schema fails closed.
+  it('gives its kind no schema: the CRD is KFM-SCHEMA-007 and its objects KFM-SCHEMA-005', async () => {
+    const crd = parse(
+      [
+        'apiVersion: apiextensions.k8s.io/v1',
+        'kind: CustomResourceDefinition',
+        'metadata:',
+        '  name: things.example.com',
+        'spec:',
+        '  group: example.com',
+        '  scope: Namespaced',
+        '  names: {kind: Thing, plural: things, singular: thing, listKind: ThingList}',
+        '  versions:',
+        '    - name: v1',
+        '      served: true',
+        '      storage: true',
+        '',
+      ].join('\n'),
+      'crds',
+      'crds.yaml',
+    );
+    const thing = parse('apiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: t\nspec:\n  anything: 1\n', 'app');
+    const found = await check([...crd, ...thing]);
+    expect(found.map((f) => [f.ruleId, f.kind, f.path])).toEqual([
+      ['KFM-SCHEMA-005', 'Thing', 'apiVersion'],
+      ['KFM-SCHEMA-007', 'CustomResourceDefinition', 'spec.versions[0]'],
+    ]);
+    expect(found[1]!.message).toContain('requires');
+  });
+});

@@ -277,6 +277,7 @@ export function convertCrd(crd: Record<string, unknown>): CrdConversion {
   // Only an explicit `preserveUnknownFields: true` opens the whole object. v1beta1 defaulted it to true, but that
   // default was never the author's intent: a typo there is ignored by the controller all the same.
   const preserveUnknownFields = spec.preserveUnknownFields === true;
+  const requiresSchema = crd.apiVersion === 'apiextensions.k8s.io/v1';
   const topLevelSchema = isRecord(spec.validation) ? spec.validation.openAPIV3Schema : undefined;
 
   const versions: Record<string, unknown>[] = Array.isArray(spec.versions)
@@ -299,6 +300,16 @@ export function convertCrd(crd: Record<string, unknown>): CrdConversion {
         ? ['spec', 'versions', i, 'schema', 'openAPIV3Schema']
         : ['spec', 'validation', 'openAPIV3Schema'];
     let schema: JsonSchema;
+    if (raw === undefined && requiresSchema) {
+      // apiextensions.k8s.io/v1 requires a schema per version: the API server refuses this CRD, so its kind is served
+      // by no schema of it. Taken for "anything goes", it passed objects of a kind nothing checked (the no-schema guard
+      // fails closed on them instead).
+      issues.push({
+        message: `version ${version} has no \`schema.openAPIV3Schema\`, which apiextensions.k8s.io/v1 requires (the API server refuses the CRD), so its ${kind} objects have no schema`,
+        path: ['spec', 'versions', i],
+      });
+      return;
+    }
     if (raw === undefined) {
       // No schema at all (legacy CRDs only): anything is accepted, metadata is still validated.
       schema = {
