@@ -13,7 +13,7 @@ import { packageRoot } from '../util/paths.js';
 import { allRules, validateRuleSettings } from '../rules/index.js';
 import { suggest } from '../util/suggest.js';
 import { CONFIG_FILE_NAMES } from './schema-files.js';
-import type { Config, LoadedConfig } from './types.js';
+import type { Config, ExceptionEntry, LoadedConfig } from './types.js';
 import { readRegularFile, unreadReason } from '../util/safe-read.js';
 import { configLeavingRepository } from './containment.js';
 
@@ -120,11 +120,52 @@ export async function parseConfig(text: string, file: string): Promise<Config> {
     const span = locateInDocument(doc, lc, ruleProblem.path, file);
     throw new ConfigError(`${file}${span ? `:${span.line}` : ''}: ${ruleProblem.message}`, file, span?.line);
   }
+  const exceptionProblem = validateExceptions(config.exceptions ?? [])[0];
+  if (exceptionProblem) {
+    const span = locateInDocument(doc, lc, exceptionProblem.path, file);
+    throw new ConfigError(`${file}${span ? `:${span.line}` : ''}: ${exceptionProblem.message}`, file, span?.line);
+  }
   // Remember where each exception stands so findings about it (expired, unused) can point at its line.
   config.exceptions?.forEach((entry, i) => {
     entry.line = locateInDocument(doc, lc, ['exceptions', i], file)?.line;
   });
   return config;
+}
+
+/**
+ * What the schema's shapes cannot say of an exception: `expires` is a day of the calendar (`9999-99-99` matched the
+ * pattern and, compared as text, never expired), and `reason` and `owner` say something (not only blanks).
+ */
+export function validateExceptions(
+  exceptions: readonly ExceptionEntry[],
+): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  exceptions.forEach((e, i) => {
+    if (typeof e.expires === 'string' && !isCalendarDay(e.expires))
+      problems.push({
+        path: ['exceptions', i, 'expires'],
+        message: `exception ${i + 1} (${e.rule}): \`expires\` ${JSON.stringify(e.expires)} is not a day of the calendar (YYYY-MM-DD)`,
+      });
+    if (typeof e.reason === 'string' && e.reason.trim().length < 10)
+      problems.push({
+        path: ['exceptions', i, 'reason'],
+        message: `exception ${i + 1} (${e.rule}): \`reason\` must say why in at least 10 characters besides blanks`,
+      });
+    if (typeof e.owner === 'string' && e.owner.trim() === '')
+      problems.push({
+        path: ['exceptions', i, 'owner'],
+        message: `exception ${i + 1} (${e.rule}): \`owner\` is blank`,
+      });
+  });
+  return problems;
+}
+
+function isCalendarDay(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
 
 function describeError(err: ErrorObject | undefined, value: unknown): { message: string; path: (string | number)[] } {

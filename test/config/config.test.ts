@@ -82,6 +82,27 @@ describe('config', () => {
     await expect(parseConfig('- 1\n', 'c.yaml')).rejects.toThrow(/must be a YAML mapping/);
   });
 
+  it('refuses an exception that never expires, or whose reason or owner is blank', async () => {
+    const entry = (fields: string): string =>
+      `exceptions:\n  - rule: KFM-DP-001\n    resource: {kind: Deployment, name: legacy}\n${fields}`;
+    const ok = '    reason: vendor image not yet mirrored\n    owner: platform-team\n    expires: 2027-01-31\n';
+    await expect(parseConfig(entry(ok), 'c.yaml')).resolves.toBeDefined();
+    // `9999-99-99` matched the pattern and, compared as text with today, was never expired: a permanent pass.
+    for (const day of ['9999-99-99', '2027-02-30', '2027-13-01', '2027-00-10']) {
+      await expect(parseConfig(entry(ok.replace('2027-01-31', day)), 'c.yaml')).rejects.toThrow(
+        `c.yaml:6: exception 1 (KFM-DP-001): \`expires\` "${day}" is not a day of the calendar (YYYY-MM-DD)`,
+      );
+    }
+    await expect(
+      parseConfig(entry(ok.replace('vendor image not yet mirrored', '"          ."')), 'c.yaml'),
+    ).rejects.toThrow(/^c\.yaml:4: exception 1 \(KFM-DP-001\): `reason` must say why/);
+    await expect(parseConfig(entry(ok.replace('platform-team', '"   "')), 'c.yaml')).rejects.toThrow(
+      'c.yaml:5: exception 1 (KFM-DP-001): `owner` is blank',
+    );
+    // A leap day is a day.
+    await expect(parseConfig(entry(ok.replace('2027-01-31', '2028-02-29')), 'c.yaml')).resolves.toBeDefined();
+  });
+
   it('refuses an oversized config before parsing it, in bounded time', async () => {
     // Flow lists: the YAML parser needed 17.6 s and 944 MB for 3 MB of them.
     const junk = Array.from({ length: 40_000 }, (_, i) => `  - k${i}: [${Array(20).fill('aa').join(',')}]`).join('\n');
