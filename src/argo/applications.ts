@@ -43,6 +43,11 @@ export interface ArgoDeployment {
   source?: Record<string, unknown>;
   /** Lines of the override keys present in the source (`kustomize`, `kustomize.images`, `helm`…; see OVERRIDE_KEYS). */
   keyLines?: Record<string, number>;
+  /**
+   * The root-relative file `keyLines` are lines of when it is not `file`: an `.argocd-source*.yaml` override file
+   * Argo CD merged into the source (argo/source-files.ts). Findings the overrides cause are placed there.
+   */
+  keyFile?: string;
   /** The Application's name (an ApplicationSet's: its template's, parameters substituted); Helm's default release. */
   appName?: string;
   /**
@@ -418,15 +423,7 @@ function sourcesOf(spec: unknown): Source[] {
     if (!unset(source.ref) && unset(source.path)) return;
     const path = typeof source.path === 'string' ? source.path : unset(source.path) ? '' : undefined;
     if (path === undefined) return;
-    const d = isObject(source.directory) ? source.directory : undefined;
-    const directory = d
-      ? {
-          recurse: d.recurse === true,
-          ...(typeof d.include === 'string' ? { include: d.include } : {}),
-          ...(typeof d.exclude === 'string' ? { exclude: d.exclude } : {}),
-          ...(d.jsonnet !== undefined ? { jsonnet: true } : {}),
-        }
-      : undefined;
+    const directory = directoryOf(source);
     out.push({
       sourcePath: path,
       ...(typeof source.repoURL === 'string' ? { repoURL: source.repoURL } : {}),
@@ -439,6 +436,19 @@ function sourcesOf(spec: unknown): Source[] {
   add(spec.source, ['source']);
   if (Array.isArray(spec.sources)) spec.sources.forEach((s, i) => add(s, ['sources', i]));
   return out;
+}
+
+/** A source's `directory` settings, as ArgoDeployment keeps them. */
+export function directoryOf(source: Record<string, unknown>): ArgoDeployment['directory'] {
+  const d = isObject(source.directory) ? source.directory : undefined;
+  return d
+    ? {
+        recurse: d.recurse === true,
+        ...(typeof d.include === 'string' ? { include: d.include } : {}),
+        ...(typeof d.exclude === 'string' ? { exclude: d.exclude } : {}),
+        ...(d.jsonnet !== undefined ? { jsonnet: true } : {}),
+      }
+    : undefined;
 }
 
 /**

@@ -157,7 +157,11 @@ export async function renderArgoOverrides(
  */
 function touched(ctx: ArgoRenderContext, d: ArgoDeployment, inputs: string[]): boolean {
   return (
-    !ctx.files || d.fromRender === true || ctx.files.includes(d.file) || inputs.some((f) => ctx.files!.includes(f))
+    !ctx.files ||
+    d.fromRender === true ||
+    ctx.files.includes(d.file) ||
+    (d.keyFile !== undefined && ctx.files.includes(d.keyFile)) ||
+    inputs.some((f) => ctx.files!.includes(f))
   );
 }
 
@@ -228,12 +232,15 @@ function sourceOverlayPath(d: ArgoDeployment, dir: string, names: Set<string>): 
   return path;
 }
 
+/** Findings an override causes go where it is written: the Application, or the override file merged into it. */
 function placementOf(d: ArgoDeployment): Placement {
+  if (d.keyFile !== undefined) return { file: d.keyFile, lines: d.keyLines ?? {}, pathLine: 1 };
   return { file: d.file, lines: d.keyLines ?? {}, pathLine: d.line };
 }
 
 function at(d: ArgoDeployment, key: string): { file: string; line: number } {
-  return { file: d.file, line: d.keyLines?.[key] ?? d.line };
+  const p = placementOf(d);
+  return { file: p.file, line: p.lines[key] ?? p.pathLine };
 }
 
 /** A Helm chart folder with the source's values (render/helm.ts: offline, value files inside the repository). */
