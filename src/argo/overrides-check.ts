@@ -81,7 +81,11 @@ const RULE_OF = { remote: RENDER_REMOTE, 'outside-root': RENDER_OUTSIDE_ROOT } a
 
 /** The rule of a failed override/Helm render: a refused reference has its own, anything else the caller's. */
 const failureRule = (reason: string | undefined, otherwise: string): string =>
-  reason === 'remote' || reason === 'outside-root' ? RULE_OF[reason] : otherwise;
+  reason === 'remote' || reason === 'outside-root'
+    ? RULE_OF[reason]
+    : reason === 'not-evaluable'
+      ? RENDER_SOURCE_NOT_EVALUABLE
+      : otherwise;
 
 export async function renderArgoOverrides(
   ctx: ArgoRenderContext,
@@ -345,7 +349,7 @@ async function renderOverride(
   if (!r.ok) {
     report({
       ruleId: failureRule(r.reason, RENDER_FAILED),
-      message: `${d.kind} ${d.name}: ${dir} does not render with its source.kustomize overrides: ${r.message}`,
+      message: `${d.kind} ${d.name}: ${dir} ${r.reason === 'not-evaluable' ? 'with its source.kustomize overrides is not checked' : 'does not render with its source.kustomize overrides'}: ${r.message}`,
       ...at(d, r.key ?? 'kustomize'),
     });
     return undefined;

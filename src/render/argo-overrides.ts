@@ -22,6 +22,7 @@ import { yamlModule } from '../util/yaml-lazy.js';
 import { findKustomizationFile } from '../discover/kustomization.js';
 import { isRemoteRef } from '../discover/kustomization-parse.js';
 import {
+  tagsFromManifests,
   wrapperImages,
   wrapperKustomization,
   type ImageEntry,
@@ -34,7 +35,13 @@ import type { Renderer } from './types.js';
 
 export type OverrideRender =
   | { ok: true; text: string }
-  | { ok: false; reason: 'remote' | 'outside-root' | 'invalid' | 'render'; message: string; key?: string };
+  | {
+      ok: false;
+      /** `not-evaluable`: Argo CD renders it, but not in a way this wrapper reproduces. */
+      reason: 'remote' | 'outside-root' | 'invalid' | 'not-evaluable' | 'render';
+      message: string;
+      key?: string;
+    };
 
 export interface OverrideRenderOptions {
   root: string;
@@ -114,7 +121,16 @@ export async function renderWithOverrides(
     if (override.ignoreMissingComponents && !existsSync(where.abs)) continue;
     componentsAbs.push(where.abs);
   }
-  const images = wrapperImages(override.images, await ownImages(folderAbs));
+  const own = await ownImages(folderAbs);
+  const unknown = tagsFromManifests(override.images, own);
+  if (unknown.length > 0)
+    return {
+      ok: false,
+      reason: 'not-evaluable',
+      message: `the image override for ${JSON.stringify(unknown[0].name)} replaces the folder's own images entry, which pins a tag or digest, by one without either: Argo CD then deploys the tag the manifests carry, which kfm-gitops does not reproduce; give the override a tag or digest`,
+      key: 'kustomize.images',
+    };
+  const images = wrapperImages(override.images, own);
   const dir = await mkdtemp(join(tmpdir(), 'kfm-override-'));
   try {
     const rel = (abs: string): string => relative(dir, abs).split(sep).join(posix.sep);

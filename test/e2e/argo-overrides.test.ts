@@ -107,6 +107,24 @@ describe('Argo CD sync-time overrides (e2e)', () => {
     );
   });
 
+  it('an image override renaming a digest-pinned image without tag or digest is KFM-RENDER-024, not passed as pinned', async () => {
+    // Argo CD's `kustomize edit set image` drops the folder's digest: it deploys quay.io/evil/kfm-api:1.8.0.
+    const text = application('kfm-api-prod-rename', 'infra/gitops/apps/kfm-api/overlays/prod', 'kfm-prod', [
+      '    kustomize:',
+      '      images:',
+      '        - quay.io/kfm/kfm-api=quay.io/evil/kfm-api',
+    ]);
+    const r = await checkWith({ 'application-rename.yaml': text });
+    expect(r.code).toBe(1);
+    expect(r.findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'KFM-RENDER-024',
+        file: 'core/gitops-controller/application-rename.yaml',
+        line: lineOf(text, 'images:'),
+      }),
+    );
+  });
+
   it('an ApplicationSet template image override (newTag, generator elements substituted) fails KFM-DP-001', async () => {
     const file = join(root, 'components', 'applicationsets', 'tenants-kfm-prod.yaml');
     const before = readFileSync(file, 'utf8');
