@@ -54,17 +54,23 @@ export interface OverrideRenderOptions {
   signal?: AbortSignal;
 }
 
-/** The folder's own `images:` entries (what the override replaces); none when it cannot be read. */
-async function ownImages(folderAbs: string): Promise<ImageEntry[]> {
+/**
+ * The folder's own `images:` entries (what the override replaces) and `namespace:`; none when it cannot be read.
+ */
+async function ownFields(folderAbs: string): Promise<{ images: ImageEntry[]; namespace?: string }> {
   const file = findKustomizationFile(folderAbs);
-  if (!file) return [];
+  if (!file) return { images: [] };
   try {
-    const k = yamlModule().parse(await readFile(file, 'utf8'), { maxAliasCount: 20 }) as { images?: unknown };
-    return (Array.isArray(k?.images) ? k.images : []).filter(
+    const k = yamlModule().parse(await readFile(file, 'utf8'), { maxAliasCount: 20 }) as {
+      images?: unknown;
+      namespace?: unknown;
+    };
+    const images = (Array.isArray(k?.images) ? k.images : []).filter(
       (e): e is ImageEntry => typeof e === 'object' && e !== null && typeof (e as ImageEntry).name === 'string',
     );
+    return { images, ...(typeof k?.namespace === 'string' && k.namespace !== '' ? { namespace: k.namespace } : {}) };
   } catch {
-    return []; // the plain render of the folder reports an unreadable kustomization
+    return { images: [] }; // the plain render of the folder reports an unreadable kustomization
   }
 }
 
@@ -121,8 +127,8 @@ export async function renderWithOverrides(
     if (override.ignoreMissingComponents && !existsSync(where.abs)) continue;
     componentsAbs.push(where.abs);
   }
-  const own = await ownImages(folderAbs);
-  const unknown = tagsFromManifests(override.images, own);
+  const own = await ownFields(folderAbs);
+  const unknown = tagsFromManifests(override.images, own.images);
   if (unknown.length > 0)
     return {
       ok: false,
@@ -130,13 +136,20 @@ export async function renderWithOverrides(
       message: `the image override for ${JSON.stringify(unknown[0].name)} replaces the folder's own images entry, which pins a tag or digest, by one without either: Argo CD then deploys the tag the manifests carry, which kfm-gitops does not reproduce; give the override a tag or digest`,
       key: 'kustomize.images',
     };
-  const images = wrapperImages(override.images, own);
+  const images = wrapperImages(override.images, own.images);
+  // Argo CD adds a component to the folder's own kustomization (`kustomize edit add component`), so the folder's
+  // `namespace:` moves the component's objects too; here the component is built over the folder's output. Without
+  // the folder's namespace, a Deployment a component adds to the prod overlay (which Argo CD puts in kfm-prod) was
+  // placed in the Application's destination namespace (kfm-dev) and judged by dev's rules (exit 0). Re-applied to
+  // the folder's own objects it changes nothing: its transformer already set them.
+  const namespace =
+    override.namespace ?? (componentsAbs.length > 0 && own.namespace !== undefined ? own.namespace : undefined);
   const dir = await mkdtemp(join(tmpdir(), 'kfm-override-'));
   try {
     const rel = (abs: string): string => relative(dir, abs).split(sep).join(posix.sep);
     await writeFile(
       join(dir, 'kustomization.yaml'),
-      wrapperKustomization(override, {
+      wrapperKustomization(namespace === undefined ? override : { ...override, namespace }, {
         source: rel(folderAbs),
         components: componentsAbs.map(rel),
         patches,

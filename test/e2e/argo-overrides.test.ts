@@ -386,6 +386,48 @@ describe('Argo CD sync-time overrides (e2e)', () => {
     );
   });
 
+  it("a component's objects take the folder's own namespace, as Argo CD's edit add component gives them", async () => {
+    // The prod overlay sets `namespace: kfm-prod`; deployed with destination kfm-dev, the component's Deployment is
+    // still applied in kfm-prod (Argo CD adds the component to the overlay's kustomization), where its image must be
+    // pinned. Placed in the destination namespace, it was judged by dev's rules (exit 0).
+    const component = join(root, 'components', 'extra');
+    const text = application('kfm-api-extra', 'infra/gitops/apps/kfm-api/overlays/prod', 'kfm-dev', [
+      '    kustomize:',
+      '      components:',
+      '        - ../../../../components/extra',
+    ]);
+    const deployment = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: extra, labels: {app: extra}}',
+      'spec:',
+      '  selector: {matchLabels: {app: extra}}',
+      '  template:',
+      '    metadata: {labels: {app: extra}}',
+      '    spec:',
+      '      containers:',
+      '        - name: c',
+      '          image: quay.io/kfm/other:1.0.0',
+      '',
+    ].join('\n');
+    const r = await checkWith({ 'application-component.yaml': text }, () => {
+      put(
+        join(component, 'kustomization.yaml'),
+        'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - deployment.yaml\n',
+      );
+      put(join(component, 'deployment.yaml'), deployment);
+    });
+    rmSync(component, { recursive: true, force: true });
+    expect(r.code).toBe(1);
+    expect(r.findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'KFM-DP-001',
+        file: 'core/gitops-controller/application-component.yaml',
+        resource: expect.objectContaining({ kind: 'Deployment', name: 'extra', namespace: 'kfm-prod' }),
+      }),
+    );
+  });
+
   it('a chart from a Helm repository is refused as remote (no network), not passed', async () => {
     const text = [
       'apiVersion: argoproj.io/v1alpha1',
