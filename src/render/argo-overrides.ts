@@ -137,13 +137,13 @@ export async function renderWithOverrides(
       key: 'kustomize.images',
     };
   const images = wrapperImages(override.images, own.images);
-  // Argo CD adds a component to the folder's own kustomization (`kustomize edit add component`), so the folder's
-  // `namespace:` moves the component's objects too; here the component is built over the folder's output. Without
-  // the folder's namespace, a Deployment a component adds to the prod overlay (which Argo CD puts in kfm-prod) was
-  // placed in the Application's destination namespace (kfm-dev) and judged by dev's rules (exit 0). Re-applied to
-  // the folder's own objects it changes nothing: its transformer already set them.
-  const namespace =
-    override.namespace ?? (componentsAbs.length > 0 && own.namespace !== undefined ? own.namespace : undefined);
+  // Argo CD edits the folder's own kustomization: it appends the override's patches to the folder's `patches` and
+  // adds its components to the folder's `components`, so the folder's `namespace:` (a transformer that runs after
+  // both) moves what they add or change too. Here they are applied over the folder's output: a Deployment a component
+  // adds to the prod overlay (`namespace: kfm-prod`), or one a patch moves to kfm-dev, deployed with destination
+  // kfm-dev, was judged by dev's rules (exit 0) while Argo CD applied it in kfm-prod. Re-applied to the folder's own
+  // objects the namespace changes nothing: its transformer already set them.
+  const namespace = override.namespace ?? own.namespace;
   const dir = await mkdtemp(join(tmpdir(), 'kfm-override-'));
   try {
     const rel = (abs: string): string => relative(dir, abs).split(sep).join(posix.sep);

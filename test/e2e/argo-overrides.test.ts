@@ -428,6 +428,32 @@ describe('Argo CD sync-time overrides (e2e)', () => {
     );
   });
 
+  it("an object a patch moves to another namespace stays in the folder's own, as Argo CD's appended patch leaves it", async () => {
+    // Argo CD appends the patch to the prod overlay's `patches:`, before its `namespace: kfm-prod` transformer.
+    const text = application('kfm-api-moved', 'infra/gitops/apps/kfm-api/overlays/prod', 'kfm-dev', [
+      '    kustomize:',
+      '      patches:',
+      '        - target: {kind: Deployment, name: kfm-api}',
+      '          patch: |-',
+      '            - op: replace',
+      '              path: /metadata/namespace',
+      '              value: kfm-dev',
+      '            - op: add',
+      '              path: /spec/template/spec/containers/-',
+      '              value: {name: side, image: "docker.io/library/busybox:1.36"}',
+    ]);
+    const r = await checkWith({ 'application-moved.yaml': text });
+    expect(r.code).toBe(1);
+    expect(r.findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'KFM-DP-001',
+        file: 'core/gitops-controller/application-moved.yaml',
+        line: lineOf(text, 'patches:'),
+        resource: expect.objectContaining({ kind: 'Deployment', name: 'kfm-api', namespace: 'kfm-prod' }),
+      }),
+    );
+  });
+
   it('a chart from a Helm repository is refused as remote (no network), not passed', async () => {
     const text = [
       'apiVersion: argoproj.io/v1alpha1',
