@@ -140,9 +140,10 @@ export async function renderArgoOverrides(
     jobs.splice(0, jobs.length, ...jobs.filter((j) => !dropped.has(j)));
   }
   const rendered = await mapPool(jobs, ctx.concurrency, async ({ d, dir, overlay }) => {
+    const covers = (files: string[]): void => files.forEach((f) => validated.add(f));
     const r = await (isChartSource(ctx.root, dir, d.source)
-      ? renderChart(ctx, d, dir, overlay, report)
-      : renderOverride(ctx, d, dir, overlay, report, (files) => files.forEach((f) => validated.add(f))));
+      ? renderChart(ctx, d, dir, overlay, report, covers)
+      : renderOverride(ctx, d, dir, overlay, report, covers));
     // Argo CD applies an object that names no namespace in this Application's destination namespace: a Route an
     // override's component adds to a folder deployed to kfm-prod reaches prod's database Service (KFM-TM-001).
     if (r) placeInDestination(r, d.namespace ? [d.namespace] : [], ctx.envOrder);
@@ -254,8 +255,17 @@ async function renderChart(
   dir: string,
   overlay: Overlay,
   report: (f: FindingInput) => void,
+  covers: (files: string[]) => void,
 ): Promise<RenderedOverlay | undefined> {
-  if (!touched(ctx, d, []) && !ctx.files!.some((f) => f.startsWith(`${dir}/`))) return undefined;
+  // Value files outside the chart folder are its inputs too: a changed-only run that changed only one of them
+  // skipped the chart (a ClusterRole a value names, changed to cluster-admin, passed), and a full run reported the
+  // file as checked by nothing.
+  const helm = d.source?.helm;
+  const valueFiles = sourceFiles(
+    dir,
+    helm !== null && typeof helm === 'object' ? (helm as Record<string, unknown>).valueFiles : undefined,
+  );
+  if (!touched(ctx, d, valueFiles) && !ctx.files!.some((f) => f.startsWith(`${dir}/`))) return undefined;
   const started = performance.now();
   const app = {
     metadata: { name: d.appName ?? d.name },
@@ -287,7 +297,22 @@ async function renderChart(
     });
     return undefined;
   }
+  covers(valueFiles);
   return parsed(overlay, r.text, started, placementOf(d), report);
+}
+
+/**
+ * The root-relative files of a list of paths relative to a source folder (Helm value files, override patch files):
+ * those inside the root, as the renders read them (a remote one, a `$ref/…` one, or one leaving the root is refused
+ * by the render itself).
+ */
+function sourceFiles(dir: string, paths: unknown): string[] {
+  if (!Array.isArray(paths)) return [];
+  return paths
+    .filter((p): p is string => typeof p === 'string' && p !== '' && !p.startsWith('$') && !isRemoteRef(p))
+    .filter((p) => !/^[a-z][a-z0-9+.-]*:/i.test(p) && !posix.isAbsolute(p))
+    .map((p) => posix.normalize(posix.join(dir, p)))
+    .filter((p) => p !== '..' && !p.startsWith('../'));
 }
 
 /** A kustomize folder with the source's `kustomize:` overrides, when it has any. */
@@ -326,7 +351,14 @@ async function renderOverride(
     .filter((c) => !isRemoteRef(c) && !/^[a-z][a-z0-9+.-]*:/i.test(c)) // refused by the render module
     .map((c) => posix.normalize(posix.join(dir, c)))
     .filter((c) => !c.startsWith('..'));
-  const inputs = [...walk.inputs];
+  // Patch files an override names by path are read by the render: its inputs, checked through it.
+  const inputs = [
+    ...walk.inputs,
+    ...sourceFiles(
+      dir,
+      override.patches.map((p) => p.path),
+    ),
+  ];
   for (const c of components) {
     const cw = await ctx.walk({ ...overlay, path: c, absPath: join(ctx.root, c) });
     for (const issue of cw.issues)
