@@ -260,6 +260,17 @@ export function applySourceFiles(root: string, view: ArgoView): SourceFilesResul
     }
     const rel = (name: string): string => (dir === '.' ? name : posix.join(dir, name));
     const app = d.appName;
+    // A generated Application whose name kfm-gitops does not evaluate (a template function): which of the folder's
+    // per-application files Argo CD reads for it is not known.
+    const perApp = names.find((n) => n !== REPO_SOURCE_FILE && n.startsWith('.argocd-source-') && n.endsWith('.yaml'));
+    if ((app === undefined || app.includes('{{')) && perApp !== undefined) {
+      files.add(rel(perApp));
+      report(
+        rel(perApp),
+        `${rel(perApp)} may set the source of an Application ${d.kind} ${d.name} (${d.file}) makes, whose name is a template expression kfm-gitops does not evaluate: what it deploys from ${dir} is not checked`,
+      );
+      continue;
+    }
     // An Application outside Argo CD's own namespace reads `.argocd-source-<namespace>_<name>.yaml` (its instance
     // name); which namespace that is, is Argo CD's installation's to say: such a file is not guessed at.
     const instance = app !== undefined ? names.find((n) => n.endsWith(`_${app}.yaml`)) : undefined;

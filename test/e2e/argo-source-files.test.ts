@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergePatch } from '../../src/argo/source-files.js';
 import { runCli } from '../helpers.js';
-import { freshGitCopy } from './infra-copy.js';
+import { addToController, freshGitCopy } from './infra-copy.js';
 
 type Found = { ruleId: string; file?: string; line?: number; message: string };
 const copy = freshGitCopy();
@@ -78,6 +78,37 @@ describe('Argo CD parameter override files (e2e)', () => {
     expect(instance.code).toBe(1);
     expect(instance.findings).toEqual([
       expect.objectContaining({ ruleId: 'KFM-RENDER-024', file: `${PROD}/.argocd-source-team_kfm-api-prod.yaml` }),
+    ]);
+  });
+});
+
+describe('Argo CD parameter override files of generated Applications (e2e)', () => {
+  it('reports a per-application file when the generated name is a template expression not evaluated', async () => {
+    addToController(copy.root, {
+      'applicationset-lower.yaml': [
+        'apiVersion: argoproj.io/v1alpha1',
+        'kind: ApplicationSet',
+        'metadata: {name: lower, namespace: openshift-gitops}',
+        'spec:',
+        '  goTemplate: true',
+        '  generators:',
+        '    - list: {elements: [{app: KFM-API}]}',
+        '  template:',
+        "    metadata: {name: '{{ .app | lower }}'}",
+        '    spec:',
+        '      project: kfm-apps',
+        '      source: {repoURL: https://git.example.org/kfm/kfm.git, targetRevision: main, path: infra/gitops/apps/kfm-api/overlays/prod}',
+        '      destination: {server: https://kubernetes.default.svc, namespace: kfm-prod}',
+        '',
+      ].join('\n'),
+    });
+    // Argo CD names it kfm-api and reads this file; read as `{{ .app | lower }}`, it was passed over (exit 0).
+    const r = await check({
+      '.argocd-source-kfm-api.yaml': 'kustomize:\n  images:\n    - quay.io/kfm/kfm-api:latest\n',
+    });
+    expect(r.code).toBe(1);
+    expect(r.findings).toEqual([
+      expect.objectContaining({ ruleId: 'KFM-RENDER-024', file: `${PROD}/.argocd-source-kfm-api.yaml` }),
     ]);
   });
 });
