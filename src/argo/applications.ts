@@ -438,6 +438,9 @@ function sourcesOf(spec: unknown): Source[] {
   return out;
 }
 
+/** The source keys whose settings decide what the tool renders (not where the source is). */
+const TOOL_KEYS = ['kustomize', 'helm', 'directory', 'plugin'] as const;
+
 /** A source's `directory` settings, as ArgoDeployment keeps them. */
 export function directoryOf(source: Record<string, unknown>): ArgoDeployment['directory'] {
   const d = isObject(source.directory) ? source.directory : undefined;
@@ -584,6 +587,26 @@ export async function addArgoObject(
               message: `ApplicationSet ${name}: the ${key === 'repoURL' ? 'repoURL' : 'destination namespace'} of the Applications it makes, ${unknown}, is a template expression kfm-gitops does not evaluate; what they deploy (${d.sourcePath}) is not checked`,
               file,
               line: lineOf(['spec', 'template', 'spec', ...at]),
+            });
+            continue;
+          }
+          // With goTemplate Argo CD evaluates every expression of the template: one left here (a function, a pipe)
+          // stands for text kfm-gitops does not know. In an override or a Helm value it was checked as written (a
+          // patch setting `image: x:{{ "latest" }}` passed the latest-tag rule, exit 0).
+          const tool = goTemplate
+            ? TOOL_KEYS.find((k) => JSON.stringify(d.source?.[k] ?? null).includes('{{'))
+            : undefined;
+          if (tool !== undefined) {
+            if (templated.has(tool)) continue;
+            templated.add(tool);
+            view.unevaluable.push({
+              kind: 'ApplicationSet',
+              name,
+              generator: tool,
+              ruleId: RENDER_SOURCE_NOT_EVALUABLE,
+              message: `ApplicationSet ${name}: the ${tool} settings of the Applications it makes hold a template expression kfm-gitops does not evaluate; what they deploy (${d.sourcePath}) is not checked`,
+              file,
+              line: keyLineOf(['spec', 'template', 'spec', ...d.at.slice(0, -1), tool]),
             });
             continue;
           }
