@@ -7,10 +7,11 @@
  * overlay deployed `:latest` or a privileged patch while the check passed (exit 0). Here each deployment of this
  * repository gets its source merged as Argo CD merges it; what cannot be merged exactly is a guard finding.
  */
-import { lstatSync, readdirSync, realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
 import type { FindingInput } from '../types.js';
+import { runFacts } from '../util/file-facts.js';
 import { toRepoPath } from '../util/paths.js';
 import { readRepoText } from '../util/safe-read.js';
 import { yamlModule } from '../util/yaml-lazy.js';
@@ -247,11 +248,8 @@ export function applySourceFiles(root: string, view: ArgoView): SourceFilesResul
     const dir = resolved.dir;
     let names = listing.get(dir);
     if (names === undefined) {
-      try {
-        names = readdirSync(join(root, dir)).filter((n) => n.startsWith('.argocd-source'));
-      } catch {
-        names = [];
-      }
+      // The run's listing of the folder (the walks listed most deployed folders already): no new read per source.
+      names = (runFacts().list(join(root, dir)) ?? []).map((e) => e.name).filter((n) => n.startsWith('.argocd-source'));
       listing.set(dir, names);
     }
     if (names.length === 0) {
