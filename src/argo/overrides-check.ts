@@ -264,6 +264,7 @@ async function renderChart(
   const valueFiles = sourceFiles(
     dir,
     helm !== null && typeof helm === 'object' ? (helm as Record<string, unknown>).valueFiles : undefined,
+    ctx.view.identity.prefix,
   );
   if (!touched(ctx, d, valueFiles) && !ctx.files!.some((f) => f.startsWith(`${dir}/`))) return undefined;
   const started = performance.now();
@@ -306,12 +307,18 @@ async function renderChart(
  * those inside the root, as the renders read them (a remote one, a `$ref/…` one, or one leaving the root is refused
  * by the render itself).
  */
-function sourceFiles(dir: string, paths: unknown): string[] {
+function sourceFiles(dir: string, paths: unknown, prefix?: string): string[] {
   if (!Array.isArray(paths)) return [];
   return paths
     .filter((p): p is string => typeof p === 'string' && p !== '' && !p.startsWith('$') && !isRemoteRef(p))
-    .filter((p) => !/^[a-z][a-z0-9+.-]*:/i.test(p) && !posix.isAbsolute(p))
-    .map((p) => posix.normalize(posix.join(dir, p)))
+    .filter((p) => !/^[a-z][a-z0-9+.-]*:/i.test(p))
+    .map((p) => {
+      if (!posix.isAbsolute(p)) return posix.normalize(posix.join(dir, p));
+      // Absolute: from the repository top (Helm value files), the root's place in it known from Git.
+      if (prefix === undefined) return '..';
+      const top = posix.normalize(p).replace(/^\/+/, '');
+      return prefix === '' ? top : top.startsWith(`${prefix}/`) ? top.slice(prefix.length + 1) : '..';
+    })
     .filter((p) => p !== '..' && !p.startsWith('../'));
 }
 
