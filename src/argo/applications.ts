@@ -43,6 +43,11 @@ export interface ArgoDeployment {
   source?: Record<string, unknown>;
   /** Lines of the override keys present in the source (`kustomize`, `kustomize.images`, `helm`…; see OVERRIDE_KEYS). */
   keyLines?: Record<string, number>;
+  /**
+   * The root-relative file `keyLines` are lines of when it is not `file`: an `.argocd-source*.yaml` override file
+   * Argo CD merged into the source (argo/source-files.ts). Findings the overrides cause are placed there.
+   */
+  keyFile?: string;
   /** The Application's name (an ApplicationSet's: its template's, parameters substituted); Helm's default release. */
   appName?: string;
   /**
@@ -418,15 +423,7 @@ function sourcesOf(spec: unknown): Source[] {
     if (!unset(source.ref) && unset(source.path)) return;
     const path = typeof source.path === 'string' ? source.path : unset(source.path) ? '' : undefined;
     if (path === undefined) return;
-    const d = isObject(source.directory) ? source.directory : undefined;
-    const directory = d
-      ? {
-          recurse: d.recurse === true,
-          ...(typeof d.include === 'string' ? { include: d.include } : {}),
-          ...(typeof d.exclude === 'string' ? { exclude: d.exclude } : {}),
-          ...(d.jsonnet !== undefined ? { jsonnet: true } : {}),
-        }
-      : undefined;
+    const directory = directoryOf(source);
     out.push({
       sourcePath: path,
       ...(typeof source.repoURL === 'string' ? { repoURL: source.repoURL } : {}),
@@ -439,6 +436,22 @@ function sourcesOf(spec: unknown): Source[] {
   add(spec.source, ['source']);
   if (Array.isArray(spec.sources)) spec.sources.forEach((s, i) => add(s, ['sources', i]));
   return out;
+}
+
+/** The source keys whose settings decide what the tool renders (not where the source is). */
+const TOOL_KEYS = ['kustomize', 'helm', 'directory', 'plugin'] as const;
+
+/** A source's `directory` settings, as ArgoDeployment keeps them. */
+export function directoryOf(source: Record<string, unknown>): ArgoDeployment['directory'] {
+  const d = isObject(source.directory) ? source.directory : undefined;
+  return d
+    ? {
+        recurse: d.recurse === true,
+        ...(typeof d.include === 'string' ? { include: d.include } : {}),
+        ...(typeof d.exclude === 'string' ? { exclude: d.exclude } : {}),
+        ...(d.jsonnet !== undefined ? { jsonnet: true } : {}),
+      }
+    : undefined;
 }
 
 /**
@@ -574,6 +587,26 @@ export async function addArgoObject(
               message: `ApplicationSet ${name}: the ${key === 'repoURL' ? 'repoURL' : 'destination namespace'} of the Applications it makes, ${unknown}, is a template expression kfm-gitops does not evaluate; what they deploy (${d.sourcePath}) is not checked`,
               file,
               line: lineOf(['spec', 'template', 'spec', ...at]),
+            });
+            continue;
+          }
+          // With goTemplate Argo CD evaluates every expression of the template: one left here (a function, a pipe)
+          // stands for text kfm-gitops does not know. In an override or a Helm value it was checked as written (a
+          // patch setting `image: x:{{ "latest" }}` passed the latest-tag rule, exit 0).
+          const tool = goTemplate
+            ? TOOL_KEYS.find((k) => JSON.stringify(d.source?.[k] ?? null).includes('{{'))
+            : undefined;
+          if (tool !== undefined) {
+            if (templated.has(tool)) continue;
+            templated.add(tool);
+            view.unevaluable.push({
+              kind: 'ApplicationSet',
+              name,
+              generator: tool,
+              ruleId: RENDER_SOURCE_NOT_EVALUABLE,
+              message: `ApplicationSet ${name}: the ${tool} settings of the Applications it makes hold a template expression kfm-gitops does not evaluate; what they deploy (${d.sourcePath}) is not checked`,
+              file,
+              line: keyLineOf(['spec', 'template', 'spec', ...d.at.slice(0, -1), tool]),
             });
             continue;
           }

@@ -23,6 +23,7 @@ import {
 } from './overrides-check.js';
 import type { ArgoView } from './applications.js';
 import { addRenderedArgoObjects } from './rendered.js';
+import { applySourceFiles } from './source-files.js';
 import { destinationOf, placeInDestination } from './destination.js';
 import { RENDER_SOURCE_NOT_EVALUABLE } from '../rules/render.js';
 
@@ -61,6 +62,9 @@ export async function checkArgoSources(
 ): Promise<RenderedOverlay[]> {
   for (const f of coverage.findings) report(f);
   const envOrder = options.config.envOrder ?? DEFAULT_ENV_ORDER;
+  // The override files Argo CD merges into the sources (`.argocd-source*.yaml`) are part of what each one deploys.
+  const sourceFiles = applySourceFiles(options.root, discovered.argo);
+  for (const f of sourceFiles.findings) report(f);
   // A changed-only run checks the sources reading a changed file; a full run checks them all. A change to what says
   // which folders Argo CD deploys (an Application/ApplicationSet manifest, a git files generator's parameters) may
   // point Argo CD at a folder that did not change: then every source is checked.
@@ -68,16 +72,17 @@ export async function checkArgoSources(
     ...discovered.argo.inputs,
     ...discovered.argo.deployments.map((d) => d.file),
     ...discovered.argo.unevaluable.map((u) => u.file),
+    ...sourceFiles.files,
   ]);
   // So may an Application read from an overlay this run rendered (its patch files are no Argo CD input by name).
   const everything =
     !files || files.some((f) => argoInputs.has(f)) || discovered.argo.deployments.some((d) => d.fromRender === true);
   const all: RenderedOverlay[] = [];
-  const validated = new Set<string>(discovered.argo.inputs);
+  const validated = new Set<string>([...discovered.argo.inputs, ...sourceFiles.files]);
   const folders: string[] = [];
   // Round by round: what a round renders (a plain folder, a Helm chart, an override) may hold Applications of its own
   // (an app of apps), which Argo CD then deploys too; those it had not evaluated make the next round.
-  let view = discovered.argo;
+  let view = sourceFiles.view;
   for (let round = 1; ; round++) {
     const uncovered = round === 1 ? coverage.uncovered : [];
     const done = await checkRound(view, uncovered, {
@@ -98,6 +103,9 @@ export async function checkArgoSources(
     await addRenderedArgoObjects(next, done.rendered, options.root);
     for (const f of next.inputs) validated.add(f); // git files generators' parameter files, as in round 1
     if (next.deployments.length === 0 && next.unevaluable.length === 0) break;
+    const nextFiles = applySourceFiles(options.root, next);
+    for (const f of nextFiles.findings) report(f);
+    for (const f of nextFiles.files) validated.add(f);
     if (round >= MAX_ARGO_ROUNDS) {
       const deeper = next.deployments[0] ?? next.unevaluable[0];
       report({
@@ -107,7 +115,7 @@ export async function checkArgoSources(
       });
       break;
     }
-    view = next;
+    view = nextFiles.view;
   }
   const inFolder = (file: string): boolean => folders.some((d) => d === '.' || file.startsWith(`${d}/`));
   for (const file of coverage.uncovered) if (!validated.has(file) && !inFolder(file)) report(uncoveredFinding(file));

@@ -295,9 +295,8 @@ export async function planArgoSources(options: {
     if (source && typeof source === 'object' && 'plugin' in source) {
       plan.findings.push({
         ruleId: RENDER_SOURCE_NOT_EVALUABLE,
-        message: `${d.kind} ${d.name} deploys ${dir} through a Config Management Plugin (source.plugin), whose output kfm-gitops cannot render: what it applies is not checked`,
-        file: d.file,
-        line: d.line,
+        message: `${d.kind} ${d.name} deploys ${dir} through a Config Management Plugin (source.plugin${d.keyFile ? `, with ${d.keyFile} merged in` : ''}), whose output kfm-gitops cannot render: what it applies is not checked`,
+        ...(d.keyFile ? { file: d.keyFile, line: 1 } : { file: d.file, line: d.line }),
       });
       continue;
     }

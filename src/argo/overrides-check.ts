@@ -81,7 +81,11 @@ const RULE_OF = { remote: RENDER_REMOTE, 'outside-root': RENDER_OUTSIDE_ROOT } a
 
 /** The rule of a failed override/Helm render: a refused reference has its own, anything else the caller's. */
 const failureRule = (reason: string | undefined, otherwise: string): string =>
-  reason === 'remote' || reason === 'outside-root' ? RULE_OF[reason] : otherwise;
+  reason === 'remote' || reason === 'outside-root'
+    ? RULE_OF[reason]
+    : reason === 'not-evaluable'
+      ? RENDER_SOURCE_NOT_EVALUABLE
+      : otherwise;
 
 export async function renderArgoOverrides(
   ctx: ArgoRenderContext,
@@ -136,9 +140,10 @@ export async function renderArgoOverrides(
     jobs.splice(0, jobs.length, ...jobs.filter((j) => !dropped.has(j)));
   }
   const rendered = await mapPool(jobs, ctx.concurrency, async ({ d, dir, overlay }) => {
+    const covers = (files: string[]): void => files.forEach((f) => validated.add(f));
     const r = await (isChartSource(ctx.root, dir, d.source)
-      ? renderChart(ctx, d, dir, overlay, report)
-      : renderOverride(ctx, d, dir, overlay, report, (files) => files.forEach((f) => validated.add(f))));
+      ? renderChart(ctx, d, dir, overlay, report, covers)
+      : renderOverride(ctx, d, dir, overlay, report, covers));
     // Argo CD applies an object that names no namespace in this Application's destination namespace: a Route an
     // override's component adds to a folder deployed to kfm-prod reaches prod's database Service (KFM-TM-001).
     if (r) placeInDestination(r, d.namespace ? [d.namespace] : [], ctx.envOrder);
@@ -157,7 +162,11 @@ export async function renderArgoOverrides(
  */
 function touched(ctx: ArgoRenderContext, d: ArgoDeployment, inputs: string[]): boolean {
   return (
-    !ctx.files || d.fromRender === true || ctx.files.includes(d.file) || inputs.some((f) => ctx.files!.includes(f))
+    !ctx.files ||
+    d.fromRender === true ||
+    ctx.files.includes(d.file) ||
+    (d.keyFile !== undefined && ctx.files.includes(d.keyFile)) ||
+    inputs.some((f) => ctx.files!.includes(f))
   );
 }
 
@@ -228,12 +237,15 @@ function sourceOverlayPath(d: ArgoDeployment, dir: string, names: Set<string>): 
   return path;
 }
 
+/** Findings an override causes go where it is written: the Application, or the override file merged into it. */
 function placementOf(d: ArgoDeployment): Placement {
+  if (d.keyFile !== undefined) return { file: d.keyFile, lines: d.keyLines ?? {}, pathLine: 1 };
   return { file: d.file, lines: d.keyLines ?? {}, pathLine: d.line };
 }
 
 function at(d: ArgoDeployment, key: string): { file: string; line: number } {
-  return { file: d.file, line: d.keyLines?.[key] ?? d.line };
+  const p = placementOf(d);
+  return { file: p.file, line: p.lines[key] ?? p.pathLine };
 }
 
 /** A Helm chart folder with the source's values (render/helm.ts: offline, value files inside the repository). */
@@ -243,8 +255,18 @@ async function renderChart(
   dir: string,
   overlay: Overlay,
   report: (f: FindingInput) => void,
+  covers: (files: string[]) => void,
 ): Promise<RenderedOverlay | undefined> {
-  if (!touched(ctx, d, []) && !ctx.files!.some((f) => f.startsWith(`${dir}/`))) return undefined;
+  // Value files outside the chart folder are its inputs too: a changed-only run that changed only one of them
+  // skipped the chart (a ClusterRole a value names, changed to cluster-admin, passed), and a full run reported the
+  // file as checked by nothing.
+  const helm = d.source?.helm;
+  const valueFiles = sourceFiles(
+    dir,
+    helm !== null && typeof helm === 'object' ? (helm as Record<string, unknown>).valueFiles : undefined,
+    ctx.view.identity.prefix,
+  );
+  if (!touched(ctx, d, valueFiles) && !ctx.files!.some((f) => f.startsWith(`${dir}/`))) return undefined;
   const started = performance.now();
   const app = {
     metadata: { name: d.appName ?? d.name },
@@ -276,7 +298,28 @@ async function renderChart(
     });
     return undefined;
   }
+  covers(valueFiles);
   return parsed(overlay, r.text, started, placementOf(d), report);
+}
+
+/**
+ * The root-relative files of a list of paths relative to a source folder (Helm value files, override patch files):
+ * those inside the root, as the renders read them (a remote one, a `$ref/…` one, or one leaving the root is refused
+ * by the render itself).
+ */
+function sourceFiles(dir: string, paths: unknown, prefix?: string): string[] {
+  if (!Array.isArray(paths)) return [];
+  return paths
+    .filter((p): p is string => typeof p === 'string' && p !== '' && !p.startsWith('$') && !isRemoteRef(p))
+    .filter((p) => !/^[a-z][a-z0-9+.-]*:/i.test(p))
+    .map((p) => {
+      if (!posix.isAbsolute(p)) return posix.normalize(posix.join(dir, p));
+      // Absolute: from the repository top (Helm value files), the root's place in it known from Git.
+      if (prefix === undefined) return '..';
+      const top = posix.normalize(p).replace(/^\/+/, '');
+      return prefix === '' ? top : top.startsWith(`${prefix}/`) ? top.slice(prefix.length + 1) : '..';
+    })
+    .filter((p) => p !== '..' && !p.startsWith('../'));
 }
 
 /** A kustomize folder with the source's `kustomize:` overrides, when it has any. */
@@ -315,7 +358,14 @@ async function renderOverride(
     .filter((c) => !isRemoteRef(c) && !/^[a-z][a-z0-9+.-]*:/i.test(c)) // refused by the render module
     .map((c) => posix.normalize(posix.join(dir, c)))
     .filter((c) => !c.startsWith('..'));
-  const inputs = [...walk.inputs];
+  // Patch files an override names by path are read by the render: its inputs, checked through it.
+  const inputs = [
+    ...walk.inputs,
+    ...sourceFiles(
+      dir,
+      override.patches.map((p) => p.path),
+    ),
+  ];
   for (const c of components) {
     const cw = await ctx.walk({ ...overlay, path: c, absPath: join(ctx.root, c) });
     for (const issue of cw.issues)
@@ -338,7 +388,7 @@ async function renderOverride(
   if (!r.ok) {
     report({
       ruleId: failureRule(r.reason, RENDER_FAILED),
-      message: `${d.kind} ${d.name}: ${dir} does not render with its source.kustomize overrides: ${r.message}`,
+      message: `${d.kind} ${d.name}: ${dir} ${r.reason === 'not-evaluable' ? 'with its source.kustomize overrides is not checked' : 'does not render with its source.kustomize overrides'}: ${r.message}`,
       ...at(d, r.key ?? 'kustomize'),
     });
     return undefined;

@@ -12,6 +12,8 @@
  *   tag override). The folder's transformer has already renamed X in the wrapper's input, so the wrapper entry
  *   matches the name the folder produced and sets what the replaced entry would have produced.
  * - namePrefix/nameSuffix: the edit replaces the folder's own prefix; the wrapper adds to it (names only; noted).
+ * - An image override that leaves the replaced entry without its tag or digest brings back the manifests' own tag,
+ *   which the wrapper cannot see: not rendered, reported (tagsFromManifests).
  */
 import { yamlModule } from '../util/yaml-lazy.js';
 
@@ -199,17 +201,22 @@ export function wrapperImages(overrides: ImageEntry[], own: ImageEntry[]): Image
     const newName = keep('newName') ?? o.name;
     const digest = keep('digest');
     const newTag = digest ? undefined : keep('newTag');
-    // Neither tag nor digest: the replaced entry's pin no longer applies; the source's own tag would come back,
-    // which the wrapper cannot see, so the folder's pin is kept (weaker than Argo CD; noted in the module comment).
-    const pin =
-      digest || newTag
-        ? {}
-        : existing?.digest
-          ? { digest: existing.digest }
-          : existing?.newTag
-            ? { newTag: existing.newTag }
-            : {};
-    return clean({ name: produced, newName, newTag, digest, ...pin });
+    return clean({ name: produced, newName, newTag, digest });
+  });
+}
+
+/**
+ * The overrides that leave the folder's own entry of their name without a tag or digest where it had one
+ * (`name=newName`, `name:*` over a digest): Argo CD then deploys the tag the manifests carry, which the wrapper
+ * cannot see (the folder's own entry already replaced it in the wrapper's input). Rendered with the folder's pin,
+ * `kfm-api=evil/kfm-api` over a digest-pinned prod overlay passed as pinned while Argo CD deployed `evil/kfm-api:1.8.0`.
+ */
+export function tagsFromManifests(overrides: ImageEntry[], own: ImageEntry[]): ImageEntry[] {
+  return overrides.filter((o) => {
+    const existing = own.find((e) => e.name === o.name);
+    if (!existing?.digest && !existing?.newTag) return false;
+    const keep = (field: 'newTag' | 'digest'): string | undefined => (o[field] === '*' ? existing[field] : o[field]);
+    return !keep('digest') && !keep('newTag');
   });
 }
 

@@ -22,6 +22,7 @@ import { yamlModule } from '../util/yaml-lazy.js';
 import { findKustomizationFile } from '../discover/kustomization.js';
 import { isRemoteRef } from '../discover/kustomization-parse.js';
 import {
+  tagsFromManifests,
   wrapperImages,
   wrapperKustomization,
   type ImageEntry,
@@ -34,7 +35,13 @@ import type { Renderer } from './types.js';
 
 export type OverrideRender =
   | { ok: true; text: string }
-  | { ok: false; reason: 'remote' | 'outside-root' | 'invalid' | 'render'; message: string; key?: string };
+  | {
+      ok: false;
+      /** `not-evaluable`: Argo CD renders it, but not in a way this wrapper reproduces. */
+      reason: 'remote' | 'outside-root' | 'invalid' | 'not-evaluable' | 'render';
+      message: string;
+      key?: string;
+    };
 
 export interface OverrideRenderOptions {
   root: string;
@@ -47,17 +54,23 @@ export interface OverrideRenderOptions {
   signal?: AbortSignal;
 }
 
-/** The folder's own `images:` entries (what the override replaces); none when it cannot be read. */
-async function ownImages(folderAbs: string): Promise<ImageEntry[]> {
+/**
+ * The folder's own `images:` entries (what the override replaces) and `namespace:`; none when it cannot be read.
+ */
+async function ownFields(folderAbs: string): Promise<{ images: ImageEntry[]; namespace?: string }> {
   const file = findKustomizationFile(folderAbs);
-  if (!file) return [];
+  if (!file) return { images: [] };
   try {
-    const k = yamlModule().parse(await readFile(file, 'utf8'), { maxAliasCount: 20 }) as { images?: unknown };
-    return (Array.isArray(k?.images) ? k.images : []).filter(
+    const k = yamlModule().parse(await readFile(file, 'utf8'), { maxAliasCount: 20 }) as {
+      images?: unknown;
+      namespace?: unknown;
+    };
+    const images = (Array.isArray(k?.images) ? k.images : []).filter(
       (e): e is ImageEntry => typeof e === 'object' && e !== null && typeof (e as ImageEntry).name === 'string',
     );
+    return { images, ...(typeof k?.namespace === 'string' && k.namespace !== '' ? { namespace: k.namespace } : {}) };
   } catch {
-    return []; // the plain render of the folder reports an unreadable kustomization
+    return { images: [] }; // the plain render of the folder reports an unreadable kustomization
   }
 }
 
@@ -114,13 +127,29 @@ export async function renderWithOverrides(
     if (override.ignoreMissingComponents && !existsSync(where.abs)) continue;
     componentsAbs.push(where.abs);
   }
-  const images = wrapperImages(override.images, await ownImages(folderAbs));
+  const own = await ownFields(folderAbs);
+  const unknown = tagsFromManifests(override.images, own.images);
+  if (unknown.length > 0)
+    return {
+      ok: false,
+      reason: 'not-evaluable',
+      message: `the image override for ${JSON.stringify(unknown[0].name)} replaces the folder's own images entry, which pins a tag or digest, by one without either: Argo CD then deploys the tag the manifests carry, which kfm-gitops does not reproduce; give the override a tag or digest`,
+      key: 'kustomize.images',
+    };
+  const images = wrapperImages(override.images, own.images);
+  // Argo CD edits the folder's own kustomization: it appends the override's patches to the folder's `patches` and
+  // adds its components to the folder's `components`, so the folder's `namespace:` (a transformer that runs after
+  // both) moves what they add or change too. Here they are applied over the folder's output: a Deployment a component
+  // adds to the prod overlay (`namespace: kfm-prod`), or one a patch moves to kfm-dev, deployed with destination
+  // kfm-dev, was judged by dev's rules (exit 0) while Argo CD applied it in kfm-prod. Re-applied to the folder's own
+  // objects the namespace changes nothing: its transformer already set them.
+  const namespace = override.namespace ?? own.namespace;
   const dir = await mkdtemp(join(tmpdir(), 'kfm-override-'));
   try {
     const rel = (abs: string): string => relative(dir, abs).split(sep).join(posix.sep);
     await writeFile(
       join(dir, 'kustomization.yaml'),
-      wrapperKustomization(override, {
+      wrapperKustomization(namespace === undefined ? override : { ...override, namespace }, {
         source: rel(folderAbs),
         components: componentsAbs.map(rel),
         patches,

@@ -111,8 +111,10 @@ export function helmTemplateArgs(
     if (!file) continue;
     if (isRemoteRef(file) || file.startsWith('$'))
       return { reason: 'remote', message: `valueFiles entry ${JSON.stringify(file)} is not a file of this repository` };
-    // Argo CD resolves value files against the chart folder.
-    const abs = resolve(chartDir, file);
+    // Argo CD resolves value files against the chart folder, an absolute one against the repository top
+    // (util/io/path resolveFileOrDirectory). Taken as a path of this machine, `/infra/gitops/values/prod.yaml` was
+    // refused as leaving the repository.
+    const abs = isAbsolute(file) ? join(repositoryTop(root), file) : resolve(chartDir, file);
     if (inside(root, abs) === undefined)
       return { reason: 'outside-root', message: `valueFiles entry ${JSON.stringify(file)} leaves the repository` };
     args.push('--values', abs);

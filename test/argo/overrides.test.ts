@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseImageArg, readKustomizeOverride, wrapperImages } from '../../src/argo/overrides.js';
+import { parseImageArg, readKustomizeOverride, tagsFromManifests, wrapperImages } from '../../src/argo/overrides.js';
 import { renderWithOverrides } from '../../src/render/argo-overrides.js';
 import type { Overlay } from '../../src/types.js';
 import { kustomizeBin, pinnedRenderer } from '../helpers.js';
@@ -38,6 +38,28 @@ describe('source.kustomize overrides', () => {
     expect(wrapperImages([{ name: 'redis', digest: 'sha256:2' }], own)).toEqual([
       { name: 'redis', newName: 'redis', digest: 'sha256:2' },
     ]);
+  });
+
+  it("names the overrides that leave a pinned entry without tag or digest (the manifests' own tag comes back)", () => {
+    const own = [
+      { name: 'kfm-api', digest: 'sha256:1' },
+      { name: 'redis', newTag: '7.2' },
+      { name: 'ui', newName: 'quay.io/kfm/ui' },
+    ];
+    const names = (o: Parameters<typeof tagsFromManifests>[0]): string[] =>
+      tagsFromManifests(o, own).map((e) => e.name);
+    // `kustomize edit set image kfm-api=evil/kfm-api` leaves {name, newName}: kustomize 5.7.1 drops the digest.
+    expect(names([{ name: 'kfm-api', newName: 'evil/kfm-api' }])).toEqual(['kfm-api']);
+    expect(names([{ name: 'kfm-api', newTag: '*' }])).toEqual(['kfm-api']); // `*` keeps a tag the entry lacks
+    expect(names([{ name: 'redis', newName: 'evil/redis' }])).toEqual(['redis']);
+    expect(names([{ name: 'redis', newName: 'evil/redis', newTag: '*' }])).toEqual([]); // keeps 7.2
+    expect(names([{ name: 'kfm-api', newName: 'evil/kfm-api', digest: '*' }])).toEqual([]); // keeps the digest
+    expect(
+      names([
+        { name: 'ui', newName: 'evil/ui' },
+        { name: 'other', newName: 'x' },
+      ]),
+    ).toEqual([]); // no pin to lose
   });
 
   it('reads the overrides and names what it does not apply', () => {

@@ -107,6 +107,24 @@ describe('Argo CD sync-time overrides (e2e)', () => {
     );
   });
 
+  it('an image override renaming a digest-pinned image without tag or digest is KFM-RENDER-024, not passed as pinned', async () => {
+    // Argo CD's `kustomize edit set image` drops the folder's digest: it deploys quay.io/evil/kfm-api:1.8.0.
+    const text = application('kfm-api-prod-rename', 'infra/gitops/apps/kfm-api/overlays/prod', 'kfm-prod', [
+      '    kustomize:',
+      '      images:',
+      '        - quay.io/kfm/kfm-api=quay.io/evil/kfm-api',
+    ]);
+    const r = await checkWith({ 'application-rename.yaml': text });
+    expect(r.code).toBe(1);
+    expect(r.findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'KFM-RENDER-024',
+        file: 'core/gitops-controller/application-rename.yaml',
+        line: lineOf(text, 'images:'),
+      }),
+    );
+  });
+
   it('an ApplicationSet template image override (newTag, generator elements substituted) fails KFM-DP-001', async () => {
     const file = join(root, 'components', 'applicationsets', 'tenants-kfm-prod.yaml');
     const before = readFileSync(file, 'utf8');
@@ -365,6 +383,74 @@ describe('Argo CD sync-time overrides (e2e)', () => {
     expect(r.code).toBe(1);
     expect(r.findings).toContainEqual(
       expect.objectContaining({ ruleId: 'KFM-RENDER-003', file: 'components/evil/kustomization.yaml', line: 4 }),
+    );
+  });
+
+  it("a component's objects take the folder's own namespace, as Argo CD's edit add component gives them", async () => {
+    // The prod overlay sets `namespace: kfm-prod`; deployed with destination kfm-dev, the component's Deployment is
+    // still applied in kfm-prod (Argo CD adds the component to the overlay's kustomization), where its image must be
+    // pinned. Placed in the destination namespace, it was judged by dev's rules (exit 0).
+    const component = join(root, 'components', 'extra');
+    const text = application('kfm-api-extra', 'infra/gitops/apps/kfm-api/overlays/prod', 'kfm-dev', [
+      '    kustomize:',
+      '      components:',
+      '        - ../../../../components/extra',
+    ]);
+    const deployment = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: extra, labels: {app: extra}}',
+      'spec:',
+      '  selector: {matchLabels: {app: extra}}',
+      '  template:',
+      '    metadata: {labels: {app: extra}}',
+      '    spec:',
+      '      containers:',
+      '        - name: c',
+      '          image: quay.io/kfm/other:1.0.0',
+      '',
+    ].join('\n');
+    const r = await checkWith({ 'application-component.yaml': text }, () => {
+      put(
+        join(component, 'kustomization.yaml'),
+        'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - deployment.yaml\n',
+      );
+      put(join(component, 'deployment.yaml'), deployment);
+    });
+    rmSync(component, { recursive: true, force: true });
+    expect(r.code).toBe(1);
+    expect(r.findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'KFM-DP-001',
+        file: 'core/gitops-controller/application-component.yaml',
+        resource: expect.objectContaining({ kind: 'Deployment', name: 'extra', namespace: 'kfm-prod' }),
+      }),
+    );
+  });
+
+  it("an object a patch moves to another namespace stays in the folder's own, as Argo CD's appended patch leaves it", async () => {
+    // Argo CD appends the patch to the prod overlay's `patches:`, before its `namespace: kfm-prod` transformer.
+    const text = application('kfm-api-moved', 'infra/gitops/apps/kfm-api/overlays/prod', 'kfm-dev', [
+      '    kustomize:',
+      '      patches:',
+      '        - target: {kind: Deployment, name: kfm-api}',
+      '          patch: |-',
+      '            - op: replace',
+      '              path: /metadata/namespace',
+      '              value: kfm-dev',
+      '            - op: add',
+      '              path: /spec/template/spec/containers/-',
+      '              value: {name: side, image: "docker.io/library/busybox:1.36"}',
+    ]);
+    const r = await checkWith({ 'application-moved.yaml': text });
+    expect(r.code).toBe(1);
+    expect(r.findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'KFM-DP-001',
+        file: 'core/gitops-controller/application-moved.yaml',
+        line: lineOf(text, 'patches:'),
+        resource: expect.objectContaining({ kind: 'Deployment', name: 'kfm-api', namespace: 'kfm-prod' }),
+      }),
     );
   });
 

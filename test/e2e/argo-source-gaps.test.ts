@@ -234,6 +234,30 @@ describe('Argo CD sources naming content no check read (e2e)', () => {
       ['applicationset-repo.yaml', '{{ .repo | lower }}'],
     ]);
   });
+
+  it("reports a goTemplate expression left in an override, not the override's text checked as written", async () => {
+    // Argo CD evaluates it to busybox:latest (KFM-DP-002); as written, the tag `{{ "latest" }}` passed (exit 0).
+    const text = appset(
+      'sidecar',
+      ['  goTemplate: true', '  generators:', '    - list:', '        elements:', '          - {app: kfm-api}'],
+      [
+        'repoURL: https://git.example.org/kfm/kfm.git',
+        'targetRevision: main',
+        "path: 'infra/gitops/apps/{{ .app }}/overlays/dev'",
+        'kustomize:',
+        '  patches:',
+        '    - target: {kind: Deployment, name: kfm-api}',
+        '      patch: |-',
+        '        - op: add',
+        '          path: /spec/template/spec/containers/-',
+        `          value: {name: side, image: 'docker.io/library/busybox:{{ "latest" }}'}`,
+      ],
+      'kfm-dev',
+    );
+    addToController(copy.root, { 'applicationset-sidecar.yaml': text });
+    const [found] = expectNotEvaluable(await check(), [['applicationset-sidecar.yaml', 'the kustomize settings']]);
+    expect(found.line).toBe(text.split('\n').findIndex((l) => l.trim() === 'kustomize:') + 1);
+  });
 });
 
 describe('objects in a namespace of a stricter env than their overlay (e2e)', () => {

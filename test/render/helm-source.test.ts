@@ -98,6 +98,22 @@ describe('renderHelmSource', () => {
     expect((await renderHelmSource({ kind: 'Application' }, root, { helm })).ok).toBe(false);
   });
 
+  it('resolves an absolute value file from the repository top, as Argo CD does', async () => {
+    // A copy outside Git: its top is the folder itself. Taken as a path of this machine, it was refused.
+    const { dir, cleanup } = tempCopy(root);
+    try {
+      const source = { path: chartPath, helm: { valueFiles: ['/apps/web/base/values-base.yaml'] } };
+      const r = await renderHelmSource(app(source), dir, { helm });
+      expect(r.ok ? 'ok' : r.message).toBe('ok');
+      const out = await renderHelmSource(app({ path: chartPath, helm: { valueFiles: ['/../etc/hostname'] } }), dir, {
+        helm,
+      });
+      expect(out.ok ? 'ok' : out.reason).toBe('outside-root');
+    } finally {
+      cleanup();
+    }
+  });
+
   it('a chart with a symlink out of the repository is refused before helm reads it', async () => {
     const { dir, cleanup } = tempCopy(root);
     try {
