@@ -24,7 +24,7 @@ import {
 } from '../context.js';
 import { CliError, useColor, type CliIO } from '../io.js';
 import { gitUriPrefix } from '../../util/git.js';
-import { collect } from '../options.js';
+import { collect, CONFIG_OPTION_HELP } from '../options.js';
 import { allowWritesUnder } from '../../util/atomic-write.js';
 import { startProgress } from '../progress.js';
 
@@ -64,7 +64,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .command('check')
     .description('render every overlay under the root and run schema, policy and secret checks (fails closed)')
     .argument('[root]', 'desired-state root (default: `root` from kfm-gitops.yaml, else infra/gitops)')
-    .option('-c, --config <file>', 'config file (default: kfm-gitops.yaml in the current folder, else in the root)')
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option(
       '--kustomize <cmd>',
       'kustomize command to run (else KFM_KUSTOMIZE, config, .tools/bin, PATH, kubectl kustomize)',
@@ -75,11 +75,17 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
     .option('--timeout <seconds>', 'per-overlay render timeout (default 60)')
     .option('-f, --format <format>', 'console output format: text, json, sarif, junit, tap or github', undefined)
     .option('-o, --output <format=file>', 'also write a report file (repeatable), e.g. json=report.json', collect)
-    .option('--fail-on <severity>', 'lowest severity that fails the run: error or warning (default error)')
+    .option(
+      '--fail-on <severity>',
+      'lowest severity that fails the run: error or warning (default: failOn from the config, else error)',
+    )
     .option('-q, --quiet', 'print only errors and the verdict line; no progress')
     .option('-v, --verbose', 'also list the overlays a --changed-since or --shard run leaves out')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
-    .option('--kubernetes-version <x.y>', 'Kubernetes release to validate against (default: newest shipped)')
+    .option(
+      '--kubernetes-version <x.y>',
+      'Kubernetes release to validate against (default: kubernetesVersion from the config, else newest shipped)',
+    )
     .option(
       '--openshift-version <4.x>',
       'OpenShift release: validate against the Kubernetes release it runs (4.14 → 1.27 …)',

@@ -8,6 +8,7 @@ import { toolVersion } from '../../util/version.js';
 import { kubernetesVersionFor, kustomizeFor, loadContext } from '../context.js';
 import { CliError, processIO, type CliIO } from '../io.js';
 import { redactPathFormats, redactText } from '../../redact/index.js';
+import { CONFIG_OPTION_HELP } from '../options.js';
 
 interface BaselineFlags {
   config?: string;
@@ -24,7 +25,7 @@ export function register(program: Command, io: CliIO = processIO(), setCode: (co
       'write the secrets baseline (.kfm-gitops/secrets-baseline.json under the root, or secrets.baseline): every current secret finding as a keyed fingerprint, never the value. Reasons of existing entries are kept; a new entry fails the run until someone writes its reason (or --reason gives one to every entry without).',
     )
     .argument('[root]', 'desired-state root (default: `root` from kfm-gitops.yaml, else infra/gitops)')
-    .option('-c, --config <file>', 'config file (default: kfm-gitops.yaml in the current folder, else in the root)')
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option(
       '--reason <text>',
       'reason written into new entries and into existing entries without one (default: empty, to be filled in by a reviewer)',
@@ -96,7 +97,7 @@ export function register(program: Command, io: CliIO = processIO(), setCode: (co
       'scan for secrets; with --history <base>, every line added by every commit in <base>..HEAD (a credential added in one commit and deleted in the next stays in the history). Same rules, redaction, inline allows and baseline as `check`. Exit 1 when something is found.',
     )
     .argument('[root]', 'desired-state root (default: `root` from kfm-gitops.yaml, else infra/gitops)')
-    .option('-c, --config <file>', 'config file (default: kfm-gitops.yaml in the current folder, else in the root)')
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .requiredOption(
       '--history <base>',
       'base ref: scan the lines added by the commits in <base>..HEAD (CI: fetch-depth 0)',
