@@ -2,6 +2,8 @@
 # label-selector semantics and image-reference parsing. No rule lives here; rules live in data.kfm.<family>.<rule>.
 package kfm_lib.k8s
 
+import data.kfm_data.stores as store_data
+
 # What the evaluation sees. The tool evaluates everything one env deploys at once (input.overlays, input.owners
 # per resource); platform overlays of other envs come as read-only context in input.shared. Rules report only on
 # input.resources (own(i)); lookups (stores, Services, NetworkPolicies, roles) use all, whose first
@@ -90,7 +92,21 @@ template_labels(r) := {} if {
 	not workload_ref_target(r)
 }
 
+template_labels(r) := operator_labels(r) if operator_kind(r)
+
 pod_labels(r) := template_labels(r)
+
+# A store operator's custom resource (data.kfm_data.stores.operator_stores): the operator runs its pods, with the
+# labels it documents; `{name}` is the resource's name.
+operator_kind(r) := store_data.operator_stores[group_kind(r)]
+
+# "group/Kind" of an object of a named API group (core objects, `apiVersion: v1`, have none).
+group_kind(r) := concat("/", [split(r.apiVersion, "/")[0], r.kind]) if {
+	is_string(r.apiVersion)
+	contains(r.apiVersion, "/")
+}
+
+operator_labels(r) := {k: replace(v, "{name}", name(r)) | some k, v in operator_kind(r).labels}
 
 # Labels a controller adds to the pods it creates, beyond the template's. Values that are hashes or uids cannot
 # be known from the desired state: a selector naming such a key with any value is taken to match (fail closed).
@@ -111,6 +127,12 @@ pod_may_have(r, k, v) if template_labels(r)[k] == v
 pod_may_have(r, k, v) if {
 	k in hashed_pod_labels[r.kind]
 	not has_key(template_labels(r), k)
+	is_string(v)
+}
+
+# Operator labels whose value the desired state cannot tell (role, instance, pool): any value may match.
+pod_may_have(r, k, v) if {
+	k in operator_kind(r).any_labels
 	is_string(v)
 }
 
@@ -150,6 +172,8 @@ statefulset_ordinal(r, s) if {
 pod_may_have_key(r, k) if has_key(template_labels(r), k)
 
 pod_may_have_key(r, k) if k in hashed_pod_labels[r.kind]
+
+pod_may_have_key(r, k) if k in operator_kind(r).any_labels
 
 pod_may_have_key(r, k) if {
 	r.kind == "StatefulSet"

@@ -17,7 +17,10 @@
 #   mongo/mongodb, redis/valkey, minio, elasticsearch/opensearch, neo4j, cassandra, kafka... matched on the last path
 #   segment of the repository with any registry or namespace and a version/distribution suffix, e.g.
 #   registry.redhat.io/rhel9/postgresql-15 or bitnami/mongodb; storeSelectors.families replaces the list), an image
-#   named after its role (*-db, *-database, e.g. sock-shop's catalogue-db), or one matching storeSelectors.images. A
+#   named after its role (*-db, *-database, e.g. sock-shop's catalogue-db), or one matching storeSelectors.images;
+#   and the custom resource of a store operator (CloudNativePG Cluster and Pooler, Zalando postgresql, Crunchy
+#   PostgresCluster, MinIO Tenant, Strimzi Kafka, MongoDBCommunity), whose Services are the ones the operator
+#   creates (`<cluster>-rw`, `-ro`, `-r`, a MinIO `minio`...) and whose pods carry the labels it sets. A
 #   Service fronts a store when it is labelled so or its selector matches the store's pods, template labels plus the
 #   labels the controller adds (statefulset.kubernetes.io/pod-name, pod-template-hash...). A workload that mounts a
 #   store's credentials is a client of the store, judged by KFM-TM-005, not a store.

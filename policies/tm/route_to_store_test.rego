@@ -261,3 +261,22 @@ test_virtual_service_to_external_host_passes if {
 	vsvc := virtual_service("kfm-dev", ["gw"], {"http": [{"route": [{"destination": {"host": "db.example.org"}}]}]})
 	vs_paths([postgres, db_service, vsvc]) == set()
 }
+
+# A Route to a Service a store operator creates for its resource (CloudNativePG `<cluster>-rw`, MinIO `minio`).
+operator_route(name, to) := {
+	"apiVersion": "route.openshift.io/v1", "kind": "Route",
+	"metadata": {"name": name, "namespace": "kfm-prod"},
+	"spec": {"to": {"kind": "Service", "name": to}},
+}
+
+test_route_to_operator_store_service if {
+	cluster := {
+		"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
+		"metadata": {"name": "records", "namespace": "kfm-prod"},
+		"spec": {"instances": 1},
+	}
+	tenant := {"apiVersion": "minio.min.io/v2", "kind": "Tenant", "metadata": {"name": "objects", "namespace": "kfm-prod"}, "spec": {}}
+	routes := [operator_route("a", "records-rw"), operator_route("b", "minio"), operator_route("c", "records-api")]
+	vs := route_to_store.violations with input as {"resources": array.concat([cluster, tenant], routes)}
+	{v.resource | some v in vs} == {2, 3}
+}
