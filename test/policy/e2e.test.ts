@@ -1,8 +1,11 @@
 /**
+ * Desired states that passed the policies (exit 0) while breaking an invariant, through the built CLI on a copy of
+ * infra/gitops; each case asserts the exit code and the rule, file, line and path a user sees.
+ *
  * Stores run by an operator (a CloudNativePG Cluster, a Zalando postgresql, a Strimzi Kafka, a MinIO Tenant): the
  * custom resource is the store, and the Services the operator creates from it are its Services. Before, none of these
  * was a store: a LoadBalancer service template, a Route to `<cluster>-rw`, an allow-all NetworkPolicy on the cluster's
- * pods and a store namespace without default-deny all passed (exit 0). Through the built CLI on a copy of infra/gitops.
+ * pods and a store namespace without default-deny all passed.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,7 +43,7 @@ const CRDS = [
   crd('minio.min.io', 'Tenant', 'tenants'),
 ].join('');
 
-/** A copy of infra/gitops with the operators' CRDs in the platform baseline and `files` added to app folders. */
+/** A copy of infra/gitops (with the operators' CRDs in the platform baseline) and `files` added to app folders. */
 function infraWith(files: Record<string, Record<string, string>>): string {
   const { dir, cleanup } = tempCopy(join(repoRoot, 'infra', 'gitops'));
   cleanups.push(cleanup);
@@ -169,6 +172,65 @@ spec:
       'KFM-TM-002 apps/postgis/overlays/prod/zalando.yaml:8 spec.enableMasterLoadBalancer',
       'KFM-TM-003 apps/kfm-ui/overlays/prod/kustomization.yaml:5 metadata.namespace',
       'KFM-TM-004 apps/postgis/overlays/prod/networkpolicy.yaml:11 spec.ingress[0].from[0]',
+    ]);
+  });
+});
+
+describe('images in promoted envs (e2e)', () => {
+  it('an OpenShift image trigger following an ImageStreamTag replaces the pinned digest: DeploymentConfig and annotation', async () => {
+    const pinned = `quay.io/kfm/worker@sha256:${'a'.repeat(64)}`;
+    const dir = infraWith({
+      'apps/kfm-api/overlays/prod': {
+        'deploymentconfig.yaml': `apiVersion: apps.openshift.io/v1
+kind: DeploymentConfig
+metadata:
+  name: kfm-worker
+spec:
+  selector:
+    app: kfm-worker
+  template:
+    metadata:
+      labels:
+        app: kfm-worker
+    spec:
+      containers:
+        - name: worker
+          image: ${pinned}
+  triggers:
+    - type: ImageChange
+      imageChangeParams:
+        automatic: true
+        containerNames: [worker]
+        from:
+          kind: ImageStreamTag
+          name: worker:latest
+`,
+        'deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: kfm-indexer
+  annotations:
+    image.openshift.io/triggers: '[{"from":{"kind":"ImageStreamTag","name":"indexer:latest"},"fieldPath":"spec.template.spec.containers[?(@.name==\\"indexer\\")].image"}]'
+spec:
+  selector:
+    matchLabels:
+      app: kfm-indexer
+  template:
+    metadata:
+      labels:
+        app: kfm-indexer
+    spec:
+      containers:
+        - name: indexer
+          image: ${pinned}
+`,
+      },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(code).toBe(1);
+    expect(policy.sort()).toEqual([
+      'KFM-DP-001 apps/kfm-api/overlays/prod/deployment.yaml:6 metadata.annotations["image.openshift.io/triggers"]',
+      'KFM-DP-001 apps/kfm-api/overlays/prod/deploymentconfig.yaml:21 spec.triggers[0].imageChangeParams.from',
     ]);
   });
 });
