@@ -4,7 +4,7 @@
 #   Promotion moves a tested artifact, not a name: a tag can be re-pushed, a digest cannot. In the environments
 #   listed in the policy parameter digestEnvs (default stage and prod), every container, initContainer and
 #   ephemeralContainer image, and every image a custom resource's spec names (a Tekton step, an Argo Workflows
-#   container, a KubeVirt container disk), must end in `@sha256:` followed by 64 hex digits, so what runs is exactly
+#   container, a KubeVirt container disk, a CloudNativePG `imageName`, a Zalando `dockerImage`), must end in `@sha256:` followed by 64 hex digits, so what runs is exactly
 #   what passed validation in the environment before. An OpenShift image trigger that follows an ImageStreamTag (a
 #   DeploymentConfig `ImageChange` trigger with `automatic: true`, or the `image.openshift.io/triggers` annotation
 #   of a Deployment, StatefulSet, DaemonSet, Job or CronJob, not paused) replaces the pinned image with whatever the
@@ -25,13 +25,14 @@ violations contains v if {
 	k8s.env in params.digestEnvs
 	some i, r in input.resources
 	some c in k8s.image_containers(r)
-	img := object.get(c.container, "image", "")
+	key := object.get(c, "key", "image")
+	img := object.get(c.container, key, "")
 	not k8s.image_digest_pinned(img)
 	v := {
 		"id": "KFM-DP-001",
 		"msg": concat("", ["image \"", img, "\" of container ", object.get(c.container, "name", "?"), " in ", r.kind, " ", k8s.display_name(r), " is not pinned by digest (@sha256:...), required in env ", k8s.env]),
 		"resource": i,
-		"path": array.concat(c.path, ["image"]),
+		"path": array.concat(c.path, [key]),
 	}
 }
 

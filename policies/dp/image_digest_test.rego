@@ -149,3 +149,19 @@ test_paused_image_trigger_annotation_passes if {
 test_image_trigger_in_dev_passes if {
 	paths("dev", [annotated(`[{"from":{"kind":"ImageStreamTag","name":"api:latest"},"fieldPath":"spec.template.spec.containers[0].image"}]`)]) == set()
 }
+
+# Store operators name their image under other keys: CloudNativePG `imageName`, Zalando `dockerImage`.
+test_operator_image_keys_in_prod if {
+	cluster := {
+		"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": {"name": "records"},
+		"spec": {"instances": 3, "imageName": "ghcr.io/cloudnative-pg/postgresql:16.4"},
+	}
+	pg := {
+		"apiVersion": "acid.zalan.do/v1", "kind": "postgresql", "metadata": {"name": "acid"},
+		"spec": {"teamId": "acid", "dockerImage": "ghcr.io/zalando/spilo-16:3.2-p2"},
+	}
+	pinned := object.union(cluster, {"spec": {"imageName": concat("@", ["ghcr.io/cloudnative-pg/postgresql", digest])}})
+	bare := object.union(cluster, {"spec": {"imageName": "records"}})
+	vs := rule.violations with input as {"overlay": {"env": "prod"}, "resources": [cluster, pg, pinned, bare]}
+	{[v.resource, v.path] | some v in vs} == {[0, ["spec", "imageName"]], [1, ["spec", "dockerImage"]]}
+}

@@ -268,21 +268,42 @@ containers(r) := [{"path": array.concat(pod_spec_path(r), [f, i]), "container": 
 # The containers the image rules (KFM-DP-001/002) read: a workload's, and for any other kind with a spec every
 # object anywhere in its spec that names an image: a Knative Service's or a KServe InferenceService's containers, a
 # Tekton Task's `steps`/`sidecars`/`stepTemplate`, an Argo Workflows template's `container`/`script`, a KubeVirt
-# `containerDisk` — any CRD that runs pods. An unpinned image in such a CRD passed digest pinning in prod (first for
+# `containerDisk`, a CloudNativePG Cluster's `imageName` — any CRD that runs pods (`key`: the field naming the image). An unpinned image in such a CRD passed digest pinning in prod (first for
 # Knative; a Tekton step or an Argo Workflows container still passed when only lists named like a pod's containers
 # were read). The other rules keep `containers`: they join a workload's pods by its template labels, which only
 # known workloads have.
 image_containers(r) := containers(r) if is_workload(r)
 
-image_containers(r) := [{"path": array.concat(["spec"], p), "container": c} |
+image_containers(r) := [{"path": array.concat(["spec"], p), "container": c, "key": key} |
 	is_object(r.spec)
 	r.kind != "CustomResourceDefinition" # runs no pods; a context CRD's schemas are not given (policy/input.ts)
-	spec_has_key(r.spec, "image")
+	spec_names_image(r.spec)
 	walk(r.spec, [p, c])
 	is_object(c)
-	plain_image_reference(object.get(c, "image", ""))
+	some key in image_keys
+	image_field(key, object.get(c, key, ""))
 ] if {
 	not is_workload(r)
+}
+
+# Keys a custom resource names the image it runs under: `image`, and the store operators' `imageName` (CloudNativePG
+# Cluster, the image of every PostgreSQL instance) and `dockerImage` (Zalando postgresql, the Spilo image). A
+# Cluster with `imageName: ghcr.io/cloudnative-pg/postgresql:16.4` passed digest pinning in prod.
+image_keys := ["image", "imageName", "dockerImage"]
+
+spec_names_image(spec) if spec_has_key(spec, "image")
+
+spec_names_image(spec) if spec_has_key(spec, "imageName")
+
+spec_names_image(spec) if spec_has_key(spec, "dockerImage")
+
+image_field("image", img) if plain_image_reference(img)
+
+# Under the other names only a reference with a repository path, tag or digest (some kinds use them for a bare name).
+image_field(key, img) if {
+	key != "image"
+	plain_image_reference(img)
+	regex.match(`[/:@]`, img)
 }
 
 # Whether an object anywhere in `spec` has the key `key`: json.marshal writes every key as `"key":` and escapes every

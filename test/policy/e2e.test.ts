@@ -86,6 +86,14 @@ spec:
     size: 10Gi
 `;
 
+const ZALANDO = `apiVersion: acid.zalan.do/v1
+kind: postgresql
+metadata:
+  name: acid-records
+spec:
+  teamId: acid
+`;
+
 describe('store operators (e2e)', () => {
   it('a CloudNativePG Cluster beside postgis (default-deny in its overlay) with ClusterIP Services only passes', async () => {
     const dir = infraWith({ 'apps/postgis/overlays/prod': { 'cluster.yaml': CLUSTER } });
@@ -116,13 +124,7 @@ spec:
     kind: Service
     name: records-rw
 `,
-        'zalando.yaml': `apiVersion: acid.zalan.do/v1
-kind: postgresql
-metadata:
-  name: acid-records
-spec:
-  teamId: acid
-  numberOfInstances: 2
+        'zalando.yaml': `${ZALANDO}  numberOfInstances: 2
   enableMasterLoadBalancer: true
 `,
         'kafka.yaml': `apiVersion: kafka.strimzi.io/v1beta2
@@ -231,6 +233,23 @@ spec:
     expect(policy.sort()).toEqual([
       'KFM-DP-001 apps/kfm-api/overlays/prod/deployment.yaml:6 metadata.annotations["image.openshift.io/triggers"]',
       'KFM-DP-001 apps/kfm-api/overlays/prod/deploymentconfig.yaml:21 spec.triggers[0].imageChangeParams.from',
+    ]);
+  });
+
+  it('a CloudNativePG Cluster names its PostgreSQL image under imageName, a Zalando postgresql under dockerImage', async () => {
+    const dir = infraWith({
+      'apps/postgis/overlays/prod': {
+        'cluster.yaml': `${CLUSTER}  imageName: ghcr.io/cloudnative-pg/postgresql:16.4
+`,
+        'zalando.yaml': `${ZALANDO}  dockerImage: ghcr.io/zalando/spilo-16:3.2-p2
+`,
+      },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(code).toBe(1);
+    expect(policy.sort()).toEqual([
+      'KFM-DP-001 apps/postgis/overlays/prod/cluster.yaml:9 spec.imageName',
+      'KFM-DP-001 apps/postgis/overlays/prod/zalando.yaml:7 spec.dockerImage',
     ]);
   });
 });
