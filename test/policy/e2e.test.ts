@@ -253,3 +253,41 @@ spec:
     ]);
   });
 });
+
+describe('RBAC to a store (e2e)', () => {
+  it('a RoleBinding in the namespace of postgis lets kfm-ui create pods (mount its credentials, wear the API labels) or escalate', async () => {
+    const role = (name: string, rules: string) => `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: ${name}
+rules:
+${rules}---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: ${name}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: ${name}
+subjects:
+  - kind: ServiceAccount
+    name: kfm-ui
+`;
+    const dir = infraWith({
+      'apps/kfm-ui/overlays/prod': {
+        'pod-creator.yaml': role('pod-creator', '  - {apiGroups: [""], resources: [pods], verbs: [create]}\n'),
+        'escalator.yaml': role(
+          'escalator',
+          '  - {apiGroups: [rbac.authorization.k8s.io], resources: [roles], verbs: [escalate, create]}\n',
+        ),
+      },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(code).toBe(1);
+    expect(policy.sort()).toEqual([
+      'KFM-RBAC-006 apps/kfm-ui/overlays/prod/escalator.yaml:15 roleRef.name',
+      'KFM-RBAC-006 apps/kfm-ui/overlays/prod/pod-creator.yaml:15 roleRef.name',
+    ]);
+  });
+});
