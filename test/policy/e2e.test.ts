@@ -290,4 +290,36 @@ subjects:
       'KFM-RBAC-006 apps/kfm-ui/overlays/prod/pod-creator.yaml:15 roleRef.name',
     ]);
   });
+
+  it('a platform ClusterRoleBinding letting a group impersonate any group (system:masters) is cluster-admin', async () => {
+    const dir = infraWith({
+      'core/baseline': {
+        'impersonator.yaml': `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: support-impersonator
+rules:
+  - apiGroups: [""]
+    resources: [groups]
+    verbs: [impersonate]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: support-impersonator
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: support-impersonator
+subjects:
+  - kind: Group
+    apiGroup: rbac.authorization.k8s.io
+    name: kfm-support
+`,
+      },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(code).toBe(1);
+    expect([...new Set(policy)]).toEqual(['KFM-RBAC-001 core/baseline/impersonator.yaml:17 roleRef.name']);
+  });
 });
