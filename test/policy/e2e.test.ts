@@ -16,7 +16,7 @@ const cleanups: (() => void)[] = [];
 afterAll(() => cleanups.forEach((c) => c()));
 
 /** A CRD with an open schema, as an operator's install ships it (the schema check needs one per kind); JSON is YAML. */
-const crd = (group: string, kind: string, plural: string) =>
+const crd = (group: string, kind: string, plural: string, version = 'v1') =>
   `---\n${JSON.stringify({
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -27,7 +27,7 @@ const crd = (group: string, kind: string, plural: string) =>
       scope: 'Namespaced',
       versions: [
         {
-          name: 'v1',
+          name: version,
           served: true,
           storage: true,
           schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
@@ -41,9 +41,11 @@ const CRDS = [
   crd('acid.zalan.do', 'postgresql', 'postgresqls'),
   crd('kafka.strimzi.io', 'Kafka', 'kafkas'),
   crd('minio.min.io', 'Tenant', 'tenants'),
+  crd('traefik.io', 'IngressRouteTCP', 'ingressroutetcps', 'v1alpha1'),
+  crd('projectcontour.io', 'HTTPProxy', 'httpproxies'),
 ].join('');
 
-/** A copy of infra/gitops (with the operators' CRDs in the platform baseline) and `files` added to app folders. */
+/** A copy of infra/gitops (with the operators' and ingress controllers' CRDs in the platform baseline) and `files` added to app folders. */
 function infraWith(files: Record<string, Record<string, string>>): string {
   const { dir, cleanup } = tempCopy(join(repoRoot, 'infra', 'gitops'));
   cleanups.push(cleanup);
@@ -174,6 +176,47 @@ spec:
       'KFM-TM-002 apps/postgis/overlays/prod/zalando.yaml:8 spec.enableMasterLoadBalancer',
       'KFM-TM-003 apps/kfm-ui/overlays/prod/kustomization.yaml:5 metadata.namespace',
       'KFM-TM-004 apps/postgis/overlays/prod/networkpolicy.yaml:11 spec.ingress[0].from[0]',
+    ]);
+  });
+});
+
+describe("ingress controllers' own routes (e2e)", () => {
+  it('a Traefik IngressRouteTCP in kfm-ui and a Contour HTTPProxy tcpproxy reach postgis', async () => {
+    const dir = infraWith({
+      'apps/kfm-ui/overlays/prod': {
+        'ingressroutetcp.yaml': `apiVersion: traefik.io/v1alpha1
+kind: IngressRouteTCP
+metadata:
+  name: db
+spec:
+  entryPoints: [postgres]
+  routes:
+    - match: HostSNI(\`*\`)
+      services:
+        - name: postgis
+          port: 5432
+`,
+        'httpproxy.yaml': `apiVersion: projectcontour.io/v1
+kind: HTTPProxy
+metadata:
+  name: db
+spec:
+  virtualhost:
+    fqdn: db.example.com
+    tls:
+      passthrough: true
+  tcpproxy:
+    services:
+      - name: postgis
+        port: 5432
+`,
+      },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(code).toBe(1);
+    expect(policy.sort()).toEqual([
+      'KFM-TM-001 apps/kfm-ui/overlays/prod/httpproxy.yaml:12 spec.tcpproxy.services[0].name',
+      'KFM-TM-001 apps/kfm-ui/overlays/prod/ingressroutetcp.yaml:10 spec.routes[0].services[0].name',
     ]);
   });
 });
