@@ -52,7 +52,8 @@ credential_keys := ["kfm.dev/store-credentials", "kfm.dev/store"]
 # (cnpg.io/cluster, <name>-rw/-ro/-r; a Pooler's Service is its name), Zalando postgres-operator (cluster-name,
 # application=spilo, <name> and <name>-repl), Crunchy PGO v5 (postgres-operator.crunchydata.com/cluster,
 # <name>-primary/-replicas/-ha/-pods/-pgbouncer), MinIO operator (v1.min.io/tenant, minio, <name>-hl, <name>-console),
-# Strimzi (strimzi.io/cluster, <name>-kafka-bootstrap/-brokers), MongoDB Community operator (app=<name>-svc).
+# Strimzi (strimzi.io/cluster, <name>-kafka-bootstrap/-brokers), Elastic ECK (elasticsearch.k8s.elastic.co/cluster-name,
+# <name>-es-http/-es-internal-http/-es-transport), MongoDB Community operator (app=<name>-svc).
 operator_stores := {
 	"postgresql.cnpg.io/Cluster": {
 		"labels": {"cnpg.io/cluster": "{name}", "postgresql": "{name}"},
@@ -94,6 +95,16 @@ operator_stores := {
 			"strimzi.io/controller-name",
 		],
 		"services": ["{name}-kafka-bootstrap", "{name}-kafka-brokers"],
+	},
+	"elasticsearch.k8s.elastic.co/Elasticsearch": {
+		"labels": {"elasticsearch.k8s.elastic.co/cluster-name": "{name}", "common.k8s.elastic.co/type": "elasticsearch"},
+		"any_labels": [
+			"elasticsearch.k8s.elastic.co/statefulset-name", "elasticsearch.k8s.elastic.co/version",
+			"elasticsearch.k8s.elastic.co/node-master", "elasticsearch.k8s.elastic.co/node-data",
+			"elasticsearch.k8s.elastic.co/node-ingest", "elasticsearch.k8s.elastic.co/node-ml",
+			"elasticsearch.k8s.elastic.co/http-scheme",
+		],
+		"services": ["{name}-es-http", "{name}-es-internal-http", "{name}-es-transport"],
 	},
 	"mongodbcommunity.mongodb.com/MongoDBCommunity": {
 		"labels": {"app": "{name}-svc"},

@@ -241,7 +241,8 @@ host_exposure(w) := array.concat(
 )
 
 # What in a store operator's resource makes the operator expose the store outside the cluster: a Service type or
-# template of type LoadBalancer/NodePort (CloudNativePG serviceTemplate, Crunchy service), externalIPs, a Strimzi
+# template of type LoadBalancer/NodePort (CloudNativePG serviceTemplate, Crunchy service, an ECK http.service, a
+# `serviceType`), externalIPs, a Strimzi
 # listener of type loadbalancer/nodeport/route/ingress, a Zalando enable*LoadBalancer switch, a MinIO Tenant's
 # exposeServices. The spec is walked: these CRDs nest their Service settings at many places.
 operator_exposure(r) := {x |
@@ -254,8 +255,9 @@ operator_exposure(r) := {x |
 
 exposing_types := {"LoadBalancer", "NodePort", "loadbalancer", "nodeport", "route", "ingress"}
 
-node_exposure(p, node) := (({{"path": array.concat(p, ["type"]), "what": concat("", ["type ", node.type])} |
-	exposing_types[node.type] == node.type
+node_exposure(p, node) := (({{"path": array.concat(p, [k]), "what": concat("", [k, " ", node[k]])} |
+	some k in ["type", "serviceType"]
+	exposing_types[node[k]] == node[k]
 } | {{"path": array.concat(p, ["externalIPs"]), "what": "externalIPs"} |
 	count(node.externalIPs) > 0
 }) | {{"path": array.concat(p, [k]), "what": concat("", [k, ": true"])} |

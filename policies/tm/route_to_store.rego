@@ -20,10 +20,10 @@
 #   registry.redhat.io/rhel9/postgresql-15 or bitnami/mongodb; storeSelectors.families replaces the list), an image
 #   named after its role (*-db, *-database, e.g. sock-shop's catalogue-db), or one matching storeSelectors.images;
 #   and the custom resource of a store operator (CloudNativePG Cluster and Pooler, Zalando postgresql, Crunchy
-#   PostgresCluster, MinIO Tenant, Strimzi Kafka, MongoDBCommunity), whose Services are the ones the operator
-#   creates (`<cluster>-rw`, `-ro`, `-r`, a MinIO `minio`...) and whose pods carry the labels it sets. A
-#   Service fronts a store when it is labelled so or its selector matches the store's pods, template labels plus the
-#   labels the controller adds (statefulset.kubernetes.io/pod-name, pod-template-hash...). A workload that mounts a
+#   PostgresCluster, MinIO Tenant, Strimzi Kafka, ECK Elasticsearch, MongoDBCommunity), whose Services are the
+#   ones the operator creates (`<cluster>-rw`, `-ro`, `-r`, a MinIO `minio`...) and whose pods carry the labels it
+#   sets. A Service fronts a store when it is labelled so or its selector matches the store's pods, template labels
+#   plus the labels the controller adds (statefulset.kubernetes.io/pod-name, pod-template-hash...). A workload that mounts a
 #   store's credentials is a client of the store, judged by KFM-TM-005, not a store.
 # custom:
 #   id: KFM-TM-001

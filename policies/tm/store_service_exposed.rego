@@ -4,9 +4,10 @@
 #   A Service of type LoadBalancer or NodePort, or one with externalIPs, is reachable from outside the cluster
 #   without any route. When it fronts a store (labelled as a store or selecting a store's pods) it opens a path
 #   around the governed API, breaking the trust membrane. A store operator's resource (a CloudNativePG Cluster or
-#   Pooler, a Zalando postgresql, a Crunchy PostgresCluster, a MinIO Tenant, a Strimzi Kafka) is judged by the
-#   Services it makes the operator create: a LoadBalancer/NodePort service type or template, externalIPs, a
-#   loadbalancer/nodeport/route/ingress listener, an enable*LoadBalancer switch or exposeServices.
+#   Pooler, a Zalando postgresql, a Crunchy PostgresCluster, a MinIO Tenant, a Strimzi Kafka, an ECK Elasticsearch)
+#   is judged by the Services it makes the operator create: a LoadBalancer/NodePort service type or template (or
+#   serviceType), externalIPs, a loadbalancer/nodeport/route/ingress listener, an enable*LoadBalancer switch or
+#   exposeServices.
 # custom:
 #   id: KFM-TM-002
 #   severity: error

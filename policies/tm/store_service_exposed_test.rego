@@ -108,3 +108,18 @@ test_service_selecting_operator_pods_is_a_store_service if {
 	vs := store_service_exposed.violations with input as {"resources": [c, s, other]}
 	{[v.resource, v.path] | some v in vs} == {[1, ["spec", "type"]]}
 }
+
+test_eck_http_service_load_balancer if {
+	es := {
+		"apiVersion": "elasticsearch.k8s.elastic.co/v1", "kind": "Elasticsearch",
+		"metadata": {"name": "search", "namespace": "kfm-prod"},
+		"spec": {"version": "8.15.0", "http": {"service": {"spec": {"type": "LoadBalancer"}}}, "nodeSets": [{"name": "default", "count": 3}]},
+	}
+	not_eck := {
+		"apiVersion": "example.com/v1", "kind": "Elasticsearch",
+		"metadata": {"name": "other", "namespace": "kfm-prod"},
+		"spec": {"serviceType": "LoadBalancer"},
+	}
+	vs := store_service_exposed.violations with input as {"resources": [es, not_eck]}
+	{[v.resource, v.path] | some v in vs} == {[0, ["spec", "http", "service", "spec", "type"]]}
+}
