@@ -8,14 +8,14 @@
 #   what passed validation in the environment before. An OpenShift image trigger that follows an ImageStreamTag (a
 #   DeploymentConfig `ImageChange` trigger with `automatic: true`, or the `image.openshift.io/triggers` annotation
 #   of a Deployment, StatefulSet, DaemonSet, Job or CronJob, not paused) replaces the pinned image with whatever the
-#   tag points to, at any time and outside Git: it is reported too.
+#   tag points to, at any time and outside Git: it is reported too (remove it, or set `automatic: false` or
+#   `"paused": true`).
 # custom:
 #   id: KFM-DP-001
 #   severity: error
 #   remediation: >-
 #     Set the image digest in the overlay's kustomization (`images: [{name: ..., digest: sha256:...}]`), normally by
-#     running `kfm-gitops promote`, which copies the digest from the previous environment. Remove image triggers that
-#     follow a tag (or set `automatic: false` or `"paused": true`) in promoted environments.
+#     running `kfm-gitops promote`, which copies the digest from the previous environment.
 package kfm.dp.image_digest
 
 import data.kfm_lib.k8s

@@ -171,3 +171,8 @@ test_pod_writes_outside_a_store_namespace_pass if {
 test_governed_api_may_create_pods if {
 	count(msgs([postgis, api, role([{"apiGroups": [""], "resources": ["pods"], "verbs": ["create"]}]), binding("kfm-api")])) == 0
 }
+
+test_cluster_admin_role_binding_is_rbac_001s if {
+	god := [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]
+	count(msgs([postgis, ui, role(god), binding("kfm-ui")])) == 0
+}
