@@ -7,6 +7,9 @@ package kfm_data.rbac
 
 rbac_defaults := {"kubernetes.io/bootstrapping": "rbac-defaults"}
 
+# Pods and the workloads that run them (edit and admin write them: KFM-RBAC-006 in a store's namespace).
+workload_rw := {"apiGroups": ["", "apps", "batch"], "resources": ["pods", "replicationcontrollers", "deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs"], "verbs": ["create", "delete", "deletecollection", "patch", "update"]}
+
 secret_rw := {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]}
 
 builtin_cluster_roles := {
@@ -21,6 +24,7 @@ builtin_cluster_roles := {
 		"labels": rbac_defaults,
 		"rules": [
 			secret_rw,
+			workload_rw,
 			{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"], "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]},
 			{"apiGroups": [""], "resources": ["pods/exec", "pods/attach", "pods/portforward", "pods/proxy", "services/proxy"], "verbs": ["create", "get"]},
 		],
@@ -29,6 +33,7 @@ builtin_cluster_roles := {
 		"labels": object.union(rbac_defaults, {"rbac.authorization.k8s.io/aggregate-to-admin": "true"}),
 		"rules": [
 			secret_rw,
+			workload_rw,
 			{"apiGroups": [""], "resources": ["pods/exec", "pods/attach", "pods/portforward", "pods/proxy", "services/proxy"], "verbs": ["create", "get"]},
 			{"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]},
 		],

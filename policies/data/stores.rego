@@ -42,3 +42,73 @@ role_suffixes := {"db", "database"}
 store_keys := ["kfm.dev/store"]
 
 credential_keys := ["kfm.dev/store-credentials", "kfm.dev/store"]
+
+# Store operators: a custom resource of one of these group/kinds is a store (the operator runs its database pods and
+# creates its Services from it), so the KFM-TM rules judge it as they judge a store workload. A CloudNativePG
+# Cluster with a LoadBalancer service template, or a Route to its `<name>-rw` Service, passed as nothing at all.
+# For each: `labels`, the labels the operator puts on the pods, valued from the resource's name (`{name}`);
+# fixed values too; `any_labels`, operator label keys whose value the desired state cannot tell (role, instance, pool); `services`,
+# the Services the operator creates (`{name}` the resource's name). What the operators document: CloudNativePG
+# (cnpg.io/cluster, <name>-rw/-ro/-r; a Pooler's Service is its name), Zalando postgres-operator (cluster-name,
+# application=spilo, <name> and <name>-repl), Crunchy PGO v5 (postgres-operator.crunchydata.com/cluster,
+# <name>-primary/-replicas/-ha/-pods/-pgbouncer), MinIO operator (v1.min.io/tenant, minio, <name>-hl, <name>-console),
+# Strimzi (strimzi.io/cluster, <name>-kafka-bootstrap/-brokers), Elastic ECK (elasticsearch.k8s.elastic.co/cluster-name,
+# <name>-es-http/-es-internal-http/-es-transport), MongoDB Community operator (app=<name>-svc).
+operator_stores := {
+	"postgresql.cnpg.io/Cluster": {
+		"labels": {"cnpg.io/cluster": "{name}", "postgresql": "{name}"},
+		"any_labels": ["role", "cnpg.io/instanceRole", "cnpg.io/instanceName", "cnpg.io/podRole", "cnpg.io/jobRole"],
+		"services": ["{name}-rw", "{name}-ro", "{name}-r"],
+	},
+	"postgresql.cnpg.io/Pooler": {
+		"labels": {"cnpg.io/poolerName": "{name}"},
+		"any_labels": ["cnpg.io/podRole"],
+		"services": ["{name}"],
+	},
+	"acid.zalan.do/postgresql": {
+		"labels": {"cluster-name": "{name}"},
+		"any_labels": ["application", "spilo-role", "team", "connection-pooler"],
+		"services": ["{name}", "{name}-repl", "{name}-pooler", "{name}-pooler-repl"],
+	},
+	"postgres-operator.crunchydata.com/PostgresCluster": {
+		"labels": {"postgres-operator.crunchydata.com/cluster": "{name}"},
+		"any_labels": [
+			"postgres-operator.crunchydata.com/role", "postgres-operator.crunchydata.com/instance-set",
+			"postgres-operator.crunchydata.com/instance", "postgres-operator.crunchydata.com/data",
+			"postgres-operator.crunchydata.com/patroni",
+		],
+		"services": ["{name}-primary", "{name}-replicas", "{name}-ha", "{name}-pods", "{name}-pgbouncer"],
+	},
+	"minio.min.io/Tenant": {
+		"labels": {"v1.min.io/tenant": "{name}"},
+		"any_labels": ["v1.min.io/pool", "v1.min.io/console"],
+		"services": ["minio", "{name}-hl", "{name}-console"],
+	},
+	"kafka.strimzi.io/Kafka": {
+		"labels": {
+			"strimzi.io/cluster": "{name}", "app.kubernetes.io/instance": "{name}", "app.kubernetes.io/name": "kafka",
+			"app.kubernetes.io/part-of": "strimzi-{name}", "app.kubernetes.io/managed-by": "strimzi-cluster-operator",
+		},
+		"any_labels": [
+			"strimzi.io/kind", "strimzi.io/name", "strimzi.io/pool-name", "strimzi.io/broker-role",
+			"strimzi.io/controller-role", "strimzi.io/component-type", "strimzi.io/controller",
+			"strimzi.io/controller-name",
+		],
+		"services": ["{name}-kafka-bootstrap", "{name}-kafka-brokers"],
+	},
+	"elasticsearch.k8s.elastic.co/Elasticsearch": {
+		"labels": {"elasticsearch.k8s.elastic.co/cluster-name": "{name}", "common.k8s.elastic.co/type": "elasticsearch"},
+		"any_labels": [
+			"elasticsearch.k8s.elastic.co/statefulset-name", "elasticsearch.k8s.elastic.co/version",
+			"elasticsearch.k8s.elastic.co/node-master", "elasticsearch.k8s.elastic.co/node-data",
+			"elasticsearch.k8s.elastic.co/node-ingest", "elasticsearch.k8s.elastic.co/node-ml",
+			"elasticsearch.k8s.elastic.co/http-scheme",
+		],
+		"services": ["{name}-es-http", "{name}-es-internal-http", "{name}-es-transport"],
+	},
+	"mongodbcommunity.mongodb.com/MongoDBCommunity": {
+		"labels": {"app": "{name}-svc"},
+		"any_labels": [],
+		"services": ["{name}-svc"],
+	},
+}

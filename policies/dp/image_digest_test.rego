@@ -116,3 +116,52 @@ test_crd_images_outside_container_lists_are_read if {
 		["spec", "template", "spec", "volumes", 0, "containerDisk", "image"],
 	}
 }
+
+dc(triggers) := {
+	"apiVersion": "apps.openshift.io/v1", "kind": "DeploymentConfig",
+	"metadata": {"name": "worker", "namespace": "kfm-prod"},
+	"spec": {
+		"template": {"spec": {"containers": [{"name": "worker", "image": concat("@", ["quay.io/kfm/worker", digest])}]}},
+		"triggers": triggers,
+	},
+}
+
+test_deploymentconfig_automatic_image_change_trigger if {
+	t := {"type": "ImageChange", "imageChangeParams": {"automatic": true, "containerNames": ["worker"], "from": {"kind": "ImageStreamTag", "name": "worker:latest"}}}
+	paths("prod", [dc([{"type": "ConfigChange"}, t])]) == {["spec", "triggers", 1, "imageChangeParams", "from"]}
+}
+
+test_deploymentconfig_manual_image_change_trigger_passes if {
+	t := {"type": "ImageChange", "imageChangeParams": {"automatic": false, "from": {"kind": "ImageStreamTag", "name": "worker:1.2"}}}
+	paths("prod", [dc([t])]) == set()
+}
+
+annotated(triggers) := object.union(deploy([concat("@", ["a", digest]), concat("@", ["b", digest])]), {"metadata": {"annotations": {"image.openshift.io/triggers": triggers}}})
+
+test_image_trigger_annotation if {
+	paths("stage", [annotated(`[{"from":{"kind":"ImageStreamTag","name":"api:latest"},"fieldPath":"spec.template.spec.containers[?(@.name==\"api\")].image"}]`)]) == {["metadata", "annotations", "image.openshift.io/triggers"]}
+}
+
+test_paused_image_trigger_annotation_passes if {
+	paths("prod", [annotated(`[{"from":{"kind":"ImageStreamTag","name":"api:latest"},"fieldPath":"spec.template.spec.containers[0].image","paused":"true"}]`)]) == set()
+}
+
+test_image_trigger_in_dev_passes if {
+	paths("dev", [annotated(`[{"from":{"kind":"ImageStreamTag","name":"api:latest"},"fieldPath":"spec.template.spec.containers[0].image"}]`)]) == set()
+}
+
+# Store operators name their image under other keys: CloudNativePG `imageName`, Zalando `dockerImage`.
+test_operator_image_keys_in_prod if {
+	cluster := {
+		"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": {"name": "records"},
+		"spec": {"instances": 3, "imageName": "ghcr.io/cloudnative-pg/postgresql:16.4"},
+	}
+	pg := {
+		"apiVersion": "acid.zalan.do/v1", "kind": "postgresql", "metadata": {"name": "acid"},
+		"spec": {"teamId": "acid", "dockerImage": "ghcr.io/zalando/spilo-16:3.2-p2"},
+	}
+	pinned := object.union(cluster, {"spec": {"imageName": concat("@", ["ghcr.io/cloudnative-pg/postgresql", digest])}})
+	bare := object.union(cluster, {"spec": {"imageName": "records"}})
+	vs := rule.violations with input as {"overlay": {"env": "prod"}, "resources": [cluster, pg, pinned, bare]}
+	{[v.resource, v.path] | some v in vs} == {[0, ["spec", "imageName"]], [1, ["spec", "dockerImage"]]}
+}

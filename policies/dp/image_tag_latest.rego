@@ -16,7 +16,8 @@ import data.kfm_lib.k8s
 violations contains v if {
 	some i, r in input.resources
 	some c in k8s.image_containers(r)
-	img := object.get(c.container, "image", "")
+	key := object.get(c, "key", "image")
+	img := object.get(c.container, key, "")
 	is_string(img)
 	not k8s.image_has_digest(img)
 	some why in floating(img)
@@ -24,7 +25,7 @@ violations contains v if {
 		"id": "KFM-DP-002",
 		"msg": concat("", ["image \"", img, "\" of container ", object.get(c.container, "name", "?"), " in ", r.kind, " ", k8s.display_name(r), " ", why]),
 		"resource": i,
-		"path": array.concat(c.path, ["image"]),
+		"path": array.concat(c.path, [key]),
 	}
 }
 

@@ -2,6 +2,8 @@
 # label-selector semantics and image-reference parsing. No rule lives here; rules live in data.kfm.<family>.<rule>.
 package kfm_lib.k8s
 
+import data.kfm_data.stores as store_data
+
 # What the evaluation sees. The tool evaluates everything one env deploys at once (input.overlays, input.owners
 # per resource); platform overlays of other envs come as read-only context in input.shared. Rules report only on
 # input.resources (own(i)); lookups (stores, Services, NetworkPolicies, roles) use all, whose first
@@ -90,7 +92,21 @@ template_labels(r) := {} if {
 	not workload_ref_target(r)
 }
 
+template_labels(r) := operator_labels(r) if operator_kind(r)
+
 pod_labels(r) := template_labels(r)
+
+# A store operator's custom resource (data.kfm_data.stores.operator_stores): the operator runs its pods, with the
+# labels it documents; `{name}` is the resource's name.
+operator_kind(r) := store_data.operator_stores[group_kind(r)]
+
+# "group/Kind" of an object of a named API group (core objects, `apiVersion: v1`, have none).
+group_kind(r) := concat("/", [split(r.apiVersion, "/")[0], r.kind]) if {
+	is_string(r.apiVersion)
+	contains(r.apiVersion, "/")
+}
+
+operator_labels(r) := {k: replace(v, "{name}", name(r)) | some k, v in operator_kind(r).labels}
 
 # Labels a controller adds to the pods it creates, beyond the template's. Values that are hashes or uids cannot
 # be known from the desired state: a selector naming such a key with any value is taken to match (fail closed).
@@ -111,6 +127,12 @@ pod_may_have(r, k, v) if template_labels(r)[k] == v
 pod_may_have(r, k, v) if {
 	k in hashed_pod_labels[r.kind]
 	not has_key(template_labels(r), k)
+	is_string(v)
+}
+
+# Operator labels whose value the desired state cannot tell (role, instance, pool): any value may match.
+pod_may_have(r, k, v) if {
+	k in operator_kind(r).any_labels
 	is_string(v)
 }
 
@@ -150,6 +172,8 @@ statefulset_ordinal(r, s) if {
 pod_may_have_key(r, k) if has_key(template_labels(r), k)
 
 pod_may_have_key(r, k) if k in hashed_pod_labels[r.kind]
+
+pod_may_have_key(r, k) if k in operator_kind(r).any_labels
 
 pod_may_have_key(r, k) if {
 	r.kind == "StatefulSet"
@@ -244,21 +268,42 @@ containers(r) := [{"path": array.concat(pod_spec_path(r), [f, i]), "container": 
 # The containers the image rules (KFM-DP-001/002) read: a workload's, and for any other kind with a spec every
 # object anywhere in its spec that names an image: a Knative Service's or a KServe InferenceService's containers, a
 # Tekton Task's `steps`/`sidecars`/`stepTemplate`, an Argo Workflows template's `container`/`script`, a KubeVirt
-# `containerDisk` — any CRD that runs pods. An unpinned image in such a CRD passed digest pinning in prod (first for
+# `containerDisk`, a CloudNativePG Cluster's `imageName` — any CRD that runs pods (`key`: the field naming the image). An unpinned image in such a CRD passed digest pinning in prod (first for
 # Knative; a Tekton step or an Argo Workflows container still passed when only lists named like a pod's containers
 # were read). The other rules keep `containers`: they join a workload's pods by its template labels, which only
 # known workloads have.
 image_containers(r) := containers(r) if is_workload(r)
 
-image_containers(r) := [{"path": array.concat(["spec"], p), "container": c} |
+image_containers(r) := [{"path": array.concat(["spec"], p), "container": c, "key": key} |
 	is_object(r.spec)
 	r.kind != "CustomResourceDefinition" # runs no pods; a context CRD's schemas are not given (policy/input.ts)
-	spec_has_key(r.spec, "image")
+	spec_names_image(r.spec)
 	walk(r.spec, [p, c])
 	is_object(c)
-	plain_image_reference(object.get(c, "image", ""))
+	some key in image_keys
+	image_field(key, object.get(c, key, ""))
 ] if {
 	not is_workload(r)
+}
+
+# Keys a custom resource names the image it runs under: `image`, and the store operators' `imageName` (CloudNativePG
+# Cluster, the image of every PostgreSQL instance) and `dockerImage` (Zalando postgresql, the Spilo image). A
+# Cluster with `imageName: ghcr.io/cloudnative-pg/postgresql:16.4` passed digest pinning in prod.
+image_keys := ["image", "imageName", "dockerImage"]
+
+spec_names_image(spec) if spec_has_key(spec, "image")
+
+spec_names_image(spec) if spec_has_key(spec, "imageName")
+
+spec_names_image(spec) if spec_has_key(spec, "dockerImage")
+
+image_field("image", img) if plain_image_reference(img)
+
+# Under the other names only a reference with a repository path, tag or digest (some kinds use them for a bare name).
+image_field(key, img) if {
+	key != "image"
+	plain_image_reference(img)
+	regex.match(`[/:@]`, img)
 }
 
 # Whether an object anywhere in `spec` has the key `key`: json.marshal writes every key as `"key":` and escapes every

@@ -64,6 +64,65 @@ admin_equivalent(rules) if {
 	"*" in object.get(rule, "verbs", [])
 }
 
+# Cluster-wide grants that make their holder cluster-admin in one step (Kubernetes RBAC good practices: the
+# impersonate, escalate and bind verbs), as reasons: impersonating any user or group (`--as-group system:masters`)
+# or any ServiceAccount (kube-system's controllers included); `escalate` on ClusterRoles with a verb that writes them
+# (write `*` into a role); `bind` of any ClusterRole, or of cluster-admin, with a verb that writes
+# ClusterRoleBindings. Only a ClusterRoleBinding grants them cluster-wide (a RoleBinding stays in its namespace).
+cluster_escalations(rules) := ({concat("", ["impersonate any of ", res]) |
+	some rule in rules
+	rbac_rule_on(rule, {"", "*"}, "impersonate")
+	some res in object.get(rule, "resources", [])
+	res in {"users", "groups", "serviceaccounts", "*"}
+	impersonates_anyone(rule, res)
+} | {"escalate on ClusterRoles with a verb that writes them" |
+	some rule in rules
+	rbac_rule_on(rule, {"rbac.authorization.k8s.io", "*"}, "escalate")
+	resource_in(rule, {"clusterroles", "*"})
+	unnamed(rule)
+	some w in rules
+	some verb in {"create", "update", "patch"}
+	rbac_rule_on(w, {"rbac.authorization.k8s.io", "*"}, verb)
+	resource_in(w, {"clusterroles", "*"})
+}) | {"bind of any ClusterRole with a verb that writes ClusterRoleBindings" |
+	some rule in rules
+	rbac_rule_on(rule, {"rbac.authorization.k8s.io", "*"}, "bind")
+	resource_in(rule, {"clusterroles", "*"})
+	binds_admin(rule)
+	some w in rules
+	some verb in {"create", "update", "patch"}
+	rbac_rule_on(w, {"rbac.authorization.k8s.io", "*"}, verb)
+	resource_in(w, {"clusterrolebindings", "*"})
+}
+
+# A rule of one of `groups` granting `verb` (or `*`).
+rbac_rule_on(rule, groups, verb) if {
+	some g in object.get(rule, "apiGroups", [])
+	groups[g]
+	some v in object.get(rule, "verbs", [])
+	v in {verb, "*"}
+}
+
+resource_in(rule, resources) if {
+	some res in object.get(rule, "resources", [])
+	resources[res]
+}
+
+named(rule) := [n | some n in object.get(rule, "resourceNames", []); n != ""]
+
+unnamed(rule) if count(named(rule)) == 0
+
+impersonates_anyone(rule, _) if unnamed(rule)
+
+impersonates_anyone(rule, res) if {
+	res in {"groups", "*"}
+	"system:masters" in named(rule)
+}
+
+binds_admin(rule) if unnamed(rule)
+
+binds_admin(rule) if "cluster-admin" in named(rule)
+
 read_verbs := {"get", "list", "watch", "*"}
 
 # get/list/watch on Secrets (core group) with no resourceNames. `resourceNames: [""]` names nothing: list and

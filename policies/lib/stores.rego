@@ -5,7 +5,9 @@
 # A workload is a store by evidence, any of:
 #   1. it declares it: label or annotation kfm.dev/store (value not "false") on the workload or its pod template,
 #      or a label set of the policy parameter storeSelectors.labels (default kfm.dev/tier=store);
-#   2. one of its containers (init and ephemeral included) runs an image of a store family (data document
+#   2. it is the custom resource of a store operator (a CloudNativePG Cluster, a MinIO Tenant...: data document
+#      operator_stores), whose pods and Services the operator makes;
+#   3. one of its containers (init and ephemeral included) runs an image of a store family (data document
 #      policies/data/stores.rego: names plus version/distribution suffixes, replaced by storeSelectors.families),
 #      an image named after its role (*-db, *-database) or one matching a glob of storeSelectors.images;
 # A workload that mounts a store's credentials is a client of the store, not a store: KFM-TM-005 judges it.
@@ -19,6 +21,11 @@ store_workloads contains i if {
 	some i, r in k8s.all
 	k8s.is_workload(r)
 	store_workload(r)
+}
+
+store_workloads contains i if {
+	some i, r in k8s.all
+	k8s.operator_kind(r)
 }
 
 # Namespace -> indexes of its store workloads: Services and policies look only at their own namespace (an env
@@ -124,6 +131,21 @@ direct_store_service_keys contains key if {
 	key := service_key(s)
 }
 
+# The Services a store operator creates for its resource (no object of the desired state: a Route names them).
+direct_store_service_keys contains concat("/", [k8s.namespace(r), replace(t, "{name}", k8s.name(r))]) if {
+	some r in k8s.all
+	some t in k8s.operator_kind(r).services
+}
+
+# CloudNativePG's extra Services, named by their template (spec.managed.services.additional).
+direct_store_service_keys contains concat("/", [k8s.namespace(r), n]) if {
+	some r in k8s.all
+	k8s.operator_kind(r)
+	some a in object.get(r, ["spec", "managed", "services", "additional"], [])
+	n := a.serviceTemplate.metadata.name
+	is_string(n)
+}
+
 store_service_keys := direct_store_service_keys | {k |
 	some k, _ in external_name_graph
 	some r in graph.reachable(external_name_nodes, {k})
@@ -217,6 +239,35 @@ host_exposure(w) := array.concat(
 		p.hostPort > 0
 	],
 )
+
+# What in a store operator's resource makes the operator expose the store outside the cluster: a Service type or
+# template of type LoadBalancer/NodePort (CloudNativePG serviceTemplate, Crunchy service, an ECK http.service, a
+# `serviceType`), externalIPs, a Strimzi
+# listener of type loadbalancer/nodeport/route/ingress, a Zalando enable*LoadBalancer switch, a MinIO Tenant's
+# exposeServices. The spec is walked: these CRDs nest their Service settings at many places.
+operator_exposure(r) := {x |
+	k8s.operator_kind(r)
+	r.kind != "CustomResourceDefinition" # never an operator kind; a context CRD's schemas are not given (policy/input.ts)
+	walk(r.spec, [p, node])
+	is_object(node)
+	some x in node_exposure(array.concat(["spec"], p), node)
+}
+
+exposing_types := {"LoadBalancer", "NodePort", "loadbalancer", "nodeport", "route", "ingress"}
+
+node_exposure(p, node) := (({{"path": array.concat(p, [k]), "what": concat("", [k, " ", node[k]])} |
+	some k in ["type", "serviceType"]
+	exposing_types[node[k]] == node[k]
+} | {{"path": array.concat(p, ["externalIPs"]), "what": "externalIPs"} |
+	count(node.externalIPs) > 0
+}) | {{"path": array.concat(p, [k]), "what": concat("", [k, ": true"])} |
+	some k, val in node
+	val == true
+	regex.match(`^enable[A-Za-z]*LoadBalancer$`, k)
+}) | {{"path": array.concat(p, ["exposeServices", k]), "what": concat("", ["exposeServices.", k, ": true"])} |
+	some k, val in node.exposeServices
+	val == true
+}
 
 # Store PersistentVolumeClaims: "namespace/claim" of every claim a store mounts, and of the claims its
 # volumeClaimTemplates create (<template>-<statefulset>-<ordinal>).

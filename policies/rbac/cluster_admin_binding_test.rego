@@ -39,3 +39,42 @@ test_binding_to_a_narrow_role_passes if {
 	reader := {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "reader"}, "rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}]}
 	count(rule.violations) == 0 with input as {"resources": [reader, crb("reader"), crb("view")]}
 }
+
+role(name, rules) := {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": name}, "rules": rules}
+
+test_impersonating_groups_is_cluster_admin if {
+	imp := role("support", [{"apiGroups": [""], "resources": ["groups"], "verbs": ["impersonate"]}])
+	vs := rule.violations with input as {"resources": [imp, crb("support")]}
+	{[v.resource, v.path] | some v in vs} == {[1, ["roleRef", "name"]]}
+	some v in vs
+	contains(v.msg, "impersonate any of groups")
+}
+
+test_impersonating_named_users_passes_and_system_masters_does_not if {
+	users := role("support", [{"apiGroups": [""], "resources": ["users"], "resourceNames": ["alice"], "verbs": ["impersonate"]}])
+	count(rule.violations) == 0 with input as {"resources": [users, crb("support")]}
+	masters := role("support", [{"apiGroups": [""], "resources": ["groups"], "resourceNames": ["system:masters"], "verbs": ["impersonate"]}])
+	count(rule.violations) == 1 with input as {"resources": [masters, crb("support")]}
+}
+
+test_escalate_and_bind_with_their_write_verb_are_cluster_admin if {
+	escalate := role("x", [{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": ["escalate", "update"]}])
+	count(rule.violations) == 1 with input as {"resources": [escalate, crb("x")]}
+	escalate_only := role("x", [{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": ["escalate", "get"]}])
+	count(rule.violations) == 0 with input as {"resources": [escalate_only, crb("x")]}
+	bind := role("x", [
+		{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": ["bind"]},
+		{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterrolebindings"], "verbs": ["create"]},
+	])
+	count(rule.violations) == 1 with input as {"resources": [bind, crb("x")]}
+	bind_view := role("x", [
+		{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "resourceNames": ["view"], "verbs": ["bind"]},
+		{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterrolebindings"], "verbs": ["create"]},
+	])
+	count(rule.violations) == 0 with input as {"resources": [bind_view, crb("x")]}
+}
+
+test_impersonation_in_a_role_binding_stays_in_its_namespace if {
+	imp := role("support", [{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}])
+	count(rule.violations) == 0 with input as {"resources": [imp, binding("RoleBinding", "support")]}
+}

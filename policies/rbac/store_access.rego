@@ -10,13 +10,18 @@
 #   break the trust membrane: another app's ServiceAccount, a user or a group. A ClusterRoleBinding grants the same
 #   in every namespace, which is worse: it is reported on each store workload whose credential (a Secret the store
 #   references, by name) or pods it opens, and only the ServiceAccount of a store or governed-API workload of that
-#   store's own namespace is trusted. Reading every Secret (no resourceNames) is KFM-RBAC-004/005's.
+#   store's own namespace is trusted. A RoleBinding in a namespace holding a store is also judged by the grants that
+#   lead there: create/update/patch of pods or of the workloads that run them (a pod mounts any Secret of its
+#   namespace and can carry the governed-API labels), `escalate` on roles with a verb that writes them, `bind` of any
+#   role with one that writes role bindings. (Not a ClusterRoleBinding: the GitOps controller and platform operators
+#   write workloads in every namespace by design.) Reading every Secret (no resourceNames) is KFM-RBAC-004/005's.
 # custom:
 #   id: KFM-RBAC-006
 #   severity: error
 #   remediation: >-
 #     Remove the store credential from the rule's resourceNames and the pods/exec, pods/attach and pods/portforward
-#     grants; let the workload reach the data through the governed API.
+#     grants (and pod or workload writes, escalate and bind in the store's namespace: deploy through GitOps); let the
+#     workload reach the data through the governed API.
 package kfm.rbac.store_access
 
 import data.kfm_lib.k8s
@@ -93,14 +98,77 @@ pod_access(rules) := {res |
 	verb in {"create", "get", "*"}
 }
 
-grants(rules, ns) := {concat("", ["read of store credential Secret ", key]) |
+grants(rules, ns) := ({concat("", ["read of store credential Secret ", key]) |
 	some n in named_secret_reads(rules)
 	key := concat("/", [ns, n])
 	stores.store_secret_keys[key]
 } | {concat("", [res, " on the pods of ", ns, ", which holds a store"]) |
 	stores.store_namespaces[ns]
 	some res in pod_access(rules)
+}) | {concat("", [what, " in ", ns, ", which holds a store"]) |
+	stores.store_namespaces[ns]
+	not rbac.admin_equivalent(rules) # every verb on everything: KFM-RBAC-001's
+	some what in indirect_access(rules)
 }
+
+# Grants that give the rest indirectly (Kubernetes RBAC good practices): creating or changing pods or the workloads
+# that run them (a pod can mount any Secret of its namespace, the store's credentials included, and carry the
+# governed-API labels the store's NetworkPolicy admits), and granting oneself any permission: `escalate` on roles
+# with a verb that writes them, `bind` on roles with one that writes role bindings (without resourceNames: any role).
+indirect_access(rules) := ({concat("", ["writes of pods or of workloads that run them (", concat(", ", sort(writes)), ")"]) |
+	writes := workload_writes(rules)
+	count(writes) > 0
+} | {"escalate on roles (write any permission into a role)" |
+	verb_on(rules, "escalate", role_resources, false)
+	some w in {"create", "update", "patch", "*"}
+	verb_on(rules, w, role_resources, false)
+}) | {"bind of any role (bind any permission to anyone)" |
+	verb_on(rules, "bind", role_resources, true)
+	some w in {"create", "update", "patch", "*"}
+	verb_on(rules, w, {"rolebindings", "clusterrolebindings", "*"}, false)
+}
+
+workload_write_verbs := {"create", "update", "patch", "*"}
+
+workload_writes(rules) := {concat("", [verb, " ", res]) |
+	some rule in rules
+	some res in object.get(rule, "resources", [])
+	groups := workload_groups[res]
+	some g in object.get(rule, "apiGroups", [])
+	groups[g]
+	some verb in object.get(rule, "verbs", [])
+	workload_write_verbs[verb]
+}
+
+# Resource -> the API groups serving it: pods and the controllers that create pods from a template.
+workload_groups := {
+	"pods": {"", "*"},
+	"replicationcontrollers": {"", "*"},
+	"deployments": {"apps", "extensions", "*"},
+	"statefulsets": {"apps", "*"},
+	"daemonsets": {"apps", "extensions", "*"},
+	"replicasets": {"apps", "extensions", "*"},
+	"jobs": {"batch", "*"},
+	"cronjobs": {"batch", "*"},
+	"deploymentconfigs": {"apps.openshift.io", "*"},
+	"*": {"", "apps", "batch", "*"},
+}
+
+role_resources := {"roles", "clusterroles", "*"}
+
+# Whether some rule (RBAC group) grants `verb` on one of `resources`; `unnamed`: only a rule without resourceNames.
+verb_on(rules, verb, resources, unnamed) if {
+	some rule in rules
+	some g in object.get(rule, "apiGroups", [])
+	g in {"rbac.authorization.k8s.io", "*"}
+	some res in object.get(rule, "resources", [])
+	resources[res]
+	some v in object.get(rule, "verbs", [])
+	v in {verb, "*"}
+	not named_only(rule, unnamed)
+}
+
+named_only(rule, true) if count([n | some n in object.get(rule, "resourceNames", []); n != ""]) > 0
 
 # What a ClusterRoleBinding's rules give of store workload w: a credential it references, read by name in every
 # namespace, or its pods.

@@ -133,3 +133,46 @@ test_cluster_binding_to_a_group_with_exec_is_reported if {
 	fs := findings([postgis, cluster_role(exec), b], [])
 	count(fs) == 2
 }
+
+# Grants that lead to the store indirectly, in a namespace holding one.
+test_ui_may_create_pods_or_patch_deployments_in_the_store_namespace if {
+	ms := msgs([
+		postgis, api, ui, role([
+			{"apiGroups": [""], "resources": ["pods"], "verbs": ["create"]},
+			{"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "patch"]},
+		]),
+		binding("kfm-ui"),
+	])
+	ms == {"RoleBinding kfm-prod/helper grants ServiceAccount kfm-prod/kfm-ui writes of pods or of workloads that run them (create pods, patch deployments) in kfm-prod, which holds a store; only the store and the governed API may"}
+}
+
+test_escalate_and_bind_need_their_write_verb if {
+	escalate := [
+		{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"], "verbs": ["escalate"]},
+		{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"], "verbs": ["create"]},
+	]
+	count(msgs([postgis, ui, role(escalate), binding("kfm-ui")])) == 1
+	count(msgs([postgis, ui, role([escalate[0]]), binding("kfm-ui")])) == 0
+	bind := [
+		{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": ["bind"]},
+		{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"], "verbs": ["create"]},
+	]
+	count(msgs([postgis, ui, role(bind), binding("kfm-ui")])) == 1
+	named := [object.union(bind[0], {"resourceNames": ["view"]}), bind[1]]
+	count(msgs([postgis, ui, role(named), binding("kfm-ui")])) == 0
+}
+
+test_pod_writes_outside_a_store_namespace_pass if {
+	other := object.union(role([{"apiGroups": [""], "resources": ["pods"], "verbs": ["create"]}]), {"metadata": {"namespace": "kfm-ci"}})
+	b := object.union(binding("kfm-ui"), {"metadata": {"namespace": "kfm-ci"}})
+	count(msgs([postgis, ui, other, b])) == 0
+}
+
+test_governed_api_may_create_pods if {
+	count(msgs([postgis, api, role([{"apiGroups": [""], "resources": ["pods"], "verbs": ["create"]}]), binding("kfm-api")])) == 0
+}
+
+test_cluster_admin_role_binding_is_rbac_001s if {
+	god := [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]
+	count(msgs([postgis, ui, role(god), binding("kfm-ui")])) == 0
+}

@@ -4,7 +4,8 @@
 #   Stores (databases, object storage, search, graph) sit behind the trust membrane: every client goes through the
 #   governed API, which applies policy decisions, redaction and audit logging. An OpenShift Route, an Ingress or a
 #   Gateway-API HTTPRoute/TLSRoute/GRPCRoute/TCPRoute/UDPRoute, or an Istio VirtualService bound to a gateway, that
-#   sends traffic to a store would let external clients talk to it directly. Backends are resolved as the cluster
+#   sends traffic to a store would let external clients talk to it directly; so would an ingress controller's own
+#   route (a Contour HTTPProxy, a Traefik IngressRoute/IngressRouteTCP/IngressRouteUDP, by its `services`). Backends are resolved as the cluster
 #   would: rule backends, Route alternateBackends, Gateway-API filters that forward or mirror (RequestMirror),
 #   VirtualService http/tcp/tls route destinations and mirrors (host as cluster DNS: `svc`, `svc.ns`,
 #   `svc.ns.svc.cluster.local`) and ExternalName Services pointing, directly or through a chain, at a store Service
@@ -17,9 +18,12 @@
 #   mongo/mongodb, redis/valkey, minio, elasticsearch/opensearch, neo4j, cassandra, kafka... matched on the last path
 #   segment of the repository with any registry or namespace and a version/distribution suffix, e.g.
 #   registry.redhat.io/rhel9/postgresql-15 or bitnami/mongodb; storeSelectors.families replaces the list), an image
-#   named after its role (*-db, *-database, e.g. sock-shop's catalogue-db), or one matching storeSelectors.images. A
-#   Service fronts a store when it is labelled so or its selector matches the store's pods, template labels plus the
-#   labels the controller adds (statefulset.kubernetes.io/pod-name, pod-template-hash...). A workload that mounts a
+#   named after its role (*-db, *-database, e.g. sock-shop's catalogue-db), or one matching storeSelectors.images;
+#   and the custom resource of a store operator (CloudNativePG Cluster and Pooler, Zalando postgresql, Crunchy
+#   PostgresCluster, MinIO Tenant, Strimzi Kafka, ECK Elasticsearch, MongoDBCommunity), whose Services are the
+#   ones the operator creates (`<cluster>-rw`, `-ro`, `-r`, a MinIO `minio`...) and whose pods carry the labels it
+#   sets. A Service fronts a store when it is labelled so or its selector matches the store's pods, template labels
+#   plus the labels the controller adds (statefulset.kubernetes.io/pod-name, pod-template-hash...). A workload that mounts a
 #   store's credentials is a client of the store, judged by KFM-TM-005, not a store.
 # custom:
 #   id: KFM-TM-001
@@ -53,6 +57,8 @@ backends(r) := route_backends(r) if r.kind == "Route"
 backends(r) := ingress_backends(r) if r.kind == "Ingress"
 
 backends(r) := gateway_backends(r) if r.kind in gateway_route_kinds
+
+backends(r) := controller_route_backends(r) if controller_route_kinds[k8s.group_kind(r)]
 
 backends(r) := virtual_service_backends(r) if {
 	r.kind == "VirtualService"
@@ -134,6 +140,27 @@ service_ref(ref) if {
 }
 
 gateway_backend(r, ref, p) := {"namespace": object.get(ref, "namespace", k8s.namespace(r)), "name": ref.name, "path": array.concat(p, ["name"])}
+
+# Ingress controllers' own route kinds: a Contour HTTPProxy (routes and tcpproxy) and Traefik's IngressRoute,
+# IngressRouteTCP and IngressRouteUDP list the Services they send traffic to under `services` (Traefik with an
+# optional namespace; a TraefikService entry is no Service). A Traefik IngressRouteTCP to postgis passed.
+controller_route_kinds := {
+	"projectcontour.io/HTTPProxy", "traefik.io/IngressRoute", "traefik.io/IngressRouteTCP",
+	"traefik.io/IngressRouteUDP", "traefik.containo.us/IngressRoute", "traefik.containo.us/IngressRouteTCP",
+	"traefik.containo.us/IngressRouteUDP",
+}
+
+controller_route_backends(r) := {controller_backend(r, svc, ["spec", "routes", j, "services", k]) |
+	some j, route in object.get(r, ["spec", "routes"], [])
+	some k, svc in object.get(route, "services", [])
+	object.get(svc, "kind", "Service") == "Service"
+	is_string(svc.name)
+} | {controller_backend(r, svc, ["spec", "tcpproxy", "services", k]) |
+	some k, svc in object.get(r, ["spec", "tcpproxy", "services"], [])
+	is_string(svc.name)
+}
+
+controller_backend(r, svc, p) := {"namespace": object.get(svc, "namespace", k8s.namespace(r)), "name": svc.name, "path": array.concat(p, ["name"])}
 
 # Istio (OpenShift Service Mesh) VirtualService bound to a gateway (spec.gateways naming one other than `mesh`; absent
 # is `mesh`: sidecars only): the Services its http/tcp/tls routes, http mirrors and mirrors send traffic to, named

@@ -261,3 +261,48 @@ test_virtual_service_to_external_host_passes if {
 	vsvc := virtual_service("kfm-dev", ["gw"], {"http": [{"route": [{"destination": {"host": "db.example.org"}}]}]})
 	vs_paths([postgres, db_service, vsvc]) == set()
 }
+
+# A Route to a Service a store operator creates for its resource (CloudNativePG `<cluster>-rw`, MinIO `minio`).
+operator_route(name, to) := {
+	"apiVersion": "route.openshift.io/v1", "kind": "Route",
+	"metadata": {"name": name, "namespace": "kfm-prod"},
+	"spec": {"to": {"kind": "Service", "name": to}},
+}
+
+test_route_to_operator_store_service if {
+	cluster := {
+		"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
+		"metadata": {"name": "records", "namespace": "kfm-prod"},
+		"spec": {"instances": 1},
+	}
+	tenant := {"apiVersion": "minio.min.io/v2", "kind": "Tenant", "metadata": {"name": "objects", "namespace": "kfm-prod"}, "spec": {}}
+	routes := [operator_route("a", "records-rw"), operator_route("b", "minio"), operator_route("c", "records-api")]
+	vs := route_to_store.violations with input as {"resources": array.concat([cluster, tenant], routes)}
+	{v.resource | some v in vs} == {2, 3}
+}
+
+# Ingress controllers' own routes: Traefik IngressRouteTCP (across namespaces), Contour HTTPProxy tcpproxy.
+test_traefik_and_contour_routes_to_a_store if {
+	db := {
+		"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "postgis", "namespace": "kfm-prod"},
+		"spec": {"template": {"metadata": {"labels": {"app": "postgis"}}, "spec": {"containers": [{"name": "db", "image": "postgis/postgis:16"}]}}},
+	}
+	svc := {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "postgis", "namespace": "kfm-prod"}, "spec": {"selector": {"app": "postgis"}}}
+	tcp := {
+		"apiVersion": "traefik.io/v1alpha1", "kind": "IngressRouteTCP", "metadata": {"name": "db", "namespace": "edge"},
+		"spec": {"routes": [{"match": "HostSNI(`*`)", "services": [{"name": "postgis", "namespace": "kfm-prod", "port": 5432}]}]},
+	}
+	proxy := {
+		"apiVersion": "projectcontour.io/v1", "kind": "HTTPProxy", "metadata": {"name": "db", "namespace": "kfm-prod"},
+		"spec": {"virtualhost": {"fqdn": "db.example.com"}, "tcpproxy": {"services": [{"name": "postgis", "port": 5432}]}},
+	}
+	weighted := {
+		"apiVersion": "traefik.io/v1alpha1", "kind": "IngressRoute", "metadata": {"name": "w", "namespace": "kfm-prod"},
+		"spec": {"routes": [{"match": "Host(`x`)", "services": [{"name": "postgis", "kind": "TraefikService"}]}]},
+	}
+	vs := route_to_store.violations with input as {"resources": [db, svc, tcp, proxy, weighted]}
+	{[v.resource, v.path] | some v in vs} == {
+		[2, ["spec", "routes", 0, "services", 0, "name"]],
+		[3, ["spec", "tcpproxy", "services", 0, "name"]],
+	}
+}

@@ -46,7 +46,7 @@ violations contains v if {
 		"id": "KFM-TM-010",
 		"msg": concat("", [p.kind, " ", k8s.display_name(p), " ingress rule ", format_int(j, 10), " (", rule.action, ") admits ", concat(" and ", sort(whys)), " to store pods of ", w.kind, " ", k8s.namespace(w), "/", k8s.display_name(w), ", over every NetworkPolicy; only the governed API may reach a store"]),
 		"resource": i,
-		"path": array.concat(k8s.pod_meta_path(w), ["labels"]),
+		"path": labels_path(w),
 	}
 }
 
@@ -88,3 +88,8 @@ peer_problems(peer) := {concat("", ["a ", concat("/", sort(object.keys(peer))), 
 	not is_object(peer.namespaces)
 	not is_object(peer.pods)
 }
+
+# Where the store's pods get their labels: the pod template, or a store operator's resource itself (its name).
+labels_path(w) := array.concat(k8s.pod_meta_path(w), ["labels"]) if k8s.is_workload(w)
+
+labels_path(w) := ["metadata", "name"] if not k8s.is_workload(w)

@@ -3,12 +3,18 @@
 # description: >-
 #   A Service of type LoadBalancer or NodePort, or one with externalIPs, is reachable from outside the cluster
 #   without any route. When it fronts a store (labelled as a store or selecting a store's pods) it opens a path
-#   around the governed API, breaking the trust membrane.
+#   around the governed API, breaking the trust membrane. A store operator's resource (a CloudNativePG Cluster or
+#   Pooler, a Zalando postgresql, a Crunchy PostgresCluster, a MinIO Tenant, a Strimzi Kafka, an ECK Elasticsearch)
+#   is judged by the Services it makes the operator create: a LoadBalancer/NodePort service type or template (or
+#   serviceType), externalIPs, a loadbalancer/nodeport/route/ingress listener, an enable*LoadBalancer switch or
+#   exposeServices.
 # custom:
 #   id: KFM-TM-002
 #   severity: error
 #   remediation: >-
-#     Make the store's Service type ClusterIP (the default) without externalIPs, and expose only the governed API.
+#     Make the store's Service type ClusterIP (the default) without externalIPs (for an operator's resource: drop
+#     its LoadBalancer/NodePort service templates, external listeners and exposure switches), and expose only the
+#     governed API.
 package kfm.tm.store_service_exposed
 
 import data.kfm_lib.k8s
@@ -37,5 +43,18 @@ violations contains v if {
 		"msg": concat("", ["Service ", k8s.namespace(svc), "/", k8s.display_name(svc), " fronts a store and has externalIPs; stores are reachable only through the governed API"]),
 		"resource": i,
 		"path": ["spec", "externalIPs"],
+	}
+}
+
+violations contains v if {
+	some i in stores.store_workloads
+	k8s.own(i)
+	r := input.resources[i]
+	some x in stores.operator_exposure(r)
+	v := {
+		"id": "KFM-TM-002",
+		"msg": concat("", [r.kind, " ", k8s.namespace(r), "/", k8s.display_name(r), " is a store its operator runs, and its ", x.what, " makes the operator expose it outside the cluster; stores are reachable only through the governed API"]),
+		"resource": i,
+		"path": x.path,
 	}
 }

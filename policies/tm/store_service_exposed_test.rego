@@ -46,3 +46,80 @@ test_store_in_other_namespace_is_not_selected if {
 	other := object.union(redis, {"metadata": {"namespace": "kfm-dev"}})
 	count(store_service_exposed.violations) == 0 with input as {"resources": [other, svc("cache", {"app": "cache"}, "LoadBalancer")]}
 }
+
+# Store operators' resources: the operator creates the Services their spec describes.
+cnpg(managed) := {
+	"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
+	"metadata": {"name": "records", "namespace": "kfm-prod"},
+	"spec": object.union({"instances": 3, "storage": {"size": "10Gi"}}, managed),
+}
+
+test_cnpg_loadbalancer_service_template if {
+	c := cnpg({"managed": {"services": {"additional": [{"selectorType": "rw", "serviceTemplate": {"metadata": {"name": "records-lb"}, "spec": {"type": "LoadBalancer"}}}]}}})
+	vs := store_service_exposed.violations with input as {"resources": [c]}
+	{[v.id, v.resource, v.path] | some v in vs} == {["KFM-TM-002", 0, ["spec", "managed", "services", "additional", 0, "serviceTemplate", "spec", "type"]]}
+}
+
+test_cnpg_cluster_ip_passes if {
+	c := cnpg({"managed": {"services": {"additional": [{"selectorType": "rw", "serviceTemplate": {"metadata": {"name": "records-in"}, "spec": {"type": "ClusterIP"}}}]}}})
+	count(store_service_exposed.violations) == 0 with input as {"resources": [c]}
+}
+
+test_zalando_master_load_balancer if {
+	pg := {
+		"apiVersion": "acid.zalan.do/v1", "kind": "postgresql",
+		"metadata": {"name": "acid-records", "namespace": "kfm-prod"},
+		"spec": {"teamId": "acid", "enableMasterLoadBalancer": true, "enableReplicaLoadBalancer": false},
+	}
+	vs := store_service_exposed.violations with input as {"resources": [pg]}
+	{v.path | some v in vs} == {["spec", "enableMasterLoadBalancer"]}
+}
+
+test_strimzi_route_listener_and_minio_expose_services if {
+	kafka := {
+		"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "Kafka",
+		"metadata": {"name": "events", "namespace": "kfm-prod"},
+		"spec": {"kafka": {"listeners": [
+			{"name": "plain", "port": 9092, "type": "internal", "tls": false},
+			{"name": "external", "port": 9094, "type": "route", "tls": true},
+		]}},
+	}
+	tenant := {
+		"apiVersion": "minio.min.io/v2", "kind": "Tenant",
+		"metadata": {"name": "objects", "namespace": "kfm-prod"},
+		"spec": {"exposeServices": {"minio": true, "console": false}},
+	}
+	vs := store_service_exposed.violations with input as {"resources": [kafka, tenant]}
+	{[v.resource, v.path] | some v in vs} == {
+		[0, ["spec", "kafka", "listeners", 1, "type"]],
+		[1, ["spec", "exposeServices", "minio"]],
+	}
+}
+
+test_operator_kind_of_another_group_is_no_store if {
+	c := object.union(cnpg({"service": {"type": "LoadBalancer"}}), {"apiVersion": "example.com/v1"})
+	count(store_service_exposed.violations) == 0 with input as {"resources": [c]}
+}
+
+test_service_selecting_operator_pods_is_a_store_service if {
+	c := cnpg({})
+	s := svc("records-public", {"cnpg.io/cluster": "records", "role": "primary"}, "NodePort")
+	other := svc("api", {"app.kubernetes.io/name": "kfm-api"}, "LoadBalancer")
+	vs := store_service_exposed.violations with input as {"resources": [c, s, other]}
+	{[v.resource, v.path] | some v in vs} == {[1, ["spec", "type"]]}
+}
+
+test_eck_http_service_load_balancer if {
+	es := {
+		"apiVersion": "elasticsearch.k8s.elastic.co/v1", "kind": "Elasticsearch",
+		"metadata": {"name": "search", "namespace": "kfm-prod"},
+		"spec": {"version": "8.15.0", "http": {"service": {"spec": {"type": "LoadBalancer"}}}, "nodeSets": [{"name": "default", "count": 3}]},
+	}
+	not_eck := {
+		"apiVersion": "example.com/v1", "kind": "Elasticsearch",
+		"metadata": {"name": "other", "namespace": "kfm-prod"},
+		"spec": {"serviceType": "LoadBalancer"},
+	}
+	vs := store_service_exposed.violations with input as {"resources": [es, not_eck]}
+	{[v.resource, v.path] | some v in vs} == {[0, ["spec", "http", "service", "spec", "type"]]}
+}

@@ -1,0 +1,368 @@
+/**
+ * Desired states that passed the policies (exit 0) while breaking an invariant, through the built CLI on a copy of
+ * infra/gitops; each case asserts the exit code and the rule, file, line and path a user sees.
+ *
+ * Stores run by an operator (a CloudNativePG Cluster, a Zalando postgresql, a Strimzi Kafka, a MinIO Tenant): the
+ * custom resource is the store, and the Services the operator creates from it are its Services. Before, none of these
+ * was a store: a LoadBalancer service template, a Route to `<cluster>-rw`, an allow-all NetworkPolicy on the cluster's
+ * pods and a store namespace without default-deny all passed.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot, runCli, tempCopy } from '../helpers.js';
+
+const cleanups: (() => void)[] = [];
+afterAll(() => cleanups.forEach((c) => c()));
+
+/** A CRD with an open schema, as an operator's install ships it (the schema check needs one per kind); JSON is YAML. */
+const crd = (group: string, kind: string, plural: string, version = 'v1') =>
+  `---\n${JSON.stringify({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.${group}` },
+    spec: {
+      group,
+      names: { kind, plural, listKind: `${kind}List`, singular: kind.toLowerCase() },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: version,
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
+    },
+  })}\n`;
+
+const CRDS = [
+  crd('postgresql.cnpg.io', 'Cluster', 'clusters'),
+  crd('acid.zalan.do', 'postgresql', 'postgresqls'),
+  crd('kafka.strimzi.io', 'Kafka', 'kafkas'),
+  crd('minio.min.io', 'Tenant', 'tenants'),
+  crd('traefik.io', 'IngressRouteTCP', 'ingressroutetcps', 'v1alpha1'),
+  crd('projectcontour.io', 'HTTPProxy', 'httpproxies'),
+].join('');
+
+/** A copy of infra/gitops (with the operators' and ingress controllers' CRDs in the platform baseline) and `files` added to app folders. */
+function infraWith(files: Record<string, Record<string, string>>): string {
+  const { dir, cleanup } = tempCopy(join(repoRoot, 'infra', 'gitops'));
+  cleanups.push(cleanup);
+  const add = (folder: string, name: string, text: string) => {
+    writeFileSync(join(dir, folder, name), text);
+    const k = join(dir, folder, 'kustomization.yaml');
+    writeFileSync(k, readFileSync(k, 'utf8').replace(/^resources:\n/m, `resources:\n  - ${name}\n`));
+  };
+  add('core/baseline', 'crds.yaml', CRDS);
+  for (const [folder, texts] of Object.entries(files)) {
+    for (const [name, text] of Object.entries(texts)) add(folder, name, text);
+  }
+  return dir;
+}
+
+interface Finding {
+  ruleId: string;
+  category: string;
+  file?: string;
+  line?: number;
+  path?: string;
+}
+
+/** The exit code and "ruleId file:line path" of every policy finding of `check <dir>`. */
+async function checkPolicy(dir: string): Promise<{ code: number; policy: string[] }> {
+  const run = await runCli(['check', dir, '--format', 'json', '--no-cache']);
+  expect(run.stderr).toBe('');
+  const report = JSON.parse(run.stdout) as { findings: Finding[] };
+  const policy = report.findings.filter((f) => f.category === 'policy');
+  return { code: run.code, policy: policy.map((f) => `${f.ruleId} ${f.file}:${f.line} ${f.path}`) };
+}
+
+const CLUSTER = `apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: records
+spec:
+  instances: 3
+  storage:
+    size: 10Gi
+`;
+
+const ZALANDO = `apiVersion: acid.zalan.do/v1
+kind: postgresql
+metadata:
+  name: acid-records
+spec:
+  teamId: acid
+`;
+
+describe('store operators (e2e)', () => {
+  it('a CloudNativePG Cluster beside postgis (default-deny in its overlay) with ClusterIP Services only passes', async () => {
+    const dir = infraWith({ 'apps/postgis/overlays/prod': { 'cluster.yaml': CLUSTER } });
+    const { code, policy } = await checkPolicy(dir);
+    expect(policy).toEqual([]);
+    expect(code).toBe(0);
+  });
+
+  it('exposure by the operator, a Route to its Service, an allow-all policy on its pods, no default-deny', async () => {
+    const dir = infraWith({
+      'apps/postgis/overlays/prod': {
+        'cluster.yaml': `${CLUSTER}  managed:
+    services:
+      additional:
+        - selectorType: rw
+          serviceTemplate:
+            metadata:
+              name: records-public
+            spec:
+              type: LoadBalancer
+`,
+        'route.yaml': `apiVersion: route.openshift.io/v1
+kind: Route
+metadata:
+  name: records
+spec:
+  to:
+    kind: Service
+    name: records-rw
+`,
+        'zalando.yaml': `${ZALANDO}  numberOfInstances: 2
+  enableMasterLoadBalancer: true
+`,
+        'kafka.yaml': `apiVersion: kafka.strimzi.io/v1beta2
+kind: Kafka
+metadata:
+  name: events
+spec:
+  kafka:
+    listeners:
+      - name: external
+        port: 9094
+        type: route
+        tls: true
+`,
+        'networkpolicy.yaml': `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: records-from-anywhere
+spec:
+  podSelector:
+    matchLabels:
+      cnpg.io/cluster: records
+  ingress:
+    - from:
+        - namespaceSelector: {}
+`,
+      },
+      // kfm-ui's overlay has no default-deny of its own: a store there must bring one.
+      'apps/kfm-ui/overlays/prod': {
+        'tenant.yaml': `apiVersion: minio.min.io/v2
+kind: Tenant
+metadata:
+  name: objects
+spec:
+  pools:
+    - servers: 4
+      volumesPerServer: 2
+`,
+      },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(code).toBe(1);
+    expect(policy.sort()).toEqual([
+      'KFM-TM-001 apps/postgis/overlays/prod/route.yaml:8 spec.to.name',
+      'KFM-TM-002 apps/postgis/overlays/prod/cluster.yaml:17 spec.managed.services.additional[0].serviceTemplate.spec.type',
+      'KFM-TM-002 apps/postgis/overlays/prod/kafka.yaml:10 spec.kafka.listeners[0].type',
+      'KFM-TM-002 apps/postgis/overlays/prod/zalando.yaml:8 spec.enableMasterLoadBalancer',
+      'KFM-TM-003 apps/kfm-ui/overlays/prod/kustomization.yaml:5 metadata.namespace',
+      'KFM-TM-004 apps/postgis/overlays/prod/networkpolicy.yaml:11 spec.ingress[0].from[0]',
+    ]);
+  });
+});
+
+describe("ingress controllers' own routes (e2e)", () => {
+  it('a Traefik IngressRouteTCP in kfm-ui and a Contour HTTPProxy tcpproxy reach postgis', async () => {
+    const dir = infraWith({
+      'apps/kfm-ui/overlays/prod': {
+        'ingressroutetcp.yaml': `apiVersion: traefik.io/v1alpha1
+kind: IngressRouteTCP
+metadata:
+  name: db
+spec:
+  entryPoints: [postgres]
+  routes:
+    - match: HostSNI(\`*\`)
+      services:
+        - name: postgis
+          port: 5432
+`,
+        'httpproxy.yaml': `apiVersion: projectcontour.io/v1
+kind: HTTPProxy
+metadata:
+  name: db
+spec:
+  virtualhost:
+    fqdn: db.example.com
+    tls:
+      passthrough: true
+  tcpproxy:
+    services:
+      - name: postgis
+        port: 5432
+`,
+      },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(code).toBe(1);
+    expect(policy.sort()).toEqual([
+      'KFM-TM-001 apps/kfm-ui/overlays/prod/httpproxy.yaml:12 spec.tcpproxy.services[0].name',
+      'KFM-TM-001 apps/kfm-ui/overlays/prod/ingressroutetcp.yaml:10 spec.routes[0].services[0].name',
+    ]);
+  });
+});
+
+describe('images in promoted envs (e2e)', () => {
+  it('an OpenShift image trigger following an ImageStreamTag replaces the pinned digest: DeploymentConfig and annotation', async () => {
+    const pinned = `quay.io/kfm/worker@sha256:${'a'.repeat(64)}`;
+    const dir = infraWith({
+      'apps/kfm-api/overlays/prod': {
+        'deploymentconfig.yaml': `apiVersion: apps.openshift.io/v1
+kind: DeploymentConfig
+metadata:
+  name: kfm-worker
+spec:
+  selector:
+    app: kfm-worker
+  template:
+    metadata:
+      labels:
+        app: kfm-worker
+    spec:
+      containers:
+        - name: worker
+          image: ${pinned}
+  triggers:
+    - type: ImageChange
+      imageChangeParams:
+        automatic: true
+        containerNames: [worker]
+        from:
+          kind: ImageStreamTag
+          name: worker:latest
+`,
+        'deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: kfm-indexer
+  annotations:
+    image.openshift.io/triggers: '[{"from":{"kind":"ImageStreamTag","name":"indexer:latest"},"fieldPath":"spec.template.spec.containers[?(@.name==\\"indexer\\")].image"}]'
+spec:
+  selector:
+    matchLabels:
+      app: kfm-indexer
+  template:
+    metadata:
+      labels:
+        app: kfm-indexer
+    spec:
+      containers:
+        - name: indexer
+          image: ${pinned}
+`,
+      },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(code).toBe(1);
+    expect(policy.sort()).toEqual([
+      'KFM-DP-001 apps/kfm-api/overlays/prod/deployment.yaml:6 metadata.annotations["image.openshift.io/triggers"]',
+      'KFM-DP-001 apps/kfm-api/overlays/prod/deploymentconfig.yaml:21 spec.triggers[0].imageChangeParams.from',
+    ]);
+  });
+
+  it('a CloudNativePG Cluster names its PostgreSQL image under imageName, a Zalando postgresql under dockerImage', async () => {
+    const dir = infraWith({
+      'apps/postgis/overlays/prod': {
+        'cluster.yaml': `${CLUSTER}  imageName: ghcr.io/cloudnative-pg/postgresql:16.4
+`,
+        'zalando.yaml': `${ZALANDO}  dockerImage: ghcr.io/zalando/spilo-16:3.2-p2
+`,
+      },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(code).toBe(1);
+    expect(policy.sort()).toEqual([
+      'KFM-DP-001 apps/postgis/overlays/prod/cluster.yaml:9 spec.imageName',
+      'KFM-DP-001 apps/postgis/overlays/prod/zalando.yaml:7 spec.dockerImage',
+    ]);
+  });
+});
+
+describe('RBAC to a store (e2e)', () => {
+  it('a RoleBinding in the namespace of postgis lets kfm-ui create pods (mount its credentials, wear the API labels) or escalate', async () => {
+    const role = (name: string, rules: string) => `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: ${name}
+rules:
+${rules}---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: ${name}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: ${name}
+subjects:
+  - kind: ServiceAccount
+    name: kfm-ui
+`;
+    const dir = infraWith({
+      'apps/kfm-ui/overlays/prod': {
+        'pod-creator.yaml': role('pod-creator', '  - {apiGroups: [""], resources: [pods], verbs: [create]}\n'),
+        'escalator.yaml': role(
+          'escalator',
+          '  - {apiGroups: [rbac.authorization.k8s.io], resources: [roles], verbs: [escalate, create]}\n',
+        ),
+      },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(code).toBe(1);
+    expect(policy.sort()).toEqual([
+      'KFM-RBAC-006 apps/kfm-ui/overlays/prod/escalator.yaml:15 roleRef.name',
+      'KFM-RBAC-006 apps/kfm-ui/overlays/prod/pod-creator.yaml:15 roleRef.name',
+    ]);
+  });
+
+  it('a platform ClusterRoleBinding letting a group impersonate any group (system:masters) is cluster-admin', async () => {
+    const dir = infraWith({
+      'core/baseline': {
+        'impersonator.yaml': `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: support-impersonator
+rules:
+  - apiGroups: [""]
+    resources: [groups]
+    verbs: [impersonate]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: support-impersonator
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: support-impersonator
+subjects:
+  - kind: Group
+    apiGroup: rbac.authorization.k8s.io
+    name: kfm-support
+`,
+      },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(code).toBe(1);
+    expect([...new Set(policy)]).toEqual(['KFM-RBAC-001 core/baseline/impersonator.yaml:17 roleRef.name']);
+  });
+});
