@@ -1,4 +1,5 @@
 /** Silent passes a security probe found (plaintext committed, `check` exit 0): each is reported now. */
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { needsStructure } from '../../src/checks/secrets/structure.js';
 import { findingPlaces as at, useRepoScan } from './helpers.js';
@@ -235,5 +236,58 @@ describe('SP-9: YAML embedded in a string value is read as YAML', () => {
       ['KFM-SEC-070', 'app.yaml', 8],
       ['KFM-SEC-070', 'cm.yaml', 5],
     ]);
+  });
+});
+
+describe('SP-11: a certificate block is public only when its body is base64', () => {
+  // A real key's DER (PKCS#1), as `openssl genrsa -traditional` writes it.
+  const der = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs1', format: 'der' });
+  const body = (bytes: Buffer): string => bytes.toString('base64').replace(/.{64}/g, '$&\n');
+  const key = `-----BEGIN RSA PRIVATE KEY-----\n${body(der)}\n-----END RSA PRIVATE KEY-----`;
+  const indent = (t: string): string => t.replace(/^/gm, '    ');
+  const secret = (value: string): string =>
+    `apiVersion: v1\nkind: Secret\nmetadata: {name: t}\nstringData:\n  tls.crt: |\n${indent(value)}\n`;
+
+  it('a private key block nested inside a CERTIFICATE block (Go pem.Decode reads it out) is a private key', async () => {
+    const fs = await scan({ 's.yaml': secret(`-----BEGIN CERTIFICATE-----\n${key}\n-----END CERTIFICATE-----`) });
+    expect(at(fs)).toEqual(
+      expect.arrayContaining([
+        ['KFM-SEC-001', 's.yaml', 5],
+        ['KFM-SEC-010', 's.yaml', 5],
+      ]),
+    );
+  });
+
+  it('a token between CERTIFICATE lines is plaintext data', async () => {
+    const token = `ghp_${g.alnum(36)}`;
+    const fs = await scan({ 's.yaml': secret(`-----BEGIN CERTIFICATE-----\n${token}\n-----END CERTIFICATE-----`) });
+    expect(at(fs)).toEqual(
+      expect.arrayContaining([
+        ['KFM-SEC-001', 's.yaml', 5],
+        ['KFM-SEC-030', 's.yaml', 5],
+      ]),
+    );
+  });
+
+  it("a private key's DER under a CERTIFICATE label is still read: a key store finding", async () => {
+    const fs = await scan({ 's.yaml': secret(`-----BEGIN CERTIFICATE-----\n${body(der)}\n-----END CERTIFICATE-----`) });
+    expect(at(fs)).toEqual([['KFM-SEC-006', 's.yaml', 5]]);
+  });
+
+  it('a real certificate (a throw-away self-signed one) alone stays quiet', async () => {
+    const cert = [
+      '-----BEGIN CERTIFICATE-----',
+      'MIIBiDCCAS+gAwIBAgIUXbFol9lqKk+h91QPav+8wAf5fJYwCgYIKoZIzj0EAwIw',
+      'GjEYMBYGA1UEAwwPYXBwLmV4YW1wbGUub3JnMB4XDTI2MTIwNjIyMDg1OVoXDTI2',
+      'MTIwNzIyMDg1OVowGjEYMBYGA1UEAwwPYXBwLmV4YW1wbGUub3JnMFkwEwYHKoZI',
+      'zj0CAQYIKoZIzj0DAQcDQgAEKba3EKFwWJl7GuAXMorkDlGV7zr0O5eKIM9BADIz',
+      'z/RTwWM/BPD65hLIe+n4fw/7ppKPFzSIxjY3qJ+d2lc2jKNTMFEwHQYDVR0OBBYE',
+      'FHkTHirMBMm6E/K0cl3Ehg8JdoM3MB8GA1UdIwQYMBaAFHkTHirMBMm6E/K0cl3E',
+      'hg8JdoM3MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDRwAwRAIga2C79vsZ',
+      'h8KN8ptY21x9hXIPlZvMPhWs/AWeBmrMnXgCIHA9tG5Ht9GY8rtm30v4eN9x/J+0',
+      'mFHjvtnMrfEOXVAd',
+      '-----END CERTIFICATE-----',
+    ].join('\n');
+    expect(at(await scan({ 's.yaml': secret(`${cert}\n${cert}`) }))).toEqual([]);
   });
 });

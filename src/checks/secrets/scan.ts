@@ -985,12 +985,15 @@ export class Scanner {
         if (visit.bytes.length === 0) return [];
         const out: Pending[] = [];
         if (!visit.binary) {
-          // Public certificates alone are not secret data; a SOPS value is ciphertext only in its exact shape and in
-          // a document with SOPS metadata (`ENC[AES256_GCM,` around plaintext hid a whole properties file).
-          if (isPublicMaterialOnly(visit.text) || (visit.sops && isSopsValue(visit.text))) return [];
+          // A SOPS value is ciphertext only in its exact shape and in a document with SOPS metadata
+          // (`ENC[AES256_GCM,` around plaintext hid a whole properties file).
+          if (visit.sops && isSopsValue(visit.text)) return [];
           const r = this.detector.detect(`${visit.key}: ${visit.text}`, { stopWords });
           for (const c of r.candidates) out.push(this.fromCandidate(c, where));
           this.decodedRuns(visit.text, DECODE_DEPTH, where, out, this.budget());
+          // Public certificates alone are not secret data (no hard rule), but what their blocks hold was read above:
+          // a `CERTIFICATE` label around a private key's DER is still a private key.
+          if (isPublicMaterialOnly(visit.text)) return out;
         } else {
           this.decoded(visit.bytes, 0, where, out);
         }
@@ -1361,11 +1364,15 @@ function isWeakDefault(value: string): boolean {
   return /^[a-z0-9]+$/i.test(value.trim()) && value.trim().length >= 4;
 }
 
-/** Certificates and public keys are not secrets: a Secret's `ca.crt`/`tls.crt` alone is not reported. */
+/**
+ * Certificates and public keys are not secrets: a Secret's `ca.crt`/`tls.crt` alone is not reported. A block's body
+ * is base64 only: with any text allowed up to the next `-----END CERTIFICATE-----`, a whole private key block
+ * nested inside one passed as a certificate (and Go's pem.Decode reads the nested key out of such a file).
+ */
 function isPublicMaterialOnly(text: string): boolean {
   if (!text.includes('-----BEGIN ')) return false;
   const rest = text.replace(
-    /-----BEGIN (CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|X509 CRL|TRUSTED CERTIFICATE)-----[\s\S]*?-----END \1-----/g,
+    /-----BEGIN (CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|X509 CRL|TRUSTED CERTIFICATE)-----[A-Za-z0-9+/=\s]*-----END \1-----/g,
     '',
   );
   return rest.trim() === '';
