@@ -291,3 +291,32 @@ describe('SP-11: a certificate block is public only when its body is base64', ()
     expect(at(await scan({ 's.yaml': secret(`${cert}\n${cert}`) }))).toEqual([]);
   });
 });
+
+describe('SP-12: a value that starts with `!`, `*`, `&` or `$` is a reference only when a name follows', () => {
+  it('passwords and tokens starting with a sigil are reported, in YAML, a URL and a .env file', async () => {
+    const pw = (): string => g.password(20);
+    const fs = await scan({
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\ndata:\n  DATABASE_URL: "postgres://app:!${pw()}@db.svc:5432/app"\n  SMTP_PASSWORD: "!${pw()}"\n  API_TOKEN: "&${pw()}"\n  SIGNING_SECRET: "*${pw()}"\n`,
+      'app.env': `DB_PASSWORD=!${pw()}\nREDIS_PASSWORD=$${pw()}\n`,
+    });
+    expect(at(fs)).toEqual(
+      expect.arrayContaining([
+        ['KFM-SEC-061', 'cm.yaml', 5],
+        ['KFM-SEC-070', 'cm.yaml', 6],
+        ['KFM-SEC-072', 'cm.yaml', 7],
+        ['KFM-SEC-071', 'cm.yaml', 8],
+        ['KFM-SEC-070', 'app.env', 1],
+        ['KFM-SEC-070', 'app.env', 2],
+      ]),
+    );
+    expect(fs).toHaveLength(6);
+  });
+
+  it('tags, aliases, anchors and variable references stay quiet', async () => {
+    const fs = await scan({
+      'values.yaml': `base: &dbCredentials2\n  user: app\ndb:\n  password: !vault |\n    $ANSIBLE_VAULT;1.1;AES256\n  secret: *dbCredentials2\n  api_token: !!binary ''\n`,
+      'app.env': `DB_PASSWORD=$DB_PASSWORD_FROM_VAULT\nAPI_TOKEN=%API_TOKEN_2024%\nCLIENT_SECRET=*client_secret_ref\n`,
+    });
+    expect(at(fs).filter(([rule]) => rule !== 'KFM-SEC-008')).toEqual([]);
+  });
+});
