@@ -320,3 +320,31 @@ describe('SP-12: a value that starts with `!`, `*`, `&` or `$` is a reference on
     expect(at(fs).filter(([rule]) => rule !== 'KFM-SEC-008')).toEqual([]);
   });
 });
+
+describe('SP-13: an external-secrets Webhook generator sends its headers and body as written', () => {
+  const generator = (spec: string): string =>
+    `apiVersion: generators.external-secrets.io/v1alpha1\nkind: Webhook\nmetadata: {name: token}\nspec:\n  url: https://auth.example.org/oauth/token\n  method: POST\n${spec}`;
+
+  it('a literal token in a header, and a client secret in the body, are reported at their lines', async () => {
+    const fs = await scan({
+      'gen.yaml': generator(
+        `  headers:\n    Content-Type: application/x-www-form-urlencoded\n    X-API-Key: ${g.alnum(32)}\n  body: grant_type=client_credentials&client_id=app&client_secret=${g.alnum(32)}\n`,
+      ),
+      'cluster-gen.yaml': `apiVersion: generators.external-secrets.io/v1alpha1\nkind: ClusterGenerator\nmetadata: {name: token}\nspec:\n  kind: Webhook\n  generator:\n    webhookSpec:\n      url: https://auth.example.org/oauth/token\n      headers:\n        Authorization: Bearer ${g.alnum(40)}\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-009', 'cluster-gen.yaml', 10],
+      ['KFM-SEC-009', 'gen.yaml', 9],
+      ['KFM-SEC-071', 'gen.yaml', 10],
+    ]);
+  });
+
+  it('headers and a body that read the generator secrets are quiet', async () => {
+    const fs = await scan({
+      'gen.yaml': generator(
+        `  headers:\n    Authorization: 'Basic {{ print .auth.username ":" .auth.password | b64enc }}'\n  body: '{"user": "{{ .auth.username }}"}'\n  secrets:\n    - name: auth\n      secretRef: {name: webhook-credentials}\n`,
+      ),
+    });
+    expect(at(fs)).toEqual([]);
+  });
+});

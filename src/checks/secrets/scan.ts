@@ -63,9 +63,9 @@ import {
 import { isPlaceholder, isSopsValue, LineIndex, lowerSameLength, SOPS_VALUE_IN_TEXT } from './text.js';
 import { firstKeyLines, kustomizationNeedsWalk, needsStructure } from './structure.js';
 import {
+  CONTENT_PLACES,
   leafPath,
   parseEnvFile,
-  TEMPLATE_LITERAL,
   TEMPLATE_PLACES,
   walkDocumentInto,
   WalkBudgetExceeded,
@@ -1044,10 +1044,12 @@ export class Scanner {
         const r = this.detector.detect(`${visit.key}: ${literal}`, { stopWords });
         const out = r.candidates.map((c) => this.fromCandidate(c, where));
         if (r.candidates.length === 0) this.decodedRuns(literal, DECODE_DEPTH, where, out, this.budget(), true);
-        // A templated value, and a whole document a template writes into the Secret (a config file of several
-        // lines, e.g. a product's declarative config), are judged by their content; a one-line literal is the secret.
+        // A templated value, a whole document a template writes into the Secret (a config file of several lines,
+        // e.g. a product's declarative config) and a webhook's request body are judged by their content; a one-line
+        // literal is the secret.
         const document =
-          visit.where === TEMPLATE_LITERAL || (TEMPLATE_PLACES.includes(visit.where) && literal.trim().includes('\n'));
+          CONTENT_PLACES.includes(visit.where) ||
+          (TEMPLATE_PLACES.includes(visit.where) && literal.trim().includes('\n'));
         if (templated || document) return out;
         out.push({
           ruleId: RULE_PLAIN_IN_REFERENCE,
