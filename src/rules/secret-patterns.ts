@@ -10,7 +10,7 @@
  */
 import type { RuleDoc } from '../types.js';
 import { META_RULES } from './secrets.js';
-import { decodeBase64, decodeBase64Url, isPlaceholder } from '../checks/secrets/text.js';
+import { decodeBase64, decodeBase64Url, isPlaceholder, looksLikeGenericSecret } from '../checks/secrets/text.js';
 import type { ShapeGate } from '../checks/secrets/shape-gate.js';
 
 export type CharClass = 'alnum' | 'b64' | 'b64url' | 'azure';
@@ -647,6 +647,23 @@ export const CONTENT_RULES: ContentRule[] = [
   dbUrl('KFM-SEC-066', 'URL with inline credentials', String.raw`https?|ftps?|sftp|ssh|git|ldaps?|smtps?|nats|mqtts?`, [
     '://',
   ]),
+  {
+    id: 'KFM-SEC-067',
+    title: 'Credential in an Authorization header',
+    what: 'An HTTP `Authorization` credential written out: `Bearer <token>` (a header in a config file, an nginx `proxy_set_header`, a curl line) when the token is long and random enough to be real, or `Basic <base64 of user:password>` whose password is not a placeholder.',
+    remediation: REVOKE('the service the header authenticates to (revoke the token or change the password)'),
+    keywords: ['bearer', 'basic'],
+    pattern: String.raw`(?i)\b(?:bearer[ \t]+([A-Za-z0-9._~+/-]{16,}=*)|basic[ \t]+([A-Za-z0-9+/]{8,}={0,2}))`,
+    secretGroups: [1, 2],
+    before: 0,
+    after: 600,
+    hintPrefix: 0,
+    boundary: { chars: 'b64url', right: true },
+    // `Bearer __TOKEN__`, `Bearer tokenAuthentication`: names and placeholders; a Basic value is base64 of `user:pw`.
+    validate: (secret, groups) => (groups[1] ? looksLikeGenericSecret(secret) : dockerAuthOk(secret)),
+    // Below the specific formats (`Bearer ghp_…`, `Bearer eyJ…` are reported as the token they are).
+    precedence: 2,
+  },
   // ── generic assignments ───────────────────────────────────────────────────────────────────────────────────────
   generic('KFM-SEC-070', 'Password assigned in plain text', 'password', '(?:password|passwd|pwd|passphrase)', [
     'password',

@@ -334,6 +334,7 @@ describe('SP-13: an external-secrets Webhook generator sends its headers and bod
     });
     expect(at(fs)).toEqual([
       ['KFM-SEC-009', 'cluster-gen.yaml', 10],
+      ['KFM-SEC-067', 'cluster-gen.yaml', 10],
       ['KFM-SEC-009', 'gen.yaml', 9],
       ['KFM-SEC-071', 'gen.yaml', 10],
     ]);
@@ -346,5 +347,19 @@ describe('SP-13: an external-secrets Webhook generator sends its headers and bod
       ),
     });
     expect(at(fs)).toEqual([]);
+  });
+});
+
+describe('SP-14: a credential in an Authorization header is reported (KFM-SEC-067)', () => {
+  it('Bearer in an nginx snippet and a curl line, Basic in a JSON header map', async () => {
+    const basic = Buffer.from(`deploy:${g.password(20)}`).toString('base64');
+    const fs = await scan({
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  annotations:\n    nginx.ingress.kubernetes.io/configuration-snippet: |\n      proxy_set_header Authorization "Bearer ${g.alnum(32)}";\ndata:\n  headers.json: '{"Authorization": "Basic ${basic}"}'\n  probe.sh: 'curl -fsS -H "Authorization: Bearer ${g.b64url(40)}" https://api.example.org/health'\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-067', 'cm.yaml', 6],
+      ['KFM-SEC-067', 'cm.yaml', 9],
+      ['KFM-SEC-067', 'cm.yaml', 10],
+    ]);
   });
 });

@@ -408,6 +408,17 @@ export function buildVectors(seed = 7): Vector[] {
     const pw = g.alnum(18);
     add(id, `url: ${scheme}://kfm-app:${pw}@db.kfm.svc:5432/kfm\n`, pw, dbNegatives(scheme));
   }
+  {
+    const s = g.alnum(40);
+    add('KFM-SEC-067', `proxy_set_header Authorization "Bearer ${s}";\n`, s, [
+      'proxy_set_header Authorization "Bearer __BEARER_TOKEN__";',
+      'curl -H "Authorization: Bearer ${TOKEN}" https://api.example.org',
+      'headers: {Authorization: "Bearer <token>"}',
+      'Basic authentication and Bearer authentication are both supported.',
+      `Authorization: Basic ${Buffer.from('admin:changeme').toString('base64')}`,
+      'bearerTokenSecret: {name: metrics-token, key: token}',
+    ]);
+  }
   const genericNegatives = (key: string): string[] => [
     `${key}: changeme`,
     `${key}: \${DB_SECRET}`,
