@@ -665,11 +665,10 @@ export const CONTENT_RULES: ContentRule[] = [
     precedence: 2,
   },
   // ── generic assignments ───────────────────────────────────────────────────────────────────────────────────────
-  generic('KFM-SEC-070', 'Password assigned in plain text', 'password', '(?:password|passwd|pwd|passphrase)', [
+  generic('KFM-SEC-070', 'Password assigned in plain text', 'password', '(?:pass(?:word|wd|phrase)?|pwd)', [
     'password',
-    'passwd',
+    'pass',
     'pwd',
-    'passphrase',
   ]),
   generic(
     'KFM-SEC-071',

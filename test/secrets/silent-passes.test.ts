@@ -363,3 +363,17 @@ describe('SP-14: a credential in an Authorization header is reported (KFM-SEC-06
     ]);
   });
 });
+
+describe('SP-15: a key that ends in PASS names a password (RABBITMQ_DEFAULT_PASS, SMTP_PASS, sftp_pass)', () => {
+  it('is reported as a password; a shell command substitution and names stay quiet', async () => {
+    const fs = await scan({
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\ndata:\n  RABBITMQ_DEFAULT_PASS: "${g.password(20)}"\n  smtpPass: ${g.alnum(18)}7Q\n  tlsPassthrough: "true"\n  bypassList: internal.example.org\n`,
+      'init.sh': `sftp_pass="${g.password(16)}"\nrandom_pass=$(openssl rand -base64 32)\nDB_PASSWORD=$(kubectl get secret db -o jsonpath="{.data.password}" | base64 -d)\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-070', 'cm.yaml', 5],
+      ['KFM-SEC-070', 'cm.yaml', 6],
+      ['KFM-SEC-070', 'init.sh', 1],
+    ]);
+  });
+});

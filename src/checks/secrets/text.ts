@@ -258,6 +258,8 @@ export function isPlaceholder(value: string, extraStopWords: readonly string[] =
   // URL or a quoted YAML scalar no tag is read there). Names may end their parts in digits (`*db2`, `&corev1.Secret`).
   const sigil = SIGIL_REFERENCE.exec(v) ?? /^%([A-Za-z_][A-Za-z0-9_]*)%$/.exec(v);
   if (sigil && isIdentifierLike(sigil[1].replace(/[0-9]+(?=$|[._-])/g, ''))) return true;
+  // A shell command substitution, cut at its first blank by the unquoted value: `PASS=$(openssl rand -base64 16)`.
+  if (v.startsWith('$(')) return true;
   // One repeated character (`xxxxxxxx`, `********`, `00000000`) or one repeated short unit.
   if (/^(.)\1*$/.test(v)) return true;
   if (/^(..?.?)\1{3,}$/.test(v)) return true;
