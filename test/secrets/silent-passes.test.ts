@@ -377,3 +377,14 @@ describe('SP-15: a key that ends in PASS names a password (RABBITMQ_DEFAULT_PASS
     ]);
   });
 });
+
+describe('SP-16: NULs past the probed head of a text file cannot hide a token', () => {
+  it('UTF-16 text after 8 KB of ASCII is read without its NULs, at its line', async () => {
+    const token = `ghp_${g.alnum(36)}`;
+    const notes = Buffer.concat([
+      Buffer.from('release notes, nothing to see here\n'.repeat(300)),
+      Buffer.from(`github: ${token}\n`, 'utf16le'),
+    ]);
+    expect(at(await scan({}, { 'notes.txt': notes }))).toEqual([['KFM-SEC-030', 'notes.txt', 301]]);
+  });
+});
