@@ -388,3 +388,18 @@ describe('SP-16: NULs past the probed head of a text file cannot hide a token', 
     expect(at(await scan({}, { 'notes.txt': notes }))).toEqual([['KFM-SEC-030', 'notes.txt', 301]]);
   });
 });
+
+describe('SP-17: a pair js-yaml drops as a repeated key keeps its line findings, however the key is spelled', () => {
+  // js-yaml keeps the last of repeated keys; the `yaml` CST, which says which line findings a judged scalar covers,
+  // must see the same keys, or the dropped pair's token is neither judged nor reported by the line patterns.
+  const token = `ghp_${g.alnum(36)}`;
+  it('a key behind a lone CR (a line break to js-yaml, part of the key to the `yaml` library)', async () => {
+    const fs = await scan({ 'notes.yaml': `\ra: |\n  x\n  # ${token}\na: |\n  x\n` });
+    expect(at(fs)).toEqual([['KFM-SEC-030', 'notes.yaml', 3]]);
+  });
+
+  it('a collection key (`[a]:` is the key `a` to js-yaml)', async () => {
+    const fs = await scan({ 'notes.yaml': `[a]: |\n  # ${token}\na: x\n` });
+    expect(at(fs)).toEqual([['KFM-SEC-030', 'notes.yaml', 2]]);
+  });
+});

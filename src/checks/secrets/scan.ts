@@ -875,7 +875,10 @@ export class Scanner {
     const covered: [number, number][] = [];
     if (text.length <= MAX_LOCATE) {
       const lc = new LineCounter();
-      const docs = parseAllDocuments(text, {
+      // js-yaml breaks lines at a lone CR, the \`yaml\` library does not: \`\ra: |…\` was a key \`\ra\` to it, so a pair
+      // js-yaml dropped as a repeated key kept its range here, and the text findings in it were dropped unjudged.
+      // Lone CRs read as LFs (same offsets), both parsers see the same keys.
+      const docs = parseAllDocuments(text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text, {
         lineCounter: lc,
         uniqueKeys: false,
         merge: true,
@@ -1301,6 +1304,10 @@ function collectValueRanges(root: unknown, out: [number, number][]): void {
     if (isScalar(node)) {
       if (node.range) out.push([node.range[0], node.range[1]]);
     } else if (isMap(node)) {
+      // A key that is no scalar (`[a]:`, `*alias:`, an empty key) is a string to js-yaml (`a`, the alias's value,
+      // `null`) that may repeat another key and drop its pair unjudged: such a map's values are left to the line
+      // patterns.
+      if (node.items.some((pair) => !isPair(pair) || !isScalar(pair.key))) continue;
       const last = new Map<string, unknown>();
       for (const pair of node.items) {
         const k = keyOf(pair);
