@@ -329,6 +329,24 @@ export const CONTENT_RULES: ContentRule[] = [
     String.raw`(hv[sb]\.[A-Za-z0-9_-]{24,})`,
     { after: 400, boundary: { chars: 'b64url', left: 'secret', right: true } },
   ),
+  {
+    id: 'KFM-SEC-029',
+    title: 'Azure shared access signature',
+    what: 'An Azure shared access signature (SAS): a Storage or Service Bus URL or connection string whose `sig=` is the signature (32 bytes, base64, usually URL-encoded). Whoever has it has the access it grants (`sp=rwdl…`) until it expires.',
+    remediation: REVOKE(
+      'Azure (rotate the account or policy key that signed it, or revoke its stored access policy; prefer managed identities)',
+    ),
+    keywords: ['sig='],
+    pattern: String.raw`[?&;\s"']sig=([A-Za-z0-9+/%]{40,}(?:%3[Dd]|=){0,2})`,
+    secretGroups: [1],
+    before: 1,
+    after: 160,
+    hintPrefix: 0,
+    boundary: { chars: 'b64', right: true },
+    // The signature is an HMAC-SHA256: 32 bytes once URL- and base64-decoded (`sig=<signature>` placeholders are not).
+    validate: (s) => decodeBase64(decodeURIComponentSafe(s))?.length === 32,
+    precedence: 3,
+  },
   // ── VCS and CI ────────────────────────────────────────────────────────────────────────────────────────────────
   prefixed(
     'KFM-SEC-030',
@@ -663,6 +681,21 @@ export const CONTENT_RULES: ContentRule[] = [
     validate: (secret, groups) => (groups[1] ? looksLikeGenericSecret(secret) : dockerAuthOk(secret)),
     // Below the specific formats (`Bearer ghp_…`, `Bearer eyJ…` are reported as the token they are).
     precedence: 2,
+  },
+  {
+    id: 'KFM-SEC-068',
+    title: 'Password in a .netrc entry',
+    what: 'A `.netrc` entry (`machine <host> login <user> password <password>`, on one line or over several) whose password is long and random enough to be real and is not a placeholder or variable: curl, Git, pip and Go log in to the host with it.',
+    remediation: REVOKE('the host the entry logs in to (change the password or revoke the token)'),
+    keywords: ['machine'],
+    pattern: String.raw`(?:^|[\s"'])machine[ \t]+\S+(?:\s+(?:login|account)[ \t]+\S+)*\s+password[ \t]+([^\s"'\x60]+)`,
+    secretGroups: [1],
+    before: 1,
+    after: 1024,
+    multiline: true,
+    hintPrefix: 0,
+    validate: (s) => looksLikeGenericSecret(s),
+    precedence: 3,
   },
   // ── generic assignments ───────────────────────────────────────────────────────────────────────────────────────
   generic('KFM-SEC-070', 'Password assigned in plain text', 'password', '(?:pass(?:word|wd|phrase)?|pwd)', [

@@ -403,3 +403,18 @@ describe('SP-17: a pair js-yaml drops as a repeated key keeps its line findings,
     expect(at(fs)).toEqual([['KFM-SEC-030', 'notes.yaml', 2]]);
   });
 });
+
+describe('SP-18: a .netrc password and an Azure SAS signature are credentials (KFM-SEC-068, KFM-SEC-029)', () => {
+  it('a .netrc entry over several lines, and SAS URLs in a ConfigMap, are reported at their lines', async () => {
+    const sig = (): string => Buffer.from(g.hex(64), 'hex').toString('base64');
+    const fs = await scan({
+      '.netrc': `machine git.example.org\n  login deploy\n  password ${g.password(24)}\nmachine ci.example.org login ci password \${CI_TOKEN}\n`,
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: backup}\ndata:\n  BACKUP_URL: "https://acct.blob.core.windows.net/backups?sv=2022-11-02&ss=b&srt=co&sp=rwdlac&se=2030-01-01T00:00:00Z&spr=https&sig=${encodeURIComponent(sig())}"\n  BUS: "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessSignature=SharedAccessSignature sr=ns.servicebus.windows.net&sig=${sig()}&se=1900000000&skn=send"\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-068', '.netrc', 1],
+      ['KFM-SEC-029', 'cm.yaml', 5],
+      ['KFM-SEC-029', 'cm.yaml', 6],
+    ]);
+  });
+});
