@@ -418,3 +418,17 @@ describe('SP-18: a .netrc password and an Azure SAS signature are credentials (K
     ]);
   });
 });
+
+describe('SP-19: a Helm template default is the value it stands for', () => {
+  it('`default "<password>"` and a leading literal in actions are reported; names and `required` messages are not', async () => {
+    const fs = await scan({
+      'chart/templates/secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}-db\ndata:\n  password: {{ .Values.db.password | default "${g.password(20)}" | b64enc | quote }}\n  api-token: {{ "${g.alnum(24)}" | b64enc }}\n  user: {{ .Values.db.user | default "app" | b64enc }}\n  check: {{ required "the database password is required" .Values.db.password | b64enc }}\n`,
+      'chart/templates/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  DB_PASSWORD: '{{ .Values.db.password | default \`${g.alnum(20)}\` }}'\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-070', 'chart/templates/cm.yaml', 5],
+      ['KFM-SEC-070', 'chart/templates/secret.yaml', 6],
+      ['KFM-SEC-072', 'chart/templates/secret.yaml', 7],
+    ]);
+  });
+});

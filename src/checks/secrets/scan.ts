@@ -643,6 +643,17 @@ export class Scanner {
       findings.push({ ...this.fromCandidate(c, ''), file, line: pos.line, column: pos.column, offset: c.start });
     }
     if (detected.truncated) findings.push(this.budgetFinding(file));
+    // A template's committed defaults (`| default "s3cr3t"`), read as the values they stand for. No offset: a walk
+    // of the template with its actions blanked judged a blank there, so it must not drop these.
+    const defaults = text.includes('{{') ? templateDefaults(text) : undefined;
+    if (defaults !== undefined) {
+      const more = this.detector.detect(defaults, { context: lower, stopWords: this.settings.stopWords });
+      for (const c of more.candidates) {
+        const pos = lines().position(c.at);
+        findings.push({ ...this.fromCandidate(c, ''), file, line: pos.line, column: pos.column });
+      }
+      if (more.truncated) findings.push(this.budgetFinding(file));
+    }
     const isKustomization = KUSTOMIZATION_NAME.test(file);
     // Whatever the file is called, YAML/JSON content gets the walk; `strict`: the name or the content says it is
     // YAML/JSON, so a parse failure is a finding (a Markdown file that is not YAML is simply not structured).
@@ -978,6 +989,17 @@ export class Scanner {
         const r = this.detector.detect(text, { skipGeneric: visit.reference, stopWords, context });
         const out = r.candidates.map((c) => this.fromCandidate(c, ''));
         if (r.truncated) out.push(this.budgetFinding(undefined));
+        // A template's committed default (`'{{ .Values.p | default "s3cr3t" }}'`), read as the value it stands for.
+        const defaults = value.includes('{{') ? templateDefaults(text) : undefined;
+        if (defaults !== undefined) {
+          const seen = new Set(out.map((f) => f.secretHash));
+          const more = this.detector.detect(defaults, { skipGeneric: visit.reference, stopWords, context });
+          for (const c of more.candidates) {
+            const f = this.fromCandidate(c, '');
+            if (!seen.has(f.secretHash)) out.push(f);
+          }
+          if (more.truncated) out.push(this.budgetFinding(undefined));
+        }
         // base64 anywhere (a ConfigMap value, an annotation, an env value): decoded and scanned again, unless a
         // content rule already named the value (kubeconfig `client-key-data`).
         if (r.candidates.length === 0) this.decodedRuns(value, DECODE_DEPTH, undefined, out, this.budget());
@@ -1396,6 +1418,39 @@ export function isSopsEncrypted(text: string): boolean {
       /(?:^|\n)sops_mac=/.test(text) ||
       text.includes('[sops]'))
   );
+}
+
+/** An action that starts with a Go string literal (`{{ "s3cr3t" | b64enc }}`), and the literal `default` takes. */
+const LEADING_LITERAL = /^\{\{-?\s*("(?:[^"\\\n]|\\.)*"|`[^`]*`)/;
+const DEFAULT_LITERAL = /\bdefault\s+("(?:[^"\\\n]|\\.)*"|`[^`]*`)/;
+
+/**
+ * The literals a Helm/Go template writes in place of its value — an action's leading literal and the argument of
+ * `default` — kept where they stand without their quotes, every other character of every `{{ … }}` action (and the
+ * YAML quotes right around one) blanked, newlines kept: `password: {{ .Values.db.password | default "s3cr3t" |
+ * b64enc }}` reads as `password:` and `s3cr3t`, an assignment the generic rules judge (the action hid the committed
+ * default from them). A `required`/`fail` message is no value and stays blank. undefined when no action keeps one.
+ */
+export function templateDefaults(text: string): string | undefined {
+  const out = text.split('');
+  let kept = false;
+  for (let open = text.indexOf('{{'); open !== -1;) {
+    const close = text.indexOf('}}', open + 2);
+    const end = close === -1 ? text.length : close + 2;
+    const action = text.slice(open, end);
+    for (let k = open; k < end; k++) if (out[k] !== '\n') out[k] = ' ';
+    const quote = text[open - 1];
+    if ((quote === "'" || quote === '"') && text[end] === quote) out[open - 1] = out[end] = ' ';
+    const m = LEADING_LITERAL.exec(action) ?? DEFAULT_LITERAL.exec(action);
+    if (m) {
+      const at = open + m.index + m[0].length - m[1].length + 1;
+      const literal = m[1].slice(1, -1);
+      for (let k = 0; k < literal.length; k++) if (literal[k] !== '\n') out[at + k] = literal[k];
+      kept = true;
+    }
+    open = close === -1 ? -1 : text.indexOf('{{', end);
+  }
+  return kept ? out.join('') : undefined;
 }
 
 /** `{{ … }}` actions replaced by spaces (newlines kept), in one pass: offsets and lines stay where they were. */
