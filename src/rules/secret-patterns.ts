@@ -697,6 +697,23 @@ export const CONTENT_RULES: ContentRule[] = [
     validate: (s) => looksLikeGenericSecret(s),
     precedence: 3,
   },
+  {
+    id: 'KFM-SEC-069',
+    title: 'Secret in an XML element or setting',
+    what: 'A password, secret, token or API key written as an XML element (`<password>…</password>`, Maven `settings.xml`) or an `<add key="…Password" value="…"/>` setting (NuGet.config, .NET app settings), when the value is long and random enough to be real and is not a placeholder or a Maven-encrypted `{…}` value.',
+    remediation: GENERIC_REMEDIATION,
+    keywords: ['pass', 'secret', 'token', ...SEPARATORS.map((sep) => `api${sep}key`)],
+    pattern: String.raw`(?i)(?:<[A-Za-z0-9_.:-]*(?:pass(?:word|wd|phrase)?|secret|token|api[_.-]?key)[A-Za-z0-9_.-]*>[ \t]*([^<>\s]{8,})[ \t]*</|\bkey="[^"<>]*(?:pass(?:word|wd|phrase)?|secret|token|api[_.-]?key)[^"<>]*"\s+value="([^"<>]{8,})")`,
+    secretGroups: [1, 2],
+    before: 80,
+    after: 400,
+    hintPrefix: 0,
+    // `{COQLCE6DU6GtcS5P=}`: a password Maven encrypted with the master password, not one in clear.
+    validate: (s) => !/^\{[A-Za-z0-9+/=]+\}$/.test(s),
+    generic: true,
+    gate: 'xml-setting',
+    precedence: 1,
+  },
   // ── generic assignments ───────────────────────────────────────────────────────────────────────────────────────
   generic('KFM-SEC-070', 'Password assigned in plain text', 'password', '(?:pass(?:word|wd|phrase)?|pwd)', [
     'password',

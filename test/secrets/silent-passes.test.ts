@@ -432,3 +432,16 @@ describe('SP-19: a Helm template default is the value it stands for', () => {
     ]);
   });
 });
+
+describe('SP-20: a secret in an XML element or setting is reported (KFM-SEC-069)', () => {
+  it('Maven settings.xml and NuGet.config credentials, at their lines', async () => {
+    const fs = await scan({
+      'settings.xml': `<settings>\n  <servers>\n    <server>\n      <id>nexus</id>\n      <username>deploy</username>\n      <password>${g.password(22)}</password>\n    </server>\n  </servers>\n</settings>\n`,
+      'NuGet.config': `<configuration>\n  <packageSourceCredentials>\n    <feed>\n      <add key="Username" value="ci" />\n      <add key="ClearTextPassword" value="${g.alnum(22)}" />\n    </feed>\n  </packageSourceCredentials>\n</configuration>\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-069', 'NuGet.config', 5],
+      ['KFM-SEC-069', 'settings.xml', 6],
+    ]);
+  });
+});

@@ -443,6 +443,15 @@ export function buildVectors(seed = 7): Vector[] {
       'The machine learning password reset flow is documented elsewhere.',
     ]);
   }
+  {
+    const s = g.alnum(22);
+    add('KFM-SEC-069', `<server>\n  <id>nexus</id>\n  <password>${s}</password>\n</server>\n`, s, [
+      '<password>${env.NEXUS_PASSWORD}</password>',
+      '<password>{COQLCE6DU6GtcS5P1ZwPcJHFdJbvE5Wm0fBm1C0dqD8=}</password>',
+      '<add key="ClearTextPassword" value="%NUGET_PASSWORD%" />',
+      '<secretName>kfm-db-credentials</secretName>',
+    ]);
+  }
   const genericNegatives = (key: string): string[] => [
     `${key}: changeme`,
     `${key}: \${DB_SECRET}`,
