@@ -10,7 +10,7 @@
  */
 import type { RuleDoc } from '../types.js';
 import { META_RULES } from './secrets.js';
-import { decodeBase64, decodeBase64Url, isPlaceholder } from '../checks/secrets/text.js';
+import { decodeBase64, decodeBase64Url, isPlaceholder, looksLikeGenericSecret } from '../checks/secrets/text.js';
 import type { ShapeGate } from '../checks/secrets/shape-gate.js';
 
 export type CharClass = 'alnum' | 'b64' | 'b64url' | 'azure';
@@ -329,6 +329,24 @@ export const CONTENT_RULES: ContentRule[] = [
     String.raw`(hv[sb]\.[A-Za-z0-9_-]{24,})`,
     { after: 400, boundary: { chars: 'b64url', left: 'secret', right: true } },
   ),
+  {
+    id: 'KFM-SEC-029',
+    title: 'Azure shared access signature',
+    what: 'An Azure shared access signature (SAS): a Storage or Service Bus URL or connection string whose `sig=` is the signature (32 bytes, base64, usually URL-encoded). Whoever has it has the access it grants (`sp=rwdl…`) until it expires.',
+    remediation: REVOKE(
+      'Azure (rotate the account or policy key that signed it, or revoke its stored access policy; prefer managed identities)',
+    ),
+    keywords: ['sig='],
+    pattern: String.raw`[?&;\s"']sig=([A-Za-z0-9+/%]{40,}(?:%3[Dd]|=){0,2})`,
+    secretGroups: [1],
+    before: 1,
+    after: 160,
+    hintPrefix: 0,
+    boundary: { chars: 'b64', right: true },
+    // The signature is an HMAC-SHA256: 32 bytes once URL- and base64-decoded (`sig=<signature>` placeholders are not).
+    validate: (s) => decodeBase64(decodeURIComponentSafe(s))?.length === 32,
+    precedence: 3,
+  },
   // ── VCS and CI ────────────────────────────────────────────────────────────────────────────────────────────────
   prefixed(
     'KFM-SEC-030',
@@ -647,12 +665,60 @@ export const CONTENT_RULES: ContentRule[] = [
   dbUrl('KFM-SEC-066', 'URL with inline credentials', String.raw`https?|ftps?|sftp|ssh|git|ldaps?|smtps?|nats|mqtts?`, [
     '://',
   ]),
+  {
+    id: 'KFM-SEC-067',
+    title: 'Credential in an Authorization header',
+    what: 'An HTTP `Authorization` credential written out: `Bearer <token>` (a header in a config file, an nginx `proxy_set_header`, a curl line) when the token is long and random enough to be real, or `Basic <base64 of user:password>` whose password is not a placeholder.',
+    remediation: REVOKE('the service the header authenticates to (revoke the token or change the password)'),
+    keywords: ['bearer', 'basic'],
+    pattern: String.raw`(?i)\b(?:bearer[ \t]+([A-Za-z0-9._~+/-]{16,}=*)|basic[ \t]+([A-Za-z0-9+/]{8,}={0,2}))`,
+    secretGroups: [1, 2],
+    before: 0,
+    after: 600,
+    hintPrefix: 0,
+    boundary: { chars: 'b64url', right: true },
+    // `Bearer __TOKEN__`, `Bearer tokenAuthentication`: names and placeholders; a Basic value is base64 of `user:pw`.
+    validate: (secret, groups) => (groups[1] ? looksLikeGenericSecret(secret) : dockerAuthOk(secret)),
+    // Below the specific formats (`Bearer ghp_…`, `Bearer eyJ…` are reported as the token they are).
+    precedence: 2,
+  },
+  {
+    id: 'KFM-SEC-068',
+    title: 'Password in a .netrc entry',
+    what: 'A `.netrc` entry (`machine <host> login <user> password <password>`, on one line or over several) whose password is long and random enough to be real and is not a placeholder or variable: curl, Git, pip and Go log in to the host with it.',
+    remediation: REVOKE('the host the entry logs in to (change the password or revoke the token)'),
+    keywords: ['machine'],
+    pattern: String.raw`(?:^|[\s"'])machine[ \t]+\S+(?:\s+(?:login|account)[ \t]+\S+)*\s+password[ \t]+([^\s"'\x60]+)`,
+    secretGroups: [1],
+    before: 1,
+    after: 1024,
+    multiline: true,
+    hintPrefix: 0,
+    validate: (s) => looksLikeGenericSecret(s),
+    precedence: 3,
+  },
+  {
+    id: 'KFM-SEC-069',
+    title: 'Secret in an XML element or setting',
+    what: 'A password, secret, token or API key written as an XML element (`<password>…</password>`, Maven `settings.xml`) or an `<add key="…Password" value="…"/>` setting (NuGet.config, .NET app settings), when the value is long and random enough to be real and is not a placeholder or a Maven-encrypted `{…}` value.',
+    remediation: GENERIC_REMEDIATION,
+    keywords: ['pass', 'secret', 'token', ...SEPARATORS.map((sep) => `api${sep}key`)],
+    pattern: String.raw`(?i)(?:<[A-Za-z0-9_.:-]*(?:pass(?:word|wd|phrase)?|secret|token|api[_.-]?key)[A-Za-z0-9_.-]*>[ \t]*([^<>\s]{8,})[ \t]*</|\bkey="[^"<>]*(?:pass(?:word|wd|phrase)?|secret|token|api[_.-]?key)[^"<>]*"\s+value="([^"<>]{8,})")`,
+    secretGroups: [1, 2],
+    before: 80,
+    after: 400,
+    hintPrefix: 0,
+    // `{COQLCE6DU6GtcS5P=}`: a password Maven encrypted with the master password, not one in clear.
+    validate: (s) => !/^\{[A-Za-z0-9+/=]+\}$/.test(s),
+    generic: true,
+    gate: 'xml-setting',
+    precedence: 1,
+  },
   // ── generic assignments ───────────────────────────────────────────────────────────────────────────────────────
-  generic('KFM-SEC-070', 'Password assigned in plain text', 'password', '(?:password|passwd|pwd|passphrase)', [
+  generic('KFM-SEC-070', 'Password assigned in plain text', 'password', '(?:pass(?:word|wd|phrase)?|pwd)', [
     'password',
-    'passwd',
+    'pass',
     'pwd',
-    'passphrase',
   ]),
   generic(
     'KFM-SEC-071',

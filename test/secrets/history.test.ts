@@ -109,4 +109,27 @@ describe('secrets scan --history <base> (issue 16)', () => {
     sh(root, 'commit', '-qm', 'one');
     await expect(run(root, 'no-such-ref')).rejects.toMatchObject({ exitCode: 2 });
   });
+
+  it("a token written as the name of a file added in one commit and removed in the next is the commit's", async () => {
+    const token = `ghp_${g.alnum(36)}`;
+    const root = await repo({ 'README.md': 'docs\n' });
+    sh(root, 'init', '-q', '-b', 'main');
+    sh(root, 'add', '-A');
+    sh(root, 'commit', '-qm', 'base');
+    sh(root, 'checkout', '-qb', 'feature');
+    // An empty file has no line a patch shows: only its name holds the token.
+    await writeFile(join(root, `cache-${token}`), '');
+    sh(root, 'add', '-A');
+    sh(root, 'commit', '-qm', 'add');
+    const first = sh(root, 'rev-parse', 'HEAD').trim().slice(0, 12);
+    sh(root, 'rm', '-q', `cache-${token}`);
+    sh(root, 'commit', '-qm', 'remove');
+
+    const r = await run(root, 'main');
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(
+      `${first} cache-ghp_… (40 chars): KFM-SEC-030 GitHub personal access token (classic): ghp_… (40 chars) (in the file's name) (added in commit ${first})\n`,
+    );
+    expect(leakedFragments(r.out + r.err, [token])).toEqual([]);
+  });
 });

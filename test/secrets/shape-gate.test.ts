@@ -77,7 +77,13 @@ function generatedLines(seed: number, count: number): string[] {
     `${pick(['', 'export ', '"', '- '])}${pick(['aws_secret_access_key', 'AWS_SECRET_ACCESS_KEY', 'secretAccessKey', 'aws-secret-key', 'awsSecretKey', 'secret.access.key', 'AWS_SECRET', 'aws_\u017fecret_\u212aey', 'secret_access_key_id'])}` +
     `${pick(['', '"', "'"])}${pick(blanks)}${pick([':', '=', ':=', '=>', '', '-'])}${pick(blanks)}${pick(quotes)}` +
     `${pick([g.b64(40), g.b64(39), g.b64(41), g.alnum(40), `${g.b64(20)} ${g.b64(19)}`, g.b64(7)])}${pick(['', '"', ' ', '/'])}`;
-  const makers = [url, auth, npm, sid, aws];
+  const xml = (): string =>
+    next() < 0.5
+      ? `${pick(['', '  ', '<server>', 'x'])}<${pick(['password', 'Password', 'db.password', 'ns:secret', 'apiKey', 'api_key', 'tokenValue', 'pa\u017f\u017fword', 'passwd', 'x'])}` +
+        `${pick(['', ' ', '>', '/'])}>${pick(blanks)}${pick([g.password(12), g.alnum(7), 'a b c d e f g h', '<x>', g.alnum(20)])}${pick(blanks)}${pick(['</', '</x>', '', '<'])}`
+      : `<add ${pick(['key', 'KEY', 'Key', 'xkey'])}="${pick(['ClearTextPassword', 'ApiToken', 'Secret', 'x', 'a"b', 'pass<'])}"` +
+        `${pick(['', ' ', '\n', '\t\t', '\f'])}${pick(['value', 'VALUE', 'Value', 'valu'])}="${pick([g.alnum(12), g.alnum(7), 'a"b', '<x>', g.password(10)])}"`;
+  const makers = [url, auth, npm, sid, aws, xml];
   const lines: string[] = [];
   for (let i = 0; i < count; i++) {
     const n = 1 + Math.floor(next() * 3);
@@ -107,7 +113,7 @@ function treeTexts(): string[] {
 }
 
 describe('shape gates: exact fast paths for the specific rules', () => {
-  it('gate the URL, Docker auth, npmrc, Twilio SID and AWS secret key rules', () => {
+  it('gate the URL, Docker auth, npmrc, Twilio SID, AWS secret key and XML setting rules', () => {
     expect(SHAPED.map((r) => `${r.id}:${r.gate}`).sort()).toEqual([
       'KFM-SEC-021:assignment',
       'KFM-SEC-052:hex-sid',
@@ -119,6 +125,7 @@ describe('shape gates: exact fast paths for the specific rules', () => {
       'KFM-SEC-064:url-credentials',
       'KFM-SEC-065:url-credentials',
       'KFM-SEC-066:url-credentials',
+      'KFM-SEC-069:xml-setting',
     ]);
   });
 

@@ -1,4 +1,5 @@
 /** Silent passes a security probe found (plaintext committed, `check` exit 0): each is reported now. */
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { needsStructure } from '../../src/checks/secrets/structure.js';
 import { findingPlaces as at, useRepoScan } from './helpers.js';
@@ -234,6 +235,213 @@ describe('SP-9: YAML embedded in a string value is read as YAML', () => {
     expect(at(fs)).toEqual([
       ['KFM-SEC-070', 'app.yaml', 8],
       ['KFM-SEC-070', 'cm.yaml', 5],
+    ]);
+  });
+});
+
+describe('SP-11: a certificate block is public only when its body is base64', () => {
+  // A real key's DER (PKCS#1), as `openssl genrsa -traditional` writes it.
+  const der = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs1', format: 'der' });
+  const body = (bytes: Buffer): string => bytes.toString('base64').replace(/.{64}/g, '$&\n');
+  const key = `-----BEGIN RSA PRIVATE KEY-----\n${body(der)}\n-----END RSA PRIVATE KEY-----`;
+  const indent = (t: string): string => t.replace(/^/gm, '    ');
+  const secret = (value: string): string =>
+    `apiVersion: v1\nkind: Secret\nmetadata: {name: t}\nstringData:\n  tls.crt: |\n${indent(value)}\n`;
+
+  it('a private key block nested inside a CERTIFICATE block (Go pem.Decode reads it out) is a private key', async () => {
+    const fs = await scan({ 's.yaml': secret(`-----BEGIN CERTIFICATE-----\n${key}\n-----END CERTIFICATE-----`) });
+    expect(at(fs)).toEqual(
+      expect.arrayContaining([
+        ['KFM-SEC-001', 's.yaml', 5],
+        ['KFM-SEC-010', 's.yaml', 5],
+      ]),
+    );
+  });
+
+  it('a token between CERTIFICATE lines is plaintext data', async () => {
+    const token = `ghp_${g.alnum(36)}`;
+    const fs = await scan({ 's.yaml': secret(`-----BEGIN CERTIFICATE-----\n${token}\n-----END CERTIFICATE-----`) });
+    expect(at(fs)).toEqual(
+      expect.arrayContaining([
+        ['KFM-SEC-001', 's.yaml', 5],
+        ['KFM-SEC-030', 's.yaml', 5],
+      ]),
+    );
+  });
+
+  it("a private key's DER under a CERTIFICATE label is still read: a key store finding", async () => {
+    const fs = await scan({ 's.yaml': secret(`-----BEGIN CERTIFICATE-----\n${body(der)}\n-----END CERTIFICATE-----`) });
+    expect(at(fs)).toEqual([['KFM-SEC-006', 's.yaml', 5]]);
+  });
+
+  it('a real certificate (a throw-away self-signed one) alone stays quiet', async () => {
+    const cert = [
+      '-----BEGIN CERTIFICATE-----',
+      'MIIBiDCCAS+gAwIBAgIUXbFol9lqKk+h91QPav+8wAf5fJYwCgYIKoZIzj0EAwIw',
+      'GjEYMBYGA1UEAwwPYXBwLmV4YW1wbGUub3JnMB4XDTI2MTIwNjIyMDg1OVoXDTI2',
+      'MTIwNzIyMDg1OVowGjEYMBYGA1UEAwwPYXBwLmV4YW1wbGUub3JnMFkwEwYHKoZI',
+      'zj0CAQYIKoZIzj0DAQcDQgAEKba3EKFwWJl7GuAXMorkDlGV7zr0O5eKIM9BADIz',
+      'z/RTwWM/BPD65hLIe+n4fw/7ppKPFzSIxjY3qJ+d2lc2jKNTMFEwHQYDVR0OBBYE',
+      'FHkTHirMBMm6E/K0cl3Ehg8JdoM3MB8GA1UdIwQYMBaAFHkTHirMBMm6E/K0cl3E',
+      'hg8JdoM3MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDRwAwRAIga2C79vsZ',
+      'h8KN8ptY21x9hXIPlZvMPhWs/AWeBmrMnXgCIHA9tG5Ht9GY8rtm30v4eN9x/J+0',
+      'mFHjvtnMrfEOXVAd',
+      '-----END CERTIFICATE-----',
+    ].join('\n');
+    expect(at(await scan({ 's.yaml': secret(`${cert}\n${cert}`) }))).toEqual([]);
+  });
+});
+
+describe('SP-12: a value that starts with `!`, `*`, `&` or `$` is a reference only when a name follows', () => {
+  it('passwords and tokens starting with a sigil are reported, in YAML, a URL and a .env file', async () => {
+    const pw = (): string => g.password(20);
+    const fs = await scan({
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\ndata:\n  DATABASE_URL: "postgres://app:!${pw()}@db.svc:5432/app"\n  SMTP_PASSWORD: "!${pw()}"\n  API_TOKEN: "&${pw()}"\n  SIGNING_SECRET: "*${pw()}"\n`,
+      'app.env': `DB_PASSWORD=!${pw()}\nREDIS_PASSWORD=$${pw()}\n`,
+    });
+    expect(at(fs)).toEqual(
+      expect.arrayContaining([
+        ['KFM-SEC-061', 'cm.yaml', 5],
+        ['KFM-SEC-070', 'cm.yaml', 6],
+        ['KFM-SEC-072', 'cm.yaml', 7],
+        ['KFM-SEC-071', 'cm.yaml', 8],
+        ['KFM-SEC-070', 'app.env', 1],
+        ['KFM-SEC-070', 'app.env', 2],
+      ]),
+    );
+    expect(fs).toHaveLength(6);
+  });
+
+  it('tags, aliases, anchors and variable references stay quiet', async () => {
+    const fs = await scan({
+      'values.yaml': `base: &dbCredentials2\n  user: app\ndb:\n  password: !vault |\n    $ANSIBLE_VAULT;1.1;AES256\n  secret: *dbCredentials2\n  api_token: !!binary ''\n`,
+      'app.env': `DB_PASSWORD=$DB_PASSWORD_FROM_VAULT\nAPI_TOKEN=%API_TOKEN_2024%\nCLIENT_SECRET=*client_secret_ref\n`,
+    });
+    expect(at(fs).filter(([rule]) => rule !== 'KFM-SEC-008')).toEqual([]);
+  });
+});
+
+describe('SP-13: an external-secrets Webhook generator sends its headers and body as written', () => {
+  const generator = (spec: string): string =>
+    `apiVersion: generators.external-secrets.io/v1alpha1\nkind: Webhook\nmetadata: {name: token}\nspec:\n  url: https://auth.example.org/oauth/token\n  method: POST\n${spec}`;
+
+  it('a literal token in a header, and a client secret in the body, are reported at their lines', async () => {
+    const fs = await scan({
+      'gen.yaml': generator(
+        `  headers:\n    Content-Type: application/x-www-form-urlencoded\n    X-API-Key: ${g.alnum(32)}\n  body: grant_type=client_credentials&client_id=app&client_secret=${g.alnum(32)}\n`,
+      ),
+      'cluster-gen.yaml': `apiVersion: generators.external-secrets.io/v1alpha1\nkind: ClusterGenerator\nmetadata: {name: token}\nspec:\n  kind: Webhook\n  generator:\n    webhookSpec:\n      url: https://auth.example.org/oauth/token\n      headers:\n        Authorization: Bearer ${g.alnum(40)}\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-009', 'cluster-gen.yaml', 10],
+      ['KFM-SEC-067', 'cluster-gen.yaml', 10],
+      ['KFM-SEC-009', 'gen.yaml', 9],
+      ['KFM-SEC-071', 'gen.yaml', 10],
+    ]);
+  });
+
+  it('headers and a body that read the generator secrets are quiet', async () => {
+    const fs = await scan({
+      'gen.yaml': generator(
+        `  headers:\n    Authorization: 'Basic {{ print .auth.username ":" .auth.password | b64enc }}'\n  body: '{"user": "{{ .auth.username }}"}'\n  secrets:\n    - name: auth\n      secretRef: {name: webhook-credentials}\n`,
+      ),
+    });
+    expect(at(fs)).toEqual([]);
+  });
+});
+
+describe('SP-14: a credential in an Authorization header is reported (KFM-SEC-067)', () => {
+  it('Bearer in an nginx snippet and a curl line, Basic in a JSON header map', async () => {
+    const basic = Buffer.from(`deploy:${g.password(20)}`).toString('base64');
+    const fs = await scan({
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  annotations:\n    nginx.ingress.kubernetes.io/configuration-snippet: |\n      proxy_set_header Authorization "Bearer ${g.alnum(32)}";\ndata:\n  headers.json: '{"Authorization": "Basic ${basic}"}'\n  probe.sh: 'curl -fsS -H "Authorization: Bearer ${g.b64url(40)}" https://api.example.org/health'\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-067', 'cm.yaml', 6],
+      ['KFM-SEC-067', 'cm.yaml', 9],
+      ['KFM-SEC-067', 'cm.yaml', 10],
+    ]);
+  });
+});
+
+describe('SP-15: a key that ends in PASS names a password (RABBITMQ_DEFAULT_PASS, SMTP_PASS, sftp_pass)', () => {
+  it('is reported as a password; a shell command substitution and names stay quiet', async () => {
+    const fs = await scan({
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\ndata:\n  RABBITMQ_DEFAULT_PASS: "${g.password(20)}"\n  smtpPass: ${g.alnum(18)}7Q\n  tlsPassthrough: "true"\n  bypassList: internal.example.org\n`,
+      'init.sh': `sftp_pass="${g.password(16)}"\nrandom_pass=$(openssl rand -base64 32)\nDB_PASSWORD=$(kubectl get secret db -o jsonpath="{.data.password}" | base64 -d)\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-070', 'cm.yaml', 5],
+      ['KFM-SEC-070', 'cm.yaml', 6],
+      ['KFM-SEC-070', 'init.sh', 1],
+    ]);
+  });
+});
+
+describe('SP-16: NULs past the probed head of a text file cannot hide a token', () => {
+  it('UTF-16 text after 8 KB of ASCII is read without its NULs, at its line', async () => {
+    const token = `ghp_${g.alnum(36)}`;
+    const notes = Buffer.concat([
+      Buffer.from('release notes, nothing to see here\n'.repeat(300)),
+      Buffer.from(`github: ${token}\n`, 'utf16le'),
+    ]);
+    expect(at(await scan({}, { 'notes.txt': notes }))).toEqual([['KFM-SEC-030', 'notes.txt', 301]]);
+  });
+});
+
+describe('SP-17: a pair js-yaml drops as a repeated key keeps its line findings, however the key is spelled', () => {
+  // js-yaml keeps the last of repeated keys; the `yaml` CST, which says which line findings a judged scalar covers,
+  // must see the same keys, or the dropped pair's token is neither judged nor reported by the line patterns.
+  const token = `ghp_${g.alnum(36)}`;
+  it('a key behind a lone CR (a line break to js-yaml, part of the key to the `yaml` library)', async () => {
+    const fs = await scan({ 'notes.yaml': `\ra: |\n  x\n  # ${token}\na: |\n  x\n` });
+    expect(at(fs)).toEqual([['KFM-SEC-030', 'notes.yaml', 3]]);
+  });
+
+  it('a collection key (`[a]:` is the key `a` to js-yaml)', async () => {
+    const fs = await scan({ 'notes.yaml': `[a]: |\n  # ${token}\na: x\n` });
+    expect(at(fs)).toEqual([['KFM-SEC-030', 'notes.yaml', 2]]);
+  });
+});
+
+describe('SP-18: a .netrc password and an Azure SAS signature are credentials (KFM-SEC-068, KFM-SEC-029)', () => {
+  it('a .netrc entry over several lines, and SAS URLs in a ConfigMap, are reported at their lines', async () => {
+    const sig = (): string => Buffer.from(g.hex(64), 'hex').toString('base64');
+    const fs = await scan({
+      '.netrc': `machine git.example.org\n  login deploy\n  password ${g.password(24)}\nmachine ci.example.org login ci password \${CI_TOKEN}\n`,
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: backup}\ndata:\n  BACKUP_URL: "https://acct.blob.core.windows.net/backups?sv=2022-11-02&ss=b&srt=co&sp=rwdlac&se=2030-01-01T00:00:00Z&spr=https&sig=${encodeURIComponent(sig())}"\n  BUS: "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessSignature=SharedAccessSignature sr=ns.servicebus.windows.net&sig=${sig()}&se=1900000000&skn=send"\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-068', '.netrc', 1],
+      ['KFM-SEC-029', 'cm.yaml', 5],
+      ['KFM-SEC-029', 'cm.yaml', 6],
+    ]);
+  });
+});
+
+describe('SP-19: a Helm template default is the value it stands for', () => {
+  it('`default "<password>"` and a leading literal in actions are reported; names and `required` messages are not', async () => {
+    const fs = await scan({
+      'chart/templates/secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}-db\ndata:\n  password: {{ .Values.db.password | default "${g.password(20)}" | b64enc | quote }}\n  api-token: {{ "${g.alnum(24)}" | b64enc }}\n  user: {{ .Values.db.user | default "app" | b64enc }}\n  check: {{ required "the database password is required" .Values.db.password | b64enc }}\n`,
+      'chart/templates/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  DB_PASSWORD: '{{ .Values.db.password | default \`${g.alnum(20)}\` }}'\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-070', 'chart/templates/cm.yaml', 5],
+      ['KFM-SEC-070', 'chart/templates/secret.yaml', 6],
+      ['KFM-SEC-072', 'chart/templates/secret.yaml', 7],
+    ]);
+  });
+});
+
+describe('SP-20: a secret in an XML element or setting is reported (KFM-SEC-069)', () => {
+  it('Maven settings.xml and NuGet.config credentials, at their lines', async () => {
+    const fs = await scan({
+      'settings.xml': `<settings>\n  <servers>\n    <server>\n      <id>nexus</id>\n      <username>deploy</username>\n      <password>${g.password(22)}</password>\n    </server>\n  </servers>\n</settings>\n`,
+      'NuGet.config': `<configuration>\n  <packageSourceCredentials>\n    <feed>\n      <add key="Username" value="ci" />\n      <add key="ClearTextPassword" value="${g.alnum(22)}" />\n    </feed>\n  </packageSourceCredentials>\n</configuration>\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-069', 'NuGet.config', 5],
+      ['KFM-SEC-069', 'settings.xml', 6],
     ]);
   });
 });

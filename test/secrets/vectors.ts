@@ -408,6 +408,50 @@ export function buildVectors(seed = 7): Vector[] {
     const pw = g.alnum(18);
     add(id, `url: ${scheme}://kfm-app:${pw}@db.kfm.svc:5432/kfm\n`, pw, dbNegatives(scheme));
   }
+  {
+    const s = g.alnum(40);
+    add('KFM-SEC-067', `proxy_set_header Authorization "Bearer ${s}";\n`, s, [
+      'proxy_set_header Authorization "Bearer __BEARER_TOKEN__";',
+      'curl -H "Authorization: Bearer ${TOKEN}" https://api.example.org',
+      'headers: {Authorization: "Bearer <token>"}',
+      'Basic authentication and Bearer authentication are both supported.',
+      `Authorization: Basic ${Buffer.from('admin:changeme').toString('base64')}`,
+      'bearerTokenSecret: {name: metrics-token, key: token}',
+    ]);
+  }
+  {
+    // An HMAC-SHA256 signature: 32 bytes, base64, URL-encoded in a URL.
+    const sig = Buffer.from(g.hex(64), 'hex').toString('base64');
+    const s = encodeURIComponent(sig);
+    add(
+      'KFM-SEC-029',
+      `backup: "https://kfm.blob.core.windows.net/velero?sv=2022-11-02&ss=b&srt=co&sp=rwdlac&se=2030-01-01T00:00:00Z&spr=https&sig=${s}"\n`,
+      s,
+      [
+        'backup: "https://kfm.blob.core.windows.net/velero?sv=2022-11-02&sp=r&sig=<signature>"',
+        'sas: "https://kfm.blob.core.windows.net/velero?sv=2022-11-02&sp=r&sig=${AZURE_SAS_SIG}"',
+        `note: "sig=${g.b64(40)} is not a signature of 32 bytes"`,
+      ],
+    );
+  }
+  {
+    const s = g.password(24);
+    add('KFM-SEC-068', `machine git.kfm.example\n  login kfm-bot\n  password ${s}\n`, s, [
+      'machine github.com login x-access-token password ${GITHUB_TOKEN}',
+      'machine github.com login kfm password $(cat /run/secrets/github)',
+      'machine api.example.org login USERNAME password YOUR_PERSONAL_ACCESS_TOKEN',
+      'The machine learning password reset flow is documented elsewhere.',
+    ]);
+  }
+  {
+    const s = g.alnum(22);
+    add('KFM-SEC-069', `<server>\n  <id>nexus</id>\n  <password>${s}</password>\n</server>\n`, s, [
+      '<password>${env.NEXUS_PASSWORD}</password>',
+      '<password>{COQLCE6DU6GtcS5P1ZwPcJHFdJbvE5Wm0fBm1C0dqD8=}</password>',
+      '<add key="ClearTextPassword" value="%NUGET_PASSWORD%" />',
+      '<secretName>kfm-db-credentials</secretName>',
+    ]);
+  }
   const genericNegatives = (key: string): string[] => [
     `${key}: changeme`,
     `${key}: \${DB_SECRET}`,

@@ -110,6 +110,7 @@ export function decodeText(buf: Buffer): string | undefined {
  * decodeText, and `raw` when the byte order mark does not fit the bytes behind it (safe-read.ts bomDecode): ASCII
  * behind `FF FE` decodes to CJK, and the scan of that text alone would pass whatever the file holds. The bytes behind
  * the mark are then read as UTF-8 as well (NULs dropped: they hide nothing from a reader), lines where Git shows them.
+ * A text with NULs past its probed head gets a `raw` without them too.
  */
 export function decodeForScan(buf: Buffer): { text: string; raw?: string } | undefined {
   const marked = bomDecode(buf);
@@ -118,7 +119,10 @@ export function decodeForScan(buf: Buffer): { text: string; raw?: string } | und
     return { text: marked.text, raw: buf.subarray(marked.mark).toString('utf8').replaceAll('\0', '') };
   }
   if (!isProbablyText(buf)) return undefined;
-  return { text: buf.toString('utf8') };
+  const text = buf.toString('utf8');
+  // Only the head is probed for NULs: UTF-16 text after 8 KB of ASCII (Git shows such a file as text too) interleaves
+  // every character with a NUL, which hid a token from every pattern. It is read without them as well.
+  return text.includes('\0') ? { text, raw: text.replaceAll('\0', '') } : { text };
 }
 
 /** Binary files that are key stores: their keys cannot be scanned as text, so their presence is the finding. */

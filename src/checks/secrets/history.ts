@@ -101,12 +101,35 @@ export async function scanHistory(options: HistoryScanOptions): Promise<HistoryS
   const { scanner, baseline, baselinePath } = await prepareScanner(root, settings, options.env);
   const findings: SecretFinding[] = [];
   let filesScanned = 0;
+  const underRoot = (path: string): string | undefined =>
+    rootPrefix === '' ? path : path.startsWith(`${rootPrefix}/`) ? path.slice(rootPrefix.length + 1) : undefined;
   for (const commit of commits) {
+    // The names of the files the commit adds, as the work-tree scan reads names: a token written as a file's name
+    // (an empty file has no line a patch would show) and removed in the next commit stayed in the history unreported.
+    const addedNames = (
+      await git(
+        top,
+        [
+          ...commitPatchArgs(commit).filter((a) => a !== '-p' && a !== '-U0'),
+          '-r',
+          '-z',
+          '--name-only',
+          '--diff-filter=A',
+        ],
+        g,
+      )
+    )
+      .split('\0')
+      .map(underRoot)
+      .filter((f): f is string => f !== undefined && f !== '');
+    for (const f of scanner.scanNames(addedNames)) {
+      const short = commit.slice(0, 12);
+      findings.push({ ...f, message: `${f.message} (added in commit ${short})`, commit: short });
+    }
     const patch = await git(top, commitPatchArgs(commit), g);
     for (const [path, lines] of addedLines(patch)) {
       if (lines.size === 0) continue;
-      const rel =
-        rootPrefix === '' ? path : path.startsWith(`${rootPrefix}/`) ? path.slice(rootPrefix.length + 1) : undefined;
+      const rel = underRoot(path);
       if (rel === undefined) continue; // outside the root
       // secrets.exclude quiets the generic rules only, as in the work-tree scan: known formats are still looked for.
       const excluded = settings.exclude.length > 0 && matchesAny(rel, settings.exclude);

@@ -63,9 +63,9 @@ import {
 import { isPlaceholder, isSopsValue, LineIndex, lowerSameLength, SOPS_VALUE_IN_TEXT } from './text.js';
 import { firstKeyLines, kustomizationNeedsWalk, needsStructure } from './structure.js';
 import {
+  CONTENT_PLACES,
   leafPath,
   parseEnvFile,
-  TEMPLATE_LITERAL,
   TEMPLATE_PLACES,
   walkDocumentInto,
   WalkBudgetExceeded,
@@ -643,6 +643,17 @@ export class Scanner {
       findings.push({ ...this.fromCandidate(c, ''), file, line: pos.line, column: pos.column, offset: c.start });
     }
     if (detected.truncated) findings.push(this.budgetFinding(file));
+    // A template's committed defaults (`| default "s3cr3t"`), read as the values they stand for. No offset: a walk
+    // of the template with its actions blanked judged a blank there, so it must not drop these.
+    const defaults = text.includes('{{') ? templateDefaults(text) : undefined;
+    if (defaults !== undefined) {
+      const more = this.detector.detect(defaults, { context: lower, stopWords: this.settings.stopWords });
+      for (const c of more.candidates) {
+        const pos = lines().position(c.at);
+        findings.push({ ...this.fromCandidate(c, ''), file, line: pos.line, column: pos.column });
+      }
+      if (more.truncated) findings.push(this.budgetFinding(file));
+    }
     const isKustomization = KUSTOMIZATION_NAME.test(file);
     // Whatever the file is called, YAML/JSON content gets the walk; `strict`: the name or the content says it is
     // YAML/JSON, so a parse failure is a finding (a Markdown file that is not YAML is simply not structured).
@@ -875,7 +886,10 @@ export class Scanner {
     const covered: [number, number][] = [];
     if (text.length <= MAX_LOCATE) {
       const lc = new LineCounter();
-      const docs = parseAllDocuments(text, {
+      // js-yaml breaks lines at a lone CR, the \`yaml\` library does not: \`\ra: |…\` was a key \`\ra\` to it, so a pair
+      // js-yaml dropped as a repeated key kept its range here, and the text findings in it were dropped unjudged.
+      // Lone CRs read as LFs (same offsets), both parsers see the same keys.
+      const docs = parseAllDocuments(text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text, {
         lineCounter: lc,
         uniqueKeys: false,
         merge: true,
@@ -975,6 +989,17 @@ export class Scanner {
         const r = this.detector.detect(text, { skipGeneric: visit.reference, stopWords, context });
         const out = r.candidates.map((c) => this.fromCandidate(c, ''));
         if (r.truncated) out.push(this.budgetFinding(undefined));
+        // A template's committed default (`'{{ .Values.p | default "s3cr3t" }}'`), read as the value it stands for.
+        const defaults = value.includes('{{') ? templateDefaults(text) : undefined;
+        if (defaults !== undefined) {
+          const seen = new Set(out.map((f) => f.secretHash));
+          const more = this.detector.detect(defaults, { skipGeneric: visit.reference, stopWords, context });
+          for (const c of more.candidates) {
+            const f = this.fromCandidate(c, '');
+            if (!seen.has(f.secretHash)) out.push(f);
+          }
+          if (more.truncated) out.push(this.budgetFinding(undefined));
+        }
         // base64 anywhere (a ConfigMap value, an annotation, an env value): decoded and scanned again, unless a
         // content rule already named the value (kubeconfig `client-key-data`).
         if (r.candidates.length === 0) this.decodedRuns(value, DECODE_DEPTH, undefined, out, this.budget());
@@ -985,12 +1010,15 @@ export class Scanner {
         if (visit.bytes.length === 0) return [];
         const out: Pending[] = [];
         if (!visit.binary) {
-          // Public certificates alone are not secret data; a SOPS value is ciphertext only in its exact shape and in
-          // a document with SOPS metadata (`ENC[AES256_GCM,` around plaintext hid a whole properties file).
-          if (isPublicMaterialOnly(visit.text) || (visit.sops && isSopsValue(visit.text))) return [];
+          // A SOPS value is ciphertext only in its exact shape and in a document with SOPS metadata
+          // (`ENC[AES256_GCM,` around plaintext hid a whole properties file).
+          if (visit.sops && isSopsValue(visit.text)) return [];
           const r = this.detector.detect(`${visit.key}: ${visit.text}`, { stopWords });
           for (const c of r.candidates) out.push(this.fromCandidate(c, where));
           this.decodedRuns(visit.text, DECODE_DEPTH, where, out, this.budget());
+          // Public certificates alone are not secret data (no hard rule), but what their blocks hold was read above:
+          // a `CERTIFICATE` label around a private key's DER is still a private key.
+          if (isPublicMaterialOnly(visit.text)) return out;
         } else {
           this.decoded(visit.bytes, 0, where, out);
         }
@@ -1041,10 +1069,12 @@ export class Scanner {
         const r = this.detector.detect(`${visit.key}: ${literal}`, { stopWords });
         const out = r.candidates.map((c) => this.fromCandidate(c, where));
         if (r.candidates.length === 0) this.decodedRuns(literal, DECODE_DEPTH, where, out, this.budget(), true);
-        // A templated value, and a whole document a template writes into the Secret (a config file of several
-        // lines, e.g. a product's declarative config), are judged by their content; a one-line literal is the secret.
+        // A templated value, a whole document a template writes into the Secret (a config file of several lines,
+        // e.g. a product's declarative config) and a webhook's request body are judged by their content; a one-line
+        // literal is the secret.
         const document =
-          visit.where === TEMPLATE_LITERAL || (TEMPLATE_PLACES.includes(visit.where) && literal.trim().includes('\n'));
+          CONTENT_PLACES.includes(visit.where) ||
+          (TEMPLATE_PLACES.includes(visit.where) && literal.trim().includes('\n'));
         if (templated || document) return out;
         out.push({
           ruleId: RULE_PLAIN_IN_REFERENCE,
@@ -1296,6 +1326,10 @@ function collectValueRanges(root: unknown, out: [number, number][]): void {
     if (isScalar(node)) {
       if (node.range) out.push([node.range[0], node.range[1]]);
     } else if (isMap(node)) {
+      // A key that is no scalar (`[a]:`, `*alias:`, an empty key) is a string to js-yaml (`a`, the alias's value,
+      // `null`) that may repeat another key and drop its pair unjudged: such a map's values are left to the line
+      // patterns.
+      if (node.items.some((pair) => !isPair(pair) || !isScalar(pair.key))) continue;
       const last = new Map<string, unknown>();
       for (const pair of node.items) {
         const k = keyOf(pair);
@@ -1361,11 +1395,15 @@ function isWeakDefault(value: string): boolean {
   return /^[a-z0-9]+$/i.test(value.trim()) && value.trim().length >= 4;
 }
 
-/** Certificates and public keys are not secrets: a Secret's `ca.crt`/`tls.crt` alone is not reported. */
+/**
+ * Certificates and public keys are not secrets: a Secret's `ca.crt`/`tls.crt` alone is not reported. A block's body
+ * is base64 only: with any text allowed up to the next `-----END CERTIFICATE-----`, a whole private key block
+ * nested inside one passed as a certificate (and Go's pem.Decode reads the nested key out of such a file).
+ */
 function isPublicMaterialOnly(text: string): boolean {
   if (!text.includes('-----BEGIN ')) return false;
   const rest = text.replace(
-    /-----BEGIN (CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|X509 CRL|TRUSTED CERTIFICATE)-----[\s\S]*?-----END \1-----/g,
+    /-----BEGIN (CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|X509 CRL|TRUSTED CERTIFICATE)-----[A-Za-z0-9+/=\s]*-----END \1-----/g,
     '',
   );
   return rest.trim() === '';
@@ -1380,6 +1418,39 @@ export function isSopsEncrypted(text: string): boolean {
       /(?:^|\n)sops_mac=/.test(text) ||
       text.includes('[sops]'))
   );
+}
+
+/** An action that starts with a Go string literal (`{{ "s3cr3t" | b64enc }}`), and the literal `default` takes. */
+const LEADING_LITERAL = /^\{\{-?\s*("(?:[^"\\\n]|\\.)*"|`[^`]*`)/;
+const DEFAULT_LITERAL = /\bdefault\s+("(?:[^"\\\n]|\\.)*"|`[^`]*`)/;
+
+/**
+ * The literals a Helm/Go template writes in place of its value — an action's leading literal and the argument of
+ * `default` — kept where they stand without their quotes, every other character of every `{{ … }}` action (and the
+ * YAML quotes right around one) blanked, newlines kept: `password: {{ .Values.db.password | default "s3cr3t" |
+ * b64enc }}` reads as `password:` and `s3cr3t`, an assignment the generic rules judge (the action hid the committed
+ * default from them). A `required`/`fail` message is no value and stays blank. undefined when no action keeps one.
+ */
+export function templateDefaults(text: string): string | undefined {
+  const out = text.split('');
+  let kept = false;
+  for (let open = text.indexOf('{{'); open !== -1;) {
+    const close = text.indexOf('}}', open + 2);
+    const end = close === -1 ? text.length : close + 2;
+    const action = text.slice(open, end);
+    for (let k = open; k < end; k++) if (out[k] !== '\n') out[k] = ' ';
+    const quote = text[open - 1];
+    if ((quote === "'" || quote === '"') && text[end] === quote) out[open - 1] = out[end] = ' ';
+    const m = LEADING_LITERAL.exec(action) ?? DEFAULT_LITERAL.exec(action);
+    if (m) {
+      const at = open + m.index + m[0].length - m[1].length + 1;
+      const literal = m[1].slice(1, -1);
+      for (let k = 0; k < literal.length; k++) if (literal[k] !== '\n') out[at + k] = literal[k];
+      kept = true;
+    }
+    open = close === -1 ? -1 : text.indexOf('{{', end);
+  }
+  return kept ? out.join('') : undefined;
 }
 
 /** `{{ … }}` actions replaced by spaces (newlines kept), in one pass: offsets and lines stay where they were. */

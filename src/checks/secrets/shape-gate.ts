@@ -21,9 +21,11 @@
  * does not treat as a stop only makes it read on and say yes more often. Each check reads a bounded stretch after
  * its hit, except the URL's user and password parts, which stop at the first `/`, blank or quote: a `://` cannot sit
  * inside them, so consecutive hits' reads are disjoint or bounded by the rule's window — linear either way.
+ * - `xml-setting` (KFM-SEC-069): see xmlSettingHits.
  */
+import { isKeyChar } from './gate.js';
 
-export type ShapeGate = 'url-credentials' | 'docker-auth' | 'npmrc' | 'hex-sid';
+export type ShapeGate = 'url-credentials' | 'docker-auth' | 'npmrc' | 'hex-sid' | 'xml-setting';
 
 const isBlank = (c: number): boolean => c === 32 || c === 9;
 
@@ -119,6 +121,8 @@ export function shapeAt(gate: ShapeGate, text: string, p: number): boolean {
       return npmrc(text, p);
     case 'hex-sid':
       return run(text, p + 2, 32, isHex);
+    case 'xml-setting':
+      return xmlSettingHits(text, [p]).length > 0;
     default:
       return true;
   }
@@ -126,7 +130,50 @@ export function shapeAt(gate: ShapeGate, text: string, p: number): boolean {
 
 /** The hits (sorted) at which a match can sit. */
 export function shapedHits(gate: ShapeGate, text: string, hits: readonly number[]): number[] {
+  if (gate === 'xml-setting') return xmlSettingHits(text, hits);
   const out: number[] = [];
   for (const p of hits) if (shapeAt(gate, text, p)) out.push(p);
+  return out;
+}
+
+/** RE2's `\s`. */
+const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 12 || c === 13;
+const isElementValueChar = (c: number): boolean => c !== 60 && c !== 62 && !isSpace(c);
+const isAttributeValueChar = (c: number): boolean => c !== 34 && c !== 60 && c !== 62;
+
+/**
+ * KFM-SEC-069 (`<…keyword…>[ \t]*VALUE{8}` or `key="…keyword…"\s+value="VALUE{8}`): from the keyword, the element
+ * name runs to `>` and 8 value characters follow, or the attribute runs to its closing quote and `value="` and 8
+ * value characters follow. The runs to the name's end and to the next `"`/`<`/`>` are shared by the hits inside
+ * them (hits are sorted), so each character is read a bounded number of times.
+ */
+function xmlSettingHits(text: string, hits: readonly number[]): number[] {
+  const n = text.length;
+  const out: number[] = [];
+  let nameEnd = -1;
+  let nameOk = false;
+  let attrEnd = -1;
+  let attrOk = false;
+  for (const p of hits) {
+    if (p >= nameEnd) {
+      let j = p;
+      while (j < n && isKeyChar(text.charCodeAt(j))) j++;
+      nameEnd = Math.max(j, p + 1);
+      nameOk = text.charCodeAt(j) === 62 && run(text, skipBlanks(text, j + 1), 8, isElementValueChar);
+    }
+    if (p >= attrEnd) {
+      let k = p;
+      while (k < n && isAttributeValueChar(text.charCodeAt(k))) k++;
+      attrEnd = Math.max(k, p + 1);
+      attrOk = false;
+      if (text.charCodeAt(k) === 34) {
+        let v = k + 1;
+        while (v < n && isSpace(text.charCodeAt(v))) v++;
+        attrOk =
+          v > k + 1 && text.slice(v, v + 7).toLowerCase() === 'value="' && run(text, v + 7, 8, isAttributeValueChar);
+      }
+    }
+    if (nameOk || attrOk) out.push(p);
+  }
   return out;
 }

@@ -234,6 +234,9 @@ const PLACEHOLDER_WORDS = new Set([
   'redacted',
 ]);
 
+/** A variable reference, YAML alias, anchor or tag: the sigil, then the name (a tag may lead a block scalar). */
+const SIGIL_REFERENCE = /^(?:\$|[*&]|!!?)([A-Za-z0-9_][A-Za-z0-9_.-]*)(?:[ \t]+[|>][-+1-9]*)?$/;
+
 /**
  * True when `value` reads as a placeholder, a template expression or a reference to a secret kept elsewhere:
  * `changeme`, `${DB_PASSWORD}`, `{{ .Values.x }}`, `<redacted>`, `ENC[AES256_GCM,…]` (SOPS), `vault:…`,
@@ -250,10 +253,13 @@ export function isPlaceholder(value: string, extraStopWords: readonly string[] =
   if (REFERENCE.test(lower) || isSopsValue(v)) return true;
   // Only template actions and separators left once they are removed: `${USER}:${PASS}`, `{{ .Values.x }}`.
   if (/[${}<%#]/.test(v) && v.replace(TEMPLATE_PARTS, '').replace(/[\s:@/._-]/g, '') === '') return true;
-  // `$DB_PASSWORD`, `%DB_PASSWORD%`, `*anchor`, `&anchor`, `!vault |`: references, not values.
-  if (/^\$[A-Za-z_][A-Za-z0-9_]*$/.test(v) || /^%[A-Za-z_][A-Za-z0-9_]*%$/.test(v)) return true;
-  if (/^[*&][A-Za-z0-9_.-]+$/.test(v)) return true;
-  if (/^![A-Za-z]/.test(v)) return true;
+  // `$DB_PASSWORD`, `%DB_PASSWORD%`, `*anchor`, `&anchor`, `!vault |`, `!!binary`: references, not values — when
+  // what follows the sigil is a name. `!Vq8kZ2mTnL0aWd7Ke3x` is a password that starts with `!` (in a .env file, a
+  // URL or a quoted YAML scalar no tag is read there). Names may end their parts in digits (`*db2`, `&corev1.Secret`).
+  const sigil = SIGIL_REFERENCE.exec(v) ?? /^%([A-Za-z_][A-Za-z0-9_]*)%$/.exec(v);
+  if (sigil && isIdentifierLike(sigil[1].replace(/[0-9]+(?=$|[._-])/g, ''))) return true;
+  // A shell command substitution, cut at its first blank by the unquoted value: `PASS=$(openssl rand -base64 16)`.
+  if (v.startsWith('$(')) return true;
   // One repeated character (`xxxxxxxx`, `********`, `00000000`) or one repeated short unit.
   if (/^(.)\1*$/.test(v)) return true;
   if (/^(..?.?)\1{3,}$/.test(v)) return true;

@@ -64,6 +64,13 @@ export const TEMPLATE_PLACES: readonly string[] = [
 /** An ExternalSecret `templateFrom[].literal`: a template of the whole data, judged by its content only. */
 export const TEMPLATE_LITERAL = 'ExternalSecret target.template.templateFrom.literal';
 
+/** `plain-in-reference` places judged by their content only: a whole template, a webhook's request body. */
+export const CONTENT_PLACES: readonly string[] = [
+  TEMPLATE_LITERAL,
+  'SecretStore webhook body',
+  'Webhook generator body',
+];
+
 const MAX_DEPTH = 100;
 /** A command-line option without its value: `--db-password`, `-token`. */
 const OPTION = /^--?[A-Za-z][A-Za-z0-9_.-]*$/;
@@ -399,6 +406,14 @@ function externalSecretLiterals(kind: string, node: Record<string, unknown>, pat
     if (typeof value === 'string' && value.trim() !== '')
       sink.visit({ type: 'plain-in-reference', path: p, where, key, value });
   };
+  // A webhook sends its headers and body as written: a literal token in a header is a credential in clear text; a
+  // body (`grant_type=client_credentials&client_secret=…`) is judged by its content.
+  const webhookLiterals = (what: string, webhook: Record<string, unknown>, p: (string | number)[]): void => {
+    if (isMap(webhook.headers))
+      for (const [k, v] of Object.entries(webhook.headers))
+        if (/auth|token|key|secret|password|cookie/i.test(k)) literal(`${what} header`, k, v, [...p, 'headers', k]);
+    literal(`${what} body`, 'body', webhook.body, [...p, 'body']);
+  };
   if (kind === 'ExternalSecret' || kind === 'ClusterExternalSecret' || kind === 'PushSecret') {
     const esSpec = kind === 'ClusterExternalSecret' && isMap(spec.externalSecretSpec) ? spec.externalSecretSpec : spec;
     const base = esSpec === spec ? at() : at('externalSecretSpec');
@@ -444,12 +459,13 @@ function externalSecretLiterals(kind: string, node: Record<string, unknown>, pat
           for (const [k, v] of Object.entries(entry.valueMap))
             literal('SecretStore fake provider', k, v, at('provider', 'fake', 'data', i, 'valueMap', k));
       });
-    const webhook = isMap(provider.webhook) ? provider.webhook : undefined;
-    if (webhook && isMap(webhook.headers))
-      for (const [k, v] of Object.entries(webhook.headers))
-        if (/auth|token|key|secret|password|cookie/i.test(k))
-          literal('SecretStore webhook header', k, v, at('provider', 'webhook', 'headers', k));
+    if (isMap(provider.webhook)) webhookLiterals('SecretStore webhook', provider.webhook, at('provider', 'webhook'));
   }
+  // A Webhook generator (or a ClusterGenerator's webhookSpec) sends them as a SecretStore's webhook provider does:
+  // generators are walked as references (generic rules off), so a literal token there passed.
+  if (kind === 'Webhook') webhookLiterals('Webhook generator', spec, at());
+  if (kind === 'ClusterGenerator' && isMap(spec.generator) && isMap(spec.generator.webhookSpec))
+    webhookLiterals('Webhook generator', spec.generator.webhookSpec, at('generator', 'webhookSpec'));
 }
 
 function generatorVisits(generators: unknown[], path: (string | number)[], sink: VisitSink): void {
