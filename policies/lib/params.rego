@@ -19,6 +19,9 @@ defaults := {
 	"isolatedEnvs": ["stage", "prod"],
 	# Pods allowed to reach stores (label map every governed-API pod carries).
 	"governedApiSelector": {"kfm.dev/governed-api": "true"},
+	# Apps (folders under apps/) whose workloads may carry those labels (KFM-TM-011): a label is a claim any
+	# manifest can make.
+	"governedApiApps": ["kfm-api"],
 	# AppProject whose destinations bound what the apps layer may deploy.
 	"appProject": "kfm-apps",
 	# AppProjects allowed a wildcard cluster-resource whitelist (KFM-ARGO-002). None by default: the README's

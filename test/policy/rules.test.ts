@@ -196,6 +196,19 @@ const cases: Case[] = [
     ],
   },
   {
+    rule: 'KFM-TM-011',
+    overlay: { app: 'kfm-ui' },
+    params: { repoApps: ['kfm-api', 'kfm-ui'] },
+    resources: [deploy('ui', 'ghcr.io/kfm/ui:1', { app: 'ui', 'kfm.dev/governed-api': 'true' })],
+    at: [0, ['spec', 'template', 'metadata', 'labels', 'kfm.dev/governed-api']],
+  },
+  {
+    rule: 'KFM-TM-011',
+    overlay: { app: 'kfm-api' },
+    params: { repoApps: ['kfm-api', 'kfm-ui'] },
+    resources: [deploy('api', 'ghcr.io/kfm/api:1', { app: 'api', 'kfm.dev/governed-api': 'true' })],
+  },
+  {
     rule: 'KFM-DP-001',
     overlay: { env: 'prod' },
     resources: [deploy('api', 'ghcr.io/kfm/api:1.0.0')],

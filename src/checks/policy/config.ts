@@ -52,6 +52,7 @@ const CHECKS: Record<string, (v: unknown) => boolean> = {
     ),
   isolatedEnvs: STRING_LIST,
   governedApiSelector: (v) => LABEL_MAP(v) && Object.keys(v as object).length > 0,
+  governedApiApps: STRING_LIST,
   appProject: (v) => typeof v === 'string' && v !== '',
   platformProjects: STRING_LIST,
   allowNamespaces: (v) => typeof v === 'boolean',

@@ -29,6 +29,8 @@ import {
   partitionEnv,
 } from './partition.js';
 import { heapIsCompact } from '../../util/heap.js';
+import { runFacts } from '../../util/file-facts.js';
+import { join } from 'node:path';
 import { SandboxedPolicy, type SandboxLimits } from './sandbox.js';
 import { EarlyPolicy, type EarlyEngine } from './early.js';
 import { splitFrom } from '../../argo/object-env.js';
@@ -173,7 +175,7 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
             root: ctx.root,
             policy: new EarlyPolicy({
               plan: ctx.plan,
-              params: readPolicyConfig(options.config ?? ctx.config.policy).params,
+              params: withRepoApps(readPolicyConfig(options.config ?? ctx.config.policy).params, ctx.root),
               // A part split off an overlay (argo/object-env.ts) has the overlay's kustomization.
               kustomization: (r) => sources.get(splitFrom(r)),
               envOrder: ctx.config.envOrder ?? DEFAULT_ENV_ORDER,
@@ -187,6 +189,7 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
     },
     async run(ctx: CheckContext): Promise<void> {
       const config = readPolicyConfig(options.config ?? ctx.config.policy);
+      withRepoApps(config.params, ctx.root);
       const bundle = await (bundleRead ?? readBundle(options.bundleDir)); // read already if rounds ran
       bundleRead = undefined;
       if (wantsOffThread(ctx.resources.length)) startOffThread(ctx);
@@ -212,6 +215,20 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
       }
     },
   };
+}
+
+/**
+ * Adds `repoApps` to the params: the folders under <root>/apps, whatever the run selects (a changed-only run of one
+ * app judges it against the same repository). KFM-TM-011 applies only to a repository holding one of the apps
+ * policy.governedApiApps names. Not a setting: the config cannot give it (readPolicyConfig refuses the key).
+ */
+function withRepoApps(params: Record<string, unknown>, root: string): Record<string, unknown> {
+  const entries = runFacts().list(join(root, 'apps')) ?? [];
+  params.repoApps = entries
+    .filter((e) => e.kind === 'd' || e.kind === 'l')
+    .map((e) => e.name)
+    .sort();
+  return params;
 }
 
 /** The repo's own policies: per-overlay input, a worker to stop at the end. */
