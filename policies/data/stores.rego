@@ -52,6 +52,8 @@ credential_keys := ["kfm.dev/store-credentials", "kfm.dev/store"]
 # (cnpg.io/cluster, <name>-rw/-ro/-r; a Pooler's Service is its name), Zalando postgres-operator (cluster-name,
 # application=spilo, <name> and <name>-repl), Crunchy PGO v5 (postgres-operator.crunchydata.com/cluster,
 # <name>-primary/-replicas/-ha/-pods/-pgbouncer), MinIO operator (v1.min.io/tenant, minio, <name>-hl, <name>-console),
+# `secrets`: the Secrets the operator writes credentials to (CloudNativePG <name>-app/-superuser, ECK
+# <name>-es-elastic-user; lib/stores.rego derives Crunchy's, Zalando's, MinIO's and MongoDB's from the spec).
 # Strimzi (strimzi.io/cluster, <name>-kafka-bootstrap/-brokers), Elastic ECK (elasticsearch.k8s.elastic.co/cluster-name,
 # <name>-es-http/-es-internal-http/-es-transport), MongoDB Community operator (app=<name>-svc).
 operator_stores := {
@@ -59,6 +61,7 @@ operator_stores := {
 		"labels": {"cnpg.io/cluster": "{name}", "postgresql": "{name}"},
 		"any_labels": ["role", "cnpg.io/instanceRole", "cnpg.io/instanceName", "cnpg.io/podRole", "cnpg.io/jobRole"],
 		"services": ["{name}-rw", "{name}-ro", "{name}-r"],
+		"secrets": ["{name}-app", "{name}-superuser"],
 	},
 	"postgresql.cnpg.io/Pooler": {
 		"labels": {"cnpg.io/poolerName": "{name}"},
@@ -105,6 +108,7 @@ operator_stores := {
 			"elasticsearch.k8s.elastic.co/http-scheme",
 		],
 		"services": ["{name}-es-http", "{name}-es-internal-http", "{name}-es-transport"],
+		"secrets": ["{name}-es-elastic-user"],
 	},
 	"mongodbcommunity.mongodb.com/MongoDBCommunity": {
 		"labels": {"app": "{name}-svc"},

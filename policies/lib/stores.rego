@@ -221,6 +221,47 @@ store_secret_keys contains concat("/", [k8s.namespace(s), secret_name(s)]) if {
 	marked(s, store_data.credential_keys)
 }
 
+# The Secrets a store operator writes a store's credentials to, or reads them from (named in its spec): a workload
+# mounting one holds the store's credentials (KFM-TM-005) as surely as one mounting a store workload's own Secret.
+store_secret_keys contains concat("/", [k8s.namespace(r), replace(t, "{name}", k8s.name(r))]) if {
+	some r in k8s.all
+	some t in object.get(k8s.operator_kind(r), "secrets", [])
+}
+
+# Crunchy PGO v5: <cluster>-pguser-<user> per spec.users entry; without users, one for a user named as the cluster.
+store_secret_keys contains concat("/", [k8s.namespace(r), concat("-pguser-", [k8s.name(r), user])]) if {
+	some r in k8s.all
+	k8s.group_kind(r) == "postgres-operator.crunchydata.com/PostgresCluster"
+	some user in crunchy_users(r)
+}
+
+crunchy_users(r) := {u.name | some u in r.spec.users; is_string(u.name)} if count(object.get(r, ["spec", "users"], [])) > 0
+
+crunchy_users(r) := {k8s.name(r)} if count(object.get(r, ["spec", "users"], [])) == 0
+
+# Zalando postgres-operator: <user>.<cluster>.credentials.postgresql.acid.zalan.do for spec.users and its own users.
+store_secret_keys contains concat("/", [k8s.namespace(r), concat(".", [user, k8s.name(r), "credentials.postgresql.acid.zalan.do"])]) if {
+	some r in k8s.all
+	k8s.group_kind(r) == "acid.zalan.do/postgresql"
+	some user in ({u | some u, _ in object.get(r, ["spec", "users"], {})} | {"postgres", "standby"})
+}
+
+# A MinIO Tenant's root credentials (spec.configuration), a MongoDBCommunity user's password (passwordSecretRef).
+store_secret_keys contains concat("/", [k8s.namespace(r), n]) if {
+	some r in k8s.all
+	k8s.group_kind(r) == "minio.min.io/Tenant"
+	n := r.spec.configuration.name
+	is_string(n)
+}
+
+store_secret_keys contains concat("/", [k8s.namespace(r), n]) if {
+	some r in k8s.all
+	k8s.group_kind(r) == "mongodbcommunity.mongodb.com/MongoDBCommunity"
+	some u in r.spec.users
+	n := u.passwordSecretRef.name
+	is_string(n)
+}
+
 secret_name(s) := object.get(s, ["spec", "target", "name"], k8s.name(s)) if s.kind == "ExternalSecret"
 
 secret_name(s) := object.get(s, ["spec", "template", "metadata", "name"], k8s.name(s)) if s.kind == "SealedSecret"

@@ -2,7 +2,10 @@
 # title: Only the governed API may hold a store's credentials
 # description: >-
 #   A store's credentials are the secrets its own workloads reference (env valueFrom.secretKeyRef, envFrom
-#   secretRef, secret and projected volumes). Any other workload mounting them could talk to the store directly and
+#   secretRef, secret and projected volumes), and those a store operator writes them to or reads them from
+#   (CloudNativePG <cluster>-app and -superuser, Crunchy <cluster>-pguser-<user>, Zalando
+#   <user>.<cluster>.credentials.postgresql.acid.zalan.do, ECK <name>-es-elastic-user, a MinIO Tenant's configuration,
+#   a MongoDBCommunity user's passwordSecretRef). Any other workload mounting them could talk to the store directly and
 #   bypass the governed API's policy decisions, redaction and audit logging. Workloads whose pods carry the
 #   governed-API labels are allowed. A custom resource that runs pods (a Tekton TaskRun, an Argo Workflow, a
 #   Knative Service) and names a namespace is read the same way: every env var, envFrom, secret or projected volume
@@ -37,6 +40,7 @@ violations contains v if {
 violations contains v if {
 	some i, r in input.resources
 	not k8s.is_workload(r)
+	not stores.store_workloads[i] # a store operator's resource may name its own credentials
 	r.kind != "CustomResourceDefinition"
 	is_string(r.metadata.namespace) # joined by the namespace it names (docs/checks/policy.md, partition audit)
 	is_object(r.spec)

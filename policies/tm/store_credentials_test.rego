@@ -105,3 +105,43 @@ test_custom_resource_other_namespace_or_governed_passes if {
 	paths([db, cr_run("kfm-prod", {"kfm.dev/governed-api": "true"})]) == set()
 	count(paths([db, cr_run("kfm-prod", {})])) == 1
 }
+
+# Store operators write the credentials to Secrets of their own naming (or read them from one the spec names).
+operator_client(secret) := workload("Deployment", {"app": "worker"}, {"name": "app", "image": "ghcr.io/kfm/worker:1", "envFrom": [{"secretRef": {"name": secret}}]}, [])
+
+operator(api, kind, name, spec) := {"apiVersion": api, "kind": kind, "metadata": {"name": name, "namespace": "kfm-prod"}, "spec": spec}
+
+test_operator_credentials_are_store_credentials if {
+	cnpg := operator("postgresql.cnpg.io/v1", "Cluster", "pg", {"instances": 3})
+	count(paths([cnpg, operator_client("pg-app")])) == 1
+	count(paths([cnpg, operator_client("pg-superuser")])) == 1
+	count(paths([cnpg, operator_client("pg-ca-not-a-credential")])) == 0
+	eck := operator("elasticsearch.k8s.elastic.co/v1", "Elasticsearch", "search", {})
+	count(paths([eck, operator_client("search-es-elastic-user")])) == 1
+	crunchy := operator("postgres-operator.crunchydata.com/v1beta1", "PostgresCluster", "hippo", {})
+	count(paths([crunchy, operator_client("hippo-pguser-hippo")])) == 1
+	crunchy_users := operator("postgres-operator.crunchydata.com/v1beta1", "PostgresCluster", "hippo", {"users": [{"name": "rhino"}]})
+	count(paths([crunchy_users, operator_client("hippo-pguser-rhino")])) == 1
+	count(paths([crunchy_users, operator_client("hippo-pguser-hippo")])) == 0
+	zalando := operator("acid.zalan.do/v1", "postgresql", "acid-main", {"users": {"app_owner": ["createdb"]}})
+	count(paths([zalando, operator_client("app_owner.acid-main.credentials.postgresql.acid.zalan.do")])) == 1
+	count(paths([zalando, operator_client("postgres.acid-main.credentials.postgresql.acid.zalan.do")])) == 1
+	minio := operator("minio.min.io/v2", "Tenant", "lake", {"configuration": {"name": "lake-env"}})
+	count(paths([minio, operator_client("lake-env")])) == 1
+	mongo := operator("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity", "docs", {"users": [{"name": "u", "passwordSecretRef": {"name": "docs-pw"}}]})
+	count(paths([mongo, operator_client("docs-pw")])) == 1
+}
+
+test_governed_api_may_use_operator_credentials if {
+	cnpg := operator("postgresql.cnpg.io/v1", "Cluster", "pg", {"instances": 3})
+	api := workload("Deployment", {"kfm.dev/governed-api": "true"}, {"name": "api", "image": "ghcr.io/kfm/api:1", "envFrom": [{"secretRef": {"name": "pg-app"}}]}, [])
+	count(paths([cnpg, api])) == 0
+}
+
+test_operator_resource_naming_its_own_credentials if {
+	minio := operator("minio.min.io/v2", "Tenant", "lake", {
+		"configuration": {"name": "lake-env"},
+		"env": [{"name": "MINIO_ROOT_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "lake-env", "key": "p"}}}],
+	})
+	count(paths([minio])) == 0
+}

@@ -180,6 +180,38 @@ spec:
   });
 });
 
+describe("store operators' credentials (e2e)", () => {
+  it("kfm-ui reading the Secret CloudNativePG writes the app user's password to is KFM-TM-005", async () => {
+    const reader = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: report-reader
+spec:
+  selector:
+    matchLabels: {app: report-reader}
+  template:
+    metadata:
+      labels: {app: report-reader}
+    spec:
+      containers:
+        - name: reader
+          image: quay.io/kfm/reader@sha256:${'a'.repeat(64)}
+          envFrom:
+            - secretRef:
+                name: records-app
+`;
+    const dir = infraWith({
+      'apps/postgis/overlays/prod': { 'cluster.yaml': CLUSTER },
+      'apps/kfm-ui/overlays/prod': { 'reader.yaml': reader },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(code).toBe(1);
+    expect(policy.filter((p) => p.startsWith('KFM-TM-005'))).toEqual([
+      'KFM-TM-005 apps/kfm-ui/overlays/prod/reader.yaml:17 spec.template.spec.containers[0].envFrom[0].secretRef.name',
+    ]);
+  });
+});
+
 describe("ingress controllers' own routes (e2e)", () => {
   it('a Traefik IngressRouteTCP in kfm-ui and a Contour HTTPProxy tcpproxy reach postgis', async () => {
     const dir = infraWith({
