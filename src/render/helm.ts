@@ -6,7 +6,7 @@
  * reason it cannot; callers (coverage, check) decide which Applications to send and how to report.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { realpathSync, statSync } from 'node:fs';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { chartFolderProblem } from '../discover/helm-charts.js';
@@ -117,6 +117,9 @@ export function helmTemplateArgs(
     const abs = isAbsolute(file) ? join(repositoryTop(root), file) : resolve(chartDir, file);
     if (inside(root, abs) === undefined)
       return { reason: 'outside-root', message: `valueFiles entry ${JSON.stringify(file)} leaves the repository` };
+    // Argo CD leaves out a value file that is not there when the source says so (an env's optional overrides);
+    // anything present, a link included, is read as before.
+    if (helm.ignoreMissingValueFiles === true && isMissing(abs)) continue;
     args.push('--values', abs);
   }
   // `valuesObject` wins over `values` (Argo CD); both come after valueFiles and before parameters.
@@ -134,6 +137,16 @@ export function helmTemplateArgs(
       message: 'helm.fileParameters are not supported (they read files by path at sync time)',
     };
   return { args, chartDir, inline };
+}
+
+/** Nothing at the path, not even a dangling link. */
+function isMissing(abs: string): boolean {
+  try {
+    lstatSync(abs);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
 }
 
 /** Renders the Application's Helm source; every failure is an outcome, never a throw. */

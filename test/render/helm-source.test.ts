@@ -48,6 +48,27 @@ describe('renderHelmSource', () => {
     expect(r.text).toMatch(/monitoring: "on"/);
   });
 
+  it('leaves out a missing value file only when the source says ignoreMissingValueFiles, as Argo CD does', async () => {
+    const source = (ignore: boolean) =>
+      app({
+        path: chartPath,
+        helm: { valueFiles: ['../../values-base.yaml', 'values-missing.yaml'], ignoreMissingValueFiles: ignore },
+      });
+    const ignored = await renderHelmSource(source(true), root, { helm });
+    expect(ignored.ok).toBe(true);
+    // The present file still applies.
+    const plain = await renderHelmSource(
+      app({ path: chartPath, helm: { valueFiles: ['../../values-base.yaml'] } }),
+      root,
+      {
+        helm,
+      },
+    );
+    expect(ignored.ok && plain.ok && ignored.text).toBe(plain.ok && plain.text);
+    const failed = await renderHelmSource(source(false), root, { helm });
+    expect(failed.ok).toBe(false);
+  });
+
   it("the Application's own apiVersions replace the cluster's (a capability it does not name is absent)", async () => {
     const r = await renderHelmSource(app({ path: chartPath, helm: { apiVersions: ['apps/v1'] } }), root, { helm });
     expect(r.ok).toBe(true);
