@@ -53,6 +53,14 @@ describe('only the governed API carries the governed-API labels (KFM-TM-011)', (
     expect((JSON.parse(r.stdout).findings as Found[]).some((f) => f.ruleId === 'KFM-TM-011')).toBe(true);
   }, 120_000);
 
+  it("`validate` of the governed API's own file reports nothing: a file is no app's overlay", async () => {
+    const r = await runCli(['validate', 'apps/kfm-api/base/deployment.yaml', '--format', 'json'], {
+      cwd: join(repoRoot, 'infra', 'gitops'),
+    });
+    expect(JSON.parse(r.stdout).findings.filter((f: Found) => f.ruleId === 'KFM-TM-011')).toEqual([]);
+    expect(r.code).toBe(0);
+  }, 120_000);
+
   it('accepts an app the config names as a governed API', async () => {
     const { dir } = uiClaimingTheApi();
     writeFileSync(join(dir, 'kfm-gitops.yaml'), 'policy:\n  governedApiApps: [kfm-api, kfm-ui]\n');

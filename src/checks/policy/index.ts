@@ -189,7 +189,8 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
     },
     async run(ctx: CheckContext): Promise<void> {
       const config = readPolicyConfig(options.config ?? ctx.config.policy);
-      withRepoApps(config.params, ctx.root);
+      // `validate` reads files, not the overlays of an app: whose workload a file is cannot be told.
+      if (ctx.mode === 'check') withRepoApps(config.params, ctx.root);
       const bundle = await (bundleRead ?? readBundle(options.bundleDir)); // read already if rounds ran
       bundleRead = undefined;
       if (wantsOffThread(ctx.resources.length)) startOffThread(ctx);
@@ -220,7 +221,8 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
 /**
  * Adds `repoApps` to the params: the folders under <root>/apps, whatever the run selects (a changed-only run of one
  * app judges it against the same repository). KFM-TM-011 applies only to a repository holding one of the apps
- * policy.governedApiApps names. Not a setting: the config cannot give it (readPolicyConfig refuses the key).
+ * policy.governedApiApps names. Not a setting: the config cannot give it (readPolicyConfig refuses the key). Only in
+ * `check` mode (the early rounds run only there).
  */
 function withRepoApps(params: Record<string, unknown>, root: string): Record<string, unknown> {
   const entries = runFacts().list(join(root, 'apps')) ?? [];
