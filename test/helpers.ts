@@ -16,6 +16,11 @@ export const kustomizeBin = join(repoRoot, '.tools', 'bin', 'kustomize');
 export const cliBin = join(repoRoot, 'bin', 'kfm-gitops.js');
 
 /** Copies a fixture (or any folder) to a fresh temp dir; tests that mutate never touch the committed copy. */
+/** The 1-based line of `text` holding `needle` first (0 when none does): where a finding on that line points. */
+export function lineOf(text: string, needle: string): number {
+  return text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+}
+
 export function tempCopy(src: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'kfm-test-'));
   cpSync(src, dir, { recursive: true });

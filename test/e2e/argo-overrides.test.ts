@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, runCli } from '../helpers.js';
+import { lineOf, repoRoot, runCli } from '../helpers.js';
 import { application as argoApplication } from './infra-copy.js';
 
 type Found = {
@@ -29,8 +29,6 @@ const put = (file: string, text: string): void => {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, text);
 };
-
-const lineOf = (text: string, needle: string): number => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
 describe('Argo CD sync-time overrides (e2e)', () => {
   let top: string;

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PERMISSIVE_DEPLOYMENT_CRD, runCli } from '../helpers.js';
+import { lineOf, PERMISSIVE_DEPLOYMENT_CRD, runCli } from '../helpers.js';
 import { CLUSTER_ADMIN_ROLEBINDING, freshGitCopy } from './infra-copy.js';
 
 type Found = { ruleId: string; file?: string; line?: number; message: string };
@@ -81,7 +81,3 @@ describe('objects with an `items` array are the lists Argo CD applies (e2e)', ()
     );
   }, 120_000);
 });
-
-function lineOf(text: string, needle: string): number {
-  return text.split('\n').findIndex((l) => l.includes(needle)) + 1;
-}
