@@ -199,15 +199,32 @@ export function sharedResources(all: RenderedOverlay[], env: string): Resource[]
  */
 function namespacesInView(own: readonly RenderedOverlay[]): Set<string> {
   const out = new Set<string>();
-  for (const rendered of own)
-    for (const r of rendered.resources) {
-      if (!joinedByNamespace(r.id.kind)) continue;
-      const home = r.id.namespace ?? 'default';
-      const opens = rendered.overlay.layer !== 'apps' && !admitsNothing(r);
-      if (opens) out.add(home);
-      for (const key of namespaceKeys(r.object)) if (opens || key !== home) out.add(key);
-    }
+  for (const rendered of own) for (const key of overlayInView(rendered)) out.add(key);
   return out;
+}
+
+/**
+ * One overlay's share of namespacesInView, made once for its resources: the early policy rounds ask for an env's
+ * view each round (up to 16) while the overlays render, and walking every object of the env again each time was
+ * ~5% of a cold check's node CPU on the medium bench repo (issue 20). An overlay whose resources were replaced
+ * since (the Argo CD view, a split by env) gets it made again.
+ */
+const inViewOf = new WeakMap<RenderedOverlay, { of: readonly Resource[]; keys: readonly string[] }>();
+
+function overlayInView(rendered: RenderedOverlay): readonly string[] {
+  const known = inViewOf.get(rendered);
+  if (known?.of === rendered.resources) return known.keys;
+  const out = new Set<string>();
+  for (const r of rendered.resources) {
+    if (!joinedByNamespace(r.id.kind)) continue;
+    const home = r.id.namespace ?? 'default';
+    const opens = rendered.overlay.layer !== 'apps' && !admitsNothing(r);
+    if (opens) out.add(home);
+    for (const key of namespaceKeys(r.object)) if (opens || key !== home) out.add(key);
+  }
+  const keys = [...out];
+  inViewOf.set(rendered, { of: rendered.resources, keys });
+  return keys;
 }
 
 /** A NetworkPolicy without an ingress rule (a default-deny). */
