@@ -76,3 +76,30 @@ describe('V8 flags of a large run', () => {
     }
   });
 });
+
+describe('switching to the compact sizing', () => {
+  it('collects at once, so the limit V8 set under its default sizing does not let the heap grow further', () => {
+    // Old garbage (it survived collections while it was referenced) is collected only by a full collection, which
+    // V8 starts when the heap reaches the limit it set at the last one: several times the live heap under the default
+    // sizing. The switch collects, so what was dropped before it is gone at once. A separate process: flags are per
+    // process, and this file's first test switched already.
+    const heap = pathToFileURL(join(repoRoot, 'dist', 'util', 'heap.js')).href;
+    const script = `
+      import { getHeapStatistics } from 'node:v8';
+      import { COMPACT_HEAP_KUSTOMIZATIONS, sizeHeapFor } from ${JSON.stringify(heap)};
+      let old = Array.from({ length: 600000 }, (_, i) => ({ i, s: 'x' + i }));
+      for (let k = 0; k < 3; k++) Array.from({ length: 200000 }, (_, i) => [i]); // promotes it to the old generation
+      const live = old.length;
+      old = undefined;
+      const before = getHeapStatistics().used_heap_size;
+      sizeHeapFor(COMPACT_HEAP_KUSTOMIZATIONS);
+      const after = getHeapStatistics().used_heap_size;
+      console.log(JSON.stringify({ live, freedMb: Math.round((before - after) / 1048576) }));`;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim(),
+    ) as { live: number; freedMb: number };
+    expect(out.live).toBe(600000);
+    // ~600,000 objects and strings: tens of MB.
+    expect(out.freedMb).toBeGreaterThan(20);
+  });
+});
