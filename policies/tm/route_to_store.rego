@@ -5,7 +5,11 @@
 #   governed API, which applies policy decisions, redaction and audit logging. An OpenShift Route, an Ingress or a
 #   Gateway-API HTTPRoute/TLSRoute/GRPCRoute/TCPRoute/UDPRoute, or an Istio VirtualService bound to a gateway, that
 #   sends traffic to a store would let external clients talk to it directly; so would an ingress controller's own
-#   route (a Contour HTTPProxy, a Traefik IngressRoute/IngressRouteTCP/IngressRouteUDP, by its `services`). Backends are resolved as the cluster
+#   route (a Contour HTTPProxy, a Traefik IngressRoute/IngressRouteTCP/IngressRouteUDP, by its `services`; an
+#   Emissary/Ambassador Mapping or TCPMapping by its `service` host; an NGINX Inc VirtualServer, VirtualServerRoute or
+#   TransportServer by its upstreams; a Kong TCPIngress/UDPIngress or an APISIX ApisixRoute by its `serviceName`s; a
+#   Gloo VirtualService or RouteTable by its kube destinations and the Upstreams it names; an entry of ingress-nginx's
+#   tcp-services/udp-services ConfigMap, `<namespace>/<service>:<port>`). Backends are resolved as the cluster
 #   would: rule backends, Route alternateBackends, Gateway-API filters that forward or mirror (RequestMirror),
 #   VirtualService http/tcp/tls route destinations and mirrors (host as cluster DNS: `svc`, `svc.ns`,
 #   `svc.ns.svc.cluster.local`) and ExternalName Services pointing, directly or through a chain, at a store Service
@@ -20,7 +24,9 @@
 #   registry.redhat.io/rhel9/postgresql-15 or bitnami/mongodb; storeSelectors.families replaces the list), an image
 #   named after its role (*-db, *-database, e.g. sock-shop's catalogue-db), or one matching storeSelectors.images;
 #   and the custom resource of a store operator (CloudNativePG Cluster and Pooler, Zalando postgresql, Crunchy
-#   PostgresCluster, MinIO Tenant, Strimzi Kafka, ECK Elasticsearch, MongoDBCommunity), whose Services are the
+#   PostgresCluster, MinIO Tenant, Strimzi Kafka, ECK Elasticsearch, MongoDBCommunity, Percona XtraDB Cluster, Server
+#   for MongoDB and PostgreSQL, OpenSearchCluster, RabbitmqCluster, OT-Container-Kit Redis/RedisCluster/RedisReplication,
+#   Redis Enterprise cluster and database, MariaDB and MaxScale), whose Services are the
 #   ones the operator creates (`<cluster>-rw`, `-ro`, `-r`, a MinIO `minio`...) and whose pods carry the labels it
 #   sets. A Service fronts a store when it is labelled so or its selector matches the store's pods, template labels
 #   plus the labels the controller adds (statefulset.kubernetes.io/pod-name, pod-template-hash...). A workload that mounts a
@@ -59,6 +65,16 @@ backends(r) := ingress_backends(r) if r.kind == "Ingress"
 backends(r) := gateway_backends(r) if r.kind in gateway_route_kinds
 
 backends(r) := controller_route_backends(r) if controller_route_kinds[k8s.group_kind(r)]
+
+backends(r) := mapping_backends(r) if mapping_kinds[k8s.group_kind(r)]
+
+backends(r) := nginx_backends(r) if nginx_route_kinds[k8s.group_kind(r)]
+
+backends(r) := service_name_backends(r) if service_name_kinds[k8s.group_kind(r)]
+
+backends(r) := gloo_backends(r) if gloo_route_kinds[k8s.group_kind(r)]
+
+backends(r) := stream_config_backends(r) if stream_config_map(r)
 
 backends(r) := virtual_service_backends(r) if {
 	r.kind == "VirtualService"
@@ -188,4 +204,94 @@ vs_route_hosts(rt) := {[["route", k, "destination", "host"], d.destination.host]
 
 vs_backend(r, host, p) := {"namespace": parts[0], "name": parts[1], "path": array.concat(["spec"], p)} if {
 	parts := split(stores.cluster_dns_service(host, k8s.namespace(r)), "/")
+}
+
+# Emissary-ingress / Ambassador Mapping and TCPMapping: `service` is `[scheme://]host[:port]`, the host a cluster DNS
+# name (a bare name is the Mapping's namespace). A Mapping to postgis.kfm-prod:5432 passed.
+mapping_kinds := {
+	"getambassador.io/Mapping", "getambassador.io/TCPMapping",
+	"x.getambassador.io/AmbassadorMapping", "x.getambassador.io/AmbassadorTCPMapping",
+}
+
+mapping_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": ["spec", "service"]} |
+	is_string(r.spec.service)
+	host := mapping_host(r.spec.service)
+	host != ""
+	parts := split(stores.cluster_dns_service(host, k8s.namespace(r)), "/")
+}
+
+# The host of `[scheme://]host[:port][/path]`.
+mapping_host(service) := h if {
+	parts := split(lower(service), "://")
+	authority := split(parts[count(parts) - 1], "/")[0]
+	h := regex.split(`:[0-9]*$`, authority)[0]
+}
+
+# NGINX Inc's ingress controller (k8s.nginx.org): a VirtualServer's, VirtualServerRoute's or TransportServer's
+# upstreams name Services of its own namespace.
+nginx_route_kinds := {"k8s.nginx.org/VirtualServer", "k8s.nginx.org/VirtualServerRoute", "k8s.nginx.org/TransportServer"}
+
+nginx_backends(r) := {{"namespace": k8s.namespace(r), "name": u.service, "path": ["spec", "upstreams", k, "service"]} |
+	some k, u in object.get(r, ["spec", "upstreams"], [])
+	is_string(u.service)
+}
+
+# Kong's TCPIngress/UDPIngress (rules[].backend.serviceName) and APISIX's ApisixRoute (http[].backends[],
+# stream[].backend, the v1 rules' paths): every `serviceName` in the spec, a Service of the route's namespace.
+service_name_kinds := {
+	"configuration.konghq.com/TCPIngress", "configuration.konghq.com/UDPIngress",
+	"apisix.apache.org/ApisixRoute",
+}
+
+service_name_backends(r) := {{"namespace": k8s.namespace(r), "name": node.serviceName, "path": array.concat(["spec"], array.concat(p, ["serviceName"]))} |
+	k8s.spec_has_key(r.spec, "serviceName")
+	r.kind != "CustomResourceDefinition" # never a route or an operator kind; a context CRD has no schemas
+	walk(r.spec, [p, node])
+	is_object(node)
+	is_string(node.serviceName)
+}
+
+# Gloo Edge (gateway.solo.io VirtualService, RouteTable): route destinations `kube: {ref: {name, namespace}}`, and
+# `upstream: {name, namespace}` refs to a Gloo Upstream (gloo.solo.io) whose `kube` names a Service.
+gloo_route_kinds := {"gateway.solo.io/VirtualService", "gateway.solo.io/RouteTable"}
+
+gloo_backends(r) := {{"namespace": object.get(node.kube.ref, "namespace", k8s.namespace(r)), "name": node.kube.ref.name, "path": array.concat(["spec"], array.concat(p, ["kube", "ref", "name"]))} |
+	r.kind != "CustomResourceDefinition" # never a route or an operator kind; a context CRD has no schemas
+	walk(r.spec, [p, node])
+	is_object(node)
+	is_string(node.kube.ref.name)
+} | {{"namespace": u.spec.kube.serviceNamespace, "name": u.spec.kube.serviceName, "path": array.concat(["spec"], array.concat(p, ["upstream", "name"]))} |
+	k8s.spec_has_key(r.spec, "upstream")
+	r.kind != "CustomResourceDefinition" # never a route or an operator kind; a context CRD has no schemas
+	walk(r.spec, [p, node])
+	is_object(node)
+	ref := node.upstream
+	is_string(ref.name)
+	some u in k8s.all
+	k8s.group_kind(u) == "gloo.solo.io/Upstream"
+	k8s.name(u) == ref.name
+	k8s.namespace(u) == object.get(ref, "namespace", k8s.namespace(r))
+	is_string(u.spec.kube.serviceName)
+	is_string(u.spec.kube.serviceNamespace)
+}
+
+# ingress-nginx's TCP/UDP services ConfigMap (`tcp-services`, or the Helm chart's `<release>-tcp`): each entry opens
+# a port on the controller's public Service to `<namespace>/<service>:<port>`.
+stream_config_map(r) if {
+	r.kind == "ConfigMap"
+	object.get(r, "apiVersion", "v1") == "v1"
+	stream_config_name(k8s.name(r))
+}
+
+stream_config_name(n) if n in {"tcp-services", "udp-services"}
+
+stream_config_name(n) if endswith(n, "-tcp")
+
+stream_config_name(n) if endswith(n, "-udp")
+
+stream_config_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": ["data", k]} |
+	some k, v in object.get(r, "data", {})
+	is_string(v)
+	regex.match(`^[a-z0-9.-]+/[a-z0-9.-]+:[^:]+(:(PROXY)?)*$`, v)
+	parts := split(split(v, ":")[0], "/")
 }

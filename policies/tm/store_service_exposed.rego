@@ -6,8 +6,10 @@
 #   around the governed API, breaking the trust membrane. A store operator's resource (a CloudNativePG Cluster or
 #   Pooler, a Zalando postgresql, a Crunchy PostgresCluster, a MinIO Tenant, a Strimzi Kafka, an ECK Elasticsearch)
 #   is judged by the Services it makes the operator create: a LoadBalancer/NodePort service type or template (or
-#   serviceType), externalIPs, a loadbalancer/nodeport/route/ingress listener, an enable*LoadBalancer switch or
-#   exposeServices.
+#   serviceType, a Percona exposeType, any *ServiceType), externalIPs, a loadbalancer/nodeport/route/ingress listener, an
+#   enable*LoadBalancer switch or exposeServices, a Redis Enterprise load_balancer databaseServiceType or
+#   ingressOrRouteSpec, or hostNetwork/hostPort in a pod template it applies (Percona, OpenSearch, RabbitMQ, Redis and
+#   MariaDB operators' resources too).
 # custom:
 #   id: KFM-TM-002
 #   severity: error
