@@ -54,7 +54,7 @@ credential_keys := ["kfm.dev/store-credentials", "kfm.dev/store"]
 # <name>-primary/-replicas/-ha/-pods/-pgbouncer), MinIO operator (v1.min.io/tenant, minio, <name>-hl, <name>-console),
 # `secrets`: the Secrets the operator writes credentials to (CloudNativePG <name>-app/-superuser, ECK
 # <name>-es-elastic-user; lib/stores.rego derives Crunchy's, Zalando's, MinIO's and MongoDB's from the spec).
-# Strimzi (strimzi.io/cluster, <name>-kafka-bootstrap/-brokers), Elastic ECK (elasticsearch.k8s.elastic.co/cluster-name,
+# Strimzi (strimzi.io/cluster, <name>-kafka-bootstrap/-brokers; a KafkaBridge, the topics over HTTP, <name>-bridge-service), Elastic ECK (elasticsearch.k8s.elastic.co/cluster-name,
 # <name>-es-http/-es-internal-http/-es-transport), MongoDB Community operator (app=<name>-svc).
 # `label_values`: labels whose value is one of a few the operator picks per pod (OT Redis cluster leader/follower);
 # `statefulset`: the operator runs the pods as StatefulSets named <name>-..., so their pods carry
@@ -110,6 +110,11 @@ operator_stores := {
 			"strimzi.io/controller-name",
 		],
 		"services": ["{name}-kafka-bootstrap", "{name}-kafka-brokers"],
+	},
+	"kafka.strimzi.io/KafkaBridge": {
+		"labels": {"strimzi.io/cluster": "{name}", "strimzi.io/kind": "KafkaBridge", "strimzi.io/name": "{name}-bridge"},
+		"any_labels": [],
+		"services": ["{name}-bridge-service"],
 	},
 	"elasticsearch.k8s.elastic.co/Elasticsearch": {
 		"labels": {"elasticsearch.k8s.elastic.co/cluster-name": "{name}", "common.k8s.elastic.co/type": "elasticsearch"},

@@ -117,6 +117,15 @@ store_services contains i if {
 
 store_service(svc) if declared_store(svc)
 
+# A Service the repo defines under the name of one a store operator creates: the operator adopts it or the two fight
+# over it, either way its type and externalIPs are the store's (a LoadBalancer `events` beside a RabbitmqCluster).
+store_service(svc) if operator_service_keys[service_key(svc)]
+
+operator_service_keys contains concat("/", [k8s.namespace(r), replace(t, "{name}", k8s.name(r))]) if {
+	some r in k8s.all
+	some t in k8s.operator_kind(r).services
+}
+
 store_service(svc) if {
 	sel := object.get(svc, ["spec", "selector"], {})
 	some j in store_workloads_in[k8s.namespace(svc)]
@@ -132,10 +141,7 @@ direct_store_service_keys contains key if {
 }
 
 # The Services a store operator creates for its resource (no object of the desired state: a Route names them).
-direct_store_service_keys contains concat("/", [k8s.namespace(r), replace(t, "{name}", k8s.name(r))]) if {
-	some r in k8s.all
-	some t in k8s.operator_kind(r).services
-}
+direct_store_service_keys contains k if some k in operator_service_keys
 
 # CloudNativePG's extra Services, named by their template (spec.managed.services.additional).
 direct_store_service_keys contains concat("/", [k8s.namespace(r), n]) if {

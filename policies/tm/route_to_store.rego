@@ -3,14 +3,17 @@
 # description: >-
 #   Stores (databases, object storage, search, graph) sit behind the trust membrane: every client goes through the
 #   governed API, which applies policy decisions, redaction and audit logging. An OpenShift Route, an Ingress or a
-#   Gateway-API HTTPRoute/TLSRoute/GRPCRoute/TCPRoute/UDPRoute, or an Istio VirtualService bound to a gateway, that
-#   sends traffic to a store would let external clients talk to it directly; so would an ingress controller's own
+#   Gateway-API HTTPRoute/TLSRoute/GRPCRoute/TCPRoute/UDPRoute, or an Istio VirtualService route bound to a gateway
+#   (by the VirtualService's `gateways`, by a match's `gateways`, which override them, or as the delegate of such a
+#   route), that sends traffic to a store would let external clients talk to it directly; so would an ingress
+#   controller's own
 #   route (a Contour HTTPProxy, a Traefik IngressRoute/IngressRouteTCP/IngressRouteUDP, by its `services`; an
 #   Emissary/Ambassador Mapping or TCPMapping by its `service` host; an NGINX Inc VirtualServer, VirtualServerRoute or
 #   TransportServer by its upstreams; a Kong TCPIngress/UDPIngress or an APISIX ApisixRoute by its `serviceName`s; a
 #   Gloo VirtualService or RouteTable by its kube destinations and the Upstreams it names; an entry of ingress-nginx's
 #   tcp-services/udp-services ConfigMap, `<namespace>/<service>:<port>`). Backends are resolved as the cluster
-#   would: rule backends, Route alternateBackends, Gateway-API filters that forward or mirror (RequestMirror),
+#   would: rule backends, an Ingress's default backend and ingress-nginx default-backend annotation, Route
+#   alternateBackends, Gateway-API filters that forward or mirror (RequestMirror),
 #   VirtualService http/tcp/tls route destinations and mirrors (host as cluster DNS: `svc`, `svc.ns`,
 #   `svc.ns.svc.cluster.local`) and ExternalName Services pointing, directly or through a chain, at a store Service
 #   or one of its pods' DNS names. The objects are judged across every overlay of the env (a Route in one app's base
@@ -76,10 +79,11 @@ backends(r) := gloo_backends(r) if gloo_route_kinds[k8s.group_kind(r)]
 
 backends(r) := stream_config_backends(r) if stream_config_map(r)
 
-backends(r) := virtual_service_backends(r) if {
+backends(r) := virtual_service_backends(r) if istio_virtual_service(r)
+
+istio_virtual_service(r) if {
 	r.kind == "VirtualService"
 	startswith(object.get(r, "apiVersion", ""), "networking.istio.io/")
-	gateway_bound(r)
 }
 
 route_backends(r) := to_backend(r) | alternate_backends(r)
@@ -97,11 +101,15 @@ alternate_backends(r) := {{"namespace": k8s.namespace(r), "name": b.name, "path"
 
 ingress_backends(r) := default_backend(r) | rule_backends(r)
 
-# spec.defaultBackend (networking.k8s.io/v1) and spec.backend (the v1beta1 spelling still found in old charts).
-default_backend(r) := {{"namespace": k8s.namespace(r), "name": r.spec.defaultBackend.service.name, "path": ["spec", "defaultBackend", "service", "name"]} |
+# spec.defaultBackend (networking.k8s.io/v1) and spec.backend (the v1beta1 spelling still found in old charts);
+# ingress-nginx's default-backend annotation, the Service that answers when the rule's backend has no endpoints.
+default_backend(r) := ({{"namespace": k8s.namespace(r), "name": r.spec.defaultBackend.service.name, "path": ["spec", "defaultBackend", "service", "name"]} |
 	is_string(r.spec.defaultBackend.service.name)
 } | {{"namespace": k8s.namespace(r), "name": r.spec.backend.serviceName, "path": ["spec", "backend", "serviceName"]} |
 	is_string(r.spec.backend.serviceName)
+}) | {{"namespace": k8s.namespace(r), "name": svc, "path": ["metadata", "annotations", "nginx.ingress.kubernetes.io/default-backend"]} |
+	svc := k8s.annotations(r)["nginx.ingress.kubernetes.io/default-backend"]
+	is_string(svc)
 }
 
 rule_backends(r) := {b |
@@ -190,8 +198,43 @@ gateway_bound(r) if {
 virtual_service_backends(r) := {vs_backend(r, host, p) |
 	some proto in ["http", "tcp", "tls"]
 	some j, rt in object.get(r, ["spec", proto], [])
+	public_route(r, rt)
 	some [q, host] in vs_route_hosts(rt)
 	p := array.concat([proto, j], q)
+}
+
+# A route serves a gateway's clients when one of its matches names a gateway other than `mesh` (a match's `gateways`
+# overrides the VirtualService's), when a match without `gateways` (or no match) inherits a gateway-bound
+# VirtualService's, or when the VirtualService is the delegate of a public route (delegates carry no gateways).
+public_route(r, rt) if own_public_route(r, rt)
+
+public_route(r, _) if publicly_delegated(r)
+
+own_public_route(_, rt) if {
+	some m in object.get(rt, "match", [])
+	some g in object.get(m, "gateways", [])
+	g != "mesh"
+}
+
+own_public_route(r, rt) if {
+	gateway_bound(r)
+	inherits_gateways(rt)
+}
+
+inherits_gateways(rt) if count(object.get(rt, "match", [])) == 0
+
+inherits_gateways(rt) if {
+	some m in rt.match
+	count(object.get(m, "gateways", [])) == 0
+}
+
+publicly_delegated(r) if {
+	some root in k8s.all
+	istio_virtual_service(root)
+	some rt in object.get(root, ["spec", "http"], [])
+	rt.delegate.name == k8s.name(r)
+	object.get(rt.delegate, "namespace", k8s.namespace(root)) == k8s.namespace(r)
+	own_public_route(root, rt) # Istio delegates one level only
 }
 
 vs_route_hosts(rt) := {[["route", k, "destination", "host"], d.destination.host] |

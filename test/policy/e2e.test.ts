@@ -296,6 +296,54 @@ spec:
   });
 });
 
+describe('routes found by an attacker review (e2e)', () => {
+  it("an Istio route matched on a public gateway and ingress-nginx's default-backend annotation reach postgis", async () => {
+    const dir = infraWith({
+      'apps/kfm-ui/overlays/prod': {
+        'virtualservice.yaml': `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: db
+spec:
+  hosts: [db.kfm.example.org]
+  tcp:
+    - match:
+        - port: 5432
+          gateways: [istio-system/public]
+      route:
+        - destination:
+            host: postgis
+`,
+        'ingress.yaml': `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: fallback
+  annotations:
+    nginx.ingress.kubernetes.io/default-backend: postgis
+spec:
+  rules:
+    - host: fallback.kfm.example.org
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: kfm-ui
+                port:
+                  number: 8080
+`,
+      },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(code).toBe(1);
+    expect(policy.sort()).toEqual([
+      'KFM-TM-001 apps/kfm-ui/overlays/prod/ingress.yaml:6 metadata.annotations["nginx.ingress.kubernetes.io/default-backend"]',
+      'KFM-TM-001 apps/kfm-ui/overlays/prod/virtualservice.yaml:13 spec.tcp[0].route[0].destination.host',
+    ]);
+  });
+});
+
 describe("ingress controllers' own routes (e2e)", () => {
   it('a Traefik IngressRouteTCP in kfm-ui and a Contour HTTPProxy tcpproxy reach postgis', async () => {
     const dir = infraWith({
