@@ -67,7 +67,9 @@ credential_keys := ["kfm.dev/store-credentials", "kfm.dev/store"]
 # <name>-default-user), OT-Container-Kit Redis/RedisCluster/RedisReplication (app=<name>, <name>-leader/-follower,
 # -headless/-additional, -master/-replica, spec.kubernetesConfig.redisSecret), Redis Enterprise cluster (redis.io/cluster,
 # <name>/-ui/-prom, credentials in the Secret <name>) and database (<name>, redb-<name>), MariaDB operator
-# (app.kubernetes.io/instance, <name>/-internal/-primary/-secondary, *PasswordSecretKeyRef) and its MaxScale.
+# (app.kubernetes.io/instance, <name>/-internal/-primary/-secondary, *PasswordSecretKeyRef) and its MaxScale, the
+# PlanetScale Vitess operator (planetscale.com/cluster; `service_patterns`: Services named with a hash,
+# <cluster>[-<cell>]-vtgate-<8 hex>, matched as regular expressions with `{name}` the resource's name).
 operator_stores := {
 	"postgresql.cnpg.io/Cluster": {
 		"labels": {"cnpg.io/cluster": "{name}", "postgresql": "{name}"},
@@ -230,6 +232,12 @@ operator_stores := {
 		"statefulset": true,
 		"services": ["{name}", "{name}-internal", "{name}-primary", "{name}-secondary"],
 		"secrets": ["{name}-root", "{name}-password"],
+	},
+	"planetscale.com/VitessCluster": {
+		"labels": {"planetscale.com/cluster": "{name}"},
+		"any_labels": ["planetscale.com/component", "planetscale.com/cell", "planetscale.com/keyspace", "planetscale.com/shard", "planetscale.com/tablet-type", "planetscale.com/tablet-index", "planetscale.com/tablet-uid"],
+		"services": [],
+		"service_patterns": [`^{name}-([a-z0-9-]+-)?(vtgate|vtctld|vtadmin|vtorc)-[0-9a-f]{8}$`],
 	},
 	"k8s.mariadb.com/MaxScale": {
 		"labels": {"app.kubernetes.io/name": "maxscale", "app.kubernetes.io/instance": "{name}"},

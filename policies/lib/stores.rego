@@ -121,6 +121,8 @@ store_service(svc) if declared_store(svc)
 # over it, either way its type and externalIPs are the store's (a LoadBalancer `events` beside a RabbitmqCluster).
 store_service(svc) if operator_service_keys[service_key(svc)]
 
+store_service(svc) if operator_service_pattern(k8s.namespace(svc), k8s.name(svc))
+
 operator_service_keys contains concat("/", [k8s.namespace(r), replace(t, "{name}", k8s.name(r))]) if {
 	some r in k8s.all
 	some t in k8s.operator_kind(r).services
@@ -151,6 +153,32 @@ direct_store_service_keys contains concat("/", [k8s.namespace(r), n]) if {
 	n := a.serviceTemplate.metadata.name
 	is_string(n)
 }
+
+# A Service named by an operator's name pattern (Vitess's hashed <cluster>-vtgate-<hash>).
+operator_service_pattern(ns, name) if {
+	some pattern in service_patterns_in[ns] # per namespace: every Service is looked up
+	regex.match(pattern, name)
+}
+
+service_patterns_in[ns] := {replace(t, "{name}", k8s.name(r)) |
+	some r in k8s.all
+	k8s.namespace(r) == ns
+	some t in object.get(k8s.operator_kind(r), "service_patterns", [])
+} if {
+	some ns in {k8s.namespace(r) | some r in k8s.all; object.get(k8s.operator_kind(r), "service_patterns", null)}
+}
+
+# An ExternalName (or FQDN EndpointSlice) leading to such a Service leads to the store.
+direct_store_service_keys contains target if {
+	some [_, target] in external_name_edges
+	parts := split(target, "/")
+	operator_service_pattern(parts[0], parts[1])
+}
+
+# Whether Service ns/name leads to a store (a route's backend, by name).
+leads_to_store(ns, name) if store_service_keys[concat("/", [ns, name])] # set lookup, not a walk of the set
+
+leads_to_store(ns, name) if operator_service_pattern(ns, name)
 
 # Services named from the spec: an OpenSearchCluster's spec.general.serviceName (and -<nodepool>, -dashboards,
 # -exposed), a PerconaServerMongoDB's <name>-<replset> per spec.replsets.

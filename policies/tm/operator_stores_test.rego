@@ -206,3 +206,19 @@ test_kafka_user_secret_is_a_credential if {
 	not credential(kafka_user, "orders-reader")
 	count(store_credentials.violations) == 0 with input as {"resources": [kafka_user]}
 }
+
+# Vitess (PlanetScale operator): the vtgate Services are named <cluster>[-<cell>]-vtgate-<hash>.
+vitess := cr("planetscale.com/v2", "VitessCluster", "example", {
+	"cells": [{"name": "zone1", "gateway": {"replicas": 1}}],
+	"keyspaces": [{"name": "commerce", "partitionings": [{"equal": {"parts": 1, "shardTemplate": {"tabletPools": [{"cell": "zone1", "type": "replica", "replicas": 2}]}}}]}],
+})
+
+test_vitess if {
+	count(routed([vitess, route_to("example-vtgate-ae7df4b6")])) == 1
+	count(routed([vitess, route_to("example-zone1-vtgate-bc6cde92")])) == 1
+	count(routed([vitess, route_to("example-vtctld-625ee430")])) == 1
+	count(routed([vitess, route_to("example-web")])) == 0
+	count(routed([vitess, route_to("other-vtgate-ae7df4b6")])) == 0
+	lb_paths([vitess, selecting({"planetscale.com/cluster": "example", "planetscale.com/component": "vtgate"})]) == {[1, ["spec", "type"]]}
+	exposed(object.union(vitess, {"spec": {"gatewayService": {"type": "LoadBalancer"}}})) == {["spec", "gatewayService", "type"]}
+}

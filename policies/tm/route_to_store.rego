@@ -29,7 +29,8 @@
 #   and the custom resource of a store operator (CloudNativePG Cluster and Pooler, Zalando postgresql, Crunchy
 #   PostgresCluster, MinIO Tenant, Strimzi Kafka, ECK Elasticsearch, MongoDBCommunity, Percona XtraDB Cluster, Server
 #   for MongoDB and PostgreSQL, OpenSearchCluster, RabbitmqCluster, OT-Container-Kit Redis/RedisCluster/RedisReplication,
-#   Redis Enterprise cluster and database, MariaDB and MaxScale), whose Services are the
+#   Redis Enterprise cluster and database, MariaDB and MaxScale, Strimzi KafkaBridge, PlanetScale VitessCluster),
+#   whose Services are the
 #   ones the operator creates (`<cluster>-rw`, `-ro`, `-r`, a MinIO `minio`...) and whose pods carry the labels it
 #   sets. A Service fronts a store when it is labelled so or its selector matches the store's pods, template labels
 #   plus the labels the controller adds (statefulset.kubernetes.io/pod-name, pod-template-hash...). A workload that mounts a
@@ -51,7 +52,7 @@ gateway_route_kinds := {"HTTPRoute", "TLSRoute", "GRPCRoute", "TCPRoute", "UDPRo
 violations contains v if {
 	some i, r in input.resources
 	some b in backends(r)
-	stores.store_service_keys[concat("/", [b.namespace, b.name])] # set lookup, not a walk of the set
+	stores.leads_to_store(b.namespace, b.name)
 	v := {
 		"id": "KFM-TM-001",
 		"msg": concat("", [r.kind, " ", k8s.display_name(r), " exposes store Service ", b.namespace, "/", b.name, "; only the governed API may be exposed"]),
