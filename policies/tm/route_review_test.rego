@@ -93,3 +93,21 @@ test_operator_service_defined_as_load_balancer if {
 	qs := {v | some v in store_service_exposed.violations} with input as {"resources": [rabbit, other]}
 	qs == set()
 }
+
+# Traefik: an IngressRoute naming a TraefikService (weighted or mirroring) reaches the Services the TraefikService names.
+test_traefik_service_to_store if {
+	ts := {
+		"apiVersion": "traefik.io/v1alpha1", "kind": "TraefikService",
+		"metadata": {"name": "split", "namespace": "kfm-dev"},
+		"spec": {"weighted": {"services": [{"name": "api", "port": 80, "weight": 9}, {"name": "db", "port": 5432, "weight": 1}]}},
+	}
+	found([postgres, db_service, ts]) == {[2, ["spec", "weighted", "services", 1, "name"]]}
+	mirror := {
+		"apiVersion": "traefik.io/v1alpha1", "kind": "TraefikService",
+		"metadata": {"name": "mirror", "namespace": "kfm-dev"},
+		"spec": {"mirroring": {"name": "api", "port": 80, "mirrors": [{"name": "db", "port": 5432, "percent": 100}]}},
+	}
+	found([postgres, db_service, mirror]) == {[2, ["spec", "mirroring", "mirrors", 0, "name"]]}
+	nested := object.union(mirror, {"spec": {"mirroring": {"name": "split", "kind": "TraefikService", "mirrors": []}}})
+	found([postgres, db_service, nested]) == set()
+}

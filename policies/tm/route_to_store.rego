@@ -7,7 +7,8 @@
 #   (by the VirtualService's `gateways`, by a match's `gateways`, which override them, or as the delegate of such a
 #   route), that sends traffic to a store would let external clients talk to it directly; so would an ingress
 #   controller's own
-#   route (a Contour HTTPProxy, a Traefik IngressRoute/IngressRouteTCP/IngressRouteUDP, by its `services`; an
+#   route (a Contour HTTPProxy, a Traefik IngressRoute/IngressRouteTCP/IngressRouteUDP, by its `services`, and the
+#   Services a TraefikService splits or mirrors to; an
 #   Emissary/Ambassador Mapping or TCPMapping by its `service` host; an NGINX Inc VirtualServer, VirtualServerRoute or
 #   TransportServer by its upstreams; a Kong TCPIngress/UDPIngress or an APISIX ApisixRoute by its `serviceName`s; a
 #   Gloo VirtualService or RouteTable by its kube destinations and the Upstreams it names; an entry of ingress-nginx's
@@ -69,6 +70,8 @@ backends(r) := ingress_backends(r) if r.kind == "Ingress"
 backends(r) := gateway_backends(r) if r.kind in gateway_route_kinds
 
 backends(r) := controller_route_backends(r) if controller_route_kinds[k8s.group_kind(r)]
+
+backends(r) := traefik_service_backends(r) if traefik_service_kinds[k8s.group_kind(r)]
 
 backends(r) := mapping_backends(r) if mapping_kinds[k8s.group_kind(r)]
 
@@ -183,6 +186,22 @@ controller_route_backends(r) := {controller_backend(r, svc, ["spec", "routes", j
 } | {controller_backend(r, svc, ["spec", "tcpproxy", "services", k]) |
 	some k, svc in object.get(r, ["spec", "tcpproxy", "services"], [])
 	is_string(svc.name)
+}
+
+# A Traefik TraefikService (a weighted split or a mirror that IngressRoutes name instead of a Service): the Services
+# of its weighted `services`, its mirroring main Service and `mirrors` (a TraefikService entry is judged itself).
+traefik_service_backends(r) := {controller_backend(r, svc, p) |
+	some [p, svc] in traefik_service_refs(r)
+	object.get(svc, "kind", "Service") == "Service"
+	is_string(svc.name)
+}
+
+traefik_service_kinds := {"traefik.io/TraefikService", "traefik.containo.us/TraefikService"}
+
+traefik_service_refs(r) := ({[["spec", "weighted", "services", k], svc] |
+	some k, svc in object.get(r, ["spec", "weighted", "services"], [])
+} | {[["spec", "mirroring"], r.spec.mirroring] | is_object(r.spec.mirroring)}) | {[["spec", "mirroring", "mirrors", k], svc] |
+	some k, svc in object.get(r, ["spec", "mirroring", "mirrors"], [])
 }
 
 controller_backend(r, svc, p) := {"namespace": object.get(svc, "namespace", k8s.namespace(r)), "name": svc.name, "path": array.concat(p, ["name"])}
