@@ -54,8 +54,22 @@ credential_keys := ["kfm.dev/store-credentials", "kfm.dev/store"]
 # <name>-primary/-replicas/-ha/-pods/-pgbouncer), MinIO operator (v1.min.io/tenant, minio, <name>-hl, <name>-console),
 # `secrets`: the Secrets the operator writes credentials to (CloudNativePG <name>-app/-superuser, ECK
 # <name>-es-elastic-user; lib/stores.rego derives Crunchy's, Zalando's, MinIO's and MongoDB's from the spec).
-# Strimzi (strimzi.io/cluster, <name>-kafka-bootstrap/-brokers), Elastic ECK (elasticsearch.k8s.elastic.co/cluster-name,
+# Strimzi (strimzi.io/cluster, <name>-kafka-bootstrap/-brokers; a KafkaBridge, the topics over HTTP, <name>-bridge-service), Elastic ECK (elasticsearch.k8s.elastic.co/cluster-name,
 # <name>-es-http/-es-internal-http/-es-transport), MongoDB Community operator (app=<name>-svc).
+# `label_values`: labels whose value is one of a few the operator picks per pod (OT Redis cluster leader/follower);
+# `statefulset`: the operator runs the pods as StatefulSets named <name>-..., so their pods carry
+# statefulset.kubernetes.io/pod-name <name>-...-<ordinal> (a Service pinning the primary by it selects the store).
+# Percona XtraDB Cluster (app.kubernetes.io/instance, <name>-pxc/-haproxy/-haproxy-replicas/-proxysql, <name>-secrets
+# or spec.secretsName), Percona Server for MongoDB (<name>-<replset>/-mongos/-cfg, <name>-secrets or
+# spec.secrets.users), Percona PostgreSQL v2 (Crunchy's labels and Services, <name>-pguser-<user>), OpenSearch operator
+# (opster.io/ or opensearch.org/opensearch-cluster, spec.general.serviceName and -<nodepool>/-dashboards, <name>-discovery,
+# <name>-admin-password), RabbitMQ cluster operator (app.kubernetes.io/name=<name>, <name> and <name>-nodes,
+# <name>-default-user), OT-Container-Kit Redis/RedisCluster/RedisReplication (app=<name>, <name>-leader/-follower,
+# -headless/-additional, -master/-replica, spec.kubernetesConfig.redisSecret), Redis Enterprise cluster (redis.io/cluster,
+# <name>/-ui/-prom, credentials in the Secret <name>) and database (<name>, redb-<name>), MariaDB operator
+# (app.kubernetes.io/instance, <name>/-internal/-primary/-secondary, *PasswordSecretKeyRef) and its MaxScale, the
+# PlanetScale Vitess operator (planetscale.com/cluster; `service_patterns`: Services named with a hash,
+# <cluster>[-<cell>]-vtgate-<8 hex>, matched as regular expressions with `{name}` the resource's name).
 operator_stores := {
 	"postgresql.cnpg.io/Cluster": {
 		"labels": {"cnpg.io/cluster": "{name}", "postgresql": "{name}"},
@@ -99,6 +113,11 @@ operator_stores := {
 		],
 		"services": ["{name}-kafka-bootstrap", "{name}-kafka-brokers"],
 	},
+	"kafka.strimzi.io/KafkaBridge": {
+		"labels": {"strimzi.io/cluster": "{name}", "strimzi.io/kind": "KafkaBridge", "strimzi.io/name": "{name}-bridge"},
+		"any_labels": [],
+		"services": ["{name}-bridge-service"],
+	},
 	"elasticsearch.k8s.elastic.co/Elasticsearch": {
 		"labels": {"elasticsearch.k8s.elastic.co/cluster-name": "{name}", "common.k8s.elastic.co/type": "elasticsearch"},
 		"any_labels": [
@@ -114,5 +133,116 @@ operator_stores := {
 		"labels": {"app": "{name}-svc"},
 		"any_labels": [],
 		"services": ["{name}-svc"],
+	},
+	"pxc.percona.com/PerconaXtraDBCluster": {
+		"labels": {
+			"app.kubernetes.io/instance": "{name}", "app.kubernetes.io/name": "percona-xtradb-cluster",
+			"app.kubernetes.io/managed-by": "percona-xtradb-cluster-operator", "app.kubernetes.io/part-of": "percona-xtradb-cluster",
+		},
+		"any_labels": ["app.kubernetes.io/component"],
+		"statefulset": true,
+		"services": ["{name}-pxc", "{name}-pxc-unready", "{name}-haproxy", "{name}-haproxy-replicas", "{name}-proxysql", "{name}-proxysql-unready"],
+		"secrets": ["{name}-secrets", "internal-{name}"],
+	},
+	"psmdb.percona.com/PerconaServerMongoDB": {
+		"labels": {
+			"app.kubernetes.io/instance": "{name}", "app.kubernetes.io/name": "percona-server-mongodb",
+			"app.kubernetes.io/managed-by": "percona-server-mongodb-operator", "app.kubernetes.io/part-of": "percona-server-mongodb",
+		},
+		"any_labels": ["app.kubernetes.io/component", "app.kubernetes.io/replset"],
+		"statefulset": true,
+		"services": ["{name}-rs0", "{name}-mongos", "{name}-cfg"],
+		"secrets": ["{name}-secrets", "internal-{name}-users"],
+	},
+	"pgv2.percona.com/PerconaPGCluster": {
+		"labels": {"postgres-operator.crunchydata.com/cluster": "{name}"},
+		"any_labels": [
+			"postgres-operator.crunchydata.com/role", "postgres-operator.crunchydata.com/instance-set",
+			"postgres-operator.crunchydata.com/instance", "postgres-operator.crunchydata.com/data",
+			"postgres-operator.crunchydata.com/patroni",
+		],
+		"services": ["{name}-primary", "{name}-replicas", "{name}-ha", "{name}-pods", "{name}-pgbouncer"],
+	},
+	"opensearch.opster.io/OpenSearchCluster": {
+		"labels": {"opster.io/opensearch-cluster": "{name}"},
+		"any_labels": ["opster.io/opensearch-nodepool", "opensearch.role"],
+		"statefulset": true,
+		"services": ["{name}-discovery"],
+		"secrets": ["{name}-admin-password"],
+	},
+	"opensearch.org/OpenSearchCluster": {
+		"labels": {"opensearch.org/opensearch-cluster": "{name}"},
+		"any_labels": ["opensearch.org/opensearch-nodepool", "opensearch.role"],
+		"statefulset": true,
+		"services": ["{name}-discovery"],
+		"secrets": ["{name}-admin-password"],
+	},
+	"rabbitmq.com/RabbitmqCluster": {
+		"labels": {"app.kubernetes.io/name": "{name}", "app.kubernetes.io/component": "rabbitmq", "app.kubernetes.io/part-of": "rabbitmq"},
+		"any_labels": [],
+		"statefulset": true,
+		"services": ["{name}", "{name}-nodes"],
+		"secrets": ["{name}-default-user", "{name}-erlang-cookie"],
+	},
+	"redis.redis.opstreelabs.in/Redis": {
+		"labels": {"app": "{name}", "redis_setup_type": "standalone", "role": "standalone"},
+		"any_labels": [],
+		"statefulset": true,
+		"services": ["{name}", "{name}-headless", "{name}-additional"],
+	},
+	"redis.redis.opstreelabs.in/RedisCluster": {
+		"labels": {"redis_setup_type": "cluster"},
+		"label_values": {"app": ["{name}-leader", "{name}-follower"], "role": ["leader", "follower"]},
+		"any_labels": [],
+		"statefulset": true,
+		"services": [
+			"{name}-leader", "{name}-leader-headless", "{name}-leader-additional",
+			"{name}-follower", "{name}-follower-headless", "{name}-follower-additional",
+		],
+	},
+	"redis.redis.opstreelabs.in/RedisReplication": {
+		"labels": {"app": "{name}", "redis_setup_type": "replication", "role": "replication"},
+		"any_labels": ["redis-role"],
+		"statefulset": true,
+		"services": ["{name}", "{name}-headless", "{name}-additional", "{name}-master", "{name}-replica"],
+	},
+	"app.redislabs.com/RedisEnterpriseCluster": {
+		"labels": {"app": "redis-enterprise", "redis.io/cluster": "{name}"},
+		"any_labels": ["redis.io/role", "redis.io/role-master", "redis.io/role-slave", "redis.io/bdb-role"],
+		"statefulset": true,
+		"services": ["{name}", "{name}-ui", "{name}-prom"],
+		"secrets": ["{name}"],
+	},
+	"app.redislabs.com/RedisEnterpriseDatabase": {
+		"labels": {},
+		"any_labels": [],
+		"services": ["{name}", "{name}-headless"],
+		"secrets": ["redb-{name}"],
+	},
+	"k8s.mariadb.com/MariaDB": {
+		"labels": {"app.kubernetes.io/name": "mariadb", "app.kubernetes.io/instance": "{name}"},
+		"any_labels": [],
+		"statefulset": true,
+		"services": ["{name}", "{name}-internal", "{name}-primary", "{name}-secondary"],
+		"secrets": ["{name}-root", "{name}-password"],
+	},
+	"mariadb.mmontes.io/MariaDB": {
+		"labels": {"app.kubernetes.io/name": "mariadb", "app.kubernetes.io/instance": "{name}"},
+		"any_labels": [],
+		"statefulset": true,
+		"services": ["{name}", "{name}-internal", "{name}-primary", "{name}-secondary"],
+		"secrets": ["{name}-root", "{name}-password"],
+	},
+	"planetscale.com/VitessCluster": {
+		"labels": {"planetscale.com/cluster": "{name}"},
+		"any_labels": ["planetscale.com/component", "planetscale.com/cell", "planetscale.com/keyspace", "planetscale.com/shard", "planetscale.com/tablet-type", "planetscale.com/tablet-index", "planetscale.com/tablet-uid"],
+		"services": [],
+		"service_patterns": [`^{name}-([a-z0-9-]+-)?(vtgate|vtctld|vtadmin|vtorc)-[0-9a-f]{8}$`],
+	},
+	"k8s.mariadb.com/MaxScale": {
+		"labels": {"app.kubernetes.io/name": "maxscale", "app.kubernetes.io/instance": "{name}"},
+		"any_labels": [],
+		"statefulset": true,
+		"services": ["{name}", "{name}-internal", "{name}-gui"],
 	},
 }

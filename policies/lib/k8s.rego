@@ -136,6 +136,43 @@ pod_may_have(r, k, v) if {
 	is_string(v)
 }
 
+# Operator labels valued one of a few ways per pod (data document `label_values`, `{name}` the resource's name).
+pod_may_have(r, k, v) if {
+	some t in operator_kind(r).label_values[k]
+	replace(t, "{name}", name(r)) == v
+}
+
+# An operator that runs its pods as StatefulSets named after the resource: pod names <name>-...-<ordinal>.
+pod_may_have(r, k, v) if {
+	operator_kind(r).statefulset == true
+	k == "statefulset.kubernetes.io/pod-name"
+	startswith(v, concat("", [name(r), "-"]))
+}
+
+pod_may_have(r, k, v) if {
+	operator_kind(r).statefulset == true
+	k == "apps.kubernetes.io/pod-index"
+	is_string(v)
+}
+
+# Labels an operator's resource gives its pods in its spec (a node pool's `labels`, CloudNativePG
+# inheritedMetadata, an override's pod template): any `labels` map in the spec counts (fail closed: a map that
+# labels only a Service makes pods that carry it no less likely).
+pod_may_have(r, k, v) if {
+	some labels in operator_spec_labels(r)
+	labels[k] == v
+}
+
+operator_spec_labels(r) := [node |
+	operator_kind(r)
+	r.kind != "CustomResourceDefinition"
+	spec_has_key(r.spec, "labels")
+	walk(r.spec, [p, node])
+	count(p) > 0
+	p[count(p) - 1] == "labels"
+	is_object(node)
+]
+
 pod_may_have(r, k, v) if {
 	r.kind == "StatefulSet"
 	k == "statefulset.kubernetes.io/pod-name"
@@ -174,6 +211,18 @@ pod_may_have_key(r, k) if has_key(template_labels(r), k)
 pod_may_have_key(r, k) if k in hashed_pod_labels[r.kind]
 
 pod_may_have_key(r, k) if k in operator_kind(r).any_labels
+
+pod_may_have_key(r, k) if operator_kind(r).label_values[k]
+
+pod_may_have_key(r, k) if {
+	operator_kind(r).statefulset == true
+	k in {"statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"}
+}
+
+pod_may_have_key(r, k) if {
+	some labels in operator_spec_labels(r)
+	has_key(labels, k)
+}
 
 pod_may_have_key(r, k) if {
 	r.kind == "StatefulSet"

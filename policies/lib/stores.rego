@@ -117,6 +117,17 @@ store_services contains i if {
 
 store_service(svc) if declared_store(svc)
 
+# A Service the repo defines under the name of one a store operator creates: the operator adopts it or the two fight
+# over it, either way its type and externalIPs are the store's (a LoadBalancer `events` beside a RabbitmqCluster).
+store_service(svc) if operator_service_keys[service_key(svc)]
+
+store_service(svc) if operator_service_pattern(k8s.namespace(svc), k8s.name(svc))
+
+operator_service_keys contains concat("/", [k8s.namespace(r), replace(t, "{name}", k8s.name(r))]) if {
+	some r in k8s.all
+	some t in k8s.operator_kind(r).services
+}
+
 store_service(svc) if {
 	sel := object.get(svc, ["spec", "selector"], {})
 	some j in store_workloads_in[k8s.namespace(svc)]
@@ -132,10 +143,7 @@ direct_store_service_keys contains key if {
 }
 
 # The Services a store operator creates for its resource (no object of the desired state: a Route names them).
-direct_store_service_keys contains concat("/", [k8s.namespace(r), replace(t, "{name}", k8s.name(r))]) if {
-	some r in k8s.all
-	some t in k8s.operator_kind(r).services
-}
+direct_store_service_keys contains k if some k in operator_service_keys
 
 # CloudNativePG's extra Services, named by their template (spec.managed.services.additional).
 direct_store_service_keys contains concat("/", [k8s.namespace(r), n]) if {
@@ -144,6 +152,53 @@ direct_store_service_keys contains concat("/", [k8s.namespace(r), n]) if {
 	some a in object.get(r, ["spec", "managed", "services", "additional"], [])
 	n := a.serviceTemplate.metadata.name
 	is_string(n)
+}
+
+# A Service named by an operator's name pattern (Vitess's hashed <cluster>-vtgate-<hash>).
+operator_service_pattern(ns, name) if {
+	some pattern in service_patterns_in[ns] # per namespace: every Service is looked up
+	regex.match(pattern, name)
+}
+
+service_patterns_in[ns] := {replace(t, "{name}", k8s.name(r)) |
+	some r in k8s.all
+	k8s.namespace(r) == ns
+	some t in object.get(k8s.operator_kind(r), "service_patterns", [])
+} if {
+	some ns in {k8s.namespace(r) | some r in k8s.all; object.get(k8s.operator_kind(r), "service_patterns", null)}
+}
+
+# An ExternalName (or FQDN EndpointSlice) leading to such a Service leads to the store.
+direct_store_service_keys contains target if {
+	some [_, target] in external_name_edges
+	parts := split(target, "/")
+	operator_service_pattern(parts[0], parts[1])
+}
+
+# Whether Service ns/name leads to a store (a route's backend, by name).
+leads_to_store(ns, name) if store_service_keys[concat("/", [ns, name])] # set lookup, not a walk of the set
+
+leads_to_store(ns, name) if operator_service_pattern(ns, name)
+
+# Services named from the spec: an OpenSearchCluster's spec.general.serviceName (and -<nodepool>, -dashboards,
+# -exposed), a PerconaServerMongoDB's <name>-<replset> per spec.replsets.
+direct_store_service_keys contains concat("/", [k8s.namespace(r), n]) if {
+	some r in k8s.all
+	endswith(k8s.group_kind(r), "/OpenSearchCluster")
+	k8s.operator_kind(r)
+	base := r.spec.general.serviceName
+	is_string(base)
+	some n in ({base, concat("-", [base, "dashboards"]), concat("-", [base, "exposed"])} | {concat("-", [base, p.component]) |
+		some p in object.get(r, ["spec", "nodePools"], [])
+		is_string(p.component)
+	})
+}
+
+direct_store_service_keys contains concat("/", [k8s.namespace(r), concat("-", [k8s.name(r), rs.name])]) if {
+	some r in k8s.all
+	k8s.group_kind(r) == "psmdb.percona.com/PerconaServerMongoDB"
+	some rs in object.get(r, ["spec", "replsets"], [])
+	is_string(rs.name)
 }
 
 store_service_keys := direct_store_service_keys | {k |
@@ -228,12 +283,73 @@ store_secret_keys contains concat("/", [k8s.namespace(r), replace(t, "{name}", k
 	some t in object.get(k8s.operator_kind(r), "secrets", [])
 }
 
-# Crunchy PGO v5: <cluster>-pguser-<user> per spec.users entry; without users, one for a user named as the cluster.
+# Crunchy PGO v5 (and Percona's PostgreSQL operator v2, built on it): <cluster>-pguser-<user> per spec.users entry;
+# without users, one for a user named as the cluster.
 store_secret_keys contains concat("/", [k8s.namespace(r), concat("-pguser-", [k8s.name(r), user])]) if {
 	some r in k8s.all
-	k8s.group_kind(r) == "postgres-operator.crunchydata.com/PostgresCluster"
+	k8s.group_kind(r) in {"postgres-operator.crunchydata.com/PostgresCluster", "pgv2.percona.com/PerconaPGCluster"}
 	some user in crunchy_users(r)
 }
+
+# Secrets an operator's spec names for its users' passwords: Percona XtraDB Cluster spec.secretsName, Percona Server
+# for MongoDB spec.secrets.users, OT-Container-Kit Redis spec.kubernetesConfig.redisSecret, a Redis Enterprise
+# database's spec.databaseSecretName, an OpenSearchCluster's admin credentials.
+store_secret_keys contains concat("/", [k8s.namespace(r), n]) if {
+	some r in k8s.all
+	some p in operator_secret_paths[k8s.group_kind(r)]
+	n := object.get(r, p, null)
+	is_string(n)
+}
+
+operator_secret_paths := {
+	"pxc.percona.com/PerconaXtraDBCluster": [["spec", "secretsName"]],
+	"psmdb.percona.com/PerconaServerMongoDB": [["spec", "secrets", "users"]],
+	"redis.redis.opstreelabs.in/Redis": [["spec", "kubernetesConfig", "redisSecret", "name"]],
+	"redis.redis.opstreelabs.in/RedisCluster": [["spec", "kubernetesConfig", "redisSecret", "name"]],
+	"redis.redis.opstreelabs.in/RedisReplication": [["spec", "kubernetesConfig", "redisSecret", "name"]],
+	"app.redislabs.com/RedisEnterpriseDatabase": [["spec", "databaseSecretName"]],
+	"opensearch.opster.io/OpenSearchCluster": [["spec", "security", "config", "adminCredentialsSecret", "name"]],
+	"opensearch.org/OpenSearchCluster": [["spec", "security", "config", "adminCredentialsSecret", "name"]],
+}
+
+# The MariaDB operator's password references (rootPasswordSecretKeyRef, passwordSecretKeyRef,
+# replPasswordSecretKeyRef...) in a MariaDB, MaxScale or User resource: only keys naming a password (its TLS Secrets
+# are no credentials a client may not hold).
+store_secret_keys contains concat("/", [k8s.namespace(r), node[k].name]) if {
+	some r in k8s.all
+	k8s.group_kind(r) in mariadb_kinds
+	r.kind != "CustomResourceDefinition" # never a route or an operator kind; a context CRD has no schemas
+	walk(r.spec, [_, node])
+	is_object(node)
+	some k, _ in node
+	endswith(lower(k), "passwordsecretkeyref")
+	is_string(node[k].name)
+}
+
+mariadb_kinds := {
+	"k8s.mariadb.com/MariaDB", "k8s.mariadb.com/MaxScale", "k8s.mariadb.com/User",
+	"mariadb.mmontes.io/MariaDB", "mariadb.mmontes.io/User",
+}
+
+# Strimzi's User Operator writes a KafkaUser's credentials (password or client certificate and key) to a Secret named
+# as the KafkaUser; a SCRAM password may come from a Secret the spec names.
+store_secret_keys contains concat("/", [k8s.namespace(r), k8s.name(r)]) if {
+	some r in k8s.all
+	k8s.group_kind(r) == "kafka.strimzi.io/KafkaUser"
+}
+
+store_secret_keys contains concat("/", [k8s.namespace(r), n]) if {
+	some r in k8s.all
+	k8s.group_kind(r) == "kafka.strimzi.io/KafkaUser"
+	n := r.spec.authentication.password.valueFrom.secretKeyRef.name
+	is_string(n)
+}
+
+# Resources that define a store's credentials rather than use them (a KafkaUser naming its password Secret, a MariaDB
+# User): KFM-TM-005 leaves their own references alone, as it does a store operator's resource.
+credential_owner(r) if k8s.group_kind(r) == "kafka.strimzi.io/KafkaUser"
+
+credential_owner(r) if k8s.group_kind(r) in mariadb_kinds
 
 crunchy_users(r) := {u.name | some u in r.spec.users; is_string(u.name)} if count(object.get(r, ["spec", "users"], [])) > 0
 
@@ -296,9 +412,19 @@ operator_exposure(r) := {x |
 
 exposing_types := {"LoadBalancer", "NodePort", "loadbalancer", "nodeport", "route", "ingress"}
 
-node_exposure(p, node) := (({{"path": array.concat(p, [k]), "what": concat("", [k, " ", node[k]])} |
-	some k in ["type", "serviceType"]
-	exposing_types[node[k]] == node[k]
+# `type`, and any key naming a Service type: serviceType, a Percona exposeType, replicasServiceType, Redis
+# Enterprise's uiServiceType.
+type_key(k) if k == "type"
+
+type_key(k) if k == "exposeType"
+
+type_key(k) if endswith(k, "erviceType")
+
+node_exposure(p, node) := (((((({{"path": array.concat(p, [k]), "what": concat("", [k, " ", t])} |
+	some k, t in node
+	type_key(k)
+	is_string(t)
+	exposing_types[t] == t
 } | {{"path": array.concat(p, ["externalIPs"]), "what": "externalIPs"} |
 	count(node.externalIPs) > 0
 }) | {{"path": array.concat(p, [k]), "what": concat("", [k, ": true"])} |
@@ -308,6 +434,18 @@ node_exposure(p, node) := (({{"path": array.concat(p, [k]), "what": concat("", [
 }) | {{"path": array.concat(p, ["exposeServices", k]), "what": concat("", ["exposeServices.", k, ": true"])} |
 	some k, val in node.exposeServices
 	val == true
+}) | {{"path": array.concat(p, ["databaseServiceType"]), "what": concat("", ["databaseServiceType ", node.databaseServiceType])} |
+	# Redis Enterprise: a comma-separated list of the Service types the databases get.
+	contains(node.databaseServiceType, "load_balancer")
+}) | {{"path": array.concat(p, ["ingressOrRouteSpec"]), "what": "ingressOrRouteSpec"} |
+	# Redis Enterprise: the operator creates an Ingress or Route to the API and to every database.
+	is_object(node.ingressOrRouteSpec)
+}) | {{"path": array.concat(p, ["hostNetwork"]), "what": "hostNetwork: true"} |
+	# A pod template the operator applies (an override's StatefulSet): on the node's network or ports.
+	node.hostNetwork == true
+}) | {{"path": array.concat(p, ["hostPort"]), "what": concat("", ["hostPort ", format_int(node.hostPort, 10)])} |
+	is_number(node.hostPort)
+	node.hostPort > 0
 }
 
 # Store PersistentVolumeClaims: "namespace/claim" of every claim a store mounts, and of the claims its

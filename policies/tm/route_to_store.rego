@@ -3,10 +3,18 @@
 # description: >-
 #   Stores (databases, object storage, search, graph) sit behind the trust membrane: every client goes through the
 #   governed API, which applies policy decisions, redaction and audit logging. An OpenShift Route, an Ingress or a
-#   Gateway-API HTTPRoute/TLSRoute/GRPCRoute/TCPRoute/UDPRoute, or an Istio VirtualService bound to a gateway, that
-#   sends traffic to a store would let external clients talk to it directly; so would an ingress controller's own
-#   route (a Contour HTTPProxy, a Traefik IngressRoute/IngressRouteTCP/IngressRouteUDP, by its `services`). Backends are resolved as the cluster
-#   would: rule backends, Route alternateBackends, Gateway-API filters that forward or mirror (RequestMirror),
+#   Gateway-API HTTPRoute/TLSRoute/GRPCRoute/TCPRoute/UDPRoute, or an Istio VirtualService route bound to a gateway
+#   (by the VirtualService's `gateways`, by a match's `gateways`, which override them, or as the delegate of such a
+#   route), that sends traffic to a store would let external clients talk to it directly; so would an ingress
+#   controller's own
+#   route (a Contour HTTPProxy, a Traefik IngressRoute/IngressRouteTCP/IngressRouteUDP, by its `services`, and the
+#   Services a TraefikService splits or mirrors to; an
+#   Emissary/Ambassador Mapping or TCPMapping by its `service` host; an NGINX Inc VirtualServer, VirtualServerRoute or
+#   TransportServer by its upstreams; a Kong TCPIngress/UDPIngress or an APISIX ApisixRoute by its `serviceName`s; a
+#   Gloo VirtualService or RouteTable by its kube destinations and the Upstreams it names; an entry of ingress-nginx's
+#   tcp-services/udp-services ConfigMap, `<namespace>/<service>:<port>`). Backends are resolved as the cluster
+#   would: rule backends, an Ingress's default backend and ingress-nginx default-backend annotation, Route
+#   alternateBackends, Gateway-API filters that forward or mirror (RequestMirror),
 #   VirtualService http/tcp/tls route destinations and mirrors (host as cluster DNS: `svc`, `svc.ns`,
 #   `svc.ns.svc.cluster.local`) and ExternalName Services pointing, directly or through a chain, at a store Service
 #   or one of its pods' DNS names. The objects are judged across every overlay of the env (a Route in one app's base
@@ -20,7 +28,10 @@
 #   registry.redhat.io/rhel9/postgresql-15 or bitnami/mongodb; storeSelectors.families replaces the list), an image
 #   named after its role (*-db, *-database, e.g. sock-shop's catalogue-db), or one matching storeSelectors.images;
 #   and the custom resource of a store operator (CloudNativePG Cluster and Pooler, Zalando postgresql, Crunchy
-#   PostgresCluster, MinIO Tenant, Strimzi Kafka, ECK Elasticsearch, MongoDBCommunity), whose Services are the
+#   PostgresCluster, MinIO Tenant, Strimzi Kafka, ECK Elasticsearch, MongoDBCommunity, Percona XtraDB Cluster, Server
+#   for MongoDB and PostgreSQL, OpenSearchCluster, RabbitmqCluster, OT-Container-Kit Redis/RedisCluster/RedisReplication,
+#   Redis Enterprise cluster and database, MariaDB and MaxScale, Strimzi KafkaBridge, PlanetScale VitessCluster),
+#   whose Services are the
 #   ones the operator creates (`<cluster>-rw`, `-ro`, `-r`, a MinIO `minio`...) and whose pods carry the labels it
 #   sets. A Service fronts a store when it is labelled so or its selector matches the store's pods, template labels
 #   plus the labels the controller adds (statefulset.kubernetes.io/pod-name, pod-template-hash...). A workload that mounts a
@@ -42,7 +53,7 @@ gateway_route_kinds := {"HTTPRoute", "TLSRoute", "GRPCRoute", "TCPRoute", "UDPRo
 violations contains v if {
 	some i, r in input.resources
 	some b in backends(r)
-	stores.store_service_keys[concat("/", [b.namespace, b.name])] # set lookup, not a walk of the set
+	stores.leads_to_store(b.namespace, b.name)
 	v := {
 		"id": "KFM-TM-001",
 		"msg": concat("", [r.kind, " ", k8s.display_name(r), " exposes store Service ", b.namespace, "/", b.name, "; only the governed API may be exposed"]),
@@ -60,10 +71,23 @@ backends(r) := gateway_backends(r) if r.kind in gateway_route_kinds
 
 backends(r) := controller_route_backends(r) if controller_route_kinds[k8s.group_kind(r)]
 
-backends(r) := virtual_service_backends(r) if {
+backends(r) := traefik_service_backends(r) if traefik_service_kinds[k8s.group_kind(r)]
+
+backends(r) := mapping_backends(r) if mapping_kinds[k8s.group_kind(r)]
+
+backends(r) := nginx_backends(r) if nginx_route_kinds[k8s.group_kind(r)]
+
+backends(r) := service_name_backends(r) if service_name_kinds[k8s.group_kind(r)]
+
+backends(r) := gloo_backends(r) if gloo_route_kinds[k8s.group_kind(r)]
+
+backends(r) := stream_config_backends(r) if stream_config_map(r)
+
+backends(r) := virtual_service_backends(r) if istio_virtual_service(r)
+
+istio_virtual_service(r) if {
 	r.kind == "VirtualService"
 	startswith(object.get(r, "apiVersion", ""), "networking.istio.io/")
-	gateway_bound(r)
 }
 
 route_backends(r) := to_backend(r) | alternate_backends(r)
@@ -81,11 +105,15 @@ alternate_backends(r) := {{"namespace": k8s.namespace(r), "name": b.name, "path"
 
 ingress_backends(r) := default_backend(r) | rule_backends(r)
 
-# spec.defaultBackend (networking.k8s.io/v1) and spec.backend (the v1beta1 spelling still found in old charts).
-default_backend(r) := {{"namespace": k8s.namespace(r), "name": r.spec.defaultBackend.service.name, "path": ["spec", "defaultBackend", "service", "name"]} |
+# spec.defaultBackend (networking.k8s.io/v1) and spec.backend (the v1beta1 spelling still found in old charts);
+# ingress-nginx's default-backend annotation, the Service that answers when the rule's backend has no endpoints.
+default_backend(r) := ({{"namespace": k8s.namespace(r), "name": r.spec.defaultBackend.service.name, "path": ["spec", "defaultBackend", "service", "name"]} |
 	is_string(r.spec.defaultBackend.service.name)
 } | {{"namespace": k8s.namespace(r), "name": r.spec.backend.serviceName, "path": ["spec", "backend", "serviceName"]} |
 	is_string(r.spec.backend.serviceName)
+}) | {{"namespace": k8s.namespace(r), "name": svc, "path": ["metadata", "annotations", "nginx.ingress.kubernetes.io/default-backend"]} |
+	svc := k8s.annotations(r)["nginx.ingress.kubernetes.io/default-backend"]
+	is_string(svc)
 }
 
 rule_backends(r) := {b |
@@ -160,6 +188,22 @@ controller_route_backends(r) := {controller_backend(r, svc, ["spec", "routes", j
 	is_string(svc.name)
 }
 
+# A Traefik TraefikService (a weighted split or a mirror that IngressRoutes name instead of a Service): the Services
+# of its weighted `services`, its mirroring main Service and `mirrors` (a TraefikService entry is judged itself).
+traefik_service_backends(r) := {controller_backend(r, svc, p) |
+	some [p, svc] in traefik_service_refs(r)
+	object.get(svc, "kind", "Service") == "Service"
+	is_string(svc.name)
+}
+
+traefik_service_kinds := {"traefik.io/TraefikService", "traefik.containo.us/TraefikService"}
+
+traefik_service_refs(r) := ({[["spec", "weighted", "services", k], svc] |
+	some k, svc in object.get(r, ["spec", "weighted", "services"], [])
+} | {[["spec", "mirroring"], r.spec.mirroring] | is_object(r.spec.mirroring)}) | {[["spec", "mirroring", "mirrors", k], svc] |
+	some k, svc in object.get(r, ["spec", "mirroring", "mirrors"], [])
+}
+
 controller_backend(r, svc, p) := {"namespace": object.get(svc, "namespace", k8s.namespace(r)), "name": svc.name, "path": array.concat(p, ["name"])}
 
 # Istio (OpenShift Service Mesh) VirtualService bound to a gateway (spec.gateways naming one other than `mesh`; absent
@@ -174,8 +218,43 @@ gateway_bound(r) if {
 virtual_service_backends(r) := {vs_backend(r, host, p) |
 	some proto in ["http", "tcp", "tls"]
 	some j, rt in object.get(r, ["spec", proto], [])
+	public_route(r, rt)
 	some [q, host] in vs_route_hosts(rt)
 	p := array.concat([proto, j], q)
+}
+
+# A route serves a gateway's clients when one of its matches names a gateway other than `mesh` (a match's `gateways`
+# overrides the VirtualService's), when a match without `gateways` (or no match) inherits a gateway-bound
+# VirtualService's, or when the VirtualService is the delegate of a public route (delegates carry no gateways).
+public_route(r, rt) if own_public_route(r, rt)
+
+public_route(r, _) if publicly_delegated(r)
+
+own_public_route(_, rt) if {
+	some m in object.get(rt, "match", [])
+	some g in object.get(m, "gateways", [])
+	g != "mesh"
+}
+
+own_public_route(r, rt) if {
+	gateway_bound(r)
+	inherits_gateways(rt)
+}
+
+inherits_gateways(rt) if count(object.get(rt, "match", [])) == 0
+
+inherits_gateways(rt) if {
+	some m in rt.match
+	count(object.get(m, "gateways", [])) == 0
+}
+
+publicly_delegated(r) if {
+	some root in k8s.all
+	istio_virtual_service(root)
+	some rt in object.get(root, ["spec", "http"], [])
+	rt.delegate.name == k8s.name(r)
+	object.get(rt.delegate, "namespace", k8s.namespace(root)) == k8s.namespace(r)
+	own_public_route(root, rt) # Istio delegates one level only
 }
 
 vs_route_hosts(rt) := {[["route", k, "destination", "host"], d.destination.host] |
@@ -188,4 +267,94 @@ vs_route_hosts(rt) := {[["route", k, "destination", "host"], d.destination.host]
 
 vs_backend(r, host, p) := {"namespace": parts[0], "name": parts[1], "path": array.concat(["spec"], p)} if {
 	parts := split(stores.cluster_dns_service(host, k8s.namespace(r)), "/")
+}
+
+# Emissary-ingress / Ambassador Mapping and TCPMapping: `service` is `[scheme://]host[:port]`, the host a cluster DNS
+# name (a bare name is the Mapping's namespace). A Mapping to postgis.kfm-prod:5432 passed.
+mapping_kinds := {
+	"getambassador.io/Mapping", "getambassador.io/TCPMapping",
+	"x.getambassador.io/AmbassadorMapping", "x.getambassador.io/AmbassadorTCPMapping",
+}
+
+mapping_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": ["spec", "service"]} |
+	is_string(r.spec.service)
+	host := mapping_host(r.spec.service)
+	host != ""
+	parts := split(stores.cluster_dns_service(host, k8s.namespace(r)), "/")
+}
+
+# The host of `[scheme://]host[:port][/path]`.
+mapping_host(service) := h if {
+	parts := split(lower(service), "://")
+	authority := split(parts[count(parts) - 1], "/")[0]
+	h := regex.split(`:[0-9]*$`, authority)[0]
+}
+
+# NGINX Inc's ingress controller (k8s.nginx.org): a VirtualServer's, VirtualServerRoute's or TransportServer's
+# upstreams name Services of its own namespace.
+nginx_route_kinds := {"k8s.nginx.org/VirtualServer", "k8s.nginx.org/VirtualServerRoute", "k8s.nginx.org/TransportServer"}
+
+nginx_backends(r) := {{"namespace": k8s.namespace(r), "name": u.service, "path": ["spec", "upstreams", k, "service"]} |
+	some k, u in object.get(r, ["spec", "upstreams"], [])
+	is_string(u.service)
+}
+
+# Kong's TCPIngress/UDPIngress (rules[].backend.serviceName) and APISIX's ApisixRoute (http[].backends[],
+# stream[].backend, the v1 rules' paths): every `serviceName` in the spec, a Service of the route's namespace.
+service_name_kinds := {
+	"configuration.konghq.com/TCPIngress", "configuration.konghq.com/UDPIngress",
+	"apisix.apache.org/ApisixRoute",
+}
+
+service_name_backends(r) := {{"namespace": k8s.namespace(r), "name": node.serviceName, "path": array.concat(["spec"], array.concat(p, ["serviceName"]))} |
+	k8s.spec_has_key(r.spec, "serviceName")
+	r.kind != "CustomResourceDefinition" # never a route or an operator kind; a context CRD has no schemas
+	walk(r.spec, [p, node])
+	is_object(node)
+	is_string(node.serviceName)
+}
+
+# Gloo Edge (gateway.solo.io VirtualService, RouteTable): route destinations `kube: {ref: {name, namespace}}`, and
+# `upstream: {name, namespace}` refs to a Gloo Upstream (gloo.solo.io) whose `kube` names a Service.
+gloo_route_kinds := {"gateway.solo.io/VirtualService", "gateway.solo.io/RouteTable"}
+
+gloo_backends(r) := {{"namespace": object.get(node.kube.ref, "namespace", k8s.namespace(r)), "name": node.kube.ref.name, "path": array.concat(["spec"], array.concat(p, ["kube", "ref", "name"]))} |
+	r.kind != "CustomResourceDefinition" # never a route or an operator kind; a context CRD has no schemas
+	walk(r.spec, [p, node])
+	is_object(node)
+	is_string(node.kube.ref.name)
+} | {{"namespace": u.spec.kube.serviceNamespace, "name": u.spec.kube.serviceName, "path": array.concat(["spec"], array.concat(p, ["upstream", "name"]))} |
+	k8s.spec_has_key(r.spec, "upstream")
+	r.kind != "CustomResourceDefinition" # never a route or an operator kind; a context CRD has no schemas
+	walk(r.spec, [p, node])
+	is_object(node)
+	ref := node.upstream
+	is_string(ref.name)
+	some u in k8s.all
+	k8s.group_kind(u) == "gloo.solo.io/Upstream"
+	k8s.name(u) == ref.name
+	k8s.namespace(u) == object.get(ref, "namespace", k8s.namespace(r))
+	is_string(u.spec.kube.serviceName)
+	is_string(u.spec.kube.serviceNamespace)
+}
+
+# ingress-nginx's TCP/UDP services ConfigMap (`tcp-services`, or the Helm chart's `<release>-tcp`): each entry opens
+# a port on the controller's public Service to `<namespace>/<service>:<port>`.
+stream_config_map(r) if {
+	r.kind == "ConfigMap"
+	object.get(r, "apiVersion", "v1") == "v1"
+	stream_config_name(k8s.name(r))
+}
+
+stream_config_name(n) if n in {"tcp-services", "udp-services"}
+
+stream_config_name(n) if endswith(n, "-tcp")
+
+stream_config_name(n) if endswith(n, "-udp")
+
+stream_config_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": ["data", k]} |
+	some k, v in object.get(r, "data", {})
+	is_string(v)
+	regex.match(`^[a-z0-9.-]+/[a-z0-9.-]+:[^:]+(:(PROXY)?)*$`, v)
+	parts := split(split(v, ":")[0], "/")
 }

@@ -5,7 +5,10 @@
 #   secretRef, secret and projected volumes), and those a store operator writes them to or reads them from
 #   (CloudNativePG <cluster>-app and -superuser, Crunchy <cluster>-pguser-<user>, Zalando
 #   <user>.<cluster>.credentials.postgresql.acid.zalan.do, ECK <name>-es-elastic-user, a MinIO Tenant's configuration,
-#   a MongoDBCommunity user's passwordSecretRef). Any other workload mounting them could talk to the store directly and
+#   a MongoDBCommunity user's passwordSecretRef, Percona <name>-secrets or spec.secretsName/secrets.users and
+#   <name>-pguser-<user>, OpenSearch <name>-admin-password, RabbitMQ <name>-default-user, OT Redis redisSecret, Redis
+#   Enterprise <cluster> and redb-<database>, MariaDB *PasswordSecretKeyRef, a Strimzi KafkaUser's Secret named as
+#   the KafkaUser). Any other workload mounting them could talk to the store directly and
 #   bypass the governed API's policy decisions, redaction and audit logging. Workloads whose pods carry the
 #   governed-API labels are allowed. A custom resource that runs pods (a Tekton TaskRun, an Argo Workflow, a
 #   Knative Service) and names a namespace is read the same way: every env var, envFrom, secret or projected volume
@@ -41,6 +44,7 @@ violations contains v if {
 	some i, r in input.resources
 	not k8s.is_workload(r)
 	not stores.store_workloads[i] # a store operator's resource may name its own credentials
+	not stores.credential_owner(r) # so may a KafkaUser or a MariaDB User (the credentials it defines)
 	r.kind != "CustomResourceDefinition"
 	is_string(r.metadata.namespace) # joined by the namespace it names (docs/checks/policy.md, partition audit)
 	is_object(r.spec)

@@ -2,12 +2,15 @@
 # title: A Service fronting a store must not be exposed outside the cluster
 # description: >-
 #   A Service of type LoadBalancer or NodePort, or one with externalIPs, is reachable from outside the cluster
-#   without any route. When it fronts a store (labelled as a store or selecting a store's pods) it opens a path
+#   without any route. When it fronts a store (labelled as a store, selecting a store's pods, or named as a Service a
+#   store operator creates for its resource) it opens a path
 #   around the governed API, breaking the trust membrane. A store operator's resource (a CloudNativePG Cluster or
 #   Pooler, a Zalando postgresql, a Crunchy PostgresCluster, a MinIO Tenant, a Strimzi Kafka, an ECK Elasticsearch)
 #   is judged by the Services it makes the operator create: a LoadBalancer/NodePort service type or template (or
-#   serviceType), externalIPs, a loadbalancer/nodeport/route/ingress listener, an enable*LoadBalancer switch or
-#   exposeServices.
+#   serviceType, a Percona exposeType, any *ServiceType), externalIPs, a loadbalancer/nodeport/route/ingress listener, an
+#   enable*LoadBalancer switch or exposeServices, a Redis Enterprise load_balancer databaseServiceType or
+#   ingressOrRouteSpec, or hostNetwork/hostPort in a pod template it applies (Percona, OpenSearch, RabbitMQ, Redis and
+#   MariaDB operators' resources too).
 # custom:
 #   id: KFM-TM-002
 #   severity: error

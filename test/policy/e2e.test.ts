@@ -5,7 +5,9 @@
  * Stores run by an operator (a CloudNativePG Cluster, a Zalando postgresql, a Strimzi Kafka, a MinIO Tenant): the
  * custom resource is the store, and the Services the operator creates from it are its Services. Before, none of these
  * was a store: a LoadBalancer service template, a Route to `<cluster>-rw`, an allow-all NetworkPolicy on the cluster's
- * pods and a store namespace without default-deny all passed.
+ * pods and a store namespace without default-deny all passed. So did the stores of the Percona, RabbitMQ (and the other
+ * operators of policies/data/stores.rego), their credential Secrets and a KafkaUser's, and routes of more ingress
+ * controllers (Emissary Mapping, NGINX TransportServer) to a store.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +45,11 @@ const CRDS = [
   crd('minio.min.io', 'Tenant', 'tenants'),
   crd('traefik.io', 'IngressRouteTCP', 'ingressroutetcps', 'v1alpha1'),
   crd('projectcontour.io', 'HTTPProxy', 'httpproxies'),
+  crd('pxc.percona.com', 'PerconaXtraDBCluster', 'perconaxtradbclusters'),
+  crd('rabbitmq.com', 'RabbitmqCluster', 'rabbitmqclusters', 'v1beta1'),
+  crd('kafka.strimzi.io', 'KafkaUser', 'kafkausers', 'v1beta2'),
+  crd('getambassador.io', 'Mapping', 'mappings', 'v3alpha1'),
+  crd('k8s.nginx.org', 'TransportServer', 'transportservers'),
 ].join('');
 
 /** A copy of infra/gitops (with the operators' and ingress controllers' CRDs in the platform baseline) and `files` added to app folders. */
@@ -87,6 +94,24 @@ spec:
   storage:
     size: 10Gi
 `;
+
+/** A Deployment (not the governed API) whose container reads `secrets` whole (envFrom), the first at line 17. */
+const readerOf = (name: string, secrets: string[]) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  selector:
+    matchLabels: {app: ${name}}
+  template:
+    metadata:
+      labels: {app: ${name}}
+    spec:
+      containers:
+        - name: reader
+          image: quay.io/kfm/reader@sha256:${'a'.repeat(64)}
+          envFrom:
+${secrets.map((s) => `            - secretRef:\n                name: ${s}\n`).join('')}`;
 
 const ZALANDO = `apiVersion: acid.zalan.do/v1
 kind: postgresql
@@ -182,24 +207,7 @@ spec:
 
 describe("store operators' credentials (e2e)", () => {
   it("kfm-ui reading the Secret CloudNativePG writes the app user's password to is KFM-TM-005", async () => {
-    const reader = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: report-reader
-spec:
-  selector:
-    matchLabels: {app: report-reader}
-  template:
-    metadata:
-      labels: {app: report-reader}
-    spec:
-      containers:
-        - name: reader
-          image: quay.io/kfm/reader@sha256:${'a'.repeat(64)}
-          envFrom:
-            - secretRef:
-                name: records-app
-`;
+    const reader = readerOf('report-reader', ['records-app']);
     const dir = infraWith({
       'apps/postgis/overlays/prod': { 'cluster.yaml': CLUSTER },
       'apps/kfm-ui/overlays/prod': { 'reader.yaml': reader },
@@ -208,6 +216,130 @@ spec:
     expect(code).toBe(1);
     expect(policy.filter((p) => p.startsWith('KFM-TM-005'))).toEqual([
       'KFM-TM-005 apps/kfm-ui/overlays/prod/reader.yaml:17 spec.template.spec.containers[0].envFrom[0].secretRef.name',
+    ]);
+  });
+});
+
+describe('more store operators, their credentials and routes to them (e2e)', () => {
+  it('Percona exposure, an Emissary Mapping and an NGINX TransportServer to a store, a RabbitMQ and a KafkaUser Secret mounted by kfm-ui', async () => {
+    const dir = infraWith({
+      'apps/postgis/overlays/prod': {
+        'pxc.yaml': `apiVersion: pxc.percona.com/v1
+kind: PerconaXtraDBCluster
+metadata:
+  name: records
+spec:
+  crVersion: 1.15.0
+  pxc:
+    size: 3
+  haproxy:
+    enabled: true
+    size: 3
+    exposePrimary:
+      type: LoadBalancer
+`,
+        'rabbitmq.yaml': `apiVersion: rabbitmq.com/v1beta1
+kind: RabbitmqCluster
+metadata:
+  name: events
+spec:
+  replicas: 3
+`,
+        'kafkauser.yaml': `apiVersion: kafka.strimzi.io/v1beta2
+kind: KafkaUser
+metadata:
+  name: orders-writer
+  labels:
+    strimzi.io/cluster: events
+spec:
+  authentication:
+    type: scram-sha-512
+`,
+      },
+      'apps/kfm-ui/overlays/prod': {
+        'mapping.yaml': `apiVersion: getambassador.io/v3alpha1
+kind: Mapping
+metadata:
+  name: db
+spec:
+  hostname: "*"
+  prefix: /db/
+  service: postgis.kfm-prod:5432
+`,
+        'transportserver.yaml': `apiVersion: k8s.nginx.org/v1
+kind: TransportServer
+metadata:
+  name: mysql
+spec:
+  listener:
+    name: mysql
+    protocol: TCP
+  upstreams:
+    - name: records
+      service: records-haproxy
+      port: 3306
+  action:
+    pass: records
+`,
+        'reader.yaml': readerOf('event-reader', ['events-default-user', 'orders-writer']),
+      },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(code).toBe(1);
+    expect(policy.sort()).toEqual([
+      'KFM-TM-001 apps/kfm-ui/overlays/prod/mapping.yaml:8 spec.service',
+      'KFM-TM-001 apps/kfm-ui/overlays/prod/transportserver.yaml:11 spec.upstreams[0].service',
+      'KFM-TM-002 apps/postgis/overlays/prod/pxc.yaml:13 spec.haproxy.exposePrimary.type',
+      'KFM-TM-005 apps/kfm-ui/overlays/prod/reader.yaml:17 spec.template.spec.containers[0].envFrom[0].secretRef.name',
+      'KFM-TM-005 apps/kfm-ui/overlays/prod/reader.yaml:19 spec.template.spec.containers[0].envFrom[1].secretRef.name',
+    ]);
+  });
+});
+
+describe('routes found by an attacker review (e2e)', () => {
+  it("an Istio route matched on a public gateway and ingress-nginx's default-backend annotation reach postgis", async () => {
+    const dir = infraWith({
+      'apps/kfm-ui/overlays/prod': {
+        'virtualservice.yaml': `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: db
+spec:
+  hosts: [db.kfm.example.org]
+  tcp:
+    - match:
+        - port: 5432
+          gateways: [istio-system/public]
+      route:
+        - destination:
+            host: postgis
+`,
+        'ingress.yaml': `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: fallback
+  annotations:
+    nginx.ingress.kubernetes.io/default-backend: postgis
+spec:
+  rules:
+    - host: fallback.kfm.example.org
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: kfm-ui
+                port:
+                  number: 8080
+`,
+      },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(code).toBe(1);
+    expect(policy.sort()).toEqual([
+      'KFM-TM-001 apps/kfm-ui/overlays/prod/ingress.yaml:6 metadata.annotations["nginx.ingress.kubernetes.io/default-backend"]',
+      'KFM-TM-001 apps/kfm-ui/overlays/prod/virtualservice.yaml:13 spec.tcp[0].route[0].destination.host',
     ]);
   });
 });

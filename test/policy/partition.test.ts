@@ -138,6 +138,40 @@ spec:
   tcp: [{route: [{destination: {host: store-c-db.team-c.svc.cluster.local}}]}]
 `,
     ),
+    // Other ingress controllers' routes naming another namespace's store: an Emissary Mapping by its service host, a
+    // Gloo VirtualService through an Upstream (its kube.serviceNamespace), ingress-nginx's tcp-services entry.
+    app(
+      'edge-g',
+      `apiVersion: getambassador.io/v3alpha1
+kind: Mapping
+metadata: {name: db, namespace: team-g}
+spec: {prefix: /db/, service: "http://store-c-db.team-c:5432"}
+`,
+    ),
+    app(
+      'gloo-h',
+      `apiVersion: gloo.solo.io/v1
+kind: Upstream
+metadata: {name: db, namespace: team-h}
+spec: {kube: {serviceName: store-c-db, serviceNamespace: team-c, servicePort: 5432}}
+---
+apiVersion: gateway.solo.io/v1
+kind: VirtualService
+metadata: {name: db, namespace: team-i}
+spec:
+  virtualHost:
+    domains: ["*"]
+    routes: [{routeAction: {single: {upstream: {name: db, namespace: team-h}}}}]
+`,
+    ),
+    app(
+      'tcp-j',
+      `apiVersion: v1
+kind: ConfigMap
+metadata: {name: tcp-services, namespace: team-j}
+data: {"5432": "team-a/store-a-db:5432"}
+`,
+    ),
     // Declared by an overlay of another part: a ClusterRole, a CRD making Widget cluster-scoped, an
     // AdminNetworkPolicy opening team-a's store (cluster-scoped, selecting namespaces by label) and a
     // ClusterRoleBinding giving team-b's ServiceAccount pods/exec in every namespace (both stores).
@@ -317,8 +351,8 @@ describe('policy partition (issue 20)', () => {
     const parts = partitionEnv(group, [], { partition: true });
     const names = parts.map((p) => p.group.members.map((m) => m.rendered.overlay.app));
     expect(names).toEqual([
-      ['store-a', 'web-a'],
-      ['store-c', 'alias-d', 'web-b', 'mesh-e'],
+      ['store-a', 'web-a', 'tcp-j'],
+      ['store-c', 'alias-d', 'web-b', 'mesh-e', 'edge-g', 'gloo-h'],
       ['cluster-bits'],
       ['lonely'],
     ]);
@@ -406,6 +440,22 @@ describe('policy partition (issue 20)', () => {
         },
       }),
     ).toEqual(['default', 'db', 'team-b', 'svc', 'cluster', 'local']);
+    // An Emissary Mapping's service host (scheme and port dropped), a Gloo Upstream's service namespace, the entries
+    // of ingress-nginx's tcp-services ConfigMap (another ConfigMap's values name nothing).
+    expect(namespaceKeys({ kind: 'Mapping', spec: { service: 'https://db.Team-C:5432/x' } })).toEqual([
+      'default',
+      'db',
+      'team-c',
+    ]);
+    expect(
+      namespaceKeys({ kind: 'Upstream', metadata: { namespace: 'gloo' }, spec: { kube: { serviceNamespace: 'c' } } }),
+    ).toEqual(['gloo', 'c']);
+    expect(
+      namespaceKeys({ kind: 'ConfigMap', metadata: { name: 'tcp-services', namespace: 'n' }, data: { 1: 'c/db:1' } }),
+    ).toEqual(['n', 'c']);
+    expect(
+      namespaceKeys({ kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'n' }, data: { 1: 'c/db:1' } }),
+    ).toEqual(['n']);
   });
 
   it('reports exactly what one evaluation per env reports', async () => {
@@ -423,6 +473,11 @@ describe('policy partition (issue 20)', () => {
       'KFM-FK-001',
     ])
       expect(rules).toContain(id);
+    // The routes joined by a Mapping host, a Gloo Upstream and a tcp-services entry are found.
+    const routes = whole.map((b) => JSON.parse(b) as string[]).filter((b) => b[0] === 'KFM-TM-001');
+    expect(routes.map((b) => b[2]).sort()).toEqual(
+      expect.arrayContaining(['ConfigMap', 'Mapping', 'VirtualService', 'VirtualService']),
+    );
     expect(parts).toEqual(whole);
   });
 

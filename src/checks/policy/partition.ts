@@ -29,7 +29,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '1b8484865d5096d84c26645f50af111da501e814631da2b2b05f433a19aae6d4';
+export const AUDITED_POLICY_SOURCES = '989a5970a6df912c4183bc109d96cdc31d1103b795af8ccc976b789b5bd1d568';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -86,6 +86,7 @@ const NAMESPACE_JOINED: ReadonlySet<string> = new Set([
   'IngressRoute',
   'IngressRouteTCP',
   'IngressRouteUDP',
+  'TraefikService',
   // Hand-written endpoints of a Service: an FQDN address names the Service it leads to (stores.rego).
   'EndpointSlice',
   // Store operators' resources (data/stores.rego operator_stores): stores, joined like a store workload.
@@ -97,6 +98,37 @@ const NAMESPACE_JOINED: ReadonlySet<string> = new Set([
   'Kafka',
   'MongoDBCommunity',
   'Elasticsearch',
+  'PerconaXtraDBCluster',
+  'PerconaServerMongoDB',
+  'PerconaPGCluster',
+  'OpenSearchCluster',
+  'RabbitmqCluster',
+  'Redis',
+  'RedisCluster',
+  'RedisReplication',
+  'RedisEnterpriseCluster',
+  'RedisEnterpriseDatabase',
+  'MariaDB',
+  'MaxScale',
+  'KafkaBridge',
+  'VitessCluster',
+  // Resources that define store credentials (stores.rego: a KafkaUser's Secret, a MariaDB User's password).
+  'KafkaUser',
+  'User',
+  // More ingress controllers' routes (route_to_store.rego): Emissary, NGINX Inc, Kong, APISIX, Gloo, and
+  // ingress-nginx's tcp/udp-services ConfigMap (its entries name their namespace, see namespaceKeys).
+  'Mapping',
+  'TCPMapping',
+  'AmbassadorMapping',
+  'AmbassadorTCPMapping',
+  'VirtualServer',
+  'VirtualServerRoute',
+  'TransportServer',
+  'TCPIngress',
+  'UDPIngress',
+  'ApisixRoute',
+  'RouteTable',
+  'Upstream',
 ]);
 
 /**
@@ -209,12 +241,33 @@ export function namespaceKeys(object: Obj): readonly string[] {
   if (kind === 'Service' && spec && typeof spec.externalName === 'string') addDnsLabels(spec.externalName, keys);
   // A VirtualService's destinations (`<svc>.<ns>.svc.cluster.local`, `<svc>.<ns>`) name the Service's namespace.
   if (kind === 'VirtualService' && spec) collectFields(spec, 'host', (v) => addDnsLabels(v, keys), 0);
+  // An Emissary Mapping's `service` (`[scheme://]<svc>.<ns>[:port]`) names the Service's namespace.
+  if (spec && typeof spec.service === 'string' && /Mapping$/.test(kind)) addDnsLabels(mappingHost(spec.service), keys);
+  // A Gloo Upstream's `kube.serviceNamespace` is the namespace of the Service it sends traffic to.
+  const kube = kind === 'Upstream' && spec ? (spec.kube as Obj | undefined) : undefined;
+  if (kube && typeof kube.serviceNamespace === 'string') keys.add(kube.serviceNamespace);
+  // ingress-nginx's tcp/udp-services ConfigMap: every `<namespace>/<service>:<port>` entry names a namespace.
+  if (kind === 'ConfigMap' && meta && typeof meta.name === 'string' && STREAM_CONFIG_NAME.test(meta.name))
+    if (object.data && typeof object.data === 'object')
+      for (const v of Object.values(object.data as Obj)) if (typeof v === 'string') keys.add(v.split('/')[0]);
   // An FQDN EndpointSlice's addresses (`<svc>.<ns>.svc…`) name the namespace of the Service its own Service leads to.
   if (kind === 'EndpointSlice' && object.addressType === 'FQDN' && Array.isArray(object.endpoints))
     for (const e of object.endpoints)
       if (e && typeof e === 'object' && Array.isArray((e as Obj).addresses))
         for (const a of (e as Obj).addresses as unknown[]) if (typeof a === 'string') addDnsLabels(a, keys);
   return [...keys];
+}
+
+/** ingress-nginx's tcp/udp-services ConfigMap names (route_to_store.rego stream_config_name). */
+const STREAM_CONFIG_NAME = /^(tcp-services|udp-services)$|-(tcp|udp)$/;
+
+/** The host of an Emissary Mapping's `[scheme://]host[:port][/path]` service (as route_to_store.rego reads it). */
+function mappingHost(service: string): string {
+  return service
+    .toLowerCase()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//, '')
+    .split('/')[0]
+    .replace(/:[0-9]*$/, '');
 }
 
 function addDnsLabels(name: string, into: Set<string>): void {
