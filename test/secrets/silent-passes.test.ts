@@ -445,3 +445,135 @@ describe('SP-20: a secret in an XML element or setting is reported (KFM-SEC-069)
     ]);
   });
 });
+
+describe('SP-21: a credential written on a command line is reported (KFM-SEC-074)', () => {
+  const pw = (): string => `${g.alnum(7)}9${g.alnum(6)}`;
+
+  it('curl -u/--user, mysql -p, sshpass, docker login -p, --password <value>, redis-cli -a, --from-literal', async () => {
+    const fs = await scan({
+      'scripts/deploy.sh': [
+        '#!/bin/sh',
+        `curl -sf -u admin:${pw()} https://nexus.corp.example/repository/`,
+        `curl --user deploy:${pw()} -X POST https://api.corp.internal/hook`,
+        `mysql -h db -u root -p${pw()} app < dump.sql`,
+        `kubectl create secret generic app --from-literal=value=${g.alnum(32)}`,
+        `kubectl create secret generic app --from-literal conf=${g.alnum(24)} --dry-run=client -o yaml`,
+        `sshpass -p ${pw()} ssh ops@bastion`,
+        `docker login -u ci -p ${pw()} registry.corp.example`,
+        `helm repo add corp https://charts.corp.example --username ci --password ${pw()}`,
+        `redis-cli -h cache -a ${pw()} ping`,
+        '',
+      ].join('\n'),
+    });
+    expect(at(fs)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10].map((l) => ['KFM-SEC-074', 'scripts/deploy.sh', l]));
+  });
+
+  it('in a CronJob argument list, a ConfigMap script and a README code block', async () => {
+    const fs = await scan({
+      'cronjob.yaml': `apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: backup}\nspec:\n  schedule: "0 1 * * *"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: b\n              image: curlimages/curl\n              args: ["-u", "backup:${pw()}", "https://store.corp.example/upload"]\n          restartPolicy: Never\n`,
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s}\ndata:\n  run.sh: |\n    #!/bin/sh\n    curl -sf -u svc:${pw()} https://registry.corp.example/v2/\n`,
+      'job.yaml': `apiVersion: batch/v1\nkind: Job\nmetadata: {name: seed}\nspec:\n  template:\n    spec:\n      containers:\n        - name: b\n          image: mysql\n          command: ["sh", "-c", "mysql -uroot -p${pw()} -h db < /seed.sql"]\n          livenessProbe: {exec: {command: ["mysqladmin", "ping", "-uroot", "-p${pw()}"]}}\n`,
+      'README.md': `# Setup\n\n\`\`\`sh\ncurl -u admin:${pw()} https://grafana.corp.example/api/dashboards\n\`\`\`\n`,
+    });
+    expect(at(fs)).toEqual([
+      // A block scalar's findings are reported at its key.
+      ['KFM-SEC-074', 'cm.yaml', 5],
+      ['KFM-SEC-074', 'cronjob.yaml', 13],
+      ['KFM-SEC-074', 'job.yaml', 10],
+      ['KFM-SEC-074', 'job.yaml', 11],
+      ['KFM-SEC-074', 'README.md', 4],
+    ]);
+  });
+
+  it('variables, placeholders, prompts, user ids and neutral literals are not credentials', async () => {
+    const fs = await scan({
+      'ok.sh': [
+        'curl -u "$NEXUS_USER:$NEXUS_PASSWORD" https://nexus.corp.example/',
+        'curl -u admin:changeme http://localhost:8080/',
+        'curl --user "${CREDS}" https://api.corp.example/',
+        'docker run -u 1000:1000 --rm busybox',
+        'docker run --user nobody:nogroup busybox',
+        'mysql -h db -u root -p app',
+        'mysql -u root -p"$MYSQL_ROOT_PASSWORD" app',
+        'kubectl create configmap cfg --from-literal=LOG_LEVEL=debug --from-literal=mode=production',
+        'kubectl create secret generic db --from-literal=password="${DB_PASSWORD}"',
+        'echo "$PW" | docker login -u ci --password-stdin registry.corp.example',
+        'helm repo add corp https://charts.corp.example --username ci --password $HELM_PASSWORD',
+        'vault login --password-file /run/secrets/vault-password',
+        'argocd login argocd.corp.example --username admin --password <password>',
+        'sshpass -p "$SSH_PASS" ssh ops@bastion',
+        'redis-cli -a "$(cat /run/secrets/redis)" ping',
+        'psql --password --username app',
+        'MARIADB="mariadb -h db -P 3306 -u root -p$${ROOT_PWD}"',
+        '',
+      ].join('\n'),
+    });
+    expect(at(fs)).toEqual([]);
+  });
+});
+
+describe('SP-22: a password hash (htpasswd, bcrypt, crypt) is a crackable credential (KFM-SEC-075)', () => {
+  const crypt = (n: number): string => g.from('./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', n);
+
+  it('htpasswd lines, a basic-auth ConfigMap, a Dex static password hash', async () => {
+    const fs = await scan({
+      'auth/.htpasswd': `admin:$apr1$${crypt(8)}$${crypt(22)}\nops:$2y$10$${crypt(53)}\nci:{SHA}${Buffer.from(g.hex(40), 'hex').toString('base64')}\n`,
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: basic-auth}\ndata:\n  auth: |\n    admin:$2y$05$${crypt(53)}\n  users: "ops:$6$${crypt(16)}$${crypt(86)}"\n`,
+      'dex.yaml': `staticPasswords:\n  - email: admin@corp.example\n    hash: "$2a$10$${crypt(53)}"\n    username: admin\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-075', 'auth/.htpasswd', 1],
+      ['KFM-SEC-075', 'auth/.htpasswd', 2],
+      ['KFM-SEC-075', 'auth/.htpasswd', 3],
+      // A block scalar's findings are reported at its key.
+      ['KFM-SEC-075', 'cm.yaml', 5],
+      ['KFM-SEC-075', 'cm.yaml', 7],
+      ['KFM-SEC-075', 'dex.yaml', 3],
+    ]);
+  });
+
+  it('hash prefixes in prose, truncated and filler hashes are not reported', async () => {
+    const fs = await scan({
+      'README.md': 'Generate the hash with `htpasswd -nbB admin pw` (it starts with `$2y$10$`).\n',
+      'values.yaml': `hash: "$2a$10$${'x'.repeat(53)}"\nshort: "$2a$10$${crypt(20)}"\n`,
+    });
+    expect(at(fs)).toEqual([]);
+  });
+});
+
+describe('SP-23: Twilio auth tokens by their SID, TOTP seeds, single-case random passwords', () => {
+  const rare = (n: number, alphabet: string): string => g.from(alphabet, n);
+
+  it('a 32-hex auth value beside a Twilio Account SID is the auth token (KFM-SEC-053)', async () => {
+    const fs = await scan({
+      'sms.env': `ACCOUNT_SID=AC${g.hex(32)}\nAUTH=${g.hex(32)}\n`,
+      'twilio.yaml': `twilio:\n  sid: AC${g.hex(32)}\n  auth: "${g.hex(32)}"\n`,
+      'checksums.yaml': `auth: ${g.hex(32)}\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-053', 'sms.env', 2],
+      ['KFM-SEC-053', 'twilio.yaml', 3],
+    ]);
+  });
+
+  it('a TOTP seed in an otpauth URI is reported (KFM-SEC-076), whatever its letters', async () => {
+    const fs = await scan({
+      'mfa.yaml': `mfa:\n  uri: otpauth://totp/Corp:ops@corp.example?secret=${rare(32, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ')}&issuer=Corp\n`,
+      'docs.md': 'Scan `otpauth://totp/Corp:you?issuer=Corp&secret=<SEED>` with your app.\n',
+    });
+    expect(at(fs)).toEqual([['KFM-SEC-076', 'mfa.yaml', 2]]);
+  });
+
+  it('a single-case random password is a password; single-case words stay quiet', async () => {
+    const fs = await scan({
+      'db.yaml': `db:\n  password: ${rare(16, 'bcdfghjklmnpqrstvwxz')}\n`,
+      'app.env': `ADMIN_PASSWORD=${rare(14, 'BCDFGHJKLMNPQRSTVWXZ')}\n`,
+      'ok.yaml':
+        'a:\n  password: postgresql\nb:\n  password: mysecretpassword\nc:\n  secret: elasticsearch\nd:\n  token: kubernetesadmin\ne:\n  password: supersecretpassword\n',
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-070', 'app.env', 1],
+      ['KFM-SEC-070', 'db.yaml', 2],
+    ]);
+  });
+});
