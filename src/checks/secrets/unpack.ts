@@ -55,42 +55,45 @@ export function isZlib(bytes: Uint8Array): boolean {
   return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && (flg & 0x20) === 0 && ((cmf << 8) | flg) % 31 === 0;
 }
 
-/**
- * zlib (Python's zlib.compress, Java's Deflater, PDF and PNG streams): what inflates is read. Bytes that only start
- * like a header inflate to nothing and are left to the binary pass, as any other binary.
- */
-function inflateZlib(bytes: Uint8Array, limit: number): Unpacked | undefined {
-  try {
-    return { format: 'zlib', parts: [inflateSync(bytes, { maxOutputLength: limit })] };
-  } catch (err) {
-    if (tooLarge(err)) return { format: 'zlib', parts: [], overLimit: true };
-    try {
-      const part = inflateSync(bytes, { maxOutputLength: limit, finishFlush: 2 /* Z_SYNC_FLUSH */ });
-      return part.length > 0 ? { format: 'zlib', parts: [part], unread: 'a damaged zlib stream' } : undefined;
-    } catch (again) {
-      if (tooLarge(again)) return { format: 'zlib', parts: [], overLimit: true };
-      return undefined;
-    }
-  }
-}
-
 function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1] && bytes[2] === 8;
 }
 
+/** Concatenated gzip members are read as one stream, as gzip -d does. */
 function gunzip(bytes: Uint8Array, limit: number): Unpacked {
+  return (
+    inflateStream('gzip', gunzipSync, bytes, limit) ?? { format: 'gzip', parts: [], unread: 'a damaged gzip stream' }
+  );
+}
+
+/**
+ * zlib (Python's zlib.compress, Java's Deflater, PDF and PNG streams). Bytes that only start like a header inflate
+ * to nothing: no zlib then, left to the binary pass as any other binary.
+ */
+function inflateZlib(bytes: Uint8Array, limit: number): Unpacked | undefined {
+  return inflateStream('zlib', inflateSync, bytes, limit);
+}
+
+/**
+ * One deflate stream: its content up to `limit`; for a damaged or truncated stream, what inflates before the damage
+ * (undefined when nothing does).
+ */
+function inflateStream(
+  format: 'gzip' | 'zlib',
+  inflate: typeof inflateSync,
+  bytes: Uint8Array,
+  limit: number,
+): Unpacked | undefined {
   try {
-    // Concatenated members are read as one stream, as gzip -d does.
-    return { format: 'gzip', parts: [gunzipSync(bytes, { maxOutputLength: limit })] };
+    return { format, parts: [inflate(bytes, { maxOutputLength: limit })] };
   } catch (err) {
-    if (tooLarge(err)) return { format: 'gzip', parts: [], overLimit: true };
-    // A damaged or truncated stream: what decompresses before the damage is still read.
+    if (tooLarge(err)) return { format, parts: [], overLimit: true };
     try {
-      const part = gunzipSync(bytes, { maxOutputLength: limit, finishFlush: 2 /* Z_SYNC_FLUSH */ });
-      return { format: 'gzip', parts: [part], unread: 'a damaged gzip stream' };
+      const part = inflate(bytes, { maxOutputLength: limit, finishFlush: 2 /* Z_SYNC_FLUSH */ });
+      return part.length > 0 ? { format, parts: [part], unread: `a damaged ${format} stream` } : undefined;
     } catch (again) {
-      if (tooLarge(again)) return { format: 'gzip', parts: [], overLimit: true };
-      return { format: 'gzip', parts: [], unread: 'a damaged gzip stream' };
+      if (tooLarge(again)) return { format, parts: [], overLimit: true };
+      return undefined;
     }
   }
 }
