@@ -794,6 +794,22 @@ export const CONTENT_RULES: ContentRule[] = [
     boundary: { chars: 'alnum', right: true },
     precedence: 3,
   },
+  {
+    id: 'KFM-SEC-077',
+    title: 'Token as the user of a URL',
+    what: 'A URL whose user part is a token (`https://<token>@dev.azure.com/…`, `https://<token>@github.com/…`): Git hosts take a personal access token as the user name with no password, so an Argo CD `repoURL`, a clone command or a Helm repository URL written this way carries the credential. Reported when the user part is long and random enough to be real and is not a name (`x-access-token`) or a variable.',
+    remediation: REVOKE('the Git host (revoke the token)'),
+    keywords: ['@'],
+    pattern: String.raw`[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9_.~%-]{20,})@[A-Za-z0-9]`,
+    secretGroups: [1],
+    // A token of up to a few hundred characters and the scheme before it.
+    before: 320,
+    after: 2,
+    hintPrefix: 0,
+    generic: true,
+    // Below the specific formats (`https://ghp_…@github.com` is the GitHub token).
+    precedence: 2,
+  },
   // ── generic assignments ───────────────────────────────────────────────────────────────────────────────────────
   generic('KFM-SEC-070', 'Password assigned in plain text', 'password', '(?:pass(?:word|wd|phrase)?|pwd)', [
     'password',

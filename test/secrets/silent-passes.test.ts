@@ -577,3 +577,51 @@ describe('SP-23: Twilio auth tokens by their SID, TOTP seeds, single-case random
     ]);
   });
 });
+
+describe('SP-24: an explicit YAML key (`? password` then `: value`) is a key', () => {
+  it('the value of an explicit credential key is judged under its key', async () => {
+    const fs = await scan({
+      'app.yaml': `db:\n  ? password\n  : ${g.alnum(10)}7${g.alnum(9)}\n`,
+      'list.yaml': `- ? api_token\n  : ${g.alnum(10)}7${g.alnum(13)}\n`,
+    });
+    expect(at(fs)).toEqual([
+      // At the explicit key's line.
+      ['KFM-SEC-070', 'app.yaml', 2],
+      ['KFM-SEC-072', 'list.yaml', 1],
+    ]);
+  });
+
+  it('a question mark in a URL or a sentence is no key', () => {
+    expect(needsStructure('url: https://example.org/?password\nq: is it? yes\n', false).needed).toBe(false);
+  });
+});
+
+describe('SP-25: a token written as the user of a URL is reported (KFM-SEC-077)', () => {
+  const b32 = (n: number): string => g.from('abcdefghijklmnopqrstuvwxyz234567', n);
+
+  it('an Argo CD repoURL with an Azure DevOps PAT, a clone URL with a 40-hex token', async () => {
+    const fs = await scan({
+      'app.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a}\nspec:\n  source:\n    repoURL: https://${b32(52)}@dev.azure.com/corp/platform/_git/gitops\n`,
+      'clone.sh': `git clone https://${g.hex(40)}@github.com/corp/gitops.git\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-077', 'app.yaml', 6],
+      ['KFM-SEC-077', 'clone.sh', 1],
+    ]);
+  });
+
+  it('user names, image digests and variables before the @ are not tokens', async () => {
+    const fs = await scan({
+      'ok.yaml': [
+        'a: https://x-access-token@github.com/corp/repo.git',
+        'b: https://platform-team-service-account@dev.azure.com/corp/_git/repo',
+        'c: ssh://git@github.com/corp/repo.git',
+        'd: oci://ghcr.io/corp/chart@sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0',
+        'e: https://${GITHUB_TOKEN}@github.com/corp/repo.git',
+        'f: https://firstname.lastname.contractor@bitbucket.org/corp/repo.git',
+        '',
+      ].join('\n'),
+    });
+    expect(at(fs)).toEqual([]);
+  });
+});

@@ -481,6 +481,14 @@ export function buildVectors(seed = 7): Vector[] {
       { text: 'uri: otpauth://totp/Example:alice@google.com?secret=JBSWY3DPEHPK3PXP&issuer=Example', quiet: false },
     ]);
   }
+  {
+    const s = g.from('abcdefghijklmnopqrstuvwxyz234567', 52);
+    add('KFM-SEC-077', `repoURL: https://${s}@dev.azure.com/kfm/platform/_git/gitops\n`, s, [
+      'repoURL: https://x-access-token@github.com/kfm/gitops.git',
+      'repoURL: https://${AZDO_PAT}@dev.azure.com/kfm/platform/_git/gitops',
+      'maintainers: [{name: kfm, email: platform-team@kfm.example}]',
+    ]);
+  }
   const genericNegatives = (key: string): string[] => [
     `${key}: changeme`,
     `${key}: \${DB_SECRET}`,

@@ -201,6 +201,7 @@ export function hasMarker(text: string): boolean {
     const c = text.charCodeAt(p + 1);
     if (c === 117 /* u */ || c === 85 /* U */ || c === 120 /* x */) return true;
   }
+  if (explicitKeyIn(text)) return true;
   for (let p = text.indexOf('*'); p !== -1; p = text.indexOf('*', p + 1)) {
     const b = text.charCodeAt(p - 1);
     if (b === 91 /* [ */) return true;
@@ -208,6 +209,22 @@ export function hasMarker(text: string): boolean {
       const a = text.charCodeAt(p - 2);
       if (a === 58 /* : */ || a === 45 /* - */ || a === 44 /* , */) return true;
     }
+  }
+  return false;
+}
+
+/**
+ * An explicit key (`? password` on its line, `: value` on the next, also as a list item `- ? key`): no line shows
+ * `key: value`, so only the parse pairs them. A `?` in a URL or a sentence is followed by a character or preceded
+ * by one.
+ */
+function explicitKeyIn(text: string): boolean {
+  for (let p = text.indexOf('?'); p !== -1; p = text.indexOf('?', p + 1)) {
+    const next = p + 1 < text.length ? text.charCodeAt(p + 1) : 10;
+    if (next !== 32 && next !== 9 && next !== 10 && next !== 13) continue;
+    let b = p - 1;
+    while (b >= 0 && (text.charCodeAt(b) === 32 || text.charCodeAt(b) === 9 || text.charCodeAt(b) === 45)) b--;
+    if (b < 0 || text.charCodeAt(b) === 10) return true;
   }
   return false;
 }
