@@ -10,7 +10,13 @@
  */
 import type { RuleDoc } from '../types.js';
 import { META_RULES } from './secrets.js';
-import { decodeBase64, decodeBase64Url, isPlaceholder, looksLikeGenericSecret } from '../checks/secrets/text.js';
+import {
+  decodeBase64,
+  decodeBase64Url,
+  isIdentifierLike,
+  isPlaceholder,
+  looksLikeGenericSecret,
+} from '../checks/secrets/text.js';
 import type { ShapeGate } from '../checks/secrets/shape-gate.js';
 
 export type CharClass = 'alnum' | 'b64' | 'b64url' | 'azure' | 'crypt';
@@ -761,6 +767,7 @@ export const CONTENT_RULES: ContentRule[] = [
     after: 400,
     hintPrefix: 0,
     generic: true,
+    validate: commandValueOk,
     // Below the specific formats (`-u x:ghp_…` is the GitHub token), above the generic assignments.
     precedence: 2,
   },
@@ -847,6 +854,15 @@ function pemBodyOk(body: string): boolean {
   if (body.length < 64) return false;
   const distinct = new Set(body).size;
   return distinct >= 16;
+}
+
+/**
+ * A command-line value that is not a list or a pair of names (`--from-literal=scopes=custom,scopes`,
+ * `--from-literal="HOST_TYPES=git.example.com=gitlab"`) nor the start of a placeholder cut at its blank
+ * (`--from-literal="hmac-key=<hmac-key value>"`).
+ */
+function commandValueOk(value: string): boolean {
+  return !value.startsWith('<') && !isIdentifierLike(value.replace(/[,=]/g, '-'));
 }
 
 /** The hash part of a password hash varies (a filler of one character, `$2a$10$xxxx…`, is a placeholder). */

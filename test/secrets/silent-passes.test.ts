@@ -504,6 +504,9 @@ describe('SP-21: a credential written on a command line is reported (KFM-SEC-074
         'sshpass -p "$SSH_PASS" ssh ops@bastion',
         'redis-cli -a "$(cat /run/secrets/redis)" ping',
         'psql --password --username app',
+        'kubectl create secret generic oidc --from-literal=customScopes=custom,scopes',
+        'kubectl create secret generic git --from-literal="GIT_HOST_TYPES=git.example.com=bitbucket-server"',
+        'kubectl create secret generic hmac --from-literal="hmac-key=<hmac-key value>"',
         'MARIADB="mariadb -h db -P 3306 -u root -p$${ROOT_PWD}"',
         '',
       ].join('\n'),
@@ -536,6 +539,8 @@ describe('SP-22: a password hash (htpasswd, bcrypt, crypt) is a crackable creden
     const fs = await scan({
       'README.md': 'Generate the hash with `htpasswd -nbB admin pw` (it starts with `$2y$10$`).\n',
       'values.yaml': `hash: "$2a$10$${'x'.repeat(53)}"\nshort: "$2a$10$${crypt(20)}"\n`,
+      // Dex's example hash (of \`password\`), copied into many products' docs.
+      'dex.md': 'hash: "$2a$10$2b2cU8CPhOTaGrs1HRQuAueS7JTT5ZHsHSzYiFPm1leZck7Mc8T4W"\n',
     });
     expect(at(fs)).toEqual([]);
   });

@@ -197,6 +197,8 @@ const DOCUMENTED_EXAMPLES = new Set([
   'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
   // The TOTP seed of the Google Authenticator key-URI documentation.
   'JBSWY3DPEHPK3PXP',
+  // The bcrypt hash of `password` in Dex's example configuration (copied into many products' docs).
+  '$2a$10$2b2cU8CPhOTaGrs1HRQuAueS7JTT5ZHsHSzYiFPm1leZck7Mc8T4W',
 ]);
 
 /** Whole values that are words, not secrets. */
