@@ -818,11 +818,14 @@ export const CONTENT_RULES: ContentRule[] = [
     precedence: 2,
   },
   // ── generic assignments ───────────────────────────────────────────────────────────────────────────────────────
-  generic('KFM-SEC-070', 'Password assigned in plain text', 'password', '(?:pass(?:word|wd|phrase)?|pwd)', [
+  // `pw` ending a word, as in LDAP's `bindPW` and `ROOT_PW` (not `ChipWrap`, `upward`).
+  generic(
+    'KFM-SEC-070',
+    'Password assigned in plain text',
     'password',
-    'pass',
-    'pwd',
-  ]),
+    String.raw`(?:pass(?:word|wd|phrase)?|pwd|pw\b)`,
+    ['password', 'pass', 'pw'],
+  ),
   generic(
     'KFM-SEC-071',
     'Secret assigned in plain text',

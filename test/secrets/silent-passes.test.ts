@@ -630,3 +630,23 @@ describe('SP-25: a token written as the user of a URL is reported (KFM-SEC-077)'
     expect(at(fs)).toEqual([]);
   });
 });
+
+describe('SP-26: a key that ends in PW names a password (bindPW, ROOT_PW, rootpw), also over a block scalar', () => {
+  it('is reported as a password; words that hold `pw` stay quiet', async () => {
+    const fs = await scan({
+      'ldap.yaml': `ldap:\n  bindDN: cn=admin,dc=corp,dc=example\n  bindPW: ${g.alnum(10)}7${g.alnum(9)}\n`,
+      'db.env': `ROOT_PW=${g.alnum(10)}7${g.alnum(7)}\n`,
+      'slapd.yaml': `olc:\n  rootpw: >-\n    ${g.alnum(10)}7${g.alnum(8)}\n`,
+      'smtp.yaml': `smtp:\n  SMTP_PASS: >-\n    ${g.alnum(10)}7${g.alnum(8)}\n`,
+      'ok.yaml': 'upwards: scaleUpwardsPolicy\nbindPW: ${LDAP_BIND_PW}\n',
+      'ui.tsx': 'export const ChipWrap = styled(Chip)`\n  margin: 0;\n`;\n',
+      'Config.groovy': 'public static final String DEFAULT_ADMIN_PW = generatePassword()\n',
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-070', 'db.env', 1],
+      ['KFM-SEC-070', 'ldap.yaml', 3],
+      ['KFM-SEC-070', 'slapd.yaml', 2],
+      ['KFM-SEC-070', 'smtp.yaml', 2],
+    ]);
+  });
+});

@@ -10,8 +10,11 @@
  * and `steps` counts the characters read so a test can prove the growth is linear.
  */
 
-/** Lowercase words that make a key (or an env entry's name) a credential name. */
-const CRED_WORDS = ['password', 'passwd', 'pwd', 'passphrase', 'secret', 'token', 'key', 'credential', 'auth'];
+/**
+ * Lowercase words that make a key (or an env entry's name) a credential name: `pass` covers `password`, `passwd`,
+ * `passphrase` and `SMTP_PASS`; `pw` covers `pwd` and LDAP's `bindPW`/`rootpw`.
+ */
+const CRED_WORDS = ['pass', 'pw', 'secret', 'token', 'key', 'credential', 'auth'];
 
 /** Case-sensitive markers: any of them anywhere means the walk has something to read (searched by hasMarker). */
 export const MARKERS = [
