@@ -635,7 +635,7 @@ describe('SP-26: a key that ends in PW names a password (bindPW, ROOT_PW, rootpw
   it('is reported as a password; words that hold `pw` stay quiet', async () => {
     const fs = await scan({
       'ldap.yaml': `ldap:\n  bindDN: cn=admin,dc=corp,dc=example\n  bindPW: ${g.alnum(10)}7${g.alnum(9)}\n`,
-      'db.env': `ROOT_PW=${g.alnum(10)}7${g.alnum(7)}\n`,
+      'db.env': `ROOT_PW=${g.alnum(10)}7${g.alnum(7)}\nADMIN_PASSWORD=wrap(${g.alnum(10)}7${g.alnum(7)})\n`,
       'slapd.yaml': `olc:\n  rootpw: >-\n    ${g.alnum(10)}7${g.alnum(8)}\n`,
       'smtp.yaml': `smtp:\n  SMTP_PASS: >-\n    ${g.alnum(10)}7${g.alnum(8)}\n`,
       'ok.yaml': 'upwards: scaleUpwardsPolicy\nbindPW: ${LDAP_BIND_PW}\n',
@@ -644,6 +644,7 @@ describe('SP-26: a key that ends in PW names a password (bindPW, ROOT_PW, rootpw
     });
     expect(at(fs)).toEqual([
       ['KFM-SEC-070', 'db.env', 1],
+      ['KFM-SEC-070', 'db.env', 2],
       ['KFM-SEC-070', 'ldap.yaml', 3],
       ['KFM-SEC-070', 'slapd.yaml', 2],
       ['KFM-SEC-070', 'smtp.yaml', 2],

@@ -315,9 +315,10 @@ export function looksLikeGenericSecret(value: string, extraStopWords: readonly s
   if (isPlaceholder(v, extraStopWords)) return false;
   if (v.includes('://')) return false; // URLs: the URL rules look for inline credentials
   if (/^(?:\/|\.\.?\/|~\/)/.test(v)) return false; // file paths
-  // A call that makes the value at run time: `generatePassword()`, `styled(Chip)`, `os.getenv(DB_PW)`.
-  const call = /^([A-Za-z_$][\w$.]*)\([\w$.,\s]*\)$/.exec(v);
-  if (call && isIdentifierLike(call[1])) return false;
+  // A call that makes the value at run time: `generatePassword()`, `styled(Chip)`, `rand.String(20)` — names and
+  // numbers only (`f(<password>)` still holds a password).
+  const call = /^([A-Za-z_$][\w$.]*)\(([\w$.,\s]*)\)$/.exec(v);
+  if (call && [call[1], ...call[2].split(',')].every((p) => isIdentifierLike(p.trim()))) return false;
   if (/^[0-9.,:+-]+$/.test(v)) return false; // numbers, versions, times
   if (/^[0-9]+(?:ms|s|m|h|d|Mi|Gi|Ki|Ti|M|G|K)$/.test(v)) return false; // durations, quantities
   if (/^[A-Za-z0-9.-]+\.(?:svc|local|com|org|net|io|dev|internal|cluster)(?::[0-9]+)?$/.test(v)) return false; // host names
