@@ -10,10 +10,16 @@
  */
 import type { RuleDoc } from '../types.js';
 import { META_RULES } from './secrets.js';
-import { decodeBase64, decodeBase64Url, isPlaceholder, looksLikeGenericSecret } from '../checks/secrets/text.js';
+import {
+  decodeBase64,
+  decodeBase64Url,
+  isIdentifierLike,
+  isPlaceholder,
+  looksLikeGenericSecret,
+} from '../checks/secrets/text.js';
 import type { ShapeGate } from '../checks/secrets/shape-gate.js';
 
-export type CharClass = 'alnum' | 'b64' | 'b64url' | 'azure';
+export type CharClass = 'alnum' | 'b64' | 'b64url' | 'azure' | 'crypt';
 
 export interface ContentRule {
   id: string;
@@ -42,6 +48,11 @@ export interface ContentRule {
   validate?: (secret: string, groups: readonly (string | null)[]) => boolean;
   /** Lowercase words that must also occur in the surrounding document (e.g. `service_account`). */
   requires?: string[];
+  /**
+   * A fixed native pattern (no nested quantifiers) that must occur in the lowercased surrounding document, like
+   * `requires` but for a shape rather than a word (a Twilio Account SID beside its auth token).
+   */
+  near?: RegExp;
   /** `pem`: the secret group is the start of a PEM body, extended to the whole body and compared without layout. */
   body?: 'pem';
   /** Wins over overlapping matches of lower precedence (specific formats over generic assignments). */
@@ -549,15 +560,18 @@ export const CONTENT_RULES: ContentRule[] = [
   {
     id: 'KFM-SEC-053',
     title: 'Twilio auth token',
-    what: 'A Twilio auth token (32 hex) assigned to a `twilio…token` key.',
+    what: 'A Twilio auth token (32 hex) assigned to an auth, token or secret key (`TWILIO_AUTH_TOKEN`, `auth:`) in a document that names Twilio or holds a Twilio Account SID (`AC` + 32 hex): the SID and the token together are the account login.',
     remediation: REVOKE('the Twilio console (rotate the auth token)'),
-    keywords: ['twilio'],
-    pattern: String.raw`(?i)twilio[A-Za-z0-9_.-]*?token[A-Za-z0-9_.-]*${ASSIGN}["']?([0-9a-f]{32})`,
+    keywords: ['auth', 'token', 'secret'],
+    // The key need not say Twilio (`AUTH=` beside `ACCOUNT_SID=AC…`): the document does.
+    near: /twilio|\bac[0-9a-f]{32}\b/,
+    pattern: String.raw`(?i)(?:auth|token|secret)[A-Za-z0-9_.-]*${ASSIGN}["']?([0-9a-f]{32})`,
     secretGroups: [1],
-    before: 32,
+    before: 0,
     after: 160,
     hintPrefix: 0,
     boundary: { chars: 'alnum', right: true },
+    validate: (s) => /[0-9]/.test(s) && /[a-f]/i.test(s),
     precedence: 3,
   },
   prefixed(
@@ -714,12 +728,104 @@ export const CONTENT_RULES: ContentRule[] = [
     gate: 'xml-setting',
     precedence: 1,
   },
+  // ── command lines, password hashes, one-time-password seeds ─────────────────────────────────────────────────
+  {
+    id: 'KFM-SEC-074',
+    title: 'Credential on a command line',
+    what: 'A password or token given to a command as an option, in a script, a Job or CronJob `command`/`args`, a ConfigMap script or a README code block: `curl -u user:password` (`--user`, also as separate list items), `--password <value>` (`--token`, `--secret`, `--api-key`, `--http-password`…), `mysql -p<password>`, `sshpass -p`, `docker login -p`, `redis-cli -a`, `kubectl create secret --from-literal=<key>=<value>` whatever the key, when the value is long and random enough to be real and is not a variable or placeholder (`$PASS`, `${TOKEN}`, `<password>`).',
+    remediation:
+      'Read the credential at run time instead: an env var from a Secret delivered by an ExternalSecret or a SealedSecret (`valueFrom.secretKeyRef`), `--password-stdin`, a mounted file. Rotate the value: it is in the Git history.',
+    // The option followed by a blank or a quote (`-u `, `"--password",`): `api-secret-access-key` or
+    // `service-account-token` in a manifest is a name, not an option, and costs no regex run.
+    keywords: [
+      '--user',
+      ...['pass', 'passwd', 'password', 'passphrase', 'token', 'secret', 'api-key', 'apikey', 'u'].flatMap((w) =>
+        [' ', '\t', '"', "'"].map((end) => `-${w}${end}`),
+      ),
+      'mysql',
+      'mariadb',
+      'sshpass',
+      'login',
+      'redis-cli',
+      'from-literal',
+    ],
+    pattern: [
+      // curl/wget-style `-u user:password`, `--user=user:password`, `"-u", "user:password"` (argument lists).
+      String.raw`(?:^|[\s"'\[,(])(?:(?:-u|--user)(?:[ \t]+|["'][ \t]*,[ \t]*["'])|--user=)["']?[^\s:"'\x60]*:([^\s"'\x60;|&)]+)`,
+      // `--password <value>`, `"--db-password", "<value>"` (the `=` form is an assignment: the generic rules).
+      String.raw`(?:^|[\s"'\[,(])--(?:[a-z0-9]+-)*(?i:pass(?:word|wd|phrase)?|token|secret|api-?key)(?:[ \t]+|["'][ \t]*,[ \t]*["'])["']?([^\s"'\x60;|&)-][^\s"'\x60;|&)]*)`,
+      // The MySQL clients take the password glued to `-p`.
+      String.raw`\b(?:mysql|mysqldump|mysqladmin|mariadb)\b[^\r\n]*?[ \t"']-p([^\s"'\x60;|&)]+)`,
+      String.raw`\bsshpass[ \t]+-p[ \t]*([^\s"'\x60;|&)]+)`,
+      String.raw`\blogin\b[^\r\n]*?[ \t"',]-p[ \t]+([^\s"'\x60;|&)]+)`,
+      String.raw`\bredis-cli\b[^\r\n]*?[ \t"',]-a[ \t]+([^\s"'\x60;|&)]+)`,
+      // A Secret's literal whatever its key (`--from-literal=value=…`): the command builds a Secret from it.
+      String.raw`--from-literal[= ]["']?[A-Za-z0-9_.-]+=["']?([^\s"'\x60;|&)]+)`,
+    ].join('|'),
+    secretGroups: [1, 2, 3, 4, 5, 6, 7],
+    before: 48,
+    after: 400,
+    hintPrefix: 0,
+    generic: true,
+    validate: commandValueOk,
+    // Below the specific formats (`-u x:ghp_…` is the GitHub token), above the generic assignments.
+    precedence: 2,
+  },
+  {
+    id: 'KFM-SEC-075',
+    title: 'Password hash',
+    what: 'A password hash in a format made to be checked offline: an htpasswd entry (`user:$apr1$…`, bcrypt `$2y$…`, `{SHA}…`), a crypt(3) hash (`$1$`, `$5$`, `$6$`) or an LDAP `{SSHA}` value — in a file, a ConfigMap (ingress basic auth), a Dex `staticPasswords` hash. Whoever reads it can guess the password offline at their own pace, and a service that takes the hash file as it is lets them in with any password that matches.',
+    remediation:
+      'Deliver the hash file like any credential (an ExternalSecret or a SealedSecret), change the passwords whose hashes were committed, and remove the old file from the Git history.',
+    keywords: ['$apr1$', '$1$', '$2a$', '$2b$', '$2x$', '$2y$', '$5$', '$6$', '{sha}', '{ssha}'],
+    pattern: String.raw`(\$(?:apr1|1)\$[./0-9A-Za-z]{1,8}\$[./0-9A-Za-z]{22}|\$2[abxy]\$[0-9]{2}\$[./0-9A-Za-z]{53}|\$[56]\$(?:rounds=[0-9]{1,9}\$)?[./0-9A-Za-z]{1,16}\$(?:[./0-9A-Za-z]{86}|[./0-9A-Za-z]{43})|\{SHA\}[A-Za-z0-9+/]{27}=|\{SSHA\}[A-Za-z0-9+/]{32,}={0,2})`,
+    secretGroups: [1],
+    before: 0,
+    after: 160,
+    hintPrefix: 0,
+    boundary: { chars: 'crypt', left: 'secret', right: true },
+    validate: hashOk,
+    precedence: 3,
+  },
+  {
+    id: 'KFM-SEC-076',
+    title: 'TOTP seed in an otpauth URI',
+    what: 'A one-time-password seed in an `otpauth://totp/…?secret=<base32>` (or `hotp`) URI, as an authenticator app scans it from a QR code: whoever has it generates the second factor of the account.',
+    remediation: REVOKE('the account the seed belongs to (reset its two-factor enrolment)'),
+    keywords: ['otpauth://'],
+    pattern: String.raw`(?i)otpauth://[th]otp/[^?\s"'\x60]*\?(?:[^\s"'\x60#]*?&)?secret=([A-Z2-7]{16,}=*)`,
+    secretGroups: [1],
+    before: 0,
+    after: 512,
+    hintPrefix: 0,
+    boundary: { chars: 'alnum', right: true },
+    precedence: 3,
+  },
+  {
+    id: 'KFM-SEC-077',
+    title: 'Token as the user of a URL',
+    what: 'A URL whose user part is a token (`https://<token>@dev.azure.com/…`, `https://<token>@github.com/…`): Git hosts take a personal access token as the user name with no password, so an Argo CD `repoURL`, a clone command or a Helm repository URL written this way carries the credential. Reported when the user part is long and random enough to be real and is not a name (`x-access-token`) or a variable.',
+    remediation: REVOKE('the Git host (revoke the token)'),
+    keywords: ['@'],
+    pattern: String.raw`[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9_.~%-]{20,})@[A-Za-z0-9]`,
+    secretGroups: [1],
+    // A token of up to a few hundred characters and the scheme before it.
+    before: 320,
+    after: 2,
+    hintPrefix: 0,
+    generic: true,
+    // Below the specific formats (`https://ghp_…@github.com` is the GitHub token).
+    precedence: 2,
+  },
   // ── generic assignments ───────────────────────────────────────────────────────────────────────────────────────
-  generic('KFM-SEC-070', 'Password assigned in plain text', 'password', '(?:pass(?:word|wd|phrase)?|pwd)', [
+  // `pw` ending a word, as in LDAP's `bindPW` and `ROOT_PW` (not `ChipWrap`, `upward`).
+  generic(
+    'KFM-SEC-070',
+    'Password assigned in plain text',
     'password',
-    'pass',
-    'pwd',
-  ]),
+    String.raw`(?:pass(?:word|wd|phrase)?|pwd|pw\b)`,
+    ['password', 'pass', 'pw'],
+  ),
   generic(
     'KFM-SEC-071',
     'Secret assigned in plain text',
@@ -751,6 +857,21 @@ function pemBodyOk(body: string): boolean {
   if (body.length < 64) return false;
   const distinct = new Set(body).size;
   return distinct >= 16;
+}
+
+/**
+ * A command-line value that is not a list or a pair of names (`--from-literal=scopes=custom,scopes`,
+ * `--from-literal="HOST_TYPES=git.example.com=gitlab"`) nor the start of a placeholder cut at its blank
+ * (`--from-literal="hmac-key=<hmac-key value>"`).
+ */
+function commandValueOk(value: string): boolean {
+  return !value.startsWith('<') && !isIdentifierLike(value.replace(/[,=]/g, '-'));
+}
+
+/** The hash part of a password hash varies (a filler of one character, `$2a$10$xxxx…`, is a placeholder). */
+function hashOk(hash: string): boolean {
+  const tail = hash.slice(Math.max(hash.lastIndexOf('$'), hash.indexOf('}')) + 1);
+  return new Set(tail).size >= 12;
 }
 
 function urlPasswordOk(password: string, groups: readonly (string | null)[]): boolean {

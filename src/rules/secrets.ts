@@ -64,7 +64,7 @@ export const META_RULES: RuleDoc[] = [
     title: 'File too large to scan for secrets',
     severity: 'error',
     description:
-      'A tracked file is larger than `secrets.maxFileBytes` (default 5 MiB) and was not scanned, or a file or value unpacks and decodes to more than that: gzip and zip content, and encoded text inside decoded text (base64, hex and URL percent-encoding, read up to five layers deep), share one budget of `secrets.maxFileBytes` per file or value. The size cap keeps a crafted file (a decompression or decoding bomb) from stalling CI, but an unscanned file could hold anything, so this fails closed.',
+      'A tracked file is larger than `secrets.maxFileBytes` (default 5 MiB) and was not scanned, or a file or value unpacks and decodes to more than that: gzip, zip and zlib content, and encoded text inside decoded text (base64, hex and URL percent-encoding, read up to five layers deep), share one budget of `secrets.maxFileBytes` per file or value. The size cap keeps a crafted file (a decompression or decoding bomb) from stalling CI, but an unscanned file could hold anything, so this fails closed.',
     remediation:
       'Keep large generated files out of the desired-state repo, or raise `secrets.maxFileBytes`, or list the file in `secrets.exclude` (a reviewed decision in kfm-gitops.yaml).',
   },
@@ -83,7 +83,7 @@ export const META_RULES: RuleDoc[] = [
     title: 'Binary files scanned only for the text they hold',
     severity: 'info',
     description:
-      'Binary files (NUL bytes in the first 8 KB, as Git decides) are searched only for the text they hold: runs of printable characters, NULs dropped first so UTF-16 text without a BOM is read as text. Gzip and zip content (a gzipped chart, an archive, the binaryData of a gzipped file) is unpacked and read like any other content, up to `secrets.maxFileBytes` (KFM-SEC-003 past it); other compressed, encrypted or damaged content is not, and is named here. They are counted and listed here so nothing is skipped silently.',
+      'Binary files (NUL bytes in the first 8 KB, as Git decides) are searched only for the text they hold: runs of printable characters, NULs dropped first so UTF-16 text without a BOM is read as text. Gzip, zip and zlib content (a gzipped chart, an archive, the binaryData of a gzipped file, a `zlib.compress` output) is unpacked and read like any other content, up to `secrets.maxFileBytes` (KFM-SEC-003 past it); other compressed, encrypted or damaged content is not, and is named here. They are counted and listed here so nothing is skipped silently.',
     remediation:
       'Nothing to do when the files are images or archives you expect; unpack an archive that holds manifests or configuration into the repository. Key stores are reported separately (KFM-SEC-006).',
   },

@@ -1,5 +1,5 @@
 /** Issue 16, "every file, every encoding": names, encodings and YAML constructs that hid Secrets from the walk. */
-import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { crc32, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { SecretFinding } from '../../src/checks/secrets/index.js';
 import { findingPlaces as at, useRepoScan } from './helpers.js';
@@ -152,6 +152,33 @@ describe('every file, every encoding (issue 16)', () => {
         'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nbinaryData:\n  creds.gz: ${gzipSync(creds()).toString('base64')}\n`,
       });
       expect(at(fs)).toEqual([['KFM-SEC-021', 'cm.yaml', 5]]);
+    });
+
+    it('zlib (deflate with its 2-byte header: Python zlib.compress, Java Deflater) in a file and a binaryData', async () => {
+      const fs = await scan(
+        {
+          'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nbinaryData:\n  creds.z: ${deflateSync(creds()).toString('base64')}\n`,
+        },
+        { 'creds.zz': deflateSync(creds(), { level: 1 }) },
+      );
+      expect(at(fs.filter((f) => f.ruleId !== 'KFM-SEC-005'))).toEqual([
+        ['KFM-SEC-021', 'cm.yaml', 5],
+        // A binary file's findings have no line.
+        ['KFM-SEC-021', 'creds.zz', undefined],
+      ]);
+      expect(fs.find((f) => f.file === 'creds.zz')?.message).toContain('(in zlib content)');
+    });
+
+    it('a short zlib-compressed env line in a binaryData value (its base64 looks random) is read', async () => {
+      const fs = await scan({
+        'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nbinaryData:\n  app.env.z: ${deflateSync(`DB_PASSWORD=${g.password(16)}\n`).toString('base64')}\n`,
+      });
+      expect(at(fs)).toEqual([['KFM-SEC-070', 'cm.yaml', 5]]);
+    });
+
+    it('bytes that only start like a zlib header are binary, not a damaged stream', async () => {
+      const fs = await scan({}, { 'noise.bin': Buffer.from([0x78, 0x9c, 0xff, 0xff, 0x00, 0x01, 0x02, 0x03]) });
+      expect(fs.filter((f) => f.file === 'noise.bin' && f.ruleId !== 'KFM-SEC-005')).toEqual([]);
     });
 
     it('a decompression bomb stops at secrets.maxFileBytes and fails closed', async () => {

@@ -74,7 +74,7 @@ describe('which files are scanned', () => {
         'KFM-SEC-005',
         'info',
         null,
-        '2 binary file(s) were searched only for the text they hold, gzip and zip content unpacked (client.p12, logo.png)',
+        '2 binary file(s) were searched only for the text they hold, gzip, zip and zlib content unpacked (client.p12, logo.png)',
       ],
       ['KFM-SEC-006', 'default', 'client.p12', 'Key store file committed: binary key store (8 bytes)'],
     ]);

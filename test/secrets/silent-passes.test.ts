@@ -445,3 +445,209 @@ describe('SP-20: a secret in an XML element or setting is reported (KFM-SEC-069)
     ]);
   });
 });
+
+describe('SP-21: a credential written on a command line is reported (KFM-SEC-074)', () => {
+  const pw = (): string => `${g.alnum(7)}9${g.alnum(6)}`;
+
+  it('curl -u/--user, mysql -p, sshpass, docker login -p, --password <value>, redis-cli -a, --from-literal', async () => {
+    const fs = await scan({
+      'scripts/deploy.sh': [
+        '#!/bin/sh',
+        `curl -sf -u admin:${pw()} https://nexus.corp.example/repository/`,
+        `curl --user deploy:${pw()} -X POST https://api.corp.internal/hook`,
+        `mysql -h db -u root -p${pw()} app < dump.sql`,
+        `kubectl create secret generic app --from-literal=value=${g.alnum(32)}`,
+        `kubectl create secret generic app --from-literal conf=${g.alnum(24)} --dry-run=client -o yaml`,
+        `sshpass -p ${pw()} ssh ops@bastion`,
+        `docker login -u ci -p ${pw()} registry.corp.example`,
+        `helm repo add corp https://charts.corp.example --username ci --password ${pw()}`,
+        `redis-cli -h cache -a ${pw()} ping`,
+        '',
+      ].join('\n'),
+    });
+    expect(at(fs)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10].map((l) => ['KFM-SEC-074', 'scripts/deploy.sh', l]));
+  });
+
+  it('in a CronJob argument list, a ConfigMap script and a README code block', async () => {
+    const fs = await scan({
+      'cronjob.yaml': `apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: backup}\nspec:\n  schedule: "0 1 * * *"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: b\n              image: curlimages/curl\n              args: ["-u", "backup:${pw()}", "https://store.corp.example/upload"]\n          restartPolicy: Never\n`,
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s}\ndata:\n  run.sh: |\n    #!/bin/sh\n    curl -sf -u svc:${pw()} https://registry.corp.example/v2/\n`,
+      'job.yaml': `apiVersion: batch/v1\nkind: Job\nmetadata: {name: seed}\nspec:\n  template:\n    spec:\n      containers:\n        - name: b\n          image: mysql\n          command: ["sh", "-c", "mysql -uroot -p${pw()} -h db < /seed.sql"]\n          livenessProbe: {exec: {command: ["mysqladmin", "ping", "-uroot", "-p${pw()}"]}}\n`,
+      'README.md': `# Setup\n\n\`\`\`sh\ncurl -u admin:${pw()} https://grafana.corp.example/api/dashboards\n\`\`\`\n`,
+    });
+    expect(at(fs)).toEqual([
+      // A block scalar's findings are reported at its key.
+      ['KFM-SEC-074', 'cm.yaml', 5],
+      ['KFM-SEC-074', 'cronjob.yaml', 13],
+      ['KFM-SEC-074', 'job.yaml', 10],
+      ['KFM-SEC-074', 'job.yaml', 11],
+      ['KFM-SEC-074', 'README.md', 4],
+    ]);
+  });
+
+  it('variables, placeholders, prompts, user ids and neutral literals are not credentials', async () => {
+    const fs = await scan({
+      'ok.sh': [
+        'curl -u "$NEXUS_USER:$NEXUS_PASSWORD" https://nexus.corp.example/',
+        'curl -u admin:changeme http://localhost:8080/',
+        'curl --user "${CREDS}" https://api.corp.example/',
+        'docker run -u 1000:1000 --rm busybox',
+        'docker run --user nobody:nogroup busybox',
+        'mysql -h db -u root -p app',
+        'mysql -u root -p"$MYSQL_ROOT_PASSWORD" app',
+        'kubectl create configmap cfg --from-literal=LOG_LEVEL=debug --from-literal=mode=production',
+        'kubectl create secret generic db --from-literal=password="${DB_PASSWORD}"',
+        'echo "$PW" | docker login -u ci --password-stdin registry.corp.example',
+        'helm repo add corp https://charts.corp.example --username ci --password $HELM_PASSWORD',
+        'vault login --password-file /run/secrets/vault-password',
+        'argocd login argocd.corp.example --username admin --password <password>',
+        'sshpass -p "$SSH_PASS" ssh ops@bastion',
+        'redis-cli -a "$(cat /run/secrets/redis)" ping',
+        'psql --password --username app',
+        'kubectl create secret generic oidc --from-literal=customScopes=custom,scopes',
+        'kubectl create secret generic git --from-literal="GIT_HOST_TYPES=git.example.com=bitbucket-server"',
+        'kubectl create secret generic hmac --from-literal="hmac-key=<hmac-key value>"',
+        'MARIADB="mariadb -h db -P 3306 -u root -p$${ROOT_PWD}"',
+        '',
+      ].join('\n'),
+    });
+    expect(at(fs)).toEqual([]);
+  });
+});
+
+describe('SP-22: a password hash (htpasswd, bcrypt, crypt) is a crackable credential (KFM-SEC-075)', () => {
+  const crypt = (n: number): string => g.from('./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', n);
+
+  it('htpasswd lines, a basic-auth ConfigMap, a Dex static password hash', async () => {
+    const fs = await scan({
+      'auth/.htpasswd': `admin:$apr1$${crypt(8)}$${crypt(22)}\nops:$2y$10$${crypt(53)}\nci:{SHA}${Buffer.from(g.hex(40), 'hex').toString('base64')}\n`,
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: basic-auth}\ndata:\n  auth: |\n    admin:$2y$05$${crypt(53)}\n  users: "ops:$6$${crypt(16)}$${crypt(86)}"\n`,
+      'dex.yaml': `staticPasswords:\n  - email: admin@corp.example\n    hash: "$2a$10$${crypt(53)}"\n    username: admin\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-075', 'auth/.htpasswd', 1],
+      ['KFM-SEC-075', 'auth/.htpasswd', 2],
+      ['KFM-SEC-075', 'auth/.htpasswd', 3],
+      // A block scalar's findings are reported at its key.
+      ['KFM-SEC-075', 'cm.yaml', 5],
+      ['KFM-SEC-075', 'cm.yaml', 7],
+      ['KFM-SEC-075', 'dex.yaml', 3],
+    ]);
+  });
+
+  it('hash prefixes in prose, truncated and filler hashes are not reported', async () => {
+    const fs = await scan({
+      'README.md': 'Generate the hash with `htpasswd -nbB admin pw` (it starts with `$2y$10$`).\n',
+      'values.yaml': `hash: "$2a$10$${'x'.repeat(53)}"\nshort: "$2a$10$${crypt(20)}"\n`,
+      // Dex's example hash (of \`password\`), copied into many products' docs.
+      'dex.md': 'hash: "$2a$10$2b2cU8CPhOTaGrs1HRQuAueS7JTT5ZHsHSzYiFPm1leZck7Mc8T4W"\n',
+    });
+    expect(at(fs)).toEqual([]);
+  });
+});
+
+describe('SP-23: Twilio auth tokens by their SID, TOTP seeds, single-case random passwords', () => {
+  const rare = (n: number, alphabet: string): string => g.from(alphabet, n);
+
+  it('a 32-hex auth value beside a Twilio Account SID is the auth token (KFM-SEC-053)', async () => {
+    const fs = await scan({
+      'sms.env': `ACCOUNT_SID=AC${g.hex(32)}\nAUTH=${g.hex(32)}\n`,
+      'twilio.yaml': `twilio:\n  sid: AC${g.hex(32)}\n  auth: "${g.hex(32)}"\n`,
+      'checksums.yaml': `auth: ${g.hex(32)}\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-053', 'sms.env', 2],
+      ['KFM-SEC-053', 'twilio.yaml', 3],
+    ]);
+  });
+
+  it('a TOTP seed in an otpauth URI is reported (KFM-SEC-076), whatever its letters', async () => {
+    const fs = await scan({
+      'mfa.yaml': `mfa:\n  uri: otpauth://totp/Corp:ops@corp.example?secret=${rare(32, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ')}&issuer=Corp\n`,
+      'docs.md': 'Scan `otpauth://totp/Corp:you?issuer=Corp&secret=<SEED>` with your app.\n',
+    });
+    expect(at(fs)).toEqual([['KFM-SEC-076', 'mfa.yaml', 2]]);
+  });
+
+  it('a single-case random password is a password; single-case words stay quiet', async () => {
+    const fs = await scan({
+      'db.yaml': `db:\n  password: ${rare(16, 'bcdfghjklmnpqrstvwxz')}\n`,
+      'app.env': `ADMIN_PASSWORD=${rare(14, 'BCDFGHJKLMNPQRSTVWXZ')}\n`,
+      'ok.yaml':
+        'a:\n  password: postgresql\nb:\n  password: mysecretpassword\nc:\n  secret: elasticsearch\nd:\n  token: kubernetesadmin\ne:\n  password: supersecretpassword\n',
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-070', 'app.env', 1],
+      ['KFM-SEC-070', 'db.yaml', 2],
+    ]);
+  });
+});
+
+describe('SP-24: an explicit YAML key (`? password` then `: value`) is a key', () => {
+  it('the value of an explicit credential key is judged under its key', async () => {
+    const fs = await scan({
+      'app.yaml': `db:\n  ? password\n  : ${g.alnum(10)}7${g.alnum(9)}\n`,
+      'list.yaml': `- ? api_token\n  : ${g.alnum(10)}7${g.alnum(13)}\n`,
+    });
+    expect(at(fs)).toEqual([
+      // At the explicit key's line.
+      ['KFM-SEC-070', 'app.yaml', 2],
+      ['KFM-SEC-072', 'list.yaml', 1],
+    ]);
+  });
+
+  it('a question mark in a URL or a sentence is no key', () => {
+    expect(needsStructure('url: https://example.org/?password\nq: is it? yes\n', false).needed).toBe(false);
+  });
+});
+
+describe('SP-25: a token written as the user of a URL is reported (KFM-SEC-077)', () => {
+  const b32 = (n: number): string => g.from('abcdefghijklmnopqrstuvwxyz234567', n);
+
+  it('an Argo CD repoURL with an Azure DevOps PAT, a clone URL with a 40-hex token', async () => {
+    const fs = await scan({
+      'app.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a}\nspec:\n  source:\n    repoURL: https://${b32(52)}@dev.azure.com/corp/platform/_git/gitops\n`,
+      'clone.sh': `git clone https://${g.hex(40)}@github.com/corp/gitops.git\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-077', 'app.yaml', 6],
+      ['KFM-SEC-077', 'clone.sh', 1],
+    ]);
+  });
+
+  it('user names, image digests and variables before the @ are not tokens', async () => {
+    const fs = await scan({
+      'ok.yaml': [
+        'a: https://x-access-token@github.com/corp/repo.git',
+        'b: https://platform-team-service-account@dev.azure.com/corp/_git/repo',
+        'c: ssh://git@github.com/corp/repo.git',
+        'd: oci://ghcr.io/corp/chart@sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0',
+        'e: https://${GITHUB_TOKEN}@github.com/corp/repo.git',
+        'f: https://firstname.lastname.contractor@bitbucket.org/corp/repo.git',
+        '',
+      ].join('\n'),
+    });
+    expect(at(fs)).toEqual([]);
+  });
+});
+
+describe('SP-26: a key that ends in PW names a password (bindPW, ROOT_PW, rootpw), also over a block scalar', () => {
+  it('is reported as a password; words that hold `pw` stay quiet', async () => {
+    const fs = await scan({
+      'ldap.yaml': `ldap:\n  bindDN: cn=admin,dc=corp,dc=example\n  bindPW: ${g.alnum(10)}7${g.alnum(9)}\n`,
+      'db.env': `ROOT_PW=${g.alnum(10)}7${g.alnum(7)}\nADMIN_PASSWORD=wrap(${g.alnum(10)}7${g.alnum(7)})\n`,
+      'slapd.yaml': `olc:\n  rootpw: >-\n    ${g.alnum(10)}7${g.alnum(8)}\n`,
+      'smtp.yaml': `smtp:\n  SMTP_PASS: >-\n    ${g.alnum(10)}7${g.alnum(8)}\n`,
+      'ok.yaml': 'upwards: scaleUpwardsPolicy\nbindPW: ${LDAP_BIND_PW}\n',
+      'ui.tsx': 'export const ChipWrap = styled(Chip)`\n  margin: 0;\n`;\n',
+      'Config.groovy': 'public static final String DEFAULT_ADMIN_PW = generatePassword()\n',
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-070', 'db.env', 1],
+      ['KFM-SEC-070', 'db.env', 2],
+      ['KFM-SEC-070', 'ldap.yaml', 3],
+      ['KFM-SEC-070', 'slapd.yaml', 2],
+      ['KFM-SEC-070', 'smtp.yaml', 2],
+    ]);
+  });
+});

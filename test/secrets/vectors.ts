@@ -452,6 +452,43 @@ export function buildVectors(seed = 7): Vector[] {
       '<secretName>kfm-db-credentials</secretName>',
     ]);
   }
+  {
+    const s = g.alnum(18);
+    add('KFM-SEC-074', `curl -sf -u deploy:${s} https://nexus.kfm.example/repository/\n`, s, [
+      'curl -u "$NEXUS_USER:$NEXUS_PASSWORD" https://nexus.kfm.example/',
+      'docker run -u 1000:1000 --rm busybox',
+      'mysql -h db -u root -p app',
+      'kubectl create configmap cfg --from-literal=LOG_LEVEL=debug',
+      'echo "$PW" | docker login -u ci --password-stdin registry.kfm.example',
+      'helm repo add kfm https://charts.kfm.example --username ci --password $HELM_PASSWORD',
+      'sshpass -p "$SSH_PASS" ssh ops@bastion',
+    ]);
+  }
+  {
+    const crypt = g.from(`${ALNUM}./`, 53);
+    const s = `$2y$10$${crypt}`;
+    add('KFM-SEC-075', `admin:${s}\n`, crypt, [
+      'The hash starts with `$2y$10$` for bcrypt.',
+      `admin:$2y$10$${'x'.repeat(53)}`,
+      `admin:$apr1$${g.alnum(8)}$short`,
+    ]);
+  }
+  {
+    const s = g.upper32(32);
+    add('KFM-SEC-076', `uri: otpauth://totp/KFM:ops@kfm.example?secret=${s}&issuer=KFM\n`, s, [
+      'uri: otpauth://totp/KFM:you?issuer=KFM&secret=<SEED>',
+      // The Google Authenticator documentation's seed (the generic secret rule reads `JBSW…&issuer=…` as a value).
+      { text: 'uri: otpauth://totp/Example:alice@google.com?secret=JBSWY3DPEHPK3PXP&issuer=Example', quiet: false },
+    ]);
+  }
+  {
+    const s = g.from('abcdefghijklmnopqrstuvwxyz234567', 52);
+    add('KFM-SEC-077', `repoURL: https://${s}@dev.azure.com/kfm/platform/_git/gitops\n`, s, [
+      'repoURL: https://x-access-token@github.com/kfm/gitops.git',
+      'repoURL: https://${AZDO_PAT}@dev.azure.com/kfm/platform/_git/gitops',
+      'maintainers: [{name: kfm, email: platform-team@kfm.example}]',
+    ]);
+  }
   const genericNegatives = (key: string): string[] => [
     `${key}: changeme`,
     `${key}: \${DB_SECRET}`,

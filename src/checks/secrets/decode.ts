@@ -9,6 +9,7 @@
  */
 
 import { isUtf8 } from 'node:buffer';
+import { isZlib } from './unpack.js';
 
 export type Encoding = 'base64' | 'hex' | 'percent';
 
@@ -330,7 +331,7 @@ const B64_VALUE = new Int8Array(128).fill(-1);
 
 /** First byte of every container privateKeyKind recognises: JKS, JCEKS, KeePass, OpenSSH (`o`), DER SEQUENCE. */
 const KEY_FIRST_BYTES = new Set([0xfe, 0xce, 0x03, 0x6f, 0x30]);
-/** First two bytes of the archives the scan unpacks (unpack.ts): gzip, zip. Compressed bytes look random. */
+/** First two bytes of the archives the scan unpacks (unpack.ts): gzip, zip (and a zlib header). Compressed bytes look random. */
 const ARCHIVE_MAGIC = new Set([0x1f8b, 0x504b]);
 
 /** Bytes judged by bytesInert: 12, four base64 groups or 24 hex digits. */
@@ -367,12 +368,12 @@ function prefixInert(text: string, start: number, end: number): boolean {
  * The first PREFIX_BYTES bytes of `total` decoded bytes are random-looking: a first byte no key container
  * (privateKeyKind) starts with, and more unprintable bytes other than NUL than asText allows the whole length (the
  * allowance taken from an upper bound of the length, so the prefix never refuses what the whole would accept); never
- * for an archive's magic (its members are read). NULs do not count: UTF-16 text is half NULs, and decoded() reads
+ * for an archive's magic or a zlib header (its content is read). NULs do not count: UTF-16 text is half NULs, and decoded() reads
  * the text between them (binaryStrings); a ConfigMap's binaryData of a UTF-16 credentials file passed unread when
  * they did.
  */
 function bytesInert(prefix: Uint8Array, total: number): boolean {
-  if (KEY_FIRST_BYTES.has(prefix[0]) || ARCHIVE_MAGIC.has((prefix[0] << 8) | prefix[1])) return false;
+  if (KEY_FIRST_BYTES.has(prefix[0]) || ARCHIVE_MAGIC.has((prefix[0] << 8) | prefix[1]) || isZlib(prefix)) return false;
   const allowed = Math.floor(total * 0.03);
   let unprintable = 0;
   for (let i = 0; i < PREFIX_BYTES; i++) {

@@ -100,6 +100,7 @@ const CHAR_CLASSES: Record<CharClass, (c: number) => boolean> = {
   b64: (c) => CHAR_CLASSES.alnum(c) || c === 43 || c === 47,
   b64url: (c) => CHAR_CLASSES.alnum(c) || c === 45 || c === 95,
   azure: (c) => CHAR_CLASSES.alnum(c) || c === 45 || c === 95 || c === 126 || c === 46,
+  crypt: (c) => CHAR_CLASSES.alnum(c) || c === 46 || c === 47,
 };
 
 class BudgetExceeded extends Error {}
@@ -199,6 +200,10 @@ export class Detector {
       if (rule.requires) {
         contextLower ??= options.context ? options.context() : (options.lower ?? lowerSameLength(text));
         if (!rule.requires.every((w) => contextLower!.includes(w))) continue;
+      }
+      if (rule.near) {
+        contextLower ??= options.context ? options.context() : (options.lower ?? lowerSameLength(text));
+        if (!rule.near.test(contextLower)) continue;
       }
       // The gate runs on the hits before any window is built: a rule none of whose hits can start a match costs no
       // line index, no windows and no RE2 program (compiled at the first window that gets through).

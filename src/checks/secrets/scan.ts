@@ -519,7 +519,7 @@ async function finishScan(
       ruleId: RULE_BINARY_SKIPPED,
       severity: 'info',
       // No `secrets:` before the list: the redactor would read the first name as the value of a secret-like key.
-      message: `${stats.binarySkipped.length} binary file(s) were searched only for the text they hold, gzip and zip content unpacked (${shown}${more})`,
+      message: `${stats.binarySkipped.length} binary file(s) were searched only for the text they hold, gzip, zip and zlib content unpacked (${shown}${more})`,
       fingerprintParts: ['binary', ...stats.binarySkipped],
     });
   }

@@ -10,8 +10,11 @@
  * and `steps` counts the characters read so a test can prove the growth is linear.
  */
 
-/** Lowercase words that make a key (or an env entry's name) a credential name. */
-const CRED_WORDS = ['password', 'passwd', 'pwd', 'passphrase', 'secret', 'token', 'key', 'credential', 'auth'];
+/**
+ * Lowercase words that make a key (or an env entry's name) a credential name: `pass` covers `password`, `passwd`,
+ * `passphrase` and `SMTP_PASS`; `pw` covers `pwd` and LDAP's `bindPW`/`rootpw`.
+ */
+const CRED_WORDS = ['pass', 'pw', 'secret', 'token', 'key', 'credential', 'auth'];
 
 /** Case-sensitive markers: any of them anywhere means the walk has something to read (searched by hasMarker). */
 export const MARKERS = [
@@ -201,6 +204,7 @@ export function hasMarker(text: string): boolean {
     const c = text.charCodeAt(p + 1);
     if (c === 117 /* u */ || c === 85 /* U */ || c === 120 /* x */) return true;
   }
+  if (explicitKeyIn(text)) return true;
   for (let p = text.indexOf('*'); p !== -1; p = text.indexOf('*', p + 1)) {
     const b = text.charCodeAt(p - 1);
     if (b === 91 /* [ */) return true;
@@ -208,6 +212,22 @@ export function hasMarker(text: string): boolean {
       const a = text.charCodeAt(p - 2);
       if (a === 58 /* : */ || a === 45 /* - */ || a === 44 /* , */) return true;
     }
+  }
+  return false;
+}
+
+/**
+ * An explicit key (`? password` on its line, `: value` on the next, also as a list item `- ? key`): no line shows
+ * `key: value`, so only the parse pairs them. A `?` in a URL or a sentence is followed by a character or preceded
+ * by one.
+ */
+function explicitKeyIn(text: string): boolean {
+  for (let p = text.indexOf('?'); p !== -1; p = text.indexOf('?', p + 1)) {
+    const next = p + 1 < text.length ? text.charCodeAt(p + 1) : 10;
+    if (next !== 32 && next !== 9 && next !== 10 && next !== 13) continue;
+    let b = p - 1;
+    while (b >= 0 && (text.charCodeAt(b) === 32 || text.charCodeAt(b) === 9 || text.charCodeAt(b) === 45)) b--;
+    if (b < 0 || text.charCodeAt(b) === 10) return true;
   }
   return false;
 }

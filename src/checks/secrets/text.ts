@@ -192,7 +192,14 @@ export function isSopsValue(value: string): boolean {
 }
 
 /** Values published in vendor documentation as examples (AWS's example key pair). */
-const DOCUMENTED_EXAMPLES = new Set(['AKIAIOSFODNN7EXAMPLE', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY']);
+const DOCUMENTED_EXAMPLES = new Set([
+  'AKIAIOSFODNN7EXAMPLE',
+  'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  // The TOTP seed of the Google Authenticator key-URI documentation.
+  'JBSWY3DPEHPK3PXP',
+  // The bcrypt hash of `password` in Dex's example configuration (copied into many products' docs).
+  '$2a$10$2b2cU8CPhOTaGrs1HRQuAueS7JTT5ZHsHSzYiFPm1leZck7Mc8T4W',
+]);
 
 /** Whole values that are words, not secrets. */
 const PLACEHOLDER_WORDS = new Set([
@@ -251,8 +258,9 @@ export function isPlaceholder(value: string, extraStopWords: readonly string[] =
   for (const part of extraStopWords) if (part !== '' && lower.includes(part.toLowerCase())) return true;
   if (v.length > 512) return false;
   if (REFERENCE.test(lower) || isSopsValue(v)) return true;
-  // Only template actions and separators left once they are removed: `${USER}:${PASS}`, `{{ .Values.x }}`.
-  if (/[${}<%#]/.test(v) && v.replace(TEMPLATE_PARTS, '').replace(/[\s:@/._-]/g, '') === '') return true;
+  // Only template actions and separators left once they are removed: `${USER}:${PASS}`, `{{ .Values.x }}`, and
+  // `$${PASS}` (a `$` escaping the reference from Flux's or Kubernetes' own substitution, for the shell).
+  if (/[${}<%#]/.test(v) && v.replace(TEMPLATE_PARTS, '').replace(/[\s:@/._$-]/g, '') === '') return true;
   // `$DB_PASSWORD`, `%DB_PASSWORD%`, `*anchor`, `&anchor`, `!vault |`, `!!binary`: references, not values — when
   // what follows the sigil is a name. `!Vq8kZ2mTnL0aWd7Ke3x` is a password that starts with `!` (in a .env file, a
   // URL or a quoted YAML scalar no tag is read there). Names may end their parts in digits (`*db2`, `&corev1.Secret`).
@@ -267,7 +275,8 @@ export function isPlaceholder(value: string, extraStopWords: readonly string[] =
   // A format prefix and filler: `ghp_xxxx…`, `sk_live_xxxx…`, `T00000000/B00000000/XXXX…` — every long part one
   // repeated character.
   const long = v.split(/[_./-]/).filter((p) => p.length >= 8);
-  if (long.length > 0 && long.every((p) => /^[A-Za-z]?(.)\1*$/.test(p) || /^[a-z]+$/.test(p))) return true;
+  if (long.length > 0 && long.every((p) => /^[A-Za-z]?(.)\1*$/.test(p) || (/^[a-z]+$/.test(p) && !isRandomLetters(p))))
+    return true;
   // Every word a placeholder word: `your-api-key-here`, `changeme123`, `REPLACE_ME`, `<changeme>` (brackets above).
   const words = lower.split(/[\s_.:/-]+/).filter((w) => w !== '');
   return words.length > 0 && words.every((w) => PLACEHOLDER_VOCAB.has(w.replace(/[0-9!]+$/, '')) || /^x+$/.test(w));
@@ -306,12 +315,46 @@ export function looksLikeGenericSecret(value: string, extraStopWords: readonly s
   if (isPlaceholder(v, extraStopWords)) return false;
   if (v.includes('://')) return false; // URLs: the URL rules look for inline credentials
   if (/^(?:\/|\.\.?\/|~\/)/.test(v)) return false; // file paths
+  // A call that makes the value at run time: `generatePassword()`, `styled(Chip)`, `rand.String(20)` — names and
+  // numbers only (`f(<password>)` still holds a password).
+  const call = /^([A-Za-z_$][\w$.]*)\(([\w$.,\s]*)\)$/.exec(v);
+  if (call && [call[1], ...call[2].split(',')].every((p) => isIdentifierLike(p.trim()))) return false;
   if (/^[0-9.,:+-]+$/.test(v)) return false; // numbers, versions, times
   if (/^[0-9]+(?:ms|s|m|h|d|Mi|Gi|Ki|Ti|M|G|K)$/.test(v)) return false; // durations, quantities
   if (/^[A-Za-z0-9.-]+\.(?:svc|local|com|org|net|io|dev|internal|cluster)(?::[0-9]+)?$/.test(v)) return false; // host names
-  if (isIdentifierLike(v)) return false;
+  // A run of random letters of one case reads like a name to isIdentifierLike; its letter pairs tell them apart (and
+  // it is judged by them, not the entropy floor: 12 letters drawn from 26 often score under 3 bits per character).
+  if (isIdentifierLike(v)) return isRandomLetters(v);
   const floor = Math.min(3.0, Math.log2(v.length) - 0.5);
   return shannonEntropy(v) >= floor;
+}
+
+/**
+ * Letter pairs common in English and in the names of things (`th`, `er`, `st`, `gr`…). A word (`postgresql`,
+ * `mysecretpassword`, `elasticsearch`) is made mostly of them; a random run of letters mostly is not.
+ */
+const COMMON_BIGRAMS = new Set(
+  (
+    'th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se ha as ou io le ve co me de hi ri ro ' +
+    'ic ne ea ra ce li ch ll be ma si om ur ca el ta la ns ge ly ei os no pe do su pa ec ac ot di ol tr sh us ss em ' +
+    'ct wa ai ho nc mi wh ow ad ie ut ee sa rs ul oo ir ts il we ab am ap ay bo ci ck cr da ds ef ew ey fi fo ga gh ' +
+    'gr id if im iv ke ld lo mo na nu od oi ov pl po pr qu rd rt sp tt ty ua ue ui um un up va vi wi wo et rn ub ku ' +
+    'bl br cl dr fl fr gl pp rr mm nn ff ck lt mp nk rk rm rv sc sk sm sn sw tw gn ly rc'
+  ).split(' '),
+);
+
+/**
+ * One run of letters of one case (`kqzvmtrplxwdhbne`, a password generator's lowercase output) that is not made of
+ * words: at least 12 letters, most of whose neighbouring pairs are rare in words. A name (`postgresql`) or a
+ * phrase run together (`supersecretpassword`) is mostly common pairs.
+ */
+export function isRandomLetters(value: string): boolean {
+  if (value.length < 12 || !/^(?:[a-z]+|[A-Z]+)$/.test(value)) return false;
+  const lower = value.toLowerCase();
+  if (new Set(lower).size < 8) return false;
+  let rare = 0;
+  for (let i = 0; i + 1 < lower.length; i++) if (!COMMON_BIGRAMS.has(lower.slice(i, i + 2))) rare++;
+  return rare / (lower.length - 1) >= 0.6;
 }
 
 /** Strict base64 (standard alphabet, optional padding, whitespace ignored); undefined when not base64. */

@@ -1,6 +1,6 @@
 /**
  * Compressed content the secret scan unpacks: gzip (a `.gz` file, a gzipped Helm chart, a ConfigMap's binaryData of
- * one) and zip (a `.zip`, `.jar`, a document). A credential gzipped into a file that a configMapGenerator deploys is
+ * one), zip (a `.zip`, `.jar`, a document) and zlib (what `zlib.compress` writes, base64-encoded into a value). A credential gzipped into a file that a configMapGenerator deploys is
  * committed and deployed as surely as one in plain text, and the text a binary holds (decode.ts binaryStrings) shows
  * nothing of it: it passed as "binary, searched only for the text it holds".
  *
@@ -8,10 +8,10 @@
  * decompression bomb stops at the limit, not at the machine's memory), an encrypted member, a compression method
  * other than stored and deflate, a damaged stream.
  */
-import { gunzipSync, inflateRawSync } from 'node:zlib';
+import { gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 
 export interface Unpacked {
-  format: 'gzip' | 'zip';
+  format: 'gzip' | 'zip' | 'zlib';
   /** The members' bytes (a gzip stream: one), in order; nested archives are not opened here. */
   parts: Uint8Array[];
   /** Why some of the content was not read, when it was not all read. */
@@ -32,29 +32,68 @@ const ZIP_END_SEARCH = 22 + 0xffff;
  * already spent (a budget shared with other archives) reads nothing and says so.
  */
 export function unpack(bytes: Uint8Array, limit: number): Unpacked | undefined {
-  const format = isGzip(bytes) ? 'gzip' : bytes.length >= 4 && readU32(bytes, 0) === ZIP_LOCAL ? 'zip' : undefined;
+  const format = isGzip(bytes)
+    ? 'gzip'
+    : bytes.length >= 4 && readU32(bytes, 0) === ZIP_LOCAL
+      ? 'zip'
+      : isZlib(bytes)
+        ? 'zlib'
+        : undefined;
   if (format === undefined) return undefined;
   if (limit < 1) return { format, parts: [], overLimit: true };
-  return format === 'gzip' ? gunzip(bytes, limit) : unzip(bytes, limit);
+  return format === 'gzip' ? gunzip(bytes, limit) : format === 'zip' ? unzip(bytes, limit) : inflateZlib(bytes, limit);
+}
+
+/**
+ * A zlib stream's header (RFC 1950): deflate, a window of at most 32 KiB, no preset dictionary, the check bits right.
+ * One random binary in ~500 starts like one, so a stream that does not inflate is not zlib (inflateZlib).
+ */
+export function isZlib(bytes: Uint8Array): boolean {
+  if (bytes.length < 3) return false;
+  const cmf = bytes[0];
+  const flg = bytes[1];
+  return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && (flg & 0x20) === 0 && ((cmf << 8) | flg) % 31 === 0;
 }
 
 function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1] && bytes[2] === 8;
 }
 
+/** Concatenated gzip members are read as one stream, as gzip -d does. */
 function gunzip(bytes: Uint8Array, limit: number): Unpacked {
+  return (
+    inflateStream('gzip', gunzipSync, bytes, limit) ?? { format: 'gzip', parts: [], unread: 'a damaged gzip stream' }
+  );
+}
+
+/**
+ * zlib (Python's zlib.compress, Java's Deflater, PDF and PNG streams). Bytes that only start like a header inflate
+ * to nothing: no zlib then, left to the binary pass as any other binary.
+ */
+function inflateZlib(bytes: Uint8Array, limit: number): Unpacked | undefined {
+  return inflateStream('zlib', inflateSync, bytes, limit);
+}
+
+/**
+ * One deflate stream: its content up to `limit`; for a damaged or truncated stream, what inflates before the damage
+ * (undefined when nothing does).
+ */
+function inflateStream(
+  format: 'gzip' | 'zlib',
+  inflate: typeof inflateSync,
+  bytes: Uint8Array,
+  limit: number,
+): Unpacked | undefined {
   try {
-    // Concatenated members are read as one stream, as gzip -d does.
-    return { format: 'gzip', parts: [gunzipSync(bytes, { maxOutputLength: limit })] };
+    return { format, parts: [inflate(bytes, { maxOutputLength: limit })] };
   } catch (err) {
-    if (tooLarge(err)) return { format: 'gzip', parts: [], overLimit: true };
-    // A damaged or truncated stream: what decompresses before the damage is still read.
+    if (tooLarge(err)) return { format, parts: [], overLimit: true };
     try {
-      const part = gunzipSync(bytes, { maxOutputLength: limit, finishFlush: 2 /* Z_SYNC_FLUSH */ });
-      return { format: 'gzip', parts: [part], unread: 'a damaged gzip stream' };
+      const part = inflate(bytes, { maxOutputLength: limit, finishFlush: 2 /* Z_SYNC_FLUSH */ });
+      return part.length > 0 ? { format, parts: [part], unread: `a damaged ${format} stream` } : undefined;
     } catch (again) {
-      if (tooLarge(again)) return { format: 'gzip', parts: [], overLimit: true };
-      return { format: 'gzip', parts: [], unread: 'a damaged gzip stream' };
+      if (tooLarge(again)) return { format, parts: [], overLimit: true };
+      return undefined;
     }
   }
 }

@@ -74,6 +74,25 @@ export const CONTENT_PLACES: readonly string[] = [
 const MAX_DEPTH = 100;
 /** A command-line option without its value: `--db-password`, `-token`. */
 const OPTION = /^--?[A-Za-z][A-Za-z0-9_.-]*$/;
+/** curl's and wget's user option: its value is `user:password`. */
+const USER_OPTION = /^(?:-u|--user)$/;
+/** Clients whose password follows a short option (`-p`, redis-cli's `-a`) and a subcommand that logs in. */
+const SHORT_PASSWORD_CLIENT = /(?:^|\/)(?:mysql|mysqldump|mysqladmin|mariadb|sshpass|redis-cli)$|^login$/;
+
+/**
+ * Index of the item holding the password of an argument list of only strings that runs a SHORT_PASSWORD_CLIENT
+ * (`-p<password>` glued, or the item after `-p`/`-a`), or -1.
+ */
+function passwordItem(node: readonly unknown[]): number {
+  if (node.length < 2 || node.length > 64 || !node.every((x) => typeof x === 'string')) return -1;
+  const items = node as string[];
+  if (!items.some((x) => SHORT_PASSWORD_CLIENT.test(x))) return -1;
+  for (let i = 0; i < items.length; i++) {
+    if (/^-p\S/.test(items[i])) return i;
+    if ((items[i] === '-p' || items[i] === '-a') && i + 1 < items.length) return i + 1;
+  }
+  return -1;
+}
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const MAX_LAST_APPLIED = 1024 * 1024;
 const MAX_INLINE_PATCH = 256 * 1024;
@@ -177,8 +196,19 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
           const option = node[i];
           const next = node[i + 1];
           if (typeof option === 'string' && OPTION.test(option) && isScalar(next) && !String(next).startsWith('-'))
-            sink.value(option.replace(/^-+/, ''), String(next), here.reference, here, i + 1);
+            // `["-u", "user:password"]` (curl): the value alone is no credential shape, the option and it are.
+            sink.value(
+              option.replace(/^-+/, ''),
+              USER_OPTION.test(option) ? `${option} ${String(next)}` : String(next),
+              here.reference,
+              here,
+              i + 1,
+            );
         }
+      // `["mysql", "-uroot", "-p<password>"]`, `["sshpass", "-p", "<password>"]`: a client that takes its password
+      // after a short option is known by its name, so the argument list is judged as the command line it is.
+      const shortPassword = here.depth < MAX_DEPTH ? passwordItem(node) : -1;
+      if (shortPassword !== -1) sink.value('command', node.join(' '), here.reference, here, shortPassword);
       // Leading scalars now: nothing is visited between a sequence and its first items (each still counts in the
       // budget, and is skipped past the depth cap as its frame would be).
       let first = 0;
