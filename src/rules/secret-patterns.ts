@@ -732,13 +732,15 @@ export const CONTENT_RULES: ContentRule[] = [
   {
     id: 'KFM-SEC-074',
     title: 'Credential on a command line',
-    what: 'A password or token given to a command as an option, in a script, a Job or CronJob `command`/`args`, a ConfigMap script or a README code block: `curl -u user:password` (`--user`, also as separate list items), `--password <value>` (`--token`, `--secret`, `--api-key`, `--http-password`…), `mysql -p<password>`, `sshpass -p`, `docker login -p`, `redis-cli -a`, `kubectl create secret --from-literal=<key>=<value>` whatever the key, when the value is long and random enough to be real and is not a variable or placeholder (`$PASS`, `${TOKEN}`, `<password>`).',
+    what: 'A password or token given to a command as an option, in a script, a Job or CronJob `command`/`args`, a ConfigMap script or a README code block: `curl -u user:password` (`--user`, also as separate list items), `skopeo --src-creds/--dest-creds/--creds user:password`, `--password <value>` (`--token`, `--secret`, `--api-key`, `--http-password`…), `mysql -p<password>`, `sshpass -p`, `docker login -p`, `redis-cli -a`, `kubectl create secret --from-literal=<key>=<value>` whatever the key, when the value is long and random enough to be real and is not a variable or placeholder (`$PASS`, `${TOKEN}`, `<password>`).',
     remediation:
       'Read the credential at run time instead: an env var from a Secret delivered by an ExternalSecret or a SealedSecret (`valueFrom.secretKeyRef`), `--password-stdin`, a mounted file. Rotate the value: it is in the Git history.',
     // The option followed by a blank or a quote (`-u `, `"--password",`): `api-secret-access-key` or
     // `service-account-token` in a manifest is a name, not an option, and costs no regex run.
     keywords: [
       '--user',
+      // skopeo's --src-creds/--dest-creds/--creds (and crane/oras style --creds), `user:password` like curl's -u.
+      '-creds',
       ...['pass', 'passwd', 'password', 'passphrase', 'token', 'secret', 'api-key', 'apikey', 'u'].flatMap((w) =>
         [' ', '\t', '"', "'"].map((end) => `-${w}${end}`),
       ),
@@ -750,8 +752,9 @@ export const CONTENT_RULES: ContentRule[] = [
       'from-literal',
     ],
     pattern: [
-      // curl/wget-style `-u user:password`, `--user=user:password`, `"-u", "user:password"` (argument lists).
-      String.raw`(?:^|[\s"'\[,(])(?:(?:-u|--user)(?:[ \t]+|["'][ \t]*,[ \t]*["'])|--user=)["']?[^\s:"'\x60]*:([^\s"'\x60;|&)]+)`,
+      // curl/wget-style `-u user:password`, `--user=user:password`, `"-u", "user:password"` (argument lists); a
+      // registry copy's `--src-creds`/`--dest-creds`/`--creds user:password` (skopeo) the same way.
+      String.raw`(?:^|[\s"'\[,(])(?:(?:-u|--user|--(?:src-|dest-)?creds)(?:[ \t]+|["'][ \t]*,[ \t]*["'])|--(?:user|(?:src-|dest-)?creds)=)["']?[^\s:"'\x60]*:([^\s"'\x60;|&)]+)`,
       // `--password <value>`, `"--db-password", "<value>"` (the `=` form is an assignment: the generic rules).
       String.raw`(?:^|[\s"'\[,(])--(?:[a-z0-9]+-)*(?i:pass(?:word|wd|phrase)?|token|secret|api-?key)(?:[ \t]+|["'][ \t]*,[ \t]*["'])["']?([^\s"'\x60;|&)-][^\s"'\x60;|&)]*)`,
       // The MySQL clients take the password glued to `-p`.

@@ -468,6 +468,20 @@ describe('SP-21: a credential written on a command line is reported (KFM-SEC-074
     expect(at(fs)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10].map((l) => ['KFM-SEC-074', 'scripts/deploy.sh', l]));
   });
 
+  it('registry copy credentials: skopeo --src-creds/--dest-creds, --creds user:password', async () => {
+    const fs = await scan({
+      'scripts/mirror.sh': [
+        '#!/bin/sh',
+        `skopeo copy --src-creds pull:${pw()} docker://quay.io/kfm/api:1 docker://registry.corp.example/kfm/api:1`,
+        `skopeo copy --dest-creds=push:${pw()} docker://quay.io/kfm/ui:1 docker://registry.corp.example/kfm/ui:1`,
+        `skopeo inspect --creds "ci:${pw()}" docker://registry.corp.example/kfm/api:1`,
+        'skopeo copy --dest-creds "$PUSH_USER:$PUSH_PASSWORD" docker://a docker://b',
+        '',
+      ].join('\n'),
+    });
+    expect(at(fs)).toEqual([2, 3, 4].map((l) => ['KFM-SEC-074', 'scripts/mirror.sh', l]));
+  });
+
   it('in a CronJob argument list, a ConfigMap script and a README code block', async () => {
     const fs = await scan({
       'cronjob.yaml': `apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: backup}\nspec:\n  schedule: "0 1 * * *"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: b\n              image: curlimages/curl\n              args: ["-u", "backup:${pw()}", "https://store.corp.example/upload"]\n          restartPolicy: Never\n`,
