@@ -13,7 +13,7 @@ import { listRepo } from '../discover/listing.js';
 import { runFacts } from '../util/file-facts.js';
 import jsyaml from 'js-yaml';
 import type { Document, LineCounter, Node } from 'yaml';
-import { yamlModule } from '../util/yaml-lazy.js';
+import * as yaml from 'yaml';
 import { evaluateGenerator, substitute, type RepoTree } from './generators.js';
 import type { RepoIdentity } from './repo.js';
 import { keyLinesOf } from './overrides.js';
@@ -290,7 +290,7 @@ function* argoDocuments(text: string, tooLarge: (line: number, bytes: number) =>
       tooLarge(lineBase + 1, chunk.length); // dense flow lists under the byte limit: too many values to parse
       continue;
     }
-    const { LineCounter, parseAllDocuments } = yamlModule();
+    const { LineCounter, parseAllDocuments } = yaml;
     const lc = new LineCounter();
     // Merge keys (`<<: *base`) are read as Argo CD's YAML reader (go-yaml) reads them: without, a source merged from
     // an anchor had no path here.
@@ -303,7 +303,7 @@ function* argoDocuments(text: string, tooLarge: (line: number, bytes: number) =>
 
 /** A document of the positional parser, with the lookups readBlockDocument answers from indentation. */
 export function positioned(doc: Document.Parsed, lc: LineCounter, lineBase: number): LinedDocument {
-  const { isMap, isScalar, isSeq } = yamlModule();
+  const { isMap, isScalar, isSeq } = yaml;
   const lineOf = (path: readonly (string | number)[]): number => {
     const n = doc.getIn(path, true) as Node | undefined;
     const offset = n && (isScalar(n) || isMap(n) || isSeq(n)) ? n.range?.[0] : undefined;

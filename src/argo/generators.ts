@@ -8,7 +8,7 @@
  * pull requests, another repository's tree) is returned as not evaluable, never guessed.
  */
 import { goOnlyLineBreak, mergeOverride } from '../parse/go-reader.js';
-import { yamlModule } from '../util/yaml-lazy.js';
+import * as yaml from 'yaml';
 import { doublestarMatch, gitPathspecMatch, goPathMatch, withinBudget } from './path-match.js';
 import { isCheckedRevision, isThisRepo, type RepoIdentity } from './repo.js';
 
@@ -271,8 +271,8 @@ function posixDir(file: string): string {
 function parseParamsFile(text: string): Record<string, unknown>[] | undefined {
   // Argo CD reads it with sigs.k8s.io/yaml (go-yaml v2): where that reads the text otherwise, the set is refused.
   if (goOnlyLineBreak(text)) return undefined;
-  const lineCounter = new (yamlModule().LineCounter)();
-  const docs = yamlModule().parseAllDocuments(text, { uniqueKeys: false, merge: true, lineCounter });
+  const lineCounter = new yaml.LineCounter();
+  const docs = yaml.parseAllDocuments(text, { uniqueKeys: false, merge: true, lineCounter });
   if (!Array.isArray(docs) || docs.length > 1) return docs.length === 0 ? [{}] : undefined;
   const doc = docs[0]!;
   if (doc.errors.length > 0 || mergeOverride(doc, lineCounter)) return undefined;

@@ -14,7 +14,7 @@ import type { FindingInput } from '../types.js';
 import { runFacts } from '../util/file-facts.js';
 import { toRepoPath } from '../util/paths.js';
 import { readRepoText } from '../util/safe-read.js';
-import { yamlModule } from '../util/yaml-lazy.js';
+import * as yaml from 'yaml';
 import { directoryOf, positioned, type ArgoDeployment, type ArgoView } from './applications.js';
 import { resolveSource } from './directory.js';
 import { keyLinesOf } from './overrides.js';
@@ -201,7 +201,7 @@ function readSourceFile(root: string, file: string): Read {
   }
   // Argo CD converts it with sigs.k8s.io/yaml (go-yaml v2: YAML 1.1, `yes` is true, merge keys) and takes its first
   // document; anything this reader cannot take the same way (several documents, a repeated key) is not guessed.
-  const { parseAllDocuments } = yamlModule();
+  const { parseAllDocuments } = yaml;
   const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, merge: true });
   const list = Array.isArray(docs) ? docs : [docs];
   if (list.length > 1) return { kind: 'bad', why: 'it holds more than one YAML document' };
@@ -339,7 +339,7 @@ export function applySourceFiles(root: string, view: ArgoView): SourceFilesResul
 
 /** Lines of the override keys an override file sets, in that file. */
 function keyLinesIn(text: string, value: Obj): Record<string, number> | undefined {
-  const { LineCounter, parseDocument } = yamlModule();
+  const { LineCounter, parseDocument } = yaml;
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, version: '1.1', merge: true });
   const lined = positioned(doc, lc, 0);

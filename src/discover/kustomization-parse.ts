@@ -20,7 +20,7 @@ import { flowOpenAt, quoteOpenAt } from '../parse/open-lines.js';
 import { BOOL, constructFloat, constructInt, isCoreFloat, isCoreInt, NULL, readPlainBlock } from './block-yaml.js';
 import jsyaml from 'js-yaml';
 import type { Node as YamlNode } from 'yaml';
-import { yamlModule } from '../util/yaml-lazy.js';
+import * as yaml from 'yaml';
 
 export type RefKind = 'directory-or-file' | 'file';
 
@@ -317,7 +317,7 @@ export function parseKustomizationCareful(abs: string, text: string): ParsedKust
     };
     return result;
   }
-  const { LineCounter, parseDocument, isAlias, isMap, isSeq, isScalar, isPair, visit } = yamlModule();
+  const { LineCounter, parseDocument, isAlias, isMap, isSeq, isScalar, isPair, visit } = yaml;
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true });
   if (doc.errors.length > 0) {

@@ -7,7 +7,7 @@
  */
 import { oversizedDocument } from '../parse/budget.js';
 import { goOnlyLineBreak } from '../parse/go-reader.js';
-import { yamlModule } from '../util/yaml-lazy.js';
+import * as yaml from 'yaml';
 import { goFold, usesFunctionAnnotation } from './kustomization-parse.js';
 
 const LOADER_KEYS = new Set([
@@ -58,7 +58,7 @@ export function scanConfigText(text: string): ConfigScan {
     };
   let docs;
   try {
-    docs = yamlModule().parseAllDocuments(text, { uniqueKeys: false });
+    docs = yaml.parseAllDocuments(text, { uniqueKeys: false });
   } catch (err) {
     return { refs, usesPlugin: usesFunctionAnnotation(text), error: (err as Error).message.split('\n')[0] };
   }

@@ -8,7 +8,7 @@
  */
 import jsyaml from 'js-yaml';
 import type { Document, LineCounter } from 'yaml';
-import { yamlModule } from '../util/yaml-lazy.js';
+import * as yaml from 'yaml';
 import type { JsonPath, Span } from '../types.js';
 import type { ParseLimits } from './index.js';
 import { locateInDocument } from './locate.js';
@@ -65,8 +65,8 @@ export function lazyLocator(text: string, startLine: number, endLine: number): F
   return (file) => (path) => {
     if (!parsed) {
       const chunk = text.split('\n').slice(startLine, endLine).join('\n');
-      const lc = new (yamlModule().LineCounter)();
-      parsed = { doc: yamlModule().parseDocument(chunk, { lineCounter: lc }) as Document.Parsed, lc };
+      const lc = new yaml.LineCounter();
+      parsed = { doc: yaml.parseDocument(chunk, { lineCounter: lc }) as Document.Parsed, lc };
     }
     const span = locateInDocument(parsed.doc, parsed.lc, path, file);
     return span ? { ...span, line: span.line + lineOffset } : undefined;

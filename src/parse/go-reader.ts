@@ -8,7 +8,7 @@
  * through go-yaml's emitter, which writes no such line break outside a quoted or block scalar and no anchor.
  */
 import type { Document, LineCounter, Node as YamlNode } from 'yaml';
-import { yamlModule } from '../util/yaml-lazy.js';
+import * as yaml from 'yaml';
 
 /**
  * libyaml breaks lines at LF, CR LF, a lone CR, NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR (YAML 1.1); the `yaml`
@@ -44,7 +44,7 @@ export function mergeOverride(
   doc: Document.Parsed,
   lineCounter: LineCounter,
 ): { line: number; key: string } | undefined {
-  const { isMap, isSeq, isPair, isScalar, isAlias } = yamlModule();
+  const { isMap, isSeq, isPair, isScalar, isAlias } = yaml;
   const resolve = (node: unknown): unknown => (isAlias(node) ? node.resolve(doc) : node);
   const keysOf = (node: unknown): string[] => {
     const source = resolve(node);

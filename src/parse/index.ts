@@ -3,7 +3,7 @@
  * a rendered stream or a raw file that cannot be fully parsed must fail the run, not crash it.
  */
 import type { Document, Node as YamlNode } from 'yaml';
-import { yamlModule } from '../util/yaml-lazy.js';
+import * as yaml from 'yaml';
 import type { FindingInput, Locator, Resource, ResourceId, Span } from '../types.js';
 import { parseGenerated } from './fast.js';
 import { parseWithDocuments } from './documents.js';
@@ -76,7 +76,7 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const findings: FindingInput[] = [];
   const resources: Resource[] = [];
-  const lineCounter = new (yamlModule().LineCounter)();
+  const lineCounter = new yaml.LineCounter();
   const problem = (ruleId: string, message: string, line?: number): void => {
     findings.push({ ruleId, message, overlay: options.overlay, file: options.file, line });
   };
@@ -210,7 +210,7 @@ export function parseResources(text: string, options: ParseOptions): ParseResult
   }
   let docs: Document.Parsed[];
   try {
-    docs = yamlModule().parseAllDocuments(text, {
+    docs = yaml.parseAllDocuments(text, {
       lineCounter,
       uniqueKeys: true,
       merge: true,
@@ -349,7 +349,7 @@ export { locateInDocument };
 
 /** Depth of the node tree, stopping early once `cap` is reached (an iterative walk: no stack overflow on hostile input). */
 function nodeDepth(root: unknown, cap: number): number {
-  const { isMap, isSeq, isPair } = yamlModule();
+  const { isMap, isSeq, isPair } = yaml;
   let max = 0;
   const stack: [unknown, number][] = [[root, 1]];
   while (stack.length > 0) {
@@ -369,7 +369,7 @@ function nodeDepth(root: unknown, cap: number): number {
 
 /** Tags other than the YAML core schema's (e.g. `!!js/function`, `!custom`) are refused rather than guessed. */
 function findUnsafeTag(doc: Document.Parsed): { tag: string; line?: number } | undefined {
-  const { isMap, isSeq, isPair } = yamlModule();
+  const { isMap, isSeq, isPair } = yaml;
   if (doc.warnings.length > 0) {
     const w = doc.warnings.find((x) => x.code === 'TAG_RESOLVE_FAILED' || /tag/i.test(x.message));
     if (w) return { tag: firstLine(w).replace(/^.*?(![^\s]*).*$/, '$1'), line: w.linePos?.[0]?.line };

@@ -1,6 +1,6 @@
 /** The span of a JSON path inside a parsed YAML document (`yaml` CST): config errors, kustomizations, secrets. */
 import type { Document, LineCounter, Node as YamlNode } from 'yaml';
-import { yamlModule } from '../util/yaml-lazy.js';
+import * as yaml from 'yaml';
 import type { JsonPath, Span } from '../types.js';
 
 /**
@@ -13,7 +13,7 @@ export function locateInDocument(
   path: JsonPath,
   file: string,
 ): Span | undefined {
-  const { isAlias, isMap, isPair, isScalar, isSeq } = yamlModule();
+  const { isAlias, isMap, isPair, isScalar, isSeq } = yaml;
   let node: unknown = doc.contents;
   let best: number | undefined = (node as YamlNode | null)?.range?.[0];
   for (const seg of path) {

@@ -3,7 +3,7 @@
  * We ask kustomize for them to map findings back to source files, then strip them so checks see the
  * object exactly as it would be applied.
  */
-import { yamlModule } from '../util/yaml-lazy.js';
+import * as yaml from 'yaml';
 
 export const ORIGIN_ANNOTATION = 'config.kubernetes.io/origin';
 export const TRANSFORMATIONS_ANNOTATION = 'alpha.config.kubernetes.io/transformations';
@@ -31,7 +31,7 @@ export function extractOrigin(object: Record<string, unknown>): string | undefin
   const simple = /^path: ([^\s'"#{}[\],&*!|>%@`][^\n]*)\n?$/.exec(raw);
   if (simple) return simple[1].trimEnd();
   try {
-    const parsed = yamlModule().parse(raw) as { path?: unknown; repo?: unknown } | null;
+    const parsed = yaml.parse(raw) as { path?: unknown; repo?: unknown } | null;
     // A remote origin (repo:) never maps to a local file.
     if (parsed && typeof parsed.path === 'string' && parsed.repo === undefined) return parsed.path;
   } catch {
@@ -56,7 +56,7 @@ export function extractTransformations(object: Record<string, unknown>): Transfo
   }
   if (rest.trim() === '') return fast;
   try {
-    const parsed = yamlModule().parse(raw) as unknown;
+    const parsed = yaml.parse(raw) as unknown;
     if (!Array.isArray(parsed)) return [];
     return parsed.flatMap((t: { configuredIn?: unknown; configuredBy?: { kind?: unknown } }) =>
       typeof t?.configuredIn === 'string'

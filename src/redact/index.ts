@@ -13,7 +13,7 @@
  */
 import { sharedDetector } from '../checks/secrets/detector.js';
 import { redactedHint } from '../checks/secrets/redact.js';
-import { yamlModule } from '../util/yaml-lazy.js';
+import * as yaml from 'yaml';
 
 /** Shorter known values are left to the structural net: replacing "1" or "true" everywhere would ruin messages. */
 const MIN_KNOWN = 4;
@@ -145,7 +145,7 @@ function helmSecretValues(spec: unknown): unknown[] {
     let values = block.values;
     if (typeof values === 'string') {
       try {
-        values = yamlModule().parse(values, { maxAliasCount: 100 }) as unknown;
+        values = yaml.parse(values, { maxAliasCount: 100 }) as unknown;
       } catch {
         values = undefined; // Argo CD cannot use it either: the render fails on its own, with its own message
       }

@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix, relative, resolve, sep } from 'node:path';
-import { yamlModule } from '../util/yaml-lazy.js';
+import * as yaml from 'yaml';
 import { findKustomizationFile } from '../discover/kustomization.js';
 import { isRemoteRef } from '../discover/kustomization-parse.js';
 import {
@@ -61,7 +61,7 @@ async function ownFields(folderAbs: string): Promise<{ images: ImageEntry[]; nam
   const file = findKustomizationFile(folderAbs);
   if (!file) return { images: [] };
   try {
-    const k = yamlModule().parse(await readFile(file, 'utf8'), { maxAliasCount: 20 }) as {
+    const k = yaml.parse(await readFile(file, 'utf8'), { maxAliasCount: 20 }) as {
       images?: unknown;
       namespace?: unknown;
     };

@@ -10,7 +10,7 @@ import { oversizedDocument } from '../parse/budget.js';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CST, LineCounter } from 'yaml';
-import { yamlModule } from '../util/yaml-lazy.js';
+import * as yaml from 'yaml';
 
 export interface PlacedRenderError {
   /** Repo-relative path of the broken file. */
@@ -42,11 +42,11 @@ function matches(input: string, name: string): boolean {
 /** The first YAML error our parser finds in the text, at the line a person should look at. */
 export function firstYamlError(text: string): { line: number; column: number; message: string } | undefined {
   if (oversizedDocument(text)) return undefined; // too costly to parse with positions: kustomize's message stands
-  const docs = yamlModule().parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
+  const docs = yaml.parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const err = list.flatMap((d) => d.errors)[0];
   if (!err) return undefined;
-  const lc = new (yamlModule().LineCounter)();
+  const lc = new yaml.LineCounter();
   const flowStart = unclosedFlowBefore(text, err.pos[0], lc);
   const at = flowStart ?? lc.linePos(err.pos[0]);
   // The parser's text without its " at line X, column Y:" tail and source excerpt (we give the place separately).
@@ -69,10 +69,10 @@ function unclosedFlowBefore(
     const closed = token.end.some((t) => t.type === 'flow-seq-end' || t.type === 'flow-map-end');
     if (!closed && token.offset <= errorOffset && (found === undefined || token.offset > found)) found = token.offset;
   };
-  for (const token of new (yamlModule().Parser)(lc.addNewLine).parse(text)) {
+  for (const token of new yaml.Parser(lc.addNewLine).parse(text)) {
     if (token.type !== 'document') continue;
     check(token.value);
-    yamlModule().CST.visit(token, (item) => {
+    yaml.CST.visit(token, (item) => {
       check(item.key ?? undefined);
       check(item.value);
     });

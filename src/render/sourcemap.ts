@@ -7,7 +7,7 @@ import { oversizedDocument } from '../parse/budget.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Document, LineCounter, Node as YamlNode } from 'yaml';
-import { yamlModule } from '../util/yaml-lazy.js';
+import * as yaml from 'yaml';
 import type { JsonPath, Resource, Span } from '../types.js';
 
 interface ParsedFile {
@@ -31,10 +31,10 @@ export class SourceMapper {
     if (!p) {
       p = readFile(join(this.root, file), 'utf8').then(
         (text) => {
-          const lc = new (yamlModule().LineCounter)();
+          const lc = new yaml.LineCounter();
           if (oversizedDocument(text)) return undefined; // too costly to parse with positions: no source lines
           try {
-            return { docs: yamlModule().parseAllDocuments(text, { lineCounter: lc }) as Document.Parsed[], lc };
+            return { docs: yaml.parseAllDocuments(text, { lineCounter: lc }) as Document.Parsed[], lc };
           } catch {
             return undefined; // no source lines: findings keep their rendered position
           }
@@ -144,7 +144,7 @@ function getAt(obj: unknown, path: JsonPath): unknown {
  * them all) is searched item by item, so a finding on a listed object points into the list at that item.
  */
 function findDoc(docs: Document.Parsed[], resource: Resource): YamlNode | undefined {
-  const { isMap, isSeq } = yamlModule();
+  const { isMap, isSeq } = yaml;
   let loose: YamlNode | undefined;
   const consider = (node: unknown, listKind: string | undefined): YamlNode | undefined => {
     if (!isMap(node)) return undefined;
@@ -184,7 +184,7 @@ function findDoc(docs: Document.Parsed[], resource: Resource): YamlNode | undefi
  * (a patch or base may list containers in another order than the rendered object), else by index.
  */
 function match(start: unknown, lc: LineCounter, path: JsonPath, file: string, rendered?: unknown): Match {
-  const { isMap, isSeq, isPair, isScalar } = yamlModule();
+  const { isMap, isSeq, isPair, isScalar } = yaml;
   let node: unknown = start;
   let offset = (node as YamlNode | null)?.range?.[0] ?? 0;
   let depth = 0;

@@ -44,8 +44,7 @@ export function sizeHeapFor(kustomizations: number): void {
   // collection set it, under the default sizing: several times the live heap. That limit let the 7,500-overlay bench
   // repo's heap grow from ~45-90 MB to 145 MB (cold) and 330 MB (renders cached) before V8 collected (issue 20,
   // --trace-gc). One collection now sizes it the small way from here on.
-  collector ??= runInNewContext('gc') as () => void;
-  collector();
+  fullCollection();
 }
 
 /**
@@ -70,6 +69,11 @@ export function collectNow(): void {
   // A collection costs time in proportion to what is live; on a heap this small the garbage is not what peaks (the
   // 1,500-overlay bench repo's heap is ~60 MB here, and its peak lies later, in the checks).
   if (!compact || getHeapStatistics().used_heap_size < COLLECT_FROM_BYTES) return;
-  collector ??= runInNewContext('gc') as () => void; // --expose-gc was set with the compact sizing
+  fullCollection();
+}
+
+/** V8's full collection; only after sizeHeapFor set --expose-gc (it exposes `gc` to contexts made after it). */
+function fullCollection(): void {
+  collector ??= runInNewContext('gc') as () => void;
   collector();
 }
