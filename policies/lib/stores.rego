@@ -239,6 +239,112 @@ external_name_edges contains [concat("/", [k8s.namespace(e), service]), target] 
 	target := cluster_dns_service(address, k8s.namespace(e))
 }
 
+# The governing Service of a store StatefulSet (spec.serviceName): its DNS names (<pod>.<service>.<ns>.svc) resolve
+# to the store's pods whether or not the Service is in the desired state.
+direct_store_service_keys contains concat("/", [k8s.namespace(w), w.spec.serviceName]) if {
+	some i in store_workloads
+	w := k8s.all[i]
+	w.kind == "StatefulSet"
+	is_string(w.spec.serviceName)
+	w.spec.serviceName != ""
+}
+
+# Services whose hand-written endpoints send traffic to a store: a store's pod named by targetRef, or a store
+# Service's fixed cluster IP.
+direct_store_service_keys contains x.key if {
+	some x in manual_endpoints
+	endpoint_reaches_store(x)
+}
+
+# Hand-written endpoints {key: "namespace/service", address, ref: targetRef}: an Endpoints object named as a Service
+# without a selector (for one with a selector, the endpoints controller rewrites it), and every IPv4/IPv6
+# EndpointSlice labelled kubernetes.io/service-name (kube-proxy and ingress controllers merge every slice of a
+# Service, selector or not; FQDN slices are external_name_edges). A Route to a selector-less Service whose Endpoints
+# named postgres-0 passed.
+manual_endpoints contains {"key": key, "address": a.ip, "ref": object.get(a, "targetRef", {})} if {
+	some e in k8s.all
+	e.kind == "Endpoints"
+	key := service_key(e)
+	not selector_service_keys[key]
+	some subset in object.get(e, "subsets", [])
+	some field in ["addresses", "notReadyAddresses"]
+	some a in object.get(subset, field, [])
+	is_string(a.ip)
+}
+
+manual_endpoints contains {"key": concat("/", [k8s.namespace(e), service]), "address": address, "ref": object.get(ep, "targetRef", {})} if {
+	some e in k8s.all
+	e.kind == "EndpointSlice"
+	e.addressType != "FQDN"
+	service := e.metadata.labels["kubernetes.io/service-name"]
+	is_string(service)
+	some ep in e.endpoints
+	some address in ep.addresses
+	is_string(address)
+}
+
+selector_service_keys contains service_key(s) if {
+	some s in k8s.all
+	s.kind == "Service"
+	count(object.get(s, ["spec", "selector"], {})) > 0
+}
+
+endpoint_reaches_store(x) if store_cluster_ips[x.address]
+
+endpoint_reaches_store(x) if {
+	object.get(x.ref, "kind", "Pod") == "Pod"
+	is_string(x.ref.name)
+	store_pod(object.get(x.ref, "namespace", split(x.key, "/")[0]), x.ref.name)
+}
+
+store_cluster_ips contains ip if {
+	some i in store_services
+	s := k8s.all[i]
+	some ip in array.concat([object.get(s, ["spec", "clusterIP"], "")], object.get(s, ["spec", "clusterIPs"], []))
+	is_string(ip)
+	not ip in {"", "None"}
+}
+
+# A pod a store workload runs: named as a bare Pod, or <workload>-<ordinal or hash> (fail closed on the prefix).
+store_pod(ns, pod) if {
+	some j in store_workloads_in[ns]
+	k8s.name(k8s.all[j]) == pod
+}
+
+store_pod(ns, pod) if {
+	some j in store_workloads_in[ns]
+	startswith(pod, concat("", [k8s.name(k8s.all[j]), "-"]))
+}
+
+# Hand-written endpoints at an in-cluster address that do not name a store: a store's pod IP is no part of the desired
+# state, so the address cannot be told from one. ["namespace/service", address]. Not only in an env holding a store:
+# the cluster may run stores this repo does not deploy, and an env is judged in parts (docs/checks/policy.md) that
+# cannot tell whether another part holds one.
+unverified_endpoints contains [x.key, x.address] if {
+	some x in manual_endpoints
+	cluster_address(x.address)
+	not endpoint_reaches_store(x)
+}
+
+# Pod and Service networks are private IPv4 (RFC 1918 and the shared address space some CNIs use); IPv6 clusters give
+# pods global addresses, so any IPv6 address may be a pod's. A public IPv4 address is outside the cluster.
+cluster_address(a) if {
+	some cidr in ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"]
+	net.cidr_contains(cidr, a)
+}
+
+cluster_address(a) if contains(a, ":")
+
+# The lowest in-cluster address a Service (or an ExternalName chain from it) is sent to by hand-written endpoints
+# that cannot be verified (for the message).
+unverified_address(ns, name) := min(addresses) if {
+	count(unverified_endpoints) > 0
+	key := concat("/", [ns, name])
+	keys := {key} | graph.reachable(external_name_nodes, {key})
+	addresses := {a | some [k, a] in unverified_endpoints; keys[k]}
+	count(addresses) > 0
+}
+
 # "namespace/service" named by a cluster DNS name: <svc>.<ns>.svc[.<cluster domain>], <pod>.<svc>.<ns>.svc...,
 # <svc>.<ns>, or a bare <svc> (same namespace, through the search path).
 cluster_dns_service(name, _) := concat("/", [labels[i - 1], labels[i - 2]]) if {

@@ -100,3 +100,98 @@ test_ingress_nginx_tcp_services if {
 	other := object.union(cm, {"metadata": {"name": "app-settings"}})
 	paths(other) == set()
 }
+
+# Gloo's discovery writes an Upstream per Service port, named <namespace>-<service>-<port> (dots as dashes, longer
+# than 63 characters: the first 31 and a hash): a route naming a store's discovered Upstream reaches the store though
+# the Upstream is in no desired state.
+gloo_to_upstream(name) := obj("gateway.solo.io/v1", "VirtualService", "gloo-system", {"virtualHost": {"domains": ["*"], "routes": [{
+	"matchers": [{"prefix": "/"}],
+	"routeAction": {"single": {"upstream": {"name": name, "namespace": "gloo-system"}}},
+}]}})
+
+upstream_path := ["spec", "virtualHost", "routes", 0, "routeAction", "single", "upstream", "name"]
+
+test_gloo_discovered_upstreams if {
+	paths(gloo_to_upstream("kfm-prod-postgis-5432")) == {upstream_path}
+	paths(gloo_to_upstream("kfm-prod-postgis-15432")) == {upstream_path}
+	paths(gloo_to_upstream("kfm-prod-kfm-api-8080")) == set()
+	paths(gloo_to_upstream("kfm-prod-postgis-exporter-9187")) == set()
+	paths(gloo_to_upstream("other-postgis-5432")) == set()
+	table := obj("gateway.solo.io/v1", "RouteTable", "kfm-prod", {"routes": [{"routeAction": {"multi": {"destinations": [{"destination": {"upstream": {"name": "kfm-prod-postgis-5432"}}, "weight": 1}]}}}]})
+	paths(table) == {["spec", "routes", 0, "routeAction", "multi", "destinations", 0, "destination", "upstream", "name"]}
+}
+
+test_gloo_discovered_upstream_of_a_long_name if {
+	long := "analytics-warehouse-postgresql-primary-cluster"
+	db := object.union(postgis, {"metadata": {"name": long}, "spec": {"template": {"metadata": {"labels": {"app": long}}}}})
+	svc := object.union(postgis_service, {"metadata": {"name": long}, "spec": {"selector": {"app": long}}})
+
+	# kfm-prod-analytics-warehouse-postgresql-primary-cluster-5432 is 60 characters: as is. Over 63, Gloo keeps the
+	# first 31 and a dash, then an MD5 in hex, 63 in all.
+	route := gloo_to_upstream("kfm-prod-analytics-warehouse-postgresql-primary-cluster-5432")
+	count(route_to_store.violations) == 1 with input as {"resources": [db, svc, route]}
+	truncated := gloo_to_upstream("kfm-prod-analytics-warehouse-po-0f6e35a1a3a45a7bb9b3b8a1b7e0d8c")
+	count(route_to_store.violations) == 1 with input as {"resources": [db, svc, truncated]}
+}
+
+# A Gloo Upstream with static hosts naming a store by its cluster DNS name; an UpstreamGroup's destinations.
+test_gloo_static_upstream_and_group if {
+	static := {
+		"apiVersion": "gloo.solo.io/v1", "kind": "Upstream",
+		"metadata": {"name": "db", "namespace": "gloo-system"},
+		"spec": {"static": {"hosts": [{"addr": "postgis.kfm-prod.svc.cluster.local", "port": 5432}]}},
+	}
+	vs := {v.resource | some v in route_to_store.violations} with input as {"resources": [postgis, postgis_service, gloo_to_upstream("db"), static]}
+	vs == {2}
+	group := obj("gloo.solo.io/v1", "UpstreamGroup", "gloo-system", {"destinations": [{"destination": {"kube": {"ref": {"name": "postgis", "namespace": "kfm-prod"}, "port": 5432}}, "weight": 9}]})
+	paths(group) == {["spec", "destinations", 0, "destination", "kube", "ref", "name"]}
+}
+
+# cloudflared: a tunnel's ingress rules (config.yaml in a ConfigMap or Secret, or --url on its command line) publish
+# in-cluster services on a public hostname without any Service, route or gateway of the cluster's own.
+tunnel_config(service) := concat("\n", [
+	"tunnel: 6ff42ae2-765d-4adf-8112-31c55c1551ef",
+	"credentials-file: /etc/cloudflared/creds/credentials.json",
+	"ingress:",
+	"  - hostname: app.example.com",
+	"    service: http://kfm-api:8080",
+	"  - hostname: db.example.com",
+	concat("", ["    service: ", service]),
+	"  - service: http_status:404",
+	"",
+])
+
+config_map(entries) := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cloudflared", "namespace": "kfm-prod"}, "data": entries}
+
+test_cloudflared_tunnel_config if {
+	some service in [
+		"tcp://postgis:5432", "http://postgis.kfm-prod.svc:5432", "tcp://postgis.kfm-prod.svc.cluster.local:5432",
+		"tcp://POSTGIS.kfm-prod", "tcp://postgis", "https://postgis.kfm-prod.svc.cluster.local.:5432/x",
+	]
+	paths(config_map({"config.yaml": tunnel_config(service)})) == {["data", "config.yaml"]}
+}
+
+test_cloudflared_tunnel_config_variants if {
+	paths(config_map({"config.yml": tunnel_config("tcp://postgis:5432")})) == {["data", "config.yml"]}
+	paths(config_map({"tunnel.yaml": tunnel_config("tcp://postgis:5432")})) == {["data", "tunnel.yaml"]}
+	json_config := json.marshal({"tunnel": "t", "ingress": [{"hostname": "db.example.com", "service": "tcp://postgis:5432"}, {"service": "http_status:404"}]})
+	paths(config_map({"config.json": json_config})) == {["data", "config.json"]}
+	secret := {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "cloudflared", "namespace": "kfm-prod"}, "stringData": {"config.yaml": tunnel_config("tcp://postgis:5432")}}
+	paths(secret) == {["stringData", "config.yaml"]}
+	encoded := {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "cloudflared", "namespace": "kfm-prod"}, "data": {"config.yaml": base64.encode(tunnel_config("tcp://postgis:5432"))}}
+	paths(encoded) == {["data", "config.yaml"]}
+	paths(config_map({"config.yaml": tunnel_config("http://kfm-api:8080")})) == set()
+	paths(config_map({"config.yaml": tunnel_config("tcp://db.example.com:5432")})) == set()
+	paths(config_map({"config.yaml": "ingress: [oops"})) == set()
+}
+
+cloudflared(cmd) := {
+	"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "cloudflared", "namespace": "kfm-prod"},
+	"spec": {"template": {"metadata": {"labels": {"app": "cloudflared"}}, "spec": {"containers": [{"name": "cloudflared", "image": "cloudflare/cloudflared:2024.6.1", "args": cmd}]}}},
+}
+
+test_cloudflared_url_on_the_command_line if {
+	paths(cloudflared(["tunnel", "--no-autoupdate", "--url", "tcp://postgis:5432"])) == {["spec", "template", "spec", "containers", 0, "args", 3]}
+	paths(cloudflared(["tunnel", "--url=http://postgis.kfm-prod.svc:5432", "run"])) == {["spec", "template", "spec", "containers", 0, "args", 1]}
+	paths(cloudflared(["tunnel", "--url", "http://kfm-api:8080"])) == set()
+}

@@ -62,6 +62,22 @@ violations contains v if {
 	}
 }
 
+# A Service whose hand-written endpoints are in-cluster addresses of an env holding a store (directly or at the end of
+# an ExternalName chain): the address may be the store's pod, and nothing in the desired state says it is not.
+violations contains v if {
+	count(stores.unverified_endpoints) > 0
+	some i, r in input.resources
+	some b in backends(r)
+	not stores.leads_to_store(b.namespace, b.name)
+	address := stores.unverified_address(b.namespace, b.name)
+	v := {
+		"id": "KFM-TM-001",
+		"msg": concat("", [r.kind, " ", k8s.display_name(r), " sends traffic to Service ", b.namespace, "/", b.name, ", whose hand-written endpoints (", address, ") cannot be verified not to be a store's pods; only the governed API may be exposed"]),
+		"resource": i,
+		"path": b.path,
+	}
+}
+
 # Backends as {namespace, name, path}: the Service a route sends traffic to and where the route names it.
 backends(r) := route_backends(r) if r.kind == "Route"
 
@@ -81,7 +97,9 @@ backends(r) := service_name_backends(r) if service_name_kinds[k8s.group_kind(r)]
 
 backends(r) := gloo_backends(r) if gloo_route_kinds[k8s.group_kind(r)]
 
-backends(r) := stream_config_backends(r) if stream_config_map(r)
+backends(r) := config_backends(r) if config_object(r)
+
+backends(r) := tunnel_command_backends(r) if k8s.is_workload(r)
 
 backends(r) := virtual_service_backends(r) if istio_virtual_service(r)
 
@@ -316,9 +334,9 @@ service_name_backends(r) := {{"namespace": k8s.namespace(r), "name": node.servic
 
 # Gloo Edge (gateway.solo.io VirtualService, RouteTable): route destinations `kube: {ref: {name, namespace}}`, and
 # `upstream: {name, namespace}` refs to a Gloo Upstream (gloo.solo.io) whose `kube` names a Service.
-gloo_route_kinds := {"gateway.solo.io/VirtualService", "gateway.solo.io/RouteTable"}
+gloo_route_kinds := {"gateway.solo.io/VirtualService", "gateway.solo.io/RouteTable", "gloo.solo.io/UpstreamGroup"}
 
-gloo_backends(r) := {{"namespace": object.get(node.kube.ref, "namespace", k8s.namespace(r)), "name": node.kube.ref.name, "path": array.concat(["spec"], array.concat(p, ["kube", "ref", "name"]))} |
+gloo_backends(r) := (({{"namespace": object.get(node.kube.ref, "namespace", k8s.namespace(r)), "name": node.kube.ref.name, "path": array.concat(["spec"], array.concat(p, ["kube", "ref", "name"]))} |
 	r.kind != "CustomResourceDefinition" # never a route or an operator kind; a context CRD has no schemas
 	walk(r.spec, [p, node])
 	is_object(node)
@@ -336,7 +354,135 @@ gloo_backends(r) := {{"namespace": object.get(node.kube.ref, "namespace", k8s.na
 	k8s.namespace(u) == object.get(ref, "namespace", k8s.namespace(r))
 	is_string(u.spec.kube.serviceName)
 	is_string(u.spec.kube.serviceNamespace)
+}) | gloo_static_backends(r)) | gloo_discovered_backends(r)
+
+upstream_refs(r) := {[array.concat(["spec"], array.concat(p, ["upstream", "name"])), node.upstream] |
+	k8s.spec_has_key(r.spec, "upstream")
+	r.kind != "CustomResourceDefinition" # never a route or an operator kind; a context CRD has no schemas
+	walk(r.spec, [p, node])
+	is_object(node)
+	is_string(node.upstream.name)
 }
+
+# A static Upstream's hosts (`addr`) named by cluster DNS: a store's Service is reached as by a kube Upstream.
+gloo_static_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": p} |
+	some [p, ref] in upstream_refs(r)
+	some u in k8s.all
+	k8s.group_kind(u) == "gloo.solo.io/Upstream"
+	k8s.name(u) == ref.name
+	k8s.namespace(u) == object.get(ref, "namespace", k8s.namespace(r))
+	some h in object.get(u, ["spec", "static", "hosts"], [])
+	is_string(h.addr)
+	parts := split(stores.cluster_dns_service(h.addr, k8s.namespace(u)), "/")
+}
+
+# Gloo's discovery writes an Upstream for every port of every Service, named <namespace>-<service>-<port> (Gloo's
+# Kubernetes Gateway mode: underscores), and when that is longer than 63 characters its first 31, a dash and an MD5
+# in hex, cut at 63: an `upstream` ref by that name reaches the Service with no Upstream in the desired state (a
+# VirtualService to kfm-prod-postgis-5432 passed). Matched on the name only, whatever the discovery namespace.
+gloo_discovered_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": p} |
+	some [p, ref] in upstream_refs(r)
+	some key in stores.store_service_keys
+	parts := split(key, "/")
+	discovered_upstream(ref.name, parts[0], parts[1])
+}
+
+discovered_upstream(upstream, ns, svc) if {
+	some sep in ["-", "_"]
+	prefix := concat(sep, [ns, svc, ""])
+	startswith(upstream, prefix)
+	regex.match(`^[0-9]{1,5}$`, substring(upstream, count(prefix), -1))
+}
+
+discovered_upstream(upstream, ns, svc) if {
+	base := concat("-", [ns, svc])
+	count(base) >= 31
+	startswith(upstream, concat("", [substring(base, 0, 31), "-"]))
+	regex.match(`^[0-9a-f]{31}$`, substring(upstream, 32, -1))
+}
+
+# A ConfigMap or Secret: ingress-nginx's TCP/UDP services map, a cloudflared tunnel's configuration.
+config_object(r) if {
+	r.kind in {"ConfigMap", "Secret"}
+	object.get(r, "apiVersion", "v1") == "v1"
+}
+
+config_backends(r) := stream_backends(r) | tunnel_config_backends(r)
+
+stream_backends(r) := stream_config_backends(r) if stream_config_map(r)
+
+stream_backends(r) := set() if not stream_config_map(r)
+
+# cloudflared: a tunnel's `ingress` rules publish a `service` URL (http://host:port, tcp://host:port) on a public
+# hostname through Cloudflare, with no Service, route or gateway of the cluster's own: config.yaml (any key, YAML or
+# JSON) of a ConfigMap, or of a Secret (stringData, base64 data). The host resolves as cluster DNS from the
+# cloudflared pod's namespace, the config's. A tunnel to tcp://postgis:5432 passed.
+tunnel_config_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": [field, key]} |
+	some [field, key, text] in config_texts(r)
+	contains(text, "ingress")
+	contains(text, "service")
+	yaml.is_valid(text)
+	config := yaml.unmarshal(text)
+	is_object(config)
+	some rule in config.ingress
+	is_string(rule.service)
+	parts := url_service(rule.service, k8s.namespace(r))
+}
+
+config_texts(r) := {[field, k, text] |
+	some field in ["data", "stringData"]
+	some k, text in object.get(r, field, {})
+	is_string(text)
+	not secret_data(r, field)
+} | {["data", k, base64.decode(encoded)] |
+	secret_data(r, "data")
+	some k, encoded in object.get(r, "data", {})
+	is_string(encoded)
+	base64.is_valid(encoded)
+}
+
+secret_data(r, "data") if r.kind == "Secret"
+
+# ["namespace", "service"] of the in-cluster host of a [scheme://]host[:port][/path] URL.
+url_service(url, ns) := parts if {
+	host := mapping_host(url)
+	host != ""
+	parts := split(stores.cluster_dns_service(host, ns), "/")
+}
+
+# cloudflared's --url (quick tunnels and `tunnel run --url`: one service, published) on a cloudflared container's
+# command line, `--url X` or `--url=X`, and its TUNNEL_URL environment variable.
+tunnel_command_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": p} |
+	some c in k8s.containers(r)
+	cloudflared(c.container)
+	some [p, url] in tunnel_urls(c)
+	parts := url_service(url, k8s.namespace(r))
+}
+
+cloudflared(container) if contains(lower(k8s.image_name(object.get(container, "image", ""))), "cloudflared")
+
+cloudflared(container) if {
+	some word in object.get(container, "command", [])
+	endswith(word, "cloudflared")
+}
+
+tunnel_urls(c) := {[array.concat(c.path, [field, k + 1]), words[k + 1]] |
+	some field in ["command", "args"]
+	words := object.get(c.container, field, [])
+	some k, word in words
+	word in {"--url", "-url"}
+	is_string(words[k + 1])
+} | ({[array.concat(c.path, [field, k]), substring(word, count(prefix), -1)] |
+	some field in ["command", "args"]
+	some k, word in object.get(c.container, field, [])
+	is_string(word)
+	some prefix in ["--url=", "-url="]
+	startswith(word, prefix)
+} | {[array.concat(c.path, ["env", k, "value"]), e.value] |
+	some k, e in object.get(c.container, "env", [])
+	e.name == "TUNNEL_URL"
+	is_string(e.value)
+})
 
 # ingress-nginx's TCP/UDP services ConfigMap (`tcp-services`, or the Helm chart's `<release>-tcp`): each entry opens
 # a port on the controller's public Service to `<namespace>/<service>:<port>`.

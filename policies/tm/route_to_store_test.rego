@@ -136,8 +136,78 @@ test_ingress_through_fqdn_endpoint_slice if {
 	{[v.resource, v.path] | some v in vs} == {[4, ["spec", "defaultBackend", "service", "name"]]}
 	elsewhere := [postgres, db_service, manual, fqdn_slice("manual", "db.example.com", "FQDN"), ing]
 	count(route_to_store.violations) == 0 with input as {"resources": elsewhere}
-	ips := [postgres, db_service, manual, fqdn_slice("manual", "10.0.0.1", "IPv4"), ing]
-	count(route_to_store.violations) == 0 with input as {"resources": ips}
+	public := [postgres, db_service, manual, fqdn_slice("manual", "203.0.113.9", "IPv4"), ing]
+	count(route_to_store.violations) == 0 with input as {"resources": public}
+	some name in ["db.kfm-dev.svc", "DB.kfm-dev.svc.cluster.local.", "db.kfm-dev", "db-0.db.kfm-dev.svc.cluster.local"]
+	variant := [postgres, db_service, manual, fqdn_slice("manual", name, "FQDN"), ing]
+	count(route_to_store.violations) == 1 with input as {"resources": variant}
+}
+
+# A selector-less Service's hand-written endpoints, the other ways: an Endpoints object named as the Service, an IP
+# EndpointSlice. A store pod named by targetRef, or a store Service's fixed cluster IP, is the store; any other
+# in-cluster (private IPv4, any IPv6) address cannot be told from a store's pod, and is reported as such (also where
+# the env holds no store: the cluster may run stores this repo does not deploy).
+manual_service(name, spec) := {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": "kfm-dev"}, "spec": object.union({"ports": [{"port": 5432}]}, spec)}
+
+endpoints(name, addresses) := {
+	"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": name, "namespace": "kfm-dev"},
+	"subsets": [{"addresses": addresses, "ports": [{"port": 5432}]}],
+}
+
+ingress_to(name) := {
+	"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+	"metadata": {"name": "web", "namespace": "kfm-dev"},
+	"spec": {"rules": [{"host": "x.example", "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": name, "port": {"number": 5432}}}}]}}]},
+}
+
+endpoint_findings(rs) := ps if {
+	ps := {[v.resource, v.path] | some v in route_to_store.violations} with input as {"resources": rs}
+}
+
+ingress_path := ["spec", "rules", 0, "http", "paths", 0, "backend", "service", "name"]
+
+test_endpoints_naming_a_store_pod if {
+	ep := endpoints("manual", [{"ip": "203.0.113.9", "targetRef": {"kind": "Pod", "name": "db-0", "namespace": "kfm-dev"}}])
+	endpoint_findings([postgres, db_service, manual_service("manual", {}), ep, ingress_to("manual")]) == {[4, ingress_path]}
+	slice := object.union(fqdn_slice("manual", "203.0.113.9", "IPv4"), {"endpoints": [{"addresses": ["203.0.113.9"], "targetRef": {"kind": "Pod", "name": "db-0"}}]})
+	endpoint_findings([postgres, db_service, manual_service("manual", {}), slice, ingress_to("manual")]) == {[4, ingress_path]}
+}
+
+test_endpoints_to_a_store_cluster_ip if {
+	fixed := object.union(db_service, {"spec": {"clusterIP": "198.51.100.20"}})
+	ep := endpoints("manual", [{"ip": "198.51.100.20"}])
+	endpoint_findings([postgres, fixed, manual_service("manual", {}), ep, ingress_to("manual")]) == {[4, ingress_path]}
+}
+
+test_endpoints_private_address_cannot_be_verified if {
+	some ip in ["10.244.1.17", "172.16.0.4", "192.168.3.3", "100.64.0.9", "fd00::17", "2001:db8::17"]
+	rs := [postgres, db_service, manual_service("manual", {}), endpoints("manual", [{"ip": ip}]), ingress_to("manual")]
+	vs := route_to_store.violations with input as {"resources": rs}
+	{[v.id, v.resource, v.path] | some v in vs} == {["KFM-TM-001", 4, ingress_path]}
+	some v in vs
+	contains(v.msg, "cannot be verified")
+	contains(v.msg, ip)
+	count(route_to_store.violations) == 1 with input as {"resources": array.slice(rs, 2, 5)}
+}
+
+test_endpoints_through_an_external_name if {
+	rs := [postgres, db_service, manual_service("manual", {}), endpoints("manual", [{"ip": "10.244.1.17"}]), alias("front", "manual.kfm-dev.svc.cluster.local"), ingress_to("front")]
+	endpoint_findings(rs) == {[5, ingress_path]}
+}
+
+test_endpoints_that_cannot_reach_a_store_pass if {
+	# a public address; the endpoints controller's own Endpoints of a Service with a selector; a selector-less Service
+	# with no endpoints at all.
+	public := endpoints("manual", [{"ip": "203.0.113.9"}])
+	endpoint_findings([postgres, db_service, manual_service("manual", {}), public, ingress_to("manual")]) == set()
+	endpoint_findings([postgres, db_service, api_service, endpoints("api", [{"ip": "10.244.1.17"}]), ingress_to("api")]) == set()
+	endpoint_findings([postgres, db_service, manual_service("manual", {}), ingress_to("manual")]) == set()
+}
+
+# The governing Service of a store StatefulSet (spec.serviceName) resolves to its pods, in the desired state or not.
+test_statefulset_governing_service if {
+	sts := object.union(postgres, {"spec": {"serviceName": "db-hl"}})
+	endpoint_findings([sts, alias("front", "db-0.db-hl.kfm-dev.svc.cluster.local"), ingress_to("front")]) == {[2, ingress_path]}
 }
 
 test_httproute_request_mirror_to_store if {

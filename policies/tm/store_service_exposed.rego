@@ -27,26 +27,53 @@ violations contains v if {
 	some i in stores.store_services
 	k8s.own(i)
 	svc := input.resources[i]
-	svc.spec.type in {"LoadBalancer", "NodePort"}
+	some x in exposure(svc)
 	v := {
 		"id": "KFM-TM-002",
-		"msg": concat("", ["Service ", k8s.namespace(svc), "/", k8s.display_name(svc), " fronts a store and has type ", svc.spec.type, "; stores are reachable only through the governed API"]),
+		"msg": concat("", ["Service ", k8s.namespace(svc), "/", k8s.display_name(svc), " fronts a store and has ", x.what, "; stores are reachable only through the governed API"]),
 		"resource": i,
-		"path": ["spec", "type"],
+		"path": x.path,
 	}
 }
 
+# A Service that selects no store but sends its traffic to one: hand-written endpoints naming a store's pod, cluster IP
+# or cluster DNS name (a selector-less LoadBalancer with an FQDN EndpointSlice for postgis.kfm-prod.svc passed).
 violations contains v if {
-	some i in stores.store_services
-	k8s.own(i)
-	svc := input.resources[i]
-	count(object.get(svc, ["spec", "externalIPs"], [])) > 0
+	some i, svc in input.resources
+	svc.kind == "Service"
+	some x in exposure(svc)
+	not stores.store_services[i]
+	stores.store_service_keys[stores.service_key(svc)]
 	v := {
 		"id": "KFM-TM-002",
-		"msg": concat("", ["Service ", k8s.namespace(svc), "/", k8s.display_name(svc), " fronts a store and has externalIPs; stores are reachable only through the governed API"]),
+		"msg": concat("", ["Service ", k8s.namespace(svc), "/", k8s.display_name(svc), " sends its traffic to a store through hand-written endpoints and has ", x.what, "; stores are reachable only through the governed API"]),
 		"resource": i,
-		"path": ["spec", "externalIPs"],
+		"path": x.path,
 	}
+}
+
+# Its hand-written endpoints are in-cluster addresses of an env holding a store: nothing says they are not its pods.
+violations contains v if {
+	count(stores.unverified_endpoints) > 0
+	some i, svc in input.resources
+	svc.kind == "Service"
+	some x in exposure(svc)
+	not stores.store_services[i]
+	not stores.store_service_keys[stores.service_key(svc)]
+	address := stores.unverified_address(k8s.namespace(svc), k8s.name(svc))
+	v := {
+		"id": "KFM-TM-002",
+		"msg": concat("", ["Service ", k8s.namespace(svc), "/", k8s.display_name(svc), " has ", x.what, " and hand-written endpoints (", address, ") that cannot be verified not to be a store's pods; stores are reachable only through the governed API"]),
+		"resource": i,
+		"path": x.path,
+	}
+}
+
+# How a Service is reachable from outside the cluster without a route.
+exposure(svc) := {{"path": ["spec", "type"], "what": concat("", ["type ", svc.spec.type])} |
+	svc.spec.type in {"LoadBalancer", "NodePort"}
+} | {{"path": ["spec", "externalIPs"], "what": "externalIPs"} |
+	count(object.get(svc, ["spec", "externalIPs"], [])) > 0
 }
 
 violations contains v if {

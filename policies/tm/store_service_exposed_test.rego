@@ -123,3 +123,42 @@ test_eck_http_service_load_balancer if {
 	vs := store_service_exposed.violations with input as {"resources": [es, not_eck]}
 	{[v.resource, v.path] | some v in vs} == {[0, ["spec", "http", "service", "spec", "type"]]}
 }
+
+# A Service without a selector exposed outside the cluster, its traffic sent by hand-written endpoints: an FQDN
+# EndpointSlice naming the store's cluster DNS name, an Endpoints naming a store pod, or an in-cluster address (cannot
+# be told from a store's pod, in this env or not).
+manual_lb := {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "manual", "namespace": "kfm-prod"}, "spec": {"type": "LoadBalancer", "ports": [{"port": 6379}]}}
+
+manual_slice(type, address) := {
+	"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+	"metadata": {"name": "manual-1", "namespace": "kfm-prod", "labels": {"kubernetes.io/service-name": "manual"}},
+	"addressType": type, "endpoints": [{"addresses": [address]}], "ports": [{"port": 6379}],
+}
+
+manual_endpoints(address) := {
+	"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "manual", "namespace": "kfm-prod"},
+	"subsets": [{"addresses": [address], "ports": [{"port": 6379}]}],
+}
+
+exposed_paths(rs) := ps if {
+	ps := {[v.id, v.resource, v.path] | some v in store_service_exposed.violations} with input as {"resources": rs}
+}
+
+test_selectorless_service_with_endpoints_to_a_store if {
+	store_svc := svc("cache", {"app": "cache"}, "ClusterIP")
+	exposed_paths([redis, store_svc, manual_lb, manual_slice("FQDN", "cache.kfm-prod.svc.cluster.local")]) == {["KFM-TM-002", 2, ["spec", "type"]]}
+	exposed_paths([redis, store_svc, manual_lb, manual_endpoints({"ip": "203.0.113.9", "targetRef": {"kind": "Pod", "name": "cache-6d8f7c9b4-x2x7q"}})]) == {["KFM-TM-002", 2, ["spec", "type"]]}
+	external_ips := json.patch(manual_lb, [{"op": "replace", "path": "/spec/type", "value": "ClusterIP"}, {"op": "add", "path": "/spec/externalIPs", "value": ["203.0.113.7"]}])
+	exposed_paths([redis, store_svc, external_ips, manual_endpoints({"ip": "10.244.0.12"})]) == {["KFM-TM-002", 2, ["spec", "externalIPs"]]}
+	vs := store_service_exposed.violations with input as {"resources": [manual_lb, manual_slice("IPv4", "10.244.0.12")]}
+	{[v.resource, v.path] | some v in vs} == {[0, ["spec", "type"]]}
+	some v in vs
+	contains(v.msg, "cannot be verified")
+}
+
+test_selectorless_service_with_external_endpoints_passes if {
+	store_svc := svc("cache", {"app": "cache"}, "ClusterIP")
+	exposed_paths([redis, store_svc, manual_lb, manual_slice("FQDN", "cache.example.com")]) == set()
+	exposed_paths([redis, store_svc, manual_lb, manual_endpoints({"ip": "203.0.113.9"})]) == set()
+	exposed_paths([redis, store_svc, manual_lb]) == set()
+}

@@ -172,6 +172,85 @@ metadata: {name: tcp-services, namespace: team-j}
 data: {"5432": "team-a/store-a-db:5432"}
 `,
     ),
+    // A cloudflared tunnel publishing another namespace's store: by its config (a ConfigMap) and by --url.
+    app(
+      'tunnel-k',
+      `apiVersion: v1
+kind: ConfigMap
+metadata: {name: cloudflared, namespace: team-k}
+data:
+  config.yaml: |
+    tunnel: t
+    ingress:
+      - hostname: db.example.com
+        service: tcp://store-c-db.team-c.svc:5432
+      - service: http_status:404
+`,
+    ),
+    app(
+      'tunnel-l',
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: cloudflared, namespace: team-l}
+spec:
+  template:
+    spec:
+      containers:
+        - name: cloudflared
+          image: cloudflare/cloudflared@sha256:${'d'.repeat(64)}
+          args: [tunnel, --url, "http://store-a-db.team-a:5432"]
+`,
+    ),
+    // Gloo routes to a store's discovered Upstream (named <namespace>-<service>-<port>), and to a static Upstream
+    // naming a store by its cluster DNS name.
+    app(
+      'gloo-m',
+      `apiVersion: gateway.solo.io/v1
+kind: VirtualService
+metadata: {name: db, namespace: team-m}
+spec:
+  virtualHost:
+    domains: ["*"]
+    routes: [{routeAction: {single: {upstream: {name: team-c-store-c-db-5432, namespace: gloo-system}}}}]
+`,
+    ),
+    app(
+      'gloo-n',
+      `apiVersion: gloo.solo.io/v1
+kind: Upstream
+metadata: {name: static-db, namespace: team-n}
+spec: {static: {hosts: [{addr: store-a-db.team-a, port: 5432}]}}
+---
+apiVersion: gateway.solo.io/v1
+kind: RouteTable
+metadata: {name: db, namespace: team-n}
+spec:
+  routes: [{routeAction: {single: {upstream: {name: static-db}}}}]
+`,
+    ),
+    // A selector-less Service without a namespace routed to hand-written Endpoints (no namespace either, another
+    // overlay) at an in-cluster address.
+    app(
+      'manual-o',
+      `apiVersion: v1
+kind: Endpoints
+metadata: {name: legacy}
+subsets: [{addresses: [{ip: 10.244.3.9}], ports: [{port: 5432}]}]
+`,
+    ),
+    app(
+      'edge-p',
+      `apiVersion: v1
+kind: Service
+metadata: {name: legacy}
+spec: {ports: [{port: 5432}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: legacy}
+spec: {defaultBackend: {service: {name: legacy, port: {number: 5432}}}}
+`,
+    ),
     // Declared by an overlay of another part: a ClusterRole, a CRD making Widget cluster-scoped, an
     // AdminNetworkPolicy opening team-a's store (cluster-scoped, selecting namespaces by label) and a
     // ClusterRoleBinding giving team-b's ServiceAccount pods/exec in every namespace (both stores).
@@ -351,8 +430,9 @@ describe('policy partition (issue 20)', () => {
     const parts = partitionEnv(group, [], { partition: true });
     const names = parts.map((p) => p.group.members.map((m) => m.rendered.overlay.app));
     expect(names).toEqual([
-      ['store-a', 'web-a', 'tcp-j'],
-      ['store-c', 'alias-d', 'web-b', 'mesh-e', 'edge-g', 'gloo-h'],
+      ['store-a', 'web-a', 'tcp-j', 'tunnel-l', 'gloo-n'],
+      ['store-c', 'alias-d', 'web-b', 'mesh-e', 'edge-g', 'gloo-h', 'tunnel-k', 'gloo-m'],
+      ['manual-o', 'edge-p'],
       ['cluster-bits'],
       ['lonely'],
     ]);
@@ -364,7 +444,7 @@ describe('policy partition (issue 20)', () => {
       'ClusterRole',
       'ClusterRoleBinding',
     ]);
-    expect(parts[2].shared).toEqual([]);
+    expect(parts[3].shared).toEqual([]);
     expect(partitionEnv(group, [], { partition: false })).toHaveLength(1);
   });
 
@@ -456,6 +536,43 @@ describe('policy partition (issue 20)', () => {
     expect(
       namespaceKeys({ kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'n' }, data: { 1: 'c/db:1' } }),
     ).toEqual(['n']);
+    // Hand-written Endpoints join by namespace ("default" without one); a Gloo static Upstream's hosts, a Gloo route's
+    // upstream names (every prefix up to a dash or underscore may be the namespace of a discovered Upstream).
+    expect(namespaceKeys({ kind: 'Endpoints', metadata: { name: 'x' } })).toEqual(['default']);
+    expect(
+      namespaceKeys({ kind: 'Upstream', metadata: { namespace: 'g' }, spec: { static: { hosts: [{ addr: 'db.C.svc' }] } } }),
+    ).toEqual(['g', 'db', 'c', 'svc']);
+    expect(
+      namespaceKeys({
+        kind: 'RouteTable',
+        metadata: { namespace: 'g' },
+        spec: { routes: [{ routeAction: { single: { upstream: { name: 'team-c_db-5432' } } } }] },
+      }),
+    ).toEqual(['g', 'team', 'team-c', 'team-c_db']);
+    // A cloudflared tunnel's config (YAML or JSON; a Secret's data decoded) and its command line's --url.
+    const config = 'ingress:\n  - hostname: x\n    service: tcp://db.Team-C.svc:5432\n  - {service: "http://api.d"}\n';
+    expect(namespaceKeys({ kind: 'ConfigMap', metadata: { namespace: 'n' }, data: { 'config.yaml': config } })).toEqual([
+      'n',
+      'db',
+      'team-c',
+      'svc',
+      'api',
+      'd',
+    ]);
+    const encoded = Buffer.from(JSON.stringify({ ingress: [{ service: 'tcp://db.e:1' }] })).toString('base64');
+    expect(namespaceKeys({ kind: 'Secret', metadata: { namespace: 'n' }, data: { c: encoded } })).toEqual(['n', 'db', 'e']);
+    const pod = (args: string[], env: unknown[] = []) => ({
+      kind: 'Deployment',
+      metadata: { namespace: 'n' },
+      spec: { template: { spec: { containers: [{ name: 'c', args, env }] } } },
+    });
+    expect(namespaceKeys(pod(['tunnel', '--url', 'tcp://db.f:1']))).toEqual(['n', 'db', 'f']);
+    expect(namespaceKeys(pod(['tunnel', '--url=http://db.g'], [{ name: 'TUNNEL_URL', value: 'db.h:1' }]))).toEqual([
+      'n',
+      'db',
+      'g',
+      'h',
+    ]);
   });
 
   it('reports exactly what one evaluation per env reports', async () => {
@@ -473,11 +590,23 @@ describe('policy partition (issue 20)', () => {
       'KFM-FK-001',
     ])
       expect(rules).toContain(id);
-    // The routes joined by a Mapping host, a Gloo Upstream and a tcp-services entry are found.
+    // The routes joined by a Mapping host, a Gloo Upstream and a tcp-services entry are found; so are a cloudflared
+    // tunnel's (config and --url), Gloo's discovered and static Upstreams, hand-written Endpoints without a namespace.
     const routes = whole.map((b) => JSON.parse(b) as string[]).filter((b) => b[0] === 'KFM-TM-001');
-    expect(routes.map((b) => b[2]).sort()).toEqual(
-      expect.arrayContaining(['ConfigMap', 'Mapping', 'VirtualService', 'VirtualService']),
-    );
+    expect(routes.map((b) => `${b[2]}/${b[3]}`).sort()).toEqual([
+      'ConfigMap/cloudflared',
+      'ConfigMap/tcp-services',
+      'Deployment/cloudflared',
+      'HTTPRoute/direct',
+      'Ingress/alias',
+      'Ingress/legacy',
+      'Mapping/db',
+      'Route/to-db',
+      'RouteTable/db',
+      'VirtualService/db',
+      'VirtualService/db',
+      'VirtualService/db',
+    ]);
     expect(parts).toEqual(whole);
   });
 

@@ -29,7 +29,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '989a5970a6df912c4183bc109d96cdc31d1103b795af8ccc976b789b5bd1d568';
+export const AUDITED_POLICY_SOURCES = '70426d5cb34fcf99faad74dfd59aad8c13a70a5508016ce0ca685a8ecefd1c83';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -87,8 +87,10 @@ const NAMESPACE_JOINED: ReadonlySet<string> = new Set([
   'IngressRouteTCP',
   'IngressRouteUDP',
   'TraefikService',
-  // Hand-written endpoints of a Service: an FQDN address names the Service it leads to (stores.rego).
+  // Hand-written endpoints of a Service: an FQDN address names the Service it leads to, an Endpoints object (named as
+  // its Service) or an IP slice a store pod or cluster IP (stores.rego manual_endpoints).
   'EndpointSlice',
+  'Endpoints',
   // Store operators' resources (data/stores.rego operator_stores): stores, joined like a store workload.
   'Cluster',
   'Pooler',
@@ -129,6 +131,7 @@ const NAMESPACE_JOINED: ReadonlySet<string> = new Set([
   'ApisixRoute',
   'RouteTable',
   'Upstream',
+  'UpstreamGroup',
 ]);
 
 /**
@@ -255,7 +258,96 @@ export function namespaceKeys(object: Obj): readonly string[] {
     for (const e of object.endpoints)
       if (e && typeof e === 'object' && Array.isArray((e as Obj).addresses))
         for (const a of (e as Obj).addresses as unknown[]) if (typeof a === 'string') addDnsLabels(a, keys);
+  // A Gloo static Upstream's hosts (`<svc>.<ns>.svc…`); a Gloo route's `upstream` ref by a discovered Upstream's
+  // name, `<ns>-<svc>-<port>`: every prefix of the name up to a dash or underscore may be the namespace.
+  if (kind === 'Upstream' && spec) collectFields(spec, 'addr', (v) => addDnsLabels(v, keys), 0);
+  if (spec && GLOO_ROUTE_KINDS.has(kind)) collectUpstreamNames(spec, (v) => addNamePrefixes(v, keys), 0);
+  // A cloudflared tunnel's configuration (ConfigMap or Secret) and command line name the hosts it publishes.
+  if (kind === 'ConfigMap' || kind === 'Secret') for (const text of configTexts(object)) addTunnelHosts(text, keys);
+  if (spec && POD_KINDS.has(kind)) collectTunnelUrls(spec, (v) => addDnsLabels(mappingHost(v), keys), 0);
   return [...keys];
+}
+
+/** Kinds that run pods (k8s.template_paths): route_to_store.rego reads cloudflared's command line in their containers. */
+const POD_KINDS: ReadonlySet<string> = new Set([
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'ReplicationController',
+  'Job',
+  'CronJob',
+  'Pod',
+  'PodTemplate',
+  'Rollout',
+  'DeploymentConfig',
+]);
+
+/** Kinds whose `upstream` refs route_to_store.rego reads (gloo_route_kinds); VirtualService is Istio's name too. */
+const GLOO_ROUTE_KINDS: ReadonlySet<string> = new Set(['VirtualService', 'RouteTable', 'UpstreamGroup']);
+
+function addNamePrefixes(name: string, into: Set<string>): void {
+  const lower = name.toLowerCase();
+  for (let i = 0; i < lower.length; i++) if (lower[i] === '-' || lower[i] === '_') into.add(lower.slice(0, i));
+}
+
+/** Calls `found` with the `name` of every object under an `upstream` key in `value`. */
+function collectUpstreamNames(value: unknown, found: (v: string) => void, depth: number): void {
+  if (depth > 100 || value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (const v of value) collectUpstreamNames(v, found, depth + 1);
+    return;
+  }
+  const obj = value as Obj;
+  for (const k in obj) {
+    const v = obj[k];
+    if (k === 'upstream' && v !== null && typeof v === 'object' && typeof (v as Obj).name === 'string')
+      found((v as Obj).name as string);
+    if (v !== null && typeof v === 'object') collectUpstreamNames(v, found, depth + 1);
+  }
+}
+
+/** The text of a ConfigMap's or Secret's entries as route_to_store.rego reads them (a Secret's `data` decoded). */
+function configTexts(object: Obj): string[] {
+  const texts: string[] = [];
+  for (const field of ['data', 'stringData']) {
+    const entries = object[field];
+    if (entries === null || typeof entries !== 'object') continue;
+    for (const v of Object.values(entries as Obj)) {
+      if (typeof v !== 'string') continue;
+      texts.push(object.kind === 'Secret' && field === 'data' ? Buffer.from(v, 'base64').toString('utf8') : v);
+    }
+  }
+  return texts;
+}
+
+/** The hosts of every `service` value of a text that may be a cloudflared configuration (YAML or JSON). */
+function addTunnelHosts(text: string, into: Set<string>): void {
+  if (!text.includes('ingress') || !text.includes('service')) return;
+  for (const m of text.matchAll(/service["']?\s*:\s*["']?([^\s"',{}\[\]]+)/g)) addDnsLabels(mappingHost(m[1]), into);
+}
+
+/** Calls `found` with cloudflared's `--url` values of every `command`/`args` list and TUNNEL_URL `env` value in `value`. */
+function collectTunnelUrls(value: unknown, found: (v: string) => void, depth: number): void {
+  if (depth > 100 || value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (const v of value) collectTunnelUrls(v, found, depth + 1);
+    return;
+  }
+  const obj = value as Obj;
+  if (obj.name === 'TUNNEL_URL' && typeof obj.value === 'string') found(obj.value);
+  for (const k in obj) {
+    const v = obj[k];
+    if ((k === 'command' || k === 'args') && Array.isArray(v))
+      v.forEach((word, i) => {
+        if (typeof word !== 'string') return;
+        const flag = /^--?url(=|$)/.exec(word);
+        if (!flag) return;
+        if (flag[1] === '=') found(word.slice(flag[0].length));
+        else if (typeof v[i + 1] === 'string') found(v[i + 1] as string);
+      });
+    else if (v !== null && typeof v === 'object') collectTunnelUrls(v, found, depth + 1);
+  }
 }
 
 /** ingress-nginx's tcp/udp-services ConfigMap names (route_to_store.rego stream_config_name). */
