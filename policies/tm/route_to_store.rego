@@ -12,12 +12,18 @@
 #   Emissary/Ambassador Mapping or TCPMapping by its `service` host; an NGINX Inc VirtualServer, VirtualServerRoute or
 #   TransportServer by its upstreams; a Kong TCPIngress/UDPIngress or an APISIX ApisixRoute by its `serviceName`s; a
 #   Gloo VirtualService or RouteTable by its kube destinations and the Upstreams it names; an entry of ingress-nginx's
-#   tcp-services/udp-services ConfigMap, `<namespace>/<service>:<port>`). Backends are resolved as the cluster
+#   tcp-services/udp-services ConfigMap, `<namespace>/<service>:<port>`; a Gloo Upstream discovered for a store's
+#   Service, named `<namespace>-<service>-<port>`, a static Upstream's hosts and an UpstreamGroup's destinations; a
+#   cloudflared tunnel, by the `service` of its `ingress` rules in a ConfigMap's or Secret's config and by a cloudflared
+#   container's `--url` or TUNNEL_URL). Backends are resolved as the cluster
 #   would: rule backends, an Ingress's default backend and ingress-nginx default-backend annotation, Route
 #   alternateBackends, Gateway-API filters that forward or mirror (RequestMirror),
 #   VirtualService http/tcp/tls route destinations and mirrors (host as cluster DNS: `svc`, `svc.ns`,
 #   `svc.ns.svc.cluster.local`) and ExternalName Services pointing, directly or through a chain, at a store Service
-#   or one of its pods' DNS names. The objects are judged across every overlay of the env (a Route in one app's base
+#   or one of its pods' DNS names, and a Service's hand-written endpoints (an Endpoints object or EndpointSlice) naming
+#   a store's pod, cluster IP or cluster DNS name, or the governing Service of a store StatefulSet. Hand-written
+#   endpoints at an in-cluster address (private IPv4, any IPv6) that name no store are reported too: a store pod's IP
+#   is in no desired state, so such a backend cannot be verified. The objects are judged across every overlay of the env (a Route in one app's base
 #   reaching another app's store). How a store is recognised (all KFM-TM rules): a workload (Deployment, StatefulSet,
 #   DaemonSet, ReplicaSet, Job, CronJob, Pod, PodTemplate, Argo Rollout incl. workloadRef, OpenShift
 #   DeploymentConfig) that declares it (label or annotation kfm.dev/store with a value other than "false", or a label
@@ -42,7 +48,8 @@
 #   remediation: >-
 #     Point the route at the governed API's Service instead and let the API reach the store. If the backend is
 #     not a store, make sure neither the Service nor the pods it selects carry the store label and that its pods
-#     do not run a store image.
+#     do not run a store image; name a backend outside the cluster by DNS (an ExternalName Service) rather than by
+#     hand-written endpoints at an in-cluster address.
 package kfm.tm.route_to_store
 
 import data.kfm_lib.k8s

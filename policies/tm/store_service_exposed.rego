@@ -3,8 +3,10 @@
 # description: >-
 #   A Service of type LoadBalancer or NodePort, or one with externalIPs, is reachable from outside the cluster
 #   without any route. When it fronts a store (labelled as a store, selecting a store's pods, or named as a Service a
-#   store operator creates for its resource) it opens a path
-#   around the governed API, breaking the trust membrane. A store operator's resource (a CloudNativePG Cluster or
+#   store operator creates for its resource, or sending its traffic to a store through hand-written endpoints: an
+#   Endpoints object or EndpointSlice naming a store's pod, cluster IP or cluster DNS name) it opens a path
+#   around the governed API, breaking the trust membrane. Hand-written endpoints at an in-cluster address (private IPv4,
+#   any IPv6) that name no store cannot be verified not to be a store's pods, and are reported too. A store operator's resource (a CloudNativePG Cluster or
 #   Pooler, a Zalando postgresql, a Crunchy PostgresCluster, a MinIO Tenant, a Strimzi Kafka, an ECK Elasticsearch)
 #   is judged by the Services it makes the operator create: a LoadBalancer/NodePort service type or template (or
 #   serviceType, a Percona exposeType, any *ServiceType), externalIPs, a loadbalancer/nodeport/route/ingress listener, an

@@ -50,6 +50,7 @@ const CRDS = [
   crd('kafka.strimzi.io', 'KafkaUser', 'kafkausers', 'v1beta2'),
   crd('getambassador.io', 'Mapping', 'mappings', 'v3alpha1'),
   crd('k8s.nginx.org', 'TransportServer', 'transportservers'),
+  crd('gateway.solo.io', 'VirtualService', 'virtualservices'),
 ].join('');
 
 /** A copy of infra/gitops (with the operators' and ingress controllers' CRDs in the platform baseline) and `files` added to app folders. */
@@ -381,6 +382,155 @@ spec:
     expect(policy.sort()).toEqual([
       'KFM-TM-001 apps/kfm-ui/overlays/prod/httpproxy.yaml:12 spec.tcpproxy.services[0].name',
       'KFM-TM-001 apps/kfm-ui/overlays/prod/ingressroutetcp.yaml:10 spec.routes[0].services[0].name',
+    ]);
+  });
+});
+
+describe('routes to a store around its Service (e2e)', () => {
+  it("hand-written endpoints, a Gloo discovered Upstream and a cloudflared tunnel reach postgis from kfm-ui's overlay", async () => {
+    const dir = infraWith({
+      'apps/kfm-ui/overlays/prod': {
+        // A selector-less Service whose Endpoints name postgis's pod, routed; a LoadBalancer whose FQDN EndpointSlice
+        // names postgis's cluster DNS name; a Route to hand-written endpoints at an in-cluster address.
+        'endpoints.yaml': `apiVersion: v1
+kind: Service
+metadata:
+  name: legacy-db
+spec:
+  ports:
+    - port: 5432
+---
+apiVersion: v1
+kind: Endpoints
+metadata:
+  name: legacy-db
+subsets:
+  - addresses:
+      - ip: 10.128.4.17
+        targetRef:
+          kind: Pod
+          name: postgis-0
+    ports:
+      - port: 5432
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: legacy-db
+spec:
+  defaultBackend:
+    service:
+      name: legacy-db
+      port:
+        number: 5432
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: edge-db
+spec:
+  type: LoadBalancer
+  ports:
+    - port: 5432
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: edge-db-1
+  labels:
+    kubernetes.io/service-name: edge-db
+addressType: FQDN
+endpoints:
+  - addresses:
+      - postgis.kfm-prod.svc.cluster.local
+ports:
+  - port: 5432
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: reports
+spec:
+  ports:
+    - port: 8080
+---
+apiVersion: v1
+kind: Endpoints
+metadata:
+  name: reports
+subsets:
+  - addresses:
+      - ip: 10.128.9.3
+    ports:
+      - port: 8080
+---
+apiVersion: route.openshift.io/v1
+kind: Route
+metadata:
+  name: reports
+spec:
+  to:
+    kind: Service
+    name: reports
+`,
+        'gloo.yaml': `apiVersion: gateway.solo.io/v1
+kind: VirtualService
+metadata:
+  name: db
+spec:
+  virtualHost:
+    domains: ["*"]
+    routes:
+      - matchers:
+          - prefix: /
+        routeAction:
+          single:
+            upstream:
+              name: kfm-prod-postgis-5432
+              namespace: gloo-system
+`,
+        'cloudflared.yaml': `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cloudflared
+data:
+  config.yaml: |
+    tunnel: kfm
+    credentials-file: /etc/cloudflared/creds/credentials.json
+    ingress:
+      - hostname: app.kfm.example.org
+        service: http://kfm-ui:8080
+      - hostname: db.kfm.example.org
+        service: tcp://postgis.kfm-prod.svc.cluster.local:5432
+      - service: http_status:404
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: cloudflared-quick
+spec:
+  selector:
+    matchLabels: {app: cloudflared-quick}
+  template:
+    metadata:
+      labels: {app: cloudflared-quick}
+    spec:
+      containers:
+        - name: cloudflared
+          image: docker.io/cloudflare/cloudflared@sha256:${'c'.repeat(64)}
+          args: [tunnel, --no-autoupdate, --url, "tcp://postgis:5432"]
+`,
+      },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(code).toBe(1);
+    expect(policy.sort()).toEqual([
+      'KFM-TM-001 apps/kfm-ui/overlays/prod/cloudflared.yaml:30 spec.template.spec.containers[0].args[3]',
+      'KFM-TM-001 apps/kfm-ui/overlays/prod/cloudflared.yaml:6 data["config.yaml"]',
+      'KFM-TM-001 apps/kfm-ui/overlays/prod/endpoints.yaml:29 spec.defaultBackend.service.name',
+      'KFM-TM-001 apps/kfm-ui/overlays/prod/endpoints.yaml:80 spec.to.name',
+      'KFM-TM-001 apps/kfm-ui/overlays/prod/gloo.yaml:14 spec.virtualHost.routes[0].routeAction.single.upstream.name',
+      'KFM-TM-002 apps/kfm-ui/overlays/prod/endpoints.yaml:38 spec.type',
     ]);
   });
 });

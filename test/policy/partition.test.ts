@@ -540,7 +540,11 @@ describe('policy partition (issue 20)', () => {
     // upstream names (every prefix up to a dash or underscore may be the namespace of a discovered Upstream).
     expect(namespaceKeys({ kind: 'Endpoints', metadata: { name: 'x' } })).toEqual(['default']);
     expect(
-      namespaceKeys({ kind: 'Upstream', metadata: { namespace: 'g' }, spec: { static: { hosts: [{ addr: 'db.C.svc' }] } } }),
+      namespaceKeys({
+        kind: 'Upstream',
+        metadata: { namespace: 'g' },
+        spec: { static: { hosts: [{ addr: 'db.C.svc' }] } },
+      }),
     ).toEqual(['g', 'db', 'c', 'svc']);
     expect(
       namespaceKeys({
@@ -551,16 +555,15 @@ describe('policy partition (issue 20)', () => {
     ).toEqual(['g', 'team', 'team-c', 'team-c_db']);
     // A cloudflared tunnel's config (YAML or JSON; a Secret's data decoded) and its command line's --url.
     const config = 'ingress:\n  - hostname: x\n    service: tcp://db.Team-C.svc:5432\n  - {service: "http://api.d"}\n';
-    expect(namespaceKeys({ kind: 'ConfigMap', metadata: { namespace: 'n' }, data: { 'config.yaml': config } })).toEqual([
+    expect(namespaceKeys({ kind: 'ConfigMap', metadata: { namespace: 'n' }, data: { 'config.yaml': config } })).toEqual(
+      ['n', 'db', 'team-c', 'svc', 'api', 'd'],
+    );
+    const encoded = Buffer.from(JSON.stringify({ ingress: [{ service: 'tcp://db.e:1' }] })).toString('base64');
+    expect(namespaceKeys({ kind: 'Secret', metadata: { namespace: 'n' }, data: { c: encoded } })).toEqual([
       'n',
       'db',
-      'team-c',
-      'svc',
-      'api',
-      'd',
+      'e',
     ]);
-    const encoded = Buffer.from(JSON.stringify({ ingress: [{ service: 'tcp://db.e:1' }] })).toString('base64');
-    expect(namespaceKeys({ kind: 'Secret', metadata: { namespace: 'n' }, data: { c: encoded } })).toEqual(['n', 'db', 'e']);
     const pod = (args: string[], env: unknown[] = []) => ({
       kind: 'Deployment',
       metadata: { namespace: 'n' },

@@ -29,7 +29,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '70426d5cb34fcf99faad74dfd59aad8c13a70a5508016ce0ca685a8ecefd1c83';
+export const AUDITED_POLICY_SOURCES = '30028ac5fde668ae41bd6d42896c0efcb9d95fa04c5c682b4bd12029cf17178b';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -324,7 +324,7 @@ function configTexts(object: Obj): string[] {
 /** The hosts of every `service` value of a text that may be a cloudflared configuration (YAML or JSON). */
 function addTunnelHosts(text: string, into: Set<string>): void {
   if (!text.includes('ingress') || !text.includes('service')) return;
-  for (const m of text.matchAll(/service["']?\s*:\s*["']?([^\s"',{}\[\]]+)/g)) addDnsLabels(mappingHost(m[1]), into);
+  for (const m of text.matchAll(/service["']?\s*:\s*["']?([^\s"',{}[\]]+)/g)) addDnsLabels(mappingHost(m[1]), into);
 }
 
 /** Calls `found` with cloudflared's `--url` values of every `command`/`args` list and TUNNEL_URL `env` value in `value`. */
