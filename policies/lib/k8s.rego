@@ -163,7 +163,10 @@ pod_may_have(r, k, v) if {
 	labels[k] == v
 }
 
-operator_spec_labels(r) := [node |
+operator_spec_labels(r) := [node | some [_, node] in operator_spec_label_maps(r)]
+
+# [path from the resource, map] of every such `labels` map (KFM-TM-011 reports where one claims the governed API).
+operator_spec_label_maps(r) := [[array.concat(["spec"], p), node] |
 	operator_kind(r)
 	r.kind != "CustomResourceDefinition"
 	spec_has_key(r.spec, "labels")

@@ -217,17 +217,23 @@ service_key(s) := concat("/", [k8s.namespace(s), k8s.name(s)])
 # object stopped the whole evaluation with a key conflict).
 external_name_graph[k] := {t | some [k2, t] in external_name_edges; k2 == k} if some [k, _] in external_name_edges
 
-external_name_edges contains [service_key(s), target] if {
+external_name_edges contains [key, target] if {
+	some [key, ns, name] in dns_names
+	target := cluster_dns_service(name, ns)
+}
+
+# ["namespace/service", namespace, DNS name] of every Service that sends its traffic where a DNS name resolves: an
+# ExternalName Service, and a Service's hand-written endpoints (an EndpointSlice labelled with its name) with an FQDN
+# address, as an ExternalName does: a selector-less Service behind a Route with an FQDN endpoint for
+# postgis.kfm-prod.svc reached the store unseen.
+dns_names contains [service_key(s), k8s.namespace(s), s.spec.externalName] if {
 	some s in k8s.all
 	s.kind == "Service"
 	s.spec.type == "ExternalName"
-	target := cluster_dns_service(s.spec.externalName, k8s.namespace(s))
+	is_string(s.spec.externalName)
 }
 
-# A Service's hand-written endpoints (an EndpointSlice labelled with its name) with an FQDN address lead where that
-# name resolves, as an ExternalName does: a selector-less Service behind a Route with an FQDN endpoint for
-# postgis.kfm-prod.svc reached the store unseen.
-external_name_edges contains [concat("/", [k8s.namespace(e), service]), target] if {
+dns_names contains [concat("/", [k8s.namespace(e), service]), k8s.namespace(e), address] if {
 	some e in k8s.all
 	e.kind == "EndpointSlice"
 	e.addressType == "FQDN"
@@ -236,7 +242,6 @@ external_name_edges contains [concat("/", [k8s.namespace(e), service]), target] 
 	some ep in e.endpoints
 	some address in ep.addresses
 	is_string(address)
-	target := cluster_dns_service(address, k8s.namespace(e))
 }
 
 # The governing Service of a store StatefulSet (spec.serviceName): its DNS names (<pod>.<service>.<ns>.svc) resolve
@@ -326,9 +331,18 @@ unverified_endpoints contains [x.key, x.address] if {
 	not endpoint_reaches_store(x)
 }
 
+# A pod's own DNS name, <a-b-c-d>.<namespace>.pod[.<cluster domain>], resolves to that pod's address.
+unverified_endpoints contains [key, name] if {
+	some [key, _, name] in dns_names
+	labels := split(lower(trim_suffix(name, ".")), ".")
+	count(labels) >= 3
+	labels[2] == "pod"
+}
+
 # Pod and Service networks are private IPv4 (RFC 1918 and the shared address space some CNIs use); IPv6 clusters give
 # pods global addresses, so any IPv6 address may be a pod's. A public IPv4 address is outside the cluster.
 cluster_address(a) if {
+	regex.match(`^[0-9]{1,3}(\.[0-9]{1,3}){3}$`, a)
 	some cidr in ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"]
 	net.cidr_contains(cidr, a)
 }

@@ -195,3 +195,40 @@ test_cloudflared_url_on_the_command_line if {
 	paths(cloudflared(["tunnel", "--url=http://postgis.kfm-prod.svc:5432", "run"])) == {["spec", "template", "spec", "containers", 0, "args", 1]}
 	paths(cloudflared(["tunnel", "--url", "http://kfm-api:8080"])) == set()
 }
+
+# Gloo's TCP gateways and a hand-written Proxy send traffic to Upstreams and kube destinations too.
+test_gloo_tcp_gateways_and_proxies if {
+	gw := obj("gateway.solo.io/v1", "Gateway", "gloo-system", {"bindAddress": "::", "bindPort": 5432, "tcpGateway": {"tcpHosts": [{"name": "db", "destination": {"single": {"upstream": {"name": "kfm-prod-postgis-5432", "namespace": "gloo-system"}}}}]}})
+	paths(gw) == {["spec", "tcpGateway", "tcpHosts", 0, "destination", "single", "upstream", "name"]}
+	matchable := obj("gateway.solo.io/v1", "MatchableTcpGateway", "gloo-system", {"tcpGateway": {"tcpHosts": [{"name": "db", "destination": {"single": {"kube": {"ref": {"name": "postgis", "namespace": "kfm-prod"}, "port": 5432}}}}]}})
+	paths(matchable) == {["spec", "tcpGateway", "tcpHosts", 0, "destination", "single", "kube", "ref", "name"]}
+	proxy := obj("gloo.solo.io/v1", "Proxy", "gloo-system", {"listeners": [{"name": "tcp", "bindPort": 5432, "tcpListener": {"tcpHosts": [{"name": "db", "destination": {"single": {"upstream": {"name": "kfm-prod-postgis-5432"}}}}]}}]})
+	paths(proxy) == {["spec", "listeners", 0, "tcpListener", "tcpHosts", 0, "destination", "single", "upstream", "name"]}
+}
+
+# A store Service named by an operator's pattern (Vitess's per-cell vtgate, <cluster>-<cell>-vtgate-<hash>): its
+# discovered Upstream, and a tunnel to it.
+test_discovered_upstream_and_tunnel_to_a_vitess_gateway if {
+	vitess := {
+		"apiVersion": "planetscale.com/v2", "kind": "VitessCluster",
+		"metadata": {"name": "example", "namespace": "kfm-prod"},
+		"spec": {"cells": [{"name": "zone1", "gateway": {"replicas": 1}}]},
+	}
+	gloo := gloo_to_upstream("kfm-prod-example-zone1-vtgate-bc6cde92-3306")
+	{v.resource | some v in route_to_store.violations} == {1} with input as {"resources": [vitess, gloo]}
+	tunnel := config_map({"config.yaml": tunnel_config("tcp://example-zone1-vtgate-bc6cde92.kfm-prod:3306")})
+	{v.resource | some v in route_to_store.violations} == {1} with input as {"resources": [vitess, tunnel]}
+	other := gloo_to_upstream("kfm-prod-example-web-3306")
+	count(route_to_store.violations) == 0 with input as {"resources": [vitess, other]}
+}
+
+# A tunnel to an in-cluster address cannot be verified; cloudflared in a store's own pod publishes the store.
+test_cloudflared_to_an_address_and_beside_a_store if {
+	vs := route_to_store.violations with input as {"resources": [postgis, postgis_service, config_map({"config.yaml": tunnel_config("tcp://10.128.4.17:5432")})]}
+	{[v.resource, v.path] | some v in vs} == {[2, ["data", "config.yaml"]]}
+	some v in vs
+	contains(v.msg, "cannot be verified")
+	count(route_to_store.violations) == 0 with input as {"resources": [config_map({"config.yaml": tunnel_config("tcp://203.0.113.9:5432")})]}
+	sidecar := json.patch(postgis, [{"op": "add", "path": "/spec/template/spec/containers/-", "value": {"name": "tunnel", "image": "cloudflare/cloudflared:2024.6.1", "args": ["tunnel", "run", "--token", "x"]}}])
+	{[v.resource, v.path] | some v in route_to_store.violations} == {[0, ["spec", "template", "spec", "containers", 1, "image"]]} with input as {"resources": [sidecar]}
+}

@@ -9,7 +9,8 @@
 #   The apps whose workloads may carry them are named by the policy parameter governedApiApps (default kfm-api: the
 #   app folder under apps/, as the overlay path gives it); a workload of any other overlay, or of an overlay that is no
 #   app (core, bootstrap, an Argo CD directory source), carrying them is reported. A custom resource that runs pods
-#   (its spec.template labels) is read the same way. The rule applies to a repository that holds one of those apps
+#   (its spec.template labels) is read the same way, and so is a store operator's resource, by every `labels` map of
+#   its spec (CloudNativePG inheritedMetadata, a node pool's labels: the labels its database pods get). The rule applies to a repository that holds one of those apps
 #   (a folder apps/<app> under the root, whatever the run selects): a repository whose apps each run a governed API
 #   of their own names them in governedApiApps to have it apply.
 # custom:
@@ -44,6 +45,18 @@ violations contains v if {
 }
 
 # The repository holds a governed-API app (params.repoApps: the folders under <root>/apps, set by the tool).
+# A store operator's resource whose spec gives its pods the governed-API labels (CloudNativePG inheritedMetadata, a
+# node pool's labels, an override's pod template): a Cluster in kfm-ui with inheritedMetadata labels
+# kfm.dev/governed-api passed, and its database pods would be admitted wherever the governed API is.
+violations contains v if {
+	applies
+	some i, r in input.resources
+	some [path, labels] in k8s.operator_spec_label_maps(r)
+	k8s.labels_contain(labels, params.governedApiSelector)
+	not governed_app(i)
+	v := violation(i, r, path)
+}
+
 applies if {
 	some app in params.governedApiApps
 	app in object.get(params, "repoApps", [])

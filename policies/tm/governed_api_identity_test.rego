@@ -72,3 +72,22 @@ test_a_repository_without_a_governed_api_app if {
 	doc := object.union(env_input([deployment("ui", governed)], ["amber-deeds"]), {"params": {"repoApps": ["amber-deeds"]}})
 	count(ids(doc)) == 0
 }
+
+# A store operator's resource giving its pods the governed-API labels in its spec (CloudNativePG inheritedMetadata,
+# a node pool's labels, an override's pod template): the store's pods would pass for the governed API.
+test_operator_spec_labels_claiming_the_governed_api if {
+	cnpg := {
+		"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
+		"metadata": {"name": "records", "namespace": "kfm-prod"},
+		"spec": {"instances": 3, "inheritedMetadata": {"labels": governed}},
+	}
+	ids(env_input([cnpg], ["kfm-ui"])) == {[0, ["spec", "inheritedMetadata", "labels", "kfm.dev/governed-api"]]}
+	os := {
+		"apiVersion": "opensearch.opster.io/v1", "kind": "OpenSearchCluster",
+		"metadata": {"name": "search", "namespace": "kfm-prod"},
+		"spec": {"nodePools": [{"component": "data", "replicas": 3, "labels": governed}]},
+	}
+	ids(env_input([os], ["kfm-ui"])) == {[0, ["spec", "nodePools", 0, "labels", "kfm.dev/governed-api"]]}
+	plain := json.patch(cnpg, [{"op": "replace", "path": "/spec/inheritedMetadata/labels", "value": {"app": "records"}}])
+	count(ids(env_input([plain], ["kfm-ui"]))) == 0
+}

@@ -13,17 +13,19 @@
 #   TransportServer by its upstreams; a Kong TCPIngress/UDPIngress or an APISIX ApisixRoute by its `serviceName`s; a
 #   Gloo VirtualService or RouteTable by its kube destinations and the Upstreams it names; an entry of ingress-nginx's
 #   tcp-services/udp-services ConfigMap, `<namespace>/<service>:<port>`; a Gloo Upstream discovered for a store's
-#   Service, named `<namespace>-<service>-<port>`, a static Upstream's hosts and an UpstreamGroup's destinations; a
-#   cloudflared tunnel, by the `service` of its `ingress` rules in a ConfigMap's or Secret's config and by a cloudflared
-#   container's `--url` or TUNNEL_URL). Backends are resolved as the cluster
+#   Service, named `<namespace>-<service>-<port>`, a static Upstream's hosts, an UpstreamGroup's destinations, a Gloo
+#   TCP Gateway's or a Proxy's; a cloudflared tunnel, by the `service` of its `ingress` rules in a ConfigMap's or
+#   Secret's config and by a cloudflared container's `--url` or TUNNEL_URL, and cloudflared running in a store's own
+#   pod). Backends are resolved as the cluster
 #   would: rule backends, an Ingress's default backend and ingress-nginx default-backend annotation, Route
 #   alternateBackends, Gateway-API filters that forward or mirror (RequestMirror),
 #   VirtualService http/tcp/tls route destinations and mirrors (host as cluster DNS: `svc`, `svc.ns`,
 #   `svc.ns.svc.cluster.local`) and ExternalName Services pointing, directly or through a chain, at a store Service
 #   or one of its pods' DNS names, and a Service's hand-written endpoints (an Endpoints object or EndpointSlice) naming
 #   a store's pod, cluster IP or cluster DNS name, or the governing Service of a store StatefulSet. Hand-written
-#   endpoints at an in-cluster address (private IPv4, any IPv6) that name no store are reported too: a store pod's IP
-#   is in no desired state, so such a backend cannot be verified. The objects are judged across every overlay of the env (a Route in one app's base
+#   endpoints at an in-cluster address (private IPv4, any IPv6) or a pod's DNS name (`<a-b-c-d>.<ns>.pod`) that name no
+#   store, and a tunnel to such an address, are reported too: a store pod's IP is in no desired state, so such a
+#   backend cannot be verified. The objects are judged across every overlay of the env (a Route in one app's base
 #   reaching another app's store). How a store is recognised (all KFM-TM rules): a workload (Deployment, StatefulSet,
 #   DaemonSet, ReplicaSet, Job, CronJob, Pod, PodTemplate, Argo Rollout incl. workloadRef, OpenShift
 #   DeploymentConfig) that declares it (label or annotation kfm.dev/store with a value other than "false", or a label
@@ -85,6 +87,36 @@ violations contains v if {
 	}
 }
 
+# A tunnel to an in-cluster address (private IPv4, any IPv6): it may be a store's pod.
+violations contains v if {
+	some i, r in input.resources
+	some [p, url] in tunnel_targets(r)
+	address := mapping_host(url)
+	stores.cluster_address(address)
+	v := {
+		"id": "KFM-TM-001",
+		"msg": concat("", [r.kind, " ", k8s.display_name(r), " publishes a cloudflared tunnel to ", address, ", an in-cluster address that cannot be verified not to be a store's pod; only the governed API may be exposed"]),
+		"resource": i,
+		"path": p,
+	}
+}
+
+# cloudflared in a store's own pod reaches the store on localhost, whatever its tunnel's configuration (remote-managed
+# tunnels keep theirs at Cloudflare).
+violations contains v if {
+	some i in stores.store_workloads
+	k8s.own(i)
+	r := input.resources[i]
+	some c in k8s.containers(r)
+	cloudflared(c.container)
+	v := {
+		"id": "KFM-TM-001",
+		"msg": concat("", [r.kind, " ", k8s.display_name(r), " is a store and runs cloudflared in its pods, which publishes it through a tunnel; only the governed API may be exposed"]),
+		"resource": i,
+		"path": array.concat(c.path, ["image"]),
+	}
+}
+
 # Backends as {namespace, name, path}: the Service a route sends traffic to and where the route names it.
 backends(r) := route_backends(r) if r.kind == "Route"
 
@@ -106,7 +138,7 @@ backends(r) := gloo_backends(r) if gloo_route_kinds[k8s.group_kind(r)]
 
 backends(r) := config_backends(r) if config_object(r)
 
-backends(r) := tunnel_command_backends(r) if k8s.is_workload(r)
+backends(r) := tunnel_backends(r) if k8s.is_workload(r)
 
 backends(r) := virtual_service_backends(r) if istio_virtual_service(r)
 
@@ -341,7 +373,10 @@ service_name_backends(r) := {{"namespace": k8s.namespace(r), "name": node.servic
 
 # Gloo Edge (gateway.solo.io VirtualService, RouteTable): route destinations `kube: {ref: {name, namespace}}`, and
 # `upstream: {name, namespace}` refs to a Gloo Upstream (gloo.solo.io) whose `kube` names a Service.
-gloo_route_kinds := {"gateway.solo.io/VirtualService", "gateway.solo.io/RouteTable", "gloo.solo.io/UpstreamGroup"}
+gloo_route_kinds := {
+	"gateway.solo.io/VirtualService", "gateway.solo.io/RouteTable", "gloo.solo.io/UpstreamGroup",
+	"gateway.solo.io/Gateway", "gateway.solo.io/MatchableTcpGateway", "gloo.solo.io/Proxy",
+}
 
 gloo_backends(r) := (({{"namespace": object.get(node.kube.ref, "namespace", k8s.namespace(r)), "name": node.kube.ref.name, "path": array.concat(["spec"], array.concat(p, ["kube", "ref", "name"]))} |
 	r.kind != "CustomResourceDefinition" # never a route or an operator kind; a context CRD has no schemas
@@ -387,12 +422,21 @@ gloo_static_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": p}
 # Kubernetes Gateway mode: underscores), and when that is longer than 63 characters its first 31, a dash and an MD5
 # in hex, cut at 63: an `upstream` ref by that name reaches the Service with no Upstream in the desired state (a
 # VirtualService to kfm-prod-postgis-5432 passed). Matched on the name only, whatever the discovery namespace.
-gloo_discovered_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": p} |
+gloo_discovered_service_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": p} |
 	some [p, ref] in upstream_refs(r)
 	some key in stores.store_service_keys
 	parts := split(key, "/")
 	discovered_upstream(ref.name, parts[0], parts[1])
 }
+
+# The discovered Upstream of a Service named by an operator's pattern (Vitess's <cluster>-<cell>-vtgate-<hash>).
+gloo_discovered_backends(r) := {{"namespace": ns, "name": m[1], "path": p} |
+	some [p, ref] in upstream_refs(r)
+	some ns, _ in stores.service_patterns_in
+	startswith(ref.name, ns)
+	some m in regex.find_all_string_submatch_n(`^[-_](.+)[-_][0-9]{1,5}$`, substring(ref.name, count(ns), -1), 1)
+	stores.operator_service_pattern(ns, m[1])
+} | gloo_discovered_service_backends(r)
 
 discovered_upstream(upstream, ns, svc) if {
 	some sep in ["-", "_"]
@@ -414,7 +458,7 @@ config_object(r) if {
 	object.get(r, "apiVersion", "v1") == "v1"
 }
 
-config_backends(r) := stream_backends(r) | tunnel_config_backends(r)
+config_backends(r) := stream_backends(r) | tunnel_backends(r)
 
 stream_backends(r) := stream_config_backends(r) if stream_config_map(r)
 
@@ -424,7 +468,17 @@ stream_backends(r) := set() if not stream_config_map(r)
 # hostname through Cloudflare, with no Service, route or gateway of the cluster's own: config.yaml (any key, YAML or
 # JSON) of a ConfigMap, or of a Secret (stringData, base64 data). The host resolves as cluster DNS from the
 # cloudflared pod's namespace, the config's. A tunnel to tcp://postgis:5432 passed.
-tunnel_config_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": [field, key]} |
+tunnel_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": p} |
+	some [p, url] in tunnel_targets(r)
+	parts := url_service(url, k8s.namespace(r))
+}
+
+# [path, service URL] of what a cloudflared tunnel publishes: a config object's ingress rules, a workload's --url.
+tunnel_targets(r) := tunnel_config_targets(r) if config_object(r)
+
+tunnel_targets(r) := tunnel_command_targets(r) if k8s.is_workload(r)
+
+tunnel_config_targets(r) := {[[field, key], rule.service] |
 	some [field, key, text] in config_texts(r)
 	contains(text, "ingress")
 	contains(text, "service")
@@ -433,7 +487,6 @@ tunnel_config_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": 
 	is_object(config)
 	some rule in config.ingress
 	is_string(rule.service)
-	parts := url_service(rule.service, k8s.namespace(r))
 }
 
 config_texts(r) := {[field, k, text] |
@@ -459,11 +512,10 @@ url_service(url, ns) := parts if {
 
 # cloudflared's --url (quick tunnels and `tunnel run --url`: one service, published) on a cloudflared container's
 # command line, `--url X` or `--url=X`, and its TUNNEL_URL environment variable.
-tunnel_command_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": p} |
+tunnel_command_targets(r) := {[p, url] |
 	some c in k8s.containers(r)
 	cloudflared(c.container)
 	some [p, url] in tunnel_urls(c)
-	parts := url_service(url, k8s.namespace(r))
 }
 
 cloudflared(container) if contains(lower(k8s.image_name(object.get(container, "image", ""))), "cloudflared")

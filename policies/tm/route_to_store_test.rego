@@ -376,3 +376,16 @@ test_traefik_and_contour_routes_to_a_store if {
 		[3, ["spec", "tcpproxy", "services", 0, "name"]],
 	}
 }
+
+# A pod's own DNS name (<a-b-c-d>.<ns>.pod[.cluster.local]) names an in-cluster address: an ExternalName or an FQDN
+# EndpointSlice naming one cannot be verified not to lead to a store's pod.
+test_pod_dns_names_cannot_be_verified if {
+	some name in ["10-128-4-17.kfm-dev.pod.cluster.local", "10-128-4-17.kfm-dev.pod", "fd00--17.kfm-dev.pod.cluster.local."]
+	via_alias := [alias("front", name), ingress_to("front")]
+	vs := route_to_store.violations with input as {"resources": via_alias}
+	{[v.resource, v.path] | some v in vs} == {[1, ingress_path]}
+	some v in vs
+	contains(v.msg, "cannot be verified")
+	via_slice := [manual_service("manual", {}), fqdn_slice("manual", name, "FQDN"), ingress_to("manual")]
+	endpoint_findings(via_slice) == {[2, ingress_path]}
+}

@@ -174,3 +174,27 @@ test_in_without_values_is_unbounded_not_bounded if {
 	]}})
 	paths([neo4j, allow([peer])]) == {["spec", "ingress", 0, "from", 0]}
 }
+
+# Labels a store operator's spec gives the pods (CloudNativePG inheritedMetadata, an OpenSearch node pool's labels):
+# a NetworkPolicy selecting the store's pods by them, by matchLabels or by expressions, selects the store.
+test_policy_selecting_operator_spec_labels if {
+	cnpg := {
+		"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
+		"metadata": {"name": "records", "namespace": "kfm-data"},
+		"spec": {"instances": 3, "inheritedMetadata": {"labels": {"tier": "records-db"}}},
+	}
+	by_labels := json.patch(allow([{"namespaceSelector": {}}]), [{"op": "replace", "path": "/spec/podSelector", "value": {"matchLabels": {"tier": "records-db"}}}])
+	paths([cnpg, by_labels]) == {["spec", "ingress", 0, "from", 0]}
+	by_in := json.patch(by_labels, [{"op": "replace", "path": "/spec/podSelector", "value": {"matchExpressions": [{"key": "tier", "operator": "In", "values": ["records-db"]}]}}])
+	paths([cnpg, by_in]) == {["spec", "ingress", 0, "from", 0]}
+	by_exists := json.patch(by_labels, [{"op": "replace", "path": "/spec/podSelector", "value": {"matchExpressions": [{"key": "tier", "operator": "Exists"}]}}])
+	paths([cnpg, by_exists]) == {["spec", "ingress", 0, "from", 0]}
+	os := {
+		"apiVersion": "opensearch.opster.io/v1", "kind": "OpenSearchCluster",
+		"metadata": {"name": "search", "namespace": "kfm-data"},
+		"spec": {"general": {"serviceName": "search"}, "nodePools": [{"component": "data", "replicas": 3, "labels": {"tier": "records-db"}}]},
+	}
+	paths([os, by_labels]) == {["spec", "ingress", 0, "from", 0]}
+	other := json.patch(by_labels, [{"op": "replace", "path": "/spec/podSelector", "value": {"matchLabels": {"tier": "web"}}}])
+	paths([cnpg, other]) == set()
+}

@@ -533,6 +533,22 @@ spec:
       'KFM-TM-002 apps/kfm-ui/overlays/prod/endpoints.yaml:38 spec.type',
     ]);
   });
+
+  it("a CloudNativePG Cluster giving its pods the governed API's labels in its spec is KFM-TM-011", async () => {
+    const dir = infraWith({
+      'apps/postgis/overlays/prod': {
+        'cluster.yaml': `${CLUSTER}  inheritedMetadata:
+    labels:
+      kfm.dev/governed-api: "true"
+`,
+      },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(code).toBe(1);
+    expect(policy).toEqual([
+      'KFM-TM-011 apps/postgis/overlays/prod/cluster.yaml:11 spec.inheritedMetadata.labels["kfm.dev/governed-api"]',
+    ]);
+  });
 });
 
 describe('images in promoted envs (e2e)', () => {

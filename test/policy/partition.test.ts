@@ -228,6 +228,18 @@ spec:
   routes: [{routeAction: {single: {upstream: {name: static-db}}}}]
 `,
     ),
+    // Gloo's TCP gateway to a store's discovered Upstream.
+    app(
+      'gloo-q',
+      `apiVersion: gateway.solo.io/v1
+kind: Gateway
+metadata: {name: tcp, namespace: team-q}
+spec:
+  bindPort: 5432
+  tcpGateway:
+    tcpHosts: [{name: db, destination: {single: {upstream: {name: team-c-store-c-db-5432}}}}]
+`,
+    ),
     // A selector-less Service without a namespace routed to hand-written Endpoints (no namespace either, another
     // overlay) at an in-cluster address.
     app(
@@ -431,7 +443,7 @@ describe('policy partition (issue 20)', () => {
     const names = parts.map((p) => p.group.members.map((m) => m.rendered.overlay.app));
     expect(names).toEqual([
       ['store-a', 'web-a', 'tcp-j', 'tunnel-l', 'gloo-n'],
-      ['store-c', 'alias-d', 'web-b', 'mesh-e', 'edge-g', 'gloo-h', 'tunnel-k', 'gloo-m'],
+      ['store-c', 'alias-d', 'web-b', 'mesh-e', 'edge-g', 'gloo-h', 'tunnel-k', 'gloo-m', 'gloo-q'],
       ['manual-o', 'edge-p'],
       ['cluster-bits'],
       ['lonely'],
@@ -553,6 +565,13 @@ describe('policy partition (issue 20)', () => {
         spec: { routes: [{ routeAction: { single: { upstream: { name: 'team-c_db-5432' } } } }] },
       }),
     ).toEqual(['g', 'team', 'team-c', 'team-c_db']);
+    expect(
+      namespaceKeys({
+        kind: 'Gateway',
+        metadata: { namespace: 'g' },
+        spec: { tcpGateway: { tcpHosts: [{ destination: { single: { upstream: { name: 'c-db-1' } } } }] } },
+      }),
+    ).toEqual(['g', 'c', 'c-db']);
     // A cloudflared tunnel's config (YAML or JSON; a Secret's data decoded) and its command line's --url.
     const config = 'ingress:\n  - hostname: x\n    service: tcp://db.Team-C.svc:5432\n  - {service: "http://api.d"}\n';
     expect(namespaceKeys({ kind: 'ConfigMap', metadata: { namespace: 'n' }, data: { 'config.yaml': config } })).toEqual(
@@ -600,6 +619,7 @@ describe('policy partition (issue 20)', () => {
       'ConfigMap/cloudflared',
       'ConfigMap/tcp-services',
       'Deployment/cloudflared',
+      'Gateway/tcp',
       'HTTPRoute/direct',
       'Ingress/alias',
       'Ingress/legacy',
