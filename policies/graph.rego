@@ -89,6 +89,24 @@ edges contains {"from": service_id(k), "to": service_id(t), "kind": "alias"} if 
 	some t in targets
 }
 
+# Hand-written endpoints that reach a store: its pod by targetRef (the workload running it), its Service's cluster IP.
+edges contains {"from": service_id(x.key), "to": id(w), "kind": "endpoints"} if {
+	some x in stores.manual_endpoints
+	is_string(x.ref.name)
+	ns := object.get(x.ref, "namespace", split(x.key, "/")[0])
+	some j in stores.store_workloads_in[ns]
+	w := k8s.all[j]
+	stores.store_pod(ns, x.ref.name)
+	startswith(x.ref.name, k8s.name(w))
+}
+
+edges contains {"from": service_id(x.key), "to": id(s), "kind": "endpoints"} if {
+	some x in stores.manual_endpoints
+	some i in stores.store_services
+	s := k8s.all[i]
+	x.address in array.concat([object.get(s, ["spec", "clusterIP"], "")], object.get(s, ["spec", "clusterIPs"], []))
+}
+
 edges contains {"from": id(s), "to": id(w), "kind": "selects"} if {
 	some s in k8s.all
 	s.kind == "Service"
