@@ -270,7 +270,7 @@ manual_endpoints contains {"key": key, "address": a.ip, "ref": object.get(a, "ta
 	some e in k8s.all
 	e.kind == "Endpoints"
 	key := service_key(e)
-	not selector_service_keys[key]
+	unmanaged_endpoints(key)
 	some subset in object.get(e, "subsets", [])
 	some field in ["addresses", "notReadyAddresses"]
 	some a in object.get(subset, field, [])
@@ -286,6 +286,18 @@ manual_endpoints contains {"key": concat("/", [k8s.namespace(e), service]), "add
 	some ep in e.endpoints
 	some address in ep.addresses
 	is_string(address)
+}
+
+# The endpoints controller writes the Endpoints of a Service with a selector; a Service the env also defines without
+# one (two overlays) may keep hand-written ones.
+unmanaged_endpoints(key) if not selector_service_keys[key]
+
+unmanaged_endpoints(key) if selectorless_service_keys[key]
+
+selectorless_service_keys contains service_key(s) if {
+	some s in k8s.all
+	s.kind == "Service"
+	count(object.get(s, ["spec", "selector"], {})) == 0
 }
 
 selector_service_keys contains service_key(s) if {

@@ -232,3 +232,40 @@ test_cloudflared_to_an_address_and_beside_a_store if {
 	sidecar := json.patch(postgis, [{"op": "add", "path": "/spec/template/spec/containers/-", "value": {"name": "tunnel", "image": "cloudflare/cloudflared:2024.6.1", "args": ["tunnel", "run", "--token", "x"]}}])
 	{[v.resource, v.path] | some v in route_to_store.violations} == {[0, ["spec", "template", "spec", "containers", 1, "image"]]} with input as {"resources": [sidecar]}
 }
+
+# A tunnel that lets its clients pick the address (cloudflared's bastion service or mode, a SOCKS proxy, WARP private
+# network routing) reaches every in-cluster address, stores included.
+test_cloudflared_bastion_socks_and_warp_routing if {
+	paths(config_map({"config.yaml": tunnel_config("bastion")})) == {["data", "config.yaml"]}
+	bastion_mode := json.marshal({"tunnel": "t", "ingress": [{"hostname": "jump.example.com", "service": "tcp://localhost:1", "originRequest": {"bastionMode": true}}, {"service": "http_status:404"}]})
+	paths(config_map({"config.yaml": bastion_mode})) == {["data", "config.yaml"]}
+	socks := json.marshal({"tunnel": "t", "originRequest": {"proxyType": "socks"}, "ingress": [{"hostname": "s.example.com", "service": "tcp://localhost:1080"}, {"service": "http_status:404"}]})
+	paths(config_map({"config.yaml": socks})) == {["data", "config.yaml"]}
+	warp := json.marshal({"tunnel": "t", "warp-routing": {"enabled": true}, "ingress": [{"service": "http_status:404"}]})
+	paths(config_map({"config.yaml": warp})) == {["data", "config.yaml"]}
+	paths(cloudflared(["tunnel", "--bastion", "run"])) == {["spec", "template", "spec", "containers", 0, "args", 1]}
+	quiet := json.marshal({"tunnel": "t", "warp-routing": {"enabled": false}, "ingress": [{"service": "http_status:404"}]})
+	paths(config_map({"config.yaml": quiet})) == set()
+}
+
+# cloudflared under another image name, started by its `tunnel` subcommand.
+test_cloudflared_renamed if {
+	renamed := json.patch(cloudflared(["tunnel", "--url", "tcp://postgis:5432"]), [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "ghcr.io/acme/edge-agent:1"}])
+	paths(renamed) == {["spec", "template", "spec", "containers", 0, "args", 2]}
+	other := json.patch(renamed, [{"op": "replace", "path": "/spec/template/spec/containers/0/args", "value": ["serve", "--url", "tcp://postgis:5432"]}])
+	paths(other) == set()
+}
+
+# Routes naming an in-cluster address: an Emissary Mapping's service, a Gloo static Upstream's host.
+test_routes_to_in_cluster_addresses if {
+	mapping := obj("getambassador.io/v3alpha1", "TCPMapping", "kfm-prod", {"port": 5432, "service": "10.128.4.17:5432"})
+	paths(mapping) == {["spec", "service"]}
+	paths(obj("getambassador.io/v3alpha1", "Mapping", "kfm-prod", {"prefix": "/", "service": "https://203.0.113.9"})) == set()
+	static := {
+		"apiVersion": "gloo.solo.io/v1", "kind": "Upstream",
+		"metadata": {"name": "db", "namespace": "gloo-system"},
+		"spec": {"static": {"hosts": [{"addr": "10.128.4.17", "port": 5432}]}},
+	}
+	vs := {[v.resource, v.path] | some v in route_to_store.violations} with input as {"resources": [gloo_to_upstream("db"), static]}
+	vs == {[0, upstream_path]}
+}

@@ -15,8 +15,9 @@
 #   tcp-services/udp-services ConfigMap, `<namespace>/<service>:<port>`; a Gloo Upstream discovered for a store's
 #   Service, named `<namespace>-<service>-<port>`, a static Upstream's hosts, an UpstreamGroup's destinations, a Gloo
 #   TCP Gateway's or a Proxy's; a cloudflared tunnel, by the `service` of its `ingress` rules in a ConfigMap's or
-#   Secret's config and by a cloudflared container's `--url` or TUNNEL_URL, and cloudflared running in a store's own
-#   pod). Backends are resolved as the cluster
+#   Secret's config and by a cloudflared container's `--url` or TUNNEL_URL (cloudflared by image, command or `tunnel`
+#   subcommand), a tunnel whose clients pick the address (`bastion` service or bastionMode, a SOCKS proxy, WARP
+#   routing, `--bastion`), and cloudflared running in a store's own pod). Backends are resolved as the cluster
 #   would: rule backends, an Ingress's default backend and ingress-nginx default-backend annotation, Route
 #   alternateBackends, Gateway-API filters that forward or mirror (RequestMirror),
 #   VirtualService http/tcp/tls route destinations and mirrors (host as cluster DNS: `svc`, `svc.ns`,
@@ -24,7 +25,7 @@
 #   or one of its pods' DNS names, and a Service's hand-written endpoints (an Endpoints object or EndpointSlice) naming
 #   a store's pod, cluster IP or cluster DNS name, or the governing Service of a store StatefulSet. Hand-written
 #   endpoints at an in-cluster address (private IPv4, any IPv6) or a pod's DNS name (`<a-b-c-d>.<ns>.pod`) that name no
-#   store, and a tunnel to such an address, are reported too: a store pod's IP is in no desired state, so such a
+#   store, and a tunnel, Emissary Mapping or Gloo static Upstream to such an address, are reported too: a store pod's IP is in no desired state, so such a
 #   backend cannot be verified. The objects are judged across every overlay of the env (a Route in one app's base
 #   reaching another app's store). How a store is recognised (all KFM-TM rules): a workload (Deployment, StatefulSet,
 #   DaemonSet, ReplicaSet, Job, CronJob, Pod, PodTemplate, Argo Rollout incl. workloadRef, OpenShift
@@ -87,18 +88,40 @@ violations contains v if {
 	}
 }
 
-# A tunnel to an in-cluster address (private IPv4, any IPv6): it may be a store's pod.
+# A route or tunnel to an in-cluster address (private IPv4, any IPv6): it may be a store's pod.
 violations contains v if {
 	some i, r in input.resources
-	some [p, url] in tunnel_targets(r)
-	address := mapping_host(url)
+	some [p, address] in address_targets(r)
 	stores.cluster_address(address)
 	v := {
 		"id": "KFM-TM-001",
-		"msg": concat("", [r.kind, " ", k8s.display_name(r), " publishes a cloudflared tunnel to ", address, ", an in-cluster address that cannot be verified not to be a store's pod; only the governed API may be exposed"]),
+		"msg": concat("", [r.kind, " ", k8s.display_name(r), " sends traffic to ", address, ", an in-cluster address that cannot be verified not to be a store's pod; only the governed API may be exposed"]),
 		"resource": i,
 		"path": p,
 	}
+}
+
+# A tunnel whose clients pick the address: cloudflared's `bastion` service or bastionMode, a SOCKS proxy, WARP private
+# network routing, `--bastion`.
+violations contains v if {
+	some i, r in input.resources
+	some [p, what] in open_tunnels(r)
+	v := {
+		"id": "KFM-TM-001",
+		"msg": concat("", [r.kind, " ", k8s.display_name(r), " runs a cloudflared tunnel (", what, ") that lets its clients reach any in-cluster address, stores included; only the governed API may be exposed"]),
+		"resource": i,
+		"path": p,
+	}
+}
+
+# [path, host] of the addresses routes and tunnels name: a tunnel's service URLs, an Emissary Mapping's service, a
+# Gloo static Upstream's hosts (an address names no Service: judged by cluster_address).
+address_targets(r) := ({[p, mapping_host(url)] | some [p, url] in tunnel_targets(r)} | {[["spec", "service"], mapping_host(r.spec.service)] |
+	mapping_kinds[k8s.group_kind(r)]
+	is_string(r.spec.service)
+}) | {[p, h.addr] |
+	gloo_route_kinds[k8s.group_kind(r)]
+	some [p, u, h] in static_hosts(r)
 }
 
 # cloudflared in a store's own pod reaches the store on localhost, whatever its tunnel's configuration (remote-managed
@@ -408,6 +431,12 @@ upstream_refs(r) := {[array.concat(["spec"], array.concat(p, ["upstream", "name"
 
 # A static Upstream's hosts (`addr`) named by cluster DNS: a store's Service is reached as by a kube Upstream.
 gloo_static_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": p} |
+	some [p, u, h] in static_hosts(r)
+	parts := split(stores.cluster_dns_service(h.addr, k8s.namespace(u)), "/")
+}
+
+# [path of the ref, Upstream, host] of every static host of the Upstreams a Gloo route names.
+static_hosts(r) := {[p, u, h] |
 	some [p, ref] in upstream_refs(r)
 	some u in k8s.all
 	k8s.group_kind(u) == "gloo.solo.io/Upstream"
@@ -415,7 +444,6 @@ gloo_static_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": p}
 	k8s.namespace(u) == object.get(ref, "namespace", k8s.namespace(r))
 	some h in object.get(u, ["spec", "static", "hosts"], [])
 	is_string(h.addr)
-	parts := split(stores.cluster_dns_service(h.addr, k8s.namespace(u)), "/")
 }
 
 # Gloo's discovery writes an Upstream for every port of every Service, named <namespace>-<service>-<port> (Gloo's
@@ -478,16 +506,55 @@ tunnel_targets(r) := tunnel_config_targets(r) if config_object(r)
 
 tunnel_targets(r) := tunnel_command_targets(r) if k8s.is_workload(r)
 
-tunnel_config_targets(r) := {[[field, key], rule.service] |
-	some [field, key, text] in config_texts(r)
-	contains(text, "ingress")
-	contains(text, "service")
-	yaml.is_valid(text)
-	config := yaml.unmarshal(text)
-	is_object(config)
+tunnel_config_targets(r) := {[p, rule.service] |
+	some [p, config] in tunnel_configs(r)
 	some rule in config.ingress
 	is_string(rule.service)
 }
+
+# [path, parsed config] of every entry that reads as a cloudflared configuration: an object with `ingress` rules or
+# `warp-routing` (parsed only when its text names one of them).
+tunnel_configs(r) := {[[field, key], config] |
+	some [field, key, text] in config_texts(r)
+	tunnel_words(text)
+	yaml.is_valid(text)
+	config := yaml.unmarshal(text)
+	is_object(config)
+}
+
+tunnel_words(text) if {
+	contains(text, "ingress")
+	contains(text, "service")
+}
+
+tunnel_words(text) if contains(text, "warp-routing")
+
+open_tunnels(r) := {[p, what] |
+	config_object(r)
+	some [p, config] in tunnel_configs(r)
+	some what in open_config(config)
+} | {[p, "--bastion"] |
+	k8s.is_workload(r)
+	some c in k8s.containers(r)
+	cloudflared(c.container)
+	some field in ["command", "args"]
+	some k, word in object.get(c.container, field, [])
+	word == "--bastion"
+	p := array.concat(c.path, [field, k])
+}
+
+open_config(config) := (({"service bastion" |
+	some rule in config.ingress
+	rule.service == "bastion"
+} | {"bastionMode" |
+	some origin in origin_requests(config)
+	origin.bastionMode == true
+}) | {"a SOCKS proxy" |
+	some origin in origin_requests(config)
+	origin.proxyType == "socks"
+}) | {"warp-routing" | config["warp-routing"].enabled == true}
+
+origin_requests(config) := array.concat([object.get(config, "originRequest", {})], [object.get(rule, "originRequest", {}) | some rule in config.ingress])
 
 config_texts(r) := {[field, k, text] |
 	some field in ["data", "stringData"]
@@ -523,6 +590,13 @@ cloudflared(container) if contains(lower(k8s.image_name(object.get(container, "i
 cloudflared(container) if {
 	some word in object.get(container, "command", [])
 	endswith(word, "cloudflared")
+}
+
+# Under any image name: cloudflared's `tunnel` subcommand.
+cloudflared(container) if {
+	some field in ["command", "args"]
+	some word in object.get(container, field, [])
+	word == "tunnel"
 }
 
 tunnel_urls(c) := {[array.concat(c.path, [field, k + 1]), words[k + 1]] |

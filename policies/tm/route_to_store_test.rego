@@ -389,3 +389,10 @@ test_pod_dns_names_cannot_be_verified if {
 	via_slice := [manual_service("manual", {}), fqdn_slice("manual", name, "FQDN"), ingress_to("manual")]
 	endpoint_findings(via_slice) == {[2, ingress_path]}
 }
+
+# A Service defined twice (two overlays), once with a selector: its hand-written Endpoints still count.
+test_endpoints_of_a_service_also_defined_without_selector if {
+	selector_less := manual_service("api", {})
+	rs := [postgres, db_service, api_service, selector_less, endpoints("api", [{"ip": "10.244.1.17"}]), ingress_to("api")]
+	endpoint_findings(rs) == {[5, ingress_path]}
+}
