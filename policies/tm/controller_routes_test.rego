@@ -269,3 +269,19 @@ test_routes_to_in_cluster_addresses if {
 	vs := {[v.resource, v.path] | some v in route_to_store.violations} with input as {"resources": [gloo_to_upstream("db"), static]}
 	vs == {[0, upstream_path]}
 }
+
+# ngrok: the operator's AgentEndpoint (upstream.url) and the older ingress controller's Tunnel (forwardsTo) publish a
+# Service on an ngrok URL; so does the ngrok agent run with `http|tcp|tls <address>`.
+test_ngrok_endpoints_and_agent if {
+	agent_endpoint := obj("ngrok.k8s.ngrok.com/v1alpha1", "AgentEndpoint", "kfm-prod", {"url": "tcp://1.tcp.ngrok.io:20000", "upstream": {"url": "tcp://postgis.kfm-prod:5432"}})
+	paths(agent_endpoint) == {["spec", "upstream", "url"]}
+	paths(obj("ngrok.k8s.ngrok.com/v1alpha1", "AgentEndpoint", "kfm-prod", {"url": "https://x.ngrok.app", "upstream": {"url": "http://kfm-api:8080"}})) == set()
+	tunnel := obj("ingress.k8s.ngrok.com/v1alpha1", "Tunnel", "kfm-prod", {"forwardsTo": "postgis.kfm-prod.svc.cluster.local:5432"})
+	paths(tunnel) == {["spec", "forwardsTo"]}
+	ngrok := json.patch(cloudflared(["tcp", "postgis:5432", "--log", "stdout"]), [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "ngrok/ngrok:3"}])
+	paths(ngrok) == {["spec", "template", "spec", "containers", 0, "args", 1]}
+	by_url := json.patch(ngrok, [{"op": "replace", "path": "/spec/template/spec/containers/0/args", "value": ["http", "http://postgis.kfm-prod.svc:5432", "--url", "https://x.ngrok.app"]}])
+	paths(by_url) == {["spec", "template", "spec", "containers", 0, "args", 1]}
+	api := json.patch(ngrok, [{"op": "replace", "path": "/spec/template/spec/containers/0/args", "value": ["http", "kfm-api:8080"]}])
+	paths(api) == set()
+}

@@ -17,7 +17,8 @@
 #   TCP Gateway's or a Proxy's; a cloudflared tunnel, by the `service` of its `ingress` rules in a ConfigMap's or
 #   Secret's config and by a cloudflared container's `--url` or TUNNEL_URL (cloudflared by image, command or `tunnel`
 #   subcommand), a tunnel whose clients pick the address (`bastion` service or bastionMode, a SOCKS proxy, WARP
-#   routing, `--bastion`), and cloudflared running in a store's own pod). Backends are resolved as the cluster
+#   routing, `--bastion`); an ngrok AgentEndpoint's `upstream.url`, an ngrok Tunnel's `forwardsTo`, the ngrok agent's
+#   `http|tcp|tls <address>`; and a tunnel agent running in a store's own pod). Backends are resolved as the cluster
 #   would: rule backends, an Ingress's default backend and ingress-nginx default-backend annotation, Route
 #   alternateBackends, Gateway-API filters that forward or mirror (RequestMirror),
 #   VirtualService http/tcp/tls route destinations and mirrors (host as cluster DNS: `svc`, `svc.ns`,
@@ -124,17 +125,17 @@ address_targets(r) := ({[p, mapping_host(url)] | some [p, url] in tunnel_targets
 	some [p, u, h] in static_hosts(r)
 }
 
-# cloudflared in a store's own pod reaches the store on localhost, whatever its tunnel's configuration (remote-managed
-# tunnels keep theirs at Cloudflare).
+# A tunnel agent (cloudflared, ngrok) in a store's own pod reaches the store on localhost, whatever its configuration
+# (remote-managed tunnels keep theirs at Cloudflare).
 violations contains v if {
 	some i in stores.store_workloads
 	k8s.own(i)
 	r := input.resources[i]
 	some c in k8s.containers(r)
-	cloudflared(c.container)
+	tunnel_agent(c.container)
 	v := {
 		"id": "KFM-TM-001",
-		"msg": concat("", [r.kind, " ", k8s.display_name(r), " is a store and runs cloudflared in its pods, which publishes it through a tunnel; only the governed API may be exposed"]),
+		"msg": concat("", [r.kind, " ", k8s.display_name(r), " is a store and runs a tunnel agent (cloudflared, ngrok) in its pods, which publishes it; only the governed API may be exposed"]),
 		"resource": i,
 		"path": array.concat(c.path, ["image"]),
 	}
@@ -162,6 +163,8 @@ backends(r) := gloo_backends(r) if gloo_route_kinds[k8s.group_kind(r)]
 backends(r) := config_backends(r) if config_object(r)
 
 backends(r) := tunnel_backends(r) if k8s.is_workload(r)
+
+backends(r) := ngrok_endpoint_backends(r) if ngrok_endpoint_paths[k8s.group_kind(r)]
 
 backends(r) := virtual_service_backends(r) if istio_virtual_service(r)
 
@@ -504,7 +507,40 @@ tunnel_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": p} |
 # [path, service URL] of what a cloudflared tunnel publishes: a config object's ingress rules, a workload's --url.
 tunnel_targets(r) := tunnel_config_targets(r) if config_object(r)
 
-tunnel_targets(r) := tunnel_command_targets(r) if k8s.is_workload(r)
+tunnel_targets(r) := tunnel_command_targets(r) | ngrok_command_targets(r) if k8s.is_workload(r)
+
+# ngrok: the operator's AgentEndpoint forwards its public URL to `upstream.url`, the older ingress controller's Tunnel
+# to `forwardsTo` (`<svc>.<ns>.svc.cluster.local:<port>`).
+ngrok_endpoint_paths := {
+	"ngrok.k8s.ngrok.com/AgentEndpoint": ["spec", "upstream", "url"],
+	"ingress.k8s.ngrok.com/Tunnel": ["spec", "forwardsTo"],
+}
+
+ngrok_endpoint_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": p} |
+	p := ngrok_endpoint_paths[k8s.group_kind(r)]
+	url := object.get(r, p, null)
+	is_string(url)
+	parts := url_service(url, k8s.namespace(r))
+}
+
+# The ngrok agent (`ngrok http|tcp|tls <address or URL>`) in a container named or started as ngrok.
+ngrok_command_targets(r) := {[array.concat(c.path, [field, k + 1]), words[k + 1]] |
+	some c in k8s.containers(r)
+	ngrok(c.container)
+	some field in ["command", "args"]
+	words := object.get(c.container, field, [])
+	some k, word in words
+	word in {"http", "tcp", "tls"}
+	is_string(words[k + 1])
+	not startswith(words[k + 1], "-")
+}
+
+ngrok(container) if contains(lower(k8s.image_name(object.get(container, "image", ""))), "ngrok")
+
+ngrok(container) if {
+	some word in object.get(container, "command", [])
+	endswith(word, "ngrok")
+}
 
 tunnel_config_targets(r) := {[p, rule.service] |
 	some [p, config] in tunnel_configs(r)
@@ -591,6 +627,10 @@ cloudflared(container) if {
 	some word in object.get(container, "command", [])
 	endswith(word, "cloudflared")
 }
+
+tunnel_agent(container) if cloudflared(container)
+
+tunnel_agent(container) if ngrok(container)
 
 # Under any image name: cloudflared's `tunnel` subcommand.
 cloudflared(container) if {

@@ -201,6 +201,15 @@ spec:
           args: [tunnel, --url, "http://store-a-db.team-a:5432"]
 `,
     ),
+    // ngrok: an AgentEndpoint publishing another namespace's store.
+    app(
+      'ngrok-r',
+      `apiVersion: ngrok.k8s.ngrok.com/v1alpha1
+kind: AgentEndpoint
+metadata: {name: db, namespace: team-r}
+spec: {url: "tcp://1.tcp.ngrok.io:20000", upstream: {url: "tcp://store-a-db.team-a:5432"}}
+`,
+    ),
     // Gloo routes to a store's discovered Upstream (named <namespace>-<service>-<port>), and to a static Upstream
     // naming a store by its cluster DNS name.
     app(
@@ -442,7 +451,7 @@ describe('policy partition (issue 20)', () => {
     const parts = partitionEnv(group, [], { partition: true });
     const names = parts.map((p) => p.group.members.map((m) => m.rendered.overlay.app));
     expect(names).toEqual([
-      ['store-a', 'web-a', 'tcp-j', 'tunnel-l', 'gloo-n'],
+      ['store-a', 'web-a', 'tcp-j', 'tunnel-l', 'ngrok-r', 'gloo-n'],
       ['store-c', 'alias-d', 'web-b', 'mesh-e', 'edge-g', 'gloo-h', 'tunnel-k', 'gloo-m', 'gloo-q'],
       ['manual-o', 'edge-p'],
       ['cluster-bits'],
@@ -589,6 +598,13 @@ describe('policy partition (issue 20)', () => {
       spec: { template: { spec: { containers: [{ name: 'c', args, env }] } } },
     });
     expect(namespaceKeys(pod(['tunnel', '--url', 'tcp://db.f:1']))).toEqual(['n', 'db', 'f']);
+    expect(namespaceKeys(pod(['tcp', 'db.i:5432']))).toEqual(['n', 'db', 'i']);
+    expect(
+      namespaceKeys({ kind: 'AgentEndpoint', metadata: { name: 'a' }, spec: { upstream: { url: 'tcp://db.j:1' } } }),
+    ).toEqual(['default', 'db', 'j']);
+    expect(namespaceKeys({ kind: 'Tunnel', metadata: { namespace: 'n' }, spec: { forwardsTo: 'db.K.svc:1' } })).toEqual(
+      ['n', 'db', 'k', 'svc'],
+    );
     expect(namespaceKeys(pod(['tunnel', '--url=http://db.g'], [{ name: 'TUNNEL_URL', value: 'db.h:1' }]))).toEqual([
       'n',
       'db',
@@ -616,6 +632,7 @@ describe('policy partition (issue 20)', () => {
     // tunnel's (config and --url), Gloo's discovered and static Upstreams, hand-written Endpoints without a namespace.
     const routes = whole.map((b) => JSON.parse(b) as string[]).filter((b) => b[0] === 'KFM-TM-001');
     expect(routes.map((b) => `${b[2]}/${b[3]}`).sort()).toEqual([
+      'AgentEndpoint/db',
       'ConfigMap/cloudflared',
       'ConfigMap/tcp-services',
       'Deployment/cloudflared',

@@ -29,7 +29,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = 'ed27bcfcc70803369987d0b2757b89a8fb66ff294f9c410547314ca31b2a675e';
+export const AUDITED_POLICY_SOURCES = 'ee7eddb3b32d2d344e48a131f17ba8430791e101962113202531b30bcf139e85';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -136,6 +136,9 @@ const NAMESPACE_JOINED: ReadonlySet<string> = new Set([
   'Gateway',
   'MatchableTcpGateway',
   'Proxy',
+  // ngrok's AgentEndpoint and Tunnel: a bare upstream host is a Service of their namespace.
+  'AgentEndpoint',
+  'Tunnel',
 ]);
 
 /**
@@ -269,6 +272,11 @@ export function namespaceKeys(object: Obj): readonly string[] {
   // A cloudflared tunnel's configuration (ConfigMap or Secret) and command line name the hosts it publishes.
   if (kind === 'ConfigMap' || kind === 'Secret') for (const text of configTexts(object)) addTunnelHosts(text, keys);
   if (spec && POD_KINDS.has(kind)) collectTunnelUrls(spec, (v) => addDnsLabels(mappingHost(v), keys), 0);
+  // ngrok's AgentEndpoint `upstream.url`, Tunnel `forwardsTo`.
+  const upstream = kind === 'AgentEndpoint' && spec ? (spec.upstream as Obj | undefined) : undefined;
+  if (upstream && typeof upstream.url === 'string') addDnsLabels(mappingHost(upstream.url), keys);
+  if (kind === 'Tunnel' && spec && typeof spec.forwardsTo === 'string')
+    addDnsLabels(mappingHost(spec.forwardsTo), keys);
   return [...keys];
 }
 
@@ -295,6 +303,9 @@ const GLOO_ROUTE_KINDS: ReadonlySet<string> = new Set([
   'Gateway',
   'MatchableTcpGateway',
   'Proxy',
+  // ngrok's AgentEndpoint and Tunnel: a bare upstream host is a Service of their namespace.
+  'AgentEndpoint',
+  'Tunnel',
 ]);
 
 function addNamePrefixes(name: string, into: Set<string>): void {
@@ -338,7 +349,10 @@ function addTunnelHosts(text: string, into: Set<string>): void {
   for (const m of text.matchAll(/service["']?\s*:\s*["']?([^\s"',{}[\]]+)/g)) addDnsLabels(mappingHost(m[1]), into);
 }
 
-/** Calls `found` with cloudflared's `--url` values of every `command`/`args` list and TUNNEL_URL `env` value in `value`. */
+/**
+ * Calls `found` with cloudflared's `--url` values of every `command`/`args` list and TUNNEL_URL `env` value in
+ * `value`, and with the word after `http`, `tcp` or `tls` (the ngrok agent's address).
+ */
 function collectTunnelUrls(value: unknown, found: (v: string) => void, depth: number): void {
   if (depth > 100 || value === null || typeof value !== 'object') return;
   if (Array.isArray(value)) {
@@ -352,6 +366,8 @@ function collectTunnelUrls(value: unknown, found: (v: string) => void, depth: nu
     if ((k === 'command' || k === 'args') && Array.isArray(v))
       v.forEach((word, i) => {
         if (typeof word !== 'string') return;
+        if ((word === 'http' || word === 'tcp' || word === 'tls') && typeof v[i + 1] === 'string')
+          found(v[i + 1] as string);
         const flag = /^--?url(=|$)/.exec(word);
         if (!flag) return;
         if (flag[1] === '=') found(word.slice(flag[0].length));
