@@ -98,12 +98,20 @@ pod_labels(r) := template_labels(r)
 
 # A store operator's custom resource (data.kfm_data.stores.operator_stores): the operator runs its pods, with the
 # labels it documents; `{name}` is the resource's name.
-operator_kind(r) := store_data.operator_stores[group_kind(r)]
+operator_kind(r) := store_data.operator_stores[group_kind(r)] if operator_kind_names[r.kind]
+
+# The kinds of operator_stores, so that operator_kind(r) builds no group/Kind string for the objects of other kinds
+# (nearly all of them): asked of every object by several rules, group_kind was ~20% of an evaluation (issue 20).
+operator_kind_names := {kind_of_group_kind(gk) | some gk, _ in store_data.operator_stores}
+
+# The Kind of a "group/Kind" string: everything after the first "/", as group_kind joins them.
+kind_of_group_kind(gk) := substring(gk, indexof(gk, "/") + 1, -1)
 
 # "group/Kind" of an object of a named API group (core objects, `apiVersion: v1`, have none).
-group_kind(r) := concat("/", [split(r.apiVersion, "/")[0], r.kind]) if {
+group_kind(r) := concat("/", [substring(r.apiVersion, 0, n), r.kind]) if {
 	is_string(r.apiVersion)
-	contains(r.apiVersion, "/")
+	n := indexof(r.apiVersion, "/") # the group: what precedes the first "/" (split would make every part)
+	n >= 0
 }
 
 operator_labels(r) := {k: replace(v, "{name}", name(r)) | some k, v in operator_kind(r).labels}
@@ -323,6 +331,14 @@ containers(r) := [{"path": array.concat(pod_spec_path(r), [f, i]), "container": 
 # known workloads have.
 image_containers(r) := containers(r) if is_workload(r)
 
+# image_containers of every object of the input that runs one, by index: made once per evaluation and shared by the
+# rules that read images (a function is not memoised, and a custom resource's spec is marshalled and walked for it).
+input_image_containers := {i: cs |
+	some i, r in input.resources
+	cs := image_containers(r)
+	count(cs) > 0
+}
+
 image_containers(r) := [{"path": array.concat(["spec"], p), "container": c, "key": key} |
 	is_object(r.spec)
 	r.kind != "CustomResourceDefinition" # runs no pods; a context CRD's schemas are not given (policy/input.ts)
@@ -340,11 +356,9 @@ image_containers(r) := [{"path": array.concat(["spec"], p), "container": c, "key
 # Cluster with `imageName: ghcr.io/cloudnative-pg/postgresql:16.4` passed digest pinning in prod.
 image_keys := ["image", "imageName", "dockerImage"]
 
-spec_names_image(spec) if spec_has_key(spec, "image")
+spec_names_image(spec) if spec_has_any_key(spec, image_key_needles)
 
-spec_names_image(spec) if spec_has_key(spec, "imageName")
-
-spec_names_image(spec) if spec_has_key(spec, "dockerImage")
+image_key_needles := [key_needle(k) | some k in image_keys]
 
 image_field("image", img) if plain_image_reference(img)
 
@@ -360,7 +374,17 @@ image_field(key, img) if {
 # checked before a walk: walk() makes a path array for every node, and the Wasm memory of one evaluation never
 # shrinks (the bootstrap overlay of the 7,500-overlay bench repo, 600 ApplicationSets, took 131 MB of it and 5 s,
 # issue 20); a spec without the key is not walked at all.
-spec_has_key(spec, key) if contains(json.marshal(spec), concat("", ["\"", key, "\":"]))
+spec_has_key(spec, key) if contains(json.marshal(spec), key_needle(key))
+
+# spec_has_key for several keys at once: one json.marshal of the spec, not one per key (the functions of a Wasm
+# evaluation are not memoised: a spec was marshalled once per key per rule asking, issue 20).
+spec_has_any_key(spec, needles) if {
+	text := json.marshal(spec)
+	some needle in needles
+	contains(text, needle)
+}
+
+key_needle(key) := concat("", ["\"", key, "\":"])
 
 # An image a container of an unknown kind names for real: not empty, not a pattern or a template. A Kyverno policy's
 # `pattern: {spec: {containers: [{image: "!*:latest"}]}}` is no container (redhat-cop/gitops-catalog's

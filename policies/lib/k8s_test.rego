@@ -27,3 +27,30 @@ test_spec_has_key_not_for_quoted_text_in_a_value if {
 test_spec_has_key_not_for_a_longer_key if {
 	not k8s.spec_has_key({"images": ["nginx"], "imagePullPolicy": "Always"}, "image")
 }
+
+# The kind gates (operator_kind, route_to_store's backends, stores' credential kinds) take a group/Kind's Kind as
+# everything after its first "/", as group_kind joins them.
+test_kind_of_group_kind if {
+	k8s.kind_of_group_kind("postgresql.cnpg.io/Cluster") == "Cluster"
+	k8s.kind_of_group_kind("/Namespace") == "Namespace"
+	k8s.kind_of_group_kind(k8s.group_kind({"apiVersion": "a.b/v1", "kind": "X/Y"})) == "X/Y"
+}
+
+test_group_kind_core_and_leading_slash if {
+	not k8s.group_kind({"apiVersion": "v1", "kind": "Service"})
+	k8s.group_kind({"apiVersion": "/v1", "kind": "Service"}) == "/Service"
+	k8s.group_kind({"apiVersion": "a.b/v1/extra", "kind": "K"}) == "a.b/K"
+}
+
+# store_access trusts a workload in stores.store_workloads as a store: exact only while no operator kind is also a
+# workload kind (store_workloads holds operator resources too).
+test_no_operator_kind_is_a_workload_kind if {
+	every gk, _ in data.kfm_data.stores.operator_stores {
+		not k8s.workload_kinds[k8s.kind_of_group_kind(gk)]
+	}
+}
+
+test_spec_has_any_key if {
+	k8s.spec_has_any_key({"a": [{"b": {"imageName": "x"}}]}, k8s.image_key_needles)
+	not k8s.spec_has_any_key({"images": ["x"], "note": "\"image\":"}, k8s.image_key_needles)
+}

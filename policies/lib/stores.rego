@@ -287,6 +287,7 @@ store_secret_keys contains concat("/", [k8s.namespace(r), replace(t, "{name}", k
 # without users, one for a user named as the cluster.
 store_secret_keys contains concat("/", [k8s.namespace(r), concat("-pguser-", [k8s.name(r), user])]) if {
 	some r in k8s.all
+	r.kind in {"PostgresCluster", "PerconaPGCluster"} # what group_kind would end with: most objects stop here
 	k8s.group_kind(r) in {"postgres-operator.crunchydata.com/PostgresCluster", "pgv2.percona.com/PerconaPGCluster"}
 	some user in crunchy_users(r)
 }
@@ -296,6 +297,7 @@ store_secret_keys contains concat("/", [k8s.namespace(r), concat("-pguser-", [k8
 # database's spec.databaseSecretName, an OpenSearchCluster's admin credentials.
 store_secret_keys contains concat("/", [k8s.namespace(r), n]) if {
 	some r in k8s.all
+	operator_secret_path_kinds[r.kind]
 	some p in operator_secret_paths[k8s.group_kind(r)]
 	n := object.get(r, p, null)
 	is_string(n)
@@ -317,6 +319,7 @@ operator_secret_paths := {
 # are no credentials a client may not hold).
 store_secret_keys contains concat("/", [k8s.namespace(r), node[k].name]) if {
 	some r in k8s.all
+	mariadb_kind_names[r.kind]
 	k8s.group_kind(r) in mariadb_kinds
 	r.kind != "CustomResourceDefinition" # never a route or an operator kind; a context CRD has no schemas
 	walk(r.spec, [_, node])
@@ -325,6 +328,12 @@ store_secret_keys contains concat("/", [k8s.namespace(r), node[k].name]) if {
 	endswith(lower(k), "passwordsecretkeyref")
 	is_string(node[k].name)
 }
+
+# The Kinds of the sets above (what a group_kind in them ends with): checked first, so that most objects build no
+# group/Kind string (issue 20).
+mariadb_kind_names := {k8s.kind_of_group_kind(gk) | some gk in mariadb_kinds}
+
+operator_secret_path_kinds := {k8s.kind_of_group_kind(gk) | some gk, _ in operator_secret_paths}
 
 mariadb_kinds := {
 	"k8s.mariadb.com/MariaDB", "k8s.mariadb.com/MaxScale", "k8s.mariadb.com/User",
@@ -335,11 +344,13 @@ mariadb_kinds := {
 # as the KafkaUser; a SCRAM password may come from a Secret the spec names.
 store_secret_keys contains concat("/", [k8s.namespace(r), k8s.name(r)]) if {
 	some r in k8s.all
+	r.kind == "KafkaUser"
 	k8s.group_kind(r) == "kafka.strimzi.io/KafkaUser"
 }
 
 store_secret_keys contains concat("/", [k8s.namespace(r), n]) if {
 	some r in k8s.all
+	r.kind == "KafkaUser"
 	k8s.group_kind(r) == "kafka.strimzi.io/KafkaUser"
 	n := r.spec.authentication.password.valueFrom.secretKeyRef.name
 	is_string(n)
@@ -347,9 +358,15 @@ store_secret_keys contains concat("/", [k8s.namespace(r), n]) if {
 
 # Resources that define a store's credentials rather than use them (a KafkaUser naming its password Secret, a MariaDB
 # User): KFM-TM-005 leaves their own references alone, as it does a store operator's resource.
-credential_owner(r) if k8s.group_kind(r) == "kafka.strimzi.io/KafkaUser"
+credential_owner(r) if {
+	r.kind == "KafkaUser"
+	k8s.group_kind(r) == "kafka.strimzi.io/KafkaUser"
+}
 
-credential_owner(r) if k8s.group_kind(r) in mariadb_kinds
+credential_owner(r) if {
+	mariadb_kind_names[r.kind]
+	k8s.group_kind(r) in mariadb_kinds
+}
 
 crunchy_users(r) := {u.name | some u in r.spec.users; is_string(u.name)} if count(object.get(r, ["spec", "users"], [])) > 0
 
@@ -358,6 +375,7 @@ crunchy_users(r) := {k8s.name(r)} if count(object.get(r, ["spec", "users"], []))
 # Zalando postgres-operator: <user>.<cluster>.credentials.postgresql.acid.zalan.do for spec.users and its own users.
 store_secret_keys contains concat("/", [k8s.namespace(r), concat(".", [user, k8s.name(r), "credentials.postgresql.acid.zalan.do"])]) if {
 	some r in k8s.all
+	r.kind == "postgresql"
 	k8s.group_kind(r) == "acid.zalan.do/postgresql"
 	some user in ({u | some u, _ in object.get(r, ["spec", "users"], {})} | {"postgres", "standby"})
 }
@@ -365,6 +383,7 @@ store_secret_keys contains concat("/", [k8s.namespace(r), concat(".", [user, k8s
 # A MinIO Tenant's root credentials (spec.configuration), a MongoDBCommunity user's password (passwordSecretRef).
 store_secret_keys contains concat("/", [k8s.namespace(r), n]) if {
 	some r in k8s.all
+	r.kind == "Tenant"
 	k8s.group_kind(r) == "minio.min.io/Tenant"
 	n := r.spec.configuration.name
 	is_string(n)
@@ -372,6 +391,7 @@ store_secret_keys contains concat("/", [k8s.namespace(r), n]) if {
 
 store_secret_keys contains concat("/", [k8s.namespace(r), n]) if {
 	some r in k8s.all
+	r.kind == "MongoDBCommunity"
 	k8s.group_kind(r) == "mongodbcommunity.mongodb.com/MongoDBCommunity"
 	some u in r.spec.users
 	n := u.passwordSecretRef.name
@@ -518,11 +538,9 @@ spec_secret_refs(r) := [ref |
 ]
 
 # The keys node_secret_refs reads a secret's name under: a spec without any of them is not walked (k8s.spec_has_key).
-spec_names_secret(spec) if k8s.spec_has_key(spec, "secretKeyRef")
+spec_names_secret(spec) if k8s.spec_has_any_key(spec, secret_key_needles)
 
-spec_names_secret(spec) if k8s.spec_has_key(spec, "secretRef")
-
-spec_names_secret(spec) if k8s.spec_has_key(spec, "secret")
+secret_key_needles := [k8s.key_needle(k) | some k in ["secretKeyRef", "secretRef", "secret"]]
 
 node_secret_refs(p, node) := array.concat(
 	array.concat(

@@ -69,21 +69,46 @@ backends(r) := ingress_backends(r) if r.kind == "Ingress"
 
 backends(r) := gateway_backends(r) if r.kind in gateway_route_kinds
 
-backends(r) := controller_route_backends(r) if controller_route_kinds[k8s.group_kind(r)]
+backends(r) := controller_route_backends(r) if {
+	route_crd_kind_names[r.kind]
+	controller_route_kinds[k8s.group_kind(r)]
+}
 
-backends(r) := traefik_service_backends(r) if traefik_service_kinds[k8s.group_kind(r)]
+backends(r) := traefik_service_backends(r) if {
+	route_crd_kind_names[r.kind]
+	traefik_service_kinds[k8s.group_kind(r)]
+}
 
-backends(r) := mapping_backends(r) if mapping_kinds[k8s.group_kind(r)]
+backends(r) := mapping_backends(r) if {
+	route_crd_kind_names[r.kind]
+	mapping_kinds[k8s.group_kind(r)]
+}
 
-backends(r) := nginx_backends(r) if nginx_route_kinds[k8s.group_kind(r)]
+backends(r) := nginx_backends(r) if {
+	route_crd_kind_names[r.kind]
+	nginx_route_kinds[k8s.group_kind(r)]
+}
 
-backends(r) := service_name_backends(r) if service_name_kinds[k8s.group_kind(r)]
+backends(r) := service_name_backends(r) if {
+	route_crd_kind_names[r.kind]
+	service_name_kinds[k8s.group_kind(r)]
+}
 
-backends(r) := gloo_backends(r) if gloo_route_kinds[k8s.group_kind(r)]
+backends(r) := gloo_backends(r) if {
+	route_crd_kind_names[r.kind]
+	gloo_route_kinds[k8s.group_kind(r)]
+}
 
 backends(r) := stream_config_backends(r) if stream_config_map(r)
 
 backends(r) := virtual_service_backends(r) if istio_virtual_service(r)
+
+# The Kinds of the controller route kinds above, so that backends(r) builds no group/Kind string for an object of any
+# other kind (nearly every object: backends is asked of each, issue 20).
+route_crd_kind_names := {k8s.kind_of_group_kind(gk) |
+	some kinds in [controller_route_kinds, traefik_service_kinds, mapping_kinds, nginx_route_kinds, service_name_kinds, gloo_route_kinds]
+	some gk in kinds
+}
 
 istio_virtual_service(r) if {
 	r.kind == "VirtualService"
