@@ -328,37 +328,46 @@ containers(r) := [{"path": array.concat(pod_spec_path(r), [f, i]), "container": 
 # `containerDisk`, a CloudNativePG Cluster's `imageName` — any CRD that runs pods (`key`: the field naming the image). An unpinned image in such a CRD passed digest pinning in prod (first for
 # Knative; a Tekton step or an Argo Workflows container still passed when only lists named like a pod's containers
 # were read). The other rules keep `containers`: they join a workload's pods by its template labels, which only
-# known workloads have.
-image_containers(r) := containers(r) if is_workload(r)
-
-# image_containers of every object of the input that runs one, by index: made once per evaluation and shared by the
-# rules that read images (a function is not memoised, and a custom resource's spec is marshalled and walked for it).
+# known workloads have. Made once per evaluation, by index of the input object, and shared by the rules (a function
+# is not memoised: each rule asking marshalled and walked a custom resource's spec, issue 20).
 input_image_containers := {i: cs |
 	some i, r in input.resources
-	cs := image_containers(r)
+	cs := own_image_containers(i, r)
 	count(cs) > 0
 }
 
-image_containers(r) := [{"path": array.concat(["spec"], p), "container": c, "key": key} |
-	is_object(r.spec)
+own_image_containers(_, r) := containers(r) if is_workload(r)
+
+own_image_containers(i, r) := spec_image_containers(r) if own_spec_has_any_key(i, image_key_pattern)
+
+# The containers of a kind that is no known workload: every object in its spec naming an image under image_keys.
+spec_image_containers(r) := [{"path": array.concat(["spec"], p), "container": c, "key": key} |
 	r.kind != "CustomResourceDefinition" # runs no pods; a context CRD's schemas are not given (policy/input.ts)
-	spec_names_image(r.spec)
 	walk(r.spec, [p, c])
 	is_object(c)
 	some key in image_keys
 	image_field(key, object.get(c, key, ""))
-] if {
+]
+
+# json.marshal of the spec of each input object that is walked for images or secret references (a custom resource:
+# not a workload, not a CRD), by index: marshalled once per evaluation for every gate asking (issue 20).
+own_spec_texts := {i: json.marshal(r.spec) |
+	some i, r in input.resources
+	is_object(r.spec)
 	not is_workload(r)
+	r.kind != "CustomResourceDefinition"
 }
+
+# Whether the spec of input object i has a key of `needles` (key_needle) anywhere, from own_spec_texts: the gate of a
+# walk (walk() makes a path array per node, and a Wasm evaluation's memory never shrinks).
+own_spec_has_any_key(i, pattern) if regex.match(pattern, own_spec_texts[i])
 
 # Keys a custom resource names the image it runs under: `image`, and the store operators' `imageName` (CloudNativePG
 # Cluster, the image of every PostgreSQL instance) and `dockerImage` (Zalando postgresql, the Spilo image). A
 # Cluster with `imageName: ghcr.io/cloudnative-pg/postgresql:16.4` passed digest pinning in prod.
 image_keys := ["image", "imageName", "dockerImage"]
 
-spec_names_image(spec) if spec_has_any_key(spec, image_key_needles)
-
-image_key_needles := [key_needle(k) | some k in image_keys]
+image_key_pattern := `"(?:image|imageName|dockerImage)":`
 
 image_field("image", img) if plain_image_reference(img)
 
@@ -375,14 +384,6 @@ image_field(key, img) if {
 # shrinks (the bootstrap overlay of the 7,500-overlay bench repo, 600 ApplicationSets, took 131 MB of it and 5 s,
 # issue 20); a spec without the key is not walked at all.
 spec_has_key(spec, key) if contains(json.marshal(spec), key_needle(key))
-
-# spec_has_key for several keys at once: one json.marshal of the spec, not one per key (the functions of a Wasm
-# evaluation are not memoised: a spec was marshalled once per key per rule asking, issue 20).
-spec_has_any_key(spec, needles) if {
-	text := json.marshal(spec)
-	some needle in needles
-	contains(text, needle)
-}
 
 key_needle(key) := concat("", ["\"", key, "\":"])
 

@@ -1,8 +1,9 @@
 package kfm_lib.k8s_test
 
 import data.kfm_lib.k8s
+import data.kfm_lib.stores
 
-# spec_has_key is the walk's gate (k8s.image_containers, stores.spec_secret_refs): it must hold whenever an object at
+# spec_has_key is a walk's gate (operator spec labels, route fields): it must hold whenever an object at
 # any depth has the key, or a walk that would find something is skipped.
 test_spec_has_key_nested_object if {
 	k8s.spec_has_key({"a": [{"b": {"image": "nginx"}}]}, "image")
@@ -50,7 +51,17 @@ test_no_operator_kind_is_a_workload_kind if {
 	}
 }
 
-test_spec_has_any_key if {
-	k8s.spec_has_any_key({"a": [{"b": {"imageName": "x"}}]}, k8s.image_key_needles)
-	not k8s.spec_has_any_key({"images": ["x"], "note": "\"image\":"}, k8s.image_key_needles)
+# The walks' gates: a spec's JSON text holds `"<key>":` exactly when some object in it has the key.
+test_image_key_pattern_is_the_image_keys if {
+	every k in k8s.image_keys {
+		regex.match(k8s.image_key_pattern, json.marshal({"a": [{k: "x"}]}))
+	}
+	not regex.match(k8s.image_key_pattern, json.marshal({"images": ["x"], "note": "\"image\": x", "name": "image"}))
+}
+
+test_secret_key_pattern_is_the_secret_keys if {
+	every k in ["secretKeyRef", "secretRef", "secret"] {
+		regex.match(stores.secret_key_pattern, json.marshal({"a": [{k: {"name": "x"}}]}))
+	}
+	not regex.match(stores.secret_key_pattern, json.marshal({"secretStoreRef": {"name": "x"}, "secretName": "secret"}))
 }

@@ -526,21 +526,20 @@ volume_secret_refs(w) := array.concat(
 	],
 )
 
-# The pod-shaped secret references anywhere in a custom resource's spec (a Tekton step's env and envFrom, a
-# workflow template's volumes): an env var's valueFrom.secretKeyRef, an envFrom item's secretRef, a volume's
-# secret.secretName, a projected source's secret.name.
-spec_secret_refs(r) := [ref |
+# The pod-shaped secret references anywhere in the spec of input object i, a custom resource (a Tekton step's env and
+# envFrom, a workflow template's volumes): an env var's valueFrom.secretKeyRef, an envFrom item's secretRef, a volume's
+# secret.secretName, a projected source's secret.name. A spec naming none of their keys is not walked
+# (k8s.own_spec_texts: not a workload, not a CRD, which runs no pods and whose schemas a context CRD lacks).
+own_spec_secret_refs(i, r) := [ref |
+	k8s.own_spec_has_any_key(i, secret_key_pattern)
 	r.kind != "CustomResourceDefinition" # runs no pods; a context CRD's schemas are not given (policy/input.ts)
-	spec_names_secret(r.spec)
 	walk(r.spec, [p, node])
 	is_object(node)
 	some ref in node_secret_refs(array.concat(["spec"], p), node)
 ]
 
-# The keys node_secret_refs reads a secret's name under: a spec without any of them is not walked (k8s.spec_has_key).
-spec_names_secret(spec) if k8s.spec_has_any_key(spec, secret_key_needles)
-
-secret_key_needles := [k8s.key_needle(k) | some k in ["secretKeyRef", "secretRef", "secret"]]
+# The keys node_secret_refs reads a secret's name under.
+secret_key_pattern := `"(?:secretKeyRef|secretRef|secret)":`
 
 node_secret_refs(p, node) := array.concat(
 	array.concat(
