@@ -23,8 +23,9 @@ import data.kfm_lib.params.params
 
 violations contains v if {
 	k8s.env in params.digestEnvs
-	some i, r in input.resources
-	some c in k8s.image_containers(r)
+	some i, cs in k8s.input_image_containers
+	r := input.resources[i]
+	some c in cs
 	key := object.get(c, "key", "image")
 	img := object.get(c.container, key, "")
 	not k8s.image_digest_pinned(img)

@@ -14,8 +14,9 @@ package kfm.dp.image_tag_latest
 import data.kfm_lib.k8s
 
 violations contains v if {
-	some i, r in input.resources
-	some c in k8s.image_containers(r)
+	some i, cs in k8s.input_image_containers
+	r := input.resources[i]
+	some c in cs
 	key := object.get(c, "key", "image")
 	img := object.get(c.container, key, "")
 	is_string(img)

@@ -63,11 +63,13 @@ group_kind(r) := concat("/", [api_group(r), r.kind])
 
 # A CRD of the run speaks for a group/kind the shipped schemas do not define.
 crd_scope(r) := "Cluster" if {
+	count(crd_cluster_group_kinds) > 0 # no CRD in view: no group/Kind string is built (issue 20)
 	crd_cluster_group_kinds[group_kind(r)]
 	crd_may_speak(r)
 }
 
 crd_scope(r) := "Namespaced" if {
+	count(crd_namespaced_group_kinds) > 0
 	crd_namespaced_group_kinds[group_kind(r)]
 	not crd_cluster_group_kinds[group_kind(r)]
 	crd_may_speak(r)

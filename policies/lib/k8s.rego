@@ -98,12 +98,20 @@ pod_labels(r) := template_labels(r)
 
 # A store operator's custom resource (data.kfm_data.stores.operator_stores): the operator runs its pods, with the
 # labels it documents; `{name}` is the resource's name.
-operator_kind(r) := store_data.operator_stores[group_kind(r)]
+operator_kind(r) := store_data.operator_stores[group_kind(r)] if operator_kind_names[r.kind]
+
+# The kinds of operator_stores, so that operator_kind(r) builds no group/Kind string for the objects of other kinds
+# (nearly all of them): asked of every object by several rules, group_kind was ~20% of an evaluation (issue 20).
+operator_kind_names := {kind_of_group_kind(gk) | some gk, _ in store_data.operator_stores}
+
+# The Kind of a "group/Kind" string: everything after the first "/", as group_kind joins them.
+kind_of_group_kind(gk) := substring(gk, indexof(gk, "/") + 1, -1)
 
 # "group/Kind" of an object of a named API group (core objects, `apiVersion: v1`, have none).
-group_kind(r) := concat("/", [split(r.apiVersion, "/")[0], r.kind]) if {
+group_kind(r) := concat("/", [substring(r.apiVersion, 0, n), r.kind]) if {
 	is_string(r.apiVersion)
-	contains(r.apiVersion, "/")
+	n := indexof(r.apiVersion, "/") # the group: what precedes the first "/" (split would make every part)
+	n >= 0
 }
 
 operator_labels(r) := {k: replace(v, "{name}", name(r)) | some k, v in operator_kind(r).labels}
@@ -323,31 +331,46 @@ containers(r) := [{"path": array.concat(pod_spec_path(r), [f, i]), "container": 
 # `containerDisk`, a CloudNativePG Cluster's `imageName` — any CRD that runs pods (`key`: the field naming the image). An unpinned image in such a CRD passed digest pinning in prod (first for
 # Knative; a Tekton step or an Argo Workflows container still passed when only lists named like a pod's containers
 # were read). The other rules keep `containers`: they join a workload's pods by its template labels, which only
-# known workloads have.
-image_containers(r) := containers(r) if is_workload(r)
+# known workloads have. Made once per evaluation, by index of the input object, and shared by the rules (a function
+# is not memoised: each rule asking marshalled and walked a custom resource's spec, issue 20).
+input_image_containers := {i: cs |
+	some i, r in input.resources
+	cs := own_image_containers(i, r)
+	count(cs) > 0
+}
 
-image_containers(r) := [{"path": array.concat(["spec"], p), "container": c, "key": key} |
-	is_object(r.spec)
+own_image_containers(_, r) := containers(r) if is_workload(r)
+
+own_image_containers(i, r) := spec_image_containers(r) if own_spec_has_any_key(i, image_key_pattern)
+
+# The containers of a kind that is no known workload: every object in its spec naming an image under image_keys.
+spec_image_containers(r) := [{"path": array.concat(["spec"], p), "container": c, "key": key} |
 	r.kind != "CustomResourceDefinition" # runs no pods; a context CRD's schemas are not given (policy/input.ts)
-	spec_names_image(r.spec)
 	walk(r.spec, [p, c])
 	is_object(c)
 	some key in image_keys
 	image_field(key, object.get(c, key, ""))
-] if {
+]
+
+# json.marshal of the spec of each input object that is walked for images or secret references (a custom resource:
+# not a workload, not a CRD), by index: marshalled once per evaluation for every gate asking (issue 20).
+own_spec_texts := {i: json.marshal(r.spec) |
+	some i, r in input.resources
+	is_object(r.spec)
 	not is_workload(r)
+	r.kind != "CustomResourceDefinition"
 }
+
+# Whether the spec of input object i has a key of `needles` (key_needle) anywhere, from own_spec_texts: the gate of a
+# walk (walk() makes a path array per node, and a Wasm evaluation's memory never shrinks).
+own_spec_has_any_key(i, pattern) if regex.match(pattern, own_spec_texts[i])
 
 # Keys a custom resource names the image it runs under: `image`, and the store operators' `imageName` (CloudNativePG
 # Cluster, the image of every PostgreSQL instance) and `dockerImage` (Zalando postgresql, the Spilo image). A
 # Cluster with `imageName: ghcr.io/cloudnative-pg/postgresql:16.4` passed digest pinning in prod.
 image_keys := ["image", "imageName", "dockerImage"]
 
-spec_names_image(spec) if spec_has_key(spec, "image")
-
-spec_names_image(spec) if spec_has_key(spec, "imageName")
-
-spec_names_image(spec) if spec_has_key(spec, "dockerImage")
+image_key_pattern := `"(?:image|imageName|dockerImage)":`
 
 image_field("image", img) if plain_image_reference(img)
 
@@ -363,7 +386,9 @@ image_field(key, img) if {
 # checked before a walk: walk() makes a path array for every node, and the Wasm memory of one evaluation never
 # shrinks (the bootstrap overlay of the 7,500-overlay bench repo, 600 ApplicationSets, took 131 MB of it and 5 s,
 # issue 20); a spec without the key is not walked at all.
-spec_has_key(spec, key) if contains(json.marshal(spec), concat("", ["\"", key, "\":"]))
+spec_has_key(spec, key) if contains(json.marshal(spec), key_needle(key))
+
+key_needle(key) := concat("", ["\"", key, "\":"])
 
 # An image a container of an unknown kind names for real: not empty, not a pattern or a template. A Kyverno policy's
 # `pattern: {spec: {containers: [{image: "!*:latest"}]}}` is no container (redhat-cop/gitops-catalog's

@@ -1,8 +1,9 @@
 package kfm_lib.k8s_test
 
 import data.kfm_lib.k8s
+import data.kfm_lib.stores
 
-# spec_has_key is the walk's gate (k8s.image_containers, stores.spec_secret_refs): it must hold whenever an object at
+# spec_has_key is a walk's gate (operator spec labels, route fields): it must hold whenever an object at
 # any depth has the key, or a walk that would find something is skipped.
 test_spec_has_key_nested_object if {
 	k8s.spec_has_key({"a": [{"b": {"image": "nginx"}}]}, "image")
@@ -26,4 +27,41 @@ test_spec_has_key_not_for_quoted_text_in_a_value if {
 
 test_spec_has_key_not_for_a_longer_key if {
 	not k8s.spec_has_key({"images": ["nginx"], "imagePullPolicy": "Always"}, "image")
+}
+
+# The kind gates (operator_kind, route_to_store's backends, stores' credential kinds) take a group/Kind's Kind as
+# everything after its first "/", as group_kind joins them.
+test_kind_of_group_kind if {
+	k8s.kind_of_group_kind("postgresql.cnpg.io/Cluster") == "Cluster"
+	k8s.kind_of_group_kind("/Namespace") == "Namespace"
+	k8s.kind_of_group_kind(k8s.group_kind({"apiVersion": "a.b/v1", "kind": "X/Y"})) == "X/Y"
+}
+
+test_group_kind_core_and_leading_slash if {
+	not k8s.group_kind({"apiVersion": "v1", "kind": "Service"})
+	k8s.group_kind({"apiVersion": "/v1", "kind": "Service"}) == "/Service"
+	k8s.group_kind({"apiVersion": "a.b/v1/extra", "kind": "K"}) == "a.b/K"
+}
+
+# store_access trusts a workload in stores.store_workloads as a store: exact only while no operator kind is also a
+# workload kind (store_workloads holds operator resources too).
+test_no_operator_kind_is_a_workload_kind if {
+	every gk, _ in data.kfm_data.stores.operator_stores {
+		not k8s.workload_kinds[k8s.kind_of_group_kind(gk)]
+	}
+}
+
+# The walks' gates: a spec's JSON text holds `"<key>":` exactly when some object in it has the key.
+test_image_key_pattern_is_the_image_keys if {
+	every k in k8s.image_keys {
+		regex.match(k8s.image_key_pattern, json.marshal({"a": [{k: "x"}]}))
+	}
+	not regex.match(k8s.image_key_pattern, json.marshal({"images": ["x"], "note": "\"image\": x", "name": "image"}))
+}
+
+test_secret_key_pattern_is_the_secret_keys if {
+	every k in ["secretKeyRef", "secretRef", "secret"] {
+		regex.match(stores.secret_key_pattern, json.marshal({"a": [{k: {"name": "x"}}]}))
+	}
+	not regex.match(stores.secret_key_pattern, json.marshal({"secretStoreRef": {"name": "x"}, "secretName": "secret"}))
 }

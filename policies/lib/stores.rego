@@ -419,6 +419,7 @@ store_secret_keys contains concat("/", [k8s.namespace(r), replace(t, "{name}", k
 # without users, one for a user named as the cluster.
 store_secret_keys contains concat("/", [k8s.namespace(r), concat("-pguser-", [k8s.name(r), user])]) if {
 	some r in k8s.all
+	r.kind in {"PostgresCluster", "PerconaPGCluster"} # what group_kind would end with: most objects stop here
 	k8s.group_kind(r) in {"postgres-operator.crunchydata.com/PostgresCluster", "pgv2.percona.com/PerconaPGCluster"}
 	some user in crunchy_users(r)
 }
@@ -428,6 +429,7 @@ store_secret_keys contains concat("/", [k8s.namespace(r), concat("-pguser-", [k8
 # database's spec.databaseSecretName, an OpenSearchCluster's admin credentials.
 store_secret_keys contains concat("/", [k8s.namespace(r), n]) if {
 	some r in k8s.all
+	operator_secret_path_kinds[r.kind]
 	some p in operator_secret_paths[k8s.group_kind(r)]
 	n := object.get(r, p, null)
 	is_string(n)
@@ -449,6 +451,7 @@ operator_secret_paths := {
 # are no credentials a client may not hold).
 store_secret_keys contains concat("/", [k8s.namespace(r), node[k].name]) if {
 	some r in k8s.all
+	mariadb_kind_names[r.kind]
 	k8s.group_kind(r) in mariadb_kinds
 	r.kind != "CustomResourceDefinition" # never a route or an operator kind; a context CRD has no schemas
 	walk(r.spec, [_, node])
@@ -457,6 +460,12 @@ store_secret_keys contains concat("/", [k8s.namespace(r), node[k].name]) if {
 	endswith(lower(k), "passwordsecretkeyref")
 	is_string(node[k].name)
 }
+
+# The Kinds of the sets above (what a group_kind in them ends with): checked first, so that most objects build no
+# group/Kind string (issue 20).
+mariadb_kind_names := {k8s.kind_of_group_kind(gk) | some gk in mariadb_kinds}
+
+operator_secret_path_kinds := {k8s.kind_of_group_kind(gk) | some gk, _ in operator_secret_paths}
 
 mariadb_kinds := {
 	"k8s.mariadb.com/MariaDB", "k8s.mariadb.com/MaxScale", "k8s.mariadb.com/User",
@@ -467,11 +476,13 @@ mariadb_kinds := {
 # as the KafkaUser; a SCRAM password may come from a Secret the spec names.
 store_secret_keys contains concat("/", [k8s.namespace(r), k8s.name(r)]) if {
 	some r in k8s.all
+	r.kind == "KafkaUser"
 	k8s.group_kind(r) == "kafka.strimzi.io/KafkaUser"
 }
 
 store_secret_keys contains concat("/", [k8s.namespace(r), n]) if {
 	some r in k8s.all
+	r.kind == "KafkaUser"
 	k8s.group_kind(r) == "kafka.strimzi.io/KafkaUser"
 	n := r.spec.authentication.password.valueFrom.secretKeyRef.name
 	is_string(n)
@@ -479,9 +490,15 @@ store_secret_keys contains concat("/", [k8s.namespace(r), n]) if {
 
 # Resources that define a store's credentials rather than use them (a KafkaUser naming its password Secret, a MariaDB
 # User): KFM-TM-005 leaves their own references alone, as it does a store operator's resource.
-credential_owner(r) if k8s.group_kind(r) == "kafka.strimzi.io/KafkaUser"
+credential_owner(r) if {
+	r.kind == "KafkaUser"
+	k8s.group_kind(r) == "kafka.strimzi.io/KafkaUser"
+}
 
-credential_owner(r) if k8s.group_kind(r) in mariadb_kinds
+credential_owner(r) if {
+	mariadb_kind_names[r.kind]
+	k8s.group_kind(r) in mariadb_kinds
+}
 
 crunchy_users(r) := {u.name | some u in r.spec.users; is_string(u.name)} if count(object.get(r, ["spec", "users"], [])) > 0
 
@@ -490,6 +507,7 @@ crunchy_users(r) := {k8s.name(r)} if count(object.get(r, ["spec", "users"], []))
 # Zalando postgres-operator: <user>.<cluster>.credentials.postgresql.acid.zalan.do for spec.users and its own users.
 store_secret_keys contains concat("/", [k8s.namespace(r), concat(".", [user, k8s.name(r), "credentials.postgresql.acid.zalan.do"])]) if {
 	some r in k8s.all
+	r.kind == "postgresql"
 	k8s.group_kind(r) == "acid.zalan.do/postgresql"
 	some user in ({u | some u, _ in object.get(r, ["spec", "users"], {})} | {"postgres", "standby"})
 }
@@ -497,6 +515,7 @@ store_secret_keys contains concat("/", [k8s.namespace(r), concat(".", [user, k8s
 # A MinIO Tenant's root credentials (spec.configuration), a MongoDBCommunity user's password (passwordSecretRef).
 store_secret_keys contains concat("/", [k8s.namespace(r), n]) if {
 	some r in k8s.all
+	r.kind == "Tenant"
 	k8s.group_kind(r) == "minio.min.io/Tenant"
 	n := r.spec.configuration.name
 	is_string(n)
@@ -504,6 +523,7 @@ store_secret_keys contains concat("/", [k8s.namespace(r), n]) if {
 
 store_secret_keys contains concat("/", [k8s.namespace(r), n]) if {
 	some r in k8s.all
+	r.kind == "MongoDBCommunity"
 	k8s.group_kind(r) == "mongodbcommunity.mongodb.com/MongoDBCommunity"
 	some u in r.spec.users
 	n := u.passwordSecretRef.name
@@ -638,23 +658,20 @@ volume_secret_refs(w) := array.concat(
 	],
 )
 
-# The pod-shaped secret references anywhere in a custom resource's spec (a Tekton step's env and envFrom, a
-# workflow template's volumes): an env var's valueFrom.secretKeyRef, an envFrom item's secretRef, a volume's
-# secret.secretName, a projected source's secret.name.
-spec_secret_refs(r) := [ref |
+# The pod-shaped secret references anywhere in the spec of input object i, a custom resource (a Tekton step's env and
+# envFrom, a workflow template's volumes): an env var's valueFrom.secretKeyRef, an envFrom item's secretRef, a volume's
+# secret.secretName, a projected source's secret.name. A spec naming none of their keys is not walked
+# (k8s.own_spec_texts: not a workload, not a CRD, which runs no pods and whose schemas a context CRD lacks).
+own_spec_secret_refs(i, r) := [ref |
+	k8s.own_spec_has_any_key(i, secret_key_pattern)
 	r.kind != "CustomResourceDefinition" # runs no pods; a context CRD's schemas are not given (policy/input.ts)
-	spec_names_secret(r.spec)
 	walk(r.spec, [p, node])
 	is_object(node)
 	some ref in node_secret_refs(array.concat(["spec"], p), node)
 ]
 
-# The keys node_secret_refs reads a secret's name under: a spec without any of them is not walked (k8s.spec_has_key).
-spec_names_secret(spec) if k8s.spec_has_key(spec, "secretKeyRef")
-
-spec_names_secret(spec) if k8s.spec_has_key(spec, "secretRef")
-
-spec_names_secret(spec) if k8s.spec_has_key(spec, "secret")
+# The keys node_secret_refs reads a secret's name under.
+secret_key_pattern := `"(?:secretKeyRef|secretRef|secret)":`
 
 node_secret_refs(p, node) := array.concat(
 	array.concat(

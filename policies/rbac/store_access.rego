@@ -190,16 +190,21 @@ subject_name(s, _) := concat("", [object.get(s, "kind", ""), " ", object.get(s, 
 # A ServiceAccount the pods of a store or of the governed API run as (in the ServiceAccount's namespace).
 trusted_subject(s, ns) if {
 	s.kind == "ServiceAccount"
-	sa_ns := object.get(s, "namespace", ns)
-	some w in k8s.all
-	k8s.is_workload(w)
-	k8s.namespace(w) == sa_ns
-	service_account(w) == s.name
-	trusted_workload(w)
+	trusted_service_accounts[[object.get(s, "namespace", ns), s.name]]
 }
 
-trusted_workload(w) if stores.store_workload(w)
+# [namespace, service account] of every workload running a store or the governed API: made once per evaluation, not
+# once per binding subject over every object (issue 20).
+trusted_service_accounts contains [k8s.namespace(w), service_account(w)] if {
+	some i, w in k8s.all
+	k8s.is_workload(w)
+	trusted_workload_at(i, w)
+}
 
-trusted_workload(w) if stores.governed_api(w)
+# Whether the workload at index i of k8s.all runs a store or the governed API, from the store index the other rules share (for a workload,
+# being in stores.store_workloads is being a store_workload: no operator kind is a workload kind).
+trusted_workload_at(i, _) if stores.store_workloads[i]
+
+trusted_workload_at(_, w) if stores.governed_api(w)
 
 service_account(w) := object.get(k8s.pod_spec(w), "serviceAccountName", object.get(k8s.pod_spec(w), "serviceAccount", "default"))

@@ -118,9 +118,11 @@ violations contains v if {
 # [path, host] of the addresses routes and tunnels name: a tunnel's service URLs, an Emissary Mapping's service, a
 # Gloo static Upstream's hosts (an address names no Service: judged by cluster_address).
 address_targets(r) := ({[p, mapping_host(url)] | some [p, url] in tunnel_targets(r)} | {[["spec", "service"], mapping_host(r.spec.service)] |
+	route_crd_kind_names[r.kind]
 	mapping_kinds[k8s.group_kind(r)]
 	is_string(r.spec.service)
 }) | {[p, h.addr] |
+	route_crd_kind_names[r.kind]
 	gloo_route_kinds[k8s.group_kind(r)]
 	some [p, u, h] in static_hosts(r)
 }
@@ -148,25 +150,53 @@ backends(r) := ingress_backends(r) if r.kind == "Ingress"
 
 backends(r) := gateway_backends(r) if r.kind in gateway_route_kinds
 
-backends(r) := controller_route_backends(r) if controller_route_kinds[k8s.group_kind(r)]
+backends(r) := controller_route_backends(r) if {
+	route_crd_kind_names[r.kind]
+	controller_route_kinds[k8s.group_kind(r)]
+}
 
-backends(r) := traefik_service_backends(r) if traefik_service_kinds[k8s.group_kind(r)]
+backends(r) := traefik_service_backends(r) if {
+	route_crd_kind_names[r.kind]
+	traefik_service_kinds[k8s.group_kind(r)]
+}
 
-backends(r) := mapping_backends(r) if mapping_kinds[k8s.group_kind(r)]
+backends(r) := mapping_backends(r) if {
+	route_crd_kind_names[r.kind]
+	mapping_kinds[k8s.group_kind(r)]
+}
 
-backends(r) := nginx_backends(r) if nginx_route_kinds[k8s.group_kind(r)]
+backends(r) := nginx_backends(r) if {
+	route_crd_kind_names[r.kind]
+	nginx_route_kinds[k8s.group_kind(r)]
+}
 
-backends(r) := service_name_backends(r) if service_name_kinds[k8s.group_kind(r)]
+backends(r) := service_name_backends(r) if {
+	route_crd_kind_names[r.kind]
+	service_name_kinds[k8s.group_kind(r)]
+}
 
-backends(r) := gloo_backends(r) if gloo_route_kinds[k8s.group_kind(r)]
+backends(r) := gloo_backends(r) if {
+	route_crd_kind_names[r.kind]
+	gloo_route_kinds[k8s.group_kind(r)]
+}
 
 backends(r) := config_backends(r) if config_object(r)
 
 backends(r) := tunnel_backends(r) if k8s.is_workload(r)
 
-backends(r) := ngrok_endpoint_backends(r) if ngrok_endpoint_paths[k8s.group_kind(r)]
+backends(r) := ngrok_endpoint_backends(r) if {
+	route_crd_kind_names[r.kind]
+	ngrok_endpoint_paths[k8s.group_kind(r)]
+}
 
 backends(r) := virtual_service_backends(r) if istio_virtual_service(r)
+
+# The Kinds of the controller route kinds above (and ngrok's), so that backends(r) builds no group/Kind string for an object of any
+# other kind (nearly every object: backends is asked of each, issue 20).
+route_crd_kind_names := {k8s.kind_of_group_kind(gk) |
+	some kinds in [controller_route_kinds, traefik_service_kinds, mapping_kinds, nginx_route_kinds, service_name_kinds, gloo_route_kinds]
+	some gk in kinds
+} | {k8s.kind_of_group_kind(gk) | some gk, _ in ngrok_endpoint_paths}
 
 istio_virtual_service(r) if {
 	r.kind == "VirtualService"
@@ -417,6 +447,7 @@ gloo_backends(r) := (({{"namespace": object.get(node.kube.ref, "namespace", k8s.
 	ref := node.upstream
 	is_string(ref.name)
 	some u in k8s.all
+	u.kind == "Upstream"
 	k8s.group_kind(u) == "gloo.solo.io/Upstream"
 	k8s.name(u) == ref.name
 	k8s.namespace(u) == object.get(ref, "namespace", k8s.namespace(r))
@@ -442,6 +473,7 @@ gloo_static_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": p}
 static_hosts(r) := {[p, u, h] |
 	some [p, ref] in upstream_refs(r)
 	some u in k8s.all
+	u.kind == "Upstream"
 	k8s.group_kind(u) == "gloo.solo.io/Upstream"
 	k8s.name(u) == ref.name
 	k8s.namespace(u) == object.get(ref, "namespace", k8s.namespace(r))

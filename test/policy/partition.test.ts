@@ -379,8 +379,9 @@ describe('policy partition (issue 20)', () => {
   it('gives context CRDs without their schemas, which no rule reads (a rule reaching for them fails this test)', () => {
     // asContext (policy/input.ts) drops `spec.versions[].schema` and `spec.validation` of a CRD given as context: every
     // reach in the rules' code for those keys (comments and test files aside) is listed here, and there must be none.
-    // The one walk, lib/k8s.rego image_containers (the containers of any kind with a spec, for DP-001/002), refuses
-    // CustomResourceDefinitions on the line before it: it never reaches a CRD's schemas.
+    // The walks of a spec (lib/k8s.rego spec_image_containers, the containers of any kind with a spec, for DP-001/002;
+    // lib/stores.rego own_spec_secret_refs, for TM-005) refuse CustomResourceDefinitions on the line before: they never
+    // reach a CRD's schemas.
     const code = ruleCode();
     const reads = code
       .filter(({ code: line }, k) => {
