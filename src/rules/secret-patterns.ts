@@ -81,6 +81,13 @@ const URL_REMEDIATION =
 const GENERIC_REMEDIATION =
   'Move the value into a Secret managed outside plaintext Git (ExternalSecret, SealedSecret or a SOPS-encrypted file) and reference it (valueFrom.secretKeyRef, envFrom). If the value is not a credential, rename the key or mark the line with `kfm-gitops:allow <ruleId> <reason>`.';
 
+/**
+ * The word for password in other languages, as ASCII keys spell it (`kennwort`, `contrasena` for `contraseña`,
+ * `losenord` for `lösenord`). Each starts a word of the key (`DB_SENHA`, `kennwort`), so `licenseHash` holds no
+ * `senha`.
+ */
+export const FOREIGN_PASSWORD_WORDS = ['kennwort', 'contrasena', 'wachtwoord', 'senha', 'salasana', 'losenord'];
+
 /** What `[_.-]?` allows between the words of a key: keyword lists spell out each. */
 const SEPARATORS = ['', '_', '.', '-'];
 
@@ -821,20 +828,24 @@ export const CONTENT_RULES: ContentRule[] = [
     precedence: 2,
   },
   // ── generic assignments ───────────────────────────────────────────────────────────────────────────────────────
-  // `pw` ending a word, as in LDAP's `bindPW` and `ROOT_PW` (not `ChipWrap`, `upward`).
+  // `pw` ending a word, as in LDAP's `bindPW` and `ROOT_PW` (not `ChipWrap`, `upward`). The word for password in
+  // other languages written in ASCII (German, Spanish, Dutch, Portuguese, Finnish, Swedish; `passwort` and
+  // `mot_de_passe` hold `pass`); spellings outside ASCII (`пароль`, `密码`, `ｐａｓｓｗｏｒｄ`) are folded onto these
+  // keys before the rules run (checks/secrets/fold.ts).
   generic(
     'KFM-SEC-070',
     'Password assigned in plain text',
     'password',
-    String.raw`(?:pass(?:word|wd|phrase)?|pwd|pw\b)`,
-    ['password', 'pass', 'pw'],
+    String.raw`(?:pass(?:word|wd|phrase)?|pwd|pw\b|(?:[_.-]|\b)(?:${FOREIGN_PASSWORD_WORDS.join('|')}))`,
+    ['password', 'pass', 'pw', ...FOREIGN_PASSWORD_WORDS],
   ),
   generic(
     'KFM-SEC-071',
     'Secret assigned in plain text',
-    'secret (client secret, app secret, signing secret)',
-    'secret',
-    ['secret'],
+    'secret or credential (client secret, app secret, signing secret, `credentials:`)',
+    // `credentials` ending a word (`credentials:`, `registry_credentials`), not `credential_source`, `credentialName`.
+    String.raw`(?:secret|credentials?\b)`,
+    ['secret', 'credential'],
   ),
   generic('KFM-SEC-072', 'Token assigned in plain text', 'token (access, auth, bearer, refresh token)', 'token', [
     'token',
