@@ -95,3 +95,107 @@ describe('G-1: a credential key spelled in another language or in look-alike let
     expect(at(fs)).toEqual([]);
   });
 });
+
+describe('G-3: a PostgreSQL password file entry (`host:port:db:user:password`) is a credential (KFM-SEC-079)', () => {
+  it('in a .pgpass file (any port), a file of another name, a ConfigMap block and a JSON string', async () => {
+    const v = Array.from({ length: 5 }, () => g.password(14));
+    const fs = await scan({
+      '.pgpass': `# host:port:database:username:password\ndb.internal:15432:app:appuser:${v[0]}\n*:*:*:replicator:${v[1]}\n`,
+      'conf/pg.txt': `see below\nlocalhost:5432:*:postgres:${v[2]}\n`,
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: pg}\ndata:\n  pgpass: |\n    pg-0.pg:5433:app:app:${v[3]}\n`,
+      'pg.json': `{"pgpass": "pgbouncer:6432:app:app:${v[4]}\\n"}\n`,
+    });
+    expect(at(noLeak(fs, ...v))).toEqual([
+      ['KFM-SEC-079', '.pgpass', 2],
+      ['KFM-SEC-079', '.pgpass', 3],
+      ['KFM-SEC-079', 'cm.yaml', 5],
+      ['KFM-SEC-079', 'conf/pg.txt', 2],
+      ['KFM-SEC-079', 'pg.json', 1],
+    ]);
+  });
+
+  it('placeholders, variables, times and image references in that shape stay quiet', async () => {
+    const fs = await scan({
+      '.pgpass': '*:*:*:postgres:postgres\nlocalhost:5432:app:app:${PGPASSWORD}\ndb:5432:app:app:<password>\n',
+      'notes.txt': 'at 12:30:00 the job ran\nimage: registry:5000/app:1.2\n',
+    });
+    expect(at(fs)).toEqual([]);
+  });
+});
+
+describe('G-4: a kubeadm bootstrap token is a credential, letters only or not (KFM-SEC-078)', () => {
+  const token = (): string => `${g.from('abcdefghijklmnopqrstuvwxyz', 6)}.${g.from('abcdefghijklmnopqrstuvwxyz', 16)}`;
+  it('in a kubeadm config, a join command, an env file and a bootstrap Secret', async () => {
+    const t = [token(), token(), token(), token()];
+    const secretPart = g.from('abcdefghijklmnopqrstuvwxyz', 16);
+    const fs = await scan({
+      'kubeadm.yaml': `apiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\nbootstrapTokens:\n  - token: ${t[0]}\n    ttl: 24h\n---\napiVersion: kubeadm.k8s.io/v1beta3\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    token: "${t[1]}"\n`,
+      'join.sh': `kubeadm join 10.0.0.1:6443 --token ${t[2]} --discovery-token-ca-cert-hash sha256:${g.hex(64)}\n`,
+      'node.env': `KUBEADM_TOKEN=${t[3]}\n`,
+      'secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata: {name: bootstrap-token-abcdef, namespace: kube-system}\ntype: bootstrap.kubernetes.io/token\nstringData:\n  token-id: abcdef\n  token-secret: ${secretPart}\n`,
+    });
+    expect(at(noLeak(fs, ...t, secretPart))).toEqual([
+      ['KFM-SEC-078', 'join.sh', 1],
+      ['KFM-SEC-078', 'kubeadm.yaml', 4],
+      ['KFM-SEC-078', 'kubeadm.yaml', 11],
+      ['KFM-SEC-078', 'node.env', 1],
+      ['KFM-SEC-001', 'secret.yaml', 6],
+      ['KFM-SEC-001', 'secret.yaml', 7],
+      ['KFM-SEC-078', 'secret.yaml', 7],
+    ]);
+  });
+
+  it("the kubeadm documentation's example token and names of that shape stay quiet", async () => {
+    const fs = await scan({
+      'kubeadm.yaml': 'bootstrapTokens:\n  - token: abcdef.0123456789abcdef\ntokenFile: /etc/kubernetes/token.csv\n',
+      'dns.txt': 'server: abcdef.examplehostnames\n',
+    });
+    expect(at(fs)).toEqual([]);
+  });
+});
+
+describe('G-5: a short password under a password key is reported below the entropy floor, placeholders are not', () => {
+  it('8 to 11 characters of three or four classes, in YAML, JSON, .env and .ini', async () => {
+    const v = ['aaBB11!!', 'xX9#xX9#k', 'Tt55$$uu11', 'Zz8%Zz8%qq'];
+    const fs = await scan({
+      'app.yaml': `db:\n  password: ${v[0]}\n  admin_password: "${v[1]}"\n`,
+      'app.json': `{"password": "${v[2]}"}\n`,
+      '.env': `DB_PASSWORD='${v[3]}'\n`,
+    });
+    expect(at(noLeak(fs, ...v))).toEqual([
+      ['KFM-SEC-070', '.env', 1],
+      ['KFM-SEC-070', 'app.json', 1],
+      ['KFM-SEC-070', 'app.yaml', 2],
+      ['KFM-SEC-070', 'app.yaml', 3],
+    ]);
+  });
+
+  it('placeholders, defaults, variables and references stay quiet', async () => {
+    const fs = await scan({
+      'app.yaml': [
+        'a:\n  password: changeme',
+        '  password2: "<password>"',
+        '  password3: ${PASSWORD}',
+        '  password4: REPLACE_ME',
+        '  password5: password123',
+        '  password6: Password1!',
+        '  password7: "********"',
+        '  passwordSecretRef:\n    secretKeyRef: {name: db, key: password}',
+        '  password_min_length: 12',
+        '  passwordPolicy: ab-CD-12',
+        '',
+      ].join('\n'),
+    });
+    expect(at(fs)).toEqual([]);
+  });
+});
+
+describe('G-6: a query string under a token-like key is settings, not a secret', () => {
+  it('name=value pairs joined by `&` stay quiet; a random value among them is still reported', async () => {
+    const secret = g.password(20).replace(/[&=]/g, 'x');
+    const fs = await scan({
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: oidc}\ndata:\n  TOKEN_PARAMS: "response_type=code&client_id=my-app&scope=openid%20profile"\n  token_query: grant_type=client_credentials&audience=api&x=1\n  AUTH_TOKEN_QUERY: "grant_type=password&client_secret=${secret}"\n`,
+    });
+    expect(at(noLeak(fs, secret))).toEqual([['KFM-SEC-072', 'cm.yaml', 7]]);
+  });
+});

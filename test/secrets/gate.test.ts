@@ -123,7 +123,8 @@ describe('assignment gate: exact fast path for the generic rules', () => {
           const m = re.matcher(text);
           while (m.find()) {
             const g = rule.secretGroups.find((k) => m.group(k) !== null)!;
-            if (looksLikeGenericSecret(line.slice(m.start(g), m.end(g)))) found.push([m.start(g), m.end(g)]);
+            if (looksLikeGenericSecret(line.slice(m.start(g), m.end(g)), [], rule.shortPasswords))
+              found.push([m.start(g), m.end(g)]);
           }
         }
         // Overlapping readings of one value: the longer wins (detector.ts resolveOverlaps).

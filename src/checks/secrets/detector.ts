@@ -289,7 +289,7 @@ export class Detector {
         source === text &&
         c.rule.generic &&
         we - ws <= c.chunk + c.overlap &&
-        allRejectable(gated, ws, we, cursor, options.stopWords)
+        allRejectable(gated, ws, we, cursor, options.stopWords, c.rule.shortPasswords)
       ) {
         this.stats.gatedOut++;
         continue;
@@ -359,7 +359,7 @@ export class Detector {
       value = source.slice(start, end);
     }
     if (rule.generic) {
-      if (!looksLikeGenericSecret(value, options.stopWords)) return undefined;
+      if (!looksLikeGenericSecret(value, options.stopWords, rule.shortPasswords)) return undefined;
     } else if (rule.placeholderCheck !== false && isPlaceholder(value)) {
       // The config's stop words (written by whoever writes the repository) tune the generic rules only: a
       // `stopWords: [ghp]` must not silence every GitHub token.

@@ -51,7 +51,7 @@ import {
   RULE_TOO_LARGE,
   RULE_UNREADABLE,
 } from '../../rules/secrets.js';
-import { STRUCTURAL_PRECEDENCE, ruleTitle } from '../../rules/secret-patterns.js';
+import { PGPASS_FILE_RULE, STRUCTURAL_PRECEDENCE, ruleTitle } from '../../rules/secret-patterns.js';
 import {
   baselineKey,
   InlineAllows,
@@ -611,7 +611,17 @@ const MAX_LOCATE = 256 * 1024;
 const WALK_NODES_BASE = 100_000;
 const KUSTOMIZATION_NAME = /(?:^|\/)(?:kustomization\.ya?ml|Kustomization)$/;
 
+/** A PostgreSQL password file by its name (`.pgpass`, `pgpass.conf`), or a key that holds one. */
+const PGPASS_NAME = /(?:^|\/)[^/]*pgpass[^/]*$/i;
+const PGPASS_KEY = /pgpass/i;
+
 export class Scanner {
+  /** KFM-SEC-079 on any port, for texts that are password files by their name (built at the first one). */
+  private pgpassDetectorBuilt: Detector | undefined;
+  private get pgpassDetector(): Detector {
+    return (this.pgpassDetectorBuilt ??= new Detector([PGPASS_FILE_RULE]));
+  }
+
   /** Whether value verdicts are memoised (judgeValue); off only in the differential test. */
   private readonly memo: boolean;
   /** Every kustomization parsed, whatever the pre-pass says (the differential test's control). */
@@ -643,6 +653,15 @@ export class Scanner {
       findings.push({ ...this.fromCandidate(c, ''), file, line: pos.line, column: pos.column, offset: c.start });
     }
     if (detected.truncated) findings.push(this.budgetFinding(file));
+    // A password file by its name: its entries on any port (the content rule knows the usual ports only).
+    if (PGPASS_NAME.test(file)) {
+      const entries = this.pgpassDetector.detect(text);
+      for (const c of entries.candidates) {
+        const pos = lines().position(c.at);
+        findings.push({ ...this.fromCandidate(c, ''), file, line: pos.line, column: pos.column, offset: c.start });
+      }
+      if (entries.truncated) findings.push(this.budgetFinding(file));
+    }
     // A template's committed defaults (`| default "s3cr3t"`), read as the values they stand for. No offset: a walk
     // of the template with its actions blanked judged a blank there, so it must not drop these.
     const defaults = text.includes('{{') ? templateDefaults(text) : undefined;
@@ -987,7 +1006,14 @@ export class Scanner {
         const value = visit.value.includes('\0') ? visit.value.replaceAll('\0', '') : visit.value;
         const text = `${visit.key}: ${value}`;
         const r = this.detector.detect(text, { skipGeneric: visit.reference, stopWords, context });
-        const out = r.candidates.map((c) => this.fromCandidate(c, ''));
+        // A password file under its name (`pgpass: |`, `.pgpass`): its entries on any port, each instead of the
+        // generic reading of the whole file as one password.
+        const entries = PGPASS_KEY.test(visit.key) ? this.pgpassDetector.detect(text).candidates : [];
+        const holds = (c: Candidate): boolean =>
+          c.rule.generic === true && entries.some((e) => e.start < c.end && c.start < e.end);
+        const out = r.candidates.filter((c) => !holds(c)).map((c) => this.fromCandidate(c, ''));
+        for (const e of entries)
+          if (!r.candidates.some((c) => c.start === e.start && c.end === e.end)) out.push(this.fromCandidate(e, ''));
         if (r.truncated) out.push(this.budgetFinding(undefined));
         // A template's committed default (`'{{ .Values.p | default "s3cr3t" }}'`), read as the value it stands for.
         const defaults = value.includes('{{') ? templateDefaults(text) : undefined;

@@ -22,10 +22,14 @@
  * its hit, except the URL's user and password parts, which stop at the first `/`, blank or quote: a `://` cannot sit
  * inside them, so consecutive hits' reads are disjoint or bounded by the rule's window — linear either way.
  * - `xml-setting` (KFM-SEC-069): see xmlSettingHits.
+ * - `bootstrap-token` (KFM-SEC-078, `(?i:token)KEY*(?:["']?[ \t]*[:=][ \t]*|[ \t]+)["']?[a-z0-9]{6}…`): after the
+ *   five letters of `token`, the key's characters (the regex's `[A-Za-z0-9_.-]*` stops where they stop, since what
+ *   follows is a quote, a blank or an operator), then an operator or a blank, and 6 of `[a-z0-9]` after an optional
+ *   quote.
  */
 import { isKeyChar } from './gate.js';
 
-export type ShapeGate = 'url-credentials' | 'docker-auth' | 'npmrc' | 'hex-sid' | 'xml-setting';
+export type ShapeGate = 'url-credentials' | 'docker-auth' | 'npmrc' | 'hex-sid' | 'xml-setting' | 'bootstrap-token';
 
 const isBlank = (c: number): boolean => c === 32 || c === 9;
 
@@ -109,6 +113,22 @@ function npmrc(text: string, p: number): boolean {
 }
 
 const isLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+const isLowerAlnum = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+
+function bootstrapToken(text: string, p: number): boolean {
+  let i = p + 5;
+  while (i < text.length && isKeyChar(text.charCodeAt(i))) i++;
+  const start = i;
+  let q = text.charCodeAt(i);
+  if (q === 34 || q === 39) i++;
+  i = skipBlanks(text, i);
+  const op = text.charCodeAt(i);
+  if (op === 58 || op === 61) i = skipBlanks(text, i + 1);
+  else if (i === start || !isBlank(text.charCodeAt(start))) return false; // blanks only, no quote, before the value
+  q = text.charCodeAt(i);
+  if (q === 34 || q === 39) i++;
+  return run(text, i, 6, isLowerAlnum);
+}
 
 /** Whether a match of a rule with this gate can hold the keyword hit at `p`. */
 export function shapeAt(gate: ShapeGate, text: string, p: number): boolean {
@@ -123,6 +143,8 @@ export function shapeAt(gate: ShapeGate, text: string, p: number): boolean {
       return run(text, p + 2, 32, isHex);
     case 'xml-setting':
       return xmlSettingHits(text, [p]).length > 0;
+    case 'bootstrap-token':
+      return bootstrapToken(text, p);
     default:
       return true;
   }
