@@ -2,6 +2,7 @@
  * Silent passes of a second probe (committed credential, scan exit 0): each is reported now, at its line, and the
  * value appears in no finding. Look-alikes stay quiet.
  */
+import { brotliCompressSync, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { SecretFinding } from '../../src/checks/secrets/index.js';
 import { findingPlaces as at, useRepoScan } from './helpers.js';
@@ -197,5 +198,48 @@ describe('G-6: a query string under a token-like key is settings, not a secret',
       'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: oidc}\ndata:\n  TOKEN_PARAMS: "response_type=code&client_id=my-app&scope=openid%20profile"\n  token_query: grant_type=client_credentials&audience=api&x=1\n  AUTH_TOKEN_QUERY: "grant_type=password&client_secret=${secret}"\n`,
     });
     expect(at(noLeak(fs, secret))).toEqual([['KFM-SEC-072', 'cm.yaml', 7]]);
+  });
+});
+
+describe('G-2: compressed content without a gzip/zlib header in a value is read, or reported when it cannot be', () => {
+  const b64 = (b: Buffer): string => b.toString('base64');
+  const cm = (data: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\ndata:\n${data}`;
+  // The head of a bzip2 stream (magic, block size, block magic, CRC), then bytes: node has no bzip2 decoder.
+  const bzip2 = (): Buffer => Buffer.concat([Buffer.from('BZh91AY&SY', 'latin1'), Buffer.from(g.hex(160), 'hex')]);
+
+  it('raw deflate and brotli, base64 in a ConfigMap value or an annotation: the credential inside, at the key', async () => {
+    const v = [g.password(20), g.password(20), `ghp_${g.alnum(36)}`];
+    const fs = await scan({
+      'cm.yaml': cm(
+        `  app.conf: ${b64(deflateRawSync(`db:\n  password: ${v[0]}\n`))}\n  app.conf.br: "${b64(brotliCompressSync(`password=${v[1]}\n`))}"\n`,
+      ),
+      'deploy.yaml': `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  annotations:\n    kfm.io/blob: ${b64(deflateRawSync(`token: ${v[2]}`))}\n`,
+    });
+    expect(at(noLeak(fs, ...v))).toEqual([
+      ['KFM-SEC-070', 'cm.yaml', 5],
+      ['KFM-SEC-070', 'cm.yaml', 6],
+      ['KFM-SEC-030', 'deploy.yaml', 6],
+    ]);
+  });
+
+  it('bzip2 (and xz, zstd), base64 in a value or as a committed file, cannot be read: KFM-SEC-080', async () => {
+    const xz = Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.from(g.hex(120), 'hex')]);
+    const fs = await scan(
+      { 'cm.yaml': cm(`  blob: ${b64(bzip2())}\n  other: ${b64(xz)}\n`) },
+      { 'config.bz2': bzip2() },
+    );
+    expect(at(fs).filter(([rule]) => rule !== 'KFM-SEC-005')).toEqual([
+      ['KFM-SEC-080', 'cm.yaml', 5],
+      ['KFM-SEC-080', 'cm.yaml', 6],
+      ['KFM-SEC-080', 'config.bz2', undefined],
+    ]);
+  });
+
+  it('random base64 values (checksums, keys of other formats) and a PNG in binaryData stay quiet', async () => {
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.from(g.hex(200), 'hex')]);
+    const fs = await scan({
+      'cm.yaml': `${cm(`  checksum: ${b64(Buffer.from(g.hex(64), 'hex'))}\n  nonce: ${b64(Buffer.from(g.hex(48), 'hex'))}\n`)}binaryData:\n  logo.png: ${b64(png)}\n`,
+    });
+    expect(at(fs)).toEqual([]);
   });
 });

@@ -8,7 +8,8 @@
  * decompression bomb stops at the limit, not at the machine's memory), an encrypted member, a compression method
  * other than stored and deflate, a damaged stream.
  */
-import { gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { asText } from './decode.js';
 
 export interface Unpacked {
   format: 'gzip' | 'zip' | 'zlib';
@@ -176,4 +177,63 @@ function readU16(b: Uint8Array, at: number): number {
 
 function readU32(b: Uint8Array, at: number): number {
   return at + 4 <= b.length ? (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0 : 0;
+}
+
+/**
+ * Compressed formats node cannot unpack (no decoder without a dependency), by their magic: bzip2 (`BZh`, a block
+ * size, then a block's or the end's magic), xz, zstd, lz4 frames, 7-Zip. What they hold cannot be read, so the caller
+ * reports them rather than pass them as "binary" (their printable bytes show nothing of the content).
+ */
+export function opaqueCompressed(bytes: Uint8Array): string | undefined {
+  const at = (i: number, magic: readonly number[]): boolean => magic.every((b, k) => bytes[i + k] === b);
+  if (at(0, BZH) && bytes[3] >= 0x31 && bytes[3] <= 0x39 && (at(4, BZ_BLOCK) || at(4, BZ_END))) return 'bzip2';
+  if (at(0, XZ)) return 'xz';
+  if (at(0, ZSTD)) return 'zstd';
+  if (at(0, LZ4)) return 'lz4';
+  if (at(0, SEVEN_ZIP)) return '7-Zip';
+  return undefined;
+}
+
+const BZH = [0x42, 0x5a, 0x68];
+const BZ_BLOCK = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
+const BZ_END = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
+const XZ = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
+const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
+const LZ4 = [0x04, 0x22, 0x4d, 0x18];
+const SEVEN_ZIP = [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c];
+
+/** Shortest text a headerless stream must unpack to (random bytes sometimes "inflate" to a few). */
+const MIN_HEADERLESS_TEXT = 8;
+
+/**
+ * Deflate without a zlib header (`zlib.compressobj(wbits=-15)`, Java's `Deflater(nowrap)`) or brotli: neither has a
+ * magic, so only the text they unpack to says what they are (random bytes do unpack now and then, to a few bytes of
+ * binary). Tried by the caller on a value that is one base64 blob and nothing else; undefined when neither gives text
+ * within `limit` bytes.
+ */
+export function unpackHeaderless(bytes: Uint8Array, limit: number): { format: string; text: string } | undefined {
+  if (bytes.length < 4 || limit < 1) return undefined;
+  // A deflate block type 3 is invalid; a stored block (type 0) carries its length twice, the second inverted.
+  const type = (bytes[0] >> 1) & 3;
+  const raw =
+    type === 1 ||
+    type === 2 ||
+    (type === 0 && ((bytes[1] | (bytes[2] << 8)) ^ (bytes[3] | (bytes[4] << 8))) === 0xffff);
+  const tries: [string, (b: Uint8Array, o: { maxOutputLength: number }) => Buffer][] = [
+    ...(raw ? [['raw deflate', inflateRawSync] as [string, typeof inflateRawSync]] : []),
+    ['brotli', brotliDecompressSync],
+  ];
+  for (const [format, unpackWith] of tries) {
+    let out: Buffer;
+    try {
+      out = unpackWith(bytes, { maxOutputLength: limit });
+    } catch {
+      // Not this format, or output past the limit: random bytes may expand that far too, so a headerless stream is
+      // never judged by its size (a stream with a header is: unpack).
+      continue;
+    }
+    const text = out.length >= MIN_HEADERLESS_TEXT ? asText(out) : undefined;
+    if (text !== undefined) return { format, text };
+  }
+  return undefined;
 }
