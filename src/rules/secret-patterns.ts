@@ -859,11 +859,12 @@ export const CONTENT_RULES: ContentRule[] = [
     what: "A kubeadm bootstrap token (`[a-z0-9]{6}.[a-z0-9]{16}`) given to a `token` key or option — a kubeadm `InitConfiguration`/`JoinConfiguration`, `kubeadm join --token`, `KUBEADM_TOKEN=` — or the `token-secret` of a bootstrap token Secret: whoever has it joins nodes to the cluster (and reads its cluster-info). Letters-only tokens are tokens too. The kubeadm documentation's example (`abcdef.0123456789abcdef`) is not reported.",
     remediation: REVOKE('the cluster (`kubeadm token delete <id>`, or delete the bootstrap-token Secret)'),
     keywords: ['token'],
-    // The key (`token`, `tlsBootstrapToken`, `KUBEADM_TOKEN`, `--token`), an operator or blanks, the token, and no
+    // The key (`token`, `tlsBootstrapToken`, `KUBEADM_TOKEN`) and an operator, or the option `--token` and blanks; the
+    // token, and no
     // more of a name after it (`ab12cd.examplehostnames.local` is a host).
-    pattern: String.raw`(?i:token)[A-Za-z0-9_.-]*(?:["']?[ \t]*[:=][ \t]*|[ \t]+)["']?([a-z0-9]{6}\.[a-z0-9]{16}|[a-z0-9]{16})(?:$|[^A-Za-z0-9_.-])`,
+    pattern: String.raw`(?:--token[ \t]+|(?i:token)[A-Za-z0-9_.-]*["']?[ \t]*[:=][ \t]*)["']?([a-z0-9]{6}\.[a-z0-9]{16}|[a-z0-9]{16})(?:$|[^A-Za-z0-9_.-])`,
     secretGroups: [1],
-    before: 0,
+    before: 2,
     after: 160,
     hintPrefix: 0,
     boundary: { chars: 'alnum', right: true },

@@ -5,6 +5,7 @@
 import { brotliCompressSync, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { SecretFinding } from '../../src/checks/secrets/index.js';
+import { mayBeRawDeflate } from '../../src/checks/secrets/unpack.js';
 import { findingPlaces as at, useRepoScan } from './helpers.js';
 import { Gen } from './vectors.js';
 
@@ -83,6 +84,20 @@ describe('G-1: a credential key spelled in another language or in look-alike let
     expect(at(noLeak(fs, ...v))).toEqual([
       ['KFM-SEC-071', 'cfg.yaml', 2],
       ['KFM-SEC-071', 'cfg.yaml', 4],
+    ]);
+  });
+
+  it('a value below such a key (block scalar, next line) is read too', async () => {
+    const v = [g.password(16), g.password(16), g.password(16)];
+    const fs = await scan({
+      'a.yaml': `db:\n  kennwort: |\n    ${v[0]}\n`,
+      'b.yaml': `db:\n  пароль: >-\n    ${v[1]}\n`,
+      'c.yaml': `db:\n  ｐａｓｓｗｏｒｄ:\n    ${v[2]}\n`,
+    });
+    expect(at(noLeak(fs, ...v))).toEqual([
+      ['KFM-SEC-070', 'a.yaml', 2],
+      ['KFM-SEC-070', 'b.yaml', 2],
+      ['KFM-SEC-070', 'c.yaml', 2],
     ]);
   });
 
@@ -241,5 +256,18 @@ describe('G-2: compressed content without a gzip/zlib header in a value is read,
       'cm.yaml': `${cm(`  checksum: ${b64(Buffer.from(g.hex(64), 'hex'))}\n  nonce: ${b64(Buffer.from(g.hex(48), 'hex'))}\n`)}binaryData:\n  logo.png: ${b64(png)}\n`,
     });
     expect(at(fs)).toEqual([]);
+  });
+});
+
+describe('G-2: the deflate pre-check is a necessary condition', () => {
+  it('every deflate stream of a text passes it (stored, fixed, dynamic; any level); most random bytes do not', () => {
+    for (let i = 0; i < 400; i++) {
+      const text = `${i % 3 ? `key${i}` : 'пароль'}: ${g.password(8 + (i % 300))}\n${'password: x\n'.repeat(i % 40)}`;
+      for (const level of [0, 1, 6, 9])
+        expect(mayBeRawDeflate(deflateRawSync(text, { level })), `${level} ${i}`).toBe(true);
+    }
+    let passed = 0;
+    for (let i = 0; i < 2000; i++) if (mayBeRawDeflate(Buffer.from(g.hex(80), 'hex'))) passed++;
+    expect(passed).toBeLessThan(100);
   });
 });

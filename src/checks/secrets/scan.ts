@@ -745,7 +745,7 @@ export class Scanner {
         const eol = text.indexOf('\n', run.start);
         const end = eol !== -1 && eol < run.end ? eol - (text[eol - 1] === '\r' ? 1 : 0) : run.end;
         if (isWholeValue(text, run.start, end))
-          this.headerless(decodeBase64(text.slice(run.start, end)) ?? new Uint8Array(), found, budget);
+          this.headerless(decodeBase64(text.slice(run.start, end)) ?? new Uint8Array(), found, budget, false);
       }
       if (found.length === 0) continue;
       const pos = lines().position(run.start);
@@ -1052,7 +1052,7 @@ export class Scanner {
             value.slice(0, run.start).trim() === '' &&
             value.slice(run.end).trim() === ''
           )
-            this.headerless(run.bytes, out, budget);
+            this.headerless(run.bytes, out, budget, true);
         }
         return out;
       }
@@ -1360,13 +1360,14 @@ export class Scanner {
 
   /**
    * A value that is one base64 blob and nothing else, whose bytes are deflate without a header or brotli (no magic:
-   * unpack.ts unpackHeaderless): the text inside read like any decoded text. Only whole values are tried, so a text's
-   * runs cost nothing more (each try is a native call of ~0.1 ms).
+   * unpack.ts unpackHeaderless): the text inside read like any decoded text. Only whole values are tried. Brotli has
+   * no cheap test before its native try (~0.1 ms), so it is tried on walked values only (`brotli`: their verdicts are
+   * memoised), not on every random-looking value of every file's text.
    */
-  private headerless(bytes: Uint8Array, out: Pending[], budget: DecodeBudget): void {
+  private headerless(bytes: Uint8Array, out: Pending[], budget: DecodeBudget, brotli: boolean): void {
     // Text was read as text (decoded); only binary can be a compressed stream.
     if (!this.charged(budget, bytes.length, '', out) || asText(bytes) !== undefined) return;
-    const got = unpackHeaderless(bytes, budget.left);
+    const got = unpackHeaderless(bytes, budget.left, brotli);
     if (got === undefined) return;
     const text = Buffer.from(got.text);
     if (!this.charged(budget, text.length, '', out, got.format)) return;

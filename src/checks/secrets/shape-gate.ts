@@ -22,10 +22,10 @@
  * its hit, except the URL's user and password parts, which stop at the first `/`, blank or quote: a `://` cannot sit
  * inside them, so consecutive hits' reads are disjoint or bounded by the rule's window — linear either way.
  * - `xml-setting` (KFM-SEC-069): see xmlSettingHits.
- * - `bootstrap-token` (KFM-SEC-078, `(?i:token)KEY*(?:["']?[ \t]*[:=][ \t]*|[ \t]+)["']?[a-z0-9]{6}…`): after the
- *   five letters of `token`, the key's characters (the regex's `[A-Za-z0-9_.-]*` stops where they stop, since what
- *   follows is a quote, a blank or an operator), then an operator or a blank, and 6 of `[a-z0-9]` after an optional
- *   quote.
+ * - `bootstrap-token` (KFM-SEC-078, `(?:--token[ \t]+|(?i:token)KEY*["']?[ \t]*[:=][ \t]*)["']?VALUE`): after
+ *   `--token`, blanks; else after the five letters of `token`, the key's characters (the regex's `[A-Za-z0-9_.-]*`
+ *   stops where they stop: a quote, a blank or the operator follows), an optional quote, blanks, `:` or `=`, blanks;
+ *   then an optional quote and 6 of `[a-z0-9]` followed by `.` or 10 more of them (both values start so).
  */
 import { isKeyChar } from './gate.js';
 
@@ -116,18 +116,22 @@ const isLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c 
 const isLowerAlnum = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
 
 function bootstrapToken(text: string, p: number): boolean {
-  let i = p + 5;
-  while (i < text.length && isKeyChar(text.charCodeAt(i))) i++;
-  const start = i;
-  let q = text.charCodeAt(i);
+  let i: number;
+  if (text.charCodeAt(p - 1) === 45 && text.charCodeAt(p - 2) === 45 && isBlank(text.charCodeAt(p + 5))) {
+    i = skipBlanks(text, p + 5); // `--token <value>`
+  } else {
+    i = p + 5;
+    while (i < text.length && isKeyChar(text.charCodeAt(i))) i++;
+    const q = text.charCodeAt(i);
+    if (q === 34 || q === 39) i++;
+    i = skipBlanks(text, i);
+    const op = text.charCodeAt(i);
+    if (op !== 58 && op !== 61) return false;
+    i = skipBlanks(text, i + 1);
+  }
+  const q = text.charCodeAt(i);
   if (q === 34 || q === 39) i++;
-  i = skipBlanks(text, i);
-  const op = text.charCodeAt(i);
-  if (op === 58 || op === 61) i = skipBlanks(text, i + 1);
-  else if (i === start || !isBlank(text.charCodeAt(start))) return false; // blanks only, no quote, before the value
-  q = text.charCodeAt(i);
-  if (q === 34 || q === 39) i++;
-  return run(text, i, 6, isLowerAlnum);
+  return run(text, i, 6, isLowerAlnum) && (text.charCodeAt(i + 6) === 46 || run(text, i + 6, 10, isLowerAlnum));
 }
 
 /** Whether a match of a rule with this gate can hold the keyword hit at `p`. */
