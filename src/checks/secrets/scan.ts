@@ -1367,7 +1367,7 @@ export class Scanner {
   private headerless(bytes: Uint8Array, out: Pending[], budget: DecodeBudget, brotli: boolean): void {
     // Text was read as text (decoded); only binary can be a compressed stream.
     if (!this.charged(budget, bytes.length, '', out) || asText(bytes) !== undefined) return;
-    const got = unpackHeaderless(bytes, budget.left, brotli);
+    const got = unpackHeaderless(bytes, budget.left, brotli, asText);
     if (got === undefined) return;
     const text = Buffer.from(got.text);
     if (!this.charged(budget, text.length, '', out, got.format)) return;

@@ -9,7 +9,6 @@
  * other than stored and deflate, a damaged stream.
  */
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { asText } from './decode.js';
 
 export interface Unpacked {
   format: 'gzip' | 'zip' | 'zlib';
@@ -209,7 +208,7 @@ const MIN_HEADERLESS_TEXT = 8;
  * Deflate without a zlib header (`zlib.compressobj(wbits=-15)`, Java's `Deflater(nowrap)`) or brotli: neither has a
  * magic, so only the text they unpack to says what they are (random bytes do unpack now and then, to a few bytes of
  * binary). Tried by the caller on a value that is one base64 blob and nothing else; undefined when neither gives text
- * within `limit` bytes. Each native try costs ~0.1 ms, so deflate is tried only when its first block can start a text
+ * within `limit` bytes (`asText`: the caller's test of text, decode.ts). Each native try costs ~0.1 ms, so deflate is tried only when its first block can start a text
  * (mayBeRawDeflate: a few percent of random bytes), and brotli, which has no such test, only when the caller says
  * (`brotli`).
  */
@@ -217,6 +216,7 @@ export function unpackHeaderless(
   bytes: Uint8Array,
   limit: number,
   brotli: boolean,
+  asText: (bytes: Uint8Array) => string | undefined,
 ): { format: string; text: string } | undefined {
   if (bytes.length < 8 || limit < 1) return undefined;
   const tries: [string, (b: Uint8Array, o: { maxOutputLength: number }) => Buffer][] = [];
