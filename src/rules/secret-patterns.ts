@@ -59,6 +59,8 @@ export interface ContentRule {
   precedence: number;
   /** A generic `name = value` rule: gated by entropy and placeholders, off inside ExternalSecret references. */
   generic?: boolean;
+  /** A generic rule whose keys say password: short values of mixed classes below the entropy floor count (text.ts). */
+  shortPasswords?: boolean;
   /**
    * `assignment`: the pattern is `(?i)(KEY_CHARS keyword KEY_CHARS)` + ASSIGN + QUOTED_VALUE, so the detector
    * hands a window to RE2 only when an assignment of a long enough value follows one of its keyword hits
@@ -80,6 +82,13 @@ const URL_REMEDIATION =
 
 const GENERIC_REMEDIATION =
   'Move the value into a Secret managed outside plaintext Git (ExternalSecret, SealedSecret or a SOPS-encrypted file) and reference it (valueFrom.secretKeyRef, envFrom). If the value is not a credential, rename the key or mark the line with `kfm-gitops:allow <ruleId> <reason>`.';
+
+/**
+ * The word for password in other languages, as ASCII keys spell it (`kennwort`, `contrasena` for `contraseña`,
+ * `losenord` for `lösenord`). Each starts a word of the key (`DB_SENHA`, `kennwort`), so `licenseHash` holds no
+ * `senha`.
+ */
+export const FOREIGN_PASSWORD_WORDS = ['kennwort', 'contrasena', 'wachtwoord', 'senha', 'salasana', 'losenord'];
 
 /** What `[_.-]?` allows between the words of a key: keyword lists spell out each. */
 const SEPARATORS = ['', '_', '.', '-'];
@@ -157,7 +166,14 @@ function dbUrl(id: string, title: string, schemes: string, keywords: string[]): 
   };
 }
 
-function generic(id: string, title: string, noun: string, keyPattern: string, keywords: string[]): ContentRule {
+function generic(
+  id: string,
+  title: string,
+  noun: string,
+  keyPattern: string,
+  keywords: string[],
+  options: Partial<ContentRule> = {},
+): ContentRule {
   return {
     id,
     title,
@@ -172,7 +188,24 @@ function generic(id: string, title: string, noun: string, keyPattern: string, ke
     generic: true,
     gate: 'assignment',
     precedence: 1,
+    ...options,
   };
+}
+
+/**
+ * One `host:port:database:user:password` entry of a PostgreSQL password file, the password captured: at a line start
+ * or after a blank, a quote or `=` (a YAML block or value, a JSON string, `echo … >> ~/.pgpass`, `PGPASS=…`), the
+ * fields without blanks or `:`, `port` one of `ports`.
+ */
+export function PGPASS_LINE(ports: string): string {
+  return String.raw`(?m)(?:^|[\s"'=])[^\s:#"'=][^\s:"'=]*:(?:${ports}):[^\s:"']+:[^\s:"']+:([^\s"'\\]+)`;
+}
+
+/** A password file's password: not a placeholder, a variable or the user's name (`postgres:postgres`). */
+export function pgpassPasswordOk(password: string, groups: readonly (string | null)[]): boolean {
+  if (password.length < 4 || isPlaceholder(password)) return false;
+  const user = /:([^:]*):[^:]*$/.exec(groups[0] ?? '')?.[1];
+  return password !== user;
 }
 
 export const CONTENT_RULES: ContentRule[] = [
@@ -820,21 +853,61 @@ export const CONTENT_RULES: ContentRule[] = [
     // Below the specific formats (`https://ghp_…@github.com` is the GitHub token).
     precedence: 2,
   },
+  {
+    id: 'KFM-SEC-078',
+    title: 'Kubernetes bootstrap token',
+    what: "A kubeadm bootstrap token (`[a-z0-9]{6}.[a-z0-9]{16}`) given to a `token` key or option — a kubeadm `InitConfiguration`/`JoinConfiguration`, `kubeadm join --token`, `KUBEADM_TOKEN=` — or the `token-secret` of a bootstrap token Secret: whoever has it joins nodes to the cluster (and reads its cluster-info). Letters-only tokens are tokens too. The kubeadm documentation's example (`abcdef.0123456789abcdef`) is not reported.",
+    remediation: REVOKE('the cluster (`kubeadm token delete <id>`, or delete the bootstrap-token Secret)'),
+    keywords: ['token'],
+    // The key (`token`, `tlsBootstrapToken`, `KUBEADM_TOKEN`) and an operator, or the option `--token` and blanks; the
+    // token, and no
+    // more of a name after it (`ab12cd.examplehostnames.local` is a host).
+    pattern: String.raw`(?:--token[ \t]+|(?i:token)[A-Za-z0-9_.-]*["']?[ \t]*[:=][ \t]*)["']?([a-z0-9]{6}\.[a-z0-9]{16}|[a-z0-9]{16})(?:$|[^A-Za-z0-9_.-])`,
+    secretGroups: [1],
+    before: 2,
+    after: 160,
+    hintPrefix: 0,
+    boundary: { chars: 'alnum', right: true },
+    // Random lowercase letters often read as words to the placeholder check: the rule's own check instead.
+    placeholderCheck: false,
+    validate: bootstrapTokenOk,
+    gate: 'bootstrap-token',
+    precedence: 3,
+  },
+  {
+    id: 'KFM-SEC-079',
+    title: 'PostgreSQL password file entry',
+    what: "A line in the shape of a PostgreSQL password file (`.pgpass`, `PGPASSFILE`): `host:port:database:user:password`, in a file called `.pgpass` or `pgpass` (any port), a value under a `pgpass` key, or any text when the port is PostgreSQL's or PgBouncer's usual one (5432, 5433, 6432) or `*`. libpq and every tool built on it log in with it.",
+    remediation: REVOKE('the database (`ALTER ROLE … PASSWORD …`)'),
+    keywords: [':5432:', ':5433:', ':6432:', ':*:'],
+    pattern: PGPASS_LINE(String.raw`5432|5433|6432|\*`),
+    secretGroups: [1],
+    before: 320,
+    after: 400,
+    hintPrefix: 0,
+    validate: pgpassPasswordOk,
+    precedence: 3,
+  },
   // ── generic assignments ───────────────────────────────────────────────────────────────────────────────────────
-  // `pw` ending a word, as in LDAP's `bindPW` and `ROOT_PW` (not `ChipWrap`, `upward`).
+  // `pw` ending a word, as in LDAP's `bindPW` and `ROOT_PW` (not `ChipWrap`, `upward`). The word for password in
+  // other languages written in ASCII (German, Spanish, Dutch, Portuguese, Finnish, Swedish; `passwort` and
+  // `mot_de_passe` hold `pass`); spellings outside ASCII (`пароль`, `密码`, `ｐａｓｓｗｏｒｄ`) are folded onto these
+  // keys before the rules run (checks/secrets/fold.ts).
   generic(
     'KFM-SEC-070',
     'Password assigned in plain text',
     'password',
-    String.raw`(?:pass(?:word|wd|phrase)?|pwd|pw\b)`,
-    ['password', 'pass', 'pw'],
+    String.raw`(?:pass(?:word|wd|phrase)?|pwd|pw\b|(?:[_.-]|\b)(?:${FOREIGN_PASSWORD_WORDS.join('|')}))`,
+    ['password', 'pass', 'pw', ...FOREIGN_PASSWORD_WORDS],
+    { shortPasswords: true },
   ),
   generic(
     'KFM-SEC-071',
     'Secret assigned in plain text',
-    'secret (client secret, app secret, signing secret)',
-    'secret',
-    ['secret'],
+    'secret or credential (client secret, app secret, signing secret, `credentials:`)',
+    // `credentials` ending a word (`credentials:`, `registry_credentials`), not `credential_source`, `credentialName`.
+    String.raw`(?:secret|credentials?\b)`,
+    ['secret', 'credential'],
   ),
   generic('KFM-SEC-072', 'Token assigned in plain text', 'token (access, auth, bearer, refresh token)', 'token', [
     'token',
@@ -853,7 +926,27 @@ export const CONTENT_RULES: ContentRule[] = [
   ),
 ];
 
+/**
+ * KFM-SEC-079 for a text known to be a password file (a file called `.pgpass`/`pgpass`, a value under a `pgpass` key):
+ * any port. Not among the content rules: without a keyword of its own (`:` is everywhere) it would run on every line.
+ */
+export const PGPASS_FILE_RULE: ContentRule = {
+  ...CONTENT_RULES.find((r) => r.id === 'KFM-SEC-079')!,
+  keywords: [':'],
+  pattern: PGPASS_LINE(String.raw`[0-9]{1,5}|\*`),
+};
+
 // ── validators ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * A bootstrap token (`id.secret`), or its 16-character secret alone under a bootstrap Secret's `token-secret` key;
+ * not the documentation's example, nor a filler (`xxxxxx.xxxxxxxxxxxxxxxx`).
+ */
+function bootstrapTokenOk(token: string, groups: readonly (string | null)[]): boolean {
+  if (!token.includes('.') && !/token-secret["']?[ \t]*[:=]/i.test(groups[0] ?? '')) return false;
+  if (token === 'abcdef.0123456789abcdef') return false;
+  return token.split('.').every((part) => !/^(.)\1*$/.test(part));
+}
 
 /** A PEM body worth reporting: ≥ 64 base64 characters of varied content (`AAAA…` or `...` placeholders are not). */
 function pemBodyOk(body: string): boolean {

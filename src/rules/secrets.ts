@@ -11,6 +11,7 @@ export const RULE_KEYSTORE_FILE = 'KFM-SEC-006';
 export const RULE_SCAN_BUDGET = 'KFM-SEC-007';
 export const RULE_STRUCTURE_UNREADABLE = 'KFM-SEC-008';
 export const RULE_PLAIN_IN_REFERENCE = 'KFM-SEC-009';
+export const RULE_OPAQUE_COMPRESSED = 'KFM-SEC-080';
 export const RULE_ALLOW_NO_REASON = 'KFM-SEC-901';
 export const RULE_BASELINE_NO_REASON = 'KFM-SEC-902';
 export const RULE_ALLOW_NOT_PERMITTED = 'KFM-SEC-903';
@@ -128,6 +129,16 @@ export const META_RULES: RuleDoc[] = [
       'Seal the value with `kubeseal`, or keep it in the secret store and reference it (`{{ .key }}` in templates, `secretRef` in providers). Rotate the value: it is in the Git history.',
   },
   {
+    id: RULE_OPAQUE_COMPRESSED,
+    category: 'secret',
+    title: 'Compressed content the secret scan cannot read',
+    severity: 'error',
+    description:
+      'A value (base64 in a ConfigMap, an annotation, Secret data) or a committed file is bzip2, xz, zstd, lz4 or 7-Zip compressed: node has no decoder for these formats and the scanner adds no dependency for them, so what they hold cannot be checked, and their bytes show nothing of it. Gzip, zip and zlib content, and deflate or brotli without a header when the value is one base64 blob, are unpacked and read instead. A compressed blob in the desired-state repository is how a credential is hidden from review, so this fails closed.',
+    remediation:
+      'Commit the content uncompressed (or gzip it), so that it can be reviewed and scanned. If the blob is expected and holds no credential, record a baseline entry or an inline `kfm-gitops:allow KFM-SEC-080 <reason>`.',
+  },
+  {
     id: RULE_ALLOW_NO_REASON,
     category: 'secret',
     title: 'Inline secret allow without a reason',
@@ -197,6 +208,7 @@ export const DEFAULT_ALLOW_RULES = [
   RULE_SECRET_GENERATOR,
   RULE_KEYSTORE_FILE,
   RULE_PLAIN_IN_REFERENCE,
+  RULE_OPAQUE_COMPRESSED,
   'KFM-SEC-01?',
   'KFM-SEC-02?',
   'KFM-SEC-03?',

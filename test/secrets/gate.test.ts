@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { RE2JS } from 're2js';
 import { Detector } from '../../src/checks/secrets/detector.js';
+import { foldCredentialKeys } from '../../src/checks/secrets/fold.js';
 import { decodeText } from '../../src/checks/secrets/files.js';
 import { gatedHits } from '../../src/checks/secrets/gate.js';
 import { Scanner } from '../../src/checks/secrets/scan.js';
@@ -115,13 +116,27 @@ describe('assignment gate: exact fast path for the generic rules', () => {
       const re = RE2JS.compile(rule.pattern);
       const one = new Detector([rule]);
       for (const line of lines) {
-        const expected: string[] = [];
-        const m = re.matcher(line);
-        while (m.find()) {
-          const g = rule.secretGroups.find((k) => m.group(k) !== null)!;
-          const value = m.group(g)!;
-          if (looksLikeGenericSecret(value)) expected.push(`${m.start(g)}-${m.end(g)}`);
+        // The line as written, and again with its keys outside ASCII folded (fold.ts): values as written.
+        const found: [number, number][] = [];
+        const folded = foldCredentialKeys(line);
+        for (const text of folded === undefined ? [line] : [line, folded]) {
+          const m = re.matcher(text);
+          while (m.find()) {
+            const g = rule.secretGroups.find((k) => m.group(k) !== null)!;
+            if (looksLikeGenericSecret(line.slice(m.start(g), m.end(g)), [], rule.shortPasswords))
+              found.push([m.start(g), m.end(g)]);
+          }
         }
+        // Overlapping readings of one value: the longer wins (detector.ts resolveOverlaps).
+        found.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+        const kept: [number, number][] = [];
+        for (const c of found) {
+          const last = kept[kept.length - 1];
+          if (last && c[0] < last[1]) {
+            if (c[1] - c[0] > last[1] - last[0]) kept[kept.length - 1] = c;
+          } else kept.push(c);
+        }
+        const expected = kept.map(([s, e]) => `${s}-${e}`);
         const got = one.detect(line).candidates.map((c) => `${c.start}-${c.end}`);
         expect(got, `${rule.id} ${JSON.stringify(line)}`).toEqual(expected);
       }

@@ -83,7 +83,12 @@ function generatedLines(seed: number, count: number): string[] {
         `${pick(['', ' ', '>', '/'])}>${pick(blanks)}${pick([g.password(12), g.alnum(7), 'a b c d e f g h', '<x>', g.alnum(20)])}${pick(blanks)}${pick(['</', '</x>', '', '<'])}`
       : `<add ${pick(['key', 'KEY', 'Key', 'xkey'])}="${pick(['ClearTextPassword', 'ApiToken', 'Secret', 'x', 'a"b', 'pass<'])}"` +
         `${pick(['', ' ', '\n', '\t\t', '\f'])}${pick(['value', 'VALUE', 'Value', 'valu'])}="${pick([g.alnum(12), g.alnum(7), 'a"b', '<x>', g.password(10)])}"`;
-  const makers = [url, auth, npm, sid, aws, xml];
+  const lower = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const bootstrap = (): string =>
+    `${pick(['', '- ', '  ', '"', 'kubeadm join x --', 'KUBEADM_'])}${pick(['token', 'TOKEN', 'Token', 'tlsBootstrapToken', 'to\u212aen', 'token-secret', 'tokens', 'tokenx'])}` +
+    `${pick(['', '"', "'"])}${pick(blanks)}${pick([':', '=', '', ' ', ':='])}${pick(blanks)}${pick(quotes)}` +
+    `${pick([`${g.from(lower, 6)}.${g.from(lower, 16)}`, g.from(lower, 16), `${g.from(lower, 5)}.${g.from(lower, 16)}`, `${g.alnum(6)}.${g.alnum(16)}`, g.from(lower, 6)])}${pick(['', ' ', 'x', '"'])}`;
+  const makers = [url, auth, npm, sid, aws, xml, bootstrap];
   const lines: string[] = [];
   for (let i = 0; i < count; i++) {
     const n = 1 + Math.floor(next() * 3);
@@ -113,7 +118,7 @@ function treeTexts(): string[] {
 }
 
 describe('shape gates: exact fast paths for the specific rules', () => {
-  it('gate the URL, Docker auth, npmrc, Twilio SID, AWS secret key and XML setting rules', () => {
+  it('gate the URL, Docker auth, npmrc, Twilio SID, AWS secret key, XML setting and bootstrap token rules', () => {
     expect(SHAPED.map((r) => `${r.id}:${r.gate}`).sort()).toEqual([
       'KFM-SEC-021:assignment',
       'KFM-SEC-052:hex-sid',
@@ -126,6 +131,7 @@ describe('shape gates: exact fast paths for the specific rules', () => {
       'KFM-SEC-065:url-credentials',
       'KFM-SEC-066:url-credentials',
       'KFM-SEC-069:xml-setting',
+      'KFM-SEC-078:bootstrap-token',
     ]);
   });
 

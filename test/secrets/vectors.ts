@@ -489,6 +489,24 @@ export function buildVectors(seed = 7): Vector[] {
       'maintainers: [{name: kfm, email: platform-team@kfm.example}]',
     ]);
   }
+  {
+    const s = `${g.from('abcdefghijklmnopqrstuvwxyz0123456789', 6)}.${g.from('abcdefghijklmnopqrstuvwxyz', 16)}`;
+    add('KFM-SEC-078', `kubeadm join 10.0.0.1:6443 --token ${s} --discovery-token-unsafe-skip-ca-verification\n`, s, [
+      'bootstrapTokens:\n  - token: abcdef.0123456789abcdef',
+      'token: xxxxxx.xxxxxxxxxxxxxxxx',
+      'tokenServer: ab12cd.examplehostnames.local',
+      'token-id: abcdef',
+    ]);
+  }
+  {
+    const s = g.password(18).replace(/[:\\"']/g, 'x');
+    add('KFM-SEC-079', `echo "pg.internal:5432:kfm:kfm_app:${s}" > ~/.pgpass\n`, s, [
+      '*:*:*:postgres:postgres',
+      'localhost:5432:kfm:kfm:${PGPASSWORD}',
+      'at 10:30:00 the backup ran',
+      'image: registry.kfm.example:5000/kfm/api:1.2.3',
+    ]);
+  }
   const genericNegatives = (key: string): string[] => [
     `${key}: changeme`,
     `${key}: \${DB_SECRET}`,

@@ -9,7 +9,7 @@
  */
 
 import { isUtf8 } from 'node:buffer';
-import { isZlib } from './unpack.js';
+import { isZlib, opaqueCompressed } from './unpack.js';
 
 export type Encoding = 'base64' | 'hex' | 'percent';
 
@@ -374,6 +374,7 @@ function prefixInert(text: string, start: number, end: number): boolean {
  */
 function bytesInert(prefix: Uint8Array, total: number): boolean {
   if (KEY_FIRST_BYTES.has(prefix[0]) || ARCHIVE_MAGIC.has((prefix[0] << 8) | prefix[1]) || isZlib(prefix)) return false;
+  if (opaqueCompressed(prefix) !== undefined) return false; // reported as content that cannot be read
   const allowed = Math.floor(total * 0.03);
   let unprintable = 0;
   for (let i = 0; i < PREFIX_BYTES; i++) {

@@ -22,6 +22,7 @@
 import { RE2JS } from 're2js';
 import type { CharClass, ContentRule } from '../../rules/secret-patterns.js';
 import { CONTENT_RULES } from '../../rules/secret-patterns.js';
+import { foldCredentialKeys } from './fold.js';
 import { allRejectable, gatedHits, isKeyChar, windowsWithHits, type GatedHits } from './gate.js';
 import { shapedHits } from './shape-gate.js';
 import { isPlaceholder, looksLikeGenericSecret, lowerSameLength } from './text.js';
@@ -166,8 +167,21 @@ export class Detector {
     this.scratch = undefined;
     const touched: number[] = [];
     try {
-      this.keywords.scanInto(text, positions, touched);
-      return this.detectHits(text, positions, touched, options);
+      const wide = this.keywords.scanInto(text, positions, touched);
+      const found = this.detectHits(text, positions, touched, options, text);
+      // A text with characters outside ASCII may spell a credential key the ASCII rules cannot read (`пароль:`,
+      // `ｐａｓｓｗｏｒｄ:`): read again with those keys folded onto ASCII (fold.ts; values are not rewritten), and
+      // the candidates of both readings merged.
+      const folded = wide ? foldCredentialKeys(text) : undefined;
+      if (folded === undefined) return found;
+      for (const k of touched.splice(0)) positions[k] = undefined;
+      this.keywords.scanInto(folded, positions, touched);
+      const more = this.detectHits(folded, positions, touched, options, text);
+      return {
+        candidates: resolveOverlaps([...found.candidates, ...more.candidates]),
+        truncated: found.truncated || more.truncated,
+        rulesWithHits: Math.max(found.rulesWithHits, more.rulesWithHits),
+      };
     } finally {
       for (const k of touched) positions[k] = undefined;
       this.scratch = positions;
@@ -179,6 +193,7 @@ export class Detector {
     positions: readonly (number[] | undefined)[],
     touched: readonly number[],
     options: DetectOptions,
+    source: string,
   ): DetectResult {
     this.stats.keywordChars += text.length;
     const budget: Budget = { dfa: 16 * text.length + 1024 * 1024, capture: Math.max(512 * 1024, text.length >> 2) };
@@ -232,7 +247,7 @@ export class Detector {
         if (windows.length === 0) continue;
       }
       try {
-        this.scanWindows(c, text, windows, budget, found, options, gated);
+        this.scanWindows(c, text, windows, budget, found, options, source, gated);
       } catch (err) {
         if (!(err instanceof BudgetExceeded)) throw err;
         truncated = true;
@@ -249,6 +264,7 @@ export class Detector {
     budget: Budget,
     out: Candidate[],
     options: DetectOptions,
+    source: string,
     gated?: GatedHits,
   ): void {
     let produced = 0;
@@ -266,11 +282,14 @@ export class Detector {
       // `password: AgB…` ciphertext, `SECRET_NAME: db-secret`): the capture pass would only produce refused
       // candidates. Only windows of one chunk: the chunk loop's overlap bookkeeping (lastEnd) needs the matches of
       // every chunk it ran.
+      // Not in a reading with folded keys: the values the skip would judge are the folded text's, the candidates are
+      // the source's (fold.ts may fold a key-like value).
       if (
         gated &&
+        source === text &&
         c.rule.generic &&
         we - ws <= c.chunk + c.overlap &&
-        allRejectable(gated, ws, we, cursor, options.stopWords)
+        allRejectable(gated, ws, we, cursor, options.stopWords, c.rule.shortPasswords)
       ) {
         this.stats.gatedOut++;
         continue;
@@ -297,7 +316,7 @@ export class Detector {
             // A match already seen through the previous chunk's overlap (or a suffix of one).
             if (ms < lastEnd) continue;
             lastEnd = cs + m.end();
-            const cand = this.candidate(c, text, cs, m, options);
+            const cand = this.candidate(c, text, cs, m, options, source);
             if (cand) emit(cand);
           }
         }
@@ -312,6 +331,7 @@ export class Detector {
     offset: number,
     m: ReturnType<RE2JS['matcher']>,
     options: DetectOptions,
+    source: string,
   ): Candidate | undefined {
     const { rule } = c;
     let group = -1;
@@ -330,15 +350,16 @@ export class Detector {
       if (leftAt > 0 && c.isToken(text.charCodeAt(leftAt - 1))) return undefined;
       if (b.right && end < text.length && c.isToken(text.charCodeAt(end))) return undefined;
     }
+    // The value as written (`source`): a reading with folded keys (fold.ts) found it, but never rewrote it.
     let value: string;
     if (rule.body === 'pem') {
       end = extendPemBody(text, end);
-      value = normalizePem(text.slice(start, end));
+      value = normalizePem(source.slice(start, end));
     } else {
-      value = text.slice(start, end);
+      value = source.slice(start, end);
     }
     if (rule.generic) {
-      if (!looksLikeGenericSecret(value, options.stopWords)) return undefined;
+      if (!looksLikeGenericSecret(value, options.stopWords, rule.shortPasswords)) return undefined;
     } else if (rule.placeholderCheck !== false && isPlaceholder(value)) {
       // The config's stop words (written by whoever writes the repository) tune the generic rules only: a
       // `stopWords: [ghp]` must not silence every GitHub token.
@@ -440,14 +461,22 @@ export class KeywordIndex {
    * `scan` into a caller's array (all slots undefined on entry); the ids that got a hit are appended to `touched`,
    * so the caller visits (and clears) only those — most scalars of a walk hit no keyword at all.
    */
-  scanInto(text: string, hits: (number[] | undefined)[], touched: number[]): void {
+  scanInto(text: string, hits: (number[] | undefined)[], touched: number[]): boolean {
     const { delta, outputs, lengths, reports } = this;
     const n = text.length;
     let s = 0;
+    // Whether a character outside ASCII occurred: set only on that (rare) branch, so ASCII text pays nothing.
+    let wide = false;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       s =
-        c < 128 ? delta[(s << 7) | c] : c === 0x17f ? delta[(s << 7) | 115] : c === 0x212a ? delta[(s << 7) | 107] : 0;
+        c < 128
+          ? delta[(s << 7) | c]
+          : c === 0x17f
+            ? delta[(s << 7) | 115]
+            : c === 0x212a
+              ? delta[(s << 7) | 107]
+              : ((wide = true), 0);
       if (reports[s] === 1) {
         for (const id of outputs[s]) {
           let list = hits[id];
@@ -459,6 +488,7 @@ export class KeywordIndex {
         }
       }
     }
+    return wide;
   }
 }
 

@@ -198,6 +198,7 @@ export function allRejectable(
   e: number,
   from: { h: number },
   stopWords: readonly string[] | undefined,
+  shortPasswords = false,
 ): boolean {
   while (from.h < g.hits.length && g.hits[from.h] < s) from.h++;
   let last = from.h;
@@ -208,7 +209,7 @@ export function allRejectable(
       if (v === -2) return false;
       if (v === -1) continue;
       const value = capturedValue(g.text, v, e);
-      if (value !== undefined && looksLikeGenericSecret(value, stopWords)) return false;
+      if (value !== undefined && looksLikeGenericSecret(value, stopWords, shortPasswords)) return false;
     }
   }
   return true;

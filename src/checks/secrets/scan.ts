@@ -29,8 +29,8 @@ import { matchesAny } from '../../util/glob.js';
 import { toRepoPath } from '../../util/paths.js';
 import type { SecretsSettings } from './config.js';
 import { Detector, type Candidate, type DetectorStats } from './detector.js';
-import { asText, binaryStrings, encodedRuns, looksSealed, privateKeyKind } from './decode.js';
-import { unpack } from './unpack.js';
+import { asText, binaryStrings, encodedRuns, looksSealed, privateKeyKind, type EncodedRun } from './decode.js';
+import { opaqueCompressed, unpack, unpackHeaderless } from './unpack.js';
 import { redactPathFormats } from '../../redact/index.js';
 import { isKeystoreName, listRepoFiles, readForScan } from './files.js';
 import { MARKDOWN_NAME, markdownYaml } from './markdown.js';
@@ -43,6 +43,7 @@ import {
   RULE_BINARY_SKIPPED,
   RULE_EXCLUDED,
   RULE_KEYSTORE_FILE,
+  RULE_OPAQUE_COMPRESSED,
   RULE_PLAINTEXT_SECRET,
   RULE_PLAIN_IN_REFERENCE,
   RULE_SCAN_BUDGET,
@@ -51,7 +52,7 @@ import {
   RULE_TOO_LARGE,
   RULE_UNREADABLE,
 } from '../../rules/secrets.js';
-import { STRUCTURAL_PRECEDENCE, ruleTitle } from '../../rules/secret-patterns.js';
+import { PGPASS_FILE_RULE, STRUCTURAL_PRECEDENCE, ruleTitle } from '../../rules/secret-patterns.js';
 import {
   baselineKey,
   InlineAllows,
@@ -60,7 +61,7 @@ import {
   type BaselineFile,
   type BaselineLoad,
 } from './suppress.js';
-import { isPlaceholder, isSopsValue, LineIndex, lowerSameLength, SOPS_VALUE_IN_TEXT } from './text.js';
+import { decodeBase64, isPlaceholder, isSopsValue, LineIndex, lowerSameLength, SOPS_VALUE_IN_TEXT } from './text.js';
 import { firstKeyLines, kustomizationNeedsWalk, needsStructure } from './structure.js';
 import {
   CONTENT_PLACES,
@@ -611,7 +612,17 @@ const MAX_LOCATE = 256 * 1024;
 const WALK_NODES_BASE = 100_000;
 const KUSTOMIZATION_NAME = /(?:^|\/)(?:kustomization\.ya?ml|Kustomization)$/;
 
+/** A PostgreSQL password file by its name (`.pgpass`, `pgpass.conf`), or a key that holds one. */
+const PGPASS_NAME = /(?:^|\/)[^/]*pgpass[^/]*$/i;
+const PGPASS_KEY = /pgpass/i;
+
 export class Scanner {
+  /** KFM-SEC-079 on any port, for texts that are password files by their name (built at the first one). */
+  private pgpassDetectorBuilt: Detector | undefined;
+  private get pgpassDetector(): Detector {
+    return (this.pgpassDetectorBuilt ??= new Detector([PGPASS_FILE_RULE]));
+  }
+
   /** Whether value verdicts are memoised (judgeValue); off only in the differential test. */
   private readonly memo: boolean;
   /** Every kustomization parsed, whatever the pre-pass says (the differential test's control). */
@@ -643,6 +654,21 @@ export class Scanner {
       findings.push({ ...this.fromCandidate(c, ''), file, line: pos.line, column: pos.column, offset: c.start });
     }
     if (detected.truncated) findings.push(this.budgetFinding(file));
+    // A bzip2 or lz4 stream whose bytes hold no NUL reads as text (its magic is ASCII): what it holds cannot be read.
+    const first = text.charCodeAt(0);
+    if (first === 0x42 || first === 0x04) {
+      const opaque = this.opaqueFinding(Buffer.from(text.slice(0, 12), 'latin1'), '', text.length);
+      if (opaque) findings.push({ ...opaque, file, secretHash: this.hasher.hash(text) });
+    }
+    // A password file by its name: its entries on any port (the content rule knows the usual ports only).
+    if (PGPASS_NAME.test(file)) {
+      const entries = this.pgpassDetector.detect(text);
+      for (const c of entries.candidates) {
+        const pos = lines().position(c.at);
+        findings.push({ ...this.fromCandidate(c, ''), file, line: pos.line, column: pos.column, offset: c.start });
+      }
+      if (entries.truncated) findings.push(this.budgetFinding(file));
+    }
     // A template's committed defaults (`| default "s3cr3t"`), read as the values they stand for. No offset: a walk
     // of the template with its actions blanked judged a blank there, so it must not drop these.
     const defaults = text.includes('{{') ? templateDefaults(text) : undefined;
@@ -714,6 +740,13 @@ export class Scanner {
       if (r < read.length && read[r][0] < run.end) continue;
       const found: Pending[] = [];
       if (!run.inert) this.decoded(run.bytes, DECODE_DEPTH, run.label, found, UNPACK_NEST, budget);
+      if (found.length === 0 && run.encoding === 'base64') {
+        // A run may go on into the next line's first word (read as a wrapped block): the value is its first line.
+        const eol = text.indexOf('\n', run.start);
+        const end = eol !== -1 && eol < run.end ? eol - (text[eol - 1] === '\r' ? 1 : 0) : run.end;
+        if (isWholeValue(text, run.start, end))
+          this.headerless(decodeBase64(text.slice(run.start, end)) ?? new Uint8Array(), found, budget, false);
+      }
       if (found.length === 0) continue;
       const pos = lines().position(run.start);
       for (const f of found) findings.push({ ...f, file, line: pos.line, column: pos.column, offset: run.start });
@@ -987,7 +1020,14 @@ export class Scanner {
         const value = visit.value.includes('\0') ? visit.value.replaceAll('\0', '') : visit.value;
         const text = `${visit.key}: ${value}`;
         const r = this.detector.detect(text, { skipGeneric: visit.reference, stopWords, context });
-        const out = r.candidates.map((c) => this.fromCandidate(c, ''));
+        // A password file under its name (`pgpass: |`, `.pgpass`): its entries on any port, each instead of the
+        // generic reading of the whole file as one password.
+        const entries = PGPASS_KEY.test(visit.key) ? this.pgpassDetector.detect(text).candidates : [];
+        const holds = (c: Candidate): boolean =>
+          c.rule.generic === true && entries.some((e) => e.start < c.end && c.start < e.end);
+        const out = r.candidates.filter((c) => !holds(c)).map((c) => this.fromCandidate(c, ''));
+        for (const e of entries)
+          if (!r.candidates.some((c) => c.start === e.start && c.end === e.end)) out.push(this.fromCandidate(e, ''));
         if (r.truncated) out.push(this.budgetFinding(undefined));
         // A template's committed default (`'{{ .Values.p | default "s3cr3t" }}'`), read as the value it stands for.
         const defaults = value.includes('{{') ? templateDefaults(text) : undefined;
@@ -1002,7 +1042,18 @@ export class Scanner {
         }
         // base64 anywhere (a ConfigMap value, an annotation, an env value): decoded and scanned again, unless a
         // content rule already named the value (kubeconfig `client-key-data`).
-        if (r.candidates.length === 0) this.decodedRuns(value, DECODE_DEPTH, undefined, out, this.budget());
+        if (r.candidates.length === 0) {
+          const budget = this.budget();
+          const runs = this.decodedRuns(value, DECODE_DEPTH, undefined, out, budget);
+          const run = runs.length === 1 ? runs[0] : undefined;
+          if (
+            out.length === 0 &&
+            run?.encoding === 'base64' &&
+            value.slice(0, run.start).trim() === '' &&
+            value.slice(run.end).trim() === ''
+          )
+            this.headerless(run.bytes, out, budget, true);
+        }
         return out;
       }
       case 'secret-data': {
@@ -1154,9 +1205,11 @@ export class Scanner {
     budget: DecodeBudget,
     all = false,
     nest = UNPACK_NEST,
-  ): void {
-    for (const run of encodedRuns(text))
+  ): EncodedRun[] {
+    const runs = encodedRuns(text);
+    for (const run of runs)
       if (all || !run.inert) this.decoded(run.bytes, depth, where ?? run.label, out, nest, budget);
+    return runs;
   }
 
   /**
@@ -1187,6 +1240,11 @@ export class Scanner {
       // Binary: compressed content unpacked (unpack.ts), else the text it holds (UTF-16 without a BOM, strings
       // among other bytes), not decoded any further.
       if (nest > 0 && this.unpackedInto(bytes, depth, where, out, nest - 1, budget)) return;
+      const opaque = this.opaqueFinding(bytes, where);
+      if (opaque) {
+        out.push(opaque);
+        return;
+      }
       const strings = binaryStrings(bytes);
       if (strings === undefined) return;
       const found = this.detector.detect(strings, { stopWords: this.settings.stopWords });
@@ -1277,6 +1335,8 @@ export class Scanner {
     const pending: Pending[] = [];
     if (this.unpackedInto(data, DECODE_DEPTH, o.where ?? '', pending, UNPACK_NEST))
       return dedupeFile(pending).map((p) => strip({ ...p, file }));
+    const opaque = this.opaqueFinding(data, o.where ?? '');
+    if (opaque) return [strip({ ...opaque, file })];
     const strings = binaryStrings(data);
     if (strings === undefined) return [];
     const where = `${o.where ?? ''} (in the text of a binary file)`;
@@ -1284,6 +1344,34 @@ export class Scanner {
     const found = detected.candidates.map((c) => strip({ ...this.fromCandidate(c, where), file }));
     if (detected.truncated) found.push(strip(this.budgetFinding(file)));
     return found;
+  }
+
+  /** KFM-SEC-080 for bytes in a compressed format node cannot unpack (unpack.ts opaqueCompressed). */
+  private opaqueFinding(bytes: Uint8Array, where: string, size = bytes.length): Pending | undefined {
+    const format = opaqueCompressed(bytes);
+    if (format === undefined) return undefined;
+    return {
+      ruleId: RULE_OPAQUE_COMPRESSED,
+      message: `${ruleTitle(RULE_OPAQUE_COMPRESSED)}: ${format} (${size} bytes)${where}`,
+      secretHash: this.hasher.hash(bytes),
+      precedence: 3,
+    };
+  }
+
+  /**
+   * A value that is one base64 blob and nothing else, whose bytes are deflate without a header or brotli (no magic:
+   * unpack.ts unpackHeaderless): the text inside read like any decoded text. Only whole values are tried. Brotli has
+   * no cheap test before its native try (~0.1 ms), so it is tried on walked values only (`brotli`: their verdicts are
+   * memoised), not on every random-looking value of every file's text.
+   */
+  private headerless(bytes: Uint8Array, out: Pending[], budget: DecodeBudget, brotli: boolean): void {
+    // Text was read as text (decoded); only binary can be a compressed stream.
+    if (!this.charged(budget, bytes.length, '', out) || asText(bytes) !== undefined) return;
+    const got = unpackHeaderless(bytes, budget.left, brotli, asText);
+    if (got === undefined) return;
+    const text = Buffer.from(got.text);
+    if (!this.charged(budget, text.length, '', out, got.format)) return;
+    this.decoded(text, DECODE_DEPTH - 1, ` (in ${got.format} content)`, out, UNPACK_NEST - 1, budget);
   }
 
   private fromCandidate(c: Candidate, where: string): Pending {
@@ -1372,6 +1460,22 @@ function dropCovered(findings: Pending[], ranges: [number, number][]): void {
     const o = findings[i].offset;
     if (o !== undefined && inside(o)) findings.splice(i, 1);
   }
+}
+
+/**
+ * The run `[start, end)` is a whole value on its line: after `:` or `=` (then blanks and a quote) and before the
+ * line's end (a quote, a comma and blanks aside) — `blob: <run>`, `BLOB="<run>"`, `"blob": "<run>",`.
+ */
+function isWholeValue(text: string, start: number, end: number): boolean {
+  let i = start - 1;
+  if (text[i] === '"' || text[i] === "'") i--;
+  while (text[i] === ' ' || text[i] === '\t') i--;
+  if (text[i] !== ':' && text[i] !== '=') return false;
+  let j = end;
+  if (text[j] === '"' || text[j] === "'") j++;
+  if (text[j] === ',') j++;
+  while (text[j] === ' ' || text[j] === '\t' || text[j] === '\r') j++;
+  return j >= text.length || text[j] === '\n';
 }
 
 /** One finding per (line, secret): the highest precedence wins. Findings without a secret are kept as they are. */

@@ -22,10 +22,14 @@
  * its hit, except the URL's user and password parts, which stop at the first `/`, blank or quote: a `://` cannot sit
  * inside them, so consecutive hits' reads are disjoint or bounded by the rule's window — linear either way.
  * - `xml-setting` (KFM-SEC-069): see xmlSettingHits.
+ * - `bootstrap-token` (KFM-SEC-078, `(?:--token[ \t]+|(?i:token)KEY*["']?[ \t]*[:=][ \t]*)["']?VALUE`): after
+ *   `--token`, blanks; else after the five letters of `token`, the key's characters (the regex's `[A-Za-z0-9_.-]*`
+ *   stops where they stop: a quote, a blank or the operator follows), an optional quote, blanks, `:` or `=`, blanks;
+ *   then an optional quote and 6 of `[a-z0-9]` followed by `.` or 10 more of them (both values start so).
  */
 import { isKeyChar } from './gate.js';
 
-export type ShapeGate = 'url-credentials' | 'docker-auth' | 'npmrc' | 'hex-sid' | 'xml-setting';
+export type ShapeGate = 'url-credentials' | 'docker-auth' | 'npmrc' | 'hex-sid' | 'xml-setting' | 'bootstrap-token';
 
 const isBlank = (c: number): boolean => c === 32 || c === 9;
 
@@ -109,6 +113,26 @@ function npmrc(text: string, p: number): boolean {
 }
 
 const isLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+const isLowerAlnum = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+
+function bootstrapToken(text: string, p: number): boolean {
+  let i: number;
+  if (text.charCodeAt(p - 1) === 45 && text.charCodeAt(p - 2) === 45 && isBlank(text.charCodeAt(p + 5))) {
+    i = skipBlanks(text, p + 5); // `--token <value>`
+  } else {
+    i = p + 5;
+    while (i < text.length && isKeyChar(text.charCodeAt(i))) i++;
+    const q = text.charCodeAt(i);
+    if (q === 34 || q === 39) i++;
+    i = skipBlanks(text, i);
+    const op = text.charCodeAt(i);
+    if (op !== 58 && op !== 61) return false;
+    i = skipBlanks(text, i + 1);
+  }
+  const q = text.charCodeAt(i);
+  if (q === 34 || q === 39) i++;
+  return run(text, i, 6, isLowerAlnum) && (text.charCodeAt(i + 6) === 46 || run(text, i + 6, 10, isLowerAlnum));
+}
 
 /** Whether a match of a rule with this gate can hold the keyword hit at `p`. */
 export function shapeAt(gate: ShapeGate, text: string, p: number): boolean {
@@ -123,6 +147,8 @@ export function shapeAt(gate: ShapeGate, text: string, p: number): boolean {
       return run(text, p + 2, 32, isHex);
     case 'xml-setting':
       return xmlSettingHits(text, [p]).length > 0;
+    case 'bootstrap-token':
+      return bootstrapToken(text, p);
     default:
       return true;
   }

@@ -10,11 +10,14 @@
  * and `steps` counts the characters read so a test can prove the growth is linear.
  */
 
+import { FOREIGN_PASSWORD_WORDS } from '../../rules/secret-patterns.js';
+import { foldCredentialKeys } from './fold.js';
+
 /**
  * Lowercase words that make a key (or an env entry's name) a credential name: `pass` covers `password`, `passwd`,
  * `passphrase` and `SMTP_PASS`; `pw` covers `pwd` and LDAP's `bindPW`/`rootpw`.
  */
-const CRED_WORDS = ['pass', 'pw', 'secret', 'token', 'key', 'credential', 'auth'];
+const CRED_WORDS = ['pass', 'pw', 'secret', 'token', 'key', 'credential', 'auth', ...FOREIGN_PASSWORD_WORDS];
 
 /** Case-sensitive markers: any of them anywhere means the walk has something to read (searched by hasMarker). */
 export const MARKERS = [
@@ -73,6 +76,9 @@ export function needsStructure(
 ): StructureDecision {
   let steps = 0;
   if (textMatched) return { needed: true, steps };
+  // A credential key spelled outside ASCII (`пароль: |`, `ｐａｓｓｗｏｒｄ:` over a block scalar) is decided as the
+  // ASCII key it spells (fold.ts; same offsets), so its value below the key is walked.
+  if (NON_ASCII.test(text)) text = foldCredentialKeys(text) ?? text;
   // An escape in a double-quoted scalar spells characters the line patterns read as a backslash and letters:
   // `"gh\x70_…"` is a GitHub token, `"…\/…"` (JSON's slash) an AWS secret key with a `/`, `"a\0w\0s…"` UTF-16 text.
   // Only the parse decodes them, whatever the key is called.

@@ -197,6 +197,8 @@ const DOCUMENTED_EXAMPLES = new Set([
   'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
   // The TOTP seed of the Google Authenticator key-URI documentation.
   'JBSWY3DPEHPK3PXP',
+  // The bootstrap token of the kubeadm documentation's examples.
+  'abcdef.0123456789abcdef',
   // The bcrypt hash of `password` in Dex's example configuration (copied into many products' docs).
   '$2a$10$2b2cU8CPhOTaGrs1HRQuAueS7JTT5ZHsHSzYiFPm1leZck7Mc8T4W',
 ]);
@@ -309,7 +311,11 @@ const MAX_GENERIC_SECRET = 256;
  * placeholder, not a name, path, URL, number or duration. The entropy floor scales with length because a short
  * string cannot reach the entropy of a long one (8 distinct characters top out at 3 bits/char).
  */
-export function looksLikeGenericSecret(value: string, extraStopWords: readonly string[] = []): boolean {
+export function looksLikeGenericSecret(
+  value: string,
+  extraStopWords: readonly string[] = [],
+  shortPasswords = false,
+): boolean {
   const v = value.trim();
   if (v.length < 8 || v.length > MAX_GENERIC_SECRET) return false;
   if (isPlaceholder(v, extraStopWords)) return false;
@@ -322,11 +328,44 @@ export function looksLikeGenericSecret(value: string, extraStopWords: readonly s
   if (/^[0-9.,:+-]+$/.test(v)) return false; // numbers, versions, times
   if (/^[0-9]+(?:ms|s|m|h|d|Mi|Gi|Ki|Ti|M|G|K)$/.test(v)) return false; // durations, quantities
   if (/^[A-Za-z0-9.-]+\.(?:svc|local|com|org|net|io|dev|internal|cluster)(?::[0-9]+)?$/.test(v)) return false; // host names
+  if (isQueryOfNames(v)) return false;
   // A run of random letters of one case reads like a name to isIdentifierLike; its letter pairs tell them apart (and
   // it is judged by them, not the entropy floor: 12 letters drawn from 26 often score under 3 bits per character).
   if (isIdentifierLike(v)) return isRandomLetters(v);
   const floor = Math.min(3.0, Math.log2(v.length) - 0.5);
-  return shannonEntropy(v) >= floor;
+  if (shannonEntropy(v) >= floor) return true;
+  // Under a key that says password, a short value of three or four character classes is one (`aaBB11!!`): a person
+  // chose it, and repeated characters keep it under the floor that random strings of its length reach.
+  return shortPasswords && v.length <= MAX_SHORT_PASSWORD && characterClasses(v) >= 3 && new Set(v).size >= 4;
+}
+
+/** Longest value judged as a short password below the entropy floor (from 12 characters the floor is flat). */
+const MAX_SHORT_PASSWORD = 11;
+
+/** How many of lowercase, uppercase, digits and other characters `v` holds. */
+function characterClasses(v: string): number {
+  return [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(v)).length;
+}
+
+/**
+ * Settings joined as a URL query (`response_type=code&client_id=my-app&scope=openid%20profile`): every value a name,
+ * a number or a URL, once percent-decoded. A value that is neither (`client_secret=<random>`) keeps the whole string a
+ * candidate.
+ */
+function isQueryOfNames(v: string): boolean {
+  if (!v.includes('&') || !v.includes('=')) return false;
+  return v.split('&').every((pair) => {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_.[\]-]*$/.test(pair.slice(0, eq))) return false;
+    let value = pair.slice(eq + 1);
+    try {
+      value = decodeURIComponent(value.replace(/\+/g, ' '));
+    } catch {
+      return false; // broken percent-encoding: not a query of names
+    }
+    const name = value.replace(/\s+/g, '-');
+    return value === '' || value.includes('://') || (isIdentifierLike(name) && !isRandomLetters(name));
+  });
 }
 
 /**
