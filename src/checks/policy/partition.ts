@@ -49,12 +49,8 @@ const GLOBAL_KINDS: ReadonlySet<string> = new Set([
   'ClusterRoleBinding',
 ]);
 
-/**
- * Kinds the rules join by namespace, also when the object has no `metadata.namespace` (then `k8s.namespace` says
- * "default"): pod-running kinds (`k8s.template_paths`), Services, NetworkPolicies, Secrets and their stand-ins,
- * Roles and RoleBindings, routes. Any other object joins by namespace only through a namespace it names.
- */
-const NAMESPACE_JOINED: ReadonlySet<string> = new Set([
+/** Kinds that run pods (k8s.template_paths): route_to_store.rego reads cloudflared's command line in their containers. */
+const POD_KINDS: ReadonlySet<string> = new Set([
   'Deployment',
   'StatefulSet',
   'DaemonSet',
@@ -66,6 +62,15 @@ const NAMESPACE_JOINED: ReadonlySet<string> = new Set([
   'PodTemplate',
   'Rollout',
   'DeploymentConfig',
+]);
+
+/**
+ * Kinds the rules join by namespace, also when the object has no `metadata.namespace` (then `k8s.namespace` says
+ * "default"): pod-running kinds (`k8s.template_paths`), Services, NetworkPolicies, Secrets and their stand-ins,
+ * Roles and RoleBindings, routes. Any other object joins by namespace only through a namespace it names.
+ */
+const NAMESPACE_JOINED: ReadonlySet<string> = new Set([
+  ...POD_KINDS,
   'Service',
   'NetworkPolicy',
   'Secret',
@@ -279,21 +284,6 @@ export function namespaceKeys(object: Obj): readonly string[] {
     addDnsLabels(mappingHost(spec.forwardsTo), keys);
   return [...keys];
 }
-
-/** Kinds that run pods (k8s.template_paths): route_to_store.rego reads cloudflared's command line in their containers. */
-const POD_KINDS: ReadonlySet<string> = new Set([
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'ReplicaSet',
-  'ReplicationController',
-  'Job',
-  'CronJob',
-  'Pod',
-  'PodTemplate',
-  'Rollout',
-  'DeploymentConfig',
-]);
 
 /** Kinds whose `upstream` refs route_to_store.rego reads (gloo_route_kinds); VirtualService is Istio's name too. */
 const GLOO_ROUTE_KINDS: ReadonlySet<string> = new Set([
