@@ -2,7 +2,11 @@
  * Renders through long-lived `kfm-render serve` workers (tools/kfm-render: the kustomize API of the pinned release,
  * the same build as `kustomize build <dir>`). Measured on the medium benchmark repo, a process per overlay costs
  * kustomize 2.3× the CPU of a warm worker (start-up, and a garbage collector tuned for long runs), and each spawn
- * blocks this process ~4 ms. One worker per concurrent render; each takes one request at a time.
+ * blocks this process ~4 ms. One worker per concurrent render. Each worker is sent its next request while it still
+ * renders the one before (PIPELINE_DEPTH): it reads its requests one by one, so it starts the next render the moment
+ * it has written a reply, not when this process gets round to reading that reply and asking again. Measured on the
+ * medium bench repo (issue 20): while this process scanned the repository's files for secrets and walked the first
+ * overlays, the workers waited on it about half of the time.
  *
  * Failure handling matches the per-process renderer: a render that outlives its timeout, an abort (SIGINT) or a
  * worker that dies mid-request kills that worker's process group and the request fails with the same reasons;
@@ -27,7 +31,23 @@ interface Header {
   storeError?: string;
 }
 
-type Reply = { header: Header; body: Buffer } | { died: string };
+/**
+ * A reply, why the worker died while on this request, or `notStarted`: the worker went away (killed for the request
+ * ahead of this one, or dead) before it began this one, which is then sent to another worker.
+ */
+type Reply = { header: Header; body: Buffer } | { died: string } | { notStarted: true };
+
+/** Requests a worker holds at once: the one it renders and the next, already in its input. */
+export const PIPELINE_DEPTH = 2;
+
+interface Outstanding {
+  id: number;
+  /** Largest reply this request accepts. */
+  limit: number;
+  settle: (reply: Reply) => void;
+  /** Called when the worker begins this request (it is at the head): its time limit starts then. */
+  began: () => void;
+}
 
 const STDERR_CAP = 16 * 1024;
 
@@ -38,10 +58,15 @@ class Worker {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private header: Header | undefined;
-  private waiting: ((reply: Reply) => void) | undefined;
+  /** Requests sent and not answered, in the order sent (the worker answers in that order); the first is rendering. */
+  private readonly outstanding: Outstanding[] = [];
   private stderr = '';
-  private limit = Number.MAX_SAFE_INTEGER;
   dead: string | undefined;
+
+  /** Requests sent and not yet answered. */
+  get load(): number {
+    return this.outstanding.length;
+  }
 
   constructor(file: string, env: NodeJS.ProcessEnv) {
     this.child = spawn(file, ['serve'], {
@@ -65,9 +90,9 @@ class Worker {
   private die(why: string): void {
     if (this.dead !== undefined) return;
     this.dead = why;
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    waiting?.({ died: why });
+    const [head, ...queued] = this.outstanding.splice(0);
+    head?.settle({ died: why });
+    for (const q of queued) q.settle({ notStarted: true });
   }
 
   /** The bytes received so far as one buffer (kept as the only pending chunk). */
@@ -102,8 +127,15 @@ class Worker {
           return;
         }
         this.consume(all, nl + 1);
+        const head = this.outstanding[0];
+        // A reply nobody asked for, or to another request than the one rendering: the stream cannot be trusted.
+        if (!head || this.header.id !== head.id) {
+          this.kill();
+          this.die('kfm-render sent a reply to a request it was not working on');
+          return;
+        }
         // Never buffer more than the caller accepts, whatever the worker announces.
-        if (this.header.ok && ((this.header.bytes ?? 0) > this.limit || (this.header.json ?? 0) > this.limit)) {
+        if (this.header.ok && ((this.header.bytes ?? 0) > head.limit || (this.header.json ?? 0) > head.limit)) {
           this.kill();
           this.die(`kfm-render announced ${this.header.bytes} bytes, over the output limit`);
           return;
@@ -115,22 +147,23 @@ class Worker {
       const reply = { header: this.header, body: all.subarray(0, size) };
       this.consume(all, size);
       this.header = undefined;
-      const waiting = this.waiting;
-      this.waiting = undefined;
-      waiting?.(reply);
+      const done = this.outstanding.shift()!;
+      if (this.outstanding.length === 0) this.idle();
+      else this.outstanding[0]!.began();
+      done.settle(reply);
     }
   }
 
-  /** Sends one request; resolves with its reply or with why the worker died. */
-  request(payload: { max: number } & Record<string, unknown>): Promise<Reply> {
-    this.limit = payload.max;
-    if (this.dead !== undefined) return Promise.resolve({ died: this.dead });
+  /**
+   * Sends one request behind those already out; resolves with its reply, with why the worker died while on it, or
+   * with `notStarted`. `began` runs when the worker begins it (at once when nothing is ahead of it).
+   */
+  request(payload: { id: number; max: number } & Record<string, unknown>, began: () => void): Promise<Reply> {
+    if (this.dead !== undefined) return Promise.resolve({ notStarted: true });
     this.busy();
-    return new Promise((resolveReply) => {
-      this.waiting = (reply) => {
-        this.idle();
-        resolveReply(reply);
-      };
+    return new Promise((settle) => {
+      this.outstanding.push({ id: payload.id, limit: payload.max, settle, began });
+      if (this.outstanding.length === 1) began();
       this.child.stdin!.write(`${JSON.stringify(payload)}\n`);
     });
   }
@@ -177,14 +210,14 @@ export class WorkerRenderer implements Renderer {
   readonly storesEntries = true;
   private busy = 0;
   private readonly queue: (() => void)[] = [];
-  private readonly idleWorkers: Worker[] = [];
   private readonly all = new Set<Worker>();
   private readonly wrappers = new OriginWrappers();
   private nextId = 1;
 
   /**
    * @param file the kfm-render executable; @param version the kustomize release its API comes from;
-   * @param workers renders at once (--concurrency); further requests wait for a free worker.
+   * @param workers renders at once (--concurrency); each worker holds PIPELINE_DEPTH requests at most, further
+   * requests wait.
    */
   constructor(
     private readonly file: string,
@@ -203,28 +236,20 @@ export class WorkerRenderer implements Renderer {
 
   /** Starts the idle workers so that the first renders do not wait for a process. */
   warmUp(): void {
-    while (this.all.size < this.workers) {
-      const w = new Worker(this.file, this.env);
-      this.all.add(w);
-      this.idleWorkers.push(w);
-    }
+    while (this.all.size < this.workers) this.all.add(new Worker(this.file, this.env));
   }
 
+  /** The live worker with the fewest requests out (a new one while there are fewer than `workers`). */
   private acquire(): Worker {
-    for (;;) {
-      const w = this.idleWorkers.pop();
-      if (!w) break;
-      if (w.dead === undefined) return w;
-      this.all.delete(w);
+    let best: Worker | undefined;
+    for (const w of this.all) {
+      if (w.dead !== undefined) this.all.delete(w);
+      else if (!best || w.load < best.load) best = w;
     }
+    if (best && (best.load === 0 || this.all.size >= this.workers)) return best;
     const w = new Worker(this.file, this.env);
     this.all.add(w);
     return w;
-  }
-
-  private release(w: Worker): void {
-    if (w.dead === undefined) this.idleWorkers.push(w);
-    else this.all.delete(w);
   }
 
   async render(request: RenderRequest): Promise<RenderOutcome> {
@@ -235,7 +260,7 @@ export class WorkerRenderer implements Renderer {
       originBase = await this.wrappers.wrap(request.overlay.absPath);
       target = originBase;
     }
-    if (this.busy >= this.workers) await new Promise<void>((res) => this.queue.push(res));
+    if (this.busy >= this.workers * PIPELINE_DEPTH) await new Promise<void>((res) => this.queue.push(res));
     this.busy++;
     try {
       return await this.renderOn(target, originBase, request);
@@ -254,29 +279,39 @@ export class WorkerRenderer implements Renderer {
     const worker = this.acquire();
     let timedOut = false;
     let aborted = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      worker.kill();
-    }, request.timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    // The time limit runs from when the worker begins this request, not while it finishes the one ahead of it.
+    const began = (): void => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        worker.kill();
+      }, request.timeoutMs);
+    };
     const onAbort = (): void => {
       aborted = true;
       worker.kill();
     };
     request.signal?.addEventListener('abort', onAbort, { once: true });
-    const reply = await worker.request({
-      id: this.nextId++,
-      dir: target,
-      max: request.maxOutputBytes,
-      exec: request.allowExec,
-      helm: request.helm && this.helm ? this.helm : '',
-      // Origin renders go through the cache's path rewriting, which edits the text only: they stay YAML.
-      json: !request.origin,
-      ...(request.store && !request.origin ? { store: storePayload(request.store) } : {}),
-    });
+    const id = this.nextId++;
+    const reply = await worker.request(
+      {
+        id,
+        dir: target,
+        max: request.maxOutputBytes,
+        exec: request.allowExec,
+        helm: request.helm && this.helm ? this.helm : '',
+        // Origin renders go through the cache's path rewriting, which edits the text only: they stay YAML.
+        json: !request.origin,
+        ...(request.store && !request.origin ? { store: storePayload(request.store) } : {}),
+      },
+      began,
+    );
     clearTimeout(timer);
     request.signal?.removeEventListener('abort', onAbort);
-    this.release(worker);
-    if (aborted) return { ok: false, reason: 'aborted', message: 'render interrupted' };
+    if (aborted || request.signal?.aborted) return { ok: false, reason: 'aborted', message: 'render interrupted' };
+    // The worker went away before it began this request (killed for the one ahead of it): another worker renders
+    // it. A fresh worker always begins what it is sent first, so this does not repeat without end.
+    if ('notStarted' in reply) return this.renderOn(target, originBase, request);
     if (timedOut)
       return {
         ok: false,
@@ -327,7 +362,6 @@ export class WorkerRenderer implements Renderer {
     const closing = [...this.all].map((w) => w.close());
     this.all.clear();
     await Promise.all(closing);
-    this.idleWorkers.length = 0;
     await this.wrappers.dispose();
   }
 }

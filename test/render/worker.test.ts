@@ -362,3 +362,87 @@ describe('kfm-render worker faults', () => {
     await worker.dispose();
   });
 });
+
+/**
+ * A scripted `kfm-render serve` (node): answers each request line in order with a one-ConfigMap render of its folder,
+ * after a delay taken from the folder's name (`slow-<ms>`), or never (`hang`); `wrong-id` answers with another id.
+ * It logs when it read each request and when it answered, so a test can see a request sent ahead of the reply before.
+ */
+function scriptedWorker(log: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kfm-scripted-worker-'));
+  const file = join(dir, 'kfm-render');
+  writeFileSync(
+    file,
+    `#!/usr/bin/env node
+const fs = require('node:fs');
+if (process.argv[2] === 'version') { console.log('{"kustomize":"v5.7.1","api":"v0.20.1","protocol":2}'); process.exit(0); }
+const log = (s) => fs.appendFileSync(${JSON.stringify(log)}, s + '\\n');
+let chain = Promise.resolve();
+require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
+  const req = JSON.parse(line);
+  const name = req.dir.split('/').pop();
+  log('read ' + name);
+  chain = chain.then(() => new Promise((done) => {
+    if (name === 'hang') return; // never answers: the chain stops here
+    const ms = /^slow-(\\d+)$/.exec(name)?.[1] ?? 0;
+    setTimeout(() => {
+      const body = 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: ' + name + '\\n';
+      const id = name === 'wrong-id' ? req.id + 100 : req.id;
+      process.stdout.write(JSON.stringify({ id, ok: true, bytes: Buffer.byteLength(body) }) + '\\n' + body);
+      log('answered ' + name);
+      done();
+    }, Number(ms));
+  }));
+});
+`,
+  );
+  chmodSync(file, 0o755);
+  return file;
+}
+
+describe('kfm-render worker pipelining (issue 20)', () => {
+  const at = (name: string, timeoutMs = 10_000) => request(join(tmpdir(), name), tmpdir(), { timeoutMs });
+  /** One scripted worker (one process at a time: every request after the first is queued behind another). */
+  async function withScripted(fn: (worker: WorkerRenderer, log: () => string) => Promise<void>): Promise<void> {
+    const log = join(mkdtempSync(join(tmpdir(), 'kfm-pipe-log-')), 'log');
+    const worker = new WorkerRenderer(scriptedWorker(log), 'v5.7.1', 1);
+    try {
+      await fn(worker, () => readFileSync(log, 'utf8'));
+    } finally {
+      await worker.dispose();
+    }
+  }
+
+  it('sends a worker its next request before it has answered the one it renders', () =>
+    withScripted(async (worker, log) => {
+      const [a, b] = await Promise.all([worker.render(at('slow-400')), worker.render(at('quick'))]);
+      expect(a).toMatchObject({ ok: true, text: expect.stringContaining('name: slow-400') });
+      expect(b).toMatchObject({ ok: true, text: expect.stringContaining('name: quick') });
+      // Both requests were in the worker before its first answer: it did not wait for this process to ask again.
+      expect(log().trim().split('\n')).toEqual(['read slow-400', 'read quick', 'answered slow-400', 'answered quick']);
+    }));
+
+  it("a request's time limit runs from when the worker begins it, not while the one ahead of it renders", () =>
+    withScripted(async (worker) => {
+      const [a, b] = await Promise.all([worker.render(at('slow-700')), worker.render(at('slow-10', 400))]);
+      expect(a.ok).toBe(true);
+      expect(b).toMatchObject({ ok: true, text: expect.stringContaining('name: slow-10') });
+    }));
+
+  it('a request queued behind a render that times out is rendered by a fresh worker, not failed with it', () =>
+    withScripted(async (worker, log) => {
+      const [hung, next] = await Promise.all([worker.render(at('hang', 500)), worker.render(at('after', 5_000))]);
+      expect(hung).toMatchObject({ ok: false, reason: 'timeout' });
+      expect(next).toMatchObject({ ok: true, text: expect.stringContaining('name: after') });
+      // The second was read by the first worker (queued) and again by the fresh one.
+      expect(log().match(/read after/g)).toHaveLength(2);
+    }));
+
+  it('a reply to another request than the one rendering fails that render and starts the next afresh', () =>
+    withScripted(async (worker) => {
+      const [wrong, next] = await Promise.all([worker.render(at('wrong-id')), worker.render(at('fine'))]);
+      expect(wrong).toMatchObject({ ok: false, reason: 'error' });
+      expect(wrong.ok === false && wrong.message).toContain('a reply to a request it was not working on');
+      expect(next).toMatchObject({ ok: true, text: expect.stringContaining('name: fine') });
+    }));
+});
