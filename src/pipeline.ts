@@ -47,7 +47,6 @@ import type { ChangeHistory, Check, FindingInput, Overlay, RenderedOverlay, Repo
 import { mapPool } from './util/pool.js';
 import { redactListed } from './redact/index.js';
 import { runFacts, withRunFacts } from './util/file-facts.js';
-import { startRepoScan } from './checks/secrets/offthread.js';
 import { collectNow } from './util/heap.js';
 
 export type { PipelineOptions } from './run/common.js';
@@ -94,14 +93,6 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
   const started = results.started;
   const treeHit = await treeHitReport(options, results);
   if (treeHit) return treeHit;
-  // The secret scan of the repository's files needs nothing discovery finds: it starts now, on a worker thread, and
-  // uses the core discovery leaves idle (checks/secrets/offthread.ts). Not for a run that selects overlays: that
-  // scans the files its selection names, known only later.
-  const checkIds = Array.isArray(options.checks) ? options.checks.map((c) => c.meta.id) : options.checks.ids;
-  if (!options.select && checkIds.includes('secrets')) {
-    startRepoScan(options.root, options.config.secrets, options.signal);
-    runFacts().readersElsewhere();
-  }
   // Past the tree key something will render: start the render workers now, so their start-up overlaps discovery.
   // Awaited: discovery runs without a turn of the event loop, and the renderer's modules load in such turns (issue
   // 20: loaded after discovery, beside the checks' code, they held the first render back ~0.5 s on the medium repo).

@@ -175,8 +175,6 @@ export class FileFacts {
   /** Bytes read by the first of several readers this run, for the others (see `read`), within KEEP_BUDGET in all. */
   private readonly kept = new Map<string, { got: FileRead & { kind: 'file' }; readers: number }>();
   private keptBytes = 0;
-  /** Readers counted in `read`'s `readers` that read on another thread this run (see readersElsewhere). */
-  private elsewhere = 0;
   private trimmed = false;
   private settled = false;
   private readonly strings = new Map<string, string>();
@@ -311,7 +309,7 @@ export class FileFacts {
     // or after trim() has had its readers: it is not kept a second time.
     const first = !this.trimmed && (!this.digests.has(abs) || this.digestedOnly.delete(abs));
     const got = this.readNow(abs, maxBytes, options.digest === true);
-    const more = (options.readers ?? 1) - 1 - this.elsewhere;
+    const more = (options.readers ?? 1) - 1;
     if (first && more > 0 && got.kind === 'file' && this.keptBytes + got.bytes.length <= KEEP_BUDGET) {
       // Kept past this read: in memory of its own size, not a view pinning a shared pool slab (ownCopy).
       this.kept.set(this.key(abs), { got: { ...got, bytes: ownCopy(got.bytes) }, readers: more });
@@ -335,14 +333,6 @@ export class FileFacts {
     this.digests.clear();
     this.digestedOnly.clear();
     this.strings.clear();
-  }
-
-  /**
-   * One of the readers the callers of `read` count reads its files on another thread this run (the secret scan of
-   * the repository's files, checks/secrets/offthread.ts): nothing is kept for it, it would only be held to the end.
-   */
-  readersElsewhere(): void {
-    this.elsewhere = 1;
   }
 
   /** Bytes kept for readers still to come (tests, profiling). */

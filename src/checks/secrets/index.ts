@@ -17,7 +17,6 @@ import { yielder } from '../../util/yielder.js';
 import { scanHistory, type HistoryScanResult } from './history.js';
 import { secretsSettings, type SecretsSettings } from './config.js';
 import { Detector } from './detector.js';
-import { takeRepoScan } from './offthread.js';
 import { FINGERPRINT_KEY_ENV, newFingerprintKey } from './redact.js';
 import {
   RULE_HISTORY_NOT_SCANNED,
@@ -33,7 +32,6 @@ import { baselineKey, formatBaseline, loadBaseline, type BaselineEntry, type Bas
 import {
   baselineLocation,
   scanForSecrets,
-  repoScanFromData,
   scanRenderedOverlay,
   scanRepository,
   type RepoScan,
@@ -131,25 +129,15 @@ export function createSecretsCheck(opts: SecretsCheckOptions = {}): SecretsCheck
       } catch {
         return; // run() reports the bad config
       }
-      const inProcess = (): Promise<RepoScan> =>
-        scanRepository({
-          root: ctx.root,
-          settings,
-          mode: ctx.mode,
-          env: opts.env,
-          detector: opts.detector,
-          signal: ctx.signal,
-          only: ctx.files,
-        });
-      // The files' scan the pipeline started on a worker thread before discovery (offthread.ts), for the same root
-      // and config, with the process's environment and the built-in rules: a check made with others scans itself.
-      const offThread =
-        opts.env === undefined && opts.detector === undefined && ctx.files === undefined
-          ? takeRepoScan(ctx.root, ctx.config.secrets)
-          : undefined;
-      const scan = offThread
-        ? offThread.result.then((data) => (data ? repoScanFromData(data, settings, offThread.started) : inProcess()))
-        : inProcess();
+      const scan = scanRepository({
+        root: ctx.root,
+        settings,
+        mode: ctx.mode,
+        env: opts.env,
+        detector: opts.detector,
+        signal: ctx.signal,
+        only: ctx.files,
+      });
       scan.catch(() => undefined); // run() awaits it and reports a failure
       const s: Started = { root: ctx.root, only: ctx.files, scan, early: new WeakMap(), waiting: [], held: 0 };
       started = s;

@@ -204,45 +204,6 @@ export interface RepoScan {
   repoHashes: Set<string>;
 }
 
-/**
- * A RepoScan as it crosses threads (offthread.ts): everything but the scanner, which is code, and the start time,
- * which is the calling thread's clock.
- */
-export interface RepoScanData {
-  baselinePath: string;
-  baseline: BaselineLoad;
-  key: FingerprintKey;
-  stats: ScanStats;
-  out: SecretFinding[];
-  repoHashes: string[];
-}
-
-export function repoScanData(repo: RepoScan): RepoScanData {
-  const { baselinePath, baseline, key, stats, out } = repo;
-  return { baselinePath, baseline, key, stats, out, repoHashes: [...repo.repoHashes] };
-}
-
-/**
- * The RepoScan of a scan made on another thread, with a scanner of this thread for the rendered overlays: the same
- * one scanRepository makes (built-in rules, the fingerprint key the scan resolved, the same settings). Its detector's
- * counts start from the other thread's, so the stats count both parts as one scan's would.
- */
-export function repoScanFromData(data: RepoScanData, settings: SecretsSettings, started: number): RepoScan {
-  const scanner = new Scanner(new Detector(), new SecretHasher(data.key.key), settings, {});
-  const counts = scanner.detector.stats as unknown as Record<string, number>;
-  for (const [name, n] of Object.entries(data.stats.detector)) if (typeof n === 'number') counts[name] = n;
-  return {
-    started,
-    baselinePath: data.baselinePath,
-    baseline: data.baseline,
-    key: data.key,
-    scanner,
-    stats: { ...data.stats, detector: scanner.detector.stats },
-    out: data.out,
-    repoHashes: new Set(data.repoHashes),
-  };
-}
-
 /** `early`: overlays already walked with `repoScan`'s scanner (used only with it). */
 export async function scanForSecrets(
   options: SecretsScanOptions,
