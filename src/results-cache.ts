@@ -17,7 +17,7 @@
  * whole tree would cost more than it saves.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Finding, OverlaySummary, RenderedOverlay } from './types.js';
@@ -29,6 +29,7 @@ import { CACHE_FILE_MAX, readCacheFile } from './util/safe-read.js';
 import { originConfigStamps } from './util/git.js';
 import { gitmodulesOf } from './discover/root.js';
 import { fileStamp } from './util/stamp.js';
+import { walkTree } from './util/walk.js';
 
 const FORMAT = 'kfm-results-v4';
 const MAC_PREFIX = `${FORMAT} mac=`;
@@ -74,38 +75,27 @@ function folderStamps(dir: string): string[] {
 }
 
 /**
- * Stamps of one of the package's own folders (shipped schemas, the policy bundle, the compiled code): plain lstat and
- * readdir, not the run's file facts. Those keep a fact per path for the run (interned, flattened, nanosecond bigint
+ * Stamps of one of the package's own folders (shipped schemas, the policy bundle, the compiled code): plain lstat,
+ * not the run's file facts. Those keep a fact per path for the run (interned, flattened, nanosecond bigint
  * stats) for the repository's paths that discovery and the walks ask about again; nothing asks about the package's
  * ~450 files again, and stamping them the facts' way was ~25 of the warm path's ~200 ms of its own on infra/gitops
- * (issue 20). Links are stamped as links, never followed (as the facts' tree does); source maps are left out: they
+ * (issue 20). The walk is walkTree's (links stamped as links, never followed); source maps are left out: they
  * change no result. Millisecond stamps (fileStamp) are compared only with stamps made here.
  */
-export function packageStamps(dir: string): string[] {
+export async function packageStamps(dir: string): Promise<string[]> {
+  // A missing or unreadable folder is a state of its own, not an empty one.
   const out: string[] = [];
-  const folders = [''];
-  while (folders.length > 0) {
-    const rel = folders.pop()!;
-    let entries;
+  const entries = await walkTree(dir, { unreadable: (rel) => out.push(`${rel}/:(unreadable)`) });
+  for (const path of entries) {
+    if (path.endsWith('/') || path.endsWith('.map')) continue;
+    let stamp: string;
     try {
-      entries = readdirSync(rel === '' ? dir : join(dir, rel), { withFileTypes: true });
+      const s = lstatSync(join(dir, path));
+      stamp = `${s.isSymbolicLink() ? 'l' : s.isFile() ? 'f' : 'o'}:${fileStamp(s)}`;
     } catch {
-      out.push(`${rel}/:(unreadable)`); // a missing or unreadable folder is a state of its own, not an empty one
-      continue;
+      stamp = '(gone)';
     }
-    for (const e of entries) {
-      const path = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) folders.push(path);
-      else if (!e.name.endsWith('.map')) {
-        let stamp: string;
-        try {
-          stamp = `${e.isSymbolicLink() ? 'l' : e.isFile() ? 'f' : 'o'}:${fileStamp(lstatSync(join(dir, path)))}`;
-        } catch {
-          stamp = '(gone)';
-        }
-        out.push(`${path}:${stamp}`);
-      }
-    }
+    out.push(`${path}:${stamp}`);
   }
   return out.sort();
 }
@@ -165,11 +155,13 @@ export async function commonKey(input: RunKeyInput): Promise<string> {
   );
   // Shipped data: a development checkout changes schemas or the bundle without a version bump.
   // The compiled code too: a rebuilt checkout (same version, other checks) must not answer with the old build's results.
-  add([
-    packageStamps(join(packageRoot(), 'schemas')),
-    packageStamps(join(packageRoot(), 'policies', 'bundle')),
-    packageStamps(join(packageRoot(), 'dist')),
-  ]);
+  add(
+    await Promise.all([
+      packageStamps(join(packageRoot(), 'schemas')),
+      packageStamps(join(packageRoot(), 'policies', 'bundle')),
+      packageStamps(join(packageRoot(), 'dist')),
+    ]),
+  );
   // Every file under the root: the secret scan reads them and source mapping reads bases and patches.
   add(treeStamps(input.root));
   // The repository's name (its origin remote): which Argo CD Applications deploy from here depends on it.

@@ -21,53 +21,53 @@ function folder(name: string): string {
 }
 
 describe('packageStamps', () => {
-  it('lists every file of every subfolder, sorted, with its stamp', () => {
+  it('lists every file of every subfolder, sorted, with its stamp', async () => {
     const dir = folder('list');
-    const stamps = packageStamps(dir);
+    const stamps = await packageStamps(dir);
     expect(stamps.map((s) => s.split(':')[0])).toEqual(['checks/policy/index.js', 'kfm-gitops.cjs']);
     expect(stamps.every((s) => /:f:\d+:\d+:[\d.]+:[\d.]+$/.test(s))).toBe(true);
   });
 
-  it('changes when a file is rewritten (same size), added, removed or replaced by a rename', () => {
+  it('changes when a file is rewritten (same size), added, removed or replaced by a rename', async () => {
     const dir = folder('change');
     const file = join(dir, 'checks', 'policy', 'index.js');
-    const before = packageStamps(dir);
+    const before = await packageStamps(dir);
     writeFileSync(file, 'export const b = 1;\n'); // same length
     utimesSync(file, new Date(2001, 1, 1), new Date(2001, 1, 1));
-    const rewritten = packageStamps(dir);
+    const rewritten = await packageStamps(dir);
     expect(rewritten).not.toEqual(before);
 
     writeFileSync(join(dir, 'checks', 'extra.js'), '');
-    const added = packageStamps(dir);
+    const added = await packageStamps(dir);
     expect(added).not.toEqual(rewritten);
     rmSync(join(dir, 'checks', 'extra.js'));
-    expect(packageStamps(dir)).not.toEqual(added);
+    expect(await packageStamps(dir)).not.toEqual(added);
 
     const next = join(dir, 'next.cjs');
     writeFileSync(next, 'module.exports = 2;\n');
-    const beforeRename = packageStamps(dir).filter((s) => s.startsWith('kfm-gitops.cjs:'));
+    const beforeRename = (await packageStamps(dir)).filter((s) => s.startsWith('kfm-gitops.cjs:'));
     renameSync(next, join(dir, 'kfm-gitops.cjs'));
-    expect(packageStamps(dir).filter((s) => s.startsWith('kfm-gitops.cjs:'))).not.toEqual(beforeRename);
+    expect((await packageStamps(dir)).filter((s) => s.startsWith('kfm-gitops.cjs:'))).not.toEqual(beforeRename);
   });
 
-  it('leaves out source maps only', () => {
+  it('leaves out source maps only', async () => {
     const dir = folder('maps');
-    const before = packageStamps(dir);
+    const before = await packageStamps(dir);
     writeFileSync(join(dir, 'kfm-gitops.cjs.map'), '{}');
-    expect(packageStamps(dir)).toEqual(before);
+    expect(await packageStamps(dir)).toEqual(before);
     writeFileSync(join(dir, 'kfm-gitops.cjs.mapping'), '{}');
-    expect(packageStamps(dir)).not.toEqual(before);
+    expect(await packageStamps(dir)).not.toEqual(before);
   });
 
-  it('stamps a link as a link without following it, and an unreadable or missing folder as such', () => {
+  it('stamps a link as a link without following it, and an unreadable or missing folder as such', async () => {
     const dir = folder('links');
     const outside = join(work, 'outside');
     mkdirSync(outside, { recursive: true });
     writeFileSync(join(outside, 'big.js'), 'x');
     symlinkSync(outside, join(dir, 'linked'));
-    const stamps = packageStamps(dir);
+    const stamps = await packageStamps(dir);
     expect(stamps.find((s) => s.startsWith('linked:'))).toMatch(/^linked:l:/);
     expect(stamps.some((s) => s.includes('big.js'))).toBe(false);
-    expect(packageStamps(join(work, 'missing'))).toEqual(['/:(unreadable)']);
+    expect(await packageStamps(join(work, 'missing'))).toEqual(['/:(unreadable)']);
   });
 });
