@@ -167,6 +167,8 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
   if (coverage) {
     memoSaved = Promise.all([discovering, coverage]).then(() => memo?.save());
     memoSaved.catch(() => undefined); // awaited below, after discovery's and coverage's own failures surfaced
+    // The memo holds the stamps it needed: the renders need none (FileFacts.dropStats).
+    void memoSaved.then(() => runFacts().dropStats()).catch(() => undefined);
     void coverage
       .finally(() => {
         releaseHeldKustomizations();

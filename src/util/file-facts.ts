@@ -335,6 +335,17 @@ export class FileFacts {
     this.strings.clear();
   }
 
+  /**
+   * Forgets every path's stat (digests, listings and real paths stay): the run calls it once discovery, coverage and
+   * the discovery memo (which records these stamps) are done. The renders that follow ask for digests and listings
+   * (the render cache key), not stats: the stats were the largest table held through the renders of the
+   * 7,500-overlay bench repo (~17 MB of ~85,000 paths, issue 20). A later question is answered afresh and kept again.
+   */
+  dropStats(): void {
+    this.lstats.clear();
+    this.stats.clear();
+  }
+
   /** Bytes kept for readers still to come (tests, profiling). */
   get keptForLater(): number {
     return this.keptBytes;

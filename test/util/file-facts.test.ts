@@ -151,6 +151,25 @@ describe('FileFacts', () => {
     expect(facts.counts.read).toBe(1);
   });
 
+  it('drops its stats for the renders but keeps digests and listings: a render cache key reads nothing again', () => {
+    writeFileSync(join(dir, 'a.yaml'), 'a: 1\n');
+    const facts = new FileFacts();
+    const before = facts.read(join(dir, 'a.yaml'), { digest: true });
+    expect(before.kind).toBe('file');
+    const digest = facts.digest(join(dir, 'a.yaml'));
+    const listing = facts.list(dir);
+    expect(facts.lstat(join(dir, 'a.yaml'))).toMatchObject({ kind: 'f', size: 5 });
+    const counted = { ...facts.counts };
+    facts.dropStats();
+    expect(facts.digest(join(dir, 'a.yaml'))).toBe(digest);
+    expect(facts.list(dir)).toEqual(listing);
+    expect(facts.counts).toMatchObject({ read: counted.read, list: counted.list, lstat: counted.lstat });
+    // A stat asked afterwards is taken afresh (what the file is now), and kept again.
+    writeFileSync(join(dir, 'a.yaml'), 'a: 12\n');
+    expect(facts.lstat(join(dir, 'a.yaml'))).toMatchObject({ kind: 'f', size: 6 });
+    expect(facts.lstat(join(dir, 'a.yaml'))).toMatchObject({ kind: 'f', size: 6 });
+    expect(facts.counts.lstat).toBe(counted.lstat + 1);
+  });
   it('keeps bytes for the readers announced, and not past the last one', () => {
     writeFileSync(join(dir, 'kustomization.yaml'), 'resources: []\n');
     const facts = new FileFacts();
