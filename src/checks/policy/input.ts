@@ -211,7 +211,7 @@ function namespacesInView(own: readonly RenderedOverlay[]): Set<string> {
  */
 const inViewOf = new WeakMap<RenderedOverlay, { of: readonly Resource[]; keys: readonly string[] }>();
 
-function overlayInView(rendered: RenderedOverlay): readonly string[] {
+export function overlayInView(rendered: RenderedOverlay): readonly string[] {
   const known = inViewOf.get(rendered);
   if (known?.of === rendered.resources) return known.keys;
   const out = new Set<string>();
