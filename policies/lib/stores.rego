@@ -572,7 +572,7 @@ type_key(k) if k == "exposeType"
 
 type_key(k) if endswith(k, "erviceType")
 
-node_exposure(p, node) := (((((({{"path": array.concat(p, [k]), "what": concat("", [k, " ", t])} |
+node_exposure(p, node) := ((((((({{"path": array.concat(p, [k]), "what": concat("", [k, " ", t])} |
 	some k, t in node
 	type_key(k)
 	is_string(t)
@@ -598,7 +598,19 @@ node_exposure(p, node) := (((((({{"path": array.concat(p, [k]), "what": concat("
 }) | {{"path": array.concat(p, ["hostPort"]), "what": concat("", ["hostPort ", format_int(node.hostPort, 10)])} |
 	is_number(node.hostPort)
 	node.hostPort > 0
+}) | tailscale_exposure(array.concat(p, ["annotations"]), object.get(node, "annotations", {}))
+
+# The Tailscale operator publishes a Service on the tailnet, outside the cluster, when it is annotated
+# `tailscale.com/expose: "true"` or given a tailnet name (`tailscale.com/hostname`): [path, what] under `p`, the
+# annotations' path (a Service's, or a Service template's in an operator's spec).
+tailscale_exposure(p, annotations) := {{"path": array.concat(p, ["tailscale.com/expose"]), "what": "annotation tailscale.com/expose (the Tailscale operator publishes it on the tailnet)"} |
+	tailscale_expose(annotations)
+} | {{"path": array.concat(p, ["tailscale.com/hostname"]), "what": "annotation tailscale.com/hostname (the Tailscale operator publishes it on the tailnet)"} |
+	is_string(annotations["tailscale.com/hostname"])
+	not tailscale_expose(annotations)
 }
+
+tailscale_expose(annotations) if lower(annotations["tailscale.com/expose"]) == "true"
 
 # Store PersistentVolumeClaims: "namespace/claim" of every claim a store mounts, and of the claims its
 # volumeClaimTemplates create (<template>-<statefulset>-<ordinal>).

@@ -18,8 +18,16 @@
 #   Secret's config and by a cloudflared container's `--url` or TUNNEL_URL (cloudflared by image, command or `tunnel`
 #   subcommand), a tunnel whose clients pick the address (`bastion` service or bastionMode, a SOCKS proxy, WARP
 #   routing, `--bastion`); an ngrok AgentEndpoint's `upstream.url`, an ngrok Tunnel's `forwardsTo`, the ngrok agent's
-#   `http|tcp|tls <address>`; and a tunnel agent running in a store's own pod). Backends are resolved as the cluster
-#   would: rule backends, an Ingress's default backend and ingress-nginx default-backend annotation, Route
+#   `http|tcp|tls <address>`; a chisel client's reverse remotes (`R:[[<interface>:]<port>:]<host>:<port>`; `R:socks`
+#   and a chisel server let clients pick the address), bore's `--local-host`, an inlets or inlets-pro client's
+#   `--upstream` (`<host>=<url>` mappings too), frp's client by `--local_ip` or by the `localIP`/`local_ip` of an frpc
+#   configuration (TOML, INI, YAML, JSON; one naming `serverAddr`/`server_addr`, or an included file of proxies) in a
+#   ConfigMap or Secret (its socks5/http_proxy plugins let clients pick the address), tailscale's TS_DEST_IP and a
+#   tailscale subnet router advertising in-cluster ranges (TS_ROUTES, `--advertise-routes`); command lines read also
+#   in a shell script (`sh -c "..."`); a tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale, by
+#   image or program) running in a store's own pod; and a remotely-managed cloudflared tunnel (a token, no `--url`, no
+#   mounted ConfigMap or Secret with its ingress rules) in a namespace holding a store: its routes are at Cloudflare,
+#   not in the repository). Backends are resolved as the cluster would: rule backends, an Ingress's default backend and ingress-nginx default-backend annotation, Route
 #   alternateBackends, Gateway-API filters that forward or mirror (RequestMirror),
 #   VirtualService http/tcp/tls route destinations and mirrors (host as cluster DNS: `svc`, `svc.ns`,
 #   `svc.ns.svc.cluster.local`) and ExternalName Services pointing, directly or through a chain, at a store Service
@@ -53,7 +61,8 @@
 #     Point the route at the governed API's Service instead and let the API reach the store. If the backend is
 #     not a store, make sure neither the Service nor the pods it selects carry the store label and that its pods
 #     do not run a store image; name a backend outside the cluster by DNS (an ExternalName Service) rather than by
-#     hand-written endpoints at an in-cluster address.
+#     hand-written endpoints at an in-cluster address. Run no tunnel agent in a store's pods; run a cloudflared
+#     tunnel beside a store locally-managed, its ingress rules in a ConfigMap or Secret it mounts.
 package kfm.tm.route_to_store
 
 import data.kfm_lib.k8s
@@ -103,13 +112,14 @@ violations contains v if {
 }
 
 # A tunnel whose clients pick the address: cloudflared's `bastion` service or bastionMode, a SOCKS proxy, WARP private
-# network routing, `--bastion`.
+# network routing, `--bastion`; chisel's reverse SOCKS remote and its server; frp's socks5/http_proxy plugins; a
+# tailscale subnet router advertising in-cluster ranges.
 violations contains v if {
 	some i, r in input.resources
-	some [p, what] in open_tunnels(r)
+	some [p, agent, what] in open_tunnels(r)
 	v := {
 		"id": "KFM-TM-001",
-		"msg": concat("", [r.kind, " ", k8s.display_name(r), " runs a cloudflared tunnel (", what, ") that lets its clients reach any in-cluster address, stores included; only the governed API may be exposed"]),
+		"msg": concat("", [r.kind, " ", k8s.display_name(r), " runs ", agent, " tunnel (", what, ") that lets its clients reach any in-cluster address, stores included; only the governed API may be exposed"]),
 		"resource": i,
 		"path": p,
 	}
@@ -127,19 +137,44 @@ address_targets(r) := ({[p, mapping_host(url)] | some [p, url] in tunnel_targets
 	some [p, u, h] in static_hosts(r)
 }
 
-# A tunnel agent (cloudflared, ngrok) in a store's own pod reaches the store on localhost, whatever its configuration
-# (remote-managed tunnels keep theirs at Cloudflare).
+# A tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale) in a store's own pod reaches the store on
+# localhost, whatever its configuration (remote-managed tunnels keep theirs at Cloudflare or on the tailnet).
 violations contains v if {
 	some i in stores.store_workloads
 	k8s.own(i)
 	r := input.resources[i]
 	some c in k8s.containers(r)
-	tunnel_agent(c.container)
+	agents := tunnel_agents(c.container)
+	count(agents) > 0
 	v := {
 		"id": "KFM-TM-001",
-		"msg": concat("", [r.kind, " ", k8s.display_name(r), " is a store and runs a tunnel agent (cloudflared, ngrok) in its pods, which publishes it; only the governed API may be exposed"]),
+		"msg": concat("", [r.kind, " ", k8s.display_name(r), " is a store and runs a tunnel agent (", concat(", ", sort(agents)), ") in its pods, which publishes it; only the governed API may be exposed"]),
 		"resource": i,
 		"path": array.concat(c.path, ["image"]),
+	}
+}
+
+# A cloudflared tunnel run with a token (`--token`, `--token-file`, TUNNEL_TOKEN, TUNNEL_TOKEN_FILE) without --url or
+# TUNNEL_URL and without a mounted ConfigMap or Secret holding its ingress rules is managed at Cloudflare: its routes
+# are not in the repository and cannot be checked. Reported in a namespace that holds a store (the store's own pods:
+# the rule above); elsewhere it may publish the governed API of its own namespace.
+violations contains v if {
+	count(stores.store_namespaces) > 0
+	some i, r in input.resources
+	k8s.is_workload(r)
+	stores.store_namespaces[k8s.namespace(r)]
+	not stores.store_workloads[i]
+	some c in k8s.containers(r)
+	cloudflared(c.container)
+	tokens := tunnel_tokens(c)
+	count(tokens) > 0
+	count(tunnel_urls(c)) == 0
+	not mounts_tunnel_ingress(r)
+	v := {
+		"id": "KFM-TM-001",
+		"msg": concat("", [r.kind, " ", k8s.display_name(r), " runs a remotely-managed cloudflared tunnel (a token, no --url, no ingress rules in a ConfigMap or Secret it mounts) in namespace ", k8s.namespace(r), ", which holds a store: its routes are kept at Cloudflare, not in the repository, and cannot be verified not to reach the store; run a locally-managed tunnel whose ingress rules are in the repository"]),
+		"resource": i,
+		"path": min(tokens),
 	}
 }
 
@@ -537,9 +572,9 @@ tunnel_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": p} |
 }
 
 # [path, service URL] of what a cloudflared tunnel publishes: a config object's ingress rules, a workload's --url.
-tunnel_targets(r) := tunnel_config_targets(r) if config_object(r)
+tunnel_targets(r) := tunnel_config_targets(r) | frpc_config_targets(r) if config_object(r)
 
-tunnel_targets(r) := tunnel_command_targets(r) | ngrok_command_targets(r) if k8s.is_workload(r)
+tunnel_targets(r) := (tunnel_command_targets(r) | ngrok_command_targets(r)) | agent_command_targets(r) if k8s.is_workload(r)
 
 # ngrok: the operator's AgentEndpoint forwards its public URL to `upstream.url`, the older ingress controller's Tunnel
 # to `forwardsTo` (`<svc>.<ns>.svc.cluster.local:<port>`).
@@ -556,28 +591,148 @@ ngrok_endpoint_backends(r) := {{"namespace": parts[0], "name": parts[1], "path":
 }
 
 # The ngrok agent (`ngrok http|tcp|tls <address or URL>`) in a container named or started as ngrok.
-ngrok_command_targets(r) := {[array.concat(c.path, [field, k + 1]), words[k + 1]] |
+ngrok_command_targets(r) := {[p, word] |
 	some c in k8s.containers(r)
 	ngrok(c.container)
-	some field in ["command", "args"]
-	words := object.get(c.container, field, [])
-	some k, word in words
-	word in {"http", "tcp", "tls"}
-	is_string(words[k + 1])
-	not startswith(words[k + 1], "-")
+	words := command_words(c)
+	some k, [_, protocol] in words
+	protocol in {"http", "tcp", "tls"}
+	[p, word] := words[k + 1]
+	not startswith(word, "-")
 }
 
 ngrok(container) if contains(lower(k8s.image_name(object.get(container, "image", ""))), "ngrok")
 
 ngrok(container) if {
-	some word in object.get(container, "command", [])
+	some word in program_words(container)
 	endswith(word, "ngrok")
 }
+
+# The tunnel agents a container runs, by image and by the program it starts.
+tunnel_agents(container) := ({"cloudflared" | cloudflared(container)} | {"ngrok" | ngrok(container)}) | other_agents(container)
+
+# Other tunnel agents: frp's client, chisel, bore, inlets (inlets-pro), tailscale (its daemon, and containerboot, the
+# entry point of its image), by the program a container starts, or by an image whose last path segment has the
+# agent's name as a word (snowdreamtech/frpc, jpillora/chisel, ekzhang/bore, ghcr.io/inlets/inlets-pro,
+# tailscale/tailscale). One regular expression per image and one look-up per program word (asked of every container).
+other_agents(container) := {m[2] |
+	some m in regex.find_all_string_submatch_n(`(^|[-_.])(frpc|chisel|bore|inlets|tailscale)([-_.]|$)`, lower(k8s.image_name(object.get(container, "image", ""))), -1)
+} | {agent_programs[w] | some w in program_words(container)}
+
+agent_programs := {
+	"frpc": "frpc",
+	"chisel": "chisel",
+	"bore": "bore",
+	"inlets": "inlets",
+	"inlets-pro": "inlets",
+	"tailscale": "tailscale",
+	"tailscaled": "tailscale",
+	"containerboot": "tailscale",
+}
+
+# The programs a container starts: the last path segment of each word of its `command`, and of each word of a shell
+# script among its `args` (an entry with spaces: `sh -c "exec frpc -c /etc/frp/frpc.toml"`).
+program_words(container) := {w |
+	some field in ["command", "args"]
+	some entry in object.get(container, field, [])
+	is_string(entry)
+	program_entry(field, entry)
+	some word in shell_words(entry)
+	parts := split(word, "/")
+	w := parts[count(parts) - 1]
+}
+
+program_entry("command", _) := true
+
+program_entry("args", entry) if regex.match(`\s`, entry)
+
+# [path, word] of a container's command line, `command` then `args`, in order; an entry holding a shell script gives
+# each of its words at the entry's path, quotes trimmed.
+command_words(c) := [[array.concat(c.path, [field, k]), word] |
+	some field in ["command", "args"]
+	some k, entry in object.get(c.container, field, [])
+	is_string(entry)
+	some word in shell_words(entry)
+]
+
+shell_words(entry) := [entry] if not regex.match(`\s`, entry)
+
+shell_words(entry) := [trim(w, `"'`) | some w in regex.split(`\s+`, trim_space(entry)); w != ""] if regex.match(`\s`, entry)
+
+# [path, value] of the flags `flags` of a command line: `--flag value` (the value's path) and `--flag=value`.
+flag_values(words, flags) := {[p, trim(value, `"'`)] |
+	some k, [_, word] in words
+	flags[word]
+	[p, value] := words[k + 1]
+} | {[p, trim(substring(word, count(flag) + 1, -1), `"'`)] |
+	some [p, word] in words
+	some flag in flags
+	startswith(word, concat("", [flag, "="]))
+}
+
+# [path, value] of a container's environment variable `name`.
+env_values(c, name) := {[array.concat(c.path, ["env", k, "value"]), e.value] |
+	some k, e in object.get(c.container, "env", [])
+	e.name == name
+	is_string(e.value)
+}
+
+# [path, address] of what the other tunnel agents publish, from their command lines (resolved by tunnel_backends as a
+# cloudflared --url is).
+agent_command_targets(r) := {[p, address] |
+	some c in k8s.containers(r)
+	some name in other_agents(c.container)
+	some [p, address] in agent_targets(name, c)
+}
+
+# chisel: a client's reverse remote `R:[[<interface>:]<port>:]<host>:<port>[/<protocol>]` publishes host:port on the
+# chisel server (a forward remote, without `R:`, publishes nothing; `R:<port>` is the client's own localhost).
+agent_targets("chisel", c) := {[p, host] |
+	some [p, word] in command_words(c)
+	startswith(word, "R:")
+	some m in regex.find_all_string_submatch_n(`^R:(?:.*:)?([^:\[\]/]+|\[[0-9A-Fa-f:.]+\]):[0-9]+(?:/[a-z]+)?$`, word, 1)
+	host := m[1]
+	not regex.match(`^[0-9]+$`, host)
+}
+
+# bore: `bore local <port> --local-host <host> --to <server>` (default localhost: the pod itself).
+agent_targets("bore", c) := flag_values(command_words(c), {"--local-host", "-l"})
+
+# inlets / inlets-pro: a client's `--upstream`; an http client's may map hosts, `<host>=<url>`, comma-separated.
+agent_targets("inlets", c) := {[p, upstream] |
+	some [p, value] in flag_values(command_words(c), {"--upstream", "-u"})
+	some entry in split(value, ",")
+	upstream := inlets_upstream(trim_space(entry))
+}
+
+inlets_upstream(entry) := substring(entry, indexof(entry, "=") + 1, -1) if regex.match(`^[^=:/]+=`, entry)
+
+inlets_upstream(entry) := entry if not regex.match(`^[^=:/]+=`, entry)
+
+# frp's client on its command line: `frpc tcp|udp|http... --local_ip <host>` (`-i`).
+agent_targets("frpc", c) := flag_values(command_words(c), {"--local_ip", "--local-ip", "-i"})
+
+# tailscale: TS_DEST_IP, the address its proxy forwards all the tailnet's traffic to.
+agent_targets("tailscale", c) := env_values(c, "TS_DEST_IP")
 
 tunnel_config_targets(r) := {[p, rule.service] |
 	some [p, config] in tunnel_configs(r)
 	some rule in config.ingress
 	is_string(rule.service)
+}
+
+# frp's client configuration (frpc.toml, frpc.ini, YAML or JSON) in a ConfigMap or Secret: a text naming the frp
+# server (`serverAddr`, `server_addr`), or a file of proxies the configuration includes (`[[proxies]]`, a
+# `remotePort`/`remote_port`), whose proxies publish `localIP`/`local_ip` (a plugin's `localAddr`). Read as text: the
+# configuration may be TOML or INI.
+frpc_config_targets(r) := {[p, m[1]] |
+	some [p, text] in frpc_configs(r)
+	some m in regex.find_all_string_submatch_n(`(?:localIP|local_ip|localAddr|local_addr)["']?\s*[:=]\s*["']?([^\s"',}\]#;]+)`, text, -1)
+}
+
+frpc_configs(r) := {[[field, key], text] |
+	some [field, key, text] in config_texts(r)
+	regex.match(`server_?[aA]ddr|\[\[proxies\]\]|remote_?[pP]ort`, text)
 }
 
 # [path, parsed config] of every entry that reads as a cloudflared configuration: an object with `ingress` rules or
@@ -597,18 +752,91 @@ tunnel_words(text) if {
 
 tunnel_words(text) if contains(text, "warp-routing")
 
-open_tunnels(r) := {[p, what] |
+# [path, "a(n) <agent>", what] of the tunnels whose clients pick the address.
+open_tunnels(r) := ({[p, "a cloudflared", what] |
 	config_object(r)
 	some [p, config] in tunnel_configs(r)
 	some what in open_config(config)
-} | {[p, "--bastion"] |
+} | {[p, "an frp", concat("", ["plugin ", m[1]])] |
+	config_object(r)
+	some [p, text] in frpc_configs(r)
+	some m in regex.find_all_string_submatch_n(`(?:type|plugin)["']?\s*[:=]\s*["']?(socks5|http_proxy)\b`, text, -1)
+}) | {[p, agent, what] |
 	k8s.is_workload(r)
 	some c in k8s.containers(r)
+	some [p, agent, what] in open_agent_tunnels(c)
+}
+
+# cloudflared's --bastion; a chisel client's reverse SOCKS remote (`R:[[<interface>:]<port>:]socks`) and a chisel
+# server (its clients' remotes name any host:port it can reach, and --socks5 lets them pick any); a tailscale subnet
+# router advertising in-cluster ranges (TS_ROUTES, --advertise-routes, also in TS_EXTRA_ARGS).
+open_agent_tunnels(c) := {[p, "a cloudflared", "--bastion"] |
 	cloudflared(c.container)
-	some field in ["command", "args"]
-	some k, word in object.get(c.container, field, [])
+	some [p, word] in command_words(c)
 	word == "--bastion"
-	p := array.concat(c.path, [field, k])
+} | {[p, agent, what] |
+	some name in other_agents(c.container)
+	some [p, agent, what] in open_agent_tunnel(name, c)
+}
+
+open_agent_tunnel("chisel", c) := {[p, "a chisel", what] | some [p, what] in chisel_open(command_words(c))}
+
+open_agent_tunnel("tailscale", c) := {[p, "a tailscale", concat("", ["subnet routes ", routes])] |
+	some [p, routes] in tailscale_routes(c)
+	some route in split(routes, ",")
+	cluster_range(trim_space(route))
+}
+
+chisel_open(words) := {[p, word] |
+	some [p, word] in words
+	regex.match(`^R:(.*:)?socks$`, word)
+} | {[p, "server"] |
+	some k, [p, word] in words
+	word == "server"
+	chisel_subcommand(words, k)
+}
+
+chisel_subcommand(_, 0) := true
+
+chisel_subcommand(words, k) if endswith(words[k - 1][1], "chisel")
+
+tailscale_routes(c) := (env_values(c, "TS_ROUTES") | flag_values(command_words(c), {"--advertise-routes"})) | {[p, routes] |
+	some [p, args] in env_values(c, "TS_EXTRA_ARGS")
+	some [_, routes] in flag_values([[p, word] | some word in shell_words(args)], {"--advertise-routes"})
+}
+
+# A route that overlaps the in-cluster addresses (private IPv4 ranges as stores.cluster_address reads them; any IPv6).
+cluster_range(route) if {
+	regex.match(`^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$`, route)
+	some cidr in ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"]
+	net.cidr_intersects(cidr, route)
+}
+
+cluster_range(route) if contains(route, ":")
+
+# A cloudflared container's token: `--token`, `--token-file` (the value's path), TUNNEL_TOKEN, TUNNEL_TOKEN_FILE.
+tunnel_tokens(c) := {p | some [p, _] in flag_values(command_words(c), {"--token", "--token-file"})} | {array.concat(c.path, ["env", k, "name"]) |
+	some k, e in object.get(c.container, "env", [])
+	e.name in {"TUNNEL_TOKEN", "TUNNEL_TOKEN_FILE"}
+}
+
+# The workload mounts a ConfigMap or Secret of its namespace holding a cloudflared configuration with ingress rules:
+# a locally-managed tunnel, whose rules are judged in that object.
+mounts_tunnel_ingress(r) if {
+	some [kind, name] in config_volumes(r)
+	some o in k8s.all
+	o.kind == kind
+	k8s.name(o) == name
+	k8s.namespace(o) == k8s.namespace(r)
+	some [_, config] in tunnel_configs(o)
+	count(object.get(config, "ingress", [])) > 0
+}
+
+config_volumes(r) := {[kind, name] |
+	some volume in object.get(k8s.pod_spec(r), "volumes", [])
+	some source in array.concat([volume], object.get(volume, ["projected", "sources"], []))
+	some [kind, name] in [["ConfigMap", object.get(source, ["configMap", "name"], null)], ["Secret", object.get(source, ["secret", "secretName"], object.get(source, ["secret", "name"], null))]]
+	is_string(name)
 }
 
 open_config(config) := (({"service bastion" |
@@ -656,13 +884,9 @@ tunnel_command_targets(r) := {[p, url] |
 cloudflared(container) if contains(lower(k8s.image_name(object.get(container, "image", ""))), "cloudflared")
 
 cloudflared(container) if {
-	some word in object.get(container, "command", [])
+	some word in program_words(container)
 	endswith(word, "cloudflared")
 }
-
-tunnel_agent(container) if cloudflared(container)
-
-tunnel_agent(container) if ngrok(container)
 
 # Under any image name: cloudflared's `tunnel` subcommand.
 cloudflared(container) if {
@@ -671,23 +895,7 @@ cloudflared(container) if {
 	word == "tunnel"
 }
 
-tunnel_urls(c) := {[array.concat(c.path, [field, k + 1]), words[k + 1]] |
-	some field in ["command", "args"]
-	words := object.get(c.container, field, [])
-	some k, word in words
-	word in {"--url", "-url"}
-	is_string(words[k + 1])
-} | ({[array.concat(c.path, [field, k]), substring(word, count(prefix), -1)] |
-	some field in ["command", "args"]
-	some k, word in object.get(c.container, field, [])
-	is_string(word)
-	some prefix in ["--url=", "-url="]
-	startswith(word, prefix)
-} | {[array.concat(c.path, ["env", k, "value"]), e.value] |
-	some k, e in object.get(c.container, "env", [])
-	e.name == "TUNNEL_URL"
-	is_string(e.value)
-})
+tunnel_urls(c) := flag_values(command_words(c), {"--url", "-url"}) | env_values(c, "TUNNEL_URL")
 
 # ingress-nginx's TCP/UDP services ConfigMap (`tcp-services`, or the Helm chart's `<release>-tcp`): each entry opens
 # a port on the controller's public Service to `<namespace>/<service>:<port>`.

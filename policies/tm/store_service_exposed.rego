@@ -1,15 +1,17 @@
 # METADATA
 # title: A Service fronting a store must not be exposed outside the cluster
 # description: >-
-#   A Service of type LoadBalancer or NodePort, or one with externalIPs, is reachable from outside the cluster
-#   without any route. When it fronts a store (labelled as a store, selecting a store's pods, or named as a Service a
+#   A Service of type LoadBalancer or NodePort (a LoadBalancer of class tailscale too), one with externalIPs, or one
+#   the Tailscale operator publishes on the tailnet (annotated `tailscale.com/expose: "true"` or with a
+#   `tailscale.com/hostname`) is reachable from outside the cluster without any route. When it fronts a store (labelled as a store, selecting a store's pods, or named as a Service a
 #   store operator creates for its resource, or sending its traffic to a store through hand-written endpoints: an
 #   Endpoints object or EndpointSlice naming a store's pod, cluster IP or cluster DNS name) it opens a path
 #   around the governed API, breaking the trust membrane. Hand-written endpoints at an in-cluster address (private IPv4,
 #   any IPv6) that name no store cannot be verified not to be a store's pods, and are reported too. A store operator's resource (a CloudNativePG Cluster or
 #   Pooler, a Zalando postgresql, a Crunchy PostgresCluster, a MinIO Tenant, a Strimzi Kafka, an ECK Elasticsearch)
 #   is judged by the Services it makes the operator create: a LoadBalancer/NodePort service type or template (or
-#   serviceType, a Percona exposeType, any *ServiceType), externalIPs, a loadbalancer/nodeport/route/ingress listener, an
+#   serviceType, a Percona exposeType, any *ServiceType), externalIPs, the Tailscale operator's annotations on a Service
+#   template, a loadbalancer/nodeport/route/ingress listener, an
 #   enable*LoadBalancer switch or exposeServices, a Redis Enterprise load_balancer databaseServiceType or
 #   ingressOrRouteSpec, or hostNetwork/hostPort in a pod template it applies (Percona, OpenSearch, RabbitMQ, Redis and
 #   MariaDB operators' resources too).
@@ -18,8 +20,8 @@
 #   severity: error
 #   remediation: >-
 #     Make the store's Service type ClusterIP (the default) without externalIPs (for an operator's resource: drop
-#     its LoadBalancer/NodePort service templates, external listeners and exposure switches), and expose only the
-#     governed API.
+#     its LoadBalancer/NodePort service templates, external listeners and exposure switches; drop the Tailscale
+#     operator's annotations), and expose only the governed API.
 package kfm.tm.store_service_exposed
 
 import data.kfm_lib.k8s
@@ -71,12 +73,13 @@ violations contains v if {
 	}
 }
 
-# How a Service is reachable from outside the cluster without a route.
-exposure(svc) := {{"path": ["spec", "type"], "what": concat("", ["type ", svc.spec.type])} |
+# How a Service is reachable from outside the cluster without a route (a LoadBalancer of class tailscale by its type;
+# the Tailscale operator's annotations, stores.tailscale_exposure).
+exposure(svc) := ({{"path": ["spec", "type"], "what": concat("", ["type ", svc.spec.type])} |
 	svc.spec.type in {"LoadBalancer", "NodePort"}
 } | {{"path": ["spec", "externalIPs"], "what": "externalIPs"} |
 	count(object.get(svc, ["spec", "externalIPs"], [])) > 0
-}
+}) | stores.tailscale_exposure(["metadata", "annotations"], k8s.annotations(svc))
 
 violations contains v if {
 	some i in stores.store_workloads

@@ -162,3 +162,30 @@ test_selectorless_service_with_external_endpoints_passes if {
 	exposed_paths([redis, store_svc, manual_lb, manual_endpoints({"ip": "203.0.113.9"})]) == set()
 	exposed_paths([redis, store_svc, manual_lb]) == set()
 }
+
+# The Tailscale operator publishes a Service on the tailnet when it is annotated tailscale.com/expose: "true" (or
+# given a tailnet hostname), or is a LoadBalancer of class tailscale (reported by its type), outside the cluster.
+test_tailscale_operator_exposes_a_store_service if {
+	exposed := object.union(svc("cache", {"app": "cache"}, "ClusterIP"), {"metadata": {"annotations": {"tailscale.com/expose": "true"}}})
+	exposed_paths([redis, exposed]) == {["KFM-TM-002", 1, ["metadata", "annotations", "tailscale.com/expose"]]}
+	named := object.union(svc("cache", {"app": "cache"}, "ClusterIP"), {"metadata": {"annotations": {"tailscale.com/hostname": "cache"}}})
+	exposed_paths([redis, named]) == {["KFM-TM-002", 1, ["metadata", "annotations", "tailscale.com/hostname"]]}
+	both := object.union(svc("cache", {"app": "cache"}, "ClusterIP"), {"metadata": {"annotations": {"tailscale.com/expose": "true", "tailscale.com/hostname": "cache"}}})
+	exposed_paths([redis, both]) == {["KFM-TM-002", 1, ["metadata", "annotations", "tailscale.com/expose"]]}
+	lb := object.union(svc("cache", {"app": "cache"}, "LoadBalancer"), {"spec": {"loadBalancerClass": "tailscale"}})
+	exposed_paths([redis, lb]) == {["KFM-TM-002", 1, ["spec", "type"]]}
+	some v in store_service_exposed.violations with input as {"resources": [redis, exposed]}
+	contains(v.msg, "tailscale.com/expose")
+}
+
+test_tailscale_annotation_off_or_on_a_non_store_passes if {
+	off := object.union(svc("cache", {"app": "cache"}, "ClusterIP"), {"metadata": {"annotations": {"tailscale.com/expose": "false"}}})
+	exposed_paths([redis, off]) == set()
+	api := object.union(svc("api", {"app": "api"}, "ClusterIP"), {"metadata": {"annotations": {"tailscale.com/expose": "true"}}})
+	exposed_paths([redis, api]) == set()
+}
+
+test_cnpg_service_template_exposed_by_tailscale if {
+	c := cnpg({"managed": {"services": {"additional": [{"selectorType": "rw", "serviceTemplate": {"metadata": {"name": "records-ts", "annotations": {"tailscale.com/expose": "true"}}, "spec": {"type": "ClusterIP"}}}]}}})
+	exposed_paths([c]) == {["KFM-TM-002", 0, ["spec", "managed", "services", "additional", 0, "serviceTemplate", "metadata", "annotations", "tailscale.com/expose"]]}
+}

@@ -1,0 +1,293 @@
+# Tunnel agents other than cloudflared and ngrok (frp's client, chisel, bore, inlets, tailscale), and remote-managed
+# cloudflared tunnels: each case passed KFM-TM-001 before.
+package kfm.tm.tunnel_agents_test
+
+import data.kfm.tm.route_to_store
+
+postgis := {
+	"apiVersion": "apps/v1", "kind": "StatefulSet",
+	"metadata": {"name": "postgis", "namespace": "kfm-prod"},
+	"spec": {"template": {
+		"metadata": {"labels": {"app": "postgis"}},
+		"spec": {"containers": [{"name": "pg", "image": "docker.io/postgis/postgis:16-3.4"}]},
+	}},
+}
+
+postgis_service := {
+	"apiVersion": "v1", "kind": "Service",
+	"metadata": {"name": "postgis", "namespace": "kfm-prod"},
+	"spec": {"selector": {"app": "postgis"}, "ports": [{"port": 5432}]},
+}
+
+kfm_api := {
+	"apiVersion": "apps/v1", "kind": "Deployment",
+	"metadata": {"name": "kfm-api", "namespace": "kfm-prod"},
+	"spec": {"template": {
+		"metadata": {"labels": {"app": "kfm-api"}},
+		"spec": {"containers": [{"name": "api", "image": "quay.io/kfm/api:1"}]},
+	}},
+}
+
+kfm_api_service := {
+	"apiVersion": "v1", "kind": "Service",
+	"metadata": {"name": "kfm-api", "namespace": "kfm-prod"},
+	"spec": {"selector": {"app": "kfm-api"}, "ports": [{"port": 8080}]},
+}
+
+# [resource, path] of every KFM-TM-001 finding with the store, its Service and the governed API beside `r` (index 4).
+found(r) := ps if {
+	ps := {[v.resource, v.path] | some v in route_to_store.violations} with input as {"resources": [postgis, postgis_service, kfm_api, kfm_api_service, r]}
+}
+
+messages(r) := ms if {
+	ms := {v.msg | some v in route_to_store.violations} with input as {"resources": [postgis, postgis_service, kfm_api, kfm_api_service, r]}
+}
+
+# A Deployment of namespace `ns` running one container.
+deployment(ns, container) := {
+	"apiVersion": "apps/v1", "kind": "Deployment",
+	"metadata": {"name": "edge", "namespace": ns},
+	"spec": {"template": {"metadata": {"labels": {"app": "edge"}}, "spec": {"containers": [container]}}},
+}
+
+agent(image, args) := {"name": "agent", "image": image, "args": args}
+
+arg(k) := ["spec", "template", "spec", "containers", 0, "args", k]
+
+command(k) := ["spec", "template", "spec", "containers", 0, "command", k]
+
+env_path(k, key) := ["spec", "template", "spec", "containers", 0, "env", k, key]
+
+# 1. A tunnel agent in a store's own pod reaches the store on localhost: by image and by command word.
+sidecar(container) := json.patch(postgis, [{"op": "add", "path": "/spec/template/spec/containers/-", "value": container}])
+
+sidecar_image := ["spec", "template", "spec", "containers", 1, "image"]
+
+store_findings(container) := ps if {
+	ps := {[v.resource, v.path] | some v in route_to_store.violations} with input as {"resources": [sidecar(container)]}
+}
+
+test_store_runs_another_tunnel_agent_by_image if {
+	some image in [
+		"snowdreamtech/frpc:0.58.1", "docker.io/fatedier/frpc:v0.58.1", "jpillora/chisel:1.10",
+		"ekzhang/bore:0.5.1", "ghcr.io/inlets/inlets-pro:0.9.31", "tailscale/tailscale:v1.70.0",
+		"ghcr.io/tailscale/tailscale:latest", "ghcr.io/inlets/inlets:3.0.2",
+	]
+	store_findings({"name": "tunnel", "image": image}) == {[0, sidecar_image]}
+}
+
+test_store_runs_another_tunnel_agent_by_command if {
+	some cmd in [
+		["/usr/local/bin/frpc", "-c", "/etc/frp/frpc.toml"], ["chisel", "client", "https://t.example.com", "5432:db.example.com:5432"],
+		["bore", "local", "5432", "--to", "bore.pub"], ["inlets-pro", "tcp", "client"], ["inlets", "client"],
+		["/usr/local/bin/containerboot"], ["tailscaled", "--tun=userspace-networking"],
+		["sh", "-c", "tailscaled --tun=userspace-networking & tailscale up --authkey=$TS_AUTHKEY"],
+	]
+	store_findings({"name": "tunnel", "image": "docker.io/library/alpine:3.20", "command": cmd}) == {[0, sidecar_image]}
+}
+
+test_store_tunnel_agent_message_names_it if {
+	vs := route_to_store.violations with input as {"resources": [sidecar({"name": "ts", "image": "tailscale/tailscale:v1.70.0"})]}
+	some v in vs
+	contains(v.msg, "runs a tunnel agent (tailscale) in its pods")
+}
+
+test_store_without_tunnel_agent_passes if {
+	some image in ["quay.io/prometheuscommunity/postgres-exporter:v0.15.0", "example.com/boreal-exporter:1", "example.com/chiseled-base:1"]
+	store_findings({"name": "exporter", "image": image, "args": ["--name", "bore", "--log", "tailscale"]}) == set()
+}
+
+# tailscale in a pod that is no store publishes nothing by itself (rule 1 is about a store's own pods).
+test_tailscale_in_a_non_store_pod_passes if {
+	ts := deployment("kfm-prod", {"name": "ts", "image": "tailscale/tailscale:v1.70.0", "env": [{"name": "TS_USERSPACE", "value": "true"}]})
+	found(ts) == set()
+}
+
+# 2. chisel: a client's reverse remotes (R:[[interface:]port:]host:port) publish host:port on the server.
+chisel(args) := deployment("edge", agent("jpillora/chisel:1.10", args))
+
+test_chisel_reverse_remote_to_a_store if {
+	found(chisel(["client", "https://tunnel.example.com", "R:5432:postgis.kfm-prod:5432"])) == {[4, arg(2)]}
+	found(chisel(["client", "--auth", "u:p", "https://t.example.com", "R:0.0.0.0:6432:postgis.kfm-prod.svc.cluster.local:5432"])) == {[4, arg(4)]}
+	found(chisel(["client", "https://t.example.com", "R:postgis.kfm-prod:5432/tcp"])) == {[4, arg(2)]}
+	same_ns := deployment("kfm-prod", agent("jpillora/chisel:1.10", ["client", "https://t.example.com", "R:5432:postgis:5432"]))
+	found(same_ns) == {[4, arg(2)]}
+}
+
+test_chisel_in_a_shell_script if {
+	script := deployment("edge", {"name": "c", "image": "docker.io/library/alpine:3.20", "command": ["sh", "-c", "exec chisel client https://t.example.com 'R:5432:postgis.kfm-prod:5432'"]})
+	found(script) == {[4, command(2)]}
+}
+
+test_chisel_forward_remote_and_api_pass if {
+	found(chisel(["client", "https://t.example.com", "5432:postgis.kfm-prod:5432"])) == set()
+	found(chisel(["client", "https://t.example.com", "R:8080:kfm-api.kfm-prod:8080"])) == set()
+	found(chisel(["client", "https://t.example.com", "R:2222:localhost:22", "R:5432"])) == set()
+	found(chisel(["client", "https://t.example.com", "socks", "5000:socks"])) == set()
+}
+
+test_chisel_reverse_socks_and_server_are_open_tunnels if {
+	found(chisel(["client", "https://t.example.com", "R:socks"])) == {[4, arg(2)]}
+	found(chisel(["client", "https://t.example.com", "R:0.0.0.0:1080:socks"])) == {[4, arg(2)]}
+	some m in messages(chisel(["client", "https://t.example.com", "R:socks"]))
+	contains(m, "runs a chisel tunnel (R:socks) that lets its clients reach any in-cluster address")
+	found(chisel(["server", "--port", "8080", "--socks5"])) == {[4, arg(0)]}
+}
+
+test_chisel_reverse_remote_to_an_address_cannot_be_verified if {
+	r := chisel(["client", "https://t.example.com", "R:5432:10.128.4.17:5432"])
+	found(r) == {[4, arg(2)]}
+	some m in messages(r)
+	contains(m, "sends traffic to 10.128.4.17, an in-cluster address that cannot be verified")
+	found(chisel(["client", "https://t.example.com", "R:5432:203.0.113.9:5432"])) == set()
+}
+
+# bore: `bore local <port> --local-host <host> --to <server>` publishes host:port on the server.
+bore(args) := deployment("edge", agent("ekzhang/bore:0.5.1", args))
+
+test_bore_local_host_to_a_store if {
+	found(bore(["local", "5432", "--local-host", "postgis.kfm-prod", "--to", "bore.pub"])) == {[4, arg(3)]}
+	found(bore(["local", "5432", "--local-host=postgis.kfm-prod.svc", "--to", "bore.pub"])) == {[4, arg(2)]}
+	found(bore(["local", "5432", "-l", "postgis.kfm-prod", "-t", "bore.pub"])) == {[4, arg(3)]}
+}
+
+test_bore_default_host_and_api_pass if {
+	found(bore(["local", "5432", "--to", "bore.pub"])) == set()
+	found(bore(["local", "8080", "--local-host", "kfm-api.kfm-prod", "--to", "bore.pub"])) == set()
+}
+
+# inlets / inlets-pro: a client's --upstream (an http client's may map hosts: `host=url`, comma-separated).
+inlets(image, args) := deployment("edge", agent(image, args))
+
+test_inlets_upstream_to_a_store if {
+	found(inlets("ghcr.io/inlets/inlets-pro:0.9.31", ["tcp", "client", "--url", "wss://exit.example.com:8123", "--upstream", "postgis.kfm-prod", "--ports", "5432"])) == {[4, arg(5)]}
+	found(inlets("ghcr.io/inlets/inlets-pro:0.9.31", ["tcp", "client", "--upstream=postgis.kfm-prod.svc.cluster.local", "--ports", "5432"])) == {[4, arg(2)]}
+	found(inlets("ghcr.io/inlets/inlets-pro:0.9.31", ["http", "client", "--upstream", "api.example.com=http://kfm-api.kfm-prod:8080,db.example.com=http://postgis.kfm-prod:5432"])) == {[4, arg(3)]}
+	found(inlets("ghcr.io/inlets/inlets:3.0.2", ["client", "--remote", "wss://exit.example.com", "--upstream=http://postgis.kfm-prod:5432"])) == {[4, arg(3)]}
+}
+
+test_inlets_upstream_to_the_governed_api_passes if {
+	found(inlets("ghcr.io/inlets/inlets-pro:0.9.31", ["http", "client", "--upstream", "http://kfm-api.kfm-prod:8080"])) == set()
+	found(inlets("ghcr.io/inlets/inlets-pro:0.9.31", ["http", "client", "--upstream=api.example.com=http://kfm-api.kfm-prod:8080"])) == set()
+}
+
+# frp's client on its command line: `frpc tcp -i <local ip> -l <local port> -r <remote port>`.
+test_frpc_command_line_local_ip if {
+	frpc := deployment("edge", agent("snowdreamtech/frpc:0.58.1", ["tcp", "-s", "frp.example.com:7000", "-i", "postgis.kfm-prod", "-l", "5432", "-r", "6000"]))
+	found(frpc) == {[4, arg(4)]}
+	api := deployment("edge", agent("snowdreamtech/frpc:0.58.1", ["tcp", "--local_ip=kfm-api.kfm-prod", "-l", "8080"]))
+	found(api) == set()
+}
+
+# frp's client configuration in a ConfigMap or Secret: TOML, INI, YAML, JSON.
+frpc_toml(local_ip) := concat("\n", [
+	`serverAddr = "frp.example.com"`,
+	`serverPort = 7000`,
+	``,
+	`[[proxies]]`,
+	`name = "api"`,
+	`type = "tcp"`,
+	`localIP = "kfm-api"`,
+	`localPort = 8080`,
+	`remotePort = 6080`,
+	``,
+	`[[proxies]]`,
+	`name = "db"`,
+	`type = "tcp"`,
+	concat("", [`localIP = "`, local_ip, `"`]),
+	`localPort = 5432`,
+	`remotePort = 6000`,
+	``,
+])
+
+config_map(entries) := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "frpc", "namespace": "kfm-prod"}, "data": entries}
+
+test_frpc_config_to_a_store if {
+	found(config_map({"frpc.toml": frpc_toml("postgis.kfm-prod")})) == {[4, ["data", "frpc.toml"]]}
+	found(config_map({"frpc.toml": frpc_toml("postgis")})) == {[4, ["data", "frpc.toml"]]}
+	ini := "[common]\nserver_addr = frp.example.com\nserver_port = 7000\n\n[db]\ntype = tcp\nlocal_ip = postgis.kfm-prod.svc.cluster.local\nlocal_port = 5432\nremote_port = 6000\n"
+	found(config_map({"frpc.ini": ini})) == {[4, ["data", "frpc.ini"]]}
+	yaml_config := "serverAddr: frp.example.com\nproxies:\n  - name: db\n    type: tcp\n    localIP: postgis.kfm-prod\n    localPort: 5432\n    remotePort: 6000\n"
+	found(config_map({"frpc.yaml": yaml_config})) == {[4, ["data", "frpc.yaml"]]}
+	json_config := json.marshal({"serverAddr": "frp.example.com", "proxies": [{"name": "db", "type": "tcp", "localIP": "postgis", "localPort": 5432}]})
+	found(config_map({"frpc.json": json_config})) == {[4, ["data", "frpc.json"]]}
+	secret := {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "frpc", "namespace": "edge"}, "data": {"frpc.toml": base64.encode(frpc_toml("postgis.kfm-prod"))}}
+	found(secret) == {[4, ["data", "frpc.toml"]]}
+
+	# A file of proxies the configuration includes (`includes = ["/etc/frp/proxies/*.toml"]`): no server address.
+	included := "[[proxies]]\nname = \"db\"\ntype = \"tcp\"\nlocalIP = \"postgis.kfm-prod\"\nlocalPort = 5432\nremotePort = 6000\n"
+	found(config_map({"db.toml": included})) == {[4, ["data", "db.toml"]]}
+	included_ini := "[db]\ntype = tcp\nlocal_ip = postgis.kfm-prod\nlocal_port = 5432\nremote_port = 6000\n"
+	found(config_map({"db.ini": included_ini})) == {[4, ["data", "db.ini"]]}
+}
+
+test_frpc_config_to_the_api_or_no_frpc_config_passes if {
+	found(config_map({"frpc.toml": frpc_toml("kfm-api")})) == set()
+	found(config_map({"frpc.toml": frpc_toml("127.0.0.1")})) == set()
+
+	# Not an frpc configuration: no server address, no proxies.
+	found(config_map({"app.toml": "[db]\nlocalIP = \"postgis\"\n"})) == set()
+}
+
+test_frpc_config_to_an_address_and_socks_plugin if {
+	r := config_map({"frpc.toml": frpc_toml("10.128.4.17")})
+	found(r) == {[4, ["data", "frpc.toml"]]}
+	some m in messages(r)
+	contains(m, "10.128.4.17, an in-cluster address that cannot be verified")
+	socks := "serverAddr = \"frp.example.com\"\n\n[[proxies]]\nname = \"socks\"\ntype = \"tcp\"\nremotePort = 1080\n[proxies.plugin]\ntype = \"socks5\"\n"
+	found(config_map({"frpc.toml": socks})) == {[4, ["data", "frpc.toml"]]}
+	some s in messages(config_map({"frpc.toml": socks}))
+	contains(s, "runs an frp tunnel (plugin socks5)")
+	http_proxy := "[common]\nserver_addr = frp.example.com\n\n[proxy]\ntype = tcp\nremote_port = 6000\nplugin = http_proxy\n"
+	found(config_map({"frpc.ini": http_proxy})) == {[4, ["data", "frpc.ini"]]}
+}
+
+# tailscale: a subnet router advertising in-cluster ranges lets the tailnet pick the address; TS_DEST_IP forwards
+# the tailnet's traffic to one address.
+tailscale(env, args) := deployment("edge", {"name": "ts", "image": "ghcr.io/tailscale/tailscale:v1.70.0", "env": env, "args": args})
+
+test_tailscale_subnet_routes_and_destination if {
+	found(tailscale([{"name": "TS_ROUTES", "value": "10.96.0.0/12,10.244.0.0/16"}], [])) == {[4, env_path(0, "value")]}
+	found(tailscale([{"name": "TS_EXTRA_ARGS", "value": "--advertise-routes=10.0.0.0/8 --accept-dns=false"}], [])) == {[4, env_path(0, "value")]}
+	found(tailscale([], ["tailscale", "up", "--advertise-routes", "fd00:10:244::/56"])) == {[4, arg(3)]}
+	found(tailscale([{"name": "TS_DEST_IP", "value": "10.96.14.3"}], [])) == {[4, env_path(0, "value")]}
+	some m in messages(tailscale([{"name": "TS_ROUTES", "value": "10.96.0.0/12"}], []))
+	contains(m, "runs a tailscale tunnel (subnet routes 10.96.0.0/12)")
+	found(tailscale([{"name": "TS_ROUTES", "value": "203.0.113.0/24"}, {"name": "TS_DEST_IP", "value": "203.0.113.9"}], [])) == set()
+}
+
+# 4. A remote-managed cloudflared tunnel (a token, no --url, no config object with its ingress): its routes are at
+# Cloudflare. Reported in a namespace holding a store, not elsewhere.
+remote_cloudflared(ns, container) := deployment(ns, object.union({"name": "cloudflared", "image": "cloudflare/cloudflared:2024.6.1"}, container))
+
+test_remote_managed_cloudflared_beside_a_store if {
+	r := remote_cloudflared("kfm-prod", {"args": ["tunnel", "--no-autoupdate", "run", "--token", "eyJhIjoiMSJ9"]})
+	found(r) == {[4, arg(4)]}
+	some m in messages(r)
+	contains(m, "not in the repository")
+	by_env := remote_cloudflared("kfm-prod", {"args": ["tunnel", "run"], "env": [{"name": "TUNNEL_TOKEN", "valueFrom": {"secretKeyRef": {"name": "tunnel", "key": "token"}}}]})
+	found(by_env) == {[4, env_path(0, "name")]}
+	by_flag := remote_cloudflared("kfm-prod", {"args": ["tunnel", "run", "--token=eyJhIjoiMSJ9"]})
+	found(by_flag) == {[4, arg(2)]}
+}
+
+test_remote_managed_cloudflared_elsewhere_or_local_passes if {
+	found(remote_cloudflared("edge", {"args": ["tunnel", "--no-autoupdate", "run", "--token", "eyJhIjoiMSJ9"]})) == set()
+
+	# --url publishes one service, judged by it (here the governed API).
+	found(remote_cloudflared("kfm-prod", {"args": ["tunnel", "run", "--token", "t", "--url", "http://kfm-api:8080"]})) == set()
+
+	# A locally-managed tunnel: its ingress rules are in a ConfigMap it mounts.
+	config := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cloudflared", "namespace": "kfm-prod"}, "data": {"config.yaml": "tunnel: t\ningress:\n  - hostname: api.example.com\n    service: http://kfm-api:8080\n  - service: http_status:404\n"}}
+	local := json.patch(remote_cloudflared("kfm-prod", {"args": ["tunnel", "--config", "/etc/cloudflared/config.yaml", "run", "--token", "t"]}), [{"op": "add", "path": "/spec/template/spec/volumes", "value": [{"name": "config", "configMap": {"name": "cloudflared"}}]}])
+	ps := {[v.resource, v.path] | some v in route_to_store.violations} with input as {"resources": [postgis, postgis_service, local, config]}
+	ps == set()
+
+	# Without the ConfigMap in the env, the mount names no ingress: reported.
+	found(local) == {[4, arg(5)]}
+}
+
+# In a store's own pod the agent rule reports it, once.
+test_remote_managed_cloudflared_in_a_store_pod_is_reported_once if {
+	store_findings({"name": "tunnel", "image": "cloudflare/cloudflared:2024.6.1", "args": ["tunnel", "run", "--token", "x"]}) == {[0, sidecar_image]}
+}
