@@ -201,6 +201,59 @@ spec:
           args: [tunnel, --url, "http://store-a-db.team-a:5432"]
 `,
     ),
+    // Other tunnel agents publishing another namespace's store: a chisel reverse remote and bore's -l (team-a's), an
+    // inlets upstream mapping, frpc's -i in a shell script and an frpc configuration in a ConfigMap (team-c's).
+    app(
+      'agents-s',
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: agents, namespace: team-s}
+spec:
+  template:
+    spec:
+      containers:
+        - name: chisel
+          image: jpillora/chisel@sha256:${'d'.repeat(64)}
+          args: [client, "https://t.example.com", "R:6432:store-a-db.team-a:5432"]
+        - name: bore
+          image: ekzhang/bore@sha256:${'d'.repeat(64)}
+          command: [bore]
+          args: [local, "5432", -l, store-a-db.team-a, --to, bore.pub]
+`,
+    ),
+    app(
+      'agents-u',
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: agents, namespace: team-u}
+spec:
+  template:
+    spec:
+      containers:
+        - name: inlets
+          image: ghcr.io/inlets/inlets-pro@sha256:${'d'.repeat(64)}
+          args: [http, client, --upstream, "a.example.com=http://store-c-db.team-c:5432"]
+        - name: frpc
+          image: alpine@sha256:${'d'.repeat(64)}
+          command: [sh, -c, "exec frpc tcp -s frp.example.com:7000 -i store-c-db.team-c -l 5432 -r 6000"]
+`,
+    ),
+    app(
+      'frpc-t',
+      `apiVersion: v1
+kind: ConfigMap
+metadata: {name: frpc, namespace: team-t}
+data:
+  frpc.toml: |
+    serverAddr = "frp.example.com"
+    [[proxies]]
+    name = "db"
+    type = "tcp"
+    localIP = "store-c-db.team-c.svc"
+    localPort = 5432
+    remotePort = 6000
+`,
+    ),
     // ngrok: an AgentEndpoint publishing another namespace's store.
     app(
       'ngrok-r',
@@ -452,8 +505,20 @@ describe('policy partition (issue 20)', () => {
     const parts = partitionEnv(group, [], { partition: true });
     const names = parts.map((p) => p.group.members.map((m) => m.rendered.overlay.app));
     expect(names).toEqual([
-      ['store-a', 'web-a', 'tcp-j', 'tunnel-l', 'ngrok-r', 'gloo-n'],
-      ['store-c', 'alias-d', 'web-b', 'mesh-e', 'edge-g', 'gloo-h', 'tunnel-k', 'gloo-m', 'gloo-q'],
+      ['store-a', 'web-a', 'tcp-j', 'tunnel-l', 'agents-s', 'ngrok-r', 'gloo-n'],
+      [
+        'store-c',
+        'alias-d',
+        'web-b',
+        'mesh-e',
+        'edge-g',
+        'gloo-h',
+        'tunnel-k',
+        'agents-u',
+        'frpc-t',
+        'gloo-m',
+        'gloo-q',
+      ],
       ['manual-o', 'edge-p'],
       ['cluster-bits'],
       ['lonely'],
@@ -612,6 +677,29 @@ describe('policy partition (issue 20)', () => {
       'g',
       'h',
     ]);
+    // Other tunnel agents: a chisel reverse remote's parts, bore's -l, an inlets upstream mapping, frpc's -i in a shell
+    // script (a dot-less value is a Service of the object's own namespace: no key), an frpc configuration's localIP.
+    expect(namespaceKeys(pod(['client', 'https://t', 'R:1:db.p:5432', 'R:2:local:1']))).toEqual(['n', 'db', 'p']);
+    expect(namespaceKeys(pod(['local', '5432', '-l', 'db.q', '--to', 'bore.pub']))).toEqual(['n', 'db', 'q']);
+    expect(namespaceKeys(pod(['http', 'client', '--upstream=a.example.com=http://db.r:1,http://api']))).toEqual([
+      'n',
+      'client',
+      'db',
+      'r',
+    ]);
+    expect(namespaceKeys(pod(['exec frpc tcp -i "db.s" -l 5432 -r 6000']))).toEqual(['n', 'db', 's']);
+    const frpc = 'serverAddr = "frp.example.com"\n[[proxies]]\nlocalIP = "db.T"\nlocalPort = 5432\n';
+    expect(namespaceKeys({ kind: 'ConfigMap', metadata: { name: 'x' }, data: { 'frpc.toml': frpc } })).toEqual([
+      'default',
+      'db',
+      't',
+    ]);
+    const proxies = '[db]\ntype = tcp\nlocal_ip = db.u\nremote_port = 6000\n'; // a file the configuration includes
+    expect(namespaceKeys({ kind: 'Secret', metadata: { namespace: 'n' }, stringData: { 'db.ini': proxies } })).toEqual([
+      'n',
+      'db',
+      'u',
+    ]);
   });
 
   it('reports exactly what one evaluation per env reports', async () => {
@@ -635,7 +723,12 @@ describe('policy partition (issue 20)', () => {
     expect(routes.map((b) => `${b[2]}/${b[3]}`).sort()).toEqual([
       'AgentEndpoint/db',
       'ConfigMap/cloudflared',
+      'ConfigMap/frpc',
       'ConfigMap/tcp-services',
+      'Deployment/agents',
+      'Deployment/agents',
+      'Deployment/agents',
+      'Deployment/agents',
       'Deployment/cloudflared',
       'Gateway/tcp',
       'HTTPRoute/direct',

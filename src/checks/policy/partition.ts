@@ -10,7 +10,8 @@
  *    workloadRef, default-deny policies, routes and their backends; and the first app object (with a namespace) of
  *    a namespace;
  *  - across namespaces only through a namespace named inside an object (an HTTPRoute backendRef's `namespace`), an
- *    ExternalName Service's DNS name or an Istio VirtualService's destination hosts;
+ *    ExternalName Service's DNS name, an Istio VirtualService's destination hosts or the hosts a route or tunnel
+ *    names (namespaceKeys);
  *  - globally through ClusterRoles (by name, aggregation labels), CustomResourceDefinitions (scope of a kind),
  *    (Baseline)AdminNetworkPolicies (subjects selecting namespaces by label), ClusterRoleBindings (a grant in every
  *    namespace), the run's AppProjects and params
@@ -29,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '36a80c9fcf6815ca94e7d7b3fa9b8b26cbec7ec7483b5e95925bbf7904ca0955';
+export const AUDITED_POLICY_SOURCES = '5afd3f35f7f2f20d0d88d126ee2e0682631f4eadb1f7a41fa924acf29778b2ba';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -144,6 +145,9 @@ const NAMESPACE_JOINED: ReadonlySet<string> = new Set([
   // ngrok's AgentEndpoint and Tunnel: a bare upstream host is a Service of their namespace.
   'AgentEndpoint',
   'Tunnel',
+  // A tunnel's configuration (cloudflared, frpc): a bare host is a Service of its namespace; a cloudflared container
+  // mounting one by name (route_to_store.rego mounts_tunnel_ingress).
+  'ConfigMap',
 ]);
 
 /**
@@ -274,8 +278,13 @@ export function namespaceKeys(object: Obj): readonly string[] {
   // name, `<ns>-<svc>-<port>`: every prefix of the name up to a dash or underscore may be the namespace.
   if (kind === 'Upstream' && spec) collectFields(spec, 'addr', (v) => addDnsLabels(v, keys), 0);
   if (spec && GLOO_ROUTE_KINDS.has(kind)) collectUpstreamNames(spec, (v) => addNamePrefixes(v, keys), 0);
-  // A cloudflared tunnel's configuration (ConfigMap or Secret) and command line name the hosts it publishes.
-  if (kind === 'ConfigMap' || kind === 'Secret') for (const text of configTexts(object)) addTunnelHosts(text, keys);
+  // A tunnel's configuration (cloudflared, frpc: ConfigMap or Secret) and a tunnel agent's command line name the
+  // hosts it publishes.
+  if (kind === 'ConfigMap' || kind === 'Secret')
+    for (const text of configTexts(object)) {
+      addTunnelHosts(text, keys);
+      addFrpcHosts(text, keys);
+    }
   if (spec && POD_KINDS.has(kind)) collectTunnelUrls(spec, (v) => addDnsLabels(mappingHost(v), keys), 0);
   // ngrok's AgentEndpoint `upstream.url`, Tunnel `forwardsTo`.
   const upstream = kind === 'AgentEndpoint' && spec ? (spec.upstream as Obj | undefined) : undefined;
@@ -340,8 +349,33 @@ function addTunnelHosts(text: string, into: Set<string>): void {
 }
 
 /**
- * Calls `found` with cloudflared's `--url` values of every `command`/`args` list and TUNNEL_URL `env` value in
- * `value`, and with the word after `http`, `tcp` or `tls` (the ngrok agent's address).
+ * The host keys of an frpc configuration, or of a file of proxies it includes (route_to_store.rego frpc_configs,
+ * frpc_config_targets): `localIP`, `local_ip`, `localAddr`, `local_addr`.
+ */
+function addFrpcHosts(text: string, into: Set<string>): void {
+  if (!/server_?[aA]ddr|\[\[proxies\]\]|remote_?[pP]ort/.test(text)) return;
+  for (const m of text.matchAll(/(?:localIP|local_ip|localAddr|local_addr)["']?\s*[:=]\s*["']?([^\s"',}\]#;]+)/g))
+    addDnsLabels(mappingHost(m[1]), into);
+}
+
+/** Flags whose value is the address a tunnel agent publishes (route_to_store.rego: bore, inlets, frpc; and --url). */
+const TUNNEL_FLAGS: ReadonlySet<string> = new Set([
+  '--local-host',
+  '-l',
+  '--upstream',
+  '-u',
+  '--local_ip',
+  '--local-ip',
+  '-i',
+]);
+
+/**
+ * Calls `found` with the addresses a tunnel agent's command line may publish, as route_to_store.rego reads them
+ * (`command_words`: a container's `command` then `args`, an entry with spaces split into words, quotes trimmed): the
+ * value of every flag of TUNNEL_FLAGS (`--flag value`, `--flag=value`; an inlets `<host>=<url>` mapping's url, each
+ * of a comma-separated list), the word after `http`, `tcp` or `tls` (the ngrok agent's address), every part of a
+ * chisel reverse remote `R:...`, and the TUNNEL_URL `env` value. Read of every container, whatever it runs: more
+ * keys only merge parts.
  */
 function collectTunnelUrls(value: unknown, found: (v: string) => void, depth: number): void {
   if (depth > 100 || value === null || typeof value !== 'object') return;
@@ -351,20 +385,55 @@ function collectTunnelUrls(value: unknown, found: (v: string) => void, depth: nu
   }
   const obj = value as Obj;
   if (obj.name === 'TUNNEL_URL' && typeof obj.value === 'string') found(obj.value);
+  if (Array.isArray(obj.command) || Array.isArray(obj.args)) tunnelWordTargets(commandWords(obj), found);
   for (const k in obj) {
     const v = obj[k];
-    if ((k === 'command' || k === 'args') && Array.isArray(v))
-      v.forEach((word, i) => {
-        if (typeof word !== 'string') return;
-        if ((word === 'http' || word === 'tcp' || word === 'tls') && typeof v[i + 1] === 'string')
-          found(v[i + 1] as string);
-        const flag = /^--?url(=|$)/.exec(word);
-        if (!flag) return;
-        if (flag[1] === '=') found(word.slice(flag[0].length));
-        else if (typeof v[i + 1] === 'string') found(v[i + 1] as string);
-      });
-    else if (v !== null && typeof v === 'object') collectTunnelUrls(v, found, depth + 1);
+    if (v !== null && typeof v === 'object' && !((k === 'command' || k === 'args') && Array.isArray(v)))
+      collectTunnelUrls(v, found, depth + 1);
   }
+}
+
+/** A container's command line as route_to_store.rego's command_words reads it (words only). */
+function commandWords(container: Obj): string[] {
+  const words: string[] = [];
+  for (const field of ['command', 'args']) {
+    const entries = container[field];
+    if (!Array.isArray(entries)) continue;
+    for (const entry of entries) {
+      if (typeof entry !== 'string') continue;
+      if (!/\s/.test(entry)) words.push(entry);
+      else for (const w of entry.trim().split(/\s+/)) if (w !== '') words.push(w.replace(/^["']+|["']+$/g, ''));
+    }
+  }
+  return words;
+}
+
+/**
+ * A host without a dot is a Service of the object's own namespace (stores.cluster_dns_service), already a key: of
+ * the flag values and `R:` parts only dotted ones are keys (a port, `-l 5432`, or a log level, `-l debug`, would
+ * merge parts for nothing). `--url` and the ngrok address keep every label, as before.
+ */
+function tunnelWordTargets(words: string[], found: (v: string) => void): void {
+  const dotted = (v: string) => {
+    if (v.includes('.')) found(v);
+  };
+  const value = (v: string) => {
+    for (const entry of v.replace(/^["']+|["']+$/g, '').split(',')) {
+      const e = entry.trim();
+      dotted(/^[^=:/]+=/.test(e) ? e.slice(e.indexOf('=') + 1) : e);
+    }
+  };
+  words.forEach((word, i) => {
+    const next = words[i + 1];
+    if ((word === 'http' || word === 'tcp' || word === 'tls') && next !== undefined && !next.startsWith('-'))
+      found(next);
+    if ((word === '--url' || word === '-url') && next !== undefined) found(next);
+    else if (TUNNEL_FLAGS.has(word) && next !== undefined) value(next);
+    const eq = word.indexOf('=');
+    if (eq > 0 && (word.startsWith('--url=') || word.startsWith('-url='))) found(word.slice(eq + 1));
+    else if (eq > 0 && TUNNEL_FLAGS.has(word.slice(0, eq))) value(word.slice(eq + 1));
+    if (word.startsWith('R:')) for (const part of word.slice(2).split(/[:/]/)) dotted(part);
+  });
 }
 
 /** ingress-nginx's tcp/udp-services ConfigMap names (route_to_store.rego stream_config_name). */
