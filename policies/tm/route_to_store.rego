@@ -193,15 +193,13 @@ own_tunnel_targets[i] := tunnel_targets(r) if {
 	k8s.is_workload(r)
 }
 
-# backends(r) of own resource i, its tunnels' from own_tunnel_targets.
-own_backends(i, r) := stream_backends(r) | tunnel_backends_of(r, own_tunnel_targets[i]) if config_object(r)
+# The backends of own resource i: a config object's (an ingress-nginx stream map, a tunnel's configuration) and a
+# workload's (a tunnel agent's command line) from own_tunnel_targets, a route's from backends.
+own_backends(i, r) := stream_backends(r) | tunnel_backends(r, own_tunnel_targets[i]) if config_object(r)
 
-own_backends(i, r) := tunnel_backends_of(r, own_tunnel_targets[i]) if k8s.is_workload(r)
+own_backends(i, r) := tunnel_backends(r, own_tunnel_targets[i]) if k8s.is_workload(r)
 
-own_backends(i, r) := backends(r) if {
-	not config_object(r)
-	not k8s.is_workload(r)
-}
+own_backends(i, r) := backends(r)
 
 # Backends as {namespace, name, path}: the Service a route sends traffic to and where the route names it.
 backends(r) := route_backends(r) if r.kind == "Route"
@@ -239,10 +237,6 @@ backends(r) := gloo_backends(r) if {
 	route_crd_kind_names[r.kind]
 	gloo_route_kinds[k8s.group_kind(r)]
 }
-
-backends(r) := config_backends(r) if config_object(r)
-
-backends(r) := tunnel_backends(r) if k8s.is_workload(r)
 
 backends(r) := ngrok_endpoint_backends(r) if {
 	route_crd_kind_names[r.kind]
@@ -581,8 +575,6 @@ config_object(r) if {
 	object.get(r, "apiVersion", "v1") == "v1"
 }
 
-config_backends(r) := stream_backends(r) | tunnel_backends(r)
-
 stream_backends(r) := stream_config_backends(r) if stream_config_map(r)
 
 stream_backends(r) := set() if not stream_config_map(r)
@@ -591,17 +583,13 @@ stream_backends(r) := set() if not stream_config_map(r)
 # hostname through Cloudflare, with no Service, route or gateway of the cluster's own: config.yaml (any key, YAML or
 # JSON) of a ConfigMap, or of a Secret (stringData, base64 data). The host resolves as cluster DNS from the
 # cloudflared pod's namespace, the config's. A tunnel to tcp://postgis:5432 passed.
-tunnel_backends(r) := tunnel_backends_of(r, tunnel_targets(r))
-
-tunnel_backends_of(r, targets) := {{"namespace": parts[0], "name": parts[1], "path": p} |
+tunnel_backends(r, targets) := {{"namespace": parts[0], "name": parts[1], "path": p} |
 	some [p, url] in targets
 	parts := url_service(url, k8s.namespace(r))
 }
 
-# [path, service URL] of what a cloudflared tunnel publishes: a config object's ingress rules, a workload's --url.
-tunnel_targets(r) := tunnel_config_targets(r) | frpc_config_targets(r) if config_object(r)
-
-tunnel_targets(r) := (tunnel_command_targets(r) | ngrok_command_targets(r)) | agent_command_targets(r) if k8s.is_workload(r)
+# [path, service URL] of what a workload's tunnel agents publish (a config object's: own_tunnel_targets).
+tunnel_targets(r) := (tunnel_command_targets(r) | ngrok_command_targets(r)) | agent_command_targets(r)
 
 # ngrok: the operator's AgentEndpoint forwards its public URL to `upstream.url`, the older ingress controller's Tunnel
 # to `forwardsTo` (`<svc>.<ns>.svc.cluster.local:<port>`).
@@ -742,8 +730,7 @@ agent_targets("frpc", c) := flag_values(command_words(c), {"--local_ip", "--loca
 # tailscale: TS_DEST_IP, the address its proxy forwards all the tailnet's traffic to.
 agent_targets("tailscale", c) := env_values(c, "TS_DEST_IP")
 
-tunnel_config_targets(r) := ingress_targets(tunnel_configs(r))
-
+# [path, service URL] of a cloudflared configuration's ingress rules.
 ingress_targets(configs) := {[p, rule.service] |
 	some [p, config] in configs
 	some rule in config.ingress
@@ -754,8 +741,6 @@ ingress_targets(configs) := {[p, rule.service] |
 # server (`serverAddr`, `server_addr`), or a file of proxies the configuration includes (`[[proxies]]`, a
 # `remotePort`/`remote_port`), whose proxies publish `localIP`/`local_ip` (a plugin's `localAddr`). Read as text: the
 # configuration may be TOML or INI.
-frpc_config_targets(r) := frpc_targets(frpc_configs(r))
-
 frpc_targets(configs) := {[p, m[1]] |
 	some [p, text] in configs
 	some m in regex.find_all_string_submatch_n(`(?:localIP|local_ip|localAddr|local_addr)["']?\s*[:=]\s*["']?([^\s"',}\]#;]+)`, text, -1)

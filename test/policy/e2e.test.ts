@@ -12,7 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot, runCli, tempCopy } from '../helpers.js';
+import { lineOf, repoRoot, runCli, tempCopy } from '../helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterAll(() => cleanups.forEach((c) => c()));
@@ -75,15 +75,20 @@ interface Finding {
   file?: string;
   line?: number;
   path?: string;
+  message: string;
 }
 
-/** The exit code and "ruleId file:line path" of every policy finding of `check <dir>`. */
-async function checkPolicy(dir: string): Promise<{ code: number; policy: string[] }> {
+/** The exit code, "ruleId file:line path" and message of every policy finding of `check <dir>`. */
+async function checkPolicy(dir: string): Promise<{ code: number; policy: string[]; messages: string[] }> {
   const run = await runCli(['check', dir, '--format', 'json', '--no-cache']);
   expect(run.stderr).toBe('');
   const report = JSON.parse(run.stdout) as { findings: Finding[] };
   const policy = report.findings.filter((f) => f.category === 'policy');
-  return { code: run.code, policy: policy.map((f) => `${f.ruleId} ${f.file}:${f.line} ${f.path}`) };
+  return {
+    code: run.code,
+    policy: policy.map((f) => `${f.ruleId} ${f.file}:${f.line} ${f.path}`),
+    messages: policy.map((f) => f.message),
+  };
 }
 
 const CLUSTER = `apiVersion: postgresql.cnpg.io/v1
@@ -694,5 +699,60 @@ subjects:
     const { code, policy } = await checkPolicy(dir);
     expect(code).toBe(1);
     expect([...new Set(policy)]).toEqual(['KFM-RBAC-001 core/baseline/impersonator.yaml:17 roleRef.name']);
+  });
+});
+
+const CHISEL = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: chisel-client
+spec:
+  selector:
+    matchLabels: {app: chisel-client}
+  template:
+    metadata:
+      labels: {app: chisel-client}
+    spec:
+      containers:
+        - name: chisel
+          image: docker.io/jpillora/chisel@sha256:${'c'.repeat(64)}
+          args:
+            - client
+            - https://tunnel.example.org
+            - 8080:kfm-api:8080
+            - R:6432:postgis.kfm-prod.svc.cluster.local:5432
+`;
+
+const FRPC = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: frpc
+data:
+  app.toml: |
+    [ui]
+    localIP = "postgis"
+  frpc.toml: |
+    serverAddr = "frp.example.org"
+    serverPort = 7000
+
+    [[proxies]]
+    name = "db"
+    type = "tcp"
+    localIP = "postgis"
+    localPort = 5432
+    remotePort = 6000
+`;
+
+// Tunnel agents other than cloudflared and ngrok (2d79e64): both passed before, each is reported on its own line.
+describe('tunnel agents publishing a store (e2e)', () => {
+  it('a chisel reverse remote and an frpc ConfigMap in kfm-ui reach postgis: KFM-TM-001 on the arg and the config key', async () => {
+    const dir = infraWith({ 'apps/kfm-ui/overlays/prod': { 'chisel.yaml': CHISEL, 'frpc.yaml': FRPC } });
+    const { code, policy, messages } = await checkPolicy(dir);
+    expect(policy.sort()).toEqual([
+      `KFM-TM-001 apps/kfm-ui/overlays/prod/chisel.yaml:${lineOf(CHISEL, 'R:6432')} spec.template.spec.containers[0].args[3]`,
+      `KFM-TM-001 apps/kfm-ui/overlays/prod/frpc.yaml:${lineOf(FRPC, 'frpc.toml')} data["frpc.toml"]`,
+    ]);
+    for (const m of messages) expect(m).toContain('exposes store Service kfm-prod/postgis');
+    expect(code).toBe(1);
   });
 });
