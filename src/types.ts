@@ -191,6 +191,9 @@ export interface ChangeHistory {
   /** Merge-base commit of the ref and HEAD. */
   base: string;
   ancestor: boolean;
+  /** The work tree's top (symlinks resolved) and the commits of base..HEAD, as the selection asked git once. */
+  top?: string;
+  commits?: () => Promise<string[]>;
 }
 
 /** What a check knows before any overlay has rendered. */

@@ -77,7 +77,7 @@ async function commitAllows(
       () => '',
     );
   const prefix = relative(changes.top, root).split(sep).join('/');
-  const commits = (await git(['rev-list', '--reverse', `${changes.base}..HEAD`])).split('\n').filter(Boolean);
+  const commits = await changes.commits().catch(() => []);
   const out: Weakening[] = [];
   for (const commit of commits) {
     const patch = await git(commitPatchArgs(commit));

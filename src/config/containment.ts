@@ -5,27 +5,34 @@
  * folder (the config's folder itself outside Git), compared after resolving symlinks. Paths given on the command
  * line are the user's own choice and are not limited.
  */
-import { execFileSync } from 'node:child_process';
-import { lstatSync, readdirSync, type Dirent } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, type Dirent } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { LAYER_FOLDERS } from '../discover/root.js';
+import { gitTopOf, LAYER_FOLDERS } from '../discover/root.js';
 import { realOrNearest } from '../util/atomic-write.js';
 import { isKind } from '../util/stat-kind.js';
 import type { Config } from './types.js';
 
-/** The Git top level holding `dir`, or `dir` itself outside a work tree (or without git). */
+const tops = new Map<string, string>();
+
+/**
+ * The Git top level holding `dir` (links resolved, as `git rev-parse --show-toplevel` gives it), or `dir` itself
+ * outside a work tree. Read from the file system, not asked of git: every check run asks it at start-up, and a
+ * synchronous git process held the run's first ~15-20 ms (issue 20). The answer is the same for what a pull request can
+ * change: git clones no `.git` below the top, and nothing above the clone is the author's.
+ */
 export function repositoryTop(dir: string): string {
-  try {
-    const top = execFileSync('git', ['rev-parse', '--show-toplevel'], {
-      cwd: dir,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 10_000,
-    }).trim();
-    return top || dir;
-  } catch {
-    return dir;
+  let top = tops.get(dir);
+  if (top === undefined) {
+    let real: string;
+    try {
+      real = realpathSync(dir);
+    } catch {
+      return dir; // gone or unreadable: nothing wider than the folder itself
+    }
+    top = gitTopOf(real) ?? dir;
+    tops.set(dir, top);
   }
+  return top;
 }
 
 /** Whether `p` (links resolved) lies in `top` (links resolved). */

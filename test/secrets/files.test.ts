@@ -33,6 +33,14 @@ describe('which files are scanned', () => {
     expect(files(result)).toEqual(['app.env', 'nested/keep.local']);
   });
 
+  it('in a Git work tree whose file list git cannot give (a corrupt index), the scan fails: it never walks instead', async () => {
+    const top = await repo({ 'app.env': secretEnv() });
+    execFileSync('git', ['init', '-q'], { cwd: top });
+    execFileSync('git', ['add', '-A'], { cwd: top });
+    await writeFile(join(top, '.git', 'index'), 'not an index');
+    await expect(run(top)).rejects.toThrow(/git ls-files failed in a Git work tree/);
+  });
+
   it('outside Git: the tree is walked and every .gitignore is honoured (negation included)', async () => {
     const root = await repo({
       '.gitignore': '# comment\n*.secret\n/top-only.env\nlogs/\n',

@@ -28,10 +28,14 @@ export async function listRepoFiles(root: string, options: { signal?: AbortSigna
 }
 
 async function gitFiles(root: string, signal?: AbortSignal): Promise<string[] | undefined> {
-  const inside = await run(root, ['rev-parse', '--is-inside-work-tree'], signal);
-  if (inside === undefined || inside.trim() !== 'true') return undefined;
+  // The listing is asked first: in a work tree (every CI run) one git process, not two (issue 20). Only when it
+  // fails does the run ask why: outside a work tree the files are walked; inside one the failure is the run's.
   const out = await run(root, ['ls-files', '-co', '--exclude-standard', '-z'], signal);
-  if (out === undefined) throw new Error('git ls-files failed in a Git work tree');
+  if (out === undefined) {
+    const inside = await run(root, ['rev-parse', '--is-inside-work-tree'], signal);
+    if (inside === undefined || inside.trim() !== 'true') return undefined;
+    throw new Error('git ls-files failed in a Git work tree');
+  }
   const files = new Set(out.split('\0').filter((f) => f !== ''));
   // A nested repository shows up as `dir/`: its files belong to that repository, not to this scan.
   return [...files].filter((f) => !f.endsWith('/') && !f.startsWith('.git/') && !f.includes('/.git/')).sort();

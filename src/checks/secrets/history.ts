@@ -31,6 +31,11 @@ export interface HistoryScanOptions {
   settings: SecretsSettings;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /**
+   * What `check --changed-since` already asked git (ChangedFiles): the work tree's top and the commits of
+   * base..HEAD, `base` then being the merge-base commit. Without them the scan asks git itself.
+   */
+  change?: { top: string; commits: () => Promise<string[]> };
 }
 
 export interface HistoryScanResult {
@@ -94,10 +99,13 @@ function unquotePath(p: string): string {
 export async function scanHistory(options: HistoryScanOptions): Promise<HistoryScanResult> {
   const { root, settings } = options;
   const g = { signal: options.signal };
-  const top = await gitTopLevel(root, g);
-  const base = await resolveCommit(top, options.base, g);
+  const top = options.change?.top ?? (await gitTopLevel(root, g));
+  const commits = options.change
+    ? await options.change.commits()
+    : (await git(top, ['rev-list', '--reverse', `${await resolveCommit(top, options.base, g)}..HEAD`], g))
+        .split('\n')
+        .filter(Boolean);
   const rootPrefix = posix.relative(top.split('\\').join('/'), (await realpath(root)).split('\\').join('/'));
-  const commits = (await git(top, ['rev-list', '--reverse', `${base}..HEAD`], g)).split('\n').filter(Boolean);
   const { scanner, baseline, baselinePath } = await prepareScanner(root, settings, options.env);
   const findings: SecretFinding[] = [];
   let filesScanned = 0;

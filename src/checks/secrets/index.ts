@@ -71,7 +71,14 @@ export function createSecretsCheck(opts: SecretsCheckOptions = {}): SecretsCheck
     const h = ctx.changeHistory;
     if (ctx.mode !== 'check' || !h?.ancestor) return;
     if (history?.root === ctx.root && history.base === h.base) return;
-    const scan = scanHistory({ root: ctx.root, base: h.base, settings, env: opts.env, signal: ctx.signal });
+    const scan = scanHistory({
+      root: ctx.root,
+      base: h.base,
+      settings,
+      env: opts.env,
+      signal: ctx.signal,
+      ...(h.top && h.commits ? { change: { top: h.top, commits: h.commits } } : {}),
+    });
     scan.catch(() => undefined); // run() awaits it and reports a failure
     history = { root: ctx.root, base: h.base, scan };
   };

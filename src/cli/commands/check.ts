@@ -169,6 +169,8 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
                   ref: selection.changes.ref,
                   base: selection.changes.base,
                   ancestor: selection.changes.ancestor === true,
+                  top: selection.changes.top,
+                  commits: selection.changes.commits,
                 },
               }
             : {}),
