@@ -190,7 +190,12 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
     ...options,
     mode: 'check' as const,
     ...(files ? { files } : {}),
-    plan: { overlays, placed: discovering, namespaces: defined.namespaces },
+    plan: {
+      overlays,
+      placed: discovering,
+      namespaces: defined.namespaces,
+      ...(memoSaved ? { released: memoSaved } : {}),
+    },
   };
   const head = headStart(checksLoading, startContext);
   const overlayMap = new Map(overlays.map((o) => [o.path, o]));

@@ -214,6 +214,11 @@ export interface RenderPlan {
   placed: Promise<unknown>;
   /** Overlay path → the namespace its kustomization sets, where it sets one (a guess at what it will render). */
   namespaces?: ReadonlyMap<string, string>;
+  /**
+   * Settles once discovery's memory is released (its memo written): memory-heavy head-start work waits for it, so
+   * that it does not add to discovery's peak (issue 20). Unset: nothing to wait for.
+   */
+  released?: Promise<unknown>;
 }
 
 export interface Check {

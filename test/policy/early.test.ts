@@ -168,7 +168,12 @@ async function runObserved(
   check: Check,
   planned: Planned[],
   order: number[],
-  options: { placed?: Promise<unknown>; observedConfig?: StartContext['config']; split?: boolean } = {},
+  options: {
+    placed?: Promise<unknown>;
+    released?: Promise<unknown>;
+    observedConfig?: StartContext['config'];
+    split?: boolean;
+  } = {},
 ): Promise<FindingInput[]> {
   const overlays = planned.map((p) => p.rendered);
   const ctx: StartContext = {
@@ -180,6 +185,7 @@ async function runObserved(
       overlays: overlays.map((o) => o.overlay),
       placed: options.placed ?? Promise.resolve(),
       namespaces: namespacesOf(planned),
+      ...(options.released ? { released: options.released } : {}),
     },
   };
   const observe = vi.spyOn(EarlyPolicy.prototype, 'observe');
@@ -354,6 +360,32 @@ ${web('shared-web', 'team-3-prod', { pinned: false })}`,
     const taken = takenCount();
     expect((await runObserved(createPolicyCheck(), planned, order)).map(brief)).toEqual(after);
     expect(taken.count()).toBe(0);
+    taken.restore();
+  });
+
+  it("guesses nothing while discovery's memory is held (its memo not yet written), and the verdicts stay the same", async () => {
+    const planned = repo();
+    const order = renderOrder(planned.map((p) => p.rendered.overlay));
+    const evaluate = vi.spyOn(
+      EarlyPolicy.prototype as unknown as { evaluateRound: () => Promise<void> },
+      'evaluateRound',
+    );
+    const after = await afterLastRender(planned);
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((res) => (release = res));
+    const held = await runObserved(createPolicyCheck({ offThread: false }), planned, order, { released });
+    expect(evaluate).not.toHaveBeenCalled();
+    expect(held.map(brief)).toEqual(after);
+    release();
+    // Released (a failed write releases too): rounds run as before.
+    const taken = takenCount();
+    const done = Promise.reject(new Error('memo not written'));
+    done.catch(() => undefined);
+    expect(
+      (await runObserved(createPolicyCheck({ offThread: false }), planned, order, { released: done })).map(brief),
+    ).toEqual(after);
+    expect(evaluate).toHaveBeenCalled();
+    expect(taken.count()).toBeGreaterThan(0);
     taken.restore();
   });
 

@@ -85,7 +85,10 @@ export class EarlyPolicy {
     this.platformLeft = options.plan.overlays.filter((o) => o.layer !== 'apps').length;
     this.step = Math.max(MIN_STEP, Math.ceil(options.plan.overlays.length / ROUNDS));
     this.params = JSON.stringify(options.params);
-    options.plan.placed.then(
+    // Rounds start once envs are placed and discovery's memory is released: the first round evaluates the platform's
+    // parts (the bootstrap's Applications: ~35 MB of Wasm memory on the 7,500-overlay bench repo), and while the
+    // discovery memo was being written the two together were the run's peak (issue 20).
+    Promise.all([options.plan.placed, options.plan.released?.catch(() => undefined)]).then(
       () => (this.placed = true),
       () => undefined, // discovery failed: the run fails, nothing is guessed
     );
