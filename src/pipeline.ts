@@ -47,7 +47,6 @@ import type { ChangeHistory, Check, FindingInput, Overlay, RenderedOverlay, Repo
 import { mapPool } from './util/pool.js';
 import { redactListed } from './redact/index.js';
 import { runFacts, withRunFacts } from './util/file-facts.js';
-import { collectNow } from './util/heap.js';
 
 export type { PipelineOptions } from './run/common.js';
 export { runValidate, type ValidateInput } from './run/validate.js';
@@ -269,10 +268,6 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
   }
   firstRendered(); // no overlay rendered: the checks load now
   if (options.signal?.aborted) throw new Error('interrupted');
-  // The renders' garbage goes before the Argo CD checks (or a narrowed run's memo save) add theirs: on the
-  // 7,500-overlay bench repo the two together were where the run peaked (util/heap.ts collectNow; a no-op on a small
-  // repo).
-  collectNow();
   const discovered = await discovering;
   const report = (f: FindingInput): void => collector.add(f);
   // Argo CD sources of other repositories are listed as not checked (reportUnusedExceptions still sees `skipped`).
@@ -309,11 +304,10 @@ async function checkRun(options: CheckRunOptions): Promise<Report> {
     reportUnusedExceptions: !filtered && skipped.length === 0,
   };
   await auditing;
-  // A narrowed run writes the memo now (its renders' garbage was collected after the last render, above).
+  // A narrowed run writes the memo now.
   await (memoSaved ?? memo?.save());
   runFacts().trim(); // nothing asks the file system's facts again but the secret scan's reads (util/file-facts.ts)
   forgetParsedKustomizations();
-  collectNow(); // the renders' and Argo CD checks' garbage and the facts' memory are free before the checks load
   const hit = await results.afterRender(rendered, summaries, elsewhere);
   if (hit) return finish(options, cachedResolution(hit), summaries, { ...facts, cachedResults: true });
   // Findings of Argo CD override/Helm renders go on the Application's line (argo/overrides-check.ts).

@@ -12,23 +12,24 @@
  * (the render phase grew the heap past what the flag later gave back). The heap grows from discovery on (the Argo
  * CD view reads every text file), so the flag must be on from there.
  *
- * On top of it, a large run collects its garbage at two moments (collectNow): after the renders and the Argo CD
- * checks, and once the discovery memo was saved and the file facts trimmed. Without them the 7,500-overlay bench repo
- * entered the checks with ~70 MB of uncollected garbage on a ~100 MB live heap, and peaked there (374-379 MB); with
- * them and the smaller pack shells and file facts, 336-352 MB, node CPU unchanged within the machine's noise (66.4 s
- * against 65.9-68.1 s). The large repo's peak (~175 MB) lies later, in the checks, and does not move.
+ * A large run used to collect its garbage itself at two moments besides (after the renders, and once the discovery
+ * memo was saved and the file facts trimmed): when the run entered the checks with ~70 MB of uncollected garbage
+ * (374-379 MB), that lowered its peak to 336-352 MB. Measured again once the memo was written in large pieces and
+ * the early policy rounds waited for it (issue 20, xlarge bench repo, cold): with those collections 312-319 MiB in four
+ * runs, without them 300-302 MiB in two; after a forced collection V8 kept the ~170 MB of pages the renders had grown
+ * the heap to (~108 MB live), and the checks grew the process from there. So the run no longer collects by itself.
  *
  * The flag is set by the run itself (a user cannot be asked to pass node flags; V8 reads it at every collection),
  * only when discovery finds a large repository: small and medium ones keep V8's faster defaults.
  */
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /** Kustomization folders from which a run keeps its heap small (bench repos: medium 399, large 1,984). */
 export const COMPACT_HEAP_KUSTOMIZATIONS = 1_000;
 
 let compact = false;
-/** V8's `gc`, from a context made after --expose-gc was set (see collectNow). */
+/** V8's `gc`, from a context made after --expose-gc was set (see fullCollection). */
 let collector: (() => void) | undefined;
 
 /** Switches this process to V8's memory-saving heap sizing for a repo of COMPACT_HEAP_KUSTOMIZATIONS or more. */
@@ -36,9 +37,10 @@ export function sizeHeapFor(kustomizations: number): void {
   if (compact || kustomizations < COMPACT_HEAP_KUSTOMIZATIONS) return;
   compact = true;
   setFlagsFromString('--optimize-for-size');
-  // collectNow's flag, set with this one rather than at the first collection: V8 refuses a code cache made under
-  // other flags, and the schema validators' caches (checks/schema/disk-cache.ts) are loaded while the overlays render
-  // and written after the renders, when a large run collects: the flags must not change in between.
+  // The collection below needs `gc`, which only this flag exposes. Both flags are set here, once, at the start of
+  // the renders: V8 refuses a code cache made under other flags, and the schema validators' caches
+  // (checks/schema/disk-cache.ts) are loaded while the overlays render and written after: the flags must not change
+  // in between.
   setFlagsFromString('--expose-gc');
   // V8 reads the flag when it sizes the heap after a collection; until the next one the limit stays as the last
   // collection set it, under the default sizing: several times the live heap. That limit let the 7,500-overlay bench
@@ -53,23 +55,6 @@ export function sizeHeapFor(kustomizations: number): void {
  */
 export function heapIsCompact(): boolean {
   return compact;
-}
-
-/** Heap in use from which collectNow collects. */
-export const COLLECT_FROM_BYTES = 96 * 1024 * 1024;
-
-/**
- * A full garbage collection now, in a run that keeps its memory small (heapIsCompact); elsewhere nothing. Called where
- * a large run has just dropped much (issue 20: after the renders, the Argo CD checks and the discovery memo's save,
- * the 7,500-overlay bench repo's heap held ~40-80 MB of garbage that V8 had not collected yet when the checks started
- * loading their code and WebAssembly: the run's peak). V8 offers no collection to JavaScript without `--expose-gc`;
- * the flag (set by sizeHeapFor) exposes `gc` to contexts made after it, so one is made for it.
- */
-export function collectNow(): void {
-  // A collection costs time in proportion to what is live; on a heap this small the garbage is not what peaks (the
-  // 1,500-overlay bench repo's heap is ~60 MB here, and its peak lies later, in the checks).
-  if (!compact || getHeapStatistics().used_heap_size < COLLECT_FROM_BYTES) return;
-  fullCollection();
 }
 
 /** V8's full collection; only after sizeHeapFor set --expose-gc (it exposes `gc` to contexts made after it). */
