@@ -191,9 +191,14 @@ export interface ChangeHistory {
   /** Merge-base commit of the ref and HEAD. */
   base: string;
   ancestor: boolean;
-  /** The work tree's top (symlinks resolved) and the commits of base..HEAD, as the selection asked git once. */
-  top?: string;
-  commits?: () => Promise<string[]>;
+  /** What the selection already asked git (select/git.ts ChangedFiles): the secrets history scan reuses it. */
+  git?: AskedGit;
+}
+
+/** The work tree's top (symlinks resolved) and the commits of base..HEAD, oldest first (asked once). */
+export interface AskedGit {
+  top: string;
+  commits: () => Promise<string[]>;
 }
 
 /** What a check knows before any overlay has rendered. */

@@ -12,8 +12,6 @@ import { realOrNearest } from '../util/atomic-write.js';
 import { isKind } from '../util/stat-kind.js';
 import type { Config } from './types.js';
 
-const tops = new Map<string, string>();
-
 /**
  * The Git top level holding `dir` (links resolved, as `git rev-parse --show-toplevel` gives it), or `dir` itself
  * outside a work tree. Read from the file system, not asked of git: every check run asks it at start-up, and a
@@ -21,18 +19,13 @@ const tops = new Map<string, string>();
  * change: git clones no `.git` below the top, and nothing above the clone is the author's.
  */
 export function repositoryTop(dir: string): string {
-  let top = tops.get(dir);
-  if (top === undefined) {
-    let real: string;
-    try {
-      real = realpathSync(dir);
-    } catch {
-      return dir; // gone or unreadable: nothing wider than the folder itself
-    }
-    top = gitTopOf(real) ?? dir;
-    tops.set(dir, top);
+  let real: string;
+  try {
+    real = realpathSync(dir);
+  } catch {
+    return dir; // gone or unreadable: nothing wider than the folder itself
   }
-  return top;
+  return gitTopOf(real) ?? dir;
 }
 
 /** Whether `p` (links resolved) lies in `top` (links resolved). */

@@ -29,8 +29,6 @@ import { runInNewContext } from 'node:vm';
 export const COMPACT_HEAP_KUSTOMIZATIONS = 1_000;
 
 let compact = false;
-/** V8's `gc`, from a context made after --expose-gc was set (see fullCollection). */
-let collector: (() => void) | undefined;
 
 /** Switches this process to V8's memory-saving heap sizing for a repo of COMPACT_HEAP_KUSTOMIZATIONS or more. */
 export function sizeHeapFor(kustomizations: number): void {
@@ -46,7 +44,8 @@ export function sizeHeapFor(kustomizations: number): void {
   // collection set it, under the default sizing: several times the live heap. That limit let the 7,500-overlay bench
   // repo's heap grow from ~45-90 MB to 145 MB (cold) and 330 MB (renders cached) before V8 collected (issue 20,
   // --trace-gc). One collection now sizes it the small way from here on.
-  fullCollection();
+  // V8 exposes `gc` only to contexts made after --expose-gc: one is made for it.
+  (runInNewContext('gc') as () => void)();
 }
 
 /**
@@ -55,10 +54,4 @@ export function sizeHeapFor(kustomizations: number): void {
  */
 export function heapIsCompact(): boolean {
   return compact;
-}
-
-/** V8's full collection; only after sizeHeapFor set --expose-gc (it exposes `gc` to contexts made after it). */
-function fullCollection(): void {
-  collector ??= runInNewContext('gc') as () => void;
-  collector();
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -28,6 +28,15 @@ describe('repositoryTop', () => {
       .trim();
     expect(repositoryTop(join(top, 'infra', 'gitops'))).toBe(git);
     expect(repositoryTop(join(elsewhere, 'link', 'gitops'))).toBe(git);
+  });
+
+  it('a .git planted inside the repository only narrows it: the top never moves above the real one', () => {
+    const top = temp();
+    execFileSync('git', ['init', '-q'], { cwd: top });
+    mkdirSync(join(top, 'infra', 'gitops', 'apps'), { recursive: true });
+    writeFileSync(join(top, 'infra', '.git'), 'gitdir: /nonexistent\n');
+    expect(repositoryTop(join(top, 'infra', 'gitops', 'apps'))).toBe(join(top, 'infra'));
+    expect(repositoryTop(top)).toBe(top);
   });
 
   it('is the folder itself outside a work tree, and for a folder that does not exist', () => {

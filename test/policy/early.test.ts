@@ -208,6 +208,10 @@ function takenCount() {
   };
 }
 
+/** Watches the early rounds (none may start in some states). */
+const spyOnRounds = () =>
+  vi.spyOn(EarlyPolicy.prototype as unknown as { evaluateRound: () => Promise<void> }, 'evaluateRound');
+
 afterEach(() => vi.restoreAllMocks());
 
 describe('policy parts evaluated while the overlays render (issue 20)', () => {
@@ -342,10 +346,7 @@ ${web('shared-web', 'team-3-prod', { pinned: false })}`,
   it('guesses nothing before the envs are placed, nor when the engine would be a new worker for a small run', async () => {
     const planned = repo();
     const order = renderOrder(planned.map((p) => p.rendered.overlay));
-    const evaluate = vi.spyOn(
-      EarlyPolicy.prototype as unknown as { evaluateRound: () => Promise<void> },
-      'evaluateRound',
-    );
+    const evaluate = spyOnRounds();
     let place: () => void = () => undefined;
     const placed = new Promise<void>((res) => (place = res));
     const check = createPolicyCheck({ offThread: false });
@@ -366,10 +367,7 @@ ${web('shared-web', 'team-3-prod', { pinned: false })}`,
   it("guesses nothing while discovery's memory is held (its memo not yet written), and the verdicts stay the same", async () => {
     const planned = repo();
     const order = renderOrder(planned.map((p) => p.rendered.overlay));
-    const evaluate = vi.spyOn(
-      EarlyPolicy.prototype as unknown as { evaluateRound: () => Promise<void> },
-      'evaluateRound',
-    );
+    const evaluate = spyOnRounds();
     const after = await afterLastRender(planned);
     let release: () => void = () => undefined;
     const released = new Promise<void>((res) => (release = res));

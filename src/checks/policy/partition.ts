@@ -393,6 +393,9 @@ function collectTunnelUrls(value: unknown, found: (v: string) => void, depth: nu
   }
 }
 
+/** A word without the quotes around it (route_to_store.rego trims them the same way). */
+const unquoted = (w: string): string => w.replace(/^["']+|["']+$/g, '');
+
 /** A container's command line as route_to_store.rego's command_words reads it (words only). */
 function commandWords(container: Obj): string[] {
   const words: string[] = [];
@@ -402,7 +405,7 @@ function commandWords(container: Obj): string[] {
     for (const entry of entries) {
       if (typeof entry !== 'string') continue;
       if (!/\s/.test(entry)) words.push(entry);
-      else for (const w of entry.trim().split(/\s+/)) if (w !== '') words.push(w.replace(/^["']+|["']+$/g, ''));
+      else for (const w of entry.trim().split(/\s+/)) if (w !== '') words.push(unquoted(w));
     }
   }
   return words;
@@ -418,7 +421,7 @@ function tunnelWordTargets(words: string[], found: (v: string) => void): void {
     if (v.includes('.')) found(v);
   };
   const value = (v: string) => {
-    for (const entry of v.replace(/^["']+|["']+$/g, '').split(',')) {
+    for (const entry of unquoted(v).split(',')) {
       const e = entry.trim();
       dotted(/^[^=:/]+=/.test(e) ? e.slice(e.indexOf('=') + 1) : e);
     }

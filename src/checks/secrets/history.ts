@@ -12,6 +12,7 @@ import { realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { commitPatchArgs, git, gitTopLevel, resolveCommit } from '../../select/git.js';
 import { matchesAny } from '../../util/glob.js';
+import type { AskedGit } from '../../types.js';
 import type { SecretsSettings } from './config.js';
 import { decodeForScan } from './files.js';
 import { RULE_TOO_LARGE, RULE_UNREADABLE } from '../../rules/secrets.js';
@@ -31,11 +32,8 @@ export interface HistoryScanOptions {
   settings: SecretsSettings;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
-  /**
-   * What `check --changed-since` already asked git (ChangedFiles): the work tree's top and the commits of
-   * base..HEAD, `base` then being the merge-base commit. Without them the scan asks git itself.
-   */
-  change?: { top: string; commits: () => Promise<string[]> };
+  /** What `check --changed-since` already asked git (`base` is then the merge-base commit); unset: asked here. */
+  git?: AskedGit;
 }
 
 export interface HistoryScanResult {
@@ -99,9 +97,9 @@ function unquotePath(p: string): string {
 export async function scanHistory(options: HistoryScanOptions): Promise<HistoryScanResult> {
   const { root, settings } = options;
   const g = { signal: options.signal };
-  const top = options.change?.top ?? (await gitTopLevel(root, g));
-  const commits = options.change
-    ? await options.change.commits()
+  const top = options.git?.top ?? (await gitTopLevel(root, g));
+  const commits = options.git
+    ? await options.git.commits()
     : (await git(top, ['rev-list', '--reverse', `${await resolveCommit(top, options.base, g)}..HEAD`], g))
         .split('\n')
         .filter(Boolean);

@@ -77,7 +77,7 @@ export function createSecretsCheck(opts: SecretsCheckOptions = {}): SecretsCheck
       settings,
       env: opts.env,
       signal: ctx.signal,
-      ...(h.top && h.commits ? { change: { top: h.top, commits: h.commits } } : {}),
+      ...(h.git ? { git: h.git } : {}),
     });
     scan.catch(() => undefined); // run() awaits it and reports a failure
     history = { root: ctx.root, base: h.base, scan };

@@ -169,8 +169,7 @@ export function register(program: Command, io: CliIO, setCode: (code: number) =>
                   ref: selection.changes.ref,
                   base: selection.changes.base,
                   ancestor: selection.changes.ancestor === true,
-                  top: selection.changes.top,
-                  commits: selection.changes.commits,
+                  git: { top: selection.changes.top, commits: selection.changes.commits },
                 },
               }
             : {}),
