@@ -37,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { BENCH_BIN, BENCH_TOOLS, benchToolsReady } from '../scripts/bench-tools.mjs';
 import { DEFAULT_SEED, GENERATOR_VERSION, generateRepo, SIZES } from './generate.mjs';
 import { pairWithLarge } from './pair.mjs';
+import { watchWorkers } from './workers-rss.mjs';
 import { RULES_JSON, writeConftestPolicies } from './glue/conftest-policies.mjs';
 import { writeKubeconformSchemas } from './glue/kubeconform-schemas.mjs';
 
@@ -162,12 +163,14 @@ function timed(file, args, options = {}) {
     const [cmd, cmdArgs] = timeFile ? [TIME, ['-f', '%e %U %S', '-o', timeFile, file, ...args]] : [file, args];
     const started = performance.now();
     const child = spawn(cmd, cmdArgs, { cwd: options.cwd ?? projectRoot, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const workers = options.watchWorkers && child.pid !== undefined ? watchWorkers(child.pid) : null;
     const out = [];
     const err = [];
     child.stdout.on('data', (d) => out.push(d));
     child.stderr.on('data', (d) => err.push(d));
     child.on('error', (e) => err.push(Buffer.from(String(e))));
     child.on('close', (code, signal) => {
+      const workerMaxRssKb = workers ? workers.stop() : null;
       let cpuMs = null;
       if (timeFile) {
         try {
@@ -182,6 +185,7 @@ function timed(file, args, options = {}) {
       resolvePromise({
         ms: Math.round(performance.now() - started),
         cpuMs,
+        workerMaxRssKb,
         code,
         signal,
         stdout: Buffer.concat(out).toString('utf8'),
@@ -334,7 +338,7 @@ async function runCheck(repo, concurrency, renderer, extraArgs = []) {
   const rssFile = join(outDir, `rss-${process.pid}.json`);
   rmSync(rssFile, { force: true });
   const args = ['--import', PROBE, CLI, 'check', repo, '--format', 'json', '--concurrency', String(concurrency), ...rendererArgs(renderer), ...extraArgs];
-  const r = await timed(process.execPath, args, { env: { ...checkEnv(renderer), NO_COLOR: '1', KFM_BENCH_RSS_FILE: rssFile } });
+  const r = await timed(process.execPath, args, { env: { ...checkEnv(renderer), NO_COLOR: '1', KFM_BENCH_RSS_FILE: rssFile }, watchWorkers: true });
   const report = parseJson(r.stdout);
   const self = existsSync(rssFile) ? parseJson(readFileSync(rssFile, 'utf8')) : null;
   const maxRssKb = self?.maxRssKb ?? null;
@@ -347,8 +351,8 @@ async function runCheck(repo, concurrency, renderer, extraArgs = []) {
     nodeCpuMs: self ? self.userCpuMs + self.systemCpuMs : null,
     exitCode: r.code,
     peakRssMb: maxRssKb === null ? null : Math.round(maxRssKb / 1024),
-    // Largest kfm-render worker (sampled twice a second from /proc; absent with --renderer cli).
-    workerPeakRssMb: self?.workerMaxRssKb ? Math.round(self.workerMaxRssKb / 1024) : null,
+    // Largest kfm-render worker (sampled twice a second from /proc by this process; absent with --renderer cli).
+    workerPeakRssMb: r.workerMaxRssKb ? Math.round(r.workerMaxRssKb / 1024) : null,
     overlays: report?.summary?.overlays ?? null,
     resources: report?.summary?.resources ?? null,
     rendered: report?.summary?.rendered ?? null,

@@ -177,11 +177,35 @@ export function sharedResources(all: RenderedOverlay[], env: string): Resource[]
   for (const rendered of all) {
     if (rendered.overlay.env === env) continue;
     if (rendered.overlay.layer !== 'apps') out.push(...rendered.resources);
-    else if (inView.size > 0)
-      for (const r of rendered.resources)
-        if (joinedByNamespace(r.id.kind) && inView.has(r.id.namespace ?? 'default')) out.push(r);
+    else if (inView.size > 0) {
+      const { joined, homes } = joinedOf(rendered);
+      let inside = 0;
+      for (const home of homes) if (inView.has(home)) inside++;
+      if (inside === homes.length) out.push(...joined);
+      else if (inside > 0) for (const r of joined) if (inView.has(r.id.namespace ?? 'default')) out.push(r);
+    }
   }
   return out;
+}
+
+/**
+ * An app overlay's objects of the kinds the rules join by namespace, in order, and their distinct namespaces: most
+ * app overlays sit in one namespace, so sharedResources takes all or none of them without a look at each object.
+ * It runs once per env in each early policy round (up to 16) over every overlay rendered so far (issue 20).
+ */
+const joinedOfOverlay = new WeakMap<
+  RenderedOverlay,
+  { of: readonly Resource[]; joined: readonly Resource[]; homes: readonly string[] }
+>();
+
+function joinedOf(rendered: RenderedOverlay): { joined: readonly Resource[]; homes: readonly string[] } {
+  const known = joinedOfOverlay.get(rendered);
+  if (known?.of === rendered.resources) return known;
+  const joined = rendered.resources.filter((r) => joinedByNamespace(r.id.kind));
+  const homes = [...new Set(joined.map((r) => r.id.namespace ?? 'default'))];
+  const entry = { of: rendered.resources, joined, homes };
+  joinedOfOverlay.set(rendered, entry);
+  return entry;
 }
 
 /**
