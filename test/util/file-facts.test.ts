@@ -4,6 +4,7 @@
  * through where they were refused before.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -219,6 +220,26 @@ describe('FileFacts', () => {
       return; // no mkfifo here
     }
     expect(facts.read(join(dir, 'pipe.yaml')).kind).toBe('not-a-file');
+  });
+
+  it("digests a file to its content's sha256 in hex, however it was first read; a file it cannot read, to its reason", () => {
+    const content = 'kind: ConfigMap\nmetadata:\n  name: é\n';
+    writeFileSync(join(dir, 'a.yaml'), content);
+    writeFileSync(join(dir, 'b.yaml'), content);
+    symlinkSync(join(dir, 'a.yaml'), join(dir, 'link.yaml'));
+    symlinkSync(join(dir, 'gone.yaml'), join(dir, 'dangling.yaml'));
+    const sha = createHash('sha256').update(content).digest('hex');
+    const facts = new FileFacts();
+    expect(facts.digest(join(dir, 'a.yaml'))).toBe(sha);
+    expect(facts.read(join(dir, 'b.yaml'), { digest: true }).kind).toBe('file');
+    expect(facts.digest(join(dir, 'b.yaml'))).toBe(sha);
+    expect(facts.digest(join(dir, 'link.yaml'))).toBe(sha);
+    expect(facts.digest(join(dir, 'missing.yaml'))).toBe('unreadable:ENOENT');
+    expect(facts.digest(join(dir, 'dangling.yaml'))).toBe('unreadable:ENOENT');
+    // Within a run the first answer stays, so every overlay's cache key sees the same file.
+    writeFileSync(join(dir, 'missing.yaml'), content);
+    expect(facts.read(join(dir, 'missing.yaml'), { digest: true }).kind).toBe('file');
+    expect(facts.digest(join(dir, 'missing.yaml'))).toBe('unreadable:ENOENT');
   });
 
   it('one instance per run; outside a run every call starts afresh', async () => {
