@@ -23,9 +23,11 @@
 #   `--upstream` (`<host>=<url>` mappings too), frp's client by `--local_ip` or by the `localIP`/`local_ip` of an frpc
 #   configuration (TOML, INI, YAML, JSON; one naming `serverAddr`/`server_addr`, or an included file of proxies) in a
 #   ConfigMap or Secret (its socks5/http_proxy plugins let clients pick the address), tailscale's TS_DEST_IP and a
-#   tailscale subnet router advertising in-cluster ranges (TS_ROUTES, `--advertise-routes`); command lines read also
-#   in a shell script (`sh -c "..."`); a tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale, by
-#   image or program) running in a store's own pod; and a remotely-managed cloudflared tunnel (a token, no `--url`, no
+#   tailscale subnet router advertising in-cluster ranges (TS_ROUTES, `--advertise-routes`); an ssh, autossh or
+#   dbclient remote forward (`-R [<bind>:]<port>:<host>:<port>`, as serveo.net, localhost.run or pinggy.io publish it;
+#   `-R <port>` alone lets clients pick the address); command lines read also in a shell script (`sh -c "..."`); a
+#   tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale by image or program, an ssh client with a
+#   remote forward) running in a store's own pod; and a remotely-managed cloudflared tunnel (a token, no `--url`, no
 #   mounted ConfigMap or Secret with its ingress rules) in a namespace holding a store: its routes are at Cloudflare,
 #   not in the repository). Backends are resolved as the cluster would: rule backends, an Ingress's default backend and ingress-nginx default-backend annotation, Route
 #   alternateBackends, Gateway-API filters that forward or mirror (RequestMirror),
@@ -137,7 +139,7 @@ address_targets(i, r) := ({[p, mapping_host(url)] | some [p, url] in object.get(
 	some [p, u, h] in static_hosts(r)
 }
 
-# A tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale) in a store's own pod reaches the store on
+# A tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale, ssh -R) in a store's own pod reaches the store on
 # localhost, whatever its configuration (remote-managed tunnels keep theirs at Cloudflare or on the tailnet).
 violations contains v if {
 	some i in stores.store_workloads
@@ -630,9 +632,46 @@ tunnel_agents(container) := ({"cloudflared" | cloudflared(container)} | {"ngrok"
 # entry point of its image), by the program a container starts, or by an image whose last path segment has the
 # agent's name as a word (snowdreamtech/frpc, jpillora/chisel, ekzhang/bore, ghcr.io/inlets/inlets-pro,
 # tailscale/tailscale). One regular expression per image and one look-up per program word (asked of every container).
-other_agents(container) := {m[2] |
+other_agents(container) := ({m[2] |
 	some m in regex.find_all_string_submatch_n(`(^|[-_.])(frpc|chisel|bore|inlets|tailscale)([-_.]|$)`, lower(k8s.image_name(object.get(container, "image", ""))), -1)
-} | {agent_programs[w] | some w in program_words(container)}
+} | {agent_programs[w] | some w in program_words(container)}) | {"ssh" | ssh_remote_forwarding(container)}
+
+# An ssh client (OpenSSH's ssh, autossh, dropbear's dbclient) with a remote forward (`-R`) is a tunnel agent:
+# `ssh -R 80:postgis:5432 serveo.net` publishes the store on the ssh server, and serveo.net, localhost.run or pinggy.io
+# give it a public address. An ssh client without -R publishes nothing; ssh is not recognised by image (an image
+# holding ssh may run anything).
+ssh_programs := {"ssh", "autossh", "dbclient"}
+
+ssh_remote_forwarding(container) if count(ssh_remote_specs(command_words({"path": [], "container": container}))) > 0
+
+# [path, spec] of the remote forwards of the ssh commands of a command line: `-R <spec>`, `-R<spec>`, and -R last in a
+# group of flags that take no value (`-NR <spec>`, `-fNTR<spec>`), after an ssh program word and before the next `;`, `&&`, `||` or `|`
+# (a `chmod -R` elsewhere in a script is no forward).
+ssh_remote_specs(words) := {[p, spec] |
+	some k, [_, word] in words
+	regex.match(`^-[46AaCfGgKkMNnqsTtVvXxYy]*R$`, word)
+	ssh_command_at(words, k)
+	[p, spec] := words[k + 1]
+} | {[p, m[1]] |
+	some k, [p, word] in words
+	some m in regex.find_all_string_submatch_n(`^-[46AaCfGgKkMNnqsTtVvXxYy]*R(.+)$`, word, 1)
+	ssh_command_at(words, k)
+}
+
+ssh_command_at(words, k) if {
+	some j, [_, w] in words
+	j < k
+	parts := split(w, "/")
+	ssh_programs[parts[count(parts) - 1]]
+	not command_separated(words, j, k)
+}
+
+command_separated(words, j, k) if {
+	some m, [_, w] in words
+	j < m
+	m < k
+	regex.match(`^(;|&&|\|\||\|)$|;$`, w)
+}
 
 agent_programs := {
 	"frpc": "frpc",
@@ -730,6 +769,13 @@ agent_targets("frpc", c) := flag_values(command_words(c), {"--local_ip", "--loca
 # tailscale: TS_DEST_IP, the address its proxy forwards all the tailnet's traffic to.
 agent_targets("tailscale", c) := env_values(c, "TS_DEST_IP")
 
+# ssh: a remote forward `[<bind>:]<port>:<host>:<hostport>` (or `<remote socket>:<host>:<hostport>`) publishes
+# host:hostport on the ssh server.
+agent_targets("ssh", c) := {[p, m[1]] |
+	some [p, spec] in ssh_remote_specs(command_words(c))
+	some m in regex.find_all_string_submatch_n(`^(?:\[[^\]]*\]:|[^:\[\]]*:)?[^:\[\]]+:([^:\[\]/]+|\[[0-9A-Fa-f:.]+\]):[0-9]+$`, spec, 1)
+}
+
 # [path, service URL] of a cloudflared configuration's ingress rules.
 ingress_targets(configs) := {[p, rule.service] |
 	some [p, config] in configs
@@ -802,6 +848,12 @@ open_agent_tunnels(c) := {[p, "a cloudflared", "--bastion"] |
 }
 
 open_agent_tunnel("chisel", c) := {[p, "a chisel", what] | some [p, what] in chisel_open(command_words(c))}
+
+# ssh's dynamic remote forward, `-R [<bind>:]<port>`: a SOCKS proxy on the ssh server.
+open_agent_tunnel("ssh", c) := {[p, "an ssh", concat("", ["-R ", spec])] |
+	some [p, spec] in ssh_remote_specs(command_words(c))
+	regex.match(`^(?:\[[^\]]*\]:|[^:\[\]]*:)?[0-9]+$`, spec)
+}
 
 open_agent_tunnel("tailscale", c) := {[p, "a tailscale", concat("", ["subnet routes ", routes])] |
 	some [p, routes] in tailscale_routes(c)

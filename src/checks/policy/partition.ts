@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = 'c52a3affd34bf2302342af8fc62793fc49541688f050f033d061d2d291c8facb';
+export const AUDITED_POLICY_SOURCES = '03c5c1f36bed2684efe499273371dc928ac83478cdc77b99e47f75d965a94767';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -401,12 +401,15 @@ const TUNNEL_FLAGS: ReadonlySet<string> = new Set([
   '-i',
 ]);
 
+/** ssh's remote forward flag, alone or last in a group of flags without values, and the spec joined to it. */
+const SSH_REMOTE_FORWARD = /^-[46AaCfGgKkMNnqsTtVvXxYy]*R(.*)$/;
+
 /**
  * Calls `found` with the addresses a tunnel agent's command line may publish, as route_to_store.rego reads them
  * (`command_words`: a container's `command` then `args`, an entry with spaces split into words, quotes trimmed): the
  * value of every flag of TUNNEL_FLAGS (`--flag value`, `--flag=value`; an inlets `<host>=<url>` mapping's url, each
  * of a comma-separated list), the word after `http`, `tcp` or `tls` (the ngrok agent's address), every part of a
- * chisel reverse remote `R:...`, and the TUNNEL_URL `env` value. Read of every container, whatever it runs: more
+ * chisel reverse remote `R:...` and of an ssh remote forward (`-R <spec>`), and the TUNNEL_URL `env` value. Read of every container, whatever it runs: more
  * keys only merge parts.
  */
 function collectTunnelUrls(value: unknown, found: (v: string) => void, depth: number): void {
@@ -468,6 +471,10 @@ function tunnelWordTargets(words: string[], found: (v: string) => void): void {
     if (eq > 0 && (word.startsWith('--url=') || word.startsWith('-url='))) found(word.slice(eq + 1));
     else if (eq > 0 && TUNNEL_FLAGS.has(word.slice(0, eq))) value(word.slice(eq + 1));
     if (word.startsWith('R:')) for (const part of word.slice(2).split(/[:/]/)) dotted(part);
+    // An ssh remote forward (`-R <spec>`, `-R<spec>`, `-NR <spec>`): every part of the spec, of any command.
+    const ssh = SSH_REMOTE_FORWARD.exec(word);
+    const spec = ssh ? (ssh[1] === '' ? next : ssh[1]) : undefined;
+    if (spec !== undefined) for (const part of spec.split(':')) dotted(part);
   });
 }
 
