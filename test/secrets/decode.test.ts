@@ -7,7 +7,7 @@ import {
   looksSealed,
   privateKeyKind,
 } from '../../src/checks/secrets/decode.js';
-import { rng } from './vectors.js';
+import { base32, rng } from './vectors.js';
 
 /** The runs by their definition (a RegExp is fine in a test): maximal alphabet runs plus up to two `=`, at least
  * 24 characters, not hex only, both letter cases, a length base64 can have. A run of 40 to 200 characters (a
@@ -203,5 +203,42 @@ describe('hex and percent-encoded runs (read like base64 runs)', () => {
     const runs = encodedRuns(`a: ${b64}\nb: https://x.org/%41%42%43\nc: ${hex}\n`);
     expect(runs.map((r) => r.encoding)).toEqual(['base64', 'percent', 'hex']);
     expect(runs.map((r) => r.start)).toEqual([...runs.map((r) => r.start)].sort((x, y) => x - y));
+  });
+});
+
+describe('base32 runs (RFC 4648: what base32 and TOTP seeds are written in)', () => {
+  const found = (text: string): [string, string][] =>
+    encodedRuns(text).map((r) => [r.encoding, Buffer.from(r.bytes).toString('latin1')]);
+
+  it('decodes a padded or unpadded run of any length base32 can have', () => {
+    for (const value of [
+      'ghp_Xa9kP2mQ7vR4tY8wZ1bC3dE5fG6hJ0kL2mN4',
+      'password=Xk29dQ7vLm3pRt8w',
+      'user=ci:Xk29dQ7vLm3pRt8wA1',
+    ]) {
+      const padded = base32(Buffer.from(value));
+      expect(found(`a: ${padded}\n`)).toEqual([['base32', value]]);
+      expect(found(`a: "${padded.replace(/=+$/, '')}"\n`)).toEqual([['base32', value]]);
+    }
+  });
+
+  it('constants, short runs, runs without a digit or with a letter outside the alphabet are no base32 runs', () => {
+    expect(found('a: KFM_GITOPS_DEFAULT_NAMESPACE_FOR_EVERY_APPLICATION\n')).toEqual([]); // `_` splits it
+    expect(found(`a: ${base32(Buffer.from('short-value'))}\n`)).toEqual([]); // 24 characters: too short
+    expect(found(`a: ${'ABCDEFGH'.repeat(5)}\n`)).toEqual([]); // no digit
+    expect(found(`a: ${'ABCDEFG0'.repeat(5)}\n`)).toEqual([]); // 0 is not base32
+    expect(found(`a: ${'ABCDEFG2'.repeat(5)}A\n`)).toEqual([]); // 41: no length base32 has
+  });
+
+  it('random bytes base32-encoded are inert on their first bytes or not text once decoded', () => {
+    const next = rng(32);
+    for (let i = 0; i < 1000; i++) {
+      const bytes = Buffer.from(Array.from({ length: 20 + (i % 30) }, () => Math.floor(next() * 256)));
+      for (const run of encodedRuns(`seed: ${base32(bytes)}\n`)) {
+        expect(run.encoding).toBe('base32');
+        expect(run.bytes.equals(bytes)).toBe(true);
+        if (!run.inert) expect(asText(run.bytes)).toBeUndefined();
+      }
+    }
   });
 });

@@ -3,7 +3,7 @@ import { crc32, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { SecretFinding } from '../../src/checks/secrets/index.js';
 import { findingPlaces as at, useRepoScan } from './helpers.js';
-import { Gen } from './vectors.js';
+import { base32, Gen } from './vectors.js';
 
 const g = new Gen(1604);
 const scan = useRepoScan();
@@ -20,6 +20,18 @@ describe('every file, every encoding (issue 16)', () => {
         .map((f) => f.file)
         .sort(),
     ).toEqual([...names].sort());
+  });
+
+  it('a token base32-encoded into a ConfigMap (a constant-looking capital run) is reported, its value never shown', async () => {
+    const token = `ghp_${g.alnum(36)}`;
+    const encoded = base32(Buffer.from(token));
+    const fs = await scan({
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  seed: ${encoded}\n`,
+    });
+    expect(fs.map((f) => [f.ruleId, f.file, f.line, f.message])).toEqual([
+      ['KFM-SEC-030', 'cm.yaml', 5, 'GitHub personal access token (classic): ghp_… (40 chars) (base32-decoded)'],
+    ]);
+    expect(JSON.stringify(fs)).not.toContain(token.slice(4));
   });
 
   it('a UTF-16 (BOM) Secret is text: scanned and reported at its line', async () => {

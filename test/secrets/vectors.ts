@@ -568,3 +568,13 @@ export function keywordHits(keywords: readonly string[], line: string): number[]
   for (let i = 0; i < line.length; i++) if (keywords.some((k) => lower.startsWith(k, i))) hits.push(i);
   return hits;
 }
+
+/** RFC 4648 base32, padded (the tests' own encoder: Node has none). */
+export function base32(bytes: Buffer): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const b of bytes) bits += b.toString(2).padStart(8, '0');
+  let out = '';
+  for (let i = 0; i < bits.length; i += 5) out += alphabet[parseInt(bits.slice(i, i + 5).padEnd(5, '0'), 2)];
+  return out + '='.repeat((8 - (out.length % 8)) % 8);
+}

@@ -11,7 +11,7 @@
 import { isUtf8 } from 'node:buffer';
 import { isZlib, opaqueCompressed } from './unpack.js';
 
-export type Encoding = 'base64' | 'hex' | 'percent';
+export type Encoding = 'base64' | 'base32' | 'hex' | 'percent';
 
 /** A run of encoded text: its place, its bytes (decoded on first use) and whether decoding it can find anything. */
 export abstract class EncodedRun {
@@ -87,6 +87,54 @@ export class HexRun extends EncodedRun {
   }
 }
 
+/**
+ * A base32 run (RFC 4648: `A-Z2-7`, `=` padding to a multiple of 8): what `base32` and TOTP seeds are written in. A
+ * token base32-encoded into a ConfigMap passed as an identifier (one letter case: no base64 run is read).
+ */
+export class Base32Run extends EncodedRun {
+  readonly encoding = 'base32';
+
+  get size(): number {
+    return Math.floor(((this.end - this.start) * 5) / 8);
+  }
+
+  get inert(): boolean {
+    if (this.end - this.start < BASE32_PREFIX_CHARS) return false;
+    const prefix = PREFIX;
+    base32Into(this.text, this.start, this.start + BASE32_PREFIX_CHARS, prefix);
+    return bytesInert(prefix, this.size);
+  }
+
+  protected decode(): Buffer {
+    const out = Buffer.allocUnsafe(this.size);
+    return out.subarray(0, base32Into(this.text, this.start, this.end, out));
+  }
+}
+
+/** Characters of base32's alphabet decoded into `out` (five bits each; padding ends it): the bytes written. */
+function base32Into(text: string, start: number, end: number, out: Uint8Array): number {
+  let bits = 0;
+  let value = 0;
+  let n = 0;
+  for (let i = start; i < end && n < out.length; i++) {
+    const c = text.charCodeAt(i);
+    const d = c >= 65 && c <= 90 ? c - 65 : c >= 50 && c <= 55 ? c - 24 : -1;
+    if (d < 0) break;
+    value = ((value << 5) | d) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out[n++] = (value >> bits) & 0xff;
+    }
+  }
+  return n;
+}
+
+/** Characters of a base32 run decoded for its first PREFIX_BYTES bytes (inert): 8 characters give 5 bytes. */
+const BASE32_PREFIX_CHARS = 20;
+/** Shortest base32 run decoded: 32 characters, 20 bytes (a token shorter than that is a word or a name). */
+const MIN_BASE32_RUN = 32;
+
 /** A stretch of URL characters with `%XX` escapes in it: the escapes decoded to their bytes, the rest kept. */
 export class PercentRun extends EncodedRun {
   readonly encoding = 'percent';
@@ -154,14 +202,38 @@ export function base64Runs(text: string, minRun = MIN_RUN): Base64Run[] {
  */
 export function encodedRuns(text: string): EncodedRun[] {
   const hex: HexRun[] = [];
-  const runs: EncodedRun[] = alphabetRuns(text, MIN_RUN, hex);
+  const base32: Base32Run[] = [];
+  const runs: EncodedRun[] = alphabetRuns(text, MIN_RUN, hex, base32);
   const percent = text.includes('%') ? percentRuns(text) : [];
-  if (hex.length === 0 && percent.length === 0) return runs;
-  return [...runs, ...hex, ...percent].sort((a, b) => a.start - b.start);
+  if (hex.length === 0 && percent.length === 0 && base32.length === 0) return runs;
+  return [...runs, ...hex, ...base32, ...percent].sort((a, b) => a.start - b.start);
+}
+
+/**
+ * The base32 run of an uppercase alphabet run `[start, alphaEnd)` (base64 characters, no lowercase letter): only
+ * `A-Z2-7`, at least MIN_BASE32_RUN long, with at least one digit (a run of capitals alone is a constant's name),
+ * a length base32 can have, and its `=` padding (up to six) taken in. Undefined otherwise.
+ */
+function base32Run(text: string, start: number, alphaEnd: number): Base32Run | undefined {
+  const len = alphaEnd - start;
+  if (len < MIN_BASE32_RUN) return undefined;
+  let digit = false;
+  for (let i = start; i < alphaEnd; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 50 && c <= 55) digit = true;
+    else if (c < 65 || c > 90) return undefined;
+  }
+  if (!digit) return undefined;
+  let end = alphaEnd;
+  while (end < text.length && end - alphaEnd < 6 && text.charCodeAt(end) === 61) end++;
+  const padded = end - start;
+  // Unpadded, the last group of 8 has 2, 4, 5 or 7 characters (or none); padded, the whole is a multiple of 8.
+  if (end !== alphaEnd ? padded % 8 !== 0 : ![0, 2, 4, 5, 7].includes(len % 8)) return undefined;
+  return new Base32Run(text, start, end);
 }
 
 /** base64Runs, and, when `hex` is given, the pure-hex runs into it. */
-function alphabetRuns(text: string, minRun: number, hex: HexRun[] | undefined): Base64Run[] {
+function alphabetRuns(text: string, minRun: number, hex: HexRun[] | undefined, base32?: Base32Run[]): Base64Run[] {
   const out: Base64Run[] = [];
   const n = text.length;
   const isB64 = (at: number): boolean => (classOf(text.charCodeAt(at)) & 1) !== 0;
@@ -194,6 +266,7 @@ function alphabetRuns(text: string, minRun: number, hex: HexRun[] | undefined): 
     const hexOnly = (all & 2) !== 0;
     const lower = (any & 4) !== 0;
     const upper = (any & 8) !== 0;
+    const alphaEnd = i;
     let end = i;
     while (end < n && end - i < 2 && text.charCodeAt(end) === 61) end++;
     const len = end - start;
@@ -208,6 +281,14 @@ function alphabetRuns(text: string, minRun: number, hex: HexRun[] | undefined): 
         i = wrapped;
       }
       continue;
+    }
+    if (base32 !== undefined && upper && !lower && !hexOnly && base32.length < MAX_RUNS) {
+      const run = base32Run(text, start, alphaEnd);
+      if (run) {
+        base32.push(run);
+        i = Math.max(i, run.end);
+        continue;
+      }
     }
     if (len < minRun || hexOnly || !(lower && upper) || len % 4 === 1) continue;
     // A full line of a wrapped block (GNU base64: 76 columns, openssl and PEM: 64) continues on the next lines:
