@@ -642,7 +642,16 @@ other_agents(container) := ({m[2] |
 # holding ssh may run anything).
 ssh_programs := {"ssh", "autossh", "dbclient"}
 
-ssh_remote_forwarding(container) if count(ssh_remote_specs(command_words({"path": [], "container": container}))) > 0
+ssh_remote_forwarding(container) if {
+	words := command_words({"path": [], "container": container})
+
+	# An ssh word first (a set look-up per word; in `args` too: `tini -- ssh -R …`): most containers run no ssh,
+	# and their words skip the regular expressions.
+	some [_, w] in words
+	parts := split(w, "/")
+	ssh_programs[parts[count(parts) - 1]]
+	count(ssh_remote_specs(words)) > 0
+}
 
 # [path, spec] of the remote forwards of the ssh commands of a command line: `-R <spec>`, `-R<spec>`, and -R last in a
 # group of flags that take no value (`-NR <spec>`, `-fNTR<spec>`), after an ssh program word and before the next `;`, `&&`, `||` or `|`

