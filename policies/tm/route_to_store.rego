@@ -22,7 +22,8 @@
 #   and a chisel server let clients pick the address), bore's `--local-host`, an inlets or inlets-pro client's
 #   `--upstream` (`<host>=<url>` mappings too), frp's client by `--local_ip` or by the `localIP`/`local_ip` of an frpc
 #   configuration (TOML, INI, YAML, JSON; one naming `serverAddr`/`server_addr`, or an included file of proxies) in a
-#   ConfigMap or Secret (its socks5/http_proxy plugins let clients pick the address), tailscale's TS_DEST_IP and a
+#   ConfigMap or Secret (its socks5/http_proxy plugins let clients pick the address), a rathole client configuration's
+#   `local_addr`, tailscale's TS_DEST_IP and a
 #   tailscale subnet router advertising in-cluster ranges (TS_ROUTES, `--advertise-routes`); an ssh, autossh or
 #   dbclient remote forward (`-R [<bind>:]<port>:<host>:<port>`, as serveo.net, localhost.run or pinggy.io publish it;
 #   `-R <port>` alone lets clients pick the address); command lines read also in a shell script (`sh -c "..."`); a
@@ -795,7 +796,8 @@ ingress_targets(configs) := {[p, rule.service] |
 # frp's client configuration (frpc.toml, frpc.ini, YAML or JSON) in a ConfigMap or Secret: a text naming the frp
 # server (`serverAddr`, `server_addr`), or a file of proxies the configuration includes (`[[proxies]]`, a
 # `remotePort`/`remote_port`), whose proxies publish `localIP`/`local_ip` (a plugin's `localAddr`). Read as text: the
-# configuration may be TOML or INI.
+# configuration may be TOML or INI. rathole's client configuration is read the same way: its server is `remote_addr`,
+# and each of its `[client.services.<name>]` publishes its `local_addr`.
 frpc_targets(configs) := {[p, m[1]] |
 	some [p, text] in configs
 	some m in regex.find_all_string_submatch_n(`(?:localIP|local_ip|localAddr|local_addr)["']?\s*[:=]\s*["']?([^\s"',}\]#;]+)`, text, -1)
@@ -804,7 +806,7 @@ frpc_targets(configs) := {[p, m[1]] |
 frpc_configs(r) := {[[field, key], text] |
 	some [field, key, text] in config_texts(r)
 	frpc_words(text)
-	regex.match(`server_?[aA]ddr|\[\[proxies\]\]|remote_?[pP]ort`, text)
+	regex.match(`server_?[aA]ddr|\[\[proxies\]\]|remote_?[pP]ort|remote_addr|\[client\.services`, text)
 }
 
 # What the expression above needs, tested first without a regular expression (every ConfigMap and Secret value).

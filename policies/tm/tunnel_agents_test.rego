@@ -221,6 +221,23 @@ test_frpc_config_to_a_store if {
 	found(config_map({"db.ini": included_ini})) == {[4, ["data", "db.ini"]]}
 }
 
+# rathole's client configuration: `remote_addr` is its server, each `[client.services.<name>]` publishes `local_addr`.
+rathole_toml(local_addr) := concat("\n", [
+	`[client]`,
+	`remote_addr = "tunnel.example.com:2333"`,
+	``,
+	`[client.services.db]`,
+	`token = "use-a-secret"`,
+	concat("", [`local_addr = "`, local_addr, `"`]),
+	``,
+])
+
+test_rathole_config_to_a_store if {
+	found(config_map({"client.toml": rathole_toml("postgis.kfm-prod:5432")})) == {[4, ["data", "client.toml"]]}
+	found(config_map({"client.toml": rathole_toml("postgis:5432")})) == {[4, ["data", "client.toml"]]}
+	found(config_map({"client.toml": rathole_toml("kfm-api:8080")})) == set()
+}
+
 test_frpc_config_to_the_api_or_no_frpc_config_passes if {
 	found(config_map({"frpc.toml": frpc_toml("kfm-api")})) == set()
 	found(config_map({"frpc.toml": frpc_toml("127.0.0.1")})) == set()

@@ -238,6 +238,21 @@ spec:
           command: [sh, -c, "exec frpc tcp -s frp.example.com:7000 -i store-c-db.team-c -l 5432 -r 6000"]
 `,
     ),
+    // A rathole client configuration publishing another namespace's store (team-a's).
+    app(
+      'rathole-w',
+      `apiVersion: v1
+kind: ConfigMap
+metadata: {name: rathole, namespace: team-w}
+data:
+  client.toml: |
+    [client]
+    remote_addr = "tunnel.example.com:2333"
+    [client.services.db]
+    token = "t"
+    local_addr = "store-a-db.team-a:5432"
+`,
+    ),
     // An ssh remote forward publishing another namespace's store, in a shell script (team-a's).
     app(
       'ssh-v',
@@ -520,7 +535,7 @@ describe('policy partition (issue 20)', () => {
     const parts = partitionEnv(group, [], { partition: true });
     const names = parts.map((p) => p.group.members.map((m) => m.rendered.overlay.app));
     expect(names).toEqual([
-      ['store-a', 'web-a', 'tcp-j', 'tunnel-l', 'agents-s', 'ssh-v', 'ngrok-r', 'gloo-n'],
+      ['store-a', 'web-a', 'tcp-j', 'tunnel-l', 'agents-s', 'rathole-w', 'ssh-v', 'ngrok-r', 'gloo-n'],
       [
         'store-c',
         'alias-d',
@@ -739,6 +754,7 @@ describe('policy partition (issue 20)', () => {
       'AgentEndpoint/db',
       'ConfigMap/cloudflared',
       'ConfigMap/frpc',
+      'ConfigMap/rathole',
       'ConfigMap/tcp-services',
       'Deployment/agents',
       'Deployment/agents',

@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '44c480556c39aae5f9ac1d7c5c9bd857d5d4aa5c61651037a2918e180086343e';
+export const AUDITED_POLICY_SOURCES = 'd34b59626e6a5cd90c06edca3ebb0a1e59335476a34cd614697a1afe87a6dc20';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -381,11 +381,11 @@ function addTunnelHosts(text: string, into: Set<string>): void {
 }
 
 /**
- * The host keys of an frpc configuration, or of a file of proxies it includes (route_to_store.rego frpc_configs,
- * frpc_config_targets): `localIP`, `local_ip`, `localAddr`, `local_addr`.
+ * The host keys of an frpc configuration, or of a file of proxies it includes, or of a rathole client configuration
+ * (route_to_store.rego frpc_configs, frpc_config_targets): `localIP`, `local_ip`, `localAddr`, `local_addr`.
  */
 function addFrpcHosts(text: string, into: Set<string>): void {
-  if (!/server_?[aA]ddr|\[\[proxies\]\]|remote_?[pP]ort/.test(text)) return;
+  if (!/server_?[aA]ddr|\[\[proxies\]\]|remote_?[pP]ort|remote_addr|\[client\.services/.test(text)) return;
   for (const m of text.matchAll(/(?:localIP|local_ip|localAddr|local_addr)["']?\s*[:=]\s*["']?([^\s"',}\]#;]+)/g))
     addDnsLabels(mappingHost(m[1]), into);
 }
