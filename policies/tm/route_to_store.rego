@@ -23,7 +23,7 @@
 #   `--upstream` (`<host>=<url>` mappings too), frp's client by `--local_ip` or by the `localIP`/`local_ip` of an frpc
 #   configuration (TOML, INI, YAML, JSON; one naming `serverAddr`/`server_addr`, or an included file of proxies) in a
 #   ConfigMap or Secret (its socks5/http_proxy plugins let clients pick the address), a rathole client configuration's
-#   `local_addr`, tailscale's TS_DEST_IP and a
+#   `local_addr`, a gost remote port forward's targets (`-L rtcp://:<port>/<host>:<port>`), tailscale's TS_DEST_IP and a
 #   tailscale subnet router advertising in-cluster ranges (TS_ROUTES, `--advertise-routes`); an ssh, autossh or
 #   dbclient remote forward (`-R [<bind>:]<port>:<host>:<port>`, as serveo.net, localhost.run or pinggy.io publish it;
 #   `-R <port>` alone lets clients pick the address); command lines read also in a shell script (`sh -c "..."`); a
@@ -140,7 +140,7 @@ address_targets(i, r) := ({[p, mapping_host(url)] | some [p, url] in object.get(
 	some [p, u, h] in static_hosts(r)
 }
 
-# A tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale, ssh -R) in a store's own pod reaches the store on
+# A tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale, gost, ssh -R) in a store's own pod reaches the store on
 # localhost, whatever its configuration (remote-managed tunnels keep theirs at Cloudflare or on the tailnet).
 violations contains v if {
 	some i in stores.store_workloads
@@ -630,11 +630,11 @@ ngrok(container) if {
 tunnel_agents(container) := ({"cloudflared" | cloudflared(container)} | {"ngrok" | ngrok(container)}) | other_agents(container)
 
 # Other tunnel agents: frp's client, chisel, bore, inlets (inlets-pro), tailscale (its daemon, and containerboot, the
-# entry point of its image), by the program a container starts, or by an image whose last path segment has the
+# entry point of its image), gost, by the program a container starts, or by an image whose last path segment has the
 # agent's name as a word (snowdreamtech/frpc, jpillora/chisel, ekzhang/bore, ghcr.io/inlets/inlets-pro,
-# tailscale/tailscale). One regular expression per image and one look-up per program word (asked of every container).
+# tailscale/tailscale, gogost/gost). One regular expression per image and one look-up per program word (asked of every container).
 other_agents(container) := ({m[2] |
-	some m in regex.find_all_string_submatch_n(`(^|[-_.])(frpc|chisel|bore|inlets|tailscale)([-_.]|$)`, lower(k8s.image_name(object.get(container, "image", ""))), -1)
+	some m in regex.find_all_string_submatch_n(`(^|[-_.])(frpc|chisel|bore|inlets|tailscale|gost)([-_.]|$)`, lower(k8s.image_name(object.get(container, "image", ""))), -1)
 } | {agent_programs[w] | some w in program_words(container)}) | {"ssh" | ssh_remote_forwarding(container)}
 
 # An ssh client (OpenSSH's ssh, autossh, dropbear's dbclient) with a remote forward (`-R`) is a tunnel agent:
@@ -690,6 +690,7 @@ agent_programs := {
 	"inlets": "inlets",
 	"inlets-pro": "inlets",
 	"tailscale": "tailscale",
+	"gost": "gost",
 	"tailscaled": "tailscale",
 	"containerboot": "tailscale",
 }
@@ -778,6 +779,15 @@ agent_targets("frpc", c) := flag_values(command_words(c), {"--local_ip", "--loca
 
 # tailscale: TS_DEST_IP, the address its proxy forwards all the tailnet's traffic to.
 agent_targets("tailscale", c) := env_values(c, "TS_DEST_IP")
+
+# gost: a remote port forward (`-L rtcp://[<bind>]:<port>/<host>:<port>`, `rudp://`; several targets comma-separated)
+# publishes host:port on the server it chains to (`-F`).
+agent_targets("gost", c) := {[p, m[1]] |
+	some [p, word] in command_words(c)
+	some forward in regex.find_all_string_submatch_n(`r(?:tcp|udp)://[^/]*/(.+)$`, word, 1)
+	some target in split(forward[1], ",")
+	some m in regex.find_all_string_submatch_n(`^([^:/?\[\]]+|\[[0-9A-Fa-f:.]+\]):[0-9]+`, trim_space(target), 1)
+}
 
 # ssh: a remote forward `[<bind>:]<port>:<host>:<hostport>` (or `<remote socket>:<host>:<hostport>`) publishes
 # host:hostport on the ssh server.

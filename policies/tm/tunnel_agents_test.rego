@@ -350,3 +350,23 @@ test_ssh_without_remote_forward_passes if {
 	found(ssh(["ssh", "-oRemoteCommand=none", "x@example.com"])) == set()
 	store_findings({"name": "t", "image": "docker.io/library/alpine:3.20", "command": ["ssh", "backup@example.com", "uptime"]}) == set()
 }
+
+# gost: a remote port forward publishes its targets on the server it chains to.
+gost(args) := deployment("edge", agent("gogost/gost:3.0.0", args))
+
+test_gost_remote_forward_to_a_store if {
+	found(gost(["-L", "rtcp://:5432/postgis.kfm-prod:5432", "-F", "relay+tls://tunnel.example.com:443"])) == {[4, arg(1)]}
+	found(gost(["-L=rtcp://0.0.0.0:8080/kfm-api.kfm-prod:8080,postgis.kfm-prod.svc:5432", "-F=ssh://t.example.com:2222"])) == {[4, arg(0)]}
+	found(gost(["-L", "rudp://:5432/postgis.kfm-prod:5432?ttl=60s", "-F", "relay://t.example.com:8421"])) == {[4, arg(1)]}
+	script := deployment("edge", {"name": "g", "image": "docker.io/library/alpine:3.20", "command": ["sh", "-c", "gost -L rtcp://:6000/postgis.kfm-prod:5432 -F tls://t.example.com:443"]})
+	found(script) == {[4, command(2)]}
+}
+
+test_gost_local_forward_and_api_pass if {
+	found(gost(["-L", "tcp://:5432/postgis.kfm-prod:5432"])) == set()
+	found(gost(["-L", "rtcp://:8080/kfm-api.kfm-prod:8080", "-F", "relay://t.example.com:8421"])) == set()
+}
+
+test_store_runs_gost if {
+	store_findings({"name": "tunnel", "image": "gogost/gost:3.0.0"}) == {[0, sidecar_image]}
+}

@@ -253,6 +253,21 @@ data:
     local_addr = "store-a-db.team-a:5432"
 `,
     ),
+    // A gost remote port forward publishing another namespace's store (team-a's).
+    app(
+      'gost-x',
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: gost, namespace: team-x}
+spec:
+  template:
+    spec:
+      containers:
+        - name: gost
+          image: gogost/gost@sha256:${'d'.repeat(64)}
+          args: [-L, "rtcp://:6000/store-a-db.team-a:5432", -F, "relay+tls://t.example.com:443"]
+`,
+    ),
     // An ssh remote forward publishing another namespace's store, in a shell script (team-a's).
     app(
       'ssh-v',
@@ -535,7 +550,7 @@ describe('policy partition (issue 20)', () => {
     const parts = partitionEnv(group, [], { partition: true });
     const names = parts.map((p) => p.group.members.map((m) => m.rendered.overlay.app));
     expect(names).toEqual([
-      ['store-a', 'web-a', 'tcp-j', 'tunnel-l', 'agents-s', 'rathole-w', 'ssh-v', 'ngrok-r', 'gloo-n'],
+      ['store-a', 'web-a', 'tcp-j', 'tunnel-l', 'agents-s', 'rathole-w', 'gost-x', 'ssh-v', 'ngrok-r', 'gloo-n'],
       [
         'store-c',
         'alias-d',
@@ -761,6 +776,7 @@ describe('policy partition (issue 20)', () => {
       'Deployment/agents',
       'Deployment/agents',
       'Deployment/cloudflared',
+      'Deployment/gost',
       'Deployment/ssh',
       'Gateway/tcp',
       'HTTPRoute/direct',

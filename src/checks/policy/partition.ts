@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = 'd34b59626e6a5cd90c06edca3ebb0a1e59335476a34cd614697a1afe87a6dc20';
+export const AUDITED_POLICY_SOURCES = 'f7125ff46381f4de76de9dd1237b3f6c5d138a4978cabce8d79446ebbe571a01';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -401,6 +401,9 @@ const TUNNEL_FLAGS: ReadonlySet<string> = new Set([
   '-i',
 ]);
 
+/** A gost remote port forward's listener and targets (route_to_store.rego agent_targets("gost")). */
+const GOST_REMOTE_FORWARD = /r(?:tcp|udp):\/\/[^/]*\/(.+)$/;
+
 /** ssh's remote forward flag, alone or last in a group of flags without values, and the spec joined to it. */
 const SSH_REMOTE_FORWARD = /^-[46AaCfGgKkMNnqsTtVvXxYy]*R(.*)$/;
 
@@ -409,7 +412,8 @@ const SSH_REMOTE_FORWARD = /^-[46AaCfGgKkMNnqsTtVvXxYy]*R(.*)$/;
  * (`command_words`: a container's `command` then `args`, an entry with spaces split into words, quotes trimmed): the
  * value of every flag of TUNNEL_FLAGS (`--flag value`, `--flag=value`; an inlets `<host>=<url>` mapping's url, each
  * of a comma-separated list), the word after `http`, `tcp` or `tls` (the ngrok agent's address), every part of a
- * chisel reverse remote `R:...` and of an ssh remote forward (`-R <spec>`), and the TUNNEL_URL `env` value. Read of every container, whatever it runs: more
+ * chisel reverse remote `R:...` and of an ssh remote forward (`-R <spec>`), every host of a gost remote port forward
+ * (`rtcp://…/<host>:<port>`), and the TUNNEL_URL `env` value. Read of every container, whatever it runs: more
  * keys only merge parts.
  */
 function collectTunnelUrls(value: unknown, found: (v: string) => void, depth: number): void {
@@ -471,6 +475,9 @@ function tunnelWordTargets(words: string[], found: (v: string) => void): void {
     if (eq > 0 && (word.startsWith('--url=') || word.startsWith('-url='))) found(word.slice(eq + 1));
     else if (eq > 0 && TUNNEL_FLAGS.has(word.slice(0, eq))) value(word.slice(eq + 1));
     if (word.startsWith('R:')) for (const part of word.slice(2).split(/[:/]/)) dotted(part);
+    // A gost remote port forward (`rtcp://[bind]:port/host:port`, `rudp://`, comma-separated targets): each host.
+    const gost = GOST_REMOTE_FORWARD.exec(word);
+    if (gost) for (const target of gost[1].split(',')) dotted(target.trim().split(/[:/?]/)[0]);
     // An ssh remote forward (`-R <spec>`, `-R<spec>`, `-NR <spec>`): every part of the spec, of any command.
     const ssh = SSH_REMOTE_FORWARD.exec(word);
     const spec = ssh ? (ssh[1] === '' ? next : ssh[1]) : undefined;
