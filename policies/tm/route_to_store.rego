@@ -23,7 +23,8 @@
 #   `--upstream` (`<host>=<url>` mappings too), frp's client by `--local_ip` or by the `localIP`/`local_ip` of an frpc
 #   configuration (TOML, INI, YAML, JSON; one naming `serverAddr`/`server_addr`, or an included file of proxies) in a
 #   ConfigMap or Secret (its socks5/http_proxy plugins let clients pick the address), a rathole client configuration's
-#   `local_addr`, a gost remote port forward's targets (`-L rtcp://:<port>/<host>:<port>`), tailscale's TS_DEST_IP and a
+#   `local_addr`, a gost remote port forward's targets (`-L rtcp://:<port>/<host>:<port>`), a zrok share's target, a
+#   localtunnel's `--local-host`, tailscale's TS_DEST_IP and a
 #   tailscale subnet router advertising in-cluster ranges (TS_ROUTES, `--advertise-routes`); an ssh, autossh or
 #   dbclient remote forward (`-R [<bind>:]<port>:<host>:<port>`, as serveo.net, localhost.run or pinggy.io publish it;
 #   `-R <port>` alone lets clients pick the address); command lines read also in a shell script (`sh -c "..."`); a
@@ -140,8 +141,8 @@ address_targets(i, r) := ({[p, mapping_host(url)] | some [p, url] in object.get(
 	some [p, u, h] in static_hosts(r)
 }
 
-# A tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale, gost, ssh -R) in a store's own pod reaches the store on
-# localhost, whatever its configuration (remote-managed tunnels keep theirs at Cloudflare or on the tailnet).
+# A tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale, gost, zrok, localtunnel, ssh -R) in a
+# store's own pod reaches the store on localhost, whatever its configuration (remote-managed tunnels keep theirs at Cloudflare or on the tailnet).
 violations contains v if {
 	some i in stores.store_workloads
 	k8s.own(i)
@@ -630,11 +631,11 @@ ngrok(container) if {
 tunnel_agents(container) := ({"cloudflared" | cloudflared(container)} | {"ngrok" | ngrok(container)}) | other_agents(container)
 
 # Other tunnel agents: frp's client, chisel, bore, inlets (inlets-pro), tailscale (its daemon, and containerboot, the
-# entry point of its image), gost, by the program a container starts, or by an image whose last path segment has the
+# entry point of its image), gost, zrok, localtunnel (`lt`), by the program a container starts, or by an image whose last path segment has the
 # agent's name as a word (snowdreamtech/frpc, jpillora/chisel, ekzhang/bore, ghcr.io/inlets/inlets-pro,
 # tailscale/tailscale, gogost/gost). One regular expression per image and one look-up per program word (asked of every container).
 other_agents(container) := ({m[2] |
-	some m in regex.find_all_string_submatch_n(`(^|[-_.])(frpc|chisel|bore|inlets|tailscale|gost)([-_.]|$)`, lower(k8s.image_name(object.get(container, "image", ""))), -1)
+	some m in regex.find_all_string_submatch_n(`(^|[-_.])(frpc|chisel|bore|inlets|tailscale|gost|zrok|localtunnel)([-_.]|$)`, lower(k8s.image_name(object.get(container, "image", ""))), -1)
 } | {agent_programs[w] | some w in program_words(container)}) | {"ssh" | ssh_remote_forwarding(container)}
 
 # An ssh client (OpenSSH's ssh, autossh, dropbear's dbclient) with a remote forward (`-R`) is a tunnel agent:
@@ -691,6 +692,9 @@ agent_programs := {
 	"inlets-pro": "inlets",
 	"tailscale": "tailscale",
 	"gost": "gost",
+	"zrok": "zrok",
+	"lt": "localtunnel",
+	"localtunnel": "localtunnel",
 	"tailscaled": "tailscale",
 	"containerboot": "tailscale",
 }
@@ -779,6 +783,22 @@ agent_targets("frpc", c) := flag_values(command_words(c), {"--local_ip", "--loca
 
 # tailscale: TS_DEST_IP, the address its proxy forwards all the tailnet's traffic to.
 agent_targets("tailscale", c) := env_values(c, "TS_DEST_IP")
+
+# zrok: `zrok share public|private <target>` (and `zrok reserve …`) publishes the target; of the words after the share
+# mode, those that name an address (a `:`, `.` or `/` in them: a flag's value such as `tcpTunnel` does not).
+agent_targets("zrok", c) := {[p, target] |
+	words := command_words(c)
+	some k, [_, mode] in words
+	mode in {"public", "private"}
+	words[k - 1][1] in {"share", "reserve"}
+	some j, [p, target] in words
+	j > k
+	not startswith(target, "-")
+	regex.match(`[:./]`, target)
+}
+
+# localtunnel: `lt --port <port> --local-host <host>` (default localhost: the pod itself).
+agent_targets("localtunnel", c) := flag_values(command_words(c), {"--local-host", "-l"})
 
 # gost: a remote port forward (`-L rtcp://[<bind>]:<port>/<host>:<port>`, `rudp://`; several targets comma-separated)
 # publishes host:port on the server it chains to (`-F`).

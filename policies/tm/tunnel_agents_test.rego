@@ -370,3 +370,27 @@ test_gost_local_forward_and_api_pass if {
 test_store_runs_gost if {
 	store_findings({"name": "tunnel", "image": "gogost/gost:3.0.0"}) == {[0, sidecar_image]}
 }
+
+# zrok: a public or private share publishes its target (a private share's tcpTunnel too).
+zrok(args) := deployment("edge", agent("openziti/zrok:0.4", args))
+
+test_zrok_share_of_a_store if {
+	found(zrok(["share", "public", "http://postgis.kfm-prod:5432", "--headless"])) == {[4, arg(2)]}
+	found(zrok(["share", "private", "--backend-mode", "tcpTunnel", "postgis.kfm-prod:5432"])) == {[4, arg(4)]}
+	found(zrok(["reserve", "public", "postgis.kfm-prod.svc:5432"])) == {[4, arg(2)]}
+	found(zrok(["share", "public", "kfm-api.kfm-prod:8080"])) == set()
+	found(zrok(["enable", "token"])) == set()
+}
+
+# localtunnel: `lt --port <port> --local-host <host>`.
+test_localtunnel_to_a_store if {
+	lt := deployment("edge", {"name": "lt", "image": "docker.io/library/node:20", "command": ["npx", "lt", "--port", "5432", "--local-host", "postgis.kfm-prod"]})
+	found(lt) == {[4, command(5)]}
+	own := deployment("edge", {"name": "lt", "image": "efrecon/localtunnel:2", "args": ["--port", "8080"]})
+	found(own) == set()
+}
+
+test_store_runs_zrok_or_localtunnel if {
+	store_findings({"name": "tunnel", "image": "openziti/zrok:0.4"}) == {[0, sidecar_image]}
+	store_findings({"name": "tunnel", "image": "docker.io/library/node:20", "command": ["lt", "--port", "5432"]}) == {[0, sidecar_image]}
+}

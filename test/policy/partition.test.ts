@@ -268,6 +268,21 @@ spec:
           args: [-L, "rtcp://:6000/store-a-db.team-a:5432", -F, "relay+tls://t.example.com:443"]
 `,
     ),
+    // A zrok private share of another namespace's store (team-a's).
+    app(
+      'zrok-y',
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: zrok, namespace: team-y}
+spec:
+  template:
+    spec:
+      containers:
+        - name: zrok
+          image: openziti/zrok@sha256:${'d'.repeat(64)}
+          args: [share, private, --backend-mode, tcpTunnel, "store-a-db.team-a:5432"]
+`,
+    ),
     // An ssh remote forward publishing another namespace's store, in a shell script (team-a's).
     app(
       'ssh-v',
@@ -550,7 +565,19 @@ describe('policy partition (issue 20)', () => {
     const parts = partitionEnv(group, [], { partition: true });
     const names = parts.map((p) => p.group.members.map((m) => m.rendered.overlay.app));
     expect(names).toEqual([
-      ['store-a', 'web-a', 'tcp-j', 'tunnel-l', 'agents-s', 'rathole-w', 'gost-x', 'ssh-v', 'ngrok-r', 'gloo-n'],
+      [
+        'store-a',
+        'web-a',
+        'tcp-j',
+        'tunnel-l',
+        'agents-s',
+        'rathole-w',
+        'gost-x',
+        'zrok-y',
+        'ssh-v',
+        'ngrok-r',
+        'gloo-n',
+      ],
       [
         'store-c',
         'alias-d',
@@ -778,6 +805,7 @@ describe('policy partition (issue 20)', () => {
       'Deployment/cloudflared',
       'Deployment/gost',
       'Deployment/ssh',
+      'Deployment/zrok',
       'Gateway/tcp',
       'HTTPRoute/direct',
       'Ingress/alias',

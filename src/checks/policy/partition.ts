@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = 'f7125ff46381f4de76de9dd1237b3f6c5d138a4978cabce8d79446ebbe571a01';
+export const AUDITED_POLICY_SOURCES = '15bcc7483ca2d1de1edd8faae37b7139a82770fbb19c07e986c7cdbc02a7b5b0';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -413,7 +413,7 @@ const SSH_REMOTE_FORWARD = /^-[46AaCfGgKkMNnqsTtVvXxYy]*R(.*)$/;
  * value of every flag of TUNNEL_FLAGS (`--flag value`, `--flag=value`; an inlets `<host>=<url>` mapping's url, each
  * of a comma-separated list), the word after `http`, `tcp` or `tls` (the ngrok agent's address), every part of a
  * chisel reverse remote `R:...` and of an ssh remote forward (`-R <spec>`), every host of a gost remote port forward
- * (`rtcp://…/<host>:<port>`), and the TUNNEL_URL `env` value. Read of every container, whatever it runs: more
+ * (`rtcp://…/<host>:<port>`), the address-like words after a zrok share mode, and the TUNNEL_URL `env` value. Read of every container, whatever it runs: more
  * keys only merge parts.
  */
 function collectTunnelUrls(value: unknown, found: (v: string) => void, depth: number): void {
@@ -475,6 +475,9 @@ function tunnelWordTargets(words: string[], found: (v: string) => void): void {
     if (eq > 0 && (word.startsWith('--url=') || word.startsWith('-url='))) found(word.slice(eq + 1));
     else if (eq > 0 && TUNNEL_FLAGS.has(word.slice(0, eq))) value(word.slice(eq + 1));
     if (word.startsWith('R:')) for (const part of word.slice(2).split(/[:/]/)) dotted(part);
+    // A zrok share's target (`zrok share|reserve public|private … <target>`): every address-like word after the mode.
+    if ((word === 'public' || word === 'private') && (words[i - 1] === 'share' || words[i - 1] === 'reserve'))
+      for (const target of words.slice(i + 1)) if (!target.startsWith('-') && /[:./]/.test(target)) dotted(target);
     // A gost remote port forward (`rtcp://[bind]:port/host:port`, `rudp://`, comma-separated targets): each host.
     const gost = GOST_REMOTE_FORWARD.exec(word);
     if (gost) for (const target of gost[1].split(',')) dotted(target.trim().split(/[:/?]/)[0]);
