@@ -150,6 +150,9 @@ function unholdListing(held: string): DirEntry[] {
   return held.split('\0').map((e) => ({ name: e.slice(1), kind: e[0] as FactKind }));
 }
 
+/** A digest held as its bytes in a one-byte string (FileFacts.digests), as the hex the render cache key reads. */
+const hexOf = (raw: string): string => Buffer.from(raw, 'latin1').toString('hex');
+
 /** Listings up to this long are scanned by hasEntry (~150 typical entries); a longer one is not. */
 const LISTING_SCAN_CHARS = 4096;
 
@@ -405,7 +408,7 @@ export class FileFacts {
    */
   digest(abs: string): string {
     const known = this.digests.get(abs);
-    if (known !== undefined) return Buffer.from(known, 'latin1').toString('hex');
+    if (known !== undefined) return hexOf(known);
     const unread = this.undigested.get(abs);
     if (unread !== undefined) return unread;
     const l = this.lstat(abs);
@@ -423,10 +426,7 @@ export class FileFacts {
     if (got.kind === 'file' && !this.trimmed) this.digestedOnly.add(this.key(abs));
     if (got.kind !== 'file')
       return this.unreadable(abs, got.kind === 'unreadable' ? got.code : got.kind === 'missing' ? 'ENOENT' : 'EISDIR');
-    const raw = this.digests.get(abs);
-    return raw === undefined
-      ? createHash('sha256').update(got.bytes).digest('hex')
-      : Buffer.from(raw, 'latin1').toString('hex');
+    return hexOf(this.digests.get(abs)!); // readNow kept it: nothing was known of the path
   }
 
   private digested(abs: string): boolean {

@@ -22,7 +22,7 @@ import type { Overlay, RenderedOverlay, RenderPlan, Resource } from '../../types
 import type { JsonInput, Violation } from './engine.js';
 import { buildEnvInputJson, groupByEnv, isAppProject, sharedResources, type KustomizationSource } from './input.js';
 import type { EnvPart } from './partition.js';
-import { overlayPartitionFacts, partitionEnv } from './partition.js';
+import { overlayPartition, partitionEnv } from './partition.js';
 
 export interface EarlyEngine {
   evaluate(input: JsonInput): Promise<Violation[]>;
@@ -62,8 +62,6 @@ export class EarlyPolicy {
   private projectCount = 0;
   /** Per env, the namespaces (as kustomizations set them) of the overlays still to render, with their counts. */
   private expected: Map<string, Map<string, number>> | undefined;
-  /** The namespace keys of an overlay's objects (partition.ts), once per overlay. */
-  private readonly keysOf = new WeakMap<RenderedOverlay, ReadonlySet<string>>();
   private readonly results = new Map<string, EarlyResult>();
   /**
    * Overlays already in an early evaluation: a part holding one is not evaluated early again (run() evaluates it if
@@ -135,15 +133,8 @@ export class EarlyPolicy {
   /** Whether an overlay still to render is expected to join this part (it sets a namespace the part's objects use). */
   private awaited(part: EnvPart, expected: ReadonlyMap<string, number> | undefined): boolean {
     if (!expected || expected.size === 0) return false;
-    for (const m of part.group.members) {
-      let keys = this.keysOf.get(m.rendered);
-      if (!keys) {
-        const set = new Set<string>();
-        for (const facts of overlayPartitionFacts(m.rendered)) for (const k of facts.keys) set.add(k);
-        this.keysOf.set(m.rendered, (keys = set));
-      }
-      for (const k of keys) if (expected.has(k)) return true;
-    }
+    for (const m of part.group.members)
+      for (const k of overlayPartition(m.rendered).keys) if (expected.has(k)) return true;
     return false;
   }
 

@@ -22,12 +22,7 @@ import {
   type PolicyInput,
   type Violation,
 } from './engine.js';
-import {
-  AUDITED_KUSTOMIZATION_FIELDS,
-  AUDITED_POLICY_SOURCES,
-  overlayPartitionFacts,
-  partitionEnv,
-} from './partition.js';
+import { AUDITED_KUSTOMIZATION_FIELDS, AUDITED_POLICY_SOURCES, overlayPartition, partitionEnv } from './partition.js';
 import { heapIsCompact } from '../../util/heap.js';
 import { runFacts } from '../../util/file-facts.js';
 import { join } from 'node:path';
@@ -162,7 +157,7 @@ export function createPolicyCheck(options: PolicyCheckOptions = {}): Check {
       // The partition's facts and the namespaces the overlay puts in other envs' view, while its objects are at
       // hand: asked first by an early round, they unpacked the overlay again (run/pack.ts), ~0.5 s of the large bench
       // repo's node CPU (issue 20). run() computes any that are missing.
-      overlayPartitionFacts(overlay);
+      overlayPartition(overlay);
       overlayInView(overlay);
       rendered += overlay.resources.length;
       // The worker starts while the last overlays render, so it is ready when run() begins (and for the early rounds).

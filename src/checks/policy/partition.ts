@@ -181,7 +181,7 @@ export interface PartitionFacts {
  * Facts per resource of the shared context (partitionEnv's `shared`: platform overlays' objects), computed once per
  * run: a shared platform object is looked at once per env, envs can be many, and the object of a packed overlay
  * (run/pack.ts) costs an unpack. Keyed by the Resource, which lives as long as the run; recorded with a platform
- * overlay's own facts (overlayPartitionFacts), while its objects are at hand (the policy check's `observe`).
+ * overlay's own facts (overlayPartition), while its objects are at hand (the policy check's `observe`).
  */
 const factCache = new WeakMap<Resource, PartitionFacts>();
 
@@ -224,55 +224,40 @@ function factsOf(resource: Resource): PartitionFacts {
 }
 
 /**
- * The facts of an overlay's resources, by index: one array per overlay instead of an entry per resource in
- * factCache (issue 20: a WeakMap entry per rendered resource was ~30-60 bytes of each of the xlarge bench repo's
- * 152k resources for the whole run, and a table V8 collects slowly). Kept for the array of resources they were made
- * from; an overlay whose resources were replaced since gets them made again.
- */
-const overlayFacts = new WeakMap<RenderedOverlay, { of: readonly Resource[]; facts: readonly PartitionFacts[] }>();
-
-export function overlayPartitionFacts(rendered: RenderedOverlay): readonly PartitionFacts[] {
-  let entry = overlayFacts.get(rendered);
-  if (entry?.of !== rendered.resources) {
-    const facts = rendered.resources.map((r) => factCache.get(r) ?? factsOf(r));
-    entry = { of: rendered.resources, facts };
-    overlayFacts.set(rendered, entry);
-    // A platform overlay's objects are other envs' shared context, looked up one by one.
-    if (rendered.overlay.layer !== 'apps') rendered.resources.forEach((r, i) => factCache.set(r, facts[i]));
-  }
-  return entry.facts;
-}
-
-/**
  * What partitionEnv needs of an overlay: its distinct namespace keys (first seen first) and its global objects, in
  * resource order. The union-find joins an overlay by the keys it holds, not by which of its resources holds them, so
  * the parts are the same as from a walk over every resource; that walk ran once per env in each early policy round
  * (up to 16) over every overlay rendered so far: 2.1 s of the 7,500-overlay bench repo's profile (issue 20), where an
- * overlay has ~20 resources and 1-3 keys.
+ * overlay has ~20 resources and 1-3 keys. One entry per overlay, not per resource (a WeakMap entry per rendered
+ * resource was ~30-60 bytes of each of the xlarge bench repo's 152k resources for the whole run); kept for the array
+ * of resources it was made from, so an overlay whose resources were replaced since gets it made again.
  */
-interface OverlaySummary {
+export interface OverlayPartition {
   of: readonly Resource[];
   keys: readonly string[];
   globals: readonly Resource[];
 }
 
-const summaries = new WeakMap<RenderedOverlay, OverlaySummary>();
+const overlayPartitions = new WeakMap<RenderedOverlay, OverlayPartition>();
 const NO_GLOBALS: readonly Resource[] = Object.freeze([]);
 
-function overlaySummary(rendered: RenderedOverlay): OverlaySummary {
-  const known = summaries.get(rendered);
+export function overlayPartition(rendered: RenderedOverlay): OverlayPartition {
+  const known = overlayPartitions.get(rendered);
   if (known?.of === rendered.resources) return known;
-  const facts = overlayPartitionFacts(rendered);
   const keys = new Set<string>();
   const globals: Resource[] = [];
-  rendered.resources.forEach((r, i) => {
-    if (facts[i].global) globals.push(r);
-    else for (const key of facts[i].keys) keys.add(key);
-  });
+  const platform = rendered.overlay.layer !== 'apps';
+  for (const r of rendered.resources) {
+    const facts = factCache.get(r) ?? factsOf(r);
+    // A platform overlay's objects are other envs' shared context, looked up one by one.
+    if (platform) factCache.set(r, facts);
+    if (facts.global) globals.push(r);
+    else for (const key of facts.keys) keys.add(key);
+  }
   // Most overlays have no global object: one empty list for all of them.
-  const summary = { of: rendered.resources, keys: [...keys], globals: globals.length > 0 ? globals : NO_GLOBALS };
-  summaries.set(rendered, summary);
-  return summary;
+  const entry = { of: rendered.resources, keys: [...keys], globals: globals.length > 0 ? globals : NO_GLOBALS };
+  overlayPartitions.set(rendered, entry);
+  return entry;
 }
 
 /**
@@ -550,7 +535,7 @@ export function partitionEnv(group: EnvGroup, shared: Resource[], options: { par
   const ownerOfKey = new Map<string, number>();
   const globals: { resource: Resource; owner: number }[] = [];
   group.members.forEach((m, k) => {
-    const { keys, globals: own } = overlaySummary(m.rendered);
+    const { keys, globals: own } = overlayPartition(m.rendered);
     for (const resource of own) globals.push({ resource, owner: k });
     for (const key of keys) {
       const other = ownerOfKey.get(key);
