@@ -26,8 +26,8 @@
 #   `local_addr`, a gost remote port forward's targets (`-L rtcp://:<port>/<host>:<port>`), a zrok share's target, a
 #   localtunnel's `--local-host`, tailscale's TS_DEST_IP and a
 #   tailscale subnet router advertising in-cluster ranges (TS_ROUTES, `--advertise-routes`); an ssh, autossh or
-#   dbclient remote forward (`-R [<bind>:]<port>:<host>:<port>`, as serveo.net, localhost.run or pinggy.io publish it;
-#   `-R <port>` alone lets clients pick the address); command lines read also in a shell script (`sh -c "..."`); a
+#   dbclient remote forward (`-R [<bind>:]<port>:<host>:<port>`, or the option `-o RemoteForward=...`, as
+#   serveo.net, localhost.run or pinggy.io publish it; `-R <port>` alone lets clients pick the address); command lines read also in a shell script (`sh -c "..."`); a
 #   tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale by image or program, an ssh client with a
 #   remote forward) running in a store's own pod; and a remotely-managed cloudflared tunnel (a token, no `--url`, no
 #   mounted ConfigMap or Secret with its ingress rules) in a namespace holding a store: its routes are at Cloudflare,
@@ -638,7 +638,8 @@ other_agents(container) := ({m[2] |
 	some m in regex.find_all_string_submatch_n(`(^|[-_.])(frpc|chisel|bore|inlets|tailscale|gost|zrok|localtunnel)([-_.]|$)`, lower(k8s.image_name(object.get(container, "image", ""))), -1)
 } | {agent_programs[w] | some w in program_words(container)}) | {"ssh" | ssh_remote_forwarding(container)}
 
-# An ssh client (OpenSSH's ssh, autossh, dropbear's dbclient) with a remote forward (`-R`) is a tunnel agent:
+# An ssh client (OpenSSH's ssh, autossh, dropbear's dbclient) with a remote forward (`-R`, `-o RemoteForward`) is a
+# tunnel agent:
 # `ssh -R 80:postgis:5432 serveo.net` publishes the store on the ssh server, and serveo.net, localhost.run or pinggy.io
 # give it a public address. An ssh client without -R publishes nothing; ssh is not recognised by image (an image
 # holding ssh may run anything).
@@ -658,7 +659,7 @@ ssh_remote_forwarding(container) if {
 # [path, spec] of the remote forwards of the ssh commands of a command line: `-R <spec>`, `-R<spec>`, and -R last in a
 # group of flags that take no value (`-NR <spec>`, `-fNTR<spec>`), after an ssh program word and before the next `;`, `&&`, `||` or `|`
 # (a `chmod -R` elsewhere in a script is no forward).
-ssh_remote_specs(words) := {[p, spec] |
+ssh_remote_specs(words) := ({[p, spec] |
 	some k, [_, word] in words
 	regex.match(`^-[46AaCfGgKkMNnqsTtVvXxYy]*R$`, word)
 	ssh_command_at(words, k)
@@ -667,7 +668,54 @@ ssh_remote_specs(words) := {[p, spec] |
 	some k, [p, word] in words
 	some m in regex.find_all_string_submatch_n(`^-[46AaCfGgKkMNnqsTtVvXxYy]*R(.+)$`, word, 1)
 	ssh_command_at(words, k)
+}) | ssh_option_forwards(words)
+
+# [path, spec] of the remote forwards given as ssh options: `-o RemoteForward=<spec>`, `-oRemoteForward=<spec>`, or
+# in the configuration's own syntax, `-o "RemoteForward [<bind>:]<port> <host>:<port>"` (the option name in any case;
+# its two arguments joined as -R takes them).
+ssh_option_forwards(words) := {[p, spec] |
+	some [v, text] in ssh_option_values(words)
+	some m in regex.find_all_string_submatch_n(`(?i)^RemoteForward(?:=(.*))?$`, text, 1)
+	some [p, first, i] in remote_forward_first(words, v, m[1])
+	some spec in remote_forward_spec(words, first, i)
 }
+
+# [index, text] of the `-o` options of the ssh commands of a command line (`-o <opt>`, `-o<opt>`, -o last in a group
+# of flags that take no value).
+ssh_option_values(words) := {[k + 1, text] |
+	some k, [_, word] in words
+	regex.match(`^-[46AaCfGgKkMNnqsTtVvXxYy]*o$`, word)
+	ssh_command_at(words, k)
+	[_, text] := words[k + 1]
+} | {[k, m[1]] |
+	some k, [_, word] in words
+	some m in regex.find_all_string_submatch_n(`^-[46AaCfGgKkMNnqsTtVvXxYy]*o(.+)$`, word, 1)
+	ssh_command_at(words, k)
+}
+
+# [path, first argument, index of the word after it] of a RemoteForward option at word v: its text after `=`, or the
+# next word (after a lone `=`) when the option's words were split.
+remote_forward_first(words, v, rest) := {[words[v][0], rest, v + 1]} if rest != ""
+
+remote_forward_first(words, v, "") := {[p, first, j + 1] |
+	some j in [v + 1, v + 2]
+	[p, first] := words[j]
+	first != "="
+	not ssh_option_word_between(words, v, j)
+}
+
+ssh_option_word_between(words, v, j) if {
+	j == v + 2
+	words[v + 1][1] != "="
+}
+
+# The spec of a RemoteForward whose first argument is `first`: joined with the next word when that is a
+# `<host>:<port>` (the configuration's two-argument form), else `first` alone (a whole spec, or a dynamic forward).
+remote_forward_spec(words, first, i) := {concat(":", [first, words[i][1]])} if remote_forward_second(words, i)
+
+remote_forward_spec(words, first, i) := {first} if not remote_forward_second(words, i)
+
+remote_forward_second(words, i) if regex.match(`^[^-=\s][^\s]*:[0-9]+$`, words[i][1])
 
 ssh_command_at(words, k) if {
 	some j, [_, w] in words

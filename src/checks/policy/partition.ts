@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '15bcc7483ca2d1de1edd8faae37b7139a82770fbb19c07e986c7cdbc02a7b5b0';
+export const AUDITED_POLICY_SOURCES = '497ffd19459db6de5ef92c3fa90dbc307c4464a6cdb552973e7cce5a331e7642';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -397,7 +397,7 @@ const SSH_REMOTE_FORWARD = /^-[46AaCfGgKkMNnqsTtVvXxYy]*R(.*)$/;
  * (`command_words`: a container's `command` then `args`, an entry with spaces split into words, quotes trimmed): the
  * value of every flag of TUNNEL_FLAGS (`--flag value`, `--flag=value`; an inlets `<host>=<url>` mapping's url, each
  * of a comma-separated list), the word after `http`, `tcp` or `tls` (the ngrok agent's address), every part of a
- * chisel reverse remote `R:...` and of an ssh remote forward (`-R <spec>`), every host of a gost remote port forward
+ * chisel reverse remote `R:...` and of an ssh remote forward (`-R <spec>`, `-o RemoteForward=<spec>`), every host of a gost remote port forward
  * (`rtcp://…/<host>:<port>`), the address-like words after a zrok share mode, and the TUNNEL_URL `env` value. Read of every container, whatever it runs: more
  * keys only merge parts.
  */
@@ -470,6 +470,10 @@ function tunnelWordTargets(words: string[], found: (v: string) => void): void {
     const ssh = SSH_REMOTE_FORWARD.exec(word);
     const spec = ssh ? (ssh[1] === '' ? next : ssh[1]) : undefined;
     if (spec !== undefined) for (const part of spec.split(':')) dotted(part);
+    // The same as an option (`-o RemoteForward=<spec>`, `-oRemoteForward=…`, `RemoteForward <port> <host>:<port>`
+    // split into words): every part of the option's word and of the two words after it.
+    if (/remoteforward/i.test(word))
+      for (const w of [word, next, words[i + 2]]) for (const part of (w ?? '').split(/[:=]/)) dotted(part);
   });
 }
 
