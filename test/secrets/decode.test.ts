@@ -219,7 +219,15 @@ describe('base32 runs (RFC 4648: what base32 and TOTP seeds are written in)', ()
       const padded = base32(Buffer.from(value));
       expect(found(`a: ${padded}\n`)).toEqual([['base32', value]]);
       expect(found(`a: "${padded.replace(/=+$/, '')}"\n`)).toEqual([['base32', value]]);
+      // Decoders take either case: a lowercased run decodes the same.
+      expect(found(`a: ${padded.toLowerCase()}\n`)).toEqual([['base32', value]]);
     }
+  });
+
+  it('a run mixing cases is no base32 run (it is read as base64 if anything)', () => {
+    const padded = base32(Buffer.from('password=Xk29dQ7vLm3pRt8w'));
+    const mixed = padded.slice(0, 8).toLowerCase() + padded.slice(8);
+    expect(found(`a: ${mixed}\n`).filter(([e]) => e === 'base32')).toEqual([]);
   });
 
   it('constants, short runs, runs without a digit or with a letter outside the alphabet are no base32 runs', () => {
@@ -228,6 +236,8 @@ describe('base32 runs (RFC 4648: what base32 and TOTP seeds are written in)', ()
     expect(found(`a: ${'ABCDEFGH'.repeat(5)}\n`)).toEqual([]); // no digit
     expect(found(`a: ${'ABCDEFG0'.repeat(5)}\n`)).toEqual([]); // 0 is not base32
     expect(found(`a: ${'ABCDEFG2'.repeat(5)}A\n`)).toEqual([]); // 41: no length base32 has
+    expect(found(`a: ${'abcdefgh'.repeat(5)}\n`)).toEqual([]); // lowercase, no digit: a word
+    expect(found(`a: ${'abcdefg8'.repeat(5)}\n`)).toEqual([]); // 8 is not base32
   });
 
   it('random bytes base32-encoded are inert on their first bytes or not text once decoded', () => {

@@ -34,6 +34,19 @@ describe('every file, every encoding (issue 16)', () => {
     expect(JSON.stringify(fs)).not.toContain(token.slice(4));
   });
 
+  it('the same token base32-encoded in lowercase is reported too', async () => {
+    const token = `ghp_${g.alnum(36)}`;
+    const encoded = base32(Buffer.from(token)).toLowerCase().replace(/=+$/, '');
+    const fs = await scan({
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  seed: "${encoded}"\n`,
+    });
+    expect(fs.map((f) => [f.ruleId, f.file, f.line, f.message])).toEqual([
+      ['KFM-SEC-030', 'cm.yaml', 5, 'GitHub personal access token (classic): ghp_… (40 chars) (base32-decoded)'],
+    ]);
+    expect(JSON.stringify(fs)).not.toContain(token.slice(4));
+    expect(JSON.stringify(fs)).not.toContain(encoded);
+  });
+
   it('a UTF-16 (BOM) Secret is text: scanned and reported at its line', async () => {
     const doc = secretDoc(g.alnum(24));
     const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(doc, 'utf16le')]);

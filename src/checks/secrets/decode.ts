@@ -88,8 +88,9 @@ export class HexRun extends EncodedRun {
 }
 
 /**
- * A base32 run (RFC 4648: `A-Z2-7`, `=` padding to a multiple of 8): what `base32` and TOTP seeds are written in. A
- * token base32-encoded into a ConfigMap passed as an identifier (one letter case: no base64 run is read).
+ * A base32 run (RFC 4648: `A-Z2-7`, or all lowercase, `=` padding to a multiple of 8): what `base32` and TOTP seeds
+ * are written in. A token base32-encoded into a ConfigMap passed as an identifier (one letter case: no base64 run is
+ * read).
  */
 export class Base32Run extends EncodedRun {
   readonly encoding = 'base32';
@@ -118,7 +119,7 @@ function base32Into(text: string, start: number, end: number, out: Uint8Array): 
   let n = 0;
   for (let i = start; i < end && n < out.length; i++) {
     const c = text.charCodeAt(i);
-    const d = c >= 65 && c <= 90 ? c - 65 : c >= 50 && c <= 55 ? c - 24 : -1;
+    const d = c >= 65 && c <= 90 ? c - 65 : c >= 97 && c <= 122 ? c - 97 : c >= 50 && c <= 55 ? c - 24 : -1;
     if (d < 0) break;
     value = ((value << 5) | d) & 0xffff;
     bits += 5;
@@ -210,18 +211,20 @@ export function encodedRuns(text: string): EncodedRun[] {
 }
 
 /**
- * The base32 run of an uppercase alphabet run `[start, alphaEnd)` (base64 characters, no lowercase letter): only
- * `A-Z2-7`, at least MIN_BASE32_RUN long, with at least one digit (a run of capitals alone is a constant's name),
- * a length base32 can have, and its `=` padding (up to six) taken in. Undefined otherwise.
+ * The base32 run of a one-case alphabet run `[start, alphaEnd)` (base64 characters, letters of one case; `lower`
+ * says which): only `A-Z2-7`, or `a-z2-7` (decoders take either case: `base32 -d` after `tr A-Z a-z`, Python's
+ * `b32decode(casefold=True)`), at least MIN_BASE32_RUN long, with at least one digit (a run of letters alone is a
+ * name), a length base32 can have, and its `=` padding (up to six) taken in. Undefined otherwise.
  */
-function base32Run(text: string, start: number, alphaEnd: number): Base32Run | undefined {
+function base32Run(text: string, start: number, alphaEnd: number, lower: boolean): Base32Run | undefined {
   const len = alphaEnd - start;
   if (len < MIN_BASE32_RUN) return undefined;
+  const first = lower ? 97 : 65;
   let digit = false;
   for (let i = start; i < alphaEnd; i++) {
     const c = text.charCodeAt(i);
     if (c >= 50 && c <= 55) digit = true;
-    else if (c < 65 || c > 90) return undefined;
+    else if (c < first || c > first + 25) return undefined;
   }
   if (!digit) return undefined;
   let end = alphaEnd;
@@ -282,8 +285,8 @@ function alphabetRuns(text: string, minRun: number, hex: HexRun[] | undefined, b
       }
       continue;
     }
-    if (base32 !== undefined && upper && !lower && !hexOnly && base32.length < MAX_RUNS) {
-      const run = base32Run(text, start, alphaEnd);
+    if (base32 !== undefined && upper !== lower && !hexOnly && base32.length < MAX_RUNS) {
+      const run = base32Run(text, start, alphaEnd, lower);
       if (run) {
         base32.push(run);
         i = Math.max(i, run.end);
