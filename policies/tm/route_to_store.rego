@@ -27,7 +27,10 @@
 #   localtunnel's `--local-host`, tailscale's TS_DEST_IP and a
 #   tailscale subnet router advertising in-cluster ranges (TS_ROUTES, `--advertise-routes`); an ssh, autossh or
 #   dbclient remote forward (`-R [<bind>:]<port>:<host>:<port>`, or the option `-o RemoteForward=...`, as
-#   serveo.net, localhost.run or pinggy.io publish it; `-R <port>` alone lets clients pick the address); command lines read also in a shell script (`sh -c "..."`); a
+#   serveo.net, localhost.run or pinggy.io publish it; `-R <port>` alone lets clients pick the address); a relay in a
+#   pod, which whoever reaches the pod passes through (socat with two network addresses, by each host it connects to;
+#   a netcat listener running or piped to a netcat connection, by that connection's host); command lines read also in
+#   a shell script (`sh -c "..."`); a
 #   tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale by image or program, an ssh client with a
 #   remote forward) running in a store's own pod; and a remotely-managed cloudflared tunnel (a token, no `--url`, no
 #   mounted ConfigMap or Secret with its ingress rules) in a namespace holding a store: its routes are at Cloudflare,
@@ -593,7 +596,7 @@ tunnel_backends(r, targets) := {{"namespace": parts[0], "name": parts[1], "path"
 }
 
 # [path, service URL] of what a workload's tunnel agents publish (a config object's: own_tunnel_targets).
-tunnel_targets(r) := (tunnel_command_targets(r) | ngrok_command_targets(r)) | agent_command_targets(r)
+tunnel_targets(r) := ((tunnel_command_targets(r) | ngrok_command_targets(r)) | agent_command_targets(r)) | relay_command_targets(r)
 
 # ngrok: the operator's AgentEndpoint forwards its public URL to `upstream.url`, the older ingress controller's Tunnel
 # to `forwardsTo` (`<svc>.<ns>.svc.cluster.local:<port>`).
@@ -800,6 +803,81 @@ agent_command_targets(r) := {[p, address] |
 	some c in k8s.containers(r)
 	some name in other_agents(c.container)
 	some [p, address] in agent_targets(name, c)
+}
+
+# [path, address] of what a relay in a workload's pod forwards to: whoever reaches the pod reaches the address (a
+# store behind a relay in the governed API's pod is reached past the API). socat with two network addresses (a
+# listener and a connection, or two connections: a reverse relay to a server outside) publishes each host it connects
+# to; a netcat listener beside a netcat connection (`nc -l -p 9000 -e "nc postgis 5432"`, --sh-exec, a pipe) publishes
+# that connection's host. A socat from stdin or a local socket, and a netcat without a listener (`nc -z postgis 5432`,
+# a wait-for loop), relay nothing.
+relay_command_targets(r) := {[p, host] |
+	some c in k8s.containers(r)
+	some [p, host] in (socat_targets(c) | netcat_targets(command_words(c)))
+}
+
+socat_targets(c) := {[p, host] |
+	socat(c.container)
+	words := command_words(c)
+	count({k | some k, [_, w] in words; regex.match(socat_network_address, w)}) >= 2
+	some [p, word] in words
+	some host in socat_connect_hosts(word)
+}
+
+socat(container) if regex.match(`(^|[-_.])socat([-_.]|$)`, lower(k8s.image_name(object.get(container, "image", ""))))
+
+socat(container) if "socat" in program_words(container)
+
+# socat's network address types (any case): TCP, UDP, SCTP, OPENSSL (SSL) and VSOCK, connecting or listening, and the
+# SOCKS and HTTP CONNECT proxy clients.
+socat_network_address := `(?i)^(tcp[46]?|udp[46]?|sctp[46]?|openssl|ssl|vsock|dccp[46]?)(-[a-z-]+)?:|^(?i)(socks[45]a?|proxy)(-connect)?:`
+
+# The hosts a socat address connects to: `TCP:<host>:<port>` (TCP4, TCP6, TCP-CONNECT, UDP…, SCTP…, OPENSSL, SSL),
+# `SOCKS4:<proxy>:<host>:<port>` and `PROXY:<proxy>:<host>:<port>` (the proxy and the target).
+socat_connect_hosts(word) := {m[2] |
+	some m in regex.find_all_string_submatch_n(`(?i)^(tcp[46]?|tcp[46]?-connect|udp[46]?|udp[46]?-(?:connect|sendto|datagram)|sctp[46]?|sctp[46]?-connect|openssl|openssl-connect|openssl-dtls-client|ssl|dccp[46]?|dccp[46]?-connect):(\[[^\]]*\]|[^:,\[\]]+):`, word, 1)
+} | {h |
+	some m in regex.find_all_string_submatch_n(`(?i)^(?:socks[45]a?|proxy|proxy-connect):(\[[^\]]*\]|[^:,\[\]]+):(\[[^\]]*\]|[^:,\[\]]+)`, word, 1)
+	some h in [m[1], m[2]]
+}
+
+netcat_programs := {"nc", "ncat", "netcat", "nc.openbsd", "nc.traditional"}
+
+# [path, host] of the netcat connections (`nc [flags] <host> <port>`) joined to a netcat listener: run by it (-e, -c,
+# --sh-exec: the same words) or piped with it, not a separate command of a script (`nc -z postgis 5432; nc -l …`).
+netcat_targets(words) := {[p, host] |
+	some l, [_, lw] in words
+	netcat_program(lw)
+	netcat_listener_at(words, l)
+	some j, [_, w] in words
+	j != l
+	netcat_program(w)
+	not script_separated(words, min([l, j]), max([l, j]))
+	some k, [p, host] in words
+	j < k
+	not command_separated(words, j, k)
+	regex.match(`^([A-Za-z0-9_-]+\.)*[A-Za-z0-9_-]*[A-Za-z.][A-Za-z0-9_-]*$`, host)
+	not netcat_program(host)
+	regex.match(`^[0-9]+;?$`, words[k + 1][1]) # a port, maybe ending a command of a script
+}
+
+netcat_listener_at(words, l) if {
+	some k, [_, flag] in words
+	l < k
+	regex.match(`^(-[A-Za-z0-9]*l[A-Za-z0-9]*|--listen)$`, flag)
+	not command_separated(words, l, k)
+}
+
+script_separated(words, a, b) if {
+	some m, [_, w] in words
+	a < m
+	m < b
+	regex.match(`^(;|&&|\|\|)$|;$`, w)
+}
+
+netcat_program(word) if {
+	parts := split(word, "/")
+	netcat_programs[parts[count(parts) - 1]]
 }
 
 # chisel: a client's reverse remote `R:[[<interface>:]<port>:]<host>:<port>[/<protocol>]` publishes host:port on the

@@ -415,3 +415,34 @@ test_store_runs_zrok_or_localtunnel if {
 	store_findings({"name": "tunnel", "image": "openziti/zrok:0.4"}) == {[0, sidecar_image]}
 	store_findings({"name": "tunnel", "image": "docker.io/library/node:20", "command": ["lt", "--port", "5432"]}) == {[0, sidecar_image]}
 }
+
+# Relays: whoever reaches the relay's pod reaches what it forwards to.
+relay(command) := deployment("edge", {"name": "t", "image": "docker.io/library/alpine:3.20", "command": command})
+
+test_socat_relay_to_a_store if {
+	found(deployment("edge", agent("alpine/socat:1.8.0.0", ["TCP-LISTEN:5432,fork,reuseaddr", "TCP:postgis.kfm-prod:5432"]))) == {[4, arg(1)]}
+	found(relay(["socat", "tcp4-listen:9000,fork", "tcp4:postgis.kfm-prod.svc.cluster.local:5432"])) == {[4, command(2)]}
+	found(relay(["/usr/bin/socat", "-d", "OPENSSL:relay.example.com:443", "TCP:postgis.kfm-prod:5432"])) == {[4, command(3)]}
+	found(relay(["socat", "TCP-LISTEN:9000,fork", "SOCKS4A:proxy.example.com:postgis.kfm-prod:5432"])) == {[4, command(2)]}
+	found(relay(["sh", "-c", "apk add socat && exec socat TCP-LISTEN:9000,fork TCP:postgis.kfm-prod:5432"])) == {[4, command(2)]}
+	same_ns := deployment("kfm-prod", {"name": "t", "image": "docker.io/library/alpine:3.20", "command": ["socat", "TCP-L:9000,fork", "TCP:postgis:5432"]})
+	found(same_ns) == {[4, command(2)]}
+}
+
+test_netcat_relay_to_a_store if {
+	found(relay(["ncat", "-lk", "9000", "--sh-exec", "ncat postgis.kfm-prod 5432"])) == {[4, command(4)]}
+	found(relay(["sh", "-c", "while true; do nc -l -p 9000 -e nc postgis.kfm-prod 5432; done"])) == {[4, command(2)]}
+	found(relay(["sh", "-c", "mkfifo /tmp/f; nc -l -p 9000 < /tmp/f | nc postgis.kfm-prod 5432 > /tmp/f"])) == {[4, command(2)]}
+	found(relay(["busybox", "nc", "-lk", "-p", "9000", "-e", "/bin/nc", "postgis.kfm-prod", "5432"])) == {[4, command(7)]}
+}
+
+test_relays_that_publish_no_store_pass if {
+	# socat from stdin or to a local socket, socat and netcat relays of the governed API, a wait-for loop, and a
+	# wait-for before an unrelated listener.
+	found(relay(["socat", "-", "TCP:postgis.kfm-prod:5432"])) == set()
+	found(relay(["socat", "UNIX-LISTEN:/tmp/pg.sock,fork", "TCP:postgis.kfm-prod:5432"])) == set()
+	found(relay(["socat", "TCP-LISTEN:9000,fork", "TCP:kfm-api.kfm-prod:8080"])) == set()
+	found(relay(["ncat", "-lk", "9000", "--sh-exec", "ncat kfm-api.kfm-prod 8080"])) == set()
+	found(relay(["nc", "-z", "postgis.kfm-prod", "5432"])) == set()
+	found(relay(["sh", "-c", "until nc -z postgis.kfm-prod 5432; do sleep 1; done; nc -l -p 8080 -e /bin/cat"])) == set()
+}

@@ -313,6 +313,35 @@ spec:
           command: [autossh, -M, "0", -N, -o, "RemoteForward 80 store-c-db.team-c:5432", x@a.pinggy.io]
 `,
     ),
+    // Relays: a socat and a netcat relay of other namespaces' stores (team-c's, team-a's).
+    app(
+      'relay-q',
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: socat, namespace: team-q}
+spec:
+  template:
+    spec:
+      containers:
+        - name: socat
+          image: alpine/socat@sha256:${'d'.repeat(64)}
+          args: ["TCP-LISTEN:9000,fork", "TCP:store-c-db.team-c.svc:5432"]
+`,
+    ),
+    app(
+      'relay-p',
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ncat, namespace: team-pp}
+spec:
+  template:
+    spec:
+      containers:
+        - name: ncat
+          image: alpine@sha256:${'d'.repeat(64)}
+          command: [ncat, -lk, "9000", --sh-exec, "ncat store-a-db.team-a 5432"]
+`,
+    ),
     app(
       'frpc-t',
       `apiVersion: v1
@@ -590,6 +619,7 @@ describe('policy partition (issue 20)', () => {
         'gost-x',
         'zrok-y',
         'ssh-v',
+        'relay-p',
         'ngrok-r',
         'gloo-n',
       ],
@@ -603,6 +633,7 @@ describe('policy partition (issue 20)', () => {
         'tunnel-k',
         'agents-u',
         'ssh-option-z',
+        'relay-q',
         'frpc-t',
         'gloo-m',
         'gloo-q',
@@ -820,6 +851,8 @@ describe('policy partition (issue 20)', () => {
       'Deployment/agents',
       'Deployment/cloudflared',
       'Deployment/gost',
+      'Deployment/ncat',
+      'Deployment/socat',
       'Deployment/ssh',
       'Deployment/ssh-option',
       'Deployment/zrok',

@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '497ffd19459db6de5ef92c3fa90dbc307c4464a6cdb552973e7cce5a331e7642';
+export const AUDITED_POLICY_SOURCES = '34bb6afdc20cff492830832a61f2bbc8d39699037d7240ab786c6df9f988518b';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -389,6 +389,12 @@ const TUNNEL_FLAGS: ReadonlySet<string> = new Set([
 /** A gost remote port forward's listener and targets (route_to_store.rego agent_targets("gost")). */
 const GOST_REMOTE_FORWARD = /r(?:tcp|udp):\/\/[^/]*\/(.+)$/;
 
+/** A socat network address (route_to_store.rego socat_network_address): its hosts are relay targets. */
+const SOCAT_ADDRESS = /^(?:tcp|udp|sctp|openssl|ssl|vsock|dccp|socks|proxy)[a-z0-9-]*:/i;
+
+/** netcat programs (route_to_store.rego netcat_programs): a netcat relay's connection names a host. */
+const NETCAT_PROGRAMS = new Set(['nc', 'ncat', 'netcat', 'nc.openbsd', 'nc.traditional']);
+
 /** ssh's remote forward flag, alone or last in a group of flags without values, and the spec joined to it. */
 const SSH_REMOTE_FORWARD = /^-[46AaCfGgKkMNnqsTtVvXxYy]*R(.*)$/;
 
@@ -398,7 +404,8 @@ const SSH_REMOTE_FORWARD = /^-[46AaCfGgKkMNnqsTtVvXxYy]*R(.*)$/;
  * value of every flag of TUNNEL_FLAGS (`--flag value`, `--flag=value`; an inlets `<host>=<url>` mapping's url, each
  * of a comma-separated list), the word after `http`, `tcp` or `tls` (the ngrok agent's address), every part of a
  * chisel reverse remote `R:...` and of an ssh remote forward (`-R <spec>`, `-o RemoteForward=<spec>`), every host of a gost remote port forward
- * (`rtcp://…/<host>:<port>`), the address-like words after a zrok share mode, and the TUNNEL_URL `env` value. Read of every container, whatever it runs: more
+ * (`rtcp://…/<host>:<port>`), the address-like words after a zrok share mode, the parts of a socat address and the
+ * words of a netcat command line (relays), and the TUNNEL_URL `env` value. Read of every container, whatever it runs: more
  * keys only merge parts.
  */
 function collectTunnelUrls(value: unknown, found: (v: string) => void, depth: number): void {
@@ -450,8 +457,13 @@ function tunnelWordTargets(words: string[], found: (v: string) => void): void {
       dotted(/^[^=:/]+=/.test(e) ? e.slice(e.indexOf('=') + 1) : e);
     }
   };
+  // A netcat relay's target is a word after a netcat program: with one in the command line, every dotted word.
+  const netcat = words.some((w) => NETCAT_PROGRAMS.has(w.slice(w.lastIndexOf('/') + 1)));
   words.forEach((word, i) => {
     const next = words[i + 1];
+    if (netcat) dotted(word);
+    // A socat address (`TCP:<host>:<port>`, `SOCKS4A:<proxy>:<host>:<port>`…): every dotted part.
+    if (SOCAT_ADDRESS.test(word)) for (const part of word.split(/[:,]/)) dotted(part);
     if ((word === 'http' || word === 'tcp' || word === 'tls') && next !== undefined && !next.startsWith('-'))
       found(next);
     if ((word === '--url' || word === '-url') && next !== undefined) found(next);
