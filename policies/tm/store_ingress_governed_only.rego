@@ -8,7 +8,9 @@
 #   (`kubernetes.io/metadata.name` Exists, as the API server sets that label on every namespace), a
 #   namespaceSelector that does not pin its namespaces (no matchLabels and no In expression: NotIn, DoesNotExist or
 #   Exists match every namespace but those they exclude, new ones included), a peer without a podSelector, an
-#   ipBlock peer or a podSelector that does not require the governed-API labels each break the trust membrane.
+#   ipBlock peer or a podSelector that does not require the governed-API labels each break the trust membrane; so
+#   does a namespaceSelector naming a namespace (kubernetes.io/metadata.name) where no workload of the desired state
+#   runs the governed API: whatever pods carry the governed-API labels there get in.
 # custom:
 #   id: KFM-TM-004
 #   severity: error
@@ -61,7 +63,7 @@ store_policies contains i if {
 	k8s.selector_selects_pods(object.get(np, ["spec", "podSelector"], {}), w)
 }
 
-peer_problems(peer) := ((({"an ipBlock peer" |
+peer_problems(peer) := (((({"an ipBlock peer" |
 	peer.ipBlock
 } | {"every namespace (a namespaceSelector every namespace matches)" |
 	is_object(peer.namespaceSelector)
@@ -76,6 +78,45 @@ peer_problems(peer) := ((({"an ipBlock peer" |
 }) | {"pods that are not the governed API" |
 	is_object(peer.podSelector)
 	not governed_selector(peer.podSelector)
+}) | {concat("", ["governed-API pods of namespace ", ns, ", where the desired state runs no governed API"]) |
+	is_object(peer.namespaceSelector)
+	some ns in pinned_namespaces(peer.namespaceSelector)
+	not governed_namespaces[ns]
+}
+
+# The namespaces a namespaceSelector names by the label the API server sets on every namespace,
+# kubernetes.io/metadata.name (matchLabels, or an In expression's values): a selector naming one where no workload of
+# the desired state carries the governed-API labels admits whatever pods carry them there (a namespace outside the
+# repository, or one whose pods the repository does not run), past the label rule that guards the repository's own
+# (KFM-TM-011).
+# Only the name requirements are read (NotIn may take a name back out): a namespace outside the repository has no
+# other label the desired state could show.
+pinned_namespaces(sel) := {ns |
+	some ns in named_namespaces(sel)
+	k8s.selector_matches(name_requirements(sel), {"kubernetes.io/metadata.name": ns})
+}
+
+named_namespaces(sel) := {v |
+	v := object.get(sel, ["matchLabels", "kubernetes.io/metadata.name"], null)
+	is_string(v)
+} | {v |
+	some e in object.get(sel, "matchExpressions", [])
+	e.key == "kubernetes.io/metadata.name"
+	e.operator == "In"
+	some v in object.get(e, "values", [])
+	is_string(v)
+}
+
+name_requirements(sel) := {
+	"matchLabels": {k: v | some k, v in object.get(sel, "matchLabels", {}); k == "kubernetes.io/metadata.name"},
+	"matchExpressions": [e | some e in object.get(sel, "matchExpressions", []); e.key == "kubernetes.io/metadata.name"],
+}
+
+# Namespaces where a workload of the desired state runs governed-API pods.
+governed_namespaces contains k8s.namespace(w) if {
+	some w in k8s.all
+	k8s.is_workload(w)
+	stores.governed_api(w)
 }
 
 # The peer's podSelector must require every governed-API label, so only governed-API pods can match it.

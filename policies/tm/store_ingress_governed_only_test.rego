@@ -32,9 +32,38 @@ test_governed_api_only_passes if {
 	paths([neo4j, allow([governed])]) == set()
 }
 
+# The governed API, deployed in kfm-api.
+api := {
+	"apiVersion": "apps/v1", "kind": "Deployment",
+	"metadata": {"name": "api", "namespace": "kfm-api"},
+	"spec": {"template": {
+		"metadata": {"labels": {"app": "api", "kfm.dev/governed-api": "true"}},
+		"spec": {"containers": [{"name": "api", "image": "quay.io/kfm/api@sha256:0"}]},
+	}},
+}
+
 test_governed_api_from_labelled_namespace_passes if {
 	peer := object.union(governed, {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kfm-api"}}})
-	paths([neo4j, allow([peer])]) == set()
+	paths([neo4j, allow([peer]), api]) == set()
+}
+
+# A namespace named by the selector where the desired state runs no governed API: whatever pods carry the label
+# there get in (a namespace outside the repository, or one whose workloads are not the API). Extra label
+# requirements change nothing: a namespace outside the repository has labels the desired state cannot show.
+test_governed_api_from_a_namespace_without_it if {
+	peer := object.union(governed, {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "tenant-x"}}})
+	vs := rule.violations with input as {"resources": [neo4j, allow([peer]), api]}
+	{v.path | some v in vs} == {["spec", "ingress", 0, "from", 0]}
+	some v in vs
+	contains(v.msg, "governed-API pods of namespace tenant-x, where the desired state runs no governed API")
+	peer2 := object.union(governed, {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "tenant-x", "team": "kfm"}}})
+	paths([neo4j, allow([peer2]), api]) == {["spec", "ingress", 0, "from", 0]}
+	peer3 := object.union(governed, {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["kfm-api", "tenant-x"]}]}})
+	paths([neo4j, allow([peer3]), api]) == {["spec", "ingress", 0, "from", 0]}
+
+	# Without the API's Deployment in the desired state, kfm-api is such a namespace too.
+	peer4 := object.union(governed, {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kfm-api"}}})
+	paths([neo4j, allow([peer4])]) == {["spec", "ingress", 0, "from", 0]}
 }
 
 test_all_namespaces_peer if {
@@ -105,7 +134,7 @@ test_metadata_name_exists_selects_every_namespace if {
 
 test_metadata_name_in_list_is_not_every_namespace if {
 	peer := object.union(governed, {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["kfm-api"]}]}})
-	paths([neo4j, allow([peer])]) == set()
+	paths([neo4j, allow([peer]), api]) == set()
 }
 
 # The policy is in another overlay of the env (kfm-ui's base), the store in its own: judged together.
@@ -156,7 +185,7 @@ test_in_with_not_in_is_bounded if {
 		{"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["kfm-api", "kfm-ops"]},
 		{"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["kfm-ops"]},
 	]}})
-	paths([neo4j, allow([peer])]) == set()
+	paths([neo4j, allow([peer]), api]) == set()
 }
 
 test_match_labels_with_not_in_is_bounded if {

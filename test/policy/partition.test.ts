@@ -313,6 +313,36 @@ spec:
           command: [autossh, -M, "0", -N, -o, "RemoteForward 80 store-c-db.team-c:5432", x@a.pinggy.io]
 `,
     ),
+    // team-c's store admits the governed API of namespace api-g, named by its namespaceSelector (KFM-TM-004 asks
+    // whether the API runs there: without the join, a part without api-g's Deployment would report it).
+    app(
+      'allow-c',
+      `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: store-c-allow-api, namespace: team-c}
+spec:
+  podSelector: {matchLabels: {app: store-c-db}}
+  policyTypes: [Ingress]
+  ingress:
+    - from:
+        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: api-g}}
+          podSelector: {matchLabels: {kfm.dev/governed-api: "true"}}
+`,
+    ),
+    app(
+      'api-g',
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: api-g}
+spec:
+  template:
+    metadata: {labels: {app: api, kfm.dev/governed-api: "true"}}
+    spec:
+      containers:
+        - name: api
+          image: quay.io/kfm/api@sha256:${'e'.repeat(64)}
+`,
+    ),
     // Relays: a socat and a netcat relay of other namespaces' stores (team-c's, team-a's).
     app(
       'relay-q',
@@ -633,6 +663,8 @@ describe('policy partition (issue 20)', () => {
         'tunnel-k',
         'agents-u',
         'ssh-option-z',
+        'allow-c',
+        'api-g',
         'relay-q',
         'frpc-t',
         'gloo-m',

@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '34bb6afdc20cff492830832a61f2bbc8d39699037d7240ab786c6df9f988518b';
+export const AUDITED_POLICY_SOURCES = 'beddf721cccca242efbc95b221b10e361ec8b74028f29fdf77b62dc797e75fb0';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -262,7 +262,8 @@ export function overlayPartition(rendered: RenderedOverlay): OverlayPartition {
 
 /**
  * The namespaces an object can join: its own (as the rules read it, for a namespaced object or a NAMESPACE_JOINED
- * kind), a Namespace's own name, every string under a `namespace` key anywhere in it and, for an ExternalName
+ * kind), a Namespace's own name, every string under a `namespace` key anywhere in it, the namespaces a
+ * NetworkPolicy's selectors name by kubernetes.io/metadata.name and, for an ExternalName
  * Service, every DNS label of the name, for a VirtualService every DNS label of every `host` in its spec. Over-approximating only merges more groups, never fewer.
  */
 export function namespaceKeys(object: Obj): readonly string[] {
@@ -294,7 +295,7 @@ export function namespaceKeys(object: Obj): readonly string[] {
   // A Gloo static Upstream's hosts (`<svc>.<ns>.svc…`); a Gloo route's `upstream` ref by a discovered Upstream's
   // name, `<ns>-<svc>-<port>`: every prefix of the name up to a dash or underscore may be the namespace.
   if (kind === 'Upstream' && spec) collectFields(spec, 'addr', (v) => addDnsLabels(v, keys), 0);
-  if (spec && GLOO_ROUTE_KINDS.has(kind)) collectUpstreamNames(spec, (v) => addNamePrefixes(v, keys), 0);
+  if (spec && GLOO_ROUTE_KINDS.has(kind)) collectUpstreamNames(spec, (v) => addNamePrefixes(v, keys));
   // A tunnel's configuration (cloudflared, frpc: ConfigMap or Secret) and a tunnel agent's command line name the
   // hosts it publishes.
   if (kind === 'ConfigMap' || kind === 'Secret')
@@ -303,6 +304,9 @@ export function namespaceKeys(object: Obj): readonly string[] {
       addFrpcHosts(text, keys);
     }
   if (spec && POD_KINDS.has(kind)) collectTunnelUrls(spec, (v) => addDnsLabels(mappingHost(v), keys), 0);
+  // A NetworkPolicy peer's namespaceSelector naming namespaces (kubernetes.io/metadata.name, matchLabels or an In
+  // expression's values): KFM-TM-004 asks whether the governed API runs there.
+  if (kind === 'NetworkPolicy' && spec) collectNamespaceNames(spec, (v) => keys.add(v));
   // ngrok's AgentEndpoint `upstream.url`, Tunnel `forwardsTo`.
   const upstream = kind === 'AgentEndpoint' && spec ? (spec.upstream as Obj | undefined) : undefined;
   if (upstream && typeof upstream.url === 'string') addDnsLabels(mappingHost(upstream.url), keys);
@@ -330,18 +334,26 @@ function addNamePrefixes(name: string, into: Set<string>): void {
 }
 
 /** Calls `found` with the `name` of every object under an `upstream` key in `value`. */
-function collectUpstreamNames(value: unknown, found: (v: string) => void, depth: number): void {
+function collectUpstreamNames(value: unknown, found: (v: string) => void): void {
+  eachObject(value, (obj) => {
+    const u = obj.upstream;
+    if (u !== null && typeof u === 'object' && typeof (u as Obj).name === 'string') found((u as Obj).name as string);
+  });
+}
+
+/** Calls `visit` with every object (not array) in `value`, itself included, depth first. */
+function eachObject(value: unknown, visit: (obj: Obj) => void, depth = 0): void {
+  // Rendered objects are at most 64 levels deep (parse limits); the bound keeps a hostile shape from recursing far.
   if (depth > 100 || value === null || typeof value !== 'object') return;
   if (Array.isArray(value)) {
-    for (const v of value) collectUpstreamNames(v, found, depth + 1);
+    for (const v of value) eachObject(v, visit, depth + 1);
     return;
   }
   const obj = value as Obj;
+  visit(obj);
   for (const k in obj) {
     const v = obj[k];
-    if (k === 'upstream' && v !== null && typeof v === 'object' && typeof (v as Obj).name === 'string')
-      found((v as Obj).name as string);
-    if (v !== null && typeof v === 'object') collectUpstreamNames(v, found, depth + 1);
+    if (v !== null && typeof v === 'object') eachObject(v, visit, depth + 1);
   }
 }
 
@@ -524,6 +536,18 @@ function collectFields(value: unknown, field: string, found: (v: string) => void
     if (k === field && typeof v === 'string') found(v);
     else if (v !== null && typeof v === 'object') collectFields(v, field, found, depth + 1);
   }
+}
+
+const NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** Calls `found` with every namespace a selector anywhere in `value` names by NAME_LABEL (matchLabels, In values). */
+function collectNamespaceNames(value: unknown, found: (v: string) => void): void {
+  eachObject(value, (obj) => {
+    const labels = obj.matchLabels as Obj | undefined;
+    if (labels && typeof labels === 'object' && typeof labels[NAME_LABEL] === 'string') found(labels[NAME_LABEL]);
+    if (obj.key === NAME_LABEL && Array.isArray(obj.values))
+      for (const v of obj.values) if (typeof v === 'string') found(v);
+  });
 }
 
 /**
