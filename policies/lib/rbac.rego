@@ -68,8 +68,10 @@ admin_equivalent(rules) if {
 # impersonate, escalate and bind verbs), as reasons: impersonating any user or group (`--as-group system:masters`)
 # or any ServiceAccount (kube-system's controllers included); `escalate` on ClusterRoles with a verb that writes them
 # (write `*` into a role); `bind` of any ClusterRole, or of cluster-admin, with a verb that writes
-# ClusterRoleBindings. Only a ClusterRoleBinding grants them cluster-wide (a RoleBinding stays in its namespace).
-cluster_escalations(rules) := ({concat("", ["impersonate any of ", res]) |
+# ClusterRoleBindings; creating a token for any ServiceAccount (`serviceaccounts/token`: a controller's token is its
+# power); the kubelet API of every node (`nodes/proxy`, get or create: exec in any pod on the node). Only a
+# ClusterRoleBinding grants them cluster-wide (a RoleBinding stays in its namespace).
+cluster_escalations(rules) := ((({concat("", ["impersonate any of ", res]) |
 	some rule in rules
 	rbac_rule_on(rule, {"", "*"}, "impersonate")
 	some res in object.get(rule, "resources", [])
@@ -93,6 +95,17 @@ cluster_escalations(rules) := ({concat("", ["impersonate any of ", res]) |
 	some verb in {"create", "update", "patch"}
 	rbac_rule_on(w, {"rbac.authorization.k8s.io", "*"}, verb)
 	resource_in(w, {"clusterrolebindings", "*"})
+}) | {"create of any ServiceAccount's token (serviceaccounts/token: kube-system's controllers included)" |
+	some rule in rules
+	rbac_rule_on(rule, {"", "*"}, "create")
+	resource_in(rule, {"serviceaccounts/token", "*/token", "*"})
+	unnamed(rule)
+}) | {"the kubelet API of every node (nodes/proxy: exec in any pod)" |
+	some rule in rules
+	some verb in {"get", "create"}
+	rbac_rule_on(rule, {"", "*"}, verb)
+	resource_in(rule, {"nodes/proxy", "*/proxy", "*"})
+	unnamed(rule)
 }
 
 # A rule of one of `groups` granting `verb` (or `*`).

@@ -8,8 +8,9 @@
 #   ClusterRole whose aggregationRule selects cluster-admin (e.g. `kubernetes.io/bootstrapping: rbac-defaults`),
 #   is cluster-admin under another name. So is a ClusterRoleBinding to a role that lets its subjects become
 #   cluster-admin in one step: impersonate any user, group (`system:masters`) or ServiceAccount, `escalate` on
-#   ClusterRoles with a verb that writes them, or `bind` of any ClusterRole (or cluster-admin) with a verb that writes
-#   ClusterRoleBindings. This applies to every layer, the GitOps controller included.
+#   ClusterRoles with a verb that writes them, `bind` of any ClusterRole (or cluster-admin) with a verb that writes
+#   ClusterRoleBindings, create tokens for any ServiceAccount (`serviceaccounts/token`), or reach the kubelet API of
+#   every node (`nodes/proxy`). This applies to every layer, the GitOps controller included.
 # custom:
 #   id: KFM-RBAC-001
 #   severity: error

@@ -19,7 +19,15 @@ test_role_binding_to_cluster_admin if {
 }
 
 test_other_roles_pass if {
-	count(rule.violations) == 0 with input as {"overlay": {"layer": "apps"}, "resources": [binding("RoleBinding", "view"), binding("ClusterRoleBinding", "edit")]}
+	count(rule.violations) == 0 with input as {"overlay": {"layer": "apps"}, "resources": [binding("RoleBinding", "view"), binding("RoleBinding", "edit"), binding("ClusterRoleBinding", "view")]}
+}
+
+# edit creates ServiceAccount tokens: bound cluster-wide, that is any ServiceAccount's token, kube-system's included.
+test_edit_bound_cluster_wide_is_cluster_admin_in_one_step if {
+	vs := rule.violations with input as {"overlay": {"layer": "apps"}, "resources": [binding("ClusterRoleBinding", "edit")]}
+	count(vs) == 1
+	some v in vs
+	contains(v.msg, "binds ClusterRole edit, which grants create of any ServiceAccount's token")
 }
 
 crb(role) := {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "b"}, "roleRef": {"kind": "ClusterRole", "name": role}, "subjects": [{"kind": "ServiceAccount", "name": "x", "namespace": "y"}]}
@@ -77,4 +85,27 @@ test_escalate_and_bind_with_their_write_verb_are_cluster_admin if {
 test_impersonation_in_a_role_binding_stays_in_its_namespace if {
 	imp := role("support", [{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}])
 	count(rule.violations) == 0 with input as {"resources": [imp, binding("RoleBinding", "support")]}
+}
+
+# A token for any ServiceAccount (kube-system's controllers included) and the kubelet API of every node.
+test_token_requests_and_node_proxy_are_cluster_admin if {
+	token := role("x", [{"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]}])
+	vs := rule.violations with input as {"resources": [token, crb("x")]}
+	count(vs) == 1
+	some v in vs
+	contains(v.msg, "create of any ServiceAccount's token")
+	proxy := role("x", [{"apiGroups": [""], "resources": ["nodes/proxy"], "verbs": ["get"]}])
+	count(rule.violations) == 1 with input as {"resources": [proxy, crb("x")]}
+	proxy_create := role("x", [{"apiGroups": ["*"], "resources": ["*/proxy"], "verbs": ["create"]}])
+	count(rule.violations) == 1 with input as {"resources": [proxy_create, crb("x")]}
+}
+
+test_named_tokens_node_reads_and_namespaced_grants_pass if {
+	# One named ServiceAccount's token, reading nodes (not their proxy), and the same grants in a namespace.
+	named := role("x", [{"apiGroups": [""], "resources": ["serviceaccounts/token"], "resourceNames": ["builder"], "verbs": ["create"]}])
+	count(rule.violations) == 0 with input as {"resources": [named, crb("x")]}
+	nodes := role("x", [{"apiGroups": [""], "resources": ["nodes", "nodes/status"], "verbs": ["get", "list"]}])
+	count(rule.violations) == 0 with input as {"resources": [nodes, crb("x")]}
+	token := role("x", [{"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]}])
+	count(rule.violations) == 0 with input as {"resources": [token, binding("RoleBinding", "x")]}
 }
