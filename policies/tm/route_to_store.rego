@@ -29,7 +29,8 @@
 #   dbclient remote forward (`-R [<bind>:]<port>:<host>:<port>`, or the option `-o RemoteForward=...`, as
 #   serveo.net, localhost.run or pinggy.io publish it; `-R <port>` alone lets clients pick the address); a relay in a
 #   pod, which whoever reaches the pod passes through (socat with two network addresses, by each host it connects to;
-#   a netcat listener running or piped to a netcat connection, by that connection's host); command lines read also in
+#   a netcat listener running or piped to a netcat connection, by that connection's host); an ssh client
+#   configuration's `RemoteForward` in a ConfigMap or Secret (as `-R`); command lines read also in
 #   a shell script (`sh -c "..."`); a
 #   tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale by image or program, an ssh client with a
 #   remote forward) running in a store's own pod; and a remotely-managed cloudflared tunnel (a token, no `--url`, no
@@ -188,12 +189,12 @@ violations contains v if {
 # What each own resource tunnels, made once per evaluation (issue 20): a tunnel's targets are both its backends and
 # its addresses, and its configs are read for open tunnels too; reading an object's configs and command lines again
 # for each was ~12% of an evaluation. own_configs: a config object's cloudflared and frpc configurations.
-own_configs[i] := [tunnel_configs(r), frpc_configs(r)] if {
+own_configs[i] := [tunnel_configs(r), frpc_configs(r), ssh_configs(r)] if {
 	some i, r in input.resources
 	config_object(r)
 }
 
-own_tunnel_targets[i] := ingress_targets(configs[0]) | frpc_targets(configs[1]) if some i, configs in own_configs
+own_tunnel_targets[i] := (ingress_targets(configs[0]) | frpc_targets(configs[1])) | ssh_config_targets(configs[2]) if some i, configs in own_configs
 
 own_tunnel_targets[i] := tunnel_targets(r) if {
 	some i, r in input.resources
@@ -964,6 +965,25 @@ frpc_configs(r) := {[[field, key], text] |
 	frpc_words(text)
 	regex.match(`server_?[aA]ddr|\[\[proxies\]\]|remote_?[pP]ort|remote_addr|\[client\.services`, text)
 }
+
+# An ssh client configuration (ssh_config, `~/.ssh/config`) in a ConfigMap or Secret whose `RemoteForward
+# [<bind>:]<port> <host>:<port>` publishes host:port on the ssh server it names, as `ssh -R` does (the keyword in
+# any case, `=` or spaces before its arguments).
+ssh_configs(r) := {[[field, key], text] |
+	some [field, key, text] in config_texts(r)
+	contains(lower(text), "remoteforward")
+}
+
+ssh_config_targets(configs) := {[p, m[1]] |
+	some [p, text] in configs
+	some f in regex.find_all_string_submatch_n(`(?im)^[ \t]*RemoteForward(?:[ \t]*=[ \t]*|[ \t]+)([^ \t\r\n#]+)(?:[ \t]+([^ \t\r\n#]+))?`, text, -1)
+	spec := ssh_config_spec(f[1], f[2])
+	some m in regex.find_all_string_submatch_n(`^(?:\[[^\]]*\]:|[^:\[\]]*:)?[^:\[\]]+:([^:\[\]/]+|\[[0-9A-Fa-f:.]+\]):[0-9]+$`, spec, 1)
+}
+
+ssh_config_spec(first, "") := first
+
+ssh_config_spec(first, second) := concat(":", [first, second]) if second != ""
 
 # What the expression above needs, tested first without a regular expression (every ConfigMap and Secret value).
 frpc_words(text) if contains(text, "server")

@@ -446,3 +446,20 @@ test_relays_that_publish_no_store_pass if {
 	found(relay(["nc", "-z", "postgis.kfm-prod", "5432"])) == set()
 	found(relay(["sh", "-c", "until nc -z postgis.kfm-prod 5432; do sleep 1; done; nc -l -p 8080 -e /bin/cat"])) == set()
 }
+
+# An ssh client configuration's RemoteForward, mounted for an ssh client (`ssh -F /etc/ssh/tunnel.conf tunnel`).
+test_ssh_config_remote_forward_to_a_store if {
+	conf := "Host tunnel\n  HostName serveo.net\n  RemoteForward 80 postgis.kfm-prod:5432\n  ServerAliveInterval 30\n"
+	found(config_map({"ssh_config": conf})) == {[4, ["data", "ssh_config"]]}
+	found(config_map({"config": "Host *\n\tremoteforward=0.0.0.0:80 postgis:5432\n"})) == {[4, ["data", "config"]]}
+	found(config_map({"config": "Host t\n  RemoteForward 80:postgis.kfm-prod:5432\n"})) == {[4, ["data", "config"]]}
+	secret := {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "ssh", "namespace": "edge"}, "data": {"config": base64.encode(conf)}}
+	found(secret) == {[4, ["data", "config"]]}
+}
+
+test_ssh_config_without_a_forward_to_a_store_passes if {
+	# A forward of the governed API, a local forward, and a commented-out forward.
+	found(config_map({"ssh_config": "Host t\n  RemoteForward 80 kfm-api.kfm-prod:8080\n"})) == set()
+	found(config_map({"ssh_config": "Host t\n  LocalForward 5432 postgis.kfm-prod:5432\n"})) == set()
+	found(config_map({"ssh_config": "Host t\n  # RemoteForward 80 postgis.kfm-prod:5432\n"})) == set()
+}

@@ -388,6 +388,19 @@ data:
     remotePort = 6000
 `,
     ),
+    // An ssh client configuration whose RemoteForward publishes another namespace's store (team-a's).
+    app(
+      'sshconf-o',
+      `apiVersion: v1
+kind: ConfigMap
+metadata: {name: ssh-config, namespace: team-oo}
+data:
+  ssh_config: |
+    Host tunnel
+      HostName serveo.net
+      RemoteForward 80 store-a-db.team-a:5432
+`,
+    ),
     // ngrok: an AgentEndpoint publishing another namespace's store.
     app(
       'ngrok-r',
@@ -650,6 +663,7 @@ describe('policy partition (issue 20)', () => {
         'zrok-y',
         'ssh-v',
         'relay-p',
+        'sshconf-o',
         'ngrok-r',
         'gloo-n',
       ],
@@ -876,6 +890,7 @@ describe('policy partition (issue 20)', () => {
       'ConfigMap/cloudflared',
       'ConfigMap/frpc',
       'ConfigMap/rathole',
+      'ConfigMap/ssh-config',
       'ConfigMap/tcp-services',
       'Deployment/agents',
       'Deployment/agents',

@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '04c6191c728dc638cf9790da519500ff66c4f55d5cc478895a925359ada4769a';
+export const AUDITED_POLICY_SOURCES = '9231e52a69ffd81ea8e770b808af12dd0e95e14395cf3769a4b3e20609535ae0';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -302,6 +302,7 @@ export function namespaceKeys(object: Obj): readonly string[] {
     for (const text of configTexts(object)) {
       addTunnelHosts(text, keys);
       addFrpcHosts(text, keys);
+      addSshConfigHosts(text, keys);
     }
   if (spec && POD_KINDS.has(kind)) collectTunnelUrls(spec, (v) => addDnsLabels(mappingHost(v), keys), 0);
   // A NetworkPolicy peer's namespaceSelector naming namespaces (kubernetes.io/metadata.name, matchLabels or an In
@@ -385,6 +386,17 @@ function addFrpcHosts(text: string, into: Set<string>): void {
   if (!/server_?[aA]ddr|\[\[proxies\]\]|remote_?[pP]ort|remote_addr|\[client\.services/.test(text)) return;
   for (const m of text.matchAll(/(?:localIP|local_ip|localAddr|local_addr)["']?\s*[:=]\s*["']?([^\s"',}\]#;]+)/g))
     addDnsLabels(mappingHost(m[1]), into);
+}
+
+/**
+ * An ssh client configuration's `RemoteForward [<bind>:]<port> <host>:<port>` (route_to_store.rego
+ * ssh_config_targets): the DNS labels of every dotted part of its arguments.
+ */
+function addSshConfigHosts(text: string, into: Set<string>): void {
+  if (!/remoteforward/i.test(text)) return;
+  for (const m of text.matchAll(/remoteforward[ \t=]+([^ \t\r\n#]+)(?:[ \t]+([^ \t\r\n#]+))?/gi))
+    for (const arg of [m[1], m[2] ?? ''])
+      for (const part of arg.split(':')) if (part.includes('.')) addDnsLabels(part, into);
 }
 
 /** Flags whose value is the address a tunnel agent publishes (route_to_store.rego: bore, inlets, frpc; and --url). */
