@@ -971,7 +971,7 @@ frpc_configs(r) := {[[field, key], text] |
 # any case, `=` or spaces before its arguments).
 ssh_configs(r) := {[[field, key], text] |
 	some [field, key, text] in config_texts(r)
-	contains(lower(text), "remoteforward")
+	regex.match(`(?i)remoteforward`, text) # no lowered copy of every ConfigMap and Secret value
 }
 
 ssh_config_targets(configs) := {[p, m[1]] |
