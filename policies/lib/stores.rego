@@ -351,6 +351,15 @@ unverified_endpoints contains [key, name] if {
 	labels[2] == "pod"
 }
 
+# An ExternalName (or an FQDN EndpointSlice address) that is an in-cluster address literal: DNS does not resolve it, but
+# a router or ingress controller that takes the name as its backend's address (the OpenShift router, ingress-nginx)
+# sends traffic straight to it, a store's pod IP included.
+unverified_endpoints contains [key, address] if {
+	some [key, _, name] in dns_names
+	address := trim_suffix(name, ".")
+	cluster_address(address)
+}
+
 # Pod and Service networks are private IPv4 (RFC 1918 and the shared address space some CNIs use); IPv6 clusters give
 # pods global addresses, so any IPv6 address may be a pod's. A public IPv4 address is outside the cluster.
 cluster_address(a) if {

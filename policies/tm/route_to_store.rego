@@ -42,7 +42,8 @@
 #   or one of its pods' DNS names, and a Service's hand-written endpoints (an Endpoints object or EndpointSlice) naming
 #   a store's pod, cluster IP or cluster DNS name, or the governing Service of a store StatefulSet. Hand-written
 #   endpoints at an in-cluster address (private IPv4, any IPv6) or a pod's DNS name (`<a-b-c-d>.<ns>.pod`) that name no
-#   store, and a tunnel, Emissary Mapping or Gloo static Upstream to such an address, are reported too: a store pod's IP is in no desired state, so such a
+#   store, an ExternalName that is such an address (routers take it as the backend's address), and a tunnel, Emissary
+#   Mapping or Gloo static Upstream to such an address, are reported too: a store pod's IP is in no desired state, so such a
 #   backend cannot be verified. The objects are judged across every overlay of the env (a Route in one app's base
 #   reaching another app's store). How a store is recognised (all KFM-TM rules): a workload (Deployment, StatefulSet,
 #   DaemonSet, ReplicaSet, Job, CronJob, Pod, PodTemplate, Argo Rollout incl. workloadRef, OpenShift

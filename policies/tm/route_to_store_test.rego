@@ -195,6 +195,17 @@ test_endpoints_through_an_external_name if {
 	endpoint_findings(rs) == {[5, ingress_path]}
 }
 
+# An ExternalName that is an in-cluster address literal: routers that take it as their backend's address reach it.
+test_external_name_at_an_in_cluster_address_cannot_be_verified if {
+	some ip in ["10.128.2.17", "172.30.0.10.", "fd00::17"]
+	rs := [postgres, db_service, alias("front", ip), ingress_to("front")]
+	vs := route_to_store.violations with input as {"resources": rs}
+	{[v.resource, v.path] | some v in vs} == {[3, ingress_path]}
+	some v in vs
+	contains(v.msg, "cannot be verified")
+	endpoint_findings([postgres, db_service, alias("front", "203.0.113.9"), ingress_to("front")]) == set()
+}
+
 test_endpoints_that_cannot_reach_a_store_pass if {
 	# a public address; the endpoints controller's own Endpoints of a Service with a selector; a selector-less Service
 	# with no endpoints at all.
