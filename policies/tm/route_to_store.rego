@@ -30,7 +30,8 @@
 #   serveo.net, localhost.run or pinggy.io publish it; `-R <port>` alone lets clients pick the address); a relay in a
 #   pod, which whoever reaches the pod passes through (socat with two network addresses, by each host it connects to;
 #   a netcat listener running or piped to a netcat connection, by that connection's host); an ssh client
-#   configuration's `RemoteForward` in a ConfigMap or Secret (as `-R`); command lines read also in
+#   configuration's `RemoteForward` in a ConfigMap or Secret (as `-R`), a gost configuration's remote forward services
+#   (`rtcp`/`rudp`, the `addr` of their forwarder's nodes); command lines read also in
 #   a shell script (`sh -c "..."`); a
 #   tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale by image or program, an ssh client with a
 #   remote forward) running in a store's own pod; and a remotely-managed cloudflared tunnel (a token, no `--url`, no
@@ -190,12 +191,12 @@ violations contains v if {
 # What each own resource tunnels, made once per evaluation (issue 20): a tunnel's targets are both its backends and
 # its addresses, and its configs are read for open tunnels too; reading an object's configs and command lines again
 # for each was ~12% of an evaluation. own_configs: a config object's cloudflared and frpc configurations.
-own_configs[i] := [tunnel_configs(r), frpc_configs(r), ssh_configs(r)] if {
+own_configs[i] := [tunnel_configs(r), frpc_configs(r), ssh_configs(r), gost_configs(r)] if {
 	some i, r in input.resources
 	config_object(r)
 }
 
-own_tunnel_targets[i] := (ingress_targets(configs[0]) | frpc_targets(configs[1])) | ssh_config_targets(configs[2]) if some i, configs in own_configs
+own_tunnel_targets[i] := ((ingress_targets(configs[0]) | frpc_targets(configs[1])) | ssh_config_targets(configs[2])) | gost_config_targets(configs[3]) if some i, configs in own_configs
 
 own_tunnel_targets[i] := tunnel_targets(r) if {
 	some i, r in input.resources
@@ -985,6 +986,28 @@ ssh_config_targets(configs) := {[p, m[1]] |
 ssh_config_spec(first, "") := first
 
 ssh_config_spec(first, second) := concat(":", [first, second]) if second != ""
+
+# gost's configuration file (v3, YAML or JSON) in a ConfigMap or Secret: a service whose handler or listener is a
+# remote port forward (`rtcp`, `rudp`) publishes the `addr` of each of its forwarder's nodes on the server its chain
+# reaches, as `-L rtcp://…/<host>:<port>` does.
+gost_configs(r) := {[[field, key], config] |
+	some [field, key, text] in config_texts(r)
+	regex.match(`r(?:tcp|udp)`, text)
+	contains(text, "forwarder")
+	yaml.is_valid(text)
+	config := yaml.unmarshal(text)
+	is_object(config)
+}
+
+gost_config_targets(configs) := {[p, m[1]] |
+	some [p, config] in configs
+	some service in object.get(config, "services", [])
+	some part in ["handler", "listener"]
+	object.get(service, [part, "type"], "") in {"rtcp", "rudp"}
+	some node in object.get(service, ["forwarder", "nodes"], [])
+	is_string(node.addr)
+	some m in regex.find_all_string_submatch_n(`^([^:/?\[\]]+|\[[0-9A-Fa-f:.]+\]):[0-9]+`, trim_space(node.addr), 1)
+}
 
 # What the expression above needs, tested first without a regular expression (every ConfigMap and Secret value).
 frpc_words(text) if contains(text, "server")

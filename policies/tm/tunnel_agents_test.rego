@@ -463,3 +463,32 @@ test_ssh_config_without_a_forward_to_a_store_passes if {
 	found(config_map({"ssh_config": "Host t\n  LocalForward 5432 postgis.kfm-prod:5432\n"})) == set()
 	found(config_map({"ssh_config": "Host t\n  # RemoteForward 80 postgis.kfm-prod:5432\n"})) == set()
 }
+
+# gost's configuration file: a remote forward service publishes its forwarder's nodes.
+gost_yaml(addr) := concat("\n", [
+	"services:",
+	"  - name: db",
+	"    addr: :5432",
+	"    handler: {type: rtcp}",
+	"    listener: {type: rtcp, chain: relay}",
+	"    forwarder:",
+	"      nodes:",
+	concat("", ["        - {name: target, addr: \"", addr, "\"}"]),
+	"chains:",
+	"  - name: relay",
+	"    hops: [{name: hop, nodes: [{name: n, addr: \"t.example.com:8443\", connector: {type: relay}, dialer: {type: tls}}]}]",
+	"",
+])
+
+test_gost_config_remote_forward_to_a_store if {
+	found(config_map({"gost.yaml": gost_yaml("postgis.kfm-prod:5432")})) == {[4, ["data", "gost.yaml"]]}
+	found(config_map({"gost.yaml": gost_yaml("postgis:5432")})) == {[4, ["data", "gost.yaml"]]}
+	json_config := json.marshal({"services": [{"name": "db", "addr": ":5432", "handler": {"type": "rudp"}, "listener": {"type": "rudp"}, "forwarder": {"nodes": [{"name": "t", "addr": "postgis.kfm-prod:5432"}]}}]})
+	found(config_map({"gost.json": json_config})) == {[4, ["data", "gost.json"]]}
+}
+
+test_gost_config_local_forward_or_to_the_api_passes if {
+	found(config_map({"gost.yaml": gost_yaml("kfm-api.kfm-prod:8080")})) == set()
+	local := replace(replace(gost_yaml("postgis.kfm-prod:5432"), "type: rtcp}", "type: tcp}"), "type: rtcp, chain", "type: tcp, chain")
+	found(config_map({"gost.yaml": local})) == set()
+}

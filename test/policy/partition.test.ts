@@ -401,6 +401,24 @@ data:
       RemoteForward 80 store-a-db.team-a:5432
 `,
     ),
+    // A gost configuration whose remote forward service publishes another namespace's store (team-c's).
+    app(
+      'gostconf-n',
+      `apiVersion: v1
+kind: ConfigMap
+metadata: {name: gost-config, namespace: team-nn}
+data:
+  gost.yaml: |
+    services:
+      - name: db
+        addr: ":5432"
+        handler: {type: rtcp}
+        listener: {type: rtcp, chain: relay}
+        forwarder:
+          nodes:
+            - {name: target, addr: "store-c-db.team-c.svc:5432"}
+`,
+    ),
     // ngrok: an AgentEndpoint publishing another namespace's store.
     app(
       'ngrok-r',
@@ -681,6 +699,7 @@ describe('policy partition (issue 20)', () => {
         'api-g',
         'relay-q',
         'frpc-t',
+        'gostconf-n',
         'gloo-m',
         'gloo-q',
       ],
@@ -889,6 +908,7 @@ describe('policy partition (issue 20)', () => {
       'AgentEndpoint/db',
       'ConfigMap/cloudflared',
       'ConfigMap/frpc',
+      'ConfigMap/gost-config',
       'ConfigMap/rathole',
       'ConfigMap/ssh-config',
       'ConfigMap/tcp-services',

@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '07ac10697785048b1a30a1df4e40fd25744052fc005403b591704ccbe0d4aed3';
+export const AUDITED_POLICY_SOURCES = '4b88fd5217a29c1d91e17ce78d822169765710d6d9ba06dccdac3dc4e67a0a41';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -303,6 +303,7 @@ export function namespaceKeys(object: Obj): readonly string[] {
       addTunnelHosts(text, keys);
       addFrpcHosts(text, keys);
       addSshConfigHosts(text, keys);
+      addGostConfigHosts(text, keys);
     }
   if (spec && POD_KINDS.has(kind)) collectTunnelUrls(spec, (v) => addDnsLabels(mappingHost(v), keys), 0);
   // A NetworkPolicy peer's namespaceSelector naming namespaces (kubernetes.io/metadata.name, matchLabels or an In
@@ -397,6 +398,15 @@ function addSshConfigHosts(text: string, into: Set<string>): void {
   for (const m of text.matchAll(/remoteforward[ \t=]+([^ \t\r\n#]+)(?:[ \t]+([^ \t\r\n#]+))?/gi))
     for (const arg of [m[1], m[2] ?? ''])
       for (const part of arg.split(':')) if (part.includes('.')) addDnsLabels(part, into);
+}
+
+/**
+ * A gost configuration with a remote forward service (route_to_store.rego gost_config_targets): the DNS labels of the
+ * host of every `addr` in it (its forwarder's nodes among them).
+ */
+function addGostConfigHosts(text: string, into: Set<string>): void {
+  if (!/r(?:tcp|udp)/.test(text) || !text.includes('forwarder')) return;
+  for (const m of text.matchAll(/addr["']?\s*:\s*["']?([^\s"',}\]#]+)/g)) addDnsLabels(mappingHost(m[1]), into);
 }
 
 /** Flags whose value is the address a tunnel agent publishes (route_to_store.rego: bore, inlets, frpc; and --url). */
