@@ -791,3 +791,106 @@ describe('an ssh remote forward publishing a store (e2e)', () => {
     expect(code).toBe(1);
   });
 });
+
+// Shapes that passed with exit 0 before this round, each reported on its own line: a socat relay, an ssh client
+// configuration's RemoteForward, a gost configuration's remote forward, a store NetworkPolicy admitting the governed
+// API's label from a namespace where no governed API runs, and an ExternalName at an in-cluster address.
+const SOCAT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: relay
+spec:
+  selector:
+    matchLabels: {app: relay}
+  template:
+    metadata:
+      labels: {app: relay}
+    spec:
+      containers:
+        - name: socat
+          image: docker.io/alpine/socat@sha256:${'e'.repeat(64)}
+          args: ["TCP-LISTEN:9000,fork", "TCP:postgis:5432"]
+`;
+const SSH_CONFIG = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ssh-config
+data:
+  ssh_config: |
+    Host tunnel
+      HostName serveo.net
+      RemoteForward 80 postgis:5432
+`;
+const GOST_CONFIG = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: gost-config
+data:
+  gost.yaml: |
+    services:
+      - name: db
+        addr: ":5432"
+        handler: {type: rtcp}
+        listener: {type: rtcp, chain: relay}
+        forwarder:
+          nodes:
+            - {name: target, addr: "postgis:5432"}
+`;
+const TENANT_NP = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: postgis-allow-tenant
+spec:
+  podSelector:
+    matchLabels:
+      app.kubernetes.io/name: postgis
+  policyTypes: [Ingress]
+  ingress:
+    - from:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: tenant-x
+          podSelector:
+            matchLabels:
+              kfm.dev/governed-api: "true"
+`;
+const IP_ALIAS = `apiVersion: v1
+kind: Service
+metadata:
+  name: side
+spec:
+  type: ExternalName
+  externalName: 10.128.2.17
+---
+apiVersion: route.openshift.io/v1
+kind: Route
+metadata:
+  name: side
+spec:
+  to:
+    kind: Service
+    name: side
+`;
+
+describe('relays, tunnel configurations, a foreign namespace and an address alias (e2e)', () => {
+  it('each reaches postgis past the governed API: one finding on its own line, exit 1', async () => {
+    const dir = infraWith({
+      'apps/kfm-ui/overlays/prod': {
+        'socat.yaml': SOCAT,
+        'ssh-config.yaml': SSH_CONFIG,
+        'gost-config.yaml': GOST_CONFIG,
+        'ip-alias.yaml': IP_ALIAS,
+      },
+      'apps/postgis/overlays/prod': { 'allow-tenant.yaml': TENANT_NP },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(policy.sort()).toEqual([
+      `KFM-TM-001 apps/kfm-ui/overlays/prod/gost-config.yaml:${lineOf(GOST_CONFIG, 'gost.yaml')} data["gost.yaml"]`,
+      `KFM-TM-001 apps/kfm-ui/overlays/prod/ip-alias.yaml:${lineOf(IP_ALIAS, '    name: side')} spec.to.name`,
+      `KFM-TM-001 apps/kfm-ui/overlays/prod/socat.yaml:${lineOf(SOCAT, 'TCP-LISTEN')} spec.template.spec.containers[0].args[1]`,
+      `KFM-TM-001 apps/kfm-ui/overlays/prod/ssh-config.yaml:${lineOf(SSH_CONFIG, 'ssh_config')} data.ssh_config`,
+      `KFM-TM-004 apps/postgis/overlays/prod/allow-tenant.yaml:${lineOf(TENANT_NP, '- namespaceSelector')} spec.ingress[0].from[0]`,
+    ]);
+    expect(code).toBe(1);
+  });
+});
