@@ -98,13 +98,13 @@ cluster_escalations(rules) := ((({concat("", ["impersonate any of ", res]) |
 }) | {"create of any ServiceAccount's token (serviceaccounts/token: kube-system's controllers included)" |
 	some rule in rules
 	rbac_rule_on(rule, {"", "*"}, "create")
-	resource_in(rule, {"serviceaccounts/token", "*/token", "*"})
+	resource_in(rule, {"serviceaccounts/token", "serviceaccounts/*", "*/token", "*/*", "*"})
 	unnamed(rule)
 }) | {"the kubelet API of every node (nodes/proxy: exec in any pod)" |
 	some rule in rules
 	some verb in {"get", "create"}
 	rbac_rule_on(rule, {"", "*"}, verb)
-	resource_in(rule, {"nodes/proxy", "*/proxy", "*"})
+	resource_in(rule, {"nodes/proxy", "nodes/*", "*/proxy", "*/*", "*"})
 	unnamed(rule)
 }
 

@@ -109,3 +109,11 @@ test_named_tokens_node_reads_and_namespaced_grants_pass if {
 	token := role("x", [{"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]}])
 	count(rule.violations) == 0 with input as {"resources": [token, binding("RoleBinding", "x")]}
 }
+
+# Subresource wildcards name the same grants: serviceaccounts/* holds serviceaccounts/token, nodes/* nodes/proxy.
+test_subresource_wildcards_are_cluster_admin if {
+	token := role("x", [{"apiGroups": [""], "resources": ["serviceaccounts/*"], "verbs": ["create"]}])
+	count(rule.violations) == 1 with input as {"resources": [token, crb("x")]}
+	proxy := role("x", [{"apiGroups": [""], "resources": ["nodes/*"], "verbs": ["get"]}])
+	count(rule.violations) == 1 with input as {"resources": [proxy, crb("x")]}
+}

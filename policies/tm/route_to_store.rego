@@ -816,20 +816,25 @@ agent_command_targets(r) := {[p, address] |
 # a wait-for loop), relay nothing.
 relay_command_targets(r) := {[p, host] |
 	some c in k8s.containers(r)
-	some [p, host] in (socat_targets(c) | netcat_targets(command_words(c)))
+	words := command_words(c)
+	some [p, host] in (socat_targets(c.container, words) | netcat_targets(words))
 }
 
-socat_targets(c) := {[p, host] |
-	socat(c.container)
-	words := command_words(c)
+socat_targets(container, words) := {[p, host] |
+	socat(container, words)
 	count({k | some k, [_, w] in words; regex.match(socat_network_address, w)}) >= 2
 	some [p, word] in words
 	some host in socat_connect_hosts(word)
 }
 
-socat(container) if regex.match(`(^|[-_.])socat([-_.]|$)`, lower(k8s.image_name(object.get(container, "image", ""))))
+# socat by image, or as a word of the command line, `args` included (`tini -- socat …`).
+socat(container, _) if regex.match(`(^|[-_.])socat([-_.]|$)`, lower(k8s.image_name(object.get(container, "image", ""))))
 
-socat(container) if "socat" in program_words(container)
+socat(_, words) if {
+	some [_, w] in words
+	parts := split(w, "/")
+	parts[count(parts) - 1] == "socat"
+}
 
 # socat's network address types (any case): TCP, UDP, SCTP, OPENSSL (SSL) and VSOCK, connecting or listening, and the
 # SOCKS and HTTP CONNECT proxy clients.
@@ -940,8 +945,13 @@ agent_targets("gost", c) := {[p, m[1]] |
 
 # ssh: a remote forward `[<bind>:]<port>:<host>:<hostport>` (or `<remote socket>:<host>:<hostport>`) publishes
 # host:hostport on the ssh server.
-agent_targets("ssh", c) := {[p, m[1]] |
+agent_targets("ssh", c) := {[p, host] |
 	some [p, spec] in ssh_remote_specs(command_words(c))
+	some host in ssh_spec_hosts(spec)
+}
+
+# The host of a fixed remote forward spec `[<bind>:]<port>:<host>:<hostport>` (none for a dynamic one).
+ssh_spec_hosts(spec) := {m[1] |
 	some m in regex.find_all_string_submatch_n(`^(?:\[[^\]]*\]:|[^:\[\]]*:)?[^:\[\]]+:([^:\[\]/]+|\[[0-9A-Fa-f:.]+\]):[0-9]+$`, spec, 1)
 }
 
@@ -976,11 +986,12 @@ ssh_configs(r) := {[[field, key], text] |
 	regex.match(`(?i)remoteforward`, text) # no lowered copy of every ConfigMap and Secret value
 }
 
-ssh_config_targets(configs) := {[p, m[1]] |
+ssh_config_targets(configs) := {[p, host] |
 	some [p, text] in configs
 	some f in regex.find_all_string_submatch_n(`(?im)^[ \t]*RemoteForward(?:[ \t]*=[ \t]*|[ \t]+)([^ \t\r\n#]+)(?:[ \t]+([^ \t\r\n#]+))?`, text, -1)
-	spec := ssh_config_spec(f[1], f[2])
-	some m in regex.find_all_string_submatch_n(`^(?:\[[^\]]*\]:|[^:\[\]]*:)?[^:\[\]]+:([^:\[\]/]+|\[[0-9A-Fa-f:.]+\]):[0-9]+$`, spec, 1)
+
+	# ssh_config takes its arguments quoted too: `RemoteForward "80" "postgis:5432"`.
+	some host in ssh_spec_hosts(ssh_config_spec(trim(f[1], `"`), trim(f[2], `"`)))
 }
 
 ssh_config_spec(first, "") := first

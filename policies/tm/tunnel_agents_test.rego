@@ -492,3 +492,14 @@ test_gost_config_local_forward_or_to_the_api_passes if {
 	local := replace(replace(gost_yaml("postgis.kfm-prod:5432"), "type: rtcp}", "type: tcp}"), "type: rtcp, chain", "type: tcp, chain")
 	found(config_map({"gost.yaml": local})) == set()
 }
+
+# socat started behind an init (`tini -- socat …`), in `args`, with no socat in its image's name.
+test_socat_relay_behind_an_init if {
+	behind := deployment("edge", {"name": "t", "image": "docker.io/library/alpine:3.20", "command": ["tini", "--"], "args": ["socat", "TCP-LISTEN:9000,fork", "TCP:postgis.kfm-prod:5432"]})
+	found(behind) == {[4, arg(2)]}
+}
+
+# ssh_config arguments may be quoted.
+test_ssh_config_quoted_remote_forward if {
+	found(config_map({"config": "Host t\n  RemoteForward \"80\" \"postgis.kfm-prod:5432\"\n"})) == {[4, ["data", "config"]]}
+}

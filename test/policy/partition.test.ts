@@ -569,6 +569,27 @@ function ruleCode(): { at: string; code: string }[] {
 }
 
 describe('policy partition (issue 20)', () => {
+  it('joins an ssh RemoteForward option by its host in every spelling route_to_store.rego reads', () => {
+    for (const option of [
+      'RemoteForward=80:store-a-db.team-a:5432',
+      'RemoteForward 80 store-a-db.team-a:5432',
+      'RemoteForward = 80 store-a-db.team-a:5432',
+    ]) {
+      const ssh = {
+        kind: 'Deployment',
+        metadata: { name: 'ssh', namespace: 'team-z' },
+        spec: {
+          template: {
+            spec: {
+              containers: [{ name: 'ssh', image: 'alpine', command: ['ssh', '-N', '-o', option, 'x@serveo.net'] }],
+            },
+          },
+        },
+      };
+      expect(namespaceKeys(ssh)).toContain('team-a');
+    }
+  });
+
   it('the shipped rules are the audited ones: a Rego change needs the audit in docs/checks/policy.md redone', async () => {
     const bundle = await readBundle();
     expect(

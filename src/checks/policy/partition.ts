@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '4b88fd5217a29c1d91e17ce78d822169765710d6d9ba06dccdac3dc4e67a0a41';
+export const AUDITED_POLICY_SOURCES = '932a882ff8c5ea1990a01ebf25f2becd4f887227a4ff719b9e344205ada33c84';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -516,10 +516,10 @@ function tunnelWordTargets(words: string[], found: (v: string) => void): void {
     const ssh = SSH_REMOTE_FORWARD.exec(word);
     const spec = ssh ? (ssh[1] === '' ? next : ssh[1]) : undefined;
     if (spec !== undefined) for (const part of spec.split(':')) dotted(part);
-    // The same as an option (`-o RemoteForward=<spec>`, `-oRemoteForward=…`, `RemoteForward <port> <host>:<port>`
-    // split into words): every part of the option's word and of the two words after it.
+    // The same as an option (`-o RemoteForward=<spec>`, `-oRemoteForward=…`, `RemoteForward [=] <port> <host>:<port>`
+    // split into words): every part of the option's word and of the three words after it (a lone `=` among them).
     if (/remoteforward/i.test(word))
-      for (const w of [word, next, words[i + 2]]) for (const part of (w ?? '').split(/[:=]/)) dotted(part);
+      for (const w of words.slice(i, i + 4)) for (const part of w.split(/[:=]/)) dotted(part);
   });
 }
 
