@@ -31,7 +31,10 @@
 #   pod, which whoever reaches the pod passes through (socat with two network addresses, by each host it connects to;
 #   a netcat listener running or piped to a netcat connection, by that connection's host); an ssh client
 #   configuration's `RemoteForward` in a ConfigMap or Secret (as `-R`), a gost configuration's remote forward services
-#   (`rtcp`/`rudp`, the `addr` of their forwarder's nodes); command lines read also in
+#   (`rtcp`/`rudp`, the `addr` of their forwarder's nodes), a reverse proxy's configuration in a ConfigMap or Secret
+#   by each address it forwards to (nginx `*_pass` and `upstream` servers, HAProxy `server`s, Envoy
+#   `socket_address`es, Caddy `reverse_proxy`, Traefik's load balancer servers, Apache `ProxyPass`, Varnish backends;
+#   one listening on loopback only forwards for its own pod); command lines read also in
 #   a shell script (`sh -c "..."`); a
 #   tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale by image or program, an ssh client with a
 #   remote forward) running in a store's own pod; and a remotely-managed cloudflared tunnel (a token, no `--url`, no
@@ -191,12 +194,12 @@ violations contains v if {
 # What each own resource tunnels, made once per evaluation (issue 20): a tunnel's targets are both its backends and
 # its addresses, and its configs are read for open tunnels too; reading an object's configs and command lines again
 # for each was ~12% of an evaluation. own_configs: a config object's cloudflared and frpc configurations.
-own_configs[i] := [tunnel_configs(r), frpc_configs(r), ssh_configs(r), gost_configs(r)] if {
+own_configs[i] := [tunnel_configs(r), frpc_configs(r), ssh_configs(r), gost_configs(r), proxy_configs(r)] if {
 	some i, r in input.resources
 	config_object(r)
 }
 
-own_tunnel_targets[i] := ((ingress_targets(configs[0]) | frpc_targets(configs[1])) | ssh_config_targets(configs[2])) | gost_config_targets(configs[3]) if some i, configs in own_configs
+own_tunnel_targets[i] := (((ingress_targets(configs[0]) | frpc_targets(configs[1])) | ssh_config_targets(configs[2])) | gost_config_targets(configs[3])) | proxy_config_targets(configs[4]) if some i, configs in own_configs
 
 own_tunnel_targets[i] := tunnel_targets(r) if {
 	some i, r in input.resources
@@ -1019,6 +1022,130 @@ gost_config_targets(configs) := {[p, m[1]] |
 	is_string(node.addr)
 	some m in regex.find_all_string_submatch_n(`^([^:/?\[\]]+|\[[0-9A-Fa-f:.]+\]):[0-9]+`, trim_space(node.addr), 1)
 }
+
+# A reverse proxy's configuration in a ConfigMap or Secret: whoever reaches the proxy reaches each address it forwards
+# to (an nginx sidecar of the governed API with `proxy_pass http://minio:9000` serves the object store past the API).
+# nginx: the `*_pass` directives' targets (a `$variable` also as each value a `set` gives it) and the `server` lines
+# of an `upstream` block; HAProxy: the address of each `server` (and `server-template`) of a text with a `backend` or
+# `listen` section; Envoy: the addresses of its `socket_address`es; Caddy: the upstreams of `reverse_proxy` (and of its
+# `to`), a JSON configuration's `dial`; Traefik's file provider: a load balancer's server `url` and `address`; Apache:
+# the URL of a `ProxyPass`, `ProxyPassMatch` or `BalancerMember`; Varnish: a backend's `.host`. Read as text, in any
+# entry: the file may have any name. An address that names no Service (a loopback, an outside host) relays nothing
+# the rules know of; an in-cluster address literal is judged as any tunnel's (stores.cluster_address).
+proxy_configs(r) := {[[field, key], text] |
+	some [field, key, text] in config_texts(r)
+	proxy_words(text)
+}
+
+proxy_config_targets(configs) := {[p, address] |
+	some [p, text] in configs
+	some address in proxy_addresses(text)
+}
+
+proxy_addresses(text) := (((((nginx_addresses(text) | haproxy_addresses(text)) | envoy_addresses(text)) | caddy_addresses(text)) | traefik_addresses(text)) | apache_addresses(text)) | varnish_addresses(text)
+
+nginx_addresses(text) := {a |
+	contains(text, "_pass")
+	not loopback_only(text, "listen")
+	some m in regex.find_all_string_submatch_n(`(?:^|[\s;{}])(?:proxy|grpc|uwsgi|scgi|fastcgi|memcached)_pass[ \t]+["']?([^\s;"']+)`, text, -1)
+	some a in nginx_values(m[1], text)
+} | {m[1] |
+	contains(text, "upstream")
+	not loopback_only(text, "listen")
+	some m in regex.find_all_string_submatch_n(`(?m)^[ \t]*server[ \t]+([^\s;{]+)[^;{\n]*;`, text, -1)
+}
+
+# A pass target as written, and with each variable it names replaced by each value a `set` gives it (`set $store
+# minio; proxy_pass http://$store:9000;`).
+nginx_values(target, text) := {target} | {replace(replace(target, concat("", ["${", m[1], "}"]), m[2]), concat("", ["$", m[1]]), m[2]) |
+	contains(target, "$")
+	some m in regex.find_all_string_submatch_n(`(?:^|[\s;{}])set[ \t]+\$([A-Za-z0-9_]+)[ \t]+["']?([^\s;"']+)`, text, -1)
+	contains(target, m[1])
+}
+
+haproxy_addresses(text) := {m[1] |
+	contains(text, "server")
+	regex.match(`(?m)^[ \t]*(?:backend|listen)[ \t]+[^\s]`, text)
+	not loopback_only(text, "bind")
+	some m in regex.find_all_string_submatch_n(`(?m)^[ \t]*server(?:-template[ \t]+[^\s]+[ \t]+[^\s]+|[ \t]+[^\s]+)[ \t]+(?:ipv[46]@)?([^\s]+)`, text, -1)
+}
+
+envoy_addresses(text) := {m[1] |
+	contains(text, "socket_address")
+	not envoy_loopback_only(text)
+	some m in regex.find_all_string_submatch_n(`address["']?[ \t]*:[ \t]*["']?([^\s"',{}\]]+)`, text, -1)
+}
+
+caddy_addresses(text) := {w |
+	contains(text, "reverse_proxy")
+	some m in regex.find_all_string_submatch_n(`(?m)(?:^|[{;])[ \t]*(?:reverse_proxy|to)[ \t]+([^{}\n#]+)`, text, -1)
+	some w in regex.split(`[ \t]+`, trim_space(m[1]))
+	w != ""
+	not regex.match(`^[/@*]`, w)
+} | {m[1] |
+	contains(text, "dial")
+	some m in regex.find_all_string_submatch_n(`"dial"[ \t]*:[ \t]*"([^"]+)"`, text, -1)
+}
+
+traefik_addresses(text) := {m[1] |
+	regex.match(`(?i)loadbalancer`, text)
+	some m in regex.find_all_string_submatch_n(`(?:url|address)["']?[ \t]*[:=][ \t]*["']?([^\s"',}\]]+)`, text, -1)
+}
+
+apache_addresses(text) := {m[1] |
+	regex.match(`ProxyPass|BalancerMember`, text)
+	some m in regex.find_all_string_submatch_n(`(?im)^[ \t]*(?:ProxyPass(?:Match)?|BalancerMember)[ \t][^\n]*?([a-z][a-z0-9+.-]*://[^\s"'>]+)`, text, -1)
+}
+
+varnish_addresses(text) := {m[1] |
+	contains(text, "backend")
+	some m in regex.find_all_string_submatch_n(`\.host[ \t]*=[ \t]*"([^"]+)"`, text, -1)
+}
+
+# A proxy whose every listener (nginx `listen`, HAProxy `bind`, an Envoy static listener) is on a loopback address or
+# a unix socket relays for its own pod only: the governed API's own way out to its store (an Envoy or nginx sidecar
+# the API connects to on localhost) publishes nothing.
+loopback_only(text, directive) if {
+	listeners := regex.find_all_string_submatch_n(concat("", [`(?m)(?:^|[\s;{])`, directive, `[ \t]+([^\s;]+)`]), text, -1)
+	count(listeners) > 0
+	every m in listeners {
+		loopback(m[1])
+	}
+}
+
+envoy_loopback_only(text) if {
+	yaml.is_valid(text)
+	config := yaml.unmarshal(text)
+	listeners := object.get(config, ["static_resources", "listeners"], [])
+	is_array(listeners)
+	count(listeners) > 0
+	every l in listeners {
+		loopback(object.get(l, ["address", "socket_address", "address"], ""))
+	}
+}
+
+loopback(address) if regex.match(`^(127\.[0-9.]+|localhost|\[::1\]|::1)(:[0-9]+)?$|^unix:`, lower(address))
+
+# What the expressions above need, tested first without a regular expression (every ConfigMap and Secret value).
+proxy_words(text) if contains(text, "_pass")
+
+proxy_words(text) if contains(text, "server")
+
+proxy_words(text) if contains(text, "socket_address")
+
+proxy_words(text) if contains(text, "reverse_proxy")
+
+proxy_words(text) if contains(text, "dial")
+
+proxy_words(text) if contains(text, "oadBalancer")
+
+proxy_words(text) if contains(text, "oadbalancer")
+
+proxy_words(text) if contains(text, "ProxyPass")
+
+proxy_words(text) if contains(text, "BalancerMember")
+
+proxy_words(text) if contains(text, ".host")
 
 # What the expression above needs, tested first without a regular expression (every ConfigMap and Secret value).
 frpc_words(text) if contains(text, "server")

@@ -503,3 +503,76 @@ test_socat_relay_behind_an_init if {
 test_ssh_config_quoted_remote_forward if {
 	found(config_map({"config": "Host t\n  RemoteForward \"80\" \"postgis.kfm-prod:5432\"\n"})) == {[4, ["data", "config"]]}
 }
+
+# Reverse proxies configured in a ConfigMap or Secret: whoever reaches the proxy reaches what it forwards to.
+nginx_http(target) := concat("\n", [
+	"server {",
+	"  listen 8081;",
+	"  location /files/ {",
+	concat("", ["    proxy_pass ", target, ";"]),
+	"  }",
+	"}",
+	"",
+])
+
+test_nginx_proxy_to_a_store if {
+	found(config_map({"default.conf": nginx_http("http://postgis.kfm-prod:5432")})) == {[4, ["data", "default.conf"]]}
+	found(config_map({"default.conf": nginx_http("http://postgis:5432/")})) == {[4, ["data", "default.conf"]]}
+	stream := "stream {\n  upstream db {\n    server postgis.kfm-prod.svc.cluster.local:5432 weight=5;\n  }\n  server {\n    listen 9000;\n    proxy_pass db;\n  }\n}\n"
+	found(config_map({"nginx.conf": stream})) == {[4, ["data", "nginx.conf"]]}
+	grpc := "server {\n  listen 8443 http2;\n  location / { grpc_pass grpc://postgis:5432; }\n}\n"
+	found(config_map({"grpc.conf": grpc})) == {[4, ["data", "grpc.conf"]]}
+
+	# A variable set in the configuration: `set $store postgis; proxy_pass http://$store:5432;`.
+	variable := "server {\n  listen 8081;\n  set $store postgis.kfm-prod;\n  location / { proxy_pass http://$store:5432; }\n}\n"
+	found(config_map({"default.conf": variable})) == {[4, ["data", "default.conf"]]}
+	secret := {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "proxy", "namespace": "edge"}, "data": {"default.conf": base64.encode(nginx_http("http://postgis.kfm-prod:5432"))}}
+	found(secret) == {[4, ["data", "default.conf"]]}
+	some m in messages(config_map({"default.conf": nginx_http("http://postgis:5432")}))
+	contains(m, "exposes store Service kfm-prod/postgis")
+}
+
+test_nginx_proxy_to_the_api_on_loopback_or_an_address if {
+	found(config_map({"default.conf": nginx_http("http://127.0.0.1:8080")})) == set()
+	found(config_map({"default.conf": nginx_http("http://kfm-api:8080")})) == set()
+
+	# The governed API's own way out to its store, listening on loopback only, publishes nothing.
+	egress := "stream {\n  server {\n    listen 127.0.0.1:15432;\n    proxy_pass postgis:5432;\n  }\n}\n"
+	found(config_map({"nginx.conf": egress})) == set()
+
+	# Not a proxy: an application's settings naming its database.
+	found(config_map({"app.yaml": "db:\n  server: postgis\n  port: 5432\n", "KFM_DB_HOST": "postgis"})) == set()
+
+	# An in-cluster address literal: it may be a store's pod.
+	found(config_map({"default.conf": nginx_http("http://10.128.4.17:5432")})) == {[4, ["data", "default.conf"]]}
+}
+
+test_haproxy_envoy_caddy_traefik_apache_varnish_proxy_to_a_store if {
+	haproxy := "frontend db\n  bind :5432\n  mode tcp\n  default_backend pg\nbackend pg\n  mode tcp\n  server pg1 postgis.kfm-prod.svc:5432 check\n"
+	found(config_map({"haproxy.cfg": haproxy})) == {[4, ["data", "haproxy.cfg"]]}
+	template := "listen pg\n  bind :5432\n  server-template pg 3 postgis:5432 check\n"
+	found(config_map({"haproxy.cfg": template})) == {[4, ["data", "haproxy.cfg"]]}
+	envoy := "static_resources:\n  listeners:\n  - address: {socket_address: {address: 0.0.0.0, port_value: 9000}}\n  clusters:\n  - name: db\n    type: STRICT_DNS\n    load_assignment:\n      cluster_name: db\n      endpoints:\n      - lb_endpoints:\n        - endpoint:\n            address:\n              socket_address:\n                address: postgis.kfm-prod\n                port_value: 5432\n"
+	found(config_map({"envoy.yaml": envoy})) == {[4, ["data", "envoy.yaml"]]}
+	found(config_map({"Caddyfile": ":8081 {\n  reverse_proxy /files/* postgis.kfm-prod:5432\n}\n"})) == {[4, ["data", "Caddyfile"]]}
+	found(config_map({"Caddyfile": ":8081 {\n  reverse_proxy {\n    to http://postgis:5432\n  }\n}\n"})) == {[4, ["data", "Caddyfile"]]}
+	caddy_json := json.marshal({"apps": {"layer4": {"servers": {"db": {"listen": [":5432"], "routes": [{"handle": [{"handler": "proxy", "upstreams": [{"dial": ["postgis:5432"]}]}]}]}}}, "http": {"servers": {"s": {"routes": [{"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": "postgis.kfm-prod:5432"}]}]}]}}}}})
+	found(config_map({"caddy.json": caddy_json})) == {[4, ["data", "caddy.json"]]}
+	traefik := "tcp:\n  services:\n    db:\n      loadBalancer:\n        servers:\n          - address: \"postgis.kfm-prod:5432\"\n"
+	found(config_map({"dynamic.yaml": traefik})) == {[4, ["data", "dynamic.yaml"]]}
+	traefik_toml := "[http.services.files.loadBalancer]\n  [[http.services.files.loadBalancer.servers]]\n    url = \"http://postgis:5432/\"\n"
+	found(config_map({"dynamic.toml": traefik_toml})) == {[4, ["data", "dynamic.toml"]]}
+	apache := "<VirtualHost *:8081>\n  ProxyPass \"/files\" \"http://postgis.kfm-prod:5432/\"\n</VirtualHost>\n"
+	found(config_map({"httpd.conf": apache})) == {[4, ["data", "httpd.conf"]]}
+	varnish := "vcl 4.1;\nbackend default {\n  .host = \"postgis.kfm-prod\";\n  .port = \"5432\";\n}\n"
+	found(config_map({"default.vcl": varnish})) == {[4, ["data", "default.vcl"]]}
+}
+
+test_haproxy_and_envoy_on_loopback_or_to_the_api_pass if {
+	haproxy := "listen pg\n  bind 127.0.0.1:15432\n  server pg1 postgis:5432 check\n"
+	found(config_map({"haproxy.cfg": haproxy})) == set()
+	api := "frontend web\n  bind :8081\n  default_backend api\nbackend api\n  server a1 kfm-api:8080 check\n"
+	found(config_map({"haproxy.cfg": api})) == set()
+	envoy := "static_resources:\n  listeners:\n  - address: {socket_address: {address: 127.0.0.1, port_value: 15432}}\n  clusters:\n  - name: db\n    load_assignment:\n      endpoints:\n      - lb_endpoints:\n        - endpoint: {address: {socket_address: {address: postgis, port_value: 5432}}}\n"
+	found(config_map({"envoy.yaml": envoy})) == set()
+}

@@ -419,6 +419,34 @@ data:
             - {name: target, addr: "store-c-db.team-c.svc:5432"}
 `,
     ),
+    // A reverse proxy's configurations forwarding to other namespaces' stores: nginx through a variable (team-a's),
+    // HAProxy (team-c's).
+    app(
+      'proxyconf-k',
+      `apiVersion: v1
+kind: ConfigMap
+metadata: {name: proxy-config, namespace: team-kk}
+data:
+  default.conf: |
+    server {
+      listen 8081;
+      set $files store-a-db.team-a;
+      location / { proxy_pass http://$files:5432; }
+    }
+`,
+    ),
+    app(
+      'proxyconf-m',
+      `apiVersion: v1
+kind: ConfigMap
+metadata: {name: proxy-config, namespace: team-mm}
+data:
+  haproxy.cfg: |
+    listen db
+      bind :5432
+      server db1 store-c-db.team-c.svc:5432 check
+`,
+    ),
     // ngrok: an AgentEndpoint publishing another namespace's store.
     app(
       'ngrok-r',
@@ -703,6 +731,7 @@ describe('policy partition (issue 20)', () => {
         'ssh-v',
         'relay-p',
         'sshconf-o',
+        'proxyconf-k',
         'ngrok-r',
         'gloo-n',
       ],
@@ -721,6 +750,7 @@ describe('policy partition (issue 20)', () => {
         'relay-q',
         'frpc-t',
         'gostconf-n',
+        'proxyconf-m',
         'gloo-m',
         'gloo-q',
       ],
@@ -930,6 +960,8 @@ describe('policy partition (issue 20)', () => {
       'ConfigMap/cloudflared',
       'ConfigMap/frpc',
       'ConfigMap/gost-config',
+      'ConfigMap/proxy-config',
+      'ConfigMap/proxy-config',
       'ConfigMap/rathole',
       'ConfigMap/ssh-config',
       'ConfigMap/tcp-services',

@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '932a882ff8c5ea1990a01ebf25f2becd4f887227a4ff719b9e344205ada33c84';
+export const AUDITED_POLICY_SOURCES = 'be2f44444554b6f4bbe98f24b8a87106e8cfd9bfdecb3706757f5535d98c06c9';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -304,6 +304,7 @@ export function namespaceKeys(object: Obj): readonly string[] {
       addFrpcHosts(text, keys);
       addSshConfigHosts(text, keys);
       addGostConfigHosts(text, keys);
+      addProxyConfigHosts(text, keys);
     }
   if (spec && POD_KINDS.has(kind)) collectTunnelUrls(spec, (v) => addDnsLabels(mappingHost(v), keys), 0);
   // A NetworkPolicy peer's namespaceSelector naming namespaces (kubernetes.io/metadata.name, matchLabels or an In
@@ -387,6 +388,42 @@ function addFrpcHosts(text: string, into: Set<string>): void {
   if (!/server_?[aA]ddr|\[\[proxies\]\]|remote_?[pP]ort|remote_addr|\[client\.services/.test(text)) return;
   for (const m of text.matchAll(/(?:localIP|local_ip|localAddr|local_addr)["']?\s*[:=]\s*["']?([^\s"',}\]#;]+)/g))
     addDnsLabels(mappingHost(m[1]), into);
+}
+
+/**
+ * The hosts a reverse proxy's configuration forwards to (route_to_store.rego proxy_addresses): nginx `*_pass` targets,
+ * every value an nginx `set` gives a variable and an `upstream`'s `server` lines, HAProxy `server` addresses, Envoy
+ * `address`es, Caddy `reverse_proxy`/`to` upstreams and `dial`s, Traefik `url`/`address`, Apache `ProxyPass` and
+ * `BalancerMember` URLs, Varnish `.host`. The rule's loopback-only exception is not mirrored: a key too many only joins
+ * more overlays.
+ */
+function addProxyConfigHosts(text: string, into: Set<string>): void {
+  const add = (address: string): void => addDnsLabels(mappingHost(address.replace(/^ipv[46]@/, '')), into);
+  if (text.includes('_pass')) {
+    for (const m of text.matchAll(
+      /(?:^|[\s;{}])(?:proxy|grpc|uwsgi|scgi|fastcgi|memcached)_pass[ \t]+["']?([^\s;"']+)/g,
+    ))
+      add(m[1]);
+    for (const m of text.matchAll(/(?:^|[\s;{}])set[ \t]+\$[A-Za-z0-9_]+[ \t]+["']?([^\s;"']+)/g)) add(m[1]);
+  }
+  if (text.includes('server')) {
+    if (text.includes('upstream')) for (const m of text.matchAll(/^[ \t]*server[ \t]+([^\s;{]+)[^;{\n]*;/gm)) add(m[1]);
+    for (const m of text.matchAll(/^[ \t]*server(?:-template[ \t]+\S+[ \t]+\S+|[ \t]+\S+)[ \t]+(\S+)/gm)) add(m[1]);
+  }
+  if (text.includes('socket_address'))
+    for (const m of text.matchAll(/address["']?[ \t]*:[ \t]*["']?([^\s"',{}\]]+)/g)) add(m[1]);
+  if (text.includes('reverse_proxy'))
+    for (const m of text.matchAll(/(?:^|[{;])[ \t]*(?:reverse_proxy|to)[ \t]+([^{}\n#]+)/gm))
+      for (const w of m[1].trim().split(/[ \t]+/)) if (w !== '' && !/^[/@*]/.test(w)) add(w);
+  if (text.includes('dial')) for (const m of text.matchAll(/"dial"[ \t]*:[ \t]*"([^"]+)"/g)) add(m[1]);
+  if (/loadbalancer/i.test(text))
+    for (const m of text.matchAll(/(?:url|address)["']?[ \t]*[:=][ \t]*["']?([^\s"',}\]]+)/g)) add(m[1]);
+  if (/ProxyPass|BalancerMember/.test(text))
+    for (const m of text.matchAll(
+      /^[ \t]*(?:ProxyPass(?:Match)?|BalancerMember)[ \t][^\n]*?([a-z][a-z0-9+.-]*:\/\/[^\s"'>]+)/gim,
+    ))
+      add(m[1]);
+  if (text.includes('backend')) for (const m of text.matchAll(/\.host[ \t]*=[ \t]*"([^"]+)"/g)) add(m[1]);
 }
 
 /**
