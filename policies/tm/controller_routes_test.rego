@@ -164,11 +164,12 @@ tunnel_config(service) := concat("\n", [
 config_map(entries) := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cloudflared", "namespace": "kfm-prod"}, "data": entries}
 
 test_cloudflared_tunnel_config if {
-	some service in [
+	every service in [
 		"tcp://postgis:5432", "http://postgis.kfm-prod.svc:5432", "tcp://postgis.kfm-prod.svc.cluster.local:5432",
 		"tcp://POSTGIS.kfm-prod", "tcp://postgis", "https://postgis.kfm-prod.svc.cluster.local.:5432/x",
-	]
-	paths(config_map({"config.yaml": tunnel_config(service)})) == {["data", "config.yaml"]}
+	] {
+		paths(config_map({"config.yaml": tunnel_config(service)})) == {["data", "config.yaml"]}
+	}
 }
 
 test_cloudflared_tunnel_config_variants if {

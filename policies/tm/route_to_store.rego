@@ -34,7 +34,8 @@
 #   (`rtcp`/`rudp`, the `addr` of their forwarder's nodes), a reverse proxy's configuration in a ConfigMap or Secret
 #   by each address it forwards to (nginx `*_pass` and `upstream` servers, HAProxy `server`s, Envoy
 #   `socket_address`es, Caddy `reverse_proxy`, Traefik's load balancer servers, Apache `ProxyPass`, Varnish backends;
-#   one listening on loopback only forwards for its own pod); command lines read also in
+#   one listening on loopback only forwards for its own pod), a kubectl or oc port-forward to a store's Service, pod or
+#   workload (through the API server, past every NetworkPolicy); command lines read also in
 #   a shell script (`sh -c "..."`); a
 #   tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale by image or program, an ssh client with a
 #   remote forward) running in a store's own pod; and a remotely-managed cloudflared tunnel (a token, no `--url`, no
@@ -820,8 +821,113 @@ agent_command_targets(r) := {[p, address] |
 relay_command_targets(r) := {[p, host] |
 	some c in k8s.containers(r)
 	words := command_words(c)
-	some [p, host] in (socat_targets(c.container, words) | netcat_targets(words))
+	some [p, host] in ((socat_targets(c.container, words) | netcat_targets(words)) | port_forward_service_targets(words))
 }
+
+# kubectl or oc port-forward (`kubectl [-n <ns>] port-forward <target> <ports>`) connects through the API server, past
+# every NetworkPolicy: the pod running it reaches the target's pods as the governed API would, and so does whoever
+# reaches its listener (`--address 0.0.0.0`). A Service target (`svc/<name>`) is a relay target, resolved in the
+# namespace its `-n` gives (its own without one); a pod or workload target is judged by name against the store
+# workloads (the violation below).
+port_forward_service_targets(words) := {[p, host] |
+	some [p, "service", name, ns] in port_forward_refs(words)
+	host := port_forward_host(name, ns)
+}
+
+port_forward_host(name, "") := name
+
+port_forward_host(name, ns) := concat(".", [name, ns]) if ns != ""
+
+violations contains v if {
+	some i, r in input.resources
+	k8s.is_workload(r)
+	some c in k8s.containers(r)
+	words := command_words(c)
+	some [p, kind, name, given] in port_forward_refs(words)
+	kind != "service"
+	ns := port_forward_namespace(given, r)
+	some j in stores.store_workloads_in[ns]
+	w := k8s.all[j]
+	port_forward_reaches(kind, name, w)
+	v := {
+		"id": "KFM-TM-001",
+		"msg": concat("", [r.kind, " ", k8s.display_name(r), " runs a port-forward to ", kind, " ", ns, "/", name, ", a store's pods (", w.kind, " ", k8s.display_name(w), "): it reaches the store through the API server, past every NetworkPolicy; only the governed API may reach a store"]),
+		"resource": i,
+		"path": p,
+	}
+}
+
+port_forward_namespace("", r) := k8s.namespace(r)
+
+port_forward_namespace(ns, _) := ns if ns != ""
+
+# A workload target names the workload; a pod target a pod of it (`<statefulset>-<ordinal>`,
+# `<deployment>-<hash>-<suffix>`) or a bare Pod.
+port_forward_reaches("workload", name, w) if lower(w.metadata.name) == name
+
+port_forward_reaches("pod", name, w) if lower(w.metadata.name) == name
+
+port_forward_reaches("pod", name, w) if startswith(name, concat("", [lower(w.metadata.name), "-"]))
+
+# [path, kind (service, pod or workload), name, namespace or ""] of each target of a port-forward command: the words
+# after `port-forward` in the same command of a kubectl or oc, but flags, their values and port specs.
+port_forward_refs(words) := {[p, kind, name, ns] |
+	some f, [_, w] in words
+	w == "port-forward"
+	kubectl_before(words, f)
+	some k, [p, target] in words
+	f < k
+	not command_separated(words, f, k)
+	not regex.match(`^-|^[0-9:]+;?$`, target)
+	not port_forward_flag_value(words, k)
+	[kind, name] := port_forward_ref(lower(trim_suffix(target, ";")))
+	some ns in port_forward_namespaces(words, f)
+}
+
+kubectl_before(words, f) if {
+	some k, [_, w] in words
+	k < f
+	parts := split(w, "/")
+	parts[count(parts) - 1] in {"kubectl", "oc"}
+	not command_separated(words, k, f)
+}
+
+# Flags of kubectl and oc that take a value as the next word.
+port_forward_value_flags := {"-n", "--namespace", "--address", "--pod-running-timeout", "--kubeconfig", "--context", "--cluster", "--user", "--server", "-s", "--token", "--as", "--as-group", "--request-timeout"}
+
+port_forward_flag_value(words, k) if port_forward_value_flags[words[k - 1][1]]
+
+# The namespaces `-n`, `--namespace` give in the command of the port-forward at word f, or "" (the pod's own).
+port_forward_namespaces(words, f) := ns if {
+	ns := {trim(value, `"'`) |
+		some k, [_, w] in words
+		not command_separated(words, min([k, f]), max([k, f]))
+		some value in namespace_flag_values(words, k, w)
+	}
+	count(ns) > 0
+} else := {""}
+
+namespace_flag_values(words, k, w) := {words[k + 1][1]} if w in {"-n", "--namespace"}
+
+namespace_flag_values(_, _, w) := {substring(w, 12, -1)} if startswith(w, "--namespace=")
+
+namespace_flag_values(_, _, w) := {substring(w, 2, -1)} if regex.match(`^-n[^-=]`, w)
+
+namespace_flag_values(_, _, w) := {substring(w, 3, -1)} if startswith(w, "-n=")
+
+port_forward_ref(t) := ["service", m[2]] if {
+	m := regex.find_all_string_submatch_n(`^(svc|service|services)/([a-z0-9][a-z0-9.-]*)$`, t, 1)[0]
+}
+
+port_forward_ref(t) := ["pod", m[2]] if {
+	m := regex.find_all_string_submatch_n(`^(po|pod|pods)/([a-z0-9][a-z0-9.-]*)$`, t, 1)[0]
+}
+
+port_forward_ref(t) := ["workload", m[3]] if {
+	m := regex.find_all_string_submatch_n(`^(deploy|deployment|deployments|sts|statefulset|statefulsets|rs|replicaset|replicasets)(\.apps)?/([a-z0-9][a-z0-9.-]*)$`, t, 1)[0]
+}
+
+port_forward_ref(t) := ["pod", t] if regex.match(`^[a-z0-9][a-z0-9.-]*$`, t)
 
 socat_targets(container, words) := {[p, host] |
 	socat(container, words)

@@ -138,9 +138,10 @@ test_ingress_through_fqdn_endpoint_slice if {
 	count(route_to_store.violations) == 0 with input as {"resources": elsewhere}
 	public := [postgres, db_service, manual, fqdn_slice("manual", "203.0.113.9", "IPv4"), ing]
 	count(route_to_store.violations) == 0 with input as {"resources": public}
-	some name in ["db.kfm-dev.svc", "DB.kfm-dev.svc.cluster.local.", "db.kfm-dev", "db-0.db.kfm-dev.svc.cluster.local"]
-	variant := [postgres, db_service, manual, fqdn_slice("manual", name, "FQDN"), ing]
-	count(route_to_store.violations) == 1 with input as {"resources": variant}
+	every name in ["db.kfm-dev.svc", "DB.kfm-dev.svc.cluster.local.", "db.kfm-dev", "db-0.db.kfm-dev.svc.cluster.local"] {
+		variant := [postgres, db_service, manual, fqdn_slice("manual", name, "FQDN"), ing]
+		count(route_to_store.violations) == 1 with input as {"resources": variant}
+	}
 }
 
 # A selector-less Service's hand-written endpoints, the other ways: an Endpoints object named as the Service, an IP
@@ -180,14 +181,15 @@ test_endpoints_to_a_store_cluster_ip if {
 }
 
 test_endpoints_private_address_cannot_be_verified if {
-	some ip in ["10.244.1.17", "172.16.0.4", "192.168.3.3", "100.64.0.9", "fd00::17", "2001:db8::17"]
-	rs := [postgres, db_service, manual_service("manual", {}), endpoints("manual", [{"ip": ip}]), ingress_to("manual")]
-	vs := route_to_store.violations with input as {"resources": rs}
-	{[v.id, v.resource, v.path] | some v in vs} == {["KFM-TM-001", 4, ingress_path]}
-	some v in vs
-	contains(v.msg, "cannot be verified")
-	contains(v.msg, ip)
-	count(route_to_store.violations) == 1 with input as {"resources": array.slice(rs, 2, 5)}
+	every ip in ["10.244.1.17", "172.16.0.4", "192.168.3.3", "100.64.0.9", "fd00::17", "2001:db8::17"] {
+		rs := [postgres, db_service, manual_service("manual", {}), endpoints("manual", [{"ip": ip}]), ingress_to("manual")]
+		vs := route_to_store.violations with input as {"resources": rs}
+		{[v.id, v.resource, v.path] | some v in vs} == {["KFM-TM-001", 4, ingress_path]}
+		some v in vs
+		contains(v.msg, "cannot be verified")
+		contains(v.msg, ip)
+		count(route_to_store.violations) == 1 with input as {"resources": array.slice(rs, 2, 5)}
+	}
 }
 
 test_endpoints_through_an_external_name if {
@@ -197,13 +199,14 @@ test_endpoints_through_an_external_name if {
 
 # An ExternalName that is an in-cluster address literal: routers that take it as their backend's address reach it.
 test_external_name_at_an_in_cluster_address_cannot_be_verified if {
-	some ip in ["10.128.2.17", "172.30.0.10.", "fd00::17"]
-	rs := [postgres, db_service, alias("front", ip), ingress_to("front")]
-	vs := route_to_store.violations with input as {"resources": rs}
-	{[v.resource, v.path] | some v in vs} == {[3, ingress_path]}
-	some v in vs
-	contains(v.msg, "cannot be verified")
-	endpoint_findings([postgres, db_service, alias("front", "203.0.113.9"), ingress_to("front")]) == set()
+	every ip in ["10.128.2.17", "172.30.0.10.", "fd00::17"] {
+		rs := [postgres, db_service, alias("front", ip), ingress_to("front")]
+		vs := route_to_store.violations with input as {"resources": rs}
+		{[v.resource, v.path] | some v in vs} == {[3, ingress_path]}
+		some v in vs
+		contains(v.msg, "cannot be verified")
+		endpoint_findings([postgres, db_service, alias("front", "203.0.113.9"), ingress_to("front")]) == set()
+	}
 }
 
 test_endpoints_that_cannot_reach_a_store_pass if {
@@ -257,9 +260,10 @@ test_service_selecting_controller_label if {
 }
 
 test_red_hat_and_bitnami_images_are_stores if {
-	some img in ["registry.redhat.io/rhel9/postgresql-15:1-50", "docker.io/bitnami/mongodb:7.0", "quay.io/sclorg/mariadb-105-c9s", "weaveworksdemos/catalogue-db:0.3.0", "docker.elastic.co/elasticsearch/elasticsearch:8.13.0", "valkey/valkey:8"]
-	store := object.union(postgres, {"spec": {"template": {"spec": {"containers": [{"name": "c", "image": img}]}}}})
-	count(route_to_store.violations) == 1 with input as {"resources": [store, db_service, route_to("db")]}
+	every img in ["registry.redhat.io/rhel9/postgresql-15:1-50", "docker.io/bitnami/mongodb:7.0", "quay.io/sclorg/mariadb-105-c9s", "weaveworksdemos/catalogue-db:0.3.0", "docker.elastic.co/elasticsearch/elasticsearch:8.13.0", "valkey/valkey:8"] {
+		store := object.union(postgres, {"spec": {"template": {"spec": {"containers": [{"name": "c", "image": img}]}}}})
+		count(route_to_store.violations) == 1 with input as {"resources": [store, db_service, route_to("db")]}
+	}
 }
 
 test_kfm_store_annotation_and_shapes if {
@@ -285,9 +289,10 @@ test_rollout_workload_ref_runs_the_store if {
 }
 
 test_tools_named_after_a_store_are_not_stores if {
-	some img in ["quay.io/prometheuscommunity/postgres-exporter:v0.15.0", "rediscommander/redis-commander:latest", "ghcr.io/kfm/kfm-api:1"]
-	w := object.union(postgres, {"spec": {"template": {"spec": {"containers": [{"name": "c", "image": img}]}}}})
-	count(route_to_store.violations) == 0 with input as {"resources": [w, db_service, route_to("db")]}
+	every img in ["quay.io/prometheuscommunity/postgres-exporter:v0.15.0", "rediscommander/redis-commander:latest", "ghcr.io/kfm/kfm-api:1"] {
+		w := object.union(postgres, {"spec": {"template": {"spec": {"containers": [{"name": "c", "image": img}]}}}})
+		count(route_to_store.violations) == 0 with input as {"resources": [w, db_service, route_to("db")]}
+	}
 }
 
 test_families_param_replaces_the_data_document if {
@@ -391,14 +396,15 @@ test_traefik_and_contour_routes_to_a_store if {
 # A pod's own DNS name (<a-b-c-d>.<ns>.pod[.cluster.local]) names an in-cluster address: an ExternalName or an FQDN
 # EndpointSlice naming one cannot be verified not to lead to a store's pod.
 test_pod_dns_names_cannot_be_verified if {
-	some name in ["10-128-4-17.kfm-dev.pod.cluster.local", "10-128-4-17.kfm-dev.pod", "fd00--17.kfm-dev.pod.cluster.local."]
-	via_alias := [alias("front", name), ingress_to("front")]
-	vs := route_to_store.violations with input as {"resources": via_alias}
-	{[v.resource, v.path] | some v in vs} == {[1, ingress_path]}
-	some v in vs
-	contains(v.msg, "cannot be verified")
-	via_slice := [manual_service("manual", {}), fqdn_slice("manual", name, "FQDN"), ingress_to("manual")]
-	endpoint_findings(via_slice) == {[2, ingress_path]}
+	every name in ["10-128-4-17.kfm-dev.pod.cluster.local", "10-128-4-17.kfm-dev.pod", "fd00--17.kfm-dev.pod.cluster.local."] {
+		via_alias := [alias("front", name), ingress_to("front")]
+		vs := route_to_store.violations with input as {"resources": via_alias}
+		{[v.resource, v.path] | some v in vs} == {[1, ingress_path]}
+		some v in vs
+		contains(v.msg, "cannot be verified")
+		via_slice := [manual_service("manual", {}), fqdn_slice("manual", name, "FQDN"), ingress_to("manual")]
+		endpoint_findings(via_slice) == {[2, ingress_path]}
+	}
 }
 
 # A Service defined twice (two overlays), once with a selector: its hand-written Endpoints still count.

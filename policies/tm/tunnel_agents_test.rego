@@ -68,22 +68,24 @@ store_findings(container) := ps if {
 }
 
 test_store_runs_another_tunnel_agent_by_image if {
-	some image in [
+	every image in [
 		"snowdreamtech/frpc:0.58.1", "docker.io/fatedier/frpc:v0.58.1", "jpillora/chisel:1.10",
 		"ekzhang/bore:0.5.1", "ghcr.io/inlets/inlets-pro:0.9.31", "tailscale/tailscale:v1.70.0",
 		"ghcr.io/tailscale/tailscale:latest", "ghcr.io/inlets/inlets:3.0.2",
-	]
-	store_findings({"name": "tunnel", "image": image}) == {[0, sidecar_image]}
+	] {
+		store_findings({"name": "tunnel", "image": image}) == {[0, sidecar_image]}
+	}
 }
 
 test_store_runs_another_tunnel_agent_by_command if {
-	some cmd in [
+	every cmd in [
 		["/usr/local/bin/frpc", "-c", "/etc/frp/frpc.toml"], ["chisel", "client", "https://t.example.com", "5432:db.example.com:5432"],
 		["bore", "local", "5432", "--to", "bore.pub"], ["inlets-pro", "tcp", "client"], ["inlets", "client"],
 		["/usr/local/bin/containerboot"], ["tailscaled", "--tun=userspace-networking"],
 		["sh", "-c", "tailscaled --tun=userspace-networking & tailscale up --authkey=$TS_AUTHKEY"],
-	]
-	store_findings({"name": "tunnel", "image": "docker.io/library/alpine:3.20", "command": cmd}) == {[0, sidecar_image]}
+	] {
+		store_findings({"name": "tunnel", "image": "docker.io/library/alpine:3.20", "command": cmd}) == {[0, sidecar_image]}
+	}
 }
 
 test_store_tunnel_agent_message_names_it if {
@@ -93,8 +95,9 @@ test_store_tunnel_agent_message_names_it if {
 }
 
 test_store_without_tunnel_agent_passes if {
-	some image in ["quay.io/prometheuscommunity/postgres-exporter:v0.15.0", "example.com/boreal-exporter:1", "example.com/chiseled-base:1"]
-	store_findings({"name": "exporter", "image": image, "args": ["--name", "bore", "--log", "tailscale"]}) == set()
+	every image in ["quay.io/prometheuscommunity/postgres-exporter:v0.15.0", "example.com/boreal-exporter:1", "example.com/chiseled-base:1"] {
+		store_findings({"name": "exporter", "image": image, "args": ["--name", "bore", "--log", "tailscale"]}) == set()
+	}
 }
 
 # tailscale in a pod that is no store publishes nothing by itself (rule 1 is about a store's own pods).
@@ -575,4 +578,36 @@ test_haproxy_and_envoy_on_loopback_or_to_the_api_pass if {
 	found(config_map({"haproxy.cfg": api})) == set()
 	envoy := "static_resources:\n  listeners:\n  - address: {socket_address: {address: 127.0.0.1, port_value: 15432}}\n  clusters:\n  - name: db\n    load_assignment:\n      endpoints:\n      - lb_endpoints:\n        - endpoint: {address: {socket_address: {address: postgis, port_value: 5432}}}\n"
 	found(config_map({"envoy.yaml": envoy})) == set()
+}
+
+# kubectl or oc port-forward goes through the API server, past every NetworkPolicy.
+port_forward(cmd) := deployment("edge", {"name": "pf", "image": "registry.k8s.io/kubectl:v1.31.0", "command": cmd})
+
+test_port_forward_to_a_store_service if {
+	found(port_forward(["kubectl", "port-forward", "-n", "kfm-prod", "--address", "0.0.0.0", "svc/postgis", "5432:5432"])) == {[4, command(6)]}
+	found(port_forward(["kubectl", "--namespace=kfm-prod", "port-forward", "service/postgis", "5432"])) == {[4, command(3)]}
+	found(port_forward(["/usr/bin/oc", "-nkfm-prod", "port-forward", "services/postgis", ":5432"])) == {[4, command(3)]}
+	found(port_forward(["oc", "-n=kfm-prod", "port-forward", "svc/postgis", "5432"])) == {[4, command(3)]}
+	found(port_forward(["sh", "-c", "kubectl port-forward -n kfm-prod svc/postgis 15432:5432 & sleep 2; psql -h localhost -p 15432"])) == {[4, command(2)]}
+
+	# Without -n: the pod's own namespace.
+	own := json.patch(port_forward(["kubectl", "port-forward", "svc/postgis", "5432"]), [{"op": "replace", "path": "/metadata/namespace", "value": "kfm-prod"}])
+	found(own) == {[4, command(2)]}
+}
+
+test_port_forward_to_a_store_pod_or_workload if {
+	every target in ["pod/postgis-0", "postgis-0", "sts/postgis", "statefulset.apps/postgis", "pods/postgis"] {
+		found(port_forward(["kubectl", "port-forward", "-n", "kfm-prod", target, "5432:5432"])) == {[4, command(4)]}
+	}
+	some m in messages(port_forward(["kubectl", "port-forward", "-n", "kfm-prod", "pod/postgis-0", "5432:5432"]))
+	contains(m, "runs a port-forward to pod kfm-prod/postgis-0, a store's pods (StatefulSet postgis)")
+}
+
+test_port_forward_to_the_api_or_elsewhere_passes if {
+	found(port_forward(["kubectl", "port-forward", "-n", "kfm-prod", "svc/kfm-api", "8080"])) == set()
+	found(port_forward(["kubectl", "port-forward", "-n", "kfm-prod", "deploy/kfm-api", "8080"])) == set()
+	found(port_forward(["kubectl", "port-forward", "-n", "other", "pod/postgis-0", "5432"])) == set()
+
+	# Another command of a script, not the port-forward's target.
+	found(port_forward(["sh", "-c", "kubectl port-forward -n kfm-prod svc/kfm-api 8080; echo postgis-0"])) == set()
 }

@@ -447,6 +447,35 @@ data:
       server db1 store-c-db.team-c.svc:5432 check
 `,
     ),
+    // kubectl port-forward to another namespace's store: its Service (team-a's), a pod of it (team-c's).
+    app(
+      'pf-svc-q',
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: pf-svc, namespace: team-qq}
+spec:
+  template:
+    spec:
+      containers:
+        - name: pf
+          image: registry.k8s.io/kubectl@sha256:${'e'.repeat(64)}
+          command: [kubectl, port-forward, -n, team-a, --address, 0.0.0.0, svc/store-a-db, "5432"]
+`,
+    ),
+    app(
+      'pf-pod-r',
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: pf-pod, namespace: team-rr}
+spec:
+  template:
+    spec:
+      containers:
+        - name: pf
+          image: registry.k8s.io/kubectl@sha256:${'e'.repeat(64)}
+          command: [sh, -c, "kubectl --namespace=team-c port-forward pod/store-c-db-0 5432 & sleep infinity"]
+`,
+    ),
     // ngrok: an AgentEndpoint publishing another namespace's store.
     app(
       'ngrok-r',
@@ -732,6 +761,7 @@ describe('policy partition (issue 20)', () => {
         'relay-p',
         'sshconf-o',
         'proxyconf-k',
+        'pf-svc-q',
         'ngrok-r',
         'gloo-n',
       ],
@@ -751,6 +781,7 @@ describe('policy partition (issue 20)', () => {
         'frpc-t',
         'gostconf-n',
         'proxyconf-m',
+        'pf-pod-r',
         'gloo-m',
         'gloo-q',
       ],
@@ -972,6 +1003,8 @@ describe('policy partition (issue 20)', () => {
       'Deployment/cloudflared',
       'Deployment/gost',
       'Deployment/ncat',
+      'Deployment/pf-pod',
+      'Deployment/pf-svc',
       'Deployment/socat',
       'Deployment/ssh',
       'Deployment/ssh-option',

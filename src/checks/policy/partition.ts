@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = 'be2f44444554b6f4bbe98f24b8a87106e8cfd9bfdecb3706757f5535d98c06c9';
+export const AUDITED_POLICY_SOURCES = '33c44206084ce52d895434fa8b5a053b1fe5d61561366807c3fc117d6c073f8a';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -530,8 +530,17 @@ function tunnelWordTargets(words: string[], found: (v: string) => void): void {
   };
   // A netcat relay's target is a word after a netcat program: with one in the command line, every dotted word.
   const netcat = words.some((w) => NETCAT_PROGRAMS.has(w.slice(w.lastIndexOf('/') + 1)));
+  // kubectl/oc port-forward (route_to_store.rego port_forward_refs): the namespace a `-n` names, a dotted target name.
+  const portForward = words.includes('port-forward');
   words.forEach((word, i) => {
     const next = words[i + 1];
+    if (portForward) {
+      if ((word === '-n' || word === '--namespace') && next !== undefined) found(unquoted(next));
+      else if (word.startsWith('--namespace=')) found(unquoted(word.slice('--namespace='.length)));
+      else if (/^-n[^-=]/.test(word)) found(unquoted(word.slice(2)));
+      else if (word.startsWith('-n=')) found(unquoted(word.slice(3)));
+      dotted(word.slice(word.indexOf('/') + 1));
+    }
     if (netcat) dotted(word);
     // A socat address (`TCP:<host>:<port>`, `SOCKS4A:<proxy>:<host>:<port>`…): every dotted part.
     if (SOCAT_ADDRESS.test(word)) for (const part of word.split(/[:,]/)) dotted(part);
