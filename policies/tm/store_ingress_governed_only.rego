@@ -10,13 +10,17 @@
 #   Exists match every namespace but those they exclude, new ones included), a peer without a podSelector, an
 #   ipBlock peer or a podSelector that does not require the governed-API labels each break the trust membrane; so
 #   does a namespaceSelector naming a namespace (kubernetes.io/metadata.name) where no workload of the desired state
-#   runs the governed API: whatever pods carry the governed-API labels there get in.
+#   runs the governed API: whatever pods carry the governed-API labels there get in. A namespaceSelector choosing
+#   namespaces by other labels only (`team: api`) is reported too: whoever can label a namespace, now or later, adds
+#   it, and a namespace outside the repository has labels the desired state cannot show; name the API's namespace by
+#   kubernetes.io/metadata.name, which the API server sets and nobody can change.
 # custom:
 #   id: KFM-TM-004
 #   severity: error
 #   remediation: >-
-#     Restrict the rule to `from: [{podSelector: {matchLabels: {kfm.dev/governed-api: "true"}}}]` (add a labelled
-#     namespaceSelector if the API runs in another namespace); remove ipBlock and catch-all peers.
+#     Restrict the rule to `from: [{podSelector: {matchLabels: {kfm.dev/governed-api: "true"}}}]` (if the API runs in
+#     another namespace, add `namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: <its namespace>}}`);
+#     remove ipBlock and catch-all peers.
 package kfm.tm.store_ingress_governed_only
 
 import data.kfm_lib.k8s
@@ -63,7 +67,7 @@ store_policies contains i if {
 	k8s.selector_selects_pods(object.get(np, ["spec", "podSelector"], {}), w)
 }
 
-peer_problems(peer) := (((({"an ipBlock peer" |
+peer_problems(peer) := ((((({"an ipBlock peer" |
 	peer.ipBlock
 } | {"every namespace (a namespaceSelector every namespace matches)" |
 	is_object(peer.namespaceSelector)
@@ -78,6 +82,11 @@ peer_problems(peer) := (((({"an ipBlock peer" |
 }) | {"pods that are not the governed API" |
 	is_object(peer.podSelector)
 	not governed_selector(peer.podSelector)
+}) | {"governed-API pods of whatever namespaces carry its labels (a namespaceSelector that names no namespace by kubernetes.io/metadata.name: whoever can label a namespace adds one)" |
+	is_object(peer.namespaceSelector)
+	not k8s.namespace_selector_selects_all(peer.namespaceSelector)
+	not k8s.namespace_selector_unbounded(peer.namespaceSelector)
+	count(named_namespaces(peer.namespaceSelector)) == 0
 }) | {concat("", ["governed-API pods of namespace ", ns, ", where the desired state runs no governed API"]) |
 	is_object(peer.namespaceSelector)
 	some ns in pinned_namespaces(peer.namespaceSelector)

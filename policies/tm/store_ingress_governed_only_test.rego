@@ -188,12 +188,26 @@ test_in_with_not_in_is_bounded if {
 	paths([neo4j, allow([peer]), api]) == set()
 }
 
-test_match_labels_with_not_in_is_bounded if {
-	peer := object.union(governed, {"namespaceSelector": {
-		"matchLabels": {"team": "kfm"},
-		"matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["dev"]}],
-	}})
-	paths([neo4j, allow([peer])]) == set()
+# Namespaces chosen by labels other than their name: whoever can label a namespace (now or later, in or outside the
+# repository) adds one, and its pods carrying the governed-API labels get in.
+test_namespaces_by_other_labels if {
+	every sel in [
+		{"matchLabels": {"team": "kfm"}, "matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["dev"]}]},
+		{"matchLabels": {"team": "api"}},
+		{"matchExpressions": [{"key": "team", "operator": "In", "values": ["api"]}]},
+	] {
+		peer := object.union(governed, {"namespaceSelector": sel})
+		paths([neo4j, allow([peer]), api]) == {["spec", "ingress", 0, "from", 0]}
+	}
+	vs := rule.violations with input as {"resources": [neo4j, allow([object.union(governed, {"namespaceSelector": {"matchLabels": {"team": "api"}}})]), api]}
+	some v in vs
+	contains(v.msg, "governed-API pods of whatever namespaces carry its labels")
+}
+
+# The name pins the namespaces; other labels only narrow them.
+test_namespace_by_name_and_labels_passes if {
+	peer := object.union(governed, {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kfm-api", "team": "api"}}})
+	paths([neo4j, allow([peer]), api]) == set()
 }
 
 test_in_without_values_is_unbounded_not_bounded if {
