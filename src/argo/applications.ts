@@ -409,9 +409,14 @@ function sourcesOf(spec: unknown): Source[] {
   const out: Source[] = [];
   const add = (source: unknown, at: (string | number)[]): void => {
     if (!isObject(source)) return;
-    // A chart from a Helm repository (`chart:`, no path) deploys no folder here: kept, with an empty path, so it
-    // is named as remote (argo/overrides-check.ts), never passed silently.
-    if (typeof source.path !== 'string' && typeof source.chart === 'string') {
+    // A chart from a Helm repository deploys no folder here: kept, with an empty path, so it is named as remote
+    // (argo/overrides-check.ts), never passed silently. Argo CD takes any source with a `chart` as a Helm repository's
+    // (ApplicationSource.IsHelm: Chart != "") and ignores its `path`: `chart: postgresql` from a chart repository with
+    // `path: infra/gitops/apps/kfm-api/overlays/prod` deployed the remote chart while the check rendered that overlay.
+    if (
+      (typeof source.chart === 'string' && source.chart !== '') ||
+      (typeof source.path !== 'string' && typeof source.chart === 'string')
+    ) {
       out.push({ sourcePath: '', ...(namespace ? { namespace } : {}), source, at: [...at, 'chart'] });
       return;
     }

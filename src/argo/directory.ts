@@ -210,6 +210,9 @@ export async function planArgoSources(options: {
   const revisionsReported = new Set<string>();
   const outsideReported = new Set<string>();
   for (const d of view.deployments) {
+    // A Helm repository's chart (applications.ts sourcesOf): reported as remote by argo/overrides-check.ts; it has
+    // no folder here (its empty path read as the repository top, "deploys  of this repository, outside the root").
+    if (d.sourcePath === '' && typeof d.source?.chart === 'string') continue;
     const ours = isThisRepo(view.identity, d.repoURL);
     if (ours === false) {
       plan.notChecked.push({

@@ -108,7 +108,7 @@ export async function renderArgoOverrides(
       if (touched(ctx, d, []))
         report({
           ruleId: RENDER_REMOTE,
-          message: `${d.kind} ${d.name} deploys the chart ${JSON.stringify(d.source.chart)} from the Helm repository ${JSON.stringify(d.source.repoURL ?? '')}: remote charts are not fetched (no network), so nothing in it is checked; vendor the chart in this repository and point \`path\` at it`,
+          message: `${d.kind} ${d.name} deploys the chart ${JSON.stringify(d.source.chart)} from the Helm repository ${JSON.stringify(d.source.repoURL ?? '')}: remote charts are not fetched (no network), so nothing in it is checked; vendor the chart in this repository and point \`path\` at it${typeof d.source.path === 'string' && d.source.path !== '' ? ' (without `chart`: Argo CD ignores `path` beside it)' : ''}`,
           file: d.file,
           line: d.line,
         });

@@ -481,6 +481,41 @@ describe('Argo CD sync-time overrides (e2e)', () => {
     );
   });
 
+  it('a chart beside a path is the Helm repository chart Argo CD deploys, not the folder: refused as remote', async () => {
+    // Argo CD takes a source with `chart` as a Helm repository's and ignores `path` (ApplicationSource.IsHelm): the
+    // folder passed while Argo CD would deploy whatever the chart repository serves.
+    const text = [
+      'apiVersion: argoproj.io/v1alpha1',
+      'kind: Application',
+      'metadata:',
+      '  name: shadow',
+      '  namespace: openshift-gitops',
+      'spec:',
+      '  project: kfm-apps',
+      '  source:',
+      '    repoURL: https://charts.example.invalid',
+      '    chart: kfm-api',
+      '    path: infra/gitops/apps/kfm-api/overlays/prod',
+      '    targetRevision: 1.0.0',
+      '  destination:',
+      '    server: https://kubernetes.default.svc',
+      '    namespace: kfm-prod',
+      '',
+    ].join('\n');
+    const r = await checkWith({ 'application-shadow.yaml': text });
+    expect(r.code).toBe(1);
+    const remote = r.findings.filter((f) => f.ruleId === 'KFM-RENDER-003');
+    expect(remote).toEqual([
+      expect.objectContaining({
+        file: 'core/gitops-controller/application-shadow.yaml',
+        line: lineOf(text, 'chart: kfm-api'),
+        message: expect.stringContaining('Argo CD ignores `path` beside it'),
+      }),
+    ]);
+    // Not read as a folder of this repository outside the root ("deploys  of this repository").
+    expect(r.findings.filter((f) => f.ruleId === 'KFM-RENDER-004')).toEqual([]);
+  });
+
   it('a Helm chart that cannot render is a render finding (fail closed)', async () => {
     const chart = join(root, 'extras', 'chart');
     const text = application('extras-chart', 'infra/gitops/extras/chart', 'kfm-dev', [
