@@ -421,7 +421,27 @@ const cases: Case[] = [
     resources: [app({ project: 'kfm-apps', destination: { namespace: 'kfm-prod' }, syncPolicy: { automated: {} } })],
     params: { allowAutomatedProd: true },
   },
+  {
+    rule: 'KFM-ARGO-005',
+    overlay: { layer: 'bootstrap' },
+    resources: [argocd({ defaultPolicy: 'role:admin' })],
+    at: [0, ['spec', 'rbac', 'defaultPolicy']],
+  },
+  {
+    rule: 'KFM-ARGO-005',
+    overlay: { layer: 'bootstrap' },
+    resources: [argocd({ defaultPolicy: '', policy: 'g, kfm-platform-admins, role:admin\n' })],
+  },
 ];
+
+function argocd(rbac: Record<string, unknown>): Record<string, unknown> {
+  return {
+    apiVersion: 'argoproj.io/v1beta1',
+    kind: 'ArgoCD',
+    metadata: { name: 'openshift-gitops', namespace: 'openshift-gitops' },
+    spec: { rbac },
+  };
+}
 
 const bundle = await readBundle(join(policiesDir, 'bundle'));
 const engine = await PolicyEngine.load(
