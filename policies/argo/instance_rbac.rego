@@ -7,8 +7,9 @@
 #   line binding a group every user is in (system:authenticated, system:authenticated:oauth on OpenShift) to a role
 #   other than role:readonly does the same, and so does a `p` line granting such a group any action but `get`.
 #   Anonymous access (argocd-cm `users.anonymous.enabled`, an ArgoCD instance's spec.usersAnonymousEnabled or its
-#   extraConfig) gives the default role to whoever reaches the server, through its public route. Each ArgoCD
-#   instance and each argocd-rbac-cm or argocd-cm ConfigMap is judged alone.
+#   extraConfig) gives the default role to whoever reaches the server, through its public route. An AppProject role
+#   given to such a group with a policy granting more than `get` is the same grant within the project. Each ArgoCD
+#   instance, AppProject and argocd-rbac-cm or argocd-cm ConfigMap is judged alone.
 # custom:
 #   id: KFM-ARGO-005
 #   severity: error
@@ -59,6 +60,28 @@ violations contains v if {
 		"msg": concat("", [r.kind, " ", k8s.display_name(r), " enables anonymous access: whoever reaches the Argo CD server gets the default role without logging in"]),
 		"resource": i,
 		"path": p,
+	}
+}
+
+# An AppProject role whose groups include everyone, with a policy granting more than `get`.
+violations contains v if {
+	some i, r in input.resources
+	r.kind == "AppProject"
+	some k, role in object.get(r, ["spec", "roles"], [])
+	some g, group in object.get(role, "groups", [])
+	everyone[group]
+	some line in object.get(role, "policies", [])
+	is_string(line)
+	fields := [trim_space(f) | some f in split(line, ",")]
+	fields[0] == "p"
+	count(fields) >= 5
+	fields[3] != "get"
+	effect(fields) != "deny"
+	v := {
+		"id": "KFM-ARGO-005",
+		"msg": concat("", ["AppProject ", k8s.display_name(r), " gives its role ", object.get(role, "name", ""), " (", trim_space(line), ") to ", group, ": every user Argo CD authenticates has it"]),
+		"resource": i,
+		"path": ["spec", "roles", k, "groups", g],
 	}
 }
 

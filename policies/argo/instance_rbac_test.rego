@@ -61,3 +61,18 @@ test_anonymous_access if {
 	extra := json.patch(instance({}), [{"op": "add", "path": "/spec/extraConfig", "value": {"users.anonymous.enabled": "True"}}])
 	paths([extra]) == {["spec", "extraConfig", "users.anonymous.enabled"]}
 }
+
+project_role(groups, policies) := {
+	"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject",
+	"metadata": {"name": "kfm-apps", "namespace": "openshift-gitops"},
+	"spec": {"roles": [{"name": "ci", "policies": policies, "groups": groups}]},
+}
+
+test_project_role_given_to_everyone if {
+	paths([project_role(["kfm-ci", "system:authenticated"], ["p, proj:kfm-apps:ci, applications, sync, kfm-apps/*, allow"])]) == {["spec", "roles", 0, "groups", 1]}
+	paths([project_role(["system:authenticated:oauth"], ["p, proj:kfm-apps:ci, applications, get, kfm-apps/*, allow", "p, proj:kfm-apps:ci, exec, create, kfm-apps/*, allow"])]) == {["spec", "roles", 0, "groups", 0]}
+
+	# Read-only, or to a named group: passes.
+	paths([project_role(["system:authenticated"], ["p, proj:kfm-apps:ci, applications, get, kfm-apps/*, allow"])]) == set()
+	paths([project_role(["kfm-ci"], ["p, proj:kfm-apps:ci, applications, sync, kfm-apps/*, allow"])]) == set()
+}
