@@ -894,3 +894,75 @@ describe('relays, tunnel configurations, a foreign namespace and an address alia
     expect(code).toBe(1);
   });
 });
+
+// Shapes that passed with exit 0 before this session: a reverse proxy's configuration, a kubectl port-forward, a
+// store NetworkPolicy admitting namespaces by a label anyone can set, Argo CD's default role for every user, and a
+// dev overlay's object placed in prod's namespace.
+const NGINX = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: edge
+data:
+  default.conf: |
+    server {
+      listen 8081;
+      location /files/ { proxy_pass http://minio:9000/kfm-canonical/; }
+    }
+`;
+const PORT_FORWARD = `apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: report
+spec:
+  schedule: "0 * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers:
+            - name: report
+              image: registry.k8s.io/kubectl@sha256:${'f'.repeat(64)}
+              command: [sh, -c, "kubectl port-forward pod/postgis-0 15432:5432 & sleep 3; psql -h 127.0.0.1 -p 15432"]
+`;
+const TEAM_NP = TENANT_NP.replace('postgis-allow-tenant', 'postgis-allow-team').replace(
+  'kubernetes.io/metadata.name: tenant-x',
+  'team: kfm-api',
+);
+const MOVED = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: preview
+  namespace: kfm-prod
+data:
+  KFM_FEATURE_PREVIEW: "true"
+`;
+
+describe('a proxy, a port-forward, a labelled namespace, Argo CD default role, an object of dev in prod (e2e)', () => {
+  it('each is reported on its own line, exit 1', async () => {
+    const dir = infraWith({
+      'apps/kfm-ui/overlays/dev': { 'edge.yaml': NGINX, 'report.yaml': PORT_FORWARD, 'preview.yaml': MOVED },
+      'apps/postgis/overlays/dev': { 'allow-team.yaml': TEAM_NP },
+    });
+    // Without the overlay's `namespace:` (which would move it back), its objects go to the Application's destination,
+    // kfm-dev, and the one naming kfm-prod to prod.
+    const kustomization = join(dir, 'apps', 'kfm-ui', 'overlays', 'dev', 'kustomization.yaml');
+    const overlay = readFileSync(kustomization, 'utf8');
+    expect(overlay).toContain('\nnamespace: kfm-dev\n');
+    writeFileSync(kustomization, overlay.replace('\nnamespace: kfm-dev\n', '\n'));
+    const argocd = join(dir, 'bootstrap', 'base', 'argocd.yaml');
+    const text = readFileSync(argocd, 'utf8');
+    expect(text).toContain('defaultPolicy: ""');
+    writeFileSync(argocd, text.replace('defaultPolicy: ""', 'defaultPolicy: role:admin'));
+    const { code, policy, messages } = await checkPolicy(dir);
+    expect(policy.sort()).toEqual([
+      `KFM-ARGO-005 bootstrap/base/argocd.yaml:${lineOf(text, 'defaultPolicy')} spec.rbac.defaultPolicy`,
+      `KFM-DP-004 apps/kfm-ui/overlays/dev/preview.yaml:${lineOf(MOVED, 'namespace: kfm-prod')} metadata.namespace`,
+      `KFM-TM-001 apps/kfm-ui/overlays/dev/edge.yaml:${lineOf(NGINX, 'default.conf')} data["default.conf"]`,
+      `KFM-TM-001 apps/kfm-ui/overlays/dev/report.yaml:${lineOf(PORT_FORWARD, 'kubectl port-forward')} spec.jobTemplate.spec.template.spec.containers[0].command[2]`,
+      `KFM-TM-004 apps/postgis/overlays/dev/allow-team.yaml:${lineOf(TEAM_NP, '- namespaceSelector')} spec.ingress[0].from[0]`,
+    ]);
+    expect(messages.some((m) => m.includes('which deploys to env dev, is placed in namespace kfm-prod'))).toBe(true);
+    expect(code).toBe(1);
+  });
+});

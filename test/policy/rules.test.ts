@@ -432,6 +432,17 @@ const cases: Case[] = [
     overlay: { layer: 'bootstrap' },
     resources: [argocd({ defaultPolicy: '', policy: 'g, kfm-platform-admins, role:admin\n' })],
   },
+  {
+    rule: 'KFM-DP-004',
+    overlay: { env: 'prod', placedFrom: 'dev' },
+    resources: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'kfm-prod' } }],
+    at: [0, ['metadata', 'namespace']],
+  },
+  {
+    rule: 'KFM-DP-004',
+    overlay: { env: 'prod' },
+    resources: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'kfm-prod' } }],
+  },
 ];
 
 function argocd(rbac: Record<string, unknown>): Record<string, unknown> {

@@ -27,6 +27,8 @@ export interface PolicyInput {
     env: string;
     layer: string;
     app?: string;
+    /** The env the overlay deploys to, when this part of it names another env's namespaces (argo/object-env.ts). */
+    placedFrom?: string;
     kustomization: Record<string, unknown> | null;
     kustomizationFile: string | null;
   };

@@ -15,6 +15,7 @@ import { locateInDocument } from '../../parse/index.js';
 import type { FindingInput, RenderedOverlay, Resource, Severity, Span } from '../../types.js';
 import type { EnvPolicyInput, JsonInput, PolicyInput, Violation } from './engine.js';
 import { joinedByNamespace, namespaceKeys } from './partition.js';
+import { splitFrom } from '../../argo/object-env.js';
 
 /** The overlay's own kustomization file, parsed with positions (null when unreadable: the render reports that). */
 export interface KustomizationSource {
@@ -91,9 +92,20 @@ export function isAppProject(r: Resource): boolean {
 }
 
 /** What an overlay's input says of the overlay itself, before its kustomization. */
-function overlayHead(rendered: RenderedOverlay): Pick<PolicyInput['overlay'], 'path' | 'env' | 'layer' | 'app'> {
+function overlayHead(
+  rendered: RenderedOverlay,
+): Pick<PolicyInput['overlay'], 'path' | 'env' | 'layer' | 'app' | 'placedFrom'> {
   const o = rendered.overlay;
-  return { path: o.path, env: o.env, layer: o.layer, ...(o.app !== undefined ? { app: o.app } : {}) };
+  // A part of an overlay whose objects name another env's namespace (argo/object-env.ts) is judged in that env;
+  // `placedFrom` keeps the env the overlay itself deploys to (KFM-DP-004).
+  const from = splitFrom(rendered).overlay.env;
+  return {
+    path: o.path,
+    env: o.env,
+    layer: o.layer,
+    ...(o.app !== undefined ? { app: o.app } : {}),
+    ...(from !== o.env ? { placedFrom: from } : {}),
+  };
 }
 
 function overlayInput(rendered: RenderedOverlay, kustomization: KustomizationSource | null): PolicyInput['overlay'] {
