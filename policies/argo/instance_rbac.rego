@@ -42,7 +42,7 @@ violations contains v if {
 	some i, r in input.resources
 	some [p, text] in rbac_policies(r)
 	some line in split(text, "\n")
-	fields := [trim_space(f) | some f in split(line, ",")]
+	fields := [trim(f, " \t\r\"") | some f in split(line, ",")]
 	why := everyone_grant(fields)
 	v := {
 		"id": "KFM-ARGO-005",
@@ -72,7 +72,7 @@ violations contains v if {
 	everyone[group]
 	some line in object.get(role, "policies", [])
 	is_string(line)
-	fields := [trim_space(f) | some f in split(line, ",")]
+	fields := [trim(f, " \t\r\"") | some f in split(line, ",")]
 	fields[0] == "p"
 	count(fields) >= 5
 	fields[3] != "get"

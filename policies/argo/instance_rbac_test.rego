@@ -46,6 +46,7 @@ test_role_bound_to_everyone if {
 		paths([rbac_cm({"policy.overlay.csv": policy})]) == {["data", "policy.overlay.csv"]}
 	}
 	paths([instance({"policy": "p,system:authenticated,applications,sync,*/*,allow"})]) == {["spec", "rbac", "policy"]}
+	paths([instance({"policy": "g, \"system:authenticated\", \"role:admin\""})]) == {["spec", "rbac", "policy"]}
 	paths([instance({"policy": "p, system:authenticated, exec, create, kfm-apps/*, allow"})]) == {["spec", "rbac", "policy"]}
 
 	# A deny takes nothing away from the membrane.

@@ -1152,12 +1152,12 @@ proxy_addresses(text) := (((((nginx_addresses(text) | haproxy_addresses(text)) |
 
 nginx_addresses(text) := {a |
 	contains(text, "_pass")
-	not loopback_only(text, "listen")
+	not nginx_loopback_only(text)
 	some m in regex.find_all_string_submatch_n(`(?:^|[\s;{}])(?:proxy|grpc|uwsgi|scgi|fastcgi|memcached)_pass[ \t]+["']?([^\s;"']+)`, text, -1)
 	some a in nginx_values(m[1], text)
 } | {m[1] |
 	contains(text, "upstream")
-	not loopback_only(text, "listen")
+	not nginx_loopback_only(text)
 	some m in regex.find_all_string_submatch_n(`(?m)^[ \t]*server[ \t]+([^\s;{]+)[^;{\n]*;`, text, -1)
 }
 
@@ -1172,7 +1172,7 @@ nginx_values(target, text) := {target} | {replace(replace(target, concat("", ["$
 haproxy_addresses(text) := {m[1] |
 	contains(text, "server")
 	regex.match(`(?m)^[ \t]*(?:backend|listen)[ \t]+[^\s]`, text)
-	not loopback_only(text, "bind")
+	not haproxy_loopback_only(text)
 	some m in regex.find_all_string_submatch_n(`(?m)^[ \t]*server(?:-template[ \t]+[^\s]+[ \t]+[^\s]+|[ \t]+[^\s]+)[ \t]+(?:ipv[46]@)?([^\s]+)`, text, -1)
 }
 
@@ -1211,11 +1211,25 @@ varnish_addresses(text) := {m[1] |
 # A proxy whose every listener (nginx `listen`, HAProxy `bind`, an Envoy static listener) is on a loopback address or
 # a unix socket relays for its own pod only: the governed API's own way out to its store (an Envoy or nginx sidecar
 # the API connects to on localhost) publishes nothing.
-loopback_only(text, directive) if {
-	listeners := regex.find_all_string_submatch_n(concat("", [`(?m)(?:^|[\s;{])`, directive, `[ \t]+([^\s;]+)`]), text, -1)
+nginx_loopback_only(text) if {
+	listeners := regex.find_all_string_submatch_n(`(?:^|[\s;{])listen[ \t]+([^\s;]+)`, text, -1)
 	count(listeners) > 0
+
+	# A server block without a listen directive listens on every address (port 80).
+	count(listeners) >= count(regex.find_all_string_submatch_n(`(?:^|[\s;{}])server[ \t\r\n]*\{`, text, -1))
 	every m in listeners {
 		loopback(m[1])
+	}
+}
+
+# HAProxy's listeners: `bind` lines, and the address a `listen` or `frontend` line may carry itself (the older syntax).
+haproxy_loopback_only(text) if {
+	listeners := regex.find_all_string_submatch_n(`(?m)^[ \t]*(?:bind|(?:listen|frontend)[ \t]+[^\s]+)[ \t]+([^\s]+)`, text, -1)
+	count(listeners) > 0
+	every m in listeners {
+		every address in split(m[1], ",") {
+			loopback(address)
+		}
 	}
 }
 

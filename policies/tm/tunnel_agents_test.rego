@@ -611,3 +611,14 @@ test_port_forward_to_the_api_or_elsewhere_passes if {
 	# Another command of a script, not the port-forward's target.
 	found(port_forward(["sh", "-c", "kubectl port-forward -n kfm-prod svc/kfm-api 8080; echo postgis-0"])) == set()
 }
+
+# A loopback listener beside one on every address is no exception: an nginx server block without `listen` (port 80
+# on every address), an HAProxy `listen` line carrying its own address.
+test_proxy_loopback_exception_needs_every_listener if {
+	nginx := "stream {\n  server {\n    listen 127.0.0.1:15432;\n    proxy_pass postgis:5432;\n  }\n}\nhttp {\n  server {\n    location / { proxy_pass http://postgis.kfm-prod:5432; }\n  }\n}\n"
+	found(config_map({"nginx.conf": nginx})) == {[4, ["data", "nginx.conf"]]}
+	haproxy := "listen db 0.0.0.0:5432\n  server pg1 postgis:5432\nlisten local\n  bind 127.0.0.1:15432\n  server pg2 postgis:5432\n"
+	found(config_map({"haproxy.cfg": haproxy})) == {[4, ["data", "haproxy.cfg"]]}
+	two := "listen db\n  bind 127.0.0.1:15432,0.0.0.0:5432\n  server pg1 postgis:5432\n"
+	found(config_map({"haproxy.cfg": two})) == {[4, ["data", "haproxy.cfg"]]}
+}
