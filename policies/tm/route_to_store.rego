@@ -35,7 +35,8 @@
 #   by each address it forwards to (nginx `*_pass` and `upstream` servers, HAProxy `server`s, Envoy
 #   `socket_address`es, Caddy `reverse_proxy`, Traefik's load balancer servers, Apache `ProxyPass`, Varnish backends;
 #   one listening on loopback only forwards for its own pod), a kubectl or oc port-forward to a store's Service, pod or
-#   workload (through the API server, past every NetworkPolicy); command lines read also in
+#   workload, and an exec, attach or cp into a store's pod (through the API server, past every NetworkPolicy); command
+#   lines read also in
 #   a shell script (`sh -c "..."`); a
 #   tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale by image or program, an ssh client with a
 #   remote forward) running in a store's own pod; and a remotely-managed cloudflared tunnel (a token, no `--url`, no
@@ -830,7 +831,7 @@ relay_command_targets(r) := {[p, host] |
 # namespace its `-n` gives (its own without one); a pod or workload target is judged by name against the store
 # workloads (the violation below).
 port_forward_service_targets(words) := {[p, host] |
-	some [p, "service", name, ns] in port_forward_refs(words)
+	some [p, "port-forward", "service", name, ns] in api_server_refs(words)
 	host := port_forward_host(name, ns)
 }
 
@@ -843,7 +844,7 @@ violations contains v if {
 	k8s.is_workload(r)
 	some c in k8s.containers(r)
 	words := command_words(c)
-	some [p, kind, name, given] in port_forward_refs(words)
+	some [p, sub, kind, name, given] in api_server_refs(words)
 	kind != "service"
 	ns := port_forward_namespace(given, r)
 	some j in stores.store_workloads_in[ns]
@@ -851,7 +852,7 @@ violations contains v if {
 	port_forward_reaches(kind, name, w)
 	v := {
 		"id": "KFM-TM-001",
-		"msg": concat("", [r.kind, " ", k8s.display_name(r), " runs a port-forward to ", kind, " ", ns, "/", name, ", a store's pods (", w.kind, " ", k8s.display_name(w), "): it reaches the store through the API server, past every NetworkPolicy; only the governed API may reach a store"]),
+		"msg": concat("", [r.kind, " ", k8s.display_name(r), " runs kubectl ", sub, " to ", kind, " ", ns, "/", name, ", a store's pods (", w.kind, " ", k8s.display_name(w), "): it reaches the store through the API server, past every NetworkPolicy; only the governed API may reach a store"]),
 		"resource": i,
 		"path": p,
 	}
@@ -871,7 +872,51 @@ port_forward_reaches("pod", name, w) if startswith(name, concat("", [lower(w.met
 
 # [path, kind (service, pod or workload), name, namespace or ""] of each target of a port-forward command: the words
 # after `port-forward` in the same command of a kubectl or oc, but flags, their values and port specs.
-port_forward_refs(words) := {[p, kind, name, ns] |
+# [path, subcommand, kind, name, namespace or ""] of what a kubectl or oc command reaches through the API server: a
+# port-forward's targets, the pod an exec or attach runs in (its first word that is not a flag, before `--`), the pod
+# a cp copies from or to (`[<namespace>/]<pod>:<path>`).
+api_server_refs(words) := (port_forward_refs(words) | exec_refs(words)) | cp_refs(words)
+
+exec_refs(words) := {[p, w, kind, name, ns] |
+	some f, [_, w] in words
+	w in {"exec", "attach"}
+	kubectl_before(words, f)
+	positional := {k |
+		some k, [_, t] in words
+		f < k
+		not command_separated(words, f, k)
+		not startswith(t, "-")
+		not port_forward_flag_value(words, k)
+	}
+	count(positional) > 0
+	k := min(positional)
+	not dash_dash_between(words, f, k)
+	[p, target] := words[k]
+	[kind, name] := port_forward_ref(lower(trim_suffix(target, ";")))
+	some ns in port_forward_namespaces(words, f)
+}
+
+dash_dash_between(words, f, k) if {
+	some m, [_, "--"] in words
+	f < m
+	m < k
+}
+
+cp_refs(words) := {[p, "cp", "pod", m[2], ns] |
+	some f, [_, "cp"] in words
+	kubectl_before(words, f)
+	some k, [p, target] in words
+	f < k
+	not command_separated(words, f, k)
+	m := regex.find_all_string_submatch_n(`^(?:([a-z0-9][a-z0-9.-]*)/)?([a-z0-9][a-z0-9.-]*):`, lower(target), 1)[0]
+	some ns in cp_namespaces(m[1], words, f)
+}
+
+cp_namespaces("", words, f) := port_forward_namespaces(words, f)
+
+cp_namespaces(ns, _, _) := {ns} if ns != ""
+
+port_forward_refs(words) := {[p, "port-forward", kind, name, ns] |
 	some f, [_, w] in words
 	w == "port-forward"
 	kubectl_before(words, f)
@@ -893,7 +938,7 @@ kubectl_before(words, f) if {
 }
 
 # Flags of kubectl and oc that take a value as the next word.
-port_forward_value_flags := {"-n", "--namespace", "--address", "--pod-running-timeout", "--kubeconfig", "--context", "--cluster", "--user", "--server", "-s", "--token", "--as", "--as-group", "--request-timeout"}
+port_forward_value_flags := {"-n", "--namespace", "--address", "--pod-running-timeout", "--kubeconfig", "--context", "--cluster", "--user", "--server", "-s", "--token", "--as", "--as-group", "--request-timeout", "-c", "--container", "-f", "--filename"}
 
 port_forward_flag_value(words, k) if port_forward_value_flags[words[k - 1][1]]
 

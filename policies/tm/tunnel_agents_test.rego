@@ -600,7 +600,7 @@ test_port_forward_to_a_store_pod_or_workload if {
 		found(port_forward(["kubectl", "port-forward", "-n", "kfm-prod", target, "5432:5432"])) == {[4, command(4)]}
 	}
 	some m in messages(port_forward(["kubectl", "port-forward", "-n", "kfm-prod", "pod/postgis-0", "5432:5432"]))
-	contains(m, "runs a port-forward to pod kfm-prod/postgis-0, a store's pods (StatefulSet postgis)")
+	contains(m, "runs kubectl port-forward to pod kfm-prod/postgis-0, a store's pods (StatefulSet postgis)")
 }
 
 test_port_forward_to_the_api_or_elsewhere_passes if {
@@ -621,4 +621,25 @@ test_proxy_loopback_exception_needs_every_listener if {
 	found(config_map({"haproxy.cfg": haproxy})) == {[4, ["data", "haproxy.cfg"]]}
 	two := "listen db\n  bind 127.0.0.1:15432,0.0.0.0:5432\n  server pg1 postgis:5432\n"
 	found(config_map({"haproxy.cfg": two})) == {[4, ["data", "haproxy.cfg"]]}
+}
+
+# kubectl exec, attach and cp reach a store's pod through the API server as a port-forward does.
+test_exec_attach_cp_into_a_store_pod if {
+	found(port_forward(["kubectl", "exec", "-n", "kfm-prod", "postgis-0", "-c", "pg", "--", "pg_dump", "kfm"])) == {[4, command(4)]}
+	found(port_forward(["kubectl", "exec", "-i", "sts/postgis", "-n", "kfm-prod", "--", "sh"])) == {[4, command(3)]}
+	found(port_forward(["sh", "-c", "oc attach -n kfm-prod postgis-0"])) == {[4, command(2)]}
+	found(port_forward(["kubectl", "cp", "kfm-prod/postgis-0:/var/lib/postgresql/data", "/tmp/data"])) == {[4, command(2)]}
+	found(port_forward(["kubectl", "-n", "kfm-prod", "cp", "postgis-0:/var/lib/postgresql/data", "/tmp/data"])) == {[4, command(4)]}
+	ms := messages(port_forward(["kubectl", "exec", "-n", "kfm-prod", "postgis-0", "--", "psql"]))
+	some m in ms
+	contains(m, "runs kubectl exec to pod kfm-prod/postgis-0")
+}
+
+test_exec_into_the_api_or_a_command_naming_the_store_passes if {
+	found(port_forward(["kubectl", "exec", "-n", "kfm-prod", "deploy/kfm-api", "--", "psql", "-h", "postgis"])) == set()
+	found(port_forward(["kubectl", "exec", "-n", "kfm-prod", "-c", "postgis", "kfm-api-0", "--", "true"])) == set()
+	found(port_forward(["kubectl", "cp", "/tmp/x", "kfm-prod/kfm-api-0:/tmp/x"])) == set()
+
+	# Not kubectl's: a shell's exec.
+	found(port_forward(["sh", "-c", "exec postgis-0"])) == set()
 }

@@ -476,6 +476,21 @@ spec:
           command: [sh, -c, "kubectl --namespace=team-c port-forward pod/store-c-db-0 5432 & sleep infinity"]
 `,
     ),
+    // kubectl cp out of another namespace's store pod (team-a's).
+    app(
+      'cp-s',
+      `apiVersion: batch/v1
+kind: Job
+metadata: {name: copy, namespace: team-ss}
+spec:
+  template:
+    spec:
+      containers:
+        - name: cp
+          image: registry.k8s.io/kubectl@sha256:${'e'.repeat(64)}
+          command: [kubectl, cp, "team-a/store-a-db-0:/var/lib/postgresql/data", /tmp/data]
+`,
+    ),
     // ngrok: an AgentEndpoint publishing another namespace's store.
     app(
       'ngrok-r',
@@ -762,6 +777,7 @@ describe('policy partition (issue 20)', () => {
         'sshconf-o',
         'proxyconf-k',
         'pf-svc-q',
+        'cp-s',
         'ngrok-r',
         'gloo-n',
       ],
@@ -1013,6 +1029,7 @@ describe('policy partition (issue 20)', () => {
       'HTTPRoute/direct',
       'Ingress/alias',
       'Ingress/legacy',
+      'Job/copy',
       'Mapping/db',
       'Route/to-db',
       'RouteTable/db',

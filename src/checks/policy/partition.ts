@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = 'a46773ba7c84d9d38e8ff078db865a583f655b412c990fa912f06a7e594324ce';
+export const AUDITED_POLICY_SOURCES = '73ae13aeae2b33c3646e320a87b2ad0d9ac164a76b26c315fa0c5ca293cbcf15';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -530,8 +530,9 @@ function tunnelWordTargets(words: string[], found: (v: string) => void): void {
   };
   // A netcat relay's target is a word after a netcat program: with one in the command line, every dotted word.
   const netcat = words.some((w) => NETCAT_PROGRAMS.has(w.slice(w.lastIndexOf('/') + 1)));
-  // kubectl/oc port-forward (route_to_store.rego port_forward_refs): the namespace a `-n` names, a dotted target name.
-  const portForward = words.includes('port-forward');
+  // kubectl/oc port-forward, exec, attach, cp (route_to_store.rego api_server_refs): the namespace a `-n` names, a
+  // dotted target name, the namespace of a cp's `<namespace>/<pod>:<path>`.
+  const portForward = words.some((w) => w === 'port-forward' || w === 'exec' || w === 'attach' || w === 'cp');
   words.forEach((word, i) => {
     const next = words[i + 1];
     if (portForward) {
@@ -540,6 +541,8 @@ function tunnelWordTargets(words: string[], found: (v: string) => void): void {
       else if (/^-n[^-=]/.test(word)) found(unquoted(word.slice(2)));
       else if (word.startsWith('-n=')) found(unquoted(word.slice(3)));
       dotted(word.slice(word.indexOf('/') + 1));
+      const cp = /^([a-z0-9][a-z0-9.-]*)\/[a-z0-9][a-z0-9.-]*:/.exec(word.toLowerCase());
+      if (cp) found(cp[1]);
     }
     if (netcat) dotted(word);
     // A socat address (`TCP:<host>:<port>`, `SOCKS4A:<proxy>:<host>:<port>`…): every dotted part.
