@@ -35,8 +35,8 @@
 #   by each address it forwards to (nginx `*_pass` and `upstream` servers, HAProxy `server`s, Envoy
 #   `socket_address`es, Caddy `reverse_proxy`, Traefik's load balancer servers, Apache `ProxyPass`, Varnish backends;
 #   one listening on loopback only forwards for its own pod), a kubectl or oc port-forward to a store's Service, pod or
-#   workload, and an exec, attach or cp into a store's pod (through the API server, past every NetworkPolicy); command
-#   lines read also in
+#   workload, and an exec, attach or cp into a store's pod (through the API server, past every NetworkPolicy), a
+#   kubectl proxy listening beyond loopback (it lets its clients pick the address); command lines read also in
 #   a shell script (`sh -c "..."`); a
 #   tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale by image or program, an ssh client with a
 #   remote forward) running in a store's own pod; and a remotely-managed cloudflared tunnel (a token, no `--url`, no
@@ -1352,13 +1352,23 @@ open_tunnels(i, r) := ({[p, "a cloudflared", what] |
 # cloudflared's --bastion; a chisel client's reverse SOCKS remote (`R:[[<interface>:]<port>:]socks`) and a chisel
 # server (its clients' remotes name any host:port it can reach, and --socks5 lets them pick any); a tailscale subnet
 # router advertising in-cluster ranges (TS_ROUTES, --advertise-routes, also in TS_EXTRA_ARGS).
-open_agent_tunnels(c) := {[p, "a cloudflared", "--bastion"] |
+open_agent_tunnels(c) := ({[p, "a cloudflared", "--bastion"] |
 	cloudflared(c.container)
 	some [p, word] in command_words(c)
 	word == "--bastion"
 } | {[p, agent, what] |
 	some name in other_agents(c.container)
 	some [p, agent, what] in open_agent_tunnel(name, c)
+}) | kubectl_proxies(c)
+
+# `kubectl proxy` (or `oc proxy`) listening beyond loopback (`--address 0.0.0.0`) serves the API server's proxy to
+# whoever reaches the pod: every Service and pod over HTTP (an object store's API included), past every NetworkPolicy.
+kubectl_proxies(c) := {[p, "a kubectl", concat("", ["proxy --address ", address])] |
+	words := command_words(c)
+	some f, [_, "proxy"] in words
+	kubectl_before(words, f)
+	some [p, address] in flag_values(words, {"--address"})
+	not loopback(address)
 }
 
 open_agent_tunnel("chisel", c) := {[p, "a chisel", what] | some [p, what] in chisel_open(command_words(c))}

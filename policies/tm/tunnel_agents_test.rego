@@ -643,3 +643,15 @@ test_exec_into_the_api_or_a_command_naming_the_store_passes if {
 	# Not kubectl's: a shell's exec.
 	found(port_forward(["sh", "-c", "exec postgis-0"])) == set()
 }
+
+# kubectl proxy beyond loopback lets whoever reaches the pod use the API server's proxy to any Service.
+test_kubectl_proxy_beyond_loopback if {
+	found(port_forward(["kubectl", "proxy", "--address", "0.0.0.0", "--accept-hosts", ".*"])) == {[4, command(3)]}
+	found(port_forward(["oc", "proxy", "--address=0.0.0.0", "--port=8001"])) == {[4, command(2)]}
+	some m in messages(port_forward(["kubectl", "proxy", "--address", "0.0.0.0"]))
+	contains(m, "runs a kubectl tunnel (proxy --address 0.0.0.0) that lets its clients reach any in-cluster address")
+
+	# Loopback (the default): the pod's own use.
+	found(port_forward(["kubectl", "proxy", "--port", "8001"])) == set()
+	found(port_forward(["kubectl", "proxy", "--address", "127.0.0.1"])) == set()
+}
