@@ -925,6 +925,19 @@ spec:
               image: registry.k8s.io/kubectl@sha256:${'f'.repeat(64)}
               command: [sh, -c, "kubectl port-forward pod/postgis-0 15432:5432 & sleep 3; psql -h 127.0.0.1 -p 15432"]
 `;
+const EXEC = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: dump
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: dump
+          image: registry.k8s.io/kubectl@sha256:${'f'.repeat(64)}
+          command: [kubectl, exec, postgis-0, --, pg_dumpall]
+`;
 const TEAM_NP = TENANT_NP.replace('postgis-allow-tenant', 'postgis-allow-team').replace(
   'kubernetes.io/metadata.name: tenant-x',
   'team: kfm-api',
@@ -938,10 +951,15 @@ data:
   KFM_FEATURE_PREVIEW: "true"
 `;
 
-describe('a proxy, a port-forward, a labelled namespace, Argo CD default role, an object of dev in prod (e2e)', () => {
+describe('a proxy, a port-forward, an exec, a labelled namespace, Argo CD default role, an object of dev in prod (e2e)', () => {
   it('each is reported on its own line, exit 1', async () => {
     const dir = infraWith({
-      'apps/kfm-ui/overlays/dev': { 'edge.yaml': NGINX, 'report.yaml': PORT_FORWARD, 'preview.yaml': MOVED },
+      'apps/kfm-ui/overlays/dev': {
+        'edge.yaml': NGINX,
+        'report.yaml': PORT_FORWARD,
+        'dump.yaml': EXEC,
+        'preview.yaml': MOVED,
+      },
       'apps/postgis/overlays/dev': { 'allow-team.yaml': TEAM_NP },
     });
     // Without the overlay's `namespace:` (which would move it back), its objects go to the Application's destination,
@@ -958,6 +976,7 @@ describe('a proxy, a port-forward, a labelled namespace, Argo CD default role, a
     expect(policy.sort()).toEqual([
       `KFM-ARGO-005 bootstrap/base/argocd.yaml:${lineOf(text, 'defaultPolicy')} spec.rbac.defaultPolicy`,
       `KFM-DP-004 apps/kfm-ui/overlays/dev/preview.yaml:${lineOf(MOVED, 'namespace: kfm-prod')} metadata.namespace`,
+      `KFM-TM-001 apps/kfm-ui/overlays/dev/dump.yaml:${lineOf(EXEC, 'kubectl, exec')} spec.template.spec.containers[0].command[2]`,
       `KFM-TM-001 apps/kfm-ui/overlays/dev/edge.yaml:${lineOf(NGINX, 'default.conf')} data["default.conf"]`,
       `KFM-TM-001 apps/kfm-ui/overlays/dev/report.yaml:${lineOf(PORT_FORWARD, 'kubectl port-forward')} spec.jobTemplate.spec.template.spec.containers[0].command[2]`,
       `KFM-TM-004 apps/postgis/overlays/dev/allow-team.yaml:${lineOf(TEAM_NP, '- namespaceSelector')} spec.ingress[0].from[0]`,
