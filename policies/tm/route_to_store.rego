@@ -35,7 +35,7 @@
 #   by each address it forwards to (nginx `*_pass` and `upstream` servers, HAProxy `server`s, Envoy
 #   `socket_address`es, Caddy `reverse_proxy`, Traefik's load balancer servers, Apache `ProxyPass`, Varnish backends;
 #   one listening on loopback only forwards for its own pod), a kubectl or oc port-forward to a store's Service, pod or
-#   workload, and an exec, attach or cp into a store's pod (through the API server, past every NetworkPolicy), a
+#   workload, and an exec, attach, debug or cp into a store's pod (through the API server, past every NetworkPolicy), a
 #   kubectl proxy listening beyond loopback (it lets its clients pick the address); command lines read also in
 #   a shell script (`sh -c "..."`); a
 #   tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale by image or program, an ssh client with a
@@ -873,13 +873,13 @@ port_forward_reaches("pod", name, w) if startswith(name, concat("", [lower(w.met
 # [path, kind (service, pod or workload), name, namespace or ""] of each target of a port-forward command: the words
 # after `port-forward` in the same command of a kubectl or oc, but flags, their values and port specs.
 # [path, subcommand, kind, name, namespace or ""] of what a kubectl or oc command reaches through the API server: a
-# port-forward's targets, the pod an exec or attach runs in (its first word that is not a flag, before `--`), the pod
-# a cp copies from or to (`[<namespace>/]<pod>:<path>`).
+# port-forward's targets, the pod an exec or attach runs in or a debug adds an ephemeral container to (its first word
+# that is not a flag, before `--`), the pod a cp copies from or to (`[<namespace>/]<pod>:<path>`).
 api_server_refs(words) := (port_forward_refs(words) | exec_refs(words)) | cp_refs(words)
 
 exec_refs(words) := {[p, w, kind, name, ns] |
 	some f, [_, w] in words
-	w in {"exec", "attach"}
+	w in {"exec", "attach", "debug"}
 	kubectl_before(words, f)
 	positional := {k |
 		some k, [_, t] in words
@@ -938,7 +938,7 @@ kubectl_before(words, f) if {
 }
 
 # Flags of kubectl and oc that take a value as the next word.
-port_forward_value_flags := {"-n", "--namespace", "--address", "--pod-running-timeout", "--kubeconfig", "--context", "--cluster", "--user", "--server", "-s", "--token", "--as", "--as-group", "--request-timeout", "-c", "--container", "-f", "--filename"}
+port_forward_value_flags := {"-n", "--namespace", "--address", "--pod-running-timeout", "--kubeconfig", "--context", "--cluster", "--user", "--server", "-s", "--token", "--as", "--as-group", "--request-timeout", "-c", "--container", "-f", "--filename", "--image", "--target", "--profile", "--copy-to", "--env"}
 
 port_forward_flag_value(words, k) if port_forward_value_flags[words[k - 1][1]]
 

@@ -630,6 +630,8 @@ test_exec_attach_cp_into_a_store_pod if {
 	found(port_forward(["sh", "-c", "oc attach -n kfm-prod postgis-0"])) == {[4, command(2)]}
 	found(port_forward(["kubectl", "cp", "kfm-prod/postgis-0:/var/lib/postgresql/data", "/tmp/data"])) == {[4, command(2)]}
 	found(port_forward(["kubectl", "-n", "kfm-prod", "cp", "postgis-0:/var/lib/postgresql/data", "/tmp/data"])) == {[4, command(4)]}
+	found(port_forward(["kubectl", "debug", "-n", "kfm-prod", "-it", "--image", "busybox", "--target", "pg", "postgis-0", "--", "sh"])) == {[4, command(9)]}
+	found(port_forward(["kubectl", "debug", "-n", "kfm-prod", "postgis-0", "--image=busybox", "--copy-to=dbg"])) == {[4, command(4)]}
 	ms := messages(port_forward(["kubectl", "exec", "-n", "kfm-prod", "postgis-0", "--", "psql"]))
 	some m in ms
 	contains(m, "runs kubectl exec to pod kfm-prod/postgis-0")

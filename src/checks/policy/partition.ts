@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '5f06d26e44966acd99363253f7e7af6578e92047fd95e176e746dff5cf7c978d';
+export const AUDITED_POLICY_SOURCES = '93d5ed8e4cbe840f5a519f6f8624ad53877ed8587895cebfcf7e9badae44ab9a';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -532,7 +532,9 @@ function tunnelWordTargets(words: string[], found: (v: string) => void): void {
   const netcat = words.some((w) => NETCAT_PROGRAMS.has(w.slice(w.lastIndexOf('/') + 1)));
   // kubectl/oc port-forward, exec, attach, cp (route_to_store.rego api_server_refs): the namespace a `-n` names, a
   // dotted target name, the namespace of a cp's `<namespace>/<pod>:<path>`.
-  const portForward = words.some((w) => w === 'port-forward' || w === 'exec' || w === 'attach' || w === 'cp');
+  const portForward = words.some(
+    (w) => w === 'port-forward' || w === 'exec' || w === 'attach' || w === 'debug' || w === 'cp',
+  );
   words.forEach((word, i) => {
     const next = words[i + 1];
     if (portForward) {
