@@ -203,9 +203,24 @@ own_configs[i] := [tunnel_configs(r), frpc_configs(r), ssh_configs(r), gost_conf
 
 own_tunnel_targets[i] := (((ingress_targets(configs[0]) | frpc_targets(configs[1])) | ssh_config_targets(configs[2])) | gost_config_targets(configs[3])) | proxy_config_targets(configs[4]) if some i, configs in own_configs
 
-own_tunnel_targets[i] := tunnel_targets(r) if {
+own_tunnel_targets[i] := tunnel_targets(r) | relay_targets(i) if {
 	some i, r in input.resources
 	k8s.is_workload(r)
+}
+
+# Each own workload's containers with their command lines (command_words), and what those reach through the API
+# server (api_server_refs), made once per evaluation: the relay targets, the rule on API-server paths to a store's pods
+# and kubectl proxies read every container's, and making the words per rule was the same work three times.
+own_container_words[i] := [[c, command_words(c)] | some c in k8s.containers(r)] if {
+	some i, r in input.resources
+	k8s.is_workload(r)
+}
+
+own_api_server_refs[i] := {ref |
+	some [_, words] in own_container_words[i]
+	some ref in api_server_refs(words)
+} if {
+	some i, _ in own_container_words
 }
 
 # The backends of own resource i: a config object's (an ingress-nginx stream map, a tunnel's configuration) and a
@@ -603,8 +618,9 @@ tunnel_backends(r, targets) := {{"namespace": parts[0], "name": parts[1], "path"
 	parts := url_service(url, k8s.namespace(r))
 }
 
-# [path, service URL] of what a workload's tunnel agents publish (a config object's: own_tunnel_targets).
-tunnel_targets(r) := ((tunnel_command_targets(r) | ngrok_command_targets(r)) | agent_command_targets(r)) | relay_command_targets(r)
+# [path, service URL] of what a workload's tunnel agents publish (a config object's: own_tunnel_targets; relays:
+# relay_targets).
+tunnel_targets(r) := (tunnel_command_targets(r) | ngrok_command_targets(r)) | agent_command_targets(r)
 
 # ngrok: the operator's AgentEndpoint forwards its public URL to `upstream.url`, the older ingress controller's Tunnel
 # to `forwardsTo` (`<svc>.<ns>.svc.cluster.local:<port>`).
@@ -819,19 +835,18 @@ agent_command_targets(r) := {[p, address] |
 # to; a netcat listener beside a netcat connection (`nc -l -p 9000 -e "nc postgis 5432"`, --sh-exec, a pipe) publishes
 # that connection's host. A socat from stdin or a local socket, and a netcat without a listener (`nc -z postgis 5432`,
 # a wait-for loop), relay nothing.
-relay_command_targets(r) := {[p, host] |
-	some c in k8s.containers(r)
-	words := command_words(c)
-	some [p, host] in ((socat_targets(c.container, words) | netcat_targets(words)) | port_forward_service_targets(words))
-}
+relay_targets(i) := {[p, host] |
+	some [c, words] in own_container_words[i]
+	some [p, host] in (socat_targets(c.container, words) | netcat_targets(words))
+} | port_forward_service_targets(i)
 
 # kubectl or oc port-forward (`kubectl [-n <ns>] port-forward <target> <ports>`) connects through the API server, past
 # every NetworkPolicy: the pod running it reaches the target's pods as the governed API would, and so does whoever
 # reaches its listener (`--address 0.0.0.0`). A Service target (`svc/<name>`) is a relay target, resolved in the
 # namespace its `-n` gives (its own without one); a pod or workload target is judged by name against the store
 # workloads (the violation below).
-port_forward_service_targets(words) := {[p, host] |
-	some [p, "port-forward", "service", name, ns] in api_server_refs(words)
+port_forward_service_targets(i) := {[p, host] |
+	some [p, "port-forward", "service", name, ns] in own_api_server_refs[i]
 	host := port_forward_host(name, ns)
 }
 
@@ -841,10 +856,7 @@ port_forward_host(name, ns) := concat(".", [name, ns]) if ns != ""
 
 violations contains v if {
 	some i, r in input.resources
-	k8s.is_workload(r)
-	some c in k8s.containers(r)
-	words := command_words(c)
-	some [p, sub, kind, name, given] in api_server_refs(words)
+	some [p, sub, kind, name, given] in own_api_server_refs[i]
 	kind != "service"
 	ns := port_forward_namespace(given, r)
 	some j in stores.store_workloads_in[ns]
@@ -1344,27 +1356,25 @@ open_tunnels(i, r) := ({[p, "a cloudflared", what] |
 	some [p, text] in own_configs[i][1]
 	some m in regex.find_all_string_submatch_n(`(?:type|plugin)["']?\s*[:=]\s*["']?(socks5|http_proxy)\b`, text, -1)
 }) | {[p, agent, what] |
-	k8s.is_workload(r)
-	some c in k8s.containers(r)
-	some [p, agent, what] in open_agent_tunnels(c)
+	some [c, words] in own_container_words[i]
+	some [p, agent, what] in open_agent_tunnels(c, words)
 }
 
 # cloudflared's --bastion; a chisel client's reverse SOCKS remote (`R:[[<interface>:]<port>:]socks`) and a chisel
 # server (its clients' remotes name any host:port it can reach, and --socks5 lets them pick any); a tailscale subnet
 # router advertising in-cluster ranges (TS_ROUTES, --advertise-routes, also in TS_EXTRA_ARGS).
-open_agent_tunnels(c) := ({[p, "a cloudflared", "--bastion"] |
+open_agent_tunnels(c, words) := ({[p, "a cloudflared", "--bastion"] |
 	cloudflared(c.container)
-	some [p, word] in command_words(c)
+	some [p, word] in words
 	word == "--bastion"
 } | {[p, agent, what] |
 	some name in other_agents(c.container)
 	some [p, agent, what] in open_agent_tunnel(name, c)
-}) | kubectl_proxies(c)
+}) | kubectl_proxies(words)
 
 # `kubectl proxy` (or `oc proxy`) listening beyond loopback (`--address 0.0.0.0`) serves the API server's proxy to
 # whoever reaches the pod: every Service and pod over HTTP (an object store's API included), past every NetworkPolicy.
-kubectl_proxies(c) := {[p, "a kubectl", concat("", ["proxy --address ", address])] |
-	words := command_words(c)
+kubectl_proxies(words) := {[p, "a kubectl", concat("", ["proxy --address ", address])] |
 	some f, [_, "proxy"] in words
 	kubectl_before(words, f)
 	some [p, address] in flag_values(words, {"--address"})

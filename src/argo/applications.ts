@@ -413,10 +413,7 @@ function sourcesOf(spec: unknown): Source[] {
     // (argo/overrides-check.ts), never passed silently. Argo CD takes any source with a `chart` as a Helm repository's
     // (ApplicationSource.IsHelm: Chart != "") and ignores its `path`: `chart: postgresql` from a chart repository with
     // `path: infra/gitops/apps/kfm-api/overlays/prod` deployed the remote chart while the check rendered that overlay.
-    if (
-      (typeof source.chart === 'string' && source.chart !== '') ||
-      (typeof source.path !== 'string' && typeof source.chart === 'string')
-    ) {
+    if (typeof source.chart === 'string' && (source.chart !== '' || typeof source.path !== 'string')) {
       out.push({ sourcePath: '', ...(namespace ? { namespace } : {}), source, at: [...at, 'chart'] });
       return;
     }

@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '93d5ed8e4cbe840f5a519f6f8624ad53877ed8587895cebfcf7e9badae44ab9a';
+export const AUDITED_POLICY_SOURCES = '28f44b96764f8608ff8b3a79f0570f126512daa78a02acdc0cbb587fbe41d74f';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -513,6 +513,9 @@ function commandWords(container: Obj): string[] {
   return words;
 }
 
+const API_SERVER_SUBCOMMANDS: ReadonlySet<string> = new Set(['port-forward', 'exec', 'attach', 'debug', 'cp']);
+const KUBECTL_PROGRAMS: ReadonlySet<string> = new Set(['kubectl', 'oc']);
+
 /**
  * A host without a dot is a Service of the object's own namespace (stores.cluster_dns_service), already a key: of
  * the flag values and `R:` parts only dotted ones are keys (a port, `-l 5432`, or a log level, `-l debug`, would
@@ -530,11 +533,12 @@ function tunnelWordTargets(words: string[], found: (v: string) => void): void {
   };
   // A netcat relay's target is a word after a netcat program: with one in the command line, every dotted word.
   const netcat = words.some((w) => NETCAT_PROGRAMS.has(w.slice(w.lastIndexOf('/') + 1)));
-  // kubectl/oc port-forward, exec, attach, cp (route_to_store.rego api_server_refs): the namespace a `-n` names, a
-  // dotted target name, the namespace of a cp's `<namespace>/<pod>:<path>`.
-  const portForward = words.some(
-    (w) => w === 'port-forward' || w === 'exec' || w === 'attach' || w === 'debug' || w === 'cp',
-  );
+  // kubectl/oc port-forward, exec, attach, debug, cp (route_to_store.rego api_server_refs: only after a kubectl or oc
+  // word): the namespace a `-n` names, a dotted target name, the namespace of a cp's `<namespace>/<pod>:<path>`.
+  // A shell's own `exec` is no such command: its words would join parts by file-name labels for nothing.
+  const portForward =
+    words.some((w) => API_SERVER_SUBCOMMANDS.has(w)) &&
+    words.some((w) => KUBECTL_PROGRAMS.has(w.slice(w.lastIndexOf('/') + 1)));
   words.forEach((word, i) => {
     const next = words[i + 1];
     if (portForward) {
