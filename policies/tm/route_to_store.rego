@@ -870,6 +870,21 @@ violations contains v if {
 	}
 }
 
+# A pod chosen when the command runs (`kubectl exec "$POD"`, `$(kubectl get pod -l app=postgis -o name)`) in a namespace
+# holding a store cannot be verified not to be the store's.
+violations contains v if {
+	some i, r in input.resources
+	some [p, sub, "unresolved", target, given] in own_api_server_refs[i]
+	ns := port_forward_namespace(given, r)
+	count(object.get(stores.store_workloads_in, ns, set())) > 0
+	v := {
+		"id": "KFM-TM-001",
+		"msg": concat("", [r.kind, " ", k8s.display_name(r), " runs kubectl ", sub, " to a pod chosen when it runs (", target, ") in namespace ", ns, ", which holds a store: it cannot be verified not to reach the store through the API server, past every NetworkPolicy; only the governed API may reach a store"]),
+		"resource": i,
+		"path": p,
+	}
+}
+
 port_forward_namespace("", r) := k8s.namespace(r)
 
 port_forward_namespace(ns, _) := ns if ns != ""
@@ -985,6 +1000,8 @@ port_forward_ref(t) := ["workload", m[3]] if {
 }
 
 port_forward_ref(t) := ["pod", t] if regex.match(`^[a-z0-9][a-z0-9.-]*$`, t)
+
+port_forward_ref(t) := ["unresolved", t] if regex.match("^[$`]|^[a-z]+/[$`]", t)
 
 socat_targets(container, words) := {[p, host] |
 	socat(container, words)

@@ -657,3 +657,15 @@ test_kubectl_proxy_beyond_loopback if {
 	found(port_forward(["kubectl", "proxy", "--port", "8001"])) == set()
 	found(port_forward(["kubectl", "proxy", "--address", "127.0.0.1"])) == set()
 }
+
+# A pod chosen when the command runs, in a namespace holding a store.
+test_api_server_path_to_a_pod_chosen_at_run_time if {
+	found(port_forward(["sh", "-c", "kubectl exec -n kfm-prod $(kubectl get pod -n kfm-prod -l app=postgis -o name) -- pg_dumpall"])) == {[4, command(2)]}
+	found(port_forward(["kubectl", "port-forward", "-n", "kfm-prod", "pod/$POD", "5432"])) == {[4, command(4)]}
+	ms := messages(port_forward(["kubectl", "exec", "-n", "kfm-prod", "$POD", "--", "sh"]))
+	some m in ms
+	contains(m, "runs kubectl exec to a pod chosen when it runs ($pod) in namespace kfm-prod, which holds a store")
+
+	# No store in that namespace.
+	found(port_forward(["kubectl", "exec", "-n", "tools", "$POD", "--", "sh"])) == set()
+}
