@@ -14,8 +14,10 @@ import { fixtures, repoRoot, runCli } from '../helpers.js';
 
 const dist = join(repoRoot, 'dist');
 const boot = join(dist, 'cli', 'boot.js');
+/** The same boot bundled as a script, which the CommonJS launcher requires (scripts/bundle.mjs). */
+const bootScript = join(dist, 'boot.cjs');
 const bundle = join(dist, 'kfm-gitops.cjs');
-const built = existsSync(boot) && existsSync(bundle);
+const built = existsSync(boot) && existsSync(bundle) && existsSync(bootScript);
 
 const temps: string[] = [];
 afterAll(() => {
@@ -37,18 +39,33 @@ function bundleCopy(): string {
   return copy;
 }
 
-/** Loads the CLI in a fresh process as bin/kfm-gitops.js does (then finish()), and says how it got its code. */
-function load(cache: string, opts: { bundle?: string; argv?: string[]; env?: NodeJS.ProcessEnv } = {}): string {
-  const script = `
-    import { setFlagsFromString } from 'node:v8';
-    setFlagsFromString('--interrupt-budget=540000');
-    const { loadCli } = await import(${JSON.stringify(pathToFileURL(boot).href)});
+/**
+ * Loads the CLI in a fresh process as bin/kfm-gitops.js does (then finish()), and says how it got its code: through
+ * the boot module, or (`script`) through the boot bundled as a script, as the launcher does.
+ */
+function load(
+  cache: string,
+  opts: { bundle?: string; argv?: string[]; env?: NodeJS.ProcessEnv; script?: boolean } = {},
+): string {
+  const body = `
     const cli = await loadCli(${JSON.stringify(opts.argv ?? [])}, { bundle: ${JSON.stringify(opts.bundle ?? bundle)} });
     if (typeof cli.main !== 'function') throw new Error('no main');
     cli.finish();
     console.log(cli.source);
   `;
-  return execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+  const script = opts.script
+    ? `'use strict';
+       require('node:v8').setFlagsFromString('--interrupt-budget=540000');
+       (async () => { const { loadCli } = require(${JSON.stringify(bootScript)}); ${body} })().catch((e) => {
+         console.error(e);
+         process.exitCode = 1;
+       });`
+    : `
+    import { setFlagsFromString } from 'node:v8';
+    setFlagsFromString('--interrupt-budget=540000');
+    const { loadCli } = await import(${JSON.stringify(pathToFileURL(boot).href)});
+    ${body}`;
+  return execFileSync(process.execPath, [...(opts.script ? [] : ['--input-type=module']), '-e', script], {
     encoding: 'utf8',
     env: { ...process.env, XDG_CACHE_HOME: cache, ...opts.env },
   }).trim();
@@ -65,6 +82,17 @@ describe.skipIf(!built)('CLI bundle and its code cache', () => {
     expect(load(cache)).toBe('bundle');
     expect(entries(cache)).toHaveLength(1);
     expect(load(cache)).toBe('bundle+cache');
+  });
+
+  it("loads the same way through the boot bundled as a script (the launcher's), sharing its cache", () => {
+    const cache = userCache();
+    expect(load(cache, { script: true })).toBe('bundle');
+    expect(entries(cache)).toHaveLength(1);
+    expect(load(cache, { script: true })).toBe('bundle+cache');
+    expect(load(cache)).toBe('bundle+cache');
+    // Its fallback is the modules of dist/, not a copy of the CLI inside the boot.
+    expect(load(userCache(), { script: true, bundle: join(dist, 'no-such-bundle.cjs') })).toBe('modules');
+    expect(readFileSync(bootScript).length).toBeLessThan(64 * 1024);
   });
 
   it('never runs a cache made from other bundle bytes of the same length', () => {
