@@ -985,3 +985,30 @@ describe('a proxy, a port-forward, an exec, a labelled namespace, Argo CD defaul
     expect(code).toBe(1);
   });
 });
+
+describe("Argo CD's web terminal (e2e)", () => {
+  it('turned on with exec granted to developers is KFM-ARGO-006 on the setting; for admins alone it passes', async () => {
+    const dir = infraWith({});
+    const argocd = join(dir, 'bootstrap', 'base', 'argocd.yaml');
+    const text = readFileSync(argocd, 'utf8');
+    expect(text).toContain('\n  rbac:\n');
+    const terminalOn = text.replace('\n  rbac:\n', '\n  extraConfig:\n    exec.enabled: "true"\n  rbac:\n');
+    writeFileSync(argocd, terminalOn);
+    const admins = await checkPolicy(dir);
+    expect(admins.policy).toEqual([]);
+    expect(admins.code).toBe(0);
+
+    const grant = '      p, role:kfm-developers, applications, get, kfm-apps/*, allow\n';
+    expect(terminalOn).toContain(grant);
+    writeFileSync(
+      argocd,
+      terminalOn.replace(grant, `${grant}      p, role:kfm-developers, exec, create, kfm-apps/*, allow\n`),
+    );
+    const { code, policy, messages } = await checkPolicy(dir);
+    expect(policy).toEqual([
+      `KFM-ARGO-006 bootstrap/base/argocd.yaml:${lineOf(terminalOn, 'exec.enabled')} spec.extraConfig["exec.enabled"]`,
+    ]);
+    expect(messages.some((m) => m.includes('lets role:kfm-developers exec'))).toBe(true);
+    expect(code).toBe(1);
+  });
+});

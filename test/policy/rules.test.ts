@@ -433,6 +433,33 @@ const cases: Case[] = [
     resources: [argocd({ defaultPolicy: '', policy: 'g, kfm-platform-admins, role:admin\n' })],
   },
   {
+    rule: 'KFM-ARGO-006',
+    overlay: { layer: 'bootstrap' },
+    resources: [
+      {
+        ...argocd({}),
+        spec: {
+          extraConfig: { 'exec.enabled': 'true' },
+          rbac: { policy: 'p, role:dev, exec, create, kfm-apps/*, allow\n' },
+        },
+      },
+    ],
+    at: [0, ['spec', 'extraConfig', 'exec.enabled']],
+  },
+  {
+    rule: 'KFM-ARGO-006',
+    overlay: { layer: 'bootstrap' },
+    resources: [
+      {
+        ...argocd({}),
+        spec: {
+          extraConfig: { 'exec.enabled': 'true' },
+          rbac: { policy: 'g, kfm-platform-admins, role:admin\np, role:dev, applications, get, kfm-apps/*, allow\n' },
+        },
+      },
+    ],
+  },
+  {
     rule: 'KFM-DP-004',
     overlay: { env: 'prod', placedFrom: 'dev' },
     resources: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'kfm-prod' } }],
