@@ -435,28 +435,14 @@ const cases: Case[] = [
   {
     rule: 'KFM-ARGO-006',
     overlay: { layer: 'bootstrap' },
-    resources: [
-      {
-        ...argocd({}),
-        spec: {
-          extraConfig: { 'exec.enabled': 'true' },
-          rbac: { policy: 'p, role:dev, exec, create, kfm-apps/*, allow\n' },
-        },
-      },
-    ],
+    resources: [argocdTerminal('p, role:dev, exec, create, kfm-apps/*, allow\n')],
     at: [0, ['spec', 'extraConfig', 'exec.enabled']],
   },
   {
     rule: 'KFM-ARGO-006',
     overlay: { layer: 'bootstrap' },
     resources: [
-      {
-        ...argocd({}),
-        spec: {
-          extraConfig: { 'exec.enabled': 'true' },
-          rbac: { policy: 'g, kfm-platform-admins, role:admin\np, role:dev, applications, get, kfm-apps/*, allow\n' },
-        },
-      },
+      argocdTerminal('g, kfm-platform-admins, role:admin\np, role:dev, applications, get, kfm-apps/*, allow\n'),
     ],
   },
   {
@@ -471,6 +457,11 @@ const cases: Case[] = [
     resources: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'kfm-prod' } }],
   },
 ];
+
+/** An ArgoCD instance with the web terminal on and this RBAC policy. */
+function argocdTerminal(policy: string): Record<string, unknown> {
+  return { ...argocd({ policy }), spec: { extraConfig: { 'exec.enabled': 'true' }, rbac: { policy } } };
+}
 
 function argocd(rbac: Record<string, unknown>): Record<string, unknown> {
   return {
