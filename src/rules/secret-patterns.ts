@@ -262,6 +262,24 @@ export const CONTENT_RULES: ContentRule[] = [
     validate: (s) => (decodeBase64(s)?.toString('latin1') ?? '').includes('PRIVATE KEY'),
     precedence: 3,
   },
+  {
+    id: 'KFM-SEC-019',
+    title: 'JSON Web Key with its private part',
+    what: 'A JSON Web Key (`"kty": …`, in JSON or YAML) carrying its private part: `d` of an RSA, EC or OKP key, or `k` of a symmetric (`oct`) key, as a JWKS for signing tokens holds it. A public JWKS (`n`/`e`, `x`/`y` only) is not reported.',
+    remediation: KEY_REMEDIATION,
+    // The key's own members have one-letter names: the window opens at its `kty` (members come in any order).
+    keywords: ['kty'],
+    pattern: String.raw`(?:\\?["'])?\b([dk])(?:\\?["'])?[ \t]*:[ \t]*(?:\\?["'])?([A-Za-z0-9_-]{22,})`,
+    secretGroups: [2],
+    before: 4096,
+    after: 8192,
+    multiline: true,
+    hintPrefix: 0,
+    boundary: { chars: 'b64url', left: 'secret', right: true },
+    // At least 128 bits of key material, and not a word.
+    validate: (s) => Buffer.from(s, 'base64url').length >= 16 && !isIdentifierLike(s),
+    precedence: 3,
+  },
   // ── cloud ─────────────────────────────────────────────────────────────────────────────────────────────────────
   prefixed(
     'KFM-SEC-020',

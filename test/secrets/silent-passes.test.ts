@@ -665,3 +665,21 @@ describe('SP-26: a key that ends in PW names a password (bindPW, ROOT_PW, rootpw
     ]);
   });
 });
+
+describe("SP-27: a JSON Web Key's private part (`d`, `k`), in JSON text or written as YAML", () => {
+  it('is KFM-SEC-019 wherever it sits; a public JWKS and a `d` of no JWK stay quiet', async () => {
+    const d = g.b64url(43);
+    const fs = await scan({
+      'jwks.json': `{"keys":[{"kty":"OKP","crv":"Ed25519","x":"${g.b64url(43)}","d":"${d}"}]}\n`,
+      'values.yaml': `oidc:\n  keys:\n    - kty: RSA\n      kid: a\n      e: AQAB\n      n: ${g.b64url(342)}\n      d: ${g.b64url(342)}\n`,
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  JWKS: '{"keys":[{"k":"${g.b64url(22)}","kty":"oct"}]}'\n`,
+      'public.yaml': `keys:\n  - kty: EC\n    crv: P-256\n    x: ${g.b64url(43)}\n    y: ${g.b64url(43)}\n`,
+      'other.yaml': `point:\n  d: ${g.b64url(43)}\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-019', 'cm.yaml', 5],
+      ['KFM-SEC-019', 'jwks.json', 1],
+      ['KFM-SEC-019', 'values.yaml', 7],
+    ]);
+  });
+});

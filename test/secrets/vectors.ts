@@ -173,6 +173,19 @@ export function buildVectors(seed = 7): Vector[] {
     ]);
   }
   {
+    const d = g.b64url(43);
+    const x = g.b64url(43);
+    const y = g.b64url(43);
+    add('KFM-SEC-019', `{"keys":[{"kty":"EC","crv":"P-256","x":"${x}","y":"${y}","d":"${d}"}]}\n`, d, [
+      // The public half of the same key, and a public RSA JWKS.
+      `{"keys":[{"kty":"EC","crv":"P-256","kid":"signing-2024","x":"${x}","y":"${y}"}]}`,
+      `{"keys":[{"kty":"RSA","kid":"k1","use":"sig","n":"${g.b64url(342)}","e":"AQAB"}]}`,
+      // A short `d` is no key material, and a `d` far from any JWK is not one's.
+      `{"kty":"oct","k":"c2VjcmV0"}`,
+      `{"kty":"EC"}${' '.repeat(9000)}{"d":"${g.b64url(43)}"}`,
+    ]);
+  }
+  {
     const s = `AKIA${g.upper32(16)}`;
     add('KFM-SEC-020', `aws_access_key_id = ${s}\n`, after(s, 'AKIA'), [
       'aws_access_key_id = AKIAIOSFODNN7EXAMPLE',

@@ -248,6 +248,9 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
     for (let i = 0; i < keys.length; i++) fields |= fieldBit(keys[i]);
     const kind = fields & KIND && typeof node.kind === 'string' ? node.kind : undefined;
     const apiVersion = fields & API_VERSION && typeof node.apiVersion === 'string' ? node.apiVersion : undefined;
+    // A JSON Web Key written as YAML (`- kty: EC` … `d: …`): its private members are judged under a name that says
+    // whose they are (`kty d`), as KFM-SEC-019 reads a JWK in JSON text; alone, `d: …` is no credential shape.
+    const jwk = fields & JWK && typeof node.kty === 'string';
     // Fields walked here or not at all; most maps have none, so the set is made on the first one.
     let skipped: Set<string> | undefined;
     let reference = here.reference;
@@ -355,7 +358,7 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
         // An embedded YAML document takes a frame (its parse is pushed from there, in the same order).
         if (!isScalar(v) || k === LAST_APPLIED || isEmbeddedYaml(k, v)) break;
         if (--budget < 0) throw new WalkBudgetExceeded('walk budget');
-        if (here.depth < MAX_DEPTH) sink.value(k, String(v), reference, here, k);
+        if (here.depth < MAX_DEPTH) sink.value(jwk ? jwkMember(k) : k, String(v), reference, here, k);
       }
     // Keys, not entries: one array per map instead of one per field.
     for (let i = keys.length - 1; i >= first; i--) {
@@ -369,14 +372,20 @@ export function walkDocumentInto(doc: unknown, options: WalkOptions, sink: Visit
           continue;
         }
       }
-      stack.push(frame(v, here, k, k, reference));
+      stack.push(frame(v, here, k, jwk ? jwkMember(k) : k, reference));
     }
   }
+}
+
+/** The name a JWK's member is judged under: its private parts (`d`, `k`) with the key type's word before them. */
+function jwkMember(key: string): string {
+  return key === 'd' || key === 'k' ? `kty ${key}` : key;
 }
 
 const KIND = 1;
 const API_VERSION = 2;
 const ENV_ENTRY = 12;
+const JWK = 16;
 /** The bit of a field the walk reads by name (comparisons of interned strings: cheaper than a Map lookup per key). */
 function fieldBit(key: string): number {
   switch (key) {
@@ -388,6 +397,8 @@ function fieldBit(key: string): number {
       return 4;
     case 'value':
       return 8;
+    case 'kty':
+      return JWK;
     default:
       return 0;
   }
