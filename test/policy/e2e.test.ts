@@ -1012,3 +1012,41 @@ describe("Argo CD's web terminal (e2e)", () => {
     expect(code).toBe(1);
   });
 });
+
+const KYVERNO = `${crd('kyverno.io', 'ClusterPolicy', 'clusterpolicies').replace('"Namespaced"', '"Cluster"')}---
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: expose-services
+spec:
+  rules:
+    - name: lb
+      match:
+        any:
+          - resources:
+              kinds: [Service]
+              namespaces: ["kfm-*"]
+      mutate:
+        patchStrategicMerge:
+          spec:
+            type: LoadBalancer
+`;
+
+describe('an admission mutator reaching the stores (e2e)', () => {
+  it('a Kyverno ClusterPolicy patching kfm-* Services is KFM-TM-012 on each store; scoped elsewhere it passes', async () => {
+    const { code, policy, messages } = await checkPolicy(infraWith({ 'core/baseline': { 'kyverno.yaml': KYVERNO } }));
+    // postgis and minio, in each of the three envs.
+    expect(policy.filter((p) => p.startsWith('KFM-TM-012 apps/postgis/base/statefulset.yaml:'))).toHaveLength(3);
+    expect(policy.filter((p) => p.startsWith('KFM-TM-012 apps/minio/base/statefulset.yaml:'))).toHaveLength(3);
+    expect(policy).toHaveLength(6);
+    expect(messages[0]).toContain(
+      'ClusterPolicy expose-services (rule lb) mutates objects at admission in namespace kfm-',
+    );
+    expect(code).toBe(1);
+
+    const scoped = infraWith({ 'core/baseline': { 'kyverno.yaml': KYVERNO.replace('["kfm-*"]', '["tools-*"]') } });
+    const elsewhere = await checkPolicy(scoped);
+    expect(elsewhere.policy).toEqual([]);
+    expect(elsewhere.code).toBe(0);
+  });
+});

@@ -564,7 +564,8 @@ spec: {defaultBackend: {service: {name: legacy, port: {number: 5432}}}}
     ),
     // Declared by an overlay of another part: a ClusterRole, a CRD making Widget cluster-scoped, an
     // AdminNetworkPolicy opening team-a's store (cluster-scoped, selecting namespaces by label) and a
-    // ClusterRoleBinding giving team-b's ServiceAccount pods/exec in every namespace (both stores).
+    // ClusterRoleBinding giving team-b's ServiceAccount pods/exec in every namespace (both stores), and a Kyverno
+    // ClusterPolicy mutating the Services of team-c's namespace at admission.
     app(
       'cluster-bits',
       `apiVersion: rbac.authorization.k8s.io/v1
@@ -599,6 +600,15 @@ kind: ClusterRoleBinding
 metadata: {name: web-exec}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: store-exec}
 subjects: [{kind: ServiceAccount, name: web, namespace: team-b}]
+---
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: expose}
+spec:
+  rules:
+    - name: lb
+      match: {any: [{resources: {kinds: [Service], namespaces: [team-c]}}]}
+      mutate: {patchStrategicMerge: {spec: {type: LoadBalancer}}}
 `,
       'prod',
       'core',
@@ -812,6 +822,7 @@ describe('policy partition (issue 20)', () => {
       'AdminNetworkPolicy',
       'ClusterRole',
       'ClusterRoleBinding',
+      'ClusterPolicy',
     ]);
     expect(parts[3].shared).toEqual([]);
     expect(partitionEnv(group, [], { partition: false })).toHaveLength(1);
@@ -994,6 +1005,7 @@ describe('policy partition (issue 20)', () => {
       'KFM-TM-005',
       'KFM-TM-006',
       'KFM-TM-010',
+      'KFM-TM-012',
       'KFM-RBAC-005',
       'KFM-RBAC-006',
       'KFM-FK-001',

@@ -342,6 +342,8 @@ const cases: Case[] = [
     at: [0, ['spec', 'template', 'metadata', 'labels']],
   },
   { rule: 'KFM-TM-010', resources: [db, anp('Deny')] },
+  { rule: 'KFM-TM-012', resources: [db, kyvernoMutate(['*'])], at: [0, ['metadata', 'name']] },
+  { rule: 'KFM-TM-012', resources: [db, kyvernoMutate(['tools'])] },
   { rule: 'KFM-RBAC-001', resources: [binding('RoleBinding', 'cluster-admin')], at: [0, ['roleRef', 'name']] },
   { rule: 'KFM-RBAC-001', resources: [binding('RoleBinding', 'view')] },
   {
@@ -457,6 +459,24 @@ const cases: Case[] = [
     resources: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'kfm-prod' } }],
   },
 ];
+
+/** A Kyverno ClusterPolicy mutating the Services of these namespaces (globs). */
+function kyvernoMutate(namespaces: string[]): Obj {
+  return {
+    apiVersion: 'kyverno.io/v1',
+    kind: 'ClusterPolicy',
+    metadata: { name: 'expose' },
+    spec: {
+      rules: [
+        {
+          name: 'lb',
+          match: { any: [{ resources: { kinds: ['Service'], namespaces } }] },
+          mutate: { patchStrategicMerge: { spec: { type: 'LoadBalancer' } } },
+        },
+      ],
+    },
+  };
+}
 
 /** An ArgoCD instance with the web terminal on and this RBAC policy. */
 function argocdTerminal(policy: string): Record<string, unknown> {

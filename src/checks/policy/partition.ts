@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '1b87a71b967147d96e4d6cd3f50f6961f3255fc09c7340084fdd09aad5730be3';
+export const AUDITED_POLICY_SOURCES = '21b01d6b31cea15b5aae50b3286bdd12c58bd29f1a9c40ff2f807494dde4d028';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -48,6 +48,15 @@ const GLOBAL_KINDS: ReadonlySet<string> = new Set([
   'BaselineAdminNetworkPolicy',
   // Grants its ClusterRole in every namespace: KFM-RBAC-006 judges it against every store.
   'ClusterRoleBinding',
+  // Admission mutators and generators that select namespaces by name, glob or label: KFM-TM-012 judges every store
+  // namespace they reach (a namespaced Kyverno Policy acts in its own namespace, and joins by it).
+  'MutatingWebhookConfiguration',
+  'MutatingAdmissionPolicy',
+  'ClusterPolicy',
+  'Assign',
+  'AssignMetadata',
+  'ModifySet',
+  'AssignImage',
 ]);
 
 /** Kinds that run pods (k8s.template_paths): route_to_store.rego reads cloudflared's command line in their containers. */
