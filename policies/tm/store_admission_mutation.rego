@@ -10,7 +10,8 @@
 #   there (match namespaces, their globs or namespaceSelector, mutate targets, the generate namespace; a template
 #   variable may name any namespace, a Policy reaches its own); a Gatekeeper mutator (mutations.gatekeeper.sh Assign,
 #   AssignMetadata, ModifySet, AssignImage) whose match names it, a glob of it, or no namespace and does not exclude
-#   it. Object selectors and kinds are not read: any object of the namespace can open the store (a label a
+#   it; a mutating Kubewarden ClusterAdmissionPolicy (its namespaceSelector) or AdmissionPolicy (its namespace); a
+#   jsPolicy JsPolicy of type Mutating or Controller (its namespaceSelector). Object selectors and kinds are not read: any object of the namespace can open the store (a label a
 #   NetworkPolicy selects, a container, a Service). Reported on each store workload a mutator reaches, naming it.
 # custom:
 #   id: KFM-TM-012
@@ -42,6 +43,7 @@ violations contains v if {
 mutator_kinds := {
 	"MutatingWebhookConfiguration", "MutatingAdmissionPolicy", "ClusterPolicy", "Policy",
 	"Assign", "AssignMetadata", "ModifySet", "AssignImage",
+	"ClusterAdmissionPolicy", "AdmissionPolicy", "JsPolicy",
 }
 
 # The mutators the evaluation sees (cluster-scoped ones are context of every part), found once.
@@ -52,7 +54,7 @@ mutators contains m if {
 
 admission_group(m) if startswith(object.get(m, "apiVersion", ""), "admissionregistration.k8s.io/")
 
-reaches(m, ns) := (({why |
+reaches(m, ns) := (((({why |
 	m.kind == "MutatingWebhookConfiguration"
 	admission_group(m)
 	some hook in object.get(m, "webhooks", [])
@@ -74,6 +76,29 @@ reaches(m, ns) := (({why |
 	startswith(object.get(m, "apiVersion", ""), "mutations.gatekeeper.sh/")
 	gatekeeper_reaches(object.get(m, ["spec", "match"], {}), ns)
 	why := "changes objects at admission"
+}) | {why |
+	# Kubewarden: a mutating policy, cluster-wide by its namespaceSelector or in its own namespace.
+	startswith(object.get(m, "apiVersion", ""), "policies.kubewarden.io/")
+	object.get(m, ["spec", "mutating"], false) == true
+	kubewarden_scope(m, ns)
+	why := "changes objects at admission"
+}) | {why |
+	# jsPolicy: a mutating policy, or a controller policy (it writes any object, wherever it runs).
+	m.kind == "JsPolicy"
+	startswith(object.get(m, "apiVersion", ""), "policy.jspolicy.com/")
+	object.get(m, ["spec", "type"], "Validating") in {"Mutating", "Controller"}
+	k8s.namespace_selected(object.get(m, ["spec", "namespaceSelector"], {}), ns)
+	why := concat("", ["(", m.spec.type, ") changes objects"])
+}
+
+kubewarden_scope(m, ns) if {
+	m.kind == "ClusterAdmissionPolicy"
+	k8s.namespace_selected(object.get(m, ["spec", "namespaceSelector"], {}), ns)
+}
+
+kubewarden_scope(m, ns) if {
+	m.kind == "AdmissionPolicy"
+	k8s.namespace(m) == ns
 }
 
 # A namespaced Kyverno Policy acts in its own namespace only.

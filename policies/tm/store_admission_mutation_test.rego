@@ -32,6 +32,9 @@ test_mutators_reaching_a_store if {
 		{"apiVersion": "admissionregistration.k8s.io/v1beta1", "kind": "MutatingAdmissionPolicy", "metadata": {"name": "sidecar"}, "spec": {"matchConstraints": {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["tools"]}]}}}},
 		{"apiVersion": "mutations.gatekeeper.sh/v1", "kind": "Assign", "metadata": {"name": "lb"}, "spec": {"applyTo": [{"groups": [""], "kinds": ["Service"], "versions": ["v1"]}], "match": {"namespaces": ["kfm-*"]}, "location": "spec.type"}},
 		{"apiVersion": "mutations.gatekeeper.sh/v1", "kind": "AssignMetadata", "metadata": {"name": "label"}, "spec": {"match": {"scope": "Namespaced"}, "location": "metadata.labels.kfm\\.dev/governed-api"}},
+		{"apiVersion": "policies.kubewarden.io/v1", "kind": "ClusterAdmissionPolicy", "metadata": {"name": "m"}, "spec": {"mutating": true, "module": "registry://x"}},
+		{"apiVersion": "policies.kubewarden.io/v1", "kind": "AdmissionPolicy", "metadata": {"name": "m", "namespace": "kfm-dev"}, "spec": {"mutating": true}},
+		{"apiVersion": "policy.jspolicy.com/v1beta1", "kind": "JsPolicy", "metadata": {"name": "c.example.org"}, "spec": {"type": "Controller"}},
 	] {
 		reported([store("kfm-dev"), m]) == 1
 	}
@@ -53,6 +56,9 @@ test_mutators_elsewhere_pass if {
 		{"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingAdmissionPolicy", "metadata": {"name": "jitter"}, "spec": {"matchConstraints": {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "volsync-system"}}}}},
 		{"apiVersion": "mutations.gatekeeper.sh/v1", "kind": "Assign", "metadata": {"name": "a"}, "spec": {"match": {"namespaces": ["tools"]}}},
 		{"apiVersion": "mutations.gatekeeper.sh/v1", "kind": "Assign", "metadata": {"name": "a"}, "spec": {"match": {"excludedNamespaces": ["kfm-*"]}}},
+		{"apiVersion": "policies.kubewarden.io/v1", "kind": "ClusterAdmissionPolicy", "metadata": {"name": "v"}, "spec": {"mutating": false}},
+		{"apiVersion": "policies.kubewarden.io/v1", "kind": "AdmissionPolicy", "metadata": {"name": "m", "namespace": "tools"}, "spec": {"mutating": true}},
+		{"apiVersion": "policy.jspolicy.com/v1beta1", "kind": "JsPolicy", "metadata": {"name": "v.example.org"}, "spec": {"type": "Validating"}},
 	] {
 		reported([store("kfm-dev"), m]) == 0
 	}

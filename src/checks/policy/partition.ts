@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '21b01d6b31cea15b5aae50b3286bdd12c58bd29f1a9c40ff2f807494dde4d028';
+export const AUDITED_POLICY_SOURCES = '20e45003830ca8b995985e5648fc13104578dcd63071e824f86d6e8c56d61dad';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -49,7 +49,8 @@ const GLOBAL_KINDS: ReadonlySet<string> = new Set([
   // Grants its ClusterRole in every namespace: KFM-RBAC-006 judges it against every store.
   'ClusterRoleBinding',
   // Admission mutators and generators that select namespaces by name, glob or label: KFM-TM-012 judges every store
-  // namespace they reach (a namespaced Kyverno Policy acts in its own namespace, and joins by it).
+  // namespace they reach (a namespaced Kyverno Policy or Kubewarden AdmissionPolicy acts in its own namespace, and
+  // joins by it).
   'MutatingWebhookConfiguration',
   'MutatingAdmissionPolicy',
   'ClusterPolicy',
@@ -57,6 +58,8 @@ const GLOBAL_KINDS: ReadonlySet<string> = new Set([
   'AssignMetadata',
   'ModifySet',
   'AssignImage',
+  'ClusterAdmissionPolicy',
+  'JsPolicy',
 ]);
 
 /** Kinds that run pods (k8s.template_paths): route_to_store.rego reads cloudflared's command line in their containers. */
