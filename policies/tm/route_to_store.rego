@@ -234,7 +234,19 @@ own_backends(i, r) := backends(r)
 # Backends as {namespace, name, path}: the Service a route sends traffic to and where the route names it.
 backends(r) := route_backends(r) if r.kind == "Route"
 
-backends(r) := ingress_backends(r) if r.kind == "Ingress"
+backends(r) := ingress_backends(r) | snippet_backends(r) if r.kind == "Ingress"
+
+# An Ingress's configuration snippets (ingress-nginx `nginx.ingress.kubernetes.io/server-snippet`,
+# `configuration-snippet`, `stream-snippet`; NGINX Inc `nginx.org/server-snippets`, `location-snippets`; HAProxy's
+# `*-config-snippet`): nginx or HAProxy configuration the controller adds to its own, so a `proxy_pass` there
+# serves whatever it names behind the Ingress's host, read as a reverse proxy's configuration is (proxy_addresses).
+snippet_backends(r) := {{"namespace": parts[0], "name": parts[1], "path": ["metadata", "annotations", k]} |
+	some k, text in object.get(r, ["metadata", "annotations"], {})
+	is_string(text)
+	regex.match(`(?i)snippets?$`, k)
+	some address in proxy_addresses(text)
+	parts := url_service(address, k8s.namespace(r))
+}
 
 backends(r) := gateway_backends(r) if r.kind in gateway_route_kinds
 

@@ -413,3 +413,28 @@ test_endpoints_of_a_service_also_defined_without_selector if {
 	rs := [postgres, db_service, api_service, selector_less, endpoints("api", [{"ip": "10.244.1.17"}]), ingress_to("api")]
 	endpoint_findings(rs) == {[5, ingress_path]}
 }
+
+snippet_ingress(annotations) := {
+	"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+	"metadata": {"name": "web", "namespace": "kfm-ui", "annotations": annotations},
+	"spec": {"defaultBackend": {"service": {"name": "api", "port": {"number": 8080}}}},
+}
+
+test_ingress_configuration_snippets_to_store if {
+	every pair in [
+		["nginx.ingress.kubernetes.io/server-snippet", "location /dump {\n  proxy_pass http://db.kfm-dev.svc.cluster.local:5432;\n}\n"],
+		["nginx.ingress.kubernetes.io/configuration-snippet", "set $t db.kfm-dev.svc; proxy_pass http://$t:5432;"],
+		["nginx.ingress.kubernetes.io/stream-snippet", "server {\n  listen 15432;\n  proxy_pass db.kfm-dev:5432;\n}\n"],
+		["nginx.org/location-snippets", "proxy_pass http://db.kfm-dev.svc:5432;"],
+		["haproxy.org/backend-config-snippet", "backend dump\n  server s1 db.kfm-dev.svc.cluster.local:5432\n"],
+	] {
+		key := pair[0]
+		vs := route_to_store.violations with input as {"resources": [postgres, db_service, snippet_ingress({key: pair[1]})]}
+		{v.path | some v in vs} == {["metadata", "annotations", key]}
+	}
+
+	# A snippet that only sets headers, or proxies to the API or a loopback, reaches no store.
+	every text in ["more_set_headers \"X-Frame-Options: DENY\";", "proxy_pass http://api.kfm-dev.svc:8080;", "proxy_pass http://127.0.0.1:8081;"] {
+		count(route_to_store.violations) == 0 with input as {"resources": [postgres, db_service, api_service, snippet_ingress({"nginx.ingress.kubernetes.io/server-snippet": text})]}
+	}
+}

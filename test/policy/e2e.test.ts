@@ -1050,3 +1050,31 @@ describe('an admission mutator reaching the stores (e2e)', () => {
     expect(elsewhere.code).toBe(0);
   });
 });
+
+const SNIPPET = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: ui-extra
+  annotations:
+    nginx.ingress.kubernetes.io/server-snippet: |
+      location /dump {
+        proxy_pass http://postgis.kfm-dev.svc.cluster.local:5432;
+      }
+spec:
+  ingressClassName: nginx
+  defaultBackend:
+    service:
+      name: kfm-ui
+      port:
+        number: 8080
+`;
+
+describe("an Ingress's configuration snippet (e2e)", () => {
+  it('an ingress-nginx server-snippet proxying to postgis is KFM-TM-001 on the annotation', async () => {
+    const { code, policy } = await checkPolicy(infraWith({ 'apps/kfm-ui/overlays/dev': { 'extra.yaml': SNIPPET } }));
+    expect(policy).toEqual([
+      `KFM-TM-001 apps/kfm-ui/overlays/dev/extra.yaml:${lineOf(SNIPPET, 'server-snippet')} metadata.annotations["nginx.ingress.kubernetes.io/server-snippet"]`,
+    ]);
+    expect(code).toBe(1);
+  });
+});

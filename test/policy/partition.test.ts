@@ -539,6 +539,19 @@ spec:
     tcpHosts: [{name: db, destination: {single: {upstream: {name: team-c-store-c-db-5432}}}}]
 `,
     ),
+    // An Ingress of team-sn whose ingress-nginx server snippet proxies to team-c's store.
+    app(
+      'snippet-i',
+      `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: snippet
+  namespace: team-sn
+  annotations:
+    nginx.ingress.kubernetes.io/server-snippet: "location /db { proxy_pass http://store-c-db.team-c.svc:5432; }"
+spec: {defaultBackend: {service: {name: web, port: {number: 80}}}}
+`,
+    ),
     // A selector-less Service without a namespace routed to hand-written Endpoints (no namespace either, another
     // overlay) at an in-cluster address.
     app(
@@ -810,6 +823,7 @@ describe('policy partition (issue 20)', () => {
         'pf-pod-r',
         'gloo-m',
         'gloo-q',
+        'snippet-i',
       ],
       ['manual-o', 'edge-p'],
       ['cluster-bits'],
@@ -1041,6 +1055,7 @@ describe('policy partition (issue 20)', () => {
       'HTTPRoute/direct',
       'Ingress/alias',
       'Ingress/legacy',
+      'Ingress/snippet',
       'Job/copy',
       'Mapping/db',
       'Route/to-db',

@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '20e45003830ca8b995985e5648fc13104578dcd63071e824f86d6e8c56d61dad';
+export const AUDITED_POLICY_SOURCES = 'ff40a07db54e703eed7878910351de4e60b85bcc174445e46b6d7938f442a099';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -319,6 +319,11 @@ export function namespaceKeys(object: Obj): readonly string[] {
       addProxyConfigHosts(text, keys);
     }
   if (spec && POD_KINDS.has(kind)) collectTunnelUrls(spec, (v) => addDnsLabels(mappingHost(v), keys), 0);
+  // An Ingress's configuration snippet annotations: nginx or HAProxy configuration read as a reverse proxy's.
+  const annotations = kind === 'Ingress' && meta ? (meta.annotations as Obj | undefined) : undefined;
+  if (annotations && typeof annotations === 'object')
+    for (const [k, v] of Object.entries(annotations))
+      if (typeof v === 'string' && /snippets?$/i.test(k)) addProxyConfigHosts(v, keys);
   // A NetworkPolicy peer's namespaceSelector naming namespaces (kubernetes.io/metadata.name, matchLabels or an In
   // expression's values): KFM-TM-004 asks whether the governed API runs there.
   if (kind === 'NetworkPolicy' && spec) collectNamespaceNames(spec, (v) => keys.add(v));
