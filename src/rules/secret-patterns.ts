@@ -906,6 +906,22 @@ export const CONTENT_RULES: ContentRule[] = [
     validate: pgpassPasswordOk,
     precedence: 3,
   },
+  {
+    id: 'KFM-SEC-081',
+    title: 'Password in a server configuration directive',
+    what: "A password written as a server configuration directive, a name and its value separated by blanks rather than `=` or `:`: Redis `requirepass`, `masterauth`, Sentinel `sentinel auth-pass <master>` and an ACL user's `>password`, HAProxy `insecure-password` and `stats auth <user>:<password>`, keepalived `auth_pass`, OpenLDAP `rootpw`. Reported when the value is long and random enough to be real and is not a placeholder, a variable or a hash (`{SSHA}…`).",
+    remediation: GENERIC_REMEDIATION,
+    keywords: ['requirepass', 'masterauth', 'auth-pass', 'insecure-password', 'auth_pass', 'rootpw', 'stats', 'user'],
+    pattern: String.raw`(?im)(?:^|[\s;"'])(?:(?:requirepass|masterauth|insecure-password|auth_pass|rootpw)[ \t]+|sentinel[ \t]+auth-pass[ \t]+[^\s]+[ \t]+|stats[ \t]+auth[ \t]+[^\s:]+:|user[ \t]+[^\s>]+[ \t]+(?:[^\n>]*[ \t])?>)(?:"([^"\r\n]+)"|'([^'\r\n]+)'|([^\s"';#]+))`,
+    secretGroups: [1, 2, 3],
+    before: 16,
+    after: 400,
+    hintPrefix: 0,
+    generic: true,
+    shortPasswords: true,
+    validate: (s) => !s.startsWith('{') && s !== 'foobared',
+    precedence: 2,
+  },
   // ── generic assignments ───────────────────────────────────────────────────────────────────────────────────────
   // `pw` ending a word, as in LDAP's `bindPW` and `ROOT_PW` (not `ChipWrap`, `upward`). The word for password in
   // other languages written in ASCII (German, Spanish, Dutch, Portuguese, Finnish, Swedish; `passwort` and

@@ -683,3 +683,26 @@ describe("SP-27: a JSON Web Key's private part (`d`, `k`), in JSON text or writt
     ]);
   });
 });
+
+describe('SP-28: a password as a server configuration directive (blanks, no `=` or `:`)', () => {
+  it('Redis, Sentinel, Redis ACL, HAProxy and keepalived passwords are KFM-SEC-081; variables and hashes are not', async () => {
+    const pw = (): string => `${g.alnum(9)}7${g.alnum(6)}`;
+    const fs = await scan({
+      'redis.conf': `port 6379\nrequirepass ${pw()}\nmasterauth "${pw()}"\n`,
+      'sentinel.conf': `sentinel monitor mymaster 10.0.0.1 6379 2\nsentinel auth-pass mymaster ${pw()}\n`,
+      'users.acl': `user default off\nuser app on >${pw()} ~cache:* +get\n`,
+      'haproxy.cfg': `userlist admins\n  user admin insecure-password ${pw()}\nlisten stats\n  stats auth admin:${pw()}\n`,
+      'keepalived.conf': `vrrp_instance VI_1 {\n  authentication {\n    auth_type PASS\n    auth_pass ${pw()}\n  }\n}\n`,
+      'ok.conf': `# requirepass foobared\nrequirepass \${REDIS_PASSWORD}\nuser default on nopass ~* +@all\nstats auth admin:\${STATS_PW}\n`,
+    });
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-081', 'haproxy.cfg', 2],
+      ['KFM-SEC-081', 'haproxy.cfg', 4],
+      ['KFM-SEC-081', 'keepalived.conf', 4],
+      ['KFM-SEC-081', 'redis.conf', 2],
+      ['KFM-SEC-081', 'redis.conf', 3],
+      ['KFM-SEC-081', 'sentinel.conf', 2],
+      ['KFM-SEC-081', 'users.acl', 2],
+    ]);
+  });
+});

@@ -520,6 +520,19 @@ export function buildVectors(seed = 7): Vector[] {
       'image: registry.kfm.example:5000/kfm/api:1.2.3',
     ]);
   }
+  {
+    const s = `${g.alnum(10)}7${g.alnum(7)}`;
+    add('KFM-SEC-081', `bind 0.0.0.0\nport 6379\nrequirepass ${s}\n`, s, [
+      '# requirepass foobared',
+      'requirepass ${REDIS_PASSWORD}',
+      'masterauth $(MASTER_AUTH)',
+      'user default on nopass ~* +@all',
+      // A hash: the password-hash rule speaks, not this one.
+      { text: `rootpw {SSHA}${g.b64(32)}`, quiet: false },
+      'the user stats are shown > 10 times',
+      'stats auth admin:${STATS_PASSWORD}',
+    ]);
+  }
   const genericNegatives = (key: string): string[] => [
     `${key}: changeme`,
     `${key}: \${DB_SECRET}`,
