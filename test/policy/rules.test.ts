@@ -344,6 +344,17 @@ const cases: Case[] = [
   { rule: 'KFM-TM-010', resources: [db, anp('Deny')] },
   { rule: 'KFM-TM-012', resources: [db, kyvernoMutate(['*'])], at: [0, ['metadata', 'name']] },
   { rule: 'KFM-TM-012', resources: [db, kyvernoMutate(['tools'])] },
+  {
+    rule: 'KFM-RBAC-007',
+    overlay: { layer: 'core' },
+    resources: [aggregatedToView([{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] }])],
+    at: [0, ['rules', 0]],
+  },
+  {
+    rule: 'KFM-RBAC-007',
+    overlay: { layer: 'core' },
+    resources: [aggregatedToView([{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }])],
+  },
   { rule: 'KFM-RBAC-001', resources: [binding('RoleBinding', 'cluster-admin')], at: [0, ['roleRef', 'name']] },
   { rule: 'KFM-RBAC-001', resources: [binding('RoleBinding', 'view')] },
   {
@@ -459,6 +470,16 @@ const cases: Case[] = [
     resources: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'kfm-prod' } }],
   },
 ];
+
+/** A ClusterRole the API server aggregates into view (and so edit and admin). */
+function aggregatedToView(rules: Obj[]): Obj {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'view-more', labels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } },
+    rules,
+  };
+}
 
 /** A Kyverno ClusterPolicy mutating the Services of these namespaces (globs). */
 function kyvernoMutate(namespaces: string[]): Obj {
