@@ -1078,3 +1078,51 @@ describe("an Ingress's configuration snippet (e2e)", () => {
     expect(code).toBe(1);
   });
 });
+
+const VIEW_MORE = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: view-more
+  labels:
+    rbac.authorization.k8s.io/aggregate-to-view: "true"
+rules:
+  - apiGroups: [""]
+    resources: ["secrets"]
+    verbs: ["get", "list"]
+`;
+
+const NODE_READER = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: node-reader
+spec:
+  selector:
+    matchLabels: {app: node-reader}
+  template:
+    metadata:
+      labels: {app: node-reader}
+    spec:
+      containers:
+        - name: r
+          image: registry.access.redhat.com/ubi9/ubi-minimal@sha256:${'0'.repeat(64)}
+          command: ["sleep", "infinity"]
+      volumes:
+        - name: kubelet
+          hostPath:
+            path: /var/lib/kubelet/pods
+`;
+
+describe('a role aggregated into view, an app mounting its node (e2e)', () => {
+  it('each is reported on its own line, exit 1', async () => {
+    const dir = infraWith({
+      'core/baseline': { 'view-more.yaml': VIEW_MORE },
+      'apps/kfm-ui/overlays/dev': { 'node-reader.yaml': NODE_READER },
+    });
+    const { code, policy } = await checkPolicy(dir);
+    expect(policy.sort()).toEqual([
+      `KFM-RBAC-007 core/baseline/view-more.yaml:${lineOf(VIEW_MORE, '- apiGroups')} rules[0]`,
+      `KFM-TM-013 apps/kfm-ui/overlays/dev/node-reader.yaml:${lineOf(NODE_READER, 'hostPath:')} spec.template.spec.volumes[0].hostPath`,
+    ]);
+    expect(code).toBe(1);
+  });
+});

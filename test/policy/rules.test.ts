@@ -345,6 +345,31 @@ const cases: Case[] = [
   { rule: 'KFM-TM-012', resources: [db, kyvernoMutate(['*'])], at: [0, ['metadata', 'name']] },
   { rule: 'KFM-TM-012', resources: [db, kyvernoMutate(['tools'])] },
   {
+    rule: 'KFM-TM-013',
+    overlay: { layer: 'apps' },
+    resources: [
+      deploy(
+        'agent',
+        'quay.io/kfm/agent@sha256:' + 'a'.repeat(64),
+        { app: 'agent' },
+        { securityContext: { privileged: true } },
+      ),
+    ],
+    at: [0, ['spec', 'template', 'spec', 'containers', 0, 'securityContext', 'privileged']],
+  },
+  {
+    rule: 'KFM-TM-013',
+    overlay: { layer: 'apps' },
+    resources: [
+      deploy(
+        'agent',
+        'quay.io/kfm/agent@sha256:' + 'a'.repeat(64),
+        { app: 'agent' },
+        { securityContext: { privileged: false } },
+      ),
+    ],
+  },
+  {
     rule: 'KFM-RBAC-007',
     overlay: { layer: 'core' },
     resources: [aggregatedToView([{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] }])],
