@@ -347,28 +347,10 @@ const cases: Case[] = [
   {
     rule: 'KFM-TM-013',
     overlay: { layer: 'apps' },
-    resources: [
-      deploy(
-        'agent',
-        'quay.io/kfm/agent@sha256:' + 'a'.repeat(64),
-        { app: 'agent' },
-        { securityContext: { privileged: true } },
-      ),
-    ],
+    resources: [agent(true)],
     at: [0, ['spec', 'template', 'spec', 'containers', 0, 'securityContext', 'privileged']],
   },
-  {
-    rule: 'KFM-TM-013',
-    overlay: { layer: 'apps' },
-    resources: [
-      deploy(
-        'agent',
-        'quay.io/kfm/agent@sha256:' + 'a'.repeat(64),
-        { app: 'agent' },
-        { securityContext: { privileged: false } },
-      ),
-    ],
-  },
+  { rule: 'KFM-TM-013', overlay: { layer: 'apps' }, resources: [agent(false)] },
   {
     rule: 'KFM-RBAC-007',
     overlay: { layer: 'core' },
@@ -495,6 +477,16 @@ const cases: Case[] = [
     resources: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'kfm-prod' } }],
   },
 ];
+
+/** An app's Deployment whose container runs privileged, or not. */
+function agent(privileged: boolean): Obj {
+  return deploy(
+    'agent',
+    `quay.io/kfm/agent@sha256:${'a'.repeat(64)}`,
+    { app: 'agent' },
+    { securityContext: { privileged } },
+  );
+}
 
 /** A ClusterRole the API server aggregates into view (and so edit and admin). */
 function aggregatedToView(rules: Obj[]): Obj {
