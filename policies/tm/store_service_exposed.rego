@@ -3,7 +3,9 @@
 # description: >-
 #   A Service of type LoadBalancer or NodePort (a LoadBalancer of class tailscale too), one with externalIPs, or one
 #   the Tailscale operator publishes on the tailnet (annotated `tailscale.com/expose: "true"` or with a
-#   `tailscale.com/hostname`) is reachable from outside the cluster without any route. When it fronts a store (labelled as a store, selecting a store's pods, or named as a Service a
+#   `tailscale.com/hostname`) is reachable from outside the cluster without any route; so is one another cluster
+#   reaches: a ServiceExport of it (multicluster.x-k8s.io, net.gke.io), Linkerd's `mirror.linkerd.io/exported` label,
+#   Cilium's `service.cilium.io/global: "true"`, Skupper's `skupper.io/proxy` annotation. When it fronts a store (labelled as a store, selecting a store's pods, or named as a Service a
 #   store operator creates for its resource, or sending its traffic to a store through hand-written endpoints: an
 #   Endpoints object or EndpointSlice naming a store's pod, cluster IP or cluster DNS name) it opens a path
 #   around the governed API, breaking the trust membrane. Hand-written endpoints at an in-cluster address (private IPv4,
@@ -75,11 +77,40 @@ violations contains v if {
 
 # How a Service is reachable from outside the cluster without a route (a LoadBalancer of class tailscale by its type;
 # the Tailscale operator's annotations, stores.tailscale_exposure).
-exposure(svc) := ({{"path": ["spec", "type"], "what": concat("", ["type ", svc.spec.type])} |
+exposure(svc) := (({{"path": ["spec", "type"], "what": concat("", ["type ", svc.spec.type])} |
 	svc.spec.type in {"LoadBalancer", "NodePort"}
 } | {{"path": ["spec", "externalIPs"], "what": "externalIPs"} |
 	count(object.get(svc, ["spec", "externalIPs"], [])) > 0
-}) | stores.tailscale_exposure(["metadata", "annotations"], k8s.annotations(svc))
+}) | stores.tailscale_exposure(["metadata", "annotations"], k8s.annotations(svc))) | multicluster_exposure(svc)
+
+# Exported to other clusters by a service mesh's or a multicluster network's own switch on the Service: Linkerd's
+# mirror.linkerd.io/exported label, Cilium's global-service annotation, Skupper's skupper.io/proxy annotation.
+multicluster_exposure(svc) := ({{"path": ["metadata", "labels", "mirror.linkerd.io/exported"], "what": "label mirror.linkerd.io/exported (Linkerd mirrors it into linked clusters)"} |
+	value := k8s.labels(svc)["mirror.linkerd.io/exported"]
+	lower(value) != "false"
+} | {{"path": ["metadata", "annotations", key], "what": concat("", ["annotation ", key, " (Cilium serves it to every cluster of the mesh)"])} |
+	some key in ["service.cilium.io/global", "io.cilium/global-service"]
+	lower(object.get(k8s.annotations(svc), key, "false")) == "true"
+}) | {{"path": ["metadata", "annotations", "skupper.io/proxy"], "what": "annotation skupper.io/proxy (Skupper exposes it on its network of sites)"} |
+	is_string(k8s.annotations(svc)["skupper.io/proxy"])
+}
+
+# A ServiceExport (Kubernetes multicluster services: Submariner, GKE, ...) of a store's Service exports it to every
+# cluster of the ClusterSet.
+violations contains v if {
+	some i, r in input.resources
+	r.kind == "ServiceExport"
+	some group in ["multicluster.x-k8s.io/", "net.gke.io/"]
+	startswith(object.get(r, "apiVersion", ""), group)
+	key := concat("/", [k8s.namespace(r), k8s.name(r)])
+	stores.store_service_keys[key]
+	v := {
+		"id": "KFM-TM-002",
+		"msg": concat("", ["ServiceExport ", key, " exports a store's Service to every cluster of the ClusterSet; stores are reachable only through the governed API"]),
+		"resource": i,
+		"path": ["metadata", "name"],
+	}
+}
 
 violations contains v if {
 	some i in stores.store_workloads

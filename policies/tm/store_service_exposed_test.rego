@@ -189,3 +189,27 @@ test_cnpg_service_template_exposed_by_tailscale if {
 	c := cnpg({"managed": {"services": {"additional": [{"selectorType": "rw", "serviceTemplate": {"metadata": {"name": "records-ts", "annotations": {"tailscale.com/expose": "true"}}, "spec": {"type": "ClusterIP"}}}]}}})
 	exposed_paths([c]) == {["KFM-TM-002", 0, ["spec", "managed", "services", "additional", 0, "serviceTemplate", "metadata", "annotations", "tailscale.com/expose"]]}
 }
+
+test_store_service_exported_to_other_clusters if {
+	cache := svc("cache", {"app": "cache"}, "ClusterIP")
+	every pair in [
+		[{"labels": {"mirror.linkerd.io/exported": "true"}}, ["metadata", "labels", "mirror.linkerd.io/exported"]],
+		[{"labels": {"mirror.linkerd.io/exported": "remote-discovery"}}, ["metadata", "labels", "mirror.linkerd.io/exported"]],
+		[{"annotations": {"service.cilium.io/global": "true"}}, ["metadata", "annotations", "service.cilium.io/global"]],
+		[{"annotations": {"io.cilium/global-service": "True"}}, ["metadata", "annotations", "io.cilium/global-service"]],
+		[{"annotations": {"skupper.io/proxy": "tcp"}}, ["metadata", "annotations", "skupper.io/proxy"]],
+	] {
+		s := object.union(cache, {"metadata": pair[0]})
+		{v.path | some v in store_service_exposed.violations} == {pair[1]} with input as {"resources": [redis, s]}
+	}
+
+	# A ServiceExport of the store's Service, reported on the export.
+	export := {"apiVersion": "multicluster.x-k8s.io/v1alpha1", "kind": "ServiceExport", "metadata": {"name": "cache", "namespace": "kfm-prod"}}
+	{[v.resource, v.path] | some v in store_service_exposed.violations} == {[2, ["metadata", "name"]]} with input as {"resources": [redis, cache, export]}
+
+	# Switched off, or of another Service: nothing leaves the cluster.
+	off := object.union(cache, {"metadata": {"labels": {"mirror.linkerd.io/exported": "false"}, "annotations": {"service.cilium.io/global": "false"}}})
+	count(store_service_exposed.violations) == 0 with input as {"resources": [redis, off]}
+	api_export := json.patch(export, [{"op": "replace", "path": "/metadata/name", "value": "api"}])
+	count(store_service_exposed.violations) == 0 with input as {"resources": [redis, cache, svc("api", {"app": "api"}, "ClusterIP"), api_export]}
+}

@@ -1126,3 +1126,21 @@ describe('a role aggregated into view, an app mounting its node (e2e)', () => {
     expect(code).toBe(1);
   });
 });
+
+describe("a store's Service exported to other clusters (e2e)", () => {
+  it("Cilium's global-service annotation on postgis is KFM-TM-002 in each env", async () => {
+    const dir = infraWith({});
+    const file = join(dir, 'apps', 'postgis', 'base', 'service.yaml');
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('\nmetadata:\n');
+    const exported = text.replace(
+      '\nmetadata:\n',
+      '\nmetadata:\n  annotations:\n    service.cilium.io/global: "true"\n',
+    );
+    writeFileSync(file, exported);
+    const { code, policy } = await checkPolicy(dir);
+    const at = `KFM-TM-002 apps/postgis/base/service.yaml:${lineOf(exported, 'service.cilium.io/global')} metadata.annotations["service.cilium.io/global"]`;
+    expect(policy).toEqual([at, at, at]);
+    expect(code).toBe(1);
+  });
+});
