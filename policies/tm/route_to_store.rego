@@ -152,7 +152,7 @@ address_targets(i, r) := ({[p, mapping_host(url)] | some [p, url] in object.get(
 	some [p, u, h] in static_hosts(r)
 }
 
-# A tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale, gost, zrok, localtunnel, ssh -R) in a
+# A tunnel agent (cloudflared, ngrok, frpc, chisel, bore, inlets, tailscale, gost, zrok, localtunnel, ssh -R, a VPN endpoint) in a
 # store's own pod reaches the store on localhost, whatever its configuration (remote-managed tunnels keep theirs at Cloudflare or on the tailnet).
 violations contains v if {
 	some i in stores.store_workloads
@@ -670,12 +670,15 @@ ngrok(container) if {
 tunnel_agents(container) := ({"cloudflared" | cloudflared(container)} | {"ngrok" | ngrok(container)}) | other_agents(container)
 
 # Other tunnel agents: frp's client, chisel, bore, inlets (inlets-pro), tailscale (its daemon, and containerboot, the
-# entry point of its image), gost, zrok, localtunnel (`lt`), by the program a container starts, or by an image whose last path segment has the
+# entry point of its image), gost, zrok, localtunnel (`lt`), and VPN endpoints (WireGuard, OpenVPN, ZeroTier, Nebula,
+# NetBird, Twingate, strongSwan, tinc), by the program a container starts, or by an image whose last path segment has the
 # agent's name as a word (snowdreamtech/frpc, jpillora/chisel, ekzhang/bore, ghcr.io/inlets/inlets-pro,
 # tailscale/tailscale, gogost/gost). One regular expression per image and one look-up per program word (asked of every container).
 other_agents(container) := ({m[2] |
-	some m in regex.find_all_string_submatch_n(`(^|[-_.])(frpc|chisel|bore|inlets|tailscale|gost|zrok|localtunnel)([-_.]|$)`, lower(k8s.image_name(object.get(container, "image", ""))), -1)
-} | {agent_programs[w] | some w in program_words(container)}) | {"ssh" | ssh_remote_forwarding(container)}
+	name := lower(k8s.image_name(object.get(container, "image", "")))
+	not contains(name, "exporter") # a metrics exporter named after what it watches (openvpn-exporter)
+	some m in regex.find_all_string_submatch_n(`(^|[-_.])(frpc|chisel|bore|inlets|tailscale|gost|zrok|localtunnel|wireguard|wg-easy|boringtun|openvpn|zerotier|netbird|strongswan|tinc)([-_.]|$)`, name, -1)
+} | {agent_programs[w] | some w in program_words(container)}) | ({"ssh" | ssh_remote_forwarding(container)} | {"twingate" | contains(lower(object.get(container, "image", "")), "twingate/connector")})
 
 # An ssh client (OpenSSH's ssh, autossh, dropbear's dbclient) with a remote forward (`-R`, `-o RemoteForward`) is a
 # tunnel agent:
@@ -784,6 +787,18 @@ agent_programs := {
 	"localtunnel": "localtunnel",
 	"tailscaled": "tailscale",
 	"containerboot": "tailscale",
+	# VPN endpoints: a peer of the VPN is inside the pod's network namespace, so in a store's own pod it reaches the
+	# store on localhost, past every NetworkPolicy. (Nebula by its program only: NebulaGraph's images are a store.)
+	"wg-quick": "wireguard",
+	"wireguard-go": "wireguard",
+	"boringtun": "wireguard",
+	"openvpn": "openvpn",
+	"zerotier-one": "zerotier",
+	"nebula": "nebula",
+	"netbird": "netbird",
+	"charon": "strongswan",
+	"ipsec": "strongswan",
+	"tincd": "tinc",
 }
 
 # The programs a container starts: the last path segment of each word of its `command`, and of each word of a shell

@@ -669,3 +669,21 @@ test_api_server_path_to_a_pod_chosen_at_run_time if {
 	# No store in that namespace.
 	found(port_forward(["kubectl", "exec", "-n", "tools", "$POD", "--", "sh"])) == set()
 }
+
+# A VPN endpoint in a store's own pod: its peers are in the pod's network namespace.
+test_store_runs_a_vpn_endpoint if {
+	every image in [
+		"docker.io/linuxserver/wireguard:1.0", "ghcr.io/wg-easy/wg-easy:14", "kylemanna/openvpn:2.4",
+		"zerotier/zerotier:1.14.0", "netbirdio/netbird:0.28.0", "twingate/connector:1", "strongswan/strongswan:6",
+	] {
+		store_findings({"name": "vpn", "image": image}) == {[0, sidecar_image]}
+	}
+	every cmd in [["wg-quick", "up", "wg0"], ["/usr/sbin/openvpn", "--config", "/etc/openvpn/c.conf"], ["zerotier-one"], ["nebula", "-config", "/etc/nebula/config.yml"], ["ipsec", "start", "--nofork"]] {
+		store_findings({"name": "vpn", "image": "docker.io/library/alpine:3.20", "command": cmd}) == {[0, sidecar_image]}
+	}
+
+	# NebulaGraph (a graph store) and images merely named alike are not VPN endpoints.
+	every image in ["vesoft/nebula-graphd:v3.8.0", "example.com/openvpn-exporter-docs:1"] {
+		store_findings({"name": "x", "image": image}) == set()
+	}
+}
