@@ -1144,3 +1144,18 @@ describe("a store's Service exported to other clusters (e2e)", () => {
     expect(code).toBe(1);
   });
 });
+
+describe("an app running as a store's ServiceAccount (e2e)", () => {
+  it('kfm-ui with serviceAccountName postgis is KFM-TM-014 in each env', async () => {
+    const dir = infraWith({});
+    const file = join(dir, 'apps', 'kfm-ui', 'base', 'deployment.yaml');
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('serviceAccountName: kfm-ui');
+    const borrowed = text.replace('serviceAccountName: kfm-ui', 'serviceAccountName: postgis');
+    writeFileSync(file, borrowed);
+    const { code, policy } = await checkPolicy(dir);
+    const at = `KFM-TM-014 apps/kfm-ui/base/deployment.yaml:${lineOf(borrowed, 'serviceAccountName: postgis')} spec.template.spec.serviceAccountName`;
+    expect(policy).toEqual([at, at, at]);
+    expect(code).toBe(1);
+  });
+});

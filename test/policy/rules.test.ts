@@ -352,6 +352,15 @@ const cases: Case[] = [
   },
   { rule: 'KFM-TM-013', overlay: { layer: 'apps' }, resources: [agent(false)] },
   {
+    rule: 'KFM-TM-014',
+    resources: [withAccount(db, 'db'), withAccount(deploy('ui', `quay.io/kfm/ui@sha256:${'b'.repeat(64)}`), 'db')],
+    at: [1, ['spec', 'template', 'spec', 'serviceAccountName']],
+  },
+  {
+    rule: 'KFM-TM-014',
+    resources: [withAccount(db, 'db'), withAccount(deploy('ui', `quay.io/kfm/ui@sha256:${'b'.repeat(64)}`), 'ui')],
+  },
+  {
     rule: 'KFM-RBAC-007',
     overlay: { layer: 'core' },
     resources: [aggregatedToView([{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] }])],
@@ -477,6 +486,15 @@ const cases: Case[] = [
     resources: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'kfm-prod' } }],
   },
 ];
+
+/** A workload whose pods run as this ServiceAccount. */
+function withAccount(w: Obj, serviceAccountName: string): Obj {
+  const spec = w.spec as { template: { metadata: Obj; spec: Obj } };
+  return {
+    ...w,
+    spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, serviceAccountName } } },
+  };
+}
 
 /** An app's Deployment whose container runs privileged, or not. */
 function agent(privileged: boolean): Obj {
