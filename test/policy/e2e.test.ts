@@ -1127,19 +1127,26 @@ describe('a role aggregated into view, an app mounting its node (e2e)', () => {
   });
 });
 
+/** A copy of infra/gitops with one shipped file edited (`from` must be in it); the edited text, to find lines in. */
+function infraEdited(rel: string, from: string, to: string): { dir: string; text: string } {
+  const dir = infraWith({});
+  const file = join(dir, ...rel.split('/'));
+  const original = readFileSync(file, 'utf8');
+  expect(original).toContain(from);
+  const text = original.replace(from, to);
+  writeFileSync(file, text);
+  return { dir, text };
+}
+
 describe("a store's Service exported to other clusters (e2e)", () => {
   it("Cilium's global-service annotation on postgis is KFM-TM-002 in each env", async () => {
-    const dir = infraWith({});
-    const file = join(dir, 'apps', 'postgis', 'base', 'service.yaml');
-    const text = readFileSync(file, 'utf8');
-    expect(text).toContain('\nmetadata:\n');
-    const exported = text.replace(
+    const { dir, text } = infraEdited(
+      'apps/postgis/base/service.yaml',
       '\nmetadata:\n',
       '\nmetadata:\n  annotations:\n    service.cilium.io/global: "true"\n',
     );
-    writeFileSync(file, exported);
     const { code, policy } = await checkPolicy(dir);
-    const at = `KFM-TM-002 apps/postgis/base/service.yaml:${lineOf(exported, 'service.cilium.io/global')} metadata.annotations["service.cilium.io/global"]`;
+    const at = `KFM-TM-002 apps/postgis/base/service.yaml:${lineOf(text, 'service.cilium.io/global')} metadata.annotations["service.cilium.io/global"]`;
     expect(policy).toEqual([at, at, at]);
     expect(code).toBe(1);
   });
@@ -1147,14 +1154,13 @@ describe("a store's Service exported to other clusters (e2e)", () => {
 
 describe("an app running as a store's ServiceAccount (e2e)", () => {
   it('kfm-ui with serviceAccountName postgis is KFM-TM-014 in each env', async () => {
-    const dir = infraWith({});
-    const file = join(dir, 'apps', 'kfm-ui', 'base', 'deployment.yaml');
-    const text = readFileSync(file, 'utf8');
-    expect(text).toContain('serviceAccountName: kfm-ui');
-    const borrowed = text.replace('serviceAccountName: kfm-ui', 'serviceAccountName: postgis');
-    writeFileSync(file, borrowed);
+    const { dir, text } = infraEdited(
+      'apps/kfm-ui/base/deployment.yaml',
+      'serviceAccountName: kfm-ui',
+      'serviceAccountName: postgis',
+    );
     const { code, policy } = await checkPolicy(dir);
-    const at = `KFM-TM-014 apps/kfm-ui/base/deployment.yaml:${lineOf(borrowed, 'serviceAccountName: postgis')} spec.template.spec.serviceAccountName`;
+    const at = `KFM-TM-014 apps/kfm-ui/base/deployment.yaml:${lineOf(text, 'serviceAccountName: postgis')} spec.template.spec.serviceAccountName`;
     expect(policy).toEqual([at, at, at]);
     expect(code).toBe(1);
   });
