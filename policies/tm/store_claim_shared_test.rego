@@ -41,3 +41,28 @@ test_other_claims_and_namespaces_pass if {
 	other_ns := object.union(job("data-postgis-0"), {"metadata": {"namespace": "kfm-dev"}})
 	count(rule.violations) == 0 with input as env_input([db, other_ns])
 }
+
+pvc(name, source) := {
+	"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+	"metadata": {"name": name, "namespace": "kfm-prod"},
+	"spec": object.union({"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10Gi"}}}, source),
+}
+
+copies(resources) := ps if {
+	ps := {[v.resource, v.path] | some v in rule.violations} with input as {"resources": resources}
+}
+
+test_copies_of_a_store_claim if {
+	copies([db, pvc("copy", {"dataSource": {"kind": "PersistentVolumeClaim", "name": "data-postgis-0"}})]) == {[1, ["spec", "dataSource", "name"]]}
+	copies([db, pvc("copy", {"dataSourceRef": {"kind": "PersistentVolumeClaim", "name": "postgis-backup"}})]) == {[1, ["spec", "dataSourceRef", "name"]]}
+	snap := {"apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshot", "metadata": {"name": "s", "namespace": "kfm-prod"}, "spec": {"source": {"persistentVolumeClaimName": "data-postgis-0"}}}
+	copies([db, snap]) == {[1, ["spec", "source", "persistentVolumeClaimName"]]}
+}
+
+test_other_sources_pass if {
+	copies([db, pvc("copy", {"dataSource": {"kind": "PersistentVolumeClaim", "name": "uploads"}})]) == set()
+	copies([db, pvc("copy", {"dataSource": {"kind": "VolumeSnapshot", "apiGroup": "snapshot.storage.k8s.io", "name": "seed"}})]) == set()
+
+	# The store's own claim restored from a copy of itself.
+	copies([db, pvc("postgis-backup", {"dataSource": {"kind": "PersistentVolumeClaim", "name": "data-postgis-0"}})]) == set()
+}

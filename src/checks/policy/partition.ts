@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = 'fc6524984bd4219ee50f3b29269b14756ca5a90ad4379c2b7bbbf472b506b7ee';
+export const AUDITED_POLICY_SOURCES = '9549fb653cf01eb4e0890267787d24568bc6c842788793a0b408a056abac2e9d';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -107,6 +107,9 @@ const NAMESPACE_JOINED: ReadonlySet<string> = new Set([
   'TraefikService',
   // A ServiceExport exports the Service of its own name and namespace to other clusters (KFM-TM-002).
   'ServiceExport',
+  // A copy of a store's claim: a claim cloned from it, a snapshot of it (KFM-TM-009).
+  'PersistentVolumeClaim',
+  'VolumeSnapshot',
   // Hand-written endpoints of a Service: an FQDN address names the Service it leads to, an Endpoints object (named as
   // its Service) or an IP slice a store pod or cluster IP (stores.rego manual_endpoints).
   'EndpointSlice',
