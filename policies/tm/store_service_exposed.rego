@@ -124,3 +124,48 @@ violations contains v if {
 		"path": x.path,
 	}
 }
+
+# Skupper: a store workload annotated skupper.io/proxy (v1 exposes its pods on the network of sites), and a v2
+# Connector binding a store's pods (its selector, `k=v[,k=v]`) or a store's Service (its host) to a routing key that
+# any linked site's Listener serves.
+violations contains v if {
+	some i in stores.store_workloads
+	k8s.own(i)
+	w := input.resources[i]
+	is_string(k8s.annotations(w)["skupper.io/proxy"])
+	v := {
+		"id": "KFM-TM-002",
+		"msg": concat("", [w.kind, " ", k8s.namespace(w), "/", k8s.display_name(w), " is a store and has annotation skupper.io/proxy: Skupper exposes its pods on its network of sites; stores are reachable only through the governed API"]),
+		"resource": i,
+		"path": ["metadata", "annotations", "skupper.io/proxy"],
+	}
+}
+
+violations contains v if {
+	some i, c in input.resources
+	c.kind == "Connector"
+	startswith(object.get(c, "apiVersion", ""), "skupper.io/")
+	some [path, what] in connector_reaches(c)
+	v := {
+		"id": "KFM-TM-002",
+		"msg": concat("", ["Skupper Connector ", k8s.namespace(c), "/", k8s.display_name(c), " binds ", what, " to routing key ", object.get(c, ["spec", "routingKey"], ""), ": every linked site's Listener serves it; stores are reachable only through the governed API"]),
+		"resource": i,
+		"path": path,
+	}
+}
+
+connector_reaches(c) := {[["spec", "selector"], concat("", ["the pods of store ", w.kind, " ", k8s.display_name(w)])] |
+	selector := c.spec.selector
+	is_string(selector)
+	labels := {trim_space(kv[0]): trim_space(kv[1]) | some pair in split(selector, ","); kv := split(pair, "="); count(kv) == 2}
+	count(labels) > 0
+	some j in stores.store_workloads
+	w := k8s.all[j]
+	k8s.namespace(w) == k8s.namespace(c)
+	k8s.map_selects_pods(labels, w)
+} | {[["spec", "host"], concat("", ["store Service ", key])] |
+	host := c.spec.host
+	is_string(host)
+	key := stores.cluster_dns_service(host, k8s.namespace(c))
+	stores.store_service_keys[key]
+}

@@ -213,3 +213,16 @@ test_store_service_exported_to_other_clusters if {
 	api_export := json.patch(export, [{"op": "replace", "path": "/metadata/name", "value": "api"}])
 	count(store_service_exposed.violations) == 0 with input as {"resources": [redis, cache, svc("api", {"app": "api"}, "ClusterIP"), api_export]}
 }
+
+skupper_connector(spec) := {"apiVersion": "skupper.io/v2alpha1", "kind": "Connector", "metadata": {"name": "db", "namespace": "kfm-prod"}, "spec": object.union({"routingKey": "db", "port": 6379}, spec)}
+
+test_skupper_exposure_of_a_store if {
+	annotated := object.union(redis, {"metadata": {"annotations": {"skupper.io/proxy": "tcp"}}})
+	{v.path | some v in store_service_exposed.violations} == {["metadata", "annotations", "skupper.io/proxy"]} with input as {"resources": [annotated]}
+
+	{v.path | some v in store_service_exposed.violations} == {["spec", "selector"]} with input as {"resources": [redis, skupper_connector({"selector": "app=cache"})]}
+	{v.path | some v in store_service_exposed.violations} == {["spec", "host"]} with input as {"resources": [redis, svc("cache", {"app": "cache"}, "ClusterIP"), skupper_connector({"host": "cache.kfm-prod.svc.cluster.local"})]}
+
+	# A Connector to the API, and an annotated non-store workload, pass.
+	count(store_service_exposed.violations) == 0 with input as {"resources": [redis, skupper_connector({"selector": "app=api"})]}
+}

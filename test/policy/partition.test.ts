@@ -539,6 +539,15 @@ spec:
     tcpHosts: [{name: db, destination: {single: {upstream: {name: team-c-store-c-db-5432}}}}]
 `,
     ),
+    // A Skupper Connector of team-sk binding team-c's store Service to a routing key.
+    app(
+      'skupper-k',
+      `apiVersion: skupper.io/v2alpha1
+kind: Connector
+metadata: {name: db, namespace: team-sk}
+spec: {routingKey: db, port: 5432, host: store-c-db.team-c.svc.cluster.local}
+`,
+    ),
     // An Ingress of team-sn whose ingress-nginx server snippet proxies to team-c's store.
     app(
       'snippet-i',
@@ -823,6 +832,7 @@ describe('policy partition (issue 20)', () => {
         'pf-pod-r',
         'gloo-m',
         'gloo-q',
+        'skupper-k',
         'snippet-i',
       ],
       ['manual-o', 'edge-p'],
@@ -1020,6 +1030,7 @@ describe('policy partition (issue 20)', () => {
       'KFM-TM-006',
       'KFM-TM-010',
       'KFM-TM-012',
+      'KFM-TM-002',
       'KFM-RBAC-005',
       'KFM-RBAC-006',
       'KFM-FK-001',

@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '9549fb653cf01eb4e0890267787d24568bc6c842788793a0b408a056abac2e9d';
+export const AUDITED_POLICY_SOURCES = 'e1cd63bb66e5828b8cc2308165798a5994b4e609faaf38e38f5480cfb00b0725';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -107,6 +107,8 @@ const NAMESPACE_JOINED: ReadonlySet<string> = new Set([
   'TraefikService',
   // A ServiceExport exports the Service of its own name and namespace to other clusters (KFM-TM-002).
   'ServiceExport',
+  // A Skupper Connector binds pods of its namespace (or the host it names) to a routing key (KFM-TM-002).
+  'Connector',
   // A copy of a store's claim: a claim cloned from it, a snapshot of it (KFM-TM-009).
   'PersistentVolumeClaim',
   'VolumeSnapshot',
@@ -337,6 +339,8 @@ export function namespaceKeys(object: Obj): readonly string[] {
   if (upstream && typeof upstream.url === 'string') addDnsLabels(mappingHost(upstream.url), keys);
   if (kind === 'Tunnel' && spec && typeof spec.forwardsTo === 'string')
     addDnsLabels(mappingHost(spec.forwardsTo), keys);
+  // A Skupper Connector's `host`: the Service it binds, by cluster DNS name.
+  if (kind === 'Connector' && spec && typeof spec.host === 'string') addDnsLabels(spec.host, keys);
   return [...keys];
 }
 
