@@ -7,7 +7,9 @@
 #   namespace that holds a store, may run privileged, add the capabilities that reach the node (ALL, SYS_ADMIN,
 #   SYS_MODULE, SYS_RAWIO, DAC_READ_SEARCH, BPF), mount a hostPath
 #   volume, or share the node's network, process or IPC namespace (hostNetwork, hostPID, hostIPC). The platform's
-#   node agents belong to its own namespaces. Each reported at the field.
+#   node agents belong to its own namespaces. Each reported at the field. A Namespace of the desired state that holds
+#   a store and sets `pod-security.kubernetes.io/enforce: privileged` is reported on the store too: the admission guard
+#   is off there.
 # custom:
 #   id: KFM-TM-013
 #   severity: error
@@ -56,4 +58,24 @@ reaches_node(r) := (({[array.concat(k8s.pod_spec_path(r), [field]), concat("", [
 	some k, cap in object.get(c.container, ["securityContext", "capabilities", "add"], [])
 	is_string(cap)
 	node_capabilities[trim_prefix(upper(cap), "CAP_")]
+}
+
+# A namespace that holds a store and lets its pods run privileged (Pod Security `enforce: privileged`): the admission
+# guard that would refuse a workload reaching the node is off where the store runs, for pods made outside Git too.
+# Reported on each store workload of it (the Namespace is platform context of the apps' evaluation), naming it.
+violations contains v if {
+	some i in stores.store_workloads
+	k8s.own(i)
+	w := input.resources[i]
+	name := k8s.namespace(w)
+	some ns in k8s.all
+	ns.kind == "Namespace"
+	k8s.name(ns) == name
+	lower(trim_space(object.get(k8s.labels(ns), "pod-security.kubernetes.io/enforce", ""))) == "privileged"
+	v := {
+		"id": "KFM-TM-013",
+		"msg": concat("", ["Namespace ", name, " enforces Pod Security level privileged and holds store ", w.kind, " ", k8s.display_name(w), ": any pod made there may reach its node, and every store the node runs; enforce baseline or restricted"]),
+		"resource": i,
+		"path": ["metadata", "namespace"],
+	}
 }

@@ -50,3 +50,11 @@ test_unprivileged_apps_pass if {
 	caps := {"containers": [{"name": "c", "image": "x", "securityContext": {"privileged": false, "capabilities": {"add": ["NET_BIND_SERVICE", "CHOWN", "DAC_OVERRIDE", "NET_ADMIN", "SYS_PTRACE"], "drop": ["ALL"]}}}]}
 	paths([deployment("kfm-dev", caps)], [0]) == set()
 }
+
+namespace(name, level) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": {"pod-security.kubernetes.io/enforce": level}}}
+
+test_store_namespace_enforcing_privileged if {
+	paths([store, namespace("kfm-dev", "privileged")], [0, 1]) == {["metadata", "namespace"]}
+	paths([store, namespace("kfm-dev", "restricted")], [0, 1]) == set()
+	paths([store, namespace("tools", "privileged")], [0, 1]) == set()
+}
