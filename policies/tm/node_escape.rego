@@ -31,12 +31,19 @@ violations contains v if {
 	k8s.is_workload(r)
 	judged(i, r)
 	some [path, why] in reaches_node(r)
+	not store_host_network(i, path)
 	v := {
 		"id": "KFM-TM-013",
 		"msg": concat("", [r.kind, " ", k8s.namespace(r), "/", k8s.display_name(r), " ", why, ": it reaches its node, and every store the node runs, past the governed API"]),
 		"resource": i,
 		"path": path,
 	}
+}
+
+# A store on the node's network is KFM-TM-008's (it is exposed outside the cluster): not reported twice.
+store_host_network(i, path) if {
+	stores.store_workloads[i]
+	path[count(path) - 1] == "hostNetwork"
 }
 
 judged(i, _) if k8s.layer_of(i) == "apps"

@@ -58,3 +58,10 @@ test_store_namespace_enforcing_privileged if {
 	paths([store, namespace("kfm-dev", "restricted")], [0, 1]) == set()
 	paths([store, namespace("tools", "privileged")], [0, 1]) == set()
 }
+
+test_store_host_network_is_tm008s if {
+	net := json.patch(store, [{"op": "add", "path": "/spec/template/spec/hostNetwork", "value": true}])
+	paths([net], [0]) == set()
+	pid := json.patch(store, [{"op": "add", "path": "/spec/template/spec/hostPID", "value": true}])
+	paths([pid], [0]) == {["spec", "template", "spec", "hostPID"]}
+}
