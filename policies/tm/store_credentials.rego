@@ -59,3 +59,84 @@ violations contains v if {
 		"path": ref.path,
 	}
 }
+
+# A store's credentials copied out of its namespace by a Secret replication controller or pushed out by
+# external-secrets: the copy is held by whatever runs where it lands. Reported on the store credential carrying a
+# replication annotation (Reflector, kubed, kubernetes-replicator: on a Secret, a SealedSecret's or an
+# ExternalSecret's template), on a Secret elsewhere that mirrors one (replicate-from, reflects), and on a PushSecret
+# that pushes one.
+violations contains v if {
+	some i, r in input.resources
+	[p, annotations] := secret_annotations(r)
+	stores.store_secret_keys[concat("/", [k8s.namespace(r), secret_name_of(r)])]
+	some key, value in annotations
+	replicates(key, value)
+	v := {
+		"id": "KFM-TM-005",
+		"msg": concat("", [r.kind, " ", k8s.namespace(r), "/", k8s.display_name(r), " holds a store's credentials and ", key, " copies them to other namespaces; only the store and the governed API may hold them"]),
+		"resource": i,
+		"path": array.concat(p, [key]),
+	}
+}
+
+violations contains v if {
+	some i, r in input.resources
+	[p, annotations] := secret_annotations(r)
+	some key in ["replicator.v1.mittwald.de/replicate-from", "reflector.v1.k8s.emberstack.com/reflects"]
+	source := annotations[key]
+	is_string(source)
+	stores.store_secret_keys[mirrored_key(source, k8s.namespace(r))]
+	v := {
+		"id": "KFM-TM-005",
+		"msg": concat("", [r.kind, " ", k8s.namespace(r), "/", k8s.display_name(r), " mirrors ", source, ", a store's credentials (", key, "); only the store and the governed API may hold them"]),
+		"resource": i,
+		"path": array.concat(p, [key]),
+	}
+}
+
+violations contains v if {
+	some i, r in input.resources
+	r.kind == "PushSecret"
+	startswith(object.get(r, "apiVersion", ""), "external-secrets.io/")
+	name := r.spec.selector.secret.name
+	is_string(name)
+	stores.store_secret_keys[concat("/", [k8s.namespace(r), name])]
+	v := {
+		"id": "KFM-TM-005",
+		"msg": concat("", ["PushSecret ", k8s.namespace(r), "/", k8s.display_name(r), " pushes ", name, ", a store's credentials, to a secret store outside the cluster; only the store and the governed API may hold them"]),
+		"resource": i,
+		"path": ["spec", "selector", "secret", "name"],
+	}
+}
+
+# [path, annotations] of the Secret an object is or makes.
+secret_annotations(r) := [["metadata", "annotations"], k8s.annotations(r)] if r.kind == "Secret"
+
+secret_annotations(r) := [["spec", "template", "metadata", "annotations"], object.get(r, ["spec", "template", "metadata", "annotations"], {})] if {
+	r.kind == "SealedSecret"
+	startswith(object.get(r, "apiVersion", ""), "bitnami.com/")
+}
+
+secret_annotations(r) := [["spec", "target", "template", "metadata", "annotations"], object.get(r, ["spec", "target", "template", "metadata", "annotations"], {})] if {
+	r.kind == "ExternalSecret"
+	startswith(object.get(r, "apiVersion", ""), "external-secrets.io/")
+}
+
+# The name of the Secret an object is or makes.
+secret_name_of(r) := object.get(r, ["spec", "target", "name"], k8s.name(r)) if r.kind == "ExternalSecret"
+
+secret_name_of(r) := object.get(r, ["spec", "template", "metadata", "name"], k8s.name(r)) if r.kind == "SealedSecret"
+
+secret_name_of(r) := k8s.name(r) if r.kind == "Secret"
+
+replicates(key, value) if {
+	key in {"reflector.v1.k8s.emberstack.com/reflection-allowed", "reflector.v1.k8s.emberstack.com/reflection-auto-enabled", "replicator.v1.mittwald.de/replication-allowed"}
+	lower(trim_space(value)) == "true"
+}
+
+replicates(key, _) if key in {"replicator.v1.mittwald.de/replicate-to", "replicator.v1.mittwald.de/replicate-to-matching", "kubed.appscode.com/sync"}
+
+# "namespace/name" of a mirror's source (a bare name: the mirror's own namespace).
+mirrored_key(source, _) := trim_space(source) if contains(source, "/")
+
+mirrored_key(source, ns) := concat("/", [ns, trim_space(source)]) if not contains(source, "/")

@@ -145,3 +145,31 @@ test_operator_resource_naming_its_own_credentials if {
 	})
 	count(paths([minio])) == 0
 }
+
+sealed(annotations) := {
+	"apiVersion": "bitnami.com/v1alpha1", "kind": "SealedSecret",
+	"metadata": {"name": "db-credentials", "namespace": "kfm-prod"},
+	"spec": {"encryptedData": {"password": "AgB"}, "template": {"metadata": {"name": "db-credentials", "annotations": annotations}}},
+}
+
+secret(name, ns, annotations) := {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": ns, "annotations": annotations}}
+
+test_store_credentials_copied_out if {
+	paths([db, sealed({"reflector.v1.k8s.emberstack.com/reflection-allowed": "true", "reflector.v1.k8s.emberstack.com/reflection-auto-enabled": "true"})]) == {
+		["spec", "template", "metadata", "annotations", "reflector.v1.k8s.emberstack.com/reflection-allowed"],
+		["spec", "template", "metadata", "annotations", "reflector.v1.k8s.emberstack.com/reflection-auto-enabled"],
+	}
+	paths([db, secret("db-credentials", "kfm-prod", {"replicator.v1.mittwald.de/replicate-to": "tools"})]) == {["metadata", "annotations", "replicator.v1.mittwald.de/replicate-to"]}
+	paths([db, secret("db-tls", "kfm-prod", {"kubed.appscode.com/sync": ""})]) == {["metadata", "annotations", "kubed.appscode.com/sync"]}
+
+	# A mirror elsewhere pulling it, and a PushSecret pushing it.
+	paths([db, secret("copy", "tools", {"replicator.v1.mittwald.de/replicate-from": "kfm-prod/db-credentials"})]) == {["metadata", "annotations", "replicator.v1.mittwald.de/replicate-from"]}
+	push := {"apiVersion": "external-secrets.io/v1alpha1", "kind": "PushSecret", "metadata": {"name": "p", "namespace": "kfm-prod"}, "spec": {"selector": {"secret": {"name": "db-credentials"}}}}
+	paths([db, push]) == {["spec", "selector", "secret", "name"]}
+}
+
+test_other_secrets_copied_pass if {
+	paths([db, secret("tls-wildcard", "kfm-prod", {"replicator.v1.mittwald.de/replicate-to": "tools"})]) == set()
+	paths([db, sealed({"reflector.v1.k8s.emberstack.com/reflection-allowed": "false"})]) == set()
+	paths([db, secret("copy", "tools", {"replicator.v1.mittwald.de/replicate-from": "kfm-prod/registry-pull"})]) == set()
+}

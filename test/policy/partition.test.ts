@@ -539,6 +539,17 @@ spec:
     tcpHosts: [{name: db, destination: {single: {upstream: {name: team-c-store-c-db-5432}}}}]
 `,
     ),
+    // A Secret of team-rp mirroring team-c's store credentials (kubernetes-replicator).
+    app(
+      'mirror-r',
+      `apiVersion: v1
+kind: Secret
+metadata:
+  name: copy
+  namespace: team-rp
+  annotations: {replicator.v1.mittwald.de/replicate-from: team-c/store-c-db-credentials}
+`,
+    ),
     // A Skupper Connector of team-sk binding team-c's store Service to a routing key.
     app(
       'skupper-k',
@@ -832,6 +843,7 @@ describe('policy partition (issue 20)', () => {
         'pf-pod-r',
         'gloo-m',
         'gloo-q',
+        'mirror-r',
         'skupper-k',
         'snippet-i',
       ],

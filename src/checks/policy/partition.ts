@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = 'c272c9d2db185fe090c1803e36ed014b53c86a0b55082f521d2cc30ad078dc2b';
+export const AUDITED_POLICY_SOURCES = 'e86c89cc1496cd0490bf71a51e57d71166cc3fc00b8c27aff7688fdf6593dd66';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -326,6 +326,14 @@ export function namespaceKeys(object: Obj): readonly string[] {
       addProxyConfigHosts(text, keys);
     }
   if (spec && POD_KINDS.has(kind)) collectTunnelUrls(spec, (v) => addDnsLabels(mappingHost(v), keys), 0);
+  // A Secret mirroring another namespace's Secret (kubernetes-replicator `replicate-from`, Reflector `reflects`:
+  // `<namespace>/<name>`) names that namespace (KFM-TM-005).
+  const secretAnnotations = kind === 'Secret' && meta ? (meta.annotations as Obj | undefined) : undefined;
+  if (secretAnnotations && typeof secretAnnotations === 'object')
+    for (const key of MIRROR_ANNOTATIONS) {
+      const source = secretAnnotations[key];
+      if (typeof source === 'string' && source.includes('/')) keys.add(source.trim().split('/')[0]);
+    }
   // An Ingress's configuration snippet annotations: nginx or HAProxy configuration read as a reverse proxy's.
   const annotations = kind === 'Ingress' && meta ? (meta.annotations as Obj | undefined) : undefined;
   if (annotations && typeof annotations === 'object')
@@ -343,6 +351,9 @@ export function namespaceKeys(object: Obj): readonly string[] {
   if (kind === 'Connector' && spec && typeof spec.host === 'string') addDnsLabels(spec.host, keys);
   return [...keys];
 }
+
+/** Annotations of a Secret that mirrors `<namespace>/<name>` (store_credentials.rego). */
+const MIRROR_ANNOTATIONS = ['replicator.v1.mittwald.de/replicate-from', 'reflector.v1.k8s.emberstack.com/reflects'];
 
 /** Kinds whose `upstream` refs route_to_store.rego reads (gloo_route_kinds); VirtualService is Istio's name too. */
 const GLOO_ROUTE_KINDS: ReadonlySet<string> = new Set([
