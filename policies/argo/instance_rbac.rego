@@ -18,6 +18,7 @@
 #     to system:authenticated; keep anonymous access off.
 package kfm.argo.instance_rbac
 
+import data.kfm_lib.argo
 import data.kfm_lib.k8s
 
 # Roles a default policy or an everyone group may have: nothing, or read-only.
@@ -42,7 +43,7 @@ violations contains v if {
 	some i, r in input.resources
 	some [p, text] in rbac_policies(r)
 	some line in split(text, "\n")
-	fields := [trim(f, " \t\r\"") | some f in split(line, ",")]
+	fields := argo.policy_fields(line)
 	why := everyone_grant(fields)
 	v := {
 		"id": "KFM-ARGO-005",
@@ -72,11 +73,11 @@ violations contains v if {
 	everyone[group]
 	some line in object.get(role, "policies", [])
 	is_string(line)
-	fields := [trim(f, " \t\r\"") | some f in split(line, ",")]
+	fields := argo.policy_fields(line)
 	fields[0] == "p"
 	count(fields) >= 5
 	fields[3] != "get"
-	effect(fields) != "deny"
+	argo.effect(fields) != "deny"
 	v := {
 		"id": "KFM-ARGO-005",
 		"msg": concat("", ["AppProject ", k8s.display_name(r), " gives its role ", object.get(role, "name", ""), " (", trim_space(line), ") to ", group, ": every user Argo CD authenticates has it"]),
@@ -99,29 +100,15 @@ everyone_grant(fields) := concat("", ["lets ", fields[1], " ", fields[3], " ", f
 	count(fields) >= 5
 	everyone[fields[1]]
 	fields[3] != "get"
-	effect(fields) != "deny"
-}
-
-effect(fields) := fields[5] if count(fields) > 5
-
-effect(fields) := "allow" if count(fields) <= 5
-
-argocd_instance(r) if {
-	r.kind == "ArgoCD"
-	startswith(object.get(r, "apiVersion", ""), "argoproj.io/")
-}
-
-config_map(r, name) if {
-	r.kind == "ConfigMap"
-	k8s.name(r) == name
+	argo.effect(fields) != "deny"
 }
 
 default_policies(r) := {[["spec", "rbac", "defaultPolicy"], role] |
-	argocd_instance(r)
+	argo.instance(r)
 	role := r.spec.rbac.defaultPolicy
 	is_string(role)
 } | {[["data", "policy.default"], role] |
-	config_map(r, "argocd-rbac-cm")
+	argo.config_map(r, "argocd-rbac-cm")
 	role := r.data["policy.default"]
 	is_string(role)
 }
@@ -129,31 +116,24 @@ default_policies(r) := {[["spec", "rbac", "defaultPolicy"], role] |
 # [path, CSV text] of the RBAC policies: an instance's spec.rbac.policy, argocd-rbac-cm's `policy.csv` and
 # `policy.<name>.csv` (Argo CD reads every key so named).
 rbac_policies(r) := {[["spec", "rbac", "policy"], text] |
-	argocd_instance(r)
+	argo.instance(r)
 	text := r.spec.rbac.policy
 	is_string(text)
 } | {[["data", key], text] |
-	config_map(r, "argocd-rbac-cm")
+	argo.config_map(r, "argocd-rbac-cm")
 	some key, text in object.get(r, "data", {})
 	regex.match(`^policy(\..+)?\.csv$`, key)
 	is_string(text)
 }
 
 anonymous_access(r) := {p |
-	argocd_instance(r)
+	argo.instance(r)
 	some [p, value] in [
 		[["spec", "usersAnonymousEnabled"], object.get(r, ["spec", "usersAnonymousEnabled"], false)],
 		[["spec", "extraConfig", "users.anonymous.enabled"], object.get(r, ["spec", "extraConfig", "users.anonymous.enabled"], "false")],
 	]
-	enabled(value)
+	argo.enabled(value)
 } | {["data", "users.anonymous.enabled"] |
-	config_map(r, "argocd-cm")
-	enabled(object.get(r, ["data", "users.anonymous.enabled"], "false"))
-}
-
-enabled(true)
-
-enabled(value) if {
-	is_string(value)
-	lower(trim_space(value)) == "true"
+	argo.config_map(r, "argocd-cm")
+	argo.enabled(object.get(r, ["data", "users.anonymous.enabled"], "false"))
 }

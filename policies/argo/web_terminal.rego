@@ -17,6 +17,7 @@
 #     role:admin; reach the data through the governed API.
 package kfm.argo.web_terminal
 
+import data.kfm_lib.argo
 import data.kfm_lib.k8s
 
 violations contains v if {
@@ -34,26 +35,26 @@ violations contains v if {
 # Where the terminal is turned on: the ConfigMap Argo CD reads, or an ArgoCD instance's extra configuration (the
 # operator writes it into that ConfigMap).
 terminal_on(r) := {p |
-	argocd_instance(r)
+	argo.instance(r)
 	p := ["spec", "extraConfig", "exec.enabled"]
-	enabled(object.get(r, p, "false"))
+	argo.enabled(object.get(r, p, "false"))
 } | {p |
-	config_map(r, "argocd-cm")
+	argo.config_map(r, "argocd-cm")
 	p := ["data", "exec.enabled"]
-	enabled(object.get(r, p, "false"))
+	argo.enabled(object.get(r, p, "false"))
 }
 
 # The exec grants the terminal hands out: the instance's own policy, argocd-rbac-cm beside an argocd-cm, and every
 # AppProject role of the run (AppProjects are in every evaluation's input).
 exec_grants(r) := ({why |
-	argocd_instance(r)
+	argo.instance(r)
 	text := r.spec.rbac.policy
 	is_string(text)
 	some why in line_grants(text, concat("", ["ArgoCD ", k8s.display_name(r)]))
 } | {why |
-	config_map(r, "argocd-cm")
+	argo.config_map(r, "argocd-cm")
 	some c in k8s.all
-	config_map(c, "argocd-rbac-cm")
+	argo.config_map(c, "argocd-rbac-cm")
 	k8s.namespace(c) == k8s.namespace(r)
 	some key, text in object.get(c, "data", {})
 	regex.match(`^policy(\..+)?\.csv$`, key)
@@ -69,12 +70,12 @@ exec_grants(r) := ({why |
 
 line_grants(text, where) := {why |
 	some line in split(text, "\n")
-	fields := [trim(f, " \t\r\"") | some f in split(line, ",")]
+	fields := argo.policy_fields(line)
 	fields[0] == "p"
 	count(fields) >= 5
 	matches(fields[2], "exec")
 	matches(fields[3], "create")
-	effect(fields) != "deny"
+	argo.effect(fields) != "deny"
 	fields[1] != "role:admin"
 	why := concat("", [where, " lets ", fields[1], " exec (`", trim_space(line), "`)"])
 }
@@ -86,25 +87,4 @@ matches(pattern, name) if glob.match(pattern, null, name)
 matches(pattern, name) if {
 	regex.is_valid(pattern)
 	regex.match(pattern, name)
-}
-
-effect(fields) := fields[5] if count(fields) > 5
-
-effect(fields) := "allow" if count(fields) <= 5
-
-argocd_instance(r) if {
-	r.kind == "ArgoCD"
-	startswith(object.get(r, "apiVersion", ""), "argoproj.io/")
-}
-
-config_map(r, name) if {
-	r.kind == "ConfigMap"
-	k8s.name(r) == name
-}
-
-enabled(true)
-
-enabled(value) if {
-	is_string(value)
-	lower(trim_space(value)) == "true"
 }

@@ -4,6 +4,8 @@
 # list on purpose (probes below). Patterns starting with `!` deny and are never wildcards.
 package kfm_lib.argo
 
+import data.kfm_lib.k8s
+
 probes := {
 	"repo": ["https://attacker.invalid/any/repo.git", "https://github.com/someone-else/x.git", "git@attacker.invalid:x/y.git"],
 	"server": ["https://attacker.invalid:6443", "https://10.0.0.1"],
@@ -72,3 +74,29 @@ render(s, element) := out if {
 	placeholders := {p[0] | some p in pairs}
 	out := strings.replace_n({ph: v | some ph in placeholders; v := [p[1] | some p in pairs; p[0] == ph][0]}, s)
 }
+
+# Argo CD's own configuration: an ArgoCD instance (the operator's custom resource), the ConfigMaps Argo CD reads by
+# name (argocd-cm, argocd-rbac-cm), a boolean setting as either spells it, and an RBAC policy line's fields
+# (`p, <subject>, <resource>, <action>, <object>[, <effect>]`, quotes and blanks trimmed) with its effect.
+instance(r) if {
+	r.kind == "ArgoCD"
+	startswith(object.get(r, "apiVersion", ""), "argoproj.io/")
+}
+
+config_map(r, name) if {
+	r.kind == "ConfigMap"
+	k8s.name(r) == name
+}
+
+enabled(true)
+
+enabled(value) if {
+	is_string(value)
+	lower(trim_space(value)) == "true"
+}
+
+policy_fields(line) := [trim(f, " \t\r\"") | some f in split(line, ",")]
+
+effect(fields) := fields[5] if count(fields) > 5
+
+effect(fields) := "allow" if count(fields) <= 5
