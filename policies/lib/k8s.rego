@@ -441,10 +441,17 @@ expression_matches(e, lbls) if {
 
 has_key(obj, k) if _ = obj[k]
 
+# A Kubernetes NetworkPolicy (networking.k8s.io): a custom resource of the same kind name (Calico's, Antrea's, or one
+# of any group a repository defines a CRD for) does not have its semantics, and may do nothing at all.
+is_network_policy(np) if {
+	np.kind == "NetworkPolicy"
+	startswith(object.get(np, "apiVersion", ""), "networking.k8s.io/")
+}
+
 # A NetworkPolicy denying all ingress to every pod of its namespace: empty podSelector, Ingress among its
 # policyTypes (absent policyTypes counts, as in Kubernetes) and no ingress rules.
 default_deny_ingress(np) if {
-	np.kind == "NetworkPolicy"
+	is_network_policy(np)
 	selects_all(object.get(np, ["spec", "podSelector"], {}))
 	"Ingress" in object.get(np, ["spec", "policyTypes"], ["Ingress"])
 	count(object.get(np, ["spec", "ingress"], [])) == 0

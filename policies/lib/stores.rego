@@ -717,5 +717,13 @@ node_secret_refs(p, node) := array.concat(
 	),
 )
 
+# Namespaces where a workload of the desired state runs governed-API pods: a policy peer naming another namespace
+# admits whatever pods carry the governed-API labels there (KFM-TM-004, KFM-TM-015).
+governed_namespaces contains k8s.namespace(w) if {
+	some w in k8s.all
+	k8s.is_workload(w)
+	governed_api(w)
+}
+
 # Pods that carry the governed-API labels.
 governed_api(w) if k8s.labels_contain(k8s.pod_labels(w), params.governedApiSelector)

@@ -58,7 +58,7 @@ violations contains v if {
 # NetworkPolicies that select at least one store workload's pods in their own namespace and govern ingress.
 store_policies contains i if {
 	some i, np in input.resources
-	np.kind == "NetworkPolicy"
+	k8s.is_network_policy(np)
 	"Ingress" in object.get(np, ["spec", "policyTypes"], ["Ingress"])
 	some j in stores.store_workloads_in[k8s.namespace(np)]
 	w := k8s.all[j]
@@ -90,7 +90,7 @@ peer_problems(peer) := ((((({"an ipBlock peer" |
 }) | {concat("", ["governed-API pods of namespace ", ns, ", where the desired state runs no governed API"]) |
 	is_object(peer.namespaceSelector)
 	some ns in pinned_namespaces(peer.namespaceSelector)
-	not governed_namespaces[ns]
+	not stores.governed_namespaces[ns]
 }
 
 # The namespaces a namespaceSelector names by the label the API server sets on every namespace,
@@ -119,13 +119,6 @@ named_namespaces(sel) := {v |
 name_requirements(sel) := {
 	"matchLabels": {k: v | some k, v in object.get(sel, "matchLabels", {}); k == "kubernetes.io/metadata.name"},
 	"matchExpressions": [e | some e in object.get(sel, "matchExpressions", []); e.key == "kubernetes.io/metadata.name"],
-}
-
-# Namespaces where a workload of the desired state runs governed-API pods.
-governed_namespaces contains k8s.namespace(w) if {
-	some w in k8s.all
-	k8s.is_workload(w)
-	stores.governed_api(w)
 }
 
 # The peer's podSelector must require every governed-API label, so only governed-API pods can match it.

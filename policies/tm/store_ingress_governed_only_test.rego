@@ -241,3 +241,9 @@ test_policy_selecting_operator_spec_labels if {
 	other := json.patch(by_labels, [{"op": "replace", "path": "/spec/podSelector", "value": {"matchLabels": {"tier": "web"}}}])
 	paths([cnpg, other]) == set()
 }
+
+# Calico's and Antrea's NetworkPolicy kinds are KFM-TM-015's: their fields are not these.
+test_network_policy_of_a_cni_group_is_left_to_tm_015 if {
+	np := object.union(allow([{"ipBlock": {"cidr": "10.0.0.0/8"}}]), {"apiVersion": "projectcalico.org/v3"})
+	paths([neo4j, np]) == set()
+}

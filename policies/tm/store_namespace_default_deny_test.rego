@@ -65,3 +65,9 @@ test_one_finding_per_namespace if {
 	v.resource == 1
 	v.msg == "namespace kfm-data holds stores (Deployment objects, Service objects) but this overlay has no default-deny ingress NetworkPolicy for it"
 }
+
+# A custom resource named NetworkPolicy (any group a repository writes a CRD for) has none of its semantics.
+test_network_policy_of_another_group_is_not_default_deny if {
+	np := object.union(deny("kfm-data"), {"apiVersion": "acme.example.com/v1"})
+	count(rule.violations) == 1 with input as {"resources": [minio, np]}
+}

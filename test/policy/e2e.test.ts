@@ -51,6 +51,9 @@ const CRDS = [
   crd('getambassador.io', 'Mapping', 'mappings', 'v3alpha1'),
   crd('k8s.nginx.org', 'TransportServer', 'transportservers'),
   crd('gateway.solo.io', 'VirtualService', 'virtualservices'),
+  crd('cilium.io', 'CiliumNetworkPolicy', 'ciliumnetworkpolicies', 'v2'),
+  // Any group a repository defines: a kind named NetworkPolicy that is not Kubernetes's.
+  crd('acme.example.com', 'NetworkPolicy', 'networkpolicies'),
 ].join('');
 
 /** A copy of infra/gitops (with the operators' and ingress controllers' CRDs in the platform baseline) and `files` added to app folders. */
@@ -1148,6 +1151,45 @@ describe("a store's Service exported to other clusters (e2e)", () => {
     const { code, policy } = await checkPolicy(dir);
     const at = `KFM-TM-002 apps/postgis/base/service.yaml:${lineOf(text, 'service.cilium.io/global')} metadata.annotations["service.cilium.io/global"]`;
     expect(policy).toEqual([at, at, at]);
+    expect(code).toBe(1);
+  });
+});
+
+describe('network policies that are not Kubernetes NetworkPolicies (e2e)', () => {
+  it('a CiliumNetworkPolicy letting the world in to postgis is KFM-TM-015, whatever its NetworkPolicies say', async () => {
+    const cnp = `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata:
+  name: postgis-metrics
+spec:
+  endpointSelector:
+    matchLabels:
+      app.kubernetes.io/name: postgis
+  ingress:
+    - fromEntities: [world]
+      toPorts:
+        - ports: [{port: "5432", protocol: TCP}]
+`;
+    const { code, policy, messages } = await checkPolicy(
+      infraWith({ 'apps/postgis/overlays/prod': { 'cnp.yaml': cnp } }),
+    );
+    expect(policy).toEqual([
+      `KFM-TM-015 apps/postgis/overlays/prod/cnp.yaml:${lineOf(cnp, 'fromEntities')} spec.ingress[0]`,
+    ]);
+    expect(messages[0]).toContain('`fromEntities` peers');
+    expect(code).toBe(1);
+  });
+
+  it("postgis's default-deny under another group's NetworkPolicy kind is no default-deny (KFM-TM-003 in each env)", async () => {
+    const dir = infraWith({});
+    const file = join(dir, 'apps', 'postgis', 'base', 'networkpolicy-default-deny-ingress.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('networking.k8s.io/v1', 'acme.example.com/v1'));
+    const { code, policy } = await checkPolicy(dir);
+    expect(policy.filter((p) => p.startsWith('KFM-TM-003')).sort()).toEqual(
+      ['dev', 'prod', 'stage'].map(
+        (env) => `KFM-TM-003 apps/postgis/overlays/${env}/kustomization.yaml:5 metadata.namespace`,
+      ),
+    );
     expect(code).toBe(1);
   });
 });

@@ -634,6 +634,13 @@ metadata: {name: web-exec}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: store-exec}
 subjects: [{kind: ServiceAccount, name: web, namespace: team-b}]
 ---
+apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata: {name: world-to-team-c}
+spec:
+  endpointSelector: {matchLabels: {k8s:io.kubernetes.pod.namespace: team-c}}
+  ingress: [{fromEntities: [world]}]
+---
 apiVersion: kyverno.io/v1
 kind: ClusterPolicy
 metadata: {name: expose}
@@ -645,6 +652,38 @@ spec:
 `,
       'prod',
       'core',
+    ),
+    // cni-store's store admits the governed API of cni-api through a Cilium policy (KFM-TM-015): cni-api runs it, which
+    // only a part that holds cni-api's overlay can tell.
+    app('store-s', STORE('store-s', 'cni-store')),
+    app(
+      'cnp-s',
+      `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: api-in, namespace: cni-store}
+spec:
+  endpointSelector: {}
+  ingress:
+    - fromEndpoints: [{matchLabels: {kfm.dev/governed-api: "true", k8s:io.kubernetes.pod.namespace: cni-api}}]
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: api-in-calico, namespace: cni-store}
+spec:
+  selector: all()
+  ingress: [{action: Allow, source: {selector: "kfm.dev/governed-api == 'true'", namespaceSelector: "projectcalico.org/name == 'cni-api'"}}]
+`,
+    ),
+    app(
+      'api-t',
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: cni-api}
+spec:
+  template:
+    metadata: {labels: {kfm.dev/governed-api: "true"}}
+    spec: {containers: [{name: api, image: "quay.io/kfm/api@sha256:${'d'.repeat(64)}"}]}
+`,
     ),
     // A namespace without default-deny in prod (lateral movement): needs the platform in view.
     app('lonely', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: team-e}\ndata: {a: b}\n`),
@@ -849,6 +888,7 @@ describe('policy partition (issue 20)', () => {
       ],
       ['manual-o', 'edge-p'],
       ['cluster-bits'],
+      ['store-s', 'cnp-s', 'api-t'],
       ['lonely'],
     ]);
     // Global kinds of other parts are context everywhere; an overlay is judged in one part only.
@@ -858,6 +898,7 @@ describe('policy partition (issue 20)', () => {
       'AdminNetworkPolicy',
       'ClusterRole',
       'ClusterRoleBinding',
+      'CiliumClusterwideNetworkPolicy',
       'ClusterPolicy',
     ]);
     expect(parts[3].shared).toEqual([]);
@@ -1042,6 +1083,7 @@ describe('policy partition (issue 20)', () => {
       'KFM-TM-006',
       'KFM-TM-010',
       'KFM-TM-012',
+      'KFM-TM-015',
       'KFM-TM-002',
       'KFM-RBAC-005',
       'KFM-RBAC-006',

@@ -44,6 +44,13 @@ const np = (name: string, spec: Obj): Obj => ({
   spec,
 });
 const db = deploy('db', 'postgres:16', { app: 'db' }, { envFrom: [{ secretRef: { name: 'db-creds' } }] });
+/** A CiliumNetworkPolicy selecting the db's pods with one ingress rule. */
+const cilium = (ingress: Obj): Obj => ({
+  apiVersion: 'cilium.io/v2',
+  kind: 'CiliumNetworkPolicy',
+  metadata: meta('db-in'),
+  spec: { endpointSelector: { matchLabels: { 'k8s:app': 'db' } }, ingress: [ingress] },
+});
 const withClaim = (w: Obj, claimName: string): Obj => {
   const spec = w.spec as { template: { spec: Obj } };
   return {
@@ -342,6 +349,15 @@ const cases: Case[] = [
     at: [0, ['spec', 'template', 'metadata', 'labels']],
   },
   { rule: 'KFM-TM-010', resources: [db, anp('Deny')] },
+  {
+    rule: 'KFM-TM-015',
+    resources: [db, cilium({ fromEntities: ['world'] })],
+    at: [1, ['spec', 'ingress', 0]],
+  },
+  {
+    rule: 'KFM-TM-015',
+    resources: [db, cilium({ fromEndpoints: [{ matchLabels: { 'kfm.dev/governed-api': 'true' } }] })],
+  },
   { rule: 'KFM-TM-012', resources: [db, kyvernoMutate(['*'])], at: [0, ['metadata', 'name']] },
   { rule: 'KFM-TM-012', resources: [db, kyvernoMutate(['tools'])] },
   {

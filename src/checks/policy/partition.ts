@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '5a2d3a6fbb8749fb62c7723cb658d19dea9891fd8287f78412a7d107a304a61c';
+export const AUDITED_POLICY_SOURCES = 'f35fb6024ebd38f5b03c82bf5dfee47d0b82f7dd0fccf540282fddcd79e6f764';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -46,6 +46,11 @@ const GLOBAL_KINDS: ReadonlySet<string> = new Set([
   // Cluster-scoped, select namespaces by label: KFM-TM-010 judges every store they open.
   'AdminNetworkPolicy',
   'BaselineAdminNetworkPolicy',
+  // Cluster-wide CNI policies (Cilium, Calico, Antrea) select pods of any namespace: KFM-TM-015 judges every store
+  // they open.
+  'CiliumClusterwideNetworkPolicy',
+  'GlobalNetworkPolicy',
+  'ClusterNetworkPolicy',
   // Grants its ClusterRole in every namespace: KFM-RBAC-006 judges it against every store.
   'ClusterRoleBinding',
   // Admission mutators and generators that select namespaces by name, glob or label: KFM-TM-012 judges every store
@@ -86,6 +91,8 @@ const NAMESPACE_JOINED: ReadonlySet<string> = new Set([
   ...POD_KINDS,
   'Service',
   'NetworkPolicy',
+  // Cilium's namespaced policy (Calico's and Antrea's are kind NetworkPolicy): KFM-TM-015.
+  'CiliumNetworkPolicy',
   'Secret',
   'SealedSecret',
   'ExternalSecret',
@@ -342,6 +349,10 @@ export function namespaceKeys(object: Obj): readonly string[] {
   // A NetworkPolicy peer's namespaceSelector naming namespaces (kubernetes.io/metadata.name, matchLabels or an In
   // expression's values): KFM-TM-004 asks whether the governed API runs there.
   if (kind === 'NetworkPolicy' && spec) collectNamespaceNames(spec, (v) => keys.add(v));
+  // A CNI policy's peers naming namespaces (KFM-TM-015): Cilium's `[k8s:]io.kubernetes.pod.namespace` label, Calico's
+  // `projectcalico.org/name == '<ns>'` in a selector expression (Antrea's namespaceSelector is read above).
+  if ((kind === 'NetworkPolicy' || kind === 'CiliumNetworkPolicy') && object.spec !== undefined)
+    collectCniNamespaceNames(object, (v) => keys.add(v));
   // ngrok's AgentEndpoint `upstream.url`, Tunnel `forwardsTo`.
   const upstream = kind === 'AgentEndpoint' && spec ? (spec.upstream as Obj | undefined) : undefined;
   if (upstream && typeof upstream.url === 'string') addDnsLabels(mappingHost(upstream.url), keys);
@@ -655,6 +666,20 @@ function collectFields(value: unknown, field: string, found: (v: string) => void
 const NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** Calls `found` with every namespace a selector anywhere in `value` names by NAME_LABEL (matchLabels, In values). */
+const CILIUM_NAMESPACE_LABEL = /^(?:[^:]*:)?io\.kubernetes\.pod\.namespace$/;
+const CALICO_NAMESPACE_TERM = /(?:projectcalico\.org\/name|kubernetes\.io\/metadata\.name)\s*==\s*['"]([^'"]*)['"]/g;
+
+function collectCniNamespaceNames(value: unknown, found: (v: string) => void): void {
+  eachObject(value, (obj) => {
+    const labels = obj.matchLabels as Obj | undefined;
+    if (labels && typeof labels === 'object')
+      for (const [k, v] of Object.entries(labels))
+        if (typeof v === 'string' && CILIUM_NAMESPACE_LABEL.test(k)) found(v);
+    for (const v of Object.values(obj))
+      if (typeof v === 'string' && v.includes('==')) for (const m of v.matchAll(CALICO_NAMESPACE_TERM)) found(m[1]);
+  });
+}
+
 function collectNamespaceNames(value: unknown, found: (v: string) => void): void {
   eachObject(value, (obj) => {
     const labels = obj.matchLabels as Obj | undefined;
