@@ -62,13 +62,47 @@ workload_kinds := {k | some k, _ in template_paths}
 
 container_fields := ["initContainers", "containers", "ephemeralContainers"]
 
-is_workload(r) if template_paths[r.kind]
+# Where a kind of no known name keeps a pod template (a PodTemplateSpec: metadata and a spec with containers), in
+# order: OpenKruise's CloneSet and Advanced StatefulSet/DaemonSet, Knative's Service and Configuration, and any CRD
+# shaped like a Deployment (`spec.template`); a CronJob-like one (`spec.jobTemplate`, Kruise's AdvancedCronJob); KEDA's
+# ScaledJob (`spec.jobTargetRef`). A store run by such a kind, with a public Route to its Service, passed: the
+# rules knew the pods of the built-in kinds only.
+generic_templates := [
+	["spec", "template"],
+	["spec", "jobTemplate", "spec", "template"],
+	["spec", "template", "jobTemplate", "spec", "template"],
+	["spec", "template", "broadcastJobTemplate", "spec", "template"],
+	["spec", "jobTargetRef", "template"],
+]
+
+generic_template_at(r) := found[0] if {
+	not template_paths[r.kind]
+	r.kind != "CustomResourceDefinition"
+	found := [p | some p in generic_templates; is_array(object.get(r, array.concat(p, ["spec", "containers"]), null))]
+	count(found) > 0
+}
+
+# Kinds of which some object in view has a pod template at a generic place: a cheap first test for every other
+# object of every other kind (is_workload is asked of each object by many rules).
+generic_workload_kinds contains r.kind if {
+	some r in all
+	generic_template_at(r)
+}
+
+workload_paths(r) := template_paths[r.kind]
+
+workload_paths(r) := [array.concat(p, ["metadata"]), array.concat(p, ["spec"])] if {
+	generic_workload_kinds[r.kind]
+	p := generic_template_at(r)
+}
+
+is_workload(r) if workload_paths(r)
 
 # Path of the pod spec inside a workload.
-pod_spec_path(r) := template_paths[r.kind][1]
+pod_spec_path(r) := workload_paths(r)[1]
 
 # Path of the metadata that carries the pods' labels (what Services and NetworkPolicies select).
-pod_meta_path(r) := template_paths[r.kind][0]
+pod_meta_path(r) := workload_paths(r)[0]
 
 pod_spec(r) := object.get(r, pod_spec_path(r), {})
 
@@ -339,8 +373,9 @@ input_image_containers := {i: cs |
 	count(cs) > 0
 }
 
-own_image_containers(_, r) := containers(r) if is_workload(r)
+own_image_containers(_, r) := containers(r) if template_paths[r.kind]
 
+# A custom resource running pods (generic_templates) too: its other image fields are read with its containers.
 own_image_containers(i, r) := spec_image_containers(r) if own_spec_has_any_key(i, image_key_pattern)
 
 # The containers of a kind that is no known workload: every object in its spec naming an image under image_keys.
@@ -357,7 +392,7 @@ spec_image_containers(r) := [{"path": array.concat(["spec"], p), "container": c,
 own_spec_texts := {i: json.marshal(r.spec) |
 	some i, r in input.resources
 	is_object(r.spec)
-	not is_workload(r)
+	not template_paths[r.kind]
 	r.kind != "CustomResourceDefinition"
 }
 

@@ -65,3 +65,26 @@ test_secret_key_pattern_is_the_secret_keys if {
 	}
 	not regex.match(stores.secret_key_pattern, json.marshal({"secretStoreRef": {"name": "x"}, "secretName": "secret"}))
 }
+
+# A custom resource with a pod template at a generic place runs pods: its template labels are its pods'.
+cloneset := {
+	"apiVersion": "apps.kruise.io/v1alpha1", "kind": "CloneSet",
+	"metadata": {"name": "kdb", "namespace": "data"},
+	"spec": {"template": {"metadata": {"labels": {"app": "kdb"}}, "spec": {"containers": [{"name": "db", "image": "postgres:16"}]}}},
+}
+
+test_generic_pod_template_is_a_workload if {
+	k8s.is_workload(cloneset) with input as {"resources": [cloneset]}
+	k8s.pod_meta_path(cloneset) == ["spec", "template", "metadata"] with input as {"resources": [cloneset]}
+	stores.store_workloads == {0} with input as {"resources": [cloneset]}
+}
+
+test_generic_job_target_template if {
+	job := {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledJob", "metadata": {"name": "j"}, "spec": {"jobTargetRef": {"template": {"spec": {"containers": [{"name": "c", "image": "x"}]}}}}}
+	k8s.pod_spec_path(job) == ["spec", "jobTargetRef", "template", "spec"] with input as {"resources": [job]}
+}
+
+test_template_without_containers_is_no_workload if {
+	other := {"apiVersion": "example.com/v1", "kind": "Report", "metadata": {"name": "r"}, "spec": {"template": {"spec": {"title": "x"}}}}
+	not k8s.is_workload(other) with input as {"resources": [other]}
+}

@@ -54,6 +54,7 @@ const CRDS = [
   crd('cilium.io', 'CiliumNetworkPolicy', 'ciliumnetworkpolicies', 'v2'),
   // Any group a repository defines: a kind named NetworkPolicy that is not Kubernetes's.
   crd('acme.example.com', 'NetworkPolicy', 'networkpolicies'),
+  crd('apps.kruise.io', 'CloneSet', 'clonesets', 'v1alpha1'),
 ].join('');
 
 /** A copy of infra/gitops (with the operators' and ingress controllers' CRDs in the platform baseline) and `files` added to app folders. */
@@ -1190,6 +1191,48 @@ spec:
         (env) => `KFM-TM-003 apps/postgis/overlays/${env}/kustomization.yaml:5 metadata.namespace`,
       ),
     );
+    expect(code).toBe(1);
+  });
+});
+
+describe('a store run by a custom resource with a pod template (e2e)', () => {
+  it('a PostgreSQL CloneSet (OpenKruise) behind a Route is KFM-TM-001 and needs a default-deny (KFM-TM-003)', async () => {
+    const text = `apiVersion: apps.kruise.io/v1alpha1
+kind: CloneSet
+metadata:
+  name: cache-db
+spec:
+  selector:
+    matchLabels: {app: cache-db}
+  template:
+    metadata:
+      labels: {app: cache-db}
+    spec:
+      containers:
+        - name: db
+          image: docker.io/library/postgres@sha256:${'2'.repeat(64)}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: cache-db
+spec:
+  selector: {app: cache-db}
+  ports: [{port: 5432}]
+---
+apiVersion: route.openshift.io/v1
+kind: Route
+metadata:
+  name: cache-db
+spec:
+  to: {kind: Service, name: cache-db}
+  tls: {termination: passthrough}
+`;
+    const { code, policy } = await checkPolicy(infraWith({ 'apps/kfm-ui/overlays/prod': { 'cache.yaml': text } }));
+    expect(policy).toEqual([
+      `KFM-TM-001 apps/kfm-ui/overlays/prod/cache.yaml:${lineOf(text, 'to: {kind: Service')} spec.to.name`,
+      'KFM-TM-003 apps/kfm-ui/overlays/prod/kustomization.yaml:5 metadata.namespace',
+    ]);
     expect(code).toBe(1);
   });
 });

@@ -685,6 +685,38 @@ spec:
     spec: {containers: [{name: api, image: "quay.io/kfm/api@sha256:${'d'.repeat(64)}"}]}
 `,
     ),
+    // A store run by an OpenKruise CloneSet, published by a cloudflared a CloneSet runs in another namespace: the
+    // rules take both for workloads (k8s.rego generic_templates), and so must the partition (runsPods).
+    app(
+      'kruise-u',
+      `apiVersion: apps.kruise.io/v1alpha1
+kind: CloneSet
+metadata: {name: kdb, namespace: kruise-db}
+spec:
+  template:
+    metadata: {labels: {app: kdb}}
+    spec: {containers: [{name: db, image: "docker.io/postgis/postgis@sha256:${'b'.repeat(64)}"}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: kdb, namespace: kruise-db}
+spec: {selector: {app: kdb}, ports: [{port: 5432}]}
+`,
+    ),
+    app(
+      'kruise-v',
+      `apiVersion: apps.kruise.io/v1alpha1
+kind: CloneSet
+metadata: {name: cloudflared, namespace: kruise-edge}
+spec:
+  template:
+    spec:
+      containers:
+        - name: cloudflared
+          image: cloudflare/cloudflared@sha256:${'d'.repeat(64)}
+          args: [tunnel, --url, "tcp://kdb.kruise-db.svc:5432"]
+`,
+    ),
     // A namespace without default-deny in prod (lateral movement): needs the platform in view.
     app('lonely', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: team-e}\ndata: {a: b}\n`),
     // Platform of another env: default-deny for team-b and team-d only (context, never judged here).
@@ -885,6 +917,9 @@ describe('policy partition (issue 20)', () => {
         'mirror-r',
         'skupper-k',
         'snippet-i',
+        // Joined by the tunnel URL's DNS labels (`svc` among them: over-approximating).
+        'kruise-u',
+        'kruise-v',
       ],
       ['manual-o', 'edge-p'],
       ['cluster-bits'],
@@ -1095,6 +1130,7 @@ describe('policy partition (issue 20)', () => {
     const routes = whole.map((b) => JSON.parse(b) as string[]).filter((b) => b[0] === 'KFM-TM-001');
     expect(routes.map((b) => `${b[2]}/${b[3]}`).sort()).toEqual([
       'AgentEndpoint/db',
+      'CloneSet/cloudflared',
       'ConfigMap/cloudflared',
       'ConfigMap/frpc',
       'ConfigMap/gost-config',

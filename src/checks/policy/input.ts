@@ -213,7 +213,7 @@ const joinedOfOverlay = new WeakMap<
 function joinedOf(rendered: RenderedOverlay): { joined: readonly Resource[]; homes: readonly string[] } {
   const known = joinedOfOverlay.get(rendered);
   if (known?.of === rendered.resources) return known;
-  const joined = rendered.resources.filter((r) => joinedByNamespace(r.id.kind));
+  const joined = rendered.resources.filter((r) => joinedByNamespace(r));
   const homes = [...new Set(joined.map((r) => r.id.namespace ?? 'default'))];
   const entry = { of: rendered.resources, joined, homes };
   joinedOfOverlay.set(rendered, entry);
@@ -252,7 +252,7 @@ export function overlayInView(rendered: RenderedOverlay): readonly string[] {
   if (known?.of === rendered.resources) return known.keys;
   const out = new Set<string>();
   for (const r of rendered.resources) {
-    if (!joinedByNamespace(r.id.kind)) continue;
+    if (!joinedByNamespace(r)) continue;
     const home = r.id.namespace ?? 'default';
     const opens = rendered.overlay.layer !== 'apps' && !admitsNothing(r);
     if (opens) out.add(home);

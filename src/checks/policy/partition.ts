@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = 'f35fb6024ebd38f5b03c82bf5dfee47d0b82f7dd0fccf540282fddcd79e6f764';
+export const AUDITED_POLICY_SOURCES = '033101ba7e8f0525b3476ea5364b2908d5df2c4dbbd3b02913e9d09537703c44';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -187,9 +187,47 @@ export interface EnvPart {
 
 type Obj = Record<string, unknown>;
 
-/** Whether the rules join objects of this kind by namespace (NAMESPACE_JOINED). */
-export function joinedByNamespace(kind: string): boolean {
-  return NAMESPACE_JOINED.has(kind);
+/**
+ * Where a custom resource may keep a pod template (k8s.rego generic_templates: OpenKruise, Knative, KEDA, any CRD
+ * shaped like a Deployment or a CronJob): the rules take such an object for a workload, like the POD_KINDS.
+ */
+const GENERIC_TEMPLATES: readonly (readonly string[])[] = [
+  ['spec', 'template'],
+  ['spec', 'jobTemplate', 'spec', 'template'],
+  ['spec', 'template', 'jobTemplate', 'spec', 'template'],
+  ['spec', 'template', 'broadcastJobTemplate', 'spec', 'template'],
+  ['spec', 'jobTargetRef', 'template'],
+];
+
+/** Whether an object runs pods as the rules read it: a POD_KINDS kind, or a pod template at a generic place. */
+export function runsPods(object: Obj): boolean {
+  if (typeof object.kind === 'string' && POD_KINDS.has(object.kind)) return true;
+  return GENERIC_TEMPLATES.some((path) => {
+    let node: unknown = object;
+    for (const key of [...path, 'spec', 'containers']) {
+      if (node === null || typeof node !== 'object' || Array.isArray(node)) return false;
+      node = (node as Obj)[key];
+    }
+    return Array.isArray(node);
+  });
+}
+
+/**
+ * Whether the rules join this resource by namespace: NAMESPACE_JOINED kinds, and a custom resource that runs pods.
+ * The object is only read for a kind of an API group outside Kubernetes's own (a packed overlay's object costs an
+ * unpack: run/pack.ts).
+ */
+export function joinedByNamespace(resource: { id: { kind: string; apiVersion: string }; object: Obj }): boolean {
+  if (NAMESPACE_JOINED.has(resource.id.kind)) return true;
+  return customGroup(resource.id.apiVersion) && runsPods(resource.object);
+}
+
+/** An apiVersion's group is none of Kubernetes's own (core `v1`, `apps`, `batch`, `*.k8s.io`). */
+function customGroup(apiVersion: string): boolean {
+  const slash = apiVersion.indexOf('/');
+  if (slash < 0) return false;
+  const group = apiVersion.slice(0, slash);
+  return group.includes('.') && !group.endsWith('.k8s.io');
 }
 
 /** Whether the rules look this object up from every namespace (then every group sees it). */
@@ -297,7 +335,7 @@ export function namespaceKeys(object: Obj): readonly string[] {
   const meta = object.metadata as Obj | undefined;
   const kind = typeof object.kind === 'string' ? object.kind : '';
   if (meta && typeof meta.namespace === 'string') keys.add(meta.namespace);
-  else if (NAMESPACE_JOINED.has(kind)) keys.add('default');
+  else if (NAMESPACE_JOINED.has(kind) || runsPods(object)) keys.add('default');
   if (kind === 'Namespace' && meta && typeof meta.name === 'string') keys.add(meta.name);
   collectFields(object, 'namespace', (v) => keys.add(v), 0);
   const spec = object.spec as Obj | undefined;
@@ -332,7 +370,7 @@ export function namespaceKeys(object: Obj): readonly string[] {
       addGostConfigHosts(text, keys);
       addProxyConfigHosts(text, keys);
     }
-  if (spec && POD_KINDS.has(kind)) collectTunnelUrls(spec, (v) => addDnsLabels(mappingHost(v), keys), 0);
+  if (spec && runsPods(object)) collectTunnelUrls(spec, (v) => addDnsLabels(mappingHost(v), keys), 0);
   // A Secret mirroring another namespace's Secret (kubernetes-replicator `replicate-from`, Reflector `reflects`:
   // `<namespace>/<name>`) names that namespace (KFM-TM-005).
   const secretAnnotations = kind === 'Secret' && meta ? (meta.annotations as Obj | undefined) : undefined;
