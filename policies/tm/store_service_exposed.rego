@@ -16,7 +16,8 @@
 #   template, a loadbalancer/nodeport/route/ingress listener, an
 #   enable*LoadBalancer switch or exposeServices, a Redis Enterprise load_balancer databaseServiceType or
 #   ingressOrRouteSpec, or hostNetwork/hostPort in a pod template it applies (Percona, OpenSearch, RabbitMQ, Redis and
-#   MariaDB operators' resources too).
+#   MariaDB operators' resources too). A Knative Service running a store is published on the cluster's external domain
+#   unless labelled `networking.knative.dev/visibility: cluster-local`, and on a domain of its own by a DomainMapping.
 # custom:
 #   id: KFM-TM-002
 #   severity: error
@@ -41,6 +42,50 @@ violations contains v if {
 		"path": x.path,
 	}
 }
+
+# A Knative Service (serving.knative.dev) running a store is its own Service and route: Knative publishes it on the
+# cluster's external domain unless it is labelled cluster-local; a DomainMapping naming it publishes it on a domain of
+# its own whatever its label says. A PostgreSQL Knative Service passed with only the namespace's default-deny asked.
+violations contains v if {
+	some i in stores.store_workloads
+	k8s.own(i)
+	w := input.resources[i]
+	knative_service(w)
+	not knative_cluster_local(w)
+	v := {
+		"id": "KFM-TM-002",
+		"msg": concat("", ["Knative Service ", k8s.namespace(w), "/", k8s.display_name(w), " runs a store and is published on the cluster's external domain (no networking.knative.dev/visibility: cluster-local label); stores are reachable only through the governed API"]),
+		"resource": i,
+		"path": ["metadata", "name"],
+	}
+}
+
+violations contains v if {
+	some i, m in input.resources
+	m.kind == "DomainMapping"
+	startswith(object.get(m, "apiVersion", ""), "serving.knative.dev/")
+	ref := object.get(m, ["spec", "ref"], {})
+	object.get(ref, "kind", "Service") == "Service"
+	some j in stores.store_workloads_in[object.get(ref, "namespace", k8s.namespace(m))]
+	w := k8s.all[j]
+	knative_service(w)
+	k8s.name(w) == object.get(ref, "name", "")
+	v := {
+		"id": "KFM-TM-002",
+		"msg": concat("", ["DomainMapping ", k8s.namespace(m), "/", k8s.display_name(m), " publishes Knative Service ", k8s.namespace(w), "/", k8s.display_name(w), ", which runs a store, on a domain of its own; stores are reachable only through the governed API"]),
+		"resource": i,
+		"path": ["spec", "ref", "name"],
+	}
+}
+
+knative_service(w) if {
+	w.kind == "Service"
+	startswith(object.get(w, "apiVersion", ""), "serving.knative.dev/")
+}
+
+knative_cluster_local(w) if k8s.labels(w)["networking.knative.dev/visibility"] == "cluster-local"
+
+knative_cluster_local(w) if k8s.labels(w)["serving.knative.dev/visibility"] == "cluster-local"
 
 # A Service that selects no store but sends its traffic to one: hand-written endpoints naming a store's pod, cluster IP
 # or cluster DNS name (a selector-less LoadBalancer with an FQDN EndpointSlice for postgis.kfm-prod.svc passed).

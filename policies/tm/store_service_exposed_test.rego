@@ -226,3 +226,31 @@ test_skupper_exposure_of_a_store if {
 	# A Connector to the API, and an annotated non-store workload, pass.
 	count(store_service_exposed.violations) == 0 with input as {"resources": [redis, skupper_connector({"selector": "app=api"})]}
 }
+
+knative_pg := {
+	"apiVersion": "serving.knative.dev/v1", "kind": "Service",
+	"metadata": {"name": "pg", "namespace": "kfm-prod"},
+	"spec": {"template": {"metadata": {"labels": {"app": "pg"}}, "spec": {"containers": [{"image": "postgres:16"}]}}},
+}
+
+test_knative_store_published if {
+	vs := store_service_exposed.violations with input as {"resources": [knative_pg]}
+	{[v.resource, v.path] | some v in vs} == {[0, ["metadata", "name"]]}
+}
+
+test_knative_store_cluster_local_passes if {
+	w := json.patch(knative_pg, [{"op": "add", "path": "/metadata/labels", "value": {"networking.knative.dev/visibility": "cluster-local"}}])
+	count(store_service_exposed.violations) == 0 with input as {"resources": [w]}
+}
+
+test_knative_store_domain_mapping if {
+	w := json.patch(knative_pg, [{"op": "add", "path": "/metadata/labels", "value": {"networking.knative.dev/visibility": "cluster-local"}}])
+	m := {"apiVersion": "serving.knative.dev/v1beta1", "kind": "DomainMapping", "metadata": {"name": "db.example.com", "namespace": "kfm-prod"}, "spec": {"ref": {"name": "pg", "kind": "Service", "apiVersion": "serving.knative.dev/v1"}}}
+	vs := store_service_exposed.violations with input as {"resources": [w, m]}
+	{[v.resource, v.path] | some v in vs} == {[1, ["spec", "ref", "name"]]}
+}
+
+test_knative_non_store_passes if {
+	w := json.patch(knative_pg, [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "quay.io/kfm/ui:1"}])
+	count(store_service_exposed.violations) == 0 with input as {"resources": [w]}
+}
