@@ -13,7 +13,8 @@
 #   store's own namespace is trusted. A RoleBinding in a namespace holding a store is also judged by the grants that
 #   lead there: create/update/patch of pods or of the workloads that run them (a pod mounts any Secret of its
 #   namespace and can carry the governed-API labels), `escalate` on roles with a verb that writes them, `bind` of any
-#   role with one that writes role bindings. (Not a ClusterRoleBinding: the GitOps controller and platform operators
+#   role with one that writes role bindings, tokens of its ServiceAccounts (create serviceaccounts/token), impersonation
+#   and ephemeral containers in its pods (pods/ephemeralcontainers). (Not a ClusterRoleBinding: the GitOps controller and platform operators
 #   write workloads in every namespace by design.) Reading every Secret (no resourceNames) is KFM-RBAC-004/005's.
 # custom:
 #   id: KFM-RBAC-006
@@ -115,7 +116,7 @@ grants(rules, ns) := ({concat("", ["read of store credential Secret ", key]) |
 # that run them (a pod can mount any Secret of its namespace, the store's credentials included, and carry the
 # governed-API labels the store's NetworkPolicy admits), and granting oneself any permission: `escalate` on roles
 # with a verb that writes them, `bind` on roles with one that writes role bindings (without resourceNames: any role).
-indirect_access(rules) := ({concat("", ["writes of pods or of workloads that run them (", concat(", ", sort(writes)), ")"]) |
+indirect_access(rules) := (((({concat("", ["writes of pods or of workloads that run them (", concat(", ", sort(writes)), ")"]) |
 	writes := workload_writes(rules)
 	count(writes) > 0
 } | {"escalate on roles (write any permission into a role)" |
@@ -126,6 +127,23 @@ indirect_access(rules) := ({concat("", ["writes of pods or of workloads that run
 	verb_on(rules, "bind", role_resources, true)
 	some w in {"create", "update", "patch", "*"}
 	verb_on(rules, w, {"rolebindings", "clusterrolebindings", "*"}, false)
+}) | {"tokens of its ServiceAccounts (create serviceaccounts/token): the store's and the governed API's identities" |
+	core_verb_on(rules, {"create", "*"}, {"serviceaccounts/token", "serviceaccounts/*"})
+}) | {"impersonation (act as its ServiceAccounts, the store's and the governed API's among them)" |
+	core_verb_on(rules, {"impersonate", "*"}, {"serviceaccounts", "users", "groups", "uids"})
+}) | {"ephemeral containers in its pods (update/patch pods/ephemeralcontainers: a shell in the store's pod)" |
+	core_verb_on(rules, {"update", "patch", "*"}, {"pods/ephemeralcontainers"})
+}
+
+# A verb of `verbs` (or `*`) on a resource of `resources` in the core API group (or `*`), whatever its resourceNames:
+# the names are of ServiceAccounts, users or pods, the store's among them.
+core_verb_on(rules, verbs, resources) if {
+	some rule in rules
+	core_group(rule)
+	some res in object.get(rule, "resources", [])
+	resources[res]
+	some v in object.get(rule, "verbs", [])
+	verbs[v]
 }
 
 workload_write_verbs := {"create", "update", "patch", "*"}

@@ -176,3 +176,16 @@ test_cluster_admin_role_binding_is_rbac_001s if {
 	god := [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]
 	count(msgs([postgis, ui, role(god), binding("kfm-ui")])) == 0
 }
+
+# Acting as another identity of the store's namespace, or running a container in the store's pod.
+test_token_impersonation_and_ephemeral_containers_in_the_store_namespace if {
+	token := [{"apiGroups": [""], "resources": ["serviceaccounts/token"], "resourceNames": ["postgis"], "verbs": ["create"]}]
+	count(msgs([postgis, ui, role(token), binding("kfm-ui")])) == 1
+	imp := [{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}]
+	count(msgs([postgis, ui, role(imp), binding("kfm-ui")])) == 1
+	eph := [{"apiGroups": [""], "resources": ["pods/ephemeralcontainers"], "verbs": ["patch"]}]
+	count(msgs([postgis, ui, role(eph), binding("kfm-ui")])) == 1
+	read := [{"apiGroups": [""], "resources": ["serviceaccounts", "pods/ephemeralcontainers"], "verbs": ["get", "list"]}]
+	count(msgs([postgis, ui, role(read), binding("kfm-ui")])) == 0
+	count(msgs([ui, role(token), binding("kfm-ui")])) == 0
+}
