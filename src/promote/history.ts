@@ -69,23 +69,18 @@ export function digestsOfVersions(versions: readonly string[]): Map<string, Set<
  * Every digest the kustomization at `abs` has held in the history of HEAD (`--follow` keeps renames).
  * `repo` may be passed when already known; undefined history when the file is not in a git repository.
  */
-export async function digestHistory(abs: string, dir: string, known?: GitRepo | null): Promise<DigestHistory> {
+export async function digestHistory(
+  abs: string,
+  dir: string,
+  known?: GitRepo | null,
+  /** The commit whose history is read (default HEAD; `verify --base`: the base, not the change under review). */
+  rev = 'HEAD',
+): Promise<DigestHistory> {
   const repo = known === undefined ? await findRepo(dir) : (known ?? undefined);
   if (!repo || !repo.hasHead) return { available: false, digests: new Map() };
   const path = repoPath(repo, abs);
   const out = await git(
-    [
-      'log',
-      '--format=%x00commit %H',
-      '-p',
-      FULL_CONTEXT,
-      '--no-color',
-      '--no-ext-diff',
-      '--follow',
-      'HEAD',
-      '--',
-      path,
-    ],
+    ['log', '--format=%x00commit %H', '-p', FULL_CONTEXT, '--no-color', '--no-ext-diff', '--follow', rev, '--', path],
     {
       cwd: repo.top,
     },

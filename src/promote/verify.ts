@@ -1,6 +1,8 @@
 /**
  * `promote verify` for CI: every digest in env n must be present in env n−1 now or in env n−1's git history
- * (prod only runs what stage ran). Returns a normal Report, so every formatter works on it.
+ * (prod only runs what stage ran); with `--base`, every digest the change under review sets in env n must be in env
+ * n−1 at the base or in its history before it (a change cannot promote through env n−1 and into env n at once).
+ * Returns a normal Report, so every formatter works on it.
  */
 import { join } from 'node:path';
 import type { Config } from '../config/types.js';
@@ -77,21 +79,33 @@ export async function verifyPromotions(options: VerifyOptions): Promise<Report> 
       if (unreadable) continue;
       const pinned = curImages.images.filter((img) => img.digest !== undefined);
       if (pinned.length === 0) continue;
-      const history: DigestHistory = await digestHistory(join(options.root, prevFile), options.root, repo);
+      // Against a base, what the previous env held before the change under review, at the base and in the base's
+      // history: a change that moves stage and prod to the same new digest (in one commit or two) has prod run what
+      // stage never ran; compared with stage "now" (the change's own head) it passed.
+      const base = options.base !== undefined && repo ? options.base : undefined;
+      const history: DigestHistory = await digestHistory(join(options.root, prevFile), options.root, repo, base);
       if (!history.available) incomplete = 'the root is not in a git repository';
       else if (history.shallow) incomplete = 'the clone is shallow';
       const atBase =
-        options.base !== undefined && repo
-          ? digestsAt(await showFile(repo, options.base, repoPath(repo, join(options.root, curFile))))
+        base !== undefined
+          ? digestsAt(await showFile(repo!, base, repoPath(repo!, join(options.root, curFile))))
+          : undefined;
+      const prevAtBase =
+        base !== undefined
+          ? digestsAt(await showFile(repo!, base, repoPath(repo!, join(options.root, prevFile))))
           : undefined;
       for (const img of pinned) {
         const digest = img.digest!;
         if (atBase?.get(img.name)?.has(digest)) continue; // not changed by the change under review
-        const now = prevImages.images.some((p) => p.name === img.name && p.digest === digest);
+        const now = prevAtBase
+          ? Boolean(prevAtBase.get(img.name)?.has(digest))
+          : prevImages.images.some((p) => p.name === img.name && p.digest === digest);
         if (now || history.digests.get(img.name)?.has(digest)) continue;
+        const had =
+          base !== undefined ? ` at ${base} or before` : history.available ? ' now or in its git history' : '';
         raw.push({
           ruleId: UNPROMOTED_DIGEST_RULE,
-          message: `${cur.env} runs ${img.name}@${digest}, which ${prev.env} (${prevFile}) never had${history.available ? ' now or in its git history' : ''}; promote it through ${prev.env} first: kfm-gitops promote ${app} --from ${prev.env} --to ${cur.env}`,
+          message: `${cur.env} runs ${img.name}@${digest}, which ${prev.env} (${prevFile}) never had${had}; promote it through ${prev.env} first: kfm-gitops promote ${app} --from ${prev.env} --to ${cur.env}`,
           overlay: cur.path,
           file: curFile,
           line: img.digestLine,

@@ -12,7 +12,7 @@ export const PROMOTE_RULES: RuleDoc[] = [
     category: 'policy',
     severity: 'error',
     description:
-      'An overlay pins an image digest that the overlay of the previous environment (envOrder, default dev → stage → prod) does not hold now and never held in its git history. Promotion discipline: prod only runs what stage ran, stage only what dev ran, so every artifact in a later environment was validated in the earlier one.',
+      'An overlay pins an image digest that the overlay of the previous environment (envOrder, default dev → stage → prod) does not hold now and never held in its git history (with `promote verify --base <ref>`, for a digest the change under review sets: did not hold at the base or before it, so that one change cannot move stage and prod together). Promotion discipline: prod only runs what stage ran, stage only what dev ran, so every artifact in a later environment was validated in the earlier one.',
     remediation:
       'Promote the digest through the previous environment first (`kfm-gitops promote <app> --from <prev> --to <env>`), or revert the digest to one the previous environment has run. In CI, fetch the full git history (a shallow clone hides older digests).',
   },

@@ -92,6 +92,33 @@ describe('promote verify', () => {
     await expect(verify(r.dir, 'no-such-ref')).rejects.toThrow(PromoteUsageError);
   });
 
+  it('--base: a change moving stage and prod to one new digest has prod run what stage never ran', async () => {
+    const r = infraRepo();
+    cleanups.push(r.cleanup);
+    const stage = kustomization(r.dir, 'minio', 'stage');
+    const prod = kustomization(r.dir, 'minio', 'prod');
+    const fresh = `sha256:${'f'.repeat(64)}`;
+    gitIn(r.dir, ['switch', '-q', '-c', 'pr']);
+    // Two commits: stage first, then prod, so that stage's history at the head holds the digest too.
+    writeFileSync(stage, readFileSync(stage, 'utf8').replace(digestOf(r.dir, 'minio', 'stage'), fresh));
+    gitIn(r.dir, ['-c', 'commit.gpgsign=false', 'commit', '-q', '-am', 'stage']);
+    writeFileSync(prod, readFileSync(prod, 'utf8').replace(digestOf(r.dir, 'minio', 'prod'), fresh));
+    gitIn(r.dir, ['-c', 'commit.gpgsign=false', 'commit', '-q', '-am', 'prod']);
+    const found = (await verify(r.dir, 'main')).findings.map((f) => [f.ruleId, f.file, f.line]);
+    expect(found).toEqual([
+      ['KFM-DP-101', 'apps/minio/overlays/prod/kustomization.yaml', 38],
+      ['KFM-DP-101', 'apps/minio/overlays/stage/kustomization.yaml', 29],
+    ]);
+    // A promotion of what dev held at the base passes.
+    gitIn(r.dir, ['switch', '-q', '-c', 'pr2', 'main']);
+    writeFileSync(
+      stage,
+      readFileSync(stage, 'utf8').replace(digestOf(r.dir, 'minio', 'stage'), digestOf(r.dir, 'minio', 'dev')),
+    );
+    gitIn(r.dir, ['-c', 'commit.gpgsign=false', 'commit', '-q', '-am', 'promote']);
+    expect((await verify(r.dir, 'main')).findings).toEqual([]);
+  });
+
   it('is silenced by a rules override like any finding', async () => {
     const report = await verifyPromotions({
       root: fixture,
