@@ -32,6 +32,36 @@ violations contains v if {
 	}
 }
 
+# A custom resource that runs pods as a ServiceAccount it names anywhere in its spec (a Tekton TaskRun's or
+# PipelineRun's serviceAccountName or taskRunTemplate, an Argo Workflow's, a SparkApplication driver's
+# serviceAccount): the pods it makes run as that identity. A TaskRun running as postgis's ServiceAccount passed.
+violations contains v if {
+	some i, r in input.resources
+	not k8s.is_workload(r) # a workload's pods: read above, from its pod template
+	k8s.own_spec_has_any_key(i, account_key_pattern)
+	r.kind != "CustomResourceDefinition" # runs no pods; a context CRD's schemas are not given (policy/input.ts)
+	walk(r.spec, [p, node])
+	is_object(node)
+	some field in ["serviceAccountName", "serviceAccount"]
+	name := node[field]
+	is_string(name)
+	not name in {"", "default"}
+	key := concat("/", [k8s.namespace(r), name])
+	some whose in owners[key]
+	not own_identity(r)
+	v := {
+		"id": "KFM-TM-014",
+		"msg": concat("", [r.kind, " ", k8s.namespace(r), "/", k8s.display_name(r), " runs its pods as ServiceAccount ", key, ", the identity of ", whose, ": it is neither, and gets what that identity is granted"]),
+		"resource": i,
+		"path": array.concat(array.concat(["spec"], p), [field]),
+	}
+}
+
+account_key_pattern := `"serviceAccount(?:Name)?":`
+
+# A store operator's resource runs the store itself, as whatever ServiceAccount it names.
+own_identity(r) if k8s.operator_kind(r)
+
 # [field, "namespace/name"] of the ServiceAccount a workload's pods run as, when named and not `default`.
 account(w) := [field, concat("/", [k8s.namespace(w), name])] if {
 	spec := k8s.pod_spec(w)

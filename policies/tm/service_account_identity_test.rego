@@ -35,3 +35,14 @@ test_own_accounts_and_default_pass if {
 	# serviceAccountName wins over the older field.
 	paths([store, workload("Deployment", "ui", {"app": "ui"}, {"serviceAccountName": "kfm-ui", "serviceAccount": "postgis"})]) == set()
 }
+
+taskrun(spec) := {"apiVersion": "tekton.dev/v1", "kind": "PipelineRun", "metadata": {"name": "run", "namespace": "kfm-dev"}, "spec": spec}
+
+test_custom_resource_running_as_the_store_account if {
+	vs := rule.violations with input as {"resources": [store, taskrun({"pipelineRef": {"name": "p"}, "taskRunTemplate": {"serviceAccountName": "postgis"}})]}
+	{[v.resource, v.path] | some v in vs} == {[1, ["spec", "taskRunTemplate", "serviceAccountName"]]}
+}
+
+test_custom_resource_with_its_own_account_passes if {
+	count(rule.violations) == 0 with input as {"resources": [store, taskrun({"serviceAccountName": "pipeline"})]}
+}
