@@ -65,12 +65,10 @@ violations contains v if {
 }
 
 violations contains v if {
+	some [fl, p] in cluster_policies
 	some i in stores.store_workloads
 	k8s.own(i)
 	w := input.resources[i]
-	some p in k8s.all
-	cluster_wide(p)
-	fl := flavor(p)
 	some [path, why] in opened(fl, p, w)
 	v := {
 		"id": "KFM-TM-015",
@@ -78,6 +76,12 @@ violations contains v if {
 		"resource": i,
 		"path": array.concat(k8s.pod_meta_path(w), ["labels"]),
 	}
+}
+
+# [flavor, policy] of the cluster-wide CNI policies in view, found once per evaluation (not once per store).
+cluster_policies contains [flavor(p), p] if {
+	some p in k8s.all
+	cluster_wide(p)
 }
 
 format_path(x) := x if is_string(x)

@@ -51,8 +51,8 @@ interface Outstanding {
 
 const STDERR_CAP = 16 * 1024;
 
-/** One `kfm-render serve` process and the framing of its replies. */
-class Worker {
+/** One `kfm-render serve` process and the framing of its replies (exported for its tests, which feed it bytes). */
+export class Worker {
   readonly child: ChildProcess;
   /** Bytes received and not yet taken, as they arrived: joined once per reply, not on every chunk. */
   private pending: Buffer[] = [];
@@ -90,6 +90,9 @@ class Worker {
   private die(why: string): void {
     if (this.dead !== undefined) return;
     this.dead = why;
+    this.header = undefined;
+    this.pending = [];
+    this.pendingBytes = 0;
     const [head, ...queued] = this.outstanding.splice(0);
     head?.settle({ died: why });
     for (const q of queued) q.settle({ notStarted: true });
@@ -110,6 +113,9 @@ class Worker {
   }
 
   private onData(chunk: Buffer): void {
+    // Bytes after the worker was given up on (a reply to the wrong request, a timeout: killed, but the pipe still
+    // delivers what it had) answer nobody: reading them settled an absent request (an uncaught TypeError).
+    if (this.dead !== undefined) return;
     // A large reply arrives in many 64 KB chunks: joining them as each arrives copied the reply over and over
     // (quadratic in its size); they are joined once, when the reply is complete.
     this.pending.push(chunk);
@@ -147,7 +153,8 @@ class Worker {
       const reply = { header: this.header, body: all.subarray(0, size) };
       this.consume(all, size);
       this.header = undefined;
-      const done = this.outstanding.shift()!;
+      const done = this.outstanding.shift();
+      if (!done) return; // unreachable while alive (the header was matched to the head); never a crash
       if (this.outstanding.length === 0) this.idle();
       else this.outstanding[0]!.began();
       done.settle(reply);

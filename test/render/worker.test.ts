@@ -13,7 +13,7 @@ import { KustomizeRenderer } from '../../src/render/kustomize.js';
 import { FolderWriter } from '../../src/util/atomic-write.js';
 import { resolveKustomize } from '../../src/render/resolve.js';
 import type { RenderOutcome } from '../../src/render/types.js';
-import { WorkerRenderer } from '../../src/render/worker.js';
+import { Worker, WorkerRenderer } from '../../src/render/worker.js';
 import type { Overlay } from '../../src/types.js';
 import {
   expectCleanInterrupt,
@@ -437,6 +437,17 @@ describe('kfm-render worker pipelining (issue 20)', () => {
       // The second was read by the first worker (queued) and again by the fresh one.
       expect(log().match(/read after/g)).toHaveLength(2);
     }));
+
+  it('bytes that arrive after the worker was given up on (the rest of a refused reply) answer nobody', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'kfm-pipe-log-')), 'log');
+    const worker = new Worker(scriptedWorker(log), process.env);
+    const reply = worker.request({ id: 1, max: 1 << 20, dir: '/x/hang' }, () => undefined);
+    const feed = (text: string): void => (worker as unknown as { onData(b: Buffer): void }).onData(Buffer.from(text));
+    // The header of a reply to another request, and its body in a later chunk (how the pipe may deliver them).
+    feed(`${JSON.stringify({ id: 101, ok: true, bytes: 5 })}\n`);
+    expect(() => feed('hello')).not.toThrow();
+    expect(await reply).toEqual({ died: 'kfm-render sent a reply to a request it was not working on' });
+  });
 
   it('a reply to another request than the one rendering fails that render and starts the next afresh', () =>
     withScripted(async (worker) => {
