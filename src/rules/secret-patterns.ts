@@ -95,10 +95,11 @@ const SEPARATORS = ['', '_', '.', '-'];
 
 const ASSIGN = String.raw`["']?[ \t]*(?::=|=>|=|:)[ \t]*`;
 const KEY_CHARS = String.raw`[A-Za-z0-9_.-]*`;
-// Unbounded here (a `{8,256}` repeat makes a program too large for re2js's fast backtracking capture engine); the
+// Six characters at least: a password rule judges six- and seven-character values (looksLikeGenericSecret
+// shortPasswords), every other generic rule eight and more. Unbounded here (a `{6,256}` repeat makes a program too large for re2js's fast backtracking capture engine); the
 // search window bounds the match and the entropy gate refuses values over 256 characters. Unquoted values stop at
 // YAML/JSON punctuation (`{secretName: x}` is a flow map, not a value).
-const QUOTED_VALUE = String.raw`(?:"([^"\r\n]{8,})"|'([^'\r\n]{8,})'|([^\s"'\x60,;{}\[\]]{8,}))`;
+const QUOTED_VALUE = String.raw`(?:"([^"\r\n]{6,})"|'([^'\r\n]{6,})'|([^\s"'\x60,;{}\[\]]{6,}))`;
 /** What follows the key of a generic rule; the assignment gate (checks/secrets/gate.ts) reads exactly this shape. */
 export const ASSIGNMENT_TAIL = `${ASSIGN}${QUOTED_VALUE}`;
 

@@ -186,6 +186,36 @@ describe('G-5: a short password under a password key is reported below the entro
     ]);
   });
 
+  it('6 and 7 characters under a password key: three classes, or letters and digits (`s3cr3t`, `hunter2`)', async () => {
+    const v = ['Xk9#q2', 's3cr3t', 'hunter2'];
+    const fs = await scan({
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: db}\ndata:\n  POSTGRES_PASSWORD: "${v[0]}"\n  MINIO_ROOT_PASSWORD: ${v[1]}\n`,
+      '.env': `DB_PASS=${v[2]}\n`,
+    });
+    expect(at(noLeak(fs, ...v))).toEqual([
+      ['KFM-SEC-070', '.env', 1],
+      ['KFM-SEC-070', 'cm.yaml', 5],
+      ['KFM-SEC-070', 'cm.yaml', 6],
+    ]);
+  });
+
+  it('short values that are no password stay quiet, and only a password key judges 6 or 7 characters', async () => {
+    const fs = await scan({
+      'app.yaml': [
+        'a:\n  PASSWORD_HASH: sha512',
+        '  password_encoding: base64',
+        '  password_charset: utf8mb4',
+        '  password: enabled',
+        '  password_min: 123456',
+        '  password_mode: abc-ab',
+        '  API_TOKEN: Xk9#q2a',
+        '  secret_key: hunter2',
+        '',
+      ].join('\n'),
+    });
+    expect(at(fs)).toEqual([]);
+  });
+
   it('placeholders, defaults, variables and references stay quiet', async () => {
     const fs = await scan({
       'app.yaml': [

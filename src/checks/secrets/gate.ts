@@ -25,8 +25,8 @@
 
 import { looksLikeGenericSecret } from './text.js';
 
-/** Shortest value of the generic rules (`{8,}` in QUOTED_VALUE of secret-patterns.ts). */
-export const MIN_GENERIC_VALUE = 8;
+/** Shortest value of the generic rules (`{6,}` in QUOTED_VALUE of secret-patterns.ts). */
+export const MIN_GENERIC_VALUE = 6;
 
 /** `[A-Za-z0-9_.-]` under `(?i)`. */
 export function isKeyChar(c: number): boolean {
@@ -70,7 +70,7 @@ function endsUnquoted(c: number): boolean {
   }
 }
 
-/** A value of the generic rules starts at `v`: `"…"`, `'…'` (8 characters before the quote or line end) or 8 bare. */
+/** A value of the generic rules starts at `v`: `"…"`, `'…'` (6 characters before the quote or line end) or 6 bare. */
 function valueAt(text: string, v: number): boolean {
   const n = text.length;
   const q = text.charCodeAt(v);
@@ -170,7 +170,7 @@ export function windowsWithHits(windows: readonly number[], hits: readonly numbe
 /**
  * The value the generic pattern captures at `v` when the search text ends at `end`, or undefined when none: a quoted
  * value runs to its closing quote (no line break, the quote inside the text), a bare one is the longest run of
- * characters outside `\s"'\x60,;{}[]` (RE2's `\s` is `[\t\n\f\r ]`); at least 8 characters either way.
+ * characters outside `\s"'\x60,;{}[]` (RE2's `\s` is `[\t\n\f\r ]`); at least 6 characters either way.
  */
 function capturedValue(text: string, v: number, end: number): string | undefined {
   const q = text.charCodeAt(v);

@@ -317,7 +317,10 @@ export function looksLikeGenericSecret(
   shortPasswords = false,
 ): boolean {
   const v = value.trim();
-  if (v.length < 8 || v.length > MAX_GENERIC_SECRET) return false;
+  if (v.length > MAX_GENERIC_SECRET) return false;
+  // Six- and seven-character values only under a key that says password (`POSTGRES_PASSWORD: Xk9#q2`,
+  // `MINIO_ROOT_PASSWORD: s3cr3t` passed): short, and still the credential.
+  if (v.length < (shortPasswords ? MIN_SHORT_PASSWORD : 8)) return false;
   if (isPlaceholder(v, extraStopWords)) return false;
   if (v.includes('://')) return false; // URLs: the URL rules look for inline credentials
   if (/^(?:\/|\.\.?\/|~\/)/.test(v)) return false; // file paths
@@ -329,6 +332,7 @@ export function looksLikeGenericSecret(
   if (/^[0-9]+(?:ms|s|m|h|d|Mi|Gi|Ki|Ti|M|G|K)$/.test(v)) return false; // durations, quantities
   if (/^[A-Za-z0-9.-]+\.(?:svc|local|com|org|net|io|dev|internal|cluster)(?::[0-9]+)?$/.test(v)) return false; // host names
   if (isQueryOfNames(v)) return false;
+  if (v.length < 8) return isShortPassword(v);
   // A run of random letters of one case reads like a name to isIdentifierLike; its letter pairs tell them apart (and
   // it is judged by them, not the entropy floor: 12 letters drawn from 26 often score under 3 bits per character).
   if (isIdentifierLike(v)) return isRandomLetters(v);
@@ -341,6 +345,20 @@ export function looksLikeGenericSecret(
 
 /** Longest value judged as a short password below the entropy floor (from 12 characters the floor is flat). */
 const MAX_SHORT_PASSWORD = 11;
+/** Shortest value judged as a password at all. */
+const MIN_SHORT_PASSWORD = 6;
+
+/**
+ * A six- or seven-character value under a password key: three character classes (`Xk9#q2`), or letters and digits
+ * with five different characters (`s3cr3t`, `hunter2`); not a name of an algorithm or an encoding (`sha512`,
+ * `base64`, `utf8mb4`: `PASSWORD_HASH: sha512`), nor letters alone (`enabled`) or digits alone (a port, a length).
+ */
+function isShortPassword(v: string): boolean {
+  if (/^(?:sha|md|base|utf|ucs|aes|rsa|des|argon|pbkdf|scrypt|bcrypt|crc|hmac|latin|ascii|ecdsa|ed|x)[0-9]/i.test(v))
+    return false;
+  if (characterClasses(v) >= 3) return new Set(v).size >= 4;
+  return /[A-Za-z]/.test(v) && /[0-9]/.test(v) && new Set(v).size >= 5;
+}
 
 /** How many of lowercase, uppercase, digits and other characters `v` holds. */
 function characterClasses(v: string): number {
