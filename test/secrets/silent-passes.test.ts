@@ -706,3 +706,17 @@ describe('SP-28: a password as a server configuration directive (blanks, no `=` 
     ]);
   });
 });
+
+describe('SP-29: a JSON document on one line, or with escapes, inside a string is read as a document', () => {
+  it('a key spelled with \\u escapes inside JSON in a ConfigMap value is KFM-SEC-070 at the value', async () => {
+    const [a, b] = [`${g.alnum(12)}7${g.alnum(7)}`, `${g.alnum(12)}4${g.alnum(7)}`];
+    const fs = await scan({
+      'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  db.json: "{\\"db\\": {\\"pass\\\\u0077ord\\": \\"${a}\\"}}"\n  DB_CONFIG: '{"pass\\u0077ord": "${b}"}'\n  plain: '{"user": "app", "host": "db"}'\n`,
+    });
+    expect(JSON.stringify(fs)).not.toMatch(new RegExp(`${a}|${b}`));
+    expect(at(fs)).toEqual([
+      ['KFM-SEC-070', 'cm.yaml', 5],
+      ['KFM-SEC-070', 'cm.yaml', 6],
+    ]);
+  });
+});

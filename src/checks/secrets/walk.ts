@@ -583,14 +583,16 @@ const EMBEDDED_KEY = /(?:\.ya?ml|\.json)$|^values$/i;
 
 /** A string that may be a YAML/JSON document under a key that says it is one (parsed: walkDocumentInto). */
 function isEmbeddedYaml(key: string, value: unknown): value is string {
-  return (
-    typeof value === 'string' &&
-    value.length <= MAX_INLINE_PATCH &&
-    value.includes('\n') &&
-    value.includes(':') &&
-    EMBEDDED_KEY.test(key)
-  );
+  if (typeof value !== 'string' || value.length > MAX_INLINE_PATCH || !value.includes(':')) return false;
+  // A document on several lines under a key that names one; a JSON object or array on one line under such a key; and
+  // under any key, a JSON object or array holding a backslash escape, which no content rule reads through:
+  // `config.json: "{\"pass\\u0077ord\": …}"` holds a `password` key once parsed (it passed, exit 0).
+  if (EMBEDDED_KEY.test(key)) return value.includes('\n') || JSON_TEXT.test(value);
+  return value.includes('\\') && JSON_TEXT.test(value);
 }
+
+/** Text that starts a JSON object or array (after blanks). */
+const JSON_TEXT = /^\s*[{[]/;
 
 /** Anchors, aliases, tags, merge keys: what only the careful parser (with its alias cap) may read. */
 const UNUSUAL_YAML = /(?:^|[\s[{,:-])[&*!][^\s]|<<\s*:/m;
