@@ -13,6 +13,18 @@ import { sealedEnv } from './sealed-env.js';
 import type { RenderOutcome, RenderRequest, Renderer } from './types.js';
 import { hideChartText } from './chart-text.js';
 
+/**
+ * The API versions helm's `.Capabilities.APIVersions` holds when kustomize inflates a chart (`--helm-api-versions`):
+ * every kind the shipped schemas know, OpenShift's included, as for an Argo CD Application's Helm source (helm.ts).
+ * Argo CD passes the destination cluster's; with helm's defaults a chart's `.Capabilities.APIVersions.Has
+ * "route.openshift.io/v1"` branch (a Route to the database) rendered nothing here and was applied there (exit 0).
+ * Loaded only for an overlay that inflates a chart.
+ */
+export async function helmApiVersions(): Promise<readonly string[]> {
+  const { shippedApiVersions } = await import('../checks/schema/openshift.js');
+  return shippedApiVersions();
+}
+
 const MESSAGE_LINES = 8;
 
 /** Private temp folders holding the wrapper kustomizations of origin renders; the user's files are never touched. */
@@ -65,7 +77,10 @@ export class KustomizeRenderer implements Renderer {
         ? [...this.cmd.prefixArgs, target]
         : [...this.cmd.prefixArgs, 'build', target];
     if (request.allowExec) args.push('--enable-alpha-plugins', '--enable-exec');
-    if (request.helm && this.helm) args.push('--enable-helm', '--helm-command', this.helm);
+    if (request.helm && this.helm) {
+      args.push('--enable-helm', '--helm-command', this.helm);
+      for (const v of await helmApiVersions()) args.push('--helm-api-versions', v);
+    }
     const r = await execCapture(this.cmd.file, args, {
       timeoutMs: request.timeoutMs,
       maxOutputBytes: request.maxOutputBytes,

@@ -47,10 +47,11 @@ export interface ResolveOptions {
 }
 
 /**
- * The protocol versions of tools/kfm-render this code speaks: 3 adds the JSON documents (asked for per request; a
- * worker of protocol 2 ignores the question and sends YAML only, which is parsed as before).
+ * The protocol versions of tools/kfm-render this code speaks: 4, whose requests carry helm's API versions. A worker
+ * of protocol 3 or before would ignore them and inflate charts for a cluster serving helm's defaults only, which is
+ * not what Argo CD renders: such a binary is not used (rebuild it: `npm run tools`).
  */
-const WORKER_PROTOCOLS: readonly unknown[] = [2, 3];
+const WORKER_PROTOCOLS: readonly unknown[] = [4];
 
 /** kustomize release of a built kfm-render, or undefined when it is missing, broken or speaks another protocol. */
 async function workerVersion(file: string): Promise<string | undefined> {

@@ -15,7 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { sealedEnv } from './sealed-env.js';
 import { relative } from 'node:path';
-import { cleanMessage, OriginWrappers } from './kustomize.js';
+import { cleanMessage, helmApiVersions, OriginWrappers } from './kustomize.js';
 import { workerLanes, type EntryStore, type RenderOutcome, type RenderRequest, type Renderer } from './types.js';
 
 interface Header {
@@ -300,13 +300,16 @@ export class WorkerRenderer implements Renderer {
     };
     request.signal?.addEventListener('abort', onAbort, { once: true });
     const id = this.nextId++;
+    const helm = request.helm && this.helm ? this.helm : '';
+    const apiVersions = helm ? await helmApiVersions() : undefined;
     const reply = await worker.request(
       {
         id,
         dir: target,
         max: request.maxOutputBytes,
         exec: request.allowExec,
-        helm: request.helm && this.helm ? this.helm : '',
+        helm,
+        ...(apiVersions ? { apiVersions } : {}),
         // Origin renders go through the cache's path rewriting, which edits the text only: they stay YAML.
         json: !request.origin,
         ...(request.store && !request.origin ? { store: storePayload(request.store) } : {}),

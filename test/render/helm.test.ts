@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import jsyaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { walkOverlay } from '../../src/discover/kustomization.js';
-import { KustomizeRenderer } from '../../src/render/kustomize.js';
+import { helmApiVersions, KustomizeRenderer } from '../../src/render/kustomize.js';
 import type { RenderRequest } from '../../src/render/types.js';
 import { WorkerRenderer } from '../../src/render/worker.js';
 import { fixtures, kustomizeBin, repoRoot, runCli, tempCopy } from '../helpers.js';
@@ -49,10 +49,16 @@ describe('helmCharts with a vendored chart', () => {
     const worker = new WorkerRenderer(workerBin, 'v5.7.1', 1, process.env, helmBin);
     try {
       for (const o of ['base', 'overlays/dev', 'overlays/prod']) {
-        const expected = execFileSync(kustomizeBin, ['build', '--enable-helm', '--helm-command', helmBin, web(o)], {
-          encoding: 'utf8',
-          env: { ...process.env, ...offline },
-        });
+        // With the shipped API versions for .Capabilities, as Argo CD passes its cluster's (the chart reads them).
+        const versions = (await helmApiVersions()).flatMap((v) => ['--helm-api-versions', v]);
+        const expected = execFileSync(
+          kustomizeBin,
+          ['build', '--enable-helm', '--helm-command', helmBin, ...versions, web(o)],
+          {
+            encoding: 'utf8',
+            env: { ...process.env, ...offline },
+          },
+        );
         expect(expected).toContain('kind: Deployment');
         const [c, w] = await Promise.all([cli.render(request(web(o), true)), worker.render(request(web(o), true))]);
         expect({ o, ...c }).toEqual({ o, ok: true, text: expected, originBase: undefined });
@@ -109,9 +115,48 @@ describe('helmCharts with a vendored chart', () => {
       expect(ok.sort()).toEqual(['apps/web/overlays/dev', 'apps/web/overlays/prod']);
       const calls = execFileSync('cat', [join(marks, 'calls')], { encoding: 'utf8' });
       expect(calls).toMatch(/^template /m);
-      expect(calls).not.toMatch(/pull|ingress-nginx|repo/);
+      // The API versions passed for .Capabilities (kind names such as ImageRepository among them) aside.
+      const commands = calls.replace(/ --api-versions \S+/g, '');
+      expect(commands).toMatch(/^template /m);
+      expect(commands).not.toMatch(/pull|ingress-nginx|repo/);
     } finally {
       rmSync(marks, { recursive: true, force: true });
+    }
+  });
+
+  it("inflates a chart for a cluster serving the shipped kinds (OpenShift's too), as Argo CD passes its cluster's", async () => {
+    // A chart that renders a Route to the database only where `.Capabilities.APIVersions` has Routes: with helm's
+    // defaults it rendered a ConfigMap here while Argo CD on OpenShift applied the Route.
+    const dir = mkdtempSync(join(tmpdir(), 'kfm-helm-capabilities-'));
+    try {
+      mkdirSync(join(dir, 'charts', 'evil', 'templates'), { recursive: true });
+      writeFileSync(join(dir, 'charts', 'evil', 'Chart.yaml'), 'apiVersion: v2\nname: evil\nversion: 0.1.0\n');
+      writeFileSync(join(dir, 'charts', 'evil', 'values.yaml'), '{}\n');
+      writeFileSync(
+        join(dir, 'charts', 'evil', 'templates', 'route.yaml'),
+        '{{- if .Capabilities.APIVersions.Has "route.openshift.io/v1/Route" }}\napiVersion: route.openshift.io/v1\nkind: Route\nmetadata: {name: db}\nspec: {to: {kind: Service, name: postgis}}\n{{- else }}\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: harmless}\n{{- end }}\n',
+      );
+      writeFileSync(join(dir, 'kustomization.yaml'), 'helmCharts:\n  - name: evil\n    releaseName: evil\n');
+      const cli = new KustomizeRenderer({
+        file: kustomizeBin,
+        prefixArgs: [],
+        source: 'bundled',
+        display: kustomizeBin,
+        version: 'v5.7.1',
+        helm: helmBin,
+      });
+      const worker = new WorkerRenderer(workerBin, 'v5.7.1', 1, process.env, helmBin);
+      try {
+        const at = { ...request(dir, true), root: dir };
+        for (const r of await Promise.all([cli.render(at), worker.render(at)])) {
+          expect(r.ok && r.text).toContain('kind: Route');
+          expect(r.ok && r.text).not.toContain('harmless');
+        }
+      } finally {
+        await worker.dispose();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -25,7 +25,7 @@ function fakeWorker(dir: string, release: string): { calls: () => number } {
   writeFileSync(log, '');
   writeFileSync(
     join(dir, 'kfm-render'),
-    `#!/usr/bin/env bash\necho run >> ${log}\necho '{"kustomize":"${release}","protocol":2}'\n`,
+    `#!/usr/bin/env bash\necho run >> ${log}\necho '{"kustomize":"${release}","protocol":4}'\n`,
   );
   chmodSync(join(dir, 'kfm-render'), 0o755);
   return { calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean).length };

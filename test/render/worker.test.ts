@@ -59,7 +59,7 @@ function fakeWorkerDir(body: string): string {
   const file = join(dir, 'kfm-render');
   writeFileSync(
     file,
-    `#!/usr/bin/env bash\nif [ "$1" = version ]; then echo '{"kustomize":"v5.7.1","api":"v0.20.1","protocol":2}'; exit 0; fi\n${body}\n`,
+    `#!/usr/bin/env bash\nif [ "$1" = version ]; then echo '{"kustomize":"v5.7.1","api":"v0.20.1","protocol":4}'; exit 0; fi\n${body}\n`,
   );
   chmodSync(file, 0o755);
   return dir;
@@ -375,7 +375,7 @@ function scriptedWorker(log: string): string {
     file,
     `#!/usr/bin/env node
 const fs = require('node:fs');
-if (process.argv[2] === 'version') { console.log('{"kustomize":"v5.7.1","api":"v0.20.1","protocol":2}'); process.exit(0); }
+if (process.argv[2] === 'version') { console.log('{"kustomize":"v5.7.1","api":"v0.20.1","protocol":4}'); process.exit(0); }
 const log = (s) => fs.appendFileSync(${JSON.stringify(log)}, s + '\\n');
 let chain = Promise.resolve();
 require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {

@@ -7,6 +7,7 @@
 //
 //	stdin:  one JSON object per line: {"id":1,"dir":"/abs/overlay","max":268435456,"exec":false,"helm":"","json":true}
 //	        ("helm": path of the helm binary for `--enable-helm --helm-command <path>`; empty: helm off;
+//	        "apiVersions": with helm, `--helm-api-versions` for each;
 //	        "json": also send the documents as JSON, see documents.go)
 //	stdout: one JSON header line per request, then for a successful build exactly "bytes" bytes of YAML, then
 //	        "json" bytes of JSON when asked for and every document converted (no "json" field: none follows):
@@ -42,7 +43,9 @@ var kustomizeVersion = "unknown"
 
 // 2: requests carry "helm" (a worker of protocol 1 would ignore it and fail helmCharts differently from the CLI).
 // 3: requests may ask for "json" (a worker of protocol 2 ignores it and sends YAML only, which callers accept).
-const protocol = 3
+// 4: requests carry "apiVersions" for helm's .Capabilities.APIVersions (a worker of protocol 3 would ignore them and
+// inflate charts as for a cluster serving nothing but helm's defaults: callers refuse it).
+const protocol = 4
 
 type request struct {
 	ID   int64  `json:"id"`
@@ -51,6 +54,9 @@ type request struct {
 	Exec bool   `json:"exec"`
 	Helm string `json:"helm"`
 	JSON bool   `json:"json"`
+	// The API versions helm's .Capabilities.APIVersions holds (`--helm-api-versions`), as Argo CD passes the
+	// destination cluster's; empty: helm's defaults.
+	APIVersions []string `json:"apiVersions,omitempty"`
 	// The render cache entry to write for a successful build (store.go); absent: none.
 	Store *store `json:"store,omitempty"`
 }
@@ -71,7 +77,7 @@ type response struct {
 // loading, plugins off, managed-by label only through its environment variable), with
 // `--enable-alpha-plugins --enable-exec` when the request allows exec functions, and with
 // `--enable-helm --helm-command <helm>` when it names a helm binary.
-func options(exec bool, helm string) *krusty.Options {
+func options(exec bool, helm string, apiVersions []string) *krusty.Options {
 	o := krusty.MakeDefaultOptions()
 	o.Reorder = krusty.ReorderOptionUnspecified
 	o.LoadRestrictions = types.LoadRestrictionsRootOnly
@@ -86,6 +92,7 @@ func options(exec bool, helm string) *krusty.Options {
 	o.PluginConfig.HelmConfig.Command = "helm"
 	if helm != "" {
 		o.PluginConfig.HelmConfig.Command = helm
+		o.PluginConfig.HelmConfig.ApiVersions = apiVersions
 	}
 	v, set := os.LookupEnv(konfig.EnableManagedbyLabelEnv)
 	o.AddManagedbyLabel = set && v == "on"
@@ -134,7 +141,7 @@ func build(fs filesys.FileSystem, req request) (out []byte, docs []byte, err err
 			err = fmt.Errorf("kustomize panicked: %v", r)
 		}
 	}()
-	m, err := krusty.MakeKustomizer(options(req.Exec, req.Helm)).Run(fs, req.Dir)
+	m, err := krusty.MakeKustomizer(options(req.Exec, req.Helm, req.APIVersions)).Run(fs, req.Dir)
 	if err != nil {
 		return nil, nil, err
 	}
