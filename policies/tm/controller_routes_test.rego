@@ -286,3 +286,12 @@ test_ngrok_endpoints_and_agent if {
 	api := json.patch(ngrok, [{"op": "replace", "path": "/spec/template/spec/containers/0/args", "value": ["http", "kfm-api:8080"]}])
 	paths(api) == set()
 }
+
+test_haproxy_tcp if {
+	tcp := obj("ingress.v1.haproxy.org/v1", "TCP", "kfm-prod", [
+		{"name": "api", "frontend": {"name": "api", "binds": [{"name": "b", "port": 8443}]}, "service": {"name": "kfm-api", "port": 8443}},
+		{"name": "pg", "frontend": {"name": "pg", "binds": [{"name": "b", "port": 5432}]}, "service": {"name": "postgis", "port": 5432}},
+	])
+	paths(tcp) == {["spec", 1, "service", "name"]}
+	paths(object.union(tcp, {"apiVersion": "example.com/v1"})) == set()
+}

@@ -10,7 +10,8 @@
 #   route (a Contour HTTPProxy, a Traefik IngressRoute/IngressRouteTCP/IngressRouteUDP, by its `services`, and the
 #   Services a TraefikService splits or mirrors to; an
 #   Emissary/Ambassador Mapping or TCPMapping by its `service` host; an NGINX Inc VirtualServer, VirtualServerRoute or
-#   TransportServer by its upstreams; a Kong TCPIngress/UDPIngress or an APISIX ApisixRoute by its `serviceName`s; a
+#   TransportServer by its upstreams; a Kong TCPIngress/UDPIngress or an APISIX ApisixRoute by its `serviceName`s; an
+#   HAProxy ingress controller TCP by its frontends' `service`; a
 #   Gloo VirtualService or RouteTable by its kube destinations and the Upstreams it names; an entry of ingress-nginx's
 #   tcp-services/udp-services ConfigMap, `<namespace>/<service>:<port>`; a Gloo Upstream discovered for a store's
 #   Service, named `<namespace>-<service>-<port>`, a static Upstream's hosts, an UpstreamGroup's destinations, a Gloo
@@ -275,6 +276,11 @@ backends(r) := service_name_backends(r) if {
 	service_name_kinds[k8s.group_kind(r)]
 }
 
+backends(r) := haproxy_tcp_backends(r) if {
+	route_crd_kind_names[r.kind]
+	haproxy_tcp_kinds[k8s.group_kind(r)]
+}
+
 backends(r) := gloo_backends(r) if {
 	route_crd_kind_names[r.kind]
 	gloo_route_kinds[k8s.group_kind(r)]
@@ -290,7 +296,7 @@ backends(r) := virtual_service_backends(r) if istio_virtual_service(r)
 # The Kinds of the controller route kinds above (and ngrok's), so that backends(r) builds no group/Kind string for an object of any
 # other kind (nearly every object: backends is asked of each, issue 20).
 route_crd_kind_names := {k8s.kind_of_group_kind(gk) |
-	some kinds in [controller_route_kinds, traefik_service_kinds, mapping_kinds, nginx_route_kinds, service_name_kinds, gloo_route_kinds]
+	some kinds in [controller_route_kinds, traefik_service_kinds, mapping_kinds, nginx_route_kinds, service_name_kinds, gloo_route_kinds, haproxy_tcp_kinds]
 	some gk in kinds
 } | {k8s.kind_of_group_kind(gk) | some gk, _ in ngrok_endpoint_paths}
 
@@ -521,6 +527,17 @@ service_name_backends(r) := {{"namespace": k8s.namespace(r), "name": node.servic
 	walk(r.spec, [p, node])
 	is_object(node)
 	is_string(node.serviceName)
+}
+
+# The HAProxy Kubernetes Ingress Controller's TCP (ingress.v1.haproxy.org, ingress.v3.haproxy.org): a list of
+# frontends, each sending its port to `service: {name, port}`, a Service of its own namespace. A TCP frontend on port
+# 5432 for postgis passed.
+haproxy_tcp_kinds := {"ingress.v1.haproxy.org/TCP", "ingress.v3.haproxy.org/TCP"}
+
+haproxy_tcp_backends(r) := {{"namespace": k8s.namespace(r), "name": e.service.name, "path": ["spec", j, "service", "name"]} |
+	is_array(r.spec)
+	some j, e in r.spec
+	is_string(e.service.name)
 }
 
 # Gloo Edge (gateway.solo.io VirtualService, RouteTable): route destinations `kube: {ref: {name, namespace}}`, and

@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = '86949ed155877d136bd851dc067f86a7f7406ff612b4f3ef2678ddeaf783d4ec';
+export const AUDITED_POLICY_SOURCES = 'a01f2d353453f3ffeb17bcf6d83fab58c14981592522b0f57cb687d3dac8f0ba';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -112,6 +112,8 @@ const NAMESPACE_JOINED: ReadonlySet<string> = new Set([
   'IngressRouteTCP',
   'IngressRouteUDP',
   'TraefikService',
+  // The HAProxy ingress controller's TCP frontends (KFM-TM-001).
+  'TCP',
   // A ServiceExport exports the Service of its own name and namespace to other clusters (KFM-TM-002).
   'ServiceExport',
   // A Skupper Connector binds pods of its namespace (or the host it names) to a routing key (KFM-TM-002).
