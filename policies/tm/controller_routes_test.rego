@@ -295,3 +295,18 @@ test_haproxy_tcp if {
 	paths(tcp) == {["spec", 1, "service", "name"]}
 	paths(object.union(tcp, {"apiVersion": "example.com/v1"})) == set()
 }
+
+# Route kinds of products the rule does not know by name, read by the Services their spec names.
+test_generic_route_kinds if {
+	rg := obj("zalando.org/v1", "RouteGroup", "kfm-prod", {
+		"hosts": ["db.example.com"],
+		"backends": [{"name": "pg", "type": "service", "serviceName": "postgis", "servicePort": 5432}],
+	})
+	paths(rg) == {["spec", "backends", 0, "serviceName"]}
+	consul := obj("consul.hashicorp.com/v1alpha1", "IngressGateway", "consul", {"listeners": [{"port": 5432, "protocol": "tcp", "services": [{"name": "postgis", "namespace": "kfm-prod"}]}]})
+	paths(consul) == {["spec", "listeners", 0, "services", 0, "name"]}
+	dns := obj("example.com/v1", "TCPProxy", "edge", {"upstream": {"service": "postgis.kfm-prod.svc:5432"}})
+	paths(dns) == {["spec", "upstream", "service"]}
+	paths(obj("zalando.org/v1", "RouteGroup", "kfm-prod", {"backends": [{"serviceName": "kfm-api"}]})) == set()
+	paths(obj("monitoring.example.com/v1", "Probe", "kfm-prod", {"serviceName": "postgis"})) == set()
+}

@@ -293,6 +293,54 @@ backends(r) := ngrok_endpoint_backends(r) if {
 
 backends(r) := virtual_service_backends(r) if istio_virtual_service(r)
 
+backends(r) := generic_route_backends(r) if generic_route_kind_names[r.kind]
+
+# Any other custom resource whose kind names a route, an ingress or a gateway (Skipper's RouteGroup, Consul's
+# IngressGateway, a product this file does not know by name): the Services its spec names, by `serviceName`, by a
+# `service` host or `service: {name}`, in a `services` list or as `backendRefs`, each a Service of the namespace
+# written beside it or of its own. A RouteGroup and a Consul IngressGateway sending port 5432 to postgis passed.
+generic_route_kind_names := {r.kind |
+	some r in input.resources
+	regex.match(`(?:Route|Routes|RouteGroup|Ingress|Gateway|Mapping|Proxy|VirtualServer|Listener)$`, r.kind)
+	not known_route_kind_names[r.kind]
+	custom_group(r)
+}
+
+known_route_kind_names := ({"Route", "Ingress", "VirtualService"} | gateway_route_kinds) | route_crd_kind_names
+
+# A group that is none of Kubernetes's own (core, apps, `*.k8s.io`: their route kinds are read above).
+custom_group(r) if {
+	parts := split(object.get(r, "apiVersion", ""), "/")
+	count(parts) == 2
+	contains(parts[0], ".")
+	not endswith(parts[0], ".k8s.io")
+}
+
+generic_route_key_pattern := `"(?:serviceName|service|services|backendRefs)":`
+
+generic_route_backends(r) := {b |
+	is_object(r.spec)
+	regex.match(generic_route_key_pattern, json.marshal(r.spec))
+	r.kind != "CustomResourceDefinition" # never a route; a context CRD has no schemas
+	walk(r.spec, [p, node])
+	is_object(node)
+	some b in generic_node_backends(r, p, node)
+}
+
+generic_node_backends(r, p, node) := (({{"namespace": object.get(node, "serviceNamespace", object.get(node, "namespace", k8s.namespace(r))), "name": node.serviceName, "path": array.concat(["spec"], array.concat(p, ["serviceName"]))} |
+	is_string(node.serviceName)
+} | {{"namespace": parts[0], "name": parts[1], "path": array.concat(["spec"], array.concat(p, ["service"]))} |
+	is_string(node.service)
+	parts := url_service(node.service, object.get(node, "namespace", k8s.namespace(r)))
+}) | {{"namespace": object.get(node.service, "namespace", object.get(node, "namespace", k8s.namespace(r))), "name": node.service.name, "path": array.concat(["spec"], array.concat(p, ["service", "name"]))} |
+	is_string(node.service.name)
+}) | {{"namespace": object.get(s, "namespace", k8s.namespace(r)), "name": s.name, "path": array.concat(["spec"], array.concat(p, [key, j, "name"]))} |
+	some key in ["services", "backendRefs"]
+	some j, s in object.get(node, key, [])
+	is_string(s.name)
+	object.get(s, "kind", "Service") == "Service"
+}
+
 # The Kinds of the controller route kinds above (and ngrok's), so that backends(r) builds no group/Kind string for an object of any
 # other kind (nearly every object: backends is asked of each, issue 20).
 route_crd_kind_names := {k8s.kind_of_group_kind(gk) |

@@ -717,6 +717,27 @@ spec:
           args: [tunnel, --url, "tcp://kdb.kruise-db.svc:5432"]
 `,
     ),
+    // Route kinds of products the rules do not know by name (route_to_store.rego generic_route_backends), reaching
+    // gen-db's store from their own namespaces by serviceNamespace and by a cluster DNS name.
+    app('gen-db', STORE('gdb', 'gen-db')),
+    app(
+      'gen-route-a',
+      `apiVersion: zalando.org/v1
+kind: RouteGroup
+metadata: {name: db, namespace: gen-edge-a}
+spec:
+  backends: [{name: pg, type: service, serviceName: gdb-db, serviceNamespace: gen-db, servicePort: 5432}]
+`,
+    ),
+    app(
+      'gen-route-b',
+      `apiVersion: example.com/v1
+kind: TCPProxy
+metadata: {name: db, namespace: gen-edge-b}
+spec:
+  upstream: {service: "gdb-db.gen-db.svc.cluster.local:5432"}
+`,
+    ),
     // A namespace without default-deny in prod (lateral movement): needs the platform in view.
     app('lonely', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: team-e}\ndata: {a: b}\n`),
     // Platform of another env: default-deny for team-b and team-d only (context, never judged here).
@@ -920,6 +941,9 @@ describe('policy partition (issue 20)', () => {
         // Joined by the tunnel URL's DNS labels (`svc` among them: over-approximating).
         'kruise-u',
         'kruise-v',
+        'gen-db',
+        'gen-route-a',
+        'gen-route-b',
       ],
       ['manual-o', 'edge-p'],
       ['cluster-bits'],
@@ -1160,7 +1184,9 @@ describe('policy partition (issue 20)', () => {
       'Job/copy',
       'Mapping/db',
       'Route/to-db',
+      'RouteGroup/db',
       'RouteTable/db',
+      'TCPProxy/db',
       'VirtualService/db',
       'VirtualService/db',
       'VirtualService/db',

@@ -30,7 +30,7 @@ import type { EnvGroup } from './input.js';
  * Rego (a rule may join objects a new way) switches partitioning off until the audit is redone and this is updated;
  * test/checks/policy/partition.test.ts says so.
  */
-export const AUDITED_POLICY_SOURCES = 'a01f2d353453f3ffeb17bcf6d83fab58c14981592522b0f57cb687d3dac8f0ba';
+export const AUDITED_POLICY_SOURCES = '57ff21dffd302c25b5711c3d3778ed483ceb10153528ef17e7c79aaf2d738e8a';
 
 /**
  * What the audited rules read of an overlay's kustomization (docs/checks/policy.md: DP-003 reads `images`, nothing
@@ -224,6 +224,9 @@ export function joinedByNamespace(resource: { id: { kind: string; apiVersion: st
   return customGroup(resource.id.apiVersion) && runsPods(resource.object);
 }
 
+/** Kind names route_to_store.rego reads as a route of a product it does not know by name (generic_route_kind_names). */
+const GENERIC_ROUTE_KIND = /(?:Route|Routes|RouteGroup|Ingress|Gateway|Mapping|Proxy|VirtualServer|Listener)$/;
+
 /** An apiVersion's group is none of Kubernetes's own (core `v1`, `apps`, `batch`, `*.k8s.io`). */
 function customGroup(apiVersion: string): boolean {
   const slash = apiVersion.indexOf('/');
@@ -346,6 +349,17 @@ export function namespaceKeys(object: Obj): readonly string[] {
   if (kind === 'VirtualService' && spec) collectFields(spec, 'host', (v) => addDnsLabels(v, keys), 0);
   // An Emissary Mapping's `service` (`[scheme://]<svc>.<ns>[:port]`) names the Service's namespace.
   if (spec && typeof spec.service === 'string' && /Mapping$/.test(kind)) addDnsLabels(mappingHost(spec.service), keys);
+  // A custom route kind of a product the rules do not know by name (route_to_store.rego generic_route_backends): the
+  // namespaces beside its Service names (`namespace` fields are read above) and the cluster DNS names of `service`.
+  if (
+    spec &&
+    GENERIC_ROUTE_KIND.test(kind) &&
+    typeof object.apiVersion === 'string' &&
+    customGroup(object.apiVersion)
+  ) {
+    collectFields(spec, 'serviceNamespace', (v) => keys.add(v), 0);
+    collectFields(spec, 'service', (v) => addDnsLabels(mappingHost(v), keys), 0);
+  }
   // A Gloo Upstream's `kube.serviceNamespace` is the namespace of the Service it sends traffic to.
   const kube = kind === 'Upstream' && spec ? (spec.kube as Obj | undefined) : undefined;
   if (kube && typeof kube.serviceNamespace === 'string') keys.add(kube.serviceNamespace);
@@ -705,7 +719,6 @@ function collectFields(value: unknown, field: string, found: (v: string) => void
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
 
-/** Calls `found` with every namespace a selector anywhere in `value` names by NAME_LABEL (matchLabels, In values). */
 const CILIUM_NAMESPACE_LABEL = /^(?:[^:]*:)?io\.kubernetes\.pod\.namespace$/;
 const CALICO_NAMESPACE_TERM = /(?:projectcalico\.org\/name|kubernetes\.io\/metadata\.name)\s*==\s*['"]([^'"]*)['"]/g;
 
@@ -720,6 +733,7 @@ function collectCniNamespaceNames(value: unknown, found: (v: string) => void): v
   });
 }
 
+/** Calls `found` with every namespace a selector anywhere in `value` names by NAME_LABEL (matchLabels, In values). */
 function collectNamespaceNames(value: unknown, found: (v: string) => void): void {
   eachObject(value, (obj) => {
     const labels = obj.matchLabels as Obj | undefined;
