@@ -5,7 +5,8 @@
 #   the Tailscale operator publishes on the tailnet (annotated `tailscale.com/expose: "true"` or with a
 #   `tailscale.com/hostname`) is reachable from outside the cluster without any route; so is one another cluster
 #   reaches: a ServiceExport of it (multicluster.x-k8s.io, net.gke.io), Linkerd's `mirror.linkerd.io/exported` label,
-#   Cilium's `service.cilium.io/global: "true"`, Skupper's `skupper.io/proxy` annotation. When it fronts a store (labelled as a store, selecting a store's pods, or named as a Service a
+#   Cilium's `service.cilium.io/global: "true"`, Skupper's `skupper.io/proxy` annotation; so is one an AWS
+#   TargetGroupBinding registers in a load balancer's target group. When it fronts a store (labelled as a store, selecting a store's pods, or named as a Service a
 #   store operator creates for its resource, or sending its traffic to a store through hand-written endpoints: an
 #   Endpoints object or EndpointSlice naming a store's pod, cluster IP or cluster DNS name) it opens a path
 #   around the governed API, breaking the trust membrane. Hand-written endpoints at an in-cluster address (private IPv4,
@@ -46,6 +47,24 @@ violations contains v if {
 # A Knative Service (serving.knative.dev) running a store is its own Service and route: Knative publishes it on the
 # cluster's external domain unless it is labelled cluster-local; a DomainMapping naming it publishes it on a domain of
 # its own whatever its label says. A PostgreSQL Knative Service passed with only the namespace's default-deny asked.
+# An AWS Load Balancer Controller TargetGroupBinding (elbv2.k8s.aws) registers a Service's endpoints in a load
+# balancer's target group, outside the cluster and outside every route: a binding for postgis passed.
+violations contains v if {
+	some i, r in input.resources
+	r.kind == "TargetGroupBinding"
+	startswith(object.get(r, "apiVersion", ""), "elbv2.k8s.aws/")
+	name := object.get(r, ["spec", "serviceRef", "name"], "")
+	is_string(name)
+	key := concat("/", [k8s.namespace(r), name])
+	stores.store_service_keys[key]
+	v := {
+		"id": "KFM-TM-002",
+		"msg": concat("", ["TargetGroupBinding ", k8s.namespace(r), "/", k8s.display_name(r), " registers store Service ", key, " in an AWS load balancer's target group; stores are reachable only through the governed API"]),
+		"resource": i,
+		"path": ["spec", "serviceRef", "name"],
+	}
+}
+
 violations contains v if {
 	some i in stores.store_workloads
 	k8s.own(i)

@@ -254,3 +254,19 @@ test_knative_non_store_passes if {
 	w := json.patch(knative_pg, [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "quay.io/kfm/ui:1"}])
 	count(store_service_exposed.violations) == 0 with input as {"resources": [w]}
 }
+
+tgb_store := {
+	"apiVersion": "apps/v1", "kind": "StatefulSet",
+	"metadata": {"name": "pg", "namespace": "kfm-prod"},
+	"spec": {"template": {"metadata": {"labels": {"app": "pg"}}, "spec": {"containers": [{"name": "pg", "image": "postgres:16"}]}}},
+}
+
+tgb_service := {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "pg", "namespace": "kfm-prod"}, "spec": {"selector": {"app": "pg"}}}
+
+tgb(name) := {"apiVersion": "elbv2.k8s.aws/v1beta1", "kind": "TargetGroupBinding", "metadata": {"name": "b", "namespace": "kfm-prod"}, "spec": {"serviceRef": {"name": name, "port": 5432}, "targetGroupARN": "arn:x"}}
+
+test_target_group_binding_of_a_store_service if {
+	vs := store_service_exposed.violations with input as {"resources": [tgb_store, tgb_service, tgb("pg")]}
+	{[v.resource, v.path] | some v in vs} == {[2, ["spec", "serviceRef", "name"]]}
+	count(store_service_exposed.violations) == 0 with input as {"resources": [tgb_store, tgb_service, tgb("ui")]}
+}
