@@ -6,7 +6,7 @@
 #   `tailscale.com/hostname`) is reachable from outside the cluster without any route; so is one another cluster
 #   reaches: a ServiceExport of it (multicluster.x-k8s.io, net.gke.io), Linkerd's `mirror.linkerd.io/exported` label,
 #   Cilium's `service.cilium.io/global: "true"`, Skupper's `skupper.io/proxy` annotation; so is one an AWS
-#   TargetGroupBinding registers in a load balancer's target group. When it fronts a store (labelled as a store, selecting a store's pods, or named as a Service a
+#   TargetGroupBinding registers in a load balancer's target group or a GKE ServiceAttachment publishes. When it fronts a store (labelled as a store, selecting a store's pods, or named as a Service a
 #   store operator creates for its resource, or sending its traffic to a store through hand-written endpoints: an
 #   Endpoints object or EndpointSlice naming a store's pod, cluster IP or cluster DNS name) it opens a path
 #   around the governed API, breaking the trust membrane. Hand-written endpoints at an in-cluster address (private IPv4,
@@ -51,19 +51,29 @@ violations contains v if {
 # balancer's target group, outside the cluster and outside every route: a binding for postgis passed.
 violations contains v if {
 	some i, r in input.resources
-	r.kind == "TargetGroupBinding"
-	startswith(object.get(r, "apiVersion", ""), "elbv2.k8s.aws/")
-	name := object.get(r, ["spec", "serviceRef", "name"], "")
+	[field, what] := cloud_bindings[r.kind]
+	startswith(object.get(r, "apiVersion", ""), cloud_binding_groups[r.kind])
+	name := object.get(r, ["spec", field, "name"], "")
 	is_string(name)
+	object.get(r, ["spec", field, "kind"], "Service") == "Service"
 	key := concat("/", [k8s.namespace(r), name])
 	stores.store_service_keys[key]
 	v := {
 		"id": "KFM-TM-002",
-		"msg": concat("", ["TargetGroupBinding ", k8s.namespace(r), "/", k8s.display_name(r), " registers store Service ", key, " in an AWS load balancer's target group; stores are reachable only through the governed API"]),
+		"msg": concat("", [r.kind, " ", k8s.namespace(r), "/", k8s.display_name(r), " puts store Service ", key, " ", what, "; stores are reachable only through the governed API"]),
 		"resource": i,
-		"path": ["spec", "serviceRef", "name"],
+		"path": ["spec", field, "name"],
 	}
 }
+
+# A GKE ServiceAttachment (networking.gke.io) publishes a Service to other VPC networks through Private Service
+# Connect, by its resourceRef.
+cloud_bindings := {
+	"TargetGroupBinding": ["serviceRef", "in an AWS load balancer's target group"],
+	"ServiceAttachment": ["resourceRef", "behind Private Service Connect endpoints of other networks"],
+}
+
+cloud_binding_groups := {"TargetGroupBinding": "elbv2.k8s.aws/", "ServiceAttachment": "networking.gke.io/"}
 
 violations contains v if {
 	some i in stores.store_workloads

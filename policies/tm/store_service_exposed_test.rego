@@ -270,3 +270,9 @@ test_target_group_binding_of_a_store_service if {
 	{[v.resource, v.path] | some v in vs} == {[2, ["spec", "serviceRef", "name"]]}
 	count(store_service_exposed.violations) == 0 with input as {"resources": [tgb_store, tgb_service, tgb("ui")]}
 }
+
+test_gke_service_attachment_of_a_store_service if {
+	sa := {"apiVersion": "networking.gke.io/v1", "kind": "ServiceAttachment", "metadata": {"name": "psc", "namespace": "kfm-prod"}, "spec": {"connectionPreference": "ACCEPT_AUTOMATIC", "natSubnets": ["psc"], "resourceRef": {"kind": "Service", "name": "pg"}}}
+	vs := store_service_exposed.violations with input as {"resources": [tgb_store, tgb_service, sa]}
+	{[v.resource, v.path] | some v in vs} == {[2, ["spec", "resourceRef", "name"]]}
+}
