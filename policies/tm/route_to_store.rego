@@ -430,6 +430,14 @@ service_ref(ref) if {
 	is_string(ref.name)
 }
 
+# A multi-cluster ServiceImport (multicluster.x-k8s.io, GKE's net.gke.io) is the Service of its name and namespace
+# as the ClusterSet serves it: a route to the ServiceImport `postgis` reaches the store's pods (it passed, exit 0).
+service_ref(ref) if {
+	ref.kind == "ServiceImport"
+	object.get(ref, "group", "") in {"multicluster.x-k8s.io", "net.gke.io"}
+	is_string(ref.name)
+}
+
 gateway_backend(r, ref, p) := {"namespace": object.get(ref, "namespace", k8s.namespace(r)), "name": ref.name, "path": array.concat(p, ["name"])}
 
 # Ingress controllers' own route kinds: a Contour HTTPProxy (routes and tcpproxy) and Traefik's IngressRoute,

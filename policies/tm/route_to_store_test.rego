@@ -81,6 +81,19 @@ test_httproute_backend_ref_to_store if {
 	{v.path | some v in vs} == {["spec", "rules", 0, "backendRefs", 1, "name"]}
 }
 
+test_httproute_backend_ref_to_a_store_service_import if {
+	hr := {
+		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+		"metadata": {"name": "web", "namespace": "kfm-dev"},
+		"spec": {"rules": [{"backendRefs": [
+			{"group": "multicluster.x-k8s.io", "kind": "ServiceImport", "name": "db", "port": 5432},
+			{"group": "example.com", "kind": "ServiceImport", "name": "db", "port": 5432},
+		]}]},
+	}
+	vs := route_to_store.violations with input as {"resources": [postgres, db_service, hr]}
+	{v.path | some v in vs} == {["spec", "rules", 0, "backendRefs", 0, "name"]}
+}
+
 test_route_in_other_namespace_does_not_match if {
 	r := object.union(route_to("db"), {"metadata": {"namespace": "kfm-stage"}})
 	count(route_to_store.violations) == 0 with input as {"resources": [postgres, db_service, r]}
