@@ -109,38 +109,34 @@ label_pairs(sel) := {[bare(k), v] | some k, v in object.get(sel, "matchLabels", 
 cilium_selects(p, sel, w) if {
 	is_object(sel)
 	every pair in label_pairs(sel) {
-		cilium_label_may_match(p, pair[0], pair[1], w)
+		cilium_label_may_match(pair[0], pair[1], w)
 	}
 	every e in object.get(sel, "matchExpressions", []) {
 		cilium_expression_may_match(e, w)
 	}
-	cluster_wide(p)
+	in_scope(p, w)
 }
 
-cilium_selects(p, sel, w) if {
-	is_object(sel)
-	every pair in label_pairs(sel) {
-		cilium_label_may_match(p, pair[0], pair[1], w)
-	}
-	every e in object.get(sel, "matchExpressions", []) {
-		cilium_expression_may_match(e, w)
-	}
+# A cluster-wide policy may select pods of any namespace, a namespaced one those of its own namespace only.
+in_scope(p, _) if cluster_wide(p)
+
+in_scope(p, w) if {
 	not cluster_wide(p)
 	k8s.namespace(p) == k8s.namespace(w)
 }
 
-cilium_label_may_match(_, k, v, w) if {
+cilium_label_may_match(k, v, w) if {
 	k == ns_key
 	v == k8s.namespace(w)
 }
 
 # Labels of the namespace (`io.cilium.k8s.namespace.labels.*`) and Cilium's own (`io.cilium.*`) are not judged here.
-cilium_label_may_match(_, k, _, _) if {
+cilium_label_may_match(k, _, _) if {
 	k != ns_key
 	startswith(k, "io.cilium.")
 }
 
-cilium_label_may_match(_, k, v, w) if {
+cilium_label_may_match(k, v, w) if {
 	k != ns_key
 	not startswith(k, "io.cilium.")
 	k8s.pod_may_have(w, k, v)
@@ -157,20 +153,20 @@ cilium_sources := {"fromEndpoints", "fromCIDR", "fromCIDRSet", "fromEntities", "
 
 cilium_rule_problems(_, rule) := {"every source (an ingress rule without from… peers)"} if {
 	every k in cilium_sources {
-		not has_key(rule, k)
+		not k8s.has_key(rule, k)
 	}
 }
 
 cilium_rule_problems(p, rule) := {concat("", ["`", k, "` peers"]) |
 	some k in cilium_sources
 	k != "fromEndpoints"
-	has_key(rule, k)
+	k8s.has_key(rule, k)
 } | {why |
 	some sel in object.get(rule, "fromEndpoints", [])
 	some why in cilium_peer_problems(p, sel)
 } if {
 	some k in cilium_sources
-	has_key(rule, k)
+	k8s.has_key(rule, k)
 }
 
 cilium_peer_problems(p, sel) := (({"pods that are not the governed API" |
@@ -194,8 +190,6 @@ requires_governed(pairs) if {
 	}
 }
 
-has_key(obj, k) if _ = obj[k]
-
 # ---- Calico: spec.selector (an expression), ingress[] with action Allow and a source.
 
 opened("calico", p, w) := {[["spec", "ingress", j], why] |
@@ -209,14 +203,14 @@ calico_selects(p, w) if {
 	every pair in equalities(object.get(p, ["spec", "selector"], "")) {
 		k8s.pod_may_have(w, pair[0], pair[1])
 	}
-	not cluster_wide(p)
-	k8s.namespace(p) == k8s.namespace(w)
+	in_scope(p, w)
+	calico_namespaces_may_match(p, w)
 }
 
-calico_selects(p, w) if {
-	every pair in equalities(object.get(p, ["spec", "selector"], "")) {
-		k8s.pod_may_have(w, pair[0], pair[1])
-	}
+# A global policy's namespaceSelector (a namespaced policy has none: one written there is not Calico's to read).
+calico_namespaces_may_match(p, _) if not cluster_wide(p)
+
+calico_namespaces_may_match(p, w) if {
 	cluster_wide(p)
 	every pair in equalities(object.get(p, ["spec", "namespaceSelector"], "")) {
 		calico_namespace_may_match(pair[0], pair[1], k8s.namespace(w))
@@ -240,31 +234,31 @@ equalities(sel) := {[m[1], m[2]] |
 }
 
 calico_source_problems(_, src) := {"every source (an Allow rule without a source selector)"} if {
-	not has_key(src, "selector")
-	not has_key(src, "nets")
-	not has_key(src, "serviceAccounts")
-	not has_key(src, "services")
+	not k8s.has_key(src, "selector")
+	not k8s.has_key(src, "nets")
+	not k8s.has_key(src, "serviceAccounts")
+	not k8s.has_key(src, "services")
 }
 
 calico_source_problems(p, src) := ((({concat("", ["`", k, "` sources"]) |
 	some k in {"nets", "notNets", "notSelector", "serviceAccounts", "services"}
-	has_key(src, k)
+	k8s.has_key(src, k)
 } | {"pods that are not the governed API" |
-	has_key(src, "selector")
+	k8s.has_key(src, "selector")
 	not requires_governed(equalities(src.selector))
 }) | {"governed-API pods of every namespace (a global policy without a namespaceSelector naming one)" |
-	has_key(src, "selector")
+	k8s.has_key(src, "selector")
 	cluster_wide(p)
 	count(calico_named(src)) == 0
 }) | {"governed-API pods of other namespaces (a namespaceSelector naming none)" |
-	has_key(src, "namespaceSelector")
+	k8s.has_key(src, "namespaceSelector")
 	count(calico_named(src)) == 0
 }) | {concat("", ["governed-API pods of namespace ", ns, ", where the desired state runs no governed API"]) |
 	some ns in calico_named(src)
 	not stores.governed_namespaces[ns]
 } if {
 	some k in {"selector", "nets", "serviceAccounts", "services"}
-	has_key(src, k)
+	k8s.has_key(src, k)
 }
 
 calico_named(src) := {v |
@@ -326,11 +320,11 @@ antrea_peer_problems(p, peer) := ((({concat("", ["`", k, "` peers"]) |
 } | {"pods that are not the governed API" |
 	not requires_governed(label_pairs(object.get(peer, "podSelector", {})))
 }) | {"governed-API pods of other namespaces (a namespaceSelector naming none)" |
-	has_key(peer, "namespaceSelector")
+	k8s.has_key(peer, "namespaceSelector")
 	count(antrea_named(peer.namespaceSelector)) == 0
 }) | {"governed-API pods of every namespace (a cluster policy peer without a namespace)" |
 	cluster_wide(p)
-	not has_key(peer, "namespaceSelector")
+	not k8s.has_key(peer, "namespaceSelector")
 	object.get(peer, ["namespaces", "match"], "") != "Self"
 }) | {concat("", ["governed-API pods of namespace ", ns, ", where the desired state runs no governed API"]) |
 	some ns in antrea_named(object.get(peer, "namespaceSelector", {}))

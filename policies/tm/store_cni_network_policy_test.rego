@@ -154,3 +154,9 @@ test_kubernetes_network_policy_is_not_judged_here if {
 	p := object.union(calico("NetworkPolicy", "", [{"action": "Allow"}]), {"apiVersion": "networking.k8s.io/v1"})
 	found([postgis, p]) == set()
 }
+
+# A namespaced Calico policy has no namespaceSelector of its own: one written there does not narrow it.
+test_calico_namespaced_policy_namespace_selector_is_not_read if {
+	p := json.patch(calico("NetworkPolicy", "all()", [{"action": "Allow"}]), [{"op": "add", "path": "/spec/namespaceSelector", "value": "projectcalico.org/name == 'elsewhere'"}])
+	found([postgis, p]) == {[1, ["spec", "ingress", 0]]}
+}

@@ -23,6 +23,18 @@ const web = (o: string) => join(root, 'apps', 'web', o);
 /** Any attempt to reach the network fails fast and differently from what the tests expect. */
 const offline = { HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '' };
 
+/** The kustomize CLI renderer with the pinned helm, as `check --kustomize <pinned kustomize>` builds it. */
+function helmCli(): KustomizeRenderer {
+  return new KustomizeRenderer({
+    file: kustomizeBin,
+    prefixArgs: [],
+    source: 'bundled',
+    display: kustomizeBin,
+    version: 'v5.7.1',
+    helm: helmBin,
+  });
+}
+
 function request(dir: string, helm: boolean): RenderRequest {
   return {
     overlay: { path: dir, absPath: dir, env: 'dev', layer: 'apps', kustomizationFile: 'kustomization.yaml' },
@@ -38,14 +50,7 @@ function request(dir: string, helm: boolean): RenderRequest {
 describe('helmCharts with a vendored chart', () => {
   it('renders byte for byte like `kustomize build --enable-helm --helm-command <pinned helm>`, CLI and worker alike', async () => {
     expect(execFileSync(helmBin, ['version', '--short'], { encoding: 'utf8' })).toMatch(/^v3\./);
-    const cli = new KustomizeRenderer({
-      file: kustomizeBin,
-      prefixArgs: [],
-      source: 'bundled',
-      display: kustomizeBin,
-      version: 'v5.7.1',
-      helm: helmBin,
-    });
+    const cli = helmCli();
     const worker = new WorkerRenderer(workerBin, 'v5.7.1', 1, process.env, helmBin);
     try {
       for (const o of ['base', 'overlays/dev', 'overlays/prod']) {
@@ -137,14 +142,7 @@ describe('helmCharts with a vendored chart', () => {
         '{{- if .Capabilities.APIVersions.Has "route.openshift.io/v1/Route" }}\napiVersion: route.openshift.io/v1\nkind: Route\nmetadata: {name: db}\nspec: {to: {kind: Service, name: postgis}}\n{{- else }}\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: harmless}\n{{- end }}\n',
       );
       writeFileSync(join(dir, 'kustomization.yaml'), 'helmCharts:\n  - name: evil\n    releaseName: evil\n');
-      const cli = new KustomizeRenderer({
-        file: kustomizeBin,
-        prefixArgs: [],
-        source: 'bundled',
-        display: kustomizeBin,
-        version: 'v5.7.1',
-        helm: helmBin,
-      });
+      const cli = helmCli();
       const worker = new WorkerRenderer(workerBin, 'v5.7.1', 1, process.env, helmBin);
       try {
         const at = { ...request(dir, true), root: dir };
